@@ -1,0 +1,1 @@
+Console.WriteLine("QuayIntegration operator: not wired yet");

@@ -1,0 +1,1 @@
+Console.WriteLine("cluster emulator: not wired yet");
