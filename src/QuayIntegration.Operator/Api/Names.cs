@@ -1,0 +1,42 @@
+namespace QuayIntegration.Operator.Api;
+
+/// <summary>Labels, annotations and finalizers the operator writes. Shared with the upstream operator where it had one.</summary>
+public static class WellKnown
+{
+    /// <summary>Namespace finalizer, identical to the upstream Quay Bridge Operator so switching is in place.</summary>
+    public const string NamespaceFinalizer = "quay.redhat.com/quayintegrations";
+
+    /// <summary>Finalizer on the QuayIntegration so its cleanup policy is applied before it disappears.</summary>
+    public const string IntegrationFinalizer = "quay.redhat.com/cleanup";
+
+    /// <summary>Namespace annotation: the Quay organization this namespace maps to (after name mapping).</summary>
+    public const string OrganizationAnnotation = "quay.redhat.com/organization";
+
+    /// <summary>Namespace annotation: who owns the organization (see <see cref="Ownership"/>).</summary>
+    public const string OwnershipAnnotation = "quay.redhat.com/organization-ownership";
+
+    /// <summary>Label and annotations on the Secrets the operator writes; Secrets are only watched through this label.</summary>
+    public const string ManagedByLabel = "app.kubernetes.io/managed-by";
+    public const string ManagedByValue = "quay-integration-operator";
+    public const string RobotAnnotation = "quay.redhat.com/robot";
+    public const string QuayHostAnnotation = "quay.redhat.com/host";
+
+    /// <summary>Label set on namespaces the operator has set up, usable by the webhook's namespaceSelector.</summary>
+    public const string ManagedNamespaceLabel = "quay.redhat.com/managed";
+
+    public const string OpenShiftDisplayName = "openshift.io/display-name";
+    public const string OpenShiftDescription = "openshift.io/description";
+    public const string OpenShiftSccMcs = "openshift.io/sa.scc.mcs";
+
+    /// <summary>Values of <see cref="OwnershipAnnotation"/>.</summary>
+    public static class Ownership
+    {
+        /// <summary>Written only after Quay said the organization was absent, before creating it: if the organization
+        /// exists while this is recorded, the operator created it (a crash happened before "owned" was written).</summary>
+        public const string Pending = "pending";
+        /// <summary>The operator created the organization and deletes it with the namespace.</summary>
+        public const string Owned = "owned";
+        /// <summary>The organization existed before the operator looked; it is never deleted.</summary>
+        public const string External = "external";
+    }
+}

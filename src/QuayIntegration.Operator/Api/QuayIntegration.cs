@@ -1,0 +1,78 @@
+using System.Text.Json.Serialization;
+using k8s;
+using k8s.Models;
+
+namespace QuayIntegration.Operator.Api;
+
+/// <summary>The cluster-scoped QuayIntegration custom resource (deploy/crds/quay.redhat.com_quayintegrations.yaml).</summary>
+public sealed class QuayIntegrationResource : IKubernetesObject<V1ObjectMeta>
+{
+    public const string Group = "quay.redhat.com";
+    public const string Version = "v1";
+    public const string Plural = "quayintegrations";
+    public const string KindName = "QuayIntegration";
+
+    [JsonPropertyName("apiVersion")] public string ApiVersion { get; set; } = $"{Group}/{Version}";
+    [JsonPropertyName("kind")] public string Kind { get; set; } = KindName;
+    [JsonPropertyName("metadata")] public V1ObjectMeta Metadata { get; set; } = new();
+    [JsonPropertyName("spec")] public QuayIntegrationSpec Spec { get; set; } = new();
+    [JsonPropertyName("status")] public QuayIntegrationStatus? Status { get; set; }
+}
+
+public sealed class QuayIntegrationSpec
+{
+    [JsonPropertyName("clusterID")] public string? ClusterId { get; set; }
+    [JsonPropertyName("credentialsSecret")] public SecretKeyReference? CredentialsSecret { get; set; }
+    [JsonPropertyName("quayHostname")] public string? QuayHostname { get; set; }
+    [JsonPropertyName("organizationPrefix")] public string? OrganizationPrefix { get; set; }
+    [JsonPropertyName("insecureRegistry")] public bool? InsecureRegistry { get; set; }
+    [JsonPropertyName("scheduledImageStreamImport")] public bool? ScheduledImageStreamImport { get; set; }
+    [JsonPropertyName("allowlistNamespaces")] public List<string>? AllowlistNamespaces { get; set; }
+    [JsonPropertyName("denylistNamespaces")] public List<string>? DenylistNamespaces { get; set; }
+    [JsonPropertyName("caBundle")] public ConfigMapKeyReference? CaBundle { get; set; }
+    [JsonPropertyName("serviceAccounts")] public List<ServiceAccountRole>? ServiceAccounts { get; set; }
+    [JsonPropertyName("repositoryDeletionPolicy")] public string? RepositoryDeletionPolicy { get; set; }
+    [JsonPropertyName("cleanupPolicy")] public string? CleanupPolicy { get; set; }
+    [JsonPropertyName("driftCheckInterval")] public string? DriftCheckInterval { get; set; }
+}
+
+public sealed class SecretKeyReference
+{
+    [JsonPropertyName("namespace")] public string? Namespace { get; set; }
+    [JsonPropertyName("name")] public string? Name { get; set; }
+    [JsonPropertyName("key")] public string? Key { get; set; }
+}
+
+public sealed class ConfigMapKeyReference
+{
+    [JsonPropertyName("namespace")] public string? Namespace { get; set; }
+    [JsonPropertyName("name")] public string? Name { get; set; }
+    [JsonPropertyName("key")] public string? Key { get; set; }
+}
+
+public sealed class ServiceAccountRole
+{
+    [JsonPropertyName("name")] public string Name { get; set; } = "";
+    [JsonPropertyName("role")] public string Role { get; set; } = "";
+}
+
+public sealed class QuayIntegrationStatus
+{
+    [JsonPropertyName("observedGeneration")] public long? ObservedGeneration { get; set; }
+    [JsonPropertyName("syncedNamespaces")] public int? SyncedNamespaces { get; set; }
+    [JsonPropertyName("failingNamespaces")] public int? FailingNamespaces { get; set; }
+    [JsonPropertyName("lastError")] public string? LastError { get; set; }
+    [JsonPropertyName("quayUser")] public string? QuayUser { get; set; }
+    [JsonPropertyName("conditions")] public List<StatusCondition>? Conditions { get; set; }
+}
+
+/// <summary>A condition in the metav1.Condition convention.</summary>
+public sealed class StatusCondition
+{
+    [JsonPropertyName("type")] public string Type { get; set; } = "";
+    [JsonPropertyName("status")] public string Status { get; set; } = "Unknown";
+    [JsonPropertyName("observedGeneration")] public long? ObservedGeneration { get; set; }
+    [JsonPropertyName("lastTransitionTime")] public DateTime LastTransitionTime { get; set; }
+    [JsonPropertyName("reason")] public string Reason { get; set; } = "";
+    [JsonPropertyName("message")] public string Message { get; set; } = "";
+}

@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using QuayIntegration.Operator.Kube;
+
+namespace QuayIntegration.Operator.Observability;
+
+/// <summary>
+/// Writes core/v1 Events about namespaces and QuayIntegrations. Cluster-scoped objects' events go to namespace
+/// <c>default</c>. The same event for the same object is written at most once per window so retries cannot flood the
+/// API server. Best effort: a failure to record is logged, never thrown.
+/// </summary>
+public sealed class EventRecorder(KubeApi api, TimeProvider time, ILogger<EventRecorder> log)
+{
+    public const string Component = "quay-integration-operator";
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _recent = new();
+
+    public void Normal(IKubernetesObject<V1ObjectMeta> obj, string reason, string message) => Record(obj, "Normal", reason, message);
+
+    public void Warning(IKubernetesObject<V1ObjectMeta> obj, string reason, string message) => Record(obj, "Warning", reason, message);
+
+    private void Record(IKubernetesObject<V1ObjectMeta> obj, string type, string reason, string message)
+    {
+        var now = time.GetUtcNow();
+        var key = $"{obj.Metadata.Uid}|{type}|{reason}|{message}";
+        if (_recent.TryGetValue(key, out var last) && now - last < Window) return;
+        _recent[key] = now;
+        if (_recent.Count > 10_000)
+            foreach (var stale in _recent.Where(kv => now - kv.Value > Window).Select(kv => kv.Key).ToList()) _recent.TryRemove(stale, out _);
+        _ = WriteAsync(obj, type, reason, message, now);
+    }
+
+    private async Task WriteAsync(IKubernetesObject<V1ObjectMeta> obj, string type, string reason, string message, DateTimeOffset now)
+    {
+        var ns = obj.Metadata.NamespaceProperty is { Length: > 0 } n ? n : "default";
+        var ev = new Corev1Event
+        {
+            ApiVersion = "v1",
+            Kind = "Event",
+            Metadata = new V1ObjectMeta { GenerateName = $"{obj.Metadata.Name}.", NamespaceProperty = ns },
+            InvolvedObject = new V1ObjectReference
+            {
+                ApiVersion = obj.ApiVersion, Kind = obj.Kind, Name = obj.Metadata.Name,
+                NamespaceProperty = obj.Metadata.NamespaceProperty, Uid = obj.Metadata.Uid,
+                ResourceVersion = obj.Metadata.ResourceVersion,
+            },
+            Type = type,
+            Reason = reason,
+            Message = message.Length > 1000 ? message[..1000] : message,
+            Source = new V1EventSource { Component = Component },
+            ReportingComponent = Component,
+            ReportingInstance = Environment.MachineName,
+            FirstTimestamp = now.UtcDateTime,
+            LastTimestamp = now.UtcDateTime,
+            Count = 1,
+        };
+        try
+        {
+            await api.CreateAsync(ResourceType.Events.CollectionPath(ns), ev, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            log.LogDebug("Could not record event {Reason} on {Kind} {Name}: {Error}", reason, obj.Kind, obj.Metadata.Name, e.Message);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using Prometheus;
+
+namespace QuayIntegration.Operator.Observability;
+
+/// <summary>The operator's Prometheus metrics, served at /metrics.</summary>
+public static class OperatorMetrics
+{
+    public static readonly Counter Reconciles = Metrics.CreateCounter(
+        "quayintegration_reconcile_total", "Reconciles by controller and outcome.",
+        new CounterConfiguration { LabelNames = ["controller", "outcome"] });
+
+    public static readonly Histogram ReconcileDuration = Metrics.CreateHistogram(
+        "quayintegration_reconcile_duration_seconds", "Reconcile duration by controller.",
+        new HistogramConfiguration { LabelNames = ["controller"], Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });
+
+    public static readonly Gauge QueueDepth = Metrics.CreateGauge(
+        "quayintegration_workqueue_depth", "Keys waiting in each controller's work queue.",
+        new GaugeConfiguration { LabelNames = ["controller"] });
+
+    public static readonly Counter QuayCalls = Metrics.CreateCounter(
+        "quayintegration_quay_requests_total", "Quay API calls (each attempt) by method, route template and status.",
+        new CounterConfiguration { LabelNames = ["method", "route", "status"] });
+
+    public static readonly Histogram QuayLatency = Metrics.CreateHistogram(
+        "quayintegration_quay_request_duration_seconds", "Quay API call latency by method and route template.",
+        new HistogramConfiguration { LabelNames = ["method", "route"], Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });
+
+    public static readonly Gauge IsLeader = Metrics.CreateGauge(
+        "quayintegration_leader", "1 while this replica holds the leader Lease.");
+}

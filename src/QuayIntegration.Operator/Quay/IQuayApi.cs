@@ -1,0 +1,56 @@
+using Refit;
+
+namespace QuayIntegration.Operator.Quay;
+
+/// <summary>
+/// The Quay v1 endpoints the operator uses. Every call returns the raw response so that <see cref="QuayClient"/> can
+/// classify Quay's unusual answers (400 for a missing robot, 403 for a missing repository, CSRF 403 for a bad token).
+/// Trailing slashes matter: only <c>/api/v1/user/</c> and <c>/api/v1/organization/</c> have one (Werkzeug strict slashes).
+/// </summary>
+public interface IQuayApi
+{
+    [Get("/api/v1/user/")]
+    Task<HttpResponseMessage> GetCurrentUser(CancellationToken ct);
+
+    [Get("/api/v1/organization/{org}")]
+    Task<HttpResponseMessage> GetOrganization(string org, CancellationToken ct);
+
+    [Post("/api/v1/organization/")]
+    Task<HttpResponseMessage> CreateOrganization([Body] CreateOrganizationRequest body, CancellationToken ct);
+
+    [Delete("/api/v1/organization/{org}")]
+    Task<HttpResponseMessage> DeleteOrganization(string org, CancellationToken ct);
+
+    [Get("/api/v1/organization/{org}/robots/{shortName}")]
+    Task<HttpResponseMessage> GetRobot(string org, string shortName, CancellationToken ct);
+
+    [Put("/api/v1/organization/{org}/robots/{shortName}")]
+    Task<HttpResponseMessage> CreateRobot(string org, string shortName, [Body] CreateRobotRequest body, CancellationToken ct);
+
+    [Get("/api/v1/organization/{org}/prototypes")]
+    Task<HttpResponseMessage> ListPrototypes(string org, CancellationToken ct);
+
+    [Post("/api/v1/organization/{org}/prototypes")]
+    Task<HttpResponseMessage> CreatePrototype(string org, [Body] CreatePrototypeRequest body, CancellationToken ct);
+
+    [Put("/api/v1/organization/{org}/prototypes/{id}")]
+    Task<HttpResponseMessage> UpdatePrototype(string org, string id, [Body] RoleRequest body, CancellationToken ct);
+
+    [Delete("/api/v1/organization/{org}/prototypes/{id}")]
+    Task<HttpResponseMessage> DeletePrototype(string org, string id, CancellationToken ct);
+
+    [Get("/api/v1/repository/{ns}/{repo}?includeTags=false")]
+    Task<HttpResponseMessage> GetRepository(string ns, string repo, CancellationToken ct);
+
+    [Post("/api/v1/repository")]
+    Task<HttpResponseMessage> CreateRepository([Body] CreateRepositoryRequest body, CancellationToken ct);
+
+    [Delete("/api/v1/repository/{ns}/{repo}")]
+    Task<HttpResponseMessage> DeleteRepository(string ns, string repo, CancellationToken ct);
+
+    [Get("/api/v1/repository/{ns}/{repo}/permissions/user/{username}")]
+    Task<HttpResponseMessage> GetRepositoryUserPermission(string ns, string repo, string username, CancellationToken ct);
+
+    [Put("/api/v1/repository/{ns}/{repo}/permissions/user/{username}")]
+    Task<HttpResponseMessage> SetRepositoryUserPermission(string ns, string repo, string username, [Body] RoleRequest body, CancellationToken ct);
+}

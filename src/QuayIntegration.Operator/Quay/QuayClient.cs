@@ -1,0 +1,171 @@
+using System.Net;
+using System.Text.Json;
+using Polly.CircuitBreaker;
+using Polly.RateLimiting;
+using Polly.Timeout;
+
+namespace QuayIntegration.Operator.Quay;
+
+/// <summary>
+/// Precise Quay operations over <see cref="IQuayApi"/>. Every method returns a <see cref="QuayResult{T}"/> instead of
+/// throwing, so reconcilers decide what each outcome means. Where Quay's 403 can mean "absent" (repositories,
+/// organizations an admin cannot see), the token is verified first so a bad token is never mistaken for absence.
+/// </summary>
+public sealed class QuayClient(IQuayApi api, QuayConnection connection, TimeProvider time)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly TimeSpan TokenCheckValidity = TimeSpan.FromSeconds(30);
+    private DateTimeOffset _tokenVerifiedAt = DateTimeOffset.MinValue;
+
+    public QuayConnection Connection { get; } = connection;
+
+    public async Task<QuayResult<QuayUser>> GetCurrentUserAsync(CancellationToken ct)
+    {
+        var result = await CallAsync<QuayUser>(() => api.GetCurrentUser(ct), parse: true);
+        if (result.IsSuccess && result.Value is { Anonymous: true })
+            return new(QuayOutcome.BadToken, result.StatusCode, "Quay treated the token as anonymous");
+        if (result.IsSuccess) _tokenVerifiedAt = time.GetUtcNow();
+        return result;
+    }
+
+    /// <summary>Confirms the token (cached briefly) before a 403 is read as "absent".</summary>
+    public async Task<QuayResult<bool>> VerifyTokenAsync(CancellationToken ct)
+    {
+        if (time.GetUtcNow() - _tokenVerifiedAt < TokenCheckValidity) return new(QuayOutcome.Success, 200, "", true);
+        var user = await GetCurrentUserAsync(ct);
+        return user.As(user.IsSuccess);
+    }
+
+    public Task<QuayResult<bool>> OrganizationExistsAsync(string org, CancellationToken ct) =>
+        ExistsAsync(() => api.GetOrganization(org, ct));
+
+    public Task<QuayResult<bool>> CreateOrganizationAsync(string org, CancellationToken ct) =>
+        CallAsync<bool>(() => api.CreateOrganization(new CreateOrganizationRequest(org), ct));
+
+    /// <summary>Deletes an organization; an organization that is already gone counts as success.</summary>
+    public async Task<QuayResult<bool>> DeleteOrganizationAsync(string org, CancellationToken ct)
+    {
+        var result = await CallAsync<bool>(() => api.DeleteOrganization(org, ct));
+        if (result.Outcome != QuayOutcome.Forbidden) return result;
+        // Quay answers 403 for a missing organization too: only call it gone when the token is fine and the
+        // (public) organization lookup says 404.
+        var token = await VerifyTokenAsync(ct);
+        if (!token.IsSuccess) return token;
+        var exists = await OrganizationExistsAsync(org, ct);
+        if (exists is { IsSuccess: true, Value: false }) return new(QuayOutcome.Success, 404, "organization already gone", true);
+        return result;
+    }
+
+    public Task<QuayResult<QuayRobot>> GetRobotAsync(string org, string shortName, CancellationToken ct) =>
+        CallAsync<QuayRobot>(() => api.GetRobot(org, shortName, ct), parse: true);
+
+    public Task<QuayResult<QuayRobot>> CreateRobotAsync(string org, string shortName, string description, CancellationToken ct) =>
+        CallAsync<QuayRobot>(() => api.CreateRobot(org, shortName, new CreateRobotRequest(description), ct), parse: true);
+
+    /// <summary>Returns the robot (with its token), creating it when missing; a concurrent create is tolerated.</summary>
+    public async Task<QuayResult<QuayRobot>> GetOrCreateRobotAsync(string org, string shortName, string description, CancellationToken ct)
+    {
+        var robot = await GetRobotAsync(org, shortName, ct);
+        if (robot.Outcome != QuayOutcome.NotFound) return robot;
+        var created = await CreateRobotAsync(org, shortName, description, ct);
+        return created.Outcome == QuayOutcome.AlreadyExists ? await GetRobotAsync(org, shortName, ct) : created;
+    }
+
+    public async Task<QuayResult<List<QuayPrototype>>> ListPrototypesAsync(string org, CancellationToken ct)
+    {
+        var result = await CallAsync<QuayPrototypeList>(() => api.ListPrototypes(org, ct), parse: true);
+        return result.As(result.Value?.Prototypes);
+    }
+
+    public Task<QuayResult<QuayPrototype>> CreatePrototypeAsync(string org, string robotFullName, string role, CancellationToken ct) =>
+        CallAsync<QuayPrototype>(() => api.CreatePrototype(org, new CreatePrototypeRequest(role, new PrototypeDelegate("user", robotFullName)), ct), parse: true);
+
+    public Task<QuayResult<QuayPrototype>> UpdatePrototypeAsync(string org, string id, string role, CancellationToken ct) =>
+        CallAsync<QuayPrototype>(() => api.UpdatePrototype(org, id, new RoleRequest(role), ct), parse: true);
+
+    public Task<QuayResult<bool>> DeletePrototypeAsync(string org, string id, CancellationToken ct) =>
+        CallAsync<bool>(() => api.DeletePrototype(org, id, ct));
+
+    /// <summary>
+    /// Whether a repository exists. Quay answers 403 both for "not visible" and for "missing" outside namespaces the
+    /// caller administers; after confirming the token, that 403 is reported as NotFound-or-invisible (false) and the
+    /// subsequent create gives the authoritative answer.
+    /// </summary>
+    public async Task<QuayResult<bool>> RepositoryExistsAsync(string org, string repo, CancellationToken ct)
+    {
+        var result = await ExistsAsync(() => api.GetRepository(org, repo, ct));
+        if (result.Outcome != QuayOutcome.Forbidden) return result;
+        var token = await VerifyTokenAsync(ct);
+        return token.IsSuccess ? new(QuayOutcome.Success, 403, "not visible or missing", false) : token;
+    }
+
+    public Task<QuayResult<bool>> CreatePrivateRepositoryAsync(string org, string repo, string description, CancellationToken ct) =>
+        CallAsync<bool>(() => api.CreateRepository(new CreateRepositoryRequest(org, repo, "private", description, "image"), ct));
+
+    public Task<QuayResult<bool>> DeleteRepositoryAsync(string org, string repo, CancellationToken ct) =>
+        CallAsync<bool>(() => api.DeleteRepository(org, repo, ct));
+
+    public Task<QuayResult<QuayPermission>> GetRepositoryPermissionAsync(string org, string repo, string username, CancellationToken ct) =>
+        CallAsync<QuayPermission>(() => api.GetRepositoryUserPermission(org, repo, username, ct), parse: true);
+
+    public Task<QuayResult<QuayPermission>> SetRepositoryPermissionAsync(string org, string repo, string username, string role, CancellationToken ct) =>
+        CallAsync<QuayPermission>(() => api.SetRepositoryUserPermission(org, repo, username, new RoleRequest(role), ct), parse: true);
+
+    private async Task<QuayResult<bool>> ExistsAsync(Func<Task<HttpResponseMessage>> call)
+    {
+        var result = await CallAsync<bool>(call);
+        return result.Outcome switch
+        {
+            QuayOutcome.Success => result.As(true),
+            QuayOutcome.NotFound => new(QuayOutcome.Success, result.StatusCode, result.Message, false),
+            _ => result,
+        };
+    }
+
+    private static async Task<QuayResult<T>> CallAsync<T>(Func<Task<HttpResponseMessage>> call, bool parse = false)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await call();
+        }
+        catch (HttpRequestException e) when (QuayResilience.IsTlsFailure(e))
+        {
+            return new(QuayOutcome.TlsFailure, 0, e.InnerException?.Message ?? e.Message);
+        }
+        catch (HttpRequestException e)
+        {
+            return new(QuayOutcome.Unavailable, 0, $"network error: {e.Message}");
+        }
+        catch (TimeoutRejectedException)
+        {
+            return new(QuayOutcome.Unavailable, 0, "timed out");
+        }
+        catch (BrokenCircuitException)
+        {
+            return new(QuayOutcome.Unavailable, 0, "circuit open after repeated failures");
+        }
+        catch (RateLimiterRejectedException)
+        {
+            return new(QuayOutcome.Unavailable, 0, "too many concurrent Quay calls queued");
+        }
+
+        using (response)
+        {
+            var body = response.Content is null ? "" : await response.Content.ReadAsStringAsync();
+            var outcome = QuayResponseClassifier.Classify(response.StatusCode, response.Content?.Headers.ContentType?.MediaType, body, out var message);
+            var status = (int)response.StatusCode;
+            if (outcome != QuayOutcome.Success || !parse) return new(outcome, status, message);
+            try
+            {
+                return new(outcome, status, "", JsonSerializer.Deserialize<T>(body, Json));
+            }
+            catch (JsonException e)
+            {
+                return new(QuayOutcome.Unexpected, status, $"unreadable JSON answer: {e.Message}");
+            }
+        }
+    }
+
+    internal static bool IsSuccessStatus(HttpStatusCode code) => (int)code is >= 200 and < 300;
+}

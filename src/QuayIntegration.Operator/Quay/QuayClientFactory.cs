@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Options;
+using Polly;
+using Refit;
+
+namespace QuayIntegration.Operator.Quay;
+
+/// <summary>
+/// Hands out one <see cref="QuayClient"/> per <see cref="QuayConnection"/> (host, token, CA bundle, insecure) and
+/// rebuilds it when any of them changes. The resilience pipeline (with its concurrency limiter and circuit breaker) is
+/// shared per Quay base address, so every call to one Quay counts against the same cap.
+/// </summary>
+public sealed class QuayClientFactory(IOptions<QuayOptions> options, TimeProvider time) : IDisposable
+{
+    private readonly ConcurrentDictionary<string, ResiliencePipeline<HttpResponseMessage>> _pipelines = new();
+    private readonly Lock _gate = new();
+    private (QuayConnection Connection, QuayClient Client, HttpClient Http)? _current;
+
+    public QuayClient GetClient(QuayConnection connection)
+    {
+        lock (_gate)
+        {
+            if (_current is { } current && current.Connection == connection) return current.Client;
+            var http = CreateHttpClient(connection);
+            var client = new QuayClient(RestService.For<IQuayApi>(http), connection, time);
+            // The previous HttpClient may still serve in-flight calls; it is left to the GC rather than disposed under them.
+            _current = (connection, client, http);
+            return client;
+        }
+    }
+
+    private HttpClient CreateHttpClient(QuayConnection connection)
+    {
+        var sockets = new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            AllowAutoRedirect = false,
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = CertificateValidator(connection),
+            },
+        };
+        var pipeline = _pipelines.GetOrAdd(connection.BaseAddress.GetLeftPart(UriPartial.Authority), _ => QuayResilience.Build(options.Value));
+        var chain = new QuayResilienceHandler(pipeline)
+        {
+            InnerHandler = new BearerTokenHandler(connection.Token) { InnerHandler = new QuayMetricsHandler { InnerHandler = sockets } },
+        };
+        return new HttpClient(chain) { BaseAddress = connection.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    /// <summary>Verification stays on unless insecureRegistry; a CA bundle replaces the system trust store.</summary>
+    internal static RemoteCertificateValidationCallback? CertificateValidator(QuayConnection connection)
+    {
+        if (connection.Insecure) return (_, _, _, _) => true;
+        if (string.IsNullOrWhiteSpace(connection.CaBundlePem)) return null;
+        var roots = new X509Certificate2Collection();
+        roots.ImportFromPem(connection.CaBundlePem);
+        return (_, certificate, _, errors) =>
+        {
+            if (certificate is null) return false;
+            // Name mismatch or a missing certificate can't be fixed by a custom root.
+            if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None) return false;
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return chain.Build(new X509Certificate2(certificate));
+        };
+    }
+
+    public void Dispose()
+    {
+        lock (_gate) _current?.Http.Dispose();
+    }
+
+    /// <summary>Adds the OAuth token on each attempt; the token never appears in logs or metrics.</summary>
+    private sealed class BearerTokenHandler(string token) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            return base.SendAsync(request, ct);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using System.Diagnostics;
+using QuayIntegration.Operator.Observability;
+using Refit;
+
+namespace QuayIntegration.Operator.Quay;
+
+/// <summary>Records every attempt against Quay by route template (never the concrete path, which holds names).</summary>
+public sealed class QuayMetricsHandler : DelegatingHandler
+{
+    private static readonly HttpRequestOptionsKey<RestMethodInfo> RestMethodKey = new(HttpRequestMessageOptions.RestMethodInfo);
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        var route = RouteOf(request);
+        var method = request.Method.Method;
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var response = await base.SendAsync(request, ct);
+            OperatorMetrics.QuayCalls.WithLabels(method, route, ((int)response.StatusCode).ToString()).Inc();
+            return response;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or OperationCanceledException)
+        {
+            OperatorMetrics.QuayCalls.WithLabels(method, route, e is HttpRequestException ? "network_error" : "timeout").Inc();
+            throw;
+        }
+        finally
+        {
+            OperatorMetrics.QuayLatency.WithLabels(method, route).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
+    internal static string RouteOf(HttpRequestMessage request) =>
+        request.Options.TryGetValue(RestMethodKey, out var info) && info is not null ? info.RelativePath : "unknown";
+}

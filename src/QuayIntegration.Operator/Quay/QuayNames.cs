@@ -1,0 +1,91 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace QuayIntegration.Operator.Quay;
+
+/// <summary>
+/// Quay's naming rules (util/validation.py) and the operator's deterministic mapping of Kubernetes names onto them.
+///
+/// Organizations and robot short names must match <c>^[a-z0-9]+([._-][a-z0-9]+)*$</c> (2–255 characters): no doubled
+/// separators. Kubernetes accepts some names Quay rejects, so:
+/// <list type="bullet">
+/// <item>Organization: <c>&lt;prefix&gt;_&lt;namespace&gt;</c>, lowercased, unchanged whenever Quay accepts it (the upstream
+/// operator's name). A namespace is a DNS label (<c>[a-z0-9-]</c>), so the only thing Quay can reject is a run of two
+/// or more hyphens; each such run of n hyphens becomes <c>.n.</c> (<c>a--b</c> → <c>a.2.b</c>). A namespace never
+/// contains a dot, so mapped names can never equal an unmapped one, and the encoding can be decoded: collision-free.</item>
+/// <item>Robot short name: the service account name, unchanged when valid. Service account names are DNS subdomains
+/// (<c>[a-z0-9.-]</c>); a run of two or more separators becomes <c>_</c> + one letter per separator (<c>d</c> for a dot,
+/// <c>h</c> for a hyphen) + <c>_</c> (<c>a--b</c> → <c>a_hh_b</c>), and a one-character name <c>x</c> becomes <c>x_sa</c>.
+/// A service account name never contains <c>_</c>, so again no collision is possible.</item>
+/// <item>When a full robot name (<c>org+short</c>) would exceed 255 characters the short name is cut and suffixed with
+/// <c>_</c> and 12 hex characters of its SHA-256 (practically collision-free).</item>
+/// </list>
+/// The organization actually used is recorded on the namespace (annotation quay.redhat.com/organization).
+/// </summary>
+public static partial class QuayNames
+{
+    public const int MaxNamespaceLength = 255;
+
+    [GeneratedRegex("^[a-z0-9]+(?:[._-][a-z0-9]+)*$")]
+    private static partial Regex NamespacePattern();
+
+    [GeneratedRegex("^(?=.{1,255}$)[a-z0-9][.a-z0-9_-]*(?:/[a-z0-9][.a-z0-9_-]*)*$")]
+    private static partial Regex RepositoryPattern();
+
+    [GeneratedRegex("-{2,}")]
+    private static partial Regex HyphenRuns();
+
+    [GeneratedRegex("[.-]{2,}")]
+    private static partial Regex SeparatorRuns();
+
+    public static bool IsValidNamespace(string name) =>
+        name.Length is >= 2 and <= MaxNamespaceLength && NamespacePattern().IsMatch(name);
+
+    public static bool IsValidRobotShortName(string name) => IsValidNamespace(name);
+
+    public static bool IsValidRepository(string name) => RepositoryPattern().IsMatch(name);
+
+    /// <summary>The organization for a namespace: <c>&lt;prefix&gt;_&lt;namespace&gt;</c> lowercased, mapped if Quay would reject it.</summary>
+    public static string OrganizationFor(string prefix, string kubernetesNamespace)
+    {
+        var plain = $"{prefix}_{kubernetesNamespace}".ToLowerInvariant();
+        if (IsValidNamespace(plain)) return plain;
+        var mapped = HyphenRuns().Replace(kubernetesNamespace.ToLowerInvariant(), m => $".{m.Length}.");
+        var candidate = $"{prefix.ToLowerInvariant()}_{mapped}";
+        if (!IsValidNamespace(candidate))
+            throw new ArgumentException($"namespace '{kubernetesNamespace}' cannot be mapped to a Quay organization name (prefix '{prefix}')");
+        return candidate;
+    }
+
+    /// <summary>The robot short name for a service account (see the class comment for the mapping).</summary>
+    public static string RobotShortNameFor(string organization, string serviceAccount)
+    {
+        var name = serviceAccount.ToLowerInvariant();
+        if (!IsValidRobotShortName(name))
+        {
+            name = SeparatorRuns().Replace(name, m =>
+            {
+                var sb = new StringBuilder("_");
+                foreach (var c in m.Value) sb.Append(c == '.' ? 'd' : 'h');
+                return sb.Append('_').ToString();
+            });
+            if (name.Length == 1) name += "_sa";
+        }
+        var maxShort = MaxNamespaceLength - organization.Length - 1;
+        if (name.Length > maxShort)
+        {
+            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(serviceAccount)))[..12];
+            var keep = Math.Max(1, maxShort - 13);
+            name = name[..keep].TrimEnd('.', '-', '_') + "_" + hash;
+        }
+        if (!IsValidRobotShortName(name))
+            throw new ArgumentException($"service account '{serviceAccount}' cannot be mapped to a Quay robot name");
+        return name;
+    }
+
+    public static string RobotFullName(string organization, string shortName) => $"{organization}+{shortName}";
+
+    /// <summary>The Secret holding a service account's robot credentials, as named by the upstream operator.</summary>
+    public static string SecretNameFor(string serviceAccount, string clusterId) => $"{serviceAccount}-quay-{clusterId}";
+}

@@ -1,0 +1,130 @@
+using System.Net;
+using System.Security.Authentication;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace QuayIntegration.Operator.Quay;
+
+public sealed class QuayOptions
+{
+    /// <summary>Maximum concurrent calls to one Quay (shared by every controller).</summary>
+    public int MaxConcurrentCalls { get; set; } = 8;
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(45);
+    public int MaxRetries { get; set; } = 3;
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(300);
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>
+/// The Polly pipeline shared by all calls to one Quay: total timeout → retry (jittered exponential, honours
+/// Retry-After) → circuit breaker → concurrency limiter → per-attempt timeout. Retries only happen for requests marked
+/// retryable (idempotent, or creates whose retry is safely detected as "already exists").
+/// </summary>
+public static class QuayResilience
+{
+    public static readonly ResiliencePropertyKey<bool> Retryable = new("quay.retryable");
+
+    public static ResiliencePipeline<HttpResponseMessage> Build(QuayOptions options) =>
+        new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddTimeout(options.TotalTimeout)
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                MaxRetryAttempts = options.MaxRetries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryBaseDelay,
+                MaxDelay = options.RetryMaxDelay,
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Context.Properties.GetValue(Retryable, false) && IsTransient(args.Outcome)),
+                DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, options.RetryMaxDelay * 3)),
+            })
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+            {
+                FailureRatio = 0.5,
+                MinimumThroughput = 6,
+                SamplingDuration = TimeSpan.FromSeconds(30),
+                BreakDuration = options.CircuitBreakDuration,
+                ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome)),
+            })
+            .AddConcurrencyLimiter(options.MaxConcurrentCalls, queueLimit: 10_000)
+            .AddTimeout(options.AttemptTimeout)
+            .Build();
+
+    /// <summary>5xx, 429, 408, timeouts and network errors; never TLS failures (a bad CA does not heal by retrying).</summary>
+    public static bool IsTransient(Outcome<HttpResponseMessage> outcome) => outcome.Exception switch
+    {
+        null => outcome.Result is { } r && IsTransientStatus(r.StatusCode),
+        TimeoutRejectedException => true,
+        HttpRequestException e => !IsTlsFailure(e),
+        _ => false,
+    };
+
+    public static bool IsTransientStatus(HttpStatusCode status) =>
+        (int)status is 408 or 429 || (int)status >= 500;
+
+    public static bool IsTlsFailure(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+            if (x is AuthenticationException) return true;
+        return false;
+    }
+
+    /// <summary>Honour Retry-After (seconds or date) on 429/503, capped; otherwise let the backoff decide (null).</summary>
+    public static TimeSpan? RetryAfter(HttpResponseMessage? response, TimeSpan cap)
+    {
+        var header = response?.Headers.RetryAfter;
+        if (header is null) return null;
+        var delay = header.Delta ?? (header.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+        if (delay is null) return null;
+        if (delay < TimeSpan.Zero) return TimeSpan.Zero;
+        return delay > cap ? cap : delay;
+    }
+
+    public static bool IsRetryableRequest(HttpRequestMessage request)
+    {
+        if (request.Method == HttpMethod.Get || request.Method == HttpMethod.Put || request.Method == HttpMethod.Delete ||
+            request.Method == HttpMethod.Head)
+            return true;
+        // Creating an organization or a repository twice gives a recognisable "already exists"; a prototype POST
+        // would insert a duplicate row, so it is never retried.
+        var path = request.RequestUri?.AbsolutePath ?? "";
+        return request.Method == HttpMethod.Post && (path.EndsWith("/api/v1/organization/") || path.EndsWith("/api/v1/repository"));
+    }
+}
+
+/// <summary>Runs each request through the shared pipeline, sending a fresh copy per attempt.</summary>
+public sealed class QuayResilienceHandler(ResiliencePipeline<HttpResponseMessage> pipeline) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        var body = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(ct);
+        var context = ResilienceContextPool.Shared.Get(ct);
+        context.Properties.Set(QuayResilience.Retryable, QuayResilience.IsRetryableRequest(request));
+        try
+        {
+            return await pipeline.ExecuteAsync(
+                async ctx => await base.SendAsync(Copy(request, body), ctx.CancellationToken), context);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private static HttpRequestMessage Copy(HttpRequestMessage original, byte[]? body)
+    {
+        var copy = new HttpRequestMessage(original.Method, original.RequestUri) { Version = original.Version };
+        foreach (var header in original.Headers) copy.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        foreach (var option in original.Options) ((IDictionary<string, object?>)copy.Options)[option.Key] = option.Value;
+        if (body is not null)
+        {
+            copy.Content = new ByteArrayContent(body);
+            foreach (var header in original.Content!.Headers) copy.Content.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+        return copy;
+    }
+}

@@ -1,0 +1,202 @@
+using System.Collections.Concurrent;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using QuayIntegration.Operator.Kube;
+
+namespace QuayIntegration.Operator.Runtime;
+
+/// <summary>Receives cache changes; called on the informer's loop, so implementations only enqueue.</summary>
+public interface IInformerHandler<in T>
+{
+    void OnAdd(T obj);
+    void OnUpdate(T oldObj, T newObj);
+    void OnDelete(T obj);
+}
+
+/// <summary>What an informer watches: the kind plus optional label and field selectors.</summary>
+public sealed record InformerSpec(ResourceType Resource, string? LabelSelector = null, string? FieldSelector = null)
+{
+    public string? Query
+    {
+        get
+        {
+            var parts = new List<string>();
+            if (!string.IsNullOrEmpty(LabelSelector)) parts.Add("labelSelector=" + Uri.EscapeDataString(LabelSelector));
+            if (!string.IsNullOrEmpty(FieldSelector)) parts.Add("fieldSelector=" + Uri.EscapeDataString(FieldSelector));
+            return parts.Count == 0 ? null : string.Join('&', parts);
+        }
+    }
+}
+
+public interface IInformer
+{
+    bool HasSynced { get; }
+    Task RunAsync(CancellationToken ct);
+}
+
+/// <summary>
+/// List + watch into an in-memory cache, client-go style: list, then watch from the list's resourceVersion; follow
+/// the resourceVersion through events and bookmarks; re-watch when the server ends the stream; relist on 410 Gone or
+/// any broken stream (with capped backoff); replay every object to handlers each resync period. The cache is indexed
+/// by key (<c>namespace/name</c> or <c>name</c>) and by namespace.
+/// </summary>
+public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    private readonly KubeApi _api;
+    private readonly InformerSpec _spec;
+    private readonly TimeSpan _resync;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<string, T> _items = new();
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _byNamespace = new();
+    private readonly List<IInformerHandler<T>> _handlers = [];
+    private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _dispatch = new();
+
+    public Informer(KubeApi api, InformerSpec spec, TimeSpan resync, ILogger log)
+    {
+        _api = api;
+        _spec = spec;
+        _resync = resync;
+        _log = log;
+    }
+
+    /// <summary>How long a watch request lasts before the informer re-watches (the server may end it sooner).</summary>
+    public TimeSpan WatchTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    public bool HasSynced => _synced.Task.IsCompleted;
+
+    public Task WaitForSyncAsync(CancellationToken ct) => _synced.Task.WaitAsync(ct);
+
+    public void AddHandler(IInformerHandler<T> handler)
+    {
+        lock (_dispatch) _handlers.Add(handler);
+    }
+
+    public static string KeyOf(T obj) =>
+        obj.Metadata.NamespaceProperty is { Length: > 0 } ns ? $"{ns}/{obj.Metadata.Name}" : obj.Metadata.Name;
+
+    public T? Get(string key) => _items.TryGetValue(key, out var v) ? v : null;
+
+    public T? Get(string? ns, string name) => Get(ns is { Length: > 0 } ? $"{ns}/{name}" : name);
+
+    public IReadOnlyList<T> List() => _items.Values.ToList();
+
+    public IReadOnlyList<T> ListInNamespace(string ns) =>
+        _byNamespace.TryGetValue(ns, out var keys) ? keys.Keys.Select(Get).OfType<T>().ToList() : [];
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        using var resync = _resync > TimeSpan.Zero ? new PeriodicTimer(_resync) : null;
+        var resyncLoop = resync is null ? Task.CompletedTask : ResyncLoop(resync, ct);
+        var failures = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var rv = await RelistAsync(ct);
+                failures = 0;
+                while (!ct.IsCancellationRequested)
+                    rv = await WatchOnceAsync(rv, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (KubeApiException e) when (e.IsGone)
+            {
+                _log.LogInformation("Watch of {Resource} expired ({Message}); relisting", _spec.Resource.Plural, e.ApiMessage);
+            }
+            catch (Exception e)
+            {
+                var delay = ExponentialBackoffLimiter<int>.Delay(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), failures++);
+                _log.LogWarning("List/watch of {Resource} failed ({Error}); relisting in {Delay}", _spec.Resource.Plural, e.Message, delay);
+                try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { break; }
+            }
+        }
+        await resyncLoop;
+    }
+
+    private async Task<string> RelistAsync(CancellationToken ct)
+    {
+        var list = await _api.ListAsync<T>(_spec.Resource.CollectionPath(), _spec.Query, ct);
+        var seen = new HashSet<string>();
+        foreach (var item in list.Items)
+        {
+            seen.Add(KeyOf(item));
+            Upsert(item);
+        }
+        foreach (var gone in _items.Keys.Where(k => !seen.Contains(k)).ToList())
+            if (_items.TryGetValue(gone, out var old)) Remove(old);
+        _synced.TrySetResult();
+        return list.ResourceVersion;
+    }
+
+    /// <summary>One watch request; returns the last resourceVersion seen so the next watch continues from it.</summary>
+    private async Task<string> WatchOnceAsync(string rv, CancellationToken ct)
+    {
+        await foreach (var e in _api.WatchAsync<T>(_spec.Resource.CollectionPath(), _spec.Query, rv, WatchTimeout, ct))
+        {
+            if (e.ResourceVersion is { Length: > 0 } next) rv = next;
+            switch (e.Kind)
+            {
+                case WatchEventKind.Added or WatchEventKind.Modified:
+                    Upsert(e.Object!);
+                    break;
+                case WatchEventKind.Deleted:
+                    Remove(e.Object!);
+                    break;
+            }
+        }
+        return rv;
+    }
+
+    private void Upsert(T obj)
+    {
+        var key = KeyOf(obj);
+        var old = _items.TryGetValue(key, out var existing) ? existing : null;
+        if (old is not null && old.Metadata.ResourceVersion == obj.Metadata.ResourceVersion) return;
+        _items[key] = obj;
+        _byNamespace.GetOrAdd(obj.Metadata.NamespaceProperty ?? "", _ => new())[key] = 0;
+        lock (_dispatch)
+            foreach (var h in _handlers)
+                Safe(() => { if (old is null) h.OnAdd(obj); else h.OnUpdate(old, obj); });
+    }
+
+    private void Remove(T obj)
+    {
+        var key = KeyOf(obj);
+        var known = _items.TryRemove(key, out var old) ? old : obj;
+        if (_byNamespace.TryGetValue(obj.Metadata.NamespaceProperty ?? "", out var keys)) keys.TryRemove(key, out _);
+        lock (_dispatch)
+            foreach (var h in _handlers)
+                Safe(() => h.OnDelete(known));
+    }
+
+    private async Task ResyncLoop(PeriodicTimer timer, CancellationToken ct)
+    {
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+                lock (_dispatch)
+                    foreach (var item in _items.Values)
+                        foreach (var h in _handlers)
+                            Safe(() => h.OnUpdate(item, item));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void Safe(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "Event handler for {Resource} failed", _spec.Resource.Plural);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+using System.Collections.Concurrent;
+using QuayIntegration.Emulators.Kubernetes.Admission;
+using QuayIntegration.Emulators.Kubernetes.Machinery;
+using QuayIntegration.Emulators.Kubernetes.Resources;
+using QuayIntegration.Emulators.Kubernetes.Storage;
+
+namespace QuayIntegration.Emulators.Kubernetes.Hosting;
+
+/// <summary>The services one API server instance is made of, shared by the request pipeline and the strategies.</summary>
+public sealed class ApiServerCore
+{
+    public ApiServerCore(ApiServerOptions options, CancellationToken stopping)
+    {
+        Options = options;
+        Stopping = stopping;
+        Store = new ObjectStore(options.WatchHistorySize);
+        Faults.Attach(Store, Registry);
+        Admission = new MutatingAdmission(this);
+        foreach (var (k, v) in options.ServiceEndpoints) ServiceEndpoints[k] = v;
+        RegistryClient = new RegistryClient(options);
+    }
+
+    public ApiServerOptions Options { get; }
+    public CancellationToken Stopping { get; }
+    public ObjectStore Store { get; }
+    public ResourceTypeRegistry Registry { get; } = new();
+    public MutatingAdmission Admission { get; }
+    public FaultInjector Faults { get; } = new();
+    public RequestAccounting Requests { get; } = new();
+    public ConcurrentDictionary<string, string> ServiceEndpoints { get; } = new();
+    public RegistryClient RegistryClient { get; }
+}

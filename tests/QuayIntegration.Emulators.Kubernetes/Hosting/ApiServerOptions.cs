@@ -1,0 +1,26 @@
+namespace QuayIntegration.Emulators.Kubernetes.Hosting;
+
+public sealed class ApiServerOptions
+{
+    /// <summary>0 picks a free port on 127.0.0.1.</summary>
+    public int Port { get; set; }
+    /// <summary>The admin bearer token; generated when null.</summary>
+    public string? AdminToken { get; set; }
+    /// <summary>How many events watches can resume from before a resourceVersion counts as expired (410).</summary>
+    public int WatchHistorySize { get; set; } = 10_000;
+    /// <summary>Interval of BOOKMARK events for watches that allow them (real servers: about a minute).</summary>
+    public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>Host of the integrated registry used for ImageStream status.dockerImageRepository; null = no integrated registry.</summary>
+    public string? InternalRegistryHostname { get; set; } = "image-registry.openshift-image-registry.svc:5000";
+    /// <summary>Serve the OpenShift groups (build, image, project). On by default.</summary>
+    public bool ServeOpenShiftApis { get; set; } = true;
+    /// <summary>Extra CA certificates (PEM) trusted when ImageStreamImport talks to registries, besides the system roots.</summary>
+    public List<string> RegistryCaCertificatesPem { get; } = [];
+    /// <summary>
+    /// Where webhook <c>clientConfig.service</c> references really listen: key <c>name.namespace.svc:port</c>,
+    /// value <c>127.0.0.1:port</c>. Can also be changed at runtime with <see cref="KubernetesApiServer.MapService"/>.
+    /// </summary>
+    public Dictionary<string, string> ServiceEndpoints { get; } = new();
+    /// <summary>What <c>/version</c> reports.</summary>
+    public string KubernetesVersion { get; set; } = "v1.31.0";
+}

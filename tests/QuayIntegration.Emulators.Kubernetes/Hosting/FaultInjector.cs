@@ -1,0 +1,109 @@
+using QuayIntegration.Emulators.Kubernetes.Machinery;
+using QuayIntegration.Emulators.Kubernetes.Storage;
+
+namespace QuayIntegration.Emulators.Kubernetes.Hosting;
+
+/// <summary>
+/// Test-controlled misbehaviour: canned error answers, expired watches, dropped watch connections and latency, for all
+/// resources or one (matched by plural, e.g. <c>builds</c>, or <c>plural.group</c>).
+/// </summary>
+public sealed class FaultInjector
+{
+    private sealed class Rule(int code, int remaining, string? resource, string? verb)
+    {
+        public int Code { get; } = code;
+        public int Remaining = remaining;
+        public string? Resource { get; } = resource;
+        public string? Verb { get; } = verb;
+    }
+
+    private readonly Lock _gate = new();
+    private readonly List<Rule> _statusRules = [];
+    private readonly List<Rule> _watchExpiries = [];
+    private readonly Dictionary<string, TimeSpan> _latencyByResource = new();
+    private ObjectStore? _store;
+    private ResourceTypeRegistry? _registry;
+
+    internal void Attach(ObjectStore store, ResourceTypeRegistry registry) => (_store, _registry) = (store, registry);
+
+    /// <summary>Latency added to every resource request.</summary>
+    public TimeSpan Latency { get; set; }
+
+    public void SetLatency(string resource, TimeSpan latency)
+    {
+        lock (_gate) _latencyByResource[resource] = latency;
+    }
+
+    /// <summary>The next <paramref name="count"/> matching requests answer with this code (409 Conflict, 429, 500, …).</summary>
+    public void InjectStatus(int code, int count = 1, string? resource = null, string? verb = null)
+    {
+        lock (_gate) _statusRules.Add(new Rule(code, count, resource, verb));
+    }
+
+    /// <summary>The next <paramref name="count"/> watches get a 410 Expired ERROR event, as after an etcd compaction.</summary>
+    public void ExpireNextWatches(int count = 1, string? resource = null)
+    {
+        lock (_gate) _watchExpiries.Add(new Rule(410, count, resource, "watch"));
+    }
+
+    /// <summary>Closes every open watch connection (of one resource, or all), as a load balancer timeout would.</summary>
+    public int DropWatches(string? resource = null)
+    {
+        var store = _store ?? throw new InvalidOperationException("not started");
+        if (resource is null) return store.DropWatches();
+        return _registry!.All.Where(t => Matches(resource, t)).Select(t => t.StorageKey).Distinct().Sum(store.DropWatches);
+    }
+
+    /// <summary>Forgets the watch history so every resume from an older resourceVersion expires.</summary>
+    public void CompactHistory() => (_store ?? throw new InvalidOperationException("not started")).Compact();
+
+    public void Reset()
+    {
+        lock (_gate)
+        {
+            _statusRules.Clear();
+            _watchExpiries.Clear();
+            _latencyByResource.Clear();
+        }
+        Latency = TimeSpan.Zero;
+    }
+
+    internal TimeSpan LatencyFor(ResourceType type)
+    {
+        lock (_gate)
+            return Latency + _latencyByResource.Where(p => Matches(p.Key, type)).Select(p => p.Value).DefaultIfEmpty().Max();
+    }
+
+    internal ApiException? TakeStatus(ResourceType type, string verb)
+    {
+        int code;
+        lock (_gate)
+        {
+            var rule = _statusRules.FirstOrDefault(r => r.Remaining > 0 && (r.Resource is null || Matches(r.Resource, type)) && (r.Verb is null || r.Verb == verb));
+            if (rule is null) return null;
+            rule.Remaining--;
+            code = rule.Code;
+        }
+        return code switch
+        {
+            409 => type.Conflict("injected"),
+            429 => Errors.TooManyRequests(),
+            500 => Errors.Internal("injected fault"),
+            503 => new ApiException(503, "ServiceUnavailable", "the server is currently unable to handle the request"),
+            _ => new ApiException(code, "InternalError", $"injected fault {code}"),
+        };
+    }
+
+    internal bool TakeWatchExpiry(ResourceType type)
+    {
+        lock (_gate)
+        {
+            var rule = _watchExpiries.FirstOrDefault(r => r.Remaining > 0 && (r.Resource is null || Matches(r.Resource, type)));
+            if (rule is null) return false;
+            rule.Remaining--;
+            return true;
+        }
+    }
+
+    private static bool Matches(string resource, ResourceType type) => resource == type.Plural || resource == type.QualifiedResource;
+}

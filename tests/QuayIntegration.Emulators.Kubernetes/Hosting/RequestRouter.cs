@@ -1,0 +1,162 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using QuayIntegration.Emulators.Kubernetes.Discovery;
+using QuayIntegration.Emulators.Kubernetes.Machinery;
+using QuayIntegration.Emulators.Kubernetes.Rest;
+
+namespace QuayIntegration.Emulators.Kubernetes.Hosting;
+
+/// <summary>
+/// Maps URLs to discovery, OpenAPI and resource operations, authenticates the bearer token, applies injected faults,
+/// and turns every failure into a Status body (never an unhandled exception).
+/// </summary>
+public sealed class RequestRouter(ApiServerCore server, string adminToken)
+{
+    private static readonly HashSet<string> Anonymous = ["/healthz", "/livez", "/readyz", "/version"];
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        RequestContext? ctx = null;
+        try
+        {
+            var path = http.Request.Path.Value ?? "/";
+            if (!Anonymous.Contains(path) && http.Request.Headers.Authorization.ToString() != "Bearer " + adminToken)
+                throw Errors.Unauthorized();
+            var answer = await DiscoveryEndpoints.TryServeAsync(server, http, path);
+            if (answer is not null)
+            {
+                await WriteAsync(http, answer, null);
+                return;
+            }
+            ctx = Parse(http, path) ?? throw new ApiException(404, "NotFound", "the server could not find the requested resource", new JsonObject());
+            server.Requests.Record(ctx.Verb, ctx.Subresource is null ? ctx.Type.Plural : $"{ctx.Type.Plural}/{ctx.Subresource}");
+            var latency = server.Faults.LatencyFor(ctx.Type);
+            if (latency > TimeSpan.Zero) await Task.Delay(latency, http.RequestAborted);
+            if (server.Faults.TakeStatus(ctx.Type, ctx.Verb) is { } injected) throw injected;
+            if (ctx.Verb == "watch")
+            {
+                await WatchStream.RunAsync(ctx);
+                return;
+            }
+            var result = await DispatchAsync(ctx);
+            await WriteAsync(http, result, ctx);
+        }
+        catch (ApiException e)
+        {
+            await WriteErrorAsync(http, e, ctx);
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested || server.Stopping.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            await WriteErrorAsync(http, Errors.Internal($"an error on the server (\"{e.GetType().Name}: {e.Message}\") has prevented the request from succeeding"), ctx);
+        }
+    }
+
+    private static async Task<ApiResult> DispatchAsync(RequestContext ctx)
+    {
+        if (await ctx.Type.Strategy.TryHandleAsync(ctx) is { } custom) return custom;
+        if (!ctx.Type.Supports(ctx.Verb) || (ctx.Subresource is not null && !ctx.Type.Subresources.Any(s => s.Name == ctx.Subresource)))
+            throw Errors.MethodNotAllowed("the server does not allow this method on the requested resource");
+        if (ctx.Subresource is not null && ctx.Verb is not ("get" or "update" or "patch"))
+            throw Errors.MethodNotAllowed("the server does not allow this method on the requested resource");
+        return ctx.Verb switch
+        {
+            "get" => ResourceOperations.Get(ctx),
+            "list" => ListQuery.List(ctx),
+            "create" => await ResourceOperations.CreateAsync(ctx, await ReadObjectAsync(ctx)),
+            "update" => await ResourceOperations.UpdateAsync(ctx, await ReadObjectAsync(ctx)),
+            "patch" => await ResourceOperations.PatchAsync(ctx, ctx.Http.Request.ContentType ?? "", await ReadTextAsync(ctx.Http)),
+            "delete" => await ResourceOperations.DeleteAsync(ctx, await ReadOptionalObjectAsync(ctx)),
+            "deletecollection" => await ResourceOperations.DeleteCollectionAsync(ctx, await ReadOptionalObjectAsync(ctx)),
+            _ => throw Errors.MethodNotAllowed("the server does not allow this method on the requested resource"),
+        };
+    }
+
+    /// <summary>Reads a JSON object body; JSON (or YAML, which kubectl never sends but curl users do) only.</summary>
+    public static async Task<JsonObject> ReadObjectAsync(RequestContext ctx)
+    {
+        var mediaType = (ctx.Http.Request.ContentType ?? "application/json").Split(';')[0].Trim().ToLowerInvariant();
+        var text = await ReadTextAsync(ctx.Http);
+        return mediaType switch
+        {
+            "application/json" or "*/*" or "" => Json.ParseObject(text),
+            "application/yaml" => Patch.ApplyConfiguration.Parse(text),
+            _ => throw new ApiException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {mediaType})"),
+        };
+    }
+
+    private static async Task<JsonObject?> ReadOptionalObjectAsync(RequestContext ctx)
+    {
+        var text = await ReadTextAsync(ctx.Http);
+        return string.IsNullOrWhiteSpace(text) ? null : Json.ParseObject(text, "DeleteOptions");
+    }
+
+    private static async Task<string> ReadTextAsync(HttpContext http)
+    {
+        using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
+        return await reader.ReadToEndAsync(http.RequestAborted);
+    }
+
+    private RequestContext? Parse(HttpContext http, string path)
+    {
+        var segments = path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
+        string group, version;
+        string[] rest;
+        if (segments.Length >= 2 && segments[0] == "api") (group, version, rest) = ("", segments[1], segments[2..]);
+        else if (segments.Length >= 3 && segments[0] == "apis") (group, version, rest) = (segments[1], segments[2], segments[3..]);
+        else return null;
+        if (rest.Length == 0) return null;
+
+        string? ns = null;
+        if (rest[0] == "namespaces" && rest.Length >= 3 && server.Registry.Find(group, version, rest[2]) is { Namespaced: true })
+        {
+            ns = rest[1];
+            rest = rest[2..];
+        }
+        var type = server.Registry.Find(group, version, rest[0]);
+        if (type is null || rest.Length > 3) return null;
+        if (type.Namespaced && ns is null && rest.Length > 1) return null; // namespaced object paths need a namespace
+        var name = rest.Length > 1 ? rest[1] : null;
+        var subresource = rest.Length > 2 ? rest[2] : null;
+        var isWatch = http.Request.Query["watch"].ToString() is "true" or "1";
+        var verb = http.Request.Method switch
+        {
+            "GET" when isWatch => "watch",
+            "GET" => name is null ? "list" : "get",
+            "POST" => "create",
+            "PUT" => "update",
+            "PATCH" => "patch",
+            "DELETE" => name is null ? "deletecollection" : "delete",
+            _ => throw Errors.MethodNotAllowed($"the server does not allow this method on the requested resource"),
+        };
+        if (verb is "update" or "patch" && name is null) throw Errors.MethodNotAllowed("the server does not allow this method on the requested resource");
+        return new RequestContext { Server = server, Http = http, Type = type, Namespace = ns, Name = name, Subresource = subresource, Verb = verb };
+    }
+
+    private static async Task WriteAsync(HttpContext http, ApiResult result, RequestContext? ctx)
+    {
+        if (ctx is not null) AddWarnings(http, ctx);
+        http.Response.StatusCode = result.Code;
+        http.Response.ContentType = "application/json";
+        await http.Response.WriteAsync(result.Body.ToJsonString(Json.Compact), http.RequestAborted);
+    }
+
+    private static async Task WriteErrorAsync(HttpContext http, ApiException e, RequestContext? ctx)
+    {
+        if (http.Response.HasStarted) return;
+        if (ctx is not null) AddWarnings(http, ctx);
+        http.Response.StatusCode = e.Code;
+        http.Response.ContentType = "application/json";
+        if (e.Code == 429) http.Response.Headers.RetryAfter = "1";
+        await http.Response.WriteAsync(e.ToStatus().ToJsonString(Json.Compact));
+    }
+
+    private static void AddWarnings(HttpContext http, RequestContext ctx)
+    {
+        foreach (var w in ctx.Warnings.Distinct())
+            http.Response.Headers.Append("Warning", $"299 - \"{w.Replace("\"", "\\\"")}\"");
+    }
+}

@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+using QuayIntegration.Emulators.Kubernetes.Machinery;
+using QuayIntegration.Emulators.Kubernetes.Patch;
+using QuayIntegration.Emulators.Kubernetes.Rest;
+
+namespace QuayIntegration.Emulators.Kubernetes.Resources.ApiExtensions;
+
+/// <summary>One served version of a CRD: schema pruning/defaulting/validation, generation, status subresource, printer columns.</summary>
+public sealed class CustomResourceStrategy(StructuralSchema schema, bool statusSubresource, IReadOnlyList<TableColumn> columns) : ResourceStrategy
+{
+    public override bool TracksGeneration => true;
+    public override bool HasStatusSubresource => statusSubresource;
+    public override bool RequiresResourceVersionOnUpdate => true;
+    public override StrategicMergeSchema? MergeSchema => null;
+    public override IReadOnlyList<TableColumn> Columns => columns;
+    public override JsonObject? OpenApiSchema() => schema.Root;
+
+    public override void PruneUnknownFields(JsonObject obj, List<string> unknown)
+    {
+        base.PruneUnknownFields(obj, unknown);
+        schema.Prune(obj, unknown);
+    }
+
+    public override void PrepareForCreate(JsonObject obj, RequestContext ctx) => schema.ApplyDefaults(obj);
+    public override void PrepareForUpdate(JsonObject obj, JsonObject old, RequestContext ctx) => schema.ApplyDefaults(obj);
+
+    public override void Validate(JsonObject obj, List<FieldError> errors, RequestContext ctx)
+    {
+        schema.ApplyDefaults(obj);
+        schema.Validate(obj, errors);
+    }
+
+    /// <summary>Without a status subresource every non-metadata change counts, as in apiextensions-apiserver.</summary>
+    public override bool SpecChanged(JsonObject obj, JsonObject old)
+    {
+        if (statusSubresource) return base.SpecChanged(obj, old);
+        var a = obj.Clone();
+        var b = old.Clone();
+        a.Remove("metadata");
+        b.Remove("metadata");
+        return !Json.DeepEquals(a, b);
+    }
+
+    public static IReadOnlyList<TableColumn> ColumnsFrom(JsonNode? printerColumns)
+    {
+        if (printerColumns is not JsonArray list) return [];
+        return list.OfType<JsonObject>().Select(c =>
+        {
+            var path = c.Str("jsonPath") ?? "";
+            return new TableColumn(c.Str("name") ?? "", c.Str("type") ?? "string", c.Str("format") ?? "", c.Str("description") ?? "",
+                (int)(c.Long("priority") ?? 0), o => SimpleJsonPath.Evaluate(o, path));
+        }).ToList();
+    }
+}

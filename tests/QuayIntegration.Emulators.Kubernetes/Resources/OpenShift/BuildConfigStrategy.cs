@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using QuayIntegration.Emulators.Kubernetes.Machinery;
+using QuayIntegration.Emulators.Kubernetes.Patch;
+using QuayIntegration.Emulators.Kubernetes.Rest;
+
+namespace QuayIntegration.Emulators.Kubernetes.Resources.OpenShift;
+
+/// <summary>
+/// build.openshift.io/v1 BuildConfig and its <c>instantiate</c> subresource, which does what openshift-apiserver's
+/// BuildGenerator does: bump <c>status.lastVersion</c> first, then create <c>&lt;bc&gt;-&lt;N&gt;</c> through the full
+/// admission chain as a CREATE by the apiserver's loopback identity.
+/// </summary>
+public sealed class BuildConfigStrategy : ResourceStrategy
+{
+    private static readonly HashSet<string> Fields = ["spec", "status"];
+    private static readonly StrategicMergeSchema Schema = StrategicMergeSchema.Common.With(("spec.triggers", null));
+    private static readonly string[] ConfigOnlySpecFields = ["triggers", "runPolicy", "successfulBuildsHistoryLimit", "failedBuildsHistoryLimit"];
+
+    public override IReadOnlySet<string>? KnownTopLevelFields => Fields;
+    public override bool TracksGeneration => true;
+    public override bool HasStatusSubresource => true;
+    public override StrategicMergeSchema? MergeSchema => Schema;
+    public override IReadOnlyList<TableColumn> Columns =>
+    [
+        new("Type", "string", "", "Describes the strategy", 0, o => o.At("spec", "strategy", "type")?.DeepClone()),
+        new("Latest", "integer", "", "Latest version", 0, o => o.At("status", "lastVersion")?.DeepClone() ?? 0),
+    ];
+
+    public override void PrepareForCreate(JsonObject obj, RequestContext ctx)
+    {
+        BuildStrategy.DeriveStrategyType(obj);
+        obj.ChildObject("spec")["runPolicy"] ??= "Serial";
+        obj["status"] = new JsonObject { ["lastVersion"] = 0 };
+    }
+
+    public override void PrepareForUpdate(JsonObject obj, JsonObject old, RequestContext ctx) => BuildStrategy.DeriveStrategyType(obj);
+
+    public override void Validate(JsonObject obj, List<FieldError> errors, RequestContext ctx) =>
+        BuildStrategy.ValidateSpec(obj["spec"] as JsonObject, "spec", errors);
+
+    public override async Task<ApiResult?> TryHandleAsync(RequestContext ctx)
+    {
+        if (ctx.Subresource != "instantiate") return null;
+        if (ctx.Verb != "create") throw Errors.MethodNotAllowed("the server does not allow this method on the requested resource");
+        var request = await Hosting.RequestRouter.ReadObjectAsync(ctx);
+        if (request.At("metadata", "name").AsString() is { Length: > 0 } requested && requested != ctx.Name)
+            throw Errors.BadRequest($"name of the BuildRequest ({requested}) does not match the BuildConfig ({ctx.Name})");
+        var builds = ctx.Server.Registry.Find("build.openshift.io", "v1", "builds")!;
+
+        // The number is consumed before the Build is posted, so a denied create still uses it up.
+        var bumped = await ResourceOperations.WriteAsync(ctx.For(ctx.Type, "update", ctx.Namespace, ctx.Name, "status"), current =>
+        {
+            var status = current.ChildObject("status");
+            status["lastVersion"] = (status.Long("lastVersion") ?? 0) + 1;
+            return current;
+        }, null);
+        var config = (JsonObject)bumped.Body;
+        var build = Generate(config, request);
+        var loopback = ctx.For(builds, "create", ctx.Namespace, null);
+        var created = await ResourceOperations.CreateAsync(new RequestContext
+        {
+            Server = loopback.Server, Http = loopback.Http, Type = builds, Verb = "create", Namespace = ctx.Namespace,
+            UserInfo = new JsonObject { ["username"] = "system:apiserver", ["uid"] = Guid.NewGuid().ToString(), ["groups"] = new JsonArray("system:masters") },
+        }, build);
+        return created;
+    }
+
+    private static JsonObject Generate(JsonObject config, JsonObject request)
+    {
+        var meta = config.Metadata();
+        var name = meta.Str("name")!;
+        var number = (config.At("status").Long("lastVersion") ?? 1).ToString(CultureInfo.InvariantCulture);
+        var labels = new JsonObject();
+        foreach (var (k, v) in meta["labels"].StringMap()) labels[k] = v;
+        foreach (var (k, v) in request.At("metadata", "labels").StringMap()) labels[k] = v;
+        labels["buildconfig"] = name;
+        labels["openshift.io/build-config.name"] = name;
+        labels["openshift.io/build.start-policy"] = config.At("spec", "runPolicy").AsString() ?? "Serial";
+        var annotations = new JsonObject();
+        foreach (var (k, v) in request.At("metadata", "annotations").StringMap()) annotations[k] = v;
+        annotations["openshift.io/build-config.name"] = name;
+        annotations["openshift.io/build.number"] = number;
+
+        var spec = (config["spec"] as JsonObject)?.Clone() ?? new JsonObject();
+        foreach (var f in ConfigOnlySpecFields) spec.Remove(f);
+        spec["serviceAccount"] ??= "builder";
+        spec["triggeredBy"] = request["triggeredBy"]?.DeepClone() ?? new JsonArray(new JsonObject { ["message"] = "Manually triggered" });
+        if (request["env"] is JsonArray env && spec.At("strategy") is JsonObject strategy)
+            foreach (var member in BuildStrategy.StrategyMembers)
+                if (strategy[member.Member] is JsonObject s) s["env"] = env.DeepClone();
+        var now = Json.Now();
+        return new JsonObject
+        {
+            ["apiVersion"] = "build.openshift.io/v1",
+            ["kind"] = "Build",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = $"{name}-{number}",
+                ["labels"] = labels,
+                ["annotations"] = annotations,
+                ["ownerReferences"] = new JsonArray(new JsonObject
+                {
+                    ["apiVersion"] = "build.openshift.io/v1", ["kind"] = "BuildConfig", ["name"] = name, ["uid"] = meta.Str("uid"), ["controller"] = true,
+                }),
+            },
+            ["spec"] = spec,
+            ["status"] = new JsonObject
+            {
+                ["phase"] = "New",
+                ["config"] = new JsonObject { ["kind"] = "BuildConfig", ["namespace"] = meta.Str("namespace"), ["name"] = name },
+                ["conditions"] = new JsonArray(new JsonObject
+                {
+                    ["type"] = "New", ["status"] = "True", ["lastUpdateTime"] = now, ["lastTransitionTime"] = now,
+                }),
+            },
+        };
+    }
+}

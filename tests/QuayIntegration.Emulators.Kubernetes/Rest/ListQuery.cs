@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using QuayIntegration.Emulators.Kubernetes.Machinery;
+
+namespace QuayIntegration.Emulators.Kubernetes.Rest;
+
+/// <summary>List semantics: selectors, <c>limit</c>/<c>continue</c> and the List envelope.</summary>
+public static class ListQuery
+{
+    public static (LabelSelector Labels, FieldSelector Fields) Selectors(RequestContext ctx) =>
+        (LabelSelector.Parse(ctx.Query("labelSelector")),
+         FieldSelector.Parse(ctx.Query("fieldSelector"), ctx.Type.Strategy.SelectableFieldNames, ctx.Type.QualifiedResource));
+
+    public static bool Matches(RequestContext ctx, LabelSelector labels, FieldSelector fields, JsonObject obj) =>
+        labels.Matches(obj.At("metadata", "labels").StringMap()) && fields.Matches(ctx.Type.Strategy.SelectableFields(obj));
+
+    public static (List<JsonObject> Items, (LabelSelector, FieldSelector) Selectors) Filter(RequestContext ctx, IEnumerable<JsonObject> items)
+    {
+        var (labels, fields) = Selectors(ctx);
+        return (items.Where(o => Matches(ctx, labels, fields, o)).ToList(), (labels, fields));
+    }
+
+    public static ApiResult List(RequestContext ctx, IEnumerable<JsonObject>? source = null, long? revision = null)
+    {
+        List<JsonObject> all;
+        long rev;
+        if (source is null) (all, rev) = ctx.Server.Store.List(ctx.Type.StorageKey, ctx.Namespace);
+        else (all, rev) = (source.ToList(), revision ?? ctx.Server.Store.CurrentRevision);
+        var (labels, fields) = Selectors(ctx);
+        var matching = all.Where(o => Matches(ctx, labels, fields, o)).ToList();
+
+        var listVersion = rev.ToString(CultureInfo.InvariantCulture);
+        var start = 0;
+        if (ctx.Query("continue") is { Length: > 0 } token)
+        {
+            var (tokenVersion, lastKey) = DecodeContinue(token);
+            if (tokenVersion < ctx.Server.Store.CompactedRevisionForContinue)
+                throw Errors.Expired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
+            listVersion = tokenVersion.ToString(CultureInfo.InvariantCulture);
+            start = matching.FindIndex(o => string.CompareOrdinal(SortKey(o), lastKey) > 0);
+            if (start < 0) start = matching.Count;
+        }
+        var limit = ParseLimit(ctx.Query("limit"));
+        var page = matching.Skip(start).Take(limit ?? int.MaxValue).ToList();
+        string? next = null;
+        long? remaining = null;
+        if (limit is not null && start + page.Count < matching.Count)
+        {
+            next = EncodeContinue(long.Parse(listVersion, CultureInfo.InvariantCulture), SortKey(page[^1]));
+            remaining = matching.Count - start - page.Count;
+        }
+        if (TableConvertor.Wanted(ctx)) return new ApiResult(200, TableConvertor.ToTable(ctx, page, listVersion, next));
+        var items = new JsonArray();
+        foreach (var o in page) items.Add(o);
+        return new ApiResult(200, ListBody(ctx.Type, items, listVersion, next, remaining));
+    }
+
+    public static JsonObject ListBody(ResourceType type, JsonArray items, string resourceVersion, string? next, long? remaining)
+    {
+        if (type.BuiltIn)
+            foreach (var item in items.OfType<JsonObject>()) { item.Remove("kind"); item.Remove("apiVersion"); }
+        var meta = new JsonObject { ["resourceVersion"] = resourceVersion };
+        if (next is not null) meta["continue"] = next;
+        if (remaining is not null) meta["remainingItemCount"] = remaining;
+        return new JsonObject { ["kind"] = type.ListKind, ["apiVersion"] = type.GroupVersion, ["metadata"] = meta, ["items"] = items };
+    }
+
+    private static int? ParseLimit(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return null;
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var limit) || limit < 0)
+            throw Errors.BadRequest($"invalid limit: \"{text}\"");
+        return limit == 0 ? null : limit;
+    }
+
+    private static string SortKey(JsonObject o) => (o.At("metadata", "namespace").AsString() ?? "") + "/" + o.At("metadata", "name").AsString();
+
+    private static string EncodeContinue(long version, string lastKey) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(new JsonObject { ["v"] = "meta.k8s.io/v1", ["rv"] = version, ["start"] = lastKey }.ToJsonString()));
+
+    private static (long Version, string LastKey) DecodeContinue(string token)
+    {
+        try
+        {
+            var o = JsonNode.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(token)))!.AsObject();
+            return (o.Long("rv") ?? throw new FormatException(), o.Str("start") ?? throw new FormatException());
+        }
+        catch (Exception e) when (e is FormatException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            throw Errors.BadRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using QuayIntegration.Emulators.Kubernetes.Hosting;
+using QuayIntegration.Emulators.Kubernetes.Machinery;
+
+namespace QuayIntegration.Emulators.Kubernetes.Rest;
+
+/// <summary>A parsed resource request: which resource, namespace, name, subresource and verb, plus common options.</summary>
+public sealed class RequestContext
+{
+    public required ApiServerCore Server { get; init; }
+    public required HttpContext Http { get; init; }
+    public required ResourceType Type { get; init; }
+    public string? Namespace { get; init; }
+    public string? Name { get; init; }
+    public string? Subresource { get; init; }
+    /// <summary>Kubernetes verb: get, list, watch, create, update, patch, delete, deletecollection.</summary>
+    public required string Verb { get; init; }
+    public JsonObject UserInfo { get; init; } = new() { ["username"] = "system:admin", ["groups"] = new JsonArray("system:masters", "system:authenticated") };
+    public List<string> Warnings { get; } = [];
+
+    public string? Query(string key) => Http.Request.Query.TryGetValue(key, out var v) ? v.ToString() : null;
+
+    public bool DryRun => Query("dryRun") is { Length: > 0 } d && (d == "All" ? true : throw Errors.BadRequest($"Invalid dry run value: \"{d}\": supported values: \"All\""));
+
+    /// <summary><c>fieldValidation</c>: Strict rejects unknown fields, Warn (default) reports them, Ignore drops them silently.</summary>
+    public string FieldValidation => Query("fieldValidation") switch
+    {
+        null or "" => "Warn",
+        "Strict" => "Strict",
+        "Warn" => "Warn",
+        "Ignore" => "Ignore",
+        var v => throw Errors.BadRequest($"fieldValidation must be one of \"Ignore\", \"Warn\", or \"Strict\", got \"{v}\""),
+    };
+
+    /// <summary>A copy aimed at another resource, used by custom verbs that write through the generic flows (e.g. instantiate).</summary>
+    public RequestContext For(ResourceType type, string verb, string? ns, string? name, string? subresource = null) => new()
+    {
+        Server = Server, Http = Http, Type = type, Verb = verb, Namespace = ns, Name = name, Subresource = subresource, UserInfo = UserInfo,
+    };
+}
+
+/// <summary>What a REST operation answers: an HTTP code and a JSON body.</summary>
+public sealed record ApiResult(int Code, JsonNode Body);

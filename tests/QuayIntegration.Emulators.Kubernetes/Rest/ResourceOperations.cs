@@ -1,0 +1,340 @@
+using System.Text.Json.Nodes;
+using QuayIntegration.Emulators.Kubernetes.Machinery;
+using QuayIntegration.Emulators.Kubernetes.Patch;
+
+namespace QuayIntegration.Emulators.Kubernetes.Rest;
+
+/// <summary>
+/// The generic create/update/patch/delete flows for stored resources (the equivalent of apiserver's generic registry
+/// store): server-owned metadata, admission, validation, preconditions, finalizers and dry-run.
+/// </summary>
+public static class ResourceOperations
+{
+    private static readonly string[] ServerOwnedMetadata = ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "selfLink"];
+
+    public static ApiResult Get(RequestContext ctx)
+    {
+        var obj = ctx.Server.Store.Get(ctx.Type.StorageKey, ctx.Namespace, ctx.Name!) ?? throw ctx.Type.NotFound(ctx.Name!);
+        return new ApiResult(200, obj);
+    }
+
+    public static async Task<ApiResult> CreateAsync(RequestContext ctx, JsonObject body, bool allowResourceVersion = false)
+    {
+        var type = ctx.Type;
+        var obj = NormalizeIncoming(ctx, body);
+        var meta = obj.Metadata();
+        if (type.Namespaced)
+        {
+            var bodyNs = meta.Str("namespace");
+            if (!string.IsNullOrEmpty(bodyNs) && bodyNs != ctx.Namespace)
+                throw Errors.BadRequest("the namespace of the provided object does not match the namespace sent on the request");
+            meta["namespace"] = ctx.Namespace;
+        }
+        else meta.Remove("namespace");
+        if (!allowResourceVersion && !string.IsNullOrEmpty(meta.Str("resourceVersion")))
+            throw Errors.Internal("resourceVersion should not be set on objects to be created");
+        meta.Remove("resourceVersion");
+        foreach (var field in ServerOwnedMetadata) meta.Remove(field);
+        var name = meta.Str("name");
+        var generateName = meta.Str("generateName");
+        if (string.IsNullOrEmpty(name) && string.IsNullOrEmpty(generateName))
+            throw type.Invalid("", [FieldError.Required("metadata.name", "name or generateName is required")]);
+
+        if (type.Namespaced) NamespaceGuard.EnsureAcceptsNewContent(ctx.Server, ctx.Namespace!);
+        type.Strategy.PrepareForCreate(obj, ctx);
+        if (type.Strategy.HasStatusSubresource && !type.BuiltIn) obj.Remove("status");
+
+        obj = await ctx.Server.Admission.AdmitAsync(ctx, "CREATE", obj, null);
+        meta = obj.Metadata();
+
+        // Names from generateName are chosen after admission, as in apiserver (webhooks see an empty name).
+        if (string.IsNullOrEmpty(meta.Str("name"))) meta["name"] = NameRules.Generate(meta.Str("generateName") ?? "");
+        name = meta.Str("name")!;
+        meta["uid"] = Guid.NewGuid().ToString();
+        meta["creationTimestamp"] = Json.Now();
+        if (type.Strategy.TracksGeneration) meta["generation"] = 1;
+        Validate(ctx, obj, null);
+        type.Strategy.Decorate(obj, ctx);
+        if (ctx.DryRun) return new ApiResult(201, obj);
+
+        var stored = ctx.Server.Store.Create(type.StorageKey, ctx.Namespace, name, obj, () => type.AlreadyExists(name),
+            type.Namespaced ? () => NamespaceGuard.EnsureAcceptsNewContent(ctx.Server, ctx.Namespace!) : null);
+        await type.Strategy.AfterCreateAsync(stored, ctx);
+        return new ApiResult(201, stored);
+    }
+
+    /// <summary>PUT: replaces the object (or only its status for <c>/status</c>), guarded by the resourceVersion.</summary>
+    public static Task<ApiResult> UpdateAsync(RequestContext ctx, JsonObject body)
+    {
+        var incoming = NormalizeIncoming(ctx, body);
+        var bodyName = incoming.At("metadata", "name").AsString();
+        if (!string.IsNullOrEmpty(bodyName) && bodyName != ctx.Name)
+            throw Errors.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({ctx.Name})");
+        incoming.Metadata()["name"] = ctx.Name;
+        var bodyVersion = incoming.At("metadata", "resourceVersion").AsString();
+        if (string.IsNullOrEmpty(bodyVersion) && ctx.Type.Strategy.RequiresResourceVersionOnUpdate && ctx.Subresource is null)
+            throw ctx.Type.Invalid(ctx.Name!, [FieldError.Invalid("metadata.resourceVersion", JsonValue.Create("0x0"), "must be specified for an update")]);
+        return WriteAsync(ctx, _ => incoming.Clone(), string.IsNullOrEmpty(bodyVersion) ? null : bodyVersion);
+    }
+
+    public static Task<ApiResult> PatchAsync(RequestContext ctx, string contentType, string body)
+    {
+        var patch = PatchDocument.Parse(contentType, body, ctx);
+        if (patch.IsApply && ctx.Server.Store.Get(ctx.Type.StorageKey, ctx.Namespace, ctx.Name!) is null && ctx.Subresource is null)
+        {
+            // Server-side apply creates a missing object.
+            var created = patch.ApplyToMissing(ctx.Name!, ctx.Type);
+            return CreateAsync(ctx, created);
+        }
+        return WriteAsync(ctx, current =>
+        {
+            var patched = patch.Apply(current, ctx.Type);
+            var version = patched.At("metadata", "resourceVersion").AsString();
+            // A resourceVersion in the patch is a precondition on the stored version.
+            if (!string.IsNullOrEmpty(version) && version != current.At("metadata", "resourceVersion").AsString())
+                throw ctx.Type.Conflict(ctx.Name!);
+            var name = patched.At("metadata", "name").AsString();
+            if (name != ctx.Name) throw Errors.BadRequest($"the name of the object ({name}) does not match the name on the URL ({ctx.Name})");
+            return NormalizeIncoming(ctx, patched, isPatchResult: true);
+        }, null);
+    }
+
+    /// <summary>
+    /// Read-modify-write loop shared by PUT and PATCH. Without a client precondition a concurrent write makes it retry
+    /// against the new state; with one, a mismatch is 409.
+    /// </summary>
+    public static async Task<ApiResult> WriteAsync(RequestContext ctx, Func<JsonObject, JsonObject> produce, string? clientVersion)
+    {
+        var type = ctx.Type;
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = ctx.Server.Store.Get(type.StorageKey, ctx.Namespace, ctx.Name!) ?? throw type.NotFound(ctx.Name!);
+            var currentVersion = current.At("metadata", "resourceVersion").AsString()!;
+            if (clientVersion is not null && clientVersion != currentVersion) throw type.Conflict(ctx.Name!);
+            var requested = produce(current.Clone());
+            var obj = ctx.Subresource == "status" ? WithStatusOnly(current, requested) : requested;
+            CarryServerOwnedMetadata(obj, current);
+            if (ctx.Subresource is null)
+            {
+                if (type.Strategy.HasStatusSubresource) Restore(obj, current, "status");
+                type.Strategy.PrepareForUpdate(obj, current, ctx);
+            }
+            CheckFinalizersWhileDeleting(ctx, obj, current);
+            if (!Json.DeepEquals(obj, current) || ctx.Server.Admission.HasWebhooks)
+                obj = await ctx.Server.Admission.AdmitAsync(ctx, "UPDATE", obj, current);
+            CarryServerOwnedMetadata(obj, current);
+            Validate(ctx, obj, current);
+            if (type.Strategy.TracksGeneration && ctx.Subresource is null && type.Strategy.SpecChanged(obj, current))
+                obj.Metadata()["generation"] = (current.At("metadata").Long("generation") ?? 1) + 1;
+            type.Strategy.Decorate(obj, ctx);
+            obj.Metadata()["resourceVersion"] = currentVersion;
+            if (ctx.DryRun) return new ApiResult(200, obj);
+
+            var stored = ctx.Server.Store.Update(type.StorageKey, ctx.Namespace, ctx.Name!, obj, currentVersion, () => type.NotFound(ctx.Name!));
+            if (stored is null)
+            {
+                if (clientVersion is not null || attempt > 20) throw type.Conflict(ctx.Name!);
+                continue;
+            }
+            if (stored["metadata"]?["deletionTimestamp"] is not null && !type.Strategy.HasPendingFinalizers(stored))
+            {
+                // The write that removes the last finalizer removes the object.
+                var last = ctx.Server.Store.Delete(type.StorageKey, ctx.Namespace, ctx.Name!, stored.At("metadata", "resourceVersion").AsString()!, () => type.NotFound(ctx.Name!));
+                if (last is not null)
+                {
+                    await type.Strategy.AfterDeleteAsync(last, ctx);
+                    return new ApiResult(200, last);
+                }
+            }
+            await type.Strategy.AfterUpdateAsync(stored, current, ctx);
+            return new ApiResult(200, stored);
+        }
+    }
+
+    public static async Task<ApiResult> DeleteAsync(RequestContext ctx, JsonObject? options)
+    {
+        var type = ctx.Type;
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = ctx.Server.Store.Get(type.StorageKey, ctx.Namespace, ctx.Name!) ?? throw type.NotFound(ctx.Name!);
+            CheckPreconditions(ctx, options, current);
+            type.Strategy.CheckDeletable(current);
+            if (ctx.Server.Admission.HasWebhooks) await ctx.Server.Admission.AdmitAsync(ctx, "DELETE", null, current);
+            var currentVersion = current.At("metadata", "resourceVersion").AsString()!;
+
+            var marked = current.Clone();
+            AddPropagationFinalizer(marked, options, ctx);
+            if (type.Strategy.HasPendingFinalizers(marked))
+            {
+                if (current["metadata"]?["deletionTimestamp"] is not null && Json.DeepEquals(marked, current)) return new ApiResult(200, current);
+                var meta = marked.Metadata();
+                if (meta["deletionTimestamp"] is null)
+                {
+                    meta["deletionTimestamp"] = Json.Now();
+                    meta["deletionGracePeriodSeconds"] = 0;
+                    type.Strategy.OnDeletionRequested(marked);
+                }
+                if (ctx.DryRun) return new ApiResult(200, marked);
+                var stored = ctx.Server.Store.Update(type.StorageKey, ctx.Namespace, ctx.Name!, marked, currentVersion, () => type.NotFound(ctx.Name!));
+                if (stored is null) { if (attempt > 20) throw type.Conflict(ctx.Name!); continue; }
+                return new ApiResult(200, stored);
+            }
+            if (ctx.DryRun) return new ApiResult(200, SuccessStatus(ctx, current));
+            var last = ctx.Server.Store.Delete(type.StorageKey, ctx.Namespace, ctx.Name!, currentVersion, () => type.NotFound(ctx.Name!));
+            if (last is null) { if (attempt > 20) throw type.Conflict(ctx.Name!); continue; }
+            await type.Strategy.AfterDeleteAsync(last, ctx);
+            return new ApiResult(200, SuccessStatus(ctx, last));
+        }
+    }
+
+    public static async Task<ApiResult> DeleteCollectionAsync(RequestContext ctx, JsonObject? options)
+    {
+        var (items, _) = ListQuery.Filter(ctx, ctx.Server.Store.List(ctx.Type.StorageKey, ctx.Namespace).Items);
+        var deleted = new JsonArray();
+        foreach (var item in items)
+        {
+            var name = item.At("metadata", "name").AsString()!;
+            try
+            {
+                var result = await DeleteAsync(ctx.For(ctx.Type, "delete", ctx.Namespace, name), options);
+                deleted.Add(item);
+                _ = result;
+            }
+            catch (ApiException e) when (e.Code == 404) { }
+        }
+        return new ApiResult(200, ListQuery.ListBody(ctx.Type, deleted, ctx.Server.Store.CurrentRevision.ToString(), null, null));
+    }
+
+    private static JsonObject SuccessStatus(RequestContext ctx, JsonObject obj)
+    {
+        var details = new JsonObject { ["name"] = obj.At("metadata", "name").AsString() };
+        if (ctx.Type.Group.Length > 0) details["group"] = ctx.Type.Group;
+        details["kind"] = ctx.Type.Plural;
+        details["uid"] = obj.At("metadata", "uid").AsString();
+        return StatusBuilder.Success(details);
+    }
+
+    private static void CheckPreconditions(RequestContext ctx, JsonObject? options, JsonObject current)
+    {
+        if (options?["preconditions"] is not JsonObject pre) return;
+        var meta = current.Metadata();
+        if (pre.Str("uid") is { Length: > 0 } uid && uid != meta.Str("uid"))
+            throw Errors.Conflict(ctx.Type.QualifiedResource, ctx.Name!, ctx.Type.Group, ctx.Type.Plural,
+                $"Precondition failed: UID in precondition: {uid}, UID in object meta: {meta.Str("uid")}");
+        if (pre.Str("resourceVersion") is { Length: > 0 } rv && rv != meta.Str("resourceVersion"))
+            throw Errors.Conflict(ctx.Type.QualifiedResource, ctx.Name!, ctx.Type.Group, ctx.Type.Plural,
+                $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {meta.Str("resourceVersion")}");
+    }
+
+    /// <summary>Foreground and Orphan propagation keep the object behind a finalizer; Background (kubectl's default) adds none.</summary>
+    private static void AddPropagationFinalizer(JsonObject obj, JsonObject? options, RequestContext ctx)
+    {
+        var policy = options.Str("propagationPolicy") ?? ctx.Query("propagationPolicy");
+        if (options?["orphanDependents"] is JsonValue orphan && orphan.TryGetValue<bool>(out var o) && o) policy ??= "Orphan";
+        var finalizer = policy switch
+        {
+            "Foreground" => "foregroundDeletion",
+            "Orphan" => "orphan",
+            null or "" or "Background" => null,
+            _ => throw Errors.BadRequest($"DeleteOptions.PropagationPolicy: Unsupported value: \"{policy}\": supported values: \"Foreground\", \"Background\", \"Orphan\""),
+        };
+        if (finalizer is null) return;
+        var meta = obj.Metadata();
+        if (meta["finalizers"] is not JsonArray list) meta["finalizers"] = list = [];
+        if (!list.StringList().Contains(finalizer)) list.Add(finalizer);
+    }
+
+    private static JsonObject WithStatusOnly(JsonObject current, JsonObject requested)
+    {
+        var obj = current.Clone();
+        if (requested["status"] is { } status) obj["status"] = status.DeepClone();
+        else obj.Remove("status");
+        return obj;
+    }
+
+    private static void Restore(JsonObject obj, JsonObject current, string member)
+    {
+        if (current[member] is { } value) obj[member] = value.DeepClone();
+        else obj.Remove(member);
+    }
+
+    private static void CarryServerOwnedMetadata(JsonObject obj, JsonObject current)
+    {
+        var meta = obj.Metadata();
+        var old = current.Metadata();
+        foreach (var field in ServerOwnedMetadata)
+        {
+            if (old[field] is { } v) meta[field] = v.DeepClone();
+            else meta.Remove(field);
+        }
+        meta["name"] = old.Str("name");
+        if (old["namespace"] is { } ns) meta["namespace"] = ns.DeepClone(); else meta.Remove("namespace");
+        obj["kind"] = current["kind"]?.DeepClone();
+        obj["apiVersion"] = current["apiVersion"]?.DeepClone();
+    }
+
+    private static void CheckFinalizersWhileDeleting(RequestContext ctx, JsonObject obj, JsonObject current)
+    {
+        if (current["metadata"]?["deletionTimestamp"] is null) return;
+        var before = current.At("metadata", "finalizers").StringList();
+        var added = obj.At("metadata", "finalizers").StringList().Except(before).ToList();
+        if (added.Count > 0)
+            throw ctx.Type.Invalid(ctx.Name!, [FieldError.Forbidden("metadata.finalizers", "no new finalizers can be added if the object is being deleted, found new finalizers " + JsonValue.Create(added.ToJsonArray())!.ToJsonString())]);
+    }
+
+    /// <summary>Sets kind/apiVersion, checks they match the URL, and drops unknown fields per fieldValidation.</summary>
+    public static JsonObject NormalizeIncoming(RequestContext ctx, JsonObject body, bool isPatchResult = false)
+    {
+        var type = ctx.Type;
+        var obj = body.Clone();
+        var apiVersion = obj.Str("apiVersion");
+        var kind = obj.Str("kind");
+        if (!isPatchResult && ctx.Subresource is null)
+        {
+            if (!string.IsNullOrEmpty(apiVersion) && apiVersion != type.GroupVersion)
+                throw Errors.BadRequest($"the API version in the data ({apiVersion}) does not match the expected API version ({type.GroupVersion})");
+            if (!string.IsNullOrEmpty(kind) && kind != type.Kind)
+                throw Errors.BadRequest($"the kind in the data ({kind}) does not match the expected kind ({type.Kind})");
+        }
+        obj["apiVersion"] = type.GroupVersion;
+        obj["kind"] = type.Kind;
+        if (obj["metadata"] is not null and not JsonObject) throw Errors.BadRequest("metadata must be an object");
+        var unknown = new List<string>();
+        type.Strategy.PruneUnknownFields(obj, unknown);
+        if (unknown.Count > 0)
+        {
+            switch (ctx.FieldValidation)
+            {
+                case "Strict":
+                    throw Errors.BadRequest("strict decoding error: " + string.Join(", ", unknown.Select(u => $"unknown field \"{u}\"")));
+                case "Warn":
+                    ctx.Warnings.AddRange(unknown.Select(u => $"unknown field \"{u}\""));
+                    break;
+            }
+        }
+        return obj;
+    }
+
+    private static void Validate(RequestContext ctx, JsonObject obj, JsonObject? old)
+    {
+        var errors = new List<FieldError>();
+        var meta = obj.Metadata();
+        var name = meta.Str("name") ?? "";
+        if (old is null && ctx.Type.Strategy.ValidateName(name) is { } nameProblem)
+            errors.Add(FieldError.Invalid("metadata.name", JsonValue.Create(name), nameProblem));
+        foreach (var (key, value) in meta["labels"].StringMap())
+        {
+            if (!NameRules.IsQualifiedName(key)) errors.Add(FieldError.Invalid("metadata.labels", JsonValue.Create(key), "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"));
+            if (!NameRules.IsLabelValue(value)) errors.Add(FieldError.Invalid($"metadata.labels", JsonValue.Create(value), "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"));
+        }
+        foreach (var key in meta["annotations"].StringMap().Keys)
+            if (!NameRules.IsQualifiedName(key)) errors.Add(FieldError.Invalid("metadata.annotations", JsonValue.Create(key), "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"));
+        if (old is null) ctx.Type.Strategy.Validate(obj, errors, ctx);
+        else
+        {
+            ctx.Type.Strategy.Validate(obj, errors, ctx);
+            ctx.Type.Strategy.ValidateUpdate(obj, old, errors, ctx);
+        }
+        if (errors.Count > 0) throw ctx.Type.Invalid(name, errors);
+    }
+}

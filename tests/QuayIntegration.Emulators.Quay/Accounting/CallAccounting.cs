@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+
+namespace QuayIntegration.Emulators.Quay.Accounting;
+
+/// <summary>One counter: calls of a method on a route template that ended with a status (0 = connection dropped).</summary>
+public sealed record CallCount(string Method, string Route, int Status, long Count);
+
+/// <summary>
+/// Counts calls per (method, route template, status), lock-free, for tests and benchmarks. Unmatched paths are counted
+/// under <see cref="UnmatchedRoute"/>; the emulator's control endpoints are never counted.
+/// </summary>
+public sealed class CallAccounting
+{
+    public const string UnmatchedRoute = "(unmatched)";
+
+    private readonly ConcurrentDictionary<(string Method, string Route, int Status), StrongBox> _counters = new();
+
+    public void Record(string method, string route, int status) =>
+        Interlocked.Increment(ref _counters.GetOrAdd((method, route, status), static _ => new StrongBox()).Value);
+
+    /// <summary>Calls of <paramref name="method"/> on <paramref name="route"/> (a template such as <c>/api/v1/user/</c>), any status.</summary>
+    public long Count(string method, string route) =>
+        _counters.Where(c => c.Key.Method == method && c.Key.Route == route).Sum(c => Interlocked.Read(ref c.Value.Value));
+
+    public long Count(string method, string route, int status) =>
+        _counters.TryGetValue((method, route, status), out var box) ? Interlocked.Read(ref box.Value) : 0;
+
+    public long CountByStatus(int status) =>
+        _counters.Where(c => c.Key.Status == status).Sum(c => Interlocked.Read(ref c.Value.Value));
+
+    public long Total => _counters.Sum(c => Interlocked.Read(ref c.Value.Value));
+
+    public IReadOnlyList<CallCount> Snapshot() =>
+        _counters.Select(c => new CallCount(c.Key.Method, c.Key.Route, c.Key.Status, Interlocked.Read(ref c.Value.Value)))
+            .Where(c => c.Count > 0)
+            .OrderBy(c => c.Route, StringComparer.Ordinal).ThenBy(c => c.Method, StringComparer.Ordinal).ThenBy(c => c.Status)
+            .ToList();
+
+    public void Reset() => _counters.Clear();
+
+    private sealed class StrongBox
+    {
+        public long Value;
+    }
+}

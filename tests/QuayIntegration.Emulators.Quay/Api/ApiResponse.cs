@@ -1,0 +1,54 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace QuayIntegration.Emulators.Quay.Api;
+
+/// <summary>What a handler answers; written to the wire by the pipeline after the store lock has been released.</summary>
+public sealed class ApiResponse
+{
+    private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
+
+    public int Status { get; }
+    public string? ContentType { get; }
+    public byte[] Body { get; }
+    public List<KeyValuePair<string, string>> Headers { get; } = [];
+
+    public ApiResponse(int status, string? contentType, byte[] body)
+    {
+        Status = status;
+        ContentType = contentType;
+        Body = body;
+    }
+
+    public ApiResponse WithHeader(string name, string value)
+    {
+        Headers.Add(new(name, value));
+        return this;
+    }
+
+    /// <summary>A JSON success body; Flask's jsonify ends it with a newline.</summary>
+    public static ApiResponse Json(int status, JsonNode? body) =>
+        new(status, "application/json", Encoding.UTF8.GetBytes((body?.ToJsonString(Compact) ?? "null") + "\n"));
+
+    public static ApiResponse Ok(JsonNode? body) => Json(StatusCodes.Status200OK, body);
+
+    public static ApiResponse NoContent() => new(StatusCodes.Status204NoContent, null, []);
+
+    public static ApiResponse Raw(int status, string contentType, byte[] body) => new(status, contentType, body);
+
+    public static ApiResponse Text(int status, string contentType, string body) => new(status, contentType, Encoding.UTF8.GetBytes(body));
+
+    public async Task WriteAsync(HttpContext http)
+    {
+        var response = http.Response;
+        response.StatusCode = Status;
+        foreach (var (name, value) in Headers) response.Headers.Append(name, value);
+        if (ContentType is not null) response.ContentType = ContentType;
+        if (Status == StatusCodes.Status204NoContent) return;
+        response.ContentLength = Body.Length;
+        if (!HttpMethods.IsHead(http.Request.Method) && Body.Length > 0)
+            await response.Body.WriteAsync(Body, http.RequestAborted);
+    }
+}

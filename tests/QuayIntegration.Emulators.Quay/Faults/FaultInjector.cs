@@ -1,0 +1,87 @@
+using System.Collections.Immutable;
+using QuayIntegration.Emulators.Quay.Api;
+
+namespace QuayIntegration.Emulators.Quay.Faults;
+
+/// <summary>What the pipeline must do to a request before (or instead of) handling it.</summary>
+public readonly record struct FaultDecision(TimeSpan Delay, ApiResponse? Response, TimeSpan? Hang, bool Drop)
+{
+    public static readonly FaultDecision None = default;
+    public bool IsNone => Delay == TimeSpan.Zero && Response is null && Hang is null && !Drop;
+}
+
+/// <summary>
+/// Run-time switchable faults. The rule list is an immutable snapshot swapped atomically, so the no-fault path costs
+/// one volatile read and an empty loop.
+/// </summary>
+public sealed class FaultInjector
+{
+    private ImmutableList<(int Id, FaultRule Rule)> _rules = ImmutableList<(int, FaultRule)>.Empty;
+    private int _nextId;
+
+    public int Add(FaultRule rule)
+    {
+        var id = Interlocked.Increment(ref _nextId);
+        ImmutableInterlocked.Update(ref _rules, rules => rules.Add((id, rule)));
+        return id;
+    }
+
+    public bool Remove(int id)
+    {
+        var removed = false;
+        ImmutableInterlocked.Update(ref _rules, rules =>
+        {
+            var index = rules.FindIndex(r => r.Id == id);
+            removed = index >= 0;
+            return removed ? rules.RemoveAt(index) : rules;
+        });
+        return removed;
+    }
+
+    public void Clear() => _rules = ImmutableList<(int, FaultRule)>.Empty;
+
+    public IReadOnlyList<(int Id, FaultRule Rule)> Rules => _rules;
+
+    public FaultDecision Decide(string method, string route)
+    {
+        var rules = _rules;
+        if (rules.IsEmpty) return FaultDecision.None;
+        var now = DateTimeOffset.UtcNow;
+        var delay = TimeSpan.Zero;
+        foreach (var (_, rule) in rules)
+        {
+            if (!rule.Matches(method, route)) continue;
+            if (rule.Times is { } times && Interlocked.Increment(ref rule.Used) > times) continue;
+
+            if (rule.OutageUntil is { } until && now < until && (rule.OutageFrom is null || now >= rule.OutageFrom))
+                return rule.OutageStatus == 0 ? new(delay, null, null, true) : new(delay, StatusResponse(rule.OutageStatus, null), null, false);
+            if (Chance(rule.DropRate)) return new(delay, null, null, true);
+            if (Chance(rule.HangRate)) return new(delay, null, TimeSpan.FromMilliseconds(rule.HangMs), false);
+            if (Chance(rule.RateLimitRate)) return new(delay, StatusResponse(429, rule.RetryAfterSeconds), null, false);
+            if (Chance(rule.ErrorRate) && rule.ErrorStatuses.Length > 0)
+                return new(delay, StatusResponse(rule.ErrorStatuses[Random.Shared.Next(rule.ErrorStatuses.Length)], null), null, false);
+
+            var latency = rule.LatencyMaxMs > rule.LatencyMs ? Random.Shared.Next(rule.LatencyMs, rule.LatencyMaxMs + 1) : rule.LatencyMs;
+            delay += TimeSpan.FromMilliseconds(latency);
+        }
+        return new(delay, null, null, false);
+    }
+
+    private static bool Chance(double rate) => rate > 0 && (rate >= 1 || Random.Shared.NextDouble() < rate);
+
+    /// <summary>What the client would see: Quay's own 500 page, or nginx's pages for 429 and gateway errors.</summary>
+    private static ApiResponse StatusResponse(int status, int? retryAfterSeconds)
+    {
+        if (status == 500) return ApiResponse.Text(500, "text/html; charset=utf-8", HtmlPages.InternalServerError);
+        var reason = status switch
+        {
+            429 => "Too Many Requests",
+            502 => "Bad Gateway",
+            503 => "Service Temporarily Unavailable",
+            504 => "Gateway Time-out",
+            _ => "Error",
+        };
+        var response = ApiResponse.Raw(status, "text/html", HtmlPages.NginxBytes(status, reason));
+        return retryAfterSeconds is { } seconds ? response.WithHeader("Retry-After", seconds.ToString()) : response;
+    }
+}
