@@ -58,7 +58,7 @@ public sealed class BuildRunnerTests
 
         var stream = await cluster.Oc.GetImageStreamAsync(ns, "httpd-example");
         var items = stream!.At("status", "tags")!.AsArray().OfType<JsonObject>().Single(t => t.Str("tag") == "latest")["items"]!.AsArray();
-        Assert.Equal([done.Str("status", "output", "to", "imageDigest"), first.Str("status", "output", "to", "imageDigest")],
+        Assert.Equal(new[] { done.Str("status", "output", "to", "imageDigest"), first.Str("status", "output", "to", "imageDigest") },
             items.Select(i => i.Str("image")).ToArray());
         Assert.NotEqual(items[0].Str("image"), items[1].Str("image"));
     }

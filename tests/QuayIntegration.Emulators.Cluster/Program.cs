@@ -50,12 +50,15 @@ Console.WriteLine($"kubeconfig:  {cluster.KubeconfigPath}");
 Console.WriteLine($"try:         kubectl --kubeconfig {cluster.KubeconfigPath} get namespaces");
 Console.WriteLine("Ctrl-C to stop.");
 
+// Ctrl-C (SIGINT) or a polite kill (SIGTERM) stops the cluster cleanly: controllers first, then the API server.
 var stop = new TaskCompletionSource();
-Console.CancelKeyPress += (_, e) =>
+void Stop(System.Runtime.InteropServices.PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true;
     stop.TrySetResult();
-};
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
+}
+using var onInterrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
+using var onTerminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
 await stop.Task;
+Console.WriteLine("stopping");
 return 0;

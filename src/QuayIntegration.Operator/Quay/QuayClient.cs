@@ -129,25 +129,10 @@ public sealed class QuayClient(IQuayApi api, QuayConnection connection, TimeProv
         {
             response = await call();
         }
-        catch (HttpRequestException e) when (QuayResilience.IsTlsFailure(e))
+        catch (Exception e) when (Transport(e) is { } failure)
         {
-            return new(QuayOutcome.TlsFailure, 0, e.InnerException?.Message ?? e.Message);
-        }
-        catch (HttpRequestException e)
-        {
-            return new(QuayOutcome.Unavailable, 0, $"network error: {e.Message}");
-        }
-        catch (TimeoutRejectedException)
-        {
-            return new(QuayOutcome.Unavailable, 0, "timed out");
-        }
-        catch (BrokenCircuitException)
-        {
-            return new(QuayOutcome.Unavailable, 0, "circuit open after repeated failures");
-        }
-        catch (RateLimiterRejectedException)
-        {
-            return new(QuayOutcome.Unavailable, 0, "too many concurrent Quay calls queued");
+            // Refit wraps transport failures (ApiRequestException); the cause is somewhere in the chain.
+            return new(failure.Outcome, 0, failure.Message);
         }
 
         using (response)
@@ -165,6 +150,29 @@ public sealed class QuayClient(IQuayApi api, QuayConnection connection, TimeProv
                 return new(QuayOutcome.Unexpected, status, $"unreadable JSON answer: {e.Message}");
             }
         }
+    }
+
+    /// <summary>Maps a failed send (TLS, network, timeout, open circuit, saturated limiter) to an outcome; null if it is none of those.</summary>
+    internal static (QuayOutcome Outcome, string Message)? Transport(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            switch (x)
+            {
+                case System.Security.Authentication.AuthenticationException:
+                    return (QuayOutcome.TlsFailure, x.Message);
+                case BrokenCircuitException:
+                    return (QuayOutcome.Unavailable, "circuit open after repeated failures");
+                case TimeoutRejectedException:
+                    return (QuayOutcome.Unavailable, "timed out");
+                case RateLimiterRejectedException:
+                    return (QuayOutcome.Unavailable, "too many concurrent Quay calls queued");
+            }
+        }
+        for (var x = e; x is not null; x = x.InnerException)
+            if (x is HttpRequestException or System.Net.Sockets.SocketException or IOException)
+                return (QuayOutcome.Unavailable, $"network error: {x.Message}");
+        return null;
     }
 
     internal static bool IsSuccessStatus(HttpStatusCode code) => (int)code is >= 200 and < 300;

@@ -7,7 +7,7 @@ namespace QuayIntegration.Operator.Quay;
 /// <summary>Records every attempt against Quay by route template (never the concrete path, which holds names).</summary>
 public sealed class QuayMetricsHandler : DelegatingHandler
 {
-    private static readonly HttpRequestOptionsKey<RestMethodInfo> RestMethodKey = new(HttpRequestMessageOptions.RestMethodInfo);
+    private static readonly HttpRequestOptionsKey<string> RouteKey = new(HttpRequestMessageOptions.RelativePathTemplate);
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
     {
@@ -32,5 +32,5 @@ public sealed class QuayMetricsHandler : DelegatingHandler
     }
 
     internal static string RouteOf(HttpRequestMessage request) =>
-        request.Options.TryGetValue(RestMethodKey, out var info) && info is not null ? info.RelativePath : "unknown";
+        request.Options.TryGetValue(RouteKey, out var route) && route is not null ? route.Split('?')[0] : "unknown";
 }

@@ -42,7 +42,7 @@ public sealed class BuildRunner(k8s.Kubernetes client, BuildTimings timings, Reg
 
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(2);
 
-    private readonly ConcurrentDictionary<string, CancellationTokenSource> _running = new();
+    private readonly ConcurrentDictionary<string, BuildDriver> _running = new();
     private readonly PushSecretResolver _pushSecrets = new(client);
 
     public string Name => "build-runner";
@@ -59,36 +59,43 @@ public sealed class BuildRunner(k8s.Kubernetes client, BuildTimings timings, Reg
             }
             if (type == WatchEventType.Deleted)
             {
-                if (_running.TryRemove(uid, out var stop))
+                if (_running.TryRemove(uid, out var deleted))
                 {
-                    stop.Cancel();
+                    deleted.Stop.Cancel();
                 }
+                return;
+            }
+            if (_running.TryGetValue(uid, out var existing))
+            {
+                // Something changed the build (a cancellation, an edit): let its driver look now rather than after its current wait.
+                existing.Wake();
                 return;
             }
             if (IsTerminal(build))
             {
                 return;
             }
-            var stopThis = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            if (_running.TryAdd(uid, stopThis))
+            var driver = new BuildDriver(CancellationTokenSource.CreateLinkedTokenSource(cancellationToken));
+            if (_running.TryAdd(uid, driver))
             {
-                _ = DriveAsync(build.Namespace(), build.Name(), uid, registry, stopThis.Token)
+                _ = DriveAsync(build.Namespace(), build.Name(), uid, registry, driver)
                     .ContinueWith(_ =>
                     {
-                        _running.TryRemove(new KeyValuePair<string, CancellationTokenSource>(uid, stopThis));
-                        stopThis.Dispose();
+                        _running.TryRemove(new KeyValuePair<string, BuildDriver>(uid, driver));
+                        driver.Stop.Dispose();
                     }, TaskScheduler.Default);
             }
             else
             {
-                stopThis.Dispose();
+                driver.Stop.Dispose();
             }
         }, logger, cancellationToken);
     }
 
     /// <summary>One build's life, step by step, re-reading the build before every step (it may be cancelled or deleted meanwhile).</summary>
-    private async Task DriveAsync(string ns, string name, string uid, RegistryPushClient registry, CancellationToken cancellationToken)
+    private async Task DriveAsync(string ns, string name, string uid, RegistryPushClient registry, BuildDriver driver)
     {
+        var cancellationToken = driver.Stop.Token;
         string? observedPhase = null;
         var phaseEnteredAt = DateTimeOffset.UtcNow;
         DateTimeOffset? startedAt = null;
@@ -125,17 +132,23 @@ public sealed class BuildRunner(k8s.Kubernetes client, BuildTimings timings, Reg
                 switch (phase)
                 {
                     case New:
-                        await WaitUntilAsync(phaseEnteredAt + timings.New, cancellationToken);
-                        await StartAsync(build, cancellationToken);
+                        if (await driver.WaitUntilAsync(phaseEnteredAt + timings.New))
+                        {
+                            await StartAsync(build, cancellationToken);
+                        }
                         break;
                     case Pending:
-                        await WaitUntilAsync(phaseEnteredAt + timings.Pending, cancellationToken);
-                        await RunPodAsync(build, cancellationToken);
-                        startedAt = DateTimeOffset.UtcNow;
+                        if (await driver.WaitUntilAsync(phaseEnteredAt + timings.Pending))
+                        {
+                            await RunPodAsync(build, cancellationToken);
+                            startedAt = DateTimeOffset.UtcNow;
+                        }
                         break;
                     case Running:
-                        await WaitUntilAsync(phaseEnteredAt + timings.Running, cancellationToken);
-                        await FinishAsync(build, registry, startedAt, cancellationToken);
+                        if (await driver.WaitUntilAsync(phaseEnteredAt + timings.Running))
+                        {
+                            await FinishAsync(build, registry, startedAt, cancellationToken);
+                        }
                         break;
                     default:
                         logger.LogWarning("build {Namespace}/{Name} is in unknown phase {Phase}; leaving it alone", ns, name, phase);
@@ -448,12 +461,34 @@ public sealed class BuildRunner(k8s.Kubernetes client, BuildTimings timings, Reg
         }
     }
 
-    private static async Task WaitUntilAsync(DateTimeOffset time, CancellationToken cancellationToken)
+    /// <summary>The task driving one build: stopped when the build is deleted, woken when the build changes.</summary>
+    private sealed class BuildDriver(CancellationTokenSource stop)
     {
-        var delay = time - DateTimeOffset.UtcNow;
-        if (delay > TimeSpan.Zero)
+        private readonly SemaphoreSlim _changed = new(0, 1);
+
+        public CancellationTokenSource Stop { get; } = stop;
+
+        public void Wake()
         {
-            await Task.Delay(delay, cancellationToken);
+            try
+            {
+                _changed.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // already signalled
+            }
+        }
+
+        /// <summary>Waits until <paramref name="time"/>; false when woken earlier by a change to the build (re-read it first).</summary>
+        public async Task<bool> WaitUntilAsync(DateTimeOffset time)
+        {
+            var delay = time - DateTimeOffset.UtcNow;
+            if (delay <= TimeSpan.Zero)
+            {
+                return true;
+            }
+            return !await _changed.WaitAsync(delay, Stop.Token);
         }
     }
 

@@ -50,9 +50,9 @@ public sealed class RegistryPushClient : IDisposable
             var authorization = await AuthorizeAsync(registry, target, credential, cancellationToken);
             foreach (var blob in new[] { image.Config, image.Layer })
             {
-                await UploadBlobAsync(registry, target, blob, authorization, cancellationToken);
+                await UploadBlobAsync(registry, target, blob, credential, authorization, cancellationToken);
             }
-            return await PutManifestAsync(registry, target, image, authorization, cancellationToken);
+            return await PutManifestAsync(registry, target, image, credential, authorization, cancellationToken);
         }
         catch (HttpRequestException exception)
         {
@@ -114,7 +114,7 @@ public sealed class RegistryPushClient : IDisposable
         return new AuthenticationHeaderValue("Bearer", token);
     }
 
-    private async Task UploadBlobAsync(Uri registry, ImageReference target, Blob blob, AuthenticationHeaderValue? authorization, CancellationToken cancellationToken)
+    private async Task UploadBlobAsync(Uri registry, ImageReference target, Blob blob, RegistryCredential? credential, AuthenticationHeaderValue? authorization, CancellationToken cancellationToken)
     {
         using (var head = Request(HttpMethod.Head, new Uri(registry, $"/v2/{target.Repository}/blobs/{blob.Digest}"), authorization))
         using (var exists = await _http.SendAsync(head, cancellationToken))
@@ -135,7 +135,7 @@ public sealed class RegistryPushClient : IDisposable
         }
         if (started.StatusCode != HttpStatusCode.Accepted || started.Headers.Location is null)
         {
-            throw await RefusedAsync("uploading a layer", target, started, cancellationToken);
+            throw await RefusedAsync("uploading a layer", target, credential, started, cancellationToken);
         }
         var location = started.Headers.Location.IsAbsoluteUri ? started.Headers.Location : new Uri(registry, started.Headers.Location);
         var separator = location.Query.Length > 0 ? "&" : "?";
@@ -144,11 +144,11 @@ public sealed class RegistryPushClient : IDisposable
         using var completed = await _http.SendAsync(put, cancellationToken);
         if (completed.StatusCode != HttpStatusCode.Created)
         {
-            throw await RefusedAsync("uploading a layer", target, completed, cancellationToken);
+            throw await RefusedAsync("uploading a layer", target, credential, completed, cancellationToken);
         }
     }
 
-    private async Task<string> PutManifestAsync(Uri registry, ImageReference target, SyntheticImage image, AuthenticationHeaderValue? authorization, CancellationToken cancellationToken)
+    private async Task<string> PutManifestAsync(Uri registry, ImageReference target, SyntheticImage image, RegistryCredential? credential, AuthenticationHeaderValue? authorization, CancellationToken cancellationToken)
     {
         using var put = Request(HttpMethod.Put, new Uri(registry, $"/v2/{target.Repository}/manifests/{target.Tag ?? "latest"}"), authorization);
         put.Content = new ByteArrayContent(image.Manifest);
@@ -156,7 +156,7 @@ public sealed class RegistryPushClient : IDisposable
         using var response = await _http.SendAsync(put, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
-            throw await RefusedAsync("writing the manifest", target, response, cancellationToken);
+            throw await RefusedAsync("writing the manifest", target, credential, response, cancellationToken);
         }
         return response.Headers.TryGetValues("Docker-Content-Digest", out var digests) ? digests.First() : image.Digest;
     }
@@ -175,12 +175,16 @@ public sealed class RegistryPushClient : IDisposable
         return body;
     }
 
-    private static async Task<RegistryPushException> RefusedAsync(string step, ImageReference target, HttpResponseMessage response, CancellationToken cancellationToken)
+    private static async Task<RegistryPushException> RefusedAsync(string step, ImageReference target, RegistryCredential? credential, HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var what = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
-            ? $"the registry {target.Registry} denied {step} to repository {target.Repository}: no push permission"
-            : $"the registry {target.Registry} refused {step} to repository {target.Repository}";
-        return new RegistryPushException($"{what} ({await DescribeAsync(response, cancellationToken)})");
+        var answer = await DescribeAsync(response, cancellationToken);
+        if (response.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden))
+        {
+            return new RegistryPushException($"the registry refused {step} for {target.RepositoryWithRegistry} ({answer})");
+        }
+        return new RegistryPushException(credential is null
+            ? $"the build has no credentials for {target.Registry} (no push secret with an entry for it), and the registry denied an anonymous push to {target.RepositoryWithRegistry} ({answer})"
+            : $"\"{credential.Username}\" (from secret \"{credential.SecretName}\") has no push permission on {target.RepositoryWithRegistry}: the registry denied {step} ({answer})");
     }
 
     /// <summary>The registry's own words: its <c>errors[]</c> codes and messages, else the status line.</summary>

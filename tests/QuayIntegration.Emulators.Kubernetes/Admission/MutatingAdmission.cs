@@ -137,7 +137,12 @@ public sealed class MutatingAdmission(ApiServerCore server)
     {
         var timeoutSeconds = (int)(webhook.Long("timeoutSeconds") ?? 10);
         var url = WebhookUrl(webhook);
-        using var handler = new SocketsHttpHandler { SslOptions = TrustOnly(webhook.At("clientConfig", "caBundle").AsString()), ConnectTimeout = TimeSpan.FromSeconds(timeoutSeconds) };
+        using var handler = new SocketsHttpHandler
+        {
+            SslOptions = TrustOnly(webhook.At("clientConfig", "caBundle").AsString()),
+            ConnectTimeout = TimeSpan.FromSeconds(timeoutSeconds),
+            ConnectCallback = ConnectAsync,
+        };
         using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(timeoutSeconds) };
         var requestUri = url + (url.Contains('?') ? "&" : "?") + $"timeout={timeoutSeconds}s";
         HttpResponseMessage httpResponse;
@@ -180,10 +185,34 @@ public sealed class MutatingAdmission(ApiServerCore server)
         var name = service.Str("name");
         var port = (int)(service.Long("port") ?? 443);
         var path = service.Str("path") ?? "/";
-        // Services do not exist here: tests map them to a loopback address through the options.
-        if (server.Options.ServiceEndpoints.TryGetValue($"{name}.{ns}.svc:{port}", out var endpoint))
-            return $"https://{endpoint}{path}";
         return $"https://{name}.{ns}.svc:{port}{path}";
+    }
+
+    /// <summary>
+    /// Services do not exist here: a mapped <c>name.ns.svc:port</c> is dialled at its loopback endpoint, while TLS still
+    /// verifies the certificate for the service's DNS name, as kube-apiserver does.
+    /// </summary>
+    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
+    {
+        var host = context.DnsEndPoint.Host;
+        var port = context.DnsEndPoint.Port;
+        if (server.ServiceEndpoints.TryGetValue($"{host}:{port}", out var endpoint))
+        {
+            var separator = endpoint.LastIndexOf(':');
+            host = endpoint[..separator];
+            port = int.Parse(endpoint[(separator + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(host, port, ct);
+            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Verifies the webhook's certificate against caBundle only (no system roots), as the apiserver does.</summary>

@@ -14,7 +14,10 @@ public sealed class ApiServerOptions
     public string? InternalRegistryHostname { get; set; } = "image-registry.openshift-image-registry.svc:5000";
     /// <summary>Serve the OpenShift groups (build, image, project). On by default.</summary>
     public bool ServeOpenShiftApis { get; set; } = true;
-    /// <summary>Extra CA certificates (PEM) trusted when ImageStreamImport talks to registries, besides the system roots.</summary>
+    /// <summary>
+    /// Extra CA certificates (PEM) trusted when ImageStreamImport talks to registries, besides the system roots.
+    /// Read at each TLS handshake, so certificates added after start apply too.
+    /// </summary>
     public List<string> RegistryCaCertificatesPem { get; } = [];
     /// <summary>
     /// Where webhook <c>clientConfig.service</c> references really listen: key <c>name.namespace.svc:port</c>,

@@ -32,13 +32,18 @@ public sealed partial class RegistryClient : IDisposable
 
     public RegistryClient(ApiServerOptions options)
     {
-        var extraRoots = new X509Certificate2Collection();
-        foreach (var pem in options.RegistryCaCertificatesPem) extraRoots.ImportFromPem(pem);
+        // Read the extra CAs at each handshake, so trust added to the options after start applies.
+        X509Certificate2Collection ExtraRoots()
+        {
+            var roots = new X509Certificate2Collection();
+            foreach (var pem in options.RegistryCaCertificatesPem.ToArray()) roots.ImportFromPem(pem);
+            return roots;
+        }
         _verifying = new HttpClient(new SocketsHttpHandler
         {
             SslOptions = new SslClientAuthenticationOptions
             {
-                RemoteCertificateValidationCallback = (_, certificate, _, errors) => errors == SslPolicyErrors.None || ChainsToExtraRoot(certificate, errors, extraRoots),
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) => errors == SslPolicyErrors.None || ChainsToExtraRoot(certificate, errors, ExtraRoots()),
             },
         }) { Timeout = TimeSpan.FromSeconds(15) };
         _insecure = new HttpClient(new SocketsHttpHandler

@@ -58,7 +58,7 @@ public sealed class RequestRouter(ApiServerCore server, string adminToken)
     private static async Task<ApiResult> DispatchAsync(RequestContext ctx)
     {
         if (await ctx.Type.Strategy.TryHandleAsync(ctx) is { } custom) return custom;
-        if (!ctx.Type.Supports(ctx.Verb) || (ctx.Subresource is not null && !ctx.Type.Subresources.Any(s => s.Name == ctx.Subresource)))
+        if (ctx.Subresource is null && !ctx.Type.Supports(ctx.Verb))
             throw Errors.MethodNotAllowed("the server does not allow this method on the requested resource");
         if (ctx.Subresource is not null && ctx.Verb is not ("get" or "update" or "patch"))
             throw Errors.MethodNotAllowed("the server does not allow this method on the requested resource");
@@ -121,6 +121,7 @@ public sealed class RequestRouter(ApiServerCore server, string adminToken)
         if (type.Namespaced && ns is null && rest.Length > 1) return null; // namespaced object paths need a namespace
         var name = rest.Length > 1 ? rest[1] : null;
         var subresource = rest.Length > 2 ? rest[2] : null;
+        if (subresource is not null && !type.Subresources.Any(s => s.Name == subresource)) return null;
         var isWatch = http.Request.Query["watch"].ToString() is "true" or "1";
         var verb = http.Request.Method switch
         {

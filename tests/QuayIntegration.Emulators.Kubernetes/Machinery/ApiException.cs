@@ -13,8 +13,10 @@ public sealed class ApiException(int code, string reason, string message, JsonOb
 }
 
 /// <summary>One field-level problem, rendered like apimachinery's field.Error.</summary>
-public sealed record FieldError(string Field, string Type, string Detail, JsonNode? BadValue = null, bool HasBadValue = false)
+public sealed record FieldError(string Field, string Type, string Detail, JsonNode? BadValue = null, bool HasBadValue = false, string? RenderedValue = null)
 {
+    /// <summary>A bad value printed verbatim (Go prints some values unquoted, e.g. <c>0x0</c>).</summary>
+    public static FieldError InvalidRendered(string field, string rendered, string detail) => new(field, "FieldValueInvalid", detail, null, true, rendered);
     public static FieldError Required(string field, string detail = "") => new(field, "FieldValueRequired", detail);
     public static FieldError Invalid(string field, JsonNode? value, string detail) => new(field, "FieldValueInvalid", detail, value, true);
     public static FieldError Forbidden(string field, string detail) => new(field, "FieldValueForbidden", detail);
@@ -37,7 +39,7 @@ public sealed record FieldError(string Field, string Type, string Detail, JsonNo
             _ => "Invalid value",
         };
         var text = $"{Field}: {label}";
-        if (HasBadValue) text += ": " + RenderValue(BadValue);
+        if (HasBadValue) text += ": " + (RenderedValue ?? RenderValue(BadValue));
         if (!string.IsNullOrEmpty(Detail)) text += ": " + Detail;
         return text;
     }

@@ -73,7 +73,7 @@ public static class ResourceOperations
         incoming.Metadata()["name"] = ctx.Name;
         var bodyVersion = incoming.At("metadata", "resourceVersion").AsString();
         if (string.IsNullOrEmpty(bodyVersion) && ctx.Type.Strategy.RequiresResourceVersionOnUpdate && ctx.Subresource is null)
-            throw ctx.Type.Invalid(ctx.Name!, [FieldError.Invalid("metadata.resourceVersion", JsonValue.Create("0x0"), "must be specified for an update")]);
+            throw ctx.Type.Invalid(ctx.Name!, [FieldError.InvalidRendered("metadata.resourceVersion", "0x0", "must be specified for an update")]);
         return WriteAsync(ctx, _ => incoming.Clone(), string.IsNullOrEmpty(bodyVersion) ? null : bodyVersion);
     }
 
@@ -130,21 +130,23 @@ public static class ResourceOperations
             obj.Metadata()["resourceVersion"] = currentVersion;
             if (ctx.DryRun) return new ApiResult(200, obj);
 
+            if (obj["metadata"]?["deletionTimestamp"] is not null && !type.Strategy.HasPendingFinalizers(obj))
+            {
+                // The write that removes the last finalizer deletes the object instead of storing it (one DELETED event).
+                var last = ctx.Server.Store.Delete(type.StorageKey, ctx.Namespace, ctx.Name!, currentVersion, () => type.NotFound(ctx.Name!));
+                if (last is null)
+                {
+                    if (clientVersion is not null || attempt > 20) throw type.Conflict(ctx.Name!);
+                    continue;
+                }
+                await type.Strategy.AfterDeleteAsync(last, ctx);
+                return new ApiResult(200, last);
+            }
             var stored = ctx.Server.Store.Update(type.StorageKey, ctx.Namespace, ctx.Name!, obj, currentVersion, () => type.NotFound(ctx.Name!));
             if (stored is null)
             {
                 if (clientVersion is not null || attempt > 20) throw type.Conflict(ctx.Name!);
                 continue;
-            }
-            if (stored["metadata"]?["deletionTimestamp"] is not null && !type.Strategy.HasPendingFinalizers(stored))
-            {
-                // The write that removes the last finalizer removes the object.
-                var last = ctx.Server.Store.Delete(type.StorageKey, ctx.Namespace, ctx.Name!, stored.At("metadata", "resourceVersion").AsString()!, () => type.NotFound(ctx.Name!));
-                if (last is not null)
-                {
-                    await type.Strategy.AfterDeleteAsync(last, ctx);
-                    return new ApiResult(200, last);
-                }
             }
             await type.Strategy.AfterUpdateAsync(stored, current, ctx);
             return new ApiResult(200, stored);
@@ -279,7 +281,7 @@ public static class ResourceOperations
         var before = current.At("metadata", "finalizers").StringList();
         var added = obj.At("metadata", "finalizers").StringList().Except(before).ToList();
         if (added.Count > 0)
-            throw ctx.Type.Invalid(ctx.Name!, [FieldError.Forbidden("metadata.finalizers", "no new finalizers can be added if the object is being deleted, found new finalizers " + JsonValue.Create(added.ToJsonArray())!.ToJsonString())]);
+            throw ctx.Type.Invalid(ctx.Name!, [FieldError.Forbidden("metadata.finalizers", "no new finalizers can be added if the object is being deleted, found new finalizers []string{" + string.Join(", ", added.Select(a => $"\"{a}\"")) + "}")]);
     }
 
     /// <summary>Sets kind/apiVersion, checks they match the URL, and drops unknown fields per fieldValidation.</summary>

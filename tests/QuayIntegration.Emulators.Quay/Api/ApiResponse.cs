@@ -8,7 +8,12 @@ namespace QuayIntegration.Emulators.Quay.Api;
 /// <summary>What a handler answers; written to the wire by the pipeline after the store lock has been released.</summary>
 public sealed class ApiResponse
 {
-    private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
+    /// <summary>Python's json.dumps does not escape '+', '&lt;' or '&amp;', so neither do we (robot names contain '+').</summary>
+    public static readonly JsonSerializerOptions Compact = new()
+    {
+        WriteIndented = false,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public int Status { get; }
     public string? ContentType { get; }
@@ -35,6 +40,9 @@ public sealed class ApiResponse
     public static ApiResponse Ok(JsonNode? body) => Json(StatusCodes.Status200OK, body);
 
     public static ApiResponse NoContent() => new(StatusCodes.Status204NoContent, null, []);
+
+    /// <summary>An empty body with another status, e.g. the registry's 201/202 answers.</summary>
+    public static ApiResponse NoContentWithStatus(int status) => new(status, null, []);
 
     public static ApiResponse Raw(int status, string contentType, byte[] body) => new(status, contentType, body);
 

@@ -41,7 +41,7 @@ public static class QuayErrors
 
     /// <summary>Shape C, <c>util/http.py abort()</c>: JSON text served as text/html.</summary>
     public static QuayErrorException HtmlError(int status, string error) =>
-        new(_ => ApiResponse.Text(status, "text/html; charset=utf-8", new JsonObject { ["error"] = error }.ToJsonString() + "\n"));
+        new(_ => ApiResponse.Text(status, "text/html; charset=utf-8", new JsonObject { ["error"] = error }.ToJsonString(ApiResponse.Compact) + "\n"));
 
     public static QuayErrorException Csrf() => HtmlError(403, "CSRF token was invalid or missing.");
 

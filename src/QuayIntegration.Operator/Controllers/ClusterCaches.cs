@@ -1,0 +1,36 @@
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Kube;
+using QuayIntegration.Operator.Runtime;
+
+namespace QuayIntegration.Operator.Controllers;
+
+/// <summary>
+/// The informers the operator (and later the admission webhook) reads from. Only what is needed is cached: Secrets
+/// only through the operator's label; every replica runs them, leader or not, so a webhook can answer from them.
+/// </summary>
+public sealed class ClusterCaches
+{
+    public ClusterCaches(KubeApi api, IOptions<OperatorOptions> options, ILoggerFactory loggers)
+    {
+        var resync = options.Value.ResyncPeriod;
+        Namespaces = new(api, new(ResourceType.Namespaces), resync, loggers.CreateLogger("Informer.Namespaces"));
+        ServiceAccounts = new(api, new(ResourceType.ServiceAccounts), resync, loggers.CreateLogger("Informer.ServiceAccounts"));
+        Secrets = new(api, new(ResourceType.Secrets, LabelSelector: $"{WellKnown.ManagedByLabel}={WellKnown.ManagedByValue}"), resync,
+            loggers.CreateLogger("Informer.Secrets"));
+        ImageStreams = new(api, new(ResourceType.ImageStreams), resync, loggers.CreateLogger("Informer.ImageStreams"));
+        QuayIntegrations = new(api, new(ResourceType.QuayIntegrations), resync, loggers.CreateLogger("Informer.QuayIntegrations"));
+    }
+
+    public Informer<V1Namespace> Namespaces { get; }
+    public Informer<V1ServiceAccount> ServiceAccounts { get; }
+    public Informer<V1Secret> Secrets { get; }
+    public Informer<ImageStream> ImageStreams { get; }
+    public Informer<QuayIntegrationResource> QuayIntegrations { get; }
+
+    public IReadOnlyList<IInformer> All => [Namespaces, ServiceAccounts, Secrets, ImageStreams, QuayIntegrations];
+
+    public bool HasSynced => All.All(i => i.HasSynced);
+}

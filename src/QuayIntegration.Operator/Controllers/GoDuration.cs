@@ -1,0 +1,29 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace QuayIntegration.Operator.Controllers;
+
+/// <summary>Parses the Go duration subset the CRD allows (for example <c>10m</c>, <c>1h30m</c>, <c>1.5s</c>, <c>500ms</c>).</summary>
+public static partial class GoDuration
+{
+    [GeneratedRegex(@"^(?:(\d+(?:\.\d+)?)(ms|s|m|h))+$")]
+    private static partial Regex Whole();
+
+    [GeneratedRegex(@"(\d+(?:\.\d+)?)(ms|s|m|h)")]
+    private static partial Regex Part();
+
+    public static bool TryParse(string? text, out TimeSpan value)
+    {
+        value = TimeSpan.Zero;
+        if (string.IsNullOrEmpty(text) || !Whole().IsMatch(text)) return false;
+        double ms = 0;
+        foreach (Match m in Part().Matches(text))
+        {
+            var n = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            ms += m.Groups[2].Value switch { "ms" => n, "s" => n * 1000, "m" => n * 60_000, _ => n * 3_600_000 };
+        }
+        if (ms > TimeSpan.MaxValue.TotalMilliseconds / 2) return false;
+        value = TimeSpan.FromMilliseconds(ms);
+        return true;
+    }
+}

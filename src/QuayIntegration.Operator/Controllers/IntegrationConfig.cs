@@ -1,0 +1,96 @@
+using System.Text.RegularExpressions;
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Quay;
+
+namespace QuayIntegration.Operator.Controllers;
+
+/// <summary>A QuayIntegration spec with defaults applied and every value checked.</summary>
+public sealed record IntegrationConfig(
+    Uri QuayUrl,
+    string ClusterId,
+    string OrganizationPrefix,
+    string CredentialsNamespace,
+    string CredentialsName,
+    string CredentialsKey,
+    ConfigMapKeyReference? CaBundle,
+    bool Insecure,
+    bool ScheduledImageStreamImport,
+    IReadOnlyCollection<string> Allowlist,
+    IReadOnlyCollection<string> Denylist,
+    IReadOnlyList<ServiceAccountRole> ServiceAccounts,
+    bool DeleteRepositories,
+    bool DeleteOrganizationsOnCleanup,
+    TimeSpan DriftCheckInterval)
+{
+    public static readonly IReadOnlyList<ServiceAccountRole> DefaultServiceAccounts =
+    [
+        new() { Name = "builder", Role = "write" },
+        new() { Name = "default", Role = "read" },
+        new() { Name = "deployer", Role = "read" },
+    ];
+
+    private static readonly Regex ClusterIdPattern = new("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", RegexOptions.Compiled);
+    private static readonly Regex ServiceAccountPattern = new("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", RegexOptions.Compiled);
+
+    /// <summary>Applies defaults and validates; errors say what to fix, field by field.</summary>
+    public static IntegrationConfig? Parse(QuayIntegrationSpec spec, out List<string> errors)
+    {
+        errors = [];
+        Uri? url = null;
+        if (string.IsNullOrWhiteSpace(spec.QuayHostname))
+            errors.Add("spec.quayHostname is required (for example https://quay.example.com)");
+        else if (!Uri.TryCreate(spec.QuayHostname.Trim(), UriKind.Absolute, out url) || url.Scheme is not ("https" or "http"))
+            errors.Add($"spec.quayHostname '{spec.QuayHostname}' is not an http(s) URL (for example https://quay.example.com)");
+        else if (url.AbsolutePath != "/" || url.Query.Length > 0 || url.Fragment.Length > 0)
+            errors.Add($"spec.quayHostname '{spec.QuayHostname}' must be the Quay base URL without a path");
+        else
+            url = new Uri(url.GetLeftPart(UriPartial.Authority) + "/");
+
+        var clusterId = string.IsNullOrEmpty(spec.ClusterId) ? "openshift" : spec.ClusterId;
+        if (!ClusterIdPattern.IsMatch(clusterId) || clusterId.Length > 40)
+            errors.Add($"spec.clusterID '{clusterId}' must be a lowercase DNS label of at most 40 characters");
+
+        var prefix = string.IsNullOrEmpty(spec.OrganizationPrefix) ? clusterId : spec.OrganizationPrefix;
+        if (!QuayNames.IsValidNamespace(prefix))
+            errors.Add($"organization prefix '{prefix}' is not a valid Quay name (lowercase letters and digits joined by single '.', '_' or '-')");
+
+        var secret = spec.CredentialsSecret;
+        if (secret is null || string.IsNullOrEmpty(secret.Namespace) || string.IsNullOrEmpty(secret.Name))
+            errors.Add("spec.credentialsSecret.namespace and .name are required");
+
+        var accounts = spec.ServiceAccounts is { Count: > 0 } list ? list : DefaultServiceAccounts;
+        foreach (var sa in accounts)
+        {
+            if (!ServiceAccountPattern.IsMatch(sa.Name)) errors.Add($"spec.serviceAccounts: '{sa.Name}' is not a service account name");
+            if (sa.Role is not ("read" or "write" or "admin")) errors.Add($"spec.serviceAccounts: role '{sa.Role}' of '{sa.Name}' must be read, write or admin");
+        }
+        foreach (var dup in accounts.GroupBy(a => a.Name).Where(g => g.Count() > 1))
+            errors.Add($"spec.serviceAccounts lists '{dup.Key}' more than once");
+
+        var drift = TimeSpan.FromMinutes(10);
+        if (!string.IsNullOrEmpty(spec.DriftCheckInterval) && !GoDuration.TryParse(spec.DriftCheckInterval, out drift))
+            errors.Add($"spec.driftCheckInterval '{spec.DriftCheckInterval}' is not a duration (for example 10m)");
+        else if (drift < TimeSpan.FromSeconds(1))
+            errors.Add("spec.driftCheckInterval must be at least 1s");
+
+        if (spec.RepositoryDeletionPolicy is not (null or "Keep" or "Delete"))
+            errors.Add($"spec.repositoryDeletionPolicy '{spec.RepositoryDeletionPolicy}' must be Keep or Delete");
+        if (spec.CleanupPolicy is not (null or "Keep" or "Delete"))
+            errors.Add($"spec.cleanupPolicy '{spec.CleanupPolicy}' must be Keep or Delete");
+        if (spec.CaBundle is { } ca && (string.IsNullOrEmpty(ca.Namespace) || string.IsNullOrEmpty(ca.Name)))
+            errors.Add("spec.caBundle.namespace and .name are required when caBundle is set");
+
+        if (errors.Count > 0) return null;
+        return new IntegrationConfig(
+            url!, clusterId, prefix.ToLowerInvariant(), secret!.Namespace!, secret.Name!,
+            string.IsNullOrEmpty(secret.Key) ? "token" : secret.Key,
+            spec.CaBundle, spec.InsecureRegistry ?? false, spec.ScheduledImageStreamImport ?? false,
+            (spec.AllowlistNamespaces ?? []).ToHashSet(), (spec.DenylistNamespaces ?? []).ToHashSet(),
+            accounts.Select(a => new ServiceAccountRole { Name = a.Name, Role = a.Role }).ToList(),
+            spec.RepositoryDeletionPolicy == "Delete", spec.CleanupPolicy == "Delete", drift);
+    }
+
+    /// <summary>Identifies everything that changes what a namespace should look like in Quay or the cluster.</summary>
+    public string DesiredStateFingerprint =>
+        string.Join('|', QuayUrl, ClusterId, OrganizationPrefix, string.Join(',', ServiceAccounts.Select(a => $"{a.Name}={a.Role}")));
+}

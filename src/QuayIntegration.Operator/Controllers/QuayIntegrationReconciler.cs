@@ -1,0 +1,296 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Kube;
+using QuayIntegration.Operator.Observability;
+using QuayIntegration.Operator.Quay;
+using QuayIntegration.Operator.Runtime;
+
+namespace QuayIntegration.Operator.Controllers;
+
+/// <summary>
+/// Turns the QuayIntegration(s) into the <see cref="IntegrationSnapshot"/> every other controller acts on, and
+/// reports in the status whether it works: configuration valid, Quay reachable, token accepted and sufficient,
+/// namespaces synced and failing, the last error. All QuayIntegrations share one key, so they are judged together
+/// (more than one is a conflict in which nothing destructive happens). The token Secret and CA ConfigMap are re-read
+/// every recheck interval, so rotating them needs no restart.
+/// </summary>
+public sealed class QuayIntegrationReconciler(
+    ClusterCaches caches,
+    KubeApi api,
+    IntegrationState state,
+    NamespaceSyncRegistry registry,
+    QuayClientFactory clients,
+    EventRecorder events,
+    IOptions<OperatorOptions> options,
+    TimeProvider time,
+    ILogger<QuayIntegrationReconciler> log) : IReconciler
+{
+    /// <summary>The single work-queue key of this controller.</summary>
+    public const string Key = "quayintegrations";
+
+    private (string Fingerprint, DateTimeOffset At, QuayResult<QuayUser> Result)? _lastCheck;
+
+    public string Name => "quayintegration";
+
+    public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct)
+    {
+        var recheck = options.Value.IntegrationRecheckInterval;
+        var all = caches.QuayIntegrations.List().OrderBy(q => q.Metadata.CreationTimestamp).ThenBy(q => q.Metadata.Name).ToList();
+        if (all.Count == 0)
+        {
+            state.Publish(new IntegrationSnapshot(IntegrationMode.None, null, null, null, "no QuayIntegration"));
+            return ReconcileResult.Done;
+        }
+        if (all.Count > 1)
+        {
+            state.Publish(new IntegrationSnapshot(IntegrationMode.Conflict, null, null, null, "more than one QuayIntegration"));
+            var names = string.Join(", ", all.Select(q => q.Metadata.Name));
+            foreach (var cr in all)
+            {
+                if (cr.Metadata.DeletionTimestamp is not null)
+                {
+                    await RemoveFinalizerAsync(cr, ct); // nothing destructive: Quay content and namespace finalizers stay
+                    continue;
+                }
+                var message = $"More than one QuayIntegration exists ({names}); nothing is synced until exactly one remains. Delete the extra ones.";
+                events.Warning(cr, "MultipleQuayIntegrations", message);
+                await WriteStatusAsync(cr, s =>
+                {
+                    Set(s, cr, StatusConditions.ConfigurationValid, false, "MultipleQuayIntegrations", message);
+                    Set(s, cr, StatusConditions.Ready, false, "MultipleQuayIntegrations", message);
+                    s.LastError = message;
+                }, ct);
+            }
+            return ReconcileResult.After(recheck);
+        }
+
+        var resource = all[0];
+        using var scope = log.BeginScope(new Dictionary<string, object> { ["quayintegration"] = resource.Metadata.Name });
+        var config = IntegrationConfig.Parse(resource.Spec, out var errors);
+
+        if (resource.Metadata.DeletionTimestamp is not null)
+            return await DeleteAsync(resource, config, ct);
+
+        if (!(resource.Metadata.Finalizers?.Contains(WellKnown.IntegrationFinalizer) ?? false))
+            await AddFinalizerAsync(resource, ct);
+
+        if (config is null)
+        {
+            var message = "Invalid configuration: " + string.Join("; ", errors);
+            return await NotReadyAsync(resource, null, StatusConditions.ConfigurationValid, "InvalidConfiguration", message, ct);
+        }
+
+        var (token, tokenProblem) = await ReadTokenAsync(config, ct);
+        if (token is null)
+            return await NotReadyAsync(resource, config, StatusConditions.CredentialsValid, tokenProblem.Reason, tokenProblem.Message, ct);
+
+        var (ca, caProblem) = await ReadCaBundleAsync(config, ct);
+        if (caProblem is not null)
+            return await NotReadyAsync(resource, config, StatusConditions.ConfigurationValid, caProblem.Value.Reason, caProblem.Value.Message, ct);
+
+        var client = clients.GetClient(new QuayConnection(config.QuayUrl, token, ca, config.Insecure));
+        var user = await CheckCredentialsAsync(client, recheck, ct);
+        var (reachable, credentials) = Judge(user);
+        if (!(reachable.Ok && credentials.Ok))
+        {
+            var failed = reachable.Ok ? (StatusConditions.CredentialsValid, credentials) : (StatusConditions.QuayReachable, reachable);
+            return await NotReadyAsync(resource, config, failed.Item1, failed.Item2.Reason, failed.Item2.Message, ct, reachable, credentials);
+        }
+
+        state.Publish(new IntegrationSnapshot(IntegrationMode.Active, resource, config, client, "ready"));
+        var (synced, failing, lastError) = registry.Summary();
+        await WriteStatusAsync(resource, s =>
+        {
+            Set(s, resource, StatusConditions.ConfigurationValid, true, "Valid", "The configuration is valid");
+            Set(s, resource, StatusConditions.QuayReachable, true, reachable.Reason, reachable.Message);
+            Set(s, resource, StatusConditions.CredentialsValid, true, credentials.Reason, credentials.Message);
+            if (failing == 0) Set(s, resource, StatusConditions.Ready, true, "Synced", $"{synced} namespace(s) synced with {config.QuayUrl}");
+            else Set(s, resource, StatusConditions.Ready, false, "NamespacesFailing", $"{failing} namespace(s) failing: {lastError}");
+            s.QuayUser = user.Value?.Username;
+            s.SyncedNamespaces = synced;
+            s.FailingNamespaces = failing;
+            s.LastError = lastError;
+            s.ObservedGeneration = resource.Metadata.Generation;
+        }, ct);
+        return ReconcileResult.After(recheck);
+    }
+
+    private sealed record Verdict(bool Ok, string Reason, string Message);
+
+    private static (Verdict Reachable, Verdict Credentials) Judge(QuayResult<QuayUser> user) => user.Outcome switch
+    {
+        QuayOutcome.Success when user.Value?.IsMe != true => (new(true, "Reachable", "Quay answered"),
+            new(false, "InsufficientScope", $"The token of user {user.Value?.Username} lacks user:admin, which is needed to create organizations; create a token with org:admin, repo:admin, repo:create, repo:read, repo:write, user:admin, user:read")),
+        QuayOutcome.Success => (new(true, "Reachable", "Quay answered"), new(true, "Valid", $"The token is accepted as user {user.Value!.Username}")),
+        QuayOutcome.BadToken => (new(true, "Reachable", "Quay answered"),
+            new(false, "InvalidToken", $"Quay does not accept the token (unknown, expired, or without user:read): {user.Message}. Update the credentials Secret")),
+        QuayOutcome.Forbidden => (new(true, "Reachable", "Quay answered"), new(false, "InsufficientScope", $"The token lacks a scope: {user.Message}")),
+        QuayOutcome.TlsFailure => (new(false, "TlsVerificationFailed",
+            $"Quay's TLS certificate is not trusted ({user.Message}); set spec.caBundle to a ConfigMap with the CA that signs it, or spec.insecureRegistry"), Unknown()),
+        QuayOutcome.Unavailable => (new(false, "QuayUnavailable", $"Quay is unreachable: {user.Message}; retrying"), Unknown()),
+        _ => (new(false, "UnexpectedAnswer", $"Quay gave an unexpected answer ({user}); check that spec.quayHostname is the Quay base URL"), Unknown()),
+    };
+
+    private static Verdict Unknown() => new(false, "Unknown", "Not checked: Quay could not be asked");
+
+    /// <summary>GET /api/v1/user/ at most once per recheck interval for the same connection.</summary>
+    private async Task<QuayResult<QuayUser>> CheckCredentialsAsync(QuayClient client, TimeSpan validity, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        if (_lastCheck is { } last && last.Fingerprint == client.Connection.Fingerprint && now - last.At < validity && last.Result.IsSuccess)
+            return last.Result;
+        var result = await client.GetCurrentUserAsync(ct);
+        _lastCheck = (client.Connection.Fingerprint, now, result);
+        return result;
+    }
+
+    private async Task<ReconcileResult> NotReadyAsync(QuayIntegrationResource resource, IntegrationConfig? config, string conditionType,
+        string reason, string message, CancellationToken ct, Verdict? reachable = null, Verdict? credentials = null)
+    {
+        state.Publish(new IntegrationSnapshot(IntegrationMode.NotReady, resource, config, null, message));
+        events.Warning(resource, reason, message);
+        log.LogWarning("QuayIntegration {Name} not ready (outcome {Outcome}): {Message}", resource.Metadata.Name, reason, message);
+        var (synced, failing, _) = registry.Summary();
+        await WriteStatusAsync(resource, s =>
+        {
+            if (conditionType != StatusConditions.ConfigurationValid)
+                Set(s, resource, StatusConditions.ConfigurationValid, true, "Valid", "The configuration is valid");
+            if (reachable is not null) Set(s, resource, StatusConditions.QuayReachable, reachable.Ok, reachable.Reason, reachable.Message);
+            if (credentials is not null && credentials.Reason != "Unknown")
+                Set(s, resource, StatusConditions.CredentialsValid, credentials.Ok, credentials.Reason, credentials.Message);
+            else if (credentials is not null)
+                Set(s, resource, StatusConditions.CredentialsValid, null, credentials.Reason, credentials.Message);
+            Set(s, resource, conditionType, false, reason, message);
+            Set(s, resource, StatusConditions.Ready, false, reason, message);
+            s.LastError = message;
+            s.SyncedNamespaces = synced;
+            s.FailingNamespaces = failing;
+            s.ObservedGeneration = resource.Metadata.Generation;
+        }, ct);
+        return ReconcileResult.After(options.Value.IntegrationRecheckInterval);
+    }
+
+    private async Task<ReconcileResult> DeleteAsync(QuayIntegrationResource resource, IntegrationConfig? config, CancellationToken ct)
+    {
+        QuayClient? client = null;
+        if (config is { DeleteOrganizationsOnCleanup: true })
+        {
+            var (token, _) = await ReadTokenAsync(config, ct);
+            var (ca, caProblem) = await ReadCaBundleAsync(config, ct);
+            if (token is not null && caProblem is null) client = clients.GetClient(new QuayConnection(config.QuayUrl, token, ca, config.Insecure));
+        }
+        state.Publish(new IntegrationSnapshot(IntegrationMode.Deleting, resource, config, client, "deleting"));
+        var held = caches.Namespaces.List().Count(n => n.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true);
+        if (held > 0)
+        {
+            log.LogInformation("Waiting for {Count} namespace(s) to be released before removing the QuayIntegration", held);
+            return ReconcileResult.After(TimeSpan.FromSeconds(1));
+        }
+        await RemoveFinalizerAsync(resource, ct);
+        return ReconcileResult.Done;
+    }
+
+    private async Task<(string? Token, (string Reason, string Message) Problem)> ReadTokenAsync(IntegrationConfig config, CancellationToken ct)
+    {
+        var secret = await api.GetAsync<V1Secret>(ResourceType.Secrets.ObjectPath(config.CredentialsNamespace, config.CredentialsName), ct);
+        var where = $"{config.CredentialsNamespace}/{config.CredentialsName}";
+        if (secret is null)
+            return (null, ("CredentialsSecretNotFound", $"Secret {where} not found: create it with key '{config.CredentialsKey}' holding a Quay OAuth token"));
+        if (secret.Data is null || !secret.Data.TryGetValue(config.CredentialsKey, out var bytes))
+            return (null, ("CredentialsKeyMissing", $"Secret {where} has no key '{config.CredentialsKey}'"));
+        var token = Encoding.UTF8.GetString(bytes).Trim();
+        if (token.Length == 0) return (null, ("CredentialsEmpty", $"Key '{config.CredentialsKey}' of Secret {where} is empty"));
+        return (token, default);
+    }
+
+    private async Task<(string? Pem, (string Reason, string Message)? Problem)> ReadCaBundleAsync(IntegrationConfig config, CancellationToken ct)
+    {
+        if (config.CaBundle is not { } reference) return (null, null);
+        var key = string.IsNullOrEmpty(reference.Key) ? "ca-bundle.crt" : reference.Key;
+        var where = $"{reference.Namespace}/{reference.Name}";
+        var map = await api.GetAsync<V1ConfigMap>(ResourceType.ConfigMaps.ObjectPath(reference.Namespace, reference.Name!), ct);
+        if (map is null) return (null, ("CABundleNotFound", $"ConfigMap {where} named by spec.caBundle not found"));
+        if (map.Data is null || !map.Data.TryGetValue(key, out var pem) || string.IsNullOrWhiteSpace(pem))
+            return (null, ("CABundleKeyMissing", $"ConfigMap {where} has no key '{key}'"));
+        try
+        {
+            var certificates = new X509Certificate2Collection();
+            certificates.ImportFromPem(pem);
+            if (certificates.Count == 0) return (null, ("CABundleInvalid", $"Key '{key}' of ConfigMap {where} holds no PEM certificate"));
+        }
+        catch (CryptographicException e)
+        {
+            return (null, ("CABundleInvalid", $"Key '{key}' of ConfigMap {where} is not a PEM CA bundle: {e.Message}"));
+        }
+        return (pem, null);
+    }
+
+    private async Task AddFinalizerAsync(QuayIntegrationResource resource, CancellationToken ct)
+    {
+        var finalizers = (resource.Metadata.Finalizers ?? []).Append(WellKnown.IntegrationFinalizer).Distinct().ToList();
+        await PatchFinalizersAsync(resource, finalizers, ct);
+    }
+
+    private async Task RemoveFinalizerAsync(QuayIntegrationResource resource, CancellationToken ct)
+    {
+        if (!(resource.Metadata.Finalizers?.Contains(WellKnown.IntegrationFinalizer) ?? false)) return;
+        await PatchFinalizersAsync(resource, resource.Metadata.Finalizers.Where(f => f != WellKnown.IntegrationFinalizer).ToList(), ct);
+    }
+
+    private async Task PatchFinalizersAsync(QuayIntegrationResource resource, List<string> finalizers, CancellationToken ct)
+    {
+        var patch = new JsonObject
+        {
+            ["metadata"] = new JsonObject
+            {
+                ["resourceVersion"] = resource.Metadata.ResourceVersion,
+                ["finalizers"] = new JsonArray(finalizers.Select(f => (JsonNode)f!).ToArray()),
+            },
+        };
+        try
+        {
+            await api.PatchAsync<QuayIntegrationResource>(ResourceType.QuayIntegrations.ObjectPath(null, resource.Metadata.Name),
+                "application/merge-patch+json", patch.ToJsonString(), ct);
+        }
+        catch (KubeApiException e) when (e.IsNotFound)
+        {
+        }
+        catch (KubeApiException e) when (e.IsConflict)
+        {
+            throw new ReconcileException($"QuayIntegration {resource.Metadata.Name} changed meanwhile; retrying");
+        }
+    }
+
+    /// <summary>Computes the new status from the current one and writes it to the status subresource only if it changed.</summary>
+    private async Task WriteStatusAsync(QuayIntegrationResource resource, Action<QuayIntegrationStatus> update, CancellationToken ct)
+    {
+        var current = resource.Status ?? new QuayIntegrationStatus();
+        var next = JsonSerializer.Deserialize<QuayIntegrationStatus>(JsonSerializer.Serialize(current))!;
+        next.Conditions ??= [];
+        update(next);
+        next.Conditions = next.Conditions.OrderBy(c => c.Type, StringComparer.Ordinal).ToList();
+        if (JsonSerializer.Serialize(next) == JsonSerializer.Serialize(current)) return;
+        var body = new JsonObject { ["status"] = JsonNode.Parse(KubernetesJson.Serialize(next)) };
+        try
+        {
+            await api.PatchAsync<QuayIntegrationResource>(ResourceType.QuayIntegrations.ObjectPath(null, resource.Metadata.Name) + "/status",
+                "application/merge-patch+json", body.ToJsonString(), ct);
+        }
+        catch (KubeApiException e) when (e.IsNotFound)
+        {
+        }
+    }
+
+    private void Set(QuayIntegrationStatus status, QuayIntegrationResource resource, string type, bool? value, string reason, string message) =>
+        StatusConditions.Set(status.Conditions!, type, value, reason, message, resource.Metadata.Generation, TruncateToSeconds(time.GetUtcNow().UtcDateTime));
+
+    private static DateTime TruncateToSeconds(DateTime t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+}

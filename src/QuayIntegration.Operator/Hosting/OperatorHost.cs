@@ -1,0 +1,145 @@
+using System.Net;
+using System.Security.Authentication;
+using k8s;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Prometheus;
+using QuayIntegration.Operator.Controllers;
+using QuayIntegration.Operator.Kube;
+using QuayIntegration.Operator.Observability;
+using QuayIntegration.Operator.Quay;
+using QuayIntegration.Operator.Runtime;
+using Serilog;
+using Serilog.Formatting.Compact;
+
+namespace QuayIntegration.Operator.Hosting;
+
+/// <summary>
+/// Builds the operator's host: one ASP.NET Core application serving /metrics, /healthz and /readyz over HTTP, and
+/// (when a certificate is present) an HTTPS listener for the admission webhook, plus the <see cref="OperatorManager"/>.
+/// Adding the webhook is one endpoint on <see cref="WebhookOptions.Port"/> and one service.
+/// </summary>
+public static class OperatorHost
+{
+    /// <summary>Short command-line flags.</summary>
+    public static readonly Dictionary<string, string> SwitchMappings = new()
+    {
+        ["--kubeconfig"] = "Operator:Kubeconfig",
+        ["--workers"] = "Operator:Workers",
+        ["--metrics-port"] = "Operator:MetricsPort",
+        ["--bind-address"] = "Operator:BindAddress",
+        ["--webhook-port"] = "Operator:Webhook:Port",
+        ["--leader-elect"] = "Operator:LeaderElection:Enabled",
+        ["--leader-election-namespace"] = "Operator:LeaderElection:Namespace",
+        ["--leader-election-id"] = "Operator:LeaderElection:LeaseName",
+        ["--resync-period"] = "Operator:ResyncPeriod",
+        ["--quay-max-concurrency"] = "Operator:Quay:MaxConcurrentCalls",
+    };
+
+    /// <param name="configureServices">Lets tests replace services (for example the Kubernetes configuration).</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Configuration.AddInMemoryCollection(LegacyEnvironment());
+        builder.Configuration.AddCommandLine(args, SwitchMappings);
+
+        builder.Services.AddSerilog((services, logger) => logger
+            .ReadFrom.Configuration(builder.Configuration)
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
+            .MinimumLevel.Override("System.Net.Http", Serilog.Events.LogEventLevel.Warning)
+            .MinimumLevel.Override("Polly", Serilog.Events.LogEventLevel.Warning)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(new RenderedCompactJsonFormatter()));
+
+        builder.Services.AddOptions<OperatorOptions>().Bind(builder.Configuration.GetSection(OperatorOptions.Section));
+        builder.Services.AddSingleton(sp => Options.Create(sp.GetRequiredService<IOptions<OperatorOptions>>().Value.Quay));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(sp => KubernetesConfiguration(sp.GetRequiredService<IOptions<OperatorOptions>>().Value));
+        builder.Services.AddSingleton<KubeApi>();
+        builder.Services.AddSingleton<ClusterCaches>();
+        builder.Services.AddSingleton<IntegrationState>();
+        builder.Services.AddSingleton<NamespaceSyncRegistry>();
+        builder.Services.AddSingleton<QuayClientFactory>();
+        builder.Services.AddSingleton<EventRecorder>();
+        builder.Services.AddSingleton<QuayIntegrationReconciler>();
+        builder.Services.AddSingleton<NamespaceReconciler>();
+        builder.Services.AddSingleton<ImageStreamReconciler>();
+        builder.Services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<OperatorOptions>>().Value.LeaderElection;
+            if (string.IsNullOrEmpty(o.Namespace)) o.Namespace = CurrentNamespace();
+            return o;
+        });
+        builder.Services.AddSingleton<LeaderElector>();
+        builder.Services.AddSingleton<WebhookCertificateProvider>();
+        builder.Services.AddHostedService<OperatorManager>();
+        builder.Services.AddHealthChecks()
+            .AddCheck<CachesSyncedHealthCheck>("caches", tags: ["ready"]);
+
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var o = context.Configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>() ?? new OperatorOptions();
+            var address = IPAddress.Parse(o.BindAddress);
+            kestrel.Listen(address, o.MetricsPort);
+            if (o.Webhook.Disabled) return;
+            var certificates = kestrel.ApplicationServices.GetRequiredService<WebhookCertificateProvider>();
+            if (!certificates.Available)
+            {
+                Log.Warning("Webhook certificate {Path} not found; the HTTPS webhook listener is not started", certificates.CertificatePath);
+                return;
+            }
+            kestrel.Listen(address, o.Webhook.Port, listen => listen.UseHttps(https =>
+            {
+                https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                https.ServerCertificateSelector = (_, _) => certificates.Current;
+            }));
+        });
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapMetrics("/metrics");
+        return app;
+    }
+
+    /// <summary>The environment variable names documented by the upstream operator and the issue.</summary>
+    private static Dictionary<string, string?> LegacyEnvironment()
+    {
+        var map = new Dictionary<string, string?>();
+        if (Environment.GetEnvironmentVariable("DISABLE_WEBHOOK") is { Length: > 0 } disable)
+            map["Operator:Webhook:Disabled"] = (disable.Equals("true", StringComparison.OrdinalIgnoreCase) || disable == "1").ToString();
+        if (Environment.GetEnvironmentVariable("WEBHOOK_CERT_DIR") is { Length: > 0 } dir) map["Operator:Webhook:CertDir"] = dir;
+        return map;
+    }
+
+    /// <summary>--kubeconfig, then KUBECONFIG, then in-cluster, then ~/.kube/config.</summary>
+    public static KubernetesClientConfiguration KubernetesConfiguration(OperatorOptions options)
+    {
+        if (!string.IsNullOrEmpty(options.Kubeconfig)) return KubernetesClientConfiguration.BuildConfigFromConfigFile(options.Kubeconfig);
+        if (Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } path)
+            return KubernetesClientConfiguration.BuildConfigFromConfigFile(path.Split(Path.PathSeparator)[0]);
+        return KubernetesClientConfiguration.IsInCluster()
+            ? KubernetesClientConfiguration.InClusterConfig()
+            : KubernetesClientConfiguration.BuildDefaultConfig();
+    }
+
+    /// <summary>The pod's namespace (POD_NAMESPACE or the service account mount), for the leader Lease.</summary>
+    private static string CurrentNamespace()
+    {
+        if (Environment.GetEnvironmentVariable("POD_NAMESPACE") is { Length: > 0 } ns) return ns;
+        const string file = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+        return File.Exists(file) ? File.ReadAllText(file).Trim() : "default";
+    }
+
+    private sealed class CachesSyncedHealthCheck(ClusterCaches caches) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default) =>
+            Task.FromResult(caches.HasSynced ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("informer caches not synced yet"));
+    }
+}

@@ -1,0 +1,114 @@
+using k8s.Models;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Controllers;
+using QuayIntegration.Operator.Runtime;
+
+namespace QuayIntegration.Operator.Hosting;
+
+/// <summary>
+/// Starts the informers on every replica (their caches also serve the webhook and /readyz), wires events to the
+/// controllers, and runs the controllers only while this replica holds the leader Lease. Losing the Lease stops the
+/// application, as controller-runtime does, so a restarted pod campaigns again from a clean state.
+/// </summary>
+public sealed class OperatorManager : BackgroundService
+{
+    private readonly ClusterCaches _caches;
+    private readonly IntegrationState _state;
+    private readonly IOptions<OperatorOptions> _options;
+    private readonly LeaderElector _elector;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILogger<OperatorManager> _log;
+    private readonly List<Controller> _controllers;
+
+    public OperatorManager(ClusterCaches caches, IntegrationState state, NamespaceSyncRegistry registry,
+        QuayIntegrationReconciler integrationReconciler, NamespaceReconciler namespaceReconciler, ImageStreamReconciler imageStreamReconciler,
+        LeaderElector elector, IOptions<OperatorOptions> options, IHostApplicationLifetime lifetime, ILoggerFactory loggers, TimeProvider time)
+    {
+        _caches = caches;
+        _state = state;
+        _options = options;
+        _elector = elector;
+        _lifetime = lifetime;
+        _log = loggers.CreateLogger<OperatorManager>();
+        var o = options.Value;
+
+        var integrations = new Controller(integrationReconciler, new ControllerOptions
+        {
+            Workers = 1, BackoffBase = o.Controller.BackoffBase, BackoffMax = o.Controller.BackoffMax,
+        }, loggers.CreateLogger("Controller.QuayIntegration"), time)
+            .Watch(caches.QuayIntegrations, _ => [QuayIntegrationReconciler.Key], EventPredicates.GenerationOrMetadataChanged<QuayIntegrationResource>());
+
+        var workerOptions = new ControllerOptions
+        {
+            Workers = o.Workers, BackoffBase = o.Controller.BackoffBase, BackoffMax = o.Controller.BackoffMax,
+            RetryQps = o.Controller.RetryQps, RetryBurst = o.Controller.RetryBurst,
+        };
+        var namespaces = new Controller(namespaceReconciler, workerOptions, loggers.CreateLogger("Controller.Namespace"), time)
+            .Watch(caches.Namespaces, ns => [ns.Metadata.Name])
+            .Watch(caches.ServiceAccounts, sa => [sa.Metadata.NamespaceProperty], EventPredicates.Create<V1ServiceAccount>(
+                InMatrix, (o1, n) => InMatrix(n) && (o1.Metadata.ResourceVersion == n.Metadata.ResourceVersion || LinksChanged(o1, n)), InMatrix))
+            .Watch(caches.Secrets, s => [s.Metadata.NamespaceProperty]);
+
+        var imageStreams = new Controller(imageStreamReconciler, workerOptions, loggers.CreateLogger("Controller.ImageStream"), time)
+            .Watch(caches.ImageStreams, s => [Informer<ImageStream>.KeyOf(s)], EventPredicates.GenerationOrMetadataChanged<ImageStream>());
+
+        // A namespace that just became synced gets its ImageStreams' repositories.
+        namespaceReconciler.NamespaceSynced += ns =>
+        {
+            foreach (var stream in caches.ImageStreams.ListInNamespace(ns)) imageStreams.Enqueue(Informer<ImageStream>.KeyOf(stream));
+        };
+        // Namespace outcomes feed the QuayIntegration's counts.
+        registry.Changed += () => integrations.Enqueue(QuayIntegrationReconciler.Key);
+        // A new configuration, token, or mode means every namespace and ImageStream must be looked at again.
+        state.Changed += _ =>
+        {
+            foreach (var ns in caches.Namespaces.List()) namespaces.Enqueue(ns.Metadata.Name);
+            foreach (var stream in caches.ImageStreams.List()) imageStreams.Enqueue(Informer<ImageStream>.KeyOf(stream));
+        };
+        _controllers = [integrations, namespaces, imageStreams];
+        integrations.Enqueue(QuayIntegrationReconciler.Key);
+    }
+
+    private bool InMatrix(V1ServiceAccount sa)
+    {
+        var accounts = _state.Current.Config?.ServiceAccounts ?? IntegrationConfig.DefaultServiceAccounts;
+        return accounts.Any(a => a.Name == sa.Metadata.Name);
+    }
+
+    private static bool LinksChanged(V1ServiceAccount o, V1ServiceAccount n) =>
+        !EventPredicates.SameSet(o.Secrets?.Select(s => s.Name), n.Secrets?.Select(s => s.Name))
+        || !EventPredicates.SameSet(o.ImagePullSecrets?.Select(s => s.Name), n.ImagePullSecrets?.Select(s => s.Name));
+
+    protected override async Task ExecuteAsync(CancellationToken ct)
+    {
+        var informers = _caches.All.Select(i => Task.Run(() => i.RunAsync(ct), CancellationToken.None)).ToList();
+        try
+        {
+            await WaitForSyncAsync(ct);
+            _log.LogInformation("Caches synced");
+            if (_options.Value.LeaderElection.Enabled)
+            {
+                var lost = await _elector.RunAsync(RunControllersAsync, ct);
+                if (lost) _lifetime.StopApplication();
+            }
+            else
+            {
+                await RunControllersAsync(ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        await Task.WhenAll(informers);
+    }
+
+    private async Task WaitForSyncAsync(CancellationToken ct)
+    {
+        while (!_caches.HasSynced) await Task.Delay(50, ct);
+    }
+
+    private Task RunControllersAsync(CancellationToken ct) => Task.WhenAll(_controllers.Select(c => c.RunAsync(ct)));
+}

@@ -1,0 +1,46 @@
+using QuayIntegration.Operator.Quay;
+using QuayIntegration.Operator.Runtime;
+
+namespace QuayIntegration.Operator;
+
+/// <summary>
+/// Host options, bound from the "Operator" configuration section: environment variables (<c>Operator__Workers=4</c>),
+/// command-line (<c>--Operator:Workers=4</c>) and the short flags listed in <see cref="Hosting.OperatorHost.SwitchMappings"/>.
+/// </summary>
+public sealed class OperatorOptions
+{
+    public const string Section = "Operator";
+
+    /// <summary>Path of a kubeconfig; otherwise KUBECONFIG, then the in-cluster service account, then ~/.kube/config.</summary>
+    public string? Kubeconfig { get; set; }
+
+    /// <summary>Address the HTTP (metrics, health) and webhook listeners bind to.</summary>
+    public string BindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>Port for /metrics, /healthz and /readyz (0 = any free port).</summary>
+    public int MetricsPort { get; set; } = 8080;
+
+    /// <summary>Workers of the namespace and ImageStream controllers.</summary>
+    public int Workers { get; set; } = 2;
+
+    /// <summary>How often informers replay their cache to the controllers.</summary>
+    public TimeSpan ResyncPeriod { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often the QuayIntegration re-reads its token Secret and CA and re-checks the token with Quay.</summary>
+    public TimeSpan IntegrationRecheckInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    public ControllerOptions Controller { get; set; } = new();
+    public LeaderElectionOptions LeaderElection { get; set; } = new();
+    public QuayOptions Quay { get; set; } = new();
+    public WebhookOptions Webhook { get; set; } = new();
+}
+
+/// <summary>The HTTPS listener the admission webhook (/admissionwebhook) will be served on.</summary>
+public sealed class WebhookOptions
+{
+    /// <summary>DISABLE_WEBHOOK=true turns the listener off.</summary>
+    public bool Disabled { get; set; }
+    public int Port { get; set; } = 8443;
+    /// <summary>Holds apiserver.crt and apiserver.key (WEBHOOK_CERT_DIR); reloaded when they change.</summary>
+    public string CertDir { get; set; } = "/apiserver.local.config/certificates";
+}

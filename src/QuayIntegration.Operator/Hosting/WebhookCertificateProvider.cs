@@ -1,0 +1,45 @@
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Options;
+
+namespace QuayIntegration.Operator.Hosting;
+
+/// <summary>
+/// Serves the webhook's certificate from <c>apiserver.crt</c>/<c>apiserver.key</c> and reloads it when either file
+/// changes, so a rotated certificate is used without a restart.
+/// </summary>
+public sealed class WebhookCertificateProvider(IOptions<OperatorOptions> options)
+{
+    private readonly Lock _gate = new();
+    private (DateTime Crt, DateTime Key, X509Certificate2 Certificate)? _loaded;
+
+    public string CertificatePath => Path.Combine(options.Value.Webhook.CertDir, "apiserver.crt");
+    public string KeyPath => Path.Combine(options.Value.Webhook.CertDir, "apiserver.key");
+
+    public bool Available => File.Exists(CertificatePath) && File.Exists(KeyPath);
+
+    public X509Certificate2? Current
+    {
+        get
+        {
+            if (!Available) return _loaded?.Certificate;
+            var crt = File.GetLastWriteTimeUtc(CertificatePath);
+            var key = File.GetLastWriteTimeUtc(KeyPath);
+            lock (_gate)
+            {
+                if (_loaded is { } l && l.Crt == crt && l.Key == key) return l.Certificate;
+                try
+                {
+                    using var pem = X509Certificate2.CreateFromPemFile(CertificatePath, KeyPath);
+                    // Export/import so SslStream gets a certificate with a usable private key on every platform.
+                    var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+                    _loaded = (crt, key, certificate);
+                }
+                catch (Exception) when (_loaded is not null)
+                {
+                    // A half-written pair during rotation: keep serving the previous certificate.
+                }
+                return _loaded?.Certificate;
+            }
+        }
+    }
+}

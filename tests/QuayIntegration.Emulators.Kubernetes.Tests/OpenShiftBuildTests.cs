@@ -1,0 +1,142 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using QuayIntegration.Emulators.Kubernetes.Tests.Support;
+
+namespace QuayIntegration.Emulators.Kubernetes.Tests;
+
+/// <summary>build.openshift.io server-side rules, through KubernetesClient's CustomObjects API.</summary>
+public sealed class OpenShiftBuildTests(ApiServerFixture f) : IClassFixture<ApiServerFixture>
+{
+    private k8s.Kubernetes K => f.Client;
+    private const string Group = "build.openshift.io";
+
+    public static JsonObject DockerBuild(string name, JsonObject? output = null) => new()
+    {
+        ["apiVersion"] = "build.openshift.io/v1", ["kind"] = "Build", ["metadata"] = new JsonObject { ["name"] = name },
+        ["spec"] = new JsonObject
+        {
+            ["serviceAccount"] = "builder",
+            ["source"] = new JsonObject { ["type"] = "Git", ["git"] = new JsonObject { ["uri"] = "https://example.com/app.git" } },
+            ["strategy"] = new JsonObject { ["dockerStrategy"] = new JsonObject() },
+            ["output"] = output ?? new JsonObject { ["to"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = "quay.example.com/org/app:latest" } },
+        },
+    };
+
+    private async Task<JsonObject> CreateBuildAsync(string ns, JsonObject build) =>
+        Objects.Node(await K.CustomObjects.CreateNamespacedCustomObjectAsync(build, Group, "v1", ns, "builds"));
+
+    [Fact]
+    public async Task Create_derives_strategy_type_and_starts_New()
+    {
+        var ns = await f.CreateNamespaceAsync();
+        var build = await CreateBuildAsync(ns, DockerBuild("b1"));
+        Assert.Equal("Docker", (string?)build["spec"]!["strategy"]!["type"]);
+        Assert.Equal("New", (string?)build["status"]!["phase"]);
+        Assert.Null(build["metadata"]!["annotations"]); // hand-posted Builds may have no annotations map
+        var list = Objects.Node(await K.CustomObjects.ListNamespacedCustomObjectAsync(Group, "v1", ns, "builds", fieldSelector: "status=New"));
+        Assert.Single(list["items"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Strategy_must_have_exactly_one_member_and_DockerImage_outputs_take_no_namespace()
+    {
+        var ns = await f.CreateNamespaceAsync();
+        var two = DockerBuild("two");
+        two["spec"]!["strategy"]!["sourceStrategy"] = new JsonObject { ["from"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = "x" } };
+        var e1 = await Assert.ThrowsAsync<HttpOperationException>(() => CreateBuildAsync(ns, two));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, e1.Response.StatusCode);
+        var withNs = DockerBuild("ns", new JsonObject { ["to"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = "q/x:y", ["namespace"] = "other" } });
+        var e2 = await Assert.ThrowsAsync<HttpOperationException>(() => CreateBuildAsync(ns, withNs));
+        Assert.Contains("spec.output.to.namespace", (string?)Objects.Status(e2)["message"]);
+        // No output at all is fine (no push).
+        var noOutput = DockerBuild("none");
+        noOutput["spec"]!.AsObject().Remove("output");
+        await CreateBuildAsync(ns, noOutput);
+    }
+
+    [Fact]
+    public async Task Status_is_written_through_the_main_resource_and_spec_is_immutable_except_pushSecret()
+    {
+        var ns = await f.CreateNamespaceAsync();
+        var build = await CreateBuildAsync(ns, DockerBuild("b"));
+        var (code, _, _) = await f.SendAsync(HttpMethod.Get, $"/apis/build.openshift.io/v1/namespaces/{ns}/builds/b/status");
+        Assert.Equal(404, code); // no status subresource
+
+        build["status"]!["phase"] = "Running";
+        build["spec"]!["output"]!["pushSecret"] = new JsonObject { ["name"] = "builder-quay-openshift" };
+        var running = Objects.Node(await K.CustomObjects.ReplaceNamespacedCustomObjectAsync(build, Group, "v1", ns, "builds", "b"));
+        Assert.Equal("Running", (string?)running["status"]!["phase"]);
+        Assert.Equal("builder-quay-openshift", (string?)running["spec"]!["output"]!["pushSecret"]!["name"]);
+
+        running["spec"]!["output"]!["to"]!["name"] = "quay.example.com/org/other:latest";
+        var specChange = await Assert.ThrowsAsync<HttpOperationException>(() => K.CustomObjects.ReplaceNamespacedCustomObjectAsync(running, Group, "v1", ns, "builds", "b"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, specChange.Response.StatusCode);
+        Assert.Contains("spec is immutable", (string?)Objects.Status(specChange)["message"]);
+
+        var backwards = await Assert.ThrowsAsync<HttpOperationException>(() => K.CustomObjects.PatchNamespacedCustomObjectAsync(
+            new V1Patch("{\"status\":{\"phase\":\"Pending\"}}", V1Patch.PatchType.MergePatch), Group, "v1", ns, "builds", "b"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, backwards.Response.StatusCode);
+
+        await K.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch("{\"status\":{\"phase\":\"Complete\"}}", V1Patch.PatchType.MergePatch), Group, "v1", ns, "builds", "b");
+        var frozen = await Assert.ThrowsAsync<HttpOperationException>(() => K.CustomObjects.PatchNamespacedCustomObjectAsync(
+            new V1Patch("{\"status\":{\"phase\":\"Failed\"}}", V1Patch.PatchType.MergePatch), Group, "v1", ns, "builds", "b"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, frozen.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Strategic_merge_consumes_setElementOrder_and_merges_conditions_by_type()
+    {
+        var ns = await f.CreateNamespaceAsync();
+        await CreateBuildAsync(ns, DockerBuild("smp"));
+        var patch = "{\"metadata\":{\"annotations\":{\"openshift.io/build.pod-name\":\"smp-build\"}},\"status\":{\"$setElementOrder/conditions\":[{\"type\":\"Pending\"},{\"type\":\"New\"}]," +
+                    "\"conditions\":[{\"type\":\"Pending\",\"status\":\"True\"},{\"type\":\"New\",\"status\":\"False\"}],\"phase\":\"Pending\"}}";
+        var (code, body, _) = await f.SendAsync(HttpMethod.Patch, $"/apis/build.openshift.io/v1/namespaces/{ns}/builds/smp", patch, "application/strategic-merge-patch+json");
+        Assert.Equal(200, code);
+        var status = body!["status"]!.AsObject();
+        Assert.DoesNotContain(status, p => p.Key.StartsWith('$'));
+        Assert.Equal(["Pending", "New"], status["conditions"]!.AsArray().Select(c => (string)c!["type"]!));
+        Assert.Equal("False", (string?)status["conditions"]![1]!["status"]);
+        Assert.Single((await f.SendAsync(HttpMethod.Get, $"/apis/build.openshift.io/v1/namespaces/{ns}/builds?fieldSelector=podName%3Dsmp-build")).Body!["items"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Instantiate_generates_a_numbered_Build_with_labels_annotations_and_owner()
+    {
+        var ns = await f.CreateNamespaceAsync();
+        var bc = new JsonObject
+        {
+            ["apiVersion"] = "build.openshift.io/v1", ["kind"] = "BuildConfig",
+            ["metadata"] = new JsonObject { ["name"] = "httpd-example", ["labels"] = new JsonObject { ["app"] = "httpd-example" } },
+            ["spec"] = DockerBuild("x")["spec"]!.DeepClone(),
+        };
+        bc["spec"]!["output"] = new JsonObject { ["to"] = new JsonObject { ["kind"] = "ImageStreamTag", ["name"] = "httpd-example:latest" } };
+        bc["spec"]!["triggers"] = new JsonArray(new JsonObject { ["type"] = "ConfigChange" });
+        var createdBc = Objects.Node(await K.CustomObjects.CreateNamespacedCustomObjectAsync(bc, Group, "v1", ns, "buildconfigs"));
+
+        var request = new JsonObject { ["kind"] = "BuildRequest", ["apiVersion"] = "build.openshift.io/v1", ["metadata"] = new JsonObject { ["name"] = "httpd-example" } };
+        var (code, body, _) = await f.SendAsync(HttpMethod.Post, $"/apis/build.openshift.io/v1/namespaces/{ns}/buildconfigs/httpd-example/instantiate", request.ToJsonString());
+        Assert.Equal(201, code);
+        Assert.Equal("httpd-example-1", (string?)body!["metadata"]!["name"]);
+        var labels = body["metadata"]!["labels"]!;
+        Assert.Equal("httpd-example", (string?)labels["app"]);
+        Assert.Equal("httpd-example", (string?)labels["buildconfig"]);
+        Assert.Equal("httpd-example", (string?)labels["openshift.io/build-config.name"]);
+        Assert.Equal("Serial", (string?)labels["openshift.io/build.start-policy"]);
+        Assert.Equal("1", (string?)body["metadata"]!["annotations"]!["openshift.io/build.number"]);
+        var owner = body["metadata"]!["ownerReferences"]![0]!;
+        Assert.Equal((string?)createdBc["metadata"]!["uid"], (string?)owner["uid"]);
+        Assert.True((bool)owner["controller"]!);
+        Assert.Equal("ImageStreamTag", (string?)body["spec"]!["output"]!["to"]!["kind"]);
+        Assert.Null(body["spec"]!["triggers"]);
+        Assert.Equal("New", (string?)body["status"]!["phase"]);
+        Assert.Equal("httpd-example", (string?)body["status"]!["config"]!["name"]);
+
+        var second = await f.SendAsync(HttpMethod.Post, $"/apis/build.openshift.io/v1/namespaces/{ns}/buildconfigs/httpd-example/instantiate", request.ToJsonString());
+        Assert.Equal("httpd-example-2", (string?)second.Body!["metadata"]!["name"]);
+        var bcNow = Objects.Node(await K.CustomObjects.GetNamespacedCustomObjectAsync(Group, "v1", ns, "buildconfigs", "httpd-example"));
+        Assert.Equal(2, (long)bcNow["status"]!["lastVersion"]!);
+    }
+}

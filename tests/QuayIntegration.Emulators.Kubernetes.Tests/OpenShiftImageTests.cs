@@ -1,0 +1,193 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using QuayIntegration.Emulators.Kubernetes.Hosting;
+using QuayIntegration.Emulators.Kubernetes.Tests.Support;
+
+namespace QuayIntegration.Emulators.Kubernetes.Tests;
+
+/// <summary>ImageStreams, ImageStreamTags and ImageStreamImports against a real HTTPS registry with token auth.</summary>
+public sealed class OpenShiftImageTests : IAsyncLifetime
+{
+    private const string Group = "image.openshift.io";
+    private readonly ApiServerFixture _f = new();
+    private TestRegistry _registry = null!;
+    private KubernetesApiServer? _untrusting;
+
+    public async Task InitializeAsync()
+    {
+        _registry = await TestRegistry.StartAsync();
+        await _f.InitializeAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _f.DisposeAsync();
+        if (_untrusting is not null) await _untrusting.DisposeAsync();
+        await _registry.DisposeAsync();
+    }
+
+    private k8s.Kubernetes K => _f.Client;
+
+    /// <summary>The API server trusts the registry's CA through its options, as a cluster-wide additional trust bundle.</summary>
+    private async Task<(ApiServerFixture F, string Ns)> ReadyAsync()
+    {
+        _f.Server.Options.RegistryCaCertificatesPem.Add(_registry.CaPem);
+        return (_f, await _f.CreateNamespaceAsync("img"));
+    }
+
+    private async Task AddPullSecretAsync(string ns, string user, string password)
+    {
+        var config = new JsonObject { ["auths"] = new JsonObject { [_registry.Host] = new JsonObject { ["auth"] = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")) } } };
+        await K.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+        {
+            Metadata = new V1ObjectMeta { Name = "default-quay-openshift" }, Type = "kubernetes.io/dockerconfigjson",
+            Data = new Dictionary<string, byte[]> { [".dockerconfigjson"] = Encoding.UTF8.GetBytes(config.ToJsonString()) },
+        }, ns);
+    }
+
+    private JsonObject Import(string stream, string from, string tag, bool import = true, string? resourceVersion = null) => new()
+    {
+        ["apiVersion"] = "image.openshift.io/v1", ["kind"] = "ImageStreamImport",
+        ["metadata"] = new JsonObject { ["name"] = stream, ["resourceVersion"] = resourceVersion },
+        ["spec"] = new JsonObject
+        {
+            ["import"] = import,
+            ["images"] = new JsonArray(new JsonObject
+            {
+                ["from"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = from },
+                ["to"] = new JsonObject { ["name"] = tag },
+                ["importPolicy"] = new JsonObject { ["scheduled"] = false },
+                ["referencePolicy"] = new JsonObject { ["type"] = "Local" },
+            }),
+        },
+    };
+
+    [Fact]
+    public async Task ImageStream_status_repository_is_computed_and_generation_tracks_spec()
+    {
+        var (f, ns) = await ReadyAsync();
+        var stream = new JsonObject { ["apiVersion"] = "image.openshift.io/v1", ["kind"] = "ImageStream", ["metadata"] = new JsonObject { ["name"] = "app" },
+            ["status"] = new JsonObject { ["dockerImageRepository"] = "spoofed" } };
+        var created = Objects.Node(await K.CustomObjects.CreateNamespacedCustomObjectAsync(stream, Group, "v1", ns, "imagestreams"));
+        Assert.Equal($"image-registry.openshift-image-registry.svc:5000/{ns}/app", (string?)created["status"]!["dockerImageRepository"]);
+        Assert.Equal(1, (long)created["metadata"]!["generation"]!);
+        var patched = Objects.Node(await K.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(
+            "{\"spec\":{\"tags\":[{\"name\":\"latest\",\"from\":{\"kind\":\"DockerImage\",\"name\":\"quay.example.com/o/app:latest\"}}]}}", V1Patch.PatchType.StrategicMergePatch), Group, "v1", ns, "imagestreams", "app"));
+        Assert.Equal(2, (long)patched["metadata"]!["generation"]!);
+        Assert.Equal(2, (long)patched["spec"]!["tags"]![0]!["generation"]!);
+    }
+
+    [Fact]
+    public async Task Import_resolves_with_the_namespace_pull_secret_and_rewrites_the_stream()
+    {
+        var (f, ns) = await ReadyAsync();
+        var digest = _registry.AddImage("org/app", "v1");
+        _registry.AddUser("org+robot", "secret", "org/app");
+        await AddPullSecretAsync(ns, "org+robot", "secret");
+
+        var (code, body, _) = await f.SendAsync(HttpMethod.Post, $"/apis/image.openshift.io/v1/namespaces/{ns}/imagestreamimports", Import("app", $"{_registry.Host}/org/app:v1", "v1").ToJsonString());
+        Assert.Equal(201, code);
+        var image = body!["status"]!["images"]![0]!;
+        Assert.Equal("Success", (string?)image["status"]!["status"]);
+        Assert.Equal(digest, (string?)image["image"]!["metadata"]!["name"]);
+        var stream = body["status"]!["import"]!;
+        Assert.Equal("DockerImage", (string?)stream["spec"]!["tags"]![0]!["from"]!["kind"]);
+        Assert.Equal("Local", (string?)stream["spec"]!["tags"]![0]!["referencePolicy"]!["type"]);
+        var item = stream["status"]!["tags"]![0]!["items"]![0]!;
+        Assert.Equal($"{_registry.Host}/org/app@{digest}", (string?)item["dockerImageReference"]);
+        Assert.Equal(digest, (string?)item["image"]);
+        Assert.NotNull(stream["metadata"]!["annotations"]!["openshift.io/image.dockerRepositoryCheck"]);
+
+        // The tag is now visible as an ImageStreamTag (read-only view).
+        var istag = Objects.Node(await K.CustomObjects.GetNamespacedCustomObjectAsync(Group, "v1", ns, "imagestreamtags", "app:v1"));
+        Assert.Equal(digest, (string?)istag["image"]!["metadata"]!["name"]);
+        var write = await f.SendAsync(HttpMethod.Delete, $"/apis/image.openshift.io/v1/namespaces/{ns}/imagestreamtags/app:v1");
+        Assert.Equal(405, write.Code);
+
+        // Newer images are prepended (newest first).
+        var newer = _registry.AddImage("org/app", "v1");
+        var again = await f.SendAsync(HttpMethod.Post, $"/apis/image.openshift.io/v1/namespaces/{ns}/imagestreamimports", Import("app", $"{_registry.Host}/org/app:v1", "v1").ToJsonString());
+        var items = again.Body!["status"]!["import"]!["status"]!["tags"]![0]!["items"]!.AsArray();
+        Assert.Equal([newer, digest], items.Select(i => (string)i!["image"]!));
+    }
+
+    [Fact]
+    public async Task Failed_imports_still_answer_201_and_record_a_condition()
+    {
+        var (f, ns) = await ReadyAsync();
+        _registry.AddImage("org/private", "v1");
+        var (code, body, _) = await f.SendAsync(HttpMethod.Post, $"/apis/image.openshift.io/v1/namespaces/{ns}/imagestreamimports", Import("priv", $"{_registry.Host}/org/private:v1", "v1").ToJsonString());
+        Assert.Equal(201, code);
+        Assert.Equal("Failure", (string?)body!["status"]!["images"]![0]!["status"]!["status"]);
+        Assert.Equal("Unauthorized", (string?)body["status"]!["images"]![0]!["status"]!["reason"]);
+        var condition = body["status"]!["import"]!["status"]!["tags"]![0]!["conditions"]![0]!;
+        Assert.Equal("ImportSuccess", (string?)condition["type"]);
+        Assert.Equal("False", (string?)condition["status"]);
+    }
+
+    [Fact]
+    public async Task ImageStreamImport_is_create_only_and_resourceVersion_is_a_precondition()
+    {
+        var (f, ns) = await ReadyAsync();
+        Assert.Equal(405, (await f.SendAsync(HttpMethod.Get, $"/apis/image.openshift.io/v1/namespaces/{ns}/imagestreamimports")).Code);
+        var missing = await f.SendAsync(HttpMethod.Post, $"/apis/image.openshift.io/v1/namespaces/{ns}/imagestreamimports", Import("nostream", "quay.example.com/o/x:1", "1", resourceVersion: "5").ToJsonString());
+        Assert.Equal(404, missing.Code);
+        var stream = Objects.Node(await K.CustomObjects.CreateNamespacedCustomObjectAsync(new JsonObject { ["apiVersion"] = "image.openshift.io/v1", ["kind"] = "ImageStream", ["metadata"] = new JsonObject { ["name"] = "s" } }, Group, "v1", ns, "imagestreams"));
+        var stale = await f.SendAsync(HttpMethod.Post, $"/apis/image.openshift.io/v1/namespaces/{ns}/imagestreamimports", Import("s", "quay.example.com/o/x:1", "1", resourceVersion: "1").ToJsonString());
+        Assert.Equal(409, stale.Code);
+        Assert.Contains($"the image stream was updated from \"1\" to \"{stream["metadata"]!["resourceVersion"]}\"", (string?)stale.Body!["message"]);
+        var neither = new JsonObject { ["apiVersion"] = "image.openshift.io/v1", ["kind"] = "ImageStreamImport", ["metadata"] = new JsonObject { ["name"] = "s" }, ["spec"] = new JsonObject { ["import"] = true } };
+        Assert.Equal(422, (await f.SendAsync(HttpMethod.Post, $"/apis/image.openshift.io/v1/namespaces/{ns}/imagestreamimports", neither.ToJsonString())).Code);
+    }
+
+    [Fact]
+    public async Task Registry_trust_comes_from_options_and_insecure_skips_verification()
+    {
+        _untrusting = await KubernetesApiServer.StartAsync(new ApiServerOptions());
+        using var http = ApiServerFixture.CreateHttpClient(_untrusting.CaCertificatePem, _untrusting.BaseUrl, _untrusting.AdminToken);
+        _registry.AddImage("library/public", "1");
+        _registry.AddUser("anon", "x", "library/public");
+        var import = Import("pub", $"{_registry.Host}/library/public:1", "1");
+        import["spec"]!["images"]![0]!["importPolicy"]!["insecure"] = false;
+        var ns = "default";
+        var secure = await http.PostAsync($"/apis/image.openshift.io/v1/namespaces/{ns}/imagestreamimports", new StringContent(import.ToJsonString(), Encoding.UTF8, "application/json"));
+        var secureBody = JsonNode.Parse(await secure.Content.ReadAsStringAsync())!;
+        Assert.Equal("Failure", (string?)secureBody["status"]!["images"]![0]!["status"]!["status"]);
+
+        import["spec"]!["images"]![0]!["importPolicy"]!["insecure"] = true;
+        var insecure = await http.PostAsync($"/apis/image.openshift.io/v1/namespaces/{ns}/imagestreamimports", new StringContent(import.ToJsonString(), Encoding.UTF8, "application/json"));
+        var insecureBody = JsonNode.Parse(await insecure.Content.ReadAsStringAsync())!;
+        // TLS now passes; the anonymous token has no grant on the repository, so the registry says 401.
+        Assert.Equal("Unauthorized", (string?)insecureBody["status"]!["images"]![0]!["status"]!["reason"]);
+    }
+
+    [Fact]
+    public async Task Projects_come_from_project_requests_with_annotations_and_reserved_names_are_forbidden()
+    {
+        var (f, _) = await ReadyAsync();
+        var request = new JsonObject { ["apiVersion"] = "project.openshift.io/v1", ["kind"] = "ProjectRequest", ["metadata"] = new JsonObject { ["name"] = "team-a" }, ["displayName"] = "Team A" };
+        var (code, body, _) = await f.SendAsync(HttpMethod.Post, "/apis/project.openshift.io/v1/projectrequests", request.ToJsonString());
+        Assert.Equal(201, code);
+        Assert.Equal("Project", (string?)body!["kind"]);
+        var annotations = body["metadata"]!["annotations"]!;
+        Assert.Equal("Team A", (string?)annotations["openshift.io/display-name"]);
+        Assert.Equal("", (string?)annotations["openshift.io/description"]);
+        Assert.Equal("system:admin", (string?)annotations["openshift.io/requester"]);
+        var ns = await K.CoreV1.ReadNamespaceAsync("team-a");
+        Assert.Equal("Team A", ns.Metadata.Annotations["openshift.io/display-name"]);
+        Assert.Equal("Project", (string?)(await f.SendAsync(HttpMethod.Get, "/apis/project.openshift.io/v1/projects/team-a")).Body!["kind"]);
+
+        foreach (var reserved in new[] { "openshift", "kube-foo", "openshift-bar" })
+        {
+            request["metadata"]!["name"] = reserved;
+            var refused = await f.SendAsync(HttpMethod.Post, "/apis/project.openshift.io/v1/projectrequests", request.ToJsonString());
+            Assert.Equal(403, refused.Code);
+        }
+        request["metadata"]!["name"] = "team-a";
+        Assert.Equal(409, (await f.SendAsync(HttpMethod.Post, "/apis/project.openshift.io/v1/projectrequests", request.ToJsonString())).Code);
+    }
+}

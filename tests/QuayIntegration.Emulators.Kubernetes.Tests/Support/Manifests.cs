@@ -1,0 +1,25 @@
+using System.Text.Json.Nodes;
+using YamlDotNet.Serialization;
+
+namespace QuayIntegration.Emulators.Kubernetes.Tests.Support;
+
+/// <summary>Reads the repository's deploy/ manifests (the operator's real CRD) as JSON.</summary>
+public static class Manifests
+{
+    public static string CrdPath => Path.Combine(ApiServerFixture.RepoRoot(), "deploy", "crds", "quay.redhat.com_quayintegrations.yaml");
+    public static string SamplePath => Path.Combine(ApiServerFixture.RepoRoot(), "deploy", "samples", "quayintegration.yaml");
+
+    public static JsonObject ReadYaml(string path)
+    {
+        var yaml = new DeserializerBuilder().WithAttemptingUnquotedStringTypeDeserialization().Build().Deserialize<object>(File.ReadAllText(path));
+        var json = new SerializerBuilder().JsonCompatible().Build().Serialize(yaml!);
+        return JsonNode.Parse(json)!.AsObject();
+    }
+
+    /// <summary>Installs the operator's CRD through the apiextensions API (never a hard-coded kind).</summary>
+    public static async Task InstallCrdAsync(ApiServerFixture f)
+    {
+        var (code, body, _) = await f.SendAsync(HttpMethod.Post, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", ReadYaml(CrdPath).ToJsonString());
+        Assert.True(code is 201 or 409, body?.ToJsonString());
+    }
+}

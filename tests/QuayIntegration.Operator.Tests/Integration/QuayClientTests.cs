@@ -1,0 +1,176 @@
+using Microsoft.Extensions.Options;
+using QuayIntegration.Emulators.Quay;
+using QuayIntegration.Emulators.Quay.Auth;
+using QuayIntegration.Emulators.Quay.Faults;
+using QuayIntegration.Operator.Quay;
+
+namespace QuayIntegration.Operator.Tests.Integration;
+
+/// <summary>The Quay client against the emulated Quay over HTTPS: each odd answer becomes a precise outcome.</summary>
+public sealed class QuayClientTests : IAsyncLifetime
+{
+    private const string Token = "operator-token-0123456789";
+    private QuayEmulator _quay = null!;
+
+    public async Task InitializeAsync() =>
+        _quay = await QuayEmulator.StartAsync(new QuayEmulatorOptions().WithUserToken("operator", Token, QuayScopes.All & ~QuayScopes.SuperUser));
+
+    public async Task DisposeAsync() => await _quay.DisposeAsync();
+
+    private QuayClient Client(string token = Token, string? ca = "default", bool insecure = false, QuayOptions? options = null) =>
+        new QuayClientFactory(Options.Create(options ?? new QuayOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(20) }), TimeProvider.System)
+            .GetClient(new QuayConnection(new Uri(_quay.BaseUrl + "/"), token, ca == "default" ? _quay.CaCertificatePem : ca, insecure));
+
+    [Fact]
+    public async Task Token_is_verified_through_the_user_endpoint_with_its_trailing_slash()
+    {
+        var user = await Client().GetCurrentUserAsync(default);
+        Assert.Equal(QuayOutcome.Success, user.Outcome);
+        Assert.Equal("operator", user.Value!.Username);
+        Assert.True(user.Value.IsMe);
+        Assert.Equal(QuayOutcome.BadToken, (await Client("unknown-token").GetCurrentUserAsync(default)).Outcome);
+    }
+
+    [Fact]
+    public async Task Organization_lifecycle_outcomes()
+    {
+        var quay = Client();
+        Assert.Equal((QuayOutcome.Success, false), Pair(await quay.OrganizationExistsAsync("openshift_demo", default)));
+        Assert.Equal(QuayOutcome.Success, (await quay.CreateOrganizationAsync("openshift_demo", default)).Outcome);
+        Assert.Equal(QuayOutcome.AlreadyExists, (await quay.CreateOrganizationAsync("openshift_demo", default)).Outcome);
+        Assert.Equal((QuayOutcome.Success, true), Pair(await quay.OrganizationExistsAsync("openshift_demo", default)));
+        Assert.Equal(QuayOutcome.InvalidName, (await quay.CreateOrganizationAsync("openshift_a--b", default)).Outcome);
+
+        Assert.Equal(QuayOutcome.Success, (await quay.DeleteOrganizationAsync("openshift_demo", default)).Outcome);
+        // Gone at once for GET, but the name is reserved until GC; deleting again is "already gone", not an error.
+        Assert.Equal((QuayOutcome.Success, false), Pair(await quay.OrganizationExistsAsync("openshift_demo", default)));
+        Assert.Equal(QuayOutcome.NameNotAvailableYet, (await quay.CreateOrganizationAsync("openshift_demo", default)).Outcome);
+        Assert.Equal(QuayOutcome.Success, (await quay.DeleteOrganizationAsync("openshift_demo", default)).Outcome);
+    }
+
+    [Fact]
+    public async Task Robot_missing_is_a_400_read_as_not_found_and_duplicate_as_already_exists()
+    {
+        var quay = Client();
+        await quay.CreateOrganizationAsync("openshift_robots", default);
+        Assert.Equal(QuayOutcome.NotFound, (await quay.GetRobotAsync("openshift_robots", "builder", default)).Outcome);
+        var created = await quay.CreateRobotAsync("openshift_robots", "builder", "d", default);
+        Assert.Equal(QuayOutcome.Success, created.Outcome);
+        Assert.Equal("openshift_robots+builder", created.Value!.Name);
+        Assert.Equal(64, created.Value.Token!.Length);
+        Assert.Equal(QuayOutcome.AlreadyExists, (await quay.CreateRobotAsync("openshift_robots", "builder", "d", default)).Outcome);
+        var again = await quay.GetOrCreateRobotAsync("openshift_robots", "builder", "d", default);
+        Assert.Equal(created.Value.Token, again.Value!.Token);
+    }
+
+    [Fact]
+    public async Task Prototypes_are_created_listed_updated_and_deleted()
+    {
+        var quay = Client();
+        await quay.CreateOrganizationAsync("openshift_protos", default);
+        await quay.CreateRobotAsync("openshift_protos", "builder", "d", default);
+        var p = await quay.CreatePrototypeAsync("openshift_protos", "openshift_protos+builder", "write", default);
+        Assert.Equal(QuayOutcome.Success, p.Outcome);
+        var list = await quay.ListPrototypesAsync("openshift_protos", default);
+        Assert.Equal("openshift_protos+builder", Assert.Single(list.Value!).Delegate!.Name);
+        Assert.Equal("read", (await quay.UpdatePrototypeAsync("openshift_protos", p.Value!.Id, "read", default)).Value!.Role);
+        Assert.Equal(QuayOutcome.Success, (await quay.DeletePrototypeAsync("openshift_protos", p.Value.Id, default)).Outcome);
+        Assert.Empty((await quay.ListPrototypesAsync("openshift_protos", default)).Value!);
+    }
+
+    [Fact]
+    public async Task Repository_absent_created_permissioned_and_a_bad_token_is_never_read_as_absent()
+    {
+        var quay = Client();
+        await quay.CreateOrganizationAsync("openshift_repos", default);
+        await quay.CreateRobotAsync("openshift_repos", "builder", "d", default);
+        Assert.Equal((QuayOutcome.Success, false), Pair(await quay.RepositoryExistsAsync("openshift_repos", "app", default)));
+        Assert.Equal(QuayOutcome.Success, (await quay.CreatePrivateRepositoryAsync("openshift_repos", "app", "", default)).Outcome);
+        Assert.Equal(QuayOutcome.AlreadyExists, (await quay.CreatePrivateRepositoryAsync("openshift_repos", "app", "", default)).Outcome);
+        Assert.Equal((QuayOutcome.Success, true), Pair(await quay.RepositoryExistsAsync("openshift_repos", "app", default)));
+        var permission = await quay.SetRepositoryPermissionAsync("openshift_repos", "app", "openshift_repos+builder", "write", default);
+        Assert.Equal("write", permission.Value!.Role);
+        Assert.Equal("write", _quay.State.Repository("openshift_repos", "app")!.UserPermissions["openshift_repos+builder"]);
+
+        var anonymous = Client("revoked-or-unknown");
+        Assert.Equal(QuayOutcome.BadToken, (await anonymous.RepositoryExistsAsync("openshift_repos", "missing", default)).Outcome);
+        Assert.Equal(QuayOutcome.BadToken, (await anonymous.CreatePrivateRepositoryAsync("openshift_repos", "x", "", default)).Outcome);
+        Assert.Equal(QuayOutcome.BadToken, (await anonymous.DeleteOrganizationAsync("openshift_repos", default)).Outcome);
+    }
+
+    [Fact]
+    public async Task Token_without_user_admin_is_seen_as_insufficient()
+    {
+        var limited = _quay.AddToken("operator", QuayScopes.UserRead | QuayScopes.OrgAdmin);
+        var user = await Client(limited).GetCurrentUserAsync(default);
+        Assert.Equal(QuayOutcome.Success, user.Outcome);
+        Assert.NotEqual(true, user.Value!.IsMe);
+        Assert.Equal(QuayOutcome.Forbidden, (await Client(limited).CreateOrganizationAsync("openshift_scope", default)).Outcome);
+    }
+
+    [Fact]
+    public async Task Transient_5xx_and_429_are_retried_honouring_retry_after()
+    {
+        _quay.Faults.Add(new FaultRule { Route = "/api/v1/user/", ErrorRate = 1, ErrorStatuses = [503], Times = 2 });
+        Assert.Equal(QuayOutcome.Success, (await Client().GetCurrentUserAsync(default)).Outcome);
+
+        _quay.Faults.Add(new FaultRule { Route = "/api/v1/user/", RateLimitRate = 1, RetryAfterSeconds = 1, Times = 1 });
+        var started = DateTimeOffset.UtcNow;
+        Assert.Equal(QuayOutcome.Success, (await Client().GetCurrentUserAsync(default)).Outcome);
+        Assert.True(DateTimeOffset.UtcNow - started >= TimeSpan.FromMilliseconds(900), "Retry-After was not honoured");
+    }
+
+    [Fact]
+    public async Task Prototype_creation_is_never_retried_so_no_duplicate_appears()
+    {
+        var quay = Client();
+        await quay.CreateOrganizationAsync("openshift_noretry", default);
+        await quay.CreateRobotAsync("openshift_noretry", "builder", "d", default);
+        _quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}/prototypes", Method = "POST", ErrorRate = 1, ErrorStatuses = [502], Times = 1 });
+        Assert.Equal(QuayOutcome.Unavailable, (await quay.CreatePrototypeAsync("openshift_noretry", "openshift_noretry+builder", "write", default)).Outcome);
+        Assert.Empty(_quay.State.Organization("openshift_noretry")!.Prototypes);
+    }
+
+    [Fact]
+    public async Task Outage_becomes_unavailable_then_recovers()
+    {
+        _quay.Faults.Add(FaultRule.Outage(TimeSpan.FromSeconds(1.5)));
+        var options = new QuayOptions { MaxRetries = 1, RetryBaseDelay = TimeSpan.FromMilliseconds(10), TotalTimeout = TimeSpan.FromSeconds(5) };
+        var quay = Client(options: options);
+        Assert.Equal(QuayOutcome.Unavailable, (await quay.GetCurrentUserAsync(default)).Outcome);
+        await Eventually(async () => (await quay.GetCurrentUserAsync(default)).IsSuccess, TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task Tls_is_verified_unknown_ca_refused_unless_insecure()
+    {
+        Assert.Equal(QuayOutcome.TlsFailure, (await Client(ca: null).GetCurrentUserAsync(default)).Outcome);
+        Assert.Equal(QuayOutcome.Success, (await Client(ca: null, insecure: true).GetCurrentUserAsync(default)).Outcome);
+        Assert.Equal(QuayOutcome.Success, (await Client().GetCurrentUserAsync(default)).Outcome);
+    }
+
+    [Fact]
+    public async Task Metrics_count_calls_by_route_template()
+    {
+        await Client().GetOrganizationAndIgnore("openshift_metrics");
+        var count = Observability.OperatorMetrics.QuayCalls.WithLabels("GET", "/api/v1/organization/{org}", "404").Value;
+        Assert.True(count >= 1);
+    }
+
+    private static (QuayOutcome, bool) Pair(QuayResult<bool> r) => (r.Outcome, r.Value);
+
+    internal static async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
+            await Task.Delay(100);
+        }
+    }
+}
+
+internal static class QuayClientTestExtensions
+{
+    public static Task GetOrganizationAndIgnore(this QuayClient client, string org) => client.OrganizationExistsAsync(org, default);
+}
