@@ -93,13 +93,42 @@ public sealed class NamespaceDeletionTests
     }
 
     [Fact]
-    public async Task DeletedProject_ReleasesTheOriginFinalizerToo()
+    public async Task OriginFinalizer_IsReleasedByTheProjectFinalizer_SoTheNamespaceGoes()
     {
         await using var cluster = await StartClusterAsync();
         var name = UniqueName("origin");
-        await cluster.Oc.NewProjectAsync(name, "Shown", "Described");
+        await cluster.Client.CoreV1.CreateNamespaceAsync(new V1Namespace
+        {
+            Metadata = new V1ObjectMeta { Name = name },
+            Spec = new V1NamespaceSpec { Finalizers = ["openshift.io/origin"] },
+        });
+        var created = await cluster.Client.CoreV1.ReadNamespaceAsync(name);
+        Assert.Contains("openshift.io/origin", created.Spec.Finalizers);
+        Assert.Contains("kubernetes", created.Spec.Finalizers);
 
         await cluster.Client.CoreV1.DeleteNamespaceAsync(name);
         await cluster.Oc.WaitForNamespaceGoneAsync(name, WaitTimeout);
+    }
+
+    [Fact]
+    public async Task OriginFinalizer_WithoutOpenShift_HoldsTheNamespace()
+    {
+        await using var cluster = await StartClusterAsync(o => o.OpenShift = false);
+        var name = UniqueName("kept");
+        await cluster.Client.CoreV1.CreateNamespaceAsync(new V1Namespace
+        {
+            Metadata = new V1ObjectMeta { Name = name },
+            Spec = new V1NamespaceSpec { Finalizers = ["openshift.io/origin"] },
+        });
+
+        await cluster.Client.CoreV1.DeleteNamespaceAsync(name);
+
+        // kube-controller-manager releases only its own finalizer; nobody releases OpenShift's in a plain cluster.
+        var held = await WaitForAsync(async ct =>
+        {
+            var ns = await cluster.Client.CoreV1.ReadNamespaceAsync(name, cancellationToken: ct);
+            return ns.Spec.Finalizers?.Contains("kubernetes") == false ? ns : null;
+        }, "the kubernetes finalizer to be released");
+        Assert.Equal(["openshift.io/origin"], held.Spec.Finalizers);
     }
 }

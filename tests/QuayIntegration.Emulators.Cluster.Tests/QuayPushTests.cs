@@ -88,6 +88,42 @@ public sealed class QuayPushTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task DockerImageOutput_WithAWrongRobotToken_FailsNamingTheRejectedCredentials()
+    {
+        await using var quay = await QuayEmulator.StartAsync(new QuayEmulatorOptions().WithUserToken("admin", AdminToken, superuser: true));
+        await using var cluster = await StartClusterAsync(o => o.RegistryCaCertificatesPem.Add(quay.CaCertificatePem));
+        using var admin = quay.CreateHttpClient(AdminToken);
+        var ns = UniqueName("wrong");
+        var robot = await CreateOrgRepoAndRobotAsync(admin, ns, "app", role: "write");
+        await cluster.Oc.NewProjectAsync(ns);
+        await PutRobotSecretOnBuilderAsync(cluster, ns, "stale-robot", quay.RegistryHost, (robot.Name, "not-the-token"));
+
+        await BuildRunnerTests.CreateBuildAsync(cluster, ns, "app-1", DockerImageOutput($"{quay.RegistryHost}/{ns}/app:latest"));
+
+        var failed = await cluster.Oc.WaitForBuildPhaseAsync(ns, "app-1", "Failed", WaitTimeout);
+        Assert.Equal(BuildRunner.PushImageToRegistryFailedReason, failed.Str("status", "reason"));
+        Assert.Contains($"rejected the credentials of \"{robot.Name}\" from secret \"stale-robot\"", failed.Str("status", "message"));
+    }
+
+    [Fact]
+    public async Task RegistryWhoseCaIsNotTrusted_FailsTheBuild()
+    {
+        await using var quay = await QuayEmulator.StartAsync(new QuayEmulatorOptions().WithUserToken("admin", AdminToken, superuser: true));
+        await using var cluster = await StartClusterAsync(); // the Quay CA is not among the trusted ones
+        using var admin = quay.CreateHttpClient(AdminToken);
+        var ns = UniqueName("tls");
+        var robot = await CreateOrgRepoAndRobotAsync(admin, ns, "app", role: "write");
+        await cluster.Oc.NewProjectAsync(ns);
+        await PutRobotSecretOnBuilderAsync(cluster, ns, "robot", quay.RegistryHost, robot);
+
+        await BuildRunnerTests.CreateBuildAsync(cluster, ns, "app-1", DockerImageOutput($"{quay.RegistryHost}/{ns}/app:latest"));
+
+        var failed = await cluster.Oc.WaitForBuildPhaseAsync(ns, "app-1", "Failed", WaitTimeout);
+        output.WriteLine(failed.Str("status", "message"));
+        Assert.Contains($"cannot reach the registry {quay.RegistryHost}: its TLS certificate is not trusted", failed.Str("status", "message"));
+    }
+
+    [Fact]
     public async Task ExplicitPushSecret_IsUsed_AndAMissingOneKeepsTheBuildPending()
     {
         await using var quay = await QuayEmulator.StartAsync(new QuayEmulatorOptions().WithUserToken("admin", AdminToken, superuser: true));

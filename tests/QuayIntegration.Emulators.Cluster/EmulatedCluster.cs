@@ -65,7 +65,19 @@ public sealed class EmulatedCluster : IAsyncDisposable
             serverOptions.RegistryCaCertificatesPem.Add(pem);
         }
         var apiServer = await KubernetesApiServer.StartAsync(serverOptions, cancellationToken);
+        try
+        {
+            return Start(apiServer, options, loggerFactory, logger);
+        }
+        catch
+        {
+            await apiServer.DisposeAsync();
+            throw;
+        }
+    }
 
+    private static EmulatedCluster Start(KubernetesApiServer apiServer, EmulatedClusterOptions options, ILoggerFactory loggerFactory, ILogger logger)
+    {
         var ownsKubeconfig = options.KubeconfigPath is null;
         var kubeconfigPath = options.KubeconfigPath ?? Path.Combine(Path.GetTempPath(), $"emulated-cluster-{Guid.NewGuid():N}.kubeconfig");
         apiServer.WriteKubeconfig(kubeconfigPath);

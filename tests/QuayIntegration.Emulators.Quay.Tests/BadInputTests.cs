@@ -73,13 +73,24 @@ public sealed class BadInputTests : EmulatorTest
     }
 
     [Fact]
-    public async Task Bad_query_values_are_400_message()
+    public async Task Bad_int_query_values_are_reqparse_400_keyed_by_parameter()
     {
         await CreateOrg("acme");
         await CreateRepo("acme", "app");
-        (await Get("/api/v1/organization/acme/robots?limit=lots", AliceToken)).AssertMessage(400);
-        (await Get("/api/v1/organization/acme/robots?token=maybe", AliceToken)).AssertMessage(400);
-        (await Get("/api/v1/repository/acme/app/tag/?page=x", AliceToken)).AssertMessage(400);
+        var limit = (await Get("/api/v1/organization/acme/robots?limit=lots", AliceToken)).AssertStatus(400);
+        Assert.Equal("invalid literal for int() with base 10: 'lots'", (string?)limit.Object["message"]!["limit"]);
+        Assert.NotNull((await Get("/api/v1/repository/acme/app/tag/?page=x", AliceToken)).AssertStatus(400).Object["message"]!["page"]);
+    }
+
+    [Fact]
+    public async Task Boolean_query_values_are_truthy_so_they_never_fail()
+    {
+        await CreateOrg("acme");
+        await CreateRobot("acme", "builder");
+        var robot = (await Get("/api/v1/organization/acme/robots?token=maybe", AliceToken)).AssertStatus(200).Object["robots"]![0]!.AsObject();
+        Assert.True(robot.ContainsKey("token"));
+        robot = (await Get("/api/v1/organization/acme/robots?token=0", AliceToken)).AssertStatus(200).Object["robots"]![0]!.AsObject();
+        Assert.False(robot.ContainsKey("token"));
     }
 
     [Fact]

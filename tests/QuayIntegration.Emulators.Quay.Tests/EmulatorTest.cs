@@ -51,11 +51,22 @@ public abstract class EmulatorTest : IAsyncLifetime
         Assert.Empty(unexpected);
     }
 
+    private HttpClient? _plain;
+    private HttpClient? _redirecting;
+
+    /// <summary>A token-less client, shared within the test so connections (and TLS sessions) are reused.</summary>
     protected HttpClient Client(bool allowAutoRedirect = false)
     {
-        var client = Quay.CreateHttpClient(token: null, allowAutoRedirect);
-        lock (_clients) _clients.Add(client);
-        return client;
+        lock (_clients)
+        {
+            ref var cached = ref allowAutoRedirect ? ref _redirecting : ref _plain;
+            if (cached is null)
+            {
+                cached = Quay.CreateHttpClient(token: null, allowAutoRedirect);
+                _clients.Add(cached);
+            }
+            return cached;
+        }
     }
 
     /// <summary>A client that sends <paramref name="token"/>, disposed with the test.</summary>

@@ -42,6 +42,15 @@ public sealed class FaultTests : EmulatorTest
     }
 
     [Fact]
+    public async Task Latency_and_error_in_one_rule_give_a_slow_error()
+    {
+        Quay.Faults.Add(new FaultRule { LatencyMs = 250, ErrorRate = 1, ErrorStatuses = [502] });
+        var watch = Stopwatch.StartNew();
+        (await Get("/api/v1/user/", AliceToken)).AssertStatus(502);
+        Assert.True(watch.ElapsedMilliseconds >= 230, $"took {watch.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
     public async Task Partial_error_rate_fails_some_and_passes_others()
     {
         Quay.Faults.Add(new FaultRule { ErrorRate = 0.5, ErrorStatuses = [503] });

@@ -72,6 +72,20 @@ public sealed class QuayEmulator : IAsyncDisposable
         set { lock (_core.Store.Sync) _core.Store.SuperusersFullAccess = value; }
     }
 
+    /// <summary>FEATURE_ANONYMOUS_ACCESS; off makes every anonymous API call 401 (C).</summary>
+    public bool AnonymousAccess
+    {
+        get => _core.Store.AnonymousAccess;
+        set => _core.Store.AnonymousAccess = value;
+    }
+
+    /// <summary>REGISTRY_STATE=readonly: API writes answer 503 (B).</summary>
+    public bool ReadOnly
+    {
+        get => _core.Store.ReadOnly;
+        set => _core.Store.ReadOnly = value;
+    }
+
     public static async Task<QuayEmulator> StartAsync(QuayEmulatorOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new QuayEmulatorOptions();
@@ -80,6 +94,7 @@ public sealed class QuayEmulator : IAsyncDisposable
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(QuayEmulator).Assembly.GetName().Name });
         builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, PassiveHostLifetime>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -105,13 +120,13 @@ public sealed class QuayEmulator : IAsyncDisposable
     }
 
     /// <summary>Registers an OAuth token for an existing user and returns it (random when <paramref name="token"/> is null).</summary>
-    public string AddToken(string username, QuayScopes scopes = QuayScopes.All, string? token = null)
+    public string AddToken(string username, QuayScopes scopes = QuayScopes.All, string? token = null, DateTimeOffset? expiresAt = null)
     {
         token ??= QuayStore.NewRobotToken()[..40];
         lock (_core.Store.Sync)
         {
             if (_core.Store.FindUser(username) is not { IsRobot: false }) throw new InvalidOperationException($"No user named '{username}'.");
-            _core.Store.Tokens[token] = new AccessToken(token, username, scopes);
+            _core.Store.Tokens[token] = new AccessToken(token, username, scopes, expiresAt);
         }
         return token;
     }

@@ -6,7 +6,7 @@ namespace QuayIntegration.Emulators.Quay;
 public sealed record QuayUser(string Name, bool IsSuperuser = false, string? Email = null);
 
 /// <summary>An OAuth access token; its user is created (as a plain user) if not listed in <see cref="QuayEmulatorOptions.Users"/>.</summary>
-public sealed record QuayToken(string Token, string Username, QuayScopes Scopes);
+public sealed record QuayToken(string Token, string Username, QuayScopes Scopes, DateTimeOffset? ExpiresAt = null);
 
 public sealed class QuayEmulatorOptions
 {
@@ -24,6 +24,12 @@ public sealed class QuayEmulatorOptions
 
     /// <summary>FEATURE_SUPERUSERS_FULL_ACCESS (off in Quay by default); changeable at run time.</summary>
     public bool SuperusersFullAccess { get; set; }
+
+    /// <summary>FEATURE_ANONYMOUS_ACCESS (on in Quay by default); off makes anonymous API calls 401 (C). Changeable at run time.</summary>
+    public bool AnonymousAccess { get; set; } = true;
+
+    /// <summary>REGISTRY_STATE=readonly: API writes answer 503 (B) with is_readonly. Changeable at run time.</summary>
+    public bool ReadOnly { get; set; }
 
     /// <summary>Largest Quay API request body; bigger ones get nginx's 413 (assumed limit: the API takes small JSON).</summary>
     public long MaxApiBodyBytes { get; set; } = 1024 * 1024;

@@ -285,24 +285,26 @@ public sealed class NamespaceReconciler(
     private async Task EnsureLinkedAsync(V1Namespace ns, V1ServiceAccount account, string secretName, CancellationToken ct)
     {
         var path = ResourceType.ServiceAccounts.ObjectPath(account.Metadata.NamespaceProperty, account.Metadata.Name);
+        KubeApiException? last = null;
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var patch = ServiceAccountLinkPatch.Build(account, secretName);
             if (patch is null) return;
             try
             {
-                await api.PatchAsync<V1ServiceAccount>(path, "application/json-patch+json", patch, ct);
+                await api.PatchAsync<V1ServiceAccount>(path, "application/merge-patch+json", patch, ct);
                 events.Normal(ns, "ServiceAccountLinked", $"Listed Secret {secretName} in service account {account.Metadata.Name}");
                 return;
             }
             catch (KubeApiException e) when (e.IsPreconditionFailure)
             {
+                last = e;
                 // Someone else (for example OpenShift's pull-secret controller) changed it: re-read and retry.
                 account = await api.GetAsync<V1ServiceAccount>(path, ct)
                           ?? throw new ReconcileException($"service account {account.Metadata.Name} disappeared");
             }
         }
-        throw new ReconcileException($"service account {account.Metadata.Name} kept changing while being linked; retrying");
+        throw new ReconcileException($"service account {account.Metadata.Name} kept changing while being linked ({last?.ApiMessage}); retrying");
     }
 
     /// <summary>The namespace is being deleted: delete the organization if we own it, then let the namespace go.</summary>

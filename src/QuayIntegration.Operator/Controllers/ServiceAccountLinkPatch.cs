@@ -1,35 +1,31 @@
 using System.Text.Json.Nodes;
+using k8s;
 using k8s.Models;
 
 namespace QuayIntegration.Operator.Controllers;
 
 /// <summary>
-/// Builds the JSON patch (RFC 6902) that lists a Secret in a service account's <c>secrets</c> and
-/// <c>imagePullSecrets</c>. It starts with a <c>test</c> of the resourceVersion, so it only applies to the version it
-/// was computed from (on OpenShift 4.16+ a platform controller manages the same lists), and it only appends: other
-/// entries are never rewritten. Returns null when the Secret is already listed in both.
+/// Builds the JSON merge patch (RFC 7386) that lists a Secret in a service account's <c>secrets</c> and
+/// <c>imagePullSecrets</c>. The patch carries the resourceVersion it was computed from, which the API server treats as a
+/// precondition (409 if the object changed meanwhile): on OpenShift 4.16+ a platform controller manages the same
+/// lists, so a write based on a stale read must fail and be retried, never overwrite. Only a list that lacks our
+/// entry is written, with every existing entry kept as read and ours appended. Returns null when nothing is missing.
 /// </summary>
 public static class ServiceAccountLinkPatch
 {
     public static string? Build(V1ServiceAccount sa, string secretName)
     {
-        var ops = new JsonArray
-        {
-            new JsonObject { ["op"] = "test", ["path"] = "/metadata/resourceVersion", ["value"] = sa.Metadata.ResourceVersion },
-        };
-        if (sa.Secrets is null) ops.Add(AddList("/secrets", secretName));
-        else if (!sa.Secrets.Any(s => s.Name == secretName)) ops.Add(Append("/secrets", secretName));
-        if (sa.ImagePullSecrets is null) ops.Add(AddList("/imagePullSecrets", secretName));
-        else if (!sa.ImagePullSecrets.Any(s => s.Name == secretName)) ops.Add(Append("/imagePullSecrets", secretName));
-        return ops.Count == 1 ? null : ops.ToJsonString();
+        var patch = new JsonObject { ["metadata"] = new JsonObject { ["resourceVersion"] = sa.Metadata.ResourceVersion } };
+        if (sa.Secrets?.Any(s => s.Name == secretName) != true)
+            patch["secrets"] = Append(sa.Secrets, new V1ObjectReference { Name = secretName });
+        if (sa.ImagePullSecrets?.Any(s => s.Name == secretName) != true)
+            patch["imagePullSecrets"] = Append(sa.ImagePullSecrets, new V1LocalObjectReference { Name = secretName });
+        return patch.Count == 1 ? null : patch.ToJsonString();
     }
 
     public static bool IsLinked(V1ServiceAccount sa, string secretName) =>
         sa.Secrets?.Any(s => s.Name == secretName) == true && sa.ImagePullSecrets?.Any(s => s.Name == secretName) == true;
 
-    private static JsonObject AddList(string path, string name) =>
-        new() { ["op"] = "add", ["path"] = path, ["value"] = new JsonArray(new JsonObject { ["name"] = name }) };
-
-    private static JsonObject Append(string path, string name) =>
-        new() { ["op"] = "add", ["path"] = path + "/-", ["value"] = new JsonObject { ["name"] = name } };
+    private static JsonArray Append<T>(IEnumerable<T>? existing, T ours) =>
+        new((existing ?? []).Append(ours).Select(e => JsonNode.Parse(KubernetesJson.Serialize(e))).ToArray());
 }

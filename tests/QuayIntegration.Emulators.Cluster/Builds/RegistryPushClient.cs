@@ -56,7 +56,7 @@ public sealed class RegistryPushClient : IDisposable
         }
         catch (HttpRequestException exception)
         {
-            throw new RegistryPushException($"cannot reach the registry {target.Registry}: {exception.Message}", exception);
+            throw new RegistryPushException($"cannot reach the registry {target.Registry}: {ExplainConnectionFailure(exception)}", exception);
         }
         catch (TaskCanceledException exception) when (!cancellationToken.IsCancellationRequested)
         {
@@ -204,6 +204,16 @@ public sealed class RegistryPushClient : IDisposable
         {
         }
         return Describe(response);
+    }
+
+    private static string ExplainConnectionFailure(HttpRequestException exception)
+    {
+        if (exception.InnerException is System.Security.Authentication.AuthenticationException)
+        {
+            return "its TLS certificate is not trusted (is its CA among the registry CAs of the cluster?)";
+        }
+        var innermost = exception.GetBaseException();
+        return innermost == exception ? exception.Message : $"{exception.Message} {innermost.Message}";
     }
 
     private static string Describe(HttpResponseMessage response) => $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}".TrimEnd();

@@ -17,6 +17,7 @@ public sealed class ServiceAccountsController(k8s.Kubernetes client, string name
 {
     // What the service account watch has shown to exist: the controller creates only what is missing, as an informer cache lets it.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Namespace, string Name), bool> _existing = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _activeNamespaces = new();
 
     public string Name { get; } = name;
 
@@ -27,7 +28,12 @@ public sealed class ServiceAccountsController(k8s.Kubernetes client, string name
         {
             if (type != WatchEventType.Deleted && IsActive(ns))
             {
+                _activeNamespaces[ns.Metadata.Name] = true;
                 queue.EnqueueAfter(ns.Metadata.Name, creationDelay, cancellationToken);
+            }
+            else
+            {
+                _activeNamespaces.TryRemove(ns.Metadata.Name, out _);
             }
         }, logger, cancellationToken);
         var serviceAccounts = ListWatches.ServiceAccounts(client).RunAsync((type, sa) =>
@@ -46,7 +52,15 @@ public sealed class ServiceAccountsController(k8s.Kubernetes client, string name
             {
                 _existing[key] = true;
             }
-        }, logger, cancellationToken);
+        }, logger, cancellationToken, onRelist: () =>
+        {
+            // Deletions missed while the watch was down leave no event: start over from the list, and look at every namespace again.
+            _existing.Clear();
+            foreach (var ns in _activeNamespaces.Keys)
+            {
+                queue.EnqueueAfter(ns, creationDelay, cancellationToken);
+            }
+        });
         await Task.WhenAll(namespaces, serviceAccounts, queue.RunAsync(ReconcileAsync, workers: 2, cancellationToken));
     }
 

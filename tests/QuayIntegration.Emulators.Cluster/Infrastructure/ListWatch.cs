@@ -19,14 +19,19 @@ public sealed class ListWatch<T> where T : class
     public required Func<string, Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType Type, T Object)>> Watch { get; init; }
     public required Func<T, string?> ResourceVersionOf { get; init; }
 
-    /// <summary>Calls <paramref name="onObject"/> for every listed object (as ADDED) and every watch event, until cancelled.</summary>
-    public async Task RunAsync(Action<WatchEventType, T> onObject, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>
+    /// Calls <paramref name="onObject"/> for every listed object (as ADDED) and every watch event, until cancelled.
+    /// <paramref name="onRelist"/> runs before each list is delivered: deletions during a gap produce no event, so a
+    /// controller keeping its own view of what exists must drop it there.
+    /// </summary>
+    public async Task RunAsync(Action<WatchEventType, T> onObject, ILogger logger, CancellationToken cancellationToken, Action? onRelist = null)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
                 var (items, listVersion) = await List(cancellationToken);
+                onRelist?.Invoke();
                 foreach (var item in items)
                 {
                     onObject(WatchEventType.Added, item);

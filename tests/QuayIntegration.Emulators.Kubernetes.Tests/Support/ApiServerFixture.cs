@@ -81,9 +81,7 @@ public sealed class ApiServerFixture : IAsyncLifetime
     {
         Client.Dispose();
         Http.Dispose();
-        var sw = System.Diagnostics.Stopwatch.StartNew();
         await Server.DisposeAsync();
-        File.AppendAllText("/tmp/k8s-dispose.log", $"{sw.ElapsedMilliseconds}ms\n");
         try { System.IO.Directory.Delete(Directory, true); } catch (IOException) { }
     }
 }

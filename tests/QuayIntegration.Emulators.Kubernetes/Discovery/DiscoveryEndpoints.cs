@@ -26,6 +26,9 @@ public static class DiscoveryEndpoints
             "/api/v1" => new(200, ResourceList(server, "", "v1")),
             _ when segments is ["apis", var g] => Group(server, g) is { } group ? new(200, group) : null,
             _ when segments is ["apis", var g, var v] && server.Registry.All.Any(t => t.Group == g && t.Version == v) => new(200, ResourceList(server, g, v)),
+            "/openapi/v2" => http.Request.Headers.Accept.ToString().Contains("protobuf", StringComparison.Ordinal)
+                ? new(200, JsonValue.Create(Convert.ToBase64String(OpenApiV2Document.Protobuf(server.Options.KubernetesVersion))), "application/octet-stream")
+                : new(200, OpenApiV2Document.Json(server.Options.KubernetesVersion)),
             _ when segments is ["openapi", ..] => OpenApiDocuments.Serve(server, segments[1..]),
             _ => null,
         };

@@ -25,5 +25,5 @@ public sealed class ApiServerOptions
     /// </summary>
     public Dictionary<string, string> ServiceEndpoints { get; } = new();
     /// <summary>What <c>/version</c> reports.</summary>
-    public string KubernetesVersion { get; set; } = "v1.31.0";
+    public string KubernetesVersion { get; set; } = "v1.32.0";
 }

@@ -141,7 +141,12 @@ public sealed class RequestRouter(ApiServerCore server, string adminToken)
     {
         if (ctx is not null) AddWarnings(http, ctx);
         http.Response.StatusCode = result.Code;
-        http.Response.ContentType = "application/json";
+        http.Response.ContentType = result.ContentType;
+        if (result.ContentType != "application/json")
+        {
+            await http.Response.Body.WriteAsync(Convert.FromBase64String(result.Body.AsString()!), http.RequestAborted);
+            return;
+        }
         await http.Response.WriteAsync(result.Body.ToJsonString(Json.Compact), http.RequestAborted);
     }
 

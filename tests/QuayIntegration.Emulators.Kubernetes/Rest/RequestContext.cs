@@ -40,5 +40,8 @@ public sealed class RequestContext
     };
 }
 
-/// <summary>What a REST operation answers: an HTTP code and a JSON body.</summary>
-public sealed record ApiResult(int Code, JsonNode Body);
+/// <summary>
+/// What a REST operation answers: an HTTP code and a JSON body. A non-JSON <paramref name="ContentType"/> means the body
+/// is a base64 string of the binary payload (only the protobuf OpenAPI v2 document uses it).
+/// </summary>
+public sealed record ApiResult(int Code, JsonNode Body, string ContentType = "application/json");

@@ -20,24 +20,28 @@ public sealed class ApiRequest(HttpContext http, RouteMatch route, Caller caller
     public string? Query(string name) =>
         Http.Request.Query.TryGetValue(name, out var values) && values.Count > 0 ? values[^1] : null;
 
-    /// <summary>Flask-RESTful's <c>inputs.boolean</c> style parsing of query flags, with a default when absent.</summary>
+    /// <summary>
+    /// Quay's <c>truthy_bool</c> query type: anything but false/False/FALSE/0/null/empty is true, so it never fails.
+    /// </summary>
     public bool QueryFlag(string name, bool defaultValue)
     {
         var value = Query(name);
-        if (value is null) return defaultValue;
-        return value.ToLowerInvariant() switch
-        {
-            "true" or "1" or "yes" or "on" => true,
-            "false" or "0" or "no" or "off" or "" => false,
-            _ => throw QuayErrors.Message(400, $"Invalid literal for boolean(): {value}"),
-        };
+        return value is null ? defaultValue : value is not ("false" or "False" or "FALSE" or "0" or "" or "null");
     }
 
+    /// <summary>
+    /// An <c>int</c> query parameter; a bad value is flask-restful reqparse's 400 whose message is an object keyed by
+    /// the parameter name.
+    /// </summary>
     public int? QueryInt(string name)
     {
         var value = Query(name);
         if (value is null) return null;
-        return int.TryParse(value, out var n) ? n : throw QuayErrors.Message(400, $"invalid literal for int() with base 10: '{value}'");
+        if (int.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n)) return n;
+        throw new QuayErrorException(_ => ApiResponse.Json(400, new JsonObject
+        {
+            ["message"] = new JsonObject { [name] = $"invalid literal for int() with base 10: '{value}'" },
+        }));
     }
 
     private bool HasJsonContentType

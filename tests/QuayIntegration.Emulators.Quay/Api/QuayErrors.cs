@@ -45,6 +45,14 @@ public static class QuayErrors
 
     public static QuayErrorException Csrf() => HtmlError(403, "CSRF token was invalid or missing.");
 
+    /// <summary>REGISTRY_STATE=readonly: <c>ReadOnlyModeException</c> becomes a 503 message body flagged is_readonly.</summary>
+    public static QuayErrorException ReadOnly() =>
+        new(_ => ApiResponse.Json(503, new JsonObject
+        {
+            ["message"] = "System is currently read-only. Pulls will succeed but all write operations are currently suspended.",
+            ["is_readonly"] = true,
+        }));
+
     /// <summary>Shape E: an uncaught exception in Quay (PROPAGATE_EXCEPTIONS) gives a non-JSON server error page.</summary>
     public static QuayErrorException ServerError() =>
         new(_ => ApiResponse.Text(500, "text/html; charset=utf-8", HtmlPages.InternalServerError));

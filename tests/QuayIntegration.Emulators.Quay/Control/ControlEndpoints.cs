@@ -97,7 +97,7 @@ public static class ControlEndpoints
         return ApiResponse.Json(201, new JsonObject { ["name"] = body.Name });
     }
 
-    private sealed record TokenBody(string Username, string Scopes, string? Token = null);
+    private sealed record TokenBody(string Username, string Scopes, string? Token = null, DateTimeOffset? ExpiresAt = null);
 
     private static ApiResponse AddToken(ApiRequest request)
     {
@@ -116,18 +116,18 @@ public static class ControlEndpoints
         lock (store.Sync)
         {
             if (store.FindUser(body.Username) is not { IsRobot: false }) throw QuayErrors.Message(400, $"No user named '{body.Username}'.");
-            store.Tokens[token] = new AccessToken(token, body.Username, scopes);
+            store.Tokens[token] = new AccessToken(token, body.Username, scopes, body.ExpiresAt);
         }
         return ApiResponse.Json(201, new JsonObject { ["token"] = token });
     }
 
-    private sealed record SettingsBody(double? NamespaceGcDelaySeconds, bool? SuperusersFullAccess);
+    private sealed record SettingsBody(double? NamespaceGcDelaySeconds, bool? SuperusersFullAccess, bool? AnonymousAccess, bool? ReadOnly);
 
     private static ApiResponse GetSettings(ApiRequest request)
     {
         var store = request.Core.Store;
         lock (store.Sync)
-            return Serialize(new SettingsBody(store.NamespaceGcDelay.TotalSeconds, store.SuperusersFullAccess));
+            return Serialize(new SettingsBody(store.NamespaceGcDelay.TotalSeconds, store.SuperusersFullAccess, store.AnonymousAccess, store.ReadOnly));
     }
 
     private static ApiResponse PutSettings(ApiRequest request)
@@ -138,6 +138,8 @@ public static class ControlEndpoints
         {
             if (body.NamespaceGcDelaySeconds is { } seconds) store.NamespaceGcDelay = TimeSpan.FromSeconds(seconds);
             if (body.SuperusersFullAccess is { } full) store.SuperusersFullAccess = full;
+            if (body.AnonymousAccess is { } anonymous) store.AnonymousAccess = anonymous;
+            if (body.ReadOnly is { } readOnly) store.ReadOnly = readOnly;
         }
         return GetSettings(request);
     }

@@ -53,6 +53,10 @@ public sealed class FaultInjector
             if (!rule.Matches(method, route)) continue;
             if (rule.Times is { } times && Interlocked.Increment(ref rule.Used) > times) continue;
 
+            // Latency comes first, so a rule can describe a slow error as well as a slow success.
+            var latency = rule.LatencyMaxMs > rule.LatencyMs ? Random.Shared.Next(rule.LatencyMs, rule.LatencyMaxMs + 1) : rule.LatencyMs;
+            delay += TimeSpan.FromMilliseconds(latency);
+
             if (rule.OutageUntil is { } until && now < until && (rule.OutageFrom is null || now >= rule.OutageFrom))
                 return rule.OutageStatus == 0 ? new(delay, null, null, true) : new(delay, StatusResponse(rule.OutageStatus, null), null, false);
             if (Chance(rule.DropRate)) return new(delay, null, null, true);
@@ -61,8 +65,6 @@ public sealed class FaultInjector
             if (Chance(rule.ErrorRate) && rule.ErrorStatuses.Length > 0)
                 return new(delay, StatusResponse(rule.ErrorStatuses[Random.Shared.Next(rule.ErrorStatuses.Length)], null), null, false);
 
-            var latency = rule.LatencyMaxMs > rule.LatencyMs ? Random.Shared.Next(rule.LatencyMs, rule.LatencyMaxMs + 1) : rule.LatencyMs;
-            delay += TimeSpan.FromMilliseconds(latency);
         }
         return new(delay, null, null, false);
     }

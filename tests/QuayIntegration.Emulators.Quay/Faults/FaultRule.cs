@@ -3,7 +3,8 @@ namespace QuayIntegration.Emulators.Quay.Faults;
 /// <summary>
 /// One fault to inject, for every route (<see cref="Route"/> null) or for one route template such as
 /// <c>/api/v1/organization/{orgname}/robots/{robot_shortname}</c>, optionally for one method. All effects of a rule
-/// are drawn independently per request, in this order: outage, dropped connection, hang, 429, error status, latency.
+/// are drawn independently per request: the latency is added first, then the first of outage, dropped connection,
+/// hang, 429 and error status that applies replaces the answer.
 /// Serialised as camelCase JSON for the HTTP control endpoint.
 /// </summary>
 public sealed class FaultRule

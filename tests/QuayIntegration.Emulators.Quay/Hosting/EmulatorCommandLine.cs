@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using QuayIntegration.Emulators.Quay.Auth;
 
 namespace QuayIntegration.Emulators.Quay.Hosting;
@@ -52,14 +53,17 @@ public static class EmulatorCommandLine
             Console.WriteLine($"Token:            {token.Token} (user {token.Username}; {QuayScopeNames.Format(token.Scopes)})");
         Console.WriteLine("Press Ctrl-C to stop.");
 
-        var stop = new TaskCompletionSource();
-        Console.CancelKeyPress += (_, e) =>
+        // Ctrl-C (SIGINT) and SIGTERM both stop gracefully; the continuation must not run inside the signal handler.
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Stop(PosixSignalContext context)
         {
-            e.Cancel = true;
+            context.Cancel = true;
             stop.TrySetResult();
-        };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         await stop.Task;
+        Console.WriteLine("Stopping.");
         return 0;
     }
 

@@ -18,11 +18,13 @@ public sealed class EmulatorCore
         Authorizer = new Authorizer(Store);
         Store.NamespaceGcDelay = options.NamespaceGcDelay;
         Store.SuperusersFullAccess = options.SuperusersFullAccess;
+        Store.AnonymousAccess = options.AnonymousAccess;
+        Store.ReadOnly = options.ReadOnly;
         foreach (var user in options.Users) Store.AddUser(user.Name, user.IsSuperuser, user.Email);
         foreach (var token in options.Tokens)
         {
             if (Store.FindUser(token.Username) is null) Store.AddUser(token.Username, superuser: false, email: null);
-            Store.Tokens[token.Token] = new AccessToken(token.Token, token.Username, token.Scopes);
+            Store.Tokens[token.Token] = new AccessToken(token.Token, token.Username, token.Scopes, token.ExpiresAt);
         }
         Routes = BuildRoutes();
     }
@@ -44,7 +46,8 @@ public sealed class EmulatorCore
     public string? CaCertificatePem { get; set; }
 
     /// <summary>
-    /// Quay reads the bearer token as an OAuth access token; an unknown one is not rejected, the request is anonymous.
+    /// Quay reads the bearer token as an OAuth access token; an unknown or expired one is not rejected, the request
+    /// simply goes on as anonymous.
     /// </summary>
     public Caller ResolveCaller(string? authorization)
     {
@@ -52,7 +55,8 @@ public sealed class EmulatorCore
         var token = authorization[7..].Trim();
         lock (Store.Sync)
         {
-            if (Store.Tokens.TryGetValue(token, out var accessToken) && Store.FindUser(accessToken.Username) is { } user)
+            if (Store.Tokens.TryGetValue(token, out var accessToken) && !accessToken.IsExpired(DateTimeOffset.UtcNow)
+                && Store.FindUser(accessToken.Username) is { } user)
                 return new Caller(user, accessToken.Scopes, hasValidToken: true, isRegistryLogin: false);
         }
         return Caller.Anonymous;

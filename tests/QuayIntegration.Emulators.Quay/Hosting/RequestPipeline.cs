@@ -96,8 +96,12 @@ public sealed class RequestPipeline(EmulatorCore core)
             {
                 caller = core.ResolveCaller(http.Request.Headers.Authorization.FirstOrDefault());
                 // csrf_protect: any write without a valid OAuth token is refused before the endpoint runs.
-                if (!HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && !caller.HasValidToken)
-                    return QuayErrors.Csrf().Render(http.Request);
+                var isWrite = !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method);
+                if (isWrite && !caller.HasValidToken) return QuayErrors.Csrf().Render(http.Request);
+                // check_anon_protection, then the read-only registry state.
+                if (!core.Store.AnonymousAccess && caller.User is null)
+                    return QuayErrors.HtmlError(401, "Anonymous access is not allowed").Render(http.Request);
+                if (isWrite && core.Store.ReadOnly) return QuayErrors.ReadOnly().Render(http.Request);
             }
 
             var handler = route.Handlers.TryGetValue(method, out var h) ? h : route.Handlers["GET"];

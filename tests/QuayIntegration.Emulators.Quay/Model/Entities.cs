@@ -60,6 +60,8 @@ public sealed class Repository
     public bool IsPublic { get; set; }
     public string Description { get; set; } = "";
     public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;
+    /// <summary>The repository's badge token, shown as <c>status_token</c> for private repositories.</summary>
+    public string BadgeToken { get; init; } = Guid.NewGuid().ToString("N");
     /// <summary>Explicit permissions of users and robots, by user name.</summary>
     public Dictionary<string, RepositoryRole> UserPermissions { get; } = new(StringComparer.Ordinal);
     /// <summary>Permissions granted to teams of the owning organization, by team name.</summary>

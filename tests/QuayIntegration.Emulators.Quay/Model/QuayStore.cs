@@ -28,6 +28,16 @@ public sealed class QuayStore
     public TimeSpan NamespaceGcDelay { get; set; } = TimeSpan.FromSeconds(3);
     public bool SuperusersFullAccess { get; set; }
 
+    // Read by the pipeline on every request without the lock, hence volatile.
+    private volatile bool _anonymousAccess = true;
+    private volatile bool _readOnly;
+
+    /// <summary>FEATURE_ANONYMOUS_ACCESS (on by default in Quay).</summary>
+    public bool AnonymousAccess { get => _anonymousAccess; set => _anonymousAccess = value; }
+
+    /// <summary>REGISTRY_STATE=readonly: every API write answers 503.</summary>
+    public bool ReadOnly { get => _readOnly; set => _readOnly = value; }
+
     public UserAccount? FindUser(string name) => Users.GetValueOrDefault(name);
     public Organization? FindOrganization(string name) => Organizations.GetValueOrDefault(name);
 

@@ -105,7 +105,7 @@ public static class RegistryEndpoints
         if (user == "$oauthtoken")
         {
             // OAuth tokens keep their scope caps on the registry too.
-            if (store.Tokens.TryGetValue(password, out var token) && store.FindUser(token.Username) is { } owner)
+            if (store.Tokens.TryGetValue(password, out var token) && !token.IsExpired(DateTimeOffset.UtcNow) && store.FindUser(token.Username) is { } owner)
                 return new Caller(owner, token.Scopes, hasValidToken: true, isRegistryLogin: false);
             throw InvalidCredentials();
         }

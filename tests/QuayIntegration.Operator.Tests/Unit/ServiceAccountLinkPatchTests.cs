@@ -13,36 +13,33 @@ public class ServiceAccountLinkPatchTests
         ImagePullSecrets = pull?.Select(s => new V1LocalObjectReference { Name = s }).ToList(),
     };
 
+    private static JsonObject Build(V1ServiceAccount sa) => JsonNode.Parse(ServiceAccountLinkPatch.Build(sa, "builder-quay-openshift")!)!.AsObject();
+
+    private static string[] Names(JsonNode? list) => list!.AsArray().Select(e => e!["name"]!.GetValue<string>()).ToArray();
+
     [Fact]
-    public void Absent_lists_are_added_whole_after_a_resource_version_test()
+    public void Patch_is_guarded_by_the_resource_version_it_was_computed_from()
     {
-        var ops = JsonNode.Parse(ServiceAccountLinkPatch.Build(Account(null, null), "builder-quay-openshift")!)!.AsArray();
-        Assert.Equal("test", ops[0]!["op"]!.GetValue<string>());
-        Assert.Equal("/metadata/resourceVersion", ops[0]!["path"]!.GetValue<string>());
-        Assert.Equal("42", ops[0]!["value"]!.GetValue<string>());
-        Assert.Equal("/secrets", ops[1]!["path"]!.GetValue<string>());
-        Assert.Equal("builder-quay-openshift", ops[1]!["value"]![0]!["name"]!.GetValue<string>());
-        Assert.Equal("/imagePullSecrets", ops[2]!["path"]!.GetValue<string>());
+        var patch = Build(Account(null, null));
+        Assert.Equal("42", patch["metadata"]!["resourceVersion"]!.GetValue<string>());
+        Assert.Equal(["builder-quay-openshift"], Names(patch["secrets"]));
+        Assert.Equal(["builder-quay-openshift"], Names(patch["imagePullSecrets"]));
     }
 
     [Fact]
-    public void Existing_entries_are_left_alone_and_ours_appended()
+    public void Existing_entries_are_kept_in_order_and_ours_appended()
     {
-        var ops = JsonNode.Parse(ServiceAccountLinkPatch.Build(Account(["builder-dockercfg-abcde"], ["builder-dockercfg-abcde"]), "builder-quay-openshift")!)!.AsArray();
-        Assert.Equal(3, ops.Count);
-        Assert.All(ops.Skip(1), op =>
-        {
-            Assert.Equal("add", op!["op"]!.GetValue<string>());
-            Assert.EndsWith("/-", op["path"]!.GetValue<string>());
-        });
+        var patch = Build(Account(["builder-token-x", "builder-dockercfg-abcde"], ["builder-dockercfg-abcde"]));
+        Assert.Equal(["builder-token-x", "builder-dockercfg-abcde", "builder-quay-openshift"], Names(patch["secrets"]));
+        Assert.Equal(["builder-dockercfg-abcde", "builder-quay-openshift"], Names(patch["imagePullSecrets"]));
     }
 
     [Fact]
-    public void Only_the_missing_list_is_patched()
+    public void Only_the_list_missing_our_entry_is_written()
     {
-        var ops = JsonNode.Parse(ServiceAccountLinkPatch.Build(Account(["builder-quay-openshift"], []), "builder-quay-openshift")!)!.AsArray();
-        Assert.Equal(2, ops.Count);
-        Assert.Equal("/imagePullSecrets/-", ops[1]!["path"]!.GetValue<string>());
+        var patch = Build(Account(["builder-quay-openshift"], []));
+        Assert.False(patch.ContainsKey("secrets"));
+        Assert.Equal(["builder-quay-openshift"], Names(patch["imagePullSecrets"]));
     }
 
     [Fact]

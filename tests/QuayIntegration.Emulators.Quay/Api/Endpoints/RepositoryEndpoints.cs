@@ -81,7 +81,7 @@ public static class RepositoryEndpoints
                 ["is_public"] = repo.IsPublic,
                 ["is_organization"] = store.FindOrganization(repo.Namespace) is not null,
                 ["is_starred"] = false,
-                ["status_token"] = repo.IsPublic ? "" : repo.FullName.GetHashCode().ToString("x8"),
+                ["status_token"] = repo.IsPublic ? "" : repo.BadgeToken,
                 ["trust_enabled"] = false,
                 ["tag_expiration_s"] = 1209600,
                 ["is_free_account"] = true,

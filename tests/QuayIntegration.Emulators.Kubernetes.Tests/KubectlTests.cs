@@ -1,0 +1,118 @@
+using k8s;
+using QuayIntegration.Emulators.Kubernetes.Tests.Support;
+
+namespace QuayIntegration.Emulators.Kubernetes.Tests;
+
+/// <summary>Real kubectl — a client nobody here wrote — against the emulator: discovery, OpenAPI validation, every verb.</summary>
+public sealed class KubectlTests(ApiServerFixture f) : IClassFixture<ApiServerFixture>
+{
+    private Kubectl Kubectl(string? version = null) =>
+        new(Support.Kubectl.Locate(version), f.KubeconfigPath, Path.Combine(f.Directory, "cache-" + (version ?? "default")));
+
+    private static string DeployFile(params string[] parts) => Path.Combine([ApiServerFixture.RepoRoot(), "deploy", .. parts]);
+
+    [Fact]
+    public async Task Apply_of_the_deploy_CRD_and_sample_then_get_with_printer_columns()
+    {
+        var k = Kubectl();
+        Assert.Matches(@"customresourcedefinition\.apiextensions\.k8s\.io/quayintegrations\.quay\.redhat\.com (created|unchanged)", await k.OkAsync($"apply -f {DeployFile("crds")}"));
+        Assert.Contains("quayintegrations.quay.redhat.com", await k.OkAsync("get crd"));
+        Assert.Contains("quayintegration.quay.redhat.com/quay", await k.OkAsync($"apply -f {DeployFile("samples")}"));
+        Assert.Contains("unchanged", await k.OkAsync($"apply -f {DeployFile("samples")}"));
+        var table = await k.OkAsync("get qi");
+        Assert.Matches(@"NAME\s+QUAY\s+READY\s+SYNCED\s+FAILING\s+AGE", table);
+        Assert.Matches(@"quay\s+https://quay\.example\.com", table);
+        Assert.Matches(@"REASON", await k.OkAsync("get quayintegrations -o wide"));
+        Assert.Equal("Keep", await k.OkAsync("get qi quay -o jsonpath={.spec.cleanupPolicy}"));
+    }
+
+    [Fact]
+    public async Task Api_resources_lists_core_OpenShift_and_custom_resources()
+    {
+        var k = Kubectl();
+        await k.OkAsync($"apply -f {DeployFile("crds")}");
+        var resources = await k.OkAsync("api-resources");
+        foreach (var expected in new[] { "namespaces", "secrets", "serviceaccounts", "configmaps", "leases", "customresourcedefinitions",
+                     "mutatingwebhookconfigurations", "builds", "buildconfigs", "imagestreams", "imagestreamimports", "imagestreamtags",
+                     "projects", "projectrequests", "quayintegrations" })
+            Assert.Matches($@"(?m)^{expected}\s", resources);
+        Assert.Matches(@"(?m)^quayintegrations\s+qi\s+quay\.redhat\.com/v1\s+false\s+QuayIntegration", resources);
+    }
+
+    [Fact]
+    public async Task Create_validates_on_the_server_without_disabling_validation()
+    {
+        var k = Kubectl();
+        await k.OkAsync($"apply -f {DeployFile("crds")}");
+        var unknown = await k.RunAsync("create -f -", """
+            apiVersion: quay.redhat.com/v1
+            kind: QuayIntegration
+            metadata: {name: unknown-field}
+            spec: {quayHostname: "https://q.example.com", credentialsSecret: {namespace: a, name: b}, bogus: 1}
+            """);
+        Assert.NotEqual(0, unknown.Exit);
+        Assert.Contains("unknown field \"spec.bogus\"", unknown.Err);
+        var invalid = await k.RunAsync("create -f -", """
+            apiVersion: quay.redhat.com/v1
+            kind: QuayIntegration
+            metadata: {name: invalid}
+            spec: {quayHostname: "ftp://q", credentialsSecret: {namespace: a, name: b}}
+            """);
+        Assert.NotEqual(0, invalid.Exit);
+        Assert.Contains("The QuayIntegration \"invalid\" is invalid: spec.quayHostname: Invalid value: \"ftp://q\"", invalid.Err);
+    }
+
+    [Fact]
+    public async Task Create_patch_get_and_delete_core_objects()
+    {
+        var k = Kubectl();
+        var ns = await f.CreateNamespaceAsync("kc");
+        await k.OkAsync($"-n {ns} create -f -", """
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: builder}
+            secrets: [{name: builder-dockercfg-x}]
+            """);
+        await k.OkAsync($"-n {ns} patch sa builder -p '{{\"secrets\":[{{\"name\":\"builder-quay-openshift\"}}],\"imagePullSecrets\":[{{\"name\":\"builder-quay-openshift\"}}]}}'");
+        Assert.Equal("builder-dockercfg-x builder-quay-openshift", await k.OkAsync($"-n {ns} get sa builder -o jsonpath={{.secrets[*].name}}"));
+        await k.OkAsync($"-n {ns} patch sa builder --type=merge -p '{{\"automountServiceAccountToken\":false}}'");
+        await k.OkAsync($"-n {ns} patch sa builder --type=json -p '[{{\"op\":\"add\",\"path\":\"/metadata/labels\",\"value\":{{\"a\":\"b\"}}}}]'");
+        Assert.Contains("builder", await k.OkAsync($"-n {ns} get sa -l a=b"));
+        Assert.Contains("deleted", await k.OkAsync($"-n {ns} delete sa builder"));
+        var missing = await k.RunAsync($"-n {ns} get sa builder");
+        Assert.Contains("serviceaccounts \"builder\" not found", missing.Err);
+    }
+
+    [Fact]
+    public async Task Get_watch_streams_changes()
+    {
+        var k = Kubectl();
+        var ns = await f.CreateNamespaceAsync("kw");
+        using var watch = k.Start($"-n {ns} get configmaps -w --output-watch-events");
+        await Eventually.TrueAsync(async () =>
+        {
+            // Keep creating until kubectl has connected and printed one of them.
+            try { await f.Client.CoreV1.CreateNamespacedConfigMapAsync(new k8s.Models.V1ConfigMap { Metadata = new k8s.Models.V1ObjectMeta { GenerateName = "watched-" } }, ns); }
+            catch (k8s.Autorest.HttpOperationException) { }
+            return watch.Output.Contains("watched-");
+        }, TimeSpan.FromSeconds(20), "kubectl get -w output");
+        Assert.Matches(@"ADDED\s+watched-", watch.Output);
+    }
+
+    [Theory]
+    [InlineData("1.27")]
+    [InlineData("1.33")]
+    public async Task Other_kubectl_versions_apply_get_patch_and_delete(string version)
+    {
+        var k = Kubectl(version);
+        await k.OkAsync($"apply -f {DeployFile("crds")}");
+        await k.OkAsync($"apply -f {DeployFile("samples")}");
+        Assert.Matches(@"quay\s+https://quay\.example\.com", await k.OkAsync("get qi"));
+        var ns = await f.CreateNamespaceAsync("v" + version.Replace(".", ""));
+        await k.OkAsync($"-n {ns} apply -f -", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: \"1\"}\n");
+        await k.OkAsync($"-n {ns} apply -f -", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {b: \"2\"}\n");
+        Assert.Equal("{\"b\":\"2\"}", await k.OkAsync($"-n {ns} get cm c -o jsonpath={{.data}}"));
+        await k.OkAsync($"-n {ns} delete cm c");
+        Assert.Matches(@"(?m)^builds\s", await k.OkAsync("api-resources"));
+    }
+}

@@ -1,0 +1,169 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using QuayIntegration.Emulators.Quay.Auth;
+using QuayIntegration.Emulators.Quay.Faults;
+using QuayIntegration.Operator.Tests.Support;
+using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
+
+namespace QuayIntegration.Operator.Tests.Integration;
+
+[Collection(OperatorCollection.Name)]
+public sealed class ResilienceTests
+{
+    [Fact]
+    public async Task Operator_stopped_in_the_middle_of_a_namespace_setup_converges_after_restart_without_duplicates()
+    {
+        await using var env = await StartAsync();
+        // Default permissions fail: the first operator creates the organization and robots, then stops mid-setup.
+        var fault = env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}/prototypes", Method = "POST", ErrorRate = 1, ErrorStatuses = [503] });
+        var first = await env.StartOperatorAsync("operator-1");
+        await env.CreateNamespaceAsync("halfway");
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_halfway")?.Robots.Count == 3), "organization and robots created");
+        Assert.Empty(env.Quay.State.Organization("openshift_halfway")!.Prototypes);
+        await env.StopOperatorAsync(first);
+
+        env.Quay.Faults.Remove(fault);
+        await env.StartOperatorAsync("operator-2");
+        await Eventually(() => env.IsSeededAsync("halfway", "openshift_halfway"), "setup completed by the restarted operator");
+        var org = env.Quay.State.Organization("openshift_halfway")!;
+        Assert.Equal(3, org.Robots.Count);
+        Assert.Equal(3, org.Prototypes.Count);
+        Assert.Equal("owned", (await env.GetNamespaceAsync("halfway"))!.Metadata.Annotations["quay.redhat.com/organization-ownership"]);
+        Assert.Single(env.Quay.State.Organizations, o => o.Name == "openshift_halfway");
+    }
+
+    [Fact]
+    public async Task Quay_down_for_a_while_is_reported_then_everything_converges()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("before");
+        await Eventually(() => env.IsSeededAsync("before", "openshift_before"), "first namespace synced");
+
+        var outage = env.Quay.Faults.Add(new FaultRule { OutageFrom = DateTimeOffset.UtcNow, OutageUntil = DateTimeOffset.UtcNow.AddMinutes(5), OutageStatus = 503 });
+        await env.CreateNamespaceAsync("during");
+        await Eventually(async () => (await env.ConditionAsync("QuayReachable"))?.Status == "False", "QuayReachable=False");
+        var ready = (await env.ConditionAsync("Ready"))!.Value;
+        Assert.Equal("False", ready.Status);
+        Assert.Equal("QuayUnavailable", ready.Reason);
+        Assert.Contains("unreachable", (await env.GetIntegrationAsync())!["status"]!["lastError"]!.GetValue<string>());
+
+        env.Quay.Faults.Remove(outage);
+        await Eventually(() => env.IsSeededAsync("during", "openshift_during"), "namespace created during the outage synced");
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Status == "True", "Ready=True again");
+    }
+
+    [Fact]
+    public async Task Rotated_token_takes_effect_without_restart_and_a_bad_token_is_reported()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("rot-a");
+        await Eventually(() => env.IsSeededAsync("rot-a", "openshift_rot-a"), "synced with the first token");
+
+        env.Quay.RevokeToken(env.Token);
+        await Eventually(async () => (await env.ConditionAsync("CredentialsValid"))?.Reason == "InvalidToken", "CredentialsValid=False InvalidToken");
+
+        var rotated = env.Quay.AddToken("operator", QuayScopes.All & ~QuayScopes.SuperUser);
+        await env.Kube.CoreV1.PatchNamespacedSecretAsync(new V1Patch(new JsonObject
+        {
+            ["data"] = new JsonObject { ["token"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(rotated)) },
+        }.ToJsonString(), V1Patch.PatchType.MergePatch), "quay-token", OperatorNamespace);
+        await env.CreateNamespaceAsync("rot-b");
+        await Eventually(() => env.IsSeededAsync("rot-b", "openshift_rot-b"), "synced with the rotated token");
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Status == "True", "Ready=True");
+    }
+
+    [Fact]
+    public async Task Tls_unknown_ca_is_refused_until_the_ca_bundle_or_insecure_registry_is_set()
+    {
+        await using var env = await StartAsync(spec => spec.Remove("caBundle"));
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("tls");
+        await Eventually(async () => (await env.ConditionAsync("QuayReachable"))?.Reason == "TlsVerificationFailed", "TLS failure reported");
+        Assert.Null(env.Quay.State.Organization("openshift_tls"));
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["insecureRegistry"] = true });
+        await Eventually(() => env.IsSeededAsync("tls", "openshift_tls"), "synced with insecureRegistry");
+
+        await env.PatchIntegrationSpecAsync(new JsonObject
+        {
+            ["insecureRegistry"] = false,
+            ["caBundle"] = new JsonObject { ["namespace"] = OperatorNamespace, ["name"] = "quay-ca" },
+        });
+        await env.CreateNamespaceAsync("tls-ca");
+        await Eventually(() => env.IsSeededAsync("tls-ca", "openshift_tls-ca"), "synced with the CA bundle");
+    }
+
+    [Fact]
+    public async Task Bad_input_becomes_conditions_and_events_then_recovers()
+    {
+        await using var env = await StartAsync(spec => spec["credentialsSecret"] = new JsonObject { ["namespace"] = OperatorNamespace, ["name"] = "missing" });
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.ConditionAsync("CredentialsValid"))?.Reason == "CredentialsSecretNotFound", "missing Secret reported");
+        Assert.Contains("quay-operator/missing", (await env.ConditionAsync("Ready"))!.Value.Message);
+        var events = await env.Kube.CoreV1.ListNamespacedEventAsync("default");
+        Assert.Contains(events.Items, e => e.InvolvedObject.Kind == "QuayIntegration" && e.Reason == "CredentialsSecretNotFound");
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["quayHostname"] = env.Quay.BaseUrl + "/not-a-base" });
+        await Eventually(async () => (await env.ConditionAsync("ConfigurationValid"))?.Reason is "InvalidConfiguration", "bad URL reported");
+
+        await env.PatchIntegrationSpecAsync(new JsonObject
+        {
+            ["quayHostname"] = env.Quay.BaseUrl,
+            ["credentialsSecret"] = new JsonObject { ["namespace"] = OperatorNamespace, ["name"] = "quay-token" },
+        });
+        await env.CreateNamespaceAsync("recovered");
+        await Eventually(() => env.IsSeededAsync("recovered", "openshift_recovered"), "synced after the fix");
+    }
+
+    [Fact]
+    public async Task Two_integrations_are_a_conflict_that_does_nothing_destructive()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("one");
+        await Eventually(() => env.IsSeededAsync("one", "openshift_one"), "synced");
+        await env.CreateIntegrationAsync("second");
+        await Eventually(async () => (await env.ConditionAsync("Ready", "second"))?.Reason == "MultipleQuayIntegrations"
+                                     && (await env.ConditionAsync("Ready"))?.Reason == "MultipleQuayIntegrations", "conflict reported on both");
+        await env.CreateNamespaceAsync("two");
+        await env.Kube.CoreV1.DeleteNamespaceAsync("one");
+        await Task.Delay(1500); // give a (wrong) destructive action time to happen
+        Assert.NotNull(env.Quay.State.Organization("openshift_one"));
+        Assert.Null(env.Quay.State.Organization("openshift_two"));
+
+        await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", "second");
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_one") is null), "deletion proceeds once the conflict is gone");
+        await Eventually(() => env.IsSeededAsync("two", "openshift_two"), "sync proceeds once the conflict is gone");
+    }
+
+    [Fact]
+    public async Task Deleting_the_integration_releases_every_namespace_and_keeps_quay_content_by_default()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("held");
+        await Eventually(() => env.IsSeededAsync("held", "openshift_held"), "synced");
+        await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", IntegrationName);
+        await Eventually(async () => await env.GetIntegrationAsync() is null, "QuayIntegration gone");
+        Assert.DoesNotContain("quay.redhat.com/quayintegrations", (await env.GetNamespaceAsync("held"))!.Metadata.Finalizers ?? []);
+        Assert.NotNull(env.Quay.State.Organization("openshift_held"));
+        await env.Kube.CoreV1.DeleteNamespaceAsync("held");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("held");
+    }
+
+    [Fact]
+    public async Task Cleanup_policy_delete_removes_owned_organizations_with_the_integration()
+    {
+        await using var env = await StartAsync(spec => spec["cleanupPolicy"] = "Delete");
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("temp");
+        await Eventually(() => env.IsSeededAsync("temp", "openshift_temp"), "synced");
+        await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", IntegrationName);
+        await Eventually(async () => await env.GetIntegrationAsync() is null, "QuayIntegration gone");
+        Assert.Null(env.Quay.State.Organization("openshift_temp"));
+    }
+}

@@ -1,0 +1,59 @@
+using System.Net;
+using k8s;
+using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Operator.Tests.Support;
+
+namespace QuayIntegration.Operator.Tests.Integration;
+
+[Collection(OperatorCollection.Name)]
+public sealed class SeedProjectTests
+{
+    [Fact]
+    public async Task Project_gets_organization_robots_prototypes_secrets_and_linked_service_accounts()
+    {
+        await using var env = await OperatorEnvironment.StartAsync();
+        var op = await env.StartOperatorAsync();
+        await env.Cluster.Oc.NewProjectAsync("e2e-demo", "E2E demo", "seed walkthrough");
+
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("e2e-demo", "openshift_e2e-demo"), "the seed project to be set up");
+
+        var org = env.Quay.State.Organization("openshift_e2e-demo")!;
+        Assert.Equal(["openshift_e2e-demo+builder", "openshift_e2e-demo+default", "openshift_e2e-demo+deployer"], org.Robots.Select(r => r.Name).Order());
+        Assert.Equal(["openshift_e2e-demo+builder=write", "openshift_e2e-demo+default=read", "openshift_e2e-demo+deployer=read"],
+            org.Prototypes.Select(p => $"{p.DelegateName}={p.Role}").Order());
+        var ns = (await env.GetNamespaceAsync("e2e-demo"))!;
+        Assert.Contains("quay.redhat.com/quayintegrations", ns.Metadata.Finalizers);
+        Assert.Equal("openshift_e2e-demo", ns.Metadata.Annotations["quay.redhat.com/organization"]);
+        Assert.Equal("owned", ns.Metadata.Annotations["quay.redhat.com/organization-ownership"]);
+        var secret = (await env.GetSecretAsync("e2e-demo", "builder-quay-openshift"))!;
+        Assert.Equal("quay-integration-operator", secret.Metadata.Labels["app.kubernetes.io/managed-by"]);
+
+        await OperatorEnvironment.Eventually(async () => (await env.ConditionAsync("Ready"))?.Status == "True", "Ready=True");
+        var qi = (await env.GetIntegrationAsync())!;
+        Assert.Equal("operator", qi["status"]!["quayUser"]!.GetValue<string>());
+        Assert.True(qi["status"]!["syncedNamespaces"]!.GetValue<int>() >= 1);
+        Assert.Equal(qi["metadata"]!["generation"]!.GetValue<long>(), qi["status"]!["observedGeneration"]!.GetValue<long>());
+
+        // Reserved namespaces are left alone.
+        Assert.Null(env.Quay.State.Organization("openshift_default"));
+
+        // Observability endpoints.
+        using var http = new HttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(op.BaseUrl + "/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(op.BaseUrl + "/readyz")).StatusCode);
+        var metrics = await http.GetStringAsync(op.BaseUrl + "/metrics");
+        Assert.Contains("quayintegration_reconcile_total{controller=\"namespace\",outcome=", metrics);
+        Assert.Contains("quayintegration_quay_requests_total{method=\"PUT\",route=\"/api/v1/organization/{org}/robots/{shortName}\"", metrics);
+        Assert.True(op.Service<LeaderElector>().IsLeader);
+
+        // Events were recorded for the namespace (cluster-scoped: in "default").
+        var events = await env.Kube.CoreV1.ListNamespacedEventAsync("default");
+        Assert.Contains(events.Items, e => e.InvolvedObject.Name == "e2e-demo" && e.Reason == "OrganizationCreated");
+    }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class OperatorCollection
+{
+    public const string Name = "operator";
+}

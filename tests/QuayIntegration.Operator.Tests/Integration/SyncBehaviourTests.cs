@@ -1,0 +1,157 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using QuayIntegration.Operator.Tests.Support;
+using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
+
+namespace QuayIntegration.Operator.Tests.Integration;
+
+[Collection(OperatorCollection.Name)]
+public sealed class SyncBehaviourTests
+{
+    [Fact]
+    public async Task ImageStream_added_later_gets_a_private_repository_with_explicit_robot_permissions_and_deletion_follows_the_policy()
+    {
+        await using var env = await StartAsync(spec => spec["repositoryDeletionPolicy"] = "Delete");
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("shop");
+        await Eventually(() => env.IsSeededAsync("shop", "openshift_shop"), "namespace shop set up");
+
+        await env.CreateImageStreamAsync("shop", "frontend");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_shop", "frontend")?.UserPermissions.Count >= 3), "repository with permissions");
+        var repo = env.Quay.State.Repository("openshift_shop", "frontend")!;
+        Assert.False(repo.IsPublic);
+        Assert.Equal("write", repo.UserPermissions["openshift_shop+builder"]);
+        Assert.Equal("read", repo.UserPermissions["openshift_shop+default"]);
+        Assert.Equal("read", repo.UserPermissions["openshift_shop+deployer"]);
+
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "shop", "imagestreams", "frontend");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_shop", "frontend") is null), "repository deleted with its ImageStream");
+    }
+
+    [Fact]
+    public async Task Repository_is_kept_by_default_when_its_ImageStream_is_deleted()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("keep");
+        await env.CreateImageStreamAsync("keep", "app");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_keep", "app")?.UserPermissions.Count >= 3), "repository created");
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "keep", "imagestreams", "app");
+        await env.CreateImageStreamAsync("keep", "marker");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_keep", "marker") is not null), "a later repository");
+        Assert.NotNull(env.Quay.State.Repository("openshift_keep", "app"));
+    }
+
+    [Fact]
+    public async Task Drift_of_every_kind_is_repaired()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("drift");
+        await env.CreateImageStreamAsync("drift", "api");
+        await Eventually(() => env.IsSeededAsync("drift", "openshift_drift"), "namespace set up");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_drift", "api") is not null), "repository created");
+
+        // A deleted Secret comes back (from the cluster's watch, without waiting for the drift check).
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("builder-quay-openshift", "drift");
+        await Eventually(async () => await env.GetSecretAsync("drift", "builder-quay-openshift") is not null, "Secret restored");
+
+        // An edited Secret is restored.
+        await env.Kube.CoreV1.PatchNamespacedSecretAsync(new V1Patch("""{"data":{".dockerconfigjson":"eyJhdXRocyI6e319"}}""", V1Patch.PatchType.MergePatch), "default-quay-openshift", "drift");
+        await Eventually(() => env.IsSeededAsync("drift", "openshift_drift"), "edited Secret restored");
+
+        // A removed service account link is restored, and other entries stay.
+        var builder = await env.Kube.CoreV1.ReadNamespacedServiceAccountAsync("builder", "drift");
+        builder.ImagePullSecrets = [new V1LocalObjectReference { Name = "someone-elses" }];
+        await env.Kube.CoreV1.ReplaceNamespacedServiceAccountAsync(builder, "builder", "drift");
+        await Eventually(async () =>
+        {
+            var sa = await env.Kube.CoreV1.ReadNamespacedServiceAccountAsync("builder", "drift");
+            return sa.ImagePullSecrets.Select(s => s.Name).SequenceEqual(["someone-elses", "builder-quay-openshift"]);
+        }, "service account link restored");
+
+        // Deleted robot, prototype and repository in Quay are restored at the drift check; the new robot token reaches the Secret.
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        var oldToken = env.Quay.State.Organization("openshift_drift")!.Robots.Single(r => r.Name == "openshift_drift+deployer").Token;
+        Assert.True((await quay.DeleteAsync("api/v1/organization/openshift_drift/robots/deployer")).IsSuccessStatusCode);
+        var prototype = env.Quay.State.Organization("openshift_drift")!.Prototypes.First(p => p.DelegateName == "openshift_drift+builder");
+        Assert.True((await quay.DeleteAsync($"api/v1/organization/openshift_drift/prototypes/{prototype.Id}")).IsSuccessStatusCode);
+        Assert.True((await quay.DeleteAsync("api/v1/repository/openshift_drift/api")).IsSuccessStatusCode);
+
+        await Eventually(async () =>
+        {
+            var org = env.Quay.State.Organization("openshift_drift")!;
+            var robot = org.Robots.SingleOrDefault(r => r.Name == "openshift_drift+deployer");
+            return robot is not null && robot.Token != oldToken && await env.IsSeededAsync("drift", "openshift_drift")
+                   && env.Quay.State.Repository("openshift_drift", "api")?.UserPermissions.Count >= 3;
+        }, "robot, prototype and repository restored, new token in the Secret");
+        Assert.Equal(3, env.Quay.State.Organization("openshift_drift")!.Prototypes.Count);
+    }
+
+    [Fact]
+    public async Task Allowlist_denylist_and_taking_a_namespace_out_of_scope_releases_it()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("team-a", "team-b", "kube-tools");
+            spec["denylistNamespaces"] = new JsonArray("team-b");
+        });
+        await env.StartOperatorAsync();
+        foreach (var ns in new[] { "team-a", "team-b", "team-c", "kube-tools" }) await env.CreateNamespaceAsync(ns);
+
+        await Eventually(() => env.IsSeededAsync("team-a", "openshift_team-a"), "team-a synced");
+        await Eventually(() => env.IsSeededAsync("kube-tools", "openshift_kube-tools"), "allow-listed kube-tools synced");
+        Assert.Null(env.Quay.State.Organization("openshift_team-b"));
+        Assert.Null(env.Quay.State.Organization("openshift_team-c"));
+        Assert.DoesNotContain("quay.redhat.com/quayintegrations", (await env.GetNamespaceAsync("team-c"))!.Metadata.Finalizers ?? []);
+
+        // Deny team-a at run time: our finalizer goes, the organization stays (cleanupPolicy Keep).
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["denylistNamespaces"] = new JsonArray("team-b", "team-a") });
+        await Eventually(async () => (await env.GetNamespaceAsync("team-a"))!.Metadata.Finalizers?.Contains("quay.redhat.com/quayintegrations") != true,
+            "finalizer removed from team-a");
+        Assert.NotNull(env.Quay.State.Organization("openshift_team-a"));
+    }
+
+    [Fact]
+    public async Task Project_is_synced_only_after_its_scc_annotation_and_names_quay_rejects_are_mapped()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.Cluster.Oc.NewProjectAsync("my--app", "My app", "doubled hyphen");
+        await Eventually(() => env.IsSeededAsync("my--app", "openshift_my.2.app"), "project with doubled hyphen synced under a mapped name");
+        var ns = (await env.GetNamespaceAsync("my--app"))!;
+        Assert.True(ns.Metadata.Annotations.ContainsKey("openshift.io/sa.scc.mcs"));
+        Assert.Equal("openshift_my.2.app", ns.Metadata.Annotations["quay.redhat.com/organization"]);
+    }
+
+    [Fact]
+    public async Task Preexisting_organization_survives_namespace_deletion_owned_one_is_deleted_and_a_recreated_namespace_waits_for_gc()
+    {
+        await using var env = await StartAsync();
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        Assert.True((await quay.PostAsJsonAsync("api/v1/organization/", new { name = "openshift_legacy" })).IsSuccessStatusCode);
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("legacy");
+        await env.CreateNamespaceAsync("fresh");
+        await Eventually(() => env.IsSeededAsync("legacy", "openshift_legacy"), "legacy synced");
+        await Eventually(() => env.IsSeededAsync("fresh", "openshift_fresh"), "fresh synced");
+        Assert.Equal("external", (await env.GetNamespaceAsync("legacy"))!.Metadata.Annotations["quay.redhat.com/organization-ownership"]);
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync("legacy");
+        await env.Kube.CoreV1.DeleteNamespaceAsync("fresh");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("legacy");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("fresh");
+        Assert.NotNull(env.Quay.State.Organization("openshift_legacy"));
+        Assert.Null(env.Quay.State.Organization("openshift_fresh"));
+
+        // Recreated at once: Quay refuses the name until GC (2 s here); the operator backs off and converges.
+        env.Quay.NamespaceGcDelay = TimeSpan.FromSeconds(2);
+        await env.CreateNamespaceAsync("fresh");
+        await Eventually(() => env.IsSeededAsync("fresh", "openshift_fresh"), "recreated namespace synced after GC", TimeSpan.FromSeconds(40));
+        var events = await env.Kube.CoreV1.ListNamespacedEventAsync("default");
+        Assert.Contains(events.Items, e => e.InvolvedObject.Name == "fresh" && e.Reason == "OrganizationNameNotAvailable");
+        Assert.Contains(events.Items, e => e.InvolvedObject.Name == "legacy" && e.Reason == "OrganizationKept");
+    }
+}

@@ -1,0 +1,254 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using QuayIntegration.Emulators.Cluster;
+using QuayIntegration.Emulators.Quay;
+using QuayIntegration.Emulators.Quay.Auth;
+using QuayIntegration.Operator.Hosting;
+
+namespace QuayIntegration.Operator.Tests.Support;
+
+/// <summary>
+/// An emulated OpenShift cluster (API server + controllers) and an emulated Quay, with the operator's CRD installed,
+/// a token Secret, a CA ConfigMap and (optionally) a QuayIntegration; operators run in-process as real hosts.
+/// </summary>
+public sealed class OperatorEnvironment : IAsyncDisposable
+{
+    public const string OperatorNamespace = "quay-operator";
+    public const string IntegrationName = "quay";
+    private readonly List<RunningOperator> _operators = [];
+
+    private OperatorEnvironment(EmulatedCluster cluster, QuayEmulator quay, string token)
+    {
+        Cluster = cluster;
+        Quay = quay;
+        Token = token;
+    }
+
+    public EmulatedCluster Cluster { get; }
+    public QuayEmulator Quay { get; }
+    public string Token { get; private set; }
+    public k8s.Kubernetes Kube => Cluster.Client;
+
+    public static async Task<OperatorEnvironment> StartAsync(Action<JsonObject>? editSpec = null, bool createIntegration = true)
+    {
+        var token = "operator-token-" + Guid.NewGuid().ToString("N")[..20];
+        var quay = await QuayEmulator.StartAsync(new QuayEmulatorOptions { NamespaceGcDelay = TimeSpan.FromSeconds(2) }
+            .WithUserToken("operator", token, QuayScopes.All & ~QuayScopes.SuperUser));
+        var options = new EmulatedClusterOptions();
+        options.RegistryCaCertificatesPem.Add(quay.CaCertificatePem);
+        var cluster = await EmulatedCluster.StartAsync(options);
+        var env = new OperatorEnvironment(cluster, quay, token);
+        await env.InstallAsync(editSpec, createIntegration);
+        return env;
+    }
+
+    private async Task InstallAsync(Action<JsonObject>? editSpec, bool createIntegration)
+    {
+        var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(Path.Combine(RepoRoot(), "deploy", "crds", "quay.redhat.com_quayintegrations.yaml")));
+        await Kube.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);
+        await Kube.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = OperatorNamespace } });
+        await Kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+        {
+            Metadata = new V1ObjectMeta { Name = "quay-token" },
+            Data = new Dictionary<string, byte[]> { ["token"] = Encoding.UTF8.GetBytes(Token) },
+        }, OperatorNamespace);
+        await Kube.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
+        {
+            Metadata = new V1ObjectMeta { Name = "quay-ca" },
+            Data = new Dictionary<string, string> { ["ca-bundle.crt"] = Quay.CaCertificatePem },
+        }, OperatorNamespace);
+        if (createIntegration) await CreateIntegrationAsync(IntegrationName, editSpec);
+    }
+
+    public JsonObject DefaultSpec() => new()
+    {
+        ["clusterID"] = "openshift",
+        ["quayHostname"] = Quay.BaseUrl,
+        ["credentialsSecret"] = new JsonObject { ["namespace"] = OperatorNamespace, ["name"] = "quay-token" },
+        ["caBundle"] = new JsonObject { ["namespace"] = OperatorNamespace, ["name"] = "quay-ca" },
+        ["driftCheckInterval"] = "2s",
+    };
+
+    public async Task CreateIntegrationAsync(string name, Action<JsonObject>? editSpec = null)
+    {
+        var spec = DefaultSpec();
+        editSpec?.Invoke(spec);
+        var body = new JsonObject
+        {
+            ["apiVersion"] = "quay.redhat.com/v1",
+            ["kind"] = "QuayIntegration",
+            ["metadata"] = new JsonObject { ["name"] = name },
+            ["spec"] = spec,
+        };
+        await Kube.CustomObjects.CreateClusterCustomObjectAsync(body, "quay.redhat.com", "v1", "quayintegrations");
+    }
+
+    public async Task PatchIntegrationSpecAsync(JsonObject specPatch, string name = IntegrationName) =>
+        await Kube.CustomObjects.PatchClusterCustomObjectAsync(new V1Patch(new JsonObject { ["spec"] = specPatch }.ToJsonString(), V1Patch.PatchType.MergePatch),
+            "quay.redhat.com", "v1", "quayintegrations", name);
+
+    public async Task<JsonObject?> GetIntegrationAsync(string name = IntegrationName)
+    {
+        try
+        {
+            return JsonNode.Parse(((System.Text.Json.JsonElement)await Kube.CustomObjects.GetClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", name)).GetRawText())!.AsObject();
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The condition of the QuayIntegration's status, as (status, reason, message).</summary>
+    public async Task<(string Status, string Reason, string Message)?> ConditionAsync(string type, string name = IntegrationName)
+    {
+        var qi = await GetIntegrationAsync(name);
+        var condition = qi?["status"]?["conditions"]?.AsArray().FirstOrDefault(c => c?["type"]?.GetValue<string>() == type);
+        return condition is null ? null : (condition["status"]!.GetValue<string>(), condition["reason"]!.GetValue<string>(), condition["message"]!.GetValue<string>());
+    }
+
+    public async Task<RunningOperator> StartOperatorAsync(string identity = "operator-1", params string[] extraArgs)
+    {
+        string[] args =
+        [
+            "--kubeconfig", Cluster.KubeconfigPath,
+            "--Operator:BindAddress=127.0.0.1",
+            "--Operator:MetricsPort=0",
+            "--Operator:Webhook:Disabled=true",
+            "--Operator:LeaderElection:Namespace=" + OperatorNamespace,
+            "--Operator:LeaderElection:Identity=" + identity,
+            "--Operator:LeaderElection:LeaseDuration=00:00:03",
+            "--Operator:LeaderElection:RenewDeadline=00:00:02",
+            "--Operator:LeaderElection:RetryPeriod=00:00:00.300",
+            "--Operator:IntegrationRecheckInterval=00:00:00.500",
+            "--Operator:Controller:BackoffBase=00:00:00.100",
+            "--Operator:Controller:BackoffMax=00:00:01",
+            "--Operator:Quay:CircuitBreakDuration=00:00:00.500",
+            "--Operator:Quay:MaxRetries=1",
+            "--Operator:Quay:RetryBaseDelay=00:00:00.050",
+            "--Serilog:MinimumLevel:Default=Warning",
+            .. extraArgs,
+        ];
+        var app = OperatorHost.Build(args);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var running = new RunningOperator(app, address.TrimEnd('/'));
+        _operators.Add(running);
+        return running;
+    }
+
+    public async Task StopOperatorAsync(RunningOperator op)
+    {
+        _operators.Remove(op);
+        await op.DisposeAsync();
+    }
+
+    public async Task<V1Namespace?> GetNamespaceAsync(string name)
+    {
+        try
+        {
+            return await Kube.CoreV1.ReadNamespaceAsync(name);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task<V1Secret?> GetSecretAsync(string ns, string name)
+    {
+        try
+        {
+            return await Kube.CoreV1.ReadNamespacedSecretAsync(name, ns);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public Task CreateNamespaceAsync(string name) =>
+        Kube.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = name } });
+
+    public Task CreateImageStreamAsync(string ns, string name) =>
+        Kube.CustomObjects.CreateNamespacedCustomObjectAsync(new JsonObject
+        {
+            ["apiVersion"] = "image.openshift.io/v1",
+            ["kind"] = "ImageStream",
+            ["metadata"] = new JsonObject { ["name"] = name },
+        }, "image.openshift.io", "v1", ns, "imagestreams");
+
+    /// <summary>True when the namespace is fully set up: organization, 3 robots, 3 prototypes, 3 Secrets, SAs linked.</summary>
+    public async Task<bool> IsSeededAsync(string ns, string org)
+    {
+        var state = Quay.State.Organization(org);
+        if (state is null || state.Robots.Count != 3 || state.Prototypes.Count != 3) return false;
+        foreach (var sa in new[] { "builder", "default", "deployer" })
+        {
+            var secret = await GetSecretAsync(ns, $"{sa}-quay-openshift");
+            var robot = state.Robots.FirstOrDefault(r => r.Name == $"{org}+{sa}");
+            if (secret is null || robot is null || DockerAuth(secret) != $"{org}+{sa}:{robot.Token}") return false;
+            V1ServiceAccount account;
+            try { account = await Kube.CoreV1.ReadNamespacedServiceAccountAsync(sa, ns); }
+            catch (HttpOperationException) { return false; }
+            if (account.Secrets?.Any(s => s.Name == secret.Metadata.Name) != true || account.ImagePullSecrets?.Any(s => s.Name == secret.Metadata.Name) != true)
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>"user:password" of the Secret's single auths entry for the Quay host.</summary>
+    public string? DockerAuth(V1Secret secret)
+    {
+        if (secret.Type != "kubernetes.io/dockerconfigjson" || secret.Data is null || !secret.Data.TryGetValue(".dockerconfigjson", out var bytes)) return null;
+        var auths = JsonNode.Parse(bytes)!["auths"]!.AsObject();
+        var entry = auths[Quay.RegistryHost];
+        return entry is null ? null : Encoding.UTF8.GetString(Convert.FromBase64String(entry["auth"]!.GetValue<string>()));
+    }
+
+    public static async Task Eventually(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("timed out waiting for " + what);
+            await Task.Delay(100);
+        }
+    }
+
+    public static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "QuayIntegration.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var op in _operators.ToList()) await op.DisposeAsync();
+        await Cluster.DisposeAsync();
+        await Quay.DisposeAsync();
+    }
+}
+
+public sealed class RunningOperator(WebApplication app, string baseUrl) : IAsyncDisposable
+{
+    public WebApplication App { get; } = app;
+    public string BaseUrl { get; } = baseUrl;
+    public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try { await App.StopAsync(timeout.Token); } catch (OperationCanceledException) { }
+        await App.DisposeAsync();
+    }
+}
