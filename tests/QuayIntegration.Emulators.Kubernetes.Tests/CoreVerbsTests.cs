@@ -77,7 +77,7 @@ public sealed class CoreVerbsTests(ApiServerFixture f) : IClassFixture<ApiServer
         Assert.Equal(3, (await K.CoreV1.ListNamespacedConfigMapAsync(ns, labelSelector: "n notin (1,2)")).Items.Count);
         Assert.Equal(5, (await K.CoreV1.ListNamespacedConfigMapAsync(ns, labelSelector: "tier")).Items.Count);
         Assert.Empty((await K.CoreV1.ListNamespacedConfigMapAsync(ns, labelSelector: "!tier")).Items);
-        Assert.Equal(1, (await K.CoreV1.ListNamespacedConfigMapAsync(ns, labelSelector: "tier==odd,n=3")).Items.Count);
+        Assert.Single((await K.CoreV1.ListNamespacedConfigMapAsync(ns, labelSelector: "tier==odd,n=3")).Items);
         Assert.Equal("c3", Assert.Single((await K.CoreV1.ListNamespacedConfigMapAsync(ns, fieldSelector: "metadata.name=c3")).Items).Metadata.Name);
         Assert.Equal(4, (await K.CoreV1.ListNamespacedConfigMapAsync(ns, fieldSelector: "metadata.name!=c3")).Items.Count);
 

@@ -32,8 +32,8 @@ public sealed class CustomResourceTests(ApiServerFixture f) : IClassFixture<ApiS
     {
         var crd = await K.ApiextensionsV1.ReadCustomResourceDefinitionAsync("quayintegrations.quay.redhat.com");
         Assert.Contains(crd.Status.Conditions, c => c.Type == "Established" && c.Status == "True");
-        var resources = await K.CustomObjects.GetAPIResourcesAsync(Group, "v1"); // falls back to discovery call
-        _ = resources;
+        var resources = await K.CustomObjects.GetAPIResourcesAsync(Group, "v1");
+        Assert.Contains(resources.Resources, r => r.Name == "quayintegrations" && r.Kind == "QuayIntegration");
         var (code, body, _) = await f.SendAsync(HttpMethod.Get, "/apis/quay.redhat.com/v1");
         Assert.Equal(200, code);
         var entries = body!["resources"]!.AsArray();

@@ -114,5 +114,17 @@ public sealed class KubectlTests(ApiServerFixture f) : IClassFixture<ApiServerFi
         Assert.Equal("{\"b\":\"2\"}", await k.OkAsync($"-n {ns} get cm c -o jsonpath={{.data}}"));
         await k.OkAsync($"-n {ns} delete cm c");
         Assert.Matches(@"(?m)^builds\s", await k.OkAsync("api-resources"));
+
+        // Typed generators (kubectl 1.33 sends these bodies as protobuf).
+        var typed = "t" + version.Replace(".", "");
+        await k.OkAsync($"create namespace {typed}");
+        await k.OkAsync($"-n {typed} create configmap c --from-literal=a=b");
+        await k.OkAsync($"-n {typed} create secret docker-registry d --docker-server=quay.example.com --docker-username=u --docker-password=p");
+        await k.OkAsync($"-n {typed} create serviceaccount builder");
+        var ns2 = await f.Client.CoreV1.ReadNamespaceAsync(typed);
+        Assert.Equal(["kubernetes"], ns2.Spec.Finalizers);
+        Assert.Null(ns2.Metadata.GenerateName);
+        Assert.Equal("b", (await f.Client.CoreV1.ReadNamespacedConfigMapAsync("c", typed)).Data["a"]);
+        Assert.Equal("kubernetes.io/dockerconfigjson", (await f.Client.CoreV1.ReadNamespacedSecretAsync("d", typed)).Type);
     }
 }

@@ -88,7 +88,7 @@ public sealed class NamespaceLifecycleTests(ApiServerFixture f) : IClassFixture<
         var gone = await Assert.ThrowsAsync<HttpOperationException>(() => K.CoreV1.ReadNamespaceAsync(name));
         Assert.Equal(HttpStatusCode.NotFound, gone.Response.StatusCode);
         var events = new List<WatchEventType>();
-        await foreach (var (type, _) in K.CoreV1.ListNamespaceWithHttpMessagesAsync(fieldSelector: $"metadata.name={name}", watch: true, resourceVersion: rv, timeoutSeconds: 1).WatchAsync<V1Namespace, V1NamespaceList>())
+        await foreach (var (type, _) in K.CoreV1.WatchListNamespaceAsync(fieldSelector: $"metadata.name={name}", resourceVersion: rv, timeoutSeconds: 1))
             events.Add(type);
         Assert.Equal([WatchEventType.Deleted], events);
     }

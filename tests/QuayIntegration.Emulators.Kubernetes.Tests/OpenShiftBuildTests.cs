@@ -114,7 +114,19 @@ public sealed class OpenShiftBuildTests(ApiServerFixture f) : IClassFixture<ApiS
         };
         bc["spec"]!["output"] = new JsonObject { ["to"] = new JsonObject { ["kind"] = "ImageStreamTag", ["name"] = "httpd-example:latest" } };
         bc["spec"]!["triggers"] = new JsonArray(new JsonObject { ["type"] = "ConfigChange" });
+        bc["spec"]!["strategy"] = new JsonObject { ["sourceStrategy"] = new JsonObject { ["from"] = new JsonObject { ["kind"] = "ImageStreamTag", ["namespace"] = "openshift", ["name"] = "httpd:2.4" } } };
         var createdBc = Objects.Node(await K.CustomObjects.CreateNamespacedCustomObjectAsync(bc, Group, "v1", ns, "buildconfigs"));
+        Assert.Equal("Source", (string?)createdBc["spec"]!["strategy"]!["type"]);
+        // The builder image the strategy points at, as an imported tag in the openshift namespace.
+        var httpd = Objects.Node(await K.CustomObjects.CreateNamespacedCustomObjectAsync(new JsonObject
+        {
+            ["apiVersion"] = "image.openshift.io/v1", ["kind"] = "ImageStream", ["metadata"] = new JsonObject { ["name"] = "httpd", ["namespace"] = "openshift" },
+        }, "image.openshift.io", "v1", "openshift", "imagestreams"));
+        httpd["status"] = new JsonObject { ["tags"] = new JsonArray(new JsonObject
+        {
+            ["tag"] = "2.4", ["items"] = new JsonArray(new JsonObject { ["created"] = "2024-05-01T10:00:00Z", ["dockerImageReference"] = "registry.example.com/httpd@sha256:abc", ["image"] = "sha256:abc", ["generation"] = 1 }),
+        }) };
+        await K.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync(httpd, "image.openshift.io", "v1", "openshift", "imagestreams", "httpd");
 
         var request = new JsonObject { ["kind"] = "BuildRequest", ["apiVersion"] = "build.openshift.io/v1", ["metadata"] = new JsonObject { ["name"] = "httpd-example" } };
         var (code, body, _) = await f.SendAsync(HttpMethod.Post, $"/apis/build.openshift.io/v1/namespaces/{ns}/buildconfigs/httpd-example/instantiate", request.ToJsonString());
@@ -129,7 +141,9 @@ public sealed class OpenShiftBuildTests(ApiServerFixture f) : IClassFixture<ApiS
         var owner = body["metadata"]!["ownerReferences"]![0]!;
         Assert.Equal((string?)createdBc["metadata"]!["uid"], (string?)owner["uid"]);
         Assert.True((bool)owner["controller"]!);
-        Assert.Equal("ImageStreamTag", (string?)body["spec"]!["output"]!["to"]!["kind"]);
+        Assert.Equal("ImageStreamTag", (string?)body["spec"]!["output"]!["to"]!["kind"]); // output untouched
+        Assert.Equal("DockerImage", (string?)body["spec"]!["strategy"]!["sourceStrategy"]!["from"]!["kind"]);
+        Assert.Equal("registry.example.com/httpd@sha256:abc", (string?)body["spec"]!["strategy"]!["sourceStrategy"]!["from"]!["name"]);
         Assert.Null(body["spec"]!["triggers"]);
         Assert.Equal("New", (string?)body["status"]!["phase"]);
         Assert.Equal("httpd-example", (string?)body["status"]!["config"]!["name"]);

@@ -35,7 +35,7 @@ public sealed class WatchTests(ApiServerFixture f) : IClassFixture<ApiServerFixt
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var watching = Task.Run(async () =>
         {
-            await foreach (var (type, item) in K.CoreV1.ListNamespacedConfigMapWithHttpMessagesAsync(ns, watch: true, cancellationToken: cts.Token).WatchAsync<V1ConfigMap, V1ConfigMapList>(cancellationToken: cts.Token))
+            await foreach (var (type, item) in K.CoreV1.WatchListNamespacedConfigMapAsync(ns, cancellationToken: cts.Token))
             {
                 lock (events) events.Add((type, item.Metadata.Name));
                 if (type == WatchEventType.Deleted) break;
@@ -111,7 +111,7 @@ public sealed class WatchTests(ApiServerFixture f) : IClassFixture<ApiServerFixt
         var ns = await f.CreateNamespaceAsync();
         f.Server.Faults.ExpireNextWatches(1, "serviceaccounts");
         var errors = new List<Exception>();
-        await foreach (var _ in K.CoreV1.ListNamespacedServiceAccountWithHttpMessagesAsync(ns, watch: true, resourceVersion: "5").WatchAsync<V1ServiceAccount, V1ServiceAccountList>(onError: errors.Add))
+        await foreach (var _ in K.CoreV1.WatchListNamespacedServiceAccountAsync(ns, resourceVersion: "5", onError: errors.Add))
         {
         }
         var e = Assert.IsType<KubernetesException>(Assert.Single(errors));
@@ -156,8 +156,7 @@ public sealed class WatchTests(ApiServerFixture f) : IClassFixture<ApiServerFixt
         var reconnects = 0;
         while (!cts.IsCancellationRequested)
         {
-            await foreach (var (type, cm) in K.CoreV1.ListNamespacedConfigMapWithHttpMessagesAsync(ns, watch: true, resourceVersion: lastVersion, allowWatchBookmarks: true, cancellationToken: cts.Token)
-                               .WatchAsync<V1ConfigMap, V1ConfigMapList>(cancellationToken: cts.Token))
+            await foreach (var (type, cm) in K.CoreV1.WatchListNamespacedConfigMapAsync(ns, resourceVersion: lastVersion, allowWatchBookmarks: true, cancellationToken: cts.Token))
             {
                 lastVersion = cm.Metadata.ResourceVersion;
                 if (type != WatchEventType.Bookmark)

@@ -32,6 +32,8 @@ public sealed class GlobalSettingsTests : EmulatorTest
         // Writes still meet the CSRF check first.
         (await Delete("/api/v1/organization/acme")).AssertCsrf();
         (await Get("/api/v1/organization/acme", BobToken)).AssertStatus(200);
+        // Assumption: discovery is @anon_allowed, so it stays open.
+        (await Get("/api/v1/discovery")).AssertStatus(200);
     }
 
     [Fact]

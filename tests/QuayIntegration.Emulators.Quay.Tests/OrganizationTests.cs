@@ -6,7 +6,7 @@ namespace QuayIntegration.Emulators.Quay.Tests;
 /// <summary>POST/GET/DELETE organization (contract §3, §4, checklist 3, 5, 6, 10).</summary>
 public sealed class OrganizationTests : EmulatorTest
 {
-    protected override void Configure(QuayEmulatorOptions options) => options.NamespaceGcDelay = TimeSpan.FromMilliseconds(600);
+    protected override void Configure(QuayEmulatorOptions options) => options.NamespaceGcDelay = TimeSpan.FromMilliseconds(1500);
 
     [Fact]
     public async Task Create_is_201_with_the_json_string_Created_and_makes_the_caller_owner()

@@ -60,3 +60,23 @@ public sealed class UserTests : EmulatorTest
         Assert.EndsWith("}\n", reply.Body);
     }
 }
+
+/// <summary>GET /api/v1/discovery (contract §3).</summary>
+public sealed class DiscoveryTests : EmulatorTest
+{
+    [Fact]
+    public async Task Anonymous_gets_a_swagger_document_with_operation_ids_and_scopes()
+    {
+        var doc = (await Get("/api/v1/discovery")).AssertStatus(200).Object;
+        Assert.Equal("2.0", (string?)doc["swagger"]);
+        Assert.Equal("/", (string?)doc["basePath"]);
+        Assert.Equal("oauth2", (string?)doc["securityDefinitions"]!["oauth2_implicit"]!["type"]);
+        var robot = doc["paths"]!["/api/v1/organization/{orgname}/robots/{robot_shortname}"]!;
+        Assert.Equal("getOrgRobot", (string?)robot["get"]!["operationId"]);
+        Assert.Equal("createOrgRobot", (string?)robot["put"]!["operationId"]);
+        Assert.Equal("org:admin", (string?)robot["get"]!["security"]![0]!["oauth2_implicit"]![0]);
+        Assert.Equal(["orgname", "robot_shortname"], robot["get"]!["parameters"]!.AsArray().Select(p => (string)p!["name"]!));
+        Assert.NotNull(doc["paths"]!["/api/v1/user/"]);
+        Assert.Null(doc["paths"]!["/v2/"]);
+    }
+}

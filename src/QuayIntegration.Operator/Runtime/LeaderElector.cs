@@ -125,7 +125,8 @@ public sealed class LeaderElector(KubeApi api, LeaderElectionOptions options, Ti
             LeaseDurationSeconds = (int)options.LeaseDuration.TotalSeconds,
             AcquireTime = takeover ? now.UtcDateTime : current!.AcquireTime ?? now.UtcDateTime,
             RenewTime = now.UtcDateTime,
-            LeaseTransitions = current is null ? 0 : (current.LeaseTransitions ?? 0) + (takeover && !string.IsNullOrEmpty(current.HolderIdentity) ? 1 : 0),
+            // client-go counts every change of holder on an existing lease, including taking over a released one.
+            LeaseTransitions = current is null ? 0 : (current.LeaseTransitions ?? 0) + (takeover ? 1 : 0),
         };
     }
 

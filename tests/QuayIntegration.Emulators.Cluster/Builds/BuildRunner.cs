@@ -61,7 +61,14 @@ public sealed class BuildRunner(k8s.Kubernetes client, BuildTimings timings, Reg
             {
                 if (_running.TryRemove(uid, out var deleted))
                 {
-                    deleted.Stop.Cancel();
+                    try
+                    {
+                        deleted.Stop.Cancel();
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // its driver had just finished on its own
+                    }
                 }
                 return;
             }
@@ -358,7 +365,16 @@ public sealed class BuildRunner(k8s.Kubernetes client, BuildTimings timings, Reg
         switch (to.Str("kind"))
         {
             case "DockerImage":
-                return to.Str("name") is { Length: > 0 } pullSpec ? new OutputResolution(true, pullSpec) : new OutputResolution(false, null);
+                var pullSpec = to.Str("name") ?? "";
+                try
+                {
+                    ImageReference.Parse(pullSpec); // a name no registry could be reached by is an invalid reference, as for OCM
+                    return new OutputResolution(true, pullSpec);
+                }
+                catch (FormatException)
+                {
+                    return new OutputResolution(false, null);
+                }
             case "ImageStreamTag":
                 var (ns, stream, tag) = ParseImageStreamTag(build, to);
                 if (stream.Length == 0 || tag.Length == 0)

@@ -40,8 +40,11 @@ public sealed class ListWatch<T> where T : class
                 while (!cancellationToken.IsCancellationRequested)
                 {
                     Exception? streamError = null;
+                    var opened = DateTimeOffset.UtcNow;
+                    var events = 0;
                     await foreach (var (type, obj) in Watch(resourceVersion, e => streamError = e, cancellationToken))
                     {
+                        events++;
                         resourceVersion = ResourceVersionOf(obj) ?? resourceVersion;
                         if (type != WatchEventType.Bookmark)
                         {
@@ -53,6 +56,11 @@ public sealed class ListWatch<T> where T : class
                         // A 410 Expired (or any other error event) means events may have been missed: start over with a list.
                         logger.LogDebug(streamError, "{Watch}: watch from {ResourceVersion} ended with an error; re-listing", Description, resourceVersion);
                         break;
+                    }
+                    if (events == 0 && DateTimeOffset.UtcNow - opened < RetryDelay)
+                    {
+                        // A server that closes watches at once must not make us spin.
+                        await Task.Delay(RetryDelay, cancellationToken);
                     }
                 }
             }
@@ -81,8 +89,9 @@ public sealed class ListWatch<T> where T : class
 #pragma warning disable CS0618
 public static class ListWatches
 {
-    // Servers end watches after timeoutSeconds; a short-ish timeout also exercises the re-watch path regularly.
-    private const int WatchTimeoutSeconds = 120;
+    // The server ends each watch after this; it stays under KubernetesClient's default 100 s request timeout, so streams
+    // end cleanly on the server's side and are resumed from the last resourceVersion (exercising that path regularly too).
+    private const int WatchTimeoutSeconds = 60;
 
     public static ListWatch<V1Namespace> Namespaces(IKubernetes client) => new()
     {

@@ -36,6 +36,7 @@ public sealed class RequestRouter(ApiServerCore server, string adminToken)
             if (server.Faults.TakeStatus(ctx.Type, ctx.Verb) is { } injected) throw injected;
             if (ctx.Verb == "watch")
             {
+                if (!ctx.Type.Supports("watch")) throw Errors.MethodNotAllowed("the server does not allow this method on the requested resource");
                 await WatchStream.RunAsync(ctx);
                 return;
             }
@@ -75,10 +76,16 @@ public sealed class RequestRouter(ApiServerCore server, string adminToken)
         };
     }
 
-    /// <summary>Reads a JSON object body; JSON (or YAML, which kubectl never sends but curl users do) only.</summary>
+    /// <summary>Reads an object body: JSON, YAML (curl users), or protobuf for the core types kubectl ≥1.33 sends that way.</summary>
     public static async Task<JsonObject> ReadObjectAsync(RequestContext ctx)
     {
         var mediaType = (ctx.Http.Request.ContentType ?? "application/json").Split(';')[0].Trim().ToLowerInvariant();
+        if (mediaType == "application/vnd.kubernetes.protobuf")
+        {
+            using var buffer = new MemoryStream();
+            await ctx.Http.Request.Body.CopyToAsync(buffer, ctx.Http.RequestAborted);
+            return ProtobufObjectDecoder.Decode(buffer.ToArray(), ctx.Type);
+        }
         var text = await ReadTextAsync(ctx.Http);
         return mediaType switch
         {

@@ -15,10 +15,10 @@ public static class ListQuery
     public static bool Matches(RequestContext ctx, LabelSelector labels, FieldSelector fields, JsonObject obj) =>
         labels.Matches(obj.At("metadata", "labels").StringMap()) && fields.Matches(ctx.Type.Strategy.SelectableFields(obj));
 
-    public static (List<JsonObject> Items, (LabelSelector, FieldSelector) Selectors) Filter(RequestContext ctx, IEnumerable<JsonObject> items)
+    public static List<JsonObject> Filter(RequestContext ctx, IEnumerable<JsonObject> items)
     {
         var (labels, fields) = Selectors(ctx);
-        return (items.Where(o => Matches(ctx, labels, fields, o)).ToList(), (labels, fields));
+        return items.Where(o => Matches(ctx, labels, fields, o)).ToList();
     }
 
     public static ApiResult List(RequestContext ctx, IEnumerable<JsonObject>? source = null, long? revision = null)

@@ -45,6 +45,9 @@ public static class ResourceOperations
         if (type.Strategy.HasStatusSubresource && !type.BuiltIn) obj.Remove("status");
 
         obj = await ctx.Server.Admission.AdmitAsync(ctx, "CREATE", obj, null);
+        // Re-default after mutation, as the apiserver decodes (and defaults) webhook-patched objects again.
+        type.Strategy.PrepareForCreate(obj, ctx);
+        if (type.Strategy.HasStatusSubresource && !type.BuiltIn) obj.Remove("status");
         meta = obj.Metadata();
 
         // Names from generateName are chosen after admission, as in apiserver (webhooks see an empty name).
@@ -121,7 +124,15 @@ public static class ResourceOperations
             }
             CheckFinalizersWhileDeleting(ctx, obj, current);
             if (!Json.DeepEquals(obj, current) || ctx.Server.Admission.HasWebhooks)
+            {
                 obj = await ctx.Server.Admission.AdmitAsync(ctx, "UPDATE", obj, current);
+                if (ctx.Subresource is null)
+                {
+                    // Re-default after mutation; status and other server-kept parts cannot be changed by a webhook either.
+                    if (type.Strategy.HasStatusSubresource) Restore(obj, current, "status");
+                    type.Strategy.PrepareForUpdate(obj, current, ctx);
+                }
+            }
             CarryServerOwnedMetadata(obj, current);
             Validate(ctx, obj, current);
             if (type.Strategy.TracksGeneration && ctx.Subresource is null && type.Strategy.SpecChanged(obj, current))
@@ -191,18 +202,17 @@ public static class ResourceOperations
 
     public static async Task<ApiResult> DeleteCollectionAsync(RequestContext ctx, JsonObject? options)
     {
-        var (items, _) = ListQuery.Filter(ctx, ctx.Server.Store.List(ctx.Type.StorageKey, ctx.Namespace).Items);
+        var items = ListQuery.Filter(ctx, ctx.Server.Store.List(ctx.Type.StorageKey, ctx.Namespace).Items);
         var deleted = new JsonArray();
         foreach (var item in items)
         {
             var name = item.At("metadata", "name").AsString()!;
             try
             {
-                var result = await DeleteAsync(ctx.For(ctx.Type, "delete", ctx.Namespace, name), options);
+                await DeleteAsync(ctx.For(ctx.Type, "delete", ctx.Namespace, name), options);
                 deleted.Add(item);
-                _ = result;
             }
-            catch (ApiException e) when (e.Code == 404) { }
+            catch (ApiException e) when (e.Code == 404) { } // deleted concurrently
         }
         return new ApiResult(200, ListQuery.ListBody(ctx.Type, deleted, ctx.Server.Store.CurrentRevision.ToString(), null, null));
     }

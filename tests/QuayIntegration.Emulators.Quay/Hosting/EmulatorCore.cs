@@ -67,6 +67,7 @@ public sealed class EmulatorCore
     {
         var routes = new RouteTable();
         UserEndpoints.Map(routes);
+        DiscoveryEndpoints.Map(routes);
         OrganizationEndpoints.Map(routes);
         RobotEndpoints.Map(routes);
         PrototypeEndpoints.Map(routes);

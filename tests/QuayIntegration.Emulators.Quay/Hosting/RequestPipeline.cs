@@ -98,8 +98,8 @@ public sealed class RequestPipeline(EmulatorCore core)
                 // csrf_protect: any write without a valid OAuth token is refused before the endpoint runs.
                 var isWrite = !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method);
                 if (isWrite && !caller.HasValidToken) return QuayErrors.Csrf().Render(http.Request);
-                // check_anon_protection, then the read-only registry state.
-                if (!core.Store.AnonymousAccess && caller.User is null)
+                // check_anon_protection (discovery is @anon_allowed), then the read-only registry state.
+                if (!core.Store.AnonymousAccess && caller.User is null && route.Template != Api.Endpoints.DiscoveryEndpoints.Template)
                     return QuayErrors.HtmlError(401, "Anonymous access is not allowed").Render(http.Request);
                 if (isWrite && core.Store.ReadOnly) return QuayErrors.ReadOnly().Render(http.Request);
             }

@@ -107,8 +107,21 @@ public sealed class ResilienceTests
         var events = await env.Kube.CoreV1.ListNamespacedEventAsync("default");
         Assert.Contains(events.Items, e => e.InvolvedObject.Kind == "QuayIntegration" && e.Reason == "CredentialsSecretNotFound");
 
-        await env.PatchIntegrationSpecAsync(new JsonObject { ["quayHostname"] = env.Quay.BaseUrl + "/not-a-base" });
-        await Eventually(async () => (await env.ConditionAsync("ConfigurationValid"))?.Reason is "InvalidConfiguration", "bad URL reported");
+        await env.Kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+        {
+            Metadata = new V1ObjectMeta { Name = "empty" },
+            Data = new Dictionary<string, byte[]> { ["token"] = [] },
+        }, OperatorNamespace);
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["credentialsSecret"] = new JsonObject { ["namespace"] = OperatorNamespace, ["name"] = "empty" } });
+        await Eventually(async () => (await env.ConditionAsync("CredentialsValid"))?.Reason == "CredentialsEmpty", "empty token reported");
+
+        // The CRD's schema already rejects a non-URL quayHostname at admission; an unreachable one is reported.
+        await env.PatchIntegrationSpecAsync(new JsonObject
+        {
+            ["quayHostname"] = "https://127.0.0.1:1",
+            ["credentialsSecret"] = new JsonObject { ["namespace"] = OperatorNamespace, ["name"] = "quay-token" },
+        });
+        await Eventually(async () => (await env.ConditionAsync("QuayReachable"))?.Reason == "QuayUnavailable", "unreachable Quay reported");
 
         await env.PatchIntegrationSpecAsync(new JsonObject
         {

@@ -24,11 +24,7 @@ public sealed class CustomResourceStrategy(StructuralSchema schema, bool statusS
     public override void PrepareForCreate(JsonObject obj, RequestContext ctx) => schema.ApplyDefaults(obj);
     public override void PrepareForUpdate(JsonObject obj, JsonObject old, RequestContext ctx) => schema.ApplyDefaults(obj);
 
-    public override void Validate(JsonObject obj, List<FieldError> errors, RequestContext ctx)
-    {
-        schema.ApplyDefaults(obj);
-        schema.Validate(obj, errors);
-    }
+    public override void Validate(JsonObject obj, List<FieldError> errors, RequestContext ctx) => schema.Validate(obj, errors);
 
     /// <summary>Without a status subresource every non-metadata change counts, as in apiextensions-apiserver.</summary>
     public override bool SpecChanged(JsonObject obj, JsonObject old)

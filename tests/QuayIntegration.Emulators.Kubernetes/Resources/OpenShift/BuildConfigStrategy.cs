@@ -57,6 +57,7 @@ public sealed class BuildConfigStrategy : ResourceStrategy
         }, null);
         var config = (JsonObject)bumped.Body;
         var build = Generate(config, request);
+        ResolveStrategyFrom(ctx, build);
         var loopback = ctx.For(builds, "create", ctx.Namespace, null);
         var created = await ResourceOperations.CreateAsync(new RequestContext
         {
@@ -64,6 +65,26 @@ public sealed class BuildConfigStrategy : ResourceStrategy
             UserInfo = new JsonObject { ["username"] = "system:apiserver", ["uid"] = Guid.NewGuid().ToString(), ["groups"] = new JsonArray("system:masters") },
         }, build);
         return created;
+    }
+
+    /// <summary>
+    /// Like BuildGenerator, points a strategy's <c>from</c> ImageStreamTag at the image it currently resolves to
+    /// (<c>DockerImage</c> with the tag's latest <c>dockerImageReference</c>); unresolvable references stay as they are.
+    /// </summary>
+    private static void ResolveStrategyFrom(RequestContext ctx, JsonObject build)
+    {
+        if (build.At("spec", "strategy") is not JsonObject strategy) return;
+        foreach (var member in BuildStrategy.StrategyMembers)
+        {
+            if (strategy[member.Member]?["from"] is not JsonObject from || from.Str("kind") != "ImageStreamTag") continue;
+            var parts = (from.Str("name") ?? "").Split(':');
+            if (parts.Length != 2) continue;
+            var ns = from.Str("namespace") is { Length: > 0 } n ? n : ctx.Namespace;
+            var stream = ctx.Server.Store.Get(ImageStreamTagStrategy.ImageStreamsKey, ns, parts[0]);
+            var latest = (stream?.At("status", "tags") as JsonArray)?.FirstOrDefault(t => t.Str("tag") == parts[1])?["items"] is JsonArray { Count: > 0 } items ? items[0] : null;
+            if (latest.Str("dockerImageReference") is not { } reference) continue;
+            strategy[member.Member]!["from"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = reference };
+        }
     }
 
     private static JsonObject Generate(JsonObject config, JsonObject request)
