@@ -32,7 +32,41 @@ public sealed class AdmissionTests
         var reviews = new ConcurrentQueue<(string Operation, string Build, string Phase)>();
         await using var webhook = await RecordingWebhook.StartAsync(reviews);
         await using var cluster = await StartClusterAsync();
-        await cluster.Client.AdmissionregistrationV1.CreateMutatingWebhookConfigurationAsync(new V1MutatingWebhookConfiguration
+        await RegisterAsync(cluster, webhook);
+        var ns = UniqueName("admit");
+        await cluster.Oc.NewProjectAsync(ns);
+
+        await cluster.Oc.NewAppAsync(ns, AppTemplate.HttpdExample);
+        await cluster.Oc.WaitForBuildPhaseAsync(ns, "httpd-example-1", "Complete", WaitTimeout);
+
+        var seen = reviews.Where(r => r.Build == "httpd-example-1").ToList();
+        Assert.Equal(("CREATE", "New"), (seen[0].Operation, seen[0].Phase));
+        Assert.All(seen.Skip(1), r => Assert.Equal("UPDATE", r.Operation));
+        Assert.Equal(["Pending", "Running", "Complete"], seen.Skip(1).Select(r => r.Phase).Distinct().ToArray());
+    }
+
+    [Fact]
+    public async Task DeniedStatusUpdates_HoldTheBuild_UntilTheWebhookAllowsThemAgain()
+    {
+        var reviews = new ConcurrentQueue<(string Operation, string Build, string Phase)>();
+        await using var webhook = await RecordingWebhook.StartAsync(reviews);
+        webhook.DenyUpdates = true;
+        await using var cluster = await StartClusterAsync();
+        await RegisterAsync(cluster, webhook);
+        var ns = UniqueName("paused");
+        await cluster.Oc.NewProjectAsync(ns);
+
+        await BuildRunnerTests.CreateBuildAsync(cluster, ns, "held", output: null);
+        await WaitForAsync(_ => Task.FromResult(reviews.Count(r => r.Build == "held" && r.Operation == "UPDATE") >= 2 ? (object)true : null),
+            "the runner to try (and retry) its first status write");
+        Assert.Equal("New", (await cluster.Oc.GetBuildAsync(ns, "held"))!.Str("status", "phase"));
+
+        webhook.DenyUpdates = false;
+        await cluster.Oc.WaitForBuildPhaseAsync(ns, "held", "Complete", WaitTimeout);
+    }
+
+    private static Task RegisterAsync(EmulatedCluster cluster, RecordingWebhook webhook) =>
+        cluster.Client.AdmissionregistrationV1.CreateMutatingWebhookConfigurationAsync(new V1MutatingWebhookConfiguration
         {
             Metadata = new V1ObjectMeta { Name = "record-builds" },
             Webhooks =
@@ -48,19 +82,8 @@ public sealed class AdmissionTests
                 },
             ],
         });
-        var ns = UniqueName("admit");
-        await cluster.Oc.NewProjectAsync(ns);
 
-        await cluster.Oc.NewAppAsync(ns, AppTemplate.HttpdExample);
-        await cluster.Oc.WaitForBuildPhaseAsync(ns, "httpd-example-1", "Complete", WaitTimeout);
-
-        var seen = reviews.Where(r => r.Build == "httpd-example-1").ToList();
-        Assert.Equal(("CREATE", "New"), (seen[0].Operation, seen[0].Phase));
-        Assert.All(seen.Skip(1), r => Assert.Equal("UPDATE", r.Operation));
-        Assert.Equal(["Pending", "Running", "Complete"], seen.Skip(1).Select(r => r.Phase).Distinct().ToArray());
-    }
-
-    /// <summary>An HTTPS admission webhook on 127.0.0.1 with a self-signed certificate, allowing everything and recording what it saw.</summary>
+    /// <summary>An HTTPS admission webhook on 127.0.0.1 with a self-signed certificate: records what it sees, allows it (UPDATEs only while not paused).</summary>
     private sealed class RecordingWebhook : IAsyncDisposable
     {
         private readonly WebApplication _app;
@@ -75,10 +98,13 @@ public sealed class AdmissionTests
 
         public string Url { get; }
         public string CertificatePem => _certificate.ExportCertificatePem();
+        /// <summary>While true, UPDATEs are denied (as when the operator's webhook refuses them).</summary>
+        public bool DenyUpdates { get; set; }
 
         public static async Task<RecordingWebhook> StartAsync(ConcurrentQueue<(string Operation, string Build, string Phase)> reviews)
         {
             var certificate = SelfSignedLoopbackCertificate();
+            RecordingWebhook? self = null;
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(certificate)));
@@ -94,12 +120,15 @@ public sealed class AdmissionTests
                 {
                     ["apiVersion"] = "admission.k8s.io/v1",
                     ["kind"] = "AdmissionReview",
-                    ["response"] = new JsonObject { ["uid"] = request.Str("uid"), ["allowed"] = true },
+                    ["response"] = self!.DenyUpdates && request.Str("operation") == "UPDATE"
+                        ? new JsonObject { ["uid"] = request.Str("uid"), ["allowed"] = false, ["status"] = new JsonObject { ["code"] = 403, ["message"] = "updates are paused" } }
+                        : new JsonObject { ["uid"] = request.Str("uid"), ["allowed"] = true },
                 }.ToJsonString());
             });
             await app.StartAsync();
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return new RecordingWebhook(app, certificate, $"https://127.0.0.1:{new Uri(address).Port}/admit");
+            self = new RecordingWebhook(app, certificate, $"https://127.0.0.1:{new Uri(address).Port}/admit");
+            return self;
         }
 
         private static X509Certificate2 SelfSignedLoopbackCertificate()

@@ -106,6 +106,24 @@ public sealed class BuildRunnerTests
     }
 
     [Fact]
+    public async Task WithoutAnIntegratedRegistry_ImageStreamTagOutputsCannotBeResolved()
+    {
+        await using var cluster = await StartClusterAsync(o => o.InternalRegistryHostname = null);
+        var ns = UniqueName("noreg");
+        await cluster.Oc.NewProjectAsync(ns);
+
+        await cluster.Oc.NewAppAsync(ns, AppTemplate.HttpdExample);
+
+        var waiting = await WaitForAsync(async ct =>
+        {
+            var build = await cluster.Oc.GetBuildAsync(ns, "httpd-example-1", ct);
+            return build?.Str("status", "reason") == BuildRunner.InvalidOutputReferenceReason ? build : null;
+        }, "the InvalidOutputReference reason");
+        Assert.Equal("New", waiting.Str("status", "phase"));
+        Assert.Equal("", (await cluster.Oc.GetImageStreamAsync(ns, "httpd-example"))!.Str("status", "dockerImageRepository"));
+    }
+
+    [Fact]
     public async Task CancelledBuild_EndsCancelled()
     {
         await using var cluster = await StartClusterAsync(o => o.BuildTimings.Running = TimeSpan.FromSeconds(30));

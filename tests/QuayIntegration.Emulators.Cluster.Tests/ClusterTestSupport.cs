@@ -10,7 +10,7 @@ namespace QuayIntegration.Emulators.Cluster.Tests;
 /// <summary>Shared pieces of the cluster tests: starting a cluster, unique names, recording watch events.</summary>
 public static class ClusterTestSupport
 {
-    public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(30); // generous: CI runs every suite at once on 2 cores
 
     public static Task<EmulatedCluster> StartClusterAsync(Action<EmulatedClusterOptions>? configure = null)
     {

@@ -21,7 +21,8 @@ public sealed class EmulatedClusterTests
 
         var stopwatch = Stopwatch.StartNew();
         await cluster.DisposeAsync();
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(3), $"disposal took {stopwatch.Elapsed}");
+        // Controllers that ignored cancellation would hold disposal for its 10 s limit.
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(8), $"disposal took {stopwatch.Elapsed}");
         Assert.False(File.Exists(kubeconfig), "a temporary kubeconfig is removed with the cluster");
     }
 

@@ -44,6 +44,33 @@ public sealed class QuayPushTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task PushSecret_IsTheOneMatchingTheRegistry_EvenAfterTheIntegratedRegistrySecret()
+    {
+        await using var quay = await QuayEmulator.StartAsync(new QuayEmulatorOptions().WithUserToken("admin", AdminToken, superuser: true));
+        await using var cluster = await StartClusterAsync(o =>
+        {
+            o.RegistryCaCertificatesPem.Add(quay.CaCertificatePem);
+            o.InternalRegistryPullSecrets = true;
+        });
+        using var admin = quay.CreateHttpClient(AdminToken);
+        var ns = UniqueName("match");
+        var robot = await CreateOrgRepoAndRobotAsync(admin, ns, "app", role: "write");
+        await cluster.Oc.NewProjectAsync(ns);
+        var dockercfg = await WaitForAsync(async ct =>
+        {
+            var sa = await cluster.Oc.WaitForServiceAccountAsync(ns, "builder", WaitTimeout, ct);
+            return sa.ImagePullSecrets?.FirstOrDefault()?.Name;
+        }, "the integrated registry pull secret on builder");
+        await PutRobotSecretOnBuilderAsync(cluster, ns, "robot", quay.RegistryHost, robot);
+
+        await BuildRunnerTests.CreateBuildAsync(cluster, ns, "app-1", DockerImageOutput($"{quay.RegistryHost}/{ns}/app:latest"));
+
+        var build = await cluster.Oc.WaitForBuildPhaseAsync(ns, "app-1", "Complete", WaitTimeout);
+        Assert.StartsWith("builder-dockercfg-", dockercfg);
+        Assert.Equal("robot", build.Str("spec", "output", "pushSecret", "name"));
+    }
+
+    [Fact]
     public async Task DockerImageOutput_WithAReadOnlyRobot_FailsWithPushImageToRegistryFailed()
     {
         await using var quay = await QuayEmulator.StartAsync(new QuayEmulatorOptions().WithUserToken("admin", AdminToken, superuser: true));

@@ -44,4 +44,23 @@ public sealed class ResilienceTests
 
         await cluster.Oc.WaitForBuildPhaseAsync(ns, "flaky", "Complete", WaitTimeout);
     }
+
+    [Fact]
+    public async Task ManyProjects_WithBuilds_CreatedAndDeletedConcurrently_AllSettle()
+    {
+        await using var cluster = await StartClusterAsync();
+        var names = Enumerable.Range(0, 12).Select(i => UniqueName($"churn{i}")).ToList();
+
+        await Task.WhenAll(names.Select(async name =>
+        {
+            await cluster.Oc.NewProjectAsync(name);
+            await cluster.Oc.NewAppAsync(name, AppTemplate.HttpdExample);
+        }));
+        await Task.WhenAll(names.Select(name => cluster.Oc.WaitForBuildPhaseAsync(name, "httpd-example-1", "Complete", WaitTimeout)));
+        await Task.WhenAll(names.Select(name => cluster.Oc.WaitForServiceAccountAsync(name, "deployer", WaitTimeout)));
+
+        await Task.WhenAll(names.Select(name => cluster.Client.CoreV1.DeleteNamespaceAsync(name)));
+        await Task.WhenAll(names.Select(name => cluster.Oc.WaitForNamespaceGoneAsync(name, WaitTimeout)));
+        Assert.Empty((await cluster.Client.CustomObjects.ListClusterCustomObjectAsync<System.Text.Json.Nodes.JsonObject>("build.openshift.io", "v1", "builds"))["items"]!.AsArray());
+    }
 }

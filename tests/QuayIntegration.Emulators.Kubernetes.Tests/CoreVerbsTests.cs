@@ -183,6 +183,16 @@ public sealed class CoreVerbsTests(ApiServerFixture f) : IClassFixture<ApiServer
     }
 
     [Fact]
+    public async Task DeleteCollection_removes_what_the_selector_matches()
+    {
+        var ns = await f.CreateNamespaceAsync();
+        foreach (var (name, app) in new[] { ("a", "x"), ("b", "x"), ("c", "y") })
+            await K.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["app"] = app } } }, ns);
+        await K.CoreV1.DeleteCollectionNamespacedSecretAsync(ns, labelSelector: "app=x");
+        Assert.Equal(["c"], (await K.CoreV1.ListNamespacedSecretAsync(ns)).Items.Select(s => s.Metadata.Name));
+    }
+
+    [Fact]
     public async Task DryRun_stores_nothing()
     {
         var ns = await f.CreateNamespaceAsync();

@@ -24,6 +24,20 @@ public sealed class KubectlTests(ApiServerFixture f) : IClassFixture<ApiServerFi
         Assert.Matches(@"quay\s+https://quay\.example\.com", table);
         Assert.Matches(@"REASON", await k.OkAsync("get quayintegrations -o wide"));
         Assert.Equal("Keep", await k.OkAsync("get qi quay -o jsonpath={.spec.cleanupPolicy}"));
+        Assert.Matches(@"NAME\s+QUAY\s+READY", await k.OkAsync("get qi quay")); // single-object get is a Table too
+        Assert.Matches(@"NAME\s+STATUS\s+AGE\s+default\s+Active", await k.OkAsync("get namespace default"));
+    }
+
+    [Fact]
+    public async Task Apply_of_the_whole_deploy_kustomization_installs_everything()
+    {
+        var k = Kubectl();
+        var output = await k.OkAsync($"apply -k {DeployFile()}");
+        foreach (var expected in new[] { "namespace/quay-integration", "serviceaccount/", "clusterrole.rbac.authorization.k8s.io/", "service/quay-integration",
+                     "deployment.apps/", "mutatingwebhookconfiguration.admissionregistration.k8s.io/" })
+            Assert.Contains(expected, output);
+        Assert.DoesNotContain("configured", await k.OkAsync($"apply -k {DeployFile()}"));
+        Assert.Matches(@"172\.30\.", await k.OkAsync("-n quay-integration get service quay-integration -o jsonpath={.spec.clusterIP}"));
     }
 
     [Fact]

@@ -152,5 +152,16 @@ public sealed class OpenShiftBuildTests(ApiServerFixture f) : IClassFixture<ApiS
         Assert.Equal("httpd-example-2", (string?)second.Body!["metadata"]!["name"]);
         var bcNow = Objects.Node(await K.CustomObjects.GetNamespacedCustomObjectAsync(Group, "v1", ns, "buildconfigs", "httpd-example"));
         Assert.Equal(2, (long)bcNow["status"]!["lastVersion"]!);
+
+        // Cloning a BuildConfig build takes the next number; cloning a hand-made one appends 10 digits.
+        var clone = await f.SendAsync(HttpMethod.Post, $"/apis/build.openshift.io/v1/namespaces/{ns}/builds/httpd-example-1/clone",
+            "{\"kind\":\"BuildRequest\",\"apiVersion\":\"build.openshift.io/v1\",\"metadata\":{\"name\":\"httpd-example-1\"}}");
+        Assert.Equal(201, clone.Code);
+        Assert.Equal("httpd-example-3", (string?)clone.Body!["metadata"]!["name"]);
+        Assert.Equal("httpd-example-1", (string?)clone.Body["metadata"]!["annotations"]!["openshift.io/build.clone-of"]);
+        Assert.Equal("3", (string?)clone.Body["metadata"]!["annotations"]!["openshift.io/build.number"]);
+        await CreateBuildAsync(ns, DockerBuild("hand"));
+        var handClone = await f.SendAsync(HttpMethod.Post, $"/apis/build.openshift.io/v1/namespaces/{ns}/builds/hand/clone", "{\"metadata\":{\"name\":\"hand\"}}");
+        Assert.Matches(@"^hand-\d{10}$", (string?)handClone.Body!["metadata"]!["name"]);
     }
 }

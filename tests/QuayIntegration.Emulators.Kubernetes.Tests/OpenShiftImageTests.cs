@@ -179,6 +179,7 @@ public sealed class OpenShiftImageTests : IAsyncLifetime
         Assert.Equal("system:admin", (string?)annotations["openshift.io/requester"]);
         var ns = await K.CoreV1.ReadNamespaceAsync("team-a");
         Assert.Equal("Team A", ns.Metadata.Annotations["openshift.io/display-name"]);
+        Assert.Equal(["openshift.io/origin", "kubernetes"], ns.Spec.Finalizers);
         Assert.Equal("Project", (string?)(await f.SendAsync(HttpMethod.Get, "/apis/project.openshift.io/v1/projects/team-a")).Body!["kind"]);
 
         foreach (var reserved in new[] { "openshift", "kube-foo", "openshift-bar" })

@@ -31,7 +31,14 @@ Console.WriteLine($"Kubernetes API emulator listening on {server.BaseUrl}");
 if (kubeconfig is not null) Console.WriteLine($"kubeconfig written to {Path.GetFullPath(kubeconfig)}");
 Console.WriteLine("Press Ctrl-C to stop.");
 var done = new TaskCompletionSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; done.TrySetResult(); };
-AppDomain.CurrentDomain.ProcessExit += (_, _) => done.TrySetResult();
+void Stop(System.Runtime.InteropServices.PosixSignalContext context)
+{
+    context.Cancel = true; // shut down cleanly below instead of being killed
+    done.TrySetResult();
+}
+using var onInterrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
+using var onTerminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
+using var onQuit = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGQUIT, Stop);
 await done.Task;
+Console.WriteLine("stopping");
 return 0;

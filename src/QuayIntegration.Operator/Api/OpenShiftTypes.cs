@@ -58,3 +58,42 @@ public sealed class BuildStatusOutputTo
 {
     [JsonPropertyName("imageDigest")] public string? ImageDigest { get; set; }
 }
+
+/// <summary>
+/// image.openshift.io/v1 ImageStreamImport (create-only): imports an image into an ImageStream tag. Used after a
+/// rewritten Build completes, to bring the pushed Quay image back into the ImageStream.
+/// </summary>
+public sealed class ImageStreamImport : IKubernetesObject<V1ObjectMeta>
+{
+    public const string Plural = "imagestreamimports";
+
+    [JsonPropertyName("apiVersion")] public string ApiVersion { get; set; } = $"{ImageStream.Group}/{ImageStream.Version}";
+    [JsonPropertyName("kind")] public string Kind { get; set; } = "ImageStreamImport";
+    [JsonPropertyName("metadata")] public V1ObjectMeta Metadata { get; set; } = new();
+    [JsonPropertyName("spec")] public ImageStreamImportSpec Spec { get; set; } = new();
+}
+
+public sealed class ImageStreamImportSpec
+{
+    [JsonPropertyName("import")] public bool Import { get; set; } = true;
+    [JsonPropertyName("images")] public List<ImageImportSpec> Images { get; set; } = [];
+}
+
+public sealed class ImageImportSpec
+{
+    [JsonPropertyName("from")] public V1ObjectReference From { get; set; } = new();
+    [JsonPropertyName("to")] public V1LocalObjectReference? To { get; set; }
+    [JsonPropertyName("importPolicy")] public TagImportPolicy? ImportPolicy { get; set; }
+    [JsonPropertyName("referencePolicy")] public TagReferencePolicy? ReferencePolicy { get; set; }
+}
+
+public sealed class TagImportPolicy
+{
+    [JsonPropertyName("insecure")] public bool? Insecure { get; set; }
+    [JsonPropertyName("scheduled")] public bool? Scheduled { get; set; }
+}
+
+public sealed class TagReferencePolicy
+{
+    [JsonPropertyName("type")] public string Type { get; set; } = "Source";
+}

@@ -355,7 +355,13 @@ public sealed class NamespaceReconciler(
         var remaining = new JsonArray((ns.Metadata.Finalizers ?? []).Where(f => f != WellKnown.NamespaceFinalizer).Select(f => (JsonNode)f!).ToArray());
         var patch = new JsonObject
         {
-            ["metadata"] = new JsonObject { ["resourceVersion"] = ns.Metadata.ResourceVersion, ["finalizers"] = remaining },
+            ["metadata"] = new JsonObject
+            {
+                ["resourceVersion"] = ns.Metadata.ResourceVersion,
+                ["finalizers"] = remaining,
+                // No longer managed: the webhook's namespaceSelector stops sending this namespace's builds.
+                ["labels"] = new JsonObject { [WellKnown.ManagedNamespaceLabel] = null },
+            },
         };
         try
         {

@@ -105,6 +105,8 @@ public sealed class QuayIntegrationReconciler(
             return await NotReadyAsync(resource, config, failed.Item1, failed.Item2.Reason, failed.Item2.Message, ct, reachable, credentials);
         }
 
+        if (state.Current.Mode != IntegrationMode.Active)
+            events.Normal(resource, "QuayReady", $"Quay {config.QuayUrl} is reachable and accepts the token of {user.Value?.Username}; syncing namespaces");
         state.Publish(new IntegrationSnapshot(IntegrationMode.Active, resource, config, client, "ready"));
         var (synced, failing, lastError) = registry.Summary();
         await WriteStatusAsync(resource, s =>

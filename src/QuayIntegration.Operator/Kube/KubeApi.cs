@@ -89,10 +89,14 @@ public sealed class KubeApi : IDisposable
     {
         var q = $"watch=true&allowWatchBookmarks=true&resourceVersion={Uri.EscapeDataString(resourceVersion)}&timeoutSeconds={(int)timeout.TotalSeconds}";
         if (!string.IsNullOrEmpty(query)) q += "&" + query;
-        using var response = await SendAsync(HttpMethod.Get, WithQuery(path, q), null, null, ct, HttpCompletionOption.ResponseHeadersRead);
-        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        // The server ends the watch after timeoutSeconds; a connection that silently stops delivering (a dead peer)
+        // is cut a little later, which the caller handles like any broken stream.
+        using var guard = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        guard.CancelAfter(timeout + TimeSpan.FromSeconds(30));
+        using var response = await SendAsync(HttpMethod.Get, WithQuery(path, q), null, null, guard.Token, HttpCompletionOption.ResponseHeadersRead);
+        await using var stream = await response.Content.ReadAsStreamAsync(guard.Token);
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        while (await reader.ReadLineAsync(ct) is { } line)
+        while (await reader.ReadLineAsync(guard.Token) is { } line)
         {
             if (line.Length == 0) continue;
             using var doc = JsonDocument.Parse(line);

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 using Polly.CircuitBreaker;
 using Polly.RateLimiting;
@@ -174,6 +173,4 @@ public sealed class QuayClient(IQuayApi api, QuayConnection connection, TimeProv
                 return (QuayOutcome.Unavailable, $"network error: {x.Message}");
         return null;
     }
-
-    internal static bool IsSuccessStatus(HttpStatusCode code) => (int)code is >= 200 and < 300;
 }

@@ -95,9 +95,13 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
             try
             {
                 var rv = await RelistAsync(ct);
-                failures = 0;
                 while (!ct.IsCancellationRequested)
+                {
                     rv = await WatchOnceAsync(rv, ct);
+                    // Only a watch that ran to its end proves the connection healthy; resetting after a mere list
+                    // would turn a watch that always fails into a tight list/watch loop.
+                    failures = 0;
+                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

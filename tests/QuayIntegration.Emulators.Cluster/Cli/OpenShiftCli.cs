@@ -20,7 +20,7 @@ public sealed record NewAppResult(JsonObject ImageStream, JsonObject BuildConfig
 /// </summary>
 public sealed class OpenShiftCli : IDisposable
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(25);
 
     private readonly KubernetesConnection _connection;
@@ -241,15 +241,49 @@ public sealed class OpenShiftCli : IDisposable
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
         {
         }
-        if (await GetImageStreamAsync(builder.Namespace, builder.ImageStream, cancellationToken) is { } existing
-            && existing["status"]?["tags"]?.AsArray().OfType<JsonObject>().Any(t => t.Str("tag") == builder.Tag) == true)
+        // Several `new-app`s may race here: whoever loses a write re-reads and finds the work done.
+        while (true)
         {
-            return;
+            var stream = await GetImageStreamAsync(builder.Namespace, builder.ImageStream, cancellationToken)
+                ?? await CreateBuilderImageStreamAsync(builder, cancellationToken);
+            if (stream is null)
+            {
+                continue; // created by someone else meanwhile
+            }
+            if (stream["status"]?["tags"]?.AsArray().OfType<JsonObject>().Any(t => t.Str("tag") == builder.Tag) == true)
+            {
+                return;
+            }
+            var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(builder.DockerImage)));
+            var source = ImageReference.Parse(builder.DockerImage);
+            stream.Ensure("status")["tags"] = new JsonArray(new JsonObject
+            {
+                ["tag"] = builder.Tag,
+                ["items"] = new JsonArray(new JsonObject
+                {
+                    ["created"] = JsonNodes.KubernetesTime(DateTimeOffset.UtcNow),
+                    ["dockerImageReference"] = $"{source.RepositoryWithRegistry}@{digest}",
+                    ["image"] = digest,
+                    ["generation"] = stream.At("metadata", "generation")?.GetValue<long>() ?? 1,
+                }),
+            });
+            try
+            {
+                await Client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<JsonObject>(stream, ApiResource.ImageStreams.Group,
+                    ApiResource.ImageStreams.Version, builder.Namespace, ApiResource.ImageStreams.Plural, builder.ImageStream, cancellationToken: cancellationToken);
+                return;
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+            {
+            }
         }
-        JsonObject stream;
+    }
+
+    private async Task<JsonObject?> CreateBuilderImageStreamAsync(BuilderImage builder, CancellationToken cancellationToken)
+    {
         try
         {
-            stream = await CreateAsync(ApiResource.ImageStreams, builder.Namespace, new JsonObject
+            return await CreateAsync(ApiResource.ImageStreams, builder.Namespace, new JsonObject
             {
                 ["apiVersion"] = ApiResource.ImageStreams.ApiVersion,
                 ["kind"] = ApiResource.ImageStreams.Kind,
@@ -267,23 +301,8 @@ public sealed class OpenShiftCli : IDisposable
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
         {
-            stream = (await GetImageStreamAsync(builder.Namespace, builder.ImageStream, cancellationToken))!;
+            return null;
         }
-        var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(builder.DockerImage)));
-        var source = ImageReference.Parse(builder.DockerImage);
-        stream.Ensure("status")["tags"] = new JsonArray(new JsonObject
-        {
-            ["tag"] = builder.Tag,
-            ["items"] = new JsonArray(new JsonObject
-            {
-                ["created"] = JsonNodes.KubernetesTime(DateTimeOffset.UtcNow),
-                ["dockerImageReference"] = $"{source.RepositoryWithRegistry}@{digest}",
-                ["image"] = digest,
-                ["generation"] = stream.At("metadata", "generation")?.GetValue<long>() ?? 1,
-            }),
-        });
-        await Client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<JsonObject>(stream, ApiResource.ImageStreams.Group,
-            ApiResource.ImageStreams.Version, builder.Namespace, ApiResource.ImageStreams.Plural, builder.ImageStream, cancellationToken: cancellationToken);
     }
 
     private Task<JsonObject> CreateAsync(ApiResource resource, string ns, JsonObject body, CancellationToken cancellationToken) =>

@@ -58,14 +58,14 @@ public sealed class RequestRouter(ApiServerCore server, string adminToken)
 
     private static async Task<ApiResult> DispatchAsync(RequestContext ctx)
     {
-        if (await ctx.Type.Strategy.TryHandleAsync(ctx) is { } custom) return custom;
+        if (await ctx.Type.Strategy.TryHandleAsync(ctx) is { } custom) return AsTableIfAsked(ctx, custom);
         if (ctx.Subresource is null && !ctx.Type.Supports(ctx.Verb))
             throw Errors.MethodNotAllowed("the server does not allow this method on the requested resource");
         if (ctx.Subresource is not null && ctx.Verb is not ("get" or "update" or "patch"))
             throw Errors.MethodNotAllowed("the server does not allow this method on the requested resource");
         return ctx.Verb switch
         {
-            "get" => ResourceOperations.Get(ctx),
+            "get" => AsTableIfAsked(ctx, ResourceOperations.Get(ctx)),
             "list" => ListQuery.List(ctx),
             "create" => await ResourceOperations.CreateAsync(ctx, await ReadObjectAsync(ctx)),
             "update" => await ResourceOperations.UpdateAsync(ctx, await ReadObjectAsync(ctx)),
@@ -74,6 +74,14 @@ public sealed class RequestRouter(ApiServerCore server, string adminToken)
             "deletecollection" => await ResourceOperations.DeleteCollectionAsync(ctx, await ReadOptionalObjectAsync(ctx)),
             _ => throw Errors.MethodNotAllowed("the server does not allow this method on the requested resource"),
         };
+    }
+
+    /// <summary><c>kubectl get &lt;kind&gt; &lt;name&gt;</c> asks for a one-row Table, as for lists.</summary>
+    private static ApiResult AsTableIfAsked(RequestContext ctx, ApiResult result)
+    {
+        if (ctx.Verb != "get" || ctx.Subresource is not null || !TableConvertor.Wanted(ctx) || result.Body is not JsonObject obj || obj.Str("kind") != ctx.Type.Kind)
+            return result;
+        return result with { Body = TableConvertor.ToTable(ctx, [obj], obj.At("metadata", "resourceVersion").AsString() ?? "", null) };
     }
 
     /// <summary>Reads an object body: JSON, YAML (curl users), or protobuf for the core types kubectl ≥1.33 sends that way.</summary>

@@ -41,6 +41,7 @@ public static class BuiltInTypes
             Group = "admissionregistration.k8s.io", Version = "v1", Plural = "mutatingwebhookconfigurations", Singular = "mutatingwebhookconfiguration",
             Kind = "MutatingWebhookConfiguration", Namespaced = false, Categories = ["api-extensions"], Strategy = new MutatingWebhookConfigurationStrategy(),
         });
+        StoredOnlyTypes.Register(r);
         if (core.Options.ServeOpenShiftApis) OpenShift.OpenShiftTypes.Register(core);
     }
 

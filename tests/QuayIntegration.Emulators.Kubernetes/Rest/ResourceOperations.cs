@@ -18,7 +18,7 @@ public static class ResourceOperations
         return new ApiResult(200, obj);
     }
 
-    public static async Task<ApiResult> CreateAsync(RequestContext ctx, JsonObject body, bool allowResourceVersion = false)
+    public static async Task<ApiResult> CreateAsync(RequestContext ctx, JsonObject body)
     {
         var type = ctx.Type;
         var obj = NormalizeIncoming(ctx, body);
@@ -31,7 +31,7 @@ public static class ResourceOperations
             meta["namespace"] = ctx.Namespace;
         }
         else meta.Remove("namespace");
-        if (!allowResourceVersion && !string.IsNullOrEmpty(meta.Str("resourceVersion")))
+        if (!string.IsNullOrEmpty(meta.Str("resourceVersion")))
             throw Errors.Internal("resourceVersion should not be set on objects to be created");
         meta.Remove("resourceVersion");
         foreach (var field in ServerOwnedMetadata) meta.Remove(field);
@@ -41,13 +41,10 @@ public static class ResourceOperations
             throw type.Invalid("", [FieldError.Required("metadata.name", "name or generateName is required")]);
 
         if (type.Namespaced) NamespaceGuard.EnsureAcceptsNewContent(ctx.Server, ctx.Namespace!);
-        type.Strategy.PrepareForCreate(obj, ctx);
-        if (type.Strategy.HasStatusSubresource && !type.BuiltIn) obj.Remove("status");
-
+        PrepareForCreate(obj);
         obj = await ctx.Server.Admission.AdmitAsync(ctx, "CREATE", obj, null);
         // Re-default after mutation, as the apiserver decodes (and defaults) webhook-patched objects again.
-        type.Strategy.PrepareForCreate(obj, ctx);
-        if (type.Strategy.HasStatusSubresource && !type.BuiltIn) obj.Remove("status");
+        PrepareForCreate(obj);
         meta = obj.Metadata();
 
         // Names from generateName are chosen after admission, as in apiserver (webhooks see an empty name).
@@ -64,6 +61,13 @@ public static class ResourceOperations
             type.Namespaced ? () => NamespaceGuard.EnsureAcceptsNewContent(ctx.Server, ctx.Namespace!) : null);
         await type.Strategy.AfterCreateAsync(stored, ctx);
         return new ApiResult(201, stored);
+
+        void PrepareForCreate(JsonObject o)
+        {
+            type.Strategy.PrepareForCreate(o, ctx);
+            // Custom resources with a status subresource start without status; compiled-in types decide in their strategy.
+            if (type.Strategy.HasStatusSubresource && !type.BuiltIn) o.Remove("status");
+        }
     }
 
     /// <summary>PUT: replaces the object (or only its status for <c>/status</c>), guarded by the resourceVersion.</summary>

@@ -179,11 +179,3 @@ public sealed class ObjectStore(int historySize)
             if (s.Wants(e)) s.Channel.Writer.TryWrite(e);
     }
 }
-
-public sealed class WatchSubscription(ObjectStore store, string storageKey, string? ns) : IDisposable
-{
-    public string StorageKey { get; } = storageKey;
-    public Channel<StoredEvent> Channel { get; } = System.Threading.Channels.Channel.CreateUnbounded<StoredEvent>(new UnboundedChannelOptions { SingleReader = true });
-    internal bool Wants(StoredEvent e) => e.StorageKey == StorageKey && (ns is null || e.Namespace == ns);
-    public void Dispose() => store.Unsubscribe(this);
-}

@@ -132,13 +132,37 @@ public sealed class QuayClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Outage_becomes_unavailable_then_recovers()
+    public async Task Outage_becomes_unavailable_opens_the_circuit_then_recovers()
     {
-        _quay.Faults.Add(FaultRule.Outage(TimeSpan.FromSeconds(1.5)));
-        var options = new QuayOptions { MaxRetries = 1, RetryBaseDelay = TimeSpan.FromMilliseconds(10), TotalTimeout = TimeSpan.FromSeconds(5) };
+        var outage = _quay.Faults.Add(FaultRule.Outage(TimeSpan.FromMinutes(5)));
+        var options = new QuayOptions
+        {
+            MaxRetries = 1, RetryBaseDelay = TimeSpan.FromMilliseconds(10), TotalTimeout = TimeSpan.FromSeconds(5),
+            CircuitBreakDuration = TimeSpan.FromMilliseconds(500),
+        };
         var quay = Client(options: options);
-        Assert.Equal(QuayOutcome.Unavailable, (await quay.GetCurrentUserAsync(default)).Outcome);
+        for (var i = 0; i < 10; i++) Assert.Equal(QuayOutcome.Unavailable, (await quay.GetCurrentUserAsync(default)).Outcome);
+        // 10 calls with one retry each would be 20 attempts; the open circuit fails most of them fast instead.
+        Assert.InRange(_quay.Calls.Count("GET", "/api/v1/user/"), 6, 19);
+
+        _quay.Faults.Remove(outage);
         await Eventually(async () => (await quay.GetCurrentUserAsync(default)).IsSuccess, TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task Concurrent_calls_to_one_quay_are_capped_across_clients_of_that_host()
+    {
+        _quay.Faults.Add(new FaultRule { Route = "/api/v1/user/", LatencyMs = 200 });
+        var factory = new QuayClientFactory(Options.Create(new QuayOptions { MaxConcurrentCalls = 2 }), TimeProvider.System);
+        var second = _quay.AddToken("operator");
+        var a = factory.GetClient(new QuayConnection(new Uri(_quay.BaseUrl + "/"), Token, _quay.CaCertificatePem, false));
+        var b = factory.GetClient(new QuayConnection(new Uri(_quay.BaseUrl + "/"), second, _quay.CaCertificatePem, false));
+        Assert.NotSame(a, b);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => (i % 2 == 0 ? a : b).GetCurrentUserAsync(default)));
+        Assert.All(results, r => Assert.True(r.IsSuccess));
+        // Six 200 ms calls, two at a time: at least three rounds.
+        Assert.True(started.Elapsed >= TimeSpan.FromMilliseconds(580), $"took only {started.Elapsed}");
     }
 
     [Fact]

@@ -179,4 +179,20 @@ public sealed class ResilienceTests
         await Eventually(async () => await env.GetIntegrationAsync() is null, "QuayIntegration gone");
         Assert.Null(env.Quay.State.Organization("openshift_temp"));
     }
+
+    [Fact]
+    public async Task Token_without_user_admin_is_reported_as_insufficient_scope_and_nothing_is_synced()
+    {
+        await using var env = await StartAsync();
+        var limited = env.Quay.AddToken("operator", QuayScopes.UserRead | QuayScopes.OrgAdmin | QuayScopes.RepoAdmin);
+        await env.Kube.CoreV1.PatchNamespacedSecretAsync(new V1Patch(new JsonObject
+        {
+            ["data"] = new JsonObject { ["token"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(limited)) },
+        }.ToJsonString(), V1Patch.PatchType.MergePatch), "quay-token", OperatorNamespace);
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("scoped");
+        await Eventually(async () => (await env.ConditionAsync("CredentialsValid"))?.Reason == "InsufficientScope", "insufficient scope reported");
+        Assert.Contains("user:admin", (await env.ConditionAsync("Ready"))!.Value.Message);
+        Assert.Null(env.Quay.State.Organization("openshift_scoped"));
+    }
 }

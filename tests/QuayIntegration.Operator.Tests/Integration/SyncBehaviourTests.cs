@@ -154,4 +154,49 @@ public sealed class SyncBehaviourTests
         Assert.Contains(events.Items, e => e.InvolvedObject.Name == "fresh" && e.Reason == "OrganizationNameNotAvailable");
         Assert.Contains(events.Items, e => e.InvolvedObject.Name == "legacy" && e.Reason == "OrganizationKept");
     }
+
+    [Fact]
+    public async Task Organization_created_by_the_upstream_operator_is_recognised_as_owned_and_deleted_with_its_namespace()
+    {
+        await using var env = await StartAsync();
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        Assert.True((await quay.PostAsJsonAsync("api/v1/organization/", new { name = "openshift_upstream" })).IsSuccessStatusCode);
+        // What the Go operator left behind: its finalizer, no ownership record of ours.
+        await env.Kube.CoreV1.CreateNamespaceAsync(new V1Namespace
+        {
+            Metadata = new V1ObjectMeta { Name = "upstream", Finalizers = ["quay.redhat.com/quayintegrations"] },
+        });
+        await env.StartOperatorAsync();
+        await Eventually(() => env.IsSeededAsync("upstream", "openshift_upstream"), "upstream namespace adopted");
+        Assert.Equal("owned", (await env.GetNamespaceAsync("upstream"))!.Metadata.Annotations["quay.redhat.com/organization-ownership"]);
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync("upstream");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("upstream");
+        Assert.Null(env.Quay.State.Organization("openshift_upstream"));
+    }
+
+    [Fact]
+    public async Task A_service_account_of_the_matrix_that_appears_later_is_linked_and_a_missing_one_blocks_nothing()
+    {
+        await using var env = await StartAsync(spec => spec["serviceAccounts"] = new JsonArray(
+            new JsonObject { ["name"] = "builder", ["role"] = "write" },
+            new JsonObject { ["name"] = "pipeline", ["role"] = "write" }));
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("ci");
+        await Eventually(async () =>
+        {
+            var sa = await env.Cluster.Oc.WaitForServiceAccountAsync("ci", "builder");
+            return sa.ImagePullSecrets?.Any(s => s.Name == "builder-quay-openshift") == true
+                   && await env.GetSecretAsync("ci", "pipeline-quay-openshift") is not null;
+        }, "builder linked while pipeline does not exist");
+
+        await env.Kube.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "pipeline" } }, "ci");
+        await Eventually(async () =>
+        {
+            var sa = await env.Kube.CoreV1.ReadNamespacedServiceAccountAsync("pipeline", "ci");
+            return sa.ImagePullSecrets?.Any(s => s.Name == "pipeline-quay-openshift") == true && sa.Secrets?.Any(s => s.Name == "pipeline-quay-openshift") == true;
+        }, "pipeline linked once it appears");
+        var prototypes = env.Quay.State.Organization("openshift_ci")!.Prototypes;
+        Assert.Contains(prototypes, p => p.DelegateName == "openshift_ci+pipeline" && p.Role == "write");
+    }
 }

@@ -139,8 +139,9 @@ public sealed class OperatorEnvironment : IAsyncDisposable
         ];
         var app = OperatorHost.Build(args);
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var running = new RunningOperator(app, address.TrimEnd('/'));
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        var running = new RunningOperator(app, addresses.First(a => a.StartsWith("http://")).TrimEnd('/'),
+            addresses.FirstOrDefault(a => a.StartsWith("https://"))?.TrimEnd('/'));
         _operators.Add(running);
         return running;
     }
@@ -239,10 +240,12 @@ public sealed class OperatorEnvironment : IAsyncDisposable
     }
 }
 
-public sealed class RunningOperator(WebApplication app, string baseUrl) : IAsyncDisposable
+public sealed class RunningOperator(WebApplication app, string baseUrl, string? webhookUrl) : IAsyncDisposable
 {
     public WebApplication App { get; } = app;
     public string BaseUrl { get; } = baseUrl;
+    /// <summary>The HTTPS listener for the admission webhook, when a certificate was configured.</summary>
+    public string? WebhookUrl { get; } = webhookUrl;
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
     public async ValueTask DisposeAsync()

@@ -118,5 +118,12 @@ public sealed class BuildStrategy : ResourceStrategy
             errors.Add(FieldError.Invalid("status.phase", JsonValue.Create(newPhase), $"phase cannot be updated from {oldPhase} to {newPhase}"));
     }
 
-    // Build status is not a subresource: status changes do not bump anything, and there is no generation.
+    public override async Task<ApiResult?> TryHandleAsync(RequestContext ctx)
+    {
+        if (ctx.Subresource != "clone") return null;
+        if (ctx.Verb != "create") throw Errors.MethodNotAllowed("the server does not allow this method on the requested resource");
+        var request = await Hosting.RequestRouter.ReadObjectAsync(ctx);
+        var original = ctx.Server.Store.Get(ctx.Type.StorageKey, ctx.Namespace, ctx.Name!) ?? throw ctx.Type.NotFound(ctx.Name!);
+        return await BuildCloner.CloneAsync(ctx, original, request);
+    }
 }

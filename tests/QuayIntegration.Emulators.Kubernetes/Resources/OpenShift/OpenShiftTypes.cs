@@ -14,7 +14,7 @@ public static class OpenShiftTypes
             Group = "build.openshift.io", Version = "v1", Plural = "builds", Singular = "build", Kind = "Build", Namespaced = true,
             Categories = ["all"], Strategy = new BuildStrategy(),
             // builds/details is what the builder pod writes; webhooks on "builds" do not see it.
-            Subresources = [new("details", "Build", ["update"])],
+            Subresources = [new("clone", "BuildRequest", ["create"]), new("details", "Build", ["update"])],
         });
         r.Add(new ResourceType
         {

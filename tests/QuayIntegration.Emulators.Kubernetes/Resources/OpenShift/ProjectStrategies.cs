@@ -57,6 +57,7 @@ public sealed class ProjectStrategy : ResourceStrategy
 /// </summary>
 public sealed class ProjectRequestStrategy : ResourceStrategy
 {
+    public const string OriginFinalizer = "openshift.io/origin";
     private static readonly string[] ReservedNames = ["openshift", "kubernetes", "kube"];
     private static readonly string[] ReservedPrefixes = ["openshift-", "kubernetes-", "kube-"];
 
@@ -88,6 +89,8 @@ public sealed class ProjectRequestStrategy : ResourceStrategy
                     ["openshift.io/requester"] = ctx.UserInfo.Str("username") ?? "",
                 },
             },
+            // openshift-controller-manager's project finalizer controller removes it once the namespace terminates.
+            ["spec"] = new JsonObject { ["finalizers"] = new JsonArray(OriginFinalizer) },
         };
         try
         {

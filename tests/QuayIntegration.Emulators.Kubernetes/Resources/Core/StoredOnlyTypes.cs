@@ -1,0 +1,76 @@
+using System.Text.Json.Nodes;
+using QuayIntegration.Emulators.Kubernetes.Machinery;
+using QuayIntegration.Emulators.Kubernetes.Rest;
+
+namespace QuayIntegration.Emulators.Kubernetes.Resources.Core;
+
+/// <summary>
+/// Types that are stored and served but have no behaviour here (no pods run, no endpoints, no authorization), so that
+/// the whole of <c>deploy/</c> (<c>kubectl apply -k deploy/</c>) can be installed as on a real cluster.
+/// </summary>
+public static class StoredOnlyTypes
+{
+    public static void Register(ResourceTypeRegistry r)
+    {
+        r.Add(new ResourceType
+        {
+            Group = "", Version = "v1", Plural = "services", Singular = "service", Kind = "Service", Namespaced = true, ShortNames = ["svc"],
+            Categories = ["all"], Strategy = new ServiceStrategy(), Subresources = [new("status", "Service", ["get", "patch", "update"])],
+        });
+        r.Add(new ResourceType
+        {
+            Group = "apps", Version = "v1", Plural = "deployments", Singular = "deployment", Kind = "Deployment", Namespaced = true, ShortNames = ["deploy"],
+            Categories = ["all"], Strategy = new PlainStrategy(new HashSet<string> { "spec", "status" }, tracksGeneration: true, statusSubresource: true),
+            Subresources = [new("status", "Deployment", ["get", "patch", "update"])],
+        });
+        foreach (var (plural, kind, namespaced) in new[]
+                 {
+                     ("clusterroles", "ClusterRole", false), ("clusterrolebindings", "ClusterRoleBinding", false),
+                     ("roles", "Role", true), ("rolebindings", "RoleBinding", true),
+                 })
+            r.Add(new ResourceType
+            {
+                Group = "rbac.authorization.k8s.io", Version = "v1", Plural = plural, Singular = kind.ToLowerInvariant(), Kind = kind, Namespaced = namespaced,
+                Strategy = new PlainStrategy(new HashSet<string> { "rules", "aggregationRule", "subjects", "roleRef" }),
+            });
+    }
+}
+
+/// <summary>core/v1 Service: stored with a cluster IP allocated from 172.30.0.0/16, as OpenShift's service network.</summary>
+public sealed class ServiceStrategy : ResourceStrategy
+{
+    private int _next = 1;
+    private static readonly HashSet<string> Fields = ["spec", "status"];
+    public override IReadOnlySet<string>? KnownTopLevelFields => Fields;
+    public override bool HasStatusSubresource => true;
+    public override string? ValidateName(string name) => NameRules.ValidateDns1123Label(name);
+
+    public override void PrepareForCreate(JsonObject obj, RequestContext ctx)
+    {
+        var spec = obj.ChildObject("spec");
+        spec["type"] ??= "ClusterIP";
+        if (spec.Str("type") != "ExternalName" && spec.Str("clusterIP") is null or "")
+        {
+            var n = Interlocked.Increment(ref _next);
+            spec["clusterIP"] = $"172.30.{n / 250 % 250}.{n % 250 + 1}";
+            spec["clusterIPs"] = new JsonArray(spec.Str("clusterIP"));
+        }
+        obj["status"] = new JsonObject { ["loadBalancer"] = new JsonObject() };
+    }
+
+    public override void ValidateUpdate(JsonObject obj, JsonObject old, List<FieldError> errors, RequestContext ctx)
+    {
+        if (obj.At("spec", "clusterIP").AsString() is { Length: > 0 } ip && ip != old.At("spec", "clusterIP").AsString())
+            errors.Add(FieldError.Invalid("spec.clusterIP", JsonValue.Create(ip), "field is immutable"));
+    }
+
+    public override void PrepareForUpdate(JsonObject obj, JsonObject old, RequestContext ctx)
+    {
+        // kubectl apply omits the allocated IP; keep it.
+        if (obj.At("spec", "clusterIP") is null && old.At("spec", "clusterIP") is { } ip)
+        {
+            obj.ChildObject("spec")["clusterIP"] = ip.DeepClone();
+            obj.ChildObject("spec")["clusterIPs"] = old.At("spec", "clusterIPs")?.DeepClone();
+        }
+    }
+}

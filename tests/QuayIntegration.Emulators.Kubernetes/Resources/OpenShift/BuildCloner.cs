@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using QuayIntegration.Emulators.Kubernetes.Machinery;
+using QuayIntegration.Emulators.Kubernetes.Rest;
+
+namespace QuayIntegration.Emulators.Kubernetes.Resources.OpenShift;
+
+/// <summary>
+/// <c>POST builds/{name}/clone</c> (<c>oc start-build --from-build</c>), as BuildGenerator.Clone: a copy of the Build's
+/// spec, labels and annotations plus <c>openshift.io/build.clone-of</c>, named <c>&lt;bc&gt;-&lt;N&gt;</c> (bumping the
+/// BuildConfig) or, for hand-made Builds, <c>&lt;name&gt;-&lt;10 digits&gt;</c>; created through admission as a CREATE.
+/// </summary>
+public static partial class BuildCloner
+{
+    [GeneratedRegex(@"^.+-\d{10}$")] private static partial Regex TimestampSuffix();
+
+    public static async Task<ApiResult> CloneAsync(RequestContext ctx, JsonObject original, JsonObject request)
+    {
+        var meta = original.Metadata();
+        var labels = meta["labels"]?.DeepClone() as JsonObject ?? new JsonObject();
+        var annotations = meta["annotations"]?.DeepClone() as JsonObject ?? new JsonObject();
+        foreach (var (k, v) in request.At("metadata", "labels").StringMap()) labels[k] = v;
+        foreach (var (k, v) in request.At("metadata", "annotations").StringMap()) annotations[k] = v;
+        annotations["openshift.io/build.clone-of"] = meta.Str("name");
+        annotations.Remove("openshift.io/build.pod-name");
+
+        string name;
+        var configName = original.At("status", "config", "name").AsString() ?? meta["labels"].StringMap().GetValueOrDefault("openshift.io/build-config.name");
+        var configs = ctx.Server.Registry.Find("build.openshift.io", "v1", "buildconfigs")!;
+        if (configName is not null && ctx.Server.Store.Get(configs.StorageKey, ctx.Namespace, configName) is not null)
+        {
+            var bumped = await ResourceOperations.WriteAsync(ctx.For(configs, "update", ctx.Namespace, configName, "status"), current =>
+            {
+                var status = current.ChildObject("status");
+                status["lastVersion"] = (status.Long("lastVersion") ?? 0) + 1;
+                return current;
+            }, null);
+            var number = (((JsonObject)bumped.Body).At("status").Long("lastVersion") ?? 1).ToString(CultureInfo.InvariantCulture);
+            name = $"{configName}-{number}";
+            annotations["openshift.io/build.number"] = number;
+        }
+        else
+        {
+            var baseName = meta.Str("name")!;
+            if (TimestampSuffix().IsMatch(baseName)) baseName = baseName[..baseName.LastIndexOf('-')];
+            var suffix = (DateTime.UtcNow.Ticks * 100).ToString(CultureInfo.InvariantCulture);
+            name = $"{baseName}-{suffix[^10..]}";
+        }
+
+        var spec = (original["spec"] as JsonObject)?.Clone() ?? new JsonObject();
+        spec["triggeredBy"] = request["triggeredBy"]?.DeepClone() ?? new JsonArray(new JsonObject { ["message"] = $"Build {meta.Str("name")} re-run" });
+        var now = Json.Now();
+        var clone = new JsonObject
+        {
+            ["apiVersion"] = "build.openshift.io/v1",
+            ["kind"] = "Build",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = name, ["labels"] = labels, ["annotations"] = annotations, ["ownerReferences"] = meta["ownerReferences"]?.DeepClone(),
+            },
+            ["spec"] = spec,
+            ["status"] = new JsonObject
+            {
+                ["phase"] = "New",
+                ["config"] = original.At("status", "config")?.DeepClone(),
+                ["conditions"] = new JsonArray(new JsonObject { ["type"] = "New", ["status"] = "True", ["lastUpdateTime"] = now, ["lastTransitionTime"] = now }),
+            },
+        };
+        return await ResourceOperations.CreateAsync(new RequestContext
+        {
+            Server = ctx.Server, Http = ctx.Http, Type = ctx.Type, Verb = "create", Namespace = ctx.Namespace,
+            UserInfo = new JsonObject { ["username"] = "system:apiserver", ["uid"] = Guid.NewGuid().ToString(), ["groups"] = new JsonArray("system:masters") },
+        }, clone);
+    }
+}

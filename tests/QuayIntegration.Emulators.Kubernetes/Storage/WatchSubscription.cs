@@ -1,0 +1,12 @@
+using System.Threading.Channels;
+
+namespace QuayIntegration.Emulators.Kubernetes.Storage;
+
+/// <summary>One open watch: events of one resource (optionally one namespace) queued for the stream that writes them.</summary>
+public sealed class WatchSubscription(ObjectStore store, string storageKey, string? ns) : IDisposable
+{
+    public string StorageKey { get; } = storageKey;
+    public Channel<StoredEvent> Channel { get; } = System.Threading.Channels.Channel.CreateUnbounded<StoredEvent>(new UnboundedChannelOptions { SingleReader = true });
+    internal bool Wants(StoredEvent e) => e.StorageKey == StorageKey && (ns is null || e.Namespace == ns);
+    public void Dispose() => store.Unsubscribe(this);
+}

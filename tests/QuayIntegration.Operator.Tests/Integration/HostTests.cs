@@ -1,0 +1,80 @@
+using System.Net;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using QuayIntegration.Operator.Tests.Support;
+using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
+
+namespace QuayIntegration.Operator.Tests.Integration;
+
+/// <summary>The host's HTTPS webhook listener (the seam for /admissionwebhook): TLS 1.2+, certificate reloaded on rotation.</summary>
+[Collection(OperatorCollection.Name)]
+public sealed class HostTests
+{
+    private static void WriteCertificate(string dir, string cn)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest($"CN={cn}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        // Write the key first and the certificate last, as a rotation tool would.
+        File.WriteAllText(Path.Combine(dir, "apiserver.key"), key.ExportPkcs8PrivateKeyPem());
+        File.WriteAllText(Path.Combine(dir, "apiserver.crt"), certificate.ExportCertificatePem());
+        File.SetLastWriteTimeUtc(Path.Combine(dir, "apiserver.crt"), DateTime.UtcNow.AddSeconds(cn.Length)); // distinct timestamps
+    }
+
+    /// <summary>Connects with only <paramref name="protocols"/> enabled and returns the subject of the served certificate.</summary>
+    private static async Task<string> Handshake(string url, SslProtocols protocols)
+    {
+        string? subject = null;
+        using var handler = new SocketsHttpHandler
+        {
+            SslOptions =
+            {
+                EnabledSslProtocols = protocols,
+                RemoteCertificateValidationCallback = (_, certificate, _, _) => { subject = certificate?.Subject; return true; },
+            },
+        };
+        using var http = new HttpClient(handler);
+        using var response = await http.GetAsync(url + "/healthz");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return subject!;
+    }
+
+    [Fact]
+    public async Task Webhook_listener_serves_tls12_or_later_and_reloads_a_rotated_certificate()
+    {
+        var dir = Directory.CreateTempSubdirectory("webhook-certs").FullName;
+        try
+        {
+            WriteCertificate(dir, "first");
+            await using var env = await StartAsync(createIntegration: false);
+            var op = await env.StartOperatorAsync("operator-1", "--Operator:Webhook:Disabled=false", "--Operator:Webhook:Port=0", "--Operator:Webhook:CertDir=" + dir);
+            Assert.NotNull(op.WebhookUrl);
+            Assert.Equal("CN=first", await Handshake(op.WebhookUrl!, SslProtocols.Tls12));
+            Assert.Equal("CN=first", await Handshake(op.WebhookUrl!, SslProtocols.Tls13 | SslProtocols.Tls12));
+
+            WriteCertificate(dir, "second-rotated");
+            Assert.Equal("CN=second-rotated", await Handshake(op.WebhookUrl!, SslProtocols.Tls12));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Without_an_integration_the_operator_is_ready_and_does_nothing()
+    {
+        await using var env = await StartAsync(createIntegration: false);
+        var op = await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("idle");
+        using var http = new HttpClient();
+        await Eventually(async () => (await http.GetAsync(op.BaseUrl + "/readyz")).StatusCode == HttpStatusCode.OK, "ready");
+        await Task.Delay(500);
+        Assert.Empty(env.Quay.State.Organizations);
+        Assert.DoesNotContain("quay.redhat.com/quayintegrations", (await env.GetNamespaceAsync("idle"))!.Metadata.Finalizers ?? []);
+    }
+}

@@ -1,0 +1,63 @@
+using QuayIntegration.Sandbox.Output;
+using QuayIntegration.Sandbox.Steps;
+using QuayIntegration.Sandbox.World;
+
+namespace QuayIntegration.Sandbox;
+
+/// <summary>The sandbox's entry point, shared by <c>Program</c> and the test that keeps the README command from rotting.</summary>
+public static class SandboxRunner
+{
+    public const int Success = 0, Failure = 1, Interrupted = 130;
+
+    /// <summary>Sets the world up, replays the walkthrough, optionally stays up until <paramref name="cancellationToken"/> fires; always tears down.</summary>
+    public static async Task<int> RunAsync(SandboxOptions options, Report report, CancellationToken cancellationToken)
+    {
+        report.Title("QuayIntegration sandbox: emulated OpenShift + emulated Quay + the real operator, replaying the walkthrough");
+        SandboxWorld? world = null;
+        try
+        {
+            try
+            {
+                world = await SandboxWorld.StartAsync(options, report, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                report.Fail($"setting up the sandbox failed: {(e is StepFailedException ? e.Message : $"{e.GetType().Name}: {e.Message}")}");
+                report.Detail($"the operator's log, if it started: {Path.Combine(options.WorkDirectory ?? RepoLayout.Find().SandboxDirectory, "operator.log")}");
+                return Failure;
+            }
+
+            var result = await new Walkthrough(world, report, options).RunAsync(cancellationToken);
+            if (options.Stay) await StayAsync(world, report, cancellationToken);
+            return result.Success ? Success : Failure;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            if (options.Stay && world is not null) return Success;
+            report.Summary(false, "interrupted");
+            return Interrupted;
+        }
+        finally
+        {
+            if (world is not null)
+            {
+                report.Plain("\nstopping the operator and the emulators…");
+                await world.DisposeAsync();
+                report.Plain("stopped.");
+            }
+        }
+    }
+
+    private static async Task StayAsync(SandboxWorld world, Report report, CancellationToken cancellationToken)
+    {
+        var kubeconfig = world.Repo.Relative(world.KubeconfigPath);
+        report.Section("The sandbox stays up (Ctrl-C to stop)");
+        report.Ok("kubeconfig", kubeconfig);
+        report.Detail($"kubectl --kubeconfig {kubeconfig} get quayintegrations");
+        report.Detail($"kubectl --kubeconfig {kubeconfig} create namespace my-demo   # then watch organization openshift_my-demo appear");
+        report.Detail($"kubectl --kubeconfig {kubeconfig} get secrets,serviceaccounts -n my-demo");
+        report.Ok("emulated Quay's page", $"{world.Quay.HttpBaseUrl}/_emulator/  (API at {world.Quay.BaseUrl}, CA at {world.Quay.HttpBaseUrl}/_emulator/ca.pem)");
+        report.Ok("operator", $"pid {world.Operator?.Id}, metrics {world.Operator?.MetricsUrl}/metrics, log {world.Repo.Relative(world.OperatorLogPath)}");
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+    }
+}

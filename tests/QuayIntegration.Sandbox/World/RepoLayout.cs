@@ -1,0 +1,34 @@
+namespace QuayIntegration.Sandbox.World;
+
+/// <summary>Where the repository's files are: the sandbox applies the manifests of <c>deploy/</c> as they are checked in.</summary>
+public sealed record RepoLayout(string Root)
+{
+    public string Deploy => Path.Combine(Root, "deploy");
+    public string Crd => Path.Combine(Deploy, "crds", "quay.redhat.com_quayintegrations.yaml");
+    public string OperatorNamespace => Path.Combine(Deploy, "namespace.yaml");
+    public string WebhookConfiguration => Path.Combine(Deploy, "mutating_webhook_configuration.yaml");
+    public string SampleIntegration => Path.Combine(Deploy, "samples", "quayintegration.yaml");
+    /// <summary>Runtime files of the default run (gitignored).</summary>
+    public string SandboxDirectory => Path.Combine(Root, ".sandbox");
+
+    /// <summary>Walks up from the binary (and then the working directory) to the folder holding <c>QuayIntegration.sln</c>.</summary>
+    public static RepoLayout Find()
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "QuayIntegration.sln")) && Directory.Exists(Path.Combine(dir.FullName, "deploy")))
+                    return new RepoLayout(dir.FullName);
+            }
+        }
+        throw new InvalidOperationException("Cannot find the repository root (a folder with QuayIntegration.sln and deploy/) above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>A path as a person would type it from the repository root.</summary>
+    public string Relative(string path)
+    {
+        var relative = Path.GetRelativePath(Directory.GetCurrentDirectory(), path);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
+    }
+}
