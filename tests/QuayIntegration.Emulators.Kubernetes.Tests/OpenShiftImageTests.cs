@@ -181,6 +181,14 @@ public sealed class OpenShiftImageTests : IAsyncLifetime
         Assert.Equal("Team A", ns.Metadata.Annotations["openshift.io/display-name"]);
         Assert.Equal(["openshift.io/origin", "kubernetes"], ns.Spec.Finalizers);
         Assert.Equal("Project", (string?)(await f.SendAsync(HttpMethod.Get, "/apis/project.openshift.io/v1/projects/team-a")).Body!["kind"]);
+        using (var watch = await f.Http.GetAsync("/apis/project.openshift.io/v1/projects?watch=true&timeoutSeconds=1&fieldSelector=metadata.name%3Dteam-a", HttpCompletionOption.ResponseHeadersRead))
+        {
+            var text = await watch.Content.ReadAsStringAsync();
+            var first = JsonNode.Parse(text.Split('\n')[0])!;
+            Assert.True(first["type"] is not null, text);
+            Assert.Equal("ADDED", (string?)first["type"]);
+            Assert.Equal("Project", (string?)first["object"]!["kind"]);
+        }
 
         foreach (var reserved in new[] { "openshift", "kube-foo", "openshift-bar" })
         {

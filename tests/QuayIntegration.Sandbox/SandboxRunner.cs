@@ -14,6 +14,7 @@ public static class SandboxRunner
     {
         report.Title("QuayIntegration sandbox: emulated OpenShift + emulated Quay + the real operator, replaying the walkthrough");
         SandboxWorld? world = null;
+        WalkthroughResult? result = null;
         try
         {
             try
@@ -22,18 +23,18 @@ public static class SandboxRunner
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                report.Fail($"setting up the sandbox failed: {(e is StepFailedException ? e.Message : $"{e.GetType().Name}: {e.Message}")}");
-                report.Detail($"the operator's log, if it started: {Path.Combine(options.WorkDirectory ?? RepoLayout.Find().SandboxDirectory, "operator.log")}");
+                report.Summary(false, "the sandbox could not be set up (see above); the walkthrough did not run");
                 return Failure;
             }
 
-            var result = await new Walkthrough(world, report, options).RunAsync(cancellationToken);
+            result = await new Walkthrough(world, report, options).RunAsync(cancellationToken);
             if (options.Stay) await StayAsync(world, report, cancellationToken);
             return result.Success ? Success : Failure;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            if (options.Stay && world is not null) return Success;
+            // Ctrl-C is how --stay ends: the exit code is still the walkthrough's.
+            if (result is not null) return result.Success ? Success : Failure;
             report.Summary(false, "interrupted");
             return Interrupted;
         }

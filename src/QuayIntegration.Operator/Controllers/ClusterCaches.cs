@@ -20,7 +20,7 @@ public sealed class ClusterCaches
         ServiceAccounts = new(api, new(ResourceType.ServiceAccounts), resync, loggers.CreateLogger("Informer.ServiceAccounts"));
         Secrets = new(api, new(ResourceType.Secrets, LabelSelector: $"{WellKnown.ManagedByLabel}={WellKnown.ManagedByValue}"), resync,
             loggers.CreateLogger("Informer.Secrets"));
-        ImageStreams = new(api, new(ResourceType.ImageStreams), resync, loggers.CreateLogger("Informer.ImageStreams"));
+        ImageStreams = new(api, new(ResourceType.ImageStreams, Optional: true), resync, loggers.CreateLogger("Informer.ImageStreams"));
         QuayIntegrations = new(api, new(ResourceType.QuayIntegrations), resync, loggers.CreateLogger("Informer.QuayIntegrations"));
     }
 

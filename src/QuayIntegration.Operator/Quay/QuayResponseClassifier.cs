@@ -74,6 +74,9 @@ public static class QuayResponseClassifier
 
     private static string Truncate(string body)
     {
+        // nginx and Quay error pages are HTML: their <title> says it all ("503 Service Temporarily Unavailable").
+        var title = System.Text.RegularExpressions.Regex.Match(body, "<title>([^<]*)</title>", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        if (title.Success) return title.Groups[1].Value.Trim();
         var oneLine = body.ReplaceLineEndings(" ").Trim();
         return oneLine.Length <= 200 ? oneLine : oneLine[..200] + "…";
     }

@@ -15,7 +15,11 @@ public interface IInformerHandler<in T>
 }
 
 /// <summary>What an informer watches: the kind plus optional label and field selectors.</summary>
-public sealed record InformerSpec(ResourceType Resource, string? LabelSelector = null, string? FieldSelector = null)
+/// <param name="Optional">
+/// The kind may not be served (for example ImageStreams on a cluster without OpenShift APIs): a 404 on list counts as an
+/// empty, synced cache instead of blocking start-up, and the informer keeps retrying with backoff.
+/// </param>
+public sealed record InformerSpec(ResourceType Resource, string? LabelSelector = null, string? FieldSelector = null, bool Optional = false)
 {
     public string? Query
     {
@@ -106,6 +110,13 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 break;
+            }
+            catch (KubeApiException e) when (e.IsNotFound && _spec.Optional)
+            {
+                _synced.TrySetResult();
+                var delay = ExponentialBackoffLimiter<int>.Delay(TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), failures++);
+                _log.LogInformation("{Resource} is not served by this cluster; looking again in {Delay}", _spec.Resource.Plural, delay);
+                try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { break; }
             }
             catch (KubeApiException e) when (e.IsGone)
             {

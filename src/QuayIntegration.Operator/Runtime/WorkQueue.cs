@@ -7,7 +7,8 @@ namespace QuayIntegration.Operator.Runtime;
 /// <item>a key is handed to at most one worker at a time; re-added while being processed, it is queued again when
 /// that worker calls <see cref="Done"/>, so the latest state is always seen after the current reconcile;</item>
 /// <item><see cref="AddRateLimited"/> delays by the rate limiter (per-key exponential backoff, overall bucket),
-/// <see cref="Forget"/> resets the backoff, <see cref="AddAfter"/> delays explicitly;</item>
+/// <see cref="Forget"/> resets the backoff, <see cref="AddAfter"/> delays explicitly; a key waits on at most one timer,
+/// the earliest asked for, so repeated "look again later" requests never pile up;</item>
 /// <item><see cref="ShutDown"/> wakes every waiting worker, which then gets no more keys.</item>
 /// </list>
 /// </summary>
@@ -16,6 +17,7 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
     private readonly Queue<TKey> _queue = new();
     private readonly HashSet<TKey> _dirty = new();
     private readonly HashSet<TKey> _processing = new();
+    private readonly Dictionary<TKey, DateTimeOffset> _waiting = new();
     private readonly SemaphoreSlim _available = new(0);
     private readonly CancellationTokenSource _shutdown = new();
     private readonly IRetryRateLimiter<TKey> _limiter;
@@ -59,19 +61,38 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
             Add(key);
             return;
         }
-        _ = DelayThenAdd(key, delay);
+        var due = _time.GetUtcNow() + delay;
+        lock (_gate)
+        {
+            if (_waiting.TryGetValue(key, out var pending) && pending <= due) return; // an earlier timer already covers it
+            _waiting[key] = due;
+        }
+        _ = DelayThenAdd(key, delay, due);
     }
 
-    private async Task DelayThenAdd(TKey key, TimeSpan delay)
+    /// <summary>Keys waiting on a timer (for tests and diagnostics).</summary>
+    public int WaitingCount
+    {
+        get { lock (_gate) return _waiting.Count; }
+    }
+
+    private async Task DelayThenAdd(TKey key, TimeSpan delay, DateTimeOffset due)
     {
         try
         {
             await Task.Delay(delay, _time, _shutdown.Token);
-            Add(key);
         }
         catch (OperationCanceledException)
         {
+            return;
         }
+        lock (_gate)
+        {
+            // Superseded by an earlier timer, which already fired or will.
+            if (!_waiting.TryGetValue(key, out var current) || current != due) return;
+            _waiting.Remove(key);
+        }
+        Add(key);
     }
 
     /// <summary>Re-adds the key after its backoff; each call without <see cref="Forget"/> doubles the delay.</summary>
@@ -113,6 +134,7 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
     public void Done(TKey key)
     {
         var requeue = false;
+        int depth;
         lock (_gate)
         {
             _processing.Remove(key);
@@ -121,8 +143,13 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
                 _queue.Enqueue(key);
                 requeue = true;
             }
+            depth = _queue.Count;
         }
-        if (requeue) _available.Release();
+        if (requeue)
+        {
+            _available.Release();
+            _depthChanged?.Invoke(depth);
+        }
     }
 
     public void ShutDown() => _shutdown.Cancel();

@@ -67,11 +67,11 @@ public sealed class RequestRouter(ApiServerCore server, string adminToken)
         {
             "get" => AsTableIfAsked(ctx, ResourceOperations.Get(ctx)),
             "list" => ListQuery.List(ctx),
-            "create" => await ResourceOperations.CreateAsync(ctx, await ReadObjectAsync(ctx)),
-            "update" => await ResourceOperations.UpdateAsync(ctx, await ReadObjectAsync(ctx)),
-            "patch" => await ResourceOperations.PatchAsync(ctx, ctx.Http.Request.ContentType ?? "", await ReadTextAsync(ctx.Http)),
-            "delete" => await ResourceOperations.DeleteAsync(ctx, await ReadOptionalObjectAsync(ctx)),
-            "deletecollection" => await ResourceOperations.DeleteCollectionAsync(ctx, await ReadOptionalObjectAsync(ctx)),
+            "create" => await ResourceOperations.CreateAsync(ctx, await RequestBody.ReadObjectAsync(ctx)),
+            "update" => await ResourceOperations.UpdateAsync(ctx, await RequestBody.ReadObjectAsync(ctx)),
+            "patch" => await ResourceOperations.PatchAsync(ctx, ctx.Http.Request.ContentType ?? "", await RequestBody.ReadTextAsync(ctx.Http)),
+            "delete" => await ResourceOperations.DeleteAsync(ctx, await RequestBody.ReadOptionalObjectAsync(ctx)),
+            "deletecollection" => await ResourceOperations.DeleteCollectionAsync(ctx, await RequestBody.ReadOptionalObjectAsync(ctx)),
             _ => throw Errors.MethodNotAllowed("the server does not allow this method on the requested resource"),
         };
     }
@@ -82,37 +82,6 @@ public sealed class RequestRouter(ApiServerCore server, string adminToken)
         if (ctx.Verb != "get" || ctx.Subresource is not null || !TableConvertor.Wanted(ctx) || result.Body is not JsonObject obj || obj.Str("kind") != ctx.Type.Kind)
             return result;
         return result with { Body = TableConvertor.ToTable(ctx, [obj], obj.At("metadata", "resourceVersion").AsString() ?? "", null) };
-    }
-
-    /// <summary>Reads an object body: JSON, YAML (curl users), or protobuf for the core types kubectl ≥1.33 sends that way.</summary>
-    public static async Task<JsonObject> ReadObjectAsync(RequestContext ctx)
-    {
-        var mediaType = (ctx.Http.Request.ContentType ?? "application/json").Split(';')[0].Trim().ToLowerInvariant();
-        if (mediaType == "application/vnd.kubernetes.protobuf")
-        {
-            using var buffer = new MemoryStream();
-            await ctx.Http.Request.Body.CopyToAsync(buffer, ctx.Http.RequestAborted);
-            return ProtobufObjectDecoder.Decode(buffer.ToArray(), ctx.Type);
-        }
-        var text = await ReadTextAsync(ctx.Http);
-        return mediaType switch
-        {
-            "application/json" or "*/*" or "" => Json.ParseObject(text),
-            "application/yaml" => Patch.ApplyConfiguration.Parse(text),
-            _ => throw new ApiException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {mediaType})"),
-        };
-    }
-
-    private static async Task<JsonObject?> ReadOptionalObjectAsync(RequestContext ctx)
-    {
-        var text = await ReadTextAsync(ctx.Http);
-        return string.IsNullOrWhiteSpace(text) ? null : Json.ParseObject(text, "DeleteOptions");
-    }
-
-    private static async Task<string> ReadTextAsync(HttpContext http)
-    {
-        using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
-        return await reader.ReadToEndAsync(http.RequestAborted);
     }
 
     private RequestContext? Parse(HttpContext http, string path)

@@ -86,6 +86,12 @@ public abstract class ResourceStrategy
         }
     }
 
+    /// <summary>For views over another resource's storage (Project over Namespace): where watches read from.</summary>
+    public virtual string? BackingStorageKey => null;
+
+    /// <summary>For views: how a stored object of the backing resource looks as this resource.</summary>
+    public virtual JsonObject ViewOf(JsonObject stored, ResourceType type) => stored;
+
     /// <summary>The schema published in OpenAPI v3 (custom resources: their structural schema); null = an open object.</summary>
     public virtual JsonObject? OpenApiSchema() => null;
 

@@ -33,7 +33,7 @@ public static class WatchStream
         try
         {
             if (ctx.Server.Faults.TakeWatchExpiry(ctx.Type)) throw Errors.Expired($"too old resource version: {fromVersion ?? 0} ({ctx.Server.Store.CurrentRevision})");
-            subscription = ctx.Server.Store.Watch(ctx.Type.StorageKey, ctx.Namespace, fromVersion, out initial, out initialRevision);
+            subscription = ctx.Server.Store.Watch(ctx.Type.Strategy.BackingStorageKey ?? ctx.Type.StorageKey, ctx.Namespace, fromVersion, out initial, out initialRevision);
         }
         catch (ApiException e) when (e.Code == 410)
         {
@@ -53,9 +53,11 @@ public static class WatchStream
 
             var reader = subscription.Channel.Reader;
             var lastVersion = initialRevision;
+            // One outstanding wait at a time (the channel has a single reader); a bookmark tick does not abandon it.
+            Task<bool>? waitForEvent = null;
             while (!cts.IsCancellationRequested)
             {
-                var waitForEvent = reader.WaitToReadAsync(cts.Token).AsTask();
+                waitForEvent ??= reader.WaitToReadAsync(cts.Token).AsTask();
                 var bookmarkDue = bookmarks ? Task.Delay(ctx.Server.Options.BookmarkInterval, cts.Token) : Task.Delay(Timeout.Infinite, cts.Token);
                 var done = await Task.WhenAny(waitForEvent, bookmarkDue);
                 if (done == bookmarkDue)
@@ -71,6 +73,7 @@ public static class WatchStream
                     continue;
                 }
                 if (waitForEvent.IsCanceled || !await waitForEvent) break; // closed: the watch was dropped
+                waitForEvent = null;
                 while (reader.TryRead(out var e))
                 {
                     lastVersion = e.ResourceVersion;
@@ -101,9 +104,11 @@ public static class WatchStream
             };
         }
 
-        JsonObject Render(JsonObject obj) => table
-            ? TableConvertor.ToTable(ctx, [obj], obj.At("metadata", "resourceVersion").AsString() ?? "", null)
-            : obj;
+        JsonObject Render(JsonObject stored)
+        {
+            var obj = ctx.Type.Strategy.ViewOf(stored, ctx.Type);
+            return table ? TableConvertor.ToTable(ctx, [obj], obj.At("metadata", "resourceVersion").AsString() ?? "", null) : obj;
+        }
     }
 
     private static async Task WriteEventAsync(Microsoft.AspNetCore.Http.HttpContext http, string type, JsonObject obj)

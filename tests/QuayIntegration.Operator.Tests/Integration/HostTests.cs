@@ -77,4 +77,21 @@ public sealed class HostTests
         Assert.Empty(env.Quay.State.Organizations);
         Assert.DoesNotContain("quay.redhat.com/quayintegrations", (await env.GetNamespaceAsync("idle"))!.Metadata.Finalizers ?? []);
     }
+
+    [Fact]
+    public async Task On_plain_kubernetes_without_imagestreams_the_operator_starts_and_syncs_the_default_service_account()
+    {
+        await using var env = await StartAsync(openShift: false);
+        var op = await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("vanilla");
+        await Eventually(async () =>
+        {
+            var sa = await env.Cluster.Oc.WaitForServiceAccountAsync("vanilla", "default");
+            return sa.ImagePullSecrets?.Any(s => s.Name == "default-quay-openshift") == true;
+        }, "default service account linked");
+        // builder and deployer never appear on plain Kubernetes: their robots and Secrets exist, nothing is blocked.
+        Assert.NotNull(await env.GetSecretAsync("vanilla", "builder-quay-openshift"));
+        using var http = new HttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(op.BaseUrl + "/readyz")).StatusCode);
+    }
 }

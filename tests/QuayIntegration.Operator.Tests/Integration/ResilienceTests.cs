@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using k8s;
@@ -194,5 +195,34 @@ public sealed class ResilienceTests
         await Eventually(async () => (await env.ConditionAsync("CredentialsValid"))?.Reason == "InsufficientScope", "insufficient scope reported");
         Assert.Contains("user:admin", (await env.ConditionAsync("Ready"))!.Value.Message);
         Assert.Null(env.Quay.State.Organization("openshift_scoped"));
+    }
+
+    [Fact]
+    public async Task A_crash_between_creating_the_organization_and_recording_it_neither_orphans_nor_disowns_it()
+    {
+        await using var env = await StartAsync();
+        // The state such a crash leaves: "pending" recorded (written only after Quay said "absent"), organization created.
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        Assert.True((await quay.PostAsJsonAsync("api/v1/organization/", new { name = "openshift_crashed" })).IsSuccessStatusCode);
+        await env.Kube.CoreV1.CreateNamespaceAsync(new V1Namespace
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = "crashed",
+                Finalizers = ["quay.redhat.com/quayintegrations"],
+                Annotations = new Dictionary<string, string>
+                {
+                    ["quay.redhat.com/organization"] = "openshift_crashed",
+                    ["quay.redhat.com/organization-ownership"] = "pending",
+                },
+            },
+        });
+        await env.StartOperatorAsync();
+        await Eventually(() => env.IsSeededAsync("crashed", "openshift_crashed"), "setup completed");
+        Assert.Equal("owned", (await env.GetNamespaceAsync("crashed"))!.Metadata.Annotations["quay.redhat.com/organization-ownership"]);
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync("crashed");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("crashed");
+        Assert.Null(env.Quay.State.Organization("openshift_crashed"));
     }
 }

@@ -28,4 +28,12 @@ public class QuayResponseClassifierTests
         Assert.Equal(expected, QuayResponseClassifier.Classify((HttpStatusCode)status, contentType, body, out var message));
         if (status >= 400 && contentType?.Contains("json") == true) Assert.NotEmpty(message);
     }
+
+    [Fact]
+    public void Html_error_pages_are_summarised_by_their_title()
+    {
+        QuayResponseClassifier.Classify(HttpStatusCode.ServiceUnavailable, "text/html",
+            "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head><body>nginx</body></html>", out var message);
+        Assert.Equal("503 Service Temporarily Unavailable", message);
+    }
 }

@@ -62,6 +62,18 @@ public class WorkQueueTests
     }
 
     [Fact]
+    public async Task Repeated_AddAfter_keeps_one_timer_per_key_the_earliest()
+    {
+        using var q = NewQueue();
+        q.AddAfter("a", TimeSpan.FromSeconds(30));
+        q.AddAfter("a", TimeSpan.FromSeconds(60)); // later: covered by the pending timer
+        Assert.Equal(1, q.WaitingCount);
+        q.AddAfter("a", TimeSpan.FromMilliseconds(50)); // earlier: replaces it
+        Assert.Equal("a", await Next(q));
+        Assert.Equal(0, q.WaitingCount);
+    }
+
+    [Fact]
     public async Task Rate_limited_adds_back_off_exponentially_and_forget_resets()
     {
         using var q = NewQueue(TimeSpan.FromMilliseconds(20));

@@ -3,7 +3,16 @@ using System.Diagnostics;
 namespace QuayIntegration.Sandbox.Steps;
 
 /// <summary>A step's evidence was not observed: says what was awaited and what was last seen instead.</summary>
-public sealed class StepFailedException(string message) : Exception(message);
+public sealed class StepFailedException(string message) : Exception(message)
+{
+    /// <summary>What went wrong, in the words of whoever refused (the API server's message rather than a stack trace).</summary>
+    public static string Describe(Exception e) => e switch
+    {
+        StepFailedException => e.Message,
+        k8s.Autorest.HttpOperationException h => $"the API server answered {(int)h.Response.StatusCode}: {h.Response.Content}",
+        _ => $"{e.GetType().Name}: {e.Message}",
+    };
+}
 
 /// <summary>
 /// Waits for a condition the operator and the emulated cluster bring about asynchronously. Every probe reads the

@@ -105,24 +105,10 @@ public sealed class Walkthrough(SandboxWorld world, Report report, SandboxOption
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            report.Fail(Describe(e));
-            PrintOperatorLog();
+            report.Fail(StepFailedException.Describe(e));
+            world.ReportOperatorLog();
             return false;
         }
-    }
-
-    private static string Describe(Exception e) => e switch
-    {
-        StepFailedException => e.Message,
-        HttpOperationException h => $"the API server answered {(int)h.Response.StatusCode}: {h.Response.Content}",
-        _ => $"{e.GetType().Name}: {e.Message}",
-    };
-
-    private void PrintOperatorLog()
-    {
-        if (world.Operator is not { } op) return;
-        report.Detail($"the operator's last log lines (full log: {world.Repo.Relative(op.LogPath)}{(op.HasExited ? $"; it exited with code {op.ExitCode}" : "")}):");
-        foreach (var line in op.LastLogLines()) report.Detail("  " + line);
     }
 
     /// <summary>The service-account matrix, cluster ID and organization prefix, as the API server holds them (CRD defaults applied).</summary>

@@ -73,8 +73,13 @@ public sealed class SandboxWorld : IAsyncDisposable
             await world.SetUpAsync(cancellationToken);
             return world;
         }
-        catch
+        catch (Exception e)
         {
+            if (e is not OperationCanceledException)
+            {
+                report.Fail(StepFailedException.Describe(e));
+                world.ReportOperatorLog();
+            }
             await world.DisposeAsync();
             throw;
         }
@@ -268,6 +273,16 @@ public sealed class SandboxWorld : IAsyncDisposable
     {
         _report.Action($"{_applier!.CommandFor("-", dryRun: false)}   # {what}");
         foreach (var line in await _applier.ApplyAsync(manifest, ct)) _report.Ok(line);
+    }
+
+    /// <summary>The operator's last log lines, to explain why some evidence did not appear.</summary>
+    public void ReportOperatorLog()
+    {
+        if (_operator is not { } op) return;
+        _report.Detail($"the operator's last log lines (full log: {Repo.Relative(op.LogPath)}{(op.HasExited ? $"; it exited with code {op.ExitCode}" : "")}):");
+        var lines = op.LastLogLines();
+        foreach (var line in lines) _report.Detail("  " + line);
+        if (lines.Count == 0) _report.Detail("  (nothing logged yet)");
     }
 
     public static string Seconds(TimeSpan elapsed) => $"{elapsed.TotalSeconds:0.0}s";

@@ -76,7 +76,7 @@ public sealed class NamespaceStrategy : ResourceStrategy
     {
         if (ctx.Subresource != "finalize") return null;
         if (ctx.Verb != "update") throw Errors.MethodNotAllowed("the server does not allow this method on the requested resource");
-        var body = await Hosting.RequestRouter.ReadObjectAsync(ctx);
+        var body = await RequestBody.ReadObjectAsync(ctx);
         var bodyName = body.At("metadata", "name").AsString();
         if (!string.IsNullOrEmpty(bodyName) && bodyName != ctx.Name)
             throw Errors.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({ctx.Name})");

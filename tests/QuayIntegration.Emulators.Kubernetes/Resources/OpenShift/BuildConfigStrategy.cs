@@ -43,7 +43,7 @@ public sealed class BuildConfigStrategy : ResourceStrategy
     {
         if (ctx.Subresource != "instantiate") return null;
         if (ctx.Verb != "create") throw Errors.MethodNotAllowed("the server does not allow this method on the requested resource");
-        var request = await Hosting.RequestRouter.ReadObjectAsync(ctx);
+        var request = await RequestBody.ReadObjectAsync(ctx);
         if (request.At("metadata", "name").AsString() is { Length: > 0 } requested && requested != ctx.Name)
             throw Errors.BadRequest($"name of the BuildRequest ({requested}) does not match the BuildConfig ({ctx.Name})");
         var builds = ctx.Server.Registry.Find("build.openshift.io", "v1", "builds")!;

@@ -122,7 +122,7 @@ public sealed class BuildStrategy : ResourceStrategy
     {
         if (ctx.Subresource != "clone") return null;
         if (ctx.Verb != "create") throw Errors.MethodNotAllowed("the server does not allow this method on the requested resource");
-        var request = await Hosting.RequestRouter.ReadObjectAsync(ctx);
+        var request = await RequestBody.ReadObjectAsync(ctx);
         var original = ctx.Server.Store.Get(ctx.Type.StorageKey, ctx.Namespace, ctx.Name!) ?? throw ctx.Type.NotFound(ctx.Name!);
         return await BuildCloner.CloneAsync(ctx, original, request);
     }

@@ -17,7 +17,7 @@ public sealed class ImageStreamImportStrategy : ResourceStrategy
     {
         if (ctx.Verb != "create" || ctx.Subresource is not null)
             throw Errors.MethodNotAllowed("the server does not allow this method on the requested resource");
-        var body = ResourceOperations.NormalizeIncoming(ctx, await Hosting.RequestRouter.ReadObjectAsync(ctx));
+        var body = ResourceOperations.NormalizeIncoming(ctx, await RequestBody.ReadObjectAsync(ctx));
         var meta = body.Metadata();
         var name = meta.Str("name") ?? "";
         var bodyNs = meta.Str("namespace");

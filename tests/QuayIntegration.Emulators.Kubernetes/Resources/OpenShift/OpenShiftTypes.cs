@@ -41,7 +41,7 @@ public static class OpenShiftTypes
         r.Add(new ResourceType
         {
             Group = "project.openshift.io", Version = "v1", Plural = "projects", Singular = "project", Kind = "Project", Namespaced = false,
-            Verbs = ["delete", "get", "list"], Strategy = new ProjectStrategy(),
+            Verbs = ["delete", "get", "list", "watch"], Strategy = new ProjectStrategy(),
         });
         r.Add(new ResourceType
         {

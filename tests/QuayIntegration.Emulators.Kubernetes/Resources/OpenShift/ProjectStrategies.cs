@@ -4,9 +4,12 @@ using QuayIntegration.Emulators.Kubernetes.Rest;
 
 namespace QuayIntegration.Emulators.Kubernetes.Resources.OpenShift;
 
-/// <summary>project.openshift.io/v1 Project: a view of Namespaces (get, list, delete).</summary>
+/// <summary>project.openshift.io/v1 Project: a view of Namespaces (get, list, watch, delete).</summary>
 public sealed class ProjectStrategy : ResourceStrategy
 {
+    public override string? BackingStorageKey => Rest.NamespaceGuard.NamespacesKey;
+    public override JsonObject ViewOf(JsonObject stored, ResourceType type) => ToProject(stored, type);
+
     private static readonly HashSet<string> Selectable = ["metadata.name", "status.phase"];
     public override IReadOnlySet<string> SelectableFieldNames => Selectable;
     public override IReadOnlyList<TableColumn> Columns =>
@@ -64,7 +67,7 @@ public sealed class ProjectRequestStrategy : ResourceStrategy
     public override async Task<ApiResult?> TryHandleAsync(RequestContext ctx)
     {
         if (ctx.Verb != "create") throw Errors.MethodNotAllowed("the server does not allow this method on the requested resource");
-        var body = ResourceOperations.NormalizeIncoming(ctx, await Hosting.RequestRouter.ReadObjectAsync(ctx));
+        var body = ResourceOperations.NormalizeIncoming(ctx, await RequestBody.ReadObjectAsync(ctx));
         var name = body.At("metadata", "name").AsString() ?? "";
         if (ReservedNames.Contains(name))
             throw Errors.Forbidden($"projectrequests.project.openshift.io \"{name}\" is forbidden: cannot request a project with the name \"{name}\"",
