@@ -37,6 +37,8 @@ public sealed class QuayIntegrationReconciler(
     public const string Key = "quayintegrations";
 
     private (string Fingerprint, DateTimeOffset At, QuayResult<QuayUser> Result)? _lastCheck;
+    private DateTimeOffset? _unreachableSince;
+    private string? _recovery;
 
     public string Name => "quayintegration";
 
@@ -99,6 +101,7 @@ public sealed class QuayIntegrationReconciler(
         var client = clients.GetClient(new QuayConnection(config.QuayUrl, token, ca, config.Insecure));
         var user = await CheckCredentialsAsync(client, recheck, ct);
         var (reachable, credentials) = Judge(user);
+        reachable = RememberOutage(resource, reachable);
         if (!(reachable.Ok && credentials.Ok))
         {
             var failed = reachable.Ok ? (StatusConditions.CredentialsValid, credentials) : (StatusConditions.QuayReachable, reachable);
@@ -140,6 +143,28 @@ public sealed class QuayIntegrationReconciler(
         QuayOutcome.Unavailable => (new(false, "QuayUnavailable", $"Quay is unreachable: {user.Message}; retrying"), Unknown()),
         _ => (new(false, "UnexpectedAnswer", $"Quay gave an unexpected answer ({user}); check that spec.quayHostname is the Quay base URL"), Unknown()),
     };
+
+    /// <summary>
+    /// Keeps what happened during an outage visible after it: once Quay answers again, QuayReachable says since when it
+    /// had been unreachable (until the next outage), and an Event marks the recovery.
+    /// </summary>
+    private Verdict RememberOutage(QuayIntegrationResource resource, Verdict reachable)
+    {
+        var now = time.GetUtcNow();
+        if (!reachable.Ok)
+        {
+            _unreachableSince ??= now;
+            _recovery = null;
+            return reachable with { Message = $"{reachable.Message} (unreachable since {_unreachableSince:u})" };
+        }
+        if (_unreachableSince is { } since)
+        {
+            _recovery = $"Quay answers again since {now:u}, after being unreachable from {since:u}";
+            _unreachableSince = null;
+            events.Normal(resource, "QuayRecovered", _recovery);
+        }
+        return _recovery is null ? reachable : reachable with { Message = _recovery };
+    }
 
     private static Verdict Unknown() => new(false, "Unknown", "Not checked: Quay could not be asked");
 

@@ -54,6 +54,9 @@ public sealed class ResilienceTests
         env.Quay.Faults.Remove(outage);
         await Eventually(() => env.IsSeededAsync("during", "openshift_during"), "namespace created during the outage synced");
         await Eventually(async () => (await env.ConditionAsync("Ready"))?.Status == "True", "Ready=True again");
+        Assert.Contains("after being unreachable from", (await env.ConditionAsync("QuayReachable"))!.Value.Message);
+        var events = await env.Kube.CoreV1.ListNamespacedEventAsync("default");
+        Assert.Contains(events.Items, e => e.InvolvedObject.Kind == "QuayIntegration" && e.Reason == "QuayRecovered");
     }
 
     [Fact]

@@ -199,4 +199,23 @@ public sealed class SyncBehaviourTests
         var prototypes = env.Quay.State.Organization("openshift_ci")!.Prototypes;
         Assert.Contains(prototypes, p => p.DelegateName == "openshift_ci+pipeline" && p.Role == "write");
     }
+
+    [Fact]
+    public async Task Links_coexist_with_the_platform_controller_writing_the_same_service_account_lists()
+    {
+        await using var env = await StartAsync(platformPullSecrets: true);
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("shared");
+        await Eventually(async () =>
+        {
+            if (!await env.IsSeededAsync("shared", "openshift_shared")) return false;
+            foreach (var name in new[] { "builder", "default", "deployer" })
+            {
+                var sa = await env.Kube.CoreV1.ReadNamespacedServiceAccountAsync(name, "shared");
+                if (sa.ImagePullSecrets?.Any(s => s.Name.StartsWith($"{name}-dockercfg-")) != true) return false;
+                if (sa.Secrets?.Any(s => s.Name.StartsWith($"{name}-dockercfg-")) != true) return false;
+            }
+            return true;
+        }, "both the platform's and our pull secrets listed on every service account");
+    }
 }

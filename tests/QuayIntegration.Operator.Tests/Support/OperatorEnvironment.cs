@@ -37,12 +37,13 @@ public sealed class OperatorEnvironment : IAsyncDisposable
     public string Token { get; private set; }
     public k8s.Kubernetes Kube => Cluster.Client;
 
-    public static async Task<OperatorEnvironment> StartAsync(Action<JsonObject>? editSpec = null, bool createIntegration = true, bool openShift = true)
+    public static async Task<OperatorEnvironment> StartAsync(Action<JsonObject>? editSpec = null, bool createIntegration = true, bool openShift = true,
+        bool platformPullSecrets = false)
     {
         var token = "operator-token-" + Guid.NewGuid().ToString("N")[..20];
         var quay = await QuayEmulator.StartAsync(new QuayEmulatorOptions { NamespaceGcDelay = TimeSpan.FromSeconds(2) }
             .WithUserToken("operator", token, QuayScopes.All & ~QuayScopes.SuperUser));
-        var options = new EmulatedClusterOptions { OpenShift = openShift };
+        var options = new EmulatedClusterOptions { OpenShift = openShift, InternalRegistryPullSecrets = platformPullSecrets };
         options.RegistryCaCertificatesPem.Add(quay.CaCertificatePem);
         var cluster = await EmulatedCluster.StartAsync(options);
         var env = new OperatorEnvironment(cluster, quay, token);

@@ -35,6 +35,8 @@ public sealed class Walkthrough(SandboxWorld world, Report report, SandboxOption
     private static readonly AppTemplate App = AppTemplate.HttpdExample;
     private const string Tag = "latest";
 
+    private enum Outcome { NotRun, Passed, Failed, Skipped }
+
     private sealed record Step(string Title, Func<CancellationToken, Task> Run, bool IsBuildStep, params int[] DependsOn);
     private sealed record ServiceAccountRole(string Name, string Role);
 
@@ -51,7 +53,6 @@ public sealed class Walkthrough(SandboxWorld world, Report report, SandboxOption
 
     public async Task<WalkthroughResult> RunAsync(CancellationToken ct)
     {
-        ReadIntegration();
         Step[] steps =
         [
             new($"oc new-project {Project}  →  Quay organization, robots and default permissions", NewProjectAsync, false),
@@ -63,35 +64,45 @@ public sealed class Walkthrough(SandboxWorld world, Report report, SandboxOption
             new($"oc delete project {Project}  →  organization gone", DeleteProjectAsync, false, 1),
         ];
         var skipBuilds = options.BuildSteps == BuildSteps.Skip || (options.BuildSteps == BuildSteps.Auto && !world.WebhookServed);
-        var skipReason = options.BuildSteps == BuildSteps.Skip
-            ? "skipped (--skip-build-steps)"
-            : "build steps skipped: this operator build has no admission webhook (issue 5), so Builds are not rewritten to push to Quay; --run-build-steps runs them anyway";
+        var (skipReason, skipShort) = options.BuildSteps == BuildSteps.Skip
+            ? ("build steps skipped (--skip-build-steps)", "--skip-build-steps")
+            : ("build steps skipped: this operator build has no admission webhook (issue 5), so Builds are not rewritten to push to Quay; " +
+               "--run-build-steps runs them anyway", "no admission webhook in this operator build");
 
-        var outcome = new string[steps.Length];
+        var outcomes = new Outcome[steps.Length];
+        try
+        {
+            ReadIntegration();
+        }
+        catch (StepFailedException e)
+        {
+            report.Summary(false, $"the walkthrough cannot start: {e.Message}");
+            return new WalkthroughResult(steps.Length, 0, 0, 0, steps.Length);
+        }
         for (var i = 0; i < steps.Length; i++)
         {
             var step = steps[i];
             report.Step(i + 1, steps.Length, step.Title);
             if (step.IsBuildStep && skipBuilds)
             {
-                var first = Array.IndexOf(outcome, "skipped");
+                var first = Array.IndexOf(outcomes, Outcome.Skipped);
                 report.Skipped(first < 0 ? skipReason : $"skipped, like step {first + 1}");
-                outcome[i] = "skipped";
+                outcomes[i] = Outcome.Skipped;
                 continue;
             }
-            if (step.DependsOn.FirstOrDefault(d => outcome[d - 1] != "passed") is var blocker and > 0)
+            if (step.DependsOn.FirstOrDefault(d => outcomes[d - 1] != Outcome.Passed) is var blocker and > 0)
             {
-                report.Skipped($"not run: it needs step {blocker}, which {(outcome[blocker - 1] == "skipped" ? "was skipped" : "did not pass")}");
-                outcome[i] = "not run";
+                report.Skipped($"not run: it needs step {blocker}, which {(outcomes[blocker - 1] == Outcome.Skipped ? "was skipped" : "did not pass")}");
+                outcomes[i] = Outcome.NotRun;
                 continue;
             }
-            outcome[i] = await RunStepAsync(step, ct) ? "passed" : "failed";
+            outcomes[i] = await RunStepAsync(step, ct) ? Outcome.Passed : Outcome.Failed;
         }
 
-        var result = new WalkthroughResult(steps.Length, outcome.Count(o => o == "passed"), outcome.Count(o => o == "failed"),
-            outcome.Count(o => o == "skipped"), outcome.Count(o => o == "not run"));
+        var result = new WalkthroughResult(steps.Length, outcomes.Count(o => o == Outcome.Passed), outcomes.Count(o => o == Outcome.Failed),
+            outcomes.Count(o => o == Outcome.Skipped), outcomes.Count(o => o == Outcome.NotRun));
         report.Summary(result.Success, result.Success
-            ? $"all {result.Passed} steps observed{(result.Skipped > 0 ? $", {result.Skipped} skipped (no admission webhook in this operator build)" : "")}"
+            ? $"all {result.Passed} steps observed{(result.Skipped > 0 ? $", {result.Skipped} skipped ({skipShort})" : "")}"
             : $"{result.Passed} of {result.Total} steps observed; {result.Failed} failed, {result.NotRun} not run, {result.Skipped} skipped");
         return result;
     }
