@@ -107,6 +107,26 @@ public sealed class CoreVerbsTests(ApiServerFixture f) : IClassFixture<ApiServer
     }
 
     [Fact]
+    public async Task Json_patch_adds_and_removes_top_level_members()
+    {
+        // A top-level pointer ("/secrets") has the document itself as parent: the form an operator uses to
+        // give a service account its first secret list.
+        var ns = await f.CreateNamespaceAsync();
+        await K.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "sa" } }, ns);
+
+        var added = await K.CoreV1.PatchNamespacedServiceAccountAsync(new V1Patch(
+            "[{\"op\":\"add\",\"path\":\"/secrets\",\"value\":[{\"name\":\"s1\"}]},{\"op\":\"add\",\"path\":\"/imagePullSecrets\",\"value\":[{\"name\":\"s1\"}]}]",
+            V1Patch.PatchType.JsonPatch), "sa", ns);
+        Assert.Equal("s1", Assert.Single(added.Secrets).Name);
+        Assert.Equal("s1", Assert.Single(added.ImagePullSecrets).Name);
+
+        var removed = await K.CoreV1.PatchNamespacedServiceAccountAsync(new V1Patch(
+            "[{\"op\":\"remove\",\"path\":\"/imagePullSecrets\"}]", V1Patch.PatchType.JsonPatch), "sa", ns);
+        Assert.True(removed.ImagePullSecrets is null or { Count: 0 });
+        Assert.Single(removed.Secrets);
+    }
+
+    [Fact]
     public async Task Patches_of_every_kind_apply()
     {
         var ns = await f.CreateNamespaceAsync();

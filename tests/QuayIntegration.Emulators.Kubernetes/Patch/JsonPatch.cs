@@ -88,7 +88,7 @@ public static class JsonPatch
     {
         var tokens = Tokens(pointer);
         if (tokens.Count == 0) return value ?? throw new PatchFailedException("cannot replace the document with null");
-        var parent = Get(doc, "/" + string.Join('/', tokens[..^1].Select(Escape)));
+        var parent = Get(doc, ParentPointer(tokens));
         var last = tokens[^1];
         switch (parent)
         {
@@ -110,7 +110,7 @@ public static class JsonPatch
     {
         var tokens = Tokens(pointer);
         if (tokens.Count == 0) throw new PatchFailedException("cannot remove the document root");
-        var parent = Get(doc, "/" + string.Join('/', tokens[..^1].Select(Escape)));
+        var parent = Get(doc, ParentPointer(tokens));
         var last = tokens[^1];
         switch (parent)
         {
@@ -128,6 +128,10 @@ public static class JsonPatch
         removed = removed?.DeepClone();
         return doc;
     }
+
+    // The parent of "/a" is the whole document, whose pointer is "" (RFC 6901); "/" would name the key "".
+    private static string ParentPointer(List<string> tokens) =>
+        tokens.Count == 1 ? "" : "/" + string.Join('/', tokens[..^1].Select(Escape));
 
     public static string Escape(string token) => token.Replace("~", "~0").Replace("/", "~1");
 }
