@@ -12,6 +12,9 @@ using QuayIntegration.Operator.Kube;
 using QuayIntegration.Operator.Observability;
 using QuayIntegration.Operator.Quay;
 using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Operator.Webhook;
+using QuayIntegration.Operator.Api;
+using Microsoft.Extensions.Logging;
 using Serilog;
 using Serilog.Formatting.Compact;
 
@@ -69,6 +72,12 @@ public static class OperatorHost
         builder.Services.AddSingleton<QuayIntegrationReconciler>();
         builder.Services.AddSingleton<NamespaceReconciler>();
         builder.Services.AddSingleton<ImageStreamReconciler>();
+        builder.Services.AddSingleton(sp => new Informer<Build>(sp.GetRequiredService<KubeApi>(),
+            new InformerSpec(ResourceType.Builds, LabelSelector: $"{BuildAnnotations.ManagedBuildLabel}=true", Optional: true),
+            sp.GetRequiredService<IOptions<OperatorOptions>>().Value.ResyncPeriod, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Informer.Builds")));
+        builder.Services.AddSingleton<BuildReconciler>();
+        builder.Services.AddSingleton<NamespaceSetupCheck>();
+        builder.Services.AddSingleton<BuildAdmissionPolicy>();
         builder.Services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<OperatorOptions>>().Value.LeaderElection;
@@ -105,6 +114,7 @@ public static class OperatorHost
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapMetrics("/metrics");
+        app.MapAdmissionWebhook();
         return app;
     }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Controllers;
 using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Operator.Webhook;
 
 namespace QuayIntegration.Operator.Hosting;
 
@@ -22,12 +23,15 @@ public sealed class OperatorManager : BackgroundService
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<OperatorManager> _log;
     private readonly List<Controller> _controllers;
+    private readonly Informer<Build> _builds;
 
     public OperatorManager(ClusterCaches caches, IntegrationState state, NamespaceSyncRegistry registry,
         QuayIntegrationReconciler integrationReconciler, NamespaceReconciler namespaceReconciler, ImageStreamReconciler imageStreamReconciler,
+        Informer<Build> builds, BuildReconciler buildReconciler,
         LeaderElector elector, IOptions<OperatorOptions> options, IHostApplicationLifetime lifetime, ILoggerFactory loggers, TimeProvider time)
     {
         _caches = caches;
+        _builds = builds;
         _state = state;
         _options = options;
         _elector = elector;
@@ -68,9 +72,22 @@ public sealed class OperatorManager : BackgroundService
             foreach (var ns in caches.Namespaces.List()) namespaces.Enqueue(ns.Metadata.Name);
             foreach (var stream in caches.ImageStreams.List()) imageStreams.Enqueue(Informer<ImageStream>.KeyOf(stream));
         };
-        _controllers = [integrations, namespaces, imageStreams];
+        // Managed Builds (labelled by the webhook) are imported once Complete; a new ImageStream or namespace state
+        // lets a Build that waited for it be looked at again.
+        var buildImports = new Controller(buildReconciler, workerOptions, loggers.CreateLogger("Controller.Build"), time)
+            .Watch(builds, b => [Informer<Build>.KeyOf(b)])
+            .Watch(caches.ImageStreams, s => BuildsWaitingFor(builds, s), EventPredicates.Create<ImageStream>(_ => true, (_, _) => false, _ => false));
+        _controllers = [integrations, namespaces, imageStreams, buildImports];
         integrations.Enqueue(QuayIntegrationReconciler.Key);
     }
+
+    private static IEnumerable<string> BuildsWaitingFor(Informer<Build> builds, ImageStream stream) =>
+        builds.List()
+            .Where(b => !BuildReconciler.IsImported(b) && b.Status?.Phase == "Complete"
+                && b.Metadata.Annotations is { } a && a.TryGetValue(BuildAnnotations.DestinationImageStream, out var value)
+                && ImageStreamTagReference.Parse(value) is { } d
+                && d.Namespace == stream.Metadata.NamespaceProperty && d.Stream == stream.Metadata.Name)
+            .Select(Informer<Build>.KeyOf);
 
     private bool InMatrix(V1ServiceAccount sa)
     {
@@ -84,7 +101,7 @@ public sealed class OperatorManager : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
-        var informers = _caches.All.Select(i => Task.Run(() => i.RunAsync(ct), CancellationToken.None)).ToList();
+        var informers = _caches.All.Append(_builds).Select(i => Task.Run(() => i.RunAsync(ct), CancellationToken.None)).ToList();
         try
         {
             await WaitForSyncAsync(ct);
@@ -107,7 +124,7 @@ public sealed class OperatorManager : BackgroundService
 
     private async Task WaitForSyncAsync(CancellationToken ct)
     {
-        while (!_caches.HasSynced) await Task.Delay(50, ct);
+        while (!_caches.HasSynced || !_builds.HasSynced) await Task.Delay(50, ct);
     }
 
     private Task RunControllersAsync(CancellationToken ct) => Task.WhenAll(_controllers.Select(c => c.RunAsync(ct)));

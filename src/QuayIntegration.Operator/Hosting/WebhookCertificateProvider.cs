@@ -4,16 +4,30 @@ using Microsoft.Extensions.Options;
 namespace QuayIntegration.Operator.Hosting;
 
 /// <summary>
-/// Serves the webhook's certificate from <c>apiserver.crt</c>/<c>apiserver.key</c> and reloads it when either file
-/// changes, so a rotated certificate is used without a restart.
+/// Serves the webhook's certificate from <c>apiserver.crt</c>/<c>apiserver.key</c> (or, when those are absent,
+/// <c>tls.crt</c>/<c>tls.key</c>, the keys of an OpenShift service-ca or cert-manager Secret) and reloads it when either
+/// file changes, so a rotated certificate is used without a restart.
 /// </summary>
 public sealed class WebhookCertificateProvider(IOptions<OperatorOptions> options)
 {
     private readonly Lock _gate = new();
     private (DateTime Crt, DateTime Key, X509Certificate2 Certificate)? _loaded;
 
-    public string CertificatePath => Path.Combine(options.Value.Webhook.CertDir, "apiserver.crt");
-    public string KeyPath => Path.Combine(options.Value.Webhook.CertDir, "apiserver.key");
+    public const string CertificateFile = "apiserver.crt";
+    public const string KeyFile = "apiserver.key";
+    public const string ServiceCaCertificateFile = "tls.crt";
+    public const string ServiceCaKeyFile = "tls.key";
+
+    public string CertificatePath => PathOf(CertificateFile, ServiceCaCertificateFile);
+    public string KeyPath => PathOf(KeyFile, ServiceCaKeyFile);
+
+    private string PathOf(string file, string serviceCaFile)
+    {
+        var dir = options.Value.Webhook.CertDir;
+        var preferred = Path.Combine(dir, file);
+        var fallback = Path.Combine(dir, serviceCaFile);
+        return !File.Exists(preferred) && File.Exists(fallback) ? fallback : preferred;
+    }
 
     public bool Available => File.Exists(CertificatePath) && File.Exists(KeyPath);
 

@@ -1,0 +1,121 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Kube;
+using QuayIntegration.Operator.Observability;
+using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Operator.Webhook;
+
+namespace QuayIntegration.Operator.Controllers;
+
+/// <summary>
+/// After a rewritten Build completes, imports the image it pushed to Quay into the ImageStreamTag it originally
+/// targeted (by digest when the build reports one, reference policy Source), then marks the Build imported. The mark
+/// is written after the import, so a crash in between repeats an import of the same digest, which changes nothing;
+/// the mark makes every later look (resyncs, restarts) a no-op. Keys are <c>namespace/name</c>.
+/// </summary>
+public sealed class BuildReconciler(
+    Informer<Build> builds,
+    ClusterCaches caches,
+    KubeApi api,
+    EventRecorder events,
+    ILogger<BuildReconciler> log) : IReconciler
+{
+    private static readonly TimeSpan IntegrationRecheck = TimeSpan.FromSeconds(30);
+    /// <summary>Builds whose failure was already reported, so resyncs do not repeat the Event.</summary>
+    private readonly ConcurrentDictionary<string, byte> _reportedFailures = new();
+
+    public string Name => "build";
+
+    public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct)
+    {
+        var build = builds.Get(key);
+        if (build is null || !IsManaged(build) || IsImported(build)) return ReconcileResult.Done;
+        var phase = build.Status?.Phase;
+        if (phase is "Failed" or "Error" or "Cancelled")
+        {
+            if (_reportedFailures.TryAdd(build.Metadata.Uid ?? key, 0))
+                events.Warning(build, "ImageNotImported", $"Build ended {phase}; nothing was imported into {Destination(build)}");
+            return ReconcileResult.Done;
+        }
+        if (phase != "Complete") return ReconcileResult.Done;
+
+        if (IntegrationLookup.From(caches) is not IntegrationLookup.Usable integration)
+            return ReconcileResult.After(IntegrationRecheck); // imported once a usable QuayIntegration is back
+
+        var plan = BuildImportPlan.For(build, integration.RegistryHost, OrganizationOf(DestinationNamespace(build)), out var problem);
+        if (plan is null) Fail(build, "ImageImportRejected", $"Not importing the pushed image: {problem}");
+
+        using var scope = log.BeginScope(new Dictionary<string, object> { ["build"] = key, ["destination"] = plan!.Destination.ToString() });
+        if (caches.ImageStreams.Get(plan.Destination.Namespace, plan.Destination.Stream) is null)
+            Fail(build, "ImageStreamMissing", $"ImageStream {plan.Destination.Namespace}/{plan.Destination.Stream} does not exist; {plan.From} is imported once it does");
+
+        var result = await ImportAsync(plan, integration.Config, ct);
+        if (result is not null) Fail(build, "ImageImportFailed", $"Importing {plan.From} into {plan.Destination} failed: {result}");
+
+        await api.PatchAsync<Build>(ResourceType.Builds.ObjectPath(build.Metadata.NamespaceProperty, build.Metadata.Name), "application/merge-patch+json",
+            new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [BuildAnnotations.Imported] = "true" } } }.ToJsonString(), ct);
+        events.Normal(build, "ImageImported", $"Imported {plan.From} into ImageStreamTag {plan.Destination}");
+        return ReconcileResult.Done;
+    }
+
+    /// <summary>Creates the ImageStreamImport; null on success, else the failure the API server reported.</summary>
+    private async Task<string?> ImportAsync(BuildImportPlan plan, IntegrationConfig config, CancellationToken ct)
+    {
+        var request = new ImageStreamImport
+        {
+            Metadata = new V1ObjectMeta { Name = plan.Destination.Stream, NamespaceProperty = plan.Destination.Namespace },
+            Spec = new ImageStreamImportSpec
+            {
+                Import = true,
+                Images =
+                [
+                    new ImageImportSpec
+                    {
+                        From = new V1ObjectReference { Kind = "DockerImage", Name = plan.From },
+                        To = new V1LocalObjectReference { Name = plan.Destination.Tag },
+                        ImportPolicy = new TagImportPolicy { Insecure = config.Insecure, Scheduled = config.ScheduledImageStreamImport },
+                        ReferencePolicy = new TagReferencePolicy { Type = "Source" },
+                    },
+                ],
+            },
+        };
+        JsonObject answer;
+        try
+        {
+            answer = await api.CreateAsync(
+                $"apis/{ImageStream.Group}/{ImageStream.Version}/namespaces/{plan.Destination.Namespace}/{ImageStreamImport.Plural}",
+                JsonNode.Parse(k8s.KubernetesJson.Serialize(request))!.AsObject(), ct);
+        }
+        catch (KubeApiException e)
+        {
+            return e.Message;
+        }
+        var status = answer["status"]?["images"]?[0]?["status"];
+        var outcome = status?["status"]?.GetValue<string>();
+        return outcome == "Success" ? null : $"{status?["reason"]} {status?["message"]}".Trim() is { Length: > 0 } m ? m : "no image status in the answer";
+    }
+
+    /// <summary>An Event, then an exception so the controller retries with backoff.</summary>
+    private void Fail(Build build, string reason, string message)
+    {
+        events.Warning(build, reason, message);
+        throw new ReconcileException(message);
+    }
+
+    private string? OrganizationOf(string? ns) =>
+        ns is not null && caches.Namespaces.Get(ns)?.Metadata.Annotations is { } a && a.TryGetValue(WellKnown.OrganizationAnnotation, out var org) ? org : null;
+
+    private static string? DestinationNamespace(Build build) => ImageStreamTagReference.Parse(Destination(build))?.Namespace;
+
+    private static string? Destination(Build build) =>
+        build.Metadata.Annotations?.TryGetValue(BuildAnnotations.DestinationImageStream, out var d) == true ? d : null;
+
+    public static bool IsManaged(Build build) =>
+        build.Metadata.Annotations?.TryGetValue(BuildAnnotations.Managed, out var v) == true && v == "true";
+
+    public static bool IsImported(Build build) =>
+        build.Metadata.Annotations?.TryGetValue(BuildAnnotations.Imported, out var v) == true && v == "true";
+}

@@ -1,0 +1,93 @@
+using System.Text.Json.Nodes;
+using QuayIntegration.Operator.Controllers;
+using QuayIntegration.Operator.Quay;
+
+namespace QuayIntegration.Operator.Webhook;
+
+/// <summary>
+/// Decides what happens to a Build at admission, from the caches only (never Quay, so it answers in microseconds):
+/// <list type="bullet">
+/// <item>Only CREATE is mutated (a Build's spec is immutable); UPDATE and anything else pass untouched.</item>
+/// <item>Output not an ImageStreamTag (none, DockerImage), no QuayIntegration, namespace not allowed: untouched.</item>
+/// <item>JenkinsPipeline builds are untouched: they push nothing themselves; the Builds their pipeline starts are
+/// admitted on their own. Docker, Source and Custom builds are rewritten alike (a custom builder receives the output
+/// through OUTPUT_REGISTRY/OUTPUT_IMAGE and the push secret, both derived from spec.output).</item>
+/// <item>Allowed namespace not set up yet (or the QuayIntegration unusable): denied, so the build cannot silently go
+/// to the internal registry; retrying a moment later works.</item>
+/// <item>Another target namespace that is not allowed or not set up: untouched, with a warning.</item>
+/// </list>
+/// </summary>
+public sealed class BuildAdmissionPolicy(ClusterCaches caches, NamespaceSetupCheck setup)
+{
+    public const string BuildGroup = "build.openshift.io";
+    public const string BuildResource = "builds";
+    private const string DefaultServiceAccount = "builder";
+
+    public AdmissionDecision Decide(AdmissionRequest request)
+    {
+        if (request.Operation != "CREATE") return AdmissionDecision.Untouched("not-create");
+        if (request.Group != BuildGroup || request.Resource != BuildResource || !string.IsNullOrEmpty(request.SubResource))
+            return AdmissionDecision.Untouched("not-a-build",
+                $"the Quay integration webhook only handles {BuildResource}.{BuildGroup}; {request.Resource}.{request.Group} was passed through untouched");
+        if (request.Object is not { } build) return AdmissionDecision.Denied("malformed", "request.object is missing on a CREATE", 400);
+        var buildNamespace = request.Namespace is { Length: > 0 } ns ? ns : BuildOutputTarget.StringOf(build["metadata"]?["namespace"]);
+        if (string.IsNullOrEmpty(buildNamespace)) return AdmissionDecision.Denied("malformed", "the Build has no namespace", 400);
+        if (BuildOutputTarget.StrategyOf(build) == "JenkinsPipeline") return AdmissionDecision.Untouched("pipeline");
+        if (BuildOutputTarget.Find(build, buildNamespace) is not { } destination) return AdmissionDecision.Untouched("not-imagestreamtag");
+
+        switch (IntegrationLookup.From(caches))
+        {
+            case IntegrationLookup.Absent: return AdmissionDecision.Untouched("no-integration");
+            case IntegrationLookup.Deleting: return AdmissionDecision.Untouched("integration-deleting");
+            case IntegrationLookup.Unusable u:
+                return AdmissionDecision.Denied("integration-unusable", $"builds cannot be sent to Quay: {u.Reason}");
+            case IntegrationLookup.Usable usable:
+                return Rewrite(build, buildNamespace, destination, usable.Config, usable.RegistryHost);
+            default: throw new InvalidOperationException("unknown integration lookup");
+        }
+    }
+
+    private AdmissionDecision Rewrite(JsonObject build, string buildNamespace, ImageStreamTagReference destination, IntegrationConfig config, string registryHost)
+    {
+        if (!NamespaceRules.IsInScope(buildNamespace, config.Allowlist, config.Denylist)) return AdmissionDecision.Untouched("namespace-not-allowed");
+
+        var warnings = new List<string>();
+        var pusher = PushingServiceAccount(build, config, warnings);
+        if (setup.OrganizationIfReady(buildNamespace, config, pusher, out var missing) is null)
+            return AdmissionDecision.Denied("namespace-not-ready",
+                $"namespace {buildNamespace} is not set up for Quay yet ({missing}); the build would push to the wrong registry, retry in a few seconds");
+
+        string? organization;
+        if (destination.Namespace == buildNamespace)
+        {
+            organization = setup.OrganizationIfReady(buildNamespace, config, pusher, out _);
+        }
+        else
+        {
+            if (!NamespaceRules.IsInScope(destination.Namespace, config.Allowlist, config.Denylist))
+                return AdmissionDecision.Untouched("target-not-allowed",
+                    $"output {destination} is in namespace {destination.Namespace}, which the Quay integration does not manage; the build pushes to the internal registry");
+            organization = setup.OrganizationIfReady(destination.Namespace, config, DefaultServiceAccount, out var targetMissing);
+            if (organization is null)
+                return AdmissionDecision.Untouched("target-not-ready",
+                    $"output {destination} is in namespace {destination.Namespace}, which is not set up for Quay yet ({targetMissing}); the build pushes to the internal registry");
+            warnings.Add($"the build pushes to the Quay organization {organization} of namespace {destination.Namespace} with the credentials of {buildNamespace}/{pusher}, which need write permission there");
+        }
+
+        if (!QuayNames.IsValidRepository(destination.Stream))
+            return AdmissionDecision.Untouched("invalid-repository",
+                $"ImageStream name '{destination.Stream}' is not a valid Quay repository name; the build pushes to the internal registry");
+
+        var image = new QuayImageReference(registryHost, organization!, destination.Stream, destination.Tag);
+        return AdmissionDecision.Patched(BuildOutputPatch.For(build, image, destination), [.. warnings]);
+    }
+
+    /// <summary>The Build's service account when the integration gives it write access, else <c>builder</c> (with a warning).</summary>
+    private static string PushingServiceAccount(JsonObject build, IntegrationConfig config, List<string> warnings)
+    {
+        var requested = BuildOutputTarget.StringOf(build["spec"]?["serviceAccount"]) is { Length: > 0 } sa ? sa : DefaultServiceAccount;
+        if (config.ServiceAccounts.Any(a => a.Name == requested && a.Role is "write" or "admin")) return requested;
+        warnings.Add($"service account {requested} gets no Quay write credentials from the integration; the push needs a push secret for Quay");
+        return DefaultServiceAccount;
+    }
+}

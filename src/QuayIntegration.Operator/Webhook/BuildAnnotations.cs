@@ -1,0 +1,22 @@
+namespace QuayIntegration.Operator.Webhook;
+
+/// <summary>
+/// What the webhook records on a rewritten Build. The annotation keys are the upstream Quay Bridge Operator's, so
+/// tooling written for it keeps working; the label is ours and only lets the Build informer watch managed Builds.
+/// </summary>
+public static class BuildAnnotations
+{
+    private const string Prefix = "quay-registry-operator.quay.redhat.com/";
+
+    /// <summary>"true" on every Build whose output the webhook rewrote.</summary>
+    public const string Managed = Prefix + "quay-registry-operator-managed";
+
+    /// <summary>The original output ImageStreamTag, <c>namespace/name:tag</c>.</summary>
+    public const string DestinationImageStream = Prefix + "destination-imagestream";
+
+    /// <summary>"true" once the pushed image was imported back into the destination ImageStreamTag.</summary>
+    public const string Imported = Prefix + "destination-imagestreamtag-imported";
+
+    /// <summary>Label on rewritten Builds, so only those are cached (annotations cannot be selected on).</summary>
+    public const string ManagedBuildLabel = "quay.redhat.com/managed-build";
+}

@@ -1,0 +1,51 @@
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Controllers;
+using QuayIntegration.Operator.Quay;
+
+namespace QuayIntegration.Operator.Webhook;
+
+/// <summary>
+/// Whether a namespace is ready to push to Quay, read from the caches only: the operator labelled it managed,
+/// recorded its organization, and the service account that pushes lists the robot Secret.
+/// </summary>
+public sealed class NamespaceSetupCheck(ClusterCaches caches)
+{
+    /// <summary>The organization when the namespace is set up; otherwise null and what is missing.</summary>
+    public string? OrganizationIfReady(string ns, IntegrationConfig config, string serviceAccount, out string? missing)
+    {
+        var namespaceObject = caches.Namespaces.Get(ns);
+        if (namespaceObject is null)
+        {
+            missing = $"namespace {ns} is not known to the operator yet";
+            return null;
+        }
+        if (namespaceObject.Metadata.DeletionTimestamp is not null)
+        {
+            missing = $"namespace {ns} is being deleted";
+            return null;
+        }
+        var labels = namespaceObject.Metadata.Labels;
+        var annotations = namespaceObject.Metadata.Annotations;
+        if (labels is null || !labels.TryGetValue(WellKnown.ManagedNamespaceLabel, out var managed) || managed != "true"
+            || annotations is null || !annotations.TryGetValue(WellKnown.OrganizationAnnotation, out var organization) || organization.Length == 0)
+        {
+            missing = $"namespace {ns} has no Quay organization yet";
+            return null;
+        }
+        var secretName = QuayNames.SecretNameFor(serviceAccount, config.ClusterId);
+        var account = caches.ServiceAccounts.Get(ns, serviceAccount);
+        if (account is null)
+        {
+            missing = $"service account {ns}/{serviceAccount} does not exist yet";
+            return null;
+        }
+        var linked = account.Secrets?.Any(s => s.Name == secretName) == true || account.ImagePullSecrets?.Any(s => s.Name == secretName) == true;
+        if (!linked || caches.Secrets.Get(ns, secretName) is null)
+        {
+            missing = $"service account {ns}/{serviceAccount} does not carry the Quay Secret {secretName} yet";
+            return null;
+        }
+        missing = null;
+        return organization;
+    }
+}

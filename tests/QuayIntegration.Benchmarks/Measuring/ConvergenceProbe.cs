@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+using QuayIntegration.Benchmarks.World;
+using QuayIntegration.Emulators.Quay.Model;
+
+namespace QuayIntegration.Benchmarks.Measuring;
+
+/// <summary>
+/// Decides whether namespaces are fully set up by reading both sides in-process, so the measurement adds no Quay call
+/// and no API request that the operator would see: Quay through the emulator's state snapshot, the cluster through
+/// the API server's storage. Fully set up = organization; per service account a robot, a default permission with the
+/// matrix's role, the <c>&lt;sa&gt;-quay-&lt;cluster&gt;</c> Secret holding that robot's current token, the Secret in the
+/// service account's <c>secrets</c> and <c>imagePullSecrets</c>; per ImageStream a private repository with the robots'
+/// explicit permissions.
+/// </summary>
+public sealed class ConvergenceProbe(BenchmarkWorld world)
+{
+    /// <summary>One snapshot of Quay, indexed for many namespace checks.</summary>
+    public sealed class QuayView
+    {
+        internal QuayView(QuayState state)
+        {
+            Organizations = state.Organizations.ToDictionary(o => o.Name, StringComparer.Ordinal);
+            Repositories = state.Repositories.ToDictionary(r => (r.Namespace, r.Name));
+        }
+
+        public Dictionary<string, OrganizationState> Organizations { get; }
+        public Dictionary<(string Namespace, string Name), RepositoryState> Repositories { get; }
+    }
+
+    public QuayView Snapshot() => new(world.Quay.State);
+
+    /// <summary>Null when the namespace is fully set up, otherwise the first thing missing (for diagnostics).</summary>
+    public string? Missing(QuayView quay, string ns, int imageStreams)
+    {
+        var orgName = BenchmarkWorld.OrganizationFor(ns);
+        if (!quay.Organizations.TryGetValue(orgName, out var org)) return "organization";
+        foreach (var sa in BenchmarkWorld.ServiceAccounts)
+        {
+            var robotName = $"{orgName}+{sa}";
+            var robot = org.Robots.FirstOrDefault(r => r.Name == robotName);
+            if (robot is null) return $"robot {sa}";
+            if (!org.Prototypes.Any(p => p.DelegateName == robotName && p.Role == BenchmarkWorld.Roles[sa])) return $"default permission {sa}";
+
+            var secretName = $"{sa}-quay-{BenchmarkWorld.ClusterId}";
+            var secret = world.Api.Peek("", "secrets", ns, secretName);
+            if (secret is null) return $"secret {secretName}";
+            if (!SecretHolds(secret, robotName, robot.Token)) return $"secret {secretName} content";
+            var account = world.Api.Peek("", "serviceaccounts", ns, sa);
+            if (account is null) return $"service account {sa}";
+            if (!Lists(account["secrets"], secretName) || !Lists(account["imagePullSecrets"], secretName)) return $"link {sa}";
+        }
+        for (var i = 0; i < imageStreams; i++)
+        {
+            var name = BenchmarkWorld.ImageStreamName(i);
+            if (!quay.Repositories.TryGetValue((orgName, name), out var repo)) return $"repository {name}";
+            if (repo.IsPublic) return $"repository {name} is public";
+            foreach (var sa in BenchmarkWorld.ServiceAccounts)
+                if (!repo.UserPermissions.TryGetValue($"{orgName}+{sa}", out var role) || role != BenchmarkWorld.Roles[sa])
+                    return $"repository {name} permission {sa}";
+        }
+        return null;
+    }
+
+    public bool OrganizationExists(QuayView quay, string ns) => quay.Organizations.ContainsKey(BenchmarkWorld.OrganizationFor(ns));
+
+    private static bool Lists(JsonNode? list, string name) =>
+        list is JsonArray array && array.Any(e => e?["name"]?.GetValue<string>() == name);
+
+    private static bool SecretHolds(JsonObject secret, string robot, string token)
+    {
+        if (secret["type"]?.GetValue<string>() != "kubernetes.io/dockerconfigjson") return false;
+        if (secret["data"]?[".dockerconfigjson"]?.GetValue<string>() is not { } encoded) return false;
+        try
+        {
+            var config = JsonNode.Parse(Convert.FromBase64String(encoded));
+            if (config?["auths"] is not JsonObject auths) return false;
+            var expected = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{robot}:{token}"));
+            return auths.Any(a => a.Value?["auth"]?.GetValue<string>() == expected);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Waits until every namespace is fully set up; returns the time it took (from <paramref name="since"/>) or null on
+    /// timeout, with what is still missing. Polls every <paramref name="interval"/>: the measurement's resolution.
+    /// </summary>
+    public async Task<(TimeSpan? Elapsed, int Remaining, string? Example)> WaitAllAsync(IReadOnlyList<string> namespaces, int imageStreams,
+        Stopwatch since, TimeSpan timeout, TimeSpan interval, Func<bool>? abort, CancellationToken ct)
+    {
+        var pending = new HashSet<string>(namespaces);
+        string? example = null;
+        while (true)
+        {
+            var quay = Snapshot();
+            example = null;
+            foreach (var ns in pending.ToList())
+            {
+                var missing = Missing(quay, ns, imageStreams);
+                if (missing is null) pending.Remove(ns);
+                else example ??= $"{ns}: {missing}";
+            }
+            if (pending.Count == 0) return (since.Elapsed, 0, null);
+            if (since.Elapsed > timeout || abort?.Invoke() == true) return (null, pending.Count, example);
+            await Task.Delay(interval, ct);
+        }
+    }
+}

@@ -1,0 +1,255 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace QuayIntegration.Benchmarks.Operator;
+
+/// <summary>What to start and how to configure it.</summary>
+public sealed record OperatorLaunch(
+    string KubeconfigPath,
+    string LeaderElectionNamespace,
+    int Workers,
+    int QuayMaxConcurrency,
+    string LogPath,
+    string? Command = null,
+    string? WebhookCertDir = null,
+    IReadOnlyList<string>? ExtraArgs = null);
+
+/// <summary>
+/// The operator as a separate process: started from a command line (default: this repository's Release build),
+/// with the kubeconfig and options on its command line, output captured to a log file, peak RSS (VmHWM) sampled
+/// from /proc and the time from process start to the first 200 of /readyz. Disposing kills the process tree, so
+/// no exit path of a scenario leaves it running.
+/// </summary>
+public sealed class OperatorProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly Stopwatch _sinceStart;
+    private readonly StreamWriter _log;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _sampler;
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
+    private long _peakRssKb;
+    private long _lastRssKb;
+
+    private OperatorProcess(Process process, Stopwatch sinceStart, StreamWriter log, int metricsPort, int? webhookPort, string logPath)
+    {
+        _process = process;
+        _sinceStart = sinceStart;
+        _log = log;
+        MetricsUrl = $"http://127.0.0.1:{metricsPort}";
+        WebhookUrl = webhookPort is { } p ? $"https://127.0.0.1:{p}" : null;
+        LogPath = logPath;
+        _sampler = Task.Run(SampleMemoryAsync);
+    }
+
+    public string MetricsUrl { get; }
+    public string? WebhookUrl { get; }
+    public string LogPath { get; }
+    public int ProcessId => _process.Id;
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The highest VmHWM seen (the kernel's own peak of resident memory), in bytes.</summary>
+    public long PeakRssBytes => Math.Max(Interlocked.Read(ref _peakRssKb), ReadStatusKb("VmHWM") ?? 0) * 1024;
+
+    public long CurrentRssBytes => (ReadStatusKb("VmRSS") ?? Interlocked.Read(ref _lastRssKb)) * 1024;
+
+    /// <summary>Time from Process.Start to the first 200 of /readyz.</summary>
+    public TimeSpan? ReadyAfter { get; private set; }
+
+    public static OperatorProcess Start(OperatorLaunch launch)
+    {
+        var metricsPort = FreePort();
+        int? webhookPort = launch.WebhookCertDir is null ? null : FreePort();
+        var (fileName, prefix) = ResolveCommand(launch.Command);
+
+        var start = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = World.RepositoryRoot.Path,
+        };
+        foreach (var arg in prefix) start.ArgumentList.Add(arg);
+        string[] args =
+        [
+            "--kubeconfig", launch.KubeconfigPath,
+            "--bind-address", "127.0.0.1",
+            "--metrics-port", metricsPort.ToString(),
+            "--workers", launch.Workers.ToString(),
+            "--quay-max-concurrency", launch.QuayMaxConcurrency.ToString(),
+            "--leader-election-namespace", launch.LeaderElectionNamespace,
+        ];
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        if (webhookPort is { } wp)
+        {
+            start.ArgumentList.Add("--webhook-port");
+            start.ArgumentList.Add(wp.ToString());
+            start.Environment["WEBHOOK_CERT_DIR"] = launch.WebhookCertDir;
+        }
+        else
+        {
+            start.Environment["DISABLE_WEBHOOK"] = "true";
+        }
+        foreach (var arg in launch.ExtraArgs ?? []) start.ArgumentList.Add(arg);
+        // The kubeconfig is passed explicitly; an inherited KUBECONFIG must not point the operator at a real cluster.
+        start.Environment.Remove("KUBECONFIG");
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(launch.LogPath))!);
+        var log = new StreamWriter(launch.LogPath, append: false) { AutoFlush = true };
+        log.WriteLine($"# {fileName} {string.Join(' ', start.ArgumentList)}");
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        // Output lines are written from two threads; the writer is synchronized through the lock on itself.
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        var sinceStart = Stopwatch.StartNew();
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new OperatorProcess(process, sinceStart, log, metricsPort, webhookPort, launch.LogPath);
+    }
+
+    /// <summary>Polls /readyz until 200; fails early if the process exits.</summary>
+    public async Task<TimeSpan> WaitReadyAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = _sinceStart.Elapsed + timeout;
+        while (true)
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"The operator exited with code {_process.ExitCode} before it was ready; see {LogPath}.");
+            try
+            {
+                using var response = await _http.GetAsync(MetricsUrl + "/readyz", ct);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    ReadyAfter = _sinceStart.Elapsed;
+                    return ReadyAfter.Value;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+            {
+            }
+            if (_sinceStart.Elapsed > deadline) throw new TimeoutException($"The operator was not ready within {timeout.TotalSeconds:N0} s; see {LogPath}.");
+            await Task.Delay(20, ct);
+        }
+    }
+
+    public async Task<string> GetMetricsAsync(CancellationToken ct) => await _http.GetStringAsync(MetricsUrl + "/metrics", ct);
+
+    private async Task SampleMemoryAsync()
+    {
+        // VmHWM is already the kernel's peak; sampling only guards against losing it when the process exits.
+        while (!_stop.IsCancellationRequested)
+        {
+            if (ReadStatusKb("VmHWM") is { } hwm) InterlockedMax(ref _peakRssKb, hwm);
+            if (ReadStatusKb("VmRSS") is { } rss) Interlocked.Exchange(ref _lastRssKb, rss);
+            try
+            {
+                await Task.Delay(100, _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private long? ReadStatusKb(string field)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+            {
+                if (!line.StartsWith(field + ":", StringComparison.Ordinal)) continue;
+                var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                return long.Parse(parts[1]);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+        }
+        return null;
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        long current;
+        while ((current = Interlocked.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, current) != current)
+        {
+        }
+    }
+
+    /// <summary>
+    /// --operator-command runs through <c>sh -c 'exec &lt;command&gt; "$@"'</c>, so the measured process is the command
+    /// itself, not a shell; without it, the Release build of src/QuayIntegration.Operator (built when missing or stale).
+    /// </summary>
+    private static (string FileName, string[] Prefix) ResolveCommand(string? command)
+    {
+        if (!string.IsNullOrWhiteSpace(command)) return ("/bin/sh", ["-c", $"exec {command} \"$@\"", "operator"]);
+        return ("dotnet", [OperatorBuild.EnsureReleaseBuild()]);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
+        {
+        }
+        await _sampler;
+        _http.Dispose();
+        lock (_log) _log.Dispose();
+        _process.Dispose();
+    }
+}
+
+/// <summary>Builds this repository's operator in Release when its binary is missing or older than its sources.</summary>
+public static class OperatorBuild
+{
+    private static readonly Lock Gate = new();
+
+    public static string EnsureReleaseBuild()
+    {
+        var project = Path.Combine(World.RepositoryRoot.Path, "src", "QuayIntegration.Operator");
+        var dll = Path.Combine(project, "bin", "Release", "net10.0", "QuayIntegration.Operator.dll");
+        lock (Gate)
+        {
+            var newestSource = Directory.EnumerateFiles(project, "*.*", SearchOption.AllDirectories)
+                .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
+                .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".csproj", StringComparison.Ordinal))
+                .Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MinValue).Max();
+            if (File.Exists(dll) && File.GetLastWriteTimeUtc(dll) >= newestSource) return dll;
+
+            Console.WriteLine("Building the operator: dotnet build -c Release src/QuayIntegration.Operator ...");
+            var build = Process.Start(new ProcessStartInfo("dotnet", ["build", "-c", "Release", "--nologo", "-v", "q", project])
+            {
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            })!;
+            var output = build.StandardOutput.ReadToEndAsync();
+            var errors = build.StandardError.ReadToEndAsync();
+            build.WaitForExit();
+            if (build.ExitCode != 0 || !File.Exists(dll))
+                throw new InvalidOperationException($"dotnet build -c Release of the operator failed ({build.ExitCode}):\n{output.Result}{errors.Result}");
+            return dll;
+        }
+    }
+}

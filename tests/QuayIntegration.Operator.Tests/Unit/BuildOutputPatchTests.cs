@@ -1,0 +1,140 @@
+using System.Text.Json.Nodes;
+using QuayIntegration.Emulators.Kubernetes.Patch;
+using QuayIntegration.Operator.Webhook;
+
+namespace QuayIntegration.Operator.Tests.Unit;
+
+/// <summary>
+/// The patch for every shape of Build output, applied with the emulated API server's RFC 6902 implementation (parents
+/// must exist, replace/remove need their target), which is what makes a real API server answer 500 otherwise.
+/// </summary>
+public class BuildOutputPatchTests
+{
+    private static readonly QuayImageReference Image = new("quay.example.com:8443", "openshift_demo", "app", "v1");
+    private static readonly ImageStreamTagReference Destination = new("demo", "app", "v1");
+
+    private static JsonObject Build(string? metadataExtra = null, string? outputJson = """{"to":{"kind":"ImageStreamTag","name":"app:v1"}}""")
+    {
+        var json = $$"""
+            {"apiVersion":"build.openshift.io/v1","kind":"Build",
+             "metadata":{"name":"app-1","namespace":"demo"{{(metadataExtra is null ? "" : "," + metadataExtra)}}},
+             "spec":{"strategy":{"type":"Source","sourceStrategy":{"from":{"kind":"DockerImage","name":"httpd"}}}{{(outputJson is null ? "" : ",\"output\":" + outputJson)}}}}
+            """;
+        return JsonNode.Parse(json)!.AsObject();
+    }
+
+    private static JsonObject Patched(JsonObject build) =>
+        JsonPatch.Apply(build.DeepClone(), JsonNode.Parse(BuildOutputPatch.For(build, Image, Destination).ToJsonString())!.AsArray()).AsObject();
+
+    private static void AssertRewritten(JsonObject patched)
+    {
+        var to = patched["spec"]!["output"]!["to"]!.AsObject();
+        Assert.Equal("DockerImage", to["kind"]!.GetValue<string>());
+        Assert.Equal("quay.example.com:8443/openshift_demo/app:v1", to["name"]!.GetValue<string>());
+        Assert.False(to.ContainsKey("namespace"));
+        var annotations = patched["metadata"]!["annotations"]!.AsObject();
+        Assert.Equal("true", annotations["quay-registry-operator.quay.redhat.com/quay-registry-operator-managed"]!.GetValue<string>());
+        Assert.Equal("demo/app:v1", annotations["quay-registry-operator.quay.redhat.com/destination-imagestream"]!.GetValue<string>());
+        Assert.Equal("true", patched["metadata"]!["labels"]!["quay.redhat.com/managed-build"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Build_without_annotations_or_labels_gets_whole_maps()
+    {
+        var build = Build();
+        var patch = BuildOutputPatch.For(build, Image, Destination);
+        Assert.Contains(patch, op => op!["path"]!.GetValue<string>() == "/metadata/annotations" && op["op"]!.GetValue<string>() == "add");
+        AssertRewritten(Patched(build));
+    }
+
+    [Fact]
+    public void Build_with_annotations_keeps_them_and_adds_escaped_keys()
+    {
+        var build = Build("""
+            "annotations":{"openshift.io/build.number":"1","quay-registry-operator.quay.redhat.com/destination-imagestream":"stale"},
+            "labels":{"buildconfig":"app"}
+            """);
+        var patch = BuildOutputPatch.For(build, Image, Destination);
+        Assert.Contains(patch, op => op!["path"]!.GetValue<string>() ==
+            "/metadata/annotations/quay-registry-operator.quay.redhat.com~1quay-registry-operator-managed");
+        var patched = Patched(build);
+        AssertRewritten(patched);
+        Assert.Equal("1", patched["metadata"]!["annotations"]!["openshift.io/build.number"]!.GetValue<string>());
+        Assert.Equal("app", patched["metadata"]!["labels"]!["buildconfig"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Null_annotation_map_is_replaced_whole()
+    {
+        var build = Build("\"annotations\":null");
+        AssertRewritten(Patched(build));
+    }
+
+    [Fact]
+    public void Output_namespace_is_removed_only_when_present()
+    {
+        var other = Build(outputJson: """{"to":{"kind":"ImageStreamTag","name":"app:v1","namespace":"shared"}}""");
+        Assert.Contains(BuildOutputPatch.For(other, Image, Destination), op => op!["op"]!.GetValue<string>() == "remove");
+        AssertRewritten(Patched(other));
+
+        var own = Build();
+        Assert.DoesNotContain(BuildOutputPatch.For(own, Image, Destination), op => op!["op"]!.GetValue<string>() == "remove");
+        AssertRewritten(Patched(own));
+    }
+
+    [Fact]
+    public void Push_secret_and_other_output_fields_are_kept()
+    {
+        var build = Build(outputJson: """{"to":{"kind":"ImageStreamTag","name":"app:v1"},"pushSecret":{"name":"mine"},"imageLabels":[{"name":"a","value":"b"}]}""");
+        var patched = Patched(build);
+        AssertRewritten(patched);
+        Assert.Equal("mine", patched["spec"]!["output"]!["pushSecret"]!["name"]!.GetValue<string>());
+        Assert.Single(patched["spec"]!["output"]!["imageLabels"]!.AsArray());
+    }
+
+    [Fact]
+    public void Builds_without_an_output_to_rewrite_are_refused()
+    {
+        Assert.Throws<ArgumentException>(() => BuildOutputPatch.For(Build(outputJson: null), Image, Destination));
+        Assert.Throws<ArgumentException>(() => BuildOutputPatch.For(Build(outputJson: "{}"), Image, Destination));
+    }
+
+    [Theory]
+    [InlineData(null, null)]                                                                    // no spec.output
+    [InlineData("{}", null)]                                                                    // spec.output without to
+    [InlineData("""{"to":null}""", null)]                                                       // to: null
+    [InlineData("""{"to":{"kind":"DockerImage","name":"quay.io/x/y:1"}}""", null)]              // already a DockerImage
+    [InlineData("""{"to":{"kind":"ImageStreamTag","name":"app"}}""", "demo/app:latest")]       // no tag = latest
+    [InlineData("""{"to":{"kind":"ImageStreamTag","name":"app:v2"}}""", "demo/app:v2")]
+    [InlineData("""{"to":{"kind":"ImageStreamTag","name":"app:v2","namespace":""}}""", "demo/app:v2")]
+    [InlineData("""{"to":{"kind":"ImageStreamTag","name":"app:v2","namespace":"shared"}}""", "shared/app:v2")]
+    [InlineData("""{"to":{"kind":"ImageStreamTag","name":""}}""", null)]
+    [InlineData("""{"to":{"kind":"ImageStreamTag","name":"app:"}}""", null)]
+    public void Output_target_is_found_for_every_shape(string? output, string? expected)
+    {
+        var target = BuildOutputTarget.Find(Build(outputJson: output), "demo");
+        Assert.Equal(expected, target?.ToString());
+    }
+
+    [Fact]
+    public void Destination_annotation_round_trips_and_rejects_other_forms()
+    {
+        Assert.Equal(new ImageStreamTagReference("demo", "app", "v1"), ImageStreamTagReference.Parse("demo/app:v1"));
+        Assert.Null(ImageStreamTagReference.Parse("demo/app"));
+        Assert.Null(ImageStreamTagReference.Parse("app:v1"));
+        Assert.Null(ImageStreamTagReference.Parse("/app:v1"));
+        Assert.Null(ImageStreamTagReference.Parse(null));
+    }
+
+    [Fact]
+    public void Json_pointer_escapes_tilde_before_slash() =>
+        Assert.Equal("/metadata/annotations/a~0~1b~1c", JsonPointer.Of("metadata", "annotations", "a~/b/c"));
+
+    [Fact]
+    public void Strategy_is_read_from_type_or_member()
+    {
+        Assert.Equal("Source", BuildOutputTarget.StrategyOf(Build()));
+        var pipeline = JsonNode.Parse("""{"spec":{"strategy":{"jenkinsPipelineStrategy":{"jenkinsfile":"node{}"}}}}""")!.AsObject();
+        Assert.Equal("JenkinsPipeline", BuildOutputTarget.StrategyOf(pipeline));
+    }
+}
