@@ -1,9 +1,4 @@
 using QuayIntegration.Benchmarks.Framework;
 using QuayIntegration.Benchmarks.Scenarios;
 
-IScenario[] scenarios =
-[
-    new ColdConvergenceScenario(),
-    new QuayThroughputScenario(),
-];
-return await new BenchmarkRunner(scenarios).RunAsync(args);
+return await new BenchmarkRunner(ScenarioCatalog.All).RunAsync(args);

@@ -15,6 +15,7 @@ using QuayIntegration.Operator.Runtime;
 using QuayIntegration.Operator.Webhook;
 using QuayIntegration.Operator.Api;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Configuration;
 using Serilog;
 using Serilog.Formatting.Compact;
 
@@ -35,6 +36,7 @@ public static class OperatorHost
         ["--metrics-port"] = "Operator:MetricsPort",
         ["--bind-address"] = "Operator:BindAddress",
         ["--webhook-port"] = "Operator:Webhook:Port",
+        ["--webhook-cert-mode"] = "Operator:Webhook:CertMode",
         ["--leader-elect"] = "Operator:LeaderElection:Enabled",
         ["--leader-election-namespace"] = "Operator:LeaderElection:Namespace",
         ["--leader-election-id"] = "Operator:LeaderElection:LeaseName",
@@ -78,6 +80,9 @@ public static class OperatorHost
         builder.Services.AddSingleton<BuildReconciler>();
         builder.Services.AddSingleton<NamespaceSetupCheck>();
         builder.Services.AddSingleton<BuildAdmissionPolicy>();
+        builder.Services.AddSingleton<SelfManagedCertificates>();
+        if (IsSelfManaged(builder.Configuration))
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<SelfManagedCertificates>());
         builder.Services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<OperatorOptions>>().Value.LeaderElection;
@@ -97,7 +102,8 @@ public static class OperatorHost
             kestrel.Listen(address, o.MetricsPort);
             if (o.Webhook.Disabled) return;
             var certificates = kestrel.ApplicationServices.GetRequiredService<WebhookCertificateProvider>();
-            if (!certificates.Available)
+            // Self-managed: the certificate is written shortly after start; until then handshakes fail (the API server retries).
+            if (!certificates.Available && o.Webhook.CertMode != CertModes.SelfManaged)
             {
                 Log.Warning("Webhook certificate {Path} not found; the HTTPS webhook listener is not started", certificates.CertificatePath);
                 return;
@@ -116,6 +122,14 @@ public static class OperatorHost
         app.MapMetrics("/metrics");
         app.MapAdmissionWebhook();
         return app;
+    }
+
+    private static bool IsSelfManaged(IConfiguration configuration)
+    {
+        var webhook = (configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>() ?? new OperatorOptions()).Webhook;
+        if (webhook.CertMode is not (CertModes.Files or CertModes.SelfManaged))
+            throw new InvalidOperationException($"--webhook-cert-mode '{webhook.CertMode}' must be {CertModes.Files} or {CertModes.SelfManaged}");
+        return !webhook.Disabled && webhook.CertMode == CertModes.SelfManaged;
     }
 
     /// <summary>The environment variable names documented by the upstream operator and the issue.</summary>

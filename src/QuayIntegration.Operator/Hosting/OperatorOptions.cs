@@ -43,4 +43,31 @@ public sealed class WebhookOptions
     public int Port { get; set; } = 8443;
     /// <summary>Holds apiserver.crt and apiserver.key (WEBHOOK_CERT_DIR); reloaded when they change.</summary>
     public string CertDir { get; set; } = "/apiserver.local.config/certificates";
+
+    /// <summary>
+    /// <c>files</c>: the certificate comes from outside (the hack/ script's Secret, service-ca, cert-manager).
+    /// <c>self-managed</c>: the operator keeps its own CA and serving certificate in <see cref="SecretName"/>, writes
+    /// them to <see cref="CertDir"/> (which must be writable, e.g. an emptyDir) and the CA into the caBundle of
+    /// <see cref="ConfigurationName"/>.
+    /// </summary>
+    public string CertMode { get; set; } = CertModes.Files;
+
+    /// <summary>The Service the API server calls (its DNS names go into the serving certificate).</summary>
+    public string ServiceName { get; set; } = "quay-integration";
+    /// <summary>Namespace of the Service and the Secret; empty = the operator's namespace.</summary>
+    public string? ServiceNamespace { get; set; }
+    public string SecretName { get; set; } = "quay-integration-webhook";
+    public string ConfigurationName { get; set; } = "quay-integration";
+    public TimeSpan CaValidity { get; set; } = TimeSpan.FromDays(3650);
+    public TimeSpan CertificateValidity { get; set; } = TimeSpan.FromDays(365);
+    /// <summary>Certificates are renewed when less than this is left.</summary>
+    public TimeSpan RenewBefore { get; set; } = TimeSpan.FromDays(30);
+    /// <summary>How often the Secret, files and caBundle are checked (and repaired).</summary>
+    public TimeSpan RecheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+}
+
+public static class CertModes
+{
+    public const string Files = "files";
+    public const string SelfManaged = "self-managed";
 }

@@ -12,6 +12,7 @@ namespace QuayIntegration.Operator.Webhook;
 /// <item>JenkinsPipeline builds are untouched: they push nothing themselves; the Builds their pipeline starts are
 /// admitted on their own. Docker, Source and Custom builds are rewritten alike (a custom builder receives the output
 /// through OUTPUT_REGISTRY/OUTPUT_IMAGE and the push secret, both derived from spec.output).</item>
+/// <item>Operator caches not synced yet (just started): denied, for the same reason.</item>
 /// <item>Allowed namespace not set up yet (or the QuayIntegration unusable): denied, so the build cannot silently go
 /// to the internal registry; retrying a moment later works.</item>
 /// <item>Another target namespace that is not allowed or not set up: untouched, with a warning.</item>
@@ -34,6 +35,9 @@ public sealed class BuildAdmissionPolicy(ClusterCaches caches, NamespaceSetupChe
         if (string.IsNullOrEmpty(buildNamespace)) return AdmissionDecision.Denied("malformed", "the Build has no namespace", 400);
         if (BuildOutputTarget.StrategyOf(build) == "JenkinsPipeline") return AdmissionDecision.Untouched("pipeline");
         if (BuildOutputTarget.Find(build, buildNamespace) is not { } destination) return AdmissionDecision.Untouched("not-imagestreamtag");
+        // Until the caches are filled "no QuayIntegration" cannot be told from "not read yet": a restart must not let builds through to the wrong registry.
+        if (!caches.HasSynced)
+            return AdmissionDecision.Denied("not-synced", "the Quay integration operator is starting and has not read the cluster state yet; retry in a few seconds");
 
         switch (IntegrationLookup.From(caches))
         {

@@ -25,6 +25,24 @@ public sealed class QuayCallCounts
         return new QuayCallCounts(delta);
     }
 
+    /// <summary>Waits until Quay has seen no call for <paramref name="quiet"/> (at most <paramref name="max"/>).</summary>
+    public static async Task WaitQuietAsync(QuayEmulator quay, TimeSpan quiet, TimeSpan max, CancellationToken ct)
+    {
+        var started = DateTime.UtcNow;
+        var last = quay.Calls.Total;
+        var lastChange = DateTime.UtcNow;
+        while (DateTime.UtcNow - lastChange < quiet && DateTime.UtcNow - started < max)
+        {
+            await Task.Delay(100, ct);
+            var now = quay.Calls.Total;
+            if (now != last)
+            {
+                last = now;
+                lastChange = DateTime.UtcNow;
+            }
+        }
+    }
+
     public long Total => _calls.Sum(c => c.Count);
 
     /// <summary>Anything but GET/HEAD changes (or tries to change) Quay.</summary>

@@ -19,7 +19,8 @@ namespace QuayIntegration.Benchmarks.World;
 /// </summary>
 public sealed class BenchmarkWorld : IAsyncDisposable
 {
-    public const string OperatorNamespace = "quay-operator";
+    // Where the operator runs, as on OpenShift: openshift-* namespaces are never synced, so it is not part of the world.
+    public const string OperatorNamespace = "openshift-operators";
     public const string IntegrationName = "quay";
     public const string ClusterId = "openshift";
     public const string OrganizationPrefix = "openshift";

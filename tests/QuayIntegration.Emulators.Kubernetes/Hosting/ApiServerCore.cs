@@ -18,6 +18,7 @@ public sealed class ApiServerCore
         Admission = new MutatingAdmission(this);
         foreach (var (k, v) in options.ServiceEndpoints) ServiceEndpoints[k] = v;
         RegistryClient = new RegistryClient(options);
+        foreach (var (token, user) in options.Users) Users[token] = user;
     }
 
     public ApiServerOptions Options { get; }
@@ -29,4 +30,6 @@ public sealed class ApiServerCore
     public RequestAccounting Requests { get; } = new();
     public ConcurrentDictionary<string, string> ServiceEndpoints { get; } = new();
     public RegistryClient RegistryClient { get; }
+    /// <summary>Bearer token → user, besides the admin token.</summary>
+    public ConcurrentDictionary<string, ApiUser> Users { get; } = new();
 }

@@ -24,6 +24,23 @@ public sealed class ApiServerOptions
     /// value <c>127.0.0.1:port</c>. Can also be changed at runtime with <see cref="KubernetesApiServer.MapService"/>.
     /// </summary>
     public Dictionary<string, string> ServiceEndpoints { get; } = new();
+    /// <summary>
+    /// Bearer tokens besides the admin token, each authenticated as its user (e.g. a service account), so admission
+    /// reviews carry that <c>userInfo</c> and <see cref="KubernetesApiServer.Requests"/> can be read per user. Nothing is
+    /// authorized: every authenticated user may do everything. Also <see cref="KubernetesApiServer.AddUser"/> at runtime.
+    /// </summary>
+    public Dictionary<string, ApiUser> Users { get; } = new();
     /// <summary>What <c>/version</c> reports.</summary>
     public string KubernetesVersion { get; set; } = "v1.32.0";
+}
+
+/// <summary>An authenticated user: what admission's <c>userInfo</c> and per-user request accounting report.</summary>
+public sealed record ApiUser(string Username, IReadOnlyList<string> Groups)
+{
+    /// <summary>The user of <see cref="ApiServerOptions.AdminToken"/>.</summary>
+    public static ApiUser Admin { get; } = new("system:admin", ["system:masters", "system:authenticated"]);
+
+    /// <summary>A service account's user as the token authenticator reports it.</summary>
+    public static ApiUser ServiceAccount(string ns, string name) =>
+        new($"system:serviceaccount:{ns}:{name}", ["system:serviceaccounts", $"system:serviceaccounts:{ns}", "system:authenticated"]);
 }

@@ -72,7 +72,20 @@ public sealed class KubernetesApiServer : IAsyncDisposable
     }
 
     /// <summary>Writes a kubeconfig with the bearer token and the CA inline, accepted by kubectl and KubernetesClient.</summary>
-    public void WriteKubeconfig(string path, string? defaultNamespace = "default")
+    public void WriteKubeconfig(string path, string? defaultNamespace = "default") => WriteKubeconfig(path, AdminToken, "admin", defaultNamespace);
+
+    /// <summary>Authenticates <paramref name="token"/> as <paramref name="username"/> from now on (see <see cref="ApiServerOptions.Users"/>).</summary>
+    public void AddUser(string token, string username, params string[] groups)
+    {
+        // Every authenticated request carries system:authenticated, as kube-apiserver adds it.
+        var all = groups.Contains("system:authenticated") ? groups : [.. groups, "system:authenticated"];
+        _core.Users[token] = new ApiUser(username, all);
+    }
+
+    /// <summary>A kubeconfig like <see cref="WriteKubeconfig(string, string?)"/> but authenticating with <paramref name="token"/>.</summary>
+    public void WriteKubeconfigForToken(string path, string token, string? defaultNamespace = "default") => WriteKubeconfig(path, token, "user", defaultNamespace);
+
+    private void WriteKubeconfig(string path, string token, string userName, string? defaultNamespace)
     {
         var caData = Convert.ToBase64String(Encoding.UTF8.GetBytes(CaCertificatePem));
         var text = $"""
@@ -84,14 +97,14 @@ public sealed class KubernetesApiServer : IAsyncDisposable
                 server: {BaseUrl}
                 certificate-authority-data: {caData}
             users:
-            - name: admin
+            - name: {userName}
               user:
-                token: {AdminToken}
+                token: {token}
             contexts:
             - name: emulated
               context:
                 cluster: emulated
-                user: admin
+                user: {userName}
                 namespace: {defaultNamespace ?? "default"}
             current-context: emulated
 

@@ -2,12 +2,30 @@ using System.Collections.Concurrent;
 
 namespace QuayIntegration.Emulators.Kubernetes.Hosting;
 
-/// <summary>Counts of served resource requests by verb and resource (<c>plural</c> or <c>plural/subresource</c>).</summary>
+/// <summary>
+/// One served resource request as RBAC sees it: who, the Kubernetes verb (get, list, watch, create, update, patch, delete,
+/// deletecollection), the API group ("" for core), the plural, the subresource, the namespace (null: cluster scope) and the
+/// object name (null for list, watch of a collection, create and deletecollection), which RBAC's resourceNames match.
+/// </summary>
+public sealed record RecordedRequest(string User, string Verb, string Group, string Resource, string? Subresource, string? Namespace, string? Name = null)
+{
+    /// <summary><c>plural</c> or <c>plural/subresource</c>, as RBAC rules name it.</summary>
+    public string ResourcePath => Subresource is null ? Resource : $"{Resource}/{Subresource}";
+}
+
+/// <summary>Counts of served resource requests by verb and resource (<c>plural</c> or <c>plural/subresource</c>), and per user.</summary>
 public sealed class RequestAccounting
 {
     private readonly ConcurrentDictionary<(string Verb, string Resource), int> _counts = new();
+    private readonly ConcurrentDictionary<RecordedRequest, int> _byRequest = new();
 
     internal void Record(string verb, string resource) => _counts.AddOrUpdate((verb, resource), 1, (_, n) => n + 1);
+
+    internal void Record(RecordedRequest request)
+    {
+        Record(request.Verb, request.ResourcePath);
+        _byRequest.AddOrUpdate(request, 1, (_, n) => n + 1);
+    }
 
     public int Count(string verb, string resource) => _counts.TryGetValue((verb, resource), out var n) ? n : 0;
 
@@ -15,5 +33,16 @@ public sealed class RequestAccounting
 
     public IReadOnlyDictionary<(string Verb, string Resource), int> Snapshot() => new Dictionary<(string, string), int>(_counts);
 
-    public void Reset() => _counts.Clear();
+    /// <summary>Every distinct request made so far (any user) with how many times it was served.</summary>
+    public IReadOnlyDictionary<RecordedRequest, int> Requests() => new Dictionary<RecordedRequest, int>(_byRequest);
+
+    /// <summary>The distinct requests made by <paramref name="username"/> with how many times each was served.</summary>
+    public IReadOnlyDictionary<RecordedRequest, int> ByUser(string username) =>
+        _byRequest.Where(p => p.Key.User == username).ToDictionary(p => p.Key, p => p.Value);
+
+    public void Reset()
+    {
+        _counts.Clear();
+        _byRequest.Clear();
+    }
 }

@@ -21,16 +21,17 @@ public sealed class RequestRouter(ApiServerCore server, string adminToken)
         try
         {
             var path = http.Request.Path.Value ?? "/";
-            if (!Anonymous.Contains(path) && http.Request.Headers.Authorization.ToString() != "Bearer " + adminToken)
-                throw Errors.Unauthorized();
+            // Like kube-apiserver: an unknown or missing token is 401 (anonymous auth off), before anything else is looked at.
+            var user = Authenticate(http.Request.Headers.Authorization.ToString());
+            if (user is null && !Anonymous.Contains(path)) throw Errors.Unauthorized();
             var answer = await DiscoveryEndpoints.TryServeAsync(server, http, path);
             if (answer is not null)
             {
                 await WriteAsync(http, answer, null);
                 return;
             }
-            ctx = Parse(http, path) ?? throw new ApiException(404, "NotFound", "the server could not find the requested resource", new JsonObject());
-            server.Requests.Record(ctx.Verb, ctx.Subresource is null ? ctx.Type.Plural : $"{ctx.Type.Plural}/{ctx.Subresource}");
+            ctx = Parse(http, path, user!) ?? throw new ApiException(404, "NotFound", "the server could not find the requested resource", new JsonObject());
+            server.Requests.Record(new RecordedRequest(user!.Username, ctx.Verb, ctx.Type.Group, ctx.Type.Plural, ctx.Subresource, ctx.Namespace, ctx.Name));
             var latency = server.Faults.LatencyFor(ctx.Type);
             if (latency > TimeSpan.Zero) await Task.Delay(latency, http.RequestAborted);
             if (server.Faults.TakeStatus(ctx.Type, ctx.Verb) is { } injected) throw injected;
@@ -84,7 +85,22 @@ public sealed class RequestRouter(ApiServerCore server, string adminToken)
         return result with { Body = TableConvertor.ToTable(ctx, [obj], obj.At("metadata", "resourceVersion").AsString() ?? "", null) };
     }
 
-    private RequestContext? Parse(HttpContext http, string path)
+    private ApiUser? Authenticate(string authorization)
+    {
+        const string prefix = "Bearer ";
+        if (!authorization.StartsWith(prefix, StringComparison.Ordinal)) return null;
+        var token = authorization[prefix.Length..];
+        if (token == adminToken) return ApiUser.Admin;
+        return server.Users.TryGetValue(token, out var user) ? user : null;
+    }
+
+    private static JsonObject UserInfoOf(ApiUser user) => new()
+    {
+        ["username"] = user.Username,
+        ["groups"] = new JsonArray(user.Groups.Select(g => (JsonNode?)JsonValue.Create(g)).ToArray()),
+    };
+
+    private RequestContext? Parse(HttpContext http, string path, ApiUser user)
     {
         var segments = path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
         string group, version;
@@ -118,7 +134,7 @@ public sealed class RequestRouter(ApiServerCore server, string adminToken)
             _ => throw Errors.MethodNotAllowed($"the server does not allow this method on the requested resource"),
         };
         if (verb is "update" or "patch" && name is null) throw Errors.MethodNotAllowed("the server does not allow this method on the requested resource");
-        return new RequestContext { Server = server, Http = http, Type = type, Namespace = ns, Name = name, Subresource = subresource, Verb = verb };
+        return new RequestContext { Server = server, Http = http, Type = type, Namespace = ns, Name = name, Subresource = subresource, Verb = verb, UserInfo = UserInfoOf(user) };
     }
 
     private static async Task WriteAsync(HttpContext http, ApiResult result, RequestContext? ctx)

@@ -15,11 +15,11 @@ public class BuildOutputPatchTests
 
     private static JsonObject Build(string? metadataExtra = null, string? outputJson = """{"to":{"kind":"ImageStreamTag","name":"app:v1"}}""")
     {
-        var json = $$"""
-            {"apiVersion":"build.openshift.io/v1","kind":"Build",
-             "metadata":{"name":"app-1","namespace":"demo"{{(metadataExtra is null ? "" : "," + metadataExtra)}}},
-             "spec":{"strategy":{"type":"Source","sourceStrategy":{"from":{"kind":"DockerImage","name":"httpd"}}}{{(outputJson is null ? "" : ",\"output\":" + outputJson)}}}}
-            """;
+        var metadata = "\"name\":\"app-1\",\"namespace\":\"demo\"" + (metadataExtra is null ? "" : "," + metadataExtra);
+        var output = outputJson is null ? "" : ",\"output\":" + outputJson;
+        var json = "{\"apiVersion\":\"build.openshift.io/v1\",\"kind\":\"Build\",\"metadata\":{" + metadata + "}," +
+                   "\"spec\":{\"strategy\":{\"type\":\"Source\",\"sourceStrategy\":{\"from\":{\"kind\":\"DockerImage\",\"name\":\"httpd\"}}}" + output + "}}";
+
         return JsonNode.Parse(json)!.AsObject();
     }
 

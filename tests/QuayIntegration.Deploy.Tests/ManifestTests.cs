@@ -1,0 +1,109 @@
+using System.Text.Json.Nodes;
+using k8s;
+using QuayIntegration.Deploy.Tests.Support;
+using QuayIntegration.Emulators.Kubernetes.Hosting;
+
+namespace QuayIntegration.Deploy.Tests;
+
+/// <summary>
+/// deploy/ as an administrator installs it: every file parses, <c>kubectl apply -k deploy/</c> and
+/// <c>kubectl apply -f deploy/samples/</c> are accepted by the emulated API server (server-side validation, CRD schema
+/// pruning), and reading everything back shows what the files say.
+/// </summary>
+public sealed class ManifestTests : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("deploy-tests-").FullName;
+    private KubernetesApiServer _server = null!;
+    private Kubectl _kubectl = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await KubernetesApiServer.StartAsync(new ApiServerOptions());
+        var kubeconfig = Path.Combine(_directory, "kubeconfig");
+        _server.WriteKubeconfig(kubeconfig);
+        _kubectl = new Kubectl(kubeconfig);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _kubectl.Dispose();
+        await _server.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public void Every_file_parses_into_named_objects_and_the_kustomization_installs_all_but_the_samples()
+    {
+        var files = Manifests.Files(Repo.Deploy);
+        Assert.NotEmpty(files);
+        foreach (var file in files)
+        {
+            var documents = Manifests.Load(file);
+            Assert.True(documents.Count > 0, $"{Manifests.Relative(file)} holds no document");
+            foreach (var m in documents)
+            {
+                Assert.True(m.ApiVersion.Length > 0, $"{m}: no apiVersion");
+                Assert.True(m.Kind.Length > 0, $"{m}: no kind");
+                Assert.True(m.Name.Length > 0, $"{m}: no metadata.name");
+            }
+        }
+
+        // A file left out of kustomization.yaml would silently not be installed by `kubectl apply -k deploy/`.
+        var kustomization = Manifests.Load(Path.Combine(Repo.Deploy, "kustomization.yaml")).Single().Body;
+        var listed = kustomization["resources"]!.AsArray().Select(r => Path.GetFullPath(Path.Combine(Repo.Deploy, (string)r!))).ToHashSet();
+        var samples = Path.Combine(Repo.Deploy, "samples") + Path.DirectorySeparatorChar;
+        var expected = files.Where(f => !f.StartsWith(samples, StringComparison.Ordinal)).ToHashSet();
+        Assert.True(expected.SetEquals(listed),
+            $"kustomization.yaml resources {string.Join(", ", listed.Select(Manifests.Relative))} differ from the files {string.Join(", ", expected.Select(Manifests.Relative))}");
+    }
+
+    [Fact]
+    public async Task Kubectl_installs_deploy_and_the_samples_and_reading_back_shows_what_was_applied()
+    {
+        var applied = await _kubectl.RunAsync("apply", "-k", "deploy/");
+        var installed = Manifests.Files(Repo.Deploy).Where(f => !f.Contains($"{Path.DirectorySeparatorChar}samples{Path.DirectorySeparatorChar}")).SelectMany(Manifests.Load).ToList();
+        foreach (var m in installed)
+            Assert.Contains($"{m.Name} created", applied.Replace("\r", ""));
+
+        // The CRD is served as soon as it is stored: the sample applies right after, and its schema prunes nothing.
+        await _kubectl.RunAsync("apply", "-f", "deploy/samples/");
+        var samples = Manifests.Files(Path.Combine(Repo.Deploy, "samples")).SelectMany(Manifests.Load).ToList();
+        Assert.NotEmpty(samples);
+
+        // Everything read back through kubectl holds every field the files set (the server only adds defaults).
+        var stored = Objects(await _kubectl.RunAsync("get", "-k", "deploy/", "-o", "json"))
+            .Concat(Objects(await _kubectl.RunAsync("get", "-f", "deploy/samples/", "-o", "json"))).ToList();
+        foreach (var m in installed.Concat(samples))
+        {
+            var live = stored.SingleOrDefault(s => (string?)s["kind"] == m.Kind && (string?)s["metadata"]!["name"] == m.Name && (string?)s["metadata"]!["namespace"] == m.Namespace);
+            Assert.True(live is not null, $"{m} was not read back");
+            var missing = Manifests.Missing(m.Body, live).ToList();
+            Assert.True(missing.Count == 0, $"{m} as stored differs from the file:\n{string.Join("\n", missing)}");
+        }
+
+        // The CRD's resource is served: kubectl finds it through discovery and lists the sample.
+        var table = await _kubectl.RunAsync("get", "quayintegrations.quay.redhat.com");
+        Assert.Contains(samples.Single(s => s.Kind == "QuayIntegration").Name, table);
+
+        // The webhook configuration is stored with its rules, so the API server will call the operator for builds.
+        using var client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Path.Combine(_directory, "kubeconfig")));
+        var webhook = Assert.Single((await client.AdmissionregistrationV1.ReadMutatingWebhookConfigurationAsync("quay-integration")).Webhooks);
+        var rule = Assert.Single(webhook.Rules);
+        Assert.Equal(["CREATE"], rule.Operations);
+        Assert.Equal(["build.openshift.io"], rule.ApiGroups);
+        Assert.Equal(["builds"], rule.Resources);
+        Assert.Equal("quay-integration", webhook.ClientConfig.Service.NamespaceProperty);
+
+        // Applying again changes nothing: the files are stable under the server's defaulting.
+        var again = await _kubectl.RunAsync("apply", "-k", "deploy/");
+        foreach (var line in again.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            Assert.True(line.EndsWith(" unchanged", StringComparison.Ordinal), $"second apply changed something: {line}");
+    }
+
+    /// <summary>kubectl prints a List for several objects and the object itself for one.</summary>
+    private static IEnumerable<JsonObject> Objects(string json)
+    {
+        var node = JsonNode.Parse(json)!.AsObject();
+        return (string?)node["kind"] == "List" ? node["items"]!.AsArray().Select(i => i!.AsObject()) : [node];
+    }
+}

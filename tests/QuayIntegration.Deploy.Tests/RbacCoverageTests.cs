@@ -1,0 +1,279 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using QuayIntegration.Deploy.Tests.Support;
+using QuayIntegration.Emulators.Cluster;
+using QuayIntegration.Emulators.Cluster.Cli;
+using QuayIntegration.Emulators.Kubernetes.Hosting;
+using QuayIntegration.Emulators.Quay;
+using QuayIntegration.Emulators.Quay.Auth;
+using QuayIntegration.Operator.Hosting;
+
+namespace QuayIntegration.Deploy.Tests;
+
+/// <summary>
+/// deploy/rbac.yaml against what the real operator does: deploy/ is installed with kubectl, the operator host runs
+/// in-process under its service account's own token, a realistic flow is driven, and the operator user's recorded
+/// requests are compared with the rules bound to that service account, both ways (nothing missing, nothing unused).
+/// </summary>
+public sealed class RbacCoverageTests
+{
+    private const string OperatorNamespace = "quay-integration";
+    private const string ServiceAccount = "quay-integration";
+    private const string OperatorUser = $"system:serviceaccount:{OperatorNamespace}:{ServiceAccount}";
+    private const string Project = "rbac-demo";
+    private const string Org = "openshift_rbac-demo";
+    /// <summary>The Secret self-managed certificate mode keeps its CA and serving pair in (Operator:Webhook:SecretName).</summary>
+    private static readonly string WebhookCertSecret = new WebhookOptions().SecretName;
+    private const string Imported = "quay-registry-operator.quay.redhat.com/destination-imagestreamtag-imported";
+
+    /// <summary>
+    /// Rule verbs the flow cannot reach in a bounded test, each with the code path that needs it. Keys are
+    /// <c>verb group/resource</c>, the core group written <c>core</c>. Keep this short: everything else must be exercised.
+    /// </summary>
+    private static readonly Dictionary<string, string> UnreachableGrants = new()
+    {
+    };
+
+    [Fact]
+    public async Task Rbac_rules_cover_every_call_of_the_operator_and_grant_nothing_it_does_not_use()
+    {
+        // Set DEPLOY_RBAC_FILE to try corrected rules on a copy before they are written to deploy/rbac.yaml.
+        var rbacFile = Environment.GetEnvironmentVariable("DEPLOY_RBAC_FILE") is { Length: > 0 } f ? f : Path.Combine(Repo.Deploy, "rbac.yaml");
+        var rules = RbacPolicy.RulesFor(Manifests.Load(rbacFile), OperatorNamespace, ServiceAccount);
+
+        var calls = await RunOperatorFlowAsync();
+
+        var uncovered = calls.Keys.Where(c => !rules.Any(r => r.Allows(c)))
+            .Select(c => $"operator called {Describe(c)} ({calls[c]}x) but {Path.GetFileName(rbacFile)} does not allow it")
+            .Distinct().Order().ToList();
+        var unused = new List<string>();
+        foreach (var rule in rules)
+            foreach (var group in rule.ApiGroups)
+                foreach (var resource in rule.Resources)
+                    foreach (var verb in rule.Verbs)
+                    {
+                        var key = $"{verb} {GroupName(group)}/{resource}";
+                        var used = calls.Keys.Any(c => rule.Allows(c) && c.Group == group && c.ResourcePath == resource && c.Verb == verb);
+                        if (!used && !UnreachableGrants.ContainsKey(key))
+                            unused.Add($"{Path.GetFileName(rbacFile)} grants {key} in {rule.Describe()} but the operator never uses it");
+                    }
+        var stale = UnreachableGrants.Keys.Where(k => calls.Keys.Any(c => $"{c.Verb} {GroupName(c.Group)}/{c.ResourcePath}" == k)).ToList();
+
+        var problems = uncovered.Concat(unused).Concat(stale.Select(k => $"allowlisted as unreachable but the flow used it: {k} (remove it from UnreachableGrants)")).ToList();
+        Assert.True(problems.Count == 0, string.Join("\n", problems) + "\n\nrecorded calls of " + OperatorUser + ":\n"
+            + string.Join("\n", calls.Keys.Select(Describe).Distinct().Order()));
+    }
+
+    private static string GroupName(string group) => group.Length == 0 ? "core" : group;
+
+    private static string Describe(RecordedRequest c) =>
+        $"{c.Verb} {GroupName(c.Group)}/{c.ResourcePath}" + (c.Namespace is null ? "" : $" in {c.Namespace}") + (c.Name is null ? "" : $" name {c.Name}");
+
+    /// <summary>Installs deploy/, runs the operator as its service account through the flow, and returns its calls.</summary>
+    private static async Task<IReadOnlyDictionary<RecordedRequest, int>> RunOperatorFlowAsync()
+    {
+        var workDir = Directory.CreateTempSubdirectory("rbac-flow-").FullName;
+        var quayToken = "first-" + Guid.NewGuid().ToString("N");
+        var rotatedToken = "second-" + Guid.NewGuid().ToString("N");
+        var saToken = "sa-" + Guid.NewGuid().ToString("N");
+        await using var quay = await QuayEmulator.StartAsync(new QuayEmulatorOptions { NamespaceGcDelay = TimeSpan.FromSeconds(1) }
+            .WithUserToken("operator", quayToken, QuayScopes.All & ~QuayScopes.SuperUser)
+            .WithUserToken("operator", rotatedToken, QuayScopes.All & ~QuayScopes.SuperUser));
+        var options = new EmulatedClusterOptions();
+        options.RegistryCaCertificatesPem.Add(quay.CaCertificatePem);
+        options.ApiServer.Users[saToken] = ApiUser.ServiceAccount(OperatorNamespace, ServiceAccount);
+        await using var cluster = await EmulatedCluster.StartAsync(options);
+        var kube = cluster.Client;
+        try
+        {
+            // The administrator's part: deploy/ as shipped, the Quay credentials and CA.
+            using (var kubectl = new Kubectl(cluster.KubeconfigPath)) await kubectl.RunAsync("apply", "-k", "deploy/");
+            // A webhook certificate Secret left unreadable (by a failed earlier install, say): self-managed mode must
+            // replace it in place, which is the only way to reach its update path without waiting a year for renewal.
+            await kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+            {
+                Metadata = new V1ObjectMeta { Name = WebhookCertSecret },
+                Type = "Opaque",
+                Data = new Dictionary<string, byte[]> { ["tls.crt"] = "not a certificate"u8.ToArray() },
+            }, OperatorNamespace);
+            await kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+            {
+                Metadata = new V1ObjectMeta { Name = "quay-token" },
+                Data = new Dictionary<string, byte[]> { ["token"] = Encoding.UTF8.GetBytes(quayToken) },
+            }, OperatorNamespace);
+            await kube.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
+            {
+                Metadata = new V1ObjectMeta { Name = "quay-ca" },
+                Data = new Dictionary<string, string> { ["ca-bundle.crt"] = quay.CaCertificatePem },
+            }, OperatorNamespace);
+            await kube.CustomObjects.CreateClusterCustomObjectAsync(new JsonObject
+            {
+                ["apiVersion"] = "quay.redhat.com/v1",
+                ["kind"] = "QuayIntegration",
+                ["metadata"] = new JsonObject { ["name"] = "quay" },
+                ["spec"] = new JsonObject
+                {
+                    ["clusterID"] = "openshift",
+                    ["quayHostname"] = quay.BaseUrl,
+                    ["credentialsSecret"] = new JsonObject { ["namespace"] = OperatorNamespace, ["name"] = "quay-token" },
+                    ["caBundle"] = new JsonObject { ["namespace"] = OperatorNamespace, ["name"] = "quay-ca" },
+                    ["driftCheckInterval"] = "1s",
+                },
+            }, "quay.redhat.com", "v1", "quayintegrations");
+
+            // The operator, authenticated as its service account only.
+            var operatorKubeconfig = Path.Combine(workDir, "operator.kubeconfig");
+            cluster.ApiServer.WriteKubeconfigForToken(operatorKubeconfig, saToken, OperatorNamespace);
+            // Self-managed certificate mode: the mode that needs the most (its Secret, the caBundle); files mode makes no
+            // API call of its own.
+            await using var op = await StartOperatorAsync(operatorKubeconfig, Path.Combine(workDir, "certs"));
+            cluster.ApiServer.MapService("quay-integration", OperatorNamespace, 443, new Uri(op.WebhookUrl).Authority);
+            await Repo.Eventually(async () => (await kube.AdmissionregistrationV1.ReadMutatingWebhookConfigurationAsync("quay-integration"))
+                .Webhooks.All(w => w.ClientConfig.CaBundle is { Length: > 0 }), "the operator to publish its CA in the webhook's caBundle");
+
+            // Someone else changes a service account between the operator's read and its patch (a 409 on the patch's
+            // resourceVersion precondition): the operator re-reads it (get) and retries.
+            cluster.ApiServer.Faults.InjectStatus(409, 1, "serviceaccounts", "patch");
+
+            // A project is set up: organization, robots, Secrets, service accounts linked, the managed label.
+            await cluster.Oc.NewProjectAsync(Project);
+            await Repo.Eventually(() => IsSetUpAsync(kube, quay), "the project to be set up", TimeSpan.FromSeconds(30));
+
+            // An ImageStream gets its Quay repository.
+            await kube.CustomObjects.CreateNamespacedCustomObjectAsync(new JsonObject
+            {
+                ["apiVersion"] = "image.openshift.io/v1", ["kind"] = "ImageStream", ["metadata"] = new JsonObject { ["name"] = "images" },
+            }, "image.openshift.io", "v1", Project, "imagestreams");
+            await Repo.Eventually(() => Task.FromResult(quay.State.Repository(Org, "images") is not null), "the ImageStream's repository");
+
+            // Drift: a robot Secret deleted, one edited, and one replaced by a Secret of another type (immutable: the
+            // operator must delete and recreate it).
+            var deleted = (await kube.CoreV1.ReadNamespacedSecretAsync("default-quay-openshift", Project)).Metadata.Uid;
+            await kube.CoreV1.DeleteNamespacedSecretAsync("default-quay-openshift", Project);
+            await kube.CoreV1.PatchNamespacedSecretAsync(new V1Patch("""{"data":{".dockerconfigjson":"e30="}}""", V1Patch.PatchType.MergePatch), "builder-quay-openshift", Project);
+            var retyped = await kube.CoreV1.ReadNamespacedSecretAsync("deployer-quay-openshift", Project);
+            // The operator may recreate the Secret between our delete and create: try again until ours is in place.
+            for (var attempt = 1; ; attempt++)
+            {
+                await kube.CoreV1.DeleteCollectionNamespacedSecretAsync(Project, fieldSelector: "metadata.name=" + retyped.Metadata.Name);
+                try
+                {
+                    await kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+                    {
+                        Metadata = new V1ObjectMeta { Name = retyped.Metadata.Name, Labels = retyped.Metadata.Labels, Annotations = retyped.Metadata.Annotations },
+                        Type = "Opaque",
+                        Data = new Dictionary<string, byte[]> { ["x"] = [1] },
+                    }, Project);
+                    break;
+                }
+                catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict && attempt < 20)
+                {
+                }
+            }
+            await Repo.Eventually(async () => await IsSetUpAsync(kube, quay)
+                && (await kube.CoreV1.ReadNamespacedSecretAsync("default-quay-openshift", Project)).Metadata.Uid != deleted,
+                "the Secrets to be repaired", TimeSpan.FromSeconds(30));
+
+            // Token rotation: the credentials Secret now holds another token of the same Quay user.
+            await kube.CoreV1.PatchNamespacedSecretAsync(new V1Patch(
+                new JsonObject { ["data"] = new JsonObject { ["token"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(rotatedToken)) } }.ToJsonString(),
+                V1Patch.PatchType.MergePatch), "quay-token", OperatorNamespace);
+            await kube.CustomObjects.CreateNamespacedCustomObjectAsync(new JsonObject
+            {
+                ["apiVersion"] = "image.openshift.io/v1", ["kind"] = "ImageStream", ["metadata"] = new JsonObject { ["name"] = "after-rotation" },
+            }, "image.openshift.io", "v1", Project, "imagestreams");
+            await Repo.Eventually(() => Task.FromResult(quay.State.Repository(Org, "after-rotation") is not null), "a repository made after the rotation");
+
+            // A build goes through the webhook (rewritten to push to Quay) and its image is imported back.
+            var app = await cluster.Oc.NewAppAsync(Project, AppTemplate.HttpdExample);
+            var build = (string)app.Build["metadata"]!["name"]!;
+            await cluster.Oc.WaitForBuildPhaseAsync(Project, build, "Complete", TimeSpan.FromSeconds(30));
+            await Repo.Eventually(async () => (string?)(await cluster.Oc.GetBuildAsync(Project, build))?["metadata"]?["annotations"]?[Imported] == "true",
+                "the build's image to be imported");
+
+            // The namespace is deleted: the operator cleans up Quay and releases its finalizer.
+            await kube.CoreV1.DeleteNamespaceAsync(Project);
+            await cluster.Oc.WaitForNamespaceGoneAsync(Project, TimeSpan.FromSeconds(30));
+
+            // The QuayIntegration is deleted: its cleanup finalizer is released.
+            await kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", "quay");
+            await Repo.Eventually(async () =>
+            {
+                try { await kube.CustomObjects.GetClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", "quay"); return false; }
+                catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound) { return true; }
+            }, "the QuayIntegration to be gone");
+        }
+        finally
+        {
+            Directory.Delete(workDir, recursive: true);
+        }
+        return cluster.ApiServer.Requests.ByUser(OperatorUser);
+    }
+
+    private static async Task<bool> IsSetUpAsync(k8s.Kubernetes kube, QuayEmulator quay)
+    {
+        var ns = await kube.CoreV1.ReadNamespaceAsync(Project);
+        if (ns.Metadata.Labels is null || !ns.Metadata.Labels.TryGetValue("quay.redhat.com/managed", out var managed) || managed != "true") return false;
+        var org = quay.State.Organization(Org);
+        if (org is null || org.Robots.Count != 3) return false;
+        foreach (var sa in new[] { "builder", "default", "deployer" })
+        {
+            var secrets = await kube.CoreV1.ListNamespacedSecretAsync(Project, fieldSelector: $"metadata.name={sa}-quay-openshift");
+            if (secrets.Items.SingleOrDefault() is not { Type: "kubernetes.io/dockerconfigjson" } secret
+                || !Encoding.UTF8.GetString(secret.Data[".dockerconfigjson"]).Contains(quay.RegistryHost)) return false;
+            var account = await kube.CoreV1.ReadNamespacedServiceAccountAsync(sa, Project);
+            if (account.ImagePullSecrets?.Any(s => s.Name == secret.Metadata.Name) != true) return false;
+        }
+        return true;
+    }
+
+    private static async Task<RunningOperator> StartOperatorAsync(string kubeconfig, string certDir)
+    {
+        string[] args =
+        [
+            "--kubeconfig", kubeconfig,
+            "--Operator:BindAddress=127.0.0.1",
+            "--Operator:MetricsPort=0",
+            "--Operator:Webhook:Disabled=false",
+            "--Operator:Webhook:Port=0",
+            "--Operator:Webhook:CertDir=" + certDir,
+            "--Operator:Webhook:CertMode=self-managed",
+            "--Operator:LeaderElection:Namespace=" + OperatorNamespace,
+            "--Operator:LeaderElection:Identity=rbac-test",
+            // Short lease timings, so renewals (lease updates) happen many times during the flow.
+            "--Operator:LeaderElection:LeaseDuration=00:00:03",
+            "--Operator:LeaderElection:RenewDeadline=00:00:02",
+            "--Operator:LeaderElection:RetryPeriod=00:00:00.300",
+            "--Operator:IntegrationRecheckInterval=00:00:00.500",
+            "--Operator:Controller:BackoffBase=00:00:00.100",
+            "--Operator:Controller:BackoffMax=00:00:01",
+            "--Operator:Quay:MaxRetries=1",
+            "--Operator:Quay:RetryBaseDelay=00:00:00.050",
+            "--Serilog:MinimumLevel:Default=Warning",
+        ];
+        var app = OperatorHost.Build(args);
+        await app.StartAsync();
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        return new RunningOperator(app, addresses.First(a => a.StartsWith("https://", StringComparison.Ordinal)).TrimEnd('/'));
+    }
+
+    private sealed class RunningOperator(WebApplication app, string webhookUrl) : IAsyncDisposable
+    {
+        public string WebhookUrl { get; } = webhookUrl;
+
+        public async ValueTask DisposeAsync()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try { await app.StopAsync(timeout.Token); } catch (OperationCanceledException) { }
+            await app.DisposeAsync();
+        }
+    }
+}

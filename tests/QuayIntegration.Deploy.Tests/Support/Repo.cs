@@ -1,0 +1,26 @@
+namespace QuayIntegration.Deploy.Tests.Support;
+
+public static class Repo
+{
+    public static string Root { get; } = Find();
+
+    public static string Deploy => Path.Combine(Root, "deploy");
+
+    private static string Find()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "QuayIntegration.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("repository root (QuayIntegration.sln) not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until true; a timeout names what was awaited.</summary>
+    public static async Task Eventually(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("timed out waiting for " + what);
+            await Task.Delay(100);
+        }
+    }
+}

@@ -1,0 +1,313 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using QuayIntegration.Emulators.Cluster.Cli;
+using QuayIntegration.Emulators.Quay.Faults;
+using QuayIntegration.Operator.Tests.Support;
+
+namespace QuayIntegration.Operator.Tests.Integration;
+
+/// <summary>
+/// The admission webhook through the emulated API server's mutating admission chain (HTTPS, caBundle verified for
+/// quay-integration.quay-integration.svc), with the build runner pushing to the emulated Quay.
+/// </summary>
+[Collection(OperatorCollection.Name)]
+public sealed class BuildWebhookTests
+{
+    private const string Managed = "quay-registry-operator.quay.redhat.com/quay-registry-operator-managed";
+    private const string Destination = "quay-registry-operator.quay.redhat.com/destination-imagestream";
+    private const string Imported = "quay-registry-operator.quay.redhat.com/destination-imagestreamtag-imported";
+
+    [Fact]
+    public async Task New_app_build_is_rewritten_pushed_to_quay_with_the_robot_and_imported_back_by_digest()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync();
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        WebhookSetup.MapService(env, op);
+        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem); // deploy/ as shipped
+
+        await env.Cluster.Oc.NewProjectAsync("web-demo", "Web demo", "webhook walkthrough");
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("web-demo", "openshift_web-demo"), "web-demo to be set up");
+        await OperatorEnvironment.Eventually(async () => Labels(await env.GetNamespaceAsync("web-demo")) is { } labels && labels.TryGetValue("quay.redhat.com/managed", out var managed) && managed == "true",
+            "the managed label the webhook's namespaceSelector uses");
+
+        var app = await env.Cluster.Oc.NewAppAsync("web-demo", AppTemplate.HttpdExample);
+        var created = app.Build;
+        var quayImage = $"{env.Quay.RegistryHost}/openshift_web-demo/httpd-example:latest";
+        Assert.Equal("DockerImage", created["spec"]!["output"]!["to"]!["kind"]!.GetValue<string>());
+        Assert.Equal(quayImage, created["spec"]!["output"]!["to"]!["name"]!.GetValue<string>());
+        Assert.Null(created["spec"]!["output"]!["to"]!["namespace"]);
+        var annotations = created["metadata"]!["annotations"]!.AsObject();
+        Assert.Equal("true", annotations[Managed]!.GetValue<string>());
+        Assert.Equal("web-demo/httpd-example:latest", annotations[Destination]!.GetValue<string>());
+        Assert.NotNull(annotations["openshift.io/build.number"]); // the BuildConfig's annotations are kept
+
+        var name = created["metadata"]!["name"]!.GetValue<string>();
+        var complete = await env.Cluster.Oc.WaitForBuildPhaseAsync("web-demo", name, "Complete", TimeSpan.FromSeconds(30));
+        var digest = complete["status"]!["output"]!["to"]!["imageDigest"]!.GetValue<string>();
+        // The runner pushed with the builder robot's credentials, the push secret it picked from the builder SA.
+        Assert.Equal("builder-quay-openshift", complete["spec"]!["output"]!["pushSecret"]!["name"]!.GetValue<string>());
+        var repository = env.Quay.State.Repository("openshift_web-demo", "httpd-example")!;
+        Assert.Contains(repository.Tags, t => t.Name == "latest" && t.ManifestDigest == digest && t.EndTs is null);
+        Assert.NotNull(env.Quay.State.Organization("openshift_web-demo")!.Robots.Single(r => r.Name == "openshift_web-demo+builder").LastAccessed);
+
+        await OperatorEnvironment.Eventually(async () =>
+            (await env.Cluster.Oc.GetBuildAsync("web-demo", name))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
+            "the build to be marked imported");
+        var stream = (await env.Cluster.Oc.GetImageStreamAsync("web-demo", "httpd-example"))!;
+        var latest = stream["status"]!["tags"]!.AsArray().First(t => t!["tag"]!.GetValue<string>() == "latest")!;
+        Assert.Equal($"{env.Quay.RegistryHost}/openshift_web-demo/httpd-example@{digest}", latest["items"]![0]!["dockerImageReference"]!.GetValue<string>());
+        Assert.Equal(digest, latest["items"]![0]!["image"]!.GetValue<string>());
+        var specTag = stream["spec"]!["tags"]!.AsArray().First(t => t!["name"]!.GetValue<string>() == "latest")!;
+        Assert.Equal("Source", specTag["referencePolicy"]!["type"]!.GetValue<string>());
+        Assert.Equal($"{env.Quay.RegistryHost}/openshift_web-demo/httpd-example@{digest}", specTag["from"]!["name"]!.GetValue<string>());
+
+        // Exactly once: a restarted operator (new caches, a full resync) imports nothing again.
+        var events = await env.Kube.CoreV1.ListNamespacedEventAsync("web-demo");
+        Assert.Single(events.Items, e => e.Reason == "ImageImported");
+        await env.StopOperatorAsync(op);
+        var restarted = await env.StartOperatorAsync("operator-2", webhook.OperatorArgs());
+        await OperatorEnvironment.Eventually(async () => (await HttpGet(restarted.BaseUrl + "/readyz")) == HttpStatusCode.OK, "the restarted operator to be ready");
+        await Task.Delay(1500);
+        var items = (await env.Cluster.Oc.GetImageStreamAsync("web-demo", "httpd-example"))!["status"]!["tags"]![0]!["items"]!.AsArray();
+        Assert.Single(items);
+        Assert.Single((await env.Kube.CoreV1.ListNamespacedEventAsync("web-demo")).Items, e => e.Reason == "ImageImported");
+
+        var metrics = await new HttpClient().GetStringAsync(restarted.BaseUrl + "/metrics");
+        Assert.Contains("quayintegration_admission_duration_seconds", metrics);
+    }
+
+    [Fact]
+    public async Task Build_in_a_namespace_that_is_not_set_up_yet_is_denied_with_the_reason()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync();
+        // Quay cannot answer for organizations, so no namespace gets set up.
+        env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}", Method = "GET", ErrorRate = 1, ErrorStatuses = [503] });
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        WebhookSetup.MapService(env, op);
+        // Every namespace but the operator's goes through the webhook (the label selector would skip unmanaged ones).
+        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
+        await env.CreateNamespaceAsync("early");
+        await env.Cluster.Oc.WaitForServiceAccountAsync("early", "builder");
+
+        var e = await Assert.ThrowsAsync<HttpOperationException>(() => CreateBuildAsync(env, "early", ImageStreamTagOutput("app:v1")));
+        Assert.Equal(HttpStatusCode.Forbidden, e.Response.StatusCode);
+        var message = JsonNode.Parse(e.Response.Content)!["message"]!.GetValue<string>();
+        Assert.StartsWith("admission webhook \"builds.quay-integration.quay.redhat.com\" denied the request: namespace early is not set up for Quay yet", message);
+    }
+
+    [Fact]
+    public async Task Builds_that_must_pass_untouched_are_untouched()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync(spec => spec["denylistNamespaces"] = new JsonArray("denied"));
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        WebhookSetup.MapService(env, op);
+        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
+        await env.CreateNamespaceAsync("app");
+        await env.CreateNamespaceAsync("denied");
+        await env.CreateNamespaceAsync("elsewhere");
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app to be set up");
+
+        // Outputs that are not an ImageStreamTag; a pipeline; a namespace the integration does not manage.
+        await AssertUntouchedAsync(env, "app", DockerImageOutput("quay.io/someone/app:1"));
+        await AssertUntouchedAsync(env, "app", null);
+        await AssertUntouchedAsync(env, "app", new JsonObject());
+        await AssertUntouchedAsync(env, "app", ImageStreamTagOutput("app:v1"), pipeline: true);
+        await AssertUntouchedAsync(env, "denied", ImageStreamTagOutput("app:v1"));
+        // Another target namespace that is not allowed: untouched, with a warning.
+        await AssertUntouchedAsync(env, "app", ImageStreamTagOutput("app:v1", "denied"));
+
+        // Rewritten: own namespace without a tag (latest), through the admission chain.
+        var rewritten = await CreateBuildAsync(env, "app", ImageStreamTagOutput("app"));
+        Assert.Equal($"{env.Quay.RegistryHost}/openshift_app/app:latest", rewritten["spec"]!["output"]!["to"]!["name"]!.GetValue<string>());
+        Assert.Equal("app/app:latest", rewritten["metadata"]!["annotations"]![Destination]!.GetValue<string>());
+
+        // An UPDATE (the build runner's status writes, a label) is never mutated; the QuayIntegration gone: untouched.
+        await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", OperatorEnvironment.IntegrationName);
+        await OperatorEnvironment.Eventually(async () => await env.GetIntegrationAsync() is null, "the QuayIntegration to go");
+        await OperatorEnvironment.Eventually(async () =>
+        {
+            var build = await CreateBuildAsync(env, "app", ImageStreamTagOutput("app:v1"));
+            return build["spec"]!["output"]!["to"]!["kind"]!.GetValue<string>() == "ImageStreamTag";
+        }, "builds to pass untouched without a QuayIntegration");
+
+        var metrics = await new HttpClient().GetStringAsync(op.BaseUrl + "/metrics");
+        Assert.Contains("quayintegration_admission_requests_total{operation=\"CREATE\",outcome=\"not-imagestreamtag\"}", metrics);
+        Assert.Contains("quayintegration_admission_requests_total{operation=\"CREATE\",outcome=\"namespace-not-allowed\"}", metrics);
+        Assert.Contains("quayintegration_admission_requests_total{operation=\"CREATE\",outcome=\"target-not-allowed\"}", metrics);
+        Assert.Contains("quayintegration_admission_requests_total{operation=\"CREATE\",outcome=\"pipeline\"}", metrics);
+        Assert.Contains("quayintegration_admission_requests_total{operation=\"CREATE\",outcome=\"patched\"}", metrics);
+        Assert.Contains("quayintegration_admission_requests_total{operation=\"CREATE\",outcome=\"no-integration\"}", metrics);
+    }
+
+    [Fact]
+    public async Task Endpoint_answers_malformed_reviews_with_400_and_echoes_uid_on_update_and_dry_run()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync();
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        await env.CreateNamespaceAsync("app");
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app to be set up");
+        using var http = WebhookSetup.ClientTrusting(webhook.Ca.CertificatePem);
+        var url = op.WebhookUrl + "/admissionwebhook";
+
+        foreach (var body in new[] { "not json", "[]", "{}", """{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{"uid":"u"}}""",
+                     """{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}""", """{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"operation":"CREATE"}}""" })
+        {
+            using var response = await http.PostAsync(url, new StringContent(body, Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.StartsWith("invalid AdmissionReview: ", await response.Content.ReadAsStringAsync());
+        }
+
+        var update = await ReviewAsync(http, url, Review("uid-update", "UPDATE", BuildObject("app", ImageStreamTagOutput("app:v1"))));
+        Assert.Equal("uid-update", update["response"]!["uid"]!.GetValue<string>());
+        Assert.True(update["response"]!["allowed"]!.GetValue<bool>());
+        Assert.Null(update["response"]!["patch"]);
+        Assert.Equal("admission.k8s.io/v1", update["apiVersion"]!.GetValue<string>());
+        Assert.Equal("AdmissionReview", update["kind"]!.GetValue<string>());
+
+        var dryRun = Review("uid-dry", "CREATE", BuildObject("app", ImageStreamTagOutput("app:v1")));
+        dryRun["request"]!["dryRun"] = true;
+        var answer = await ReviewAsync(http, url, dryRun);
+        Assert.Equal("uid-dry", answer["response"]!["uid"]!.GetValue<string>());
+        Assert.Equal("JSONPatch", answer["response"]!["patchType"]!.GetValue<string>());
+        var patch = Encoding.UTF8.GetString(Convert.FromBase64String(answer["response"]!["patch"]!.GetValue<string>()));
+        Assert.Contains($"{env.Quay.RegistryHost}/openshift_app/app:v1", patch);
+
+        var missingObject = Review("uid-missing", "CREATE", null);
+        var denied = await ReviewAsync(http, url, missingObject);
+        Assert.False(denied["response"]!["allowed"]!.GetValue<bool>());
+        Assert.Equal(400, denied["response"]!["status"]!["code"]!.GetValue<int>());
+
+        // Not served on the plain HTTP (metrics) listener.
+        using var plain = await new HttpClient().PostAsync(op.BaseUrl + "/admissionwebhook", new StringContent("{}"));
+        Assert.Equal(HttpStatusCode.NotFound, plain.StatusCode);
+    }
+
+    [Fact]
+    public async Task Rotated_certificate_is_served_without_a_restart_and_service_ca_keys_are_accepted()
+    {
+        using var webhook = new WebhookSetup();
+        // Only the service-ca key names at start.
+        File.Delete(Path.Combine(webhook.CertDir, "apiserver.crt"));
+        File.Delete(Path.Combine(webhook.CertDir, "apiserver.key"));
+        webhook.WriteServingCertificate(webhook.Ca, "tls.crt", "tls.key");
+        await using var env = await OperatorEnvironment.StartAsync();
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        WebhookSetup.MapService(env, op);
+        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
+        await env.CreateNamespaceAsync("app");
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app to be set up");
+        Assert.Equal("DockerImage", (await CreateBuildAsync(env, "app", ImageStreamTagOutput("app:v1")))["spec"]!["output"]!["to"]!["kind"]!.GetValue<string>());
+
+        // Rotate to a new CA: write the new pair, then move the configuration's caBundle to it.
+        var newCa = Emulate.NewCa();
+        var serving = webhook.WriteServingCertificate(newCa, "tls.crt", "tls.key");
+        string? servedSerial = null;
+        using (var http = WebhookSetup.ClientTrusting(newCa.CertificatePem, c => servedSerial = c.SerialNumber))
+            await http.PostAsync(op.WebhookUrl + "/admissionwebhook", new StringContent("{}"));
+        using (var expected = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(serving.CertificatePem))
+            Assert.Equal(expected.SerialNumber, servedSerial);
+
+        await env.Kube.AdmissionregistrationV1.PatchMutatingWebhookConfigurationAsync(new V1Patch(new JsonArray(new JsonObject
+        {
+            ["op"] = "replace", ["path"] = "/webhooks/0/clientConfig/caBundle",
+            ["value"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(newCa.CertificatePem)),
+        }).ToJsonString(), V1Patch.PatchType.JsonPatch), WebhookSetup.ConfigurationName);
+        Assert.Equal("DockerImage", (await CreateBuildAsync(env, "app", ImageStreamTagOutput("app:v2")))["spec"]!["output"]!["to"]!["kind"]!.GetValue<string>());
+    }
+
+    internal static class Emulate
+    {
+        public static QuayIntegration.Operator.Webhook.PemPair NewCa() =>
+            QuayIntegration.Operator.Webhook.CertificateAuthority.CreateCa("rotated CA", DateTimeOffset.UtcNow.AddMinutes(-5), TimeSpan.FromDays(1));
+    }
+
+    internal static void AllNamespacesButOperators(V1MutatingWebhookConfiguration configuration)
+    {
+        foreach (var webhook in configuration.Webhooks)
+            webhook.NamespaceSelector = new V1LabelSelector
+            {
+                MatchExpressions = [new V1LabelSelectorRequirement { Key = "kubernetes.io/metadata.name", OperatorProperty = "NotIn", Values = [OperatorEnvironment.OperatorNamespace, WebhookSetup.ServiceNamespace] }],
+            };
+    }
+
+    private static async Task AssertUntouchedAsync(OperatorEnvironment env, string ns, JsonObject? output, bool pipeline = false)
+    {
+        var created = await CreateBuildAsync(env, ns, output, pipeline);
+        Assert.Equal(output?["to"]?.ToJsonString(), created["spec"]?["output"]?["to"]?.ToJsonString());
+        Assert.Null(created["metadata"]?["annotations"]?[Managed]);
+    }
+
+    internal static JsonObject ImageStreamTagOutput(string name, string? ns = null)
+    {
+        var to = new JsonObject { ["kind"] = "ImageStreamTag", ["name"] = name };
+        if (ns is not null) to["namespace"] = ns;
+        return new JsonObject { ["to"] = to };
+    }
+
+    private static JsonObject DockerImageOutput(string name) => new() { ["to"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = name } };
+
+    internal static JsonObject BuildObject(string ns, JsonObject? output, bool pipeline = false)
+    {
+        var spec = new JsonObject
+        {
+            ["strategy"] = pipeline
+                ? new JsonObject { ["type"] = "JenkinsPipeline", ["jenkinsPipelineStrategy"] = new JsonObject { ["jenkinsfile"] = "node {}" } }
+                : new JsonObject { ["type"] = "Docker", ["dockerStrategy"] = new JsonObject() },
+            ["source"] = new JsonObject { ["type"] = "Dockerfile", ["dockerfile"] = "FROM scratch" },
+        };
+        if (output is not null) spec["output"] = output.DeepClone();
+        return new JsonObject
+        {
+            ["apiVersion"] = "build.openshift.io/v1",
+            ["kind"] = "Build",
+            ["metadata"] = new JsonObject { ["generateName"] = "direct-", ["namespace"] = ns },
+            ["spec"] = spec,
+        };
+    }
+
+    internal static async Task<JsonObject> CreateBuildAsync(OperatorEnvironment env, string ns, JsonObject? output, bool pipeline = false)
+    {
+        var created = await env.Kube.CustomObjects.CreateNamespacedCustomObjectAsync(BuildObject(ns, output, pipeline), "build.openshift.io", "v1", ns, "builds");
+        return JsonNode.Parse(((System.Text.Json.JsonElement)created).GetRawText())!.AsObject();
+    }
+
+    private static JsonObject Review(string uid, string operation, JsonObject? obj) => new()
+    {
+        ["apiVersion"] = "admission.k8s.io/v1",
+        ["kind"] = "AdmissionReview",
+        ["request"] = new JsonObject
+        {
+            ["uid"] = uid,
+            ["kind"] = new JsonObject { ["group"] = "build.openshift.io", ["version"] = "v1", ["kind"] = "Build" },
+            ["resource"] = new JsonObject { ["group"] = "build.openshift.io", ["version"] = "v1", ["resource"] = "builds" },
+            ["namespace"] = "app",
+            ["operation"] = operation,
+            ["object"] = obj,
+            ["oldObject"] = operation == "UPDATE" ? obj?.DeepClone() : null,
+            ["dryRun"] = false,
+        },
+    };
+
+    private static async Task<JsonObject> ReviewAsync(HttpClient http, string url, JsonObject review)
+    {
+        using var response = await http.PostAsync(url, new StringContent(review.ToJsonString(), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+    }
+
+    private static IDictionary<string, string>? Labels(V1Namespace? ns) => ns?.Metadata.Labels;
+
+    private static async Task<HttpStatusCode> HttpGet(string url)
+    {
+        using var http = new HttpClient();
+        try { return (await http.GetAsync(url)).StatusCode; } catch (HttpRequestException) { return HttpStatusCode.ServiceUnavailable; }
+    }
+}
