@@ -46,7 +46,7 @@ public static class AdmissionEndpoint
             catch (Exception e)
             {
                 log.LogError(e, "Admission of {Resource} in {Namespace} failed", request.Resource, request.Namespace);
-                decision = AdmissionDecision.Denied("error", $"the Quay integration webhook could not process the request: {e.Message}", 500);
+                decision = AdmissionDecision.Denied("error", $"the Quay integration webhook could not process the request: {e.Message}");
             }
             AdmissionMetrics.Requests.WithLabels(request.Operation, decision.Outcome).Inc();
             if (!decision.Allowed)

@@ -57,16 +57,12 @@ public sealed class BuildAdmissionPolicy(ClusterCaches caches, NamespaceSetupChe
 
         var warnings = new List<string>();
         var pusher = PushingServiceAccount(build, config, warnings);
-        if (setup.OrganizationIfReady(buildNamespace, config, pusher, out var missing) is null)
+        var organization = setup.OrganizationIfReady(buildNamespace, config, pusher, out var missing);
+        if (organization is null)
             return AdmissionDecision.Denied("namespace-not-ready",
                 $"namespace {buildNamespace} is not set up for Quay yet ({missing}); the build would push to the wrong registry, retry in a few seconds");
 
-        string? organization;
-        if (destination.Namespace == buildNamespace)
-        {
-            organization = setup.OrganizationIfReady(buildNamespace, config, pusher, out _);
-        }
-        else
+        if (destination.Namespace != buildNamespace)
         {
             if (!NamespaceRules.IsInScope(destination.Namespace, config.Allowlist, config.Denylist))
                 return AdmissionDecision.Untouched("target-not-allowed",
@@ -82,7 +78,7 @@ public sealed class BuildAdmissionPolicy(ClusterCaches caches, NamespaceSetupChe
             return AdmissionDecision.Untouched("invalid-repository",
                 $"ImageStream name '{destination.Stream}' is not a valid Quay repository name; the build pushes to the internal registry");
 
-        var image = new QuayImageReference(registryHost, organization!, destination.Stream, destination.Tag);
+        var image = new QuayImageReference(registryHost, organization, destination.Stream, destination.Tag);
         return AdmissionDecision.Patched(BuildOutputPatch.For(build, image, destination), [.. warnings]);
     }
 

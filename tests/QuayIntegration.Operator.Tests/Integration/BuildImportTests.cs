@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
+using QuayIntegration.Emulators.Quay.Faults;
 using QuayIntegration.Operator.Tests.Support;
 
 namespace QuayIntegration.Operator.Tests.Integration;
@@ -45,6 +46,14 @@ public sealed class BuildImportTests
         var stream = (await env.Cluster.Oc.GetImageStreamAsync("app", "web"))!;
         Assert.StartsWith($"{env.Quay.RegistryHost}/openshift_app/web@sha256:", stream["status"]!["tags"]![0]!["items"]![0]!["dockerImageReference"]!.GetValue<string>());
         Assert.Null(await env.Cluster.Oc.GetImageStreamAsync("app", "other"));
+
+        // The registry fails the import's manifest lookups twice: an Event, then a retry that imports.
+        env.Quay.Faults.Add(new FaultRule { Route = "/v2/{repository}/manifests/{reference}", Method = "HEAD", ErrorRate = 1, ErrorStatuses = [500], Times = 2 });
+        var flaky = await BuildWebhookTests.CreateBuildAsync(env, "app", BuildWebhookTests.ImageStreamTagOutput("web:v2"));
+        var flakyName = flaky["metadata"]!["name"]!.GetValue<string>();
+        await WaitForEventAsync(env, flakyName, "ImageImportFailed");
+        await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("app", flakyName))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
+            "the build to be imported after the registry recovers");
 
         // A build whose push fails (no Quay repository and the robot may not create one) ends Failed: an Event, no import.
         var failing = await BuildWebhookTests.CreateBuildAsync(env, "app", BuildWebhookTests.ImageStreamTagOutput("norepo:v1"));

@@ -67,8 +67,8 @@ public sealed class BuildWebhookTests
         Assert.Equal($"{env.Quay.RegistryHost}/openshift_web-demo/httpd-example@{digest}", specTag["from"]!["name"]!.GetValue<string>());
 
         // Exactly once: a restarted operator (new caches, a full resync) imports nothing again.
-        var events = await env.Kube.CoreV1.ListNamespacedEventAsync("web-demo");
-        Assert.Single(events.Items, e => e.Reason == "ImageImported");
+        await OperatorEnvironment.Eventually(async () =>
+            (await env.Kube.CoreV1.ListNamespacedEventAsync("web-demo")).Items.Any(e => e.Reason == "ImageImported"), "the ImageImported event");
         await env.StopOperatorAsync(op);
         var restarted = await env.StartOperatorAsync("operator-2", webhook.OperatorArgs());
         await OperatorEnvironment.Eventually(async () => (await HttpGet(restarted.BaseUrl + "/readyz")) == HttpStatusCode.OK, "the restarted operator to be ready");
@@ -111,8 +111,9 @@ public sealed class BuildWebhookTests
         await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
         await env.CreateNamespaceAsync("app");
         await env.CreateNamespaceAsync("denied");
-        await env.CreateNamespaceAsync("elsewhere");
+        await env.CreateNamespaceAsync("shared");
         await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app to be set up");
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("shared", "openshift_shared"), "shared to be set up");
 
         // Outputs that are not an ImageStreamTag; a pipeline; a namespace the integration does not manage.
         await AssertUntouchedAsync(env, "app", DockerImageOutput("quay.io/someone/app:1"));
@@ -128,7 +129,13 @@ public sealed class BuildWebhookTests
         Assert.Equal($"{env.Quay.RegistryHost}/openshift_app/app:latest", rewritten["spec"]!["output"]!["to"]!["name"]!.GetValue<string>());
         Assert.Equal("app/app:latest", rewritten["metadata"]!["annotations"]![Destination]!.GetValue<string>());
 
-        // An UPDATE (the build runner's status writes, a label) is never mutated; the QuayIntegration gone: untouched.
+        // Rewritten: another namespace that is set up, into its organization; the output's namespace is removed.
+        var crossNamespace = await CreateBuildAsync(env, "app", ImageStreamTagOutput("lib:v3", "shared"));
+        Assert.Equal($"{env.Quay.RegistryHost}/openshift_shared/lib:v3", crossNamespace["spec"]!["output"]!["to"]!["name"]!.GetValue<string>());
+        Assert.Null(crossNamespace["spec"]!["output"]!["to"]!["namespace"]);
+        Assert.Equal("shared/lib:v3", crossNamespace["metadata"]!["annotations"]![Destination]!.GetValue<string>());
+
+        // Without a QuayIntegration, builds pass untouched.
         await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", OperatorEnvironment.IntegrationName);
         await OperatorEnvironment.Eventually(async () => await env.GetIntegrationAsync() is null, "the QuayIntegration to go");
         await OperatorEnvironment.Eventually(async () =>
