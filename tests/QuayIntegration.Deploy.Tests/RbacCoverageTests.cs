@@ -141,6 +141,11 @@ public sealed class RbacCoverageTests
             // A project is set up: organization, robots, Secrets, service accounts linked, the managed label.
             await cluster.Oc.NewProjectAsync(Project);
             await Repo.Eventually(() => IsSetUpAsync(kube, quay), "the project to be set up", TimeSpan.FromSeconds(30));
+            // The operator's own namespace is never synced: no organization, label or finalizer there.
+            var own = await kube.CoreV1.ReadNamespaceAsync(OperatorNamespace);
+            Assert.False(own.Metadata.Labels?.ContainsKey("quay.redhat.com/managed") ?? false);
+            Assert.DoesNotContain("quay.redhat.com/quayintegrations", own.Metadata.Finalizers ?? []);
+            Assert.Null(quay.State.Organization("openshift_" + OperatorNamespace));
 
             // An ImageStream gets its Quay repository.
             await kube.CustomObjects.CreateNamespacedCustomObjectAsync(new JsonObject
@@ -237,6 +242,7 @@ public sealed class RbacCoverageTests
             "--Operator:Webhook:CertDir=" + certDir,
             "--Operator:Webhook:CertMode=self-managed",
             "--Operator:LeaderElection:Namespace=" + OperatorNamespace,
+            "--Operator:OperatorNamespace=" + OperatorNamespace,
             "--Operator:LeaderElection:Identity=rbac-test",
             // Short lease timings, so renewals (lease updates) happen many times during the flow.
             "--Operator:LeaderElection:LeaseDuration=00:00:03",

@@ -21,8 +21,22 @@ public static class WellKnown
     public const string RobotAnnotation = "quay.redhat.com/robot";
     public const string QuayHostAnnotation = "quay.redhat.com/host";
 
-    /// <summary>Label set on namespaces the operator has set up, usable by the webhook's namespaceSelector.</summary>
+    /// <summary>
+    /// Label on every namespace in the operator's scope, selected by the webhook's namespaceSelector (Exists): from
+    /// the moment a namespace is in scope its Builds reach the webhook, which denies them until set up, instead of
+    /// letting them push to the internal registry. Namespaces out of scope never carry it, so an operator outage
+    /// cannot break their builds. Values: <see cref="ManagedNamespace"/>.
+    /// </summary>
     public const string ManagedNamespaceLabel = "quay.redhat.com/managed";
+
+    /// <summary>Values of <see cref="ManagedNamespaceLabel"/>.</summary>
+    public static class ManagedNamespace
+    {
+        /// <summary>In scope, not (yet) set up: the webhook denies builds that would push to an ImageStreamTag.</summary>
+        public const string Pending = "pending";
+        /// <summary>Organization, robots, Secrets and service account links are in place.</summary>
+        public const string Ready = "true";
+    }
 
     public const string OpenShiftDisplayName = "openshift.io/display-name";
     public const string OpenShiftDescription = "openshift.io/description";

@@ -14,6 +14,7 @@ namespace QuayIntegration.Operator.Controllers;
 /// </summary>
 public sealed class ImageStreamReconciler(
     ClusterCaches caches,
+    NamespaceScope namespaceScope,
     IntegrationState state,
     NamespaceSyncRegistry registry,
     EventRecorder events,
@@ -35,7 +36,7 @@ public sealed class ImageStreamReconciler(
         var quay = snapshot.Client!;
 
         var ns = caches.Namespaces.Get(nsName);
-        if (ns is null || ns.Metadata.DeletionTimestamp is not null || !NamespaceRules.IsInScope(nsName, config.Allowlist, config.Denylist))
+        if (ns is null || ns.Metadata.DeletionTimestamp is not null || !namespaceScope.Includes(nsName, config))
         {
             _verified.TryRemove(key, out _);
             return ReconcileResult.Done; // the organization goes (or stays) with the namespace

@@ -21,6 +21,7 @@ namespace QuayIntegration.Operator.Controllers;
 public sealed class NamespaceReconciler(
     ClusterCaches caches,
     KubeApi api,
+    NamespaceScope namespaceScope,
     IntegrationState state,
     NamespaceSyncRegistry registry,
     EventRecorder events,
@@ -66,12 +67,13 @@ public sealed class NamespaceReconciler(
 
             var config = snapshot.Config!;
             var quay = snapshot.Client!;
-            if (!NamespaceRules.IsInScope(key, config.Allowlist, config.Denylist))
+            if (!namespaceScope.Includes(key, config))
             {
                 Forget(key);
                 return await ReleaseAsync(ns, quay, config.DeleteOrganizationsOnCleanup, "the namespace is no longer in scope", ct);
             }
             if (ns.Metadata.DeletionTimestamp is not null) return await FinalizeAsync(ns, quay, config, ct);
+            ns = await MarkInScopeAsync(ns, ct);
             if (!NamespaceRules.IsReady(ns))
             {
                 log.LogDebug("Project {Namespace} has no {Annotation} yet; waiting", key, WellKnown.OpenShiftSccMcs);
@@ -231,11 +233,20 @@ public sealed class NamespaceReconciler(
             }
             await EnsureLinkedAsync(ns, account, secretName, ct);
         }
-        if (Label(ns, WellKnown.ManagedNamespaceLabel) != "true")
-            await api.PatchAsync<V1Namespace>(ResourceType.Namespaces.ObjectPath(null, ns.Metadata.Name), "application/merge-patch+json",
-                new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { [WellKnown.ManagedNamespaceLabel] = "true" } } }.ToJsonString(), ct);
+        if (Label(ns, WellKnown.ManagedNamespaceLabel) != WellKnown.ManagedNamespace.Ready)
+            await SetManagedLabelAsync(ns, WellKnown.ManagedNamespace.Ready, ct);
         return missing;
     }
+
+    /// <summary>Labels an in-scope namespace "pending" (never downgrading "true") so the webhook guards its builds.</summary>
+    private async Task<V1Namespace> MarkInScopeAsync(V1Namespace ns, CancellationToken ct) =>
+        Label(ns, WellKnown.ManagedNamespaceLabel) is null
+            ? await SetManagedLabelAsync(ns, WellKnown.ManagedNamespace.Pending, ct)
+            : ns;
+
+    private Task<V1Namespace> SetManagedLabelAsync(V1Namespace ns, string value, CancellationToken ct) =>
+        api.PatchAsync<V1Namespace>(ResourceType.Namespaces.ObjectPath(null, ns.Metadata.Name), "application/merge-patch+json",
+            new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { [WellKnown.ManagedNamespaceLabel] = value } } }.ToJsonString(), ct);
 
     private async Task EnsureSecretAsync(V1Namespace ns, V1Secret desired, CancellationToken ct)
     {

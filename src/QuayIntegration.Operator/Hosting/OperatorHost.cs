@@ -39,6 +39,7 @@ public static class OperatorHost
         ["--webhook-cert-mode"] = "Operator:Webhook:CertMode",
         ["--leader-elect"] = "Operator:LeaderElection:Enabled",
         ["--leader-election-namespace"] = "Operator:LeaderElection:Namespace",
+        ["--operator-namespace"] = "Operator:OperatorNamespace",
         ["--leader-election-id"] = "Operator:LeaderElection:LeaseName",
         ["--resync-period"] = "Operator:ResyncPeriod",
         ["--quay-max-concurrency"] = "Operator:Quay:MaxConcurrentCalls",
@@ -67,6 +68,8 @@ public static class OperatorHost
         builder.Services.AddSingleton(sp => KubernetesConfiguration(sp.GetRequiredService<IOptions<OperatorOptions>>().Value));
         builder.Services.AddSingleton<KubeApi>();
         builder.Services.AddSingleton<ClusterCaches>();
+        builder.Services.AddSingleton(sp => new NamespaceScope(
+            sp.GetRequiredService<IOptions<OperatorOptions>>().Value.OperatorNamespace is { Length: > 0 } own ? own : CurrentNamespace()));
         builder.Services.AddSingleton<IntegrationState>();
         builder.Services.AddSingleton<NamespaceSyncRegistry>();
         builder.Services.AddSingleton<QuayClientFactory>();
@@ -153,7 +156,7 @@ public static class OperatorHost
             : KubernetesClientConfiguration.BuildDefaultConfig();
     }
 
-    /// <summary>The pod's namespace (POD_NAMESPACE or the service account mount), for the leader Lease.</summary>
+    /// <summary>The pod's namespace (POD_NAMESPACE or the service account mount): the leader Lease's and the operator's own.</summary>
     private static string CurrentNamespace()
     {
         if (Environment.GetEnvironmentVariable("POD_NAMESPACE") is { Length: > 0 } ns) return ns;

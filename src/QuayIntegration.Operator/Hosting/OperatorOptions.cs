@@ -14,6 +14,9 @@ public sealed class OperatorOptions
     /// <summary>Path of a kubeconfig; otherwise KUBECONFIG, then the in-cluster service account, then ~/.kube/config.</summary>
     public string? Kubeconfig { get; set; }
 
+    /// <summary>The operator's own namespace, never synced unless allow-listed; empty = POD_NAMESPACE or the service account mount.</summary>
+    public string? OperatorNamespace { get; set; }
+
     /// <summary>Address the HTTP (metrics, health) and webhook listeners bind to.</summary>
     public string BindAddress { get; set; } = "0.0.0.0";
 

@@ -18,7 +18,7 @@ namespace QuayIntegration.Operator.Webhook;
 /// <item>Another target namespace that is not allowed or not set up: untouched, with a warning.</item>
 /// </list>
 /// </summary>
-public sealed class BuildAdmissionPolicy(ClusterCaches caches, NamespaceSetupCheck setup)
+public sealed class BuildAdmissionPolicy(ClusterCaches caches, NamespaceSetupCheck setup, NamespaceScope namespaceScope)
 {
     public const string BuildGroup = "build.openshift.io";
     public const string BuildResource = "builds";
@@ -53,7 +53,7 @@ public sealed class BuildAdmissionPolicy(ClusterCaches caches, NamespaceSetupChe
 
     private AdmissionDecision Rewrite(JsonObject build, string buildNamespace, ImageStreamTagReference destination, IntegrationConfig config, string registryHost)
     {
-        if (!NamespaceRules.IsInScope(buildNamespace, config.Allowlist, config.Denylist)) return AdmissionDecision.Untouched("namespace-not-allowed");
+        if (!namespaceScope.Includes(buildNamespace, config)) return AdmissionDecision.Untouched("namespace-not-allowed");
 
         var warnings = new List<string>();
         var pusher = PushingServiceAccount(build, config, warnings);
@@ -64,7 +64,7 @@ public sealed class BuildAdmissionPolicy(ClusterCaches caches, NamespaceSetupChe
 
         if (destination.Namespace != buildNamespace)
         {
-            if (!NamespaceRules.IsInScope(destination.Namespace, config.Allowlist, config.Denylist))
+            if (!namespaceScope.Includes(destination.Namespace, config))
                 return AdmissionDecision.Untouched("target-not-allowed",
                     $"output {destination} is in namespace {destination.Namespace}, which the Quay integration does not manage; the build pushes to the internal registry");
             organization = setup.OrganizationIfReady(destination.Namespace, config, DefaultServiceAccount, out var targetMissing);

@@ -26,7 +26,7 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
         }
         var labels = namespaceObject.Metadata.Labels;
         var annotations = namespaceObject.Metadata.Annotations;
-        if (labels is null || !labels.TryGetValue(WellKnown.ManagedNamespaceLabel, out var managed) || managed != "true"
+        if (labels is null || !labels.TryGetValue(WellKnown.ManagedNamespaceLabel, out var managed) || managed != WellKnown.ManagedNamespace.Ready
             || annotations is null || !annotations.TryGetValue(WellKnown.OrganizationAnnotation, out var organization) || organization.Length == 0)
         {
             missing = $"namespace {ns} has no Quay organization yet";

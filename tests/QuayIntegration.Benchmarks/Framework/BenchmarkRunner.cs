@@ -49,6 +49,12 @@ public sealed class BenchmarkRunner(IReadOnlyList<IScenario> scenarios)
             Console.Error.WriteLine(e.Message);
             return 2;
         }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+        {
+            // The operator did not build, start or get ready: nothing was measured, and the message says where to look.
+            Console.Error.WriteLine($"{scenario.Name} measured nothing: {e.Message}");
+            return 1;
+        }
         foreach (var unused in options.Unused) Console.Error.WriteLine($"warning: option --{unused} was not used by {scenario.Name}");
 
         Console.WriteLine();

@@ -90,10 +90,13 @@ public sealed class BuildWebhookTests
         env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}", Method = "GET", ErrorRate = 1, ErrorStatuses = [503] });
         var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
         WebhookSetup.MapService(env, op);
-        // Every namespace but the operator's goes through the webhook (the label selector would skip unmanaged ones).
-        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
+        // deploy/ as shipped: its namespaceSelector must already cover a namespace that is in scope but not set up.
+        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem);
         await env.CreateNamespaceAsync("early");
         await env.Cluster.Oc.WaitForServiceAccountAsync("early", "builder");
+        await OperatorEnvironment.Eventually(async () => Labels(await env.GetNamespaceAsync("early")) is { } labels
+                && labels.TryGetValue("quay.redhat.com/managed", out var managed) && managed == "pending",
+            "the in-scope namespace to be labelled pending before Quay answers");
 
         var e = await Assert.ThrowsAsync<HttpOperationException>(() => CreateBuildAsync(env, "early", ImageStreamTagOutput("app:v1")));
         Assert.Equal(HttpStatusCode.Forbidden, e.Response.StatusCode);

@@ -29,6 +29,20 @@ public class NamespaceRulesTests
     }
 
     [Fact]
+    public void Operator_namespace_is_synced_only_when_allow_listed()
+    {
+        var scope = new NamespaceScope("quay-integration");
+        var everything = IntegrationConfig.Parse(new Api.QuayIntegrationSpec
+        {
+            QuayHostname = "https://quay.example.com",
+            CredentialsSecret = new Api.SecretKeyReference { Namespace = "quay-integration", Name = "token" },
+        }, out _)!;
+        Assert.False(scope.Includes("quay-integration", everything));
+        Assert.True(scope.Includes("team-a", everything));
+        Assert.True(scope.Includes("quay-integration", everything with { Allowlist = ["quay-integration"] }));
+    }
+
+    [Fact]
     public void Denylist_always_wins()
     {
         Assert.False(NamespaceRules.IsInScope("team-a", ["team-a"], ["team-a"]));

@@ -191,19 +191,20 @@ public sealed class Walkthrough(SandboxWorld world, Report report, SandboxOption
             report.Ok($"ServiceAccount {sa.Name}", Links(account));
         }
 
+        var selector = world.WebhookNamespaceSelector;
         var (ns, _) = await Eventually.WaitAsync(
-            $"namespace {Project} to carry the finalizer {NamespaceFinalizer} and the labels of the webhook's namespaceSelector ({Labels(world.WebhookNamespaceLabels)})",
+            $"namespace {Project} to carry the finalizer {NamespaceFinalizer} and match the webhook's namespaceSelector ({selector})",
             Timeout, async t =>
             {
                 var ns = await world.Kube.CoreV1.ReadNamespaceAsync(Project, cancellationToken: t);
-                var labelled = world.WebhookNamespaceLabels.All(l => ns.Metadata.Labels?.TryGetValue(l.Key, out var v) == true && v == l.Value);
                 var held = ns.Metadata.Finalizers?.Contains(NamespaceFinalizer) == true;
-                return labelled && held
+                return held && selector.Matches(ns.Metadata.Labels)
                     ? Eventually.Probe<V1Namespace>.Done(ns)
                     : Eventually.Probe<V1Namespace>.NotYet($"labels {Labels(ns.Metadata.Labels)}; finalizers [{string.Join(", ", ns.Metadata.Finalizers ?? [])}]");
             }, ct);
+        var selected = selector.Keys.Select(k => ns.Metadata.Labels?.TryGetValue(k, out var v) == true ? $"{k}={v}" : $"no {k}");
         report.Ok($"Namespace {Project}", $"finalizers [{string.Join(", ", ns.Metadata.Finalizers!)}]" +
-            (world.WebhookNamespaceLabels.Count > 0 ? $"; labelled {Labels(world.WebhookNamespaceLabels)} (the webhook applies here)" : ""));
+            (selector.IsEverything ? "" : $"; labelled {string.Join(", ", selected)}, so the webhook's namespaceSelector ({selector}) selects it"));
     }
 
     private async Task<Eventually.Probe<(V1Secret Secret, string Host, string User)>> ProbeRobotSecretAsync(ServiceAccountRole sa, string secretName, CancellationToken ct)

@@ -61,8 +61,8 @@ public sealed class SandboxWorld : IAsyncDisposable
     public string IntegrationName => Integration.Str("metadata", "name") ?? "";
     /// <summary>Whether the operator answered on its webhook path, so the webhook configuration was installed for real.</summary>
     public bool WebhookServed { get; private set; }
-    /// <summary>The labels the webhook's namespaceSelector asks for (from deploy/), which the operator must put on namespaces it sets up.</summary>
-    public IReadOnlyDictionary<string, string> WebhookNamespaceLabels { get; private set; } = new Dictionary<string, string>();
+    /// <summary>The webhook's namespaceSelector (from deploy/), which namespaces the operator sets up must match.</summary>
+    public NamespaceSelector WebhookNamespaceSelector { get; private set; } = NamespaceSelector.Parse(null);
 
     public static async Task<SandboxWorld> StartAsync(SandboxOptions options, Report report, CancellationToken cancellationToken)
     {
@@ -177,7 +177,7 @@ public sealed class SandboxWorld : IAsyncDisposable
     /// </summary>
     private async Task InstallWebhookConfigurationAsync(WebhookManifest webhook, WebhookCertificates certificates, CancellationToken ct)
     {
-        WebhookNamespaceLabels = webhook.NamespaceMatchLabels;
+        WebhookNamespaceSelector = webhook.NamespaceSelector;
         var path = webhook.Path;
         var (status, served) = await ProbeWebhookAsync(path, ct);
         WebhookServed = served;
