@@ -9,10 +9,11 @@ public sealed record OperatorRunOptions(string? Command, int LatencyMs, int Conc
     public static readonly IReadOnlyList<(string Option, string Help)> Help =
     [
         ("operator-command <c>", "command that starts the operator (default: this repo's Release build, built if missing or stale); the harness appends --kubeconfig and the other flags"),
-        ("latency-ms <L>", "added latency of every emulated Quay call"),
-        ("concurrency <C>", "the operator's cap on concurrent Quay calls (--quay-max-concurrency)"),
+        ("latency-ms <L>", "added latency of every emulated Quay call (default 25; 0 for webhook and memory-startup)"),
+        ("concurrency <C>", "the operator's cap on concurrent Quay calls, --quay-max-concurrency (default 16)"),
         ("workers <n>", "the operator's controller workers (default: C, so the cap can be reached)"),
         ("smoke", "a tiny run of a few seconds, for CI"),
+        ("log-dir <dir>", "where the operator's output goes (default BenchmarkResults/logs)"),
     ];
 
     public static OperatorRunOptions Read(ScenarioOptions options, int defaultLatencyMs = 25, int defaultConcurrency = 16)

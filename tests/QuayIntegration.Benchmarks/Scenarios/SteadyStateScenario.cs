@@ -28,9 +28,9 @@ public sealed class SteadyStateScenario : IScenario
     [
         ("namespaces <N>", "namespaces (default 1000; smoke 3)"),
         ("imagestreams <M>", "ImageStreams per namespace (default 3; smoke 2)"),
-        ("drift <s>", "driftCheckInterval D in seconds during window 3 (default 30; smoke 3)"),
+        ("drift <s>", "driftCheckInterval D in seconds during window 3 (default 30; smoke 2)"),
         ("checks <K>", "drift periods measured in window 3 (default 3; smoke 2)"),
-        ("quiet <s>", "length of windows 1 and 2 (default 15; smoke 2)"),
+        ("quiet <s>", "length of windows 1 and 2 (default 15; smoke 1)"),
         ("timeout <s>", "convergence timeout before measuring (default 900; smoke 90)"),
         .. OperatorRunOptions.Help,
     ];
@@ -40,9 +40,9 @@ public sealed class SteadyStateScenario : IScenario
         var run = OperatorRunOptions.Read(options);
         var n = options.Int("namespaces", run.Smoke ? 3 : 1000);
         var m = options.Int("imagestreams", run.Smoke ? 2 : 3);
-        var drift = TimeSpan.FromSeconds(options.Double("drift", run.Smoke ? 3 : 30));
+        var drift = TimeSpan.FromSeconds(options.Double("drift", run.Smoke ? 2 : 30));
         var checks = options.Int("checks", run.Smoke ? 2 : 3);
-        var quiet = TimeSpan.FromSeconds(options.Double("quiet", run.Smoke ? 2 : 15));
+        var quiet = TimeSpan.FromSeconds(options.Double("quiet", run.Smoke ? 1 : 15));
         var timeout = TimeSpan.FromSeconds(options.Double("timeout", run.Smoke ? 90 : 900));
 
         var result = new ScenarioResult { Scenario = Name };
