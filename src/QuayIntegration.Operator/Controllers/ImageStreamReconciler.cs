@@ -91,7 +91,7 @@ public sealed class ImageStreamReconciler(
             throw new ReconcileException(e.Message, e);
         }
         _verified[key] = (fingerprint, now);
-        log.LogInformation("Repository {Organization}/{Repository} verified (outcome {Outcome})", org, name, "synced");
+        log.LogDebug("Repository {Organization}/{Repository} verified (outcome {Outcome})", org, name, "synced");
         return ReconcileResult.After(config.DriftCheckInterval);
     }
 

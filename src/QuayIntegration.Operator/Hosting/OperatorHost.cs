@@ -58,6 +58,8 @@ public static class OperatorHost
             .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
             .MinimumLevel.Override("System.Net.Http", Serilog.Events.LogEventLevel.Warning)
             .MinimumLevel.Override("Polly", Serilog.Events.LogEventLevel.Warning)
+            // An unready /readyz before the caches sync is expected; the probe's answer says it, an Error per probe is noise.
+            .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks", Serilog.Events.LogEventLevel.Fatal)
             .ReadFrom.Configuration(builder.Configuration) // "Serilog" section overrides the defaults above
             .Enrich.FromLogContext()
             .WriteTo.Console(new RenderedCompactJsonFormatter()));
