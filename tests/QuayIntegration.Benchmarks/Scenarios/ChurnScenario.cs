@@ -57,14 +57,7 @@ public sealed class ChurnScenario : IScenario
         var probe = new ConvergenceProbe(world);
         await using var op = OperatorProcess.Start(run.Launch(Name, world.KubeconfigPath, BenchmarkWorld.OperatorNamespace));
         var clock = Stopwatch.StartNew();
-        await op.WaitReadyAsync(TimeSpan.FromSeconds(120), ct);
-        var (converged, remaining, example) = await probe.WaitAllAsync(baseNames, m, clock, timeout, TimeSpan.FromMilliseconds(250), () => op.HasExited, ct);
-        if (converged is null)
-        {
-            result.Add("Converged", 0, "bool").Add("Namespaces not set up", remaining, "count");
-            result.Headline = $"churn: the base world never converged ({remaining} of {n} not set up, e.g. {example}); nothing measured. Log: {op.LogPath}";
-            return result;
-        }
+        if (await BaseConvergence.WaitAsync(result, op, probe, baseNames, m, clock, timeout, ct) is null) return result;
         await QuayCallCounts.WaitQuietAsync(world.Quay, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), ct);
 
         var setups = new ConcurrentDictionary<string, long>();     // namespace → creation start

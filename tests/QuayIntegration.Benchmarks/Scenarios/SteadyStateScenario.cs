@@ -58,15 +58,8 @@ public sealed class SteadyStateScenario : IScenario
         var probe = new ConvergenceProbe(world);
         await using var op = OperatorProcess.Start(run.Launch(Name, world.KubeconfigPath, BenchmarkWorld.OperatorNamespace));
         var sinceStart = Stopwatch.StartNew();
-        await op.WaitReadyAsync(TimeSpan.FromSeconds(120), ct);
-        var (converged, remaining, example) = await probe.WaitAllAsync(names, m, sinceStart, timeout, TimeSpan.FromMilliseconds(250), () => op.HasExited, ct);
-        if (converged is null)
-        {
-            result.Add("Converged", 0, "bool").Add("Namespaces not set up", remaining, "count");
-            result.Headline = $"steady-state: the world never converged ({remaining} of {n} not set up, e.g. {example}); nothing measured. Log: {op.LogPath}";
-            return result;
-        }
-        result.Add("Converged", 1, "bool").Add("Time to full setup", converged.Value.TotalSeconds, "s");
+        if (await BaseConvergence.WaitAsync(result, op, probe, names, m, sinceStart, timeout, ct) is not { } converged) return result;
+        result.Add("Converged", 1, "bool").Add("Time to full setup", converged.TotalSeconds, "s");
         await QuayCallCounts.WaitQuietAsync(world.Quay, TimeSpan.FromSeconds(run.Smoke ? 1 : 3), TimeSpan.FromSeconds(60), ct);
 
         // Window 1: nothing happens; no drift check is due (interval 1h).
