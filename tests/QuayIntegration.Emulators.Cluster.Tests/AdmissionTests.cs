@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -15,6 +14,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using QuayIntegration.Emulators.Cluster.Cli;
 using QuayIntegration.Emulators.Cluster.Infrastructure;
+using QuayIntegration.Emulators.Kubernetes.Hosting;
 using static QuayIntegration.Emulators.Cluster.Tests.ClusterTestSupport;
 
 namespace QuayIntegration.Emulators.Cluster.Tests;
@@ -74,7 +74,7 @@ public sealed class AdmissionTests
                 new V1MutatingWebhook
                 {
                     Name = "builds.record.example.com",
-                    ClientConfig = new Admissionregistrationv1WebhookClientConfig { Url = webhook.Url, CaBundle = Encoding.UTF8.GetBytes(webhook.CertificatePem) },
+                    ClientConfig = new Admissionregistrationv1WebhookClientConfig { Url = webhook.Url, CaBundle = Encoding.UTF8.GetBytes(webhook.CaBundlePem) },
                     Rules = [new V1RuleWithOperations { Operations = ["CREATE", "UPDATE"], ApiGroups = ["build.openshift.io"], ApiVersions = ["v1"], Resources = ["builds"] }],
                     FailurePolicy = "Fail",
                     SideEffects = "None",
@@ -83,27 +83,30 @@ public sealed class AdmissionTests
             ],
         });
 
-    /// <summary>An HTTPS admission webhook on 127.0.0.1 with a self-signed certificate: records what it sees, allows it (UPDATEs only while not paused).</summary>
+    /// <summary>An HTTPS admission webhook on 127.0.0.1 with a certificate from its own CA: records what it sees, allows it (UPDATEs only while not paused).</summary>
     private sealed class RecordingWebhook : IAsyncDisposable
     {
         private readonly WebApplication _app;
+        private readonly CertificateAuthority _ca;
         private readonly X509Certificate2 _certificate;
 
-        private RecordingWebhook(WebApplication app, X509Certificate2 certificate, string url)
+        private RecordingWebhook(WebApplication app, CertificateAuthority ca, X509Certificate2 certificate, string url)
         {
             _app = app;
+            _ca = ca;
             _certificate = certificate;
             Url = url;
         }
 
         public string Url { get; }
-        public string CertificatePem => _certificate.ExportCertificatePem();
+        public string CaBundlePem => _ca.CertificatePem;
         /// <summary>While true, UPDATEs are denied (as when the operator's webhook refuses them).</summary>
         public bool DenyUpdates { get; set; }
 
         public static async Task<RecordingWebhook> StartAsync(ConcurrentQueue<(string Operation, string Build, string Phase)> reviews)
         {
-            var certificate = SelfSignedLoopbackCertificate();
+            var ca = CertificateAuthority.Create("recording-webhook-ca");
+            var certificate = ca.IssueServerCertificate(["localhost"], [IPAddress.Loopback]);
             RecordingWebhook? self = null;
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
@@ -127,29 +130,17 @@ public sealed class AdmissionTests
             });
             await app.StartAsync();
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            self = new RecordingWebhook(app, certificate, $"https://127.0.0.1:{new Uri(address).Port}/admit");
+            self = new RecordingWebhook(app, ca, certificate, $"https://127.0.0.1:{new Uri(address).Port}/admit");
             return self;
         }
 
-        private static X509Certificate2 SelfSignedLoopbackCertificate()
-        {
-            using var key = RSA.Create(2048);
-            var request = new CertificateRequest("CN=recording-webhook", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-            var names = new SubjectAlternativeNameBuilder();
-            names.AddIpAddress(IPAddress.Loopback);
-            request.CertificateExtensions.Add(names.Build());
-            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-            using var ephemeral = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
-            // Kestrel on Linux needs the key in an exportable, loadable form.
-            return X509CertificateLoader.LoadPkcs12(ephemeral.Export(X509ContentType.Pkcs12), null);
-        }
 
         public async ValueTask DisposeAsync()
         {
             await _app.StopAsync();
             await _app.DisposeAsync();
             _certificate.Dispose();
+            _ca.Dispose();
         }
     }
 }
