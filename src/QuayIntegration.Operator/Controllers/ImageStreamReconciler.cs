@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Observability;
@@ -8,21 +7,24 @@ using QuayIntegration.Operator.Runtime;
 namespace QuayIntegration.Operator.Controllers;
 
 /// <summary>
-/// One private Quay repository per ImageStream, in the namespace's organization, with explicit permissions for the
-/// robots of the service account matrix (so access never depends on default permissions alone). A deleted
-/// ImageStream deletes its repository only with repositoryDeletionPolicy Delete. Keys are <c>namespace/name</c>.
+/// One private Quay repository per ImageStream, in the namespace's organization, with an explicit permission for each
+/// robot of the service account matrix (so access never depends on default permissions alone). A deleted ImageStream
+/// deletes its repository only with repositoryDeletionPolicy Delete. Keys are <c>namespace/name</c>.
+///
+/// Repositories are created first and asked about never: a new repository receives the robots' permissions from the
+/// organization's default permissions, which the namespace's sync has just verified; one that already exists gets them
+/// written explicitly. Whether they are still there is the namespace's drift check's job: its robot list names every
+/// repository each robot can use, and the ones not covered come back here through <see cref="VerifiedRepositories"/>.
 /// </summary>
 public sealed class ImageStreamReconciler(
     ClusterCaches caches,
     NamespaceScope namespaceScope,
     IntegrationState state,
     NamespaceSyncRegistry registry,
+    VerifiedRepositories repositories,
     EventRecorder events,
-    TimeProvider time,
     ILogger<ImageStreamReconciler> log) : IReconciler
 {
-    private readonly ConcurrentDictionary<string, (string Fingerprint, DateTimeOffset At)> _verified = new();
-
     public string Name => "imagestream";
 
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct)
@@ -37,21 +39,18 @@ public sealed class ImageStreamReconciler(
 
         var ns = caches.Namespaces.Get(nsName);
         if (ns is null || ns.Metadata.DeletionTimestamp is not null || !namespaceScope.Includes(nsName, config))
-        {
-            _verified.TryRemove(key, out _);
             return ReconcileResult.Done; // the organization goes (or stays) with the namespace
-        }
         var org = ns.Metadata.Annotations is { } a && a.TryGetValue(WellKnown.OrganizationAnnotation, out var o) ? o : null;
         if (org is null || registry.Get(nsName)?.Synced != true)
-            return ReconcileResult.Done; // the namespace reconciler enqueues its ImageStreams once synced
+            return ReconcileResult.Done; // the namespace reconciler enqueues its ImageStreams once verified
 
         using var scope = log.BeginScope(new Dictionary<string, object> { ["namespace"] = nsName, ["organization"] = org, ["imagestream"] = name });
         var stream = caches.ImageStreams.Get(key);
         if (stream is null)
         {
-            _verified.TryRemove(key, out _);
+            repositories.Remove(nsName, name);
             if (!config.DeleteRepositories) return ReconcileResult.Done;
-            Check($"delete repository {org}/{name}", await quay.DeleteRepositoryAsync(org, name, ct));
+            (await quay.DeleteRepositoryAsync(org, name, ct)).ValueOrThrow($"delete repository {org}/{name}");
             events.Normal(ns, "RepositoryDeleted", $"Deleted Quay repository {org}/{name} with its ImageStream (repositoryDeletionPolicy Delete)");
             return ReconcileResult.Done;
         }
@@ -62,39 +61,35 @@ public sealed class ImageStreamReconciler(
             return ReconcileResult.Done;
         }
 
-        var now = time.GetUtcNow();
-        var fingerprint = $"{config.DesiredStateFingerprint}|{quay.Connection.Fingerprint}|{stream.Metadata.Uid}|{org}";
-        if (_verified.TryGetValue(key, out var v) && v.Fingerprint == fingerprint && now - v.At < config.DriftCheckInterval)
-            return ReconcileResult.After(v.At + config.DriftCheckInterval - now);
+        var fingerprint = VerifiedRepositories.Fingerprint(config, quay.Connection, ns.Metadata.Uid, org);
+        if (repositories.Contains(nsName, fingerprint, name)) return ReconcileResult.Done;
 
         try
         {
-            var exists = Check($"look up repository {org}/{name}", await quay.RepositoryExistsAsync(org, name, ct));
-            if (!exists)
+            var created = await quay.CreatePrivateRepositoryAsync(org, name, $"ImageStream {nsName}/{name}", ct);
+            if (created.Outcome == QuayOutcome.AlreadyExists)
             {
-                var created = await quay.CreatePrivateRepositoryAsync(org, name, $"ImageStream {nsName}/{name}", ct);
-                if (created.Outcome != QuayOutcome.AlreadyExists)
+                foreach (var sa in config.ServiceAccounts)
                 {
-                    Check($"create repository {org}/{name}", created);
-                    events.Normal(stream, "RepositoryCreated", $"Created private Quay repository {org}/{name}");
+                    var robot = QuayNames.RobotFullName(org, QuayNames.RobotShortNameFor(org, sa.Name));
+                    (await quay.SetRepositoryPermissionAsync(org, name, robot, sa.Role, ct)).ValueOrThrow($"give {robot} {sa.Role} on {org}/{name}");
                 }
+                log.LogInformation("Repository {Organization}/{Repository} existed; gave the robots their permissions", org, name);
             }
-            foreach (var sa in config.ServiceAccounts)
+            else
             {
-                var robot = QuayNames.RobotFullName(org, QuayNames.RobotShortNameFor(org, sa.Name));
-                Check($"give {robot} {sa.Role} on {org}/{name}", await quay.SetRepositoryPermissionAsync(org, name, robot, sa.Role, ct));
+                created.ValueOrThrow($"create repository {org}/{name}");
+                events.Normal(stream, "RepositoryCreated", $"Created private Quay repository {org}/{name}");
             }
         }
         catch (QuayOperationException e)
         {
+            if (e.Outcome == QuayOutcome.Forbidden) repositories.Distrust(nsName);
             events.Warning(stream, "RepositorySyncFailed", e.Message);
             throw new ReconcileException(e.Message, e);
         }
-        _verified[key] = (fingerprint, now);
+        repositories.Add(nsName, fingerprint, name);
         log.LogDebug("Repository {Organization}/{Repository} verified (outcome {Outcome})", org, name, "synced");
-        return ReconcileResult.After(config.DriftCheckInterval);
+        return ReconcileResult.Done;
     }
-
-    private static T? Check<T>(string operation, QuayResult<T> result) =>
-        result.IsSuccess ? result.Value : throw QuayOperationException.From(operation, result);
 }

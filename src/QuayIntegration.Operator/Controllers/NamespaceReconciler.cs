@@ -24,20 +24,27 @@ public sealed class NamespaceReconciler(
     NamespaceScope namespaceScope,
     IntegrationState state,
     NamespaceSyncRegistry registry,
+    OrganizationSync organizations,
+    VerifiedRepositories repositories,
     EventRecorder events,
     TimeProvider time,
     ILogger<NamespaceReconciler> log) : IReconciler
 {
-    private sealed record RobotCredential(string Name, string Token);
+    private sealed record QuayVerification(string Fingerprint, DateTimeOffset VerifiedAt,
+        IReadOnlyDictionary<string, OrganizationSync.RobotCredential> Robots);
 
-    private sealed record QuayVerification(string Fingerprint, DateTimeOffset VerifiedAt, IReadOnlyDictionary<string, RobotCredential> Robots);
+    /// <summary>Something the reconcile changed in the cluster, reported as an Event.</summary>
+    private sealed record ClusterChange(string Reason, string Message);
 
     private readonly ConcurrentDictionary<string, QuayVerification> _verified = new();
 
     public string Name => "namespace";
 
-    /// <summary>Raised when a namespace has just become synced (the ImageStream controller then looks at its streams).</summary>
-    public event Action<string>? NamespaceSynced;
+    /// <summary>
+    /// Raised when a namespace's organization has just been verified (and so the set of covered repositories in
+    /// <see cref="VerifiedRepositories"/> renewed): the ImageStream controller then looks at the namespace's streams.
+    /// </summary>
+    public event Action<string>? OrganizationVerified;
 
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct)
     {
@@ -108,30 +115,61 @@ public sealed class NamespaceReconciler(
         }
 
         var now = time.GetUtcNow();
-        var fingerprint = $"{config.DesiredStateFingerprint}|{quay.Connection.Fingerprint}|{ns.Metadata.Uid}|{org}";
+        var fingerprint = VerifiedRepositories.Fingerprint(config, quay.Connection, ns.Metadata.Uid, org);
         var recorded = Annotation(ns, WellKnown.OrganizationAnnotation) == org && Annotation(ns, WellKnown.OwnershipAnnotation) is WellKnown.Ownership.Owned or WellKnown.Ownership.External;
+        var verifiedNow = false;
         if (!_verified.TryGetValue(key, out var verified) || verified.Fingerprint != fingerprint || !recorded
-            || now - verified.VerifiedAt >= config.DriftCheckInterval)
+            || now - verified.VerifiedAt >= config.DriftCheckInterval || !repositories.HasVerification(key, fingerprint))
         {
-            ns = await EnsureOrganizationAsync(ns, org, quay, ct);
-            var robots = await EnsureRobotsAsync(ns, org, config, quay, ct);
-            verified = new QuayVerification(fingerprint, now, robots);
+            (ns, var outcome) = await VerifyOrganizationAsync(ns, org, config, quay, recorded, ct);
+            verified = new QuayVerification(fingerprint, now, outcome.Robots);
             _verified[key] = verified;
+            repositories.Replace(key, fingerprint, outcome.CoveredRepositories);
+            verifiedNow = true;
             log.LogInformation("Verified {Organization} in Quay for {Namespace}", org, key);
         }
 
-        var missing = await EnsureClusterStateAsync(ns, config, quay.Connection.RegistryHost, verified.Robots, ct);
+        var (changes, missing) = await EnsureClusterStateAsync(ns, config, quay.Connection.RegistryHost, verified.Robots, ct);
         var wasSynced = registry.Get(key)?.Synced == true;
         registry.Synced(key, now);
-        if (!wasSynced)
+        if (wasSynced)
         {
-            var detail = missing.Count == 0 ? "" : $"; service accounts not present yet: {string.Join(", ", missing)}";
-            events.Normal(ns, "Synced", $"Namespace synced with Quay organization {org}{detail}");
-            log.LogInformation("Namespace {Namespace} synced with {Organization} (outcome {Outcome})", key, org, "synced");
-            NamespaceSynced?.Invoke(key);
+            foreach (var change in changes) events.Normal(ns, change.Reason, change.Message);
         }
+        else
+        {
+            // The first sync is one Event that says everything, instead of one per Secret and link.
+            var done = changes.Count == 0 ? "" : "; " + string.Join("; ", changes.Select(c => c.Message));
+            var waiting = missing.Count == 0 ? "" : $"; service accounts not present yet: {string.Join(", ", missing)}";
+            events.Normal(ns, "Synced", $"Namespace synced with Quay organization {org}{done}{waiting}");
+            log.LogInformation("Namespace {Namespace} synced with {Organization} (outcome {Outcome})", key, org, "synced");
+        }
+        if (verifiedNow || !wasSynced) OrganizationVerified?.Invoke(key);
         var untilDrift = verified.VerifiedAt + config.DriftCheckInterval - time.GetUtcNow();
         return ReconcileResult.After(untilDrift > TimeSpan.FromSeconds(1) ? untilDrift : TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>
+    /// Verifies (and repairs) the organization, its robots and default permissions. An organization recorded on the
+    /// namespace is not looked up: its robot list proves it exists, and Quay's 403 for the robots of a missing
+    /// organization sends the reconcile through the full lookup, which re-creates it.
+    /// </summary>
+    private async Task<(V1Namespace, OrganizationSync.Outcome)> VerifyOrganizationAsync(V1Namespace ns, string org, IntegrationConfig config,
+        QuayClient quay, bool recorded, CancellationToken ct)
+    {
+        if (recorded)
+        {
+            try
+            {
+                return (ns, await organizations.EnsureAsync(ns, org, config, quay, createdJustNow: false, ct));
+            }
+            catch (QuayOperationException e) when (e.Outcome == QuayOutcome.Forbidden)
+            {
+                log.LogInformation("Quay refused the robots of {Organization} ({Error}); looking the organization up", org, e.Message);
+            }
+        }
+        (ns, var created) = await EnsureOrganizationAsync(ns, org, quay, ct);
+        return (ns, await organizations.EnsureAsync(ns, org, config, quay, created, ct));
     }
 
     /// <summary>
@@ -141,11 +179,12 @@ public sealed class NamespaceReconciler(
     /// external (never deleted), except on a namespace carrying the upstream operator's finalizer without our
     /// annotations: the upstream operator created or adopted it and deleted it with the namespace, so it stays owned.
     /// </summary>
-    private async Task<V1Namespace> EnsureOrganizationAsync(V1Namespace ns, string org, QuayClient quay, CancellationToken ct)
+    /// <returns>The namespace as patched, and whether the organization was created by this call (and so is empty).</returns>
+    private async Task<(V1Namespace Namespace, bool Created)> EnsureOrganizationAsync(V1Namespace ns, string org, QuayClient quay, CancellationToken ct)
     {
         var recordedOrg = Annotation(ns, WellKnown.OrganizationAnnotation);
         var ownership = recordedOrg == org ? Annotation(ns, WellKnown.OwnershipAnnotation) : null;
-        var exists = OrThrow("look up organization " + org, await quay.OrganizationExistsAsync(org, ct));
+        var exists = (await quay.OrganizationExistsAsync(org, ct)).ValueOrThrow("look up organization " + org);
         if (exists)
         {
             var decided = ownership switch
@@ -156,7 +195,7 @@ public sealed class NamespaceReconciler(
             };
             if (ownership is null && decided == WellKnown.Ownership.External)
                 events.Normal(ns, "OrganizationExists", $"Quay organization {org} already existed; it is used and will not be deleted with the namespace");
-            return await PatchMetadataAsync(ns, org, decided, ct);
+            return (await PatchMetadataAsync(ns, org, decided, ct), false);
         }
 
         ns = await PatchMetadataAsync(ns, org, WellKnown.Ownership.Pending, ct);
@@ -167,75 +206,42 @@ public sealed class NamespaceReconciler(
             events.Warning(ns, "OrganizationNameNotAvailable", message);
             throw new QuayOperationException("create organization " + org, created.Outcome, created.StatusCode, created.Message);
         }
-        if (created.Outcome != QuayOutcome.AlreadyExists) OrThrow("create organization " + org, created);
+        // "Already exists" right after Quay said absent is a concurrent create by this operator (another replica's
+        // last moments as leader): still ours, but no longer known to be empty.
+        if (created.Outcome != QuayOutcome.AlreadyExists) created.ValueOrThrow("create organization " + org);
         ns = await PatchMetadataAsync(ns, org, WellKnown.Ownership.Owned, ct);
+        if (created.Outcome == QuayOutcome.AlreadyExists) return (ns, false);
         events.Normal(ns, "OrganizationCreated", $"Created Quay organization {org}");
         log.LogInformation("Created organization {Organization} for {Namespace}", org, ns.Metadata.Name);
-        return ns;
+        return (ns, true);
     }
 
-    private async Task<IReadOnlyDictionary<string, RobotCredential>> EnsureRobotsAsync(V1Namespace ns, string org, IntegrationConfig config,
-        QuayClient quay, CancellationToken ct)
+    /// <summary>
+    /// Secrets and service account links, one service account at a time but all of them in parallel: what had to
+    /// change, and the service accounts that do not exist (yet).
+    /// </summary>
+    private async Task<(List<ClusterChange> Changes, List<string> Missing)> EnsureClusterStateAsync(V1Namespace ns, IntegrationConfig config,
+        string registryHost, IReadOnlyDictionary<string, OrganizationSync.RobotCredential> robots, CancellationToken ct)
     {
-        var robots = new Dictionary<string, RobotCredential>();
-        foreach (var sa in config.ServiceAccounts)
-        {
-            var shortName = QuayNames.RobotShortNameFor(org, sa.Name);
-            var fullName = QuayNames.RobotFullName(org, shortName);
-            var robot = await quay.GetRobotAsync(org, shortName, ct);
-            if (robot.Outcome == QuayOutcome.NotFound)
-            {
-                robot = await quay.CreateRobotAsync(org, shortName, $"Service account {ns.Metadata.Name}/{sa.Name} (QuayIntegration)", ct);
-                if (robot.Outcome == QuayOutcome.AlreadyExists) robot = await quay.GetRobotAsync(org, shortName, ct);
-                else if (robot.IsSuccess) events.Normal(ns, "RobotCreated", $"Created Quay robot {fullName} for service account {sa.Name}");
-            }
-            var value = OrThrow("get robot " + fullName, robot);
-            if (string.IsNullOrEmpty(value?.Token))
-                throw new QuayOperationException("get robot " + fullName, QuayOutcome.Unexpected, robot.StatusCode, "the answer carried no token");
-            robots[sa.Name] = new RobotCredential(fullName, value.Token);
-        }
-
-        var prototypes = OrThrow("list default permissions of " + org, await quay.ListPrototypesAsync(org, ct)) ?? [];
-        foreach (var sa in config.ServiceAccounts)
-        {
-            var robotName = robots[sa.Name].Name;
-            var matching = prototypes.Where(p => p.ActivatingUser is null && p.Delegate?.Name == robotName).ToList();
-            if (matching.Count == 0)
-            {
-                OrThrow($"create default permission for {robotName}", await quay.CreatePrototypeAsync(org, robotName, sa.Role, ct));
-                events.Normal(ns, "DefaultPermissionCreated", $"Gave robot {robotName} the default permission {sa.Role} in {org}");
-                continue;
-            }
-            if (matching[0].Role != sa.Role)
-                OrThrow($"update default permission for {robotName}", await quay.UpdatePrototypeAsync(org, matching[0].Id, sa.Role, ct));
-            // Quay never de-duplicates prototypes; an interrupted earlier run may have left extras.
-            foreach (var extra in matching.Skip(1))
-                OrThrow($"delete duplicate default permission for {robotName}", await quay.DeletePrototypeAsync(org, extra.Id, ct));
-        }
-        return robots;
-    }
-
-    /// <summary>Secrets and service account links; returns the service accounts that do not exist (yet).</summary>
-    private async Task<List<string>> EnsureClusterStateAsync(V1Namespace ns, IntegrationConfig config, string registryHost,
-        IReadOnlyDictionary<string, RobotCredential> robots, CancellationToken ct)
-    {
-        var missing = new List<string>();
-        foreach (var sa in config.ServiceAccounts)
-        {
-            var credential = robots[sa.Name];
-            var secretName = QuayNames.SecretNameFor(sa.Name, config.ClusterId);
-            await EnsureSecretAsync(ns, RobotSecret.Desired(ns.Metadata.Name, secretName, registryHost, credential.Name, credential.Token, sa.Name), ct);
-            var account = caches.ServiceAccounts.Get(ns.Metadata.Name, sa.Name);
-            if (account is null)
-            {
-                missing.Add(sa.Name); // linked when the service account appears (its ADDED event enqueues the namespace)
-                continue;
-            }
-            await EnsureLinkedAsync(ns, account, secretName, ct);
-        }
+        var perAccount = await Task.WhenAll(config.ServiceAccounts.Select(sa => EnsureServiceAccountStateAsync(ns, sa.Name, config, registryHost, robots[sa.Name], ct)));
         if (Label(ns, WellKnown.ManagedNamespaceLabel) != WellKnown.ManagedNamespace.Ready)
             await SetManagedLabelAsync(ns, WellKnown.ManagedNamespace.Ready, ct);
-        return missing;
+        return (perAccount.SelectMany(a => a.Changes).ToList(), perAccount.Where(a => a.Missing).Select(a => a.Account).ToList());
+    }
+
+    private async Task<(string Account, List<ClusterChange> Changes, bool Missing)> EnsureServiceAccountStateAsync(V1Namespace ns, string account,
+        IntegrationConfig config, string registryHost, OrganizationSync.RobotCredential credential, CancellationToken ct)
+    {
+        var changes = new List<ClusterChange>();
+        var secretName = QuayNames.SecretNameFor(account, config.ClusterId);
+        if (await EnsureSecretAsync(ns, RobotSecret.Desired(ns.Metadata.Name, secretName, registryHost, credential.Name, credential.Token, account), ct)
+            is { } secretChange)
+            changes.Add(secretChange);
+        var serviceAccount = caches.ServiceAccounts.Get(ns.Metadata.Name, account);
+        if (serviceAccount is null) return (account, changes, true); // linked when it appears (its ADDED event enqueues the namespace)
+        if (await EnsureLinkedAsync(serviceAccount, secretName, ct))
+            changes.Add(new("ServiceAccountLinked", $"Listed Secret {secretName} in service account {account}"));
+        return (account, changes, false);
     }
 
     /// <summary>Labels an in-scope namespace "pending" (never downgrading "true") so the webhook guards its builds.</summary>
@@ -248,26 +254,25 @@ public sealed class NamespaceReconciler(
         api.PatchAsync<V1Namespace>(ResourceType.Namespaces.ObjectPath(null, ns.Metadata.Name), "application/merge-patch+json",
             new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { [WellKnown.ManagedNamespaceLabel] = value } } }.ToJsonString(), ct);
 
-    private async Task EnsureSecretAsync(V1Namespace ns, V1Secret desired, CancellationToken ct)
+    private async Task<ClusterChange?> EnsureSecretAsync(V1Namespace ns, V1Secret desired, CancellationToken ct)
     {
         var name = desired.Metadata.Name;
         var path = ResourceType.Secrets.ObjectPath(ns.Metadata.Name, name);
         var existing = caches.Secrets.Get(ns.Metadata.Name, name);
-        if (existing is not null && RobotSecret.Matches(existing, desired)) return;
+        if (existing is not null && RobotSecret.Matches(existing, desired)) return null;
         if (existing is null)
         {
             try
             {
                 await api.CreateAsync(ResourceType.Secrets.CollectionPath(ns.Metadata.Name), desired, ct);
-                events.Normal(ns, "SecretCreated", $"Created Secret {name}");
-                return;
+                return new("SecretCreated", $"Created Secret {name}");
             }
             catch (KubeApiException e) when (e.IsAlreadyExists)
             {
                 // The cache has not seen it yet, or a Secret with this name exists without our label: adopt it.
                 existing = await api.GetAsync<V1Secret>(path, ct);
                 if (existing is null) throw new ReconcileException($"Secret {name} vanished while being created; retrying");
-                if (RobotSecret.Matches(existing, desired)) return;
+                if (RobotSecret.Matches(existing, desired)) return null;
             }
         }
         if (existing.Type != desired.Type)
@@ -290,22 +295,22 @@ public sealed class NamespaceReconciler(
             };
             await api.PatchAsync<V1Secret>(path, "application/merge-patch+json", patch.ToJsonString(), ct);
         }
-        events.Normal(ns, "SecretRepaired", $"Restored Secret {name} to the robot's current credentials");
+        return new("SecretRepaired", $"Restored Secret {name} to the robot's current credentials");
     }
 
-    private async Task EnsureLinkedAsync(V1Namespace ns, V1ServiceAccount account, string secretName, CancellationToken ct)
+    /// <summary>Returns whether the service account had to be patched.</summary>
+    private async Task<bool> EnsureLinkedAsync(V1ServiceAccount account, string secretName, CancellationToken ct)
     {
         var path = ResourceType.ServiceAccounts.ObjectPath(account.Metadata.NamespaceProperty, account.Metadata.Name);
         KubeApiException? last = null;
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var patch = ServiceAccountLinkPatch.Build(account, secretName);
-            if (patch is null) return;
+            if (patch is null) return false;
             try
             {
                 await api.PatchAsync<V1ServiceAccount>(path, "application/merge-patch+json", patch, ct);
-                events.Normal(ns, "ServiceAccountLinked", $"Listed Secret {secretName} in service account {account.Metadata.Name}");
-                return;
+                return true;
             }
             catch (KubeApiException e) when (e.IsPreconditionFailure)
             {
@@ -326,7 +331,7 @@ public sealed class NamespaceReconciler(
         var org = Annotation(ns, WellKnown.OrganizationAnnotation) ?? QuayNames.OrganizationFor(config.OrganizationPrefix, ns.Metadata.Name);
         if (OwnsOrganization(ns))
         {
-            OrThrow("delete organization " + org, await quay.DeleteOrganizationAsync(org, ct));
+            (await quay.DeleteOrganizationAsync(org, ct)).ValueOrThrow("delete organization " + org);
             events.Normal(ns, "OrganizationDeleted", $"Deleted Quay organization {org} with the namespace");
             log.LogInformation("Deleted organization {Organization} of namespace {Namespace}", org, ns.Metadata.Name);
         }
@@ -345,7 +350,7 @@ public sealed class NamespaceReconciler(
         var org = Annotation(ns, WellKnown.OrganizationAnnotation);
         if (deleteOrganization && quay is not null && org is not null && OwnsOrganization(ns))
         {
-            OrThrow("delete organization " + org, await quay.DeleteOrganizationAsync(org, ct));
+            (await quay.DeleteOrganizationAsync(org, ct)).ValueOrThrow("delete organization " + org);
             events.Normal(ns, "OrganizationDeleted", $"Deleted Quay organization {org} (cleanupPolicy Delete): {why}");
         }
         await RemoveFinalizerAsync(ns, ct);
@@ -422,11 +427,9 @@ public sealed class NamespaceReconciler(
     private void Forget(string ns)
     {
         _verified.TryRemove(ns, out _);
+        repositories.Forget(ns);
         registry.Remove(ns);
     }
-
-    private static T? OrThrow<T>(string operation, QuayResult<T> result) =>
-        result.IsSuccess ? result.Value : throw QuayOperationException.From(operation, result);
 
     private static bool HasFinalizer(V1Namespace ns) => ns.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true;
 

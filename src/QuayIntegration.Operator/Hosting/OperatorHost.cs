@@ -74,6 +74,8 @@ public static class OperatorHost
             sp.GetRequiredService<IOptions<OperatorOptions>>().Value.OperatorNamespace is { Length: > 0 } own ? own : CurrentNamespace()));
         builder.Services.AddSingleton<IntegrationState>();
         builder.Services.AddSingleton<NamespaceSyncRegistry>();
+        builder.Services.AddSingleton<VerifiedRepositories>();
+        builder.Services.AddSingleton<OrganizationSync>();
         builder.Services.AddSingleton<QuayClientFactory>();
         builder.Services.AddSingleton<EventRecorder>();
         builder.Services.AddSingleton<QuayIntegrationReconciler>();

@@ -27,6 +27,7 @@ public sealed class OperatorManager : BackgroundService
 
     public OperatorManager(ClusterCaches caches, IntegrationState state, NamespaceSyncRegistry registry,
         QuayIntegrationReconciler integrationReconciler, NamespaceReconciler namespaceReconciler, ImageStreamReconciler imageStreamReconciler,
+        VerifiedRepositories verifiedRepositories,
         Informer<Build> builds, BuildReconciler buildReconciler,
         LeaderElector elector, IOptions<OperatorOptions> options, IHostApplicationLifetime lifetime, ILoggerFactory loggers, TimeProvider time)
     {
@@ -59,11 +60,13 @@ public sealed class OperatorManager : BackgroundService
         var imageStreams = new Controller(imageStreamReconciler, workerOptions, loggers.CreateLogger("Controller.ImageStream"), time)
             .Watch(caches.ImageStreams, s => [Informer<ImageStream>.KeyOf(s)], EventPredicates.GenerationOrMetadataChanged<ImageStream>());
 
-        // A namespace that just became synced gets its ImageStreams' repositories.
-        namespaceReconciler.NamespaceSynced += ns =>
+        // A namespace whose organization was just verified gets its ImageStreams' repositories looked at (those the
+        // verification proved in place cost nothing); one whose verification Quay contradicted is verified again.
+        namespaceReconciler.OrganizationVerified += ns =>
         {
             foreach (var stream in caches.ImageStreams.ListInNamespace(ns)) imageStreams.Enqueue(Informer<ImageStream>.KeyOf(stream));
         };
+        verifiedRepositories.Distrusted += ns => namespaces.Enqueue(ns);
         // Namespace outcomes feed the QuayIntegration's counts.
         registry.Changed += () => integrations.Enqueue(QuayIntegrationReconciler.Key);
         // A new configuration, token, or mode means every namespace and ImageStream must be looked at again.

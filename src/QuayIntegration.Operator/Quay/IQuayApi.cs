@@ -21,6 +21,10 @@ public interface IQuayApi
     [Delete("/api/v1/organization/{org}")]
     Task<HttpResponseMessage> DeleteOrganization(string org, CancellationToken ct);
 
+    /// <summary>Every robot of the organization with its token and the names of the repositories it has a permission on.</summary>
+    [Get("/api/v1/organization/{org}/robots?token=true&permissions=true")]
+    Task<HttpResponseMessage> ListRobots(string org, CancellationToken ct);
+
     [Get("/api/v1/organization/{org}/robots/{shortName}")]
     Task<HttpResponseMessage> GetRobot(string org, string shortName, CancellationToken ct);
 
@@ -47,9 +51,6 @@ public interface IQuayApi
 
     [Delete("/api/v1/repository/{ns}/{repo}")]
     Task<HttpResponseMessage> DeleteRepository(string ns, string repo, CancellationToken ct);
-
-    [Get("/api/v1/repository/{ns}/{repo}/permissions/user/{username}")]
-    Task<HttpResponseMessage> GetRepositoryUserPermission(string ns, string repo, string username, CancellationToken ct);
 
     [Put("/api/v1/repository/{ns}/{repo}/permissions/user/{username}")]
     Task<HttpResponseMessage> SetRepositoryUserPermission(string ns, string repo, string username, [Body] RoleRequest body, CancellationToken ct);

@@ -61,13 +61,25 @@ public sealed class QuayClient(IQuayApi api, QuayConnection connection, TimeProv
     public Task<QuayResult<QuayRobot>> CreateRobotAsync(string org, string shortName, string description, CancellationToken ct) =>
         CallAsync<QuayRobot>(() => api.CreateRobot(org, shortName, new CreateRobotRequest(description), ct), parse: true);
 
-    /// <summary>Returns the robot (with its token), creating it when missing; a concurrent create is tolerated.</summary>
-    public async Task<QuayResult<QuayRobot>> GetOrCreateRobotAsync(string org, string shortName, string description, CancellationToken ct)
+    /// <summary>
+    /// Creates the robot and returns it with its token; when it already exists (an interrupted earlier run, a
+    /// concurrent replica), reads the existing one instead. Create first: on the usual path the robot is new.
+    /// </summary>
+    public async Task<QuayResult<QuayRobot>> CreateOrGetRobotAsync(string org, string shortName, string description, CancellationToken ct)
     {
-        var robot = await GetRobotAsync(org, shortName, ct);
-        if (robot.Outcome != QuayOutcome.NotFound) return robot;
         var created = await CreateRobotAsync(org, shortName, description, ct);
         return created.Outcome == QuayOutcome.AlreadyExists ? await GetRobotAsync(org, shortName, ct) : created;
+    }
+
+    /// <summary>
+    /// The organization's own robots, with tokens and repository names. Quay selects them with SQL LIKE, in which the
+    /// <c>_</c> of an organization name matches any character, so robots of look-alike organizations are filtered out.
+    /// </summary>
+    public async Task<QuayResult<List<QuayRobot>>> ListRobotsAsync(string org, CancellationToken ct)
+    {
+        var result = await CallAsync<QuayRobotList>(() => api.ListRobots(org, ct), parse: true);
+        var prefix = org + "+";
+        return result.As(result.Value?.Robots.Where(r => r.Name.StartsWith(prefix, StringComparison.Ordinal)).ToList());
     }
 
     public async Task<QuayResult<List<QuayPrototype>>> ListPrototypesAsync(string org, CancellationToken ct)
@@ -103,9 +115,6 @@ public sealed class QuayClient(IQuayApi api, QuayConnection connection, TimeProv
 
     public Task<QuayResult<bool>> DeleteRepositoryAsync(string org, string repo, CancellationToken ct) =>
         CallAsync<bool>(() => api.DeleteRepository(org, repo, ct));
-
-    public Task<QuayResult<QuayPermission>> GetRepositoryPermissionAsync(string org, string repo, string username, CancellationToken ct) =>
-        CallAsync<QuayPermission>(() => api.GetRepositoryUserPermission(org, repo, username, ct), parse: true);
 
     public Task<QuayResult<QuayPermission>> SetRepositoryPermissionAsync(string org, string repo, string username, string role, CancellationToken ct) =>
         CallAsync<QuayPermission>(() => api.SetRepositoryUserPermission(org, repo, username, new RoleRequest(role), ct), parse: true);

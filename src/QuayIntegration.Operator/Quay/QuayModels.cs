@@ -35,6 +35,13 @@ public sealed class QuayRobot
 {
     [JsonPropertyName("name")] public string Name { get; set; } = "";
     [JsonPropertyName("token")] public string? Token { get; set; }
+    /// <summary>Only in the robot list with <c>permissions=true</c>: names of the repositories the robot has a permission on.</summary>
+    [JsonPropertyName("repositories")] public List<string>? Repositories { get; set; }
+}
+
+public sealed class QuayRobotList
+{
+    [JsonPropertyName("robots")] public List<QuayRobot> Robots { get; set; } = [];
 }
 
 public sealed class QuayPrototypeList

@@ -31,6 +31,9 @@ public sealed record QuayResult<T>(QuayOutcome Outcome, int StatusCode, string M
 
     public QuayResult<TOther> As<TOther>(TOther? value = default) => new(Outcome, StatusCode, Message, value);
 
+    /// <summary>The value of a successful call; any other outcome stops the caller's step as a <see cref="QuayOperationException"/>.</summary>
+    public T? ValueOrThrow(string operation) => IsSuccess ? Value : throw QuayOperationException.From(operation, this);
+
     public override string ToString() => StatusCode == 0 ? $"{Outcome}: {Message}" : $"{Outcome} (HTTP {StatusCode}): {Message}";
 }
 

@@ -59,8 +59,29 @@ public sealed class QuayClientTests : IAsyncLifetime
         Assert.Equal("openshift_robots+builder", created.Value!.Name);
         Assert.Equal(64, created.Value.Token!.Length);
         Assert.Equal(QuayOutcome.AlreadyExists, (await quay.CreateRobotAsync("openshift_robots", "builder", "d", default)).Outcome);
-        var again = await quay.GetOrCreateRobotAsync("openshift_robots", "builder", "d", default);
+        var again = await quay.CreateOrGetRobotAsync("openshift_robots", "builder", "d", default);
         Assert.Equal(created.Value.Token, again.Value!.Token);
+    }
+
+    [Fact]
+    public async Task Robot_list_carries_tokens_and_repositories_and_leaves_out_look_alike_organizations()
+    {
+        var quay = Client();
+        await quay.CreateOrganizationAsync("openshift_list", default);
+        await quay.CreateOrganizationAsync("openshiftxlist", default); // '_' is a LIKE wildcard in Quay's robot query
+        var builder = await quay.CreateRobotAsync("openshift_list", "builder", "d", default);
+        await quay.CreateRobotAsync("openshiftxlist", "builder", "d", default);
+        await quay.CreatePrivateRepositoryAsync("openshift_list", "app", "", default);
+        await quay.SetRepositoryPermissionAsync("openshift_list", "app", "openshift_list+builder", "write", default);
+
+        var list = await quay.ListRobotsAsync("openshift_list", default);
+
+        Assert.Equal(QuayOutcome.Success, list.Outcome);
+        var robot = Assert.Single(list.Value!);
+        Assert.Equal("openshift_list+builder", robot.Name);
+        Assert.Equal(builder.Value!.Token, robot.Token);
+        Assert.Equal(["app"], robot.Repositories);
+        Assert.Equal(QuayOutcome.Forbidden, (await quay.ListRobotsAsync("openshift_missing", default)).Outcome);
     }
 
     [Fact]

@@ -28,4 +28,31 @@ public sealed class QuayTrafficTests
         await Eventually(() => env.IsSeededAsync("quiet", "openshift_quiet"), "Secret restored");
         Assert.Equal(before, NonUserCalls());
     }
+
+    [Fact]
+    public async Task A_drift_check_is_two_reads_per_namespace_whatever_its_number_of_ImageStreams_and_writes_nothing()
+    {
+        // driftCheckInterval 2s; only this namespace in scope, so every call counted is its own.
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new System.Text.Json.Nodes.JsonArray("steady"));
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("steady");
+        foreach (var name in new[] { "a", "b", "c", "d", "e" }) await env.CreateImageStreamAsync("steady", name);
+        await Eventually(() => env.IsSeededAsync("steady", "openshift_steady"), "synced");
+        await Eventually(() => Task.FromResult(new[] { "a", "b", "c", "d", "e" }
+            .All(r => env.Quay.State.Repository("openshift_steady", r)?.UserPermissions.Count >= 3)), "repositories");
+        await Task.Delay(500);
+
+        var before = env.Quay.Calls.Snapshot().Where(c => c.Route != "/api/v1/user/").ToList();
+        await Task.Delay(TimeSpan.FromSeconds(5)); // two or three drift checks
+        var during = env.Quay.Calls.Snapshot().Where(c => c.Route != "/api/v1/user/")
+            .Select(c => (c.Method, c.Route, c.Status, Count: c.Count - (before.FirstOrDefault(b => (b.Method, b.Route, b.Status) == (c.Method, c.Route, c.Status))?.Count ?? 0)))
+            .Where(c => c.Count > 0).ToList();
+
+        Assert.All(during, c => Assert.Equal("GET", c.Method));
+        var robots = during.Where(c => c.Route.EndsWith("/robots", StringComparison.Ordinal)).Sum(c => c.Count);
+        var prototypes = during.Where(c => c.Route.EndsWith("/prototypes", StringComparison.Ordinal)).Sum(c => c.Count);
+        Assert.InRange(robots, 2, 3);
+        Assert.Equal(robots, prototypes);
+        Assert.Equal(robots + prototypes, during.Sum(c => c.Count));
+    }
 }

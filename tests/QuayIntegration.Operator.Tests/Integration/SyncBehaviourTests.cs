@@ -72,8 +72,14 @@ public sealed class SyncBehaviourTests
             return sa.ImagePullSecrets.Select(s => s.Name).SequenceEqual(["someone-elses", "builder-quay-openshift"]);
         }, "service account link restored");
 
-        // Deleted robot, prototype and repository in Quay are restored at the drift check; the new robot token reaches the Secret.
+        // A robot's explicit permission removed from a repository comes back at the drift check, with its role.
         using var quay = env.Quay.CreateHttpClient(env.Token);
+        Assert.True((await quay.DeleteAsync("api/v1/repository/openshift_drift/api/permissions/user/openshift_drift+builder")).IsSuccessStatusCode);
+        Assert.False(env.Quay.State.Repository("openshift_drift", "api")!.UserPermissions.ContainsKey("openshift_drift+builder"));
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_drift", "api")!.UserPermissions.GetValueOrDefault("openshift_drift+builder") == "write"),
+            "repository permission restored");
+
+        // Deleted robot, prototype and repository in Quay are restored at the drift check; the new robot token reaches the Secret.
         var oldToken = env.Quay.State.Organization("openshift_drift")!.Robots.Single(r => r.Name == "openshift_drift+deployer").Token;
         Assert.True((await quay.DeleteAsync("api/v1/organization/openshift_drift/robots/deployer")).IsSuccessStatusCode);
         var prototype = env.Quay.State.Organization("openshift_drift")!.Prototypes.First(p => p.DelegateName == "openshift_drift+builder");
