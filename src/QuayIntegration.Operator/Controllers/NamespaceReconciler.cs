@@ -33,9 +33,6 @@ public sealed class NamespaceReconciler(
     private sealed record QuayVerification(string Fingerprint, DateTimeOffset VerifiedAt,
         IReadOnlyDictionary<string, OrganizationSync.RobotCredential> Robots);
 
-    /// <summary>Something the reconcile changed in the cluster, reported as an Event.</summary>
-    private sealed record ClusterChange(string Reason, string Message);
-
     private readonly ConcurrentDictionary<string, QuayVerification> _verified = new();
 
     public string Name => "namespace";
@@ -118,6 +115,7 @@ public sealed class NamespaceReconciler(
         var fingerprint = VerifiedRepositories.Fingerprint(config, quay.Connection, ns.Metadata.Uid, org);
         var recorded = Annotation(ns, WellKnown.OrganizationAnnotation) == org && Annotation(ns, WellKnown.OwnershipAnnotation) is WellKnown.Ownership.Owned or WellKnown.Ownership.External;
         var verifiedNow = false;
+        var changes = new List<SyncChange>();
         if (!_verified.TryGetValue(key, out var verified) || verified.Fingerprint != fingerprint || !recorded
             || now - verified.VerifiedAt >= config.DriftCheckInterval || !repositories.HasVerification(key, fingerprint))
         {
@@ -125,11 +123,15 @@ public sealed class NamespaceReconciler(
             verified = new QuayVerification(fingerprint, now, outcome.Robots);
             _verified[key] = verified;
             repositories.Replace(key, fingerprint, outcome.CoveredRepositories);
+            changes.AddRange(outcome.Changes);
+            foreach (var change in outcome.Changes)
+                log.LogInformation("{Reason} in {Organization} for {Namespace}: {Message}", change.Reason, org, key, change.Message);
             verifiedNow = true;
             log.LogInformation("Verified {Organization} in Quay for {Namespace}", org, key);
         }
 
-        var (changes, missing) = await EnsureClusterStateAsync(ns, config, quay.Connection.RegistryHost, verified.Robots, ct);
+        var (clusterChanges, missing) = await EnsureClusterStateAsync(ns, config, quay.Connection.RegistryHost, verified.Robots, ct);
+        changes.AddRange(clusterChanges);
         var wasSynced = registry.Get(key)?.Synced == true;
         registry.Synced(key, now);
         if (wasSynced)
@@ -138,7 +140,7 @@ public sealed class NamespaceReconciler(
         }
         else
         {
-            // The first sync is one Event that says everything, instead of one per Secret and link.
+            // The first sync is one Event that says everything, instead of one per robot, Secret and link.
             var done = changes.Count == 0 ? "" : "; " + string.Join("; ", changes.Select(c => c.Message));
             var waiting = missing.Count == 0 ? "" : $"; service accounts not present yet: {string.Join(", ", missing)}";
             events.Normal(ns, "Synced", $"Namespace synced with Quay organization {org}{done}{waiting}");
@@ -220,7 +222,7 @@ public sealed class NamespaceReconciler(
     /// Secrets and service account links, one service account at a time but all of them in parallel: what had to
     /// change, and the service accounts that do not exist (yet).
     /// </summary>
-    private async Task<(List<ClusterChange> Changes, List<string> Missing)> EnsureClusterStateAsync(V1Namespace ns, IntegrationConfig config,
+    private async Task<(List<SyncChange> Changes, List<string> Missing)> EnsureClusterStateAsync(V1Namespace ns, IntegrationConfig config,
         string registryHost, IReadOnlyDictionary<string, OrganizationSync.RobotCredential> robots, CancellationToken ct)
     {
         var perAccount = await Task.WhenAll(config.ServiceAccounts.Select(sa => EnsureServiceAccountStateAsync(ns, sa.Name, config, registryHost, robots[sa.Name], ct)));
@@ -229,10 +231,10 @@ public sealed class NamespaceReconciler(
         return (perAccount.SelectMany(a => a.Changes).ToList(), perAccount.Where(a => a.Missing).Select(a => a.Account).ToList());
     }
 
-    private async Task<(string Account, List<ClusterChange> Changes, bool Missing)> EnsureServiceAccountStateAsync(V1Namespace ns, string account,
+    private async Task<(string Account, List<SyncChange> Changes, bool Missing)> EnsureServiceAccountStateAsync(V1Namespace ns, string account,
         IntegrationConfig config, string registryHost, OrganizationSync.RobotCredential credential, CancellationToken ct)
     {
-        var changes = new List<ClusterChange>();
+        var changes = new List<SyncChange>();
         var secretName = QuayNames.SecretNameFor(account, config.ClusterId);
         if (await EnsureSecretAsync(ns, RobotSecret.Desired(ns.Metadata.Name, secretName, registryHost, credential.Name, credential.Token, account), ct)
             is { } secretChange)
@@ -254,7 +256,7 @@ public sealed class NamespaceReconciler(
         api.PatchAsync<V1Namespace>(ResourceType.Namespaces.ObjectPath(null, ns.Metadata.Name), "application/merge-patch+json",
             new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { [WellKnown.ManagedNamespaceLabel] = value } } }.ToJsonString(), ct);
 
-    private async Task<ClusterChange?> EnsureSecretAsync(V1Namespace ns, V1Secret desired, CancellationToken ct)
+    private async Task<SyncChange?> EnsureSecretAsync(V1Namespace ns, V1Secret desired, CancellationToken ct)
     {
         var name = desired.Metadata.Name;
         var path = ResourceType.Secrets.ObjectPath(ns.Metadata.Name, name);

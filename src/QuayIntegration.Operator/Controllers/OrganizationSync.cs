@@ -1,6 +1,5 @@
 using k8s.Models;
 using QuayIntegration.Operator.Api;
-using QuayIntegration.Operator.Observability;
 using QuayIntegration.Operator.Quay;
 
 namespace QuayIntegration.Operator.Controllers;
@@ -12,13 +11,15 @@ namespace QuayIntegration.Operator.Controllers;
 /// list, which carries every robot's token and repositories, and the prototype list) and writes only what differs.
 /// The service accounts are handled in parallel, so a namespace takes a few round trips, not a dozen.
 /// </summary>
-public sealed class OrganizationSync(EventRecorder events)
+public sealed class OrganizationSync
 {
     public sealed record RobotCredential(string Name, string Token);
 
     /// <param name="Robots">The robot of each service account of the matrix, by service account name.</param>
     /// <param name="CoveredRepositories">Repositories on which every one of those robots holds an explicit permission.</param>
-    public sealed record Outcome(IReadOnlyDictionary<string, RobotCredential> Robots, IReadOnlySet<string> CoveredRepositories);
+    /// <param name="Changes">What had to be created or repaired in Quay, for the namespace's Events.</param>
+    public sealed record Outcome(IReadOnlyDictionary<string, RobotCredential> Robots, IReadOnlySet<string> CoveredRepositories,
+        IReadOnlyList<SyncChange> Changes);
 
     public async Task<Outcome> EnsureAsync(V1Namespace ns, string org, IntegrationConfig config, QuayClient quay, bool createdJustNow,
         CancellationToken ct)
@@ -35,6 +36,7 @@ public sealed class OrganizationSync(EventRecorder events)
 
         var ensured = await Task.WhenAll(config.ServiceAccounts.Select(sa => EnsureServiceAccountAsync(ns, org, sa, robots, prototypes, quay, ct)));
         var credentials = ensured.ToDictionary(e => e.ServiceAccount, e => e.Credential);
+        var changes = ensured.Where(e => e.Change is not null).Select(e => e.Change!).ToList();
 
         // A robot created now has no permissions yet, so it covers nothing; a repository counts only when all do.
         IEnumerable<string>? covered = null;
@@ -43,10 +45,10 @@ public sealed class OrganizationSync(EventRecorder events)
             var repositories = robots.TryGetValue(credential.Name, out var listed) ? listed.Repositories ?? [] : [];
             covered = covered is null ? repositories : covered.Intersect(repositories, StringComparer.Ordinal);
         }
-        return new Outcome(credentials, (covered ?? []).ToHashSet(StringComparer.Ordinal));
+        return new Outcome(credentials, (covered ?? []).ToHashSet(StringComparer.Ordinal), changes);
     }
 
-    private async Task<(string ServiceAccount, RobotCredential Credential)> EnsureServiceAccountAsync(V1Namespace ns, string org,
+    private static async Task<(string ServiceAccount, RobotCredential Credential, SyncChange? Change)> EnsureServiceAccountAsync(V1Namespace ns, string org,
         ServiceAccountRole sa, IReadOnlyDictionary<string, QuayRobot> robots, IReadOnlyList<QuayPrototype> prototypes, QuayClient quay,
         CancellationToken ct)
     {
@@ -72,11 +74,10 @@ public sealed class OrganizationSync(EventRecorder events)
         }
 
         var permissionCreated = await EnsureDefaultPermissionAsync(org, fullName, sa.Role, prototypes, quay, ct);
-        if (robotCreated)
-            events.Normal(ns, "RobotCreated", $"Created Quay robot {fullName} for service account {sa.Name}, with the default permission {sa.Role} in {org}");
-        else if (permissionCreated)
-            events.Normal(ns, "DefaultPermissionCreated", $"Gave robot {fullName} the default permission {sa.Role} in {org}");
-        return (sa.Name, new RobotCredential(fullName, token));
+        SyncChange? change = robotCreated
+            ? new("RobotCreated", $"Created Quay robot {fullName} for service account {sa.Name}, with the default permission {sa.Role}")
+            : permissionCreated ? new("DefaultPermissionCreated", $"Gave robot {fullName} the default permission {sa.Role}") : null;
+        return (sa.Name, new RobotCredential(fullName, token), change);
     }
 
     /// <summary>Returns whether a default permission had to be created.</summary>

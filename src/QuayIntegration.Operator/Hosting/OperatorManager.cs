@@ -48,7 +48,7 @@ public sealed class OperatorManager : BackgroundService
 
         var workerOptions = new ControllerOptions
         {
-            Workers = o.Workers, BackoffBase = o.Controller.BackoffBase, BackoffMax = o.Controller.BackoffMax,
+            Workers = o.EffectiveWorkers, BackoffBase = o.Controller.BackoffBase, BackoffMax = o.Controller.BackoffMax,
             RetryQps = o.Controller.RetryQps, RetryBurst = o.Controller.RetryBurst,
         };
         var namespaces = new Controller(namespaceReconciler, workerOptions, loggers.CreateLogger("Controller.Namespace"), time)

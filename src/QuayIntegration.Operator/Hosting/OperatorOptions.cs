@@ -23,8 +23,14 @@ public sealed class OperatorOptions
     /// <summary>Port for /metrics, /healthz and /readyz (0 = any free port).</summary>
     public int MetricsPort { get; set; } = 8080;
 
-    /// <summary>Workers of the namespace and ImageStream controllers.</summary>
-    public int Workers { get; set; } = 2;
+    /// <summary>Workers of the namespace, ImageStream and Build controllers; 0 (the default) means twice the Quay concurrency cap.</summary>
+    public int Workers { get; set; }
+
+    /// <summary>
+    /// A reconcile spends part of its time on the API server between its Quay calls; with only as many workers as the
+    /// cap allows Quay calls, the cap would sit partly idle while a backlog waits. Workers are cheap (async tasks).
+    /// </summary>
+    public int EffectiveWorkers => Workers > 0 ? Workers : 2 * Math.Max(1, Quay.MaxConcurrentCalls);
 
     /// <summary>How often informers replay their cache to the controllers.</summary>
     public TimeSpan ResyncPeriod { get; set; } = TimeSpan.FromMinutes(10);

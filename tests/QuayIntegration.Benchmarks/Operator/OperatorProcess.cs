@@ -8,7 +8,7 @@ namespace QuayIntegration.Benchmarks.Operator;
 public sealed record OperatorLaunch(
     string KubeconfigPath,
     string LeaderElectionNamespace,
-    int Workers,
+    int? Workers,
     int QuayMaxConcurrency,
     string LogPath,
     string? Command = null,
@@ -76,11 +76,15 @@ public sealed class OperatorProcess : IAsyncDisposable
             "--kubeconfig", launch.KubeconfigPath,
             "--bind-address", "127.0.0.1",
             "--metrics-port", metricsPort.ToString(),
-            "--workers", launch.Workers.ToString(),
             "--quay-max-concurrency", launch.QuayMaxConcurrency.ToString(),
             "--leader-election-namespace", launch.LeaderElectionNamespace,
         ];
         foreach (var arg in args) start.ArgumentList.Add(arg);
+        if (launch.Workers is { } workers)
+        {
+            start.ArgumentList.Add("--workers");
+            start.ArgumentList.Add(workers.ToString());
+        }
         if (webhookPort is { } wp)
         {
             start.ArgumentList.Add("--webhook-port");

@@ -49,6 +49,12 @@ public sealed class SeedProjectTests
         // Events were recorded for the namespace (cluster-scoped: in "default").
         var events = await env.Kube.CoreV1.ListNamespacedEventAsync("default");
         Assert.Contains(events.Items, e => e.InvolvedObject.Name == "e2e-demo" && e.Reason == "OrganizationCreated");
+        // The first sync is reported as one Event naming everything it created, not one Event per object.
+        var synced = Assert.Single(events.Items, e => e.InvolvedObject.Name == "e2e-demo" && e.Reason == "Synced");
+        foreach (var part in new[] { "robot openshift_e2e-demo+builder", "robot openshift_e2e-demo+default", "robot openshift_e2e-demo+deployer",
+                     "Secret builder-quay-openshift" })
+            Assert.Contains(part, synced.Message);
+        Assert.DoesNotContain(events.Items, e => e.InvolvedObject.Name == "e2e-demo" && e.Reason is "RobotCreated" or "SecretCreated");
     }
 }
 
