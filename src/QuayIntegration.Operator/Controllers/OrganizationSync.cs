@@ -38,8 +38,9 @@ public sealed class OrganizationSync
         var credentials = ensured.ToDictionary(e => e.ServiceAccount, e => e.Credential);
         var changes = ensured.Where(e => e.Change is not null).Select(e => e.Change!).ToList();
 
-        // A robot created now has no permissions yet, so it covers nothing; a repository counts only when all do.
-        IEnumerable<string>? covered = null;
+        // A robot created now has no permissions yet, so it covers nothing; a repository counts only when all do. The
+        // robot list names repositories without roles: after a role change no repository is trusted to hold the new one.
+        IEnumerable<string>? covered = ensured.Any(e => e.RoleChanged) ? [] : null;
         foreach (var credential in credentials.Values)
         {
             var repositories = robots.TryGetValue(credential.Name, out var listed) ? listed.Repositories ?? [] : [];
@@ -48,7 +49,9 @@ public sealed class OrganizationSync
         return new Outcome(credentials, (covered ?? []).ToHashSet(StringComparer.Ordinal), changes);
     }
 
-    private static async Task<(string ServiceAccount, RobotCredential Credential, SyncChange? Change)> EnsureServiceAccountAsync(V1Namespace ns, string org,
+    private enum DefaultPermission { Unchanged, Created, RoleChanged }
+
+    private static async Task<(string ServiceAccount, RobotCredential Credential, SyncChange? Change, bool RoleChanged)> EnsureServiceAccountAsync(V1Namespace ns, string org,
         ServiceAccountRole sa, IReadOnlyDictionary<string, QuayRobot> robots, IReadOnlyList<QuayPrototype> prototypes, QuayClient quay,
         CancellationToken ct)
     {
@@ -73,28 +76,32 @@ public sealed class OrganizationSync
                 throw new QuayOperationException("get robot " + fullName, QuayOutcome.Unexpected, robot.StatusCode, "the answer carried no token");
         }
 
-        var permissionCreated = await EnsureDefaultPermissionAsync(org, fullName, sa.Role, prototypes, quay, ct);
-        SyncChange? change = robotCreated
-            ? new("RobotCreated", $"Created Quay robot {fullName} for service account {sa.Name}, with the default permission {sa.Role}")
-            : permissionCreated ? new("DefaultPermissionCreated", $"Gave robot {fullName} the default permission {sa.Role}") : null;
-        return (sa.Name, new RobotCredential(fullName, token), change);
+        var permission = await EnsureDefaultPermissionAsync(org, fullName, sa.Role, prototypes, quay, ct);
+        SyncChange? change = (robotCreated, permission) switch
+        {
+            (true, _) => new("RobotCreated", $"Created Quay robot {fullName} for service account {sa.Name}, with the default permission {sa.Role}"),
+            (_, DefaultPermission.Created) => new("DefaultPermissionCreated", $"Gave robot {fullName} the default permission {sa.Role}"),
+            (_, DefaultPermission.RoleChanged) => new("DefaultPermissionUpdated", $"Changed the default permission of robot {fullName} to {sa.Role}"),
+            _ => null,
+        };
+        return (sa.Name, new RobotCredential(fullName, token), change, permission == DefaultPermission.RoleChanged);
     }
 
-    /// <summary>Returns whether a default permission had to be created.</summary>
-    private static async Task<bool> EnsureDefaultPermissionAsync(string org, string robotName, string role, IReadOnlyList<QuayPrototype> prototypes,
+    private static async Task<DefaultPermission> EnsureDefaultPermissionAsync(string org, string robotName, string role, IReadOnlyList<QuayPrototype> prototypes,
         QuayClient quay, CancellationToken ct)
     {
         var matching = prototypes.Where(p => p.ActivatingUser is null && p.Delegate?.Name == robotName).ToList();
         if (matching.Count == 0)
         {
             (await quay.CreatePrototypeAsync(org, robotName, role, ct)).ValueOrThrow($"create default permission for {robotName}");
-            return true;
+            return DefaultPermission.Created;
         }
-        if (matching[0].Role != role)
+        var roleChanged = matching[0].Role != role;
+        if (roleChanged)
             (await quay.UpdatePrototypeAsync(org, matching[0].Id, role, ct)).ValueOrThrow($"update default permission for {robotName}");
         // Quay never de-duplicates prototypes; an interrupted earlier run may have left extras.
         foreach (var extra in matching.Skip(1))
             (await quay.DeletePrototypeAsync(org, extra.Id, ct)).ValueOrThrow($"delete duplicate default permission for {robotName}");
-        return false;
+        return roleChanged ? DefaultPermission.RoleChanged : DefaultPermission.Unchanged;
     }
 }

@@ -45,6 +45,45 @@ public sealed class SyncBehaviourTests
     }
 
     [Fact]
+    public async Task A_changed_role_matrix_reaches_default_permissions_and_the_explicit_permissions_of_existing_repositories()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("roles");
+        await env.CreateImageStreamAsync("roles", "app");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_roles", "app")?.UserPermissions.Count >= 3), "repository");
+
+        // A role change alone: every robot still holds a permission on the repository, only the role is wrong.
+        await env.PatchIntegrationSpecAsync(Matrix(("builder", "write"), ("default", "write"), ("deployer", "read")));
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_roles", "app")!.UserPermissions.GetValueOrDefault("openshift_roles+default") == "write"
+                                               && env.Quay.State.Organization("openshift_roles")!.Prototypes.Any(p => p.DelegateName == "openshift_roles+default" && p.Role == "write")),
+            "the new role in the default permission and on the existing repository");
+
+        // A service account added to the matrix: its new robot gets a permission on the existing repository.
+        await env.PatchIntegrationSpecAsync(Matrix(("builder", "write"), ("default", "write"), ("deployer", "read"), ("pipeline", "admin")));
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_roles", "app")!.UserPermissions.GetValueOrDefault("openshift_roles+pipeline") == "admin"),
+            "the new robot on the existing repository");
+        Assert.Equal("write", env.Quay.State.Repository("openshift_roles", "app")!.UserPermissions["openshift_roles+builder"]);
+        Assert.Equal("read", env.Quay.State.Repository("openshift_roles", "app")!.UserPermissions["openshift_roles+deployer"]);
+
+        // Roles edited in Quay (the configuration unchanged): the drift check restores the default permission, and since
+        // the robot list shows no roles, the repository's explicit permission too.
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        var prototype = env.Quay.State.Organization("openshift_roles")!.Prototypes.Single(p => p.DelegateName == "openshift_roles+builder");
+        Assert.True((await quay.PutAsJsonAsync($"api/v1/organization/openshift_roles/prototypes/{prototype.Id}", new { role = "read" })).IsSuccessStatusCode);
+        Assert.True((await quay.PutAsJsonAsync("api/v1/repository/openshift_roles/app/permissions/user/openshift_roles+builder", new { role = "read" })).IsSuccessStatusCode);
+        Assert.Equal("read", env.Quay.State.Repository("openshift_roles", "app")!.UserPermissions["openshift_roles+builder"]);
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_roles", "app")!.UserPermissions.GetValueOrDefault("openshift_roles+builder") == "write"
+                                               && env.Quay.State.Organization("openshift_roles")!.Prototypes.Any(p => p.DelegateName == "openshift_roles+builder" && p.Role == "write")),
+            "roles restored at the drift check");
+    }
+
+    private static JsonObject Matrix(params (string Name, string Role)[] accounts) => new()
+    {
+        ["serviceAccounts"] = new JsonArray(accounts.Select(a => (JsonNode)new JsonObject { ["name"] = a.Name, ["role"] = a.Role }).ToArray()),
+    };
+
+    [Fact]
     public async Task Drift_of_every_kind_is_repaired()
     {
         await using var env = await StartAsync();
