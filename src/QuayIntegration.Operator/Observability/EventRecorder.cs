@@ -15,6 +15,12 @@ public sealed class EventRecorder(KubeApi api, TimeProvider time, ILogger<EventR
 {
     public const string Component = "quay-integration-operator";
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
+    private const int MaxRemembered = 10_000;
+    /// <summary>
+    /// Events are written in the background; a burst (thousands of namespaces set up at once) must not open a new
+    /// API server connection per Event, so a few writers take them in turn.
+    /// </summary>
+    private readonly SemaphoreSlim _writers = new(4);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _recent = new();
 
     public void Normal(IKubernetesObject<V1ObjectMeta> obj, string reason, string message) => Record(obj, "Normal", reason, message);
@@ -27,9 +33,19 @@ public sealed class EventRecorder(KubeApi api, TimeProvider time, ILogger<EventR
         var key = $"{obj.Metadata.Uid}|{type}|{reason}|{message}";
         if (_recent.TryGetValue(key, out var last) && now - last < Window) return;
         _recent[key] = now;
-        if (_recent.Count > 10_000)
-            foreach (var stale in _recent.Where(kv => now - kv.Value > Window).Select(kv => kv.Key).ToList()) _recent.TryRemove(stale, out _);
+        if (_recent.Count > MaxRemembered) Forget(now);
         _ = WriteAsync(obj, type, reason, message, now);
+    }
+
+    /// <summary>
+    /// Drops what is outside the window; if a burst (thousands of namespaces set up at once) keeps the memory full of
+    /// recent keys, drops it all, so that this scan runs once per burst instead of on every further Event. Forgetting
+    /// only means an identical Event may be written twice.
+    /// </summary>
+    private void Forget(DateTimeOffset now)
+    {
+        foreach (var stale in _recent.Where(kv => now - kv.Value > Window).Select(kv => kv.Key).ToList()) _recent.TryRemove(stale, out _);
+        if (_recent.Count > MaxRemembered / 2) _recent.Clear();
     }
 
     private async Task WriteAsync(IKubernetesObject<V1ObjectMeta> obj, string type, string reason, string message, DateTimeOffset now)
@@ -56,6 +72,7 @@ public sealed class EventRecorder(KubeApi api, TimeProvider time, ILogger<EventR
             LastTimestamp = now.UtcDateTime,
             Count = 1,
         };
+        await _writers.WaitAsync();
         try
         {
             await api.CreateAsync(ResourceType.Events.CollectionPath(ns), ev, CancellationToken.None);
@@ -63,6 +80,10 @@ public sealed class EventRecorder(KubeApi api, TimeProvider time, ILogger<EventR
         catch (Exception e)
         {
             log.LogDebug("Could not record event {Reason} on {Kind} {Name}: {Error}", reason, obj.Kind, obj.Metadata.Name, e.Message);
+        }
+        finally
+        {
+            _writers.Release();
         }
     }
 }

@@ -116,6 +116,7 @@ public sealed class ChurnScenario : IScenario
         var callBaseline = QuayCallCounts.Baseline(world.Quay);
         var period = TimeSpan.FromSeconds(1 / rate);
         var churn = Stopwatch.StartNew();
+        var cpu = CpuAccount.Start(() => op.HasExited ? null : op.ProcessId);
         var created = 0;
         var deleted = 0;
         try
@@ -151,6 +152,7 @@ public sealed class ChurnScenario : IScenario
                 if (addedStreams.TryDequeue(out var old)) writes.Add(Guarded(failures, () => world.DeleteImageStreamAsync(streamHost, old, ct)));
             }
             await Task.WhenAll(writes);
+            cpu.Stop();
             // Let every started setup and teardown finish (or time out) before reading the figures.
             var drain = Stopwatch.StartNew();
             while ((!setups.IsEmpty || !teardowns.IsEmpty || !streams.IsEmpty) && drain.Elapsed < TimeSpan.FromSeconds(run.Smoke ? 30 : 60) && !op.HasExited)
@@ -178,8 +180,9 @@ public sealed class ChurnScenario : IScenario
             .Add("Teardown max", teardownMs.DefaultIfEmpty(0).Max(), "ms")
             .Add("ImageStream → repository p50", Percentiles.Of(streamMs, 0.50), "ms")
             .Add("ImageStream → repository p99", Percentiles.Of(streamMs, 0.99), "ms")
-            .Add("Quay calls during churn", calls.Total, "count")
-            .Add("Operator peak RSS", op.PeakRssBytes / 1048576.0, "MiB");
+            .Add("Quay calls during churn", calls.Total, "count");
+        cpu.AddTo(result, "during churn");
+        result.Add("Operator peak RSS", op.PeakRssBytes / 1048576.0, "MiB");
         calls.AddTo(result, "  ");
         if (!failures.IsEmpty) Console.Error.WriteLine("First harness write failure: " + failures.First());
 

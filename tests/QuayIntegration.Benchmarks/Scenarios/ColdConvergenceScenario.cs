@@ -49,9 +49,11 @@ public sealed class ColdConvergenceScenario : IScenario
 
         await using var op = OperatorProcess.Start(run.Launch(Name, world.KubeconfigPath, BenchmarkWorld.OperatorNamespace));
         var sinceStart = Stopwatch.StartNew();
+        var cpu = CpuAccount.Start(() => op.HasExited ? null : op.ProcessId);
         var ready = await op.WaitReadyAsync(TimeSpan.FromSeconds(120), ct);
         var (elapsed, remaining, example) = await probe.WaitAllAsync(names, m, sinceStart, timeout,
             TimeSpan.FromMilliseconds(run.Smoke ? 100 : 250), () => op.HasExited, ct);
+        cpu.Stop();
         // Calls still in flight when the last namespace looked complete belong to the convergence too.
         await QuayCallCounts.WaitQuietAsync(world.Quay, TimeSpan.FromSeconds(run.Smoke ? 1 : 3), TimeSpan.FromSeconds(30), ct);
         var calls = QuayCallCounts.Since(world.Quay, baseline);
@@ -78,6 +80,7 @@ public sealed class ColdConvergenceScenario : IScenario
                 .Add("Lower bound for the calls made (calls × L / C)", boundForCallsMade, "s")
                 .Add("Mean Quay calls in flight (calls × L / time from ready)", calls.Total * run.LatencyMs / 1000.0 / (e - ready).TotalSeconds, "calls");
         }
+        cpu.AddTo(result, "start → set up");
         result.Add("Operator peak RSS", op.PeakRssBytes / 1048576.0, "MiB");
         calls.AddTo(result, "  ");
 

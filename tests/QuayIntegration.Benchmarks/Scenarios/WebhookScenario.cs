@@ -78,13 +78,16 @@ public sealed class WebhookScenario : IScenario
         // Warm-up: JIT, TLS sessions, connection pool.
         await ClosedLoopAsync(http, url, names, connections, TimeSpan.FromSeconds(run.Smoke ? 0.5 : 2), ct);
 
+        var cpu = CpuAccount.Start(() => op.HasExited ? null : op.ProcessId);
         var fixedRun = await OpenLoopAsync(http, url, names, rate, duration, ct);
+        cpu.Stop();
         result.Add("Fixed rate: sent", fixedRun.Sent, "count")
             .Add("Fixed rate: achieved throughput", fixedRun.Ok / fixedRun.Elapsed.TotalSeconds, "requests/s")
             .Add("Fixed rate: errors", fixedRun.Errors, "count")
             .Add("Fixed rate: latency p50", Percentiles.Of(fixedRun.Latencies, 0.50), "ms")
             .Add("Fixed rate: latency p99", Percentiles.Of(fixedRun.Latencies, 0.99), "ms")
             .Add("Fixed rate: latency max", fixedRun.Latencies.DefaultIfEmpty(0).Max(), "ms");
+        cpu.AddTo(result, "at the fixed rate");
 
         var maxRun = await ClosedLoopAsync(http, url, names, connections, maxDuration, ct);
         result.Add("Closed loop: throughput", maxRun.Ok / maxRun.Elapsed.TotalSeconds, "requests/s")
