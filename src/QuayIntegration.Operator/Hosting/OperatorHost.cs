@@ -48,6 +48,7 @@ public static class OperatorHost
     /// <param name="configureServices">Lets tests replace services (for example the Kubernetes configuration).</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
+        OperatorMetrics.ConfigureExport();
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.Configuration.AddEnvironmentVariables();
         builder.Configuration.AddInMemoryCollection(LegacyEnvironment());

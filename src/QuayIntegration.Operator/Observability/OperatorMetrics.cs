@@ -5,6 +5,15 @@ namespace QuayIntegration.Operator.Observability;
 /// <summary>The operator's Prometheus metrics, served at /metrics.</summary>
 public static class OperatorMetrics
 {
+    /// <summary>
+    /// Exports the runtime's own meter (GC, thread pool, JIT) but not the per-request instruments of ASP.NET Core,
+    /// Kestrel and HttpClient: the operator counts admission reviews and Quay calls itself, and adapting every .NET
+    /// meter measurement to Prometheus costs CPU on each admission review and each outbound call. Call before the first
+    /// metric is used.
+    /// </summary>
+    public static void ConfigureExport() =>
+        Metrics.ConfigureMeterAdapter(options => options.InstrumentFilterPredicate = instrument => instrument.Meter.Name == "System.Runtime");
+
     public static readonly Counter Reconciles = Metrics.CreateCounter(
         "quayintegration_reconcile_total", "Reconciles by controller and outcome.",
         new CounterConfiguration { LabelNames = ["controller", "outcome"] });
