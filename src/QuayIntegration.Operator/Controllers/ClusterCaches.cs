@@ -10,17 +10,32 @@ namespace QuayIntegration.Operator.Controllers;
 /// <summary>
 /// The informers the operator (and later the admission webhook) reads from. Only what is needed is cached: Secrets
 /// only through the operator's label; every replica runs them, leader or not, so a webhook can answer from them.
+/// Each cache holds every object of its kind for the life of the process, so each trims what it stores
+/// (<see cref="CacheTransforms"/>): no managedFields or last-applied annotation, and one shared copy of the strings
+/// that repeat from object to object. ImageStreams are metadata only by their type (the operator reads nothing else).
 /// </summary>
 public sealed class ClusterCaches
 {
     public ClusterCaches(KubeApi api, IOptions<OperatorOptions> options, ILoggerFactory loggers)
     {
         var resync = options.Value.ResyncPeriod;
-        Namespaces = new(api, new(ResourceType.Namespaces), resync, loggers.CreateLogger("Informer.Namespaces"));
-        ServiceAccounts = new(api, new(ResourceType.ServiceAccounts), resync, loggers.CreateLogger("Informer.ServiceAccounts"));
+        Namespaces = new(api, new(ResourceType.Namespaces), resync, loggers.CreateLogger("Informer.Namespaces"))
+        {
+            Transform = CacheTransforms.Compact,
+        };
+        ServiceAccounts = new(api, new(ResourceType.ServiceAccounts), resync, loggers.CreateLogger("Informer.ServiceAccounts"))
+        {
+            Transform = CacheTransforms.CompactServiceAccount,
+        };
         Secrets = new(api, new(ResourceType.Secrets, LabelSelector: $"{WellKnown.ManagedByLabel}={WellKnown.ManagedByValue}"), resync,
-            loggers.CreateLogger("Informer.Secrets"));
-        ImageStreams = new(api, new(ResourceType.ImageStreams, Optional: true), resync, loggers.CreateLogger("Informer.ImageStreams"));
+            loggers.CreateLogger("Informer.Secrets"))
+        {
+            Transform = CacheTransforms.CompactSecret,
+        };
+        ImageStreams = new(api, new(ResourceType.ImageStreams, Optional: true), resync, loggers.CreateLogger("Informer.ImageStreams"))
+        {
+            Transform = CacheTransforms.Compact,
+        };
         QuayIntegrations = new(api, new(ResourceType.QuayIntegrations), resync, loggers.CreateLogger("Informer.QuayIntegrations"));
     }
 

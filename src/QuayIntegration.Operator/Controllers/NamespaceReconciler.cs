@@ -30,7 +30,7 @@ public sealed class NamespaceReconciler(
     TimeProvider time,
     ILogger<NamespaceReconciler> log) : IReconciler
 {
-    private sealed record QuayVerification(string Fingerprint, DateTimeOffset VerifiedAt,
+    private sealed record QuayVerification(VerificationFingerprint Fingerprint, DateTimeOffset VerifiedAt,
         IReadOnlyDictionary<string, OrganizationSync.RobotCredential> Robots);
 
     private readonly ConcurrentDictionary<string, QuayVerification> _verified = new();

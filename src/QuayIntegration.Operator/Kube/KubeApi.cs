@@ -1,14 +1,17 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using k8s;
 using k8s.Models;
 
 namespace QuayIntegration.Operator.Kube;
 
-public sealed record ListResult<T>(IReadOnlyList<T> Items, string ResourceVersion);
+/// <param name="Continue">The token for the next page of a paged list; null on the last (or only) page.</param>
+public sealed record ListResult<T>(IReadOnlyList<T> Items, string ResourceVersion, string? Continue = null);
 
 public enum WatchEventKind { Added, Modified, Deleted, Bookmark }
 
@@ -42,16 +45,23 @@ public sealed class KubeApi : IDisposable
         return KubernetesJson.Deserialize<T>(await response.Content.ReadAsStringAsync(ct));
     }
 
-    public async Task<ListResult<T>> ListAsync<T>(string path, string? query, CancellationToken ct)
+    /// <summary>
+    /// One LIST request, deserialized as it streams in: the body never exists as one string or JSON document, which
+    /// for a large collection would be several copies of it on the large object heap. Without <paramref name="limit"/>
+    /// it is the whole collection; with it, at most that many items, and <see cref="ListResult{T}.Continue"/> asks for
+    /// the next page.
+    /// </summary>
+    public async Task<ListResult<T>> ListPageAsync<T>(string path, string? query, int? limit, string? continueToken, CancellationToken ct)
     {
-        using var response = await SendAsync(HttpMethod.Get, WithQuery(path, query), null, null, ct);
-        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
-        var rv = doc.RootElement.TryGetProperty("metadata", out var meta) && meta.TryGetProperty("resourceVersion", out var r) ? r.GetString() ?? "" : "";
-        var items = new List<T>();
-        if (doc.RootElement.TryGetProperty("items", out var list) && list.ValueKind == JsonValueKind.Array)
-            foreach (var item in list.EnumerateArray())
-                items.Add(KubernetesJson.Deserialize<T>(item.GetRawText()));
-        return new(items, rv);
+        var parameters = new List<string>();
+        if (!string.IsNullOrEmpty(query)) parameters.Add(query);
+        if (limit is { } l) parameters.Add("limit=" + l.ToString(CultureInfo.InvariantCulture));
+        if (!string.IsNullOrEmpty(continueToken)) parameters.Add("continue=" + Uri.EscapeDataString(continueToken));
+        using var response = await SendAsync(HttpMethod.Get, WithQuery(path, string.Join('&', parameters)), null, null, ct, HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        var list = await JsonSerializer.DeserializeAsync<ListBody<T>>(body, KubernetesSerializerOptions.Value, ct)
+                   ?? throw new JsonException($"the list of {path} is null");
+        return new(list.Items ?? [], list.Metadata?.ResourceVersion ?? "", list.Metadata?.ContinueProperty is { Length: > 0 } next ? next : null);
     }
 
     public async Task<T> CreateAsync<T>(string collectionPath, T body, CancellationToken ct)
@@ -95,25 +105,7 @@ public sealed class KubeApi : IDisposable
         guard.CancelAfter(timeout + TimeSpan.FromSeconds(30));
         using var response = await SendAsync(HttpMethod.Get, WithQuery(path, q), null, null, guard.Token, HttpCompletionOption.ResponseHeadersRead);
         await using var stream = await response.Content.ReadAsStreamAsync(guard.Token);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        while (await reader.ReadLineAsync(guard.Token) is { } line)
-        {
-            if (line.Length == 0) continue;
-            using var doc = JsonDocument.Parse(line);
-            var type = doc.RootElement.GetProperty("type").GetString();
-            var obj = doc.RootElement.GetProperty("object");
-            if (type == "ERROR") throw StatusException(obj.GetRawText(), HttpStatusCode.InternalServerError);
-            var rv = obj.TryGetProperty("metadata", out var meta) && meta.TryGetProperty("resourceVersion", out var r) ? r.GetString() : null;
-            var kind = type switch
-            {
-                "ADDED" => WatchEventKind.Added,
-                "MODIFIED" => WatchEventKind.Modified,
-                "DELETED" => WatchEventKind.Deleted,
-                "BOOKMARK" => WatchEventKind.Bookmark,
-                _ => throw new InvalidOperationException($"unknown watch event type '{type}'"),
-            };
-            yield return new(kind, kind == WatchEventKind.Bookmark ? default : KubernetesJson.Deserialize<T>(obj.GetRawText()), rv);
-        }
+        await foreach (var e in WatchEventReader.ReadAsync<T>(stream, guard.Token)) yield return e;
     }
 
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? body, string? contentType,
@@ -137,9 +129,7 @@ public sealed class KubeApi : IDisposable
     {
         try
         {
-            var status = KubernetesJson.Deserialize<V1Status>(body);
-            var code = status?.Code is { } c and > 0 ? (HttpStatusCode)c : fallback;
-            return new KubeApiException(code, status?.Reason ?? code.ToString(), status?.Message ?? body);
+            return StatusException(KubernetesJson.Deserialize<V1Status>(body), fallback, body);
         }
         catch (JsonException)
         {
@@ -147,9 +137,23 @@ public sealed class KubeApi : IDisposable
         }
     }
 
+    /// <summary>The error a Status (from an error response or a watch ERROR event) stands for.</summary>
+    internal static KubeApiException StatusException(V1Status? status, HttpStatusCode fallback, string body)
+    {
+        var code = status?.Code is { } c and > 0 ? (HttpStatusCode)c : fallback;
+        return new KubeApiException(code, status?.Reason ?? code.ToString(), status?.Message ?? body);
+    }
+
     private static string WithQuery(string path, string? query) => string.IsNullOrEmpty(query) ? path : $"{path}?{query}";
 
     private sealed class PassThroughHandler : DelegatingHandler;
+
+    /// <summary>The List envelope: only what an informer needs besides the items.</summary>
+    private sealed class ListBody<T>
+    {
+        [JsonPropertyName("metadata")] public V1ListMeta? Metadata { get; set; }
+        [JsonPropertyName("items")] public List<T>? Items { get; set; }
+    }
 
     public void Dispose()
     {

@@ -12,15 +12,12 @@ public sealed record QuayConnection(Uri BaseAddress, string Token, string? CaBun
     /// <summary>host[:port] as it appears in image references and docker config "auths" keys.</summary>
     public string RegistryHost => BaseAddress.IsDefaultPort ? BaseAddress.Host : $"{BaseAddress.Host}:{BaseAddress.Port}";
 
-    /// <summary>A short, non-reversible fingerprint of the whole connection (safe to log and compare).</summary>
-    public string Fingerprint
-    {
-        get
-        {
-            var bytes = SHA256.HashData(Encoding.UTF8.GetBytes($"{BaseAddress}\n{Token}\n{CaBundlePem}\n{Insecure}"));
-            return Convert.ToHexStringLower(bytes)[..16];
-        }
-    }
+    /// <summary>
+    /// A short, non-reversible fingerprint of the whole connection (safe to log and compare). Computed once: every
+    /// reconcile compares it, and hashing the token and CA bundle each time was measurable CPU at thousands of keys.
+    /// </summary>
+    public string Fingerprint { get; } = Convert.ToHexStringLower(
+        SHA256.HashData(Encoding.UTF8.GetBytes($"{BaseAddress}\n{Token}\n{CaBundlePem}\n{Insecure}")))[..16];
 
     public override string ToString() => $"{BaseAddress} (insecure={Insecure}, ca={(CaBundlePem is null ? "system" : "bundle")}, token=****)";
 }

@@ -7,8 +7,9 @@ namespace QuayIntegration.Operator.Runtime;
 /// <item>a key is handed to at most one worker at a time; re-added while being processed, it is queued again when
 /// that worker calls <see cref="Done"/>, so the latest state is always seen after the current reconcile;</item>
 /// <item><see cref="AddRateLimited"/> delays by the rate limiter (per-key exponential backoff, overall bucket),
-/// <see cref="Forget"/> resets the backoff, <see cref="AddAfter"/> delays explicitly; a key waits on at most one timer,
-/// the earliest asked for, so repeated "look again later" requests never pile up;</item>
+/// <see cref="Forget"/> resets the backoff, <see cref="AddAfter"/> delays explicitly; a key waits for the earliest
+/// time asked for only, so repeated "look again later" requests never pile up, and all waiting keys share one timer
+/// (a heap ordered by due time, as client-go's delaying queue), not one timer and task per key;</item>
 /// <item><see cref="ShutDown"/> wakes every waiting worker, which then gets no more keys.</item>
 /// </list>
 /// </summary>
@@ -18,6 +19,10 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
     private readonly HashSet<TKey> _dirty = new();
     private readonly HashSet<TKey> _processing = new();
     private readonly Dictionary<TKey, DateTimeOffset> _waiting = new();
+    /// <summary>Due times; an entry superseded by an earlier one for the same key is skipped when it comes up.</summary>
+    private readonly PriorityQueue<TKey, DateTimeOffset> _due = new();
+    private ITimer? _timer;
+    private DateTimeOffset _timerDue = DateTimeOffset.MaxValue;
     private readonly SemaphoreSlim _available = new(0);
     private readonly CancellationTokenSource _shutdown = new();
     private readonly IRetryRateLimiter<TKey> _limiter;
@@ -64,35 +69,48 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
         var due = _time.GetUtcNow() + delay;
         lock (_gate)
         {
-            if (_waiting.TryGetValue(key, out var pending) && pending <= due) return; // an earlier timer already covers it
+            if (_waiting.TryGetValue(key, out var pending) && pending <= due) return; // an earlier time already covers it
             _waiting[key] = due;
+            _due.Enqueue(key, due);
+            if (due < _timerDue) ArmTimer(due);
         }
-        _ = DelayThenAdd(key, delay, due);
     }
 
-    /// <summary>Keys waiting on a timer (for tests and diagnostics).</summary>
+    /// <summary>Keys waiting for their time (for tests and diagnostics).</summary>
     public int WaitingCount
     {
         get { lock (_gate) return _waiting.Count; }
     }
 
-    private async Task DelayThenAdd(TKey key, TimeSpan delay, DateTimeOffset due)
+    /// <summary>Sets the one timer to the earliest due time; called under the lock.</summary>
+    private void ArmTimer(DateTimeOffset due)
     {
-        try
-        {
-            await Task.Delay(delay, _time, _shutdown.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
+        if (_shutdown.IsCancellationRequested) return;
+        _timerDue = due;
+        var delay = due - _time.GetUtcNow();
+        if (delay < TimeSpan.Zero) delay = TimeSpan.Zero;
+        if (_timer is null) _timer = _time.CreateTimer(_ => AddDueKeys(), null, delay, Timeout.InfiniteTimeSpan);
+        else _timer.Change(delay, Timeout.InfiniteTimeSpan);
+    }
+
+    private void AddDueKeys()
+    {
+        var ready = new List<TKey>();
         lock (_gate)
         {
-            // Superseded by an earlier timer, which already fired or will.
-            if (!_waiting.TryGetValue(key, out var current) || current != due) return;
-            _waiting.Remove(key);
+            if (_shutdown.IsCancellationRequested) return;
+            var now = _time.GetUtcNow();
+            _timerDue = DateTimeOffset.MaxValue;
+            while (_due.TryPeek(out var key, out var due) && due <= now)
+            {
+                _due.Dequeue();
+                if (!_waiting.TryGetValue(key, out var current) || current != due) continue; // superseded by an earlier time
+                _waiting.Remove(key);
+                ready.Add(key);
+            }
+            if (_due.TryPeek(out _, out var next)) ArmTimer(next);
         }
-        Add(key);
+        foreach (var key in ready) Add(key);
     }
 
     /// <summary>Re-adds the key after its backoff; each call without <see cref="Forget"/> doubles the delay.</summary>
@@ -152,11 +170,15 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
         }
     }
 
-    public void ShutDown() => _shutdown.Cancel();
+    public void ShutDown()
+    {
+        _shutdown.Cancel();
+        lock (_gate) _timer?.Dispose();
+    }
 
     public void Dispose()
     {
-        _shutdown.Cancel();
+        ShutDown();
         _shutdown.Dispose();
         _available.Dispose();
     }

@@ -74,6 +74,25 @@ public class WorkQueueTests
     }
 
     [Fact]
+    public async Task Many_delayed_keys_come_out_once_each_in_order_of_their_due_times()
+    {
+        using var q = NewQueue();
+        // Added in reverse order of due time, with superseded later times mixed in.
+        for (var i = 199; i >= 0; i--)
+        {
+            q.AddAfter($"k{i:D3}", TimeSpan.FromMilliseconds(50 + 3 * i) + TimeSpan.FromSeconds(30));
+            q.AddAfter($"k{i:D3}", TimeSpan.FromMilliseconds(50 + 3 * i));
+        }
+        Assert.Equal(200, q.WaitingCount);
+
+        var seen = new List<string>();
+        for (var i = 0; i < 200; i++) seen.Add(await Next(q));
+
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => $"k{i:D3}"), seen);
+        Assert.Equal(0, q.WaitingCount); // the superseded later times are no longer waited for
+    }
+
+    [Fact]
     public async Task Rate_limited_adds_back_off_exponentially_and_forget_resets()
     {
         using var q = NewQueue(TimeSpan.FromMilliseconds(20));

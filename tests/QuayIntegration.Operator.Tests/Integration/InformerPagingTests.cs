@@ -1,0 +1,108 @@
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using QuayIntegration.Emulators.Kubernetes.Hosting;
+using QuayIntegration.Operator.Kube;
+using QuayIntegration.Operator.Runtime;
+
+namespace QuayIntegration.Operator.Tests.Integration;
+
+/// <summary>The informer's paged initial list and its cache transform, against the emulated API server.</summary>
+public sealed class InformerPagingTests : IAsyncLifetime
+{
+    private KubernetesApiServer _server = null!;
+    private string _kubeconfig = null!;
+    private KubeApi _api = null!;
+    private k8s.Kubernetes _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await KubernetesApiServer.StartAsync();
+        _kubeconfig = Path.Combine(Path.GetTempPath(), $"informer-paging-{Guid.NewGuid():N}.kubeconfig");
+        _server.WriteKubeconfig(_kubeconfig);
+        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(_kubeconfig);
+        _api = new KubeApi(config);
+        _client = new k8s.Kubernetes(config);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        _api.Dispose();
+        await _server.DisposeAsync();
+        File.Delete(_kubeconfig);
+    }
+
+    private async Task<(Informer<V1ServiceAccount> Informer, Task Run)> StartAsync(int? pageSize, CancellationToken ct)
+    {
+        var informer = new Informer<V1ServiceAccount>(_api, new InformerSpec(ResourceType.ServiceAccounts), TimeSpan.Zero, NullLogger.Instance)
+        {
+            ListPageSize = pageSize,
+        };
+        var run = informer.RunAsync(ct);
+        await informer.WaitForSyncAsync(ct).WaitAsync(TimeSpan.FromSeconds(10));
+        return (informer, run);
+    }
+
+    private async Task CreateAccountsAsync(string ns, int count)
+    {
+        await _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
+        for (var i = 0; i < count; i++)
+            await _client.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount
+            {
+                Metadata = new V1ObjectMeta
+                {
+                    Name = $"sa-{i}",
+                    Annotations = new Dictionary<string, string>
+                    {
+                        ["kept"] = "yes",
+                        [CacheTransforms.LastAppliedAnnotation] = """{"apiVersion":"v1","kind":"ServiceAccount"}""",
+                    },
+                },
+                Secrets = [new V1ObjectReference { Name = $"sa-{i}-dockercfg", Kind = "Secret", NamespaceProperty = ns }],
+                ImagePullSecrets = [new V1LocalObjectReference { Name = $"sa-{i}-dockercfg" }],
+            }, ns);
+    }
+
+    [Fact]
+    public async Task A_paged_list_caches_every_page_trimmed_and_the_watch_continues_after_it()
+    {
+        await CreateAccountsAsync("paged", 7);
+        using var stop = new CancellationTokenSource();
+        var (informer, run) = await StartAsync(pageSize: 2, stop.Token);
+
+        var cached = informer.ListInNamespace("paged");
+        Assert.Equal(7, cached.Count);
+        foreach (var sa in cached)
+        {
+            Assert.DoesNotContain(CacheTransforms.LastAppliedAnnotation, sa.Metadata.Annotations.Keys);
+            Assert.Equal("yes", sa.Metadata.Annotations["kept"]);
+            var secret = Assert.Single(sa.Secrets);
+            Assert.Equal(("Secret", "paged", sa.Metadata.Name + "-dockercfg"), (secret.Kind, secret.NamespaceProperty, secret.Name));
+            Assert.Equal(sa.Metadata.Name + "-dockercfg", Assert.Single(sa.ImagePullSecrets).Name);
+        }
+
+        // The watch starts from the list's resourceVersion: a change after the last page arrives.
+        await _client.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "later" } }, "paged");
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (informer.Get("paged", "later") is null && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.NotNull(informer.Get("paged", "later"));
+
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task An_expired_paged_list_falls_back_to_one_unpaged_list()
+    {
+        await CreateAccountsAsync("expired", 3);
+        _server.Faults.InjectStatus(410, count: 1, resource: "serviceaccounts", verb: "list");
+        using var stop = new CancellationTokenSource();
+        var (informer, run) = await StartAsync(pageSize: 2, stop.Token);
+
+        Assert.Equal(3, informer.ListInNamespace("expired").Count);
+
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+}

@@ -1,0 +1,133 @@
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Controllers;
+using QuayIntegration.Operator.Kube;
+using QuayIntegration.Operator.Runtime;
+
+namespace QuayIntegration.Operator.Tests.Unit;
+
+/// <summary>
+/// Every cache's transform keeps each field that a reconciler, an event predicate, the event recorder or the webhook
+/// reads from that cache, and drops the server's bookkeeping. A transform that trims more must keep these passing.
+/// </summary>
+public sealed class CacheTransformTests : IDisposable
+{
+    private static readonly JsonObject CommonMetadata = new()
+    {
+        ["name"] = "obj",
+        ["uid"] = "0b0b0b0b-1111-2222-3333-444444444444",
+        ["resourceVersion"] = "42",
+        ["generation"] = 3,
+        ["creationTimestamp"] = "2026-01-02T03:04:05Z",
+        ["deletionTimestamp"] = "2026-01-02T03:05:05Z",
+        ["labels"] = new JsonObject { [WellKnown.ManagedNamespaceLabel] = "true", [WellKnown.ManagedByLabel] = WellKnown.ManagedByValue },
+        ["annotations"] = new JsonObject
+        {
+            [WellKnown.OrganizationAnnotation] = "openshift_obj",
+            [WellKnown.OpenShiftSccMcs] = "s0:c26,c5",
+            [CacheTransforms.LastAppliedAnnotation] = """{"kind":"Huge"}""",
+        },
+        ["finalizers"] = new JsonArray("quay.redhat.com/quayintegrations"),
+        ["managedFields"] = new JsonArray(new JsonObject { ["manager"] = "kubectl", ["operation"] = "Apply", ["fieldsV1"] = new JsonObject { ["f:metadata"] = new JsonObject() } }),
+    };
+
+    /// <summary>Metadata every cache's readers use: identity, change detection (predicates) and Event references.</summary>
+    private static readonly string[][] MetadataRead =
+    [
+        ["apiVersion"], ["kind"],
+        ["metadata", "name"], ["metadata", "uid"], ["metadata", "resourceVersion"],
+        ["metadata", "generation"], ["metadata", "creationTimestamp"], ["metadata", "deletionTimestamp"], ["metadata", "finalizers"],
+        ["metadata", "labels", WellKnown.ManagedNamespaceLabel], ["metadata", "labels", WellKnown.ManagedByLabel],
+        ["metadata", "annotations", WellKnown.OrganizationAnnotation], ["metadata", "annotations", WellKnown.OpenShiftSccMcs],
+    ];
+
+    private readonly KubeApi _api = new(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" });
+    private readonly ClusterCaches _caches;
+
+    public CacheTransformTests() =>
+        _caches = new ClusterCaches(_api, Options.Create(new OperatorOptions()), NullLoggerFactory.Instance);
+
+    public void Dispose() => _api.Dispose();
+
+    private static JsonObject Object(string apiVersion, string kind, bool namespaced, JsonObject rest)
+    {
+        var metadata = CommonMetadata.DeepClone().AsObject();
+        if (namespaced) metadata["namespace"] = "ns";
+        var obj = new JsonObject { ["apiVersion"] = apiVersion, ["kind"] = kind, ["metadata"] = metadata };
+        foreach (var (key, value) in rest) obj[key] = value?.DeepClone();
+        return obj;
+    }
+
+    /// <summary>Round-trips <paramref name="source"/> through the cache's transform and checks what it kept.</summary>
+    private static void AssertKeeps<T>(Informer<T> informer, JsonObject source, IEnumerable<string[]> read) where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        var cached = JsonNode.Parse(KubernetesJson.Serialize(informer.Transform(KubernetesJson.Deserialize<T>(source.ToJsonString()))))!;
+        string[][] namespaced = At(source, ["metadata", "namespace"]) is null ? [] : [["metadata", "namespace"]];
+        foreach (var path in MetadataRead.Concat(namespaced).Concat(read))
+        {
+            var expected = At(source, path);
+            Assert.True(expected is not null, $"test object lacks {string.Join('.', path)}");
+            Assert.True(JsonNode.DeepEquals(expected, At(cached, path)), $"{typeof(T).Name} cache dropped or changed {string.Join('.', path)}");
+        }
+        Assert.Null(At(cached, ["metadata", "managedFields"]));
+        Assert.Null(At(cached, ["metadata", "annotations", CacheTransforms.LastAppliedAnnotation]));
+    }
+
+    private static JsonNode? At(JsonNode? node, string[] path)
+    {
+        foreach (var key in path) node = node is JsonObject o && o.TryGetPropertyValue(key, out var next) ? next : null;
+        return node;
+    }
+
+    [Fact]
+    public void Repeated_metadata_strings_are_cached_once()
+    {
+        var json = Object("v1", "ServiceAccount", namespaced: true, new JsonObject()).ToJsonString();
+        var first = _caches.ServiceAccounts.Transform(KubernetesJson.Deserialize<V1ServiceAccount>(json));
+        var second = _caches.ServiceAccounts.Transform(KubernetesJson.Deserialize<V1ServiceAccount>(json));
+
+        Assert.Same(first.Metadata.NamespaceProperty, second.Metadata.NamespaceProperty);
+        Assert.Same(first.Metadata.Labels.Keys.First(), second.Metadata.Labels.Keys.First());
+        Assert.Same(first.Metadata.Annotations.Keys.First(), second.Metadata.Annotations.Keys.First());
+    }
+
+    [Fact]
+    public void Namespaces_keep_what_the_reconcilers_and_the_webhook_read() =>
+        AssertKeeps(_caches.Namespaces, Object("v1", "Namespace", namespaced: false, new JsonObject()), []);
+
+    [Fact]
+    public void Service_accounts_keep_their_secret_links_entry_by_entry()
+    {
+        // The link patch writes both lists back whole: a trimmed entry would be written back trimmed.
+        var links = new JsonObject
+        {
+            ["secrets"] = new JsonArray(new JsonObject { ["kind"] = "Secret", ["name"] = "builder-dockercfg-x", ["namespace"] = "ns", ["uid"] = "u", ["fieldPath"] = "f" }),
+            ["imagePullSecrets"] = new JsonArray(new JsonObject { ["name"] = "builder-dockercfg-x" }),
+        };
+        AssertKeeps(_caches.ServiceAccounts, Object("v1", "ServiceAccount", namespaced: true, links), [["secrets"], ["imagePullSecrets"]]);
+    }
+
+    [Fact]
+    public void Secrets_keep_type_and_data_for_the_desired_state_comparison() =>
+        AssertKeeps(_caches.Secrets, Object("v1", "Secret", namespaced: true, new JsonObject
+        {
+            ["type"] = RobotSecret.Type,
+            ["data"] = new JsonObject { [RobotSecret.DataKey] = "eyJhdXRocyI6e319" },
+        }), [["type"], ["data", RobotSecret.DataKey]]);
+
+    [Fact]
+    public void Image_streams_keep_their_metadata() =>
+        AssertKeeps(_caches.ImageStreams, Object("image.openshift.io/v1", "ImageStream", namespaced: true, new JsonObject()), []);
+
+    [Fact]
+    public void Quay_integrations_keep_spec_and_status() =>
+        AssertKeeps(_caches.QuayIntegrations, Object("quay.redhat.com/v1", "QuayIntegration", namespaced: false, new JsonObject
+        {
+            ["spec"] = new JsonObject { ["clusterID"] = "openshift", ["quayHostname"] = "https://quay", ["driftCheckInterval"] = "1h" },
+            ["status"] = new JsonObject { ["observedGeneration"] = 3, ["syncedNamespaces"] = 7 },
+        }), [["spec"], ["status"]]);
+}
