@@ -9,7 +9,8 @@ namespace QuayIntegration.Operator.Observability;
 /// <summary>
 /// Writes core/v1 Events about namespaces and QuayIntegrations. Cluster-scoped objects' events go to namespace
 /// <c>default</c>. The same event for the same object is written at most once per window so retries cannot flood the
-/// API server. Best effort: a failure to record is logged, never thrown.
+/// API server. Best effort: a failure to record is logged, never thrown, and when the API server cannot keep up
+/// with a burst, Events beyond a bounded backlog are dropped and counted (as client-go's event broadcaster does).
 /// </summary>
 public sealed class EventRecorder(KubeApi api, TimeProvider time, ILogger<EventRecorder> log)
 {
@@ -21,6 +22,9 @@ public sealed class EventRecorder(KubeApi api, TimeProvider time, ILogger<EventR
     /// API server connection per Event, so a few writers take them in turn.
     /// </summary>
     private readonly SemaphoreSlim _writers = new(4);
+    /// <summary>Events waiting for a writer; each holds its object in memory, so the backlog is bounded.</summary>
+    private const int MaxBacklog = 1_000;
+    private int _backlog;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _recent = new();
 
     public void Normal(IKubernetesObject<V1ObjectMeta> obj, string reason, string message) => Record(obj, "Normal", reason, message);
@@ -34,6 +38,13 @@ public sealed class EventRecorder(KubeApi api, TimeProvider time, ILogger<EventR
         if (_recent.TryGetValue(key, out var last) && now - last < Window) return;
         _recent[key] = now;
         if (_recent.Count > MaxRemembered) Forget(now);
+        if (Interlocked.Increment(ref _backlog) > MaxBacklog)
+        {
+            Interlocked.Decrement(ref _backlog);
+            OperatorMetrics.EventsDropped.Inc();
+            log.LogDebug("Event backlog full; dropped {Reason} on {Kind} {Name}", reason, obj.Kind, obj.Metadata.Name);
+            return;
+        }
         _ = WriteAsync(obj, type, reason, message, now);
     }
 
@@ -50,12 +61,36 @@ public sealed class EventRecorder(KubeApi api, TimeProvider time, ILogger<EventR
 
     private async Task WriteAsync(IKubernetesObject<V1ObjectMeta> obj, string type, string reason, string message, DateTimeOffset now)
     {
-        var ns = obj.Metadata.NamespaceProperty is { Length: > 0 } n ? n : "default";
-        var ev = new Corev1Event
+        try
+        {
+            await _writers.WaitAsync();
+            try
+            {
+                await api.CreateAsync(ResourceType.Events.CollectionPath(EventNamespace(obj)), NewEvent(obj, type, reason, message, now), CancellationToken.None);
+            }
+            finally
+            {
+                _writers.Release();
+            }
+        }
+        catch (Exception e)
+        {
+            log.LogDebug("Could not record event {Reason} on {Kind} {Name}: {Error}", reason, obj.Kind, obj.Metadata.Name, e.Message);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _backlog);
+        }
+    }
+
+    private static string EventNamespace(IKubernetesObject<V1ObjectMeta> obj) => obj.Metadata.NamespaceProperty is { Length: > 0 } n ? n : "default";
+
+    private static Corev1Event NewEvent(IKubernetesObject<V1ObjectMeta> obj, string type, string reason, string message, DateTimeOffset now) =>
+        new()
         {
             ApiVersion = "v1",
             Kind = "Event",
-            Metadata = new V1ObjectMeta { GenerateName = $"{obj.Metadata.Name}.", NamespaceProperty = ns },
+            Metadata = new V1ObjectMeta { GenerateName = $"{obj.Metadata.Name}.", NamespaceProperty = EventNamespace(obj) },
             InvolvedObject = new V1ObjectReference
             {
                 ApiVersion = obj.ApiVersion, Kind = obj.Kind, Name = obj.Metadata.Name,
@@ -72,18 +107,4 @@ public sealed class EventRecorder(KubeApi api, TimeProvider time, ILogger<EventR
             LastTimestamp = now.UtcDateTime,
             Count = 1,
         };
-        await _writers.WaitAsync();
-        try
-        {
-            await api.CreateAsync(ResourceType.Events.CollectionPath(ns), ev, CancellationToken.None);
-        }
-        catch (Exception e)
-        {
-            log.LogDebug("Could not record event {Reason} on {Kind} {Name}: {Error}", reason, obj.Kind, obj.Metadata.Name, e.Message);
-        }
-        finally
-        {
-            _writers.Release();
-        }
-    }
 }

@@ -26,6 +26,9 @@ public static class OperatorMetrics
         "quayintegration_workqueue_depth", "Keys waiting in each controller's work queue.",
         new GaugeConfiguration { LabelNames = ["controller"] });
 
+    public static readonly Counter EventsDropped = Metrics.CreateCounter(
+        "quayintegration_events_dropped_total", "Kubernetes Events not written because the backlog of Events waiting for the API server was full.");
+
     public static readonly Counter QuayCalls = Metrics.CreateCounter(
         "quayintegration_quay_requests_total", "Quay API calls (each attempt) by method, route template and status.",
         new CounterConfiguration { LabelNames = ["method", "route", "status"] });
