@@ -59,8 +59,9 @@ public sealed class NamespaceDeletionTests
         Assert.Equal(("False", "ContentHasNoFinalizers"), (conditions["NamespaceFinalizersRemaining"].Status, conditions["NamespaceFinalizersRemaining"].Reason));
         Assert.Equal(("False", "ResourcesDiscovered"), (conditions["NamespaceDeletionDiscoveryFailure"].Status, conditions["NamespaceDeletionDiscoveryFailure"].Reason));
 
-        held.Metadata.Finalizers = [];
-        await cluster.Client.CoreV1.ReplaceNamespaceAsync(held, name);
+        // A merge patch without a resourceVersion: the namespace controller may still be writing the namespace's status,
+        // so a replace of the copy read above could meet a 409 (it did, once in CI).
+        await cluster.Client.CoreV1.PatchNamespaceAsync(new V1Patch("""{"metadata":{"finalizers":null}}""", V1Patch.PatchType.MergePatch), name);
         await cluster.Oc.WaitForNamespaceGoneAsync(name, WaitTimeout);
     }
 
