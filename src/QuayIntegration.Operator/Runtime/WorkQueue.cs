@@ -46,16 +46,25 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
 
     public void Add(TKey key)
     {
+        bool queued;
         int depth;
         lock (_gate)
         {
-            if (_shutdown.IsCancellationRequested || !_dirty.Add(key)) return;
-            if (_processing.Contains(key)) return; // Done() queues it again
-            _queue.Enqueue(key);
+            queued = EnqueueLocked(key);
             depth = _queue.Count;
         }
+        if (!queued) return;
         _available.Release();
         _depthChanged?.Invoke(depth);
+    }
+
+    /// <summary>The queueing rules of <see cref="Add"/>; called under the lock. Returns whether a worker must be woken.</summary>
+    private bool EnqueueLocked(TKey key)
+    {
+        if (_shutdown.IsCancellationRequested || !_dirty.Add(key)) return false;
+        if (_processing.Contains(key)) return false; // Done() queues it again
+        _queue.Enqueue(key);
+        return true;
     }
 
     public void AddAfter(TKey key, TimeSpan delay)
@@ -93,9 +102,14 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
         else _timer.Change(delay, Timeout.InfiniteTimeSpan);
     }
 
+    /// <summary>
+    /// Queues every key whose time has come, in order of due time, under the same lock that re-arms the timer: a
+    /// later firing can then never queue its keys ahead of this one's.
+    /// </summary>
     private void AddDueKeys()
     {
-        var ready = new List<TKey>();
+        var woken = 0;
+        int depth;
         lock (_gate)
         {
             if (_shutdown.IsCancellationRequested) return;
@@ -106,11 +120,14 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
                 _due.Dequeue();
                 if (!_waiting.TryGetValue(key, out var current) || current != due) continue; // superseded by an earlier time
                 _waiting.Remove(key);
-                ready.Add(key);
+                if (EnqueueLocked(key)) woken++;
             }
             if (_due.TryPeek(out _, out var next)) ArmTimer(next);
+            depth = _queue.Count;
         }
-        foreach (var key in ready) Add(key);
+        if (woken == 0) return;
+        _available.Release(woken);
+        _depthChanged?.Invoke(depth);
     }
 
     /// <summary>Re-adds the key after its backoff; each call without <see cref="Forget"/> doubles the delay.</summary>
