@@ -77,18 +77,21 @@ public class WorkQueueTests
     public async Task Many_delayed_keys_come_out_once_each_in_order_of_their_due_times()
     {
         using var q = NewQueue();
-        // Added in reverse order of due time, with superseded later times mixed in.
-        for (var i = 199; i >= 0; i--)
+        // Due times anchored to one instant (a delay measured from each call's own "now" would let a preempted loop
+        // reorder them), added in reverse order, with superseded later times mixed in.
+        var anchor = DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(100);
+        TimeSpan Until(int i, TimeSpan extra) => anchor + TimeSpan.FromMilliseconds(10 * i) + extra - DateTimeOffset.UtcNow;
+        for (var i = 99; i >= 0; i--)
         {
-            q.AddAfter($"k{i:D3}", TimeSpan.FromMilliseconds(50 + 3 * i) + TimeSpan.FromSeconds(30));
-            q.AddAfter($"k{i:D3}", TimeSpan.FromMilliseconds(50 + 3 * i));
+            q.AddAfter($"k{i:D3}", Until(i, TimeSpan.FromSeconds(30)));
+            q.AddAfter($"k{i:D3}", Until(i, TimeSpan.Zero));
         }
-        Assert.Equal(200, q.WaitingCount);
+        Assert.Equal(100, q.WaitingCount);
 
         var seen = new List<string>();
-        for (var i = 0; i < 200; i++) seen.Add(await Next(q));
+        for (var i = 0; i < 100; i++) seen.Add(await Next(q));
 
-        Assert.Equal(Enumerable.Range(0, 200).Select(i => $"k{i:D3}"), seen);
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => $"k{i:D3}"), seen);
         Assert.Equal(0, q.WaitingCount); // the superseded later times are no longer waited for
     }
 
