@@ -4,38 +4,22 @@ using Microsoft.Extensions.Logging.Abstractions;
 using QuayIntegration.Emulators.Kubernetes.Hosting;
 using QuayIntegration.Operator.Kube;
 using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Operator.Tests.Support;
 
 namespace QuayIntegration.Operator.Tests.Integration;
 
 /// <summary>The informer's paged initial list and its cache transform, against the emulated API server.</summary>
 public sealed class InformerPagingTests : IAsyncLifetime
 {
-    private KubernetesApiServer _server = null!;
-    private string _kubeconfig = null!;
-    private KubeApi _api = null!;
-    private k8s.Kubernetes _client = null!;
+    private EmulatedApiServer _world = null!;
 
-    public async Task InitializeAsync()
-    {
-        _server = await KubernetesApiServer.StartAsync();
-        _kubeconfig = Path.Combine(Path.GetTempPath(), $"informer-paging-{Guid.NewGuid():N}.kubeconfig");
-        _server.WriteKubeconfig(_kubeconfig);
-        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(_kubeconfig);
-        _api = new KubeApi(config);
-        _client = new k8s.Kubernetes(config);
-    }
+    public async Task InitializeAsync() => _world = await EmulatedApiServer.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        _api.Dispose();
-        await _server.DisposeAsync();
-        File.Delete(_kubeconfig);
-    }
+    public async Task DisposeAsync() => await _world.DisposeAsync();
 
     private async Task<(Informer<V1ServiceAccount> Informer, Task Run)> StartAsync(int? pageSize, CancellationToken ct)
     {
-        var informer = new Informer<V1ServiceAccount>(_api, new InformerSpec(ResourceType.ServiceAccounts), TimeSpan.Zero, NullLogger.Instance)
+        var informer = new Informer<V1ServiceAccount>(_world.Api, new InformerSpec(ResourceType.ServiceAccounts), TimeSpan.Zero, NullLogger.Instance)
         {
             ListPageSize = pageSize,
         };
@@ -46,9 +30,9 @@ public sealed class InformerPagingTests : IAsyncLifetime
 
     private async Task CreateAccountsAsync(string ns, int count)
     {
-        await _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
+        await _world.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
         for (var i = 0; i < count; i++)
-            await _client.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount
+            await _world.Client.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount
             {
                 Metadata = new V1ObjectMeta
                 {
@@ -83,7 +67,7 @@ public sealed class InformerPagingTests : IAsyncLifetime
         }
 
         // The watch starts from the list's resourceVersion: a change after the last page arrives.
-        await _client.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "later" } }, "paged");
+        await _world.Client.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "later" } }, "paged");
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while (informer.Get("paged", "later") is null && DateTime.UtcNow < deadline) await Task.Delay(20);
         Assert.NotNull(informer.Get("paged", "later"));
@@ -96,7 +80,7 @@ public sealed class InformerPagingTests : IAsyncLifetime
     public async Task An_expired_paged_list_falls_back_to_one_unpaged_list()
     {
         await CreateAccountsAsync("expired", 3);
-        _server.Faults.InjectStatus(410, count: 1, resource: "serviceaccounts", verb: "list");
+        _world.Server.Faults.InjectStatus(410, count: 1, resource: "serviceaccounts", verb: "list");
         using var stop = new CancellationTokenSource();
         var (informer, run) = await StartAsync(pageSize: 2, stop.Token);
 

@@ -6,34 +6,18 @@ using Microsoft.Extensions.Logging.Abstractions;
 using QuayIntegration.Emulators.Kubernetes.Hosting;
 using QuayIntegration.Operator.Kube;
 using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Operator.Tests.Support;
 
 namespace QuayIntegration.Operator.Tests.Integration;
 
 /// <summary>The informer over real list/watch against the emulated API server, including expired and broken watches.</summary>
 public sealed class InformerTests : IAsyncLifetime
 {
-    private KubernetesApiServer _server = null!;
-    private string _kubeconfig = null!;
-    private KubeApi _api = null!;
-    private k8s.Kubernetes _client = null!;
+    private EmulatedApiServer _world = null!;
 
-    public async Task InitializeAsync()
-    {
-        _server = await KubernetesApiServer.StartAsync();
-        _kubeconfig = Path.Combine(Path.GetTempPath(), $"informer-{Guid.NewGuid():N}.kubeconfig");
-        _server.WriteKubeconfig(_kubeconfig);
-        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(_kubeconfig);
-        _api = new KubeApi(config);
-        _client = new k8s.Kubernetes(config);
-    }
+    public async Task InitializeAsync() => _world = await EmulatedApiServer.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        _api.Dispose();
-        await _server.DisposeAsync();
-        File.Delete(_kubeconfig);
-    }
+    public async Task DisposeAsync() => await _world.DisposeAsync();
 
     private sealed class Recorder<T> : IInformerHandler<T> where T : IKubernetesObject<V1ObjectMeta>
     {
@@ -53,13 +37,13 @@ public sealed class InformerTests : IAsyncLifetime
         }
     }
 
-    private Task CreateNamespace(string name) => _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = name } });
+    private Task CreateNamespace(string name) => _world.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = name } });
 
     [Fact]
     public async Task Lists_then_watches_and_relists_after_a_broken_stream_and_an_expired_resource_version()
     {
         await CreateNamespace("before");
-        var informer = new Informer<V1Namespace>(_api, new InformerSpec(ResourceType.Namespaces), TimeSpan.Zero, NullLogger.Instance);
+        var informer = new Informer<V1Namespace>(_world.Api, new InformerSpec(ResourceType.Namespaces), TimeSpan.Zero, NullLogger.Instance);
         var recorder = new Recorder<V1Namespace>();
         informer.AddHandler(recorder);
         using var stop = new CancellationTokenSource();
@@ -71,11 +55,11 @@ public sealed class InformerTests : IAsyncLifetime
         await Until(() => informer.Get("watched") is not null, "watched namespace in the cache");
 
         // Everything the informer missed while its watch was broken and the history compacted is found by the relist.
-        _server.Faults.CompactHistory();
-        _server.Faults.ExpireNextWatches(1, "namespaces");
-        _server.Faults.DropWatches("namespaces");
+        _world.Server.Faults.CompactHistory();
+        _world.Server.Faults.ExpireNextWatches(1, "namespaces");
+        _world.Server.Faults.DropWatches("namespaces");
         await CreateNamespace("while-broken");
-        await _client.CoreV1.DeleteNamespaceAsync("before");
+        await _world.Client.CoreV1.DeleteNamespaceAsync("before");
         await Until(() => informer.Get("while-broken") is not null, "namespace created while the watch was broken");
         await Until(() => recorder.Events.Contains("update:before") || recorder.Events.Contains("delete:before") || informer.Get("before")?.Metadata.DeletionTimestamp is not null,
             "deletion of 'before' seen");
@@ -88,7 +72,7 @@ public sealed class InformerTests : IAsyncLifetime
     public async Task Label_selector_limits_the_cache_and_resync_replays_it()
     {
         await CreateNamespace("app");
-        var informer = new Informer<V1Secret>(_api, new InformerSpec(ResourceType.Secrets, LabelSelector: "app.kubernetes.io/managed-by=quay-integration-operator"),
+        var informer = new Informer<V1Secret>(_world.Api, new InformerSpec(ResourceType.Secrets, LabelSelector: "app.kubernetes.io/managed-by=quay-integration-operator"),
             TimeSpan.FromMilliseconds(300), NullLogger.Instance);
         var recorder = new Recorder<V1Secret>();
         informer.AddHandler(recorder);
@@ -96,8 +80,8 @@ public sealed class InformerTests : IAsyncLifetime
         var run = informer.RunAsync(stop.Token);
         await informer.WaitForSyncAsync(stop.Token).WaitAsync(TimeSpan.FromSeconds(10));
 
-        await _client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "other" }, Data = new Dictionary<string, byte[]> { ["k"] = Encoding.UTF8.GetBytes("v") } }, "app");
-        await _client.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+        await _world.Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "other" }, Data = new Dictionary<string, byte[]> { ["k"] = Encoding.UTF8.GetBytes("v") } }, "app");
+        await _world.Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret
         {
             Metadata = new V1ObjectMeta { Name = "ours", Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "quay-integration-operator" } },
         }, "app");
@@ -107,7 +91,7 @@ public sealed class InformerTests : IAsyncLifetime
         Assert.Single(informer.ListInNamespace("app"));
 
         // Removing the label takes it out of the selection: a delete for the informer.
-        await _client.CoreV1.PatchNamespacedSecretAsync(new V1Patch("""{"metadata":{"labels":null}}""", V1Patch.PatchType.MergePatch), "ours", "app");
+        await _world.Client.CoreV1.PatchNamespacedSecretAsync(new V1Patch("""{"metadata":{"labels":null}}""", V1Patch.PatchType.MergePatch), "ours", "app");
         await Until(() => recorder.Events.Contains("delete:ours"), "delete when leaving the selector");
         Assert.Empty(informer.ListInNamespace("app"));
 
@@ -124,8 +108,8 @@ public sealed class InformerTests : IAsyncLifetime
             Namespace = "ops", LeaseName = "lock", LeaseDuration = TimeSpan.FromSeconds(2),
             RenewDeadline = TimeSpan.FromSeconds(1.5), RetryPeriod = TimeSpan.FromMilliseconds(100),
         };
-        var a = new LeaderElector(_api, options, TimeProvider.System, NullLogger<LeaderElector>.Instance);
-        var b = new LeaderElector(_api, options, TimeProvider.System, NullLogger<LeaderElector>.Instance);
+        var a = new LeaderElector(_world.Api, options, TimeProvider.System, NullLogger<LeaderElector>.Instance);
+        var b = new LeaderElector(_world.Api, options, TimeProvider.System, NullLogger<LeaderElector>.Instance);
         Assert.NotEqual(a.Identity, b.Identity);
 
         using var stopA = new CancellationTokenSource();
@@ -142,7 +126,7 @@ public sealed class InformerTests : IAsyncLifetime
         await stopA.CancelAsync();
         Assert.False(await runA.WaitAsync(TimeSpan.FromSeconds(10))); // shut down, not lost
         await leadingB.Task.WaitAsync(TimeSpan.FromSeconds(5));
-        var lease = await _client.CoordinationV1.ReadNamespacedLeaseAsync("lock", "ops");
+        var lease = await _world.Client.CoordinationV1.ReadNamespacedLeaseAsync("lock", "ops");
         Assert.Equal(b.Identity, lease.Spec.HolderIdentity);
         Assert.Equal(1, lease.Spec.LeaseTransitions);
 
