@@ -25,7 +25,9 @@ public sealed class EventRecorder(KubeApi api, TimeProvider time, ILogger<EventR
     /// <summary>Events waiting for a writer; each holds its object in memory, so the backlog is bounded.</summary>
     private const int MaxBacklog = 1_000;
     private int _backlog;
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _recent = new();
+    /// <summary>When each distinct Event was last written, keyed by a 64-bit hash rather than its text: the memory holds
+    /// up to <see cref="MaxRemembered"/> of them, and messages are long.</summary>
+    private readonly ConcurrentDictionary<ulong, DateTimeOffset> _recent = new();
 
     public void Normal(IKubernetesObject<V1ObjectMeta> obj, string reason, string message) => Record(obj, "Normal", reason, message);
 
@@ -34,7 +36,7 @@ public sealed class EventRecorder(KubeApi api, TimeProvider time, ILogger<EventR
     private void Record(IKubernetesObject<V1ObjectMeta> obj, string type, string reason, string message)
     {
         var now = time.GetUtcNow();
-        var key = $"{obj.Metadata.Uid}|{type}|{reason}|{message}";
+        var key = Fnv1a(obj.Metadata.Uid, type, reason, message);
         if (_recent.TryGetValue(key, out var last) && now - last < Window) return;
         _recent[key] = now;
         if (_recent.Count > MaxRemembered) Forget(now);
@@ -81,6 +83,21 @@ public sealed class EventRecorder(KubeApi api, TimeProvider time, ILogger<EventR
         {
             Interlocked.Decrement(ref _backlog);
         }
+    }
+
+    /// <summary>FNV-1a over the parts, separated by U+FFFF (a noncharacter): enough to tell Events apart.</summary>
+    private static ulong Fnv1a(params ReadOnlySpan<string?> parts)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var part in parts)
+        {
+            foreach (var c in part ?? "")
+            {
+                hash = (hash ^ c) * 1099511628211UL;
+            }
+            hash = (hash ^ 0xFFFF) * 1099511628211UL;
+        }
+        return hash;
     }
 
     private static string EventNamespace(IKubernetesObject<V1ObjectMeta> obj) => obj.Metadata.NamespaceProperty is { Length: > 0 } n ? n : "default";
