@@ -71,7 +71,7 @@ public sealed class ImageStreamReconciler(
             {
                 foreach (var sa in config.ServiceAccounts)
                 {
-                    var robot = QuayNames.RobotFullName(org, QuayNames.RobotShortNameFor(org, sa.Name));
+                    var robot = QuayNames.RobotFullNameFor(org, sa.Name);
                     (await quay.SetRepositoryPermissionAsync(org, name, robot, sa.Role, ct)).ValueOrThrow($"give {robot} {sa.Role} on {org}/{name}");
                 }
                 log.LogInformation("Repository {Organization}/{Repository} existed; gave the robots their permissions", org, name);

@@ -66,11 +66,10 @@ public sealed class OrganizationSync
         else
         {
             // Listed without a token means the token cannot see it; the single-robot read then says precisely why.
-            var robot = listed is null
-                ? await quay.CreateRobotAsync(org, shortName, $"Service account {ns.Metadata.Name}/{sa.Name} (QuayIntegration)", ct)
-                : await quay.GetRobotAsync(org, shortName, ct);
-            robotCreated = listed is null && robot.IsSuccess;
-            if (robot.Outcome == QuayOutcome.AlreadyExists) robot = await quay.GetRobotAsync(org, shortName, ct);
+            var (robot, created) = listed is null
+                ? await quay.CreateOrGetRobotAsync(org, shortName, $"Service account {ns.Metadata.Name}/{sa.Name} (QuayIntegration)", ct)
+                : (await quay.GetRobotAsync(org, shortName, ct), false);
+            robotCreated = created;
             token = robot.ValueOrThrow("get robot " + fullName)?.Token;
             if (string.IsNullOrEmpty(token))
                 throw new QuayOperationException("get robot " + fullName, QuayOutcome.Unexpected, robot.StatusCode, "the answer carried no token");

@@ -64,11 +64,13 @@ public sealed class QuayClient(IQuayApi api, QuayConnection connection, TimeProv
     /// <summary>
     /// Creates the robot and returns it with its token; when it already exists (an interrupted earlier run, a
     /// concurrent replica), reads the existing one instead. Create first: on the usual path the robot is new.
+    /// <c>Created</c> says whether this call created it.
     /// </summary>
-    public async Task<QuayResult<QuayRobot>> CreateOrGetRobotAsync(string org, string shortName, string description, CancellationToken ct)
+    public async Task<(QuayResult<QuayRobot> Robot, bool Created)> CreateOrGetRobotAsync(string org, string shortName, string description,
+        CancellationToken ct)
     {
         var created = await CreateRobotAsync(org, shortName, description, ct);
-        return created.Outcome == QuayOutcome.AlreadyExists ? await GetRobotAsync(org, shortName, ct) : created;
+        return created.Outcome == QuayOutcome.AlreadyExists ? (await GetRobotAsync(org, shortName, ct), false) : (created, created.IsSuccess);
     }
 
     /// <summary>

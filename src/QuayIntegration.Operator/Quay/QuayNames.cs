@@ -86,6 +86,10 @@ public static partial class QuayNames
 
     public static string RobotFullName(string organization, string shortName) => $"{organization}+{shortName}";
 
+    /// <summary>The full name of the robot of a service account in an organization.</summary>
+    public static string RobotFullNameFor(string organization, string serviceAccount) =>
+        RobotFullName(organization, RobotShortNameFor(organization, serviceAccount));
+
     /// <summary>The Secret holding a service account's robot credentials, as named by the upstream operator.</summary>
     public static string SecretNameFor(string serviceAccount, string clusterId) => $"{serviceAccount}-quay-{clusterId}";
 }

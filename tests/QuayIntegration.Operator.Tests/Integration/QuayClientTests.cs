@@ -59,8 +59,9 @@ public sealed class QuayClientTests : IAsyncLifetime
         Assert.Equal("openshift_robots+builder", created.Value!.Name);
         Assert.Equal(64, created.Value.Token!.Length);
         Assert.Equal(QuayOutcome.AlreadyExists, (await quay.CreateRobotAsync("openshift_robots", "builder", "d", default)).Outcome);
-        var again = await quay.CreateOrGetRobotAsync("openshift_robots", "builder", "d", default);
+        var (again, createdAgain) = await quay.CreateOrGetRobotAsync("openshift_robots", "builder", "d", default);
         Assert.Equal(created.Value.Token, again.Value!.Token);
+        Assert.False(createdAgain);
     }
 
     [Fact]
