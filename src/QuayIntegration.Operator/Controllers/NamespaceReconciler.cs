@@ -30,8 +30,12 @@ public sealed class NamespaceReconciler(
     TimeProvider time,
     ILogger<NamespaceReconciler> log) : IReconciler
 {
-    private sealed record QuayVerification(VerificationFingerprint Fingerprint, DateTimeOffset VerifiedAt,
-        IReadOnlyDictionary<string, OrganizationSync.RobotCredential> Robots);
+    /// <summary>
+    /// When the namespace's organization was last verified, and its robots' credentials. What it was verified under
+    /// is <see cref="VerifiedRepositories"/>' record (set together with this one, and dropped alone when Quay
+    /// contradicts it).
+    /// </summary>
+    private sealed record QuayVerification(DateTimeOffset VerifiedAt, IReadOnlyDictionary<string, OrganizationSync.RobotCredential> Robots);
 
     private readonly ConcurrentDictionary<string, QuayVerification> _verified = new();
 
@@ -116,11 +120,11 @@ public sealed class NamespaceReconciler(
         var recorded = Annotation(ns, WellKnown.OrganizationAnnotation) == org && Annotation(ns, WellKnown.OwnershipAnnotation) is WellKnown.Ownership.Owned or WellKnown.Ownership.External;
         var verifiedNow = false;
         var changes = new List<SyncChange>();
-        if (!_verified.TryGetValue(key, out var verified) || verified.Fingerprint != fingerprint || !recorded
-            || now - verified.VerifiedAt >= config.DriftCheckInterval || !repositories.HasVerification(key, fingerprint))
+        if (!_verified.TryGetValue(key, out var verified) || !repositories.HasVerification(key, fingerprint) || !recorded
+            || now - verified.VerifiedAt >= config.DriftCheckInterval)
         {
             (ns, var outcome) = await VerifyOrganizationAsync(ns, org, config, quay, recorded, ct);
-            verified = new QuayVerification(fingerprint, now, outcome.Robots);
+            verified = new QuayVerification(now, outcome.Robots);
             _verified[key] = verified;
             repositories.Replace(key, fingerprint, outcome.CoveredRepositories);
             changes.AddRange(outcome.Changes);
