@@ -200,7 +200,8 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
                     Upsert(Transform(e.Object!));
                     break;
                 case WatchEventKind.Deleted:
-                    Remove(Transform(e.Object!));
+                    // Not transformed: it leaves the cache, and handlers get the cached (transformed) copy when there is one.
+                    Remove(e.Object!);
                     break;
             }
         }
