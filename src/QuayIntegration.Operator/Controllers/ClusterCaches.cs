@@ -19,24 +19,32 @@ public sealed class ClusterCaches
     public ClusterCaches(KubeApi api, IOptions<OperatorOptions> options, ILoggerFactory loggers)
     {
         var resync = options.Value.ResyncPeriod;
+        var pageSize = options.Value.InformerPageSize;
         Namespaces = new(api, new(ResourceType.Namespaces), resync, loggers.CreateLogger("Informer.Namespaces"))
         {
             Transform = CacheTransforms.Compact,
+            ListPageSize = pageSize,
         };
         ServiceAccounts = new(api, new(ResourceType.ServiceAccounts), resync, loggers.CreateLogger("Informer.ServiceAccounts"))
         {
             Transform = CacheTransforms.CompactServiceAccount,
+            ListPageSize = pageSize,
         };
         Secrets = new(api, new(ResourceType.Secrets, LabelSelector: $"{WellKnown.ManagedByLabel}={WellKnown.ManagedByValue}"), resync,
             loggers.CreateLogger("Informer.Secrets"))
         {
             Transform = CacheTransforms.CompactSecret,
+            ListPageSize = pageSize,
         };
         ImageStreams = new(api, new(ResourceType.ImageStreams, Optional: true), resync, loggers.CreateLogger("Informer.ImageStreams"))
         {
             Transform = CacheTransforms.Compact,
+            ListPageSize = pageSize,
         };
-        QuayIntegrations = new(api, new(ResourceType.QuayIntegrations), resync, loggers.CreateLogger("Informer.QuayIntegrations"));
+        QuayIntegrations = new(api, new(ResourceType.QuayIntegrations), resync, loggers.CreateLogger("Informer.QuayIntegrations"))
+        {
+            ListPageSize = pageSize,
+        };
     }
 
     public Informer<V1Namespace> Namespaces { get; }

@@ -82,9 +82,16 @@ public static class OperatorHost
         builder.Services.AddSingleton<QuayIntegrationReconciler>();
         builder.Services.AddSingleton<NamespaceReconciler>();
         builder.Services.AddSingleton<ImageStreamReconciler>();
-        builder.Services.AddSingleton(sp => new Informer<Build>(sp.GetRequiredService<KubeApi>(),
-            new InformerSpec(ResourceType.Builds, LabelSelector: $"{BuildAnnotations.ManagedBuildLabel}=true", Optional: true),
-            sp.GetRequiredService<IOptions<OperatorOptions>>().Value.ResyncPeriod, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Informer.Builds")));
+        builder.Services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<OperatorOptions>>().Value;
+            return new Informer<Build>(sp.GetRequiredService<KubeApi>(),
+                new InformerSpec(ResourceType.Builds, LabelSelector: $"{BuildAnnotations.ManagedBuildLabel}=true", Optional: true),
+                o.ResyncPeriod, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Informer.Builds"))
+            {
+                ListPageSize = o.InformerPageSize,
+            };
+        });
         builder.Services.AddSingleton<BuildReconciler>();
         builder.Services.AddSingleton<NamespaceSetupCheck>();
         builder.Services.AddSingleton<BuildAdmissionPolicy>();

@@ -35,6 +35,16 @@ public sealed class OperatorOptions
     /// <summary>How often informers replay their cache to the controllers.</summary>
     public TimeSpan ResyncPeriod { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Items per LIST request of the informers' initial lists (client-go's pager uses 500); 0, the default, lists each
+    /// kind in one request. Worth setting on a large real cluster, where objects carry managedFields the cache drops:
+    /// only one page of untrimmed objects is then held at a time.
+    /// </summary>
+    public int ListPageSize { get; set; }
+
+    /// <summary><see cref="ListPageSize"/> as an informer takes it: null for one request.</summary>
+    public int? InformerPageSize => ListPageSize > 0 ? ListPageSize : null;
+
     /// <summary>How often the QuayIntegration re-reads its token Secret and CA and re-checks the token with Quay.</summary>
     public TimeSpan IntegrationRecheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 

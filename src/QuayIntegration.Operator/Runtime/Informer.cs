@@ -72,9 +72,10 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
     /// <summary>
     /// Items per LIST request (client-go's pager uses 500), so that only one page of not yet transformed objects is
     /// held at a time; null (the default) lists everything in one request. The list is streamed either way, so paging
-    /// only pays where objects carry much that the transform drops (managedFields). It is off because it saved nothing
-    /// measurable in the memory-startup benchmark while the emulated API server, which copies the whole collection
-    /// for every page, took 12 s instead of 3 s to serve the pages of N=5000.
+    /// only pays where objects carry much that the transform drops (managedFields); the operator's
+    /// <c>ListPageSize</c> option sets it. It is off by default because it saved nothing measurable in the
+    /// memory-startup benchmark while the emulated API server, which copies the whole collection for every page, took
+    /// 12 s instead of 3 s to serve the pages of N=5000.
     /// </summary>
     public int? ListPageSize { get; init; }
 

@@ -2,6 +2,9 @@ using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Controllers;
+using QuayIntegration.Operator.Runtime;
 using QuayIntegration.Operator.Tests.Support;
 using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
 
@@ -93,5 +96,24 @@ public sealed class HostTests
         Assert.NotNull(await env.GetSecretAsync("vanilla", "builder-quay-openshift"));
         using var http = new HttpClient();
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(op.BaseUrl + "/readyz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ListPageSize_makes_every_informer_list_in_pages_and_the_operator_still_syncs()
+    {
+        await using var env = await StartAsync();
+        await env.CreateNamespaceAsync("paged-a");
+        await env.CreateNamespaceAsync("paged-b"); // several namespaces, so every list of service accounts spans pages
+        var op = await env.StartOperatorAsync("operator-1", "--Operator:ListPageSize=2");
+
+        var caches = op.Service<ClusterCaches>();
+        int?[] pageSizes =
+        [
+            caches.Namespaces.ListPageSize, caches.ServiceAccounts.ListPageSize, caches.Secrets.ListPageSize,
+            caches.ImageStreams.ListPageSize, caches.QuayIntegrations.ListPageSize, op.Service<Informer<Build>>().ListPageSize,
+        ];
+        Assert.All(pageSizes, size => Assert.Equal(2, size));
+        await Eventually(() => env.IsSeededAsync("paged-a", "openshift_paged-a"), "paged-a synced");
+        await Eventually(() => env.IsSeededAsync("paged-b", "openshift_paged-b"), "paged-b synced");
     }
 }
