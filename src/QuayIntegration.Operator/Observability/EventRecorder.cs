@@ -17,13 +17,14 @@ public sealed class EventRecorder(KubeApi api, TimeProvider time, ILogger<EventR
     public const string Component = "quay-integration-operator";
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
     private const int MaxRemembered = 10_000;
+    /// <summary>Events waiting for a writer; each holds its object in memory, so the backlog is bounded.</summary>
+    private const int MaxBacklog = 1_000;
+
     /// <summary>
     /// Events are written in the background; a burst (thousands of namespaces set up at once) must not open a new
     /// API server connection per Event, so a few writers take them in turn.
     /// </summary>
     private readonly SemaphoreSlim _writers = new(4);
-    /// <summary>Events waiting for a writer; each holds its object in memory, so the backlog is bounded.</summary>
-    private const int MaxBacklog = 1_000;
     private int _backlog;
     /// <summary>When each distinct Event was last written, keyed by a 64-bit hash rather than its text: the memory holds
     /// up to <see cref="MaxRemembered"/> of them, and messages are long.</summary>
