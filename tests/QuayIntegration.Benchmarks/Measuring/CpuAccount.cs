@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using QuayIntegration.Benchmarks.Framework;
+using QuayIntegration.Benchmarks.Operator;
 
 namespace QuayIntegration.Benchmarks.Measuring;
 
@@ -11,7 +12,7 @@ namespace QuayIntegration.Benchmarks.Measuring;
 /// </summary>
 public sealed class CpuAccount
 {
-    private static readonly double TicksPerSecond = 100; // USER_HZ: 100 on every Linux architecture .NET runs on
+    private const double TicksPerSecond = 100; // USER_HZ: 100 on every Linux architecture .NET runs on
 
     private readonly Func<int?> _operatorPid;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -28,8 +29,8 @@ public sealed class CpuAccount
         _operatorLast = _operatorAtStart;
     }
 
-    /// <summary>Starts the window now; <paramref name="operatorPid"/> is read again at the end (null once it has exited).</summary>
-    public static CpuAccount Start(Func<int?> operatorPid) => new(operatorPid);
+    /// <summary>Starts the window now for the operator process (read again at the end, unless it has exited).</summary>
+    public static CpuAccount Start(OperatorProcess op) => new(() => op.HasExited ? null : op.ProcessId);
 
     /// <summary>Ends the window (the first call counts).</summary>
     public void Stop()

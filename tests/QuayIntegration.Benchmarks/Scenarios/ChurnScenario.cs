@@ -116,7 +116,7 @@ public sealed class ChurnScenario : IScenario
         var callBaseline = QuayCallCounts.Baseline(world.Quay);
         var period = TimeSpan.FromSeconds(1 / rate);
         var churn = Stopwatch.StartNew();
-        var cpu = CpuAccount.Start(() => op.HasExited ? null : op.ProcessId);
+        var cpu = CpuAccount.Start(op);
         var created = 0;
         var deleted = 0;
         try

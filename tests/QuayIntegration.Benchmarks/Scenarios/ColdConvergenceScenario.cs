@@ -49,7 +49,7 @@ public sealed class ColdConvergenceScenario : IScenario
 
         await using var op = OperatorProcess.Start(run.Launch(Name, world.KubeconfigPath, BenchmarkWorld.OperatorNamespace));
         var sinceStart = Stopwatch.StartNew();
-        var cpu = CpuAccount.Start(() => op.HasExited ? null : op.ProcessId);
+        var cpu = CpuAccount.Start(op);
         var ready = await op.WaitReadyAsync(TimeSpan.FromSeconds(120), ct);
         var (elapsed, remaining, example) = await probe.WaitAllAsync(names, m, sinceStart, timeout,
             TimeSpan.FromMilliseconds(run.Smoke ? 100 : 250), () => op.HasExited, ct);

@@ -78,7 +78,7 @@ public sealed class WebhookScenario : IScenario
         // Warm-up: JIT, TLS sessions, connection pool.
         await ClosedLoopAsync(http, url, names, connections, TimeSpan.FromSeconds(run.Smoke ? 0.5 : 2), ct);
 
-        var cpu = CpuAccount.Start(() => op.HasExited ? null : op.ProcessId);
+        var cpu = CpuAccount.Start(op);
         var fixedRun = await OpenLoopAsync(http, url, names, rate, duration, ct);
         cpu.Stop();
         result.Add("Fixed rate: sent", fixedRun.Sent, "count")
