@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using QuayIntegration.Emulators.Quay.Auth;
 using QuayIntegration.Emulators.Quay.Model;
 
 namespace QuayIntegration.Emulators.Quay.Tests;
@@ -231,5 +232,45 @@ public sealed partial class RobotTests : EmulatorTest
         Assert.Equal(("acme+keeper", null), (remaining.DelegateName, remaining.ActivatingUser));
         // The name is free again at once.
         await CreateRobot("acme", "builder");
+    }
+
+    /// <summary><c>endpoints/api/robot.py</c> <c>OrgRobotPermissions.get</c> and <c>robot_models_pre_oci.list_robot_permissions</c>.</summary>
+    [Fact]
+    public async Task Permissions_of_a_robot_list_every_repository_with_its_role()
+    {
+        await CreateOrg("acme");
+        await CreateRobot("acme", "builder");
+        await CreateRepo("acme", "app");
+        await CreateRepo("acme", "site", visibility: "public");
+        await CreateRepo("acme", "untouched");
+        (await Put("/api/v1/repository/acme/app/permissions/user/acme+builder", AliceToken, new { role = "write" })).AssertStatus(200);
+        (await Put("/api/v1/repository/acme/site/permissions/user/acme+builder", AliceToken, new { role = "read" })).AssertStatus(200);
+
+        var permissions = (await Get("/api/v1/organization/acme/robots/builder/permissions", AliceToken)).AssertStatus(200).Object["permissions"]!.AsArray();
+        Assert.Equal(2, permissions.Count);
+        var byName = permissions.ToDictionary(p => (string)p!["repository"]!["name"]!, p => p!.AsObject());
+        Assert.Equal("write", (string?)byName["app"]["role"]);
+        Assert.False((bool)byName["app"]["repository"]!["is_public"]!);
+        Assert.Equal("read", (string?)byName["site"]["role"]);
+        Assert.True((bool)byName["site"]["repository"]!["is_public"]!);
+
+        // A changed role shows at once; a removed permission disappears.
+        (await Put("/api/v1/repository/acme/app/permissions/user/acme+builder", AliceToken, new { role = "read" })).AssertStatus(200);
+        (await Delete("/api/v1/repository/acme/site/permissions/user/acme+builder", AliceToken)).AssertStatus(204);
+        var after = (await Get("/api/v1/organization/acme/robots/builder/permissions", AliceToken)).Object["permissions"]!.AsArray();
+        Assert.Equal("read", (string?)Assert.Single(after)!["role"]);
+    }
+
+    [Fact]
+    public async Task Permissions_of_a_robot_need_user_admin_and_organization_admin()
+    {
+        await CreateOrg("acme");
+        await CreateRobot("acme", "builder");
+        (await Get("/api/v1/organization/acme/robots/builder/permissions")).AssertStatus(401);
+        var noUserAdmin = Quay.AddToken("alice", QuayScopes.OrgAdmin | QuayScopes.RepoAdmin);
+        (await Get("/api/v1/organization/acme/robots/builder/permissions", noUserAdmin)).AssertForbidden();
+        (await Get("/api/v1/organization/acme/robots/builder/permissions", BobToken)).AssertForbidden();
+        (await Get("/api/v1/organization/nosuchorg/robots/builder/permissions", AliceToken)).AssertForbidden();
+        (await Get("/api/v1/organization/acme/robots/nosuchrobot/permissions", AliceToken)).AssertMessage(400, RobotMissing);
     }
 }

@@ -19,6 +19,8 @@ public sealed class UserAccount
     public string RobotDescription { get; set; } = "";
     public string? RobotMetadataJson { get; set; }
     public DateTimeOffset? LastAccessed { get; set; }
+    /// <summary>Who created the robot (the performer Quay's audit log records); a test oracle, never on the wire.</summary>
+    public string? CreatedBy { get; init; }
 }
 
 public sealed class Team
@@ -32,6 +34,8 @@ public sealed class Team
 public sealed class Organization
 {
     public required string Name { get; init; }
+    /// <summary>Who created the organization (the performer Quay's audit log records); a test oracle, never on the wire.</summary>
+    public string? CreatedBy { get; init; }
     /// <summary>Quay stores a random UUID when no email is given and shows it as "".</summary>
     public string Email { get; set; } = "";
     public Dictionary<string, Team> Teams { get; } = new(StringComparer.Ordinal);
@@ -50,6 +54,8 @@ public sealed class Prototype
     public string? ActivatingUser { get; init; }
     public required DelegateKind DelegateKind { get; init; }
     public required string DelegateName { get; init; }
+    /// <summary>Who created the default permission (the performer Quay's audit log records); a test oracle.</summary>
+    public string? CreatedBy { get; init; }
 }
 
 public sealed class Repository
@@ -60,6 +66,8 @@ public sealed class Repository
     public bool IsPublic { get; set; }
     public string Description { get; set; } = "";
     public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;
+    /// <summary>Who created the repository (the performer Quay's audit log records); a test oracle, never on the wire.</summary>
+    public string? CreatedBy { get; init; }
     /// <summary>The repository's badge token, shown as <c>status_token</c> for private repositories.</summary>
     public string BadgeToken { get; init; } = Guid.NewGuid().ToString("N");
     /// <summary>Explicit permissions of users and robots, by user name.</summary>

@@ -71,7 +71,7 @@ public sealed class QuayStore
 
     public Organization CreateOrganization(string name, string email, UserAccount owner)
     {
-        var org = new Organization { Name = name, Email = email };
+        var org = new Organization { Name = name, Email = email, CreatedBy = owner.Name };
         var owners = new Team { Name = "owners", Role = TeamRole.Admin };
         owners.Members.Add(owner.Name);
         org.Teams[owners.Name] = owners;
@@ -91,7 +91,7 @@ public sealed class QuayStore
         DeletedNamespaces[org.Name] = now + NamespaceGcDelay;
     }
 
-    public UserAccount CreateRobot(Organization org, string shortName, string description, string? metadataJson)
+    public UserAccount CreateRobot(Organization org, string shortName, string description, string? metadataJson, string? createdBy = null)
     {
         var robot = new UserAccount
         {
@@ -100,6 +100,7 @@ public sealed class QuayStore
             RobotToken = NewRobotToken(),
             RobotDescription = description,
             RobotMetadataJson = metadataJson,
+            CreatedBy = createdBy,
         };
         Users[robot.Name] = robot;
         org.Robots[shortName] = robot;
@@ -126,7 +127,7 @@ public sealed class QuayStore
     /// </summary>
     public Repository CreateRepository(string ns, string name, bool isPublic, string description, UserAccount? creator)
     {
-        var repo = new Repository { Namespace = ns, Name = name, IsPublic = isPublic, Description = description };
+        var repo = new Repository { Namespace = ns, Name = name, IsPublic = isPublic, Description = description, CreatedBy = creator?.Name };
         if (!Repositories.TryGetValue(ns, out var repos)) Repositories[ns] = repos = new(StringComparer.Ordinal);
         repos[name] = repo;
         if (creator is null) return repo;

@@ -19,13 +19,15 @@ public sealed record OrganizationState(
     string Email,
     IReadOnlyList<TeamState> Teams,
     IReadOnlyList<RobotState> Robots,
-    IReadOnlyList<PrototypeState> Prototypes);
+    IReadOnlyList<PrototypeState> Prototypes,
+    string? CreatedBy = null);
 
 public sealed record TeamState(string Name, string Role, IReadOnlyList<string> Members);
 
-public sealed record RobotState(string Name, string Description, string Token, DateTimeOffset Created, DateTimeOffset? LastAccessed);
+public sealed record RobotState(string Name, string Description, string Token, DateTimeOffset Created, DateTimeOffset? LastAccessed,
+    string? MetadataJson = null, string? CreatedBy = null);
 
-public sealed record PrototypeState(string Id, string Role, string? ActivatingUser, string DelegateKind, string DelegateName);
+public sealed record PrototypeState(string Id, string Role, string? ActivatingUser, string DelegateKind, string DelegateName, string? CreatedBy = null);
 
 public sealed record RepositoryState(
     string Namespace,
@@ -34,7 +36,8 @@ public sealed record RepositoryState(
     string Description,
     IReadOnlyDictionary<string, string> UserPermissions,
     IReadOnlyDictionary<string, string> TeamPermissions,
-    IReadOnlyList<TagState> Tags);
+    IReadOnlyList<TagState> Tags,
+    string? CreatedBy = null);
 
 public sealed record TagState(string Name, string ManifestDigest, long Size, long StartTs, long? EndTs);
 
@@ -55,9 +58,11 @@ public static class StateSnapshots
                     o.Name,
                     o.Email,
                     o.Teams.Values.Select(t => new TeamState(t.Name, t.Role.ToWire(), t.Members.Order(StringComparer.Ordinal).ToList())).ToList(),
-                    o.Robots.Values.Select(r => new RobotState(r.Name, r.RobotDescription, r.RobotToken, r.Created, r.LastAccessed)).ToList(),
+                    o.Robots.Values.Select(r => new RobotState(r.Name, r.RobotDescription, r.RobotToken, r.Created, r.LastAccessed,
+                        r.RobotMetadataJson, r.CreatedBy)).ToList(),
                     o.Prototypes.Select(p => new PrototypeState(p.Id, p.Role.ToWire(), p.ActivatingUser,
-                        p.DelegateKind == DelegateKind.User ? "user" : "team", p.DelegateName)).ToList())).ToList(),
+                        p.DelegateKind == DelegateKind.User ? "user" : "team", p.DelegateName, p.CreatedBy)).ToList(),
+                    o.CreatedBy)).ToList(),
                 store.AllRepositories.OrderBy(r => r.FullName, StringComparer.Ordinal).Select(r => new RepositoryState(
                     r.Namespace,
                     r.Name,
@@ -65,7 +70,8 @@ public static class StateSnapshots
                     r.Description,
                     r.UserPermissions.ToDictionary(p => p.Key, p => p.Value.ToWire()),
                     r.TeamPermissions.ToDictionary(p => p.Key, p => p.Value.ToWire()),
-                    r.Tags.Select(t => new TagState(t.Name, t.ManifestDigest, t.Size, t.StartTs, t.EndTs)).ToList())).ToList(),
+                    r.Tags.Select(t => new TagState(t.Name, t.ManifestDigest, t.Size, t.StartTs, t.EndTs)).ToList(),
+                    r.CreatedBy)).ToList(),
                 store.DeletedNamespaces.Where(d => d.Value > now).Select(d => new DeletedNamespaceState(d.Key, d.Value)).ToList());
         }
     }

@@ -22,6 +22,7 @@ public static partial class DiscoveryEndpoints
         ["PUT /api/v1/organization/{orgname}/robots/{robot_shortname}"] = ("createOrgRobot", "org:admin", "Create a new robot in the organization."),
         ["DELETE /api/v1/organization/{orgname}/robots/{robot_shortname}"] = ("deleteOrgRobot", "org:admin", "Delete an existing organization robot."),
         ["POST /api/v1/organization/{orgname}/robots/{robot_shortname}/regenerate"] = ("regenerateOrgRobotToken", "org:admin", "Regenerates the token for an organization robot."),
+        ["GET /api/v1/organization/{orgname}/robots/{robot_shortname}/permissions"] = ("getOrgRobotPermissions", "user:admin", "Returns the list of repository permissions for the org's robot."),
         ["GET /api/v1/organization/{orgname}/prototypes"] = ("getOrganizationPrototypePermissions", "org:admin", "List the existing prototypes for this organization."),
         ["POST /api/v1/organization/{orgname}/prototypes"] = ("createOrganizationPrototypePermission", "org:admin", "Create a new permission prototype."),
         ["DELETE /api/v1/organization/{orgname}/prototypes/{prototypeid}"] = ("deleteOrganizationPrototypePermission", "org:admin", "Delete an existing permission prototype."),

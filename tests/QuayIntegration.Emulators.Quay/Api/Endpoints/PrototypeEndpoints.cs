@@ -67,6 +67,7 @@ public static class PrototypeEndpoints
                 ActivatingUser = activatingName,
                 DelegateKind = delegateKind == "user" ? DelegateKind.User : DelegateKind.Team,
                 DelegateName = delegateName,
+                CreatedBy = request.Caller.User?.Name,
             };
             org.Prototypes.Add(prototype);
             return ApiResponse.Ok(Views.Prototype(prototype, org, store));

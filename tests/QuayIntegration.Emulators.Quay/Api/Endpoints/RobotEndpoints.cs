@@ -16,6 +16,8 @@ public static class RobotEndpoints
             .Map("GET", Get).Map("PUT", Create).Map("DELETE", Delete);
         routes.Add(RouteArea.QuayApi, "/api/v1/organization/{orgname}/robots/{robot_shortname}/regenerate")
             .Map("POST", Regenerate);
+        routes.Add(RouteArea.QuayApi, "/api/v1/organization/{orgname}/robots/{robot_shortname}/permissions")
+            .Map("GET", Permissions);
     }
 
     private static void RequireAdmin(ApiRequest request, string orgName)
@@ -113,7 +115,7 @@ public static class RobotEndpoints
             if (org.Robots.ContainsKey(shortName))
                 throw QuayErrors.InvalidRequest("Existing robot with name: " + NameRules.RobotFullName(orgName, shortName));
 
-            var robot = store.CreateRobot(org, shortName, description, metadata?.ToJsonString());
+            var robot = store.CreateRobot(org, shortName, description, metadata?.ToJsonString(), request.Caller.User?.Name);
             var view = Views.Robot(robot, includeMetadata: false);
             // On create Quay echoes the metadata as given: null when it was omitted (a later GET shows {}).
             view["unstructured_metadata"] = metadata?.DeepClone();
@@ -131,6 +133,34 @@ public static class RobotEndpoints
             store.DeleteRobot(store.FindOrganization(request["orgname"])!, robot);
         }
         return ApiResponse.NoContent();
+    }
+
+    /// <summary>
+    /// <c>OrgRobotPermissions.get</c>: <c>@require_user_admin</c> first (no user 401, a token without user:admin 403),
+    /// then organization admin (403 otherwise, also for a missing organization), then the robot (400 B when missing).
+    /// Every repository permission of the robot with its role, as <c>list_robot_permissions</c> selects the rows.
+    /// </summary>
+    private static ApiResponse Permissions(ApiRequest request)
+    {
+        var caller = request.Caller;
+        if (caller.User is null || !caller.Has(QuayScopes.UserAdmin)) throw QuayErrors.Unauthorized(caller.User is not null);
+        var store = request.Core.Store;
+        lock (store.Sync)
+        {
+            RequireAdmin(request, request["orgname"]);
+            var robot = FindRobot(store, request["orgname"], request["robot_shortname"]);
+            var permissions = new JsonArray();
+            foreach (var repo in store.AllRepositories.OrderBy(r => r.FullName, StringComparer.Ordinal))
+            {
+                if (!repo.UserPermissions.TryGetValue(robot.Name, out var role)) continue;
+                permissions.Add(new JsonObject
+                {
+                    ["repository"] = new JsonObject { ["name"] = repo.Name, ["is_public"] = repo.IsPublic },
+                    ["role"] = role.ToWire(),
+                });
+            }
+            return ApiResponse.Ok(new JsonObject { ["permissions"] = permissions });
+        }
     }
 
     private static ApiResponse Regenerate(ApiRequest request)
