@@ -15,6 +15,12 @@ public static class WellKnown
     /// <summary>Namespace annotation: who owns the organization (see <see cref="Ownership"/>).</summary>
     public const string OwnershipAnnotation = "quay.redhat.com/organization-ownership";
 
+    /// <summary>
+    /// Namespace annotation a person sets to ask for new robot tokens: any value the operator has not acted on yet (a
+    /// timestamp, say). The value acted on last is in the QuayNamespace's status.
+    /// </summary>
+    public const string RotateTokensAnnotation = "quay.redhat.com/rotate-robot-tokens";
+
     /// <summary>Label and annotations on the Secrets the operator writes; Secrets are only watched through this label.</summary>
     public const string ManagedByLabel = "app.kubernetes.io/managed-by";
     public const string ManagedByValue = "quay-integration-operator";

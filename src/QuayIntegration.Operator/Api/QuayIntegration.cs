@@ -34,6 +34,7 @@ public sealed class QuayIntegrationSpec
     [JsonPropertyName("repositoryDeletionPolicy")] public string? RepositoryDeletionPolicy { get; set; }
     [JsonPropertyName("cleanupPolicy")] public string? CleanupPolicy { get; set; }
     [JsonPropertyName("driftCheckInterval")] public string? DriftCheckInterval { get; set; }
+    [JsonPropertyName("robotTokenRotationInterval")] public string? RobotTokenRotationInterval { get; set; }
 }
 
 public sealed class SecretKeyReference
@@ -60,8 +61,10 @@ public sealed class QuayIntegrationStatus
 {
     [JsonPropertyName("observedGeneration")] public long? ObservedGeneration { get; set; }
     [JsonPropertyName("syncedNamespaces")] public int? SyncedNamespaces { get; set; }
+    [JsonPropertyName("pendingNamespaces")] public int? PendingNamespaces { get; set; }
     [JsonPropertyName("failingNamespaces")] public int? FailingNamespaces { get; set; }
-    [JsonPropertyName("lastError")] public string? LastError { get; set; }
+    /// <summary>Always serialized, null included, so that the status merge patch clears an error whose cause is gone.</summary>
+    [JsonPropertyName("lastError")] [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? LastError { get; set; }
     [JsonPropertyName("quayUser")] public string? QuayUser { get; set; }
     [JsonPropertyName("conditions")] public List<StatusCondition>? Conditions { get; set; }
 }

@@ -45,6 +45,11 @@ public sealed class ClusterCaches
         {
             ListPageSize = pageSize,
         };
+        QuayNamespaces = new(api, new(ResourceType.QuayNamespaces), resync, loggers.CreateLogger("Informer.QuayNamespaces"))
+        {
+            Transform = CacheTransforms.StripBookkeeping,
+            ListPageSize = pageSize,
+        };
     }
 
     public Informer<V1Namespace> Namespaces { get; }
@@ -52,8 +57,10 @@ public sealed class ClusterCaches
     public Informer<V1Secret> Secrets { get; }
     public Informer<ImageStream> ImageStreams { get; }
     public Informer<QuayIntegrationResource> QuayIntegrations { get; }
+    /// <summary>The ownership records, one per namespace the operator manages or managed.</summary>
+    public Informer<QuayNamespaceResource> QuayNamespaces { get; }
 
-    public IReadOnlyList<IInformer> All => [Namespaces, ServiceAccounts, Secrets, ImageStreams, QuayIntegrations];
+    public IReadOnlyList<IInformer> All => [Namespaces, ServiceAccounts, Secrets, ImageStreams, QuayIntegrations, QuayNamespaces];
 
     public bool HasSynced => All.All(i => i.HasSynced);
 }

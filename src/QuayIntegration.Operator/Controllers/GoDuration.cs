@@ -26,4 +26,11 @@ public static partial class GoDuration
         value = TimeSpan.FromMilliseconds(ms);
         return true;
     }
+
+    /// <summary>The shortest Go form of a whole number of seconds, minutes or hours (for messages).</summary>
+    public static string Format(TimeSpan value) =>
+        value.TotalHours >= 1 && value.TotalHours == Math.Floor(value.TotalHours) ? $"{(long)value.TotalHours}h"
+        : value.TotalMinutes >= 1 && value.TotalMinutes == Math.Floor(value.TotalMinutes) ? $"{(long)value.TotalMinutes}m"
+        : value.TotalSeconds >= 1 && value.TotalSeconds == Math.Floor(value.TotalSeconds) ? $"{(long)value.TotalSeconds}s"
+        : $"{(long)value.TotalMilliseconds}ms";
 }

@@ -20,8 +20,15 @@ public sealed record IntegrationConfig(
     IReadOnlyList<ServiceAccountRole> ServiceAccounts,
     bool DeleteRepositories,
     bool DeleteOrganizationsOnCleanup,
-    TimeSpan DriftCheckInterval)
+    TimeSpan DriftCheckInterval,
+    TimeSpan? TokenRotationInterval = null)
 {
+    /// <summary>Bounds of spec.driftCheckInterval: checked often enough to matter, and never so rarely that time arithmetic overflows.</summary>
+    public static readonly (TimeSpan Min, TimeSpan Max) DriftCheckBounds = (TimeSpan.FromSeconds(1), TimeSpan.FromHours(24));
+
+    /// <summary>Bounds of spec.robotTokenRotationInterval (a year at most).</summary>
+    public static readonly (TimeSpan Min, TimeSpan Max) TokenRotationBounds = (TimeSpan.FromSeconds(10), TimeSpan.FromDays(365));
+
     public static readonly IReadOnlyList<ServiceAccountRole> DefaultServiceAccounts =
     [
         new() { Name = "builder", Role = "write" },
@@ -67,11 +74,8 @@ public sealed record IntegrationConfig(
         foreach (var dup in accounts.GroupBy(a => a.Name).Where(g => g.Count() > 1))
             errors.Add($"spec.serviceAccounts lists '{dup.Key}' more than once");
 
-        var drift = TimeSpan.FromMinutes(10);
-        if (!string.IsNullOrEmpty(spec.DriftCheckInterval) && !GoDuration.TryParse(spec.DriftCheckInterval, out drift))
-            errors.Add($"spec.driftCheckInterval '{spec.DriftCheckInterval}' is not a duration (for example 10m)");
-        else if (drift < TimeSpan.FromSeconds(1))
-            errors.Add("spec.driftCheckInterval must be at least 1s");
+        var drift = Duration("spec.driftCheckInterval", spec.DriftCheckInterval, DriftCheckBounds, errors) ?? TimeSpan.FromMinutes(10);
+        var rotation = Duration("spec.robotTokenRotationInterval", spec.RobotTokenRotationInterval, TokenRotationBounds, errors);
 
         if (spec.RepositoryDeletionPolicy is not (null or "Keep" or "Delete"))
             errors.Add($"spec.repositoryDeletionPolicy '{spec.RepositoryDeletionPolicy}' must be Keep or Delete");
@@ -87,7 +91,21 @@ public sealed record IntegrationConfig(
             spec.CaBundle, spec.InsecureRegistry ?? false, spec.ScheduledImageStreamImport ?? false,
             (spec.AllowlistNamespaces ?? []).ToHashSet(), (spec.DenylistNamespaces ?? []).ToHashSet(),
             accounts.Select(a => new ServiceAccountRole { Name = a.Name, Role = a.Role }).ToList(),
-            spec.RepositoryDeletionPolicy == "Delete", spec.CleanupPolicy == "Delete", drift);
+            spec.RepositoryDeletionPolicy == "Delete", spec.CleanupPolicy == "Delete", drift, rotation);
+    }
+
+    /// <summary>A Go duration within bounds; null when absent (or wrong, with the error added).</summary>
+    private static TimeSpan? Duration(string field, string? text, (TimeSpan Min, TimeSpan Max) bounds, List<string> errors)
+    {
+        if (string.IsNullOrEmpty(text)) return null;
+        if (!GoDuration.TryParse(text, out var value))
+        {
+            errors.Add($"{field} '{text}' is not a duration (for example 10m or 1h30m)");
+            return null;
+        }
+        if (value >= bounds.Min && value <= bounds.Max) return value;
+        errors.Add($"{field} '{text}' must be between {GoDuration.Format(bounds.Min)} and {GoDuration.Format(bounds.Max)}");
+        return null;
     }
 
     /// <summary>

@@ -30,7 +30,7 @@ public sealed record IntegrationSnapshot(
     /// <summary>Changes whenever namespaces must be looked at again (mode, configuration, credentials).</summary>
     public string Fingerprint =>
         $"{Mode}|{Config?.DesiredStateFingerprint}|{Join(Config?.Allowlist)}|{Join(Config?.Denylist)}|{Config?.DeleteRepositories}|" +
-        $"{Config?.DeleteOrganizationsOnCleanup}|{Config?.DriftCheckInterval}|{Client?.Connection.Fingerprint}";
+        $"{Config?.DeleteOrganizationsOnCleanup}|{Config?.DriftCheckInterval}|{Config?.TokenRotationInterval}|{Client?.Connection.Fingerprint}";
 
     private static string Join(IEnumerable<string>? names) => names is null ? "" : string.Join(',', names.Order());
 }

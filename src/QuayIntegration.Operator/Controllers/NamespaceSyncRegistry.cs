@@ -2,44 +2,51 @@ using System.Collections.Concurrent;
 
 namespace QuayIntegration.Operator.Controllers;
 
-/// <summary>The last sync outcome of each namespace, counted into the QuayIntegration status.</summary>
+public enum NamespaceState { Pending, Synced, Failing }
+
+/// <summary>Where each managed namespace stands, counted into the QuayIntegration status.</summary>
 public sealed class NamespaceSyncRegistry
 {
-    public sealed record Entry(bool Synced, string? Error, DateTimeOffset At);
+    public sealed record Entry(NamespaceState State, string? Message, DateTimeOffset At)
+    {
+        public bool Synced => State == NamespaceState.Synced;
+    }
+
+    public sealed record Counts(int Synced, int Pending, int Failing, string? LastError, string? FirstPending);
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new();
 
     public event Action? Changed;
 
-    public void Synced(string ns, DateTimeOffset at) => Set(ns, new Entry(true, null, at));
+    public void Synced(string ns, DateTimeOffset at) => Set(ns, new Entry(NamespaceState.Synced, null, at));
 
-    public void Failed(string ns, string error, DateTimeOffset at) => Set(ns, new Entry(false, error, at));
+    public void Pending(string ns, string reason, DateTimeOffset at) => Set(ns, new Entry(NamespaceState.Pending, reason, at));
+
+    public void Failed(string ns, string error, DateTimeOffset at) => Set(ns, new Entry(NamespaceState.Failing, error, at));
 
     public void Remove(string ns)
     {
         if (_entries.TryRemove(ns, out _)) Changed?.Invoke();
     }
 
-    public void Clear()
-    {
-        if (_entries.IsEmpty) return;
-        _entries.Clear();
-        Changed?.Invoke();
-    }
-
     public Entry? Get(string ns) => _entries.TryGetValue(ns, out var e) ? e : null;
 
-    public (int Synced, int Failing, string? LastError) Summary()
+    public Counts Summary()
     {
         var entries = _entries.ToArray();
-        var lastFailure = entries.Where(e => !e.Value.Synced).OrderByDescending(e => e.Value.At).FirstOrDefault();
-        return (entries.Count(e => e.Value.Synced), entries.Count(e => !e.Value.Synced),
-            lastFailure.Value is null ? null : $"namespace {lastFailure.Key}: {lastFailure.Value.Error}");
+        var lastFailure = entries.Where(e => e.Value.State == NamespaceState.Failing).OrderByDescending(e => e.Value.At).FirstOrDefault();
+        var firstPending = entries.Where(e => e.Value.State == NamespaceState.Pending).OrderBy(e => e.Value.At).FirstOrDefault();
+        return new Counts(
+            entries.Count(e => e.Value.State == NamespaceState.Synced),
+            entries.Count(e => e.Value.State == NamespaceState.Pending),
+            entries.Count(e => e.Value.State == NamespaceState.Failing),
+            lastFailure.Value is null ? null : $"namespace {lastFailure.Key}: {lastFailure.Value.Message}",
+            firstPending.Value is null ? null : $"namespace {firstPending.Key}: {firstPending.Value.Message}");
     }
 
     private void Set(string ns, Entry entry)
     {
-        var changed = !_entries.TryGetValue(ns, out var old) || old.Synced != entry.Synced || old.Error != entry.Error;
+        var changed = !_entries.TryGetValue(ns, out var old) || old.State != entry.State || old.Message != entry.Message;
         _entries[ns] = entry;
         if (changed) Changed?.Invoke();
     }

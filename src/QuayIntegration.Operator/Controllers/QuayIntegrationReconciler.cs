@@ -111,21 +111,30 @@ public sealed class QuayIntegrationReconciler(
         if (state.Current.Mode != IntegrationMode.Active)
             events.Normal(resource, "QuayReady", $"Quay {config.QuayUrl} is reachable and accepts the token of {user.Value?.Username}; syncing namespaces");
         state.Publish(new IntegrationSnapshot(IntegrationMode.Active, resource, config, client, "ready"));
-        var (synced, failing, lastError) = registry.Summary();
+        var counts = registry.Summary();
         await WriteStatusAsync(resource, s =>
         {
             Set(s, resource, StatusConditions.ConfigurationValid, true, "Valid", "The configuration is valid");
             Set(s, resource, StatusConditions.QuayReachable, true, reachable.Reason, reachable.Message);
             Set(s, resource, StatusConditions.CredentialsValid, true, credentials.Reason, credentials.Message);
-            if (failing == 0) Set(s, resource, StatusConditions.Ready, true, "Synced", $"{synced} namespace(s) synced with {config.QuayUrl}");
-            else Set(s, resource, StatusConditions.Ready, false, "NamespacesFailing", $"{failing} namespace(s) failing: {lastError}");
+            if (counts.Failing == 0) Set(s, resource, StatusConditions.Ready, true, "Synced", $"{counts.Synced} namespace(s) synced with {config.QuayUrl}");
+            else Set(s, resource, StatusConditions.Ready, false, "NamespacesFailing", $"{counts.Failing} namespace(s) failing: {counts.LastError}");
+            SetProgress(s, resource, counts);
             s.QuayUser = user.Value?.Username;
-            s.SyncedNamespaces = synced;
-            s.FailingNamespaces = failing;
-            s.LastError = lastError;
-            s.ObservedGeneration = resource.Metadata.Generation;
+            s.LastError = counts.LastError; // null once nothing fails: the status patch carries the null and clears it
         }, ct);
         return ReconcileResult.After(recheck);
+    }
+
+    /// <summary>The namespace counts, and Progressing: True while namespaces wait to be set up (or for the integration).</summary>
+    private void SetProgress(QuayIntegrationStatus s, QuayIntegrationResource resource, NamespaceSyncRegistry.Counts counts)
+    {
+        s.SyncedNamespaces = counts.Synced;
+        s.PendingNamespaces = counts.Pending;
+        s.FailingNamespaces = counts.Failing;
+        s.ObservedGeneration = resource.Metadata.Generation;
+        if (counts.Pending > 0) Set(s, resource, StatusConditions.Progressing, true, "NamespacesPending", $"{counts.Pending} namespace(s) not set up yet, first {counts.FirstPending}");
+        else Set(s, resource, StatusConditions.Progressing, false, "Idle", "No namespace waits to be set up");
     }
 
     private sealed record Verdict(bool Ok, string Reason, string Message);
@@ -185,7 +194,7 @@ public sealed class QuayIntegrationReconciler(
         state.Publish(new IntegrationSnapshot(IntegrationMode.NotReady, resource, config, null, message));
         events.Warning(resource, reason, message);
         log.LogWarning("QuayIntegration {Name} not ready (outcome {Outcome}): {Message}", resource.Metadata.Name, reason, message);
-        var (synced, failing, _) = registry.Summary();
+        var counts = registry.Summary();
         await WriteStatusAsync(resource, s =>
         {
             if (conditionType != StatusConditions.ConfigurationValid)
@@ -198,9 +207,7 @@ public sealed class QuayIntegrationReconciler(
             Set(s, resource, conditionType, false, reason, message);
             Set(s, resource, StatusConditions.Ready, false, reason, message);
             s.LastError = message;
-            s.SyncedNamespaces = synced;
-            s.FailingNamespaces = failing;
-            s.ObservedGeneration = resource.Metadata.Generation;
+            SetProgress(s, resource, counts);
         }, ct);
         return ReconcileResult.After(options.Value.IntegrationRecheckInterval);
     }

@@ -5,15 +5,15 @@ using k8s.Models;
 namespace QuayIntegration.Operator.Controllers;
 
 /// <summary>
-/// Builds the JSON merge patch (RFC 7386) that lists a Secret in a service account's <c>secrets</c> and
-/// <c>imagePullSecrets</c>. The patch carries the resourceVersion it was computed from, which the API server treats as a
-/// precondition (409 if the object changed meanwhile): on OpenShift 4.16+ a platform controller manages the same
-/// lists, so a write based on a stale read must fail and be retried, never overwrite. Only a list that lacks our
-/// entry is written, with every existing entry kept as read and ours appended. Returns null when nothing is missing.
+/// Builds the JSON merge patches (RFC 7386) that list a Secret in a service account's <c>secrets</c> and
+/// <c>imagePullSecrets</c>, or take it out of them. A patch carries the resourceVersion it was computed from, which the
+/// API server treats as a precondition (409 if the object changed meanwhile): on OpenShift 4.16+ a platform controller
+/// manages the same lists, so a write based on a stale read must fail and be retried, never overwrite. Only a list
+/// that needs a change is written, with every other entry kept as read. Each method returns null when nothing is to do.
 /// </summary>
 public static class ServiceAccountLinkPatch
 {
-    public static string? Build(V1ServiceAccount sa, string secretName)
+    public static string? Link(V1ServiceAccount sa, string secretName)
     {
         var patch = new JsonObject { ["metadata"] = new JsonObject { ["resourceVersion"] = sa.Metadata.ResourceVersion } };
         if (sa.Secrets?.Any(s => s.Name == secretName) != true)
@@ -23,9 +23,22 @@ public static class ServiceAccountLinkPatch
         return patch.Count == 1 ? null : patch.ToJsonString();
     }
 
+    /// <summary>The patch that removes every entry naming the Secret from both lists.</summary>
+    public static string? Unlink(V1ServiceAccount sa, string secretName)
+    {
+        var patch = new JsonObject { ["metadata"] = new JsonObject { ["resourceVersion"] = sa.Metadata.ResourceVersion } };
+        if (sa.Secrets?.Any(s => s.Name == secretName) == true)
+            patch["secrets"] = ToArray(sa.Secrets.Where(s => s.Name != secretName));
+        if (sa.ImagePullSecrets?.Any(s => s.Name == secretName) == true)
+            patch["imagePullSecrets"] = ToArray(sa.ImagePullSecrets.Where(s => s.Name != secretName));
+        return patch.Count == 1 ? null : patch.ToJsonString();
+    }
+
     public static bool IsLinked(V1ServiceAccount sa, string secretName) =>
         sa.Secrets?.Any(s => s.Name == secretName) == true && sa.ImagePullSecrets?.Any(s => s.Name == secretName) == true;
 
-    private static JsonArray Append<T>(IEnumerable<T>? existing, T ours) =>
-        new((existing ?? []).Append(ours).Select(e => JsonNode.Parse(KubernetesJson.Serialize(e))).ToArray());
+    private static JsonArray Append<T>(IEnumerable<T>? existing, T ours) => ToArray((existing ?? []).Append(ours));
+
+    private static JsonArray ToArray<T>(IEnumerable<T> entries) =>
+        new(entries.Select(e => JsonNode.Parse(KubernetesJson.Serialize(e))).ToArray());
 }

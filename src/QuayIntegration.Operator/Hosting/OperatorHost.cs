@@ -8,6 +8,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Prometheus;
 using QuayIntegration.Operator.Controllers;
+using QuayIntegration.Operator.Controllers.Namespaces;
 using QuayIntegration.Operator.Kube;
 using QuayIntegration.Operator.Observability;
 using QuayIntegration.Operator.Quay;
@@ -75,13 +76,20 @@ public static class OperatorHost
             sp.GetRequiredService<IOptions<OperatorOptions>>().Value.OperatorNamespace is { Length: > 0 } own ? own : CurrentNamespace()));
         builder.Services.AddSingleton<IntegrationState>();
         builder.Services.AddSingleton<NamespaceSyncRegistry>();
-        builder.Services.AddSingleton<VerifiedRepositories>();
-        builder.Services.AddSingleton<OrganizationSync>();
+        builder.Services.AddSingleton(sp => new OwnershipRecords(sp.GetRequiredService<ClusterCaches>().QuayNamespaces, sp.GetRequiredService<KubeApi>()));
+        builder.Services.AddSingleton<QuayObservations>();
+        builder.Services.AddSingleton<NamespaceClaim>();
+        builder.Services.AddSingleton<OrganizationStep>();
+        builder.Services.AddSingleton<RobotStep>();
+        builder.Services.AddSingleton<TokenRotationStep>();
+        builder.Services.AddSingleton<RepositoryStep>();
+        builder.Services.AddSingleton<OrganizationCleanup>();
+        builder.Services.AddSingleton<FormerOrganizationsStep>();
+        builder.Services.AddSingleton<CredentialStep>();
         builder.Services.AddSingleton<QuayClientFactory>();
         builder.Services.AddSingleton<EventRecorder>();
         builder.Services.AddSingleton<QuayIntegrationReconciler>();
         builder.Services.AddSingleton<NamespaceReconciler>();
-        builder.Services.AddSingleton<ImageStreamReconciler>();
         builder.Services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<OperatorOptions>>().Value;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Controllers;
+using QuayIntegration.Operator.Controllers.Namespaces;
 using QuayIntegration.Operator.Runtime;
 using QuayIntegration.Operator.Webhook;
 
@@ -26,8 +27,7 @@ public sealed class OperatorManager : BackgroundService
     private readonly Informer<Build> _builds;
 
     public OperatorManager(ClusterCaches caches, IntegrationState state, NamespaceSyncRegistry registry,
-        QuayIntegrationReconciler integrationReconciler, NamespaceReconciler namespaceReconciler, ImageStreamReconciler imageStreamReconciler,
-        VerifiedRepositories verifiedRepositories,
+        QuayIntegrationReconciler integrationReconciler, NamespaceReconciler namespaceReconciler,
         Informer<Build> builds, BuildReconciler buildReconciler,
         LeaderElector elector, IOptions<OperatorOptions> options, IHostApplicationLifetime lifetime, ILoggerFactory loggers, TimeProvider time)
     {
@@ -51,36 +51,34 @@ public sealed class OperatorManager : BackgroundService
             Workers = o.EffectiveWorkers, BackoffBase = o.Controller.BackoffBase, BackoffMax = o.Controller.BackoffMax,
             RetryQps = o.Controller.RetryQps, RetryBurst = o.Controller.RetryBurst,
         };
+        // One key per namespace: everything that decides a namespace's Quay organization, robots, repositories and
+        // Secrets maps to it, so one reconcile at a time owns the namespace's ownership record.
         var namespaces = new Controller(namespaceReconciler, workerOptions, loggers.CreateLogger("Controller.Namespace"), time)
             .Watch(caches.Namespaces, ns => [ns.Metadata.Name])
             .Watch(caches.ServiceAccounts, sa => [sa.Metadata.NamespaceProperty], EventPredicates.Create<V1ServiceAccount>(
                 InMatrix, (o1, n) => InMatrix(n) && (o1.Metadata.ResourceVersion == n.Metadata.ResourceVersion || LinksChanged(o1, n)), InMatrix))
-            .Watch(caches.Secrets, s => [s.Metadata.NamespaceProperty]);
+            .Watch(caches.Secrets, s => [s.Metadata.NamespaceProperty])
+            .Watch(caches.ImageStreams, s => [s.Metadata.NamespaceProperty],
+                EventPredicates.Create<ImageStream>(_ => true, (o1, n) => o1.Metadata.DeletionTimestamp != n.Metadata.DeletionTimestamp, _ => true))
+            // A record deleted (or asked to be) by someone else; the operator's own writes need no second look.
+            .Watch(caches.QuayNamespaces, r => [r.Metadata.Name], EventPredicates.Create<QuayNamespaceResource>(
+                _ => false, (o1, n) => o1.Metadata.DeletionTimestamp != n.Metadata.DeletionTimestamp, _ => true));
 
-        var imageStreams = new Controller(imageStreamReconciler, workerOptions, loggers.CreateLogger("Controller.ImageStream"), time)
-            .Watch(caches.ImageStreams, s => [Informer<ImageStream>.KeyOf(s)], EventPredicates.GenerationOrMetadataChanged<ImageStream>());
-
-        // A namespace whose organization was just verified gets its ImageStreams' repositories looked at (those the
-        // verification proved in place cost nothing); one whose verification Quay contradicted is verified again.
-        namespaceReconciler.OrganizationVerified += ns =>
-        {
-            foreach (var stream in caches.ImageStreams.ListInNamespace(ns)) imageStreams.Enqueue(Informer<ImageStream>.KeyOf(stream));
-        };
-        verifiedRepositories.Distrusted += ns => namespaces.Enqueue(ns);
         // Namespace outcomes feed the QuayIntegration's counts.
         registry.Changed += () => integrations.Enqueue(QuayIntegrationReconciler.Key);
-        // A new configuration, token, or mode means every namespace and ImageStream must be looked at again.
+        // A new configuration, token, or mode means every namespace must be looked at again, and so must the records of
+        // namespaces that are gone (what they kept may now have to go).
         state.Changed += _ =>
         {
             foreach (var ns in caches.Namespaces.List()) namespaces.Enqueue(ns.Metadata.Name);
-            foreach (var stream in caches.ImageStreams.List()) imageStreams.Enqueue(Informer<ImageStream>.KeyOf(stream));
+            foreach (var record in caches.QuayNamespaces.List()) namespaces.Enqueue(record.Metadata.Name);
         };
         // Managed Builds (labelled by the webhook) are imported once Complete; a new ImageStream or namespace state
         // lets a Build that waited for it be looked at again.
         var buildImports = new Controller(buildReconciler, workerOptions, loggers.CreateLogger("Controller.Build"), time)
             .Watch(builds, b => [Informer<Build>.KeyOf(b)])
             .Watch(caches.ImageStreams, s => BuildsWaitingFor(builds, s), EventPredicates.Create<ImageStream>(_ => true, (_, _) => false, _ => false));
-        _controllers = [integrations, namespaces, imageStreams, buildImports];
+        _controllers = [integrations, namespaces, buildImports];
         integrations.Enqueue(QuayIntegrationReconciler.Key);
     }
 

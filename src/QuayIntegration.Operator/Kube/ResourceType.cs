@@ -13,6 +13,7 @@ public sealed record ResourceType(string Group, string Version, string Plural, b
     public static readonly ResourceType Events = new("", "v1", "events", true);
     public static readonly ResourceType Leases = new("coordination.k8s.io", "v1", "leases", true);
     public static readonly ResourceType QuayIntegrations = new(QuayIntegrationResource.Group, QuayIntegrationResource.Version, QuayIntegrationResource.Plural, false);
+    public static readonly ResourceType QuayNamespaces = new(QuayIntegrationResource.Group, QuayIntegrationResource.Version, QuayNamespaceResource.Plural, false);
     public static readonly ResourceType ImageStreams = new(ImageStream.Group, ImageStream.Version, ImageStream.Plural, true);
     public static readonly ResourceType Builds = new(Build.Group, Build.Version, Build.Plural, true);
 

@@ -21,8 +21,8 @@ public interface IQuayApi
     [Delete("/api/v1/organization/{org}")]
     Task<HttpResponseMessage> DeleteOrganization(string org, CancellationToken ct);
 
-    /// <summary>Every robot of the organization with its token and the names of the repositories it has a permission on.</summary>
-    [Get("/api/v1/organization/{org}/robots?token=true&permissions=true")]
+    /// <summary>Every robot of the organization with its token.</summary>
+    [Get("/api/v1/organization/{org}/robots?token=true")]
     Task<HttpResponseMessage> ListRobots(string org, CancellationToken ct);
 
     [Get("/api/v1/organization/{org}/robots/{shortName}")]
@@ -30,6 +30,16 @@ public interface IQuayApi
 
     [Put("/api/v1/organization/{org}/robots/{shortName}")]
     Task<HttpResponseMessage> CreateRobot(string org, string shortName, [Body] CreateRobotRequest body, CancellationToken ct);
+
+    [Delete("/api/v1/organization/{org}/robots/{shortName}")]
+    Task<HttpResponseMessage> DeleteRobot(string org, string shortName, CancellationToken ct);
+
+    [Post("/api/v1/organization/{org}/robots/{shortName}/regenerate")]
+    Task<HttpResponseMessage> RegenerateRobotToken(string org, string shortName, CancellationToken ct);
+
+    /// <summary>Every repository permission of one robot, with its role (needs user:admin and organization admin).</summary>
+    [Get("/api/v1/organization/{org}/robots/{shortName}/permissions")]
+    Task<HttpResponseMessage> ListRobotPermissions(string org, string shortName, CancellationToken ct);
 
     [Get("/api/v1/organization/{org}/prototypes")]
     Task<HttpResponseMessage> ListPrototypes(string org, CancellationToken ct);

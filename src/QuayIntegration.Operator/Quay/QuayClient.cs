@@ -58,24 +58,44 @@ public sealed class QuayClient(IQuayApi api, QuayConnection connection, TimeProv
     public Task<QuayResult<QuayRobot>> GetRobotAsync(string org, string shortName, CancellationToken ct) =>
         CallAsync<QuayRobot>(() => api.GetRobot(org, shortName, ct), parse: true);
 
-    public Task<QuayResult<QuayRobot>> CreateRobotAsync(string org, string shortName, string description, CancellationToken ct) =>
-        CallAsync<QuayRobot>(() => api.CreateRobot(org, shortName, new CreateRobotRequest(description), ct), parse: true);
+    public Task<QuayResult<QuayRobot>> CreateRobotAsync(string org, string shortName, string description,
+        Dictionary<string, string>? metadata, CancellationToken ct) =>
+        CallAsync<QuayRobot>(() => api.CreateRobot(org, shortName, new CreateRobotRequest(description, metadata), ct), parse: true);
 
     /// <summary>
     /// Creates the robot and returns it with its token; when it already exists (an interrupted earlier run, a
-    /// concurrent replica), reads the existing one instead. Create first: on the usual path the robot is new.
-    /// <c>Created</c> says whether this call created it.
+    /// concurrent replica, someone else), reads the existing one instead, with its description and metadata so the
+    /// caller can tell whose it is. Create first: on the usual path the robot is new. <c>Created</c> says whether this
+    /// call created it.
     /// </summary>
     public async Task<(QuayResult<QuayRobot> Robot, bool Created)> CreateOrGetRobotAsync(string org, string shortName, string description,
-        CancellationToken ct)
+        Dictionary<string, string>? metadata, CancellationToken ct)
     {
-        var created = await CreateRobotAsync(org, shortName, description, ct);
+        var created = await CreateRobotAsync(org, shortName, description, metadata, ct);
         return created.Outcome == QuayOutcome.AlreadyExists ? (await GetRobotAsync(org, shortName, ct), false) : (created, created.IsSuccess);
     }
 
+    /// <summary>Deletes a robot (Quay removes its permissions and the default permissions naming it); a missing robot counts as deleted.</summary>
+    public async Task<QuayResult<bool>> DeleteRobotAsync(string org, string shortName, CancellationToken ct)
+    {
+        var result = await CallAsync<bool>(() => api.DeleteRobot(org, shortName, ct));
+        return result.Outcome == QuayOutcome.NotFound ? new(QuayOutcome.Success, result.StatusCode, "robot already gone", true) : result;
+    }
+
+    /// <summary>A new token for the robot; Quay invalidates the old one at once.</summary>
+    public Task<QuayResult<QuayRobot>> RegenerateRobotTokenAsync(string org, string shortName, CancellationToken ct) =>
+        CallAsync<QuayRobot>(() => api.RegenerateRobotToken(org, shortName, ct), parse: true);
+
+    /// <summary>The robot's repository permissions with their roles: repository name → role.</summary>
+    public async Task<QuayResult<Dictionary<string, string>>> ListRobotPermissionsAsync(string org, string shortName, CancellationToken ct)
+    {
+        var result = await CallAsync<QuayRobotPermissionList>(() => api.ListRobotPermissions(org, shortName, ct), parse: true);
+        return result.As(result.Value?.Permissions.ToDictionary(p => p.Repository.Name, p => p.Role, StringComparer.Ordinal));
+    }
+
     /// <summary>
-    /// The organization's own robots, with tokens and repository names. Quay selects them with SQL LIKE, in which the
-    /// <c>_</c> of an organization name matches any character, so robots of look-alike organizations are filtered out.
+    /// The organization's own robots, with tokens. Quay selects them with SQL LIKE, in which the <c>_</c> of an
+    /// organization name matches any character, so robots of look-alike organizations are filtered out.
     /// </summary>
     public async Task<QuayResult<List<QuayRobot>>> ListRobotsAsync(string org, CancellationToken ct)
     {
@@ -96,20 +116,20 @@ public sealed class QuayClient(IQuayApi api, QuayConnection connection, TimeProv
     public Task<QuayResult<QuayPrototype>> UpdatePrototypeAsync(string org, string id, string role, CancellationToken ct) =>
         CallAsync<QuayPrototype>(() => api.UpdatePrototype(org, id, new RoleRequest(role), ct), parse: true);
 
-    public Task<QuayResult<bool>> DeletePrototypeAsync(string org, string id, CancellationToken ct) =>
-        CallAsync<bool>(() => api.DeletePrototype(org, id, ct));
-
-    /// <summary>
-    /// Whether a repository exists. Quay answers 403 both for "not visible" and for "missing" outside namespaces the
-    /// caller administers; after confirming the token, that 403 is reported as NotFound-or-invisible (false) and the
-    /// subsequent create gives the authoritative answer.
-    /// </summary>
-    public async Task<QuayResult<bool>> RepositoryExistsAsync(string org, string repo, CancellationToken ct)
+    /// <summary>Deletes a default permission; one that is already gone (404) counts as deleted.</summary>
+    public async Task<QuayResult<bool>> DeletePrototypeAsync(string org, string id, CancellationToken ct)
     {
-        var result = await ExistsAsync(() => api.GetRepository(org, repo, ct));
+        var result = await CallAsync<bool>(() => api.DeletePrototype(org, id, ct));
+        return result.Outcome == QuayOutcome.NotFound ? new(QuayOutcome.Success, result.StatusCode, "default permission already gone", true) : result;
+    }
+
+    /// <summary>The repository (name and description), or a NotFound outcome; Quay's 403 for a missing one is read as NotFound once the token is verified.</summary>
+    public async Task<QuayResult<QuayRepository>> GetRepositoryAsync(string org, string repo, CancellationToken ct)
+    {
+        var result = await CallAsync<QuayRepository>(() => api.GetRepository(org, repo, ct), parse: true);
         if (result.Outcome != QuayOutcome.Forbidden) return result;
         var token = await VerifyTokenAsync(ct);
-        return token.IsSuccess ? new(QuayOutcome.Success, 403, "not visible or missing", false) : token;
+        return token.IsSuccess ? new(QuayOutcome.NotFound, 403, "not visible or missing") : token.As<QuayRepository>();
     }
 
     public Task<QuayResult<bool>> CreatePrivateRepositoryAsync(string org, string repo, string description, CancellationToken ct) =>

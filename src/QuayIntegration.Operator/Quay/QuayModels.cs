@@ -4,7 +4,10 @@ namespace QuayIntegration.Operator.Quay;
 
 public sealed record CreateOrganizationRequest([property: JsonPropertyName("name")] string Name);
 
-public sealed record CreateRobotRequest([property: JsonPropertyName("description")] string Description);
+public sealed record CreateRobotRequest(
+    [property: JsonPropertyName("description")] string Description,
+    [property: JsonPropertyName("unstructured_metadata"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    Dictionary<string, string>? Metadata = null);
 
 public sealed record RoleRequest([property: JsonPropertyName("role")] string Role);
 
@@ -35,8 +38,31 @@ public sealed class QuayRobot
 {
     [JsonPropertyName("name")] public string Name { get; set; } = "";
     [JsonPropertyName("token")] public string? Token { get; set; }
-    /// <summary>Only in the robot list with <c>permissions=true</c>: names of the repositories the robot has a permission on.</summary>
-    [JsonPropertyName("repositories")] public List<string>? Repositories { get; set; }
+    [JsonPropertyName("description")] public string? Description { get; set; }
+    /// <summary>Only when the robot is read on its own (never in the list): what its creator stored with it.</summary>
+    [JsonPropertyName("unstructured_metadata")] public System.Text.Json.JsonElement? Metadata { get; set; }
+}
+
+public sealed class QuayRobotPermissionList
+{
+    [JsonPropertyName("permissions")] public List<QuayRobotPermission> Permissions { get; set; } = [];
+}
+
+public sealed class QuayRobotPermission
+{
+    [JsonPropertyName("repository")] public QuayRepositoryName Repository { get; set; } = new();
+    [JsonPropertyName("role")] public string Role { get; set; } = "";
+}
+
+public sealed class QuayRepositoryName
+{
+    [JsonPropertyName("name")] public string Name { get; set; } = "";
+}
+
+public sealed class QuayRepository
+{
+    [JsonPropertyName("name")] public string Name { get; set; } = "";
+    [JsonPropertyName("description")] public string? Description { get; set; }
 }
 
 public sealed class QuayRobotList

@@ -109,8 +109,9 @@ public sealed class Controller
         {
             outcome = "error";
             var retries = Queue.NumRequeues(key);
-            // Expected failures (Quay down, bad token) are already reported by the reconciler; keep the stack for the rest.
-            if (e is ReconcileException) _log.LogWarning("{Controller} {Key}: {Error} (retry {Retry})", Name, key, e.Message, retries + 1);
+            // Expected failures (Quay down, bad token) are reported once by the reconciler itself (status, Event, log line);
+            // keep the stack for the rest.
+            if (e is ReconcileException) _log.LogDebug("{Controller} {Key}: {Error} (retry {Retry})", Name, key, e.Message, retries + 1);
             else _log.LogError(e, "{Controller} {Key} failed (retry {Retry})", Name, key, retries + 1);
             Queue.AddRateLimited(key);
         }

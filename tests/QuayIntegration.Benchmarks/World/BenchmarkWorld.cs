@@ -78,12 +78,12 @@ public sealed class BenchmarkWorld : IAsyncDisposable
         }
     }
 
-    /// <summary>CRD from deploy/crds, operator namespace, token Secret, CA ConfigMap and the QuayIntegration.</summary>
+    /// <summary>CRDs from deploy/crds, operator namespace, token Secret, CA ConfigMap and the QuayIntegration.</summary>
     public async Task InstallIntegrationAsync(string driftCheckInterval, CancellationToken ct)
     {
-        var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(
-            await File.ReadAllTextAsync(Path.Combine(RepositoryRoot.Path, "deploy", "crds", "quay.redhat.com_quayintegrations.yaml"), ct));
-        await Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd, cancellationToken: ct);
+        foreach (var file in System.IO.Directory.GetFiles(Path.Combine(RepositoryRoot.Path, "deploy", "crds"), "*.yaml"))
+            await Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(
+                KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(file, ct)), cancellationToken: ct);
         await Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = OperatorNamespace } }, cancellationToken: ct);
         await Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret
         {

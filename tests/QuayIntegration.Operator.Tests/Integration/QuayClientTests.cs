@@ -54,24 +54,24 @@ public sealed class QuayClientTests : IAsyncLifetime
         var quay = Client();
         await quay.CreateOrganizationAsync("openshift_robots", default);
         Assert.Equal(QuayOutcome.NotFound, (await quay.GetRobotAsync("openshift_robots", "builder", default)).Outcome);
-        var created = await quay.CreateRobotAsync("openshift_robots", "builder", "d", default);
+        var created = await quay.CreateRobotAsync("openshift_robots", "builder", "d", null, default);
         Assert.Equal(QuayOutcome.Success, created.Outcome);
         Assert.Equal("openshift_robots+builder", created.Value!.Name);
         Assert.Equal(64, created.Value.Token!.Length);
-        Assert.Equal(QuayOutcome.AlreadyExists, (await quay.CreateRobotAsync("openshift_robots", "builder", "d", default)).Outcome);
-        var (again, createdAgain) = await quay.CreateOrGetRobotAsync("openshift_robots", "builder", "d", default);
+        Assert.Equal(QuayOutcome.AlreadyExists, (await quay.CreateRobotAsync("openshift_robots", "builder", "d", null, default)).Outcome);
+        var (again, createdAgain) = await quay.CreateOrGetRobotAsync("openshift_robots", "builder", "d", null, default);
         Assert.Equal(created.Value.Token, again.Value!.Token);
         Assert.False(createdAgain);
     }
 
     [Fact]
-    public async Task Robot_list_carries_tokens_and_repositories_and_leaves_out_look_alike_organizations()
+    public async Task Robot_list_carries_tokens_and_leaves_out_look_alike_organizations_and_permissions_carry_roles()
     {
         var quay = Client();
         await quay.CreateOrganizationAsync("openshift_list", default);
         await quay.CreateOrganizationAsync("openshiftxlist", default); // '_' is a LIKE wildcard in Quay's robot query
-        var builder = await quay.CreateRobotAsync("openshift_list", "builder", "d", default);
-        await quay.CreateRobotAsync("openshiftxlist", "builder", "d", default);
+        var builder = await quay.CreateRobotAsync("openshift_list", "builder", "d", null, default);
+        await quay.CreateRobotAsync("openshiftxlist", "builder", "d", null, default);
         await quay.CreatePrivateRepositoryAsync("openshift_list", "app", "", default);
         await quay.SetRepositoryPermissionAsync("openshift_list", "app", "openshift_list+builder", "write", default);
 
@@ -81,8 +81,10 @@ public sealed class QuayClientTests : IAsyncLifetime
         var robot = Assert.Single(list.Value!);
         Assert.Equal("openshift_list+builder", robot.Name);
         Assert.Equal(builder.Value!.Token, robot.Token);
-        Assert.Equal(["app"], robot.Repositories);
         Assert.Equal(QuayOutcome.Forbidden, (await quay.ListRobotsAsync("openshift_missing", default)).Outcome);
+        var permissions = await quay.ListRobotPermissionsAsync("openshift_list", "builder", default);
+        Assert.Equal(new Dictionary<string, string> { ["app"] = "write" }, permissions.Value);
+        Assert.Equal(QuayOutcome.NotFound, (await quay.ListRobotPermissionsAsync("openshift_list", "nobody", default)).Outcome);
     }
 
     [Fact]
@@ -90,7 +92,7 @@ public sealed class QuayClientTests : IAsyncLifetime
     {
         var quay = Client();
         await quay.CreateOrganizationAsync("openshift_protos", default);
-        await quay.CreateRobotAsync("openshift_protos", "builder", "d", default);
+        await quay.CreateRobotAsync("openshift_protos", "builder", "d", null, default);
         var p = await quay.CreatePrototypeAsync("openshift_protos", "openshift_protos+builder", "write", default);
         Assert.Equal(QuayOutcome.Success, p.Outcome);
         var list = await quay.ListPrototypesAsync("openshift_protos", default);
@@ -105,17 +107,17 @@ public sealed class QuayClientTests : IAsyncLifetime
     {
         var quay = Client();
         await quay.CreateOrganizationAsync("openshift_repos", default);
-        await quay.CreateRobotAsync("openshift_repos", "builder", "d", default);
-        Assert.Equal((QuayOutcome.Success, false), Pair(await quay.RepositoryExistsAsync("openshift_repos", "app", default)));
-        Assert.Equal(QuayOutcome.Success, (await quay.CreatePrivateRepositoryAsync("openshift_repos", "app", "", default)).Outcome);
+        await quay.CreateRobotAsync("openshift_repos", "builder", "d", null, default);
+        Assert.Equal(QuayOutcome.NotFound, (await quay.GetRepositoryAsync("openshift_repos", "app", default)).Outcome);
+        Assert.Equal(QuayOutcome.Success, (await quay.CreatePrivateRepositoryAsync("openshift_repos", "app", "made here", default)).Outcome);
         Assert.Equal(QuayOutcome.AlreadyExists, (await quay.CreatePrivateRepositoryAsync("openshift_repos", "app", "", default)).Outcome);
-        Assert.Equal((QuayOutcome.Success, true), Pair(await quay.RepositoryExistsAsync("openshift_repos", "app", default)));
+        Assert.Equal("made here", (await quay.GetRepositoryAsync("openshift_repos", "app", default)).Value!.Description);
         var permission = await quay.SetRepositoryPermissionAsync("openshift_repos", "app", "openshift_repos+builder", "write", default);
         Assert.Equal("write", permission.Value!.Role);
         Assert.Equal("write", _quay.State.Repository("openshift_repos", "app")!.UserPermissions["openshift_repos+builder"]);
 
         var anonymous = Client("revoked-or-unknown");
-        Assert.Equal(QuayOutcome.BadToken, (await anonymous.RepositoryExistsAsync("openshift_repos", "missing", default)).Outcome);
+        Assert.Equal(QuayOutcome.BadToken, (await anonymous.GetRepositoryAsync("openshift_repos", "missing", default)).Outcome);
         Assert.Equal(QuayOutcome.BadToken, (await anonymous.CreatePrivateRepositoryAsync("openshift_repos", "x", "", default)).Outcome);
         Assert.Equal(QuayOutcome.BadToken, (await anonymous.DeleteOrganizationAsync("openshift_repos", default)).Outcome);
     }
@@ -147,7 +149,7 @@ public sealed class QuayClientTests : IAsyncLifetime
     {
         var quay = Client();
         await quay.CreateOrganizationAsync("openshift_noretry", default);
-        await quay.CreateRobotAsync("openshift_noretry", "builder", "d", default);
+        await quay.CreateRobotAsync("openshift_noretry", "builder", "d", null, default);
         _quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}/prototypes", Method = "POST", ErrorRate = 1, ErrorStatuses = [502], Times = 1 });
         Assert.Equal(QuayOutcome.Unavailable, (await quay.CreatePrototypeAsync("openshift_noretry", "openshift_noretry+builder", "write", default)).Outcome);
         Assert.Empty(_quay.State.Organization("openshift_noretry")!.Prototypes);

@@ -30,7 +30,7 @@ public sealed class QuayTrafficTests
     }
 
     [Fact]
-    public async Task A_drift_check_is_two_reads_per_namespace_whatever_its_number_of_ImageStreams_and_writes_nothing()
+    public async Task A_drift_check_is_two_reads_plus_one_per_service_account_whatever_the_number_of_ImageStreams_and_writes_nothing()
     {
         // driftCheckInterval 2s; only this namespace in scope, so every call counted is its own.
         await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new System.Text.Json.Nodes.JsonArray("steady"));
@@ -51,8 +51,10 @@ public sealed class QuayTrafficTests
         Assert.All(during, c => Assert.Equal("GET", c.Method));
         var robots = during.Where(c => c.Route.EndsWith("/robots", StringComparison.Ordinal)).Sum(c => c.Count);
         var prototypes = during.Where(c => c.Route.EndsWith("/prototypes", StringComparison.Ordinal)).Sum(c => c.Count);
+        var permissions = during.Where(c => c.Route.EndsWith("/permissions", StringComparison.Ordinal)).Sum(c => c.Count);
         Assert.InRange(robots, 2, 3);
         Assert.Equal(robots, prototypes);
-        Assert.Equal(robots + prototypes, during.Sum(c => c.Count));
+        Assert.Equal(3 * robots, permissions); // one list of repository roles per robot of the matrix
+        Assert.Equal(robots + prototypes + permissions, during.Sum(c => c.Count));
     }
 }

@@ -53,8 +53,8 @@ public sealed class OperatorEnvironment : IAsyncDisposable
 
     private async Task InstallAsync(Action<JsonObject>? editSpec, bool createIntegration)
     {
-        var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(Path.Combine(RepoRoot(), "deploy", "crds", "quay.redhat.com_quayintegrations.yaml")));
-        await Kube.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);
+        foreach (var file in Directory.GetFiles(Path.Combine(RepoRoot(), "deploy", "crds"), "*.yaml"))
+            await Kube.ApiextensionsV1.CreateCustomResourceDefinitionAsync(KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(file)));
         await Kube.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = OperatorNamespace } });
         await Kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret
         {

@@ -129,5 +129,22 @@ public sealed class CacheTransformTests : IDisposable
         {
             ["spec"] = new JsonObject { ["clusterID"] = "openshift", ["quayHostname"] = "https://quay", ["driftCheckInterval"] = "1h" },
             ["status"] = new JsonObject { ["observedGeneration"] = 3, ["syncedNamespaces"] = 7 },
-        }), [["spec"], ["status"]]);
+        }), [["spec"], ["status", "observedGeneration"], ["status", "syncedNamespaces"]]);
+
+    [Fact]
+    public void Ownership_records_keep_spec_and_status() =>
+        AssertKeeps(_caches.QuayNamespaces, Object("quay.redhat.com/v1", "QuayNamespace", namespaced: false, new JsonObject
+        {
+            ["spec"] = new JsonObject
+            {
+                ["namespaceUID"] = "u-1",
+                ["organizations"] = new JsonArray(new JsonObject
+                {
+                    ["host"] = "quay.example.com", ["name"] = "openshift_a", ["origin"] = "Created",
+                    ["robots"] = new JsonArray(new JsonObject { ["name"] = "openshift_a+builder", ["serviceAccount"] = "builder", ["origin"] = "Created" }),
+                    ["repositories"] = new JsonArray(new JsonObject { ["name"] = "app", ["origin"] = "Found" }),
+                }),
+            },
+            ["status"] = new JsonObject { ["phase"] = "Synced", ["organization"] = "openshift_a" },
+        }), [["spec"], ["status", "phase"], ["status", "organization"]]);
 }

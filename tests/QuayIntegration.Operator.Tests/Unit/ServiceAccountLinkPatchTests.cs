@@ -13,7 +13,7 @@ public class ServiceAccountLinkPatchTests
         ImagePullSecrets = pull?.Select(s => new V1LocalObjectReference { Name = s }).ToList(),
     };
 
-    private static JsonObject Build(V1ServiceAccount sa) => JsonNode.Parse(ServiceAccountLinkPatch.Build(sa, "builder-quay-openshift")!)!.AsObject();
+    private static JsonObject Build(V1ServiceAccount sa) => JsonNode.Parse(ServiceAccountLinkPatch.Link(sa, "builder-quay-openshift")!)!.AsObject();
 
     private static string[] Names(JsonNode? list) => list!.AsArray().Select(e => e!["name"]!.GetValue<string>()).ToArray();
 
@@ -46,7 +46,18 @@ public class ServiceAccountLinkPatchTests
     public void Already_linked_needs_no_patch()
     {
         var sa = Account(["x", "builder-quay-openshift"], ["builder-quay-openshift"]);
-        Assert.Null(ServiceAccountLinkPatch.Build(sa, "builder-quay-openshift"));
+        Assert.Null(ServiceAccountLinkPatch.Link(sa, "builder-quay-openshift"));
         Assert.True(ServiceAccountLinkPatch.IsLinked(sa, "builder-quay-openshift"));
+    }
+
+    [Fact]
+    public void Unlink_removes_only_our_entry_from_both_lists_under_the_resource_version()
+    {
+        var sa = Account(["builder-token-x", "builder-quay-openshift", "other"], ["builder-quay-openshift", "builder-dockercfg-abcde"]);
+        var patch = JsonNode.Parse(ServiceAccountLinkPatch.Unlink(sa, "builder-quay-openshift")!)!.AsObject();
+        Assert.Equal("42", patch["metadata"]!["resourceVersion"]!.GetValue<string>());
+        Assert.Equal(["builder-token-x", "other"], Names(patch["secrets"]));
+        Assert.Equal(["builder-dockercfg-abcde"], Names(patch["imagePullSecrets"]));
+        Assert.Null(ServiceAccountLinkPatch.Unlink(Account(["x"], ["y"]), "builder-quay-openshift"));
     }
 }

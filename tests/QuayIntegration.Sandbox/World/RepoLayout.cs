@@ -4,7 +4,8 @@ namespace QuayIntegration.Sandbox.World;
 public sealed record RepoLayout(string Root)
 {
     public string Deploy => Path.Combine(Root, "deploy");
-    public string Crd => Path.Combine(Deploy, "crds", "quay.redhat.com_quayintegrations.yaml");
+    /// <summary>The CRDs of deploy/crds (QuayIntegration, QuayNamespace).</summary>
+    public IReadOnlyList<string> Crds => Directory.GetFiles(Path.Combine(Deploy, "crds"), "*.yaml").Order(StringComparer.Ordinal).ToList();
     public string OperatorNamespace => Path.Combine(Deploy, "namespace.yaml");
     public string WebhookConfiguration => Path.Combine(Deploy, "mutating_webhook_configuration.yaml");
     public string SampleIntegration => Path.Combine(Deploy, "samples", "quayintegration.yaml");

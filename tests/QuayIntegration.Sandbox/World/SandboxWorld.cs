@@ -103,7 +103,7 @@ public sealed class SandboxWorld : IAsyncDisposable
         _applier = IManifestApplier.Create(KubeconfigPath, _options.PreferKubectl, Repo);
         _report.Ok("manifests applied with", _applier.Description);
 
-        await ApplyFileAsync(Repo.Crd, dryRun: false, ct);
+        foreach (var crd in Repo.Crds) await ApplyFileAsync(crd, dryRun: false, ct);
         await Eventually.WaitAsync("the QuayIntegration resource to be served", _options.StepTimeout, async t =>
         {
             await Kube.CustomObjects.ListClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", cancellationToken: t);

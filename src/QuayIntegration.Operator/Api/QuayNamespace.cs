@@ -1,0 +1,104 @@
+using System.Text.Json.Serialization;
+using k8s;
+using k8s.Models;
+
+namespace QuayIntegration.Operator.Api;
+
+/// <summary>
+/// The cluster-scoped QuayNamespace (deploy/crds/quay.redhat.com_quaynamespaces.yaml): one per namespace the operator
+/// ever managed, named after it. Its spec is the ownership record (what the operator created, in Quay and in the
+/// cluster), kept in spec rather than status because it cannot be observed again once lost, and backups restore spec.
+/// Its status is the namespace's state as a person reads it (<c>kubectl get qns</c>).
+/// </summary>
+public sealed class QuayNamespaceResource : IKubernetesObject<V1ObjectMeta>
+{
+    public const string Plural = "quaynamespaces";
+    public const string KindName = "QuayNamespace";
+
+    [JsonPropertyName("apiVersion")] public string ApiVersion { get; set; } = $"{QuayIntegrationResource.Group}/{QuayIntegrationResource.Version}";
+    [JsonPropertyName("kind")] public string Kind { get; set; } = KindName;
+    [JsonPropertyName("metadata")] public V1ObjectMeta Metadata { get; set; } = new();
+    [JsonPropertyName("spec")] public OwnershipRecord Spec { get; set; } = new();
+    [JsonPropertyName("status")] public QuayNamespaceStatus? Status { get; set; }
+}
+
+/// <summary>Values of the <c>origin</c> fields of the ownership record.</summary>
+public static class Origin
+{
+    /// <summary>Quay said the organization was absent and the operator was about to create it: if it exists, the operator made it.</summary>
+    public const string Creating = "Creating";
+    /// <summary>The operator created it, so the operator deletes it when it is no longer wanted (as the policies say).</summary>
+    public const string Created = "Created";
+    /// <summary>It existed before the operator used it: never deleted; only what the operator added inside is removed.</summary>
+    public const string Found = "Found";
+}
+
+/// <summary>Everything the operator created for one namespace. Written by the operator only.</summary>
+public sealed class OwnershipRecord
+{
+    [JsonPropertyName("namespaceUID")] public string? NamespaceUid { get; set; }
+    [JsonPropertyName("released")] public bool? Released { get; set; }
+    [JsonPropertyName("organizations")] public List<OrganizationRecord>? Organizations { get; set; }
+    [JsonPropertyName("secrets")] public List<SecretRecord>? Secrets { get; set; }
+}
+
+public sealed class OrganizationRecord
+{
+    [JsonPropertyName("host")] public string Host { get; set; } = "";
+    [JsonPropertyName("name")] public string Name { get; set; } = "";
+    [JsonPropertyName("origin")] public string Origin { get; set; } = Api.Origin.Found;
+    [JsonPropertyName("robots")] public List<RobotRecord>? Robots { get; set; }
+    [JsonPropertyName("defaultPermissions")] public List<DefaultPermissionRecord>? DefaultPermissions { get; set; }
+    [JsonPropertyName("repositories")] public List<RepositoryRecord>? Repositories { get; set; }
+}
+
+public sealed class RobotRecord
+{
+    [JsonPropertyName("name")] public string Name { get; set; } = "";
+    [JsonPropertyName("serviceAccount")] public string ServiceAccount { get; set; } = "";
+    [JsonPropertyName("origin")] public string Origin { get; set; } = Api.Origin.Found;
+}
+
+/// <summary>A default permission the operator created for a robot it did not create; an empty id means "about to create".</summary>
+public sealed class DefaultPermissionRecord
+{
+    [JsonPropertyName("robot")] public string Robot { get; set; } = "";
+    [JsonPropertyName("id")] public string? Id { get; set; }
+}
+
+public sealed class RepositoryRecord
+{
+    [JsonPropertyName("name")] public string Name { get; set; } = "";
+    [JsonPropertyName("origin")] public string Origin { get; set; } = Api.Origin.Found;
+}
+
+public sealed class SecretRecord
+{
+    [JsonPropertyName("name")] public string Name { get; set; } = "";
+    [JsonPropertyName("serviceAccount")] public string ServiceAccount { get; set; } = "";
+}
+
+public sealed class QuayNamespaceStatus
+{
+    [JsonPropertyName("organization")] public string? Organization { get; set; }
+    [JsonPropertyName("origin")] public string? Origin { get; set; }
+    [JsonPropertyName("phase")] public string? Phase { get; set; }
+    [JsonPropertyName("lastVerified")] public DateTime? LastVerified { get; set; }
+    /// <summary>Always serialized, null included, so that a merge patch of the status clears an error that is gone.</summary>
+    [JsonPropertyName("lastError")] [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? LastError { get; set; }
+    [JsonPropertyName("kept")] public List<string>? Kept { get; set; }
+    [JsonPropertyName("keptCount")] public int? KeptCount { get; set; }
+    [JsonPropertyName("tokensRotatedAt")] public DateTime? TokensRotatedAt { get; set; }
+    [JsonPropertyName("rotationRequestHandled")] public string? RotationRequestHandled { get; set; }
+    [JsonPropertyName("conditions")] public List<StatusCondition>? Conditions { get; set; }
+}
+
+/// <summary>Values of <see cref="QuayNamespaceStatus.Phase"/>.</summary>
+public static class NamespacePhase
+{
+    public const string Pending = "Pending";
+    public const string Synced = "Synced";
+    public const string Failing = "Failing";
+    public const string Released = "Released";
+    public const string NamespaceDeleted = "NamespaceDeleted";
+}

@@ -1,0 +1,158 @@
+using System.Text.Json.Nodes;
+using k8s.Models;
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Kube;
+using QuayIntegration.Operator.Quay;
+using QuayIntegration.Operator.Runtime;
+
+namespace QuayIntegration.Operator.Controllers.Namespaces;
+
+/// <summary>
+/// The cluster side of the robots: a <c>kubernetes.io/dockerconfigjson</c> Secret <c>&lt;sa&gt;-quay-&lt;clusterID&gt;</c> per
+/// service account holding its robot's current credentials, listed in the service account's <c>secrets</c> (mountable)
+/// and <c>imagePullSecrets</c>; and the removal of the operator's Secrets nobody wants any more (a service account left
+/// the matrix, the cluster ID changed), taken out of every service account that lists them first. Every Secret the
+/// operator writes carries its label; those are the ones it may delete. Each service account is handled on its own.
+/// </summary>
+public sealed class CredentialStep(ClusterCaches caches, KubeApi api)
+{
+    public async Task RunAsync(NamespaceWork work, CancellationToken ct)
+    {
+        var observation = work.Observation!;
+        var wanted = work.Robots.Where(r => observation.Tokens.ContainsKey(r.FullName)).ToList();
+        var wantedNames = work.Robots.Select(r => QuayNames.SecretNameFor(r.ServiceAccount, work.Config!.ClusterId)).ToHashSet(StringComparer.Ordinal);
+        var results = await Task.WhenAll(wanted.Select(robot =>
+            Isolation.RunAsync(work, $"service account {robot.ServiceAccount}", () => EnsureAsync(work, robot, observation.Tokens[robot.FullName], ct))));
+        foreach (var (robot, result) in wanted.Zip(results))
+        {
+            if (result is not { Value: var changes }) continue;
+            work.Record.SetSecret(QuayNames.SecretNameFor(robot.ServiceAccount, work.Config!.ClusterId), robot.ServiceAccount);
+            foreach (var change in changes) work.Changed(change.Reason, change.Message);
+            if (caches.ServiceAccounts.Get(work.Name, robot.ServiceAccount) is null) work.MissingServiceAccounts.Add(robot.ServiceAccount);
+        }
+        await RemoveUnwantedAsync(work, wantedNames, ct);
+    }
+
+    private async Task<List<SyncChange>> EnsureAsync(NamespaceWork work, DesiredRobot robot, string token, CancellationToken ct)
+    {
+        var changes = new List<SyncChange>();
+        var secretName = QuayNames.SecretNameFor(robot.ServiceAccount, work.Config!.ClusterId);
+        var desired = RobotSecret.Desired(work.Name, secretName, work.Host, robot.FullName, token, robot.ServiceAccount);
+        if (await EnsureSecretAsync(work.Name, desired, ct) is { } change) changes.Add(change);
+        var account = caches.ServiceAccounts.Get(work.Name, robot.ServiceAccount);
+        if (account is not null && await PatchLinksAsync(account, secretName, ServiceAccountLinkPatch.Link, ct))
+            changes.Add(new("ServiceAccountLinked", $"Listed Secret {secretName} in service account {robot.ServiceAccount}"));
+        return changes; // a missing service account is linked when it appears (its ADDED event enqueues the namespace)
+    }
+
+    private async Task<SyncChange?> EnsureSecretAsync(string ns, V1Secret desired, CancellationToken ct)
+    {
+        var name = desired.Metadata.Name;
+        var path = ResourceType.Secrets.ObjectPath(ns, name);
+        var existing = caches.Secrets.Get(ns, name);
+        if (existing is not null && RobotSecret.Matches(existing, desired)) return null;
+        if (existing is null)
+        {
+            try
+            {
+                await api.CreateAsync(ResourceType.Secrets.CollectionPath(ns), desired, ct);
+                return new("SecretCreated", $"Created Secret {name}");
+            }
+            catch (KubeApiException e) when (e.IsAlreadyExists)
+            {
+                // The cache has not seen it yet, or a Secret of that name exists without the operator's label: take it over.
+                existing = await api.GetAsync<V1Secret>(path, ct);
+                if (existing is null) throw new ReconcileException($"Secret {name} vanished while being created; retrying");
+                if (RobotSecret.Matches(existing, desired)) return null;
+            }
+        }
+        if (existing.Type != desired.Type)
+        {
+            // The type of a Secret is immutable.
+            await api.DeleteAsync(path, ct);
+            await api.CreateAsync(ResourceType.Secrets.CollectionPath(ns), desired, ct);
+        }
+        else
+        {
+            var patch = new JsonObject
+            {
+                ["metadata"] = new JsonObject
+                {
+                    ["resourceVersion"] = existing.Metadata.ResourceVersion,
+                    ["labels"] = ToJson(desired.Metadata.Labels),
+                    ["annotations"] = ToJson(desired.Metadata.Annotations),
+                },
+                ["data"] = new JsonObject { [RobotSecret.DataKey] = Convert.ToBase64String(desired.Data[RobotSecret.DataKey]) },
+            };
+            await api.PatchAsync<V1Secret>(path, "application/merge-patch+json", patch.ToJsonString(), ct);
+        }
+        return new("SecretRepaired", $"Restored Secret {name} to the robot's current credentials");
+    }
+
+    /// <summary>Applies a link or unlink patch, re-reading the service account when another writer got there first; true if it was patched.</summary>
+    private async Task<bool> PatchLinksAsync(V1ServiceAccount account, string secretName, Func<V1ServiceAccount, string, string?> build, CancellationToken ct)
+    {
+        var path = ResourceType.ServiceAccounts.ObjectPath(account.Metadata.NamespaceProperty, account.Metadata.Name);
+        KubeApiException? last = null;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var patch = build(account, secretName);
+            if (patch is null) return false;
+            try
+            {
+                await api.PatchAsync<V1ServiceAccount>(path, "application/merge-patch+json", patch, ct);
+                return true;
+            }
+            catch (KubeApiException e) when (e.IsPreconditionFailure)
+            {
+                last = e;
+                // Someone else (for example OpenShift's pull-secret controller) changed it: re-read and retry.
+                account = await api.GetAsync<V1ServiceAccount>(path, ct)
+                          ?? throw new ReconcileException($"service account {account.Metadata.Name} disappeared");
+            }
+            catch (KubeApiException e) when (e.IsNotFound)
+            {
+                return false;
+            }
+        }
+        throw new ReconcileException($"service account {account.Metadata.Name} kept changing while its Quay Secret was written ({last?.ApiMessage}); retrying");
+    }
+
+    /// <summary>The operator's Secrets that no service account of the matrix wants: unlinked everywhere, then deleted.</summary>
+    private async Task RemoveUnwantedAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct)
+    {
+        var labelled = caches.Secrets.ListInNamespace(work.Name)
+            .Where(s => s.Metadata.Annotations?.ContainsKey(WellKnown.RobotAnnotation) == true)
+            .Select(s => s.Metadata.Name);
+        var unwanted = labelled.Concat(work.Record.Secrets.Select(s => s.Name)).Where(n => !wanted.Contains(n)).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var name in unwanted)
+        {
+            var removed = await Isolation.RunAsync(work, $"Secret {name}", async () =>
+            {
+                await UnlinkEverywhereAsync(work.Name, name, ct);
+                await api.DeleteAsync(ResourceType.Secrets.ObjectPath(work.Name, name), ct);
+                return true;
+            });
+            if (removed is null) continue;
+            work.Record.RemoveSecret(name);
+            work.Changed("SecretDeleted", $"Deleted Secret {name} and took it out of the service accounts: no service account of spec.serviceAccounts uses it any more");
+        }
+    }
+
+    /// <summary>Takes the Secret out of every service account of the namespace that lists it.</summary>
+    public async Task UnlinkEverywhereAsync(string ns, string secretName, CancellationToken ct)
+    {
+        foreach (var account in caches.ServiceAccounts.ListInNamespace(ns).Where(a => ServiceAccountLinkPatch.Unlink(a, secretName) is not null))
+            await PatchLinksAsync(account, secretName, ServiceAccountLinkPatch.Unlink, ct);
+    }
+
+    /// <summary>Every Secret of the operator in the namespace, unlinked and deleted (the namespace is released with cleanupPolicy Delete).</summary>
+    public async Task RemoveAllAsync(NamespaceWork work, CancellationToken ct) => await RemoveUnwantedAsync(work, [], ct);
+
+    private static JsonObject ToJson(IDictionary<string, string> map)
+    {
+        var o = new JsonObject();
+        foreach (var (k, v) in map) o[k] = v;
+        return o;
+    }
+}

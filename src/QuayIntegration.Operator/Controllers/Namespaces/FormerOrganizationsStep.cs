@@ -1,0 +1,26 @@
+using QuayIntegration.Operator.Api;
+
+namespace QuayIntegration.Operator.Controllers.Namespaces;
+
+/// <summary>
+/// Organizations the namespace used before (the organization prefix or cluster ID changed, or quayHostname moved to
+/// another Quay): never forgotten. With cleanupPolicy Delete what the operator created in them is removed at once;
+/// with Keep it stays, is listed in the namespace's status, and is removed when the namespace is deleted. Coming back
+/// to an earlier name finds its entry again, so the operator's own organization is never taken for someone else's.
+/// </summary>
+public sealed class FormerOrganizationsStep(OrganizationCleanup cleanup)
+{
+    public async Task RunAsync(NamespaceWork work, CancellationToken ct)
+    {
+        foreach (var entry in work.Record.Organizations.Where(o => o != work.Entry && !o.HoldsNothing()).ToList())
+        {
+            if (work.Config!.DeleteOrganizationsOnCleanup && entry.Host == work.Host)
+                await cleanup.RemoveAsync(work, entry, $"the namespace now maps to {work.Organization} (cleanupPolicy Delete)", ct);
+            else
+                work.Kept.Add($"{OrganizationCleanup.Describe(entry)} (former organization; removed with the namespace)");
+        }
+        // Entries of organizations that hold nothing of the operator's (found ones, emptied) are of no further use.
+        foreach (var empty in work.Record.Organizations.Where(o => o != work.Entry && o.HoldsNothing()).ToList())
+            work.Record.RemoveOrganization(empty);
+    }
+}

@@ -1,0 +1,40 @@
+using k8s.Models;
+using QuayIntegration.Operator.Api;
+
+namespace QuayIntegration.Operator.Controllers.Namespaces;
+
+/// <summary>
+/// Ownership decided before the ownership record existed, read from the namespace once, when it has no record yet:
+/// <list type="bullet">
+/// <item>earlier versions of this operator annotated the namespace with its organization and
+/// <c>owned</c> / <c>pending</c> / <c>external</c>, which become Created, Creating and Found;</item>
+/// <item>the upstream Go operator left only its finalizer (the same <c>quay.redhat.com/quayintegrations</c>): it created,
+/// or adopted, the organization <c>&lt;prefix&gt;_&lt;namespace&gt;</c> and deleted it with the namespace, so the
+/// current organization is recorded Created, keeping that behaviour.</item>
+/// </list>
+/// The caller saves the record before it adds its own finalizer (<see cref="NamespaceClaim.ClaimAsync"/>), which would
+/// otherwise look like the Go operator's after a crash.
+/// </summary>
+public static class LegacyOwnership
+{
+    /// <summary>Adds what the namespace's metadata says to an empty record; true when it added anything.</summary>
+    public static bool Adopt(V1Namespace? ns, OwnershipDraft record, string host, string currentOrganization)
+    {
+        if (ns is null || !record.IsEmpty) return false;
+        var annotations = ns.Metadata.Annotations ?? new Dictionary<string, string>();
+        if (annotations.TryGetValue(WellKnown.OrganizationAnnotation, out var org) && org.Length > 0)
+        {
+            var origin = annotations.TryGetValue(WellKnown.OwnershipAnnotation, out var ownership) ? ownership switch
+            {
+                WellKnown.Ownership.Owned => Origin.Created,
+                WellKnown.Ownership.Pending => Origin.Creating,
+                _ => Origin.Found,
+            } : Origin.Found;
+            record.SetOrganization(host, org, origin);
+            return true;
+        }
+        if (ns.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) != true || currentOrganization.Length == 0) return false;
+        record.SetOrganization(host, currentOrganization, Origin.Created);
+        return true;
+    }
+}

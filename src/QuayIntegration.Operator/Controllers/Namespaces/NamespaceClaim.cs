@@ -1,0 +1,79 @@
+using k8s.Models;
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Kube;
+using QuayIntegration.Operator.Runtime;
+
+namespace QuayIntegration.Operator.Controllers.Namespaces;
+
+/// <summary>
+/// The namespace's own metadata while the operator manages it: the finalizer <c>quay.redhat.com/quayintegrations</c>
+/// (the upstream operator's, so the namespace cannot go before its Quay content is cleaned up), the label
+/// <c>quay.redhat.com/managed</c> (<c>pending</c>, then <c>true</c>: the webhook's namespaceSelector) and the
+/// annotations <c>quay.redhat.com/organization</c> and <c>quay.redhat.com/organization-ownership</c> that earlier versions
+/// wrote and the webhook reads. The annotations mirror the ownership record for the current organization; the record
+/// is the truth.
+/// </summary>
+public sealed class NamespaceClaim(KubeApi api)
+{
+    /// <summary>
+    /// First thing for a namespace in scope: the label <c>pending</c> (never downgrading <c>true</c>), so from this moment
+    /// its Builds reach the webhook, which holds them until the namespace is set up.
+    /// </summary>
+    public Task MarkInScopeAsync(NamespaceWork work, CancellationToken ct) =>
+        Label(work.Namespace!) is null
+            ? ApplyAsync(work, new MetadataPatch(work.Namespace!.Metadata).Label(WellKnown.ManagedNamespaceLabel, WellKnown.ManagedNamespace.Pending),
+                "labelling it", ct)
+            : Task.CompletedTask;
+
+    /// <summary>
+    /// The finalizer, once the ownership record exists and before anything but the organization is created. Never
+    /// earlier: a namespace with this finalizer and no record is taken for one the upstream Go operator set up
+    /// (<see cref="LegacyOwnership"/>).
+    /// </summary>
+    public Task ClaimAsync(NamespaceWork work, CancellationToken ct) =>
+        ApplyAsync(work, new MetadataPatch(work.Namespace!.Metadata).AddFinalizer(WellKnown.NamespaceFinalizer), "adding its finalizer", ct);
+
+    /// <summary>After a sync: label <c>true</c> and the annotations of the current organization.</summary>
+    public Task MarkReadyAsync(NamespaceWork work, CancellationToken ct)
+    {
+        var ownership = work.Entry?.IsOwned() == true ? WellKnown.Ownership.Owned : WellKnown.Ownership.External;
+        var patch = new MetadataPatch(work.Namespace!.Metadata)
+            .Label(WellKnown.ManagedNamespaceLabel, WellKnown.ManagedNamespace.Ready)
+            .Annotation(WellKnown.OrganizationAnnotation, work.Organization)
+            .Annotation(WellKnown.OwnershipAnnotation, ownership);
+        return ApplyAsync(work, patch, "marking it synced", ct);
+    }
+
+    /// <summary>No longer managed: finalizer and label go (the webhook stops seeing its builds); annotations stay as history.</summary>
+    public async Task ReleaseAsync(NamespaceWork work, CancellationToken ct)
+    {
+        if (work.Namespace is not { } ns) return;
+        var patch = new MetadataPatch(ns.Metadata).RemoveFinalizer(WellKnown.NamespaceFinalizer).Label(WellKnown.ManagedNamespaceLabel, null);
+        try
+        {
+            await ApplyAsync(work, patch, "releasing it", ct);
+        }
+        catch (KubeApiException e) when (e.IsNotFound)
+        {
+            work.Namespace = null;
+        }
+    }
+
+    private async Task ApplyAsync(NamespaceWork work, MetadataPatch patch, string what, CancellationToken ct)
+    {
+        if (patch.IsEmpty) return;
+        try
+        {
+            work.Namespace = await api.PatchAsync<V1Namespace>(ResourceType.Namespaces.ObjectPath(null, work.Name), "application/merge-patch+json",
+                patch.ToJson(), ct);
+        }
+        catch (KubeApiException e) when (e.IsConflict)
+        {
+            // Another writer changed the namespace since it was read: the reconcile starts again from the new one.
+            throw new ReconcileException($"namespace {work.Name} changed while {what}; retrying");
+        }
+    }
+
+    private static string? Label(V1Namespace ns) =>
+        ns.Metadata.Labels is { } l && l.TryGetValue(WellKnown.ManagedNamespaceLabel, out var v) ? v : null;
+}

@@ -1,0 +1,317 @@
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Kube;
+using QuayIntegration.Operator.Observability;
+using QuayIntegration.Operator.Quay;
+using QuayIntegration.Operator.Runtime;
+
+namespace QuayIntegration.Operator.Controllers.Namespaces;
+
+/// <summary>
+/// Keeps one namespace in step with Quay, comparing three things on every run: what should exist (the configuration
+/// and the cluster), what exists (Quay, as last observed, and the cluster caches), and what this operator created (the
+/// ownership record, a QuayNamespace named after the namespace). It creates what is missing, repairs what drifted,
+/// removes what it created and no longer wants as the policies say, and never touches what it did not create.
+///
+/// <see cref="NamespaceIntent"/> decides what the namespace needs; a sync then runs its steps in order:
+/// <list type="number">
+/// <item>label the namespace <c>pending</c>; move ownership decided by earlier versions into the record;</item>
+/// <item><see cref="OrganizationStep"/>: the organization exists and who made it is recorded (written ahead);</item>
+/// <item>save the record, then the finalizer (<see cref="NamespaceClaim"/>);</item>
+/// <item><see cref="RobotStep"/>, <see cref="TokenRotationStep"/>, <see cref="RepositoryStep"/>,
+/// <see cref="FormerOrganizationsStep"/>, <see cref="CredentialStep"/>;</item>
+/// <item>save the record (also after a failure: what was created must never be forgotten), mark the namespace
+/// ready, write the status, the Events and the counts.</item>
+/// </list>
+/// Quay is read only at a drift check or when something it depends on changed; a reconcile in between works from the
+/// observation and costs no Quay call when nothing changed.
+/// </summary>
+public sealed class NamespaceReconciler(
+    ClusterCaches caches,
+    OwnershipRecords records,
+    QuayObservations observations,
+    NamespaceScope scope,
+    IntegrationState state,
+    NamespaceSyncRegistry registry,
+    NamespaceClaim claim,
+    OrganizationStep organizationStep,
+    RobotStep robotStep,
+    TokenRotationStep tokenRotationStep,
+    RepositoryStep repositoryStep,
+    FormerOrganizationsStep formerOrganizationsStep,
+    CredentialStep credentialStep,
+    OrganizationCleanup cleanup,
+    EventRecorder events,
+    TimeProvider time,
+    ILogger<NamespaceReconciler> log) : IReconciler
+{
+    /// <summary>A namespace that failed is looked at again this soon at the latest, whatever the backoff says.</summary>
+    private static readonly TimeSpan MinimumRequeue = TimeSpan.FromSeconds(1);
+
+    public string Name => "namespace";
+
+    public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct)
+    {
+        var snapshot = state.Current;
+        var ns = caches.Namespaces.Get(key);
+        var record = records.Draft(key);
+        var intent = NamespaceIntent.Decide(ns, record, snapshot, scope);
+        using var logScope = log.BeginScope(new Dictionary<string, object> { ["namespace"] = key });
+        switch (intent.Action)
+        {
+            case NamespaceAction.Nothing:
+                Forget(key);
+                return ReconcileResult.Done;
+            case NamespaceAction.Wait:
+                return Wait(key, ns, intent.Reason);
+        }
+
+        var work = new NamespaceWork
+        {
+            Name = key,
+            Namespace = ns,
+            Config = snapshot.Config,
+            Client = snapshot.Client,
+            Record = record,
+            Markers = new OwnershipMarkers(ClusterIdentity(snapshot.Config)),
+            Now = time.GetUtcNow(),
+        };
+        try
+        {
+            return intent.Action switch
+            {
+                NamespaceAction.Sync => await SyncAsync(work, ct),
+                NamespaceAction.Release => await ReleaseAsync(work, intent.Reason, ct),
+                _ => await TeardownAsync(work, intent.Reason, ct),
+            };
+        }
+        catch (Exception e) when (e is QuayOperationException or KubeApiException or ReconcileException && !ct.IsCancellationRequested)
+        {
+            await SaveAfterFailureAsync(work, ct);
+            var message = e is KubeApiException k ? $"the API server refused a write: {k.Message}" : e.Message;
+            // A conflict is another writer's change: the retry starts from it at once, nobody needs to hear of it.
+            var transient = e is ReconcileException || e is KubeApiException { IsConflict: true };
+            if (!transient) await WriteFailingStatusAsync(work, message, ct);
+            Failed(work, message, transient, e switch
+            {
+                QuayOperationException { Outcome: QuayOutcome.NameNotAvailableYet } => "OrganizationNameNotAvailable",
+                QuayOperationException => "QuaySyncFailed",
+                _ => "ClusterUpdateFailed",
+            });
+            throw new ReconcileException(message, e);
+        }
+    }
+
+    private async Task<ReconcileResult> SyncAsync(NamespaceWork work, CancellationToken ct)
+    {
+        var config = work.Config!;
+        try
+        {
+            work.Organization = QuayNames.OrganizationFor(config.OrganizationPrefix, work.Name);
+        }
+        catch (ArgumentException e)
+        {
+            Failed(work, e.Message, transient: false, "InvalidName");
+            return ReconcileResult.Done; // retrying cannot help; a configuration change enqueues the namespace again
+        }
+        work.Robots = config.ServiceAccounts.Select(sa =>
+        {
+            var shortName = QuayNames.RobotShortNameFor(work.Organization, sa.Name);
+            return new DesiredRobot(sa.Name, sa.Role, shortName, QuayNames.RobotFullName(work.Organization, shortName));
+        }).ToList();
+        var wasSynced = registry.Get(work.Name)?.Synced == true;
+
+        await claim.MarkInScopeAsync(work, ct);
+        work.Record.Spec.NamespaceUid = work.Namespace!.Metadata.Uid;
+        work.Record.Spec.Released = null;
+        if (LegacyOwnership.Adopt(work.Namespace, work.Record, work.Host, work.Organization))
+            await records.SaveAsync(work.Record, hold: true, ct);
+        await organizationStep.RunAsync(work, ct);
+        await records.SaveAsync(work.Record, hold: true, ct);
+        await claim.ClaimAsync(work, ct);
+
+        await robotStep.RunAsync(work, ct);
+        await tokenRotationStep.RunAsync(work, ct);
+        await repositoryStep.RunAsync(work, ct);
+        await formerOrganizationsStep.RunAsync(work, ct);
+        await credentialStep.RunAsync(work, ct);
+
+        await records.SaveAsync(work.Record, hold: true, ct);
+        await claim.MarkReadyAsync(work, ct);
+        var error = work.Problems.Count == 0 ? null : string.Join("; ", work.Problems);
+        await records.SaveStatusAsync(work.Record, NamespaceReport.Build(work.Record.Stored?.Status, work,
+            error is null ? NamespacePhase.Synced : NamespacePhase.Failing, error, work.Observation!.VerifiedAt), ct);
+        ReportChanges(work, wasSynced);
+        if (error is not null)
+        {
+            Failed(work, error, transient: false, "QuaySyncFailed");
+            throw new ReconcileException(error); // what did not fail is in place; the rest is retried with backoff
+        }
+        registry.Synced(work.Name, work.Now);
+        if (work.Verified) log.LogDebug("Verified {Organization} in Quay for {Namespace}", work.Organization, work.Name);
+        var untilDrift = work.Observation.VerifiedAt + config.DriftCheckInterval - time.GetUtcNow();
+        return ReconcileResult.After(untilDrift > MinimumRequeue ? untilDrift : MinimumRequeue);
+    }
+
+    /// <summary>
+    /// Stops managing the namespace. With cleanupPolicy Delete (and a Quay to ask) what the operator created goes,
+    /// Secrets included; otherwise everything stays and the record remembers it, released, for a namespace that comes
+    /// back into scope or a policy changed later.
+    /// </summary>
+    private async Task<ReconcileResult> ReleaseAsync(NamespaceWork work, string why, CancellationToken ct)
+    {
+        var wasManaged = work.Namespace?.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true;
+        if (work.Client is not null) LegacyOwnership.Adopt(work.Namespace, work.Record, work.Host, OrganizationOf(work));
+        var remove = work.Config?.DeleteOrganizationsOnCleanup == true && work.Client is not null;
+        foreach (var entry in work.Record.Organizations.ToList())
+        {
+            if (remove) await cleanup.RemoveAsync(work, entry, $"{why} (cleanupPolicy Delete)", ct);
+            else if (!entry.HoldsNothing()) work.Kept.Add($"{OrganizationCleanup.Describe(entry)} (cleanupPolicy Keep)");
+        }
+        if (remove && work.Namespace is { Metadata.DeletionTimestamp: null }) await credentialStep.RemoveAllAsync(work, ct);
+        if (!remove && work.Record.Secrets.Count > 0 && work.Namespace is not null)
+            work.Kept.Add($"{work.Record.Secrets.Count} robot Secret(s) and their service account links (cleanupPolicy Keep)");
+        if (work.Namespace is null) work.Record.Spec.Secrets = null; // gone with the namespace
+
+        work.Record.Spec.Released = true;
+        await FinishRecordAsync(work, work.Namespace is null ? NamespacePhase.NamespaceDeleted : NamespacePhase.Released, ct);
+        await claim.ReleaseAsync(work, ct);
+        if (wasManaged) work.Changed("Released", $"Stopped managing the namespace: {why}");
+        ReportChanges(work, wasSynced: true);
+        Forget(work.Name);
+        return ReconcileResult.Done;
+    }
+
+    /// <summary>The namespace is being deleted (or was, while the operator could not act): what the operator created for it goes.</summary>
+    private async Task<ReconcileResult> TeardownAsync(NamespaceWork work, string why, CancellationToken ct)
+    {
+        LegacyOwnership.Adopt(work.Namespace, work.Record, work.Host, OrganizationOf(work));
+        foreach (var entry in work.Record.Organizations.ToList())
+            await cleanup.RemoveAsync(work, entry, why, ct);
+        work.Record.Spec.Secrets = null; // the namespace's content goes with it
+        await FinishRecordAsync(work, NamespacePhase.NamespaceDeleted, ct);
+        await claim.ReleaseAsync(work, ct);
+        ReportChanges(work, wasSynced: true);
+        Forget(work.Name);
+        return ReconcileResult.Done;
+    }
+
+    /// <summary>An unmanaged namespace's record: deleted when it holds nothing any more, else saved without its finalizer, with a status saying what is kept.</summary>
+    private async Task FinishRecordAsync(NamespaceWork work, string phase, CancellationToken ct)
+    {
+        if (work.Record.IsEmpty)
+        {
+            await records.DeleteAsync(work.Record, ct);
+            return;
+        }
+        await records.SaveAsync(work.Record, hold: false, ct);
+        await records.SaveStatusAsync(work.Record, NamespaceReport.Build(work.Record.Stored?.Status, work, phase, null, null), ct);
+    }
+
+    /// <summary>After a failure, the record is saved all the same: nothing created before the failure may be forgotten.</summary>
+    private async Task SaveAfterFailureAsync(NamespaceWork work, CancellationToken ct)
+    {
+        if (!work.Record.HasUnsavedChanges || ct.IsCancellationRequested) return;
+        try
+        {
+            var managed = work.Namespace?.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true && !work.Record.Released;
+            await records.SaveAsync(work.Record, hold: managed, ct);
+        }
+        catch (Exception e) when (e is KubeApiException or ReconcileException)
+        {
+            // The entries written ahead (and the marks in Quay) still tell the next run what the operator created.
+            log.LogWarning("Could not save the ownership record of {Namespace} after a failure: {Error}", work.Name, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Nothing can be done now (the integration is not ready, two integrations exist, the project is not set up by
+    /// OpenShift yet): counted as pending, and said once in an Event on the namespace. Whatever ends the wait enqueues
+    /// the namespace again.
+    /// </summary>
+    private ReconcileResult Wait(string key, V1Namespace? ns, string reason)
+    {
+        var previous = registry.Get(key);
+        registry.Pending(key, reason, time.GetUtcNow());
+        var projectNotReady = reason.StartsWith("the project", StringComparison.Ordinal); // OpenShift's business, seconds long
+        if (ns is not null && !projectNotReady && previous?.Message != reason)
+            events.Normal(ns, "Waiting", $"Not synced with Quay for now: {reason}");
+        log.LogDebug("Namespace {Namespace} waits: {Reason}", key, reason);
+        return ReconcileResult.Done;
+    }
+
+    private async Task WriteFailingStatusAsync(NamespaceWork work, string message, CancellationToken ct)
+    {
+        if (work.Record.Stored is null) return;
+        try
+        {
+            await records.SaveStatusAsync(work.Record,
+                NamespaceReport.Build(work.Record.Stored.Status, work, NamespacePhase.Failing, message, work.Observation?.VerifiedAt), ct);
+        }
+        catch (Exception e) when (e is KubeApiException or ReconcileException)
+        {
+            log.LogDebug("Could not write the failing status of {Namespace}: {Error}", work.Name, e.Message);
+        }
+    }
+
+    private void Failed(NamespaceWork work, string message, bool transient, string reason)
+    {
+        registry.Failed(work.Name, message, work.Now);
+        if (transient)
+        {
+            log.LogDebug("Namespace {Namespace}: {Error}; retrying", work.Name, message);
+            return;
+        }
+        if (work.Namespace is not null) events.Warning(work.Namespace, reason, message);
+        log.LogWarning("Namespace {Namespace} not synced (outcome {Outcome}): {Error}", work.Name, reason, message);
+    }
+
+    /// <summary>
+    /// The first sync is one Event that says everything (what happened to the organization also on its own); later,
+    /// each repair is an Event of its own.
+    /// </summary>
+    private void ReportChanges(NamespaceWork work, bool wasSynced)
+    {
+        if (work.Namespace is not { } ns) return;
+        if (wasSynced)
+        {
+            foreach (var change in work.Changes) events.Normal(ns, change.Reason, change.Message);
+        }
+        else
+        {
+            foreach (var change in work.Changes.Where(c => c.Reason.StartsWith("Organization", StringComparison.Ordinal)))
+                events.Normal(ns, change.Reason, change.Message);
+            var done = work.Changes.Count == 0 ? "" : "; " + string.Join("; ", work.Changes.Select(c => c.Message));
+            var waiting = work.MissingServiceAccounts.Count == 0 ? "" : $"; service accounts not present yet: {string.Join(", ", work.MissingServiceAccounts)}";
+            events.Normal(ns, "Synced", $"Namespace synced with Quay organization {work.Organization}{done}{waiting}");
+        }
+        foreach (var change in work.Changes)
+            log.LogInformation("{Reason} for {Namespace}: {Message}", change.Reason, work.Name, change.Message);
+    }
+
+    /// <summary>The organization the namespace maps to under the current configuration, if any.</summary>
+    private static string OrganizationOf(NamespaceWork work)
+    {
+        if (work.Config is not { } config) return "";
+        try
+        {
+            return QuayNames.OrganizationFor(config.OrganizationPrefix, work.Name);
+        }
+        catch (ArgumentException)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>The UID of kube-system: unique to the cluster for its whole life (see <see cref="OwnershipMarkers"/>).</summary>
+    private string ClusterIdentity(IntegrationConfig? config) =>
+        caches.Namespaces.Get("kube-system")?.Metadata.Uid ?? $"cluster-id/{config?.ClusterId ?? "openshift"}";
+
+    private void Forget(string ns)
+    {
+        observations.Forget(ns);
+        registry.Remove(ns);
+        records.Forget(ns);
+    }
+}

@@ -1,0 +1,47 @@
+using QuayIntegration.Operator.Api;
+
+namespace QuayIntegration.Operator.Controllers.Namespaces;
+
+/// <summary>The status a QuayNamespace shows (<c>kubectl get qns</c>): where the namespace stands, true at each write.</summary>
+public static class NamespaceReport
+{
+    /// <summary>Status lists are bounded: thousands of kept repositories would make the object large for nothing.</summary>
+    private const int MaxListed = 20;
+
+    public static QuayNamespaceStatus Build(QuayNamespaceStatus? previous, NamespaceWork work, string phase, string? error, DateTimeOffset? verifiedAt)
+    {
+        var kept = work.Kept.Distinct().ToList();
+        var status = new QuayNamespaceStatus
+        {
+            Organization = work.Entry?.Name ?? previous?.Organization,
+            Origin = work.Entry is { } entry ? (entry.IsOwned() ? Origin.Created : Origin.Found) : previous?.Origin,
+            Phase = phase,
+            LastVerified = verifiedAt is { } at ? Seconds(at) : previous?.LastVerified,
+            LastError = error,
+            Kept = kept.Count == 0 ? null : kept.Take(MaxListed).Append(kept.Count > MaxListed ? $"… and {kept.Count - MaxListed} more" : null)
+                .OfType<string>().ToList(),
+            KeptCount = kept.Count == 0 ? null : kept.Count,
+            TokensRotatedAt = work.TokensRotatedAt is { } rotated ? Seconds(rotated) : previous?.TokensRotatedAt,
+            RotationRequestHandled = work.RotationRequestHandled ?? previous?.RotationRequestHandled,
+            Conditions = previous?.Conditions?.Select(Copy).ToList() ?? [],
+        };
+        var (value, message) = phase switch
+        {
+            NamespacePhase.Synced => (true, $"In step with Quay organization {status.Organization}"),
+            NamespacePhase.Failing => (false, error ?? "failing"),
+            NamespacePhase.Pending => (false, error ?? "waiting"),
+            NamespacePhase.Released => (false, "No longer managed by the operator"),
+            _ => (false, "The namespace is gone"),
+        };
+        StatusConditions.Set(status.Conditions, "Synced", value, phase, message, null, Seconds(work.Now));
+        return status;
+    }
+
+    private static StatusCondition Copy(StatusCondition c) => new()
+    {
+        Type = c.Type, Status = c.Status, Reason = c.Reason, Message = c.Message, ObservedGeneration = c.ObservedGeneration,
+        LastTransitionTime = c.LastTransitionTime,
+    };
+
+    private static DateTime Seconds(DateTimeOffset t) => new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+}

@@ -1,0 +1,71 @@
+using k8s.Models;
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Quay;
+
+namespace QuayIntegration.Operator.Controllers.Namespaces;
+
+/// <summary>A service account of the matrix and the robot that stands for it in the current organization.</summary>
+public sealed record DesiredRobot(string ServiceAccount, string Role, string ShortName, string FullName);
+
+/// <summary>
+/// Everything one reconcile of a namespace works with: its inputs (read once at the start), the ownership record being
+/// updated, what Quay was seen to hold, and what happened (changes for Events, problems that leave the namespace
+/// failing, what is kept by policy). The steps read and add to it in order; nothing here outlives the reconcile except
+/// through <see cref="Record"/> and <see cref="Observation"/>.
+/// </summary>
+public sealed class NamespaceWork
+{
+    public required string Name { get; init; }
+
+    /// <summary>The namespace as last read or patched; null when it is gone.</summary>
+    public V1Namespace? Namespace { get; set; }
+
+    /// <summary>The configuration; null only when no usable QuayIntegration exists (a release without Quay).</summary>
+    public IntegrationConfig? Config { get; init; }
+
+    /// <summary>The Quay client; null only when Quay cannot be asked (a release without Quay).</summary>
+    public QuayClient? Client { get; init; }
+
+    public QuayClient Quay => Client ?? throw new InvalidOperationException("no Quay client in this reconcile");
+    public required OwnershipDraft Record { get; init; }
+    public required OwnershipMarkers Markers { get; init; }
+    public required DateTimeOffset Now { get; init; }
+
+    /// <summary>The Quay registry host the organizations live on (host[:port]).</summary>
+    public string Host => Client?.Connection.RegistryHost ?? "";
+
+    /// <summary>The organization the namespace maps to now (set by the organization step).</summary>
+    public string Organization { get; set; } = "";
+
+    /// <summary>The record's entry of the current organization (set by the organization step).</summary>
+    public OrganizationRecord? Entry { get; set; }
+
+    public QuayObservation? Observation { get; set; }
+
+    /// <summary>Whether Quay was read in this reconcile (a drift check), rather than trusted from the last one.</summary>
+    public bool Verified { get; set; }
+
+    public IReadOnlyList<DesiredRobot> Robots { get; set; } = [];
+
+    public List<SyncChange> Changes { get; } = [];
+
+    /// <summary>When the robot tokens were last regenerated, and the last rotation request acted on (for the status).</summary>
+    public DateTimeOffset? TokensRotatedAt { get; set; }
+    public string? RotationRequestHandled { get; set; }
+
+    /// <summary>Failures confined to one service account or repository: the rest of the namespace still syncs.</summary>
+    public List<string> Problems { get; } = [];
+
+    /// <summary>What the operator created and keeps because a policy says so (or because it cannot reach it).</summary>
+    public List<string> Kept { get; } = [];
+
+    /// <summary>Service accounts of the matrix that do not exist (yet).</summary>
+    public List<string> MissingServiceAccounts { get; } = [];
+
+    public void Changed(string reason, string message) => Changes.Add(new SyncChange(reason, message));
+
+    public void Problem(string message) => Problems.Add(message);
+
+    public string? Annotation(string key) =>
+        Namespace?.Metadata.Annotations is { } a && a.TryGetValue(key, out var v) ? v : null;
+}

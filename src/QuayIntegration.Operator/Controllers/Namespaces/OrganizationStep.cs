@@ -1,0 +1,140 @@
+using Microsoft.Extensions.Logging;
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Quay;
+
+namespace QuayIntegration.Operator.Controllers.Namespaces;
+
+/// <summary>
+/// Where a namespace becomes an organization: makes sure the namespace's current organization exists in Quay, records
+/// crash-safely who made it, and loads what Quay holds in it (<see cref="QuayObservation"/>).
+///
+/// Ownership is decided once and then read from the record:
+/// <list type="bullet">
+/// <item>Quay says the organization is absent → <see cref="Origin.Creating"/> is written to the record, then it is
+/// created, then <see cref="Origin.Created"/>. An organization found while the record says Creating was therefore made
+/// by this operator (a crash came between the create and the record), so nothing is orphaned.</item>
+/// <item>It exists and the record has no entry → <see cref="Origin.Found"/>: it is used, never deleted. (What earlier
+/// versions and the Go operator decided is in the record by then: <see cref="LegacyOwnership"/>.)</item>
+/// <item>A recorded organization is not looked up: its robot list proves it exists, and Quay's 403 for the robots of a
+/// missing organization sends the step through the lookup, which creates it again.</item>
+/// </list>
+/// </summary>
+public sealed class OrganizationStep(OwnershipRecords records, QuayObservations observations, ILogger<OrganizationStep> log)
+{
+    public async Task RunAsync(NamespaceWork work, CancellationToken ct)
+    {
+        var org = work.Organization;
+        var fingerprint = Fingerprint(work);
+        var entry = work.Record.Organization(work.Host, org);
+        var known = entry is { Origin: Origin.Created or Origin.Found };
+        var observation = known ? observations.Current(work.Name, fingerprint, work.Now, work.Config!.DriftCheckInterval) : null;
+        if (observation is not null)
+        {
+            work.Entry = entry;
+            work.Observation = observation;
+            return;
+        }
+
+        if (known)
+        {
+            try
+            {
+                Use(work, entry!, await ReadAsync(work, org, fingerprint, ct));
+                return;
+            }
+            catch (QuayOperationException e) when (e.Outcome == QuayOutcome.Forbidden)
+            {
+                log.LogDebug("Quay refused the robots of {Organization} ({Error}); looking the organization up", org, e.Message);
+            }
+        }
+
+        var exists = (await work.Quay.OrganizationExistsAsync(org, ct)).ValueOrThrow("look up organization " + org);
+        if (exists)
+        {
+            if (known)
+                throw new QuayOperationException("list robots of " + org, QuayOutcome.Forbidden, 403,
+                    $"organization {org} exists but the token's user is not one of its administrators; make it an owner of the organization");
+            var origin = entry?.Origin == Origin.Creating ? Origin.Created : Origin.Found;
+            entry = work.Record.SetOrganization(work.Host, org, origin);
+            if (origin == Origin.Found)
+                work.Changed("OrganizationExists", $"Quay organization {org} already existed; it is used, and never deleted by the operator");
+            Use(work, entry, await ReadAsync(work, org, fingerprint, ct));
+            return;
+        }
+
+        var recreated = known;
+        entry = work.Record.SetOrganization(work.Host, org, Origin.Creating);
+        await records.SaveAsync(work.Record, hold: true, ct); // written ahead: see the class comment
+        var created = await work.Quay.CreateOrganizationAsync(org, ct);
+        if (created.Outcome == QuayOutcome.NameNotAvailableYet)
+            throw new QuayOperationException("create organization " + org, created.Outcome, created.StatusCode,
+                $"Quay organization {org} cannot be created yet: Quay keeps the name of a deleted organization until its garbage collection runs");
+        // "Already exists" right after Quay said absent is a concurrent create by this operator (another replica's
+        // last moments as leader): still ours, but no longer known to be empty.
+        if (created.Outcome != QuayOutcome.AlreadyExists) created.ValueOrThrow("create organization " + org);
+        entry.Origin = Origin.Created;
+        if (created.Outcome == QuayOutcome.AlreadyExists)
+        {
+            Use(work, entry, await ReadAsync(work, org, fingerprint, ct));
+            return;
+        }
+        work.Changed(recreated ? "OrganizationRecreated" : "OrganizationCreated",
+            recreated ? $"Re-created Quay organization {org}, which had been deleted in Quay" : $"Created Quay organization {org}");
+        log.LogInformation("Created organization {Organization} for {Namespace}", org, work.Name);
+        // Created a moment ago: known to be empty, nothing to read.
+        Use(work, entry, new QuayObservation(org, fingerprint, work.Now));
+    }
+
+    private void Use(NamespaceWork work, OrganizationRecord entry, QuayObservation observation)
+    {
+        work.Entry = entry;
+        work.Observation = observation;
+        work.Verified = true;
+        observations.Set(work.Name, observation);
+    }
+
+    /// <summary>
+    /// The robot list (with tokens), the default permissions, and the repository permissions of every robot the
+    /// namespace uses or recorded: 2 + S calls, whatever the number of repositories.
+    /// </summary>
+    public static async Task<QuayObservation> ReadAsync(NamespaceWork work, string org, string fingerprint, CancellationToken ct)
+    {
+        var robotList = work.Quay.ListRobotsAsync(org, ct);
+        var prototypeList = work.Quay.ListPrototypesAsync(org, ct);
+        var robots = (await robotList).ValueOrThrow("list robots of " + org) ?? [];
+        var prototypes = (await prototypeList).ValueOrThrow("list default permissions of " + org) ?? [];
+
+        var observation = new QuayObservation(org, fingerprint, work.Now);
+        foreach (var robot in robots) observation.Tokens[robot.Name] = robot.Token ?? "";
+        observation.Prototypes.AddRange(prototypes);
+
+        var relevant = work.Robots.Select(r => r.FullName)
+            .Concat(work.Record.Organization(work.Host, org)?.Robots?.Select(r => r.Name) ?? [])
+            .Distinct(StringComparer.Ordinal)
+            .Where(observation.Tokens.ContainsKey)
+            .ToList();
+        var permissions = await Task.WhenAll(relevant.Select(async robot =>
+        {
+            var shortName = robot[(robot.IndexOf('+') + 1)..];
+            var result = await work.Quay.ListRobotPermissionsAsync(org, shortName, ct);
+            // A robot deleted between the two lists is simply not there any more.
+            return (robot, permissions: result.Outcome == QuayOutcome.NotFound ? null : result.ValueOrThrow($"list the permissions of robot {robot}"));
+        }));
+        foreach (var (robot, granted) in permissions)
+        {
+            if (granted is null)
+            {
+                observation.RobotDeleted(robot);
+                continue;
+            }
+            foreach (var (repository, role) in granted) observation.Grant(robot, repository, role);
+            observation.Permissions.TryAdd(robot, new(StringComparer.Ordinal));
+        }
+        return observation;
+    }
+
+    /// <summary>What an observation of the namespace's organization depends on.</summary>
+    public static string Fingerprint(NamespaceWork work) =>
+        string.Join('|', work.Quay.Connection.Fingerprint, work.Organization, work.Config!.DesiredStateFingerprint, work.Namespace?.Metadata.Uid);
+
+}

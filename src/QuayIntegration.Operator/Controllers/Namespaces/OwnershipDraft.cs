@@ -1,0 +1,141 @@
+using System.Text.Json;
+using QuayIntegration.Operator.Api;
+
+namespace QuayIntegration.Operator.Controllers.Namespaces;
+
+/// <summary>
+/// A working copy of one namespace's ownership record (the spec of its QuayNamespace). The steps of a reconcile note
+/// here what they created, found and removed; <see cref="OwnershipRecords"/> writes it back when it differs from what
+/// is stored, ahead of a create whose outcome cannot be recognised later (organizations, see
+/// <see cref="Origin.Creating"/>), and at the end of every reconcile, failed or not.
+/// </summary>
+public sealed class OwnershipDraft
+{
+    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+    private string _savedJson;
+
+    public OwnershipDraft(string ns, QuayNamespaceResource? stored)
+    {
+        Namespace = ns;
+        Stored = stored;
+        _savedJson = JsonSerializer.Serialize(stored?.Spec ?? new OwnershipRecord(), Json);
+        Spec = JsonSerializer.Deserialize<OwnershipRecord>(_savedJson, Json)!;
+    }
+
+    public string Namespace { get; }
+
+    /// <summary>The QuayNamespace as last read or written; null while none exists.</summary>
+    public QuayNamespaceResource? Stored { get; private set; }
+
+    public OwnershipRecord Spec { get; }
+
+    public bool HasUnsavedChanges => JsonSerializer.Serialize(Spec, Json) != _savedJson;
+
+    /// <summary>Nothing is recorded: no organization and no Secret.</summary>
+    public bool IsEmpty => (Spec.Organizations?.Count ?? 0) == 0 && (Spec.Secrets?.Count ?? 0) == 0;
+
+    public bool Released => Spec.Released == true;
+
+    /// <summary>Called by <see cref="OwnershipRecords"/> after a successful write.</summary>
+    internal void Saved(QuayNamespaceResource stored)
+    {
+        Stored = stored;
+        _savedJson = JsonSerializer.Serialize(Spec, Json);
+    }
+
+    public IReadOnlyList<OrganizationRecord> Organizations => Spec.Organizations ?? [];
+
+    public OrganizationRecord? Organization(string host, string name) =>
+        Spec.Organizations?.FirstOrDefault(o => o.Host == host && o.Name == name);
+
+    public OrganizationRecord SetOrganization(string host, string name, string origin)
+    {
+        var entry = Organization(host, name);
+        if (entry is null)
+        {
+            entry = new OrganizationRecord { Host = host, Name = name };
+            (Spec.Organizations ??= []).Add(entry);
+        }
+        entry.Origin = origin;
+        return entry;
+    }
+
+    public void RemoveOrganization(OrganizationRecord entry)
+    {
+        Spec.Organizations?.Remove(entry);
+        if (Spec.Organizations is { Count: 0 }) Spec.Organizations = null;
+    }
+
+    public IReadOnlyList<SecretRecord> Secrets => Spec.Secrets ?? [];
+
+    public void SetSecret(string name, string serviceAccount)
+    {
+        var entry = Spec.Secrets?.FirstOrDefault(s => s.Name == name);
+        if (entry is null) (Spec.Secrets ??= []).Add(new SecretRecord { Name = name, ServiceAccount = serviceAccount });
+        else entry.ServiceAccount = serviceAccount;
+    }
+
+    public void RemoveSecret(string name)
+    {
+        Spec.Secrets?.RemoveAll(s => s.Name == name);
+        if (Spec.Secrets is { Count: 0 }) Spec.Secrets = null;
+    }
+}
+
+/// <summary>Reading and noting the content of one organization's entry.</summary>
+public static class OrganizationRecordExtensions
+{
+    public static bool IsOwned(this OrganizationRecord org) => org.Origin is Origin.Created or Origin.Creating;
+
+    public static RobotRecord? Robot(this OrganizationRecord org, string name) => org.Robots?.FirstOrDefault(r => r.Name == name);
+
+    public static void SetRobot(this OrganizationRecord org, string name, string serviceAccount, string origin)
+    {
+        var entry = org.Robot(name);
+        if (entry is null) (org.Robots ??= []).Add(new RobotRecord { Name = name, ServiceAccount = serviceAccount, Origin = origin });
+        else
+        {
+            entry.ServiceAccount = serviceAccount;
+            entry.Origin = origin;
+        }
+    }
+
+    public static void RemoveRobot(this OrganizationRecord org, string name)
+    {
+        org.Robots?.RemoveAll(r => r.Name == name);
+        if (org.Robots is { Count: 0 }) org.Robots = null;
+    }
+
+    public static RepositoryRecord? Repository(this OrganizationRecord org, string name) => org.Repositories?.FirstOrDefault(r => r.Name == name);
+
+    public static void SetRepository(this OrganizationRecord org, string name, string origin)
+    {
+        var entry = org.Repository(name);
+        if (entry is null) (org.Repositories ??= []).Add(new RepositoryRecord { Name = name, Origin = origin });
+        else entry.Origin = origin;
+    }
+
+    public static void RemoveRepository(this OrganizationRecord org, string name)
+    {
+        org.Repositories?.RemoveAll(r => r.Name == name);
+        if (org.Repositories is { Count: 0 }) org.Repositories = null;
+    }
+
+    public static IEnumerable<DefaultPermissionRecord> DefaultPermissionsOf(this OrganizationRecord org, string robot) =>
+        org.DefaultPermissions?.Where(p => p.Robot == robot) ?? [];
+
+    public static void AddDefaultPermission(this OrganizationRecord org, string robot, string? id) =>
+        (org.DefaultPermissions ??= []).Add(new DefaultPermissionRecord { Robot = robot, Id = id });
+
+    public static void RemoveDefaultPermission(this OrganizationRecord org, DefaultPermissionRecord entry)
+    {
+        org.DefaultPermissions?.Remove(entry);
+        if (org.DefaultPermissions is { Count: 0 }) org.DefaultPermissions = null;
+    }
+
+    /// <summary>Nothing of the operator's is left in it: the entry can go (a Found organization stays in Quay).</summary>
+    public static bool HoldsNothing(this OrganizationRecord org) =>
+        !org.IsOwned() && (org.Robots?.All(r => r.Origin == Origin.Found) ?? true)
+                       && (org.DefaultPermissions?.Count ?? 0) == 0
+                       && (org.Repositories?.All(r => r.Origin == Origin.Found) ?? true);
+}

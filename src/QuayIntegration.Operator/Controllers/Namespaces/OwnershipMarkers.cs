@@ -1,0 +1,82 @@
+using System.Text.Json;
+using QuayIntegration.Operator.Quay;
+
+namespace QuayIntegration.Operator.Controllers.Namespaces;
+
+/// <summary>Whose a robot or repository found in Quay is, as told by the marks this operator leaves on what it creates.</summary>
+public enum MarkedOwner
+{
+    /// <summary>Made by this operator in this cluster (or by its earlier versions, which marked it by description).</summary>
+    ThisCluster,
+    /// <summary>Made by this operator in another cluster sharing the Quay: never touched.</summary>
+    OtherCluster,
+    /// <summary>No mark of this operator: made by someone else.</summary>
+    Unmarked,
+}
+
+/// <summary>
+/// The marks the operator leaves on the robots and repositories it creates, so that an object found in Quay without an
+/// entry in the ownership record (a crash came between the create and the record write, or the installation predates
+/// the record) can still be told apart from one someone else made. Organizations cannot carry a mark in Quay; their
+/// ownership is written ahead into the record instead (<see cref="Api.Origin.Creating"/>).
+/// <list type="bullet">
+/// <item>Robots: <c>unstructured_metadata</c> <c>{"createdBy": "quay-integration-operator", "cluster": …, "namespace": …,
+/// "serviceAccount": …}</c>, and a description a person can read.</item>
+/// <item>Repositories: a description ending in <c>created by quay-integration-operator for cluster &lt;identity&gt;</c>.</item>
+/// </list>
+/// The cluster identity is the UID of the cluster's kube-system namespace (unique per cluster, stable for its life),
+/// so operators of several clusters sharing one Quay never take each other's objects for their own.
+/// Earlier versions of this operator wrote fixed descriptions without a cluster; those still count as this cluster's.
+/// </summary>
+public sealed class OwnershipMarkers(string clusterIdentity)
+{
+    public const string Creator = "quay-integration-operator";
+    private const int MaxDescription = 255; // Quay's robot description limit (endpoints/api/robot.py schema)
+
+    public string ClusterIdentity { get; } = clusterIdentity;
+
+    public Dictionary<string, string> RobotMetadata(string ns, string serviceAccount) => new(StringComparer.Ordinal)
+    {
+        ["createdBy"] = Creator,
+        ["cluster"] = ClusterIdentity,
+        ["namespace"] = ns,
+        ["serviceAccount"] = serviceAccount,
+    };
+
+    /// <summary>At most 255 characters whatever the names' length: Quay refuses a longer robot description.</summary>
+    public static string RobotDescription(string ns, string serviceAccount)
+    {
+        var description = $"Service account {ns}/{serviceAccount}, created by {Creator}";
+        return description.Length <= MaxDescription ? description : description[..(MaxDescription - 1)] + "…";
+    }
+
+    public string RepositoryDescription(string ns, string imageStream) =>
+        $"ImageStream {ns}/{imageStream}; {RepositorySuffix}";
+
+    private string RepositorySuffix => $"created by {Creator} for cluster {ClusterIdentity}";
+
+    public MarkedOwner OwnerOfRobot(QuayRobot robot, string ns, string serviceAccount)
+    {
+        if (robot.Metadata is { ValueKind: JsonValueKind.Object } metadata
+            && metadata.TryGetProperty("createdBy", out var creator) && creator.ValueKind == JsonValueKind.String && creator.GetString() == Creator)
+        {
+            return metadata.TryGetProperty("cluster", out var cluster) && cluster.ValueKind == JsonValueKind.String && cluster.GetString() != ClusterIdentity
+                ? MarkedOwner.OtherCluster
+                : MarkedOwner.ThisCluster;
+        }
+        return robot.Description == LegacyRobotDescription(ns, serviceAccount) ? MarkedOwner.ThisCluster : MarkedOwner.Unmarked;
+    }
+
+    public MarkedOwner OwnerOfRepository(QuayRepository repository, string ns, string imageStream)
+    {
+        var description = repository.Description ?? "";
+        if (description.EndsWith(RepositorySuffix, StringComparison.Ordinal)) return MarkedOwner.ThisCluster;
+        if (description.Contains($"created by {Creator} for cluster ", StringComparison.Ordinal)) return MarkedOwner.OtherCluster;
+        return description == LegacyRepositoryDescription(ns, imageStream) ? MarkedOwner.ThisCluster : MarkedOwner.Unmarked;
+    }
+
+    /// <summary>What versions of this operator before the ownership record wrote (they served one cluster each).</summary>
+    private static string LegacyRobotDescription(string ns, string serviceAccount) => $"Service account {ns}/{serviceAccount} (QuayIntegration)";
+
+    private static string LegacyRepositoryDescription(string ns, string imageStream) => $"ImageStream {ns}/{imageStream}";
+}

@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Kube;
+using QuayIntegration.Operator.Runtime;
+
+namespace QuayIntegration.Operator.Controllers.Namespaces;
+
+/// <summary>
+/// Reads and writes the QuayNamespace objects that hold the ownership records. Reads come from the informer cache,
+/// except that the copy this process wrote last is used until the cache has caught up with it: a reconcile that runs
+/// before the watch event of the previous write arrives must not start from the older record (its write would be
+/// refused with a conflict, or worse, an entry would look missing). Every write is guarded by the resourceVersion it
+/// was computed from, so a concurrent writer makes it fail and the reconcile runs again on fresh data.
+/// </summary>
+public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, KubeApi api)
+{
+    /// <summary>Held on a record while its namespace is managed, so a hand deletion cannot take the record away then.</summary>
+    public const string Finalizer = "quay.redhat.com/ownership-record";
+
+    /// <summary>Per namespace: the resourceVersion a write started from and the object it produced.</summary>
+    private readonly ConcurrentDictionary<string, (string? Before, QuayNamespaceResource Written)> _written = new();
+
+    public QuayNamespaceResource? Get(string ns)
+    {
+        var cached = cache.Get(ns);
+        if (!_written.TryGetValue(ns, out var last)) return cached;
+        var cachedVersion = cached?.Metadata.ResourceVersion;
+        if (cachedVersion == last.Before) return last.Written; // the cache has not seen our write yet
+        _written.TryRemove(ns, out _); // caught up, or someone else wrote since: the cache is the truth
+        return cached;
+    }
+
+    public OwnershipDraft Draft(string ns) => new(ns, Get(ns));
+
+    /// <summary>
+    /// Writes the draft when it changed, or when the finalizer must be added or removed (<paramref name="hold"/>: the
+    /// namespace is managed). Creates the QuayNamespace when none exists.
+    /// </summary>
+    public async Task SaveAsync(OwnershipDraft draft, bool hold, CancellationToken ct)
+    {
+        var stored = draft.Stored;
+        if (stored is null && draft.IsEmpty && !hold) return; // nothing to remember
+        var holds = stored?.Metadata.Finalizers?.Contains(Finalizer) == true;
+        // A record being deleted can take no new finalizer (the API server refuses it); it is replaced once gone.
+        var keepFinalizer = hold && (holds || stored?.Metadata.DeletionTimestamp is null);
+        if (stored is not null && !draft.HasUnsavedChanges && holds == keepFinalizer) return;
+
+        var finalizers = (stored?.Metadata.Finalizers ?? []).Where(f => f != Finalizer).ToList();
+        if (keepFinalizer) finalizers.Add(Finalizer);
+        var body = new QuayNamespaceResource
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = draft.Namespace,
+                ResourceVersion = stored?.Metadata.ResourceVersion,
+                Labels = stored?.Metadata.Labels,
+                Annotations = stored?.Metadata.Annotations,
+                Finalizers = finalizers.Count == 0 ? null : finalizers,
+            },
+            Spec = draft.Spec,
+        };
+        QuayNamespaceResource written;
+        try
+        {
+            written = stored is null
+                ? await api.CreateAsync(ResourceType.QuayNamespaces.CollectionPath(), body, ct)
+                : await api.ReplaceAsync(ResourceType.QuayNamespaces.ObjectPath(null, draft.Namespace), body, ct);
+        }
+        catch (KubeApiException e) when (e.IsConflict)
+        {
+            throw new ReconcileException($"the QuayNamespace {draft.Namespace} changed meanwhile ({e.Reason}); retrying with the current one");
+        }
+        catch (KubeApiException e) when (e.IsNotFound && stored is not null)
+        {
+            throw new ReconcileException($"the QuayNamespace {draft.Namespace} was deleted meanwhile; retrying");
+        }
+        _written[draft.Namespace] = (stored?.Metadata.ResourceVersion, written);
+        draft.Saved(written);
+    }
+
+    /// <summary>Writes the status when it differs from the stored one (a merge patch with explicit nulls, so cleared fields go).</summary>
+    public async Task SaveStatusAsync(OwnershipDraft draft, QuayNamespaceStatus status, CancellationToken ct)
+    {
+        var stored = draft.Stored;
+        if (stored is null) return;
+        var next = KubernetesJson.Serialize(status);
+        if (stored.Status is not null && KubernetesJson.Serialize(stored.Status) == next) return;
+        var patch = new JsonObject { ["status"] = JsonNode.Parse(next) };
+        QuayNamespaceResource written;
+        try
+        {
+            written = await api.PatchAsync<QuayNamespaceResource>(ResourceType.QuayNamespaces.ObjectPath(null, draft.Namespace) + "/status",
+                "application/merge-patch+json", patch.ToJsonString(), ct);
+        }
+        catch (KubeApiException e) when (e.IsNotFound)
+        {
+            return;
+        }
+        _written[draft.Namespace] = (stored.Metadata.ResourceVersion, written);
+        draft.Saved(written);
+    }
+
+    /// <summary>Removes the record for good: its finalizer first, then the object.</summary>
+    public async Task DeleteAsync(OwnershipDraft draft, CancellationToken ct)
+    {
+        var stored = draft.Stored;
+        if (stored is null) return;
+        var path = ResourceType.QuayNamespaces.ObjectPath(null, draft.Namespace);
+        try
+        {
+            if (stored.Metadata.Finalizers?.Contains(Finalizer) == true)
+                await api.PatchAsync<QuayNamespaceResource>(path, "application/merge-patch+json",
+                    MetadataPatch.RemoveFinalizer(stored.Metadata, Finalizer), ct);
+            await api.DeleteAsync(path, ct);
+        }
+        catch (KubeApiException e) when (e.IsConflict)
+        {
+            throw new ReconcileException($"the QuayNamespace {draft.Namespace} changed while being deleted; retrying");
+        }
+        _written.TryRemove(draft.Namespace, out _);
+    }
+
+    public void Forget(string ns) => _written.TryRemove(ns, out _);
+}

@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using QuayIntegration.Operator.Quay;
+
+namespace QuayIntegration.Operator.Controllers.Namespaces;
+
+/// <summary>
+/// What Quay was last seen to hold in one namespace's organization: every robot with its token, the default
+/// permissions, and the repository permissions (with roles) of the robots the namespace uses. It is read at a drift
+/// check (the robot list, the default-permission list and one permission list per robot: 2 + S calls whatever the
+/// number of ImageStreams) and then kept in step with every write the operator makes, so the reconciles in between
+/// ask Quay nothing. Only one reconcile of a namespace runs at a time, so an observation is never shared by two.
+/// </summary>
+public sealed class QuayObservation(string organization, string fingerprint, DateTimeOffset verifiedAt)
+{
+    public string Organization { get; } = organization;
+
+    /// <summary>What the observation was made under (connection, organization, desired state): a change makes it worthless.</summary>
+    public string Fingerprint { get; } = fingerprint;
+
+    public DateTimeOffset VerifiedAt { get; } = verifiedAt;
+
+    /// <summary>Every robot of the organization, by full name, with its token.</summary>
+    public Dictionary<string, string> Tokens { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Robot full name → repository → role, for the robots whose permissions were read (or that were created empty).</summary>
+    public Dictionary<string, Dictionary<string, string>> Permissions { get; } = new(StringComparer.Ordinal);
+
+    public List<QuayPrototype> Prototypes { get; } = [];
+
+    public string? RoleOf(string robot, string repository) =>
+        Permissions.TryGetValue(robot, out var repositories) && repositories.TryGetValue(repository, out var role) ? role : null;
+
+    public void Grant(string robot, string repository, string role)
+    {
+        if (!Permissions.TryGetValue(robot, out var repositories)) Permissions[robot] = repositories = new(StringComparer.Ordinal);
+        repositories[repository] = role;
+    }
+
+    /// <summary>A repository was deleted: no robot holds anything on it any more.</summary>
+    public void RepositoryDeleted(string repository)
+    {
+        foreach (var repositories in Permissions.Values) repositories.Remove(repository);
+    }
+
+    /// <summary>A robot was deleted: Quay removed its permissions and the default permissions naming it.</summary>
+    public void RobotDeleted(string robot)
+    {
+        Tokens.Remove(robot);
+        Permissions.Remove(robot);
+        Prototypes.RemoveAll(p => p.Delegate?.Name == robot);
+    }
+
+    /// <summary>The repositories some robot of <paramref name="robots"/> holds a permission on.</summary>
+    public IEnumerable<string> RepositoriesOf(IEnumerable<string> robots) =>
+        robots.SelectMany(r => Permissions.TryGetValue(r, out var repositories) ? repositories.Keys : Enumerable.Empty<string>()).Distinct(StringComparer.Ordinal);
+}
+
+/// <summary>The observations of every namespace, valid until the next drift check or until what they depend on changes.</summary>
+public sealed class QuayObservations
+{
+    private readonly ConcurrentDictionary<string, QuayObservation> _byNamespace = new();
+
+    /// <summary>The namespace's observation if it was made under <paramref name="fingerprint"/> less than <paramref name="validity"/> ago.</summary>
+    public QuayObservation? Current(string ns, string fingerprint, DateTimeOffset now, TimeSpan validity) =>
+        _byNamespace.TryGetValue(ns, out var observation) && observation.Fingerprint == fingerprint && now - observation.VerifiedAt < validity
+            ? observation
+            : null;
+
+    public void Set(string ns, QuayObservation observation) => _byNamespace[ns] = observation;
+
+    /// <summary>Quay contradicted the observation (an organization gone, a refused create): the next reconcile reads again.</summary>
+    public void Forget(string ns) => _byNamespace.TryRemove(ns, out _);
+
+    public DateTimeOffset? VerifiedAt(string ns) => _byNamespace.TryGetValue(ns, out var o) ? o.VerifiedAt : null;
+}

@@ -1,0 +1,148 @@
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Observability;
+using QuayIntegration.Operator.Quay;
+
+namespace QuayIntegration.Operator.Controllers.Namespaces;
+
+/// <summary>
+/// One private repository per ImageStream in the current organization, on which every robot of the matrix holds its
+/// role; the repository of a deleted ImageStream is deleted only when the operator created it and
+/// repositoryDeletionPolicy is Delete.
+///
+/// Nothing is asked of Quay for a repository on which the observation shows every robot with its role (the steady
+/// state). Otherwise the repository is created first: a new one gets the robots' roles from the organization's
+/// default permissions (Quay's apply_default_permissions) and is recorded as Created; one that already existed is
+/// adopted for permissions only (recorded as Found unless it carries this operator's mark) and given the missing
+/// roles explicitly. A repository on which some robot already holds a permission exists, so only the missing roles
+/// are written. Each repository is handled on its own (<see cref="Isolation"/>).
+/// </summary>
+public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observations, EventRecorder events)
+{
+    public async Task RunAsync(NamespaceWork work, CancellationToken ct)
+    {
+        var streams = caches.ImageStreams.ListInNamespace(work.Name);
+        var wanted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var stream in streams)
+        {
+            if (QuayNames.IsValidRepository(stream.Metadata.Name)) wanted.Add(stream.Metadata.Name);
+            else events.Warning(stream, "InvalidRepositoryName", $"ImageStream name '{stream.Metadata.Name}' is not a valid Quay repository name; no repository is created");
+        }
+        await EnsureAsync(work, wanted, ct);
+        await RemoveUnwantedAsync(work, wanted, ct);
+    }
+
+    private sealed record Plan(string Repository, IReadOnlyList<DesiredRobot> Missing, bool Exists);
+
+    private sealed record Outcome(bool Created, string? Origin, IReadOnlyList<DesiredRobot> Granted);
+
+    private async Task EnsureAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct)
+    {
+        var observation = work.Observation!;
+        var robots = work.Robots.Where(r => observation.Tokens.ContainsKey(r.FullName)).ToList();
+        if (robots.Count == 0) return;
+        var plans = new List<Plan>();
+        foreach (var repository in wanted.Order(StringComparer.Ordinal))
+        {
+            var missing = robots.Where(r => observation.RoleOf(r.FullName, repository) != r.Role).ToList();
+            if (missing.Count > 0) plans.Add(new Plan(repository, missing, Exists: missing.Count < robots.Count));
+        }
+        if (plans.Count == 0) return;
+
+        var results = await Task.WhenAll(plans.Select(plan =>
+            Isolation.RunAsync(work, $"repository {work.Organization}/{plan.Repository}", () => EnsureOneAsync(work, plan, ct))));
+        foreach (var (plan, result) in plans.Zip(results))
+        {
+            if (result is not { Value: var outcome }) continue;
+            foreach (var robot in outcome.Granted) observation.Grant(robot.FullName, plan.Repository, robot.Role);
+            if (outcome.Origin is { } origin) work.Entry!.SetRepository(plan.Repository, origin);
+            if (outcome.Created) work.Changed("RepositoryCreated", $"Created private Quay repository {work.Organization}/{plan.Repository} for ImageStream {plan.Repository}");
+            else if (outcome.Granted.Count > 0)
+                work.Changed("RepositoryPermissionsRepaired",
+                    $"Gave {string.Join(", ", outcome.Granted.Select(r => $"{r.FullName} {r.Role}"))} on Quay repository {work.Organization}/{plan.Repository}");
+        }
+    }
+
+    private async Task<Outcome> EnsureOneAsync(NamespaceWork work, Plan plan, CancellationToken ct)
+    {
+        var (org, name) = (work.Organization, plan.Repository);
+        var observation = work.Observation!;
+        var missing = plan.Missing;
+        string? origin = null;
+        var created = false;
+        if (!plan.Exists)
+        {
+            var result = await work.Quay.CreatePrivateRepositoryAsync(org, name, work.Markers.RepositoryDescription(work.Name, name), ct);
+            if (result.Outcome == QuayOutcome.Forbidden)
+            {
+                // Quay refuses creates in an organization that is gone (deleted behind the operator's back): read it again.
+                observations.Forget(work.Name);
+                result.ValueOrThrow($"create repository {org}/{name}");
+            }
+            if (result.IsSuccess)
+            {
+                created = true;
+                origin = Origin.Created;
+                // Quay applied the default permissions; only robots whose default permission differs still need a grant.
+                missing = missing.Where(r => DefaultRole(observation, r.FullName) != r.Role).ToList();
+            }
+            else if (result.Outcome != QuayOutcome.AlreadyExists)
+            {
+                result.ValueOrThrow($"create repository {org}/{name}");
+            }
+            else if (work.Entry!.Repository(name) is null)
+            {
+                var existing = (await work.Quay.GetRepositoryAsync(org, name, ct)).ValueOrThrow($"read repository {org}/{name}")!;
+                origin = work.Markers.OwnerOfRepository(existing, work.Name, name) == MarkedOwner.ThisCluster ? Origin.Created : Origin.Found;
+            }
+        }
+        foreach (var robot in missing)
+            (await work.Quay.SetRepositoryPermissionAsync(org, name, robot.FullName, robot.Role, ct)).ValueOrThrow($"give {robot.FullName} {robot.Role} on {org}/{name}");
+        return new Outcome(created, origin, created ? plan.Missing : missing);
+    }
+
+    /// <summary>The role a generic default permission gives the robot on a new repository, as Quay applies them.</summary>
+    private static string? DefaultRole(QuayObservation observation, string robot) =>
+        observation.Prototypes.LastOrDefault(p => p.ActivatingUser is null && p.Delegate?.Name == robot)?.Role;
+
+    /// <summary>
+    /// Repositories whose ImageStream is gone. Created by the operator: deleted with repositoryDeletionPolicy Delete,
+    /// kept (and listed as kept) with Keep. Found: left alone, and remembered as not the operator's. With Delete, a
+    /// repository the robots hold permissions on that the record does not know is read once, and deleted only if it
+    /// carries this operator's mark.
+    /// </summary>
+    private static async Task RemoveUnwantedAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct)
+    {
+        var entry = work.Entry!;
+        var observation = work.Observation!;
+        var ours = (entry.Repositories ?? []).Where(r => r.Origin == Origin.Created && !wanted.Contains(r.Name)).Select(r => r.Name).ToList();
+        if (!work.Config!.DeleteRepositories)
+        {
+            foreach (var name in ours) work.Kept.Add($"repository {work.Organization}/{name} (repositoryDeletionPolicy Keep)");
+            return;
+        }
+        var unknown = observation.RepositoriesOf(work.Robots.Select(r => r.FullName))
+            .Where(name => !wanted.Contains(name) && entry.Repository(name) is null).ToList();
+        foreach (var name in unknown)
+        {
+            var read = await work.Quay.GetRepositoryAsync(work.Organization, name, ct);
+            if (read.Outcome == QuayOutcome.NotFound)
+            {
+                observation.RepositoryDeleted(name);
+                continue;
+            }
+            var repository = read.ValueOrThrow($"read repository {work.Organization}/{name}")!;
+            var mine = work.Markers.OwnerOfRepository(repository, work.Name, name) == MarkedOwner.ThisCluster;
+            if (mine) ours.Add(name);
+            else entry.SetRepository(name, Origin.Found);
+        }
+        foreach (var name in ours)
+        {
+            var deleted = await Isolation.RunAsync(work, $"repository {work.Organization}/{name}", async () =>
+                (await work.Quay.DeleteRepositoryAsync(work.Organization, name, ct)).ValueOrThrow($"delete repository {work.Organization}/{name}"));
+            if (deleted is null) continue;
+            observation.RepositoryDeleted(name);
+            entry.RemoveRepository(name);
+            work.Changed("RepositoryDeleted", $"Deleted Quay repository {work.Organization}/{name} with its ImageStream (repositoryDeletionPolicy Delete)");
+        }
+    }
+}

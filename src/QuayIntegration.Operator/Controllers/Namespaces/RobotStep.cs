@@ -1,0 +1,201 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Quay;
+
+namespace QuayIntegration.Operator.Controllers.Namespaces;
+
+/// <summary>
+/// The robots of the service-account matrix in the current organization and their default permissions, and the
+/// removal of what belonged to service accounts that left the matrix. Each service account is handled on its own
+/// (<see cref="Isolation"/>): one that fails is reported and the others carry on. Quay calls run in parallel; the record
+/// and the observation are updated afterwards, one result at a time.
+///
+/// A robot this operator created is its own, and so are the default permissions naming it (Quay deletes them with the
+/// robot). A robot that existed (Found) is used, never deleted or changed; a default permission the operator creates
+/// for it is written into the record before it is created, so that no crash can hide it. A robot found without a
+/// record entry is classified by its mark (<see cref="OwnershipMarkers"/>) when, and only when, that matters.
+/// </summary>
+public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
+{
+    public async Task RunAsync(NamespaceWork work, CancellationToken ct)
+    {
+        await EnsureRobotsAsync(work, ct);
+        await EnsureDefaultPermissionsAsync(work, ct);
+        await RemoveRevokedAsync(work, ct);
+    }
+
+    private static async Task EnsureRobotsAsync(NamespaceWork work, CancellationToken ct)
+    {
+        var observation = work.Observation!;
+        var missing = work.Robots.Where(r => !observation.Tokens.TryGetValue(r.FullName, out var token) || token.Length == 0).ToList();
+        var results = await Task.WhenAll(missing.Select(robot =>
+            Isolation.RunAsync(work, $"service account {robot.ServiceAccount}", () => CreateOrGetAsync(work, robot, ct))));
+        foreach (var (robot, result) in missing.Zip(results))
+        {
+            if (result is not { Value: var (quayRobot, created) }) continue;
+            observation.Tokens[robot.FullName] = quayRobot.Token!;
+            if (created)
+            {
+                work.Entry!.SetRobot(robot.FullName, robot.ServiceAccount, Origin.Created);
+                observation.Permissions[robot.FullName] = new(StringComparer.Ordinal); // new: holds nothing yet
+                work.Changed("RobotCreated", $"Created Quay robot {robot.FullName} for service account {robot.ServiceAccount}");
+                continue;
+            }
+            var origin = Classify(work, quayRobot, robot.ServiceAccount);
+            work.Entry!.SetRobot(robot.FullName, robot.ServiceAccount, origin);
+            if (origin == Origin.Found)
+                work.Changed("RobotExists", $"Quay robot {robot.FullName} already existed; it is used for service account {robot.ServiceAccount} and never deleted by the operator");
+        }
+    }
+
+    private static async Task<(QuayRobot Robot, bool Created)> CreateOrGetAsync(NamespaceWork work, DesiredRobot robot, CancellationToken ct)
+    {
+        var (result, created) = await work.Quay.CreateOrGetRobotAsync(work.Organization, robot.ShortName,
+            OwnershipMarkers.RobotDescription(work.Name, robot.ServiceAccount), work.Markers.RobotMetadata(work.Name, robot.ServiceAccount), ct);
+        var quayRobot = result.ValueOrThrow(created ? $"create robot {robot.FullName}" : $"read robot {robot.FullName}");
+        if (string.IsNullOrEmpty(quayRobot?.Token))
+            throw new QuayOperationException($"read robot {robot.FullName}", QuayOutcome.Unexpected, result.StatusCode, "Quay's answer carried no token");
+        return (quayRobot, created);
+    }
+
+    private static string Classify(NamespaceWork work, QuayRobot robot, string serviceAccount) =>
+        work.Markers.OwnerOfRobot(robot, work.Name, serviceAccount) == MarkedOwner.ThisCluster ? Origin.Created : Origin.Found;
+
+    /// <summary>The robot's origin from the record, or (read once and recorded) from its mark.</summary>
+    private static async Task<string?> OriginOfAsync(NamespaceWork work, string robotName, string serviceAccount, CancellationToken ct)
+    {
+        if (work.Entry!.Robot(robotName) is { } recorded) return recorded.Origin;
+        var read = await work.Quay.GetRobotAsync(work.Organization, robotName[(robotName.IndexOf('+') + 1)..], ct);
+        if (read.Outcome == QuayOutcome.NotFound) return null;
+        var robot = read.ValueOrThrow("read robot " + robotName)!;
+        if (serviceAccount.Length == 0 && robot.Metadata is { ValueKind: JsonValueKind.Object } metadata
+            && metadata.TryGetProperty("serviceAccount", out var sa) && sa.ValueKind == JsonValueKind.String)
+            serviceAccount = sa.GetString()!;
+        var origin = Classify(work, robot, serviceAccount);
+        work.Entry!.SetRobot(robotName, serviceAccount, origin);
+        return origin;
+    }
+
+    private sealed record PermissionPlan(DesiredRobot Robot, QuayPrototype? Existing, bool Ours, IReadOnlyList<QuayPrototype> Extras);
+
+    private async Task EnsureDefaultPermissionsAsync(NamespaceWork work, CancellationToken ct)
+    {
+        var entry = work.Entry!;
+        var observation = work.Observation!;
+        var plans = new List<PermissionPlan>();
+        foreach (var robot in work.Robots.Where(r => observation.Tokens.ContainsKey(r.FullName)))
+        {
+            var matching = observation.Prototypes.Where(p => p.ActivatingUser is null && p.Delegate?.Name == robot.FullName).ToList();
+            var recordedIds = entry.DefaultPermissionsOf(robot.FullName).Select(p => p.Id).ToHashSet();
+            // Recorded as "about to create" and then found: created just before a crash, so it is the operator's.
+            if (entry.DefaultPermissionsOf(robot.FullName).FirstOrDefault(d => string.IsNullOrEmpty(d.Id)) is { } placeholder
+                && matching.FirstOrDefault(p => !recordedIds.Contains(p.Id)) is { } unclaimed)
+            {
+                placeholder.Id = unclaimed.Id;
+                recordedIds.Add(unclaimed.Id);
+            }
+            var existing = matching.FirstOrDefault(p => recordedIds.Contains(p.Id)) ?? matching.FirstOrDefault();
+            if (existing is not null && existing.Role == robot.Role && matching.Count == 1) continue; // the steady state: no call
+            var ours = (existing is not null && recordedIds.Contains(existing.Id))
+                       || await Isolation.RunAsync(work, $"service account {robot.ServiceAccount}",
+                           () => OriginOfAsync(work, robot.FullName, robot.ServiceAccount, ct)) is { Value: Origin.Created };
+            if (existing is not null && !ours)
+            {
+                if (existing.Role != robot.Role)
+                    log.LogDebug("The default permission of {Robot} is {Role}, not {Wanted}; it is not the operator's and is left alone",
+                        robot.FullName, existing.Role, robot.Role);
+                continue;
+            }
+            plans.Add(new PermissionPlan(robot, existing, ours, ours ? matching.Where(p => p != existing).ToList() : []));
+        }
+        if (plans.Count == 0) return;
+
+        var forOthersRobots = plans.Where(p => p.Existing is null && !p.Ours).ToList();
+        foreach (var plan in forOthersRobots.Where(p => !entry.DefaultPermissionsOf(p.Robot.FullName).Any(d => string.IsNullOrEmpty(d.Id))))
+            entry.AddDefaultPermission(plan.Robot.FullName, null);
+        if (forOthersRobots.Count > 0) await records.SaveAsync(work.Record, hold: true, ct);
+
+        var results = await Task.WhenAll(plans.Select(plan =>
+            Isolation.RunAsync(work, $"service account {plan.Robot.ServiceAccount}", () => ApplyAsync(work, plan, ct))));
+        foreach (var (plan, result) in plans.Zip(results))
+        {
+            if (result is not { Value: var applied }) continue;
+            observation.Prototypes.RemoveAll(p => plan.Extras.Contains(p) || p == plan.Existing);
+            observation.Prototypes.Add(applied);
+            if (plan.Existing is null && !plan.Ours)
+            {
+                var placeholder = entry.DefaultPermissionsOf(plan.Robot.FullName).FirstOrDefault(d => string.IsNullOrEmpty(d.Id));
+                if (placeholder is not null) placeholder.Id = applied.Id;
+                else entry.AddDefaultPermission(plan.Robot.FullName, applied.Id);
+            }
+            if (plan.Existing is null)
+                work.Changed("DefaultPermissionCreated", $"Gave robot {plan.Robot.FullName} the default permission {plan.Robot.Role}");
+            else if (plan.Existing.Role != plan.Robot.Role)
+                work.Changed("DefaultPermissionRepaired", $"Changed the default permission of robot {plan.Robot.FullName} back to {plan.Robot.Role}");
+        }
+    }
+
+    private static async Task<QuayPrototype> ApplyAsync(NamespaceWork work, PermissionPlan plan, CancellationToken ct)
+    {
+        var (org, robot) = (work.Organization, plan.Robot);
+        var result = plan.Existing switch
+        {
+            null => (await work.Quay.CreatePrototypeAsync(org, robot.FullName, robot.Role, ct)).ValueOrThrow($"create the default permission of {robot.FullName}")!,
+            { } existing when existing.Role != robot.Role =>
+                (await work.Quay.UpdatePrototypeAsync(org, existing.Id, robot.Role, ct)).ValueOrThrow($"update the default permission of {robot.FullName}")!,
+            { } existing => existing,
+        };
+        // Quay never de-duplicates default permissions; an interrupted earlier run may have left extras.
+        foreach (var extra in plan.Extras)
+            (await work.Quay.DeletePrototypeAsync(org, extra.Id, ct)).ValueOrThrow($"delete a duplicate default permission of {robot.FullName}");
+        return result;
+    }
+
+    /// <summary>
+    /// What the operator made for service accounts no longer in the matrix: the robots it created are deleted (Quay
+    /// takes their permissions and default permissions with them); for robots it did not create, only the default
+    /// permissions it gave them. In an organization the operator created, a robot nobody wants that the record does not
+    /// know is read once: with this operator's mark (a crash before the record, or an installation older than the
+    /// record) it goes; otherwise it is recorded as Found and never looked at again.
+    /// </summary>
+    private static async Task RemoveRevokedAsync(NamespaceWork work, CancellationToken ct)
+    {
+        var entry = work.Entry!;
+        var observation = work.Observation!;
+        var wanted = work.Robots.Select(r => r.FullName).ToHashSet(StringComparer.Ordinal);
+        if (entry.IsOwned())
+        {
+            foreach (var name in observation.Tokens.Keys.Where(n => !wanted.Contains(n) && entry.Robot(n) is null).ToList())
+                await Isolation.RunAsync(work, "robot " + name, () => OriginOfAsync(work, name, "", ct));
+        }
+
+        foreach (var robot in (entry.Robots ?? []).Where(r => !wanted.Contains(r.Name)).ToList())
+        {
+            var item = $"robot {robot.Name} of former service account {robot.ServiceAccount}";
+            if (robot.Origin == Origin.Created)
+            {
+                if (await Isolation.RunAsync(work, item, () => DeleteRobotAsync(work, robot.Name, ct)) is null) continue;
+                observation.RobotDeleted(robot.Name);
+                entry.RemoveRobot(robot.Name);
+                foreach (var permission in entry.DefaultPermissionsOf(robot.Name).ToList()) entry.RemoveDefaultPermission(permission);
+                work.Changed("RobotDeleted", $"Deleted Quay robot {robot.Name}: service account {robot.ServiceAccount} is no longer in spec.serviceAccounts");
+                continue;
+            }
+            foreach (var permission in entry.DefaultPermissionsOf(robot.Name).ToList())
+            {
+                if (await Isolation.RunAsync(work, item, () => DeletePrototypeAsync(work, robot.Name, permission.Id, ct)) is null) continue;
+                observation.Prototypes.RemoveAll(p => p.Id == permission.Id);
+                entry.RemoveDefaultPermission(permission);
+                work.Changed("DefaultPermissionDeleted",
+                    $"Deleted the default permission the operator gave robot {robot.Name}: service account {robot.ServiceAccount} is no longer in spec.serviceAccounts");
+            }
+        }
+    }
+
+    private static async Task<bool> DeleteRobotAsync(NamespaceWork work, string name, CancellationToken ct) =>
+        (await work.Quay.DeleteRobotAsync(work.Organization, name[(name.IndexOf('+') + 1)..], ct)).ValueOrThrow($"delete robot {name}");
+
+    private static async Task<bool> DeletePrototypeAsync(NamespaceWork work, string robot, string? id, CancellationToken ct) =>
+        string.IsNullOrEmpty(id) || (await work.Quay.DeletePrototypeAsync(work.Organization, id, ct)).ValueOrThrow($"delete the default permission of {robot}");
+}

@@ -1,0 +1,47 @@
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Quay;
+
+namespace QuayIntegration.Operator.Controllers.Namespaces;
+
+/// <summary>
+/// Regenerates the tokens of the robots the operator created in the namespace's organization (Quay's
+/// <c>…/robots/{short}/regenerate</c>): on request, when the namespace annotation
+/// <c>quay.redhat.com/rotate-robot-tokens</c> is set to a value not yet acted on (a timestamp, say), and on schedule,
+/// every <c>spec.robotTokenRotationInterval</c>. Quay invalidates the old token at once, so the Secrets are rewritten in
+/// the same reconcile (the credential step runs after this one); pods that already pulled keep their images, but a
+/// pull or push with the old token fails from that moment. Robots the operator did not create are never rotated.
+/// </summary>
+public sealed class TokenRotationStep
+{
+    public async Task RunAsync(NamespaceWork work, CancellationToken ct)
+    {
+        var status = work.Record.Stored?.Status;
+        var requested = work.Annotation(WellKnown.RotateTokensAnnotation);
+        work.RotationRequestHandled = status?.RotationRequestHandled;
+        // The schedule starts when the operator first sees the namespace's robots.
+        work.TokensRotatedAt = status?.TokensRotatedAt is { } last ? new DateTimeOffset(last, TimeSpan.Zero) : work.Now;
+
+        var onRequest = !string.IsNullOrEmpty(requested) && requested != status?.RotationRequestHandled;
+        var onSchedule = work.Config!.TokenRotationInterval is { } interval && work.Now - work.TokensRotatedAt >= interval;
+        if (!onRequest && !onSchedule) return;
+
+        var observation = work.Observation!;
+        var ours = work.Robots.Where(r => work.Entry!.Robot(r.FullName)?.Origin == Origin.Created && observation.Tokens.ContainsKey(r.FullName)).ToList();
+        var results = await Task.WhenAll(ours.Select(robot => Isolation.RunAsync(work, $"service account {robot.ServiceAccount}", async () =>
+            (await work.Quay.RegenerateRobotTokenAsync(work.Organization, robot.ShortName, ct)).ValueOrThrow($"regenerate the token of {robot.FullName}"))));
+        var rotated = new List<string>();
+        foreach (var (robot, result) in ours.Zip(results))
+        {
+            if (result is not { Value.Token: { Length: > 0 } token }) continue;
+            observation.Tokens[robot.FullName] = token;
+            rotated.Add(robot.FullName);
+        }
+        if (rotated.Count < ours.Count) return; // retried with the rest of the namespace's problems; the request stays pending
+        work.TokensRotatedAt = work.Now;
+        if (onRequest) work.RotationRequestHandled = requested;
+        var why = onRequest ? $"requested by {WellKnown.RotateTokensAnnotation}={requested}" : "spec.robotTokenRotationInterval";
+        work.Changed("RobotTokensRotated", rotated.Count == 0
+            ? $"No robot token to rotate ({why}): the operator created none of the namespace's robots"
+            : $"Regenerated the tokens of {string.Join(", ", rotated)} ({why}); Quay invalidated the old tokens at once and the Secrets hold the new ones");
+    }
+}
