@@ -177,6 +177,24 @@ public sealed class OperatorEnvironment : IAsyncDisposable
         }
     }
 
+    /// <summary>The QuayNamespace (ownership record and status) of a namespace, or null.</summary>
+    public async Task<JsonObject?> GetRecordAsync(string ns)
+    {
+        try
+        {
+            return JsonNode.Parse(((System.Text.Json.JsonElement)await Kube.CustomObjects.GetClusterCustomObjectAsync("quay.redhat.com", "v1", "quaynamespaces", ns)).GetRawText())!.AsObject();
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The origin the record gives an organization, or null when it has no entry for it.</summary>
+    public async Task<string?> RecordedOriginAsync(string ns, string org) =>
+        (await GetRecordAsync(ns))?["spec"]?["organizations"]?.AsArray()
+            .FirstOrDefault(o => o?["name"]?.GetValue<string>() == org)?["origin"]?.GetValue<string>();
+
     public Task CreateNamespaceAsync(string name) =>
         Kube.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = name } });
 
@@ -188,14 +206,16 @@ public sealed class OperatorEnvironment : IAsyncDisposable
             ["metadata"] = new JsonObject { ["name"] = name },
         }, "image.openshift.io", "v1", ns, "imagestreams");
 
-    /// <summary>True when the namespace is fully set up: organization, 3 robots, 3 prototypes, 3 Secrets, SAs linked.</summary>
-    public async Task<bool> IsSeededAsync(string ns, string org)
+    /// <summary>True when the namespace is fully set up: organization, the 3 robots with their prototypes, 3 Secrets, SAs linked.</summary>
+    public async Task<bool> IsSeededAsync(string ns, string org, string clusterId = "openshift")
     {
         var state = Quay.State.Organization(org);
-        if (state is null || state.Robots.Count != 3 || state.Prototypes.Count != 3) return false;
+        if (state is null) return false;
+        string[] accounts = ["builder", "default", "deployer"];
+        if (!accounts.All(sa => state.Robots.Any(r => r.Name == $"{org}+{sa}") && state.Prototypes.Any(p => p.DelegateName == $"{org}+{sa}"))) return false;
         foreach (var sa in new[] { "builder", "default", "deployer" })
         {
-            var secret = await GetSecretAsync(ns, $"{sa}-quay-openshift");
+            var secret = await GetSecretAsync(ns, $"{sa}-quay-{clusterId}");
             var robot = state.Robots.FirstOrDefault(r => r.Name == $"{org}+{sa}");
             if (secret is null || robot is null || DockerAuth(secret) != $"{org}+{sa}:{robot.Token}") return false;
             V1ServiceAccount account;

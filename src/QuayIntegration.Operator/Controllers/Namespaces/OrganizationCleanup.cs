@@ -1,4 +1,5 @@
 using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Quay;
 
 namespace QuayIntegration.Operator.Controllers.Namespaces;
 
@@ -7,8 +8,10 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// is left in it. An organization it created is deleted whole (Quay takes its robots, default permissions and
 /// repositories with it). In one it found, the robots it created and the default permissions it gave are deleted, and
 /// the repositories it created too when repositoryDeletionPolicy is Delete (with Keep they stay, listed as kept); the
-/// organization itself, and everything in it the operator did not create, stays. An organization on another Quay host
-/// than the current one cannot be reached with the current credentials: it is kept and listed.
+/// organization itself, and everything in it the operator did not create, stays. Robots and repositories the record
+/// does not know but that carry this operator's mark (created before the record existed, or just before a crash)
+/// count as the operator's. An organization on another Quay host than the current one cannot be reached with the
+/// current credentials: it is kept and listed.
 /// </summary>
 public sealed class OrganizationCleanup
 {
@@ -29,12 +32,18 @@ public sealed class OrganizationCleanup
             return;
         }
 
-        foreach (var robot in (entry.Robots ?? []).Where(r => r.Origin == Origin.Created).ToList())
+        var robots = await OwnRobotsAsync(work, entry, ct);
+        if (work.Config?.DeleteRepositories == true) await RemoveRepositoriesAsync(work, entry, robots, why, ct);
+        else
+            foreach (var repository in (entry.Repositories ?? []).Where(r => r.Origin == Origin.Created))
+                work.Kept.Add($"repository {entry.Name}/{repository.Name} (repositoryDeletionPolicy Keep)");
+
+        foreach (var robot in robots)
         {
-            (await quay.DeleteRobotAsync(entry.Name, robot.Name[(robot.Name.IndexOf('+') + 1)..], ct)).ValueOrThrow("delete robot " + robot.Name);
-            entry.RemoveRobot(robot.Name);
-            foreach (var permission in entry.DefaultPermissionsOf(robot.Name).ToList()) entry.RemoveDefaultPermission(permission);
-            work.Changed("RobotDeleted", $"Deleted Quay robot {robot.Name} from organization {entry.Name}, which the operator did not create: {why}");
+            (await quay.DeleteRobotAsync(entry.Name, robot[(robot.IndexOf('+') + 1)..], ct)).ValueOrThrow("delete robot " + robot);
+            entry.RemoveRobot(robot);
+            foreach (var permission in entry.DefaultPermissionsOf(robot).ToList()) entry.RemoveDefaultPermission(permission);
+            work.Changed("RobotDeleted", $"Deleted Quay robot {robot} from organization {entry.Name}, which the operator did not create: {why}");
         }
         foreach (var permission in (entry.DefaultPermissions ?? []).ToList())
         {
@@ -43,20 +52,60 @@ public sealed class OrganizationCleanup
             entry.RemoveDefaultPermission(permission);
             work.Changed("DefaultPermissionDeleted", $"Deleted the default permission the operator gave {permission.Robot} in {entry.Name}: {why}");
         }
+        if (!entry.HoldsNothing()) return;
+        work.Record.RemoveOrganization(entry);
+        work.Changed("OrganizationKept", $"Kept Quay organization {entry.Name}: it existed before the operator used it");
+    }
+
+    /// <summary>
+    /// The robots of the organization the operator created: those recorded Created, and those named after a service
+    /// account (of the matrix or of the record) that the record does not know, read once and judged by their mark.
+    /// </summary>
+    private static async Task<List<string>> OwnRobotsAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
+    {
+        var accounts = (work.Config?.ServiceAccounts.Select(a => a.Name) ?? []).Concat(entry.Robots?.Select(r => r.ServiceAccount) ?? [])
+            .Where(a => a.Length > 0).Distinct(StringComparer.Ordinal);
+        foreach (var account in accounts)
+        {
+            var shortName = QuayNames.RobotShortNameFor(entry.Name, account);
+            var name = QuayNames.RobotFullName(entry.Name, shortName);
+            if (entry.Robot(name) is not null) continue;
+            var read = await work.Quay.GetRobotAsync(entry.Name, shortName, ct);
+            if (read.Outcome == QuayOutcome.NotFound) continue;
+            var robot = read.ValueOrThrow("read robot " + name)!;
+            var mine = work.Markers.OwnerOfRobot(robot, work.Name, account) == MarkedOwner.ThisCluster;
+            entry.SetRobot(name, account, mine ? Origin.Created : Origin.Found);
+        }
+        return (entry.Robots ?? []).Where(r => r.Origin == Origin.Created).Select(r => r.Name).ToList();
+    }
+
+    /// <summary>
+    /// repositoryDeletionPolicy Delete: the repositories the operator created, those recorded and those its robots hold
+    /// a permission on that carry its mark.
+    /// </summary>
+    private static async Task RemoveRepositoriesAsync(NamespaceWork work, OrganizationRecord entry, List<string> robots, string why, CancellationToken ct)
+    {
+        var quay = work.Quay;
+        var candidates = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var robot in robots)
+        {
+            var permissions = await quay.ListRobotPermissionsAsync(entry.Name, robot[(robot.IndexOf('+') + 1)..], ct);
+            if (permissions.Outcome == QuayOutcome.NotFound) continue;
+            candidates.UnionWith(permissions.ValueOrThrow($"list the permissions of robot {robot}")!.Keys);
+        }
+        foreach (var name in candidates.Where(n => entry.Repository(n) is null))
+        {
+            var read = await quay.GetRepositoryAsync(entry.Name, name, ct);
+            if (read.Outcome == QuayOutcome.NotFound) continue;
+            var mine = work.Markers.OwnerOfRepository(read.ValueOrThrow($"read repository {entry.Name}/{name}")!, work.Name, name) == MarkedOwner.ThisCluster;
+            entry.SetRepository(name, mine ? Origin.Created : Origin.Found);
+        }
         foreach (var repository in (entry.Repositories ?? []).Where(r => r.Origin == Origin.Created).ToList())
         {
-            if (work.Config?.DeleteRepositories != true)
-            {
-                work.Kept.Add($"repository {entry.Name}/{repository.Name} (repositoryDeletionPolicy Keep)");
-                continue;
-            }
             (await quay.DeleteRepositoryAsync(entry.Name, repository.Name, ct)).ValueOrThrow($"delete repository {entry.Name}/{repository.Name}");
             entry.RemoveRepository(repository.Name);
             work.Changed("RepositoryDeleted", $"Deleted Quay repository {entry.Name}/{repository.Name}: {why} (repositoryDeletionPolicy Delete)");
         }
-        if (!entry.HoldsNothing()) return;
-        work.Record.RemoveOrganization(entry);
-        work.Changed("OrganizationKept", $"Kept Quay organization {entry.Name}: it existed before the operator used it");
     }
 
     /// <summary>What stays of an organization entry when nothing is removed (cleanupPolicy Keep), in words for the status.</summary>

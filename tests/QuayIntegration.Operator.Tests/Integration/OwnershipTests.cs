@@ -1,0 +1,281 @@
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using QuayIntegration.Operator.Tests.Support;
+using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
+
+namespace QuayIntegration.Operator.Tests.Integration;
+
+/// <summary>
+/// "Delete exactly what the operator created, whatever the history of the configuration; never forget what it created":
+/// one test per history that used to break it, through the emulated cluster and Quay. Objects made by hand are made by
+/// another Quay user (<see cref="QuayAdministrator"/>), so the emulator's state says who created what.
+/// </summary>
+[Collection(OperatorCollection.Name)]
+public sealed class OwnershipTests
+{
+    private const string Operator = "operator";
+
+    [Fact]
+    public async Task Repository_deletion_policy_deletes_only_repositories_the_operator_created()
+    {
+        await using var env = await StartAsync(spec => spec["repositoryDeletionPolicy"] = "Delete");
+        using var admin = new QuayAdministrator(env.Quay);
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("shop");
+        await Eventually(() => env.IsSeededAsync("shop", "openshift_shop"), "namespace set up");
+
+        // Someone makes a repository by hand before the ImageStream of the same name exists.
+        admin.JoinOwners("openshift_shop");
+        await admin.CreateRepositoryAsync("openshift_shop", "handmade");
+        await env.CreateImageStreamAsync("shop", "handmade");
+        await env.CreateImageStreamAsync("shop", "app");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_shop", "handmade")?.UserPermissions.Count >= 4
+                                               && env.Quay.State.Repository("openshift_shop", "app") is not null), "both repositories with robot permissions");
+        Assert.Equal(QuayAdministrator.UserName, env.Quay.State.Repository("openshift_shop", "handmade")!.CreatedBy);
+
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "shop", "imagestreams", "handmade");
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "shop", "imagestreams", "app");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_shop", "app") is null), "the operator's repository deleted");
+        // A marker ImageStream after both deletions: once its repository exists, both deletions have been processed.
+        await env.CreateImageStreamAsync("shop", "marker");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_shop", "marker") is not null), "a later repository");
+        Assert.NotNull(env.Quay.State.Repository("openshift_shop", "handmade"));
+        var repositories = (await env.GetRecordAsync("shop"))!["spec"]!["organizations"]![0]!["repositories"]!.AsArray();
+        Assert.Contains(repositories, r => r!["name"]!.GetValue<string>() == "handmade" && r["origin"]!.GetValue<string>() == "Found");
+    }
+
+    [Fact]
+    public async Task A_namespace_that_leaves_scope_and_comes_back_is_managed_again_and_its_organization_deleted_with_it()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("roam");
+        await Eventually(() => env.IsSeededAsync("roam", "openshift_roam"), "set up");
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["denylistNamespaces"] = new JsonArray("roam") });
+        await Eventually(async () => (await env.GetNamespaceAsync("roam"))!.Metadata.Finalizers?.Contains("quay.redhat.com/quayintegrations") != true,
+            "released (finalizer removed)");
+        Assert.Equal("Released", (await env.GetRecordAsync("roam"))!["status"]!["phase"]!.GetValue<string>());
+        Assert.NotNull(env.Quay.State.Organization("openshift_roam")); // cleanupPolicy Keep
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["denylistNamespaces"] = new JsonArray() });
+        await Eventually(async () => (await env.GetNamespaceAsync("roam"))!.Metadata.Finalizers?.Contains("quay.redhat.com/quayintegrations") == true
+                                     && (await env.GetRecordAsync("roam"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "managed again");
+        Assert.Equal("Created", await env.RecordedOriginAsync("roam", "openshift_roam"));
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync("roam");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("roam");
+        Assert.Null(env.Quay.State.Organization("openshift_roam"));
+        Assert.Null(await env.GetRecordAsync("roam"));
+    }
+
+    [Fact]
+    public async Task A_cluster_ID_change_and_back_moves_the_namespace_never_forgets_and_deletes_both_organizations_with_it()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("move");
+        await Eventually(() => env.IsSeededAsync("move", "openshift_move"), "set up under openshift");
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["clusterID"] = "east" });
+        await Eventually(async () => await env.IsSeededAsync("move", "east_move", "east")
+                                     && await env.GetSecretAsync("move", "builder-quay-openshift") is null, "moved to east_move");
+        var builder = await env.Kube.CoreV1.ReadNamespacedServiceAccountAsync("builder", "move");
+        Assert.DoesNotContain(builder.Secrets, s => s.Name == "builder-quay-openshift");
+        Assert.DoesNotContain(builder.ImagePullSecrets, s => s.Name == "builder-quay-openshift");
+        Assert.NotNull(env.Quay.State.Organization("openshift_move")); // cleanupPolicy Keep: kept, and reported
+        await Eventually(async () => (await env.GetRecordAsync("move"))?["status"]?["kept"]?.AsArray()
+            .Any(k => k!.GetValue<string>().Contains("openshift_move")) == true, "the former organization listed as kept");
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["clusterID"] = "openshift" });
+        await Eventually(async () => await env.IsSeededAsync("move", "openshift_move")
+                                     && await env.GetSecretAsync("move", "builder-quay-east") is null, "back to openshift_move");
+        Assert.Equal("Created", await env.RecordedOriginAsync("move", "openshift_move"));
+        Assert.Equal("owned", (await env.GetNamespaceAsync("move"))!.Metadata.Annotations["quay.redhat.com/organization-ownership"]);
+        Assert.Equal(3, env.Quay.State.Organization("openshift_move")!.Robots.Count);
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync("move");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("move");
+        Assert.Null(env.Quay.State.Organization("openshift_move"));
+        Assert.Null(env.Quay.State.Organization("east_move"));
+    }
+
+    [Fact]
+    public async Task With_cleanup_policy_Delete_a_prefix_change_deletes_the_former_organization_at_once()
+    {
+        await using var env = await StartAsync(spec => spec["cleanupPolicy"] = "Delete");
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("hop");
+        await Eventually(() => env.IsSeededAsync("hop", "openshift_hop"), "set up");
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["organizationPrefix"] = "team" });
+        await Eventually(async () => await env.IsSeededAsync("hop", "team_hop") && env.Quay.State.Organization("openshift_hop") is null,
+            "moved, former organization deleted");
+        Assert.Null(await env.RecordedOriginAsync("hop", "openshift_hop"));
+    }
+
+    [Fact]
+    public async Task A_service_account_removed_from_the_matrix_loses_its_robot_default_permission_Secret_and_links()
+    {
+        await using var env = await StartAsync(spec => spec["serviceAccounts"] = Matrix(("builder", "write"), ("default", "read"), ("deployer", "read"), ("pipeline", "write")));
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("revoke");
+        await env.Kube.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "pipeline" } }, "revoke");
+        await env.CreateImageStreamAsync("revoke", "app");
+        await Eventually(async () =>
+        {
+            var sa = await env.Kube.CoreV1.ReadNamespacedServiceAccountAsync("pipeline", "revoke");
+            return sa.ImagePullSecrets?.Any(s => s.Name == "pipeline-quay-openshift") == true
+                   && env.Quay.State.Repository("openshift_revoke", "app")?.UserPermissions.GetValueOrDefault("openshift_revoke+pipeline") == "write";
+        }, "pipeline set up");
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["serviceAccounts"] = Matrix(("builder", "write"), ("default", "read"), ("deployer", "read")) });
+        await Eventually(async () =>
+        {
+            var org = env.Quay.State.Organization("openshift_revoke")!;
+            var sa = await env.Kube.CoreV1.ReadNamespacedServiceAccountAsync("pipeline", "revoke");
+            return org.Robots.All(r => r.Name != "openshift_revoke+pipeline")
+                   && org.Prototypes.All(p => p.DelegateName != "openshift_revoke+pipeline")
+                   && await env.GetSecretAsync("revoke", "pipeline-quay-openshift") is null
+                   && sa.Secrets?.Any(s => s.Name == "pipeline-quay-openshift") != true
+                   && sa.ImagePullSecrets?.Any(s => s.Name == "pipeline-quay-openshift") != true;
+        }, "pipeline's robot, default permission, Secret and links gone");
+        Assert.True(await env.IsSeededAsync("revoke", "openshift_revoke"));
+    }
+
+    [Fact]
+    public async Task A_finalizer_removed_by_hand_is_restored()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("keep-me");
+        await Eventually(() => env.IsSeededAsync("keep-me", "openshift_keep-me"), "set up");
+        var ns = (await env.GetNamespaceAsync("keep-me"))!;
+        ns.Metadata.Finalizers = ns.Metadata.Finalizers.Where(f => f != "quay.redhat.com/quayintegrations").ToList();
+        await env.Kube.CoreV1.ReplaceNamespaceAsync(ns, "keep-me");
+        await Eventually(async () => (await env.GetNamespaceAsync("keep-me"))!.Metadata.Finalizers?.Contains("quay.redhat.com/quayintegrations") == true,
+            "finalizer restored");
+    }
+
+    [Fact]
+    public async Task A_robot_role_lowered_in_Quay_on_one_repository_is_repaired_at_the_next_drift_check()
+    {
+        await using var env = await StartAsync();
+        using var admin = new QuayAdministrator(env.Quay);
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("roles");
+        await env.CreateImageStreamAsync("roles", "app");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_roles", "app")?.UserPermissions.GetValueOrDefault("openshift_roles+builder") == "write"),
+            "repository with the builder's write");
+
+        // Only the repository permission changes; the default permission stays write.
+        admin.JoinOwners("openshift_roles");
+        await admin.SetRepositoryPermissionAsync("openshift_roles", "app", "openshift_roles+builder", "read");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_roles", "app")!.UserPermissions["openshift_roles+builder"] == "write"),
+            "write restored within a drift interval (2 s)", TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task In_an_organization_that_existed_only_what_the_operator_created_is_removed_with_the_namespace()
+    {
+        await using var env = await StartAsync();
+        using var admin = new QuayAdministrator(env.Quay);
+        await admin.CreateOrganizationAsync("openshift_ext");
+        admin.AddOwner("openshift_ext", Operator);
+        await admin.CreateRobotAsync("openshift_ext", "keeper");
+        await admin.CreateDefaultPermissionAsync("openshift_ext", "openshift_ext+keeper", "read");
+        await admin.CreateRepositoryAsync("openshift_ext", "theirs");
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("ext");
+        await Eventually(() => env.IsSeededAsync("ext", "openshift_ext"), "set up in the existing organization");
+        Assert.Equal("Found", await env.RecordedOriginAsync("ext", "openshift_ext"));
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync("ext");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("ext");
+        var org = env.Quay.State.Organization("openshift_ext");
+        Assert.NotNull(org);
+        Assert.Equal(["openshift_ext+keeper"], org.Robots.Select(r => r.Name));
+        Assert.Equal(["openshift_ext+keeper"], org.Prototypes.Select(p => p.DelegateName));
+        Assert.NotNull(env.Quay.State.Repository("openshift_ext", "theirs"));
+        Assert.Null(await env.GetRecordAsync("ext"));
+    }
+
+    [Fact]
+    public async Task A_robot_that_existed_is_used_but_never_deleted_and_only_the_default_permission_the_operator_gave_it_goes()
+    {
+        await using var env = await StartAsync();
+        using var admin = new QuayAdministrator(env.Quay);
+        await admin.CreateOrganizationAsync("openshift_mixed");
+        admin.AddOwner("openshift_mixed", Operator);
+        await admin.CreateRobotAsync("openshift_mixed", "deployer");
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("mixed");
+        await Eventually(() => env.IsSeededAsync("mixed", "openshift_mixed"), "set up with the existing deployer robot");
+        var deployer = env.Quay.State.Organization("openshift_mixed")!.Robots.Single(r => r.Name == "openshift_mixed+deployer");
+        Assert.Equal(QuayAdministrator.UserName, deployer.CreatedBy);
+        Assert.Contains(env.Quay.State.Organization("openshift_mixed")!.Prototypes, p => p.DelegateName == "openshift_mixed+deployer" && p.CreatedBy == Operator);
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["serviceAccounts"] = Matrix(("builder", "write"), ("default", "read")) });
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_mixed")!.Prototypes.All(p => p.DelegateName != "openshift_mixed+deployer")),
+            "the operator's default permission for the existing robot removed");
+        Assert.Equal(deployer.Token, env.Quay.State.Organization("openshift_mixed")!.Robots.Single(r => r.Name == "openshift_mixed+deployer").Token);
+    }
+
+    [Fact]
+    public async Task Every_managed_namespace_is_listed_with_kubectl_get_quaynamespaces()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("listed-a", "listed-b"));
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("listed-a");
+        await env.CreateNamespaceAsync("listed-b");
+        await Eventually(async () => await env.IsSeededAsync("listed-a", "openshift_listed-a") && await env.IsSeededAsync("listed-b", "openshift_listed-b"),
+            "both set up");
+        await Eventually(async () => (await env.GetRecordAsync("listed-b"))?["status"]?["lastVerified"] is not null, "status written");
+
+        var output = await Kubectl.RunAsync(env.Cluster.KubeconfigPath, "get", "quaynamespaces");
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^NAME\s+ORGANIZATION\s+ORIGIN\s+PHASE\s+SYNCED\s+VERIFIED\s+ERROR\s+AGE", lines[0]);
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^listed-a\s+openshift_listed-a\s+Created\s+Synced\s+True\s+\d+s\s+(<none>\s+)?\d+s$"));
+        Assert.Contains(lines, l => l.StartsWith("listed-b ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Robot_tokens_are_rotated_on_request_and_the_Secrets_follow_at_once()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("rotate");
+        await Eventually(() => env.IsSeededAsync("rotate", "openshift_rotate"), "set up");
+        var before = env.Quay.State.Organization("openshift_rotate")!.Robots.ToDictionary(r => r.Name, r => r.Token);
+
+        await env.Kube.CoreV1.PatchNamespaceAsync(new V1Patch("""{"metadata":{"annotations":{"quay.redhat.com/rotate-robot-tokens":"2026-12-01T10:00:00Z"}}}""",
+            V1Patch.PatchType.MergePatch), "rotate");
+        await Eventually(async () => env.Quay.State.Organization("openshift_rotate")!.Robots.All(r => r.Token != before[r.Name])
+                                     && await env.IsSeededAsync("rotate", "openshift_rotate"), "new tokens in Quay and in the Secrets");
+        await Eventually(async () => (await env.GetRecordAsync("rotate"))?["status"]?["rotationRequestHandled"]?.GetValue<string>() == "2026-12-01T10:00:00Z",
+            "the request recorded as handled");
+        var events = await env.Kube.CoreV1.ListNamespacedEventAsync("default");
+        Assert.Contains(events.Items, e => e.InvolvedObject.Name == "rotate" && e.Reason == "RobotTokensRotated");
+
+        // The same value again asks for nothing.
+        var after = env.Quay.State.Organization("openshift_rotate")!.Robots.ToDictionary(r => r.Name, r => r.Token);
+        await env.CreateImageStreamAsync("rotate", "poke");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_rotate", "poke") is not null), "a later reconcile");
+        Assert.Equal(after, env.Quay.State.Organization("openshift_rotate")!.Robots.ToDictionary(r => r.Name, r => r.Token));
+    }
+
+    [Fact]
+    public async Task Robot_tokens_are_rotated_on_schedule()
+    {
+        await using var env = await StartAsync(spec => spec["robotTokenRotationInterval"] = "10s");
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("schedule");
+        await Eventually(() => env.IsSeededAsync("schedule", "openshift_schedule"), "set up");
+        var before = env.Quay.State.Organization("openshift_schedule")!.Robots.ToDictionary(r => r.Name, r => r.Token);
+        await Eventually(async () => env.Quay.State.Organization("openshift_schedule")!.Robots.All(r => r.Token != before[r.Name])
+                                     && await env.IsSeededAsync("schedule", "openshift_schedule"), "tokens rotated after 10 s", TimeSpan.FromSeconds(30));
+    }
+
+    private static JsonArray Matrix(params (string Name, string Role)[] accounts) =>
+        new(accounts.Select(a => (JsonNode)new JsonObject { ["name"] = a.Name, ["role"] = a.Role }).ToArray());
+}

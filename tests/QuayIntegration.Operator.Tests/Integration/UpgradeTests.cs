@@ -1,0 +1,138 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using QuayIntegration.Operator.Tests.Support;
+using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
+
+namespace QuayIntegration.Operator.Tests.Integration;
+
+/// <summary>
+/// An installation of the version before the ownership record: its world, rebuilt object by object as that version
+/// wrote it (namespace annotations organization / organization-ownership, finalizer, label; robots described
+/// "Service account ns/sa (QuayIntegration)"; repositories described "ImageStream ns/name"; labelled robot Secrets
+/// linked to the service accounts). The new operator takes over without creating or deleting anything, records what it
+/// finds, and from then on deletes exactly what the old version had created.
+/// </summary>
+[Collection(OperatorCollection.Name)]
+public sealed class UpgradeTests
+{
+    [Fact]
+    public async Task An_installation_without_records_is_adopted_in_place_and_its_content_deleted_exactly_as_created()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["repositoryDeletionPolicy"] = "Delete";
+            spec["allowlistNamespaces"] = new JsonArray("old", "ext");
+        });
+        using var admin = new QuayAdministrator(env.Quay);
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+
+        // "old": an organization the old version created (owned), with its robots, default permissions and a repository.
+        await LegacyNamespaceAsync(env, quay, "old", "openshift_old", "owned", createOrganization: true, repositories: ["app"]);
+        // "ext": an organization someone else made (external), in which the old version created its robots.
+        await admin.CreateOrganizationAsync("openshift_ext");
+        admin.AddOwner("openshift_ext", "operator");
+        await admin.CreateRobotAsync("openshift_ext", "keeper");
+        await LegacyNamespaceAsync(env, quay, "ext", "openshift_ext", "external", createOrganization: false, repositories: []);
+        var tokens = env.Quay.State.Organizations.SelectMany(o => o.Robots).ToDictionary(r => r.Name, r => r.Token);
+        var writesBefore = Writes(env);
+
+        await env.StartOperatorAsync();
+        await Eventually(async () => await env.RecordedOriginAsync("old", "openshift_old") == "Created"
+                                     && await env.RecordedOriginAsync("ext", "openshift_ext") == "Found"
+                                     && (await env.GetRecordAsync("old"))?["status"]?["phase"]?.GetValue<string>() == "Synced"
+                                     && (await env.GetRecordAsync("ext"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "both adopted and synced");
+        Assert.True(writesBefore == Writes(env), "nothing may be created, changed or deleted in Quay; writes: " + string.Join(", ",
+            env.Quay.Calls.Snapshot().Where(c => c.Method is "POST" or "PUT" or "DELETE").Select(c => $"{c.Method} {c.Route} {c.Status} ×{c.Count}")));
+        Assert.Equal(tokens, env.Quay.State.Organizations.SelectMany(o => o.Robots).ToDictionary(r => r.Name, r => r.Token));
+        Assert.True(await env.IsSeededAsync("old", "openshift_old"));
+        Assert.True(await env.IsSeededAsync("ext", "openshift_ext"));
+
+        // What the old version created is the operator's: its repository goes with its ImageStream (policy Delete) ...
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "old", "imagestreams", "app");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_old", "app") is null), "the old version's repository deleted");
+        // ... and the robots it made in someone else's organization go with the namespace; that organization stays.
+        await env.Kube.CoreV1.DeleteNamespaceAsync("ext");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("ext");
+        Assert.Equal(["openshift_ext+keeper"], env.Quay.State.Organization("openshift_ext")!.Robots.Select(r => r.Name));
+        await env.Kube.CoreV1.DeleteNamespaceAsync("old");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("old");
+        Assert.Null(env.Quay.State.Organization("openshift_old"));
+    }
+
+    /// <summary>The namespace, Quay content and Secrets as the version before the ownership record left them.</summary>
+    private static async Task LegacyNamespaceAsync(OperatorEnvironment env, HttpClient quay, string ns, string org, string ownership,
+        bool createOrganization, string[] repositories)
+    {
+        if (createOrganization) await Ok(quay.PostAsJsonAsync("api/v1/organization/", new { name = org }));
+        foreach (var (sa, role) in new[] { ("builder", "write"), ("default", "read"), ("deployer", "read") })
+        {
+            await Ok(quay.PutAsJsonAsync($"api/v1/organization/{org}/robots/{sa}", new { description = $"Service account {ns}/{sa} (QuayIntegration)" }));
+            await Ok(quay.PostAsJsonAsync($"api/v1/organization/{org}/prototypes",
+                new JsonObject { ["role"] = role, ["delegate"] = new JsonObject { ["kind"] = "user", ["name"] = $"{org}+{sa}" } }));
+        }
+        foreach (var repository in repositories)
+            await Ok(quay.PostAsJsonAsync("api/v1/repository", new { @namespace = org, repository, visibility = "private", description = $"ImageStream {ns}/{repository}" }));
+
+        await env.Kube.CoreV1.CreateNamespaceAsync(new V1Namespace
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = ns,
+                Finalizers = ["quay.redhat.com/quayintegrations"],
+                Labels = new Dictionary<string, string> { ["quay.redhat.com/managed"] = "true" },
+                Annotations = new Dictionary<string, string> { ["quay.redhat.com/organization"] = org, ["quay.redhat.com/organization-ownership"] = ownership },
+            },
+        });
+        foreach (var repository in repositories) await env.CreateImageStreamAsync(ns, repository);
+        foreach (var sa in new[] { "builder", "default", "deployer" })
+        {
+            var token = env.Quay.State.Organization(org)!.Robots.Single(r => r.Name == $"{org}+{sa}").Token;
+            var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{org}+{sa}:{token}"));
+            var name = $"{sa}-quay-openshift";
+            await env.Kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+            {
+                Metadata = new V1ObjectMeta
+                {
+                    Name = name,
+                    Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "quay-integration-operator" },
+                    Annotations = new Dictionary<string, string>
+                    {
+                        ["quay.redhat.com/robot"] = $"{org}+{sa}", ["quay.redhat.com/host"] = env.Quay.RegistryHost, ["quay.redhat.com/service-account"] = sa,
+                    },
+                },
+                Type = "kubernetes.io/dockerconfigjson",
+                Data = new Dictionary<string, byte[]>
+                {
+                    [".dockerconfigjson"] = Encoding.UTF8.GetBytes(new JsonObject { ["auths"] = new JsonObject { [env.Quay.RegistryHost] = new JsonObject { ["auth"] = auth } } }.ToJsonString()),
+                },
+            }, ns);
+            await Eventually(async () =>
+            {
+                try
+                {
+                    var account = await env.Kube.CoreV1.ReadNamespacedServiceAccountAsync(sa, ns);
+                    account.Secrets = [.. account.Secrets ?? [], new V1ObjectReference { Name = name }];
+                    account.ImagePullSecrets = [.. account.ImagePullSecrets ?? [], new V1LocalObjectReference { Name = name }];
+                    await env.Kube.CoreV1.ReplaceNamespacedServiceAccountAsync(account, sa, ns);
+                    return true;
+                }
+                catch (k8s.Autorest.HttpOperationException)
+                {
+                    return false; // not created by the service-account controller yet, or changed meanwhile
+                }
+            }, $"service account {ns}/{sa} linked as the old version did");
+        }
+    }
+
+    private static long Writes(OperatorEnvironment env) =>
+        env.Quay.Calls.Snapshot().Where(c => c.Method is "POST" or "PUT" or "DELETE").Sum(c => c.Count);
+
+    private static async Task Ok(Task<HttpResponseMessage> call)
+    {
+        using var response = await call;
+        Assert.True(response.IsSuccessStatusCode, $"{response.RequestMessage?.RequestUri}: {(int)response.StatusCode}");
+    }
+}
