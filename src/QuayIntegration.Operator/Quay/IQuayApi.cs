@@ -53,6 +53,10 @@ public interface IQuayApi
     [Delete("/api/v1/organization/{org}/prototypes/{id}")]
     Task<HttpResponseMessage> DeletePrototype(string org, string id, CancellationToken ct);
 
+    /// <summary>One page of the repositories of a namespace (Quay pages by 100 and answers a next_page token while more remain).</summary>
+    [Get("/api/v1/repository")]
+    Task<HttpResponseMessage> ListRepositories([AliasAs("namespace")] string org, [AliasAs("next_page")] string? nextPage, CancellationToken ct);
+
     [Get("/api/v1/repository/{ns}/{repo}?includeTags=false")]
     Task<HttpResponseMessage> GetRepository(string ns, string repo, CancellationToken ct);
 

@@ -132,6 +132,22 @@ public sealed class QuayClient(IQuayApi api, QuayConnection connection, TimeProv
         return token.IsSuccess ? new(QuayOutcome.NotFound, 403, "not visible or missing") : token.As<QuayRepository>();
     }
 
+    /// <summary>Every repository of the organization (name and description), following Quay's pages.</summary>
+    public async Task<QuayResult<List<QuayRepository>>> ListRepositoriesAsync(string org, CancellationToken ct)
+    {
+        var all = new List<QuayRepository>();
+        string? next = null;
+        for (var page = 0; page < 10_000; page++)
+        {
+            var result = await CallAsync<QuayRepositoryList>(() => api.ListRepositories(org, next, ct), parse: true);
+            if (!result.IsSuccess) return result.As<List<QuayRepository>>();
+            all.AddRange(result.Value!.Repositories.Where(r => r.Namespace is null || r.Namespace == org));
+            next = result.Value.NextPage;
+            if (string.IsNullOrEmpty(next)) break;
+        }
+        return new(QuayOutcome.Success, 200, "", all);
+    }
+
     public Task<QuayResult<bool>> CreatePrivateRepositoryAsync(string org, string repo, string description, CancellationToken ct) =>
         CallAsync<bool>(() => api.CreateRepository(new CreateRepositoryRequest(org, repo, "private", description, "image"), ct));
 

@@ -59,8 +59,15 @@ public sealed class QuayRepositoryName
     [JsonPropertyName("name")] public string Name { get; set; } = "";
 }
 
+public sealed class QuayRepositoryList
+{
+    [JsonPropertyName("repositories")] public List<QuayRepository> Repositories { get; set; } = [];
+    [JsonPropertyName("next_page")] public string? NextPage { get; set; }
+}
+
 public sealed class QuayRepository
 {
+    [JsonPropertyName("namespace")] public string? Namespace { get; set; }
     [JsonPropertyName("name")] public string Name { get; set; } = "";
     [JsonPropertyName("description")] public string? Description { get; set; }
 }

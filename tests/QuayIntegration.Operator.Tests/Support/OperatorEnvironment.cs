@@ -153,6 +153,14 @@ public sealed class OperatorEnvironment : IAsyncDisposable
         await op.DisposeAsync();
     }
 
+    /// <summary>Stops an operator without letting anything finish: its work is cut wherever it is, its Lease left to expire.</summary>
+    public async Task KillOperatorAsync(RunningOperator op)
+    {
+        _operators.Remove(op);
+        try { await op.App.StopAsync(new CancellationToken(canceled: true)); } catch (OperationCanceledException) { }
+        await op.App.DisposeAsync();
+    }
+
     public async Task<V1Namespace?> GetNamespaceAsync(string name)
     {
         try

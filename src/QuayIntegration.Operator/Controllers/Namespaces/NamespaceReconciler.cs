@@ -180,7 +180,7 @@ public sealed class NamespaceReconciler(
         if (wasManaged) work.Changed("Released", $"Stopped managing the namespace: {why}");
         ReportChanges(work, wasSynced: true);
         Forget(work.Name);
-        return ReconcileResult.Done;
+        return LookAgainIfBlocked(work);
     }
 
     /// <summary>The namespace is being deleted (or was, while the operator could not act): what the operator created for it goes.</summary>
@@ -194,8 +194,12 @@ public sealed class NamespaceReconciler(
         await claim.ReleaseAsync(work, ct);
         ReportChanges(work, wasSynced: true);
         Forget(work.Name);
-        return ReconcileResult.Done;
+        return LookAgainIfBlocked(work);
     }
+
+    /// <summary>An organization kept for someone else's content is deleted once that content is gone: looked at again at each drift interval.</summary>
+    private static ReconcileResult LookAgainIfBlocked(NamespaceWork work) =>
+        work.Blocked ? ReconcileResult.After(work.Config?.DriftCheckInterval ?? TimeSpan.FromMinutes(10)) : ReconcileResult.Done;
 
     /// <summary>An unmanaged namespace's record: deleted when it holds nothing any more, else saved without its finalizer, with a status saying what is kept.</summary>
     private async Task FinishRecordAsync(NamespaceWork work, string phase, CancellationToken ct)

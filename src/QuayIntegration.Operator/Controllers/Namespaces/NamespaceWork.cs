@@ -59,6 +59,9 @@ public sealed class NamespaceWork
     /// <summary>What the operator created and keeps because a policy says so (or because it cannot reach it).</summary>
     public List<string> Kept { get; } = [];
 
+    /// <summary>Something the operator would remove waits for what someone else put in it: look again later.</summary>
+    public bool Blocked { get; set; }
+
     /// <summary>Service accounts of the matrix that do not exist (yet).</summary>
     public List<string> MissingServiceAccounts { get; } = [];
 

@@ -5,13 +5,19 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 
 /// <summary>
 /// Removes what the operator created in one organization of the record, and the entry once nothing of the operator's
-/// is left in it. An organization it created is deleted whole (Quay takes its robots, default permissions and
-/// repositories with it). In one it found, the robots it created and the default permissions it gave are deleted, and
-/// the repositories it created too when repositoryDeletionPolicy is Delete (with Keep they stay, listed as kept); the
-/// organization itself, and everything in it the operator did not create, stays. Robots and repositories the record
-/// does not know but that carry this operator's mark (created before the record existed, or just before a crash)
-/// count as the operator's. An organization on another Quay host than the current one cannot be reached with the
-/// current credentials: it is kept and listed.
+/// is left in it.
+/// <list type="bullet">
+/// <item>An organization it created is deleted whole (Quay takes its robots, default permissions and repositories
+/// with it), unless someone put a repository or robot of their own in it: deleting the organization would delete
+/// those too, so it is kept and reported, only the operator's own content inside is removed (as below), and the
+/// deletion is tried again later.</item>
+/// <item>In an organization it found, the robots it created and the default permissions it gave are deleted, and the
+/// repositories it created too when repositoryDeletionPolicy is Delete (with Keep they stay, listed as kept); the
+/// organization itself, and everything in it the operator did not create, stays.</item>
+/// </list>
+/// Robots and repositories the record does not know but that carry this operator's mark (created before the record
+/// existed, or just before a crash) count as the operator's. An organization on another Quay host than the current
+/// one cannot be reached with the current credentials: it is kept and listed.
 /// </summary>
 public sealed class OrganizationCleanup
 {
@@ -22,16 +28,68 @@ public sealed class OrganizationCleanup
             work.Kept.Add($"organization {entry.Name} on {entry.Host}: not reachable with the current quayHostname and credentials");
             return;
         }
-        var quay = work.Client;
         if (entry.IsOwned())
         {
-            // A missing organization counts as deleted (one recorded Creating may never have been created).
-            (await quay.DeleteOrganizationAsync(entry.Name, ct)).ValueOrThrow("delete organization " + entry.Name);
-            work.Record.RemoveOrganization(entry);
-            work.Changed("OrganizationDeleted", $"Deleted Quay organization {entry.Name}: {why}");
+            var foreign = await ForeignContentAsync(work, entry, ct);
+            if (foreign.Count == 0)
+            {
+                // A missing organization counts as deleted (one recorded Creating may never have been created).
+                (await work.Quay.DeleteOrganizationAsync(entry.Name, ct)).ValueOrThrow("delete organization " + entry.Name);
+                work.Record.RemoveOrganization(entry);
+                work.Changed("OrganizationDeleted", $"Deleted Quay organization {entry.Name}: {why}");
+                return;
+            }
+            await RemoveOwnContentAsync(work, entry, why, ct);
+            var listed = string.Join(", ", foreign.Take(5)) + (foreign.Count > 5 ? $" and {foreign.Count - 5} more" : "");
+            work.Kept.Add($"organization {entry.Name}: it holds what the operator did not create ({listed}); it is deleted once those are gone");
+            work.Blocked = true;
             return;
         }
 
+        await RemoveOwnContentAsync(work, entry, why, ct);
+        if (!entry.HoldsNothing()) return;
+        work.Record.RemoveOrganization(entry);
+        work.Changed("OrganizationKept", $"Kept Quay organization {entry.Name}: it existed before the operator used it");
+    }
+
+    /// <summary>The repositories and robots of an organization the operator created that someone else made.</summary>
+    private static async Task<List<string>> ForeignContentAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
+    {
+        var quay = work.Quay;
+        var repositories = await quay.ListRepositoriesAsync(entry.Name, ct);
+        if (repositories.Outcome is QuayOutcome.NotFound or QuayOutcome.Forbidden && !(await quay.OrganizationExistsAsync(entry.Name, ct)).Value)
+            return []; // the organization is gone already
+        var foreign = new List<string>();
+        foreach (var repository in repositories.ValueOrThrow("list the repositories of " + entry.Name)!)
+        {
+            var origin = entry.Repository(repository.Name)?.Origin
+                         ?? (work.Markers.OwnerOfRepository(repository, work.Name, repository.Name) == MarkedOwner.ThisCluster ? Origin.Created : Origin.Found);
+            if (origin != Origin.Created) foreign.Add("repository " + repository.Name);
+        }
+        var robots = (await quay.ListRobotsAsync(entry.Name, ct)).ValueOrThrow("list robots of " + entry.Name)!;
+        foreach (var robot in robots)
+        {
+            if (entry.Robot(robot.Name) is { } recorded)
+            {
+                if (recorded.Origin != Origin.Created) foreign.Add("robot " + robot.Name);
+                continue;
+            }
+            var read = await quay.GetRobotAsync(entry.Name, robot.Name[(robot.Name.IndexOf('+') + 1)..], ct);
+            if (read.Outcome == QuayOutcome.NotFound) continue;
+            var account = robot.Name[(robot.Name.IndexOf('+') + 1)..];
+            if (work.Markers.OwnerOfRobot(read.ValueOrThrow("read robot " + robot.Name)!, work.Name, account) != MarkedOwner.ThisCluster)
+                foreign.Add("robot " + robot.Name);
+        }
+        return foreign;
+    }
+
+    /// <summary>
+    /// Inside an organization that stays: the robots the operator created (with the default permissions they hold),
+    /// the default permissions it gave other robots, and with repositoryDeletionPolicy Delete the repositories it created.
+    /// </summary>
+    private async Task RemoveOwnContentAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
+    {
+        var quay = work.Quay;
         var robots = await OwnRobotsAsync(work, entry, ct);
         if (work.Config?.DeleteRepositories == true) await RemoveRepositoriesAsync(work, entry, robots, why, ct);
         else
@@ -43,7 +101,7 @@ public sealed class OrganizationCleanup
             (await quay.DeleteRobotAsync(entry.Name, robot[(robot.IndexOf('+') + 1)..], ct)).ValueOrThrow("delete robot " + robot);
             entry.RemoveRobot(robot);
             foreach (var permission in entry.DefaultPermissionsOf(robot).ToList()) entry.RemoveDefaultPermission(permission);
-            work.Changed("RobotDeleted", $"Deleted Quay robot {robot} from organization {entry.Name}, which the operator did not create: {why}");
+            work.Changed("RobotDeleted", $"Deleted Quay robot {robot} from organization {entry.Name}: {why}");
         }
         foreach (var permission in (entry.DefaultPermissions ?? []).ToList())
         {
@@ -52,9 +110,6 @@ public sealed class OrganizationCleanup
             entry.RemoveDefaultPermission(permission);
             work.Changed("DefaultPermissionDeleted", $"Deleted the default permission the operator gave {permission.Robot} in {entry.Name}: {why}");
         }
-        if (!entry.HoldsNothing()) return;
-        work.Record.RemoveOrganization(entry);
-        work.Changed("OrganizationKept", $"Kept Quay organization {entry.Name}: it existed before the operator used it");
     }
 
     /// <summary>
