@@ -20,17 +20,27 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
     /// <summary>Held on a record while its namespace is managed, so a hand deletion cannot take the record away then.</summary>
     public const string Finalizer = "quay.redhat.com/ownership-record";
 
-    /// <summary>Per namespace: the resourceVersion a write started from and the object it produced.</summary>
-    private readonly ConcurrentDictionary<string, (string? Before, QuayNamespaceResource Written)> _written = new();
+    /// <summary>
+    /// Per namespace: the object this process wrote last, and the resourceVersions its writes replaced (a spec write
+    /// followed by a status write replaces two before the cache sees either).
+    /// </summary>
+    private readonly ConcurrentDictionary<string, (IReadOnlySet<string?> Replaced, QuayNamespaceResource Written)> _written = new();
 
     public QuayNamespaceResource? Get(string ns)
     {
         var cached = cache.Get(ns);
         if (!_written.TryGetValue(ns, out var last)) return cached;
-        var cachedVersion = cached?.Metadata.ResourceVersion;
-        if (cachedVersion == last.Before) return last.Written; // the cache has not seen our write yet
+        if (last.Replaced.Contains(cached?.Metadata.ResourceVersion)) return last.Written; // the cache has not caught up yet
         _written.TryRemove(ns, out _); // caught up, or someone else wrote since: the cache is the truth
         return cached;
+    }
+
+    private void Remember(string ns, QuayNamespaceResource? before, QuayNamespaceResource written)
+    {
+        var replaced = new HashSet<string?> { before?.Metadata.ResourceVersion };
+        if (_written.TryGetValue(ns, out var last) && last.Written.Metadata.ResourceVersion == before?.Metadata.ResourceVersion)
+            replaced.UnionWith(last.Replaced);
+        _written[ns] = (replaced, written);
     }
 
     public OwnershipDraft Draft(string ns) => new(ns, Get(ns));
@@ -71,13 +81,15 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
         }
         catch (KubeApiException e) when (e.IsConflict)
         {
+            _written.TryRemove(draft.Namespace, out _); // from now on the cache is the truth
             throw new ReconcileException($"the QuayNamespace {draft.Namespace} changed meanwhile ({e.Reason}); retrying with the current one");
         }
         catch (KubeApiException e) when (e.IsNotFound && stored is not null)
         {
+            _written.TryRemove(draft.Namespace, out _);
             throw new ReconcileException($"the QuayNamespace {draft.Namespace} was deleted meanwhile; retrying");
         }
-        _written[draft.Namespace] = (stored?.Metadata.ResourceVersion, written);
+        Remember(draft.Namespace, stored, written);
         draft.Saved(written);
     }
 
@@ -99,7 +111,7 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
         {
             return;
         }
-        _written[draft.Namespace] = (stored.Metadata.ResourceVersion, written);
+        Remember(draft.Namespace, stored, written);
         draft.Saved(written);
     }
 
