@@ -117,6 +117,8 @@ public static class OperatorHost
             var o = context.Configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>() ?? new OperatorOptions();
             var address = IPAddress.Parse(o.BindAddress);
             var listeners = kestrel.ApplicationServices.GetRequiredService<OperatorListeners>();
+            // No endpoint takes a larger body than an AdmissionReview; Kestrel also stops draining an unread body here.
+            kestrel.Limits.MaxRequestBodySize = AdmissionBody.MaxBytes;
             kestrel.Listen(address, o.MetricsPort, listen => listeners.Add(OperatorListener.Metrics, listen));
             if (o.Webhook.Disabled) return;
             var certificates = kestrel.ApplicationServices.GetRequiredService<WebhookCertificateProvider>();
