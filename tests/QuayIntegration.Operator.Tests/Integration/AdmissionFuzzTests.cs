@@ -77,6 +77,10 @@ public sealed class AdmissionFuzzTests(ServedWebhook served, ITestOutputHelper o
         Assert.NotNull(AdmissionAnswerOracle.Violation(valid, 500, "boom"));
         Assert.NotNull(AdmissionAnswerOracle.Violation(valid, 400, "invalid AdmissionReview: System.ArgumentException: An item with the same key"));
         Assert.NotNull(AdmissionAnswerOracle.Violation(valid, 200, answer.Body.Replace("\"u1\"", "\"u2\"")));
+        Assert.NotNull(AdmissionAnswerOracle.Violation(valid, 200, """
+            {"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"u1","allowed":false,
+             "status":{"code":403,"message":"the Quay integration webhook failed on this request (the operator log has the details)"}}}
+            """));
         var badTag = ServedWebhook.BuildReview("u1", BuildWebhookTests.ImageStreamTagOutput("app:v1"));
         var patchWithBadTag = Convert.ToBase64String(Encoding.UTF8.GetBytes(
             """[{"op":"replace","path":"/spec/output/to/kind","value":"DockerImage"},{"op":"replace","path":"/spec/output/to/name","value":"quay.example.com/o/app:-bad"}]"""));

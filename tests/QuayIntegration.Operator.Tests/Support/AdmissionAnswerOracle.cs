@@ -17,6 +17,9 @@ public static partial class AdmissionAnswerOracle
         @"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)+):(?<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$", RegexOptions.CultureInvariant)]
     private static partial Regex TaggedDockerReference();
 
+    /// <summary>The denial the reviewer gives when the policy throws: a bug, which the fuzz test must report.</summary>
+    private const string InternalErrorDenial = "the Quay integration webhook failed on this request";
+
     public static bool IsValidTaggedDockerReference(string reference) =>
         TaggedDockerReference().Match(reference) is { Success: true } m && m.Groups["repo"].Length <= 255;
 
@@ -51,6 +54,8 @@ public static partial class AdmissionAnswerOracle
             return "allowed is not a boolean";
         if (response["warnings"] is JsonArray warnings && warnings.Any(w => w!.GetValue<string>() is var text && (text.Contains('\n') || text.Length > 512)))
             return "a warning is not one short line";
+        if (!allowed.GetValue<bool>() && response["status"]?["message"]?.GetValue<string>() is { } denial && denial.StartsWith(InternalErrorDenial, StringComparison.Ordinal))
+            return "an exception inside the policy (turned into the generic denial)";
         if (!allowed.GetValue<bool>())
             return response["status"]?["code"]?.GetValue<int>() >= 400 && response["status"]?["message"]?.GetValue<string>() is { Length: > 0 } message && !message.Contains("Exception")
                 ? null : "denial without a code ≥ 400 and a plain message";
