@@ -29,10 +29,13 @@ public sealed class BuildAdmissionPolicy(ClusterCaches caches, NamespaceSetupChe
         if (request.Operation != "CREATE") return AdmissionDecision.Untouched(AdmissionOutcome.NotCreate);
         if (request.Group != BuildGroup || request.Resource != BuildResource || !string.IsNullOrEmpty(request.SubResource))
             return AdmissionDecision.Untouched(AdmissionOutcome.NotABuild,
-                $"the Quay integration webhook only handles {BuildResource}.{BuildGroup}; {request.Resource}.{request.Group} was passed through untouched");
+                $"the Quay integration webhook only handles {BuildResource}.{BuildGroup}; {UserText.Quote($"{request.Resource}.{request.Group}")} was passed through untouched");
         if (request.Object is not { } build) return AdmissionDecision.Denied(AdmissionOutcome.Malformed, "request.object is missing on a CREATE", 400);
         var buildNamespace = request.Namespace is { Length: > 0 } ns ? ns : BuildOutputTarget.StringOf(build["metadata"]?["namespace"]);
         if (string.IsNullOrEmpty(buildNamespace)) return AdmissionDecision.Denied(AdmissionOutcome.Malformed, "the Build has no namespace", 400);
+        // The API server only sends real namespaces; anything else would be echoed into denials, warnings and logs.
+        if (!ImageReferenceGrammar.IsValidNamespace(buildNamespace))
+            return AdmissionDecision.Denied(AdmissionOutcome.Malformed, $"the Build's namespace {UserText.Quote(buildNamespace)} is not a valid namespace name", 400);
         if (BuildOutputTarget.StrategyOf(build) == "JenkinsPipeline") return AdmissionDecision.Untouched(AdmissionOutcome.Pipeline);
         ImageStreamTagReference destination;
         switch (BuildOutputTarget.Find(build, buildNamespace))
