@@ -103,6 +103,8 @@ public static class OperatorHost
         builder.Services.AddSingleton<BuildReconciler>();
         builder.Services.AddSingleton<NamespaceSetupCheck>();
         builder.Services.AddSingleton<BuildAdmissionPolicy>();
+        builder.Services.AddSingleton<AdmissionReviewer>();
+        builder.Services.AddSingleton<OperatorListeners>();
         builder.Services.AddSingleton<SelfManagedCertificates>();
         if (IsSelfManaged(builder.Configuration))
             builder.Services.AddHostedService(sp => sp.GetRequiredService<SelfManagedCertificates>());
@@ -122,7 +124,10 @@ public static class OperatorHost
         {
             var o = context.Configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>() ?? new OperatorOptions();
             var address = IPAddress.Parse(o.BindAddress);
-            kestrel.Listen(address, o.MetricsPort);
+            var listeners = kestrel.ApplicationServices.GetRequiredService<OperatorListeners>();
+            // No endpoint takes a larger body than an AdmissionReview; Kestrel also stops draining an unread body here.
+            kestrel.Limits.MaxRequestBodySize = AdmissionBody.MaxBytes;
+            kestrel.Listen(address, o.MetricsPort, listen => listeners.Add(OperatorListener.Metrics, listen));
             if (o.Webhook.Disabled) return;
             var certificates = kestrel.ApplicationServices.GetRequiredService<WebhookCertificateProvider>();
             // Self-managed: the certificate is written shortly after start; until then handshakes fail (the API server retries).
@@ -131,18 +136,24 @@ public static class OperatorHost
                 Log.Warning("Webhook certificate {Path} not found; the HTTPS webhook listener is not started", certificates.CertificatePath);
                 return;
             }
-            kestrel.Listen(address, o.Webhook.Port, listen => listen.UseHttps(https =>
+            kestrel.Listen(address, o.Webhook.Port, listen =>
             {
-                https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
-                https.ServerCertificateSelector = (_, _) => certificates.Current;
-            }));
+                listeners.Add(OperatorListener.Webhook, listen);
+                listen.UseHttps(https =>
+                {
+                    https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                    https.ServerCertificateSelector = (_, _) => certificates.Current;
+                });
+            });
         });
         configure?.Invoke(builder);
 
         var app = builder.Build();
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
-        app.MapMetrics("/metrics");
+        // Each endpoint answers on its own listener only (404 elsewhere): the webhook port is exposed to the whole cluster.
+        app.UseListenerSeparation(app.Services.GetRequiredService<OperatorListeners>());
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).ServedOn(OperatorListener.Metrics);
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).ServedOn(OperatorListener.Metrics);
+        app.MapMetrics("/metrics").ServedOn(OperatorListener.Metrics);
         app.MapAdmissionWebhook();
         return app;
     }

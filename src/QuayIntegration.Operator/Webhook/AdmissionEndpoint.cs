@@ -2,56 +2,56 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace QuayIntegration.Operator.Webhook;
 
 /// <summary>
-/// <c>POST /admissionwebhook</c>: reads an AdmissionReview, asks <see cref="BuildAdmissionPolicy"/>, and answers with
-/// the same apiVersion and uid. A body that is not an AdmissionReview gets a 400 with the reason; an unexpected
-/// failure inside the policy becomes a denial with a message, never a 500, so the API server reports something a
-/// user can act on. The webhook has no side effects, so a dryRun request is answered exactly like a real one.
+/// <c>POST /admissionwebhook</c>, on the HTTPS listener only: reads the body within the size limit and answers with
+/// what <see cref="AdmissionReviewer"/> decides. Every request gets a well-formed AdmissionReview or a 4xx with one
+/// line of text, never a 5xx: a body that is not a readable AdmissionReview is a 400, a body over the limit a 413, a
+/// body sent too slowly a 408. Those client faults are logged here once, with the remote address, at Warning (over
+/// the limit, too slow: worth a look) or Debug (broken off, broken HTTP: clients time out and go away).
+/// The webhook has no side effects, so a dryRun request is answered exactly like a real one.
 /// </summary>
 public static class AdmissionEndpoint
 {
     public const string Path = "/admissionwebhook";
-    private const long MaxBodyBytes = 3 * 1024 * 1024; // the API server's own request limit
 
-    /// <summary>
-    /// Served only on the HTTPS (webhook) listener. Not by host: the API server calls the Service's port (443), which
-    /// the Service maps to the pod's webhook port, so the Host header never carries the port Kestrel listens on.
-    /// </summary>
     public static IEndpointConventionBuilder MapAdmissionWebhook(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapPost(Path, HandleAsync).AddEndpointFilter((context, next) =>
-            context.HttpContext.Request.IsHttps ? next(context) : ValueTask.FromResult<object?>(Results.NotFound()));
+        endpoints.MapPost(Path, HandleAsync).ServedOn(OperatorListener.Webhook);
 
-    public static async Task<IResult> HandleAsync(HttpContext context, BuildAdmissionPolicy policy, ILoggerFactory loggers)
+    public static async Task<IResult> HandleAsync(HttpContext context, AdmissionReviewer reviewer, ILoggerFactory loggers)
     {
         var started = Stopwatch.GetTimestamp();
         var log = loggers.CreateLogger(typeof(AdmissionEndpoint).FullName!);
         try
         {
-            if (context.Request.ContentLength > MaxBodyBytes) return BadRequest("unknown", "the AdmissionReview is too large");
-            using var reader = new StreamReader(context.Request.Body);
-            var body = await reader.ReadToEndAsync(context.RequestAborted);
-            var request = AdmissionRequest.Parse(body, out var error);
-            if (request is null) return BadRequest("unknown", error!);
-
-            AdmissionDecision decision;
-            try
+            var body = await AdmissionBody.ReadAsync(context);
+            if (body is null) return ClientFault(context, log, LogLevel.Warning, AdmissionOutcome.TooLarge, AdmissionAnswer.TooLarge(), "the body is over the limit");
+            var answer = reviewer.Review(body);
+            if (!answer.IsReview)
+                log.LogDebug("Answered {Status} to {RemoteAddress}: {Answer}", answer.StatusCode, context.Connection.RemoteIpAddress, answer.Body);
+            return Results.Text(answer.Body, answer.ContentType, statusCode: answer.StatusCode);
+        }
+        catch (BadHttpRequestException e)
+        {
+            return e.StatusCode switch
             {
-                decision = policy.Decide(request);
-            }
-            catch (Exception e)
-            {
-                log.LogError(e, "Admission of {Resource} in {Namespace} failed", request.Resource, request.Namespace);
-                decision = AdmissionDecision.Denied("error", $"the Quay integration webhook could not process the request: {e.Message}");
-            }
-            AdmissionMetrics.Requests.WithLabels(request.Operation, decision.Outcome).Inc();
-            if (!decision.Allowed)
-                log.LogInformation("Denied {Operation} of {Resource} in {Namespace}: {Message}", request.Operation, request.Resource, request.Namespace, decision.Message);
-            return Results.Text(decision.ToReview(request).ToJsonString(), "application/json");
+                StatusCodes.Status413PayloadTooLarge =>
+                    ClientFault(context, log, LogLevel.Warning, AdmissionOutcome.TooLarge, AdmissionAnswer.TooLarge(), "the body is over the limit"),
+                StatusCodes.Status408RequestTimeout =>
+                    ClientFault(context, log, LogLevel.Warning, AdmissionOutcome.ClientError,
+                        AdmissionAnswer.Problem(408, "the body arrived too slowly"), "the body arrived too slowly"),
+                // Kestrel's message is its own fixed text (bad chunk framing, body cut short), never the client's bytes.
+                _ => ClientFault(context, log, LogLevel.Debug, AdmissionOutcome.ClientError,
+                    AdmissionAnswer.Problem(e.StatusCode, "the HTTP request body is broken"), e.Message),
+            };
+        }
+        catch (Exception e) when (e is IOException || e is OperationCanceledException && context.RequestAborted.IsCancellationRequested)
+        {
+            ClientFault(context, log, LogLevel.Debug, AdmissionOutcome.ClientError, null, "the client broke off the request");
+            return Results.Empty; // nobody is left to read an answer
         }
         finally
         {
@@ -59,9 +59,13 @@ public static class AdmissionEndpoint
         }
     }
 
-    private static IResult BadRequest(string operation, string message)
+    private static IResult ClientFault(HttpContext context, ILogger log, LogLevel level, string outcome, AdmissionAnswer? answer, string reason)
     {
-        AdmissionMetrics.Requests.WithLabels(operation, "malformed").Inc();
-        return Results.Text("invalid AdmissionReview: " + message, "text/plain", statusCode: StatusCodes.Status400BadRequest);
+        AdmissionMetrics.Record(null, outcome);
+        log.Log(level, "Rejected an admission request from {RemoteAddress}: {Reason}", context.Connection.RemoteIpAddress, reason);
+        if (answer is null) return Results.Empty;
+        // Whatever is left of the body is not worth reading: close rather than drain it.
+        context.Response.Headers.Connection = "close";
+        return Results.Text(answer.Body, answer.ContentType, statusCode: answer.StatusCode);
     }
 }

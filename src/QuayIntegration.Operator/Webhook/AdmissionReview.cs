@@ -19,44 +19,52 @@ public sealed record AdmissionRequest(
     public const string ReviewApiVersion = "admission.k8s.io/v1";
     public const string ReviewKind = "AdmissionReview";
 
-    /// <summary>Reads a review; a body that is not one gives the reason instead, for an HTTP 400.</summary>
-    public static AdmissionRequest? Parse(string body, out string? error)
+    /// <summary>Reads a review from the raw body; a body that is not one gives the reason instead, for an HTTP 400.</summary>
+    public static AdmissionRequest? Parse(ReadOnlySpan<byte> utf8Body, out string? problem)
     {
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(body);
-        }
-        catch (JsonException e)
-        {
-            error = "the body is not JSON: " + e.Message;
-            return null;
-        }
-        error = Validate(root);
-        if (error is not null) return null;
-        var request = root!["request"]!.AsObject();
-        return new AdmissionRequest(
-            BuildOutputTarget.StringOf(root["apiVersion"])!,
-            BuildOutputTarget.StringOf(request["uid"])!,
-            BuildOutputTarget.StringOf(request["operation"])!,
-            BuildOutputTarget.StringOf(request["resource"]?["group"]),
-            BuildOutputTarget.StringOf(request["resource"]?["resource"]),
-            BuildOutputTarget.StringOf(request["subResource"]),
-            BuildOutputTarget.StringOf(request["namespace"]),
-            request["dryRun"] is JsonValue dry && dry.TryGetValue<bool>(out var d) && d,
-            request["object"] as JsonObject);
+        var root = StrictJson.Parse(utf8Body, out problem);
+        return problem is null ? From(root, out problem) : null;
     }
 
-    private static string? Validate(JsonNode? root)
+    /// <summary>
+    /// The request in a parsed review. Every field read here, and every Build field the webhook reads later
+    /// (<see cref="BuildShape"/>), must have its JSON type; the first that does not is the problem.
+    /// </summary>
+    public static AdmissionRequest? From(JsonNode? root, out string? problem)
     {
-        if (root is not JsonObject review) return "the body is not a JSON object";
-        if (BuildOutputTarget.StringOf(review["apiVersion"]) != ReviewApiVersion)
-            return $"apiVersion must be {ReviewApiVersion}, got '{review["apiVersion"]}'";
-        if (BuildOutputTarget.StringOf(review["kind"]) != ReviewKind) return $"kind must be {ReviewKind}, got '{review["kind"]}'";
-        if (review["request"] is not JsonObject request) return "request is missing";
-        if (BuildOutputTarget.StringOf(request["uid"]) is not { Length: > 0 }) return "request.uid is missing";
-        if (BuildOutputTarget.StringOf(request["operation"]) is not { Length: > 0 }) return "request.operation is missing";
-        if (request["object"] is { } obj && obj is not JsonObject) return "request.object is not an object";
+        problem = null;
+        if (root is not JsonObject review)
+        {
+            problem = "the body is not a JSON object";
+            return null;
+        }
+        var shape = new JsonShape();
+        var apiVersion = shape.String(review, "apiVersion", "apiVersion");
+        var kind = shape.String(review, "kind", "kind");
+        var request = shape.Object(review, "request", "request");
+        var uid = shape.String(request, "uid", "request.uid");
+        var operation = shape.String(request, "operation", "request.operation");
+        var resource = shape.Object(request, "resource", "request.resource");
+        var group = shape.String(resource, "group", "request.resource.group");
+        var resourceName = shape.String(resource, "resource", "request.resource.resource");
+        var subResource = shape.String(request, "subResource", "request.subResource");
+        var ns = shape.String(request, "namespace", "request.namespace");
+        var dryRun = shape.Bool(request, "dryRun", "request.dryRun");
+        var obj = shape.Object(request, "object", "request.object");
+        problem = shape.Problem ?? Missing(apiVersion, kind, request, uid, operation);
+        if (problem is null && obj is not null && group == BuildAdmissionPolicy.BuildGroup && resourceName == BuildAdmissionPolicy.BuildResource)
+            problem = BuildShape.Problem(obj);
+        if (problem is not null) return null;
+        return new AdmissionRequest(apiVersion!, uid!, operation!, group, resourceName, subResource, ns, dryRun ?? false, obj);
+    }
+
+    private static string? Missing(string? apiVersion, string? kind, JsonObject? request, string? uid, string? operation)
+    {
+        if (apiVersion != ReviewApiVersion) return $"apiVersion must be {ReviewApiVersion}, got {UserText.Quote(apiVersion)}";
+        if (kind != ReviewKind) return $"kind must be {ReviewKind}, got {UserText.Quote(kind)}";
+        if (request is null) return "request is missing";
+        if (string.IsNullOrEmpty(uid)) return "request.uid is missing";
+        if (string.IsNullOrEmpty(operation)) return "request.operation is missing";
         return null;
     }
 }
@@ -67,7 +75,7 @@ public sealed record AdmissionDecision(bool Allowed, string Outcome, JsonArray? 
 {
     public static AdmissionDecision Untouched(string outcome, params string[] warnings) => new(true, outcome, Warnings: warnings);
 
-    public static AdmissionDecision Patched(JsonArray patch, params string[] warnings) => new(true, "patched", patch, Warnings: warnings);
+    public static AdmissionDecision Patched(JsonArray patch, params string[] warnings) => new(true, AdmissionOutcome.Patched, patch, Warnings: warnings);
 
     public static AdmissionDecision Denied(string outcome, string message, int code = 403) => new(false, outcome, Message: message, Code: code);
 

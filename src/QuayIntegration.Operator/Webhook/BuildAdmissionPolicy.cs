@@ -26,25 +26,39 @@ public sealed class BuildAdmissionPolicy(ClusterCaches caches, NamespaceSetupChe
 
     public AdmissionDecision Decide(AdmissionRequest request)
     {
-        if (request.Operation != "CREATE") return AdmissionDecision.Untouched("not-create");
+        if (request.Operation != "CREATE") return AdmissionDecision.Untouched(AdmissionOutcome.NotCreate);
         if (request.Group != BuildGroup || request.Resource != BuildResource || !string.IsNullOrEmpty(request.SubResource))
-            return AdmissionDecision.Untouched("not-a-build",
-                $"the Quay integration webhook only handles {BuildResource}.{BuildGroup}; {request.Resource}.{request.Group} was passed through untouched");
-        if (request.Object is not { } build) return AdmissionDecision.Denied("malformed", "request.object is missing on a CREATE", 400);
+            return AdmissionDecision.Untouched(AdmissionOutcome.NotABuild,
+                $"the Quay integration webhook only handles {BuildResource}.{BuildGroup}; {UserText.Quote($"{request.Resource}.{request.Group}")} was passed through untouched");
+        if (request.Object is not { } build) return AdmissionDecision.Denied(AdmissionOutcome.Malformed, "request.object is missing on a CREATE", 400);
         var buildNamespace = request.Namespace is { Length: > 0 } ns ? ns : BuildOutputTarget.StringOf(build["metadata"]?["namespace"]);
-        if (string.IsNullOrEmpty(buildNamespace)) return AdmissionDecision.Denied("malformed", "the Build has no namespace", 400);
-        if (BuildOutputTarget.StrategyOf(build) == "JenkinsPipeline") return AdmissionDecision.Untouched("pipeline");
-        if (BuildOutputTarget.Find(build, buildNamespace) is not { } destination) return AdmissionDecision.Untouched("not-imagestreamtag");
+        if (string.IsNullOrEmpty(buildNamespace)) return AdmissionDecision.Denied(AdmissionOutcome.Malformed, "the Build has no namespace", 400);
+        // The API server only sends real namespaces; anything else would be echoed into denials, warnings and logs.
+        if (!ImageReferenceGrammar.IsValidNamespace(buildNamespace))
+            return AdmissionDecision.Denied(AdmissionOutcome.Malformed, $"the Build's namespace {UserText.Quote(buildNamespace)} is not a valid namespace name", 400);
+        if (BuildOutputTarget.StrategyOf(build) == "JenkinsPipeline") return AdmissionDecision.Untouched(AdmissionOutcome.Pipeline);
+        ImageStreamTagReference destination;
+        switch (BuildOutputTarget.Find(build, buildNamespace))
+        {
+            case BuildOutput.ImageStreamTag output:
+                destination = output.Destination;
+                break;
+            case BuildOutput.Invalid invalid:
+                return AdmissionDecision.Untouched(AdmissionOutcome.InvalidOutput,
+                    $"spec.output.to: {invalid.Problem}; the Quay integration left the output as it is, for the API server to validate");
+            default:
+                return AdmissionDecision.Untouched(AdmissionOutcome.NotImageStreamTag);
+        }
         // Until the caches are filled "no QuayIntegration" cannot be told from "not read yet": a restart must not let builds through to the wrong registry.
         if (!caches.HasSynced)
-            return AdmissionDecision.Denied("not-synced", "the Quay integration operator is starting and has not read the cluster state yet; retry in a few seconds");
+            return AdmissionDecision.Denied(AdmissionOutcome.NotSynced, "the Quay integration operator is starting and has not read the cluster state yet; retry in a few seconds");
 
         switch (IntegrationLookup.From(caches))
         {
-            case IntegrationLookup.Absent: return AdmissionDecision.Untouched("no-integration");
-            case IntegrationLookup.Deleting: return AdmissionDecision.Untouched("integration-deleting");
+            case IntegrationLookup.Absent: return AdmissionDecision.Untouched(AdmissionOutcome.NoIntegration);
+            case IntegrationLookup.Deleting: return AdmissionDecision.Untouched(AdmissionOutcome.IntegrationDeleting);
             case IntegrationLookup.Unusable u:
-                return AdmissionDecision.Denied("integration-unusable", $"builds cannot be sent to Quay: {u.Reason}");
+                return AdmissionDecision.Denied(AdmissionOutcome.IntegrationUnusable, $"builds cannot be sent to Quay: {u.Reason}");
             case IntegrationLookup.Usable usable:
                 return Rewrite(build, buildNamespace, destination, usable.Config, usable.RegistryHost);
             default: throw new InvalidOperationException("unknown integration lookup");
@@ -53,32 +67,34 @@ public sealed class BuildAdmissionPolicy(ClusterCaches caches, NamespaceSetupChe
 
     private AdmissionDecision Rewrite(JsonObject build, string buildNamespace, ImageStreamTagReference destination, IntegrationConfig config, string registryHost)
     {
-        if (!namespaceScope.Includes(buildNamespace, config)) return AdmissionDecision.Untouched("namespace-not-allowed");
+        if (!namespaceScope.Includes(buildNamespace, config)) return AdmissionDecision.Untouched(AdmissionOutcome.NamespaceNotAllowed);
 
         var warnings = new List<string>();
         var pusher = PushingServiceAccount(build, config, warnings);
         var organization = setup.OrganizationIfReady(buildNamespace, config, pusher, out var missing);
         if (organization is null)
-            return AdmissionDecision.Denied("namespace-not-ready",
+            return AdmissionDecision.Denied(AdmissionOutcome.NamespaceNotReady,
                 $"namespace {buildNamespace} is not set up for Quay yet ({missing}); the build would push to the wrong registry, retry in a few seconds");
 
         if (destination.Namespace != buildNamespace)
         {
             if (!namespaceScope.Includes(destination.Namespace, config))
-                return AdmissionDecision.Untouched("target-not-allowed",
+                return AdmissionDecision.Untouched(AdmissionOutcome.TargetNotAllowed,
                     $"output {destination} is in namespace {destination.Namespace}, which the Quay integration does not manage; the build pushes to the internal registry");
             organization = setup.OrganizationIfReady(destination.Namespace, config, DefaultServiceAccount, out var targetMissing);
             if (organization is null)
-                return AdmissionDecision.Untouched("target-not-ready",
+                return AdmissionDecision.Untouched(AdmissionOutcome.TargetNotReady,
                     $"output {destination} is in namespace {destination.Namespace}, which is not set up for Quay yet ({targetMissing}); the build pushes to the internal registry");
             warnings.Add($"the build pushes to the Quay organization {organization} of namespace {destination.Namespace} with the credentials of {buildNamespace}/{pusher}, which need write permission there");
         }
 
-        if (!QuayNames.IsValidRepository(destination.Stream))
-            return AdmissionDecision.Untouched("invalid-repository",
-                $"ImageStream name '{destination.Stream}' is not a valid Quay repository name; the build pushes to the internal registry");
-
         var image = new QuayImageReference(registryHost, organization, destination.Stream, destination.Tag);
+        // The parts are valid on their own; together they may still be too long for a Docker reference or for Quay.
+        if (!QuayNames.IsValidRepository(destination.Stream) || !ImageReferenceGrammar.IsValidTaggedReference(image.RepositoryPath, image.Tag))
+            return AdmissionDecision.Untouched(AdmissionOutcome.InvalidRepository,
+                $"the Quay image for ImageStream {UserText.Quote(destination.Stream)} would not be a valid image reference " +
+                $"(at most {ImageReferenceGrammar.MaxRepositoryLength} characters before the tag); the build pushes to the internal registry");
+
         return AdmissionDecision.Patched(BuildOutputPatch.For(build, image, destination), [.. warnings]);
     }
 

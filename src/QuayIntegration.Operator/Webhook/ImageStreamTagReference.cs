@@ -1,22 +1,40 @@
 namespace QuayIntegration.Operator.Webhook;
 
-/// <summary>An ImageStreamTag a Build outputs to: <c>namespace/stream:tag</c>, the tag defaulting to <c>latest</c>.</summary>
+/// <summary>An ImageStreamTag a Build outputs to: <c>namespace/stream:tag</c>, every part valid by OpenShift's rules.</summary>
 public sealed record ImageStreamTagReference(string Namespace, string Stream, string Tag)
 {
-    public const string DefaultTag = "latest";
-
     /// <summary>The form recorded in <see cref="BuildAnnotations.DestinationImageStream"/>.</summary>
     public override string ToString() => $"{Namespace}/{Stream}:{Tag}";
 
-    /// <summary>Parses an output reference's name (<c>stream</c> or <c>stream:tag</c>) in its namespace.</summary>
-    public static ImageStreamTagReference? FromOutputName(string ns, string? name)
+    /// <summary>
+    /// Reads an ImageStreamTag output's name, which must be <c>&lt;imagestream&gt;:&lt;tag&gt;</c> with exactly one
+    /// <c>:</c> (OpenShift's Build validation refuses a name without a tag; there is no implied <c>latest</c>), in
+    /// namespace <paramref name="ns"/>. Otherwise null and what is wrong, with the offending value quoted.
+    /// </summary>
+    public static ImageStreamTagReference? FromOutputName(string ns, string? name, out string? problem)
     {
-        if (string.IsNullOrEmpty(ns) || string.IsNullOrEmpty(name)) return null;
+        problem = Problem(ns, name);
+        if (problem is not null) return null;
+        var colon = name!.IndexOf(':');
+        return new(ns, name[..colon], name[(colon + 1)..]);
+    }
+
+    private static string? Problem(string ns, string? name)
+    {
+        if (string.IsNullOrEmpty(name)) return "an ImageStreamTag output needs a name, <imagestream>:<tag>";
+        // Before counting colons: a digest has one of its own (sha256:…).
+        if (name.Contains('@'))
+            return $"ImageStreamTag {UserText.Quote(name)} names a digest; a build can only push to a tag, <imagestream>:<tag>";
         var colon = name.IndexOf(':');
-        var stream = colon < 0 ? name : name[..colon];
-        var tag = colon < 0 ? DefaultTag : name[(colon + 1)..];
-        if (stream.Length == 0 || tag.Length == 0 || tag.Contains(':') || stream.Contains('/') || stream.Contains('@')) return null;
-        return new(ns, stream, tag);
+        if (colon < 0) return $"ImageStreamTag {UserText.Quote(name)} has no tag; it must be <imagestream>:<tag>";
+        if (name.IndexOf(':', colon + 1) >= 0) return $"ImageStreamTag {UserText.Quote(name)} has more than one ':'; it must be <imagestream>:<tag>";
+        var stream = name[..colon];
+        if (!ImageReferenceGrammar.IsValidImageStreamName(stream))
+            return $"ImageStream name {UserText.Quote(stream)} is invalid ({ImageReferenceGrammar.ImageStreamNameRule})";
+        var tag = name[(colon + 1)..];
+        if (!ImageReferenceGrammar.IsValidTag(tag)) return $"tag {UserText.Quote(tag)} is invalid ({ImageReferenceGrammar.TagRule})";
+        if (!ImageReferenceGrammar.IsValidNamespace(ns)) return $"namespace {UserText.Quote(ns)} is invalid ({ImageReferenceGrammar.NamespaceRule})";
+        return null;
     }
 
     /// <summary>Parses the annotation form <c>namespace/stream:tag</c>; null when it is not exactly that.</summary>
@@ -24,7 +42,7 @@ public sealed record ImageStreamTagReference(string Namespace, string Stream, st
     {
         if (string.IsNullOrEmpty(value)) return null;
         var slash = value.IndexOf('/');
-        if (slash <= 0 || !value.Contains(':')) return null;
-        return FromOutputName(value[..slash], value[(slash + 1)..]);
+        if (slash <= 0) return null;
+        return FromOutputName(value[..slash], value[(slash + 1)..], out _);
     }
 }

@@ -127,8 +127,14 @@ public sealed class BuildWebhookTests
         // Another target namespace that is not allowed: untouched, with a warning.
         await AssertUntouchedAsync(env, "app", ImageStreamTagOutput("app:v1", "denied"));
 
-        // Rewritten: own namespace without a tag (latest), through the admission chain.
-        var rewritten = await CreateBuildAsync(env, "app", ImageStreamTagOutput("app"));
+        // An ImageStreamTag output without a tag is invalid: never rewritten to an implied latest, but left to the API
+        // server, whose validation refuses it.
+        var noTag = await Assert.ThrowsAsync<HttpOperationException>(() => CreateBuildAsync(env, "app", ImageStreamTagOutput("app")));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, noTag.Response.StatusCode);
+        Assert.Contains("ImageStreamTag object references must be in the form <name>:<tag>", noTag.Response.Content);
+
+        // Rewritten: own namespace, through the admission chain.
+        var rewritten = await CreateBuildAsync(env, "app", ImageStreamTagOutput("app:latest"));
         Assert.Equal($"{env.Quay.RegistryHost}/openshift_app/app:latest", rewritten["spec"]!["output"]!["to"]!["name"]!.GetValue<string>());
         Assert.Equal("app/app:latest", rewritten["metadata"]!["annotations"]![Destination]!.GetValue<string>());
 
@@ -148,6 +154,7 @@ public sealed class BuildWebhookTests
         }, "builds to pass untouched without a QuayIntegration");
 
         var metrics = await new HttpClient().GetStringAsync(op.BaseUrl + "/metrics");
+        Assert.Contains("quayintegration_admission_requests_total{operation=\"CREATE\",outcome=\"invalid-output\"}", metrics);
         Assert.Contains("quayintegration_admission_requests_total{operation=\"CREATE\",outcome=\"not-imagestreamtag\"}", metrics);
         Assert.Contains("quayintegration_admission_requests_total{operation=\"CREATE\",outcome=\"namespace-not-allowed\"}", metrics);
         Assert.Contains("quayintegration_admission_requests_total{operation=\"CREATE\",outcome=\"target-not-allowed\"}", metrics);

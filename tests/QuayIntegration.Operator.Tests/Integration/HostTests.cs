@@ -41,8 +41,9 @@ public sealed class HostTests
             },
         };
         using var http = new HttpClient(handler);
-        using var response = await http.GetAsync(url + "/healthz");
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // The webhook is the only endpoint on this listener; its 400 for an empty object proves the handshake.
+        using var response = await http.PostAsync(url + "/admissionwebhook", new StringContent("{}"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         return subject!;
     }
 

@@ -104,16 +104,43 @@ public class BuildOutputPatchTests
     [InlineData("{}", null)]                                                                    // spec.output without to
     [InlineData("""{"to":null}""", null)]                                                       // to: null
     [InlineData("""{"to":{"kind":"DockerImage","name":"quay.io/x/y:1"}}""", null)]              // already a DockerImage
-    [InlineData("""{"to":{"kind":"ImageStreamTag","name":"app"}}""", "demo/app:latest")]       // no tag = latest
     [InlineData("""{"to":{"kind":"ImageStreamTag","name":"app:v2"}}""", "demo/app:v2")]
     [InlineData("""{"to":{"kind":"ImageStreamTag","name":"app:v2","namespace":""}}""", "demo/app:v2")]
     [InlineData("""{"to":{"kind":"ImageStreamTag","name":"app:v2","namespace":"shared"}}""", "shared/app:v2")]
-    [InlineData("""{"to":{"kind":"ImageStreamTag","name":""}}""", null)]
-    [InlineData("""{"to":{"kind":"ImageStreamTag","name":"app:"}}""", null)]
-    public void Output_target_is_found_for_every_shape(string? output, string? expected)
+    public void Output_target_is_found_for_every_valid_shape(string? output, string? expected)
     {
         var target = BuildOutputTarget.Find(Build(outputJson: output), "demo");
-        Assert.Equal(expected, target?.ToString());
+        Assert.Equal(expected, (target as BuildOutput.ImageStreamTag)?.Destination.ToString());
+        if (expected is null) Assert.IsType<BuildOutput.NotImageStreamTag>(target);
+    }
+
+    // Invalid outputs are never "repaired" (no implied latest): they are left to the API server, with the problem named.
+    [Theory]
+    [InlineData("""{"to":{"kind":"ImageStreamTag","name":""}}""", "needs a name")]
+    [InlineData("""{"to":{"kind":"ImageStreamTag"}}""", "needs a name")]
+    [InlineData("""{"to":{"kind":"ImageStreamTag","name":"app:"}}""", "tag '' is invalid")]
+    [InlineData("""{"to":{"kind":"ImageStreamTag","name":"notag"}}""", "ImageStreamTag 'notag' has no tag")]
+    [InlineData("""{"to":{"kind":"ImageStreamTag","name":"app:-bad"}}""", "tag '-bad' is invalid")]
+    [InlineData("""{"to":{"kind":"ImageStreamTag","name":"app:v1:v2"}}""", "has more than one ':'")]
+    [InlineData("""{"to":{"kind":"ImageStreamTag","name":"app@sha256:0123"}}""", "names a digest")]
+    [InlineData("""{"to":{"kind":"ImageStreamTag","name":"App:v1"}}""", "ImageStream name 'App' is invalid")]
+    [InlineData("""{"to":{"kind":"ImageStreamTag","name":"app:v1","namespace":"Other"}}""", "namespace 'Other' is invalid")]
+    [InlineData("""{"to":{"kind":"ImageStreamImage","name":"app@sha256:0123"}}""", "ImageStreamImage output names a digest")]
+    [InlineData("""{"to":{"name":"app:v1"}}""", "the output has no kind")]
+    [InlineData("""{"to":{"kind":"Image","name":"app:v1"}}""", "output kind 'Image' is neither ImageStreamTag nor DockerImage")]
+    public void Invalid_outputs_are_named_not_repaired(string output, string problem)
+    {
+        var target = Assert.IsType<BuildOutput.Invalid>(BuildOutputTarget.Find(Build(outputJson: output), "demo"));
+        Assert.Contains(problem, target.Problem);
+    }
+
+    [Fact]
+    public void A_huge_tag_is_quoted_short_in_the_problem()
+    {
+        var target = BuildOutputTarget.Find(Build(outputJson: "{\"to\":{\"kind\":\"ImageStreamTag\",\"name\":\"app:" + new string('t', 10_000) + "\"}}"), "demo");
+        var problem = Assert.IsType<BuildOutput.Invalid>(target).Problem;
+        Assert.Contains("tag 'tttt", problem);
+        Assert.True(problem.Length < 200, problem);
     }
 
     [Fact]

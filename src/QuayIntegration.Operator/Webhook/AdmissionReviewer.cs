@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Logging;
+
+namespace QuayIntegration.Operator.Webhook;
+
+/// <summary>An answer to one POST: the AdmissionReview response (200), or a 4xx with a one-line text.</summary>
+public sealed record AdmissionAnswer(int StatusCode, string Body)
+{
+    public const string ProblemPrefix = "invalid AdmissionReview: ";
+
+    public bool IsReview => StatusCode == 200;
+
+    public string ContentType => IsReview ? "application/json" : "text/plain; charset=utf-8";
+
+    public static AdmissionAnswer Review(string json) => new(200, json);
+
+    public static AdmissionAnswer Problem(int statusCode, string problem) => new(statusCode, ProblemPrefix + problem);
+
+    public static AdmissionAnswer TooLarge() => Problem(413, $"the body is larger than {AdmissionBody.MaxBytes} bytes");
+}
+
+/// <summary>
+/// From the bytes of a request body to the answer: strict parsing, the policy's decision, the metric. Nothing here
+/// touches HTTP, so the same path is exercised in process (the fuzz test) and behind Kestrel (<see cref="AdmissionEndpoint"/>).
+/// </summary>
+public sealed class AdmissionReviewer(BuildAdmissionPolicy policy, ILogger<AdmissionReviewer> log)
+{
+    public AdmissionAnswer Review(ReadOnlySpan<byte> body)
+    {
+        var request = AdmissionRequest.Parse(body, out var problem);
+        if (request is null)
+        {
+            AdmissionMetrics.Record(null, AdmissionOutcome.Malformed);
+            return AdmissionAnswer.Problem(400, problem!);
+        }
+
+        AdmissionDecision decision;
+        try
+        {
+            decision = policy.Decide(request);
+        }
+        catch (Exception e)
+        {
+            // A bug, not the client's fault: logged in full here, and a denial with a fixed message (never the exception's
+            // text) so the API server shows the user something to act on instead of a failed webhook call.
+            log.LogError(e, "Admission of {Resource} in {Namespace} failed", request.Resource, request.Namespace);
+            decision = AdmissionDecision.Denied(AdmissionOutcome.Error,
+                "the Quay integration webhook failed on this request (the operator log has the details); retry, and report it if it persists");
+        }
+        var operation = AdmissionMetrics.OperationLabel(request.Operation);
+        AdmissionMetrics.Record(operation, decision.Outcome);
+        if (!decision.Allowed)
+            log.LogInformation("Denied {Operation} of {Resource} in {Namespace}: {Message}", operation, request.Resource, request.Namespace, decision.Message);
+        return AdmissionAnswer.Review(decision.ToReview(request).ToJsonString());
+    }
+}

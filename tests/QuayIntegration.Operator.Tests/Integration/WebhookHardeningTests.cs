@@ -1,0 +1,226 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using QuayIntegration.Operator.Tests.Support;
+using Serilog.Events;
+
+namespace QuayIntegration.Operator.Tests.Integration;
+
+/// <summary>
+/// Issue 12's defects, one test each, through the operator's real HTTPS listener (Kestrel, TLS, the test CA) with raw
+/// requests: what an API server would never send but any pod that reaches the Service can.
+/// </summary>
+[Collection(OperatorCollection.Name)]
+public sealed class WebhookHardeningTests(ServedWebhookWithDebugLog served) : IClassFixture<ServedWebhookWithDebugLog>
+{
+    private const string Prefix = "invalid AdmissionReview: ";
+    private const int Limit = 3 * 1024 * 1024;
+
+    private static string Review(string uid = "u1", string name = "app:v1") => ServedWebhook.BuildReview(uid, BuildWebhookTests.ImageStreamTagOutput(name)).ToJsonString();
+
+    private static void AssertOneLine400((HttpStatusCode Status, string Body) answer, string expected)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
+        Assert.StartsWith(Prefix, answer.Body);
+        Assert.Contains(expected, answer.Body);
+        Assert.DoesNotContain("\n", answer.Body);
+        Assert.DoesNotContain("Exception", answer.Body);
+        Assert.DoesNotContain("same key", answer.Body);
+    }
+
+    [Fact]
+    public async Task Repeated_property_names_anywhere_are_a_400_with_one_line()
+    {
+        var review = Review();
+        var logged = served.Log.Events.Count;
+        AssertOneLine400(await served.PostAsync(review.Replace("{\"apiVersion\"", "{\"kind\":\"AdmissionReview\",\"apiVersion\"")), "without repeated property names");
+        AssertOneLine400(await served.PostAsync(review.Replace("\"uid\":\"u1\"", "\"uid\":\"u1\",\"uid\":\"u2\"")), "without repeated property names");
+        AssertOneLine400(await served.PostAsync(review.Replace("\"generateName\":", "\"namespace\":\"app\",\"generateName\":")), "without repeated property names");
+        Assert.DoesNotContain(served.Log.Events.Skip(logged), e => e.Level >= LogEventLevel.Warning);
+    }
+
+    [Fact]
+    public async Task Invalid_utf8_unpaired_surrogates_deep_nesting_and_wrong_types_are_a_400()
+    {
+        var review = Review();
+        var at = review.IndexOf("app:v1", StringComparison.Ordinal);
+        byte[] invalidUtf8 = [.. Encoding.UTF8.GetBytes(review[..at]), 0xFF, 0xFE, .. Encoding.UTF8.GetBytes(review[at..])];
+        AssertOneLine400(await served.PostAsync(new ByteArrayContent(invalidUtf8)), "not valid UTF-8");
+        AssertOneLine400(await served.PostAsync(review.Replace("app:v1", "app:v1\\udc00")), "unpaired UTF-16 surrogate");
+        AssertOneLine400(await served.PostAsync(review.Replace("\"uid\":\"u1\"", "\"uid\":\"\\ud800\"")), "unpaired UTF-16 surrogate");
+        AssertOneLine400(await served.PostAsync(review.Replace("\"dryRun\":false", "\"dryRun\":" + new string('[', 100) + new string(']', 100))), "nested at most 64 deep");
+        AssertOneLine400(await served.PostAsync(review.Replace("\"resource\":{\"group\":\"build.openshift.io\",\"version\":\"v1\",\"resource\":\"builds\"}", "\"resource\":\"builds\"")),
+            "request.resource must be an object");
+        var metadataArray = ServedWebhook.BuildReview("u1", BuildWebhookTests.ImageStreamTagOutput("app:v1"));
+        metadataArray["request"]!["object"]!["metadata"] = new JsonArray("x");
+        AssertOneLine400(await served.PostAsync(metadataArray.ToJsonString()), "request.object.metadata must be an object");
+        AssertOneLine400(await served.PostAsync(review.Replace("\"name\":\"app:v1\"", "\"name\":{\"a\":1}")), "request.object.spec.output.to.name must be a string");
+    }
+
+    [Fact]
+    public async Task A_chunked_body_over_the_limit_is_refused_once_the_limit_is_read()
+    {
+        const int total = 24 * 1024 * 1024; // the issue's 10 MiB, and more than the socket buffers on both sides can hold
+        var logged = served.Log.Events.Count;
+        await using var raw = await RawHttps.ConnectAsync(served.WebhookUrl, served.CaPem);
+        await raw.WriteAsync(RawHttps.Head("POST", "/admissionwebhook", "Content-Type: application/json", "Transfer-Encoding: chunked"));
+        var head = Review().Replace("\"generateName\":\"direct-\"", "\"generateName\":\"");
+        var sent = 0;
+        var sender = Task.Run(async () =>
+        {
+            try
+            {
+                await raw.WriteAsync(Chunk(Encoding.UTF8.GetBytes(head[..head.IndexOf("\"generateName\":\"", StringComparison.Ordinal)] + "\"generateName\":\"")));
+                var filler = Chunk(Enumerable.Repeat((byte)'a', 64 * 1024).ToArray());
+                for (; sent < total; sent += 64 * 1024) await raw.WriteAsync(filler);
+                await raw.WriteAsync("0\r\n\r\n");
+                return true;
+            }
+            catch (IOException)
+            {
+                return false; // the server stopped reading and closed: what it should do
+            }
+        });
+        var response = await raw.ReadResponseAsync(TimeSpan.FromSeconds(60));
+        Assert.NotNull(response);
+        Assert.Equal(413, response.Value.Status);
+        Assert.Equal(Prefix + $"the body is larger than {Limit} bytes", response.Value.Body);
+        Assert.False(await sender.WaitAsync(TimeSpan.FromSeconds(30)), $"the whole body ({sent} bytes) was accepted");
+        Assert.True(sent < total);
+        AssertLoggedOnce(logged, LogEventLevel.Warning, "the body is over the limit");
+    }
+
+    [Fact]
+    public async Task A_content_length_over_the_limit_is_refused_before_reading()
+    {
+        var logged = served.Log.Events.Count;
+        await using var raw = await RawHttps.ConnectAsync(served.WebhookUrl, served.CaPem);
+        await raw.WriteAsync(RawHttps.Head("POST", "/admissionwebhook", "Content-Type: application/json", $"Content-Length: {10 * 1024 * 1024}"));
+        var response = await raw.ReadResponseAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(413, response!.Value.Status);
+        Assert.Equal(Prefix + $"the body is larger than {Limit} bytes", response.Value.Body);
+        AssertLoggedOnce(logged, LogEventLevel.Warning, "the body is over the limit");
+    }
+
+    [Fact]
+    public async Task A_body_sent_too_slowly_is_a_408_logged_once_at_warning()
+    {
+        var logged = served.Log.Events.Count;
+        await using var raw = await RawHttps.ConnectAsync(served.WebhookUrl, served.CaPem);
+        await raw.WriteAsync(RawHttps.Head("POST", "/admissionwebhook", "Content-Type: application/json", "Content-Length: 100000"));
+        await raw.WriteAsync("{\"apiVersion\":");
+        // Kestrel's minimum body rate (240 bytes/s after a 5 s grace period) ends it; nothing more is sent.
+        var response = await raw.ReadResponseAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(408, response!.Value.Status);
+        Assert.Equal(Prefix + "the body arrived too slowly", response.Value.Body);
+        AssertLoggedOnce(logged, LogEventLevel.Warning, "the body arrived too slowly");
+    }
+
+    [Fact]
+    public async Task A_body_broken_off_by_the_client_is_logged_at_debug_only()
+    {
+        var logged = served.Log.Events.Count;
+        await using (var raw = await RawHttps.ConnectAsync(served.WebhookUrl, served.CaPem))
+        {
+            await raw.WriteAsync(RawHttps.Head("POST", "/admissionwebhook", "Content-Type: application/json", "Content-Length: 5000"));
+            await raw.WriteAsync(Review()[..100]);
+        }
+        await OperatorEnvironment.Eventually(() => Task.FromResult(served.Log.Events.Skip(logged).Any(e => e.Level == LogEventLevel.Debug
+            && CapturedLog.Render(e).StartsWith("Rejected an admission request from"))), "the Debug line for the broken-off body");
+        Assert.DoesNotContain(served.Log.Events.Skip(logged), e => e.Level >= LogEventLevel.Warning);
+    }
+
+    [Fact]
+    public async Task Made_up_operations_are_counted_as_other()
+    {
+        var review = ServedWebhook.BuildReview("u1", BuildWebhookTests.ImageStreamTagOutput("app:v1"));
+        for (var i = 0; i < 50; i++)
+        {
+            review["request"]!["operation"] = $"MADE-UP-{i}";
+            var (status, _) = await served.PostAsync(review.ToJsonString());
+            Assert.Equal(HttpStatusCode.OK, status);
+        }
+        var metrics = await new HttpClient().GetStringAsync(served.Operator.BaseUrl + "/metrics");
+        Assert.DoesNotContain("MADE-UP", metrics);
+        Assert.Contains("quayintegration_admission_requests_total{operation=\"other\",outcome=\"not-create\"}", metrics);
+        var operations = metrics.Split('\n').Where(l => l.StartsWith("quayintegration_admission_requests_total{"))
+            .Select(l => l.Split("operation=\"")[1].Split('"')[0]).ToHashSet();
+        Assert.Subset(new HashSet<string> { "CREATE", "UPDATE", "DELETE", "CONNECT", "other" }, operations);
+    }
+
+    [Theory]
+    [InlineData("app:TEN-THOUSAND", "tag 'tttttttttttttttttttttttttttttttttttttttt…' is invalid")]
+    [InlineData("app:-bad", "tag '-bad' is invalid")]
+    [InlineData("notag", "ImageStreamTag 'notag' has no tag; it must be <imagestream>:<tag>")]
+    [InlineData("app:v1:v2", "ImageStreamTag 'app:v1:v2' has more than one ':'")]
+    [InlineData("app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "names a digest; a build can only push to a tag")]
+    [InlineData("App:v1", "ImageStream name 'App' is invalid")]
+    public async Task Invalid_outputs_are_left_untouched_with_a_warning_naming_the_problem(string name, string problem)
+    {
+        name = name.Replace("TEN-THOUSAND", new string('t', 10_000));
+        var answer = await ReviewAsync(ServedWebhook.BuildReview("u-invalid", BuildWebhookTests.ImageStreamTagOutput(name)));
+        Assert.True(answer["allowed"]!.GetValue<bool>());
+        Assert.Null(answer["patch"]);
+        var warning = Assert.Single(answer["warnings"]!.AsArray())!.GetValue<string>();
+        Assert.StartsWith("spec.output.to: ", warning);
+        Assert.Contains(problem, warning);
+        Assert.EndsWith("left the output as it is, for the API server to validate", warning);
+        Assert.True(warning.Length < 300, warning);
+    }
+
+    [Fact]
+    public async Task An_ImageStreamImage_output_is_left_untouched_with_a_warning_and_a_DockerImage_silently()
+    {
+        var image = await ReviewAsync(ServedWebhook.BuildReview("u-isi", new JsonObject { ["to"] = new JsonObject { ["kind"] = "ImageStreamImage", ["name"] = "app@sha256:00" } }));
+        Assert.Null(image["patch"]);
+        Assert.Contains("ImageStreamImage output names a digest", image["warnings"]![0]!.GetValue<string>());
+
+        var docker = await ReviewAsync(ServedWebhook.BuildReview("u-docker", new JsonObject { ["to"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = "quay.io/x/y@sha256:00" } }));
+        Assert.Null(docker["patch"]);
+        Assert.Null(docker["warnings"]);
+
+        var valid = await ReviewAsync(ServedWebhook.BuildReview("u-valid", BuildWebhookTests.ImageStreamTagOutput("my-app.v2:V1.0_rc-1")));
+        Assert.Equal("JSONPatch", valid["patchType"]!.GetValue<string>());
+        Assert.Contains("/openshift_app/my-app.v2:V1.0_rc-1", Encoding.UTF8.GetString(Convert.FromBase64String(valid["patch"]!.GetValue<string>())));
+    }
+
+    [Fact]
+    public async Task The_webhook_port_serves_only_the_webhook_and_the_metrics_port_only_health_and_metrics()
+    {
+        using var https = served.Client();
+        foreach (var path in new[] { "/metrics", "/healthz", "/readyz" })
+        {
+            using var onWebhookPort = await https.GetAsync(served.WebhookUrl + path);
+            Assert.Equal(HttpStatusCode.NotFound, onWebhookPort.StatusCode);
+            using var onMetricsPort = await new HttpClient().GetAsync(served.Operator.BaseUrl + path);
+            Assert.Equal(HttpStatusCode.OK, onMetricsPort.StatusCode);
+        }
+        using var webhookOnMetricsPort = await new HttpClient().PostAsync(served.Operator.BaseUrl + "/admissionwebhook", new StringContent(Review()));
+        Assert.Equal(HttpStatusCode.NotFound, webhookOnMetricsPort.StatusCode);
+        // The Host header cannot move an endpoint to the other listener.
+        using var spoofed = new HttpRequestMessage(HttpMethod.Get, served.WebhookUrl + "/metrics");
+        spoofed.Headers.Host = new Uri(served.Operator.BaseUrl).Authority;
+        using var spoofedAnswer = await https.SendAsync(spoofed);
+        Assert.Equal(HttpStatusCode.NotFound, spoofedAnswer.StatusCode);
+        using var webhook = await https.PostAsync(served.ReviewUrl, new StringContent(Review()));
+        Assert.Equal(HttpStatusCode.OK, webhook.StatusCode);
+    }
+
+    private async Task<JsonNode> ReviewAsync(JsonObject review)
+    {
+        var (status, body) = await served.PostAsync(review.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, status);
+        return JsonNode.Parse(body)!["response"]!;
+    }
+
+    private void AssertLoggedOnce(int logged, LogEventLevel level, string reason)
+    {
+        var events = served.Log.Events.Skip(logged).ToList();
+        Assert.DoesNotContain(events, e => e.Level >= LogEventLevel.Error);
+        var line = Assert.Single(events, e => e.Level >= LogEventLevel.Warning);
+        Assert.Equal(level, line.Level);
+        Assert.Equal($"Rejected an admission request from 127.0.0.1: {reason}", CapturedLog.Render(line).Replace("\"", ""));
+    }
+
+    private static byte[] Chunk(byte[] data) => [.. Encoding.ASCII.GetBytes($"{data.Length:x}\r\n"), .. data, .. "\r\n"u8];
+}
