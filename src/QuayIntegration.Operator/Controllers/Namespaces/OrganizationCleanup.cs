@@ -56,9 +56,12 @@ public sealed class OrganizationCleanup
     private static async Task<List<string>> ForeignContentAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
     {
         var quay = work.Quay;
+        // Quay refuses the robot list of an organization that does not exist (403): then it is gone already (an
+        // earlier attempt deleted it and stopped before the record said so) and there is nothing to protect.
+        var robots = await quay.ListRobotsAsync(entry.Name, ct);
+        if (robots.Outcome == QuayOutcome.Forbidden && (await quay.OrganizationExistsAsync(entry.Name, ct)) is { IsSuccess: true, Value: false })
+            return [];
         var repositories = await quay.ListRepositoriesAsync(entry.Name, ct);
-        if (repositories.Outcome is QuayOutcome.NotFound or QuayOutcome.Forbidden && !(await quay.OrganizationExistsAsync(entry.Name, ct)).Value)
-            return []; // the organization is gone already
         var foreign = new List<string>();
         foreach (var repository in repositories.ValueOrThrow("list the repositories of " + entry.Name)!)
         {
@@ -66,8 +69,7 @@ public sealed class OrganizationCleanup
                          ?? (work.Markers.OwnerOfRepository(repository, work.Name, repository.Name) == MarkedOwner.ThisCluster ? Origin.Created : Origin.Found);
             if (origin != Origin.Created) foreign.Add("repository " + repository.Name);
         }
-        var robots = (await quay.ListRobotsAsync(entry.Name, ct)).ValueOrThrow("list robots of " + entry.Name)!;
-        foreach (var robot in robots)
+        foreach (var robot in robots.ValueOrThrow("list robots of " + entry.Name)!)
         {
             if (entry.Robot(robot.Name) is { } recorded)
             {
