@@ -36,6 +36,9 @@ public sealed record IntegrationConfig(
         new() { Name = "deployer", Role = "read" },
     ];
 
+    /// <summary>The longest name of a Kubernetes object (a DNS subdomain), which a robot Secret's name must fit.</summary>
+    private const int MaxObjectName = 253;
+
     private static readonly Regex ClusterIdPattern = new("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", RegexOptions.Compiled);
     private static readonly Regex ServiceAccountPattern = new("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", RegexOptions.Compiled);
 
@@ -69,6 +72,8 @@ public sealed record IntegrationConfig(
         foreach (var sa in accounts)
         {
             if (!ServiceAccountPattern.IsMatch(sa.Name)) errors.Add($"spec.serviceAccounts: '{sa.Name}' is not a service account name");
+            else if (QuayNames.SecretNameFor(sa.Name, clusterId).Length > MaxObjectName)
+                errors.Add($"spec.serviceAccounts: '{sa.Name[..20]}…' ({sa.Name.Length} characters) is too long: its Secret {sa.Name[..20]}…-quay-{clusterId} would exceed Kubernetes' {MaxObjectName} characters");
             if (sa.Role is not ("read" or "write" or "admin")) errors.Add($"spec.serviceAccounts: role '{sa.Role}' of '{sa.Name}' must be read, write or admin");
         }
         foreach (var dup in accounts.GroupBy(a => a.Name).Where(g => g.Count() > 1))

@@ -28,6 +28,7 @@ public sealed class QuayIntegrationReconciler(
     IntegrationState state,
     NamespaceSyncRegistry registry,
     QuayClientFactory clients,
+    ReferencedObjects references,
     EventRecorder events,
     IOptions<OperatorOptions> options,
     TimeProvider time,
@@ -39,6 +40,8 @@ public sealed class QuayIntegrationReconciler(
     private (string Fingerprint, DateTimeOffset At, QuayResult<QuayUser> Result)? _lastCheck;
     private DateTimeOffset? _unreachableSince;
     private string? _recovery;
+    /// <summary>Probes in a row that found Quay unreachable: they space the next probe (0.5 s, 1 s, then every 2 s).</summary>
+    private int _failedProbes;
 
     public string Name => "quayintegration";
 
@@ -86,9 +89,12 @@ public sealed class QuayIntegrationReconciler(
 
         if (config is null)
         {
+            references.Track(null, null);
             var message = "Invalid configuration: " + string.Join("; ", errors);
             return await NotReadyAsync(resource, null, StatusConditions.ConfigurationValid, "InvalidConfiguration", message, ct);
         }
+        references.Track((config.CredentialsNamespace, config.CredentialsName),
+            config.CaBundle is { Namespace: { } caNamespace, Name: { } caName } ? (caNamespace, caName) : null);
 
         var (token, tokenProblem) = await ReadTokenAsync(config, ct);
         if (token is null)
@@ -99,13 +105,17 @@ public sealed class QuayIntegrationReconciler(
             return await NotReadyAsync(resource, config, StatusConditions.ConfigurationValid, caProblem.Value.Reason, caProblem.Value.Message, ct);
 
         var client = clients.GetClient(new QuayConnection(config.QuayUrl, token, ca, config.Insecure));
-        var user = await CheckCredentialsAsync(client, recheck, ct);
+        // While Quay is down (or the last check could not reach it), a short probe that bypasses the retries and the
+        // circuit breaker finds out when it is back; the namespaces wait meanwhile instead of feeding the outage.
+        var probing = client.Availability.IsDown || _lastCheck is { Result.Outcome: QuayOutcome.Unavailable };
+        var user = probing ? await ProbeAsync(client, ct) : await CheckCredentialsAsync(client, recheck, ct);
         var (reachable, credentials) = Judge(user);
         reachable = RememberOutage(resource, reachable);
         if (!(reachable.Ok && credentials.Ok))
         {
             var failed = reachable.Ok ? (StatusConditions.CredentialsValid, credentials) : (StatusConditions.QuayReachable, reachable);
-            return await NotReadyAsync(resource, config, failed.Item1, failed.Item2.Reason, failed.Item2.Message, ct, reachable, credentials);
+            return await NotReadyAsync(resource, config, failed.Item1, failed.Item2.Reason, failed.Item2.Message, ct, reachable, credentials,
+                reachable.Ok ? null : NextProbe());
         }
 
         if (state.Current.Mode != IntegrationMode.Active)
@@ -177,6 +187,17 @@ public sealed class QuayIntegrationReconciler(
 
     private static Verdict Unknown() => new(false, "Unknown", "Not checked: Quay could not be asked");
 
+    private async Task<QuayResult<QuayUser>> ProbeAsync(QuayClient client, CancellationToken ct)
+    {
+        var result = await client.ProbeAsync(ct);
+        _lastCheck = (client.Connection.Fingerprint, time.GetUtcNow(), result);
+        _failedProbes = result.Outcome == QuayOutcome.Unavailable ? _failedProbes + 1 : 0;
+        return result;
+    }
+
+    /// <summary>When to probe an unreachable Quay again: soon at first, then every 2 s, so recovery is seen within seconds.</summary>
+    private TimeSpan NextProbe() => TimeSpan.FromMilliseconds(Math.Min(2000, 250 * Math.Pow(2, Math.Max(1, _failedProbes))));
+
     /// <summary>GET /api/v1/user/ at most once per recheck interval for the same connection.</summary>
     private async Task<QuayResult<QuayUser>> CheckCredentialsAsync(QuayClient client, TimeSpan validity, CancellationToken ct)
     {
@@ -188,8 +209,12 @@ public sealed class QuayIntegrationReconciler(
         return result;
     }
 
+    /// <summary>
+    /// Publishes NotReady (namespaces wait) and writes every condition as the evidence stands: what could not be checked
+    /// because of this problem is Unknown, never a stale True.
+    /// </summary>
     private async Task<ReconcileResult> NotReadyAsync(QuayIntegrationResource resource, IntegrationConfig? config, string conditionType,
-        string reason, string message, CancellationToken ct, Verdict? reachable = null, Verdict? credentials = null)
+        string reason, string message, CancellationToken ct, Verdict? reachable = null, Verdict? credentials = null, TimeSpan? requeue = null)
     {
         state.Publish(new IntegrationSnapshot(IntegrationMode.NotReady, resource, config, null, message));
         events.Warning(resource, reason, message);
@@ -200,6 +225,9 @@ public sealed class QuayIntegrationReconciler(
             if (conditionType != StatusConditions.ConfigurationValid)
                 Set(s, resource, StatusConditions.ConfigurationValid, true, "Valid", "The configuration is valid");
             if (reachable is not null) Set(s, resource, StatusConditions.QuayReachable, reachable.Ok, reachable.Reason, reachable.Message);
+            else Set(s, resource, StatusConditions.QuayReachable, null, "NotChecked", $"Not checked: {message}");
+            if (credentials is null && conditionType != StatusConditions.CredentialsValid)
+                Set(s, resource, StatusConditions.CredentialsValid, null, "NotChecked", $"Not checked: {message}");
             if (credentials is not null && credentials.Reason != "Unknown")
                 Set(s, resource, StatusConditions.CredentialsValid, credentials.Ok, credentials.Reason, credentials.Message);
             else if (credentials is not null)
@@ -209,7 +237,7 @@ public sealed class QuayIntegrationReconciler(
             s.LastError = message;
             SetProgress(s, resource, counts);
         }, ct);
-        return ReconcileResult.After(options.Value.IntegrationRecheckInterval);
+        return ReconcileResult.After(requeue ?? options.Value.IntegrationRecheckInterval);
     }
 
     private async Task<ReconcileResult> DeleteAsync(QuayIntegrationResource resource, IntegrationConfig? config, CancellationToken ct)
@@ -234,7 +262,8 @@ public sealed class QuayIntegrationReconciler(
 
     private async Task<(string? Token, (string Reason, string Message) Problem)> ReadTokenAsync(IntegrationConfig config, CancellationToken ct)
     {
-        var secret = await api.GetAsync<V1Secret>(ResourceType.Secrets.ObjectPath(config.CredentialsNamespace, config.CredentialsName), ct);
+        var (known, watched) = references.Secret(config.CredentialsNamespace, config.CredentialsName);
+        var secret = known ? watched : await api.GetAsync<V1Secret>(ResourceType.Secrets.ObjectPath(config.CredentialsNamespace, config.CredentialsName), ct);
         var where = $"{config.CredentialsNamespace}/{config.CredentialsName}";
         if (secret is null)
             return (null, ("CredentialsSecretNotFound", $"Secret {where} not found: create it with key '{config.CredentialsKey}' holding a Quay OAuth token"));
@@ -250,7 +279,8 @@ public sealed class QuayIntegrationReconciler(
         if (config.CaBundle is not { } reference) return (null, null);
         var key = string.IsNullOrEmpty(reference.Key) ? "ca-bundle.crt" : reference.Key;
         var where = $"{reference.Namespace}/{reference.Name}";
-        var map = await api.GetAsync<V1ConfigMap>(ResourceType.ConfigMaps.ObjectPath(reference.Namespace, reference.Name!), ct);
+        var (known, watched) = references.ConfigMap(reference.Namespace!, reference.Name!);
+        var map = known ? watched : await api.GetAsync<V1ConfigMap>(ResourceType.ConfigMaps.ObjectPath(reference.Namespace, reference.Name!), ct);
         if (map is null) return (null, ("CABundleNotFound", $"ConfigMap {where} named by spec.caBundle not found"));
         if (map.Data is null || !map.Data.TryGetValue(key, out var pem) || string.IsNullOrWhiteSpace(pem))
             return (null, ("CABundleKeyMissing", $"ConfigMap {where} has no key '{key}'"));

@@ -87,6 +87,7 @@ public static class OperatorHost
         builder.Services.AddSingleton<FormerOrganizationsStep>();
         builder.Services.AddSingleton<CredentialStep>();
         builder.Services.AddSingleton<QuayClientFactory>();
+        builder.Services.AddSingleton<ReferencedObjects>();
         builder.Services.AddSingleton<EventRecorder>();
         builder.Services.AddSingleton<QuayIntegrationReconciler>();
         builder.Services.AddSingleton<NamespaceReconciler>();

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Controllers;
 using QuayIntegration.Operator.Controllers.Namespaces;
+using QuayIntegration.Operator.Quay;
 using QuayIntegration.Operator.Runtime;
 using QuayIntegration.Operator.Webhook;
 
@@ -26,7 +27,8 @@ public sealed class OperatorManager : BackgroundService
     private readonly List<Controller> _controllers;
     private readonly Informer<Build> _builds;
 
-    public OperatorManager(ClusterCaches caches, IntegrationState state, NamespaceSyncRegistry registry,
+    public OperatorManager(ClusterCaches caches, IntegrationState state, NamespaceSyncRegistry registry, ReferencedObjects references,
+        QuayClientFactory quayClients,
         QuayIntegrationReconciler integrationReconciler, NamespaceReconciler namespaceReconciler,
         Informer<Build> builds, BuildReconciler buildReconciler,
         LeaderElector elector, IOptions<OperatorOptions> options, IHostApplicationLifetime lifetime, ILoggerFactory loggers, TimeProvider time)
@@ -64,8 +66,11 @@ public sealed class OperatorManager : BackgroundService
             .Watch(caches.QuayNamespaces, r => [r.Metadata.Name], EventPredicates.Create<QuayNamespaceResource>(
                 _ => false, (o1, n) => o1.Metadata.DeletionTimestamp != n.Metadata.DeletionTimestamp, _ => true));
 
-        // Namespace outcomes feed the QuayIntegration's counts.
+        // Namespace outcomes feed the QuayIntegration's counts; a change of its token Secret or CA ConfigMap, or Quay
+        // found down by the namespaces' calls, is judged at once.
         registry.Changed += () => integrations.Enqueue(QuayIntegrationReconciler.Key);
+        references.Changed += () => integrations.Enqueue(QuayIntegrationReconciler.Key);
+        quayClients.QuayWentDown += () => integrations.Enqueue(QuayIntegrationReconciler.Key);
         // A new configuration, token, or mode means every namespace must be looked at again, and so must the records of
         // namespaces that are gone (what they kept may now have to go).
         state.Changed += _ =>

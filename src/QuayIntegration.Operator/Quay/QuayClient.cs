@@ -10,7 +10,7 @@ namespace QuayIntegration.Operator.Quay;
 /// throwing, so reconcilers decide what each outcome means. Where Quay's 403 can mean "absent" (repositories,
 /// organizations an admin cannot see), the token is verified first so a bad token is never mistaken for absence.
 /// </summary>
-public sealed class QuayClient(IQuayApi api, QuayConnection connection, TimeProvider time)
+public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection connection, QuayEndpoint endpoint, TimeProvider time)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly TimeSpan TokenCheckValidity = TimeSpan.FromSeconds(30);
@@ -18,9 +18,30 @@ public sealed class QuayClient(IQuayApi api, QuayConnection connection, TimeProv
 
     public QuayConnection Connection { get; } = connection;
 
-    public async Task<QuayResult<QuayUser>> GetCurrentUserAsync(CancellationToken ct)
+    /// <summary>Whether this Quay answers, as every call finds out.</summary>
+    public QuayAvailability Availability => endpoint.Availability;
+
+    /// <summary>
+    /// Asks Quay who the token belongs to in one short attempt that bypasses retries, the concurrency cap and the
+    /// circuit breaker: the check that Quay is back after an outage. An answer marks Quay available again and closes
+    /// the breaker, so parked work can go at once.
+    /// </summary>
+    public async Task<QuayResult<QuayUser>> ProbeAsync(CancellationToken ct)
     {
-        var result = await CallAsync<QuayUser>(() => api.GetCurrentUser(ct), parse: true);
+        var result = await UserAsync(probe, ct);
+        if (result.Outcome is not (QuayOutcome.Unavailable or QuayOutcome.TlsFailure))
+        {
+            endpoint.Availability.Recovered();
+            await endpoint.Breaker.CloseAsync(ct);
+        }
+        return result;
+    }
+
+    public Task<QuayResult<QuayUser>> GetCurrentUserAsync(CancellationToken ct) => UserAsync(api, ct);
+
+    private async Task<QuayResult<QuayUser>> UserAsync(IQuayApi through, CancellationToken ct)
+    {
+        var result = await CallAsync<QuayUser>(() => through.GetCurrentUser(ct), parse: true);
         if (result.IsSuccess && result.Value is { Anonymous: true })
             return new(QuayOutcome.BadToken, result.StatusCode, "Quay treated the token as anonymous");
         if (result.IsSuccess) _tokenVerifiedAt = time.GetUtcNow();
@@ -68,11 +89,14 @@ public sealed class QuayClient(IQuayApi api, QuayConnection connection, TimeProv
     /// caller can tell whose it is. Create first: on the usual path the robot is new. <c>Created</c> says whether this
     /// call created it.
     /// </summary>
-    public async Task<(QuayResult<QuayRobot> Robot, bool Created)> CreateOrGetRobotAsync(string org, string shortName, string description,
-        Dictionary<string, string>? metadata, CancellationToken ct)
+    /// <returns>The robot (or why not), whether this call created it, and the operation whose answer it is (for messages).</returns>
+    public async Task<(QuayResult<QuayRobot> Robot, bool Created, string Operation)> CreateOrGetRobotAsync(string org, string shortName,
+        string description, Dictionary<string, string>? metadata, CancellationToken ct)
     {
         var created = await CreateRobotAsync(org, shortName, description, metadata, ct);
-        return created.Outcome == QuayOutcome.AlreadyExists ? (await GetRobotAsync(org, shortName, ct), false) : (created, created.IsSuccess);
+        return created.Outcome == QuayOutcome.AlreadyExists
+            ? (await GetRobotAsync(org, shortName, ct), false, $"read robot {org}+{shortName}")
+            : (created, created.IsSuccess, $"create robot {org}+{shortName}");
     }
 
     /// <summary>Deletes a robot (Quay removes its permissions and the default permissions naming it); a missing robot counts as deleted.</summary>
@@ -168,7 +192,14 @@ public sealed class QuayClient(IQuayApi api, QuayConnection connection, TimeProv
         };
     }
 
-    private static async Task<QuayResult<T>> CallAsync<T>(Func<Task<HttpResponseMessage>> call, bool parse = false)
+    private async Task<QuayResult<T>> CallAsync<T>(Func<Task<HttpResponseMessage>> call, bool parse = false)
+    {
+        var result = await SendAsync<T>(call, parse);
+        endpoint.Availability.Record(result.Outcome);
+        return result;
+    }
+
+    private static async Task<QuayResult<T>> SendAsync<T>(Func<Task<HttpResponseMessage>> call, bool parse)
     {
         HttpResponseMessage response;
         try

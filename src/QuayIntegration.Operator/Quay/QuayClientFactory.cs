@@ -10,12 +10,13 @@ namespace QuayIntegration.Operator.Quay;
 
 /// <summary>
 /// Hands out one <see cref="QuayClient"/> per <see cref="QuayConnection"/> (host, token, CA bundle, insecure) and
-/// rebuilds it when any of them changes. The resilience pipeline (with its concurrency limiter and circuit breaker) is
-/// shared per Quay base address, so every call to one Quay counts against the same cap.
+/// rebuilds it when any of them changes. What the calls to one Quay share (<see cref="QuayEndpoint"/>: pipeline,
+/// concurrency cap, circuit breaker, attempt timeout, availability) is kept per base address, so every call to one Quay
+/// counts against the same cap whatever the token.
 /// </summary>
 public sealed class QuayClientFactory(IOptions<QuayOptions> options, TimeProvider time) : IDisposable
 {
-    private readonly ConcurrentDictionary<string, ResiliencePipeline<HttpResponseMessage>> _pipelines = new();
+    private readonly ConcurrentDictionary<string, QuayEndpoint> _endpoints = new();
     private readonly Lock _gate = new();
     private (QuayConnection Connection, QuayClient Client, HttpClient Http)? _current;
 
@@ -24,15 +25,30 @@ public sealed class QuayClientFactory(IOptions<QuayOptions> options, TimeProvide
         lock (_gate)
         {
             if (_current is { } current && current.Connection == connection) return current.Client;
-            var http = CreateHttpClient(connection);
-            var client = new QuayClient(RestService.For<IQuayApi>(http), connection, time);
+            var endpoint = EndpointOf(connection.BaseAddress);
+            var http = CreateHttpClient(connection, endpoint.Pipeline, endpoint.AttemptTimeout);
+            var probe = CreateHttpClient(connection, endpoint.ProbePipeline, null);
+            var client = new QuayClient(RestService.For<IQuayApi>(http), RestService.For<IQuayApi>(probe), connection, endpoint, time);
             // The previous HttpClient may still serve in-flight calls; it is left to the GC rather than disposed under them.
             _current = (connection, client, http);
             return client;
         }
     }
 
-    private HttpClient CreateHttpClient(QuayConnection connection)
+    /// <summary>Raised when the calls to some Quay have found it unavailable several times in a row.</summary>
+    public event Action? QuayWentDown;
+
+    /// <summary>What the calls to the Quay at <paramref name="baseAddress"/> share.</summary>
+    public QuayEndpoint EndpointOf(Uri baseAddress) =>
+        _endpoints.GetOrAdd(baseAddress.GetLeftPart(UriPartial.Authority), _ =>
+        {
+            var endpoint = new QuayEndpoint(options.Value);
+            endpoint.Availability.WentDown += () => QuayWentDown?.Invoke();
+            return endpoint;
+        });
+
+    private static HttpClient CreateHttpClient(QuayConnection connection, ResiliencePipeline<HttpResponseMessage> pipeline,
+        AdaptiveAttemptTimeout? latency)
     {
         var sockets = new SocketsHttpHandler
         {
@@ -44,10 +60,9 @@ public sealed class QuayClientFactory(IOptions<QuayOptions> options, TimeProvide
                 RemoteCertificateValidationCallback = CertificateValidator(connection),
             },
         };
-        var pipeline = _pipelines.GetOrAdd(connection.BaseAddress.GetLeftPart(UriPartial.Authority), _ => QuayResilience.Build(options.Value));
         var chain = new QuayResilienceHandler(pipeline)
         {
-            InnerHandler = new BearerTokenHandler(connection.Token) { InnerHandler = new QuayMetricsHandler { InnerHandler = sockets } },
+            InnerHandler = new BearerTokenHandler(connection.Token) { InnerHandler = new QuayMetricsHandler(latency) { InnerHandler = sockets } },
         };
         return new HttpClient(chain) { BaseAddress = connection.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
     }

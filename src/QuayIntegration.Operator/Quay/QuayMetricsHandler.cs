@@ -4,8 +4,11 @@ using Refit;
 
 namespace QuayIntegration.Operator.Quay;
 
-/// <summary>Records every attempt against Quay by route template (never the concrete path, which holds names).</summary>
-public sealed class QuayMetricsHandler : DelegatingHandler
+/// <summary>
+/// Records every attempt against Quay by route template (never the concrete path, which holds names), and the latency
+/// of the answers that are not server errors for the adaptive attempt timeout.
+/// </summary>
+public sealed class QuayMetricsHandler(AdaptiveAttemptTimeout? latency = null) : DelegatingHandler
 {
     private static readonly HttpRequestOptionsKey<string> RouteKey = new(HttpRequestMessageOptions.RelativePathTemplate);
 
@@ -18,6 +21,7 @@ public sealed class QuayMetricsHandler : DelegatingHandler
         {
             var response = await base.SendAsync(request, ct);
             OperatorMetrics.QuayCalls.WithLabels(method, route, ((int)response.StatusCode).ToString()).Inc();
+            if ((int)response.StatusCode < 500) latency?.Record(Stopwatch.GetElapsedTime(started));
             return response;
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or OperationCanceledException)

@@ -11,7 +11,12 @@ public sealed class QuayOptions
 {
     /// <summary>Maximum concurrent calls to one Quay (shared by every controller).</summary>
     public int MaxConcurrentCalls { get; set; } = 8;
+    /// <summary>The longest one attempt may take; the actual timeout follows Quay's latency (<see cref="AdaptiveAttemptTimeout"/>).</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>The shortest attempt timeout, however fast Quay answers.</summary>
+    public TimeSpan MinAttemptTimeout { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>The timeout of the probe that checks whether Quay is back after an outage.</summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(3);
     public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(45);
     public int MaxRetries { get; set; } = 3;
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(300);
@@ -22,13 +27,16 @@ public sealed class QuayOptions
 /// <summary>
 /// The Polly pipeline shared by all calls to one Quay: total timeout → retry (jittered exponential, honours
 /// Retry-After) → circuit breaker → concurrency limiter → per-attempt timeout. Retries only happen for requests marked
-/// retryable (idempotent, or creates whose retry is safely detected as "already exists").
+/// retryable (idempotent, or creates whose retry is safely detected as "already exists"). The attempt timeout sits
+/// inside the concurrency limiter, so an attempt that times out gives its slot back at once; its length follows Quay's
+/// observed latency (<see cref="AdaptiveAttemptTimeout"/>).
 /// </summary>
 public static class QuayResilience
 {
     public static readonly ResiliencePropertyKey<bool> Retryable = new("quay.retryable");
 
-    public static ResiliencePipeline<HttpResponseMessage> Build(QuayOptions options) =>
+    public static ResiliencePipeline<HttpResponseMessage> Build(QuayOptions options, AdaptiveAttemptTimeout? attemptTimeout = null,
+        CircuitBreakerManualControl? breaker = null) =>
         new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddTimeout(options.TotalTimeout)
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
@@ -49,10 +57,18 @@ public static class QuayResilience
                 SamplingDuration = TimeSpan.FromSeconds(30),
                 BreakDuration = options.CircuitBreakDuration,
                 ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome)),
+                ManualControl = breaker,
             })
             .AddConcurrencyLimiter(options.MaxConcurrentCalls, queueLimit: 10_000)
-            .AddTimeout(options.AttemptTimeout)
+            .AddTimeout(new TimeoutStrategyOptions
+            {
+                TimeoutGenerator = _ => ValueTask.FromResult(attemptTimeout?.Current ?? options.AttemptTimeout),
+            })
             .Build();
+
+    /// <summary>The probe's pipeline: one attempt with a short timeout, nothing else (it must pass while the breaker is open).</summary>
+    public static ResiliencePipeline<HttpResponseMessage> BuildProbe(QuayOptions options) =>
+        new ResiliencePipelineBuilder<HttpResponseMessage>().AddTimeout(options.ProbeTimeout).Build();
 
     /// <summary>5xx, 429, 408, timeouts and network errors; never TLS failures (a bad CA does not heal by retrying).</summary>
     public static bool IsTransient(Outcome<HttpResponseMessage> outcome) => outcome.Exception switch

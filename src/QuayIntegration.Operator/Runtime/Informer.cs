@@ -14,12 +14,14 @@ public interface IInformerHandler<in T>
     void OnDelete(T obj);
 }
 
-/// <summary>What an informer watches: the kind plus optional label and field selectors.</summary>
+/// <summary>What an informer watches: the kind plus optional label and field selectors, in one namespace or all.</summary>
 /// <param name="Optional">
 /// The kind may not be served (for example ImageStreams on a cluster without OpenShift APIs): a 404 on list counts as an
 /// empty, synced cache instead of blocking start-up, and the informer keeps retrying with backoff.
 /// </param>
-public sealed record InformerSpec(ResourceType Resource, string? LabelSelector = null, string? FieldSelector = null, bool Optional = false)
+/// <param name="Namespace">Only this namespace (its collection URL, so only namespaced list and watch rights are needed).</param>
+public sealed record InformerSpec(ResourceType Resource, string? LabelSelector = null, string? FieldSelector = null, bool Optional = false,
+    string? Namespace = null)
 {
     public string? Query
     {
@@ -176,7 +178,7 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
         string? next = null;
         while (true)
         {
-            var page = await _api.ListPageAsync<T>(_spec.Resource.CollectionPath(), _spec.Query, pageSize, next, ct);
+            var page = await _api.ListPageAsync<T>(_spec.Resource.CollectionPath(_spec.Namespace), _spec.Query, pageSize, next, ct);
             foreach (var item in page.Items)
             {
                 var kept = Transform(item);
@@ -192,7 +194,7 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
     /// <summary>One watch request; returns the last resourceVersion seen so the next watch continues from it.</summary>
     private async Task<string> WatchOnceAsync(string rv, CancellationToken ct)
     {
-        await foreach (var e in _api.WatchAsync<T>(_spec.Resource.CollectionPath(), _spec.Query, rv, WatchTimeout, ct))
+        await foreach (var e in _api.WatchAsync<T>(_spec.Resource.CollectionPath(_spec.Namespace), _spec.Query, rv, WatchTimeout, ct))
         {
             if (e.ResourceVersion is { Length: > 0 } next) rv = next;
             switch (e.Kind)

@@ -13,7 +13,21 @@ public sealed class CallAccounting
 {
     public const string UnmatchedRoute = "(unmatched)";
 
+    private const int MaxArrivals = 200_000;
     private readonly ConcurrentDictionary<(string Method, string Route, int Status), StrongBox> _counters = new();
+    private readonly ConcurrentQueue<DateTimeOffset> _arrivals = new();
+
+    /// <summary>
+    /// When each counted request arrived, before any fault (the newest 200,000): what a test needs to see how the
+    /// traffic flowed, for example the longest pause in the calls while work was pending.
+    /// </summary>
+    public IReadOnlyList<DateTimeOffset> Arrivals => _arrivals.ToArray();
+
+    public void Arrived()
+    {
+        _arrivals.Enqueue(DateTimeOffset.UtcNow);
+        while (_arrivals.Count > MaxArrivals) _arrivals.TryDequeue(out _);
+    }
 
     public void Record(string method, string route, int status) =>
         Interlocked.Increment(ref _counters.GetOrAdd((method, route, status), static _ => new StrongBox()).Value);
@@ -36,7 +50,11 @@ public sealed class CallAccounting
             .OrderBy(c => c.Route, StringComparer.Ordinal).ThenBy(c => c.Method, StringComparer.Ordinal).ThenBy(c => c.Status)
             .ToList();
 
-    public void Reset() => _counters.Clear();
+    public void Reset()
+    {
+        _counters.Clear();
+        _arrivals.Clear();
+    }
 
     private sealed class StrongBox
     {

@@ -42,7 +42,7 @@ public sealed class FaultInjector
 
     public IReadOnlyList<(int Id, FaultRule Rule)> Rules => _rules;
 
-    public FaultDecision Decide(string method, string route)
+    public FaultDecision Decide(string method, string route, string? path = null)
     {
         var rules = _rules;
         if (rules.IsEmpty) return FaultDecision.None;
@@ -50,7 +50,7 @@ public sealed class FaultInjector
         var delay = TimeSpan.Zero;
         foreach (var (_, rule) in rules)
         {
-            if (!rule.Matches(method, route)) continue;
+            if (!rule.Matches(method, route, path)) continue;
             if (rule.Times is { } times && Interlocked.Increment(ref rule.Used) > times) continue;
 
             // Latency comes first, so a rule can describe a slow error as well as a slow success.

@@ -15,6 +15,9 @@ public sealed class FaultRule
     /// <summary>HTTP method to match (GET, PUT…); null matches all.</summary>
     public string? Method { get; set; }
 
+    /// <summary>Text the concrete request path must contain (one robot, one repository); null matches every path.</summary>
+    public string? PathContains { get; set; }
+
     /// <summary>Added delay before answering. With <see cref="LatencyMaxMs"/> above it, uniformly random in between.</summary>
     public int LatencyMs { get; set; }
     public int LatencyMaxMs { get; set; }
@@ -47,8 +50,9 @@ public sealed class FaultRule
 
     internal int Used;
 
-    public bool Matches(string method, string route) =>
-        (Route is null || Route == route) && (Method is null || string.Equals(Method, method, StringComparison.OrdinalIgnoreCase));
+    public bool Matches(string method, string route, string? path = null) =>
+        (Route is null || Route == route) && (Method is null || string.Equals(Method, method, StringComparison.OrdinalIgnoreCase))
+        && (PathContains is null || (path?.Contains(PathContains, StringComparison.Ordinal) ?? false));
 
     public static FaultRule Outage(TimeSpan duration, string? route = null, int status = 503) =>
         new() { Route = route, OutageFrom = DateTimeOffset.UtcNow, OutageUntil = DateTimeOffset.UtcNow + duration, OutageStatus = status };

@@ -34,7 +34,8 @@ public sealed class RequestPipeline(EmulatorCore core)
 
         if (counted)
         {
-            var fault = core.Faults.Decide(method, template);
+            core.Calls.Arrived();
+            var fault = core.Faults.Decide(method, template, path);
             if (!fault.IsNone && await ApplyFaultAsync(http, fault, method, template)) return;
         }
 

@@ -59,7 +59,7 @@ public sealed class QuayClientTests : IAsyncLifetime
         Assert.Equal("openshift_robots+builder", created.Value!.Name);
         Assert.Equal(64, created.Value.Token!.Length);
         Assert.Equal(QuayOutcome.AlreadyExists, (await quay.CreateRobotAsync("openshift_robots", "builder", "d", null, default)).Outcome);
-        var (again, createdAgain) = await quay.CreateOrGetRobotAsync("openshift_robots", "builder", "d", null, default);
+        var (again, createdAgain, _) = await quay.CreateOrGetRobotAsync("openshift_robots", "builder", "d", null, default);
         Assert.Equal(created.Value.Token, again.Value!.Token);
         Assert.False(createdAgain);
     }

@@ -19,11 +19,13 @@ public sealed class NamespaceClaim(KubeApi api)
     /// First thing for a namespace in scope: the label <c>pending</c> (never downgrading <c>true</c>), so from this moment
     /// its Builds reach the webhook, which holds them until the namespace is set up.
     /// </summary>
-    public Task MarkInScopeAsync(NamespaceWork work, CancellationToken ct) =>
-        Label(work.Namespace!) is null
-            ? ApplyAsync(work, new MetadataPatch(work.Namespace!.Metadata).Label(WellKnown.ManagedNamespaceLabel, WellKnown.ManagedNamespace.Pending),
-                "labelling it", ct)
-            : Task.CompletedTask;
+    public async Task MarkInScopeAsync(NamespaceWork work, CancellationToken ct) => work.Namespace = await MarkInScopeAsync(work.Namespace!, ct);
+
+    /// <inheritdoc cref="MarkInScopeAsync(NamespaceWork, CancellationToken)"/>
+    public Task<V1Namespace> MarkInScopeAsync(V1Namespace ns, CancellationToken ct) =>
+        Label(ns) is null
+            ? ApplyAsync(ns, new MetadataPatch(ns.Metadata).Label(WellKnown.ManagedNamespaceLabel, WellKnown.ManagedNamespace.Pending), "labelling it", ct)
+            : Task.FromResult(ns);
 
     /// <summary>
     /// The finalizer, once the ownership record exists and before anything but the organization is created. Never
@@ -59,18 +61,21 @@ public sealed class NamespaceClaim(KubeApi api)
         }
     }
 
-    private async Task ApplyAsync(NamespaceWork work, MetadataPatch patch, string what, CancellationToken ct)
+    private async Task ApplyAsync(NamespaceWork work, MetadataPatch patch, string what, CancellationToken ct) =>
+        work.Namespace = await ApplyAsync(work.Namespace!, patch, what, ct);
+
+    private async Task<V1Namespace> ApplyAsync(V1Namespace ns, MetadataPatch patch, string what, CancellationToken ct)
     {
-        if (patch.IsEmpty) return;
+        if (patch.IsEmpty) return ns;
         try
         {
-            work.Namespace = await api.PatchAsync<V1Namespace>(ResourceType.Namespaces.ObjectPath(null, work.Name), "application/merge-patch+json",
+            return await api.PatchAsync<V1Namespace>(ResourceType.Namespaces.ObjectPath(null, ns.Metadata.Name), "application/merge-patch+json",
                 patch.ToJson(), ct);
         }
         catch (KubeApiException e) when (e.IsConflict)
         {
             // Another writer changed the namespace since it was read: the reconcile starts again from the new one.
-            throw new ReconcileException($"namespace {work.Name} changed while {what}; retrying");
+            throw new ReconcileException($"namespace {ns.Metadata.Name} changed while {what}; retrying");
         }
     }
 

@@ -17,8 +17,11 @@ public enum NamespaceAction
     Teardown,
 }
 
-/// <summary>What a namespace needs now, decided from the cluster, the ownership record and the integration alone (no I/O).</summary>
-public sealed record NamespaceIntent(NamespaceAction Action, string Reason)
+/// <summary>
+/// What a namespace needs now, decided from the cluster, the ownership record and the integration alone (no I/O).
+/// <see cref="InScope"/>: the namespace is one the operator should manage (so while it waits, its builds are held).
+/// </summary>
+public sealed record NamespaceIntent(NamespaceAction Action, string Reason, bool InScope = false)
 {
     public static NamespaceIntent Decide(V1Namespace? ns, OwnershipDraft record, IntegrationSnapshot integration, NamespaceScope scope)
     {
@@ -36,7 +39,7 @@ public sealed record NamespaceIntent(NamespaceAction Action, string Reason)
                 return ours ? new(NamespaceAction.Release, "the QuayIntegration is being deleted") : Nothing;
             case IntegrationMode.NotReady:
                 var inScope = integration.Config is { } config && ns is not null && scope.Includes(ns.Metadata.Name, config);
-                return ours || inScope ? new(NamespaceAction.Wait, $"the QuayIntegration is not ready: {integration.Reason}") : Nothing;
+                return ours || inScope ? new(NamespaceAction.Wait, $"the QuayIntegration is not ready: {integration.Reason}", inScope && ns!.Metadata.DeletionTimestamp is null) : Nothing;
         }
 
         if (gone)
@@ -50,7 +53,7 @@ public sealed record NamespaceIntent(NamespaceAction Action, string Reason)
         if (!scope.Includes(ns!.Metadata.Name, integration.Config!))
             return ours ? new(NamespaceAction.Release, "the namespace is no longer in scope (allowlist, denylist or reserved name)") : Nothing;
         if (!NamespaceRules.IsReady(ns))
-            return new(NamespaceAction.Wait, $"the project has no {WellKnown.OpenShiftSccMcs} annotation yet");
+            return new(NamespaceAction.Wait, $"the project has no {WellKnown.OpenShiftSccMcs} annotation yet", InScope: true);
         return new(NamespaceAction.Sync, "in scope");
     }
 

@@ -64,7 +64,7 @@ public sealed class NamespaceReconciler(
                 Forget(key);
                 return ReconcileResult.Done;
             case NamespaceAction.Wait:
-                return Wait(key, ns, intent.Reason);
+                return await WaitAsync(key, ns, record, intent, ct);
         }
 
         var work = new NamespaceWork
@@ -120,7 +120,9 @@ public sealed class NamespaceReconciler(
             var shortName = QuayNames.RobotShortNameFor(work.Organization, sa.Name);
             return new DesiredRobot(sa.Name, sa.Role, shortName, QuayNames.RobotFullName(work.Organization, shortName));
         }).ToList();
-        var wasSynced = registry.Get(work.Name)?.Synced == true;
+        // The first sync of a namespace is told in one Event; a restarted operator knows a namespace synced before from its status.
+        var wasSynced = registry.Get(work.Name)?.Synced == true || work.Record.Stored?.Status?.Phase == NamespacePhase.Synced;
+        if (registry.Get(work.Name) is null) registry.Pending(work.Name, "being set up", work.Now); // counted as progressing until done
 
         await claim.MarkInScopeAsync(work, ct);
         work.Record.Spec.NamespaceUid = work.Namespace!.Metadata.Uid;
@@ -234,12 +236,18 @@ public sealed class NamespaceReconciler(
     /// OpenShift yet): counted as pending, and said once in an Event on the namespace. Whatever ends the wait enqueues
     /// the namespace again.
     /// </summary>
-    private ReconcileResult Wait(string key, V1Namespace? ns, string reason)
+    private async Task<ReconcileResult> WaitAsync(string key, V1Namespace? ns, OwnershipDraft record, NamespaceIntent intent, CancellationToken ct)
     {
+        var reason = intent.Reason;
         var previous = registry.Get(key);
         registry.Pending(key, reason, time.GetUtcNow());
-        var projectNotReady = reason.StartsWith("the project", StringComparison.Ordinal); // OpenShift's business, seconds long
-        if (ns is not null && !projectNotReady && previous?.Message != reason)
+        if (intent.InScope && ns is not null)
+            await claim.MarkInScopeAsync(ns, ct);
+        // Said once per reason, and only where the namespace is not set up already: an outage must not write an Event
+        // on every namespace. A project waiting for its annotations is OpenShift's business of a few seconds.
+        var projectNotReady = reason.StartsWith("the project", StringComparison.Ordinal);
+        var setUp = record.Stored?.Status?.Phase == NamespacePhase.Synced;
+        if (ns is not null && !projectNotReady && !setUp && previous?.Message != reason)
             events.Normal(ns, "Waiting", $"Not synced with Quay for now: {reason}");
         log.LogDebug("Namespace {Namespace} waits: {Reason}", key, reason);
         return ReconcileResult.Done;

@@ -30,7 +30,7 @@ public sealed class OrganizationCleanup
         }
         if (entry.IsOwned())
         {
-            var foreign = await ForeignContentAsync(work, entry, ct);
+            var (foreign, repositories) = await ForeignContentAsync(work, entry, ct);
             if (foreign.Count == 0)
             {
                 // A missing organization counts as deleted (one recorded Creating may never have been created).
@@ -39,31 +39,35 @@ public sealed class OrganizationCleanup
                 work.Changed("OrganizationDeleted", $"Deleted Quay organization {entry.Name}: {why}");
                 return;
             }
-            await RemoveOwnContentAsync(work, entry, why, ct);
+            await RemoveOwnContentAsync(work, entry, why, repositories, ct);
             var listed = string.Join(", ", foreign.Take(5)) + (foreign.Count > 5 ? $" and {foreign.Count - 5} more" : "");
             work.Kept.Add($"organization {entry.Name}: it holds what the operator did not create ({listed}); it is deleted once those are gone");
             work.Blocked = true;
             return;
         }
 
-        await RemoveOwnContentAsync(work, entry, why, ct);
+        await RemoveOwnContentAsync(work, entry, why, null, ct);
         if (!entry.HoldsNothing()) return;
         work.Record.RemoveOrganization(entry);
         work.Changed("OrganizationKept", $"Kept Quay organization {entry.Name}: it existed before the operator used it");
     }
 
-    /// <summary>The repositories and robots of an organization the operator created that someone else made.</summary>
-    private static async Task<List<string>> ForeignContentAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
+    /// <summary>
+    /// The repositories and robots of an organization the operator created that someone else made, and the
+    /// organization's repositories as listed (reused to find the operator's own).
+    /// </summary>
+    private static async Task<(List<string> Foreign, List<QuayRepository> Repositories)> ForeignContentAsync(NamespaceWork work, OrganizationRecord entry,
+        CancellationToken ct)
     {
         var quay = work.Quay;
         // Quay refuses the robot list of an organization that does not exist (403): then it is gone already (an
         // earlier attempt deleted it and stopped before the record said so) and there is nothing to protect.
         var robots = await quay.ListRobotsAsync(entry.Name, ct);
         if (robots.Outcome == QuayOutcome.Forbidden && (await quay.OrganizationExistsAsync(entry.Name, ct)) is { IsSuccess: true, Value: false })
-            return [];
-        var repositories = await quay.ListRepositoriesAsync(entry.Name, ct);
+            return ([], []);
+        var repositories = (await quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!;
         var foreign = new List<string>();
-        foreach (var repository in repositories.ValueOrThrow("list the repositories of " + entry.Name)!)
+        foreach (var repository in repositories)
         {
             var origin = entry.Repository(repository.Name)?.Origin
                          ?? (work.Markers.OwnerOfRepository(repository, work.Name, repository.Name) == MarkedOwner.ThisCluster ? Origin.Created : Origin.Found);
@@ -82,18 +86,18 @@ public sealed class OrganizationCleanup
             if (work.Markers.OwnerOfRobot(read.ValueOrThrow("read robot " + robot.Name)!, work.Name, account) != MarkedOwner.ThisCluster)
                 foreign.Add("robot " + robot.Name);
         }
-        return foreign;
+        return (foreign, repositories);
     }
 
     /// <summary>
     /// Inside an organization that stays: the robots the operator created (with the default permissions they hold),
     /// the default permissions it gave other robots, and with repositoryDeletionPolicy Delete the repositories it created.
     /// </summary>
-    private async Task RemoveOwnContentAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
+    private async Task RemoveOwnContentAsync(NamespaceWork work, OrganizationRecord entry, string why, List<QuayRepository>? listed, CancellationToken ct)
     {
         var quay = work.Quay;
         var robots = await OwnRobotsAsync(work, entry, ct);
-        if (work.Config?.DeleteRepositories == true) await RemoveRepositoriesAsync(work, entry, robots, why, ct);
+        if (work.Config?.DeleteRepositories == true) await RemoveRepositoriesAsync(work, entry, listed, why, ct);
         else
             foreach (var repository in (entry.Repositories ?? []).Where(r => r.Origin == Origin.Created))
                 work.Kept.Add($"repository {entry.Name}/{repository.Name} (repositoryDeletionPolicy Keep)");
@@ -137,25 +141,19 @@ public sealed class OrganizationCleanup
     }
 
     /// <summary>
-    /// repositoryDeletionPolicy Delete: the repositories the operator created, those recorded and those its robots hold
-    /// a permission on that carry its mark.
+    /// repositoryDeletionPolicy Delete: the repositories the operator created in the organization, those recorded and
+    /// those the record does not know (a crash came between the create and the record) that carry its mark, read from
+    /// the organization's repository list (so nothing is missed once the operator's robots are gone).
     /// </summary>
-    private static async Task RemoveRepositoriesAsync(NamespaceWork work, OrganizationRecord entry, List<string> robots, string why, CancellationToken ct)
+    private static async Task RemoveRepositoriesAsync(NamespaceWork work, OrganizationRecord entry, List<QuayRepository>? listed, string why,
+        CancellationToken ct)
     {
         var quay = work.Quay;
-        var candidates = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var robot in robots)
+        listed ??= (await quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!;
+        foreach (var repository in listed.Where(r => entry.Repository(r.Name) is null))
         {
-            var permissions = await quay.ListRobotPermissionsAsync(entry.Name, robot[(robot.IndexOf('+') + 1)..], ct);
-            if (permissions.Outcome == QuayOutcome.NotFound) continue;
-            candidates.UnionWith(permissions.ValueOrThrow($"list the permissions of robot {robot}")!.Keys);
-        }
-        foreach (var name in candidates.Where(n => entry.Repository(n) is null))
-        {
-            var read = await quay.GetRepositoryAsync(entry.Name, name, ct);
-            if (read.Outcome == QuayOutcome.NotFound) continue;
-            var mine = work.Markers.OwnerOfRepository(read.ValueOrThrow($"read repository {entry.Name}/{name}")!, work.Name, name) == MarkedOwner.ThisCluster;
-            entry.SetRepository(name, mine ? Origin.Created : Origin.Found);
+            var mine = work.Markers.OwnerOfRepository(repository, work.Name, repository.Name) == MarkedOwner.ThisCluster;
+            entry.SetRepository(repository.Name, mine ? Origin.Created : Origin.Found);
         }
         foreach (var repository in (entry.Repositories ?? []).Where(r => r.Origin == Origin.Created).ToList())
         {

@@ -51,11 +51,11 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
 
     private static async Task<(QuayRobot Robot, bool Created)> CreateOrGetAsync(NamespaceWork work, DesiredRobot robot, CancellationToken ct)
     {
-        var (result, created) = await work.Quay.CreateOrGetRobotAsync(work.Organization, robot.ShortName,
+        var (result, created, operation) = await work.Quay.CreateOrGetRobotAsync(work.Organization, robot.ShortName,
             OwnershipMarkers.RobotDescription(work.Name, robot.ServiceAccount), work.Markers.RobotMetadata(work.Name, robot.ServiceAccount), ct);
-        var quayRobot = result.ValueOrThrow(created ? $"create robot {robot.FullName}" : $"read robot {robot.FullName}");
+        var quayRobot = result.ValueOrThrow(operation);
         if (string.IsNullOrEmpty(quayRobot?.Token))
-            throw new QuayOperationException($"read robot {robot.FullName}", QuayOutcome.Unexpected, result.StatusCode, "Quay's answer carried no token");
+            throw new QuayOperationException(operation, QuayOutcome.Unexpected, result.StatusCode, "Quay's answer carried no token");
         return (quayRobot, created);
     }
 

@@ -1,0 +1,47 @@
+namespace QuayIntegration.Operator.Quay;
+
+/// <summary>
+/// The timeout of one attempt against a Quay, sized from the latencies that Quay has shown: four times the 99th
+/// percentile of its recent successful answers, at least <see cref="QuayOptions.MinAttemptTimeout"/> and at most
+/// <see cref="QuayOptions.AttemptTimeout"/>. A call that hangs (a dead connection, a stuck Quay worker) then gives its
+/// concurrency slot back after about a second rather than ten, so a few hung calls cannot stall every other call to
+/// Quay; a Quay that is merely slow (every answer taking seconds) still gets the time it needs. Until enough answers
+/// were seen, the configured maximum applies.
+/// </summary>
+public sealed class AdaptiveAttemptTimeout(QuayOptions options)
+{
+    private const int Window = 512;
+    private const int MinimumSamples = 20;
+    private const int RecomputeEvery = 32;
+    private const double Factor = 4;
+
+    private readonly double[] _samples = new double[Window];
+    private readonly Lock _gate = new();
+    private int _count;
+    private int _next;
+    private TimeSpan _current = options.AttemptTimeout;
+
+    public TimeSpan Current
+    {
+        get { lock (_gate) return _current; }
+    }
+
+    /// <summary>Records how long a successful (non-5xx) attempt took.</summary>
+    public void Record(TimeSpan latency)
+    {
+        lock (_gate)
+        {
+            _samples[_next] = latency.TotalMilliseconds;
+            _next = (_next + 1) % Window;
+            _count = Math.Min(_count + 1, Window);
+            if (_count < MinimumSamples || _next % RecomputeEvery != 0) return;
+            var sorted = _samples[.._count];
+            Array.Sort(sorted);
+            var p99 = TimeSpan.FromMilliseconds(sorted[(int)Math.Ceiling(0.99 * _count) - 1]);
+            var wanted = p99 * Factor;
+            _current = wanted < options.MinAttemptTimeout ? options.MinAttemptTimeout
+                : wanted > options.AttemptTimeout ? options.AttemptTimeout
+                : wanted;
+        }
+    }
+}

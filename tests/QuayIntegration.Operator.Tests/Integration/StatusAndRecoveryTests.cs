@@ -1,0 +1,201 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using QuayIntegration.Emulators.Quay.Faults;
+using QuayIntegration.Operator.Tests.Support;
+using Xunit.Abstractions;
+using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
+
+namespace QuayIntegration.Operator.Tests.Integration;
+
+/// <summary>
+/// Status that tells the truth at every moment, and recovery within seconds (issue 13): bounded durations, errors
+/// cleared when their cause is gone, conditions that say "not checked" rather than a stale True, progress while
+/// namespaces wait, a Quay outage and hung calls, token rotation, one bad service account among good ones.
+/// </summary>
+[Collection(OperatorCollection.Name)]
+public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_drift_check_interval_too_long_to_compute_with_is_a_configuration_error_not_a_reconcile_loop()
+    {
+        await using var env = await StartAsync(spec => spec["driftCheckInterval"] = "99999999h");
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("bounded");
+        await Eventually(async () => (await env.ConditionAsync("ConfigurationValid"))?.Status == "False", "ConfigurationValid=False");
+        var condition = (await env.ConditionAsync("ConfigurationValid"))!.Value;
+        Assert.Equal("InvalidConfiguration", condition.Reason);
+        Assert.Contains("driftCheckInterval '99999999h' must be between 1s and 24h", condition.Message);
+        Assert.Equal("False", (await env.ConditionAsync("Ready"))!.Value.Status);
+        Assert.Equal("Unknown", (await env.ConditionAsync("QuayReachable"))!.Value.Status);
+        Assert.Null(env.Quay.State.Organization("openshift_bounded"));
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["driftCheckInterval"] = "24h" });
+        await Eventually(() => env.IsSeededAsync("bounded", "openshift_bounded"), "synced once the interval is in bounds");
+    }
+
+    [Fact]
+    public async Task Last_error_is_cleared_once_its_cause_is_gone()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Status == "True", "Ready");
+        var ca = await env.Kube.CoreV1.ReadNamespacedConfigMapAsync("quay-ca", OperatorNamespace);
+        await env.Kube.CoreV1.DeleteNamespacedConfigMapAsync("quay-ca", OperatorNamespace);
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Reason == "CABundleNotFound", "the missing CA reported");
+        Assert.Contains("quay-ca", (await env.GetIntegrationAsync())!["status"]!["lastError"]!.GetValue<string>());
+
+        ca.Metadata.ResourceVersion = null;
+        await env.Kube.CoreV1.CreateNamespacedConfigMapAsync(ca, OperatorNamespace);
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Status == "True", "Ready again");
+        Assert.Null((await env.GetIntegrationAsync())!["status"]!["lastError"]);
+    }
+
+    [Fact]
+    public async Task Quay_reachable_is_unknown_while_there_is_no_usable_token()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.ConditionAsync("QuayReachable"))?.Status == "True", "reachable");
+        await env.Kube.CoreV1.PatchNamespacedSecretAsync(new V1Patch("""{"data":{"token":null,"other":"eA=="}}""", V1Patch.PatchType.MergePatch),
+            "quay-token", OperatorNamespace);
+        await Eventually(async () => (await env.ConditionAsync("CredentialsValid"))?.Reason == "CredentialsKeyMissing", "the missing key reported");
+        var reachable = (await env.ConditionAsync("QuayReachable"))!.Value;
+        Assert.Equal("Unknown", reachable.Status);
+        Assert.StartsWith("Not checked", reachable.Message);
+    }
+
+    [Fact]
+    public async Task Progressing_counts_the_namespaces_that_wait_to_be_set_up()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Status == "True", "Ready");
+        var slow = env.Quay.Faults.Add(new FaultRule { LatencyMs = 700, Route = "/api/v1/organization/" });
+        foreach (var ns in new[] { "wait-a", "wait-b", "wait-c" }) await env.CreateNamespaceAsync(ns);
+        await Eventually(async () => (await env.ConditionAsync("Progressing"))?.Status == "True"
+                                     && (await env.GetIntegrationAsync())!["status"]!["pendingNamespaces"]!.GetValue<int>() > 0, "Progressing=True while they wait");
+        env.Quay.Faults.Remove(slow);
+        await Eventually(async () => (await env.ConditionAsync("Progressing"))?.Status == "False"
+                                     && (await env.GetIntegrationAsync())!["status"]!["pendingNamespaces"]!.GetValue<int>() == 0, "Progressing=False once all are set up");
+        Assert.True(await env.IsSeededAsync("wait-c", "openshift_wait-c"));
+    }
+
+    [Fact]
+    public async Task After_a_Quay_outage_parked_work_goes_within_seconds_and_the_outage_costs_Quay_only_a_few_calls_a_second()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray(Enumerable.Range(0, 12).Select(i => (JsonNode)$"out-{i}").ToArray()));
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Status == "True", "Ready");
+        var outageLength = TimeSpan.FromSeconds(15);
+        var start = DateTimeOffset.UtcNow;
+        env.Quay.Faults.Add(new FaultRule { OutageFrom = start, OutageUntil = start + outageLength, OutageStatus = 503 });
+        for (var i = 0; i < 12; i++) await env.CreateNamespaceAsync($"out-{i}");
+
+        await Eventually(async () => (await env.ConditionAsync("QuayReachable"))?.Status == "False", "the outage reported", TimeSpan.FromSeconds(15));
+        await Task.Delay(start + outageLength - DateTimeOffset.UtcNow);
+        var during = env.Quay.Calls.Arrivals.Count(t => t >= start && t < start + outageLength);
+        var perSecond = during / outageLength.TotalSeconds;
+
+        await Eventually(async () =>
+        {
+            for (var i = 0; i < 12; i++)
+                if (!await env.IsSeededAsync($"out-{i}", $"openshift_out-{i}")) return false;
+            return true;
+        }, "every namespace set up after the outage", TimeSpan.FromSeconds(30));
+        var recovery = DateTimeOffset.UtcNow - (start + outageLength);
+        output.WriteLine($"Quay down {outageLength.TotalSeconds} s: {during} requests during the outage ({perSecond:F1}/s); all 12 namespaces set up {recovery.TotalSeconds:F1} s after Quay returned");
+        Assert.True(perSecond <= 5, $"{perSecond:F1} requests/s into the outage");
+        Assert.True(recovery <= TimeSpan.FromSeconds(5), $"recovery took {recovery.TotalSeconds:F1} s");
+    }
+
+    [Fact]
+    public async Task Hung_calls_never_pause_Quay_traffic_for_more_than_two_seconds()
+    {
+        const int namespaces = 40;
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray(Enumerable.Range(0, namespaces).Select(i => (JsonNode)$"hang-{i}").ToArray()));
+        await env.StartOperatorAsync("operator-1", "--Operator:Quay:MaxConcurrentCalls=4");
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Status == "True", "Ready");
+        env.Quay.Faults.Add(new FaultRule { HangRate = 0.02, HangMs = 600_000, LatencyMs = 20 });
+        var start = DateTimeOffset.UtcNow;
+        for (var i = 0; i < namespaces; i++) await env.CreateNamespaceAsync($"hang-{i}");
+        await Eventually(async () =>
+        {
+            for (var i = 0; i < namespaces; i++)
+                if (!await env.IsSeededAsync($"hang-{i}", $"openshift_hang-{i}")) return false;
+            return true;
+        }, "every namespace set up despite hung calls", TimeSpan.FromSeconds(90));
+        var end = DateTimeOffset.UtcNow;
+        var arrivals = env.Quay.Calls.Arrivals.Where(t => t >= start && t <= end).Order().ToList();
+        var longest = arrivals.Zip(arrivals.Skip(1), (a, b) => b - a).DefaultIfEmpty().Max();
+        var hung = env.Quay.Calls.CountByStatus(0);
+        output.WriteLine($"{arrivals.Count} calls in {(end - start).TotalSeconds:F1} s with {hung} hung; longest pause {longest.TotalMilliseconds:F0} ms");
+        Assert.True(hung > 0, "no call hung: the test proves nothing");
+        Assert.True(longest <= TimeSpan.FromSeconds(2), $"Quay traffic paused for {longest.TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
+    public async Task A_deleted_or_recreated_token_Secret_takes_effect_within_two_seconds()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Status == "True", "Ready");
+        var secret = await env.Kube.CoreV1.ReadNamespacedSecretAsync("quay-token", OperatorNamespace);
+
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("quay-token", OperatorNamespace);
+        var deleted = DateTimeOffset.UtcNow;
+        await Eventually(async () => (await env.ConditionAsync("CredentialsValid"))?.Reason == "CredentialsSecretNotFound", "the deletion reported",
+            TimeSpan.FromSeconds(2));
+        var noticed = DateTimeOffset.UtcNow - deleted;
+
+        secret.Metadata.ResourceVersion = null;
+        await env.Kube.CoreV1.CreateNamespacedSecretAsync(secret, OperatorNamespace);
+        var recreated = DateTimeOffset.UtcNow;
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Status == "True", "Ready again", TimeSpan.FromSeconds(2));
+        output.WriteLine($"token Secret deleted → reported in {noticed.TotalMilliseconds:F0} ms; recreated → Ready in {(DateTimeOffset.UtcNow - recreated).TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
+    public async Task One_service_account_Quay_refuses_fails_alone_says_why_and_the_rest_of_the_namespace_works()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("many");
+            spec["serviceAccounts"] = new JsonArray(
+                new JsonObject { ["name"] = "builder", ["role"] = "write" },
+                new JsonObject { ["name"] = "default", ["role"] = "read" },
+                new JsonObject { ["name"] = "deployer", ["role"] = "read" },
+                new JsonObject { ["name"] = "pipeline", ["role"] = "write" });
+        });
+        // Quay refuses this one robot, and only it.
+        var refusal = env.Quay.Faults.Add(new FaultRule
+        {
+            Route = "/api/v1/organization/{orgname}/robots/{robot_shortname}", Method = "PUT", PathContains = "/robots/pipeline", ErrorRate = 1, ErrorStatuses = [400],
+        });
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("many");
+        await Eventually(() => env.IsSeededAsync("many", "openshift_many"), "the other service accounts set up");
+        await Eventually(async () => (await env.GetRecordAsync("many"))?["status"]?["phase"]?.GetValue<string>() == "Failing", "the namespace reported failing");
+        var error = (await env.GetRecordAsync("many"))!["status"]!["lastError"]!.GetValue<string>();
+        Assert.StartsWith("service account pipeline: create robot openshift_many+pipeline failed", error);
+        Assert.Equal("true", (await env.GetNamespaceAsync("many"))!.Metadata.Labels["quay.redhat.com/managed"]); // builds still rewritten
+        Assert.Equal("1", (await env.GetIntegrationAsync())!["status"]!["failingNamespaces"]!.ToString());
+
+        env.Quay.Faults.Remove(refusal);
+        await Eventually(async () => await env.GetSecretAsync("many", "pipeline-quay-openshift") is not null
+                                     && (await env.GetRecordAsync("many"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "the last one set up once Quay takes it");
+    }
+
+    [Fact]
+    public async Task A_service_account_name_too_long_for_its_Secret_is_refused_when_applied()
+    {
+        await using var env = await StartAsync();
+        var failure = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() => env.PatchIntegrationSpecAsync(new JsonObject
+        {
+            ["serviceAccounts"] = new JsonArray(new JsonObject { ["name"] = "sa-" + new string('x', 240), ["role"] = "read" }),
+        }));
+        Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, failure.Response.StatusCode);
+        Assert.Contains("207", failure.Response.Content);
+    }
+}
