@@ -29,7 +29,7 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
         if (labels is null || !labels.TryGetValue(WellKnown.ManagedNamespaceLabel, out var managed) || managed != WellKnown.ManagedNamespace.Ready
             || annotations is null || !annotations.TryGetValue(WellKnown.OrganizationAnnotation, out var organization) || organization.Length == 0)
         {
-            missing = $"namespace {ns} has no Quay organization yet";
+            missing = NotReadyYet(ns);
             return null;
         }
         var secretName = QuayNames.SecretNameFor(serviceAccount, config.ClusterId);
@@ -48,4 +48,18 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
         missing = null;
         return organization;
     }
+
+    /// <summary>Why a namespace is not set up, as its QuayNamespace tells it: not started, being set up, or failing and why.</summary>
+    private string NotReadyYet(string ns)
+    {
+        var status = caches.QuayNamespaces.Get(ns)?.Status;
+        return status switch
+        {
+            { Phase: NamespacePhase.Failing, LastError: { Length: > 0 } error } => $"its Quay setup failed: {Shorten(error)}",
+            { Organization: { Length: > 0 } organization } => $"its Quay organization {organization} is being set up",
+            _ => "it has no Quay organization yet",
+        };
+    }
+
+    private static string Shorten(string text) => text.Length <= 200 ? text : text[..200] + "…";
 }

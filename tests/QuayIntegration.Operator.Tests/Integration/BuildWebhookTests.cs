@@ -82,6 +82,26 @@ public sealed class BuildWebhookTests
     }
 
     [Fact]
+    public async Task Build_in_a_namespace_whose_setup_fails_is_denied_with_the_real_cause()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("refused"));
+        // Quay refuses to create the organization (as it does for a name still reserved by a deleted one).
+        env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/", Method = "POST", ErrorRate = 1, ErrorStatuses = [400] });
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        WebhookSetup.MapService(env, op);
+        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem);
+        await env.CreateNamespaceAsync("refused");
+        await env.Cluster.Oc.WaitForServiceAccountAsync("refused", "builder");
+        await OperatorEnvironment.Eventually(async () => (await env.GetRecordAsync("refused"))?["status"]?["phase"]?.GetValue<string>() == "Failing",
+            "the failure recorded in the namespace's status");
+
+        var e = await Assert.ThrowsAsync<HttpOperationException>(() => CreateBuildAsync(env, "refused", ImageStreamTagOutput("app:v1")));
+        var message = JsonNode.Parse(e.Response.Content)!["message"]!.GetValue<string>();
+        Assert.Contains("namespace refused is not set up for Quay yet (its Quay setup failed: create organization openshift_refused failed", message);
+    }
+
+    [Fact]
     public async Task Build_in_a_namespace_that_is_not_set_up_yet_is_denied_with_the_reason()
     {
         using var webhook = new WebhookSetup();
