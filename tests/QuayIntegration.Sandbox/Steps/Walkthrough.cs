@@ -205,6 +205,23 @@ public sealed class Walkthrough(SandboxWorld world, Report report, SandboxOption
         var selected = selector.Keys.Select(k => ns.Metadata.Labels?.TryGetValue(k, out var v) == true ? $"{k}={v}" : $"no {k}");
         report.Ok($"Namespace {Project}", $"finalizers [{string.Join(", ", ns.Metadata.Finalizers!)}]" +
             (selector.IsEverything ? "" : $"; labelled {string.Join(", ", selected)}, so the webhook's namespaceSelector ({selector}) selects it"));
+
+        // What the operator created, as it records it (kubectl get quaynamespaces).
+        var (record, _) = await Eventually.WaitAsync($"QuayNamespace {Project} (the ownership record) to say Synced", Timeout, async t =>
+        {
+            JsonObject? found = null;
+            try
+            {
+                var raw = (System.Text.Json.JsonElement)await world.Kube.CustomObjects.GetClusterCustomObjectAsync("quay.redhat.com", "v1", "quaynamespaces", Project, cancellationToken: t);
+                found = JsonNode.Parse(raw.GetRawText())!.AsObject();
+            }
+            catch (k8s.Autorest.HttpOperationException) { }
+            return found?.Str("status", "phase") == "Synced"
+                ? Eventually.Probe<JsonObject>.Done(found)
+                : Eventually.Probe<JsonObject>.NotYet(found is null ? "no QuayNamespace" : $"phase {found.Str("status", "phase") ?? "(none)"}");
+        }, ct);
+        report.Ok($"QuayNamespace {Project}", $"organization {record.Str("status", "organization")} ({record.Str("status", "origin")}), " +
+            $"phase {record.Str("status", "phase")}, last verified {record.Str("status", "lastVerified")}");
     }
 
     private async Task<Eventually.Probe<(V1Secret Secret, string Host, string User)>> ProbeRobotSecretAsync(ServiceAccountRole sa, string secretName, CancellationToken ct)
