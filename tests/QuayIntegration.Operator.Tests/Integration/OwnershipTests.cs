@@ -158,6 +158,25 @@ public sealed class OwnershipTests
     }
 
     [Fact]
+    public async Task A_record_deleted_by_hand_is_kept_while_its_namespace_is_managed_and_still_used()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("held");
+        await Eventually(() => env.IsSeededAsync("held", "openshift_held"), "set up");
+        await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quaynamespaces", "held");
+        var record = await env.GetRecordAsync("held");
+        Assert.NotNull(record); // its finalizer holds it
+        Assert.NotNull(record["metadata"]!["deletionTimestamp"]);
+
+        // Still the truth: the organization the operator created is deleted with the namespace, and the record goes then.
+        await env.Kube.CoreV1.DeleteNamespaceAsync("held");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("held");
+        Assert.Null(env.Quay.State.Organization("openshift_held"));
+        await Eventually(async () => await env.GetRecordAsync("held") is null, "the record gone with the namespace");
+    }
+
+    [Fact]
     public async Task A_robot_role_lowered_in_Quay_on_one_repository_is_repaired_at_the_next_drift_check()
     {
         await using var env = await StartAsync();
