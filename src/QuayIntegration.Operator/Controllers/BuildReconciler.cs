@@ -19,6 +19,7 @@ namespace QuayIntegration.Operator.Controllers;
 public sealed class BuildReconciler(
     Informer<Build> builds,
     ClusterCaches caches,
+    ConfiguredIntegration configured,
     KubeApi api,
     EventRecorder events,
     ILogger<BuildReconciler> log) : IReconciler
@@ -42,10 +43,10 @@ public sealed class BuildReconciler(
         }
         if (phase != "Complete") return ReconcileResult.Done;
 
-        if (IntegrationLookup.From(caches) is not IntegrationLookup.Usable integration)
+        if (configured.Current is not IntegrationView.Usable integration)
             return ReconcileResult.After(IntegrationRecheck); // imported once a usable QuayIntegration is back
 
-        var plan = BuildImportPlan.For(build, integration.RegistryHost, OrganizationOf(DestinationNamespace(build)), out var problem);
+        var plan = BuildImportPlan.For(build, integration.Config.RegistryHost, OrganizationOf(DestinationNamespace(build)), out var problem);
         if (plan is null) Fail(build, "ImageImportRejected", $"Not importing the pushed image: {problem}");
 
         using var scope = log.BeginScope(new Dictionary<string, object> { ["build"] = key, ["destination"] = plan!.Destination.ToString() });

@@ -75,6 +75,7 @@ public static class OperatorHost
         builder.Services.AddSingleton(sp => new NamespaceScope(
             sp.GetRequiredService<IOptions<OperatorOptions>>().Value.OperatorNamespace is { Length: > 0 } own ? own : CurrentNamespace()));
         builder.Services.AddSingleton<IntegrationState>();
+        builder.Services.AddSingleton<ConfiguredIntegration>();
         builder.Services.AddSingleton<NamespaceSyncRegistry>();
         builder.Services.AddSingleton(sp => new OwnershipRecords(sp.GetRequiredService<ClusterCaches>().QuayNamespaces, sp.GetRequiredService<KubeApi>()));
         builder.Services.AddSingleton<QuayObservations>();

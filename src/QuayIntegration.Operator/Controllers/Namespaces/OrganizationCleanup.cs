@@ -69,8 +69,9 @@ public sealed class OrganizationCleanup
         var foreign = new List<string>();
         foreach (var repository in repositories)
         {
-            var origin = entry.Repository(repository.Name)?.Origin
-                         ?? (work.Markers.OwnerOfRepository(repository, work.Name, repository.Name) == MarkedOwner.ThisCluster ? Origin.Created : Origin.Found);
+            // By the mark as listed, recorded or not: a recorded one may have been deleted and made again by someone else.
+            var origin = entry.Repository(repository.Name)?.Origin == Origin.Found ? Origin.Found
+                : work.Markers.OwnerOfRepository(repository, work.Name, repository.Name) == MarkedOwner.ThisCluster ? Origin.Created : Origin.Found;
             if (origin != Origin.Created) foreign.Add("repository " + repository.Name);
         }
         foreach (var robot in robots.ValueOrThrow("list robots of " + entry.Name)!)
@@ -119,8 +120,9 @@ public sealed class OrganizationCleanup
     }
 
     /// <summary>
-    /// The robots of the organization the operator created: those recorded Created, and those named after a service
-    /// account (of the matrix or of the record) that the record does not know, read once and judged by their mark.
+    /// The robots of the organization the operator created: those named after a service account (of the matrix or of
+    /// the record), each read and judged by its mark (a recorded one too: it may have been deleted just before a crash
+    /// and made again by someone else since).
     /// </summary>
     private static async Task<List<string>> OwnRobotsAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
     {
@@ -130,9 +132,13 @@ public sealed class OrganizationCleanup
         {
             var shortName = QuayNames.RobotShortNameFor(entry.Name, account);
             var name = QuayNames.RobotFullName(entry.Name, shortName);
-            if (entry.Robot(name) is not null) continue;
+            if (entry.Robot(name) is { Origin: Origin.Found }) continue;
             var read = await work.Quay.GetRobotAsync(entry.Name, shortName, ct);
-            if (read.Outcome == QuayOutcome.NotFound) continue;
+            if (read.Outcome == QuayOutcome.NotFound)
+            {
+                entry.RemoveRobot(name);
+                continue;
+            }
             var robot = read.ValueOrThrow("read robot " + name)!;
             var mine = work.Markers.OwnerOfRobot(robot, work.Name, account) == MarkedOwner.ThisCluster;
             entry.SetRobot(name, account, mine ? Origin.Created : Origin.Found);
@@ -150,7 +156,9 @@ public sealed class OrganizationCleanup
     {
         var quay = work.Quay;
         listed ??= (await quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!;
-        foreach (var repository in listed.Where(r => entry.Repository(r.Name) is null))
+        // Judged by the mark as listed now, recorded or not (a recorded one may have been replaced by someone else's).
+        foreach (var stale in (entry.Repositories ?? []).Where(r => listed.All(l => l.Name != r.Name)).ToList()) entry.RemoveRepository(stale.Name);
+        foreach (var repository in listed.Where(r => entry.Repository(r.Name)?.Origin != Origin.Found))
         {
             var mine = work.Markers.OwnerOfRepository(repository, work.Name, repository.Name) == MarkedOwner.ThisCluster;
             entry.SetRepository(repository.Name, mine ? Origin.Created : Origin.Found);
