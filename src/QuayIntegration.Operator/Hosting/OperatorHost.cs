@@ -118,6 +118,7 @@ public static class OperatorHost
         });
         builder.Services.AddSingleton<LeaderElector>();
         builder.Services.AddSingleton<WebhookCertificateProvider>();
+        builder.Services.AddSingleton<OperatorControllers>();
         builder.Services.AddHostedService<OperatorManager>();
         builder.Services.AddHealthChecks()
             .AddCheck<CachesSyncedHealthCheck>("caches", tags: ["ready"]);

@@ -41,10 +41,20 @@ public sealed class Controller
     public WorkQueue<string> Queue { get; }
 
     /// <summary>Feeds events of <paramref name="informer"/> through <paramref name="predicate"/> and <paramref name="map"/> into the queue.</summary>
-    public Controller Watch<T>(Informer<T> informer, Func<T, IEnumerable<string>> map, IEventPredicate<T>? predicate = null)
+    public Controller Watches<T>(Informer<T> informer, Func<T, IEnumerable<string>> map, IEventPredicate<T>? predicate = null)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         informer.AddHandler(new EnqueueHandler<T>(this, map, predicate ?? EventPredicates.Any<T>()));
+        return this;
+    }
+
+    /// <summary>Enqueues the keys <paramref name="keys"/> names whenever <paramref name="signal"/> is raised.</summary>
+    public Controller Watches(Signal signal, Func<IEnumerable<string>> keys)
+    {
+        signal.Subscribe(() =>
+        {
+            foreach (var key in keys()) Enqueue(key);
+        });
         return this;
     }
 
