@@ -57,7 +57,7 @@ public sealed class BuildReconciler(
         if (result is not null) Fail(build, "ImageImportFailed", $"Importing {plan.From} into {plan.Destination} failed: {result}");
 
         await api.PatchAsync<Build>(ResourceType.Builds.ObjectPath(build.Metadata.NamespaceProperty, build.Metadata.Name), "application/merge-patch+json",
-            new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [BuildAnnotations.Imported] = "true" } } }.ToJsonString(), ct);
+            new MetadataPatch(build.Metadata).Annotation(BuildAnnotations.Imported, "true").ToJson(), ct);
         events.Normal(build, "ImageImported", $"Imported {plan.From} into ImageStreamTag {plan.Destination}");
         return ReconcileResult.Done;
     }

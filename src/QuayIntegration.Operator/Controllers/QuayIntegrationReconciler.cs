@@ -297,32 +297,19 @@ public sealed class QuayIntegrationReconciler(
         return (pem, null);
     }
 
-    private async Task AddFinalizerAsync(QuayIntegrationResource resource, CancellationToken ct)
-    {
-        var finalizers = (resource.Metadata.Finalizers ?? []).Append(WellKnown.IntegrationFinalizer).Distinct().ToList();
-        await PatchFinalizersAsync(resource, finalizers, ct);
-    }
+    private Task AddFinalizerAsync(QuayIntegrationResource resource, CancellationToken ct) =>
+        PatchMetadataAsync(resource, new MetadataPatch(resource.Metadata).AddFinalizer(WellKnown.IntegrationFinalizer), ct);
 
-    private async Task RemoveFinalizerAsync(QuayIntegrationResource resource, CancellationToken ct)
-    {
-        if (!(resource.Metadata.Finalizers?.Contains(WellKnown.IntegrationFinalizer) ?? false)) return;
-        await PatchFinalizersAsync(resource, resource.Metadata.Finalizers.Where(f => f != WellKnown.IntegrationFinalizer).ToList(), ct);
-    }
+    private Task RemoveFinalizerAsync(QuayIntegrationResource resource, CancellationToken ct) =>
+        PatchMetadataAsync(resource, new MetadataPatch(resource.Metadata).RemoveFinalizer(WellKnown.IntegrationFinalizer), ct);
 
-    private async Task PatchFinalizersAsync(QuayIntegrationResource resource, List<string> finalizers, CancellationToken ct)
+    private async Task PatchMetadataAsync(QuayIntegrationResource resource, MetadataPatch patch, CancellationToken ct)
     {
-        var patch = new JsonObject
-        {
-            ["metadata"] = new JsonObject
-            {
-                ["resourceVersion"] = resource.Metadata.ResourceVersion,
-                ["finalizers"] = new JsonArray(finalizers.Select(f => (JsonNode)f!).ToArray()),
-            },
-        };
+        if (patch.IsEmpty) return;
         try
         {
             await api.PatchAsync<QuayIntegrationResource>(ResourceType.QuayIntegrations.ObjectPath(null, resource.Metadata.Name),
-                "application/merge-patch+json", patch.ToJsonString(), ct);
+                "application/merge-patch+json", patch.ToJson(), ct);
         }
         catch (KubeApiException e) when (e.IsNotFound)
         {
