@@ -98,7 +98,8 @@ public sealed class OrganizationCleanup
     {
         var quay = work.Quay;
         var robots = await OwnRobotsAsync(work, entry, ct);
-        if (work.Config?.DeleteRepositories == true) await RemoveRepositoriesAsync(work, entry, listed, why, ct);
+        await RecordOwnRepositoriesAsync(work, entry, listed, ct);
+        if (work.Config?.DeleteRepositories == true) await RemoveRepositoriesAsync(work, entry, why, ct);
         else
             foreach (var repository in (entry.Repositories ?? []).Where(r => r.Origin == Origin.Created))
                 work.Kept.Add($"repository {entry.Name}/{repository.Name} (repositoryDeletionPolicy Keep)");
@@ -147,25 +148,28 @@ public sealed class OrganizationCleanup
     }
 
     /// <summary>
-    /// repositoryDeletionPolicy Delete: the repositories the operator created in the organization, those recorded and
-    /// those the record does not know (a crash came between the create and the record) that carry its mark, read from
-    /// the organization's repository list (so nothing is missed once the operator's robots are gone).
+    /// Brings the record's repositories of the organization in line with its repository list, judged by the operator's
+    /// mark as listed now: those it made are recorded Created even if a crash kept them out of the record (so a kept
+    /// one is never forgotten, and a policy changed later still finds it), those someone else made are Found (also a
+    /// recorded one someone made again under the same name after the operator deleted it), and those gone are dropped.
     /// </summary>
-    private static async Task RemoveRepositoriesAsync(NamespaceWork work, OrganizationRecord entry, List<QuayRepository>? listed, string why,
-        CancellationToken ct)
+    private static async Task RecordOwnRepositoriesAsync(NamespaceWork work, OrganizationRecord entry, List<QuayRepository>? listed, CancellationToken ct)
     {
-        var quay = work.Quay;
-        listed ??= (await quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!;
-        // Judged by the mark as listed now, recorded or not (a recorded one may have been replaced by someone else's).
+        listed ??= (await work.Quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!;
         foreach (var stale in (entry.Repositories ?? []).Where(r => listed.All(l => l.Name != r.Name)).ToList()) entry.RemoveRepository(stale.Name);
         foreach (var repository in listed.Where(r => entry.Repository(r.Name)?.Origin != Origin.Found))
         {
             var mine = work.Markers.OwnerOfRepository(repository, work.Name, repository.Name) == MarkedOwner.ThisCluster;
             entry.SetRepository(repository.Name, mine ? Origin.Created : Origin.Found);
         }
+    }
+
+    /// <summary>repositoryDeletionPolicy Delete: the repositories the record says the operator created.</summary>
+    private static async Task RemoveRepositoriesAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
+    {
         foreach (var repository in (entry.Repositories ?? []).Where(r => r.Origin == Origin.Created).ToList())
         {
-            (await quay.DeleteRepositoryAsync(entry.Name, repository.Name, ct)).ValueOrThrow($"delete repository {entry.Name}/{repository.Name}");
+            (await work.Quay.DeleteRepositoryAsync(entry.Name, repository.Name, ct)).ValueOrThrow($"delete repository {entry.Name}/{repository.Name}");
             entry.RemoveRepository(repository.Name);
             work.Changed("RepositoryDeleted", $"Deleted Quay repository {entry.Name}/{repository.Name}: {why} (repositoryDeletionPolicy Delete)");
         }
