@@ -121,7 +121,8 @@ public sealed class Controller
             var retries = Queue.NumRequeues(key);
             // Expected failures (Quay down, bad token) are reported once by the reconciler itself (status, Event, log line);
             // keep the stack for the rest.
-            if (e is ReconcileException) _log.LogDebug("{Controller} {Key}: {Error} (retry {Retry})", Name, key, e.Message, retries + 1);
+            if (e is ReconcileException || ct.IsCancellationRequested)
+                _log.LogDebug("{Controller} {Key}: {Error} (retry {Retry})", Name, key, e.Message, retries + 1); // shutting down: calls cut short
             else _log.LogError(e, "{Controller} {Key} failed (retry {Retry})", Name, key, retries + 1);
             Queue.AddRateLimited(key);
         }
