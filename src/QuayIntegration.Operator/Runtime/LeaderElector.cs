@@ -83,10 +83,13 @@ public sealed class LeaderElector
     /// </summary>
     public bool IsLeader { get; private set; }
 
-    /// <summary>When this replica last won the Lease (by its TimeProvider), just before <c>lead</c> started.</summary>
+    /// <summary>
+    /// When this replica last won the Lease, just before <c>lead</c> started, by the wall clock: for logs and for
+    /// ordering replicas that share a clock (tests). The elector's own deadlines use the monotonic clock.
+    /// </summary>
     public DateTimeOffset? BecameLeaderAt { get; private set; }
 
-    /// <summary>When this replica last stopped leading: after <c>lead</c> had ended.</summary>
+    /// <summary>When this replica last stopped leading, by the wall clock: after <c>lead</c> had ended.</summary>
     public DateTimeOffset? StoppedLeadingAt { get; private set; }
 
     /// <summary>
@@ -106,27 +109,27 @@ public sealed class LeaderElector
         var work = Task.Run(() => lead(leading.Token), CancellationToken.None);
 
         var lost = await KeepRenewingAsync(lastRenewal, ct);
-        var stepDownAt = _time.GetUtcNow();
+        var steppingDown = _time.GetTimestamp();
         await leading.CancelAsync();
         try { await work; } catch (OperationCanceledException) { }
-        var stopping = _time.GetUtcNow() - stepDownAt;
+        var stopping = _time.GetElapsedTime(steppingDown);
         StoppedLeadingAt = _time.GetUtcNow();
         IsLeader = false;
         OperatorMetrics.IsLeader.Set(0);
         if (lost && stopping >= _options.LeaseDuration - _options.RenewDeadline)
             _log.LogWarning("Leading work took {Stopping} to stop, longer than LeaseDuration - RenewDeadline ({Margin}): another replica may have started leading first",
                 stopping, _options.LeaseDuration - _options.RenewDeadline);
-        if (!lost) await _lease.ReleaseAsync(_time.GetUtcNow() + _options.RenewDeadline);
+        if (!lost) await _lease.ReleaseAsync(_options.RenewDeadline);
         return lost;
     }
 
-    /// <summary>Tries every RetryPeriod until the Lease is ours; returns when the winning attempt started.</summary>
-    private async Task<DateTimeOffset> CampaignAsync(CancellationToken ct)
+    /// <summary>Tries every RetryPeriod until the Lease is ours; returns when the winning attempt started (a timestamp).</summary>
+    private async Task<long> CampaignAsync(CancellationToken ct)
     {
         while (true)
         {
-            var started = _time.GetUtcNow();
-            if (await _lease.TryAcquireOrRenewAsync(started + _options.RenewDeadline, ct) == LeaseAttempt.Held) return started;
+            var started = _time.GetTimestamp();
+            if (await _lease.TryAcquireOrRenewAsync(_options.RenewDeadline, ct) == LeaseAttempt.Held) return started;
             await Task.Delay(_options.RetryPeriod, _time, ct);
         }
     }
@@ -134,25 +137,26 @@ public sealed class LeaderElector
     /// <summary>
     /// Renews every RetryPeriod until leadership is lost (true) or <paramref name="ct"/> asks to stop (false). A renewal
     /// counts from when its attempt started, before anything was sent: the others cannot have seen it any earlier, so
-    /// stepping down RenewDeadline after that instant is always in time.
+    /// stepping down RenewDeadline after that instant is always in time. Elapsed time is read from the monotonic clock
+    /// (<see cref="TimeProvider.GetTimestamp"/>): a step of the wall clock can neither shorten nor stretch a deadline.
     /// </summary>
-    private async Task<bool> KeepRenewingAsync(DateTimeOffset lastRenewal, CancellationToken ct)
+    private async Task<bool> KeepRenewingAsync(long lastRenewal, CancellationToken ct)
     {
         try
         {
             while (true)
             {
-                var stepDownAt = lastRenewal + _options.RenewDeadline;
-                var untilAttempt = Min(_options.RetryPeriod, stepDownAt - _time.GetUtcNow());
+                var untilAttempt = Min(_options.RetryPeriod, _options.RenewDeadline - _time.GetElapsedTime(lastRenewal));
                 if (untilAttempt > TimeSpan.Zero) await Task.Delay(untilAttempt, _time, ct);
-                var started = _time.GetUtcNow();
-                if (started >= stepDownAt)
+                var started = _time.GetTimestamp();
+                var left = _options.RenewDeadline - _time.GetElapsedTime(lastRenewal, started);
+                if (left <= TimeSpan.Zero)
                 {
                     _log.LogWarning("Stepping down: lease {Namespace}/{Lease} not renewed for {RenewDeadline}; stopping the controllers",
                         _options.Namespace, _options.LeaseName, _options.RenewDeadline);
                     return true;
                 }
-                switch (await _lease.TryAcquireOrRenewAsync(stepDownAt, ct))
+                switch (await _lease.TryAcquireOrRenewAsync(left, ct))
                 {
                     case LeaseAttempt.Held:
                         lastRenewal = started;

@@ -18,30 +18,31 @@ public enum LeaseAttempt
 /// <summary>
 /// The coordination.k8s.io/v1 Lease protocol of client-go's resourcelock: GET (404 → CREATE); another holder's Lease
 /// is taken only once its record has not changed for its lease duration, measured from when this replica first saw that
-/// record, by this replica's clock (the record's own times come from another clock and are never compared with ours);
-/// take and renew by PUT carrying the resourceVersion read, so of two writers only one wins (409 for the other).
-/// Every attempt ends by a deadline whatever the API server does.
+/// record on its own monotonic clock (the record's times come from another machine's wall clock and are never compared
+/// with anything here; a step of the local wall clock changes nothing either); take and renew by PUT carrying the
+/// resourceVersion read, so of two writers only one wins (409 for the other). Every attempt ends within a budget
+/// whatever the API server does.
 /// </summary>
 internal sealed class LeaseLock(KubeApi api, LeaderElectionOptions options, string identity, TimeProvider time, ILogger log)
 {
     /// <summary>The last record seen and when it was first seen: what expiry is judged from.</summary>
     private Observation? _observed;
 
-    private sealed record Observation(V1LeaseSpec Spec, DateTimeOffset SeenAt);
+    /// <param name="SeenAt">A <see cref="TimeProvider.GetTimestamp"/>: elapsed time only, immune to wall clock steps.</param>
+    private sealed record Observation(V1LeaseSpec Spec, long SeenAt);
 
     private string ObjectPath => ResourceType.Leases.ObjectPath(options.Namespace, options.LeaseName);
 
     /// <summary>
-    /// One GET and, if the Lease is ours to take or keep, one CREATE or PUT, all finished by <paramref name="deadline"/>:
+    /// One GET and, if the Lease is ours to take or keep, one CREATE or PUT, all finished within <paramref name="budget"/>:
     /// a call still waiting then is abandoned (cancelled, and no longer awaited, so a connection that ignores the
     /// cancellation cannot hold the caller either) and the attempt counts as <see cref="LeaseAttempt.Failed"/>. Its
     /// findings are kept only if it finished in time. Throws <see cref="OperationCanceledException"/> on <paramref name="ct"/>.
     /// </summary>
-    public async Task<LeaseAttempt> TryAcquireOrRenewAsync(DateTimeOffset deadline, CancellationToken ct)
+    public async Task<LeaseAttempt> TryAcquireOrRenewAsync(TimeSpan budget, CancellationToken ct)
     {
-        var remaining = deadline - time.GetUtcNow();
-        if (remaining <= TimeSpan.Zero) return LeaseAttempt.Failed;
-        using var bound = new CancellationTokenSource(remaining, time);
+        if (budget <= TimeSpan.Zero) return LeaseAttempt.Failed;
+        using var bound = new CancellationTokenSource(budget, time);
         using var attemptToken = CancellationTokenSource.CreateLinkedTokenSource(ct, bound.Token);
         var attempt = AttemptAsync(_observed, attemptToken.Token);
         try
@@ -55,7 +56,7 @@ internal sealed class LeaseLock(KubeApi api, LeaderElectionOptions options, stri
             // Observe a late failure so it is not reported as unobserved; its result no longer matters.
             _ = attempt.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             log.LogWarning("Leader election: lease {Namespace}/{Lease} not acquired/renewed: the API server did not answer within {Bound}",
-                options.Namespace, options.LeaseName, remaining);
+                options.Namespace, options.LeaseName, budget);
             return LeaseAttempt.Failed;
         }
     }
@@ -68,7 +69,7 @@ internal sealed class LeaseLock(KubeApi api, LeaderElectionOptions options, stri
         {
             var lease = await api.GetAsync<V1Lease>(ObjectPath, ct);
             // Seen once the answer is here, not when asked: the record may have been written while the GET was on its way.
-            var seenAt = time.GetUtcNow();
+            var seenAt = time.GetTimestamp();
             if (lease is null)
             {
                 var created = await api.CreateAsync(ResourceType.Leases.CollectionPath(options.Namespace), new V1Lease
@@ -76,20 +77,20 @@ internal sealed class LeaseLock(KubeApi api, LeaderElectionOptions options, stri
                     ApiVersion = "coordination.k8s.io/v1",
                     Kind = "Lease",
                     Metadata = new V1ObjectMeta { Name = options.LeaseName, NamespaceProperty = options.Namespace },
-                    Spec = NewSpec(null, seenAt),
+                    Spec = NewSpec(null),
                 }, ct);
-                return (LeaseAttempt.Held, new Observation(created.Spec, time.GetUtcNow()));
+                return (LeaseAttempt.Held, new Observation(created.Spec, time.GetTimestamp()));
             }
 
             var spec = lease.Spec ?? new V1LeaseSpec();
             seen = previous is not null && SameRecord(previous.Spec, spec) ? previous : new Observation(spec, seenAt);
             var heldByOther = !string.IsNullOrEmpty(spec.HolderIdentity) && spec.HolderIdentity != identity;
             var duration = TimeSpan.FromSeconds(spec.LeaseDurationSeconds ?? (int)options.LeaseDuration.TotalSeconds);
-            if (heldByOther && seen.SeenAt + duration > seenAt) return (LeaseAttempt.HeldByOther, seen);
+            if (heldByOther && time.GetElapsedTime(seen.SeenAt, seenAt) < duration) return (LeaseAttempt.HeldByOther, seen);
 
-            lease.Spec = NewSpec(spec, time.GetUtcNow());
+            lease.Spec = NewSpec(spec);
             var updated = await api.ReplaceAsync(ObjectPath, lease, ct);
-            return (LeaseAttempt.Held, new Observation(updated.Spec, time.GetUtcNow()));
+            return (LeaseAttempt.Held, new Observation(updated.Spec, time.GetTimestamp()));
         }
         catch (KubeApiException e) when (e.IsConflict)
         {
@@ -102,8 +103,10 @@ internal sealed class LeaseLock(KubeApi api, LeaderElectionOptions options, stri
         }
     }
 
-    private V1LeaseSpec NewSpec(V1LeaseSpec? current, DateTimeOffset now)
+    /// <summary>The record's times are the wall clock's, for people reading it; no replica judges expiry by them.</summary>
+    private V1LeaseSpec NewSpec(V1LeaseSpec? current)
     {
+        var now = time.GetUtcNow();
         var takeover = current?.HolderIdentity != identity;
         return new V1LeaseSpec
         {
@@ -121,13 +124,11 @@ internal sealed class LeaseLock(KubeApi api, LeaderElectionOptions options, stri
 
     /// <summary>
     /// Empties the holder (with a 1 s duration) so a successor need not wait out the Lease; only while this replica still
-    /// holds it, and only by <paramref name="deadline"/>. Best effort: on failure the Lease simply expires.
+    /// holds it, and only within <paramref name="budget"/>. Best effort: on failure the Lease simply expires.
     /// </summary>
-    public async Task ReleaseAsync(DateTimeOffset deadline)
+    public async Task ReleaseAsync(TimeSpan budget)
     {
-        var remaining = deadline - time.GetUtcNow();
-        if (remaining <= TimeSpan.Zero) return;
-        using var bound = new CancellationTokenSource(remaining, time);
+        using var bound = new CancellationTokenSource(budget, time);
         try
         {
             var lease = await api.GetAsync<V1Lease>(ObjectPath, bound.Token);

@@ -10,7 +10,8 @@ namespace QuayIntegration.Operator.Tests.Integration;
 /// <summary>
 /// The elector's deadlines on a fake clock, against the emulated API server over real HTTPS: the Lease traffic of the
 /// elector's own user is stalled or failed by the emulator, never by a stand-in for the elector's code. The clock is
-/// moved only while the elector waits on it, so the instants it acts at are exact.
+/// moved only while the elector waits on it, so the instants it acts at are exact; instants are read on the monotonic
+/// (fake) time, which the elector's wall clock may be stepped away from.
 /// </summary>
 public sealed class LeaderElectorDeadlineTests : IAsyncLifetime
 {
@@ -21,8 +22,16 @@ public sealed class LeaderElectorDeadlineTests : IAsyncLifetime
     private static readonly TimeSpan NoRequestTimeout = TimeSpan.FromDays(1);
     private static readonly TimeSpan RealWait = TimeSpan.FromSeconds(10);
     private EmulatedApiServer _world = null!;
-    private readonly SteppedClock _clock = new(new FakeTimeProvider(DateTimeOffset.UtcNow));
+    private readonly SteppedClock _clock;
+    private readonly SteppableWallClock _wall;
     private readonly CancellationTokenSource _shutdown = new();
+
+    public LeaderElectorDeadlineTests()
+    {
+        var fake = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        _clock = new SteppedClock(fake);
+        _wall = new SteppableWallClock(fake);
+    }
 
     public async Task InitializeAsync()
     {
@@ -56,7 +65,7 @@ public sealed class LeaderElectorDeadlineTests : IAsyncLifetime
     private Candidate Start(LeaderElectionOptions options)
     {
         var api = _world.Server.KubeApiFor(User, NoRequestTimeout, _clock.Time);
-        var candidate = new Candidate { Elector = new LeaderElector(api, options, _clock.Time, NullLogger<LeaderElector>.Instance) };
+        var candidate = new Candidate { Elector = new LeaderElector(api, options, _wall, NullLogger<LeaderElector>.Instance) };
         candidate.Run = candidate.Elector.RunAsync(async lead =>
         {
             candidate.Started.TrySetResult(_clock.Now);
@@ -159,5 +168,39 @@ public sealed class LeaderElectorDeadlineTests : IAsyncLifetime
         var lease = await _world.Client.CoordinationV1.ReadNamespacedLeaseAsync(LeaseName, Namespace);
         Assert.Equal(User, lease.Spec.HolderIdentity);
         Assert.Equal(1, lease.Spec.LeaseTransitions);
+    }
+
+    [Fact]
+    public async Task A_backward_step_of_the_leaders_wall_clock_does_not_keep_it_leading_past_the_renew_deadline()
+    {
+        var options = Options();
+        var a = Start(options);
+        var acquiredAt = await a.Started.Task.WaitAsync(RealWait);
+        var stall = _world.Server.Faults.Stall(resource: "leases", ns: Namespace, user: User);
+        await _clock.AdvanceUntilAsync(() => stall.Held > 0, options.RenewDeadline, "the renewal reached the stalled server");
+
+        _wall.WallOffset = -TimeSpan.FromHours(1); // NTP sets the clock back while the renewal hangs
+
+        await _clock.AdvanceUntilAsync(() => a.Cancelled.Task.IsCompleted, 2 * options.RenewDeadline, "stepped down");
+        Assert.InRange(await a.Cancelled.Task, acquiredAt + options.RenewDeadline, acquiredAt + options.RenewDeadline + 2 * SteppedClock.Step);
+    }
+
+    [Fact]
+    public async Task A_forward_step_of_a_candidates_wall_clock_does_not_let_it_take_over_early()
+    {
+        var options = Options();
+        await _world.Client.CoordinationV1.CreateNamespacedLeaseAsync(new V1Lease
+        {
+            Metadata = new V1ObjectMeta { Name = LeaseName },
+            Spec = new V1LeaseSpec { HolderIdentity = "other", LeaseDurationSeconds = 15, RenewTime = DateTime.UtcNow },
+        }, Namespace);
+        var firstSeen = _clock.Now;
+        var a = Start(options);
+        await _clock.AdvanceUntilAsync(() => _world.Server.Requests.ByUser(User).Any(r => r.Key.Verb == "get"), options.RetryPeriod, "the candidate saw the Lease");
+
+        _wall.WallOffset = TimeSpan.FromHours(1); // NTP sets the clock forward: the Lease looks an hour old
+
+        await _clock.AdvanceUntilAsync(() => a.Started.Task.IsCompleted, 2 * options.LeaseDuration, "took over the abandoned Lease");
+        Assert.InRange(await a.Started.Task, firstSeen + options.LeaseDuration, firstSeen + options.LeaseDuration + options.RetryPeriod + TimeSpan.FromSeconds(1));
     }
 }
