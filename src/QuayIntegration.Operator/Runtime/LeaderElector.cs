@@ -111,16 +111,34 @@ public sealed class LeaderElector
         var lost = await KeepRenewingAsync(lastRenewal, ct);
         var steppingDown = _time.GetTimestamp();
         await leading.CancelAsync();
-        try { await work; } catch (OperationCanceledException) { }
-        var stopping = _time.GetElapsedTime(steppingDown);
-        StoppedLeadingAt = _time.GetUtcNow();
-        IsLeader = false;
-        OperatorMetrics.IsLeader.Set(0);
-        if (lost && stopping >= _options.LeaseDuration - _options.RenewDeadline)
-            _log.LogWarning("Leading work took {Stopping} to stop, longer than LeaseDuration - RenewDeadline ({Margin}): another replica may have started leading first",
-                stopping, _options.LeaseDuration - _options.RenewDeadline);
-        if (!lost) await _lease.ReleaseAsync(_options.RenewDeadline);
+        try
+        {
+            await work;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            // Only now, with every reconcile ended, has this replica stopped acting as leader.
+            StoppedLeadingAt = _time.GetUtcNow();
+            IsLeader = false;
+            OperatorMetrics.IsLeader.Set(0);
+        }
+        if (lost) ReportStopTime(_time.GetElapsedTime(steppingDown));
+        else await _lease.ReleaseAsync(_options.RenewDeadline);
         return lost;
+    }
+
+    /// <summary>The margin the design relies on is LeaseDuration − RenewDeadline: say how much of it stopping took.</summary>
+    private void ReportStopTime(TimeSpan stopping)
+    {
+        var margin = _options.LeaseDuration - _options.RenewDeadline;
+        if (stopping < margin)
+            _log.LogInformation("Controllers stopped {Stopping} after stepping down (margin {Margin})", stopping, margin);
+        else
+            _log.LogWarning("Controllers took {Stopping} to stop after stepping down, longer than LeaseDuration - RenewDeadline ({Margin}): another replica may have started leading first",
+                stopping, margin);
     }
 
     /// <summary>Tries every RetryPeriod until the Lease is ours; returns when the winning attempt started (a timestamp).</summary>
