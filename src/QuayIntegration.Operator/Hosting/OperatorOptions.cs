@@ -48,6 +48,13 @@ public sealed class OperatorOptions
     /// <summary>How often the QuayIntegration re-reads its token Secret and CA and re-checks the token with Quay.</summary>
     public TimeSpan IntegrationRecheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The longest any Kubernetes API request other than a watch may take, its body included (<c>Operator:ApiRequestTimeout</c>):
+    /// a connection that stops answering then fails the call with a <see cref="Kube.KubeApiTimeoutException"/> instead of
+    /// holding its caller forever. Must cover the largest LIST the informers make (see <see cref="ListPageSize"/>).
+    /// </summary>
+    public TimeSpan ApiRequestTimeout { get; set; } = Kube.KubeApi.DefaultRequestTimeout;
+
     public ControllerOptions Controller { get; set; } = new();
     public LeaderElectionOptions LeaderElection { get; set; } = new();
     public QuayOptions Quay { get; set; } = new();

@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using k8s;
 using k8s.Models;
+using Microsoft.Extensions.Options;
 
 namespace QuayIntegration.Operator.Kube;
 
@@ -24,26 +25,50 @@ public sealed record WatchEvent<T>(WatchEventKind Kind, T? Object, string? Resou
 /// </summary>
 public sealed class KubeApi : IDisposable
 {
+    /// <summary>Used when no timeout is given; <see cref="OperatorOptions.ApiRequestTimeout"/> has the same default.</summary>
+    public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(30);
+
     private readonly k8s.Kubernetes _kubernetes;
     private readonly HttpClient _http;
     private readonly Uri _base;
+    private readonly TimeSpan _requestTimeout;
+    private readonly TimeProvider _time;
 
-    public KubeApi(KubernetesClientConfiguration configuration)
+    public KubeApi(KubernetesClientConfiguration configuration) : this(configuration, DefaultRequestTimeout, TimeProvider.System)
     {
+    }
+
+    /// <summary>The constructor the host's dependency injection picks: the timeout comes from the operator's options.</summary>
+    public KubeApi(KubernetesClientConfiguration configuration, IOptions<OperatorOptions> options, TimeProvider time)
+        : this(configuration, options.Value.ApiRequestTimeout, time)
+    {
+    }
+
+    /// <param name="requestTimeout">The longest any request other than a watch may take, body included.</param>
+    /// <param name="time">The clock of that timeout.</param>
+    public KubeApi(KubernetesClientConfiguration configuration, TimeSpan requestTimeout, TimeProvider time)
+    {
+        if (requestTimeout <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(requestTimeout), requestTimeout,
+                $"Operator:ApiRequestTimeout must be positive (e.g. 00:00:30), got {requestTimeout}: a request that may wait forever can keep a stalled connection's caller waiting forever");
+        _requestTimeout = requestTimeout;
+        _time = time;
         // KubernetesClient wires the given handler in front of its configured transport (client certificates, CA,
         // proxy); sending through it reuses that transport while this class controls URLs, verbs and patch types.
         var entry = new PassThroughHandler();
         _kubernetes = new k8s.Kubernetes(configuration, entry);
         _base = new Uri(_kubernetes.BaseUri.ToString().TrimEnd('/') + "/");
+        // No HttpClient timeout: each call carries its own (RequestAsync), and a watch is guarded by WatchAsync.
         _http = new HttpClient(entry, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
-    public async Task<T?> GetAsync<T>(string path, CancellationToken ct) where T : class
-    {
-        using var response = await SendAsync(HttpMethod.Get, path, null, null, ct, HttpCompletionOption.ResponseContentRead, allowNotFound: true);
-        if (response.StatusCode == HttpStatusCode.NotFound) return null;
-        return KubernetesJson.Deserialize<T>(await response.Content.ReadAsStringAsync(ct));
-    }
+    public Task<T?> GetAsync<T>(string path, CancellationToken ct) where T : class =>
+        RequestAsync<T?>(HttpMethod.Get, path, async token =>
+        {
+            using var response = await SendAsync(HttpMethod.Get, path, null, null, token, HttpCompletionOption.ResponseContentRead, allowNotFound: true);
+            if (response.StatusCode == HttpStatusCode.NotFound) return null;
+            return KubernetesJson.Deserialize<T>(await response.Content.ReadAsStringAsync(token));
+        }, ct);
 
     /// <summary>
     /// One LIST request, deserialized as it streams in: the body never exists as one string or JSON document, which
@@ -51,43 +76,67 @@ public sealed class KubeApi : IDisposable
     /// it is the whole collection; with it, at most that many items, and <see cref="ListResult{T}.Continue"/> asks for
     /// the next page.
     /// </summary>
-    public async Task<ListResult<T>> ListPageAsync<T>(string path, string? query, int? limit, string? continueToken, CancellationToken ct)
+    /// <remarks>The request timeout covers the whole body: a collection too large to arrive in time needs a page size.</remarks>
+    public Task<ListResult<T>> ListPageAsync<T>(string path, string? query, int? limit, string? continueToken, CancellationToken ct)
     {
         var parameters = new List<string>();
         if (!string.IsNullOrEmpty(query)) parameters.Add(query);
         if (limit is { } l) parameters.Add("limit=" + l.ToString(CultureInfo.InvariantCulture));
         if (!string.IsNullOrEmpty(continueToken)) parameters.Add("continue=" + Uri.EscapeDataString(continueToken));
-        using var response = await SendAsync(HttpMethod.Get, WithQuery(path, string.Join('&', parameters)), null, null, ct, HttpCompletionOption.ResponseHeadersRead);
-        await using var body = await response.Content.ReadAsStreamAsync(ct);
-        var list = await JsonSerializer.DeserializeAsync<ListBody<T>>(body, KubernetesSerializerOptions.Value, ct)
-                   ?? throw new JsonException($"the list of {path} is null");
-        return new(list.Items ?? [], list.Metadata?.ResourceVersion ?? "", list.Metadata?.ContinueProperty is { Length: > 0 } next ? next : null);
+        var url = WithQuery(path, string.Join('&', parameters));
+        return RequestAsync(HttpMethod.Get, url, async token =>
+        {
+            using var response = await SendAsync(HttpMethod.Get, url, null, null, token, HttpCompletionOption.ResponseHeadersRead);
+            await using var body = await response.Content.ReadAsStreamAsync(token);
+            var list = await JsonSerializer.DeserializeAsync<ListBody<T>>(body, KubernetesSerializerOptions.Value, token)
+                       ?? throw new JsonException($"the list of {path} is null");
+            return new ListResult<T>(list.Items ?? [], list.Metadata?.ResourceVersion ?? "", list.Metadata?.ContinueProperty is { Length: > 0 } next ? next : null);
+        }, ct);
     }
 
-    public async Task<T> CreateAsync<T>(string collectionPath, T body, CancellationToken ct)
-    {
-        using var response = await SendAsync(HttpMethod.Post, collectionPath, KubernetesJson.Serialize(body), "application/json", ct);
-        return KubernetesJson.Deserialize<T>(await response.Content.ReadAsStringAsync(ct));
-    }
+    public Task<T> CreateAsync<T>(string collectionPath, T body, CancellationToken ct) =>
+        WriteAsync<T>(HttpMethod.Post, collectionPath, KubernetesJson.Serialize(body), "application/json", ct);
 
-    public async Task<T> ReplaceAsync<T>(string path, T body, CancellationToken ct)
-    {
-        using var response = await SendAsync(HttpMethod.Put, path, KubernetesJson.Serialize(body), "application/json", ct);
-        return KubernetesJson.Deserialize<T>(await response.Content.ReadAsStringAsync(ct));
-    }
+    public Task<T> ReplaceAsync<T>(string path, T body, CancellationToken ct) =>
+        WriteAsync<T>(HttpMethod.Put, path, KubernetesJson.Serialize(body), "application/json", ct);
 
     /// <summary>PATCH with an explicit type: application/json-patch+json or application/merge-patch+json.</summary>
-    public async Task<T> PatchAsync<T>(string path, string patchType, string patch, CancellationToken ct)
-    {
-        using var response = await SendAsync(HttpMethod.Patch, path, patch, patchType, ct);
-        return KubernetesJson.Deserialize<T>(await response.Content.ReadAsStringAsync(ct));
-    }
+    public Task<T> PatchAsync<T>(string path, string patchType, string patch, CancellationToken ct) =>
+        WriteAsync<T>(HttpMethod.Patch, path, patch, patchType, ct);
 
     /// <summary>DELETE; false when the object was already gone.</summary>
-    public async Task<bool> DeleteAsync(string path, CancellationToken ct)
+    public Task<bool> DeleteAsync(string path, CancellationToken ct) =>
+        RequestAsync(HttpMethod.Delete, path, async token =>
+        {
+            using var response = await SendAsync(HttpMethod.Delete, path, null, null, token, allowNotFound: true);
+            return response.StatusCode != HttpStatusCode.NotFound;
+        }, ct);
+
+    private Task<T> WriteAsync<T>(HttpMethod method, string path, string body, string contentType, CancellationToken ct) =>
+        RequestAsync(method, path, async token =>
+        {
+            using var response = await SendAsync(method, path, body, contentType, token);
+            return KubernetesJson.Deserialize<T>(await response.Content.ReadAsStringAsync(token));
+        }, ct);
+
+    /// <summary>
+    /// Runs one request, body included, under the request timeout as well as the caller's token. Without it a
+    /// connection that stops answering would hold the caller forever: a leader renewing its Lease, a reconcile holding
+    /// its key. Running out of time is a <see cref="KubeApiTimeoutException"/>; the caller's own cancellation stays an
+    /// <see cref="OperationCanceledException"/>.
+    /// </summary>
+    private async Task<T> RequestAsync<T>(HttpMethod method, string path, Func<CancellationToken, Task<T>> call, CancellationToken ct)
     {
-        using var response = await SendAsync(HttpMethod.Delete, path, null, null, ct, allowNotFound: true);
-        return response.StatusCode != HttpStatusCode.NotFound;
+        using var timeout = new CancellationTokenSource(_requestTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+        try
+        {
+            return await call(linked.Token);
+        }
+        catch (OperationCanceledException e) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new KubeApiTimeoutException(method, path, _requestTimeout, e);
+        }
     }
 
     /// <summary>
@@ -100,7 +149,8 @@ public sealed class KubeApi : IDisposable
         var q = $"watch=true&allowWatchBookmarks=true&resourceVersion={Uri.EscapeDataString(resourceVersion)}&timeoutSeconds={(int)timeout.TotalSeconds}";
         if (!string.IsNullOrEmpty(query)) q += "&" + query;
         // The server ends the watch after timeoutSeconds; a connection that silently stops delivering (a dead peer)
-        // is cut a little later, which the caller handles like any broken stream.
+        // is cut a little later, which the caller handles like any broken stream. The request timeout does not apply:
+        // a watch is meant to stay open far longer.
         using var guard = CancellationTokenSource.CreateLinkedTokenSource(ct);
         guard.CancelAfter(timeout + TimeSpan.FromSeconds(30));
         using var response = await SendAsync(HttpMethod.Get, WithQuery(path, q), null, null, guard.Token, HttpCompletionOption.ResponseHeadersRead);

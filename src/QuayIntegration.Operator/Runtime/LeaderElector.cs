@@ -1,10 +1,13 @@
-using k8s.Models;
 using Microsoft.Extensions.Logging;
 using QuayIntegration.Operator.Kube;
 using QuayIntegration.Operator.Observability;
 
 namespace QuayIntegration.Operator.Runtime;
 
+/// <summary>
+/// Lease timings (<c>Operator:LeaderElection:*</c>), with client-go's meaning; see docs/leader-election.md for the
+/// trade-off and the worst-case takeover time.
+/// </summary>
 public sealed class LeaderElectionOptions
 {
     public bool Enabled { get; set; } = true;
@@ -12,25 +15,82 @@ public sealed class LeaderElectionOptions
     public string LeaseName { get; set; } = "quay-integration-operator";
     /// <summary>Defaults to &lt;hostname&gt;_&lt;uuid&gt; as controller-runtime does.</summary>
     public string Identity { get; set; } = "";
+    /// <summary>
+    /// How long the others wait, after they last saw the Lease change, before taking it over. Written into the Lease
+    /// (leaseDurationSeconds), so a whole number of seconds.
+    /// </summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>The leader stops its controllers when it has not renewed the Lease for this long.</summary>
     public TimeSpan RenewDeadline { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Time between attempts to acquire or renew.</summary>
     public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Throws when the timings cannot keep two leaders apart (client-go's NewLeaderElector refuses the same): the
+    /// old leader steps down RenewDeadline after its last renewal, the others take over no earlier than LeaseDuration
+    /// after it, and the gap between the two is the time the old leader has to stop its controllers.
+    /// </summary>
+    public void Validate()
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(Namespace)) problems.Add("Namespace must be set");
+        if (string.IsNullOrWhiteSpace(LeaseName)) problems.Add("LeaseName must be set");
+        if (LeaseDuration < TimeSpan.FromSeconds(1) || LeaseDuration.Ticks % TimeSpan.TicksPerSecond != 0)
+            problems.Add($"LeaseDuration ({LeaseDuration}) must be a whole number of seconds, at least 1: the Lease stores it as leaseDurationSeconds");
+        if (RenewDeadline <= TimeSpan.Zero) problems.Add($"RenewDeadline ({RenewDeadline}) must be positive");
+        if (RetryPeriod <= TimeSpan.Zero) problems.Add($"RetryPeriod ({RetryPeriod}) must be positive");
+        if (RenewDeadline >= LeaseDuration)
+            problems.Add($"RenewDeadline ({RenewDeadline}) must be shorter than LeaseDuration ({LeaseDuration}): otherwise a leader that cannot renew may still be acting when another replica takes over");
+        if (RetryPeriod >= RenewDeadline)
+            problems.Add($"RetryPeriod ({RetryPeriod}) must be shorter than RenewDeadline ({RenewDeadline}): otherwise a leader gets no second try before it must step down");
+        if (problems.Count > 0)
+            throw new InvalidOperationException("Invalid leader election options (Operator:LeaderElection): " + string.Join("; ", problems) + ".");
+    }
 }
 
 /// <summary>
-/// Leader election on a coordination.k8s.io/v1 Lease with client-go semantics: GET (404 → CREATE); another holder's
-/// lease is only taken once it has not changed for a lease duration by the local clock; take and renew by PUT with the
-/// resourceVersion (409 = someone else won); give up leadership when renewals fail for the renew deadline; release
-/// (empty holder, 1 s duration) on shutdown so a successor need not wait.
+/// Leader election on a coordination.k8s.io/v1 Lease (<see cref="LeaseLock"/>) with client-go's semantics: campaign
+/// every RetryPeriod until the Lease is ours, run <c>lead</c>, renew every RetryPeriod, and step down — cancel
+/// <c>lead</c> and wait for it to end — as soon as another replica holds the Lease or no renewal has succeeded for
+/// RenewDeadline. Every attempt is bounded by that same deadline, so a stalled API call cannot keep this replica
+/// acting after it must have stopped; another replica takes over no earlier than LeaseDuration after it last saw a
+/// renewal, which leaves LeaseDuration − RenewDeadline for the controllers to stop. On shutdown (not after a loss) the
+/// Lease is released so a successor need not wait.
 /// </summary>
-public sealed class LeaderElector(KubeApi api, LeaderElectionOptions options, TimeProvider time, ILogger<LeaderElector> log)
+public sealed class LeaderElector
 {
-    private V1LeaseSpec? _observed;
-    private DateTimeOffset _observedAt;
+    private readonly LeaderElectionOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<LeaderElector> _log;
+    private readonly LeaseLock _lease;
 
-    public string Identity { get; } = string.IsNullOrEmpty(options.Identity) ? $"{Environment.MachineName}_{Guid.NewGuid()}" : options.Identity;
+    public LeaderElector(KubeApi api, LeaderElectionOptions options, TimeProvider time, ILogger<LeaderElector> log)
+    {
+        // Checked when the host starts, not when the Lease is first needed.
+        if (options.Enabled) options.Validate();
+        _options = options;
+        _time = time;
+        _log = log;
+        Identity = string.IsNullOrEmpty(options.Identity) ? $"{Environment.MachineName}_{Guid.NewGuid()}" : options.Identity;
+        _lease = new LeaseLock(api, options, Identity, time, log);
+    }
 
+    public string Identity { get; }
+
+    /// <summary>
+    /// True while this replica may be acting as leader: from winning the Lease until <c>lead</c> has ended after the
+    /// step-down. Two replicas never both show true if the design holds (docs/leader-election.md).
+    /// </summary>
     public bool IsLeader { get; private set; }
+
+    /// <summary>
+    /// When this replica last won the Lease, just before <c>lead</c> started, by the wall clock: for logs and for
+    /// ordering replicas that share a clock (tests). The elector's own deadlines use the monotonic clock.
+    /// </summary>
+    public DateTimeOffset? BecameLeaderAt { get; private set; }
+
+    /// <summary>When this replica last stopped leading, by the wall clock: after <c>lead</c> had ended.</summary>
+    public DateTimeOffset? StoppedLeadingAt { get; private set; }
 
     /// <summary>
     /// Campaigns until leader, runs <paramref name="lead"/> with a token cancelled when leadership is lost, and returns
@@ -38,123 +98,99 @@ public sealed class LeaderElector(KubeApi api, LeaderElectionOptions options, Ti
     /// </summary>
     public async Task<bool> RunAsync(Func<CancellationToken, Task> lead, CancellationToken ct)
     {
-        while (!await TryAcquireOrRenewAsync(ct))
-            await Task.Delay(options.RetryPeriod, time, ct);
+        _options.Validate();
+        var lastRenewal = await CampaignAsync(ct);
 
-        log.LogInformation("Became leader as {Identity} (lease {Namespace}/{Lease})", Identity, options.Namespace, options.LeaseName);
+        BecameLeaderAt = _time.GetUtcNow();
         IsLeader = true;
         OperatorMetrics.IsLeader.Set(1);
+        _log.LogInformation("Became leader as {Identity} (lease {Namespace}/{Lease})", Identity, _options.Namespace, _options.LeaseName);
         using var leading = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var work = Task.Run(() => lead(leading.Token), CancellationToken.None);
-        var lost = false;
+
+        var lost = await KeepRenewingAsync(lastRenewal, ct);
+        var steppingDown = _time.GetTimestamp();
+        await leading.CancelAsync();
         try
         {
-            var lastRenew = time.GetUtcNow();
-            while (!ct.IsCancellationRequested)
-            {
-                await Task.Delay(options.RetryPeriod, time, ct);
-                if (await TryAcquireOrRenewAsync(ct)) { lastRenew = time.GetUtcNow(); continue; }
-                if (time.GetUtcNow() - lastRenew >= options.RenewDeadline || !HeldByUs())
-                {
-                    lost = true;
-                    log.LogWarning("Lost leadership of lease {Namespace}/{Lease}", options.Namespace, options.LeaseName);
-                    break;
-                }
-            }
+            await work;
         }
         catch (OperationCanceledException)
         {
         }
-        IsLeader = false;
-        OperatorMetrics.IsLeader.Set(0);
-        await leading.CancelAsync();
-        try { await work; } catch (OperationCanceledException) { }
-        if (!lost) await ReleaseAsync();
+        finally
+        {
+            // Only now, with every reconcile ended, has this replica stopped acting as leader.
+            StoppedLeadingAt = _time.GetUtcNow();
+            IsLeader = false;
+            OperatorMetrics.IsLeader.Set(0);
+        }
+        if (lost) ReportStopTime(_time.GetElapsedTime(steppingDown));
+        else await _lease.ReleaseAsync(_options.RenewDeadline);
         return lost;
     }
 
-    private bool HeldByUs() => _observed?.HolderIdentity == Identity;
-
-    internal async Task<bool> TryAcquireOrRenewAsync(CancellationToken ct)
+    /// <summary>The margin the design relies on is LeaseDuration − RenewDeadline: say how much of it stopping took.</summary>
+    private void ReportStopTime(TimeSpan stopping)
     {
-        var now = time.GetUtcNow();
+        var margin = _options.LeaseDuration - _options.RenewDeadline;
+        if (stopping < margin)
+            _log.LogInformation("Controllers stopped {Stopping} after stepping down (margin {Margin})", stopping, margin);
+        else
+            _log.LogWarning("Controllers took {Stopping} to stop after stepping down, longer than LeaseDuration - RenewDeadline ({Margin}): another replica may have started leading first",
+                stopping, margin);
+    }
+
+    /// <summary>Tries every RetryPeriod until the Lease is ours; returns when the winning attempt started (a timestamp).</summary>
+    private async Task<long> CampaignAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            var started = _time.GetTimestamp();
+            if (await _lease.TryAcquireOrRenewAsync(_options.RenewDeadline, ct) == LeaseAttempt.Held) return started;
+            await Task.Delay(_options.RetryPeriod, _time, ct);
+        }
+    }
+
+    /// <summary>
+    /// Renews every RetryPeriod until leadership is lost (true) or <paramref name="ct"/> asks to stop (false). A renewal
+    /// counts from when its attempt started, before anything was sent: the others cannot have seen it any earlier, so
+    /// stepping down RenewDeadline after that instant is always in time. Elapsed time is read from the monotonic clock
+    /// (<see cref="TimeProvider.GetTimestamp"/>): a step of the wall clock can neither shorten nor stretch a deadline.
+    /// </summary>
+    private async Task<bool> KeepRenewingAsync(long lastRenewal, CancellationToken ct)
+    {
         try
         {
-            var lease = await api.GetAsync<V1Lease>(ResourceType.Leases.ObjectPath(options.Namespace, options.LeaseName), ct);
-            if (lease is null)
+            while (true)
             {
-                var created = await api.CreateAsync(ResourceType.Leases.CollectionPath(options.Namespace), new V1Lease
+                var untilAttempt = Min(_options.RetryPeriod, _options.RenewDeadline - _time.GetElapsedTime(lastRenewal));
+                if (untilAttempt > TimeSpan.Zero) await Task.Delay(untilAttempt, _time, ct);
+                var started = _time.GetTimestamp();
+                var left = _options.RenewDeadline - _time.GetElapsedTime(lastRenewal, started);
+                if (left <= TimeSpan.Zero)
                 {
-                    ApiVersion = "coordination.k8s.io/v1",
-                    Kind = "Lease",
-                    Metadata = new V1ObjectMeta { Name = options.LeaseName, NamespaceProperty = options.Namespace },
-                    Spec = NewSpec(null, now),
-                }, ct);
-                Observe(created.Spec, now);
-                return true;
+                    _log.LogWarning("Stepping down: lease {Namespace}/{Lease} not renewed for {RenewDeadline}; stopping the controllers",
+                        _options.Namespace, _options.LeaseName, _options.RenewDeadline);
+                    return true;
+                }
+                switch (await _lease.TryAcquireOrRenewAsync(left, ct))
+                {
+                    case LeaseAttempt.Held:
+                        lastRenewal = started;
+                        break;
+                    case LeaseAttempt.HeldByOther:
+                        _log.LogWarning("Stepping down: lease {Namespace}/{Lease} is held by another replica; stopping the controllers",
+                            _options.Namespace, _options.LeaseName);
+                        return true;
+                }
             }
-
-            var spec = lease.Spec ?? new V1LeaseSpec();
-            if (!SameRecord(_observed, spec)) Observe(spec, now);
-            var heldByOther = !string.IsNullOrEmpty(spec.HolderIdentity) && spec.HolderIdentity != Identity;
-            var duration = TimeSpan.FromSeconds(spec.LeaseDurationSeconds ?? (int)options.LeaseDuration.TotalSeconds);
-            if (heldByOther && _observedAt + duration > now) return false;
-
-            lease.Spec = NewSpec(spec, now);
-            var updated = await api.ReplaceAsync(ResourceType.Leases.ObjectPath(options.Namespace, options.LeaseName), lease, ct);
-            Observe(updated.Spec, now);
-            return true;
         }
-        catch (KubeApiException e) when (e.IsConflict)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            return false; // another candidate wrote first
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            log.LogWarning("Leader election: lease {Namespace}/{Lease} not acquired/renewed: {Error}", options.Namespace, options.LeaseName, e.Message);
             return false;
         }
     }
 
-    private V1LeaseSpec NewSpec(V1LeaseSpec? current, DateTimeOffset now)
-    {
-        var takeover = current?.HolderIdentity != Identity;
-        return new V1LeaseSpec
-        {
-            HolderIdentity = Identity,
-            LeaseDurationSeconds = (int)options.LeaseDuration.TotalSeconds,
-            AcquireTime = takeover ? now.UtcDateTime : current!.AcquireTime ?? now.UtcDateTime,
-            RenewTime = now.UtcDateTime,
-            // client-go counts every change of holder on an existing lease, including taking over a released one.
-            LeaseTransitions = current is null ? 0 : (current.LeaseTransitions ?? 0) + (takeover ? 1 : 0),
-        };
-    }
-
-    private void Observe(V1LeaseSpec? spec, DateTimeOffset now)
-    {
-        _observed = spec;
-        _observedAt = now;
-    }
-
-    private static bool SameRecord(V1LeaseSpec? a, V1LeaseSpec b) =>
-        a is not null && a.HolderIdentity == b.HolderIdentity && a.RenewTime == b.RenewTime && a.LeaseTransitions == b.LeaseTransitions;
-
-    private async Task ReleaseAsync()
-    {
-        try
-        {
-            var path = ResourceType.Leases.ObjectPath(options.Namespace, options.LeaseName);
-            var lease = await api.GetAsync<V1Lease>(path, CancellationToken.None);
-            if (lease?.Spec?.HolderIdentity != Identity) return;
-            lease.Spec.HolderIdentity = null;
-            lease.Spec.LeaseDurationSeconds = 1;
-            lease.Spec.RenewTime = time.GetUtcNow().UtcDateTime;
-            await api.ReplaceAsync(path, lease, CancellationToken.None);
-            log.LogInformation("Released lease {Namespace}/{Lease}", options.Namespace, options.LeaseName);
-        }
-        catch (Exception e)
-        {
-            log.LogWarning("Could not release lease: {Error}", e.Message);
-        }
-    }
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

@@ -13,11 +13,24 @@ public sealed record RecordedRequest(string User, string Verb, string Group, str
     public string ResourcePath => Subresource is null ? Resource : $"{Resource}/{Subresource}";
 }
 
-/// <summary>Counts of served resource requests by verb and resource (<c>plural</c> or <c>plural/subresource</c>), and per user.</summary>
+/// <summary>A resource request and when it arrived (authenticated, before any injected fault held or failed it).</summary>
+public sealed record TimedRequest(DateTimeOffset At, RecordedRequest Request);
+
+/// <summary>
+/// Counts of served resource requests by verb and resource (<c>plural</c> or <c>plural/subresource</c>), and per user;
+/// on demand, every request in order of arrival with its time.
+/// </summary>
 public sealed class RequestAccounting
 {
     private readonly ConcurrentDictionary<(string Verb, string Resource), int> _counts = new();
     private readonly ConcurrentDictionary<RecordedRequest, int> _byRequest = new();
+    private readonly ConcurrentQueue<TimedRequest> _timeline = new();
+
+    /// <summary>
+    /// Keep every request from now on with its arrival time (<see cref="Timeline"/>), to tell what a client did before
+    /// and after a moment. Off by default: a long run would hold every request it made.
+    /// </summary>
+    public bool KeepTimeline { get; set; }
 
     internal void Record(string verb, string resource) => _counts.AddOrUpdate((verb, resource), 1, (_, n) => n + 1);
 
@@ -25,7 +38,11 @@ public sealed class RequestAccounting
     {
         Record(request.Verb, request.ResourcePath);
         _byRequest.AddOrUpdate(request, 1, (_, n) => n + 1);
+        if (KeepTimeline) _timeline.Enqueue(new TimedRequest(DateTimeOffset.UtcNow, request));
     }
+
+    /// <summary>The requests kept since <see cref="KeepTimeline"/> was switched on, in order of arrival.</summary>
+    public IReadOnlyList<TimedRequest> Timeline() => [.. _timeline];
 
     public int Count(string verb, string resource) => _counts.TryGetValue((verb, resource), out var n) ? n : 0;
 
@@ -44,5 +61,6 @@ public sealed class RequestAccounting
     {
         _counts.Clear();
         _byRequest.Clear();
+        _timeline.Clear();
     }
 }
