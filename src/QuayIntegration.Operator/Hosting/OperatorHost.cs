@@ -42,6 +42,10 @@ public static class OperatorHost
         ["--leader-election-namespace"] = "Operator:LeaderElection:Namespace",
         ["--operator-namespace"] = "Operator:OperatorNamespace",
         ["--leader-election-id"] = "Operator:LeaderElection:LeaseName",
+        ["--leader-elect-lease-duration"] = "Operator:LeaderElection:LeaseDuration",
+        ["--leader-elect-renew-deadline"] = "Operator:LeaderElection:RenewDeadline",
+        ["--leader-elect-retry-period"] = "Operator:LeaderElection:RetryPeriod",
+        ["--api-request-timeout"] = "Operator:ApiRequestTimeout",
         ["--resync-period"] = "Operator:ResyncPeriod",
         ["--quay-max-concurrency"] = "Operator:Quay:MaxConcurrentCalls",
     };

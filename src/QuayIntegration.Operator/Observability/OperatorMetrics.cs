@@ -38,5 +38,5 @@ public static class OperatorMetrics
         new HistogramConfiguration { LabelNames = ["method", "route"], Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });
 
     public static readonly Gauge IsLeader = Metrics.CreateGauge(
-        "quayintegration_leader", "1 while this replica holds the leader Lease.");
+        "quayintegration_leader", "1 from winning the leader Lease until this replica's controllers have stopped.");
 }
