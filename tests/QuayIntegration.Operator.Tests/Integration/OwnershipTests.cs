@@ -150,9 +150,20 @@ public sealed class OwnershipTests
         await env.StartOperatorAsync();
         await env.CreateNamespaceAsync("keep-me");
         await Eventually(() => env.IsSeededAsync("keep-me", "openshift_keep-me"), "set up");
-        var ns = (await env.GetNamespaceAsync("keep-me"))!;
-        ns.Metadata.Finalizers = ns.Metadata.Finalizers.Where(f => f != "quay.redhat.com/quayintegrations").ToList();
-        await env.Kube.CoreV1.ReplaceNamespaceAsync(ns, "keep-me");
+        await Eventually(async () =>
+        {
+            var ns = (await env.GetNamespaceAsync("keep-me"))!;
+            ns.Metadata.Finalizers = ns.Metadata.Finalizers.Where(f => f != "quay.redhat.com/quayintegrations").ToList();
+            try
+            {
+                await env.Kube.CoreV1.ReplaceNamespaceAsync(ns, "keep-me");
+                return true;
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
+            {
+                return false; // the operator wrote the namespace meanwhile: read it again
+            }
+        }, "the finalizer removed by hand");
         await Eventually(async () => (await env.GetNamespaceAsync("keep-me"))!.Metadata.Finalizers?.Contains("quay.redhat.com/quayintegrations") == true,
             "finalizer restored");
     }
