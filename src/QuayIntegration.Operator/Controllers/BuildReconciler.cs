@@ -3,9 +3,9 @@ using System.Text.Json.Nodes;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using QuayIntegration.Operator.Api;
-using QuayIntegration.Operator.Kube;
+using QuayIntegration.Runtime.Kube;
 using QuayIntegration.Operator.Observability;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime;
 using QuayIntegration.Operator.Webhook;
 
 namespace QuayIntegration.Operator.Controllers;
@@ -56,7 +56,7 @@ public sealed class BuildReconciler(
         var result = await ImportAsync(plan, integration.Config, ct);
         if (result is not null) Fail(build, "ImageImportFailed", $"Importing {plan.From} into {plan.Destination} failed: {result}");
 
-        await api.PatchAsync<Build>(ResourceType.Builds.ObjectPath(build.Metadata.NamespaceProperty, build.Metadata.Name), "application/merge-patch+json",
+        await api.PatchAsync<Build>(ApiResources.Builds.ObjectPath(build.Metadata.NamespaceProperty, build.Metadata.Name), "application/merge-patch+json",
             new MetadataPatch(build.Metadata).Annotation(BuildAnnotations.Imported, "true").ToJson(), ct);
         events.Normal(build, "ImageImported", $"Imported {plan.From} into ImageStreamTag {plan.Destination}");
         return ReconcileResult.Done;

@@ -1,5 +1,5 @@
 using QuayIntegration.Operator.Api;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Controllers;
 

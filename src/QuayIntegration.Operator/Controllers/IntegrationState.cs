@@ -1,6 +1,6 @@
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Quay;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Controllers;
 

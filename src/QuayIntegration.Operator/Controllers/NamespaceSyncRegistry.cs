@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Controllers;
 

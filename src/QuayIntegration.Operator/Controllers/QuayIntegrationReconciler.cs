@@ -8,10 +8,10 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QuayIntegration.Operator.Api;
-using QuayIntegration.Operator.Kube;
+using QuayIntegration.Runtime.Kube;
 using QuayIntegration.Operator.Observability;
 using QuayIntegration.Operator.Quay;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Controllers;
 
@@ -308,7 +308,7 @@ public sealed class QuayIntegrationReconciler(
         if (patch.IsEmpty) return;
         try
         {
-            await api.PatchAsync<QuayIntegrationResource>(ResourceType.QuayIntegrations.ObjectPath(null, resource.Metadata.Name),
+            await api.PatchAsync<QuayIntegrationResource>(ApiResources.QuayIntegrations.ObjectPath(null, resource.Metadata.Name),
                 "application/merge-patch+json", patch.ToJson(), ct);
         }
         catch (KubeApiException e) when (e.IsNotFound)
@@ -332,7 +332,7 @@ public sealed class QuayIntegrationReconciler(
         var body = new JsonObject { ["status"] = JsonNode.Parse(KubernetesJson.Serialize(next)) };
         try
         {
-            await api.PatchAsync<QuayIntegrationResource>(ResourceType.QuayIntegrations.ObjectPath(null, resource.Metadata.Name) + "/status",
+            await api.PatchAsync<QuayIntegrationResource>(ApiResources.QuayIntegrations.ObjectPath(null, resource.Metadata.Name) + "/status",
                 "application/merge-patch+json", body.ToJsonString(), ct);
         }
         catch (KubeApiException e) when (e.IsNotFound)

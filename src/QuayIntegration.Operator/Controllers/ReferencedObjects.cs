@@ -1,8 +1,8 @@
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
-using QuayIntegration.Operator.Kube;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime.Kube;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Controllers;
 

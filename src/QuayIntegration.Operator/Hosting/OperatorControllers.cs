@@ -5,7 +5,7 @@ using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Controllers;
 using QuayIntegration.Operator.Controllers.Namespaces;
 using QuayIntegration.Operator.Quay;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime;
 using QuayIntegration.Operator.Webhook;
 
 namespace QuayIntegration.Operator.Hosting;

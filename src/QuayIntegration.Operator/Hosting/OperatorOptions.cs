@@ -1,5 +1,5 @@
 using QuayIntegration.Operator.Quay;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator;
 
@@ -50,10 +50,10 @@ public sealed class OperatorOptions
 
     /// <summary>
     /// The longest any Kubernetes API request other than a watch may take, its body included (<c>Operator:ApiRequestTimeout</c>):
-    /// a connection that stops answering then fails the call with a <see cref="Kube.KubeApiTimeoutException"/> instead of
+    /// a connection that stops answering then fails the call with a <see cref="Runtime.Kube.KubeApiTimeoutException"/> instead of
     /// holding its caller forever. Must cover the largest LIST the informers make (see <see cref="ListPageSize"/>).
     /// </summary>
-    public TimeSpan ApiRequestTimeout { get; set; } = Kube.KubeApi.DefaultRequestTimeout;
+    public TimeSpan ApiRequestTimeout { get; set; } = QuayIntegration.Runtime.Kube.KubeApi.DefaultRequestTimeout;
 
     public ControllerOptions Controller { get; set; } = new();
     public LeaderElectionOptions LeaderElection { get; set; } = new();

@@ -4,7 +4,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
 using Polly;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime;
 using Refit;
 
 namespace QuayIntegration.Operator.Quay;

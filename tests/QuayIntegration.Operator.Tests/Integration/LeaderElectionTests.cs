@@ -1,6 +1,7 @@
+using QuayIntegration.Testing;
 using k8s;
 using QuayIntegration.Emulators.Kubernetes.Hosting;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime;
 using QuayIntegration.Operator.Tests.Support;
 using Serilog.Events;
 using Xunit.Abstractions;

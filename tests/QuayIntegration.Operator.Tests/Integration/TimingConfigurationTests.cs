@@ -1,9 +1,10 @@
+using QuayIntegration.Testing;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using QuayIntegration.Operator.Hosting;
-using QuayIntegration.Operator.Kube;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime.Kube;
+using QuayIntegration.Runtime;
 using QuayIntegration.Operator.Tests.Support;
 
 namespace QuayIntegration.Operator.Tests.Integration;
@@ -80,6 +81,6 @@ public sealed class TimingConfigurationTests : IAsyncLifetime
     {
         await using var app = Build("--Operator:ApiRequestTimeout=00:00:00");
         var e = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => app.StartAsync());
-        Assert.Contains("Operator:ApiRequestTimeout must be positive", e.Message);
+        Assert.Contains("(Operator:ApiRequestTimeout) must be positive", e.Message);
     }
 }
