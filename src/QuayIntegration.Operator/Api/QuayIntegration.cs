@@ -66,16 +66,5 @@ public sealed class QuayIntegrationStatus
     /// <summary>Always serialized, null included, so that the status merge patch clears an error whose cause is gone.</summary>
     [JsonPropertyName("lastError")] [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? LastError { get; set; }
     [JsonPropertyName("quayUser")] public string? QuayUser { get; set; }
-    [JsonPropertyName("conditions")] public List<StatusCondition>? Conditions { get; set; }
-}
-
-/// <summary>A condition in the metav1.Condition convention.</summary>
-public sealed class StatusCondition
-{
-    [JsonPropertyName("type")] public string Type { get; set; } = "";
-    [JsonPropertyName("status")] public string Status { get; set; } = "Unknown";
-    [JsonPropertyName("observedGeneration")] public long? ObservedGeneration { get; set; }
-    [JsonPropertyName("lastTransitionTime")] public DateTime LastTransitionTime { get; set; }
-    [JsonPropertyName("reason")] public string Reason { get; set; } = "";
-    [JsonPropertyName("message")] public string Message { get; set; } = "";
+    [JsonPropertyName("conditions")] public List<V1Condition>? Conditions { get; set; }
 }

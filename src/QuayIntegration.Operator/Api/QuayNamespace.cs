@@ -90,7 +90,7 @@ public sealed class QuayNamespaceStatus
     [JsonPropertyName("keptCount")] public int? KeptCount { get; set; }
     [JsonPropertyName("tokensRotatedAt")] public DateTime? TokensRotatedAt { get; set; }
     [JsonPropertyName("rotationRequestHandled")] public string? RotationRequestHandled { get; set; }
-    [JsonPropertyName("conditions")] public List<StatusCondition>? Conditions { get; set; }
+    [JsonPropertyName("conditions")] public List<V1Condition>? Conditions { get; set; }
 }
 
 /// <summary>Values of <see cref="QuayNamespaceStatus.Phase"/>.</summary>

@@ -30,14 +30,14 @@ public sealed class BuildReconciler(
 
     public string Name => "build";
 
-    public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct)
+    public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken ct)
     {
         var build = builds.Get(key);
         if (build is null || !IsManaged(build) || IsImported(build)) return ReconcileResult.Done;
         var phase = build.Status?.Phase;
         if (phase is "Failed" or "Error" or "Cancelled")
         {
-            if (_reportedFailures.TryAdd(build.Metadata.Uid ?? key, 0))
+            if (_reportedFailures.TryAdd(build.Metadata.Uid ?? key.ToString(), 0))
                 events.Warning(build, "ImageNotImported", $"Build ended {phase}; nothing was imported into {Destination(build)}");
             return ReconcileResult.Done;
         }
@@ -49,15 +49,14 @@ public sealed class BuildReconciler(
         var plan = BuildImportPlan.For(build, integration.Config.RegistryHost, OrganizationOf(DestinationNamespace(build)), out var problem);
         if (plan is null) Fail(build, "ImageImportRejected", $"Not importing the pushed image: {problem}");
 
-        using var scope = log.BeginScope(new Dictionary<string, object> { ["build"] = key, ["destination"] = plan!.Destination.ToString() });
+        using var scope = log.BeginScope(new Dictionary<string, object> { ["build"] = key.ToString(), ["destination"] = plan!.Destination.ToString() });
         if (caches.ImageStreams.Get(plan.Destination.Namespace, plan.Destination.Stream) is null)
             Fail(build, "ImageStreamMissing", $"ImageStream {plan.Destination.Namespace}/{plan.Destination.Stream} does not exist; {plan.From} is imported once it does");
 
         var result = await ImportAsync(plan, integration.Config, ct);
         if (result is not null) Fail(build, "ImageImportFailed", $"Importing {plan.From} into {plan.Destination} failed: {result}");
 
-        await api.PatchAsync<Build>(ApiResources.Builds.ObjectPath(build.Metadata.NamespaceProperty, build.Metadata.Name), "application/merge-patch+json",
-            new MetadataPatch(build.Metadata).Annotation(BuildAnnotations.Imported, "true").ToJson(), ct);
+        await api.PatchAsync<Build>(ApiResources.Builds.ObjectPath(build.Metadata.NamespaceProperty, build.Metadata.Name), new V1Patch(new MetadataPatch(build.Metadata).Annotation(BuildAnnotations.Imported, "true").ToJson(), V1Patch.PatchType.MergePatch), ct);
         events.Normal(build, "ImageImported", $"Imported {plan.From} into ImageStreamTag {plan.Destination}");
         return ReconcileResult.Done;
     }
@@ -107,7 +106,7 @@ public sealed class BuildReconciler(
     }
 
     private string? OrganizationOf(string? ns) =>
-        ns is not null && caches.Namespaces.Get(ns)?.Metadata.Annotations is { } a && a.TryGetValue(WellKnown.OrganizationAnnotation, out var org) ? org : null;
+        ns is not null && caches.Namespaces.Get(ObjectKey.Cluster(ns))?.Metadata.Annotations is { } a && a.TryGetValue(WellKnown.OrganizationAnnotation, out var org) ? org : null;
 
     private static string? DestinationNamespace(Build build) => ImageStreamTagReference.Parse(Destination(build))?.Namespace;
 

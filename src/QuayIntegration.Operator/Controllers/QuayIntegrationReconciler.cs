@@ -36,7 +36,7 @@ public sealed class QuayIntegrationReconciler(
     ILogger<QuayIntegrationReconciler> log) : IReconciler
 {
     /// <summary>The single work-queue key of this controller.</summary>
-    public const string Key = "quayintegrations";
+    public static readonly ObjectKey Key = ObjectKey.Cluster("quayintegrations");
 
     private (string Fingerprint, DateTimeOffset At, QuayResult<QuayUser> Result)? _lastCheck;
     private DateTimeOffset? _unreachableSince;
@@ -46,7 +46,7 @@ public sealed class QuayIntegrationReconciler(
 
     public string Name => "quayintegration";
 
-    public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct)
+    public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken ct)
     {
         var recheck = options.Value.IntegrationRecheckInterval;
         var all = caches.QuayIntegrations.List().OrderBy(q => q.Metadata.CreationTimestamp).ThenBy(q => q.Metadata.Name).ToList();
@@ -328,7 +328,7 @@ public sealed class QuayIntegrationReconciler(
         try
         {
             await api.PatchAsync<QuayIntegrationResource>(ApiResources.QuayIntegrations.ObjectPath(null, resource.Metadata.Name),
-                "application/merge-patch+json", patch.ToJson(), ct);
+                new V1Patch(patch.ToJson(), V1Patch.PatchType.MergePatch), ct);
         }
         catch (KubeApiException e) when (e.IsNotFound)
         {
@@ -352,7 +352,7 @@ public sealed class QuayIntegrationReconciler(
         try
         {
             await api.PatchAsync<QuayIntegrationResource>(ApiResources.QuayIntegrations.ObjectPath(null, resource.Metadata.Name) + "/status",
-                "application/merge-patch+json", body.ToJsonString(), ct);
+                new V1Patch(body.ToJsonString(), V1Patch.PatchType.MergePatch), ct);
         }
         catch (KubeApiException e) when (e.IsNotFound)
         {

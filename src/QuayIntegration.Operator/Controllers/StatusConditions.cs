@@ -1,4 +1,4 @@
-using QuayIntegration.Operator.Api;
+using k8s.Models;
 
 namespace QuayIntegration.Operator.Controllers;
 
@@ -12,13 +12,13 @@ public static class StatusConditions
     public const string Progressing = "Progressing";
 
     /// <summary>Sets a condition; lastTransitionTime only moves when the status value changes (metav1 convention).</summary>
-    public static void Set(List<StatusCondition> conditions, string type, bool? status, string reason, string message, long? generation, DateTime now)
+    public static void Set(List<V1Condition> conditions, string type, bool? status, string reason, string message, long? generation, DateTime now)
     {
         var value = status switch { true => "True", false => "False", null => "Unknown" };
         var existing = conditions.FirstOrDefault(c => c.Type == type);
         if (existing is null)
         {
-            conditions.Add(new StatusCondition { Type = type, Status = value, Reason = reason, Message = message, ObservedGeneration = generation, LastTransitionTime = now });
+            conditions.Add(new V1Condition { Type = type, Status = value, Reason = reason, Message = message, ObservedGeneration = generation, LastTransitionTime = now });
             return;
         }
         if (existing.Status != value) existing.LastTransitionTime = now;

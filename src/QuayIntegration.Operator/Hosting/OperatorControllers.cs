@@ -39,7 +39,7 @@ public sealed class OperatorControllers
             Workers = o.EffectiveWorkers, BackoffBase = o.Controller.BackoffBase, BackoffMax = o.Controller.BackoffMax,
             RetryQps = o.Controller.RetryQps, RetryBurst = o.Controller.RetryBurst,
         };
-        IEnumerable<string> Integration() => [QuayIntegrationReconciler.Key];
+        IEnumerable<ObjectKey> Integration() => [QuayIntegrationReconciler.Key];
 
         // The QuayIntegration: one key for all of them. Judged again when its spec or metadata changes, when a
         // namespace's outcome changes (its counts), when its token Secret or CA ConfigMap changes, and as soon as the
@@ -53,23 +53,23 @@ public sealed class OperatorControllers
         // Namespaces: one key per namespace. Everything that decides its organization, robots, repositories and
         // Secrets maps to it, so one reconcile at a time owns the namespace's ownership record.
         Namespaces = new Controller(namespaceReconciler, parallel, loggers.CreateLogger("Controller.Namespace"), time)
-            .Watches(caches.Namespaces, ns => [ns.Metadata.Name])
-            .Watches(caches.ServiceAccounts, sa => [sa.Metadata.NamespaceProperty], EventPredicates.Create<V1ServiceAccount>(
+            .Watches(caches.Namespaces, ns => [ObjectKey.Of(ns)])
+            .Watches(caches.ServiceAccounts, sa => [ObjectKey.NamespaceOf(sa)], EventPredicates.Create<V1ServiceAccount>(
                 InMatrix, (old, now) => InMatrix(now) && (old.Metadata.ResourceVersion == now.Metadata.ResourceVersion || LinksChanged(old, now)), InMatrix))
-            .Watches(caches.Secrets, s => [s.Metadata.NamespaceProperty])
-            .Watches(caches.ImageStreams, s => [s.Metadata.NamespaceProperty],
+            .Watches(caches.Secrets, s => [ObjectKey.NamespaceOf(s)])
+            .Watches(caches.ImageStreams, s => [ObjectKey.NamespaceOf(s)],
                 EventPredicates.Create<ImageStream>(_ => true, (old, now) => old.Metadata.DeletionTimestamp != now.Metadata.DeletionTimestamp, _ => true))
             // A record deleted (or asked to be) by someone else; the operator's own writes need no second look.
-            .Watches(caches.QuayNamespaces, r => [r.Metadata.Name], EventPredicates.Create<QuayNamespaceResource>(
+            .Watches(caches.QuayNamespaces, r => [ObjectKey.Cluster(r.Metadata.Name)], EventPredicates.Create<QuayNamespaceResource>(
                 _ => false, (old, now) => old.Metadata.DeletionTimestamp != now.Metadata.DeletionTimestamp, _ => true))
             // A new configuration, token or mode: every namespace again, and the records of namespaces that are gone
             // (what they kept may now have to go).
-            .Watches(state.Changed, () => caches.Namespaces.List().Select(n => n.Metadata.Name).Concat(caches.QuayNamespaces.List().Select(r => r.Metadata.Name)));
+            .Watches(state.Changed, () => caches.Namespaces.List().Select(ObjectKey.Of).Concat(caches.QuayNamespaces.List().Select(r => ObjectKey.Cluster(r.Metadata.Name))));
 
         // Builds rewritten by the webhook (labelled): imported once Complete; a new ImageStream lets a Build that
         // waited for it be looked at again.
         BuildImports = new Controller(buildReconciler, parallel, loggers.CreateLogger("Controller.Build"), time)
-            .Watches(builds, b => [Informer<Build>.KeyOf(b)])
+            .Watches(builds, b => [ObjectKey.Of(b)])
             .Watches(caches.ImageStreams, s => BuildsWaitingFor(builds, s), EventPredicates.Create<ImageStream>(_ => true, (_, _) => false, _ => false));
 
         Integrations.Enqueue(QuayIntegrationReconciler.Key);
@@ -91,11 +91,11 @@ public sealed class OperatorControllers
         !EventPredicates.SameSet(o.Secrets?.Select(s => s.Name), n.Secrets?.Select(s => s.Name))
         || !EventPredicates.SameSet(o.ImagePullSecrets?.Select(s => s.Name), n.ImagePullSecrets?.Select(s => s.Name));
 
-    private static IEnumerable<string> BuildsWaitingFor(Informer<Build> builds, ImageStream stream) =>
+    private static IEnumerable<ObjectKey> BuildsWaitingFor(Informer<Build> builds, ImageStream stream) =>
         builds.List()
             .Where(b => !BuildReconciler.IsImported(b) && b.Status?.Phase == "Complete"
                 && b.Metadata.Annotations is { } a && a.TryGetValue(BuildAnnotations.DestinationImageStream, out var value)
                 && ImageStreamTagReference.Parse(value) is { } d
                 && d.Namespace == stream.Metadata.NamespaceProperty && d.Stream == stream.Metadata.Name)
-            .Select(Informer<Build>.KeyOf);
+            .Select(ObjectKey.Of);
 }

@@ -5,7 +5,7 @@ namespace QuayIntegration.Operator;
 
 /// <summary>
 /// Host options, bound from the "Operator" configuration section: environment variables (<c>Operator__Workers=4</c>),
-/// command-line (<c>--Operator:Workers=4</c>) and the short flags listed in <see cref="Hosting.OperatorHost.SwitchMappings"/>.
+/// command-line (<c>--Operator:Workers=4</c>) and the short flags listed in <see cref="Hosting.CommandLine.SwitchMappings"/>.
 /// </summary>
 public sealed class OperatorOptions
 {

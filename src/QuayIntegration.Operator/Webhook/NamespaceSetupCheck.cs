@@ -1,3 +1,4 @@
+using QuayIntegration.Runtime;
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Controllers;
 using QuayIntegration.Operator.Quay;
@@ -13,7 +14,7 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
     /// <summary>The organization when the namespace is set up; otherwise null and what is missing.</summary>
     public string? OrganizationIfReady(string ns, IntegrationConfig config, string serviceAccount, out string? missing)
     {
-        var namespaceObject = caches.Namespaces.Get(ns);
+        var namespaceObject = caches.Namespaces.Get(ObjectKey.Cluster(ns));
         if (namespaceObject is null)
         {
             missing = $"namespace {ns} is not known to the operator yet";
@@ -52,7 +53,7 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
     /// <summary>Why a namespace is not set up, as its QuayNamespace tells it: not started, being set up, or failing and why.</summary>
     private string NotReadyYet(string ns)
     {
-        var status = caches.QuayNamespaces.Get(ns)?.Status;
+        var status = caches.QuayNamespaces.Get(ObjectKey.Cluster(ns))?.Status;
         return status switch
         {
             { Phase: NamespacePhase.Failing, LastError: { Length: > 0 } error } => $"its Quay setup failed: {Shorten(error)}",

@@ -147,7 +147,7 @@ public sealed class SelfManagedCertificates(KubeApi api, IOptions<OperatorOption
         if (patch.Count == 0) return;
         // The test pins the list we indexed into; a concurrent edit fails the patch and the next pass retries.
         patch.Insert(0, new JsonObject { ["op"] = "test", ["path"] = "/metadata/resourceVersion", ["value"] = configuration.Metadata.ResourceVersion });
-        await api.PatchAsync<V1MutatingWebhookConfiguration>(path, "application/json-patch+json", patch.ToJsonString(), ct);
+        await api.PatchAsync<V1MutatingWebhookConfiguration>(path, new V1Patch(patch.ToJsonString(), V1Patch.PatchType.JsonPatch), ct);
         log.LogInformation("Set the caBundle of MutatingWebhookConfiguration {Name}", Options.ConfigurationName);
     }
 }

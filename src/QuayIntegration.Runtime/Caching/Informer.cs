@@ -45,8 +45,8 @@ public interface IInformer
 /// List + watch into an in-memory cache, client-go style: list, then watch from the list's resourceVersion; follow
 /// the resourceVersion through events and bookmarks; re-watch when the server ends the stream; relist on 410 Gone or
 /// any broken stream (with capped backoff); replay every object to handlers each resync period. The list is streamed
-/// (optionally in pages), and every object is trimmed by <see cref="Transform"/> before it is cached. The cache is indexed by key
-/// (<c>namespace/name</c> or <c>name</c>) and by namespace.
+/// (optionally in pages), and every object is trimmed by <see cref="Transform"/> before it is cached. The cache is indexed by
+/// <see cref="ObjectKey"/> and by namespace.
 /// </summary>
 public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V1ObjectMeta>
 {
@@ -54,7 +54,7 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
     private readonly InformerSpec _spec;
     private readonly TimeSpan _resync;
     private readonly ILogger _log;
-    private readonly ConcurrentDictionary<string, T> _items = new();
+    private readonly ConcurrentDictionary<ObjectKey, T> _items = new();
     private readonly NamespaceIndex _byNamespace = new();
     private readonly List<IInformerHandler<T>> _handlers = [];
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -96,12 +96,9 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
         lock (_dispatch) _handlers.Add(handler);
     }
 
-    public static string KeyOf(T obj) =>
-        obj.Metadata.NamespaceProperty is { Length: > 0 } ns ? $"{ns}/{obj.Metadata.Name}" : obj.Metadata.Name;
+    public T? Get(ObjectKey key) => _items.TryGetValue(key, out var v) ? v : null;
 
-    public T? Get(string key) => _items.TryGetValue(key, out var v) ? v : null;
-
-    public T? Get(string? ns, string name) => Get(ns is { Length: > 0 } ? $"{ns}/{name}" : name);
+    public T? Get(string? ns, string name) => Get(new ObjectKey(ns, name));
 
     public IReadOnlyList<T> List() => _items.Values.ToList();
 
@@ -153,7 +150,7 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
 
     private async Task<string> RelistAsync(CancellationToken ct)
     {
-        var seen = new HashSet<string>();
+        var seen = new HashSet<ObjectKey>();
         string resourceVersion;
         try
         {
@@ -173,7 +170,7 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
     }
 
     /// <summary>Lists every page into the cache, recording the keys seen; returns the list's resourceVersion.</summary>
-    private async Task<string> ListPagesAsync(int? pageSize, HashSet<string> seen, CancellationToken ct)
+    private async Task<string> ListPagesAsync(int? pageSize, HashSet<ObjectKey> seen, CancellationToken ct)
     {
         string? next = null;
         while (true)
@@ -182,7 +179,7 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
             foreach (var item in page.Items)
             {
                 var kept = Transform(item);
-                seen.Add(KeyOf(kept));
+                seen.Add(ObjectKey.Of(kept));
                 Upsert(kept);
             }
             // Every page is served at the first page's resourceVersion, which the watch continues from.
@@ -213,7 +210,7 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
 
     private void Upsert(T obj)
     {
-        var key = KeyOf(obj);
+        var key = ObjectKey.Of(obj);
         var old = _items.TryGetValue(key, out var existing) ? existing : null;
         if (old is not null && old.Metadata.ResourceVersion == obj.Metadata.ResourceVersion) return;
         _items[key] = obj;
@@ -225,7 +222,7 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
 
     private void Remove(T obj)
     {
-        var key = KeyOf(obj);
+        var key = ObjectKey.Of(obj);
         var known = _items.TryRemove(key, out var old) ? old : obj;
         _byNamespace.Remove(obj.Metadata.NamespaceProperty ?? "", key);
         lock (_dispatch)

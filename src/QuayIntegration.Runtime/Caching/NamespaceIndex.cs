@@ -8,26 +8,26 @@ namespace QuayIntegration.Runtime;
 /// </summary>
 internal sealed class NamespaceIndex
 {
-    private readonly Dictionary<string, HashSet<string>> _keys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<ObjectKey>> _keys = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
-    public void Add(string ns, string key)
+    public void Add(string ns, ObjectKey key)
     {
         lock (_gate)
         {
-            if (!_keys.TryGetValue(ns, out var keys)) _keys[ns] = keys = new HashSet<string>(StringComparer.Ordinal);
+            if (!_keys.TryGetValue(ns, out var keys)) _keys[ns] = keys = [];
             keys.Add(key);
         }
     }
 
     /// <summary>Removes the key; a namespace left without keys is dropped, so deleted namespaces leave nothing behind.</summary>
-    public void Remove(string ns, string key)
+    public void Remove(string ns, ObjectKey key)
     {
         lock (_gate)
             if (_keys.TryGetValue(ns, out var keys) && keys.Remove(key) && keys.Count == 0) _keys.Remove(ns);
     }
 
-    public string[] KeysIn(string ns)
+    public ObjectKey[] KeysIn(string ns)
     {
         lock (_gate) return _keys.TryGetValue(ns, out var keys) ? [.. keys] : [];
     }

@@ -30,17 +30,17 @@ public sealed class Controller
         _reconciler = reconciler;
         _options = options;
         _log = log;
-        var limiter = new MaxOfLimiter<string>(
-            new ExponentialBackoffLimiter<string>(options.BackoffBase, options.BackoffMax),
-            new TokenBucketLimiter<string>(options.RetryQps, options.RetryBurst, time ?? TimeProvider.System));
-        Queue = new WorkQueue<string>(limiter, time, ControllerMetrics.ForQueue(reconciler.Name));
+        var limiter = new MaxOfLimiter<ObjectKey>(
+            new ExponentialBackoffLimiter<ObjectKey>(options.BackoffBase, options.BackoffMax),
+            new TokenBucketLimiter<ObjectKey>(options.RetryQps, options.RetryBurst, time ?? TimeProvider.System));
+        Queue = new WorkQueue<ObjectKey>(limiter, time, ControllerMetrics.ForQueue(reconciler.Name));
     }
 
     public string Name => _reconciler.Name;
-    public WorkQueue<string> Queue { get; }
+    public WorkQueue<ObjectKey> Queue { get; }
 
     /// <summary>Feeds events of <paramref name="informer"/> through <paramref name="predicate"/> and <paramref name="map"/> into the queue.</summary>
-    public Controller Watches<T>(Informer<T> informer, Func<T, IEnumerable<string>> map, IEventPredicate<T>? predicate = null)
+    public Controller Watches<T>(Informer<T> informer, Func<T, IEnumerable<ObjectKey>> map, IEventPredicate<T>? predicate = null)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         informer.AddHandler(new EnqueueHandler<T>(this, map, predicate ?? EventPredicates.Any<T>()));
@@ -48,7 +48,7 @@ public sealed class Controller
     }
 
     /// <summary>Enqueues the keys <paramref name="keys"/> names whenever <paramref name="signal"/> is raised.</summary>
-    public Controller Watches(Signal signal, Func<IEnumerable<string>> keys)
+    public Controller Watches(Signal signal, Func<IEnumerable<ObjectKey>> keys)
     {
         signal.Subscribe(() =>
         {
@@ -57,7 +57,7 @@ public sealed class Controller
         return this;
     }
 
-    public void Enqueue(string key) => Queue.Add(key);
+    public void Enqueue(ObjectKey key) => Queue.Add(key);
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -92,7 +92,7 @@ public sealed class Controller
         }
     }
 
-    private async Task ProcessAsync(string key, CancellationToken ct)
+    private async Task ProcessAsync(ObjectKey key, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         string outcome;
@@ -129,7 +129,7 @@ public sealed class Controller
         ControllerMetrics.ReconcileDuration.WithLabels(Name).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
-    private sealed class EnqueueHandler<T>(Controller controller, Func<T, IEnumerable<string>> map, IEventPredicate<T> predicate)
+    private sealed class EnqueueHandler<T>(Controller controller, Func<T, IEnumerable<ObjectKey>> map, IEventPredicate<T> predicate)
         : IInformerHandler<T>
     {
         public void OnAdd(T obj)

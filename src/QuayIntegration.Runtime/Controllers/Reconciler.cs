@@ -14,5 +14,5 @@ public readonly record struct ReconcileResult(TimeSpan? RequeueAfter)
 public interface IReconciler
 {
     string Name { get; }
-    Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct);
+    Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken ct);
 }

@@ -93,9 +93,18 @@ public sealed class KubeApi : IDisposable
     public Task<T> ReplaceAsync<T>(string path, T body, CancellationToken ct) =>
         WriteAsync<T>(HttpMethod.Put, path, KubernetesJson.Serialize(body), "application/json", ct);
 
-    /// <summary>PATCH with an explicit type: application/json-patch+json or application/merge-patch+json.</summary>
-    public Task<T> PatchAsync<T>(string path, string patchType, string patch, CancellationToken ct) =>
-        WriteAsync<T>(HttpMethod.Patch, path, patch, patchType, ct);
+    /// <summary>PATCH; the body is sent as given when it is a string, serialized otherwise.</summary>
+    public Task<T> PatchAsync<T>(string path, V1Patch patch, CancellationToken ct) =>
+        WriteAsync<T>(HttpMethod.Patch, path, patch.Content as string ?? KubernetesJson.Serialize(patch.Content), ContentType(patch.Type), ct);
+
+    private static string ContentType(V1Patch.PatchType type) => type switch
+    {
+        V1Patch.PatchType.JsonPatch => "application/json-patch+json",
+        V1Patch.PatchType.MergePatch => "application/merge-patch+json",
+        V1Patch.PatchType.StrategicMergePatch => "application/strategic-merge-patch+json",
+        V1Patch.PatchType.ApplyPatch => "application/apply-patch+yaml",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown patch type"),
+    };
 
     /// <summary>DELETE; false when the object was already gone.</summary>
     public Task<bool> DeleteAsync(string path, CancellationToken ct) =>

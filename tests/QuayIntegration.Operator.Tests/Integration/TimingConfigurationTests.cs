@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using QuayIntegration.Testing;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
@@ -80,7 +81,7 @@ public sealed class TimingConfigurationTests : IAsyncLifetime
     public async Task A_request_timeout_that_is_not_positive_stops_the_host_at_start_with_the_option_named()
     {
         await using var app = Build("--Operator:ApiRequestTimeout=00:00:00");
-        var e = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => app.StartAsync());
-        Assert.Contains("(Operator:ApiRequestTimeout) must be positive", e.Message);
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        Assert.Contains("Operator:ApiRequestTimeout (--api-request-timeout) must be positive", e.Message);
     }
 }

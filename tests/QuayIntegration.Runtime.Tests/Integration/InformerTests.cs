@@ -53,7 +53,7 @@ public sealed class InformerTests : IAsyncLifetime
         Assert.Contains("add:before", recorder.Events);
 
         await CreateNamespace("watched");
-        await Until(() => informer.Get("watched") is not null, "watched namespace in the cache");
+        await Until(() => informer.Get(ObjectKey.Cluster("watched")) is not null, "watched namespace in the cache");
 
         // Everything the informer missed while its watch was broken and the history compacted is found by the relist.
         _world.Server.Faults.CompactHistory();
@@ -61,8 +61,8 @@ public sealed class InformerTests : IAsyncLifetime
         _world.Server.Faults.DropWatches("namespaces");
         await CreateNamespace("while-broken");
         await _world.Client.CoreV1.DeleteNamespaceAsync("before");
-        await Until(() => informer.Get("while-broken") is not null, "namespace created while the watch was broken");
-        await Until(() => recorder.Events.Contains("update:before") || recorder.Events.Contains("delete:before") || informer.Get("before")?.Metadata.DeletionTimestamp is not null,
+        await Until(() => informer.Get(ObjectKey.Cluster("while-broken")) is not null, "namespace created while the watch was broken");
+        await Until(() => recorder.Events.Contains("update:before") || recorder.Events.Contains("delete:before") || informer.Get(ObjectKey.Cluster("before"))?.Metadata.DeletionTimestamp is not null,
             "deletion of 'before' seen");
 
         await stop.CancelAsync();

@@ -48,7 +48,7 @@ public sealed class KubeApiTimeoutTests : IAsyncLifetime
         "list" => _api.ListPageAsync<V1ConfigMap>(CollectionPath, null, null, null, ct),
         "create" => _api.CreateAsync(CollectionPath, new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "d" } }, ct),
         "update" => _api.ReplaceAsync(ObjectPath, new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "c" } }, ct),
-        "patch" => _api.PatchAsync<V1ConfigMap>(ObjectPath, "application/merge-patch+json", new JsonObject { ["data"] = new JsonObject { ["k"] = "v" } }.ToJsonString(), ct),
+        "patch" => _api.PatchAsync<V1ConfigMap>(ObjectPath, new V1Patch(new JsonObject { ["data"] = new JsonObject { ["k"] = "v" } }.ToJsonString(), V1Patch.PatchType.MergePatch), ct),
         "delete" => _api.DeleteAsync(ObjectPath, ct),
         _ => throw new ArgumentOutOfRangeException(nameof(verb)),
     };

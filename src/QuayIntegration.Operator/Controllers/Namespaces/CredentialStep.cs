@@ -84,7 +84,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api)
                 },
                 ["data"] = new JsonObject { [RobotSecret.DataKey] = Convert.ToBase64String(desired.Data[RobotSecret.DataKey]) },
             };
-            await api.PatchAsync<V1Secret>(path, "application/merge-patch+json", patch.ToJsonString(), ct);
+            await api.PatchAsync<V1Secret>(path, new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), ct);
         }
         return new("SecretRepaired", $"Restored Secret {name} to the robot's current credentials");
     }
@@ -100,7 +100,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api)
             if (patch is null) return false;
             try
             {
-                await api.PatchAsync<V1ServiceAccount>(path, "application/merge-patch+json", patch, ct);
+                await api.PatchAsync<V1ServiceAccount>(path, new V1Patch(patch, V1Patch.PatchType.MergePatch), ct);
                 return true;
             }
             catch (KubeApiException e) when (e.IsPreconditionFailure)

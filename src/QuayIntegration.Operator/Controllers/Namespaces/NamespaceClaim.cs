@@ -69,8 +69,7 @@ public sealed class NamespaceClaim(KubeApi api)
         if (patch.IsEmpty) return ns;
         try
         {
-            return await api.PatchAsync<V1Namespace>(ResourceType.Namespaces.ObjectPath(null, ns.Metadata.Name), "application/merge-patch+json",
-                patch.ToJson(), ct);
+            return await api.PatchAsync<V1Namespace>(ResourceType.Namespaces.ObjectPath(null, ns.Metadata.Name), new V1Patch(patch.ToJson(), V1Patch.PatchType.MergePatch), ct);
         }
         catch (KubeApiException e) when (e.IsConflict)
         {

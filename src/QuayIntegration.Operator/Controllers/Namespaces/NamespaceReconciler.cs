@@ -51,10 +51,11 @@ public sealed class NamespaceReconciler(
 
     public string Name => "namespace";
 
-    public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct)
+    public async Task<ReconcileResult> ReconcileAsync(ObjectKey namespaceKey, CancellationToken ct)
     {
+        var key = namespaceKey.Name;
         var snapshot = state.Current;
-        var ns = caches.Namespaces.Get(key);
+        var ns = caches.Namespaces.Get(namespaceKey);
         var record = records.Draft(key);
         var intent = NamespaceIntent.Decide(ns, record, snapshot, scope);
         using var logScope = log.BeginScope(new Dictionary<string, object> { ["namespace"] = key });
@@ -320,7 +321,7 @@ public sealed class NamespaceReconciler(
 
     /// <summary>The UID of kube-system: unique to the cluster for its whole life (see <see cref="OwnershipMarkers"/>).</summary>
     private string ClusterIdentity(IntegrationConfig? config) =>
-        caches.Namespaces.Get("kube-system")?.Metadata.Uid ?? $"cluster-id/{config?.ClusterId ?? "openshift"}";
+        caches.Namespaces.Get(ObjectKey.Cluster("kube-system"))?.Metadata.Uid ?? $"cluster-id/{config?.ClusterId ?? "openshift"}";
 
     private void Forget(string ns)
     {

@@ -1,3 +1,4 @@
+using k8s.Models;
 using QuayIntegration.Operator.Api;
 
 namespace QuayIntegration.Operator.Controllers.Namespaces;
@@ -37,7 +38,7 @@ public static class NamespaceReport
         return status;
     }
 
-    private static StatusCondition Copy(StatusCondition c) => new()
+    private static V1Condition Copy(V1Condition c) => new()
     {
         Type = c.Type, Status = c.Status, Reason = c.Reason, Message = c.Message, ObservedGeneration = c.ObservedGeneration,
         LastTransitionTime = c.LastTransitionTime,

@@ -28,7 +28,7 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
 
     public QuayNamespaceResource? Get(string ns)
     {
-        var cached = cache.Get(ns);
+        var cached = cache.Get(ObjectKey.Cluster(ns));
         if (!_written.TryGetValue(ns, out var last)) return cached;
         if (last.Replaced.Contains(cached?.Metadata.ResourceVersion)) return last.Written; // the cache has not caught up yet
         _written.TryRemove(ns, out _); // caught up, or someone else wrote since: the cache is the truth
@@ -105,7 +105,7 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
         try
         {
             written = await api.PatchAsync<QuayNamespaceResource>(ApiResources.QuayNamespaces.ObjectPath(null, draft.Namespace) + "/status",
-                "application/merge-patch+json", patch.ToJsonString(), ct);
+                new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), ct);
         }
         catch (KubeApiException e) when (e.IsNotFound)
         {
@@ -124,8 +124,7 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
         try
         {
             if (stored.Metadata.Finalizers?.Contains(Finalizer) == true)
-                await api.PatchAsync<QuayNamespaceResource>(path, "application/merge-patch+json",
-                    MetadataPatch.RemoveFinalizer(stored.Metadata, Finalizer), ct);
+                await api.PatchAsync<QuayNamespaceResource>(path, new V1Patch(MetadataPatch.RemoveFinalizer(stored.Metadata, Finalizer), V1Patch.PatchType.MergePatch), ct);
             await api.DeleteAsync(path, ct);
         }
         catch (KubeApiException e) when (e.IsConflict)

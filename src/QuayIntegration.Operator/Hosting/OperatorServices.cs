@@ -1,0 +1,104 @@
+using k8s;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Controllers;
+using QuayIntegration.Operator.Controllers.Namespaces;
+using QuayIntegration.Operator.Observability;
+using QuayIntegration.Operator.Quay;
+using QuayIntegration.Operator.Webhook;
+using QuayIntegration.Runtime;
+using QuayIntegration.Runtime.Kube;
+
+namespace QuayIntegration.Operator.Hosting;
+
+/// <summary>Every service of the operator, registered once; the controllers are composed in <see cref="OperatorControllers"/>.</summary>
+public static class OperatorServices
+{
+    public static IServiceCollection AddOperator(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<OperatorOptions>()
+            .Bind(configuration.GetSection(OperatorOptions.Section))
+            .Validate(o => o.Webhook.CertMode is CertModes.Files or CertModes.SelfManaged,
+                $"Operator:Webhook:CertMode (--webhook-cert-mode) must be {CertModes.Files} or {CertModes.SelfManaged}")
+            .Validate(o => o.ApiRequestTimeout > TimeSpan.Zero, "Operator:ApiRequestTimeout (--api-request-timeout) must be positive")
+            .Validate(o => o.Quay.MaxConcurrentCalls > 0, "Operator:Quay:MaxConcurrentCalls (--quay-max-concurrency) must be at least 1")
+            .ValidateOnStart();
+        services.AddSingleton(sp => Options.Create(sp.GetRequiredService<IOptions<OperatorOptions>>().Value.Quay));
+        services.AddSingleton(TimeProvider.System);
+
+        // The cluster: connection, API client, informer caches, the operator's namespace.
+        services.AddSingleton(sp => ClusterConnection.Configuration(sp.GetRequiredService<IOptions<OperatorOptions>>().Value));
+        services.AddSingleton(sp => new KubeApi(sp.GetRequiredService<KubernetesClientConfiguration>(),
+            sp.GetRequiredService<IOptions<OperatorOptions>>().Value.ApiRequestTimeout, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ClusterCaches>();
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<OperatorOptions>>().Value;
+            return new Informer<Build>(sp.GetRequiredService<KubeApi>(),
+                new InformerSpec(ApiResources.Builds, LabelSelector: $"{BuildAnnotations.ManagedBuildLabel}=true", Optional: true),
+                o.ResyncPeriod, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Informer.Builds"))
+            {
+                ListPageSize = o.InformerPageSize,
+            };
+        });
+        services.AddSingleton(sp => new NamespaceScope(
+            sp.GetRequiredService<IOptions<OperatorOptions>>().Value.OperatorNamespace is { Length: > 0 } own ? own : ClusterConnection.CurrentNamespace()));
+        services.AddSingleton<EventRecorder>();
+
+        // The QuayIntegration, Quay and the references it names.
+        services.AddSingleton<ConfiguredIntegration>();
+        services.AddSingleton<IntegrationState>();
+        services.AddSingleton<QuayClientFactory>();
+        services.AddSingleton<ReferencedObjects>();
+        services.AddSingleton<QuayIntegrationReconciler>();
+
+        // Namespaces: the ownership record, what Quay holds, and the steps of a sync.
+        services.AddSingleton<NamespaceSyncRegistry>();
+        services.AddSingleton(sp => new OwnershipRecords(sp.GetRequiredService<ClusterCaches>().QuayNamespaces, sp.GetRequiredService<KubeApi>()));
+        services.AddSingleton<QuayObservations>();
+        services.AddSingleton<NamespaceClaim>();
+        services.AddSingleton<OrganizationStep>();
+        services.AddSingleton<RobotStep>();
+        services.AddSingleton<TokenRotationStep>();
+        services.AddSingleton<RepositoryStep>();
+        services.AddSingleton<OrganizationCleanup>();
+        services.AddSingleton<FormerOrganizationsStep>();
+        services.AddSingleton<CredentialStep>();
+        services.AddSingleton<NamespaceReconciler>();
+
+        // Builds: the admission webhook and the import after the build.
+        services.AddSingleton<BuildReconciler>();
+        services.AddSingleton<NamespaceSetupCheck>();
+        services.AddSingleton<BuildAdmissionPolicy>();
+        services.AddSingleton<AdmissionReviewer>();
+        services.AddSingleton<WebhookCertificateProvider>();
+        services.AddSingleton<SelfManagedCertificates>();
+        if (IsSelfManaged(configuration)) services.AddHostedService(sp => sp.GetRequiredService<SelfManagedCertificates>());
+
+        // Leadership, the controllers and their lifecycle.
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<OperatorOptions>>().Value.LeaderElection;
+            if (string.IsNullOrEmpty(o.Namespace)) o.Namespace = ClusterConnection.CurrentNamespace();
+            return o;
+        });
+        services.AddSingleton<LeaderElector>();
+        services.AddSingleton<OperatorControllers>();
+        services.AddHostedService<OperatorManager>();
+
+        services.AddSingleton<OperatorListeners>();
+        services.AddHealthChecks().AddCheck<CachesSyncedHealthCheck>("caches", tags: ["ready"]);
+        return services;
+    }
+
+    private static bool IsSelfManaged(IConfiguration configuration)
+    {
+        var webhook = (configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>() ?? new OperatorOptions()).Webhook;
+        if (webhook.CertMode is not (CertModes.Files or CertModes.SelfManaged))
+            throw new InvalidOperationException($"--webhook-cert-mode '{webhook.CertMode}' must be {CertModes.Files} or {CertModes.SelfManaged}");
+        return !webhook.Disabled && webhook.CertMode == CertModes.SelfManaged;
+    }
+}
