@@ -237,7 +237,7 @@ public sealed class QuayIntegrationReconciler(
     {
         state.Publish(new IntegrationSnapshot(IntegrationMode.NotReady, resource, config, null, message));
         events.Warning(resource, reason, message);
-        log.LogWarning("QuayIntegration {Name} not ready (outcome {Outcome}): {Message}", resource.Metadata.Name, reason, message);
+        log.IntegrationNotReady(resource.Metadata.Name, reason, message);
         var counts = Count(config);
         await WriteStatusAsync(resource, s =>
         {
@@ -272,7 +272,7 @@ public sealed class QuayIntegrationReconciler(
         var held = caches.Namespaces.List().Count(n => n.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true);
         if (held > 0)
         {
-            log.LogInformation("Waiting for {Count} namespace(s) to be released before removing the QuayIntegration", held);
+            log.WaitingForRelease(held);
             return ReconcileResult.After(TimeSpan.FromSeconds(1));
         }
         await RemoveFinalizerAsync(resource, ct);

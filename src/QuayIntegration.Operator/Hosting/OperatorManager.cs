@@ -1,3 +1,4 @@
+using QuayIntegration.Operator.Observability;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,24 +22,24 @@ public sealed class OperatorManager(
     IHostApplicationLifetime lifetime,
     ILogger<OperatorManager> log) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken ct)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var informers = caches.All.Append(builds).Select(i => Task.Run(() => i.RunAsync(ct), CancellationToken.None)).ToList();
+        var informers = caches.All.Append(builds).Select(i => Task.Run(() => i.RunAsync(stoppingToken), CancellationToken.None)).ToList();
         try
         {
-            await WaitForSyncAsync(ct);
-            log.LogInformation("Caches synced");
+            await WaitForSyncAsync(stoppingToken);
+            log.CachesSynced();
             if (options.Value.LeaderElection.Enabled)
             {
-                var lost = await elector.RunAsync(RunControllersAsync, ct);
+                var lost = await elector.RunAsync(RunControllersAsync, stoppingToken);
                 if (lost) lifetime.StopApplication();
             }
             else
             {
-                await RunControllersAsync(ct);
+                await RunControllersAsync(stoppingToken);
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
         await Task.WhenAll(informers);

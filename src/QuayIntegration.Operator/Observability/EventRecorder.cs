@@ -12,7 +12,7 @@ namespace QuayIntegration.Operator.Observability;
 /// API server. Best effort: a failure to record is logged, never thrown, and when the API server cannot keep up
 /// with a burst, Events beyond a bounded backlog are dropped and counted (as client-go's event broadcaster does).
 /// </summary>
-public sealed class EventRecorder(KubeApi api, TimeProvider time, ILogger<EventRecorder> log)
+public sealed class EventRecorder(KubeApi api, TimeProvider time, ILogger<EventRecorder> log) : IDisposable
 {
     public const string Component = "quay-integration-operator";
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
@@ -30,6 +30,9 @@ public sealed class EventRecorder(KubeApi api, TimeProvider time, ILogger<EventR
     /// up to <see cref="MaxRemembered"/> of them, and messages are long.</summary>
     private readonly ConcurrentDictionary<ulong, DateTimeOffset> _recent = new();
 
+    /// <summary>Writes still in flight then fail to take a writer and are logged as not recorded, as at any shutdown.</summary>
+    public void Dispose() => _writers.Dispose();
+
     public void Normal(IKubernetesObject<V1ObjectMeta> obj, string reason, string message) => Record(obj, "Normal", reason, message);
 
     public void Warning(IKubernetesObject<V1ObjectMeta> obj, string reason, string message) => Record(obj, "Warning", reason, message);
@@ -45,7 +48,7 @@ public sealed class EventRecorder(KubeApi api, TimeProvider time, ILogger<EventR
         {
             Interlocked.Decrement(ref _backlog);
             OperatorMetrics.EventsDropped.Inc();
-            log.LogDebug("Event backlog full; dropped {Reason} on {Kind} {Name}", reason, obj.Kind, obj.Metadata.Name);
+            log.EventDropped(reason, obj.Kind, obj.Metadata.Name);
             return;
         }
         _ = WriteAsync(obj, type, reason, message, now);
@@ -78,7 +81,7 @@ public sealed class EventRecorder(KubeApi api, TimeProvider time, ILogger<EventR
         }
         catch (Exception e)
         {
-            log.LogDebug("Could not record event {Reason} on {Kind} {Name}: {Error}", reason, obj.Kind, obj.Metadata.Name, e.Message);
+            log.EventNotRecorded(reason, obj.Kind, obj.Metadata.Name, e.Message);
         }
         finally
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Security;
@@ -69,6 +70,7 @@ public sealed class QuayClientFactory(IOptions<QuayOptions> options, TimeProvide
     }
 
     /// <summary>Verification stays on unless insecureRegistry; a CA bundle replaces the system trust store.</summary>
+    [SuppressMessage("Security", "CA5359", Justification = "insecureRegistry is the user's explicit, documented opt-out; verification is on by default")]
     internal static RemoteCertificateValidationCallback? CertificateValidator(QuayConnection connection)
     {
         if (connection.Insecure) return (_, _, _, _) => true;

@@ -12,14 +12,14 @@ public sealed class QuayMetricsHandler(AdaptiveAttemptTimeout? latency = null) :
 {
     private static readonly HttpRequestOptionsKey<string> RouteKey = new(HttpRequestMessageOptions.RelativePathTemplate);
 
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var route = RouteOf(request);
         var method = request.Method.Method;
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var response = await base.SendAsync(request, ct);
+            var response = await base.SendAsync(request, cancellationToken);
             OperatorMetrics.QuayCalls.WithLabels(method, route, ((int)response.StatusCode).ToString()).Inc();
             if ((int)response.StatusCode < 500) latency?.Record(Stopwatch.GetElapsedTime(started));
             return response;

@@ -115,10 +115,10 @@ public static class QuayResilience
 /// <summary>Runs each request through the shared pipeline, sending a fresh copy per attempt.</summary>
 public sealed class QuayResilienceHandler(ResiliencePipeline<HttpResponseMessage> pipeline) : DelegatingHandler
 {
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var body = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(ct);
-        var context = ResilienceContextPool.Shared.Get(ct);
+        var body = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(cancellationToken);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(QuayResilience.Retryable, QuayResilience.IsRetryableRequest(request));
         try
         {

@@ -1,3 +1,4 @@
+using QuayIntegration.Operator.Observability;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -31,7 +32,7 @@ public static class AdmissionEndpoint
             if (body is null) return ClientFault(context, log, LogLevel.Warning, AdmissionOutcome.TooLarge, AdmissionAnswer.TooLarge(), "the body is over the limit");
             var answer = reviewer.Review(body);
             if (!answer.IsReview)
-                log.LogDebug("Answered {Status} to {RemoteAddress}: {Answer}", answer.StatusCode, context.Connection.RemoteIpAddress, answer.Body);
+                log.AdmissionAnswered(answer.StatusCode, context.Connection.RemoteIpAddress, answer.Body);
             return Results.Text(answer.Body, answer.ContentType, statusCode: answer.StatusCode);
         }
         catch (BadHttpRequestException e)
@@ -62,7 +63,7 @@ public static class AdmissionEndpoint
     private static IResult ClientFault(HttpContext context, ILogger log, LogLevel level, string outcome, AdmissionAnswer? answer, string reason)
     {
         AdmissionMetrics.Record(null, outcome);
-        log.Log(level, "Rejected an admission request from {RemoteAddress}: {Reason}", context.Connection.RemoteIpAddress, reason);
+        log.AdmissionRequestRejected(level, context.Connection.RemoteIpAddress, reason);
         if (answer is null) return Results.Empty;
         // Whatever is left of the body is not worth reading: close rather than drain it.
         context.Response.Headers.Connection = "close";

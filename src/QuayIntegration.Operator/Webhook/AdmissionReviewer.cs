@@ -1,3 +1,4 @@
+using QuayIntegration.Operator.Observability;
 using Microsoft.Extensions.Logging;
 
 namespace QuayIntegration.Operator.Webhook;
@@ -42,14 +43,14 @@ public sealed class AdmissionReviewer(BuildAdmissionPolicy policy, ILogger<Admis
         {
             // A bug, not the client's fault: logged in full here, and a denial with a fixed message (never the exception's
             // text) so the API server shows the user something to act on instead of a failed webhook call.
-            log.LogError(e, "Admission of {Resource} in {Namespace} failed", request.Resource, request.Namespace);
+            log.AdmissionFailed(e, request.Resource, request.Namespace);
             decision = AdmissionDecision.Denied(AdmissionOutcome.Error,
                 "the Quay integration webhook failed on this request (the operator log has the details); retry, and report it if it persists");
         }
         var operation = AdmissionMetrics.OperationLabel(request.Operation);
         AdmissionMetrics.Record(operation, decision.Outcome);
         if (!decision.Allowed)
-            log.LogInformation("Denied {Operation} of {Resource} in {Namespace}: {Message}", operation, request.Resource, request.Namespace, decision.Message);
+            log.AdmissionDenied(operation, request.Resource, request.Namespace, decision.Message);
         return AdmissionAnswer.Review(decision.ToReview(request).ToJsonString());
     }
 }

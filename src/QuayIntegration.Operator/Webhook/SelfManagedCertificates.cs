@@ -1,3 +1,4 @@
+using QuayIntegration.Operator.Observability;
 using System.Text;
 using System.Text.Json.Nodes;
 using k8s.Models;
@@ -25,28 +26,28 @@ public sealed class SelfManagedCertificates(KubeApi api, IOptions<OperatorOption
     private WebhookOptions Options => options.Value.Webhook;
     private string Namespace => Options.ServiceNamespace is { Length: > 0 } ns ? ns : operatorNamespace.Namespace;
 
-    protected override async Task ExecuteAsync(CancellationToken ct)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
-        while (!ct.IsCancellationRequested)
+        while (!stoppingToken.IsCancellationRequested)
         {
             TimeSpan wait;
             try
             {
-                var bundle = await EnsureSecretAsync(ct);
+                var bundle = await EnsureSecretAsync(stoppingToken);
                 WriteFiles(bundle);
-                await EnsureCaBundleAsync(bundle.CaBundlePem, ct);
+                await EnsureCaBundleAsync(bundle.CaBundlePem, stoppingToken);
                 failures = 0;
                 var untilRenewal = bundle.RenewAt(Options.RenewBefore) - time.GetUtcNow();
                 wait = untilRenewal < Options.RecheckInterval ? untilRenewal : Options.RecheckInterval;
             }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
                 failures++;
-                log.LogWarning("Self-managed webhook certificates: {Error}", e.Message);
+                log.SelfManagedCertificatesFailed(e.Message);
                 wait = TimeSpan.FromMilliseconds(Math.Min(Options.RecheckInterval.TotalMilliseconds, 200 * Math.Pow(2, Math.Min(failures, 10))));
             }
-            try { await Task.Delay(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, time, ct); }
+            try { await Task.Delay(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, time, stoppingToken); }
             catch (OperationCanceledException) { return; }
         }
     }
@@ -80,7 +81,7 @@ public sealed class SelfManagedCertificates(KubeApi api, IOptions<OperatorOption
                     secret.Data = next.ToData();
                     await api.ReplaceAsync(path, secret, ct); // carries the resourceVersion read: a concurrent writer wins
                 }
-                log.LogInformation("Issued webhook certificate for {Names} (expires {NotAfter:u})", string.Join(", ", dnsNames), next.Serving.NotAfter);
+                log.CertificateIssued(string.Join(", ", dnsNames), next.Serving.NotAfter);
                 return next;
             }
             catch (KubeApiException e) when (e.IsConflict && attempt < 3)
@@ -116,7 +117,7 @@ public sealed class SelfManagedCertificates(KubeApi api, IOptions<OperatorOption
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            log.LogWarning("Cannot write the webhook certificate to {Dir} ({Error}); relying on the mounted Secret {Secret}", Options.CertDir, e.Message, Options.SecretName);
+            log.CertificateNotWritten(Options.CertDir, e.Message, Options.SecretName);
         }
     }
 
@@ -134,7 +135,7 @@ public sealed class SelfManagedCertificates(KubeApi api, IOptions<OperatorOption
         var configuration = await api.GetAsync<V1MutatingWebhookConfiguration>(path, ct);
         if (configuration is null)
         {
-            log.LogWarning("MutatingWebhookConfiguration {Name} not found; its caBundle is set once it exists", Options.ConfigurationName);
+            log.WebhookConfigurationMissing(Options.ConfigurationName);
             return;
         }
         var wanted = Encoding.UTF8.GetBytes(caBundlePem);
@@ -148,6 +149,6 @@ public sealed class SelfManagedCertificates(KubeApi api, IOptions<OperatorOption
         // The test pins the list we indexed into; a concurrent edit fails the patch and the next pass retries.
         patch.Insert(0, new JsonObject { ["op"] = "test", ["path"] = "/metadata/resourceVersion", ["value"] = configuration.Metadata.ResourceVersion });
         await api.PatchAsync<V1MutatingWebhookConfiguration>(path, new V1Patch(patch.ToJsonString(), V1Patch.PatchType.JsonPatch), ct);
-        log.LogInformation("Set the caBundle of MutatingWebhookConfiguration {Name}", Options.ConfigurationName);
+        log.CaBundleSet(Options.ConfigurationName);
     }
 }

@@ -130,18 +130,18 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
             catch (KubeApiException e) when (e.IsNotFound && _spec.Optional)
             {
                 _synced.TrySetResult();
-                var delay = ExponentialBackoffLimiter<int>.Delay(TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), failures++);
-                _log.LogInformation("{Resource} is not served by this cluster; looking again in {Delay}", _spec.Resource.Plural, delay);
+                var delay = Backoff.Delay(TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), failures++);
+                _log.KindNotServed(_spec.Resource.Plural, delay);
                 try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { break; }
             }
             catch (KubeApiException e) when (e.IsGone)
             {
-                _log.LogInformation("Watch of {Resource} expired ({Message}); relisting", _spec.Resource.Plural, e.ApiMessage);
+                _log.WatchExpired(_spec.Resource.Plural, e.ApiMessage);
             }
             catch (Exception e)
             {
-                var delay = ExponentialBackoffLimiter<int>.Delay(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), failures++);
-                _log.LogWarning("List/watch of {Resource} failed ({Error}); relisting in {Delay}", _spec.Resource.Plural, e.Message, delay);
+                var delay = Backoff.Delay(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), failures++);
+                _log.ListWatchFailed(_spec.Resource.Plural, e.Message, delay);
                 try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { break; }
             }
         }
@@ -160,7 +160,7 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
         {
             // The continue token expired (the server compacted its history between pages). As client-go's pager
             // does, fall back to one unpaged list: restarting the pages could expire again on a busy cluster.
-            _log.LogInformation("Paged list of {Resource} expired ({Message}); listing in one request", _spec.Resource.Plural, e.ApiMessage);
+            _log.PagedListExpired(_spec.Resource.Plural, e.ApiMessage);
             resourceVersion = await ListPagesAsync(null, seen, ct);
         }
         foreach (var gone in _items.Keys.Where(k => !seen.Contains(k)).ToList())
@@ -253,7 +253,7 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
         }
         catch (Exception e)
         {
-            _log.LogError(e, "Event handler for {Resource} failed", _spec.Resource.Plural);
+            _log.HandlerFailed(e, _spec.Resource.Plural);
         }
     }
 }

@@ -61,7 +61,7 @@ public sealed class Controller
 
     public async Task RunAsync(CancellationToken ct)
     {
-        _log.LogInformation("Starting controller {Controller} with {Workers} workers", Name, _options.Workers);
+        _log.ControllerStarting(Name, _options.Workers);
         var workers = Enumerable.Range(0, Math.Max(1, _options.Workers)).Select(_ => Task.Run(() => WorkerAsync(ct), CancellationToken.None)).ToList();
         try
         {
@@ -72,7 +72,7 @@ public sealed class Controller
         }
         Queue.ShutDown();
         await Task.WhenAll(workers);
-        _log.LogInformation("Stopped controller {Controller}", Name);
+        _log.ControllerStopped(Name);
     }
 
     private async Task WorkerAsync(CancellationToken ct)
@@ -121,8 +121,8 @@ public sealed class Controller
             // Expected failures (Quay down, bad token) are reported once by the reconciler itself (status, Event, log line);
             // keep the stack for the rest.
             if (e is ReconcileException || ct.IsCancellationRequested)
-                _log.LogDebug("{Controller} {Key}: {Error} (retry {Retry})", Name, key, e.Message, retries + 1); // shutting down: calls cut short
-            else _log.LogError(e, "{Controller} {Key} failed (retry {Retry})", Name, key, retries + 1);
+                _log.ReconcileRetried(Name, key, e.Message, retries + 1); // shutting down: calls cut short
+            else _log.ReconcileFailed(e, Name, key, retries + 1);
             Queue.AddRateLimited(key);
         }
         ControllerMetrics.Reconciles.WithLabels(Name, outcome).Inc();

@@ -103,7 +103,7 @@ public sealed class LeaderElector
         BecameLeaderAt = _time.GetUtcNow();
         IsLeader = true;
         ControllerMetrics.IsLeader.Set(1);
-        _log.LogInformation("Became leader as {Identity} (lease {Namespace}/{Lease})", Identity, _options.Namespace, _options.LeaseName);
+        _log.BecameLeader(Identity, _options.Namespace, _options.LeaseName);
         using var leading = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var work = Task.Run(() => lead(leading.Token), CancellationToken.None);
 
@@ -134,10 +134,9 @@ public sealed class LeaderElector
     {
         var margin = _options.LeaseDuration - _options.RenewDeadline;
         if (stopping < margin)
-            _log.LogInformation("Controllers stopped {Stopping} after stepping down (margin {Margin})", stopping, margin);
+            _log.StoppedInTime(stopping, margin);
         else
-            _log.LogWarning("Controllers took {Stopping} to stop after stepping down, longer than LeaseDuration - RenewDeadline ({Margin}): another replica may have started leading first",
-                stopping, margin);
+            _log.StoppedLate(stopping, margin);
     }
 
     /// <summary>Tries every RetryPeriod until the Lease is ours; returns when the winning attempt started (a timestamp).</summary>
@@ -169,8 +168,7 @@ public sealed class LeaderElector
                 var left = _options.RenewDeadline - _time.GetElapsedTime(lastRenewal, started);
                 if (left <= TimeSpan.Zero)
                 {
-                    _log.LogWarning("Stepping down: lease {Namespace}/{Lease} not renewed for {RenewDeadline}; stopping the controllers",
-                        _options.Namespace, _options.LeaseName, _options.RenewDeadline);
+                    _log.SteppingDownNotRenewed(_options.Namespace, _options.LeaseName, _options.RenewDeadline);
                     return true;
                 }
                 switch (await _lease.TryAcquireOrRenewAsync(left, ct))
@@ -179,8 +177,7 @@ public sealed class LeaderElector
                         lastRenewal = started;
                         break;
                     case LeaseAttempt.HeldByOther:
-                        _log.LogWarning("Stepping down: lease {Namespace}/{Lease} is held by another replica; stopping the controllers",
-                            _options.Namespace, _options.LeaseName);
+                        _log.SteppingDownTakenOver(_options.Namespace, _options.LeaseName);
                         return true;
                 }
             }

@@ -55,8 +55,7 @@ internal sealed class LeaseLock(KubeApi api, LeaderElectionOptions options, stri
         {
             // Observe a late failure so it is not reported as unobserved; its result no longer matters.
             _ = attempt.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            log.LogWarning("Leader election: lease {Namespace}/{Lease} not acquired/renewed: the API server did not answer within {Bound}",
-                options.Namespace, options.LeaseName, budget);
+            log.LeaseAttemptTimedOut(options.Namespace, options.LeaseName, budget);
             return LeaseAttempt.Failed;
         }
     }
@@ -98,7 +97,7 @@ internal sealed class LeaseLock(KubeApi api, LeaderElectionOptions options, stri
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            log.LogWarning("Leader election: lease {Namespace}/{Lease} not acquired/renewed: {Error}", options.Namespace, options.LeaseName, e.Message);
+            log.LeaseAttemptFailed(options.Namespace, options.LeaseName, e.Message);
             return (LeaseAttempt.Failed, seen);
         }
     }
@@ -137,11 +136,11 @@ internal sealed class LeaseLock(KubeApi api, LeaderElectionOptions options, stri
             lease.Spec.LeaseDurationSeconds = 1;
             lease.Spec.RenewTime = time.GetUtcNow().UtcDateTime;
             await api.ReplaceAsync(ObjectPath, lease, bound.Token);
-            log.LogInformation("Released lease {Namespace}/{Lease}", options.Namespace, options.LeaseName);
+            log.LeaseReleased(options.Namespace, options.LeaseName);
         }
         catch (Exception e)
         {
-            log.LogWarning("Could not release lease {Namespace}/{Lease}: {Error}", options.Namespace, options.LeaseName, e.Message);
+            log.LeaseReleaseFailed(options.Namespace, options.LeaseName, e.Message);
         }
     }
 }

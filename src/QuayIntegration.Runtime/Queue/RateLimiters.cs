@@ -8,6 +8,18 @@ public interface IRetryRateLimiter<in TKey>
     int Failures(TKey key);
 }
 
+/// <summary>Exponential backoff: base·2^(failures), capped.</summary>
+public static class Backoff
+{
+    /// <summary>The delay after <paramref name="previousFailures"/> earlier failures; overflow-safe.</summary>
+    public static TimeSpan Delay(TimeSpan baseDelay, TimeSpan maxDelay, int previousFailures)
+    {
+        if (previousFailures >= 62) return maxDelay;
+        var ticks = baseDelay.Ticks * Math.Pow(2, previousFailures);
+        return ticks >= maxDelay.Ticks ? maxDelay : TimeSpan.FromTicks((long)ticks);
+    }
+}
+
 /// <summary>Per-key exponential backoff: base·2^(failures-1), capped. Forget resets the key.</summary>
 public sealed class ExponentialBackoffLimiter<TKey>(TimeSpan baseDelay, TimeSpan maxDelay) : IRetryRateLimiter<TKey> where TKey : notnull
 {
@@ -20,16 +32,8 @@ public sealed class ExponentialBackoffLimiter<TKey>(TimeSpan baseDelay, TimeSpan
         {
             var n = _failures.TryGetValue(key, out var f) ? f : 0;
             _failures[key] = n + 1;
-            return Delay(baseDelay, maxDelay, n);
+            return Backoff.Delay(baseDelay, maxDelay, n);
         }
-    }
-
-    /// <summary>The delay after <paramref name="previousFailures"/> earlier failures; overflow-safe.</summary>
-    public static TimeSpan Delay(TimeSpan baseDelay, TimeSpan maxDelay, int previousFailures)
-    {
-        if (previousFailures >= 62) return maxDelay;
-        var ticks = baseDelay.Ticks * Math.Pow(2, previousFailures);
-        return ticks >= maxDelay.Ticks ? maxDelay : TimeSpan.FromTicks((long)ticks);
     }
 
     public void Forget(TKey key)

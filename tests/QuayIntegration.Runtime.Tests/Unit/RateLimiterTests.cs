@@ -27,8 +27,8 @@ public class RateLimiterTests
     [Fact]
     public void Exponential_backoff_cannot_overflow_after_many_failures()
     {
-        Assert.Equal(TimeSpan.FromSeconds(1), ExponentialBackoffLimiter<string>.Delay(TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(1), 500));
-        Assert.Equal(TimeSpan.FromMinutes(5), ExponentialBackoffLimiter<string>.Delay(TimeSpan.FromMilliseconds(500), TimeSpan.FromMinutes(5), 61));
+        Assert.Equal(TimeSpan.FromSeconds(1), Backoff.Delay(TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(1), 500));
+        Assert.Equal(TimeSpan.FromMinutes(5), Backoff.Delay(TimeSpan.FromMilliseconds(500), TimeSpan.FromMinutes(5), 61));
     }
 
     [Fact]

@@ -51,26 +51,26 @@ public sealed class NamespaceReconciler(
 
     public string Name => "namespace";
 
-    public async Task<ReconcileResult> ReconcileAsync(ObjectKey namespaceKey, CancellationToken ct)
+    public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken ct)
     {
-        var key = namespaceKey.Name;
+        var name = key.Name;
         var snapshot = state.Current;
-        var ns = caches.Namespaces.Get(namespaceKey);
-        var record = records.Draft(key);
+        var ns = caches.Namespaces.Get(key);
+        var record = records.Draft(name);
         var intent = NamespaceIntent.Decide(ns, record, snapshot, scope);
-        using var logScope = log.BeginScope(new Dictionary<string, object> { ["namespace"] = key });
+        using var logScope = log.BeginScope(new Dictionary<string, object> { ["namespace"] = name });
         switch (intent.Action)
         {
             case NamespaceAction.Nothing:
-                Forget(key);
+                Forget(name);
                 return ReconcileResult.Done;
             case NamespaceAction.Wait:
-                return await WaitAsync(key, ns, record, intent, ct);
+                return await WaitAsync(name, ns, record, intent, ct);
         }
 
         var work = new NamespaceWork
         {
-            Name = key,
+            Name = name,
             Namespace = ns,
             Config = snapshot.Config,
             Client = snapshot.Client,
@@ -152,7 +152,7 @@ public sealed class NamespaceReconciler(
             throw new ReconcileException(error); // what did not fail is in place; the rest is retried with backoff
         }
         registry.Synced(work.Name, work.Now);
-        if (work.Verified) log.LogDebug("Verified {Organization} in Quay for {Namespace}", work.Organization, work.Name);
+        if (work.Verified) log.OrganizationVerified(work.Organization, work.Name);
         var untilDrift = work.Observation.VerifiedAt + config.DriftCheckInterval - time.GetUtcNow();
         return ReconcileResult.After(untilDrift > MinimumRequeue ? untilDrift : MinimumRequeue);
     }
@@ -230,7 +230,7 @@ public sealed class NamespaceReconciler(
         catch (Exception e) when (e is KubeApiException or ReconcileException)
         {
             // The entries written ahead (and the marks in Quay) still tell the next run what the operator created.
-            log.LogWarning("Could not save the ownership record of {Namespace} after a failure: {Error}", work.Name, e.Message);
+            log.RecordNotSavedAfterFailure(work.Name, e.Message);
         }
     }
 
@@ -252,7 +252,7 @@ public sealed class NamespaceReconciler(
         var setUp = record.Stored?.Status?.Phase == NamespacePhase.Synced;
         if (ns is not null && !projectNotReady && !setUp && previous?.Message != reason)
             events.Normal(ns, "Waiting", $"Not synced with Quay for now: {reason}");
-        log.LogDebug("Namespace {Namespace} waits: {Reason}", key, reason);
+        log.NamespaceWaits(key, reason);
         return ReconcileResult.Done;
     }
 
@@ -266,7 +266,7 @@ public sealed class NamespaceReconciler(
         }
         catch (Exception e) when (e is KubeApiException or ReconcileException)
         {
-            log.LogDebug("Could not write the failing status of {Namespace}: {Error}", work.Name, e.Message);
+            log.FailingStatusNotWritten(work.Name, e.Message);
         }
     }
 
@@ -275,11 +275,11 @@ public sealed class NamespaceReconciler(
         registry.Failed(work.Name, message, work.Now);
         if (transient)
         {
-            log.LogDebug("Namespace {Namespace}: {Error}; retrying", work.Name, message);
+            log.NamespaceRetrying(work.Name, message);
             return;
         }
         if (work.Namespace is not null) events.Warning(work.Namespace, reason, message);
-        log.LogWarning("Namespace {Namespace} not synced (outcome {Outcome}): {Error}", work.Name, reason, message);
+        log.NamespaceNotSynced(work.Name, reason, message);
     }
 
     /// <summary>
@@ -302,7 +302,7 @@ public sealed class NamespaceReconciler(
             events.Normal(ns, "Synced", $"Namespace synced with Quay organization {work.Organization}{done}{waiting}");
         }
         foreach (var change in work.Changes)
-            log.LogInformation("{Reason} for {Namespace}: {Message}", change.Reason, work.Name, change.Message);
+            log.NamespaceChanged(change.Reason, work.Name, change.Message);
     }
 
     /// <summary>The organization the namespace maps to under the current configuration, if any.</summary>

@@ -94,7 +94,7 @@ public sealed class OrganizationCleanup
     /// Inside an organization that stays: the robots the operator created (with the default permissions they hold),
     /// the default permissions it gave other robots, and with repositoryDeletionPolicy Delete the repositories it created.
     /// </summary>
-    private async Task RemoveOwnContentAsync(NamespaceWork work, OrganizationRecord entry, string why, List<QuayRepository>? listed, CancellationToken ct)
+    private static async Task RemoveOwnContentAsync(NamespaceWork work, OrganizationRecord entry, string why, List<QuayRepository>? listed, CancellationToken ct)
     {
         var quay = work.Quay;
         var robots = await OwnRobotsAsync(work, entry, ct);

@@ -1,3 +1,4 @@
+using QuayIntegration.Operator.Observability;
 using Microsoft.Extensions.Logging;
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Quay;
@@ -44,7 +45,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             }
             catch (QuayOperationException e) when (e.Outcome == QuayOutcome.Forbidden)
             {
-                log.LogDebug("Quay refused the robots of {Organization} ({Error}); looking the organization up", org, e.Message);
+                log.RobotsRefused(org, e.Message);
             }
         }
 
@@ -80,7 +81,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         }
         work.Changed(recreated ? "OrganizationRecreated" : "OrganizationCreated",
             recreated ? $"Re-created Quay organization {org}, which had been deleted in Quay" : $"Created Quay organization {org}");
-        log.LogInformation("Created organization {Organization} for {Namespace}", org, work.Name);
+        log.OrganizationCreated(org, work.Name);
         // Created a moment ago: known to be empty, nothing to read.
         Use(work, entry, new QuayObservation(org, fingerprint, work.Now));
     }

@@ -1,3 +1,4 @@
+using QuayIntegration.Operator.Observability;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using QuayIntegration.Operator.Api;
@@ -103,8 +104,7 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
             if (existing is not null && !ours)
             {
                 if (existing.Role != robot.Role)
-                    log.LogDebug("The default permission of {Robot} is {Role}, not {Wanted}; it is not the operator's and is left alone",
-                        robot.FullName, existing.Role, robot.Role);
+                    log.ForeignDefaultPermissionLeftAlone(robot.FullName, existing.Role, robot.Role);
                 continue;
             }
             plans.Add(new PermissionPlan(robot, existing, ours, ours ? matching.Where(p => p != existing).ToList() : []));

@@ -1,0 +1,85 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace QuayIntegration.Operator.Observability;
+
+/// <summary>
+/// Every line the operator logs, as source-generated <see cref="LoggerMessageAttribute"/> methods (templates parsed at
+/// compile time, nothing paid for a level that is off). Event ids 1xxx: namespaces, 2xxx: the QuayIntegration,
+/// 3xxx: the webhook, 4xxx: certificates, 5xxx: hosting and Events. Tokens and Secret data never reach a parameter.
+/// </summary>
+internal static partial class OperatorLog
+{
+    [LoggerMessage(1001, LogLevel.Debug, "Verified {Organization} in Quay for {Namespace}")]
+    public static partial void OrganizationVerified(this ILogger log, string organization, string @namespace);
+
+    [LoggerMessage(1002, LogLevel.Warning, "Could not save the ownership record of {Namespace} after a failure: {Error}")]
+    public static partial void RecordNotSavedAfterFailure(this ILogger log, string @namespace, string error);
+
+    [LoggerMessage(1003, LogLevel.Debug, "Namespace {Namespace} waits: {Reason}")]
+    public static partial void NamespaceWaits(this ILogger log, string @namespace, string reason);
+
+    [LoggerMessage(1004, LogLevel.Debug, "Could not write the failing status of {Namespace}: {Error}")]
+    public static partial void FailingStatusNotWritten(this ILogger log, string @namespace, string error);
+
+    [LoggerMessage(1005, LogLevel.Debug, "Namespace {Namespace}: {Error}; retrying")]
+    public static partial void NamespaceRetrying(this ILogger log, string @namespace, string error);
+
+    [LoggerMessage(1006, LogLevel.Warning, "Namespace {Namespace} not synced (outcome {Outcome}): {Error}")]
+    public static partial void NamespaceNotSynced(this ILogger log, string @namespace, string outcome, string error);
+
+    [LoggerMessage(1007, LogLevel.Information, "{Reason} for {Namespace}: {Message}")]
+    public static partial void NamespaceChanged(this ILogger log, string reason, string @namespace, string message);
+
+    [LoggerMessage(1008, LogLevel.Debug, "Quay refused the robots of {Organization} ({Error}); looking the organization up")]
+    public static partial void RobotsRefused(this ILogger log, string organization, string error);
+
+    [LoggerMessage(1009, LogLevel.Information, "Created organization {Organization} for {Namespace}")]
+    public static partial void OrganizationCreated(this ILogger log, string organization, string @namespace);
+
+    [LoggerMessage(1010, LogLevel.Debug, "The default permission of {Robot} is {Role}, not {Wanted}; it is not the operator's and is left alone")]
+    public static partial void ForeignDefaultPermissionLeftAlone(this ILogger log, string robot, string role, string wanted);
+
+    [LoggerMessage(2001, LogLevel.Warning, "QuayIntegration {Name} not ready (outcome {Outcome}): {Message}")]
+    public static partial void IntegrationNotReady(this ILogger log, string name, string outcome, string message);
+
+    [LoggerMessage(2002, LogLevel.Information, "Waiting for {Count} namespace(s) to be released before removing the QuayIntegration")]
+    public static partial void WaitingForRelease(this ILogger log, int count);
+
+    [LoggerMessage(3001, LogLevel.Error, "Admission of {Resource} in {Namespace} failed")]
+    public static partial void AdmissionFailed(this ILogger log, Exception error, string? resource, string? @namespace);
+
+    [LoggerMessage(3002, LogLevel.Information, "Denied {Operation} of {Resource} in {Namespace}: {Message}")]
+    public static partial void AdmissionDenied(this ILogger log, string operation, string? resource, string? @namespace, string? message);
+
+    [LoggerMessage(3003, LogLevel.Debug, "Answered {Status} to {RemoteAddress}: {Answer}")]
+    public static partial void AdmissionAnswered(this ILogger log, int status, IPAddress? remoteAddress, string answer);
+
+    /// <summary>The level depends on the fault: a client's mistake is a warning, a connection that gave up is debug.</summary>
+    [LoggerMessage(EventId = 3004, Message = "Rejected an admission request from {RemoteAddress}: {Reason}")]
+    public static partial void AdmissionRequestRejected(this ILogger log, LogLevel level, IPAddress? remoteAddress, string reason);
+
+    [LoggerMessage(4001, LogLevel.Warning, "Self-managed webhook certificates: {Error}")]
+    public static partial void SelfManagedCertificatesFailed(this ILogger log, string error);
+
+    [LoggerMessage(4002, LogLevel.Information, "Issued webhook certificate for {Names} (expires {NotAfter:u})")]
+    public static partial void CertificateIssued(this ILogger log, string names, DateTimeOffset notAfter);
+
+    [LoggerMessage(4003, LogLevel.Warning, "Cannot write the webhook certificate to {Dir} ({Error}); relying on the mounted Secret {Secret}")]
+    public static partial void CertificateNotWritten(this ILogger log, string dir, string error, string secret);
+
+    [LoggerMessage(4004, LogLevel.Warning, "MutatingWebhookConfiguration {Name} not found; its caBundle is set once it exists")]
+    public static partial void WebhookConfigurationMissing(this ILogger log, string name);
+
+    [LoggerMessage(4005, LogLevel.Information, "Set the caBundle of MutatingWebhookConfiguration {Name}")]
+    public static partial void CaBundleSet(this ILogger log, string name);
+
+    [LoggerMessage(5001, LogLevel.Information, "Caches synced")]
+    public static partial void CachesSynced(this ILogger log);
+
+    [LoggerMessage(5002, LogLevel.Debug, "Event backlog full; dropped {Reason} on {Kind} {Name}")]
+    public static partial void EventDropped(this ILogger log, string reason, string kind, string name);
+
+    [LoggerMessage(5003, LogLevel.Debug, "Could not record event {Reason} on {Kind} {Name}: {Error}")]
+    public static partial void EventNotRecorded(this ILogger log, string reason, string kind, string name, string error);
+}
