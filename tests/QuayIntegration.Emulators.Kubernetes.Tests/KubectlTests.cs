@@ -20,7 +20,7 @@ public sealed class KubectlTests(ApiServerFixture f) : IClassFixture<ApiServerFi
         Assert.Contains("quayintegration.quay.redhat.com/quay", await k.OkAsync($"apply -f {DeployFile("samples")}"));
         Assert.Contains("unchanged", await k.OkAsync($"apply -f {DeployFile("samples")}"));
         var table = await k.OkAsync("get qi");
-        Assert.Matches(@"NAME\s+QUAY\s+READY\s+SYNCED\s+FAILING\s+AGE", table);
+        Assert.Matches(@"NAME\s+QUAY\s+READY\s+SYNCED\s+PENDING\s+FAILING\s+AGE", table);
         Assert.Matches(@"quay\s+https://quay\.example\.com", table);
         Assert.Matches(@"REASON", await k.OkAsync("get quayintegrations -o wide"));
         Assert.Equal("Keep", await k.OkAsync("get qi quay -o jsonpath={.spec.cleanupPolicy}"));

@@ -47,7 +47,7 @@ public sealed class KubernetesApiServer : IAsyncDisposable
         var ca = CertificateAuthority.Create("kubernetes-emulator-ca");
         var serverCertificate = ca.IssueServerCertificate(["localhost", "kubernetes", "kubernetes.default.svc"], [IPAddress.Loopback]);
         var stopping = new CancellationTokenSource();
-        var core = new ApiServerCore(options, stopping.Token);
+        var core = new ApiServerCore(options, token, stopping.Token);
         BuiltInTypes.Register(core);
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -61,7 +61,7 @@ public sealed class KubernetesApiServer : IAsyncDisposable
             k.Listen(IPAddress.Loopback, options.Port, l => l.UseHttps(serverCertificate));
         });
         var app = builder.Build();
-        var router = new RequestRouter(core, token);
+        var router = new RequestRouter(core);
         app.Run(router.HandleAsync);
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -127,6 +127,7 @@ public sealed class KubernetesApiServer : IAsyncDisposable
         await _app.StopAsync(TimeSpan.FromSeconds(5));
         await _app.DisposeAsync();
         _core.RegistryClient.Dispose();
+        _core.ServiceAccountTokens.Dispose();
         _ca.Dispose();
         _stopping.Dispose();
     }

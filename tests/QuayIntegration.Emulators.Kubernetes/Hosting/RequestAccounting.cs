@@ -13,11 +13,26 @@ public sealed record RecordedRequest(string User, string Verb, string Group, str
     public string ResourcePath => Subresource is null ? Resource : $"{Resource}/{Subresource}";
 }
 
-/// <summary>Counts of served resource requests by verb and resource (<c>plural</c> or <c>plural/subresource</c>), and per user.</summary>
+/// <summary>A request RBAC refused (403), with the message the client got.</summary>
+public sealed record DeniedRequest(string User, string Verb, string Group, string Resource, string? Subresource, string? Namespace, string? Name, string Path, string Message);
+
+/// <summary>
+/// Counts of served resource requests by verb and resource (<c>plural</c> or <c>plural/subresource</c>), and per user;
+/// and every request that authorization refused (<see cref="Denials"/>), which are not counted as served.
+/// </summary>
 public sealed class RequestAccounting
 {
     private readonly ConcurrentDictionary<(string Verb, string Resource), int> _counts = new();
     private readonly ConcurrentDictionary<RecordedRequest, int> _byRequest = new();
+    private readonly ConcurrentQueue<DeniedRequest> _denials = new();
+
+    internal void RecordDenial(DeniedRequest denial) => _denials.Enqueue(denial);
+
+    /// <summary>Every refused request so far, oldest first.</summary>
+    public IReadOnlyList<DeniedRequest> Denials() => _denials.ToArray();
+
+    /// <summary>The refused requests of one user.</summary>
+    public IReadOnlyList<DeniedRequest> DenialsOf(string username) => _denials.Where(d => d.User == username).ToList();
 
     internal void Record(string verb, string resource) => _counts.AddOrUpdate((verb, resource), 1, (_, n) => n + 1);
 
@@ -44,5 +59,6 @@ public sealed class RequestAccounting
     {
         _counts.Clear();
         _byRequest.Clear();
+        _denials.Clear();
     }
 }

@@ -24,7 +24,11 @@ public static class BuiltInTypes
             Subresources = [new("finalize", "Namespace", ["update"]), new("status", "Namespace", ["get", "patch", "update"])],
         });
         r.Add(new ResourceType { Group = "", Version = "v1", Plural = "secrets", Singular = "secret", Kind = "Secret", Namespaced = true, Strategy = new SecretStrategy() });
-        r.Add(new ResourceType { Group = "", Version = "v1", Plural = "serviceaccounts", Singular = "serviceaccount", Kind = "ServiceAccount", Namespaced = true, ShortNames = ["sa"], Strategy = new ServiceAccountStrategy() });
+        r.Add(new ResourceType
+        {
+            Group = "", Version = "v1", Plural = "serviceaccounts", Singular = "serviceaccount", Kind = "ServiceAccount", Namespaced = true, ShortNames = ["sa"],
+            Strategy = new ServiceAccountStrategy(), Subresources = [new("token", "TokenRequest", ["create"], "authentication.k8s.io", "v1")],
+        });
         r.Add(new ResourceType { Group = "", Version = "v1", Plural = "configmaps", Singular = "configmap", Kind = "ConfigMap", Namespaced = true, ShortNames = ["cm"], Strategy = new ConfigMapStrategy() });
         r.Add(new ResourceType { Group = "", Version = "v1", Plural = "events", Singular = "event", Kind = "Event", Namespaced = true, ShortNames = ["ev"], Strategy = new CoreEventStrategy() });
         r.Add(new ResourceType { Group = "events.k8s.io", Version = "v1", Plural = "events", Singular = "event", Kind = "Event", Namespaced = true, ShortNames = ["ev"], Strategy = new PlainStrategy() });
@@ -42,6 +46,7 @@ public static class BuiltInTypes
             Kind = "MutatingWebhookConfiguration", Namespaced = false, Categories = ["api-extensions"], Strategy = new MutatingWebhookConfigurationStrategy(),
         });
         StoredOnlyTypes.Register(r);
+        Authorization.AuthorizationTypes.Register(r);
         if (core.Options.ServeOpenShiftApis) OpenShift.OpenShiftTypes.Register(core);
     }
 
@@ -56,5 +61,6 @@ public static class BuiltInTypes
             var ctx = new RequestContext { Server = core, Http = new DefaultHttpContext(), Type = namespaces, Verb = "create" };
             await ResourceOperations.CreateAsync(ctx, new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } });
         }
+        await Authorization.BootstrapPolicy.CreateAsync(core);
     }
 }

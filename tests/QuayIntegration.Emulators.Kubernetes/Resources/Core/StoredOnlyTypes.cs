@@ -5,8 +5,9 @@ using QuayIntegration.Emulators.Kubernetes.Rest;
 namespace QuayIntegration.Emulators.Kubernetes.Resources.Core;
 
 /// <summary>
-/// Types that are stored and served but have no behaviour here (no pods run, no endpoints, no authorization), so that
-/// the whole of <c>deploy/</c> (<c>kubectl apply -k deploy/</c>) can be installed as on a real cluster.
+/// Types that are stored and served but have no behaviour here (no pods run, no endpoints), so that the whole of
+/// <c>deploy/</c> (<c>kubectl apply -k deploy/</c>) can be installed as on a real cluster. (RBAC types: see
+/// <c>Resources/Authorization/AuthorizationTypes.cs</c>.)
 /// </summary>
 public static class StoredOnlyTypes
 {
@@ -23,16 +24,6 @@ public static class StoredOnlyTypes
             Categories = ["all"], Strategy = new PlainStrategy(new HashSet<string> { "spec", "status" }, tracksGeneration: true, statusSubresource: true),
             Subresources = [new("status", "Deployment", ["get", "patch", "update"])],
         });
-        foreach (var (plural, kind, namespaced) in new[]
-                 {
-                     ("clusterroles", "ClusterRole", false), ("clusterrolebindings", "ClusterRoleBinding", false),
-                     ("roles", "Role", true), ("rolebindings", "RoleBinding", true),
-                 })
-            r.Add(new ResourceType
-            {
-                Group = "rbac.authorization.k8s.io", Version = "v1", Plural = plural, Singular = kind.ToLowerInvariant(), Kind = kind, Namespaced = namespaced,
-                Strategy = new PlainStrategy(new HashSet<string> { "rules", "aggregationRule", "subjects", "roleRef" }),
-            });
     }
 }
 
