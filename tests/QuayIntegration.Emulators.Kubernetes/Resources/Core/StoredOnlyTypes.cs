@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using QuayIntegration.Emulators.Kubernetes.Machinery;
+using QuayIntegration.Emulators.Kubernetes.Patch;
 using QuayIntegration.Emulators.Kubernetes.Rest;
 
 namespace QuayIntegration.Emulators.Kubernetes.Resources.Core;
@@ -21,7 +22,7 @@ public static class StoredOnlyTypes
         r.Add(new ResourceType
         {
             Group = "apps", Version = "v1", Plural = "deployments", Singular = "deployment", Kind = "Deployment", Namespaced = true, ShortNames = ["deploy"],
-            Categories = ["all"], Strategy = new PlainStrategy(new HashSet<string> { "spec", "status" }, tracksGeneration: true, statusSubresource: true),
+            Categories = ["all"], Strategy = new PlainStrategy(new HashSet<string> { "spec", "status" }, tracksGeneration: true, statusSubresource: true, BuiltInPatchMetadata.Deployment),
             Subresources = [new("status", "Deployment", ["get", "patch", "update"])],
         });
     }
@@ -34,6 +35,7 @@ public sealed class ServiceStrategy : ResourceStrategy
     private static readonly HashSet<string> Fields = ["spec", "status"];
     public override IReadOnlySet<string>? KnownTopLevelFields => Fields;
     public override bool HasStatusSubresource => true;
+    public override StrategicMergeSchema? MergeSchema => BuiltInPatchMetadata.Service;
     public override string? ValidateName(string name) => NameRules.ValidateDns1123Label(name);
 
     public override void PrepareForCreate(JsonObject obj, RequestContext ctx)
