@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using QuayIntegration.Emulators.Kubernetes.Machinery;
+using QuayIntegration.Emulators.Kubernetes.Machinery.Typing;
 using QuayIntegration.Emulators.Kubernetes.Patch;
 
 namespace QuayIntegration.Emulators.Kubernetes.Rest;
@@ -102,7 +103,7 @@ public static class ResourceOperations
                 throw ctx.Type.Conflict(ctx.Name!);
             var name = patched.At("metadata", "name").AsString();
             if (name != ctx.Name) throw Errors.BadRequest($"the name of the object ({name}) does not match the name on the URL ({ctx.Name})");
-            return NormalizeIncoming(ctx, patched, isPatchResult: true);
+            return NormalizeIncoming(ctx, patched, isPatchResult: true, patch.DescribeForDecodeError(patched));
         }, null);
     }
 
@@ -298,8 +299,11 @@ public static class ResourceOperations
             throw ctx.Type.Invalid(ctx.Name!, [FieldError.Forbidden("metadata.finalizers", "no new finalizers can be added if the object is being deleted, found new finalizers []string{" + string.Join(", ", added.Select(a => $"\"{a}\"")) + "}")]);
     }
 
-    /// <summary>Sets kind/apiVersion, checks they match the URL, and drops unknown fields per fieldValidation.</summary>
-    public static JsonObject NormalizeIncoming(RequestContext ctx, JsonObject body, bool isPatchResult = false)
+    /// <summary>
+    /// Sets kind/apiVersion, checks they match the URL, decodes compiled-in types into their Go types (wrong JSON types
+    /// refused, times normalised: <see cref="TypedDecoder"/>), and drops unknown fields per fieldValidation.
+    /// </summary>
+    public static JsonObject NormalizeIncoming(RequestContext ctx, JsonObject body, bool isPatchResult = false, string? patchForErrors = null)
     {
         var type = ctx.Type;
         var obj = body.Clone();
@@ -315,6 +319,19 @@ public static class ResourceOperations
         obj["apiVersion"] = type.GroupVersion;
         obj["kind"] = type.Kind;
         if (obj["metadata"] is not null and not JsonObject) throw Errors.BadRequest("metadata must be an object");
+        if (Resources.BuiltInGoTypeLookup.For(type) is { } goType)
+        {
+            try
+            {
+                TypedDecoder.Decode(obj, goType);
+            }
+            catch (GoDecodeException e)
+            {
+                throw isPatchResult ? PatchDecodeError(patchForErrors ?? body.ToCompactJson(), e.Message)
+                    // k8s.io/apiserver/pkg/endpoints/handlers/create.go transformDecodeError.
+                    : Errors.BadRequest($"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: {e.Message}");
+            }
+        }
         var unknown = new List<string>();
         type.Strategy.PruneUnknownFields(obj, unknown);
         if (unknown.Count > 0)
@@ -329,6 +346,20 @@ public static class ResourceOperations
             }
         }
         return obj;
+    }
+
+    /// <summary>
+    /// handlers/patch.go: a patched object that does not decode is 422 with an empty kind and name and one cause on
+    /// the field <c>patch</c>, whose value is the patched JSON (JSON/merge patch) or the patch map (strategic).
+    /// </summary>
+    private static ApiException PatchDecodeError(string value, string detail)
+    {
+        var quoted = "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+        var cause = $"Invalid value: {quoted}: {detail}";
+        return new ApiException(422, "Invalid", $" \"\" is invalid: patch: {cause}", new JsonObject
+        {
+            ["causes"] = new JsonArray(new JsonObject { ["reason"] = "FieldValueInvalid", ["message"] = cause, ["field"] = "patch" }),
+        });
     }
 
     private static void Validate(RequestContext ctx, JsonObject obj, JsonObject? old)
