@@ -31,7 +31,11 @@ public static class BuiltInTypes
         });
         r.Add(new ResourceType { Group = "", Version = "v1", Plural = "configmaps", Singular = "configmap", Kind = "ConfigMap", Namespaced = true, ShortNames = ["cm"], Strategy = new ConfigMapStrategy() });
         r.Add(new ResourceType { Group = "", Version = "v1", Plural = "events", Singular = "event", Kind = "Event", Namespaced = true, ShortNames = ["ev"], Strategy = new CoreEventStrategy() });
-        r.Add(new ResourceType { Group = "events.k8s.io", Version = "v1", Plural = "events", Singular = "event", Kind = "Event", Namespaced = true, ShortNames = ["ev"], Strategy = new PlainStrategy() });
+        r.Add(new ResourceType
+        {
+            Group = "events.k8s.io", Version = "v1", Plural = "events", Singular = "event", Kind = "Event", Namespaced = true, ShortNames = ["ev"],
+            Strategy = new EventsV1Strategy(), StorageKeyOverride = "/events",
+        });
         r.Add(new ResourceType { Group = "coordination.k8s.io", Version = "v1", Plural = "leases", Singular = "lease", Kind = "Lease", Namespaced = true, Strategy = new LeaseStrategy() });
         r.Add(new ResourceType
         {

@@ -90,7 +90,14 @@ public abstract class ResourceStrategy
     public virtual string? BackingStorageKey => null;
 
     /// <summary>For views: how a stored object of the backing resource looks as this resource.</summary>
-    public virtual JsonObject ViewOf(JsonObject stored, ResourceType type) => stored;
+    public virtual JsonObject ViewOf(JsonObject stored, ResourceType type) => FromStorage(stored, type);
+
+    /// <summary>
+    /// Conversion at the storage boundary, for resources stored in another group's form (the storage version): how a
+    /// stored object reads as this resource, and how this resource's object is stored. Identity for most types.
+    /// </summary>
+    public virtual JsonObject FromStorage(JsonObject stored, ResourceType type) => stored;
+    public virtual JsonObject ToStorage(JsonObject obj) => obj;
 
     /// <summary>The schema published in OpenAPI v3 (custom resources: their structural schema); null = an open object.</summary>
     public virtual JsonObject? OpenApiSchema() => null;

@@ -16,7 +16,7 @@ public static class ResourceOperations
     public static ApiResult Get(RequestContext ctx)
     {
         var obj = ctx.Server.Store.Get(ctx.Type.StorageKey, ctx.Namespace, ctx.Name!) ?? throw ctx.Type.NotFound(ctx.Name!);
-        return new ApiResult(200, obj);
+        return new ApiResult(200, ctx.Type.Strategy.FromStorage(obj, ctx.Type));
     }
 
     public static async Task<ApiResult> CreateAsync(RequestContext ctx, JsonObject body)
@@ -58,8 +58,8 @@ public static class ResourceOperations
         type.Strategy.Decorate(obj, ctx);
         if (ctx.DryRun) return new ApiResult(201, obj);
 
-        var stored = ctx.Server.Store.Create(type.StorageKey, ctx.Namespace, name, obj, () => type.AlreadyExists(name),
-            type.Namespaced ? () => NamespaceGuard.EnsureAcceptsNewContent(ctx.Server, ctx.Namespace!) : null);
+        var stored = type.Strategy.FromStorage(ctx.Server.Store.Create(type.StorageKey, ctx.Namespace, name, type.Strategy.ToStorage(obj), () => type.AlreadyExists(name),
+            type.Namespaced ? () => NamespaceGuard.EnsureAcceptsNewContent(ctx.Server, ctx.Namespace!) : null), type);
         await type.Strategy.AfterCreateAsync(stored, ctx);
         return new ApiResult(201, stored);
 
@@ -116,7 +116,7 @@ public static class ResourceOperations
         var type = ctx.Type;
         for (var attempt = 0; ; attempt++)
         {
-            var current = ctx.Server.Store.Get(type.StorageKey, ctx.Namespace, ctx.Name!) ?? throw type.NotFound(ctx.Name!);
+            var current = type.Strategy.FromStorage(ctx.Server.Store.Get(type.StorageKey, ctx.Namespace, ctx.Name!) ?? throw type.NotFound(ctx.Name!), type);
             var currentVersion = current.At("metadata", "resourceVersion").AsString()!;
             if (clientVersion is not null && clientVersion != currentVersion) throw type.Conflict(ctx.Name!);
             var requested = produce(current.Clone());
@@ -149,7 +149,7 @@ public static class ResourceOperations
             if (obj["metadata"]?["deletionTimestamp"] is not null && !type.Strategy.HasPendingFinalizers(obj))
             {
                 // The write that removes the last finalizer deletes the object instead of storing it (one DELETED event).
-                var last = ctx.Server.Store.Delete(type.StorageKey, ctx.Namespace, ctx.Name!, currentVersion, () => type.NotFound(ctx.Name!));
+                var last = Converted(type, ctx.Server.Store.Delete(type.StorageKey, ctx.Namespace, ctx.Name!, currentVersion, () => type.NotFound(ctx.Name!)));
                 if (last is null)
                 {
                     if (clientVersion is not null || attempt > 20) throw type.Conflict(ctx.Name!);
@@ -158,7 +158,7 @@ public static class ResourceOperations
                 await type.Strategy.AfterDeleteAsync(last, ctx);
                 return new ApiResult(200, last);
             }
-            var stored = ctx.Server.Store.Update(type.StorageKey, ctx.Namespace, ctx.Name!, obj, currentVersion, () => type.NotFound(ctx.Name!));
+            var stored = Converted(type, ctx.Server.Store.Update(type.StorageKey, ctx.Namespace, ctx.Name!, type.Strategy.ToStorage(obj), currentVersion, () => type.NotFound(ctx.Name!)));
             if (stored is null)
             {
                 if (clientVersion is not null || attempt > 20) throw type.Conflict(ctx.Name!);
@@ -174,7 +174,7 @@ public static class ResourceOperations
         var type = ctx.Type;
         for (var attempt = 0; ; attempt++)
         {
-            var current = ctx.Server.Store.Get(type.StorageKey, ctx.Namespace, ctx.Name!) ?? throw type.NotFound(ctx.Name!);
+            var current = type.Strategy.FromStorage(ctx.Server.Store.Get(type.StorageKey, ctx.Namespace, ctx.Name!) ?? throw type.NotFound(ctx.Name!), type);
             CheckPreconditions(ctx, options, current);
             type.Strategy.CheckDeletable(current);
             if (ctx.Server.Admission.HasWebhooks) await ctx.Server.Admission.AdmitAsync(ctx, "DELETE", null, current);
@@ -193,12 +193,12 @@ public static class ResourceOperations
                     type.Strategy.OnDeletionRequested(marked);
                 }
                 if (ctx.DryRun) return new ApiResult(200, marked);
-                var stored = ctx.Server.Store.Update(type.StorageKey, ctx.Namespace, ctx.Name!, marked, currentVersion, () => type.NotFound(ctx.Name!));
+                var stored = Converted(type, ctx.Server.Store.Update(type.StorageKey, ctx.Namespace, ctx.Name!, type.Strategy.ToStorage(marked), currentVersion, () => type.NotFound(ctx.Name!)));
                 if (stored is null) { if (attempt > 20) throw type.Conflict(ctx.Name!); continue; }
                 return new ApiResult(200, stored);
             }
             if (ctx.DryRun) return new ApiResult(200, SuccessStatus(ctx, current));
-            var last = ctx.Server.Store.Delete(type.StorageKey, ctx.Namespace, ctx.Name!, currentVersion, () => type.NotFound(ctx.Name!));
+            var last = Converted(type, ctx.Server.Store.Delete(type.StorageKey, ctx.Namespace, ctx.Name!, currentVersion, () => type.NotFound(ctx.Name!)));
             if (last is null) { if (attempt > 20) throw type.Conflict(ctx.Name!); continue; }
             await type.Strategy.AfterDeleteAsync(last, ctx);
             return new ApiResult(200, SuccessStatus(ctx, last));
@@ -207,7 +207,7 @@ public static class ResourceOperations
 
     public static async Task<ApiResult> DeleteCollectionAsync(RequestContext ctx, JsonObject? options)
     {
-        var items = ListQuery.Filter(ctx, ctx.Server.Store.List(ctx.Type.StorageKey, ctx.Namespace).Items);
+        var items = ListQuery.Filter(ctx, ctx.Server.Store.List(ctx.Type.StorageKey, ctx.Namespace).Items.Select(o => ctx.Type.Strategy.FromStorage(o, ctx.Type)));
         var deleted = new JsonArray();
         foreach (var item in items)
         {
@@ -221,6 +221,9 @@ public static class ResourceOperations
         }
         return new ApiResult(200, ListQuery.ListBody(ctx.Type, deleted, ctx.Server.Store.CurrentRevision.ToString(), null, null));
     }
+
+    /// <summary>A stored object (or null, for a failed precondition) as this resource reads it.</summary>
+    private static JsonObject? Converted(ResourceType type, JsonObject? stored) => stored is null ? null : type.Strategy.FromStorage(stored, type);
 
     private static JsonObject SuccessStatus(RequestContext ctx, JsonObject obj)
     {
