@@ -34,6 +34,12 @@ public sealed class KubernetesApiServer : IAsyncDisposable
     public string BaseUrl { get; }
     public string AdminToken { get; }
     public string CaCertificatePem => _ca.CertificatePem;
+    /// <summary>
+    /// The cluster CA's certificate and key, as kube-controller-manager's <c>--cluster-signing-cert-file</c> and
+    /// <c>--cluster-signing-key-file</c> (by default the same CA that clients trust for the API server), for the signer
+    /// controller of CertificateSigningRequests.
+    /// </summary>
+    public (string CertificatePem, string KeyPem) ClusterSigningKeyPair => (_ca.CertificatePem, _ca.KeyPem);
     public FaultInjector Faults => _core.Faults;
     public RequestAccounting Requests => _core.Requests;
     public ApiServerOptions Options => _core.Options;

@@ -12,7 +12,7 @@ namespace QuayIntegration.Emulators.Kubernetes.Machinery;
 /// </summary>
 public static class ProtobufObjectDecoder
 {
-    private enum T { String, Bytes, Bool, Int, Message, StringMap, BytesMap, Skip }
+    private enum T { String, Bytes, Bool, Int, Message, StringMap, BytesMap, Time, Skip }
     private sealed record Field(string Name, T Type, bool Repeated = false, Dictionary<int, Field>? Message = null);
 
     private static readonly Dictionary<int, Field> OwnerReference = new()
@@ -83,6 +83,25 @@ public static class ProtobufObjectDecoder
             [1] = new("metadata", T.Message, false, ObjectMeta), [2] = new("spec", T.Message, false, new() { [1] = new("namespace", T.String) }), [3] = new("status", T.Skip),
         },
         ["SelfSubjectReview"] = new() { [1] = new("metadata", T.Message, false, ObjectMeta), [2] = new("status", T.Skip) },
+        // k8s.io/api/certificates/v1/generated.proto: what kubectl certificate approve|deny PUTs to /approval.
+        ["CertificateSigningRequest"] = new()
+        {
+            [1] = new("metadata", T.Message, false, ObjectMeta),
+            [2] = new("spec", T.Message, false, new()
+            {
+                [1] = new("request", T.Bytes), [2] = new("username", T.String), [3] = new("uid", T.String), [4] = new("groups", T.String, true),
+                [5] = new("usages", T.String, true), [7] = new("signerName", T.String), [8] = new("expirationSeconds", T.Int),
+            }),
+            [3] = new("status", T.Message, false, new()
+            {
+                [1] = new("conditions", T.Message, true, new()
+                {
+                    [1] = new("type", T.String), [6] = new("status", T.String), [2] = new("reason", T.String), [3] = new("message", T.String),
+                    [4] = new("lastUpdateTime", T.Time), [5] = new("lastTransitionTime", T.Time),
+                }),
+                [2] = new("certificate", T.Bytes),
+            }),
+        },
         ["TokenReview"] = new()
         {
             [1] = new("metadata", T.Message, false, ObjectMeta),
@@ -111,7 +130,7 @@ public static class ProtobufObjectDecoder
     };
 
     /// <summary>The groups whose kinds above may arrive as protobuf.</summary>
-    private static readonly HashSet<string> ProtobufGroups = ["", "authorization.k8s.io", "authentication.k8s.io"];
+    private static readonly HashSet<string> ProtobufGroups = ["", "authorization.k8s.io", "authentication.k8s.io", "certificates.k8s.io"];
 
     private static readonly byte[] Magic = "k8s\0"u8.ToArray();
 
@@ -176,6 +195,9 @@ public static class ProtobufObjectDecoder
                 T.Bool => scalar != 0,
                 T.Int => (long)scalar,
                 T.Message => Read(payload ?? [], field.Message!),
+                // meta/v1 Time: message { int64 seconds = 1; int32 nanos = 2; }, serialized as RFC 3339 seconds.
+                T.Time => Read(payload ?? [], new() { [1] = new("seconds", T.Int) }).Long("seconds") is { } seconds
+                    ? Json.Timestamp(DateTimeOffset.FromUnixTimeSeconds(seconds)) : null,
                 _ => null,
             };
             if (field.Type is T.StringMap or T.BytesMap)

@@ -105,6 +105,18 @@ public static class BuiltInGoTypes
         ("timeoutSeconds", GoInt32), ("admissionReviewVersions", StringSlice), ("reinvocationPolicy", GoString), ("matchConditions", Any)))));
 }
 
+public static class CertificateGoTypes
+{
+    public static readonly GoType.Struct CertificateSigningRequest = GoType.Of("CertificateSigningRequest",
+        ("apiVersion", GoType.GoString), ("kind", GoType.GoString), ("metadata", BuiltInGoTypes.Plain.Fields["metadata"]),
+        ("spec", GoType.Of("CertificateSigningRequestSpec", ("request", GoType.ByteSlice), ("signerName", GoType.GoString),
+            ("expirationSeconds", GoType.GoInt32), ("usages", GoType.StringSlice), ("username", GoType.GoString), ("uid", GoType.GoString),
+            ("groups", GoType.StringSlice), ("extra", GoType.Any))),
+        ("status", GoType.Of("CertificateSigningRequestStatus", ("certificate", GoType.ByteSlice),
+            ("conditions", new GoType.SliceOf(GoType.Of("CertificateSigningRequestCondition", ("type", GoType.GoString), ("status", GoType.GoString),
+                ("reason", GoType.GoString), ("message", GoType.GoString), ("lastUpdateTime", GoType.Time), ("lastTransitionTime", GoType.Time)))))));
+}
+
 /// <summary>Which Go type each compiled-in resource decodes into.</summary>
 public static class BuiltInGoTypeLookup
 {
@@ -126,6 +138,7 @@ public static class BuiltInGoTypeLookup
         ("rbac.authorization.k8s.io", "rolebindings") => BuiltInGoTypes.RoleBinding,
         ("rbac.authorization.k8s.io", "clusterrolebindings") => BuiltInGoTypes.ClusterRoleBinding,
         ("admissionregistration.k8s.io", "mutatingwebhookconfigurations") => BuiltInGoTypes.MutatingWebhookConfiguration,
+        ("certificates.k8s.io", "certificatesigningrequests") => CertificateGoTypes.CertificateSigningRequest,
         _ => BuiltInGoTypes.Plain,
     };
 }

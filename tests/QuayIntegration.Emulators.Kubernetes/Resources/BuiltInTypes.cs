@@ -49,6 +49,16 @@ public static class BuiltInTypes
             Group = "admissionregistration.k8s.io", Version = "v1", Plural = "mutatingwebhookconfigurations", Singular = "mutatingwebhookconfiguration",
             Kind = "MutatingWebhookConfiguration", Namespaced = false, Categories = ["api-extensions"], Strategy = new MutatingWebhookConfigurationStrategy(),
         });
+        r.Add(new ResourceType
+        {
+            Group = "certificates.k8s.io", Version = "v1", Plural = "certificatesigningrequests", Singular = "certificatesigningrequest",
+            Kind = "CertificateSigningRequest", Namespaced = false, ShortNames = ["csr"], Strategy = new Certificates.CertificateSigningRequestStrategy(),
+            Subresources =
+            [
+                new("approval", "CertificateSigningRequest", ["get", "patch", "update"]),
+                new("status", "CertificateSigningRequest", ["get", "patch", "update"]),
+            ],
+        });
         StoredOnlyTypes.Register(r);
         Authorization.AuthorizationTypes.Register(r);
         if (core.Options.ServeOpenShiftApis) OpenShift.OpenShiftTypes.Register(core);

@@ -54,6 +54,7 @@ public static class ResourceOperations
         meta["uid"] = Guid.NewGuid().ToString();
         meta["creationTimestamp"] = Json.Now();
         if (type.Strategy.TracksGeneration) meta["generation"] = 1;
+        type.Strategy.Admit(obj, null, ctx);
         Validate(ctx, obj, null);
         type.Strategy.Decorate(obj, ctx);
         if (ctx.DryRun) return new ApiResult(201, obj);
@@ -121,6 +122,7 @@ public static class ResourceOperations
             if (clientVersion is not null && clientVersion != currentVersion) throw type.Conflict(ctx.Name!);
             var requested = produce(current.Clone());
             var obj = ctx.Subresource == "status" ? WithStatusOnly(current, requested) : requested;
+            if (ctx.Subresource is not null) type.Strategy.PrepareForSubresourceUpdate(obj, current, ctx);
             CarryServerOwnedMetadata(obj, current);
             if (ctx.Subresource is null)
             {
@@ -139,6 +141,7 @@ public static class ResourceOperations
                 }
             }
             CarryServerOwnedMetadata(obj, current);
+            type.Strategy.Admit(obj, current, ctx);
             Validate(ctx, obj, current);
             if (type.Strategy.TracksGeneration && ctx.Subresource is null && type.Strategy.SpecChanged(obj, current))
                 obj.Metadata()["generation"] = (current.At("metadata").Long("generation") ?? 1) + 1;
