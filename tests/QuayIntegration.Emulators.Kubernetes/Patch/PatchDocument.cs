@@ -13,6 +13,9 @@ public sealed class PatchDocument
 
     public bool IsApply => _mediaType == "application/apply-patch+yaml";
 
+    /// <summary>The configuration a server-side apply carries (only for <see cref="IsApply"/>).</summary>
+    public JsonObject AppliedConfiguration => ((JsonObject)_body).Clone();
+
     public static PatchDocument Parse(string? contentType, string body, RequestContext ctx)
     {
         var mediaType = (contentType ?? "").Split(';')[0].Trim().ToLowerInvariant();

@@ -26,6 +26,8 @@ public abstract class ResourceStrategy
     public virtual IReadOnlySet<string>? KnownTopLevelFields => null;
     /// <summary>Merge keys for strategic merge patch; null means the type only accepts JSON and merge patches (415).</summary>
     public virtual StrategicMergeSchema? MergeSchema => StrategicMergeSchema.Common;
+    /// <summary>Which lists server-side apply and managedFields treat as associative (by key) or as sets; others are atomic.</summary>
+    public virtual StrategicMergeSchema ApplySchema => MergeSchema ?? StrategicMergeSchema.Common;
     public virtual IReadOnlySet<string> SelectableFieldNames => MetadataFieldNames;
 
     public virtual Dictionary<string, string> SelectableFields(JsonObject obj) => new()

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using QuayIntegration.Emulators.Kubernetes.Machinery;
 using QuayIntegration.Emulators.Kubernetes.Machinery.Typing;
 using QuayIntegration.Emulators.Kubernetes.Patch;
+using QuayIntegration.Emulators.Kubernetes.Patch.Apply;
 
 namespace QuayIntegration.Emulators.Kubernetes.Rest;
 
@@ -19,7 +20,8 @@ public static class ResourceOperations
         return new ApiResult(200, ctx.Type.Strategy.FromStorage(obj, ctx.Type));
     }
 
-    public static async Task<ApiResult> CreateAsync(RequestContext ctx, JsonObject body)
+    /// <param name="applied">The object comes from server-side apply and already carries its managedFields.</param>
+    public static async Task<ApiResult> CreateAsync(RequestContext ctx, JsonObject body, bool applied = false)
     {
         var type = ctx.Type;
         var obj = NormalizeIncoming(ctx, body);
@@ -43,6 +45,8 @@ public static class ResourceOperations
 
         if (type.Namespaced) NamespaceGuard.EnsureAcceptsNewContent(ctx.Server, ctx.Namespace!);
         PrepareForCreate(obj);
+        // handlers/create.go: the field manager records the creator before admission (webhook changes are no one's).
+        if (!applied) FieldManager.RecordUpdate(ctx, null, obj);
         obj = await ctx.Server.Admission.AdmitAsync(ctx, "CREATE", obj, null);
         // Re-default after mutation, as the apiserver decodes (and defaults) webhook-patched objects again.
         PrepareForCreate(obj);
@@ -89,15 +93,17 @@ public static class ResourceOperations
     public static Task<ApiResult> PatchAsync(RequestContext ctx, string contentType, string body)
     {
         var patch = PatchDocument.Parse(contentType, body, ctx);
+        var manager = ctx.Query("fieldManager") ?? "";
+        var force = ctx.Query("force") is "true" or "1";
         if (patch.IsApply && ctx.Server.Store.Get(ctx.Type.StorageKey, ctx.Namespace, ctx.Name!) is null && ctx.Subresource is null)
         {
             // Server-side apply creates a missing object.
-            var created = patch.ApplyToMissing(ctx.Name!, ctx.Type);
-            return CreateAsync(ctx, created);
+            var created = FieldManager.Apply(ctx, null, NormalizeIncoming(ctx, patch.ApplyToMissing(ctx.Name!, ctx.Type)), manager, force);
+            return CreateAsync(ctx, created, applied: true);
         }
         return WriteAsync(ctx, current =>
         {
-            var patched = patch.Apply(current, ctx.Type);
+            var patched = patch.IsApply ? FieldManager.Apply(ctx, current, patch.AppliedConfiguration, manager, force) : patch.Apply(current, ctx.Type);
             var version = patched.At("metadata", "resourceVersion").AsString();
             // A resourceVersion in the patch is a precondition on the stored version.
             if (!string.IsNullOrEmpty(version) && version != current.At("metadata", "resourceVersion").AsString())
@@ -105,14 +111,15 @@ public static class ResourceOperations
             var name = patched.At("metadata", "name").AsString();
             if (name != ctx.Name) throw Errors.BadRequest($"the name of the object ({name}) does not match the name on the URL ({ctx.Name})");
             return NormalizeIncoming(ctx, patched, isPatchResult: true, patch.DescribeForDecodeError(patched));
-        }, null);
+        }, null, applied: patch.IsApply);
     }
 
     /// <summary>
     /// Read-modify-write loop shared by PUT and PATCH. Without a client precondition a concurrent write makes it retry
     /// against the new state; with one, a mismatch is 409.
     /// </summary>
-    public static async Task<ApiResult> WriteAsync(RequestContext ctx, Func<JsonObject, JsonObject> produce, string? clientVersion)
+    /// <param name="applied">The produced object comes from server-side apply and already carries its managedFields.</param>
+    public static async Task<ApiResult> WriteAsync(RequestContext ctx, Func<JsonObject, JsonObject> produce, string? clientVersion, bool applied = false)
     {
         var type = ctx.Type;
         for (var attempt = 0; ; attempt++)
@@ -130,6 +137,8 @@ public static class ResourceOperations
                 type.Strategy.PrepareForUpdate(obj, current, ctx);
             }
             CheckFinalizersWhileDeleting(ctx, obj, current);
+            // handlers/update.go and patch.go: the field manager records the writer before admission.
+            if (!applied) FieldManager.RecordUpdate(ctx, current, obj);
             if (!Json.DeepEquals(obj, current) || ctx.Server.Admission.HasWebhooks)
             {
                 obj = await ctx.Server.Admission.AdmitAsync(ctx, "UPDATE", obj, current);
