@@ -39,6 +39,12 @@ public sealed class ServerSideApplyTests(ApiServerFixture f) : IClassFixture<Api
         Assert.Equal("FieldsV1", (string?)first["fieldsType"]);
         Assert.Equal("""{"f:data":{"f:color":{},"f:size":{}}}""", first["fieldsV1"]!.ToJsonString());
 
+        // Applying the same configuration again changes nothing, not even the resourceVersion.
+        var version = (string?)body!["metadata"]!["resourceVersion"];
+        (code, body, _) = await ApplyAsync(path, "first", ConfigMap("shared", new JsonObject { ["color"] = "red", ["size"] = "l" }));
+        Assert.Equal(200, code);
+        Assert.Equal(version, (string?)body!["metadata"]!["resourceVersion"]);
+
         // Another manager setting the same value shares the field; a different value is a conflict.
         (code, body, _) = await ApplyAsync(path, "second", ConfigMap("shared", new JsonObject { ["size"] = "l" }));
         Assert.Equal(200, code);

@@ -81,6 +81,12 @@ public static class FieldManager
         var (changed, removed) = Compare(live, merged, before, after);
         var conflicts = others.Select(e => (Entry: e, Fields: e.Fields.Intersect(changed))).Where(c => c.Fields.Count > 0).ToList();
         if (conflicts.Count > 0 && !force) throw ConflictError(conflicts);
+        if (live is not null && changed.Count == 0 && removed.Count == 0 && previous.Count == me.Fields.Count && previous.Except(me.Fields).Count == 0)
+        {
+            // A no-op apply keeps managedFields (and so the resourceVersion) as they were, timestamps included.
+            ManagedFieldsEntry.Write(merged, entries);
+            return merged;
+        }
         var result = others.Select(e => e with { Fields = e.Fields.Except(changed).Except(removed) }).ToList();
         result.Add(me);
         ManagedFieldsEntry.Write(merged, result);
