@@ -41,6 +41,7 @@ public sealed class ServerSideApplyTests(ApiServerFixture f) : IClassFixture<Api
 
         // Applying the same configuration again changes nothing, not even the resourceVersion.
         var version = (string?)body!["metadata"]!["resourceVersion"];
+        await Task.Delay(1100); // managedFields times have one-second resolution: a timestamp refresh would show
         (code, body, _) = await ApplyAsync(path, "first", ConfigMap("shared", new JsonObject { ["color"] = "red", ["size"] = "l" }));
         Assert.Equal(200, code);
         Assert.Equal(version, (string?)body!["metadata"]!["resourceVersion"]);
