@@ -2,8 +2,9 @@
 # Build stage: the SDK image restores and publishes with hack/publish.sh (the same script CI runs).
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
-COPY global.json Directory.Build.props ./
+COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/QuayIntegration.Operator/QuayIntegration.Operator.csproj src/QuayIntegration.Operator/
+COPY src/QuayIntegration.Runtime/QuayIntegration.Runtime.csproj src/QuayIntegration.Runtime/
 RUN dotnet restore src/QuayIntegration.Operator/QuayIntegration.Operator.csproj
 COPY src/ src/
 COPY hack/publish.sh hack/

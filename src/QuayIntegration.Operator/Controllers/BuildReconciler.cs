@@ -3,9 +3,9 @@ using System.Text.Json.Nodes;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using QuayIntegration.Operator.Api;
-using QuayIntegration.Operator.Kube;
+using QuayIntegration.Runtime.Kube;
 using QuayIntegration.Operator.Observability;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime;
 using QuayIntegration.Operator.Webhook;
 
 namespace QuayIntegration.Operator.Controllers;
@@ -19,6 +19,7 @@ namespace QuayIntegration.Operator.Controllers;
 public sealed class BuildReconciler(
     Informer<Build> builds,
     ClusterCaches caches,
+    ConfiguredIntegration configured,
     KubeApi api,
     EventRecorder events,
     ILogger<BuildReconciler> log) : IReconciler
@@ -42,10 +43,10 @@ public sealed class BuildReconciler(
         }
         if (phase != "Complete") return ReconcileResult.Done;
 
-        if (IntegrationLookup.From(caches) is not IntegrationLookup.Usable integration)
+        if (configured.Current is not IntegrationView.Usable integration)
             return ReconcileResult.After(IntegrationRecheck); // imported once a usable QuayIntegration is back
 
-        var plan = BuildImportPlan.For(build, integration.RegistryHost, OrganizationOf(DestinationNamespace(build)), out var problem);
+        var plan = BuildImportPlan.For(build, integration.Config.RegistryHost, OrganizationOf(DestinationNamespace(build)), out var problem);
         if (plan is null) Fail(build, "ImageImportRejected", $"Not importing the pushed image: {problem}");
 
         using var scope = log.BeginScope(new Dictionary<string, object> { ["build"] = key, ["destination"] = plan!.Destination.ToString() });
@@ -55,8 +56,8 @@ public sealed class BuildReconciler(
         var result = await ImportAsync(plan, integration.Config, ct);
         if (result is not null) Fail(build, "ImageImportFailed", $"Importing {plan.From} into {plan.Destination} failed: {result}");
 
-        await api.PatchAsync<Build>(ResourceType.Builds.ObjectPath(build.Metadata.NamespaceProperty, build.Metadata.Name), "application/merge-patch+json",
-            new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [BuildAnnotations.Imported] = "true" } } }.ToJsonString(), ct);
+        await api.PatchAsync<Build>(ApiResources.Builds.ObjectPath(build.Metadata.NamespaceProperty, build.Metadata.Name), "application/merge-patch+json",
+            new MetadataPatch(build.Metadata).Annotation(BuildAnnotations.Imported, "true").ToJson(), ct);
         events.Normal(build, "ImageImported", $"Imported {plan.From} into ImageStreamTag {plan.Destination}");
         return ReconcileResult.Done;
     }

@@ -2,8 +2,8 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QuayIntegration.Operator.Api;
-using QuayIntegration.Operator.Kube;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime.Kube;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Controllers;
 
@@ -36,16 +36,16 @@ public sealed class ClusterCaches
             Transform = CacheTransforms.CompactSecret,
             ListPageSize = pageSize,
         };
-        ImageStreams = new(api, new(ResourceType.ImageStreams, Optional: true), resync, loggers.CreateLogger("Informer.ImageStreams"))
+        ImageStreams = new(api, new(ApiResources.ImageStreams, Optional: true), resync, loggers.CreateLogger("Informer.ImageStreams"))
         {
             Transform = CacheTransforms.Compact,
             ListPageSize = pageSize,
         };
-        QuayIntegrations = new(api, new(ResourceType.QuayIntegrations), resync, loggers.CreateLogger("Informer.QuayIntegrations"))
+        QuayIntegrations = new(api, new(ApiResources.QuayIntegrations), resync, loggers.CreateLogger("Informer.QuayIntegrations"))
         {
             ListPageSize = pageSize,
         };
-        QuayNamespaces = new(api, new(ResourceType.QuayNamespaces), resync, loggers.CreateLogger("Informer.QuayNamespaces"))
+        QuayNamespaces = new(api, new(ApiResources.QuayNamespaces), resync, loggers.CreateLogger("Informer.QuayNamespaces"))
         {
             Transform = CacheTransforms.StripBookkeeping,
             ListPageSize = pageSize,

@@ -113,6 +113,9 @@ public sealed record IntegrationConfig(
         return null;
     }
 
+    /// <summary>host[:port] of Quay, as in image references and docker config "auths" keys.</summary>
+    public string RegistryHost { get; } = QuayConnection.RegistryHostOf(QuayUrl);
+
     /// <summary>
     /// Identifies everything that changes what a namespace should look like in Quay or the cluster. Computed once per
     /// configuration, so the verification records of thousands of namespaces share one string.

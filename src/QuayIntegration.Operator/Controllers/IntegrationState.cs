@@ -1,5 +1,6 @@
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Quay;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Controllers;
 
@@ -43,11 +44,11 @@ public sealed class IntegrationState
     public IntegrationSnapshot Current => _current;
 
     /// <summary>Raised (outside any lock) when the fingerprint of the snapshot changed.</summary>
-    public event Action<IntegrationSnapshot>? Changed;
+    public Signal Changed { get; } = new("integration state changed");
 
     public void Publish(IntegrationSnapshot next)
     {
         var previous = Interlocked.Exchange(ref _current, next);
-        if (previous.Fingerprint != next.Fingerprint) Changed?.Invoke(next);
+        if (previous.Fingerprint != next.Fingerprint) Changed.Raise();
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Controllers;
 
@@ -16,7 +17,8 @@ public sealed class NamespaceSyncRegistry
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new();
 
-    public event Action? Changed;
+    /// <summary>Raised when a namespace changes state or reason (not on every reconcile).</summary>
+    public Signal Changed { get; } = new("namespace outcome changed");
 
     public void Synced(string ns, DateTimeOffset at) => Set(ns, new Entry(NamespaceState.Synced, null, at));
 
@@ -26,7 +28,7 @@ public sealed class NamespaceSyncRegistry
 
     public void Remove(string ns)
     {
-        if (_entries.TryRemove(ns, out _)) Changed?.Invoke();
+        if (_entries.TryRemove(ns, out _)) Changed.Raise();
     }
 
     public Entry? Get(string ns) => _entries.TryGetValue(ns, out var e) ? e : null;
@@ -48,6 +50,6 @@ public sealed class NamespaceSyncRegistry
     {
         var changed = !_entries.TryGetValue(ns, out var old) || old.State != entry.State || old.Message != entry.Message;
         _entries[ns] = entry;
-        if (changed) Changed?.Invoke();
+        if (changed) Changed.Raise();
     }
 }

@@ -8,10 +8,10 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QuayIntegration.Operator.Api;
-using QuayIntegration.Operator.Kube;
+using QuayIntegration.Runtime.Kube;
 using QuayIntegration.Operator.Observability;
 using QuayIntegration.Operator.Quay;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Controllers;
 
@@ -29,6 +29,7 @@ public sealed class QuayIntegrationReconciler(
     NamespaceSyncRegistry registry,
     QuayClientFactory clients,
     ReferencedObjects references,
+    NamespaceScope scope,
     EventRecorder events,
     IOptions<OperatorOptions> options,
     TimeProvider time,
@@ -121,7 +122,7 @@ public sealed class QuayIntegrationReconciler(
         if (state.Current.Mode != IntegrationMode.Active)
             events.Normal(resource, "QuayReady", $"Quay {config.QuayUrl} is reachable and accepts the token of {user.Value?.Username}; syncing namespaces");
         state.Publish(new IntegrationSnapshot(IntegrationMode.Active, resource, config, client, "ready"));
-        var counts = registry.Summary();
+        var counts = Count(config);
         await WriteStatusAsync(resource, s =>
         {
             Set(s, resource, StatusConditions.ConfigurationValid, true, "Valid", "The configuration is valid");
@@ -134,6 +135,24 @@ public sealed class QuayIntegrationReconciler(
             s.LastError = counts.LastError; // null once nothing fails: the status patch carries the null and clears it
         }, ct);
         return ReconcileResult.After(recheck);
+    }
+
+    /// <summary>
+    /// The namespace counts. Pending is every namespace in scope that is neither set up nor failing: those the
+    /// namespace controller reported waiting or being set up, and those it has not looked at yet (just created).
+    /// </summary>
+    private NamespaceSyncRegistry.Counts Count(IntegrationConfig? config)
+    {
+        var counts = registry.Summary();
+        if (config is null) return counts;
+        var unseen = caches.Namespaces.List()
+            .Where(n => n.Metadata.DeletionTimestamp is null && scope.Includes(n.Metadata.Name, config) && registry.Get(n.Metadata.Name) is null)
+            .Select(n => n.Metadata.Name).ToList();
+        return unseen.Count == 0 ? counts : counts with
+        {
+            Pending = counts.Pending + unseen.Count,
+            FirstPending = counts.FirstPending ?? $"namespace {unseen.Min(StringComparer.Ordinal)}: not looked at yet",
+        };
     }
 
     /// <summary>The namespace counts, and Progressing: True while namespaces wait to be set up (or for the integration).</summary>
@@ -219,7 +238,7 @@ public sealed class QuayIntegrationReconciler(
         state.Publish(new IntegrationSnapshot(IntegrationMode.NotReady, resource, config, null, message));
         events.Warning(resource, reason, message);
         log.LogWarning("QuayIntegration {Name} not ready (outcome {Outcome}): {Message}", resource.Metadata.Name, reason, message);
-        var counts = registry.Summary();
+        var counts = Count(config);
         await WriteStatusAsync(resource, s =>
         {
             if (conditionType != StatusConditions.ConfigurationValid)
@@ -297,32 +316,19 @@ public sealed class QuayIntegrationReconciler(
         return (pem, null);
     }
 
-    private async Task AddFinalizerAsync(QuayIntegrationResource resource, CancellationToken ct)
-    {
-        var finalizers = (resource.Metadata.Finalizers ?? []).Append(WellKnown.IntegrationFinalizer).Distinct().ToList();
-        await PatchFinalizersAsync(resource, finalizers, ct);
-    }
+    private Task AddFinalizerAsync(QuayIntegrationResource resource, CancellationToken ct) =>
+        PatchMetadataAsync(resource, new MetadataPatch(resource.Metadata).AddFinalizer(WellKnown.IntegrationFinalizer), ct);
 
-    private async Task RemoveFinalizerAsync(QuayIntegrationResource resource, CancellationToken ct)
-    {
-        if (!(resource.Metadata.Finalizers?.Contains(WellKnown.IntegrationFinalizer) ?? false)) return;
-        await PatchFinalizersAsync(resource, resource.Metadata.Finalizers.Where(f => f != WellKnown.IntegrationFinalizer).ToList(), ct);
-    }
+    private Task RemoveFinalizerAsync(QuayIntegrationResource resource, CancellationToken ct) =>
+        PatchMetadataAsync(resource, new MetadataPatch(resource.Metadata).RemoveFinalizer(WellKnown.IntegrationFinalizer), ct);
 
-    private async Task PatchFinalizersAsync(QuayIntegrationResource resource, List<string> finalizers, CancellationToken ct)
+    private async Task PatchMetadataAsync(QuayIntegrationResource resource, MetadataPatch patch, CancellationToken ct)
     {
-        var patch = new JsonObject
-        {
-            ["metadata"] = new JsonObject
-            {
-                ["resourceVersion"] = resource.Metadata.ResourceVersion,
-                ["finalizers"] = new JsonArray(finalizers.Select(f => (JsonNode)f!).ToArray()),
-            },
-        };
+        if (patch.IsEmpty) return;
         try
         {
-            await api.PatchAsync<QuayIntegrationResource>(ResourceType.QuayIntegrations.ObjectPath(null, resource.Metadata.Name),
-                "application/merge-patch+json", patch.ToJsonString(), ct);
+            await api.PatchAsync<QuayIntegrationResource>(ApiResources.QuayIntegrations.ObjectPath(null, resource.Metadata.Name),
+                "application/merge-patch+json", patch.ToJson(), ct);
         }
         catch (KubeApiException e) when (e.IsNotFound)
         {
@@ -345,7 +351,7 @@ public sealed class QuayIntegrationReconciler(
         var body = new JsonObject { ["status"] = JsonNode.Parse(KubernetesJson.Serialize(next)) };
         try
         {
-            await api.PatchAsync<QuayIntegrationResource>(ResourceType.QuayIntegrations.ObjectPath(null, resource.Metadata.Name) + "/status",
+            await api.PatchAsync<QuayIntegrationResource>(ApiResources.QuayIntegrations.ObjectPath(null, resource.Metadata.Name) + "/status",
                 "application/merge-patch+json", body.ToJsonString(), ct);
         }
         catch (KubeApiException e) when (e.IsNotFound)

@@ -1,8 +1,8 @@
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
-using QuayIntegration.Operator.Kube;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime.Kube;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Controllers;
 
@@ -21,7 +21,7 @@ public sealed class ReferencedObjects(KubeApi api, ILoggerFactory loggers) : IDi
     private Watched<V1ConfigMap>? _configMap;
 
     /// <summary>Raised (on an informer's loop) when a watched object is created, changed or deleted.</summary>
-    public event Action? Changed;
+    public Signal Changed { get; } = new("token Secret or CA ConfigMap changed");
 
     /// <summary>Watches exactly these objects from now on (null: nothing of that kind).</summary>
     public void Track((string Namespace, string Name)? secret, (string Namespace, string Name)? configMap)
@@ -49,7 +49,7 @@ public sealed class ReferencedObjects(KubeApi api, ILoggerFactory loggers) : IDi
         if (wanted is not { } reference) return null;
         var informer = new Informer<T>(api, new InformerSpec(type, FieldSelector: "metadata.name=" + reference.Name, Namespace: reference.Namespace),
             TimeSpan.Zero, loggers.CreateLogger($"Informer.Referenced.{type.Plural}"));
-        informer.AddHandler(new Notify<T>(() => Changed?.Invoke()));
+        informer.AddHandler(new Notify<T>(Changed.Raise));
         return new Watched<T>(reference, informer);
     }
 

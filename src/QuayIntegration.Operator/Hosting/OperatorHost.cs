@@ -9,10 +9,10 @@ using Microsoft.Extensions.Options;
 using Prometheus;
 using QuayIntegration.Operator.Controllers;
 using QuayIntegration.Operator.Controllers.Namespaces;
-using QuayIntegration.Operator.Kube;
+using QuayIntegration.Runtime.Kube;
 using QuayIntegration.Operator.Observability;
 using QuayIntegration.Operator.Quay;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime;
 using QuayIntegration.Operator.Webhook;
 using QuayIntegration.Operator.Api;
 using Microsoft.Extensions.Logging;
@@ -42,6 +42,10 @@ public static class OperatorHost
         ["--leader-election-namespace"] = "Operator:LeaderElection:Namespace",
         ["--operator-namespace"] = "Operator:OperatorNamespace",
         ["--leader-election-id"] = "Operator:LeaderElection:LeaseName",
+        ["--leader-elect-lease-duration"] = "Operator:LeaderElection:LeaseDuration",
+        ["--leader-elect-renew-deadline"] = "Operator:LeaderElection:RenewDeadline",
+        ["--leader-elect-retry-period"] = "Operator:LeaderElection:RetryPeriod",
+        ["--api-request-timeout"] = "Operator:ApiRequestTimeout",
         ["--resync-period"] = "Operator:ResyncPeriod",
         ["--quay-max-concurrency"] = "Operator:Quay:MaxConcurrentCalls",
     };
@@ -70,11 +74,13 @@ public static class OperatorHost
         builder.Services.AddSingleton(sp => Options.Create(sp.GetRequiredService<IOptions<OperatorOptions>>().Value.Quay));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => KubernetesConfiguration(sp.GetRequiredService<IOptions<OperatorOptions>>().Value));
-        builder.Services.AddSingleton<KubeApi>();
+        builder.Services.AddSingleton(sp => new KubeApi(sp.GetRequiredService<KubernetesClientConfiguration>(),
+            sp.GetRequiredService<IOptions<OperatorOptions>>().Value.ApiRequestTimeout, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ClusterCaches>();
         builder.Services.AddSingleton(sp => new NamespaceScope(
             sp.GetRequiredService<IOptions<OperatorOptions>>().Value.OperatorNamespace is { Length: > 0 } own ? own : CurrentNamespace()));
         builder.Services.AddSingleton<IntegrationState>();
+        builder.Services.AddSingleton<ConfiguredIntegration>();
         builder.Services.AddSingleton<NamespaceSyncRegistry>();
         builder.Services.AddSingleton(sp => new OwnershipRecords(sp.GetRequiredService<ClusterCaches>().QuayNamespaces, sp.GetRequiredService<KubeApi>()));
         builder.Services.AddSingleton<QuayObservations>();
@@ -95,7 +101,7 @@ public static class OperatorHost
         {
             var o = sp.GetRequiredService<IOptions<OperatorOptions>>().Value;
             return new Informer<Build>(sp.GetRequiredService<KubeApi>(),
-                new InformerSpec(ResourceType.Builds, LabelSelector: $"{BuildAnnotations.ManagedBuildLabel}=true", Optional: true),
+                new InformerSpec(ApiResources.Builds, LabelSelector: $"{BuildAnnotations.ManagedBuildLabel}=true", Optional: true),
                 o.ResyncPeriod, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Informer.Builds"))
             {
                 ListPageSize = o.InformerPageSize,
@@ -117,6 +123,7 @@ public static class OperatorHost
         });
         builder.Services.AddSingleton<LeaderElector>();
         builder.Services.AddSingleton<WebhookCertificateProvider>();
+        builder.Services.AddSingleton<OperatorControllers>();
         builder.Services.AddHostedService<OperatorManager>();
         builder.Services.AddHealthChecks()
             .AddCheck<CachesSyncedHealthCheck>("caches", tags: ["ready"]);

@@ -1,5 +1,5 @@
 using QuayIntegration.Operator.Quay;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator;
 
@@ -47,6 +47,13 @@ public sealed class OperatorOptions
 
     /// <summary>How often the QuayIntegration re-reads its token Secret and CA and re-checks the token with Quay.</summary>
     public TimeSpan IntegrationRecheckInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The longest any Kubernetes API request other than a watch may take, its body included (<c>Operator:ApiRequestTimeout</c>):
+    /// a connection that stops answering then fails the call with a <see cref="Runtime.Kube.KubeApiTimeoutException"/> instead of
+    /// holding its caller forever. Must cover the largest LIST the informers make (see <see cref="ListPageSize"/>).
+    /// </summary>
+    public TimeSpan ApiRequestTimeout { get; set; } = QuayIntegration.Runtime.Kube.KubeApi.DefaultRequestTimeout;
 
     public ControllerOptions Controller { get; set; } = new();
     public LeaderElectionOptions LeaderElection { get; set; } = new();

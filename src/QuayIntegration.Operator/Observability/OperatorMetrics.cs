@@ -2,7 +2,10 @@ using Prometheus;
 
 namespace QuayIntegration.Operator.Observability;
 
-/// <summary>The operator's Prometheus metrics, served at /metrics.</summary>
+/// <summary>
+/// The operator's own Prometheus metrics, served at /metrics (those of the controllers, work queues and leader
+/// election are the runtime's: <c>QuayIntegration.Runtime.ControllerMetrics</c>).
+/// </summary>
 public static class OperatorMetrics
 {
     /// <summary>
@@ -14,18 +17,6 @@ public static class OperatorMetrics
     public static void ConfigureExport() =>
         Metrics.ConfigureMeterAdapter(options => options.InstrumentFilterPredicate = instrument => instrument.Meter.Name == "System.Runtime");
 
-    public static readonly Counter Reconciles = Metrics.CreateCounter(
-        "quayintegration_reconcile_total", "Reconciles by controller and outcome.",
-        new CounterConfiguration { LabelNames = ["controller", "outcome"] });
-
-    public static readonly Histogram ReconcileDuration = Metrics.CreateHistogram(
-        "quayintegration_reconcile_duration_seconds", "Reconcile duration by controller.",
-        new HistogramConfiguration { LabelNames = ["controller"], Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });
-
-    public static readonly Gauge QueueDepth = Metrics.CreateGauge(
-        "quayintegration_workqueue_depth", "Keys waiting in each controller's work queue.",
-        new GaugeConfiguration { LabelNames = ["controller"] });
-
     public static readonly Counter EventsDropped = Metrics.CreateCounter(
         "quayintegration_events_dropped_total", "Kubernetes Events not written because the backlog of Events waiting for the API server was full.");
 
@@ -36,7 +27,4 @@ public static class OperatorMetrics
     public static readonly Histogram QuayLatency = Metrics.CreateHistogram(
         "quayintegration_quay_request_duration_seconds", "Quay API call latency by method and route template.",
         new HistogramConfiguration { LabelNames = ["method", "route"], Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });
-
-    public static readonly Gauge IsLeader = Metrics.CreateGauge(
-        "quayintegration_leader", "1 while this replica holds the leader Lease.");
 }

@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
 using Polly;
+using QuayIntegration.Runtime;
 using Refit;
 
 namespace QuayIntegration.Operator.Quay;
@@ -36,14 +37,14 @@ public sealed class QuayClientFactory(IOptions<QuayOptions> options, TimeProvide
     }
 
     /// <summary>Raised when the calls to some Quay have found it unavailable several times in a row.</summary>
-    public event Action? QuayWentDown;
+    public Signal QuayWentDown { get; } = new("Quay found down");
 
     /// <summary>What the calls to the Quay at <paramref name="baseAddress"/> share.</summary>
     public QuayEndpoint EndpointOf(Uri baseAddress) =>
         _endpoints.GetOrAdd(baseAddress.GetLeftPart(UriPartial.Authority), _ =>
         {
             var endpoint = new QuayEndpoint(options.Value);
-            endpoint.Availability.WentDown += () => QuayWentDown?.Invoke();
+            endpoint.Availability.WentDown += QuayWentDown.Raise;
             return endpoint;
         });
 

@@ -10,7 +10,9 @@ namespace QuayIntegration.Operator.Quay;
 public sealed record QuayConnection(Uri BaseAddress, string Token, string? CaBundlePem, bool Insecure)
 {
     /// <summary>host[:port] as it appears in image references and docker config "auths" keys.</summary>
-    public string RegistryHost => BaseAddress.IsDefaultPort ? BaseAddress.Host : $"{BaseAddress.Host}:{BaseAddress.Port}";
+    public string RegistryHost => RegistryHostOf(BaseAddress);
+
+    public static string RegistryHostOf(Uri quayUrl) => quayUrl.IsDefaultPort ? quayUrl.Host : $"{quayUrl.Host}:{quayUrl.Port}";
 
     /// <summary>
     /// A short, non-reversible fingerprint of the whole connection (safe to log and compare). Computed once: every

@@ -1,6 +1,6 @@
 namespace QuayIntegration.Operator.Quay;
 
-/// <summary>What a Quay answer means, once Quay's conventions (see shared/quay-api-contract.md) are decoded.</summary>
+/// <summary>What a Quay answer means, once Quay's conventions (see docs/quay-api.md) are decoded.</summary>
 public enum QuayOutcome
 {
     Success,

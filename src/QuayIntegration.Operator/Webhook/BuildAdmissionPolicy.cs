@@ -18,7 +18,7 @@ namespace QuayIntegration.Operator.Webhook;
 /// <item>Another target namespace that is not allowed or not set up: untouched, with a warning.</item>
 /// </list>
 /// </summary>
-public sealed class BuildAdmissionPolicy(ClusterCaches caches, NamespaceSetupCheck setup, NamespaceScope namespaceScope)
+public sealed class BuildAdmissionPolicy(ClusterCaches caches, ConfiguredIntegration integration, NamespaceSetupCheck setup, NamespaceScope namespaceScope)
 {
     public const string BuildGroup = "build.openshift.io";
     public const string BuildResource = "builds";
@@ -53,15 +53,15 @@ public sealed class BuildAdmissionPolicy(ClusterCaches caches, NamespaceSetupChe
         if (!caches.HasSynced)
             return AdmissionDecision.Denied(AdmissionOutcome.NotSynced, "the Quay integration operator is starting and has not read the cluster state yet; retry in a few seconds");
 
-        switch (IntegrationLookup.From(caches))
+        switch (integration.Current)
         {
-            case IntegrationLookup.Absent: return AdmissionDecision.Untouched(AdmissionOutcome.NoIntegration);
-            case IntegrationLookup.Deleting: return AdmissionDecision.Untouched(AdmissionOutcome.IntegrationDeleting);
-            case IntegrationLookup.Unusable u:
+            case IntegrationView.Absent: return AdmissionDecision.Untouched(AdmissionOutcome.NoIntegration);
+            case IntegrationView.Deleting: return AdmissionDecision.Untouched(AdmissionOutcome.IntegrationDeleting);
+            case IntegrationView.Unusable u:
                 return AdmissionDecision.Denied(AdmissionOutcome.IntegrationUnusable, $"builds cannot be sent to Quay: {u.Reason}");
-            case IntegrationLookup.Usable usable:
-                return Rewrite(build, buildNamespace, destination, usable.Config, usable.RegistryHost);
-            default: throw new InvalidOperationException("unknown integration lookup");
+            case IntegrationView.Usable usable:
+                return Rewrite(build, buildNamespace, destination, usable.Config, usable.Config.RegistryHost);
+            default: throw new InvalidOperationException("unknown integration view");
         }
     }
 

@@ -4,8 +4,8 @@ using k8s.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using QuayIntegration.Operator.Kube;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime.Kube;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Webhook;
 
@@ -53,7 +53,7 @@ public sealed class SelfManagedCertificates(KubeApi api, IOptions<OperatorOption
 
     private async Task<WebhookCertificateBundle> EnsureSecretAsync(CancellationToken ct)
     {
-        var path = Kube.ResourceType.Secrets.ObjectPath(Namespace, Options.SecretName);
+        var path = QuayIntegration.Runtime.Kube.ResourceType.Secrets.ObjectPath(Namespace, Options.SecretName);
         var dnsNames = CertificateAuthority.ServiceDnsNames(Options.ServiceName, Namespace);
         for (var attempt = 0; ; attempt++)
         {
@@ -68,7 +68,7 @@ public sealed class SelfManagedCertificates(KubeApi api, IOptions<OperatorOption
             {
                 if (secret is null)
                 {
-                    await api.CreateAsync(Kube.ResourceType.Secrets.CollectionPath(Namespace), new V1Secret
+                    await api.CreateAsync(QuayIntegration.Runtime.Kube.ResourceType.Secrets.CollectionPath(Namespace), new V1Secret
                     {
                         ApiVersion = "v1", Kind = "Secret", Type = "Opaque",
                         Metadata = new V1ObjectMeta { Name = Options.SecretName, NamespaceProperty = Namespace },

@@ -4,8 +4,8 @@ using QuayIntegration.Emulators.Kubernetes.Storage;
 namespace QuayIntegration.Emulators.Kubernetes.Hosting;
 
 /// <summary>
-/// Test-controlled misbehaviour: canned error answers, expired watches, dropped watch connections and latency, for all
-/// resources or one (matched by plural, e.g. <c>builds</c>, or <c>plural.group</c>).
+/// Test-controlled misbehaviour: canned error answers, expired watches, dropped watch connections, latency and stalls, for
+/// all resources or one (matched by plural, e.g. <c>builds</c>, or <c>plural.group</c>).
 /// </summary>
 public sealed class FaultInjector
 {
@@ -21,6 +21,7 @@ public sealed class FaultInjector
     private readonly List<Rule> _statusRules = [];
     private readonly List<Rule> _watchExpiries = [];
     private readonly Dictionary<string, TimeSpan> _latencyByResource = new();
+    private readonly List<RequestStall> _stalls = [];
     private ObjectStore? _store;
     private ResourceTypeRegistry? _registry;
 
@@ -38,6 +39,21 @@ public sealed class FaultInjector
     public void InjectStatus(int code, int count = 1, string? resource = null, string? verb = null)
     {
         lock (_gate) _statusRules.Add(new Rule(code, count, resource, verb));
+    }
+
+    /// <summary>
+    /// From now until <see cref="RequestStall.Release"/>, holds every request that matches all the given criteria
+    /// (<paramref name="user"/>: the authenticated user name): for <paramref name="duration"/> each, or, when null,
+    /// until released. A held request whose client gave up may still be carried out when released (Kestrel notices a
+    /// closed HTTP/1.1 connection only once it reads from it), as a real API server may finish a write whose client
+    /// timed out: its resourceVersion is what keeps a stale write from landing.
+    /// </summary>
+    public RequestStall Stall(string? resource = null, string? verb = null, string? ns = null, string? user = null, TimeSpan? duration = null)
+    {
+        if (duration is { } d && d <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(duration), d, "a stall's duration must be positive (null: until released)");
+        var stall = new RequestStall { Resource = resource, Verb = verb, Namespace = ns, User = user, Duration = duration };
+        lock (_gate) _stalls.Add(stall);
+        return stall;
     }
 
     /// <summary>The next <paramref name="count"/> watches get a 410 Expired ERROR event, as after an etcd compaction.</summary>
@@ -61,6 +77,8 @@ public sealed class FaultInjector
     {
         lock (_gate)
         {
+            foreach (var stall in _stalls) stall.Release();
+            _stalls.Clear();
             _statusRules.Clear();
             _watchExpiries.Clear();
             _latencyByResource.Clear();
@@ -72,6 +90,18 @@ public sealed class FaultInjector
     {
         lock (_gate)
             return Latency + _latencyByResource.Where(p => Matches(p.Key, type)).Select(p => p.Value).DefaultIfEmpty().Max();
+    }
+
+    /// <summary>Holds the request while a matching stall is in force (the first matching stall decides how long).</summary>
+    internal Task StallAsync(ResourceType type, string verb, string? ns, string user, CancellationToken ct)
+    {
+        RequestStall? stall;
+        lock (_gate)
+        {
+            _stalls.RemoveAll(s => s.IsReleased);
+            stall = _stalls.FirstOrDefault(s => s.Matches(resource => Matches(resource, type), verb, ns, user));
+        }
+        return stall?.HoldAsync(ct) ?? Task.CompletedTask;
     }
 
     internal ApiException? TakeStatus(ResourceType type, string verb)

@@ -16,15 +16,20 @@ public sealed record RecordedRequest(string User, string Verb, string Group, str
 /// <summary>A request RBAC refused (403), with the message the client got.</summary>
 public sealed record DeniedRequest(string User, string Verb, string Group, string Resource, string? Subresource, string? Namespace, string? Name, string Path, string Message);
 
+/// <summary>A resource request and when it arrived (authenticated, before any injected fault held or failed it).</summary>
+public sealed record TimedRequest(DateTimeOffset At, RecordedRequest Request);
+
 /// <summary>
 /// Counts of served resource requests by verb and resource (<c>plural</c> or <c>plural/subresource</c>), and per user;
-/// and every request that authorization refused (<see cref="Denials"/>), which are not counted as served.
+/// on demand, every request in order of arrival with its time; and every request that authorization refused
+/// (<see cref="Denials"/>), which are not counted as served.
 /// </summary>
 public sealed class RequestAccounting
 {
     private readonly ConcurrentDictionary<(string Verb, string Resource), int> _counts = new();
     private readonly ConcurrentDictionary<RecordedRequest, int> _byRequest = new();
     private readonly ConcurrentQueue<DeniedRequest> _denials = new();
+    private readonly ConcurrentQueue<TimedRequest> _timeline = new();
 
     internal void RecordDenial(DeniedRequest denial) => _denials.Enqueue(denial);
 
@@ -34,13 +39,23 @@ public sealed class RequestAccounting
     /// <summary>The refused requests of one user.</summary>
     public IReadOnlyList<DeniedRequest> DenialsOf(string username) => _denials.Where(d => d.User == username).ToList();
 
+    /// <summary>
+    /// Keep every request from now on with its arrival time (<see cref="Timeline"/>), to tell what a client did before
+    /// and after a moment. Off by default: a long run would hold every request it made.
+    /// </summary>
+    public bool KeepTimeline { get; set; }
+
     internal void Record(string verb, string resource) => _counts.AddOrUpdate((verb, resource), 1, (_, n) => n + 1);
 
     internal void Record(RecordedRequest request)
     {
         Record(request.Verb, request.ResourcePath);
         _byRequest.AddOrUpdate(request, 1, (_, n) => n + 1);
+        if (KeepTimeline) _timeline.Enqueue(new TimedRequest(DateTimeOffset.UtcNow, request));
     }
+
+    /// <summary>The requests kept since <see cref="KeepTimeline"/> was switched on, in order of arrival.</summary>
+    public IReadOnlyList<TimedRequest> Timeline() => [.. _timeline];
 
     public int Count(string verb, string resource) => _counts.TryGetValue((verb, resource), out var n) ? n : 0;
 
@@ -60,5 +75,6 @@ public sealed class RequestAccounting
         _counts.Clear();
         _byRequest.Clear();
         _denials.Clear();
+        _timeline.Clear();
     }
 }

@@ -10,8 +10,8 @@ namespace QuayIntegration.Emulators.Kubernetes.Hosting;
 
 /// <summary>
 /// Maps URLs to discovery, OpenAPI and resource operations, authenticates the bearer token, authorizes the request with
-/// RBAC (before looking at what the URL names, as kube-apiserver's filter chain does), applies injected faults, and
-/// turns every failure into a Status body (never an unhandled exception).
+/// RBAC (before looking at what the URL names, as kube-apiserver's filter chain does), applies injected faults
+/// (stalls, latency, canned statuses), and turns every failure into a Status body (never an unhandled exception).
 /// </summary>
 public sealed class RequestRouter(ApiServerCore server)
 {
@@ -35,6 +35,8 @@ public sealed class RequestRouter(ApiServerCore server)
             }
             ctx = Parse(http, path, user!) ?? throw new ApiException(404, "NotFound", "the server could not find the requested resource", new JsonObject());
             server.Requests.Record(new RecordedRequest(user!.Username, ctx.Verb, ctx.Type.Group, ctx.Type.Plural, ctx.Subresource, ctx.Namespace, ctx.Name));
+            using (var held = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, server.Stopping))
+                await server.Faults.StallAsync(ctx.Type, ctx.Verb, ctx.Namespace, user!.Username, held.Token);
             var latency = server.Faults.LatencyFor(ctx.Type);
             if (latency > TimeSpan.Zero) await Task.Delay(latency, http.RequestAborted);
             if (server.Faults.TakeStatus(ctx.Type, ctx.Verb) is { } injected) throw injected;

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Controllers;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime;
 using QuayIntegration.Operator.Tests.Support;
 using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
 
@@ -70,17 +70,28 @@ public sealed class HostTests
     }
 
     [Fact]
-    public async Task Without_an_integration_the_operator_is_ready_and_does_nothing()
+    public async Task Without_an_integration_the_operator_is_ready_and_does_nothing_until_one_appears()
     {
         await using var env = await StartAsync(createIntegration: false);
         var op = await env.StartOperatorAsync();
-        await env.CreateNamespaceAsync("idle");
         using var http = new HttpClient();
         await Eventually(async () => (await http.GetAsync(op.BaseUrl + "/readyz")).StatusCode == HttpStatusCode.OK, "ready");
-        await Task.Delay(500);
+        var before = await NamespaceReconcilesAsync(http, op);
+        await env.CreateNamespaceAsync("idle");
+        // The namespace was looked at (a reconcile ran for it), and that look did nothing.
+        await Eventually(async () => await NamespaceReconcilesAsync(http, op) > before, "the new namespace reconciled");
         Assert.Empty(env.Quay.State.Organizations);
         Assert.DoesNotContain("quay.redhat.com/quayintegrations", (await env.GetNamespaceAsync("idle"))!.Metadata.Finalizers ?? []);
+        Assert.Null(await env.GetRecordAsync("idle"));
+
+        await env.CreateIntegrationAsync(IntegrationName, spec => spec["allowlistNamespaces"] = new System.Text.Json.Nodes.JsonArray("idle"));
+        await Eventually(() => env.IsSeededAsync("idle", "openshift_idle"), "set up once a QuayIntegration exists");
     }
+
+    private static async Task<double> NamespaceReconcilesAsync(HttpClient http, RunningOperator op) =>
+        (await http.GetStringAsync(op.BaseUrl + "/metrics")).Split('\n')
+            .Where(l => l.StartsWith("quayintegration_reconcile_total{controller=\"namespace\"", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
 
     [Fact]
     public async Task On_plain_kubernetes_without_imagestreams_the_operator_starts_and_syncs_the_default_service_account()

@@ -114,7 +114,13 @@ public sealed class OwnershipHistoryTests(ITestOutputHelper output)
         while ((problems = await oracle.ViolationsAsync(history.Config)).Count > 0)
         {
             if (DateTime.UtcNow > deadline)
-                Assert.Fail($"seed {seed}: not converged {ConvergenceTimeout.TotalSeconds} s after operation {history.Log.Count}:\n{OwnershipOracle.Describe(problems)}");
+            {
+                var records = new List<string>();
+                foreach (var ns in Universe)
+                    if (await env.GetRecordAsync(ns) is { } record) records.Add($"  {ns}: {record["spec"]?.ToJsonString()} {record["status"]?.ToJsonString()}");
+                Assert.Fail($"seed {seed}: not converged {ConvergenceTimeout.TotalSeconds} s after operation {history.Log.Count}:\n{OwnershipOracle.Describe(problems)}" +
+                            $"records:\n{string.Join("\n", records)}");
+            }
             await Task.Delay(200);
         }
     }

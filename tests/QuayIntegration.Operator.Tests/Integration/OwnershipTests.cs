@@ -150,11 +150,41 @@ public sealed class OwnershipTests
         await env.StartOperatorAsync();
         await env.CreateNamespaceAsync("keep-me");
         await Eventually(() => env.IsSeededAsync("keep-me", "openshift_keep-me"), "set up");
-        var ns = (await env.GetNamespaceAsync("keep-me"))!;
-        ns.Metadata.Finalizers = ns.Metadata.Finalizers.Where(f => f != "quay.redhat.com/quayintegrations").ToList();
-        await env.Kube.CoreV1.ReplaceNamespaceAsync(ns, "keep-me");
+        await Eventually(async () =>
+        {
+            var ns = (await env.GetNamespaceAsync("keep-me"))!;
+            ns.Metadata.Finalizers = ns.Metadata.Finalizers.Where(f => f != "quay.redhat.com/quayintegrations").ToList();
+            try
+            {
+                await env.Kube.CoreV1.ReplaceNamespaceAsync(ns, "keep-me");
+                return true;
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
+            {
+                return false; // the operator wrote the namespace meanwhile: read it again
+            }
+        }, "the finalizer removed by hand");
         await Eventually(async () => (await env.GetNamespaceAsync("keep-me"))!.Metadata.Finalizers?.Contains("quay.redhat.com/quayintegrations") == true,
             "finalizer restored");
+    }
+
+    [Fact]
+    public async Task A_record_deleted_by_hand_is_kept_while_its_namespace_is_managed_and_still_used()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("held");
+        await Eventually(() => env.IsSeededAsync("held", "openshift_held"), "set up");
+        await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quaynamespaces", "held");
+        var record = await env.GetRecordAsync("held");
+        Assert.NotNull(record); // its finalizer holds it
+        Assert.NotNull(record["metadata"]!["deletionTimestamp"]);
+
+        // Still the truth: the organization the operator created is deleted with the namespace, and the record goes then.
+        await env.Kube.CoreV1.DeleteNamespaceAsync("held");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("held");
+        Assert.Null(env.Quay.State.Organization("openshift_held"));
+        await Eventually(async () => await env.GetRecordAsync("held") is null, "the record gone with the namespace");
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using System.Net;
 using k8s;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime;
 using QuayIntegration.Operator.Tests.Support;
 
 namespace QuayIntegration.Operator.Tests.Integration;

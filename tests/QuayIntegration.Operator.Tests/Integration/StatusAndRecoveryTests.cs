@@ -79,7 +79,9 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
         env.Quay.Faults.Remove(slow);
         await Eventually(async () => (await env.ConditionAsync("Progressing"))?.Status == "False"
                                      && (await env.GetIntegrationAsync())!["status"]!["pendingNamespaces"]!.GetValue<int>() == 0, "Progressing=False once all are set up");
-        Assert.True(await env.IsSeededAsync("wait-c", "openshift_wait-c"));
+        // Set up means organization, robots and Secrets; a service account that appears later is linked when it does.
+        await Eventually(() => env.IsSeededAsync("wait-c", "openshift_wait-c"), "the last one fully set up");
+        Assert.NotNull(env.Quay.State.Organization("openshift_wait-a"));
     }
 
     [Fact]

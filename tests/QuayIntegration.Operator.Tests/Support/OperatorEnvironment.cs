@@ -316,15 +316,8 @@ public sealed class OperatorEnvironment : IAsyncDisposable
         return entry is null ? null : Encoding.UTF8.GetString(Convert.FromBase64String(entry["auth"]!.GetValue<string>()));
     }
 
-    public static async Task Eventually(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("timed out waiting for " + what);
-            await Task.Delay(100);
-        }
-    }
+    public static Task Eventually(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
+        QuayIntegration.Testing.Polling.Eventually(condition, what, timeout);
 
     public static string RepoRoot()
     {

@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Controllers;
-using QuayIntegration.Operator.Kube;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime.Kube;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Tests.Unit;
 

@@ -3,7 +3,7 @@ using QuayIntegration.Operator.Quay;
 
 namespace QuayIntegration.Operator.Tests.Unit;
 
-/// <summary>Literal answers from the Quay contract (shared/quay-api-contract.md) mapped to outcomes.</summary>
+/// <summary>Literal answers from the Quay contract (docs/quay-api.md, from Quay's endpoints/api) mapped to outcomes.</summary>
 public class QuayResponseClassifierTests
 {
     [Theory]

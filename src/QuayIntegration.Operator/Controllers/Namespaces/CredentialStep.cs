@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using k8s.Models;
 using QuayIntegration.Operator.Api;
-using QuayIntegration.Operator.Kube;
+using QuayIntegration.Runtime.Kube;
 using QuayIntegration.Operator.Quay;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Controllers.Namespaces;
 

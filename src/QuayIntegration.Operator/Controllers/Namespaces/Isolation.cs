@@ -1,4 +1,4 @@
-using QuayIntegration.Operator.Kube;
+using QuayIntegration.Runtime.Kube;
 using QuayIntegration.Operator.Quay;
 
 namespace QuayIntegration.Operator.Controllers.Namespaces;

@@ -1,7 +1,7 @@
 using k8s.Models;
 using QuayIntegration.Operator.Api;
-using QuayIntegration.Operator.Kube;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime.Kube;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Controllers.Namespaces;
 

@@ -1,10 +1,10 @@
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using QuayIntegration.Operator.Api;
-using QuayIntegration.Operator.Kube;
+using QuayIntegration.Runtime.Kube;
 using QuayIntegration.Operator.Observability;
 using QuayIntegration.Operator.Quay;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Controllers.Namespaces;
 
@@ -176,7 +176,9 @@ public sealed class NamespaceReconciler(
             work.Kept.Add($"{work.Record.Secrets.Count} robot Secret(s) and their service account links (cleanupPolicy Keep)");
         if (work.Namespace is null) work.Record.Spec.Secrets = null; // gone with the namespace
 
-        work.Record.Spec.Released = true;
+        // Only a namespace that still exists is released; one already gone keeps what its record says of how it went
+        // (deleted while managed: what was kept by a policy is still owed to that policy, not to cleanupPolicy alone).
+        if (work.Namespace is not null) work.Record.Spec.Released = true;
         await FinishRecordAsync(work, work.Namespace is null ? NamespacePhase.NamespaceDeleted : NamespacePhase.Released, ct);
         await claim.ReleaseAsync(work, ct);
         if (wasManaged) work.Changed("Released", $"Stopped managing the namespace: {why}");

@@ -69,8 +69,9 @@ public sealed class OrganizationCleanup
         var foreign = new List<string>();
         foreach (var repository in repositories)
         {
-            var origin = entry.Repository(repository.Name)?.Origin
-                         ?? (work.Markers.OwnerOfRepository(repository, work.Name, repository.Name) == MarkedOwner.ThisCluster ? Origin.Created : Origin.Found);
+            // By the mark as listed, recorded or not: a recorded one may have been deleted and made again by someone else.
+            var origin = entry.Repository(repository.Name)?.Origin == Origin.Found ? Origin.Found
+                : work.Markers.OwnerOfRepository(repository, work.Name, repository.Name) == MarkedOwner.ThisCluster ? Origin.Created : Origin.Found;
             if (origin != Origin.Created) foreign.Add("repository " + repository.Name);
         }
         foreach (var robot in robots.ValueOrThrow("list robots of " + entry.Name)!)
@@ -97,7 +98,8 @@ public sealed class OrganizationCleanup
     {
         var quay = work.Quay;
         var robots = await OwnRobotsAsync(work, entry, ct);
-        if (work.Config?.DeleteRepositories == true) await RemoveRepositoriesAsync(work, entry, listed, why, ct);
+        await RecordOwnRepositoriesAsync(work, entry, listed, ct);
+        if (work.Config?.DeleteRepositories == true) await RemoveRepositoriesAsync(work, entry, why, ct);
         else
             foreach (var repository in (entry.Repositories ?? []).Where(r => r.Origin == Origin.Created))
                 work.Kept.Add($"repository {entry.Name}/{repository.Name} (repositoryDeletionPolicy Keep)");
@@ -119,8 +121,9 @@ public sealed class OrganizationCleanup
     }
 
     /// <summary>
-    /// The robots of the organization the operator created: those recorded Created, and those named after a service
-    /// account (of the matrix or of the record) that the record does not know, read once and judged by their mark.
+    /// The robots of the organization the operator created: those named after a service account (of the matrix or of
+    /// the record), each read and judged by its mark (a recorded one too: it may have been deleted just before a crash
+    /// and made again by someone else since).
     /// </summary>
     private static async Task<List<string>> OwnRobotsAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
     {
@@ -130,9 +133,13 @@ public sealed class OrganizationCleanup
         {
             var shortName = QuayNames.RobotShortNameFor(entry.Name, account);
             var name = QuayNames.RobotFullName(entry.Name, shortName);
-            if (entry.Robot(name) is not null) continue;
+            if (entry.Robot(name) is { Origin: Origin.Found }) continue;
             var read = await work.Quay.GetRobotAsync(entry.Name, shortName, ct);
-            if (read.Outcome == QuayOutcome.NotFound) continue;
+            if (read.Outcome == QuayOutcome.NotFound)
+            {
+                entry.RemoveRobot(name);
+                continue;
+            }
             var robot = read.ValueOrThrow("read robot " + name)!;
             var mine = work.Markers.OwnerOfRobot(robot, work.Name, account) == MarkedOwner.ThisCluster;
             entry.SetRobot(name, account, mine ? Origin.Created : Origin.Found);
@@ -141,23 +148,28 @@ public sealed class OrganizationCleanup
     }
 
     /// <summary>
-    /// repositoryDeletionPolicy Delete: the repositories the operator created in the organization, those recorded and
-    /// those the record does not know (a crash came between the create and the record) that carry its mark, read from
-    /// the organization's repository list (so nothing is missed once the operator's robots are gone).
+    /// Brings the record's repositories of the organization in line with its repository list, judged by the operator's
+    /// mark as listed now: those it made are recorded Created even if a crash kept them out of the record (so a kept
+    /// one is never forgotten, and a policy changed later still finds it), those someone else made are Found (also a
+    /// recorded one someone made again under the same name after the operator deleted it), and those gone are dropped.
     /// </summary>
-    private static async Task RemoveRepositoriesAsync(NamespaceWork work, OrganizationRecord entry, List<QuayRepository>? listed, string why,
-        CancellationToken ct)
+    private static async Task RecordOwnRepositoriesAsync(NamespaceWork work, OrganizationRecord entry, List<QuayRepository>? listed, CancellationToken ct)
     {
-        var quay = work.Quay;
-        listed ??= (await quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!;
-        foreach (var repository in listed.Where(r => entry.Repository(r.Name) is null))
+        listed ??= (await work.Quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!;
+        foreach (var stale in (entry.Repositories ?? []).Where(r => listed.All(l => l.Name != r.Name)).ToList()) entry.RemoveRepository(stale.Name);
+        foreach (var repository in listed.Where(r => entry.Repository(r.Name)?.Origin != Origin.Found))
         {
             var mine = work.Markers.OwnerOfRepository(repository, work.Name, repository.Name) == MarkedOwner.ThisCluster;
             entry.SetRepository(repository.Name, mine ? Origin.Created : Origin.Found);
         }
+    }
+
+    /// <summary>repositoryDeletionPolicy Delete: the repositories the record says the operator created.</summary>
+    private static async Task RemoveRepositoriesAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
+    {
         foreach (var repository in (entry.Repositories ?? []).Where(r => r.Origin == Origin.Created).ToList())
         {
-            (await quay.DeleteRepositoryAsync(entry.Name, repository.Name, ct)).ValueOrThrow($"delete repository {entry.Name}/{repository.Name}");
+            (await work.Quay.DeleteRepositoryAsync(entry.Name, repository.Name, ct)).ValueOrThrow($"delete repository {entry.Name}/{repository.Name}");
             entry.RemoveRepository(repository.Name);
             work.Changed("RepositoryDeleted", $"Deleted Quay repository {entry.Name}/{repository.Name}: {why} (repositoryDeletionPolicy Delete)");
         }

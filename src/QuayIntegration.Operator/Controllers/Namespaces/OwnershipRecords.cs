@@ -3,8 +3,8 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using QuayIntegration.Operator.Api;
-using QuayIntegration.Operator.Kube;
-using QuayIntegration.Operator.Runtime;
+using QuayIntegration.Runtime.Kube;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Controllers.Namespaces;
 
@@ -76,8 +76,8 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
         try
         {
             written = stored is null
-                ? await api.CreateAsync(ResourceType.QuayNamespaces.CollectionPath(), body, ct)
-                : await api.ReplaceAsync(ResourceType.QuayNamespaces.ObjectPath(null, draft.Namespace), body, ct);
+                ? await api.CreateAsync(ApiResources.QuayNamespaces.CollectionPath(), body, ct)
+                : await api.ReplaceAsync(ApiResources.QuayNamespaces.ObjectPath(null, draft.Namespace), body, ct);
         }
         catch (KubeApiException e) when (e.IsConflict)
         {
@@ -104,7 +104,7 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
         QuayNamespaceResource written;
         try
         {
-            written = await api.PatchAsync<QuayNamespaceResource>(ResourceType.QuayNamespaces.ObjectPath(null, draft.Namespace) + "/status",
+            written = await api.PatchAsync<QuayNamespaceResource>(ApiResources.QuayNamespaces.ObjectPath(null, draft.Namespace) + "/status",
                 "application/merge-patch+json", patch.ToJsonString(), ct);
         }
         catch (KubeApiException e) when (e.IsNotFound)
@@ -120,7 +120,7 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
     {
         var stored = draft.Stored;
         if (stored is null) return;
-        var path = ResourceType.QuayNamespaces.ObjectPath(null, draft.Namespace);
+        var path = ApiResources.QuayNamespaces.ObjectPath(null, draft.Namespace);
         try
         {
             if (stored.Metadata.Finalizers?.Contains(Finalizer) == true)

@@ -106,9 +106,9 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
 
     /// <summary>
     /// Repositories whose ImageStream is gone. Created by the operator: deleted with repositoryDeletionPolicy Delete,
-    /// kept (and listed as kept) with Keep. Found: left alone, and remembered as not the operator's. With Delete, a
-    /// repository the robots hold permissions on that the record does not know is read once, and deleted only if it
-    /// carries this operator's mark.
+    /// kept (and listed as kept) with Keep. Found: left alone, and remembered as not the operator's. With Delete, each
+    /// candidate (recorded Created, or unknown to the record but held by the robots) is read first and deleted only if
+    /// it carries this operator's mark.
     /// </summary>
     private static async Task RemoveUnwantedAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct)
     {
@@ -120,14 +120,18 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
             foreach (var name in ours) work.Kept.Add($"repository {work.Organization}/{name} (repositoryDeletionPolicy Keep)");
             return;
         }
-        var unknown = observation.RepositoriesOf(work.Robots.Select(r => r.FullName))
-            .Where(name => !wanted.Contains(name) && entry.Repository(name) is null).ToList();
-        foreach (var name in unknown)
+        // Every candidate is read before it is deleted, recorded or not: a repository the operator deleted just before a
+        // crash (the record not yet saved) may have been made again by someone else since, under the same name.
+        var candidates = observation.RepositoriesOf(work.Robots.Select(r => r.FullName))
+            .Where(name => !wanted.Contains(name) && entry.Repository(name) is null).Concat(ours).Distinct(StringComparer.Ordinal).ToList();
+        ours.Clear();
+        foreach (var name in candidates)
         {
             var read = await work.Quay.GetRepositoryAsync(work.Organization, name, ct);
             if (read.Outcome == QuayOutcome.NotFound)
             {
                 observation.RepositoryDeleted(name);
+                entry.RemoveRepository(name);
                 continue;
             }
             var repository = read.ValueOrThrow($"read repository {work.Organization}/{name}")!;

@@ -175,6 +175,15 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
             var item = $"robot {robot.Name} of former service account {robot.ServiceAccount}";
             if (robot.Origin == Origin.Created)
             {
+                // Read before deleting: one the operator deleted just before a crash may have been made again by someone else.
+                var still = await Isolation.RunAsync(work, item, () => StillOursAsync(work, robot.Name, robot.ServiceAccount, ct));
+                if (still is null) continue;
+                if (still.Value is not true)
+                {
+                    if (still.Value is false) entry.SetRobot(robot.Name, robot.ServiceAccount, Origin.Found);
+                    else entry.RemoveRobot(robot.Name);
+                    continue;
+                }
                 if (await Isolation.RunAsync(work, item, () => DeleteRobotAsync(work, robot.Name, ct)) is null) continue;
                 observation.RobotDeleted(robot.Name);
                 entry.RemoveRobot(robot.Name);
@@ -191,6 +200,14 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
                     $"Deleted the default permission the operator gave robot {robot.Name}: service account {robot.ServiceAccount} is no longer in spec.serviceAccounts");
             }
         }
+    }
+
+    /// <summary>True when the robot carries this operator's mark, false when someone else's, null when it is gone.</summary>
+    private static async Task<bool?> StillOursAsync(NamespaceWork work, string name, string serviceAccount, CancellationToken ct)
+    {
+        var read = await work.Quay.GetRobotAsync(work.Organization, name[(name.IndexOf('+') + 1)..], ct);
+        if (read.Outcome == QuayOutcome.NotFound) return null;
+        return Classify(work, read.ValueOrThrow("read robot " + name)!, serviceAccount) == Origin.Created;
     }
 
     private static async Task<bool> DeleteRobotAsync(NamespaceWork work, string name, CancellationToken ct) =>

@@ -1,0 +1,206 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using k8s;
+using k8s.Models;
+
+namespace QuayIntegration.Runtime.Kube;
+
+/// <param name="Continue">The token for the next page of a paged list; null on the last (or only) page.</param>
+public sealed record ListResult<T>(IReadOnlyList<T> Items, string ResourceVersion, string? Continue = null);
+
+public enum WatchEventKind { Added, Modified, Deleted, Bookmark }
+
+public sealed record WatchEvent<T>(WatchEventKind Kind, T? Object, string? ResourceVersion);
+
+/// <summary>
+/// A thin, uniform REST client for the Kubernetes API built on the KubernetesClient connection (kubeconfig or
+/// in-cluster credentials, TLS): one code path for core kinds, CRs and OpenShift kinds, with explicit patch types
+/// and Status-aware errors. Serialization uses KubernetesJson so core models round-trip exactly.
+/// </summary>
+public sealed class KubeApi : IDisposable
+{
+    /// <summary>Used when no timeout is given (the operator's <c>ApiRequestTimeout</c> has the same default).</summary>
+    public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly k8s.Kubernetes _kubernetes;
+    private readonly HttpClient _http;
+    private readonly Uri _base;
+    private readonly TimeSpan _requestTimeout;
+    private readonly TimeProvider _time;
+
+    public KubeApi(KubernetesClientConfiguration configuration) : this(configuration, DefaultRequestTimeout, TimeProvider.System)
+    {
+    }
+
+    /// <param name="requestTimeout">The longest any request other than a watch may take, body included.</param>
+    /// <param name="time">The clock of that timeout.</param>
+    public KubeApi(KubernetesClientConfiguration configuration, TimeSpan requestTimeout, TimeProvider time)
+    {
+        if (requestTimeout <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(requestTimeout), requestTimeout,
+                $"the API request timeout (Operator:ApiRequestTimeout) must be positive (e.g. 00:00:30), got {requestTimeout}: a request that may wait forever can keep a stalled connection's caller waiting forever");
+        _requestTimeout = requestTimeout;
+        _time = time;
+        // KubernetesClient wires the given handler in front of its configured transport (client certificates, CA,
+        // proxy); sending through it reuses that transport while this class controls URLs, verbs and patch types.
+        var entry = new PassThroughHandler();
+        _kubernetes = new k8s.Kubernetes(configuration, entry);
+        _base = new Uri(_kubernetes.BaseUri.ToString().TrimEnd('/') + "/");
+        // No HttpClient timeout: each call carries its own (RequestAsync), and a watch is guarded by WatchAsync.
+        _http = new HttpClient(entry, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    public Task<T?> GetAsync<T>(string path, CancellationToken ct) where T : class =>
+        RequestAsync<T?>(HttpMethod.Get, path, async token =>
+        {
+            using var response = await SendAsync(HttpMethod.Get, path, null, null, token, HttpCompletionOption.ResponseContentRead, allowNotFound: true);
+            if (response.StatusCode == HttpStatusCode.NotFound) return null;
+            return KubernetesJson.Deserialize<T>(await response.Content.ReadAsStringAsync(token));
+        }, ct);
+
+    /// <summary>
+    /// One LIST request, deserialized as it streams in: the body never exists as one string or JSON document, which
+    /// for a large collection would be several copies of it on the large object heap. Without <paramref name="limit"/>
+    /// it is the whole collection; with it, at most that many items, and <see cref="ListResult{T}.Continue"/> asks for
+    /// the next page.
+    /// </summary>
+    /// <remarks>The request timeout covers the whole body: a collection too large to arrive in time needs a page size.</remarks>
+    public Task<ListResult<T>> ListPageAsync<T>(string path, string? query, int? limit, string? continueToken, CancellationToken ct)
+    {
+        var parameters = new List<string>();
+        if (!string.IsNullOrEmpty(query)) parameters.Add(query);
+        if (limit is { } l) parameters.Add("limit=" + l.ToString(CultureInfo.InvariantCulture));
+        if (!string.IsNullOrEmpty(continueToken)) parameters.Add("continue=" + Uri.EscapeDataString(continueToken));
+        var url = WithQuery(path, string.Join('&', parameters));
+        return RequestAsync(HttpMethod.Get, url, async token =>
+        {
+            using var response = await SendAsync(HttpMethod.Get, url, null, null, token, HttpCompletionOption.ResponseHeadersRead);
+            await using var body = await response.Content.ReadAsStreamAsync(token);
+            var list = await JsonSerializer.DeserializeAsync<ListBody<T>>(body, KubernetesSerializerOptions.Value, token)
+                       ?? throw new JsonException($"the list of {path} is null");
+            return new ListResult<T>(list.Items ?? [], list.Metadata?.ResourceVersion ?? "", list.Metadata?.ContinueProperty is { Length: > 0 } next ? next : null);
+        }, ct);
+    }
+
+    public Task<T> CreateAsync<T>(string collectionPath, T body, CancellationToken ct) =>
+        WriteAsync<T>(HttpMethod.Post, collectionPath, KubernetesJson.Serialize(body), "application/json", ct);
+
+    public Task<T> ReplaceAsync<T>(string path, T body, CancellationToken ct) =>
+        WriteAsync<T>(HttpMethod.Put, path, KubernetesJson.Serialize(body), "application/json", ct);
+
+    /// <summary>PATCH with an explicit type: application/json-patch+json or application/merge-patch+json.</summary>
+    public Task<T> PatchAsync<T>(string path, string patchType, string patch, CancellationToken ct) =>
+        WriteAsync<T>(HttpMethod.Patch, path, patch, patchType, ct);
+
+    /// <summary>DELETE; false when the object was already gone.</summary>
+    public Task<bool> DeleteAsync(string path, CancellationToken ct) =>
+        RequestAsync(HttpMethod.Delete, path, async token =>
+        {
+            using var response = await SendAsync(HttpMethod.Delete, path, null, null, token, allowNotFound: true);
+            return response.StatusCode != HttpStatusCode.NotFound;
+        }, ct);
+
+    private Task<T> WriteAsync<T>(HttpMethod method, string path, string body, string contentType, CancellationToken ct) =>
+        RequestAsync(method, path, async token =>
+        {
+            using var response = await SendAsync(method, path, body, contentType, token);
+            return KubernetesJson.Deserialize<T>(await response.Content.ReadAsStringAsync(token));
+        }, ct);
+
+    /// <summary>
+    /// Runs one request, body included, under the request timeout as well as the caller's token. Without it a
+    /// connection that stops answering would hold the caller forever: a leader renewing its Lease, a reconcile holding
+    /// its key. Running out of time is a <see cref="KubeApiTimeoutException"/>; the caller's own cancellation stays an
+    /// <see cref="OperationCanceledException"/>.
+    /// </summary>
+    private async Task<T> RequestAsync<T>(HttpMethod method, string path, Func<CancellationToken, Task<T>> call, CancellationToken ct)
+    {
+        using var timeout = new CancellationTokenSource(_requestTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+        try
+        {
+            return await call(linked.Token);
+        }
+        catch (OperationCanceledException e) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new KubeApiTimeoutException(method, path, _requestTimeout, e);
+        }
+    }
+
+    /// <summary>
+    /// Streams watch events after <paramref name="resourceVersion"/>. A 410 (as an HTTP status or an ERROR event)
+    /// surfaces as <see cref="KubeApiException"/> with <see cref="KubeApiException.IsGone"/>, telling the caller to relist.
+    /// </summary>
+    public async IAsyncEnumerable<WatchEvent<T>> WatchAsync<T>(string path, string? query, string resourceVersion,
+        TimeSpan timeout, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var q = $"watch=true&allowWatchBookmarks=true&resourceVersion={Uri.EscapeDataString(resourceVersion)}&timeoutSeconds={(int)timeout.TotalSeconds}";
+        if (!string.IsNullOrEmpty(query)) q += "&" + query;
+        // The server ends the watch after timeoutSeconds; a connection that silently stops delivering (a dead peer)
+        // is cut a little later, which the caller handles like any broken stream. The request timeout does not apply:
+        // a watch is meant to stay open far longer.
+        using var guard = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        guard.CancelAfter(timeout + TimeSpan.FromSeconds(30));
+        using var response = await SendAsync(HttpMethod.Get, WithQuery(path, q), null, null, guard.Token, HttpCompletionOption.ResponseHeadersRead);
+        await using var stream = await response.Content.ReadAsStreamAsync(guard.Token);
+        await foreach (var e in WatchEventReader.ReadAsync<T>(stream, guard.Token)) yield return e;
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? body, string? contentType,
+        CancellationToken ct, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead, bool allowNotFound = false)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(_base, path));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType!);
+        }
+        if (_kubernetes.Credentials is { } credentials) await credentials.ProcessHttpRequestAsync(request, ct);
+        var response = await _http.SendAsync(request, completion, ct);
+        if (response.IsSuccessStatusCode || (allowNotFound && response.StatusCode == HttpStatusCode.NotFound)) return response;
+        using (response)
+            throw StatusException(await response.Content.ReadAsStringAsync(ct), response.StatusCode);
+    }
+
+    private static KubeApiException StatusException(string body, HttpStatusCode fallback)
+    {
+        try
+        {
+            return StatusException(KubernetesJson.Deserialize<V1Status>(body), fallback, body);
+        }
+        catch (JsonException)
+        {
+            return new KubeApiException(fallback, fallback.ToString(), body.Length > 300 ? body[..300] : body);
+        }
+    }
+
+    /// <summary>The error a Status (from an error response or a watch ERROR event) stands for.</summary>
+    internal static KubeApiException StatusException(V1Status? status, HttpStatusCode fallback, string body)
+    {
+        var code = status?.Code is { } c and > 0 ? (HttpStatusCode)c : fallback;
+        return new KubeApiException(code, status?.Reason ?? code.ToString(), status?.Message ?? body);
+    }
+
+    private static string WithQuery(string path, string? query) => string.IsNullOrEmpty(query) ? path : $"{path}?{query}";
+
+    private sealed class PassThroughHandler : DelegatingHandler;
+
+    /// <summary>The List envelope: only what an informer needs besides the items.</summary>
+    private sealed class ListBody<T>
+    {
+        [JsonPropertyName("metadata")] public V1ListMeta? Metadata { get; set; }
+        [JsonPropertyName("items")] public List<T>? Items { get; set; }
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _kubernetes.Dispose();
+    }
+}

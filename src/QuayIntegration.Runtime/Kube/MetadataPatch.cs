@@ -1,0 +1,66 @@
+using System.Text.Json.Nodes;
+using k8s.Models;
+
+namespace QuayIntegration.Runtime.Kube;
+
+/// <summary>
+/// JSON merge patches (RFC 7386) of an object's metadata: finalizers, labels and annotations. A patch that changes the
+/// finalizers carries the resourceVersion it was computed from, which the API server treats as a precondition (409
+/// when the object changed since), because a merge patch replaces the finalizer list whole and must never be computed
+/// from a stale read. Labels and annotations are set or removed key by key (a null value removes it), which is safe
+/// against concurrent writers without a precondition.
+/// </summary>
+public sealed class MetadataPatch(V1ObjectMeta current)
+{
+    private readonly JsonObject _metadata = new();
+    private List<string>? _finalizers;
+
+    public bool IsEmpty => _metadata.Count == 0 && _finalizers is null;
+
+    public MetadataPatch AddFinalizer(string finalizer)
+    {
+        var list = _finalizers ?? [.. current.Finalizers ?? []];
+        if (!list.Contains(finalizer))
+        {
+            list.Add(finalizer);
+            _finalizers = list;
+        }
+        return this;
+    }
+
+    public MetadataPatch RemoveFinalizer(string finalizer)
+    {
+        var list = _finalizers ?? [.. current.Finalizers ?? []];
+        if (list.Remove(finalizer)) _finalizers = list;
+        return this;
+    }
+
+    /// <summary>Sets (or, with null, removes) a label; nothing is written when it already has that value.</summary>
+    public MetadataPatch Label(string key, string? value) => Set("labels", current.Labels, key, value);
+
+    /// <summary>Sets (or, with null, removes) an annotation; nothing is written when it already has that value.</summary>
+    public MetadataPatch Annotation(string key, string? value) => Set("annotations", current.Annotations, key, value);
+
+    private MetadataPatch Set(string field, IDictionary<string, string>? existing, string key, string? value)
+    {
+        var present = existing is not null && existing.TryGetValue(key, out var old) ? old : null;
+        if (present == value) return this;
+        var map = _metadata[field] as JsonObject ?? (JsonObject)(_metadata[field] = new JsonObject());
+        map[key] = value;
+        return this;
+    }
+
+    public string ToJson()
+    {
+        var metadata = (JsonObject)_metadata.DeepClone();
+        if (_finalizers is not null)
+        {
+            metadata["resourceVersion"] = current.ResourceVersion;
+            metadata["finalizers"] = new JsonArray(_finalizers.Select(f => (JsonNode)f!).ToArray());
+        }
+        return new JsonObject { ["metadata"] = metadata }.ToJsonString();
+    }
+
+    /// <summary>The one-line form for the common case of removing a finalizer.</summary>
+    public static string RemoveFinalizer(V1ObjectMeta current, string finalizer) => new MetadataPatch(current).RemoveFinalizer(finalizer).ToJson();
+}

@@ -1,0 +1,93 @@
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using QuayIntegration.Emulators.Kubernetes.Hosting;
+using QuayIntegration.Runtime.Kube;
+using QuayIntegration.Runtime;
+using QuayIntegration.Runtime.Tests.Support;
+using QuayIntegration.Testing;
+
+namespace QuayIntegration.Runtime.Tests.Integration;
+
+/// <summary>The informer's paged initial list and its cache transform, against the emulated API server.</summary>
+public sealed class InformerPagingTests : IAsyncLifetime
+{
+    private EmulatedApiServer _world = null!;
+
+    public async Task InitializeAsync() => _world = await EmulatedApiServer.StartAsync();
+
+    public async Task DisposeAsync() => await _world.DisposeAsync();
+
+    private async Task<(Informer<V1ServiceAccount> Informer, Task Run)> StartAsync(int? pageSize, CancellationToken ct)
+    {
+        var informer = new Informer<V1ServiceAccount>(_world.Api, new InformerSpec(ResourceType.ServiceAccounts), TimeSpan.Zero, NullLogger.Instance)
+        {
+            ListPageSize = pageSize,
+        };
+        var run = informer.RunAsync(ct);
+        await informer.WaitForSyncAsync(ct).WaitAsync(TimeSpan.FromSeconds(10));
+        return (informer, run);
+    }
+
+    private async Task CreateAccountsAsync(string ns, int count)
+    {
+        await _world.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
+        for (var i = 0; i < count; i++)
+            await _world.Client.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount
+            {
+                Metadata = new V1ObjectMeta
+                {
+                    Name = $"sa-{i}",
+                    Annotations = new Dictionary<string, string>
+                    {
+                        ["kept"] = "yes",
+                        [CacheTransforms.LastAppliedAnnotation] = """{"apiVersion":"v1","kind":"ServiceAccount"}""",
+                    },
+                },
+                Secrets = [new V1ObjectReference { Name = $"sa-{i}-dockercfg", Kind = "Secret", NamespaceProperty = ns }],
+                ImagePullSecrets = [new V1LocalObjectReference { Name = $"sa-{i}-dockercfg" }],
+            }, ns);
+    }
+
+    [Fact]
+    public async Task A_paged_list_caches_every_page_trimmed_and_the_watch_continues_after_it()
+    {
+        await CreateAccountsAsync("paged", 7);
+        using var stop = new CancellationTokenSource();
+        var (informer, run) = await StartAsync(pageSize: 2, stop.Token);
+
+        var cached = informer.ListInNamespace("paged");
+        Assert.Equal(7, cached.Count);
+        foreach (var sa in cached)
+        {
+            Assert.DoesNotContain(CacheTransforms.LastAppliedAnnotation, sa.Metadata.Annotations.Keys);
+            Assert.Equal("yes", sa.Metadata.Annotations["kept"]);
+            var secret = Assert.Single(sa.Secrets);
+            Assert.Equal(("Secret", "paged", sa.Metadata.Name + "-dockercfg"), (secret.Kind, secret.NamespaceProperty, secret.Name));
+            Assert.Equal(sa.Metadata.Name + "-dockercfg", Assert.Single(sa.ImagePullSecrets).Name);
+        }
+
+        // The watch starts from the list's resourceVersion: a change after the last page arrives.
+        await _world.Client.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "later" } }, "paged");
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (informer.Get("paged", "later") is null && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.NotNull(informer.Get("paged", "later"));
+
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task An_expired_paged_list_falls_back_to_one_unpaged_list()
+    {
+        await CreateAccountsAsync("expired", 3);
+        _world.Server.Faults.InjectStatus(410, count: 1, resource: "serviceaccounts", verb: "list");
+        using var stop = new CancellationTokenSource();
+        var (informer, run) = await StartAsync(pageSize: 2, stop.Token);
+
+        Assert.Equal(3, informer.ListInNamespace("expired").Count);
+
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+}

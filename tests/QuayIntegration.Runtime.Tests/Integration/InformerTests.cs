@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using System.Text;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using QuayIntegration.Emulators.Kubernetes.Hosting;
+using QuayIntegration.Runtime.Kube;
+using QuayIntegration.Runtime;
+using QuayIntegration.Runtime.Tests.Support;
+using QuayIntegration.Testing;
+
+namespace QuayIntegration.Runtime.Tests.Integration;
+
+/// <summary>The informer over real list/watch against the emulated API server, including expired and broken watches.</summary>
+public sealed class InformerTests : IAsyncLifetime
+{
+    private EmulatedApiServer _world = null!;
+
+    public async Task InitializeAsync() => _world = await EmulatedApiServer.StartAsync();
+
+    public async Task DisposeAsync() => await _world.DisposeAsync();
+
+    private sealed class Recorder<T> : IInformerHandler<T> where T : IKubernetesObject<V1ObjectMeta>
+    {
+        public ConcurrentQueue<string> Events { get; } = new();
+        public void OnAdd(T obj) => Events.Enqueue("add:" + obj.Metadata.Name);
+        public void OnUpdate(T oldObj, T newObj) => Events.Enqueue((oldObj.Metadata.ResourceVersion == newObj.Metadata.ResourceVersion ? "resync:" : "update:") + newObj.Metadata.Name);
+        public void OnDelete(T obj) => Events.Enqueue("delete:" + obj.Metadata.Name);
+    }
+
+    private static async Task Until(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("timed out waiting for " + what);
+            await Task.Delay(20);
+        }
+    }
+
+    private Task CreateNamespace(string name) => _world.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = name } });
+
+    [Fact]
+    public async Task Lists_then_watches_and_relists_after_a_broken_stream_and_an_expired_resource_version()
+    {
+        await CreateNamespace("before");
+        var informer = new Informer<V1Namespace>(_world.Api, new InformerSpec(ResourceType.Namespaces), TimeSpan.Zero, NullLogger.Instance);
+        var recorder = new Recorder<V1Namespace>();
+        informer.AddHandler(recorder);
+        using var stop = new CancellationTokenSource();
+        var run = informer.RunAsync(stop.Token);
+        await informer.WaitForSyncAsync(stop.Token).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Contains("add:before", recorder.Events);
+
+        await CreateNamespace("watched");
+        await Until(() => informer.Get("watched") is not null, "watched namespace in the cache");
+
+        // Everything the informer missed while its watch was broken and the history compacted is found by the relist.
+        _world.Server.Faults.CompactHistory();
+        _world.Server.Faults.ExpireNextWatches(1, "namespaces");
+        _world.Server.Faults.DropWatches("namespaces");
+        await CreateNamespace("while-broken");
+        await _world.Client.CoreV1.DeleteNamespaceAsync("before");
+        await Until(() => informer.Get("while-broken") is not null, "namespace created while the watch was broken");
+        await Until(() => recorder.Events.Contains("update:before") || recorder.Events.Contains("delete:before") || informer.Get("before")?.Metadata.DeletionTimestamp is not null,
+            "deletion of 'before' seen");
+
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Label_selector_limits_the_cache_and_resync_replays_it()
+    {
+        await CreateNamespace("app");
+        var informer = new Informer<V1Secret>(_world.Api, new InformerSpec(ResourceType.Secrets, LabelSelector: "app.kubernetes.io/managed-by=quay-integration-operator"),
+            TimeSpan.FromMilliseconds(300), NullLogger.Instance);
+        var recorder = new Recorder<V1Secret>();
+        informer.AddHandler(recorder);
+        using var stop = new CancellationTokenSource();
+        var run = informer.RunAsync(stop.Token);
+        await informer.WaitForSyncAsync(stop.Token).WaitAsync(TimeSpan.FromSeconds(10));
+
+        await _world.Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "other" }, Data = new Dictionary<string, byte[]> { ["k"] = Encoding.UTF8.GetBytes("v") } }, "app");
+        await _world.Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+        {
+            Metadata = new V1ObjectMeta { Name = "ours", Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "quay-integration-operator" } },
+        }, "app");
+        await Until(() => informer.Get("app", "ours") is not null, "labelled Secret cached");
+        await Until(() => recorder.Events.Contains("resync:ours"), "resync replay");
+        Assert.Null(informer.Get("app", "other"));
+        Assert.Single(informer.ListInNamespace("app"));
+
+        // Removing the label takes it out of the selection: a delete for the informer.
+        await _world.Client.CoreV1.PatchNamespacedSecretAsync(new V1Patch("""{"metadata":{"labels":null}}""", V1Patch.PatchType.MergePatch), "ours", "app");
+        await Until(() => recorder.Events.Contains("delete:ours"), "delete when leaving the selector");
+        Assert.Empty(informer.ListInNamespace("app"));
+
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Leader_election_lets_one_candidate_lead_and_hands_over_on_release()
+    {
+        await CreateNamespace("ops");
+        var options = new LeaderElectionOptions
+        {
+            Namespace = "ops", LeaseName = "lock", LeaseDuration = TimeSpan.FromSeconds(2),
+            RenewDeadline = TimeSpan.FromSeconds(1.5), RetryPeriod = TimeSpan.FromMilliseconds(100),
+        };
+        var a = new LeaderElector(_world.Api, options, TimeProvider.System, NullLogger<LeaderElector>.Instance);
+        var b = new LeaderElector(_world.Api, options, TimeProvider.System, NullLogger<LeaderElector>.Instance);
+        Assert.NotEqual(a.Identity, b.Identity);
+
+        using var stopA = new CancellationTokenSource();
+        using var stopB = new CancellationTokenSource();
+        var leadingA = new TaskCompletionSource();
+        var leadingB = new TaskCompletionSource();
+        var runA = a.RunAsync(async ct => { leadingA.TrySetResult(); await Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => { }); }, stopA.Token);
+        await leadingA.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var runB = b.RunAsync(async ct => { leadingB.TrySetResult(); await Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => { }); }, stopB.Token);
+        await Task.Delay(TimeSpan.FromSeconds(2.5)); // longer than the lease: A keeps renewing, so B must not lead
+        Assert.False(leadingB.Task.IsCompleted);
+        Assert.True(a.IsLeader);
+
+        await stopA.CancelAsync();
+        Assert.False(await runA.WaitAsync(TimeSpan.FromSeconds(10))); // shut down, not lost
+        await leadingB.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        var lease = await _world.Client.CoordinationV1.ReadNamespacedLeaseAsync("lock", "ops");
+        Assert.Equal(b.Identity, lease.Spec.HolderIdentity);
+        Assert.Equal(1, lease.Spec.LeaseTransitions);
+
+        await stopB.CancelAsync();
+        await runB.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+}
