@@ -92,6 +92,9 @@ public sealed class EmulatedCluster : IAsyncDisposable
         {
             new NamespaceDeletionController(kubeControllerManager.Client, kubeControllerManager.Dynamic, options.NamespaceContentRecheck, loggerFactory.CreateLogger<NamespaceDeletionController>()),
             new ServiceAccountsController(kubeControllerManager.Client, "serviceaccount", ["default"], options.ServiceAccountDelay, loggerFactory.CreateLogger<ServiceAccountsController>()),
+            new ClusterRoleAggregationController(kubeControllerManager.Client, loggerFactory.CreateLogger<ClusterRoleAggregationController>()),
+            new CertificateSigningController(kubeControllerManager.Client, apiServer.ClusterSigningKeyPair.CertificatePem, apiServer.ClusterSigningKeyPair.KeyPem,
+                loggerFactory.CreateLogger<CertificateSigningController>()),
         };
         if (options.OpenShift)
         {

@@ -12,7 +12,8 @@ public sealed class RequestTimelineTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var options = new ApiServerOptions();
-        options.Users["token-a"] = new ApiUser("replica-a", ["system:authenticated"]);
+        // Users that only tell clients apart, with the admin's rights (RBAC itself: AuthorizationTests).
+        options.Users["token-a"] = new ApiUser("replica-a", ["system:masters", "system:authenticated"]);
         _server = await KubernetesApiServer.StartAsync(options);
         _client = ApiServerFixture.CreateHttpClient(_server.CaCertificatePem, _server.BaseUrl, "token-a");
     }

@@ -23,8 +23,9 @@ public sealed class StallFaultTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var options = new ApiServerOptions();
-        options.Users["token-a"] = new ApiUser("replica-a", ["system:authenticated"]);
-        options.Users["token-b"] = new ApiUser("replica-b", ["system:authenticated"]);
+        // Users that only tell clients apart, with the admin's rights (RBAC itself: AuthorizationTests).
+        options.Users["token-a"] = new ApiUser("replica-a", ["system:masters", "system:authenticated"]);
+        options.Users["token-b"] = new ApiUser("replica-b", ["system:masters", "system:authenticated"]);
         _server = await KubernetesApiServer.StartAsync(options);
         _a = ApiServerFixture.CreateHttpClient(_server.CaCertificatePem, _server.BaseUrl, "token-a");
         _b = ApiServerFixture.CreateHttpClient(_server.CaCertificatePem, _server.BaseUrl, "token-b");

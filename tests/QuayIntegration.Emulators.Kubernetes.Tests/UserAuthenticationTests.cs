@@ -11,6 +11,7 @@ namespace QuayIntegration.Emulators.Kubernetes.Tests;
 /// <summary>
 /// Several bearer tokens, each authenticated as its own user: admission sees the real userInfo, and request accounting
 /// reads per user in RBAC's terms (verb, group, resource, subresource, namespace). Own server per test: accounting is global.
+/// The users are bound to cluster-admin here (authorization itself: <see cref="AuthorizationTests"/>).
 /// </summary>
 public sealed class UserAuthenticationTests : IAsyncLifetime
 {
@@ -23,6 +24,18 @@ public sealed class UserAuthenticationTests : IAsyncLifetime
         var options = new ApiServerOptions();
         options.Users["sa-token"] = ApiUser.ServiceAccount("quay-integration", "quay-integration");
         _server = await KubernetesApiServer.StartAsync(options);
+        using var admin = ClientFor(_server.AdminToken);
+        await admin.RbacAuthorizationV1.CreateClusterRoleBindingAsync(new V1ClusterRoleBinding
+        {
+            Metadata = new V1ObjectMeta { Name = "test-users-are-admins" },
+            RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = "cluster-admin" },
+            Subjects =
+            [
+                new Rbacv1Subject { Kind = "ServiceAccount", Name = "quay-integration", NamespaceProperty = "quay-integration" },
+                new Rbacv1Subject { Kind = "Group", Name = "developers" },
+            ],
+        });
+        _server.Requests.Reset();
     }
 
     public async Task DisposeAsync()

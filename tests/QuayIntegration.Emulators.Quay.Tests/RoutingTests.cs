@@ -12,14 +12,17 @@ public sealed class RoutingTests : EmulatorTest
         Assert.Equal(Quay.BaseUrl + path + "/", reply.Headers.Location!.ToString());
     }
 
-    [Fact]
-    public async Task Tag_path_without_slash_is_read_as_an_extended_repository_name()
+    [Theory]
+    [InlineData("/api/v1/repository/acme/app/tag")]
+    [InlineData("/api/v1/repository/acme/app/permissions/user")]
+    public async Task Tag_and_user_permission_lists_without_slash_redirect_like_the_other_slash_rules(string path)
     {
-        // Assumption (contract silent): the repository rule matches "acme/app/tag" exactly (an extended name), and an
-        // exact match wins over a strict-slash redirect, so this is a GET of the missing repository "app/tag".
+        // Werkzeug weighs rules by their static parts, so ".../tag" is the tag rule without its slash (308), not the
+        // repository rule with the extended name "app/tag" (contract §2, "Routing and trailing slashes").
         await CreateOrg("acme");
         await CreateRepo("acme", "app");
-        (await Get("/api/v1/repository/acme/app/tag", AliceToken)).AssertProblem(404, "not_found");
+        var reply = (await Get(path, AliceToken)).AssertStatus(308);
+        Assert.Equal(Quay.BaseUrl + path + "/", reply.Headers.Location!.ToString());
     }
 
     [Fact]

@@ -7,6 +7,9 @@ namespace QuayIntegration.Testing;
 /// <summary>
 /// Clients of the emulated API server that each authenticate as their own user, so that a fault
 /// (<see cref="FaultInjector.Stall"/>) can single out one of them while the others' identical requests go through.
+/// The API server enforces RBAC, and these users only tell clients apart, so they are members of system:masters (the
+/// admin's rights, which every user had before authorization was enforced); an operator held to deploy/rbac.yaml
+/// comes from OperatorEnvironment.
 /// </summary>
 public static class EmulatedApiUsers
 {
@@ -14,7 +17,7 @@ public static class EmulatedApiUsers
     public static string KubeconfigFor(this KubernetesApiServer server, string username, string directory)
     {
         var token = $"{username}-{Guid.NewGuid():N}";
-        server.AddUser(token, username);
+        server.AddUser(token, username, "system:masters");
         var path = Path.Combine(directory, $"{username}-{Guid.NewGuid():N}.kubeconfig");
         server.WriteKubeconfigForToken(path, token);
         return path;

@@ -121,6 +121,34 @@ public static class ListWatches
         ResourceVersionOf = o => o.Metadata?.ResourceVersion,
     };
 
+    public static ListWatch<V1ClusterRole> ClusterRoles(IKubernetes client) => new()
+    {
+        Description = "clusterroles",
+        List = async ct =>
+        {
+            var list = await client.RbacAuthorizationV1.ListClusterRoleAsync(cancellationToken: ct);
+            return (list.Items.ToList(), list.Metadata?.ResourceVersion);
+        },
+        Watch = (rv, onError, ct) => client.RbacAuthorizationV1
+            .ListClusterRoleWithHttpMessagesAsync(watch: true, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: WatchTimeoutSeconds, cancellationToken: ct)
+            .WatchAsync<V1ClusterRole, V1ClusterRoleList>(onError, ct),
+        ResourceVersionOf = o => o.Metadata?.ResourceVersion,
+    };
+
+    public static ListWatch<V1CertificateSigningRequest> CertificateSigningRequests(IKubernetes client) => new()
+    {
+        Description = "certificatesigningrequests",
+        List = async ct =>
+        {
+            var list = await client.CertificatesV1.ListCertificateSigningRequestAsync(cancellationToken: ct);
+            return (list.Items.ToList(), list.Metadata?.ResourceVersion);
+        },
+        Watch = (rv, onError, ct) => client.CertificatesV1
+            .ListCertificateSigningRequestWithHttpMessagesAsync(watch: true, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: WatchTimeoutSeconds, cancellationToken: ct)
+            .WatchAsync<V1CertificateSigningRequest, V1CertificateSigningRequestList>(onError, ct),
+        ResourceVersionOf = o => o.Metadata?.ResourceVersion,
+    };
+
     /// <summary>An API type the client has no model for (OpenShift's), across all namespaces, as JSON.</summary>
     public static ListWatch<JsonObject> Untyped(IKubernetes client, ApiResource resource) => new()
     {

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using QuayIntegration.Emulators.Kubernetes.Admission;
+using QuayIntegration.Emulators.Kubernetes.Authentication;
+using QuayIntegration.Emulators.Kubernetes.Authorization;
 using QuayIntegration.Emulators.Kubernetes.Machinery;
 using QuayIntegration.Emulators.Kubernetes.Resources;
 using QuayIntegration.Emulators.Kubernetes.Storage;
@@ -9,11 +11,14 @@ namespace QuayIntegration.Emulators.Kubernetes.Hosting;
 /// <summary>The services one API server instance is made of, shared by the request pipeline and the strategies.</summary>
 public sealed class ApiServerCore
 {
-    public ApiServerCore(ApiServerOptions options, CancellationToken stopping)
+    public ApiServerCore(ApiServerOptions options, string adminToken, CancellationToken stopping)
     {
         Options = options;
         Stopping = stopping;
         Store = new ObjectStore(options.WatchHistorySize);
+        ServiceAccountTokens = new ServiceAccountTokens(Store);
+        Authenticator = new TokenAuthenticator(this, adminToken);
+        Authorizer = new RbacAuthorizer(Store);
         Faults.Attach(Store, Registry);
         Admission = new MutatingAdmission(this);
         foreach (var (k, v) in options.ServiceEndpoints) ServiceEndpoints[k] = v;
@@ -30,6 +35,9 @@ public sealed class ApiServerCore
     public RequestAccounting Requests { get; } = new();
     public ConcurrentDictionary<string, string> ServiceEndpoints { get; } = new();
     public RegistryClient RegistryClient { get; }
+    public ServiceAccountTokens ServiceAccountTokens { get; }
+    public TokenAuthenticator Authenticator { get; }
+    public RbacAuthorizer Authorizer { get; }
     /// <summary>Bearer token → user, besides the admin token.</summary>
     public ConcurrentDictionary<string, ApiUser> Users { get; } = new();
 }

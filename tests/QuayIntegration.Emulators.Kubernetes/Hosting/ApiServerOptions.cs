@@ -26,17 +26,26 @@ public sealed class ApiServerOptions
     public Dictionary<string, string> ServiceEndpoints { get; } = new();
     /// <summary>
     /// Bearer tokens besides the admin token, each authenticated as its user (e.g. a service account), so admission
-    /// reviews carry that <c>userInfo</c> and <see cref="KubernetesApiServer.Requests"/> can be read per user. Nothing is
-    /// authorized: every authenticated user may do everything. Also <see cref="KubernetesApiServer.AddUser"/> at runtime.
+    /// reviews carry that <c>userInfo</c> and <see cref="KubernetesApiServer.Requests"/> can be read per user. Like every
+    /// user outside <c>system:masters</c>, they may do only what RBAC bindings grant them. Also
+    /// <see cref="KubernetesApiServer.AddUser"/> at runtime; service accounts can instead get a token from the TokenRequest
+    /// API (<c>serviceaccounts/token</c>, <c>kubectl create token</c>).
     /// </summary>
     public Dictionary<string, ApiUser> Users { get; } = new();
     /// <summary>What <c>/version</c> reports.</summary>
     public string KubernetesVersion { get; set; } = "v1.32.0";
 }
 
-/// <summary>An authenticated user: what admission's <c>userInfo</c> and per-user request accounting report.</summary>
+/// <summary>
+/// An authenticated user (k8s.io/apiserver/pkg/authentication/user.Info): what admission's <c>userInfo</c>, RBAC,
+/// SelfSubjectReview and per-user request accounting see. <see cref="Uid"/> and <see cref="Extra"/> are set for
+/// service-account tokens (the service account's uid, the token's credential id).
+/// </summary>
 public sealed record ApiUser(string Username, IReadOnlyList<string> Groups)
 {
+    public string Uid { get; init; } = "";
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Extra { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
     /// <summary>The user of <see cref="ApiServerOptions.AdminToken"/>.</summary>
     public static ApiUser Admin { get; } = new("system:admin", ["system:masters", "system:authenticated"]);
 

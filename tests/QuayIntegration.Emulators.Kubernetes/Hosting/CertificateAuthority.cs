@@ -27,6 +27,8 @@ public sealed class CertificateAuthority : IDisposable
     }
 
     public string CertificatePem => Certificate.ExportCertificatePem();
+    /// <summary>The CA's private key (PKCS#8 PEM), for the controller that signs CSRs with the cluster CA.</summary>
+    public string KeyPem => _key.ExportPkcs8PrivateKeyPem();
 
     /// <summary>A leaf certificate (with private key, loadable by Kestrel) for the given DNS names and IP addresses.</summary>
     public X509Certificate2 IssueServerCertificate(IEnumerable<string> dnsNames, IEnumerable<IPAddress> addresses)

@@ -34,6 +34,12 @@ public sealed class KubernetesApiServer : IAsyncDisposable
     public string BaseUrl { get; }
     public string AdminToken { get; }
     public string CaCertificatePem => _ca.CertificatePem;
+    /// <summary>
+    /// The cluster CA's certificate and key, as kube-controller-manager's <c>--cluster-signing-cert-file</c> and
+    /// <c>--cluster-signing-key-file</c> (by default the same CA that clients trust for the API server), for the signer
+    /// controller of CertificateSigningRequests.
+    /// </summary>
+    public (string CertificatePem, string KeyPem) ClusterSigningKeyPair => (_ca.CertificatePem, _ca.KeyPem);
     public FaultInjector Faults => _core.Faults;
     public RequestAccounting Requests => _core.Requests;
     public ApiServerOptions Options => _core.Options;
@@ -47,7 +53,7 @@ public sealed class KubernetesApiServer : IAsyncDisposable
         var ca = CertificateAuthority.Create("kubernetes-emulator-ca");
         var serverCertificate = ca.IssueServerCertificate(["localhost", "kubernetes", "kubernetes.default.svc"], [IPAddress.Loopback]);
         var stopping = new CancellationTokenSource();
-        var core = new ApiServerCore(options, stopping.Token);
+        var core = new ApiServerCore(options, token, stopping.Token);
         BuiltInTypes.Register(core);
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -61,7 +67,7 @@ public sealed class KubernetesApiServer : IAsyncDisposable
             k.Listen(IPAddress.Loopback, options.Port, l => l.UseHttps(serverCertificate));
         });
         var app = builder.Build();
-        var router = new RequestRouter(core, token);
+        var router = new RequestRouter(core);
         app.Run(router.HandleAsync);
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -127,6 +133,7 @@ public sealed class KubernetesApiServer : IAsyncDisposable
         await _app.StopAsync(TimeSpan.FromSeconds(5));
         await _app.DisposeAsync();
         _core.RegistryClient.Dispose();
+        _core.ServiceAccountTokens.Dispose();
         _ca.Dispose();
         _stopping.Dispose();
     }

@@ -13,18 +13,31 @@ public sealed record RecordedRequest(string User, string Verb, string Group, str
     public string ResourcePath => Subresource is null ? Resource : $"{Resource}/{Subresource}";
 }
 
+/// <summary>A request RBAC refused (403), with the message the client got.</summary>
+public sealed record DeniedRequest(string User, string Verb, string Group, string Resource, string? Subresource, string? Namespace, string? Name, string Path, string Message);
+
 /// <summary>A resource request and when it arrived (authenticated, before any injected fault held or failed it).</summary>
 public sealed record TimedRequest(DateTimeOffset At, RecordedRequest Request);
 
 /// <summary>
 /// Counts of served resource requests by verb and resource (<c>plural</c> or <c>plural/subresource</c>), and per user;
-/// on demand, every request in order of arrival with its time.
+/// on demand, every request in order of arrival with its time; and every request that authorization refused
+/// (<see cref="Denials"/>), which are not counted as served.
 /// </summary>
 public sealed class RequestAccounting
 {
     private readonly ConcurrentDictionary<(string Verb, string Resource), int> _counts = new();
     private readonly ConcurrentDictionary<RecordedRequest, int> _byRequest = new();
+    private readonly ConcurrentQueue<DeniedRequest> _denials = new();
     private readonly ConcurrentQueue<TimedRequest> _timeline = new();
+
+    internal void RecordDenial(DeniedRequest denial) => _denials.Enqueue(denial);
+
+    /// <summary>Every refused request so far, oldest first.</summary>
+    public IReadOnlyList<DeniedRequest> Denials() => _denials.ToArray();
+
+    /// <summary>The refused requests of one user.</summary>
+    public IReadOnlyList<DeniedRequest> DenialsOf(string username) => _denials.Where(d => d.User == username).ToList();
 
     /// <summary>
     /// Keep every request from now on with its arrival time (<see cref="Timeline"/>), to tell what a client did before
@@ -61,6 +74,7 @@ public sealed class RequestAccounting
     {
         _counts.Clear();
         _byRequest.Clear();
+        _denials.Clear();
         _timeline.Clear();
     }
 }

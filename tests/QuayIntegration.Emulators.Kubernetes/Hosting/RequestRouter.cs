@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using QuayIntegration.Emulators.Kubernetes.Authorization;
 using QuayIntegration.Emulators.Kubernetes.Discovery;
 using QuayIntegration.Emulators.Kubernetes.Machinery;
 using QuayIntegration.Emulators.Kubernetes.Rest;
@@ -8,10 +9,11 @@ using QuayIntegration.Emulators.Kubernetes.Rest;
 namespace QuayIntegration.Emulators.Kubernetes.Hosting;
 
 /// <summary>
-/// Maps URLs to discovery, OpenAPI and resource operations, authenticates the bearer token, applies injected faults
+/// Maps URLs to discovery, OpenAPI and resource operations, authenticates the bearer token, authorizes the request with
+/// RBAC (before looking at what the URL names, as kube-apiserver's filter chain does), applies injected faults
 /// (stalls, latency, canned statuses), and turns every failure into a Status body (never an unhandled exception).
 /// </summary>
-public sealed class RequestRouter(ApiServerCore server, string adminToken)
+public sealed class RequestRouter(ApiServerCore server)
 {
     private static readonly HashSet<string> Anonymous = ["/healthz", "/livez", "/readyz", "/version"];
 
@@ -22,8 +24,9 @@ public sealed class RequestRouter(ApiServerCore server, string adminToken)
         {
             var path = http.Request.Path.Value ?? "/";
             // Like kube-apiserver: an unknown or missing token is 401 (anonymous auth off), before anything else is looked at.
-            var user = Authenticate(http.Request.Headers.Authorization.ToString());
+            var user = server.Authenticator.FromHeader(http.Request.Headers.Authorization.ToString());
             if (user is null && !Anonymous.Contains(path)) throw Errors.Unauthorized();
+            if (user is not null) Authorize(http, user);
             var answer = await DiscoveryEndpoints.TryServeAsync(server, http, path);
             if (answer is not null)
             {
@@ -87,20 +90,29 @@ public sealed class RequestRouter(ApiServerCore server, string adminToken)
         return result with { Body = TableConvertor.ToTable(ctx, [obj], obj.At("metadata", "resourceVersion").AsString() ?? "", null) };
     }
 
-    private ApiUser? Authenticate(string authorization)
+    /// <summary>k8s.io/apiserver/pkg/endpoints/filters/authorization.go: anything but an allow is a 403 Forbidden.</summary>
+    private void Authorize(HttpContext http, ApiUser user)
     {
-        const string prefix = "Bearer ";
-        if (!authorization.StartsWith(prefix, StringComparison.Ordinal)) return null;
-        var token = authorization[prefix.Length..];
-        if (token == adminToken) return ApiUser.Admin;
-        return server.Users.TryGetValue(token, out var user) ? user : null;
+        var attributes = RequestInfoParser.Parse(http.Request, user);
+        var decision = server.Authorizer.Authorize(attributes);
+        if (decision.Allowed) return;
+        var error = ForbiddenError.For(attributes, decision.Reason);
+        server.Requests.RecordDenial(new DeniedRequest(user.Username, attributes.Verb, attributes.ApiGroup, attributes.Resource,
+            attributes.Subresource.Length == 0 ? null : attributes.Subresource, attributes.Namespace.Length == 0 ? null : attributes.Namespace,
+            attributes.Name.Length == 0 ? null : attributes.Name, attributes.Path, error.Message));
+        throw error;
     }
 
-    private static JsonObject UserInfoOf(ApiUser user) => new()
+    /// <summary>authentication.k8s.io/v1 UserInfo (admission's <c>userInfo</c>); uid and extra only when the user has them.</summary>
+    public static JsonObject UserInfoOf(ApiUser user)
     {
-        ["username"] = user.Username,
-        ["groups"] = new JsonArray(user.Groups.Select(g => (JsonNode?)JsonValue.Create(g)).ToArray()),
-    };
+        var info = new JsonObject { ["username"] = user.Username };
+        if (user.Uid.Length > 0) info["uid"] = user.Uid;
+        info["groups"] = new JsonArray(user.Groups.Select(g => (JsonNode?)JsonValue.Create(g)).ToArray());
+        if (user.Extra.Count > 0)
+            info["extra"] = new JsonObject(user.Extra.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value.ToJsonArray())));
+        return info;
+    }
 
     private RequestContext? Parse(HttpContext http, string path, ApiUser user)
     {
@@ -136,7 +148,7 @@ public sealed class RequestRouter(ApiServerCore server, string adminToken)
             _ => throw Errors.MethodNotAllowed($"the server does not allow this method on the requested resource"),
         };
         if (verb is "update" or "patch" && name is null) throw Errors.MethodNotAllowed("the server does not allow this method on the requested resource");
-        return new RequestContext { Server = server, Http = http, Type = type, Namespace = ns, Name = name, Subresource = subresource, Verb = verb, UserInfo = UserInfoOf(user) };
+        return new RequestContext { Server = server, Http = http, Type = type, Namespace = ns, Name = name, Subresource = subresource, Verb = verb, UserInfo = UserInfoOf(user), User = user };
     }
 
     private static async Task WriteAsync(HttpContext http, ApiResult result, RequestContext? ctx)

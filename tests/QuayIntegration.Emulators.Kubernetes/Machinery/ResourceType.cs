@@ -28,8 +28,12 @@ public sealed class ResourceType
     public string GroupVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
     /// <summary><c>builds.build.openshift.io</c> or <c>secrets</c>: how messages name the resource.</summary>
     public string QualifiedResource => Group.Length == 0 ? Plural : $"{Plural}.{Group}";
-    /// <summary>Storage is per group and resource, independent of the version requested.</summary>
-    public string StorageKey => $"{Group}/{Plural}";
+    /// <summary>
+    /// Storage is per group and resource, independent of the version requested; a resource served in two groups over
+    /// one storage (events.k8s.io Events are core Events) names the other's key here.
+    /// </summary>
+    public string? StorageKeyOverride { get; init; }
+    public string StorageKey => StorageKeyOverride ?? $"{Group}/{Plural}";
     public bool Supports(string verb) => Verbs.Contains(verb);
 
     public ApiException NotFound(string name) => Errors.NotFound(QualifiedResource, name, Group, Plural);

@@ -4,9 +4,8 @@ using QuayIntegration.Emulators.Kubernetes.Machinery;
 namespace QuayIntegration.Emulators.Kubernetes.Patch;
 
 /// <summary>
-/// Server-side apply, simplified: the applied configuration is merged into the live object (keyed lists by their merge
-/// keys). Field ownership (managedFields, conflicts between managers, removal of fields a manager stopped applying) is
-/// not tracked.
+/// The apply configuration of server-side apply (YAML or JSON) and how it merges into the live object (keyed lists by
+/// their keys); ownership, conflicts and removals are <see cref="Apply.FieldManager"/>'s.
 /// </summary>
 public static class ApplyConfiguration
 {
@@ -30,6 +29,6 @@ public static class ApplyConfiguration
     {
         var patch = applied.Clone();
         // The applied config names no resourceVersion precondition unless it sets one on purpose.
-        return StrategicMergePatch.Apply(current, patch, type.Strategy.MergeSchema ?? StrategicMergeSchema.Common);
+        return StrategicMergePatch.Apply(current, patch, type.Strategy.ApplySchema);
     }
 }

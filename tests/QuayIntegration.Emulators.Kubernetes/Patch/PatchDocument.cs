@@ -13,6 +13,9 @@ public sealed class PatchDocument
 
     public bool IsApply => _mediaType == "application/apply-patch+yaml";
 
+    /// <summary>The configuration a server-side apply carries (only for <see cref="IsApply"/>).</summary>
+    public JsonObject AppliedConfiguration => ((JsonObject)_body).Clone();
+
     public static PatchDocument Parse(string? contentType, string body, RequestContext ctx)
     {
         var mediaType = (contentType ?? "").Split(';')[0].Trim().ToLowerInvariant();
@@ -53,6 +56,11 @@ public sealed class PatchDocument
         }
         return result as JsonObject ?? throw Errors.BadRequest("the patch must produce an object");
     }
+
+    /// <summary>How handlers/patch.go shows the patch when the patched object does not decode: the patch map (%+v) for
+    /// strategic merge, the patched JSON otherwise.</summary>
+    public string DescribeForDecodeError(JsonObject patched) =>
+        _mediaType == "application/strategic-merge-patch+json" ? GoFormat.Value(_body) : patched.ToCompactJson();
 
     /// <summary>Server-side apply of a missing object creates it from the applied configuration.</summary>
     public JsonObject ApplyToMissing(string name, ResourceType type)

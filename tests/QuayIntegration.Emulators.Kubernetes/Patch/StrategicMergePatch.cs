@@ -4,9 +4,12 @@ using QuayIntegration.Emulators.Kubernetes.Machinery;
 namespace QuayIntegration.Emulators.Kubernetes.Patch;
 
 /// <summary>
-/// Strategic merge patch for compiled-in types: objects merge, keyed lists merge by their merge key, set-like primitive
-/// lists union, other lists are replaced. Directives (<c>$patch</c>, <c>$setElementOrder/…</c>,
-/// <c>$deleteFromPrimitiveList/…</c>, <c>$retainKeys</c>) are consumed and never stored.
+/// Strategic merge patch for compiled-in types (k8s.io/apimachinery/pkg/util/strategicpatch/patch.go mergeMap and
+/// mergeSlice): objects merge, keyed lists merge by their merge key (<see cref="BuiltInPatchMetadata"/>), set-like
+/// primitive lists union, other lists are replaced. Directives are consumed and never stored: <c>$patch</c>
+/// (<c>replace</c>/<c>delete</c>/<c>merge</c> on a map or a list element), <c>$retainKeys</c> (fields of the original
+/// not listed are cleared before merging), <c>$setElementOrder/&lt;list&gt;</c>, <c>$deleteFromPrimitiveList/&lt;list&gt;</c>.
+/// A keyed-list element without its merge key is a 400, as mergepatch.ErrNoMergeKey is.
 /// </summary>
 public static class StrategicMergePatch
 {
@@ -22,8 +25,14 @@ public static class StrategicMergePatch
         {
             case "delete": return null;
             case "replace": return StripDirectives(patch) as JsonObject;
-            case null: break;
+            case null or "merge": break;
             case var other: throw Errors.BadRequest($"Unknown patch type: {other}");
+        }
+        if (patch["$retainKeys"] is JsonArray retain)
+        {
+            // mergeMap: "clear the fields of the original that are not in $retainKeys" before merging the rest.
+            var keep = retain.StringList().ToHashSet();
+            foreach (var key in target.Select(p => p.Key).Where(k => !keep.Contains(k)).ToList()) target.Remove(key);
         }
         foreach (var (key, value) in patch)
         {
@@ -61,11 +70,6 @@ public static class StrategicMergePatch
                 target[key[SetElementOrderPrefix.Length..]] = Reorder(list, order, mergeKey);
             }
         }
-        if (patch["$retainKeys"] is JsonArray retain)
-        {
-            var keep = retain.StringList().ToHashSet();
-            foreach (var key in target.Select(p => p.Key).Where(k => !keep.Contains(k)).ToList()) target.Remove(key);
-        }
         return target;
     }
 
@@ -82,6 +86,8 @@ public static class StrategicMergePatch
                 continue;
             }
             if (element is not JsonObject elementPatch) throw Errors.BadRequest($"{path}: list element is not an object");
+            if (!elementPatch.ContainsKey(mergeKey))
+                throw Errors.BadRequest($"map: {GoFormat.Value(elementPatch)} does not contain declared merge key: {mergeKey}");
             var keyValue = elementPatch[mergeKey];
             var existing = result.OfType<JsonObject>().FirstOrDefault(e => Json.DeepEquals(e[mergeKey], keyValue));
             if (elementPatch.Str("$patch") == "delete")

@@ -24,10 +24,18 @@ public static class BuiltInTypes
             Subresources = [new("finalize", "Namespace", ["update"]), new("status", "Namespace", ["get", "patch", "update"])],
         });
         r.Add(new ResourceType { Group = "", Version = "v1", Plural = "secrets", Singular = "secret", Kind = "Secret", Namespaced = true, Strategy = new SecretStrategy() });
-        r.Add(new ResourceType { Group = "", Version = "v1", Plural = "serviceaccounts", Singular = "serviceaccount", Kind = "ServiceAccount", Namespaced = true, ShortNames = ["sa"], Strategy = new ServiceAccountStrategy() });
+        r.Add(new ResourceType
+        {
+            Group = "", Version = "v1", Plural = "serviceaccounts", Singular = "serviceaccount", Kind = "ServiceAccount", Namespaced = true, ShortNames = ["sa"],
+            Strategy = new ServiceAccountStrategy(), Subresources = [new("token", "TokenRequest", ["create"], "authentication.k8s.io", "v1")],
+        });
         r.Add(new ResourceType { Group = "", Version = "v1", Plural = "configmaps", Singular = "configmap", Kind = "ConfigMap", Namespaced = true, ShortNames = ["cm"], Strategy = new ConfigMapStrategy() });
         r.Add(new ResourceType { Group = "", Version = "v1", Plural = "events", Singular = "event", Kind = "Event", Namespaced = true, ShortNames = ["ev"], Strategy = new CoreEventStrategy() });
-        r.Add(new ResourceType { Group = "events.k8s.io", Version = "v1", Plural = "events", Singular = "event", Kind = "Event", Namespaced = true, ShortNames = ["ev"], Strategy = new PlainStrategy() });
+        r.Add(new ResourceType
+        {
+            Group = "events.k8s.io", Version = "v1", Plural = "events", Singular = "event", Kind = "Event", Namespaced = true, ShortNames = ["ev"],
+            Strategy = new EventsV1Strategy(), StorageKeyOverride = "/events",
+        });
         r.Add(new ResourceType { Group = "coordination.k8s.io", Version = "v1", Plural = "leases", Singular = "lease", Kind = "Lease", Namespaced = true, Strategy = new LeaseStrategy() });
         r.Add(new ResourceType
         {
@@ -41,7 +49,18 @@ public static class BuiltInTypes
             Group = "admissionregistration.k8s.io", Version = "v1", Plural = "mutatingwebhookconfigurations", Singular = "mutatingwebhookconfiguration",
             Kind = "MutatingWebhookConfiguration", Namespaced = false, Categories = ["api-extensions"], Strategy = new MutatingWebhookConfigurationStrategy(),
         });
+        r.Add(new ResourceType
+        {
+            Group = "certificates.k8s.io", Version = "v1", Plural = "certificatesigningrequests", Singular = "certificatesigningrequest",
+            Kind = "CertificateSigningRequest", Namespaced = false, ShortNames = ["csr"], Strategy = new Certificates.CertificateSigningRequestStrategy(),
+            Subresources =
+            [
+                new("approval", "CertificateSigningRequest", ["get", "patch", "update"]),
+                new("status", "CertificateSigningRequest", ["get", "patch", "update"]),
+            ],
+        });
         StoredOnlyTypes.Register(r);
+        Authorization.AuthorizationTypes.Register(r);
         if (core.Options.ServeOpenShiftApis) OpenShift.OpenShiftTypes.Register(core);
     }
 
@@ -56,5 +75,6 @@ public static class BuiltInTypes
             var ctx = new RequestContext { Server = core, Http = new DefaultHttpContext(), Type = namespaces, Verb = "create" };
             await ResourceOperations.CreateAsync(ctx, new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } });
         }
+        await Authorization.BootstrapPolicy.CreateAsync(core);
     }
 }

@@ -26,6 +26,8 @@ public abstract class ResourceStrategy
     public virtual IReadOnlySet<string>? KnownTopLevelFields => null;
     /// <summary>Merge keys for strategic merge patch; null means the type only accepts JSON and merge patches (415).</summary>
     public virtual StrategicMergeSchema? MergeSchema => StrategicMergeSchema.Common;
+    /// <summary>Which lists server-side apply and managedFields treat as associative (by key) or as sets; others are atomic.</summary>
+    public virtual StrategicMergeSchema ApplySchema => MergeSchema ?? StrategicMergeSchema.Common;
     public virtual IReadOnlySet<string> SelectableFieldNames => MetadataFieldNames;
 
     public virtual Dictionary<string, string> SelectableFields(JsonObject obj) => new()
@@ -41,6 +43,10 @@ public abstract class ResourceStrategy
 
     public virtual void PrepareForCreate(JsonObject obj, RequestContext ctx) { }
     public virtual void PrepareForUpdate(JsonObject obj, JsonObject old, RequestContext ctx) { }
+    /// <summary>For writes through a subresource other than the main resource (status, approval…): what they may change.</summary>
+    public virtual void PrepareForSubresourceUpdate(JsonObject obj, JsonObject old, RequestContext ctx) { }
+    /// <summary>Built-in validating admission plugins of this type (after mutating webhooks, before storage validation).</summary>
+    public virtual void Admit(JsonObject obj, JsonObject? old, RequestContext ctx) { }
     public virtual void Validate(JsonObject obj, List<FieldError> errors, RequestContext ctx) { }
     public virtual void ValidateUpdate(JsonObject obj, JsonObject old, List<FieldError> errors, RequestContext ctx) { }
 
@@ -90,7 +96,14 @@ public abstract class ResourceStrategy
     public virtual string? BackingStorageKey => null;
 
     /// <summary>For views: how a stored object of the backing resource looks as this resource.</summary>
-    public virtual JsonObject ViewOf(JsonObject stored, ResourceType type) => stored;
+    public virtual JsonObject ViewOf(JsonObject stored, ResourceType type) => FromStorage(stored, type);
+
+    /// <summary>
+    /// Conversion at the storage boundary, for resources stored in another group's form (the storage version): how a
+    /// stored object reads as this resource, and how this resource's object is stored. Identity for most types.
+    /// </summary>
+    public virtual JsonObject FromStorage(JsonObject stored, ResourceType type) => stored;
+    public virtual JsonObject ToStorage(JsonObject obj) => obj;
 
     /// <summary>The schema published in OpenAPI v3 (custom resources: their structural schema); null = an open object.</summary>
     public virtual JsonObject? OpenApiSchema() => null;

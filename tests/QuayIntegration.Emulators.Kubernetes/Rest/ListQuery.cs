@@ -25,7 +25,11 @@ public static class ListQuery
     {
         List<JsonObject> all;
         long rev;
-        if (source is null) (all, rev) = ctx.Server.Store.List(ctx.Type.StorageKey, ctx.Namespace);
+        if (source is null)
+        {
+            (all, rev) = ctx.Server.Store.List(ctx.Type.StorageKey, ctx.Namespace);
+            all = all.Select(o => ctx.Type.Strategy.FromStorage(o, ctx.Type)).ToList();
+        }
         else (all, rev) = (source.ToList(), revision ?? ctx.Server.Store.CurrentRevision);
         var (labels, fields) = Selectors(ctx);
         var matching = all.Where(o => Matches(ctx, labels, fields, o)).ToList();

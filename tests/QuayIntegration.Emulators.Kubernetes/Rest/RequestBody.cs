@@ -9,14 +9,15 @@ namespace QuayIntegration.Emulators.Kubernetes.Rest;
 public static class RequestBody
 {
     /// <summary>Reads an object body: JSON, YAML (curl users), or protobuf for the core types kubectl ≥1.33 sends that way.</summary>
-    public static async Task<JsonObject> ReadObjectAsync(RequestContext ctx)
+    /// <param name="subresourceKind">The kind of a subresource's body (e.g. TokenRequest) when it is not the resource's own.</param>
+    public static async Task<JsonObject> ReadObjectAsync(RequestContext ctx, (string Kind, string ApiVersion)? subresourceKind = null)
     {
         var mediaType = (ctx.Http.Request.ContentType ?? "application/json").Split(';')[0].Trim().ToLowerInvariant();
         if (mediaType == "application/vnd.kubernetes.protobuf")
         {
             using var buffer = new MemoryStream();
             await ctx.Http.Request.Body.CopyToAsync(buffer, ctx.Http.RequestAborted);
-            return ProtobufObjectDecoder.Decode(buffer.ToArray(), ctx.Type);
+            return subresourceKind is { } sub ? ProtobufObjectDecoder.Decode(buffer.ToArray(), sub.Kind, sub.ApiVersion) : ProtobufObjectDecoder.Decode(buffer.ToArray(), ctx.Type);
         }
         var text = await ReadTextAsync(ctx.Http);
         return mediaType switch

@@ -17,6 +17,8 @@ public sealed class RequestContext
     /// <summary>Kubernetes verb: get, list, watch, create, update, patch, delete, deletecollection.</summary>
     public required string Verb { get; init; }
     public JsonObject UserInfo { get; init; } = new() { ["username"] = "system:admin", ["groups"] = new JsonArray("system:masters", "system:authenticated") };
+    /// <summary>The authenticated user (the admin for requests the server makes itself, such as bootstrap objects).</summary>
+    public ApiUser User { get; init; } = ApiUser.Admin;
     public List<string> Warnings { get; } = [];
 
     public string? Query(string key) => Http.Request.Query.TryGetValue(key, out var v) ? v.ToString() : null;
@@ -36,7 +38,7 @@ public sealed class RequestContext
     /// <summary>A copy aimed at another resource, used by custom verbs that write through the generic flows (e.g. instantiate).</summary>
     public RequestContext For(ResourceType type, string verb, string? ns, string? name, string? subresource = null) => new()
     {
-        Server = Server, Http = Http, Type = type, Verb = verb, Namespace = ns, Name = name, Subresource = subresource, UserInfo = UserInfo,
+        Server = Server, Http = Http, Type = type, Verb = verb, Namespace = ns, Name = name, Subresource = subresource, UserInfo = UserInfo, User = User,
     };
 }
 

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using QuayIntegration.Emulators.Kubernetes.Machinery;
+using QuayIntegration.Emulators.Kubernetes.Machinery.Typing;
 using QuayIntegration.Emulators.Kubernetes.Patch;
+using QuayIntegration.Emulators.Kubernetes.Patch.Apply;
 
 namespace QuayIntegration.Emulators.Kubernetes.Rest;
 
@@ -15,10 +17,11 @@ public static class ResourceOperations
     public static ApiResult Get(RequestContext ctx)
     {
         var obj = ctx.Server.Store.Get(ctx.Type.StorageKey, ctx.Namespace, ctx.Name!) ?? throw ctx.Type.NotFound(ctx.Name!);
-        return new ApiResult(200, obj);
+        return new ApiResult(200, ctx.Type.Strategy.FromStorage(obj, ctx.Type));
     }
 
-    public static async Task<ApiResult> CreateAsync(RequestContext ctx, JsonObject body)
+    /// <param name="applied">The object comes from server-side apply and already carries its managedFields.</param>
+    public static async Task<ApiResult> CreateAsync(RequestContext ctx, JsonObject body, bool applied = false)
     {
         var type = ctx.Type;
         var obj = NormalizeIncoming(ctx, body);
@@ -42,6 +45,8 @@ public static class ResourceOperations
 
         if (type.Namespaced) NamespaceGuard.EnsureAcceptsNewContent(ctx.Server, ctx.Namespace!);
         PrepareForCreate(obj);
+        // handlers/create.go: the field manager records the creator before admission (webhook changes are no one's).
+        if (!applied) FieldManager.RecordUpdate(ctx, null, obj);
         obj = await ctx.Server.Admission.AdmitAsync(ctx, "CREATE", obj, null);
         // Re-default after mutation, as the apiserver decodes (and defaults) webhook-patched objects again.
         PrepareForCreate(obj);
@@ -53,12 +58,13 @@ public static class ResourceOperations
         meta["uid"] = Guid.NewGuid().ToString();
         meta["creationTimestamp"] = Json.Now();
         if (type.Strategy.TracksGeneration) meta["generation"] = 1;
+        type.Strategy.Admit(obj, null, ctx);
         Validate(ctx, obj, null);
         type.Strategy.Decorate(obj, ctx);
         if (ctx.DryRun) return new ApiResult(201, obj);
 
-        var stored = ctx.Server.Store.Create(type.StorageKey, ctx.Namespace, name, obj, () => type.AlreadyExists(name),
-            type.Namespaced ? () => NamespaceGuard.EnsureAcceptsNewContent(ctx.Server, ctx.Namespace!) : null);
+        var stored = type.Strategy.FromStorage(ctx.Server.Store.Create(type.StorageKey, ctx.Namespace, name, type.Strategy.ToStorage(obj), () => type.AlreadyExists(name),
+            type.Namespaced ? () => NamespaceGuard.EnsureAcceptsNewContent(ctx.Server, ctx.Namespace!) : null), type);
         await type.Strategy.AfterCreateAsync(stored, ctx);
         return new ApiResult(201, stored);
 
@@ -87,39 +93,43 @@ public static class ResourceOperations
     public static Task<ApiResult> PatchAsync(RequestContext ctx, string contentType, string body)
     {
         var patch = PatchDocument.Parse(contentType, body, ctx);
+        var manager = ctx.Query("fieldManager") ?? "";
+        var force = ctx.Query("force") is "true" or "1";
         if (patch.IsApply && ctx.Server.Store.Get(ctx.Type.StorageKey, ctx.Namespace, ctx.Name!) is null && ctx.Subresource is null)
         {
             // Server-side apply creates a missing object.
-            var created = patch.ApplyToMissing(ctx.Name!, ctx.Type);
-            return CreateAsync(ctx, created);
+            var created = FieldManager.Apply(ctx, null, NormalizeIncoming(ctx, patch.ApplyToMissing(ctx.Name!, ctx.Type)), manager, force);
+            return CreateAsync(ctx, created, applied: true);
         }
         return WriteAsync(ctx, current =>
         {
-            var patched = patch.Apply(current, ctx.Type);
+            var patched = patch.IsApply ? FieldManager.Apply(ctx, current, patch.AppliedConfiguration, manager, force) : patch.Apply(current, ctx.Type);
             var version = patched.At("metadata", "resourceVersion").AsString();
             // A resourceVersion in the patch is a precondition on the stored version.
             if (!string.IsNullOrEmpty(version) && version != current.At("metadata", "resourceVersion").AsString())
                 throw ctx.Type.Conflict(ctx.Name!);
             var name = patched.At("metadata", "name").AsString();
             if (name != ctx.Name) throw Errors.BadRequest($"the name of the object ({name}) does not match the name on the URL ({ctx.Name})");
-            return NormalizeIncoming(ctx, patched, isPatchResult: true);
-        }, null);
+            return NormalizeIncoming(ctx, patched, isPatchResult: true, patch.DescribeForDecodeError(patched));
+        }, null, applied: patch.IsApply);
     }
 
     /// <summary>
     /// Read-modify-write loop shared by PUT and PATCH. Without a client precondition a concurrent write makes it retry
     /// against the new state; with one, a mismatch is 409.
     /// </summary>
-    public static async Task<ApiResult> WriteAsync(RequestContext ctx, Func<JsonObject, JsonObject> produce, string? clientVersion)
+    /// <param name="applied">The produced object comes from server-side apply and already carries its managedFields.</param>
+    public static async Task<ApiResult> WriteAsync(RequestContext ctx, Func<JsonObject, JsonObject> produce, string? clientVersion, bool applied = false)
     {
         var type = ctx.Type;
         for (var attempt = 0; ; attempt++)
         {
-            var current = ctx.Server.Store.Get(type.StorageKey, ctx.Namespace, ctx.Name!) ?? throw type.NotFound(ctx.Name!);
+            var current = type.Strategy.FromStorage(ctx.Server.Store.Get(type.StorageKey, ctx.Namespace, ctx.Name!) ?? throw type.NotFound(ctx.Name!), type);
             var currentVersion = current.At("metadata", "resourceVersion").AsString()!;
             if (clientVersion is not null && clientVersion != currentVersion) throw type.Conflict(ctx.Name!);
             var requested = produce(current.Clone());
             var obj = ctx.Subresource == "status" ? WithStatusOnly(current, requested) : requested;
+            if (ctx.Subresource is not null) type.Strategy.PrepareForSubresourceUpdate(obj, current, ctx);
             CarryServerOwnedMetadata(obj, current);
             if (ctx.Subresource is null)
             {
@@ -127,6 +137,8 @@ public static class ResourceOperations
                 type.Strategy.PrepareForUpdate(obj, current, ctx);
             }
             CheckFinalizersWhileDeleting(ctx, obj, current);
+            // handlers/update.go and patch.go: the field manager records the writer before admission.
+            if (!applied) FieldManager.RecordUpdate(ctx, current, obj);
             if (!Json.DeepEquals(obj, current) || ctx.Server.Admission.HasWebhooks)
             {
                 obj = await ctx.Server.Admission.AdmitAsync(ctx, "UPDATE", obj, current);
@@ -138,6 +150,7 @@ public static class ResourceOperations
                 }
             }
             CarryServerOwnedMetadata(obj, current);
+            type.Strategy.Admit(obj, current, ctx);
             Validate(ctx, obj, current);
             if (type.Strategy.TracksGeneration && ctx.Subresource is null && type.Strategy.SpecChanged(obj, current))
                 obj.Metadata()["generation"] = (current.At("metadata").Long("generation") ?? 1) + 1;
@@ -148,7 +161,7 @@ public static class ResourceOperations
             if (obj["metadata"]?["deletionTimestamp"] is not null && !type.Strategy.HasPendingFinalizers(obj))
             {
                 // The write that removes the last finalizer deletes the object instead of storing it (one DELETED event).
-                var last = ctx.Server.Store.Delete(type.StorageKey, ctx.Namespace, ctx.Name!, currentVersion, () => type.NotFound(ctx.Name!));
+                var last = Converted(type, ctx.Server.Store.Delete(type.StorageKey, ctx.Namespace, ctx.Name!, currentVersion, () => type.NotFound(ctx.Name!)));
                 if (last is null)
                 {
                     if (clientVersion is not null || attempt > 20) throw type.Conflict(ctx.Name!);
@@ -157,7 +170,7 @@ public static class ResourceOperations
                 await type.Strategy.AfterDeleteAsync(last, ctx);
                 return new ApiResult(200, last);
             }
-            var stored = ctx.Server.Store.Update(type.StorageKey, ctx.Namespace, ctx.Name!, obj, currentVersion, () => type.NotFound(ctx.Name!));
+            var stored = Converted(type, ctx.Server.Store.Update(type.StorageKey, ctx.Namespace, ctx.Name!, type.Strategy.ToStorage(obj), currentVersion, () => type.NotFound(ctx.Name!)));
             if (stored is null)
             {
                 if (clientVersion is not null || attempt > 20) throw type.Conflict(ctx.Name!);
@@ -173,7 +186,7 @@ public static class ResourceOperations
         var type = ctx.Type;
         for (var attempt = 0; ; attempt++)
         {
-            var current = ctx.Server.Store.Get(type.StorageKey, ctx.Namespace, ctx.Name!) ?? throw type.NotFound(ctx.Name!);
+            var current = type.Strategy.FromStorage(ctx.Server.Store.Get(type.StorageKey, ctx.Namespace, ctx.Name!) ?? throw type.NotFound(ctx.Name!), type);
             CheckPreconditions(ctx, options, current);
             type.Strategy.CheckDeletable(current);
             if (ctx.Server.Admission.HasWebhooks) await ctx.Server.Admission.AdmitAsync(ctx, "DELETE", null, current);
@@ -192,12 +205,12 @@ public static class ResourceOperations
                     type.Strategy.OnDeletionRequested(marked);
                 }
                 if (ctx.DryRun) return new ApiResult(200, marked);
-                var stored = ctx.Server.Store.Update(type.StorageKey, ctx.Namespace, ctx.Name!, marked, currentVersion, () => type.NotFound(ctx.Name!));
+                var stored = Converted(type, ctx.Server.Store.Update(type.StorageKey, ctx.Namespace, ctx.Name!, type.Strategy.ToStorage(marked), currentVersion, () => type.NotFound(ctx.Name!)));
                 if (stored is null) { if (attempt > 20) throw type.Conflict(ctx.Name!); continue; }
                 return new ApiResult(200, stored);
             }
             if (ctx.DryRun) return new ApiResult(200, SuccessStatus(ctx, current));
-            var last = ctx.Server.Store.Delete(type.StorageKey, ctx.Namespace, ctx.Name!, currentVersion, () => type.NotFound(ctx.Name!));
+            var last = Converted(type, ctx.Server.Store.Delete(type.StorageKey, ctx.Namespace, ctx.Name!, currentVersion, () => type.NotFound(ctx.Name!)));
             if (last is null) { if (attempt > 20) throw type.Conflict(ctx.Name!); continue; }
             await type.Strategy.AfterDeleteAsync(last, ctx);
             return new ApiResult(200, SuccessStatus(ctx, last));
@@ -206,7 +219,7 @@ public static class ResourceOperations
 
     public static async Task<ApiResult> DeleteCollectionAsync(RequestContext ctx, JsonObject? options)
     {
-        var items = ListQuery.Filter(ctx, ctx.Server.Store.List(ctx.Type.StorageKey, ctx.Namespace).Items);
+        var items = ListQuery.Filter(ctx, ctx.Server.Store.List(ctx.Type.StorageKey, ctx.Namespace).Items.Select(o => ctx.Type.Strategy.FromStorage(o, ctx.Type)));
         var deleted = new JsonArray();
         foreach (var item in items)
         {
@@ -220,6 +233,9 @@ public static class ResourceOperations
         }
         return new ApiResult(200, ListQuery.ListBody(ctx.Type, deleted, ctx.Server.Store.CurrentRevision.ToString(), null, null));
     }
+
+    /// <summary>A stored object (or null, for a failed precondition) as this resource reads it.</summary>
+    private static JsonObject? Converted(ResourceType type, JsonObject? stored) => stored is null ? null : type.Strategy.FromStorage(stored, type);
 
     private static JsonObject SuccessStatus(RequestContext ctx, JsonObject obj)
     {
@@ -298,8 +314,11 @@ public static class ResourceOperations
             throw ctx.Type.Invalid(ctx.Name!, [FieldError.Forbidden("metadata.finalizers", "no new finalizers can be added if the object is being deleted, found new finalizers []string{" + string.Join(", ", added.Select(a => $"\"{a}\"")) + "}")]);
     }
 
-    /// <summary>Sets kind/apiVersion, checks they match the URL, and drops unknown fields per fieldValidation.</summary>
-    public static JsonObject NormalizeIncoming(RequestContext ctx, JsonObject body, bool isPatchResult = false)
+    /// <summary>
+    /// Sets kind/apiVersion, checks they match the URL, decodes compiled-in types into their Go types (wrong JSON types
+    /// refused, times normalised: <see cref="TypedDecoder"/>), and drops unknown fields per fieldValidation.
+    /// </summary>
+    public static JsonObject NormalizeIncoming(RequestContext ctx, JsonObject body, bool isPatchResult = false, string? patchForErrors = null)
     {
         var type = ctx.Type;
         var obj = body.Clone();
@@ -315,6 +334,19 @@ public static class ResourceOperations
         obj["apiVersion"] = type.GroupVersion;
         obj["kind"] = type.Kind;
         if (obj["metadata"] is not null and not JsonObject) throw Errors.BadRequest("metadata must be an object");
+        if (Resources.BuiltInGoTypeLookup.For(type) is { } goType)
+        {
+            try
+            {
+                TypedDecoder.Decode(obj, goType);
+            }
+            catch (GoDecodeException e)
+            {
+                throw isPatchResult ? PatchDecodeError(patchForErrors ?? body.ToCompactJson(), e.Message)
+                    // k8s.io/apiserver/pkg/endpoints/handlers/create.go transformDecodeError.
+                    : Errors.BadRequest($"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: {e.Message}");
+            }
+        }
         var unknown = new List<string>();
         type.Strategy.PruneUnknownFields(obj, unknown);
         if (unknown.Count > 0)
@@ -329,6 +361,20 @@ public static class ResourceOperations
             }
         }
         return obj;
+    }
+
+    /// <summary>
+    /// handlers/patch.go: a patched object that does not decode is 422 with an empty kind and name and one cause on
+    /// the field <c>patch</c>, whose value is the patched JSON (JSON/merge patch) or the patch map (strategic).
+    /// </summary>
+    private static ApiException PatchDecodeError(string value, string detail)
+    {
+        var quoted = "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+        var cause = $"Invalid value: {quoted}: {detail}";
+        return new ApiException(422, "Invalid", $" \"\" is invalid: patch: {cause}", new JsonObject
+        {
+            ["causes"] = new JsonArray(new JsonObject { ["reason"] = "FieldValueInvalid", ["message"] = cause, ["field"] = "patch" }),
+        });
     }
 
     private static void Validate(RequestContext ctx, JsonObject obj, JsonObject? old)

@@ -35,6 +35,8 @@ public sealed class RouteDefinition
     public Regex Pattern { get; }
     public Dictionary<string, ApiHandler> Handlers { get; } = new(StringComparer.Ordinal);
     public bool EndsWithSlash => Template.EndsWith('/');
+    /// <summary>Characters outside parameters: Werkzeug prefers the rule with more static parts.</summary>
+    public int StaticWeight => Regex.Replace(Template, "\\{[^}]*\\}", "").Length;
 
     public RouteDefinition Map(string method, ApiHandler handler)
     {
@@ -105,6 +107,13 @@ public sealed class RouteTable
 
     public RoutingOutcome Resolve(string method, string path)
     {
+        // Werkzeug weighs rules by their static parts before matching, so /repository/ns/repo/tag redirects to the
+        // tag rule's slash form rather than matching /repository/{repository} with "ns/repo/tag" as the repository.
+        if (!path.EndsWith('/') && RedirectCandidate(method, path) is { } redirect)
+        {
+            var exact = _routes.FirstOrDefault(r => r.Pattern.IsMatch(path) && r.Supports(method));
+            if (exact is null || redirect.StaticWeight > exact.StaticWeight) return new RoutingOutcome.RedirectToSlash(redirect);
+        }
         RouteDefinition? pathMatch = null;
         var allowed = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var route in _routes)
@@ -132,6 +141,9 @@ public sealed class RouteTable
         }
         return new RoutingOutcome.NoRoute();
     }
+
+    private RouteDefinition? RedirectCandidate(string method, string path) =>
+        _routes.FirstOrDefault(r => r.EndsWithSlash && r.Supports(method) && r.Pattern.IsMatch(path + "/"));
 
     private static Dictionary<string, string> Values(RouteDefinition route, Match match)
     {

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -21,14 +20,15 @@ public static class RegistryEndpoints
     public static void Map(RouteTable routes)
     {
         routes.Add(RouteArea.Registry, "/v2/").Map("GET", Ping);
-        routes.Add(RouteArea.Registry, "/v2/auth").Map("GET", IssueToken);
+        routes.Add(RouteArea.Registry, "/v2/auth").Map("GET", TokenEndpoint.IssueToken);
+        routes.Add(RouteArea.Registry, "/v2/{repository}/tags/list").Map("GET", TagListEndpoint.List);
         routes.Add(RouteArea.Registry, "/v2/{repository}/blobs/uploads/").Map("POST", StartUpload);
         routes.Add(RouteArea.Registry, "/v2/{repository}/blobs/uploads/{upload}").Map("PATCH", ContinueUpload).Map("PUT", FinishUpload);
         routes.Add(RouteArea.Registry, "/v2/{repository}/blobs/{digest}").Map("GET", GetBlob);
         routes.Add(RouteArea.Registry, "/v2/{repository}/manifests/{reference}").Map("GET", GetManifest).Map("PUT", PutManifest);
     }
 
-    private static string Realm(ApiRequest request) => $"{request.Http.Request.Scheme}://{request.Http.Request.Host}/v2/auth";
+    public static string Realm(ApiRequest request) => $"{request.Http.Request.Scheme}://{request.Http.Request.Host}/v2/auth";
     private static string Service(ApiRequest request) => request.Http.Request.Host.ToString();
 
     private static ApiResponse Ping(ApiRequest request)
@@ -43,115 +43,14 @@ public static class RegistryEndpoints
         return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? request.Core.RegistryTokens.Find(header[7..].Trim()) : null;
     }
 
-    private static void RequireAccess(ApiRequest request, string repository, string action)
+    public static void RequireAccess(ApiRequest request, string repository, string action)
     {
         var grant = BearerGrant(request);
         if (grant is null || !grant.Allows(repository, action))
             throw RegistryErrors.Unauthorized(Realm(request), Service(request), $"repository:{repository}:{(action == "push" ? "push,pull" : "pull")}");
     }
 
-    /// <summary>
-    /// <c>/v2/auth</c>: Basic credentials are a robot (<c>org+short</c> and its token) or <c>$oauthtoken</c> and an
-    /// OAuth token; none means anonymous. The token grants only the requested actions the account holds. As in Quay,
-    /// a push scope on a repository that does not exist creates it when the account may create repositories there.
-    /// </summary>
-    private static ApiResponse IssueToken(ApiRequest request)
-    {
-        var store = request.Core.Store;
-        var access = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
-        string? username;
-        lock (store.Sync)
-        {
-            var caller = Authenticate(request, store);
-            username = caller.User?.Name;
-            foreach (var scope in request.Http.Request.Query["scope"])
-            {
-                foreach (var (repository, actions) in ParseScopes(scope))
-                {
-                    var granted = Grant(request.Core, caller, repository, actions);
-                    if (granted.Count > 0) access[repository] = granted;
-                }
-            }
-        }
-        var token = request.Core.RegistryTokens.Issue(new RegistryGrant(username, access, DateTimeOffset.UtcNow + RegistryTokens.Lifetime));
-        return ApiResponse.Ok(new JsonObject
-        {
-            ["token"] = token,
-            ["access_token"] = token,
-            ["expires_in"] = (int)RegistryTokens.Lifetime.TotalSeconds,
-            ["issued_at"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
-        });
-    }
-
-    private static Caller Authenticate(ApiRequest request, QuayStore store)
-    {
-        var header = request.Http.Request.Headers.Authorization.ToString();
-        if (string.IsNullOrEmpty(header)) return Caller.Anonymous;
-        if (!AuthenticationHeaderValue.TryParse(header, out var parsed) || !parsed.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
-            throw InvalidCredentials();
-        string decoded;
-        try
-        {
-            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(parsed.Parameter ?? ""));
-        }
-        catch (FormatException)
-        {
-            throw InvalidCredentials();
-        }
-        var colon = decoded.IndexOf(':');
-        if (colon < 0) throw InvalidCredentials();
-        var (user, password) = (decoded[..colon], decoded[(colon + 1)..]);
-
-        if (user == "$oauthtoken")
-        {
-            // OAuth tokens keep their scope caps on the registry too.
-            if (store.Tokens.TryGetValue(password, out var token) && !token.IsExpired(DateTimeOffset.UtcNow) && store.FindUser(token.Username) is { } owner)
-                return new Caller(owner, token.Scopes, hasValidToken: true, isRegistryLogin: false);
-            throw InvalidCredentials();
-        }
-        if (store.FindUser(user) is { IsRobot: true } robot
-            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(robot.RobotToken), Encoding.UTF8.GetBytes(password)))
-        {
-            robot.LastAccessed = DateTimeOffset.UtcNow;
-            return new Caller(robot, QuayScopes.None, hasValidToken: true, isRegistryLogin: true);
-        }
-        throw InvalidCredentials();
-    }
-
-    private static QuayErrorException InvalidCredentials() =>
-        RegistryErrors.Error(401, "UNAUTHORIZED", "Invalid Username or Password");
-
-    /// <summary>Parses <c>repository:ns/name:push,pull</c>; other resource types are ignored.</summary>
-    private static IEnumerable<(string Repository, string[] Actions)> ParseScopes(string? scope)
-    {
-        foreach (var item in (scope ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var parts = item.Split(':');
-            if (parts.Length != 3 || parts[0] != "repository" || !parts[1].Contains('/')) continue;
-            yield return (parts[1], parts[2].Split(',', StringSplitOptions.RemoveEmptyEntries));
-        }
-    }
-
-    private static HashSet<string> Grant(Hosting.EmulatorCore core, Caller caller, string repository, string[] actions)
-    {
-        var store = core.Store;
-        var slash = repository.IndexOf('/');
-        var (ns, name) = (repository[..slash], repository[(slash + 1)..]);
-        var repo = store.FindRepository(ns, name);
-        if (repo is null && actions.Contains("push") && core.Authorizer.CanCreateRepository(caller, ns) && NameRules.IsValidRepository(name))
-            repo = store.CreateRepository(ns, name, isPublic: false, description: "", caller.User);
-
-        var role = core.Authorizer.RepositoryRoleOf(caller, ns, repo);
-        var granted = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var action in actions)
-        {
-            if (action == "pull" && role >= RepositoryRole.Read) granted.Add("pull");
-            if (action == "push" && role >= RepositoryRole.Write) granted.Add("push");
-        }
-        return granted;
-    }
-
-    private static Repository RequireRepository(ApiRequest request, string repository)
+    public static Repository RequireRepository(ApiRequest request, string repository)
     {
         var (ns, name) = Api.Endpoints.RepositoryEndpoints.SplitPath(repository);
         return request.Core.Store.FindRepository(ns, name)

@@ -14,11 +14,15 @@ public static class RegistryErrors
 
     public static QuayErrorException Error(int status, string code, string message) => new(_ => Body(status, code, message));
 
-    /// <summary>401 with the challenge that tells the client where to get a token, and for which scope.</summary>
-    public static QuayErrorException Unauthorized(string realm, string service, string? scope) => new(_ =>
+    /// <summary>
+    /// 401 with the challenge that tells the client where to get a token, and for which scope: every v2 401 carries it
+    /// (endpoints/v2/__init__.py handle_registry_v2_exception, get_auth_headers).
+    /// </summary>
+    public static QuayErrorException Unauthorized(string realm, string service, string? scope,
+        string message = "access to the requested resource is not authorized") => new(_ =>
     {
         var challenge = $"Bearer realm=\"{realm}\",service=\"{service}\"" + (scope is null ? "" : $",scope=\"{scope}\"");
-        return Body(401, "UNAUTHORIZED", "access to the requested resource is not authorized")
+        return Body(401, "UNAUTHORIZED", message)
             .WithHeader("WWW-Authenticate", challenge)
             .WithHeader("Docker-Distribution-API-Version", "registry/2.0");
     });

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 
 namespace QuayIntegration.Emulators.Quay.Registry;
 
@@ -10,18 +9,17 @@ public sealed record RegistryGrant(string? Username, IReadOnlyDictionary<string,
         Access.TryGetValue(repository, out var actions) && actions.Contains(action);
 }
 
-/// <summary>Issues and checks opaque registry bearer tokens (Quay signs JWTs; nothing here needs to read them).</summary>
+/// <summary>
+/// What each issued registry bearer token (a JWT, <see cref="RegistryJwt"/>) grants, looked up when the token comes
+/// back, instead of verifying the JWT again.
+/// </summary>
 public sealed class RegistryTokens
 {
+    /// <summary>TOKEN_VALIDITY_LIFETIME_S in endpoints/v2/v2auth.py.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(1);
     private readonly ConcurrentDictionary<string, RegistryGrant> _grants = new(StringComparer.Ordinal);
 
-    public string Issue(RegistryGrant grant)
-    {
-        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        _grants[token] = grant;
-        return token;
-    }
+    public void Remember(string token, RegistryGrant grant) => _grants[token] = grant;
 
     public RegistryGrant? Find(string token)
     {

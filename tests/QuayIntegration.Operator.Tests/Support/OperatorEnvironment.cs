@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using QuayIntegration.Emulators.Cluster;
+using QuayIntegration.Emulators.Cluster.Infrastructure;
 using QuayIntegration.Emulators.Quay;
 using QuayIntegration.Emulators.Quay.Auth;
 using QuayIntegration.Operator.Hosting;
@@ -118,9 +119,12 @@ public sealed class OperatorEnvironment : IAsyncDisposable
 
     public async Task<RunningOperator> StartOperatorAsync(string identity = "operator-1", params string[] extraArgs)
     {
+        // The operator runs as its own service account with exactly deploy/rbac.yaml, so a call its rules do not allow
+        // is refused (403) as a real cluster refuses it; the admin kubeconfig stays the tests' own.
+        var kubeconfig = await OperatorKubeconfigAsync(extraArgs);
         string[] args =
         [
-            "--kubeconfig", Cluster.KubeconfigPath,
+            "--kubeconfig", kubeconfig,
             "--Operator:BindAddress=127.0.0.1",
             "--Operator:MetricsPort=0",
             "--Operator:Webhook:Disabled=true",
@@ -145,6 +149,74 @@ public sealed class OperatorEnvironment : IAsyncDisposable
             addresses.FirstOrDefault(a => a.StartsWith("https://"))?.TrimEnd('/'));
         _operators.Add(running);
         return running;
+    }
+
+    private const string DeployNamespace = "quay-integration";
+    private const string WebhookServiceNamespaceArg = "--Operator:Webhook:ServiceNamespace=";
+    private readonly HashSet<string> _rbacNamespaces = [];
+    private string? _operatorKubeconfig;
+
+    /// <summary>
+    /// A kubeconfig authenticating as the operator's service account, bound by exactly <c>deploy/service_account.yaml</c>
+    /// and <c>deploy/rbac.yaml</c>, installed with the admin's client and their namespace (<c>quay-integration</c>) moved
+    /// to <see cref="OperatorNamespace"/> as installing deploy/ into another namespace does (kustomize's <c>namespace:</c>
+    /// sets metadata.namespace and the namespace of ServiceAccount subjects). The token comes from the TokenRequest API.
+    /// When <paramref name="extraArgs"/> put the webhook Service (and so the self-managed certificate Secret) in another
+    /// namespace than the operator's, the namespaced Role and RoleBinding are installed there too, as an administrator
+    /// of such an install must: deploy/ keeps both in one namespace.
+    /// </summary>
+    public async Task<string> OperatorKubeconfigAsync(params string[] extraArgs)
+    {
+        var deploy = Path.Combine(RepoRoot(), "deploy");
+        var namespaces = new List<string> { OperatorNamespace };
+        if (extraArgs.LastOrDefault(a => a.StartsWith(WebhookServiceNamespaceArg, StringComparison.Ordinal)) is { } arg
+            && arg[WebhookServiceNamespaceArg.Length..] is { Length: > 0 } serviceNamespace) namespaces.Add(serviceNamespace);
+        string? serviceAccount = null;
+        var first = _operatorKubeconfig is null;
+        foreach (var file in new[] { "service_account.yaml", "rbac.yaml" })
+        {
+            foreach (var manifest in KubernetesYaml.LoadAllFromString(await File.ReadAllTextAsync(Path.Combine(deploy, file))))
+            {
+                switch (manifest)
+                {
+                    case V1ServiceAccount sa:
+                        serviceAccount = sa.Metadata.Name;
+                        sa.Metadata.NamespaceProperty = OperatorNamespace;
+                        if (first) await Kube.CoreV1.CreateNamespacedServiceAccountAsync(sa, OperatorNamespace);
+                        break;
+                    case V1ClusterRole role:
+                        if (first) await Kube.RbacAuthorizationV1.CreateClusterRoleAsync(role);
+                        break;
+                    case V1ClusterRoleBinding binding:
+                        foreach (var subject in binding.Subjects.Where(x => x.NamespaceProperty == DeployNamespace)) subject.NamespaceProperty = OperatorNamespace;
+                        if (first) await Kube.RbacAuthorizationV1.CreateClusterRoleBindingAsync(binding);
+                        break;
+                    case V1Role role:
+                        foreach (var ns in namespaces.Where(n => !_rbacNamespaces.Contains(n)))
+                        {
+                            role.Metadata.NamespaceProperty = ns;
+                            await Kube.RbacAuthorizationV1.CreateNamespacedRoleAsync(role, ns);
+                        }
+                        break;
+                    case V1RoleBinding binding:
+                        foreach (var subject in binding.Subjects.Where(x => x.NamespaceProperty == DeployNamespace)) subject.NamespaceProperty = OperatorNamespace;
+                        foreach (var ns in namespaces.Where(n => !_rbacNamespaces.Contains(n)))
+                        {
+                            binding.Metadata.NamespaceProperty = ns;
+                            await Kube.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(binding, ns);
+                        }
+                        break;
+                    default:
+                        throw new InvalidDataException($"unexpected object in deploy/{file}: {manifest.GetType().Name}");
+                }
+            }
+        }
+        _rbacNamespaces.UnionWith(namespaces);
+        if (_operatorKubeconfig is not null) return _operatorKubeconfig;
+        var path = Path.Combine(Path.GetTempPath(), $"operator-sa-{Guid.NewGuid():N}.kubeconfig");
+        _operatorKubeconfig = await ServiceAccountKubeconfig.WriteAsync(Kube, Cluster.ApiServer, OperatorNamespace,
+            serviceAccount ?? throw new InvalidDataException("deploy/service_account.yaml names no ServiceAccount"), path);
+        return _operatorKubeconfig;
     }
 
     public async Task StopOperatorAsync(RunningOperator op)

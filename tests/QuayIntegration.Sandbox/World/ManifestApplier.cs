@@ -151,6 +151,9 @@ public sealed class ClientApplier(string kubeconfig, RepoLayout repo, string why
             case ("", "secrets"):
                 await client.CoreV1.PatchNamespacedSecretAsync(patch, name, ns ?? "default", dryRun: dry, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken);
                 break;
+            case ("", "serviceaccounts"):
+                await client.CoreV1.PatchNamespacedServiceAccountAsync(patch, name, ns ?? "default", dryRun: dry, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken);
+                break;
             case ("", "configmaps"):
                 await client.CoreV1.PatchNamespacedConfigMapAsync(patch, name, ns ?? "default", dryRun: dry, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken);
                 break;

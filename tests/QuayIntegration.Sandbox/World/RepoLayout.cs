@@ -7,6 +7,9 @@ public sealed record RepoLayout(string Root)
     /// <summary>The CRDs of deploy/crds (QuayIntegration, QuayNamespace).</summary>
     public IReadOnlyList<string> Crds => Directory.GetFiles(Path.Combine(Deploy, "crds"), "*.yaml").Order(StringComparer.Ordinal).ToList();
     public string OperatorNamespace => Path.Combine(Deploy, "namespace.yaml");
+    /// <summary>The operator's ServiceAccount and the RBAC rules bound to it: the sandbox runs the operator as that account.</summary>
+    public string ServiceAccount => Path.Combine(Deploy, "service_account.yaml");
+    public string Rbac => Path.Combine(Deploy, "rbac.yaml");
     public string WebhookConfiguration => Path.Combine(Deploy, "mutating_webhook_configuration.yaml");
     public string SampleIntegration => Path.Combine(Deploy, "samples", "quayintegration.yaml");
     /// <summary>Runtime files of the default run (gitignored).</summary>

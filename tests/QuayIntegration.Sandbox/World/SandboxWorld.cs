@@ -49,6 +49,8 @@ public sealed class SandboxWorld : IAsyncDisposable
     public RepoLayout Repo { get; }
     public string WorkDirectory { get; }
     public string KubeconfigPath => Path.Combine(WorkDirectory, "kubeconfig");
+    /// <summary>The operator's own kubeconfig: a bound token of its service account, authorized by deploy/rbac.yaml only.</summary>
+    public string OperatorKubeconfigPath => Path.Combine(WorkDirectory, "operator.kubeconfig");
     public string OperatorLogPath => Path.Combine(WorkDirectory, "operator.log");
     public QuayEmulator Quay => _quay ?? throw NotStarted();
     public EmulatedCluster Cluster => _cluster ?? throw NotStarted();
@@ -117,8 +119,9 @@ public sealed class SandboxWorld : IAsyncDisposable
         var webhook = WebhookManifest.Parse(YamlJson.LoadSingle(await File.ReadAllTextAsync(Repo.WebhookConfiguration, ct)));
         var certificates = WebhookCertificates.Create(Path.Combine(WorkDirectory, "webhook-certs"),
             webhook.ServiceName ?? operatorNamespace, webhook.ServiceNamespace ?? operatorNamespace);
-        _operator = OperatorProcess.Start(KubeconfigPath, operatorNamespace, certificates.Directory, OperatorLogPath);
-        _report.Ok("operator started", $"pid {_operator.Id}: dotnet {Repo.Relative(OperatorProcess.BinaryPath)} --kubeconfig {Repo.Relative(KubeconfigPath)} (log {Repo.Relative(OperatorLogPath)})");
+        var serviceAccount = await InstallOperatorIdentityAsync(operatorNamespace, ct);
+        _operator = OperatorProcess.Start(OperatorKubeconfigPath, operatorNamespace, certificates.Directory, OperatorLogPath);
+        _report.Ok("operator started", $"pid {_operator.Id}: dotnet {Repo.Relative(OperatorProcess.BinaryPath)} --kubeconfig {Repo.Relative(OperatorKubeconfigPath)} (as {serviceAccount}; log {Repo.Relative(OperatorLogPath)})");
         var (health, healthAfter) = await Eventually.WaitAsync("the operator's /readyz to answer 200 (informer caches synced)", _options.StepTimeout, ProbeReadyAsync, ct);
         _report.Ok("operator ready", $"{_operator.MetricsUrl}/readyz → {health}  ({Seconds(healthAfter)})");
 
@@ -126,6 +129,22 @@ public sealed class SandboxWorld : IAsyncDisposable
 
         var (ready, readyAfter) = await Eventually.WaitAsync($"QuayIntegration {IntegrationName} to report Ready=True", _options.StepTimeout, ProbeIntegrationReadyAsync, ct);
         _report.Ok($"QuayIntegration {IntegrationName} Ready=True", $"{ready}  ({Seconds(readyAfter)})");
+    }
+
+    /// <summary>
+    /// The operator's identity as deploy/ ships it: its ServiceAccount and RBAC rules applied as they are, and a kubeconfig
+    /// with a bound token of that service account (what <c>kubectl create token</c> gives an administrator), so the
+    /// operator may do exactly what deploy/rbac.yaml grants and a missing rule is a 403 here as on a real cluster.
+    /// </summary>
+    private async Task<string> InstallOperatorIdentityAsync(string operatorNamespace, CancellationToken ct)
+    {
+        await ApplyFileAsync(Repo.ServiceAccount, dryRun: false, ct);
+        await ApplyFileAsync(Repo.Rbac, dryRun: false, ct);
+        var name = YamlJson.LoadSingle(await File.ReadAllTextAsync(Repo.ServiceAccount, ct)).Str("metadata", "name")!;
+        await ServiceAccountKubeconfig.WriteAsync(Kube, Cluster.ApiServer, operatorNamespace, name, OperatorKubeconfigPath, cancellationToken: ct);
+        var user = $"system:serviceaccount:{operatorNamespace}:{name}";
+        _report.Ok("operator identity", $"{user}, token from the TokenRequest API in {Repo.Relative(OperatorKubeconfigPath)}");
+        return user;
     }
 
     /// <summary>
@@ -297,6 +316,7 @@ public sealed class SandboxWorld : IAsyncDisposable
         if (_quay is not null) await _quay.DisposeAsync();
         // The kubeconfig and the webhook key would point at nothing once the emulators are gone; the log stays for reading.
         File.Delete(KubeconfigPath);
+        File.Delete(OperatorKubeconfigPath);
         if (Directory.Exists(Path.Combine(WorkDirectory, "webhook-certs"))) Directory.Delete(Path.Combine(WorkDirectory, "webhook-certs"), recursive: true);
     }
 }

@@ -12,6 +12,9 @@ public sealed class CustomResourceStrategy(StructuralSchema schema, bool statusS
     public override bool HasStatusSubresource => statusSubresource;
     public override bool RequiresResourceVersionOnUpdate => true;
     public override StrategicMergeSchema? MergeSchema => null;
+    private readonly StrategicMergeSchema _applySchema = schema.ListSchema();
+    /// <summary>Server-side apply follows the schema's x-kubernetes-list-type (map by its first key, set); other lists are atomic.</summary>
+    public override StrategicMergeSchema ApplySchema => _applySchema;
     public override IReadOnlyList<TableColumn> Columns => columns;
     public override JsonObject? OpenApiSchema() => schema.Root;
 

@@ -46,6 +46,34 @@ public sealed class StructuralSchema(JsonObject root)
         }
     }
 
+    /// <summary>The lists server-side apply merges: <c>x-kubernetes-list-type: map</c> (by its first map key) and <c>set</c>.</summary>
+    public Patch.StrategicMergeSchema ListSchema()
+    {
+        var lists = new List<(string, string?)>();
+        Collect(Root, "");
+        return Patch.StrategicMergeSchema.Common.With([.. lists]);
+
+        void Collect(JsonObject schema, string path)
+        {
+            if (schema["properties"] is JsonObject props)
+                foreach (var (key, child) in props)
+                    if (child is JsonObject childSchema) Collect(childSchema, path.Length == 0 ? key : $"{path}.{key}");
+            if (schema["items"] is JsonObject items)
+            {
+                switch (schema.Str("x-kubernetes-list-type"))
+                {
+                    case "map" when schema["x-kubernetes-list-map-keys"] is JsonArray keys && keys.Count > 0:
+                        lists.Add((path, keys.StringList()[0]));
+                        break;
+                    case "set":
+                        lists.Add((path, null));
+                        break;
+                }
+                Collect(items, path);
+            }
+        }
+    }
+
     public void ApplyDefaults(JsonObject obj)
     {
         if (Root["properties"] is not JsonObject props) return;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using QuayIntegration.Emulators.Kubernetes.Machinery;
+using QuayIntegration.Emulators.Kubernetes.Patch;
 using QuayIntegration.Emulators.Kubernetes.Rest;
 
 namespace QuayIntegration.Emulators.Kubernetes.Resources.Core;
@@ -7,6 +8,7 @@ namespace QuayIntegration.Emulators.Kubernetes.Resources.Core;
 /// <summary>admissionregistration.k8s.io/v1 MutatingWebhookConfiguration: v1 defaults and the required fields.</summary>
 public sealed class MutatingWebhookConfigurationStrategy : ResourceStrategy
 {
+    public override StrategicMergeSchema? MergeSchema => BuiltInPatchMetadata.MutatingWebhookConfiguration;
     private static readonly HashSet<string> Fields = ["webhooks"];
     public override IReadOnlySet<string>? KnownTopLevelFields => Fields;
     public override IReadOnlyList<TableColumn> Columns =>

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using QuayIntegration.Emulators.Kubernetes.Machinery;
+using QuayIntegration.Emulators.Kubernetes.Patch;
 using QuayIntegration.Emulators.Kubernetes.Rest;
 
 namespace QuayIntegration.Emulators.Kubernetes.Resources.Core;
@@ -11,6 +12,7 @@ namespace QuayIntegration.Emulators.Kubernetes.Resources.Core;
 /// </summary>
 public sealed class NamespaceStrategy : ResourceStrategy
 {
+    public override StrategicMergeSchema? MergeSchema => BuiltInPatchMetadata.Namespace;
     public const string KubernetesFinalizer = "kubernetes";
     public static readonly HashSet<string> Undeletable = ["default", "kube-system", "kube-public"];
     private static readonly HashSet<string> Fields = ["spec", "status"];

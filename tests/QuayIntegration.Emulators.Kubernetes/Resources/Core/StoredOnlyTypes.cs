@@ -1,12 +1,14 @@
 using System.Text.Json.Nodes;
 using QuayIntegration.Emulators.Kubernetes.Machinery;
+using QuayIntegration.Emulators.Kubernetes.Patch;
 using QuayIntegration.Emulators.Kubernetes.Rest;
 
 namespace QuayIntegration.Emulators.Kubernetes.Resources.Core;
 
 /// <summary>
-/// Types that are stored and served but have no behaviour here (no pods run, no endpoints, no authorization), so that
-/// the whole of <c>deploy/</c> (<c>kubectl apply -k deploy/</c>) can be installed as on a real cluster.
+/// Types that are stored and served but have no behaviour here (no pods run, no endpoints), so that the whole of
+/// <c>deploy/</c> (<c>kubectl apply -k deploy/</c>) can be installed as on a real cluster. (RBAC types: see
+/// <c>Resources/Authorization/AuthorizationTypes.cs</c>.)
 /// </summary>
 public static class StoredOnlyTypes
 {
@@ -20,19 +22,9 @@ public static class StoredOnlyTypes
         r.Add(new ResourceType
         {
             Group = "apps", Version = "v1", Plural = "deployments", Singular = "deployment", Kind = "Deployment", Namespaced = true, ShortNames = ["deploy"],
-            Categories = ["all"], Strategy = new PlainStrategy(new HashSet<string> { "spec", "status" }, tracksGeneration: true, statusSubresource: true),
+            Categories = ["all"], Strategy = new PlainStrategy(new HashSet<string> { "spec", "status" }, tracksGeneration: true, statusSubresource: true, BuiltInPatchMetadata.Deployment),
             Subresources = [new("status", "Deployment", ["get", "patch", "update"])],
         });
-        foreach (var (plural, kind, namespaced) in new[]
-                 {
-                     ("clusterroles", "ClusterRole", false), ("clusterrolebindings", "ClusterRoleBinding", false),
-                     ("roles", "Role", true), ("rolebindings", "RoleBinding", true),
-                 })
-            r.Add(new ResourceType
-            {
-                Group = "rbac.authorization.k8s.io", Version = "v1", Plural = plural, Singular = kind.ToLowerInvariant(), Kind = kind, Namespaced = namespaced,
-                Strategy = new PlainStrategy(new HashSet<string> { "rules", "aggregationRule", "subjects", "roleRef" }),
-            });
     }
 }
 
@@ -43,6 +35,7 @@ public sealed class ServiceStrategy : ResourceStrategy
     private static readonly HashSet<string> Fields = ["spec", "status"];
     public override IReadOnlySet<string>? KnownTopLevelFields => Fields;
     public override bool HasStatusSubresource => true;
+    public override StrategicMergeSchema? MergeSchema => BuiltInPatchMetadata.Service;
     public override string? ValidateName(string name) => NameRules.ValidateDns1123Label(name);
 
     public override void PrepareForCreate(JsonObject obj, RequestContext ctx)

@@ -12,6 +12,7 @@ public static class RepositoryEndpoints
     {
         routes.Add(RouteArea.QuayApi, "/api/v1/repository").Map("POST", Create).Map("GET", List);
         // Registered after the tag and permission routes (see QuayApiRoutes), whose paths this pattern also matches.
+        routes.Add(RouteArea.QuayApi, "/api/v1/repository/{repository}/changevisibility").Map("POST", ChangeVisibility);
         routes.Add(RouteArea.QuayApi, "/api/v1/repository/{repository}").Map("GET", Get).Map("DELETE", Delete);
     }
 
@@ -122,8 +123,33 @@ public static class RepositoryEndpoints
     }
 
     /// <summary>
-    /// <c>RepositoryList.get</c>, reduced to the namespace and public filters: the repositories the caller can read.
-    /// Assumption (contract silent): a single page, no <c>next_page</c>.
+    /// <c>RepositoryVisibility.post</c> (<c>changeRepoVisibility</c>): repository admin first (require_repo_admin
+    /// decorates the method, so a caller without it gets 403/401 before the body is looked at), then the
+    /// ChangeVisibility schema (<c>visibility</c>: public or private, required), then 404 when the repository does not
+    /// exist; answers <c>{"success": true}</c>.
+    /// </summary>
+    private static ApiResponse ChangeVisibility(ApiRequest request)
+    {
+        var store = request.Core.Store;
+        lock (store.Sync)
+        {
+            var repo = RequireRepositoryRole(request, RepositoryRole.Admin, out _, out _);
+            var body = request.RequireJsonObject();
+            var visibility = Schema.RequiredEnum(body, "visibility", Visibilities);
+            if (repo is null) throw QuayErrors.NotFound();
+            repo.IsPublic = visibility == "public";
+        }
+        return ApiResponse.Ok(new JsonObject { ["success"] = true });
+    }
+
+    /// <summary>REPOS_PER_PAGE in endpoints/api/repository.py.</summary>
+    private const int RepositoriesPerPage = 100;
+
+    /// <summary>
+    /// <c>RepositoryList.get</c>, reduced to the namespace and public filters: the repositories the caller can read,
+    /// 100 per page; when more remain, <c>next_page</c> holds the token of the next page (page_support in
+    /// endpoints/api/__init__.py; Quay encrypts it, here it is opaque base64 of the last repository seen). Assumption:
+    /// pages follow the emulator's repository order (by namespace, then name), not Quay's database order.
     /// </summary>
     private static ApiResponse List(ApiRequest request)
     {
@@ -138,10 +164,19 @@ public static class RepositoryEndpoints
         {
             var candidates = starred && ns is null && !publicOnly ? [] : ns is null ? store.AllRepositories : store.RepositoriesIn(ns);
             var list = new JsonArray();
+            var after = DecodePageToken(request.Query("next_page"));
+            string? next = null;
             foreach (var repo in candidates)
             {
                 var role = request.Core.Authorizer.RepositoryRoleOf(request.Caller, repo.Namespace, repo);
                 if (role is null || (publicOnly && ns is null && !repo.IsPublic)) continue;
+                var key = $"{repo.Namespace}/{repo.Name}";
+                if (after is not null && string.CompareOrdinal(key, after) <= 0) continue;
+                if (list.Count == RepositoriesPerPage)
+                {
+                    next = EncodePageToken((string)list[^1]!["namespace"]! + "/" + (string)list[^1]!["name"]!);
+                    break;
+                }
                 list.Add(new JsonObject
                 {
                     ["namespace"] = repo.Namespace,
@@ -153,7 +188,19 @@ public static class RepositoryEndpoints
                     ["is_starred"] = false,
                 });
             }
-            return ApiResponse.Ok(new JsonObject { ["repositories"] = list });
+            var body = new JsonObject { ["repositories"] = list };
+            if (next is not null) body["next_page"] = next;
+            return ApiResponse.Ok(body);
         }
+    }
+
+    private static string EncodePageToken(string lastKey) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(lastKey));
+
+    /// <summary>An unreadable token starts from the beginning (decrypt_page_token answers None).</summary>
+    private static string? DecodePageToken(string? token)
+    {
+        if (string.IsNullOrEmpty(token)) return null;
+        try { return System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(token)); }
+        catch (FormatException) { return null; }
     }
 }
