@@ -40,8 +40,6 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
         _metrics = metrics ?? IWorkQueueMetrics.None;
     }
 
-    public bool IsShuttingDown => _shutdown.IsCancellationRequested;
-
     public int Count
     {
         get { lock (_gate) return _queue.Count; }
@@ -90,7 +88,7 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
         }
     }
 
-    /// <summary>Keys waiting for their time (for tests and diagnostics).</summary>
+    /// <summary>Keys scheduled by <see cref="AddAfter"/> and not due yet (client-go's delaying queue keeps the same set).</summary>
     public int WaitingCount
     {
         get { lock (_gate) return _waiting.Count; }
