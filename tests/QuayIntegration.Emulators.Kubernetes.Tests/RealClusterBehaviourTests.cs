@@ -8,7 +8,7 @@ using QuayIntegration.Emulators.Kubernetes.Tests.Support;
 namespace QuayIntegration.Emulators.Kubernetes.Tests;
 
 /// <summary>
-/// One test per item of §9 of kubernetes-openshift-notes.md: behaviours of a real cluster that a naive emulator gets
+/// One test per item of docs/kubernetes-openshift.md §19: behaviours of a real cluster that a naive emulator gets
 /// wrong. Test names start with the item number.
 /// </summary>
 public sealed class RealClusterBehaviourTests(ApiServerFixture f) : IClassFixture<ApiServerFixture>, IAsyncLifetime

@@ -3,7 +3,7 @@ using QuayIntegration.Emulators.Quay.Auth;
 
 namespace QuayIntegration.Emulators.Quay.Tests;
 
-/// <summary>Contract §2 and checklist items 7 and 8.</summary>
+/// <summary>docs/quay-api.md, "Authentication, CSRF and scopes", and checklist items 7 and 8.</summary>
 public sealed class AuthenticationTests : EmulatorTest
 {
     [Fact]

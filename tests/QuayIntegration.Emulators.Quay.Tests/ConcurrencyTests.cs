@@ -72,7 +72,8 @@ public sealed class ConcurrencyTests : EmulatorTest
             ["repo-create"] = [201, 400],
             ["repo-get"] = [200, 404],
             ["repo-delete"] = [204],
-            // A permission PUT racing a delete of its repository meets Quay's own uncaught DoesNotExist (contract §3).
+            // A permission PUT racing a delete of its repository meets Quay's own uncaught DoesNotExist
+            // (docs/quay-api.md, "Endpoint details").
             ["perm-put"] = [200, 400, 500],
             ["proto-post"] = [200, 400],
         };

@@ -121,7 +121,7 @@ public abstract class EmulatorTest : IAsyncLifetime
     }
 }
 
-/// <summary>A buffered answer with assertions for Quay's body shapes (contract §1).</summary>
+/// <summary>A buffered answer with assertions for Quay's body shapes (docs/quay-api.md, "Error shapes").</summary>
 public sealed class Reply
 {
     public required HttpStatusCode Status { get; init; }

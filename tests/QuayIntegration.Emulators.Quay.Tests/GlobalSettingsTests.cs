@@ -1,6 +1,6 @@
 namespace QuayIntegration.Emulators.Quay.Tests;
 
-/// <summary>Quay's global switches (contract §2 "Anonymous GETs", "Other global behaviours") and expired tokens.</summary>
+/// <summary>Quay's global switches (docs/quay-api.md, "Authentication, CSRF and scopes", "Global switches") and expired tokens.</summary>
 public sealed class GlobalSettingsTests : EmulatorTest
 {
     [Fact]

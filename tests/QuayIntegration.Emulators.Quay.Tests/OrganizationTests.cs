@@ -3,7 +3,7 @@ using QuayIntegration.Emulators.Quay.Model;
 
 namespace QuayIntegration.Emulators.Quay.Tests;
 
-/// <summary>POST/GET/DELETE organization (contract §3, §4, checklist 3, 5, 6, 10).</summary>
+/// <summary>POST/GET/DELETE organization (docs/quay-api.md, "Endpoint details", "Name rules, by example", checklist 3, 5, 6, 10).</summary>
 public sealed class OrganizationTests : EmulatorTest
 {
     protected override void Configure(QuayEmulatorOptions options) => options.NamespaceGcDelay = TimeSpan.FromMilliseconds(1500);

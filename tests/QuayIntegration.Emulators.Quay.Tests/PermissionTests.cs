@@ -1,6 +1,6 @@
 namespace QuayIntegration.Emulators.Quay.Tests;
 
-/// <summary>Repository user/robot permissions (contract §3 "PUT .../permissions/user/{username}").</summary>
+/// <summary>Repository user/robot permissions (docs/quay-api.md, "Endpoint details", PUT .../permissions/user/{username}).</summary>
 public sealed class PermissionTests : EmulatorTest
 {
 
@@ -112,7 +112,7 @@ public sealed class PermissionTests : EmulatorTest
     [Fact]
     public async Task List_of_a_missing_repository_is_empty_for_an_admin()
     {
-        // Assumption (contract silent): Quay's permission query finds no rows, so the list is empty rather than 404.
+        // Assumption (docs/quay-api.md is silent): Quay's permission query finds no rows, so the list is empty rather than 404.
         await Setup();
         Assert.Empty((await Get("/api/v1/repository/acme/ghost/permissions/user/", AliceToken)).AssertStatus(200).Object["permissions"]!.AsObject());
     }

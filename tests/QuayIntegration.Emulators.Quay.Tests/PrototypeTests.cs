@@ -3,7 +3,7 @@ using QuayIntegration.Emulators.Quay.Model;
 
 namespace QuayIntegration.Emulators.Quay.Tests;
 
-/// <summary>Default permissions (contract §3 "Prototypes", checklist 5 and 6).</summary>
+/// <summary>Default permissions (docs/quay-api.md, "Endpoint details", Default permissions; checklist 5 and 6).</summary>
 public sealed class PrototypeTests : EmulatorTest
 {
     [Fact]

@@ -3,7 +3,10 @@ using QuayIntegration.Emulators.Quay.Model;
 
 namespace QuayIntegration.Emulators.Quay.Tests;
 
-/// <summary>Repositories (contract §2 "403 vs 404", §3, §4, checklist 3, 4, 5).</summary>
+/// <summary>
+/// Repositories (docs/quay-api.md, "403 or 404 for a repository", "Endpoint details", "Name rules, by example",
+/// checklist 3, 4, 5).
+/// </summary>
 public sealed class RepositoryTests : EmulatorTest
 {
     [Fact]

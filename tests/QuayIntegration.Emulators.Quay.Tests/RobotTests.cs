@@ -5,7 +5,7 @@ using QuayIntegration.Emulators.Quay.Model;
 
 namespace QuayIntegration.Emulators.Quay.Tests;
 
-/// <summary>Organization robot accounts (contract §3 "Robots", checklist 1, 2, 5).</summary>
+/// <summary>Organization robot accounts (docs/quay-api.md, "Endpoint details", Robots; checklist 1, 2, 5).</summary>
 public sealed partial class RobotTests : EmulatorTest
 {
     private const string RobotMissing = "Could not find robot with specified username";

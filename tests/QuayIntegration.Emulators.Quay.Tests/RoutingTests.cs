@@ -1,6 +1,6 @@
 namespace QuayIntegration.Emulators.Quay.Tests;
 
-/// <summary>Werkzeug strict slashes, 405, and the web catch-all (contract §2 "Routing", checklist 9).</summary>
+/// <summary>Werkzeug strict slashes, 405, and the web catch-all (docs/quay-api.md, "Routing and trailing slashes", checklist 9).</summary>
 public sealed class RoutingTests : EmulatorTest
 {
     [Theory]
@@ -18,7 +18,7 @@ public sealed class RoutingTests : EmulatorTest
     public async Task Tag_and_user_permission_lists_without_slash_redirect_like_the_other_slash_rules(string path)
     {
         // Werkzeug weighs rules by their static parts, so ".../tag" is the tag rule without its slash (308), not the
-        // repository rule with the extended name "app/tag" (contract §2, "Routing and trailing slashes").
+        // repository rule with the extended name "app/tag" (docs/quay-api.md, "Routing and trailing slashes").
         await CreateOrg("acme");
         await CreateRepo("acme", "app");
         var reply = (await Get(path, AliceToken)).AssertStatus(308);
@@ -48,7 +48,7 @@ public sealed class RoutingTests : EmulatorTest
     [Fact]
     public async Task Wrong_method_on_a_redirecting_path_is_405_not_308()
     {
-        // Assumption (contract silent): Werkzeug reports 405 when the slash rule exists but not for this method.
+        // Assumption (docs/quay-api.md is silent): Werkzeug reports 405 when the slash rule exists but not for this method.
         (await Send(HttpMethod.Get, "/api/v1/organization", AliceToken)).AssertMessage(405);
     }
 

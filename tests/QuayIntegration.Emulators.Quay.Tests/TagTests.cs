@@ -1,6 +1,6 @@
 namespace QuayIntegration.Emulators.Quay.Tests;
 
-/// <summary>GET .../tag/ (contract §3 "ListRepositoryTags").</summary>
+/// <summary>GET .../tag/ (docs/quay-api.md, "Endpoint details", ListRepositoryTags).</summary>
 public sealed class TagTests : EmulatorTest
 {
     private async Task<RegistryPusher> Setup()

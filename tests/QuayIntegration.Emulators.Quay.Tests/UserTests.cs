@@ -2,7 +2,7 @@ using QuayIntegration.Emulators.Quay.Auth;
 
 namespace QuayIntegration.Emulators.Quay.Tests;
 
-/// <summary>GET /api/v1/user/ (contract §3).</summary>
+/// <summary>GET /api/v1/user/ (docs/quay-api.md, "Endpoint details").</summary>
 public sealed class UserTests : EmulatorTest
 {
     [Fact]
@@ -61,7 +61,7 @@ public sealed class UserTests : EmulatorTest
     }
 }
 
-/// <summary>GET /api/v1/discovery (contract §3).</summary>
+/// <summary>GET /api/v1/discovery (docs/quay-api.md, "Endpoint details").</summary>
 public sealed class DiscoveryTests : EmulatorTest
 {
     [Fact]

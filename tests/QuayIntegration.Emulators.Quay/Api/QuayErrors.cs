@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 namespace QuayIntegration.Emulators.Quay.Api;
 
 /// <summary>
-/// Quay's coexisting error shapes (contract §1). Handlers throw <see cref="QuayErrorException"/> with one of these;
+/// Quay's coexisting error shapes (docs/quay-api.md, "Error shapes"). Handlers throw <see cref="QuayErrorException"/> with one of these;
 /// the pipeline turns it into the response.
 /// </summary>
 public static class QuayErrors

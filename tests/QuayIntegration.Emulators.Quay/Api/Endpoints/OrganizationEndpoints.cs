@@ -17,7 +17,7 @@ public static partial class OrganizationEndpoints
         routes.Add(RouteArea.QuayApi, "/api/v1/organization/{orgname}").Map("GET", Get).Map("DELETE", Delete);
     }
 
-    /// <summary>Checks in the order of contract §3 "POST /api/v1/organization/".</summary>
+    /// <summary>Checks in the order of docs/quay-api.md, "Endpoint details", POST /api/v1/organization/.</summary>
     private static ApiResponse Create(ApiRequest request)
     {
         var caller = request.Caller;

@@ -16,7 +16,10 @@ public static class PermissionEndpoints
             .Map("GET", Get).Map("PUT", Put).Map("DELETE", Delete);
     }
 
-    /// <summary>Assumption (contract silent): a missing repository lists no permissions (Quay's query simply finds no rows).</summary>
+    /// <summary>
+    /// Assumption (docs/quay-api.md is silent): a missing repository lists no permissions (Quay's query simply finds no
+    /// rows).
+    /// </summary>
     private static ApiResponse List(ApiRequest request)
     {
         var store = request.Core.Store;

@@ -37,7 +37,7 @@ public static class RepositoryEndpoints
         return repo;
     }
 
-    /// <summary>Checks in the order of contract §3 "POST /api/v1/repository".</summary>
+    /// <summary>Checks in the order of docs/quay-api.md, "Endpoint details", POST /api/v1/repository.</summary>
     private static ApiResponse Create(ApiRequest request)
     {
         var body = request.RequireJsonObject();
