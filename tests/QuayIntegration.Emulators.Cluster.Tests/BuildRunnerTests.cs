@@ -25,7 +25,8 @@ public sealed class BuildRunnerTests
         Assert.Equal("New", app.Build.Str("status", "phase"));
         var build = await cluster.Oc.WaitForBuildPhaseAsync(ns, "httpd-example-1", "Complete", WaitTimeout);
 
-        Assert.Equal(["New", "Pending", "Running", "Complete"], phases.PhasesOf("httpd-example-1"));
+        // The watch may deliver the last phase a moment after the poll above saw it.
+        Assert.Equal(["New", "Pending", "Running", "Complete"], await phases.PhasesOfAsync("httpd-example-1", until: "Complete"));
         Assert.Equal($"image-registry.openshift-image-registry.svc:5000/{ns}/httpd-example:latest", build.Str("status", "outputDockerImageReference"));
         Assert.Equal("httpd-example-1-build", build.Str("metadata", "annotations", BuildStatusChanges.PodNameAnnotation));
         Assert.NotNull(build.Str("status", "startTimestamp"));
@@ -199,6 +200,14 @@ public sealed class BuildPhaseRecorder : IAsyncDisposable
             }
         });
         return recorder;
+    }
+
+    /// <summary>The phases seen, once the watch delivered <paramref name="until"/> (or after 10 s, to fail with what it saw).</summary>
+    public async Task<string[]> PhasesOfAsync(string build, string until)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!PhasesOf(build).Contains(until) && DateTime.UtcNow < deadline) await Task.Delay(20);
+        return PhasesOf(build);
     }
 
     public string[] PhasesOf(string build)

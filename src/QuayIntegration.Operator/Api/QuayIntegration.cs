@@ -35,6 +35,7 @@ public sealed class QuayIntegrationSpec
     [JsonPropertyName("cleanupPolicy")] public string? CleanupPolicy { get; set; }
     [JsonPropertyName("driftCheckInterval")] public string? DriftCheckInterval { get; set; }
     [JsonPropertyName("robotTokenRotationInterval")] public string? RobotTokenRotationInterval { get; set; }
+    [JsonPropertyName("namespaceSelector")] public V1LabelSelector? NamespaceSelector { get; set; }
 }
 
 public sealed class SecretKeyReference
@@ -63,6 +64,8 @@ public sealed class QuayIntegrationStatus
     [JsonPropertyName("syncedNamespaces")] public int? SyncedNamespaces { get; set; }
     [JsonPropertyName("pendingNamespaces")] public int? PendingNamespaces { get; set; }
     [JsonPropertyName("failingNamespaces")] public int? FailingNamespaces { get; set; }
+    /// <summary>Namespaces this integration selects that another integration selects too: neither manages them.</summary>
+    [JsonPropertyName("conflictingNamespaces")] public int? ConflictingNamespaces { get; set; }
     /// <summary>Always serialized, null included, so that the status merge patch clears an error whose cause is gone.</summary>
     [JsonPropertyName("lastError")] [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? LastError { get; set; }
     [JsonPropertyName("quayUser")] public string? QuayUser { get; set; }

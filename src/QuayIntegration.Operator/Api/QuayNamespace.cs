@@ -37,6 +37,8 @@ public static class Origin
 public sealed class OwnershipRecord
 {
     [JsonPropertyName("namespaceUID")] public string? NamespaceUid { get; set; }
+    /// <summary>The QuayIntegration that manages (or last managed) the namespace; null in records older than several integrations.</summary>
+    [JsonPropertyName("integration")] public string? Integration { get; set; }
     [JsonPropertyName("released")] public bool? Released { get; set; }
     [JsonPropertyName("organizations")] public List<OrganizationRecord>? Organizations { get; set; }
     [JsonPropertyName("secrets")] public List<SecretRecord>? Secrets { get; set; }
@@ -44,9 +46,16 @@ public sealed class OwnershipRecord
 
 public sealed class OrganizationRecord
 {
+    public const string AdoptedFromGoOperator = "quay-bridge-operator";
+
     [JsonPropertyName("host")] public string Host { get; set; } = "";
     [JsonPropertyName("name")] public string Name { get; set; } = "";
     [JsonPropertyName("origin")] public string Origin { get; set; } = Api.Origin.Found;
+    /// <summary>
+    /// Set when the organization was taken over from the Go Quay Bridge Operator (<see cref="AdoptedFromGoOperator"/>),
+    /// which marked nothing it made: its robots and repositories without a mark count as made by this operator.
+    /// </summary>
+    [JsonPropertyName("adoptedFrom")] public string? AdoptedFrom { get; set; }
     [JsonPropertyName("robots")] public List<RobotRecord>? Robots { get; set; }
     [JsonPropertyName("defaultPermissions")] public List<DefaultPermissionRecord>? DefaultPermissions { get; set; }
     [JsonPropertyName("repositories")] public List<RepositoryRecord>? Repositories { get; set; }
@@ -82,6 +91,7 @@ public sealed class QuayNamespaceStatus
 {
     [JsonPropertyName("organization")] public string? Organization { get; set; }
     [JsonPropertyName("origin")] public string? Origin { get; set; }
+    [JsonPropertyName("integration")] public string? Integration { get; set; }
     [JsonPropertyName("phase")] public string? Phase { get; set; }
     [JsonPropertyName("lastVerified")] public DateTime? LastVerified { get; set; }
     /// <summary>Always serialized, null included, so that a merge patch of the status clears an error that is gone.</summary>
@@ -99,6 +109,8 @@ public static class NamespacePhase
     public const string Pending = "Pending";
     public const string Synced = "Synced";
     public const string Failing = "Failing";
+    /// <summary>Selected by more than one QuayIntegration, or its organization belongs to another cluster: nothing is changed.</summary>
+    public const string Conflict = "Conflict";
     public const string Released = "Released";
     public const string NamespaceDeleted = "NamespaceDeleted";
 }

@@ -19,7 +19,7 @@ namespace QuayIntegration.Operator.Controllers;
 public sealed class BuildReconciler(
     Informer<Build> builds,
     ClusterCaches caches,
-    ConfiguredIntegration configured,
+    ConfiguredIntegrations configured,
     KubeApi api,
     EventRecorder events,
     ILogger<BuildReconciler> log) : IReconciler
@@ -43,10 +43,17 @@ public sealed class BuildReconciler(
         }
         if (phase != "Complete") return ReconcileResult.Done;
 
-        if (configured.Current is not IntegrationView.Usable integration)
-            return ReconcileResult.After(IntegrationRecheck); // imported once a usable QuayIntegration is back
+        // The image is imported from the Quay it was pushed to, with the settings of the integration of that Quay.
+        var registryHost = RegistryHostOf(build.Spec?.Output?.To?.Name);
+        var integration = configured.ForRegistryHost(registryHost);
+        if (integration is null)
+        {
+            if (!configured.All.Any(v => v is IntegrationView.Usable))
+                return ReconcileResult.After(IntegrationRecheck); // imported once a usable QuayIntegration is back
+            Fail(build, "ImageImportRejected", $"Not importing the pushed image: no usable QuayIntegration serves the registry {UserText.Quote(registryHost)} it was pushed to");
+        }
 
-        var plan = BuildImportPlan.For(build, integration.Config.RegistryHost, OrganizationOf(DestinationNamespace(build)), out var problem);
+        var plan = BuildImportPlan.For(build, integration!.Config.RegistryHost, OrganizationOf(DestinationNamespace(build)), out var problem);
         if (plan is null) Fail(build, "ImageImportRejected", $"Not importing the pushed image: {problem}");
 
         using var scope = log.BeginScope(new Dictionary<string, object> { ["build"] = key.ToString(), ["destination"] = plan!.Destination.ToString() });
@@ -107,6 +114,10 @@ public sealed class BuildReconciler(
 
     private string? OrganizationOf(string? ns) =>
         ns is not null && caches.Namespaces.Get(ObjectKey.Cluster(ns))?.Metadata.Annotations is { } a && a.TryGetValue(WellKnown.OrganizationAnnotation, out var org) ? org : null;
+
+    /// <summary>The registry host of a Docker image reference (what precedes the first '/'); empty when there is none.</summary>
+    private static string RegistryHostOf(string? reference) =>
+        reference is { } r && r.IndexOf('/') is > 0 and var slash ? r[..slash] : "";
 
     private static string? DestinationNamespace(Build build) => ImageStreamTagReference.Parse(Destination(build))?.Namespace;
 

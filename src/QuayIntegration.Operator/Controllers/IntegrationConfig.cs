@@ -21,7 +21,8 @@ public sealed record IntegrationConfig(
     bool DeleteRepositories,
     bool DeleteOrganizationsOnCleanup,
     TimeSpan DriftCheckInterval,
-    TimeSpan? TokenRotationInterval = null)
+    TimeSpan? TokenRotationInterval = null,
+    NamespaceSelector? Selector = null)
 {
     /// <summary>Bounds of spec.driftCheckInterval: checked often enough to matter, and never so rarely that time arithmetic overflows.</summary>
     public static readonly (TimeSpan Min, TimeSpan Max) DriftCheckBounds = (TimeSpan.FromSeconds(1), TimeSpan.FromHours(24));
@@ -88,6 +89,7 @@ public sealed record IntegrationConfig(
             errors.Add($"spec.cleanupPolicy '{spec.CleanupPolicy}' must be Keep or Delete");
         if (spec.CaBundle is { } ca && (string.IsNullOrEmpty(ca.Namespace) || string.IsNullOrEmpty(ca.Name)))
             errors.Add("spec.caBundle.namespace and .name are required when caBundle is set");
+        var selector = NamespaceSelector.Parse(spec.NamespaceSelector, errors);
 
         if (errors.Count > 0) return null;
         return new IntegrationConfig(
@@ -96,7 +98,7 @@ public sealed record IntegrationConfig(
             spec.CaBundle, spec.InsecureRegistry ?? false, spec.ScheduledImageStreamImport ?? false,
             (spec.AllowlistNamespaces ?? []).ToHashSet(), (spec.DenylistNamespaces ?? []).ToHashSet(),
             accounts.Select(a => new ServiceAccountRole { Name = a.Name, Role = a.Role }).ToList(),
-            spec.RepositoryDeletionPolicy == "Delete", spec.CleanupPolicy == "Delete", drift, rotation);
+            spec.RepositoryDeletionPolicy == "Delete", spec.CleanupPolicy == "Delete", drift, rotation, selector);
     }
 
     /// <summary>A Go duration within bounds; null when absent (or wrong, with the error added).</summary>
@@ -112,6 +114,9 @@ public sealed record IntegrationConfig(
         errors.Add($"{field} '{text}' must be between {GoDuration.Format(bounds.Min)} and {GoDuration.Format(bounds.Max)}");
         return null;
     }
+
+    /// <summary>Which namespaces this integration selects by their labels (every one when spec.namespaceSelector is absent).</summary>
+    public NamespaceSelector NamespaceSelector => Selector ?? NamespaceSelector.Everything;
 
     /// <summary>host[:port] of Quay, as in image references and docker config "auths" keys.</summary>
     public string RegistryHost { get; } = QuayConnection.RegistryHostOf(QuayUrl);

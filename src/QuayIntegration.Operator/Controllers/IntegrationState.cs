@@ -6,47 +6,72 @@ namespace QuayIntegration.Operator.Controllers;
 
 public enum IntegrationMode
 {
-    /// <summary>No QuayIntegration exists: nothing is synced and our finalizers are released.</summary>
-    None,
-    /// <summary>More than one QuayIntegration exists: nothing destructive is done until only one remains.</summary>
-    Conflict,
-    /// <summary>The QuayIntegration is invalid, its Secret is missing, or Quay does not accept the token: namespaces wait.</summary>
+    /// <summary>The QuayIntegration is invalid, its Secret is missing, or Quay does not accept the token: its namespaces wait.</summary>
     NotReady,
-    /// <summary>Configured, Quay reachable and the token accepted: namespaces are synced.</summary>
+    /// <summary>Configured, Quay reachable and the token accepted: the namespaces it selects are synced.</summary>
     Active,
-    /// <summary>The QuayIntegration is being deleted: finalizers are released (and organizations deleted if cleanupPolicy=Delete).</summary>
+    /// <summary>The QuayIntegration is being deleted: its namespaces are released (organizations deleted if cleanupPolicy=Delete).</summary>
     Deleting,
 }
 
-/// <summary>What the namespace and ImageStream reconcilers act on, published by the QuayIntegration reconciler.</summary>
+/// <summary>One QuayIntegration as its reconciler last judged it; what the namespace reconciler acts under.</summary>
 public sealed record IntegrationSnapshot(
+    string Name,
     IntegrationMode Mode,
-    QuayIntegrationResource? Resource,
+    QuayIntegrationResource Resource,
     IntegrationConfig? Config,
     QuayClient? Client,
     string Reason)
 {
-    public static readonly IntegrationSnapshot Initial = new(IntegrationMode.NotReady, null, null, null, "starting");
-
-    /// <summary>Changes whenever namespaces must be looked at again (mode, configuration, credentials).</summary>
+    /// <summary>Changes whenever its namespaces must be looked at again (mode, configuration, selection, credentials).</summary>
     public string Fingerprint =>
-        $"{Mode}|{Config?.DesiredStateFingerprint}|{Join(Config?.Allowlist)}|{Join(Config?.Denylist)}|{Config?.DeleteRepositories}|" +
-        $"{Config?.DeleteOrganizationsOnCleanup}|{Config?.DriftCheckInterval}|{Config?.TokenRotationInterval}|{Client?.Connection.Fingerprint}";
+        $"{Name}|{Mode}|{Config?.DesiredStateFingerprint}|{Join(Config?.Allowlist)}|{Join(Config?.Denylist)}|{Config?.NamespaceSelector.Text}|" +
+        $"{Config?.DeleteRepositories}|{Config?.DeleteOrganizationsOnCleanup}|{Config?.DriftCheckInterval}|{Config?.TokenRotationInterval}|" +
+        $"{Client?.Connection.Fingerprint}";
+
+    /// <summary>Whether it selects namespaces now: configured and not being deleted.</summary>
+    public bool Selects => Mode != IntegrationMode.Deleting && Config is not null;
 
     private static string Join(IEnumerable<string>? names) => names is null ? "" : string.Join(',', names.Order());
 }
 
-/// <summary>The current <see cref="IntegrationSnapshot"/>, with a notification when it changes meaningfully.</summary>
+/// <summary>
+/// Every QuayIntegration as judged by the QuayIntegration reconciler's last pass. Until that first pass (<see cref="Known"/>
+/// false) nothing can be concluded: "no integration" must not be mistaken for "not read yet", or a restart would
+/// release every namespace.
+/// </summary>
+public sealed class IntegrationSet
+{
+    public static readonly IntegrationSet Unknown = new(false, []);
+
+    public IntegrationSet(bool known, IReadOnlyList<IntegrationSnapshot> all)
+    {
+        Known = known;
+        All = all;
+        Fingerprint = $"{known}#" + string.Join('#', all.Select(i => i.Fingerprint));
+    }
+
+    public bool Known { get; }
+
+    /// <summary>Oldest first (creation time, then name): the order conflicts are judged in.</summary>
+    public IReadOnlyList<IntegrationSnapshot> All { get; }
+
+    public string Fingerprint { get; }
+
+    public IntegrationSnapshot? Get(string? name) => name is null ? null : All.FirstOrDefault(i => i.Name == name);
+}
+
+/// <summary>The current <see cref="IntegrationSet"/>, with a notification when it changes meaningfully.</summary>
 public sealed class IntegrationState
 {
-    private volatile IntegrationSnapshot _current = IntegrationSnapshot.Initial;
+    private volatile IntegrationSet _current = IntegrationSet.Unknown;
 
-    public IntegrationSnapshot Current => _current;
+    public IntegrationSet Current => _current;
 
-    /// <summary>Raised (outside any lock) when the fingerprint of the snapshot changed.</summary>
+    /// <summary>Raised (outside any lock) when the fingerprint of the set changed.</summary>
     public Signal Changed { get; } = new("integration state changed");
 
-    public void Publish(IntegrationSnapshot next)
+    public void Publish(IntegrationSet next)
     {
         var previous = Interlocked.Exchange(ref _current, next);
         if (previous.Fingerprint != next.Fingerprint) Changed.Raise();

@@ -16,10 +16,11 @@ using QuayIntegration.Runtime;
 namespace QuayIntegration.Operator.Controllers;
 
 /// <summary>
-/// Turns the QuayIntegration(s) into the <see cref="IntegrationSnapshot"/> every other controller acts on, and
-/// reports in the status whether it works: configuration valid, Quay reachable, token accepted and sufficient,
-/// namespaces synced and failing, the last error. All QuayIntegrations share one key, so they are judged together
-/// (more than one is a conflict in which nothing destructive happens). The token Secret and CA ConfigMap are re-read
+/// Turns the QuayIntegrations into the <see cref="IntegrationSet"/> every other controller acts on, and reports in each
+/// one's status whether it works: configuration valid, Quay reachable, token accepted and sufficient, namespaces
+/// synced, pending, failing and in conflict, the last error. All QuayIntegrations share one key, so they are judged
+/// together (a cluster ID used twice, a namespace selected twice) and published as one set. Each is judged on its own
+/// evidence: one that fails never stops another. The token Secrets and CA ConfigMaps are watched by name and re-read
 /// every recheck interval, so rotating them needs no restart.
 /// </summary>
 public sealed class QuayIntegrationReconciler(
@@ -38,91 +39,88 @@ public sealed class QuayIntegrationReconciler(
     /// <summary>The single work-queue key of this controller.</summary>
     public static readonly ObjectKey Key = ObjectKey.Cluster("quayintegrations");
 
-    private (string Fingerprint, DateTimeOffset At, QuayResult<QuayUser> Result)? _lastCheck;
-    private DateTimeOffset? _unreachableSince;
-    private string? _recovery;
-    /// <summary>Probes in a row that found Quay unreachable: they space the next probe (0.5 s, 1 s, then every 2 s).</summary>
-    private int _failedProbes;
+    /// <summary>What the last passes learned of each integration's Quay, by the integration's UID.</summary>
+    private readonly Dictionary<string, QuayHealth> _health = new(StringComparer.Ordinal);
+
+    /// <summary>The last credential check, the outage being lived through or just ended, and the probes that failed in a row.</summary>
+    private sealed class QuayHealth
+    {
+        public (string Fingerprint, DateTimeOffset At, QuayResult<QuayUser> Result)? LastCheck;
+        public DateTimeOffset? UnreachableSince;
+        public string? Recovery;
+        /// <summary>Probes in a row that found Quay unreachable: they space the next probe (0.5 s, 1 s, then every 2 s).</summary>
+        public int FailedProbes;
+    }
+
+    private sealed record Judgement(IntegrationSnapshot? Snapshot, TimeSpan? Requeue);
 
     public string Name => "quayintegration";
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken ct)
     {
-        var recheck = options.Value.IntegrationRecheckInterval;
-        var all = caches.QuayIntegrations.List().OrderBy(q => q.Metadata.CreationTimestamp).ThenBy(q => q.Metadata.Name).ToList();
-        if (all.Count == 0)
+        var views = ConfiguredIntegrations.ViewsOf(caches.QuayIntegrations.List());
+        var usable = views.OfType<IntegrationView.Usable>().Select(u => u.Config).ToList();
+        references.Track(
+            usable.Select(c => (c.CredentialsNamespace, c.CredentialsName)),
+            usable.Where(c => c.CaBundle is { Namespace: not null, Name: not null }).Select(c => (c.CaBundle!.Namespace!, c.CaBundle.Name!)));
+        foreach (var gone in _health.Keys.Except(views.Select(v => v.Resource.Metadata.Uid ?? v.Name)).ToList()) _health.Remove(gone);
+        var conflicts = Conflicts(views);
+
+        var snapshots = new List<IntegrationSnapshot>();
+        TimeSpan? requeue = null;
+        foreach (var view in views)
         {
-            state.Publish(new IntegrationSnapshot(IntegrationMode.None, null, null, null, "no QuayIntegration"));
-            return ReconcileResult.Done;
+            using var logScope = log.BeginScope(new Dictionary<string, object> { ["quayintegration"] = view.Name });
+            var judgement = await JudgeAsync(view, conflicts.GetValueOrDefault(view.Name, []), ct);
+            if (judgement.Snapshot is not null) snapshots.Add(judgement.Snapshot);
+            if (judgement.Requeue is { } after && (requeue is null || after < requeue)) requeue = after;
         }
-        if (all.Count > 1)
-        {
-            state.Publish(new IntegrationSnapshot(IntegrationMode.Conflict, null, null, null, "more than one QuayIntegration"));
-            var names = string.Join(", ", all.Select(q => q.Metadata.Name));
-            foreach (var cr in all)
-            {
-                if (cr.Metadata.DeletionTimestamp is not null)
-                {
-                    await RemoveFinalizerAsync(cr, ct); // nothing destructive: Quay content and namespace finalizers stay
-                    continue;
-                }
-                var message = $"More than one QuayIntegration exists ({names}); nothing is synced until exactly one remains. Delete the extra ones.";
-                events.Warning(cr, "MultipleQuayIntegrations", message);
-                await WriteStatusAsync(cr, s =>
-                {
-                    Set(s, cr, StatusConditions.ConfigurationValid, false, "MultipleQuayIntegrations", message);
-                    Set(s, cr, StatusConditions.Ready, false, "MultipleQuayIntegrations", message);
-                    s.LastError = message;
-                }, ct);
-            }
-            return ReconcileResult.After(recheck);
-        }
+        state.Publish(new IntegrationSet(true, snapshots));
+        return requeue is { } next ? ReconcileResult.After(next) : ReconcileResult.Done;
+    }
 
-        var resource = all[0];
-        using var scope = log.BeginScope(new Dictionary<string, object> { ["quayintegration"] = resource.Metadata.Name });
-        var config = IntegrationConfig.Parse(resource.Spec, out var errors);
-
-        if (resource.Metadata.DeletionTimestamp is not null)
-            return await DeleteAsync(resource, config, ct);
-
+    private async Task<Judgement> JudgeAsync(IntegrationView view, IReadOnlyList<string> conflicting, CancellationToken ct)
+    {
+        var resource = view.Resource;
+        if (view is IntegrationView.Deleting) return await DeleteAsync(resource, ct);
         if (!(resource.Metadata.Finalizers?.Contains(WellKnown.IntegrationFinalizer) ?? false))
             await AddFinalizerAsync(resource, ct);
+        var health = HealthOf(resource);
 
-        if (config is null)
-        {
-            references.Track(null, null);
-            var message = "Invalid configuration: " + string.Join("; ", errors);
-            return await NotReadyAsync(resource, null, StatusConditions.ConfigurationValid, "InvalidConfiguration", message, ct);
-        }
-        references.Track((config.CredentialsNamespace, config.CredentialsName),
-            config.CaBundle is { Namespace: { } caNamespace, Name: { } caName } ? (caNamespace, caName) : null);
+        if (view is IntegrationView.Unusable unusable)
+            return await NotReadyAsync(resource, null, conflicting, StatusConditions.ConfigurationValid,
+                unusable.Reason.Contains("clusterID", StringComparison.Ordinal) && unusable.Reason.Contains("already uses", StringComparison.Ordinal)
+                    ? "DuplicateClusterID" : "InvalidConfiguration",
+                unusable.Reason, ct);
+        var config = ((IntegrationView.Usable)view).Config;
+        var recheck = options.Value.IntegrationRecheckInterval;
 
         var (token, tokenProblem) = await ReadTokenAsync(config, ct);
         if (token is null)
-            return await NotReadyAsync(resource, config, StatusConditions.CredentialsValid, tokenProblem.Reason, tokenProblem.Message, ct);
+            return await NotReadyAsync(resource, config, conflicting, StatusConditions.CredentialsValid, tokenProblem.Reason, tokenProblem.Message, ct);
 
         var (ca, caProblem) = await ReadCaBundleAsync(config, ct);
         if (caProblem is not null)
-            return await NotReadyAsync(resource, config, StatusConditions.ConfigurationValid, caProblem.Value.Reason, caProblem.Value.Message, ct);
+            return await NotReadyAsync(resource, config, conflicting, StatusConditions.ConfigurationValid, caProblem.Value.Reason, caProblem.Value.Message, ct);
 
         var client = clients.GetClient(new QuayConnection(config.QuayUrl, token, ca, config.Insecure));
         // While Quay is down (or the last check could not reach it), a short probe that bypasses the retries and the
         // circuit breaker finds out when it is back; the namespaces wait meanwhile instead of feeding the outage.
-        var probing = client.Availability.IsDown || _lastCheck is { Result.Outcome: QuayOutcome.Unavailable };
-        var user = probing ? await ProbeAsync(client, ct) : await CheckCredentialsAsync(client, recheck, ct);
+        var probing = client.Availability.IsDown || health.LastCheck is { Result.Outcome: QuayOutcome.Unavailable };
+        var user = probing ? await ProbeAsync(health, client, ct) : await CheckCredentialsAsync(health, client, recheck, ct);
         var (reachable, credentials) = Judge(user);
-        reachable = RememberOutage(resource, reachable);
+        reachable = RememberOutage(health, resource, reachable);
         if (!(reachable.Ok && credentials.Ok))
         {
             var failed = reachable.Ok ? (StatusConditions.CredentialsValid, credentials) : (StatusConditions.QuayReachable, reachable);
-            return await NotReadyAsync(resource, config, failed.Item1, failed.Item2.Reason, failed.Item2.Message, ct, reachable, credentials,
-                reachable.Ok ? null : NextProbe());
+            return await NotReadyAsync(resource, config, conflicting, failed.Item1, failed.Item2.Reason, failed.Item2.Message, ct, reachable, credentials,
+                reachable.Ok ? null : NextProbe(health));
         }
 
-        if (state.Current.Mode != IntegrationMode.Active)
+        if (state.Current.Get(view.Name)?.Mode != IntegrationMode.Active)
             events.Normal(resource, "QuayReady", $"Quay {config.QuayUrl} is reachable and accepts the token of {user.Value?.Username}; syncing namespaces");
-        state.Publish(new IntegrationSnapshot(IntegrationMode.Active, resource, config, client, "ready"));
-        var counts = Count(config);
+        var snapshot = new IntegrationSnapshot(view.Name, IntegrationMode.Active, resource, config, client, "ready");
+        var counts = Count(view.Name, config, conflicting);
         await WriteStatusAsync(resource, s =>
         {
             Set(s, resource, StatusConditions.ConfigurationValid, true, "Valid", "The configuration is valid");
@@ -130,23 +128,52 @@ public sealed class QuayIntegrationReconciler(
             Set(s, resource, StatusConditions.CredentialsValid, true, credentials.Reason, credentials.Message);
             if (counts.Failing == 0) Set(s, resource, StatusConditions.Ready, true, "Synced", $"{counts.Synced} namespace(s) synced with {config.QuayUrl}");
             else Set(s, resource, StatusConditions.Ready, false, "NamespacesFailing", $"{counts.Failing} namespace(s) failing: {counts.LastError}");
-            SetProgress(s, resource, counts);
+            SetProgress(s, resource, counts, conflicting);
             s.QuayUser = user.Value?.Username;
             s.LastError = counts.LastError; // null once nothing fails: the status patch carries the null and clears it
         }, ct);
-        return ReconcileResult.After(recheck);
+        return new Judgement(snapshot, recheck);
+    }
+
+    private QuayHealth HealthOf(QuayIntegrationResource resource)
+    {
+        var id = resource.Metadata.Uid ?? resource.Metadata.Name;
+        if (!_health.TryGetValue(id, out var health)) _health[id] = health = new QuayHealth();
+        return health;
     }
 
     /// <summary>
-    /// The namespace counts. Pending is every namespace in scope that is neither set up nor failing: those the
-    /// namespace controller reported waiting or being set up, and those it has not looked at yet (just created).
+    /// The namespaces each usable integration shares with another: selected by both, so managed by neither
+    /// (the namespace reconciler says so on the namespace; each integration counts them in its status).
     /// </summary>
-    private NamespaceSyncRegistry.Counts Count(IntegrationConfig? config)
+    private Dictionary<string, IReadOnlyList<string>> Conflicts(IReadOnlyList<IntegrationView> views)
     {
-        var counts = registry.Summary();
+        var usable = views.OfType<IntegrationView.Usable>().ToList();
+        var conflicts = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        if (usable.Count < 2) return [];
+        foreach (var ns in caches.Namespaces.List())
+        {
+            if (ns.Metadata.DeletionTimestamp is not null) continue;
+            var selecting = usable.Where(u => scope.Selects(ns, u.Config)).ToList();
+            if (selecting.Count < 2) continue;
+            foreach (var integration in selecting)
+                (conflicts.TryGetValue(integration.Name, out var list) ? list : conflicts[integration.Name] = []).Add(ns.Metadata.Name);
+        }
+        return conflicts.ToDictionary(c => c.Key, c => (IReadOnlyList<string>)c.Value.Order(StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// The namespace counts of one integration. Pending is every namespace it selects that is neither set up, failing
+    /// nor in conflict: those the namespace controller reported waiting or being set up, and those it has not looked at
+    /// yet (just created).
+    /// </summary>
+    private NamespaceSyncRegistry.Counts Count(string integration, IntegrationConfig? config, IReadOnlyList<string> conflicting)
+    {
+        var counts = registry.Summary(integration);
         if (config is null) return counts;
         var unseen = caches.Namespaces.List()
-            .Where(n => n.Metadata.DeletionTimestamp is null && scope.Includes(n.Metadata.Name, config) && registry.Get(n.Metadata.Name) is null)
+            .Where(n => n.Metadata.DeletionTimestamp is null && scope.Selects(n, config) && registry.Get(n.Metadata.Name) is null
+                        && !conflicting.Contains(n.Metadata.Name))
             .Select(n => n.Metadata.Name).ToList();
         return unseen.Count == 0 ? counts : counts with
         {
@@ -155,15 +182,26 @@ public sealed class QuayIntegrationReconciler(
         };
     }
 
-    /// <summary>The namespace counts, and Progressing: True while namespaces wait to be set up (or for the integration).</summary>
-    private void SetProgress(QuayIntegrationStatus s, QuayIntegrationResource resource, NamespaceSyncRegistry.Counts counts)
+    /// <summary>
+    /// The namespace counts; Progressing: True while namespaces wait to be set up (or for the integration);
+    /// NamespaceConflicts: True while another integration selects some of its namespaces too.
+    /// </summary>
+    private void SetProgress(QuayIntegrationStatus s, QuayIntegrationResource resource, NamespaceSyncRegistry.Counts counts, IReadOnlyList<string> conflicting)
     {
         s.SyncedNamespaces = counts.Synced;
         s.PendingNamespaces = counts.Pending;
         s.FailingNamespaces = counts.Failing;
+        s.ConflictingNamespaces = conflicting.Count;
         s.ObservedGeneration = resource.Metadata.Generation;
         if (counts.Pending > 0) Set(s, resource, StatusConditions.Progressing, true, "NamespacesPending", $"{counts.Pending} namespace(s) not set up yet, first {counts.FirstPending}");
         else Set(s, resource, StatusConditions.Progressing, false, "Idle", "No namespace waits to be set up");
+        if (conflicting.Count > 0)
+        {
+            var listed = string.Join(", ", conflicting.Take(5)) + (conflicting.Count > 5 ? $" and {conflicting.Count - 5} more" : "");
+            Set(s, resource, StatusConditions.NamespaceConflicts, true, "SelectedByAnotherIntegration",
+                $"{conflicting.Count} namespace(s) are selected by another QuayIntegration too and synced by neither: {listed}");
+        }
+        else Set(s, resource, StatusConditions.NamespaceConflicts, false, "NoConflict", "No namespace is selected by another QuayIntegration too");
     }
 
     private sealed record Verdict(bool Ok, string Reason, string Message);
@@ -186,59 +224,60 @@ public sealed class QuayIntegrationReconciler(
     /// Keeps what happened during an outage visible after it: once Quay answers again, QuayReachable says since when it
     /// had been unreachable (until the next outage), and an Event marks the recovery.
     /// </summary>
-    private Verdict RememberOutage(QuayIntegrationResource resource, Verdict reachable)
+    private Verdict RememberOutage(QuayHealth health, QuayIntegrationResource resource, Verdict reachable)
     {
         var now = time.GetUtcNow();
         if (!reachable.Ok)
         {
-            _unreachableSince ??= now;
-            _recovery = null;
-            return reachable with { Message = $"{reachable.Message} (unreachable since {_unreachableSince:u})" };
+            health.UnreachableSince ??= now;
+            health.Recovery = null;
+            return reachable with { Message = $"{reachable.Message} (unreachable since {health.UnreachableSince:u})" };
         }
-        if (_unreachableSince is { } since)
+        if (health.UnreachableSince is { } since)
         {
-            _recovery = $"Quay answers again since {now:u}, after being unreachable from {since:u}";
-            _unreachableSince = null;
-            events.Normal(resource, "QuayRecovered", _recovery);
+            health.Recovery = $"Quay answers again since {now:u}, after being unreachable from {since:u}";
+            health.UnreachableSince = null;
+            events.Normal(resource, "QuayRecovered", health.Recovery);
         }
-        return _recovery is null ? reachable : reachable with { Message = _recovery };
+        return health.Recovery is null ? reachable : reachable with { Message = health.Recovery };
     }
 
     private static Verdict Unknown() => new(false, "Unknown", "Not checked: Quay could not be asked");
 
-    private async Task<QuayResult<QuayUser>> ProbeAsync(QuayClient client, CancellationToken ct)
+    private async Task<QuayResult<QuayUser>> ProbeAsync(QuayHealth health, QuayClient client, CancellationToken ct)
     {
         var result = await client.ProbeAsync(ct);
-        _lastCheck = (client.Connection.Fingerprint, time.GetUtcNow(), result);
-        _failedProbes = result.Outcome == QuayOutcome.Unavailable ? _failedProbes + 1 : 0;
+        health.LastCheck = (client.Connection.Fingerprint, time.GetUtcNow(), result);
+        health.FailedProbes = result.Outcome == QuayOutcome.Unavailable ? health.FailedProbes + 1 : 0;
         return result;
     }
 
     /// <summary>When to probe an unreachable Quay again: soon at first, then every 2 s, so recovery is seen within seconds.</summary>
-    private TimeSpan NextProbe() => TimeSpan.FromMilliseconds(Math.Min(2000, 250 * Math.Pow(2, Math.Max(1, _failedProbes))));
+    private static TimeSpan NextProbe(QuayHealth health) => TimeSpan.FromMilliseconds(Math.Min(2000, 250 * Math.Pow(2, Math.Max(1, health.FailedProbes))));
 
     /// <summary>GET /api/v1/user/ at most once per recheck interval for the same connection.</summary>
-    private async Task<QuayResult<QuayUser>> CheckCredentialsAsync(QuayClient client, TimeSpan validity, CancellationToken ct)
+    private async Task<QuayResult<QuayUser>> CheckCredentialsAsync(QuayHealth health, QuayClient client, TimeSpan validity, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        if (_lastCheck is { } last && last.Fingerprint == client.Connection.Fingerprint && now - last.At < validity && last.Result.IsSuccess)
+        if (health.LastCheck is { } last && last.Fingerprint == client.Connection.Fingerprint && now - last.At < validity && last.Result.IsSuccess)
             return last.Result;
         var result = await client.GetCurrentUserAsync(ct);
-        _lastCheck = (client.Connection.Fingerprint, now, result);
+        health.LastCheck = (client.Connection.Fingerprint, now, result);
         return result;
     }
 
     /// <summary>
-    /// Publishes NotReady (namespaces wait) and writes every condition as the evidence stands: what could not be checked
+    /// NotReady (its namespaces wait), with every condition written as the evidence stands: what could not be checked
     /// because of this problem is Unknown, never a stale True.
     /// </summary>
-    private async Task<ReconcileResult> NotReadyAsync(QuayIntegrationResource resource, IntegrationConfig? config, string conditionType,
-        string reason, string message, CancellationToken ct, Verdict? reachable = null, Verdict? credentials = null, TimeSpan? requeue = null)
+    private async Task<Judgement> NotReadyAsync(QuayIntegrationResource resource, IntegrationConfig? config, IReadOnlyList<string> conflicting,
+        string conditionType, string reason, string message, CancellationToken ct, Verdict? reachable = null, Verdict? credentials = null,
+        TimeSpan? requeue = null)
     {
-        state.Publish(new IntegrationSnapshot(IntegrationMode.NotReady, resource, config, null, message));
+        var snapshot = new IntegrationSnapshot(resource.Metadata.Name, IntegrationMode.NotReady, resource, config, null, message);
         events.Warning(resource, reason, message);
         log.IntegrationNotReady(resource.Metadata.Name, reason, message);
-        var counts = Count(config);
+        var counts = Count(resource.Metadata.Name, config, conflicting);
         await WriteStatusAsync(resource, s =>
         {
             if (conditionType != StatusConditions.ConfigurationValid)
@@ -254,13 +293,18 @@ public sealed class QuayIntegrationReconciler(
             Set(s, resource, conditionType, false, reason, message);
             Set(s, resource, StatusConditions.Ready, false, reason, message);
             s.LastError = message;
-            SetProgress(s, resource, counts);
+            SetProgress(s, resource, counts, conflicting);
         }, ct);
-        return ReconcileResult.After(requeue ?? options.Value.IntegrationRecheckInterval);
+        return new Judgement(snapshot, requeue ?? options.Value.IntegrationRecheckInterval);
     }
 
-    private async Task<ReconcileResult> DeleteAsync(QuayIntegrationResource resource, IntegrationConfig? config, CancellationToken ct)
+    /// <summary>
+    /// Being deleted: its namespaces are released under its policies (with cleanupPolicy Delete, through a client made
+    /// from its token if it can still be read), and the finalizer goes once none of them is held any more.
+    /// </summary>
+    private async Task<Judgement> DeleteAsync(QuayIntegrationResource resource, CancellationToken ct)
     {
+        var config = IntegrationConfig.Parse(resource.Spec, out _);
         QuayClient? client = null;
         if (config is { DeleteOrganizationsOnCleanup: true })
         {
@@ -268,15 +312,32 @@ public sealed class QuayIntegrationReconciler(
             var (ca, caProblem) = await ReadCaBundleAsync(config, ct);
             if (token is not null && caProblem is null) client = clients.GetClient(new QuayConnection(config.QuayUrl, token, ca, config.Insecure));
         }
-        state.Publish(new IntegrationSnapshot(IntegrationMode.Deleting, resource, config, client, "deleting"));
-        var held = caches.Namespaces.List().Count(n => n.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true);
+        var snapshot = new IntegrationSnapshot(resource.Metadata.Name, IntegrationMode.Deleting, resource, config, client, "deleting");
+        var held = HeldNamespaces(resource.Metadata.Name, config?.RegistryHost);
         if (held > 0)
         {
             log.WaitingForRelease(held);
-            return ReconcileResult.After(TimeSpan.FromSeconds(1));
+            return new Judgement(snapshot, TimeSpan.FromSeconds(1));
         }
         await RemoveFinalizerAsync(resource, ct);
-        return ReconcileResult.Done;
+        return new Judgement(null, null);
+    }
+
+    /// <summary>
+    /// Namespaces still held for <paramref name="integration"/>: carrying the operator's finalizer while their record
+    /// names this integration, or names none (records from before several integrations) and its organizations live on
+    /// this integration's Quay or this is the only integration.
+    /// </summary>
+    private int HeldNamespaces(string integration, string? registryHost)
+    {
+        var only = caches.QuayIntegrations.List().Count == 1;
+        return caches.Namespaces.List().Count(n =>
+        {
+            if (n.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) != true) return false;
+            var record = caches.QuayNamespaces.Get(ObjectKey.Cluster(n.Metadata.Name))?.Spec;
+            if (record?.Integration is { } name) return name == integration;
+            return only || (record?.Organizations ?? []).Any(o => string.Equals(o.Host, registryHost, StringComparison.OrdinalIgnoreCase));
+        });
     }
 
     private async Task<(string? Token, (string Reason, string Message) Problem)> ReadTokenAsync(IntegrationConfig config, CancellationToken ct)

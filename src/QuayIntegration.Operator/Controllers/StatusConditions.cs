@@ -10,6 +10,7 @@ public static class StatusConditions
     public const string QuayReachable = "QuayReachable";
     public const string CredentialsValid = "CredentialsValid";
     public const string Progressing = "Progressing";
+    public const string NamespaceConflicts = "NamespaceConflicts";
 
     /// <summary>Sets a condition; lastTransitionTime only moves when the status value changes (metav1 convention).</summary>
     public static void Set(List<V1Condition> conditions, string type, bool? status, string reason, string message, long? generation, DateTime now)

@@ -19,7 +19,7 @@ public sealed class OperatorControllers
 {
     public OperatorControllers(
         ClusterCaches caches,
-        ConfiguredIntegration configured,
+        ConfiguredIntegrations configured,
         IntegrationState state,
         NamespaceSyncRegistry registry,
         ReferencedObjects references,
@@ -74,11 +74,7 @@ public sealed class OperatorControllers
 
         Integrations.Enqueue(QuayIntegrationReconciler.Key);
 
-        bool InMatrix(V1ServiceAccount sa)
-        {
-            var accounts = (configured.Current as IntegrationView.Usable)?.Config.ServiceAccounts ?? IntegrationConfig.DefaultServiceAccounts;
-            return accounts.Any(a => a.Name == sa.Metadata.Name);
-        }
+        bool InMatrix(V1ServiceAccount sa) => configured.ServiceAccountNames.Contains(sa.Metadata.Name);
     }
 
     public Controller Integrations { get; }

@@ -17,6 +17,7 @@ public sealed class OperatorManager(
     ClusterCaches caches,
     Informer<Build> builds,
     OperatorControllers controllers,
+    GoOperatorBuilds goOperatorBuilds,
     LeaderElector elector,
     IOptions<OperatorOptions> options,
     IHostApplicationLifetime lifetime,
@@ -50,5 +51,7 @@ public sealed class OperatorManager(
         while (!caches.HasSynced || !builds.HasSynced) await Task.Delay(50, ct);
     }
 
-    private Task RunControllersAsync(CancellationToken ct) => Task.WhenAll(controllers.All.Select(c => c.RunAsync(ct)));
+    /// <summary>What only the leader does: the controllers, and once per term the takeover of the Go operator's Builds.</summary>
+    private Task RunControllersAsync(CancellationToken ct) =>
+        Task.WhenAll(controllers.All.Select(c => c.RunAsync(ct)).Append(goOperatorBuilds.RunAsync(ct)));
 }

@@ -49,7 +49,8 @@ public static class OperatorServices
         services.AddSingleton<EventRecorder>();
 
         // The QuayIntegration, Quay and the references it names.
-        services.AddSingleton<ConfiguredIntegration>();
+        services.AddSingleton<ConfiguredIntegrations>();
+        services.AddSingleton<GoOperatorBuilds>();
         services.AddSingleton<IntegrationState>();
         services.AddSingleton<QuayClientFactory>();
         services.AddSingleton<ReferencedObjects>();

@@ -40,11 +40,20 @@ internal static partial class OperatorLog
     [LoggerMessage(1010, LogLevel.Debug, "The default permission of {Robot} is {Role}, not {Wanted}; it is not the operator's and is left alone")]
     public static partial void ForeignDefaultPermissionLeftAlone(this ILogger log, string robot, string role, string wanted);
 
+    [LoggerMessage(1011, LogLevel.Warning, "Namespace {Namespace} is not synced: {Reason}")]
+    public static partial void NamespaceConflict(this ILogger log, string @namespace, string reason);
+
     [LoggerMessage(2001, LogLevel.Warning, "QuayIntegration {Name} not ready (outcome {Outcome}): {Message}")]
     public static partial void IntegrationNotReady(this ILogger log, string name, string outcome, string message);
 
     [LoggerMessage(2002, LogLevel.Information, "Waiting for {Count} namespace(s) to be released before removing the QuayIntegration")]
     public static partial void WaitingForRelease(this ILogger log, int count);
+
+    [LoggerMessage(2003, LogLevel.Information, "Took over {Count} Build(s) the Go Quay Bridge Operator rewrote and had not imported; each is imported when it completes")]
+    public static partial void GoOperatorBuildsAdopted(this ILogger log, int count);
+
+    [LoggerMessage(2004, LogLevel.Warning, "Taking over the Builds of the Go Quay Bridge Operator failed ({Error}); retrying in {Delay}")]
+    public static partial void GoOperatorBuildsNotAdopted(this ILogger log, string error, TimeSpan delay);
 
     [LoggerMessage(3001, LogLevel.Error, "Admission of {Resource} in {Namespace} failed")]
     public static partial void AdmissionFailed(this ILogger log, Exception error, string? resource, string? @namespace);

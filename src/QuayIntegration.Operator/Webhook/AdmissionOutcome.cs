@@ -16,6 +16,7 @@ public static class AdmissionOutcome
     public const string NoIntegration = "no-integration";
     public const string IntegrationDeleting = "integration-deleting";
     public const string IntegrationUnusable = "integration-unusable";
+    public const string IntegrationConflict = "integration-conflict";
     public const string NamespaceNotAllowed = "namespace-not-allowed";
     public const string NamespaceNotReady = "namespace-not-ready";
     public const string TargetNotAllowed = "target-not-allowed";
@@ -35,7 +36,7 @@ public static class AdmissionOutcome
     public static readonly IReadOnlySet<string> All = new HashSet<string>
     {
         Patched, NotCreate, NotABuild, Pipeline, NotImageStreamTag, InvalidOutput, NotSynced, NoIntegration, IntegrationDeleting,
-        IntegrationUnusable, NamespaceNotAllowed, NamespaceNotReady, TargetNotAllowed, TargetNotReady, InvalidRepository, Malformed,
+        IntegrationUnusable, IntegrationConflict, NamespaceNotAllowed, NamespaceNotReady, TargetNotAllowed, TargetNotReady, InvalidRepository, Malformed,
         TooLarge, ClientError, Error, Other,
     };
 }

@@ -18,7 +18,7 @@ namespace QuayIntegration.Operator.Webhook;
 /// <item>Another target namespace that is not allowed or not set up: untouched, with a warning.</item>
 /// </list>
 /// </summary>
-public sealed class BuildAdmissionPolicy(ClusterCaches caches, ConfiguredIntegration integration, NamespaceSetupCheck setup, NamespaceScope namespaceScope)
+public sealed class BuildAdmissionPolicy(ClusterCaches caches, ConfiguredIntegrations integrations, NamespaceSetupCheck setup)
 {
     public const string BuildGroup = "build.openshift.io";
     public const string BuildResource = "builds";
@@ -53,22 +53,26 @@ public sealed class BuildAdmissionPolicy(ClusterCaches caches, ConfiguredIntegra
         if (!caches.HasSynced)
             return AdmissionDecision.Denied(AdmissionOutcome.NotSynced, "the Quay integration operator is starting and has not read the cluster state yet; retry in a few seconds");
 
-        switch (integration.Current)
+        if (integrations.All.Count == 0) return AdmissionDecision.Untouched(AdmissionOutcome.NoIntegration);
+        switch (integrations.For(buildNamespace))
         {
-            case IntegrationView.Absent: return AdmissionDecision.Untouched(AdmissionOutcome.NoIntegration);
-            case IntegrationView.Deleting: return AdmissionDecision.Untouched(AdmissionOutcome.IntegrationDeleting);
-            case IntegrationView.Unusable u:
-                return AdmissionDecision.Denied(AdmissionOutcome.IntegrationUnusable, $"builds cannot be sent to Quay: {u.Reason}");
-            case IntegrationView.Usable usable:
-                return Rewrite(build, buildNamespace, destination, usable.Config, usable.Config.RegistryHost);
-            default: throw new InvalidOperationException("unknown integration view");
+            case NamespaceIntegration.Managed managed:
+                return Rewrite(build, buildNamespace, destination, managed.Name, managed.Config);
+            case NamespaceIntegration.Conflict conflict:
+                return AdmissionDecision.Denied(AdmissionOutcome.IntegrationConflict,
+                    $"namespace {buildNamespace} is selected by QuayIntegrations {string.Join(" and ", conflict.Names)}, so neither sends its builds to Quay; " +
+                    "change the namespace's labels or the integrations' namespaceSelector so that one selects it");
+            case NamespaceIntegration.Unusable unusable:
+                return AdmissionDecision.Denied(AdmissionOutcome.IntegrationUnusable, $"builds cannot be sent to Quay: {unusable.Reason}");
+            default:
+                return AdmissionDecision.Untouched(integrations.All.All(v => v is IntegrationView.Deleting)
+                    ? AdmissionOutcome.IntegrationDeleting
+                    : AdmissionOutcome.NamespaceNotAllowed);
         }
     }
 
-    private AdmissionDecision Rewrite(JsonObject build, string buildNamespace, ImageStreamTagReference destination, IntegrationConfig config, string registryHost)
+    private AdmissionDecision Rewrite(JsonObject build, string buildNamespace, ImageStreamTagReference destination, string integration, IntegrationConfig config)
     {
-        if (!namespaceScope.Includes(buildNamespace, config)) return AdmissionDecision.Untouched(AdmissionOutcome.NamespaceNotAllowed);
-
         var warnings = new List<string>();
         var pusher = PushingServiceAccount(build, config, warnings);
         var organization = setup.OrganizationIfReady(buildNamespace, config, pusher, out var missing);
@@ -78,9 +82,9 @@ public sealed class BuildAdmissionPolicy(ClusterCaches caches, ConfiguredIntegra
 
         if (destination.Namespace != buildNamespace)
         {
-            if (!namespaceScope.Includes(destination.Namespace, config))
+            if (integrations.For(destination.Namespace) is not NamespaceIntegration.Managed target || target.Name != integration)
                 return AdmissionDecision.Untouched(AdmissionOutcome.TargetNotAllowed,
-                    $"output {destination} is in namespace {destination.Namespace}, which the Quay integration does not manage; the build pushes to the internal registry");
+                    $"output {destination} is in namespace {destination.Namespace}, which QuayIntegration {integration} does not manage; the build pushes to the internal registry");
             organization = setup.OrganizationIfReady(destination.Namespace, config, DefaultServiceAccount, out var targetMissing);
             if (organization is null)
                 return AdmissionDecision.Untouched(AdmissionOutcome.TargetNotReady,
@@ -88,7 +92,7 @@ public sealed class BuildAdmissionPolicy(ClusterCaches caches, ConfiguredIntegra
             warnings.Add($"the build pushes to the Quay organization {organization} of namespace {destination.Namespace} with the credentials of {buildNamespace}/{pusher}, which need write permission there");
         }
 
-        var image = new QuayImageReference(registryHost, organization, destination.Stream, destination.Tag);
+        var image = new QuayImageReference(config.RegistryHost, organization, destination.Stream, destination.Tag);
         // The parts are valid on their own; together they may still be too long for a Docker reference or for Quay.
         if (!QuayNames.IsValidRepository(destination.Stream) || !ImageReferenceGrammar.IsValidTaggedReference(image.RepositoryPath, image.Tag))
             return AdmissionDecision.Untouched(AdmissionOutcome.InvalidRepository,

@@ -57,6 +57,7 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
         return status switch
         {
             { Phase: NamespacePhase.Failing, LastError: { Length: > 0 } error } => $"its Quay setup failed: {Shorten(error)}",
+            { Phase: NamespacePhase.Conflict, LastError: { Length: > 0 } error } => $"it is not synced: {Shorten(error)}",
             { Organization: { Length: > 0 } organization } => $"its Quay organization {organization} is being set up",
             _ => "it has no Quay organization yet",
         };

@@ -137,24 +137,30 @@ public sealed class ResilienceTests
     }
 
     [Fact]
-    public async Task Two_integrations_are_a_conflict_that_does_nothing_destructive()
+    public async Task A_second_integration_with_the_same_cluster_id_is_refused_and_the_first_keeps_working()
     {
         await using var env = await StartAsync();
         await env.StartOperatorAsync();
         await env.CreateNamespaceAsync("one");
         await Eventually(() => env.IsSeededAsync("one", "openshift_one"), "synced");
-        await env.CreateIntegrationAsync("second");
-        await Eventually(async () => (await env.ConditionAsync("Ready", "second"))?.Reason == "MultipleQuayIntegrations"
-                                     && (await env.ConditionAsync("Ready"))?.Reason == "MultipleQuayIntegrations", "conflict reported on both");
-        await env.CreateNamespaceAsync("two");
-        await env.Kube.CoreV1.DeleteNamespaceAsync("one");
-        await Task.Delay(1500); // give a (wrong) destructive action time to happen
-        Assert.NotNull(env.Quay.State.Organization("openshift_one"));
-        Assert.Null(env.Quay.State.Organization("openshift_two"));
+        await env.CreateIntegrationAsync("second"); // the same clusterID: its robot Secrets would carry the first's names
+        await Eventually(async () => (await env.ConditionAsync("ConfigurationValid", "second"))?.Reason == "DuplicateClusterID",
+            "the newer integration refused");
+        var refused = (await env.ConditionAsync("ConfigurationValid", "second"))!.Value;
+        Assert.Equal("False", refused.Status);
+        Assert.Contains("clusterID 'openshift', which QuayIntegration quay already uses", refused.Message);
+        Assert.Equal("True", (await env.ConditionAsync("Ready"))?.Status);
 
+        // The first integration carries on: a new namespace is set up, a deleted one is cleaned up.
+        await env.CreateNamespaceAsync("two");
+        await Eventually(() => env.IsSeededAsync("two", "openshift_two"), "the first integration still syncs");
+        await env.Kube.CoreV1.DeleteNamespaceAsync("one");
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_one") is null), "and still cleans up");
+
+        // The refused one holds nothing, so it goes at once.
         await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", "second");
-        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_one") is null), "deletion proceeds once the conflict is gone");
-        await Eventually(() => env.IsSeededAsync("two", "openshift_two"), "sync proceeds once the conflict is gone");
+        await Eventually(async () => await env.GetIntegrationAsync("second") is null, "the refused integration deleted");
+        Assert.NotNull(env.Quay.State.Organization("openshift_two"));
     }
 
     [Fact]

@@ -3,8 +3,9 @@ using QuayIntegration.Operator.Api;
 namespace QuayIntegration.Operator.Controllers.Namespaces;
 
 /// <summary>
-/// Organizations the namespace used before (the organization prefix or cluster ID changed, or quayHostname moved to
-/// another Quay): never forgotten. With cleanupPolicy Delete what the operator created in them is removed at once;
+/// Organizations the namespace used before (the organization prefix or cluster ID changed, quayHostname moved to
+/// another Quay, or the namespace moved to another QuayIntegration): never forgotten. With cleanupPolicy Delete (of the
+/// integration that reaches their Quay) what the operator created in them is removed at once;
 /// with Keep it stays, is listed in the namespace's status, and is removed when the namespace is deleted. Coming back
 /// to an earlier name finds its entry again, so the operator's own organization is never taken for someone else's.
 /// </summary>
@@ -14,7 +15,7 @@ public sealed class FormerOrganizationsStep(OrganizationCleanup cleanup)
     {
         foreach (var entry in work.Record.Organizations.Where(o => o != work.Entry && !o.HoldsNothing()).ToList())
         {
-            if (work.Config!.DeleteOrganizationsOnCleanup && entry.Host == work.Host)
+            if (work.IntegrationFor(entry.Host)?.Config?.DeleteOrganizationsOnCleanup == true)
                 await cleanup.RemoveAsync(work, entry, $"the namespace now maps to {work.Organization} (cleanupPolicy Delete)", ct);
             else
                 work.Kept.Add($"{OrganizationCleanup.Describe(entry)} (former organization; removed with the namespace)");

@@ -10,7 +10,8 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// <c>owned</c> / <c>pending</c> / <c>external</c>, which become Created, Creating and Found;</item>
 /// <item>the upstream Go operator left only its finalizer (the same <c>quay.redhat.com/quayintegrations</c>): it created,
 /// or adopted, the organization <c>&lt;prefix&gt;_&lt;namespace&gt;</c> and deleted it with the namespace, so the
-/// current organization is recorded Created, keeping that behaviour.</item>
+/// current organization is recorded Created, keeping that behaviour, and marked adopted from it: the robots and
+/// repositories it made carry no mark, and count as this operator's (<see cref="OwnershipMarkers.OriginOf"/>).</item>
 /// </list>
 /// The caller saves the record before it adds its own finalizer (<see cref="NamespaceClaim.ClaimAsync"/>), which would
 /// otherwise look like the Go operator's after a crash.
@@ -34,7 +35,7 @@ public static class LegacyOwnership
             return true;
         }
         if (ns.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) != true || currentOrganization.Length == 0) return false;
-        record.SetOrganization(host, currentOrganization, Origin.Created);
+        record.SetOrganization(host, currentOrganization, Origin.Created).AdoptedFrom = OrganizationRecord.AdoptedFromGoOperator;
         return true;
     }
 }

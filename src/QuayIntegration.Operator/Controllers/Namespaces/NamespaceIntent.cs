@@ -9,6 +9,8 @@ public enum NamespaceAction
     Nothing,
     /// <summary>The namespace is (or may be) the operator's, but nothing can be done now; the reason says why.</summary>
     Wait,
+    /// <summary>More than one QuayIntegration selects it: none touches it until only one does.</summary>
+    Conflict,
     /// <summary>Bring the namespace's Quay organization, robots, repositories, Secrets and links in step.</summary>
     Sync,
     /// <summary>Stop managing it: remove what the operator created if cleanupPolicy is Delete, then the finalizer.</summary>
@@ -18,44 +20,96 @@ public enum NamespaceAction
 }
 
 /// <summary>
-/// What a namespace needs now, decided from the cluster, the ownership record and the integration alone (no I/O).
-/// <see cref="InScope"/>: the namespace is one the operator should manage (so while it waits, its builds are held).
+/// What a namespace needs now and under which QuayIntegration, decided from the cluster, the ownership record and the
+/// integrations alone (no I/O).
+/// <list type="bullet">
+/// <item>The integration that selects the namespace (its <c>namespaceSelector</c>, allow and deny lists) syncs it; two
+/// that select it are a conflict for this namespace only.</item>
+/// <item>What was created is always undone under the integration that created it (the record names it): its Quay, its
+/// token, its policies. A namespace that moves to another integration is first released by the one it leaves.</item>
+/// </list>
+/// <see cref="Integration"/>: the integration to act under (null for a release no integration can help with).
+/// <see cref="InScope"/>: the namespace is one an integration should manage (so while it waits, its builds are held).
+/// <see cref="MovesTo"/>: the release is the first half of a move; the integration named syncs it right after.
 /// </summary>
-public sealed record NamespaceIntent(NamespaceAction Action, string Reason, bool InScope = false)
+public sealed record NamespaceIntent(
+    NamespaceAction Action,
+    string Reason,
+    IntegrationSnapshot? Integration = null,
+    bool InScope = false,
+    IReadOnlyList<string>? Conflicting = null,
+    string? MovesTo = null)
 {
-    public static NamespaceIntent Decide(V1Namespace? ns, OwnershipDraft record, IntegrationSnapshot integration, NamespaceScope scope)
+    public static NamespaceIntent Decide(V1Namespace? ns, OwnershipDraft record, IntegrationSet integrations, NamespaceScope scope)
     {
         var held = ns?.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true;
         var recorded = record.Stored is not null;
         var ours = held || recorded;
-        var gone = ns is null || ns.Metadata.DeletionTimestamp is not null;
-        switch (integration.Mode)
+        if (!integrations.Known)
+            return ours ? new(NamespaceAction.Wait, "the operator has not judged the QuayIntegrations yet") : Nothing;
+        var owner = Owner(record, held, integrations);
+
+        if (ns is null || ns.Metadata.DeletionTimestamp is not null)
         {
-            case IntegrationMode.Conflict:
-                return ours ? new(NamespaceAction.Wait, "more than one QuayIntegration exists; nothing is done until one remains") : Nothing;
-            case IntegrationMode.None:
-                return held || (recorded && !record.Released) ? new(NamespaceAction.Release, "no QuayIntegration exists") : Nothing;
-            case IntegrationMode.Deleting:
-                return ours ? new(NamespaceAction.Release, "the QuayIntegration is being deleted") : Nothing;
-            case IntegrationMode.NotReady:
-                var inScope = integration.Config is { } config && ns is not null && scope.Includes(ns.Metadata.Name, config);
-                return ours || inScope ? new(NamespaceAction.Wait, $"the QuayIntegration is not ready: {integration.Reason}", inScope && ns!.Metadata.DeletionTimestamp is null) : Nothing;
+            if (!ours) return Nothing;
+            return owner?.Mode switch
+            {
+                null => new(NamespaceAction.Release, "no QuayIntegration can act for it"),
+                IntegrationMode.NotReady => new(NamespaceAction.Wait, NotReady(owner), owner),
+                IntegrationMode.Deleting => new(NamespaceAction.Release, $"QuayIntegration {owner.Name} is being deleted", owner),
+                _ when held || !record.Released => new(NamespaceAction.Teardown, "the namespace was deleted", owner),
+                _ => new(NamespaceAction.Release, "the namespace was deleted after it stopped being managed", owner),
+            };
         }
 
-        if (gone)
+        var selecting = integrations.All.Where(i => i.Selects && scope.Selects(ns, i.Config!)).ToList();
+        if (selecting.Count > 1)
         {
-            if (held) return new(NamespaceAction.Teardown, "the namespace is being deleted");
-            if (!recorded) return Nothing;
-            return record.Released
-                ? new(NamespaceAction.Release, "the namespace was deleted after it stopped being managed")
-                : new(NamespaceAction.Teardown, "the namespace was deleted");
+            var names = selecting.Select(i => i.Name).ToList();
+            return new(NamespaceAction.Conflict,
+                $"QuayIntegrations {string.Join(" and ", names)} both select the namespace; neither manages it until only one does", Conflicting: names);
         }
-        if (!scope.Includes(ns!.Metadata.Name, integration.Config!))
-            return ours ? new(NamespaceAction.Release, "the namespace is no longer in scope (allowlist, denylist or reserved name)") : Nothing;
+        if (selecting.Count == 0)
+        {
+            if (!ours) return Nothing;
+            return owner?.Mode switch
+            {
+                null => new(NamespaceAction.Release, "no QuayIntegration selects it"),
+                IntegrationMode.NotReady => new(NamespaceAction.Wait, NotReady(owner), owner),
+                IntegrationMode.Deleting => new(NamespaceAction.Release, $"QuayIntegration {owner.Name} is being deleted", owner),
+                _ => new(NamespaceAction.Release,
+                    $"QuayIntegration {owner.Name} no longer selects it (namespaceSelector, allowlist, denylist or reserved name)", owner),
+            };
+        }
+
+        var target = selecting[0];
+        if (owner is not null && owner.Name != target.Name && recorded && !record.Released)
+        {
+            // Moving: what the integration it leaves created is released under that integration's policies first.
+            return owner.Mode == IntegrationMode.NotReady
+                ? new(NamespaceAction.Wait, $"the namespace moves to QuayIntegration {target.Name} once {NotReady(owner)}", owner)
+                : new(NamespaceAction.Release, $"the namespace moved to QuayIntegration {target.Name}", owner, MovesTo: target.Name);
+        }
+        if (target.Mode == IntegrationMode.NotReady) return new(NamespaceAction.Wait, NotReady(target), target, InScope: true);
         if (!NamespaceRules.IsReady(ns))
-            return new(NamespaceAction.Wait, $"the project has no {WellKnown.OpenShiftSccMcs} annotation yet", InScope: true);
-        return new(NamespaceAction.Sync, "in scope");
+            return new(NamespaceAction.Wait, $"the project has no {WellKnown.OpenShiftSccMcs} annotation yet", target, InScope: true);
+        return new(NamespaceAction.Sync, "selected", target);
     }
+
+    /// <summary>
+    /// The integration that created what the record holds. Records written before several integrations existed name
+    /// none: theirs is the integration of the Quay their organization lives on, or the only one.
+    /// </summary>
+    private static IntegrationSnapshot? Owner(OwnershipDraft record, bool held, IntegrationSet integrations)
+    {
+        if (record.Spec.Integration is { } name) return integrations.Get(name);
+        if (record.Stored is null && !held) return null;
+        var hosts = record.Organizations.Select(o => o.Host).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return integrations.All.FirstOrDefault(i => i.Config is { } c && hosts.Contains(c.RegistryHost))
+               ?? (integrations.All.Count == 1 ? integrations.All[0] : null);
+    }
+
+    private static string NotReady(IntegrationSnapshot integration) => $"QuayIntegration {integration.Name} is not ready: {integration.Reason}";
 
     private static readonly NamespaceIntent Nothing = new(NamespaceAction.Nothing, "");
 }

@@ -54,10 +54,10 @@ public sealed class NamespaceReconciler(
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken ct)
     {
         var name = key.Name;
-        var snapshot = state.Current;
+        var integrations = state.Current;
         var ns = caches.Namespaces.Get(key);
         var record = records.Draft(name);
-        var intent = NamespaceIntent.Decide(ns, record, snapshot, scope);
+        var intent = NamespaceIntent.Decide(ns, record, integrations, scope);
         using var logScope = log.BeginScope(new Dictionary<string, object> { ["namespace"] = name });
         switch (intent.Action)
         {
@@ -66,16 +66,18 @@ public sealed class NamespaceReconciler(
                 return ReconcileResult.Done;
             case NamespaceAction.Wait:
                 return await WaitAsync(name, ns, record, intent, ct);
+            case NamespaceAction.Conflict:
+                return await ConflictAsync(name, ns, record, intent, ct);
         }
 
         var work = new NamespaceWork
         {
             Name = name,
             Namespace = ns,
-            Config = snapshot.Config,
-            Client = snapshot.Client,
+            Integration = intent.Integration,
+            Integrations = integrations,
             Record = record,
-            Markers = new OwnershipMarkers(ClusterIdentity(snapshot.Config)),
+            Markers = new OwnershipMarkers(ClusterIdentity(intent.Integration?.Config), intent.Integration?.Config?.ClusterId),
             Now = time.GetUtcNow(),
         };
         try
@@ -83,9 +85,15 @@ public sealed class NamespaceReconciler(
             return intent.Action switch
             {
                 NamespaceAction.Sync => await SyncAsync(work, ct),
+                // A move: released by the integration it leaves, then at once synced by the one it joins.
+                NamespaceAction.Release when intent.MovesTo is not null => (await ReleaseAsync(work, intent.Reason, ct)) with { RequeueAfter = TimeSpan.Zero },
                 NamespaceAction.Release => await ReleaseAsync(work, intent.Reason, ct),
                 _ => await TeardownAsync(work, intent.Reason, ct),
             };
+        }
+        catch (OrganizationOfAnotherClusterException e) when (!ct.IsCancellationRequested)
+        {
+            return await LeaveToOtherClusterAsync(work, e, ct);
         }
         catch (Exception e) when (e is QuayOperationException or KubeApiException or ReconcileException && !ct.IsCancellationRequested)
         {
@@ -123,11 +131,12 @@ public sealed class NamespaceReconciler(
         }).ToList();
         // The first sync of a namespace is told in one Event; a restarted operator knows a namespace synced before from its status.
         var wasSynced = registry.Get(work.Name)?.Synced == true || work.Record.Stored?.Status?.Phase == NamespacePhase.Synced;
-        if (registry.Get(work.Name) is null) registry.Pending(work.Name, "being set up", work.Now); // counted as progressing until done
+        if (registry.Get(work.Name) is null) registry.Pending(work.Name, work.IntegrationName, "being set up", work.Now); // counted as progressing until done
 
         await claim.MarkInScopeAsync(work, ct);
         work.Record.Spec.NamespaceUid = work.Namespace!.Metadata.Uid;
         work.Record.Spec.Released = null;
+        work.Record.Spec.Integration = work.IntegrationName;
         if (LegacyOwnership.Adopt(work.Namespace, work.Record, work.Host, work.Organization))
             await records.SaveAsync(work.Record, hold: true, ct);
         await organizationStep.RunAsync(work, ct);
@@ -151,7 +160,7 @@ public sealed class NamespaceReconciler(
             Failed(work, error, transient: false, "QuaySyncFailed");
             throw new ReconcileException(error); // what did not fail is in place; the rest is retried with backoff
         }
-        registry.Synced(work.Name, work.Now);
+        registry.Synced(work.Name, work.IntegrationName, work.Now);
         if (work.Verified) log.OrganizationVerified(work.Organization, work.Name);
         var untilDrift = work.Observation.VerifiedAt + config.DriftCheckInterval - time.GetUtcNow();
         return ReconcileResult.After(untilDrift > MinimumRequeue ? untilDrift : MinimumRequeue);
@@ -243,7 +252,7 @@ public sealed class NamespaceReconciler(
     {
         var reason = intent.Reason;
         var previous = registry.Get(key);
-        registry.Pending(key, reason, time.GetUtcNow());
+        registry.Pending(key, intent.Integration?.Name, reason, time.GetUtcNow());
         if (intent.InScope && ns is not null)
             await claim.MarkInScopeAsync(ns, ct);
         // Said once per reason, and only where the namespace is not set up already: an outage must not write an Event
@@ -254,6 +263,36 @@ public sealed class NamespaceReconciler(
             events.Normal(ns, "Waiting", $"Not synced with Quay for now: {reason}");
         log.NamespaceWaits(key, reason);
         return ReconcileResult.Done;
+    }
+
+    /// <summary>
+    /// Selected by more than one QuayIntegration: neither touches it (no Quay call, no change to the namespace), both
+    /// count it in their status, and the namespace says why in an Event and in its QuayNamespace. Removing the overlap
+    /// (a label, a selector, a list) enqueues the namespace again.
+    /// </summary>
+    private async Task<ReconcileResult> ConflictAsync(string name, V1Namespace? ns, OwnershipDraft record, NamespaceIntent intent, CancellationToken ct)
+    {
+        var previous = registry.Get(name);
+        registry.Conflict(name, intent.Reason, time.GetUtcNow());
+        if (ns is not null && previous?.Message != intent.Reason) events.Warning(ns, "IntegrationConflict", intent.Reason);
+        await records.SaveStatusAsync(record, NamespaceReport.Conflict(record.Stored?.Status, string.Join(", ", intent.Conflicting ?? []), intent.Reason,
+            time.GetUtcNow()), ct);
+        log.NamespaceConflict(name, intent.Reason);
+        return ReconcileResult.Done;
+    }
+
+    /// <summary>
+    /// The organization is another cluster's: nothing more is done in it (no robot, permission, repository or Secret),
+    /// the namespace is reported failing with the other cluster named (status, Event, the integration's counts), and it
+    /// is looked at again at the drift interval, in case the other cluster's organization goes away.
+    /// </summary>
+    private async Task<ReconcileResult> LeaveToOtherClusterAsync(NamespaceWork work, OrganizationOfAnotherClusterException e, CancellationToken ct)
+    {
+        await SaveAfterFailureAsync(work, ct);
+        if (work.Record.Stored is not null)
+            await records.SaveStatusAsync(work.Record, NamespaceReport.Conflict(work.Record.Stored.Status, work.IntegrationName ?? "", e.Message, work.Now), ct);
+        Failed(work, e.Message, transient: false, "OrganizationOfAnotherCluster");
+        return ReconcileResult.After(work.Config?.DriftCheckInterval ?? TimeSpan.FromMinutes(10));
     }
 
     private async Task WriteFailingStatusAsync(NamespaceWork work, string message, CancellationToken ct)
@@ -272,7 +311,7 @@ public sealed class NamespaceReconciler(
 
     private void Failed(NamespaceWork work, string message, bool transient, string reason)
     {
-        registry.Failed(work.Name, message, work.Now);
+        registry.Failed(work.Name, work.IntegrationName, message, work.Now);
         if (transient)
         {
             log.NamespaceRetrying(work.Name, message);

@@ -16,6 +16,7 @@ public static class NamespaceReport
         {
             Organization = work.Entry?.Name ?? previous?.Organization,
             Origin = work.Entry is { } entry ? (entry.IsOwned() ? Origin.Created : Origin.Found) : previous?.Origin,
+            Integration = work.IntegrationName ?? previous?.Integration,
             Phase = phase,
             LastVerified = verifiedAt is { } at ? Seconds(at) : previous?.LastVerified,
             LastError = error,
@@ -32,9 +33,31 @@ public static class NamespaceReport
             NamespacePhase.Failing => (false, error ?? "failing"),
             NamespacePhase.Pending => (false, error ?? "waiting"),
             NamespacePhase.Released => (false, "No longer managed by the operator"),
+            NamespacePhase.Conflict => (false, error ?? "conflict"),
             _ => (false, "The namespace is gone"),
         };
         StatusConditions.Set(status.Conditions, "Synced", value, phase, message, null, Seconds(work.Now));
+        return status;
+    }
+
+    /// <summary>Selected by several integrations (or its organization is another cluster's): what stands is kept, nothing changes.</summary>
+    public static QuayNamespaceStatus Conflict(QuayNamespaceStatus? previous, string integrations, string reason, DateTimeOffset now)
+    {
+        var status = new QuayNamespaceStatus
+        {
+            Organization = previous?.Organization,
+            Origin = previous?.Origin,
+            Integration = integrations,
+            Phase = NamespacePhase.Conflict,
+            LastVerified = previous?.LastVerified,
+            LastError = reason,
+            Kept = previous?.Kept,
+            KeptCount = previous?.KeptCount,
+            TokensRotatedAt = previous?.TokensRotatedAt,
+            RotationRequestHandled = previous?.RotationRequestHandled,
+            Conditions = previous?.Conditions?.Select(Copy).ToList() ?? [],
+        };
+        StatusConditions.Set(status.Conditions, "Synced", false, NamespacePhase.Conflict, reason, null, Seconds(now));
         return status;
     }
 

@@ -20,11 +20,28 @@ public sealed class NamespaceWork
     /// <summary>The namespace as last read or patched; null when it is gone.</summary>
     public V1Namespace? Namespace { get; set; }
 
-    /// <summary>The configuration; null only when no usable QuayIntegration exists (a release without Quay).</summary>
-    public IntegrationConfig? Config { get; init; }
+    /// <summary>The QuayIntegration acted under; null for a release no integration can help with.</summary>
+    public IntegrationSnapshot? Integration { get; init; }
+
+    /// <summary>Every QuayIntegration: organizations on another Quay are reached through the integration of that Quay.</summary>
+    public required IntegrationSet Integrations { get; init; }
+
+    public string? IntegrationName => Integration?.Name;
+
+    /// <summary>The configuration; null only when no usable QuayIntegration can act (a release without Quay).</summary>
+    public IntegrationConfig? Config => Integration?.Config;
 
     /// <summary>The Quay client; null only when Quay cannot be asked (a release without Quay).</summary>
-    public QuayClient? Client { get; init; }
+    public QuayClient? Client => Integration?.Client;
+
+    /// <summary>
+    /// The integration that reaches the organizations on <paramref name="host"/>: the one acted under, or another
+    /// active integration of that Quay (whose policies then apply to them); null when none does.
+    /// </summary>
+    public IntegrationSnapshot? IntegrationFor(string host) =>
+        Integration is { Client: { } own } current && own.Connection.RegistryHost == host
+            ? current
+            : Integrations.All.FirstOrDefault(i => i.Mode == IntegrationMode.Active && i.Client?.Connection.RegistryHost == host);
 
     public QuayClient Quay => Client ?? throw new InvalidOperationException("no Quay client in this reconcile");
     public required OwnershipDraft Record { get; init; }

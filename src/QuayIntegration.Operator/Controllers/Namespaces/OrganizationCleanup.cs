@@ -16,37 +16,40 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// organization itself, and everything in it the operator did not create, stays.</item>
 /// </list>
 /// Robots and repositories the record does not know but that carry this operator's mark (created before the record
-/// existed, or just before a crash) count as the operator's. An organization on another Quay host than the current
-/// one cannot be reached with the current credentials: it is kept and listed.
+/// existed, or just before a crash) count as the operator's. An organization on another Quay is reached through the
+/// integration of that Quay, under its policies; one on a Quay no integration reaches any more is kept and listed.
 /// </summary>
 public sealed class OrganizationCleanup
 {
     public async Task RemoveAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
     {
-        if (entry.Host != work.Host || work.Client is null)
+        // The current Quay, or the Quay of another integration (a namespace that moved): what is there is removed with
+        // that integration's credentials and under its policies. A Quay no integration reaches any more: kept, listed.
+        if (work.IntegrationFor(entry.Host) is not { Client: { } quay, Config: { } config })
         {
-            work.Kept.Add($"organization {entry.Name} on {entry.Host}: not reachable with the current quayHostname and credentials");
+            work.Kept.Add($"organization {entry.Name} on {entry.Host}: no QuayIntegration with credentials for that Quay");
             return;
         }
+        var reach = new Reach(quay, config);
         if (entry.IsOwned())
         {
-            var (foreign, repositories) = await ForeignContentAsync(work, entry, ct);
+            var (foreign, repositories) = await ForeignContentAsync(work, reach, entry, ct);
             if (foreign.Count == 0)
             {
                 // A missing organization counts as deleted (one recorded Creating may never have been created).
-                (await work.Quay.DeleteOrganizationAsync(entry.Name, ct)).ValueOrThrow("delete organization " + entry.Name);
+                (await quay.DeleteOrganizationAsync(entry.Name, ct)).ValueOrThrow("delete organization " + entry.Name);
                 work.Record.RemoveOrganization(entry);
                 work.Changed("OrganizationDeleted", $"Deleted Quay organization {entry.Name}: {why}");
                 return;
             }
-            await RemoveOwnContentAsync(work, entry, why, repositories, ct);
+            await RemoveOwnContentAsync(work, reach, entry, why, repositories, ct);
             var listed = string.Join(", ", foreign.Take(5)) + (foreign.Count > 5 ? $" and {foreign.Count - 5} more" : "");
             work.Kept.Add($"organization {entry.Name}: it holds what the operator did not create ({listed}); it is deleted once those are gone");
             work.Blocked = true;
             return;
         }
 
-        await RemoveOwnContentAsync(work, entry, why, null, ct);
+        await RemoveOwnContentAsync(work, reach, entry, why, null, ct);
         if (!entry.HoldsNothing()) return;
         work.Record.RemoveOrganization(entry);
         work.Changed("OrganizationKept", $"Kept Quay organization {entry.Name}: it existed before the operator used it");
@@ -56,10 +59,10 @@ public sealed class OrganizationCleanup
     /// The repositories and robots of an organization the operator created that someone else made, and the
     /// organization's repositories as listed (reused to find the operator's own).
     /// </summary>
-    private static async Task<(List<string> Foreign, List<QuayRepository> Repositories)> ForeignContentAsync(NamespaceWork work, OrganizationRecord entry,
-        CancellationToken ct)
+    private static async Task<(List<string> Foreign, List<QuayRepository> Repositories)> ForeignContentAsync(NamespaceWork work, Reach reach,
+        OrganizationRecord entry, CancellationToken ct)
     {
-        var quay = work.Quay;
+        var quay = reach.Quay;
         // Quay refuses the robot list of an organization that does not exist (403): then it is gone already (an
         // earlier attempt deleted it and stopped before the record said so) and there is nothing to protect.
         var robots = await quay.ListRobotsAsync(entry.Name, ct);
@@ -71,7 +74,7 @@ public sealed class OrganizationCleanup
         {
             // By the mark as listed, recorded or not: a recorded one may have been deleted and made again by someone else.
             var origin = entry.Repository(repository.Name)?.Origin == Origin.Found ? Origin.Found
-                : work.Markers.OwnerOfRepository(repository, work.Name, repository.Name) == MarkedOwner.ThisCluster ? Origin.Created : Origin.Found;
+                : OwnershipMarkers.OriginOf(work.Markers.OwnerOfRepository(repository, work.Name, repository.Name), entry);
             if (origin != Origin.Created) foreign.Add("repository " + repository.Name);
         }
         foreach (var robot in robots.ValueOrThrow("list robots of " + entry.Name)!)
@@ -84,7 +87,7 @@ public sealed class OrganizationCleanup
             var read = await quay.GetRobotAsync(entry.Name, robot.Name[(robot.Name.IndexOf('+') + 1)..], ct);
             if (read.Outcome == QuayOutcome.NotFound) continue;
             var account = robot.Name[(robot.Name.IndexOf('+') + 1)..];
-            if (work.Markers.OwnerOfRobot(read.ValueOrThrow("read robot " + robot.Name)!, work.Name, account) != MarkedOwner.ThisCluster)
+            if (OwnershipMarkers.OriginOf(work.Markers.OwnerOfRobot(read.ValueOrThrow("read robot " + robot.Name)!, work.Name, account), entry) != Origin.Created)
                 foreign.Add("robot " + robot.Name);
         }
         return (foreign, repositories);
@@ -94,12 +97,13 @@ public sealed class OrganizationCleanup
     /// Inside an organization that stays: the robots the operator created (with the default permissions they hold),
     /// the default permissions it gave other robots, and with repositoryDeletionPolicy Delete the repositories it created.
     /// </summary>
-    private static async Task RemoveOwnContentAsync(NamespaceWork work, OrganizationRecord entry, string why, List<QuayRepository>? listed, CancellationToken ct)
+    private static async Task RemoveOwnContentAsync(NamespaceWork work, Reach reach, OrganizationRecord entry, string why, List<QuayRepository>? listed,
+        CancellationToken ct)
     {
-        var quay = work.Quay;
-        var robots = await OwnRobotsAsync(work, entry, ct);
-        await RecordOwnRepositoriesAsync(work, entry, listed, ct);
-        if (work.Config?.DeleteRepositories == true) await RemoveRepositoriesAsync(work, entry, why, ct);
+        var quay = reach.Quay;
+        var robots = await OwnRobotsAsync(work, reach, entry, ct);
+        await RecordOwnRepositoriesAsync(work, reach, entry, listed, ct);
+        if (reach.Config.DeleteRepositories) await RemoveRepositoriesAsync(work, reach, entry, why, ct);
         else
             foreach (var repository in (entry.Repositories ?? []).Where(r => r.Origin == Origin.Created))
                 work.Kept.Add($"repository {entry.Name}/{repository.Name} (repositoryDeletionPolicy Keep)");
@@ -125,24 +129,23 @@ public sealed class OrganizationCleanup
     /// the record), each read and judged by its mark (a recorded one too: it may have been deleted just before a crash
     /// and made again by someone else since).
     /// </summary>
-    private static async Task<List<string>> OwnRobotsAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
+    private static async Task<List<string>> OwnRobotsAsync(NamespaceWork work, Reach reach, OrganizationRecord entry, CancellationToken ct)
     {
-        var accounts = (work.Config?.ServiceAccounts.Select(a => a.Name) ?? []).Concat(entry.Robots?.Select(r => r.ServiceAccount) ?? [])
+        var accounts = reach.Config.ServiceAccounts.Select(a => a.Name).Concat(entry.Robots?.Select(r => r.ServiceAccount) ?? [])
             .Where(a => a.Length > 0).Distinct(StringComparer.Ordinal);
         foreach (var account in accounts)
         {
             var shortName = QuayNames.RobotShortNameFor(entry.Name, account);
             var name = QuayNames.RobotFullName(entry.Name, shortName);
             if (entry.Robot(name) is { Origin: Origin.Found }) continue;
-            var read = await work.Quay.GetRobotAsync(entry.Name, shortName, ct);
+            var read = await reach.Quay.GetRobotAsync(entry.Name, shortName, ct);
             if (read.Outcome == QuayOutcome.NotFound)
             {
                 entry.RemoveRobot(name);
                 continue;
             }
             var robot = read.ValueOrThrow("read robot " + name)!;
-            var mine = work.Markers.OwnerOfRobot(robot, work.Name, account) == MarkedOwner.ThisCluster;
-            entry.SetRobot(name, account, mine ? Origin.Created : Origin.Found);
+            entry.SetRobot(name, account, OwnershipMarkers.OriginOf(work.Markers.OwnerOfRobot(robot, work.Name, account), entry));
         }
         return (entry.Robots ?? []).Where(r => r.Origin == Origin.Created).Select(r => r.Name).ToList();
     }
@@ -153,27 +156,30 @@ public sealed class OrganizationCleanup
     /// one is never forgotten, and a policy changed later still finds it), those someone else made are Found (also a
     /// recorded one someone made again under the same name after the operator deleted it), and those gone are dropped.
     /// </summary>
-    private static async Task RecordOwnRepositoriesAsync(NamespaceWork work, OrganizationRecord entry, List<QuayRepository>? listed, CancellationToken ct)
+    private static async Task RecordOwnRepositoriesAsync(NamespaceWork work, Reach reach, OrganizationRecord entry, List<QuayRepository>? listed,
+        CancellationToken ct)
     {
-        listed ??= (await work.Quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!;
+        listed ??= (await reach.Quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!;
         foreach (var stale in (entry.Repositories ?? []).Where(r => listed.All(l => l.Name != r.Name)).ToList()) entry.RemoveRepository(stale.Name);
         foreach (var repository in listed.Where(r => entry.Repository(r.Name)?.Origin != Origin.Found))
         {
-            var mine = work.Markers.OwnerOfRepository(repository, work.Name, repository.Name) == MarkedOwner.ThisCluster;
-            entry.SetRepository(repository.Name, mine ? Origin.Created : Origin.Found);
+            entry.SetRepository(repository.Name, OwnershipMarkers.OriginOf(work.Markers.OwnerOfRepository(repository, work.Name, repository.Name), entry));
         }
     }
 
     /// <summary>repositoryDeletionPolicy Delete: the repositories the record says the operator created.</summary>
-    private static async Task RemoveRepositoriesAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
+    private static async Task RemoveRepositoriesAsync(NamespaceWork work, Reach reach, OrganizationRecord entry, string why, CancellationToken ct)
     {
         foreach (var repository in (entry.Repositories ?? []).Where(r => r.Origin == Origin.Created).ToList())
         {
-            (await work.Quay.DeleteRepositoryAsync(entry.Name, repository.Name, ct)).ValueOrThrow($"delete repository {entry.Name}/{repository.Name}");
+            (await reach.Quay.DeleteRepositoryAsync(entry.Name, repository.Name, ct)).ValueOrThrow($"delete repository {entry.Name}/{repository.Name}");
             entry.RemoveRepository(repository.Name);
             work.Changed("RepositoryDeleted", $"Deleted Quay repository {entry.Name}/{repository.Name}: {why} (repositoryDeletionPolicy Delete)");
         }
     }
+
+    /// <summary>The Quay an organization lives on, and the configuration of the integration that reaches it.</summary>
+    private sealed record Reach(QuayClient Quay, IntegrationConfig Config);
 
     /// <summary>What stays of an organization entry when nothing is removed (cleanupPolicy Keep), in words for the status.</summary>
     public static string Describe(OrganizationRecord entry) => entry.IsOwned()

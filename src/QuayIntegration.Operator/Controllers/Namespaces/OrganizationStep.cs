@@ -41,6 +41,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             try
             {
                 Use(work, entry!, await ReadAsync(work, org, fingerprint, ct));
+                await RefuseAnotherClustersAsync(work, entry!, ct);
                 return;
             }
             catch (QuayOperationException e) when (e.Outcome == QuayOutcome.Forbidden)
@@ -57,9 +58,10 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
                     $"organization {org} exists but the token's user is not one of its administrators; make it an owner of the organization");
             var origin = entry?.Origin == Origin.Creating ? Origin.Created : Origin.Found;
             entry = work.Record.SetOrganization(work.Host, org, origin);
+            Use(work, entry, await ReadAsync(work, org, fingerprint, ct));
+            await RefuseAnotherClustersAsync(work, entry, ct);
             if (origin == Origin.Found)
                 work.Changed("OrganizationExists", $"Quay organization {org} already existed; it is used, and never deleted by the operator");
-            Use(work, entry, await ReadAsync(work, org, fingerprint, ct));
             return;
         }
 
@@ -95,6 +97,25 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
     }
 
     /// <summary>
+    /// An organization the operator did not create may be the one another cluster's operator made for its namespace of
+    /// the same name (the clusters share the Quay and the organization prefix): its robots then carry that cluster's mark.
+    /// Only robots whose description names this operator and that the record does not hold as this cluster's are read
+    /// (one call each), so an ordinary found organization costs nothing more.
+    /// </summary>
+    private static async Task RefuseAnotherClustersAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
+    {
+        if (entry.Origin != Origin.Found) return;
+        foreach (var name in work.Observation!.MarkedByOperator.Where(r => entry.Robot(r) is not { Origin: Origin.Created }).Order(StringComparer.Ordinal))
+        {
+            var read = await work.Quay.GetRobotAsync(entry.Name, name[(name.IndexOf('+') + 1)..], ct);
+            if (read.Outcome == QuayOutcome.NotFound) continue;
+            var robot = read.ValueOrThrow("read robot " + name)!;
+            if (work.Markers.OwnerOfRobot(robot, work.Name, "") == MarkedOwner.OtherCluster)
+                throw new OrganizationOfAnotherClusterException(entry.Name, OrganizationOfAnotherClusterException.ClusterOf(robot));
+        }
+    }
+
+    /// <summary>
     /// The robot list (with tokens), the default permissions, and the repository permissions of every robot the
     /// namespace uses or recorded: 2 + S calls, whatever the number of repositories.
     /// </summary>
@@ -106,7 +127,11 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         var prototypes = (await prototypeList).ValueOrThrow("list default permissions of " + org) ?? [];
 
         var observation = new QuayObservation(org, fingerprint, work.Now);
-        foreach (var robot in robots) observation.Tokens[robot.Name] = robot.Token ?? "";
+        foreach (var robot in robots)
+        {
+            observation.Tokens[robot.Name] = robot.Token ?? "";
+            if (robot.Description?.Contains(OwnershipMarkers.Creator, StringComparison.Ordinal) == true) observation.MarkedByOperator.Add(robot.Name);
+        }
         observation.Prototypes.AddRange(prototypes);
 
         var relevant = work.Robots.Select(r => r.FullName)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Quay;
 
 namespace QuayIntegration.Operator.Controllers.Namespaces;
@@ -20,15 +21,16 @@ public enum MarkedOwner
 /// the record) can still be told apart from one someone else made. Organizations cannot carry a mark in Quay; their
 /// ownership is written ahead into the record instead (<see cref="Api.Origin.Creating"/>).
 /// <list type="bullet">
-/// <item>Robots: <c>unstructured_metadata</c> <c>{"createdBy": "quay-integration-operator", "cluster": …, "namespace": …,
-/// "serviceAccount": …}</c>, and a description a person can read.</item>
+/// <item>Robots: <c>unstructured_metadata</c> <c>{"createdBy": "quay-integration-operator", "cluster": …, "clusterID": …,
+/// "namespace": …, "serviceAccount": …}</c>, and a description a person can read.</item>
 /// <item>Repositories: a description ending in <c>created by quay-integration-operator for cluster &lt;identity&gt;</c>.</item>
 /// </list>
 /// The cluster identity is the UID of the cluster's kube-system namespace (unique per cluster, stable for its life),
-/// so operators of several clusters sharing one Quay never take each other's objects for their own.
+/// so operators of several clusters sharing one Quay never take each other's objects for their own; the QuayIntegration's
+/// clusterID goes along so that another cluster can name this one in what it reports.
 /// Earlier versions of this operator wrote fixed descriptions without a cluster; those still count as this cluster's.
 /// </summary>
-public sealed class OwnershipMarkers(string clusterIdentity)
+public sealed class OwnershipMarkers(string clusterIdentity, string? clusterName = null)
 {
     public const string Creator = "quay-integration-operator";
     private const int MaxDescription = 255; // Quay's robot description limit (endpoints/api/robot.py schema)
@@ -39,6 +41,7 @@ public sealed class OwnershipMarkers(string clusterIdentity)
     {
         ["createdBy"] = Creator,
         ["cluster"] = ClusterIdentity,
+        ["clusterID"] = clusterName ?? "",
         ["namespace"] = ns,
         ["serviceAccount"] = serviceAccount,
     };
@@ -74,6 +77,18 @@ public sealed class OwnershipMarkers(string clusterIdentity)
         if (description.Contains($"created by {Creator} for cluster ", StringComparison.Ordinal)) return MarkedOwner.OtherCluster;
         return description == LegacyRepositoryDescription(ns, imageStream) ? MarkedOwner.ThisCluster : MarkedOwner.Unmarked;
     }
+
+    /// <summary>
+    /// The origin a mark gives an object found in <paramref name="entry"/>'s organization: this cluster's mark makes it
+    /// the operator's; no mark makes it someone else's, except in an organization taken over from the Go operator, which
+    /// marked nothing and whose robots and repositories this operator inherited.
+    /// </summary>
+    public static string OriginOf(MarkedOwner mark, OrganizationRecord? entry) => mark switch
+    {
+        MarkedOwner.ThisCluster => Api.Origin.Created,
+        MarkedOwner.Unmarked when entry?.AdoptedFrom is not null => Api.Origin.Created,
+        _ => Api.Origin.Found,
+    };
 
     /// <summary>What versions of this operator before the ownership record wrote (they served one cluster each).</summary>
     private static string LegacyRobotDescription(string ns, string serviceAccount) => $"Service account {ns}/{serviceAccount} (QuayIntegration)";

@@ -92,7 +92,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
             else if (work.Entry!.Repository(name) is null)
             {
                 var existing = (await work.Quay.GetRepositoryAsync(org, name, ct)).ValueOrThrow($"read repository {org}/{name}")!;
-                origin = work.Markers.OwnerOfRepository(existing, work.Name, name) == MarkedOwner.ThisCluster ? Origin.Created : Origin.Found;
+                origin = OwnershipMarkers.OriginOf(work.Markers.OwnerOfRepository(existing, work.Name, name), work.Entry);
             }
         }
         foreach (var robot in missing)

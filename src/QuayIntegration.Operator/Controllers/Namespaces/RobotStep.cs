@@ -60,8 +60,13 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
         return (quayRobot, created);
     }
 
+    /// <summary>Created when it carries this cluster's mark; Found when it carries none; another cluster's is never used.</summary>
     private static string Classify(NamespaceWork work, QuayRobot robot, string serviceAccount) =>
-        work.Markers.OwnerOfRobot(robot, work.Name, serviceAccount) == MarkedOwner.ThisCluster ? Origin.Created : Origin.Found;
+        work.Markers.OwnerOfRobot(robot, work.Name, serviceAccount) switch
+        {
+            MarkedOwner.OtherCluster => throw new OrganizationOfAnotherClusterException(work.Organization, OrganizationOfAnotherClusterException.ClusterOf(robot)),
+            var mark => OwnershipMarkers.OriginOf(mark, work.Entry),
+        };
 
     /// <summary>The robot's origin from the record, or (read once and recorded) from its mark.</summary>
     private static async Task<string?> OriginOfAsync(NamespaceWork work, string robotName, string serviceAccount, CancellationToken ct)

@@ -1,0 +1,132 @@
+using k8s.Models;
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Runtime;
+
+namespace QuayIntegration.Operator.Controllers;
+
+/// <summary>One QuayIntegration as configured: being deleted, unusable (and why), or usable with its parsed configuration.</summary>
+public abstract record IntegrationView(QuayIntegrationResource Resource)
+{
+    public string Name => Resource.Metadata.Name;
+
+    public sealed record Deleting(QuayIntegrationResource Resource) : IntegrationView(Resource);
+    public sealed record Unusable(QuayIntegrationResource Resource, string Reason) : IntegrationView(Resource);
+    public sealed record Usable(QuayIntegrationResource Resource, IntegrationConfig Config) : IntegrationView(Resource);
+}
+
+/// <summary>Which QuayIntegration a namespace belongs to, as far as the configuration tells (no Quay involved).</summary>
+public abstract record NamespaceIntegration
+{
+    /// <summary>No integration selects it.</summary>
+    public sealed record Unmanaged : NamespaceIntegration;
+    /// <summary>Exactly one usable integration selects it.</summary>
+    public sealed record Managed(string Name, IntegrationConfig Config) : NamespaceIntegration;
+    /// <summary>More than one integration selects it: none manages it until only one does.</summary>
+    public sealed record Conflict(IReadOnlyList<string> Names) : NamespaceIntegration;
+    /// <summary>The integration it belongs to cannot be used (invalid configuration); the reason says why.</summary>
+    public sealed record Unusable(string Name, string Reason) : NamespaceIntegration;
+
+    public static readonly NamespaceIntegration None = new Unmanaged();
+}
+
+/// <summary>
+/// The one parsed view of the QuayIntegrations in the cache, computed once per change on every replica, leader or
+/// not: the admission webhook and the Build import read it on every request instead of parsing the resources again.
+/// (The leader's <see cref="QuayIntegrationReconciler"/> adds what needs the token and Quay: <see cref="IntegrationState"/>.)
+/// </summary>
+public sealed class ConfiguredIntegrations : IInformerHandler<QuayIntegrationResource>
+{
+    private readonly ClusterCaches _caches;
+    private readonly NamespaceScope _scope;
+    private volatile IReadOnlyList<IntegrationView> _all = [];
+    private volatile IReadOnlySet<string> _serviceAccounts = DefaultAccounts;
+
+    private static readonly IReadOnlySet<string> DefaultAccounts = IntegrationConfig.DefaultServiceAccounts.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
+
+    public ConfiguredIntegrations(ClusterCaches caches, NamespaceScope scope)
+    {
+        _caches = caches;
+        _scope = scope;
+        caches.QuayIntegrations.AddHandler(this);
+        Recompute(); // the cache may be filled already when this is first needed
+    }
+
+    /// <summary>Oldest first.</summary>
+    public IReadOnlyList<IntegrationView> All => _all;
+
+    public void OnAdd(QuayIntegrationResource obj) => Recompute();
+    public void OnUpdate(QuayIntegrationResource oldObj, QuayIntegrationResource newObj) => Recompute();
+    public void OnDelete(QuayIntegrationResource obj) => Recompute();
+
+    private void Recompute()
+    {
+        var all = ViewsOf(_caches.QuayIntegrations.List());
+        var usable = all.OfType<IntegrationView.Usable>().ToList();
+        _serviceAccounts = usable.Count == 0
+            ? DefaultAccounts
+            : usable.SelectMany(u => u.Config.ServiceAccounts.Select(a => a.Name)).ToHashSet(StringComparer.Ordinal);
+        _all = all;
+    }
+
+    /// <summary>The service accounts any usable integration gives robots (the default three when there is none).</summary>
+    public IReadOnlySet<string> ServiceAccountNames => _serviceAccounts;
+
+    /// <summary>The usable integration whose Quay serves <paramref name="registryHost"/>, if any.</summary>
+    public IntegrationView.Usable? ForRegistryHost(string registryHost) =>
+        _all.OfType<IntegrationView.Usable>().FirstOrDefault(u => string.Equals(u.Config.RegistryHost, registryHost, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// The integration that manages namespace <paramref name="ns"/>: the one usable integration that selects it. An
+    /// integration that cannot be read still owns the namespaces recorded to it (and, when it is the only one, every
+    /// namespace: its scope cannot be told), so their builds are held rather than sent to the wrong registry.
+    /// </summary>
+    public NamespaceIntegration For(string ns)
+    {
+        var all = _all;
+        if (all.Count == 0 || _caches.Namespaces.Get(ObjectKey.Cluster(ns)) is not { } namespaceObject) return NamespaceIntegration.None;
+        var selecting = all.OfType<IntegrationView.Usable>().Where(u => _scope.Selects(namespaceObject, u.Config)).ToList();
+        if (selecting.Count > 1) return new NamespaceIntegration.Conflict(selecting.Select(s => s.Name).ToList());
+        if (selecting.Count == 1) return new NamespaceIntegration.Managed(selecting[0].Name, selecting[0].Config);
+        var recorded = _caches.QuayNamespaces.Get(ObjectKey.Cluster(ns))?.Spec;
+        if (recorded is { Released: not true } && all.FirstOrDefault(v => v.Name == recorded.Integration) is IntegrationView.Unusable owner)
+            return new NamespaceIntegration.Unusable(owner.Name, owner.Reason);
+        if (!all.Any(v => v is IntegrationView.Usable) && all.OfType<IntegrationView.Unusable>().FirstOrDefault() is { } only)
+            return new NamespaceIntegration.Unusable(only.Name, only.Reason);
+        return NamespaceIntegration.None;
+    }
+
+    /// <summary>
+    /// Parses every integration. Two that share a cluster ID would write Secrets of the same names
+    /// (<c>&lt;sa&gt;-quay-&lt;clusterID&gt;</c>) into the same namespaces: the older keeps working, the newer is unusable until
+    /// its cluster ID changes.
+    /// </summary>
+    public static IReadOnlyList<IntegrationView> ViewsOf(IReadOnlyList<QuayIntegrationResource> integrations)
+    {
+        var views = new List<IntegrationView>();
+        var clusterIds = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var integration in integrations.OrderBy(i => i.Metadata.CreationTimestamp ?? DateTime.MaxValue).ThenBy(i => i.Metadata.Name, StringComparer.Ordinal))
+        {
+            if (integration.Metadata.DeletionTimestamp is not null)
+            {
+                views.Add(new IntegrationView.Deleting(integration));
+                continue;
+            }
+            var config = IntegrationConfig.Parse(integration.Spec, out var errors);
+            if (config is null)
+            {
+                views.Add(new IntegrationView.Unusable(integration, $"QuayIntegration {integration.Metadata.Name} is invalid: {string.Join("; ", errors)}"));
+                continue;
+            }
+            if (clusterIds.TryGetValue(config.ClusterId, out var first))
+            {
+                views.Add(new IntegrationView.Unusable(integration,
+                    $"QuayIntegration {integration.Metadata.Name} has clusterID '{config.ClusterId}', which QuayIntegration {first} already uses: " +
+                    "their robot Secrets would have the same names; give each QuayIntegration its own clusterID"));
+                continue;
+            }
+            clusterIds[config.ClusterId] = integration.Metadata.Name;
+            views.Add(new IntegrationView.Usable(integration, config));
+        }
+        return views;
+    }
+}
