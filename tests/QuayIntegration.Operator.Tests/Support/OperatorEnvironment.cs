@@ -26,31 +26,50 @@ public sealed class OperatorEnvironment : IAsyncDisposable
     public const string IntegrationName = "quay";
     private readonly List<RunningOperator> _operators = [];
 
-    private OperatorEnvironment(EmulatedCluster cluster, QuayEmulator quay, string token)
+    private readonly bool _ownsQuay;
+
+    private OperatorEnvironment(EmulatedCluster cluster, QuayEmulator quay, string token, bool ownsQuay, QuayEmulator? secondQuay, string? secondToken)
     {
         Cluster = cluster;
         Quay = quay;
         Token = token;
+        _ownsQuay = ownsQuay;
+        SecondQuay = secondQuay;
+        SecondToken = secondToken;
     }
 
     public EmulatedCluster Cluster { get; }
     public QuayEmulator Quay { get; }
     public string Token { get; private set; }
+
+    /// <summary>A second Quay (with <c>StartAsync(secondQuay: true)</c>): its token is Secret <c>quay-token-2</c>, its CA ConfigMap <c>quay-ca-2</c>.</summary>
+    public QuayEmulator? SecondQuay { get; }
+    public string? SecondToken { get; }
     public k8s.Kubernetes Kube => Cluster.Client;
 
+    /// <param name="secondQuay">Also start a second Quay (for several QuayIntegrations).</param>
+    /// <param name="sharedQuay">Use this Quay (and <paramref name="sharedToken"/>) instead of starting one: another cluster's, for clusters sharing a Quay.</param>
     public static async Task<OperatorEnvironment> StartAsync(Action<JsonObject>? editSpec = null, bool createIntegration = true, bool openShift = true,
-        bool platformPullSecrets = false)
+        bool platformPullSecrets = false, bool secondQuay = false, QuayEmulator? sharedQuay = null, string? sharedToken = null)
     {
-        var token = "operator-token-" + Guid.NewGuid().ToString("N")[..20];
-        var quay = await QuayEmulator.StartAsync(new QuayEmulatorOptions { NamespaceGcDelay = TimeSpan.FromSeconds(2) }
-            .WithUserToken("operator", token, QuayScopes.All & ~QuayScopes.SuperUser));
+        var token = sharedToken ?? NewToken();
+        var quay = sharedQuay ?? await StartQuayAsync(token);
+        string? secondToken = secondQuay ? NewToken() : null;
+        var second = secondToken is null ? null : await StartQuayAsync(secondToken);
         var options = new EmulatedClusterOptions { OpenShift = openShift, InternalRegistryPullSecrets = platformPullSecrets };
         options.RegistryCaCertificatesPem.Add(quay.CaCertificatePem);
+        if (second is not null) options.RegistryCaCertificatesPem.Add(second.CaCertificatePem);
         var cluster = await EmulatedCluster.StartAsync(options);
-        var env = new OperatorEnvironment(cluster, quay, token);
+        var env = new OperatorEnvironment(cluster, quay, token, ownsQuay: sharedQuay is null, second, secondToken);
         await env.InstallAsync(editSpec, createIntegration);
         return env;
     }
+
+    private static string NewToken() => "operator-token-" + Guid.NewGuid().ToString("N")[..20];
+
+    private static Task<QuayEmulator> StartQuayAsync(string token) =>
+        QuayEmulator.StartAsync(new QuayEmulatorOptions { NamespaceGcDelay = TimeSpan.FromSeconds(2) }
+            .WithUserToken("operator", token, QuayScopes.All & ~QuayScopes.SuperUser));
 
     private async Task InstallAsync(Action<JsonObject>? editSpec, bool createIntegration)
     {
@@ -67,6 +86,19 @@ public sealed class OperatorEnvironment : IAsyncDisposable
             Metadata = new V1ObjectMeta { Name = "quay-ca" },
             Data = new Dictionary<string, string> { ["ca-bundle.crt"] = Quay.CaCertificatePem },
         }, OperatorNamespace);
+        if (SecondQuay is not null)
+        {
+            await Kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+            {
+                Metadata = new V1ObjectMeta { Name = "quay-token-2" },
+                Data = new Dictionary<string, byte[]> { ["token"] = Encoding.UTF8.GetBytes(SecondToken!) },
+            }, OperatorNamespace);
+            await Kube.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
+            {
+                Metadata = new V1ObjectMeta { Name = "quay-ca-2" },
+                Data = new Dictionary<string, string> { ["ca-bundle.crt"] = SecondQuay.CaCertificatePem },
+            }, OperatorNamespace);
+        }
         if (createIntegration) await CreateIntegrationAsync(IntegrationName, editSpec);
     }
 
@@ -78,6 +110,25 @@ public sealed class OperatorEnvironment : IAsyncDisposable
         ["caBundle"] = new JsonObject { ["namespace"] = OperatorNamespace, ["name"] = "quay-ca" },
         ["driftCheckInterval"] = "2s",
     };
+
+    /// <summary>The spec of an integration of the second Quay, with its own cluster ID (and so its own Secret names and prefix).</summary>
+    public JsonObject SecondQuaySpec(string clusterId) => new()
+    {
+        ["clusterID"] = clusterId,
+        ["quayHostname"] = SecondQuay!.BaseUrl,
+        ["credentialsSecret"] = new JsonObject { ["namespace"] = OperatorNamespace, ["name"] = "quay-token-2" },
+        ["caBundle"] = new JsonObject { ["namespace"] = OperatorNamespace, ["name"] = "quay-ca-2" },
+        ["driftCheckInterval"] = "2s",
+    };
+
+    /// <summary>Creates an integration of the second Quay.</summary>
+    public async Task CreateSecondQuayIntegrationAsync(string name, string clusterId, Action<JsonObject>? editSpec = null) =>
+        await CreateIntegrationAsync(name, spec =>
+        {
+            spec.Clear();
+            foreach (var (key, value) in SecondQuaySpec(clusterId)) spec[key] = value?.DeepClone();
+            editSpec?.Invoke(spec);
+        });
 
     public async Task CreateIntegrationAsync(string name, Action<JsonObject>? editSpec = null)
     {
@@ -275,8 +326,15 @@ public sealed class OperatorEnvironment : IAsyncDisposable
         (await GetRecordAsync(ns))?["spec"]?["organizations"]?.AsArray()
             .FirstOrDefault(o => o?["name"]?.GetValue<string>() == org)?["origin"]?.GetValue<string>();
 
-    public Task CreateNamespaceAsync(string name) =>
-        Kube.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = name } });
+    public Task CreateNamespaceAsync(string name, IDictionary<string, string>? labels = null) =>
+        Kube.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = name, Labels = labels } });
+
+    /// <summary>Sets (or with null removes) one label of a namespace.</summary>
+    public Task LabelNamespaceAsync(string name, string key, string? value) =>
+        Kube.CoreV1.PatchNamespaceAsync(new V1Patch(new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["labels"] = new JsonObject { [key] = value } },
+        }.ToJsonString(), V1Patch.PatchType.MergePatch), name);
 
     public Task CreateImageStreamAsync(string ns, string name) =>
         Kube.CustomObjects.CreateNamespacedCustomObjectAsync(new JsonObject
@@ -287,9 +345,10 @@ public sealed class OperatorEnvironment : IAsyncDisposable
         }, "image.openshift.io", "v1", ns, "imagestreams");
 
     /// <summary>True when the namespace is fully set up: organization, the 3 robots with their prototypes, 3 Secrets, SAs linked.</summary>
-    public async Task<bool> IsSeededAsync(string ns, string org, string clusterId = "openshift")
+    public async Task<bool> IsSeededAsync(string ns, string org, string clusterId = "openshift", QuayEmulator? quay = null)
     {
-        var state = Quay.State.Organization(org);
+        quay ??= Quay;
+        var state = quay.State.Organization(org);
         if (state is null) return false;
         string[] accounts = ["builder", "default", "deployer"];
         if (!accounts.All(sa => state.Robots.Any(r => r.Name == $"{org}+{sa}") && state.Prototypes.Any(p => p.DelegateName == $"{org}+{sa}"))) return false;
@@ -297,7 +356,7 @@ public sealed class OperatorEnvironment : IAsyncDisposable
         {
             var secret = await GetSecretAsync(ns, $"{sa}-quay-{clusterId}");
             var robot = state.Robots.FirstOrDefault(r => r.Name == $"{org}+{sa}");
-            if (secret is null || robot is null || DockerAuth(secret) != $"{org}+{sa}:{robot.Token}") return false;
+            if (secret is null || robot is null || DockerAuth(secret, quay) != $"{org}+{sa}:{robot.Token}") return false;
             V1ServiceAccount account;
             try { account = await Kube.CoreV1.ReadNamespacedServiceAccountAsync(sa, ns); }
             catch (HttpOperationException) { return false; }
@@ -308,11 +367,11 @@ public sealed class OperatorEnvironment : IAsyncDisposable
     }
 
     /// <summary>"user:password" of the Secret's single auths entry for the Quay host.</summary>
-    public string? DockerAuth(V1Secret secret)
+    public string? DockerAuth(V1Secret secret, QuayEmulator? quay = null)
     {
         if (secret.Type != "kubernetes.io/dockerconfigjson" || secret.Data is null || !secret.Data.TryGetValue(".dockerconfigjson", out var bytes)) return null;
         var auths = JsonNode.Parse(bytes)!["auths"]!.AsObject();
-        var entry = auths[Quay.RegistryHost];
+        var entry = auths[(quay ?? Quay).RegistryHost];
         return entry is null ? null : Encoding.UTF8.GetString(Convert.FromBase64String(entry["auth"]!.GetValue<string>()));
     }
 
@@ -330,7 +389,8 @@ public sealed class OperatorEnvironment : IAsyncDisposable
     {
         foreach (var op in _operators.ToList()) await op.DisposeAsync();
         await Cluster.DisposeAsync();
-        await Quay.DisposeAsync();
+        if (_ownsQuay) await Quay.DisposeAsync();
+        if (SecondQuay is not null) await SecondQuay.DisposeAsync();
     }
 }
 

@@ -1,0 +1,158 @@
+using System.Text.Json.Nodes;
+using k8s;
+using QuayIntegration.Operator.Tests.Support;
+using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
+
+namespace QuayIntegration.Operator.Tests.Integration;
+
+/// <summary>
+/// Several QuayIntegrations, each with its own Quay (two emulated Quays), cluster ID and prefix, partitioning the
+/// namespaces by label: what each one creates lives in its own Quay, a namespace that moves is released by the one it
+/// leaves under that one's policies, and a namespace two of them select is touched by neither until the overlap goes.
+/// </summary>
+[Collection(OperatorCollection.Name)]
+public sealed class MultipleIntegrationsTests
+{
+    private const string Imported = "quay-registry-operator.quay.redhat.com/destination-imagestreamtag-imported";
+
+    private static JsonObject Selector(string key, string value) => new() { ["matchLabels"] = new JsonObject { [key] = value } };
+
+    private static Dictionary<string, string> Label(string value) => new() { ["quay"] = value };
+
+    [Fact]
+    public async Task Two_integrations_partition_namespaces_by_label_and_builds_go_to_the_quay_of_their_namespace()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await StartAsync(spec => spec["namespaceSelector"] = Selector("quay", "a"), secondQuay: true);
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        WebhookSetup.MapService(env, op);
+        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, BuildWebhookTests.AllNamespacesButOperators);
+        await env.CreateSecondQuayIntegrationAsync("dev", "dev", spec => spec["namespaceSelector"] = Selector("quay", "b"));
+        var secondQuay = env.SecondQuay!;
+
+        await env.CreateNamespaceAsync("alpha", Label("a"));
+        await env.CreateNamespaceAsync("beta", Label("b"));
+        await env.CreateNamespaceAsync("gamma");
+        await Eventually(() => env.IsSeededAsync("alpha", "openshift_alpha"), "alpha set up in the first Quay");
+        await Eventually(() => env.IsSeededAsync("beta", "dev_beta", "dev", secondQuay), "beta set up in the second Quay");
+
+        // Each namespace only in its own Quay, with its own integration's Secrets; the unselected one nowhere.
+        Assert.Null(secondQuay.State.Organization("dev_alpha"));
+        Assert.Null(env.Quay.State.Organization("openshift_beta"));
+        Assert.Null(env.Quay.State.Organization("openshift_gamma"));
+        Assert.Null(secondQuay.State.Organization("dev_gamma"));
+        Assert.Null(await env.GetSecretAsync("alpha", "builder-quay-dev"));
+        Assert.Null(await env.GetSecretAsync("beta", "builder-quay-openshift"));
+        Assert.Null(await env.GetRecordAsync("gamma"));
+        Assert.Equal("quay", (await env.GetRecordAsync("alpha"))!["spec"]!["integration"]!.GetValue<string>());
+        Assert.Equal("dev", (await env.GetRecordAsync("beta"))!["spec"]!["integration"]!.GetValue<string>());
+        await Eventually(async () => (await env.GetIntegrationAsync())?["status"]?["syncedNamespaces"]?.GetValue<int>() == 1
+                                     && (await env.GetIntegrationAsync("dev"))?["status"]?["syncedNamespaces"]?.GetValue<int>() == 1,
+            "each integration counts its own namespace");
+
+        // Builds: each rewritten to the Quay of its namespace's integration, and imported from there.
+        await env.CreateImageStreamAsync("alpha", "web");
+        await env.CreateImageStreamAsync("beta", "web");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_alpha", "web") is not null
+                                               && secondQuay.State.Repository("dev_beta", "web") is not null), "both repositories");
+        var first = await BuildWebhookTests.CreateBuildAsync(env, "alpha", BuildWebhookTests.ImageStreamTagOutput("web:v1"));
+        var second = await BuildWebhookTests.CreateBuildAsync(env, "beta", BuildWebhookTests.ImageStreamTagOutput("web:v1"));
+        Assert.Equal($"{env.Quay.RegistryHost}/openshift_alpha/web:v1", first["spec"]!["output"]!["to"]!["name"]!.GetValue<string>());
+        Assert.Equal($"{secondQuay.RegistryHost}/dev_beta/web:v1", second["spec"]!["output"]!["to"]!["name"]!.GetValue<string>());
+        foreach (var (ns, build, host, org) in new[] { ("alpha", first, env.Quay.RegistryHost, "openshift_alpha"), ("beta", second, secondQuay.RegistryHost, "dev_beta") })
+        {
+            var name = build["metadata"]!["name"]!.GetValue<string>();
+            await Eventually(async () => (await env.Cluster.Oc.GetBuildAsync(ns, name))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
+                $"the build of {ns} imported");
+            var stream = (await env.Cluster.Oc.GetImageStreamAsync(ns, "web"))!;
+            Assert.StartsWith($"{host}/{org}/web@sha256:", stream["status"]!["tags"]![0]!["items"]![0]!["dockerImageReference"]!.GetValue<string>());
+        }
+        Assert.NotEmpty(env.Quay.State.Repository("openshift_alpha", "web")!.Tags);
+        Assert.NotEmpty(secondQuay.State.Repository("dev_beta", "web")!.Tags);
+    }
+
+    [Fact]
+    public async Task A_namespace_that_moves_is_released_by_the_first_integration_and_set_up_by_the_second_and_an_overlap_touches_nothing()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["namespaceSelector"] = Selector("quay", "a");
+            spec["cleanupPolicy"] = "Delete";
+        }, secondQuay: true);
+        await env.StartOperatorAsync();
+        await env.CreateSecondQuayIntegrationAsync("dev", "dev", spec => spec["namespaceSelector"] = Selector("quay", "b"));
+        var secondQuay = env.SecondQuay!;
+        await env.CreateNamespaceAsync("mover", Label("a"));
+        await Eventually(() => env.IsSeededAsync("mover", "openshift_mover"), "set up by the first integration");
+
+        // Moving: the first integration releases it under its own policy (Delete), the second sets it up.
+        await env.LabelNamespaceAsync("mover", "quay", "b");
+        await Eventually(() => env.IsSeededAsync("mover", "dev_mover", "dev", secondQuay), "set up by the second integration");
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_mover") is null), "the first integration's organization deleted");
+        await Eventually(async () => await env.GetSecretAsync("mover", "builder-quay-openshift") is null, "the first integration's Secrets deleted");
+        var builder = await env.Kube.CoreV1.ReadNamespacedServiceAccountAsync("builder", "mover");
+        Assert.DoesNotContain(builder.Secrets ?? [], s => s.Name == "builder-quay-openshift");
+        Assert.DoesNotContain(builder.ImagePullSecrets ?? [], s => s.Name == "builder-quay-openshift");
+        Assert.Equal("dev", (await env.GetRecordAsync("mover"))!["spec"]!["integration"]!.GetValue<string>());
+
+        // An overlap: the first integration now selects it too. Neither touches it; both report it, and so does the namespace.
+        var robotsBefore = secondQuay.State.Organization("dev_mover")!.Robots.Select(r => (r.Name, r.Token)).ToList();
+        await env.PatchIntegrationSpecAsync(new JsonObject
+        {
+            ["namespaceSelector"] = new JsonObject
+            {
+                ["matchLabels"] = null,
+                ["matchExpressions"] = new JsonArray(new JsonObject { ["key"] = "quay", ["operator"] = "In", ["values"] = new JsonArray("a", "b") }),
+            },
+        });
+        await Eventually(async () => (await env.GetRecordAsync("mover"))?["status"]?["phase"]?.GetValue<string>() == "Conflict"
+                                     && (await env.GetIntegrationAsync())?["status"]?["conflictingNamespaces"]?.GetValue<int>() == 1
+                                     && (await env.GetIntegrationAsync("dev"))?["status"]?["conflictingNamespaces"]?.GetValue<int>() == 1,
+            "the overlap reported on the namespace and on both integrations");
+        Assert.Equal("True", (await env.ConditionAsync("NamespaceConflicts", "dev"))?.Status);
+        Assert.Contains("mover", (await env.ConditionAsync("NamespaceConflicts"))?.Message);
+        var events = await env.Kube.CoreV1.ListNamespacedEventAsync("default");
+        Assert.Contains(events.Items, e => e.InvolvedObject.Name == "mover" && e.Reason == "IntegrationConflict" && e.Message.Contains("quay and dev"));
+        await Task.Delay(1500); // give a (wrong) action time to happen
+        Assert.Null(env.Quay.State.Organization("openshift_mover"));
+        Assert.Equal(robotsBefore, secondQuay.State.Organization("dev_mover")!.Robots.Select(r => (r.Name, r.Token)).ToList());
+        Assert.NotNull(await env.GetSecretAsync("mover", "builder-quay-dev"));
+
+        // The overlap goes: the second integration manages it again, and nothing was lost on the way.
+        await env.PatchIntegrationSpecAsync(new JsonObject
+        {
+            ["namespaceSelector"] = new JsonObject { ["matchExpressions"] = null, ["matchLabels"] = new JsonObject { ["quay"] = "a" } },
+        });
+        await Eventually(async () => (await env.GetRecordAsync("mover"))?["status"]?["phase"]?.GetValue<string>() == "Synced"
+                                     && (await env.GetIntegrationAsync("dev"))?["status"]?["conflictingNamespaces"]?.GetValue<int>() == 0,
+            "synced by the second integration again");
+        Assert.Equal(robotsBefore, secondQuay.State.Organization("dev_mover")!.Robots.Select(r => (r.Name, r.Token)).ToList());
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync("mover");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("mover");
+        Assert.Null(secondQuay.State.Organization("dev_mover"));
+    }
+
+    [Fact]
+    public async Task What_a_namespace_kept_in_the_quay_it_left_is_deleted_through_that_quays_integration_when_the_namespace_goes()
+    {
+        await using var env = await StartAsync(spec => spec["namespaceSelector"] = Selector("quay", "a"), secondQuay: true); // cleanupPolicy Keep
+        await env.StartOperatorAsync();
+        await env.CreateSecondQuayIntegrationAsync("dev", "dev", spec => spec["namespaceSelector"] = Selector("quay", "b"));
+        await env.CreateNamespaceAsync("keeper", Label("a"));
+        await Eventually(() => env.IsSeededAsync("keeper", "openshift_keeper"), "set up by the first integration");
+
+        await env.LabelNamespaceAsync("keeper", "quay", "b");
+        await Eventually(() => env.IsSeededAsync("keeper", "dev_keeper", "dev", env.SecondQuay), "set up by the second integration");
+        Assert.NotNull(env.Quay.State.Organization("openshift_keeper")); // kept: cleanupPolicy Keep
+        await Eventually(async () => (await env.GetRecordAsync("keeper"))?["status"]?["kept"]?.AsArray()
+                .Any(k => k!.GetValue<string>().Contains($"openshift_keeper on {env.Quay.RegistryHost}")) == true,
+            "what the first integration kept is listed");
+
+        // The namespace goes: what each integration created goes, each through its own Quay.
+        await env.Kube.CoreV1.DeleteNamespaceAsync("keeper");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("keeper");
+        Assert.Null(env.Quay.State.Organization("openshift_keeper"));
+        Assert.Null(env.SecondQuay!.State.Organization("dev_keeper"));
+    }
+}
