@@ -40,8 +40,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         {
             try
             {
-                Use(work, entry!, await ReadAsync(work, org, fingerprint, ct));
-                await RefuseAnotherClustersAsync(work, entry!, ct);
+                Use(work, entry!, await ReadCheckedAsync(work, entry!, fingerprint, ct));
                 return;
             }
             catch (QuayOperationException e) when (e.Outcome == QuayOutcome.Forbidden)
@@ -58,8 +57,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
                     $"organization {org} exists but the token's user is not one of its administrators; make it an owner of the organization");
             var origin = entry?.Origin == Origin.Creating ? Origin.Created : Origin.Found;
             entry = work.Record.SetOrganization(work.Host, org, origin);
-            Use(work, entry, await ReadAsync(work, org, fingerprint, ct));
-            await RefuseAnotherClustersAsync(work, entry, ct);
+            Use(work, entry, await ReadCheckedAsync(work, entry, fingerprint, ct));
             if (origin == Origin.Found)
                 work.Changed("OrganizationExists", $"Quay organization {org} already existed; it is used, and never deleted by the operator");
             return;
@@ -102,10 +100,12 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
     /// Only robots whose description names this operator and that the record does not hold as this cluster's are read
     /// (one call each), so an ordinary found organization costs nothing more.
     /// </summary>
-    private static async Task RefuseAnotherClustersAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
+    private static async Task<QuayObservation> ReadCheckedAsync(NamespaceWork work, OrganizationRecord entry, string fingerprint, CancellationToken ct)
     {
-        if (entry.Origin != Origin.Found) return;
-        foreach (var name in work.Observation!.MarkedByOperator.Where(r => entry.Robot(r) is not { Origin: Origin.Created }).Order(StringComparer.Ordinal))
+        var observation = await ReadAsync(work, entry.Name, fingerprint, ct);
+        // Checked before the observation is kept: a kept one spares the next reconcile all reading, this check included.
+        if (entry.Origin != Origin.Found) return observation;
+        foreach (var name in observation.MarkedByOperator.Where(r => entry.Robot(r) is not { Origin: Origin.Created }).Order(StringComparer.Ordinal))
         {
             var read = await work.Quay.GetRobotAsync(entry.Name, name[(name.IndexOf('+') + 1)..], ct);
             if (read.Outcome == QuayOutcome.NotFound) continue;
@@ -113,6 +113,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             if (work.Markers.OwnerOfRobot(robot, work.Name, "") == MarkedOwner.OtherCluster)
                 throw new OrganizationOfAnotherClusterException(entry.Name, OrganizationOfAnotherClusterException.ClusterOf(robot));
         }
+        return observation;
     }
 
     /// <summary>

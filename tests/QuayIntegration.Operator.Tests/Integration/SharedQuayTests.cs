@@ -1,0 +1,76 @@
+using k8s;
+using QuayIntegration.Operator.Tests.Support;
+using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
+
+namespace QuayIntegration.Operator.Tests.Integration;
+
+/// <summary>
+/// Two clusters (two emulated API servers, each with its own operator) sharing one emulated Quay, as federated
+/// platforms do. Distinct organization prefixes coexist. The same prefix with a namespace of the same name on both
+/// would make both want one organization: the cluster that did not create it leaves it alone and says which cluster
+/// it belongs to, while the other keeps working; deleting the namespace on either never deletes the other's content.
+/// </summary>
+[Collection(OperatorCollection.Name)]
+public sealed class SharedQuayTests
+{
+    [Fact]
+    public async Task Two_clusters_share_a_quay_and_neither_ever_adopts_changes_or_deletes_what_the_other_created()
+    {
+        await using var east = await StartAsync();
+        await using var west = await StartAsync(spec => spec["clusterID"] = "west", sharedQuay: east.Quay, sharedToken: east.Token);
+        await east.StartOperatorAsync("east-operator");
+        await west.StartOperatorAsync("west-operator");
+
+        // Distinct prefixes (openshift_ and west_): the same namespace name on both clusters, two organizations.
+        await east.CreateNamespaceAsync("shared");
+        await west.CreateNamespaceAsync("shared");
+        await Eventually(() => east.IsSeededAsync("shared", "openshift_shared"), "east's organization");
+        await Eventually(() => west.IsSeededAsync("shared", "west_shared", "west"), "west's organization");
+
+        // The same prefix: west now maps its namespaces to openshift_ too. East made openshift_team first.
+        await west.PatchIntegrationSpecAsync(new System.Text.Json.Nodes.JsonObject { ["organizationPrefix"] = "openshift" });
+        await Eventually(async () => await west.GetIntegrationAsync() is { } qi
+                                     && qi["status"]?["observedGeneration"]?.GetValue<long>() == qi["metadata"]!["generation"]!.GetValue<long>(),
+            "west's operator to act on the new prefix");
+        await east.CreateNamespaceAsync("team");
+        await Eventually(() => east.IsSeededAsync("team", "openshift_team"), "east's team organization");
+        var before = Snapshot(east, "openshift_team");
+        await west.CreateNamespaceAsync("team");
+        await Eventually(async () => (await west.GetRecordAsync("team"))?["status"]?["phase"]?.GetValue<string>() == "Conflict",
+            "west reports the organization as another cluster's");
+        var status = (await west.GetRecordAsync("team"))!["status"]!;
+        Assert.Contains("belongs to the QuayIntegration operator of another cluster (clusterID openshift", status["lastError"]!.GetValue<string>());
+        var events = await west.Kube.CoreV1.ListNamespacedEventAsync("default");
+        Assert.Contains(events.Items, e => e.InvolvedObject.Name == "team" && e.Reason == "OrganizationOfAnotherCluster" && e.Message.Contains("clusterID openshift"));
+        await Eventually(async () => (await west.GetIntegrationAsync())?["status"]?["failingNamespaces"]?.GetValue<int>() >= 1, "west counts it failing");
+        await Task.Delay(1000); // its later reconciles (a label written, a drift check) must not take it over either
+        Assert.DoesNotContain("quay.redhat.com/quayintegrations", (await west.GetNamespaceAsync("team"))!.Metadata.Finalizers ?? []);
+        Assert.Null(await west.GetSecretAsync("team", "builder-quay-west"));
+
+        // West changed nothing in east's organization, and east keeps it in step.
+        Assert.Equal(before, Snapshot(east, "openshift_team"));
+        await east.CreateImageStreamAsync("team", "app");
+        await Eventually(() => Task.FromResult(east.Quay.State.Repository("openshift_team", "app") is not null), "east still syncs team");
+
+        // Deleting the namespace on the cluster that did not create the organization deletes nothing ...
+        await west.Kube.CoreV1.DeleteNamespaceAsync("team");
+        await west.Cluster.Oc.WaitForNamespaceGoneAsync("team");
+        Assert.Equal(before, Snapshot(east, "openshift_team"));
+        Assert.NotNull(east.Quay.State.Repository("openshift_team", "app"));
+        // ... and on the cluster that did, it deletes its organization, never the other cluster's.
+        await east.Kube.CoreV1.DeleteNamespaceAsync("team");
+        await east.Cluster.Oc.WaitForNamespaceGoneAsync("team");
+        Assert.Null(east.Quay.State.Organization("openshift_team"));
+        Assert.NotNull(east.Quay.State.Organization("west_shared"));
+        Assert.NotNull(east.Quay.State.Organization("openshift_shared"));
+    }
+
+    /// <summary>The robots (with tokens), default permissions and repositories of an organization.</summary>
+    private static string Snapshot(OperatorEnvironment env, string org)
+    {
+        var state = env.Quay.State.Organization(org)!;
+        return string.Join(";",
+            state.Robots.OrderBy(r => r.Name).Select(r => $"robot {r.Name}={r.Token}")
+                .Concat(state.Prototypes.OrderBy(p => p.DelegateName).Select(p => $"prototype {p.DelegateName}={p.Role}")));
+    }
+}
