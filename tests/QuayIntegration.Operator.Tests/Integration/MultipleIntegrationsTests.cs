@@ -112,7 +112,8 @@ public sealed class MultipleIntegrationsTests
         Assert.Equal("True", (await env.ConditionAsync("NamespaceConflicts", "dev"))?.Status);
         Assert.Contains("mover", (await env.ConditionAsync("NamespaceConflicts"))?.Message);
         var events = await env.Kube.CoreV1.ListNamespacedEventAsync("default");
-        Assert.Contains(events.Items, e => e.InvolvedObject.Name == "mover" && e.Reason == "IntegrationConflict" && e.Message.Contains("quay and dev"));
+        Assert.Contains(events.Items, e => e.InvolvedObject.Name == "mover" && e.Reason == "IntegrationConflict"
+                                         && e.Message.Contains("QuayIntegrations ") && e.Message.Contains("quay") && e.Message.Contains("dev"));
         await Task.Delay(1500); // give a (wrong) action time to happen
         Assert.Null(env.Quay.State.Organization("openshift_mover"));
         Assert.Equal(robotsBefore, secondQuay.State.Organization("dev_mover")!.Robots.Select(r => (r.Name, r.Token)).ToList());

@@ -66,15 +66,15 @@ public sealed class UpgradeTests
     private static async Task LegacyNamespaceAsync(OperatorEnvironment env, HttpClient quay, string ns, string org, string ownership,
         bool createOrganization, string[] repositories)
     {
-        if (createOrganization) await Ok(quay.PostAsJsonAsync("api/v1/organization/", new { name = org }));
+        if (createOrganization) await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = org }));
         foreach (var (sa, role) in new[] { ("builder", "write"), ("default", "read"), ("deployer", "read") })
         {
-            await Ok(quay.PutAsJsonAsync($"api/v1/organization/{org}/robots/{sa}", new { description = $"Service account {ns}/{sa} (QuayIntegration)" }));
-            await Ok(quay.PostAsJsonAsync($"api/v1/organization/{org}/prototypes",
+            await LegacyWorld.OkAsync(quay.PutAsJsonAsync($"api/v1/organization/{org}/robots/{sa}", new { description = $"Service account {ns}/{sa} (QuayIntegration)" }));
+            await LegacyWorld.OkAsync(quay.PostAsJsonAsync($"api/v1/organization/{org}/prototypes",
                 new JsonObject { ["role"] = role, ["delegate"] = new JsonObject { ["kind"] = "user", ["name"] = $"{org}+{sa}" } }));
         }
         foreach (var repository in repositories)
-            await Ok(quay.PostAsJsonAsync("api/v1/repository", new { @namespace = org, repository, visibility = "private", description = $"ImageStream {ns}/{repository}" }));
+            await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/repository", new { @namespace = org, repository, visibility = "private", description = $"ImageStream {ns}/{repository}" }));
 
         await env.Kube.CoreV1.CreateNamespaceAsync(new V1Namespace
         {
@@ -90,49 +90,18 @@ public sealed class UpgradeTests
         foreach (var sa in new[] { "builder", "default", "deployer" })
         {
             var token = env.Quay.State.Organization(org)!.Robots.Single(r => r.Name == $"{org}+{sa}").Token;
-            var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{org}+{sa}:{token}"));
             var name = $"{sa}-quay-openshift";
-            await env.Kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+            var secret = LegacyWorld.DockerConfigSecret(env, name, $"{org}+{sa}", token);
+            secret.Metadata.Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "quay-integration-operator" };
+            secret.Metadata.Annotations = new Dictionary<string, string>
             {
-                Metadata = new V1ObjectMeta
-                {
-                    Name = name,
-                    Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "quay-integration-operator" },
-                    Annotations = new Dictionary<string, string>
-                    {
-                        ["quay.redhat.com/robot"] = $"{org}+{sa}", ["quay.redhat.com/host"] = env.Quay.RegistryHost, ["quay.redhat.com/service-account"] = sa,
-                    },
-                },
-                Type = "kubernetes.io/dockerconfigjson",
-                Data = new Dictionary<string, byte[]>
-                {
-                    [".dockerconfigjson"] = Encoding.UTF8.GetBytes(new JsonObject { ["auths"] = new JsonObject { [env.Quay.RegistryHost] = new JsonObject { ["auth"] = auth } } }.ToJsonString()),
-                },
-            }, ns);
-            await Eventually(async () =>
-            {
-                try
-                {
-                    var account = await env.Kube.CoreV1.ReadNamespacedServiceAccountAsync(sa, ns);
-                    account.Secrets = [.. account.Secrets ?? [], new V1ObjectReference { Name = name }];
-                    account.ImagePullSecrets = [.. account.ImagePullSecrets ?? [], new V1LocalObjectReference { Name = name }];
-                    await env.Kube.CoreV1.ReplaceNamespacedServiceAccountAsync(account, sa, ns);
-                    return true;
-                }
-                catch (k8s.Autorest.HttpOperationException)
-                {
-                    return false; // not created by the service-account controller yet, or changed meanwhile
-                }
-            }, $"service account {ns}/{sa} linked as the old version did");
+                ["quay.redhat.com/robot"] = $"{org}+{sa}", ["quay.redhat.com/host"] = env.Quay.RegistryHost, ["quay.redhat.com/service-account"] = sa,
+            };
+            await env.Kube.CoreV1.CreateNamespacedSecretAsync(secret, ns);
+            await LegacyWorld.LinkAsync(env, ns, sa, name);
         }
     }
 
     private static long Writes(OperatorEnvironment env) =>
         env.Quay.Calls.Snapshot().Where(c => c.Method is "POST" or "PUT" or "DELETE").Sum(c => c.Count);
-
-    private static async Task Ok(Task<HttpResponseMessage> call)
-    {
-        using var response = await call;
-        Assert.True(response.IsSuccessStatusCode, $"{response.RequestMessage?.RequestUri}: {(int)response.StatusCode}");
-    }
 }

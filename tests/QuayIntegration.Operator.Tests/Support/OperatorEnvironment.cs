@@ -179,6 +179,7 @@ public sealed class OperatorEnvironment : IAsyncDisposable
             "--Operator:BindAddress=127.0.0.1",
             "--Operator:MetricsPort=0",
             "--Operator:Webhook:Disabled=true",
+            "--Operator:OperatorNamespace=" + OperatorNamespace, // as POD_NAMESPACE tells it in a pod
             "--Operator:LeaderElection:Namespace=" + OperatorNamespace,
             "--Operator:LeaderElection:Identity=" + identity,
             "--Operator:LeaderElection:LeaseDuration=00:00:03",

@@ -1,0 +1,133 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using QuayIntegration.Operator.Tests.Support;
+using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
+
+namespace QuayIntegration.Operator.Tests.Integration;
+
+/// <summary>
+/// A cluster the Go Quay Bridge Operator managed, rebuilt as it leaves it (from its source: controllers/namespace_controller.go,
+/// build_controller.go, pkg/webhook, pkg/credentials): the organization <c>&lt;prefix&gt;_&lt;namespace&gt;</c>, robots
+/// named after the service accounts without description or metadata, default permissions, repositories with an empty
+/// description, unlabelled <c>&lt;sa&gt;-quay-&lt;clusterID&gt;</c> Secrets linked to the service accounts, its namespace
+/// finalizer and no annotations; and Builds its webhook rewrote (its annotations, not this operator's label) in several
+/// phases. This operator then starts in its place.
+/// </summary>
+[Collection(OperatorCollection.Name)]
+public sealed class MigrationFromGoOperatorTests
+{
+    private const string Ns = "legacy";
+    private const string Org = "openshift_legacy";
+    private const string Managed = "quay-registry-operator.quay.redhat.com/quay-registry-operator-managed";
+    private const string Destination = "quay-registry-operator.quay.redhat.com/destination-imagestream";
+    private const string Imported = "quay-registry-operator.quay.redhat.com/destination-imagestreamtag-imported";
+    private const string ManagedBuildLabel = "quay.redhat.com/managed-build";
+
+    [Fact]
+    public async Task The_go_operators_world_is_taken_over_in_place_and_its_pending_builds_imported_exactly_once()
+    {
+        await using var env = await StartAsync();
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        await GoOperatorNamespaceAsync(env, quay);
+
+        // Builds its webhook rewrote: one complete but never imported (the Go operator imports only on an update after
+        // completion), one it imported, one that failed, and one still on its way when the operators change.
+        var complete = await GoRewrittenBuildAsync(env, "v1");
+        await env.Cluster.Oc.WaitForBuildPhaseAsync(Ns, complete, "Complete", TimeSpan.FromSeconds(30));
+        var imported = await GoRewrittenBuildAsync(env, "v0");
+        await env.Cluster.Oc.WaitForBuildPhaseAsync(Ns, imported, "Complete", TimeSpan.FromSeconds(30));
+        await AnnotateAsync(env, imported, Imported, "true");
+        var failed = await GoRewrittenBuildAsync(env, "v9", repository: "gone");
+        await env.Cluster.Oc.WaitForBuildPhaseAsync(Ns, failed, "Failed", TimeSpan.FromSeconds(30));
+        var tokens = env.Quay.State.Organization(Org)!.Robots.ToDictionary(r => r.Name, r => r.Token);
+        var writes = LegacyWorld.SuccessfulApiWrites(env);
+        env.Cluster.ApiServer.Requests.Reset();
+
+        var pending = await GoRewrittenBuildAsync(env, "v2");
+        await env.StartOperatorAsync();
+
+        // The namespace is taken over: synced, recorded as created by the operator (the Go operator deleted it with the
+        // namespace), and nothing created twice, changed or deleted in Quay; the Secrets keep their names and tokens.
+        await Eventually(async () => (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "Synced", "taken over and synced");
+        var organization = (await env.GetRecordAsync(Ns))!["spec"]!["organizations"]!.AsArray().Single()!;
+        Assert.Equal(("Created", "quay-bridge-operator"), (organization["origin"]!.GetValue<string>(), organization["adoptedFrom"]!.GetValue<string>()));
+        Assert.True(await env.IsSeededAsync(Ns, Org));
+        Assert.Equal(tokens, env.Quay.State.Organization(Org)!.Robots.ToDictionary(r => r.Name, r => r.Token));
+        Assert.Equal(writes, LegacyWorld.SuccessfulApiWrites(env));
+        foreach (var sa in new[] { "builder", "default", "deployer" })
+        {
+            var account = await env.Kube.CoreV1.ReadNamespacedServiceAccountAsync(sa, Ns);
+            Assert.Single(account.Secrets, s => s.Name == $"{sa}-quay-openshift");
+            Assert.Single(account.ImagePullSecrets, s => s.Name == $"{sa}-quay-openshift");
+            Assert.Equal("quay-integration-operator", (await env.GetSecretAsync(Ns, $"{sa}-quay-openshift"))!.Metadata.Labels["app.kubernetes.io/managed-by"]);
+        }
+        Assert.Equal(3, (await env.Kube.CoreV1.ListNamespacedSecretAsync(Ns)).Items.Count(s => s.Metadata.Name.Contains("-quay-")));
+
+        // Its pending Builds: the complete one and the one in progress are imported, each exactly once; the one it had
+        // imported and the failed one are left alone.
+        await env.Cluster.Oc.WaitForBuildPhaseAsync(Ns, pending, "Complete", TimeSpan.FromSeconds(30));
+        foreach (var build in new[] { complete, pending })
+            await Eventually(async () => (await env.Cluster.Oc.GetBuildAsync(Ns, build))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
+                $"build {build} imported");
+        var stream = (await env.Cluster.Oc.GetImageStreamAsync(Ns, "app"))!;
+        var tags = stream["status"]!["tags"]!.AsArray().Select(t => t!["tag"]!.GetValue<string>()).Order().ToArray();
+        Assert.Equal(["v1", "v2"], tags);
+        Assert.StartsWith($"{env.Quay.RegistryHost}/{Org}/app@sha256:", stream["status"]!["tags"]![0]!["items"]![0]!["dockerImageReference"]!.GetValue<string>());
+        await Task.Delay(1000); // a second import would come now
+        var imports = env.Cluster.ApiServer.Requests.Requests()
+            .Where(r => r.Key is { Verb: "create", Resource: "imagestreamimports", Namespace: Ns }).Sum(r => r.Value);
+        Assert.Equal(2, imports);
+        Assert.Null((await env.Cluster.Oc.GetBuildAsync(Ns, failed))!["metadata"]!["labels"]?[ManagedBuildLabel]);
+
+        // Deleting the namespace deletes the organization, as the Go operator would have.
+        await env.Kube.CoreV1.DeleteNamespaceAsync(Ns);
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync(Ns);
+        Assert.Null(env.Quay.State.Organization(Org));
+    }
+
+    /// <summary>The namespace and its Quay content as the Go operator set them up.</summary>
+    private static async Task GoOperatorNamespaceAsync(OperatorEnvironment env, HttpClient quay)
+    {
+        await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = Org }));
+        foreach (var (sa, role) in new[] { ("builder", "write"), ("default", "read"), ("deployer", "read") })
+        {
+            await LegacyWorld.OkAsync(quay.PutAsJsonAsync($"api/v1/organization/{Org}/robots/{sa}", new { }));
+            await LegacyWorld.OkAsync(quay.PostAsJsonAsync($"api/v1/organization/{Org}/prototypes", new JsonObject
+            {
+                ["role"] = role,
+                ["delegate"] = new JsonObject { ["kind"] = "user", ["name"] = $"{Org}+{sa}", ["robot"] = true, ["org_member"] = true },
+            }));
+        }
+        await env.Kube.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Ns, Finalizers = ["quay.redhat.com/quayintegrations"] } });
+        await env.CreateImageStreamAsync(Ns, "app");
+        await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/repository",
+            new { @namespace = Org, repository = "app", visibility = "private", description = "", repo_kind = "image" }));
+        foreach (var sa in new[] { "builder", "default", "deployer" })
+        {
+            var token = env.Quay.State.Organization(Org)!.Robots.Single(r => r.Name == $"{Org}+{sa}").Token;
+            await env.Kube.CoreV1.CreateNamespacedSecretAsync(LegacyWorld.DockerConfigSecret(env, $"{sa}-quay-openshift", $"{Org}+{sa}", token), Ns);
+            await LegacyWorld.LinkAsync(env, Ns, sa, $"{sa}-quay-openshift");
+        }
+    }
+
+    /// <summary>A Build as the Go operator's webhook left it: output rewritten to Quay, its two annotations, no label.</summary>
+    private static async Task<string> GoRewrittenBuildAsync(OperatorEnvironment env, string tag, string repository = "app")
+    {
+        var build = BuildWebhookTests.BuildObject(Ns, new JsonObject
+        {
+            ["to"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = $"{env.Quay.RegistryHost}/{Org}/{repository}:{tag}" },
+        });
+        build["spec"]!["serviceAccount"] = "builder";
+        build["metadata"]!["annotations"] = new JsonObject { [Managed] = "true", [Destination] = $"{Ns}/{repository}:{tag}" };
+        var created = await env.Kube.CustomObjects.CreateNamespacedCustomObjectAsync(build, "build.openshift.io", "v1", Ns, "builds");
+        return JsonNode.Parse(((System.Text.Json.JsonElement)created).GetRawText())!["metadata"]!["name"]!.GetValue<string>();
+    }
+
+    private static Task AnnotateAsync(OperatorEnvironment env, string build, string key, string value) =>
+        env.Kube.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [key] = value } },
+        }.ToJsonString(), V1Patch.PatchType.MergePatch), "build.openshift.io", "v1", Ns, "builds", build);
+}
