@@ -69,6 +69,29 @@ public sealed class MultipleIntegrationsTests
         }
         Assert.NotEmpty(env.Quay.State.Repository("openshift_alpha", "web")!.Tags);
         Assert.NotEmpty(secondQuay.State.Repository("dev_beta", "web")!.Tags);
+
+        // The second integration now selects alpha too: its Builds are refused with the reason, not sent to either Quay.
+        await env.PatchIntegrationSpecAsync(new JsonObject
+        {
+            ["namespaceSelector"] = new JsonObject
+            {
+                ["matchLabels"] = null,
+                ["matchExpressions"] = new JsonArray(new JsonObject { ["key"] = "quay", ["operator"] = "In", ["values"] = new JsonArray("a", "b") }),
+            },
+        }, "dev");
+        await Eventually(async () =>
+        {
+            try
+            {
+                await BuildWebhookTests.CreateBuildAsync(env, "alpha", BuildWebhookTests.ImageStreamTagOutput("web:v2"));
+                return false;
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.Content.Contains("is selected by QuayIntegrations"))
+            {
+                return true;
+            }
+        }, "a Build in the namespace both select refused");
+        Assert.NotNull(await BuildWebhookTests.CreateBuildAsync(env, "beta", BuildWebhookTests.ImageStreamTagOutput("web:v2")));
     }
 
     [Fact]
