@@ -20,6 +20,8 @@ public sealed class FaultInjector
     private readonly Lock _gate = new();
     private readonly List<Rule> _statusRules = [];
     private readonly List<Rule> _watchExpiries = [];
+    private readonly List<Rule> _continueExpiries = [];
+    private int _continuesExpired;
     private readonly Dictionary<string, TimeSpan> _latencyByResource = new();
     private readonly List<RequestStall> _stalls = [];
     private ObjectStore? _store;
@@ -62,6 +64,18 @@ public sealed class FaultInjector
         lock (_gate) _watchExpiries.Add(new Rule(410, count, resource, "watch"));
     }
 
+    /// <summary>
+    /// The next <paramref name="count"/> list requests carrying a <c>continue</c> token answer 410 Expired with
+    /// Kubernetes' words, as when etcd compacted the revision the paged list started at.
+    /// </summary>
+    public void ExpireContinueTokens(int count = 1, string? resource = null)
+    {
+        lock (_gate) _continueExpiries.Add(new Rule(410, count, resource, "list"));
+    }
+
+    /// <summary>How many continue tokens <see cref="ExpireContinueTokens"/> refused so far.</summary>
+    public int ContinueTokensExpired => Volatile.Read(ref _continuesExpired);
+
     /// <summary>Closes every open watch connection (of one resource, or all), as a load balancer timeout would.</summary>
     public int DropWatches(string? resource = null)
     {
@@ -81,6 +95,7 @@ public sealed class FaultInjector
             _stalls.Clear();
             _statusRules.Clear();
             _watchExpiries.Clear();
+            _continueExpiries.Clear();
             _latencyByResource.Clear();
         }
         Latency = TimeSpan.Zero;
@@ -133,6 +148,18 @@ public sealed class FaultInjector
             rule.Remaining--;
             return true;
         }
+    }
+
+    internal bool TakeContinueExpiry(ResourceType type)
+    {
+        lock (_gate)
+        {
+            var rule = _continueExpiries.FirstOrDefault(r => r.Remaining > 0 && (r.Resource is null || Matches(r.Resource, type)));
+            if (rule is null) return false;
+            rule.Remaining--;
+        }
+        Interlocked.Increment(ref _continuesExpired);
+        return true;
     }
 
     private static bool Matches(string resource, ResourceType type) => resource == type.Plural || resource == type.QualifiedResource;

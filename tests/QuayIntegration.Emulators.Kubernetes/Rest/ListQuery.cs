@@ -39,7 +39,7 @@ public static class ListQuery
         if (ctx.Query("continue") is { Length: > 0 } token)
         {
             var (tokenVersion, lastKey) = DecodeContinue(token);
-            if (tokenVersion < ctx.Server.Store.CompactedRevisionForContinue)
+            if (tokenVersion < ctx.Server.Store.CompactedRevisionForContinue || ctx.Server.Faults.TakeContinueExpiry(ctx.Type))
                 throw Errors.Expired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
             listVersion = tokenVersion.ToString(CultureInfo.InvariantCulture);
             start = matching.FindIndex(o => string.CompareOrdinal(SortKey(o), lastKey) > 0);

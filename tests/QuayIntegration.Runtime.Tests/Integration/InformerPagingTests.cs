@@ -81,11 +81,14 @@ public sealed class InformerPagingTests : IAsyncLifetime
     public async Task An_expired_paged_list_falls_back_to_one_unpaged_list()
     {
         await CreateAccountsAsync("expired", 3);
-        _world.Server.Faults.InjectStatus(410, count: 1, resource: "serviceaccounts", verb: "list");
+        // Every continue token is refused, as after a compaction between pages: only a list without one can succeed,
+        // so a relist that pages again would never sync.
+        _world.Server.Faults.ExpireContinueTokens(count: int.MaxValue, resource: "serviceaccounts");
         using var stop = new CancellationTokenSource();
         var (informer, run) = await StartAsync(pageSize: 2, stop.Token);
 
         Assert.Equal(3, informer.ListInNamespace("expired").Count);
+        Assert.True(_world.Server.Faults.ContinueTokensExpired >= 1, "the first page was asked with a limit and answered with a continue token");
 
         await stop.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
