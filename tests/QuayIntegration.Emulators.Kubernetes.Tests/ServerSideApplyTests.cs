@@ -28,6 +28,18 @@ public sealed class ServerSideApplyTests(ApiServerFixture f) : IClassFixture<Api
         obj["metadata"]!["managedFields"]?.AsArray().OfType<JsonObject>().SingleOrDefault(e => (string?)e["manager"] == manager && (string?)e["operation"] == operation);
 
     [Fact]
+    public async Task An_apply_without_a_field_manager_is_invalid_as_kube_apiserver_says()
+    {
+        var ns = await f.CreateNamespaceAsync("ssa");
+        var (code, body, _) = await f.SendAsync(HttpMethod.Patch, $"/api/v1/namespaces/{ns}/configmaps/anonymous",
+            ConfigMap("anonymous", new JsonObject { ["a"] = "1" }).ToJsonString(), Apply);
+        Assert.Equal(422, code);
+        Assert.Equal("Invalid", (string?)body!["reason"]);
+        Assert.Equal("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch", (string?)body["message"]);
+        Assert.Equal("FieldValueRequired", (string?)body["details"]!["causes"]![0]!["reason"]);
+    }
+
+    [Fact]
     public async Task Two_appliers_conflict_on_a_field_they_set_differently_until_one_forces()
     {
         var ns = await f.CreateNamespaceAsync("ssa");

@@ -30,7 +30,8 @@ public sealed class PatchDocument
                 return new PatchDocument(mediaType, Json.ParseObject(body, "patch"));
             case "application/apply-patch+yaml":
                 if (string.IsNullOrEmpty(ctx.Query("fieldManager")))
-                    throw new ApiException(400, "BadRequest", "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
+                    // kube-apiserver validates PatchOptions: 422 Invalid (staging/src/k8s.io/apiserver/pkg/endpoints/handlers/patch.go).
+                    throw Errors.Invalid("PatchOptions", "meta.k8s.io", "", [FieldError.Required("fieldManager", "is required for apply patch")]);
                 return new PatchDocument(mediaType, ApplyConfiguration.Parse(body));
             default:
                 throw Errors.UnsupportedMediaType(mediaType.Length == 0 ? "(none)" : mediaType);
