@@ -11,6 +11,10 @@ public sealed record RepoLayout(string Root)
     /// <summary>The operator's ServiceAccount and the RBAC rules bound to it: the sandbox runs the operator as that account.</summary>
     public string ServiceAccount => Path.Combine(Deploy, "service_account.yaml");
     public string Rbac => Path.Combine(Deploy, "rbac.yaml");
+    /// <summary>The ClusterRole a scraper of the secure /metrics is bound to.</summary>
+    public string MetricsReaderRole => Path.Combine(Deploy, "metrics_reader_role.yaml");
+    /// <summary>The alerts (deploy/monitoring), which the sandbox's Prometheus evaluates.</summary>
+    public string PrometheusRule => Path.Combine(Root, "deploy", "monitoring", "prometheus_rule.yaml");
     public string WebhookConfiguration => Path.Combine(Deploy, "mutating_webhook_configuration.yaml");
     public string SampleIntegration => Path.Combine(Root, "deploy", "samples", "quayintegration.yaml");
     /// <summary>Runtime files of the default run (gitignored).</summary>
