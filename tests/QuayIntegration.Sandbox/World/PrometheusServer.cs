@@ -121,7 +121,10 @@ public sealed class PrometheusServer : IAsyncDisposable
         while (true)
         {
             if (_process.HasExited)
-                throw new InvalidOperationException($"prometheus exited with code {_process.ExitCode} before it was ready; see {LogPath}");
+            {
+                await _pumps;
+                throw new InvalidOperationException($"prometheus exited with code {_process.ExitCode} before it was ready:\n{string.Join('\n', LastLogLines())}");
+            }
             try
             {
                 using var response = await http.GetAsync(Url + "/-/ready", ct);
@@ -160,10 +163,25 @@ public sealed class PrometheusServer : IAsyncDisposable
     public string GraphUrl(string expression, bool table = true) =>
         $"{Url}/graph?g0.expr={Uri.EscapeDataString(expression)}&g0.tab={(table ? 1 : 0)}&g0.range_input=15m";
 
+    private readonly Queue<string> _tail = new();
+
+    /// <summary>Prometheus's last log lines (it logs why it would not start there).</summary>
+    public IReadOnlyList<string> LastLogLines()
+    {
+        lock (_log) return _tail.ToList();
+    }
+
     private async Task PumpAsync(StreamReader reader)
     {
         while (await reader.ReadLineAsync() is { } line)
-            lock (_log) _log.WriteLine(line);
+        {
+            lock (_log)
+            {
+                _log.WriteLine(line);
+                _tail.Enqueue(line);
+                if (_tail.Count > 10) _tail.Dequeue();
+            }
+        }
     }
 
     private static int FreePort()
