@@ -186,7 +186,7 @@ public sealed class LivePrometheusTests(LiveMonitoringWorld live, ITestOutputHel
             Directory.CreateDirectory(screenshots);
             var png = Path.Combine(screenshots, "prometheus-quay-calls.png");
             File.Delete(png);
-            (code, _, stderr) = await Tools.RunAsync(Tools.Chromium!, [.. common, "--window-size=1400,900", $"--screenshot={png}", prometheus.GraphUrl(query, table: false)],
+            (code, _, stderr) = await Tools.RunAsync(Tools.Chromium!, [.. common, "--window-size=1400,900", $"--screenshot={png}", prometheus.GraphUrl(query, table: false, range: "1m")],
                 timeout: TimeSpan.FromSeconds(90));
             Assert.True(code == 0 && File.Exists(png), $"chromium --screenshot exited with {code}: {stderr}");
             var bytes = await File.ReadAllBytesAsync(png);

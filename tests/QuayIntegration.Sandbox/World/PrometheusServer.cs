@@ -160,8 +160,8 @@ public sealed class PrometheusServer : IAsyncDisposable
     }
 
     /// <summary>The page that shows <paramref name="expression"/> in the table view of Prometheus' own UI.</summary>
-    public string GraphUrl(string expression, bool table = true) =>
-        $"{Url}/graph?g0.expr={Uri.EscapeDataString(expression)}&g0.tab={(table ? 1 : 0)}&g0.range_input=15m";
+    public string GraphUrl(string expression, bool table = true, string range = "15m") =>
+        $"{Url}/graph?g0.expr={Uri.EscapeDataString(expression)}&g0.tab={(table ? 1 : 0)}&g0.range_input={range}";
 
     private readonly Queue<string> _tail = new();
 
