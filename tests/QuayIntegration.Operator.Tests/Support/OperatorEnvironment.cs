@@ -73,7 +73,7 @@ public sealed class OperatorEnvironment : IAsyncDisposable
 
     private async Task InstallAsync(Action<JsonObject>? editSpec, bool createIntegration)
     {
-        foreach (var file in Directory.GetFiles(Path.Combine(RepoRoot(), "deploy", "crds"), "*.yaml"))
+        foreach (var file in Directory.GetFiles(Path.Combine(RepoRoot(), "deploy", "base", "crds"), "*.yaml"))
             await Kube.ApiextensionsV1.CreateCustomResourceDefinitionAsync(KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(file)));
         await Kube.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = OperatorNamespace } });
         await Kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret
@@ -219,7 +219,7 @@ public sealed class OperatorEnvironment : IAsyncDisposable
     /// </summary>
     public async Task<string> OperatorKubeconfigAsync(params string[] extraArgs)
     {
-        var deploy = Path.Combine(RepoRoot(), "deploy");
+        var deploy = Path.Combine(RepoRoot(), "deploy", "base");
         var namespaces = new List<string> { OperatorNamespace };
         if (extraArgs.LastOrDefault(a => a.StartsWith(WebhookServiceNamespaceArg, StringComparison.Ordinal)) is { } arg
             && arg[WebhookServiceNamespaceArg.Length..] is { Length: > 0 } serviceNamespace) namespaces.Add(serviceNamespace);

@@ -55,7 +55,7 @@ public sealed class WebhookSetup : IDisposable
     public static async Task InstallConfigurationAsync(OperatorEnvironment env, string? caPem, Action<V1MutatingWebhookConfiguration>? edit = null)
     {
         var configuration = KubernetesYaml.Deserialize<V1MutatingWebhookConfiguration>(
-            await File.ReadAllTextAsync(Path.Combine(OperatorEnvironment.RepoRoot(), "deploy", "mutating_webhook_configuration.yaml")));
+            await File.ReadAllTextAsync(Path.Combine(OperatorEnvironment.RepoRoot(), "deploy", "base", "mutating_webhook_configuration.yaml")));
         if (caPem is not null)
             foreach (var webhook in configuration.Webhooks) webhook.ClientConfig.CaBundle = Encoding.UTF8.GetBytes(caPem);
         edit?.Invoke(configuration);
