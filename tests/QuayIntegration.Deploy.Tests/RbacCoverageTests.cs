@@ -20,7 +20,7 @@ using QuayIntegration.Operator.Webhook;
 namespace QuayIntegration.Deploy.Tests;
 
 /// <summary>
-/// deploy/rbac.yaml against what the real operator does: deploy/ is installed with kubectl, the operator host runs
+/// deploy/base/rbac.yaml against what the real operator does: deploy/ is installed with kubectl, the operator host runs
 /// in-process under its service account's own token, a realistic flow is driven, and the operator user's recorded
 /// requests are compared with the rules bound to that service account, both ways (nothing missing, nothing unused).
 /// The flow reaches every granted verb, rare paths included (lease update on renewal and release, Secret delete on a
@@ -41,7 +41,7 @@ public sealed class RbacCoverageTests
     [Fact]
     public async Task Rbac_rules_cover_every_call_of_the_operator_and_grant_nothing_it_does_not_use()
     {
-        // Set DEPLOY_RBAC_FILE to try corrected rules on a copy before they are written to deploy/rbac.yaml.
+        // Set DEPLOY_RBAC_FILE to try corrected rules on a copy before they are written to deploy/base/rbac.yaml.
         var rbacFile = Environment.GetEnvironmentVariable("DEPLOY_RBAC_FILE") is { Length: > 0 } f ? f : Path.Combine(Repo.Base, "rbac.yaml");
         var rules = RbacPolicy.RulesFor(Manifests.Load(rbacFile), OperatorNamespace, ServiceAccount);
 

@@ -78,7 +78,7 @@ public sealed class BenchmarkWorld : IAsyncDisposable
         }
     }
 
-    /// <summary>CRDs from deploy/crds, operator namespace, token Secret, CA ConfigMap and the QuayIntegration.</summary>
+    /// <summary>CRDs from deploy/base/crds, operator namespace, token Secret, CA ConfigMap and the QuayIntegration.</summary>
     public async Task InstallIntegrationAsync(string driftCheckInterval, CancellationToken ct)
     {
         foreach (var file in System.IO.Directory.GetFiles(Path.Combine(RepositoryRoot.Path, "deploy", "base", "crds"), "*.yaml"))

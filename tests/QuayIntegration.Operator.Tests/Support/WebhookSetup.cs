@@ -10,7 +10,7 @@ namespace QuayIntegration.Operator.Tests.Support;
 /// <summary>
 /// Serves the operator's webhook to the emulated API server the way a cluster does: a certificate for the Service
 /// <c>quay-integration.quay-integration.svc</c> signed by a test CA, the Service mapped to the operator's HTTPS port,
-/// and deploy/mutating_webhook_configuration.yaml installed with that CA as its caBundle.
+/// and deploy/base/mutating_webhook_configuration.yaml installed with that CA as its caBundle.
 /// </summary>
 public sealed class WebhookSetup : IDisposable
 {

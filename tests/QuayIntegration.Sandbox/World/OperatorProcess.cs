@@ -80,7 +80,7 @@ public sealed class OperatorProcess : IAsyncDisposable
             start.ArgumentList.Add("--metrics-secure=true");
             start.ArgumentList.Add("--metrics-secure-port=" + securePort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
-        // The variables the Deployment sets in a cluster (deploy/deployment.yaml).
+        // The variables the Deployment sets in a cluster (deploy/base/deployment.yaml).
         start.Environment["POD_NAMESPACE"] = operatorNamespace;
         start.Environment["WEBHOOK_CERT_DIR"] = webhookCertDir;
         // Not inherited from `dotnet test`/`dotnet run`: the operator must start as a plain production process.

@@ -50,7 +50,7 @@ public sealed class SandboxWorld : IAsyncDisposable
     public RepoLayout Repo { get; }
     public string WorkDirectory { get; }
     public string KubeconfigPath => Path.Combine(WorkDirectory, "kubeconfig");
-    /// <summary>The operator's own kubeconfig: a bound token of its service account, authorized by deploy/rbac.yaml only.</summary>
+    /// <summary>The operator's own kubeconfig: a bound token of its service account, authorized by deploy/base/rbac.yaml only.</summary>
     public string OperatorKubeconfigPath => Path.Combine(WorkDirectory, "operator.kubeconfig");
     public string OperatorLogPath => Path.Combine(WorkDirectory, "operator.log");
     public QuayEmulator Quay => _quay ?? throw NotStarted();
@@ -184,7 +184,7 @@ public sealed class SandboxWorld : IAsyncDisposable
     /// <summary>
     /// The operator's identity as deploy/ ships it: its ServiceAccount and RBAC rules applied as they are, and a kubeconfig
     /// with a bound token of that service account (what <c>kubectl create token</c> gives an administrator), so the
-    /// operator may do exactly what deploy/rbac.yaml grants and a missing rule is a 403 here as on a real cluster.
+    /// operator may do exactly what deploy/base/rbac.yaml grants and a missing rule is a 403 here as on a real cluster.
     /// </summary>
     private async Task<string> InstallOperatorIdentityAsync(string operatorNamespace, CancellationToken ct)
     {
