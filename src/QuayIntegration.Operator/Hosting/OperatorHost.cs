@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
 using Prometheus;
 using QuayIntegration.Operator.Observability;
 using QuayIntegration.Operator.Webhook;
@@ -36,17 +35,22 @@ public static class OperatorHost
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).ServedOn(OperatorListener.Metrics);
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).ServedOn(OperatorListener.Metrics);
         app.UseMetricsAccess();
-        var secureMetrics = app.Services.GetRequiredService<IOptions<OperatorOptions>>().Value.Metrics.Secure;
+        // Read unvalidated, as the listeners are: invalid options must stop the host at start with every error named
+        // (ValidateOnStart), not throw here with the first one.
+        var secureMetrics = UnvalidatedOptions(app.Configuration).Metrics.Secure;
         if (secureMetrics) app.MapMetrics(MetricsAccessReviewer.Path).ServedOn(OperatorListener.SecureMetrics).RequireMetricsAccess();
         else app.MapMetrics(MetricsAccessReviewer.Path).ServedOn(OperatorListener.Metrics);
         app.MapAdmissionWebhook();
         return app;
     }
 
+    private static OperatorOptions UnvalidatedOptions(IConfiguration configuration) =>
+        configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>() ?? new OperatorOptions();
+
     /// <summary>The metrics listener (HTTP), and the webhook listener (HTTPS, TLS 1.2+) when a certificate is there or on its way.</summary>
     private static void ConfigureListeners(IConfiguration configuration, KestrelServerOptions kestrel)
     {
-        var o = configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>() ?? new OperatorOptions();
+        var o = UnvalidatedOptions(configuration);
         var address = IPAddress.Parse(o.BindAddress);
         var listeners = kestrel.ApplicationServices.GetRequiredService<OperatorListeners>();
         // No endpoint takes a larger body than an AdmissionReview; Kestrel also stops draining an unread body here.
