@@ -1,22 +1,30 @@
 # syntax=docker/dockerfile:1
-# Build stage: the SDK image restores and publishes with hack/publish.sh (the same script CI runs).
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# Multi-arch: docker buildx build --platform linux/amd64,linux/arm64 -t quay.io/quay-integration/operator:<version> .
+# The build stage runs on the builder's own platform (BUILDPLATFORM) and compiles ReadyToRun code for the image's
+# platform (TARGETARCH, set by BuildKit); the runtime stage is pulled for the target platform.
+FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+ARG TARGETARCH
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/QuayIntegration.Operator/QuayIntegration.Operator.csproj src/QuayIntegration.Operator/
 COPY src/QuayIntegration.Runtime/QuayIntegration.Runtime.csproj src/QuayIntegration.Runtime/
 RUN dotnet restore src/QuayIntegration.Operator/QuayIntegration.Operator.csproj
+COPY .config/dotnet-tools.json .config/
+RUN dotnet tool restore
 COPY src/ src/
-COPY hack/publish.sh hack/
-RUN bash hack/publish.sh /app
+COPY deploy/base/kustomization.yaml deploy/base/
+COPY hack/publish.sh hack/sbom.sh hack/
+RUN bash hack/publish.sh /app "$TARGETARCH" && bash hack/sbom.sh /app
 
 # Runtime stage: chiseled ASP.NET runtime (no shell, no package manager, no SDK), non-root by default.
 FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled
 WORKDIR /app
+# The SBOM of what is in /app travels with it: /app/_manifest/spdx_2.2/manifest.spdx.json.
 COPY --from=build /app ./
 USER 1654:1654
 ENV ASPNETCORE_URLS="" \
     DOTNET_gcServer=0
-# 8443: admission webhook (HTTPS). 8080: /metrics, /healthz, /readyz.
-EXPOSE 8443 8080
+# 8443: admission webhook (HTTPS). 8444: /metrics over HTTPS (--metrics-secure). 8080: /healthz, /readyz (and
+# /metrics when not secure).
+EXPOSE 8443 8444 8080
 ENTRYPOINT ["dotnet", "QuayIntegration.Operator.dll"]

@@ -6,7 +6,7 @@ using QuayIntegration.Emulators.Kubernetes.Hosting;
 namespace QuayIntegration.Deploy.Tests;
 
 /// <summary>
-/// deploy/ as an administrator installs it: every file parses, <c>kubectl apply -k deploy/</c> and
+/// deploy/ as an administrator installs it: every file parses, <c>kubectl apply -k deploy/</c> (the base) and
 /// <c>kubectl apply -f deploy/samples/</c> are accepted by the emulated API server (server-side validation, CRD schema
 /// pruning), and reading everything back shows what the files say.
 /// </summary>
@@ -32,7 +32,7 @@ public sealed class ManifestTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Every_file_parses_into_named_objects_and_the_kustomization_installs_all_but_the_samples()
+    public void Every_file_parses_into_named_objects_and_the_base_kustomization_lists_every_file_of_the_base()
     {
         var files = Manifests.Files(Repo.Deploy);
         Assert.NotEmpty(files);
@@ -48,20 +48,22 @@ public sealed class ManifestTests : IAsyncLifetime
             }
         }
 
-        // A file left out of kustomization.yaml would silently not be installed by `kubectl apply -k deploy/`.
-        var kustomization = Manifests.Load(Path.Combine(Repo.Deploy, "kustomization.yaml")).Single().Body;
-        var listed = kustomization["resources"]!.AsArray().Select(r => Path.GetFullPath(Path.Combine(Repo.Deploy, (string)r!))).ToHashSet();
-        var samples = Path.Combine(Repo.Deploy, "samples") + Path.DirectorySeparatorChar;
-        var expected = files.Where(f => !f.StartsWith(samples, StringComparison.Ordinal)).ToHashSet();
+        // A file of the base left out of its kustomization.yaml would silently not be installed by any overlay.
+        var kustomization = Manifests.Load(Path.Combine(Repo.Base, "kustomization.yaml")).Single().Body;
+        var listed = kustomization["resources"]!.AsArray().Select(r => Path.GetFullPath(Path.Combine(Repo.Base, (string)r!))).ToHashSet();
+        var expected = Manifests.Files(Repo.Base).ToHashSet();
         Assert.True(expected.SetEquals(listed),
-            $"kustomization.yaml resources {string.Join(", ", listed.Select(Manifests.Relative))} differ from the files {string.Join(", ", expected.Select(Manifests.Relative))}");
+            $"deploy/base/kustomization.yaml resources {string.Join(", ", listed.Select(Manifests.Relative))} differ from the files {string.Join(", ", expected.Select(Manifests.Relative))}");
     }
 
     [Fact]
     public async Task Kubectl_installs_deploy_and_the_samples_and_reading_back_shows_what_was_applied()
     {
+        // deploy/ is the base: what `kubectl apply -k deploy/` installs is what kustomize renders from it.
+        var installed = Manifests.Parse(await _kubectl.RunAsync("kustomize", "deploy/"), "kubectl kustomize deploy/");
+        var baseOnly = Manifests.Parse(await _kubectl.RunAsync("kustomize", "deploy/base"), "kubectl kustomize deploy/base");
+        Assert.Equal(baseOnly.Select(m => m.Body.ToJsonString()), installed.Select(m => m.Body.ToJsonString()));
         var applied = await _kubectl.RunAsync("apply", "-k", "deploy/");
-        var installed = Manifests.Files(Repo.Deploy).Where(f => !f.Contains($"{Path.DirectorySeparatorChar}samples{Path.DirectorySeparatorChar}")).SelectMany(Manifests.Load).ToList();
         foreach (var m in installed)
             Assert.Contains($"{m.Name} created", applied.Replace("\r", ""));
 
@@ -95,9 +97,14 @@ public sealed class ManifestTests : IAsyncLifetime
         Assert.Equal("quay-integration", webhook.ClientConfig.Service.NamespaceProperty);
 
         // Applying again changes nothing: the files are stable under the server's defaulting.
+        // The one exception is kubectl's own: PodDisruptionBudget's spec.selector has patch strategy "replace", so kubectl
+        // always sends it in the patch and reports the PDB "configured", though nothing changes (its generation stays 1).
         var again = await _kubectl.RunAsync("apply", "-k", "deploy/");
         foreach (var line in again.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            Assert.True(line.EndsWith(" unchanged", StringComparison.Ordinal), $"second apply changed something: {line}");
+            Assert.True(line.EndsWith(" unchanged", StringComparison.Ordinal) || line == "poddisruptionbudget.policy/quay-integration configured",
+                $"second apply changed something: {line}");
+        var pdb = Objects(await _kubectl.RunAsync("get", "-n", "quay-integration", "poddisruptionbudget", "quay-integration", "-o", "json")).Single();
+        Assert.Equal("1", pdb["metadata"]!["generation"]!.ToJsonString());
     }
 
     /// <summary>kubectl prints a List for several objects and the object itself for one.</summary>

@@ -15,11 +15,12 @@ using QuayIntegration.Emulators.Kubernetes.Hosting;
 using QuayIntegration.Emulators.Quay;
 using QuayIntegration.Emulators.Quay.Auth;
 using QuayIntegration.Operator.Hosting;
+using QuayIntegration.Operator.Webhook;
 
 namespace QuayIntegration.Deploy.Tests;
 
 /// <summary>
-/// deploy/rbac.yaml against what the real operator does: deploy/ is installed with kubectl, the operator host runs
+/// deploy/base/rbac.yaml against what the real operator does: deploy/ is installed with kubectl, the operator host runs
 /// in-process under its service account's own token, a realistic flow is driven, and the operator user's recorded
 /// requests are compared with the rules bound to that service account, both ways (nothing missing, nothing unused).
 /// The flow reaches every granted verb, rare paths included (lease update on renewal and release, Secret delete on a
@@ -40,8 +41,8 @@ public sealed class RbacCoverageTests
     [Fact]
     public async Task Rbac_rules_cover_every_call_of_the_operator_and_grant_nothing_it_does_not_use()
     {
-        // Set DEPLOY_RBAC_FILE to try corrected rules on a copy before they are written to deploy/rbac.yaml.
-        var rbacFile = Environment.GetEnvironmentVariable("DEPLOY_RBAC_FILE") is { Length: > 0 } f ? f : Path.Combine(Repo.Deploy, "rbac.yaml");
+        // Set DEPLOY_RBAC_FILE to try corrected rules on a copy before they are written to deploy/base/rbac.yaml.
+        var rbacFile = Environment.GetEnvironmentVariable("DEPLOY_RBAC_FILE") is { Length: > 0 } f ? f : Path.Combine(Repo.Base, "rbac.yaml");
         var rules = RbacPolicy.RulesFor(Manifests.Load(rbacFile), OperatorNamespace, ServiceAccount);
 
         var calls = await RunOperatorFlowAsync();
@@ -133,6 +134,15 @@ public sealed class RbacCoverageTests
             cluster.ApiServer.MapService("quay-integration", OperatorNamespace, 443, new Uri(op.WebhookUrl).Authority);
             await Repo.Eventually(async () => (await kube.AdmissionregistrationV1.ReadMutatingWebhookConfigurationAsync("quay-integration"))
                 .Webhooks.All(w => w.ClientConfig.CaBundle is { Length: > 0 }), "the operator to publish its CA in the webhook's caBundle");
+
+            // Prometheus scrapes the secure /metrics with its service account's token: the operator reviews the token
+            // (TokenReview) and asks whether its user may get /metrics (SubjectAccessReview), as deploy/ runs it.
+            await MetricsAccessClient.CreateServiceAccountAsync(kube, OperatorNamespace, "prometheus", "quay-integration-metrics-reader");
+            using (var scraper = new MetricsAccessClient(op.App))
+            {
+                var (status, body, _) = await scraper.GetAsync(await MetricsAccessClient.TokenAsync(kube, OperatorNamespace, "prometheus"));
+                Assert.True(status == 200, $"the secure /metrics answered {status}: {body}");
+            }
 
             // Someone else changes a service account between the operator's read and its patch (a 409 on the patch's
             // resourceVersion precondition): the operator re-reads it (get) and retries.
@@ -237,6 +247,8 @@ public sealed class RbacCoverageTests
             "--kubeconfig", kubeconfig,
             "--Operator:BindAddress=127.0.0.1",
             "--Operator:MetricsPort=0",
+            "--Operator:Metrics:Secure=true",
+            "--Operator:Metrics:SecurePort=0",
             "--Operator:Webhook:Disabled=false",
             "--Operator:Webhook:Port=0",
             "--Operator:Webhook:CertDir=" + certDir,
@@ -258,12 +270,14 @@ public sealed class RbacCoverageTests
         var app = OperatorHost.Build(args);
         await app.StartAsync();
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        return new RunningOperator(app, addresses.First(a => a.StartsWith("https://", StringComparison.Ordinal)).TrimEnd('/'));
+        var webhookPort = app.Services.GetRequiredService<OperatorListeners>().PortOf(OperatorListener.Webhook);
+        return new RunningOperator(app, addresses.First(a => a.EndsWith($":{webhookPort}", StringComparison.Ordinal)).TrimEnd('/'));
     }
 
     private sealed class RunningOperator(WebApplication app, string webhookUrl) : IAsyncDisposable
     {
         public string WebhookUrl { get; } = webhookUrl;
+        public WebApplication App { get; } = app;
 
         private bool _disposed;
 
@@ -272,8 +286,8 @@ public sealed class RbacCoverageTests
             if (_disposed) return;
             _disposed = true;
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            try { await app.StopAsync(timeout.Token); } catch (OperationCanceledException) { }
-            await app.DisposeAsync();
+            try { await App.StopAsync(timeout.Token); } catch (OperationCanceledException) { }
+            await App.DisposeAsync();
         }
     }
 }

@@ -62,7 +62,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
             Metadata = new V1ObjectMeta { Name = name },
             RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = name },
             // No namespace on the subject: a RoleBinding's service account defaults to the binding's namespace... which is
-            // not "ops" here, so the namespace is given, as deploy/rbac.yaml does.
+            // not "ops" here, so the namespace is given, as deploy/base/rbac.yaml does.
             Subjects = [new Rbacv1Subject { Kind = "ServiceAccount", Name = "robot", NamespaceProperty = "ops" }],
         }, ns);
     }

@@ -165,7 +165,7 @@ public sealed class CoreVerbsTests(ApiServerFixture f) : IClassFixture<ApiServer
         var merged = await K.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"ssa\"},\"data\":{\"b\":\"2\"}}", V1Patch.PatchType.ApplyPatch), "ssa", ns, fieldManager: "test", force: true);
         Assert.Equal("2", merged.Data["b"]);
         var noManager = await f.SendAsync(HttpMethod.Patch, $"/api/v1/namespaces/{ns}/configmaps/ssa", body, "application/apply-patch+yaml");
-        Assert.Equal(400, noManager.Code);
+        Assert.Equal(422, noManager.Code); // kube-apiserver: PatchOptions fieldManager Required
     }
 
     [Fact]

@@ -133,7 +133,7 @@ public sealed class CustomResourceTests(ApiServerFixture f) : IClassFixture<ApiS
         var response = await f.Http.SendAsync(request);
         var table = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.Equal("Table", (string?)table["kind"]);
-        Assert.Equal(["Name", "Quay", "Ready", "Synced", "Pending", "Failing", "Reason", "Age"], table["columnDefinitions"]!.AsArray().Select(c => (string)c!["name"]!));
+        Assert.Equal(["Name", "Quay", "Ready", "Synced", "Pending", "Failing", "Conflicting", "Reason", "Age"], table["columnDefinitions"]!.AsArray().Select(c => (string)c!["name"]!));
         var cells = table["rows"]![0]!["cells"]!.AsArray();
         Assert.Equal("table", (string?)cells[0]);
         Assert.Equal("https://quay.example.com", (string?)cells[1]);

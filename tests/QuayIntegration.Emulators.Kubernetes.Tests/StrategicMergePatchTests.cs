@@ -12,7 +12,7 @@ namespace QuayIntegration.Emulators.Kubernetes.Tests;
 public sealed class StrategicMergePatchTests(ApiServerFixture f) : IClassFixture<ApiServerFixture>
 {
     private const string Smp = "application/strategic-merge-patch+json";
-    private static string DeployFile(params string[] parts) => Path.Combine([ApiServerFixture.RepoRoot(), "deploy", .. parts]);
+    private static string DeployFile(params string[] parts) => Path.Combine([ApiServerFixture.RepoRoot(), "deploy", "base", .. parts]);
     private Kubectl Kubectl() => new(Support.Kubectl.Locate(), f.KubeconfigPath, Path.Combine(f.Directory, "cache-smp"));
 
     private async Task<JsonObject> GetAsync(string path)
@@ -44,7 +44,7 @@ public sealed class StrategicMergePatchTests(ApiServerFixture f) : IClassFixture
         var operatorContainer = containers[0]!.AsObject();
         operatorContainer["image"] = "quay.io/quay-integration/operator:v2";
         operatorContainer["env"]!.AsArray().Single(e => (string?)e!["name"] == "WEBHOOK_CERT_DIR")!["value"] = "/certs";
-        operatorContainer["ports"]!.AsArray().Single(p => (string?)p!["name"] == "metrics")!["containerPort"] = 9090;
+        operatorContainer["ports"]!.AsArray().Single(p => (string?)p!["name"] == "health")!["containerPort"] = 9090;
         var patchesBefore = f.Server.Requests.Count("patch", "deployments");
         Assert.Contains("configured", await k.OkAsync("apply -f -", manifest.ToJsonString()));
         Assert.Equal(patchesBefore + 1, f.Server.Requests.Count("patch", "deployments")); // a patch, not a replace
@@ -54,7 +54,7 @@ public sealed class StrategicMergePatchTests(ApiServerFixture f) : IClassFixture
         Assert.True(JsonNode.DeepEquals(manifest["spec"]!["template"], stored["spec"]!["template"]),
             $"expected\n{manifest["spec"]!["template"]!.ToJsonString()}\nstored\n{stored["spec"]!["template"]!.ToJsonString()}");
         Assert.DoesNotContain("$", stored.ToJsonString().Replace("\\u0024", "$").Split("last-applied-configuration")[0]);
-        Assert.Equal(9090, (int)stored["spec"]!["template"]!["spec"]!["containers"]![0]!["ports"]![1]!["containerPort"]!);
+        Assert.Equal(9090, (int)stored["spec"]!["template"]!["spec"]!["containers"]![0]!["ports"]!.AsArray().Single(p => (string?)p!["name"] == "health")!["containerPort"]!);
 
         // Dropping the sidecar from the manifest removes it (kubectl sends it as {"name":"sidecar","$patch":"delete"}).
         containers.RemoveAt(1);

@@ -21,7 +21,9 @@ public sealed class SandboxOptions
         creates the token Secret and a QuayIntegration, runs the real operator binary against them and replays the
         product walkthrough, printing the evidence of every step. Exits 0 only if every step's evidence was observed.
 
-          --stay               stay up afterwards (kubeconfig for kubectl, the emulated Quay's page) until Ctrl-C
+          --stay               stay up afterwards (kubeconfig for kubectl, the emulated Quay's page, and Prometheus with the
+                               operator's alerts when prometheus is installed) until Ctrl-C
+          --secure-metrics     serve /metrics as deploy/ does: HTTPS, only to a token allowed get /metrics (Prometheus gets one)
           --run-build-steps    run the build steps even when the operator serves no admission webhook
           --skip-build-steps   skip the build steps (rewritten output, build Complete, ImageStream tag on Quay)
           --no-kubectl         apply the manifests with KubernetesClient even when kubectl is on PATH
@@ -30,6 +32,10 @@ public sealed class SandboxOptions
         """;
 
     public bool Stay { get; set; }
+    /// <summary>The operator serves /metrics over HTTPS with token review (deploy/'s setting) rather than plain HTTP.</summary>
+    public bool SecureMetrics { get; set; }
+    /// <summary>Start Prometheus (when installed) scraping the operator with the alerts loaded; --stay turns it on.</summary>
+    public bool Prometheus { get; set; }
     public BuildSteps BuildSteps { get; set; } = BuildSteps.Auto;
     public bool PreferKubectl { get; set; } = true;
     public TimeSpan StepTimeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -45,7 +51,8 @@ public sealed class SandboxOptions
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
             switch (args[i])
             {
-                case "--stay": options.Stay = true; break;
+                case "--stay": options.Stay = true; options.Prometheus = true; break;
+                case "--secure-metrics": options.SecureMetrics = true; break;
                 case "--run-build-steps": options.BuildSteps = BuildSteps.Run; break;
                 case "--skip-build-steps": options.BuildSteps = BuildSteps.Skip; break;
                 case "--no-kubectl": options.PreferKubectl = false; break;

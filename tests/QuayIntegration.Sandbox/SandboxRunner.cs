@@ -49,6 +49,10 @@ public static class SandboxRunner
         }
     }
 
+    /// <summary>The query the README shows: what the QuayIntegration's status says, over time.</summary>
+    public const string ShowcaseQuery = "max by (state) (quayintegration_integration_namespaces)";
+    public const string QuayCallsQuery = "sum by (route, status) (rate(quayintegration_quay_requests_total[1m]))";
+
     private static async Task StayAsync(SandboxWorld world, Report report, CancellationToken cancellationToken)
     {
         var kubeconfig = world.Repo.Relative(world.KubeconfigPath);
@@ -58,7 +62,13 @@ public static class SandboxRunner
         report.Detail($"kubectl --kubeconfig {kubeconfig} create namespace my-demo   # then watch organization openshift_my-demo appear");
         report.Detail($"kubectl --kubeconfig {kubeconfig} get secrets,serviceaccounts -n my-demo");
         report.Ok("emulated Quay's page", $"{world.Quay.HttpBaseUrl}/_emulator/  (API at {world.Quay.BaseUrl}, CA at {world.Quay.HttpBaseUrl}/_emulator/ca.pem)");
-        report.Ok("operator", $"pid {world.Operator?.Id}, metrics {world.Operator?.MetricsUrl}/metrics, log {world.Repo.Relative(world.OperatorLogPath)}");
+        report.Ok("operator", $"pid {world.Operator?.Id}, metrics {world.Operator?.MetricsEndpoint}, log {world.Repo.Relative(world.OperatorLogPath)}");
+        if (world.Prometheus is { } prometheus)
+        {
+            report.Ok("Prometheus", $"{prometheus.Url}/alerts  (the operator's alerts, evaluated every second)");
+            report.Detail($"namespaces by state: {prometheus.GraphUrl(ShowcaseQuery, table: false)}");
+            report.Detail($"Quay calls per second by route and status: {prometheus.GraphUrl(QuayCallsQuery, table: false)}");
+        }
         await Task.Delay(Timeout.Infinite, cancellationToken);
     }
 }

@@ -8,7 +8,7 @@ namespace QuayIntegration.Testing;
 /// Clients of the emulated API server that each authenticate as their own user, so that a fault
 /// (<see cref="FaultInjector.Stall"/>) can single out one of them while the others' identical requests go through.
 /// The API server enforces RBAC, and these users only tell clients apart, so they are members of system:masters (the
-/// admin's rights, which every user had before authorization was enforced); an operator held to deploy/rbac.yaml
+/// admin's rights, which every user had before authorization was enforced); an operator held to deploy/base/rbac.yaml
 /// comes from OperatorEnvironment.
 /// </summary>
 public static class EmulatedApiUsers

@@ -4,7 +4,7 @@ using k8s.Models;
 
 namespace QuayIntegration.Operator.Api;
 
-/// <summary>The cluster-scoped QuayIntegration custom resource (deploy/crds/quay.redhat.com_quayintegrations.yaml).</summary>
+/// <summary>The cluster-scoped QuayIntegration custom resource (deploy/base/crds/quay.redhat.com_quayintegrations.yaml).</summary>
 public sealed class QuayIntegrationResource : IKubernetesObject<V1ObjectMeta>
 {
     public const string Group = "quay.redhat.com";

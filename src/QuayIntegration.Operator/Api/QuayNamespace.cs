@@ -5,7 +5,7 @@ using k8s.Models;
 namespace QuayIntegration.Operator.Api;
 
 /// <summary>
-/// The cluster-scoped QuayNamespace (deploy/crds/quay.redhat.com_quaynamespaces.yaml): one per namespace the operator
+/// The cluster-scoped QuayNamespace (deploy/base/crds/quay.redhat.com_quaynamespaces.yaml): one per namespace the operator
 /// ever managed, named after it. Its spec is the ownership record (what the operator created, in Quay and in the
 /// cluster), kept in spec rather than status because it cannot be observed again once lost, and backups restore spec.
 /// Its status is the namespace's state as a person reads it (<c>kubectl get qns</c>).

@@ -15,6 +15,8 @@ public static class CommandLine
         ["--kubeconfig"] = "Operator:Kubeconfig",
         ["--workers"] = "Operator:Workers",
         ["--metrics-port"] = "Operator:MetricsPort",
+        ["--metrics-secure"] = "Operator:Metrics:Secure",
+        ["--metrics-secure-port"] = "Operator:Metrics:SecurePort",
         ["--bind-address"] = "Operator:BindAddress",
         ["--webhook-port"] = "Operator:Webhook:Port",
         ["--webhook-cert-mode"] = "Operator:Webhook:CertMode",

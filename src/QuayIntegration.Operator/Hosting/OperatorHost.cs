@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Prometheus;
 using QuayIntegration.Operator.Observability;
 using QuayIntegration.Operator.Webhook;
@@ -13,8 +14,9 @@ using Serilog;
 namespace QuayIntegration.Operator.Hosting;
 
 /// <summary>
-/// Builds the operator's host: one ASP.NET Core application serving /metrics, /healthz and /readyz over HTTP and the
-/// admission webhook over HTTPS (each on its own listener, see <see cref="OperatorListeners"/>), with the services of
+/// Builds the operator's host: one ASP.NET Core application serving /healthz and /readyz over HTTP, /metrics over HTTP
+/// or (secure) over HTTPS to authorized scrapers only, and the admission webhook over HTTPS (each on its own listener,
+/// see <see cref="OperatorListeners"/>), with the services of
 /// <see cref="OperatorServices"/> and the <see cref="OperatorManager"/> running the informers and controllers.
 /// </summary>
 public static class OperatorHost
@@ -33,7 +35,10 @@ public static class OperatorHost
         app.UseListenerSeparation(app.Services.GetRequiredService<OperatorListeners>());
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).ServedOn(OperatorListener.Metrics);
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).ServedOn(OperatorListener.Metrics);
-        app.MapMetrics("/metrics").ServedOn(OperatorListener.Metrics);
+        app.UseMetricsAccess();
+        var secureMetrics = app.Services.GetRequiredService<IOptions<OperatorOptions>>().Value.Metrics.Secure;
+        if (secureMetrics) app.MapMetrics(MetricsAccessReviewer.Path).ServedOn(OperatorListener.SecureMetrics).RequireMetricsAccess();
+        else app.MapMetrics(MetricsAccessReviewer.Path).ServedOn(OperatorListener.Metrics);
         app.MapAdmissionWebhook();
         return app;
     }
@@ -47,6 +52,20 @@ public static class OperatorHost
         // No endpoint takes a larger body than an AdmissionReview; Kestrel also stops draining an unread body here.
         kestrel.Limits.MaxRequestBodySize = AdmissionBody.MaxBytes;
         kestrel.Listen(address, o.MetricsPort, listen => listeners.Add(OperatorListener.Metrics, listen));
+        if (o.Metrics.Secure)
+        {
+            var metricsCertificate = kestrel.ApplicationServices.GetRequiredService<MetricsCertificateProvider>();
+            _ = metricsCertificate.Current; // a broken certificate pair stops the start with the reason, not every scrape
+            kestrel.Listen(address, o.Metrics.SecurePort, listen =>
+            {
+                listeners.Add(OperatorListener.SecureMetrics, listen);
+                listen.UseHttps(https =>
+                {
+                    https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                    https.ServerCertificateSelector = (_, _) => metricsCertificate.Current;
+                });
+            });
+        }
         if (o.Webhook.Disabled) return;
         var certificates = kestrel.ApplicationServices.GetRequiredService<WebhookCertificateProvider>();
         // Self-managed: the certificate is written shortly after start; until then handshakes fail (the API server retries).

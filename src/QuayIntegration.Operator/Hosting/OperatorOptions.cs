@@ -20,7 +20,7 @@ public sealed class OperatorOptions
     /// <summary>Address the HTTP (metrics, health) and webhook listeners bind to.</summary>
     public string BindAddress { get; set; } = "0.0.0.0";
 
-    /// <summary>Port for /metrics, /healthz and /readyz (0 = any free port).</summary>
+    /// <summary>Port for /healthz and /readyz over plain HTTP, and /metrics unless <see cref="MetricsOptions.Secure"/> (0 = any free port).</summary>
     public int MetricsPort { get; set; } = 8080;
 
     /// <summary>Workers of the namespace, ImageStream and Build controllers; 0 (the default) means twice the Quay concurrency cap.</summary>
@@ -59,6 +59,27 @@ public sealed class OperatorOptions
     public LeaderElectionOptions LeaderElection { get; set; } = new();
     public QuayOptions Quay { get; set; } = new();
     public WebhookOptions Webhook { get; set; } = new();
+    public MetricsOptions Metrics { get; set; } = new();
+}
+
+/// <summary>
+/// How /metrics is served. Plain (the default, for the sandbox and local runs): on <see cref="OperatorOptions.MetricsPort"/>
+/// over HTTP, to anyone who reaches it. Secure (<c>--metrics-secure=true</c>, what deploy/ runs): on <see cref="SecurePort"/>
+/// over HTTPS, only to clients whose bearer token the API server authenticates (TokenReview) and authorizes for
+/// <c>get</c> on the non-resource URL <c>/metrics</c> (SubjectAccessReview), as controller-runtime's secure metrics
+/// serving does. /healthz and /readyz stay on the plain port either way, for the kubelet's probes.
+/// </summary>
+public sealed class MetricsOptions
+{
+    public bool Secure { get; set; }
+    /// <summary>HTTPS port of the secure /metrics (0 = any free port).</summary>
+    public int SecurePort { get; set; } = 8444;
+    /// <summary>Holds tls.crt and tls.key for the secure listener (reloaded when they change); without them a self-signed certificate is made in memory.</summary>
+    public string CertDir { get; set; } = "/var/run/secrets/quay-integration/metrics-certificates";
+    /// <summary>How long an allowed token is remembered before it is reviewed again.</summary>
+    public TimeSpan AllowedCacheDuration { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>How long a refused or unknown token is remembered (a scraper just granted access waits at most this long).</summary>
+    public TimeSpan DeniedCacheDuration { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>The HTTPS listener the admission webhook (/admissionwebhook) will be served on.</summary>

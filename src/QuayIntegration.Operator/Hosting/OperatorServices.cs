@@ -25,6 +25,8 @@ public static class OperatorServices
                 $"Operator:Webhook:CertMode (--webhook-cert-mode) must be {CertModes.Files} or {CertModes.SelfManaged}")
             .Validate(o => o.ApiRequestTimeout > TimeSpan.Zero, "Operator:ApiRequestTimeout (--api-request-timeout) must be positive")
             .Validate(o => o.Quay.MaxConcurrentCalls > 0, "Operator:Quay:MaxConcurrentCalls (--quay-max-concurrency) must be at least 1")
+            .Validate(o => !o.Metrics.Secure || o.Metrics.SecurePort != o.MetricsPort || o.MetricsPort == 0,
+                "Operator:Metrics:SecurePort (--metrics-secure-port) must differ from Operator:MetricsPort (--metrics-port): /healthz and /readyz stay on plain HTTP")
             .ValidateOnStart();
         services.AddSingleton(sp => Options.Create(sp.GetRequiredService<IOptions<OperatorOptions>>().Value.Quay));
         services.AddSingleton(TimeProvider.System);
@@ -91,6 +93,9 @@ public static class OperatorServices
         services.AddHostedService<OperatorManager>();
 
         services.AddSingleton<OperatorListeners>();
+        services.AddSingleton<MetricsCertificateProvider>();
+        services.AddSingleton<MetricsAccessReviewer>();
+        services.AddHostedService<StateMetrics>();
         services.AddHealthChecks().AddCheck<CachesSyncedHealthCheck>("caches", tags: ["ready"]);
         return services;
     }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
+using QuayIntegration.Operator.Observability;
 
 namespace QuayIntegration.Operator.Hosting;
 
@@ -47,6 +48,7 @@ public sealed class WebhookCertificateProvider(IOptions<OperatorOptions> options
                     // Export/import so SslStream gets a certificate with a usable private key on every platform.
                     var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
                     _loaded = (crt, key, certificate);
+                    OperatorMetrics.WebhookCertificateExpiry.Set(new DateTimeOffset(certificate.NotAfter.ToUniversalTime()).ToUnixTimeSeconds());
                 }
                 catch (Exception) when (_loaded is not null)
                 {

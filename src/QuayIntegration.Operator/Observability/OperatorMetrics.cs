@@ -27,4 +27,22 @@ public static class OperatorMetrics
     public static readonly Histogram QuayLatency = Metrics.CreateHistogram(
         "quayintegration_quay_request_duration_seconds", "Quay API call latency by method and route template.",
         new HistogramConfiguration { LabelNames = ["method", "route"], Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });
+
+    /// <summary>
+    /// When the webhook's serving certificate expires: set by <c>Hosting.WebhookCertificateProvider</c> each time it
+    /// loads a certificate, and refreshed before each scrape (so a rotated file shows without a handshake first).
+    /// </summary>
+    public static readonly Gauge WebhookCertificateExpiry = Metrics.CreateGauge(
+        "quayintegration_webhook_certificate_expiry_timestamp_seconds",
+        "Expiry (NotAfter, Unix seconds) of the certificate the admission webhook serves.");
+
+    /// <summary>The QuayIntegration's Ready condition as the operator last wrote it (read from the informer cache before each scrape).</summary>
+    public static readonly Gauge IntegrationReady = Metrics.CreateGauge(
+        "quayintegration_integration_ready", "1 when the QuayIntegration's Ready condition is True, else 0.",
+        new GaugeConfiguration { LabelNames = ["name"] });
+
+    /// <summary>The namespace counts of the QuayIntegration's status (the SYNCED, PENDING and FAILING columns of kubectl get qi).</summary>
+    public static readonly Gauge IntegrationNamespaces = Metrics.CreateGauge(
+        "quayintegration_integration_namespaces", "Namespaces in the QuayIntegration's scope by state (synced, pending, failing), from its status.",
+        new GaugeConfiguration { LabelNames = ["name", "state"] });
 }

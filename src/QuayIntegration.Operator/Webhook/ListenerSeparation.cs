@@ -4,11 +4,15 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace QuayIntegration.Operator.Webhook;
 
-/// <summary>The operator's two listeners: plain HTTP for probes and metrics, HTTPS for the admission webhook.</summary>
+/// <summary>
+/// The operator's listeners: plain HTTP for probes (and metrics, unless they are secure), HTTPS for the admission
+/// webhook, and HTTPS for /metrics behind token and RBAC checks when <c>Operator:Metrics:Secure</c> is on.
+/// </summary>
 public enum OperatorListener
 {
     Metrics,
     Webhook,
+    SecureMetrics,
 }
 
 /// <summary>Endpoint metadata: the one listener the endpoint answers on.</summary>
@@ -25,6 +29,9 @@ public sealed class OperatorListeners
     private readonly Dictionary<OperatorListener, ListenOptions> _listeners = [];
 
     public void Add(OperatorListener listener, ListenOptions options) => _listeners[listener] = options;
+
+    /// <summary>The port a listener is bound to (the real one when configured as 0); null when it is not listening.</summary>
+    public int? PortOf(OperatorListener listener) => _listeners.TryGetValue(listener, out var options) ? options.IPEndPoint?.Port : null;
 
     /// <summary>The listener a connection arrived on; null if it matches none (then nothing answers).</summary>
     public OperatorListener? Of(ConnectionInfo connection)

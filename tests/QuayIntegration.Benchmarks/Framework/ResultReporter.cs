@@ -41,8 +41,15 @@ public static class ResultReporter
             result.Headline,
             result.Parameters,
             result.Metrics,
+            Charts = result.Charts.Select(c => new
+            {
+                c.Name, c.Title, c.XTitle, c.YTitle, c.RightAxisTitle,
+                Series = c.Series.Concat(c.RightAxisSeries ?? []).Select(s => new { s.Name, Points = s.Points.Select(p => new[] { p.X, p.Y }) }),
+            }),
         };
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(document, Json));
+        foreach (var chart in result.Charts)
+            ChartRenderer.WriteSvg(chart, Path.ChangeExtension(path, null) + $"-{chart.Name}.svg", machine);
         return Path.GetFullPath(path);
     }
 }

@@ -89,8 +89,9 @@ public sealed class ConvergenceProbe(BenchmarkWorld world)
     /// Waits until every namespace is fully set up; returns the time it took (from <paramref name="since"/>) or null on
     /// timeout, with what is still missing. Polls every <paramref name="interval"/>: the measurement's resolution.
     /// </summary>
+    /// <param name="progress">When given, gets (seconds since <paramref name="since"/>, namespaces fully set up) at every poll: the convergence curve.</param>
     public async Task<(TimeSpan? Elapsed, int Remaining, string? Example)> WaitAllAsync(IReadOnlyList<string> namespaces, int imageStreams,
-        Stopwatch since, TimeSpan timeout, TimeSpan interval, Func<bool>? abort, CancellationToken ct)
+        Stopwatch since, TimeSpan timeout, TimeSpan interval, Func<bool>? abort, CancellationToken ct, List<(double Seconds, double Done)>? progress = null)
     {
         var pending = new HashSet<string>(namespaces);
         string? example = null;
@@ -104,6 +105,7 @@ public sealed class ConvergenceProbe(BenchmarkWorld world)
                 if (missing is null) pending.Remove(ns);
                 else example ??= $"{ns}: {missing}";
             }
+            progress?.Add((since.Elapsed.TotalSeconds, namespaces.Count - pending.Count));
             if (pending.Count == 0) return (since.Elapsed, 0, null);
             if (since.Elapsed > timeout || abort?.Invoke() == true) return (null, pending.Count, example);
             await Task.Delay(interval, ct);

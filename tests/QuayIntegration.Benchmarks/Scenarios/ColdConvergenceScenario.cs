@@ -51,8 +51,9 @@ public sealed class ColdConvergenceScenario : IScenario
         var sinceStart = Stopwatch.StartNew();
         var cpu = CpuAccount.Start(op);
         var ready = await op.WaitReadyAsync(TimeSpan.FromSeconds(120), ct);
+        var progress = new List<(double Seconds, double Done)>();
         var (elapsed, remaining, example) = await probe.WaitAllAsync(names, m, sinceStart, timeout,
-            TimeSpan.FromMilliseconds(run.Smoke ? 100 : 250), () => op.HasExited, ct);
+            TimeSpan.FromMilliseconds(run.Smoke ? 100 : 250), () => op.HasExited, ct, progress);
         cpu.Stop();
         // Calls still in flight when the last namespace looked complete belong to the convergence too.
         await QuayCallCounts.WaitQuietAsync(world.Quay, TimeSpan.FromSeconds(run.Smoke ? 1 : 3), TimeSpan.FromSeconds(30), ct);
@@ -83,6 +84,13 @@ public sealed class ColdConvergenceScenario : IScenario
         cpu.AddTo(result, "start → set up");
         result.Add("Operator peak RSS", op.PeakRssBytes / 1048576.0, "MiB");
         calls.AddTo(result, "  ");
+        result.Charts.Add(new Chart("curve", $"Cold convergence: namespaces fully set up (N={n}, M={m}, L={run.LatencyMs} ms, C={run.Concurrency})",
+            "seconds since the operator started", "namespaces fully set up",
+            [
+                new ChartSeries("fully set up", progress),
+                // The best any operator could do: every minimal write waits L, at most C at a time, from the moment it is ready.
+                new ChartSeries("lower bound from ready", [(ready.TotalSeconds, 0), (ready.TotalSeconds + lowerBound.TotalSeconds, n)]),
+            ]));
 
         result.Headline = elapsed is { } done
             ? $"cold-convergence: N={n} M={m} L={run.LatencyMs}ms C={run.Concurrency}: fully set up in {done.TotalSeconds:N1} s " +

@@ -13,5 +13,6 @@ public static class ScenarioCatalog
         new WebhookScenario(),
         new MemoryStartupScenario(),
         new QuayThroughputScenario(),
+        new ScalingScenario(),
     ];
 }

@@ -78,10 +78,10 @@ public sealed class BenchmarkWorld : IAsyncDisposable
         }
     }
 
-    /// <summary>CRDs from deploy/crds, operator namespace, token Secret, CA ConfigMap and the QuayIntegration.</summary>
+    /// <summary>CRDs from deploy/base/crds, operator namespace, token Secret, CA ConfigMap and the QuayIntegration.</summary>
     public async Task InstallIntegrationAsync(string driftCheckInterval, CancellationToken ct)
     {
-        foreach (var file in System.IO.Directory.GetFiles(Path.Combine(RepositoryRoot.Path, "deploy", "crds"), "*.yaml"))
+        foreach (var file in System.IO.Directory.GetFiles(Path.Combine(RepositoryRoot.Path, "deploy", "base", "crds"), "*.yaml"))
             await Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(
                 KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(file, ct)), cancellationToken: ct);
         await Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = OperatorNamespace } }, cancellationToken: ct);

@@ -26,21 +26,24 @@ public static class Manifests
             .ToList();
 
     /// <summary>Parses every document of the file; a YAML error names the file and the position.</summary>
-    public static IReadOnlyList<Manifest> Load(string path)
+    public static IReadOnlyList<Manifest> Load(string path) => Parse(File.ReadAllText(path), Relative(path));
+
+    /// <summary>Parses the documents of YAML text (kubectl kustomize's output, say); <paramref name="source"/> names it in messages.</summary>
+    public static IReadOnlyList<Manifest> Parse(string yaml, string source)
     {
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(File.ReadAllText(path)));
+            stream.Load(new StringReader(yaml));
         }
         catch (YamlException e)
         {
-            throw new Xunit.Sdk.XunitException($"{Relative(path)} is not valid YAML at {e.Start}: {e.Message}");
+            throw new Xunit.Sdk.XunitException($"{source} is not valid YAML at {e.Start}: {e.Message}");
         }
         return stream.Documents
             .Where(d => d.RootNode is not YamlScalarNode { Value: null or "" })
-            .Select((d, i) => new Manifest(Relative(path), i, ToJson(d.RootNode) as JsonObject
-                ?? throw new Xunit.Sdk.XunitException($"{Relative(path)} document {i} is not a mapping")))
+            .Select((d, i) => new Manifest(source, i, ToJson(d.RootNode) as JsonObject
+                ?? throw new Xunit.Sdk.XunitException($"{source} document {i} is not a mapping")))
             .ToList();
     }
 

@@ -37,7 +37,7 @@ public static class RbacPolicy
             .Where(m => m.Body["subjects"]?.AsArray().Any(s => (string?)s!["kind"] == "ServiceAccount" && (string?)s["name"] == serviceAccountName
                 && (string?)s["namespace"] == serviceAccountNamespace) == true)
             .ToList();
-        Assert.True(bindings.Count > 0, $"no binding in deploy/rbac.yaml names ServiceAccount {serviceAccountNamespace}/{serviceAccountName}");
+        Assert.True(bindings.Count > 0, $"no binding in deploy/base/rbac.yaml names ServiceAccount {serviceAccountNamespace}/{serviceAccountName}");
         foreach (var binding in bindings)
         {
             var roleRef = binding.Body["roleRef"]!;
@@ -45,7 +45,7 @@ public static class RbacPolicy
             // A RoleBinding grants only inside its namespace, whether it binds a Role or a ClusterRole.
             var scope = binding.Kind == "RoleBinding" ? binding.Namespace ?? throw new Xunit.Sdk.XunitException($"{binding} has no namespace") : null;
             var role = manifests.SingleOrDefault(m => m.Kind == kind && m.Name == name && (kind == "ClusterRole" || m.Namespace == binding.Namespace));
-            Assert.True(role is not null, $"{binding} refers to {kind} {name}, which deploy/rbac.yaml does not define");
+            Assert.True(role is not null, $"{binding} refers to {kind} {name}, which deploy/base/rbac.yaml does not define");
             var index = 0;
             foreach (var rule in role!.Body["rules"]?.AsArray() ?? [])
                 rules.Add(new RbacRule($"{kind} {name}", index++, scope, Strings(rule!["apiGroups"]), Strings(rule["resources"]), Strings(rule["verbs"]), Strings(rule["resourceNames"])));

@@ -6,6 +6,9 @@ public static class Repo
 
     public static string Deploy => Path.Combine(Root, "deploy");
 
+    /// <summary>The kustomize base (deploy/base): the files every install and overlay is made of.</summary>
+    public static string Base => Path.Combine(Root, "deploy", "base");
+
     private static string Find()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

@@ -6,7 +6,7 @@ namespace QuayIntegration.Emulators.Kubernetes.Tests.Support;
 /// <summary>Reads the repository's deploy/ manifests (the operator's real CRD) as JSON.</summary>
 public static class Manifests
 {
-    public static string CrdPath => Path.Combine(ApiServerFixture.RepoRoot(), "deploy", "crds", "quay.redhat.com_quayintegrations.yaml");
+    public static string CrdPath => Path.Combine(ApiServerFixture.RepoRoot(), "deploy", "base", "crds", "quay.redhat.com_quayintegrations.yaml");
     public static string SamplePath => Path.Combine(ApiServerFixture.RepoRoot(), "deploy", "samples", "quayintegration.yaml");
 
     public static JsonObject ReadYaml(string path) => YamlJson.LoadSingle(File.ReadAllText(path));

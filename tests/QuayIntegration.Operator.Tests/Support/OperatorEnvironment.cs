@@ -73,7 +73,7 @@ public sealed class OperatorEnvironment : IAsyncDisposable
 
     private async Task InstallAsync(Action<JsonObject>? editSpec, bool createIntegration)
     {
-        foreach (var file in Directory.GetFiles(Path.Combine(RepoRoot(), "deploy", "crds"), "*.yaml"))
+        foreach (var file in Directory.GetFiles(Path.Combine(RepoRoot(), "deploy", "base", "crds"), "*.yaml"))
             await Kube.ApiextensionsV1.CreateCustomResourceDefinitionAsync(KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(file)));
         await Kube.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = OperatorNamespace } });
         await Kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret
@@ -170,7 +170,7 @@ public sealed class OperatorEnvironment : IAsyncDisposable
 
     public async Task<RunningOperator> StartOperatorAsync(string identity = "operator-1", params string[] extraArgs)
     {
-        // The operator runs as its own service account with exactly deploy/rbac.yaml, so a call its rules do not allow
+        // The operator runs as its own service account with exactly deploy/base/rbac.yaml, so a call its rules do not allow
         // is refused (403) as a real cluster refuses it; the admin kubeconfig stays the tests' own.
         var kubeconfig = await OperatorKubeconfigAsync(extraArgs);
         string[] args =
@@ -209,8 +209,8 @@ public sealed class OperatorEnvironment : IAsyncDisposable
     private string? _operatorKubeconfig;
 
     /// <summary>
-    /// A kubeconfig authenticating as the operator's service account, bound by exactly <c>deploy/service_account.yaml</c>
-    /// and <c>deploy/rbac.yaml</c>, installed with the admin's client and their namespace (<c>quay-integration</c>) moved
+    /// A kubeconfig authenticating as the operator's service account, bound by exactly <c>deploy/base/service_account.yaml</c>
+    /// and <c>deploy/base/rbac.yaml</c>, installed with the admin's client and their namespace (<c>quay-integration</c>) moved
     /// to <see cref="OperatorNamespace"/> as installing deploy/ into another namespace does (kustomize's <c>namespace:</c>
     /// sets metadata.namespace and the namespace of ServiceAccount subjects). The token comes from the TokenRequest API.
     /// When <paramref name="extraArgs"/> put the webhook Service (and so the self-managed certificate Secret) in another
@@ -219,7 +219,7 @@ public sealed class OperatorEnvironment : IAsyncDisposable
     /// </summary>
     public async Task<string> OperatorKubeconfigAsync(params string[] extraArgs)
     {
-        var deploy = Path.Combine(RepoRoot(), "deploy");
+        var deploy = Path.Combine(RepoRoot(), "deploy", "base");
         var namespaces = new List<string> { OperatorNamespace };
         if (extraArgs.LastOrDefault(a => a.StartsWith(WebhookServiceNamespaceArg, StringComparison.Ordinal)) is { } arg
             && arg[WebhookServiceNamespaceArg.Length..] is { Length: > 0 } serviceNamespace) namespaces.Add(serviceNamespace);
@@ -267,7 +267,7 @@ public sealed class OperatorEnvironment : IAsyncDisposable
         if (_operatorKubeconfig is not null) return _operatorKubeconfig;
         var path = Path.Combine(Path.GetTempPath(), $"operator-sa-{Guid.NewGuid():N}.kubeconfig");
         _operatorKubeconfig = await ServiceAccountKubeconfig.WriteAsync(Kube, Cluster.ApiServer, OperatorNamespace,
-            serviceAccount ?? throw new InvalidDataException("deploy/service_account.yaml names no ServiceAccount"), path);
+            serviceAccount ?? throw new InvalidDataException("deploy/base/service_account.yaml names no ServiceAccount"), path);
         return _operatorKubeconfig;
     }
 

@@ -10,7 +10,7 @@ namespace QuayIntegration.Operator.Tests.Support;
 /// <summary>
 /// Serves the operator's webhook to the emulated API server the way a cluster does: a certificate for the Service
 /// <c>quay-integration.quay-integration.svc</c> signed by a test CA, the Service mapped to the operator's HTTPS port,
-/// and deploy/mutating_webhook_configuration.yaml installed with that CA as its caBundle.
+/// and deploy/base/mutating_webhook_configuration.yaml installed with that CA as its caBundle.
 /// </summary>
 public sealed class WebhookSetup : IDisposable
 {
@@ -55,7 +55,7 @@ public sealed class WebhookSetup : IDisposable
     public static async Task InstallConfigurationAsync(OperatorEnvironment env, string? caPem, Action<V1MutatingWebhookConfiguration>? edit = null)
     {
         var configuration = KubernetesYaml.Deserialize<V1MutatingWebhookConfiguration>(
-            await File.ReadAllTextAsync(Path.Combine(OperatorEnvironment.RepoRoot(), "deploy", "mutating_webhook_configuration.yaml")));
+            await File.ReadAllTextAsync(Path.Combine(OperatorEnvironment.RepoRoot(), "deploy", "base", "mutating_webhook_configuration.yaml")));
         if (caPem is not null)
             foreach (var webhook in configuration.Webhooks) webhook.ClientConfig.CaBundle = Encoding.UTF8.GetBytes(caPem);
         edit?.Invoke(configuration);

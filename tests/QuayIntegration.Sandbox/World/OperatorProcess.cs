@@ -19,13 +19,14 @@ public sealed class OperatorProcess : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Task _pumps;
 
-    private OperatorProcess(Process process, StreamWriter log, string logPath, int metricsPort, int webhookPort)
+    private OperatorProcess(Process process, StreamWriter log, string logPath, int metricsPort, int webhookPort, int? secureMetricsPort)
     {
         _process = process;
         _log = log;
         LogPath = logPath;
         MetricsPort = metricsPort;
         WebhookPort = webhookPort;
+        SecureMetricsPort = secureMetricsPort;
         _pumps = Task.WhenAll(PumpAsync(process.StandardOutput), PumpAsync(process.StandardError));
     }
 
@@ -33,7 +34,12 @@ public sealed class OperatorProcess : IAsyncDisposable
     public string LogPath { get; }
     public int MetricsPort { get; }
     public int WebhookPort { get; }
+    /// <summary>/healthz, /readyz, and /metrics unless they are secure.</summary>
     public string MetricsUrl => $"http://127.0.0.1:{MetricsPort}";
+    /// <summary>The HTTPS port of /metrics when the operator serves them securely (deploy/'s setting), else null.</summary>
+    public int? SecureMetricsPort { get; }
+    /// <summary>Where /metrics is served: over HTTPS to authorized tokens, or plain.</summary>
+    public string MetricsEndpoint => SecureMetricsPort is { } port ? $"https://127.0.0.1:{port}/metrics" : $"{MetricsUrl}/metrics";
     public string WebhookUrl => $"https://127.0.0.1:{WebhookPort}";
     public bool HasExited => _process.HasExited;
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
@@ -41,11 +47,13 @@ public sealed class OperatorProcess : IAsyncDisposable
     /// <summary>The operator's dll as built into this binary's directory by the project reference.</summary>
     public static string BinaryPath => Path.Combine(AppContext.BaseDirectory, "QuayIntegration.Operator.dll");
 
-    public static OperatorProcess Start(string kubeconfig, string operatorNamespace, string webhookCertDir, string logPath)
+    /// <param name="secureMetrics">Serve /metrics as deploy/ does (HTTPS, token and RBAC checked) instead of plain HTTP.</param>
+    public static OperatorProcess Start(string kubeconfig, string operatorNamespace, string webhookCertDir, string logPath, bool secureMetrics = false)
     {
         if (!File.Exists(BinaryPath)) throw new FileNotFoundException("The operator binary is not beside the sandbox; build tests/QuayIntegration.Sandbox.", BinaryPath);
         var metricsPort = FreePort();
         var webhookPort = FreePort();
+        int? secureMetricsPort = secureMetrics ? FreePort() : null;
         var start = new ProcessStartInfo(DotnetHost())
         {
             RedirectStandardOutput = true,
@@ -67,7 +75,12 @@ public sealed class OperatorProcess : IAsyncDisposable
         {
             start.ArgumentList.Add(arg);
         }
-        // The variables the Deployment sets in a cluster (deploy/deployment.yaml).
+        if (secureMetricsPort is { } securePort)
+        {
+            start.ArgumentList.Add("--metrics-secure=true");
+            start.ArgumentList.Add("--metrics-secure-port=" + securePort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        // The variables the Deployment sets in a cluster (deploy/base/deployment.yaml).
         start.Environment["POD_NAMESPACE"] = operatorNamespace;
         start.Environment["WEBHOOK_CERT_DIR"] = webhookCertDir;
         // Not inherited from `dotnet test`/`dotnet run`: the operator must start as a plain production process.
@@ -77,7 +90,7 @@ public sealed class OperatorProcess : IAsyncDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         var log = new StreamWriter(logPath, append: false) { AutoFlush = true };
         var process = Process.Start(start) ?? throw new InvalidOperationException("the operator process did not start");
-        return new OperatorProcess(process, log, logPath, metricsPort, webhookPort);
+        return new OperatorProcess(process, log, logPath, metricsPort, webhookPort, secureMetricsPort);
     }
 
     /// <summary>The last log lines, rendered for a person (the operator logs compact JSON).</summary>

@@ -1,17 +1,22 @@
 namespace QuayIntegration.Sandbox.World;
 
-/// <summary>Where the repository's files are: the sandbox applies the manifests of <c>deploy/</c> as they are checked in.</summary>
+/// <summary>Where the repository's files are: the sandbox applies the manifests of <c>deploy/base</c> as they are checked in.</summary>
 public sealed record RepoLayout(string Root)
 {
-    public string Deploy => Path.Combine(Root, "deploy");
-    /// <summary>The CRDs of deploy/crds (QuayIntegration, QuayNamespace).</summary>
+    /// <summary>The kustomize base every install builds on (deploy/base).</summary>
+    public string Deploy => Path.Combine(Root, "deploy", "base");
+    /// <summary>The CRDs of deploy/base/crds (QuayIntegration, QuayNamespace).</summary>
     public IReadOnlyList<string> Crds => Directory.GetFiles(Path.Combine(Deploy, "crds"), "*.yaml").Order(StringComparer.Ordinal).ToList();
     public string OperatorNamespace => Path.Combine(Deploy, "namespace.yaml");
     /// <summary>The operator's ServiceAccount and the RBAC rules bound to it: the sandbox runs the operator as that account.</summary>
     public string ServiceAccount => Path.Combine(Deploy, "service_account.yaml");
     public string Rbac => Path.Combine(Deploy, "rbac.yaml");
+    /// <summary>The ClusterRole a scraper of the secure /metrics is bound to.</summary>
+    public string MetricsReaderRole => Path.Combine(Deploy, "metrics_reader_role.yaml");
+    /// <summary>The alerts (deploy/monitoring), which the sandbox's Prometheus evaluates.</summary>
+    public string PrometheusRule => Path.Combine(Root, "deploy", "monitoring", "prometheus_rule.yaml");
     public string WebhookConfiguration => Path.Combine(Deploy, "mutating_webhook_configuration.yaml");
-    public string SampleIntegration => Path.Combine(Deploy, "samples", "quayintegration.yaml");
+    public string SampleIntegration => Path.Combine(Root, "deploy", "samples", "quayintegration.yaml");
     /// <summary>Runtime files of the default run (gitignored).</summary>
     public string SandboxDirectory => Path.Combine(Root, ".sandbox");
 

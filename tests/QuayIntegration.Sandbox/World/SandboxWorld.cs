@@ -37,6 +37,7 @@ public sealed class SandboxWorld : IAsyncDisposable
     private EmulatedCluster? _cluster;
     private IManifestApplier? _applier;
     private OperatorProcess? _operator;
+    private PrometheusServer? _prometheus;
 
     private SandboxWorld(RepoLayout repo, string workDirectory, Report report, SandboxOptions options)
     {
@@ -49,12 +50,14 @@ public sealed class SandboxWorld : IAsyncDisposable
     public RepoLayout Repo { get; }
     public string WorkDirectory { get; }
     public string KubeconfigPath => Path.Combine(WorkDirectory, "kubeconfig");
-    /// <summary>The operator's own kubeconfig: a bound token of its service account, authorized by deploy/rbac.yaml only.</summary>
+    /// <summary>The operator's own kubeconfig: a bound token of its service account, authorized by deploy/base/rbac.yaml only.</summary>
     public string OperatorKubeconfigPath => Path.Combine(WorkDirectory, "operator.kubeconfig");
     public string OperatorLogPath => Path.Combine(WorkDirectory, "operator.log");
     public QuayEmulator Quay => _quay ?? throw NotStarted();
     public EmulatedCluster Cluster => _cluster ?? throw NotStarted();
     public OperatorProcess? Operator => _operator;
+    /// <summary>Prometheus scraping the operator with its alerts loaded, when asked for and installed.</summary>
+    public PrometheusServer? Prometheus => _prometheus;
     public k8s.Kubernetes Kube => Cluster.Client;
     public OpenShiftCli Oc => Cluster.Oc;
 
@@ -120,7 +123,7 @@ public sealed class SandboxWorld : IAsyncDisposable
         var certificates = WebhookCertificates.Create(Path.Combine(WorkDirectory, "webhook-certs"),
             webhook.ServiceName ?? operatorNamespace, webhook.ServiceNamespace ?? operatorNamespace);
         var serviceAccount = await InstallOperatorIdentityAsync(operatorNamespace, ct);
-        _operator = OperatorProcess.Start(OperatorKubeconfigPath, operatorNamespace, certificates.Directory, OperatorLogPath);
+        _operator = OperatorProcess.Start(OperatorKubeconfigPath, operatorNamespace, certificates.Directory, OperatorLogPath, _options.SecureMetrics);
         _report.Ok("operator started", $"pid {_operator.Id}: dotnet {Repo.Relative(OperatorProcess.BinaryPath)} --kubeconfig {Repo.Relative(OperatorKubeconfigPath)} (as {serviceAccount}; log {Repo.Relative(OperatorLogPath)})");
         var (health, healthAfter) = await Eventually.WaitAsync("the operator's /readyz to answer 200 (informer caches synced)", _options.StepTimeout, ProbeReadyAsync, ct);
         _report.Ok("operator ready", $"{_operator.MetricsUrl}/readyz → {health}  ({Seconds(healthAfter)})");
@@ -129,12 +132,59 @@ public sealed class SandboxWorld : IAsyncDisposable
 
         var (ready, readyAfter) = await Eventually.WaitAsync($"QuayIntegration {IntegrationName} to report Ready=True", _options.StepTimeout, ProbeIntegrationReadyAsync, ct);
         _report.Ok($"QuayIntegration {IntegrationName} Ready=True", $"{ready}  ({Seconds(readyAfter)})");
+
+        if (_options.Prometheus) await StartPrometheusAsync(operatorNamespace, ct);
+    }
+
+    /// <summary>
+    /// Prometheus scraping the operator's /metrics every second with deploy/monitoring's alerts loaded. With secure
+    /// metrics it scrapes as a cluster's Prometheus does: HTTPS with the token of a service account bound to
+    /// deploy/'s ClusterRole quay-integration-metrics-reader.
+    /// </summary>
+    private async Task StartPrometheusAsync(string operatorNamespace, CancellationToken ct)
+    {
+        if (PrometheusServer.Binary is null)
+        {
+            _report.Note("prometheus is not installed (apt-get install prometheus), so the sandbox runs without it");
+            return;
+        }
+        var directory = Path.Combine(WorkDirectory, "prometheus");
+        PrometheusTarget target;
+        if (Operator!.SecureMetricsPort is { } securePort)
+        {
+            await ApplyFileAsync(Repo.MetricsReaderRole, dryRun: false, ct);
+            await ApplyObjectAsync(new JsonObject
+            {
+                ["apiVersion"] = "v1", ["kind"] = "ServiceAccount",
+                ["metadata"] = new JsonObject { ["name"] = "prometheus", ["namespace"] = operatorNamespace },
+            }, "the scraper's service account", ct);
+            await ApplyObjectAsync(new JsonObject
+            {
+                ["apiVersion"] = "rbac.authorization.k8s.io/v1", ["kind"] = "ClusterRoleBinding",
+                ["metadata"] = new JsonObject { ["name"] = "sandbox-prometheus-metrics-reader" },
+                ["roleRef"] = new JsonObject { ["apiGroup"] = "rbac.authorization.k8s.io", ["kind"] = "ClusterRole", ["name"] = "quay-integration-metrics-reader" },
+                ["subjects"] = new JsonArray(new JsonObject { ["kind"] = "ServiceAccount", ["name"] = "prometheus", ["namespace"] = operatorNamespace }),
+            }, "the scraper may get /metrics", ct);
+            var token = await Kube.CoreV1.CreateNamespacedServiceAccountTokenAsync(
+                new Authenticationv1TokenRequest { Spec = new V1TokenRequestSpec { Audiences = [], ExpirationSeconds = 24 * 3600 } }, "prometheus", operatorNamespace,
+                cancellationToken: ct);
+            Directory.CreateDirectory(directory);
+            var tokenFile = Path.Combine(directory, "token");
+            await File.WriteAllTextAsync(tokenFile, token.Status.Token, ct);
+            target = new PrometheusTarget(PrometheusServer.MetricsJob, $"127.0.0.1:{securePort}", "https", tokenFile, InsecureSkipVerify: true);
+        }
+        else
+        {
+            target = new PrometheusTarget(PrometheusServer.MetricsJob, $"127.0.0.1:{Operator.MetricsPort}", "http", BearerTokenFile: null, InsecureSkipVerify: false);
+        }
+        _prometheus = await PrometheusServer.StartAsync(directory, Repo.PrometheusRule, [target], ct);
+        _report.Ok("Prometheus", $"{_prometheus.Url}  (scraping {target.Scheme}://{target.Address}/metrics every second{(target.BearerTokenFile is null ? "" : " with the token of " + operatorNamespace + "/prometheus")}; alerts of {Repo.Relative(Repo.PrometheusRule)} loaded)");
     }
 
     /// <summary>
     /// The operator's identity as deploy/ ships it: its ServiceAccount and RBAC rules applied as they are, and a kubeconfig
     /// with a bound token of that service account (what <c>kubectl create token</c> gives an administrator), so the
-    /// operator may do exactly what deploy/rbac.yaml grants and a missing rule is a 403 here as on a real cluster.
+    /// operator may do exactly what deploy/base/rbac.yaml grants and a missing rule is a 403 here as on a real cluster.
     /// </summary>
     private async Task<string> InstallOperatorIdentityAsync(string operatorNamespace, CancellationToken ct)
     {
@@ -310,6 +360,7 @@ public sealed class SandboxWorld : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_prometheus is not null) await _prometheus.DisposeAsync();
         if (_operator is not null) await _operator.DisposeAsync();
         _applier?.Dispose();
         if (_cluster is not null) await _cluster.DisposeAsync();

@@ -11,7 +11,8 @@ namespace QuayIntegration.Sandbox.World;
 /// </summary>
 public sealed class WebhookCertificates
 {
-    private static readonly TimeSpan Validity = TimeSpan.FromDays(7);
+    /// <summary>Longer than the 14 days under which the QuayIntegrationWebhookCertificateExpiring alert warns, so a sandbox raises no alert.</summary>
+    private static readonly TimeSpan Validity = TimeSpan.FromDays(30);
 
     private WebhookCertificates(string directory, string caPem)
     {

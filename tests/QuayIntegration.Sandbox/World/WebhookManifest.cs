@@ -3,7 +3,7 @@ using QuayIntegration.Emulators.Cluster.Infrastructure;
 
 namespace QuayIntegration.Sandbox.World;
 
-/// <summary>What the sandbox needs to know of <c>deploy/mutating_webhook_configuration.yaml</c>, read from the file itself.</summary>
+/// <summary>What the sandbox needs to know of <c>deploy/base/mutating_webhook_configuration.yaml</c>, read from the file itself.</summary>
 public sealed record WebhookManifest(
     string Name,
     int WebhookCount,

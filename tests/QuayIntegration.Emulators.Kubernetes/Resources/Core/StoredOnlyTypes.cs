@@ -7,7 +7,7 @@ namespace QuayIntegration.Emulators.Kubernetes.Resources.Core;
 
 /// <summary>
 /// Types that are stored and served but have no behaviour here (no pods run, no endpoints), so that the whole of
-/// <c>deploy/</c> (<c>kubectl apply -k deploy/</c>) can be installed as on a real cluster. (RBAC types: see
+/// <c>deploy/</c> (<c>kubectl apply -k deploy/</c> and its overlays) can be installed as on a real cluster. (RBAC types: see
 /// <c>Resources/Authorization/AuthorizationTypes.cs</c>.)
 /// </summary>
 public static class StoredOnlyTypes
@@ -24,6 +24,18 @@ public static class StoredOnlyTypes
             Group = "apps", Version = "v1", Plural = "deployments", Singular = "deployment", Kind = "Deployment", Namespaced = true, ShortNames = ["deploy"],
             Categories = ["all"], Strategy = new PlainStrategy(new HashSet<string> { "spec", "status" }, tracksGeneration: true, statusSubresource: true, BuiltInPatchMetadata.Deployment),
             Subresources = [new("status", "Deployment", ["get", "patch", "update"])],
+        });
+        // deploy/'s policies: nothing enforces them here (no pods, no network, no evictions); they are stored as a real
+        // API server would, so that kubectl installs deploy/ whole.
+        r.Add(new ResourceType
+        {
+            Group = "networking.k8s.io", Version = "v1", Plural = "networkpolicies", Singular = "networkpolicy", Kind = "NetworkPolicy", Namespaced = true,
+            ShortNames = ["netpol"], Strategy = new PlainStrategy(new HashSet<string> { "spec" }, tracksGeneration: true),
+        });
+        r.Add(new ResourceType
+        {
+            Group = "policy", Version = "v1", Plural = "poddisruptionbudgets", Singular = "poddisruptionbudget", Kind = "PodDisruptionBudget", Namespaced = true,
+            ShortNames = ["pdb"], Strategy = new PlainStrategy(new HashSet<string> { "spec", "status" }, tracksGeneration: true),
         });
     }
 }

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+
+namespace QuayIntegration.Deploy.Tests.Support;
+
+/// <summary>
+/// The real programs some tests drive (Debian's prometheus package: prometheus and promtool; Debian's chromium).
+/// .ci/run installs them; elsewhere a test that needs a missing one is skipped and says how to install it.
+/// </summary>
+public static class Tools
+{
+    public static string? Promtool { get; } = Find("promtool");
+    public static string? Prometheus { get; } = Find("prometheus");
+    public static string? Chromium { get; } = Find("chromium") ?? Find("chromium-browser");
+
+    public static string? Find(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
+
+    /// <summary>Runs a program to its end (at most <paramref name="timeout"/>) and returns its exit code and both streams.</summary>
+    public static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string program, IEnumerable<string> args, string? workingDirectory = null,
+        TimeSpan? timeout = null)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? Repo.Root };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{Path.GetFileName(program)} {string.Join(' ', args)} did not finish in time");
+        }
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
+
+public sealed class PromtoolFactAttribute : FactAttribute
+{
+    public PromtoolFactAttribute()
+    {
+        if (Tools.Promtool is null) Skip = "promtool is not on PATH (apt-get install -y prometheus; .ci/run installs it)";
+    }
+}
+
+public sealed class PrometheusFactAttribute : FactAttribute
+{
+    public PrometheusFactAttribute()
+    {
+        if (Tools.Prometheus is null) Skip = "prometheus is not on PATH (apt-get install -y prometheus; .ci/run installs it)";
+    }
+}
+
+public sealed class PrometheusAndChromiumFactAttribute : FactAttribute
+{
+    public PrometheusAndChromiumFactAttribute()
+    {
+        if (Tools.Prometheus is null) Skip = "prometheus is not on PATH (apt-get install -y prometheus; .ci/run installs it)";
+        else if (Tools.Chromium is null) Skip = "chromium is not on PATH (apt-get install -y chromium; .ci/run installs it)";
+    }
+}
