@@ -48,6 +48,13 @@ namespace QuayIntegration.Testing.Core;
 /// a key is a mistake to report, not a value to pick. Also not followed: go-yaml's <c>big.Int</c> for hex, octal or
 /// binary literals beyond 64 bits (a string here).</para>
 /// Errors are <see cref="FormatException"/>s naming the line and column.
+/// <para>The one copy: it replaces five readers that disagreed. The sandbox's typed plain scalars by YAML 1.2's core
+/// schema (<c>yes</c> a string, <c>0755</c> 755), the emulator test suite's by YamlDotNet's guesses (the same there),
+/// the deploy suite kept every scalar as text (<c>replicas: "2"</c> passed for <c>2</c>), the emulated API server read
+/// every scalar of an apply body as a string, and the benchmark world used KubernetesClient's own YAML typing. The
+/// rules kept are kubectl's and kube-apiserver's above, since every one of those callers stands for them: a manifest
+/// read here is meant to be the object kubectl sends, and an apply body the object kube-apiserver decodes. YAML 1.2,
+/// though the newer schema, is what neither of them implements.</para>
 /// </summary>
 public static partial class YamlJson
 {
