@@ -67,8 +67,8 @@ public sealed class BundleTests
         Assert.StartsWith("<svg", Encoding.UTF8.GetString(Convert.FromBase64String((string)icon["base64data"]!)).TrimStart());
 
         // AllNamespaces only: the operator watches every namespace and its QuayIntegration is cluster-scoped.
-        var modes = spec["installModes"]!.AsArray().ToDictionary(m => (string)m!["type"]!, m => (string)m!["supported"]!);
-        Assert.Equal(new Dictionary<string, string> { ["OwnNamespace"] = "false", ["SingleNamespace"] = "false", ["MultiNamespace"] = "false", ["AllNamespaces"] = "true" }, modes);
+        var modes = spec["installModes"]!.AsArray().ToDictionary(m => (string)m!["type"]!, m => (bool)m!["supported"]!);
+        Assert.Equal(new Dictionary<string, bool> { ["OwnNamespace"] = false, ["SingleNamespace"] = false, ["MultiNamespace"] = false, ["AllNamespaces"] = true }, modes);
 
         var annotations = csv["metadata"]!["annotations"]!.AsObject();
         Assert.Contains((string)annotations["capabilities"]!, new[] { "Basic Install", "Seamless Upgrades", "Full Lifecycle", "Deep Insights", "Auto Pilot" });
@@ -106,7 +106,7 @@ public sealed class BundleTests
         {
             var name = (string)crd["metadata"]!["name"]!;
             var entry = owned.Single(o => (string?)o!["name"] == name)!;
-            var storage = crd["spec"]!["versions"]!.AsArray().Single(v => (string?)v!["storage"] == "true")!;
+            var storage = crd["spec"]!["versions"]!.AsArray().Single(v => (bool?)v!["storage"] == true)!;
             Assert.Equal((string?)storage["name"], (string?)entry["version"]);
             Assert.Equal((string?)crd["spec"]!["names"]!["kind"], (string?)entry["kind"]);
             Assert.False(string.IsNullOrWhiteSpace((string?)entry["displayName"]));
@@ -167,14 +167,14 @@ public sealed class BundleTests
             Assert.True(JsonNode.DeepEquals(webhook[field], definition[field]), $"{field}: deploy has {webhook[field]?.ToJsonString()}, the CSV {definition[field]?.ToJsonString()}");
         var service = webhook["clientConfig"]!["service"]!;
         Assert.Equal((string?)service["path"], (string?)definition["webhookPath"]);
-        Assert.Equal((string?)service["port"], (string?)definition["containerPort"]);
+        Assert.Equal((int?)service["port"], (int?)definition["containerPort"]);
 
         // The Service's targetPort, resolved to the container port OLM's Service must reach.
         var deployment = Manifests.Load(Path.Combine(Repo.Base, "deployment.yaml")).Single().Body;
         var services = Manifests.Load(Path.Combine(Repo.Base, "service.yaml"));
-        var servicePort = services.Single(s => s.Name == (string?)service["name"]).Body["spec"]!["ports"]!.AsArray().Single(p => (string?)p!["port"] == (string?)service["port"])!;
+        var servicePort = services.Single(s => s.Name == (string?)service["name"]).Body["spec"]!["ports"]!.AsArray().Single(p => (int?)p!["port"] == (int?)service["port"])!;
         var containerPort = deployment["spec"]!["template"]!["spec"]!["containers"]![0]!["ports"]!.AsArray().Single(p => (string?)p!["name"] == (string?)servicePort["targetPort"])!;
-        Assert.Equal((string?)containerPort["containerPort"], (string?)definition["targetPort"]);
+        Assert.Equal((int?)containerPort["containerPort"], (int?)definition["targetPort"]);
         Assert.Equal((string?)deployment["metadata"]!["name"], (string?)definition["deploymentName"]);
 
         // namespaceSelector: deploy/ limits the webhook to managed namespaces; OLM's WebhookDescription has no such

@@ -73,7 +73,7 @@ public sealed class ImageTests(Arm64Publish publish) : IClassFixture<Arm64Publis
         var exposed = lines.Single(l => l.StartsWith("EXPOSE ", StringComparison.Ordinal))["EXPOSE ".Length..].Split(' ').ToHashSet();
         var deployment = Manifests.Load(Path.Combine(Repo.Base, "deployment.yaml")).Single().Body;
         foreach (var port in deployment["spec"]!["template"]!["spec"]!["containers"]![0]!["ports"]!.AsArray())
-            Assert.Contains((string)port!["containerPort"]!, exposed);
+            Assert.Contains(((int)port!["containerPort"]!).ToString(System.Globalization.CultureInfo.InvariantCulture), exposed);
     }
 
     [Fact]

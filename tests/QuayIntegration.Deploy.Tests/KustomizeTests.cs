@@ -77,12 +77,11 @@ public sealed class KustomizeTests : IAsyncLifetime
         Assert.True(options.Metrics.Secure, "/metrics must be served over HTTPS with token review in every install");
         // The secure port the operator listens on is the container port the metrics Service targets.
         var port = container["ports"]!.AsArray().Single(p => (string?)p!["name"] == "https-metrics")!;
-        Assert.Equal(options.Metrics.SecurePort.ToString(System.Globalization.CultureInfo.InvariantCulture), (string?)port["containerPort"]);
+        Assert.Equal(options.Metrics.SecurePort, (int?)port["containerPort"]);
         Assert.Equal("https-metrics", (string?)One(all, "Service", "quay-integration-metrics").Body["spec"]!["ports"]![0]!["targetPort"]);
         // Probes stay on plain HTTP.
         Assert.Equal("health", (string?)container["readinessProbe"]!["httpGet"]!["port"]);
-        Assert.Equal(options.MetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            (string?)container["ports"]!.AsArray().Single(p => (string?)p!["name"] == "health")!["containerPort"]);
+        Assert.Equal(options.MetricsPort, (int?)container["ports"]!.AsArray().Single(p => (string?)p!["name"] == "health")!["containerPort"]);
         // The metrics certificate Secret (when something writes it) is mounted where the operator reads it.
         Assert.Equal("quay-integration-metrics-tls", SecretMountedAt(all, options.Metrics.CertDir));
         Assert.All(all, m => Assert.DoesNotContain(":latest", m.Body.ToJsonString()));
@@ -153,7 +152,7 @@ public sealed class KustomizeTests : IAsyncLifetime
         var pod = One(all, "Deployment", "quay-integration").Body["spec"]!["template"]!["spec"]!;
         var tmp = container["volumeMounts"]!.AsArray().Single(m => (string?)m!["mountPath"] == "/tmp")!;
         Assert.NotNull(pod["volumes"]!.AsArray().Single(v => (string?)v!["name"] == (string?)tmp["name"])!["emptyDir"]);
-        Assert.Equal("true", (string?)container["securityContext"]!["readOnlyRootFilesystem"]);
+        Assert.True((bool?)container["securityContext"]!["readOnlyRootFilesystem"]);
         // The Secret it keeps its CA in is the one the operator's Role may update.
         var role = Manifests.Load(Path.Combine(Repo.Base, "rbac.yaml")).Single(m => m.Kind == "Role").Body;
         Assert.Contains(role["rules"]!.AsArray(), r => r!["resourceNames"]?.AsArray().Any(n => (string?)n == options.Webhook.SecretName) == true);
@@ -180,12 +179,12 @@ public sealed class KustomizeTests : IAsyncLifetime
     {
         var all = await BuildAsync("deploy");
         var deployment = One(all, "Deployment", "quay-integration").Body["spec"]!;
-        Assert.Equal("2", (string?)deployment["replicas"]);
+        Assert.Equal(2, (int?)deployment["replicas"]);
         var podLabels = deployment["template"]!["metadata"]!["labels"]!.AsObject();
         bool Selects(JsonNode? selector) => selector!["matchLabels"]!.AsObject().All(l => (string?)podLabels[l.Key] == (string?)l.Value);
 
         var pdb = One(all, "PodDisruptionBudget", "quay-integration").Body["spec"]!;
-        Assert.Equal("1", (string?)pdb["maxUnavailable"]);
+        Assert.Equal(1, (int?)pdb["maxUnavailable"]);
         Assert.True(Selects(pdb["selector"]));
 
         var spread = deployment["template"]!["spec"]!["topologySpreadConstraints"]!.AsArray();
@@ -196,10 +195,10 @@ public sealed class KustomizeTests : IAsyncLifetime
         Assert.True(Selects(policy["podSelector"]));
         Assert.Equal(["Egress", "Ingress"], policy["policyTypes"]!.AsArray().Select(p => (string)p!).Order());
         var container = Container(all);
-        var ingressPorts = policy["ingress"]!.AsArray().SelectMany(r => r!["ports"]!.AsArray()).Select(p => (string)p!["port"]!).Order().ToList();
-        var exposed = container["ports"]!.AsArray().Where(p => (string?)p!["name"] is "webhook" or "https-metrics").Select(p => (string)p!["containerPort"]!).Order().ToList();
+        var ingressPorts = policy["ingress"]!.AsArray().SelectMany(r => r!["ports"]!.AsArray()).Select(p => (int)p!["port"]!).Order().ToList();
+        var exposed = container["ports"]!.AsArray().Where(p => (string?)p!["name"] is "webhook" or "https-metrics").Select(p => (int)p!["containerPort"]!).Order().ToList();
         Assert.Equal(exposed, ingressPorts);
-        var egressPorts = policy["egress"]!.AsArray().SelectMany(r => r!["ports"]!.AsArray()).Select(p => $"{(string?)p!["protocol"]}/{(string?)p["port"]}").ToHashSet();
+        var egressPorts = policy["egress"]!.AsArray().SelectMany(r => r!["ports"]!.AsArray()).Select(p => $"{(string?)p!["protocol"]}/{(int?)p["port"]}").ToHashSet();
         foreach (var needed in new[] { "UDP/53", "TCP/53", "UDP/5353", "TCP/443", "TCP/6443" }) Assert.Contains(needed, egressPorts);
 
         // Requests sized from the README's measured memory (184 MiB at ready, up to 246 MiB at 1,000 namespaces).

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,6 +7,7 @@ using QuayIntegration.Deploy.Tests.Support;
 using QuayIntegration.Emulators.Cluster;
 using QuayIntegration.Emulators.Cluster.Infrastructure;
 using QuayIntegration.Operator.Hosting;
+using QuayIntegration.Testing.Core;
 
 namespace QuayIntegration.Deploy.Tests;
 
@@ -147,19 +147,19 @@ public sealed class SecureMetricsTests : IAsyncLifetime
         await MetricsAccessClient.CreateServiceAccountAsync(kube, Ns, "verifier", "quay-integration-metrics-reader");
         var certDir = Path.Combine(_directory, "service-ca");
         Directory.CreateDirectory(certDir);
-        using var ca = Certificates.CreateCa("test service CA");
+        using var ca = CertificateAuthority.Create("test service CA", TimeSpan.FromDays(30));
         using var first = Certificates.WriteServing(ca, certDir, "quay-integration-metrics.quay-integration.svc");
         var app = await StartOperatorAsync(certDir);
         try
         {
             var token = await MetricsAccessClient.TokenAsync(kube, Ns, "verifier");
             Assert.Equal(first.Thumbprint, MetricsAccessClient.ServedCertificate(app).Thumbprint);
-            Assert.Equal(200, await VerifiedGetAsync(app, ca, token));
+            Assert.Equal(200, await VerifiedGetAsync(app, ca.Certificate, token));
 
             await Task.Delay(1100); // a later modification time than the first pair's
             using var renewed = Certificates.WriteServing(ca, certDir, "quay-integration-metrics.quay-integration.svc");
             Assert.Equal(renewed.Thumbprint, MetricsAccessClient.ServedCertificate(app).Thumbprint);
-            Assert.Equal(200, await VerifiedGetAsync(app, ca, token));
+            Assert.Equal(200, await VerifiedGetAsync(app, ca.Certificate, token));
         }
         finally
         {
@@ -209,31 +209,13 @@ public sealed class SecureMetricsTests : IAsyncLifetime
     }
 }
 
-/// <summary>Test certificates: a CA and serving pairs it signs, written as tls.crt/tls.key like a service-ca Secret.</summary>
+/// <summary>Serving pairs signed by a test CA, written as tls.crt/tls.key like a service-ca Secret.</summary>
 public static class Certificates
 {
-    public static X509Certificate2 CreateCa(string name)
+    public static X509Certificate2 WriteServing(CertificateAuthority ca, string directory, string dnsName)
     {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(30));
-    }
-
-    public static X509Certificate2 WriteServing(X509Certificate2 ca, string directory, string dnsName)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={dnsName}", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName(dnsName);
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        var serial = new byte[8];
-        RandomNumberGenerator.Fill(serial);
-        using var issued = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddDays(7), serial);
-        File.WriteAllText(Path.Combine(directory, "tls.key"), key.ExportPkcs8PrivateKeyPem());
-        File.WriteAllText(Path.Combine(directory, "tls.crt"), issued.ExportCertificatePem());
+        using var issued = ca.IssueServerCertificate([dnsName], []);
+        CertificateAuthority.WritePemFiles(issued, Path.Combine(directory, "tls.crt"), Path.Combine(directory, "tls.key"));
         return X509CertificateLoader.LoadCertificate(issued.RawData);
     }
 }

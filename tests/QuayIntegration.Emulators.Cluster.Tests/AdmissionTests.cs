@@ -15,6 +15,7 @@ using Microsoft.Extensions.Logging;
 using QuayIntegration.Emulators.Cluster.Cli;
 using QuayIntegration.Emulators.Cluster.Infrastructure;
 using QuayIntegration.Emulators.Kubernetes.Hosting;
+using QuayIntegration.Testing.Core;
 using static QuayIntegration.Emulators.Cluster.Tests.ClusterTestSupport;
 
 namespace QuayIntegration.Emulators.Cluster.Tests;

@@ -40,6 +40,35 @@ public sealed class ServerSideApplyTests(ApiServerFixture f) : IClassFixture<Api
     }
 
     [Fact]
+    public async Task A_yaml_body_is_typed_as_kube_apiserver_types_it()
+    {
+        // kube-apiserver reads apply patches and application/yaml bodies with sigs.k8s.io/yaml: plain 15 is a number,
+        // quoted "yes" and "0755" are strings (the emulator once read every YAML scalar as a string).
+        var ns = await f.CreateNamespaceAsync("ssa");
+        const string lease = """
+            apiVersion: coordination.k8s.io/v1
+            kind: Lease
+            metadata:
+              name: typed
+              labels: {quoted: "yes"}
+            spec:
+              holderIdentity: "0755"
+              leaseDurationSeconds: 15
+            """;
+        var (code, body, _) = await f.SendAsync(HttpMethod.Patch, $"/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/typed?fieldManager=yaml", lease, Apply);
+        Assert.True(code == 201, body?.ToJsonString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Number, body!["spec"]!["leaseDurationSeconds"]!.GetValueKind());
+        Assert.Equal(15, (int)body["spec"]!["leaseDurationSeconds"]!);
+        Assert.Equal("0755", (string?)body["spec"]!["holderIdentity"]);
+        Assert.Equal("yes", (string?)body["metadata"]!["labels"]!["quoted"]);
+
+        (code, body, _) = await f.SendAsync(HttpMethod.Post, $"/apis/coordination.k8s.io/v1/namespaces/{ns}/leases",
+            lease.Replace("name: typed", "name: posted", StringComparison.Ordinal), "application/yaml");
+        Assert.True(code == 201, body?.ToJsonString());
+        Assert.Equal(15, (int)body!["spec"]!["leaseDurationSeconds"]!);
+    }
+
+    [Fact]
     public async Task Two_appliers_conflict_on_a_field_they_set_differently_until_one_forces()
     {
         var ns = await f.CreateNamespaceAsync("ssa");

@@ -13,6 +13,7 @@ using QuayIntegration.Emulators.Quay.Auth;
 using QuayIntegration.Emulators.Quay.Faults;
 using QuayIntegration.Emulators.Quay.Hosting;
 using QuayIntegration.Emulators.Quay.Model;
+using QuayIntegration.Testing.Core;
 
 namespace QuayIntegration.Emulators.Quay;
 
@@ -28,12 +29,14 @@ public sealed class QuayEmulator : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly EmulatorCore _core;
     private readonly CertificateAuthority _ca;
+    private readonly X509Certificate2 _serverCertificate;
 
-    private QuayEmulator(WebApplication app, EmulatorCore core, CertificateAuthority ca, string httpBaseUrl, string httpsBaseUrl)
+    private QuayEmulator(WebApplication app, EmulatorCore core, CertificateAuthority ca, X509Certificate2 serverCertificate, string httpBaseUrl, string httpsBaseUrl)
     {
         _app = app;
         _core = core;
         _ca = ca;
+        _serverCertificate = serverCertificate;
         HttpBaseUrl = httpBaseUrl;
         BaseUrl = httpsBaseUrl;
         RegistryHost = new Uri(httpsBaseUrl).Authority;
@@ -48,8 +51,8 @@ public sealed class QuayEmulator : IAsyncDisposable
     /// <summary>The registry host as image references name it: <c>127.0.0.1:&lt;https port&gt;</c>.</summary>
     public string RegistryHost { get; }
 
-    public string CaCertificatePem => _ca.CaCertificatePem;
-    public X509Certificate2 CaCertificate => _ca.CaCertificate;
+    public string CaCertificatePem => _ca.CertificatePem;
+    public X509Certificate2 CaCertificate => _ca.Certificate;
 
     public FaultInjector Faults => _core.Faults;
     public CallAccounting Calls => _core.Calls;
@@ -89,8 +92,11 @@ public sealed class QuayEmulator : IAsyncDisposable
     public static async Task<QuayEmulator> StartAsync(QuayEmulatorOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new QuayEmulatorOptions();
-        var ca = CertificateAuthority.Create();
-        var core = new EmulatorCore(options) { CaCertificatePem = ca.CaCertificatePem };
+        // A throwaway CA and its certificate for 127.0.0.1, ::1 and localhost, so that clients verify TLS for real by
+        // trusting only this CA (or test insecureRegistry by not trusting it).
+        var ca = CertificateAuthority.Create("Emulated Quay CA", TimeSpan.FromDays(30));
+        var serverCertificate = ca.IssueServerCertificate(["localhost"], [IPAddress.Loopback, IPAddress.IPv6Loopback]);
+        var core = new EmulatorCore(options) { CaCertificatePem = ca.CertificatePem };
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(QuayEmulator).Assembly.GetName().Name });
         builder.Logging.ClearProviders();
@@ -101,7 +107,7 @@ public sealed class QuayEmulator : IAsyncDisposable
             // Limits are enforced per area by the pipeline (nginx-style 413), so Kestrel must not cut in first.
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Listen(IPAddress.Loopback, options.HttpPort);
-            kestrel.Listen(IPAddress.Loopback, options.HttpsPort, listen => listen.UseHttps(ca.ServerCertificate));
+            kestrel.Listen(IPAddress.Loopback, options.HttpsPort, listen => listen.UseHttps(serverCertificate));
         });
         var app = builder.Build();
         var pipeline = new RequestPipeline(core);
@@ -111,7 +117,7 @@ public sealed class QuayEmulator : IAsyncDisposable
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         var http = addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal)).TrimEnd('/');
         var https = addresses.First(a => a.StartsWith("https://", StringComparison.Ordinal)).TrimEnd('/');
-        return new QuayEmulator(app, core, ca, http, https);
+        return new QuayEmulator(app, core, ca, serverCertificate, http, https);
     }
 
     public void AddUser(string name, bool superuser = false, string? email = null)
@@ -159,7 +165,7 @@ public sealed class QuayEmulator : IAsyncDisposable
     public HttpMessageHandler CreateHttpMessageHandler(bool allowAutoRedirect = true) => new SocketsHttpHandler
     {
         AllowAutoRedirect = allowAutoRedirect,
-        SslOptions = { RemoteCertificateValidationCallback = (_, certificate, chain, errors) => _ca.Validate(certificate as X509Certificate2, chain, errors) },
+        SslOptions = { RemoteCertificateValidationCallback = (_, certificate, chain, errors) => _ca.Validate(certificate, chain, errors) },
     };
 
     /// <summary>An HttpClient on <see cref="BaseUrl"/> (HTTPS) that trusts the CA and sends <paramref name="token"/> as a bearer token.</summary>
@@ -176,6 +182,7 @@ public sealed class QuayEmulator : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await _app.StopAsync(timeout.Token);
         await _app.DisposeAsync();
+        _serverCertificate.Dispose();
         _ca.Dispose();
     }
 }

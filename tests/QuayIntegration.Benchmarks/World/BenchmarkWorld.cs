@@ -8,6 +8,7 @@ using QuayIntegration.Emulators.Kubernetes.Hosting;
 using QuayIntegration.Emulators.Quay;
 using QuayIntegration.Emulators.Quay.Auth;
 using QuayIntegration.Emulators.Quay.Faults;
+using QuayIntegration.Testing.Core;
 
 namespace QuayIntegration.Benchmarks.World;
 
@@ -82,8 +83,11 @@ public sealed class BenchmarkWorld : IAsyncDisposable
     public async Task InstallIntegrationAsync(string driftCheckInterval, CancellationToken ct)
     {
         foreach (var file in System.IO.Directory.GetFiles(Path.Combine(RepositoryRoot.Path, "deploy", "base", "crds"), "*.yaml"))
+            // Read as kubectl reads it (the shared YamlJson), not with KubernetesYaml, whose YamlDotNet typing of the
+            // untyped parts of a CRD (a schema's default, enum and example values) is its own.
             await Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(
-                KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(file, ct)), cancellationToken: ct);
+                KubernetesJson.Deserialize<V1CustomResourceDefinition>(YamlJson.LoadSingle(await File.ReadAllTextAsync(file, ct)).ToJsonString()),
+                cancellationToken: ct);
         await Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = OperatorNamespace } }, cancellationToken: ct);
         await Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret
         {

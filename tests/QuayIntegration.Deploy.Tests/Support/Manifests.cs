@@ -1,11 +1,12 @@
 using System.Text.Json.Nodes;
-using YamlDotNet.Core;
-using YamlDotNet.Core.Events;
-using YamlDotNet.RepresentationModel;
+using QuayIntegration.Testing.Core;
 
 namespace QuayIntegration.Deploy.Tests.Support;
 
-/// <summary>One YAML document of a file under deploy/, as JSON (scalars kept as their YAML text).</summary>
+/// <summary>
+/// One YAML document of a file under deploy/, as the JSON kubectl sends for it (<see cref="YamlJson"/>: <c>2</c> is a
+/// number, <c>"2"</c> and <c>2Gi</c> strings, <c>true</c> a boolean).
+/// </summary>
 public sealed record Manifest(string File, int Index, JsonObject Body)
 {
     public string ApiVersion => (string?)Body["apiVersion"] ?? "";
@@ -29,39 +30,35 @@ public static class Manifests
     public static IReadOnlyList<Manifest> Load(string path) => Parse(File.ReadAllText(path), Relative(path));
 
     /// <summary>Parses the documents of YAML text (kubectl kustomize's output, say); <paramref name="source"/> names it in messages.</summary>
+    /// <remarks>
+    /// This used to keep every scalar as its YAML text. It now types scalars as kubectl does (the shared
+    /// <see cref="YamlJson"/>): text hid what the API server would be sent, so <c>replicas: "2"</c>, which kube-apiserver
+    /// refuses, passed for <c>replicas: 2</c>. Empty documents are skipped, as kubectl skips them.
+    /// </remarks>
     public static IReadOnlyList<Manifest> Parse(string yaml, string source)
     {
-        var stream = new YamlStream();
+        IReadOnlyList<JsonNode?> documents;
         try
         {
-            stream.Load(new StringReader(yaml));
+            documents = YamlJson.Documents(yaml);
         }
-        catch (YamlException e)
+        catch (FormatException e)
         {
-            throw new Xunit.Sdk.XunitException($"{source} is not valid YAML at {e.Start}: {e.Message}");
+            throw new Xunit.Sdk.XunitException($"{source} is not valid YAML: {e.Message}");
         }
-        return stream.Documents
-            .Where(d => d.RootNode is not YamlScalarNode { Value: null or "" })
-            .Select((d, i) => new Manifest(source, i, ToJson(d.RootNode) as JsonObject
+        return documents
+            .Where(d => d is not null)
+            .Select((d, i) => new Manifest(source, i, d as JsonObject
                 ?? throw new Xunit.Sdk.XunitException($"{source} document {i} is not a mapping")))
             .ToList();
     }
 
     public static string Relative(string path) => Path.GetRelativePath(Repo.Root, path);
 
-    private static JsonNode? ToJson(YamlNode node) => node switch
-    {
-        YamlMappingNode map => new JsonObject(map.Children.Select(p => KeyValuePair.Create(((YamlScalarNode)p.Key).Value!, ToJson(p.Value)))),
-        YamlSequenceNode seq => new JsonArray(seq.Children.Select(ToJson).ToArray()),
-        YamlScalarNode { Style: ScalarStyle.Plain, Value: "null" or "~" or "" } => null,
-        YamlScalarNode scalar => JsonValue.Create(scalar.Value),
-        _ => throw new NotSupportedException(node.GetType().Name),
-    };
-
     /// <summary>
     /// Where <paramref name="expected"/> (a manifest) is not contained in <paramref name="actual"/> (what the server
-    /// stored): every field of the manifest must be there with the same value; the server may add defaults. Scalars are
-    /// compared as text, since YAML scalars were kept as text (<c>5</c>, <c>"5"</c> and <c>true</c> are all text here).
+    /// stored): every field of the manifest must be there with the same value and JSON type (<c>5</c> is not <c>"5"</c>);
+    /// the server may add defaults.
     /// </summary>
     public static IEnumerable<string> Missing(JsonNode? expected, JsonNode? actual, string path = "")
     {
@@ -88,19 +85,10 @@ public static class Manifests
                     foreach (var m in Missing(array[i], actualArray[i], $"{path}[{i}]")) yield return m;
                 break;
             default:
-                var want = Text(expected);
-                var got = actual is JsonValue ? Text(actual) : actual?.ToJsonString();
                 // caBundle and the like are base64 in JSON and in YAML alike; no conversion needed.
-                if (want != got) yield return $"{path}: expected {want}, stored {got ?? "nothing"}";
+                if (!JsonNode.DeepEquals(expected, actual))
+                    yield return $"{path}: expected {expected.ToJsonString()}, stored {actual?.ToJsonString() ?? "nothing"}";
                 break;
         }
     }
-
-    private static string Text(JsonNode node) => node.GetValueKind() switch
-    {
-        System.Text.Json.JsonValueKind.String => node.GetValue<string>(),
-        System.Text.Json.JsonValueKind.True => "true",
-        System.Text.Json.JsonValueKind.False => "false",
-        _ => node.ToJsonString(),
-    };
 }

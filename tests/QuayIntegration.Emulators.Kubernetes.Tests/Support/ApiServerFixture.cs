@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using k8s;
 using QuayIntegration.Emulators.Kubernetes.Hosting;
+using QuayIntegration.Testing.Core;
 
 namespace QuayIntegration.Emulators.Kubernetes.Tests.Support;
 
@@ -33,15 +34,7 @@ public sealed class ApiServerFixture : IAsyncLifetime
         var ca = X509Certificate2.CreateFromPem(caPem);
         var handler = new HttpClientHandler
         {
-            ServerCertificateCustomValidationCallback = (_, cert, _, _) =>
-            {
-                if (cert is null) return false;
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(ca);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return chain.Build(cert);
-            },
+            ServerCertificateCustomValidationCallback = (_, cert, _, errors) => CertificateAuthority.Validate(ca, cert, errors),
         };
         var client = new HttpClient(handler) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
         if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using YamlDotNet.Serialization;
+using QuayIntegration.Testing.Core;
 
 namespace QuayIntegration.Emulators.Kubernetes.Tests.Support;
 
@@ -9,12 +9,7 @@ public static class Manifests
     public static string CrdPath => Path.Combine(ApiServerFixture.RepoRoot(), "deploy", "base", "crds", "quay.redhat.com_quayintegrations.yaml");
     public static string SamplePath => Path.Combine(ApiServerFixture.RepoRoot(), "deploy", "samples", "quayintegration.yaml");
 
-    public static JsonObject ReadYaml(string path)
-    {
-        var yaml = new DeserializerBuilder().WithAttemptingUnquotedStringTypeDeserialization().Build().Deserialize<object>(File.ReadAllText(path));
-        var json = new SerializerBuilder().JsonCompatible().Build().Serialize(yaml!);
-        return JsonNode.Parse(json)!.AsObject();
-    }
+    public static JsonObject ReadYaml(string path) => YamlJson.LoadSingle(File.ReadAllText(path));
 
     /// <summary>Installs the operator's CRD through the apiextensions API (never a hard-coded kind).</summary>
     public static async Task InstallCrdAsync(ApiServerFixture f)

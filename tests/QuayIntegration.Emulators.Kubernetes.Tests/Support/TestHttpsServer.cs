@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using QuayIntegration.Emulators.Kubernetes.Hosting;
+using QuayIntegration.Testing.Core;
 
 namespace QuayIntegration.Emulators.Kubernetes.Tests.Support;
 

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using QuayIntegration.Emulators.Kubernetes.Machinery;
 using QuayIntegration.Emulators.Kubernetes.Resources;
 using QuayIntegration.Emulators.Kubernetes.Storage;
+using QuayIntegration.Testing.Core;
 
 namespace QuayIntegration.Emulators.Kubernetes.Hosting;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using QuayIntegration.Emulators.Kubernetes.Machinery;
+using QuayIntegration.Testing.Core;
 
 namespace QuayIntegration.Emulators.Kubernetes.Patch;
 
@@ -13,16 +14,18 @@ public static class ApplyConfiguration
     {
         var trimmed = body.TrimStart();
         if (trimmed.StartsWith('{')) return Json.ParseObject(body, "apply configuration");
+        // kube-apiserver reads the body with sigs.k8s.io/yaml (go-yaml v2 underneath), which decodes the first document;
+        // YamlJson types its scalars the same way (replicas: 2 is a number, "2" a string, yes a boolean).
+        JsonNode? document;
         try
         {
-            var yaml = new YamlDotNet.Serialization.DeserializerBuilder().Build().Deserialize<object>(body);
-            var json = new YamlDotNet.Serialization.SerializerBuilder().JsonCompatible().Build().Serialize(yaml);
-            return Json.ParseObject(json, "apply configuration");
+            document = YamlJson.Documents(body) is [var first, ..] ? first : null;
         }
-        catch (YamlDotNet.Core.YamlException e)
+        catch (FormatException e)
         {
             throw Errors.BadRequest($"error decoding YAML: {e.Message}");
         }
+        return document as JsonObject ?? throw Errors.BadRequest("error decoding apply configuration: expected a YAML mapping");
     }
 
     public static JsonObject Merge(JsonObject current, JsonObject applied, ResourceType type)

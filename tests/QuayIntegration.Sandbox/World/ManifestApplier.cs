@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using QuayIntegration.Emulators.Cluster.Infrastructure;
+using QuayIntegration.Testing.Core;
 
 namespace QuayIntegration.Sandbox.World;
 

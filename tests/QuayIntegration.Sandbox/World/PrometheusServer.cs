@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using QuayIntegration.Testing.Core;
 
 namespace QuayIntegration.Sandbox.World;
 

@@ -13,6 +13,7 @@ using QuayIntegration.Emulators.Quay;
 using QuayIntegration.Emulators.Quay.Auth;
 using QuayIntegration.Sandbox.Output;
 using QuayIntegration.Sandbox.Steps;
+using QuayIntegration.Testing.Core;
 
 namespace QuayIntegration.Sandbox.World;
 
