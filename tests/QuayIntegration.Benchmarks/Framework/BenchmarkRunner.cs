@@ -10,6 +10,7 @@ public sealed class BenchmarkRunner(IReadOnlyList<IScenario> scenarios)
             PrintUsage();
             return args.Length == 0 ? 2 : 0;
         }
+        if (args[0] == "charts") return await RedrawAsync(args.Skip(1).ToList());
         var scenario = scenarios.FirstOrDefault(s => s.Name.Equals(args[0], StringComparison.OrdinalIgnoreCase));
         if (scenario is null)
         {
@@ -66,9 +67,33 @@ public sealed class BenchmarkRunner(IReadOnlyList<IScenario> scenarios)
         return 0;
     }
 
+    /// <summary><c>charts &lt;result.json&gt;…</c>: the SVG charts of saved results drawn again.</summary>
+    private static async Task<int> RedrawAsync(IReadOnlyList<string> paths)
+    {
+        if (paths.Count == 0)
+        {
+            Console.Error.WriteLine("Usage: ... -- charts <result.json> [<result.json> ...]");
+            return 2;
+        }
+        foreach (var path in paths)
+        {
+            try
+            {
+                foreach (var svg in await ResultReporter.RedrawChartsAsync(path)) Console.WriteLine($"Chart written to {svg}");
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"{path}: {e.Message}");
+                return 1;
+            }
+        }
+        return 0;
+    }
+
     private void PrintUsage()
     {
         Console.WriteLine("Usage: dotnet run -c Release --project tests/QuayIntegration.Benchmarks -- <scenario> [--options] [--out result.json]");
+        Console.WriteLine("       dotnet run -c Release --project tests/QuayIntegration.Benchmarks -- charts <result.json>...   (draw a saved result's charts again)");
         Console.WriteLine();
         foreach (var scenario in scenarios)
         {

@@ -44,12 +44,50 @@ public static class ResultReporter
             Charts = result.Charts.Select(c => new
             {
                 c.Name, c.Title, c.XTitle, c.YTitle, c.RightAxisTitle,
-                Series = c.Series.Concat(c.RightAxisSeries ?? []).Select(s => new { s.Name, Points = s.Points.Select(p => new[] { p.X, p.Y }) }),
+                Series = c.Series.Select(s => SeriesJson(s, null)).Concat((c.RightAxisSeries ?? []).Select(s => SeriesJson(s, "right"))),
             }),
         };
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(document, Json));
-        foreach (var chart in result.Charts)
-            ChartRenderer.WriteSvg(chart, Path.ChangeExtension(path, null) + $"-{chart.Name}.svg", machine);
+        WriteCharts(result.Charts, path, machine, startedAt);
         return Path.GetFullPath(path);
     }
+
+    private static object SeriesJson(ChartSeries series, string? axis) =>
+        new { series.Name, Axis = axis, Points = series.Points.Select(p => new[] { p.X, p.Y }) };
+
+    /// <summary>Each chart as <c>&lt;result&gt;-&lt;chart&gt;.svg</c> next to the result's JSON file.</summary>
+    public static IReadOnlyList<string> WriteCharts(IEnumerable<Chart> charts, string resultPath, MachineInfo machine, DateTimeOffset startedAt)
+    {
+        var written = new List<string>();
+        foreach (var chart in charts)
+        {
+            var svg = Path.ChangeExtension(resultPath, null) + $"-{chart.Name}.svg";
+            ChartRenderer.WriteSvg(chart, svg, machine, startedAt);
+            written.Add(Path.GetFullPath(svg));
+        }
+        return written;
+    }
+
+    /// <summary>
+    /// Draws the charts of a result written earlier again (after a change of the renderer, without measuring again).
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> RedrawChartsAsync(string resultPath)
+    {
+        var saved = JsonSerializer.Deserialize<SavedResult>(await File.ReadAllTextAsync(resultPath), Json)
+            ?? throw new InvalidDataException($"{resultPath} is not a benchmark result");
+        var charts = (saved.Charts ?? []).Select(c =>
+        {
+            ChartSeries Series(SavedSeries s) => new(s.Name, s.Points.Select(p => p.Length == 2 ? (p[0], p[1]) : throw new InvalidDataException(
+                $"{resultPath}: a point of series '{s.Name}' in chart '{c.Name}' is not [x, y]")).ToList());
+            var right = c.Series.Where(s => s.Axis == "right").Select(Series).ToList();
+            return new Chart(c.Name, c.Title, c.XTitle, c.YTitle, c.Series.Where(s => s.Axis != "right").Select(Series).ToList(),
+                right.Count > 0 ? c.RightAxisTitle : null, right.Count > 0 ? right : null);
+        }).ToList();
+        if (charts.Count == 0) throw new InvalidDataException($"{resultPath} holds no chart");
+        return WriteCharts(charts, resultPath, saved.Machine, saved.StartedAt);
+    }
+
+    private sealed record SavedResult(DateTimeOffset StartedAt, MachineInfo Machine, List<SavedChart>? Charts);
+    private sealed record SavedChart(string Name, string Title, string XTitle, string YTitle, string? RightAxisTitle, List<SavedSeries> Series);
+    private sealed record SavedSeries(string Name, string? Axis, List<double[]> Points);
 }

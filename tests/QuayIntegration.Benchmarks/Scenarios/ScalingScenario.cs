@@ -58,7 +58,9 @@ public sealed class ScalingScenario : IScenario
         }
         result.Parameters.Remove("");
 
-        result.Charts.Add(new Chart("time-and-memory", "Cold convergence and peak memory against the number of namespaces",
+        var missing = NotConverged(sizes, converge);
+        result.Charts.Add(new Chart("time-and-memory",
+            "Cold convergence and peak memory against N" + (missing.Length > 0 ? $" (N={missing}: not set up)" : ""),
             "namespaces (N)", "seconds",
             [new ChartSeries("time to full setup", converge), new ChartSeries("lower bound (minimal writes × L / C)", bound), new ChartSeries("ready after start", ready)],
             "operator peak RSS (MiB)", [new ChartSeries("peak RSS", rss)]));
@@ -69,6 +71,9 @@ public sealed class ScalingScenario : IScenario
             $"{(rss.FirstOrDefault(r => r.X == n) is var m && m != default ? $"{m.Y:N0} MiB" : "?")}"));
         return result;
     }
+
+    private static string NotConverged(IEnumerable<int> sizes, List<(double X, double Y)> converged) =>
+        string.Join(", ", sizes.Where(n => !converged.Exists(c => c.X == n)));
 
     /// <summary>The options every size runs with (the operator's, the latency, the ImageStreams, the timeout).</summary>
     private static List<string> PassedOn(ScenarioOptions options, bool smoke)

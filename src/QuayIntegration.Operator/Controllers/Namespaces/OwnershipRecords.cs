@@ -40,7 +40,9 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
         var replaced = new HashSet<string?> { before?.Metadata.ResourceVersion };
         if (_written.TryGetValue(ns, out var last) && last.Written.Metadata.ResourceVersion == before?.Metadata.ResourceVersion)
             replaced.UnionWith(last.Replaced);
-        _written[ns] = (replaced, written);
+        // Kept until the cache catches up, possibly for a whole drift interval: without the server's bookkeeping
+        // (managedFields), which nothing reads and which the cached copies drop too.
+        _written[ns] = (replaced, CacheTransforms.StripBookkeeping(written));
     }
 
     public OwnershipDraft Draft(string ns) => new(ns, Get(ns));
