@@ -25,8 +25,15 @@ public static partial class Bundle
     private static readonly HashSet<string> BundleObjectKinds =
     [
         "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Service", "ConfigMap", "Secret", "ServiceMonitor", "PrometheusRule",
-        "PodDisruptionBudget", "NetworkPolicy", "PriorityClass", "VerticalPodAutoscaler",
+        "PodDisruptionBudget", "PriorityClass", "VerticalPodAutoscaler",
     ];
+
+    /// <summary>
+    /// Kinds deploy/ has that the bundle leaves to kustomize: OLM installs a bundle's NetworkPolicy only from
+    /// operator-registry 1.55 (OpenShift 4.20) on, older catalogs fail the whole InstallPlan on it, and the bundle
+    /// claims every cluster from Kubernetes 1.25 (OpenShift 4.12).
+    /// </summary>
+    private static readonly HashSet<string> KustomizeOnlyKinds = ["NetworkPolicy"];
 
     private static readonly string[] FeatureNames =
         ["disconnected", "fips-compliant", "proxy-aware", "tls-profiles", "token-auth-aws", "token-auth-azure", "token-auth-gcp", "cnf", "cni", "csi"];
@@ -82,6 +89,7 @@ public static partial class Bundle
             if (kind is "CustomResourceDefinition" or "Deployment" or "MutatingWebhookConfiguration" or "Namespace" || rbacUsed.Contains(r)) continue;
             if (kind == "ServiceAccount" && Name(r) == serviceAccount) continue;
             if (kind == "Service" && Name(r) == webhookService) continue;
+            if (KustomizeOnlyKinds.Contains(kind)) continue;
             if (!BundleObjectKinds.Contains(kind)) throw new BundleException($"{r.File}: OLM cannot install a {kind} from a bundle");
             var body = r.Body.DeepClone().AsObject();
             (body["metadata"] as JsonObject)?.Remove("namespace");

@@ -41,6 +41,25 @@ public sealed class BundleTests
     }
 
     [Fact]
+    public void The_bundle_carries_only_kinds_every_supported_OLM_installs_and_lets_Prometheus_find_the_operator()
+    {
+        var kinds = Directory.GetFiles(Path.Combine(Repo.Root, "bundle", "manifests"), "*.yaml")
+            .SelectMany(f => Manifests.Load(f)).Select(m => m.Kind).ToHashSet(StringComparer.Ordinal);
+        // OLM (operator-registry) accepts NetworkPolicy from 1.55 (OpenShift 4.20) only; the CSV claims Kubernetes 1.25.
+        Assert.Equal("1.25.0", (string?)CsvSpec["minKubeVersion"]);
+        Assert.DoesNotContain("NetworkPolicy", kinds);
+        Assert.True(File.Exists(Path.Combine(Repo.Base, "network_policy.yaml")), "the NetworkPolicy stays in the kustomize install");
+        // Prometheus needs to list the namespace's Services, Endpoints and Pods to find a ServiceMonitor's targets.
+        var discovery = Directory.GetFiles(Path.Combine(Repo.Root, "bundle", "manifests"), "*.yaml").SelectMany(f => Manifests.Load(f))
+            .Single(m => m.Kind == "Role").Body;
+        var resources = discovery["rules"]!.AsArray().SelectMany(r => r!["resources"]!.AsArray().Select(x => (string)x!)).ToHashSet(StringComparer.Ordinal);
+        Assert.Superset(new HashSet<string>(["services", "endpoints", "pods", "endpointslices"], StringComparer.Ordinal), resources);
+        var binding = Directory.GetFiles(Path.Combine(Repo.Root, "bundle", "manifests"), "*.yaml").SelectMany(f => Manifests.Load(f))
+            .Single(m => m.Kind == "RoleBinding").Body;
+        Assert.Equal("prometheus-k8s", (string?)binding["subjects"]![0]!["name"]);
+    }
+
+    [Fact]
     public void The_CSV_has_the_fields_OLM_and_OperatorHub_require()
     {
         var csv = CsvBody;

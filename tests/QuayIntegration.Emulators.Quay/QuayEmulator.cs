@@ -60,6 +60,10 @@ public sealed class QuayEmulator : IAsyncDisposable
     /// <summary>An immutable copy of everything the emulated Quay holds.</summary>
     public QuayState State => StateSnapshots.Take(_core.Store);
 
+    /// <summary>A copy of one organization and its repositories (null if there is none), without copying the rest.</summary>
+    public (OrganizationState Organization, IReadOnlyList<RepositoryState> Repositories)? SnapshotOrganization(string name) =>
+        StateSnapshots.TakeOrganization(_core.Store, name);
+
     /// <summary>Exceptions that escaped a handler and were answered 500; expected to stay empty.</summary>
     public IReadOnlyCollection<Exception> UnexpectedExceptions => _core.UnexpectedExceptions;
 

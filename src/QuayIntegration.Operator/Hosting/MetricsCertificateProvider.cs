@@ -7,7 +7,7 @@ namespace QuayIntegration.Operator.Hosting;
 /// <summary>
 /// The certificate of the secure /metrics listener: <c>tls.crt</c>/<c>tls.key</c> from
 /// <see cref="MetricsOptions.CertDir"/> when both are there (an OpenShift service-ca or cert-manager Secret; reloaded
-/// when either file changes), else a self-signed certificate made in memory at first use and remade a day before it
+/// when either file changes, <see cref="CertificatePairFiles"/>), else a self-signed certificate made in memory at first use and remade a day before it
 /// expires, as controller-runtime does without a certificate directory (scrapers then skip verification, which the
 /// bearer token's review makes safe to do: the token, not the certificate, is what grants access).
 /// </summary>
@@ -18,14 +18,12 @@ public sealed class MetricsCertificateProvider(IOptions<OperatorOptions> options
     private static readonly TimeSpan SelfSignedValidity = TimeSpan.FromDays(365);
 
     private readonly Lock _gate = new();
-    private (DateTime Crt, DateTime Key, X509Certificate2 Certificate)? _fromFiles;
+    private readonly CertificatePairFiles _files = new(
+        Path.Combine(options.Value.Metrics.CertDir, CertificateFile), Path.Combine(options.Value.Metrics.CertDir, KeyFile));
     private X509Certificate2? _selfSigned;
 
-    private string CertificatePath => Path.Combine(options.Value.Metrics.CertDir, CertificateFile);
-    private string KeyPath => Path.Combine(options.Value.Metrics.CertDir, KeyFile);
-
     /// <summary>True when the certificate comes from files rather than being self-signed.</summary>
-    public bool FromFiles => File.Exists(CertificatePath) && File.Exists(KeyPath);
+    public bool FromFiles => _files.Exist;
 
     public X509Certificate2 Current
     {
@@ -35,24 +33,14 @@ public sealed class MetricsCertificateProvider(IOptions<OperatorOptions> options
             {
                 if (FromFiles)
                 {
-                    var crt = File.GetLastWriteTimeUtc(CertificatePath);
-                    var key = File.GetLastWriteTimeUtc(KeyPath);
-                    if (_fromFiles is { } l && l.Crt == crt && l.Key == key) return l.Certificate;
                     try
                     {
-                        using var pem = X509Certificate2.CreateFromPemFile(CertificatePath, KeyPath);
-                        var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-                        _fromFiles = (crt, key, certificate);
-                        return certificate;
+                        return _files.Load();
                     }
-                    catch (Exception) when (_fromFiles is not null)
-                    {
-                        return _fromFiles.Value.Certificate; // a half-written pair during rotation
-                    }
-                    catch (CryptographicException e)
+                    catch (Exception e) when (e is CryptographicException or IOException)
                     {
                         throw new InvalidOperationException(
-                            $"The metrics certificate {CertificatePath} with key {KeyPath} cannot be loaded: {e.Message}", e);
+                            $"The metrics certificate {_files.CertificatePath} with key {_files.KeyPath} cannot be loaded: {e.Message}", e);
                     }
                 }
                 if (_selfSigned is null || _selfSigned.NotAfter.ToUniversalTime() - time.GetUtcNow().UtcDateTime < TimeSpan.FromDays(1))

@@ -72,12 +72,10 @@ public static class OperatorHost
         }
         if (o.Webhook.Disabled) return;
         var certificates = kestrel.ApplicationServices.GetRequiredService<WebhookCertificateProvider>();
-        // Self-managed: the certificate is written shortly after start; until then handshakes fail (the API server retries).
+        // The certificate may come after the start (self-managed mode writes it; a service-ca or cert-manager Secret, an
+        // optional volume, is filled in asynchronously): until then handshakes fail and the API server retries.
         if (!certificates.Available && o.Webhook.CertMode != CertModes.SelfManaged)
-        {
-            Log.Warning("Webhook certificate {Path} not found; the HTTPS webhook listener is not started", certificates.CertificatePath);
-            return;
-        }
+            Log.Warning("Webhook certificate {Path} not found yet; webhook handshakes fail until it appears", certificates.CertificatePath);
         kestrel.Listen(address, o.Webhook.Port, listen =>
         {
             listeners.Add(OperatorListener.Webhook, listen);

@@ -7,12 +7,12 @@ namespace QuayIntegration.Operator.Hosting;
 /// <summary>
 /// Serves the webhook's certificate from <c>apiserver.crt</c>/<c>apiserver.key</c> (or, when those are absent,
 /// <c>tls.crt</c>/<c>tls.key</c>, the keys of an OpenShift service-ca or cert-manager Secret) and reloads it when either
-/// file changes, so a rotated certificate is used without a restart.
+/// file changes (<see cref="CertificatePairFiles"/>), so a rotated certificate is used without a restart.
 /// </summary>
 public sealed class WebhookCertificateProvider(IOptions<OperatorOptions> options)
 {
     private readonly Lock _gate = new();
-    private (DateTime Crt, DateTime Key, X509Certificate2 Certificate)? _loaded;
+    private CertificatePairFiles? _files;
 
     public const string CertificateFile = "apiserver.crt";
     public const string KeyFile = "apiserver.key";
@@ -32,30 +32,34 @@ public sealed class WebhookCertificateProvider(IOptions<OperatorOptions> options
 
     public bool Available => File.Exists(CertificatePath) && File.Exists(KeyPath);
 
+    /// <summary>The certificate to serve, or null while there is none yet (handshakes then fail; the API server retries).</summary>
     public X509Certificate2? Current
     {
         get
         {
-            if (!Available) return _loaded?.Certificate;
-            var crt = File.GetLastWriteTimeUtc(CertificatePath);
-            var key = File.GetLastWriteTimeUtc(KeyPath);
-            lock (_gate)
+            var files = Files();
+            if (!files.Exist) return files.Loaded;
+            try
             {
-                if (_loaded is { } l && l.Crt == crt && l.Key == key) return l.Certificate;
-                try
-                {
-                    using var pem = X509Certificate2.CreateFromPemFile(CertificatePath, KeyPath);
-                    // Export/import so SslStream gets a certificate with a usable private key on every platform.
-                    var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-                    _loaded = (crt, key, certificate);
-                    OperatorMetrics.WebhookCertificateExpiry.Set(new DateTimeOffset(certificate.NotAfter.ToUniversalTime()).ToUnixTimeSeconds());
-                }
-                catch (Exception) when (_loaded is not null)
-                {
-                    // A half-written pair during rotation: keep serving the previous certificate.
-                }
-                return _loaded?.Certificate;
+                var certificate = files.Load();
+                OperatorMetrics.WebhookCertificateExpiry.Set(new DateTimeOffset(certificate.NotAfter.ToUniversalTime()).ToUnixTimeSeconds());
+                return certificate;
             }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException)
+            {
+                return null; // not loadable yet (a first pair still being written)
+            }
+        }
+    }
+
+    /// <summary>The pair at the paths in use: the pair of names can change (apiserver.* appearing beside tls.*).</summary>
+    private CertificatePairFiles Files()
+    {
+        var (crt, key) = (CertificatePath, KeyPath);
+        lock (_gate)
+        {
+            if (_files is null || _files.CertificatePath != crt || _files.KeyPath != key) _files = new CertificatePairFiles(crt, key);
+            return _files;
         }
     }
 }

@@ -78,25 +78,25 @@ public sealed class ChurnScenario : IScenario
         {
             while (!probing.IsCancellationRequested)
             {
-                var quay = probe.Snapshot();
                 var now = Stopwatch.GetTimestamp();
                 foreach (var (ns, started) in setups)
-                    if (probe.Missing(quay, ns, m) is null && setups.TryRemove(ns, out _))
+                    if (probe.Missing(ns, m) is null && setups.TryRemove(ns, out _))
                     {
                         setupMs.Add(Stopwatch.GetElapsedTime(started, now).TotalMilliseconds);
                         deletable.Enqueue(ns);
                     }
                 foreach (var (ns, started) in teardowns)
-                    if (!probe.OrganizationExists(quay, ns) && teardowns.TryRemove(ns, out _))
+                    if (!probe.OrganizationExists(ns) && teardowns.TryRemove(ns, out _))
                     {
                         teardownMs.Add(Stopwatch.GetElapsedTime(started, now).TotalMilliseconds);
                         _ = world.FinalizeNamespaceAsync(ns, CancellationToken.None); // kube-controller-manager's part
                     }
+                var host = streams.IsEmpty ? null : probe.Organization(BenchmarkWorld.OrganizationFor(streamHost));
                 foreach (var (key, started) in streams)
                 {
                     var name = key[(key.IndexOf('/') + 1)..];
-                    if (quay.Repositories.TryGetValue((BenchmarkWorld.OrganizationFor(streamHost), name), out var repo)
-                        && BenchmarkWorld.ServiceAccounts.All(sa => repo.UserPermissions.ContainsKey($"{BenchmarkWorld.OrganizationFor(streamHost)}+{sa}"))
+                    if (host is not null && host.Repositories.TryGetValue(name, out var repo)
+                        && BenchmarkWorld.ServiceAccounts.All(sa => repo.UserPermissions.ContainsKey($"{host.Organization.Name}+{sa}"))
                         && streams.TryRemove(key, out _))
                     {
                         streamMs.Add(Stopwatch.GetElapsedTime(started, now).TotalMilliseconds);

@@ -54,25 +54,42 @@ public static class StateSnapshots
             return new QuayState(
                 store.Users.Values.Where(u => !u.IsRobot).OrderBy(u => u.Name, StringComparer.Ordinal)
                     .Select(u => new UserState(u.Name, u.IsSuperuser, u.Email)).ToList(),
-                store.Organizations.Values.OrderBy(o => o.Name, StringComparer.Ordinal).Select(o => new OrganizationState(
-                    o.Name,
-                    o.Email,
-                    o.Teams.Values.Select(t => new TeamState(t.Name, t.Role.ToWire(), t.Members.Order(StringComparer.Ordinal).ToList())).ToList(),
-                    o.Robots.Values.Select(r => new RobotState(r.Name, r.RobotDescription, r.RobotToken, r.Created, r.LastAccessed,
-                        r.RobotMetadataJson, r.CreatedBy)).ToList(),
-                    o.Prototypes.Select(p => new PrototypeState(p.Id, p.Role.ToWire(), p.ActivatingUser,
-                        p.DelegateKind == DelegateKind.User ? "user" : "team", p.DelegateName, p.CreatedBy)).ToList(),
-                    o.CreatedBy)).ToList(),
-                store.AllRepositories.OrderBy(r => r.FullName, StringComparer.Ordinal).Select(r => new RepositoryState(
-                    r.Namespace,
-                    r.Name,
-                    r.IsPublic,
-                    r.Description,
-                    r.UserPermissions.ToDictionary(p => p.Key, p => p.Value.ToWire()),
-                    r.TeamPermissions.ToDictionary(p => p.Key, p => p.Value.ToWire()),
-                    r.Tags.Select(t => new TagState(t.Name, t.ManifestDigest, t.Size, t.StartTs, t.EndTs)).ToList(),
-                    r.CreatedBy)).ToList(),
+                store.Organizations.Values.OrderBy(o => o.Name, StringComparer.Ordinal).Select(Copy).ToList(),
+                store.AllRepositories.OrderBy(r => r.FullName, StringComparer.Ordinal).Select(Copy).ToList(),
                 store.DeletedNamespaces.Where(d => d.Value > now).Select(d => new DeletedNamespaceState(d.Key, d.Value)).ToList());
         }
     }
+
+    /// <summary>
+    /// Copies one organization and its repositories, or null when there is none; takes the lock itself. Its cost does not
+    /// grow with the rest of the store, so a poller checking a few organizations at a time holds the lock only briefly.
+    /// </summary>
+    public static (OrganizationState Organization, IReadOnlyList<RepositoryState> Repositories)? TakeOrganization(QuayStore store, string name)
+    {
+        lock (store.Sync)
+        {
+            if (!store.Organizations.TryGetValue(name, out var organization)) return null;
+            return (Copy(organization), store.RepositoriesIn(name).Select(Copy).ToList());
+        }
+    }
+
+    private static OrganizationState Copy(Organization o) => new(
+        o.Name,
+        o.Email,
+        o.Teams.Values.Select(t => new TeamState(t.Name, t.Role.ToWire(), t.Members.Order(StringComparer.Ordinal).ToList())).ToList(),
+        o.Robots.Values.Select(r => new RobotState(r.Name, r.RobotDescription, r.RobotToken, r.Created, r.LastAccessed,
+            r.RobotMetadataJson, r.CreatedBy)).ToList(),
+        o.Prototypes.Select(p => new PrototypeState(p.Id, p.Role.ToWire(), p.ActivatingUser,
+            p.DelegateKind == DelegateKind.User ? "user" : "team", p.DelegateName, p.CreatedBy)).ToList(),
+        o.CreatedBy);
+
+    private static RepositoryState Copy(Repository r) => new(
+        r.Namespace,
+        r.Name,
+        r.IsPublic,
+        r.Description,
+        r.UserPermissions.ToDictionary(p => p.Key, p => p.Value.ToWire()),
+        r.TeamPermissions.ToDictionary(p => p.Key, p => p.Value.ToWire()),
+        r.Tags.Select(t => new TagState(t.Name, t.ManifestDigest, t.Size, t.StartTs, t.EndTs)).ToList(),
+        r.CreatedBy);
 }

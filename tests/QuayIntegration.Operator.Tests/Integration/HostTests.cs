@@ -14,7 +14,7 @@ namespace QuayIntegration.Operator.Tests.Integration;
 [Collection(OperatorCollection.Name)]
 public sealed class HostTests
 {
-    private static void WriteCertificate(string dir, string cn)
+    private static (string KeyPem, string CertificatePem) MakeCertificate(string cn)
     {
         using var key = RSA.Create(2048);
         var request = new CertificateRequest($"CN={cn}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
@@ -22,11 +22,40 @@ public sealed class HostTests
         san.AddIpAddress(IPAddress.Loopback);
         request.CertificateExtensions.Add(san.Build());
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        return (key.ExportPkcs8PrivateKeyPem(), certificate.ExportCertificatePem());
+    }
+
+    private static void WriteCertificate(string dir, string cn)
+    {
+        var (key, certificate) = MakeCertificate(cn);
         // Write the key first and the certificate last, as a rotation tool would.
-        File.WriteAllText(Path.Combine(dir, "apiserver.key"), key.ExportPkcs8PrivateKeyPem());
-        File.WriteAllText(Path.Combine(dir, "apiserver.crt"), certificate.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(dir, "apiserver.key"), key);
+        File.WriteAllText(Path.Combine(dir, "apiserver.crt"), certificate);
         File.SetLastWriteTimeUtc(Path.Combine(dir, "apiserver.crt"), DateTime.UtcNow.AddSeconds(cn.Length)); // distinct timestamps
     }
+
+    /// <summary>
+    /// Writes tls.crt/tls.key the way the kubelet updates a mounted Secret (its atomic writer): the files go into a new
+    /// hidden directory, <c>..data</c> is switched to it by a rename, and <c>tls.crt</c> and <c>tls.key</c> are symlinks
+    /// to <c>..data/…</c> made once, whose own times never change.
+    /// </summary>
+    private static void WriteSecretVolume(string dir, string cn)
+    {
+        var (key, certificate) = MakeCertificate(cn);
+        var version = $"..{DateTime.UtcNow:yyyy_MM_dd_HH_mm_ss.fffffff}";
+        Directory.CreateDirectory(Path.Combine(dir, version));
+        File.WriteAllText(Path.Combine(dir, version, "tls.key"), key);
+        File.WriteAllText(Path.Combine(dir, version, "tls.crt"), certificate);
+        var next = Path.Combine(dir, "..data_tmp");
+        Directory.CreateSymbolicLink(next, version);
+        Assert.Equal(0, Rename(next, Path.Combine(dir, "..data")));
+        foreach (var file in new[] { "tls.crt", "tls.key" })
+            if (!File.Exists(Path.Combine(dir, file))) File.CreateSymbolicLink(Path.Combine(dir, file), Path.Combine("..data", file));
+    }
+
+    // rename(2) replaces the ..data symlink atomically, as the kubelet does; .NET's moves refuse an existing target.
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "rename", SetLastError = true)]
+    private static extern int Rename(string from, string to);
 
     /// <summary>Connects with only <paramref name="protocols"/> enabled and returns the subject of the served certificate.</summary>
     private static async Task<string> Handshake(string url, SslProtocols protocols)
@@ -62,6 +91,30 @@ public sealed class HostTests
 
             WriteCertificate(dir, "second-rotated");
             Assert.Equal("CN=second-rotated", await Handshake(op.WebhookUrl!, SslProtocols.Tls12));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Webhook_listener_serves_a_certificate_mounted_after_the_start_and_follows_a_kubelet_style_secret_update()
+    {
+        var dir = Directory.CreateTempSubdirectory("webhook-secret-volume").FullName;
+        try
+        {
+            // An optional Secret volume the service CA or cert-manager fills in after the pod started.
+            await using var env = await StartAsync(createIntegration: false);
+            var op = await env.StartOperatorAsync("operator-1", "--Operator:Webhook:Disabled=false", "--Operator:Webhook:Port=0", "--Operator:Webhook:CertDir=" + dir);
+            Assert.NotNull(op.WebhookUrl);
+            await Assert.ThrowsAsync<HttpRequestException>(() => Handshake(op.WebhookUrl!, SslProtocols.Tls12));
+
+            WriteSecretVolume(dir, "mounted-late");
+            Assert.Equal("CN=mounted-late", await Handshake(op.WebhookUrl!, SslProtocols.Tls12));
+
+            WriteSecretVolume(dir, "renewed");
+            Assert.Equal("CN=renewed", await Handshake(op.WebhookUrl!, SslProtocols.Tls12));
         }
         finally
         {
