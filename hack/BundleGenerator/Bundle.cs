@@ -104,7 +104,7 @@ public static partial class Bundle
             ["metadata"] = new JsonObject
             {
                 ["name"] = csvName,
-                ["annotations"] = CsvAnnotations(meta, root, crdsByName, operatorImage.Reference, digestPinned),
+                ["annotations"] = CsvAnnotations(meta, root, crdsByName, operatorImage.Reference, digestPinned, version),
                 ["labels"] = new JsonObject((meta["architectures"]?.AsArray() ?? []).Select(a => KeyValuePair.Create<string, JsonNode?>($"operatorframework.io/arch.{a}", "supported"))
                     .Append(KeyValuePair.Create<string, JsonNode?>("operatorframework.io/os.linux", "supported"))),
             },
@@ -197,7 +197,7 @@ public static partial class Bundle
             .SelectMany(d => Directory.EnumerateFiles(d, "*", SearchOption.AllDirectories))
             .Select(f => Path.GetRelativePath(root, f).Replace(Path.DirectorySeparatorChar, '/'));
 
-    private static JsonObject CsvAnnotations(JsonObject meta, string root, Dictionary<string, JsonObject> crds, string image, bool digestPinned)
+    private static JsonObject CsvAnnotations(JsonObject meta, string root, Dictionary<string, JsonObject> crds, string image, bool digestPinned, string version)
     {
         var annotations = new JsonObject
         {
@@ -208,10 +208,13 @@ public static partial class Bundle
             ["containerImage"] = image,
             ["description"] = Str(meta, "summary"),
             ["operatorframework.io/suggested-namespace"] = Str(meta, "suggestedNamespace"),
-            // The console labels the suggested namespace for the cluster monitoring stack, which then scrapes the
-            // ServiceMonitor and evaluates the PrometheusRule of the bundle.
+            // The console offers to label the suggested namespace for the cluster monitoring stack (for openshift-*
+            // namespaces only), which then scrapes the ServiceMonitor and evaluates the PrometheusRule of the bundle.
             ["operatorframework.io/cluster-monitoring"] = "true",
         };
+        // Every earlier version upgrades straight to this one, whether or not the catalog still lists it: the catalog
+        // keeps one bundle per channel, so without the range an installed older version would have no upgrade edge.
+        if (version != "0.0.0") annotations["olm.skipRange"] = $"<{version}";
         var features = meta["features"] as JsonObject ?? throw new BundleException("hack/bundle/csv-base.yaml: features is missing");
         if (features.ContainsKey("disconnected"))
             throw new BundleException("hack/bundle/csv-base.yaml: features.disconnected is derived (true once the operator image is pinned by digest), not written");

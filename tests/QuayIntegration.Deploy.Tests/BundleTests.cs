@@ -60,6 +60,14 @@ public sealed class BundleTests
     }
 
     [Fact]
+    public void Every_earlier_version_has_an_upgrade_edge_to_this_one()
+    {
+        // The catalog keeps one bundle per channel; olm.skipRange lets OLM upgrade any installed older version to it.
+        var version = (string)CsvSpec["version"]!;
+        Assert.Equal($"<{version}", (string?)CsvBody["metadata"]!["annotations"]!["olm.skipRange"]);
+    }
+
+    [Fact]
     public void The_CSV_has_the_fields_OLM_and_OperatorHub_require()
     {
         var csv = CsvBody;
