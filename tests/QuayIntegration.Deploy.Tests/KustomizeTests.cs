@@ -15,26 +15,13 @@ namespace QuayIntegration.Deploy.Tests;
 public sealed class KustomizeTests : IAsyncLifetime
 {
     private const string Ns = "quay-integration";
-    private readonly string _directory = Directory.CreateTempSubdirectory("kustomize-tests-").FullName;
-    private KubernetesApiServer _server = null!;
-    private Kubectl _kubectl = null!;
+    private KubectlWorld _world = null!;
 
-    public async Task InitializeAsync()
-    {
-        _server = await KubernetesApiServer.StartAsync(new ApiServerOptions());
-        var kubeconfig = Path.Combine(_directory, "kubeconfig");
-        _server.WriteKubeconfig(kubeconfig);
-        _kubectl = new Kubectl(kubeconfig);
-    }
+    public async Task InitializeAsync() => _world = await KubectlWorld.StartAsync("kustomize-tests-");
 
-    public async Task DisposeAsync()
-    {
-        _kubectl.Dispose();
-        await _server.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public async Task DisposeAsync() => await _world.DisposeAsync();
 
-    private async Task<IReadOnlyList<Manifest>> BuildAsync(string path) => Manifests.Parse(await _kubectl.RunAsync("kustomize", path), $"kubectl kustomize {path}");
+    private async Task<IReadOnlyList<Manifest>> BuildAsync(string path) => Manifests.Parse(await _world.Kubectl.RunAsync("kustomize", path), $"kubectl kustomize {path}");
 
     private static Manifest One(IEnumerable<Manifest> all, string kind, string name) =>
         all.SingleOrDefault(m => m.Kind == kind && m.Name == name) ?? throw new Xunit.Sdk.XunitException($"no {kind} {name} in the build");
@@ -210,12 +197,12 @@ public sealed class KustomizeTests : IAsyncLifetime
     /// <summary>kubectl apply of a whole overlay to an API server that knows the third-party kinds it uses.</summary>
     private async Task ApplyAsync(string path, params string[] namespaces)
     {
-        await _kubectl.RunAsync("apply", "-f", "tests/QuayIntegration.Deploy.Tests/Fixtures/third-party-crds.yaml");
-        foreach (var ns in namespaces) await _kubectl.RunAsync("create", "namespace", ns);
-        var applied = await _kubectl.RunAsync("apply", "-k", path);
+        await _world.Kubectl.RunAsync("apply", "-f", "tests/QuayIntegration.Deploy.Tests/Fixtures/third-party-crds.yaml");
+        foreach (var ns in namespaces) await _world.Kubectl.RunAsync("create", "namespace", ns);
+        var applied = await _world.Kubectl.RunAsync("apply", "-k", path);
         var built = await BuildAsync(path);
         foreach (var m in built) Assert.Contains($"{m.Name} created", applied);
-        var stored = JsonNode.Parse(await _kubectl.RunAsync("get", "-k", path, "-o", "json"))!["items"]!.AsArray();
+        var stored = JsonNode.Parse(await _world.Kubectl.RunAsync("get", "-k", path, "-o", "json"))!["items"]!.AsArray();
         Assert.Equal(built.Count, stored.Count);
     }
 }

@@ -12,24 +12,11 @@ namespace QuayIntegration.Deploy.Tests;
 /// </summary>
 public sealed class ManifestTests : IAsyncLifetime
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("deploy-tests-").FullName;
-    private KubernetesApiServer _server = null!;
-    private Kubectl _kubectl = null!;
+    private KubectlWorld _world = null!;
 
-    public async Task InitializeAsync()
-    {
-        _server = await KubernetesApiServer.StartAsync(new ApiServerOptions());
-        var kubeconfig = Path.Combine(_directory, "kubeconfig");
-        _server.WriteKubeconfig(kubeconfig);
-        _kubectl = new Kubectl(kubeconfig);
-    }
+    public async Task InitializeAsync() => _world = await KubectlWorld.StartAsync("deploy-tests-");
 
-    public async Task DisposeAsync()
-    {
-        _kubectl.Dispose();
-        await _server.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public async Task DisposeAsync() => await _world.DisposeAsync();
 
     [Fact]
     public void Every_file_parses_into_named_objects_and_the_base_kustomization_lists_every_file_of_the_base()
@@ -60,21 +47,21 @@ public sealed class ManifestTests : IAsyncLifetime
     public async Task Kubectl_installs_deploy_and_the_samples_and_reading_back_shows_what_was_applied()
     {
         // deploy/ is the base: what `kubectl apply -k deploy/` installs is what kustomize renders from it.
-        var installed = Manifests.Parse(await _kubectl.RunAsync("kustomize", "deploy/"), "kubectl kustomize deploy/");
-        var baseOnly = Manifests.Parse(await _kubectl.RunAsync("kustomize", "deploy/base"), "kubectl kustomize deploy/base");
+        var installed = Manifests.Parse(await _world.Kubectl.RunAsync("kustomize", "deploy/"), "kubectl kustomize deploy/");
+        var baseOnly = Manifests.Parse(await _world.Kubectl.RunAsync("kustomize", "deploy/base"), "kubectl kustomize deploy/base");
         Assert.Equal(baseOnly.Select(m => m.Body.ToJsonString()), installed.Select(m => m.Body.ToJsonString()));
-        var applied = await _kubectl.RunAsync("apply", "-k", "deploy/");
+        var applied = await _world.Kubectl.RunAsync("apply", "-k", "deploy/");
         foreach (var m in installed)
             Assert.Contains($"{m.Name} created", applied.Replace("\r", ""));
 
         // The CRD is served as soon as it is stored: the sample applies right after, and its schema prunes nothing.
-        await _kubectl.RunAsync("apply", "-f", "deploy/samples/");
+        await _world.Kubectl.RunAsync("apply", "-f", "deploy/samples/");
         var samples = Manifests.Files(Path.Combine(Repo.Deploy, "samples")).SelectMany(Manifests.Load).ToList();
         Assert.NotEmpty(samples);
 
         // Everything read back through kubectl holds every field the files set (the server only adds defaults).
-        var stored = Objects(await _kubectl.RunAsync("get", "-k", "deploy/", "-o", "json"))
-            .Concat(Objects(await _kubectl.RunAsync("get", "-f", "deploy/samples/", "-o", "json"))).ToList();
+        var stored = Objects(await _world.Kubectl.RunAsync("get", "-k", "deploy/", "-o", "json"))
+            .Concat(Objects(await _world.Kubectl.RunAsync("get", "-f", "deploy/samples/", "-o", "json"))).ToList();
         foreach (var m in installed.Concat(samples))
         {
             var live = stored.SingleOrDefault(s => (string?)s["kind"] == m.Kind && (string?)s["metadata"]!["name"] == m.Name && (string?)s["metadata"]!["namespace"] == m.Namespace);
@@ -84,11 +71,11 @@ public sealed class ManifestTests : IAsyncLifetime
         }
 
         // The CRD's resource is served: kubectl finds it through discovery and lists the sample.
-        var table = await _kubectl.RunAsync("get", "quayintegrations.quay.redhat.com");
+        var table = await _world.Kubectl.RunAsync("get", "quayintegrations.quay.redhat.com");
         Assert.Contains(samples.Single(s => s.Kind == "QuayIntegration").Name, table);
 
         // The webhook configuration is stored with its rules, so the API server will call the operator for builds.
-        using var client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Path.Combine(_directory, "kubeconfig")));
+        using var client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Path.Combine(_world.Directory, "kubeconfig")));
         var webhook = Assert.Single((await client.AdmissionregistrationV1.ReadMutatingWebhookConfigurationAsync("quay-integration")).Webhooks);
         var rule = Assert.Single(webhook.Rules);
         Assert.Equal(["CREATE"], rule.Operations);
@@ -99,11 +86,11 @@ public sealed class ManifestTests : IAsyncLifetime
         // Applying again changes nothing: the files are stable under the server's defaulting.
         // The one exception is kubectl's own: PodDisruptionBudget's spec.selector has patch strategy "replace", so kubectl
         // always sends it in the patch and reports the PDB "configured", though nothing changes (its generation stays 1).
-        var again = await _kubectl.RunAsync("apply", "-k", "deploy/");
+        var again = await _world.Kubectl.RunAsync("apply", "-k", "deploy/");
         foreach (var line in again.Split('\n', StringSplitOptions.RemoveEmptyEntries))
             Assert.True(line.EndsWith(" unchanged", StringComparison.Ordinal) || line == "poddisruptionbudget.policy/quay-integration configured",
                 $"second apply changed something: {line}");
-        var pdb = Objects(await _kubectl.RunAsync("get", "-n", "quay-integration", "poddisruptionbudget", "quay-integration", "-o", "json")).Single();
+        var pdb = Objects(await _world.Kubectl.RunAsync("get", "-n", "quay-integration", "poddisruptionbudget", "quay-integration", "-o", "json")).Single();
         Assert.Equal("1", pdb["metadata"]!["generation"]!.ToJsonString());
     }
 

@@ -71,7 +71,9 @@ public sealed class UserAuthenticationTests : IAsyncLifetime
         {
             try
             {
-                using var watch = await sa.CoreV1.ListNamespacedSecretWithHttpMessagesAsync("app", watch: true, timeoutSeconds: 1, cancellationToken: cts.Token);
+                // The server's own timeout far beyond the client's: a server closing the stream first, at the same
+                // second, made the client's read fail with an EndOfStream instead of the cancellation (seen in CI).
+                using var watch = await sa.CoreV1.ListNamespacedSecretWithHttpMessagesAsync("app", watch: true, timeoutSeconds: 30, cancellationToken: cts.Token);
             }
             catch (OperationCanceledException) { }
         }
