@@ -56,7 +56,7 @@ public static class ResultReporter
         new { series.Name, Axis = axis, Points = series.Points.Select(p => new[] { p.X, p.Y }) };
 
     /// <summary>Each chart as <c>&lt;result&gt;-&lt;chart&gt;.svg</c> next to the result's JSON file.</summary>
-    public static IReadOnlyList<string> WriteCharts(IEnumerable<Chart> charts, string resultPath, MachineInfo machine, DateTimeOffset startedAt)
+    private static IReadOnlyList<string> WriteCharts(IEnumerable<Chart> charts, string resultPath, MachineInfo machine, DateTimeOffset startedAt)
     {
         var written = new List<string>();
         foreach (var chart in charts)

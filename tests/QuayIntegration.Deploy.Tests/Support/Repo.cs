@@ -1,3 +1,5 @@
+using QuayIntegration.Testing;
+
 namespace QuayIntegration.Deploy.Tests.Support;
 
 public static class Repo
@@ -16,14 +18,7 @@ public static class Repo
         return dir?.FullName ?? throw new InvalidOperationException("repository root (QuayIntegration.sln) not found above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>Polls <paramref name="condition"/> until true; a timeout names what was awaited.</summary>
-    public static async Task Eventually(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("timed out waiting for " + what);
-            await Task.Delay(100);
-        }
-    }
+    /// <summary>Polls <paramref name="condition"/> until true; a timeout names what was awaited (20 s unless told).</summary>
+    public static Task Eventually(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
+        Polling.Eventually(condition, what, timeout ?? TimeSpan.FromSeconds(20));
 }

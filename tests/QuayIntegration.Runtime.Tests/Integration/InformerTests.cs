@@ -28,15 +28,8 @@ public sealed class InformerTests : IAsyncLifetime
         public void OnDelete(T obj) => Events.Enqueue("delete:" + obj.Metadata.Name);
     }
 
-    private static async Task Until(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("timed out waiting for " + what);
-            await Task.Delay(20);
-        }
-    }
+    private static Task Until(Func<bool> condition, string what) =>
+        Polling.Eventually(() => Task.FromResult(condition()), what, TimeSpan.FromSeconds(15));
 
     private Task CreateNamespace(string name) => _world.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = name } });
 
