@@ -35,7 +35,7 @@ public sealed class BuildReconciler(
         var build = builds.Get(key);
         if (build is null || !IsManaged(build) || IsImported(build)) return ReconcileResult.Done;
         var phase = build.Status?.Phase;
-        if (phase is "Failed" or "Error" or "Cancelled")
+        if (EndedWithoutImage(build))
         {
             if (_reportedFailures.TryAdd(build.Metadata.Uid ?? key.ToString(), 0))
                 events.Warning(build, "ImageNotImported", $"Build ended {phase}; nothing was imported into {Destination(build)}");
@@ -129,4 +129,7 @@ public sealed class BuildReconciler(
 
     public static bool IsImported(Build build) =>
         build.Metadata.Annotations?.TryGetValue(BuildAnnotations.Imported, out var v) == true && v == "true";
+
+    /// <summary>Failed, errored or cancelled: there is no image to import.</summary>
+    public static bool EndedWithoutImage(Build build) => build.Status?.Phase is "Failed" or "Error" or "Cancelled";
 }

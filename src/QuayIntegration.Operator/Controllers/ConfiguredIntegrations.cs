@@ -10,7 +10,8 @@ public abstract record IntegrationView(QuayIntegrationResource Resource)
     public string Name => Resource.Metadata.Name;
 
     public sealed record Deleting(QuayIntegrationResource Resource) : IntegrationView(Resource);
-    public sealed record Unusable(QuayIntegrationResource Resource, string Reason) : IntegrationView(Resource);
+    /// <param name="Code">The condition reason it is reported under.</param>
+    public sealed record Unusable(QuayIntegrationResource Resource, string Reason, string Code = "InvalidConfiguration") : IntegrationView(Resource);
     public sealed record Usable(QuayIntegrationResource Resource, IntegrationConfig Config) : IntegrationView(Resource);
 }
 
@@ -121,7 +122,7 @@ public sealed class ConfiguredIntegrations : IInformerHandler<QuayIntegrationRes
             {
                 views.Add(new IntegrationView.Unusable(integration,
                     $"QuayIntegration {integration.Metadata.Name} has clusterID '{config.ClusterId}', which QuayIntegration {first} already uses: " +
-                    "their robot Secrets would have the same names; give each QuayIntegration its own clusterID"));
+                    "their robot Secrets would have the same names; give each QuayIntegration its own clusterID", "DuplicateClusterID"));
                 continue;
             }
             clusterIds[config.ClusterId] = integration.Metadata.Name;

@@ -69,7 +69,7 @@ public sealed class GoOperatorBuilds(KubeApi api, ILogger<GoOperatorBuilds> log)
     public static bool IsPending(Build build) =>
         BuildReconciler.IsManaged(build) && !BuildReconciler.IsImported(build)
         && build.Metadata.DeletionTimestamp is null
-        && build.Status?.Phase is not ("Failed" or "Error" or "Cancelled");
+        && !BuildReconciler.EndedWithoutImage(build);
 
     /// <summary>A label is set key by key, so the patch needs no precondition and never conflicts with the build controller.</summary>
     private async Task<bool> LabelAsync(Build build, CancellationToken ct)

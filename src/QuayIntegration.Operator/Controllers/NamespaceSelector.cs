@@ -23,8 +23,6 @@ public sealed class NamespaceSelector
     /// <summary>kubectl's spelling (<c>team=a,tier in (dev,test),!legacy</c>): in messages and fingerprints.</summary>
     public string Text { get; }
 
-    public bool SelectsEverything => _requirements.Count == 0;
-
     public bool Matches(IDictionary<string, string>? labels) => _requirements.All(r => r.Matches(labels));
 
     private sealed record Requirement(string Key, string Operator, IReadOnlyList<string> Values)

@@ -88,10 +88,7 @@ public sealed class QuayIntegrationReconciler(
         var health = HealthOf(resource);
 
         if (view is IntegrationView.Unusable unusable)
-            return await NotReadyAsync(resource, null, conflicting, StatusConditions.ConfigurationValid,
-                unusable.Reason.Contains("clusterID", StringComparison.Ordinal) && unusable.Reason.Contains("already uses", StringComparison.Ordinal)
-                    ? "DuplicateClusterID" : "InvalidConfiguration",
-                unusable.Reason, ct);
+            return await NotReadyAsync(resource, null, conflicting, StatusConditions.ConfigurationValid, unusable.Code, unusable.Reason, ct);
         var config = ((IntegrationView.Usable)view).Config;
         var recheck = options.Value.IntegrationRecheckInterval;
 

@@ -1,6 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
-using QuayIntegration.Operator.Observability;
 
 namespace QuayIntegration.Operator.Hosting;
 
@@ -41,9 +40,7 @@ public sealed class WebhookCertificateProvider(IOptions<OperatorOptions> options
             if (!files.Exist) return files.Loaded;
             try
             {
-                var certificate = files.Load();
-                OperatorMetrics.WebhookCertificateExpiry.Set(new DateTimeOffset(certificate.NotAfter.ToUniversalTime()).ToUnixTimeSeconds());
-                return certificate;
+                return files.Load();
             }
             catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException)
             {

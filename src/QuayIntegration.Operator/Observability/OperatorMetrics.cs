@@ -29,8 +29,8 @@ public static class OperatorMetrics
         new HistogramConfiguration { LabelNames = ["method", "route"], Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });
 
     /// <summary>
-    /// When the webhook's serving certificate expires: set by <c>Hosting.WebhookCertificateProvider</c> each time it
-    /// loads a certificate, and refreshed before each scrape (so a rotated file shows without a handshake first).
+    /// When the webhook's serving certificate expires: set before each scrape from the certificate
+    /// <c>Hosting.WebhookCertificateProvider</c> serves (so a rotated file shows without a handshake first).
     /// </summary>
     public static readonly Gauge WebhookCertificateExpiry = Metrics.CreateGauge(
         "quayintegration_webhook_certificate_expiry_timestamp_seconds",

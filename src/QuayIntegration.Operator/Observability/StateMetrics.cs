@@ -42,7 +42,9 @@ public sealed class StateMetrics(IServiceProvider services, IOptions<OperatorOpt
 
     private void Refresh()
     {
-        if (!options.Value.Webhook.Disabled) _ = services.GetRequiredService<WebhookCertificateProvider>().Current;
+        // Read before each scrape rather than at each TLS handshake: the gauge is only ever seen through a scrape.
+        if (!options.Value.Webhook.Disabled && services.GetRequiredService<WebhookCertificateProvider>().Current is { } certificate)
+            OperatorMetrics.WebhookCertificateExpiry.Set(new DateTimeOffset(certificate.NotAfter.ToUniversalTime()).ToUnixTimeSeconds());
 
         var integrations = services.GetRequiredService<ClusterCaches>().QuayIntegrations;
         if (!integrations.HasSynced) return;
