@@ -92,11 +92,16 @@ public sealed class QuayIntegrationReconciler(
         var config = ((IntegrationView.Usable)view).Config;
         var recheck = options.Value.IntegrationRecheckInterval;
 
-        var (token, tokenProblem) = await ReadTokenAsync(config, ct);
+        // Both read at once: each comes from its watch once that has synced, else by one GET, and both watches start
+        // together, so both objects are taken from the same moment.
+        var tokenRead = ReadTokenAsync(config, ct);
+        var caRead = ReadCaBundleAsync(config, ct);
+        await Task.WhenAll(tokenRead, caRead);
+        var (token, tokenProblem) = await tokenRead;
+        var (ca, caProblem) = await caRead;
         if (token is null)
             return await NotReadyAsync(resource, config, conflicting, StatusConditions.CredentialsValid, tokenProblem.Reason, tokenProblem.Message, ct);
 
-        var (ca, caProblem) = await ReadCaBundleAsync(config, ct);
         if (caProblem is not null)
             return await NotReadyAsync(resource, config, conflicting, StatusConditions.ConfigurationValid, caProblem.Value.Reason, caProblem.Value.Message, ct);
 
