@@ -8,6 +8,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Controllers.Namespaces;
 using QuayIntegration.Runtime.Kube;
 using QuayIntegration.Operator.Observability;
 using QuayIntegration.Operator.Quay;
@@ -68,10 +69,11 @@ public sealed class QuayIntegrationReconciler(
 
         var snapshots = new List<IntegrationSnapshot>();
         TimeSpan? requeue = null;
+        var hosts = views.Select(v => (v.Name, RegistryHostOf(v))).ToList();
         foreach (var view in views)
         {
             using var logScope = log.BeginScope(new Dictionary<string, object> { ["quayintegration"] = view.Name });
-            var judgement = await JudgeAsync(view, conflicts.GetValueOrDefault(view.Name, []), ct);
+            var judgement = await JudgeAsync(view, conflicts.GetValueOrDefault(view.Name, []), hosts, ct);
             if (judgement.Snapshot is not null) snapshots.Add(judgement.Snapshot);
             if (judgement.Requeue is { } after && (requeue is null || after < requeue)) requeue = after;
         }
@@ -79,10 +81,22 @@ public sealed class QuayIntegrationReconciler(
         return requeue is { } next ? ReconcileResult.After(next) : ReconcileResult.Done;
     }
 
-    private async Task<Judgement> JudgeAsync(IntegrationView view, IReadOnlyList<string> conflicting, CancellationToken ct)
+    /// <summary>
+    /// The registry host each integration's snapshot will carry: a usable one's, a deleted one's as its spec still says,
+    /// none for one that cannot be used (<see cref="NotReadyAsync"/> publishes it without a configuration).
+    /// </summary>
+    private static string? RegistryHostOf(IntegrationView view) => view switch
+    {
+        IntegrationView.Usable usable => usable.Config.RegistryHost,
+        IntegrationView.Deleting deleting => IntegrationConfig.Parse(deleting.Resource.Spec, out _)?.RegistryHost,
+        _ => null,
+    };
+
+    private async Task<Judgement> JudgeAsync(IntegrationView view, IReadOnlyList<string> conflicting, IReadOnlyList<(string Name, string? Host)> hosts,
+        CancellationToken ct)
     {
         var resource = view.Resource;
-        if (view is IntegrationView.Deleting) return await DeleteAsync(resource, ct);
+        if (view is IntegrationView.Deleting) return await DeleteAsync(resource, hosts, ct);
         if (!(resource.Metadata.Finalizers?.Contains(WellKnown.IntegrationFinalizer) ?? false))
             await AddFinalizerAsync(resource, ct);
         var health = HealthOf(resource);
@@ -304,7 +318,7 @@ public sealed class QuayIntegrationReconciler(
     /// Being deleted: its namespaces are released under its policies (with cleanupPolicy Delete, through a client made
     /// from its token if it can still be read), and the finalizer goes once none of them is held any more.
     /// </summary>
-    private async Task<Judgement> DeleteAsync(QuayIntegrationResource resource, CancellationToken ct)
+    private async Task<Judgement> DeleteAsync(QuayIntegrationResource resource, IReadOnlyList<(string Name, string? Host)> hosts, CancellationToken ct)
     {
         var config = IntegrationConfig.Parse(resource.Spec, out _);
         QuayClient? client = null;
@@ -315,7 +329,7 @@ public sealed class QuayIntegrationReconciler(
             if (token is not null && caProblem is null) client = clients.GetClient(new QuayConnection(config.QuayUrl, token, ca, config.Insecure));
         }
         var snapshot = new IntegrationSnapshot(resource.Metadata.Name, IntegrationMode.Deleting, resource, config, client, "deleting");
-        var held = HeldNamespaces(resource.Metadata.Name, config?.RegistryHost);
+        var held = HeldNamespaces(resource.Metadata.Name, hosts);
         if (held > 0)
         {
             log.WaitingForRelease(held);
@@ -327,20 +341,17 @@ public sealed class QuayIntegrationReconciler(
 
     /// <summary>
     /// Namespaces still held for <paramref name="integration"/>: carrying the operator's finalizer while their record
-    /// names this integration, or names none (records from before several integrations) and its organizations live on
-    /// this integration's Quay or this is the only integration.
+    /// names this integration, or names none (records from before several integrations) and belongs to it by the
+    /// namespace reconciler's own rule, <see cref="NamespaceIntent.LegacyOwner"/>, over <paramref name="hosts"/>.
     /// </summary>
-    private int HeldNamespaces(string integration, string? registryHost)
-    {
-        var only = caches.QuayIntegrations.List().Count == 1;
-        return caches.Namespaces.List().Count(n =>
+    private int HeldNamespaces(string integration, IReadOnlyList<(string Name, string? Host)> hosts) =>
+        caches.Namespaces.List().Count(n =>
         {
             if (n.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) != true) return false;
             var record = caches.QuayNamespaces.Get(ObjectKey.Cluster(n.Metadata.Name))?.Spec;
             if (record?.Integration is { } name) return name == integration;
-            return only || (record?.Organizations ?? []).Any(o => string.Equals(o.Host, registryHost, StringComparison.OrdinalIgnoreCase));
+            return NamespaceIntent.LegacyOwner((record?.Organizations ?? []).Select(o => o.Host), hosts) == integration;
         });
-    }
 
     private async Task<(string? Token, (string Reason, string Message) Problem)> ReadTokenAsync(IntegrationConfig config, CancellationToken ct)
     {

@@ -179,4 +179,46 @@ public sealed class MultipleIntegrationsTests
         Assert.Null(env.Quay.State.Organization("openshift_keeper"));
         Assert.Null(env.SecondQuay!.State.Organization("dev_keeper"));
     }
+    [Fact]
+    public async Task A_record_from_before_several_integrations_holds_only_the_oldest_integration_on_its_quay()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("old");
+        await Eventually(() => env.IsSeededAsync("old", "openshift_old"), "set up by the first integration");
+
+        // The first integration cannot act (its token is gone), and the namespace's record names no integration, as
+        // records written before several integrations did.
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("quay-token", OperatorNamespace);
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Reason == "CredentialsSecretNotFound", "the first integration not ready");
+        await env.Kube.CustomObjects.PatchClusterCustomObjectAsync(new k8s.Models.V1Patch("""{"spec":{"integration":null}}""", k8s.Models.V1Patch.PatchType.MergePatch),
+            "quay.redhat.com", "v1", "quaynamespaces", "old");
+        Assert.Null((await env.GetRecordAsync("old"))!["spec"]!["integration"]);
+
+        // A second integration on the same Quay, selecting nothing, is created and deleted: the namespace is the older
+        // one's, so nothing holds the newer one's finalizer.
+        await env.CreateIntegrationAsync("same", spec =>
+        {
+            spec["clusterID"] = "same";
+            spec["namespaceSelector"] = Selector("quay", "none");
+            spec["credentialsSecret"] = new JsonObject { ["namespace"] = OperatorNamespace, ["name"] = "quay-token-same" };
+        });
+        await Eventually(async () => (await env.GetIntegrationAsync("same"))?["metadata"]?["finalizers"] is JsonArray { Count: > 0 },
+            "the second integration judged");
+        await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", "same");
+        await Eventually(async () => await env.GetIntegrationAsync("same") is null, "the second integration gone");
+        Assert.Contains("quay.redhat.com/quayintegrations", (await env.GetNamespaceAsync("old"))!.Metadata.Finalizers ?? []);
+        Assert.NotNull(env.Quay.State.Organization("openshift_old"));
+
+        // The first integration's token is back: it syncs the namespace again and its record names it.
+        await env.Kube.CoreV1.CreateNamespacedSecretAsync(new k8s.Models.V1Secret
+        {
+            Metadata = new k8s.Models.V1ObjectMeta { Name = "quay-token" },
+            Data = new Dictionary<string, byte[]> { ["token"] = System.Text.Encoding.UTF8.GetBytes(env.Token) },
+        }, OperatorNamespace);
+        await Eventually(async () => (await env.GetRecordAsync("old"))?["spec"]?["integration"]?.GetValue<string>() == "quay", "the record names the first integration");
+        await env.Kube.CoreV1.DeleteNamespaceAsync("old");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("old");
+        Assert.Null(env.Quay.State.Organization("openshift_old"));
+    }
 }

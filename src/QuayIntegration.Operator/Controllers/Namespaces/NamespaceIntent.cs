@@ -104,9 +104,25 @@ public sealed record NamespaceIntent(
     {
         if (record.Spec.Integration is { } name) return integrations.Get(name);
         if (record.Stored is null && !held) return null;
-        var hosts = record.Organizations.Select(o => o.Host).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        return integrations.All.FirstOrDefault(i => i.Config is { } c && hosts.Contains(c.RegistryHost))
-               ?? (integrations.All.Count == 1 ? integrations.All[0] : null);
+        return integrations.Get(LegacyOwner(record.Organizations.Select(o => o.Host), integrations.All.Select(i => (i.Name, i.Config?.RegistryHost)).ToList()));
+    }
+
+    /// <summary>
+    /// The one rule for a record that names no integration (written before several existed): it belongs to the oldest
+    /// integration whose Quay holds one of its organizations, else to the only integration there is, else to none.
+    /// The namespace reconciler acts under it and the QuayIntegration reconciler waits for it before an integration's
+    /// finalizer goes, so both must answer alike: with two integrations on one Quay, only the oldest holds the namespace.
+    /// </summary>
+    /// <param name="recordHosts">The registry hosts of the record's organizations.</param>
+    /// <param name="oldestFirst">Every integration (name and registry host, null when its configuration cannot be read), oldest first.</param>
+    public static string? LegacyOwner(IEnumerable<string> recordHosts, IReadOnlyList<(string Name, string? Host)> oldestFirst)
+    {
+        var hosts = recordHosts.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, host) in oldestFirst)
+        {
+            if (host is not null && hosts.Contains(host)) return name;
+        }
+        return oldestFirst.Count == 1 ? oldestFirst[0].Name : null;
     }
 
     private static string NotReady(IntegrationSnapshot integration) => $"QuayIntegration {integration.Name} is not ready: {integration.Reason}";
