@@ -263,4 +263,25 @@ public sealed class SyncBehaviourTests
             return true;
         }, "both the platform's and our pull secrets listed on every service account");
     }
+    [Fact]
+    public async Task Deleting_a_set_up_namespace_tears_it_down_without_a_warning()
+    {
+        // The API server's namespace controller writes the namespace while it is being deleted, so releasing it can
+        // meet a conflict and be retried: an ordinary retry, nothing an administrator should be warned about.
+        var log = new CapturedLog();
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync("operator-1", log.OperatorArgs());
+        await env.CreateNamespaceAsync("quiet");
+        await env.CreateImageStreamAsync("quiet", "app");
+        await Eventually(() => env.IsSeededAsync("quiet", "openshift_quiet"), "set up");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_quiet", "app") is not null), "its repository");
+
+        // As the namespace controller's own writes would, a conflict meets the operator's first write to the namespace.
+        env.Cluster.ApiServer.Faults.InjectStatus(409, resource: "namespaces", verb: "patch");
+        await env.Kube.CoreV1.DeleteNamespaceAsync("quiet");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("quiet");
+        Assert.Null(env.Quay.State.Organization("openshift_quiet"));
+        Assert.Null(await env.GetRecordAsync("quiet"));
+        Assert.Empty(log.Rendered(Serilog.Events.LogEventLevel.Warning).Concat(log.Rendered(Serilog.Events.LogEventLevel.Error)));
+    }
 }

@@ -36,6 +36,16 @@ public sealed class OwnershipDraft
 
     public bool Released => Spec.Released == true;
 
+    /// <summary>
+    /// Called by <see cref="OwnershipRecords"/> once the record is deleted (it held nothing): there is nothing left to
+    /// save, so a failure later in the same reconcile does not try to write it back.
+    /// </summary>
+    internal void Deleted()
+    {
+        Stored = null;
+        _savedJson = JsonSerializer.Serialize(Spec, Json);
+    }
+
     /// <summary>Called by <see cref="OwnershipRecords"/> after a successful write.</summary>
     internal void Saved(QuayNamespaceResource stored)
     {

@@ -134,6 +134,7 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
             throw new ReconcileException($"the QuayNamespace {draft.Namespace} changed while being deleted; retrying");
         }
         _written.TryRemove(draft.Namespace, out _);
+        draft.Deleted();
     }
 
     public void Forget(string ns) => _written.TryRemove(ns, out _);
