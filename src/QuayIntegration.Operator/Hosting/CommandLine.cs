@@ -1,4 +1,6 @@
+using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using QuayIntegration.Operator.Controllers;
 
 namespace QuayIntegration.Operator.Hosting;
 
@@ -32,11 +34,85 @@ public static class CommandLine
         ["--quay-max-concurrency"] = "Operator:Quay:MaxConcurrentCalls",
     };
 
+    /// <summary>
+    /// The arguments the configuration would silently ignore or refuse with a stack trace: flags that are neither a
+    /// short flag above nor a configuration key (<c>--Section:Key=value</c>), and stray words. A mistyped flag
+    /// (<c>--leader-election-lease-duration</c>) must stop the start, as it does for any Kubernetes controller,
+    /// instead of leaving the default in force unnoticed.
+    /// </summary>
+    public static IReadOnlyList<string> Unrecognized(IReadOnlyList<string> args)
+    {
+        var unrecognized = new List<string>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            var name = arg.Split('=', 2)[0];
+            if (SwitchMappings.ContainsKey(name))
+            {
+                if (!arg.Contains('=', StringComparison.Ordinal)) i++; // "--flag value"
+                continue;
+            }
+            var key = name.TrimStart('-', '/');
+            if (key.Contains(':', StringComparison.Ordinal) && (name.StartsWith("--", StringComparison.Ordinal) || arg.Contains('=', StringComparison.Ordinal)))
+            {
+                if (!arg.Contains('=', StringComparison.Ordinal)) i++; // "--Section:Key value"
+                continue;
+            }
+            unrecognized.Add(name);
+        }
+        return unrecognized;
+    }
+
+    /// <summary>What <c>--help</c> prints.</summary>
+    public static string Usage()
+    {
+        var text = new System.Text.StringBuilder();
+        text.AppendLine("Usage: QuayIntegration.Operator [flags]");
+        text.AppendLine();
+        text.AppendLine("Flags (each also settable as --<key>=value or as the environment variable <key> with ':' written '__'):");
+        foreach (var (flag, key) in SwitchMappings.OrderBy(m => m.Key, StringComparer.Ordinal))
+            text.AppendLine(System.FormattableString.Invariant($"  {flag,-32} {key}"));
+        text.AppendLine();
+        text.AppendLine("Every other setting is given by its configuration key, e.g. --Operator:IntegrationRecheckInterval=1m; durations as 15s, 1m30s or 00:01:30.");
+        return text.ToString();
+    }
+
     public static void AddOperatorSources(this IConfigurationBuilder configuration, string[] args)
     {
         configuration.AddEnvironmentVariables();
         configuration.AddInMemoryCollection(UpstreamEnvironment());
         configuration.AddCommandLine(args, SwitchMappings);
+        // Durations as Kubernetes components write them ("15s", "1m30s"), besides .NET's "00:00:15": read from all
+        // the sources above and laid over them in .NET's form, which is what the options binder reads.
+        var current = configuration as IConfiguration ?? configuration.Build();
+        configuration.AddInMemoryCollection(GoDurations(current));
+    }
+
+    /// <summary>Every setting of <see cref="OperatorOptions"/> that is a duration, by configuration key.</summary>
+    private static readonly IReadOnlyList<string> DurationKeys = DurationKeysOf(typeof(OperatorOptions), OperatorOptions.Section);
+
+    private static List<string> DurationKeysOf(Type type, string prefix)
+    {
+        var keys = new List<string>();
+        foreach (var property in type.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
+        {
+            var key = $"{prefix}:{property.Name}";
+            if (property.PropertyType == typeof(TimeSpan) || property.PropertyType == typeof(TimeSpan?)) keys.Add(key);
+            else if (property.PropertyType.IsClass && property.PropertyType.Namespace?.StartsWith("QuayIntegration", StringComparison.Ordinal) == true)
+                keys.AddRange(DurationKeysOf(property.PropertyType, key));
+        }
+        return keys;
+    }
+
+    private static Dictionary<string, string?> GoDurations(IConfiguration current)
+    {
+        var map = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var key in DurationKeys)
+        {
+            if (current[key] is { } text && !TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out _) && GoDuration.TryParse(text, out var duration))
+                map[key] = duration.ToString("c", CultureInfo.InvariantCulture);
+        }
+        return map;
     }
 
     /// <summary>The environment variable names documented by the upstream operator (DISABLE_WEBHOOK, WEBHOOK_CERT_DIR).</summary>

@@ -100,11 +100,10 @@ public static class OperatorServices
         return services;
     }
 
+    /// <summary>Read unvalidated: another certificate mode is refused at start with every other error (ValidateOnStart).</summary>
     private static bool IsSelfManaged(IConfiguration configuration)
     {
         var webhook = (configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>() ?? new OperatorOptions()).Webhook;
-        if (webhook.CertMode is not (CertModes.Files or CertModes.SelfManaged))
-            throw new InvalidOperationException($"--webhook-cert-mode '{webhook.CertMode}' must be {CertModes.Files} or {CertModes.SelfManaged}");
         return !webhook.Disabled && webhook.CertMode == CertModes.SelfManaged;
     }
 }

@@ -57,6 +57,26 @@ public sealed class TimingConfigurationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Durations_are_also_read_as_kubernetes_components_write_them()
+    {
+        Environment.SetEnvironmentVariable("Operator__IntegrationRecheckInterval", "1m30s");
+        try
+        {
+            await using var app = Build("--leader-elect-lease-duration=20s", "--leader-elect-renew-deadline", "15s", "--leader-elect-retry-period=500ms",
+                "--Operator:ApiRequestTimeout=00:00:40");
+            var options = app.Services.GetRequiredService<LeaderElectionOptions>();
+            Assert.Equal((TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(500)), (options.LeaseDuration, options.RenewDeadline, options.RetryPeriod));
+            var operatorOptions = app.Services.GetRequiredService<IOptions<OperatorOptions>>().Value;
+            Assert.Equal(TimeSpan.FromSeconds(90), operatorOptions.IntegrationRecheckInterval); // from the environment
+            Assert.Equal(TimeSpan.FromSeconds(40), operatorOptions.ApiRequestTimeout); // .NET's form still reads
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("Operator__IntegrationRecheckInterval", null);
+        }
+    }
+
+    [Fact]
     public async Task The_hosts_api_client_gives_up_after_the_configured_request_timeout()
     {
         await using var app = Build("--Operator:ApiRequestTimeout=00:00:01");

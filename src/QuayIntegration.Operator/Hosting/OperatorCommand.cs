@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace QuayIntegration.Operator.Hosting;
+
+/// <summary>
+/// The process: the command line checked before anything starts, then the host run until it stops. A configuration
+/// the operator cannot run with is said in one line per problem on standard error with exit code 2 (a usage error,
+/// as CLI tools and Kubernetes controllers report one), never as an unhandled exception's stack trace.
+/// </summary>
+public static class OperatorCommand
+{
+    public const int Success = 0;
+    /// <summary>The host could not start (already logged, with the exception, as "Hosting failed to start").</summary>
+    public const int StartFailed = 1;
+    public const int UsageError = 2;
+
+    private const string Name = "quay-integration";
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        if (args.Any(a => a is "--help" or "-h"))
+        {
+            await output.WriteAsync(CommandLine.Usage());
+            return Success;
+        }
+        var unrecognized = CommandLine.Unrecognized(args);
+        if (unrecognized.Count > 0)
+        {
+            foreach (var arg in unrecognized) await error.WriteLineAsync($"{Name}: unknown flag or argument '{arg}' (--help lists the flags)");
+            return UsageError;
+        }
+
+        WebApplication app;
+        try
+        {
+            app = OperatorHost.Build(args);
+        }
+        catch (OptionsValidationException e)
+        {
+            // Options some listener needed while the host was built.
+            foreach (var failure in e.Failures) await error.WriteLineAsync($"{Name}: invalid configuration: {failure}");
+            return UsageError;
+        }
+        catch (InvalidOperationException e)
+        {
+            // Binding the options: a value that cannot be read as its type ("abc" for a number, a malformed duration).
+            await error.WriteLineAsync($"{Name}: invalid configuration: {MessagesOf(e)}");
+            return UsageError;
+        }
+
+        await using (app)
+        {
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (OptionsValidationException e)
+            {
+                foreach (var failure in e.Failures) await error.WriteLineAsync($"{Name}: invalid configuration: {failure}");
+                return UsageError;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                await error.WriteLineAsync($"{Name}: could not start: {e.Message}");
+                return StartFailed;
+            }
+            await app.WaitForShutdownAsync();
+        }
+        return Environment.ExitCode;
+    }
+
+    /// <summary>The message and those of the exceptions it wraps, which name the value and the key.</summary>
+    private static string MessagesOf(Exception e)
+    {
+        var messages = new List<string>();
+        for (var current = e; current is not null; current = current.InnerException)
+        {
+            if (!messages.Contains(current.Message)) messages.Add(current.Message);
+        }
+        return string.Join(" ", messages);
+    }
+}
