@@ -31,7 +31,9 @@ public sealed class ResilienceTests
         var org = env.Quay.State.Organization("openshift_halfway")!;
         Assert.Equal(3, org.Robots.Count);
         Assert.Equal(3, org.Prototypes.Count);
-        Assert.Equal("owned", (await env.GetNamespaceAsync("halfway"))!.Metadata.Annotations["quay.redhat.com/organization-ownership"]);
+        // Marked once the sync is complete, a moment after the Secrets and links IsSeededAsync looks at.
+        await Eventually(async () => (await env.GetNamespaceAsync("halfway"))!.Metadata.Annotations?.TryGetValue("quay.redhat.com/organization-ownership", out var ownership) == true
+                                     && ownership == "owned", "the namespace marked with an owned organization");
         Assert.Single(env.Quay.State.Organizations, o => o.Name == "openshift_halfway");
     }
 

@@ -345,7 +345,10 @@ public sealed class OperatorEnvironment : IAsyncDisposable
             ["metadata"] = new JsonObject { ["name"] = name },
         }, "image.openshift.io", "v1", ns, "imagestreams");
 
-    /// <summary>True when the namespace is fully set up: organization, the 3 robots with their prototypes, 3 Secrets, SAs linked.</summary>
+    /// <summary>
+    /// True when the namespace is fully set up: organization, the 3 robots with their prototypes, 3 Secrets, SAs
+    /// linked, and the namespace marked synced with this organization.
+    /// </summary>
     public async Task<bool> IsSeededAsync(string ns, string org, string clusterId = "openshift", QuayEmulator? quay = null)
     {
         quay ??= Quay;
@@ -364,7 +367,14 @@ public sealed class OperatorEnvironment : IAsyncDisposable
             if (account.Secrets?.Any(s => s.Name == secret.Metadata.Name) != true || account.ImagePullSecrets?.Any(s => s.Name == secret.Metadata.Name) != true)
                 return false;
         }
-        return true;
+        // The operator marks the namespace last (label, organization and ownership annotations in one patch): until
+        // then the sync has not finished, whatever Quay and the Secrets show.
+        var marked = await GetNamespaceAsync(ns);
+        var labels = marked?.Metadata.Labels ?? new Dictionary<string, string>();
+        var annotations = marked?.Metadata.Annotations ?? new Dictionary<string, string>();
+        return labels.TryGetValue("quay.redhat.com/managed", out var managed) && managed == "true"
+               && annotations.TryGetValue("quay.redhat.com/organization", out var organization) && organization == org
+               && annotations.ContainsKey("quay.redhat.com/organization-ownership");
     }
 
     /// <summary>"user:password" of the Secret's single auths entry for the Quay host.</summary>
