@@ -17,6 +17,9 @@ namespace QuayIntegration.Operator.Hosting;
 /// </summary>
 public sealed class OperatorControllers
 {
+    /// <summary>How long a QuayIntegration's namespace counts may trail the namespaces' outcomes.</summary>
+    public static readonly TimeSpan StatusCountsWindow = TimeSpan.FromSeconds(1);
+
     public OperatorControllers(
         ClusterCaches caches,
         ConfiguredIntegrations configured,
@@ -41,12 +44,13 @@ public sealed class OperatorControllers
         };
         IEnumerable<ObjectKey> Integration() => [QuayIntegrationReconciler.Key];
 
-        // The QuayIntegration: one key for all of them. Judged again when its spec or metadata changes, when a
-        // namespace's outcome changes (its counts), when its token Secret or CA ConfigMap changes, and as soon as the
-        // namespaces' calls find Quay down (it then probes Quay and parks the work).
+        // The QuayIntegration: one key for all of them. Judged again when its spec or metadata changes, when its token
+        // Secret or CA ConfigMap changes, and as soon as the namespaces' calls find Quay down (it then probes Quay and
+        // parks the work); its namespace counts follow the namespaces' outcomes within a second. (Once per outcome,
+        // a cold start of 1,000 namespaces ran 904 passes over every namespace and wrote the status each time.)
         Integrations = new Controller(integrationReconciler, single, loggers.CreateLogger("Controller.QuayIntegration"), time)
             .Watches(caches.QuayIntegrations, _ => Integration(), EventPredicates.GenerationOrMetadataChanged<QuayIntegrationResource>())
-            .Watches(registry.Changed, Integration)
+            .Watches(registry.Changed, Integration, window: StatusCountsWindow)
             .Watches(references.Changed, Integration)
             .Watches(quayClients.QuayWentDown, Integration);
 

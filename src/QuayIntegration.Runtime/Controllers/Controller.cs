@@ -57,6 +57,21 @@ public sealed class Controller
         return this;
     }
 
+    /// <summary>
+    /// For a signal raised in bursts whose consequence can wait a moment (a status that sums up many objects): the
+    /// keys are looked at <paramref name="window"/> after the first raise, once for all the raises until then (the
+    /// queue keeps the earliest time of a key already waiting), so a burst costs one reconcile per window instead of
+    /// one per raise.
+    /// </summary>
+    public Controller Watches(Signal signal, Func<IEnumerable<ObjectKey>> keys, TimeSpan window)
+    {
+        signal.Subscribe(() =>
+        {
+            foreach (var key in keys()) Queue.AddAfter(key, window);
+        });
+        return this;
+    }
+
     public void Enqueue(ObjectKey key) => Queue.Add(key);
 
     public async Task RunAsync(CancellationToken ct)

@@ -223,4 +223,30 @@ public class WorkQueueTests
         Assert.Equal(0, overlaps);
         Assert.True(processed >= 3);
     }
+    [Fact]
+    public void A_signal_watched_with_a_window_enqueues_its_keys_once_per_burst_after_the_window()
+    {
+        var controller = new Controller(new NoReconciler(), new ControllerOptions(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, _time);
+        var signal = new Signal("counts changed");
+        controller.Watches(signal, () => [ObjectKey.Cluster("status")], window: TimeSpan.FromSeconds(1));
+
+        for (var i = 0; i < 100; i++)
+        {
+            signal.Raise();
+            _time.Advance(TimeSpan.FromMilliseconds(5)); // a burst spread over half a second
+        }
+        Assert.Equal(0, controller.Queue.Count);
+        _time.Advance(TimeSpan.FromMilliseconds(499)); // 999 ms after the first raise
+        Assert.Equal(0, controller.Queue.Count);
+        _time.Advance(Millisecond);
+        Assert.Equal(1, controller.Queue.Count);
+        Assert.Equal(0, controller.Queue.WaitingCount); // the later raises were covered by the first one's time
+    }
+
+    private sealed class NoReconciler : IReconciler
+    {
+        public string Name => "test";
+
+        public Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken ct) => Task.FromResult(ReconcileResult.Done);
+    }
 }
