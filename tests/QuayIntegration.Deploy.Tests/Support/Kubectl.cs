@@ -1,3 +1,4 @@
+using QuayIntegration.Testing;
 using System.Diagnostics;
 
 namespace QuayIntegration.Deploy.Tests.Support;
@@ -35,27 +36,12 @@ public sealed class Kubectl(string kubeconfigPath) : IDisposable
         Assert.True(Binary.Length > 0, "kubectl is not on PATH: these tests install deploy/ with the real kubectl and cannot run without it");
         var start = new ProcessStartInfo(Binary)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
             WorkingDirectory = Repo.Root,
         };
         foreach (var a in new[] { "--kubeconfig", kubeconfigPath, "--cache-dir", _cacheDir }.Concat(args)) start.ArgumentList.Add(a);
         start.Environment["KUBECONFIG"] = kubeconfigPath;
         start.Environment["HOME"] = _cacheDir; // nothing read from or written to the real ~/.kube
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"kubectl {string.Join(' ', args)} did not finish within 60 s");
-        }
-        return (process.ExitCode, await stdout, await stderr);
+        return await ChildProcess.RunAsync(start, TimeSpan.FromSeconds(60));
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using QuayIntegration.Testing;
 using System.Diagnostics;
 
 namespace QuayIntegration.Deploy.Tests.Support;
@@ -20,22 +21,9 @@ public static class Tools
     public static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string program, IEnumerable<string> args, string? workingDirectory = null,
         TimeSpan? timeout = null)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? Repo.Root };
+        var start = new ProcessStartInfo(program) { WorkingDirectory = workingDirectory ?? Repo.Root };
         foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{Path.GetFileName(program)} {string.Join(' ', args)} did not finish in time");
-        }
-        return (process.ExitCode, await stdout, await stderr);
+        return await ChildProcess.RunAsync(start, timeout ?? TimeSpan.FromSeconds(60));
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using QuayIntegration.Operator.Hosting;
+using QuayIntegration.Testing;
 
 namespace QuayIntegration.Operator.Tests.Integration;
 
@@ -12,12 +13,7 @@ public sealed class CommandLineTests
 {
     private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "QuayIntegration.Operator.dll"));
         foreach (var arg in args) start.ArgumentList.Add(arg);
         // Nothing from the test run's environment: no cluster to find, the operator on its own.
@@ -25,20 +21,7 @@ public sealed class CommandLineTests
         start.Environment.Remove("KUBERNETES_SERVICE_HOST");
         start.Environment.Remove("ASPNETCORE_ENVIRONMENT");
         start.Environment.Remove("DOTNET_ENVIRONMENT");
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"the operator did not exit with {string.Join(' ', args)}: {await error}");
-        }
-        return (process.ExitCode, await output, await error);
+        return await ChildProcess.RunAsync(start, TimeSpan.FromSeconds(60));
     }
 
     [Theory]
