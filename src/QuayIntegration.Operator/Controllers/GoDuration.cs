@@ -6,10 +6,10 @@ namespace QuayIntegration.Operator.Controllers;
 /// <summary>Parses the Go duration subset the CRD allows (for example <c>10m</c>, <c>1h30m</c>, <c>1.5s</c>, <c>500ms</c>).</summary>
 public static partial class GoDuration
 {
-    [GeneratedRegex(@"^(?:(\d+(?:\.\d+)?)(ms|s|m|h))+$")]
+    [GeneratedRegex(@"^(?:([0-9]+(?:\.[0-9]+)?)(ms|s|m|h))+$")]
     private static partial Regex Whole();
 
-    [GeneratedRegex(@"(\d+(?:\.\d+)?)(ms|s|m|h)")]
+    [GeneratedRegex(@"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)")]
     private static partial Regex Part();
 
     public static bool TryParse(string? text, out TimeSpan value)

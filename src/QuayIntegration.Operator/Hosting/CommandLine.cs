@@ -9,10 +9,10 @@ namespace QuayIntegration.Operator.Hosting;
 /// (<c>Operator__Workers=4</c>), the upstream operator's environment variable names, and the command line
 /// (<c>--Operator:Workers=4</c> or the short flags below).
 /// </summary>
-public static class CommandLine
+public static partial class CommandLine
 {
     /// <summary>Short command-line flags.</summary>
-    public static readonly Dictionary<string, string> SwitchMappings = new()
+    public static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.OrdinalIgnoreCase)
     {
         ["--kubeconfig"] = "Operator:Kubeconfig",
         ["--workers"] = "Operator:Workers",
@@ -34,33 +34,61 @@ public static class CommandLine
         ["--quay-max-concurrency"] = "Operator:Quay:MaxConcurrentCalls",
     };
 
+    /// <summary>On/off flags: written alone they mean <c>true</c>, as Kubernetes components' boolean flags do.</summary>
+    private static readonly HashSet<string> SwitchesOnTheirOwn = new(StringComparer.OrdinalIgnoreCase) { "--leader-elect", "--metrics-secure" };
+
+    /// <summary>Settings of the host itself that the generic host reads from the command line.</summary>
+    private static readonly HashSet<string> HostKeys = new(StringComparer.OrdinalIgnoreCase) { "environment", "contentRoot", "applicationName" };
+
     /// <summary>
-    /// The arguments the configuration would silently ignore or refuse with a stack trace: flags that are neither a
-    /// short flag above nor a configuration key (<c>--Section:Key=value</c>), and stray words. A mistyped flag
-    /// (<c>--leader-election-lease-duration</c>) must stop the start, as it does for any Kubernetes controller,
-    /// instead of leaving the default in force unnoticed.
+    /// The arguments as the configuration is to read them: an on/off flag written alone (<c>--metrics-secure</c>, at
+    /// the end or before another flag) becomes <c>--metrics-secure=true</c>; otherwise the configuration would take
+    /// the next flag for its value, or drop it when it comes last, and leave the default in force.
     /// </summary>
-    public static IReadOnlyList<string> Unrecognized(IReadOnlyList<string> args)
+    public static string[] Normalize(IReadOnlyList<string> args)
     {
-        var unrecognized = new List<string>();
+        var normalized = new List<string>(args.Count);
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            var alone = i + 1 == args.Count || args[i + 1].StartsWith('-') || args[i + 1].StartsWith('/');
+            normalized.Add(SwitchesOnTheirOwn.Contains(arg) && alone ? arg + "=true" : arg);
+        }
+        return [.. normalized];
+    }
+
+    /// <summary>
+    /// What in the (normalized) arguments the configuration would silently ignore or misread: flags that are neither
+    /// a short flag above, a configuration key (<c>--Section:Key=value</c>) nor a setting of the host; a flag whose
+    /// value is missing; stray words. A mistyped flag (<c>--leader-election-lease-duration</c>) must stop the start,
+    /// as it does for any Kubernetes controller, instead of leaving the default in force unnoticed.
+    /// </summary>
+    public static IReadOnlyList<string> Problems(IReadOnlyList<string> args)
+    {
+        var problems = new List<string>();
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
             var name = arg.Split('=', 2)[0];
-            if (SwitchMappings.ContainsKey(name))
+            var hasValue = arg.Contains('=', StringComparison.Ordinal);
+            // "/key" is read as "--key"; a single dash only for the short flags (there are none).
+            var key = name.StartsWith("--", StringComparison.Ordinal) ? name[2..] : name.StartsWith('/') ? name[1..] : null;
+            var known = key is not null && (SwitchMappings.ContainsKey("--" + key) || key.Contains(':', StringComparison.Ordinal) || HostKeys.Contains(key));
+            if (!known && key is null && hasValue && !name.StartsWith('-') && name.Contains(':', StringComparison.Ordinal)) known = true; // "Section:Key=value"
+            if (!known)
             {
-                if (!arg.Contains('=', StringComparison.Ordinal)) i++; // "--flag value"
+                problems.Add($"unknown flag or argument '{name}'");
                 continue;
             }
-            var key = name.TrimStart('-', '/');
-            if (key.Contains(':', StringComparison.Ordinal) && (name.StartsWith("--", StringComparison.Ordinal) || arg.Contains('=', StringComparison.Ordinal)))
+            if (hasValue) continue;
+            if (i + 1 == args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
             {
-                if (!arg.Contains('=', StringComparison.Ordinal)) i++; // "--Section:Key value"
+                problems.Add($"flag '{name}' needs a value ({name}=VALUE)");
                 continue;
             }
-            unrecognized.Add(name);
+            i++; // "--flag value"
         }
-        return unrecognized;
+        return problems;
     }
 
     /// <summary>What <c>--help</c> prints.</summary>
@@ -109,11 +137,18 @@ public static class CommandLine
         var map = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach (var key in DurationKeys)
         {
-            if (current[key] is { } text && !TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out _) && GoDuration.TryParse(text, out var duration))
-                map[key] = duration.ToString("c", CultureInfo.InvariantCulture);
+            if (current[key] is not { } text) continue;
+            if (GoDuration.TryParse(text, out var duration)) map[key] = duration.ToString("c", CultureInfo.InvariantCulture);
+            // .NET reads a bare number as days ("15" = 15 days): refused as Go refuses it, with the reason in the value
+            // the binder then cannot read (its error names the key).
+            else if (NumberWithoutUnit().IsMatch(text) && text != "0") map[key] = $"{text} (a duration needs a unit: {text}s, {text}m or {text}h)";
         }
         return map;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[0-9]+(\.[0-9]+)?$")]
+    private static partial System.Text.RegularExpressions.Regex NumberWithoutUnit();
+
 
     /// <summary>The environment variable names documented by the upstream operator (DISABLE_WEBHOOK, WEBHOOK_CERT_DIR).</summary>
     private static Dictionary<string, string?> UpstreamEnvironment()

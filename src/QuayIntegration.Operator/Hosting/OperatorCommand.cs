@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +13,7 @@ namespace QuayIntegration.Operator.Hosting;
 public static class OperatorCommand
 {
     public const int Success = 0;
-    /// <summary>The host could not start (already logged, with the exception, as "Hosting failed to start").</summary>
+    /// <summary>The host could not start (logged, with the exception, as "Hosting failed to start"), or stopped itself.</summary>
     public const int StartFailed = 1;
     public const int UsageError = 2;
 
@@ -25,10 +26,11 @@ public static class OperatorCommand
             await output.WriteAsync(CommandLine.Usage());
             return Success;
         }
-        var unrecognized = CommandLine.Unrecognized(args);
-        if (unrecognized.Count > 0)
+        args = CommandLine.Normalize(args);
+        var problems = CommandLine.Problems(args);
+        if (problems.Count > 0)
         {
-            foreach (var arg in unrecognized) await error.WriteLineAsync($"{Name}: unknown flag or argument '{arg}' (--help lists the flags)");
+            foreach (var problem in problems) await error.WriteLineAsync($"{Name}: {problem} (--help lists the flags)");
             return UsageError;
         }
 
@@ -36,6 +38,12 @@ public static class OperatorCommand
         try
         {
             app = OperatorHost.Build(args);
+        }
+        catch (FormatException e)
+        {
+            // The command line itself, as the configuration reads it.
+            await error.WriteLineAsync($"{Name}: invalid command line: {e.Message}");
+            return UsageError;
         }
         catch (OptionsValidationException e)
         {
@@ -61,12 +69,22 @@ public static class OperatorCommand
                 foreach (var failure in e.Failures) await error.WriteLineAsync($"{Name}: invalid configuration: {failure}");
                 return UsageError;
             }
+            catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                return Success; // told to stop (SIGTERM) while starting
+            }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                await error.WriteLineAsync($"{Name}: could not start: {e.Message}");
+                await error.WriteLineAsync($"{Name}: could not start: {MessagesOf(e)}");
                 return StartFailed;
             }
             await app.WaitForShutdownAsync();
+            var exit = app.Services.GetRequiredService<OperatorExit>();
+            if (exit.Code != Success)
+            {
+                await error.WriteLineAsync($"{Name}: stopped: {exit.Reason}");
+                return exit.Code;
+            }
         }
         return Environment.ExitCode;
     }

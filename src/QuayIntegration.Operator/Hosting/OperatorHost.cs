@@ -23,8 +23,12 @@ public static class OperatorHost
     public static WebApplication Build(string[] args)
     {
         OperatorMetrics.ConfigureExport();
+        args = CommandLine.Normalize(args);
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.Configuration.AddOperatorSources(args);
+        // A mistyped key (--Operator:IntegrationRecheckIntervall=1m, Operator__Workrs=4) is refused here, with its
+        // name, instead of leaving the default in force.
+        _ = builder.Configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>(binder => binder.ErrorOnUnknownConfiguration = true);
         builder.Services.AddOperatorLogging(builder.Configuration);
         builder.Services.AddOperator(builder.Configuration);
         builder.WebHost.ConfigureKestrel((context, kestrel) => ConfigureListeners(context.Configuration, kestrel));
@@ -51,7 +55,8 @@ public static class OperatorHost
     private static void ConfigureListeners(IConfiguration configuration, KestrelServerOptions kestrel)
     {
         var o = UnvalidatedOptions(configuration);
-        var address = IPAddress.Parse(o.BindAddress);
+        if (!IPAddress.TryParse(o.BindAddress, out var address))
+            throw new InvalidOperationException($"Operator:BindAddress (--bind-address) '{o.BindAddress}' must be an IP address, such as 0.0.0.0 or 127.0.0.1");
         var listeners = kestrel.ApplicationServices.GetRequiredService<OperatorListeners>();
         // No endpoint takes a larger body than an AdmissionReview; Kestrel also stops draining an unread body here.
         kestrel.Limits.MaxRequestBodySize = AdmissionBody.MaxBytes;

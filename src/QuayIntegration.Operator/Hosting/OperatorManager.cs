@@ -11,7 +11,8 @@ namespace QuayIntegration.Operator.Hosting;
 /// <summary>
 /// Runs the operator's lifecycle: the informers on every replica (their caches also serve the webhook and /readyz),
 /// then the controllers (<see cref="OperatorControllers"/>) only while this replica holds the leader Lease. Losing the
-/// Lease stops the application, as controller-runtime does, so a restarted pod campaigns again from a clean state.
+/// Lease stops the application with a failure exit code (<see cref="OperatorExit"/>), as controller-runtime does, so the
+/// restarted pod campaigns again from a clean state and the restart shows as an error, not a completion.
 /// </summary>
 public sealed class OperatorManager(
     ClusterCaches caches,
@@ -21,6 +22,7 @@ public sealed class OperatorManager(
     LeaderElector elector,
     IOptions<OperatorOptions> options,
     IHostApplicationLifetime lifetime,
+    OperatorExit exit,
     ILogger<OperatorManager> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -33,7 +35,11 @@ public sealed class OperatorManager(
             if (options.Value.LeaderElection.Enabled)
             {
                 var lost = await elector.RunAsync(RunControllersAsync, stoppingToken);
-                if (lost) lifetime.StopApplication();
+                if (lost)
+                {
+                    exit.Fail("lost the leader Lease");
+                    lifetime.StopApplication();
+                }
             }
             else
             {

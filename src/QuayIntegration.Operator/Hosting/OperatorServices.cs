@@ -28,6 +28,8 @@ public static class OperatorServices
             .Validate(o => !o.Metrics.Secure || o.Metrics.SecurePort != o.MetricsPort || o.MetricsPort == 0,
                 "Operator:Metrics:SecurePort (--metrics-secure-port) must differ from Operator:MetricsPort (--metrics-port): /healthz and /readyz stay on plain HTTP")
             .ValidateOnStart();
+        // The Lease timings are refused at start with the other options, not later when the elector is built.
+        services.AddSingleton<IValidateOptions<OperatorOptions>, LeaderElectionTimings>();
         services.AddSingleton(sp => Options.Create(sp.GetRequiredService<IOptions<OperatorOptions>>().Value.Quay));
         services.AddSingleton(TimeProvider.System);
 
@@ -90,6 +92,7 @@ public static class OperatorServices
         });
         services.AddSingleton<LeaderElector>();
         services.AddSingleton<OperatorControllers>();
+        services.AddSingleton<OperatorExit>();
         services.AddHostedService<OperatorManager>();
 
         services.AddSingleton<OperatorListeners>();
@@ -105,5 +108,18 @@ public static class OperatorServices
     {
         var webhook = (configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>() ?? new OperatorOptions()).Webhook;
         return !webhook.Disabled && webhook.CertMode == CertModes.SelfManaged;
+    }
+}
+
+/// <summary>The Lease timings as <see cref="LeaderElectionOptions.Problems"/> judges them (the namespace is known only later).</summary>
+internal sealed class LeaderElectionTimings : IValidateOptions<OperatorOptions>
+{
+    public ValidateOptionsResult Validate(string? name, OperatorOptions options)
+    {
+        if (!options.LeaderElection.Enabled) return ValidateOptionsResult.Success;
+        var problems = options.LeaderElection.Problems(requireNamespace: false);
+        return problems.Count == 0
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(problems.Select(p => $"Operator:LeaderElection (--leader-elect-*): {p}"));
     }
 }

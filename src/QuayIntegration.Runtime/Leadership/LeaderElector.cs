@@ -31,8 +31,19 @@ public sealed class LeaderElectionOptions
     /// </summary>
     public void Validate()
     {
+        var problems = Problems(requireNamespace: true);
+        if (problems.Count > 0)
+            throw new InvalidOperationException("Invalid leader election options (Operator:LeaderElection): " + string.Join("; ", problems) + ".");
+    }
+
+    /// <summary>
+    /// What <see cref="Validate"/> refuses, in words; without <paramref name="requireNamespace"/> for a check made
+    /// before the namespace is known (it defaults to the pod's own).
+    /// </summary>
+    public IReadOnlyList<string> Problems(bool requireNamespace)
+    {
         var problems = new List<string>();
-        if (string.IsNullOrWhiteSpace(Namespace)) problems.Add("Namespace must be set");
+        if (requireNamespace && string.IsNullOrWhiteSpace(Namespace)) problems.Add("Namespace must be set");
         if (string.IsNullOrWhiteSpace(LeaseName)) problems.Add("LeaseName must be set");
         if (LeaseDuration < TimeSpan.FromSeconds(1) || LeaseDuration.Ticks % TimeSpan.TicksPerSecond != 0)
             problems.Add($"LeaseDuration ({LeaseDuration}) must be a whole number of seconds, at least 1: the Lease stores it as leaseDurationSeconds");
@@ -42,8 +53,7 @@ public sealed class LeaderElectionOptions
             problems.Add($"RenewDeadline ({RenewDeadline}) must be shorter than LeaseDuration ({LeaseDuration}): otherwise a leader that cannot renew may still be acting when another replica takes over");
         if (RetryPeriod >= RenewDeadline)
             problems.Add($"RetryPeriod ({RetryPeriod}) must be shorter than RenewDeadline ({RenewDeadline}): otherwise a leader gets no second try before it must step down");
-        if (problems.Count > 0)
-            throw new InvalidOperationException("Invalid leader election options (Operator:LeaderElection): " + string.Join("; ", problems) + ".");
+        return problems;
     }
 }
 

@@ -11,7 +11,9 @@ namespace QuayIntegration.Operator.Tests.Integration;
 /// </summary>
 public sealed class CommandLineTests
 {
-    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    private static Task<(int Code, string Output, string Error)> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
+
+    private static async Task<(int Code, string Output, string Error)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "QuayIntegration.Operator.dll"));
@@ -21,20 +23,31 @@ public sealed class CommandLineTests
         start.Environment.Remove("KUBERNETES_SERVICE_HOST");
         start.Environment.Remove("ASPNETCORE_ENVIRONMENT");
         start.Environment.Remove("DOTNET_ENVIRONMENT");
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         return await ChildProcess.RunAsync(start, TimeSpan.FromSeconds(60));
     }
 
     [Theory]
-    [InlineData("--leader-election-lease-duration=15s", "'--leader-election-lease-duration'")] // the flag is --leader-elect-lease-duration
-    [InlineData("--worker=2", "'--worker'")]
-    [InlineData("-v", "'-v'")]
-    [InlineData("kubeconfig", "'kubeconfig'")]
-    public async Task An_unknown_flag_or_argument_stops_the_start_and_is_named(string arg, string named)
+    [InlineData("--leader-election-lease-duration=15s", "unknown flag or argument '--leader-election-lease-duration'")] // the flag is --leader-elect-lease-duration
+    [InlineData("--worker=2", "unknown flag or argument '--worker'")]
+    [InlineData("-v", "unknown flag or argument '-v'")]
+    [InlineData("-Operator:Workers=3", "unknown flag or argument '-Operator:Workers'")]
+    [InlineData("kubeconfig", "unknown flag or argument 'kubeconfig'")]
+    [InlineData("--quay-max-concurrency", "flag '--quay-max-concurrency' needs a value")] // followed by another flag
+    public async Task An_unknown_flag_or_argument_or_a_missing_value_stops_the_start_and_is_named(string arg, string said)
     {
         var (code, _, error) = await RunAsync("--kubeconfig=/nonexistent", arg, "--workers", "2");
         Assert.Equal(OperatorCommand.UsageError, code);
-        Assert.Contains($"unknown flag or argument {named}", error);
+        Assert.Contains(said, error);
         Assert.Single(error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task A_flag_without_its_value_at_the_end_is_refused()
+    {
+        var (code, _, error) = await RunAsync("--kubeconfig=/nonexistent", "--workers");
+        Assert.Equal(OperatorCommand.UsageError, code);
+        Assert.Contains("flag '--workers' needs a value", error);
     }
 
     [Theory]
@@ -42,6 +55,10 @@ public sealed class CommandLineTests
     [InlineData("--leader-elect-lease-duration=soon", "'soon' at 'Operator:LeaderElection:LeaseDuration'")]
     [InlineData("--webhook-cert-mode=vault", "Operator:Webhook:CertMode (--webhook-cert-mode) must be files or self-managed")]
     [InlineData("--quay-max-concurrency=0", "Operator:Quay:MaxConcurrentCalls (--quay-max-concurrency) must be at least 1")]
+    [InlineData("--leader-elect-lease-duration=5s", "RenewDeadline (00:00:10) must be shorter than LeaseDuration (00:00:05)")]
+    [InlineData("--leader-elect-lease-duration=15", "a duration needs a unit: 15s, 15m or 15h")] // .NET alone would read 15 days
+    [InlineData("--bind-address=localhost", "Operator:BindAddress (--bind-address) 'localhost' must be an IP address")]
+    [InlineData("--Operator:IntegrationRecheckIntervall=1m", "'IntegrationRecheckIntervall'")] // a mistyped key
     public async Task A_value_the_operator_cannot_run_with_stops_the_start_in_one_line(string arg, string said)
     {
         var (code, _, error) = await RunAsync("--kubeconfig=/nonexistent", "--Operator:MetricsPort=0", "--Operator:BindAddress=127.0.0.1", arg);
@@ -53,7 +70,17 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public async Task A_cluster_that_cannot_be_reached_ends_the_process_with_the_reason()
+    public async Task Durations_in_the_environment_are_read_in_kubernetes_form_and_judged_at_start()
+    {
+        // 5s is read (not refused as unreadable): it is then judged too short against the 10 s renew deadline.
+        var (code, _, error) = await RunAsync(new Dictionary<string, string> { ["Operator__LeaderElection__LeaseDuration"] = "5s" },
+            "--kubeconfig=/nonexistent", "--Operator:MetricsPort=0", "--Operator:BindAddress=127.0.0.1");
+        Assert.Equal(OperatorCommand.UsageError, code);
+        Assert.Contains("RenewDeadline (00:00:10) must be shorter than LeaseDuration (00:00:05)", error);
+    }
+
+    [Fact]
+    public async Task Without_cluster_credentials_the_process_ends_with_the_reason()
     {
         var (code, _, error) = await RunAsync("--kubeconfig=/nonexistent/kubeconfig", "--Operator:MetricsPort=0", "--Operator:BindAddress=127.0.0.1",
             "--Operator:Webhook:Disabled=true");
@@ -73,8 +100,18 @@ public sealed class CommandLineTests
     [Fact]
     public void Values_given_apart_from_their_flag_are_not_taken_for_arguments()
     {
-        Assert.Empty(CommandLine.Unrecognized(["--kubeconfig", "/k", "--workers", "3", "--Operator:Quay:MaxConcurrentCalls", "4",
-            "--Serilog:MinimumLevel:Default=Debug", "Operator:Metrics:Secure=true", "--leader-elect=false"]));
-        Assert.Equal(["--kubeconfig-path", "stray"], CommandLine.Unrecognized(["--kubeconfig-path=/k", "stray"]));
+        Assert.Empty(CommandLine.Problems(["--kubeconfig", "/k", "--workers", "3", "--Operator:Quay:MaxConcurrentCalls", "4",
+            "--Serilog:MinimumLevel:Default=Debug", "Operator:Metrics:Secure=true", "--leader-elect=false", "--Workers=2", "/workers", "3",
+            "--environment=Production"]));
+        Assert.Equal(["unknown flag or argument '--kubeconfig-path'", "unknown flag or argument 'stray'"],
+            CommandLine.Problems(["--kubeconfig-path=/k", "stray"]));
+    }
+
+    [Fact]
+    public void An_on_off_flag_written_alone_means_true()
+    {
+        Assert.Equal(["--metrics-secure=true", "--workers", "2", "--leader-elect=true"],
+            CommandLine.Normalize(["--metrics-secure", "--workers", "2", "--leader-elect"]));
+        Assert.Equal(["--leader-elect", "false"], CommandLine.Normalize(["--leader-elect", "false"]));
     }
 }

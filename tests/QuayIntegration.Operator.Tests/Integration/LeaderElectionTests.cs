@@ -1,3 +1,4 @@
+using QuayIntegration.Operator.Hosting;
 using QuayIntegration.Testing;
 using k8s;
 using QuayIntegration.Emulators.Kubernetes.Hosting;
@@ -84,6 +85,9 @@ public sealed class LeaderElectionTests(ITestOutputHelper output)
             output.WriteLine($"stall → A's controllers stopped: {(aStopped - stalledAt).TotalSeconds:0.000} s; stall → B leading: {(bStarted - stalledAt).TotalSeconds:0.000} s; gap: {(bStarted - aStopped).TotalSeconds:0.000} s");
             Assert.True(stall.Held > 0, "A tried to renew");
             Assert.False(electorA.IsLeader);
+            // A stops its process with a failure, so its pod shows a restart after an error (as controller-runtime's).
+            await Eventually(() => Task.FromResult(a.Service<OperatorExit>().Code == OperatorCommand.StartFailed), "A's exit code set");
+            Assert.Equal("lost the leader Lease", a.Service<OperatorExit>().Reason);
             Assert.True(aStopped < bStarted, $"A stopped leading at {aStopped:O}, after B started at {bStarted:O}");
             // Step-down comes RenewDeadline (2 s) after A's last renewal, which started before the stall; the rest is the controllers stopping.
             Assert.True(aStopped - stalledAt < TimeSpan.FromSeconds(2) + TimeSpan.FromSeconds(1), $"A stepped down {aStopped - stalledAt} after the stall");

@@ -31,7 +31,7 @@ public sealed class ResilienceTests
         var org = env.Quay.State.Organization("openshift_halfway")!;
         Assert.Equal(3, org.Robots.Count);
         Assert.Equal(3, org.Prototypes.Count);
-        // Marked once the sync is complete, a moment after the Secrets and links IsSeededAsync looks at.
+        // (IsSeededAsync waits for this mark too; kept here as the assertion this test is about.)
         await Eventually(async () => (await env.GetNamespaceAsync("halfway"))!.Metadata.Annotations?.TryGetValue("quay.redhat.com/organization-ownership", out var ownership) == true
                                      && ownership == "owned", "the namespace marked with an owned organization");
         Assert.Single(env.Quay.State.Organizations, o => o.Name == "openshift_halfway");

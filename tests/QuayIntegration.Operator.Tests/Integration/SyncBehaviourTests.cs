@@ -270,7 +270,7 @@ public sealed class SyncBehaviourTests
         // meet a conflict and be retried: an ordinary retry, nothing an administrator should be warned about.
         var log = new CapturedLog();
         await using var env = await StartAsync();
-        await env.StartOperatorAsync("operator-1", log.OperatorArgs());
+        await env.StartOperatorAsync("operator-1", log.OperatorArgs("QuayIntegration.Operator.Controllers.Namespaces.NamespaceReconciler"));
         await env.CreateNamespaceAsync("quiet");
         await env.CreateImageStreamAsync("quiet", "app");
         await Eventually(() => env.IsSeededAsync("quiet", "openshift_quiet"), "set up");
@@ -282,6 +282,7 @@ public sealed class SyncBehaviourTests
         await env.Cluster.Oc.WaitForNamespaceGoneAsync("quiet");
         Assert.Null(env.Quay.State.Organization("openshift_quiet"));
         Assert.Null(await env.GetRecordAsync("quiet"));
+        Assert.Contains(log.Rendered(Serilog.Events.LogEventLevel.Debug), m => m.Contains("changed while releasing it; retrying", StringComparison.Ordinal)); // the conflict was met
         Assert.Empty(log.Rendered(Serilog.Events.LogEventLevel.Warning).Concat(log.Rendered(Serilog.Events.LogEventLevel.Error)));
     }
 }

@@ -59,21 +59,14 @@ public sealed class TimingConfigurationTests : IAsyncLifetime
     [Fact]
     public async Task Durations_are_also_read_as_kubernetes_components_write_them()
     {
-        Environment.SetEnvironmentVariable("Operator__IntegrationRecheckInterval", "1m30s");
-        try
-        {
-            await using var app = Build("--leader-elect-lease-duration=20s", "--leader-elect-renew-deadline", "15s", "--leader-elect-retry-period=500ms",
-                "--Operator:ApiRequestTimeout=00:00:40");
-            var options = app.Services.GetRequiredService<LeaderElectionOptions>();
-            Assert.Equal((TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(500)), (options.LeaseDuration, options.RenewDeadline, options.RetryPeriod));
-            var operatorOptions = app.Services.GetRequiredService<IOptions<OperatorOptions>>().Value;
-            Assert.Equal(TimeSpan.FromSeconds(90), operatorOptions.IntegrationRecheckInterval); // from the environment
-            Assert.Equal(TimeSpan.FromSeconds(40), operatorOptions.ApiRequestTimeout); // .NET's form still reads
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("Operator__IntegrationRecheckInterval", null);
-        }
+        // (From the environment too: CommandLineTests, with a process of its own.)
+        await using var app = Build("--leader-elect-lease-duration=20s", "--leader-elect-renew-deadline", "15s", "--leader-elect-retry-period=500ms",
+            "--Operator:IntegrationRecheckInterval=1m30s", "--Operator:ApiRequestTimeout=00:00:40");
+        var options = app.Services.GetRequiredService<LeaderElectionOptions>();
+        Assert.Equal((TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(500)), (options.LeaseDuration, options.RenewDeadline, options.RetryPeriod));
+        var operatorOptions = app.Services.GetRequiredService<IOptions<OperatorOptions>>().Value;
+        Assert.Equal(TimeSpan.FromSeconds(90), operatorOptions.IntegrationRecheckInterval);
+        Assert.Equal(TimeSpan.FromSeconds(40), operatorOptions.ApiRequestTimeout); // .NET's form still reads
     }
 
     [Fact]
@@ -93,7 +86,8 @@ public sealed class TimingConfigurationTests : IAsyncLifetime
     public async Task Lease_timings_that_could_let_two_leaders_act_at_once_stop_the_host_at_start_with_the_reason()
     {
         await using var app = Build("--Operator:LeaderElection:LeaseDuration=00:00:10", "--Operator:LeaderElection:RenewDeadline=00:00:10");
-        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync());
+        // Judged with the other options at start (LeaderElectionTimings), so the process exits 2 with the reason.
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
         Assert.Contains("RenewDeadline (00:00:10) must be shorter than LeaseDuration (00:00:10)", e.Message);
     }
 

@@ -1,0 +1,20 @@
+namespace QuayIntegration.Operator.Hosting;
+
+/// <summary>
+/// How the process should end once the host has stopped: 0, or 1 when the operator stopped itself because it could
+/// not go on (it lost the leader Lease). Read by <see cref="OperatorCommand"/>; the host itself is then stopped the
+/// ordinary way, so everything shuts down in order.
+/// </summary>
+public sealed class OperatorExit
+{
+    public int Code { get; private set; }
+
+    /// <summary>Why the operator stopped itself, for the last line on standard error.</summary>
+    public string? Reason { get; private set; }
+
+    public void Fail(string reason)
+    {
+        Code = OperatorCommand.StartFailed;
+        Reason = reason;
+    }
+}
