@@ -141,6 +141,41 @@ public sealed class SecureMetricsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Scrapes_arriving_together_share_one_review_and_a_flood_of_made_up_tokens_does_not_evict_an_allowed_scraper()
+    {
+        var kube = _cluster.Client;
+        await MetricsAccessClient.CreateServiceAccountAsync(kube, Ns, "together", "quay-integration-metrics-reader");
+        var app = await StartOperatorAsync(Path.Combine(_directory, "flood"), cacheDuration: "00:05:00");
+        try
+        {
+            using var scraper = new MetricsAccessClient(app);
+            var reviewer = app.Services.GetRequiredService<MetricsAccessReviewer>();
+            var token = await MetricsAccessClient.TokenAsync(kube, Ns, "together");
+
+            // Ten scrapes at once with a token not seen yet: one TokenReview and one SubjectAccessReview between them.
+            var first = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => scraper.GetAsync(token)));
+            Assert.All(first, r => Assert.Equal(200, r.Status));
+            Assert.Equal(2, reviewer.ReviewsSent);
+
+            // More made-up tokens than the decisions remembered: each is reviewed (and refused) once...
+            var flood = (MetricsAccessReviewer.MaxCachedTokens / 50 + 3) * 50; // whole batches of 50, beyond the limit
+            for (var batch = 0; batch < flood; batch += 50)
+            {
+                var answers = await Task.WhenAll(Enumerable.Range(batch, 50).Select(i => scraper.GetAsync($"made-up-token-{i}")));
+                Assert.All(answers, r => Assert.Equal(401, r.Status));
+            }
+            Assert.Equal(2 + flood, reviewer.ReviewsSent);
+            // ... and the allowed scraper is still remembered: no new review for it.
+            Assert.Equal(200, (await scraper.GetAsync(token)).Status);
+            Assert.Equal(2 + flood, reviewer.ReviewsSent);
+        }
+        finally
+        {
+            await StopAsync(app);
+        }
+    }
+
+    [Fact]
     public async Task A_certificate_in_the_metrics_certificate_directory_is_served_and_a_renewed_one_replaces_it()
     {
         var kube = _cluster.Client;

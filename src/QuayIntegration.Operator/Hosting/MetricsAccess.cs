@@ -32,13 +32,18 @@ public enum MetricsAccess
 /// <c>/metrics</c> and verb <c>get</c>. A decision is remembered per token (by its SHA-256, never the token itself) for
 /// <see cref="MetricsOptions.AllowedCacheDuration"/> when allowed and <see cref="MetricsOptions.DeniedCacheDuration"/>
 /// otherwise, so a scraper costs the API server two reviews a minute, not two per scrape; a failed review is not remembered.
+/// Scrapes that arrive together with the same new token share one review. Anyone who can reach the port can send
+/// made-up tokens: when the memory of decisions is full, refusals are forgotten first, so such a flood costs the allowed
+/// scrapers nothing.
 /// </summary>
 public sealed class MetricsAccessReviewer(KubeApi api, IOptions<OperatorOptions> options, TimeProvider time, ILogger<MetricsAccessReviewer> log)
 {
     public const string Path = "/metrics";
-    /// <summary>Beyond this many remembered tokens, expired decisions are dropped, then all of them.</summary>
-    private const int MaxCachedTokens = 1024;
+    /// <summary>Beyond this many remembered tokens, expired decisions are dropped, then refusals, then all of them.</summary>
+    public const int MaxCachedTokens = 1024;
     private readonly ConcurrentDictionary<string, (MetricsAccess Access, string User, DateTimeOffset Expires)> _decisions = new(StringComparer.Ordinal);
+    /// <summary>Reviews in flight, by token hash: concurrent scrapes with one token wait for the same answer.</summary>
+    private readonly ConcurrentDictionary<string, Lazy<Task<(MetricsAccess Access, string User)>>> _inFlight = new(StringComparer.Ordinal);
 
     /// <summary>TokenReviews and SubjectAccessReviews sent so far (the cache's effect is visible in tests).</summary>
     public int ReviewsSent => _reviewsSent;
@@ -47,9 +52,27 @@ public sealed class MetricsAccessReviewer(KubeApi api, IOptions<OperatorOptions>
     public async Task<(MetricsAccess Access, string User)> ReviewAsync(string token, CancellationToken ct)
     {
         var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
-        var now = time.GetUtcNow();
-        if (_decisions.TryGetValue(key, out var known) && known.Expires > now) return (known.Access, known.User);
+        if (_decisions.TryGetValue(key, out var known) && known.Expires > time.GetUtcNow()) return (known.Access, known.User);
 
+        // The first scrape's review is shared by those arriving meanwhile; it runs to its end even if that scrape goes
+        // away, since the others wait on it (each bounded by its own cancellation).
+        var review = new Lazy<Task<(MetricsAccess, string)>>(() => ReviewOnceAsync(token, key));
+        var shared = _inFlight.GetOrAdd(key, review);
+        try
+        {
+            return await shared.Value.WaitAsync(ct);
+        }
+        finally
+        {
+            if (ReferenceEquals(shared, review)) _inFlight.TryRemove(new KeyValuePair<string, Lazy<Task<(MetricsAccess, string)>>>(key, review));
+        }
+    }
+
+    private async Task<(MetricsAccess Access, string User)> ReviewOnceAsync(string token, string key)
+    {
+        using var timeout = new CancellationTokenSource(options.Value.ApiRequestTimeout + options.Value.ApiRequestTimeout);
+        var ct = timeout.Token;
+        var now = time.GetUtcNow();
         Interlocked.Increment(ref _reviewsSent);
         var review = await api.CreateAsync("/apis/authentication.k8s.io/v1/tokenreviews", new V1TokenReview
         {
@@ -89,6 +112,11 @@ public sealed class MetricsAccessReviewer(KubeApi api, IOptions<OperatorOptions>
         {
             foreach (var (k, v) in _decisions)
                 if (v.Expires <= now) _decisions.TryRemove(k, out _);
+            if (_decisions.Count >= MaxCachedTokens)
+            {
+                foreach (var (k, v) in _decisions)
+                    if (v.Access != MetricsAccess.Allowed) _decisions.TryRemove(k, out _);
+            }
             if (_decisions.Count >= MaxCachedTokens) _decisions.Clear();
         }
         if (duration > TimeSpan.Zero) _decisions[key] = (access, user, now + duration);
