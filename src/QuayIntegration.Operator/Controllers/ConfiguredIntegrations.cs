@@ -9,7 +9,8 @@ public abstract record IntegrationView(QuayIntegrationResource Resource)
 {
     public string Name => Resource.Metadata.Name;
 
-    public sealed record Deleting(QuayIntegrationResource Resource) : IntegrationView(Resource);
+    /// <param name="Config">Its configuration as the spec still says, if readable: what it created is released under it.</param>
+    public sealed record Deleting(QuayIntegrationResource Resource, IntegrationConfig? Config) : IntegrationView(Resource);
     /// <param name="Code">The condition reason it is reported under.</param>
     public sealed record Unusable(QuayIntegrationResource Resource, string Reason, string Code = "InvalidConfiguration") : IntegrationView(Resource);
     public sealed record Usable(QuayIntegrationResource Resource, IntegrationConfig Config) : IntegrationView(Resource);
@@ -109,7 +110,7 @@ public sealed class ConfiguredIntegrations : IInformerHandler<QuayIntegrationRes
         {
             if (integration.Metadata.DeletionTimestamp is not null)
             {
-                views.Add(new IntegrationView.Deleting(integration));
+                views.Add(new IntegrationView.Deleting(integration, IntegrationConfig.Parse(integration.Spec, out _)));
                 continue;
             }
             var config = IntegrationConfig.Parse(integration.Spec, out var errors);

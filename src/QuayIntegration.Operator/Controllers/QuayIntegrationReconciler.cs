@@ -88,7 +88,7 @@ public sealed class QuayIntegrationReconciler(
     private static string? RegistryHostOf(IntegrationView view) => view switch
     {
         IntegrationView.Usable usable => usable.Config.RegistryHost,
-        IntegrationView.Deleting deleting => IntegrationConfig.Parse(deleting.Resource.Spec, out _)?.RegistryHost,
+        IntegrationView.Deleting deleting => deleting.Config?.RegistryHost,
         _ => null,
     };
 
@@ -96,7 +96,7 @@ public sealed class QuayIntegrationReconciler(
         CancellationToken ct)
     {
         var resource = view.Resource;
-        if (view is IntegrationView.Deleting) return await DeleteAsync(resource, hosts, ct);
+        if (view is IntegrationView.Deleting deleting) return await DeleteAsync(resource, deleting.Config, hosts, ct);
         if (!(resource.Metadata.Finalizers?.Contains(WellKnown.IntegrationFinalizer) ?? false))
             await AddFinalizerAsync(resource, ct);
         var health = HealthOf(resource);
@@ -318,9 +318,9 @@ public sealed class QuayIntegrationReconciler(
     /// Being deleted: its namespaces are released under its policies (with cleanupPolicy Delete, through a client made
     /// from its token if it can still be read), and the finalizer goes once none of them is held any more.
     /// </summary>
-    private async Task<Judgement> DeleteAsync(QuayIntegrationResource resource, IReadOnlyList<(string Name, string? Host)> hosts, CancellationToken ct)
+    private async Task<Judgement> DeleteAsync(QuayIntegrationResource resource, IntegrationConfig? config, IReadOnlyList<(string Name, string? Host)> hosts,
+        CancellationToken ct)
     {
-        var config = IntegrationConfig.Parse(resource.Spec, out _);
         QuayClient? client = null;
         if (config is { DeleteOrganizationsOnCleanup: true })
         {
