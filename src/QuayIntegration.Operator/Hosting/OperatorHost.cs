@@ -26,12 +26,15 @@ public static class OperatorHost
         args = CommandLine.Normalize(args);
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.Configuration.AddOperatorSources(args);
-        // A mistyped key (--Operator:IntegrationRecheckIntervall=1m, Operator__Workrs=4) is refused here, with its
-        // name, instead of leaving the default in force.
-        _ = builder.Configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>(binder => binder.ErrorOnUnknownConfiguration = true);
+        // Read once, unvalidated, as the listeners need it (invalid options must stop the host at start with every
+        // error named, ValidateOnStart, not throw here with the first one). A mistyped key
+        // (--Operator:IntegrationRecheckIntervall=1m, Operator__Workrs=4) is refused here, with its name, instead of
+        // leaving the default in force.
+        var unvalidated = builder.Configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>(binder => binder.ErrorOnUnknownConfiguration = true)
+                          ?? new OperatorOptions();
         builder.Services.AddOperatorLogging(builder.Configuration);
         builder.Services.AddOperator(builder.Configuration);
-        builder.WebHost.ConfigureKestrel((context, kestrel) => ConfigureListeners(context.Configuration, kestrel));
+        builder.WebHost.ConfigureKestrel(kestrel => ConfigureListeners(unvalidated, kestrel));
 
         var app = builder.Build();
         // Each endpoint answers on its own listener only (404 elsewhere): the webhook port is exposed to the whole cluster.
@@ -39,22 +42,15 @@ public static class OperatorHost
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).ServedOn(OperatorListener.Metrics);
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).ServedOn(OperatorListener.Metrics);
         app.UseMetricsAccess();
-        // Read unvalidated, as the listeners are: invalid options must stop the host at start with every error named
-        // (ValidateOnStart), not throw here with the first one.
-        var secureMetrics = UnvalidatedOptions(app.Configuration).Metrics.Secure;
-        if (secureMetrics) app.MapMetrics(MetricsAccessReviewer.Path).ServedOn(OperatorListener.SecureMetrics).RequireMetricsAccess();
+        if (unvalidated.Metrics.Secure) app.MapMetrics(MetricsAccessReviewer.Path).ServedOn(OperatorListener.SecureMetrics).RequireMetricsAccess();
         else app.MapMetrics(MetricsAccessReviewer.Path).ServedOn(OperatorListener.Metrics);
         app.MapAdmissionWebhook();
         return app;
     }
 
-    private static OperatorOptions UnvalidatedOptions(IConfiguration configuration) =>
-        configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>() ?? new OperatorOptions();
-
     /// <summary>The metrics listener (HTTP), and the webhook listener (HTTPS, TLS 1.2+) when a certificate is there or on its way.</summary>
-    private static void ConfigureListeners(IConfiguration configuration, KestrelServerOptions kestrel)
+    private static void ConfigureListeners(OperatorOptions o, KestrelServerOptions kestrel)
     {
-        var o = UnvalidatedOptions(configuration);
         if (!IPAddress.TryParse(o.BindAddress, out var address))
             throw new InvalidOperationException($"Operator:BindAddress (--bind-address) '{o.BindAddress}' must be an IP address, such as 0.0.0.0 or 127.0.0.1");
         var listeners = kestrel.ApplicationServices.GetRequiredService<OperatorListeners>();
