@@ -29,7 +29,7 @@ public sealed class WebhookCertificateProvider(IOptions<OperatorOptions> options
         return !File.Exists(preferred) && File.Exists(fallback) ? fallback : preferred;
     }
 
-    public bool Available => File.Exists(CertificatePath) && File.Exists(KeyPath);
+    public bool Available => Files().Exist;
 
     /// <summary>The certificate to serve, or null while there is none yet (handshakes then fail; the API server retries).</summary>
     public X509Certificate2? Current
