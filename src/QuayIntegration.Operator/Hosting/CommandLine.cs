@@ -58,15 +58,16 @@ public static partial class CommandLine
     }
 
     /// <summary>
-    /// What in the (normalized) arguments the configuration would silently ignore or misread: flags that are neither
+    /// What in the arguments (as <see cref="Normalize"/> leaves them) the configuration would silently ignore or misread: flags that are neither
     /// a short flag above, a configuration key (<c>--Section:Key=value</c>) nor a setting of the host; a flag whose
     /// value is missing; stray words. A mistyped flag (<c>--leader-election-lease-duration</c>) must stop the start,
     /// as it does for any Kubernetes controller, instead of leaving the default in force unnoticed.
     /// </summary>
-    public static IReadOnlyList<string> Problems(IReadOnlyList<string> args)
+    public static IReadOnlyList<string> Problems(IReadOnlyList<string> given)
     {
+        var args = Normalize(given);
         var problems = new List<string>();
-        for (var i = 0; i < args.Count; i++)
+        for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
             var name = arg.Split('=', 2)[0];
@@ -81,7 +82,7 @@ public static partial class CommandLine
                 continue;
             }
             if (hasValue) continue;
-            if (i + 1 == args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+            if (i + 1 == args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
             {
                 problems.Add($"flag '{name}' needs a value ({name}=VALUE)");
                 continue;
@@ -148,7 +149,6 @@ public static partial class CommandLine
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^[0-9]+(\.[0-9]+)?$")]
     private static partial System.Text.RegularExpressions.Regex NumberWithoutUnit();
-
 
     /// <summary>The environment variable names documented by the upstream operator (DISABLE_WEBHOOK, WEBHOOK_CERT_DIR).</summary>
     private static Dictionary<string, string?> UpstreamEnvironment()

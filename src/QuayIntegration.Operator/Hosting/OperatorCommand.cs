@@ -14,7 +14,7 @@ public static class OperatorCommand
 {
     public const int Success = 0;
     /// <summary>The host could not start (logged, with the exception, as "Hosting failed to start"), or stopped itself.</summary>
-    public const int StartFailed = 1;
+    public const int Failed = 1;
     public const int UsageError = 2;
 
     private const string Name = "quay-integration";
@@ -26,7 +26,6 @@ public static class OperatorCommand
             await output.WriteAsync(CommandLine.Usage());
             return Success;
         }
-        args = CommandLine.Normalize(args);
         var problems = CommandLine.Problems(args);
         if (problems.Count > 0)
         {
@@ -48,8 +47,7 @@ public static class OperatorCommand
         catch (OptionsValidationException e)
         {
             // Options some listener needed while the host was built.
-            foreach (var failure in e.Failures) await error.WriteLineAsync($"{Name}: invalid configuration: {failure}");
-            return UsageError;
+            return await InvalidAsync(error, e);
         }
         catch (InvalidOperationException e)
         {
@@ -66,8 +64,7 @@ public static class OperatorCommand
             }
             catch (OptionsValidationException e)
             {
-                foreach (var failure in e.Failures) await error.WriteLineAsync($"{Name}: invalid configuration: {failure}");
-                return UsageError;
+                return await InvalidAsync(error, e);
             }
             catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCancellationRequested)
             {
@@ -76,7 +73,7 @@ public static class OperatorCommand
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 await error.WriteLineAsync($"{Name}: could not start: {MessagesOf(e)}");
-                return StartFailed;
+                return Failed;
             }
             await app.WaitForShutdownAsync();
             var exit = app.Services.GetRequiredService<OperatorExit>();
@@ -87,6 +84,13 @@ public static class OperatorCommand
             }
         }
         return Environment.ExitCode;
+    }
+
+    /// <summary>Every option refused, one line each.</summary>
+    private static async Task<int> InvalidAsync(TextWriter error, OptionsValidationException e)
+    {
+        foreach (var failure in e.Failures) await error.WriteLineAsync($"{Name}: invalid configuration: {failure}");
+        return UsageError;
     }
 
     /// <summary>The message and those of the exceptions it wraps, which name the value and the key.</summary>

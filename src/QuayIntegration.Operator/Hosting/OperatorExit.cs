@@ -14,7 +14,7 @@ public sealed class OperatorExit
 
     public void Fail(string reason)
     {
-        Code = OperatorCommand.StartFailed;
+        Code = OperatorCommand.Failed;
         Reason = reason;
     }
 }

@@ -84,7 +84,7 @@ public sealed class CommandLineTests
     {
         var (code, _, error) = await RunAsync("--kubeconfig=/nonexistent/kubeconfig", "--Operator:MetricsPort=0", "--Operator:BindAddress=127.0.0.1",
             "--Operator:Webhook:Disabled=true");
-        Assert.Equal(OperatorCommand.StartFailed, code);
+        Assert.Equal(OperatorCommand.Failed, code);
         Assert.Contains("quay-integration: could not start: kubeconfig file not found at /nonexistent/kubeconfig", error);
         Assert.DoesNotContain("Unhandled exception", error);
     }

@@ -86,7 +86,7 @@ public sealed class LeaderElectionTests(ITestOutputHelper output)
             Assert.True(stall.Held > 0, "A tried to renew");
             Assert.False(electorA.IsLeader);
             // A stops its process with a failure, so its pod shows a restart after an error (as controller-runtime's).
-            await Eventually(() => Task.FromResult(a.Service<OperatorExit>().Code == OperatorCommand.StartFailed), "A's exit code set");
+            await Eventually(() => Task.FromResult(a.Service<OperatorExit>().Code == OperatorCommand.Failed), "A's exit code set");
             Assert.Equal("lost the leader Lease", a.Service<OperatorExit>().Reason);
             Assert.True(aStopped < bStarted, $"A stopped leading at {aStopped:O}, after B started at {bStarted:O}");
             // Step-down comes RenewDeadline (2 s) after A's last renewal, which started before the stall; the rest is the controllers stopping.
