@@ -70,8 +70,8 @@ public sealed class MetricsAccessReviewer(KubeApi api, IOptions<OperatorOptions>
 
     private async Task<(MetricsAccess Access, string User)> ReviewOnceAsync(string token, string key)
     {
-        using var timeout = new CancellationTokenSource(options.Value.ApiRequestTimeout + options.Value.ApiRequestTimeout);
-        var ct = timeout.Token;
+        // No caller's cancellation: the review is shared. Each call is bounded by the API client's request timeout.
+        var ct = CancellationToken.None;
         var now = time.GetUtcNow();
         Interlocked.Increment(ref _reviewsSent);
         var review = await api.CreateAsync("/apis/authentication.k8s.io/v1/tokenreviews", new V1TokenReview
