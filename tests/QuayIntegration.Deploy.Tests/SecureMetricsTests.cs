@@ -117,13 +117,8 @@ public sealed class SecureMetricsTests : IAsyncLifetime
     public async Task Decisions_are_remembered_briefly_so_a_revoked_binding_takes_effect_once_they_expire()
     {
         var kube = _cluster.Client;
-        await MetricsAccessClient.CreateServiceAccountAsync(kube, Ns, "scraper", "quay-integration-metrics-reader");
-        var app = await StartOperatorAsync(Path.Combine(_directory, "cache"), cacheDuration: "00:00:02");
-        try
+        await WithAllowedScraperAsync("scraper", "00:00:02", async (scraper, reviewer, token) =>
         {
-            using var scraper = new MetricsAccessClient(app);
-            var reviewer = app.Services.GetRequiredService<MetricsAccessReviewer>();
-            var token = await MetricsAccessClient.TokenAsync(kube, Ns, "scraper");
             for (var i = 0; i < 5; i++) Assert.Equal(200, (await scraper.GetAsync(token)).Status);
             Assert.Equal(2, reviewer.ReviewsSent); // one TokenReview and one SubjectAccessReview for five scrapes
 
@@ -133,25 +128,14 @@ public sealed class SecureMetricsTests : IAsyncLifetime
             var (status, body, _) = await scraper.GetAsync(token);
             Assert.True(status == 403, $"{status}: {body}");
             Assert.Equal(4, reviewer.ReviewsSent);
-        }
-        finally
-        {
-            await StopAsync(app);
-        }
+        });
     }
 
     [Fact]
     public async Task Scrapes_arriving_together_share_one_review_and_a_flood_of_made_up_tokens_does_not_evict_an_allowed_scraper()
     {
-        var kube = _cluster.Client;
-        await MetricsAccessClient.CreateServiceAccountAsync(kube, Ns, "together", "quay-integration-metrics-reader");
-        var app = await StartOperatorAsync(Path.Combine(_directory, "flood"), cacheDuration: "00:05:00");
-        try
+        await WithAllowedScraperAsync("together", "00:05:00", async (scraper, reviewer, token) =>
         {
-            using var scraper = new MetricsAccessClient(app);
-            var reviewer = app.Services.GetRequiredService<MetricsAccessReviewer>();
-            var token = await MetricsAccessClient.TokenAsync(kube, Ns, "together");
-
             // Ten scrapes at once with a token not seen yet: one TokenReview and one SubjectAccessReview between them.
             var first = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => scraper.GetAsync(token)));
             Assert.All(first, r => Assert.Equal(200, r.Status));
@@ -168,6 +152,22 @@ public sealed class SecureMetricsTests : IAsyncLifetime
             // ... and the allowed scraper is still remembered: no new review for it.
             Assert.Equal(200, (await scraper.GetAsync(token)).Status);
             Assert.Equal(2 + flood, reviewer.ReviewsSent);
+        });
+    }
+
+    /// <summary>
+    /// An operator whose decisions last <paramref name="cacheDuration"/>, and the token of service account
+    /// <paramref name="serviceAccount"/>, bound to quay-integration-metrics-reader; stopped afterwards.
+    /// </summary>
+    private async Task WithAllowedScraperAsync(string serviceAccount, string cacheDuration, Func<MetricsAccessClient, MetricsAccessReviewer, string, Task> test)
+    {
+        var kube = _cluster.Client;
+        await MetricsAccessClient.CreateServiceAccountAsync(kube, Ns, serviceAccount, "quay-integration-metrics-reader");
+        var app = await StartOperatorAsync(Path.Combine(_directory, serviceAccount), cacheDuration);
+        try
+        {
+            using var scraper = new MetricsAccessClient(app);
+            await test(scraper, app.Services.GetRequiredService<MetricsAccessReviewer>(), await MetricsAccessClient.TokenAsync(kube, Ns, serviceAccount));
         }
         finally
         {
