@@ -39,8 +39,8 @@ public sealed class LiveMonitoringWorld : IAsyncLifetime
         {
             // The CI log shows only this message: it says which step failed, with what the world printed on the way.
             throw new InvalidOperationException($"the monitored world could not be set up: {e.GetType().Name}: {e.Message}\n--- prometheus targets\n{await TargetsAsync()}"
-                + $"\n--- set-up log\n{Tail(_log.ToString())}\n--- operator log\n{Tail(ReadOrEmpty(World?.OperatorLogPath))}"
-                + $"\n--- prometheus log\n{Tail(ReadOrEmpty(World?.Prometheus?.LogPath))}", e);
+                + $"\n--- set-up log\n{Tail(_log.ToString())}\n--- operator log\n{string.Join('\n', World?.Operator?.LastLogLines(30) ?? [])}"
+                + $"\n--- prometheus log\n{string.Join('\n', World?.Prometheus?.LastLogLines() ?? [])}", e);
         }
     }
 
@@ -159,18 +159,6 @@ public sealed class LiveMonitoringWorld : IAsyncLifetime
 
     private static string Describe(Exception e) =>
         e is k8s.Autorest.HttpOperationException http ? $"{(int)http.Response.StatusCode} {http.Response.Content}" : $"{e.GetType().Name}: {e.Message}";
-
-    private static string ReadOrEmpty(string? path)
-    {
-        try
-        {
-            return path is not null && File.Exists(path) ? File.ReadAllText(path) : "";
-        }
-        catch (IOException)
-        {
-            return "";
-        }
-    }
 
     /// <summary>The last 30 lines.</summary>
     private static string Tail(string text) => string.Join('\n', text.Split('\n').TakeLast(30));
