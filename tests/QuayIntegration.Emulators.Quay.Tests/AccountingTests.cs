@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using QuayIntegration.Emulators.Quay.Accounting;
+using QuayIntegration.Emulators.Quay.Faults;
 
 namespace QuayIntegration.Emulators.Quay.Tests;
 
@@ -24,6 +25,19 @@ public sealed class AccountingTests : EmulatorTest
         Assert.Equal(1, Quay.Calls.Count("GET", CallAccounting.UnmatchedRoute, 404));
         Assert.Equal(2, Quay.Calls.CountByStatus(404));
         Assert.Equal(6, Quay.Calls.Total);
+    }
+
+    [Fact]
+    public async Task Service_time_adds_up_what_each_counted_call_spent_in_the_emulator_injected_latency_included()
+    {
+        Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}", LatencyMs = 200 });
+        await Task.WhenAll(Get("/api/v1/organization/acme", AliceToken), Get("/api/v1/organization/other", AliceToken));
+        await Get("/_emulator/state");
+
+        // Two calls that each waited 200 ms in the emulator, at the same time: 0.4 s of service in about 0.2 s.
+        Assert.InRange(Quay.Calls.ServiceTime, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(5));
+        Quay.Calls.Reset();
+        Assert.Equal(TimeSpan.Zero, Quay.Calls.ServiceTime);
     }
 
     [Fact]

@@ -46,6 +46,7 @@ public sealed class ColdConvergenceScenario : IScenario
         await using var _ = world;
         var probe = new ConvergenceProbe(world);
         var baseline = QuayCallCounts.Baseline(world.Quay);
+        var serviceBefore = world.Quay.Calls.ServiceTime;
 
         await using var op = OperatorProcess.Start(run.Launch(Name, world.KubeconfigPath, BenchmarkWorld.OperatorNamespace));
         var sinceStart = Stopwatch.StartNew();
@@ -58,6 +59,7 @@ public sealed class ColdConvergenceScenario : IScenario
         // Calls still in flight when the last namespace looked complete belong to the convergence too.
         await QuayCallCounts.WaitQuietAsync(world.Quay, TimeSpan.FromSeconds(run.Smoke ? 1 : 3), TimeSpan.FromSeconds(30), ct);
         var calls = QuayCallCounts.Since(world.Quay, baseline);
+        var served = world.Quay.Calls.ServiceTime - serviceBefore;
 
         var minimalWrites = (long)n * (1 + 2 * serviceAccounts + m);
         var lowerBound = TimeSpan.FromMilliseconds(minimalWrites * (double)run.LatencyMs / run.Concurrency);
@@ -79,7 +81,11 @@ public sealed class ColdConvergenceScenario : IScenario
             var boundForCallsMade = calls.Total * (double)run.LatencyMs / run.Concurrency / 1000;
             result.Add("Ratio time / lower bound", e.TotalSeconds / lowerBound.TotalSeconds, "x")
                 .Add("Lower bound for the calls made (calls × L / C)", boundForCallsMade, "s")
-                .Add("Mean Quay calls in flight (calls × L / time from ready)", calls.Total * run.LatencyMs / 1000.0 / (e - ready).TotalSeconds, "calls");
+                .Add("Mean Quay calls in flight (calls × L / time from ready)", calls.Total * run.LatencyMs / 1000.0 / (e - ready).TotalSeconds, "calls")
+                // What Quay itself saw: how long each call spent in it (L included), and how many it served at once.
+                // Against C, the difference is what each call cost outside Quay (the client's TLS, HTTP and scheduling).
+                .Add("Mean Quay service time per call (emulator, L included)", calls.Total == 0 ? 0 : served.TotalMilliseconds / calls.Total, "ms")
+                .Add("Mean Quay calls being served (service time / time from ready)", served.TotalSeconds / (e - ready).TotalSeconds, "calls");
         }
         cpu.AddTo(result, "start → set up");
         result.Add("Operator peak RSS", op.PeakRssBytes / 1048576.0, "MiB");

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 
 namespace QuayIntegration.Emulators.Quay.Accounting;
 
@@ -16,6 +17,7 @@ public sealed class CallAccounting
     private const int MaxArrivals = 200_000;
     private readonly ConcurrentDictionary<(string Method, string Route, int Status), StrongBox> _counters = new();
     private readonly ConcurrentQueue<DateTimeOffset> _arrivals = new();
+    private long _serviceTicks;
 
     /// <summary>
     /// When each counted request arrived, before any fault (the newest 200,000): what a test needs to see how the
@@ -23,14 +25,28 @@ public sealed class CallAccounting
     /// </summary>
     public IReadOnlyList<DateTimeOffset> Arrivals => _arrivals.ToArray();
 
-    public void Arrived()
+    /// <summary>
+    /// The time counted requests spent in the emulator, from arrival to the answer being decided, injected latency
+    /// included. Over a window, divided by the window's length, it is the mean number of calls Quay was actually
+    /// serving at once: set against a client's concurrency cap, the rest of the cap went to the client's side of
+    /// each call (TLS, HTTP, scheduling), not to Quay.
+    /// </summary>
+    public TimeSpan ServiceTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _serviceTicks));
+
+    /// <summary>Notes a counted request's arrival; returns the timestamp to hand to <see cref="Record"/>.</summary>
+    public long Arrived()
     {
         _arrivals.Enqueue(DateTimeOffset.UtcNow);
         while (_arrivals.Count > MaxArrivals) _arrivals.TryDequeue(out _);
+        return Stopwatch.GetTimestamp();
     }
 
-    public void Record(string method, string route, int status) =>
+    /// <summary>Counts one answered call; with the timestamp <see cref="Arrived"/> returned, adds its service time.</summary>
+    public void Record(string method, string route, int status, long arrivedAt = 0)
+    {
         Interlocked.Increment(ref _counters.GetOrAdd((method, route, status), static _ => new StrongBox()).Value);
+        if (arrivedAt != 0) Interlocked.Add(ref _serviceTicks, Stopwatch.GetTimestamp() - arrivedAt);
+    }
 
     /// <summary>Calls of <paramref name="method"/> on <paramref name="route"/> (a template such as <c>/api/v1/user/</c>), any status.</summary>
     public long Count(string method, string route) =>
@@ -54,6 +70,7 @@ public sealed class CallAccounting
     {
         _counters.Clear();
         _arrivals.Clear();
+        Interlocked.Exchange(ref _serviceTicks, 0);
     }
 
     private sealed class StrongBox

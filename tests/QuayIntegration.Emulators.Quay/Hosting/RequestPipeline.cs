@@ -32,11 +32,12 @@ public sealed class RequestPipeline(EmulatorCore core)
         var template = route?.Template ?? CallAccounting.UnmatchedRoute;
         var counted = area != RouteArea.Control;
 
+        long arrivedAt = 0;
         if (counted)
         {
-            core.Calls.Arrived();
+            arrivedAt = core.Calls.Arrived();
             var fault = core.Faults.Decide(method, template, path);
-            if (!fault.IsNone && await ApplyFaultAsync(http, fault, method, template)) return;
+            if (!fault.IsNone && await ApplyFaultAsync(http, fault, method, template, arrivedAt)) return;
         }
 
         var response = outcome switch
@@ -47,12 +48,12 @@ public sealed class RequestPipeline(EmulatorCore core)
                 .WithHeader("Location", $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{path}/{http.Request.QueryString}"),
             _ => QuayErrors.UnknownRoute(),
         };
-        if (counted) core.Calls.Record(method, template, response.Status);
+        if (counted) core.Calls.Record(method, template, response.Status, arrivedAt);
         await response.WriteAsync(http);
     }
 
     /// <summary>Returns true when the fault replaced the answer (or the connection).</summary>
-    private async Task<bool> ApplyFaultAsync(HttpContext http, FaultDecision fault, string method, string template)
+    private async Task<bool> ApplyFaultAsync(HttpContext http, FaultDecision fault, string method, string template, long arrivedAt)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, core.Stopping.Token);
         try
@@ -66,13 +67,13 @@ public sealed class RequestPipeline(EmulatorCore core)
         }
         if (fault.Hang is not null || fault.Drop || linked.IsCancellationRequested)
         {
-            core.Calls.Record(method, template, 0);
+            core.Calls.Record(method, template, 0, arrivedAt);
             http.Abort();
             return true;
         }
         if (fault.Response is { } response)
         {
-            core.Calls.Record(method, template, response.Status);
+            core.Calls.Record(method, template, response.Status, arrivedAt);
             await response.WriteAsync(http);
             return true;
         }
