@@ -47,6 +47,7 @@ public sealed class ColdConvergenceScenario : IScenario
         var probe = new ConvergenceProbe(world);
         var baseline = QuayCallCounts.Baseline(world.Quay);
         var serviceBefore = world.Quay.Calls.ServiceTime;
+        var apiBefore = world.Api.Requests.Snapshot();
 
         await using var op = OperatorProcess.Start(run.Launch(Name, world.KubeconfigPath, BenchmarkWorld.OperatorNamespace));
         var sinceStart = Stopwatch.StartNew();
@@ -60,6 +61,10 @@ public sealed class ColdConvergenceScenario : IScenario
         await QuayCallCounts.WaitQuietAsync(world.Quay, TimeSpan.FromSeconds(run.Smoke ? 1 : 3), TimeSpan.FromSeconds(30), ct);
         var calls = QuayCallCounts.Since(world.Quay, baseline);
         var served = world.Quay.Calls.ServiceTime - serviceBefore;
+        // Everything the API server served meanwhile is the operator's: the harness reads the cluster from storage.
+        var apiRequests = world.Api.Requests.Snapshot()
+            .Select(r => (r.Key.Verb, r.Key.Resource, Count: r.Value - apiBefore.GetValueOrDefault(r.Key)))
+            .Where(r => r.Count > 0).OrderBy(r => r.Resource, StringComparer.Ordinal).ThenBy(r => r.Verb, StringComparer.Ordinal).ToList();
 
         var minimalWrites = (long)n * (1 + 2 * serviceAccounts + m);
         var lowerBound = TimeSpan.FromMilliseconds(minimalWrites * (double)run.LatencyMs / run.Concurrency);
@@ -90,6 +95,10 @@ public sealed class ColdConvergenceScenario : IScenario
         cpu.AddTo(result, "start → set up");
         result.Add("Operator peak RSS", op.PeakRssBytes / 1048576.0, "MiB");
         calls.AddTo(result, "  ");
+        result.Add("API server requests, total (operator)", apiRequests.Sum(r => r.Count), "count")
+            .Add("API server writes per namespace (create, update, patch, delete)",
+                apiRequests.Where(r => r.Verb is "create" or "update" or "patch" or "delete").Sum(r => r.Count) / (double)n, "requests");
+        foreach (var (verb, resource, count) in apiRequests) result.Add($"  api {verb} {resource}", count, "count");
         result.Charts.Add(new Chart("curve", $"Cold convergence: namespaces fully set up (N={n}, M={m}, L={run.LatencyMs} ms, C={run.Concurrency})",
             "seconds since the operator started", "namespaces fully set up",
             [
