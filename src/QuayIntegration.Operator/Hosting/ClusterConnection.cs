@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using k8s;
 using k8s.KubeConfigModels;
 using YamlDotNet.Serialization;
@@ -16,21 +15,22 @@ public static class ClusterConnection
         if (Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } path)
             return FromFile(path.Split(Path.PathSeparator)[0]);
         if (KubernetesClientConfiguration.IsInCluster()) return KubernetesClientConfiguration.InClusterConfig();
-        return !RuntimeFeature.IsDynamicCodeSupported && File.Exists(KubernetesClientConfiguration.KubeConfigDefaultLocation)
+        return File.Exists(KubernetesClientConfiguration.KubeConfigDefaultLocation)
             ? FromFile(KubernetesClientConfiguration.KubeConfigDefaultLocation)
             : KubernetesClientConfiguration.BuildDefaultConfig();
     }
 
     /// <summary>
-    /// A kubeconfig file. Under Native AOT KubernetesClient's own loader cannot run: k8s.KubernetesYaml's static
-    /// constructor orders model properties by <c>MetadataToken</c>, which Native AOT does not provide
-    /// (InvalidOperationException "There is no metadata token available"). The kubeconfig models carry their YAML names
-    /// as [YamlMember] attributes, so a plain YamlDotNet deserializer reads them the same way; the rest (contexts,
-    /// certificates, tokens, exec plugins, relative paths through FileName) stays KubernetesClient's.
+    /// A kubeconfig file, read with a plain YamlDotNet deserializer (the kubeconfig models carry their YAML names as
+    /// [YamlMember] attributes); the rest (contexts, certificates, tokens, exec plugins, relative paths through
+    /// FileName) stays KubernetesClient's. Not KubernetesClient's own loader, for two reasons: it goes through
+    /// k8s.KubernetesYaml, whose static serializer keeps YamlDotNet attribute overrides for every Kubernetes model for
+    /// the life of the process (about 5 MB of the operator's heap, for a file read once), and whose static constructor
+    /// orders properties by <c>MetadataToken</c>, which Native AOT does not provide ("There is no metadata token
+    /// available"). One reader for every build, so the one tests exercise is the one a native build runs.
     /// </summary>
     private static KubernetesClientConfiguration FromFile(string path)
     {
-        if (RuntimeFeature.IsDynamicCodeSupported) return KubernetesClientConfiguration.BuildConfigFromConfigFile(path);
         var file = new FileInfo(path);
         if (!file.Exists) throw new k8s.Exceptions.KubeConfigException($"kubeconfig file not found at {file.FullName}");
         var config = KubeconfigReader.Deserialize<K8SConfiguration>(File.ReadAllText(file.FullName));
