@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Native AOT publish of the operator (a study, not the shipped build: hack/publish.sh is). One self-contained native
-# executable, <output-dir>/QuayIntegration.Operator, for linux-x64. Needs clang (or gcc) and zlib1g-dev on the host.
+# Native AOT publish of the operator (measured, not the shipped build: hack/publish.sh is; why: README, Benchmarks).
+# One self-contained native executable, <output-dir>/QuayIntegration.Operator, for linux-x64. Needs clang (or gcc) and zlib1g-dev on the host.
 # The csproj switches to AOT only with -p:QuayAot=true, so every other build is untouched.
 # Usage: hack/publish-aot.sh <output-dir>
 set -euo pipefail
