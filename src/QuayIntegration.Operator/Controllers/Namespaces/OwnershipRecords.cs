@@ -15,8 +15,18 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// refused with a conflict, or worse, an entry would look missing). Every write is guarded by the resourceVersion it
 /// was computed from, so a concurrent writer makes it fail and the reconcile runs again on fresh data.
 /// </summary>
-public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, KubeApi api)
+public sealed class OwnershipRecords : IInformerHandler<QuayNamespaceResource>
 {
+    private readonly Informer<QuayNamespaceResource> cache;
+    private readonly KubeApi api;
+
+    public OwnershipRecords(Informer<QuayNamespaceResource> cache, KubeApi api)
+    {
+        this.cache = cache;
+        this.api = api;
+        cache.AddHandler(this);
+    }
+
     /// <summary>Held on a record while its namespace is managed, so a hand deletion cannot take the record away then.</summary>
     public const string Finalizer = "quay.redhat.com/ownership-record";
 
@@ -33,6 +43,25 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
         if (last.Replaced.Contains(cached?.Metadata.ResourceVersion)) return last.Written; // the cache has not caught up yet
         _written.TryRemove(ns, out _); // caught up, or someone else wrote since: the cache is the truth
         return cached;
+    }
+
+    /// <summary>Copies this process wrote that the cache has not caught up with yet (for tests and diagnostics).</summary>
+    internal int PendingCount => _written.Count;
+
+    // The same rule as Get, applied as the cache catches up, so a copy is not kept (a whole record per namespace)
+    // until the namespace's next reconcile, which may be a drift interval away. Removed only if it is still the entry
+    // that the event settles: a newer write meanwhile replaced the event's version and stays.
+    void IInformerHandler<QuayNamespaceResource>.OnAdd(QuayNamespaceResource obj) => Settle(obj);
+
+    void IInformerHandler<QuayNamespaceResource>.OnUpdate(QuayNamespaceResource oldObj, QuayNamespaceResource newObj) => Settle(newObj);
+
+    // A deletion is left to Get, which has always read it from the cache.
+    void IInformerHandler<QuayNamespaceResource>.OnDelete(QuayNamespaceResource obj) { }
+
+    private void Settle(QuayNamespaceResource seen)
+    {
+        if (seen.Metadata.Name is not { } ns || !_written.TryGetValue(ns, out var last)) return;
+        if (!last.Replaced.Contains(seen.Metadata.ResourceVersion)) _written.TryRemove(new KeyValuePair<string, (IReadOnlySet<string?>, QuayNamespaceResource)>(ns, last));
     }
 
     private void Remember(string ns, QuayNamespaceResource? before, QuayNamespaceResource written)
