@@ -11,8 +11,10 @@ namespace QuayIntegration.Operator.Controllers;
 /// Secrets informer sees only the operator's own labelled Secrets, so without this a rotated token would wait for the
 /// next recheck; with it, a change reaches the integration within the watch's latency. One single-object informer per
 /// reference (a field selector on the name, in its namespace), stopped when no QuayIntegration names it any more.
-/// Until an informer has synced its object, <see cref="Secret"/> and <see cref="ConfigMap"/> answer "unknown" and the
-/// caller reads the API instead.
+/// The first read of a reference after it is tracked, and any read before its informer has synced, answer "unknown"
+/// and the caller reads the API instead. The first read always goes to the API because the informer starts in the
+/// same pass: whether it had synced by then is a race, and the operator's calls (which its least-privilege RBAC is
+/// checked against) must not depend on one.
 /// </summary>
 public sealed class ReferencedObjects(KubeApi api, ILoggerFactory loggers) : IDisposable
 {
@@ -41,7 +43,15 @@ public sealed class ReferencedObjects(KubeApi api, ILoggerFactory loggers) : IDi
     private (bool, T?) Lookup<T>(Dictionary<(string, string), Watched<T>> watched, string ns, string name) where T : class, IKubernetesObject<V1ObjectMeta>
     {
         lock (_gate)
-            return watched.TryGetValue((ns, name), out var w) && w.Informer.HasSynced ? (true, w.Informer.Get(ns, name)) : (false, null);
+        {
+            if (!watched.TryGetValue((ns, name), out var w)) return (false, null);
+            if (!w.ReadBefore)
+            {
+                w.ReadBefore = true;
+                return (false, null);
+            }
+            return w.Informer.HasSynced ? (true, w.Informer.Get(ns, name)) : (false, null);
+        }
     }
 
     private void Replace<T>(Dictionary<(string Namespace, string Name), Watched<T>> current, HashSet<(string Namespace, string Name)> wanted, ResourceType type)
@@ -85,6 +95,8 @@ public sealed class ReferencedObjects(KubeApi api, ILoggerFactory loggers) : IDi
 
         public (string Namespace, string Name) Reference { get; }
         public Informer<T> Informer { get; }
+        /// <summary>Whether a caller has asked for the object since it was tracked (under the owner's gate).</summary>
+        public bool ReadBefore { get; set; }
 
         public void Dispose()
         {
