@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
+using QuayIntegration.Operator.Controllers.Namespaces;
 using QuayIntegration.Operator.Tests.Support;
 using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
 
@@ -41,7 +42,7 @@ public sealed class SyncBehaviourTests
         foreach (var name in names) await env.CreateNamespaceAsync(name);
         foreach (var name in names) await Eventually(() => env.IsSeededAsync(name, $"openshift_{name}"), $"namespace {name} set up");
 
-        var records = op.Service<QuayIntegration.Operator.Controllers.Namespaces.OwnershipRecords>();
+        var records = op.Service<OwnershipRecords>();
         await Eventually(() => Task.FromResult(records.PendingCount == 0), "no written copy kept once the cache shows every write");
     }
 

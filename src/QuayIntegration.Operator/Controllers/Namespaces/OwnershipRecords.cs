@@ -39,30 +39,34 @@ public sealed class OwnershipRecords : IInformerHandler<QuayNamespaceResource>
     public QuayNamespaceResource? Get(string ns)
     {
         var cached = cache.Get(ObjectKey.Cluster(ns));
-        if (!_written.TryGetValue(ns, out var last)) return cached;
-        if (last.Replaced.Contains(cached?.Metadata.ResourceVersion)) return last.Written; // the cache has not caught up yet
-        _written.TryRemove(ns, out _); // caught up, or someone else wrote since: the cache is the truth
-        return cached;
+        return WrittenAhead(ns, cached?.Metadata.ResourceVersion) ?? cached;
+    }
+
+    /// <summary>
+    /// The copy this process wrote last, while the version the cache shows is one of those its writes replaced (the
+    /// cache has not caught up yet); otherwise (caught up, or someone else wrote since: the cache is the truth) null,
+    /// and the copy is let go, unless a newer write replaced it meanwhile.
+    /// </summary>
+    private QuayNamespaceResource? WrittenAhead(string ns, string? cachedVersion)
+    {
+        if (!_written.TryGetValue(ns, out var last)) return null;
+        if (last.Replaced.Contains(cachedVersion)) return last.Written;
+        _written.TryRemove(new KeyValuePair<string, (IReadOnlySet<string?>, QuayNamespaceResource)>(ns, last));
+        return null;
     }
 
     /// <summary>Copies this process wrote that the cache has not caught up with yet (for tests and diagnostics).</summary>
     internal int PendingCount => _written.Count;
 
-    // The same rule as Get, applied as the cache catches up, so a copy is not kept (a whole record per namespace)
-    // until the namespace's next reconcile, which may be a drift interval away. Removed only if it is still the entry
-    // that the event settles: a newer write meanwhile replaced the event's version and stays.
-    void IInformerHandler<QuayNamespaceResource>.OnAdd(QuayNamespaceResource obj) => Settle(obj);
+    // Get's rule, applied as the cache catches up, so a copy is not kept (a whole record per namespace) until the
+    // namespace's next reconcile, which may be a drift interval away.
+    void IInformerHandler<QuayNamespaceResource>.OnAdd(QuayNamespaceResource obj) => WrittenAhead(obj.Metadata.Name, obj.Metadata.ResourceVersion);
 
-    void IInformerHandler<QuayNamespaceResource>.OnUpdate(QuayNamespaceResource oldObj, QuayNamespaceResource newObj) => Settle(newObj);
+    void IInformerHandler<QuayNamespaceResource>.OnUpdate(QuayNamespaceResource oldObj, QuayNamespaceResource newObj) =>
+        WrittenAhead(newObj.Metadata.Name, newObj.Metadata.ResourceVersion);
 
     // A deletion is left to Get, which has always read it from the cache.
     void IInformerHandler<QuayNamespaceResource>.OnDelete(QuayNamespaceResource obj) { }
-
-    private void Settle(QuayNamespaceResource seen)
-    {
-        if (seen.Metadata.Name is not { } ns || !_written.TryGetValue(ns, out var last)) return;
-        if (!last.Replaced.Contains(seen.Metadata.ResourceVersion)) _written.TryRemove(new KeyValuePair<string, (IReadOnlySet<string?>, QuayNamespaceResource)>(ns, last));
-    }
 
     private void Remember(string ns, QuayNamespaceResource? before, QuayNamespaceResource written)
     {
