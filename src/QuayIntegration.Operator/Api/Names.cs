@@ -26,6 +26,8 @@ public static class WellKnown
     public const string ManagedByValue = "quay-integration-operator";
     public const string RobotAnnotation = "quay.redhat.com/robot";
     public const string QuayHostAnnotation = "quay.redhat.com/host";
+    /// <summary>On a robot's Secret: the service account it is for.</summary>
+    public const string ServiceAccountAnnotation = "quay.redhat.com/service-account";
 
     /// <summary>
     /// Label on every namespace in the operator's scope, selected by the webhook's namespaceSelector (Exists): from

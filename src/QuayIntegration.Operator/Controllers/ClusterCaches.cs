@@ -2,6 +2,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Controllers.Namespaces;
 using QuayIntegration.Runtime.Kube;
 using QuayIntegration.Runtime;
 
@@ -33,7 +34,8 @@ public sealed class ClusterCaches
         Secrets = new(api, new(ResourceType.Secrets, LabelSelector: $"{WellKnown.ManagedByLabel}={WellKnown.ManagedByValue}"), resync,
             loggers.CreateLogger("Informer.Secrets"))
         {
-            Transform = CacheTransforms.CompactSecret,
+            // The host and the service account repeat on every Secret of the operator.
+            Transform = s => CacheTransforms.ShareAnnotationValues(CacheTransforms.CompactSecret(s), RepeatingSecretAnnotations),
             ListPageSize = pageSize,
         };
         ImageStreams = new(api, new(ApiResources.ImageStreams, Optional: true), resync, loggers.CreateLogger("Informer.ImageStreams"))
@@ -47,10 +49,12 @@ public sealed class ClusterCaches
         };
         QuayNamespaces = new(api, new(ApiResources.QuayNamespaces), resync, loggers.CreateLogger("Informer.QuayNamespaces"))
         {
-            Transform = CacheTransforms.StripBookkeeping,
+            Transform = RecordCompaction.Compact,
             ListPageSize = pageSize,
         };
     }
+
+    private static readonly string[] RepeatingSecretAnnotations = [WellKnown.QuayHostAnnotation, WellKnown.ServiceAccountAnnotation];
 
     public Informer<V1Namespace> Namespaces { get; }
     public Informer<V1ServiceAccount> ServiceAccounts { get; }

@@ -29,7 +29,7 @@ public static class RobotSecret
                 {
                     [WellKnown.RobotAnnotation] = robotName,
                     [WellKnown.QuayHostAnnotation] = registryHost,
-                    ["quay.redhat.com/service-account"] = serviceAccount,
+                    [WellKnown.ServiceAccountAnnotation] = serviceAccount,
                 },
             },
             Data = new Dictionary<string, byte[]> { [DataKey] = Encoding.UTF8.GetBytes(config.ToJsonString()) },

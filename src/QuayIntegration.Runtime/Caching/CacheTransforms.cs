@@ -32,7 +32,8 @@ public static class CacheTransforms
     /// <summary>
     /// <see cref="StripBookkeeping{T}"/>, then one shared instance of the metadata strings that repeat from object to
     /// object: namespace, kind, label keys and values, annotation keys, finalizers. Annotation values are left alone:
-    /// they are mostly unique (tokens, UIDs, ranges), so pooling them would only fill the pool.
+    /// they are mostly unique (tokens, UIDs, ranges), so pooling them would only fill the pool. Labels and annotations
+    /// are kept as <see cref="CompactDictionary{TValue}"/>s, a fraction of a dictionary's size for a handful of entries.
     /// </summary>
     public static T Compact<T>(T obj) where T : IKubernetesObject<V1ObjectMeta>
     {
@@ -49,18 +50,51 @@ public static class CacheTransforms
         return obj;
     }
 
-    /// <summary><see cref="Compact{T}"/> plus the references a service account lists, which repeat their kind and namespace.</summary>
+    /// <summary>
+    /// <see cref="Compact{T}"/> plus the references a service account lists, which repeat their kind and namespace
+    /// from account to account and their names within the account: a Secret is usually listed in both
+    /// <c>secrets</c> and <c>imagePullSecrets</c> (and named again in OpenShift's pull-secret annotation), and each
+    /// mention arrives as its own string.
+    /// </summary>
     public static V1ServiceAccount CompactServiceAccount(V1ServiceAccount account)
     {
         Compact(account);
         var pool = StringPool.Shared;
+        var names = new List<string>();
         foreach (var reference in account.Secrets ?? [])
         {
             reference.Kind = pool.Share(reference.Kind);
             reference.ApiVersion = pool.Share(reference.ApiVersion);
             reference.NamespaceProperty = pool.Share(reference.NamespaceProperty);
+            reference.Name = Once(names, reference.Name);
         }
+        foreach (var reference in account.ImagePullSecrets ?? []) reference.Name = Once(names, reference.Name);
+        if (account.Metadata?.Annotations is { } annotations)
+            foreach (var (key, value) in annotations.ToList())
+                if (names.Contains(value)) annotations[key] = Once(names, value);
         return account;
+    }
+
+    /// <summary>
+    /// The values of the given annotations shared through the pool: for annotations an operator writes with the same
+    /// few values on every object (a registry host, a service account name), unlike annotations in general.
+    /// </summary>
+    public static T ShareAnnotationValues<T>(T obj, IReadOnlyCollection<string> keys) where T : IKubernetesObject<V1ObjectMeta>
+    {
+        if (obj.Metadata?.Annotations is not { } annotations) return obj;
+        foreach (var key in keys)
+            if (annotations.TryGetValue(key, out var value)) annotations[key] = StringPool.Shared.Share(value)!;
+        return obj;
+    }
+
+    /// <summary>The instance of <paramref name="value"/> already seen in this object, else <paramref name="value"/>, now seen.</summary>
+    private static string Once(List<string> seen, string value)
+    {
+        if (value is null) return value!;
+        foreach (var s in seen)
+            if (string.Equals(s, value, StringComparison.Ordinal)) return s;
+        seen.Add(value);
+        return value;
     }
 
     /// <summary><see cref="Compact{T}"/> plus the Secret's type and data keys.</summary>
@@ -69,17 +103,14 @@ public static class CacheTransforms
         Compact(secret);
         var pool = StringPool.Shared;
         secret.Type = pool.Share(secret.Type);
-        if (secret.Data is { } data)
-            secret.Data = data.ToDictionary(kv => pool.Share(kv.Key)!, kv => kv.Value, StringComparer.Ordinal);
+        if (secret.Data is { } data) secret.Data = CompactDictionary.Of(data, key => pool.Share(key)!, value => value);
         return secret;
     }
 
-    /// <summary>A copy with shared keys (and values), sized to its content.</summary>
-    private static Dictionary<string, string> Shared(IDictionary<string, string> map, bool shareValues)
+    /// <summary>A compact copy (<see cref="CompactDictionary{TValue}"/>) with shared keys (and values).</summary>
+    private static IDictionary<string, string> Shared(IDictionary<string, string> map, bool shareValues)
     {
         var pool = StringPool.Shared;
-        var copy = new Dictionary<string, string>(map.Count, StringComparer.Ordinal);
-        foreach (var (key, value) in map) copy[pool.Share(key)!] = shareValues ? pool.Share(value)! : value;
-        return copy;
+        return CompactDictionary.Of(map, key => pool.Share(key)!, shareValues ? value => pool.Share(value)! : value => value);
     }
 }

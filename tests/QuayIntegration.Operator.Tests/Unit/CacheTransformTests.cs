@@ -96,6 +96,91 @@ public sealed class CacheTransformTests : IDisposable
     }
 
     [Fact]
+    public void A_service_account_holds_each_secret_name_once()
+    {
+        var links = new JsonObject
+        {
+            ["secrets"] = new JsonArray(new JsonObject { ["name"] = "builder-dockercfg-x" }, new JsonObject { ["name"] = "builder-quay-openshift" }),
+            ["imagePullSecrets"] = new JsonArray(new JsonObject { ["name"] = "builder-dockercfg-x" }, new JsonObject { ["name"] = "builder-quay-openshift" }),
+        };
+        var source = Object("v1", "ServiceAccount", namespaced: true, links);
+        source["metadata"]!["annotations"]!["openshift.io/internal-registry-pull-secret-ref"] = "builder-dockercfg-x";
+        var account = _caches.ServiceAccounts.Transform(KubernetesJson.Deserialize<V1ServiceAccount>(source.ToJsonString()));
+
+        Assert.Same(account.Secrets[0].Name, account.ImagePullSecrets[0].Name);
+        Assert.Same(account.Secrets[1].Name, account.ImagePullSecrets[1].Name);
+        Assert.Same(account.Secrets[0].Name, account.Metadata.Annotations["openshift.io/internal-registry-pull-secret-ref"]);
+        var cached = JsonNode.Parse(KubernetesJson.Serialize(account))!;
+        Assert.True(JsonNode.DeepEquals(source["secrets"], cached["secrets"]), "the secrets list changed in the cache");
+        Assert.True(JsonNode.DeepEquals(source["imagePullSecrets"], cached["imagePullSecrets"]), "the imagePullSecrets list changed in the cache");
+    }
+
+    [Fact]
+    public void The_operators_secrets_share_their_host_and_service_account_annotations()
+    {
+        var source = Object("v1", "Secret", namespaced: true, new JsonObject());
+        source["metadata"]!["annotations"] = new JsonObject
+        {
+            [WellKnown.QuayHostAnnotation] = "quay.example.com", [WellKnown.ServiceAccountAnnotation] = "builder", [WellKnown.RobotAnnotation] = "org+builder",
+        };
+        V1Secret Read() => _caches.Secrets.Transform(KubernetesJson.Deserialize<V1Secret>(source.ToJsonString()));
+        var (first, second) = (Read(), Read());
+
+        Assert.Same(first.Metadata.Annotations[WellKnown.QuayHostAnnotation], second.Metadata.Annotations[WellKnown.QuayHostAnnotation]);
+        Assert.Same(first.Metadata.Annotations[WellKnown.ServiceAccountAnnotation], second.Metadata.Annotations[WellKnown.ServiceAccountAnnotation]);
+        // Names unique to a namespace are not pooled.
+        Assert.NotSame(first.Metadata.Annotations[WellKnown.RobotAnnotation], second.Metadata.Annotations[WellKnown.RobotAnnotation]);
+    }
+
+    [Fact]
+    public void Ownership_records_share_the_strings_every_record_repeats_and_keep_their_content()
+    {
+        var source = Object("quay.redhat.com/v1", "QuayNamespace", namespaced: false, new JsonObject
+        {
+            ["spec"] = new JsonObject
+            {
+                ["namespaceUID"] = "u-1", ["integration"] = "quay",
+                ["organizations"] = new JsonArray(new JsonObject
+                {
+                    ["host"] = "quay.example.com", ["name"] = "openshift_a", ["origin"] = "Created",
+                    ["robots"] = new JsonArray(new JsonObject { ["name"] = "openshift_a+builder", ["serviceAccount"] = "builder", ["origin"] = "Created" }),
+                    ["repositories"] = new JsonArray(new JsonObject { ["name"] = "app", ["origin"] = "Created" }),
+                }),
+                ["secrets"] = new JsonArray(new JsonObject { ["name"] = "builder-quay-openshift", ["serviceAccount"] = "builder" }),
+            },
+            ["status"] = new JsonObject
+            {
+                ["phase"] = "Synced", ["organization"] = "openshift_a", ["origin"] = "Created", ["integration"] = "quay",
+                ["conditions"] = new JsonArray(new JsonObject
+                {
+                    ["type"] = "Ready", ["status"] = "True", ["reason"] = "Synced", ["message"] = "set up", ["lastTransitionTime"] = "2026-01-02T03:04:05Z",
+                }),
+            },
+        });
+        QuayNamespaceResource Read() => _caches.QuayNamespaces.Transform(KubernetesJson.Deserialize<QuayNamespaceResource>(source.ToJsonString()));
+        var (first, second) = (Read(), Read());
+
+        var (a, b) = (first.Spec.Organizations![0], second.Spec.Organizations![0]);
+        Assert.Same(a.Host, b.Host);
+        Assert.Same(a.Origin, b.Origin);
+        Assert.Same(a.Robots![0].ServiceAccount, b.Robots![0].ServiceAccount);
+        Assert.Same(a.Robots[0].Origin, b.Robots[0].Origin);
+        Assert.Same(a.Repositories![0].Origin, b.Repositories![0].Origin);
+        Assert.Same(first.Spec.Secrets![0].Name, second.Spec.Secrets![0].Name);
+        Assert.Same(first.Spec.Integration, second.Spec.Integration);
+        Assert.Same(first.Status!.Phase, second.Status!.Phase);
+        Assert.Same(first.Status.Conditions![0].Reason, second.Status.Conditions![0].Reason);
+        Assert.NotSame(a.Name, b.Name);
+        Assert.NotSame(a.Robots[0].Name, b.Robots[0].Name);
+
+        // The same content as the record read without the transform (the serializer's own defaults aside).
+        var cached = JsonNode.Parse(KubernetesJson.Serialize(first))!;
+        var plain = JsonNode.Parse(KubernetesJson.Serialize(KubernetesJson.Deserialize<QuayNamespaceResource>(source.ToJsonString())))!;
+        Assert.True(JsonNode.DeepEquals(plain["spec"], cached["spec"]), "the record's spec changed in the cache");
+        Assert.True(JsonNode.DeepEquals(plain["status"], cached["status"]), "the record's status changed in the cache");
+    }
+
+    [Fact]
     public void Namespaces_keep_what_the_reconcilers_and_the_webhook_read() =>
         AssertKeeps(_caches.Namespaces, Object("v1", "Namespace", namespaced: false, new JsonObject()), []);
 

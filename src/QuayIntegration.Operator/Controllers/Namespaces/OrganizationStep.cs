@@ -25,10 +25,10 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
     public async Task RunAsync(NamespaceWork work, CancellationToken ct)
     {
         var org = work.Organization;
-        var fingerprint = Fingerprint(work);
+        var basis = ObservationBasis.Of(work);
         var entry = work.Record.Organization(work.Host, org);
         var known = entry is { Origin: Origin.Created or Origin.Found };
-        var observation = known ? observations.Current(work.Name, fingerprint, work.Now, work.Config!.DriftCheckInterval) : null;
+        var observation = known ? observations.Current(work.Name, basis, work.Now, work.Config!.DriftCheckInterval) : null;
         if (observation is not null)
         {
             work.Entry = entry;
@@ -40,7 +40,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         {
             try
             {
-                Use(work, entry!, await ReadCheckedAsync(work, entry!, fingerprint, ct));
+                Use(work, entry!, await ReadCheckedAsync(work, entry!, basis, ct));
                 return;
             }
             catch (QuayOperationException e) when (e.Outcome == QuayOutcome.Forbidden)
@@ -57,7 +57,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
                     $"organization {org} exists but the token's user is not one of its administrators; make it an owner of the organization");
             var origin = entry?.Origin == Origin.Creating ? Origin.Created : Origin.Found;
             entry = work.Record.SetOrganization(work.Host, org, origin);
-            Use(work, entry, await ReadCheckedAsync(work, entry, fingerprint, ct));
+            Use(work, entry, await ReadCheckedAsync(work, entry, basis, ct));
             if (origin == Origin.Found)
                 work.Changed("OrganizationExists", $"Quay organization {org} already existed; it is used, and never deleted by the operator");
             return;
@@ -76,14 +76,14 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         entry.Origin = Origin.Created;
         if (created.Outcome == QuayOutcome.AlreadyExists)
         {
-            Use(work, entry, await ReadAsync(work, org, fingerprint, ct));
+            Use(work, entry, await ReadAsync(work, org, basis, ct));
             return;
         }
         work.Changed(recreated ? "OrganizationRecreated" : "OrganizationCreated",
             recreated ? $"Re-created Quay organization {org}, which had been deleted in Quay" : $"Created Quay organization {org}");
         log.OrganizationCreated(org, work.Name);
         // Created a moment ago: known to be empty, nothing to read.
-        Use(work, entry, new QuayObservation(org, fingerprint, work.Now));
+        Use(work, entry, new QuayObservation(org, basis, work.Now));
     }
 
     private void Use(NamespaceWork work, OrganizationRecord entry, QuayObservation observation)
@@ -100,9 +100,9 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
     /// Only robots whose description names this operator and that the record does not hold as this cluster's are read
     /// (one call each), so an ordinary found organization costs nothing more.
     /// </summary>
-    private static async Task<QuayObservation> ReadCheckedAsync(NamespaceWork work, OrganizationRecord entry, string fingerprint, CancellationToken ct)
+    private static async Task<QuayObservation> ReadCheckedAsync(NamespaceWork work, OrganizationRecord entry, ObservationBasis basis, CancellationToken ct)
     {
-        var observation = await ReadAsync(work, entry.Name, fingerprint, ct);
+        var observation = await ReadAsync(work, entry.Name, basis, ct);
         // Checked before the observation is kept: a kept one spares the next reconcile all reading, this check included.
         if (entry.Origin != Origin.Found) return observation;
         foreach (var name in observation.MarkedByOperator.Where(r => entry.Robot(r) is not { Origin: Origin.Created }).Order(StringComparer.Ordinal))
@@ -120,14 +120,14 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
     /// The robot list (with tokens), the default permissions, and the repository permissions of every robot the
     /// namespace uses or recorded: 2 + S calls, whatever the number of repositories.
     /// </summary>
-    public static async Task<QuayObservation> ReadAsync(NamespaceWork work, string org, string fingerprint, CancellationToken ct)
+    public static async Task<QuayObservation> ReadAsync(NamespaceWork work, string org, ObservationBasis basis, CancellationToken ct)
     {
         var robotList = work.Quay.ListRobotsAsync(org, ct);
         var prototypeList = work.Quay.ListPrototypesAsync(org, ct);
         var robots = (await robotList).ValueOrThrow("list robots of " + org) ?? [];
         var prototypes = (await prototypeList).ValueOrThrow("list default permissions of " + org) ?? [];
 
-        var observation = new QuayObservation(org, fingerprint, work.Now);
+        var observation = new QuayObservation(org, basis, work.Now);
         foreach (var robot in robots)
         {
             observation.Tokens[robot.Name] = robot.Token ?? "";
@@ -159,9 +159,5 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         }
         return observation;
     }
-
-    /// <summary>What an observation of the namespace's organization depends on.</summary>
-    public static string Fingerprint(NamespaceWork work) =>
-        string.Join('|', work.Quay.Connection.Fingerprint, work.Organization, work.Config!.DesiredStateFingerprint, work.Namespace?.Metadata.Uid);
 
 }

@@ -73,9 +73,8 @@ public sealed class OwnershipRecords : IInformerHandler<QuayNamespaceResource>
         var replaced = new HashSet<string?> { before?.Metadata.ResourceVersion };
         if (_written.TryGetValue(ns, out var last) && last.Written.Metadata.ResourceVersion == before?.Metadata.ResourceVersion)
             replaced.UnionWith(last.Replaced);
-        // Kept until the cache catches up, possibly for a whole drift interval: without the server's bookkeeping
-        // (managedFields), which nothing reads and which the cached copies drop too.
-        _written[ns] = (replaced, CacheTransforms.StripBookkeeping(written));
+        // Kept until the cache catches up: trimmed like the cached copies (no managedFields, shared strings).
+        _written[ns] = (replaced, RecordCompaction.Compact(written));
     }
 
     public OwnershipDraft Draft(string ns) => new(ns, Get(ns));

@@ -1,0 +1,53 @@
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Runtime;
+
+namespace QuayIntegration.Operator.Controllers.Namespaces;
+
+/// <summary>
+/// The cache transform of the ownership records (<see cref="CacheTransforms"/>): one per namespace for the life of the
+/// process, each deserialized with its own copy of strings that come from a small set: origins, hosts, service
+/// account names, Secret names (one per service account of the matrix), the integration's name, the phase and the
+/// conditions' type, status and reason. Those go through the shared pool; names unique to the namespace (organization,
+/// robots, repositories) and free text (messages, errors) stay as they are, so the pool is not filled with them.
+/// </summary>
+public static class RecordCompaction
+{
+    public static QuayNamespaceResource Compact(QuayNamespaceResource record)
+    {
+        CacheTransforms.Compact(record);
+        var spec = record.Spec;
+        spec.Integration = Share(spec.Integration);
+        foreach (var org in spec.Organizations ?? [])
+        {
+            org.Host = Share(org.Host)!;
+            org.Origin = Share(org.Origin)!;
+            org.AdoptedFrom = Share(org.AdoptedFrom);
+            foreach (var robot in org.Robots ?? [])
+            {
+                robot.ServiceAccount = Share(robot.ServiceAccount)!;
+                robot.Origin = Share(robot.Origin)!;
+            }
+            foreach (var repository in org.Repositories ?? []) repository.Origin = Share(repository.Origin)!;
+        }
+        foreach (var secret in spec.Secrets ?? [])
+        {
+            secret.Name = Share(secret.Name)!;
+            secret.ServiceAccount = Share(secret.ServiceAccount)!;
+        }
+        if (record.Status is { } status)
+        {
+            status.Origin = Share(status.Origin);
+            status.Integration = Share(status.Integration);
+            status.Phase = Share(status.Phase);
+            foreach (var condition in status.Conditions ?? [])
+            {
+                condition.Type = Share(condition.Type);
+                condition.Status = Share(condition.Status);
+                condition.Reason = Share(condition.Reason);
+            }
+        }
+        return record;
+    }
+
+    private static string? Share(string? value) => StringPool.Shared.Share(value);
+}

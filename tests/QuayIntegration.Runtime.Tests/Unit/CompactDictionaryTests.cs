@@ -1,0 +1,104 @@
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+using QuayIntegration.Runtime;
+
+namespace QuayIntegration.Runtime.Tests.Unit;
+
+/// <summary>
+/// The compact maps that replace the label, annotation and data dictionaries of cached objects behave like the
+/// ordinal dictionaries they replace, for every operation, and serialize the same way.
+/// </summary>
+public sealed class CompactDictionaryTests
+{
+    private static IDictionary<string, string> Compact(IDictionary<string, string> map) => CompactDictionary.Of(map, k => k, v => v);
+
+    [Fact]
+    public void Random_operations_give_the_same_results_as_a_dictionary()
+    {
+        var random = new Random(1234);
+        string Key() => "k" + random.Next(12);
+        for (var round = 0; round < 200; round++)
+        {
+            var initial = Enumerable.Range(0, random.Next(6)).Select(_ => Key()).Distinct().ToDictionary(k => k, k => "v" + k, StringComparer.Ordinal);
+            var expected = new Dictionary<string, string>(initial, StringComparer.Ordinal);
+            var actual = Compact(initial);
+            Assert.IsType<CompactDictionary<string>>(actual);
+            for (var step = 0; step < 40; step++)
+            {
+                var key = Key();
+                var value = "x" + random.Next(100);
+                switch (random.Next(7))
+                {
+                    case 0:
+                        expected[key] = value;
+                        actual[key] = value;
+                        break;
+                    case 1:
+                        Assert.Equal(expected.Remove(key), actual.Remove(key));
+                        break;
+                    case 2:
+                        var added = expected.TryAdd(key, value);
+                        if (added) actual.Add(key, value);
+                        else Assert.Throws<ArgumentException>(() => actual.Add(key, value));
+                        break;
+                    case 3:
+                        Assert.Equal(expected.TryGetValue(key, out var e), actual.TryGetValue(key, out var a));
+                        Assert.Equal(e, a);
+                        break;
+                    case 4:
+                        Assert.Equal(expected.ContainsKey(key), actual.ContainsKey(key));
+                        if (!expected.ContainsKey(key)) Assert.Throws<KeyNotFoundException>(() => actual[key]);
+                        break;
+                    case 5:
+                        var pair = new KeyValuePair<string, string>(key, expected.GetValueOrDefault(key) ?? value);
+                        Assert.Equal(((ICollection<KeyValuePair<string, string>>)expected).Contains(pair), actual.Contains(pair));
+                        break;
+                    case 6:
+                        if (random.Next(10) == 0)
+                        {
+                            expected.Clear();
+                            actual.Clear();
+                        }
+                        break;
+                }
+                Assert.Equal(expected.Count, actual.Count);
+                Assert.Equal(expected.OrderBy(kv => kv.Key, StringComparer.Ordinal), actual.OrderBy(kv => kv.Key, StringComparer.Ordinal));
+                Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), actual.Keys.Order(StringComparer.Ordinal));
+                Assert.Equal(expected.Values.Order(StringComparer.Ordinal), actual.Values.Order(StringComparer.Ordinal));
+                var copy = new KeyValuePair<string, string>[actual.Count + 1];
+                actual.CopyTo(copy, 1);
+                Assert.Equal(actual, copy.Skip(1));
+            }
+        }
+    }
+
+    [Fact]
+    public void Keys_compare_ordinally_and_null_keys_are_refused()
+    {
+        var map = Compact(new Dictionary<string, string> { ["app"] = "a", ["App"] = "b" });
+        Assert.Equal("a", map["app"]);
+        Assert.Equal("b", map["App"]);
+        Assert.False(map.ContainsKey("APP"));
+        Assert.Throws<ArgumentNullException>(() => map.ContainsKey(null!));
+    }
+
+    [Fact]
+    public void Large_maps_stay_dictionaries()
+    {
+        var large = Enumerable.Range(0, CompactDictionary.MaxEntries + 1).ToDictionary(i => "k" + i, i => "v" + i);
+        Assert.IsType<Dictionary<string, string>>(Compact(large));
+        Assert.IsType<CompactDictionary<string>>(Compact(large.Take(CompactDictionary.MaxEntries).ToDictionary()));
+    }
+
+    [Fact]
+    public void Cached_metadata_serializes_as_it_was_read()
+    {
+        const string json = """{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s","namespace":"ns","labels":{"a":"1","b":"2"},"annotations":{"c":"3"}},"data":{".dockerconfigjson":"eyJhdXRocyI6e319"},"type":"kubernetes.io/dockerconfigjson"}""";
+        var compacted = CacheTransforms.CompactSecret(KubernetesJson.Deserialize<V1Secret>(json));
+
+        Assert.IsType<CompactDictionary<string>>(compacted.Metadata.Labels);
+        Assert.IsType<CompactDictionary<byte[]>>(compacted.Data);
+        Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(json).RootElement, JsonDocument.Parse(KubernetesJson.Serialize(compacted)).RootElement));
+    }
+}
