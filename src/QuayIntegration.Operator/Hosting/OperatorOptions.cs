@@ -37,8 +37,8 @@ public sealed class OperatorOptions
 
     /// <summary>
     /// Items per LIST request of the informers' initial lists (client-go's pager uses 500); 0, the default, lists each
-    /// kind in one request. Worth setting on a large real cluster, where objects carry managedFields the cache drops:
-    /// only one page of untrimmed objects is then held at a time.
+    /// kind in one request. Items are trimmed and cached as they arrive either way; worth setting on a very large
+    /// cluster, where one request for a whole kind could outlast <see cref="ApiRequestTimeout"/>.
     /// </summary>
     public int ListPageSize { get; set; }
 

@@ -13,6 +13,9 @@ namespace QuayIntegration.Runtime.Kube;
 /// <param name="Continue">The token for the next page of a paged list; null on the last (or only) page.</param>
 public sealed record ListResult<T>(IReadOnlyList<T> Items, string ResourceVersion, string? Continue = null);
 
+/// <summary>Where a LIST page leaves off: the list's resourceVersion, and the token of the next page (null on the last).</summary>
+public sealed record ListCursor(string ResourceVersion, string? Continue);
+
 public enum WatchEventKind { Added, Modified, Deleted, Bookmark }
 
 public sealed record WatchEvent<T>(WatchEventKind Kind, T? Object, string? ResourceVersion);
@@ -64,13 +67,24 @@ public sealed class KubeApi : IDisposable
         }, ct);
 
     /// <summary>
-    /// One LIST request, deserialized as it streams in: the body never exists as one string or JSON document, which
-    /// for a large collection would be several copies of it on the large object heap. Without <paramref name="limit"/>
-    /// it is the whole collection; with it, at most that many items, and <see cref="ListResult{T}.Continue"/> asks for
-    /// the next page.
+    /// One LIST request, its items collected. Without <paramref name="limit"/> it is the whole collection; with it, at
+    /// most that many items, and <see cref="ListResult{T}.Continue"/> asks for the next page.
     /// </summary>
     /// <remarks>The request timeout covers the whole body: a collection too large to arrive in time needs a page size.</remarks>
-    public Task<ListResult<T>> ListPageAsync<T>(string path, string? query, int? limit, string? continueToken, CancellationToken ct)
+    public async Task<ListResult<T>> ListPageAsync<T>(string path, string? query, int? limit, string? continueToken, CancellationToken ct)
+    {
+        var items = new List<T>();
+        var cursor = await ListPageAsync<T>(path, query, limit, continueToken, items.Add, ct);
+        return new ListResult<T>(items, cursor.ResourceVersion, cursor.Continue);
+    }
+
+    /// <summary>
+    /// One LIST request, each item handed to <paramref name="onItem"/> as soon as it has arrived (<see cref="ListReader"/>):
+    /// the body never exists as one string, one JSON document or one list of objects. If the request fails part way,
+    /// the items already handed over stay handed over.
+    /// </summary>
+    /// <remarks>The request timeout covers the whole body: a collection too large to arrive in time needs a page size.</remarks>
+    public Task<ListCursor> ListPageAsync<T>(string path, string? query, int? limit, string? continueToken, Action<T> onItem, CancellationToken ct)
     {
         var parameters = new List<string>();
         if (!string.IsNullOrEmpty(query)) parameters.Add(query);
@@ -81,9 +95,8 @@ public sealed class KubeApi : IDisposable
         {
             using var response = await SendAsync(HttpMethod.Get, url, null, null, token, HttpCompletionOption.ResponseHeadersRead);
             await using var body = await response.Content.ReadAsStreamAsync(token);
-            var list = await JsonSerializer.DeserializeAsync<ListBody<T>>(body, KubernetesSerializerOptions.Value, token)
-                       ?? throw new JsonException($"the list of {path} is null");
-            return new ListResult<T>(list.Items ?? [], list.Metadata?.ResourceVersion ?? "", list.Metadata?.ContinueProperty is { Length: > 0 } next ? next : null);
+            var metadata = await ListReader.ReadAsync(body, onItem, token);
+            return new ListCursor(metadata?.ResourceVersion ?? "", metadata?.ContinueProperty is { Length: > 0 } next ? next : null);
         }, ct);
     }
 
@@ -201,11 +214,6 @@ public sealed class KubeApi : IDisposable
     private sealed class PassThroughHandler : DelegatingHandler;
 
     /// <summary>The List envelope: only what an informer needs besides the items.</summary>
-    private sealed class ListBody<T>
-    {
-        [JsonPropertyName("metadata")] public V1ListMeta? Metadata { get; set; }
-        [JsonPropertyName("items")] public List<T>? Items { get; set; }
-    }
 
     public void Dispose()
     {
