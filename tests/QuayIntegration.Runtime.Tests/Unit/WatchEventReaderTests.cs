@@ -1,34 +1,13 @@
 using System.Text;
 using k8s.Models;
 using QuayIntegration.Runtime.Kube;
+using QuayIntegration.Runtime.Tests.Support;
 
 namespace QuayIntegration.Runtime.Tests.Unit;
 
 /// <summary>Watch lines parsed from raw UTF-8 bytes, however the stream splits them.</summary>
 public sealed class WatchEventReaderTests
 {
-    /// <summary>Hands out the bytes a few at a time, as a chunked response can.</summary>
-    private sealed class TrickleStream(byte[] bytes, int chunk) : Stream
-    {
-        private int _position;
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            var n = Math.Min(Math.Min(count, chunk), bytes.Length - _position);
-            Array.Copy(bytes, _position, buffer, offset, n);
-            _position += n;
-            return n;
-        }
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => bytes.Length;
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
-
     private static async Task<List<WatchEvent<V1Namespace>>> ReadAll(string body, int chunk)
     {
         var events = new List<WatchEvent<V1Namespace>>();
