@@ -69,9 +69,10 @@ public static class CacheTransforms
             reference.Name = Once(names, reference.Name);
         }
         foreach (var reference in account.ImagePullSecrets ?? []) reference.Name = Once(names, reference.Name);
-        if (account.Metadata?.Annotations is { } annotations)
-            foreach (var (key, value) in annotations.ToList())
-                if (names.Contains(value)) annotations[key] = Once(names, value);
+        // Only names already seen: an annotation value that is not a Secret name is not worth remembering.
+        if (names.Count > 0 && account.Metadata?.Annotations is { Count: > 0 } annotations)
+            foreach (var key in annotations.Keys.ToList())
+                if (annotations[key] is { } value && names.Contains(value)) annotations[key] = Once(names, value);
         return account;
     }
 
@@ -88,9 +89,9 @@ public static class CacheTransforms
     }
 
     /// <summary>The instance of <paramref name="value"/> already seen in this object, else <paramref name="value"/>, now seen.</summary>
-    private static string Once(List<string> seen, string value)
+    private static string Once(List<string> seen, string? value)
     {
-        if (value is null) return value!;
+        if (value is null) return null!;
         foreach (var s in seen)
             if (string.Equals(s, value, StringComparison.Ordinal)) return s;
         seen.Add(value);

@@ -4,7 +4,6 @@ using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using k8s;
 using k8s.Models;
 
@@ -212,8 +211,6 @@ public sealed class KubeApi : IDisposable
     private static string WithQuery(string path, string? query) => string.IsNullOrEmpty(query) ? path : $"{path}?{query}";
 
     private sealed class PassThroughHandler : DelegatingHandler;
-
-    /// <summary>The List envelope: only what an informer needs besides the items.</summary>
 
     public void Dispose()
     {

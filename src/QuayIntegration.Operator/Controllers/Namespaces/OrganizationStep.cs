@@ -159,5 +159,4 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         }
         return observation;
     }
-
 }

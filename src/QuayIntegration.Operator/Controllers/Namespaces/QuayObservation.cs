@@ -76,7 +76,7 @@ public sealed class QuayObservations
 {
     private readonly ConcurrentDictionary<string, QuayObservation> _byNamespace = new();
 
-    /// <summary>The namespace's observation if it was made under <paramref name="fingerprint"/> less than <paramref name="validity"/> ago.</summary>
+    /// <summary>The namespace's observation if it was made under <paramref name="basis"/> less than <paramref name="validity"/> ago.</summary>
     public QuayObservation? Current(string ns, ObservationBasis basis, DateTimeOffset now, TimeSpan validity) =>
         _byNamespace.TryGetValue(ns, out var observation) && observation.Basis == basis && now - observation.VerifiedAt < validity
             ? observation
