@@ -9,6 +9,9 @@ public static class CompactDictionary
     /// <summary>Up to this many entries a scan beats hashing; past it <see cref="Of{TValue}"/> keeps a dictionary.</summary>
     public const int MaxEntries = 16;
 
+    /// <summary>An empty map, for maps built entry by entry that stay small.</summary>
+    public static CompactDictionary<TValue> Create<TValue>() => new([], []);
+
     /// <summary>A compact copy of <paramref name="map"/> with its keys and values passed through the share functions,
     /// or an ordinal dictionary when it has more than <see cref="MaxEntries"/> entries.</summary>
     public static IDictionary<string, TValue> Of<TValue>(IDictionary<string, TValue> map, Func<string, string> shareKey, Func<TValue, TValue> shareValue)
@@ -83,6 +86,14 @@ public sealed class CompactDictionary<TValue> : IDictionary<string, TValue>, IRe
     }
 
     public bool ContainsKey(string key) => IndexOf(key) >= 0;
+
+    /// <summary>The instance of <paramref name="key"/> the map holds, as <see cref="HashSet{T}.TryGetValue"/> gives it.</summary>
+    public bool TryGetKey(string key, [MaybeNullWhen(false)] out string held)
+    {
+        var at = IndexOf(key);
+        held = at >= 0 ? _keys[at] : null;
+        return at >= 0;
+    }
 
     public void Add(string key, TValue value)
     {

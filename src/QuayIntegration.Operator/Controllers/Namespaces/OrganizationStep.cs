@@ -133,7 +133,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             observation.Tokens[robot.Name] = robot.Token ?? "";
             if (robot.Description?.Contains(OwnershipMarkers.Creator, StringComparison.Ordinal) == true) observation.MarkedByOperator.Add(robot.Name);
         }
-        observation.Prototypes.AddRange(prototypes);
+        foreach (var prototype in prototypes) observation.AddPrototype(prototype);
 
         var relevant = work.Robots.Select(r => r.FullName)
             .Concat(work.Record.Organization(work.Host, org)?.Robots?.Select(r => r.Name) ?? [])
@@ -155,7 +155,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
                 continue;
             }
             foreach (var (repository, role) in granted) observation.Grant(robot, repository, role);
-            observation.Permissions.TryAdd(robot, new(StringComparer.Ordinal));
+            observation.PermissionsKnown(robot, replace: false);
         }
         return observation;
     }

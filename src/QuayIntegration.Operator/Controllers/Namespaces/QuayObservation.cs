@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using QuayIntegration.Operator.Quay;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Controllers.Namespaces;
 
@@ -19,11 +20,14 @@ public sealed class QuayObservation(string organization, ObservationBasis basis,
 
     public DateTimeOffset VerifiedAt { get; } = verifiedAt;
 
+    // One per managed namespace for a whole drift interval: the maps are compact (a handful of entries each), and a
+    // robot's name is held once, as the key of Tokens, wherever the observation names that robot.
+
     /// <summary>Every robot of the organization, by full name, with its token.</summary>
-    public Dictionary<string, string> Tokens { get; } = new(StringComparer.Ordinal);
+    public IDictionary<string, string> Tokens { get; } = CompactDictionary.Create<string>();
 
     /// <summary>Robot full name → repository → role, for the robots whose permissions were read (or that were created empty).</summary>
-    public Dictionary<string, Dictionary<string, string>> Permissions { get; } = new(StringComparer.Ordinal);
+    public IDictionary<string, IDictionary<string, string>> Permissions { get; } = CompactDictionary.Create<IDictionary<string, string>>();
 
     public List<QuayPrototype> Prototypes { get; } = [];
 
@@ -35,9 +39,32 @@ public sealed class QuayObservation(string organization, ObservationBasis basis,
 
     public void Grant(string robot, string repository, string role)
     {
-        if (!Permissions.TryGetValue(robot, out var repositories)) Permissions[robot] = repositories = new(StringComparer.Ordinal);
-        repositories[repository] = role;
+        if (!Permissions.TryGetValue(robot, out var repositories)) Permissions[NameOf(robot)] = repositories = CompactDictionary.Create<string>();
+        repositories[repository] = StringPool.Shared.Share(role)!;
     }
+
+    /// <summary>The robot's permissions were read (or it was just created): what <see cref="Grant"/> adds is all it holds.</summary>
+    public void PermissionsKnown(string robot, bool replace)
+    {
+        if (replace || !Permissions.ContainsKey(robot)) Permissions[NameOf(robot)] = CompactDictionary.Create<string>();
+    }
+
+    /// <summary>A default permission seen in Quay or just applied; its role and kind come from a handful of values.</summary>
+    public void AddPrototype(QuayPrototype prototype)
+    {
+        var pool = StringPool.Shared;
+        prototype.Role = pool.Share(prototype.Role)!;
+        if (prototype.Delegate is { } user)
+        {
+            user.Name = NameOf(user.Name);
+            user.Kind = pool.Share(user.Kind);
+        }
+        Prototypes.Add(prototype);
+    }
+
+    /// <summary>The instance of a robot's name this observation already holds, so that it is held once.</summary>
+    private string NameOf(string robot) =>
+        Tokens is CompactDictionary<string> tokens && tokens.TryGetKey(robot, out var held) ? held : robot;
 
     /// <summary>A repository was deleted: no robot holds anything on it any more.</summary>
     public void RepositoryDeleted(string repository)

@@ -39,7 +39,7 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
             if (created)
             {
                 work.Entry!.SetRobot(robot.FullName, robot.ServiceAccount, Origin.Created);
-                observation.Permissions[robot.FullName] = new(StringComparer.Ordinal); // new: holds nothing yet
+                observation.PermissionsKnown(robot.FullName, replace: true); // new: holds nothing yet
                 work.Changed("RobotCreated", $"Created Quay robot {robot.FullName} for service account {robot.ServiceAccount}");
                 continue;
             }
@@ -127,7 +127,7 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
         {
             if (result is not { Value: var applied }) continue;
             observation.Prototypes.RemoveAll(p => plan.Extras.Contains(p) || p == plan.Existing);
-            observation.Prototypes.Add(applied);
+            observation.AddPrototype(applied);
             if (plan.Existing is null && !plan.Ours)
             {
                 var placeholder = entry.DefaultPermissionsOf(plan.Robot.FullName).FirstOrDefault(d => string.IsNullOrEmpty(d.Id));
