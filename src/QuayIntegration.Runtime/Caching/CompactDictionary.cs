@@ -36,18 +36,22 @@ public static class CompactDictionary
 
 /// <summary>
 /// A map from string keys kept as two arrays sized to its content, for the labels, annotations and Secret data of
-/// cached objects. A <see cref="Dictionary{TKey,TValue}"/> of two or three entries carries about 200 bytes of
-/// buckets, entries and bookkeeping besides its contents; this carries 72 plus 16 per entry. The caches hold tens of
-/// thousands of these maps for the life of the process, and most have a handful of entries, where a linear scan
-/// (ordinal, by length first) is as fast as hashing; larger maps stay dictionaries (<see cref="CompactDictionary.MaxEntries"/>).
-/// It is a complete, mutable <see cref="IDictionary{TKey,TValue}"/> (a change allocates new arrays), so code written
-/// for the dictionaries KubernetesClient deserializes works on it unchanged; like them, it is not safe for
-/// concurrent writers, and nothing writes to a cached object.
+/// cached objects and the small maps of Quay observations. A <see cref="Dictionary{TKey,TValue}"/> of two or three
+/// entries carries about 200 bytes of buckets, entries and bookkeeping besides its contents; this carries 72 plus 16
+/// per entry. The caches hold tens of thousands of these maps for the life of the process, and most have a handful of
+/// entries, where a linear scan (ordinal, by length first) is as fast as hashing. A map that grows past
+/// <see cref="CompactDictionary.MaxEntries"/> (an organization with thousands of repositories) moves into an ordinal
+/// dictionary and stays there, so no map is ever scanned or copied whole per entry at a size where that would cost.
+/// It is a complete, mutable <see cref="IDictionary{TKey,TValue}"/>, so code written for the dictionaries
+/// KubernetesClient deserializes works on it unchanged; like them, it is not safe for concurrent writers, and nothing
+/// writes to a cached object.
 /// </summary>
 public sealed class CompactDictionary<TValue> : IDictionary<string, TValue>, IReadOnlyDictionary<string, TValue>
 {
     private string[] _keys;
     private TValue[] _values;
+    // Past MaxEntries: each entry keyed by its key, holding the key instance too (for TryGetKey).
+    private Dictionary<string, KeyValuePair<string, TValue>>? _large;
 
     internal CompactDictionary(string[] keys, TValue[] values)
     {
@@ -55,7 +59,10 @@ public sealed class CompactDictionary<TValue> : IDictionary<string, TValue>, IRe
         _values = values;
     }
 
-    public int Count => _keys.Length;
+    /// <summary>Still the two arrays (false once it has grown past <see cref="CompactDictionary.MaxEntries"/>).</summary>
+    internal bool IsCompact => _large is null;
+
+    public int Count => _large?.Count ?? _keys.Length;
 
     public bool IsReadOnly => false;
 
@@ -64,15 +71,20 @@ public sealed class CompactDictionary<TValue> : IDictionary<string, TValue>, IRe
         get => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"The key '{key}' was not present.");
         set
         {
+            if (_large is not null)
+            {
+                _large[key] = new(_large.TryGetValue(key, out var held) ? held.Key : key, value);
+                return;
+            }
             var at = IndexOf(key);
             if (at >= 0) _values[at] = value;
             else Append(key, value);
         }
     }
 
-    public ICollection<string> Keys => [.. _keys];
+    public ICollection<string> Keys => _large is null ? [.. _keys] : [.. _large.Values.Select(e => e.Key)];
 
-    public ICollection<TValue> Values => [.. _values];
+    public ICollection<TValue> Values => _large is null ? [.. _values] : [.. _large.Values.Select(e => e.Value)];
 
     IEnumerable<string> IReadOnlyDictionary<string, TValue>.Keys => Keys;
 
@@ -80,16 +92,28 @@ public sealed class CompactDictionary<TValue> : IDictionary<string, TValue>, IRe
 
     public bool TryGetValue(string key, [MaybeNullWhen(false)] out TValue value)
     {
+        if (_large is not null)
+        {
+            var found = _large.TryGetValue(key, out var entry);
+            value = entry.Value;
+            return found;
+        }
         var at = IndexOf(key);
         value = at >= 0 ? _values[at] : default;
         return at >= 0;
     }
 
-    public bool ContainsKey(string key) => IndexOf(key) >= 0;
+    public bool ContainsKey(string key) => _large?.ContainsKey(key) ?? IndexOf(key) >= 0;
 
     /// <summary>The instance of <paramref name="key"/> the map holds, as <see cref="HashSet{T}.TryGetValue"/> gives it.</summary>
     public bool TryGetKey(string key, [MaybeNullWhen(false)] out string held)
     {
+        if (_large is not null)
+        {
+            var found = _large.TryGetValue(key, out var entry);
+            held = entry.Key;
+            return found;
+        }
         var at = IndexOf(key);
         held = at >= 0 ? _keys[at] : null;
         return at >= 0;
@@ -97,12 +121,14 @@ public sealed class CompactDictionary<TValue> : IDictionary<string, TValue>, IRe
 
     public void Add(string key, TValue value)
     {
-        if (IndexOf(key) >= 0) throw new ArgumentException($"An item with the same key has already been added. Key: {key}", nameof(key));
-        Append(key, value);
+        if (ContainsKey(key)) throw new ArgumentException($"An item with the same key has already been added. Key: {key}", nameof(key));
+        if (_large is not null) _large.Add(key, new(key, value));
+        else Append(key, value);
     }
 
     public bool Remove(string key)
     {
+        if (_large is not null) return _large.Remove(key);
         var at = IndexOf(key);
         if (at < 0) return false;
         _keys = Without(_keys, at);
@@ -114,6 +140,7 @@ public sealed class CompactDictionary<TValue> : IDictionary<string, TValue>, IRe
     {
         _keys = [];
         _values = [];
+        _large = null;
     }
 
     public void Add(KeyValuePair<string, TValue> item) => Add(item.Key, item.Value);
@@ -132,8 +159,13 @@ public sealed class CompactDictionary<TValue> : IDictionary<string, TValue>, IRe
 
     public IEnumerator<KeyValuePair<string, TValue>> GetEnumerator()
     {
-        var (keys, values) = (_keys, _values);
-        for (var i = 0; i < keys.Length; i++) yield return new(keys[i], values[i]);
+        if (_large is not null) return _large.Values.GetEnumerator();
+        return Enumerate(_keys, _values);
+
+        static IEnumerator<KeyValuePair<string, TValue>> Enumerate(string[] keys, TValue[] values)
+        {
+            for (var i = 0; i < keys.Length; i++) yield return new(keys[i], values[i]);
+        }
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
@@ -150,6 +182,15 @@ public sealed class CompactDictionary<TValue> : IDictionary<string, TValue>, IRe
     private void Append(string key, TValue value)
     {
         ArgumentNullException.ThrowIfNull(key);
+        if (_keys.Length >= CompactDictionary.MaxEntries)
+        {
+            _large = new Dictionary<string, KeyValuePair<string, TValue>>(_keys.Length * 2, StringComparer.Ordinal);
+            for (var i = 0; i < _keys.Length; i++) _large[_keys[i]] = new(_keys[i], _values[i]);
+            _large[key] = new(key, value);
+            _keys = [];
+            _values = [];
+            return;
+        }
         _keys = [.. _keys, key];
         _values = [.. _values, value];
     }

@@ -17,13 +17,15 @@ public sealed class CompactDictionaryTests
     public void Random_operations_give_the_same_results_as_a_dictionary()
     {
         var random = new Random(1234);
-        string Key() => "k" + random.Next(12);
+        // Up to 24 distinct keys: maps cross MaxEntries (16) and go on past it.
+        string Key() => "k" + random.Next(24);
         for (var round = 0; round < 200; round++)
         {
             var initial = Enumerable.Range(0, random.Next(6)).Select(_ => Key()).Distinct().ToDictionary(k => k, k => "v" + k, StringComparer.Ordinal);
             var expected = new Dictionary<string, string>(initial, StringComparer.Ordinal);
             var actual = Compact(initial);
             Assert.IsType<CompactDictionary<string>>(actual);
+            var grew = false;
             for (var step = 0; step < 40; step++)
             {
                 var key = Key();
@@ -62,6 +64,13 @@ public sealed class CompactDictionaryTests
                         }
                         break;
                 }
+                grew |= !((CompactDictionary<string>)actual).IsCompact;
+                if (actual is CompactDictionary<string> compact && expected.Count > 0)
+                {
+                    var some = expected.Keys.First();
+                    Assert.True(compact.TryGetKey(new string(some.AsSpan()), out var held));
+                    Assert.Equal(some, held);
+                }
                 Assert.Equal(expected.Count, actual.Count);
                 Assert.Equal(expected.OrderBy(kv => kv.Key, StringComparer.Ordinal), actual.OrderBy(kv => kv.Key, StringComparer.Ordinal));
                 Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), actual.Keys.Order(StringComparer.Ordinal));
@@ -71,6 +80,27 @@ public sealed class CompactDictionaryTests
                 Assert.Equal(actual, copy.Skip(1));
             }
         }
+    }
+
+    [Fact]
+    public void A_map_that_grows_past_the_limit_moves_into_a_dictionary_and_keeps_its_key_instances()
+    {
+        var map = CompactDictionary.Create<string>();
+        var keys = Enumerable.Range(0, 1000).Select(i => "repository-" + i).ToList();
+        foreach (var key in keys.Take(CompactDictionary.MaxEntries)) map[key] = "read";
+        Assert.True(map.IsCompact);
+
+        foreach (var key in keys.Skip(CompactDictionary.MaxEntries)) map.Add(key, "read");
+        map[keys[3]] = "write";
+
+        Assert.False(map.IsCompact);
+        Assert.Equal(1000, map.Count);
+        Assert.Equal("write", map[keys[3]]);
+        Assert.True(map.TryGetKey(new string(keys[999].AsSpan()), out var held));
+        Assert.Same(keys[999], held);
+        Assert.True(map.TryGetKey(new string(keys[3].AsSpan()), out held));
+        Assert.Same(keys[3], held);
+        Assert.Equal(keys, map.Keys.Order(StringComparer.Ordinal).OrderBy(k => int.Parse(k["repository-".Length..])));
     }
 
     [Fact]
