@@ -92,15 +92,9 @@ public sealed class CompactDictionary<TValue> : IDictionary<string, TValue>, IRe
 
     public bool TryGetValue(string key, [MaybeNullWhen(false)] out TValue value)
     {
-        if (_large is not null)
-        {
-            var found = _large.TryGetValue(key, out var entry);
-            value = entry.Value;
-            return found;
-        }
-        var at = IndexOf(key);
-        value = at >= 0 ? _values[at] : default;
-        return at >= 0;
+        var found = TryGetEntry(key, out var entry);
+        value = entry.Value;
+        return found;
     }
 
     public bool ContainsKey(string key) => _large?.ContainsKey(key) ?? IndexOf(key) >= 0;
@@ -108,14 +102,17 @@ public sealed class CompactDictionary<TValue> : IDictionary<string, TValue>, IRe
     /// <summary>The instance of <paramref name="key"/> the map holds, as <see cref="HashSet{T}.TryGetValue"/> gives it.</summary>
     public bool TryGetKey(string key, [MaybeNullWhen(false)] out string held)
     {
-        if (_large is not null)
-        {
-            var found = _large.TryGetValue(key, out var entry);
-            held = entry.Key;
-            return found;
-        }
+        var found = TryGetEntry(key, out var entry);
+        held = entry.Key;
+        return found;
+    }
+
+    /// <summary>The entry for <paramref name="key"/>, with the key instance the map holds; default when absent.</summary>
+    private bool TryGetEntry(string key, out KeyValuePair<string, TValue> entry)
+    {
+        if (_large is not null) return _large.TryGetValue(key, out entry);
         var at = IndexOf(key);
-        held = at >= 0 ? _keys[at] : null;
+        entry = at >= 0 ? new(_keys[at], _values[at]) : default;
         return at >= 0;
     }
 
