@@ -24,7 +24,9 @@ public sealed class QuayObservation(string organization, ObservationBasis basis,
     // robot's name is held once, as the key of Tokens, wherever the observation names that robot.
 
     /// <summary>Every robot of the organization, by full name, with its token.</summary>
-    public IDictionary<string, string> Tokens { get; } = CompactDictionary.Create<string>();
+    public IDictionary<string, string> Tokens => _tokens;
+
+    private readonly CompactDictionary<string> _tokens = CompactDictionary.Create<string>();
 
     /// <summary>Robot full name → repository → role, for the robots whose permissions were read (or that were created empty).</summary>
     public IDictionary<string, IDictionary<string, string>> Permissions { get; } = CompactDictionary.Create<IDictionary<string, string>>();
@@ -63,8 +65,7 @@ public sealed class QuayObservation(string organization, ObservationBasis basis,
     }
 
     /// <summary>The instance of a robot's name this observation already holds, so that it is held once.</summary>
-    private string NameOf(string robot) =>
-        Tokens is CompactDictionary<string> tokens && tokens.TryGetKey(robot, out var held) ? held : robot;
+    private string NameOf(string robot) => _tokens.TryGetKey(robot, out var held) ? held : robot;
 
     /// <summary>A repository was deleted: no robot holds anything on it any more.</summary>
     public void RepositoryDeleted(string repository)
