@@ -95,6 +95,20 @@ public sealed class FaultTests : EmulatorTest
     }
 
     [Fact]
+    public async Task Body_stall_keeps_the_effect_and_cuts_the_answer_short()
+    {
+        Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/", Method = "POST", BodyStallRate = 1, HangMs = 200, Times = 1 });
+        using var client = Quay.CreateHttpClient(AliceToken);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/organization/") { Content = JsonContent.Create(new { name = "stalled" }) };
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(201, (int)response.StatusCode);
+        Assert.Equal(10, response.Content.Headers.ContentLength); // "Created" and a newline, announced in full
+        await Assert.ThrowsAsync<HttpRequestException>(() => response.Content.ReadAsStringAsync());
+        Assert.Equal(1, Quay.Calls.Count("POST", "/api/v1/organization/", 0));
+        (await Get("/api/v1/organization/stalled", AliceToken)).AssertStatus(200);
+    }
+
+    [Fact]
     public async Task Dropped_connections_fail_without_an_answer()
     {
         Quay.Faults.Add(new FaultRule { DropRate = 1 });

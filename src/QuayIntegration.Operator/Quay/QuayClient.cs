@@ -41,7 +41,7 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
 
     private async Task<QuayResult<QuayUser>> UserAsync(IQuayApi through, CancellationToken ct)
     {
-        var result = await CallAsync<QuayUser>(() => through.GetCurrentUser(ct), parse: true);
+        var result = await CallAsync<QuayUser>(() => through.GetCurrentUser(ct), ct, parse: true);
         if (result.IsSuccess && result.Value is { Anonymous: true })
             return new(QuayOutcome.BadToken, result.StatusCode, "Quay treated the token as anonymous");
         if (result.IsSuccess) _tokenVerifiedAt = time.GetUtcNow();
@@ -57,15 +57,15 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
     }
 
     public Task<QuayResult<bool>> OrganizationExistsAsync(string org, CancellationToken ct) =>
-        ExistsAsync(() => api.GetOrganization(org, ct));
+        ExistsAsync(() => api.GetOrganization(org, ct), ct);
 
     public Task<QuayResult<bool>> CreateOrganizationAsync(string org, CancellationToken ct) =>
-        CallAsync<bool>(() => api.CreateOrganization(new CreateOrganizationRequest(org), ct));
+        CallAsync<bool>(() => api.CreateOrganization(new CreateOrganizationRequest(org), ct), ct);
 
     /// <summary>Deletes an organization; an organization that is already gone counts as success.</summary>
     public async Task<QuayResult<bool>> DeleteOrganizationAsync(string org, CancellationToken ct)
     {
-        var result = await CallAsync<bool>(() => api.DeleteOrganization(org, ct));
+        var result = await CallAsync<bool>(() => api.DeleteOrganization(org, ct), ct);
         if (result.Outcome != QuayOutcome.Forbidden) return result;
         // Quay answers 403 for a missing organization too: only call it gone when the token is fine and the
         // (public) organization lookup says 404.
@@ -77,11 +77,11 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
     }
 
     public Task<QuayResult<QuayRobot>> GetRobotAsync(string org, string shortName, CancellationToken ct) =>
-        CallAsync<QuayRobot>(() => api.GetRobot(org, shortName, ct), parse: true);
+        CallAsync<QuayRobot>(() => api.GetRobot(org, shortName, ct), ct, parse: true);
 
     public Task<QuayResult<QuayRobot>> CreateRobotAsync(string org, string shortName, string description,
         Dictionary<string, string>? metadata, CancellationToken ct) =>
-        CallAsync<QuayRobot>(() => api.CreateRobot(org, shortName, new CreateRobotRequest(description, metadata), ct), parse: true);
+        CallAsync<QuayRobot>(() => api.CreateRobot(org, shortName, new CreateRobotRequest(description, metadata), ct), ct, parse: true);
 
     /// <summary>
     /// Creates the robot and returns it with its token; when it already exists (an interrupted earlier run, a
@@ -102,18 +102,18 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
     /// <summary>Deletes a robot (Quay removes its permissions and the default permissions naming it); a missing robot counts as deleted.</summary>
     public async Task<QuayResult<bool>> DeleteRobotAsync(string org, string shortName, CancellationToken ct)
     {
-        var result = await CallAsync<bool>(() => api.DeleteRobot(org, shortName, ct));
+        var result = await CallAsync<bool>(() => api.DeleteRobot(org, shortName, ct), ct);
         return result.Outcome == QuayOutcome.NotFound ? new(QuayOutcome.Success, result.StatusCode, "robot already gone", true) : result;
     }
 
     /// <summary>A new token for the robot; Quay invalidates the old one at once.</summary>
     public Task<QuayResult<QuayRobot>> RegenerateRobotTokenAsync(string org, string shortName, CancellationToken ct) =>
-        CallAsync<QuayRobot>(() => api.RegenerateRobotToken(org, shortName, ct), parse: true);
+        CallAsync<QuayRobot>(() => api.RegenerateRobotToken(org, shortName, ct), ct, parse: true);
 
     /// <summary>The robot's repository permissions with their roles: repository name → role.</summary>
     public async Task<QuayResult<Dictionary<string, string>>> ListRobotPermissionsAsync(string org, string shortName, CancellationToken ct)
     {
-        var result = await CallAsync<QuayRobotPermissionList>(() => api.ListRobotPermissions(org, shortName, ct), parse: true);
+        var result = await CallAsync<QuayRobotPermissionList>(() => api.ListRobotPermissions(org, shortName, ct), ct, parse: true);
         return result.As(result.Value?.Permissions.ToDictionary(p => p.Repository.Name, p => p.Role, StringComparer.Ordinal));
     }
 
@@ -123,34 +123,34 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
     /// </summary>
     public async Task<QuayResult<List<QuayRobot>>> ListRobotsAsync(string org, CancellationToken ct)
     {
-        var result = await CallAsync<QuayRobotList>(() => api.ListRobots(org, ct), parse: true);
+        var result = await CallAsync<QuayRobotList>(() => api.ListRobots(org, ct), ct, parse: true);
         var prefix = org + "+";
         return result.As(result.Value?.Robots.Where(r => r.Name.StartsWith(prefix, StringComparison.Ordinal)).ToList());
     }
 
     public async Task<QuayResult<List<QuayPrototype>>> ListPrototypesAsync(string org, CancellationToken ct)
     {
-        var result = await CallAsync<QuayPrototypeList>(() => api.ListPrototypes(org, ct), parse: true);
+        var result = await CallAsync<QuayPrototypeList>(() => api.ListPrototypes(org, ct), ct, parse: true);
         return result.As(result.Value?.Prototypes);
     }
 
     public Task<QuayResult<QuayPrototype>> CreatePrototypeAsync(string org, string robotFullName, string role, CancellationToken ct) =>
-        CallAsync<QuayPrototype>(() => api.CreatePrototype(org, new CreatePrototypeRequest(role, new PrototypeDelegate("user", robotFullName)), ct), parse: true);
+        CallAsync<QuayPrototype>(() => api.CreatePrototype(org, new CreatePrototypeRequest(role, new PrototypeDelegate("user", robotFullName)), ct), ct, parse: true);
 
     public Task<QuayResult<QuayPrototype>> UpdatePrototypeAsync(string org, string id, string role, CancellationToken ct) =>
-        CallAsync<QuayPrototype>(() => api.UpdatePrototype(org, id, new RoleRequest(role), ct), parse: true);
+        CallAsync<QuayPrototype>(() => api.UpdatePrototype(org, id, new RoleRequest(role), ct), ct, parse: true);
 
     /// <summary>Deletes a default permission; one that is already gone (404) counts as deleted.</summary>
     public async Task<QuayResult<bool>> DeletePrototypeAsync(string org, string id, CancellationToken ct)
     {
-        var result = await CallAsync<bool>(() => api.DeletePrototype(org, id, ct));
+        var result = await CallAsync<bool>(() => api.DeletePrototype(org, id, ct), ct);
         return result.Outcome == QuayOutcome.NotFound ? new(QuayOutcome.Success, result.StatusCode, "default permission already gone", true) : result;
     }
 
     /// <summary>The repository (name and description), or a NotFound outcome; Quay's 403 for a missing one is read as NotFound once the token is verified.</summary>
     public async Task<QuayResult<QuayRepository>> GetRepositoryAsync(string org, string repo, CancellationToken ct)
     {
-        var result = await CallAsync<QuayRepository>(() => api.GetRepository(org, repo, ct), parse: true);
+        var result = await CallAsync<QuayRepository>(() => api.GetRepository(org, repo, ct), ct, parse: true);
         if (result.Outcome != QuayOutcome.Forbidden) return result;
         var token = await VerifyTokenAsync(ct);
         return token.IsSuccess ? new(QuayOutcome.NotFound, 403, "not visible or missing") : token.As<QuayRepository>();
@@ -163,7 +163,7 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
         string? next = null;
         for (var page = 0; page < 10_000; page++)
         {
-            var result = await CallAsync<QuayRepositoryList>(() => api.ListRepositories(org, next, ct), parse: true);
+            var result = await CallAsync<QuayRepositoryList>(() => api.ListRepositories(org, next, ct), ct, parse: true);
             if (!result.IsSuccess) return result.As<List<QuayRepository>>();
             all.AddRange(result.Value!.Repositories.Where(r => r.Namespace is null || r.Namespace == org));
             next = result.Value.NextPage;
@@ -173,17 +173,17 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
     }
 
     public Task<QuayResult<bool>> CreatePrivateRepositoryAsync(string org, string repo, string description, CancellationToken ct) =>
-        CallAsync<bool>(() => api.CreateRepository(new CreateRepositoryRequest(org, repo, "private", description, "image"), ct));
+        CallAsync<bool>(() => api.CreateRepository(new CreateRepositoryRequest(org, repo, "private", description, "image"), ct), ct);
 
     public Task<QuayResult<bool>> DeleteRepositoryAsync(string org, string repo, CancellationToken ct) =>
-        CallAsync<bool>(() => api.DeleteRepository(org, repo, ct));
+        CallAsync<bool>(() => api.DeleteRepository(org, repo, ct), ct);
 
     public Task<QuayResult<QuayPermission>> SetRepositoryPermissionAsync(string org, string repo, string username, string role, CancellationToken ct) =>
-        CallAsync<QuayPermission>(() => api.SetRepositoryUserPermission(org, repo, username, new RoleRequest(role), ct), parse: true);
+        CallAsync<QuayPermission>(() => api.SetRepositoryUserPermission(org, repo, username, new RoleRequest(role), ct), ct, parse: true);
 
-    private async Task<QuayResult<bool>> ExistsAsync(Func<Task<HttpResponseMessage>> call)
+    private async Task<QuayResult<bool>> ExistsAsync(Func<Task<HttpResponseMessage>> call, CancellationToken ct)
     {
-        var result = await CallAsync<bool>(call);
+        var result = await CallAsync<bool>(call, ct);
         return result.Outcome switch
         {
             QuayOutcome.Success => result.As(true),
@@ -192,14 +192,25 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
         };
     }
 
-    private async Task<QuayResult<T>> CallAsync<T>(Func<Task<HttpResponseMessage>> call, bool parse = false)
+    private async Task<QuayResult<T>> CallAsync<T>(Func<Task<HttpResponseMessage>> call, CancellationToken ct, bool parse = false)
     {
-        var result = await SendAsync<T>(call, parse);
+        var result = await SendAsync<T>(call, parse, endpoint.BodyTimeout, ct);
         endpoint.Availability.Record(result.Outcome);
         return result;
     }
 
-    private static async Task<QuayResult<T>> SendAsync<T>(Func<Task<HttpResponseMessage>> call, bool parse)
+    /// <summary>
+    /// Sends one call and reads its answer. A success is read straight from the stream into <typeparamref name="T"/>
+    /// (or not read at all when nothing is parsed): no copy of the body as text, and no buffering of what the type does
+    /// not keep, such as the list of every organization in <c>/api/v1/user/</c>, which grows with the cluster. Only an
+    /// error's body is read as text, for its message.
+    /// </summary>
+    /// <param name="bodyTimeout">
+    /// The resilience pipeline's attempt timeout ends when the headers arrive. The body gets a bound of its own, so an
+    /// answer that stalls half-way (a proxy or Quay worker dying mid-write) fails the call instead of holding it forever.
+    /// </param>
+    private static async Task<QuayResult<T>> SendAsync<T>(Func<Task<HttpResponseMessage>> call, bool parse, TimeSpan bodyTimeout,
+        CancellationToken ct)
     {
         HttpResponseMessage response;
         try
@@ -214,17 +225,32 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
 
         using (response)
         {
-            var body = response.Content is null ? "" : await response.Content.ReadAsStringAsync();
-            var outcome = QuayResponseClassifier.Classify(response.StatusCode, response.Content?.Headers.ContentType?.MediaType, body, out var message);
             var status = (int)response.StatusCode;
-            if (outcome != QuayOutcome.Success || !parse) return new(outcome, status, message);
+            using var reading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            reading.CancelAfter(bodyTimeout);
             try
             {
-                return new(outcome, status, "", JsonSerializer.Deserialize<T>(body, Json));
+                if (QuayResponseClassifier.IsSuccess(response.StatusCode))
+                {
+                    if (!parse) return new(QuayOutcome.Success, status, "");
+                    await using var stream = await response.Content.ReadAsStreamAsync(reading.Token);
+                    return new(QuayOutcome.Success, status, "", await JsonSerializer.DeserializeAsync<T>(stream, Json, reading.Token));
+                }
+                var body = await response.Content.ReadAsStringAsync(reading.Token);
+                var outcome = QuayResponseClassifier.Classify(response.StatusCode, response.Content.Headers.ContentType?.MediaType, body, out var message);
+                return new(outcome, status, message);
             }
             catch (JsonException e)
             {
                 return new(QuayOutcome.Unexpected, status, $"unreadable JSON answer: {e.Message}");
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                return new(QuayOutcome.Unavailable, status, $"timed out reading the answer (HTTP {status}) after {bodyTimeout.TotalSeconds:0.#} s");
+            }
+            catch (Exception e) when (Transport(e) is { } failure)
+            {
+                return new(failure.Outcome, status, failure.Message);
             }
         }
     }

@@ -13,11 +13,18 @@ public sealed class QuayEndpoint
     public QuayEndpoint(QuayOptions options)
     {
         AttemptTimeout = new AdaptiveAttemptTimeout(options);
+        BodyTimeout = options.AttemptTimeout;
         Pipeline = QuayResilience.Build(options, AttemptTimeout, Breaker);
         ProbePipeline = QuayResilience.BuildProbe(options);
     }
 
     public AdaptiveAttemptTimeout AttemptTimeout { get; }
+
+    /// <summary>
+    /// How long the body of one answer may take once its headers are in: the attempt timeout's ceiling, not its
+    /// adaptive value, because a large answer (every organization of the token's user) takes longer than a typical one.
+    /// </summary>
+    public TimeSpan BodyTimeout { get; }
     public CircuitBreakerManualControl Breaker { get; } = new();
     public QuayAvailability Availability { get; } = new();
     public ResiliencePipeline<HttpResponseMessage> Pipeline { get; }

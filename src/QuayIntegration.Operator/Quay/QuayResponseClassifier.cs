@@ -10,12 +10,23 @@ namespace QuayIntegration.Operator.Quay;
 /// </summary>
 public static class QuayResponseClassifier
 {
+    /// <summary>2xx: whatever the body says, the call did what it asked.</summary>
+    public static bool IsSuccess(HttpStatusCode status) => (int)status is >= 200 and < 300;
+
+    /// <summary>
+    /// The outcome of an answer, and its message: Quay's error text, or the short form of a page that is not Quay's.
+    /// A success has no message, so its body (which can be megabytes) is never searched for one.
+    /// </summary>
     public static QuayOutcome Classify(HttpStatusCode status, string? contentType, string body, out string message)
     {
         var code = (int)status;
+        if (IsSuccess(status))
+        {
+            message = "";
+            return QuayOutcome.Success;
+        }
         var error = ParseError(body, out var errorType);
         message = error.Length > 0 ? error : Truncate(body);
-        if (code is >= 200 and < 300) return QuayOutcome.Success;
 
         switch (code)
         {

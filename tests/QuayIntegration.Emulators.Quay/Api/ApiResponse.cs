@@ -48,6 +48,31 @@ public sealed class ApiResponse
 
     public static ApiResponse Text(int status, string contentType, string body) => new(status, contentType, Encoding.UTF8.GetBytes(body));
 
+    /// <summary>
+    /// Sends the headers (with the full Content-Length) and the first half of the body, then nothing until
+    /// <paramref name="stall"/> has passed or the client gave up, then drops the connection: an answer cut short.
+    /// </summary>
+    public async Task WriteHalfAndStallAsync(HttpContext http, TimeSpan stall, CancellationToken stopping)
+    {
+        var response = http.Response;
+        response.StatusCode = Status;
+        foreach (var (name, value) in Headers) response.Headers.Append(name, value);
+        if (ContentType is not null) response.ContentType = ContentType;
+        response.ContentLength = Body.Length;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
+        try
+        {
+            await response.Body.WriteAsync(Body.AsMemory(0, Body.Length / 2), linked.Token);
+            await response.Body.FlushAsync(linked.Token);
+            await Task.Delay(stall, linked.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client gave up, or the emulator is stopping.
+        }
+        http.Abort();
+    }
+
     public async Task WriteAsync(HttpContext http)
     {
         var response = http.Response;

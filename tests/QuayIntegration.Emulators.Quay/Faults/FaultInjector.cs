@@ -4,10 +4,11 @@ using QuayIntegration.Emulators.Quay.Api;
 namespace QuayIntegration.Emulators.Quay.Faults;
 
 /// <summary>What the pipeline must do to a request before (or instead of) handling it.</summary>
-public readonly record struct FaultDecision(TimeSpan Delay, ApiResponse? Response, TimeSpan? Hang, bool Drop)
+/// <param name="BodyStall">Handle the request, then send half its answer and stall for this long before dropping the connection.</param>
+public readonly record struct FaultDecision(TimeSpan Delay, ApiResponse? Response, TimeSpan? Hang, bool Drop, TimeSpan? BodyStall = null)
 {
     public static readonly FaultDecision None = default;
-    public bool IsNone => Delay == TimeSpan.Zero && Response is null && Hang is null && !Drop;
+    public bool IsNone => Delay == TimeSpan.Zero && Response is null && Hang is null && !Drop && BodyStall is null;
 }
 
 /// <summary>
@@ -48,6 +49,7 @@ public sealed class FaultInjector
         if (rules.IsEmpty) return FaultDecision.None;
         var now = DateTimeOffset.UtcNow;
         var delay = TimeSpan.Zero;
+        TimeSpan? bodyStall = null;
         foreach (var (_, rule) in rules)
         {
             if (!rule.Matches(method, route, path)) continue;
@@ -64,9 +66,9 @@ public sealed class FaultInjector
             if (Chance(rule.RateLimitRate)) return new(delay, StatusResponse(429, rule.RetryAfterSeconds), null, false);
             if (Chance(rule.ErrorRate) && rule.ErrorStatuses.Length > 0)
                 return new(delay, StatusResponse(rule.ErrorStatuses[Random.Shared.Next(rule.ErrorStatuses.Length)], null), null, false);
-
+            if (bodyStall is null && Chance(rule.BodyStallRate)) bodyStall = TimeSpan.FromMilliseconds(rule.HangMs);
         }
-        return new(delay, null, null, false);
+        return new(delay, null, null, false, bodyStall);
     }
 
     private static bool Chance(double rate) => rate > 0 && (rate >= 1 || Random.Shared.NextDouble() < rate);

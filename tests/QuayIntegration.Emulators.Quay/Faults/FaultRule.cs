@@ -34,6 +34,13 @@ public sealed class FaultRule
     public double HangRate { get; set; }
     public int HangMs { get; set; } = 300_000;
 
+    /// <summary>
+    /// Share of requests that are handled (their effect stays, as when a Quay worker dies after its commit) but whose
+    /// answer stops half-way: the headers and the first half of the body are sent, then nothing for <see cref="HangMs"/>
+    /// (or until the client gives up), then the connection is dropped.
+    /// </summary>
+    public double BodyStallRate { get; set; }
+
     /// <summary>Share of requests whose connection is aborted without an answer.</summary>
     public double DropRate { get; set; }
 

@@ -33,11 +33,13 @@ public sealed class RequestPipeline(EmulatorCore core)
         var counted = area != RouteArea.Control;
 
         long arrivedAt = 0;
+        TimeSpan? stall = null;
         if (counted)
         {
             arrivedAt = core.Calls.Arrived();
             var fault = core.Faults.Decide(method, template, path);
             if (!fault.IsNone && await ApplyFaultAsync(http, fault, method, template, arrivedAt)) return;
+            stall = fault.BodyStall;
         }
 
         var response = outcome switch
@@ -48,6 +50,12 @@ public sealed class RequestPipeline(EmulatorCore core)
                 .WithHeader("Location", $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{path}/{http.Request.QueryString}"),
             _ => QuayErrors.UnknownRoute(),
         };
+        if (counted && stall is { } stalled)
+        {
+            core.Calls.Record(method, template, 0, arrivedAt);
+            await response.WriteHalfAndStallAsync(http, stalled, core.Stopping.Token);
+            return;
+        }
         if (counted) core.Calls.Record(method, template, response.Status, arrivedAt);
         await response.WriteAsync(http);
     }

@@ -198,6 +198,38 @@ public sealed class QuayClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_answer_that_stalls_half_way_fails_the_call_in_time_and_what_it_did_is_found_on_the_next_call()
+    {
+        var quay = Client(options: new QuayOptions { AttemptTimeout = TimeSpan.FromSeconds(1), RetryBaseDelay = TimeSpan.FromMilliseconds(20) });
+        await quay.CreateOrganizationAsync("openshift_stall", default);
+        _quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}/robots/{robot_shortname}", Method = "PUT", BodyStallRate = 1, HangMs = 600_000, Times = 1 });
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var created = await quay.CreateRobotAsync("openshift_stall", "builder", "d", null, default);
+        watch.Stop();
+
+        Assert.Equal(QuayOutcome.Unavailable, created.Outcome);
+        Assert.Contains("timed out reading the answer", created.Message);
+        Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(10));
+        // Quay did create the robot before its answer stalled: the next attempt finds it.
+        var (robot, createdNow, _) = await quay.CreateOrGetRobotAsync("openshift_stall", "builder", "d", null, default);
+        Assert.Equal(QuayOutcome.Success, robot.Outcome);
+        Assert.False(createdNow);
+        Assert.Equal("openshift_stall+builder", robot.Value!.Name);
+    }
+
+    [Fact]
+    public async Task The_user_answer_is_read_whatever_the_number_of_organizations_it_lists()
+    {
+        var quay = Client();
+        for (var i = 0; i < 300; i++) Assert.Equal(QuayOutcome.Success, (await quay.CreateOrganizationAsync($"openshift_many-{i}", default)).Outcome);
+        var user = await quay.GetCurrentUserAsync(default);
+        Assert.Equal(QuayOutcome.Success, user.Outcome);
+        Assert.Equal("operator", user.Value!.Username);
+        Assert.True(user.Value.IsMe);
+    }
+
+    [Fact]
     public async Task Metrics_count_calls_by_route_template()
     {
         await Client().GetOrganizationAndIgnore("openshift_metrics");
