@@ -60,9 +60,9 @@ public sealed class KubeApi : IDisposable
     public Task<T?> GetAsync<T>(string path, CancellationToken ct) where T : class =>
         RequestAsync<T?>(HttpMethod.Get, path, async token =>
         {
-            using var response = await SendAsync(HttpMethod.Get, path, null, null, token, HttpCompletionOption.ResponseContentRead, allowNotFound: true);
+            using var response = await SendAsync(HttpMethod.Get, path, null, null, token, HttpCompletionOption.ResponseHeadersRead, allowNotFound: true);
             if (response.StatusCode == HttpStatusCode.NotFound) return null;
-            return KubernetesJson.Deserialize<T>(await response.Content.ReadAsStringAsync(token));
+            return await ReadAsync<T>(response, token);
         }, ct);
 
     /// <summary>
@@ -100,14 +100,30 @@ public sealed class KubeApi : IDisposable
     }
 
     public Task<T> CreateAsync<T>(string collectionPath, T body, CancellationToken ct) =>
-        WriteAsync<T>(HttpMethod.Post, collectionPath, KubernetesJson.Serialize(body), "application/json", ct);
+        WriteAsync<T>(HttpMethod.Post, collectionPath, Utf8Json(body!), "application/json", ct);
 
     public Task<T> ReplaceAsync<T>(string path, T body, CancellationToken ct) =>
-        WriteAsync<T>(HttpMethod.Put, path, KubernetesJson.Serialize(body), "application/json", ct);
+        WriteAsync<T>(HttpMethod.Put, path, Utf8Json(body!), "application/json", ct);
 
     /// <summary>PATCH; the body is sent as given when it is a string, serialized otherwise.</summary>
     public Task<T> PatchAsync<T>(string path, V1Patch patch, CancellationToken ct) =>
-        WriteAsync<T>(HttpMethod.Patch, path, patch.Content as string ?? KubernetesJson.Serialize(patch.Content), ContentType(patch.Type), ct);
+        WriteAsync<T>(HttpMethod.Patch, path, patch.Content is string text ? Encoding.UTF8.GetBytes(text) : Utf8Json(patch.Content), ContentType(patch.Type), ct);
+
+    /// <summary>
+    /// The object as KubernetesJson writes it (its runtime type, its options), straight to UTF-8: the bytes that go on
+    /// the wire, without a UTF-16 string in between.
+    /// </summary>
+    private static byte[] Utf8Json(object value) => JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), KubernetesSerializerOptions.Value);
+
+    /// <summary>
+    /// A successful answer's object, deserialized as KubernetesJson would, but from the response stream: the body is
+    /// never copied into a string first. The caller's token (the request timeout) bounds the read.
+    /// </summary>
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct)
+    {
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        return (await JsonSerializer.DeserializeAsync<T>(body, KubernetesSerializerOptions.Value, ct))!;
+    }
 
     private static string ContentType(V1Patch.PatchType type) => type switch
     {
@@ -126,11 +142,11 @@ public sealed class KubeApi : IDisposable
             return response.StatusCode != HttpStatusCode.NotFound;
         }, ct);
 
-    private Task<T> WriteAsync<T>(HttpMethod method, string path, string body, string contentType, CancellationToken ct) =>
+    private Task<T> WriteAsync<T>(HttpMethod method, string path, byte[] body, string contentType, CancellationToken ct) =>
         RequestAsync(method, path, async token =>
         {
-            using var response = await SendAsync(method, path, body, contentType, token);
-            return KubernetesJson.Deserialize<T>(await response.Content.ReadAsStringAsync(token));
+            using var response = await SendAsync(method, path, body, contentType, token, HttpCompletionOption.ResponseHeadersRead);
+            return await ReadAsync<T>(response, token);
         }, ct);
 
     /// <summary>
@@ -172,14 +188,14 @@ public sealed class KubeApi : IDisposable
         await foreach (var e in WatchEventReader.ReadAsync<T>(stream, guard.Token)) yield return e;
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? body, string? contentType,
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, byte[]? body, string? contentType,
         CancellationToken ct, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead, bool allowNotFound = false)
     {
         using var request = new HttpRequestMessage(method, new Uri(_base, path));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         if (body is not null)
         {
-            request.Content = new StringContent(body, Encoding.UTF8);
+            request.Content = new ByteArrayContent(body);
             request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType!);
         }
         if (_kubernetes.Credentials is { } credentials) await credentials.ProcessHttpRequestAsync(request, ct);
