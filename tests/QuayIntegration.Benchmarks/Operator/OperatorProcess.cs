@@ -226,27 +226,32 @@ public sealed class OperatorProcess : IAsyncDisposable
 
 /// <summary>
 /// Publishes this repository's operator with <c>hack/publish.sh</c> (ReadyToRun, exactly what the Dockerfile ships)
-/// into <c>artifacts/benchmark-operator</c> when the output is missing or older than a source file or the script.
+/// into <c>artifacts/benchmark-operator</c> when the output is missing or older than a source file or the script. Every
+/// project under <c>src/</c> counts, not only the operator's: a change to the runtime library it references is a change
+/// to the operator measured.
 /// </summary>
 public static class OperatorBuild
 {
     private static readonly Lock Gate = new();
 
+    /// <summary>When the newest file the published operator is built from was written: sources, project files and JSON under <paramref name="sources"/> (build outputs aside), and the publish script.</summary>
+    public static DateTime NewestInput(string sources, string script) =>
+        Directory.EnumerateFiles(sources, "*.*", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
+            .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".csproj", StringComparison.Ordinal) || f.EndsWith(".json", StringComparison.Ordinal))
+            .Append(script)
+            .Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MinValue).Max();
+
     public static string EnsurePublished()
     {
         var root = World.RepositoryRoot.Path;
-        var project = Path.Combine(root, "src", "QuayIntegration.Operator");
+        var sources = Path.Combine(root, "src");
         var script = Path.Combine(root, "hack", "publish.sh");
         var output = Path.Combine(root, "artifacts", "benchmark-operator");
         var dll = Path.Combine(output, "QuayIntegration.Operator.dll");
         lock (Gate)
         {
-            var newestSource = Directory.EnumerateFiles(project, "*.*", SearchOption.AllDirectories)
-                .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
-                .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".csproj", StringComparison.Ordinal) || f.EndsWith(".json", StringComparison.Ordinal))
-                .Append(script)
-                .Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MinValue).Max();
-            if (File.Exists(dll) && File.GetLastWriteTimeUtc(dll) >= newestSource) return dll;
+            if (File.Exists(dll) && File.GetLastWriteTimeUtc(dll) >= NewestInput(sources, script)) return dll;
 
             Console.WriteLine("Publishing the operator: hack/publish.sh artifacts/benchmark-operator (ReadyToRun, about a minute) ...");
             var publish = Process.Start(new ProcessStartInfo("bash", [script, output])
