@@ -24,7 +24,12 @@ public static class OperatorHost
     {
         OperatorMetrics.ConfigureExport();
         args = CommandLine.Normalize(args);
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // The host's defaults would read appsettings.json from the working directory and watch it for changes, which
+        // is a FileSystemWatcher over the whole working directory tree: a thread, an inotify watch per directory, and
+        // work on every file written anywhere below (run from a checkout, as the benchmarks and local runs do: the
+        // operator's own log). The operator is configured by flags and environment and reads its options once, so a
+        // file that may still be there is read at start and never watched.
+        var builder = WebApplication.CreateSlimBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
         builder.Configuration.AddOperatorSources(args);
         // Read once, unvalidated, as the listeners need it (invalid options must stop the host at start with every
         // error named, ValidateOnStart, not throw here with the first one). A mistyped key

@@ -70,6 +70,16 @@ public sealed class TimingConfigurationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Configuration_files_are_read_once_and_never_watched()
+    {
+        await using var app = Build();
+        var files = ((Microsoft.Extensions.Configuration.IConfigurationRoot)app.Configuration).Providers
+            .OfType<Microsoft.Extensions.Configuration.FileConfigurationProvider>().ToList();
+        Assert.NotEmpty(files); // appsettings.json is still read when present
+        Assert.All(files, file => Assert.False(file.Source.ReloadOnChange, $"{file.Source.Path} is watched"));
+    }
+
+    [Fact]
     public async Task The_hosts_api_client_gives_up_after_the_configured_request_timeout()
     {
         await using var app = Build("--Operator:ApiRequestTimeout=00:00:01");
