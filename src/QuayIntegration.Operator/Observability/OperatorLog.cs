@@ -31,6 +31,10 @@ internal static partial class OperatorLog
     [LoggerMessage(1007, LogLevel.Information, "{Reason} for {Namespace}: {Message}")]
     public static partial void NamespaceChanged(this ILogger log, string reason, string @namespace, string message);
 
+    /// <summary>A namespace's first sync, in one line, as its Synced Event tells it (one line per object would be a dozen per namespace).</summary>
+    [LoggerMessage(1012, LogLevel.Information, "Namespace {Namespace} set up with Quay organization {Organization}: {Changes}")]
+    public static partial void NamespaceSetUp(this ILogger log, string @namespace, string organization, string changes);
+
     [LoggerMessage(1008, LogLevel.Debug, "Quay refused the robots of {Organization} ({Error}); looking the organization up")]
     public static partial void RobotsRefused(this ILogger log, string organization, string error);
 

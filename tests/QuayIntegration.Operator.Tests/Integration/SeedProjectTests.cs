@@ -12,7 +12,8 @@ public sealed class SeedProjectTests
     public async Task Project_gets_organization_robots_prototypes_secrets_and_linked_service_accounts()
     {
         await using var env = await OperatorEnvironment.StartAsync();
-        var op = await env.StartOperatorAsync();
+        var log = new CapturedLog();
+        var op = await env.StartOperatorAsync("operator-1", log.OperatorArgs("QuayIntegration.Operator.Controllers.Namespaces.NamespaceReconciler"));
         await env.Cluster.Oc.NewProjectAsync("e2e-demo", "E2E demo", "seed walkthrough");
 
         await OperatorEnvironment.Eventually(() => env.IsSeededAsync("e2e-demo", "openshift_e2e-demo"), "the seed project to be set up");
@@ -56,6 +57,12 @@ public sealed class SeedProjectTests
                      "Secret builder-quay-openshift" })
             Assert.Contains(part, synced.Message);
         Assert.DoesNotContain(events.Items, e => e.InvolvedObject.Name == "e2e-demo" && e.Reason is "RobotCreated" or "SecretCreated");
+        // And the log says it in one line, not one line per object.
+        var lines = log.Rendered(Serilog.Events.LogEventLevel.Information).Where(m => m.Contains("e2e-demo", StringComparison.Ordinal)).ToList();
+        var setUp = Assert.Single(lines, m => m.StartsWith("Namespace \"e2e-demo\" set up with Quay organization", StringComparison.Ordinal));
+        foreach (var part in new[] { "robot openshift_e2e-demo+builder", "robot openshift_e2e-demo+deployer", "Secret builder-quay-openshift" })
+            Assert.Contains(part, setUp);
+        Assert.DoesNotContain(lines, m => m.Contains("Created Quay robot", StringComparison.Ordinal) && m != setUp);
     }
 }
 

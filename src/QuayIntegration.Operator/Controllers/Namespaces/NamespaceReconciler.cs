@@ -330,18 +330,21 @@ public sealed class NamespaceReconciler(
         if (work.Namespace is not { } ns) return;
         if (wasSynced)
         {
-            foreach (var change in work.Changes) events.Normal(ns, change.Reason, change.Message);
-        }
-        else
-        {
-            foreach (var change in work.Changes.Where(c => c.Reason.StartsWith("Organization", StringComparison.Ordinal)))
+            // Later changes are rare and each one matters (a repair, a rotation): an Event and a log line each.
+            foreach (var change in work.Changes)
+            {
                 events.Normal(ns, change.Reason, change.Message);
-            var done = work.Changes.Count == 0 ? "" : "; " + string.Join("; ", work.Changes.Select(c => c.Message));
-            var waiting = work.MissingServiceAccounts.Count == 0 ? "" : $"; service accounts not present yet: {string.Join(", ", work.MissingServiceAccounts)}";
-            events.Normal(ns, "Synced", $"Namespace synced with Quay organization {work.Organization}{done}{waiting}");
+                log.NamespaceChanged(change.Reason, work.Name, change.Message);
+            }
+            return;
         }
-        foreach (var change in work.Changes)
-            log.NamespaceChanged(change.Reason, work.Name, change.Message);
+        foreach (var change in work.Changes.Where(c => c.Reason.StartsWith("Organization", StringComparison.Ordinal)))
+            events.Normal(ns, change.Reason, change.Message);
+        var done = string.Join("; ", work.Changes.Select(c => c.Message));
+        var waiting = work.MissingServiceAccounts.Count == 0 ? "" : $"service accounts not present yet: {string.Join(", ", work.MissingServiceAccounts)}";
+        var told = string.Join("; ", new[] { done, waiting }.Where(part => part.Length > 0));
+        events.Normal(ns, "Synced", $"Namespace synced with Quay organization {work.Organization}{(told.Length == 0 ? "" : "; " + told)}");
+        log.NamespaceSetUp(work.Name, work.Organization, told.Length == 0 ? "nothing to change" : told);
     }
 
     /// <summary>The organization the namespace maps to under the current configuration, if any.</summary>
