@@ -22,7 +22,8 @@ public sealed record WatchEvent<T>(WatchEventKind Kind, T? Object, string? Resou
 /// <summary>
 /// A thin, uniform REST client for the Kubernetes API built on the KubernetesClient connection (kubeconfig or
 /// in-cluster credentials, TLS): one code path for core kinds, CRs and OpenShift kinds, with explicit patch types
-/// and Status-aware errors. Serialization uses KubernetesJson so core models round-trip exactly.
+/// and Status-aware errors. Serialization uses KubernetesJson's options (its converters, its source-generated metadata) so
+/// core models round-trip exactly, between objects and UTF-8 bytes or streams directly.
 /// </summary>
 public sealed class KubeApi : IDisposable
 {
