@@ -54,10 +54,7 @@ public sealed class ApiResponse
     /// </summary>
     public async Task WriteHalfAndStallAsync(HttpContext http, TimeSpan stall, CancellationToken stopping)
     {
-        var response = http.Response;
-        response.StatusCode = Status;
-        foreach (var (name, value) in Headers) response.Headers.Append(name, value);
-        if (ContentType is not null) response.ContentType = ContentType;
+        var response = StartResponse(http);
         response.ContentLength = Body.Length;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
         try
@@ -75,13 +72,20 @@ public sealed class ApiResponse
 
     public async Task WriteAsync(HttpContext http)
     {
-        var response = http.Response;
-        response.StatusCode = Status;
-        foreach (var (name, value) in Headers) response.Headers.Append(name, value);
-        if (ContentType is not null) response.ContentType = ContentType;
+        var response = StartResponse(http);
         if (Status == StatusCodes.Status204NoContent) return;
         response.ContentLength = Body.Length;
         if (!HttpMethods.IsHead(http.Request.Method) && Body.Length > 0)
             await response.Body.WriteAsync(Body, http.RequestAborted);
+    }
+
+    /// <summary>Status, headers and content type: what every answer, whole or cut short, starts with.</summary>
+    private HttpResponse StartResponse(HttpContext http)
+    {
+        var response = http.Response;
+        response.StatusCode = Status;
+        foreach (var (name, value) in Headers) response.Headers.Append(name, value);
+        if (ContentType is not null) response.ContentType = ContentType;
+        return response;
     }
 }
