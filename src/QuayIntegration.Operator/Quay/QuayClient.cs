@@ -226,13 +226,14 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
         using (response)
         {
             var status = (int)response.StatusCode;
+            var success = QuayResponseClassifier.IsSuccess(response.StatusCode);
+            if (success && !parse) return new(QuayOutcome.Success, status, ""); // nothing to read, nothing to time
             using var reading = CancellationTokenSource.CreateLinkedTokenSource(ct);
             reading.CancelAfter(bodyTimeout);
             try
             {
-                if (QuayResponseClassifier.IsSuccess(response.StatusCode))
+                if (success)
                 {
-                    if (!parse) return new(QuayOutcome.Success, status, "");
                     await using var stream = await response.Content.ReadAsStreamAsync(reading.Token);
                     return new(QuayOutcome.Success, status, "", await JsonSerializer.DeserializeAsync<T>(stream, Json, reading.Token));
                 }
