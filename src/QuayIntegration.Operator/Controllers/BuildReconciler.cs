@@ -94,7 +94,7 @@ public sealed class BuildReconciler(
         {
             answer = await api.CreateAsync(
                 $"apis/{ImageStream.Group}/{ImageStream.Version}/namespaces/{plan.Destination.Namespace}/{ImageStreamImport.Plural}",
-                JsonNode.Parse(k8s.KubernetesJson.Serialize(request))!.AsObject(), ct);
+                KubernetesSerializerOptions.ToNode(request)!.AsObject(), ct);
         }
         catch (KubeApiException e)
         {

@@ -417,12 +417,12 @@ public sealed class QuayIntegrationReconciler(
     private async Task WriteStatusAsync(QuayIntegrationResource resource, Action<QuayIntegrationStatus> update, CancellationToken ct)
     {
         var current = resource.Status ?? new QuayIntegrationStatus();
-        var next = JsonSerializer.Deserialize<QuayIntegrationStatus>(JsonSerializer.Serialize(current))!;
+        var next = KubernetesSerializerOptions.Deserialize<QuayIntegrationStatus>(KubernetesSerializerOptions.Serialize(current));
         next.Conditions ??= [];
         update(next);
         next.Conditions = next.Conditions.OrderBy(c => c.Type, StringComparer.Ordinal).ToList();
-        if (JsonSerializer.Serialize(next) == JsonSerializer.Serialize(current)) return;
-        var body = new JsonObject { ["status"] = JsonNode.Parse(KubernetesJson.Serialize(next)) };
+        if (KubernetesSerializerOptions.Serialize(next) == KubernetesSerializerOptions.Serialize(current)) return;
+        var body = new JsonObject { ["status"] = KubernetesSerializerOptions.ToNode(next) };
         try
         {
             await api.PatchAsync<QuayIntegrationResource>(ApiResources.QuayIntegrations.ObjectPath(null, resource.Metadata.Name) + "/status",

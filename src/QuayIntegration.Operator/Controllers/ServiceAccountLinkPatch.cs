@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
+using QuayIntegration.Runtime.Kube;
 
 namespace QuayIntegration.Operator.Controllers;
 
@@ -40,5 +41,5 @@ public static class ServiceAccountLinkPatch
     private static JsonArray Append<T>(IEnumerable<T>? existing, T ours) => ToArray((existing ?? []).Append(ours));
 
     private static JsonArray ToArray<T>(IEnumerable<T> entries) =>
-        new(entries.Select(e => JsonNode.Parse(KubernetesJson.Serialize(e))).ToArray());
+        new(entries.Select(e => KubernetesSerializerOptions.ToNode(e!)).ToArray());
 }

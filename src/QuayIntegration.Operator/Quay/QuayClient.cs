@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Polly.CircuitBreaker;
 using Polly.RateLimiting;
 using Polly.Timeout;
@@ -12,7 +13,6 @@ namespace QuayIntegration.Operator.Quay;
 /// </summary>
 public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection connection, QuayEndpoint endpoint, TimeProvider time)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly TimeSpan TokenCheckValidity = TimeSpan.FromSeconds(30);
     private DateTimeOffset _tokenVerifiedAt = DateTimeOffset.MinValue;
 
@@ -235,7 +235,7 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
                 if (success)
                 {
                     await using var stream = await response.Content.ReadAsStreamAsync(reading.Token);
-                    return new(QuayOutcome.Success, status, "", await JsonSerializer.DeserializeAsync<T>(stream, Json, reading.Token));
+                    return new(QuayOutcome.Success, status, "", await JsonSerializer.DeserializeAsync(stream, (JsonTypeInfo<T>)QuayJson.Options.GetTypeInfo(typeof(T)), reading.Token));
                 }
                 var body = await response.Content.ReadAsStringAsync(reading.Token);
                 var outcome = QuayResponseClassifier.Classify(response.StatusCode, response.Content.Headers.ContentType?.MediaType, body, out var message);

@@ -15,6 +15,7 @@ public static class BuildOutputPatch
         var to = build["spec"]?["output"]?["to"] as JsonObject
             ?? throw new ArgumentException("the Build has no spec.output.to to rewrite", nameof(build));
         var metadata = build["metadata"] as JsonObject;
+        // Operations are added as JsonNode: JsonArray's generic Add<T> is marked as needing run-time code under Native AOT.
         var patch = new JsonArray();
 
         AddEntries(patch, metadata, "annotations", new Dictionary<string, string>
@@ -24,10 +25,10 @@ public static class BuildOutputPatch
         });
         AddEntries(patch, metadata, "labels", new Dictionary<string, string> { [BuildAnnotations.ManagedBuildLabel] = "true" });
 
-        patch.Add(Operation(to.ContainsKey("kind") ? "replace" : "add", JsonPointer.Of("spec", "output", "to", "kind"), "DockerImage"));
-        patch.Add(Operation(to.ContainsKey("name") ? "replace" : "add", JsonPointer.Of("spec", "output", "to", "name"), image.ToString()));
+        patch.Add((JsonNode)Operation(to.ContainsKey("kind") ? "replace" : "add", JsonPointer.Of("spec", "output", "to", "kind"), "DockerImage"));
+        patch.Add((JsonNode)Operation(to.ContainsKey("name") ? "replace" : "add", JsonPointer.Of("spec", "output", "to", "name"), image.ToString()));
         // A DockerImage output with a namespace is invalid (422), even an empty one.
-        if (to.ContainsKey("namespace")) patch.Add(new JsonObject { ["op"] = "remove", ["path"] = JsonPointer.Of("spec", "output", "to", "namespace") });
+        if (to.ContainsKey("namespace")) patch.Add((JsonNode)new JsonObject { ["op"] = "remove", ["path"] = JsonPointer.Of("spec", "output", "to", "namespace") });
         return patch;
     }
 
@@ -38,13 +39,13 @@ public static class BuildOutputPatch
             throw new ArgumentException("the Build has no metadata", nameof(metadata));
         if (metadata[map] is JsonObject)
         {
-            foreach (var (key, value) in entries) patch.Add(Operation("add", JsonPointer.Of("metadata", map, key), value));
+            foreach (var (key, value) in entries) patch.Add((JsonNode)Operation("add", JsonPointer.Of("metadata", map, key), value));
             return;
         }
         var whole = new JsonObject();
         foreach (var (key, value) in entries) whole[key] = value;
         // "add" replaces a member that exists with a null value too.
-        patch.Add(new JsonObject { ["op"] = "add", ["path"] = JsonPointer.Of("metadata", map), ["value"] = whole });
+        patch.Add((JsonNode)new JsonObject { ["op"] = "add", ["path"] = JsonPointer.Of("metadata", map), ["value"] = whole });
     }
 
     private static JsonObject Operation(string op, string path, string value) => new() { ["op"] = op, ["path"] = path, ["value"] = value };

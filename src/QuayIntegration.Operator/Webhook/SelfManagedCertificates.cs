@@ -139,11 +139,11 @@ public sealed class SelfManagedCertificates(KubeApi api, IOptions<OperatorOption
             return;
         }
         var wanted = Encoding.UTF8.GetBytes(caBundlePem);
-        var patch = new JsonArray();
+        var patch = new JsonArray(); // operations added as JsonNode, not through the generic Add<T> (Native AOT)
         for (var i = 0; i < (configuration.Webhooks?.Count ?? 0); i++)
         {
             if (configuration.Webhooks![i].ClientConfig?.CaBundle is { } existing && existing.AsSpan().SequenceEqual(wanted)) continue;
-            patch.Add(new JsonObject { ["op"] = "add", ["path"] = $"/webhooks/{i}/clientConfig/caBundle", ["value"] = Convert.ToBase64String(wanted) });
+            patch.Add((JsonNode)new JsonObject { ["op"] = "add", ["path"] = $"/webhooks/{i}/clientConfig/caBundle", ["value"] = Convert.ToBase64String(wanted) });
         }
         if (patch.Count == 0) return;
         // The test pins the list we indexed into; a concurrent edit fails the patch and the next pass retries.

@@ -22,8 +22,8 @@ public sealed record WatchEvent<T>(WatchEventKind Kind, T? Object, string? Resou
 /// <summary>
 /// A thin, uniform REST client for the Kubernetes API built on the KubernetesClient connection (kubeconfig or
 /// in-cluster credentials, TLS): one code path for core kinds, CRs and OpenShift kinds, with explicit patch types
-/// and Status-aware errors. Serialization uses KubernetesJson's options (its converters, its source-generated metadata) so
-/// core models round-trip exactly, between objects and UTF-8 bytes or streams directly.
+/// and Status-aware errors. Serialization uses <see cref="KubernetesSerializerOptions"/> (KubernetesJson's converters, source-generated
+/// metadata only) so core models round-trip exactly, between objects and UTF-8 bytes or streams directly.
 /// </summary>
 public sealed class KubeApi : IDisposable
 {
@@ -101,20 +101,14 @@ public sealed class KubeApi : IDisposable
     }
 
     public Task<T> CreateAsync<T>(string collectionPath, T body, CancellationToken ct) =>
-        WriteAsync<T>(HttpMethod.Post, collectionPath, Utf8Json(body!), "application/json", ct);
+        WriteAsync<T>(HttpMethod.Post, collectionPath, KubernetesSerializerOptions.ToUtf8(body!), "application/json", ct);
 
     public Task<T> ReplaceAsync<T>(string path, T body, CancellationToken ct) =>
-        WriteAsync<T>(HttpMethod.Put, path, Utf8Json(body!), "application/json", ct);
+        WriteAsync<T>(HttpMethod.Put, path, KubernetesSerializerOptions.ToUtf8(body!), "application/json", ct);
 
     /// <summary>PATCH; the body is sent as given when it is a string, serialized otherwise.</summary>
     public Task<T> PatchAsync<T>(string path, V1Patch patch, CancellationToken ct) =>
-        WriteAsync<T>(HttpMethod.Patch, path, patch.Content is string text ? Encoding.UTF8.GetBytes(text) : Utf8Json(patch.Content), ContentType(patch.Type), ct);
-
-    /// <summary>
-    /// The object as KubernetesJson writes it (its runtime type, its options), straight to UTF-8: the bytes that go on
-    /// the wire, without a UTF-16 string in between.
-    /// </summary>
-    private static byte[] Utf8Json(object value) => JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), KubernetesSerializerOptions.Value);
+        WriteAsync<T>(HttpMethod.Patch, path, patch.Content is string text ? Encoding.UTF8.GetBytes(text) : KubernetesSerializerOptions.ToUtf8(patch.Content), ContentType(patch.Type), ct);
 
     /// <summary>
     /// A successful answer's object, deserialized as KubernetesJson would, but from the response stream: the body is
@@ -123,7 +117,7 @@ public sealed class KubeApi : IDisposable
     private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct)
     {
         await using var body = await response.Content.ReadAsStreamAsync(ct);
-        return (await JsonSerializer.DeserializeAsync<T>(body, KubernetesSerializerOptions.Value, ct))!;
+        return (await JsonSerializer.DeserializeAsync(body, KubernetesSerializerOptions.TypeInfo<T>(), ct))!;
     }
 
     private static string ContentType(V1Patch.PatchType type) => type switch

@@ -1,21 +1,91 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using k8s;
+using k8s.Models;
 
 namespace QuayIntegration.Runtime.Kube;
 
 /// <summary>
-/// The <see cref="JsonSerializerOptions"/> behind <see cref="KubernetesJson"/> (its converters for Kubernetes dates,
-/// quantities and Status), for deserializing straight from UTF-8 bytes and streams, which <see cref="KubernetesJson"/>
-/// itself only offers through strings.
+/// The JSON options of every object that goes to or comes from the API server: KubernetesJson's converters (dates,
+/// quantities, Status), naming and null handling, with type metadata from source-generated contexts only.
 /// </summary>
-internal static class KubernetesSerializerOptions
+/// <remarks>
+/// KubernetesJson falls back to reflection for any type its own context does not know, which works under the JIT and
+/// breaks under Native AOT for a generic instantiation the compiler never saw, at run time, on first use. Here there
+/// is no fallback: a type no context describes fails in every build, so the test suite, which runs on the JIT, proves
+/// that the metadata of every type the operator sends or reads exists. A program adds contexts for its own types
+/// (<see cref="AddTypeInfoResolver"/>) before it sends or reads them.
+/// </remarks>
+public static class KubernetesSerializerOptions
 {
-    public static JsonSerializerOptions Value { get; } = Capture();
+    private static readonly AddedResolvers Added = new();
 
-    private static JsonSerializerOptions Capture()
+    public static JsonSerializerOptions Value { get; } = Create();
+
+    /// <summary>
+    /// Adds the metadata of a program's own types (its custom resources, the OpenShift kinds it uses). Types already
+    /// looked up before it was added stay unknown, so a program adds its contexts at start, before any of their types
+    /// is serialized.
+    /// </summary>
+    public static void AddTypeInfoResolver(IJsonTypeInfoResolver resolver) => Added.Add(resolver);
+
+    /// <summary>The metadata of <typeparamref name="T"/>; throws <see cref="NotSupportedException"/> when no context describes it.</summary>
+    public static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Value.GetTypeInfo(typeof(T));
+
+    /// <summary>An object as the API server would receive it (its runtime type), as UTF-8 JSON.</summary>
+    public static byte[] ToUtf8(object value) => JsonSerializer.SerializeToUtf8Bytes(value, Value.GetTypeInfo(value.GetType()));
+
+    /// <summary>An object as the API server would receive it (its runtime type), as a JSON node to put into a patch.</summary>
+    public static JsonNode? ToNode(object value) => JsonSerializer.SerializeToNode(value, Value.GetTypeInfo(value.GetType()));
+
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, TypeInfo<T>());
+
+    public static T Deserialize<T>(string json) =>
+        JsonSerializer.Deserialize(json, TypeInfo<T>()) ?? throw new JsonException($"null where a {typeof(T).Name} was expected");
+
+    public static T? Deserialize<T>(ref Utf8JsonReader reader) => JsonSerializer.Deserialize(ref reader, TypeInfo<T>());
+
+    private static JsonSerializerOptions Create()
     {
-        JsonSerializerOptions? options = null;
-        KubernetesJson.AddJsonOptions(o => options = o);
-        return options!;
+        JsonSerializerOptions? kubernetes = null;
+        KubernetesJson.AddJsonOptions(o => kubernetes = o);
+        var options = new JsonSerializerOptions(kubernetes!)
+        {
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(SourceGenerationContext.Default, RuntimeJsonContext.Default, Added),
+        };
+        options.MakeReadOnly();
+        return options;
+    }
+
+    /// <summary>The contexts added so far; looked up in the order added, after KubernetesClient's and this library's.</summary>
+    private sealed class AddedResolvers : IJsonTypeInfoResolver
+    {
+        private readonly Lock _gate = new();
+        private volatile IJsonTypeInfoResolver[] _resolvers = [];
+
+        public void Add(IJsonTypeInfoResolver resolver)
+        {
+            lock (_gate)
+                if (!_resolvers.Contains(resolver)) _resolvers = [.. _resolvers, resolver];
+        }
+
+        public JsonTypeInfo? GetTypeInfo(Type type, JsonSerializerOptions options)
+        {
+            foreach (var resolver in _resolvers)
+                if (resolver.GetTypeInfo(type, options) is { } info) return info;
+            return null;
+        }
     }
 }
+
+/// <summary>The types this library itself reads or writes that are not KubernetesClient models.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(WatchEventReader.ObjectWithMetadata))]
+[JsonSerializable(typeof(JsonNode))]
+[JsonSerializable(typeof(JsonObject))]
+[JsonSerializable(typeof(JsonArray))]
+[JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(V1ListMeta))]
+internal sealed partial class RuntimeJsonContext : JsonSerializerContext;

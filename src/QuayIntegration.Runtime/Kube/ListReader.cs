@@ -119,7 +119,7 @@ internal static class ListReader
         private static TValue? Deserialize<TValue>(ReadOnlySequence<byte> json)
         {
             var reader = new Utf8JsonReader(json);
-            return JsonSerializer.Deserialize<TValue>(ref reader, KubernetesSerializerOptions.Value);
+            return KubernetesSerializerOptions.Deserialize<TValue>(ref reader);
         }
     }
 }

@@ -94,7 +94,7 @@ internal static class WatchEventReader
     private static T? Deserialize<T>(ReadOnlySequence<byte> json)
     {
         var reader = new Utf8JsonReader(json);
-        return JsonSerializer.Deserialize<T>(ref reader, KubernetesSerializerOptions.Value);
+        return KubernetesSerializerOptions.Deserialize<T>(ref reader);
     }
 
     private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)
@@ -116,7 +116,7 @@ internal static class WatchEventReader
         return true;
     }
 
-    private sealed class ObjectWithMetadata
+    internal sealed class ObjectWithMetadata
     {
         [System.Text.Json.Serialization.JsonPropertyName("metadata")] public V1ObjectMeta? Metadata { get; set; }
     }

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using QuayIntegration.Runtime.Kube;
 using QuayIntegration.Operator.Api;
 
 namespace QuayIntegration.Operator.Controllers.Namespaces;
@@ -11,15 +11,14 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// </summary>
 public sealed class OwnershipDraft
 {
-    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
     private string _savedJson;
 
     public OwnershipDraft(string ns, QuayNamespaceResource? stored)
     {
         Namespace = ns;
         Stored = stored;
-        _savedJson = JsonSerializer.Serialize(stored?.Spec ?? new OwnershipRecord(), Json);
-        Spec = JsonSerializer.Deserialize<OwnershipRecord>(_savedJson, Json)!;
+        _savedJson = KubernetesSerializerOptions.Serialize(stored?.Spec ?? new OwnershipRecord());
+        Spec = KubernetesSerializerOptions.Deserialize<OwnershipRecord>(_savedJson);
     }
 
     public string Namespace { get; }
@@ -29,7 +28,7 @@ public sealed class OwnershipDraft
 
     public OwnershipRecord Spec { get; }
 
-    public bool HasUnsavedChanges => JsonSerializer.Serialize(Spec, Json) != _savedJson;
+    public bool HasUnsavedChanges => KubernetesSerializerOptions.Serialize(Spec) != _savedJson;
 
     /// <summary>Nothing is recorded: no organization and no Secret.</summary>
     public bool IsEmpty => (Spec.Organizations?.Count ?? 0) == 0 && (Spec.Secrets?.Count ?? 0) == 0;
@@ -43,14 +42,14 @@ public sealed class OwnershipDraft
     internal void Deleted()
     {
         Stored = null;
-        _savedJson = JsonSerializer.Serialize(Spec, Json);
+        _savedJson = KubernetesSerializerOptions.Serialize(Spec);
     }
 
     /// <summary>Called by <see cref="OwnershipRecords"/> after a successful write.</summary>
     internal void Saved(QuayNamespaceResource stored)
     {
         Stored = stored;
-        _savedJson = JsonSerializer.Serialize(Spec, Json);
+        _savedJson = KubernetesSerializerOptions.Serialize(Spec);
     }
 
     public IReadOnlyList<OrganizationRecord> Organizations => Spec.Organizations ?? [];

@@ -132,8 +132,8 @@ public sealed class OwnershipRecords : IInformerHandler<QuayNamespaceResource>
     {
         var stored = draft.Stored;
         if (stored is null) return;
-        var next = KubernetesJson.Serialize(status);
-        if (stored.Status is not null && KubernetesJson.Serialize(stored.Status) == next) return;
+        var next = KubernetesSerializerOptions.Serialize(status);
+        if (stored.Status is not null && KubernetesSerializerOptions.Serialize(stored.Status) == next) return;
         var patch = new JsonObject { ["status"] = JsonNode.Parse(next) };
         QuayNamespaceResource written;
         try

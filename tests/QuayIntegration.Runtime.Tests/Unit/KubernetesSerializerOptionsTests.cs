@@ -1,0 +1,56 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using k8s.Models;
+using QuayIntegration.Runtime.Kube;
+using Xunit;
+
+namespace QuayIntegration.Runtime.Tests.Unit;
+
+public sealed partial class KubernetesSerializerOptionsTests
+{
+    [Fact]
+    public void A_type_no_context_describes_is_refused_rather_than_read_through_reflection()
+    {
+        // Under Native AOT reflection metadata can be missing at run time; refusing it under the JIT too is what lets
+        // the test suite prove that every type the operator sends or reads has source-generated metadata.
+        var e = Assert.Throws<NotSupportedException>(() => KubernetesSerializerOptions.Serialize(new Undescribed { Name = "x" }));
+        Assert.Contains(nameof(Undescribed), e.Message);
+    }
+
+    [Fact]
+    public void Kubernetes_models_keep_the_API_servers_conventions()
+    {
+        var ns = new V1Namespace
+        {
+            Metadata = new V1ObjectMeta { Name = "team-a", CreationTimestamp = new DateTime(2026, 12, 2, 8, 0, 0, DateTimeKind.Utc) },
+        };
+        var json = KubernetesSerializerOptions.Serialize(ns);
+        Assert.Equal("""{"metadata":{"creationTimestamp":"2026-12-02T08:00:00Z","name":"team-a"}}""", json);
+        var back = KubernetesSerializerOptions.Deserialize<V1Namespace>("""{"metadata":{"name":"team-a","creationTimestamp":"2026-12-02T08:00:00.123456789Z"}}""");
+        Assert.Equal("team-a", back.Metadata.Name);
+        Assert.Equal(1234567, back.Metadata.CreationTimestamp!.Value.Ticks % TimeSpan.TicksPerSecond);
+    }
+
+    [Fact]
+    public void A_context_added_by_a_program_describes_its_types_with_the_same_conventions()
+    {
+        KubernetesSerializerOptions.AddTypeInfoResolver(ProgramTypesContext.Default);
+        var json = KubernetesSerializerOptions.Serialize(new ProgramType { DisplayName = "a", Missing = null });
+        Assert.Equal("""{"displayName":"a"}""", json);
+        Assert.Equal("b", KubernetesSerializerOptions.Deserialize<ProgramType>("""{"displayName":"b"}""").DisplayName);
+    }
+
+    public sealed class Undescribed
+    {
+        public string? Name { get; set; }
+    }
+
+    public sealed class ProgramType
+    {
+        public string? DisplayName { get; set; }
+        public string? Missing { get; set; }
+    }
+
+    [JsonSerializable(typeof(ProgramType))]
+    internal sealed partial class ProgramTypesContext : JsonSerializerContext;
+}
