@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using k8s;
-using k8s.Models;
 
 namespace QuayIntegration.Runtime.Kube;
 
@@ -87,5 +86,4 @@ public static class KubernetesSerializerOptions
 [JsonSerializable(typeof(JsonObject))]
 [JsonSerializable(typeof(JsonArray))]
 [JsonSerializable(typeof(JsonElement))]
-[JsonSerializable(typeof(V1ListMeta))]
 internal sealed partial class RuntimeJsonContext : JsonSerializerContext;
