@@ -417,12 +417,14 @@ public sealed class QuayIntegrationReconciler(
     private async Task WriteStatusAsync(QuayIntegrationResource resource, Action<QuayIntegrationStatus> update, CancellationToken ct)
     {
         var current = resource.Status ?? new QuayIntegrationStatus();
-        var next = KubernetesSerializerOptions.Deserialize<QuayIntegrationStatus>(KubernetesSerializerOptions.Serialize(current));
+        var currentJson = KubernetesSerializerOptions.Serialize(current);
+        var next = KubernetesSerializerOptions.Deserialize<QuayIntegrationStatus>(currentJson);
         next.Conditions ??= [];
         update(next);
         next.Conditions = next.Conditions.OrderBy(c => c.Type, StringComparer.Ordinal).ToList();
-        if (KubernetesSerializerOptions.Serialize(next) == KubernetesSerializerOptions.Serialize(current)) return;
-        var body = new JsonObject { ["status"] = KubernetesSerializerOptions.ToNode(next) };
+        var nextJson = KubernetesSerializerOptions.Serialize(next);
+        if (nextJson == currentJson) return;
+        var body = new JsonObject { ["status"] = JsonNode.Parse(nextJson) };
         try
         {
             await api.PatchAsync<QuayIntegrationResource>(ApiResources.QuayIntegrations.ObjectPath(null, resource.Metadata.Name) + "/status",

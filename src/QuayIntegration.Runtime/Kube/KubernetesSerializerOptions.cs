@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -44,7 +45,12 @@ public static class KubernetesSerializerOptions
     public static T Deserialize<T>(string json) =>
         JsonSerializer.Deserialize(json, TypeInfo<T>()) ?? throw new JsonException($"null where a {typeof(T).Name} was expected");
 
-    public static T? Deserialize<T>(ref Utf8JsonReader reader) => JsonSerializer.Deserialize(ref reader, TypeInfo<T>());
+    /// <summary>One JSON value cut out of a larger body (a list item, a watch event's object), as it lies in the buffer.</summary>
+    public static T? Deserialize<T>(ReadOnlySequence<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        return JsonSerializer.Deserialize(ref reader, TypeInfo<T>());
+    }
 
     private static JsonSerializerOptions Create()
     {

@@ -88,7 +88,7 @@ internal static class ListReader
                     }
                     var start = reader.TokenStartIndex;
                     if (!reader.TrySkip()) return Restore(ref reader, before);
-                    if (property == "metadata") Metadata = Deserialize<V1ListMeta>(buffer.Slice(start, reader.BytesConsumed - start));
+                    if (property == "metadata") Metadata = KubernetesSerializerOptions.Deserialize<V1ListMeta>(buffer.Slice(start, reader.BytesConsumed - start));
                     return true;
 
                 case Place.InItems:
@@ -100,7 +100,7 @@ internal static class ListReader
                     }
                     var itemStart = reader.TokenStartIndex;
                     if (!reader.TrySkip()) return Restore(ref reader, before);
-                    var item = Deserialize<T>(buffer.Slice(itemStart, reader.BytesConsumed - itemStart))
+                    var item = KubernetesSerializerOptions.Deserialize<T>(buffer.Slice(itemStart, reader.BytesConsumed - itemStart))
                                ?? throw new JsonException("a list item is null");
                     onItem(item);
                     return true;
@@ -116,10 +116,5 @@ internal static class ListReader
             return false;
         }
 
-        private static TValue? Deserialize<TValue>(ReadOnlySequence<byte> json)
-        {
-            var reader = new Utf8JsonReader(json);
-            return KubernetesSerializerOptions.Deserialize<TValue>(ref reader);
-        }
     }
 }

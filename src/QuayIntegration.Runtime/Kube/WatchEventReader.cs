@@ -76,7 +76,7 @@ internal static class WatchEventReader
             }
         }
         if (obj is not { } body) throw new JsonException($"watch event '{type}' has no object");
-        if (type == "ERROR") throw KubeApi.StatusException(Deserialize<V1Status>(body), HttpStatusCode.InternalServerError, Encoding.UTF8.GetString(body));
+        if (type == "ERROR") throw KubeApi.StatusException(KubernetesSerializerOptions.Deserialize<V1Status>(body), HttpStatusCode.InternalServerError, Encoding.UTF8.GetString(body));
         var kind = type switch
         {
             "ADDED" => WatchEventKind.Added,
@@ -86,15 +86,9 @@ internal static class WatchEventReader
             _ => throw new InvalidOperationException($"unknown watch event type '{type}'"),
         };
         // A bookmark's object only carries the resourceVersion to resume from.
-        if (kind == WatchEventKind.Bookmark) return new(kind, default, Deserialize<ObjectWithMetadata>(body)?.Metadata?.ResourceVersion);
-        var value = Deserialize<T>(body) ?? throw new JsonException($"watch event '{type}' has a null object");
+        if (kind == WatchEventKind.Bookmark) return new(kind, default, KubernetesSerializerOptions.Deserialize<ObjectWithMetadata>(body)?.Metadata?.ResourceVersion);
+        var value = KubernetesSerializerOptions.Deserialize<T>(body) ?? throw new JsonException($"watch event '{type}' has a null object");
         return new(kind, value, (value as IKubernetesObject<V1ObjectMeta>)?.Metadata?.ResourceVersion);
-    }
-
-    private static T? Deserialize<T>(ReadOnlySequence<byte> json)
-    {
-        var reader = new Utf8JsonReader(json);
-        return KubernetesSerializerOptions.Deserialize<T>(ref reader);
     }
 
     private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)
