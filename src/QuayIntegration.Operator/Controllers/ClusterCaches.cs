@@ -28,19 +28,19 @@ public sealed class ClusterCaches
         };
         ServiceAccounts = new(api, new(ResourceType.ServiceAccounts), resync, loggers.CreateLogger("Informer.ServiceAccounts"))
         {
-            Transform = CacheTransforms.CompactServiceAccount,
+            Transform = TrimServiceAccount,
             ListPageSize = pageSize,
         };
         Secrets = new(api, new(ResourceType.Secrets, LabelSelector: $"{WellKnown.ManagedByLabel}={WellKnown.ManagedByValue}"), resync,
             loggers.CreateLogger("Informer.Secrets"))
         {
-            // The host and the service account repeat on every Secret of the operator.
-            Transform = s => CacheTransforms.ShareAnnotationValues(CacheTransforms.CompactSecret(s), RepeatingSecretAnnotations),
+            Transform = TrimSecret,
             ListPageSize = pageSize,
         };
         ImageStreams = new(api, new(ApiResources.ImageStreams, Optional: true), resync, loggers.CreateLogger("Informer.ImageStreams"))
         {
-            Transform = CacheTransforms.Compact,
+            // Read for their name, UID (Events) and deletion; OpenShift annotates them (the registry's checks), nobody here reads that.
+            Transform = s => CacheTransforms.Compact(CacheTransforms.DropLabelsAndAnnotations(s)),
             ListPageSize = pageSize,
         };
         QuayIntegrations = new(api, new(ApiResources.QuayIntegrations), resync, loggers.CreateLogger("Informer.QuayIntegrations"))
@@ -55,6 +55,27 @@ public sealed class ClusterCaches
     }
 
     private static readonly string[] RepeatingSecretAnnotations = [WellKnown.QuayHostAnnotation, WellKnown.ServiceAccountAnnotation];
+
+    /// <summary>
+    /// A service account is read for its name and the Secrets it lists, nothing else: the link patches carry the two
+    /// lists and the resourceVersion, and the Namespace controller's predicate compares the lists. Its UID, labels and
+    /// annotations (OpenShift's pull-secret reference among them) are dropped.
+    /// </summary>
+    internal static V1ServiceAccount TrimServiceAccount(V1ServiceAccount account) =>
+        CacheTransforms.CompactServiceAccount(CacheTransforms.DropLabelsAndAnnotations(CacheTransforms.DropUid(account)));
+
+    /// <summary>
+    /// The operator's Secrets are compared (type, data, label, annotations) with the desired Secret and listed by
+    /// their robot annotation; nothing reads their UID. Their name (<c>&lt;sa&gt;-quay-&lt;cluster&gt;</c>), the host and
+    /// the service account repeat in every namespace, so one instance of each is shared; service accounts listing
+    /// the Secret then take that instance too.
+    /// </summary>
+    internal static V1Secret TrimSecret(V1Secret secret)
+    {
+        CacheTransforms.CompactSecret(CacheTransforms.DropUid(secret));
+        if (secret.Metadata is { } meta) meta.Name = StringPool.Shared.Share(meta.Name);
+        return CacheTransforms.ShareAnnotationValues(secret, RepeatingSecretAnnotations);
+    }
 
     public Informer<V1Namespace> Namespaces { get; }
     public Informer<V1ServiceAccount> ServiceAccounts { get; }

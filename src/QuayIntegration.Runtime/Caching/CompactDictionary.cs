@@ -10,7 +10,7 @@ public static class CompactDictionary
     public const int MaxEntries = 16;
 
     /// <summary>An empty map, for maps built entry by entry that stay small.</summary>
-    public static CompactDictionary<TValue> Create<TValue>() => new([], []);
+    public static CompactDictionary<TValue> Create<TValue>() => new([]);
 
     /// <summary>A compact copy of <paramref name="map"/> with its keys and values passed through the share functions,
     /// or an ordinal dictionary when it has more than <see cref="MaxEntries"/> entries.</summary>
@@ -22,23 +22,19 @@ public static class CompactDictionary
             foreach (var (key, value) in map) large[shareKey(key)] = shareValue(value);
             return large;
         }
-        var keys = new string[map.Count];
-        var values = new TValue[map.Count];
+        var entries = new KeyValuePair<string, TValue>[map.Count];
         var i = 0;
-        foreach (var (key, value) in map)
-        {
-            keys[i] = shareKey(key);
-            values[i++] = shareValue(value);
-        }
-        return new CompactDictionary<TValue>(keys, values);
+        foreach (var (key, value) in map) entries[i++] = new(shareKey(key), shareValue(value));
+        return new CompactDictionary<TValue>(entries);
     }
 }
 
 /// <summary>
-/// A map from string keys kept as two arrays sized to its content, for the labels, annotations and Secret data of
-/// cached objects and the small maps of Quay observations. A <see cref="Dictionary{TKey,TValue}"/> of two or three
-/// entries carries about 200 bytes of buckets, entries and bookkeeping besides its contents; this carries 72 plus 16
-/// per entry. The caches hold tens of thousands of these maps for the life of the process, and most have a handful of
+/// A map from string keys kept as one array of entries sized to its content, for the labels, annotations and Secret
+/// data of cached objects and the small maps of Quay observations. A <see cref="Dictionary{TKey,TValue}"/> of two or
+/// three entries carries about 200 bytes of buckets, entries and bookkeeping besides its contents; this carries 56 plus
+/// 16 per entry (it was 88 plus 16 with keys and values in two arrays: one array header and one field less, taken
+/// tens of thousands of times). The caches hold tens of thousands of these maps for the life of the process, and most have a handful of
 /// entries, where a linear scan (ordinal, by length first) is as fast as hashing. A map that grows past
 /// <see cref="CompactDictionary.MaxEntries"/> (an organization with thousands of repositories) moves into an ordinal
 /// dictionary and stays there, so no map is ever scanned or copied whole per entry at a size where that would cost.
@@ -48,21 +44,16 @@ public static class CompactDictionary
 /// </summary>
 public sealed class CompactDictionary<TValue> : IDictionary<string, TValue>, IReadOnlyDictionary<string, TValue>
 {
-    private string[] _keys;
-    private TValue[] _values;
+    private KeyValuePair<string, TValue>[] _entries;
     // Past MaxEntries: each entry keyed by its key, holding the key instance too (for TryGetKey).
     private Dictionary<string, KeyValuePair<string, TValue>>? _large;
 
-    internal CompactDictionary(string[] keys, TValue[] values)
-    {
-        _keys = keys;
-        _values = values;
-    }
+    internal CompactDictionary(KeyValuePair<string, TValue>[] entries) => _entries = entries;
 
-    /// <summary>Still the two arrays (false once it has grown past <see cref="CompactDictionary.MaxEntries"/>).</summary>
+    /// <summary>Still the array (false once it has grown past <see cref="CompactDictionary.MaxEntries"/>).</summary>
     internal bool IsCompact => _large is null;
 
-    public int Count => _large?.Count ?? _keys.Length;
+    public int Count => _large?.Count ?? _entries.Length;
 
     public bool IsReadOnly => false;
 
@@ -77,14 +68,16 @@ public sealed class CompactDictionary<TValue> : IDictionary<string, TValue>, IRe
                 return;
             }
             var at = IndexOf(key);
-            if (at >= 0) _values[at] = value;
+            if (at >= 0) _entries[at] = new(_entries[at].Key, value);
             else Append(key, value);
         }
     }
 
-    public ICollection<string> Keys => _large is null ? [.. _keys] : [.. _large.Values.Select(e => e.Key)];
+    public ICollection<string> Keys => [.. Entries.Select(e => e.Key)];
 
-    public ICollection<TValue> Values => _large is null ? [.. _values] : [.. _large.Values.Select(e => e.Value)];
+    public ICollection<TValue> Values => [.. Entries.Select(e => e.Value)];
+
+    private IEnumerable<KeyValuePair<string, TValue>> Entries => _large is null ? _entries : _large.Values;
 
     IEnumerable<string> IReadOnlyDictionary<string, TValue>.Keys => Keys;
 
@@ -112,7 +105,7 @@ public sealed class CompactDictionary<TValue> : IDictionary<string, TValue>, IRe
     {
         if (_large is not null) return _large.TryGetValue(key, out entry);
         var at = IndexOf(key);
-        entry = at >= 0 ? new(_keys[at], _values[at]) : default;
+        entry = at >= 0 ? _entries[at] : default;
         return at >= 0;
     }
 
@@ -128,15 +121,13 @@ public sealed class CompactDictionary<TValue> : IDictionary<string, TValue>, IRe
         if (_large is not null) return _large.Remove(key);
         var at = IndexOf(key);
         if (at < 0) return false;
-        _keys = Without(_keys, at);
-        _values = Without(_values, at);
+        _entries = [.. _entries.AsSpan(0, at), .. _entries.AsSpan(at + 1)];
         return true;
     }
 
     public void Clear()
     {
-        _keys = [];
-        _values = [];
+        _entries = [];
         _large = null;
     }
 
@@ -157,12 +148,7 @@ public sealed class CompactDictionary<TValue> : IDictionary<string, TValue>, IRe
     public IEnumerator<KeyValuePair<string, TValue>> GetEnumerator()
     {
         if (_large is not null) return _large.Values.GetEnumerator();
-        return Enumerate(_keys, _values);
-
-        static IEnumerator<KeyValuePair<string, TValue>> Enumerate(string[] keys, TValue[] values)
-        {
-            for (var i = 0; i < keys.Length; i++) yield return new(keys[i], values[i]);
-        }
+        return ((IEnumerable<KeyValuePair<string, TValue>>)_entries).GetEnumerator();
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
@@ -170,27 +156,23 @@ public sealed class CompactDictionary<TValue> : IDictionary<string, TValue>, IRe
     private int IndexOf(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var keys = _keys;
-        for (var i = 0; i < keys.Length; i++)
-            if (keys[i].Length == key.Length && string.Equals(keys[i], key, StringComparison.Ordinal)) return i;
+        var entries = _entries;
+        for (var i = 0; i < entries.Length; i++)
+            if (entries[i].Key.Length == key.Length && string.Equals(entries[i].Key, key, StringComparison.Ordinal)) return i;
         return -1;
     }
 
     private void Append(string key, TValue value)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (_keys.Length >= CompactDictionary.MaxEntries)
+        if (_entries.Length >= CompactDictionary.MaxEntries)
         {
-            _large = new Dictionary<string, KeyValuePair<string, TValue>>(_keys.Length * 2, StringComparer.Ordinal);
-            for (var i = 0; i < _keys.Length; i++) _large[_keys[i]] = new(_keys[i], _values[i]);
+            _large = new Dictionary<string, KeyValuePair<string, TValue>>(_entries.Length * 2, StringComparer.Ordinal);
+            foreach (var entry in _entries) _large[entry.Key] = entry;
             _large[key] = new(key, value);
-            _keys = [];
-            _values = [];
+            _entries = [];
             return;
         }
-        _keys = [.. _keys, key];
-        _values = [.. _values, value];
+        _entries = [.. _entries, new(key, value)];
     }
-
-    private static T[] Without<T>(T[] items, int at) => [.. items.AsSpan(0, at), .. items.AsSpan(at + 1)];
 }

@@ -25,4 +25,11 @@ public sealed class StringPool(int capacity)
         if (ReferenceEquals(shared, value)) Interlocked.Increment(ref _count);
         return shared;
     }
+
+    /// <summary>
+    /// The pool's instance of <paramref name="value"/> if some cache shared it already, else <paramref name="value"/>,
+    /// not added: for strings that repeat only sometimes (a Secret name a service account lists is the operator's own,
+    /// the same in every namespace, or a generated one seen once), which would otherwise fill the pool.
+    /// </summary>
+    public string? ShareIfPooled(string? value) => value is not null && _strings.TryGetValue(value, out var shared) ? shared : value;
 }

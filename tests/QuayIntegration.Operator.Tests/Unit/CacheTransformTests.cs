@@ -12,7 +12,8 @@ namespace QuayIntegration.Operator.Tests.Unit;
 
 /// <summary>
 /// Every cache's transform keeps each field that a reconciler, an event predicate, the event recorder or the webhook
-/// reads from that cache, and drops the server's bookkeeping. A transform that trims more must keep these passing.
+/// reads from that cache, and drops the server's bookkeeping and what no reader of that cache uses. A transform that
+/// trims more must keep these passing; a reader that starts using a dropped field must move it to the read list.
 /// </summary>
 public sealed class CacheTransformTests : IDisposable
 {
@@ -35,14 +36,25 @@ public sealed class CacheTransformTests : IDisposable
         ["managedFields"] = new JsonArray(new JsonObject { ["manager"] = "kubectl", ["operation"] = "Apply", ["fieldsV1"] = new JsonObject { ["f:metadata"] = new JsonObject() } }),
     };
 
-    /// <summary>Metadata every cache's readers use: identity, change detection (predicates) and Event references.</summary>
-    private static readonly string[][] MetadataRead =
+    /// <summary>What every cache keeps: the object's identity and the resourceVersion its patches are guarded by.</summary>
+    private static readonly string[][] Identity = [["apiVersion"], ["kind"], ["metadata", "name"], ["metadata", "resourceVersion"]];
+
+    private static readonly string[][] Uid = [["metadata", "uid"]];
+
+    private static readonly string[][] LabelsAndAnnotations =
     [
-        ["apiVersion"], ["kind"],
-        ["metadata", "name"], ["metadata", "uid"], ["metadata", "resourceVersion"],
-        ["metadata", "generation"], ["metadata", "creationTimestamp"], ["metadata", "deletionTimestamp"], ["metadata", "finalizers"],
         ["metadata", "labels", WellKnown.ManagedNamespaceLabel], ["metadata", "labels", WellKnown.ManagedByLabel],
         ["metadata", "annotations", WellKnown.OrganizationAnnotation], ["metadata", "annotations", WellKnown.OpenShiftSccMcs],
+    ];
+
+    /// <summary>
+    /// The metadata of a cache whose readers may look at any of it: identity, change detection (predicates) and Event
+    /// references (which carry the UID).
+    /// </summary>
+    private static readonly string[][] AllMetadata =
+    [
+        .. Identity, .. Uid, .. LabelsAndAnnotations,
+        ["metadata", "generation"], ["metadata", "creationTimestamp"], ["metadata", "deletionTimestamp"], ["metadata", "finalizers"],
     ];
 
     private readonly KubeApi _api = new(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" });
@@ -62,16 +74,25 @@ public sealed class CacheTransformTests : IDisposable
         return obj;
     }
 
-    /// <summary>Round-trips <paramref name="source"/> through the cache's transform and checks what it kept.</summary>
-    private static void AssertKeeps<T>(Informer<T> informer, JsonObject source, IEnumerable<string[]> read) where T : class, IKubernetesObject<V1ObjectMeta>
+    /// <summary>
+    /// Round-trips <paramref name="source"/> through the cache's transform and checks that it kept what the cache's
+    /// readers <paramref name="read"/> (the namespace too, for a namespaced object) and dropped what they never read.
+    /// </summary>
+    private static void AssertKeeps<T>(Informer<T> informer, JsonObject source, IEnumerable<string[]> read, IEnumerable<string[]>? unread = null)
+        where T : class, IKubernetesObject<V1ObjectMeta>
     {
         var cached = JsonNode.Parse(KubernetesJson.Serialize(informer.Transform(KubernetesJson.Deserialize<T>(source.ToJsonString()))))!;
         string[][] namespaced = At(source, ["metadata", "namespace"]) is null ? [] : [["metadata", "namespace"]];
-        foreach (var path in MetadataRead.Concat(namespaced).Concat(read))
+        foreach (var path in namespaced.Concat(read))
         {
             var expected = At(source, path);
             Assert.True(expected is not null, $"test object lacks {string.Join('.', path)}");
             Assert.True(JsonNode.DeepEquals(expected, At(cached, path)), $"{typeof(T).Name} cache dropped or changed {string.Join('.', path)}");
+        }
+        foreach (var path in unread ?? [])
+        {
+            Assert.True(At(source, path) is not null, $"test object lacks {string.Join('.', path)}");
+            Assert.True(At(cached, path) is null, $"{typeof(T).Name} cache keeps {string.Join('.', path)}, which none of its readers uses");
         }
         Assert.Null(At(cached, ["metadata", "managedFields"]));
         Assert.Null(At(cached, ["metadata", "annotations", CacheTransforms.LastAppliedAnnotation]));
@@ -86,13 +107,36 @@ public sealed class CacheTransformTests : IDisposable
     [Fact]
     public void Repeated_metadata_strings_are_cached_once()
     {
-        var json = Object("v1", "ServiceAccount", namespaced: true, new JsonObject()).ToJsonString();
-        var first = _caches.ServiceAccounts.Transform(KubernetesJson.Deserialize<V1ServiceAccount>(json));
-        var second = _caches.ServiceAccounts.Transform(KubernetesJson.Deserialize<V1ServiceAccount>(json));
+        var json = Object("v1", "Secret", namespaced: true, new JsonObject()).ToJsonString();
+        var first = _caches.Secrets.Transform(KubernetesJson.Deserialize<V1Secret>(json));
+        var second = _caches.Secrets.Transform(KubernetesJson.Deserialize<V1Secret>(json));
 
         Assert.Same(first.Metadata.NamespaceProperty, second.Metadata.NamespaceProperty);
         Assert.Same(first.Metadata.Labels.Keys.First(), second.Metadata.Labels.Keys.First());
         Assert.Same(first.Metadata.Annotations.Keys.First(), second.Metadata.Annotations.Keys.First());
+    }
+
+    [Fact]
+    public void Service_account_names_and_the_operators_secret_names_are_cached_once()
+    {
+        var links = new JsonObject
+        {
+            ["secrets"] = new JsonArray(new JsonObject { ["name"] = "builder-dockercfg-x" }, new JsonObject { ["name"] = "builder-quay-pooled-cluster" }),
+        };
+        var accountJson = Object("v1", "ServiceAccount", namespaced: true, links);
+        accountJson["metadata"]!["name"] = "builder";
+        var secretJson = Object("v1", "Secret", namespaced: true, new JsonObject());
+        secretJson["metadata"]!["name"] = "builder-quay-pooled-cluster";
+        V1ServiceAccount Account() => _caches.ServiceAccounts.Transform(KubernetesJson.Deserialize<V1ServiceAccount>(accountJson.ToJsonString()));
+        V1Secret Secret() => _caches.Secrets.Transform(KubernetesJson.Deserialize<V1Secret>(secretJson.ToJsonString()));
+
+        Assert.Same(Account().Metadata.Name, Account().Metadata.Name);
+        var secret = Secret();
+        Assert.Same(secret.Metadata.Name, Secret().Metadata.Name);
+        var account = Account();
+        // The operator's Secret, pooled by the Secret cache, is listed by that instance; a generated name is not pooled.
+        Assert.Same(secret.Metadata.Name, account.Secrets[1].Name);
+        Assert.NotSame(account.Secrets[0].Name, Account().Secrets[0].Name);
     }
 
     [Fact]
@@ -104,12 +148,10 @@ public sealed class CacheTransformTests : IDisposable
             ["imagePullSecrets"] = new JsonArray(new JsonObject { ["name"] = "builder-dockercfg-x" }, new JsonObject { ["name"] = "builder-quay-openshift" }),
         };
         var source = Object("v1", "ServiceAccount", namespaced: true, links);
-        source["metadata"]!["annotations"]!["openshift.io/internal-registry-pull-secret-ref"] = "builder-dockercfg-x";
         var account = _caches.ServiceAccounts.Transform(KubernetesJson.Deserialize<V1ServiceAccount>(source.ToJsonString()));
 
         Assert.Same(account.Secrets[0].Name, account.ImagePullSecrets[0].Name);
         Assert.Same(account.Secrets[1].Name, account.ImagePullSecrets[1].Name);
-        Assert.Same(account.Secrets[0].Name, account.Metadata.Annotations["openshift.io/internal-registry-pull-secret-ref"]);
         var cached = JsonNode.Parse(KubernetesJson.Serialize(account))!;
         Assert.True(JsonNode.DeepEquals(source["secrets"], cached["secrets"]), "the secrets list changed in the cache");
         Assert.True(JsonNode.DeepEquals(source["imagePullSecrets"], cached["imagePullSecrets"]), "the imagePullSecrets list changed in the cache");
@@ -144,6 +186,7 @@ public sealed class CacheTransformTests : IDisposable
                 {
                     ["host"] = "quay.example.com", ["name"] = "openshift_a", ["origin"] = "Created",
                     ["robots"] = new JsonArray(new JsonObject { ["name"] = "openshift_a+builder", ["serviceAccount"] = "builder", ["origin"] = "Created" }),
+                    ["defaultPermissions"] = new JsonArray(new JsonObject { ["robot"] = "openshift_a+builder", ["id"] = "p-1" }),
                     ["repositories"] = new JsonArray(new JsonObject { ["name"] = "app", ["origin"] = "Created" }),
                 }),
                 ["secrets"] = new JsonArray(new JsonObject { ["name"] = "builder-quay-openshift", ["serviceAccount"] = "builder" }),
@@ -172,6 +215,9 @@ public sealed class CacheTransformTests : IDisposable
         Assert.Same(first.Status.Conditions![0].Reason, second.Status.Conditions![0].Reason);
         Assert.NotSame(a.Name, b.Name);
         Assert.NotSame(a.Robots[0].Name, b.Robots[0].Name);
+        // Names a record repeats are held once within it.
+        Assert.Same(a.Robots[0].Name, a.DefaultPermissions![0].Robot);
+        Assert.Same(a.Name, first.Status.Organization);
 
         // The same content as the record read without the transform (the serializer's own defaults aside).
         var cached = JsonNode.Parse(KubernetesJson.Serialize(first))!;
@@ -182,7 +228,18 @@ public sealed class CacheTransformTests : IDisposable
 
     [Fact]
     public void Namespaces_keep_what_the_reconcilers_and_the_webhook_read() =>
-        AssertKeeps(_caches.Namespaces, Object("v1", "Namespace", namespaced: false, new JsonObject()), []);
+        AssertKeeps(_caches.Namespaces, Object("v1", "Namespace", namespaced: false, new JsonObject()), AllMetadata);
+
+    [Fact]
+    public void A_label_repeating_the_name_holds_the_names_instance()
+    {
+        var source = Object("v1", "Namespace", namespaced: false, new JsonObject());
+        source["metadata"]!["name"] = "team-a-" + Guid.NewGuid().ToString("N");
+        source["metadata"]!["labels"]!["kubernetes.io/metadata.name"] = source["metadata"]!["name"]!.GetValue<string>();
+        var ns = _caches.Namespaces.Transform(KubernetesJson.Deserialize<V1Namespace>(source.ToJsonString()));
+
+        Assert.Same(ns.Metadata.Name, ns.Metadata.Labels["kubernetes.io/metadata.name"]);
+    }
 
     [Fact]
     public void Service_accounts_keep_their_secret_links_entry_by_entry()
@@ -193,7 +250,9 @@ public sealed class CacheTransformTests : IDisposable
             ["secrets"] = new JsonArray(new JsonObject { ["kind"] = "Secret", ["name"] = "builder-dockercfg-x", ["namespace"] = "ns", ["uid"] = "u", ["fieldPath"] = "f" }),
             ["imagePullSecrets"] = new JsonArray(new JsonObject { ["name"] = "builder-dockercfg-x" }),
         };
-        AssertKeeps(_caches.ServiceAccounts, Object("v1", "ServiceAccount", namespaced: true, links), [["secrets"], ["imagePullSecrets"]]);
+        // Read for the name and the two lists only: the UID, labels and annotations are left out of the cache.
+        AssertKeeps(_caches.ServiceAccounts, Object("v1", "ServiceAccount", namespaced: true, links), [.. Identity, ["secrets"], ["imagePullSecrets"]],
+            unread: [.. Uid, ["metadata", "labels"], ["metadata", "annotations"]]);
     }
 
     [Fact]
@@ -202,11 +261,12 @@ public sealed class CacheTransformTests : IDisposable
         {
             ["type"] = RobotSecret.Type,
             ["data"] = new JsonObject { [RobotSecret.DataKey] = "eyJhdXRocyI6e319" },
-        }), [["type"], ["data", RobotSecret.DataKey]]);
+        }), [.. Identity, .. LabelsAndAnnotations, ["type"], ["data", RobotSecret.DataKey]], unread: Uid);
 
     [Fact]
     public void Image_streams_keep_their_metadata() =>
-        AssertKeeps(_caches.ImageStreams, Object("image.openshift.io/v1", "ImageStream", namespaced: true, new JsonObject()), []);
+        AssertKeeps(_caches.ImageStreams, Object("image.openshift.io/v1", "ImageStream", namespaced: true, new JsonObject()),
+            [.. Identity, .. Uid, ["metadata", "deletionTimestamp"]], unread: [["metadata", "labels"], ["metadata", "annotations"]]);
 
     [Fact]
     public void Quay_integrations_keep_spec_and_status() =>
@@ -214,7 +274,7 @@ public sealed class CacheTransformTests : IDisposable
         {
             ["spec"] = new JsonObject { ["clusterID"] = "openshift", ["quayHostname"] = "https://quay", ["driftCheckInterval"] = "1h" },
             ["status"] = new JsonObject { ["observedGeneration"] = 3, ["syncedNamespaces"] = 7 },
-        }), [["spec"], ["status", "observedGeneration"], ["status", "syncedNamespaces"]]);
+        }), [.. AllMetadata, ["spec"], ["status", "observedGeneration"], ["status", "syncedNamespaces"]]);
 
     [Fact]
     public void Ownership_records_keep_spec_and_status() =>
@@ -231,5 +291,5 @@ public sealed class CacheTransformTests : IDisposable
                 }),
             },
             ["status"] = new JsonObject { ["phase"] = "Synced", ["organization"] = "openshift_a" },
-        }), [["spec"], ["status", "phase"], ["status", "organization"]]);
+        }), [.. AllMetadata.Except(Uid), ["spec"], ["status", "phase"], ["status", "organization"]], unread: Uid);
 }

@@ -8,13 +8,15 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// process, each deserialized with its own copy of strings that come from a small set: origins, hosts, service
 /// account names, Secret names (one per service account of the matrix), the integration's name, the phase and the
 /// conditions' type, status and reason. Those go through the shared pool; names unique to the namespace (organization,
-/// robots, repositories) and free text (messages, errors) stay as they are, so the pool is not filled with them.
+/// robots, repositories) and free text (messages, errors) stay as they are, so the pool is not filled with them; where
+/// the record names them twice (a default permission's robot, the status's organization) both take one instance. The
+/// record's own UID is dropped: records are written back by name under their resourceVersion, and nothing reads it.
 /// </summary>
 public static class RecordCompaction
 {
     public static QuayNamespaceResource Compact(QuayNamespaceResource record)
     {
-        CacheTransforms.Compact(record);
+        CacheTransforms.Compact(CacheTransforms.DropUid(record));
         var spec = record.Spec;
         spec.Integration = Share(spec.Integration);
         foreach (var org in spec.Organizations ?? [])
@@ -27,6 +29,8 @@ public static class RecordCompaction
                 robot.ServiceAccount = Share(robot.ServiceAccount)!;
                 robot.Origin = Share(robot.Origin)!;
             }
+            foreach (var permission in org.DefaultPermissions ?? [])
+                if (org.Robots?.Find(r => r.Name == permission.Robot) is { } robot) permission.Robot = robot.Name;
             foreach (var repository in org.Repositories ?? []) repository.Origin = Share(repository.Origin)!;
         }
         foreach (var secret in spec.Secrets ?? [])
@@ -37,6 +41,7 @@ public static class RecordCompaction
         if (record.Status is { } status)
         {
             status.Origin = Share(status.Origin);
+            if (spec.Organizations?.Find(o => o.Name == status.Organization) is { } current) status.Organization = current.Name;
             status.Integration = Share(status.Integration);
             status.Phase = Share(status.Phase);
             foreach (var condition in status.Conditions ?? [])
