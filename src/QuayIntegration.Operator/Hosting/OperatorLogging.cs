@@ -1,8 +1,10 @@
+using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
+using Serilog.Settings.Configuration;
 
 namespace QuayIntegration.Operator.Hosting;
 
@@ -17,7 +19,27 @@ public static class OperatorLogging
             .MinimumLevel.Override("Polly", LogEventLevel.Warning)
             // An unready /readyz before the caches sync is expected; the probe's answer says it, an Error per probe is noise.
             .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks", LogEventLevel.Fatal)
-            .ReadFrom.Configuration(configuration) // "Serilog" section overrides the defaults above
+            .ReadFrom.Configuration(configuration, ReaderOptions(configuration)) // "Serilog" section overrides the defaults above
             .Enrich.FromLogContext()
             .WriteTo.Console(new RenderedCompactJsonFormatter()));
+
+    /// <summary>
+    /// Where the "Serilog" section's sinks and formatters come from: the Serilog assemblies the operator ships, plus
+    /// any the section names under <c>Using</c>. Left to find them itself, the reader loads and scans the application's
+    /// whole dependency manifest at start-up.
+    /// </summary>
+    private static ConfigurationReaderOptions ReaderOptions(IConfiguration configuration)
+    {
+        var named = configuration.GetSection("Serilog:Using").GetChildren()
+            .Select(c => c.Value).OfType<string>().Select(name => Assembly.Load(new AssemblyName(name)));
+        return new([.. ShippedSerilogAssemblies, .. named]);
+    }
+
+    private static readonly Assembly[] ShippedSerilogAssemblies =
+    [
+        typeof(ConsoleLoggerConfigurationExtensions).Assembly,
+        typeof(FileLoggerConfigurationExtensions).Assembly,
+        typeof(LoggerSinkConfigurationDebugExtensions).Assembly,
+        typeof(RenderedCompactJsonFormatter).Assembly,
+    ];
 }

@@ -24,7 +24,15 @@ public static class AdmissionEndpoint
     {
         // One logger for every request: created per request, it took 3 % of the webhook's CPU at 1,000 reviews/s (perf).
         var log = endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdmissionEndpoint).FullName!);
-        return endpoints.MapPost(Path, (HttpContext context, AdmissionReviewer reviewer) => HandleAsync(context, reviewer, log))
+        // A plain RequestDelegate: a handler with parameters would be bound by RequestDelegateFactory, which compiles an
+        // expression tree at start-up (System.Linq.Expressions loaded and JIT-compiled for one endpoint). The reviewer
+        // is looked up per request, as that binding did, so building the host constructs nothing the start-up checks
+        // have not validated yet.
+        return endpoints.MapPost(Path, async context =>
+            {
+                var reviewer = context.RequestServices.GetRequiredService<AdmissionReviewer>();
+                await (await HandleAsync(context, reviewer, log)).ExecuteAsync(context);
+            })
             .ServedOn(OperatorListener.Webhook);
     }
 
