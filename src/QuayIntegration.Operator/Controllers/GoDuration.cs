@@ -6,7 +6,7 @@ namespace QuayIntegration.Operator.Controllers;
 /// <summary>Parses the Go duration subset the CRD allows (for example <c>10m</c>, <c>1h30m</c>, <c>1.5s</c>, <c>500ms</c>).</summary>
 public static partial class GoDuration
 {
-    [GeneratedRegex(@"^(?:([0-9]+(?:\.[0-9]+)?)(ms|s|m|h))+$")]
+    [GeneratedRegex(@"^(?:([0-9]+(?:\.[0-9]+)?)(ms|s|m|h))+\z")]
     private static partial Regex Whole();
 
     [GeneratedRegex(@"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)")]

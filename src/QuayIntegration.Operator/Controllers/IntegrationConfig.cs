@@ -5,7 +5,7 @@ using QuayIntegration.Operator.Quay;
 namespace QuayIntegration.Operator.Controllers;
 
 /// <summary>A QuayIntegration spec with defaults applied and every value checked.</summary>
-public sealed record IntegrationConfig(
+public sealed partial record IntegrationConfig(
     Uri QuayUrl,
     string ClusterId,
     string OrganizationPrefix,
@@ -40,8 +40,11 @@ public sealed record IntegrationConfig(
     /// <summary>The longest name of a Kubernetes object (a DNS subdomain), which a robot Secret's name must fit.</summary>
     private const int MaxObjectName = 253;
 
-    private static readonly Regex ClusterIdPattern = new("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", RegexOptions.Compiled);
-    private static readonly Regex ServiceAccountPattern = new("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", RegexOptions.Compiled);
+    [GeneratedRegex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex ClusterIdPattern();
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex ServiceAccountPattern();
 
     /// <summary>Applies defaults and validates; errors say what to fix, field by field.</summary>
     public static IntegrationConfig? Parse(QuayIntegrationSpec spec, out List<string> errors)
@@ -58,7 +61,7 @@ public sealed record IntegrationConfig(
             url = new Uri(url.GetLeftPart(UriPartial.Authority) + "/");
 
         var clusterId = string.IsNullOrEmpty(spec.ClusterId) ? "openshift" : spec.ClusterId;
-        if (!ClusterIdPattern.IsMatch(clusterId) || clusterId.Length > 40)
+        if (!ClusterIdPattern().IsMatch(clusterId) || clusterId.Length > 40)
             errors.Add($"spec.clusterID '{clusterId}' must be a lowercase DNS label of at most 40 characters");
 
         var prefix = string.IsNullOrEmpty(spec.OrganizationPrefix) ? clusterId : spec.OrganizationPrefix;
@@ -72,7 +75,7 @@ public sealed record IntegrationConfig(
         var accounts = spec.ServiceAccounts is { Count: > 0 } list ? list : DefaultServiceAccounts;
         foreach (var sa in accounts)
         {
-            if (!ServiceAccountPattern.IsMatch(sa.Name)) errors.Add($"spec.serviceAccounts: '{sa.Name}' is not a service account name");
+            if (!ServiceAccountPattern().IsMatch(sa.Name)) errors.Add($"spec.serviceAccounts: '{sa.Name}' is not a service account name");
             else if (QuayNames.SecretNameFor(sa.Name, clusterId).Length > MaxObjectName)
                 errors.Add($"spec.serviceAccounts: '{sa.Name[..20]}…' ({sa.Name.Length} characters) is too long: its Secret {sa.Name[..20]}…-quay-{clusterId} would exceed Kubernetes' {MaxObjectName} characters");
             if (sa.Role is not ("read" or "write" or "admin")) errors.Add($"spec.serviceAccounts: role '{sa.Role}' of '{sa.Name}' must be read, write or admin");

@@ -8,7 +8,7 @@ namespace QuayIntegration.Operator.Controllers;
 /// all of them required), checked the way the API server checks one (<c>metav1.LabelSelectorAsSelector</c>) so that a
 /// selector kubectl accepts means the same here. No selector selects every namespace.
 /// </summary>
-public sealed class NamespaceSelector
+public sealed partial class NamespaceSelector
 {
     public static readonly NamespaceSelector Everything = new([], "");
 
@@ -53,8 +53,11 @@ public sealed class NamespaceSelector
 
     // Label keys: an optional DNS-subdomain prefix and '/', then a name of at most 63 characters; values at most 63
     // (k8s.io/apimachinery/pkg/util/validation IsQualifiedName and IsValidLabelValue).
-    private static readonly Regex NamePart = new("^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$", RegexOptions.Compiled);
-    private static readonly Regex Subdomain = new("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", RegexOptions.Compiled);
+    [GeneratedRegex("^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex NamePart();
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex Subdomain();
 
     /// <summary>The selector, or null with the errors (field by field) added.</summary>
     public static NamespaceSelector? Parse(V1LabelSelector? selector, List<string> errors)
@@ -99,13 +102,13 @@ public sealed class NamespaceSelector
         var slash = key.LastIndexOf('/');
         var name = slash < 0 ? key : key[(slash + 1)..];
         var prefix = slash < 0 ? null : key[..slash];
-        if (name.Length is 0 or > 63 || !NamePart.IsMatch(name) || (prefix is not null && (prefix.Length is 0 or > 253 || !Subdomain.IsMatch(prefix))))
+        if (name.Length is 0 or > 63 || !NamePart().IsMatch(name) || (prefix is not null && (prefix.Length is 0 or > 253 || !Subdomain().IsMatch(prefix))))
             errors.Add($"{field}: '{Bounded(key)}' is not a label key (an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.')");
     }
 
     private static void CheckValue(string field, string value, List<string> errors)
     {
-        if (value.Length > 63 || (value.Length > 0 && !NamePart.IsMatch(value)))
+        if (value.Length > 63 || (value.Length > 0 && !NamePart().IsMatch(value)))
             errors.Add($"{field}: '{Bounded(value)}' is not a label value (at most 63 letters, digits, '-', '_' or '.')");
     }
 

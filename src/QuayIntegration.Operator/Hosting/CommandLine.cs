@@ -147,7 +147,7 @@ public static partial class CommandLine
         return map;
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^[0-9]+(\.[0-9]+)?$")]
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[0-9]+(\.[0-9]+)?\z")]
     private static partial System.Text.RegularExpressions.Regex NumberWithoutUnit();
 
     /// <summary>The environment variable names documented by the upstream operator (DISABLE_WEBHOOK, WEBHOOK_CERT_DIR).</summary>

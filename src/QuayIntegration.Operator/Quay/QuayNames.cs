@@ -27,10 +27,10 @@ public static partial class QuayNames
 {
     public const int MaxNamespaceLength = 255;
 
-    [GeneratedRegex("^[a-z0-9]+(?:[._-][a-z0-9]+)*$")]
+    [GeneratedRegex("^[a-z0-9]+(?:[._-][a-z0-9]+)*\\z")]
     private static partial Regex NamespacePattern();
 
-    [GeneratedRegex("^(?=.{1,255}$)[a-z0-9][.a-z0-9_-]*(?:/[a-z0-9][.a-z0-9_-]*)*$")]
+    [GeneratedRegex("^(?=.{1,255}\\z)[a-z0-9][.a-z0-9_-]*(?:/[a-z0-9][.a-z0-9_-]*)*\\z")]
     private static partial Regex RepositoryPattern();
 
     [GeneratedRegex("-{2,}")]

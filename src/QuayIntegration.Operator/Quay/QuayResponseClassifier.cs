@@ -8,7 +8,7 @@ namespace QuayIntegration.Operator.Quay;
 /// Quay mixes three error body shapes (A: detail/error_message/error_type, B: message, C: error with text/html),
 /// so the message is read from whichever is present and matched on the few literals a client may rely on.
 /// </summary>
-public static class QuayResponseClassifier
+public static partial class QuayResponseClassifier
 {
     /// <summary>2xx: whatever the body says, the call did what it asked.</summary>
     public static bool IsSuccess(HttpStatusCode status) => (int)status is >= 200 and < 300;
@@ -83,10 +83,13 @@ public static class QuayResponseClassifier
         }
     }
 
+    [System.Text.RegularExpressions.GeneratedRegex("<title>([^<]*)</title>", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex HtmlTitle();
+
     private static string Truncate(string body)
     {
         // nginx and Quay error pages are HTML: their <title> says it all ("503 Service Temporarily Unavailable").
-        var title = System.Text.RegularExpressions.Regex.Match(body, "<title>([^<]*)</title>", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        var title = HtmlTitle().Match(body);
         if (title.Success) return title.Groups[1].Value.Trim();
         var oneLine = body.ReplaceLineEndings(" ").Trim();
         return oneLine.Length <= 200 ? oneLine : oneLine[..200] + "…";

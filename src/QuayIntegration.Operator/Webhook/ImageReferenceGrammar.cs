@@ -21,20 +21,20 @@ public static partial class ImageReferenceGrammar
     public const string NamespaceRule = "a DNS label: lower-case letters, digits and '-', at most 63 characters";
 
     // Docker tag: [\w][\w.-]{0,127}, spelled out in ASCII (\w would admit any Unicode letter).
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex TagPattern();
 
     // OpenShift's ImageStream name: a path segment matching the repository name component (single separators).
-    [GeneratedRegex("^[a-z0-9]+(?:[._-][a-z0-9]+)*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z0-9]+(?:[._-][a-z0-9]+)*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ImageStreamNamePattern();
 
-    [GeneratedRegex("^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex NamespacePattern();
 
     // distribution/reference: domain[:port]/component(/component)*:tag, components [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*.
     [GeneratedRegex(
         @"^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?" +
-        @"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)+$", RegexOptions.CultureInvariant)]
+        @"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)+\z", RegexOptions.CultureInvariant)]
     private static partial Regex RepositoryPattern();
 
     public static bool IsValidTag(string tag) => TagPattern().IsMatch(tag);
