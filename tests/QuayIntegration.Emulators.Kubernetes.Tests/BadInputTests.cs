@@ -28,6 +28,11 @@ public sealed class BadInputTests(ApiServerFixture f) : IClassFixture<ApiServerF
     [InlineData("{\"metadata\":{\"name\":\"a\",\"labels\":{\"bad key!\":\"v\"}}}", 422, "Invalid")]
     [InlineData("{\"metadata\":{\"name\":\"a\"},\"data\":{\"bad/key\":\"v\"}}", 422, "Invalid")]
     [InlineData("{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"12\"}}", 500, "InternalError")]
+    // Go's $ matches only at the very end: a trailing newline makes a name, label or key invalid.
+    [InlineData("{\"metadata\":{\"name\":\"a\\n\"}}", 422, "Invalid")]
+    [InlineData("{\"metadata\":{\"name\":\"a\",\"labels\":{\"k\":\"v\\n\"}}}", 422, "Invalid")]
+    [InlineData("{\"metadata\":{\"name\":\"a\",\"labels\":{\"k\\n\":\"v\"}}}", 422, "Invalid")]
+    [InlineData("{\"metadata\":{\"name\":\"a\"},\"data\":{\"key\\n\":\"v\"}}", 422, "Invalid")]
     public async Task Malformed_or_invalid_bodies(string body, int code, string reason)
     {
         var ns = await f.CreateNamespaceAsync("bad");

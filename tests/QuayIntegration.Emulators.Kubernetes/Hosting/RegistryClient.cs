@@ -78,7 +78,7 @@ public sealed partial class RegistryClient : IDisposable
         return (registry, repository, reference);
     }
 
-    [GeneratedRegex(@"^(?<name>[A-Za-z0-9][A-Za-z0-9._\-/:]*?)(?::(?<tag>[\w][\w.\-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$")]
+    [GeneratedRegex(@"^(?<name>[A-Za-z0-9][A-Za-z0-9._\-/:]*?)(?::(?<tag>[\w][\w.\-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?\z")]
     private static partial Regex PullSpecRegex();
 
     public async Task<ManifestLookup> ResolveAsync(string registry, string repository, string reference, RegistryCredentials? credentials, bool insecure, CancellationToken ct)

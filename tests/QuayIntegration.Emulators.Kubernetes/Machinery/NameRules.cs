@@ -6,10 +6,11 @@ namespace QuayIntegration.Emulators.Kubernetes.Machinery;
 /// <summary>apimachinery's name validation rules and generateName.</summary>
 public static partial class NameRules
 {
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")] private static partial Regex Dns1123LabelRegex();
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")] private static partial Regex Dns1123SubdomainRegex();
-    [GeneratedRegex("^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")] private static partial Regex LabelValueRegex();
-    [GeneratedRegex("^[-._a-zA-Z0-9]+$")] private static partial Regex ConfigKeyRegex();
+    // Go's regexp: $ is the end of the text. .NET's $ also matches before a final newline, so \z.
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\z")] private static partial Regex Dns1123LabelRegex();
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\z")] private static partial Regex Dns1123SubdomainRegex();
+    [GeneratedRegex("^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\\z")] private static partial Regex LabelValueRegex();
+    [GeneratedRegex("^[-._a-zA-Z0-9]+\\z")] private static partial Regex ConfigKeyRegex();
 
     private const string GenerateNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
 
