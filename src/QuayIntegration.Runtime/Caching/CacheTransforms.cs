@@ -7,6 +7,8 @@ namespace QuayIntegration.Runtime;
 /// What an informer drops from an object before caching it, like controller-runtime's cache transforms: the cache
 /// holds every object of a kind for the life of the process, so fields nobody reads are memory spent N times over.
 /// A transform may change the object it is given (it was just deserialized and is not shared yet) and returns it.
+/// Lists it keeps become arrays sized to their content (a List carries its own object and spare capacity); a cached
+/// object is never changed in place, so nothing adds to them.
 /// </summary>
 public static class CacheTransforms
 {
@@ -46,8 +48,7 @@ public static class CacheTransforms
         meta.NamespaceProperty = pool.Share(meta.NamespaceProperty);
         if (meta.Labels is { } labels) meta.Labels = Shared(labels, shareValues: true, meta.Name);
         if (meta.Annotations is { } annotations) meta.Annotations = Shared(annotations, shareValues: false);
-        if (meta.Finalizers is { } finalizers)
-            for (var i = 0; i < finalizers.Count; i++) finalizers[i] = pool.Share(finalizers[i])!;
+        if (meta.Finalizers is { } finalizers) meta.Finalizers = finalizers.Select(f => pool.Share(f)!).ToArray();
         return obj;
     }
 
@@ -97,6 +98,8 @@ public static class CacheTransforms
             reference.Name = Once(names, pool.ShareIfPooled(reference.Name));
         }
         foreach (var reference in account.ImagePullSecrets ?? []) reference.Name = Once(names, pool.ShareIfPooled(reference.Name));
+        if (account.Secrets is { } secrets) account.Secrets = secrets.ToArray();
+        if (account.ImagePullSecrets is { } pullSecrets) account.ImagePullSecrets = pullSecrets.ToArray();
         // Only names already seen: an annotation value that is not a Secret name is not worth remembering.
         if (names.Count > 0 && account.Metadata?.Annotations is { Count: > 0 } annotations)
             foreach (var key in annotations.Keys.ToList())

@@ -152,6 +152,10 @@ public sealed class CacheTransformTests : IDisposable
 
         Assert.Same(account.Secrets[0].Name, account.ImagePullSecrets[0].Name);
         Assert.Same(account.Secrets[1].Name, account.ImagePullSecrets[1].Name);
+        // Arrays sized to their content, not lists with spare capacity.
+        Assert.IsType<V1ObjectReference[]>(account.Secrets);
+        Assert.IsType<V1LocalObjectReference[]>(account.ImagePullSecrets);
+        Assert.IsType<string[]>(account.Metadata.Finalizers);
         var cached = JsonNode.Parse(KubernetesJson.Serialize(account))!;
         Assert.True(JsonNode.DeepEquals(source["secrets"], cached["secrets"]), "the secrets list changed in the cache");
         Assert.True(JsonNode.DeepEquals(source["imagePullSecrets"], cached["imagePullSecrets"]), "the imagePullSecrets list changed in the cache");
