@@ -36,7 +36,8 @@ public static class CacheTransforms
     /// object: namespace, kind, label keys and values, annotation keys, finalizers. Annotation values are left alone:
     /// they are mostly unique (tokens, UIDs, ranges), so pooling them would only fill the pool. A label value that
     /// repeats the object's own name (<c>kubernetes.io/metadata.name</c> on every namespace) takes the name's instance
-    /// instead of a place in the pool. Labels and annotations are kept as <see cref="CompactDictionary{TValue}"/>s, a fraction of a dictionary's size for a handful of entries.
+    /// instead of a place in the pool. Labels and annotations are kept as <see cref="CompactDictionary{TValue}"/>s, a
+    /// fraction of a dictionary's size for a handful of entries.
     /// </summary>
     public static T Compact<T>(T obj) where T : IKubernetesObject<V1ObjectMeta>
     {
@@ -77,8 +78,8 @@ public static class CacheTransforms
     }
 
     /// <summary>
-    /// <see cref="Compact{T}"/> plus the account's name, and the references it lists, which repeat their kind and namespace
-    /// from account to account and their names within the account: a Secret is usually listed in both
+    /// <see cref="Compact{T}"/> plus the account's name, and the references it lists, which repeat their kind and
+    /// namespace from account to account and their names within the account: a Secret is usually listed in both
     /// <c>secrets</c> and <c>imagePullSecrets</c> (and named again in OpenShift's pull-secret annotation), and each
     /// mention arrives as its own string. A name some cache already pooled (a Secret the operator creates under the same
     /// name in every namespace) is taken from the pool.

@@ -33,14 +33,14 @@ public static class CompactDictionary
 /// A map from string keys kept as one array of entries sized to its content, for the labels, annotations and Secret
 /// data of cached objects and the small maps of Quay observations. A <see cref="Dictionary{TKey,TValue}"/> of two or
 /// three entries carries about 200 bytes of buckets, entries and bookkeeping besides its contents; this carries 56 plus
-/// 16 per entry (it was 88 plus 16 with keys and values in two arrays: one array header and one field less, taken
-/// tens of thousands of times). The caches hold tens of thousands of these maps for the life of the process, and most have a handful of
-/// entries, where a linear scan (ordinal, by length first) is as fast as hashing. A map that grows past
-/// <see cref="CompactDictionary.MaxEntries"/> (an organization with thousands of repositories) moves into an ordinal
-/// dictionary and stays there, so no map is ever scanned or copied whole per entry at a size where that would cost.
-/// It is a complete, mutable <see cref="IDictionary{TKey,TValue}"/>, so code written for the dictionaries
-/// KubernetesClient deserializes works on it unchanged; like them, it is not safe for concurrent writers, and nothing
-/// writes to a cached object.
+/// 16 per entry (it was 88 plus 16 with keys and values in two arrays: one array header and one field less, taken tens
+/// of thousands of times). The caches hold tens of thousands of these maps for the life of the process, and most have a
+/// handful of entries, where a linear scan (ordinal, by length first) is as fast as hashing. A map that grows past <see
+/// cref="CompactDictionary.MaxEntries"/> (an organization with thousands of repositories) moves into an ordinal
+/// dictionary and stays there, so no map is ever scanned or copied whole per entry at a size where that would cost. It
+/// is a complete, mutable <see cref="IDictionary{TKey,TValue}"/>, so code written for the dictionaries KubernetesClient
+/// deserializes works on it unchanged; like them, it is not safe for concurrent writers, and nothing writes to a cached
+/// object.
 /// </summary>
 public sealed class CompactDictionary<TValue> : IDictionary<string, TValue>, IReadOnlyDictionary<string, TValue>
 {
