@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -150,6 +151,7 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
     private async Task<string> RelistAsync(CancellationToken ct)
     {
         var seen = new HashSet<ObjectKey>();
+        var started = Stopwatch.GetTimestamp();
         string resourceVersion;
         try
         {
@@ -164,6 +166,7 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
         }
         foreach (var gone in _items.Keys.Where(k => !seen.Contains(k)).ToList())
             if (_items.TryGetValue(gone, out var old)) Remove(old);
+        _log.Listed(seen.Count, _spec.Resource.Plural, Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 3));
         _synced.TrySetResult();
         return resourceVersion;
     }

@@ -24,6 +24,10 @@ internal static partial class RuntimeLog
     [LoggerMessage(1005, LogLevel.Error, "Event handler for {Resource} failed")]
     public static partial void HandlerFailed(this ILogger log, Exception error, string resource);
 
+    // At start-up this says which kind the wait for ready went to; later, a relist after an expired watch.
+    [LoggerMessage(1006, LogLevel.Information, "Listed {Count} {Resource} in {Seconds} s")]
+    public static partial void Listed(this ILogger log, int count, string resource, double seconds);
+
     [LoggerMessage(2001, LogLevel.Information, "Starting controller {Controller} with {Workers} workers")]
     public static partial void ControllerStarting(this ILogger log, string controller, int workers);
 

@@ -18,9 +18,11 @@ public sealed class InformerPagingTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _world.DisposeAsync();
 
+    private readonly LinesLogger _log = new();
+
     private async Task<(Informer<V1ServiceAccount> Informer, Task Run)> StartAsync(int? pageSize, CancellationToken ct)
     {
-        var informer = new Informer<V1ServiceAccount>(_world.Api, new InformerSpec(ResourceType.ServiceAccounts), TimeSpan.Zero, NullLogger.Instance)
+        var informer = new Informer<V1ServiceAccount>(_world.Api, new InformerSpec(ResourceType.ServiceAccounts), TimeSpan.Zero, _log)
         {
             ListPageSize = pageSize,
         };
@@ -58,6 +60,10 @@ public sealed class InformerPagingTests : IAsyncLifetime
 
         var cached = informer.ListInNamespace("paged");
         Assert.Equal(7, cached.Count);
+        // Start-up says what it listed and how long that took (the service accounts of the other namespaces count too).
+        var listed = Assert.Single(_log.Lines, l => l.StartsWith("Listed ", StringComparison.Ordinal));
+        Assert.Matches(@"^Listed \d+ serviceaccounts in [0-9.]+ s$", listed);
+        Assert.True(int.Parse(listed.Split(' ')[1]) >= 7, listed);
         foreach (var sa in cached)
         {
             Assert.DoesNotContain(CacheTransforms.LastAppliedAnnotation, sa.Metadata.Annotations.Keys);
@@ -92,5 +98,23 @@ public sealed class InformerPagingTests : IAsyncLifetime
 
         await stop.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+}
+
+/// <summary>The formatted messages logged at Information and above.</summary>
+internal sealed class LinesLogger : Microsoft.Extensions.Logging.ILogger
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+
+    public IReadOnlyList<string> Lines => [.. _lines];
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Information;
+
+    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception,
+        Func<TState, Exception?, string> formatter)
+    {
+        if (IsEnabled(logLevel)) _lines.Enqueue(formatter(state, exception));
     }
 }
