@@ -25,14 +25,14 @@ public static class OperatorLogging
 
     /// <summary>
     /// Where the "Serilog" section's sinks and formatters come from: the Serilog assemblies the operator ships, plus
-    /// any the section names under <c>Using</c>. Left to find them itself, the reader loads and scans the application's
-    /// whole dependency manifest at start-up.
+    /// any the section names under <c>Using</c> (each once, though a section may name a shipped one again). Left to
+    /// find them itself, the reader loads and scans the application's whole dependency manifest at start-up.
     /// </summary>
     private static ConfigurationReaderOptions ReaderOptions(IConfiguration configuration)
     {
         var named = configuration.GetSection("Serilog:Using").GetChildren()
             .Select(c => c.Value).OfType<string>().Select(name => Assembly.Load(new AssemblyName(name)));
-        return new([.. ShippedSerilogAssemblies, .. named]);
+        return new([.. ShippedSerilogAssemblies.Concat(named).Distinct()]);
     }
 
     private static readonly Assembly[] ShippedSerilogAssemblies =

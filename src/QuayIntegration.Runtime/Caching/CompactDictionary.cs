@@ -145,11 +145,7 @@ public sealed class CompactDictionary<TValue> : IDictionary<string, TValue>, IRe
         foreach (var pair in this) array[arrayIndex++] = pair;
     }
 
-    public IEnumerator<KeyValuePair<string, TValue>> GetEnumerator()
-    {
-        if (_large is not null) return _large.Values.GetEnumerator();
-        return ((IEnumerable<KeyValuePair<string, TValue>>)_entries).GetEnumerator();
-    }
+    public IEnumerator<KeyValuePair<string, TValue>> GetEnumerator() => Entries.GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 

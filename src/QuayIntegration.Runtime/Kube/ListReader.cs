@@ -115,6 +115,5 @@ internal static class ListReader
             reader = before;
             return false;
         }
-
     }
 }

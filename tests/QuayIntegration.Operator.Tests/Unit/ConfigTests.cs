@@ -5,7 +5,7 @@ namespace QuayIntegration.Operator.Tests.Unit;
 
 public class ConfigTests
 {
-    private static QuayIntegrationSpec Valid() => new()
+    internal static QuayIntegrationSpec Valid() => new()
     {
         QuayHostname = "https://quay.example.com",
         CredentialsSecret = new SecretKeyReference { Namespace = "ops", Name = "quay-token" },

@@ -58,11 +58,7 @@ public class TrailingNewlineTests
 
     private static QuayIntegrationSpec Spec(Action<QuayIntegrationSpec> change)
     {
-        var spec = new QuayIntegrationSpec
-        {
-            QuayHostname = "https://quay.example.com",
-            CredentialsSecret = new SecretKeyReference { Namespace = "ops", Name = "quay-token" },
-        };
+        var spec = ConfigTests.Valid();
         change(spec);
         return spec;
     }
