@@ -18,6 +18,7 @@ public sealed class OperatorBuildTests
             Write(root.FullName, "src/QuayIntegration.Runtime/obj/Release/Generated.cs", origin.AddMinutes(9));
             Write(root.FullName, "src/QuayIntegration.Operator/bin/Release/app.json", origin.AddMinutes(9));
             Write(root.FullName, "src/QuayIntegration.Operator/notes.txt", origin.AddMinutes(9));
+            SetDirectoryTimes(Path.Combine(root.FullName, "src"), origin);
 
             Assert.Equal(File.GetLastWriteTimeUtc(runtime), OperatorBuild.NewestInput(Path.Combine(root.FullName, "src"), script));
         }
@@ -25,6 +26,38 @@ public sealed class OperatorBuildTests
         {
             root.Delete(recursive: true);
         }
+    }
+
+    [Fact]
+    public void A_source_file_taken_out_makes_the_published_operator_stale()
+    {
+        var root = Directory.CreateTempSubdirectory("bench-build-");
+        try
+        {
+            var origin = new DateTime(2026, 12, 1, 12, 0, 0, DateTimeKind.Utc);
+            var script = Write(root.FullName, "hack/publish.sh", origin);
+            Write(root.FullName, "src/QuayIntegration.Operator/Program.cs", origin);
+            var experiment = Write(root.FullName, "src/QuayIntegration.Operator/Hosting/Experiment.cs", origin);
+            var sources = Path.Combine(root.FullName, "src");
+            SetDirectoryTimes(sources, origin);
+            var published = origin.AddMinutes(1);
+            Assert.True(OperatorBuild.NewestInput(sources, script) < published);
+
+            File.Delete(experiment);
+
+            Assert.True(OperatorBuild.NewestInput(sources, script) > published, "a deleted source file must make the published operator stale");
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Directories get the time their last entry was added; the tests set it, like the files', to the story's clock.</summary>
+    private static void SetDirectoryTimes(string directory, DateTime writtenAt)
+    {
+        foreach (var sub in Directory.EnumerateDirectories(directory, "*", SearchOption.AllDirectories)) Directory.SetLastWriteTimeUtc(sub, writtenAt);
+        Directory.SetLastWriteTimeUtc(directory, writtenAt);
     }
 
     private static string Write(string root, string relative, DateTime writtenAt)

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using k8s;
+using k8s.Models;
 
 namespace QuayIntegration.Runtime.Kube;
 
@@ -58,11 +59,28 @@ public static class KubernetesSerializerOptions
         KubernetesJson.AddJsonOptions(o => kubernetes = o);
         var options = new JsonSerializerOptions(kubernetes!)
         {
-            TypeInfoResolver = JsonTypeInfoResolver.Combine(SourceGenerationContext.Default, RuntimeJsonContext.Default, Added),
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(SourceGenerationContext.Default, RuntimeJsonContext.Default, Added)
+                .WithAddedModifier(WithoutManagedFields),
         };
         options.MakeReadOnly();
         return options;
     }
+
+    /// <summary>
+    /// <c>metadata.managedFields</c> is neither read nor written. It is server-side apply's bookkeeping: on a real
+    /// cluster often larger than the rest of the object, and every entry's <c>fieldsV1</c> became a JsonElement with its
+    /// own copy of the bytes, only for the cache transform to drop it. Out of the contract, the reader skips it in
+    /// place. Nothing is lost on the way back: the API server keeps the stored managedFields of an update that carries
+    /// none.
+    /// </summary>
+    private static void WithoutManagedFields(JsonTypeInfo info)
+    {
+        if (info.Type != typeof(V1ObjectMeta)) return;
+        for (var i = info.Properties.Count - 1; i >= 0; i--)
+            if (info.Properties[i].Name == ManagedFieldsProperty) info.Properties.RemoveAt(i);
+    }
+
+    private const string ManagedFieldsProperty = "managedFields";
 
     /// <summary>The contexts added so far; looked up in the order added, after KubernetesClient's and this library's.</summary>
     private sealed class AddedResolvers : IJsonTypeInfoResolver

@@ -234,13 +234,27 @@ public static class OperatorBuild
 {
     private static readonly Lock Gate = new();
 
-    /// <summary>When the newest file the published operator is built from was written: sources, project files and JSON under <paramref name="sources"/> (build outputs aside), and the publish script.</summary>
+    /// <summary>
+    /// When the newest input of the published operator was written: sources, project files and JSON under
+    /// <paramref name="sources"/> (build outputs aside), the publish script, and every directory on the way. A
+    /// directory counts because deleting or renaming a file changes nothing but its directory's time: without it, a
+    /// source file taken out left the harness measuring a build that still had it.
+    /// </summary>
     public static DateTime NewestInput(string sources, string script) =>
-        Directory.EnumerateFiles(sources, "*.*", SearchOption.AllDirectories)
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
-            .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".csproj", StringComparison.Ordinal) || f.EndsWith(".json", StringComparison.Ordinal))
-            .Append(script)
-            .Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MinValue).Max();
+        Directory.EnumerateFileSystemEntries(sources, "*", SearchOption.AllDirectories)
+            .Where(path => !IsBuildOutput(path))
+            .Where(path => Directory.Exists(path) || path.EndsWith(".cs", StringComparison.Ordinal) || path.EndsWith(".csproj", StringComparison.Ordinal) || path.EndsWith(".json", StringComparison.Ordinal))
+            .Append(sources)
+            .Select(path => Directory.Exists(path) ? Directory.GetLastWriteTimeUtc(path) : File.GetLastWriteTimeUtc(path))
+            .Append(File.GetLastWriteTimeUtc(script))
+            .Max();
+
+    private static bool IsBuildOutput(string path)
+    {
+        var separator = Path.DirectorySeparatorChar;
+        return path.Contains($"{separator}bin{separator}", StringComparison.Ordinal) || path.Contains($"{separator}obj{separator}", StringComparison.Ordinal)
+            || path.EndsWith($"{separator}bin", StringComparison.Ordinal) || path.EndsWith($"{separator}obj", StringComparison.Ordinal);
+    }
 
     public static string EnsurePublished()
     {

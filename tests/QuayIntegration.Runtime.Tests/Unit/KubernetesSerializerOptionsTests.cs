@@ -32,6 +32,25 @@ public sealed partial class KubernetesSerializerOptionsTests
     }
 
     [Fact]
+    public void ManagedFields_are_skipped_when_read_and_never_written()
+    {
+        // Server-side apply's bookkeeping sits between fields the operator reads; skipping it must leave them whole.
+        const string json = """
+            {"metadata":{"name":"builder","managedFields":[{"manager":"kube-controller-manager","operation":"Update",
+            "apiVersion":"v1","time":"2026-12-02T08:00:00Z","fieldsType":"FieldsV1","fieldsV1":{"f:secrets":{".":{},
+            "k:{\"name\":\"builder-dockercfg-x7k2p\"}":{}}}}],"labels":{"app":"demo"},"resourceVersion":"7"},
+            "secrets":[{"name":"builder-dockercfg-x7k2p"}]}
+            """;
+        var account = KubernetesSerializerOptions.Deserialize<V1ServiceAccount>(json);
+        Assert.Null(account.Metadata.ManagedFields);
+        Assert.Equal(("builder", "7", "demo"), (account.Metadata.Name, account.Metadata.ResourceVersion, account.Metadata.Labels["app"]));
+        Assert.Equal("builder-dockercfg-x7k2p", Assert.Single(account.Secrets).Name);
+
+        account.Metadata.ManagedFields = [new V1ManagedFieldsEntry { Manager = "someone", Operation = "Update" }];
+        Assert.DoesNotContain("managedFields", KubernetesSerializerOptions.Serialize(account), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_context_added_by_a_program_describes_its_types_with_the_same_conventions()
     {
         KubernetesSerializerOptions.AddTypeInfoResolver(ProgramTypesContext.Default);
