@@ -23,7 +23,7 @@ public sealed class ClusterCaches
         var pageSize = options.Value.InformerPageSize;
         Namespaces = new(api, new(ResourceType.Namespaces), resync, loggers.CreateLogger("Informer.Namespaces"))
         {
-            Transform = CacheTransforms.Compact,
+            Transform = TrimNamespace,
             ListPageSize = pageSize,
         };
         ServiceAccounts = new(api, new(ResourceType.ServiceAccounts), resync, loggers.CreateLogger("Informer.ServiceAccounts"))
@@ -53,6 +53,32 @@ public sealed class ClusterCaches
             ListPageSize = pageSize,
         };
     }
+
+    /// <summary>
+    /// A namespace is read for its name, UID (Events), labels (selectors, the managed label), finalizers and deletion,
+    /// the operator's own annotations (<c>quay.redhat.com/…</c>) and three of OpenShift's, whose presence says whether
+    /// a project is ready (<see cref="NamespaceRules.IsReady"/>). Everything else goes: the other annotations
+    /// (OpenShift's UID and supplemental-group ranges, the requester, whatever tools add, one per namespace each), the
+    /// spec's <c>kubernetes</c> finalizer and the status. The metadata patches name the keys they set and the finalizer
+    /// list they write, all of which are kept.
+    /// </summary>
+    internal static V1Namespace TrimNamespace(V1Namespace ns)
+    {
+        ns.Spec = null;
+        ns.Status = null;
+        if (ns.Metadata?.Annotations is { } annotations)
+        {
+            foreach (var key in annotations.Keys.Where(key => !IsReadNamespaceAnnotation(key)).ToList()) annotations.Remove(key);
+            if (annotations.Count == 0) ns.Metadata.Annotations = null;
+        }
+        return CacheTransforms.Compact(ns);
+    }
+
+    private static bool IsReadNamespaceAnnotation(string key) =>
+        key.StartsWith(OperatorAnnotationPrefix, StringComparison.Ordinal)
+        || key is WellKnown.OpenShiftDisplayName or WellKnown.OpenShiftDescription or WellKnown.OpenShiftSccMcs;
+
+    private const string OperatorAnnotationPrefix = QuayIntegrationResource.Group + "/";
 
     private static readonly string[] RepeatingSecretAnnotations = [WellKnown.QuayHostAnnotation, WellKnown.ServiceAccountAnnotation];
 

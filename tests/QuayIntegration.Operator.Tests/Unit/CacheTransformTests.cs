@@ -231,8 +231,33 @@ public sealed class CacheTransformTests : IDisposable
     }
 
     [Fact]
-    public void Namespaces_keep_what_the_reconcilers_and_the_webhook_read() =>
-        AssertKeeps(_caches.Namespaces, Object("v1", "Namespace", namespaced: false, new JsonObject()), AllMetadata);
+    public void Namespaces_keep_what_the_reconcilers_and_the_webhook_read()
+    {
+        var source = Object("v1", "Namespace", namespaced: false, new JsonObject
+        {
+            ["spec"] = new JsonObject { ["finalizers"] = new JsonArray("kubernetes") },
+            ["status"] = new JsonObject { ["phase"] = "Active" },
+        });
+        var annotations = source["metadata"]!["annotations"]!.AsObject();
+        annotations[WellKnown.OpenShiftDisplayName] = "Team A";
+        annotations[WellKnown.OpenShiftDescription] = "what team A builds";
+        annotations[WellKnown.RotateTokensAnnotation] = "2026-12-02T10:00:00Z";
+        annotations[WellKnown.OwnershipAnnotation] = WellKnown.Ownership.Owned;
+        annotations["openshift.io/sa.scc.uid-range"] = "1000670000/10000";
+        annotations["openshift.io/requester"] = "alice";
+        AssertKeeps(_caches.Namespaces, source,
+            [.. AllMetadata, .. new[] { WellKnown.OpenShiftDisplayName, WellKnown.OpenShiftDescription, WellKnown.RotateTokensAnnotation, WellKnown.OwnershipAnnotation }
+                .Select(key => new[] { "metadata", "annotations", key })],
+            unread: [["metadata", "annotations", "openshift.io/sa.scc.uid-range"], ["metadata", "annotations", "openshift.io/requester"], ["spec"], ["status"]]);
+    }
+
+    [Fact]
+    public void A_namespace_with_only_unread_annotations_keeps_none()
+    {
+        var source = Object("v1", "Namespace", namespaced: false, new JsonObject());
+        source["metadata"]!["annotations"] = new JsonObject { ["openshift.io/requester"] = "alice" };
+        Assert.Null(_caches.Namespaces.Transform(KubernetesJson.Deserialize<V1Namespace>(source.ToJsonString())).Metadata.Annotations);
+    }
 
     [Fact]
     public void A_label_repeating_the_name_holds_the_names_instance()
