@@ -6,46 +6,44 @@ namespace QuayIntegration.Benchmarks.Tests;
 public sealed class OperatorBuildTests
 {
     [Fact]
-    public void A_change_to_any_project_under_src_makes_the_published_operator_stale_and_build_outputs_do_not()
+    public void A_change_to_any_project_under_src_makes_the_published_operator_stale_and_build_outputs_do_not() => InScratchRepository(root =>
     {
-        var root = Directory.CreateTempSubdirectory("bench-build-");
-        try
-        {
-            var origin = new DateTime(2026, 12, 1, 12, 0, 0, DateTimeKind.Utc);
-            var script = Write(root.FullName, "hack/publish.sh", origin);
-            Write(root.FullName, "src/QuayIntegration.Operator/Program.cs", origin.AddMinutes(1));
-            var runtime = Write(root.FullName, "src/QuayIntegration.Runtime/Kube/KubeApi.cs", origin.AddMinutes(5));
-            Write(root.FullName, "src/QuayIntegration.Runtime/obj/Release/Generated.cs", origin.AddMinutes(9));
-            Write(root.FullName, "src/QuayIntegration.Operator/bin/Release/app.json", origin.AddMinutes(9));
-            Write(root.FullName, "src/QuayIntegration.Operator/notes.txt", origin.AddMinutes(9));
-            SetDirectoryTimes(Path.Combine(root.FullName, "src"), origin);
+        var script = Write(root.FullName, "hack/publish.sh", Origin);
+        Write(root.FullName, "src/QuayIntegration.Operator/Program.cs", Origin.AddMinutes(1));
+        var runtime = Write(root.FullName, "src/QuayIntegration.Runtime/Kube/KubeApi.cs", Origin.AddMinutes(5));
+        Write(root.FullName, "src/QuayIntegration.Runtime/obj/Release/Generated.cs", Origin.AddMinutes(9));
+        Write(root.FullName, "src/QuayIntegration.Operator/bin/Release/app.json", Origin.AddMinutes(9));
+        Write(root.FullName, "src/QuayIntegration.Operator/notes.txt", Origin.AddMinutes(9));
+        SetDirectoryTimes(Path.Combine(root.FullName, "src"), Origin);
 
-            Assert.Equal(File.GetLastWriteTimeUtc(runtime), OperatorBuild.NewestInput(Path.Combine(root.FullName, "src"), script));
-        }
-        finally
-        {
-            root.Delete(recursive: true);
-        }
-    }
+        Assert.Equal(File.GetLastWriteTimeUtc(runtime), OperatorBuild.NewestInput(Path.Combine(root.FullName, "src"), script));
+    });
 
     [Fact]
-    public void A_source_file_taken_out_makes_the_published_operator_stale()
+    public void A_source_file_taken_out_makes_the_published_operator_stale() => InScratchRepository(root =>
+    {
+        var script = Write(root.FullName, "hack/publish.sh", Origin);
+        Write(root.FullName, "src/QuayIntegration.Operator/Program.cs", Origin);
+        var experiment = Write(root.FullName, "src/QuayIntegration.Operator/Hosting/Experiment.cs", Origin);
+        var sources = Path.Combine(root.FullName, "src");
+        SetDirectoryTimes(sources, Origin);
+        var published = Origin.AddMinutes(1);
+        Assert.True(OperatorBuild.NewestInput(sources, script) < published);
+
+        File.Delete(experiment);
+
+        Assert.True(OperatorBuild.NewestInput(sources, script) > published, "a deleted source file must make the published operator stale");
+    });
+
+    /// <summary>The story's clock: every file and directory of a scratch repository is given a time from it.</summary>
+    private static readonly DateTime Origin = new(2026, 12, 1, 12, 0, 0, DateTimeKind.Utc);
+
+    private static void InScratchRepository(Action<DirectoryInfo> test)
     {
         var root = Directory.CreateTempSubdirectory("bench-build-");
         try
         {
-            var origin = new DateTime(2026, 12, 1, 12, 0, 0, DateTimeKind.Utc);
-            var script = Write(root.FullName, "hack/publish.sh", origin);
-            Write(root.FullName, "src/QuayIntegration.Operator/Program.cs", origin);
-            var experiment = Write(root.FullName, "src/QuayIntegration.Operator/Hosting/Experiment.cs", origin);
-            var sources = Path.Combine(root.FullName, "src");
-            SetDirectoryTimes(sources, origin);
-            var published = origin.AddMinutes(1);
-            Assert.True(OperatorBuild.NewestInput(sources, script) < published);
-
-            File.Delete(experiment);
-
-            Assert.True(OperatorBuild.NewestInput(sources, script) > published, "a deleted source file must make the published operator stale");
+            test(root);
         }
         finally
         {
