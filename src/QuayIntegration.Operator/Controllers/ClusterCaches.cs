@@ -66,12 +66,7 @@ public sealed class ClusterCaches
     {
         ns.Spec = null;
         ns.Status = null;
-        if (ns.Metadata?.Annotations is { } annotations)
-        {
-            foreach (var key in annotations.Keys.Where(key => !IsReadNamespaceAnnotation(key)).ToList()) annotations.Remove(key);
-            if (annotations.Count == 0) ns.Metadata.Annotations = null;
-        }
-        return CacheTransforms.Compact(ns);
+        return CacheTransforms.Compact(CacheTransforms.KeepAnnotations(ns, IsReadNamespaceAnnotation));
     }
 
     private static bool IsReadNamespaceAnnotation(string key) =>

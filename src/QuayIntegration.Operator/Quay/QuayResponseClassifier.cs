@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace QuayIntegration.Operator.Quay;
 
@@ -83,8 +84,8 @@ public static partial class QuayResponseClassifier
         }
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex("<title>([^<]*)</title>", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
-    private static partial System.Text.RegularExpressions.Regex HtmlTitle();
+    [GeneratedRegex("<title>([^<]*)</title>", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex HtmlTitle();
 
     private static string Truncate(string body)
     {

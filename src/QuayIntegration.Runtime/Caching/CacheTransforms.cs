@@ -78,6 +78,18 @@ public static class CacheTransforms
     }
 
     /// <summary>
+    /// Keeps only the annotations <paramref name="read"/> says some reader of the cache looks at; none left, none kept.
+    /// Safe for the same reason as <see cref="DropLabelsAndAnnotations{T}"/>: a patch names the keys it sets.
+    /// </summary>
+    public static T KeepAnnotations<T>(T obj, Func<string, bool> read) where T : IKubernetesObject<V1ObjectMeta>
+    {
+        if (obj.Metadata?.Annotations is not { } annotations) return obj;
+        foreach (var key in annotations.Keys.Where(key => !read(key)).ToList()) annotations.Remove(key);
+        if (annotations.Count == 0) obj.Metadata.Annotations = null;
+        return obj;
+    }
+
+    /// <summary>
     /// <see cref="Compact{T}"/> plus the account's name, and the references it lists, which repeat their kind and
     /// namespace from account to account and their names within the account: a Secret is usually listed in both
     /// <c>secrets</c> and <c>imagePullSecrets</c> (and named again in OpenShift's pull-secret annotation), and each

@@ -100,21 +100,3 @@ public sealed class InformerPagingTests : IAsyncLifetime
         await run.WaitAsync(TimeSpan.FromSeconds(10));
     }
 }
-
-/// <summary>The formatted messages logged at Information and above.</summary>
-internal sealed class LinesLogger : Microsoft.Extensions.Logging.ILogger
-{
-    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
-
-    public IReadOnlyList<string> Lines => [.. _lines];
-
-    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Information;
-
-    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception,
-        Func<TState, Exception?, string> formatter)
-    {
-        if (IsEnabled(logLevel)) _lines.Enqueue(formatter(state, exception));
-    }
-}
