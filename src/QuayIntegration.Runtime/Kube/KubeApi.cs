@@ -20,8 +20,8 @@ public enum WatchEventKind { Added, Modified, Deleted, Bookmark }
 public sealed record WatchEvent<T>(WatchEventKind Kind, T? Object, string? ResourceVersion);
 
 /// <summary>
-/// A thin, uniform REST client for the Kubernetes API built on the KubernetesClient connection (kubeconfig or
-/// in-cluster credentials, TLS): one code path for core kinds, CRs and OpenShift kinds, with explicit patch types
+/// A thin, uniform REST client for the Kubernetes API over the connection a KubernetesClient configuration describes
+/// (kubeconfig or in-cluster credentials, TLS: <see cref="KubeTransport"/>): one code path for core kinds, CRs and OpenShift kinds, with explicit patch types
 /// and Status-aware errors. Serialization uses <see cref="KubernetesSerializerOptions"/> (KubernetesJson's converters, source-generated
 /// metadata only) so core models round-trip exactly, between objects and UTF-8 bytes or streams directly.
 /// </summary>
@@ -30,7 +30,7 @@ public sealed class KubeApi : IDisposable
     /// <summary>Used when no timeout is given (the operator's <c>ApiRequestTimeout</c> has the same default).</summary>
     public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly k8s.Kubernetes _kubernetes;
+    private readonly KubeTransport _transport;
     private readonly HttpClient _http;
     private readonly Uri _base;
     private readonly TimeSpan _requestTimeout;
@@ -49,13 +49,10 @@ public sealed class KubeApi : IDisposable
                 $"the API request timeout (Operator:ApiRequestTimeout) must be positive (e.g. 00:00:30), got {requestTimeout}: a request that may wait forever can keep a stalled connection's caller waiting forever");
         _requestTimeout = requestTimeout;
         _time = time;
-        // KubernetesClient wires the given handler in front of its configured transport (client certificates, CA,
-        // proxy); sending through it reuses that transport while this class controls URLs, verbs and patch types.
-        var entry = new PassThroughHandler();
-        _kubernetes = new k8s.Kubernetes(configuration, entry);
-        _base = new Uri(_kubernetes.BaseUri.ToString().TrimEnd('/') + "/");
+        _transport = KubeTransport.Create(configuration);
+        _base = _transport.BaseUri;
         // No HttpClient timeout: each call carries its own (RequestAsync), and a watch is guarded by WatchAsync.
-        _http = new HttpClient(entry, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+        _http = new HttpClient(_transport.Handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
     public Task<T?> GetAsync<T>(string path, CancellationToken ct) where T : class =>
@@ -193,7 +190,7 @@ public sealed class KubeApi : IDisposable
             request.Content = new ByteArrayContent(body);
             request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType!);
         }
-        if (_kubernetes.Credentials is { } credentials) await credentials.ProcessHttpRequestAsync(request, ct);
+        if (_transport.Credentials is { } credentials) await credentials.ProcessHttpRequestAsync(request, ct);
         var response = await _http.SendAsync(request, completion, ct);
         if (response.IsSuccessStatusCode || (allowNotFound && response.StatusCode == HttpStatusCode.NotFound)) return response;
         using (response)
@@ -204,7 +201,7 @@ public sealed class KubeApi : IDisposable
     {
         try
         {
-            return StatusException(KubernetesJson.Deserialize<V1Status>(body), fallback, body);
+            return StatusException(KubernetesSerializerOptions.Deserialize<V1Status>(body), fallback, body);
         }
         catch (JsonException)
         {
@@ -221,11 +218,9 @@ public sealed class KubeApi : IDisposable
 
     private static string WithQuery(string path, string? query) => string.IsNullOrEmpty(query) ? path : $"{path}?{query}";
 
-    private sealed class PassThroughHandler : DelegatingHandler;
-
     public void Dispose()
     {
         _http.Dispose();
-        _kubernetes.Dispose();
+        _transport.Dispose();
     }
 }
