@@ -27,7 +27,8 @@ public static class ListQuery
         long rev;
         if (source is null)
         {
-            (all, rev) = ctx.Server.Store.List(ctx.Type.StorageKey, ctx.Namespace);
+            // The stored objects themselves: filtered and paged as they are, and only the page copied.
+            (all, rev) = ctx.Server.Store.Snapshot(ctx.Type.StorageKey, ctx.Namespace);
             all = all.Select(o => ctx.Type.Strategy.FromStorage(o, ctx.Type)).ToList();
         }
         else (all, rev) = (source.ToList(), revision ?? ctx.Server.Store.CurrentRevision);
@@ -47,6 +48,8 @@ public static class ListQuery
         }
         var limit = ParseLimit(ctx.Query("limit"));
         var page = matching.Skip(start).Take(limit ?? int.MaxValue).ToList();
+        // Stored objects are shared: the envelope adopts its items and takes kind and apiVersion off them.
+        if (source is null) page = page.ConvertAll(o => o.Clone());
         string? next = null;
         long? remaining = null;
         if (limit is not null && start + page.Count < matching.Count)

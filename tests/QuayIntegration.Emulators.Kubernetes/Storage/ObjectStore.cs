@@ -49,6 +49,24 @@ public sealed class ObjectStore(int historySize)
         }
     }
 
+    /// <summary>
+    /// The stored objects of a resource (optionally one namespace), ordered by namespace/name, without copies. Stored
+    /// objects are never changed in place (every write stores a new one), so a reader may look at them outside the
+    /// lock, and copies only what it changes or hands on. A LIST reads this way: the real API server serves lists
+    /// from its watch cache without stopping writers or other readers, and copying every object of a kind under the
+    /// one lock made each list as slow as the largest one served at the same time.
+    /// </summary>
+    public (List<JsonObject> Items, long Revision) Snapshot(string storageKey, string? ns)
+    {
+        lock (_gate)
+        {
+            var bucket = Bucket(storageKey);
+            if (ns is null) return ([.. bucket.Values], _revision);
+            var prefix = ns + "/";
+            return (bucket.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(p => p.Value).ToList(), _revision);
+        }
+    }
+
     public int Count(string storageKey, string? ns)
     {
         lock (_gate) return ns is null ? Bucket(storageKey).Count : Bucket(storageKey).Keys.Count(k => k.StartsWith(ns + "/", StringComparison.Ordinal));
