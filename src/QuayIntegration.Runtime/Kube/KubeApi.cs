@@ -21,9 +21,10 @@ public sealed record WatchEvent<T>(WatchEventKind Kind, T? Object, string? Resou
 
 /// <summary>
 /// A thin, uniform REST client for the Kubernetes API over the connection a KubernetesClient configuration describes
-/// (kubeconfig or in-cluster credentials, TLS: <see cref="KubeTransport"/>): one code path for core kinds, CRs and OpenShift kinds, with explicit patch types
-/// and Status-aware errors. Serialization uses <see cref="KubernetesSerializerOptions"/> (KubernetesJson's converters, source-generated
-/// metadata only) so core models round-trip exactly, between objects and UTF-8 bytes or streams directly.
+/// (kubeconfig or in-cluster credentials, TLS: <see cref="KubeTransport"/>): one code path for core kinds, CRs and
+/// OpenShift kinds, with explicit patch types and Status-aware errors. Serialization uses
+/// <see cref="KubernetesSerializerOptions"/> (KubernetesJson's converters, source-generated metadata only) so core
+/// models round-trip exactly, between objects and UTF-8 bytes or streams directly.
 /// </summary>
 public sealed class KubeApi : IDisposable
 {
