@@ -52,9 +52,10 @@ public sealed class ObjectStore(int historySize)
     /// <summary>
     /// The stored objects of a resource (optionally one namespace), ordered by namespace/name, without copies. Stored
     /// objects are never changed in place (every write stores a new one), so a reader may look at them outside the
-    /// lock, and copies only what it changes or hands on. A LIST reads this way: the real API server serves lists
-    /// from its watch cache without stopping writers or other readers, and copying every object of a kind under the
-    /// one lock made each list as slow as the largest one served at the same time.
+    /// lock, and copies only what it changes or hands on. Readers at the same time are safe: System.Text.Json
+    /// publishes a JsonObject's lazily built properties behind a memory barrier for them. A LIST reads this way: the
+    /// real API server serves lists from its watch cache without stopping writers or other readers, and copying every
+    /// object of a kind under the one lock made each list as slow as the largest one served at the same time.
     /// </summary>
     public (List<JsonObject> Items, long Revision) Snapshot(string storageKey, string? ns)
     {
