@@ -162,11 +162,18 @@ public sealed class RequestRouter(ApiServerCore server)
             await http.Response.Body.WriteAsync(Convert.FromBase64String(result.Body.AsString()!), http.RequestAborted);
             return;
         }
-        // Straight into the response's buffers as UTF-8: a list of tens of thousands of objects never becomes one
-        // string of twice its size first.
+        await WriteJsonAsync(http, result.Body, http.RequestAborted);
+    }
+
+    /// <summary>
+    /// A JSON body straight into the response's buffers as UTF-8: a list of tens of thousands of objects never becomes
+    /// one string of twice its size first.
+    /// </summary>
+    private static async Task WriteJsonAsync(HttpContext http, JsonNode body, CancellationToken ct)
+    {
         await using (var writer = new Utf8JsonWriter(http.Response.BodyWriter, new JsonWriterOptions { Encoder = Json.Compact.Encoder, SkipValidation = true }))
-            result.Body.WriteTo(writer, Json.Compact);
-        await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
+            body.WriteTo(writer, Json.Compact);
+        await http.Response.BodyWriter.FlushAsync(ct);
     }
 
     private static async Task WriteErrorAsync(HttpContext http, ApiException e, RequestContext? ctx)
@@ -176,7 +183,7 @@ public sealed class RequestRouter(ApiServerCore server)
         http.Response.StatusCode = e.Code;
         http.Response.ContentType = "application/json";
         if (e.Code == 429) http.Response.Headers.RetryAfter = "1";
-        await http.Response.WriteAsync(e.ToStatus().ToJsonString(Json.Compact));
+        await WriteJsonAsync(http, e.ToStatus(), CancellationToken.None);
     }
 
     private static void AddWarnings(HttpContext http, RequestContext ctx)

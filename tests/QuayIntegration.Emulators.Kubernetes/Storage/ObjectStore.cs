@@ -38,15 +38,11 @@ public sealed class ObjectStore(int historySize)
         lock (_gate) return Bucket(storageKey).TryGetValue(Key(ns, name), out var o) ? o.Clone() : null;
     }
 
-    /// <summary>All objects of a resource (optionally one namespace), ordered by namespace/name, with the revision they were read at.</summary>
+    /// <summary>Copies of all objects of a resource (optionally one namespace), ordered by namespace/name, with the revision they were read at.</summary>
     public (List<JsonObject> Items, long Revision) List(string storageKey, string? ns)
     {
-        lock (_gate)
-        {
-            var prefix = ns is null ? null : ns + "/";
-            var items = Bucket(storageKey).Where(p => prefix is null || p.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(p => p.Value.Clone()).ToList();
-            return (items, _revision);
-        }
+        var (items, revision) = Snapshot(storageKey, ns);
+        return (items.ConvertAll(o => o.Clone()), revision);
     }
 
     /// <summary>
@@ -59,13 +55,16 @@ public sealed class ObjectStore(int historySize)
     /// </summary>
     public (List<JsonObject> Items, long Revision) Snapshot(string storageKey, string? ns)
     {
-        lock (_gate)
-        {
-            var bucket = Bucket(storageKey);
-            if (ns is null) return ([.. bucket.Values], _revision);
-            var prefix = ns + "/";
-            return (bucket.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(p => p.Value).ToList(), _revision);
-        }
+        lock (_gate) return (StoredIn(storageKey, ns).ToList(), _revision);
+    }
+
+    /// <summary>The stored objects of a resource, of one namespace or all; called under the lock.</summary>
+    private IEnumerable<JsonObject> StoredIn(string storageKey, string? ns)
+    {
+        var bucket = Bucket(storageKey);
+        if (ns is null) return bucket.Values;
+        var prefix = ns + "/";
+        return bucket.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(p => p.Value);
     }
 
     public int Count(string storageKey, string? ns)
@@ -152,8 +151,7 @@ public sealed class ObjectStore(int historySize)
             initialRevision = _revision;
             if (fromVersion is null)
             {
-                var prefix = ns is null ? null : ns + "/";
-                initialState = Bucket(storageKey).Where(p => prefix is null || p.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(p => p.Value.Clone()).ToList();
+                initialState = StoredIn(storageKey, ns).Select(o => o.Clone()).ToList();
             }
             else
             {
