@@ -16,9 +16,8 @@ public sealed class EmulatedApiServer : IAsyncDisposable
     {
         Server = server;
         _kubeconfig = kubeconfig;
-        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
-        Api = new KubeApi(config);
-        Client = new k8s.Kubernetes(config);
+        Api = new KubeApi(Kubeconfig.Load(kubeconfig));
+        Client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
     }
 
     public KubernetesApiServer Server { get; }

@@ -1,4 +1,3 @@
-using k8s;
 using QuayIntegration.Emulators.Kubernetes.Hosting;
 using QuayIntegration.Runtime.Kube;
 
@@ -29,7 +28,7 @@ public static class EmulatedApiUsers
         var path = server.KubeconfigFor(username, Path.GetTempPath());
         try
         {
-            return new KubeApi(KubernetesClientConfiguration.BuildConfigFromConfigFile(path), requestTimeout, time);
+            return new KubeApi(Kubeconfig.Load(path), requestTimeout, time);
         }
         finally
         {

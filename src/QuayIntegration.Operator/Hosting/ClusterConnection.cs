@@ -1,48 +1,27 @@
-using k8s;
-using k8s.KubeConfigModels;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
+using QuayIntegration.Runtime.Kube;
 
 namespace QuayIntegration.Operator.Hosting;
 
 /// <summary>Which cluster the operator talks to, and which namespace it runs in.</summary>
 public static class ClusterConnection
 {
-    /// <summary>--kubeconfig, then KUBECONFIG, then in-cluster, then ~/.kube/config.</summary>
-    public static KubernetesClientConfiguration Configuration(OperatorOptions options)
-    {
-        if (!string.IsNullOrEmpty(options.Kubeconfig)) return FromFile(options.Kubeconfig);
-        if (Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } path)
-            return FromFile(path.Split(Path.PathSeparator)[0]);
-        if (KubernetesClientConfiguration.IsInCluster()) return KubernetesClientConfiguration.InClusterConfig();
-        return File.Exists(KubernetesClientConfiguration.KubeConfigDefaultLocation)
-            ? FromFile(KubernetesClientConfiguration.KubeConfigDefaultLocation)
-            : KubernetesClientConfiguration.BuildDefaultConfig();
-    }
-
     /// <summary>
-    /// A kubeconfig file, read with a plain YamlDotNet deserializer (the kubeconfig models carry their YAML names as
-    /// [YamlMember] attributes); the rest (contexts, certificates, tokens, exec plugins, relative paths through
-    /// FileName) stays KubernetesClient's. Not KubernetesClient's own loader, for two reasons: it goes through
-    /// k8s.KubernetesYaml, whose static serializer keeps YamlDotNet attribute overrides for every Kubernetes model for
-    /// the life of the process (about 5 MB of the operator's heap, for a file read once), and whose static constructor
-    /// orders properties by <c>MetadataToken</c>, which Native AOT does not provide ("There is no metadata token
-    /// available"). One reader for every build, so the one tests exercise is the one a native build runs.
+    /// kubectl's order: --kubeconfig, then KUBECONFIG (its files merged), then the pod's service account, then
+    /// ~/.kube/config. The operator reads kubeconfig files itself (<see cref="Kubeconfig"/>) rather than through
+    /// KubernetesClient, whose loader keeps YAML metadata for every Kubernetes model for the life of the process and
+    /// reads an exec plugin's answer through its JSON context of all 1,199 models, which a Native AOT build then has
+    /// to compile whole.
     /// </summary>
-    private static KubernetesClientConfiguration FromFile(string path)
+    public static ClusterAccess Configuration(OperatorOptions options, TimeProvider? time = null)
     {
-        var file = new FileInfo(path);
-        if (!file.Exists) throw new k8s.Exceptions.KubeConfigException($"kubeconfig file not found at {file.FullName}");
-        var config = KubeconfigReader.Deserialize<K8SConfiguration>(File.ReadAllText(file.FullName));
-        config.FileName = file.FullName;
-        return KubernetesClientConfiguration.BuildConfigFromConfigObject(config);
+        if (!string.IsNullOrEmpty(options.Kubeconfig)) return Kubeconfig.Load(options.Kubeconfig, time);
+        if (Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } paths)
+            return Kubeconfig.Load(paths.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries), time);
+        if (InClusterAccess.IsAvailable()) return InClusterAccess.Load(time: time);
+        if (File.Exists(Kubeconfig.DefaultPath)) return Kubeconfig.Load(Kubeconfig.DefaultPath, time);
+        throw new KubeconfigException(
+            $"no cluster to connect to: no --kubeconfig, no KUBECONFIG, not in a pod (KUBERNETES_SERVICE_HOST), and no {Kubeconfig.DefaultPath}");
     }
-
-    private static readonly IDeserializer KubeconfigReader = new DeserializerBuilder()
-        .WithNamingConvention(CamelCaseNamingConvention.Instance)
-        .WithAttemptingUnquotedStringTypeDeserialization()
-        .IgnoreUnmatchedProperties()
-        .Build();
 
     /// <summary>The pod's namespace (POD_NAMESPACE or the service account mount): the leader Lease's and the operator's own.</summary>
     public static string CurrentNamespace()

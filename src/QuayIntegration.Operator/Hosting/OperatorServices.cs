@@ -1,4 +1,3 @@
-using k8s;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -34,8 +33,8 @@ public static class OperatorServices
         services.AddSingleton(TimeProvider.System);
 
         // The cluster: connection, API client, informer caches, the operator's namespace.
-        services.AddSingleton(sp => ClusterConnection.Configuration(sp.GetRequiredService<IOptions<OperatorOptions>>().Value));
-        services.AddSingleton(sp => new KubeApi(sp.GetRequiredService<KubernetesClientConfiguration>(),
+        services.AddSingleton(sp => ClusterConnection.Configuration(sp.GetRequiredService<IOptions<OperatorOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new KubeApi(sp.GetRequiredService<ClusterAccess>(),
             sp.GetRequiredService<IOptions<OperatorOptions>>().Value.ApiRequestTimeout, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ClusterCaches>();
         services.AddSingleton(sp =>

@@ -37,20 +37,20 @@ public sealed class KubeApi : IDisposable
     private readonly TimeSpan _requestTimeout;
     private readonly TimeProvider _time;
 
-    public KubeApi(KubernetesClientConfiguration configuration) : this(configuration, DefaultRequestTimeout, TimeProvider.System)
+    public KubeApi(ClusterAccess access) : this(access, DefaultRequestTimeout, TimeProvider.System)
     {
     }
 
     /// <param name="requestTimeout">The longest any request other than a watch may take, body included.</param>
     /// <param name="time">The clock of that timeout.</param>
-    public KubeApi(KubernetesClientConfiguration configuration, TimeSpan requestTimeout, TimeProvider time)
+    public KubeApi(ClusterAccess access, TimeSpan requestTimeout, TimeProvider time)
     {
         if (requestTimeout <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(requestTimeout), requestTimeout,
                 $"the API request timeout (Operator:ApiRequestTimeout) must be positive (e.g. 00:00:30), got {requestTimeout}: a request that may wait forever can keep a stalled connection's caller waiting forever");
         _requestTimeout = requestTimeout;
         _time = time;
-        _transport = KubeTransport.Create(configuration);
+        _transport = KubeTransport.Create(access);
         _base = _transport.BaseUri;
         // No HttpClient timeout: each call carries its own (RequestAsync), and a watch is guarded by WatchAsync.
         _http = new HttpClient(_transport.Handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
@@ -191,8 +191,11 @@ public sealed class KubeApi : IDisposable
             request.Content = new ByteArrayContent(body);
             request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType!);
         }
-        if (_transport.Credentials is { } credentials) await credentials.ProcessHttpRequestAsync(request, ct);
+        var credentials = _transport.Credentials;
+        if (credentials is not null) request.Headers.Authorization = await credentials.AuthorizationAsync(ct);
         var response = await _http.SendAsync(request, completion, ct);
+        // A token that expired or was revoked early: renewed before the next request, which the caller's retry makes.
+        if (response.StatusCode == HttpStatusCode.Unauthorized && request.Headers.Authorization is { } sent) credentials?.Rejected(sent);
         if (response.IsSuccessStatusCode || (allowNotFound && response.StatusCode == HttpStatusCode.NotFound)) return response;
         using (response)
             throw StatusException(await response.Content.ReadAsStringAsync(ct), response.StatusCode);

@@ -57,7 +57,7 @@ public sealed class CacheTransformTests : IDisposable
         ["metadata", "generation"], ["metadata", "creationTimestamp"], ["metadata", "deletionTimestamp"], ["metadata", "finalizers"],
     ];
 
-    private readonly KubeApi _api = new(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" });
+    private readonly KubeApi _api = new(new ClusterAccess(new Uri("http://127.0.0.1:1")));
     private readonly ClusterCaches _caches;
 
     public CacheTransformTests() =>

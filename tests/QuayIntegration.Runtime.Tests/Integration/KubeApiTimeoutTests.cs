@@ -113,7 +113,7 @@ public sealed class KubeApiTimeoutTests : IAsyncLifetime
     [Fact]
     public void A_request_timeout_that_is_not_positive_is_refused_with_the_option_named()
     {
-        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(_world.Server.KubeconfigFor(User, Path.GetTempPath()));
+        var config = Kubeconfig.Load(_world.Server.KubeconfigFor(User, Path.GetTempPath()));
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new KubeApi(config, TimeSpan.Zero, _time));
         Assert.Contains("(Operator:ApiRequestTimeout) must be positive", e.Message);
     }

@@ -2,8 +2,6 @@ using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using k8s;
-using k8s.Authentication;
 using k8s.Models;
 using QuayIntegration.Runtime.Kube;
 using QuayIntegration.Testing;
@@ -12,7 +10,7 @@ using QuayIntegration.Testing.Core;
 namespace QuayIntegration.Runtime.Tests.Integration;
 
 /// <summary>
-/// The connection <see cref="KubeApi"/> builds from a KubernetesClient configuration, over real TLS against the
+/// The connection <see cref="KubeApi"/> builds from a <see cref="ClusterAccess"/>, over real TLS against the
 /// emulated API server (its certificate issued by its own CA for localhost and 127.0.0.1): the server is trusted
 /// through the configured CA only, verification is skipped only when asked, and each request carries the configured
 /// credentials.
@@ -35,9 +33,9 @@ public sealed class KubeTransportTests : IAsyncLifetime
         await _world.DisposeAsync();
     }
 
-    private KubernetesClientConfiguration Configuration() => KubernetesClientConfiguration.BuildConfigFromConfigFile(_kubeconfig);
+    private ClusterAccess Configuration() => Kubeconfig.Load(_kubeconfig);
 
-    private static async Task<V1Namespace?> ReadDefaultNamespace(KubernetesClientConfiguration configuration)
+    private static async Task<V1Namespace?> ReadDefaultNamespace(ClusterAccess configuration)
     {
         using var api = new KubeApi(configuration);
         return await api.GetAsync<V1Namespace>("api/v1/namespaces/default", CancellationToken.None);
@@ -47,7 +45,7 @@ public sealed class KubeTransportTests : IAsyncLifetime
     public async Task With_the_clusters_CA_the_server_is_trusted_and_the_token_accepted()
     {
         var configuration = Configuration();
-        Assert.NotEmpty(configuration.SslCaCerts);
+        Assert.NotEmpty(configuration.CertificateAuthorities!);
         Assert.Equal("default", (await ReadDefaultNamespace(configuration))?.Metadata.Name);
     }
 
@@ -55,21 +53,18 @@ public sealed class KubeTransportTests : IAsyncLifetime
     public async Task A_server_certificate_from_another_CA_is_refused()
     {
         using var other = CertificateAuthority.Create("another-ca");
-        var configuration = Configuration();
-        configuration.SslCaCerts = [X509CertificateLoader.LoadCertificate(other.Certificate.RawData)];
+        var configuration = Configuration() with { CertificateAuthorities = [X509CertificateLoader.LoadCertificate(other.Certificate.RawData)] };
         await AssertServerRefused(configuration);
     }
 
     [Fact]
     public async Task Without_a_CA_the_system_trust_store_decides_and_does_not_know_the_clusters()
     {
-        var configuration = Configuration();
-        configuration.SslCaCerts = null;
-        await AssertServerRefused(configuration);
+        await AssertServerRefused(Configuration() with { CertificateAuthorities = null });
     }
 
     /// <summary>The TLS handshake failed on the client's side: the server's certificate was not trusted.</summary>
-    private static async Task AssertServerRefused(KubernetesClientConfiguration configuration)
+    private static async Task AssertServerRefused(ClusterAccess configuration)
     {
         var e = await Assert.ThrowsAnyAsync<HttpRequestException>(() => ReadDefaultNamespace(configuration));
         Assert.IsType<AuthenticationException>(e.InnerException);
@@ -78,9 +73,7 @@ public sealed class KubeTransportTests : IAsyncLifetime
     [Fact]
     public async Task Skipping_verification_trusts_any_server()
     {
-        var configuration = Configuration();
-        configuration.SslCaCerts = null;
-        configuration.SkipTlsVerify = true;
+        var configuration = Configuration() with { CertificateAuthorities = null, InsecureSkipTlsVerify = true };
         Assert.Equal("default", (await ReadDefaultNamespace(configuration))?.Metadata.Name);
     }
 
@@ -90,88 +83,105 @@ public sealed class KubeTransportTests : IAsyncLifetime
         using var ca = CertificateAuthority.Create("cluster-ca");
         using var certificate = ca.IssueServerCertificate(["kubernetes"], []);
         X509Certificate2Collection authorities = [X509CertificateLoader.LoadCertificate(ca.Certificate.RawData)];
-        Assert.True(KubeTransport.IssuedBy(authorities, certificate, null, SslPolicyErrors.RemoteCertificateChainErrors));
-        Assert.False(KubeTransport.IssuedBy(authorities, certificate, null, SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateChainErrors));
-        Assert.False(KubeTransport.IssuedBy(authorities, null, null, SslPolicyErrors.RemoteCertificateNotAvailable));
+        Assert.True(KubeTransport.Verified(authorities, null, certificate, null, SslPolicyErrors.RemoteCertificateChainErrors));
+        Assert.False(KubeTransport.Verified(authorities, null, certificate, null, SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateChainErrors));
+        Assert.False(KubeTransport.Verified(authorities, null, null, null, SslPolicyErrors.RemoteCertificateNotAvailable));
+    }
+
+    [Fact]
+    public async Task With_tls_server_name_the_certificate_must_carry_that_name_rather_than_the_addresss()
+    {
+        // The emulator's certificate names localhost, kubernetes, kubernetes.default.svc and 127.0.0.1, not api.other.example.
+        var configuration = Configuration();
+        var byAddress = configuration with { Server = new UriBuilder(configuration.Server) { Host = "127.0.0.1" }.Uri };
+        Assert.Equal("default", (await ReadDefaultNamespace(byAddress with { TlsServerName = "localhost" }))?.Metadata.Name);
+        await AssertServerRefused(byAddress with { TlsServerName = "api.other.example" });
+
+        using var ca = CertificateAuthority.Create("cluster-ca");
+        using var certificate = ca.IssueServerCertificate(["kubernetes.default.svc"], []);
+        X509Certificate2Collection authorities = [X509CertificateLoader.LoadCertificate(ca.Certificate.RawData)];
+        // Reached by an address the certificate does not name, as tls-server-name is for.
+        Assert.True(KubeTransport.Verified(authorities, "kubernetes.default.svc", certificate, null, SslPolicyErrors.RemoteCertificateNameMismatch));
+        Assert.False(KubeTransport.Verified(authorities, "api.other.example", certificate, null, SslPolicyErrors.None));
     }
 
     [Fact]
     public async Task A_wrong_token_is_refused_by_the_server_as_unauthorized()
     {
-        var configuration = Configuration();
-        configuration.AccessToken = "not-a-token";
+        var configuration = Configuration() with { Credentials = KubeCredentials.Bearer("not-a-token") };
         var e = await Assert.ThrowsAsync<KubeApiException>(() => ReadDefaultNamespace(configuration));
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, e.Status);
     }
 
     [Fact]
-    public async Task Each_request_carries_the_credentials_the_configuration_names()
+    public async Task Each_kind_of_credentials_gives_its_Authorization_header()
     {
-        using var fromProvider = KubeTransport.Create(new KubernetesClientConfiguration { Host = "https://kubernetes", TokenProvider = new StringTokenProvider("from-file", "Bearer") });
-        using var fromToken = KubeTransport.Create(new KubernetesClientConfiguration { Host = "https://kubernetes", AccessToken = "fixed" });
-        using var basic = KubeTransport.Create(new KubernetesClientConfiguration { Host = "https://kubernetes", Username = "admin", Password = "secret" });
-        using var none = KubeTransport.Create(new KubernetesClientConfiguration { Host = "https://kubernetes" });
-
-        Assert.Equal(new AuthenticationHeaderValue("Bearer", "from-file"), await AuthorizationOf(fromProvider));
-        Assert.Equal(new AuthenticationHeaderValue("Bearer", "fixed"), await AuthorizationOf(fromToken));
-        Assert.Equal(new AuthenticationHeaderValue("Basic", Convert.ToBase64String("admin:secret"u8.ToArray())), await AuthorizationOf(basic));
-        Assert.Null(none.Credentials);
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "from-file\n");
+            Assert.Equal(new AuthenticationHeaderValue("Bearer", "from-file"), await new TokenFileCredentials(file).AuthorizationAsync(CancellationToken.None));
+            Assert.Equal(new AuthenticationHeaderValue("Bearer", "fixed"), await KubeCredentials.Bearer("fixed").AuthorizationAsync(CancellationToken.None));
+            Assert.Equal(new AuthenticationHeaderValue("Basic", Convert.ToBase64String("admin:secret"u8.ToArray())),
+                await KubeCredentials.Basic("admin", "secret").AuthorizationAsync(CancellationToken.None));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
-    private static async Task<AuthenticationHeaderValue?> AuthorizationOf(KubeTransport transport)
+    [Fact]
+    public async Task The_token_the_request_carries_is_the_one_the_credentials_give_now()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(transport.BaseUri, "api"));
-        await transport.Credentials!.ProcessHttpRequestAsync(request, CancellationToken.None);
-        return request.Headers.Authorization;
+        var file = Path.GetTempFileName();
+        try
+        {
+            // The clock stands still: only the 401 can make the file be read again.
+            var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+            File.WriteAllText(file, "expired-token");
+            var configuration = Configuration() with { Credentials = new TokenFileCredentials(file, time) };
+            using var api = new KubeApi(configuration);
+            var e = await Assert.ThrowsAsync<KubeApiException>(() => api.GetAsync<V1Namespace>("api/v1/namespaces/default", CancellationToken.None));
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, e.Status);
+            // The file was renewed; the 401 makes the next request read it again, before a minute has passed.
+            File.WriteAllText(file, _world.Server.AdminToken);
+            Assert.Equal("default", (await api.GetAsync<V1Namespace>("api/v1/namespaces/default", CancellationToken.None))?.Metadata.Name);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Theory]
-    [InlineData("")]
-    [InlineData("kubernetes:6443")]
-    [InlineData("ftp://kubernetes")]
+    [InlineData("ftp://kubernetes/")]
+    [InlineData("file:///var/run/kubernetes")]
     public void An_unusable_API_server_address_is_a_configuration_error_that_names_it(string host)
     {
-        var e = Assert.Throws<k8s.Exceptions.KubeConfigException>(() => KubeTransport.Create(new KubernetesClientConfiguration { Host = host }));
-        if (host.Length > 0) Assert.Contains(host, e.Message);
+        var e = Assert.Throws<KubeconfigException>(() => KubeTransport.Create(new ClusterAccess(new Uri(host))));
+        Assert.Contains(host, e.Message);
     }
 
     [Fact]
     public void The_base_address_ends_in_a_slash_so_paths_resolve_under_a_prefix()
     {
-        using var transport = KubeTransport.Create(new KubernetesClientConfiguration { Host = "https://gateway.example/clusters/east", SkipTlsVerify = true });
+        using var transport = KubeTransport.Create(new ClusterAccess(new Uri("https://gateway.example/clusters/east")) { InsecureSkipTlsVerify = true });
         Assert.Equal("https://gateway.example/clusters/east/api/v1/namespaces", new Uri(transport.BaseUri, "api/v1/namespaces").ToString());
     }
 
     [Fact]
-    public void A_client_certificate_given_inline_or_as_files_is_presented_with_its_key()
+    public void The_client_certificate_is_presented_with_its_key()
     {
         using var ca = CertificateAuthority.Create("client-ca");
         using var issued = ca.IssueClientCertificate("operator", "system:masters");
-        var certificatePem = issued.ExportCertificatePem();
-        var keyPem = issued.GetRSAPrivateKey()?.ExportPkcs8PrivateKeyPem() ?? issued.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem();
-        var directory = Directory.CreateTempSubdirectory("transport-").FullName;
-        try
-        {
-            File.WriteAllText(Path.Combine(directory, "tls.crt"), certificatePem);
-            File.WriteAllText(Path.Combine(directory, "tls.key"), keyPem);
-            static string Base64(string pem) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(pem));
-            using var inline = KubeTransport.Create(new KubernetesClientConfiguration
-                { Host = "https://kubernetes", ClientCertificateData = Base64(certificatePem), ClientCertificateKeyData = Base64(keyPem) });
-            using var files = KubeTransport.Create(new KubernetesClientConfiguration
-                { Host = "https://kubernetes", ClientCertificateFilePath = Path.Combine(directory, "tls.crt"), ClientKeyFilePath = Path.Combine(directory, "tls.key") });
-            using var certificateOnly = KubeTransport.Create(new KubernetesClientConfiguration { Host = "https://kubernetes", ClientCertificateData = Base64(certificatePem) });
+        using var transport = KubeTransport.Create(new ClusterAccess(new Uri("https://kubernetes")) { ClientCertificate = issued });
+        using var none = KubeTransport.Create(new ClusterAccess(new Uri("https://kubernetes")));
 
-            foreach (var transport in new[] { inline, files })
-            {
-                var presented = Assert.IsType<X509Certificate2>(Assert.Single(transport.Handler.SslOptions.ClientCertificates!));
-                Assert.Equal(issued.Thumbprint, presented.Thumbprint);
-                Assert.True(presented.HasPrivateKey);
-            }
-            Assert.Empty(certificateOnly.Handler.SslOptions.ClientCertificates ?? []);
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        var presented = Assert.IsType<X509Certificate2>(Assert.Single(transport.Handler.SslOptions.ClientCertificates!));
+        Assert.Equal(issued.Thumbprint, presented.Thumbprint);
+        Assert.True(presented.HasPrivateKey);
+        Assert.Empty(none.Handler.SslOptions.ClientCertificates ?? []);
+        Assert.Null(none.Credentials);
     }
 }

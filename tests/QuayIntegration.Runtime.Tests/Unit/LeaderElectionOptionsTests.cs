@@ -70,7 +70,7 @@ public class LeaderElectionOptionsTests
     [Fact]
     public async Task The_elector_refuses_bad_timings_when_built_if_enabled_and_before_campaigning_in_any_case()
     {
-        using var api = new KubeApi(new KubernetesClientConfiguration { Host = "https://127.0.0.1:9" }); // never reached
+        using var api = new KubeApi(new ClusterAccess(new Uri("https://127.0.0.1:9"))); // never reached
         var bad = Valid();
         bad.RenewDeadline = bad.LeaseDuration;
         Assert.Throws<InvalidOperationException>(() => new LeaderElector(api, bad, TimeProvider.System, NullLogger<LeaderElector>.Instance));
