@@ -8,7 +8,7 @@
 set -euo pipefail
 dir=${1:?usage: hack/sbom.sh <published-dir> [version]}
 dir=$(cd "$dir" && pwd)
-test -f "$dir/QuayIntegration.Operator.dll" || { echo "hack/sbom.sh: $dir holds no published operator (QuayIntegration.Operator.dll); run hack/publish.sh first" >&2; exit 1; }
+test -f "$dir/QuayIntegration.Operator" || { echo "hack/sbom.sh: $dir holds no published operator (QuayIntegration.Operator); run hack/publish.sh first" >&2; exit 1; }
 cd "$(dirname "$0")/.."
 version=${2:-$(sed -n 's/^ *newTag: *//p' deploy/base/kustomization.yaml | head -1)}
 rm -rf "$dir/_manifest"

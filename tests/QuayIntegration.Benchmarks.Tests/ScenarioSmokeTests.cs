@@ -2,6 +2,7 @@ using System.Text.Json;
 using QuayIntegration.Benchmarks.Framework;
 using QuayIntegration.Benchmarks.Scenarios;
 using QuayIntegration.Benchmarks.World;
+using QuayIntegration.Testing.Core;
 
 namespace QuayIntegration.Benchmarks.Tests;
 
@@ -42,12 +43,15 @@ public sealed class ScenarioSmokeTests
         }
     }
 
-    /// <summary>The operator built in this test run's configuration (Debug or Release), started with dotnet.</summary>
+    /// <summary>
+    /// The operator built in this test run's configuration (Debug or Release), started with dotnet, or the executable
+    /// <see cref="OperatorBinary.Variable"/> names (CI: the published build).
+    /// </summary>
     private static string OperatorCommand()
     {
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
         var dll = Path.Combine(RepositoryRoot.Path, "src", "QuayIntegration.Operator", "bin", configuration, "net10.0", "QuayIntegration.Operator.dll");
-        Assert.True(File.Exists(dll), $"operator binary {dll} not found; it is built by this project's reference");
-        return $"dotnet '{dll}'";
+        Assert.True(File.Exists(dll) || Environment.GetEnvironmentVariable(OperatorBinary.Variable) is { Length: > 0 }, $"operator binary {dll} not found; it is built by this project's reference");
+        return OperatorBinary.ShellCommand(dll);
     }
 }

@@ -1,6 +1,9 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using QuayIntegration.Operator.Controllers;
+using QuayIntegration.Operator.Quay;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Hosting;
 
@@ -117,21 +120,25 @@ public static partial class CommandLine
         configuration.AddInMemoryCollection(GoDurations(current));
     }
 
-    /// <summary>Every setting of <see cref="OperatorOptions"/> that is a duration, by configuration key.</summary>
-    private static readonly IReadOnlyList<string> DurationKeys = DurationKeysOf(typeof(OperatorOptions), OperatorOptions.Section);
+    /// <summary>
+    /// Every setting of <see cref="OperatorOptions"/> and of its sections that is a duration, by configuration key.
+    /// The sections are named here rather than found by walking the properties' types: a trimmed native build keeps
+    /// the property metadata only of types it is told will be reflected upon (CommandLineTests checks the list is whole).
+    /// </summary>
+    internal static readonly IReadOnlyList<string> DurationKeys =
+    [
+        .. DurationKeysOf(typeof(OperatorOptions), OperatorOptions.Section),
+        .. DurationKeysOf(typeof(ControllerOptions), $"{OperatorOptions.Section}:{nameof(OperatorOptions.Controller)}"),
+        .. DurationKeysOf(typeof(LeaderElectionOptions), $"{OperatorOptions.Section}:{nameof(OperatorOptions.LeaderElection)}"),
+        .. DurationKeysOf(typeof(QuayOptions), $"{OperatorOptions.Section}:{nameof(OperatorOptions.Quay)}"),
+        .. DurationKeysOf(typeof(WebhookOptions), $"{OperatorOptions.Section}:{nameof(OperatorOptions.Webhook)}"),
+        .. DurationKeysOf(typeof(MetricsOptions), $"{OperatorOptions.Section}:{nameof(OperatorOptions.Metrics)}"),
+    ];
 
-    private static List<string> DurationKeysOf(Type type, string prefix)
-    {
-        var keys = new List<string>();
-        foreach (var property in type.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
-        {
-            var key = $"{prefix}:{property.Name}";
-            if (property.PropertyType == typeof(TimeSpan) || property.PropertyType == typeof(TimeSpan?)) keys.Add(key);
-            else if (property.PropertyType.IsClass && property.PropertyType.Namespace?.StartsWith("QuayIntegration", StringComparison.Ordinal) == true)
-                keys.AddRange(DurationKeysOf(property.PropertyType, key));
-        }
-        return keys;
-    }
+    private static IEnumerable<string> DurationKeysOf([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type type, string prefix) =>
+        type.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+            .Where(p => p.PropertyType == typeof(TimeSpan) || p.PropertyType == typeof(TimeSpan?))
+            .Select(p => $"{prefix}:{p.Name}");
 
     private static Dictionary<string, string?> GoDurations(IConfiguration current)
     {

@@ -30,7 +30,10 @@ public sealed class QuayClientFactory(IOptions<QuayOptions> options, TimeProvide
             var endpoint = EndpointOf(connection.BaseAddress);
             var http = CreateHttpClient(connection, endpoint.Pipeline, endpoint.AttemptTimeout);
             var probe = CreateHttpClient(connection, endpoint.ProbePipeline, null);
-            var client = new QuayClient(RestService.For<IQuayApi>(http, QuayJson.RefitSettings), RestService.For<IQuayApi>(probe, QuayJson.RefitSettings), connection, endpoint, time);
+            // Refit's source-generated implementation, with no reflection fallback: what the tests run is what the
+            // trimmed native build runs.
+            var client = new QuayClient(RestService.ForGenerated<IQuayApi>(http, QuayJson.RefitSettings),
+                RestService.ForGenerated<IQuayApi>(probe, QuayJson.RefitSettings), connection, endpoint, time);
             // The previous HttpClient may still serve in-flight calls; it is left to the GC rather than disposed under them.
             _current = (connection, client, http);
             return client;

@@ -35,7 +35,7 @@ public sealed record OperatorRunOptions(string? Command, int LatencyMs, int Conc
 
     public void Describe(ScenarioResult result)
     {
-        result.Parameters["operator"] = Command ?? "hack/publish.sh output (ReadyToRun, as shipped)";
+        result.Parameters["operator"] = Command ?? "hack/publish.sh output (Native AOT, as shipped)";
         result.Parameters["latency_ms"] = LatencyMs.ToString(CultureInfo.InvariantCulture);
         result.Parameters["quay_concurrency"] = Concurrency.ToString(CultureInfo.InvariantCulture);
         result.Parameters["workers"] = Workers?.ToString(CultureInfo.InvariantCulture) ?? "operator default (2 × C)";

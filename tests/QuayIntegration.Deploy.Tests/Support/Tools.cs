@@ -51,3 +51,20 @@ public sealed class PrometheusAndChromiumFactAttribute : FactAttribute
         else if (Tools.Chromium is null) Skip = "chromium is not on PATH (apt-get install -y chromium; .ci/run installs it)";
     }
 }
+
+/// <summary>
+/// hack/publish.sh for arm64 on a host of another architecture needs clang and arm64's cross binutils and zlib
+/// (hack/aot-toolchain.sh arm64, which .ci/run runs); on an arm64 host, the host's own toolchain.
+/// </summary>
+public sealed class Arm64ToolchainFactAttribute : FactAttribute
+{
+    public static bool Available { get; } =
+        System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64
+        || (Tools.Find("aarch64-linux-gnu-ld") is not null && File.Exists("/usr/lib/aarch64-linux-gnu/libz.a")
+            && (Tools.Find("clang") is not null || Directory.EnumerateFiles("/usr/bin", "clang-*").Any(f => char.IsDigit(Path.GetFileName(f)["clang-".Length]))));
+
+    public Arm64ToolchainFactAttribute()
+    {
+        if (!Available) Skip = "the arm64 cross toolchain is not installed (sudo bash hack/aot-toolchain.sh arm64; .ci/run installs it)";
+    }
+}

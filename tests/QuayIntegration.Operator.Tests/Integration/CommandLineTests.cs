@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using QuayIntegration.Operator.Hosting;
 using QuayIntegration.Testing;
+using QuayIntegration.Testing.Core;
 
 namespace QuayIntegration.Operator.Tests.Integration;
 
 /// <summary>
-/// The operator's process as a container runs it (<c>dotnet QuayIntegration.Operator.dll …</c>): a command line or a
+/// The operator's process as a container runs it (the executable <see cref="OperatorBinary.Variable"/> names, as CI sets
+/// it to the published build, else <c>dotnet QuayIntegration.Operator.dll …</c>): a command line or a
 /// configuration it cannot run with ends it at once with exit code 2 and one line per problem on standard error,
 /// never with a stack trace and never by running with a mistyped flag ignored.
 /// </summary>
@@ -15,8 +17,9 @@ public sealed class CommandLineTests
 
     private static async Task<(int Code, string Output, string Error)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet");
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "QuayIntegration.Operator.dll"));
+        var (fileName, prefix) = OperatorBinary.Command(Path.Combine(AppContext.BaseDirectory, "QuayIntegration.Operator.dll"));
+        var start = new ProcessStartInfo(fileName);
+        foreach (var arg in prefix) start.ArgumentList.Add(arg);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         // Nothing from the test run's environment: no cluster to find, the operator on its own.
         start.Environment.Remove("KUBECONFIG");
@@ -113,5 +116,20 @@ public sealed class CommandLineTests
         Assert.Equal(["--metrics-secure=true", "--workers", "2", "--leader-elect=true"],
             CommandLine.Normalize(["--metrics-secure", "--workers", "2", "--leader-elect"]));
         Assert.Equal(["--leader-elect", "false"], CommandLine.Normalize(["--leader-elect", "false"]));
+    }
+
+    [Fact]
+    public void Every_duration_setting_of_every_section_is_read_in_kubernetes_form()
+    {
+        // Found here by walking the options' property types, as the operator cannot in a trimmed native build.
+        static IEnumerable<string> Walk(Type type, string prefix) =>
+            type.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance).SelectMany(p =>
+                p.PropertyType == typeof(TimeSpan) || p.PropertyType == typeof(TimeSpan?) ? [$"{prefix}:{p.Name}"]
+                : p.PropertyType.IsClass && p.PropertyType.Namespace?.StartsWith("QuayIntegration", StringComparison.Ordinal) == true ? Walk(p.PropertyType, $"{prefix}:{p.Name}")
+                : []);
+
+        var expected = Walk(typeof(OperatorOptions), OperatorOptions.Section).Order(StringComparer.Ordinal).ToList();
+        Assert.Contains("Operator:LeaderElection:LeaseDuration", expected);
+        Assert.Equal(expected, CommandLine.DurationKeys.Order(StringComparer.Ordinal));
     }
 }

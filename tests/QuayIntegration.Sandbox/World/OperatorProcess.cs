@@ -2,12 +2,13 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using QuayIntegration.Testing.Core;
 
 namespace QuayIntegration.Sandbox.World;
 
 /// <summary>
-/// The real operator binary (<c>QuayIntegration.Operator.dll</c>, built beside the sandbox) run as a child process with
-/// <c>dotnet</c>, connected to the emulated cluster through a kubeconfig exactly as it would be run outside a cluster.
+/// The real operator binary (<c>QuayIntegration.Operator.dll</c>, built beside the sandbox, run with <c>dotnet</c>; or
+/// the executable <see cref="OperatorBinary.Variable"/> names) run as a child process, connected to the emulated cluster through a kubeconfig exactly as it would be run outside a cluster.
 /// Its log goes to a file and the last lines are kept to explain a step that times out.
 /// </summary>
 public sealed class OperatorProcess : IAsyncDisposable
@@ -54,16 +55,17 @@ public sealed class OperatorProcess : IAsyncDisposable
         var metricsPort = FreePort();
         var webhookPort = FreePort();
         int? secureMetricsPort = secureMetrics ? FreePort() : null;
-        var start = new ProcessStartInfo(DotnetHost())
+        var (fileName, prefix) = OperatorBinary.Command(BinaryPath);
+        var start = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        foreach (var arg in prefix) start.ArgumentList.Add(arg);
         foreach (var arg in new[]
                  {
-                     BinaryPath,
                      "--kubeconfig", kubeconfig,
                      "--bind-address", "127.0.0.1",
                      "--metrics-port", metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -177,13 +179,6 @@ public sealed class OperatorProcess : IAsyncDisposable
     }
 
     /// <summary>The dotnet host running us (set by the SDK for `dotnet run`/`dotnet test`), else `dotnet` from PATH.</summary>
-    private static string DotnetHost()
-    {
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)) return host;
-        if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
-        return "dotnet";
-    }
-
     private static int FreePort()
     {
         using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
