@@ -38,7 +38,7 @@ public sealed class ImageTests(Arm64Publish publish) : IClassFixture<Arm64Publis
     private static ushort Machine(string path)
     {
         var bytes = File.ReadAllBytes(path);
-        Assert.True(bytes.AsSpan(0, 4).SequenceEqual("\x7fELF"u8), $"{path} is not an ELF executable");
+        Assert.True(bytes.AsSpan(0, 4).SequenceEqual((ReadOnlySpan<byte>)[0x7F, (byte)'E', (byte)'L', (byte)'F']), $"{path} is not an ELF executable");
         return BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(18));
     }
 
