@@ -16,8 +16,8 @@ namespace QuayIntegration.Runtime.Kube;
 /// </summary>
 public sealed class ExecPluginCredentials : KubeCredentials
 {
-    /// <summary>The longest a plugin may run; client-go has no limit, but an operator that waits for ever on one is stuck.</summary>
-    public static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(1);
+    /// <summary>The longest a plugin may run by default; client-go has no limit, but an operator that waits for ever on one is stuck.</summary>
+    public static readonly TimeSpan DefaultRunTimeout = TimeSpan.FromMinutes(1);
 
     /// <summary>A token this close to its expiry is renewed before it is sent, so it does not expire in flight.</summary>
     private static readonly TimeSpan RenewBefore = TimeSpan.FromSeconds(10);
@@ -25,11 +25,12 @@ public sealed class ExecPluginCredentials : KubeCredentials
     private readonly ExecPlugin _plugin;
     private readonly ExecClusterInfo? _cluster;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _runTimeout;
     private readonly Lock _gate = new();
     private Task<Issued>? _renewal;
     private volatile Issued? _issued;
 
-    public ExecPluginCredentials(ExecPlugin plugin, ExecClusterInfo? cluster, TimeProvider time)
+    public ExecPluginCredentials(ExecPlugin plugin, ExecClusterInfo? cluster, TimeProvider time, TimeSpan? runTimeout = null)
     {
         if (plugin.ApiVersion is not (V1 or V1Beta1))
             throw new KubeconfigException($"the exec plugin '{plugin.Command}' asks for apiVersion '{plugin.ApiVersion}'; supported: {V1}, {V1Beta1}");
@@ -38,6 +39,7 @@ public sealed class ExecPluginCredentials : KubeCredentials
         _plugin = plugin;
         _cluster = plugin.ProvideClusterInfo ? cluster : null;
         _time = time;
+        _runTimeout = runTimeout ?? DefaultRunTimeout;
     }
 
     public const string V1 = "client.authentication.k8s.io/v1";
@@ -105,7 +107,7 @@ public sealed class ExecPluginCredentials : KubeCredentials
             throw new KubeconfigException($"cannot run the exec plugin '{_plugin.Command}': {e.Message}{hint}", e);
         }
         process.StandardInput.Close();
-        using var limit = new CancellationTokenSource(RunTimeout);
+        using var limit = new CancellationTokenSource(_runTimeout);
         var output = process.StandardOutput.ReadToEndAsync(limit.Token);
         var errors = process.StandardError.ReadToEndAsync(limit.Token);
         try
@@ -115,8 +117,15 @@ public sealed class ExecPluginCredentials : KubeCredentials
         }
         catch (OperationCanceledException)
         {
-            process.Kill(entireProcessTree: true);
-            throw new KubeconfigException($"the exec plugin '{_plugin.Command}' did not finish within {RunTimeout.TotalSeconds:0} s");
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // It ended as the limit struck.
+            }
+            throw new KubeconfigException($"the exec plugin '{_plugin.Command}' did not finish within {_runTimeout.TotalSeconds:0.#} s");
         }
         if (process.ExitCode != 0)
             throw new KubeconfigException($"the exec plugin '{_plugin.Command}' failed with exit code {process.ExitCode}{Excerpt(errors.Result)}");

@@ -40,6 +40,7 @@ public sealed class ExecPluginCredentialsTests : IAsyncLifetime
               fail) echo "login required: run 'login --sso'" >&2; exit 3 ;;
               garbage) echo "not json"; exit 0 ;;
               wrong-version) echo '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"t"}}'; exit 0 ;;
+              hang) sleep 30; exit 0 ;;
               certificate) echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"clientCertificateData":"PEM","clientKeyData":"PEM"}}'; exit 0 ;;
             esac
             expires=$(cat "$PLUGIN_DIR/expires")
@@ -173,5 +174,20 @@ public sealed class ExecPluginCredentialsTests : IAsyncLifetime
         var e = await Assert.ThrowsAsync<KubeconfigException>(async () => await credentials.AuthorizationAsync(CancellationToken.None));
         Assert.Contains("cannot run the exec plugin 'quay-integration-no-such-plugin'", e.Message, StringComparison.Ordinal);
         Assert.Contains("install the credential plugin from your platform team", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_plugin_that_does_not_finish_in_time_is_stopped_and_said_to_have_timed_out()
+    {
+        var plugin = new ExecPlugin(Path.Combine(_dir, "bin", "credential-plugin"), ExecPluginCredentials.V1)
+        {
+            Args = ["hang"],
+            Env = [new("PLUGIN_DIR", _dir)],
+        };
+        var credentials = new ExecPluginCredentials(plugin, null, _time, runTimeout: TimeSpan.FromSeconds(1));
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<KubeconfigException>(async () => await credentials.AuthorizationAsync(CancellationToken.None));
+        Assert.Contains("did not finish within 1 s", e.Message, StringComparison.Ordinal);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"waited {started.Elapsed} for a plugin stopped after 1 s");
     }
 }
