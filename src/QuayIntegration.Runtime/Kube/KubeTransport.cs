@@ -12,7 +12,9 @@ namespace QuayIntegration.Runtime.Kube;
 /// <remarks>
 /// The handler's settings are those KubernetesClient chooses. With a CA in the configuration, only that CA is
 /// trusted, as kubectl and client-go do (KubernetesClient also accepts a certificate the system's trust store vouches
-/// for), and <c>tls-server-name</c> is the name the server's certificate must carry.
+/// for), and <c>tls-server-name</c> is the name the server's certificate must carry. Unlike client-go, the name sent
+/// in the handshake (SNI) stays the address's host: SocketsHttpHandler takes it from the request, so a server that
+/// chooses its certificate by SNI must be reached by a name it knows.
 /// </remarks>
 public sealed class KubeTransport : IDisposable
 {
@@ -49,7 +51,16 @@ public sealed class KubeTransport : IDisposable
         };
         if (access.Proxy is { } proxy)
         {
-            handler.Proxy = new WebProxy(proxy);
+            var webProxy = new WebProxy(new UriBuilder(proxy) { UserName = "", Password = "" }.Uri);
+            // http://user:password@proxy:3128, as Go's transport reads it (WebProxy itself ignores the user info).
+            if (proxy.UserInfo is { Length: > 0 } userInfo)
+            {
+                var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
+                webProxy.Credentials = colon < 0
+                    ? new NetworkCredential(Uri.UnescapeDataString(userInfo), "")
+                    : new NetworkCredential(Uri.UnescapeDataString(userInfo[..colon]), Uri.UnescapeDataString(userInfo[(colon + 1)..]));
+            }
+            handler.Proxy = webProxy;
             handler.UseProxy = true;
         }
         if (baseUri.Scheme == "https")
@@ -77,7 +88,8 @@ public sealed class KubeTransport : IDisposable
         if (certificate is not X509Certificate2 leaf || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0) return false;
         if (serverName is not null)
         {
-            if (!leaf.MatchesHostname(serverName)) return false;
+            // Subject alternative names only, as Go checks them.
+            if (!leaf.MatchesHostname(serverName, allowWildcards: true, allowCommonName: false)) return false;
         }
         else if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return false;
         if (authorities is not { Count: > 0 }) return (errors & SslPolicyErrors.RemoteCertificateChainErrors) == 0;

@@ -63,8 +63,10 @@ public static class Kubeconfig
         var where = $"cluster '{cluster.Name}' in {cluster.File}";
         var server = c.String("server");
         if (string.IsNullOrWhiteSpace(server)) throw new KubeconfigException($"{where} has no server");
+        // client-go takes an address without a scheme (10.0.0.1:6443) as https.
+        if (!server.Contains("://", StringComparison.Ordinal)) server = "https://" + server;
         if (!Uri.TryCreate(server, UriKind.Absolute, out var serverUri) || serverUri.Scheme is not ("https" or "http"))
-            throw new KubeconfigException($"{where}: server '{server}' is not an http or https URL");
+            throw new KubeconfigException($"{where}: server '{WithoutUserInfo(server)}' is not an http or https URL");
         var caFile = c.String("certificate-authority");
         var caData = c.String("certificate-authority-data");
         var insecure = c.Bool("insecure-skip-tls-verify", where);
@@ -91,7 +93,7 @@ public static class Kubeconfig
         }
         Uri? proxy = null;
         if (c.String("proxy-url") is { } proxyUrl && (!Uri.TryCreate(proxyUrl, UriKind.Absolute, out proxy) || proxy.Scheme is not ("http" or "https" or "socks5")))
-            throw new KubeconfigException($"{where}: proxy-url '{proxyUrl}' is not an http, https or socks5 URL");
+            throw new KubeconfigException($"{where}: proxy-url '{WithoutUserInfo(proxyUrl)}' is not an http, https or socks5 URL");
 
         var access = new ClusterAccess(serverUri)
         {
@@ -155,8 +157,9 @@ public static class Kubeconfig
         if (exec is not null) methods.Add("exec");
         if (methods.Count > 1)
             throw new KubeconfigException($"{where} gives more than one way to authenticate ({string.Join(", ", methods)}); keep one");
-        if (token is not null) return KubeCredentials.Bearer(token);
+        // With both, client-go starts from the token and then keeps reading the file: the file is what stays current.
         if (tokenFile is not null) return new TokenFileCredentials(user.Relative(tokenFile), time);
+        if (token is not null) return KubeCredentials.Bearer(token);
         if (userName is not null || password is not null) return KubeCredentials.Basic(userName ?? "", password ?? "");
         if (exec is null) return null;
         var command = exec.String("command");
@@ -171,6 +174,14 @@ public static class Kubeconfig
             InteractiveMode = exec.String("interactiveMode"),
         };
         return new ExecPluginCredentials(plugin, cluster, time);
+    }
+
+    /// <summary>A URL as an error message may show it: without the user name and password it may carry.</summary>
+    private static string WithoutUserInfo(string url)
+    {
+        var at = url.IndexOf('@', StringComparison.Ordinal);
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        return at > scheme && scheme >= 0 ? url[..(scheme + 3)] + "…@" + url[(at + 1)..] : url;
     }
 
     private static KeyValuePair<string, string> EnvOf(YamlNode node, string where)

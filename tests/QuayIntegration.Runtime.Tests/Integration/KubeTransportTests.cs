@@ -171,6 +171,19 @@ public sealed class KubeTransportTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_proxy_address_with_a_user_and_password_authenticates_to_the_proxy()
+    {
+        using var transport = KubeTransport.Create(new ClusterAccess(new Uri("https://kubernetes")) { Proxy = new Uri("http://ops:p%40ss:word@proxy.example:3128") });
+        using var anonymous = KubeTransport.Create(new ClusterAccess(new Uri("https://kubernetes")) { Proxy = new Uri("http://proxy.example:3128") });
+
+        var proxy = Assert.IsType<System.Net.WebProxy>(transport.Handler.Proxy);
+        Assert.Equal("http://proxy.example:3128/", proxy.Address!.ToString());
+        var credential = proxy.Credentials!.GetCredential(proxy.Address, "Basic")!;
+        Assert.Equal(("ops", "p@ss:word"), (credential.UserName, credential.Password));
+        Assert.Null(Assert.IsType<System.Net.WebProxy>(anonymous.Handler.Proxy).Credentials);
+    }
+
+    [Fact]
     public void The_client_certificate_is_presented_with_its_key()
     {
         using var ca = CertificateAuthority.Create("client-ca");

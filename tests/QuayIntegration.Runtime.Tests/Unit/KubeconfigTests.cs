@@ -147,6 +147,15 @@ public sealed class KubeconfigTests : IDisposable
     }
 
     [Fact]
+    public async Task An_address_without_a_scheme_is_https_and_a_token_file_beside_a_token_is_what_stays_current()
+    {
+        File.WriteAllText(Path.Combine(_dir, "token"), "from-file");
+        var access = Kubeconfig.Load(Write("config", Single("10.0.0.1:6443", "token: initial, tokenFile: token")));
+        Assert.Equal("https://10.0.0.1:6443/", access.Server.ToString());
+        Assert.Equal("from-file", (await access.Credentials!.AuthorizationAsync(CancellationToken.None)).Parameter);
+    }
+
+    [Fact]
     public void A_client_certificate_inline_or_as_files_comes_with_its_key()
     {
         using var issued = _ca.IssueClientCertificate("operator", "system:masters");
@@ -201,8 +210,9 @@ public sealed class KubeconfigTests : IDisposable
     [InlineData("clusters: [{name: c, cluster: {server: 'https://k', certificate-authority-data: '%%%'}}]", "certificate-authority-data is not base64")]
     [InlineData("clusters: [{name: c, cluster: {server: 'https://k', certificate-authority-data: QUJD}}]", "holds no PEM certificate")]
     [InlineData("clusters: [{name: c, cluster: {certificate-authority-data: QUJD}}]", "cluster 'c' in")]
-    [InlineData("clusters: [{name: c, cluster: {server: 'kubernetes:6443'}}]", "'kubernetes:6443' is not an http or https URL")]
+    [InlineData("clusters: [{name: c, cluster: {server: 'ftp://kubernetes:6443'}}]", "'ftp://kubernetes:6443' is not an http or https URL")]
     [InlineData("clusters: [{name: c, cluster: {server: 'https://k', proxy-url: 'ftp://proxy'}}]", "proxy-url 'ftp://proxy'")]
+    [InlineData("clusters: [{name: c, cluster: {server: 'https://k', proxy-url: 'ftp://me:sekrit-token@proxy'}}]", "proxy-url 'ftp://…@proxy'")]
     [InlineData("clusters: [{name: c, cluster: {server: 'https://k'}}]\nusers: [{name: u, user: {auth-provider: {name: oidc}}}]", "auth-provider")]
     [InlineData("clusters: [{name: c, cluster: {server: 'https://k'}}]\nusers: [{name: u, user: {token: t, as: admin}}]", "impersonate (as)")]
     [InlineData("clusters: [{name: c, cluster: {server: 'https://k'}}]\nusers: [{name: u, user: {token: sekrit-token, username: a, password: b}}]", "more than one way to authenticate (token, username/password)")]
