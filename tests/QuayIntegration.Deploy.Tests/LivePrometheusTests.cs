@@ -88,13 +88,7 @@ public sealed class LiveMonitoringWorld : IAsyncLifetime
             {
                 return false;
             }
-            var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-            while (DateTime.UtcNow < until)
-            {
-                if ((await Prometheus.QueryAsync("sum(rate(quayintegration_admission_requests_total[5m])) > 0")).Count > 0) return true;
-                await Task.Delay(250, _deadline.Token);
-            }
-            return false;
+            return await ShowsWithinAsync("sum(rate(quayintegration_admission_requests_total[5m])) > 0", TimeSpan.FromSeconds(5));
         }, "a Build's admission review in the second project to show as a rate", TimeSpan.FromSeconds(90));
 
         // The same for the Quay calls: a project's set-up makes a dozen of them within a fraction of a second, which a
@@ -105,13 +99,7 @@ public sealed class LiveMonitoringWorld : IAsyncLifetime
         {
             if ((await Prometheus.QueryAsync("sum(rate(quayintegration_quay_requests_total[5m])) > 0")).Count > 0) return true;
             await World.Oc.NewProjectAsync($"{project}-{++extra}");
-            var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-            while (DateTime.UtcNow < until)
-            {
-                if ((await Prometheus.QueryAsync("sum(rate(quayintegration_quay_requests_total[5m])) > 0")).Count > 0) return true;
-                await Task.Delay(250, _deadline.Token);
-            }
-            return false;
+            return await ShowsWithinAsync("sum(rate(quayintegration_quay_requests_total[5m])) > 0", TimeSpan.FromSeconds(5));
         }, "the Quay calls of a project's set-up to show as a rate", TimeSpan.FromSeconds(90));
 
         // Every metric the alerts and the dashboard read has been scraped at least three times (rate() needs two samples).
@@ -120,6 +108,18 @@ public sealed class LiveMonitoringWorld : IAsyncLifetime
             && (await Prometheus.QueryAsync("quayintegration_integration_ready")).Count > 0
             && (await Prometheus.QueryAsync("quayintegration_webhook_certificate_expiry_timestamp_seconds")).Count > 0,
             "Prometheus to hold three scrapes of the operator's metrics", TimeSpan.FromSeconds(90));
+    }
+
+    /// <summary>Whether <paramref name="query"/> returns a series within <paramref name="window"/>: a rate shows only after the next scrape.</summary>
+    private async Task<bool> ShowsWithinAsync(string query, TimeSpan window)
+    {
+        var until = DateTime.UtcNow + window;
+        while (DateTime.UtcNow < until)
+        {
+            if ((await Prometheus.QueryAsync(query)).Count > 0) return true;
+            await Task.Delay(250, _deadline.Token);
+        }
+        return false;
     }
 
     /// <summary>
