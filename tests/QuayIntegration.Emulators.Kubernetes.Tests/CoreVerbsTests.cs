@@ -96,6 +96,35 @@ public sealed class CoreVerbsTests(ApiServerFixture f) : IClassFixture<ApiServer
     }
 
     [Fact]
+    public async Task A_built_in_list_leaves_kind_and_apiVersion_off_its_items_on_every_page_and_the_stored_objects_keep_them()
+    {
+        var ns = await f.CreateNamespaceAsync();
+        foreach (var name in new[] { "a", "b", "c" })
+            await K.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = name }, Data = new Dictionary<string, string> { ["k"] = name } }, ns);
+
+        var (code, whole, _) = await f.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{ns}/configmaps");
+        Assert.Equal(200, code);
+        Assert.Equal("ConfigMapList", (string?)whole!["kind"]);
+        Assert.Equal("v1", (string?)whole["apiVersion"]);
+        var items = whole["items"]!.AsArray();
+        Assert.Equal(["a", "b", "c"], items.Select(i => (string?)i!["metadata"]!["name"]));
+        Assert.All(items, i => Assert.False(i!.AsObject().ContainsKey("kind") || i.AsObject().ContainsKey("apiVersion")));
+        Assert.Equal(["a", "b", "c"], items.Select(i => (string?)i!["data"]!["k"]));
+
+        var (_, page, _) = await f.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{ns}/configmaps?limit=2");
+        Assert.Equal(2, page!["items"]!.AsArray().Count);
+        Assert.Equal(1L, (long?)page["metadata"]!["remainingItemCount"]);
+        Assert.False(string.IsNullOrEmpty((string?)page["metadata"]!["continue"]));
+        Assert.All(page["items"]!.AsArray(), i => Assert.False(i!.AsObject().ContainsKey("kind")));
+
+        // The list wrote the stored objects without changing them: a read still has its kind, and the next list is the same.
+        var (_, one, _) = await f.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{ns}/configmaps/b");
+        Assert.Equal("ConfigMap", (string?)one!["kind"]);
+        var (_, again, _) = await f.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{ns}/configmaps");
+        Assert.Equal(whole.ToJsonString(), again!.ToJsonString());
+    }
+
+    [Fact]
     public async Task List_resourceVersion_is_the_global_counter()
     {
         var ns = await f.CreateNamespaceAsync();

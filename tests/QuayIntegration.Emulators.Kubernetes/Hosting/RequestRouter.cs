@@ -162,6 +162,13 @@ public sealed class RequestRouter(ApiServerCore server)
             await http.Response.Body.WriteAsync(Convert.FromBase64String(result.Body.AsString()!), http.RequestAborted);
             return;
         }
+        if (result.SharedItems is { } items)
+        {
+            await using (var writer = new Utf8JsonWriter(http.Response.BodyWriter, new JsonWriterOptions { Encoder = Json.Compact.Encoder, SkipValidation = true }))
+                ListQuery.WriteShared(writer, (JsonObject)result.Body, items, result.ItemsOmitTypeMeta, Json.Compact);
+            await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
+            return;
+        }
         await WriteJsonAsync(http, result.Body, http.RequestAborted);
     }
 

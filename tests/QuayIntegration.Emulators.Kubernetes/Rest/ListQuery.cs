@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using QuayIntegration.Emulators.Kubernetes.Machinery;
 
@@ -48,8 +49,6 @@ public static class ListQuery
         }
         var limit = ParseLimit(ctx.Query("limit"));
         var page = matching.Skip(start).Take(limit ?? int.MaxValue).ToList();
-        // Stored objects are shared: the envelope adopts its items and takes kind and apiVersion off them.
-        if (source is null) page = page.ConvertAll(o => o.Clone());
         string? next = null;
         long? remaining = null;
         if (limit is not null && start + page.Count < matching.Count)
@@ -58,19 +57,75 @@ public static class ListQuery
             remaining = matching.Count - start - page.Count;
         }
         if (TableConvertor.Wanted(ctx)) return new ApiResult(200, TableConvertor.ToTable(ctx, page, listVersion, next));
+        if (source is null)
+        {
+            // Stored objects are shared (with the store and concurrent readers): written as they are, never adopted.
+            return new ApiResult(200, Envelope(ctx.Type, listVersion, next, remaining))
+            {
+                SharedItems = page,
+                ItemsOmitTypeMeta = ctx.Type.BuiltIn,
+            };
+        }
         var items = new JsonArray();
         foreach (var o in page) items.Add(o);
         return new ApiResult(200, ListBody(ctx.Type, items, listVersion, next, remaining));
+    }
+
+    /// <summary>
+    /// Writes a list whose items are shared (<see cref="ApiResult.SharedItems"/>): the envelope's fields, then each item,
+    /// without its kind and apiVersion where the list leaves them out.
+    /// </summary>
+    public static void WriteShared(Utf8JsonWriter writer, JsonObject envelope, IReadOnlyList<JsonObject> items, bool omitTypeMeta, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        foreach (var (name, value) in envelope)
+        {
+            writer.WritePropertyName(name);
+            WriteValue(writer, value, options);
+        }
+        writer.WriteStartArray("items");
+        foreach (var item in items)
+        {
+            if (!omitTypeMeta)
+            {
+                item.WriteTo(writer, options);
+                continue;
+            }
+            writer.WriteStartObject();
+            foreach (var (name, value) in item)
+            {
+                if (name is "kind" or "apiVersion") continue;
+                writer.WritePropertyName(name);
+                WriteValue(writer, value, options);
+            }
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteValue(Utf8JsonWriter writer, JsonNode? value, JsonSerializerOptions options)
+    {
+        if (value is null) writer.WriteNullValue();
+        else value.WriteTo(writer, options);
     }
 
     public static JsonObject ListBody(ResourceType type, JsonArray items, string resourceVersion, string? next, long? remaining)
     {
         if (type.BuiltIn)
             foreach (var item in items.OfType<JsonObject>()) { item.Remove("kind"); item.Remove("apiVersion"); }
+        var envelope = Envelope(type, resourceVersion, next, remaining);
+        envelope["items"] = items;
+        return envelope;
+    }
+
+    /// <summary>A List's kind, apiVersion and metadata, without its items.</summary>
+    private static JsonObject Envelope(ResourceType type, string resourceVersion, string? next, long? remaining)
+    {
         var meta = new JsonObject { ["resourceVersion"] = resourceVersion };
         if (next is not null) meta["continue"] = next;
         if (remaining is not null) meta["remainingItemCount"] = remaining;
-        return new JsonObject { ["kind"] = type.ListKind, ["apiVersion"] = type.GroupVersion, ["metadata"] = meta, ["items"] = items };
+        return new JsonObject { ["kind"] = type.ListKind, ["apiVersion"] = type.GroupVersion, ["metadata"] = meta };
     }
 
     private static int? ParseLimit(string? text)

@@ -46,4 +46,16 @@ public sealed class RequestContext
 /// What a REST operation answers: an HTTP code and a JSON body. A non-JSON <paramref name="ContentType"/> means the body
 /// is a base64 string of the binary payload (only the protobuf OpenAPI v2 document uses it).
 /// </summary>
-public sealed record ApiResult(int Code, JsonNode Body, string ContentType = "application/json");
+public sealed record ApiResult(int Code, JsonNode Body, string ContentType = "application/json")
+{
+    /// <summary>
+    /// A list's items when they are the stored objects themselves, shared with the store and every other reader: written
+    /// as the <c>items</c> of <see cref="Body"/> (a List envelope without them) and never copied or changed. Written with
+    /// <c>kind</c> and <c>apiVersion</c> left out when <see cref="ItemsOmitTypeMeta"/>, as the API server does for the
+    /// built-in types. Like a watch cache's serialization, this keeps a list of tens of thousands of objects from
+    /// costing a deep copy of each.
+    /// </summary>
+    public IReadOnlyList<JsonObject>? SharedItems { get; init; }
+
+    public bool ItemsOmitTypeMeta { get; init; }
+}
