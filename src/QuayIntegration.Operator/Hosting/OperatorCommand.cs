@@ -1,6 +1,11 @@
+using System.Globalization;
+using System.Runtime;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using QuayIntegration.Operator.Observability;
 using Microsoft.Extensions.Options;
 
 namespace QuayIntegration.Operator.Hosting;
@@ -58,6 +63,7 @@ public static class OperatorCommand
 
         await using (app)
         {
+            LogRuntime(app.Logger);
             try
             {
                 await app.StartAsync();
@@ -84,6 +90,18 @@ public static class OperatorCommand
             }
         }
         return Environment.ExitCode;
+    }
+
+    /// <summary>
+    /// How the process runs, for whoever reads its log about memory or CPU: the runtime, whether the code was compiled
+    /// ahead of time, and the GC settings the project file chose (an environment variable may override them).
+    /// </summary>
+    private static void LogRuntime(ILogger log)
+    {
+        var gc = GC.GetConfigurationVariables();
+        var conserve = gc.TryGetValue("GCConserveMem", out var value) ? Convert.ToString(value, CultureInfo.InvariantCulture) ?? "" : "default";
+        var code = RuntimeFeature.IsDynamicCodeSupported ? "JIT" : "Native AOT";
+        log.Starting(Environment.Version.ToString(), code, GCSettings.IsServerGC ? "server" : "workstation", conserve);
     }
 
     /// <summary>Every option refused, one line each.</summary>

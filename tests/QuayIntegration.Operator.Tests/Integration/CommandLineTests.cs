@@ -26,6 +26,7 @@ public sealed class CommandLineTests
         start.Environment.Remove("KUBERNETES_SERVICE_HOST");
         start.Environment.Remove("ASPNETCORE_ENVIRONMENT");
         start.Environment.Remove("DOTNET_ENVIRONMENT");
+        start.Environment.Remove("DOTNET_GCConserveMemory");
         foreach (var (name, value) in environment) start.Environment[name] = value;
         return await ChildProcess.RunAsync(start, TimeSpan.FromSeconds(60));
     }
@@ -90,6 +91,19 @@ public sealed class CommandLineTests
         Assert.Equal(OperatorCommand.Failed, code);
         Assert.Contains("quay-integration: could not start: kubeconfig file not found at /nonexistent/kubeconfig", error);
         Assert.DoesNotContain("Unhandled exception", error);
+    }
+
+    [Fact]
+    public async Task The_start_is_logged_with_the_runtime_and_the_GC_settings_the_project_chose()
+    {
+        // The project file asks the GC to conserve memory (9): the build under test, JIT or Native AOT, must carry it.
+        var (code, output, _) = await RunAsync("--kubeconfig=/nonexistent/kubeconfig", "--Operator:MetricsPort=0", "--Operator:BindAddress=127.0.0.1", "--Operator:Webhook:Disabled=true");
+        Assert.Equal(OperatorCommand.Failed, code);
+        var start = output.Split('\n').Single(line => line.Contains("\"Name\":\"Starting\"", StringComparison.Ordinal));
+        Assert.Contains("\"Gc\":\"workstation\"", start);
+        Assert.Contains("\"ConserveMemory\":\"9\"", start);
+        var (_, hostArguments) = OperatorBinary.Command(Path.Combine(AppContext.BaseDirectory, "QuayIntegration.Operator.dll"));
+        Assert.Contains(hostArguments.Count == 0 ? "\"Code\":\"Native AOT\"" : "\"Code\":\"JIT\"", start); // an executable of its own is the AOT build
     }
 
     [Fact]
