@@ -49,6 +49,13 @@ public sealed class OperatorProcess : IAsyncDisposable
     public int ProcessId => _process.Id;
     public bool HasExited => _process.HasExited;
 
+    /// <summary>
+    /// Why a run ended before every namespace was set up: the operator's exit (a lost Lease, a crash: its log says
+    /// which) or the scenario's timeout.
+    /// </summary>
+    public string WhyUnfinished(TimeSpan timeout) =>
+        _process.HasExited ? $"the operator exited with code {_process.ExitCode} (see its log)" : $"not within {timeout.TotalSeconds:N0} s";
+
     /// <summary>The highest VmHWM seen (the kernel's own peak of resident memory), in bytes.</summary>
     public long PeakRssBytes => Math.Max(Interlocked.Read(ref _peakRssKb), ReadStatusKb("VmHWM") ?? 0) * 1024;
 

@@ -56,6 +56,7 @@ public sealed class ColdConvergenceScenario : IScenario
         var progress = new List<(double Seconds, double Done)>();
         var (elapsed, remaining, example) = await probe.WaitAllAsync(names, m, sinceStart, timeout,
             TimeSpan.FromMilliseconds(run.Smoke ? 100 : 250), () => op.HasExited, ct, progress);
+        var unfinished = op.WhyUnfinished(timeout); // now: the operator may still exit while the harness waits below
         cpu.Stop();
         // Calls still in flight when the last namespace looked complete belong to the convergence too.
         await QuayCallCounts.WaitQuietAsync(world.Quay, TimeSpan.FromSeconds(run.Smoke ? 1 : 3), TimeSpan.FromSeconds(30), ct);
@@ -110,7 +111,7 @@ public sealed class ColdConvergenceScenario : IScenario
         result.Headline = elapsed is { } done
             ? $"cold-convergence: N={n} M={m} L={run.LatencyMs}ms C={run.Concurrency}: fully set up in {done.TotalSeconds:N1} s " +
               $"(lower bound {lowerBound.TotalSeconds:N1} s), {calls.Total:N0} Quay calls = {calls.Total / (double)minimalWrites:N2}× minimal writes, {Environment.ProcessorCount} cores"
-            : $"cold-convergence: NOT converged within {timeout.TotalSeconds:N0} s: {remaining} of {n} namespaces not set up (e.g. {example}); log {op.LogPath}";
+            : $"cold-convergence: NOT converged, {unfinished}: {remaining} of {n} namespaces not set up (e.g. {example}); log {op.LogPath}";
         return result;
     }
 }

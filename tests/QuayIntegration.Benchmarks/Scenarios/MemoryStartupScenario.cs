@@ -54,6 +54,7 @@ public sealed class MemoryStartupScenario : IScenario
         var peakAtReady = op.PeakRssBytes;
         var (converged, remaining, example) = await new ConvergenceProbe(world).WaitAllAsync(names, m, clock, timeout,
             TimeSpan.FromMilliseconds(run.Smoke ? 200 : 1000), () => op.HasExited, ct);
+        var unfinished = op.WhyUnfinished(timeout); // now: the operator may still exit while the harness waits below
         await QuayCallCounts.WaitQuietAsync(world.Quay, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30), ct);
 
         const double MiB = 1048576.0;
@@ -68,7 +69,7 @@ public sealed class MemoryStartupScenario : IScenario
         result.Add("RSS at the end", op.CurrentRssBytes / MiB, "MiB")
             .Add("Peak RSS (VmHWM)", op.PeakRssBytes / MiB, "MiB");
         result.Headline = $"memory-startup: N={n}: peak RSS {op.PeakRssBytes / MiB:N0} MiB, ready {ready.TotalSeconds:N2} s after start" +
-                          (converged is null ? $", NOT converged within {timeout.TotalSeconds:N0} s ({remaining} left, e.g. {example})" : $", fully set up in {converged.Value.TotalSeconds:N0} s") +
+                          (converged is null ? $", NOT converged, {unfinished} ({remaining} left, e.g. {example})" : $", fully set up in {converged.Value.TotalSeconds:N0} s") +
                           $" ({Environment.ProcessorCount} cores)";
         return result;
     }

@@ -26,7 +26,11 @@ public sealed class CommandLineTests
         start.Environment.Remove("KUBERNETES_SERVICE_HOST");
         start.Environment.Remove("ASPNETCORE_ENVIRONMENT");
         start.Environment.Remove("DOTNET_ENVIRONMENT");
-        start.Environment.Remove("DOTNET_GCConserveMemory");
+        foreach (var knobPrefix in new[] { "DOTNET_", "COMPlus_" })
+        {
+            start.Environment.Remove(knobPrefix + "GCConserveMemory");
+            start.Environment.Remove(knobPrefix + "gcServer");
+        }
         foreach (var (name, value) in environment) start.Environment[name] = value;
         return await ChildProcess.RunAsync(start, TimeSpan.FromSeconds(60));
     }
@@ -102,8 +106,10 @@ public sealed class CommandLineTests
         var start = output.Split('\n').Single(line => line.Contains("\"Name\":\"Starting\"", StringComparison.Ordinal));
         Assert.Contains("\"Gc\":\"workstation\"", start);
         Assert.Contains("\"ConserveMemory\":\"9\"", start);
-        var (_, hostArguments) = OperatorBinary.Command(Path.Combine(AppContext.BaseDirectory, "QuayIntegration.Operator.dll"));
-        Assert.Contains(hostArguments.Count == 0 ? "\"Code\":\"Native AOT\"" : "\"Code\":\"JIT\"", start); // an executable of its own is the AOT build
+        // A Native AOT publish is an executable with no runtimeconfig.json beside it; anything else runs under the JIT.
+        var (fileName, hostArguments) = OperatorBinary.Command(Path.Combine(AppContext.BaseDirectory, "QuayIntegration.Operator.dll"));
+        var nativeAot = hostArguments.Count == 0 && !File.Exists(fileName + ".runtimeconfig.json");
+        Assert.Contains(nativeAot ? "\"Code\":\"Native AOT\"" : "\"Code\":\"JIT\"", start);
     }
 
     [Fact]
