@@ -57,6 +57,9 @@ public sealed class EventsTests(ApiServerFixture f) : IClassFixture<ApiServerFix
         Assert.Equal(["e1", "e2"], names);
         (code, body, _) = await f.SendAsync(HttpMethod.Get, $"/apis/events.k8s.io/v1/namespaces/{ns}/events");
         Assert.Equal(["e1", "e2"], body!["items"]!.AsArray().Select(i => (string)i!["metadata"]!["name"]!));
+        // Each item in the events.k8s.io shape (converted from storage), without its kind and apiVersion, as any built-in list.
+        Assert.Equal("all good", (string?)body["items"]![1]!["note"]);
+        Assert.All(body["items"]!.AsArray(), i => Assert.False(i!.AsObject().ContainsKey("kind") || i.AsObject().ContainsKey("apiVersion")));
 
         // A name taken in one group is taken in the other; a delete in one is a delete in both.
         (code, body, _) = await f.SendAsync(HttpMethod.Post, $"/apis/events.k8s.io/v1/namespaces/{ns}/events", v1.ToJsonString());
