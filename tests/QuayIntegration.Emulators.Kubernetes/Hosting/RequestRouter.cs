@@ -162,24 +162,20 @@ public sealed class RequestRouter(ApiServerCore server)
             await http.Response.Body.WriteAsync(Convert.FromBase64String(result.Body.AsString()!), http.RequestAborted);
             return;
         }
-        if (result.SharedItems is { } items)
-        {
-            await using (var writer = new Utf8JsonWriter(http.Response.BodyWriter, new JsonWriterOptions { Encoder = Json.Compact.Encoder, SkipValidation = true }))
-                ListQuery.WriteShared(writer, (JsonObject)result.Body, items, result.ItemsOmitTypeMeta, Json.Compact);
-            await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
-            return;
-        }
-        await WriteJsonAsync(http, result.Body, http.RequestAborted);
+        if (result.ListItems is { } items)
+            await WriteJsonAsync(http, writer => ListQuery.WriteList(writer, (JsonObject)result.Body, items, result.ItemsOmitTypeMeta, Json.Compact), http.RequestAborted);
+        else
+            await WriteJsonAsync(http, writer => result.Body.WriteTo(writer, Json.Compact), http.RequestAborted);
     }
 
     /// <summary>
     /// A JSON body straight into the response's buffers as UTF-8: a list of tens of thousands of objects never becomes
     /// one string of twice its size first.
     /// </summary>
-    private static async Task WriteJsonAsync(HttpContext http, JsonNode body, CancellationToken ct)
+    private static async Task WriteJsonAsync(HttpContext http, Action<Utf8JsonWriter> write, CancellationToken ct)
     {
         await using (var writer = new Utf8JsonWriter(http.Response.BodyWriter, new JsonWriterOptions { Encoder = Json.Compact.Encoder, SkipValidation = true }))
-            body.WriteTo(writer, Json.Compact);
+            write(writer);
         await http.Response.BodyWriter.FlushAsync(ct);
     }
 
@@ -190,7 +186,8 @@ public sealed class RequestRouter(ApiServerCore server)
         http.Response.StatusCode = e.Code;
         http.Response.ContentType = "application/json";
         if (e.Code == 429) http.Response.Headers.RetryAfter = "1";
-        await WriteJsonAsync(http, e.ToStatus(), CancellationToken.None);
+        var status = e.ToStatus();
+        await WriteJsonAsync(http, writer => status.WriteTo(writer, Json.Compact), CancellationToken.None);
     }
 
     private static void AddWarnings(HttpContext http, RequestContext ctx)

@@ -28,7 +28,7 @@ public static class ListQuery
         long rev;
         if (source is null)
         {
-            // The stored objects themselves: filtered and paged as they are, and only the page copied.
+            // The stored objects themselves: filtered, paged and written as they are, never copied.
             (all, rev) = ctx.Server.Store.Snapshot(ctx.Type.StorageKey, ctx.Namespace);
             all = all.Select(o => ctx.Type.Strategy.FromStorage(o, ctx.Type)).ToList();
         }
@@ -57,66 +57,41 @@ public static class ListQuery
             remaining = matching.Count - start - page.Count;
         }
         if (TableConvertor.Wanted(ctx)) return new ApiResult(200, TableConvertor.ToTable(ctx, page, listVersion, next));
-        if (source is null)
-        {
-            // Stored objects are shared (with the store and concurrent readers): written as they are, never adopted.
-            return new ApiResult(200, Envelope(ctx.Type, listVersion, next, remaining))
-            {
-                SharedItems = page,
-                ItemsOmitTypeMeta = ctx.Type.BuiltIn,
-            };
-        }
-        var items = new JsonArray();
-        foreach (var o in page) items.Add(o);
-        return new ApiResult(200, ListBody(ctx.Type, items, listVersion, next, remaining));
+        return Answer(ctx.Type, page, listVersion, next, remaining);
     }
 
+    /// <summary>A List of <paramref name="items"/>, which are written as they are (<see cref="ApiResult.ListItems"/>).</summary>
+    public static ApiResult Answer(ResourceType type, IReadOnlyList<JsonObject> items, string resourceVersion, string? next, long? remaining) =>
+        new(200, Envelope(type, resourceVersion, next, remaining)) { ListItems = items, ItemsOmitTypeMeta = type.BuiltIn };
+
     /// <summary>
-    /// Writes a list whose items are shared (<see cref="ApiResult.SharedItems"/>): the envelope's fields, then each item,
-    /// without its kind and apiVersion where the list leaves them out.
+    /// Writes a list whose items are kept apart from its envelope (<see cref="ApiResult.ListItems"/>): the envelope's
+    /// fields, then each item, without its kind and apiVersion where the list leaves them out.
     /// </summary>
-    public static void WriteShared(Utf8JsonWriter writer, JsonObject envelope, IReadOnlyList<JsonObject> items, bool omitTypeMeta, JsonSerializerOptions options)
+    public static void WriteList(Utf8JsonWriter writer, JsonObject envelope, IReadOnlyList<JsonObject> items, bool omitTypeMeta, JsonSerializerOptions options)
     {
         writer.WriteStartObject();
-        foreach (var (name, value) in envelope)
-        {
-            writer.WritePropertyName(name);
-            WriteValue(writer, value, options);
-        }
+        WriteMembers(writer, envelope, omitTypeMeta: false, options);
         writer.WriteStartArray("items");
         foreach (var item in items)
         {
-            if (!omitTypeMeta)
-            {
-                item.WriteTo(writer, options);
-                continue;
-            }
             writer.WriteStartObject();
-            foreach (var (name, value) in item)
-            {
-                if (name is "kind" or "apiVersion") continue;
-                writer.WritePropertyName(name);
-                WriteValue(writer, value, options);
-            }
+            WriteMembers(writer, item, omitTypeMeta, options);
             writer.WriteEndObject();
         }
         writer.WriteEndArray();
         writer.WriteEndObject();
     }
 
-    private static void WriteValue(Utf8JsonWriter writer, JsonNode? value, JsonSerializerOptions options)
+    private static void WriteMembers(Utf8JsonWriter writer, JsonObject obj, bool omitTypeMeta, JsonSerializerOptions options)
     {
-        if (value is null) writer.WriteNullValue();
-        else value.WriteTo(writer, options);
-    }
-
-    public static JsonObject ListBody(ResourceType type, JsonArray items, string resourceVersion, string? next, long? remaining)
-    {
-        if (type.BuiltIn)
-            foreach (var item in items.OfType<JsonObject>()) { item.Remove("kind"); item.Remove("apiVersion"); }
-        var envelope = Envelope(type, resourceVersion, next, remaining);
-        envelope["items"] = items;
-        return envelope;
+        foreach (var (name, value) in obj)
+        {
+            if (omitTypeMeta && name is "kind" or "apiVersion") continue;
+            writer.WritePropertyName(name);
+            if (value is null) writer.WriteNullValue();
+            else value.WriteTo(writer, options);
+        }
     }
 
     /// <summary>A List's kind, apiVersion and metadata, without its items.</summary>

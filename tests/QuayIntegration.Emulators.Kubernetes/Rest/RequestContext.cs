@@ -49,13 +49,13 @@ public sealed class RequestContext
 public sealed record ApiResult(int Code, JsonNode Body, string ContentType = "application/json")
 {
     /// <summary>
-    /// A list's items when they are the stored objects themselves, shared with the store and every other reader: written
-    /// as the <c>items</c> of <see cref="Body"/> (a List envelope without them) and never copied or changed. Written with
-    /// <c>kind</c> and <c>apiVersion</c> left out when <see cref="ItemsOmitTypeMeta"/>, as the API server does for the
-    /// built-in types. Like a watch cache's serialization, this keeps a list of tens of thousands of objects from
+    /// A list's items, written as the <c>items</c> of <see cref="Body"/> (a List envelope without them) and never copied
+    /// or changed: they may be the stored objects themselves, shared with the store and every other reader. Written
+    /// with <c>kind</c> and <c>apiVersion</c> left out when <see cref="ItemsOmitTypeMeta"/>, as the API server does for
+    /// the built-in types. Like a watch cache's serialization, this keeps a list of tens of thousands of objects from
     /// costing a deep copy of each.
     /// </summary>
-    public IReadOnlyList<JsonObject>? SharedItems { get; init; }
+    public IReadOnlyList<JsonObject>? ListItems { get; init; }
 
     public bool ItemsOmitTypeMeta { get; init; }
 }

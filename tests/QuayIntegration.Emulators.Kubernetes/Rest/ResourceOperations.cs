@@ -220,7 +220,7 @@ public static class ResourceOperations
     public static async Task<ApiResult> DeleteCollectionAsync(RequestContext ctx, JsonObject? options)
     {
         var items = ListQuery.Filter(ctx, ctx.Server.Store.List(ctx.Type.StorageKey, ctx.Namespace).Items.Select(o => ctx.Type.Strategy.FromStorage(o, ctx.Type)));
-        var deleted = new JsonArray();
+        var deleted = new List<JsonObject>();
         foreach (var item in items)
         {
             var name = item.At("metadata", "name").AsString()!;
@@ -231,7 +231,7 @@ public static class ResourceOperations
             }
             catch (ApiException e) when (e.Code == 404) { } // deleted concurrently
         }
-        return new ApiResult(200, ListQuery.ListBody(ctx.Type, deleted, ctx.Server.Store.CurrentRevision.ToString(), null, null));
+        return ListQuery.Answer(ctx.Type, deleted, ctx.Server.Store.CurrentRevision.ToString(), null, null);
     }
 
     /// <summary>A stored object (or null, for a failed precondition) as this resource reads it.</summary>
