@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using QuayIntegration.Operator.Observability;
 using Microsoft.Extensions.Options;
+using QuayIntegration.Operator.Observability;
 
 namespace QuayIntegration.Operator.Hosting;
 
