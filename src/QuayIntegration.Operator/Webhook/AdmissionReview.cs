@@ -1,10 +1,12 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace QuayIntegration.Operator.Webhook;
 
-/// <summary>The parts of an admission.k8s.io/v1 AdmissionReview request the webhook reads.</summary>
+/// <summary>
+/// The parts of an admission.k8s.io/v1 AdmissionReview request the webhook reads. <see cref="Object"/> is read in place
+/// from the parsed body, which this request owns: it is valid until the request is disposed.
+/// </summary>
 public sealed record AdmissionRequest(
     string ApiVersion,
     string Uid,
@@ -14,26 +16,32 @@ public sealed record AdmissionRequest(
     string? SubResource,
     string? Namespace,
     bool DryRun,
-    JsonObject? Object)
+    JsonElement? Object) : IDisposable
 {
     public const string ReviewApiVersion = "admission.k8s.io/v1";
     public const string ReviewKind = "AdmissionReview";
 
-    /// <summary>Reads a review from the raw body; a body that is not one gives the reason instead, for an HTTP 400.</summary>
-    public static AdmissionRequest? Parse(ReadOnlySpan<byte> utf8Body, out string? problem)
-    {
-        var root = StrictJson.Parse(utf8Body, out problem);
-        return problem is null ? From(root, out problem) : null;
-    }
+    /// <summary>The parsed body <see cref="Object"/> is read from.</summary>
+    private JsonDocument? Document { get; init; }
 
     /// <summary>
-    /// The request in a parsed review. Every field read here, and every Build field the webhook reads later
+    /// Reads a review from the raw body (kept unchanged while the request lives); a body that is not one gives the
+    /// reason instead, for an HTTP 400. Every field read here, and every Build field the webhook reads later
     /// (<see cref="BuildShape"/>), must have its JSON type; the first that does not is the problem.
     /// </summary>
-    public static AdmissionRequest? From(JsonNode? root, out string? problem)
+    public static AdmissionRequest? Parse(ReadOnlyMemory<byte> utf8Body, out string? problem)
     {
-        problem = null;
-        if (root is not JsonObject review)
+        var document = StrictJson.Parse(utf8Body, out problem);
+        if (document is null) return null;
+        var request = From(document, out problem);
+        if (request is null) document.Dispose();
+        return request;
+    }
+
+    private static AdmissionRequest? From(JsonDocument document, out string? problem)
+    {
+        var review = document.RootElement;
+        if (review.ValueKind != JsonValueKind.Object)
         {
             problem = "the body is not a JSON object";
             return null;
@@ -52,13 +60,13 @@ public sealed record AdmissionRequest(
         var dryRun = shape.Bool(request, "dryRun", "request.dryRun");
         var obj = shape.Object(request, "object", "request.object");
         problem = shape.Problem ?? Missing(apiVersion, kind, request, uid, operation);
-        if (problem is null && obj is not null && group == BuildAdmissionPolicy.BuildGroup && resourceName == BuildAdmissionPolicy.BuildResource)
-            problem = BuildShape.Problem(obj);
+        if (problem is null && obj is { } build && group == BuildAdmissionPolicy.BuildGroup && resourceName == BuildAdmissionPolicy.BuildResource)
+            problem = BuildShape.Problem(build);
         if (problem is not null) return null;
-        return new AdmissionRequest(apiVersion!, uid!, operation!, group, resourceName, subResource, ns, dryRun ?? false, obj);
+        return new AdmissionRequest(apiVersion!, uid!, operation!, group, resourceName, subResource, ns, dryRun ?? false, obj) { Document = document };
     }
 
-    private static string? Missing(string? apiVersion, string? kind, JsonObject? request, string? uid, string? operation)
+    private static string? Missing(string? apiVersion, string? kind, JsonElement? request, string? uid, string? operation)
     {
         if (apiVersion != ReviewApiVersion) return $"apiVersion must be {ReviewApiVersion}, got {UserText.Quote(apiVersion)}";
         if (kind != ReviewKind) return $"kind must be {ReviewKind}, got {UserText.Quote(kind)}";
@@ -67,30 +75,55 @@ public sealed record AdmissionRequest(
         if (string.IsNullOrEmpty(operation)) return "request.operation is missing";
         return null;
     }
+
+    /// <summary>Gives the parsed body's index back to the pool; <see cref="Object"/> is unreadable after this.</summary>
+    public void Dispose() => Document?.Dispose();
 }
 
 /// <summary>What the webhook answers: allowed (possibly with a patch and warnings) or denied with a message.</summary>
-public sealed record AdmissionDecision(bool Allowed, string Outcome, JsonArray? Patch = null, string? Message = null, int Code = 403,
-    IReadOnlyList<string>? Warnings = null)
+public sealed record AdmissionDecision(bool Allowed, string Outcome, IReadOnlyList<JsonPatchOperation>? Patch = null, string? Message = null,
+    int Code = 403, IReadOnlyList<string>? Warnings = null)
 {
     public static AdmissionDecision Untouched(string outcome, params string[] warnings) => new(true, outcome, Warnings: warnings);
 
-    public static AdmissionDecision Patched(JsonArray patch, params string[] warnings) => new(true, AdmissionOutcome.Patched, patch, Warnings: warnings);
+    public static AdmissionDecision Patched(IReadOnlyList<JsonPatchOperation> patch, params string[] warnings) =>
+        new(true, AdmissionOutcome.Patched, patch, Warnings: warnings);
 
     public static AdmissionDecision Denied(string outcome, string message, int code = 403) => new(false, outcome, Message: message, Code: code);
 
-    /// <summary>The AdmissionReview response, echoing the request's apiVersion and uid.</summary>
-    public JsonObject ToReview(AdmissionRequest request)
+    /// <summary>The AdmissionReview response, echoing the request's apiVersion and uid, as JSON text.</summary>
+    public string ToReviewJson(AdmissionRequest request)
     {
-        var response = new JsonObject { ["uid"] = request.Uid, ["allowed"] = Allowed };
+        var buffers = AnswerBuffers.ForThisThread();
+        var writer = buffers.AnswerWriter();
+        writer.WriteStartObject();
+        writer.WriteString("apiVersion", request.ApiVersion);
+        writer.WriteString("kind", AdmissionRequest.ReviewKind);
+        writer.WriteStartObject("response");
+        writer.WriteString("uid", request.Uid);
+        writer.WriteBoolean("allowed", Allowed);
         if (Patch is not null)
         {
-            response["patchType"] = "JSONPatch";
-            response["patch"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(Patch.ToJsonString()));
+            writer.WriteString("patchType", "JSONPatch");
+            writer.WriteBase64String("patch", buffers.Write(Patch));
         }
         if (!Allowed)
-            response["status"] = new JsonObject { ["code"] = Code, ["message"] = Message, ["reason"] = Code == 403 ? "Forbidden" : "BadRequest" };
-        if (Warnings is { Count: > 0 }) response["warnings"] = new JsonArray(Warnings.Select(w => (JsonNode?)JsonValue.Create(w)).ToArray());
-        return new JsonObject { ["apiVersion"] = request.ApiVersion, ["kind"] = AdmissionRequest.ReviewKind, ["response"] = response };
+        {
+            writer.WriteStartObject("status");
+            writer.WriteNumber("code", Code);
+            writer.WriteString("message", Message);
+            writer.WriteString("reason", Code == 403 ? "Forbidden" : "BadRequest");
+            writer.WriteEndObject();
+        }
+        if (Warnings is { Count: > 0 })
+        {
+            writer.WriteStartArray("warnings");
+            foreach (var warning in Warnings) writer.WriteStringValue(warning);
+            writer.WriteEndArray();
+        }
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        writer.Flush();
+        return Encoding.UTF8.GetString(buffers.Answer.WrittenSpan);
     }
 }

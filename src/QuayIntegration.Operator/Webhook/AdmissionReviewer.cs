@@ -25,9 +25,9 @@ public sealed record AdmissionAnswer(int StatusCode, string Body)
 /// </summary>
 public sealed class AdmissionReviewer(BuildAdmissionPolicy policy, ILogger<AdmissionReviewer> log)
 {
-    public AdmissionAnswer Review(ReadOnlySpan<byte> body)
+    public AdmissionAnswer Review(ReadOnlyMemory<byte> body)
     {
-        var request = AdmissionRequest.Parse(body, out var problem);
+        using var request = AdmissionRequest.Parse(body, out var problem);
         if (request is null)
         {
             AdmissionMetrics.Record(null, AdmissionOutcome.Malformed);
@@ -51,6 +51,6 @@ public sealed class AdmissionReviewer(BuildAdmissionPolicy policy, ILogger<Admis
         AdmissionMetrics.Record(operation, decision.Outcome);
         if (!decision.Allowed)
             log.AdmissionDenied(operation, request.Resource, request.Namespace, decision.Message);
-        return AdmissionAnswer.Review(decision.ToReview(request).ToJsonString());
+        return AdmissionAnswer.Review(decision.ToReviewJson(request));
     }
 }

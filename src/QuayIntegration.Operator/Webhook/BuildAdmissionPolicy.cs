@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using QuayIntegration.Operator.Controllers;
 using QuayIntegration.Operator.Quay;
 
@@ -31,7 +31,7 @@ public sealed class BuildAdmissionPolicy(ClusterCaches caches, ConfiguredIntegra
             return AdmissionDecision.Untouched(AdmissionOutcome.NotABuild,
                 $"the Quay integration webhook only handles {BuildResource}.{BuildGroup}; {UserText.Quote($"{request.Resource}.{request.Group}")} was passed through untouched");
         if (request.Object is not { } build) return AdmissionDecision.Denied(AdmissionOutcome.Malformed, "request.object is missing on a CREATE", 400);
-        var buildNamespace = request.Namespace is { Length: > 0 } ns ? ns : BuildOutputTarget.StringOf(build["metadata"]?["namespace"]);
+        var buildNamespace = request.Namespace is { Length: > 0 } ns ? ns : build.Object("metadata")?.String("namespace");
         if (string.IsNullOrEmpty(buildNamespace)) return AdmissionDecision.Denied(AdmissionOutcome.Malformed, "the Build has no namespace", 400);
         // The API server only sends real namespaces; anything else would be echoed into denials, warnings and logs.
         if (!ImageReferenceGrammar.IsValidNamespace(buildNamespace))
@@ -71,7 +71,7 @@ public sealed class BuildAdmissionPolicy(ClusterCaches caches, ConfiguredIntegra
         }
     }
 
-    private AdmissionDecision Rewrite(JsonObject build, string buildNamespace, ImageStreamTagReference destination, string integration, IntegrationConfig config)
+    private AdmissionDecision Rewrite(JsonElement build, string buildNamespace, ImageStreamTagReference destination, string integration, IntegrationConfig config)
     {
         var warnings = new List<string>();
         var pusher = PushingServiceAccount(build, config, warnings);
@@ -103,9 +103,9 @@ public sealed class BuildAdmissionPolicy(ClusterCaches caches, ConfiguredIntegra
     }
 
     /// <summary>The Build's service account when the integration gives it write access, else <c>builder</c> (with a warning).</summary>
-    private static string PushingServiceAccount(JsonObject build, IntegrationConfig config, List<string> warnings)
+    private static string PushingServiceAccount(JsonElement build, IntegrationConfig config, List<string> warnings)
     {
-        var requested = BuildOutputTarget.StringOf(build["spec"]?["serviceAccount"]) is { Length: > 0 } sa ? sa : DefaultServiceAccount;
+        var requested = build.Object("spec")?.String("serviceAccount") is { Length: > 0 } sa ? sa : DefaultServiceAccount;
         if (config.ServiceAccounts.Any(a => a.Name == requested && a.Role is "write" or "admin")) return requested;
         warnings.Add($"service account {requested} gets no Quay write credentials from the integration; the push needs a push secret for Quay");
         return DefaultServiceAccount;

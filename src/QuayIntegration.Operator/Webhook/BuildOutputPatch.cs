@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
 
 namespace QuayIntegration.Operator.Webhook;
 
@@ -10,43 +10,50 @@ namespace QuayIntegration.Operator.Webhook;
 /// </summary>
 public static class BuildOutputPatch
 {
-    public static JsonArray For(JsonObject build, QuayImageReference image, ImageStreamTagReference destination)
+    // Every path is the same for every Build: escaped once.
+    private static readonly string AnnotationsPath = JsonPointer.Of("metadata", "annotations");
+    private static readonly string ManagedPath = JsonPointer.Of("metadata", "annotations", BuildAnnotations.Managed);
+    private static readonly string DestinationPath = JsonPointer.Of("metadata", "annotations", BuildAnnotations.DestinationImageStream);
+    private static readonly string LabelsPath = JsonPointer.Of("metadata", "labels");
+    private static readonly string ManagedBuildLabelPath = JsonPointer.Of("metadata", "labels", BuildAnnotations.ManagedBuildLabel);
+    private static readonly string KindPath = JsonPointer.Of("spec", "output", "to", "kind");
+    private static readonly string NamePath = JsonPointer.Of("spec", "output", "to", "name");
+    private static readonly string NamespacePath = JsonPointer.Of("spec", "output", "to", "namespace");
+    private static readonly Dictionary<string, string> ManagedBuildLabels = new() { [BuildAnnotations.ManagedBuildLabel] = "true" };
+
+    public static IReadOnlyList<JsonPatchOperation> For(JsonElement build, QuayImageReference image, ImageStreamTagReference destination)
     {
-        var to = build["spec"]?["output"]?["to"] as JsonObject
+        var to = build.Object("spec")?.Object("output")?.Object("to")
             ?? throw new ArgumentException("the Build has no spec.output.to to rewrite", nameof(build));
-        var metadata = build["metadata"] as JsonObject;
-        // Operations are added as JsonNode: JsonArray's generic Add<T> is marked as needing run-time code under Native AOT.
-        var patch = new JsonArray();
+        var metadata = build.Object("metadata") ?? throw new ArgumentException("the Build has no metadata", nameof(build));
+        var patch = new List<JsonPatchOperation>(6);
 
-        AddEntries(patch, metadata, "annotations", new Dictionary<string, string>
+        // Map entries are added one by one when the map exists, else the whole map: a child cannot be added to a
+        // missing parent, and "add" replaces a member that is there with a null value too.
+        var destinationValue = destination.ToString();
+        if (metadata.Object("annotations") is not null)
         {
-            [BuildAnnotations.Managed] = "true",
-            [BuildAnnotations.DestinationImageStream] = destination.ToString(),
-        });
-        AddEntries(patch, metadata, "labels", new Dictionary<string, string> { [BuildAnnotations.ManagedBuildLabel] = "true" });
+            patch.Add(JsonPatchOperation.Add(ManagedPath, "true"));
+            patch.Add(JsonPatchOperation.Add(DestinationPath, destinationValue));
+        }
+        else
+        {
+            patch.Add(JsonPatchOperation.AddMap(AnnotationsPath, new Dictionary<string, string>
+            {
+                [BuildAnnotations.Managed] = "true",
+                [BuildAnnotations.DestinationImageStream] = destinationValue,
+            }));
+        }
+        patch.Add(metadata.Object("labels") is not null
+            ? JsonPatchOperation.Add(ManagedBuildLabelPath, "true")
+            : JsonPatchOperation.AddMap(LabelsPath, ManagedBuildLabels));
 
-        patch.Add((JsonNode)Operation(to.ContainsKey("kind") ? "replace" : "add", JsonPointer.Of("spec", "output", "to", "kind"), "DockerImage"));
-        patch.Add((JsonNode)Operation(to.ContainsKey("name") ? "replace" : "add", JsonPointer.Of("spec", "output", "to", "name"), image.ToString()));
+        // Replaced when there (even as null), else added.
+        patch.Add(to.Has("kind") ? JsonPatchOperation.Replace(KindPath, "DockerImage") : JsonPatchOperation.Add(KindPath, "DockerImage"));
+        var name = image.ToString();
+        patch.Add(to.Has("name") ? JsonPatchOperation.Replace(NamePath, name) : JsonPatchOperation.Add(NamePath, name));
         // A DockerImage output with a namespace is invalid (422), even an empty one.
-        if (to.ContainsKey("namespace")) patch.Add((JsonNode)new JsonObject { ["op"] = "remove", ["path"] = JsonPointer.Of("spec", "output", "to", "namespace") });
+        if (to.Has("namespace")) patch.Add(JsonPatchOperation.Remove(NamespacePath));
         return patch;
     }
-
-    /// <summary>Adds map entries one by one when the map exists, else the whole map (a child cannot be added to a missing parent).</summary>
-    private static void AddEntries(JsonArray patch, JsonObject? metadata, string map, Dictionary<string, string> entries)
-    {
-        if (metadata is null)
-            throw new ArgumentException("the Build has no metadata", nameof(metadata));
-        if (metadata[map] is JsonObject)
-        {
-            foreach (var (key, value) in entries) patch.Add((JsonNode)Operation("add", JsonPointer.Of("metadata", map, key), value));
-            return;
-        }
-        var whole = new JsonObject();
-        foreach (var (key, value) in entries) whole[key] = value;
-        // "add" replaces a member that exists with a null value too.
-        patch.Add((JsonNode)new JsonObject { ["op"] = "add", ["path"] = JsonPointer.Of("metadata", map), ["value"] = whole });
-    }
-
-    private static JsonObject Operation(string op, string path, string value) => new() { ["op"] = op, ["path"] = path, ["value"] = value };
 }

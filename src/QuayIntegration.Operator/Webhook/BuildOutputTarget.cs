@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
 
 namespace QuayIntegration.Operator.Webhook;
 
@@ -26,18 +26,18 @@ public static class BuildOutputTarget
     public const string ImageStreamImageKind = "ImageStreamImage";
 
     /// <summary>The output, its ImageStreamTag namespace defaulting to the Build's (<paramref name="buildNamespace"/>).</summary>
-    public static BuildOutput Find(JsonObject build, string buildNamespace)
+    public static BuildOutput Find(JsonElement build, string buildNamespace)
     {
-        if (build["spec"] is not JsonObject spec || spec["output"] is not JsonObject output || output["to"] is not JsonObject to)
+        if (build.Object("spec")?.Object("output")?.Object("to") is not { } to)
             return new BuildOutput.NotImageStreamTag();
-        var kind = StringOf(to["kind"]);
+        var kind = to.String("kind");
         switch (kind)
         {
             case DockerImageKind:
                 return new BuildOutput.NotImageStreamTag();
             case ImageStreamTagKind:
-                var ns = StringOf(to["namespace"]) is { Length: > 0 } explicitNs ? explicitNs : buildNamespace;
-                return ImageStreamTagReference.FromOutputName(ns, StringOf(to["name"]), out var problem) is { } destination
+                var ns = to.String("namespace") is { Length: > 0 } explicitNs ? explicitNs : buildNamespace;
+                return ImageStreamTagReference.FromOutputName(ns, to.String("name"), out var problem) is { } destination
                     ? new BuildOutput.ImageStreamTag(destination)
                     : new BuildOutput.Invalid(problem!);
             case ImageStreamImageKind:
@@ -50,17 +50,14 @@ public static class BuildOutputTarget
     }
 
     /// <summary><c>spec.strategy.type</c>, or the strategy member present when type is missing (hand-made reviews).</summary>
-    public static string? StrategyOf(JsonObject build)
+    public static string? StrategyOf(JsonElement build)
     {
-        if (build["spec"] is not JsonObject spec || spec["strategy"] is not JsonObject strategy) return null;
-        if (StringOf(strategy["type"]) is { Length: > 0 } type) return type;
-        if (strategy["jenkinsPipelineStrategy"] is JsonObject) return "JenkinsPipeline";
-        if (strategy["customStrategy"] is JsonObject) return "Custom";
-        if (strategy["dockerStrategy"] is JsonObject) return "Docker";
-        if (strategy["sourceStrategy"] is JsonObject) return "Source";
+        if (build.Object("spec")?.Object("strategy") is not { } strategy) return null;
+        if (strategy.String("type") is { Length: > 0 } type) return type;
+        if (strategy.Object("jenkinsPipelineStrategy") is not null) return "JenkinsPipeline";
+        if (strategy.Object("customStrategy") is not null) return "Custom";
+        if (strategy.Object("dockerStrategy") is not null) return "Docker";
+        if (strategy.Object("sourceStrategy") is not null) return "Source";
         return null;
     }
-
-    internal static string? StringOf(JsonNode? node) =>
-        node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }

@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
 
 namespace QuayIntegration.Operator.Webhook;
 
@@ -13,11 +13,11 @@ public static class BuildShape
     private static readonly string[] StrategyMembers = ["dockerStrategy", "sourceStrategy", "customStrategy", "jenkinsPipelineStrategy"];
 
     /// <summary>The first field of the wrong type, as a one-line problem; null when the Build can be read.</summary>
-    public static string? Problem(JsonObject build)
+    public static string? Problem(JsonElement build)
     {
         var shape = new JsonShape();
         const string at = "request.object";
-        if (build["metadata"] is null) return $"{at}.metadata is missing";
+        if (build.Member("metadata") is null) return $"{at}.metadata is missing";
         var metadata = shape.Object(build, "metadata", $"{at}.metadata");
         shape.String(metadata, "namespace", $"{at}.metadata.namespace");
         shape.Object(metadata, "annotations", $"{at}.metadata.annotations");

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace QuayIntegration.Operator.Webhook;
 
@@ -12,26 +11,24 @@ public sealed class JsonShape
 {
     public string? Problem { get; private set; }
 
-    public JsonObject? Object(JsonObject? parent, string field, string path) =>
-        Expect(parent, field, path, JsonValueKind.Object, "an object") as JsonObject;
+    public JsonElement? Object(JsonElement? parent, string field, string path) =>
+        Expect(parent, field, path, JsonValueKind.Object, "an object");
 
-    public string? String(JsonObject? parent, string field, string path) =>
-        Expect(parent, field, path, JsonValueKind.String, "a string") is JsonValue value ? value.GetValue<string>() : null;
+    public string? String(JsonElement? parent, string field, string path) =>
+        Expect(parent, field, path, JsonValueKind.String, "a string")?.GetString();
 
-    public bool? Bool(JsonObject? parent, string field, string path)
+    public bool? Bool(JsonElement? parent, string field, string path)
     {
-        var node = parent?[field];
-        if (node is null) return null;
-        var kind = node.GetValueKind();
-        if (kind is JsonValueKind.True or JsonValueKind.False) return kind == JsonValueKind.True;
+        if (parent?.Member(field) is not { } node) return null;
+        if (node.ValueKind is JsonValueKind.True or JsonValueKind.False) return node.ValueKind == JsonValueKind.True;
         Problem ??= $"{path} must be a boolean";
         return null;
     }
 
-    private JsonNode? Expect(JsonObject? parent, string field, string path, JsonValueKind kind, string what)
+    private JsonElement? Expect(JsonElement? parent, string field, string path, JsonValueKind kind, string what)
     {
-        var node = parent?[field];
-        if (node is null || node.GetValueKind() == kind) return node;
+        var node = parent?.Member(field);
+        if (node is not { } value || value.ValueKind == kind) return node;
         Problem ??= $"{path} must be {what}";
         return null;
     }

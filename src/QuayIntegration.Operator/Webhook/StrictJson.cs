@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Unicode;
 
 namespace QuayIntegration.Operator.Webhook;
@@ -7,7 +6,8 @@ namespace QuayIntegration.Operator.Webhook;
 /// <summary>
 /// Parses a request body as strict JSON, or says in one fixed line why not: never the parser's exception text, which
 /// quotes the input. Everything System.Text.Json would only notice later, lazily, inside the policy (invalid UTF-8,
-/// an escaped unpaired surrogate) is found here, so once this returns a tree every string in it can be read.
+/// an escaped unpaired surrogate) is found here, so once this returns a document every string in it can be read.
+/// The document is read in place: no tree of nodes, its index rented from the shared pool until it is disposed.
 /// </summary>
 public static class StrictJson
 {
@@ -23,19 +23,20 @@ public static class StrictJson
         AllowTrailingCommas = false,
     };
 
-    public static JsonNode? Parse(ReadOnlySpan<byte> utf8, out string? problem)
+    /// <summary>The document (which reads <paramref name="utf8"/> in place: keep it unchanged until the document is disposed), or null and why not.</summary>
+    public static JsonDocument? Parse(ReadOnlyMemory<byte> utf8, out string? problem)
     {
         problem = null;
         // System.Text.Json checks UTF-8 only when a string is read, which would be in the middle of the policy.
-        if (!Utf8.IsValid(utf8))
+        if (!Utf8.IsValid(utf8.Span))
         {
             problem = "the body is not valid UTF-8";
             return null;
         }
-        JsonNode? root;
+        JsonDocument document;
         try
         {
-            root = JsonNode.Parse(utf8, nodeOptions: null, documentOptions: Options);
+            document = JsonDocument.Parse(utf8, Options);
         }
         catch (JsonException e)
         {
@@ -50,12 +51,13 @@ public static class StrictJson
             problem = UnpairedSurrogate;
             return null;
         }
-        if (MayHoldSurrogateEscapes(utf8) && !AllStringsReadable(root))
+        if (MayHoldSurrogateEscapes(utf8.Span) && !AllStringsReadable(document.RootElement))
         {
+            document.Dispose();
             problem = UnpairedSurrogate;
             return null;
         }
-        return root;
+        return document;
     }
 
     private const string UnpairedSurrogate = "the body holds a string with an unpaired UTF-16 surrogate escape (\\uD800-\\uDFFF)";
@@ -75,12 +77,12 @@ public static class StrictJson
         }
     }
 
-    /// <summary>Reads every string once (recursion bounded by <see cref="MaxDepth"/>).</summary>
-    private static bool AllStringsReadable(JsonNode? node)
+    /// <summary>Reads every string and property name once (recursion bounded by <see cref="MaxDepth"/>).</summary>
+    private static bool AllStringsReadable(JsonElement root)
     {
         try
         {
-            Visit(node);
+            Visit(root);
             return true;
         }
         catch (InvalidOperationException)
@@ -88,18 +90,22 @@ public static class StrictJson
             return false;
         }
 
-        static void Visit(JsonNode? node)
+        static void Visit(JsonElement element)
         {
-            switch (node)
+            switch (element.ValueKind)
             {
-                case JsonObject o:
-                    foreach (var (_, child) in o) Visit(child);
+                case JsonValueKind.Object:
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        _ = property.Name;
+                        Visit(property.Value);
+                    }
                     break;
-                case JsonArray a:
-                    foreach (var child in a) Visit(child);
+                case JsonValueKind.Array:
+                    foreach (var child in element.EnumerateArray()) Visit(child);
                     break;
-                case JsonValue v when v.GetValueKind() == JsonValueKind.String:
-                    v.GetValue<string>();
+                case JsonValueKind.String:
+                    element.GetString();
                     break;
             }
         }

@@ -71,20 +71,30 @@ public class AdmissionReviewTests
              "resource":{"group":"build.openshift.io","version":"v1","resource":"builds"},"dryRun":true,"object":{"metadata":{}}}}
             """), out _)!;
         Assert.True(request.DryRun);
-        var patch = new JsonArray(new JsonObject { ["op"] = "add", ["path"] = "/a", ["value"] = "b" });
-        var review = AdmissionDecision.Patched(patch, "careful").ToReview(request);
+        JsonPatchOperation[] patch = [JsonPatchOperation.Add("/a", "b"), JsonPatchOperation.AddMap("/m", new Dictionary<string, string> { ["k"] = "v" })];
+        var review = JsonNode.Parse(AdmissionDecision.Patched(patch, "careful").ToReviewJson(request))!;
         Assert.Equal("admission.k8s.io/v1", review["apiVersion"]!.GetValue<string>());
         Assert.Equal("AdmissionReview", review["kind"]!.GetValue<string>());
         var response = review["response"]!;
         Assert.Equal("abc", response["uid"]!.GetValue<string>());
         Assert.True(response["allowed"]!.GetValue<bool>());
         Assert.Equal("JSONPatch", response["patchType"]!.GetValue<string>());
-        Assert.Equal(patch.ToJsonString(), Encoding.UTF8.GetString(Convert.FromBase64String(response["patch"]!.GetValue<string>())));
+        Assert.Equal("""[{"op":"add","path":"/a","value":"b"},{"op":"add","path":"/m","value":{"k":"v"}}]""",
+            Encoding.UTF8.GetString(Convert.FromBase64String(response["patch"]!.GetValue<string>())));
         Assert.Equal("careful", response["warnings"]![0]!.GetValue<string>());
 
-        var denied = AdmissionDecision.Denied("namespace-not-ready", "not yet").ToReview(request)["response"]!;
+        var denied = JsonNode.Parse(AdmissionDecision.Denied("namespace-not-ready", "not yet").ToReviewJson(request))!["response"]!;
         Assert.False(denied["allowed"]!.GetValue<bool>());
         Assert.Equal("not yet", denied["status"]!["message"]!.GetValue<string>());
+        Assert.Equal(403, denied["status"]!["code"]!.GetValue<int>());
+        Assert.Equal("Forbidden", denied["status"]!["reason"]!.GetValue<string>());
         Assert.Null(denied["patch"]);
+        Assert.Null(denied["patchType"]);
+        Assert.Null(denied["warnings"]);
+
+        var malformed = JsonNode.Parse(AdmissionDecision.Denied("malformed", "no \"namespace\"", 400).ToReviewJson(request))!["response"]!["status"]!;
+        Assert.Equal(400, malformed["code"]!.GetValue<int>());
+        Assert.Equal("BadRequest", malformed["reason"]!.GetValue<string>());
+        Assert.Equal("no \"namespace\"", malformed["message"]!.GetValue<string>());
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using QuayIntegration.Emulators.Kubernetes.Patch;
 using QuayIntegration.Operator.Webhook;
@@ -13,18 +14,18 @@ public class BuildOutputPatchTests
     private static readonly QuayImageReference Image = new("quay.example.com:8443", "openshift_demo", "app", "v1");
     private static readonly ImageStreamTagReference Destination = new("demo", "app", "v1");
 
-    private static JsonObject Build(string? metadataExtra = null, string? outputJson = """{"to":{"kind":"ImageStreamTag","name":"app:v1"}}""")
+    private static JsonElement Build(string? metadataExtra = null, string? outputJson = """{"to":{"kind":"ImageStreamTag","name":"app:v1"}}""")
     {
         var metadata = "\"name\":\"app-1\",\"namespace\":\"demo\"" + (metadataExtra is null ? "" : "," + metadataExtra);
         var output = outputJson is null ? "" : ",\"output\":" + outputJson;
         var json = "{\"apiVersion\":\"build.openshift.io/v1\",\"kind\":\"Build\",\"metadata\":{" + metadata + "}," +
                    "\"spec\":{\"strategy\":{\"type\":\"Source\",\"sourceStrategy\":{\"from\":{\"kind\":\"DockerImage\",\"name\":\"httpd\"}}}" + output + "}}";
 
-        return JsonNode.Parse(json)!.AsObject();
+        return JsonDocument.Parse(json).RootElement;
     }
 
-    private static JsonObject Patched(JsonObject build) =>
-        JsonPatch.Apply(build.DeepClone(), JsonNode.Parse(BuildOutputPatch.For(build, Image, Destination).ToJsonString())!.AsArray()).AsObject();
+    private static JsonObject Patched(JsonElement build) =>
+        JsonPatch.Apply(JsonNode.Parse(build.GetRawText())!, JsonNode.Parse(JsonPatchOperation.ToJson(BuildOutputPatch.For(build, Image, Destination)))!.AsArray()).AsObject();
 
     private static void AssertRewritten(JsonObject patched)
     {
@@ -43,7 +44,7 @@ public class BuildOutputPatchTests
     {
         var build = Build();
         var patch = BuildOutputPatch.For(build, Image, Destination);
-        Assert.Contains(patch, op => op!["path"]!.GetValue<string>() == "/metadata/annotations" && op["op"]!.GetValue<string>() == "add");
+        Assert.Contains(patch, op => op.Path == "/metadata/annotations" && op.Op == "add");
         AssertRewritten(Patched(build));
     }
 
@@ -55,7 +56,7 @@ public class BuildOutputPatchTests
             "labels":{"buildconfig":"app"}
             """);
         var patch = BuildOutputPatch.For(build, Image, Destination);
-        Assert.Contains(patch, op => op!["path"]!.GetValue<string>() ==
+        Assert.Contains(patch, op => op.Path ==
             "/metadata/annotations/quay-registry-operator.quay.redhat.com~1quay-registry-operator-managed");
         var patched = Patched(build);
         AssertRewritten(patched);
@@ -74,11 +75,11 @@ public class BuildOutputPatchTests
     public void Output_namespace_is_removed_only_when_present()
     {
         var other = Build(outputJson: """{"to":{"kind":"ImageStreamTag","name":"app:v1","namespace":"shared"}}""");
-        Assert.Contains(BuildOutputPatch.For(other, Image, Destination), op => op!["op"]!.GetValue<string>() == "remove");
+        Assert.Contains(BuildOutputPatch.For(other, Image, Destination), op => op.Op == "remove");
         AssertRewritten(Patched(other));
 
         var own = Build();
-        Assert.DoesNotContain(BuildOutputPatch.For(own, Image, Destination), op => op!["op"]!.GetValue<string>() == "remove");
+        Assert.DoesNotContain(BuildOutputPatch.For(own, Image, Destination), op => op.Op == "remove");
         AssertRewritten(Patched(own));
     }
 
@@ -161,7 +162,7 @@ public class BuildOutputPatchTests
     public void Strategy_is_read_from_type_or_member()
     {
         Assert.Equal("Source", BuildOutputTarget.StrategyOf(Build()));
-        var pipeline = JsonNode.Parse("""{"spec":{"strategy":{"jenkinsPipelineStrategy":{"jenkinsfile":"node{}"}}}}""")!.AsObject();
+        var pipeline = JsonDocument.Parse("""{"spec":{"strategy":{"jenkinsPipelineStrategy":{"jenkinsfile":"node{}"}}}}""").RootElement;
         Assert.Equal("JenkinsPipeline", BuildOutputTarget.StrategyOf(pipeline));
     }
 }
