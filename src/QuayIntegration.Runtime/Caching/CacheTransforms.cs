@@ -17,9 +17,9 @@ public static class CacheTransforms
 
     /// <summary>
     /// What no consumer of any cache reads: <c>metadata.managedFields</c> (server-side apply bookkeeping, often larger
-    /// than the object itself on a real cluster) and kubectl's last-applied annotation. Safe to drop because nothing
-    /// writes a cached object back whole: updates are merge patches of the fields they change, and an update without
-    /// managedFields keeps the stored ones.
+    /// than the object itself on a real cluster) and kubectl's last-applied annotation. Safe to drop because an update
+    /// without managedFields keeps the stored ones, and the caches that drop the annotation are only ever written to by
+    /// merge patches of the fields they change (a cache whose objects are written back whole keeps it).
     /// </summary>
     public static T StripBookkeeping<T>(T obj) where T : IKubernetesObject<V1ObjectMeta>
     {

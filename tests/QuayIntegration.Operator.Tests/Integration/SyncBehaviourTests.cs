@@ -47,6 +47,37 @@ public sealed class SyncBehaviourTests
     }
 
     [Fact]
+    public async Task A_record_write_keeps_the_owner_references_and_annotations_others_put_on_the_QuayNamespace()
+    {
+        // The record is written whole (a PUT under its resourceVersion): metadata it does not manage must go back as it
+        // was, kubectl's last-applied annotation included, which the other caches drop.
+        const string LastApplied = "kubectl.kubernetes.io/last-applied-configuration";
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("owned");
+        await Eventually(() => env.IsSeededAsync("owned", "openshift_owned"), "namespace owned set up");
+        var owner = new JsonObject
+        {
+            ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["name"] = "inventory", ["uid"] = "6f1c2a8e-0000-4000-8000-000000000001",
+        };
+        await env.Kube.CustomObjects.PatchClusterCustomObjectAsync(new V1Patch(new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["ownerReferences"] = new JsonArray(owner), ["annotations"] = new JsonObject { ["inventory/id"] = "42", [LastApplied] = "{}" } },
+        }.ToJsonString(), V1Patch.PatchType.MergePatch), "quay.redhat.com", "v1", "quaynamespaces", "owned");
+
+        // A new repository is a record write.
+        await env.CreateImageStreamAsync("owned", "app");
+        await Eventually(async () => RepositoriesIn((await env.GetRecordAsync("owned"))!).Contains("app"), "the repository recorded");
+        var metadata = (await env.GetRecordAsync("owned"))!["metadata"]!;
+        Assert.Equal("inventory", metadata["ownerReferences"]?[0]?["name"]?.GetValue<string>());
+        Assert.Equal("42", metadata["annotations"]?["inventory/id"]?.GetValue<string>());
+        Assert.Equal("{}", metadata["annotations"]?[LastApplied]?.GetValue<string>());
+
+        static IEnumerable<string?> RepositoriesIn(JsonNode record) =>
+            record["spec"]?["organizations"]?.AsArray().SelectMany(o => o?["repositories"]?.AsArray() ?? []).Select(r => r?["name"]?.GetValue<string>()) ?? [];
+    }
+
+    [Fact]
     public async Task Repository_is_kept_by_default_when_its_ImageStream_is_deleted()
     {
         await using var env = await StartAsync();

@@ -100,8 +100,10 @@ public sealed class OwnershipRecords : IInformerHandler<QuayNamespaceResource>
             {
                 Name = draft.Namespace,
                 ResourceVersion = stored?.Metadata.ResourceVersion,
+                // A PUT replaces the whole metadata: what others put there goes back as it was.
                 Labels = stored?.Metadata.Labels,
                 Annotations = stored?.Metadata.Annotations,
+                OwnerReferences = stored?.Metadata.OwnerReferences,
                 Finalizers = finalizers.Count == 0 ? null : finalizers,
             },
             Spec = draft.Spec,

@@ -11,12 +11,17 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// robots, repositories) and free text (messages, errors) stay as they are, so the pool is not filled with them; where
 /// the record names them twice (a default permission's robot, the status's organization) both take one instance. The
 /// record's own UID is dropped: records are written back by name under their resourceVersion, and nothing reads it.
+/// Everything else of the metadata stays, since a record write carries it back.
 /// </summary>
 public static class RecordCompaction
 {
     public static QuayNamespaceResource Compact(QuayNamespaceResource record)
     {
+        // Records are written back whole (a PUT, OwnershipRecords.SaveAsync), so kubectl's last-applied annotation,
+        // which the other caches drop, is kept: dropped here, the next write would delete it.
+        var lastApplied = record.Metadata.Annotations?.TryGetValue(CacheTransforms.LastAppliedAnnotation, out var applied) == true ? applied : null;
         CacheTransforms.Compact(CacheTransforms.DropUid(record));
+        if (lastApplied is not null) record.Metadata.Annotations![CacheTransforms.LastAppliedAnnotation] = lastApplied;
         var spec = record.Spec;
         spec.Integration = Share(spec.Integration);
         foreach (var org in spec.Organizations ?? [])
