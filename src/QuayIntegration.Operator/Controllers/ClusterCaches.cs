@@ -66,7 +66,10 @@ public sealed class ClusterCaches
     {
         ns.Spec = null;
         ns.Status = null;
-        return CacheTransforms.Compact(CacheTransforms.KeepAnnotations(ns, IsReadNamespaceAnnotation));
+        CacheTransforms.Compact(CacheTransforms.KeepAnnotations(ns, IsReadNamespaceAnnotation));
+        // The name every object in the namespace already shares as its namespace (and the ownership record as its name).
+        ns.Metadata.Name = StringPool.Shared.Share(ns.Metadata.Name);
+        return ns;
     }
 
     private static bool IsReadNamespaceAnnotation(string key) =>

@@ -132,6 +132,38 @@ public static class CacheTransforms
         return obj;
     }
 
+    /// <summary>
+    /// Takes from <paramref name="previous"/>, the cached version <paramref name="current"/> replaces, the instances of
+    /// what did not change: the name, the UID, and the label and annotation values (the whole map when nothing in it
+    /// changed). Every watch event brings its own copy of every string, while whatever took a reference from an earlier
+    /// version (a work-queue key, an index, a Quay observation's namespace UID) keeps that version's copy: without this,
+    /// an object updated a few times is held in as many copies of its name and UID as there are such references. A
+    /// cached object is never changed in place, so sharing with the version before it is safe; <paramref name="current"/>
+    /// has just been transformed and is not shared yet, so it may be changed.
+    /// </summary>
+    public static void KeepUnchanged<T>(T previous, T current) where T : IKubernetesObject<V1ObjectMeta>
+    {
+        if (previous.Metadata is not { } before || current.Metadata is not { } meta) return;
+        meta.Name = Same(before.Name, meta.Name);
+        meta.Uid = Same(before.Uid, meta.Uid);
+        meta.Labels = Same(before.Labels, meta.Labels);
+        meta.Annotations = Same(before.Annotations, meta.Annotations);
+    }
+
+    private static string? Same(string? before, string? current) => string.Equals(before, current, StringComparison.Ordinal) ? before : current;
+
+    private static IDictionary<string, string>? Same(IDictionary<string, string>? before, IDictionary<string, string>? current)
+    {
+        if (before is null || current is null) return current;
+        var unchanged = before.Count == current.Count;
+        foreach (var key in current.Keys.ToList())
+        {
+            if (before.TryGetValue(key, out var value) && string.Equals(value, current[key], StringComparison.Ordinal)) current[key] = value;
+            else unchanged = false;
+        }
+        return unchanged ? before : current;
+    }
+
     /// <summary>The instance of <paramref name="value"/> already seen in this object, else <paramref name="value"/>, now seen.</summary>
     private static string Once(List<string> seen, string? value)
     {

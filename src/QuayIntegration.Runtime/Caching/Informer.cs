@@ -214,7 +214,12 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
     {
         var key = ObjectKey.Of(obj);
         var old = _items.TryGetValue(key, out var existing) ? existing : null;
-        if (old is not null && old.Metadata.ResourceVersion == obj.Metadata.ResourceVersion) return;
+        if (old is not null)
+        {
+            if (old.Metadata.ResourceVersion == obj.Metadata.ResourceVersion) return;
+            CacheTransforms.KeepUnchanged(old, obj);
+            key = ObjectKey.Of(obj); // the dictionary keeps the key it is given: the name instance kept above
+        }
         _items[key] = obj;
         if (old is null) _byNamespace.Add(obj.Metadata.NamespaceProperty ?? "", key);
         lock (_dispatch)

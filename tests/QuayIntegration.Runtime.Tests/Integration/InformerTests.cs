@@ -127,4 +127,55 @@ public sealed class InformerTests : IAsyncLifetime
         await stopB.CancelAsync();
         await runB.WaitAsync(TimeSpan.FromSeconds(10));
     }
+
+    [Fact]
+    public async Task An_update_keeps_the_instances_of_what_did_not_change_so_references_taken_earlier_stay_the_cached_ones()
+    {
+        await CreateNamespace("app");
+        V1Secret Secret() => new()
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = "kept",
+                Labels = new Dictionary<string, string> { ["team"] = "a" },
+                Annotations = new Dictionary<string, string> { ["quay.redhat.com/robot"] = "openshift_app+builder", ["note"] = "first" },
+            },
+        };
+        await _world.Client.CoreV1.CreateNamespacedSecretAsync(Secret(), "app");
+        var informer = new Informer<V1Secret>(_world.Api, new InformerSpec(ResourceType.Secrets), TimeSpan.Zero, NullLogger.Instance)
+        {
+            Transform = CacheTransforms.CompactSecret,
+        };
+        using var stop = new CancellationTokenSource();
+        var run = informer.RunAsync(stop.Token);
+        await informer.WaitForSyncAsync(stop.Token).WaitAsync(TimeSpan.FromSeconds(10));
+        var key = new ObjectKey("app", "kept");
+        var first = informer.Get(key)!;
+
+        // A watch event brings fresh copies of everything; only the note changed.
+        await _world.Client.CoreV1.PatchNamespacedSecretAsync(new V1Patch("""{"metadata":{"annotations":{"note":"second"}}}""", V1Patch.PatchType.MergePatch), "kept", "app");
+        await Until(() => informer.Get(key)?.Metadata.Annotations["note"] == "second", "the annotation change in the cache");
+        var second = informer.Get(key)!;
+        Assert.NotSame(first, second);
+        Assert.Same(first.Metadata.Name, second.Metadata.Name);
+        Assert.Same(first.Metadata.Uid, second.Metadata.Uid);
+        Assert.Same(first.Metadata.Labels, second.Metadata.Labels);
+        Assert.NotSame(first.Metadata.Annotations, second.Metadata.Annotations);
+        Assert.Same(first.Metadata.Annotations["quay.redhat.com/robot"], second.Metadata.Annotations["quay.redhat.com/robot"]);
+        Assert.Equal("first", first.Metadata.Annotations["note"]); // the earlier version is never changed
+
+        // Deleted and created again under the same name while the watch is broken, it replaces the cached one in the
+        // relist: another object, whose UID is its own.
+        _world.Server.Faults.CompactHistory();
+        _world.Server.Faults.ExpireNextWatches(1, "secrets");
+        _world.Server.Faults.DropWatches("secrets");
+        await _world.Client.CoreV1.DeleteNamespacedSecretAsync("kept", "app");
+        var recreated = await _world.Client.CoreV1.CreateNamespacedSecretAsync(Secret(), "app");
+        await Until(() => informer.Get(key)?.Metadata.ResourceVersion == recreated.Metadata.ResourceVersion, "the new Secret in the cache");
+        Assert.Equal(recreated.Metadata.Uid, informer.Get(key)!.Metadata.Uid);
+        Assert.NotEqual(first.Metadata.Uid, recreated.Metadata.Uid);
+
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
 }
