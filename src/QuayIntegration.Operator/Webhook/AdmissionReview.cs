@@ -20,6 +20,7 @@ public sealed record AdmissionRequest(
 {
     public const string ReviewApiVersion = "admission.k8s.io/v1";
     public const string ReviewKind = "AdmissionReview";
+    public const int MaxUidLength = 128;
 
     /// <summary>The parsed body <see cref="Object"/> is read from.</summary>
     private JsonDocument? Document { get; init; }
@@ -72,6 +73,8 @@ public sealed record AdmissionRequest(
         if (kind != ReviewKind) return $"kind must be {ReviewKind}, got {UserText.Quote(kind)}";
         if (request is null) return "request is missing";
         if (string.IsNullOrEmpty(uid)) return "request.uid is missing";
+        // Echoed in the answer: the API server sends a UUID (36 characters); anything far longer is not a review.
+        if (uid.Length > MaxUidLength) return $"request.uid is longer than {MaxUidLength} characters";
         if (string.IsNullOrEmpty(operation)) return "request.operation is missing";
         return null;
     }
@@ -124,6 +127,8 @@ public sealed record AdmissionDecision(bool Allowed, string Outcome, IReadOnlyLi
         writer.WriteEndObject();
         writer.WriteEndObject();
         writer.Flush();
-        return Encoding.UTF8.GetString(buffers.Answer.WrittenSpan);
+        var json = Encoding.UTF8.GetString(buffers.Answer.WrittenSpan);
+        buffers.Release();
+        return json;
     }
 }

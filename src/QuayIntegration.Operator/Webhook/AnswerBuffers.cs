@@ -7,7 +7,8 @@ namespace QuayIntegration.Operator.Webhook;
 /// The buffers an answer is written into before it becomes the response text, one set per thread and reused: a new
 /// writer over a new buffer costs several kilobytes of garbage per review (the writer asks for 4 KiB at a time), most
 /// of the webhook's allocation at a thousand reviews a second. Safe per thread because an answer is written in one
-/// synchronous call that nothing else on the thread can interleave with.
+/// synchronous call that nothing else on the thread can interleave with. Buffers an unusually large answer made grow
+/// are let go rather than kept by the thread for good (<see cref="Release"/>).
 /// </summary>
 internal sealed class AnswerBuffers
 {
@@ -28,6 +29,18 @@ internal sealed class AnswerBuffers
         buffers._patch.ResetWrittenCount();
         return buffers;
     }
+
+    /// <summary>More than any answer of today's webhook needs (a few KiB); buffers grown beyond are not kept.</summary>
+    public const int MaxKeptBytes = 64 * 1024;
+
+    /// <summary>The answer has been copied out: the buffers stay with the thread unless it made them grow past <see cref="MaxKeptBytes"/>.</summary>
+    public void Release()
+    {
+        if (Answer.Capacity > MaxKeptBytes || _patch.Capacity > MaxKeptBytes) _current = null;
+    }
+
+    /// <summary>Whether this thread would be given <paramref name="buffers"/> again (for tests).</summary>
+    internal static bool IsKept(AnswerBuffers buffers) => ReferenceEquals(_current, buffers);
 
     /// <summary>The JSON writer over <see cref="Answer"/>, reset.</summary>
     public Utf8JsonWriter AnswerWriter() => Reset(ref _answerWriter, Answer);

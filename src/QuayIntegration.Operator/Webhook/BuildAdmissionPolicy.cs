@@ -107,7 +107,7 @@ public sealed class BuildAdmissionPolicy(ClusterCaches caches, ConfiguredIntegra
     {
         var requested = build.Object("spec")?.String("serviceAccount") is { Length: > 0 } sa ? sa : DefaultServiceAccount;
         if (config.ServiceAccounts.Any(a => a.Name == requested && a.Role is "write" or "admin")) return requested;
-        warnings.Add($"service account {requested} gets no Quay write credentials from the integration; the push needs a push secret for Quay");
+        warnings.Add($"service account {UserText.Quote(requested)} gets no Quay write credentials from the integration; the push needs a push secret for Quay");
         return DefaultServiceAccount;
     }
 }

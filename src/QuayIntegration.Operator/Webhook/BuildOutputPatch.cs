@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text.Json;
 
 namespace QuayIntegration.Operator.Webhook;
@@ -19,7 +20,8 @@ public static class BuildOutputPatch
     private static readonly string KindPath = JsonPointer.Of("spec", "output", "to", "kind");
     private static readonly string NamePath = JsonPointer.Of("spec", "output", "to", "name");
     private static readonly string NamespacePath = JsonPointer.Of("spec", "output", "to", "namespace");
-    private static readonly Dictionary<string, string> ManagedBuildLabels = new() { [BuildAnnotations.ManagedBuildLabel] = "true" };
+    private static readonly FrozenDictionary<string, string> ManagedBuildLabels =
+        new Dictionary<string, string> { [BuildAnnotations.ManagedBuildLabel] = "true" }.ToFrozenDictionary();
 
     public static IReadOnlyList<JsonPatchOperation> For(JsonElement build, QuayImageReference image, ImageStreamTagReference destination)
     {

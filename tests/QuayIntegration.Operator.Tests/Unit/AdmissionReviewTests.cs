@@ -25,6 +25,8 @@ public class AdmissionReviewTests
     private const string Head = "{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview','request':{'uid':'u','operation':'CREATE','namespace':'demo'," +
                                 "'resource':{'group':'build.openshift.io','version':'v1','resource':'builds'},";
 
+    private const string Uid129 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0";
+
     private static byte[] Body(string singleQuoted) => Encoding.UTF8.GetBytes(singleQuoted.Replace('\'', '"'));
 
     // Each would have reached the policy on the old parser and thrown there (a 500, or a denial quoting the exception).
@@ -41,6 +43,8 @@ public class AdmissionReviewTests
     [InlineData(Head + "'dryRun':'yes'}}", "request.dryRun must be a boolean")]
     [InlineData("{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview','request':{'uid':'u','operation':'CREATE','resource':'builds'}}", "request.resource must be an object")]
     [InlineData("{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview','request':{'uid':7,'operation':'CREATE'}}", "request.uid must be a string")]
+    [InlineData("{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview','request':{'uid':'" + Uid129 + "','operation':'CREATE'}}", "request.uid is longer than 128 characters")]
+    [InlineData(Head + "'object':{'metadata':{'namespace':'demo','labels':{'a\\udc00':'x'}}}}}", "unpaired UTF-16 surrogate")]
     [InlineData("{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview\\n\\u0001','request':{'uid':'u','operation':'CREATE'}}", "kind must be AdmissionReview, got 'AdmissionReview??'")]
     public void Reviews_of_the_wrong_shape_are_rejected_with_one_fixed_line(string body, string reason)
     {
@@ -96,5 +100,20 @@ public class AdmissionReviewTests
         Assert.Equal(400, malformed["code"]!.GetValue<int>());
         Assert.Equal("BadRequest", malformed["reason"]!.GetValue<string>());
         Assert.Equal("no \"namespace\"", malformed["message"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Buffers_a_large_answer_made_grow_are_not_kept_by_the_thread()
+    {
+        using var request = AdmissionRequest.Parse(Body(Head + "'object':{'metadata':{}}}}"), out var problem)!;
+        Assert.Null(problem);
+        AdmissionDecision.Untouched("not-create").ToReviewJson(request);
+        var kept = AnswerBuffers.ForThisThread();
+        AdmissionDecision.Untouched("not-create").ToReviewJson(request);
+        Assert.True(AnswerBuffers.IsKept(kept));
+
+        var large = AdmissionDecision.Patched([JsonPatchOperation.Add("/a", new string('x', 200_000))]).ToReviewJson(request);
+        Assert.True(large.Length > 200_000);
+        Assert.False(AnswerBuffers.IsKept(kept));
     }
 }

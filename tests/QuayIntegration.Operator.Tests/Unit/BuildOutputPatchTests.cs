@@ -21,7 +21,7 @@ public class BuildOutputPatchTests
         var json = "{\"apiVersion\":\"build.openshift.io/v1\",\"kind\":\"Build\",\"metadata\":{" + metadata + "}," +
                    "\"spec\":{\"strategy\":{\"type\":\"Source\",\"sourceStrategy\":{\"from\":{\"kind\":\"DockerImage\",\"name\":\"httpd\"}}}" + output + "}}";
 
-        return JsonDocument.Parse(json).RootElement;
+        return JsonSerializer.Deserialize<JsonElement>(json); // a copy of its own: no pooled document left undisposed
     }
 
     private static JsonObject Patched(JsonElement build) =>
@@ -68,6 +68,16 @@ public class BuildOutputPatchTests
     public void Null_annotation_map_is_replaced_whole()
     {
         var build = Build("\"annotations\":null");
+        AssertRewritten(Patched(build));
+    }
+
+    [Fact]
+    public void Null_label_map_and_null_output_namespace_are_replaced_and_removed()
+    {
+        var build = Build("\"labels\":null", """{"to":{"kind":"ImageStreamTag","name":"app:v1","namespace":null}}""");
+        var patch = BuildOutputPatch.For(build, Image, Destination);
+        Assert.Contains(patch, op => op.Path == "/metadata/labels" && op.Op == "add" && op.Map is not null);
+        Assert.Contains(patch, op => op.Path == "/spec/output/to/namespace" && op.Op == "remove");
         AssertRewritten(Patched(build));
     }
 
@@ -162,7 +172,7 @@ public class BuildOutputPatchTests
     public void Strategy_is_read_from_type_or_member()
     {
         Assert.Equal("Source", BuildOutputTarget.StrategyOf(Build()));
-        var pipeline = JsonDocument.Parse("""{"spec":{"strategy":{"jenkinsPipelineStrategy":{"jenkinsfile":"node{}"}}}}""").RootElement;
+        var pipeline = JsonSerializer.Deserialize<JsonElement>("""{"spec":{"strategy":{"jenkinsPipelineStrategy":{"jenkinsfile":"node{}"}}}}""");
         Assert.Equal("JenkinsPipeline", BuildOutputTarget.StrategyOf(pipeline));
     }
 }
