@@ -66,10 +66,10 @@ public sealed class ClusterCaches
     {
         ns.Spec = null;
         ns.Status = null;
-        CacheTransforms.Compact(CacheTransforms.KeepAnnotations(ns, IsReadNamespaceAnnotation));
-        // The name every object in the namespace already shares as its namespace (and the ownership record as its name).
+        // The name every object in the namespace shares as its namespace (and the ownership record as its name); taken
+        // first, so that the kubernetes.io/metadata.name label takes the same instance in Compact.
         ns.Metadata.Name = StringPool.Shared.Share(ns.Metadata.Name);
-        return ns;
+        return CacheTransforms.Compact(CacheTransforms.KeepAnnotations(ns, IsReadNamespaceAnnotation));
     }
 
     private static bool IsReadNamespaceAnnotation(string key) =>

@@ -139,7 +139,8 @@ public static class CacheTransforms
     /// version (a work-queue key, an index, a Quay observation's namespace UID) keeps that version's copy: without this,
     /// an object updated a few times is held in as many copies of its name and UID as there are such references. A
     /// cached object is never changed in place, so sharing with the version before it is safe; <paramref name="current"/>
-    /// has just been transformed and is not shared yet, so it may be changed.
+    /// has just been transformed and is not shared yet, so it may be changed. A transform that pools a name pools it
+    /// from the first version on, so the instance kept is the pool's.
     /// </summary>
     public static void KeepUnchanged<T>(T previous, T current) where T : IKubernetesObject<V1ObjectMeta>
     {

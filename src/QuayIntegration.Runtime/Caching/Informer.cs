@@ -217,8 +217,8 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
         if (old is not null)
         {
             if (old.Metadata.ResourceVersion == obj.Metadata.ResourceVersion) return;
+            // The dictionary keeps the key it was first given, whose name is the instance kept here.
             CacheTransforms.KeepUnchanged(old, obj);
-            key = ObjectKey.Of(obj); // the dictionary keeps the key it is given: the name instance kept above
         }
         _items[key] = obj;
         if (old is null) _byNamespace.Add(obj.Metadata.NamespaceProperty ?? "", key);

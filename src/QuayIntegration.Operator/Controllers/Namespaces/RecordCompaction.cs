@@ -22,8 +22,9 @@ public static class RecordCompaction
         var lastApplied = record.Metadata.Annotations?.TryGetValue(CacheTransforms.LastAppliedAnnotation, out var applied) == true ? applied : null;
         CacheTransforms.Compact(CacheTransforms.DropUid(record));
         if (lastApplied is not null) record.Metadata.Annotations![CacheTransforms.LastAppliedAnnotation] = lastApplied;
-        // Named after its namespace, whose name the cached namespace and the objects in it share already.
-        record.Metadata.Name = StringPool.Shared.ShareIfPooled(record.Metadata.Name)!;
+        // Named after its namespace, whose name the cached namespace and the objects in it share. Added to the pool
+        // even when the records are listed before the namespaces: an update keeps the first version's instance.
+        record.Metadata.Name = StringPool.Shared.Share(record.Metadata.Name)!;
         var spec = record.Spec;
         spec.Integration = Share(spec.Integration);
         foreach (var org in spec.Organizations ?? [])
