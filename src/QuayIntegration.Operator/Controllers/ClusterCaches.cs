@@ -66,10 +66,8 @@ public sealed class ClusterCaches
     {
         ns.Spec = null;
         ns.Status = null;
-        // The name every object in the namespace shares as its namespace (and the ownership record as its name); taken
-        // first, so that the kubernetes.io/metadata.name label takes the same instance in Compact.
-        ns.Metadata.Name = StringPool.Shared.Share(ns.Metadata.Name);
-        return CacheTransforms.Compact(CacheTransforms.KeepAnnotations(ns, IsReadNamespaceAnnotation));
+        // The name every object in the namespace shares as its namespace (and the ownership record as its name).
+        return CacheTransforms.Compact(CacheTransforms.KeepAnnotations(CacheTransforms.ShareName(ns), IsReadNamespaceAnnotation));
     }
 
     private static bool IsReadNamespaceAnnotation(string key) =>
@@ -96,8 +94,7 @@ public sealed class ClusterCaches
     /// </summary>
     internal static V1Secret TrimSecret(V1Secret secret)
     {
-        CacheTransforms.CompactSecret(CacheTransforms.DropUid(secret));
-        if (secret.Metadata is { } meta) meta.Name = StringPool.Shared.Share(meta.Name);
+        CacheTransforms.CompactSecret(CacheTransforms.ShareName(CacheTransforms.DropUid(secret)));
         return CacheTransforms.ShareAnnotationValues(secret, RepeatingSecretAnnotations);
     }
 

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text;
 using System.Text.Json;
 
 namespace QuayIntegration.Operator.Webhook;
@@ -42,13 +40,5 @@ public sealed record JsonPatchOperation(string Op, string Path, string? Value = 
         writer.WriteStartArray();
         foreach (var operation in operations) operation.WriteTo(writer);
         writer.WriteEndArray();
-    }
-
-    /// <summary>The patch document as text.</summary>
-    public static string ToJson(IReadOnlyList<JsonPatchOperation> operations)
-    {
-        var output = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(output)) WriteAll(writer, operations);
-        return Encoding.UTF8.GetString(output.WrittenSpan);
     }
 }

@@ -23,25 +23,33 @@ public static class CacheTransforms
     /// </summary>
     public static T StripBookkeeping<T>(T obj) where T : IKubernetesObject<V1ObjectMeta>
     {
-        if (obj.Metadata is { } meta)
-        {
-            meta.ManagedFields = null;
-            meta.Annotations?.Remove(LastAppliedAnnotation);
-        }
+        DropManagedFields(obj).Metadata?.Annotations?.Remove(LastAppliedAnnotation);
         return obj;
     }
 
     /// <summary>
-    /// <see cref="StripBookkeeping{T}"/>, then one shared instance of the metadata strings that repeat from object to
-    /// object: namespace, kind, label keys and values, annotation keys, finalizers. Annotation values are left alone:
+    /// Only the managedFields part of <see cref="StripBookkeeping{T}"/>, for a cache whose objects are written back whole
+    /// and so must keep kubectl's last-applied annotation.
+    /// </summary>
+    public static T DropManagedFields<T>(T obj) where T : IKubernetesObject<V1ObjectMeta>
+    {
+        if (obj.Metadata is { } meta) meta.ManagedFields = null;
+        return obj;
+    }
+
+    /// <summary><see cref="StripBookkeeping{T}"/>, then <see cref="ShareMetadata{T}"/>.</summary>
+    public static T Compact<T>(T obj) where T : IKubernetesObject<V1ObjectMeta> => ShareMetadata(StripBookkeeping(obj));
+
+    /// <summary>
+    /// One shared instance of the metadata strings that repeat from object to object: namespace, kind, label keys and
+    /// values, annotation keys, finalizers. Annotation values are left alone:
     /// they are mostly unique (tokens, UIDs, ranges), so pooling them would only fill the pool. A label value that
     /// repeats the object's own name (<c>kubernetes.io/metadata.name</c> on every namespace) takes the name's instance
     /// instead of a place in the pool. Labels and annotations are kept as <see cref="CompactDictionary{TValue}"/>s, a
     /// fraction of a dictionary's size for a handful of entries.
     /// </summary>
-    public static T Compact<T>(T obj) where T : IKubernetesObject<V1ObjectMeta>
+    public static T ShareMetadata<T>(T obj) where T : IKubernetesObject<V1ObjectMeta>
     {
-        StripBookkeeping(obj);
         var pool = StringPool.Shared;
         obj.ApiVersion = pool.Share(obj.ApiVersion);
         obj.Kind = pool.Share(obj.Kind);
@@ -50,6 +58,17 @@ public static class CacheTransforms
         if (meta.Labels is { } labels) meta.Labels = Shared(labels, shareValues: true, meta.Name);
         if (meta.Annotations is { } annotations) meta.Annotations = Shared(annotations, shareValues: false);
         if (meta.Finalizers is { } finalizers) meta.Finalizers = finalizers.Select(f => pool.Share(f)!).ToArray();
+        return obj;
+    }
+
+    /// <summary>
+    /// The pool's instance of the object's name, for names that repeat across objects: a service account or Secret
+    /// name the same in every namespace, a namespace's name that every object in it carries as its namespace. Before
+    /// <see cref="ShareMetadata{T}"/>, so that a label repeating the name takes the pooled instance too.
+    /// </summary>
+    public static T ShareName<T>(T obj) where T : IKubernetesObject<V1ObjectMeta>
+    {
+        if (obj.Metadata is { } meta) meta.Name = StringPool.Shared.Share(meta.Name);
         return obj;
     }
 
@@ -98,10 +117,9 @@ public static class CacheTransforms
     /// </summary>
     public static V1ServiceAccount CompactServiceAccount(V1ServiceAccount account)
     {
-        Compact(account);
-        var pool = StringPool.Shared;
         // The same few accounts (default, builder, deployer, pipeline) exist in every namespace.
-        if (account.Metadata is { } meta) meta.Name = pool.Share(meta.Name);
+        Compact(ShareName(account));
+        var pool = StringPool.Shared;
         var names = new List<string>();
         foreach (var reference in account.Secrets ?? [])
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using QuayIntegration.Emulators.Kubernetes.Patch;
@@ -25,7 +26,15 @@ public class BuildOutputPatchTests
     }
 
     private static JsonObject Patched(JsonElement build) =>
-        JsonPatch.Apply(JsonNode.Parse(build.GetRawText())!, JsonNode.Parse(JsonPatchOperation.ToJson(BuildOutputPatch.For(build, Image, Destination)))!.AsArray()).AsObject();
+        JsonPatch.Apply(JsonNode.Parse(build.GetRawText())!, PatchDocument(BuildOutputPatch.For(build, Image, Destination)).AsArray()).AsObject();
+
+    /// <summary>The patch as the webhook writes it (<see cref="JsonPatchOperation.WriteAll"/>), parsed back.</summary>
+    private static JsonNode PatchDocument(IReadOnlyList<JsonPatchOperation> patch)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(output)) JsonPatchOperation.WriteAll(writer, patch);
+        return JsonNode.Parse(output.WrittenSpan)!;
+    }
 
     private static void AssertRewritten(JsonObject patched)
     {

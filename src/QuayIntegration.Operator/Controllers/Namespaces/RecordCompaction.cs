@@ -17,14 +17,11 @@ public static class RecordCompaction
 {
     public static QuayNamespaceResource Compact(QuayNamespaceResource record)
     {
-        // Records are written back whole (a PUT, OwnershipRecords.SaveAsync), so kubectl's last-applied annotation,
-        // which the other caches drop, is kept: dropped here, the next write would delete it.
-        var lastApplied = record.Metadata.Annotations?.TryGetValue(CacheTransforms.LastAppliedAnnotation, out var applied) == true ? applied : null;
-        CacheTransforms.Compact(CacheTransforms.DropUid(record));
-        if (lastApplied is not null) record.Metadata.Annotations![CacheTransforms.LastAppliedAnnotation] = lastApplied;
-        // Named after its namespace, whose name the cached namespace and the objects in it share. Added to the pool
-        // even when the records are listed before the namespaces: an update keeps the first version's instance.
-        record.Metadata.Name = StringPool.Shared.Share(record.Metadata.Name)!;
+        // Not Compact: records are written back whole (a PUT, OwnershipRecords.SaveAsync), so kubectl's last-applied
+        // annotation, which the other caches drop, is kept; dropped here, the next write would delete it. Named after
+        // its namespace, whose name the cached namespace and the objects in it share; pooled even when the records are
+        // listed before the namespaces, since an update keeps the first version's instance.
+        CacheTransforms.ShareMetadata(CacheTransforms.ShareName(CacheTransforms.DropManagedFields(CacheTransforms.DropUid(record))));
         var spec = record.Spec;
         spec.Integration = Share(spec.Integration);
         foreach (var org in spec.Organizations ?? [])
