@@ -88,13 +88,14 @@ public sealed class ClusterCaches
 
     /// <summary>
     /// The operator's Secrets are compared (type, data, label, annotations) with the desired Secret and listed by
-    /// their robot annotation; nothing reads their UID. Their name (<c>&lt;sa&gt;-quay-&lt;cluster&gt;</c>), the host and
+    /// their robot annotation; nothing reads their UID. Their data is only compared, so the cache keeps its digest
+    /// (<see cref="CacheTransforms.DigestSecret"/>): 16 bytes instead of a Docker config, and no robot token held. Their name (<c>&lt;sa&gt;-quay-&lt;cluster&gt;</c>), the host and
     /// the service account repeat in every namespace, so one instance of each is shared; service accounts listing
     /// the Secret then take that instance too.
     /// </summary>
     internal static V1Secret TrimSecret(V1Secret secret)
     {
-        CacheTransforms.CompactSecret(CacheTransforms.ShareName(CacheTransforms.DropUid(secret)));
+        CacheTransforms.DigestSecret(CacheTransforms.ShareName(CacheTransforms.DropUid(secret)));
         return CacheTransforms.ShareAnnotationValues(secret, RepeatingSecretAnnotations);
     }
 

@@ -84,7 +84,25 @@ public sealed class QuayPrototypeList
 
 public sealed class QuayPrototype
 {
-    [JsonPropertyName("id")] public string Id { get; set; } = "";
+    // Every observation keeps its organization's prototypes for a drift interval, tens of thousands in all. Quay's ids
+    // are lower-case UUIDs (uuid4): such an id is held as a Guid, 16 bytes in the object instead of a 94-byte string,
+    // and given back as the same text; any other id is kept as it came.
+    private Guid _uuid;
+    private string? _id = "";
+
+    [JsonPropertyName("id")]
+    public string Id
+    {
+        get => _id ?? _uuid.ToString("D");
+        set
+        {
+            if (Guid.TryParseExact(value, "D", out var uuid) && string.Equals(uuid.ToString("D"), value, StringComparison.Ordinal))
+                (_uuid, _id) = (uuid, null);
+            else
+                (_uuid, _id) = (Guid.Empty, value);
+        }
+    }
+
     [JsonPropertyName("role")] public string Role { get; set; } = "";
     [JsonPropertyName("activating_user")] public QuayPrototypeUser? ActivatingUser { get; set; }
     [JsonPropertyName("delegate")] public QuayPrototypeUser? Delegate { get; set; }

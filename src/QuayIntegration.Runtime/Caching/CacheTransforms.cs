@@ -193,13 +193,18 @@ public static class CacheTransforms
         return value;
     }
 
-    /// <summary><see cref="Compact{T}"/> plus the Secret's type and data keys.</summary>
-    public static V1Secret CompactSecret(V1Secret secret)
+    /// <summary>
+    /// <see cref="Compact{T}"/> plus the Secret's type and data keys, and each data value replaced by its
+    /// <see cref="DataDigest"/> (16 bytes): for a cache of Secrets whose content is only ever compared with the content
+    /// wanted, never read. Its readers compare digests (<see cref="DataDigest.Read"/>); anything written is built from
+    /// its source, never from the cached copy.
+    /// </summary>
+    public static V1Secret DigestSecret(V1Secret secret)
     {
         Compact(secret);
         var pool = StringPool.Shared;
         secret.Type = pool.Share(secret.Type);
-        if (secret.Data is { } data) secret.Data = CompactDictionary.Of(data, key => pool.Share(key)!, value => value);
+        if (secret.Data is { } data) secret.Data = CompactDictionary.Of(data, key => pool.Share(key)!, value => DataDigest.ToBytes(DataDigest.Of(value)));
         return secret;
     }
 

@@ -183,6 +183,26 @@ public sealed class SyncBehaviourTests
     }
 
     [Fact]
+    public async Task A_Secret_deleted_after_its_robot_was_deleted_in_Quay_brings_both_back_before_the_drift_check()
+    {
+        // The operator keeps only a digest of each robot's credentials, so writing the Secret again reads the token
+        // from Quay; Quay saying the robot is gone must lead to a new robot, not to a Secret that never comes back.
+        await using var env = await StartAsync(spec => spec["driftCheckInterval"] = "1h");
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("vanished");
+        await Eventually(() => env.IsSeededAsync("vanished", "openshift_vanished"), "namespace set up");
+        var oldToken = env.Quay.State.Organization("openshift_vanished")!.Robots.Single(r => r.Name == "openshift_vanished+builder").Token;
+
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        Assert.True((await quay.DeleteAsync("api/v1/organization/openshift_vanished/robots/builder")).IsSuccessStatusCode);
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("builder-quay-openshift", "vanished");
+
+        await Eventually(async () =>
+            env.Quay.State.Organization("openshift_vanished")!.Robots.SingleOrDefault(r => r.Name == "openshift_vanished+builder") is { } robot
+            && robot.Token != oldToken && await env.IsSeededAsync("vanished", "openshift_vanished"), "robot and Secret back, with the new robot's token");
+    }
+
+    [Fact]
     public async Task Allowlist_denylist_and_taking_a_namespace_out_of_scope_releases_it()
     {
         await using var env = await StartAsync(spec =>

@@ -144,7 +144,7 @@ public sealed class InformerTests : IAsyncLifetime
         await _world.Client.CoreV1.CreateNamespacedSecretAsync(Secret(), "app");
         var informer = new Informer<V1Secret>(_world.Api, new InformerSpec(ResourceType.Secrets), TimeSpan.Zero, NullLogger.Instance)
         {
-            Transform = CacheTransforms.CompactSecret,
+            Transform = CacheTransforms.Compact,
         };
         using var stop = new CancellationTokenSource();
         var run = informer.RunAsync(stop.Token);

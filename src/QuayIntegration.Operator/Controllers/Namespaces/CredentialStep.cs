@@ -14,15 +14,15 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// the matrix, the cluster ID changed), taken out of every service account that lists them first. Every Secret the
 /// operator writes carries its label; those are the ones it may delete. Each service account is handled on its own.
 /// </summary>
-public sealed class CredentialStep(ClusterCaches caches, KubeApi api)
+public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObservations observations)
 {
     public async Task RunAsync(NamespaceWork work, CancellationToken ct)
     {
         var observation = work.Observation!;
-        var wanted = work.Robots.Where(r => observation.Tokens.ContainsKey(r.FullName)).ToList();
+        var wanted = work.Robots.Where(r => observation.Credentials.ContainsKey(r.FullName)).ToList();
         var wantedNames = work.Robots.Select(r => QuayNames.SecretNameFor(r.ServiceAccount, work.Config!.ClusterId)).ToHashSet(StringComparer.Ordinal);
         var results = await Task.WhenAll(wanted.Select(robot =>
-            Isolation.RunAsync(work, $"service account {robot.ServiceAccount}", () => EnsureAsync(work, robot, observation.Tokens[robot.FullName], ct))));
+            Isolation.RunAsync(work, $"service account {robot.ServiceAccount}", () => EnsureAsync(work, robot, ct))));
         foreach (var (robot, result) in wanted.Zip(results))
         {
             if (result is not { Value: var changes }) continue;
@@ -33,24 +33,30 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api)
         await RemoveUnwantedAsync(work, wantedNames, ct);
     }
 
-    private async Task<List<SyncChange>> EnsureAsync(NamespaceWork work, DesiredRobot robot, string token, CancellationToken ct)
+    private async Task<List<SyncChange>> EnsureAsync(NamespaceWork work, DesiredRobot robot, CancellationToken ct)
     {
         var changes = new List<SyncChange>();
         var secretName = QuayNames.SecretNameFor(robot.ServiceAccount, work.Config!.ClusterId);
-        var desired = RobotSecret.Desired(work.Name, secretName, work.Host, robot.FullName, token, robot.ServiceAccount);
-        if (await EnsureSecretAsync(work.Name, desired, ct) is { } change) changes.Add(change);
+        if (await EnsureSecretAsync(work, robot, secretName, ct) is { } change) changes.Add(change);
         var account = caches.ServiceAccounts.Get(work.Name, robot.ServiceAccount);
         if (account is not null && await PatchLinksAsync(account, secretName, ServiceAccountLinkPatch.Link, ct))
             changes.Add(new("ServiceAccountLinked", $"Listed Secret {secretName} in service account {robot.ServiceAccount}"));
         return changes; // a missing service account is linked when it appears (its ADDED event enqueues the namespace)
     }
 
-    private async Task<SyncChange?> EnsureSecretAsync(string ns, V1Secret desired, CancellationToken ct)
+    /// <summary>
+    /// The robot's Secret, checked against the digest the observation keeps and written only when it differs. Writing
+    /// takes the token: the one Quay gave this reconcile, else one read now (a Secret changed or deleted between drift
+    /// checks costs that one Quay call; the steady state none).
+    /// </summary>
+    private async Task<SyncChange?> EnsureSecretAsync(NamespaceWork work, DesiredRobot robot, string name, CancellationToken ct)
     {
-        var name = desired.Metadata.Name;
+        var ns = work.Name;
         var path = ResourceType.Secrets.ObjectPath(ns, name);
         var existing = caches.Secrets.Get(ns, name);
-        if (existing is not null && RobotSecret.Matches(existing, desired)) return null;
+        if (existing is not null && IsCurrent(existing)) return null;
+        var desired = RobotSecret.Desired(ns, name, work.Host, robot.FullName, await TokenAsync(work, robot, ct), robot.ServiceAccount);
+        if (existing is not null && IsCurrent(existing)) return null; // the token read from Quay is the one the Secret holds
         if (existing is null)
         {
             try
@@ -63,7 +69,8 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api)
                 // The cache has not seen it yet, or a Secret of that name exists without the operator's label: take it over.
                 existing = await api.GetAsync<V1Secret>(path, ct);
                 if (existing is null) throw new ReconcileException($"Secret {name} vanished while being created; retrying");
-                if (RobotSecret.Matches(existing, desired)) return null;
+                // Compared the way the cache compares it: by the digest of its data.
+                if (IsCurrent(ClusterCaches.TrimSecret(existing))) return null;
             }
         }
         if (existing.Type != desired.Type)
@@ -87,6 +94,28 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api)
             await api.PatchAsync<V1Secret>(path, new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), ct);
         }
         return new("SecretRepaired", $"Restored Secret {name} to the robot's current credentials");
+
+        bool IsCurrent(V1Secret cached) =>
+            RobotSecret.IsCurrent(cached, work.Host, robot.FullName, robot.ServiceAccount, work.Observation!.Credentials[robot.FullName]);
+    }
+
+    /// <summary>The robot's token: from this reconcile's answers from Quay, else read from Quay now (and its digest kept).</summary>
+    private async Task<string> TokenAsync(NamespaceWork work, DesiredRobot robot, CancellationToken ct)
+    {
+        if (work.TokenOf(robot.FullName) is { } token) return token;
+        var operation = "read robot " + robot.FullName;
+        var result = await work.Quay.GetRobotAsync(work.Organization, robot.ShortName, ct);
+        if (result.Outcome == QuayOutcome.NotFound)
+        {
+            // Deleted in Quay since the drift check: the retry reads the organization again and makes it anew.
+            observations.Forget(work.Name);
+            throw new ReconcileException($"Quay robot {robot.FullName} is gone from Quay; it is created again on the retry");
+        }
+        var read = result.ValueOrThrow(operation);
+        if (string.IsNullOrEmpty(read?.Token))
+            throw new QuayOperationException(operation, QuayOutcome.Unexpected, result.StatusCode, "Quay's answer carried no token");
+        work.TokenSeen(work.Observation!, robot.FullName, read.Token);
+        return read.Token;
     }
 
     /// <summary>Applies a link or unlink patch, re-reading the service account when another writer got there first; true if it was patched.</summary>

@@ -84,6 +84,31 @@ public sealed class NamespaceWork
 
     public void Changed(string reason, string message) => Changes.Add(new SyncChange(reason, message));
 
+    // Robot tokens Quay answered with during this reconcile: the only place the operator holds one.
+    private Dictionary<string, string>? _tokens;
+    private readonly Lock _tokensLock = new();
+
+    /// <summary>
+    /// Quay answered with a robot's token (listed, created, read or regenerated): the observation keeps the digest of
+    /// the Secret data it makes, this reconcile the token itself, for the Secret it may have to write. Safe from the
+    /// parallel per-robot work of a step.
+    /// </summary>
+    public void TokenSeen(QuayObservation observation, string robot, string? token)
+    {
+        var digest = string.IsNullOrEmpty(token) ? QuayObservation.NoCredentials : RobotSecret.DataDigestOf(Host, robot, token);
+        lock (_tokensLock)
+        {
+            observation.Credentials[robot] = digest;
+            if (!string.IsNullOrEmpty(token)) (_tokens ??= new(StringComparer.Ordinal))[robot] = token;
+        }
+    }
+
+    /// <summary>The robot's token if Quay gave it during this reconcile.</summary>
+    public string? TokenOf(string robot)
+    {
+        lock (_tokensLock) return _tokens?.GetValueOrDefault(robot);
+    }
+
     public void Problem(string message) => Problems.Add(message);
 
     public string? Annotation(string key) =>

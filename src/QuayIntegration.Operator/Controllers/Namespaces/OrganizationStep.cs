@@ -117,7 +117,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
     }
 
     /// <summary>
-    /// The robot list (with tokens), the default permissions, and the repository permissions of every robot the
+    /// The robot list (with tokens, of which the observation keeps digests), the default permissions, and the repository permissions of every robot the
     /// namespace uses or recorded: 2 + S calls, whatever the number of repositories.
     /// </summary>
     public static async Task<QuayObservation> ReadAsync(NamespaceWork work, string org, ObservationBasis basis, CancellationToken ct)
@@ -130,7 +130,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         var observation = new QuayObservation(org, basis, work.Now);
         foreach (var robot in robots)
         {
-            observation.Tokens[robot.Name] = robot.Token ?? "";
+            work.TokenSeen(observation, robot.Name, robot.Token);
             if (robot.Description?.Contains(OwnershipMarkers.Creator, StringComparison.Ordinal) == true) observation.MarkedByOperator.Add(robot.Name);
         }
         foreach (var prototype in prototypes) observation.AddPrototype(prototype);
@@ -138,7 +138,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         var relevant = work.Robots.Select(r => r.FullName)
             .Concat(work.Record.Organization(work.Host, org)?.Robots?.Select(r => r.Name) ?? [])
             .Distinct(StringComparer.Ordinal)
-            .Where(observation.Tokens.ContainsKey)
+            .Where(observation.Credentials.ContainsKey)
             .ToList();
         var permissions = await Task.WhenAll(relevant.Select(async robot =>
         {

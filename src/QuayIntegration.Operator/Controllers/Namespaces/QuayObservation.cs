@@ -5,7 +5,7 @@ using QuayIntegration.Runtime;
 namespace QuayIntegration.Operator.Controllers.Namespaces;
 
 /// <summary>
-/// What Quay was last seen to hold in one namespace's organization: every robot with its token, the default
+/// What Quay was last seen to hold in one namespace's organization: every robot with (the digest of) its credentials, the default
 /// permissions, and the repository permissions (with roles) of the robots the namespace uses. It is read at a drift
 /// check (the robot list, the default-permission list and one permission list per robot: 2 + S calls whatever the
 /// number of ImageStreams) and then kept in step with every write the operator makes, so the reconciles in between
@@ -21,12 +21,20 @@ public sealed class QuayObservation(string organization, ObservationBasis basis,
     public DateTimeOffset VerifiedAt { get; } = verifiedAt;
 
     // One per managed namespace for a whole drift interval: the maps are compact (a handful of entries each), and a
-    // robot's name is held once, as the key of Tokens, wherever the observation names that robot.
+    // robot's name is held once, as the key of Credentials, wherever the observation names that robot.
 
-    /// <summary>Every robot of the organization, by full name, with its token.</summary>
-    public IDictionary<string, string> Tokens => _tokens;
+    /// <summary>
+    /// Every robot of the organization, by full name, with the <see cref="RobotSecret.DataDigestOf">digest</see> of the
+    /// Secret data its token makes (<see cref="NoCredentials"/> when Quay's answer carried no token). Not the token: the
+    /// digest is all that comparing with a Secret needs, and the token itself is only held by the reconcile that got
+    /// it from Quay (<see cref="NamespaceWork.TokenSeen"/>).
+    /// </summary>
+    public IDictionary<string, UInt128> Credentials => _credentials;
 
-    private readonly CompactDictionary<string> _tokens = CompactDictionary.Create<string>();
+    /// <summary>A robot Quay listed without its token: known to exist, its credentials unknown.</summary>
+    public static readonly UInt128 NoCredentials = UInt128.Zero;
+
+    private readonly CompactDictionary<UInt128> _credentials = CompactDictionary.Create<UInt128>();
 
     /// <summary>Robot full name → repository → role, for the robots whose permissions were read (or that were created empty).</summary>
     public IDictionary<string, IDictionary<string, string>> Permissions { get; } = CompactDictionary.Create<IDictionary<string, string>>();
@@ -65,7 +73,7 @@ public sealed class QuayObservation(string organization, ObservationBasis basis,
     }
 
     /// <summary>The instance of a robot's name this observation already holds, so that it is held once.</summary>
-    private string NameOf(string robot) => _tokens.TryGetKey(robot, out var held) ? held : robot;
+    private string NameOf(string robot) => _credentials.TryGetKey(robot, out var held) ? held : robot;
 
     /// <summary>A repository was deleted: no robot holds anything on it any more.</summary>
     public void RepositoryDeleted(string repository)
@@ -76,7 +84,7 @@ public sealed class QuayObservation(string organization, ObservationBasis basis,
     /// <summary>A robot was deleted: Quay removed its permissions and the default permissions naming it.</summary>
     public void RobotDeleted(string robot)
     {
-        Tokens.Remove(robot);
+        Credentials.Remove(robot);
         Permissions.Remove(robot);
         Prototypes.RemoveAll(p => p.Delegate?.Name == robot);
     }

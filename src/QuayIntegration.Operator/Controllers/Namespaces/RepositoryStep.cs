@@ -38,7 +38,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
     private async Task EnsureAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct)
     {
         var observation = work.Observation!;
-        var robots = work.Robots.Where(r => observation.Tokens.ContainsKey(r.FullName)).ToList();
+        var robots = work.Robots.Where(r => observation.Credentials.ContainsKey(r.FullName)).ToList();
         if (robots.Count == 0) return;
         var plans = new List<Plan>();
         foreach (var repository in wanted.Order(StringComparer.Ordinal))

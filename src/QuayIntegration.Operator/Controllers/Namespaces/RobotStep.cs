@@ -29,13 +29,13 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
     private static async Task EnsureRobotsAsync(NamespaceWork work, CancellationToken ct)
     {
         var observation = work.Observation!;
-        var missing = work.Robots.Where(r => !observation.Tokens.TryGetValue(r.FullName, out var token) || token.Length == 0).ToList();
+        var missing = work.Robots.Where(r => !observation.Credentials.TryGetValue(r.FullName, out var digest) || digest == QuayObservation.NoCredentials).ToList();
         var results = await Task.WhenAll(missing.Select(robot =>
             Isolation.RunAsync(work, $"service account {robot.ServiceAccount}", () => CreateOrGetAsync(work, robot, ct))));
         foreach (var (robot, result) in missing.Zip(results))
         {
             if (result is not { Value: var (quayRobot, created) }) continue;
-            observation.Tokens[robot.FullName] = quayRobot.Token!;
+            work.TokenSeen(observation, robot.FullName, quayRobot.Token);
             if (created)
             {
                 work.Entry!.SetRobot(robot.FullName, robot.ServiceAccount, Origin.Created);
@@ -90,7 +90,7 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
         var entry = work.Entry!;
         var observation = work.Observation!;
         var plans = new List<PermissionPlan>();
-        foreach (var robot in work.Robots.Where(r => observation.Tokens.ContainsKey(r.FullName)))
+        foreach (var robot in work.Robots.Where(r => observation.Credentials.ContainsKey(r.FullName)))
         {
             var matching = observation.Prototypes.Where(p => p.ActivatingUser is null && p.Delegate?.Name == robot.FullName).ToList();
             var recordedIds = entry.DefaultPermissionsOf(robot.FullName).Select(p => p.Id).ToHashSet();
@@ -171,7 +171,7 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
         var wanted = work.Robots.Select(r => r.FullName).ToHashSet(StringComparer.Ordinal);
         if (entry.IsOwned())
         {
-            foreach (var name in observation.Tokens.Keys.Where(n => !wanted.Contains(n) && entry.Robot(n) is null).ToList())
+            foreach (var name in observation.Credentials.Keys.Where(n => !wanted.Contains(n) && entry.Robot(n) is null).ToList())
                 await Isolation.RunAsync(work, "robot " + name, () => OriginOfAsync(work, name, "", ct));
         }
 

@@ -26,14 +26,14 @@ public sealed class TokenRotationStep
         if (!onRequest && !onSchedule) return;
 
         var observation = work.Observation!;
-        var ours = work.Robots.Where(r => work.Entry!.Robot(r.FullName)?.Origin == Origin.Created && observation.Tokens.ContainsKey(r.FullName)).ToList();
+        var ours = work.Robots.Where(r => work.Entry!.Robot(r.FullName)?.Origin == Origin.Created && observation.Credentials.ContainsKey(r.FullName)).ToList();
         var results = await Task.WhenAll(ours.Select(robot => Isolation.RunAsync(work, $"service account {robot.ServiceAccount}", async () =>
             (await work.Quay.RegenerateRobotTokenAsync(work.Organization, robot.ShortName, ct)).ValueOrThrow($"regenerate the token of {robot.FullName}"))));
         var rotated = new List<string>();
         foreach (var (robot, result) in ours.Zip(results))
         {
             if (result is not { Value.Token: { Length: > 0 } token }) continue;
-            observation.Tokens[robot.FullName] = token;
+            work.TokenSeen(observation, robot.FullName, token);
             rotated.Add(robot.FullName);
         }
         if (rotated.Count < ours.Count) return; // retried with the rest of the namespace's problems; the request stays pending
