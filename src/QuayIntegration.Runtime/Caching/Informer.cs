@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using k8s;
 using k8s.Models;
@@ -46,8 +45,8 @@ public interface IInformer
 /// List + watch into an in-memory cache, client-go style: list, then watch from the list's resourceVersion; follow
 /// the resourceVersion through events and bookmarks; re-watch when the server ends the stream; relist on 410 Gone or
 /// any broken stream (with capped backoff); replay every object to handlers each resync period. The list is streamed
-/// (optionally in pages) and every object is trimmed by <see cref="Transform"/> and cached as soon as it arrives. The cache is indexed by
-/// <see cref="ObjectKey"/> and by namespace.
+/// (optionally in pages) and every object is trimmed by <see cref="Transform"/> and cached as soon as it arrives. The cache is held by
+/// namespace, then by name (<see cref="ObjectStore{T}"/>).
 /// </summary>
 public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V1ObjectMeta>
 {
@@ -55,8 +54,7 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
     private readonly InformerSpec _spec;
     private readonly TimeSpan _resync;
     private readonly ILogger _log;
-    private readonly ConcurrentDictionary<ObjectKey, T> _items = new();
-    private readonly NamespaceIndex _byNamespace = new();
+    private readonly ObjectStore<T> _items = new();
     private readonly List<IInformerHandler<T>> _handlers = [];
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _dispatch = new();
@@ -96,14 +94,13 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
         lock (_dispatch) _handlers.Add(handler);
     }
 
-    public T? Get(ObjectKey key) => _items.TryGetValue(key, out var v) ? v : null;
+    public T? Get(ObjectKey key) => _items.Get(key);
 
     public T? Get(string? ns, string name) => Get(new ObjectKey(ns, name));
 
-    public IReadOnlyList<T> List() => _items.Values.ToList();
+    public IReadOnlyList<T> List() => _items.All().ToList();
 
-    public IReadOnlyList<T> ListInNamespace(string ns) =>
-        _byNamespace.KeysIn(ns).Select(Get).OfType<T>().ToList();
+    public IReadOnlyList<T> ListInNamespace(string ns) => _items.InNamespace(ns);
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -164,8 +161,8 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
             _log.PagedListExpired(_spec.Resource.Plural, e.ApiMessage);
             resourceVersion = await ListPagesAsync(null, seen, ct);
         }
-        foreach (var gone in _items.Keys.Where(k => !seen.Contains(k)).ToList())
-            if (_items.TryGetValue(gone, out var old)) Remove(old);
+        foreach (var gone in _items.All().Where(o => !seen.Contains(ObjectKey.Of(o))).ToList())
+            Remove(gone);
         _log.Listed(seen.Count, _spec.Resource.Plural, Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 3));
         _synced.TrySetResult();
         return resourceVersion;
@@ -212,16 +209,13 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
 
     private void Upsert(T obj)
     {
-        var key = ObjectKey.Of(obj);
-        var old = _items.TryGetValue(key, out var existing) ? existing : null;
+        var old = _items.Get(ObjectKey.Of(obj));
         if (old is not null)
         {
             if (old.Metadata.ResourceVersion == obj.Metadata.ResourceVersion) return;
-            // The dictionary keeps the key it was first given, whose name is the instance kept here.
             CacheTransforms.KeepUnchanged(old, obj);
         }
-        _items[key] = obj;
-        if (old is null) _byNamespace.Add(obj.Metadata.NamespaceProperty ?? "", key);
+        _items.Set(obj);
         lock (_dispatch)
             foreach (var h in _handlers)
                 Safe(() => { if (old is null) h.OnAdd(obj); else h.OnUpdate(old, obj); });
@@ -229,9 +223,7 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
 
     private void Remove(T obj)
     {
-        var key = ObjectKey.Of(obj);
-        var known = _items.TryRemove(key, out var old) ? old : obj;
-        _byNamespace.Remove(obj.Metadata.NamespaceProperty ?? "", key);
+        var known = _items.Remove(ObjectKey.Of(obj)) ?? obj;
         lock (_dispatch)
             foreach (var h in _handlers)
                 Safe(() => h.OnDelete(known));
@@ -243,7 +235,7 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
         {
             while (await timer.WaitForNextTickAsync(ct))
                 lock (_dispatch)
-                    foreach (var item in _items.Values)
+                    foreach (var item in _items.All())
                         foreach (var h in _handlers)
                             Safe(() => h.OnUpdate(item, item));
         }
