@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using k8s;
 using k8s.Models;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Api;
 
@@ -36,7 +37,15 @@ public static class Origin
 /// <summary>Everything the operator created for one namespace. Written by the operator only.</summary>
 public sealed class OwnershipRecord
 {
-    [JsonPropertyName("namespaceUID")] public string? NamespaceUid { get; set; }
+    [JsonPropertyName("namespaceUID")]
+    public string? NamespaceUid
+    {
+        get => _namespaceUid.Value;
+        set => _namespaceUid = CompactUuid.Of(value);
+    }
+
+    // One per namespace in the records' cache for the life of the process.
+    private CompactUuid _namespaceUid;
     /// <summary>The QuayIntegration that manages (or last managed) the namespace; null in records older than several integrations.</summary>
     [JsonPropertyName("integration")] public string? Integration { get; set; }
     [JsonPropertyName("released")] public bool? Released { get; set; }
@@ -72,7 +81,15 @@ public sealed class RobotRecord
 public sealed class DefaultPermissionRecord
 {
     [JsonPropertyName("robot")] public string Robot { get; set; } = "";
-    [JsonPropertyName("id")] public string? Id { get; set; }
+    [JsonPropertyName("id")]
+    public string? Id
+    {
+        get => _id.Value;
+        set => _id = CompactUuid.Of(value);
+    }
+
+    // One per robot per namespace in the records' cache for the life of the process.
+    private CompactUuid _id;
 }
 
 public sealed class RepositoryRecord

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Quay;
 
@@ -84,23 +85,14 @@ public sealed class QuayPrototypeList
 
 public sealed class QuayPrototype
 {
-    // Every observation keeps its organization's prototypes for a drift interval, tens of thousands in all. Quay's ids
-    // are lower-case UUIDs (uuid4): such an id is held as a Guid, 16 bytes in the object instead of a 94-byte string,
-    // and given back as the same text; any other id is kept as it came.
-    private Guid _uuid;
-    private string? _id = "";
+    // Every observation keeps its organization's prototypes for a drift interval, tens of thousands in all.
+    private CompactUuid _id = CompactUuid.Of("");
 
     [JsonPropertyName("id")]
     public string Id
     {
-        get => _id ?? _uuid.ToString("D");
-        set
-        {
-            if (Guid.TryParseExact(value, "D", out var uuid) && string.Equals(uuid.ToString("D"), value, StringComparison.Ordinal))
-                (_uuid, _id) = (uuid, null);
-            else
-                (_uuid, _id) = (Guid.Empty, value);
-        }
+        get => _id.Value ?? "";
+        set => _id = CompactUuid.Of(value);
     }
 
     [JsonPropertyName("role")] public string Role { get; set; } = "";

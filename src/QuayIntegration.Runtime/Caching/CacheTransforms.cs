@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using k8s;
 using k8s.Models;
 
@@ -129,14 +130,32 @@ public static class CacheTransforms
             reference.Name = Once(names, pool.ShareIfPooled(reference.Name));
         }
         foreach (var reference in account.ImagePullSecrets ?? []) reference.Name = Once(names, pool.ShareIfPooled(reference.Name));
-        if (account.Secrets is { } secrets) account.Secrets = secrets.ToArray();
-        if (account.ImagePullSecrets is { } pullSecrets) account.ImagePullSecrets = pullSecrets.ToArray();
+        if (account.Secrets is { } secrets) account.Secrets = secrets.Select(SharedIfNameOnly).ToArray();
+        if (account.ImagePullSecrets is { } pullSecrets) account.ImagePullSecrets = pullSecrets.Select(SharedIfNameOnly).ToArray();
         // Only names already seen: an annotation value that is not a Secret name is not worth remembering.
         if (names.Count > 0 && account.Metadata?.Annotations is { Count: > 0 } annotations)
             foreach (var key in annotations.Keys.ToList())
                 if (annotations[key] is { } value && names.Contains(value)) annotations[key] = Once(names, value);
         return account;
     }
+
+    // One instance per pooled Secret name, for references that carry nothing but that name: bounded by the pool.
+    private static readonly ConcurrentDictionary<string, V1ObjectReference> NameOnlyReferences = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, V1LocalObjectReference> NameOnlyLocalReferences = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A reference holding only the name of a Secret some cache pooled (the operator's own, as its link patch writes it,
+    /// the same in every namespace) is one instance shared by every service account listing it, 72 bytes each time
+    /// otherwise. Safe because a cached object is never changed: the link patches only read and serialize the lists.
+    /// </summary>
+    private static V1ObjectReference SharedIfNameOnly(V1ObjectReference reference) =>
+        reference is { Kind: null, ApiVersion: null, NamespaceProperty: null, Uid: null, ResourceVersion: null, FieldPath: null }
+        && StringPool.Shared.IsPooled(reference.Name)
+            ? NameOnlyReferences.GetOrAdd(reference.Name, reference)
+            : reference;
+
+    private static V1LocalObjectReference SharedIfNameOnly(V1LocalObjectReference reference) =>
+        StringPool.Shared.IsPooled(reference.Name) ? NameOnlyLocalReferences.GetOrAdd(reference.Name, reference) : reference;
 
     /// <summary>
     /// The values of the given annotations shared through the pool: for annotations an operator writes with the same

@@ -32,4 +32,7 @@ public sealed class StringPool(int capacity)
     /// the same in every namespace, or a generated one seen once), which would otherwise fill the pool.
     /// </summary>
     public string? ShareIfPooled(string? value) => value is not null && _strings.TryGetValue(value, out var shared) ? shared : value;
+
+    /// <summary>Whether <paramref name="value"/> is the pool's own instance.</summary>
+    public bool IsPooled(string? value) => value is not null && _strings.TryGetValue(value, out var shared) && ReferenceEquals(shared, value);
 }

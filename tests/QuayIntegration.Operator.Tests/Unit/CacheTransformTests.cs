@@ -145,6 +145,36 @@ public sealed class CacheTransformTests : IDisposable
     }
 
     [Fact]
+    public void A_reference_holding_only_the_operators_secret_name_is_one_instance_for_every_service_account()
+    {
+        var links = new JsonObject
+        {
+            ["secrets"] = new JsonArray(new JsonObject { ["name"] = "deployer-dockercfg-y" }, new JsonObject { ["name"] = "deployer-quay-shared-cluster" },
+                new JsonObject { ["kind"] = "Secret", ["name"] = "deployer-quay-shared-cluster" }),
+            ["imagePullSecrets"] = new JsonArray(new JsonObject { ["name"] = "deployer-dockercfg-y" }, new JsonObject { ["name"] = "deployer-quay-shared-cluster" }),
+        };
+        var secretJson = Object("v1", "Secret", namespaced: true, new JsonObject());
+        secretJson["metadata"]!["name"] = "deployer-quay-shared-cluster";
+        _caches.Secrets.Transform(KubernetesJson.Deserialize<V1Secret>(secretJson.ToJsonString()));
+        V1ServiceAccount Account(string ns)
+        {
+            var source = Object("v1", "ServiceAccount", namespaced: true, links);
+            source["metadata"]!["namespace"] = ns;
+            return _caches.ServiceAccounts.Transform(KubernetesJson.Deserialize<V1ServiceAccount>(source.ToJsonString()));
+        }
+
+        var (first, second) = (Account("a"), Account("b"));
+        Assert.Same(first.Secrets[1], second.Secrets[1]);
+        Assert.Same(first.ImagePullSecrets[1], second.ImagePullSecrets[1]);
+        // A generated name is not pooled, and a reference carrying more than the name is kept as it came.
+        Assert.NotSame(first.Secrets[0], second.Secrets[0]);
+        Assert.NotSame(first.ImagePullSecrets[0], second.ImagePullSecrets[0]);
+        Assert.NotSame(first.Secrets[2], second.Secrets[2]);
+        Assert.Equal("Secret", second.Secrets[2].Kind);
+        Assert.True(JsonNode.DeepEquals(links["secrets"], JsonNode.Parse(KubernetesJson.Serialize(second))!["secrets"]));
+    }
+
+    [Fact]
     public void A_service_account_holds_each_secret_name_once()
     {
         var links = new JsonObject
@@ -322,11 +352,18 @@ public sealed class CacheTransformTests : IDisposable
         {
             ["spec"] = new JsonObject
             {
-                ["namespaceUID"] = "u-1",
+                // Identifiers that are UUIDs are held as Guids (CompactUuid): written back, they must read as they came.
+                ["namespaceUID"] = "0f8e7d6c-5b4a-4392-8170-a1b2c3d4e5f6",
                 ["organizations"] = new JsonArray(new JsonObject
                 {
                     ["host"] = "quay.example.com", ["name"] = "openshift_a", ["origin"] = "Created",
-                    ["robots"] = new JsonArray(new JsonObject { ["name"] = "openshift_a+builder", ["serviceAccount"] = "builder", ["origin"] = "Created" }),
+                    ["robots"] = new JsonArray(
+                        new JsonObject { ["name"] = "openshift_a+builder", ["serviceAccount"] = "builder", ["origin"] = "Created" },
+                        new JsonObject { ["name"] = "openshift_a+ci", ["serviceAccount"] = "ci", ["origin"] = "Found" }),
+                    ["defaultPermissions"] = new JsonArray(
+                        new JsonObject { ["robot"] = "openshift_a+builder", ["id"] = "6f1c2a4e-8b3d-4c5e-9a7f-0123456789ab" },
+                        new JsonObject { ["robot"] = "openshift_a+ci", ["id"] = "6F1C2A4E-8B3D-4C5E-9A7F-0123456789AB" },
+                        new JsonObject { ["robot"] = "openshift_a+ci" }),
                     ["repositories"] = new JsonArray(new JsonObject { ["name"] = "app", ["origin"] = "Found" }),
                 }),
             },

@@ -76,7 +76,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         entry.Origin = Origin.Created;
         if (created.Outcome == QuayOutcome.AlreadyExists)
         {
-            Use(work, entry, await ReadAsync(work, org, basis, ct));
+            Use(work, entry, (await ReadAsync(work, org, basis, ct)).Observation);
             return;
         }
         work.Changed(recreated ? "OrganizationRecreated" : "OrganizationCreated",
@@ -102,10 +102,10 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
     /// </summary>
     private static async Task<QuayObservation> ReadCheckedAsync(NamespaceWork work, OrganizationRecord entry, ObservationBasis basis, CancellationToken ct)
     {
-        var observation = await ReadAsync(work, entry.Name, basis, ct);
+        var (observation, markedByOperator) = await ReadAsync(work, entry.Name, basis, ct);
         // Checked before the observation is kept: a kept one spares the next reconcile all reading, this check included.
         if (entry.Origin != Origin.Found) return observation;
-        foreach (var name in observation.MarkedByOperator.Where(r => entry.Robot(r) is not { Origin: Origin.Created }).Order(StringComparer.Ordinal))
+        foreach (var name in markedByOperator.Where(r => entry.Robot(r) is not { Origin: Origin.Created }).Order(StringComparer.Ordinal))
         {
             var read = await work.Quay.GetRobotAsync(entry.Name, name[(name.IndexOf('+') + 1)..], ct);
             if (read.Outcome == QuayOutcome.NotFound) continue;
@@ -118,9 +118,12 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
 
     /// <summary>
     /// The robot list (with tokens, of which the observation keeps digests), the default permissions, and the repository permissions of every robot the
-    /// namespace uses or recorded: 2 + S calls, whatever the number of repositories.
+    /// namespace uses or recorded: 2 + S calls, whatever the number of repositories. Also the robots whose description
+    /// says this operator made them (in this cluster or another), the ones whose mark may matter: needed by the check
+    /// that follows the read, so not kept in the observation.
     /// </summary>
-    public static async Task<QuayObservation> ReadAsync(NamespaceWork work, string org, ObservationBasis basis, CancellationToken ct)
+    private static async Task<(QuayObservation Observation, List<string> MarkedByOperator)> ReadAsync(NamespaceWork work, string org,
+        ObservationBasis basis, CancellationToken ct)
     {
         var robotList = work.Quay.ListRobotsAsync(org, ct);
         var prototypeList = work.Quay.ListPrototypesAsync(org, ct);
@@ -128,10 +131,11 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         var prototypes = (await prototypeList).ValueOrThrow("list default permissions of " + org) ?? [];
 
         var observation = new QuayObservation(org, basis, work.Now);
+        var marked = new List<string>();
         foreach (var robot in robots)
         {
             work.TokenSeen(observation, robot.Name, robot.Token);
-            if (robot.Description?.Contains(OwnershipMarkers.Creator, StringComparison.Ordinal) == true) observation.MarkedByOperator.Add(robot.Name);
+            if (robot.Description?.Contains(OwnershipMarkers.Creator, StringComparison.Ordinal) == true) marked.Add(robot.Name);
         }
         foreach (var prototype in prototypes) observation.AddPrototype(prototype);
 
@@ -157,6 +161,6 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             foreach (var (repository, role) in granted) observation.Grant(robot, repository, role);
             observation.PermissionsKnown(robot, replace: false);
         }
-        return observation;
+        return (observation, marked);
     }
 }

@@ -41,9 +41,6 @@ public sealed class QuayObservation(string organization, ObservationBasis basis,
 
     public List<QuayPrototype> Prototypes { get; } = [];
 
-    /// <summary>Robots whose description says this operator made them (in this cluster or another): the ones whose mark may matter.</summary>
-    public HashSet<string> MarkedByOperator { get; } = new(StringComparer.Ordinal);
-
     public string? RoleOf(string robot, string repository) =>
         Permissions.TryGetValue(robot, out var repositories) && repositories.TryGetValue(repository, out var role) ? role : null;
 
