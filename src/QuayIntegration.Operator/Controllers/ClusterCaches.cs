@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Controllers.Namespaces;
+using QuayIntegration.Operator.Quay;
 using QuayIntegration.Runtime.Kube;
 using QuayIntegration.Runtime;
 
@@ -39,8 +40,7 @@ public sealed class ClusterCaches
         };
         ImageStreams = new(api, new(ApiResources.ImageStreams, Optional: true), resync, loggers.CreateLogger("Informer.ImageStreams"))
         {
-            // Read for their name, UID (Events) and deletion; OpenShift annotates them (the registry's checks), nobody here reads that.
-            Transform = s => CacheTransforms.Compact(CacheTransforms.DropLabelsAndAnnotations(s)),
+            Transform = TrimImageStream,
             ListPageSize = pageSize,
         };
         QuayIntegrations = new(api, new(ApiResources.QuayIntegrations), resync, loggers.CreateLogger("Informer.QuayIntegrations"))
@@ -70,6 +70,17 @@ public sealed class ClusterCaches
         return CacheTransforms.Compact(CacheTransforms.KeepAnnotations(CacheTransforms.ShareName(ns), IsReadNamespaceAnnotation));
     }
 
+    /// <summary>
+    /// An ImageStream is read for its name and deletion, and for its UID only by the Warning Event on a name Quay would
+    /// reject as a repository name: so only such a stream keeps its UID (36 characters, about 100 bytes, on every other
+    /// one of tens of thousands). OpenShift annotates streams (the registry's checks); nobody here reads that, nor labels.
+    /// </summary>
+    internal static ImageStream TrimImageStream(ImageStream stream)
+    {
+        if (QuayNames.IsValidRepository(stream.Metadata.Name)) CacheTransforms.DropUid(stream);
+        return CacheTransforms.Compact(CacheTransforms.DropLabelsAndAnnotations(stream));
+    }
+
     private static bool IsReadNamespaceAnnotation(string key) =>
         key.StartsWith(OperatorAnnotationPrefix, StringComparison.Ordinal)
         || key is WellKnown.OpenShiftDisplayName or WellKnown.OpenShiftDescription or WellKnown.OpenShiftSccMcs;
@@ -90,12 +101,12 @@ public sealed class ClusterCaches
     /// The operator's Secrets are compared (type, data, label, annotations) with the desired Secret and listed by
     /// their robot annotation; nothing reads their UID. Their data is only compared, so the cache keeps its digest
     /// (<see cref="CacheTransforms.DigestSecret"/>): 16 bytes instead of a Docker config, and no robot token held. Their name (<c>&lt;sa&gt;-quay-&lt;cluster&gt;</c>), the host and
-    /// the service account repeat in every namespace, so one instance of each is shared; service accounts listing
-    /// the Secret then take that instance too.
+    /// the service account repeat in every namespace, so one instance of each is shared, and so is their label map
+    /// (the same one label on every Secret); service accounts listing the Secret then take the name's instance too.
     /// </summary>
     internal static V1Secret TrimSecret(V1Secret secret)
     {
-        CacheTransforms.DigestSecret(CacheTransforms.ShareName(CacheTransforms.DropUid(secret)));
+        CacheTransforms.ShareLabels(CacheTransforms.DigestSecret(CacheTransforms.ShareName(CacheTransforms.DropUid(secret))));
         return CacheTransforms.ShareAnnotationValues(secret, RepeatingSecretAnnotations);
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.ObjectModel;
 using k8s;
 using k8s.Models;
 
@@ -139,6 +140,26 @@ public static class CacheTransforms
         return account;
     }
 
+    // Label maps of identical content, one instance each, up to a bound (past it, maps are kept as they are).
+    private static readonly ConcurrentDictionary<string, IDictionary<string, string>> SharedLabelMaps = new(StringComparer.Ordinal);
+    private const int MaxSharedLabelMaps = 256;
+
+    /// <summary>
+    /// One shared label map for every object of the cache whose labels are the same (the operator's Secrets all carry
+    /// only its managed-by label): 72 bytes per object otherwise. For a cache whose objects' labels come from a small
+    /// set; after <see cref="ShareMetadata{T}"/>, whose pooled values a shared map then holds. A shared map is
+    /// read-only, so nothing can change it for every object at once (<see cref="KeepUnchanged{T}"/> leaves it alone).
+    /// </summary>
+    public static T ShareLabels<T>(T obj) where T : IKubernetesObject<V1ObjectMeta>
+    {
+        if (obj.Metadata is not { Labels: { Count: > 0 and <= 4 } labels } meta) return obj;
+        // Label keys and values cannot hold '=' or a line break, so the signature names one content.
+        var signature = string.Join('\n', labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Key + "=" + l.Value));
+        if (SharedLabelMaps.TryGetValue(signature, out var shared)) meta.Labels = shared;
+        else if (SharedLabelMaps.Count < MaxSharedLabelMaps) meta.Labels = SharedLabelMaps.GetOrAdd(signature, new ReadOnlyDictionary<string, string>(labels));
+        return obj;
+    }
+
     // One instance per pooled Secret name, for references that carry nothing but that name: bounded by the pool.
     private static readonly ConcurrentDictionary<string, V1ObjectReference> NameOnlyReferences = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, V1LocalObjectReference> NameOnlyLocalReferences = new(StringComparer.Ordinal);
@@ -196,7 +217,12 @@ public static class CacheTransforms
         var unchanged = before.Count == current.Count;
         foreach (var key in current.Keys.ToList())
         {
-            if (before.TryGetValue(key, out var value) && string.Equals(value, current[key], StringComparison.Ordinal)) current[key] = value;
+            var now = current[key];
+            if (before.TryGetValue(key, out var value) && string.Equals(value, now, StringComparison.Ordinal))
+            {
+                // A shared map (ShareLabels) is read-only, and holds the pool's instances already.
+                if (!ReferenceEquals(value, now) && !current.IsReadOnly) current[key] = value;
+            }
             else unchanged = false;
         }
         return unchanged ? before : current;

@@ -214,6 +214,37 @@ public sealed class CacheTransformTests : IDisposable
     }
 
     [Fact]
+    public void Secrets_with_the_same_labels_share_one_label_map_that_no_later_version_changes()
+    {
+        V1Secret Read(JsonObject labels)
+        {
+            var source = Object("v1", "Secret", namespaced: true, new JsonObject());
+            source["metadata"]!["labels"] = labels;
+            return _caches.Secrets.Transform(KubernetesJson.Deserialize<V1Secret>(source.ToJsonString()));
+        }
+        JsonObject Ours() => new() { [WellKnown.ManagedByLabel] = WellKnown.ManagedByValue };
+        var (first, second) = (Read(Ours()), Read(Ours()));
+        Assert.Same(first.Metadata.Labels, second.Metadata.Labels);
+
+        var extra = Ours();
+        extra["team"] = "a";
+        var other = Read(extra);
+        Assert.NotSame(first.Metadata.Labels, other.Metadata.Labels);
+        Assert.Equal("a", other.Metadata.Labels["team"]);
+        Assert.Single(first.Metadata.Labels);
+
+        // An update taking instances from the version before it leaves a shared map as it was, even when that version
+        // held other instances of the same values; and nothing can write into it.
+        var snapshot = first.Metadata.Labels.ToList();
+        var before = new V1Secret { Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { [WellKnown.ManagedByLabel] = new(WellKnown.ManagedByValue.AsSpan()) } } };
+        CacheTransforms.KeepUnchanged(before, second);
+        CacheTransforms.KeepUnchanged(other, second);
+        Assert.Equal(snapshot, first.Metadata.Labels.ToList());
+        Assert.All(first.Metadata.Labels, l => Assert.Same(StringPool.Shared.Share(l.Value), l.Value));
+        Assert.Throws<NotSupportedException>(() => first.Metadata.Labels["team"] = "b");
+    }
+
+    [Fact]
     public void Ownership_records_share_the_strings_every_record_repeats_and_keep_their_content()
     {
         var source = Object("quay.redhat.com/v1", "QuayNamespace", namespaced: false, new JsonObject
@@ -334,9 +365,16 @@ public sealed class CacheTransformTests : IDisposable
     }
 
     [Fact]
-    public void Image_streams_keep_their_metadata() =>
+    public void Image_streams_keep_their_name_and_deletion_and_their_uid_only_for_the_warning_on_a_name_quay_rejects()
+    {
         AssertKeeps(_caches.ImageStreams, Object("image.openshift.io/v1", "ImageStream", namespaced: true, new JsonObject()),
-            [.. Identity, .. Uid, ["metadata", "deletionTimestamp"]], unread: [["metadata", "labels"], ["metadata", "annotations"]]);
+            [.. Identity, ["metadata", "deletionTimestamp"]], unread: [.. Uid, ["metadata", "labels"], ["metadata", "annotations"]]);
+        // The Warning Event on a stream whose name is no valid repository name names the stream by its UID.
+        var invalid = Object("image.openshift.io/v1", "ImageStream", namespaced: true, new JsonObject());
+        invalid["metadata"]!["name"] = "Not_Valid";
+        AssertKeeps(_caches.ImageStreams, invalid, [.. Identity, .. Uid, ["metadata", "deletionTimestamp"]],
+            unread: [["metadata", "labels"], ["metadata", "annotations"]]);
+    }
 
     [Fact]
     public void Quay_integrations_keep_spec_and_status() =>
