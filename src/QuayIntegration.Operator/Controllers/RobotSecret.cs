@@ -18,19 +18,23 @@ public static class RobotSecret
             ApiVersion = "v1",
             Kind = "Secret",
             Type = Type,
-            Metadata = new V1ObjectMeta
-            {
-                Name = name,
-                NamespaceProperty = ns,
-                Labels = new Dictionary<string, string> { [WellKnown.ManagedByLabel] = WellKnown.ManagedByValue },
-                Annotations = new Dictionary<string, string>
-                {
-                    [WellKnown.RobotAnnotation] = robotName,
-                    [WellKnown.QuayHostAnnotation] = registryHost,
-                    [WellKnown.ServiceAccountAnnotation] = serviceAccount,
-                },
-            },
+            Metadata = Metadata(ns, name, registryHost, robotName, serviceAccount),
             Data = new Dictionary<string, byte[]> { [DataKey] = Data(registryHost, robotName, robotToken) },
+        };
+
+    /// <summary>The Secret's wanted metadata: the operator's label, and annotations naming the robot, the host and the service account.</summary>
+    public static V1ObjectMeta Metadata(string ns, string name, string registryHost, string robotName, string serviceAccount) =>
+        new()
+        {
+            Name = name,
+            NamespaceProperty = ns,
+            Labels = new Dictionary<string, string> { [WellKnown.ManagedByLabel] = WellKnown.ManagedByValue },
+            Annotations = new Dictionary<string, string>
+            {
+                [WellKnown.RobotAnnotation] = robotName,
+                [WellKnown.QuayHostAnnotation] = registryHost,
+                [WellKnown.ServiceAccountAnnotation] = serviceAccount,
+            },
         };
 
     /// <summary>The value of <see cref="DataKey"/>: a Docker config with the robot's login for the host.</summary>
@@ -50,18 +54,20 @@ public static class RobotSecret
         DataDigest.Of(Data(registryHost, robotName, robotToken));
 
     /// <summary>
-    /// Whether a cached Secret (its data digested, <see cref="CacheTransforms.DigestSecret"/>) already has the wanted
-    /// type, label and annotations and, as its only data, the content whose digest is <paramref name="dataDigest"/>.
-    /// Labels and annotations others add are tolerated.
+    /// Whether the Secret is of the wanted type and holds, as its only data, the content whose digest is
+    /// <paramref name="dataDigest"/>: compared through the digest a cached Secret keeps (<see
+    /// cref="CacheTransforms.DigestSecret"/>) or, for one read from the API server (<paramref name="digested"/> false),
+    /// the digest of its data.
     /// </summary>
-    public static bool IsCurrent(V1Secret cached, string registryHost, string robotName, string serviceAccount, UInt128 dataDigest) =>
-        cached.Type == Type
-        && cached.Data is { Count: 1 } data && data.TryGetValue(DataKey, out var digest) && DataDigest.Read(digest) == dataDigest
-        && cached.Metadata.Labels?.TryGetValue(WellKnown.ManagedByLabel, out var managedBy) == true && managedBy == WellKnown.ManagedByValue
-        && cached.Metadata.Annotations is { } annotations
-        && Has(annotations, WellKnown.RobotAnnotation, robotName)
-        && Has(annotations, WellKnown.QuayHostAnnotation, registryHost)
-        && Has(annotations, WellKnown.ServiceAccountAnnotation, serviceAccount);
+    public static bool HoldsCredentials(V1Secret secret, UInt128 dataDigest, bool digested) =>
+        secret.Type == Type
+        && secret.Data is { Count: 1 } data && data.TryGetValue(DataKey, out var value) && value is not null
+        && (digested ? DataDigest.Read(value) : DataDigest.Of(value)) == dataDigest;
 
-    private static bool Has(IDictionary<string, string> map, string key, string value) => map.TryGetValue(key, out var v) && v == value;
+    /// <summary>Whether the Secret carries the wanted labels and annotations (<see cref="Metadata"/>); others' additions are tolerated.</summary>
+    public static bool HasMetadata(V1Secret secret, V1ObjectMeta wanted) =>
+        Contains(secret.Metadata.Labels, wanted.Labels) && Contains(secret.Metadata.Annotations, wanted.Annotations);
+
+    private static bool Contains(IDictionary<string, string>? actual, IDictionary<string, string> wanted) =>
+        actual is not null && wanted.All(kv => actual.TryGetValue(kv.Key, out var v) && v == kv.Value);
 }

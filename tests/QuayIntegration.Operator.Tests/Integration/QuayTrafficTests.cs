@@ -1,4 +1,5 @@
 using k8s;
+using k8s.Models;
 using QuayIntegration.Operator.Tests.Support;
 using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
 
@@ -34,6 +35,13 @@ public sealed class QuayTrafficTests
         Assert.Equal([("GET", "/api/v1/organization/{orgname}/robots/{robot_shortname}", 1L)], repair);
         var repaired = NonUserCalls();
         await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(repaired, NonUserCalls());
+
+        // A Secret that lost only a label or annotation is restored without the token: no Quay call.
+        await env.Kube.CoreV1.PatchNamespacedSecretAsync(new V1Patch("""{"metadata":{"annotations":{"quay.redhat.com/robot":null}}}""", V1Patch.PatchType.MergePatch),
+            "builder-quay-openshift", "quiet");
+        await Eventually(async () => (await env.GetSecretAsync("quiet", "builder-quay-openshift"))?.Metadata.Annotations?.ContainsKey("quay.redhat.com/robot") == true,
+            "annotation restored");
         Assert.Equal(repaired, NonUserCalls());
     }
 

@@ -203,6 +203,23 @@ public sealed class SyncBehaviourTests
     }
 
     [Fact]
+    public async Task A_Secret_deleted_after_its_organization_was_deleted_in_Quay_brings_both_back_before_the_drift_check()
+    {
+        // Quay answers 403 for a robot of an organization that is gone: the organization is read (and made) again.
+        await using var env = await StartAsync(spec => spec["driftCheckInterval"] = "1h");
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("orgless");
+        await Eventually(() => env.IsSeededAsync("orgless", "openshift_orgless"), "namespace set up");
+
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        Assert.True((await quay.DeleteAsync("api/v1/organization/openshift_orgless")).IsSuccessStatusCode);
+        env.Quay.CollectGarbageNow(); // Quay keeps a deleted name until its garbage collection
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("deployer-quay-openshift", "orgless");
+
+        await Eventually(() => env.IsSeededAsync("orgless", "openshift_orgless"), "organization, robots and Secret back");
+    }
+
+    [Fact]
     public async Task Allowlist_denylist_and_taking_a_namespace_out_of_scope_releases_it()
     {
         await using var env = await StartAsync(spec =>

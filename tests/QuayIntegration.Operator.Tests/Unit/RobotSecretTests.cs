@@ -23,30 +23,51 @@ public class RobotSecretTests
     }
 
     [Fact]
-    public void A_cached_secret_is_current_when_its_data_digest_type_label_and_annotations_are_the_wanted_ones()
+    public void A_secret_holds_the_credentials_when_its_type_and_only_data_have_the_wanted_digest_cached_or_not()
     {
         var digest = RobotSecret.DataDigestOf("quay", "r", "T");
-        // The form the Secrets' cache keeps: data replaced by its digest.
-        V1Secret Cached(Action<V1Secret>? change = null, string token = "T")
+        // The form the Secrets' cache keeps (data replaced by its digest), and the form the API server gives.
+        V1Secret Raw(Action<V1Secret>? change = null, string token = "T")
         {
             var secret = RobotSecret.Desired("demo", "s", "quay", "r", token, "builder");
             change?.Invoke(secret);
-            return ClusterCaches.TrimSecret(KubernetesJson.Deserialize<V1Secret>(KubernetesJson.Serialize(secret)));
+            return KubernetesJson.Deserialize<V1Secret>(KubernetesJson.Serialize(secret));
         }
+        V1Secret Cached(Action<V1Secret>? change = null, string token = "T") => ClusterCaches.TrimSecret(Raw(change, token));
 
-        Assert.True(RobotSecret.IsCurrent(Cached(), "quay", "r", "builder", digest));
-        Assert.True(RobotSecret.IsCurrent(Cached(s => { s.Metadata.Labels["extra"] = "kept"; s.Metadata.Annotations["note"] = "kept"; }), "quay", "r", "builder", digest));
+        Assert.True(RobotSecret.HoldsCredentials(Cached(), digest, digested: true));
+        Assert.True(RobotSecret.HoldsCredentials(Raw(), digest, digested: false));
+        Assert.False(RobotSecret.HoldsCredentials(Cached(token: "OLD"), digest, digested: true));
+        Assert.False(RobotSecret.HoldsCredentials(Raw(token: "OLD"), digest, digested: false));
+        Assert.False(RobotSecret.HoldsCredentials(Cached(), RobotSecret.DataDigestOf("quay", "r", "NEW"), digested: true));
+        Assert.False(RobotSecret.HoldsCredentials(Cached(), RobotSecret.DataDigestOf("other-host", "r", "T"), digested: true));
+        Assert.False(RobotSecret.HoldsCredentials(Cached(s => s.Type = "Opaque"), digest, digested: true));
+        Assert.False(RobotSecret.HoldsCredentials(Cached(s => s.Data["extra"] = [1]), digest, digested: true));
+        // Each form is only ever compared as what it is: data is not a digest, nor a digest data.
+        Assert.False(RobotSecret.HoldsCredentials(Raw(), digest, digested: true));
+        Assert.False(RobotSecret.HoldsCredentials(Cached(), digest, digested: false));
+    }
 
-        Assert.False(RobotSecret.IsCurrent(Cached(token: "OLD"), "quay", "r", "builder", digest));
-        Assert.False(RobotSecret.IsCurrent(Cached(), "quay", "r", "builder", RobotSecret.DataDigestOf("quay", "r", "NEW")));
-        Assert.False(RobotSecret.IsCurrent(Cached(s => s.Type = "Opaque"), "quay", "r", "builder", digest));
-        Assert.False(RobotSecret.IsCurrent(Cached(s => s.Metadata.Labels.Clear()), "quay", "r", "builder", digest));
-        Assert.False(RobotSecret.IsCurrent(Cached(s => s.Data["extra"] = [1]), "quay", "r", "builder", digest));
-        Assert.False(RobotSecret.IsCurrent(Cached(s => s.Metadata.Annotations.Remove(WellKnown.QuayHostAnnotation)), "quay", "r", "builder", digest));
-        Assert.False(RobotSecret.IsCurrent(Cached(), "other-host", "r", "builder", digest));
-        Assert.False(RobotSecret.IsCurrent(Cached(), "quay", "r", "deployer", digest));
-        // The uncached form (the data itself, not its digest) never passes for current.
-        Assert.False(RobotSecret.IsCurrent(RobotSecret.Desired("demo", "s", "quay", "r", "T", "builder"), "quay", "r", "builder", digest));
+    [Fact]
+    public void A_secret_has_the_wanted_metadata_only_with_every_label_and_annotation_of_the_desired_secret()
+    {
+        var wanted = RobotSecret.Metadata("demo", "s", "quay", "r", "builder");
+        Assert.True(RobotSecret.HasMetadata(ClusterCaches.TrimSecret(RobotSecret.Desired("demo", "s", "quay", "r", "T", "builder")), wanted));
+        var desired = RobotSecret.Desired("demo", "s", "quay", "r", "T", "builder");
+        desired.Metadata.Labels["extra"] = "kept";
+        desired.Metadata.Annotations["note"] = "kept";
+        Assert.True(RobotSecret.HasMetadata(desired, wanted));
+
+        // Whatever the desired Secret carries is checked: each label and annotation missing, or with another value.
+        foreach (var (map, key) in wanted.Labels.Keys.Select(k => ("labels", k)).Concat(wanted.Annotations.Keys.Select(k => ("annotations", k))))
+        {
+            foreach (var change in new Action<IDictionary<string, string>>[] { m => m.Remove(key), m => m[key] = "other" })
+            {
+                var secret = RobotSecret.Desired("demo", "s", "quay", "r", "T", "builder");
+                change(map == "labels" ? secret.Metadata.Labels : secret.Metadata.Annotations);
+                Assert.False(RobotSecret.HasMetadata(secret, wanted), $"{map} {key}");
+            }
+        }
     }
 
     [Fact]

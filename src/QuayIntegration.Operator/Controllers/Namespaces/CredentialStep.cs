@@ -45,18 +45,30 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
     }
 
     /// <summary>
-    /// The robot's Secret, checked against the digest the observation keeps and written only when it differs. Writing
-    /// takes the token: the one Quay gave this reconcile, else one read now (a Secret changed or deleted between drift
-    /// checks costs that one Quay call; the steady state none).
+    /// The robot's Secret, checked against the digest the observation keeps and written only when it differs. Labels or
+    /// annotations alone are restored without the token. Writing the data takes the token: the one Quay gave this
+    /// reconcile, else (after the cluster's own copy was checked, in case the cache has not caught up with the
+    /// operator's last write) one read from Quay now. So a Secret deleted or edited between drift checks costs that one
+    /// Quay call, and the steady state none.
     /// </summary>
     private async Task<SyncChange?> EnsureSecretAsync(NamespaceWork work, DesiredRobot robot, string name, CancellationToken ct)
     {
         var ns = work.Name;
         var path = ResourceType.Secrets.ObjectPath(ns, name);
+        var wanted = RobotSecret.Metadata(ns, name, work.Host, robot.FullName, robot.ServiceAccount);
         var existing = caches.Secrets.Get(ns, name);
-        if (existing is not null && IsCurrent(existing)) return null;
-        var desired = RobotSecret.Desired(ns, name, work.Host, robot.FullName, await TokenAsync(work, robot, ct), robot.ServiceAccount);
-        if (existing is not null && IsCurrent(existing)) return null; // the token read from Quay is the one the Secret holds
+        if (existing is not null && RobotSecret.HoldsCredentials(existing, work.CredentialsOf(robot.FullName), digested: true))
+            return await RestoreMetadataAsync(path, existing, wanted, ct);
+        var token = work.TokenOf(robot.FullName);
+        if (token is null)
+        {
+            existing = await api.GetAsync<V1Secret>(path, ct);
+            if (existing is not null && RobotSecret.HoldsCredentials(existing, work.CredentialsOf(robot.FullName), digested: false))
+                return await RestoreMetadataAsync(path, existing, wanted, ct);
+            token = await TokenAsync(work, robot, ct);
+        }
+        var desired = RobotSecret.Desired(ns, name, work.Host, robot.FullName, token, robot.ServiceAccount);
+        var desiredDigest = DataDigest.Of(desired.Data[RobotSecret.DataKey]);
         if (existing is null)
         {
             try
@@ -69,8 +81,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
                 // The cache has not seen it yet, or a Secret of that name exists without the operator's label: take it over.
                 existing = await api.GetAsync<V1Secret>(path, ct);
                 if (existing is null) throw new ReconcileException($"Secret {name} vanished while being created; retrying");
-                // Compared the way the cache compares it: by the digest of its data.
-                if (IsCurrent(ClusterCaches.TrimSecret(existing))) return null;
+                if (RobotSecret.HoldsCredentials(existing, desiredDigest, digested: false)) return await RestoreMetadataAsync(path, existing, wanted, ct);
             }
         }
         if (existing.Type != desired.Type)
@@ -81,22 +92,33 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         }
         else
         {
-            var patch = new JsonObject
-            {
-                ["metadata"] = new JsonObject
-                {
-                    ["resourceVersion"] = existing.Metadata.ResourceVersion,
-                    ["labels"] = ToJson(desired.Metadata.Labels),
-                    ["annotations"] = ToJson(desired.Metadata.Annotations),
-                },
-                ["data"] = new JsonObject { [RobotSecret.DataKey] = Convert.ToBase64String(desired.Data[RobotSecret.DataKey]) },
-            };
-            await api.PatchAsync<V1Secret>(path, new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), ct);
+            await PatchAsync(path, existing, wanted, new JsonObject { [RobotSecret.DataKey] = Convert.ToBase64String(desired.Data[RobotSecret.DataKey]) }, ct);
         }
         return new("SecretRepaired", $"Restored Secret {name} to the robot's current credentials");
+    }
 
-        bool IsCurrent(V1Secret cached) =>
-            RobotSecret.IsCurrent(cached, work.Host, robot.FullName, robot.ServiceAccount, work.Observation!.Credentials[robot.FullName]);
+    /// <summary>A Secret holding the right credentials gets back the operator's labels and annotations if it lost any.</summary>
+    private async Task<SyncChange?> RestoreMetadataAsync(string path, V1Secret existing, V1ObjectMeta wanted, CancellationToken ct)
+    {
+        if (RobotSecret.HasMetadata(existing, wanted)) return null;
+        await PatchAsync(path, existing, wanted, data: null, ct);
+        return new("SecretRepaired", $"Restored the labels and annotations of Secret {wanted.Name}");
+    }
+
+    /// <summary>A merge patch of the wanted labels and annotations (and data, if given), under the resourceVersion read.</summary>
+    private async Task PatchAsync(string path, V1Secret existing, V1ObjectMeta wanted, JsonObject? data, CancellationToken ct)
+    {
+        var patch = new JsonObject
+        {
+            ["metadata"] = new JsonObject
+            {
+                ["resourceVersion"] = existing.Metadata.ResourceVersion,
+                ["labels"] = ToJson(wanted.Labels),
+                ["annotations"] = ToJson(wanted.Annotations),
+            },
+        };
+        if (data is not null) patch["data"] = data;
+        await api.PatchAsync<V1Secret>(path, new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), ct);
     }
 
     /// <summary>The robot's token: from this reconcile's answers from Quay, else read from Quay now (and its digest kept).</summary>
@@ -105,11 +127,13 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         if (work.TokenOf(robot.FullName) is { } token) return token;
         var operation = "read robot " + robot.FullName;
         var result = await work.Quay.GetRobotAsync(work.Organization, robot.ShortName, ct);
-        if (result.Outcome == QuayOutcome.NotFound)
+        if (result.Outcome is QuayOutcome.NotFound or QuayOutcome.Forbidden)
         {
-            // Deleted in Quay since the drift check: the retry reads the organization again and makes it anew.
+            // Deleted in Quay since the drift check (Quay answers 403 for a robot of an organization that is gone): the
+            // retry reads the organization again and makes anew what is missing.
             observations.Forget(work.Name);
-            throw new ReconcileException($"Quay robot {robot.FullName} is gone from Quay; it is created again on the retry");
+            throw new ReconcileException($"reading Quay robot {robot.FullName} failed ({QuayOperationException.Describe(result.Outcome)}); " +
+                                         "the organization is read again on the retry");
         }
         var read = result.ValueOrThrow(operation);
         if (string.IsNullOrEmpty(read?.Token))

@@ -103,6 +103,12 @@ public sealed class NamespaceWork
         }
     }
 
+    /// <summary>The digest the observation keeps for the robot's credentials, read under the same lock as <see cref="TokenSeen"/> writes it.</summary>
+    public UInt128 CredentialsOf(string robot)
+    {
+        lock (_tokensLock) return Observation!.Credentials.TryGetValue(robot, out var digest) ? digest : QuayObservation.NoCredentials;
+    }
+
     /// <summary>The robot's token if Quay gave it during this reconcile.</summary>
     public string? TokenOf(string robot)
     {
