@@ -86,7 +86,7 @@ public sealed class QuayPrototypeList
 public sealed class QuayPrototype
 {
     // Every observation keeps its organization's prototypes for a drift interval, tens of thousands in all.
-    private CompactUuid _id = CompactUuid.Of("");
+    private CompactUuid _id;
 
     [JsonPropertyName("id")]
     public string Id

@@ -65,7 +65,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
             existing = await api.GetAsync<V1Secret>(path, ct);
             if (existing is not null && RobotSecret.HoldsCredentials(existing, work.CredentialsOf(robot.FullName), digested: false))
                 return await RestoreMetadataAsync(path, existing, wanted, ct);
-            token = await TokenAsync(work, robot, ct);
+            token = await ReadTokenAsync(work, robot, ct);
         }
         var desired = RobotSecret.Desired(ns, name, work.Host, robot.FullName, token, robot.ServiceAccount);
         var desiredDigest = DataDigest.Of(desired.Data[RobotSecret.DataKey]);
@@ -121,10 +121,9 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         await api.PatchAsync<V1Secret>(path, new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), ct);
     }
 
-    /// <summary>The robot's token: from this reconcile's answers from Quay, else read from Quay now (and its digest kept).</summary>
-    private async Task<string> TokenAsync(NamespaceWork work, DesiredRobot robot, CancellationToken ct)
+    /// <summary>The robot's token read from Quay, for a reconcile Quay gave none (its digest is kept).</summary>
+    private async Task<string> ReadTokenAsync(NamespaceWork work, DesiredRobot robot, CancellationToken ct)
     {
-        if (work.TokenOf(robot.FullName) is { } token) return token;
         var operation = "read robot " + robot.FullName;
         var result = await work.Quay.GetRobotAsync(work.Organization, robot.ShortName, ct);
         if (result.Outcome is QuayOutcome.NotFound or QuayOutcome.Forbidden)
