@@ -2,6 +2,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Caching;
 using QuayIntegration.Operator.Controllers.Namespaces;
 using QuayIntegration.Operator.Quay;
 using QuayIntegration.Runtime.Kube;
@@ -14,7 +15,8 @@ namespace QuayIntegration.Operator.Controllers;
 /// only through the operator's label; every replica runs them, leader or not, so a webhook can answer from them.
 /// Each cache holds every object of its kind for the life of the process, so each trims what it stores
 /// (<see cref="CacheTransforms"/>): no managedFields or last-applied annotation, and one shared copy of the strings
-/// that repeat from object to object. ImageStreams are metadata only by their type (the operator reads nothing else).
+/// that repeat from object to object. Service accounts, the operator's Secrets and ImageStreams, the kinds a namespace
+/// has several of, are kept as the operator's own small types (<see cref="CachedObject"/>) instead of KubernetesClient's models.
 /// </summary>
 public sealed class ClusterCaches
 {
@@ -27,20 +29,19 @@ public sealed class ClusterCaches
             Transform = TrimNamespace,
             ListPageSize = pageSize,
         };
-        ServiceAccounts = new(api, new(ResourceType.ServiceAccounts), resync, loggers.CreateLogger("Informer.ServiceAccounts"))
+        ServiceAccounts = new(api, new(ResourceType.ServiceAccounts), resync, loggers.CreateLogger("Informer.ServiceAccounts"),
+            TrimServiceAccount, ObjectIdentity.Cached<CachedServiceAccount>())
         {
-            Transform = TrimServiceAccount,
             ListPageSize = pageSize,
         };
         Secrets = new(api, new(ResourceType.Secrets, LabelSelector: $"{WellKnown.ManagedByLabel}={WellKnown.ManagedByValue}"), resync,
-            loggers.CreateLogger("Informer.Secrets"))
+            loggers.CreateLogger("Informer.Secrets"), TrimSecret, ObjectIdentity.Cached<CachedSecret>())
         {
-            Transform = TrimSecret,
             ListPageSize = pageSize,
         };
-        ImageStreams = new(api, new(ApiResources.ImageStreams, Optional: true), resync, loggers.CreateLogger("Informer.ImageStreams"))
+        ImageStreams = new(api, new(ApiResources.ImageStreams, Optional: true), resync, loggers.CreateLogger("Informer.ImageStreams"),
+            TrimImageStream, ObjectIdentity.Cached<CachedImageStream>())
         {
-            Transform = TrimImageStream,
             ListPageSize = pageSize,
         };
         QuayIntegrations = new(api, new(ApiResources.QuayIntegrations), resync, loggers.CreateLogger("Informer.QuayIntegrations"))
@@ -75,10 +76,11 @@ public sealed class ClusterCaches
     /// reject as a repository name: so only such a stream keeps its UID (36 characters, about 100 bytes, on every other
     /// one of tens of thousands). OpenShift annotates streams (the registry's checks); nobody here reads that, nor labels.
     /// </summary>
-    internal static ImageStream TrimImageStream(ImageStream stream)
+    internal static CachedImageStream TrimImageStream(ImageStream stream)
     {
-        if (QuayNames.IsValidRepository(stream.Metadata.Name)) CacheTransforms.DropUid(stream);
-        return CacheTransforms.Compact(CacheTransforms.DropLabelsAndAnnotations(stream));
+        var meta = stream.Metadata;
+        return new(StringPool.Shared.Share(meta.NamespaceProperty), meta.Name, meta.ResourceVersion, meta.DeletionTimestamp is not null,
+            QuayNames.IsValidRepository(meta.Name) ? null : meta.Uid);
     }
 
     private static bool IsReadNamespaceAnnotation(string key) =>
@@ -92,28 +94,32 @@ public sealed class ClusterCaches
     /// <summary>
     /// A service account is read for its name and the Secrets it lists, nothing else: the link patches carry the two
     /// lists and the resourceVersion, and the Namespace controller's predicate compares the lists. Its UID, labels and
-    /// annotations (OpenShift's pull-secret reference among them) are dropped.
+    /// annotations (OpenShift's pull-secret reference among them) are not kept.
     /// </summary>
-    internal static V1ServiceAccount TrimServiceAccount(V1ServiceAccount account) =>
-        CacheTransforms.CompactServiceAccount(CacheTransforms.DropLabelsAndAnnotations(CacheTransforms.DropUid(account)));
+    internal static CachedServiceAccount TrimServiceAccount(V1ServiceAccount account) =>
+        new(CacheTransforms.CompactServiceAccount(CacheTransforms.DropLabelsAndAnnotations(account)));
 
     /// <summary>
     /// The operator's Secrets are compared (type, data, label, annotations) with the desired Secret and listed by
     /// their robot annotation; nothing reads their UID. Their data is only compared, so the cache keeps its digest
-    /// (<see cref="CacheTransforms.DigestSecret"/>): 16 bytes instead of a Docker config, and no robot token held. Their name (<c>&lt;sa&gt;-quay-&lt;cluster&gt;</c>), the host and
-    /// the service account repeat in every namespace, so one instance of each is shared, and so is their label map
-    /// (the same one label on every Secret); service accounts listing the Secret then take the name's instance too.
+    /// (<see cref="DataDigest.OfData"/>): 16 bytes instead of a Docker config, and no robot token held. Their name
+    /// (<c>&lt;sa&gt;-quay-&lt;cluster&gt;</c>), type, the host and the service account repeat in every namespace, so
+    /// one instance of each is shared, and so is their label map (the same one label on every Secret); service
+    /// accounts listing the Secret then take the name's instance too.
     /// </summary>
-    internal static V1Secret TrimSecret(V1Secret secret)
+    internal static CachedSecret TrimSecret(V1Secret secret)
     {
-        CacheTransforms.ShareLabels(CacheTransforms.DigestSecret(CacheTransforms.ShareName(CacheTransforms.DropUid(secret))));
-        return CacheTransforms.ShareAnnotationValues(secret, RepeatingSecretAnnotations);
+        CacheTransforms.ShareLabels(CacheTransforms.Compact(CacheTransforms.ShareName(secret)));
+        CacheTransforms.ShareAnnotationValues(secret, RepeatingSecretAnnotations);
+        var meta = secret.Metadata;
+        return new(meta.NamespaceProperty, meta.Name, meta.ResourceVersion, StringPool.Shared.Share(secret.Type), DataDigest.OfData(secret.Data),
+            meta.Labels, meta.Annotations);
     }
 
     public Informer<V1Namespace> Namespaces { get; }
-    public Informer<V1ServiceAccount> ServiceAccounts { get; }
-    public Informer<V1Secret> Secrets { get; }
-    public Informer<ImageStream> ImageStreams { get; }
+    public Informer<V1ServiceAccount, CachedServiceAccount> ServiceAccounts { get; }
+    public Informer<V1Secret, CachedSecret> Secrets { get; }
+    public Informer<ImageStream, CachedImageStream> ImageStreams { get; }
     public Informer<QuayIntegrationResource> QuayIntegrations { get; }
     /// <summary>The ownership records, one per namespace the operator manages or managed.</summary>
     public Informer<QuayNamespaceResource> QuayNamespaces { get; }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using k8s.Models;
 using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Caching;
 using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Controllers;
@@ -46,27 +47,22 @@ public static class RobotSecret
     }
 
     /// <summary>
-    /// The <see cref="DataDigest"/> of the Secret data the token makes: what the operator keeps of a robot's token
-    /// between reconciles (<see cref="Namespaces.QuayObservation.Credentials"/>), and compares with the digest the
-    /// Secrets' cache keeps.
+    /// The <see cref="DataDigest.OfData">digest</see> of the Secret data the token makes: what the operator keeps of a
+    /// robot's token between reconciles (<see cref="Namespaces.QuayObservation.Credentials"/>), and compares with the
+    /// digest the Secrets' cache keeps.
     /// </summary>
     public static UInt128 DataDigestOf(string registryHost, string robotName, string robotToken) =>
-        DataDigest.Of(Data(registryHost, robotName, robotToken));
+        DataDigest.OfData(new Dictionary<string, byte[]> { [DataKey] = Data(registryHost, robotName, robotToken) });
 
     /// <summary>
-    /// Whether the Secret is of the wanted type and holds, as its only data, the content whose digest is
-    /// <paramref name="dataDigest"/>: compared through the digest a cached Secret keeps (<see
-    /// cref="CacheTransforms.DigestSecret"/>) or, for one read from the API server (<paramref name="digested"/> false),
-    /// the digest of its data.
+    /// Whether the Secret is of the wanted type and its data, as a whole, is the content whose digest is
+    /// <paramref name="dataDigest"/> (a Secret with any other key besides is not).
     /// </summary>
-    public static bool HoldsCredentials(V1Secret secret, UInt128 dataDigest, bool digested) =>
-        secret.Type == Type
-        && secret.Data is { Count: 1 } data && data.TryGetValue(DataKey, out var value) && value is not null
-        && (digested ? DataDigest.Read(value) : DataDigest.Of(value)) == dataDigest;
+    public static bool HoldsCredentials(CachedSecret secret, UInt128 dataDigest) => secret.Type == Type && secret.DataDigest == dataDigest;
 
     /// <summary>Whether the Secret carries the wanted labels and annotations (<see cref="Metadata"/>); others' additions are tolerated.</summary>
-    public static bool HasMetadata(V1Secret secret, V1ObjectMeta wanted) =>
-        Contains(secret.Metadata.Labels, wanted.Labels) && Contains(secret.Metadata.Annotations, wanted.Annotations);
+    public static bool HasMetadata(CachedSecret secret, V1ObjectMeta wanted) =>
+        Contains(secret.Labels, wanted.Labels) && Contains(secret.Annotations, wanted.Annotations);
 
     private static bool Contains(IDictionary<string, string>? actual, IDictionary<string, string> wanted) =>
         actual is not null && wanted.All(kv => actual.TryGetValue(kv.Key, out var v) && v == kv.Value);

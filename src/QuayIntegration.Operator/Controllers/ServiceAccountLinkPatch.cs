@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using k8s.Models;
+using QuayIntegration.Operator.Caching;
 using QuayIntegration.Runtime.Kube;
 
 namespace QuayIntegration.Operator.Controllers;
@@ -13,9 +14,9 @@ namespace QuayIntegration.Operator.Controllers;
 /// </summary>
 public static class ServiceAccountLinkPatch
 {
-    public static string? Link(V1ServiceAccount sa, string secretName)
+    public static string? Link(CachedServiceAccount sa, string secretName)
     {
-        var patch = new JsonObject { ["metadata"] = new JsonObject { ["resourceVersion"] = sa.Metadata.ResourceVersion } };
+        var patch = new JsonObject { ["metadata"] = new JsonObject { ["resourceVersion"] = sa.ResourceVersion } };
         if (sa.Secrets?.Any(s => s.Name == secretName) != true)
             patch["secrets"] = Append(sa.Secrets, new V1ObjectReference { Name = secretName });
         if (sa.ImagePullSecrets?.Any(s => s.Name == secretName) != true)
@@ -24,9 +25,9 @@ public static class ServiceAccountLinkPatch
     }
 
     /// <summary>The patch that removes every entry naming the Secret from both lists.</summary>
-    public static string? Unlink(V1ServiceAccount sa, string secretName)
+    public static string? Unlink(CachedServiceAccount sa, string secretName)
     {
-        var patch = new JsonObject { ["metadata"] = new JsonObject { ["resourceVersion"] = sa.Metadata.ResourceVersion } };
+        var patch = new JsonObject { ["metadata"] = new JsonObject { ["resourceVersion"] = sa.ResourceVersion } };
         if (sa.Secrets?.Any(s => s.Name == secretName) == true)
             patch["secrets"] = ToArray(sa.Secrets.Where(s => s.Name != secretName));
         if (sa.ImagePullSecrets?.Any(s => s.Name == secretName) == true)
@@ -34,7 +35,7 @@ public static class ServiceAccountLinkPatch
         return patch.Count == 1 ? null : patch.ToJsonString();
     }
 
-    public static bool IsLinked(V1ServiceAccount sa, string secretName) =>
+    public static bool IsLinked(CachedServiceAccount sa, string secretName) =>
         sa.Secrets?.Any(s => s.Name == secretName) == true && sa.ImagePullSecrets?.Any(s => s.Name == secretName) == true;
 
     private static JsonArray Append<T>(IEnumerable<T>? existing, T ours) => ToArray((existing ?? []).Append(ours));

@@ -2,6 +2,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Caching;
 using QuayIntegration.Operator.Controllers;
 using QuayIntegration.Operator.Controllers.Namespaces;
 using QuayIntegration.Operator.Quay;
@@ -58,11 +59,11 @@ public sealed class OperatorControllers
         // Secrets maps to it, so one reconcile at a time owns the namespace's ownership record.
         Namespaces = new Controller(namespaceReconciler, parallel, loggers.CreateLogger("Controller.Namespace"), time)
             .Watches(caches.Namespaces, ns => [ObjectKey.Of(ns)])
-            .Watches(caches.ServiceAccounts, sa => [ObjectKey.NamespaceOf(sa)], EventPredicates.Create<V1ServiceAccount>(
-                InMatrix, (old, now) => InMatrix(now) && (old.Metadata.ResourceVersion == now.Metadata.ResourceVersion || LinksChanged(old, now)), InMatrix))
-            .Watches(caches.Secrets, s => [ObjectKey.NamespaceOf(s)])
-            .Watches(caches.ImageStreams, s => [ObjectKey.NamespaceOf(s)],
-                EventPredicates.Create<ImageStream>(_ => true, (old, now) => old.Metadata.DeletionTimestamp != now.Metadata.DeletionTimestamp, _ => true))
+            .Watches(caches.ServiceAccounts, sa => [sa.NamespaceKey], EventPredicates.Create<CachedServiceAccount>(
+                InMatrix, (old, now) => InMatrix(now) && (old.ResourceVersion == now.ResourceVersion || LinksChanged(old, now)), InMatrix))
+            .Watches(caches.Secrets, s => [s.NamespaceKey])
+            .Watches(caches.ImageStreams, s => [s.NamespaceKey],
+                EventPredicates.Create<CachedImageStream>(_ => true, (old, now) => old.Deleting != now.Deleting, _ => true))
             // A record deleted (or asked to be) by someone else; the operator's own writes need no second look.
             .Watches(caches.QuayNamespaces, r => [ObjectKey.Cluster(r.Metadata.Name)], EventPredicates.Create<QuayNamespaceResource>(
                 _ => false, (old, now) => old.Metadata.DeletionTimestamp != now.Metadata.DeletionTimestamp, _ => true))
@@ -74,11 +75,11 @@ public sealed class OperatorControllers
         // waited for it be looked at again.
         BuildImports = new Controller(buildReconciler, parallel, loggers.CreateLogger("Controller.Build"), time)
             .Watches(builds, b => [ObjectKey.Of(b)])
-            .Watches(caches.ImageStreams, s => BuildsWaitingFor(builds, s), EventPredicates.Create<ImageStream>(_ => true, (_, _) => false, _ => false));
+            .Watches(caches.ImageStreams, s => BuildsWaitingFor(builds, s), EventPredicates.Create<CachedImageStream>(_ => true, (_, _) => false, _ => false));
 
         Integrations.Enqueue(QuayIntegrationReconciler.Key);
 
-        bool InMatrix(V1ServiceAccount sa) => configured.ServiceAccountNames.Contains(sa.Metadata.Name);
+        bool InMatrix(CachedServiceAccount sa) => configured.ServiceAccountNames.Contains(sa.Name);
     }
 
     public Controller Integrations { get; }
@@ -87,15 +88,15 @@ public sealed class OperatorControllers
 
     public IReadOnlyList<Controller> All => [Integrations, Namespaces, BuildImports];
 
-    private static bool LinksChanged(V1ServiceAccount o, V1ServiceAccount n) =>
+    private static bool LinksChanged(CachedServiceAccount o, CachedServiceAccount n) =>
         !EventPredicates.SameSet(o.Secrets?.Select(s => s.Name), n.Secrets?.Select(s => s.Name))
         || !EventPredicates.SameSet(o.ImagePullSecrets?.Select(s => s.Name), n.ImagePullSecrets?.Select(s => s.Name));
 
-    private static IEnumerable<ObjectKey> BuildsWaitingFor(Informer<Build> builds, ImageStream stream) =>
+    private static IEnumerable<ObjectKey> BuildsWaitingFor(Informer<Build> builds, CachedImageStream stream) =>
         builds.List()
             .Where(b => !BuildReconciler.IsImported(b) && b.Status?.Phase == "Complete"
                 && b.Metadata.Annotations is { } a && a.TryGetValue(BuildAnnotations.DestinationImageStream, out var value)
                 && ImageStreamTagReference.Parse(value) is { } d
-                && d.Namespace == stream.Metadata.NamespaceProperty && d.Stream == stream.Metadata.Name)
+                && d.Namespace == stream.Namespace && d.Stream == stream.Name)
             .Select(ObjectKey.Of);
 }

@@ -40,8 +40,7 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
             missing = $"service account {ns}/{serviceAccount} does not exist yet";
             return null;
         }
-        var linked = account.Secrets?.Any(s => s.Name == secretName) == true || account.ImagePullSecrets?.Any(s => s.Name == secretName) == true;
-        if (!linked || caches.Secrets.Get(ns, secretName) is null)
+        if (!account.Lists(secretName) || caches.Secrets.Get(ns, secretName) is null)
         {
             missing = $"service account {ns}/{serviceAccount} does not carry the Quay Secret {secretName} yet";
             return null;

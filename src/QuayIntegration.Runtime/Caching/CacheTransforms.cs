@@ -113,8 +113,7 @@ public static class CacheTransforms
     /// <summary>
     /// <see cref="Compact{T}"/> plus the account's name, and the references it lists, which repeat their kind and
     /// namespace from account to account and their names within the account: a Secret is usually listed in both
-    /// <c>secrets</c> and <c>imagePullSecrets</c> (and named again in OpenShift's pull-secret annotation), and each
-    /// mention arrives as its own string. A name some cache already pooled (a Secret the operator creates under the same
+    /// <c>secrets</c> and <c>imagePullSecrets</c>, and each mention arrives as its own string. A name some cache already pooled (a Secret the operator creates under the same
     /// name in every namespace) is taken from the pool.
     /// </summary>
     public static V1ServiceAccount CompactServiceAccount(V1ServiceAccount account)
@@ -133,10 +132,6 @@ public static class CacheTransforms
         foreach (var reference in account.ImagePullSecrets ?? []) reference.Name = Once(names, pool.ShareIfPooled(reference.Name));
         if (account.Secrets is { } secrets) account.Secrets = secrets.Select(SharedIfNameOnly).ToArray();
         if (account.ImagePullSecrets is { } pullSecrets) account.ImagePullSecrets = pullSecrets.Select(SharedIfNameOnly).ToArray();
-        // Only names already seen: an annotation value that is not a Secret name is not worth remembering.
-        if (names.Count > 0 && account.Metadata?.Annotations is { Count: > 0 } annotations)
-            foreach (var key in annotations.Keys.ToList())
-                if (annotations[key] is { } value && names.Contains(value)) annotations[key] = Once(names, value);
         return account;
     }
 
@@ -236,21 +231,6 @@ public static class CacheTransforms
             if (string.Equals(s, value, StringComparison.Ordinal)) return s;
         seen.Add(value);
         return value;
-    }
-
-    /// <summary>
-    /// <see cref="Compact{T}"/> plus the Secret's type and data keys, and each data value replaced by its
-    /// <see cref="DataDigest"/> (16 bytes): for a cache of Secrets whose content is only ever compared with the content
-    /// wanted, never read. Its readers compare digests (<see cref="DataDigest.Read"/>); anything written is built from
-    /// its source, never from the cached copy.
-    /// </summary>
-    public static V1Secret DigestSecret(V1Secret secret)
-    {
-        Compact(secret);
-        var pool = StringPool.Shared;
-        secret.Type = pool.Share(secret.Type);
-        if (secret.Data is { } data) secret.Data = CompactDictionary.Of(data, key => pool.Share(key)!, value => DataDigest.ToBytes(DataDigest.Of(value)));
-        return secret;
     }
 
     /// <summary>A compact copy (<see cref="CompactDictionary{TValue}"/>) with shared keys (and values, the object's

@@ -45,26 +45,33 @@ public interface IInformer
 /// List + watch into an in-memory cache, client-go style: list, then watch from the list's resourceVersion; follow
 /// the resourceVersion through events and bookmarks; re-watch when the server ends the stream; relist on 410 Gone or
 /// any broken stream (with capped backoff); replay every object to handlers each resync period. The list is streamed
-/// (optionally in pages) and every object is trimmed by <see cref="Transform"/> and cached as soon as it arrives. The cache is held by
-/// namespace, then by name (<see cref="ObjectStore{T}"/>).
+/// (optionally in pages) and every object is made into what the cache keeps by <see cref="Project"/> as soon as it
+/// arrives: the same model, trimmed (<see cref="Informer{T}"/>), or a smaller type of the cache's own
+/// (<see cref="CachedObject"/>). The cache is held by namespace, then by name (<see cref="ObjectStore{T}"/>).
 /// </summary>
-public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V1ObjectMeta>
+/// <typeparam name="TWire">The model objects are decoded into from the API server's JSON.</typeparam>
+/// <typeparam name="T">What the cache keeps of each object and hands to its readers and handlers.</typeparam>
+public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObject<V1ObjectMeta> where T : class
 {
     private readonly KubeApi _api;
     private readonly InformerSpec _spec;
     private readonly TimeSpan _resync;
     private readonly ILogger _log;
-    private readonly ObjectStore<T> _items = new();
+    private readonly ObjectIdentity<T> _identity;
+    private readonly ObjectStore<T> _items;
     private readonly List<IInformerHandler<T>> _handlers = [];
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _dispatch = new();
 
-    public Informer(KubeApi api, InformerSpec spec, TimeSpan resync, ILogger log)
+    public Informer(KubeApi api, InformerSpec spec, TimeSpan resync, ILogger log, Func<TWire, T> project, ObjectIdentity<T> identity)
     {
         _api = api;
         _spec = spec;
         _resync = resync;
         _log = log;
+        _identity = identity;
+        _items = new(identity);
+        Project = project;
     }
 
     /// <summary>How long a watch request lasts before the informer re-watches (the server may end it sooner).</summary>
@@ -80,10 +87,17 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
     public int? ListPageSize { get; init; }
 
     /// <summary>
-    /// Applied to every object from the API server before it is cached or handed to handlers, so the cache keeps
-    /// only what its readers need (see <see cref="CacheTransforms"/>).
+    /// Makes every object from the API server into what the cache keeps, before it is cached or handed to handlers, so
+    /// the cache keeps only what its readers need (see <see cref="CacheTransforms"/>). It may change the object it is
+    /// given, which was just decoded and is not shared.
     /// </summary>
-    public Func<T, T> Transform { get; init; } = CacheTransforms.StripBookkeeping;
+    protected Func<TWire, T> Project { get; init; }
+
+    /// <summary>
+    /// Called with the cached version an update replaces and the new one (not yet shared, so it may be changed): lets
+    /// the new version take the old one's instances of what did not change (<see cref="CacheTransforms.KeepUnchanged{T}"/>).
+    /// </summary>
+    public Action<T, T>? KeepUnchanged { get; init; }
 
     public bool HasSynced => _synced.Task.IsCompleted;
 
@@ -161,7 +175,7 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
             _log.PagedListExpired(_spec.Resource.Plural, e.ApiMessage);
             resourceVersion = await ListPagesAsync(null, seen, ct);
         }
-        foreach (var gone in _items.All().Where(o => !seen.Contains(ObjectKey.Of(o))).ToList())
+        foreach (var gone in _items.All().Where(o => !seen.Contains(_identity.KeyOf(o))).ToList())
             Remove(gone);
         _log.Listed(seen.Count, _spec.Resource.Plural, Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 3));
         _synced.TrySetResult();
@@ -175,10 +189,10 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
         while (true)
         {
             // Each item is trimmed and cached as it arrives, so the untrimmed list never exists as a whole.
-            var page = await _api.ListPageAsync<T>(_spec.Resource.CollectionPath(_spec.Namespace), _spec.Query, pageSize, next, item =>
+            var page = await _api.ListPageAsync<TWire>(_spec.Resource.CollectionPath(_spec.Namespace), _spec.Query, pageSize, next, item =>
             {
-                var kept = Transform(item);
-                seen.Add(ObjectKey.Of(kept));
+                var kept = Project(item);
+                seen.Add(_identity.KeyOf(kept));
                 Upsert(kept);
             }, ct);
             // Every page is served at the first page's resourceVersion, which the watch continues from.
@@ -190,17 +204,19 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
     /// <summary>One watch request; returns the last resourceVersion seen so the next watch continues from it.</summary>
     private async Task<string> WatchOnceAsync(string rv, CancellationToken ct)
     {
-        await foreach (var e in _api.WatchAsync<T>(_spec.Resource.CollectionPath(_spec.Namespace), _spec.Query, rv, WatchTimeout, ct))
+        await foreach (var e in _api.WatchAsync<TWire>(_spec.Resource.CollectionPath(_spec.Namespace), _spec.Query, rv, WatchTimeout, ct))
         {
             if (e.ResourceVersion is { Length: > 0 } next) rv = next;
             switch (e.Kind)
             {
                 case WatchEventKind.Added or WatchEventKind.Modified:
-                    Upsert(Transform(e.Object!));
+                    Upsert(Project(e.Object!));
                     break;
                 case WatchEventKind.Deleted:
-                    // Not transformed: it leaves the cache, and handlers get the cached (transformed) copy when there is one.
-                    Remove(e.Object!);
+                    // Handlers get the cached copy when there is one (the deleted object's last state is only projected
+                    // for one the cache never held).
+                    var known = _items.Remove(ObjectKey.Of(e.Object!));
+                    Deleted(known ?? Project(e.Object!));
                     break;
             }
         }
@@ -209,11 +225,11 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
 
     private void Upsert(T obj)
     {
-        var old = _items.Get(ObjectKey.Of(obj));
+        var old = _items.Get(_identity.KeyOf(obj));
         if (old is not null)
         {
-            if (old.Metadata.ResourceVersion == obj.Metadata.ResourceVersion) return;
-            CacheTransforms.KeepUnchanged(old, obj);
+            if (_identity.VersionOf(old) == _identity.VersionOf(obj)) return;
+            KeepUnchanged?.Invoke(old, obj);
         }
         _items.Set(obj);
         lock (_dispatch)
@@ -221,9 +237,10 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
                 Safe(() => { if (old is null) h.OnAdd(obj); else h.OnUpdate(old, obj); });
     }
 
-    private void Remove(T obj)
+    private void Remove(T obj) => Deleted(_items.Remove(_identity.KeyOf(obj)) ?? obj);
+
+    private void Deleted(T known)
     {
-        var known = _items.Remove(ObjectKey.Of(obj)) ?? obj;
         lock (_dispatch)
             foreach (var h in _handlers)
                 Safe(() => h.OnDelete(known));
@@ -255,4 +272,23 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
             _log.HandlerFailed(e, _spec.Resource.Plural);
         }
     }
+}
+
+/// <summary>
+/// An informer that caches the model it decodes, trimmed by <see cref="Transform"/> (by default of the bookkeeping no
+/// reader needs), and lets each new version of an object take the previous version's instances of what did not change.
+/// </summary>
+public sealed class Informer<T> : Informer<T, T> where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    public Informer(KubeApi api, InformerSpec spec, TimeSpan resync, ILogger log)
+        : base(api, spec, resync, log, CacheTransforms.StripBookkeeping, ObjectIdentity.Kubernetes<T>())
+    {
+        KeepUnchanged = CacheTransforms.KeepUnchanged;
+    }
+
+    /// <summary>
+    /// Applied to every object from the API server before it is cached or handed to handlers, so the cache keeps
+    /// only what its readers need (see <see cref="CacheTransforms"/>).
+    /// </summary>
+    public Func<T, T> Transform { get => Project; init => Project = value; }
 }

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using k8s;
-using k8s.Models;
 
 namespace QuayIntegration.Runtime;
 
@@ -17,7 +15,7 @@ namespace QuayIntegration.Runtime;
 /// or after a change, never in between, and an array, once published, is never changed.
 /// </para>
 /// </summary>
-internal sealed class ObjectStore<T> where T : class, IKubernetesObject<V1ObjectMeta>
+internal sealed class ObjectStore<T>(ObjectIdentity<T> identity) where T : class
 {
     // Per namespace ("" for cluster-scoped objects): a T[], or a ConcurrentDictionary<string, T> by name.
     private readonly ConcurrentDictionary<string, object> _byNamespace = new(StringComparer.Ordinal);
@@ -27,15 +25,15 @@ internal sealed class ObjectStore<T> where T : class, IKubernetesObject<V1Object
         if (!_byNamespace.TryGetValue(key.Namespace ?? "", out var held)) return null;
         if (held is ConcurrentDictionary<string, T> large) return large.GetValueOrDefault(key.Name);
         foreach (var obj in (T[])held)
-            if (string.Equals(obj.Metadata.Name, key.Name, StringComparison.Ordinal)) return obj;
+            if (string.Equals(identity.NameOf(obj), key.Name, StringComparison.Ordinal)) return obj;
         return null;
     }
 
     /// <summary>Adds or replaces the object under its key. Only the informer's loop calls this.</summary>
     public void Set(T obj)
     {
-        var ns = obj.Metadata.NamespaceProperty ?? "";
-        var name = obj.Metadata.Name;
+        var ns = identity.NamespaceOf(obj);
+        var name = identity.NameOf(obj);
         if (!_byNamespace.TryGetValue(ns, out var held))
         {
             _byNamespace[ns] = ns.Length == 0 ? new ConcurrentDictionary<string, T>(StringComparer.Ordinal) { [name] = obj } : new[] { obj };
@@ -61,7 +59,7 @@ internal sealed class ObjectStore<T> where T : class, IKubernetesObject<V1Object
         else
         {
             var grown = new ConcurrentDictionary<string, T>(StringComparer.Ordinal);
-            foreach (var o in objects) grown[o.Metadata.Name] = o;
+            foreach (var o in objects) grown[identity.NameOf(o)] = o;
             grown[name] = obj;
             _byNamespace[ns] = grown;
         }
@@ -98,10 +96,10 @@ internal sealed class ObjectStore<T> where T : class, IKubernetesObject<V1Object
     /// <summary>Whether the namespace's objects are still held in an array (for tests).</summary>
     internal bool IsCompact(string ns) => _byNamespace.GetValueOrDefault(ns) is T[];
 
-    private static int IndexOf(T[] objects, string name)
+    private int IndexOf(T[] objects, string name)
     {
         for (var i = 0; i < objects.Length; i++)
-            if (string.Equals(objects[i].Metadata.Name, name, StringComparison.Ordinal)) return i;
+            if (string.Equals(identity.NameOf(objects[i]), name, StringComparison.Ordinal)) return i;
         return -1;
     }
 }

@@ -40,8 +40,8 @@ public sealed class Controller
     public WorkQueue<ObjectKey> Queue { get; }
 
     /// <summary>Feeds events of <paramref name="informer"/> through <paramref name="predicate"/> and <paramref name="map"/> into the queue.</summary>
-    public Controller Watches<T>(Informer<T> informer, Func<T, IEnumerable<ObjectKey>> map, IEventPredicate<T>? predicate = null)
-        where T : class, IKubernetesObject<V1ObjectMeta>
+    public Controller Watches<TWire, T>(Informer<TWire, T> informer, Func<T, IEnumerable<ObjectKey>> map, IEventPredicate<T>? predicate = null)
+        where TWire : class, IKubernetesObject<V1ObjectMeta> where T : class
     {
         informer.AddHandler(new EnqueueHandler<T>(this, map, predicate ?? EventPredicates.Any<T>()));
         return this;

@@ -4,6 +4,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Caching;
 using QuayIntegration.Operator.Controllers;
 using QuayIntegration.Runtime.Kube;
 using QuayIntegration.Runtime;
@@ -113,12 +114,12 @@ public sealed class CacheTransformTests : IDisposable
     public void Repeated_metadata_strings_are_cached_once()
     {
         var json = Object("v1", "Secret", namespaced: true, new JsonObject()).ToJsonString();
-        var first = _caches.Secrets.Transform(KubernetesJson.Deserialize<V1Secret>(json));
-        var second = _caches.Secrets.Transform(KubernetesJson.Deserialize<V1Secret>(json));
+        var first = ClusterCaches.TrimSecret(KubernetesJson.Deserialize<V1Secret>(json));
+        var second = ClusterCaches.TrimSecret(KubernetesJson.Deserialize<V1Secret>(json));
 
-        Assert.Same(first.Metadata.NamespaceProperty, second.Metadata.NamespaceProperty);
-        Assert.Same(first.Metadata.Labels.Keys.First(), second.Metadata.Labels.Keys.First());
-        Assert.Same(first.Metadata.Annotations.Keys.First(), second.Metadata.Annotations.Keys.First());
+        Assert.Same(first.Namespace, second.Namespace);
+        Assert.Same(first.Labels!.Keys.First(), second.Labels!.Keys.First());
+        Assert.Same(first.Annotations!.Keys.First(), second.Annotations!.Keys.First());
     }
 
     [Fact]
@@ -132,16 +133,16 @@ public sealed class CacheTransformTests : IDisposable
         accountJson["metadata"]!["name"] = "builder";
         var secretJson = Object("v1", "Secret", namespaced: true, new JsonObject());
         secretJson["metadata"]!["name"] = "builder-quay-pooled-cluster";
-        V1ServiceAccount Account() => _caches.ServiceAccounts.Transform(KubernetesJson.Deserialize<V1ServiceAccount>(accountJson.ToJsonString()));
-        V1Secret Secret() => _caches.Secrets.Transform(KubernetesJson.Deserialize<V1Secret>(secretJson.ToJsonString()));
+        CachedServiceAccount Account() => ClusterCaches.TrimServiceAccount(KubernetesJson.Deserialize<V1ServiceAccount>(accountJson.ToJsonString()));
+        CachedSecret Secret() => ClusterCaches.TrimSecret(KubernetesJson.Deserialize<V1Secret>(secretJson.ToJsonString()));
 
-        Assert.Same(Account().Metadata.Name, Account().Metadata.Name);
+        Assert.Same(Account().Name, Account().Name);
         var secret = Secret();
-        Assert.Same(secret.Metadata.Name, Secret().Metadata.Name);
+        Assert.Same(secret.Name, Secret().Name);
         var account = Account();
         // The operator's Secret, pooled by the Secret cache, is listed by that instance; a generated name is not pooled.
-        Assert.Same(secret.Metadata.Name, account.Secrets[1].Name);
-        Assert.NotSame(account.Secrets[0].Name, Account().Secrets[0].Name);
+        Assert.Same(secret.Name, account.Secrets![1].Name);
+        Assert.NotSame(account.Secrets[0].Name, Account().Secrets![0].Name);
     }
 
     [Fact]
@@ -155,23 +156,23 @@ public sealed class CacheTransformTests : IDisposable
         };
         var secretJson = Object("v1", "Secret", namespaced: true, new JsonObject());
         secretJson["metadata"]!["name"] = "deployer-quay-shared-cluster";
-        _caches.Secrets.Transform(KubernetesJson.Deserialize<V1Secret>(secretJson.ToJsonString()));
-        V1ServiceAccount Account(string ns)
+        ClusterCaches.TrimSecret(KubernetesJson.Deserialize<V1Secret>(secretJson.ToJsonString()));
+        CachedServiceAccount Account(string ns)
         {
             var source = Object("v1", "ServiceAccount", namespaced: true, links);
             source["metadata"]!["namespace"] = ns;
-            return _caches.ServiceAccounts.Transform(KubernetesJson.Deserialize<V1ServiceAccount>(source.ToJsonString()));
+            return ClusterCaches.TrimServiceAccount(KubernetesJson.Deserialize<V1ServiceAccount>(source.ToJsonString()));
         }
 
         var (first, second) = (Account("a"), Account("b"));
-        Assert.Same(first.Secrets[1], second.Secrets[1]);
-        Assert.Same(first.ImagePullSecrets[1], second.ImagePullSecrets[1]);
+        Assert.Same(first.Secrets![1], second.Secrets![1]);
+        Assert.Same(first.ImagePullSecrets![1], second.ImagePullSecrets![1]);
         // A generated name is not pooled, and a reference carrying more than the name is kept as it came.
         Assert.NotSame(first.Secrets[0], second.Secrets[0]);
         Assert.NotSame(first.ImagePullSecrets[0], second.ImagePullSecrets[0]);
         Assert.NotSame(first.Secrets[2], second.Secrets[2]);
         Assert.Equal("Secret", second.Secrets[2].Kind);
-        Assert.True(JsonNode.DeepEquals(links["secrets"], JsonNode.Parse(KubernetesJson.Serialize(second))!["secrets"]));
+        Assert.True(JsonNode.DeepEquals(links["secrets"], Links(second)["secrets"]));
     }
 
     [Fact]
@@ -183,15 +184,14 @@ public sealed class CacheTransformTests : IDisposable
             ["imagePullSecrets"] = new JsonArray(new JsonObject { ["name"] = "builder-dockercfg-x" }, new JsonObject { ["name"] = "builder-quay-openshift" }),
         };
         var source = Object("v1", "ServiceAccount", namespaced: true, links);
-        var account = _caches.ServiceAccounts.Transform(KubernetesJson.Deserialize<V1ServiceAccount>(source.ToJsonString()));
+        var account = ClusterCaches.TrimServiceAccount(KubernetesJson.Deserialize<V1ServiceAccount>(source.ToJsonString()));
 
-        Assert.Same(account.Secrets[0].Name, account.ImagePullSecrets[0].Name);
+        Assert.Same(account.Secrets![0].Name, account.ImagePullSecrets![0].Name);
         Assert.Same(account.Secrets[1].Name, account.ImagePullSecrets[1].Name);
         // Arrays sized to their content, not lists with spare capacity.
         Assert.IsType<V1ObjectReference[]>(account.Secrets);
         Assert.IsType<V1LocalObjectReference[]>(account.ImagePullSecrets);
-        Assert.IsType<string[]>(account.Metadata.Finalizers);
-        var cached = JsonNode.Parse(KubernetesJson.Serialize(account))!;
+        var cached = Links(account);
         Assert.True(JsonNode.DeepEquals(source["secrets"], cached["secrets"]), "the secrets list changed in the cache");
         Assert.True(JsonNode.DeepEquals(source["imagePullSecrets"], cached["imagePullSecrets"]), "the imagePullSecrets list changed in the cache");
     }
@@ -204,44 +204,48 @@ public sealed class CacheTransformTests : IDisposable
         {
             [WellKnown.QuayHostAnnotation] = "quay.example.com", [WellKnown.ServiceAccountAnnotation] = "builder", [WellKnown.RobotAnnotation] = "org+builder",
         };
-        V1Secret Read() => _caches.Secrets.Transform(KubernetesJson.Deserialize<V1Secret>(source.ToJsonString()));
+        CachedSecret Read() => ClusterCaches.TrimSecret(KubernetesJson.Deserialize<V1Secret>(source.ToJsonString()));
         var (first, second) = (Read(), Read());
 
-        Assert.Same(first.Metadata.Annotations[WellKnown.QuayHostAnnotation], second.Metadata.Annotations[WellKnown.QuayHostAnnotation]);
-        Assert.Same(first.Metadata.Annotations[WellKnown.ServiceAccountAnnotation], second.Metadata.Annotations[WellKnown.ServiceAccountAnnotation]);
+        Assert.Same(first.Annotations![WellKnown.QuayHostAnnotation], second.Annotations![WellKnown.QuayHostAnnotation]);
+        Assert.Same(first.Annotations[WellKnown.ServiceAccountAnnotation], second.Annotations[WellKnown.ServiceAccountAnnotation]);
         // Names unique to a namespace are not pooled.
-        Assert.NotSame(first.Metadata.Annotations[WellKnown.RobotAnnotation], second.Metadata.Annotations[WellKnown.RobotAnnotation]);
+        Assert.NotSame(first.Annotations[WellKnown.RobotAnnotation], second.Annotations[WellKnown.RobotAnnotation]);
     }
 
     [Fact]
     public void Secrets_with_the_same_labels_share_one_label_map_that_no_later_version_changes()
     {
-        V1Secret Read(JsonObject labels)
+        V1Secret Source(JsonObject labels)
         {
             var source = Object("v1", "Secret", namespaced: true, new JsonObject());
-            source["metadata"]!["labels"] = labels;
-            return _caches.Secrets.Transform(KubernetesJson.Deserialize<V1Secret>(source.ToJsonString()));
+            source["metadata"]!["labels"] = labels.DeepClone();
+            return KubernetesJson.Deserialize<V1Secret>(source.ToJsonString());
         }
         JsonObject Ours() => new() { [WellKnown.ManagedByLabel] = WellKnown.ManagedByValue };
-        var (first, second) = (Read(Ours()), Read(Ours()));
-        Assert.Same(first.Metadata.Labels, second.Metadata.Labels);
+        var (first, second) = (ClusterCaches.TrimSecret(Source(Ours())), ClusterCaches.TrimSecret(Source(Ours())));
+        Assert.Same(first.Labels, second.Labels);
 
         var extra = Ours();
         extra["team"] = "a";
-        var other = Read(extra);
-        Assert.NotSame(first.Metadata.Labels, other.Metadata.Labels);
-        Assert.Equal("a", other.Metadata.Labels["team"]);
-        Assert.Single(first.Metadata.Labels);
+        var other = ClusterCaches.TrimSecret(Source(extra));
+        Assert.NotSame(first.Labels, other.Labels);
+        Assert.Equal("a", other.Labels!["team"]);
+        var labels = Assert.IsAssignableFrom<IDictionary<string, string>>(first.Labels);
+        Assert.Single(labels);
 
-        // An update taking instances from the version before it leaves a shared map as it was, even when that version
-        // held other instances of the same values; and nothing can write into it.
-        var snapshot = first.Metadata.Labels.ToList();
+        // A model cache whose transform shares label maps: an update taking instances from the version before it
+        // leaves a shared map as it was, even when that version held other instances of the same values; and nothing
+        // can write into it.
+        var shared = CacheTransforms.ShareLabels(CacheTransforms.Compact(Source(Ours())));
+        Assert.Same(labels, shared.Metadata.Labels);
+        var snapshot = labels.ToList();
         var before = new V1Secret { Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { [WellKnown.ManagedByLabel] = new(WellKnown.ManagedByValue.AsSpan()) } } };
-        CacheTransforms.KeepUnchanged(before, second);
-        CacheTransforms.KeepUnchanged(other, second);
-        Assert.Equal(snapshot, first.Metadata.Labels.ToList());
-        Assert.All(first.Metadata.Labels, l => Assert.Same(StringPool.Shared.Share(l.Value), l.Value));
-        Assert.Throws<NotSupportedException>(() => first.Metadata.Labels["team"] = "b");
+        CacheTransforms.KeepUnchanged(before, shared);
+        CacheTransforms.KeepUnchanged(CacheTransforms.ShareLabels(CacheTransforms.Compact(Source(extra))), shared);
+        Assert.Equal(snapshot, labels.ToList());
+        Assert.All(labels, l => Assert.Same(StringPool.Shared.Share(l.Value), l.Value));
+        Assert.Throws<NotSupportedException>(() => labels["team"] = "b");
     }
 
     [Fact]
@@ -345,10 +349,17 @@ public sealed class CacheTransformTests : IDisposable
             ["secrets"] = new JsonArray(new JsonObject { ["kind"] = "Secret", ["name"] = "builder-dockercfg-x", ["namespace"] = "ns", ["uid"] = "u", ["fieldPath"] = "f" }),
             ["imagePullSecrets"] = new JsonArray(new JsonObject { ["name"] = "builder-dockercfg-x" }),
         };
-        // Read for the name and the two lists only: the UID, labels and annotations are left out of the cache.
-        AssertKeeps(_caches.ServiceAccounts, Object("v1", "ServiceAccount", namespaced: true, links), [.. Identity, ["secrets"], ["imagePullSecrets"]],
-            unread: [.. Uid, ["metadata", "labels"], ["metadata", "annotations"]]);
+        // Read for the name and the two lists only: the cached type holds nothing else (no UID, labels or annotations).
+        var account = ClusterCaches.TrimServiceAccount(KubernetesJson.Deserialize<V1ServiceAccount>(Object("v1", "ServiceAccount", namespaced: true, links).ToJsonString()));
+        Assert.Equal(("ns", "obj", "42"), (account.Namespace, account.Name, account.ResourceVersion));
+        var cached = Links(account);
+        Assert.True(JsonNode.DeepEquals(links["secrets"], cached["secrets"]), "the secrets list changed in the cache");
+        Assert.True(JsonNode.DeepEquals(links["imagePullSecrets"], cached["imagePullSecrets"]), "the imagePullSecrets list changed in the cache");
     }
+
+    /// <summary>The two lists of a cached service account, as the link patches write them back.</summary>
+    private static JsonNode Links(CachedServiceAccount account) =>
+        JsonNode.Parse(KubernetesJson.Serialize(new V1ServiceAccount { Secrets = account.Secrets?.ToList(), ImagePullSecrets = account.ImagePullSecrets?.ToList() }))!;
 
     [Fact]
     public void Secrets_keep_type_and_the_digest_of_their_data_for_the_desired_state_comparison()
@@ -358,22 +369,32 @@ public sealed class CacheTransformTests : IDisposable
             ["type"] = RobotSecret.Type,
             ["data"] = new JsonObject { [RobotSecret.DataKey] = "eyJhdXRocyI6e319" },
         });
-        AssertKeeps(_caches.Secrets, source, [.. Identity, .. LabelsAndAnnotations, ["type"]], unread: Uid);
+        var cached = ClusterCaches.TrimSecret(KubernetesJson.Deserialize<V1Secret>(source.ToJsonString()));
+        Assert.Equal(("ns", "obj", "42", RobotSecret.Type), (cached.Namespace, cached.Name, cached.ResourceVersion, cached.Type));
+        Assert.Equal(new Dictionary<string, string> { [WellKnown.ManagedNamespaceLabel] = "true", [WellKnown.ManagedByLabel] = WellKnown.ManagedByValue },
+            cached.Labels);
+        // Every annotation but kubectl's last-applied copy of the object.
+        Assert.Equal(new Dictionary<string, string> { [WellKnown.OrganizationAnnotation] = "openshift_obj", [WellKnown.OpenShiftSccMcs] = "s0:c26,c5" },
+            cached.Annotations);
         // The data is only compared: the cache keeps its digest, not the content (a robot's token).
-        var cached = _caches.Secrets.Transform(KubernetesJson.Deserialize<V1Secret>(source.ToJsonString()));
-        Assert.Equal(DataDigest.Of("""{"auths":{}}"""u8), DataDigest.Read(cached.Data[RobotSecret.DataKey]));
+        Assert.Equal(DataDigest.OfData(new Dictionary<string, byte[]> { [RobotSecret.DataKey] = """{"auths":{}}"""u8.ToArray() }), cached.DataDigest);
     }
 
     [Fact]
     public void Image_streams_keep_their_name_and_deletion_and_their_uid_only_for_the_warning_on_a_name_quay_rejects()
     {
-        AssertKeeps(_caches.ImageStreams, Object("image.openshift.io/v1", "ImageStream", namespaced: true, new JsonObject()),
-            [.. Identity, ["metadata", "deletionTimestamp"]], unread: [.. Uid, ["metadata", "labels"], ["metadata", "annotations"]]);
+        CachedImageStream Read(JsonObject source) => ClusterCaches.TrimImageStream(KubernetesJson.Deserialize<ImageStream>(source.ToJsonString()));
+        var valid = Read(Object("image.openshift.io/v1", "ImageStream", namespaced: true, new JsonObject()));
+        Assert.Equal(("ns", "obj", "42", true, null), (valid.Namespace, valid.Name, valid.ResourceVersion, valid.Deleting, valid.Uid));
+        var live = Object("image.openshift.io/v1", "ImageStream", namespaced: true, new JsonObject());
+        live["metadata"]!.AsObject().Remove("deletionTimestamp");
+        Assert.False(Read(live).Deleting);
         // The Warning Event on a stream whose name is no valid repository name names the stream by its UID.
         var invalid = Object("image.openshift.io/v1", "ImageStream", namespaced: true, new JsonObject());
         invalid["metadata"]!["name"] = "Not_Valid";
-        AssertKeeps(_caches.ImageStreams, invalid, [.. Identity, .. Uid, ["metadata", "deletionTimestamp"]],
-            unread: [["metadata", "labels"], ["metadata", "annotations"]]);
+        var involved = Read(invalid).ToInvolvedObject();
+        Assert.Equal(("ns", "Not_Valid", "0b0b0b0b-1111-2222-3333-444444444444", "ImageStream"),
+            (involved.Metadata.NamespaceProperty, involved.Metadata.Name, involved.Metadata.Uid, involved.Kind));
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Caching;
 using QuayIntegration.Operator.Controllers;
 using QuayIntegration.Runtime;
 
@@ -23,29 +24,26 @@ public class RobotSecretTests
     }
 
     [Fact]
-    public void A_secret_holds_the_credentials_when_its_type_and_only_data_have_the_wanted_digest_cached_or_not()
+    public void A_secret_holds_the_credentials_when_its_type_and_whole_data_have_the_wanted_digest_cached_or_read()
     {
         var digest = RobotSecret.DataDigestOf("quay", "r", "T");
-        // The form the Secrets' cache keeps (data replaced by its digest), and the form the API server gives.
+        // The Secret as the API server gives it, and in the two forms the operator compares: cached, and read directly.
         V1Secret Raw(Action<V1Secret>? change = null, string token = "T")
         {
             var secret = RobotSecret.Desired("demo", "s", "quay", "r", token, "builder");
             change?.Invoke(secret);
             return KubernetesJson.Deserialize<V1Secret>(KubernetesJson.Serialize(secret));
         }
-        V1Secret Cached(Action<V1Secret>? change = null, string token = "T") => ClusterCaches.TrimSecret(Raw(change, token));
-
-        Assert.True(RobotSecret.HoldsCredentials(Cached(), digest, digested: true));
-        Assert.True(RobotSecret.HoldsCredentials(Raw(), digest, digested: false));
-        Assert.False(RobotSecret.HoldsCredentials(Cached(token: "OLD"), digest, digested: true));
-        Assert.False(RobotSecret.HoldsCredentials(Raw(token: "OLD"), digest, digested: false));
-        Assert.False(RobotSecret.HoldsCredentials(Cached(), RobotSecret.DataDigestOf("quay", "r", "NEW"), digested: true));
-        Assert.False(RobotSecret.HoldsCredentials(Cached(), RobotSecret.DataDigestOf("other-host", "r", "T"), digested: true));
-        Assert.False(RobotSecret.HoldsCredentials(Cached(s => s.Type = "Opaque"), digest, digested: true));
-        Assert.False(RobotSecret.HoldsCredentials(Cached(s => s.Data["extra"] = [1]), digest, digested: true));
-        // Each form is only ever compared as what it is: data is not a digest, nor a digest data.
-        Assert.False(RobotSecret.HoldsCredentials(Raw(), digest, digested: true));
-        Assert.False(RobotSecret.HoldsCredentials(Cached(), digest, digested: false));
+        foreach (var form in new Func<V1Secret, CachedSecret>[] { ClusterCaches.TrimSecret, CachedSecret.Of })
+        {
+            Assert.True(RobotSecret.HoldsCredentials(form(Raw()), digest));
+            Assert.False(RobotSecret.HoldsCredentials(form(Raw(token: "OLD")), digest));
+            Assert.False(RobotSecret.HoldsCredentials(form(Raw()), RobotSecret.DataDigestOf("quay", "r", "NEW")));
+            Assert.False(RobotSecret.HoldsCredentials(form(Raw()), RobotSecret.DataDigestOf("other-host", "r", "T")));
+            Assert.False(RobotSecret.HoldsCredentials(form(Raw(s => s.Type = "Opaque")), digest));
+            Assert.False(RobotSecret.HoldsCredentials(form(Raw(s => s.Data["extra"] = [1])), digest));
+            Assert.False(RobotSecret.HoldsCredentials(form(Raw(s => s.Data = null)), digest));
+        }
     }
 
     [Fact]
@@ -56,7 +54,7 @@ public class RobotSecretTests
         var desired = RobotSecret.Desired("demo", "s", "quay", "r", "T", "builder");
         desired.Metadata.Labels["extra"] = "kept";
         desired.Metadata.Annotations["note"] = "kept";
-        Assert.True(RobotSecret.HasMetadata(desired, wanted));
+        Assert.True(RobotSecret.HasMetadata(CachedSecret.Of(desired), wanted));
 
         // Whatever the desired Secret carries is checked: each label and annotation missing, or with another value.
         foreach (var (map, key) in wanted.Labels.Keys.Select(k => ("labels", k)).Concat(wanted.Annotations.Keys.Select(k => ("annotations", k))))
@@ -65,7 +63,7 @@ public class RobotSecretTests
             {
                 var secret = RobotSecret.Desired("demo", "s", "quay", "r", "T", "builder");
                 change(map == "labels" ? secret.Metadata.Labels : secret.Metadata.Annotations);
-                Assert.False(RobotSecret.HasMetadata(secret, wanted), $"{map} {key}");
+                Assert.False(RobotSecret.HasMetadata(CachedSecret.Of(secret), wanted), $"{map} {key}");
             }
         }
     }
@@ -74,9 +72,12 @@ public class RobotSecretTests
     public void The_cache_keeps_no_token()
     {
         var secret = RobotSecret.Desired("demo", "s", "quay", "openshift_demo+builder", "SECRET-TOKEN-VALUE", "builder");
-        var cached = KubernetesJson.Serialize(ClusterCaches.TrimSecret(KubernetesJson.Deserialize<V1Secret>(KubernetesJson.Serialize(secret))));
+        var cached = ClusterCaches.TrimSecret(KubernetesJson.Deserialize<V1Secret>(KubernetesJson.Serialize(secret)));
 
-        Assert.DoesNotContain(Convert.ToBase64String(secret.Data[RobotSecret.DataKey]), cached);
-        Assert.Equal(DataDigest.Length, ClusterCaches.TrimSecret(KubernetesJson.Deserialize<V1Secret>(KubernetesJson.Serialize(secret))).Data[RobotSecret.DataKey].Length);
+        // What the cached type holds besides its identity: type, digest, labels and annotations; none of them the token.
+        var held = string.Join("\n", new[] { cached.Type }.Concat(cached.Labels!.Values).Concat(cached.Annotations!.Values));
+        Assert.DoesNotContain("SECRET-TOKEN-VALUE", held);
+        Assert.DoesNotContain(Convert.ToBase64String(secret.Data[RobotSecret.DataKey]), held);
+        Assert.Equal(RobotSecret.DataDigestOf("quay", "openshift_demo+builder", "SECRET-TOKEN-VALUE"), cached.DataDigest);
     }
 }

@@ -1,19 +1,20 @@
 using System.Text.Json.Nodes;
 using k8s.Models;
+using QuayIntegration.Operator.Caching;
 using QuayIntegration.Operator.Controllers;
 
 namespace QuayIntegration.Operator.Tests.Unit;
 
 public class ServiceAccountLinkPatchTests
 {
-    private static V1ServiceAccount Account(IEnumerable<string>? secrets, IEnumerable<string>? pull) => new()
+    private static CachedServiceAccount Account(IEnumerable<string>? secrets, IEnumerable<string>? pull) => new(new V1ServiceAccount
     {
         Metadata = new V1ObjectMeta { Name = "builder", NamespaceProperty = "demo", ResourceVersion = "42" },
         Secrets = secrets?.Select(s => new V1ObjectReference { Name = s }).ToList(),
         ImagePullSecrets = pull?.Select(s => new V1LocalObjectReference { Name = s }).ToList(),
-    };
+    });
 
-    private static JsonObject Build(V1ServiceAccount sa) => JsonNode.Parse(ServiceAccountLinkPatch.Link(sa, "builder-quay-openshift")!)!.AsObject();
+    private static JsonObject Build(CachedServiceAccount sa) => JsonNode.Parse(ServiceAccountLinkPatch.Link(sa, "builder-quay-openshift")!)!.AsObject();
 
     private static string[] Names(JsonNode? list) => list!.AsArray().Select(e => e!["name"]!.GetValue<string>()).ToArray();
 

@@ -132,22 +132,4 @@ public sealed class CompactDictionaryTests
         Assert.IsType<CompactDictionary<string>>(compacted.Metadata.Annotations);
         Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(json).RootElement, JsonDocument.Parse(KubernetesJson.Serialize(compacted)).RootElement));
     }
-
-    [Fact]
-    public void A_digested_secret_keeps_each_value_as_the_digest_of_its_content_and_the_rest_as_it_was_read()
-    {
-        const string json = """{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s","namespace":"ns","labels":{"a":"1"}},"data":{".dockerconfigjson":"eyJhdXRocyI6e319","other":"eA=="},"type":"kubernetes.io/dockerconfigjson"}""";
-        var digested = CacheTransforms.DigestSecret(KubernetesJson.Deserialize<V1Secret>(json));
-
-        Assert.IsType<CompactDictionary<byte[]>>(digested.Data);
-        Assert.Equal(DataDigest.Of("""{"auths":{}}"""u8), DataDigest.Read(digested.Data[".dockerconfigjson"]));
-        Assert.Equal(DataDigest.Of("x"u8), DataDigest.Read(digested.Data["other"]));
-        Assert.NotEqual(DataDigest.Of("y"u8), DataDigest.Read(digested.Data["other"]));
-        Assert.Null(DataDigest.Read([1, 2, 3]));
-        var rest = JsonNode.Parse(json)!.AsObject();
-        rest.Remove("data");
-        var written = JsonNode.Parse(KubernetesJson.Serialize(digested))!.AsObject();
-        written.Remove("data");
-        Assert.True(JsonNode.DeepEquals(rest, written));
-    }
 }

@@ -16,7 +16,7 @@ public sealed class ObjectStoreTests
     public void Random_sets_and_removes_answer_like_a_map_by_key()
     {
         var random = new Random(4321);
-        var store = new ObjectStore<V1Secret>();
+        var store = new ObjectStore<V1Secret>(ObjectIdentity.Kubernetes<V1Secret>());
         var expected = new Dictionary<ObjectKey, V1Secret>();
         string[] namespaces = ["", "a", "b", "c"];
         var largest = 0;
@@ -52,7 +52,7 @@ public sealed class ObjectStoreTests
     [Fact]
     public void A_namespace_is_held_as_an_array_until_it_grows_past_the_bound_and_a_listed_array_never_changes()
     {
-        var store = new ObjectStore<V1Secret>();
+        var store = new ObjectStore<V1Secret>(ObjectIdentity.Kubernetes<V1Secret>());
         for (var i = 0; i < CompactDictionary.MaxEntries; i++) store.Set(Obj("a", "obj-" + i, "1"));
         Assert.True(store.IsCompact("a"));
         var listed = store.InNamespace("a");
@@ -70,7 +70,7 @@ public sealed class ObjectStoreTests
     [Fact]
     public void Cluster_scoped_objects_are_held_by_name_and_a_namespace_left_empty_leaves_nothing()
     {
-        var store = new ObjectStore<V1Secret>();
+        var store = new ObjectStore<V1Secret>(ObjectIdentity.Kubernetes<V1Secret>());
         store.Set(Obj("", "team-a", "1"));
         Assert.False(store.IsCompact(""));
         Assert.Equal("team-a", store.Get(ObjectKey.Cluster("team-a"))!.Metadata.Name);

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s.Models;
 using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Caching;
 using QuayIntegration.Runtime.Kube;
 using QuayIntegration.Operator.Quay;
 using QuayIntegration.Runtime;
@@ -57,18 +58,18 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         var path = ResourceType.Secrets.ObjectPath(ns, name);
         var wanted = RobotSecret.Metadata(ns, name, work.Host, robot.FullName, robot.ServiceAccount);
         var existing = caches.Secrets.Get(ns, name);
-        if (existing is not null && RobotSecret.HoldsCredentials(existing, work.CredentialsOf(robot.FullName), digested: true))
+        if (existing is not null && RobotSecret.HoldsCredentials(existing, work.CredentialsOf(robot.FullName)))
             return await RestoreMetadataAsync(path, existing, wanted, ct);
         var token = work.TokenOf(robot.FullName);
         if (token is null)
         {
-            existing = await api.GetAsync<V1Secret>(path, ct);
-            if (existing is not null && RobotSecret.HoldsCredentials(existing, work.CredentialsOf(robot.FullName), digested: false))
+            existing = await GetSecretAsync(path, ct);
+            if (existing is not null && RobotSecret.HoldsCredentials(existing, work.CredentialsOf(robot.FullName)))
                 return await RestoreMetadataAsync(path, existing, wanted, ct);
             token = await ReadTokenAsync(work, robot, ct);
         }
         var desired = RobotSecret.Desired(ns, name, work.Host, robot.FullName, token, robot.ServiceAccount);
-        var desiredDigest = DataDigest.Of(desired.Data[RobotSecret.DataKey]);
+        var desiredDigest = DataDigest.OfData(desired.Data);
         if (existing is null)
         {
             try
@@ -79,9 +80,9 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
             catch (KubeApiException e) when (e.IsAlreadyExists)
             {
                 // The cache has not seen it yet, or a Secret of that name exists without the operator's label: take it over.
-                existing = await api.GetAsync<V1Secret>(path, ct);
+                existing = await GetSecretAsync(path, ct);
                 if (existing is null) throw new ReconcileException($"Secret {name} vanished while being created; retrying");
-                if (RobotSecret.HoldsCredentials(existing, desiredDigest, digested: false)) return await RestoreMetadataAsync(path, existing, wanted, ct);
+                if (RobotSecret.HoldsCredentials(existing, desiredDigest)) return await RestoreMetadataAsync(path, existing, wanted, ct);
             }
         }
         if (existing.Type != desired.Type)
@@ -97,8 +98,12 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         return new("SecretRepaired", $"Restored Secret {name} to the robot's current credentials");
     }
 
+    /// <summary>The Secret as the API server has it now (the cache may not have caught up with a write), in the cache's form.</summary>
+    private async Task<CachedSecret?> GetSecretAsync(string path, CancellationToken ct) =>
+        await api.GetAsync<V1Secret>(path, ct) is { } secret ? CachedSecret.Of(secret) : null;
+
     /// <summary>A Secret holding the right credentials gets back the operator's labels and annotations if it lost any.</summary>
-    private async Task<SyncChange?> RestoreMetadataAsync(string path, V1Secret existing, V1ObjectMeta wanted, CancellationToken ct)
+    private async Task<SyncChange?> RestoreMetadataAsync(string path, CachedSecret existing, V1ObjectMeta wanted, CancellationToken ct)
     {
         if (RobotSecret.HasMetadata(existing, wanted)) return null;
         await PatchAsync(path, existing, wanted, data: null, ct);
@@ -106,13 +111,13 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
     }
 
     /// <summary>A merge patch of the wanted labels and annotations (and data, if given), under the resourceVersion read.</summary>
-    private async Task PatchAsync(string path, V1Secret existing, V1ObjectMeta wanted, JsonObject? data, CancellationToken ct)
+    private async Task PatchAsync(string path, CachedSecret existing, V1ObjectMeta wanted, JsonObject? data, CancellationToken ct)
     {
         var patch = new JsonObject
         {
             ["metadata"] = new JsonObject
             {
-                ["resourceVersion"] = existing.Metadata.ResourceVersion,
+                ["resourceVersion"] = existing.ResourceVersion,
                 ["labels"] = ToJson(wanted.Labels),
                 ["annotations"] = ToJson(wanted.Annotations),
             },
@@ -142,9 +147,10 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
     }
 
     /// <summary>Applies a link or unlink patch, re-reading the service account when another writer got there first; true if it was patched.</summary>
-    private async Task<bool> PatchLinksAsync(V1ServiceAccount account, string secretName, Func<V1ServiceAccount, string, string?> build, CancellationToken ct)
+    private async Task<bool> PatchLinksAsync(CachedServiceAccount account, string secretName, Func<CachedServiceAccount, string, string?> build,
+        CancellationToken ct)
     {
-        var path = ResourceType.ServiceAccounts.ObjectPath(account.Metadata.NamespaceProperty, account.Metadata.Name);
+        var path = ResourceType.ServiceAccounts.ObjectPath(account.Namespace, account.Name);
         KubeApiException? last = null;
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -159,23 +165,24 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
             {
                 last = e;
                 // Someone else (for example OpenShift's pull-secret controller) changed it: re-read and retry.
-                account = await api.GetAsync<V1ServiceAccount>(path, ct)
-                          ?? throw new ReconcileException($"service account {account.Metadata.Name} disappeared");
+                account = await api.GetAsync<V1ServiceAccount>(path, ct) is { } current
+                    ? new CachedServiceAccount(current)
+                    : throw new ReconcileException($"service account {account.Name} disappeared");
             }
             catch (KubeApiException e) when (e.IsNotFound)
             {
                 return false;
             }
         }
-        throw new ReconcileException($"service account {account.Metadata.Name} kept changing while its Quay Secret was written ({last?.ApiMessage}); retrying");
+        throw new ReconcileException($"service account {account.Name} kept changing while its Quay Secret was written ({last?.ApiMessage}); retrying");
     }
 
     /// <summary>The operator's Secrets that no service account of the matrix wants: unlinked everywhere, then deleted.</summary>
     private async Task RemoveUnwantedAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct)
     {
         var labelled = caches.Secrets.ListInNamespace(work.Name)
-            .Where(s => s.Metadata.Annotations?.ContainsKey(WellKnown.RobotAnnotation) == true)
-            .Select(s => s.Metadata.Name);
+            .Where(s => s.Annotations?.ContainsKey(WellKnown.RobotAnnotation) == true)
+            .Select(s => s.Name);
         var unwanted = labelled.Concat(work.Record.Secrets.Select(s => s.Name)).Where(n => !wanted.Contains(n)).Distinct(StringComparer.Ordinal).ToList();
         foreach (var name in unwanted)
         {

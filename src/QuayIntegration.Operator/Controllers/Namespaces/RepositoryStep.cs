@@ -24,8 +24,8 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         var wanted = new HashSet<string>(StringComparer.Ordinal);
         foreach (var stream in streams)
         {
-            if (QuayNames.IsValidRepository(stream.Metadata.Name)) wanted.Add(stream.Metadata.Name);
-            else events.Warning(stream, "InvalidRepositoryName", $"ImageStream name '{stream.Metadata.Name}' is not a valid Quay repository name; no repository is created");
+            if (QuayNames.IsValidRepository(stream.Name)) wanted.Add(stream.Name);
+            else events.Warning(stream.ToInvolvedObject(), "InvalidRepositoryName", $"ImageStream name '{stream.Name}' is not a valid Quay repository name; no repository is created");
         }
         await EnsureAsync(work, wanted, ct);
         await RemoveUnwantedAsync(work, wanted, ct);

@@ -1,0 +1,35 @@
+using k8s.Models;
+using QuayIntegration.Runtime;
+
+namespace QuayIntegration.Operator.Caching;
+
+/// <summary>
+/// One of the operator's Secrets as its cache keeps it: what the credential step compares with the Secret it wants
+/// (type, the digest of the data, labels, annotations) and lists by (the robot annotation). The data itself is not
+/// kept, only its <see cref="DataDigest"/>: no robot token is held between the reconciles that write it.
+/// </summary>
+public sealed class CachedSecret : CachedObject
+{
+    public CachedSecret(string? @namespace, string name, string? resourceVersion, string? type, UInt128 dataDigest,
+        IDictionary<string, string>? labels, IDictionary<string, string>? annotations)
+        : base(@namespace, name, resourceVersion)
+    {
+        Type = type;
+        DataDigest = dataDigest;
+        Labels = labels;
+        Annotations = annotations;
+    }
+
+    /// <summary>The Secret as the API server sent it, without sharing anything with the cache (a Secret read directly).</summary>
+    public static CachedSecret Of(V1Secret secret) =>
+        new(secret.Metadata.NamespaceProperty, secret.Metadata.Name, secret.Metadata.ResourceVersion, secret.Type,
+            Runtime.DataDigest.OfData(secret.Data), secret.Metadata.Labels, secret.Metadata.Annotations);
+
+    public string? Type { get; }
+
+    /// <summary>The <see cref="Runtime.DataDigest.OfData"/> of the Secret's data.</summary>
+    public UInt128 DataDigest { get; }
+
+    public IDictionary<string, string>? Labels { get; }
+    public IDictionary<string, string>? Annotations { get; }
+}
