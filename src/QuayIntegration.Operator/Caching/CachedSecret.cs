@@ -1,4 +1,5 @@
 using k8s.Models;
+using QuayIntegration.Operator.Controllers;
 using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Caching;
@@ -10,22 +11,31 @@ namespace QuayIntegration.Operator.Caching;
 /// </summary>
 public sealed class CachedSecret : CachedObject
 {
-    public CachedSecret(string? @namespace, string name, string? resourceVersion, string? type, UInt128 dataDigest,
+    public CachedSecret(string? @namespace, string name, string? resourceVersion, string? type, IDictionary<string, byte[]>? data,
         IDictionary<string, string>? labels, IDictionary<string, string>? annotations)
         : base(@namespace, name, resourceVersion)
     {
         Type = type;
-        DataDigest = dataDigest;
+        DataKeys = data is null || data.Count == 0 ? []
+            : data.Count == 1 && data.ContainsKey(RobotSecret.DataKey) ? OnlyDockerConfig
+            : [.. data.Keys];
+        DataDigest = Runtime.DataDigest.OfData(data);
         Labels = labels;
         Annotations = annotations;
     }
 
     /// <summary>The Secret as the API server sent it, without sharing anything with the cache (a Secret read directly).</summary>
     public static CachedSecret Of(V1Secret secret) =>
-        new(secret.Metadata.NamespaceProperty, secret.Metadata.Name, secret.Metadata.ResourceVersion, secret.Type,
-            Runtime.DataDigest.OfData(secret.Data), secret.Metadata.Labels, secret.Metadata.Annotations);
+        new(secret.Metadata.NamespaceProperty, secret.Metadata.Name, secret.Metadata.ResourceVersion, secret.Type, secret.Data,
+            secret.Metadata.Labels, secret.Metadata.Annotations);
+
+    // The keys of every Secret the operator wrote, one array for all of them.
+    private static readonly string[] OnlyDockerConfig = [RobotSecret.DataKey];
 
     public string? Type { get; }
+
+    /// <summary>The keys of the Secret's data: a write of the data must remove any key but its own.</summary>
+    public IReadOnlyList<string> DataKeys { get; }
 
     /// <summary>The <see cref="Runtime.DataDigest.OfData"/> of the Secret's data.</summary>
     public UInt128 DataDigest { get; }

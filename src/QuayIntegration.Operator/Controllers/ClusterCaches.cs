@@ -112,8 +112,8 @@ public sealed class ClusterCaches
         CacheTransforms.ShareLabels(CacheTransforms.Compact(CacheTransforms.ShareName(secret)));
         CacheTransforms.ShareAnnotationValues(secret, RepeatingSecretAnnotations);
         var meta = secret.Metadata;
-        return new(meta.NamespaceProperty, meta.Name, meta.ResourceVersion, StringPool.Shared.Share(secret.Type), DataDigest.OfData(secret.Data),
-            meta.Labels, meta.Annotations);
+        return new(meta.NamespaceProperty, meta.Name, meta.ResourceVersion, StringPool.Shared.Share(secret.Type), secret.Data, meta.Labels,
+            meta.Annotations);
     }
 
     public Informer<V1Namespace> Namespaces { get; }

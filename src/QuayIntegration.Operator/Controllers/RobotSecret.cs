@@ -20,7 +20,7 @@ public static class RobotSecret
             Kind = "Secret",
             Type = Type,
             Metadata = Metadata(ns, name, registryHost, robotName, serviceAccount),
-            Data = new Dictionary<string, byte[]> { [DataKey] = Data(registryHost, robotName, robotToken) },
+            Data = DataOf(registryHost, robotName, robotToken),
         };
 
     /// <summary>The Secret's wanted metadata: the operator's label, and annotations naming the robot, the host and the service account.</summary>
@@ -38,8 +38,12 @@ public static class RobotSecret
             },
         };
 
+    /// <summary>The Secret's whole data: <see cref="DataKey"/> and nothing else.</summary>
+    public static Dictionary<string, byte[]> DataOf(string registryHost, string robotName, string robotToken) =>
+        new() { [DataKey] = DockerConfig(registryHost, robotName, robotToken) };
+
     /// <summary>The value of <see cref="DataKey"/>: a Docker config with the robot's login for the host.</summary>
-    public static byte[] Data(string registryHost, string robotName, string robotToken)
+    private static byte[] DockerConfig(string registryHost, string robotName, string robotToken)
     {
         var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{robotName}:{robotToken}"));
         var config = new JsonObject { ["auths"] = new JsonObject { [registryHost] = new JsonObject { ["auth"] = auth } } };
@@ -52,7 +56,7 @@ public static class RobotSecret
     /// digest the Secrets' cache keeps.
     /// </summary>
     public static UInt128 DataDigestOf(string registryHost, string robotName, string robotToken) =>
-        DataDigest.OfData(new Dictionary<string, byte[]> { [DataKey] = Data(registryHost, robotName, robotToken) });
+        DataDigest.OfData(DataOf(registryHost, robotName, robotToken));
 
     /// <summary>
     /// Whether the Secret is of the wanted type and its data, as a whole, is the content whose digest is

@@ -28,8 +28,6 @@ public abstract class CachedObject
     public string Name { get; }
     public string? ResourceVersion { get; }
 
-    public ObjectKey Key => new(Namespace, Name);
-
     /// <summary>The key of the namespace the object lives in.</summary>
     public ObjectKey NamespaceKey => ObjectKey.Cluster(Namespace!);
 }

@@ -214,7 +214,7 @@ public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObje
                     break;
                 case WatchEventKind.Deleted:
                     // Handlers get the cached copy when there is one (the deleted object's last state is only projected
-                    // for one the cache never held).
+                    // for one the cache never held). The model's key is the cached object's: projections keep both.
                     var known = _items.Remove(ObjectKey.Of(e.Object!));
                     Deleted(known ?? Project(e.Object!));
                     break;

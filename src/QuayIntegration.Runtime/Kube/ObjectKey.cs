@@ -24,9 +24,6 @@ public readonly record struct ObjectKey
 
     public static ObjectKey Of(IKubernetesObject<V1ObjectMeta> obj) => new(obj.Metadata.NamespaceProperty, obj.Metadata.Name);
 
-    /// <summary>The key of the namespace <paramref name="obj"/> lives in.</summary>
-    public static ObjectKey NamespaceOf(IKubernetesObject<V1ObjectMeta> obj) => Cluster(obj.Metadata.NamespaceProperty);
-
     /// <summary>kubectl's and client-go's spelling: <c>namespace/name</c>, or <c>name</c> alone.</summary>
     public override string ToString() => Namespace is null ? Name : $"{Namespace}/{Name}";
 }

@@ -43,6 +43,16 @@ public sealed class QuayTrafficTests
         await Eventually(async () => (await env.GetSecretAsync("quiet", "builder-quay-openshift"))?.Metadata.Annotations?.ContainsKey("quay.redhat.com/robot") == true,
             "annotation restored");
         Assert.Equal(repaired, NonUserCalls());
+
+        // A key someone added to the data goes: the Secret holds the robot's credentials and nothing else. That takes the
+        // token (one read of the robot), and the namespace is quiet again afterwards.
+        await env.Kube.CoreV1.PatchNamespacedSecretAsync(new V1Patch("""{"data":{"extra":"eA=="}}""", V1Patch.PatchType.MergePatch),
+            "builder-quay-openshift", "quiet");
+        await Eventually(async () => (await env.GetSecretAsync("quiet", "builder-quay-openshift"))?.Data is { Count: 1 } data && data.ContainsKey(".dockerconfigjson"),
+            "added key removed");
+        Assert.Equal(repaired + 1, NonUserCalls());
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(repaired + 1, NonUserCalls());
     }
 
     [Fact]

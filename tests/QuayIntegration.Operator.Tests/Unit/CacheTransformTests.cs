@@ -376,7 +376,9 @@ public sealed class CacheTransformTests : IDisposable
         // Every annotation but kubectl's last-applied copy of the object.
         Assert.Equal(new Dictionary<string, string> { [WellKnown.OrganizationAnnotation] = "openshift_obj", [WellKnown.OpenShiftSccMcs] = "s0:c26,c5" },
             cached.Annotations);
-        // The data is only compared: the cache keeps its digest, not the content (a robot's token).
+        // The data is only compared: the cache keeps its keys (a write removes any but its own) and its digest, not the
+        // content (a robot's token).
+        Assert.Equal([RobotSecret.DataKey], cached.DataKeys);
         Assert.Equal(DataDigest.OfData(new Dictionary<string, byte[]> { [RobotSecret.DataKey] = """{"auths":{}}"""u8.ToArray() }), cached.DataDigest);
     }
 

@@ -62,6 +62,69 @@ public sealed class InformerTests : IAsyncLifetime
         await run.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    /// <summary>A cache's own small type, projected from the decoded model (as the operator's service accounts and Secrets are).</summary>
+    private sealed class SmallSecret(V1Secret secret) : CachedObject(secret.Metadata)
+    {
+        public string? Type { get; } = secret.Type;
+    }
+
+    private sealed class SmallRecorder : IInformerHandler<SmallSecret>
+    {
+        public ConcurrentQueue<string> Events { get; } = new();
+        public ConcurrentDictionary<string, SmallSecret> Deleted { get; } = new();
+        public void OnAdd(SmallSecret obj) => Events.Enqueue("add:" + obj.Name);
+        public void OnUpdate(SmallSecret oldObj, SmallSecret newObj) =>
+            Events.Enqueue((ReferenceEquals(oldObj, newObj) ? "resync:" : oldObj.ResourceVersion != newObj.ResourceVersion ? "update:" : "same:") + newObj.Name);
+        public void OnDelete(SmallSecret obj)
+        {
+            Deleted[obj.Name] = obj;
+            Events.Enqueue("delete:" + obj.Name);
+        }
+    }
+
+    [Fact]
+    public async Task A_cache_of_its_own_type_lists_watches_replays_and_relists_through_its_projection()
+    {
+        await CreateNamespace("small");
+        Task Create(string name) => _world.Client.CoreV1.CreateNamespacedSecretAsync(
+            new V1Secret { Metadata = new V1ObjectMeta { Name = name }, Type = "example.com/" + name }, "small");
+        await Create("listed");
+        var informer = new Informer<V1Secret, SmallSecret>(_world.Api, new InformerSpec(ResourceType.Secrets, Namespace: "small"),
+            TimeSpan.FromMilliseconds(300), NullLogger.Instance, secret => new SmallSecret(secret), ObjectIdentity.Cached<SmallSecret>());
+        var recorder = new SmallRecorder();
+        informer.AddHandler(recorder);
+        using var stop = new CancellationTokenSource();
+        var run = informer.RunAsync(stop.Token);
+        await informer.WaitForSyncAsync(stop.Token).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Contains("add:listed", recorder.Events);
+        Assert.Equal("example.com/listed", informer.Get("small", "listed")?.Type);
+        await Until(() => recorder.Events.Contains("resync:listed"), "resync replays the cached object");
+
+        await Create("watched");
+        await Until(() => informer.Get("small", "watched") is not null, "watched Secret cached");
+        await _world.Client.CoreV1.PatchNamespacedSecretAsync(new V1Patch("""{"metadata":{"labels":{"a":"b"}}}""", V1Patch.PatchType.MergePatch), "watched", "small");
+        await Until(() => recorder.Events.Contains("update:watched"), "update seen with a new resourceVersion");
+        var cached = informer.Get("small", "watched");
+        await _world.Client.CoreV1.DeleteNamespacedSecretAsync("watched", "small");
+        await Until(() => recorder.Deleted.ContainsKey("watched"), "delete seen");
+        // Handlers get the instance the cache held, not a new projection of the deleted object.
+        Assert.Same(cached, recorder.Deleted["watched"]);
+        Assert.Null(informer.Get("small", "watched"));
+
+        // Deleted while the watch was broken and the history compacted: the relist takes it out.
+        _world.Server.Faults.CompactHistory();
+        _world.Server.Faults.ExpireNextWatches(1, "secrets");
+        _world.Server.Faults.DropWatches("secrets");
+        await _world.Client.CoreV1.DeleteNamespacedSecretAsync("listed", "small");
+        await Until(() => informer.Get("small", "listed") is null && recorder.Deleted.ContainsKey("listed"), "removed by the relist");
+        Assert.Empty(informer.ListInNamespace("small"));
+        Assert.DoesNotContain(recorder.Events, e => e.StartsWith("same:", StringComparison.Ordinal));
+
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     [Fact]
     public async Task Label_selector_limits_the_cache_and_resync_replays_it()
     {

@@ -93,7 +93,10 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         }
         else
         {
-            await PatchAsync(path, existing, wanted, new JsonObject { [RobotSecret.DataKey] = Convert.ToBase64String(desired.Data[RobotSecret.DataKey]) }, ct);
+            // Keys someone added go too (null removes a key in a merge patch): the Secret holds the credentials and nothing else.
+            var data = new JsonObject { [RobotSecret.DataKey] = Convert.ToBase64String(desired.Data[RobotSecret.DataKey]) };
+            foreach (var key in existing.DataKeys.Where(k => k != RobotSecret.DataKey)) data[key] = null;
+            await PatchAsync(path, existing, wanted, data, ct);
         }
         return new("SecretRepaired", $"Restored Secret {name} to the robot's current credentials");
     }
