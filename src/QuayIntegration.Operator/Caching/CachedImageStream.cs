@@ -7,7 +7,7 @@ namespace QuayIntegration.Operator.Caching;
 /// <summary>
 /// An ImageStream as its cache keeps it: its name (a repository per stream), whether it is being deleted, and its UID
 /// only where something reads it (the Warning Event on a stream whose name Quay would reject; see
-/// <see cref="Controllers.ClusterCaches.TrimImageStream"/>).
+/// <see cref="Controllers.ClusterCaches.ToCachedImageStream"/>).
 /// </summary>
 public sealed class CachedImageStream : CachedObject
 {

@@ -30,17 +30,17 @@ public sealed class ClusterCaches
             ListPageSize = pageSize,
         };
         ServiceAccounts = new(api, new(ResourceType.ServiceAccounts), resync, loggers.CreateLogger("Informer.ServiceAccounts"),
-            TrimServiceAccount, ObjectIdentity.Cached<CachedServiceAccount>())
+            ToCachedServiceAccount, ObjectIdentity.Cached<CachedServiceAccount>())
         {
             ListPageSize = pageSize,
         };
         Secrets = new(api, new(ResourceType.Secrets, LabelSelector: $"{WellKnown.ManagedByLabel}={WellKnown.ManagedByValue}"), resync,
-            loggers.CreateLogger("Informer.Secrets"), TrimSecret, ObjectIdentity.Cached<CachedSecret>())
+            loggers.CreateLogger("Informer.Secrets"), ToCachedSecret, ObjectIdentity.Cached<CachedSecret>())
         {
             ListPageSize = pageSize,
         };
         ImageStreams = new(api, new(ApiResources.ImageStreams, Optional: true), resync, loggers.CreateLogger("Informer.ImageStreams"),
-            TrimImageStream, ObjectIdentity.Cached<CachedImageStream>())
+            ToCachedImageStream, ObjectIdentity.Cached<CachedImageStream>())
         {
             ListPageSize = pageSize,
         };
@@ -76,7 +76,7 @@ public sealed class ClusterCaches
     /// reject as a repository name: so only such a stream keeps its UID (36 characters, about 100 bytes, on every other
     /// one of tens of thousands). OpenShift annotates streams (the registry's checks); nobody here reads that, nor labels.
     /// </summary>
-    internal static CachedImageStream TrimImageStream(ImageStream stream)
+    internal static CachedImageStream ToCachedImageStream(ImageStream stream)
     {
         var meta = stream.Metadata;
         return new(StringPool.Shared.Share(meta.NamespaceProperty), meta.Name, meta.ResourceVersion, meta.DeletionTimestamp is not null,
@@ -96,7 +96,7 @@ public sealed class ClusterCaches
     /// lists and the resourceVersion, and the Namespace controller's predicate compares the lists. Its UID, labels and
     /// annotations (OpenShift's pull-secret reference among them) are not kept.
     /// </summary>
-    internal static CachedServiceAccount TrimServiceAccount(V1ServiceAccount account) =>
+    internal static CachedServiceAccount ToCachedServiceAccount(V1ServiceAccount account) =>
         new(CacheTransforms.CompactServiceAccount(CacheTransforms.DropLabelsAndAnnotations(account)));
 
     /// <summary>
@@ -107,7 +107,7 @@ public sealed class ClusterCaches
     /// one instance of each is shared, and so is their label map (the same one label on every Secret); service
     /// accounts listing the Secret then take the name's instance too.
     /// </summary>
-    internal static CachedSecret TrimSecret(V1Secret secret)
+    internal static CachedSecret ToCachedSecret(V1Secret secret)
     {
         CacheTransforms.ShareLabels(CacheTransforms.Compact(CacheTransforms.ShareName(secret)));
         CacheTransforms.ShareAnnotationValues(secret, RepeatingSecretAnnotations);

@@ -35,9 +35,6 @@ public static class ServiceAccountLinkPatch
         return patch.Count == 1 ? null : patch.ToJsonString();
     }
 
-    public static bool IsLinked(CachedServiceAccount sa, string secretName) =>
-        sa.Secrets?.Any(s => s.Name == secretName) == true && sa.ImagePullSecrets?.Any(s => s.Name == secretName) == true;
-
     private static JsonArray Append<T>(IEnumerable<T>? existing, T ours) => ToArray((existing ?? []).Append(ours));
 
     private static JsonArray ToArray<T>(IEnumerable<T> entries) =>

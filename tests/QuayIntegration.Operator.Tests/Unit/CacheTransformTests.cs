@@ -114,8 +114,8 @@ public sealed class CacheTransformTests : IDisposable
     public void Repeated_metadata_strings_are_cached_once()
     {
         var json = Object("v1", "Secret", namespaced: true, new JsonObject()).ToJsonString();
-        var first = ClusterCaches.TrimSecret(KubernetesJson.Deserialize<V1Secret>(json));
-        var second = ClusterCaches.TrimSecret(KubernetesJson.Deserialize<V1Secret>(json));
+        var first = ClusterCaches.ToCachedSecret(KubernetesJson.Deserialize<V1Secret>(json));
+        var second = ClusterCaches.ToCachedSecret(KubernetesJson.Deserialize<V1Secret>(json));
 
         Assert.Same(first.Namespace, second.Namespace);
         Assert.Same(first.Labels!.Keys.First(), second.Labels!.Keys.First());
@@ -133,8 +133,8 @@ public sealed class CacheTransformTests : IDisposable
         accountJson["metadata"]!["name"] = "builder";
         var secretJson = Object("v1", "Secret", namespaced: true, new JsonObject());
         secretJson["metadata"]!["name"] = "builder-quay-pooled-cluster";
-        CachedServiceAccount Account() => ClusterCaches.TrimServiceAccount(KubernetesJson.Deserialize<V1ServiceAccount>(accountJson.ToJsonString()));
-        CachedSecret Secret() => ClusterCaches.TrimSecret(KubernetesJson.Deserialize<V1Secret>(secretJson.ToJsonString()));
+        CachedServiceAccount Account() => ClusterCaches.ToCachedServiceAccount(KubernetesJson.Deserialize<V1ServiceAccount>(accountJson.ToJsonString()));
+        CachedSecret Secret() => ClusterCaches.ToCachedSecret(KubernetesJson.Deserialize<V1Secret>(secretJson.ToJsonString()));
 
         Assert.Same(Account().Name, Account().Name);
         var secret = Secret();
@@ -156,12 +156,12 @@ public sealed class CacheTransformTests : IDisposable
         };
         var secretJson = Object("v1", "Secret", namespaced: true, new JsonObject());
         secretJson["metadata"]!["name"] = "deployer-quay-shared-cluster";
-        ClusterCaches.TrimSecret(KubernetesJson.Deserialize<V1Secret>(secretJson.ToJsonString()));
+        ClusterCaches.ToCachedSecret(KubernetesJson.Deserialize<V1Secret>(secretJson.ToJsonString()));
         CachedServiceAccount Account(string ns)
         {
             var source = Object("v1", "ServiceAccount", namespaced: true, links);
             source["metadata"]!["namespace"] = ns;
-            return ClusterCaches.TrimServiceAccount(KubernetesJson.Deserialize<V1ServiceAccount>(source.ToJsonString()));
+            return ClusterCaches.ToCachedServiceAccount(KubernetesJson.Deserialize<V1ServiceAccount>(source.ToJsonString()));
         }
 
         var (first, second) = (Account("a"), Account("b"));
@@ -184,7 +184,7 @@ public sealed class CacheTransformTests : IDisposable
             ["imagePullSecrets"] = new JsonArray(new JsonObject { ["name"] = "builder-dockercfg-x" }, new JsonObject { ["name"] = "builder-quay-openshift" }),
         };
         var source = Object("v1", "ServiceAccount", namespaced: true, links);
-        var account = ClusterCaches.TrimServiceAccount(KubernetesJson.Deserialize<V1ServiceAccount>(source.ToJsonString()));
+        var account = ClusterCaches.ToCachedServiceAccount(KubernetesJson.Deserialize<V1ServiceAccount>(source.ToJsonString()));
 
         Assert.Same(account.Secrets![0].Name, account.ImagePullSecrets![0].Name);
         Assert.Same(account.Secrets[1].Name, account.ImagePullSecrets[1].Name);
@@ -204,7 +204,7 @@ public sealed class CacheTransformTests : IDisposable
         {
             [WellKnown.QuayHostAnnotation] = "quay.example.com", [WellKnown.ServiceAccountAnnotation] = "builder", [WellKnown.RobotAnnotation] = "org+builder",
         };
-        CachedSecret Read() => ClusterCaches.TrimSecret(KubernetesJson.Deserialize<V1Secret>(source.ToJsonString()));
+        CachedSecret Read() => ClusterCaches.ToCachedSecret(KubernetesJson.Deserialize<V1Secret>(source.ToJsonString()));
         var (first, second) = (Read(), Read());
 
         Assert.Same(first.Annotations![WellKnown.QuayHostAnnotation], second.Annotations![WellKnown.QuayHostAnnotation]);
@@ -223,12 +223,12 @@ public sealed class CacheTransformTests : IDisposable
             return KubernetesJson.Deserialize<V1Secret>(source.ToJsonString());
         }
         JsonObject Ours() => new() { [WellKnown.ManagedByLabel] = WellKnown.ManagedByValue };
-        var (first, second) = (ClusterCaches.TrimSecret(Source(Ours())), ClusterCaches.TrimSecret(Source(Ours())));
+        var (first, second) = (ClusterCaches.ToCachedSecret(Source(Ours())), ClusterCaches.ToCachedSecret(Source(Ours())));
         Assert.Same(first.Labels, second.Labels);
 
         var extra = Ours();
         extra["team"] = "a";
-        var other = ClusterCaches.TrimSecret(Source(extra));
+        var other = ClusterCaches.ToCachedSecret(Source(extra));
         Assert.NotSame(first.Labels, other.Labels);
         Assert.Equal("a", other.Labels!["team"]);
         var labels = Assert.IsAssignableFrom<IDictionary<string, string>>(first.Labels);
@@ -350,7 +350,7 @@ public sealed class CacheTransformTests : IDisposable
             ["imagePullSecrets"] = new JsonArray(new JsonObject { ["name"] = "builder-dockercfg-x" }),
         };
         // Read for the name and the two lists only: the cached type holds nothing else (no UID, labels or annotations).
-        var account = ClusterCaches.TrimServiceAccount(KubernetesJson.Deserialize<V1ServiceAccount>(Object("v1", "ServiceAccount", namespaced: true, links).ToJsonString()));
+        var account = ClusterCaches.ToCachedServiceAccount(KubernetesJson.Deserialize<V1ServiceAccount>(Object("v1", "ServiceAccount", namespaced: true, links).ToJsonString()));
         Assert.Equal(("ns", "obj", "42"), (account.Namespace, account.Name, account.ResourceVersion));
         var cached = Links(account);
         Assert.True(JsonNode.DeepEquals(links["secrets"], cached["secrets"]), "the secrets list changed in the cache");
@@ -369,7 +369,7 @@ public sealed class CacheTransformTests : IDisposable
             ["type"] = RobotSecret.Type,
             ["data"] = new JsonObject { [RobotSecret.DataKey] = "eyJhdXRocyI6e319" },
         });
-        var cached = ClusterCaches.TrimSecret(KubernetesJson.Deserialize<V1Secret>(source.ToJsonString()));
+        var cached = ClusterCaches.ToCachedSecret(KubernetesJson.Deserialize<V1Secret>(source.ToJsonString()));
         Assert.Equal(("ns", "obj", "42", RobotSecret.Type), (cached.Namespace, cached.Name, cached.ResourceVersion, cached.Type));
         Assert.Equal(new Dictionary<string, string> { [WellKnown.ManagedNamespaceLabel] = "true", [WellKnown.ManagedByLabel] = WellKnown.ManagedByValue },
             cached.Labels);
@@ -385,7 +385,7 @@ public sealed class CacheTransformTests : IDisposable
     [Fact]
     public void Image_streams_keep_their_name_and_deletion_and_their_uid_only_for_the_warning_on_a_name_quay_rejects()
     {
-        CachedImageStream Read(JsonObject source) => ClusterCaches.TrimImageStream(KubernetesJson.Deserialize<ImageStream>(source.ToJsonString()));
+        CachedImageStream Read(JsonObject source) => ClusterCaches.ToCachedImageStream(KubernetesJson.Deserialize<ImageStream>(source.ToJsonString()));
         var valid = Read(Object("image.openshift.io/v1", "ImageStream", namespaced: true, new JsonObject()));
         Assert.Equal(("ns", "obj", "42", true, null), (valid.Namespace, valid.Name, valid.ResourceVersion, valid.Deleting, valid.Uid));
         var live = Object("image.openshift.io/v1", "ImageStream", namespaced: true, new JsonObject());

@@ -34,7 +34,7 @@ public class RobotSecretTests
             change?.Invoke(secret);
             return KubernetesJson.Deserialize<V1Secret>(KubernetesJson.Serialize(secret));
         }
-        foreach (var form in new Func<V1Secret, CachedSecret>[] { ClusterCaches.TrimSecret, CachedSecret.Of })
+        foreach (var form in new Func<V1Secret, CachedSecret>[] { ClusterCaches.ToCachedSecret, CachedSecret.Of })
         {
             Assert.True(RobotSecret.HoldsCredentials(form(Raw()), digest));
             Assert.False(RobotSecret.HoldsCredentials(form(Raw(token: "OLD")), digest));
@@ -50,7 +50,7 @@ public class RobotSecretTests
     public void A_secret_has_the_wanted_metadata_only_with_every_label_and_annotation_of_the_desired_secret()
     {
         var wanted = RobotSecret.Metadata("demo", "s", "quay", "r", "builder");
-        Assert.True(RobotSecret.HasMetadata(ClusterCaches.TrimSecret(RobotSecret.Desired("demo", "s", "quay", "r", "T", "builder")), wanted));
+        Assert.True(RobotSecret.HasMetadata(ClusterCaches.ToCachedSecret(RobotSecret.Desired("demo", "s", "quay", "r", "T", "builder")), wanted));
         var desired = RobotSecret.Desired("demo", "s", "quay", "r", "T", "builder");
         desired.Metadata.Labels["extra"] = "kept";
         desired.Metadata.Annotations["note"] = "kept";
@@ -72,7 +72,7 @@ public class RobotSecretTests
     public void The_cache_keeps_no_token()
     {
         var secret = RobotSecret.Desired("demo", "s", "quay", "openshift_demo+builder", "SECRET-TOKEN-VALUE", "builder");
-        var cached = ClusterCaches.TrimSecret(KubernetesJson.Deserialize<V1Secret>(KubernetesJson.Serialize(secret)));
+        var cached = ClusterCaches.ToCachedSecret(KubernetesJson.Deserialize<V1Secret>(KubernetesJson.Serialize(secret)));
 
         // What the cached type holds besides its identity: type, digest, labels and annotations; none of them the token.
         var held = string.Join("\n", new[] { cached.Type }.Concat(cached.Labels!.Values).Concat(cached.Annotations!.Values));
