@@ -97,7 +97,7 @@ public sealed class ClusterCaches
     /// annotations (OpenShift's pull-secret reference among them) are not kept.
     /// </summary>
     internal static CachedServiceAccount ToCachedServiceAccount(V1ServiceAccount account) =>
-        new(CacheTransforms.CompactServiceAccount(CacheTransforms.DropLabelsAndAnnotations(account)));
+        new(CacheTransforms.CompactServiceAccount(account));
 
     /// <summary>
     /// The operator's Secrets are compared (type, data, label, annotations) with the desired Secret and listed by

@@ -85,22 +85,8 @@ public static class CacheTransforms
     }
 
     /// <summary>
-    /// Drops labels and annotations, for a cache none of whose readers looks at either. Safe for the same reason as
-    /// <see cref="StripBookkeeping{T}"/>: writes are merge patches of the fields they change, never the cached object.
-    /// </summary>
-    public static T DropLabelsAndAnnotations<T>(T obj) where T : IKubernetesObject<V1ObjectMeta>
-    {
-        if (obj.Metadata is { } meta)
-        {
-            meta.Labels = null;
-            meta.Annotations = null;
-        }
-        return obj;
-    }
-
-    /// <summary>
     /// Keeps only the annotations <paramref name="read"/> says some reader of the cache looks at; none left, none kept.
-    /// Safe for the same reason as <see cref="DropLabelsAndAnnotations{T}"/>: a patch names the keys it sets.
+    /// Safe for the same reason as <see cref="StripBookkeeping{T}"/>: a patch names the keys it sets.
     /// </summary>
     public static T KeepAnnotations<T>(T obj, Func<string, bool> read) where T : IKubernetesObject<V1ObjectMeta>
     {
@@ -111,16 +97,17 @@ public static class CacheTransforms
     }
 
     /// <summary>
-    /// <see cref="Compact{T}"/> plus the account's name, and the references it lists, which repeat their kind and
-    /// namespace from account to account and their names within the account: a Secret is usually listed in both
-    /// <c>secrets</c> and <c>imagePullSecrets</c>, and each mention arrives as its own string. A name some cache already pooled (a Secret the operator creates under the same
-    /// name in every namespace) is taken from the pool.
+    /// What a cache of service accounts keeps, shared: the account's name and namespace, and the references it lists,
+    /// which repeat their kind and namespace from account to account and their names within the account (a Secret is
+    /// usually listed in both <c>secrets</c> and <c>imagePullSecrets</c>, and each mention arrives as its own string).
+    /// A name some cache already pooled (a Secret the operator creates under the same name in every namespace) is taken
+    /// from the pool. The rest of the account is left as it came, for a cache that keeps only these.
     /// </summary>
     public static V1ServiceAccount CompactServiceAccount(V1ServiceAccount account)
     {
-        // The same few accounts (default, builder, deployer, pipeline) exist in every namespace.
-        Compact(ShareName(account));
         var pool = StringPool.Shared;
+        // The same few accounts (default, builder, deployer, pipeline) exist in every namespace.
+        if (ShareName(account).Metadata is { } meta) meta.NamespaceProperty = pool.Share(meta.NamespaceProperty);
         var names = new List<string>();
         foreach (var reference in account.Secrets ?? [])
         {

@@ -24,9 +24,9 @@ internal sealed class ObjectStore<T>(ObjectIdentity<T> identity) where T : class
     {
         if (!_byNamespace.TryGetValue(key.Namespace ?? "", out var held)) return null;
         if (held is ConcurrentDictionary<string, T> large) return large.GetValueOrDefault(key.Name);
-        foreach (var obj in (T[])held)
-            if (string.Equals(identity.NameOf(obj), key.Name, StringComparison.Ordinal)) return obj;
-        return null;
+        var objects = (T[])held;
+        var at = IndexOf(objects, key.Name);
+        return at < 0 ? null : objects[at];
     }
 
     /// <summary>Adds or replaces the object under its key. Only the informer's loop calls this.</summary>

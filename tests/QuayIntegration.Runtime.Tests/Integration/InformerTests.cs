@@ -20,12 +20,25 @@ public sealed class InformerTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _world.DisposeAsync();
 
-    private sealed class Recorder<T> : IInformerHandler<T> where T : IKubernetesObject<V1ObjectMeta>
+    /// <summary>
+    /// Every event as "kind:name": a resync hands the cached instance as old and new; an update between two
+    /// instances of the same resourceVersion ("same:") is one the informer should have skipped.
+    /// </summary>
+    private sealed class Recorder<T>(ObjectIdentity<T> identity) : IInformerHandler<T> where T : class
     {
         public ConcurrentQueue<string> Events { get; } = new();
-        public void OnAdd(T obj) => Events.Enqueue("add:" + obj.Metadata.Name);
-        public void OnUpdate(T oldObj, T newObj) => Events.Enqueue((oldObj.Metadata.ResourceVersion == newObj.Metadata.ResourceVersion ? "resync:" : "update:") + newObj.Metadata.Name);
-        public void OnDelete(T obj) => Events.Enqueue("delete:" + obj.Metadata.Name);
+        public ConcurrentDictionary<string, T> Deleted { get; } = new();
+        public void OnAdd(T obj) => Events.Enqueue("add:" + identity.NameOf(obj));
+
+        public void OnUpdate(T oldObj, T newObj) =>
+            Events.Enqueue((ReferenceEquals(oldObj, newObj) ? "resync:" : identity.VersionOf(oldObj) == identity.VersionOf(newObj) ? "same:" : "update:")
+                           + identity.NameOf(newObj));
+
+        public void OnDelete(T obj)
+        {
+            Deleted[identity.NameOf(obj)] = obj;
+            Events.Enqueue("delete:" + identity.NameOf(obj));
+        }
     }
 
     private static Task Until(Func<bool> condition, string what) =>
@@ -38,7 +51,7 @@ public sealed class InformerTests : IAsyncLifetime
     {
         await CreateNamespace("before");
         var informer = new Informer<V1Namespace>(_world.Api, new InformerSpec(ResourceType.Namespaces), TimeSpan.Zero, NullLogger.Instance);
-        var recorder = new Recorder<V1Namespace>();
+        var recorder = new Recorder<V1Namespace>(ObjectIdentity.Kubernetes<V1Namespace>());
         informer.AddHandler(recorder);
         using var stop = new CancellationTokenSource();
         var run = informer.RunAsync(stop.Token);
@@ -68,20 +81,6 @@ public sealed class InformerTests : IAsyncLifetime
         public string? Type { get; } = secret.Type;
     }
 
-    private sealed class SmallRecorder : IInformerHandler<SmallSecret>
-    {
-        public ConcurrentQueue<string> Events { get; } = new();
-        public ConcurrentDictionary<string, SmallSecret> Deleted { get; } = new();
-        public void OnAdd(SmallSecret obj) => Events.Enqueue("add:" + obj.Name);
-        public void OnUpdate(SmallSecret oldObj, SmallSecret newObj) =>
-            Events.Enqueue((ReferenceEquals(oldObj, newObj) ? "resync:" : oldObj.ResourceVersion != newObj.ResourceVersion ? "update:" : "same:") + newObj.Name);
-        public void OnDelete(SmallSecret obj)
-        {
-            Deleted[obj.Name] = obj;
-            Events.Enqueue("delete:" + obj.Name);
-        }
-    }
-
     [Fact]
     public async Task A_cache_of_its_own_type_lists_watches_replays_and_relists_through_its_projection()
     {
@@ -91,7 +90,7 @@ public sealed class InformerTests : IAsyncLifetime
         await Create("listed");
         var informer = new Informer<V1Secret, SmallSecret>(_world.Api, new InformerSpec(ResourceType.Secrets, Namespace: "small"),
             TimeSpan.FromMilliseconds(300), NullLogger.Instance, secret => new SmallSecret(secret), ObjectIdentity.Cached<SmallSecret>());
-        var recorder = new SmallRecorder();
+        var recorder = new Recorder<SmallSecret>(ObjectIdentity.Cached<SmallSecret>());
         informer.AddHandler(recorder);
         using var stop = new CancellationTokenSource();
         var run = informer.RunAsync(stop.Token);
@@ -131,7 +130,7 @@ public sealed class InformerTests : IAsyncLifetime
         await CreateNamespace("app");
         var informer = new Informer<V1Secret>(_world.Api, new InformerSpec(ResourceType.Secrets, LabelSelector: "app.kubernetes.io/managed-by=quay-integration-operator"),
             TimeSpan.FromMilliseconds(300), NullLogger.Instance);
-        var recorder = new Recorder<V1Secret>();
+        var recorder = new Recorder<V1Secret>(ObjectIdentity.Kubernetes<V1Secret>());
         informer.AddHandler(recorder);
         using var stop = new CancellationTokenSource();
         var run = informer.RunAsync(stop.Token);
