@@ -6,6 +6,7 @@ using QuayIntegration.Emulators.Kubernetes.Authorization;
 using QuayIntegration.Emulators.Kubernetes.Discovery;
 using QuayIntegration.Emulators.Kubernetes.Machinery;
 using QuayIntegration.Emulators.Kubernetes.Rest;
+using QuayIntegration.Testing.Core;
 
 namespace QuayIntegration.Emulators.Kubernetes.Hosting;
 
@@ -39,7 +40,7 @@ public sealed class RequestRouter(ApiServerCore server)
             using (var held = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, server.Stopping))
                 await server.Faults.StallAsync(ctx.Type, ctx.Verb, ctx.Namespace, user!.Username, held.Token);
             var latency = server.Faults.LatencyFor(ctx.Type);
-            if (latency > TimeSpan.Zero) await Task.Delay(latency, http.RequestAborted);
+            if (latency > TimeSpan.Zero) await PreciseDelay.For(latency, http.RequestAborted);
             if (server.Faults.TakeStatus(ctx.Type, ctx.Verb) is { } injected) throw injected;
             if (ctx.Verb == "watch")
             {

@@ -3,6 +3,7 @@ using QuayIntegration.Emulators.Quay.Accounting;
 using QuayIntegration.Emulators.Quay.Api;
 using QuayIntegration.Emulators.Quay.Auth;
 using QuayIntegration.Emulators.Quay.Faults;
+using QuayIntegration.Testing.Core;
 
 namespace QuayIntegration.Emulators.Quay.Hosting;
 
@@ -66,7 +67,8 @@ public sealed class RequestPipeline(EmulatorCore core)
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, core.Stopping.Token);
         try
         {
-            if (fault.Delay > TimeSpan.Zero) await Task.Delay(fault.Delay, linked.Token);
+            // Precise: Task.Delay would add up to a 4 ms clock tick to every injected latency (25 ms became 28).
+            if (fault.Delay > TimeSpan.Zero) await PreciseDelay.For(fault.Delay, linked.Token);
             if (fault.Hang is { } hang) await Task.Delay(hang, linked.Token);
         }
         catch (OperationCanceledException)

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+
+namespace QuayIntegration.Testing.Core.Tests;
+
+public sealed class PreciseDelayTests
+{
+    /// <summary>A wait that never ends fails the test instead of hanging the run.</summary>
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public async Task No_wait_ends_before_its_deadline()
+    {
+        var asked = Enumerable.Range(0, 60).Select(i => TimeSpan.FromMilliseconds(1 + i % 20 + i / 20 * 0.3)).ToList();
+        var waits = asked.Select(async delay =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            await PreciseDelay.For(delay).WaitAsync(Bound);
+            return Stopwatch.GetElapsedTime(started) - delay;
+        }).ToList();
+        var early = (await Task.WhenAll(waits)).Where(over => over < TimeSpan.Zero).Select(over => -over.TotalMilliseconds).ToList();
+        Assert.True(early.Count == 0, $"{early.Count} waits ended early, by {string.Join(", ", early.Select(ms => ms.ToString("F3")))} ms");
+    }
+
+    [Fact]
+    public async Task A_wait_ends_near_its_deadline_not_on_the_next_tick_of_a_coarse_clock()
+    {
+        // Task.Delay(13) takes 16 ms on a kernel with a 4 ms tick. The median of several waits keeps one slow wake-up
+        // on a busy machine from deciding the test.
+        var over = new List<double>();
+        for (var i = 0; i < 21; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await PreciseDelay.For(TimeSpan.FromMilliseconds(13)).WaitAsync(Bound);
+            over.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds - 13);
+        }
+        over.Sort();
+        Assert.True(over[over.Count / 2] < 2, $"median overshoot {over[over.Count / 2]:F2} ms; all: {string.Join(", ", over.Select(o => o.ToString("F2")))}");
+    }
+
+    [Fact]
+    public async Task A_shorter_wait_queued_after_a_long_one_is_not_held_behind_it()
+    {
+        await PreciseDelay.For(TimeSpan.FromMilliseconds(1)).WaitAsync(Bound);
+        var longWait = PreciseDelay.For(TimeSpan.FromSeconds(2));
+        // Give the delay thread time to go to sleep until the long wait's deadline.
+        await Task.Delay(50);
+        var started = Stopwatch.GetTimestamp();
+        await PreciseDelay.For(TimeSpan.FromMilliseconds(10)).WaitAsync(Bound);
+        Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(1), $"took {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms");
+        Assert.False(longWait.IsCompleted);
+    }
+
+    [Fact]
+    public async Task A_cancelled_wait_ends_cancelled_at_once_and_leaves_the_others_alone()
+    {
+        using var cts = new CancellationTokenSource();
+        var cancelled = PreciseDelay.For(TimeSpan.FromSeconds(30), cts.Token);
+        var other = PreciseDelay.For(TimeSpan.FromMilliseconds(20));
+        cts.Cancel();
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(Bound));
+        Assert.Equal(cts.Token, error.CancellationToken);
+        await other.WaitAsync(Bound);
+        Assert.True(other.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public void Past_deadlines_and_cancelled_tokens_answer_without_queueing()
+    {
+        Assert.True(PreciseDelay.For(TimeSpan.Zero).IsCompletedSuccessfully);
+        Assert.True(PreciseDelay.Until(Stopwatch.GetTimestamp() - 1).IsCompletedSuccessfully);
+        var cancelled = PreciseDelay.For(TimeSpan.FromSeconds(1), new CancellationToken(canceled: true));
+        Assert.True(cancelled.IsCanceled);
+    }
+}
