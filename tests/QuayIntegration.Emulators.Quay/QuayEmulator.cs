@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using QuayIntegration.Emulators.Quay.Accounting;
@@ -29,13 +30,16 @@ public sealed class QuayEmulator : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly EmulatorCore _core;
     private readonly CertificateAuthority _ca;
+    private readonly CertificateAuthority? _intermediate;
     private readonly X509Certificate2 _serverCertificate;
 
-    private QuayEmulator(WebApplication app, EmulatorCore core, CertificateAuthority ca, X509Certificate2 serverCertificate, string httpBaseUrl, string httpsBaseUrl)
+    private QuayEmulator(WebApplication app, EmulatorCore core, CertificateAuthority ca, CertificateAuthority? intermediate, X509Certificate2 serverCertificate,
+        string httpBaseUrl, string httpsBaseUrl)
     {
         _app = app;
         _core = core;
         _ca = ca;
+        _intermediate = intermediate;
         _serverCertificate = serverCertificate;
         HttpBaseUrl = httpBaseUrl;
         BaseUrl = httpsBaseUrl;
@@ -53,6 +57,9 @@ public sealed class QuayEmulator : IAsyncDisposable
 
     public string CaCertificatePem => _ca.CertificatePem;
     public X509Certificate2 CaCertificate => _ca.Certificate;
+
+    /// <summary>The intermediate CA that issued the HTTPS certificate, or null when the root did (<see cref="QuayEmulatorOptions.CertificateChain"/>).</summary>
+    public string? IntermediateCertificatePem => _intermediate?.CertificatePem;
 
     public FaultInjector Faults => _core.Faults;
     public CallAccounting Calls => _core.Calls;
@@ -99,7 +106,13 @@ public sealed class QuayEmulator : IAsyncDisposable
         // A throwaway CA and its certificate for 127.0.0.1, ::1 and localhost, so that clients verify TLS for real by
         // trusting only this CA (or test insecureRegistry by not trusting it).
         var ca = CertificateAuthority.Create("Emulated Quay CA", TimeSpan.FromDays(30));
-        var serverCertificate = ca.IssueServerCertificate(["localhost"], [IPAddress.Loopback, IPAddress.IPv6Loopback]);
+        var intermediate = options.CertificateChain == QuayCertificateChain.Root ? null : ca.CreateIntermediate("Emulated Quay Intermediate CA");
+        var serverCertificate = (intermediate ?? ca).IssueServerCertificate(["localhost"], [IPAddress.Loopback, IPAddress.IPv6Loopback]);
+        var https = new HttpsConnectionAdapterOptions
+        {
+            ServerCertificate = serverCertificate,
+            ServerCertificateChain = options.CertificateChain == QuayCertificateChain.IntermediateSent ? [intermediate!.Certificate] : null,
+        };
         var core = new EmulatorCore(options) { CaCertificatePem = ca.CertificatePem };
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(QuayEmulator).Assembly.GetName().Name });
@@ -111,7 +124,7 @@ public sealed class QuayEmulator : IAsyncDisposable
             // Limits are enforced per area by the pipeline (nginx-style 413), so Kestrel must not cut in first.
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Listen(IPAddress.Loopback, options.HttpPort);
-            kestrel.Listen(IPAddress.Loopback, options.HttpsPort, listen => listen.UseHttps(serverCertificate));
+            kestrel.Listen(IPAddress.Loopback, options.HttpsPort, listen => listen.UseHttps(https));
         });
         var app = builder.Build();
         var pipeline = new RequestPipeline(core);
@@ -120,8 +133,8 @@ public sealed class QuayEmulator : IAsyncDisposable
 
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         var http = addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal)).TrimEnd('/');
-        var https = addresses.First(a => a.StartsWith("https://", StringComparison.Ordinal)).TrimEnd('/');
-        return new QuayEmulator(app, core, ca, serverCertificate, http, https);
+        var httpsUrl = addresses.First(a => a.StartsWith("https://", StringComparison.Ordinal)).TrimEnd('/');
+        return new QuayEmulator(app, core, ca, intermediate, serverCertificate, http, httpsUrl);
     }
 
     public void AddUser(string name, bool superuser = false, string? email = null)
@@ -187,6 +200,7 @@ public sealed class QuayEmulator : IAsyncDisposable
         await _app.StopAsync(timeout.Token);
         await _app.DisposeAsync();
         _serverCertificate.Dispose();
+        _intermediate?.Dispose();
         _ca.Dispose();
     }
 }

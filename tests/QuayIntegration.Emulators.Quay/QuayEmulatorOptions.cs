@@ -16,6 +16,9 @@ public sealed class QuayEmulatorOptions
     /// <summary>Port for HTTPS on 127.0.0.1 (the registry host); 0 picks a free one.</summary>
     public int HttpsPort { get; set; }
 
+    /// <summary>Who issues the HTTPS certificate: the emulator's root CA by default, or an intermediate CA under it.</summary>
+    public QuayCertificateChain CertificateChain { get; set; }
+
     public List<QuayUser> Users { get; } = [];
     public List<QuayToken> Tokens { get; } = [];
 

@@ -53,6 +53,33 @@ public sealed class CertificateAuthority : IDisposable
     }
 
     /// <summary>
+    /// An intermediate CA named <c>CN=<paramref name="commonName"/></c>, signed by this one and valid as long as it, that
+    /// may issue leaf certificates only (path length 0): the shape of most corporate PKIs, where a server's
+    /// certificate chains to a root the client trusts through an intermediate the server sends, or should.
+    /// </summary>
+    public CertificateAuthority CreateIntermediate(string commonName)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        try
+        {
+            var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
+            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+            request.CertificateExtensions.Add(new X509KeyUsageExtension(
+                X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
+            request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+            request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
+            using var issued = request.Create(Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key),
+                DateTimeOffset.UtcNow - ClockSkew, Certificate.NotAfter, SerialNumber());
+            return new CertificateAuthority(X509CertificateLoader.LoadCertificate(issued.RawData), key);
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// A server certificate (with its private key, usable by Kestrel and SslStream) for the given DNS names and IP
     /// addresses, valid as long as this CA. Its subject is the first DNS name, or the first address if there is none.
     /// </summary>
@@ -90,13 +117,18 @@ public sealed class CertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([purpose], false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
-        var serial = RandomNumberGenerator.GetBytes(16);
-        serial[0] &= 0x7F; // a positive serial number
         using var issued = request.Create(Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key),
-            DateTimeOffset.UtcNow - ClockSkew, Certificate.NotAfter, serial);
+            DateTimeOffset.UtcNow - ClockSkew, Certificate.NotAfter, SerialNumber());
         using var withKey = issued.CopyWithPrivateKey(key);
         // Round-trip through PKCS#12 so the key is usable by SslStream on every platform; exportable for WritePemFiles.
         return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null, X509KeyStorageFlags.Exportable);
+    }
+
+    private static byte[] SerialNumber()
+    {
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7F; // a positive serial number
+        return serial;
     }
 
     /// <summary>

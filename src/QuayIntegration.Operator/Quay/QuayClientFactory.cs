@@ -6,6 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
 using Polly;
 using QuayIntegration.Runtime;
+using QuayIntegration.Runtime.Tls;
 using Refit;
 
 namespace QuayIntegration.Operator.Quay;
@@ -80,16 +81,14 @@ public sealed class QuayClientFactory(IOptions<QuayOptions> options, TimeProvide
         if (string.IsNullOrWhiteSpace(connection.CaBundlePem)) return null;
         var roots = new X509Certificate2Collection();
         roots.ImportFromPem(connection.CaBundlePem);
-        return (_, certificate, _, errors) =>
+        return (_, certificate, presented, errors) =>
         {
             if (certificate is null) return false;
             // Name mismatch or a missing certificate can't be fixed by a custom root.
             if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None) return false;
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            return chain.Build(new X509Certificate2(certificate));
+            // The intermediates Quay sent (in the chain TLS built) count; before, only the bundle did, and a Quay
+            // certificate issued by an intermediate CA was refused even with that CA's root in the bundle.
+            return TrustAnchors.Chains(certificate as X509Certificate2 ?? new X509Certificate2(certificate), roots, presented);
         };
     }
 

@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Net;
+using QuayIntegration.Runtime.Tls;
 
 namespace QuayIntegration.Runtime.Kube;
 
@@ -93,13 +94,7 @@ public sealed class KubeTransport : IDisposable
         }
         else if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return false;
         if (authorities is not { Count: > 0 }) return (errors & SslPolicyErrors.RemoteCertificateChainErrors) == 0;
-        // The chain TLS built holds the intermediates the server sent; it is built again against the configured roots only.
-        using var chain = new X509Chain();
-        if (presented is not null) chain.ChainPolicy.ExtraStore.AddRange(presented.ChainPolicy.ExtraStore);
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(leaf);
+        return TrustAnchors.Chains(leaf, authorities, presented);
     }
 
     public void Dispose() => Handler.Dispose();
