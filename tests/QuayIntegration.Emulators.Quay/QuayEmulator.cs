@@ -111,7 +111,12 @@ public sealed class QuayEmulator : IAsyncDisposable
         var https = new HttpsConnectionAdapterOptions
         {
             ServerCertificate = serverCertificate,
-            ServerCertificateChain = options.CertificateChain == QuayCertificateChain.IntermediateSent ? [intermediate!.Certificate] : null,
+            ServerCertificateChain = options.CertificateChain switch
+            {
+                QuayCertificateChain.IntermediateSent => [intermediate!.Certificate],
+                QuayCertificateChain.IntermediateAndRootSent => [intermediate!.Certificate, ca.Certificate],
+                _ => null,
+            },
         };
         var core = new EmulatorCore(options) { CaCertificatePem = ca.CertificatePem };
 

@@ -20,17 +20,32 @@ public static class PreciseDelay
     private static readonly PriorityQueue<Waiter, long> Due = new();
     private static Thread? _thread;
 
-    /// <summary>Completes no sooner than <paramref name="delay"/> from now.</summary>
-    public static Task For(TimeSpan delay, CancellationToken ct = default) =>
-        delay <= TimeSpan.Zero
-            ? ct.IsCancellationRequested ? Task.FromCanceled(ct) : Task.CompletedTask
-            : Until(Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency), ct);
+    /// <summary>
+    /// Completes no sooner than <paramref name="delay"/> from now; <see cref="Timeout.InfiniteTimeSpan"/> waits until
+    /// cancelled, as <see cref="Task.Delay(TimeSpan, CancellationToken)"/> does.
+    /// </summary>
+    public static Task For(TimeSpan delay, CancellationToken ct = default)
+    {
+        if (delay == Timeout.InfiniteTimeSpan) return Task.Delay(Timeout.InfiniteTimeSpan, ct);
+        ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
+        var now = Stopwatch.GetTimestamp();
+        // Saturated: a delay too long for the timestamp's range never ends, rather than wrapping into the past.
+        var ticks = delay.TotalSeconds * Stopwatch.Frequency;
+        return Until(ticks >= long.MaxValue - now ? long.MaxValue : now + (long)ticks, ct);
+    }
 
     /// <summary>Completes no sooner than the <see cref="Stopwatch.GetTimestamp"/> value <paramref name="timestamp"/>.</summary>
-    public static Task Until(long timestamp, CancellationToken ct = default)
+    public static Task Until(long timestamp, CancellationToken ct = default) => Timed(timestamp, ct);
+
+    /// <summary>
+    /// <see cref="Until"/>, answering the timestamp at which the delay thread found the wait due (before the hand-off to
+    /// the thread pool): what the tests hold the delay thread's own precision to.
+    /// </summary>
+    internal static Task<long> Timed(long timestamp, CancellationToken ct)
     {
-        if (ct.IsCancellationRequested) return Task.FromCanceled(ct);
-        if (timestamp <= Stopwatch.GetTimestamp()) return Task.CompletedTask;
+        if (ct.IsCancellationRequested) return Task.FromCanceled<long>(ct);
+        var now = Stopwatch.GetTimestamp();
+        if (timestamp <= now) return Task.FromResult(now);
 
         var waiter = new Waiter();
         // Registered before the wait is queued, so the delay thread (through the lock) sees the registration it disposes.
@@ -63,7 +78,7 @@ public static class PreciseDelay
                 while (Due.TryPeek(out var waiter, out var due) && due <= now)
                 {
                     Due.Dequeue();
-                    waiter.Finish();
+                    waiter.Finish(now);
                 }
                 Monitor.Wait(Gate, Due.TryPeek(out _, out var next) ? MillisecondsUntil(next, now) : Timeout.Infinite);
             }
@@ -75,19 +90,20 @@ public static class PreciseDelay
         (int)Math.Clamp(Math.Ceiling((due - now) * 1000.0 / Stopwatch.Frequency), 1, int.MaxValue);
 
     /// <summary>One wait. Its continuations run on the thread pool, never on the delay thread.</summary>
-    private sealed class Waiter() : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+    private sealed class Waiter() : TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         private CancellationTokenRegistration _registration;
 
         public void CancelWith(CancellationToken ct)
         {
-            // A cancelled wait stays in the queue until its deadline, where finishing it again does nothing.
+            // A cancelled wait stays in the queue until its deadline (it and what its token holds), where finishing it
+            // again does nothing: harmless for the milliseconds the test world waits.
             _registration = ct.Register(static (state, token) => ((Waiter)state!).TrySetCanceled(token), this);
         }
 
-        public void Finish()
+        public void Finish(long at)
         {
-            if (TrySetResult()) _registration.Dispose();
+            if (TrySetResult(at)) _registration.Dispose();
         }
     }
 }

@@ -79,16 +79,17 @@ public sealed class QuayClientFactory(IOptions<QuayOptions> options, TimeProvide
     {
         if (connection.Insecure) return (_, _, _, _) => true;
         if (string.IsNullOrWhiteSpace(connection.CaBundlePem)) return null;
-        var roots = new X509Certificate2Collection();
-        roots.ImportFromPem(connection.CaBundlePem);
+        var anchors = new X509Certificate2Collection();
+        anchors.ImportFromPem(connection.CaBundlePem);
         return (_, certificate, presented, errors) =>
         {
             if (certificate is null) return false;
             // Name mismatch or a missing certificate can't be fixed by a custom root.
             if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None) return false;
-            // The intermediates Quay sent (in the chain TLS built) count; before, only the bundle did, and a Quay
-            // certificate issued by an intermediate CA was refused even with that CA's root in the bundle.
-            return TrustAnchors.Chains(certificate as X509Certificate2 ?? new X509Certificate2(certificate), roots, presented);
+            // The chain is built again against the bundle alone, with the intermediates Quay sent (in the chain TLS built).
+            if (certificate is X509Certificate2 leaf) return TrustAnchors.Chains(leaf, anchors, presented);
+            using var copy = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+            return TrustAnchors.Chains(copy, anchors, presented);
         };
     }
 

@@ -42,6 +42,14 @@ public sealed class QuayTlsChainTests
     }
 
     [Fact]
+    public async Task An_intermediate_in_the_bundle_is_a_trust_anchor_even_when_the_server_sends_the_root_above_it()
+    {
+        await using var quay = await StartQuay(QuayCertificateChain.IntermediateAndRootSent);
+        Assert.Equal(QuayOutcome.Success, await TokenCheck(quay, quay.IntermediateCertificatePem));
+        Assert.Equal(QuayOutcome.Success, await TokenCheck(quay, quay.CaCertificatePem));
+    }
+
+    [Fact]
     public async Task A_server_that_leaves_its_intermediate_out_is_verified_only_with_the_intermediate_in_the_bundle()
     {
         await using var quay = await StartQuay(QuayCertificateChain.IntermediateNotSent);

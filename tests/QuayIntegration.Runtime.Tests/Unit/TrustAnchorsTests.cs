@@ -62,6 +62,54 @@ public sealed class TrustAnchorsTests : IDisposable
     }
 
     [Fact]
+    public void An_intermediate_in_the_bundle_is_an_anchor_when_the_peer_also_sends_the_root_above_it()
+    {
+        // A "full chain" PEM on the server: the chain climbs past the anchor to a root nobody trusts.
+        using var sent = Sent(_intermediate, _root);
+        Assert.True(TrustAnchors.Chains(_leaf, Bundle(_intermediate), sent));
+    }
+
+    [Fact]
+    public void The_certificate_itself_in_the_bundle_is_an_anchor()
+    {
+        X509Certificate2Collection pinned = [X509CertificateLoader.LoadCertificate(_leaf.RawData)];
+        using var sent = Sent(_intermediate);
+        Assert.True(TrustAnchors.Chains(_leaf, pinned, sent));
+        Assert.True(TrustAnchors.Chains(_leaf, pinned, null));
+    }
+
+    [Fact]
+    public void A_certificate_not_meant_for_servers_is_refused()
+    {
+        using var client = _intermediate.IssueClientCertificate("someone");
+        using var sent = Sent(_intermediate);
+        Assert.False(TrustAnchors.Chains(client, Bundle(_root), sent));
+        Assert.False(TrustAnchors.Chains(client, Bundle(_intermediate), null));
+    }
+
+    [Fact]
+    public void An_anchor_out_of_its_validity_period_anchors_nothing()
+    {
+        // An intermediate that expired yesterday, and a certificate it issued before then that is still within its own period.
+        using var rootKey = ECDsa.Create();
+        rootKey.ImportFromPem(_root.KeyPem);
+        using var midKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var midRequest = new CertificateRequest("CN=Expired Issuing CA", midKey, HashAlgorithmName.SHA256);
+        midRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        midRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        midRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(midRequest.PublicKey, false));
+        var now = DateTimeOffset.UtcNow;
+        using var expired = midRequest.Create(_root.Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(rootKey),
+            now.AddDays(-10), now.AddDays(-1), [5, 6, 7]);
+        using var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var leafRequest = new CertificateRequest("CN=quay.example.com", leafKey, HashAlgorithmName.SHA256);
+        leafRequest.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(expired, true, false));
+        using var leaf = leafRequest.Create(expired.SubjectName, X509SignatureGenerator.CreateForECDsa(midKey), now.AddDays(-5), now.AddDays(5), [8, 9]);
+
+        Assert.False(TrustAnchors.Chains(leaf, [X509CertificateLoader.LoadCertificate(expired.RawData)], null));
+    }
+
+    [Fact]
     public void What_the_peer_sends_is_never_an_anchor()
     {
         using var other = CertificateAuthority.Create("Some other CA");
