@@ -31,46 +31,34 @@ public sealed class CertificateAuthority : IDisposable
     public string KeyPem => _key.ExportPkcs8PrivateKeyPem();
 
     /// <summary>A new CA named <c>CN=<paramref name="commonName"/></c>, valid from five minutes ago for <paramref name="validity"/> (a year by default).</summary>
-    public static CertificateAuthority Create(string commonName, TimeSpan? validity = null)
-    {
-        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        try
-        {
-            var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
-            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-            request.CertificateExtensions.Add(new X509KeyUsageExtension(
-                X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
-            request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-            var now = DateTimeOffset.UtcNow;
-            using var selfSigned = request.CreateSelfSigned(now - ClockSkew, now + (validity ?? TimeSpan.FromDays(365)));
-            return new CertificateAuthority(X509CertificateLoader.LoadCertificate(selfSigned.RawData), key);
-        }
-        catch
-        {
-            key.Dispose();
-            throw;
-        }
-    }
+    public static CertificateAuthority Create(string commonName, TimeSpan? validity = null) =>
+        NewAuthority(commonName, pathLengthZero: false, (request, now) => request.CreateSelfSigned(now - ClockSkew, now + (validity ?? TimeSpan.FromDays(365))));
 
     /// <summary>
     /// An intermediate CA named <c>CN=<paramref name="commonName"/></c>, signed by this one and valid as long as it, that
     /// may issue leaf certificates only (path length 0): the shape of most corporate PKIs, where a server's
     /// certificate chains to a root the client trusts through an intermediate the server sends, or should.
     /// </summary>
-    public CertificateAuthority CreateIntermediate(string commonName)
+    public CertificateAuthority CreateIntermediate(string commonName) =>
+        NewAuthority(commonName, pathLengthZero: true, (request, now) =>
+        {
+            request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
+            return request.Create(Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key), now - ClockSkew, Certificate.NotAfter, SerialNumber());
+        });
+
+    /// <summary>A CA certificate request with a new P-256 key, made into a certificate by <paramref name="sign"/>.</summary>
+    private static CertificateAuthority NewAuthority(string commonName, bool pathLengthZero, Func<CertificateRequest, DateTimeOffset, X509Certificate2> sign)
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         try
         {
             var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
-            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, pathLengthZero, 0, true));
             request.CertificateExtensions.Add(new X509KeyUsageExtension(
                 X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
             request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-            request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
-            using var issued = request.Create(Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key),
-                DateTimeOffset.UtcNow - ClockSkew, Certificate.NotAfter, SerialNumber());
-            return new CertificateAuthority(X509CertificateLoader.LoadCertificate(issued.RawData), key);
+            using var signed = sign(request, DateTimeOffset.UtcNow);
+            return new CertificateAuthority(X509CertificateLoader.LoadCertificate(signed.RawData), key);
         }
         catch
         {
