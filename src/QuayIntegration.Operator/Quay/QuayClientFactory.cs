@@ -81,16 +81,12 @@ public sealed class QuayClientFactory(IOptions<QuayOptions> options, TimeProvide
         if (string.IsNullOrWhiteSpace(connection.CaBundlePem)) return null;
         var anchors = new X509Certificate2Collection();
         anchors.ImportFromPem(connection.CaBundlePem);
+        // Name mismatch or a missing certificate can't be fixed by a custom root; the chain is built again against the
+        // bundle alone, with the intermediates Quay sent (in the chain TLS built). SslStream hands an X509Certificate2.
         return (_, certificate, presented, errors) =>
-        {
-            if (certificate is null) return false;
-            // Name mismatch or a missing certificate can't be fixed by a custom root.
-            if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None) return false;
-            // The chain is built again against the bundle alone, with the intermediates Quay sent (in the chain TLS built).
-            if (certificate is X509Certificate2 leaf) return TrustAnchors.Chains(leaf, anchors, presented);
-            using var copy = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-            return TrustAnchors.Chains(copy, anchors, presented);
-        };
+            certificate is X509Certificate2 leaf
+            && (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) == SslPolicyErrors.None
+            && TrustAnchors.Chains(leaf, anchors, presented);
     }
 
     public void Dispose()
