@@ -18,7 +18,8 @@ public sealed class ScenarioSmokeTests
     [InlineData("churn", "Setup p99")]
     [InlineData("memory-startup", "Peak RSS (VmHWM)")]
     [InlineData("webhook", "Webhook available")]
-    public async Task Smoke_run_produces_its_results(string scenario, string keyMetric)
+    [InlineData("webhook", "CPU at the fixed rate: floor server", "--floor")]
+    public async Task Smoke_run_produces_its_results(string scenario, string keyMetric, string? option = null)
     {
         var directory = Directory.CreateTempSubdirectory("bench-smoke-");
         var output = Path.Combine(directory.FullName, "result.json");
@@ -26,7 +27,7 @@ public sealed class ScenarioSmokeTests
         try
         {
             var exitCode = await new BenchmarkRunner(ScenarioCatalog.All).RunAsync(
-                [scenario, "--smoke", "--operator-command", OperatorCommand(), "--out", output, "--log-dir", directory.FullName]);
+                [scenario, "--smoke", "--operator-command", OperatorCommand(), "--out", output, "--log-dir", directory.FullName, .. option is null ? [] : new[] { option }]);
 
             Assert.Equal(0, exitCode);
             using var json = JsonDocument.Parse(await File.ReadAllTextAsync(output));

@@ -15,6 +15,7 @@ public sealed class CpuAccount
     private const double TicksPerSecond = 100; // USER_HZ: 100 on every Linux architecture .NET runs on
 
     private readonly Func<int?> _operatorPid;
+    private readonly string _measured;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly TimeSpan _harnessAtStart = Process.GetCurrentProcess().TotalProcessorTime;
     private readonly long? _machineBusyAtStart = MachineBusyTicks();
@@ -22,15 +23,19 @@ public sealed class CpuAccount
     private long? _operatorLast;
     private (double Elapsed, double Harness, long? MachineBusy)? _end;
 
-    private CpuAccount(Func<int?> operatorPid)
+    private CpuAccount(Func<int?> operatorPid, string measured)
     {
         _operatorPid = operatorPid;
+        _measured = measured;
         _operatorAtStart = ProcessTicks(operatorPid());
         _operatorLast = _operatorAtStart;
     }
 
     /// <summary>Starts the window now for the operator process (read again at the end, unless it has exited).</summary>
-    public static CpuAccount Start(OperatorProcess op) => new(() => op.HasExited ? null : op.ProcessId);
+    public static CpuAccount Start(OperatorProcess op) => new(() => op.HasExited ? null : op.ProcessId, "operator");
+
+    /// <summary>Starts the window now for another measured process, named in the figures as <paramref name="measured"/>.</summary>
+    public static CpuAccount Start(Process process, string measured) => new(() => process.HasExited ? null : process.Id, measured);
 
     /// <summary>Ends the window (the first call counts).</summary>
     public void Stop()
@@ -47,7 +52,7 @@ public sealed class CpuAccount
         var (elapsed, harness, machineBusy) = _end!.Value;
         result.Add($"CPU {window}: available (cores × wall time)", Environment.ProcessorCount * elapsed, "cpu-s");
         if (_operatorAtStart is { } start && _operatorLast is { } end)
-            result.Add($"CPU {window}: operator", (end - start) / TicksPerSecond, "cpu-s");
+            result.Add($"CPU {window}: {_measured}", (end - start) / TicksPerSecond, "cpu-s");
         result.Add($"CPU {window}: harness (emulators, probe, load)", harness, "cpu-s");
         if (_machineBusyAtStart is { } busyStart && machineBusy is { } busyEnd && _operatorAtStart is { } os && _operatorLast is { } oe)
         {

@@ -203,7 +203,7 @@ public sealed class OperatorProcess : IAsyncDisposable
         return (OperatorBuild.EnsurePublished(), []);
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -34,25 +34,33 @@ public sealed class WebhookScenario : IScenario
         ("max-duration <s>", "seconds of the closed-loop maximum-rate run (default 10; smoke 1)"),
         ("connections <n>", "concurrent connections of the closed loop (default 64; smoke 4)"),
         ("namespaces <N>", "managed namespaces in the world (default 20; smoke 1)"),
+        ("floor", "measure a bare Kestrel HTTPS endpoint (FloorServer) with the same load instead of the operator"),
         .. OperatorRunOptions.Help,
     ];
 
     public async Task<ScenarioResult> RunAsync(ScenarioOptions options, CancellationToken ct)
     {
         var run = OperatorRunOptions.Read(options, defaultLatencyMs: 0);
-        var rate = options.Double("rate", run.Smoke ? 50 : 1000);
-        var duration = TimeSpan.FromSeconds(options.Double("duration", run.Smoke ? 2 : 30));
-        var maxDuration = TimeSpan.FromSeconds(options.Double("max-duration", run.Smoke ? 1 : 10));
-        var connections = options.Int("connections", run.Smoke ? 4 : 64);
+        var load = new Load(
+            options.Double("rate", run.Smoke ? 50 : 1000),
+            TimeSpan.FromSeconds(options.Double("duration", run.Smoke ? 2 : 30)),
+            TimeSpan.FromSeconds(options.Double("max-duration", run.Smoke ? 1 : 10)),
+            options.Int("connections", run.Smoke ? 4 : 64));
         var n = options.Int("namespaces", run.Smoke ? 1 : 20);
 
         var result = new ScenarioResult { Scenario = Name };
-        run.Describe(result);
-        result.Parameters["rate_per_s"] = rate.ToString(CultureInfo.InvariantCulture);
-        result.Parameters["duration_s"] = duration.TotalSeconds.ToString(CultureInfo.InvariantCulture);
-        result.Parameters["connections"] = connections.ToString(CultureInfo.InvariantCulture);
-
+        result.Parameters["rate_per_s"] = load.Rate.ToString(CultureInfo.InvariantCulture);
+        result.Parameters["duration_s"] = load.Duration.TotalSeconds.ToString(CultureInfo.InvariantCulture);
+        result.Parameters["connections"] = load.Connections.ToString(CultureInfo.InvariantCulture);
         var names = WorldSetup.NamespaceNames(n);
+        if (options.Flag("floor")) await MeasureFloorAsync(result, run, names, load, ct);
+        else await MeasureOperatorAsync(result, run, names, load, ct);
+        return result;
+    }
+
+    private async Task MeasureOperatorAsync(ScenarioResult result, OperatorRunOptions run, IReadOnlyList<string> names, Load load, CancellationToken ct)
+    {
+        run.Describe(result);
         var (world, _) = await WorldSetup.BuildAsync(run.LatencyMs, names, 1, Clutter.Usual, "1h", ct);
         await using var _w = world;
         var certificates = WebhookCertificates.Create(Path.Combine(world.Directory, "webhook"));
@@ -62,14 +70,53 @@ public sealed class WebhookScenario : IScenario
         // Managed namespaces first, so the webhook has real work (it decides from the namespace's Quay setup).
         await new ConvergenceProbe(world).WaitAllAsync(names, 1, clock, TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(200), () => op.HasExited, ct);
 
-        using var http = new HttpClient(certificates.CreateHandler(connections)) { Timeout = TimeSpan.FromSeconds(10) };
-        var url = op.WebhookUrl + WebhookPath;
+        using var http = new HttpClient(certificates.CreateHandler(load.Connections)) { Timeout = TimeSpan.FromSeconds(10) };
+        await MeasureAsync(result, "Operator", http, op.WebhookUrl + WebhookPath, names, load, run.Smoke, () => CpuAccount.Start(op), () => op.PeakRssBytes, ct);
+    }
+
+    /// <summary>The same load against <see cref="FloorServer"/>: no world, no operator.</summary>
+    private async Task MeasureFloorAsync(ScenarioResult result, OperatorRunOptions run, IReadOnlyList<string> names, Load load, CancellationToken ct)
+    {
+        result.Parameters["measured"] = "floor: a bare Kestrel HTTPS endpoint answering a fixed review (FloorServer), under the JIT";
+        var directory = Directory.CreateTempSubdirectory("webhook-floor-").FullName;
+        try
+        {
+            var certificates = WebhookCertificates.Create(Path.Combine(directory, "webhook"));
+            var port = OperatorProcess.FreePort();
+            Directory.CreateDirectory(run.LogDirectory);
+            var log = Path.Combine(run.LogDirectory, $"{Name}-{DateTime.UtcNow:yyyyMMdd'T'HHmmss}-floor-server.log");
+            using var floor = await FloorServer.StartAsync(certificates.Directory, port, log, ct);
+            try
+            {
+                using var http = new HttpClient(certificates.CreateHandler(load.Connections)) { Timeout = TimeSpan.FromSeconds(10) };
+                await MeasureAsync(result, "Floor server", http, $"https://127.0.0.1:{port}{WebhookPath}", names, load, run.Smoke,
+                    () => CpuAccount.Start(floor, "floor server"), () => PeakRss(floor), ct);
+            }
+            finally
+            {
+                floor.Kill(entireProcessTree: true);
+                await floor.WaitForExitAsync(CancellationToken.None);
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>The load: the open loop's rate and duration, then the closed loop's duration and connections.</summary>
+    private sealed record Load(double Rate, TimeSpan Duration, TimeSpan MaxDuration, int Connections);
+
+    /// <summary>The same measurement for the operator and for the floor: a probe, a warm-up, the fixed rate, the closed loop.</summary>
+    private static async Task MeasureAsync(ScenarioResult result, string measured, HttpClient http, string url, IReadOnlyList<string> names, Load load,
+        bool smoke, Func<CpuAccount> startCpu, Func<long> peakRssBytes, CancellationToken ct)
+    {
         var (unavailable, allowed, patched) = await ProbeAsync(http, url, names[0], ct);
         if (unavailable is not null)
         {
             result.Add("Webhook available", 0, "bool");
             result.Headline = $"webhook: webhook not available in this operator build ({unavailable}); no latency measured";
-            return result;
+            return;
         }
         // What the webhook answers to the review being replayed, so the figures are known to include real work.
         result.Add("Webhook available", 1, "bool")
@@ -77,10 +124,10 @@ public sealed class WebhookScenario : IScenario
             .Add("Sample answer: carries a patch", patched ? 1 : 0, "bool");
 
         // Warm-up: JIT, TLS sessions, connection pool.
-        await ClosedLoopAsync(http, url, names, connections, TimeSpan.FromSeconds(run.Smoke ? 0.5 : 2), ct);
+        await ClosedLoopAsync(http, url, names, load.Connections, TimeSpan.FromSeconds(smoke ? 0.5 : 2), ct);
 
-        var cpu = CpuAccount.Start(op);
-        var fixedRun = await OpenLoopAsync(http, url, names, rate, duration, ct);
+        var cpu = startCpu();
+        var fixedRun = await OpenLoopAsync(http, url, names, load.Rate, load.Duration, ct);
         cpu.Stop();
         result.Add("Fixed rate: sent", fixedRun.Sent, "count")
             .Add("Fixed rate: achieved throughput", fixedRun.Ok / fixedRun.Elapsed.TotalSeconds, "requests/s")
@@ -93,17 +140,30 @@ public sealed class WebhookScenario : IScenario
             .Add("Fixed rate: sender lateness p99", Percentiles.Of(fixedRun.SenderLateness, 0.99), "ms");
         cpu.AddTo(result, "at the fixed rate");
 
-        var maxRun = await ClosedLoopAsync(http, url, names, connections, maxDuration, ct);
+        var maxRun = await ClosedLoopAsync(http, url, names, load.Connections, load.MaxDuration, ct);
         result.Add("Closed loop: throughput", maxRun.Ok / maxRun.Elapsed.TotalSeconds, "requests/s")
             .Add("Closed loop: errors", maxRun.Errors, "count")
             .Add("Closed loop: latency p50", Percentiles.Of(maxRun.Latencies, 0.50), "ms")
             .Add("Closed loop: latency p99", Percentiles.Of(maxRun.Latencies, 0.99), "ms")
             .Add("Closed loop: latency max", maxRun.Latencies.DefaultIfEmpty(0).Max(), "ms")
-            .Add("Operator peak RSS", op.PeakRssBytes / 1048576.0, "MiB");
-        result.Headline = $"webhook: {rate:N0}/s for {duration.TotalSeconds:N0} s: p50 {Percentiles.Of(fixedRun.Latencies, 0.5):N2} ms, " +
+            .Add($"{measured} peak RSS", peakRssBytes() / 1048576.0, "MiB");
+        result.Headline = $"webhook{(measured == "Operator" ? "" : $" ({measured.ToLowerInvariant()})")}: {load.Rate:N0}/s for {load.Duration.TotalSeconds:N0} s: p50 {Percentiles.Of(fixedRun.Latencies, 0.5):N2} ms, " +
                           $"p99 {Percentiles.Of(fixedRun.Latencies, 0.99):N2} ms, {fixedRun.Errors} errors; max sustained " +
-                          $"{maxRun.Ok / maxRun.Elapsed.TotalSeconds:N0}/s with {connections} connections ({Environment.ProcessorCount} cores)";
-        return result;
+                          $"{maxRun.Ok / maxRun.Elapsed.TotalSeconds:N0}/s with {load.Connections} connections ({Environment.ProcessorCount} cores)";
+    }
+
+    /// <summary>The kernel's peak resident memory of a process (VmHWM), in bytes; 0 once it has gone.</summary>
+    private static long PeakRss(Process process)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{process.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            return 0;
+        }
     }
 
     private sealed class Run
