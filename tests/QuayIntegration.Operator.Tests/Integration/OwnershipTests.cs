@@ -306,6 +306,38 @@ public sealed class OwnershipTests
                                      && await env.IsSeededAsync("schedule", "openshift_schedule"), "tokens rotated after 10 s", TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>
+    /// A record write lost after Quay made something (a crash between the two, or a conflict that met the save and the
+    /// save after the failure alike): the next run finds the repository or robot in place, held as wanted, with no
+    /// entry. It must still be recorded as the operator's, from its mark, not left out of the record for good.
+    /// </summary>
+    [Fact]
+    public async Task What_was_created_while_the_record_could_not_be_written_is_recorded_by_the_next_run()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("lost");
+        await Eventually(() => env.IsSeededAsync("lost", "openshift_lost"), "set up");
+
+        env.Cluster.ApiServer.Faults.InjectStatus(409, count: 2, resource: "quaynamespaces", verb: "update");
+        await env.CreateImageStreamAsync("lost", "app");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_lost", "app")?.UserPermissions.Count >= 3), "the repository made");
+        await Eventually(async () => OriginIn(await env.GetRecordAsync("lost"), "repositories", "app") == "Created", "the repository recorded as the operator's");
+
+        env.Cluster.ApiServer.Faults.InjectStatus(409, count: 2, resource: "quaynamespaces", verb: "update");
+        await env.PatchIntegrationSpecAsync(new JsonObject
+        {
+            ["serviceAccounts"] = Matrix(("builder", "write"), ("default", "read"), ("deployer", "read"), ("pipeline", "write")),
+        });
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_lost")!.Robots.Any(r => r.Name == "openshift_lost+pipeline")), "the robot made");
+        await Eventually(async () => OriginIn(await env.GetRecordAsync("lost"), "robots", "openshift_lost+pipeline") == "Created", "the robot recorded as the operator's");
+    }
+
+    /// <summary>The origin the record gives a repository or robot, or null when it has no entry for it.</summary>
+    private static string? OriginIn(JsonObject? record, string kind, string name) =>
+        record?["spec"]?["organizations"]?.AsArray().SelectMany(o => o?[kind]?.AsArray() ?? [])
+            .FirstOrDefault(e => e?["name"]?.GetValue<string>() == name)?["origin"]?.GetValue<string>();
+
     private static JsonArray Matrix(params (string Name, string Role)[] accounts) =>
         new(accounts.Select(a => (JsonNode)new JsonObject { ["name"] = a.Name, ["role"] = a.Role }).ToArray());
 }

@@ -1,6 +1,7 @@
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Observability;
 using QuayIntegration.Operator.Quay;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Controllers.Namespaces;
 
@@ -13,7 +14,7 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// state). Otherwise the repository is created first: a new one gets the robots' roles from the organization's
 /// default permissions (Quay's apply_default_permissions) and is recorded as Created; one that already existed is
 /// adopted for permissions only (recorded as Found unless it carries this operator's mark) and given the missing
-/// roles explicitly. A repository on which some robot already holds a permission exists, so only the missing roles
+/// roles explicitly; one in place that the record does not name is read once and recorded by its mark. A repository on which some robot already holds a permission exists, so only the missing roles
 /// are written. Each repository is handled on its own (<see cref="Isolation"/>).
 /// </summary>
 public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observations, EventRecorder events)
@@ -44,7 +45,10 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         foreach (var repository in wanted.Order(StringComparer.Ordinal))
         {
             var missing = robots.Where(r => observation.RoleOf(r.FullName, repository) != r.Role).ToList();
-            if (missing.Count > 0) plans.Add(new Plan(repository, missing, Exists: missing.Count < robots.Count));
+            // A repository the robots hold but the record does not name is looked at too: its create may have happened
+            // and its record write been lost (a crash in between, a conflict met twice), and only its mark can tell.
+            if (missing.Count > 0 || work.Entry!.Repository(repository) is null)
+                plans.Add(new Plan(repository, missing, Exists: missing.Count < robots.Count));
         }
         if (plans.Count == 0) return;
 
@@ -69,6 +73,17 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         var missing = plan.Missing;
         string? origin = null;
         var created = false;
+        if (plan.Exists && work.Entry!.Repository(name) is null)
+        {
+            var read = await work.Quay.GetRepositoryAsync(org, name, ct);
+            if (read.Outcome == QuayOutcome.NotFound)
+            {
+                // Gone since Quay was last read: read the organization again, and the next run makes it anew.
+                observations.Forget(work.Name);
+                throw new ReconcileException($"repository {org}/{name} is gone since Quay was last read; reading it again");
+            }
+            origin = OwnershipMarkers.OriginOf(work.Markers.OwnerOfRepository(read.ValueOrThrow($"read repository {org}/{name}")!, work.Name, name), work.Entry);
+        }
         if (!plan.Exists)
         {
             var result = await work.Quay.CreatePrivateRepositoryAsync(org, name, work.Markers.RepositoryDescription(work.Name, name), ct);

@@ -30,6 +30,10 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
     {
         var observation = work.Observation!;
         var missing = work.Robots.Where(r => !observation.Credentials.TryGetValue(r.FullName, out var digest) || digest == QuayObservation.NoCredentials).ToList();
+        // A robot in place that the record does not name: its create may have happened and its record write been lost
+        // (a crash in between, a conflict met twice). Read once and recorded by its mark.
+        foreach (var robot in work.Robots.Except(missing).Where(r => work.Entry!.Robot(r.FullName) is null))
+            await Isolation.RunAsync(work, $"service account {robot.ServiceAccount}", () => OriginOfAsync(work, robot.FullName, robot.ServiceAccount, ct));
         var results = await Task.WhenAll(missing.Select(robot =>
             Isolation.RunAsync(work, $"service account {robot.ServiceAccount}", () => CreateOrGetAsync(work, robot, ct))));
         foreach (var (robot, result) in missing.Zip(results))
