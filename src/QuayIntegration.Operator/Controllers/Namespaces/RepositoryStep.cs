@@ -1,7 +1,6 @@
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Observability;
 using QuayIntegration.Operator.Quay;
-using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Controllers.Namespaces;
 
@@ -14,8 +13,9 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// state). Otherwise the repository is created first: a new one gets the robots' roles from the organization's
 /// default permissions (Quay's apply_default_permissions) and is recorded as Created; one that already existed is
 /// adopted for permissions only (recorded as Found unless it carries this operator's mark) and given the missing
-/// roles explicitly; one in place that the record does not name is read once and recorded by its mark. A repository on which some robot already holds a permission exists, so only the missing roles
-/// are written. Each repository is handled on its own (<see cref="Isolation"/>).
+/// roles explicitly. A repository on which some robot already holds a permission exists, so only the missing roles
+/// are written; if the record does not name it (its create's record write was lost: a crash in between, a conflict
+/// met twice), it is read once and recorded by its mark. Each repository is handled on its own (<see cref="Isolation"/>).
 /// </summary>
 public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observations, EventRecorder events)
 {
@@ -32,7 +32,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         await RemoveUnwantedAsync(work, wanted, ct);
     }
 
-    private sealed record Plan(string Repository, IReadOnlyList<DesiredRobot> Missing, bool Exists);
+    private sealed record Plan(string Repository, IReadOnlyList<DesiredRobot> Robots, IReadOnlyList<DesiredRobot> Missing, bool Exists);
 
     private sealed record Outcome(bool Created, string? Origin, IReadOnlyList<DesiredRobot> Granted);
 
@@ -45,10 +45,9 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         foreach (var repository in wanted.Order(StringComparer.Ordinal))
         {
             var missing = robots.Where(r => observation.RoleOf(r.FullName, repository) != r.Role).ToList();
-            // A repository the robots hold but the record does not name is looked at too: its create may have happened
-            // and its record write been lost (a crash in between, a conflict met twice), and only its mark can tell.
+            // One the robots hold but the record does not name is looked at too: only its mark can tell whose it is.
             if (missing.Count > 0 || work.Entry!.Repository(repository) is null)
-                plans.Add(new Plan(repository, missing, Exists: missing.Count < robots.Count));
+                plans.Add(new Plan(repository, robots, missing, Exists: missing.Count < robots.Count));
         }
         if (plans.Count == 0) return;
 
@@ -73,18 +72,22 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         var missing = plan.Missing;
         string? origin = null;
         var created = false;
-        if (plan.Exists && work.Entry!.Repository(name) is null)
+        var granted = missing;
+        var exists = plan.Exists;
+        if (exists && work.Entry!.Repository(name) is null)
         {
             var read = await work.Quay.GetRepositoryAsync(org, name, ct);
             if (read.Outcome == QuayOutcome.NotFound)
             {
-                // Gone since Quay was last read: read the organization again, and the next run makes it anew.
-                observations.Forget(work.Name);
-                throw new ReconcileException($"repository {org}/{name} is gone since Quay was last read; reading it again");
+                // Gone since Quay was last read: made anew below, every robot's role with it.
+                (exists, missing) = (false, plan.Robots);
             }
-            origin = OwnershipMarkers.OriginOf(work.Markers.OwnerOfRepository(read.ValueOrThrow($"read repository {org}/{name}")!, work.Name, name), work.Entry);
+            else
+            {
+                origin = OwnershipMarkers.OriginOf(work.Markers.OwnerOfRepository(read.ValueOrThrow($"read repository {org}/{name}")!, work.Name, name), work.Entry);
+            }
         }
-        if (!plan.Exists)
+        if (!exists)
         {
             var result = await work.Quay.CreatePrivateRepositoryAsync(org, name, work.Markers.RepositoryDescription(work.Name, name), ct);
             if (result.Outcome == QuayOutcome.Forbidden)
@@ -95,8 +98,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
             }
             if (result.IsSuccess)
             {
-                created = true;
-                origin = Origin.Created;
+                (created, origin, granted) = (true, Origin.Created, missing);
                 // Quay applied the default permissions; only robots whose default permission differs still need a grant.
                 missing = missing.Where(r => DefaultRole(observation, r.FullName) != r.Role).ToList();
             }
@@ -112,7 +114,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         }
         foreach (var robot in missing)
             (await work.Quay.SetRepositoryPermissionAsync(org, name, robot.FullName, robot.Role, ct)).ValueOrThrow($"give {robot.FullName} {robot.Role} on {org}/{name}");
-        return new Outcome(created, origin, created ? plan.Missing : missing);
+        return new Outcome(created, origin, created ? granted : missing);
     }
 
     /// <summary>The role a generic default permission gives the robot on a new repository, as Quay applies them.</summary>

@@ -29,11 +29,16 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
     private static async Task EnsureRobotsAsync(NamespaceWork work, CancellationToken ct)
     {
         var observation = work.Observation!;
-        var missing = work.Robots.Where(r => !observation.Credentials.TryGetValue(r.FullName, out var digest) || digest == QuayObservation.NoCredentials).ToList();
-        // A robot in place that the record does not name: its create may have happened and its record write been lost
-        // (a crash in between, a conflict met twice). Read once and recorded by its mark.
-        foreach (var robot in work.Robots.Except(missing).Where(r => work.Entry!.Robot(r.FullName) is null))
-            await Isolation.RunAsync(work, $"service account {robot.ServiceAccount}", () => OriginOfAsync(work, robot.FullName, robot.ServiceAccount, ct));
+        bool InPlace(DesiredRobot r) => observation.Credentials.TryGetValue(r.FullName, out var digest) && digest != QuayObservation.NoCredentials;
+        // A robot in place that the record does not name: its create's record write may have been lost (a crash in
+        // between, a conflict met twice). Read once and recorded by its mark; one gone meanwhile is made again below.
+        foreach (var robot in work.Robots.Where(r => InPlace(r) && work.Entry!.Robot(r.FullName) is null).ToList())
+        {
+            var origin = await Isolation.RunAsync(work, $"service account {robot.ServiceAccount}", () => OriginOfAsync(work, robot.FullName, robot.ServiceAccount, ct));
+            if (origin is { Value: null }) observation.RobotDeleted(robot.FullName);
+            else if (origin is { Value: Origin.Found }) ReportFound(work, robot);
+        }
+        var missing = work.Robots.Where(r => !InPlace(r)).ToList();
         var results = await Task.WhenAll(missing.Select(robot =>
             Isolation.RunAsync(work, $"service account {robot.ServiceAccount}", () => CreateOrGetAsync(work, robot, ct))));
         foreach (var (robot, result) in missing.Zip(results))
@@ -49,10 +54,12 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
             }
             var origin = Classify(work, quayRobot, robot.ServiceAccount);
             work.Entry!.SetRobot(robot.FullName, robot.ServiceAccount, origin);
-            if (origin == Origin.Found)
-                work.Changed("RobotExists", $"Quay robot {robot.FullName} already existed; it is used for service account {robot.ServiceAccount} and never deleted by the operator");
+            if (origin == Origin.Found) ReportFound(work, robot);
         }
     }
+
+    private static void ReportFound(NamespaceWork work, DesiredRobot robot) =>
+        work.Changed("RobotExists", $"Quay robot {robot.FullName} already existed; it is used for service account {robot.ServiceAccount} and never deleted by the operator");
 
     private static async Task<(QuayRobot Robot, bool Created)> CreateOrGetAsync(NamespaceWork work, DesiredRobot robot, CancellationToken ct)
     {
