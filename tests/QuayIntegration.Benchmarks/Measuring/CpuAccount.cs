@@ -14,21 +14,21 @@ public sealed class CpuAccount
 {
     private const double TicksPerSecond = 100; // USER_HZ: 100 on every Linux architecture .NET runs on
 
-    private readonly Func<int?> _operatorPid;
+    private readonly Func<int?> _measuredPid;
     private readonly string _measured;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly TimeSpan _harnessAtStart = Process.GetCurrentProcess().TotalProcessorTime;
     private readonly long? _machineBusyAtStart = MachineBusyTicks();
-    private readonly long? _operatorAtStart;
-    private long? _operatorLast;
+    private readonly long? _measuredAtStart;
+    private long? _measuredLast;
     private (double Elapsed, double Harness, long? MachineBusy)? _end;
 
-    private CpuAccount(Func<int?> operatorPid, string measured)
+    private CpuAccount(Func<int?> measuredPid, string measured)
     {
-        _operatorPid = operatorPid;
+        _measuredPid = measuredPid;
         _measured = measured;
-        _operatorAtStart = ProcessTicks(operatorPid());
-        _operatorLast = _operatorAtStart;
+        _measuredAtStart = ProcessTicks(measuredPid());
+        _measuredLast = _measuredAtStart;
     }
 
     /// <summary>Starts the window now for the operator process (read again at the end, unless it has exited).</summary>
@@ -41,7 +41,7 @@ public sealed class CpuAccount
     public void Stop()
     {
         if (_end is not null) return;
-        _operatorLast = ProcessTicks(_operatorPid()) ?? _operatorLast;
+        _measuredLast = ProcessTicks(_measuredPid()) ?? _measuredLast;
         _end = (_clock.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - _harnessAtStart).TotalSeconds, MachineBusyTicks());
     }
 
@@ -51,10 +51,10 @@ public sealed class CpuAccount
         Stop();
         var (elapsed, harness, machineBusy) = _end!.Value;
         result.Add($"CPU {window}: available (cores × wall time)", Environment.ProcessorCount * elapsed, "cpu-s");
-        if (_operatorAtStart is { } start && _operatorLast is { } end)
+        if (_measuredAtStart is { } start && _measuredLast is { } end)
             result.Add($"CPU {window}: {_measured}", (end - start) / TicksPerSecond, "cpu-s");
         result.Add($"CPU {window}: harness (emulators, probe, load)", harness, "cpu-s");
-        if (_machineBusyAtStart is { } busyStart && machineBusy is { } busyEnd && _operatorAtStart is { } os && _operatorLast is { } oe)
+        if (_machineBusyAtStart is { } busyStart && machineBusy is { } busyEnd && _measuredAtStart is { } os && _measuredLast is { } oe)
         {
             var other = (busyEnd - busyStart) / TicksPerSecond - (oe - os) / TicksPerSecond - harness;
             result.Add($"CPU {window}: other processes on the machine", Math.Max(0, other), "cpu-s");

@@ -110,9 +110,7 @@ public sealed class OperatorProcess : IAsyncDisposable
         var log = new StreamWriter(launch.LogPath, append: false) { AutoFlush = true };
         log.WriteLine($"# {fileName} {string.Join(' ', start.ArgumentList)}");
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        // Output lines are written from two threads; the writer is synchronized through the lock on itself.
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        LogOutput(process, log);
         var sinceStart = Stopwatch.StartNew();
         process.Start();
         process.BeginOutputReadLine();
@@ -172,17 +170,37 @@ public sealed class OperatorProcess : IAsyncDisposable
     {
         try
         {
-            foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+            return StatusKb(_process.Id, field);
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // not started, or gone
+        }
+    }
+
+    /// <summary>A field of /proc/&lt;pid&gt;/status in kB (VmHWM, VmRSS); null when the process is gone.</summary>
+    internal static long? StatusKb(int pid, string field)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
                 if (!line.StartsWith(field + ":", StringComparison.Ordinal)) continue;
                 var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 return long.Parse(parts[1]);
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
         return null;
+    }
+
+    /// <summary>Every line the process writes, to stdout or stderr, goes to <paramref name="log"/> (one writer, two threads).</summary>
+    internal static void LogOutput(Process process, StreamWriter log)
+    {
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
     }
 
     private static void InterlockedMax(ref long target, long value)

@@ -70,8 +70,7 @@ public sealed class WebhookScenario : IScenario
         // Managed namespaces first, so the webhook has real work (it decides from the namespace's Quay setup).
         await new ConvergenceProbe(world).WaitAllAsync(names, 1, clock, TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(200), () => op.HasExited, ct);
 
-        using var http = new HttpClient(certificates.CreateHandler(load.Connections)) { Timeout = TimeSpan.FromSeconds(10) };
-        await MeasureAsync(result, "Operator", http, op.WebhookUrl + WebhookPath, names, load, run.Smoke, () => CpuAccount.Start(op), () => op.PeakRssBytes, ct);
+        await MeasureAsync(result, "Operator", certificates, op.WebhookUrl + WebhookPath, names, load, run.Smoke, () => CpuAccount.Start(op), () => op.PeakRssBytes, ct);
     }
 
     /// <summary>The same load against <see cref="FloorServer"/>: no world, no operator.</summary>
@@ -88,9 +87,8 @@ public sealed class WebhookScenario : IScenario
             using var floor = await FloorServer.StartAsync(certificates.Directory, port, log, ct);
             try
             {
-                using var http = new HttpClient(certificates.CreateHandler(load.Connections)) { Timeout = TimeSpan.FromSeconds(10) };
-                await MeasureAsync(result, "Floor server", http, $"https://127.0.0.1:{port}{WebhookPath}", names, load, run.Smoke,
-                    () => CpuAccount.Start(floor, "floor server"), () => PeakRss(floor), ct);
+                await MeasureAsync(result, "Floor server", certificates, $"https://127.0.0.1:{port}{WebhookPath}", names, load, run.Smoke,
+                    () => CpuAccount.Start(floor, "floor server"), () => (OperatorProcess.StatusKb(floor.Id, "VmHWM") ?? 0) * 1024, ct);
             }
             finally
             {
@@ -108,9 +106,10 @@ public sealed class WebhookScenario : IScenario
     private sealed record Load(double Rate, TimeSpan Duration, TimeSpan MaxDuration, int Connections);
 
     /// <summary>The same measurement for the operator and for the floor: a probe, a warm-up, the fixed rate, the closed loop.</summary>
-    private static async Task MeasureAsync(ScenarioResult result, string measured, HttpClient http, string url, IReadOnlyList<string> names, Load load,
-        bool smoke, Func<CpuAccount> startCpu, Func<long> peakRssBytes, CancellationToken ct)
+    private static async Task MeasureAsync(ScenarioResult result, string measured, WebhookCertificates certificates, string url, IReadOnlyList<string> names,
+        Load load, bool smoke, Func<CpuAccount> startCpu, Func<long> peakRssBytes, CancellationToken ct)
     {
+        using var http = new HttpClient(certificates.CreateHandler(load.Connections)) { Timeout = TimeSpan.FromSeconds(10) };
         var (unavailable, allowed, patched) = await ProbeAsync(http, url, names[0], ct);
         if (unavailable is not null)
         {
@@ -150,20 +149,6 @@ public sealed class WebhookScenario : IScenario
         result.Headline = $"webhook{(measured == "Operator" ? "" : $" ({measured.ToLowerInvariant()})")}: {load.Rate:N0}/s for {load.Duration.TotalSeconds:N0} s: p50 {Percentiles.Of(fixedRun.Latencies, 0.5):N2} ms, " +
                           $"p99 {Percentiles.Of(fixedRun.Latencies, 0.99):N2} ms, {fixedRun.Errors} errors; max sustained " +
                           $"{maxRun.Ok / maxRun.Elapsed.TotalSeconds:N0}/s with {load.Connections} connections ({Environment.ProcessorCount} cores)";
-    }
-
-    /// <summary>The kernel's peak resident memory of a process (VmHWM), in bytes; 0 once it has gone.</summary>
-    private static long PeakRss(Process process)
-    {
-        try
-        {
-            var line = File.ReadLines($"/proc/{process.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            return 0;
-        }
     }
 
     private sealed class Run

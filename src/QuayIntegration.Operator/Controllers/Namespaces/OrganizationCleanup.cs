@@ -74,7 +74,7 @@ public sealed class OrganizationCleanup
         {
             // By the mark as listed, recorded or not: a recorded one may have been deleted and made again by someone else.
             var origin = entry.Repository(repository.Name)?.Origin == Origin.Found ? Origin.Found
-                : OwnershipMarkers.OriginOf(work.Markers.OwnerOfRepository(repository, work.Name, repository.Name), entry);
+                : work.Markers.OriginOfRepository(repository, work.Name, repository.Name, entry);
             if (origin != Origin.Created) foreign.Add("repository " + repository.Name);
         }
         foreach (var robot in robots.ValueOrThrow("list robots of " + entry.Name)!)
@@ -163,7 +163,7 @@ public sealed class OrganizationCleanup
         foreach (var stale in (entry.Repositories ?? []).Where(r => listed.All(l => l.Name != r.Name)).ToList()) entry.RemoveRepository(stale.Name);
         foreach (var repository in listed.Where(r => entry.Repository(r.Name)?.Origin != Origin.Found))
         {
-            entry.SetRepository(repository.Name, OwnershipMarkers.OriginOf(work.Markers.OwnerOfRepository(repository, work.Name, repository.Name), entry));
+            entry.SetRepository(repository.Name, work.Markers.OriginOfRepository(repository, work.Name, repository.Name, entry));
         }
     }
 

@@ -90,6 +90,10 @@ public sealed class OwnershipMarkers(string clusterIdentity, string? clusterName
         _ => Api.Origin.Found,
     };
 
+    /// <summary>The origin a repository found in <paramref name="entry"/>'s organization gets from its mark (<see cref="OriginOf"/>).</summary>
+    public string OriginOfRepository(QuayRepository repository, string ns, string imageStream, OrganizationRecord? entry) =>
+        OriginOf(OwnerOfRepository(repository, ns, imageStream), entry);
+
     /// <summary>What versions of this operator before the ownership record wrote (they served one cluster each).</summary>
     private static string LegacyRobotDescription(string ns, string serviceAccount) => $"Service account {ns}/{serviceAccount} (QuayIntegration)";
 

@@ -84,7 +84,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
             }
             else
             {
-                origin = OwnershipMarkers.OriginOf(work.Markers.OwnerOfRepository(read.ValueOrThrow($"read repository {org}/{name}")!, work.Name, name), work.Entry);
+                origin = work.Markers.OriginOfRepository(read.ValueOrThrow($"read repository {org}/{name}")!, work.Name, name, work.Entry);
             }
         }
         if (!exists)
@@ -109,7 +109,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
             else if (work.Entry!.Repository(name) is null)
             {
                 var existing = (await work.Quay.GetRepositoryAsync(org, name, ct)).ValueOrThrow($"read repository {org}/{name}")!;
-                origin = OwnershipMarkers.OriginOf(work.Markers.OwnerOfRepository(existing, work.Name, name), work.Entry);
+                origin = work.Markers.OriginOfRepository(existing, work.Name, name, work.Entry);
             }
         }
         foreach (var robot in missing)
