@@ -87,6 +87,39 @@ public sealed class MigrationFromGoOperatorTests
         Assert.Null(env.Quay.State.Organization(Org));
     }
 
+    /// <summary>
+    /// The Go operator never deleted a repository with its ImageStream; it deleted the whole organization with the
+    /// namespace. Its repositories count as this operator's (they carry no mark), so with repositoryDeletionPolicy Delete
+    /// the one left by an ImageStream deleted before the takeover, and the one whose ImageStream goes after it, are
+    /// deleted; and the organization still goes with the namespace, not held back by them.
+    /// </summary>
+    [Fact]
+    public async Task The_go_operators_repositories_follow_the_deletion_policy_and_do_not_keep_its_organization()
+    {
+        await using var env = await StartAsync(spec => spec["repositoryDeletionPolicy"] = "Delete");
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        await GoOperatorNamespaceAsync(env, quay);
+        // An ImageStream deleted while the Go operator ran: its repository stayed, the robots' roles on it with it.
+        await env.CreateImageStreamAsync(Ns, "old");
+        await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/repository",
+            new { @namespace = Org, repository = "old", visibility = "private", description = "", repo_kind = "image" }));
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", Ns, "imagestreams", "old");
+        Assert.NotNull(env.Quay.State.Repository(Org, "old"));
+
+        await env.StartOperatorAsync();
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository(Org, "old") is null), "the left-over repository deleted");
+        await Eventually(async () => (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "Synced", "taken over and synced");
+
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", Ns, "imagestreams", "app");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository(Org, "app") is null), "the ImageStream's repository deleted with it");
+        var record = (await env.GetRecordAsync(Ns))!;
+        Assert.Null(record["spec"]!["organizations"]!.AsArray().Single()!["repositories"]?.AsArray().FirstOrDefault(r => r!["origin"]?.GetValue<string>() == "Found"));
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync(Ns);
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync(Ns);
+        Assert.Null(env.Quay.State.Organization(Org));
+    }
+
     /// <summary>The namespace and its Quay content as the Go operator set them up.</summary>
     private static async Task GoOperatorNamespaceAsync(OperatorEnvironment env, HttpClient quay)
     {

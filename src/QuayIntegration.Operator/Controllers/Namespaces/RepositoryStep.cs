@@ -125,7 +125,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
     /// Repositories whose ImageStream is gone. Created by the operator: deleted with repositoryDeletionPolicy Delete,
     /// kept (and listed as kept) with Keep. Found: left alone, and remembered as not the operator's. With Delete, each
     /// candidate (recorded Created, or unknown to the record but held by the robots) is read first and deleted only if
-    /// it carries this operator's mark.
+    /// its mark makes it the operator's.
     /// </summary>
     private static async Task RemoveUnwantedAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct)
     {
@@ -152,8 +152,9 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
                 continue;
             }
             var repository = read.ValueOrThrow($"read repository {work.Organization}/{name}")!;
-            var mine = work.Markers.OwnerOfRepository(repository, work.Name, name) == MarkedOwner.ThisCluster;
-            if (mine) ours.Add(name);
+            // Judged as everywhere else (OriginOfRepository): in an organization taken over from the Go operator an
+            // unmarked repository is the operator's, so it follows the policy here and does not hold the organization back later.
+            if (work.Markers.OriginOfRepository(repository, work.Name, name, entry) == Origin.Created) ours.Add(name);
             else entry.SetRepository(name, Origin.Found);
         }
         foreach (var name in ours)
