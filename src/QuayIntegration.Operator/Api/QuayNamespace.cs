@@ -65,6 +65,12 @@ public sealed class OrganizationRecord
     /// which marked nothing it made: its robots and repositories without a mark count as made by this operator.
     /// </summary>
     [JsonPropertyName("adoptedFrom")] public string? AdoptedFrom { get; set; }
+    /// <summary>
+    /// True once what the Go operator left in the organization is in this record (taken at the first look after the
+    /// takeover, <see cref="Controllers.Namespaces.TakeoverInventory"/>): from then on an unmarked robot or repository
+    /// counts as the operator's only if the record names it Created, so what a person makes there later is never taken.
+    /// </summary>
+    [JsonPropertyName("adoptedContentRecorded")] public bool? AdoptedContentRecorded { get; set; }
     [JsonPropertyName("robots")] public List<RobotRecord>? Robots { get; set; }
     [JsonPropertyName("defaultPermissions")] public List<DefaultPermissionRecord>? DefaultPermissions { get; set; }
     [JsonPropertyName("repositories")] public List<RepositoryRecord>? Repositories { get; set; }

@@ -120,6 +120,43 @@ public sealed class MigrationFromGoOperatorTests
         Assert.Null(env.Quay.State.Organization(Org));
     }
 
+    /// <summary>
+    /// Unmarked content counts as the Go operator's only if it was there when this operator first looked (its inventory,
+    /// recorded): a repository and a robot a person adds to the organization afterwards are theirs. The repository,
+    /// which the Go operator's default permissions give its robots, is not taken for an ImageStream's left-over and
+    /// deleted; at namespace deletion both stay, and so does the organization that holds them, while what the Go
+    /// operator made in it goes.
+    /// </summary>
+    [Fact]
+    public async Task What_a_person_adds_after_the_takeover_is_never_taken_for_the_go_operators()
+    {
+        await using var env = await StartAsync(spec => spec["repositoryDeletionPolicy"] = "Delete");
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        using var admin = new QuayAdministrator(env.Quay);
+        await GoOperatorNamespaceAsync(env, quay);
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "Synced", "taken over and synced");
+        var organization = (await env.GetRecordAsync(Ns))!["spec"]!["organizations"]!.AsArray().Single()!;
+        Assert.True(organization["adoptedContentRecorded"]!.GetValue<bool>());
+        Assert.Equal(["app:Created"], organization["repositories"]!.AsArray().Select(r => $"{r!["name"]}:{r["origin"]}"));
+
+        admin.JoinOwners(Org);
+        await admin.CreateRepositoryAsync(Org, "handmade");
+        await admin.CreateRobotAsync(Org, "keeper");
+        Assert.Equal("write", env.Quay.State.Repository(Org, "handmade")!.UserPermissions[$"{Org}+builder"]); // held through the default permissions
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", Ns, "imagestreams", "app");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository(Org, "app") is null), "the ImageStream's repository deleted with it");
+        await Eventually(async () => (await env.GetRecordAsync(Ns))!["spec"]!["organizations"]![0]!["repositories"]?.AsArray()
+            .Any(r => r!["name"]!.GetValue<string>() == "handmade" && r["origin"]!.GetValue<string>() == "Found") == true, "the person's repository recorded Found");
+        Assert.NotNull(env.Quay.State.Repository(Org, "handmade"));
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync(Ns);
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync(Ns);
+        Assert.NotNull(env.Quay.State.Repository(Org, "handmade"));
+        Assert.Equal([$"{Org}+keeper"], env.Quay.State.Organization(Org)!.Robots.Select(r => r.Name));
+        Assert.Contains("repository handmade", (await env.GetRecordAsync(Ns))!["status"]!["kept"]!.ToJsonString());
+    }
+
     /// <summary>The namespace and its Quay content as the Go operator set them up.</summary>
     private static async Task GoOperatorNamespaceAsync(OperatorEnvironment env, HttpClient quay)
     {

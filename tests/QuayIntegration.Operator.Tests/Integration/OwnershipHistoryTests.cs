@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
@@ -21,7 +22,8 @@ public sealed class LongHistoriesFactAttribute : FactAttribute
 /// The ownership promise against random histories: configuration changes (scope in and out, organization prefix and
 /// cluster ID in both directions, service accounts added and removed, both policies flipped, the QuayIntegration deleted
 /// and re-created), cluster changes (namespaces and ImageStreams created and deleted, a finalizer removed by hand),
-/// objects made by hand in Quay, and the operator killed at random points. Operations come in small batches; after each
+/// objects made by hand in Quay, namespaces the Go Quay Bridge Operator set up taken over, and the operator killed at
+/// random points. Operations come in small batches; after each
 /// batch <see cref="OwnershipOracle"/> must find the world exactly as the policies say: nothing the operator made and
 /// no longer wants left, nothing made by hand touched, everything wanted present, and the records truthful.
 /// </summary>
@@ -84,7 +86,10 @@ public sealed class OwnershipHistoryTests(ITestOutputHelper output)
                 {
                     if (i == restartAt) op = await RestartAsync(env, op, ++restarts, history);
                     history.Log.Add(batch[i].Description);
+                    if (batch[i].WhileStopped) await env.KillOperatorAsync(op);
                     await batch[i].Apply(env, admin, oracle, history);
+                    if (batch[i].WhileStopped) op = await env.StartOperatorAsync($"history-{++restarts}");
+                    if (batch[i].Settled is { } settled) await settled(env);
                 }
                 if (restartAt == batch.Count) op = await RestartAsync(env, op, ++restarts, history);
                 done += batch.Count;
@@ -125,7 +130,10 @@ public sealed class OwnershipHistoryTests(ITestOutputHelper output)
         }
     }
 
-    private sealed record Operation(string Description, Func<OperatorEnvironment, QuayAdministrator, OwnershipOracle, History, Task> Apply);
+    /// <param name="WhileStopped">Applied with the operator stopped (killed before, started again after).</param>
+    /// <param name="Settled">Awaited after the operation (and the operator's start), before the next one.</param>
+    private sealed record Operation(string Description, Func<OperatorEnvironment, QuayAdministrator, OwnershipOracle, History, Task> Apply,
+        bool WhileStopped = false, Func<OperatorEnvironment, Task>? Settled = null);
 
     /// <summary>
     /// A batch: one configuration change or one namespace deletion on its own (so which namespace was managed when it
@@ -150,7 +158,12 @@ public sealed class OwnershipHistoryTests(ITestOutputHelper output)
     private static Operation ClusterOrHandChange(History h, string ns)
     {
         if (!h.Existing.Contains(ns))
-            return h.Random.Next(3) == 0 ? HandMadeOrganization(h, ns) : CreateNamespace(h, ns);
+            return h.Random.Next(6) switch
+            {
+                < 2 => HandMadeOrganization(h, ns),
+                2 => GoOperatorNamespace(h, ns),
+                _ => CreateNamespace(h, ns),
+            };
         return h.Random.Next(10) switch
         {
             < 4 => AddStream(h, ns),
@@ -171,6 +184,69 @@ public sealed class OwnershipHistoryTests(ITestOutputHelper output)
             await env.Kube.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "pipeline" } }, ns);
         });
     }
+
+    /// <summary>
+    /// A takeover: the Go Quay Bridge Operator set the namespace up while this operator was not running, as
+    /// <see cref="MigrationFromGoOperatorTests"/> rebuilds it (its organization for the current prefix, unmarked robots
+    /// and default permissions for its fixed matrix, an unmarked repository per ImageStream and sometimes one left by an
+    /// ImageStream deleted since, unlabelled Secrets linked to the service accounts, its finalizer). All of it is made
+    /// with the operator's token, so the oracle counts it as the operator's, as the takeover rule does. A namespace
+    /// name with a record of its own, or whose organization exists, is created plainly instead: the Go operator never
+    /// followed this one. The next operation waits for the operator's first look at the organization (its inventory of
+    /// what the Go operator left): what a person makes before that look cannot be told from what the Go operator made.
+    /// </summary>
+    private static Operation GoOperatorNamespace(History h, string ns)
+    {
+        h.Existing.Add(ns);
+        var streams = Streams.Where(_ => h.Random.Next(2) == 0).ToList();
+        h.StreamsOf[ns].Clear();
+        h.StreamsOf[ns].UnionWith(streams);
+        var leftOver = Streams.Except(streams).FirstOrDefault(_ => h.Random.Next(2) == 0);
+        var (org, clusterId) = (h.Config.OrganizationOf(ns), h.Config.ClusterId);
+        var plain = false;
+        return new($"Go operator sets up {ns} as {org} (ImageStreams {string.Join(",", streams)}; left-over repository {leftOver ?? "none"}) while the operator is stopped",
+            async (env, _, _, _) =>
+            {
+                env.Quay.CollectGarbageNow();
+                plain = env.Quay.State.Organization(org) is not null || await env.GetRecordAsync(ns) is not null;
+                using var quay = env.Quay.CreateHttpClient(env.Token);
+                if (!plain)
+                {
+                    await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = org }));
+                    foreach (var (sa, role) in GoMatrix)
+                    {
+                        await LegacyWorld.OkAsync(quay.PutAsJsonAsync($"api/v1/organization/{org}/robots/{sa}", new { }));
+                        await LegacyWorld.OkAsync(quay.PostAsJsonAsync($"api/v1/organization/{org}/prototypes", new JsonObject
+                        {
+                            ["role"] = role,
+                            ["delegate"] = new JsonObject { ["kind"] = "user", ["name"] = $"{org}+{sa}", ["robot"] = true, ["org_member"] = true },
+                        }));
+                    }
+                }
+                await env.Kube.CoreV1.CreateNamespaceAsync(new V1Namespace
+                {
+                    Metadata = new V1ObjectMeta { Name = ns, Finalizers = plain ? null : ["quay.redhat.com/quayintegrations"] },
+                });
+                await env.Kube.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "pipeline" } }, ns);
+                foreach (var stream in streams) await env.CreateImageStreamAsync(ns, stream);
+                if (plain) return;
+                foreach (var repository in leftOver is null ? streams : [.. streams, leftOver])
+                    await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/repository",
+                        new { @namespace = org, repository, visibility = "private", description = "", repo_kind = "image" }));
+                foreach (var (sa, _) in GoMatrix)
+                {
+                    var token = env.Quay.State.Organization(org)!.Robots.Single(r => r.Name == $"{org}+{sa}").Token;
+                    await env.Kube.CoreV1.CreateNamespacedSecretAsync(LegacyWorld.DockerConfigSecret(env, $"{sa}-quay-{clusterId}", $"{org}+{sa}", token), ns);
+                    await LegacyWorld.LinkAsync(env, ns, sa, $"{sa}-quay-{clusterId}");
+                }
+            }, WhileStopped: true, Settled: env => plain ? Task.CompletedTask : Eventually(async () =>
+                env.Quay.State.Organization(org) is null // out of scope with cleanupPolicy Delete: deleted at once
+                || (await env.GetRecordAsync(ns))?["spec"]?["organizations"]?.AsArray().Any(o => o?["adoptedContentRecorded"]?.GetValue<bool>() == true) == true,
+                $"the operator's inventory of what the Go operator left in {org}", TimeSpan.FromSeconds(60)));
+    }
+
+    /// <summary>The Go operator's fixed service account → role matrix.</summary>
+    private static readonly (string Account, string Role)[] GoMatrix = [("builder", "write"), ("default", "read"), ("deployer", "read")];
 
     private static Operation DeleteNamespace(History h, string ns)
     {

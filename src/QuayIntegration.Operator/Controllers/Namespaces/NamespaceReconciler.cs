@@ -140,6 +140,7 @@ public sealed class NamespaceReconciler(
         if (LegacyOwnership.Adopt(work.Namespace, work.Record, work.Host, work.Organization))
             await records.SaveAsync(work.Record, hold: true, ct);
         await organizationStep.RunAsync(work, ct);
+        await TakeoverInventory.RecordAsync(work, work.Quay, work.Entry!, ct);
         await records.SaveAsync(work.Record, hold: true, ct);
         await claim.ClaimAsync(work, ct);
 
@@ -178,6 +179,7 @@ public sealed class NamespaceReconciler(
         var remove = work.Config?.DeleteOrganizationsOnCleanup == true && work.Client is not null;
         foreach (var entry in work.Record.Organizations.ToList())
         {
+            if (!remove && work.Client is not null && entry.Host == work.Host) await RecordTakeoverInventoryAsync(work, entry, ct);
             if (remove) await cleanup.RemoveAsync(work, entry, $"{why} (cleanupPolicy Delete)", ct);
             else if (!entry.HoldsNothing()) work.Kept.Add($"{OrganizationCleanup.Describe(entry)} (cleanupPolicy Keep)");
         }
@@ -195,6 +197,23 @@ public sealed class NamespaceReconciler(
         ReportChanges(work, wasSynced: true);
         Forget(work.Name);
         return LookAgainIfBlocked(work);
+    }
+
+    /// <summary>
+    /// A kept organization taken over from the Go operator gets its inventory too (<see cref="TakeoverInventory"/>), so what a
+    /// person adds to it while the namespace is released is never inherited. Best effort: releasing needs no Quay, and
+    /// until the inventory is taken the takeover rule alone judges what is inside.
+    /// </summary>
+    private async Task RecordTakeoverInventoryAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
+    {
+        try
+        {
+            await TakeoverInventory.RecordAsync(work, work.Quay, entry, ct);
+        }
+        catch (QuayOperationException e)
+        {
+            log.TakeoverInventoryDeferred(entry.Name, work.Name, e.Message);
+        }
     }
 
     /// <summary>The namespace is being deleted (or was, while the operator could not act): what the operator created for it goes.</summary>

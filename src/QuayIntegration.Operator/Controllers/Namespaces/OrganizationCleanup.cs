@@ -87,7 +87,7 @@ public sealed class OrganizationCleanup
             var read = await quay.GetRobotAsync(entry.Name, robot.Name[(robot.Name.IndexOf('+') + 1)..], ct);
             if (read.Outcome == QuayOutcome.NotFound) continue;
             var account = robot.Name[(robot.Name.IndexOf('+') + 1)..];
-            if (OwnershipMarkers.OriginOf(work.Markers.OwnerOfRobot(read.ValueOrThrow("read robot " + robot.Name)!, work.Name, account), entry) != Origin.Created)
+            if (work.Markers.OriginOfRobot(read.ValueOrThrow("read robot " + robot.Name)!, work.Name, account, entry) != Origin.Created)
                 foreign.Add("robot " + robot.Name);
         }
         return (foreign, repositories);
@@ -145,7 +145,7 @@ public sealed class OrganizationCleanup
                 continue;
             }
             var robot = read.ValueOrThrow("read robot " + name)!;
-            entry.SetRobot(name, account, OwnershipMarkers.OriginOf(work.Markers.OwnerOfRobot(robot, work.Name, account), entry));
+            entry.SetRobot(name, account, work.Markers.OriginOfRobot(robot, work.Name, account, entry));
         }
         return (entry.Robots ?? []).Where(r => r.Origin == Origin.Created).Select(r => r.Name).ToList();
     }

@@ -65,6 +65,8 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
 
         var recreated = known;
         entry = work.Record.SetOrganization(work.Host, org, Origin.Creating);
+        // Made anew by this operator: nothing in it is inherited from the Go operator any more.
+        (entry.AdoptedFrom, entry.AdoptedContentRecorded) = (null, null);
         await records.SaveAsync(work.Record, hold: true, ct); // written ahead: see the class comment
         var created = await work.Quay.CreateOrganizationAsync(org, ct);
         if (created.Outcome == QuayOutcome.NameNotAvailableYet)

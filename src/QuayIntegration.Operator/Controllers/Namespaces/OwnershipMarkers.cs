@@ -78,21 +78,31 @@ public sealed class OwnershipMarkers(string clusterIdentity, string? clusterName
         return description == LegacyRepositoryDescription(ns, imageStream) ? MarkedOwner.ThisCluster : MarkedOwner.Unmarked;
     }
 
+    /// <summary>The service accounts of the Go operator's fixed matrix, after which it named its robots.</summary>
+    public static readonly string[] GoOperatorServiceAccounts = ["builder", "default", "deployer"];
+
     /// <summary>
     /// The origin a mark gives an object found in <paramref name="entry"/>'s organization: this cluster's mark makes it
-    /// the operator's; no mark makes it someone else's, except in an organization taken over from the Go operator, which
-    /// marked nothing and whose robots and repositories this operator inherited.
+    /// the operator's; no mark makes it someone else's, except what this operator inherited in an organization taken
+    /// over from the Go operator, which marked nothing: what the record names Created (the takeover's inventory), and
+    /// before that inventory is taken, anything the Go operator could have made (<paramref name="goOperatorCouldHaveMade"/>).
     /// </summary>
-    public static string OriginOf(MarkedOwner mark, OrganizationRecord? entry) => mark switch
+    private static string OriginOf(MarkedOwner mark, OrganizationRecord? entry, string? recorded, bool goOperatorCouldHaveMade) => mark switch
     {
         MarkedOwner.ThisCluster => Api.Origin.Created,
-        MarkedOwner.Unmarked when entry?.AdoptedFrom is not null => Api.Origin.Created,
+        MarkedOwner.Unmarked when entry?.AdoptedFrom is not null
+                                  && (recorded == Api.Origin.Created || (entry.AdoptedContentRecorded != true && goOperatorCouldHaveMade)) => Api.Origin.Created,
         _ => Api.Origin.Found,
     };
 
+    /// <summary>The origin a robot found in <paramref name="entry"/>'s organization gets from its mark (<see cref="OriginOf"/>).</summary>
+    public string OriginOfRobot(QuayRobot robot, string ns, string serviceAccount, OrganizationRecord? entry) =>
+        OriginOf(OwnerOfRobot(robot, ns, serviceAccount), entry, entry?.Robot(robot.Name)?.Origin,
+            entry is not null && GoOperatorServiceAccounts.Any(account => robot.Name == QuayNames.RobotFullName(entry.Name, account)));
+
     /// <summary>The origin a repository found in <paramref name="entry"/>'s organization gets from its mark (<see cref="OriginOf"/>).</summary>
     public string OriginOfRepository(QuayRepository repository, string ns, string imageStream, OrganizationRecord? entry) =>
-        OriginOf(OwnerOfRepository(repository, ns, imageStream), entry);
+        OriginOf(OwnerOfRepository(repository, ns, imageStream), entry, entry?.Repository(repository.Name)?.Origin, goOperatorCouldHaveMade: true);
 
     /// <summary>What versions of this operator before the ownership record wrote (they served one cluster each).</summary>
     private static string LegacyRobotDescription(string ns, string serviceAccount) => $"Service account {ns}/{serviceAccount} (QuayIntegration)";

@@ -76,7 +76,7 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
         work.Markers.OwnerOfRobot(robot, work.Name, serviceAccount) switch
         {
             MarkedOwner.OtherCluster => throw new OrganizationOfAnotherClusterException(work.Organization, OrganizationOfAnotherClusterException.ClusterOf(robot)),
-            var mark => OwnershipMarkers.OriginOf(mark, work.Entry),
+            _ => work.Markers.OriginOfRobot(robot, work.Name, serviceAccount, work.Entry),
         };
 
     /// <summary>The robot's origin from the record, or (read once and recorded) from its mark.</summary>
