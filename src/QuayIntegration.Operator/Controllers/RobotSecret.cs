@@ -68,6 +68,40 @@ public static class RobotSecret
     public static bool HasMetadata(CachedSecret secret, V1ObjectMeta wanted) =>
         Contains(secret.Labels, wanted.Labels) && Contains(secret.Annotations, wanted.Annotations);
 
+    /// <summary>
+    /// The users whose logins the Secret's Docker config holds, for any registry: how a Secret another tool wrote for a
+    /// robot is recognised (the Go operator keyed its entry by its own spelling of the host). Unreadable data holds none.
+    /// </summary>
+    public static IEnumerable<string> LoginUsersOf(V1Secret secret)
+    {
+        if (secret.Data?.TryGetValue(DataKey, out var bytes) != true) yield break;
+        JsonNode? auths;
+        try
+        {
+            auths = JsonNode.Parse(bytes!)?["auths"];
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            yield break;
+        }
+        if (auths is not JsonObject entries) yield break;
+        foreach (var (_, entry) in entries)
+        {
+            if (entry is not JsonObject fields || fields["auth"] is not JsonValue value || !value.TryGetValue<string>(out var auth)) continue;
+            string login;
+            try
+            {
+                login = Encoding.UTF8.GetString(Convert.FromBase64String(auth));
+            }
+            catch (FormatException)
+            {
+                continue;
+            }
+            var colon = login.IndexOf(':');
+            if (colon > 0) yield return login[..colon];
+        }
+    }
+
     private static bool Contains(IDictionary<string, string>? actual, IDictionary<string, string> wanted) =>
         actual is not null && wanted.All(kv => actual.TryGetValue(kv.Key, out var v) && v == kv.Value);
 }

@@ -68,6 +68,7 @@ public static class OperatorServices
         services.AddSingleton<RobotStep>();
         services.AddSingleton<TokenRotationStep>();
         services.AddSingleton<RepositoryStep>();
+        services.AddSingleton<TakeoverInventory>();
         services.AddSingleton<OrganizationCleanup>();
         services.AddSingleton<FormerOrganizationsStep>();
         services.AddSingleton<CredentialStep>();

@@ -157,6 +157,62 @@ public sealed class MigrationFromGoOperatorTests
         Assert.Contains("repository handmade", (await env.GetRecordAsync(Ns))!["status"]!["kept"]!.ToJsonString());
     }
 
+    /// <summary>
+    /// A namespace deleted before this operator ever looked at it, whose organization a person had added a robot to:
+    /// the teardown takes the inventory first, so the person's robot is not inherited and keeps the organization, and a
+    /// repository the person adds while it is kept is theirs too, however often the deletion is tried again.
+    /// </summary>
+    [Fact]
+    public async Task An_organization_kept_at_teardown_before_any_sync_does_not_inherit_what_people_add_later()
+    {
+        await using var env = await StartAsync(spec => spec["repositoryDeletionPolicy"] = "Delete");
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        using var admin = new QuayAdministrator(env.Quay);
+        await GoOperatorNamespaceAsync(env, quay);
+        admin.JoinOwners(Org);
+        await admin.CreateRobotAsync(Org, "ci");
+        await env.Kube.CoreV1.DeleteNamespaceAsync(Ns); // held by the Go operator's finalizer until an operator cleans up
+
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "NamespaceDeleted", "torn down");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync(Ns);
+        Assert.Equal([$"{Org}+ci"], env.Quay.State.Organization(Org)!.Robots.Select(r => r.Name)); // the Go operator's robots went
+        Assert.Null(env.Quay.State.Repository(Org, "app"));
+
+        await admin.CreateRepositoryAsync(Org, "mirror");
+        long RobotLists() => env.Quay.Calls.Snapshot().Where(c => c is { Method: "GET", Route: "/api/v1/organization/{orgname}/robots" }).Sum(c => c.Count);
+        var before = RobotLists();
+        await Eventually(() => Task.FromResult(RobotLists() >= before + 2), "the deletion tried again twice"); // each try lists the robots first
+        Assert.NotNull(env.Quay.State.Repository(Org, "mirror"));
+        Assert.NotNull(env.Quay.State.Organization(Org));
+        var record = (await env.GetRecordAsync(Ns))!;
+        Assert.True(record["spec"]!["organizations"]![0]!["adoptedContentRecorded"]!.GetValue<bool>());
+        var kept = string.Join("; ", record["status"]!["kept"]!.AsArray().Select(k => k!.GetValue<string>()));
+        Assert.Contains($"repository mirror, robot {Org}+ci", kept);
+    }
+
+    /// <summary>
+    /// The Go operator's Secret of a robot that leaves with the takeover (its service account is not in this operator's
+    /// matrix): recorded at the inventory, so it is taken out of the service account and deleted with its robot, not
+    /// left behind holding a dead login.
+    /// </summary>
+    [Fact]
+    public async Task The_go_operators_secret_goes_with_a_robot_the_matrix_no_longer_wants()
+    {
+        await using var env = await StartAsync(spec => spec["serviceAccounts"] = new JsonArray(
+            new JsonObject { ["name"] = "builder", ["role"] = "write" }, new JsonObject { ["name"] = "default", ["role"] = "read" }));
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        await GoOperatorNamespaceAsync(env, quay);
+        await env.StartOperatorAsync();
+
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization(Org)!.Robots.All(r => r.Name != $"{Org}+deployer")), "the deployer robot deleted");
+        await Eventually(async () => await env.GetSecretAsync(Ns, "deployer-quay-openshift") is null, "its Secret deleted");
+        var deployer = await env.Kube.CoreV1.ReadNamespacedServiceAccountAsync("deployer", Ns);
+        Assert.DoesNotContain(deployer.ImagePullSecrets ?? [], s => s.Name == "deployer-quay-openshift");
+        Assert.DoesNotContain(deployer.Secrets ?? [], s => s.Name == "deployer-quay-openshift");
+        Assert.NotNull(await env.GetSecretAsync(Ns, "builder-quay-openshift"));
+    }
+
     /// <summary>The namespace and its Quay content as the Go operator set them up.</summary>
     private static async Task GoOperatorNamespaceAsync(OperatorEnvironment env, HttpClient quay)
     {

@@ -17,7 +17,8 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// <see cref="NamespaceIntent"/> decides what the namespace needs; a sync then runs its steps in order:
 /// <list type="number">
 /// <item>label the namespace <c>pending</c>; move ownership decided by earlier versions into the record;</item>
-/// <item><see cref="OrganizationStep"/>: the organization exists and who made it is recorded (written ahead);</item>
+/// <item><see cref="OrganizationStep"/>: the organization exists and who made it is recorded (written ahead); in one taken
+/// over from the Go operator, what that operator left is recorded once (<see cref="TakeoverInventory"/>);</item>
 /// <item>save the record, then the finalizer (<see cref="NamespaceClaim"/>);</item>
 /// <item><see cref="RobotStep"/>, <see cref="TokenRotationStep"/>, <see cref="RepositoryStep"/>,
 /// <see cref="FormerOrganizationsStep"/>, <see cref="CredentialStep"/>;</item>
@@ -41,6 +42,7 @@ public sealed class NamespaceReconciler(
     RepositoryStep repositoryStep,
     FormerOrganizationsStep formerOrganizationsStep,
     CredentialStep credentialStep,
+    TakeoverInventory takeoverInventory,
     OrganizationCleanup cleanup,
     EventRecorder events,
     TimeProvider time,
@@ -140,7 +142,7 @@ public sealed class NamespaceReconciler(
         if (LegacyOwnership.Adopt(work.Namespace, work.Record, work.Host, work.Organization))
             await records.SaveAsync(work.Record, hold: true, ct);
         await organizationStep.RunAsync(work, ct);
-        await TakeoverInventory.RecordAsync(work, work.Quay, work.Entry!, ct);
+        await takeoverInventory.RecordAsync(work, work.Entry!, ct);
         await records.SaveAsync(work.Record, hold: true, ct);
         await claim.ClaimAsync(work, ct);
 
@@ -179,9 +181,14 @@ public sealed class NamespaceReconciler(
         var remove = work.Config?.DeleteOrganizationsOnCleanup == true && work.Client is not null;
         foreach (var entry in work.Record.Organizations.ToList())
         {
-            if (!remove && work.Client is not null && entry.Host == work.Host) await RecordTakeoverInventoryAsync(work, entry, ct);
-            if (remove) await cleanup.RemoveAsync(work, entry, $"{why} (cleanupPolicy Delete)", ct);
-            else if (!entry.HoldsNothing()) work.Kept.Add($"{OrganizationCleanup.Describe(entry)} (cleanupPolicy Keep)");
+            if (remove)
+            {
+                await cleanup.RemoveAsync(work, entry, $"{why} (cleanupPolicy Delete)", ct);
+                continue;
+            }
+            // Kept: what a person adds to it from now on is never inherited from the Go operator.
+            await takeoverInventory.TryRecordAsync(work, entry, ct);
+            if (!entry.HoldsNothing()) work.Kept.Add($"{OrganizationCleanup.Describe(entry)} (cleanupPolicy Keep)");
         }
         if (remove && work.Namespace is { Metadata.DeletionTimestamp: null }) await credentialStep.RemoveAllAsync(work, ct);
         if (!remove && work.Record.Secrets.Count > 0 && work.Namespace is not null)
@@ -197,23 +204,6 @@ public sealed class NamespaceReconciler(
         ReportChanges(work, wasSynced: true);
         Forget(work.Name);
         return LookAgainIfBlocked(work);
-    }
-
-    /// <summary>
-    /// A kept organization taken over from the Go operator gets its inventory too (<see cref="TakeoverInventory"/>), so what a
-    /// person adds to it while the namespace is released is never inherited. Best effort: releasing needs no Quay, and
-    /// until the inventory is taken the takeover rule alone judges what is inside.
-    /// </summary>
-    private async Task RecordTakeoverInventoryAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
-    {
-        try
-        {
-            await TakeoverInventory.RecordAsync(work, work.Quay, entry, ct);
-        }
-        catch (QuayOperationException e)
-        {
-            log.TakeoverInventoryDeferred(entry.Name, work.Name, e.Message);
-        }
     }
 
     /// <summary>The namespace is being deleted (or was, while the operator could not act): what the operator created for it goes.</summary>

@@ -19,7 +19,7 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// existed, or just before a crash) count as the operator's. An organization on another Quay is reached through the
 /// integration of that Quay, under its policies; one on a Quay no integration reaches any more is kept and listed.
 /// </summary>
-public sealed class OrganizationCleanup
+public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory)
 {
     public async Task RemoveAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
     {
@@ -31,6 +31,9 @@ public sealed class OrganizationCleanup
             return;
         }
         var reach = new Reach(quay, config);
+        // Taken over and never looked at (a namespace deleted before its first sync): what the Go operator left is
+        // told from what people added first, so an organization kept for their content never inherits later additions.
+        await takeoverInventory.RecordAsync(work, entry, ct);
         if (entry.IsOwned())
         {
             var (foreign, repositories) = await ForeignContentAsync(work, reach, entry, ct);

@@ -1,22 +1,34 @@
+using k8s.Models;
+using Microsoft.Extensions.Logging;
 using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Observability;
 using QuayIntegration.Operator.Quay;
+using QuayIntegration.Runtime.Kube;
 
 namespace QuayIntegration.Operator.Controllers.Namespaces;
 
 /// <summary>
 /// What the Go Quay Bridge Operator left in an organization taken over from it (<see cref="LegacyOwnership"/>), written
-/// into the record at the first look after the takeover: its robots (named after its fixed service accounts,
-/// <see cref="OwnershipMarkers.GoOperatorServiceAccounts"/>) and the repositories, none of them marked. Until then an
-/// unmarked robot of those names, or any unmarked repository, counts as inherited; from then on only those the record
-/// names Created do (<see cref="OrganizationRecord.AdoptedContentRecorded"/>), so a robot or repository a person makes
-/// in the organization after the takeover is never taken for the operator's.
+/// into the record at the first look after the takeover, whichever path looks first (a sync, a release, a cleanup):
+/// its robots (named after its fixed service accounts, <see cref="OwnershipMarkers.GoOperatorServiceAccounts"/>) and
+/// the repositories, none of them marked. Until then an unmarked robot of those names, or any unmarked repository,
+/// counts as inherited; from then on only those the record names Created do
+/// (<see cref="OrganizationRecord.AdoptedContentRecorded"/>), so a robot or repository a person makes in the
+/// organization after the takeover is never taken for the operator's. The Secrets the Go operator wrote for its robots
+/// (<c>&lt;sa&gt;-quay-&lt;clusterID&gt;</c>, unlabelled, holding the robot's login) are recorded with them, so they are
+/// unlinked and deleted when their robot goes, as the operator's own are.
 /// </summary>
-public static class TakeoverInventory
+public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> log)
 {
-    /// <summary>Nothing to do unless <paramref name="entry"/> was taken over and its inventory is still to take: then 1 + 3 calls, once.</summary>
-    public static async Task RecordAsync(NamespaceWork work, QuayClient quay, OrganizationRecord entry, CancellationToken ct)
+    /// <summary>
+    /// Nothing to do unless <paramref name="entry"/> was taken over, its inventory is still to take and an integration
+    /// reaches its Quay: then a few Quay calls (the robots of the three names, the repository list) and up to three
+    /// Secret reads, once. A failure stops the caller, which needs Quay next anyway.
+    /// </summary>
+    public async Task RecordAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
     {
         if (entry.AdoptedFrom is null || entry.AdoptedContentRecorded == true) return;
+        if (work.IntegrationFor(entry.Host) is not { Client: { } quay, Config: { } config }) return;
         foreach (var account in OwnershipMarkers.GoOperatorServiceAccounts)
         {
             var name = QuayNames.RobotFullName(entry.Name, account);
@@ -37,6 +49,41 @@ public static class TakeoverInventory
         foreach (var repository in (await quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!)
             if (entry.Repository(repository.Name) is null)
                 entry.SetRepository(repository.Name, work.Markers.OriginOfRepository(repository, work.Name, repository.Name, entry));
+        await RecordSecretsAsync(work, entry, config.ClusterId, ct);
         entry.AdoptedContentRecorded = true;
+    }
+
+    /// <summary>
+    /// <see cref="RecordAsync"/> where nothing else needs Quay (an organization kept by policy): a failure is logged and
+    /// the inventory taken at the next look; until then the takeover rule alone judges what is inside.
+    /// </summary>
+    public async Task TryRecordAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
+    {
+        try
+        {
+            await RecordAsync(work, entry, ct);
+        }
+        catch (Exception e) when (e is QuayOperationException or KubeApiException)
+        {
+            log.TakeoverInventoryDeferred(entry.Name, work.Name, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// The Go operator's Secret of each inherited robot: named for the service account and the cluster ID, of the Docker
+    /// config type, holding that robot's login. One the operator already wrote (labelled) was recorded when written.
+    /// </summary>
+    private async Task RecordSecretsAsync(NamespaceWork work, OrganizationRecord entry, string clusterId, CancellationToken ct)
+    {
+        if (work.Namespace is not { Metadata.DeletionTimestamp: null }) return; // its Secrets go with it
+        foreach (var account in OwnershipMarkers.GoOperatorServiceAccounts)
+        {
+            var robot = QuayNames.RobotFullName(entry.Name, account);
+            var name = QuayNames.SecretNameFor(account, clusterId);
+            if (entry.Robot(robot) is not { Origin: Origin.Created } || work.Record.Secrets.Any(s => s.Name == name)) continue;
+            var secret = await api.GetAsync<V1Secret>(ResourceType.Secrets.ObjectPath(work.Name, name), ct);
+            if (secret is { Type: RobotSecret.Type } && RobotSecret.LoginUsersOf(secret).Contains(robot, StringComparer.Ordinal))
+                work.Record.SetSecret(name, account);
+        }
     }
 }
