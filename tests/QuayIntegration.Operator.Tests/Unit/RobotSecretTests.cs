@@ -80,4 +80,18 @@ public class RobotSecretTests
         Assert.DoesNotContain(Convert.ToBase64String(secret.Data[RobotSecret.DataKey]), held);
         Assert.Equal(RobotSecret.DataDigestOf("quay", "openshift_demo+builder", "SECRET-TOKEN-VALUE"), cached.DataDigest);
     }
+
+    [Theory]
+    [InlineData("{\"auths\":{\"https://quay.example.com\":{\"email\":\"\",\"auth\":\"b3JnK2J1aWxkZXI6VE9LRU4=\"}}}", "org+builder")] // the Go operator's form
+    [InlineData("{\"auths\":{\"a\":{\"auth\":\"b3JnK2J1aWxkZXI6VE9LRU4=\"},\"b\":{\"auth\":\"dXNlcjpwdw==\"}}}", "org+builder,user")]
+    [InlineData("{\"auths\":{\"a\":{\"auth\":\"not base64!\"},\"b\":{\"auth\":42},\"c\":\"x\",\"d\":{\"auth\":\"bm9jb2xvbg==\"}}}", "")]
+    [InlineData("{\"auths\":[]}", "")]
+    [InlineData("{\"auths\":", "")]
+    [InlineData("null", "")]
+    public void The_logins_a_docker_config_holds_are_read_from_any_registry_entry_and_bad_data_holds_none(string config, string users)
+    {
+        var secret = new V1Secret { Type = RobotSecret.Type, Data = new Dictionary<string, byte[]> { [RobotSecret.DataKey] = Encoding.UTF8.GetBytes(config) } };
+        Assert.Equal(users, string.Join(",", RobotSecret.LoginUsersOf(secret)));
+        Assert.Empty(RobotSecret.LoginUsersOf(new V1Secret { Type = RobotSecret.Type }));
+    }
 }
