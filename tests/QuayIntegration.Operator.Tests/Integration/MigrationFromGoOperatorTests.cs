@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
@@ -101,8 +100,7 @@ public sealed class MigrationFromGoOperatorTests
         await GoOperatorNamespaceAsync(env, quay);
         // An ImageStream deleted while the Go operator ran: its repository stayed, the robots' roles on it with it.
         await env.CreateImageStreamAsync(Ns, "old");
-        await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/repository",
-            new { @namespace = Org, repository = "old", visibility = "private", description = "", repo_kind = "image" }));
+        await LegacyWorld.GoRepositoryAsync(quay, Org, "old");
         await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", Ns, "imagestreams", "old");
         Assert.NotNull(env.Quay.State.Repository(Org, "old"));
 
@@ -216,26 +214,11 @@ public sealed class MigrationFromGoOperatorTests
     /// <summary>The namespace and its Quay content as the Go operator set them up.</summary>
     private static async Task GoOperatorNamespaceAsync(OperatorEnvironment env, HttpClient quay)
     {
-        await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = Org }));
-        foreach (var (sa, role) in new[] { ("builder", "write"), ("default", "read"), ("deployer", "read") })
-        {
-            await LegacyWorld.OkAsync(quay.PutAsJsonAsync($"api/v1/organization/{Org}/robots/{sa}", new { }));
-            await LegacyWorld.OkAsync(quay.PostAsJsonAsync($"api/v1/organization/{Org}/prototypes", new JsonObject
-            {
-                ["role"] = role,
-                ["delegate"] = new JsonObject { ["kind"] = "user", ["name"] = $"{Org}+{sa}", ["robot"] = true, ["org_member"] = true },
-            }));
-        }
-        await env.Kube.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Ns, Finalizers = ["quay.redhat.com/quayintegrations"] } });
+        await LegacyWorld.GoOrganizationAsync(quay, Org);
+        await env.Kube.CoreV1.CreateNamespaceAsync(LegacyWorld.GoNamespace(Ns));
         await env.CreateImageStreamAsync(Ns, "app");
-        await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/repository",
-            new { @namespace = Org, repository = "app", visibility = "private", description = "", repo_kind = "image" }));
-        foreach (var sa in new[] { "builder", "default", "deployer" })
-        {
-            var token = env.Quay.State.Organization(Org)!.Robots.Single(r => r.Name == $"{Org}+{sa}").Token;
-            await env.Kube.CoreV1.CreateNamespacedSecretAsync(LegacyWorld.DockerConfigSecret(env, $"{sa}-quay-openshift", $"{Org}+{sa}", token), Ns);
-            await LegacyWorld.LinkAsync(env, Ns, sa, $"{sa}-quay-openshift");
-        }
+        await LegacyWorld.GoRepositoryAsync(quay, Org, "app");
+        await LegacyWorld.GoSecretsAsync(env, Ns, Org, "openshift");
     }
 
     /// <summary>A Build as the Go operator's webhook left it: output rewritten to Quay, its two annotations, no label.</summary>

@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
@@ -210,43 +209,18 @@ public sealed class OwnershipHistoryTests(ITestOutputHelper output)
                 env.Quay.CollectGarbageNow();
                 plain = env.Quay.State.Organization(org) is not null || await env.GetRecordAsync(ns) is not null;
                 using var quay = env.Quay.CreateHttpClient(env.Token);
-                if (!plain)
-                {
-                    await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = org }));
-                    foreach (var (sa, role) in GoMatrix)
-                    {
-                        await LegacyWorld.OkAsync(quay.PutAsJsonAsync($"api/v1/organization/{org}/robots/{sa}", new { }));
-                        await LegacyWorld.OkAsync(quay.PostAsJsonAsync($"api/v1/organization/{org}/prototypes", new JsonObject
-                        {
-                            ["role"] = role,
-                            ["delegate"] = new JsonObject { ["kind"] = "user", ["name"] = $"{org}+{sa}", ["robot"] = true, ["org_member"] = true },
-                        }));
-                    }
-                }
-                await env.Kube.CoreV1.CreateNamespaceAsync(new V1Namespace
-                {
-                    Metadata = new V1ObjectMeta { Name = ns, Finalizers = plain ? null : ["quay.redhat.com/quayintegrations"] },
-                });
+                if (!plain) await LegacyWorld.GoOrganizationAsync(quay, org);
+                await env.Kube.CoreV1.CreateNamespaceAsync(plain ? new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } } : LegacyWorld.GoNamespace(ns));
                 await env.Kube.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "pipeline" } }, ns);
                 foreach (var stream in streams) await env.CreateImageStreamAsync(ns, stream);
                 if (plain) return;
-                foreach (var repository in leftOver is null ? streams : [.. streams, leftOver])
-                    await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/repository",
-                        new { @namespace = org, repository, visibility = "private", description = "", repo_kind = "image" }));
-                foreach (var (sa, _) in GoMatrix)
-                {
-                    var token = env.Quay.State.Organization(org)!.Robots.Single(r => r.Name == $"{org}+{sa}").Token;
-                    await env.Kube.CoreV1.CreateNamespacedSecretAsync(LegacyWorld.DockerConfigSecret(env, $"{sa}-quay-{clusterId}", $"{org}+{sa}", token), ns);
-                    await LegacyWorld.LinkAsync(env, ns, sa, $"{sa}-quay-{clusterId}");
-                }
+                foreach (var repository in leftOver is null ? streams : [.. streams, leftOver]) await LegacyWorld.GoRepositoryAsync(quay, org, repository);
+                await LegacyWorld.GoSecretsAsync(env, ns, org, clusterId);
             }, WhileStopped: true, Settled: env => plain ? Task.CompletedTask : Eventually(async () =>
                 env.Quay.State.Organization(org) is null // out of scope with cleanupPolicy Delete: deleted at once
                 || (await env.GetRecordAsync(ns))?["spec"]?["organizations"]?.AsArray().Any(o => o?["adoptedContentRecorded"]?.GetValue<bool>() == true) == true,
                 $"the operator's inventory of what the Go operator left in {org}", TimeSpan.FromSeconds(60)));
     }
-
-    /// <summary>The Go operator's fixed service account → role matrix.</summary>
-    private static readonly (string Account, string Role)[] GoMatrix = [("builder", "write"), ("default", "read"), ("deployer", "read")];
 
     private static Operation DeleteNamespace(History h, string ns)
     {

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using k8s;
@@ -11,6 +12,42 @@ namespace QuayIntegration.Operator.Tests.Support;
 /// </summary>
 public static class LegacyWorld
 {
+    /// <summary>The Go operator's fixed service account → role matrix (controllers/namespace_controller.go).</summary>
+    public static readonly (string Account, string Role)[] GoOperatorMatrix = [("builder", "write"), ("default", "read"), ("deployer", "read")];
+
+    /// <summary>The organization as the Go operator set it up: a robot per service account of its matrix, without description or metadata, and a default permission each.</summary>
+    public static async Task GoOrganizationAsync(HttpClient quay, string org)
+    {
+        await OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = org }));
+        foreach (var (account, role) in GoOperatorMatrix)
+        {
+            await OkAsync(quay.PutAsJsonAsync($"api/v1/organization/{org}/robots/{account}", new { }));
+            await OkAsync(quay.PostAsJsonAsync($"api/v1/organization/{org}/prototypes", new JsonObject
+            {
+                ["role"] = role,
+                ["delegate"] = new JsonObject { ["kind"] = "user", ["name"] = $"{org}+{account}", ["robot"] = true, ["org_member"] = true },
+            }));
+        }
+    }
+
+    /// <summary>A repository as the Go operator created it for an ImageStream: private, with an empty description.</summary>
+    public static Task GoRepositoryAsync(HttpClient quay, string org, string name) =>
+        OkAsync(quay.PostAsJsonAsync("api/v1/repository", new { @namespace = org, repository = name, visibility = "private", description = "", repo_kind = "image" }));
+
+    /// <summary>The namespace as the Go operator left it: its finalizer, none of this operator's annotations or labels.</summary>
+    public static V1Namespace GoNamespace(string ns) => new() { Metadata = new V1ObjectMeta { Name = ns, Finalizers = ["quay.redhat.com/quayintegrations"] } };
+
+    /// <summary>Its unlabelled Secret <c>&lt;sa&gt;-quay-&lt;clusterID&gt;</c> per robot, listed in the service account.</summary>
+    public static async Task GoSecretsAsync(OperatorEnvironment env, string ns, string org, string clusterId)
+    {
+        foreach (var (account, _) in GoOperatorMatrix)
+        {
+            var token = env.Quay.State.Organization(org)!.Robots.Single(r => r.Name == $"{org}+{account}").Token;
+            await env.Kube.CoreV1.CreateNamespacedSecretAsync(DockerConfigSecret(env, $"{account}-quay-{clusterId}", $"{org}+{account}", token), ns);
+            await LinkAsync(env, ns, account, $"{account}-quay-{clusterId}");
+        }
+    }
+
     /// <summary>A <c>kubernetes.io/dockerconfigjson</c> Secret whose single <c>auths</c> entry holds <paramref name="user"/>'s token for the Quay host.</summary>
     public static V1Secret DockerConfigSecret(OperatorEnvironment env, string name, string user, string token) => new()
     {
