@@ -59,6 +59,14 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
     public Task<QuayResult<bool>> OrganizationExistsAsync(string org, CancellationToken ct) =>
         ExistsAsync(() => api.GetOrganization(org, ct), ct);
 
+    /// <summary>
+    /// Whether a call inside the organization was refused because the organization does not exist: Quay answers 403,
+    /// not 404, for the robots of a missing organization, so a 403 is followed by the (public) organization lookup.
+    /// False when the organization exists or cannot be looked up.
+    /// </summary>
+    public async Task<bool> RefusedAsGoneAsync<T>(QuayResult<T> result, string org, CancellationToken ct) =>
+        result.Outcome == QuayOutcome.Forbidden && (await OrganizationExistsAsync(org, ct)) is { IsSuccess: true, Value: false };
+
     public Task<QuayResult<bool>> CreateOrganizationAsync(string org, CancellationToken ct) =>
         CallAsync<bool>(() => api.CreateOrganization(new CreateOrganizationRequest(org), ct), ct);
 

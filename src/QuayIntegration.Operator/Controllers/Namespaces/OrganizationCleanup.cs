@@ -69,8 +69,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory)
         // Quay refuses the robot list of an organization that does not exist (403): then it is gone already (an
         // earlier attempt deleted it and stopped before the record said so) and there is nothing to protect.
         var robots = await quay.ListRobotsAsync(entry.Name, ct);
-        if (robots.Outcome == QuayOutcome.Forbidden && (await quay.OrganizationExistsAsync(entry.Name, ct)) is { IsSuccess: true, Value: false })
-            return ([], []);
+        if (await quay.RefusedAsGoneAsync(robots, entry.Name, ct)) return ([], []);
         var repositories = (await quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!;
         var foreign = new List<string>();
         foreach (var repository in repositories)

@@ -35,8 +35,8 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
             if (entry.Robot(name) is not null) continue;
             var read = await quay.GetRobotAsync(entry.Name, account, ct);
             if (read.Outcome == QuayOutcome.NotFound) continue;
-            // Quay refuses the robots of an organization that does not exist: gone, it left nothing to inherit.
-            if (read.Outcome == QuayOutcome.Forbidden && (await quay.OrganizationExistsAsync(entry.Name, ct)) is { IsSuccess: true, Value: false })
+            // Gone, it left nothing to inherit.
+            if (await quay.RefusedAsGoneAsync(read, entry.Name, ct))
             {
                 entry.AdoptedContentRecorded = true;
                 return;
