@@ -47,7 +47,7 @@ internal static partial class OperatorLog
     [LoggerMessage(1011, LogLevel.Warning, "Namespace {Namespace} is not synced: {Reason}")]
     public static partial void NamespaceConflict(this ILogger log, string @namespace, string reason);
 
-    [LoggerMessage(1013, LogLevel.Information, "Could not yet record what the Go operator left in {Organization} for the released namespace {Namespace}: {Error}; recorded at the next look")]
+    [LoggerMessage(1013, LogLevel.Information, "Could not yet record what the Go operator left in {Organization}, kept for namespace {Namespace}: {Error}; recorded at the next look")]
     public static partial void TakeoverInventoryDeferred(this ILogger log, string organization, string @namespace, string error);
 
     [LoggerMessage(2001, LogLevel.Warning, "QuayIntegration {Name} not ready (outcome {Outcome}): {Message}")]

@@ -9,7 +9,7 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// with Keep it stays, is listed in the namespace's status, and is removed when the namespace is deleted. Coming back
 /// to an earlier name finds its entry again, so the operator's own organization is never taken for someone else's.
 /// </summary>
-public sealed class FormerOrganizationsStep(OrganizationCleanup cleanup, TakeoverInventory takeoverInventory)
+public sealed class FormerOrganizationsStep(OrganizationCleanup cleanup)
 {
     public async Task RunAsync(NamespaceWork work, CancellationToken ct)
     {
@@ -18,10 +18,7 @@ public sealed class FormerOrganizationsStep(OrganizationCleanup cleanup, Takeove
             if (work.IntegrationFor(entry.Host)?.Config?.DeleteOrganizationsOnCleanup == true)
                 await cleanup.RemoveAsync(work, entry, $"the namespace now maps to {work.Organization} (cleanupPolicy Delete)", ct);
             else
-            {
-                await takeoverInventory.TryRecordAsync(work, entry, ct); // what a person adds to it later is never inherited
-                work.Kept.Add($"{OrganizationCleanup.Describe(entry)} (former organization; removed with the namespace)");
-            }
+                await cleanup.KeepAsync(work, entry, "former organization; removed with the namespace", ct);
         }
         // Entries of organizations that hold nothing of the operator's (found ones, emptied) are of no further use.
         foreach (var empty in work.Record.Organizations.Where(o => o != work.Entry && o.HoldsNothing()).ToList())

@@ -181,14 +181,8 @@ public sealed class NamespaceReconciler(
         var remove = work.Config?.DeleteOrganizationsOnCleanup == true && work.Client is not null;
         foreach (var entry in work.Record.Organizations.ToList())
         {
-            if (remove)
-            {
-                await cleanup.RemoveAsync(work, entry, $"{why} (cleanupPolicy Delete)", ct);
-                continue;
-            }
-            // Kept: what a person adds to it from now on is never inherited from the Go operator.
-            await takeoverInventory.TryRecordAsync(work, entry, ct);
-            if (!entry.HoldsNothing()) work.Kept.Add($"{OrganizationCleanup.Describe(entry)} (cleanupPolicy Keep)");
+            if (remove) await cleanup.RemoveAsync(work, entry, $"{why} (cleanupPolicy Delete)", ct);
+            else await cleanup.KeepAsync(work, entry, "cleanupPolicy Keep", ct);
         }
         if (remove && work.Namespace is { Metadata.DeletionTimestamp: null }) await credentialStep.RemoveAllAsync(work, ct);
         if (!remove && work.Record.Secrets.Count > 0 && work.Namespace is not null)

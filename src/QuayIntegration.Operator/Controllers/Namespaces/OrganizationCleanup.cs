@@ -183,8 +183,19 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory)
     /// <summary>The Quay an organization lives on, and the configuration of the integration that reaches it.</summary>
     private sealed record Reach(QuayClient Quay, IntegrationConfig Config);
 
-    /// <summary>What stays of an organization entry when nothing is removed (cleanupPolicy Keep), in words for the status.</summary>
-    public static string Describe(OrganizationRecord entry) => entry.IsOwned()
+    /// <summary>
+    /// Nothing is removed (cleanupPolicy Keep): what stays is listed as kept, for <paramref name="why"/>. One taken over
+    /// from the Go operator gets its inventory now (best effort), so what a person adds to it while kept is never
+    /// inherited.
+    /// </summary>
+    public async Task KeepAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
+    {
+        await takeoverInventory.TryRecordAsync(work, entry, ct);
+        if (!entry.HoldsNothing()) work.Kept.Add($"{Describe(entry)} ({why})");
+    }
+
+    /// <summary>What stays of an organization entry when nothing is removed, in words for the status.</summary>
+    private static string Describe(OrganizationRecord entry) => entry.IsOwned()
         ? $"organization {entry.Name}{(entry.Host.Length > 0 ? $" on {entry.Host}" : "")}"
         : $"what the operator created in organization {entry.Name}{(entry.Host.Length > 0 ? $" on {entry.Host}" : "")}";
 }
