@@ -83,4 +83,46 @@ public sealed class QuayTrafficTests
         Assert.Equal(3 * robots, permissions); // one list of repository roles per robot of the matrix
         Assert.Equal(robots + prototypes + permissions, during.Sum(c => c.Count));
     }
+
+    /// <summary>
+    /// Setting up a namespace costs the API server each write it needs, once: the ownership record created ahead of the
+    /// organization and written once more at the end (its Created goes with everything else), its status, the
+    /// namespace's label, finalizer and ready mark, a Secret and a link per service account (and its Events, which go to
+    /// <c>default</c> as a cluster-scoped object's do, among others). Each write is also a watch event in every informer
+    /// that caches the kind, so one more per namespace is felt at scale.
+    /// </summary>
+    [Fact]
+    public async Task A_new_namespace_is_set_up_with_each_API_server_write_it_needs_made_once()
+    {
+        // Only this namespace in scope, so every record and Secret write counted is its own.
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new System.Text.Json.Nodes.JsonArray("fresh"));
+        await env.CreateNamespaceAsync("fresh");
+        await env.CreateImageStreamAsync("fresh", "app");
+        // The project as OpenShift leaves it, before the operator looks: its first sync then finds everything it needs.
+        await Eventually(async () => (await env.Kube.CoreV1.ListNamespacedServiceAccountAsync("fresh")).Items.Count >= 3
+                                     && (await env.Kube.CoreV1.ReadNamespaceAsync("fresh")).Metadata.Annotations?.ContainsKey("openshift.io/sa.scc.mcs") == true,
+            "project set up");
+        env.Cluster.ApiServer.Requests.Reset();
+
+        await env.StartOperatorAsync();
+        await Eventually(() => env.IsSeededAsync("fresh", "openshift_fresh"), "synced");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_fresh", "app")?.UserPermissions.Count >= 3), "repository");
+        await Task.Delay(1000); // the echoes of the sync's own writes, which must write nothing
+
+        var writes = env.Cluster.ApiServer.Requests.Requests()
+            .Where(r => r.Key.User.StartsWith($"system:serviceaccount:{OperatorNamespace}:", StringComparison.Ordinal)
+                        && r.Key.Verb is "create" or "update" or "patch" or "delete"
+                        && r.Key.Namespace is null or "fresh" && r.Key.Resource is not "quayintegrations")
+            .GroupBy(r => $"{r.Key.Verb} {r.Key.ResourcePath}")
+            .ToDictionary(g => g.Key, g => g.Sum(r => r.Value));
+        Assert.Equal(new Dictionary<string, int>
+        {
+            ["create quaynamespaces"] = 1,
+            ["update quaynamespaces"] = 1,
+            ["patch quaynamespaces/status"] = 1,
+            ["patch namespaces"] = 3,
+            ["create secrets"] = 3,
+            ["patch serviceaccounts"] = 3,
+        }.OrderBy(p => p.Key), writes.OrderBy(p => p.Key));
+    }
 }

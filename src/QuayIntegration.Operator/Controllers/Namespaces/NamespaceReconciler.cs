@@ -143,7 +143,11 @@ public sealed class NamespaceReconciler(
             await records.SaveAsync(work.Record, hold: true, ct);
         await organizationStep.RunAsync(work, ct);
         await takeoverInventory.RecordAsync(work, work.Entry!, ct);
-        await records.SaveAsync(work.Record, hold: true, ct);
+        // Saved before the claim: the finalizer needs the record, and what was found or inherited must be on record
+        // before anything is acted on. An organization created just now is on record already, written ahead as
+        // Creating, which every reader takes as the operator's (a crash from here on ends in Created all the same), so
+        // its Created waits for the record's write at the end: one write fewer for every new namespace.
+        if (!work.OrganizationCreatedNow) await records.SaveAsync(work.Record, hold: true, ct);
         await claim.ClaimAsync(work, ct);
 
         await robotStep.RunAsync(work, ct);

@@ -57,6 +57,12 @@ public sealed class NamespaceWork
     /// <summary>The record's entry of the current organization (set by the organization step).</summary>
     public OrganizationRecord? Entry { get; set; }
 
+    /// <summary>
+    /// Whether the organization step made the organization in this reconcile: the stored record already names it, as
+    /// written ahead (<see cref="Api.Origin.Creating"/>), so nothing about it needs saving before the claim.
+    /// </summary>
+    public bool OrganizationCreatedNow { get; set; }
+
     public QuayObservation? Observation { get; set; }
 
     /// <summary>Whether Quay was read in this reconcile (a drift check), rather than trusted from the last one.</summary>

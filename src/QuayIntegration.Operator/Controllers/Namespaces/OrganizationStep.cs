@@ -12,8 +12,9 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// Ownership is decided once and then read from the record:
 /// <list type="bullet">
 /// <item>Quay says the organization is absent → <see cref="Origin.Creating"/> is written to the record, then it is
-/// created, then <see cref="Origin.Created"/>. An organization found while the record says Creating was therefore made
-/// by this operator (a crash came between the create and the record), so nothing is orphaned.</item>
+/// created, then <see cref="Origin.Created"/> (saved with the rest of the sync: Creating already counts as the
+/// operator's everywhere). An organization found while the record says Creating was therefore made by this operator (a
+/// crash came between the create and the record), so nothing is orphaned.</item>
 /// <item>It exists and the record has no entry → <see cref="Origin.Found"/>: it is used, never deleted. (What earlier
 /// versions and the Go operator decided is in the record by then: <see cref="LegacyOwnership"/>.)</item>
 /// <item>A recorded organization is not looked up: its robot list proves it exists, and Quay's 403 for the robots of a
@@ -84,6 +85,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         work.Changed(recreated ? "OrganizationRecreated" : "OrganizationCreated",
             recreated ? $"Re-created Quay organization {org}, which had been deleted in Quay" : $"Created Quay organization {org}");
         log.OrganizationCreated(org, work.Name);
+        work.OrganizationCreatedNow = true;
         // Created a moment ago: known to be empty, nothing to read.
         Use(work, entry, new QuayObservation(org, basis, work.Now));
     }
