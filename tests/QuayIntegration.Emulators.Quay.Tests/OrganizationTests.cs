@@ -87,6 +87,34 @@ public sealed class OrganizationTests : EmulatorTest
         Assert.Equal("ok@example.org", Quay.State.Organization("acme")!.Email);
     }
 
+    /// <summary>
+    /// Quay releases before contact emails, with FEATURE_MAILING on: no organization without an email (checked right
+    /// after the name is found free), and an email taken by a user or another organization is refused.
+    /// </summary>
+    [Fact]
+    public async Task Where_an_organization_needs_an_email_one_is_required_and_unique_among_organizations_too()
+    {
+        await CreateOrg("acme");
+        Quay.OrganizationEmailRequired = true;
+        (await Post("/api/v1/organization/", AliceToken, new { name = "acme" }))
+            .AssertProblem(400, "invalid_request", "A user or organization with this name already exists");
+        (await Post("/api/v1/organization/", AliceToken, new { name = "beta" }))
+            .AssertProblem(400, "invalid_request", "Email address is required");
+        (await Post("/api/v1/organization/", AliceToken, new { name = "beta", email = "" }))
+            .AssertProblem(400, "invalid_request", "Email address is required");
+        (await Post("/api/v1/organization/", AliceToken, new { name = "beta", email = "team@example.org" })).AssertStatus(201);
+        (await Post("/api/v1/organization/", AliceToken, new { name = "gamma", email = "team@example.org" }))
+            .AssertProblem(400, "invalid_request", "Email has already been used: team@example.org");
+        (await Post("/api/v1/organization/", AliceToken, new { name = "gamma", email = "bob@example.com" }))
+            .AssertProblem(400, "invalid_request", "Email has already been used: bob@example.com");
+        Assert.Null(Quay.State.Organization("gamma"));
+
+        // The current Quay keeps a contact email apart from the organization's row: shared and optional.
+        Quay.OrganizationEmailRequired = false;
+        (await Post("/api/v1/organization/", AliceToken, new { name = "gamma", email = "team@example.org" })).AssertStatus(201);
+        (await Post("/api/v1/organization/", AliceToken, new { name = "delta" })).AssertStatus(201);
+    }
+
     [Fact]
     public async Task Email_of_an_existing_user_is_refused()
     {

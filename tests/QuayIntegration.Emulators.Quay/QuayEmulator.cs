@@ -86,6 +86,13 @@ public sealed class QuayEmulator : IAsyncDisposable
         set { lock (_core.Store.Sync) _core.Store.SuperusersFullAccess = value; }
     }
 
+    /// <inheritdoc cref="QuayEmulatorOptions.OrganizationEmailRequired"/>
+    public bool OrganizationEmailRequired
+    {
+        get { lock (_core.Store.Sync) return _core.Store.OrganizationEmailRequired; }
+        set { lock (_core.Store.Sync) _core.Store.OrganizationEmailRequired = value; }
+    }
+
     /// <summary>FEATURE_ANONYMOUS_ACCESS; off makes every anonymous API call 401 (C).</summary>
     public bool AnonymousAccess
     {

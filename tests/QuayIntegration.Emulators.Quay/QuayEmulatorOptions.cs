@@ -28,6 +28,13 @@ public sealed class QuayEmulatorOptions
     /// <summary>FEATURE_SUPERUSERS_FULL_ACCESS (off in Quay by default); changeable at run time.</summary>
     public bool SuperusersFullAccess { get; set; }
 
+    /// <summary>
+    /// Quay releases before organization contact emails, with FEATURE_MAILING on (Quay's default; the Quay Operator's base
+    /// configuration turns it off): a new organization needs an email, unique among users and organizations. Off by
+    /// default, as the current Quay has it (docs/quay-api.md). Changeable at run time.
+    /// </summary>
+    public bool OrganizationEmailRequired { get; set; }
+
     /// <summary>FEATURE_ANONYMOUS_ACCESS (on in Quay by default); off makes anonymous API calls 401 (C). Changeable at run time.</summary>
     public bool AnonymousAccess { get; set; } = true;
 

@@ -68,7 +68,7 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
         result.Outcome == QuayOutcome.Forbidden && (await OrganizationExistsAsync(org, ct)) is { IsSuccess: true, Value: false };
 
     public Task<QuayResult<bool>> CreateOrganizationAsync(string org, CancellationToken ct) =>
-        CallAsync<bool>(() => api.CreateOrganization(new CreateOrganizationRequest(org), ct), ct);
+        CallAsync<bool>(() => api.CreateOrganization(new CreateOrganizationRequest(org, QuayNames.OrganizationEmailFor(org)), ct), ct);
 
     /// <summary>Deletes an organization; an organization that is already gone counts as success.</summary>
     public async Task<QuayResult<bool>> DeleteOrganizationAsync(string org, CancellationToken ct)

@@ -3,7 +3,7 @@ using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Quay;
 
-public sealed record CreateOrganizationRequest([property: JsonPropertyName("name")] string Name);
+public sealed record CreateOrganizationRequest([property: JsonPropertyName("name")] string Name, [property: JsonPropertyName("email")] string Email);
 
 public sealed record CreateRobotRequest(
     [property: JsonPropertyName("description")] string Description,

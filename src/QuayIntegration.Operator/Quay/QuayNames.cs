@@ -86,6 +86,27 @@ public static partial class QuayNames
 
     public static string RobotFullName(string organization, string shortName) => $"{organization}+{shortName}";
 
+    /// <summary>The domain of the organizations' contact emails: reserved (RFC 2606), so no mail is ever delivered.</summary>
+    public const string OrganizationEmailDomain = "quay-integration.invalid";
+
+    /// <summary>Quay keeps an email in a column of 255 characters.</summary>
+    private const int MaxEmailLength = 255;
+
+    /// <summary>
+    /// The contact email sent with a new organization. Quay releases before organization contact emails refuse an
+    /// organization without one whenever FEATURE_MAILING is on (Quay's default; the Quay Operator's base configuration
+    /// turns it off) and keep it unique among all users and organizations: the organization's name makes it unique, cut
+    /// and suffixed with 12 hex characters of its SHA-256 when it would not fit.
+    /// </summary>
+    public static string OrganizationEmailFor(string organization)
+    {
+        var maxLocal = MaxEmailLength - OrganizationEmailDomain.Length - 1;
+        var local = organization;
+        if (local.Length > maxLocal)
+            local = local[..(maxLocal - 13)] + "_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(organization)))[..12];
+        return $"{local}@{OrganizationEmailDomain}";
+    }
+
     /// <summary>The full name of the robot of a service account in an organization.</summary>
     public static string RobotFullNameFor(string organization, string serviceAccount) =>
         RobotFullName(organization, RobotShortNameFor(organization, serviceAccount));

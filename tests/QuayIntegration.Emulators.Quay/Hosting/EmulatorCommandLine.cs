@@ -17,6 +17,9 @@ public static class EmulatorCommandLine
                                      scopes to all, written comma-separated: org:admin,repo:admin,...
           --gc-delay <seconds>       how long a deleted organization's name stays unavailable (default 3)
           --superusers-full-access   FEATURE_SUPERUSERS_FULL_ACCESS (default off)
+          --organization-email-required
+                                     a Quay release before organization contact emails with FEATURE_MAILING
+                                     on: a new organization needs a unique email (default off)
           --ca-out <path>            where to write the CA certificate PEM (default: a temp file)
         """;
 
@@ -101,6 +104,9 @@ public static class EmulatorCommandLine
                     break;
                 case "--superusers-full-access":
                     options.SuperusersFullAccess = true;
+                    break;
+                case "--organization-email-required":
+                    options.OrganizationEmailRequired = true;
                     break;
                 case "--ca-out":
                     caPath = Next();

@@ -19,6 +19,7 @@ public sealed class EmulatorCore
         Store.NamespaceGcDelay = options.NamespaceGcDelay;
         Store.SuperusersFullAccess = options.SuperusersFullAccess;
         Store.AnonymousAccess = options.AnonymousAccess;
+        Store.OrganizationEmailRequired = options.OrganizationEmailRequired;
         Store.ReadOnly = options.ReadOnly;
         foreach (var user in options.Users) Store.AddUser(user.Name, user.IsSuperuser, user.Email);
         foreach (var token in options.Tokens)

@@ -31,6 +31,25 @@ public sealed class SyncBehaviourTests
         await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_shop", "frontend") is null), "repository deleted with its ImageStream");
     }
 
+    /// <summary>
+    /// Quay releases before organization contact emails refuse an organization without an email whenever FEATURE_MAILING
+    /// is on (Quay's own default), and want it unique among users and organizations: the operator sends one per
+    /// organization, at a reserved domain so that no mail is ever delivered.
+    /// </summary>
+    [Fact]
+    public async Task Organizations_are_created_with_their_own_contact_email_where_quay_requires_one()
+    {
+        await using var env = await StartAsync();
+        env.Quay.OrganizationEmailRequired = true;
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("mail-a");
+        await env.CreateNamespaceAsync("mail-b");
+        await Eventually(() => env.IsSeededAsync("mail-a", "openshift_mail-a"), "namespace mail-a set up");
+        await Eventually(() => env.IsSeededAsync("mail-b", "openshift_mail-b"), "namespace mail-b set up");
+        Assert.Equal("openshift_mail-a@quay-integration.invalid", env.Quay.State.Organization("openshift_mail-a")!.Email);
+        Assert.Equal("openshift_mail-b@quay-integration.invalid", env.Quay.State.Organization("openshift_mail-b")!.Email);
+    }
+
     [Fact]
     public async Task The_ownership_records_this_process_wrote_are_let_go_once_the_cache_has_caught_up_without_another_reconcile()
     {

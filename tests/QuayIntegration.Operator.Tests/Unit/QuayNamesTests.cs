@@ -23,6 +23,25 @@ public class QuayNamesTests
         Assert.False(QuayNames.IsValidNamespace(new string('x', 256)));
     }
 
+    [Fact]
+    public void Organization_email_is_valid_for_quay_unique_per_organization_and_fits_quays_column()
+    {
+        Assert.Equal("openshift_e2e-demo@quay-integration.invalid", QuayNames.OrganizationEmailFor("openshift_e2e-demo"));
+        // The longest organization names differ only at the end: their emails must still differ and fit 255 characters.
+        var longA = new string('x', 250) + "_aaaa";
+        var longB = new string('x', 250) + "_bbbb";
+        var emails = new[] { longA, longB, new string('y', 230), new string('y', 231) }.Select(QuayNames.OrganizationEmailFor).ToList();
+        Assert.Equal(emails.Count, emails.Distinct().Count());
+        Assert.All(emails, e =>
+        {
+            Assert.InRange(e.Length, 1, 255);
+            Assert.Matches(@"^[^@]+@[^@]+\.[^@]+$", e); // Quay's validate_email
+            Assert.EndsWith("@quay-integration.invalid", e);
+        });
+        Assert.Equal(255, emails[0].Length);
+        Assert.Equal(new string('y', 230) + "@quay-integration.invalid", emails[2]);
+    }
+
     [Theory]
     [InlineData("openshift", "e2e-demo", "openshift_e2e-demo")]
     [InlineData("Prod", "My-App", "prod_my-app")]

@@ -33,13 +33,17 @@ public static partial class OrganizationEndpoints
         {
             if (store.FindUser(name) is not null || store.FindOrganization(name) is not null)
                 throw QuayErrors.InvalidRequest("A user or organization with this name already exists");
+            if (store.OrganizationEmailRequired && string.IsNullOrEmpty(email))
+                throw QuayErrors.InvalidRequest("Email address is required");
             if (!string.IsNullOrEmpty(email) && !EmailRegex().IsMatch(email))
                 throw QuayErrors.InvalidRequest("Invalid email address");
             if (!NameRules.IsValidNamespace(name, out var issue))
                 throw QuayErrors.InvalidRequest($"Invalid namespace {name}: {issue}");
             if (store.IsAwaitingGarbageCollection(name, DateTimeOffset.UtcNow))
                 throw QuayErrors.InvalidRequest("Username is not available");
-            if (!string.IsNullOrEmpty(email) && store.Users.Values.Any(u => !u.IsRobot && u.Email == email))
+            // Those releases keep the email on the organization's own row, unique among users and organizations alike.
+            if (!string.IsNullOrEmpty(email) && (store.Users.Values.Any(u => !u.IsRobot && u.Email == email)
+                                                 || store.OrganizationEmailRequired && store.Organizations.Values.Any(o => o.Email == email)))
                 throw QuayErrors.InvalidRequest("Email has already been used: " + email);
 
             store.CreateOrganization(name, email ?? "", caller.User);
