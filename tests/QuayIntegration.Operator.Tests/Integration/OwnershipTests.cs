@@ -16,6 +16,59 @@ public sealed class OwnershipTests
 {
     private const string Operator = "operator";
 
+    /// <summary>
+    /// The record of a namespace whose organization was just created holds its finalizer from the write ahead on, so
+    /// nobody can delete it and make the operator forget the organization, even when the sync fails before the
+    /// namespace is claimed (here the claim's patch meets a conflict, as it does when another controller writes the
+    /// namespace at that moment). Every version of the record the API server ever serves holds it.
+    /// </summary>
+    [Fact]
+    public async Task A_sync_that_fails_before_the_claim_never_lets_go_of_the_record_it_wrote_ahead()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("fresh"));
+        await env.CreateNamespaceAsync("fresh");
+        // Labelled already, so the claim is the sync's first write to the namespace, the one that fails.
+        await env.LabelNamespaceAsync("fresh", "quay.redhat.com/managed", "pending");
+        await Eventually(async () => (await env.Kube.CoreV1.ReadNamespaceAsync("fresh")).Metadata.Annotations?.ContainsKey("openshift.io/sa.scc.mcs") == true,
+            "project set up");
+
+        // Watched from the list's resourceVersion, so the API server replays every version written after it, however
+        // late the watch connects.
+        var listed = await env.Kube.CustomObjects.ListClusterCustomObjectAsync<JsonObject>("quay.redhat.com", "v1", "quaynamespaces");
+        var versions = new List<string>();
+        using var stop = new CancellationTokenSource();
+        var watch = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var (_, change) in env.Kube.CustomObjects.WatchListClusterCustomObjectAsync("quay.redhat.com", "v1", "quaynamespaces",
+                                   resourceVersion: listed["metadata"]!["resourceVersion"]!.GetValue<string>(), cancellationToken: stop.Token))
+                {
+                    var record = System.Text.Json.JsonSerializer.SerializeToNode(change)!;
+                    lock (versions)
+                        versions.Add($"{record["spec"]?["organizations"]?[0]?["origin"]} finalizers {record["metadata"]?["finalizers"]?.ToJsonString() ?? "none"}");
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+        });
+
+        env.Cluster.ApiServer.Faults.InjectStatus(409, resource: "namespaces", verb: "patch");
+        await env.StartOperatorAsync();
+        await Eventually(() => env.IsSeededAsync("fresh", "openshift_fresh"), "synced after the conflict");
+        await Task.Delay(500);
+        await stop.CancelAsync();
+        await watch;
+
+        lock (versions)
+        {
+            Assert.Contains(versions, v => v.StartsWith("Creating", StringComparison.Ordinal)); // written ahead
+            Assert.All(versions, v => Assert.Contains("quay.redhat.com/ownership-record", v));
+        }
+        Assert.Equal("Created", (await env.GetRecordAsync("fresh"))!["spec"]!["organizations"]![0]!["origin"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task Repository_deletion_policy_deletes_only_repositories_the_operator_created()
     {

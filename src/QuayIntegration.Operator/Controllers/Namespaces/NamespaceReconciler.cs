@@ -19,7 +19,8 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// <item>label the namespace <c>pending</c>; move ownership decided by earlier versions into the record;</item>
 /// <item><see cref="OrganizationStep"/>: the organization exists and who made it is recorded (written ahead); in one taken
 /// over from the Go operator, what that operator left is recorded once (<see cref="TakeoverInventory"/>);</item>
-/// <item>save the record, then the finalizer (<see cref="NamespaceClaim"/>);</item>
+/// <item>save the record (unless all it gained is the organization just created, on record already as written
+/// ahead), then the finalizer (<see cref="NamespaceClaim"/>);</item>
 /// <item><see cref="RobotStep"/>, <see cref="TokenRotationStep"/>, <see cref="RepositoryStep"/>,
 /// <see cref="FormerOrganizationsStep"/>, <see cref="CredentialStep"/>;</item>
 /// <item>save the record (also after a failure: what was created must never be forgotten), mark the namespace
@@ -234,14 +235,19 @@ public sealed class NamespaceReconciler(
         await records.SaveStatusAsync(work.Record, NamespaceReport.Build(work.Record.Stored?.Status, work, phase, null, null), ct);
     }
 
-    /// <summary>After a failure, the record is saved all the same: nothing created before the failure may be forgotten.</summary>
+    /// <summary>
+    /// After a failure, the record is saved all the same: nothing created before the failure may be forgotten. Nor does
+    /// a failure let go of a record: one that holds its finalizer keeps it (a sync that failed before its claim, with
+    /// the organization already written ahead; a teardown that failed half-way), since only a finished release or
+    /// teardown may give the record up.
+    /// </summary>
     private async Task SaveAfterFailureAsync(NamespaceWork work, CancellationToken ct)
     {
         if (!work.Record.HasUnsavedChanges || ct.IsCancellationRequested) return;
         try
         {
             var managed = work.Namespace?.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true && !work.Record.Released;
-            await records.SaveAsync(work.Record, hold: managed, ct);
+            await records.SaveAsync(work.Record, hold: managed || OwnershipRecords.Holds(work.Record), ct);
         }
         catch (Exception e) when (e is KubeApiException or ReconcileException)
         {

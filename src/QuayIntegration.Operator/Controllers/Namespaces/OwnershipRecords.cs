@@ -79,6 +79,9 @@ public sealed class OwnershipRecords : IInformerHandler<QuayNamespaceResource>
 
     public OwnershipDraft Draft(string ns) => new(ns, Get(ns));
 
+    /// <summary>Whether the stored record holds its finalizer, so that nobody else can delete it.</summary>
+    public static bool Holds(OwnershipDraft draft) => draft.Stored?.Metadata.Finalizers?.Contains(Finalizer) == true;
+
     /// <summary>
     /// Writes the draft when it changed, or when the finalizer must be added or removed (<paramref name="hold"/>: the
     /// namespace is managed). Creates the QuayNamespace when none exists.
@@ -87,7 +90,7 @@ public sealed class OwnershipRecords : IInformerHandler<QuayNamespaceResource>
     {
         var stored = draft.Stored;
         if (stored is null && draft.IsEmpty && !hold) return; // nothing to remember
-        var holds = stored?.Metadata.Finalizers?.Contains(Finalizer) == true;
+        var holds = Holds(draft);
         // A record being deleted can take no new finalizer (the API server refuses it); it is replaced once gone.
         var keepFinalizer = hold && (holds || stored?.Metadata.DeletionTimestamp is null);
         if (stored is not null && !draft.HasUnsavedChanges && holds == keepFinalizer) return;
