@@ -35,7 +35,7 @@ internal static partial class OperatorLog
     [LoggerMessage(1012, LogLevel.Information, "Namespace {Namespace} set up with Quay organization {Organization}: {Changes}")]
     public static partial void NamespaceSetUp(this ILogger log, string @namespace, string organization, string changes);
 
-    [LoggerMessage(1008, LogLevel.Debug, "Quay refused the robots of {Organization} ({Error}); looking the organization up")]
+    [LoggerMessage(1008, LogLevel.Debug, "Quay refused or did not find what {Organization} holds ({Error}); looking the organization up")]
     public static partial void RobotsRefused(this ILogger log, string organization, string error);
 
     [LoggerMessage(1009, LogLevel.Information, "Created organization {Organization} for {Namespace}")]

@@ -74,9 +74,9 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
     public async Task<QuayResult<bool>> DeleteOrganizationAsync(string org, CancellationToken ct)
     {
         var result = await CallAsync<bool>(() => api.DeleteOrganization(org, ct), ct);
-        if (result.Outcome != QuayOutcome.Forbidden) return result;
-        // Quay answers 403 for a missing organization too: only call it gone when the token is fine and the
-        // (public) organization lookup says 404.
+        if (result.Outcome is not (QuayOutcome.Forbidden or QuayOutcome.NotFound)) return result;
+        // Quay answers 403 for a missing organization too (404 only to a superuser with full access): only call it
+        // gone when the token is fine and the (public) organization lookup says 404.
         var token = await VerifyTokenAsync(ct);
         if (!token.IsSuccess) return token;
         var exists = await OrganizationExistsAsync(org, ct);

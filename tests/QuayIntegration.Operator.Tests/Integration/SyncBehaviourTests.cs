@@ -2,6 +2,8 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
+using QuayIntegration.Emulators.Quay;
+using QuayIntegration.Emulators.Quay.Auth;
 using QuayIntegration.Operator.Controllers.Namespaces;
 using QuayIntegration.Operator.Tests.Support;
 using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
@@ -48,6 +50,36 @@ public sealed class SyncBehaviourTests
         await Eventually(() => env.IsSeededAsync("mail-b", "openshift_mail-b"), "namespace mail-b set up");
         Assert.Equal("openshift_mail-a@quay-integration.invalid", env.Quay.State.Organization("openshift_mail-a")!.Email);
         Assert.Equal("openshift_mail-b@quay-integration.invalid", env.Quay.State.Organization("openshift_mail-b")!.Email);
+    }
+
+    /// <summary>
+    /// With FEATURE_SUPERUSERS_FULL_ACCESS and a token of a superuser with the super:user scope, Quay lets the caller
+    /// past its permission checks, so a missing organization is no longer told by a 403: its robot list is empty and
+    /// its default permissions and its deletion answer 404. An organization deleted in Quay is still made again at the
+    /// next drift check, and one already gone when its namespace is deleted still counts as deleted.
+    /// </summary>
+    [Fact]
+    public async Task With_a_full_access_superuser_token_an_organization_gone_from_quay_is_made_again_and_counts_as_deleted()
+    {
+        const string token = "superuser-token-0123456789";
+        await using var quay = await QuayEmulator.StartAsync(new QuayEmulatorOptions { NamespaceGcDelay = TimeSpan.FromMilliseconds(300), SuperusersFullAccess = true }
+            .WithUserToken("operator", token, QuayScopes.All, superuser: true));
+        await using var env = await StartAsync(spec => spec["driftCheckInterval"] = "2s", sharedQuay: quay, sharedToken: token);
+        using var admin = new QuayAdministrator(quay);
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("su");
+        await Eventually(() => env.IsSeededAsync("su", "openshift_su"), "namespace su set up");
+
+        admin.JoinOwners("openshift_su");
+        await admin.DeleteOrganizationAsync("openshift_su");
+        await Eventually(() => env.IsSeededAsync("su", "openshift_su"), "organization made again", TimeSpan.FromSeconds(30));
+        Assert.Equal("operator", quay.State.Organization("openshift_su")!.CreatedBy);
+
+        admin.JoinOwners("openshift_su");
+        await admin.DeleteOrganizationAsync("openshift_su");
+        await env.Kube.CoreV1.DeleteNamespaceAsync("su");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("su", TimeSpan.FromSeconds(30));
+        Assert.Null(await env.GetRecordAsync("su"));
     }
 
     [Fact]

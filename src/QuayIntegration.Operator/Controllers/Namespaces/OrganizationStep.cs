@@ -18,7 +18,8 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// <item>It exists and the record has no entry → <see cref="Origin.Found"/>: it is used, never deleted. (What earlier
 /// versions and the Go operator decided is in the record by then: <see cref="LegacyOwnership"/>.)</item>
 /// <item>A recorded organization is not looked up: its robot list proves it exists, and Quay's 403 for the robots of a
-/// missing organization sends the step through the lookup, which creates it again.</item>
+/// missing organization (a full-access superuser's 404 for its default permissions) sends the step through the
+/// lookup, which creates it again.</item>
 /// </list>
 /// </summary>
 public sealed class OrganizationStep(OwnershipRecords records, QuayObservations observations, ILogger<OrganizationStep> log)
@@ -44,7 +45,10 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
                 Use(work, entry!, await ReadCheckedAsync(work, entry!, basis, ct));
                 return;
             }
-            catch (QuayOperationException e) when (e.Outcome == QuayOutcome.Forbidden)
+            // Quay refuses (403) what a missing organization holds; to a superuser with full access
+            // (FEATURE_SUPERUSERS_FULL_ACCESS and a super:user token) it lists no robots and answers 404 for the
+            // default permissions instead.
+            catch (QuayOperationException e) when (e.Outcome is QuayOutcome.Forbidden or QuayOutcome.NotFound)
             {
                 log.RobotsRefused(org, e.Message);
             }
