@@ -155,13 +155,16 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
         return result.Outcome == QuayOutcome.NotFound ? new(QuayOutcome.Success, result.StatusCode, "default permission already gone", true) : result;
     }
 
-    /// <summary>The repository (name and description), or a NotFound outcome; Quay's 403 for a missing one is read as NotFound once the token is verified.</summary>
+    /// <summary>
+    /// The repository (name and description), or a NotFound outcome. To an administrator of the organization (which the
+    /// operator is wherever it works) Quay answers 404 for a missing repository; its 403 is read as NotFound only when
+    /// the organization itself is gone, since otherwise it means that the token cannot see repositories (a repository
+    /// scope missing) and says nothing about this one.
+    /// </summary>
     public async Task<QuayResult<QuayRepository>> GetRepositoryAsync(string org, string repo, CancellationToken ct)
     {
         var result = await CallAsync<QuayRepository>(() => api.GetRepository(org, repo, ct), ct, parse: true);
-        if (result.Outcome != QuayOutcome.Forbidden) return result;
-        var token = await VerifyTokenAsync(ct);
-        return token.IsSuccess ? new(QuayOutcome.NotFound, 403, "not visible or missing") : token.As<QuayRepository>();
+        return await RefusedAsGoneAsync(result, org, ct) ? new(QuayOutcome.NotFound, 403, "organization gone") : result;
     }
 
     /// <summary>Every repository of the organization (name and description), following Quay's pages.</summary>

@@ -10,10 +10,14 @@ namespace QuayIntegration.Operator.Tests.Integration;
 public sealed class QuayClientTests : IAsyncLifetime
 {
     private const string Token = "operator-token-0123456789";
+    /// <summary>The same user's token without any repository scope: it administers organizations, yet sees no repository.</summary>
+    private const string NoRepositoryScopeToken = "operator-token-no-repo-scope";
     private QuayEmulator _quay = null!;
 
     public async Task InitializeAsync() =>
-        _quay = await QuayEmulator.StartAsync(new QuayEmulatorOptions().WithUserToken("operator", Token, QuayScopes.All & ~QuayScopes.SuperUser));
+        _quay = await QuayEmulator.StartAsync(new QuayEmulatorOptions()
+            .WithUserToken("operator", Token, QuayScopes.All & ~QuayScopes.SuperUser)
+            .WithUserToken("operator", NoRepositoryScopeToken, QuayScopes.OrgAdmin | QuayScopes.UserAdmin | QuayScopes.UserRead | QuayScopes.RepoCreate));
 
     public async Task DisposeAsync() => await _quay.DisposeAsync();
 
@@ -100,6 +104,26 @@ public sealed class QuayClientTests : IAsyncLifetime
         Assert.Equal("read", (await quay.UpdatePrototypeAsync("openshift_protos", p.Value!.Id, "read", default)).Value!.Role);
         Assert.Equal(QuayOutcome.Success, (await quay.DeletePrototypeAsync("openshift_protos", p.Value.Id, default)).Outcome);
         Assert.Empty((await quay.ListPrototypesAsync("openshift_protos", default)).Value!);
+    }
+
+    /// <summary>
+    /// To an administrator of the organization Quay answers 404 for a missing repository; its 403 means either that the
+    /// organization is gone (then so is the repository) or that the token cannot see repositories, which says nothing
+    /// about this one: read as absent, a repository the operator created would be forgotten.
+    /// </summary>
+    [Fact]
+    public async Task A_repository_the_token_cannot_see_is_never_read_as_absent_unless_its_organization_is_gone()
+    {
+        var quay = Client();
+        await quay.CreateOrganizationAsync("openshift_scopes", default);
+        Assert.Equal(QuayOutcome.Success, (await quay.CreatePrivateRepositoryAsync("openshift_scopes", "app", "made here", default)).Outcome);
+
+        var blind = Client(NoRepositoryScopeToken);
+        Assert.Equal(QuayOutcome.Forbidden, (await blind.GetRepositoryAsync("openshift_scopes", "app", default)).Outcome);
+        Assert.Equal(QuayOutcome.Forbidden, (await blind.GetRepositoryAsync("openshift_scopes", "missing", default)).Outcome);
+        Assert.Equal(QuayOutcome.NotFound, (await quay.GetRepositoryAsync("openshift_scopes", "missing", default)).Outcome);
+        Assert.Equal(QuayOutcome.NotFound, (await blind.GetRepositoryAsync("openshift_gone", "app", default)).Outcome);
+        Assert.Equal(QuayOutcome.NotFound, (await quay.GetRepositoryAsync("openshift_gone", "app", default)).Outcome);
     }
 
     [Fact]
