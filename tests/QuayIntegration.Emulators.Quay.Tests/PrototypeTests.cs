@@ -160,6 +160,23 @@ public sealed class PrototypeTests : EmulatorTest
     }
 
     [Fact]
+    public async Task Of_two_generic_prototypes_for_one_delegate_the_first_applies_and_one_for_the_creator_replaces_it()
+    {
+        await CreateOrg("acme");
+        await CreateRobot("acme", "builder");
+        await CreateRobot("acme", "deployer");
+        await AddPrototype("acme", "read", "acme+builder");
+        await AddPrototype("acme", "write", "acme+builder");
+        await AddPrototype("acme", "write", "acme+deployer", activatingUser: "alice");
+        await AddPrototype("acme", "admin", "acme+deployer");
+        await CreateRepo("acme", "app");
+
+        var repo = Quay.State.Repository("acme", "app")!;
+        Assert.Equal("read", repo.UserPermissions["acme+builder"]);
+        Assert.Equal("write", repo.UserPermissions["acme+deployer"]);
+    }
+
+    [Fact]
     public async Task Prototypes_do_not_apply_in_a_users_own_namespace()
     {
         await CreateRepo("alice", "mine");

@@ -142,19 +142,20 @@ public sealed class QuayStore
 
     private static void ApplyDefaultPermissions(Organization org, Repository repo, UserAccount creator)
     {
-        // A prototype for this creator wins over a generic one for the same delegate, whatever their order.
-        var users = new Dictionary<string, (RepositoryRole Role, bool Specific)>(StringComparer.Ordinal);
-        var teams = new Dictionary<string, (RepositoryRole Role, bool Specific)>(StringComparer.Ordinal);
+        // Quay's __apply_permission_list (data/model/permission.py), over the prototypes in the order its query returns
+        // them (no ORDER BY; here, creation order): a generic one is skipped once the delegate has one, so the first
+        // generic one wins; one for this creator always replaces what was there.
+        var users = new Dictionary<string, RepositoryRole>(StringComparer.Ordinal);
+        var teams = new Dictionary<string, RepositoryRole>(StringComparer.Ordinal);
         foreach (var prototype in org.Prototypes)
         {
             var specific = prototype.ActivatingUser is not null;
             if (specific && prototype.ActivatingUser != creator.Name) continue;
             var target = prototype.DelegateKind == DelegateKind.User ? users : teams;
-            if (specific || !target.TryGetValue(prototype.DelegateName, out var existing) || !existing.Specific)
-                target[prototype.DelegateName] = (prototype.Role, specific);
+            if (specific || !target.ContainsKey(prototype.DelegateName)) target[prototype.DelegateName] = prototype.Role;
         }
-        foreach (var (user, grant) in users) repo.UserPermissions[user] = grant.Role;
-        foreach (var (team, grant) in teams) repo.TeamPermissions[team] = grant.Role;
+        foreach (var (user, role) in users) repo.UserPermissions[user] = role;
+        foreach (var (team, role) in teams) repo.TeamPermissions[team] = role;
     }
 
     public void DeleteRepository(Repository repo)

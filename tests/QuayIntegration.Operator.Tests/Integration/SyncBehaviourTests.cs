@@ -53,6 +53,32 @@ public sealed class SyncBehaviourTests
     }
 
     /// <summary>
+    /// A new repository gets each robot's role at once, even when someone gave the robot two default permissions of
+    /// different roles: Quay applies the first its query returns (in no set order), so the operator relies on the
+    /// default permissions only when they agree, and otherwise grants the role itself. No drift check comes to repair it
+    /// here (1 h).
+    /// </summary>
+    [Fact]
+    public async Task A_robot_with_default_permissions_of_different_roles_still_gets_its_role_on_a_new_repository()
+    {
+        await using var env = await StartAsync(spec => spec["driftCheckInterval"] = "1h");
+        using var admin = new QuayAdministrator(env.Quay);
+        await admin.CreateOrganizationAsync("openshift_twice");
+        admin.AddOwner("openshift_twice", "operator");
+        await admin.CreateRobotAsync("openshift_twice", "builder");
+        await admin.CreateDefaultPermissionAsync("openshift_twice", "openshift_twice+builder", "read");
+        await admin.CreateDefaultPermissionAsync("openshift_twice", "openshift_twice+builder", "write");
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("twice");
+        await Eventually(() => env.IsSeededAsync("twice", "openshift_twice"), "set up in the existing organization");
+
+        await env.CreateImageStreamAsync("twice", "app");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_twice", "app")?.UserPermissions.Count >= 3), "repository with permissions");
+        await Task.Delay(500); // a grant still on its way
+        Assert.Equal("write", env.Quay.State.Repository("openshift_twice", "app")!.UserPermissions["openshift_twice+builder"]);
+    }
+
+    /// <summary>
     /// With FEATURE_SUPERUSERS_FULL_ACCESS and a token of a superuser with the super:user scope, Quay lets the caller
     /// past its permission checks, so a missing organization is no longer told by a 403: its robot list is empty and
     /// its default permissions and its deletion answer 404. An organization deleted in Quay is still made again at the

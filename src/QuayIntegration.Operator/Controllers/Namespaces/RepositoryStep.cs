@@ -117,9 +117,16 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         return new Outcome(created, origin, created ? granted : missing);
     }
 
-    /// <summary>The role a generic default permission gives the robot on a new repository, as Quay applies them.</summary>
-    private static string? DefaultRole(QuayObservation observation, string robot) =>
-        observation.Prototypes.LastOrDefault(p => p.ActivatingUser is null && p.Delegate?.Name == robot)?.Role;
+    /// <summary>
+    /// The role the default permissions surely give the robot on a new repository, or null when that cannot be told:
+    /// Quay applies the first generic one its query returns for a delegate (in no set order) and lets one activated by
+    /// the creating user replace it, so only a single generic role among all of the robot's is certain.
+    /// </summary>
+    private static string? DefaultRole(QuayObservation observation, string robot)
+    {
+        var roles = observation.Prototypes.Where(p => p.Delegate?.Name == robot).Select(p => p.ActivatingUser is null ? p.Role : null).Distinct().ToList();
+        return roles.Count == 1 ? roles[0] : null;
+    }
 
     /// <summary>
     /// Repositories whose ImageStream is gone. Created by the operator: deleted with repositoryDeletionPolicy Delete,
