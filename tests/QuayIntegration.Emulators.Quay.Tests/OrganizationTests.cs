@@ -116,6 +116,18 @@ public sealed class OrganizationTests : EmulatorTest
     }
 
     [Fact]
+    public async Task Where_only_superusers_create_organizations_anyone_else_gets_403_before_the_name_is_checked()
+    {
+        await CreateOrg("acme");
+        Quay.OrganizationCreationForSuperusersOnly = true;
+        (await Post("/api/v1/organization/", AliceToken, new { name = "acme" })).AssertProblem(403, "insufficient_scope", "Unauthorized");
+        (await Post("/api/v1/organization/", AliceToken, new { name = "beta" })).AssertProblem(403, "insufficient_scope", "Unauthorized");
+        Assert.Null(Quay.State.Organization("beta"));
+        Quay.OrganizationCreationForSuperusersOnly = false;
+        await CreateOrg("beta");
+    }
+
+    [Fact]
     public async Task Email_of_an_existing_user_is_refused()
     {
         (await Post("/api/v1/organization/", AliceToken, new { name = "acme", email = "bob@example.com" }))

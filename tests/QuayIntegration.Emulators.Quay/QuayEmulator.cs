@@ -86,6 +86,13 @@ public sealed class QuayEmulator : IAsyncDisposable
         set { lock (_core.Store.Sync) _core.Store.SuperusersFullAccess = value; }
     }
 
+    /// <inheritdoc cref="QuayEmulatorOptions.OrganizationCreationForSuperusersOnly"/>
+    public bool OrganizationCreationForSuperusersOnly
+    {
+        get { lock (_core.Store.Sync) return _core.Store.OrganizationCreationForSuperusersOnly; }
+        set { lock (_core.Store.Sync) _core.Store.OrganizationCreationForSuperusersOnly = value; }
+    }
+
     /// <inheritdoc cref="QuayEmulatorOptions.OrganizationEmailRequired"/>
     public bool OrganizationEmailRequired
     {

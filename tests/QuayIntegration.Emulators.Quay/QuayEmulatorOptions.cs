@@ -35,6 +35,9 @@ public sealed class QuayEmulatorOptions
     /// </summary>
     public bool OrganizationEmailRequired { get; set; }
 
+    /// <summary>FEATURE_SUPERUSERS_ORG_CREATION_ONLY (off in Quay by default): only superusers create organizations. Changeable at run time.</summary>
+    public bool OrganizationCreationForSuperusersOnly { get; set; }
+
     /// <summary>FEATURE_ANONYMOUS_ACCESS (on in Quay by default); off makes anonymous API calls 401 (C). Changeable at run time.</summary>
     public bool AnonymousAccess { get; set; } = true;
 

@@ -17,6 +17,8 @@ public static class EmulatorCommandLine
                                      scopes to all, written comma-separated: org:admin,repo:admin,...
           --gc-delay <seconds>       how long a deleted organization's name stays unavailable (default 3)
           --superusers-full-access   FEATURE_SUPERUSERS_FULL_ACCESS (default off)
+          --superusers-org-creation-only
+                                     FEATURE_SUPERUSERS_ORG_CREATION_ONLY (default off)
           --organization-email-required
                                      a Quay release before organization contact emails with FEATURE_MAILING
                                      on: a new organization needs a unique email (default off)
@@ -104,6 +106,9 @@ public static class EmulatorCommandLine
                     break;
                 case "--superusers-full-access":
                     options.SuperusersFullAccess = true;
+                    break;
+                case "--superusers-org-creation-only":
+                    options.OrganizationCreationForSuperusersOnly = true;
                     break;
                 case "--organization-email-required":
                     options.OrganizationEmailRequired = true;

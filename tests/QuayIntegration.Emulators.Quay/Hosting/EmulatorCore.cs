@@ -20,6 +20,7 @@ public sealed class EmulatorCore
         Store.SuperusersFullAccess = options.SuperusersFullAccess;
         Store.AnonymousAccess = options.AnonymousAccess;
         Store.OrganizationEmailRequired = options.OrganizationEmailRequired;
+        Store.OrganizationCreationForSuperusersOnly = options.OrganizationCreationForSuperusersOnly;
         Store.ReadOnly = options.ReadOnly;
         foreach (var user in options.Users) Store.AddUser(user.Name, user.IsSuperuser, user.Email);
         foreach (var token in options.Tokens)

@@ -28,6 +28,9 @@ public sealed class QuayStore
     public TimeSpan NamespaceGcDelay { get; set; } = TimeSpan.FromSeconds(3);
     public bool SuperusersFullAccess { get; set; }
 
+    /// <summary>See <see cref="QuayEmulatorOptions.OrganizationCreationForSuperusersOnly"/>.</summary>
+    public bool OrganizationCreationForSuperusersOnly { get; set; }
+
     /// <summary>See <see cref="QuayEmulatorOptions.OrganizationEmailRequired"/>.</summary>
     public bool OrganizationEmailRequired { get; set; }
 

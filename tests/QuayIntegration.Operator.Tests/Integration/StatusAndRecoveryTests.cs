@@ -1,8 +1,11 @@
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
+using QuayIntegration.Emulators.Quay.Auth;
 using QuayIntegration.Emulators.Quay.Faults;
+using QuayIntegration.Emulators.Quay.Model;
 using QuayIntegration.Operator.Tests.Support;
 using Xunit.Abstractions;
 using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
@@ -188,6 +191,32 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
         env.Quay.Faults.Remove(refusal);
         await Eventually(async () => await env.GetSecretAsync("many", "pipeline-quay-openshift") is not null
                                      && (await env.GetRecordAsync("many"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "the last one set up once Quay takes it");
+    }
+
+    /// <summary>
+    /// Where Quay leaves organization creation to superusers (FEATURE_SUPERUSERS_ORG_CREATION_ONLY), its 403 names no
+    /// reason: the namespace's status says what can cause it and what to do. The organization a superuser then makes,
+    /// while the operator retries, is the superuser's: the refused create withdrew the record's write ahead, so the
+    /// organization is used as found, never taken for the operator's (and never deleted with the namespace).
+    /// </summary>
+    [Fact]
+    public async Task An_organization_quay_will_not_let_the_token_create_is_reported_with_what_to_do()
+    {
+        await using var env = await StartAsync();
+        env.Quay.OrganizationCreationForSuperusersOnly = true;
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("nocreate");
+        await Eventually(async () => (await env.GetRecordAsync("nocreate"))?["status"]?["phase"]?.GetValue<string>() == "Failing", "the namespace reported failing");
+        var error = (await env.GetRecordAsync("nocreate"))!["status"]!["lastError"]!.GetValue<string>();
+        Assert.Contains("may not create organizations", error);
+        Assert.Contains("make the token's user an owner", error);
+
+        env.Quay.AddUser("root", superuser: true);
+        using (var root = env.Quay.CreateHttpClient(env.Quay.AddToken("root", QuayScopes.All)))
+            Assert.True((await root.PostAsJsonAsync("api/v1/organization/", new { name = "openshift_nocreate", email = "platform@example.org" })).IsSuccessStatusCode);
+        env.Quay.AddTeamMember("openshift_nocreate", "owners", TeamRole.Admin, "operator");
+        await Eventually(() => env.IsSeededAsync("nocreate", "openshift_nocreate"), "set up in the organization the superuser made", TimeSpan.FromSeconds(60));
+        Assert.Equal("Found", await env.RecordedOriginAsync("nocreate", "openshift_nocreate"));
     }
 
     [Fact]

@@ -11,7 +11,8 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 ///
 /// Ownership is decided once and then read from the record:
 /// <list type="bullet">
-/// <item>Quay says the organization is absent → <see cref="Origin.Creating"/> is written to the record, then it is
+/// <item>Quay says the organization is absent → <see cref="Origin.Creating"/> is written to the record (and withdrawn
+/// when Quay refuses the create, which then certainly made nothing), then it is
 /// created, then <see cref="Origin.Created"/> (saved with the rest of the sync: Creating already counts as the
 /// operator's everywhere). An organization found while the record says Creating was therefore made by this operator (a
 /// crash came between the create and the record), so nothing is orphaned.</item>
@@ -69,11 +70,26 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         }
 
         var recreated = known;
+        // What the record said before the write ahead (a Creating left by an earlier attempt says nothing: Quay has just
+        // answered that the organization is absent).
+        var before = entry is { Origin: not Origin.Creating } ? (entry.Origin, entry.AdoptedFrom, entry.AdoptedContentRecorded) : default((string, string?, bool?)?);
         entry = work.Record.SetOrganization(work.Host, org, Origin.Creating);
         // Made anew by this operator: nothing in it is inherited from the Go operator any more.
         (entry.AdoptedFrom, entry.AdoptedContentRecorded) = (null, null);
         await records.SaveAsync(work.Record, hold: true, ct); // written ahead: see the class comment
         var created = await work.Quay.CreateOrganizationAsync(org, ct);
+        if (created.StatusCode is >= 400 and < 500 && created.Outcome != QuayOutcome.AlreadyExists)
+        {
+            // Quay answered and created nothing: the write ahead is withdrawn at once, or an organization someone makes
+            // under this name before the next attempt would be found while the record says Creating, and taken for the
+            // operator's. (No answer, or a 5xx, leaves it: the create may have happened.)
+            if (before is { } was) (entry.Origin, entry.AdoptedFrom, entry.AdoptedContentRecorded) = was;
+            else work.Record.RemoveOrganization(entry);
+            await records.SaveAsync(work.Record, hold: true, ct);
+        }
+        if (created.Outcome == QuayOutcome.Forbidden)
+            throw new QuayOperationException("create organization " + org, created.Outcome, created.StatusCode,
+                $"Quay refused to create organization {org}: the token's user may not create organizations (FEATURE_SUPERUSERS_ORG_CREATION_ONLY leaves that to superusers, and restricted users never may), or the token lacks user:admin; create the organization and make the token's user an owner, or use a token of a user who may create organizations");
         if (created.Outcome == QuayOutcome.NameNotAvailableYet)
             throw new QuayOperationException("create organization " + org, created.Outcome, created.StatusCode,
                 $"Quay organization {org} cannot be created yet: Quay keeps the name of a deleted organization until its garbage collection runs");

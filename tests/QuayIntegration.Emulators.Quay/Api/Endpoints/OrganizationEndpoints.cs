@@ -31,6 +31,9 @@ public static partial class OrganizationEndpoints
         var store = request.Core.Store;
         lock (store.Sync)
         {
+            // allow_if_superuser: a superuser whose token holds super:user.
+            if (store.OrganizationCreationForSuperusersOnly && !(caller.User.IsSuperuser && caller.Has(QuayScopes.SuperUser)))
+                throw QuayErrors.Unauthorized(authenticated: true);
             if (store.FindUser(name) is not null || store.FindOrganization(name) is not null)
                 throw QuayErrors.InvalidRequest("A user or organization with this name already exists");
             if (store.OrganizationEmailRequired && string.IsNullOrEmpty(email))
