@@ -27,7 +27,7 @@ public sealed class QuayOptions
 /// <summary>
 /// The Polly pipeline shared by all calls to one Quay: total timeout → retry (jittered exponential, honours
 /// Retry-After) → circuit breaker → concurrency limiter → per-attempt timeout. Retries only happen for requests marked
-/// retryable (idempotent, or creates whose retry is safely detected as "already exists"). The attempt timeout sits
+/// retryable (idempotent, or creates whose retry is safely detected as "already exists" and told apart by a mark). The attempt timeout sits
 /// inside the concurrency limiter, so an attempt that times out gives its slot back at once; its length follows Quay's
 /// observed latency (<see cref="AdaptiveAttemptTimeout"/>).
 /// </summary>
@@ -105,10 +105,12 @@ public static class QuayResilience
         if (request.Method == HttpMethod.Get || request.Method == HttpMethod.Put || request.Method == HttpMethod.Delete ||
             request.Method == HttpMethod.Head)
             return true;
-        // Creating an organization or a repository twice gives a recognisable "already exists"; a prototype POST
-        // would insert a duplicate row, so it is never retried.
+        // Creating a repository twice gives a recognisable "already exists", and the repository's mark tells whose it is.
+        // An organization carries no mark: a retry's "already exists" could not tell the first attempt's create from
+        // someone else's, so its create is tried again by the next reconcile instead, which reads the record's write
+        // ahead (OrganizationStep). A prototype POST would insert a duplicate row, so it is never retried.
         var path = request.RequestUri?.AbsolutePath ?? "";
-        return request.Method == HttpMethod.Post && (path.EndsWith("/api/v1/organization/") || path.EndsWith("/api/v1/repository"));
+        return request.Method == HttpMethod.Post && path.EndsWith("/api/v1/repository");
     }
 }
 

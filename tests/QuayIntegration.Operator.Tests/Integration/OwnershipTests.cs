@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
+using QuayIntegration.Emulators.Quay.Faults;
 using QuayIntegration.Operator.Tests.Support;
 using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
 
@@ -15,6 +16,32 @@ namespace QuayIntegration.Operator.Tests.Integration;
 public sealed class OwnershipTests
 {
     private const string Operator = "operator";
+
+    /// <summary>
+    /// An organization someone makes between Quay's "absent" and the operator's create (another cluster's operator
+    /// sharing the Quay, a person) is theirs: Quay's "already exists" is taken for the operator's own create only when an
+    /// earlier attempt had written one ahead. Here the create is held 600 ms on its way while a person makes the
+    /// organization.
+    /// </summary>
+    [Fact]
+    public async Task An_organization_made_by_someone_else_while_the_operators_create_is_on_its_way_is_theirs()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("race"));
+        using var admin = new QuayAdministrator(env.Quay);
+        env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/", Method = "POST", LatencyMs = 600, Times = 1 });
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("race");
+        await Eventually(async () => await env.RecordedOriginAsync("race", "openshift_race") == "Creating", "the create written ahead", TimeSpan.FromSeconds(20));
+        await admin.CreateOrganizationAsync("openshift_race");
+        admin.AddOwner("openshift_race", Operator);
+
+        await Eventually(() => env.IsSeededAsync("race", "openshift_race"), "set up in the organization the person made");
+        Assert.Equal("Found", await env.RecordedOriginAsync("race", "openshift_race"));
+        Assert.Equal(QuayAdministrator.UserName, env.Quay.State.Organization("openshift_race")!.CreatedBy);
+        await env.Kube.CoreV1.DeleteNamespaceAsync("race");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("race");
+        Assert.NotNull(env.Quay.State.Organization("openshift_race"));
+    }
 
     /// <summary>
     /// The record of a namespace whose organization was just created holds its finalizer from the write ahead on, so

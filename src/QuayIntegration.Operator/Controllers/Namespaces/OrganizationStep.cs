@@ -70,6 +70,8 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         }
 
         var recreated = known;
+        // A create of an earlier attempt, written ahead too, may still land (a replaced leader's last call).
+        var earlierAttempt = entry?.Origin == Origin.Creating;
         // What the record said before the write ahead (a Creating left by an earlier attempt says nothing: Quay has just
         // answered that the organization is absent).
         var before = entry is { Origin: not Origin.Creating } ? (entry.Origin, entry.AdoptedFrom, entry.AdoptedContentRecorded) : default((string, string?, bool?)?);
@@ -93,15 +95,23 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         if (created.Outcome == QuayOutcome.NameNotAvailableYet)
             throw new QuayOperationException("create organization " + org, created.Outcome, created.StatusCode,
                 $"Quay organization {org} cannot be created yet: Quay keeps the name of a deleted organization until its garbage collection runs");
-        // "Already exists" right after Quay said absent is a concurrent create by this operator (another replica's
-        // last moments as leader): still ours, but no longer known to be empty.
         if (created.Outcome != QuayOutcome.AlreadyExists) created.ValueOrThrow("create organization " + org);
-        entry.Origin = Origin.Created;
         if (created.Outcome == QuayOutcome.AlreadyExists)
         {
-            Use(work, entry, (await ReadAsync(work, org, basis, ct)).Observation);
+            // Made between Quay's "absent" and this create. By this operator only if an earlier attempt had written it
+            // ahead (the record just saved over it proves no other was); otherwise by someone else, another cluster's
+            // operator sharing the Quay included: used as found, checked for that cluster's marks.
+            entry.Origin = earlierAttempt ? Origin.Created : Origin.Found;
+            if (earlierAttempt)
+            {
+                Use(work, entry, (await ReadAsync(work, org, basis, ct)).Observation);
+                return;
+            }
+            Use(work, entry, await ReadCheckedAsync(work, entry, basis, ct));
+            work.Changed("OrganizationExists", $"Quay organization {org} was made by someone else as the operator went to create it; it is used, and never deleted by the operator");
             return;
         }
+        entry.Origin = Origin.Created;
         work.Changed(recreated ? "OrganizationRecreated" : "OrganizationCreated",
             recreated ? $"Re-created Quay organization {org}, which had been deleted in Quay" : $"Created Quay organization {org}");
         log.OrganizationCreated(org, work.Name);
