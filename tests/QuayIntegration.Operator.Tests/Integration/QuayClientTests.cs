@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.Extensions.Options;
 using QuayIntegration.Emulators.Quay;
 using QuayIntegration.Emulators.Quay.Auth;
@@ -245,9 +246,11 @@ public sealed class QuayClientTests : IAsyncLifetime
     [Fact]
     public async Task The_user_answer_is_read_whatever_the_number_of_organizations_it_lists()
     {
-        var quay = Client();
-        for (var i = 0; i < 300; i++) Assert.Equal(QuayOutcome.Success, (await quay.CreateOrganizationAsync($"openshift_many-{i}", default)).Outcome);
-        var user = await quay.GetCurrentUserAsync(default);
+        // Made with a plain client: the operator's gives up an attempt after a second, which a loaded machine can exceed.
+        using (var http = _quay.CreateHttpClient(Token))
+            for (var i = 0; i < 300; i++)
+                Assert.True((await http.PostAsJsonAsync("api/v1/organization/", new { name = $"openshift_many-{i}" })).IsSuccessStatusCode);
+        var user = await Client().GetCurrentUserAsync(default);
         Assert.Equal(QuayOutcome.Success, user.Outcome);
         Assert.Equal("operator", user.Value!.Username);
         Assert.True(user.Value.IsMe);
