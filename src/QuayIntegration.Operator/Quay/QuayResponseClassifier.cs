@@ -33,7 +33,9 @@ public static partial class QuayResponseClassifier
         {
             case 400:
                 if (Contains(error, "Could not find robot")) return QuayOutcome.NotFound;
-                if (Contains(error, "Existing robot") || Contains(error, "already exists")) return QuayOutcome.AlreadyExists;
+                // "has already been taken": Quay's insert lost a race with a concurrent create after its own existence check.
+                if (Contains(error, "Existing robot") || Contains(error, "already exists") || Contains(error, "has already been taken"))
+                    return QuayOutcome.AlreadyExists;
                 if (Contains(error, "is not available")) return QuayOutcome.NameNotAvailableYet;
                 if (Contains(error, "Invalid namespace") || Contains(error, "is invalid") || Contains(error, "Invalid repository name"))
                     return QuayOutcome.InvalidName;

@@ -11,6 +11,7 @@ public class QuayResponseClassifierTests
     [InlineData(400, "application/json", """{"detail":"Existing robot with name: o+r","error_message":"Existing robot with name: o+r","error_type":"invalid_request","status":400}""", QuayOutcome.AlreadyExists)]
     [InlineData(400, "application/json", """{"detail":"A user or organization with this name already exists","error_type":"invalid_request"}""", QuayOutcome.AlreadyExists)]
     [InlineData(400, "application/json", """{"detail":"Repository already exists","error_type":"invalid_request"}""", QuayOutcome.AlreadyExists)]
+    [InlineData(400, "application/json", """{"detail":"Username has already been taken by an organization and cannot be reused: o","error_type":"invalid_request"}""", QuayOutcome.AlreadyExists)]
     [InlineData(400, "application/json", """{"detail":"Username is not available","error_message":"Username is not available","error_type":"invalid_request"}""", QuayOutcome.NameNotAvailableYet)]
     [InlineData(400, "application/json", """{"detail":"Invalid namespace a--b: Namespace must match expression","error_type":"invalid_request"}""", QuayOutcome.InvalidName)]
     [InlineData(401, "application/json", """{"detail":"Requires authentication","error_type":"invalid_token","session_required":false}""", QuayOutcome.BadToken)]

@@ -12,7 +12,7 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// Ownership is decided once and then read from the record:
 /// <list type="bullet">
 /// <item>Quay says the organization is absent → <see cref="Origin.Creating"/> is written to the record (and withdrawn
-/// when Quay refuses the create, which then certainly made nothing), then it is
+/// when Quay refuses the first create, which then certainly made nothing), then it is
 /// created, then <see cref="Origin.Created"/> (saved with the rest of the sync: Creating already counts as the
 /// operator's everywhere). An organization found while the record says Creating was therefore made by this operator (a
 /// crash came between the create and the record), so nothing is orphaned.</item>
@@ -72,21 +72,21 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         var recreated = known;
         // A create of an earlier attempt, written ahead too, may still land (a replaced leader's last call).
         var earlierAttempt = entry?.Origin == Origin.Creating;
-        // What the record said before the write ahead (a Creating left by an earlier attempt says nothing: Quay has just
-        // answered that the organization is absent).
-        var before = entry is { Origin: not Origin.Creating } ? (entry.Origin, entry.AdoptedFrom, entry.AdoptedContentRecorded) : default((string, string?, bool?)?);
+        var firstAttempt = entry is null;
         entry = work.Record.SetOrganization(work.Host, org, Origin.Creating);
         // Made anew by this operator: nothing in it is inherited from the Go operator any more.
         (entry.AdoptedFrom, entry.AdoptedContentRecorded) = (null, null);
-        await records.SaveAsync(work.Record, hold: true, ct); // written ahead: see the class comment
+        // Written ahead (see the class comment), always: the write's success proves that no other attempt (a replaced
+        // leader's) wrote the record since it was read, which is what earlierAttempt relies on.
+        await records.SaveAsync(work.Record, hold: true, ct, force: true);
         var created = await work.Quay.CreateOrganizationAsync(org, ct);
-        if (created.StatusCode is >= 400 and < 500 && created.Outcome != QuayOutcome.AlreadyExists)
+        if (firstAttempt && created.StatusCode is >= 400 and < 500 and not 408 and not 429 && created.Outcome != QuayOutcome.AlreadyExists)
         {
-            // Quay answered and created nothing: the write ahead is withdrawn at once, or an organization someone makes
-            // under this name before the next attempt would be found while the record says Creating, and taken for the
-            // operator's. (No answer, or a 5xx, leaves it: the create may have happened.)
-            if (before is { } was) (entry.Origin, entry.AdoptedFrom, entry.AdoptedContentRecorded) = was;
-            else work.Record.RemoveOrganization(entry);
+            // Quay refused the first create the record ever wrote ahead, so it made nothing and no create of the operator's
+            // can still land: the write ahead is withdrawn at once, or an organization someone makes under this name
+            // before the next attempt would be found while the record says Creating, and taken for the operator's. (No
+            // answer, a 5xx or a 429 leave it: the create may have happened, or may still.)
+            work.Record.RemoveOrganization(entry);
             await records.SaveAsync(work.Record, hold: true, ct);
         }
         if (created.Outcome == QuayOutcome.Forbidden)
@@ -107,6 +107,8 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
                 Use(work, entry, (await ReadAsync(work, org, basis, ct)).Observation);
                 return;
             }
+            // Saved at once: left Creating, an interrupted reconcile would leave it to be read as the operator's.
+            await records.SaveAsync(work.Record, hold: true, ct);
             Use(work, entry, await ReadCheckedAsync(work, entry, basis, ct));
             work.Changed("OrganizationExists", $"Quay organization {org} was made by someone else as the operator went to create it; it is used, and never deleted by the operator");
             return;

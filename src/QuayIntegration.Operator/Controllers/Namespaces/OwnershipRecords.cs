@@ -84,16 +84,18 @@ public sealed class OwnershipRecords : IInformerHandler<QuayNamespaceResource>
 
     /// <summary>
     /// Writes the draft when it changed, or when the finalizer must be added or removed (<paramref name="hold"/>: the
-    /// namespace is managed). Creates the QuayNamespace when none exists.
+    /// namespace is managed), or always when <paramref name="force"/>d: a write carries the resourceVersion read, so
+    /// one that succeeds proves nobody else wrote the record since (what a write ahead relies on). Creates the
+    /// QuayNamespace when none exists.
     /// </summary>
-    public async Task SaveAsync(OwnershipDraft draft, bool hold, CancellationToken ct)
+    public async Task SaveAsync(OwnershipDraft draft, bool hold, CancellationToken ct, bool force = false)
     {
         var stored = draft.Stored;
         if (stored is null && draft.IsEmpty && !hold) return; // nothing to remember
         var holds = Holds(draft);
         // A record being deleted can take no new finalizer (the API server refuses it); it is replaced once gone.
         var keepFinalizer = hold && (holds || stored?.Metadata.DeletionTimestamp is null);
-        if (stored is not null && !draft.HasUnsavedChanges && holds == keepFinalizer) return;
+        if (stored is not null && !force && !draft.HasUnsavedChanges && holds == keepFinalizer) return;
 
         var finalizers = (stored?.Metadata.Finalizers ?? []).Where(f => f != Finalizer).ToList();
         if (keepFinalizer) finalizers.Add(Finalizer);
