@@ -316,6 +316,28 @@ public sealed class OwnershipTests
         Assert.Null(await env.GetRecordAsync("ext"));
     }
 
+    /// <summary>
+    /// An organization that existed before the operator used it, deleted in Quay since, no longer holds up its
+    /// namespace's deletion: Quay refuses every call inside a missing organization, and there is nothing left to remove.
+    /// </summary>
+    [Fact]
+    public async Task A_found_organization_deleted_in_quay_does_not_hold_up_its_namespaces_deletion()
+    {
+        await using var env = await StartAsync();
+        using var admin = new QuayAdministrator(env.Quay);
+        await admin.CreateOrganizationAsync("openshift_gone");
+        admin.AddOwner("openshift_gone", Operator);
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("gone");
+        await Eventually(() => env.IsSeededAsync("gone", "openshift_gone"), "set up in the existing organization");
+        Assert.Equal("Found", await env.RecordedOriginAsync("gone", "openshift_gone"));
+
+        await admin.DeleteOrganizationAsync("openshift_gone");
+        await env.Kube.CoreV1.DeleteNamespaceAsync("gone");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("gone", TimeSpan.FromSeconds(30));
+        Assert.Null(await env.GetRecordAsync("gone"));
+    }
+
     [Fact]
     public async Task A_robot_that_existed_is_used_but_never_deleted_and_only_the_default_permission_the_operator_gave_it_goes()
     {

@@ -52,6 +52,14 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory)
             return;
         }
 
+        // Deleted in Quay since it was found, it took what the operator made in it along, and Quay would refuse (403)
+        // every call inside it: nothing is left to remove.
+        if (await quay.OrganizationExistsAsync(entry.Name, ct) is { IsSuccess: true, Value: false })
+        {
+            work.Record.RemoveOrganization(entry);
+            work.Changed("OrganizationGone", $"Quay organization {entry.Name}, which existed before the operator used it, is gone already");
+            return;
+        }
         await RemoveOwnContentAsync(work, reach, entry, why, null, ct);
         if (!entry.HoldsNothing()) return;
         work.Record.RemoveOrganization(entry);
