@@ -86,6 +86,9 @@ public static partial class QuayNames
 
     public static string RobotFullName(string organization, string shortName) => $"{organization}+{shortName}";
 
+    /// <summary>The short name of a robot given by its full name (<c>org+short</c>), as the robot routes take it.</summary>
+    public static string RobotShortNameOf(string fullName) => fullName[(fullName.IndexOf('+') + 1)..];
+
     /// <summary>The domain of the organizations' contact emails: reserved (RFC 2606), so no mail is ever delivered.</summary>
     public const string OrganizationEmailDomain = "quay-integration.invalid";
 

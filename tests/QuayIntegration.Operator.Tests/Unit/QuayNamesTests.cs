@@ -97,6 +97,13 @@ public class QuayNamesTests
         Assert.NotEqual(shortName, QuayNames.RobotShortNameFor(org, new string('s', 249) + "t"));
     }
 
+    [Theory]
+    [InlineData("openshift_demo", "builder")]
+    [InlineData("openshift_demo", "a_dh_b")]
+    [InlineData("openshift_my_team", "x_sa")]
+    public void A_robots_full_name_gives_back_its_short_name(string org, string shortName) =>
+        Assert.Equal(shortName, QuayNames.RobotShortNameOf(QuayNames.RobotFullName(org, shortName)));
+
     [Fact]
     public void Secret_name_follows_upstream() => Assert.Equal("builder-quay-openshift", QuayNames.SecretNameFor("builder", "openshift"));
 

@@ -94,10 +94,11 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory)
                 if (recorded.Origin != Origin.Created) foreign.Add("robot " + robot.Name);
                 continue;
             }
-            var read = await quay.GetRobotAsync(entry.Name, robot.Name[(robot.Name.IndexOf('+') + 1)..], ct);
+            // Unrecorded, so its service account is known only as far as the name tells (the short name is the account's name when valid).
+            var shortName = QuayNames.RobotShortNameOf(robot.Name);
+            var read = await quay.GetRobotAsync(entry.Name, shortName, ct);
             if (read.Outcome == QuayOutcome.NotFound) continue;
-            var account = robot.Name[(robot.Name.IndexOf('+') + 1)..];
-            if (work.Markers.OriginOfRobot(read.ValueOrThrow("read robot " + robot.Name)!, work.Name, account, entry) != Origin.Created)
+            if (work.Markers.OriginOfRobot(read.ValueOrThrow("read robot " + robot.Name)!, work.Name, shortName, entry) != Origin.Created)
                 foreign.Add("robot " + robot.Name);
         }
         return (foreign, repositories);
@@ -120,7 +121,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory)
 
         foreach (var robot in robots)
         {
-            (await quay.DeleteRobotAsync(entry.Name, robot[(robot.IndexOf('+') + 1)..], ct)).ValueOrThrow("delete robot " + robot);
+            (await quay.DeleteRobotAsync(entry.Name, QuayNames.RobotShortNameOf(robot), ct)).ValueOrThrow("delete robot " + robot);
             entry.RemoveRobot(robot);
             foreach (var permission in entry.DefaultPermissionsOf(robot).ToList()) entry.RemoveDefaultPermission(permission);
             work.Changed("RobotDeleted", $"Deleted Quay robot {robot} from organization {entry.Name}: {why}");

@@ -143,7 +143,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         if (entry.Origin != Origin.Found) return observation;
         foreach (var name in markedByOperator.Where(r => entry.Robot(r) is not { Origin: Origin.Created }).Order(StringComparer.Ordinal))
         {
-            var read = await work.Quay.GetRobotAsync(entry.Name, name[(name.IndexOf('+') + 1)..], ct);
+            var read = await work.Quay.GetRobotAsync(entry.Name, QuayNames.RobotShortNameOf(name), ct);
             if (read.Outcome == QuayOutcome.NotFound) continue;
             var robot = read.ValueOrThrow("read robot " + name)!;
             if (work.Markers.OwnerOfRobot(robot, work.Name, "") == MarkedOwner.OtherCluster)
@@ -182,7 +182,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             .ToList();
         var permissions = await Task.WhenAll(relevant.Select(async robot =>
         {
-            var shortName = robot[(robot.IndexOf('+') + 1)..];
+            var shortName = QuayNames.RobotShortNameOf(robot);
             var result = await work.Quay.ListRobotPermissionsAsync(org, shortName, ct);
             // A robot deleted between the two lists is simply not there any more.
             return (robot, permissions: result.Outcome == QuayOutcome.NotFound ? null : result.ValueOrThrow($"list the permissions of robot {robot}"));

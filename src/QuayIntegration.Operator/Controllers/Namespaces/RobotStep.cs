@@ -83,7 +83,7 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
     private static async Task<string?> OriginOfAsync(NamespaceWork work, string robotName, string serviceAccount, CancellationToken ct)
     {
         if (work.Entry!.Robot(robotName) is { } recorded) return recorded.Origin;
-        var read = await work.Quay.GetRobotAsync(work.Organization, robotName[(robotName.IndexOf('+') + 1)..], ct);
+        var read = await work.Quay.GetRobotAsync(work.Organization, QuayNames.RobotShortNameOf(robotName), ct);
         if (read.Outcome == QuayOutcome.NotFound) return null;
         var robot = read.ValueOrThrow("read robot " + robotName)!;
         if (serviceAccount.Length == 0 && robot.Metadata is { ValueKind: JsonValueKind.Object } metadata
@@ -221,13 +221,13 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
     /// <summary>True when the robot carries this operator's mark, false when someone else's, null when it is gone.</summary>
     private static async Task<bool?> StillOursAsync(NamespaceWork work, string name, string serviceAccount, CancellationToken ct)
     {
-        var read = await work.Quay.GetRobotAsync(work.Organization, name[(name.IndexOf('+') + 1)..], ct);
+        var read = await work.Quay.GetRobotAsync(work.Organization, QuayNames.RobotShortNameOf(name), ct);
         if (read.Outcome == QuayOutcome.NotFound) return null;
         return Classify(work, read.ValueOrThrow("read robot " + name)!, serviceAccount) == Origin.Created;
     }
 
     private static async Task<bool> DeleteRobotAsync(NamespaceWork work, string name, CancellationToken ct) =>
-        (await work.Quay.DeleteRobotAsync(work.Organization, name[(name.IndexOf('+') + 1)..], ct)).ValueOrThrow($"delete robot {name}");
+        (await work.Quay.DeleteRobotAsync(work.Organization, QuayNames.RobotShortNameOf(name), ct)).ValueOrThrow($"delete robot {name}");
 
     private static async Task<bool> DeletePrototypeAsync(NamespaceWork work, string robot, string? id, CancellationToken ct) =>
         string.IsNullOrEmpty(id) || (await work.Quay.DeletePrototypeAsync(work.Organization, id, ct)).ValueOrThrow($"delete the default permission of {robot}");
