@@ -1,7 +1,10 @@
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
+using QuayIntegration.Emulators.Quay.Auth;
 using QuayIntegration.Emulators.Quay.Faults;
+using QuayIntegration.Emulators.Quay.Model;
 using QuayIntegration.Operator.Tests.Support;
 using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
 
@@ -314,6 +317,97 @@ public sealed class OwnershipTests
         Assert.Equal(["openshift_ext+keeper"], org.Prototypes.Select(p => p.DelegateName));
         Assert.NotNull(env.Quay.State.Repository("openshift_ext", "theirs"));
         Assert.Null(await env.GetRecordAsync("ext"));
+    }
+
+    /// <summary>
+    /// An organization the operator made, deleted in Quay since, and refused when the operator makes it again (Quay
+    /// leaves organization creation to superusers here) is no longer the operator's: the one a superuser then makes
+    /// under that name, as the namespace's status asks, holding a robot of the very name the operator gives the builder's,
+    /// is used as found, and neither it nor that robot goes with the namespace. (The refused create withdraws the write
+    /// ahead, and the robots the record held in the deleted organization went with it.)
+    /// </summary>
+    [Fact]
+    public async Task An_organization_someone_makes_after_the_operators_re_create_was_refused_is_theirs_with_its_robots()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("redo");
+            spec["driftCheckInterval"] = "2s";
+        });
+        using var admin = new QuayAdministrator(env.Quay);
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("redo");
+        await Eventually(() => env.IsSeededAsync("redo", "openshift_redo"), "set up");
+        Assert.Equal("Created", await env.RecordedOriginAsync("redo", "openshift_redo"));
+
+        env.Quay.OrganizationCreationForSuperusersOnly = true;
+        admin.JoinOwners("openshift_redo");
+        await admin.DeleteOrganizationAsync("openshift_redo");
+        await Eventually(async () => (await env.GetRecordAsync("redo"))?["status"]?["lastError"]?.GetValue<string>().Contains("may not create organizations") == true,
+            "the operator's create refused", TimeSpan.FromSeconds(30));
+
+        env.Quay.AddUser("root", superuser: true);
+        using var root = env.Quay.CreateHttpClient(env.Quay.AddToken("root", QuayScopes.All));
+        // Quay keeps a deleted organization's name until its garbage collection has run.
+        await Eventually(async () => (await root.PostAsJsonAsync("api/v1/organization/", new { name = "openshift_redo", email = "platform@example.org" })).IsSuccessStatusCode,
+            "the superuser makes the organization");
+        (await root.PutAsJsonAsync("api/v1/organization/openshift_redo/robots/builder", new { description = "the platform team's" })).EnsureSuccessStatusCode();
+        (await root.PostAsJsonAsync("api/v1/organization/openshift_redo/prototypes",
+            new JsonObject { ["role"] = "admin", ["delegate"] = new JsonObject { ["kind"] = "user", ["name"] = "openshift_redo+builder" } })).EnsureSuccessStatusCode();
+        env.Quay.AddTeamMember("openshift_redo", "owners", TeamRole.Admin, Operator);
+        await Eventually(() => env.IsSeededAsync("redo", "openshift_redo"), "set up in the superuser's organization", TimeSpan.FromSeconds(60));
+        Assert.Equal("Found", await env.RecordedOriginAsync("redo", "openshift_redo"));
+        // The superuser's robot is not taken for the one the operator made in the deleted organization: its default
+        // permission is left as they gave it, not "repaired" to the matrix's role.
+        Assert.Equal("admin", Assert.Single(env.Quay.State.Organization("openshift_redo")!.Prototypes, p => p.DelegateName == "openshift_redo+builder").Role);
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync("redo");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("redo", TimeSpan.FromSeconds(30));
+        var organization = env.Quay.State.Organization("openshift_redo");
+        Assert.Equal("root", organization?.CreatedBy);
+        Assert.Equal("root", organization!.Robots.SingleOrDefault(r => r.Name == "openshift_redo+builder")?.CreatedBy);
+    }
+
+    /// <summary>
+    /// A namespace released with cleanupPolicy Delete loses its organization annotations with its record, so when it
+    /// comes back into scope nothing is read as an earlier version's ownership: an organization someone made under its
+    /// name in between is used as found, and kept when the namespace goes.
+    /// </summary>
+    [Fact]
+    public async Task A_namespace_released_with_its_organization_deleted_does_not_claim_the_next_organization_of_that_name()
+    {
+        await using var env = await StartAsync(spec => spec["cleanupPolicy"] = "Delete");
+        using var admin = new QuayAdministrator(env.Quay);
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("away");
+        await Eventually(() => env.IsSeededAsync("away", "openshift_away"), "set up");
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["denylistNamespaces"] = new JsonArray("away") });
+        await Eventually(async () => await env.GetRecordAsync("away") is null && env.Quay.State.Organization("openshift_away") is null,
+            "released, its organization and record deleted");
+        var annotations = (await env.GetNamespaceAsync("away"))!.Metadata.Annotations ?? new Dictionary<string, string>();
+        Assert.False(annotations.ContainsKey("quay.redhat.com/organization-ownership"));
+
+        await Eventually(async () =>
+        {
+            try
+            {
+                await admin.CreateOrganizationAsync("openshift_away");
+                return true;
+            }
+            catch (InvalidOperationException e) when (e.Message.Contains("not available", StringComparison.Ordinal))
+            {
+                return false; // until Quay's garbage collection lets go of the deleted organization's name
+            }
+        }, "a person makes an organization of that name");
+        admin.AddOwner("openshift_away", Operator);
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["denylistNamespaces"] = new JsonArray() });
+        await Eventually(() => env.IsSeededAsync("away", "openshift_away"), "managed again, in the person's organization");
+        Assert.Equal("Found", await env.RecordedOriginAsync("away", "openshift_away"));
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync("away");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("away");
+        Assert.Equal(QuayAdministrator.UserName, env.Quay.State.Organization("openshift_away")?.CreatedBy);
     }
 
     /// <summary>

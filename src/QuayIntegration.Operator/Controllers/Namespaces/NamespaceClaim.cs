@@ -11,7 +11,7 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// <c>quay.redhat.com/managed</c> (<c>pending</c>, then <c>true</c>: the webhook's namespaceSelector) and the
 /// annotations <c>quay.redhat.com/organization</c> and <c>quay.redhat.com/organization-ownership</c> that earlier versions
 /// wrote and the webhook reads. The annotations mirror the ownership record for the current organization; the record
-/// is the truth.
+/// is the truth, and when it is deleted they go with it.
 /// </summary>
 public sealed class NamespaceClaim(KubeApi api)
 {
@@ -46,11 +46,16 @@ public sealed class NamespaceClaim(KubeApi api)
         return ApplyAsync(work, patch, "marking it synced", ct);
     }
 
-    /// <summary>No longer managed: finalizer and label go (the webhook stops seeing its builds); annotations stay as history.</summary>
-    public async Task ReleaseAsync(NamespaceWork work, CancellationToken ct)
+    /// <summary>
+    /// No longer managed: finalizer and label go (the webhook stops seeing its builds). The organization annotations
+    /// stay as history while the record remembers the organization; with <paramref name="forgetOrganization"/> (the
+    /// record is about to be deleted) they go too, so that nothing is left to be read as an earlier version's ownership.
+    /// </summary>
+    public async Task ReleaseAsync(NamespaceWork work, CancellationToken ct, bool forgetOrganization = false)
     {
         if (work.Namespace is not { } ns) return;
         var patch = new MetadataPatch(ns.Metadata).RemoveFinalizer(WellKnown.NamespaceFinalizer).Label(WellKnown.ManagedNamespaceLabel, null);
+        if (forgetOrganization) patch.Annotation(WellKnown.OrganizationAnnotation, null).Annotation(WellKnown.OwnershipAnnotation, null);
         try
         {
             await ApplyAsync(work, patch, "releasing it", ct);

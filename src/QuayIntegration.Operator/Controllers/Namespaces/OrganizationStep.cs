@@ -12,7 +12,7 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// Ownership is decided once and then read from the record:
 /// <list type="bullet">
 /// <item>Quay says the organization is absent → <see cref="Origin.Creating"/> is written to the record (and withdrawn
-/// when Quay refuses the first create, which then certainly made nothing), then it is
+/// when Quay refuses a create with no earlier one written ahead, which then certainly made nothing), then it is
 /// created, then <see cref="Origin.Created"/> (saved with the rest of the sync: Creating already counts as the
 /// operator's everywhere). An organization found while the record says Creating was therefore made by this operator (a
 /// crash came between the create and the record), so nothing is orphaned.</item>
@@ -74,19 +74,25 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         var earlierAttempt = entry?.Origin == Origin.Creating;
         var firstAttempt = entry is null;
         entry = work.Record.SetOrganization(work.Host, org, Origin.Creating);
-        // Made anew by this operator: nothing in it is inherited from the Go operator any more.
+        // Quay says the organization is absent, so what the record held in it went with it (its robots at once, the rest
+        // with Quay's garbage collection): nothing in an organization of this name made from now on, by this operator or
+        // anyone, is the operator's because an earlier one's was. Nor is anything inherited from the Go operator.
+        (entry.Robots, entry.DefaultPermissions, entry.Repositories) = (null, null, null);
         (entry.AdoptedFrom, entry.AdoptedContentRecorded) = (null, null);
         // Written ahead (see the class comment), always: the write's success proves that no other attempt (a replaced
         // leader's) wrote the record since it was read, which is what earlierAttempt relies on.
         await records.SaveAsync(work.Record, hold: true, ct, force: true);
         var created = await work.Quay.CreateOrganizationAsync(org, ct);
-        if (firstAttempt && created.StatusCode is >= 400 and < 500 and not 408 and not 429 && created.Outcome != QuayOutcome.AlreadyExists)
+        if (!earlierAttempt && created.StatusCode is >= 400 and < 500 and not 408 and not 429 && created.Outcome != QuayOutcome.AlreadyExists)
         {
-            // Quay refused the first create the record ever wrote ahead, so it made nothing and no create of the operator's
+            // Quay refused the only create the record had written ahead, so it made nothing and no create of the operator's
             // can still land: the write ahead is withdrawn at once, or an organization someone makes under this name
-            // before the next attempt would be found while the record says Creating, and taken for the operator's. (No
-            // answer, a 5xx or a 429 leave it: the create may have happened, or may still.)
-            work.Record.RemoveOrganization(entry);
+            // before the next attempt (the one the refusal's message tells them to make, say) would be found while the
+            // record says Creating, and taken for the operator's. A first create's entry goes; an organization the record
+            // knew, deleted in Quay since, stays on record as found, the safe side, until the operator makes it again.
+            // (No answer, a 5xx or a 429 leave Creating: the create may have happened, or may still.)
+            if (firstAttempt) work.Record.RemoveOrganization(entry);
+            else entry.Origin = Origin.Found;
             await records.SaveAsync(work.Record, hold: true, ct);
         }
         if (created.Outcome == QuayOutcome.Forbidden)
