@@ -30,6 +30,13 @@ public sealed class RequestAccounting
     private readonly ConcurrentDictionary<RecordedRequest, int> _byRequest = new();
     private readonly ConcurrentQueue<DeniedRequest> _denials = new();
     private readonly ConcurrentQueue<TimedRequest> _timeline = new();
+    private readonly ConcurrentDictionary<(string User, string Protocol), int> _protocols = new();
+
+    internal void RecordProtocol(string user, string protocol) => _protocols.AddOrUpdate((user, protocol), 1, (_, n) => n + 1);
+
+    /// <summary>The HTTP versions (<c>HTTP/1.1</c>, <c>HTTP/2</c>) <paramref name="username"/>'s resource requests came in, with how many each.</summary>
+    public IReadOnlyDictionary<string, int> ProtocolsOf(string username) =>
+        _protocols.Where(p => p.Key.User == username).ToDictionary(p => p.Key.Protocol, p => p.Value);
 
     internal void RecordDenial(DeniedRequest denial) => _denials.Enqueue(denial);
 
@@ -76,5 +83,6 @@ public sealed class RequestAccounting
         _byRequest.Clear();
         _denials.Clear();
         _timeline.Clear();
+        _protocols.Clear();
     }
 }

@@ -105,6 +105,24 @@ public sealed class KubeTransportTests : IAsyncLifetime
         Assert.False(KubeTransport.Verified(authorities, "api.other.example", certificate, null, SslPolicyErrors.None));
     }
 
+    /// <summary>
+    /// Requests and watches go over HTTP/2, as client-go sends them, when the server offers it over TLS (ALPN): one
+    /// connection carries them all.
+    /// </summary>
+    [Fact]
+    public async Task Requests_and_watches_go_over_http2()
+    {
+        _world.Server.Requests.Reset();
+        using var api = new KubeApi(Configuration());
+        Assert.NotNull(await api.GetAsync<V1Namespace>("api/v1/namespaces/default", CancellationToken.None));
+        var list = await api.ListPageAsync<V1Namespace>("api/v1/namespaces", null, null, null, CancellationToken.None);
+        await foreach (var _ in api.WatchAsync<V1Namespace>("api/v1/namespaces", null, list.ResourceVersion, TimeSpan.FromSeconds(1), CancellationToken.None))
+        {
+        }
+        var user = Assert.Single(_world.Server.Requests.Requests().Keys.Select(r => r.User).Distinct());
+        Assert.Equal(new Dictionary<string, int> { ["HTTP/2"] = 3 }, _world.Server.Requests.ProtocolsOf(user));
+    }
+
     [Fact]
     public async Task A_wrong_token_is_refused_by_the_server_as_unauthorized()
     {
