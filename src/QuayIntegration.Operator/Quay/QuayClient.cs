@@ -59,6 +59,13 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
     public Task<QuayResult<bool>> OrganizationExistsAsync(string org, CancellationToken ct) =>
         ExistsAsync(() => api.GetOrganization(org, ct), ct);
 
+    /// <summary>The organization as the lookup shows it (its email to its administrators only); null when there is none.</summary>
+    public async Task<QuayResult<QuayOrganization>> GetOrganizationAsync(string org, CancellationToken ct)
+    {
+        var result = await CallAsync<QuayOrganization>(() => api.GetOrganization(org, ct), ct, parse: true);
+        return result.Outcome == QuayOutcome.NotFound ? new(QuayOutcome.Success, result.StatusCode, result.Message) : result;
+    }
+
     /// <summary>
     /// Whether a call inside the organization was refused because the organization does not exist: Quay answers 403,
     /// not 404, for the robots of a missing organization, so a 403 is followed by the (public) organization lookup.

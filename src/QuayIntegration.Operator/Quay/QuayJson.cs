@@ -31,6 +31,7 @@ public static class QuayJson
 [JsonSerializable(typeof(CreatePrototypeRequest))]
 [JsonSerializable(typeof(CreateRepositoryRequest))]
 [JsonSerializable(typeof(QuayUser))]
+[JsonSerializable(typeof(QuayOrganization))]
 [JsonSerializable(typeof(QuayRobot))]
 [JsonSerializable(typeof(QuayRobotList))]
 [JsonSerializable(typeof(QuayRobotPermissionList))]

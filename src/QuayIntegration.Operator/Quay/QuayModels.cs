@@ -35,6 +35,13 @@ public sealed class QuayUser
     [JsonPropertyName("is_me")] public bool? IsMe { get; set; }
 }
 
+public sealed class QuayOrganization
+{
+    [JsonPropertyName("name")] public string Name { get; set; } = "";
+    /// <summary>The email it was created with; empty unless the caller administers it (or it was created without one).</summary>
+    [JsonPropertyName("email")] public string? Email { get; set; }
+}
+
 public sealed class QuayRobot
 {
     [JsonPropertyName("name")] public string Name { get; set; } = "";

@@ -369,6 +369,36 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
+    /// A create the operator wrote ahead and Quay answered with a 503 may have happened, so the record keeps Creating,
+    /// and the next create, refused (organization creation left to superusers), cannot withdraw it. The organization a
+    /// superuser then makes, as the status asks, shows the superuser's email, not the one every create of the operator
+    /// sends: it is used as found, never taken for the one the pending create made, and kept when the namespace goes.
+    /// </summary>
+    [Fact]
+    public async Task An_organization_made_while_an_unanswered_create_is_pending_is_told_apart_by_its_email()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("unsure"));
+        env.Quay.OrganizationCreationForSuperusersOnly = true;
+        env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/", Method = "POST", ErrorRate = 1, ErrorStatuses = [503], Times = 1 });
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("unsure");
+        await Eventually(async () => (await env.GetRecordAsync("unsure"))?["status"]?["lastError"]?.GetValue<string>().Contains("may not create organizations") == true,
+            "the second create refused", TimeSpan.FromSeconds(30));
+        Assert.Equal("Creating", await env.RecordedOriginAsync("unsure", "openshift_unsure"));
+
+        env.Quay.AddUser("root", superuser: true);
+        using var root = env.Quay.CreateHttpClient(env.Quay.AddToken("root", QuayScopes.All));
+        (await root.PostAsJsonAsync("api/v1/organization/", new { name = "openshift_unsure", email = "platform@example.org" })).EnsureSuccessStatusCode();
+        env.Quay.AddTeamMember("openshift_unsure", "owners", TeamRole.Admin, Operator);
+        await Eventually(() => env.IsSeededAsync("unsure", "openshift_unsure"), "set up in the superuser's organization", TimeSpan.FromSeconds(60));
+        Assert.Equal("Found", await env.RecordedOriginAsync("unsure", "openshift_unsure"));
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync("unsure");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("unsure", TimeSpan.FromSeconds(30));
+        Assert.Equal("root", env.Quay.State.Organization("openshift_unsure")?.CreatedBy);
+    }
+
+    /// <summary>
     /// A namespace released with cleanupPolicy Delete loses its organization annotations with its record, so when it
     /// comes back into scope nothing is read as an earlier version's ownership: an organization someone made under its
     /// name in between is used as found, and kept when the namespace goes.

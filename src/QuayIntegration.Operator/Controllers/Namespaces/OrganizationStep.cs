@@ -15,7 +15,9 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// when Quay refuses a create with no earlier one written ahead, which then certainly made nothing), then it is
 /// created, then <see cref="Origin.Created"/> (saved with the rest of the sync: Creating already counts as the
 /// operator's everywhere). An organization found while the record says Creating was therefore made by this operator (a
-/// crash came between the create and the record), so nothing is orphaned.</item>
+/// crash came between the create and the record), so nothing is orphaned, unless it shows an email other than the
+/// one the operator's creates send: then someone else made it while a create of the operator's was pending, and it
+/// is Found.</item>
 /// <item>It exists and the record has no entry → <see cref="Origin.Found"/>: it is used, never deleted. (What earlier
 /// versions and the Go operator decided is in the record by then: <see cref="LegacyOwnership"/>.)</item>
 /// <item>A recorded organization is not looked up: its robot list proves it exists, and Quay's 403 for the robots of a
@@ -55,17 +57,20 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             }
         }
 
-        var exists = (await work.Quay.OrganizationExistsAsync(org, ct)).ValueOrThrow("look up organization " + org);
-        if (exists)
+        var existing = (await work.Quay.GetOrganizationAsync(org, ct)).ValueOrThrow("look up organization " + org);
+        if (existing is not null)
         {
             if (known)
                 throw new QuayOperationException("list robots of " + org, QuayOutcome.Forbidden, 403,
                     $"organization {org} exists but the token's user is not one of its administrators; make it an owner of the organization");
-            var origin = entry?.Origin == Origin.Creating ? Origin.Created : Origin.Found;
+            var pending = entry?.Origin == Origin.Creating;
+            var origin = pending && !MadeBySomeoneElse(org, existing) ? Origin.Created : Origin.Found;
             entry = work.Record.SetOrganization(work.Host, org, origin);
             Use(work, entry, await ReadCheckedAsync(work, entry, basis, ct));
             if (origin == Origin.Found)
-                work.Changed("OrganizationExists", $"Quay organization {org} already existed; it is used, and never deleted by the operator");
+                work.Changed("OrganizationExists", pending
+                    ? $"Quay organization {org} was made by someone else (its email is {existing.Email}, not the operator's) while the operator's create of it was pending; it is used, and never deleted by the operator"
+                    : $"Quay organization {org} already existed; it is used, and never deleted by the operator");
             return;
         }
 
@@ -105,9 +110,12 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         if (created.Outcome == QuayOutcome.AlreadyExists)
         {
             // Made between Quay's "absent" and this create. By this operator only if an earlier attempt had written it
-            // ahead (the record just saved over it proves no other was); otherwise by someone else, another cluster's
-            // operator sharing the Quay included: used as found, checked for that cluster's marks.
-            entry.Origin = earlierAttempt ? Origin.Created : Origin.Found;
+            // ahead (the record just saved over it proves no other was) and the organization does not say otherwise;
+            // else by someone else, another cluster's operator sharing the Quay included: used as found, checked for
+            // that cluster's marks.
+            entry.Origin = earlierAttempt && !MadeBySomeoneElse(org, (await work.Quay.GetOrganizationAsync(org, ct)).ValueOrThrow("look up organization " + org))
+                ? Origin.Created
+                : Origin.Found;
             if (earlierAttempt)
             {
                 Use(work, entry, (await ReadAsync(work, org, basis, ct)).Observation);
@@ -127,6 +135,16 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         // Created a moment ago: known to be empty, nothing to read.
         Use(work, entry, new QuayObservation(org, basis, work.Now));
     }
+
+    /// <summary>
+    /// Whether the organization shows, to its administrators, an email other than the one every create of the operator
+    /// sends (<see cref="QuayNames.OrganizationEmailFor"/>): then someone else made it, whatever the record says of a
+    /// create on its way. An empty email tells nothing (no administrator's view, or made without one, as versions of the
+    /// operator before the email were), and leaves the judgement to the record.
+    /// </summary>
+    private static bool MadeBySomeoneElse(string org, QuayOrganization? organization) =>
+        organization is { Email: { Length: > 0 } email }
+        && !string.Equals(email, QuayNames.OrganizationEmailFor(org), StringComparison.OrdinalIgnoreCase);
 
     private void Use(NamespaceWork work, OrganizationRecord entry, QuayObservation observation)
     {
