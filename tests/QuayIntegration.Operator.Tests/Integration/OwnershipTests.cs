@@ -1,10 +1,7 @@
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using QuayIntegration.Emulators.Quay.Auth;
 using QuayIntegration.Emulators.Quay.Faults;
-using QuayIntegration.Emulators.Quay.Model;
 using QuayIntegration.Operator.Tests.Support;
 using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
 
@@ -346,15 +343,11 @@ public sealed class OwnershipTests
         await Eventually(async () => (await env.GetRecordAsync("redo"))?["status"]?["lastError"]?.GetValue<string>().Contains("may not create organizations") == true,
             "the operator's create refused", TimeSpan.FromSeconds(30));
 
-        env.Quay.AddUser("root", superuser: true);
-        using var root = env.Quay.CreateHttpClient(env.Quay.AddToken("root", QuayScopes.All));
-        // Quay keeps a deleted organization's name until its garbage collection has run.
-        await Eventually(async () => (await root.PostAsJsonAsync("api/v1/organization/", new { name = "openshift_redo", email = "platform@example.org" })).IsSuccessStatusCode,
-            "the superuser makes the organization");
-        (await root.PutAsJsonAsync("api/v1/organization/openshift_redo/robots/builder", new { description = "the platform team's" })).EnsureSuccessStatusCode();
-        (await root.PostAsJsonAsync("api/v1/organization/openshift_redo/prototypes",
-            new JsonObject { ["role"] = "admin", ["delegate"] = new JsonObject { ["kind"] = "user", ["name"] = "openshift_redo+builder" } })).EnsureSuccessStatusCode();
-        env.Quay.AddTeamMember("openshift_redo", "owners", TeamRole.Admin, Operator);
+        using var root = new QuayAdministrator(env.Quay, "root", superuser: true);
+        await Eventually(() => root.TryCreateOrganizationAsync("openshift_redo", "platform@example.org"), "the superuser makes the organization");
+        await root.CreateRobotAsync("openshift_redo", "builder", "the platform team's");
+        await root.CreateDefaultPermissionAsync("openshift_redo", "openshift_redo+builder", "admin");
+        root.AddOwner("openshift_redo", Operator);
         await Eventually(() => env.IsSeededAsync("redo", "openshift_redo"), "set up in the superuser's organization", TimeSpan.FromSeconds(60));
         Assert.Equal("Found", await env.RecordedOriginAsync("redo", "openshift_redo"));
         // The superuser's robot is not taken for the one the operator made in the deleted organization: its default
@@ -386,10 +379,9 @@ public sealed class OwnershipTests
             "the second create refused", TimeSpan.FromSeconds(30));
         Assert.Equal("Creating", await env.RecordedOriginAsync("unsure", "openshift_unsure"));
 
-        env.Quay.AddUser("root", superuser: true);
-        using var root = env.Quay.CreateHttpClient(env.Quay.AddToken("root", QuayScopes.All));
-        (await root.PostAsJsonAsync("api/v1/organization/", new { name = "openshift_unsure", email = "platform@example.org" })).EnsureSuccessStatusCode();
-        env.Quay.AddTeamMember("openshift_unsure", "owners", TeamRole.Admin, Operator);
+        using var root = new QuayAdministrator(env.Quay, "root", superuser: true);
+        await root.CreateOrganizationAsync("openshift_unsure", "platform@example.org");
+        root.AddOwner("openshift_unsure", Operator);
         await Eventually(() => env.IsSeededAsync("unsure", "openshift_unsure"), "set up in the superuser's organization", TimeSpan.FromSeconds(60));
         Assert.Equal("Found", await env.RecordedOriginAsync("unsure", "openshift_unsure"));
 
@@ -418,18 +410,7 @@ public sealed class OwnershipTests
         var annotations = (await env.GetNamespaceAsync("away"))!.Metadata.Annotations ?? new Dictionary<string, string>();
         Assert.False(annotations.ContainsKey("quay.redhat.com/organization-ownership"));
 
-        await Eventually(async () =>
-        {
-            try
-            {
-                await admin.CreateOrganizationAsync("openshift_away");
-                return true;
-            }
-            catch (InvalidOperationException e) when (e.Message.Contains("not available", StringComparison.Ordinal))
-            {
-                return false; // until Quay's garbage collection lets go of the deleted organization's name
-            }
-        }, "a person makes an organization of that name");
+        await Eventually(() => admin.TryCreateOrganizationAsync("openshift_away"), "a person makes an organization of that name");
         admin.AddOwner("openshift_away", Operator);
         await env.PatchIntegrationSpecAsync(new JsonObject { ["denylistNamespaces"] = new JsonArray() });
         await Eventually(() => env.IsSeededAsync("away", "openshift_away"), "managed again, in the person's organization");

@@ -1,11 +1,8 @@
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using QuayIntegration.Emulators.Quay.Auth;
 using QuayIntegration.Emulators.Quay.Faults;
-using QuayIntegration.Emulators.Quay.Model;
 using QuayIntegration.Operator.Tests.Support;
 using Xunit.Abstractions;
 using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
@@ -211,10 +208,11 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
         Assert.Contains("may not create organizations", error);
         Assert.Contains("make the token's user an owner", error);
 
-        env.Quay.AddUser("root", superuser: true);
-        using (var root = env.Quay.CreateHttpClient(env.Quay.AddToken("root", QuayScopes.All)))
-            Assert.True((await root.PostAsJsonAsync("api/v1/organization/", new { name = "openshift_nocreate", email = "platform@example.org" })).IsSuccessStatusCode);
-        env.Quay.AddTeamMember("openshift_nocreate", "owners", TeamRole.Admin, "operator");
+        using (var root = new QuayAdministrator(env.Quay, "root", superuser: true))
+        {
+            await root.CreateOrganizationAsync("openshift_nocreate", "platform@example.org");
+            root.AddOwner("openshift_nocreate", "operator");
+        }
         await Eventually(() => env.IsSeededAsync("nocreate", "openshift_nocreate"), "set up in the organization the superuser made", TimeSpan.FromSeconds(60));
         Assert.Equal("Found", await env.RecordedOriginAsync("nocreate", "openshift_nocreate"));
     }

@@ -17,20 +17,57 @@ public sealed class QuayAdministrator : IDisposable
     private readonly QuayEmulator _quay;
     private readonly HttpClient _http;
 
-    public QuayAdministrator(QuayEmulator quay)
+    public QuayAdministrator(QuayEmulator quay) : this(quay, UserName, superuser: false)
     {
-        _quay = quay;
-        if (quay.State.Users.All(u => u.Name != UserName)) quay.AddUser(UserName);
-        _http = quay.CreateHttpClient(quay.AddToken(UserName, QuayScopes.All & ~QuayScopes.SuperUser));
     }
 
+    /// <summary>
+    /// A person of that name; a superuser's token also carries super:user (where Quay leaves organization creation to
+    /// superusers, only such a person makes organizations).
+    /// </summary>
+    public QuayAdministrator(QuayEmulator quay, string name, bool superuser)
+    {
+        _quay = quay;
+        Name = name;
+        if (quay.State.Users.All(u => u.Name != name)) quay.AddUser(name, superuser);
+        _http = quay.CreateHttpClient(quay.AddToken(name, superuser ? QuayScopes.All : QuayScopes.All & ~QuayScopes.SuperUser));
+    }
+
+    /// <summary>The person's Quay user, the creator the emulator's state names for what they make.</summary>
+    public string Name { get; }
+
     /// <summary>Makes the person an owner of an organization someone else created (the operator's, say).</summary>
-    public void JoinOwners(string organization) => _quay.AddTeamMember(organization, "owners", TeamRole.Admin, UserName);
+    public void JoinOwners(string organization) => _quay.AddTeamMember(organization, "owners", TeamRole.Admin, Name);
 
     /// <summary>Makes <paramref name="user"/> (the operator's user) an owner of an organization this person created.</summary>
     public void AddOwner(string organization, string user) => _quay.AddTeamMember(organization, "owners", TeamRole.Admin, user);
 
-    public Task CreateOrganizationAsync(string name) => Expect(_http.PostAsJsonAsync("api/v1/organization/", new { name }));
+    public Task CreateOrganizationAsync(string name, string? email = null) => Expect(_http.PostAsJsonAsync("api/v1/organization/", OrganizationBody(name, email)));
+
+    /// <summary>
+    /// Makes the organization once Quay lets go of its name: false while the name is still a deleted organization's,
+    /// not yet garbage-collected ("Username is not available"); any other refusal throws.
+    /// </summary>
+    public async Task<bool> TryCreateOrganizationAsync(string name, string? email = null)
+    {
+        try
+        {
+            await CreateOrganizationAsync(name, email);
+            return true;
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains("not available", StringComparison.Ordinal))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Quay's schema takes an email as a string or not at all, never null.</summary>
+    private static JsonObject OrganizationBody(string name, string? email)
+    {
+        var body = new JsonObject { ["name"] = name };
+        if (email is not null) body["email"] = email;
+        return body;
+    }
 
     public Task CreateRepositoryAsync(string org, string name, string description = "made by hand") =>
         Expect(_http.PostAsJsonAsync("api/v1/repository", new { @namespace = org, repository = name, visibility = "private", description }));
