@@ -197,12 +197,14 @@ public sealed class NamespaceReconciler(
         // Only a namespace that still exists is released; one already gone keeps what its record says of how it went
         // (deleted while managed: what was kept by a policy is still owed to that policy, not to cleanupPolicy alone).
         if (work.Namespace is not null) work.Record.Spec.Released = true;
-        // A record left empty is deleted. Its namespace's organization annotations go first: back in scope, a namespace
-        // with them and no record is read as set up by an earlier version (LegacyOwnership), and the organization they
-        // name, someone else's by then perhaps, would be recorded as the operator's.
-        if (work.Record.IsEmpty) await claim.ReleaseAsync(work, ct, forgetOrganization: true);
+        // A record left empty is deleted, so the namespace is released first, its organization annotations with it: back
+        // in scope, a namespace with them and no record is read as set up by an earlier version (LegacyOwnership), and the
+        // organization they name, someone else's by then perhaps, would be recorded as the operator's. A record that
+        // stays is saved before the namespace lets go.
+        var forget = work.Record.IsEmpty;
+        if (forget) await claim.ReleaseAsync(work, ct, forgetOrganization: true);
         await FinishRecordAsync(work, work.Namespace is null ? NamespacePhase.NamespaceDeleted : NamespacePhase.Released, ct);
-        await claim.ReleaseAsync(work, ct);
+        if (!forget) await claim.ReleaseAsync(work, ct);
         if (wasManaged) work.Changed("Released", $"Stopped managing the namespace: {why}");
         ReportChanges(work, wasSynced: true);
         Forget(work.Name);
