@@ -32,8 +32,6 @@ public sealed class RequestAccounting
     private readonly ConcurrentQueue<TimedRequest> _timeline = new();
     private readonly ConcurrentDictionary<(string User, string Protocol), int> _protocols = new();
 
-    internal void RecordProtocol(string user, string protocol) => _protocols.AddOrUpdate((user, protocol), 1, (_, n) => n + 1);
-
     /// <summary>The HTTP versions (<c>HTTP/1.1</c>, <c>HTTP/2</c>) <paramref name="username"/>'s resource requests came in, with how many each.</summary>
     public IReadOnlyDictionary<string, int> ProtocolsOf(string username) =>
         _protocols.Where(p => p.Key.User == username).ToDictionary(p => p.Key.Protocol, p => p.Value);
@@ -54,9 +52,11 @@ public sealed class RequestAccounting
 
     internal void Record(string verb, string resource) => _counts.AddOrUpdate((verb, resource), 1, (_, n) => n + 1);
 
-    internal void Record(RecordedRequest request)
+    /// <param name="protocol">The HTTP version it came in (<c>HTTP/1.1</c>, <c>HTTP/2</c>).</param>
+    internal void Record(RecordedRequest request, string protocol)
     {
         Record(request.Verb, request.ResourcePath);
+        _protocols.AddOrUpdate((request.User, protocol), 1, (_, n) => n + 1);
         _byRequest.AddOrUpdate(request, 1, (_, n) => n + 1);
         if (KeepTimeline) _timeline.Enqueue(new TimedRequest(DateTimeOffset.UtcNow, request));
     }

@@ -36,8 +36,8 @@ public sealed class RequestRouter(ApiServerCore server)
                 return;
             }
             ctx = Parse(http, path, user!) ?? throw new ApiException(404, "NotFound", "the server could not find the requested resource", new JsonObject());
-            server.Requests.Record(new RecordedRequest(user!.Username, ctx.Verb, ctx.Type.Group, ctx.Type.Plural, ctx.Subresource, ctx.Namespace, ctx.Name));
-            server.Requests.RecordProtocol(user.Username, http.Request.Protocol);
+            server.Requests.Record(new RecordedRequest(user!.Username, ctx.Verb, ctx.Type.Group, ctx.Type.Plural, ctx.Subresource, ctx.Namespace, ctx.Name),
+                http.Request.Protocol);
             using (var held = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, server.Stopping))
                 await server.Faults.StallAsync(ctx.Type, ctx.Verb, ctx.Namespace, user!.Username, held.Token);
             var latency = server.Faults.LatencyFor(ctx.Type);
