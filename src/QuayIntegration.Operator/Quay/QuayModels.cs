@@ -40,6 +40,8 @@ public sealed class QuayOrganization
     [JsonPropertyName("name")] public string Name { get; set; } = "";
     /// <summary>The email it was created with; empty unless the caller administers it (or it was created without one).</summary>
     [JsonPropertyName("email")] public string? Email { get; set; }
+    /// <summary>Whether the caller administers it: only then does the email say anything of who made it.</summary>
+    [JsonPropertyName("is_admin")] public bool IsAdmin { get; set; }
 }
 
 public sealed class QuayRobot

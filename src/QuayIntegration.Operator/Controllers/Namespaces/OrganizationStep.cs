@@ -17,7 +17,8 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// operator's everywhere). An organization found while the record says Creating was therefore made by this operator (a
 /// crash came between the create and the record), so nothing is orphaned, unless it shows an email other than the
 /// one the operator's creates send: then someone else made it while a create of the operator's was pending, and it
-/// is Found.</item>
+/// is Found. Quay shows the email only to the organization's administrators, which the maker of an organization always
+/// is: one the token's user does not administer is left Creating, undecided, until someone makes it an owner.</item>
 /// <item>It exists and the record has no entry → <see cref="Origin.Found"/>: it is used, never deleted. (What earlier
 /// versions and the Go operator decided is in the record by then: <see cref="LegacyOwnership"/>.)</item>
 /// <item>A recorded organization is not looked up: its robot list proves it exists, and Quay's 403 for the robots of a
@@ -60,10 +61,10 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         var existing = (await work.Quay.GetOrganizationAsync(org, ct)).ValueOrThrow("look up organization " + org);
         if (existing is not null)
         {
-            if (known)
-                throw new QuayOperationException("list robots of " + org, QuayOutcome.Forbidden, 403,
-                    $"organization {org} exists but the token's user is not one of its administrators; make it an owner of the organization");
             var pending = entry?.Origin == Origin.Creating;
+            // A pending create of the operator's that landed made the token's user an owner, and only an owner is shown
+            // the email that tells the operator's creates apart: one it does not administer stays pending, undecided.
+            if (known || pending && !existing.IsAdmin) throw NotAnAdministrator(org);
             var origin = pending && !MadeBySomeoneElse(org, existing) ? Origin.Created : Origin.Found;
             entry = work.Record.SetOrganization(work.Host, org, origin);
             Use(work, entry, await ReadCheckedAsync(work, entry, basis, ct));
@@ -113,14 +114,19 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             // ahead (the record just saved over it proves no other was) and the organization does not say otherwise;
             // else by someone else, another cluster's operator sharing the Quay included: used as found, checked for
             // that cluster's marks.
-            entry.Origin = earlierAttempt && !MadeBySomeoneElse(org, (await work.Quay.GetOrganizationAsync(org, ct)).ValueOrThrow("look up organization " + org))
-                ? Origin.Created
-                : Origin.Found;
             if (earlierAttempt)
             {
-                Use(work, entry, (await ReadAsync(work, org, basis, ct)).Observation);
-                return;
+                var made = (await work.Quay.GetOrganizationAsync(org, ct)).ValueOrThrow("look up organization " + org);
+                // Not administered: whose it is cannot be told yet (see above), and the write ahead stays.
+                if (made is { IsAdmin: false }) throw NotAnAdministrator(org);
+                if (!MadeBySomeoneElse(org, made))
+                {
+                    entry.Origin = Origin.Created;
+                    Use(work, entry, (await ReadAsync(work, org, basis, ct)).Observation);
+                    return;
+                }
             }
+            entry.Origin = Origin.Found;
             // Saved at once: left Creating, an interrupted reconcile would leave it to be read as the operator's.
             await records.SaveAsync(work.Record, hold: true, ct);
             Use(work, entry, await ReadCheckedAsync(work, entry, basis, ct));
@@ -135,6 +141,10 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         // Created a moment ago: known to be empty, nothing to read.
         Use(work, entry, new QuayObservation(org, basis, work.Now));
     }
+
+    private static QuayOperationException NotAnAdministrator(string org) =>
+        new("list robots of " + org, QuayOutcome.Forbidden, 403,
+            $"organization {org} exists but the token's user is not one of its administrators; make it an owner of the organization");
 
     /// <summary>
     /// Whether the organization shows, to its administrators, an email other than the one every create of the operator
