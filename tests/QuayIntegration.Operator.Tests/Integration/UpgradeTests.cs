@@ -62,6 +62,30 @@ public sealed class UpgradeTests
         Assert.Null(env.Quay.State.Organization("openshift_old"));
     }
 
+    /// <summary>
+    /// A namespace of the old version released while no QuayIntegration exists (none can read its organization in Quay)
+    /// keeps its organization annotations, all that remembers what the old version created: a QuayIntegration made
+    /// later adopts the organization as the operator's, and deletes it with the namespace.
+    /// </summary>
+    [Fact]
+    public async Task An_old_namespace_released_with_no_quay_at_hand_keeps_what_says_its_organization_was_created()
+    {
+        await using var env = await StartAsync(createIntegration: false);
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        await LegacyNamespaceAsync(env, quay, "old", "openshift_old", "owned", createOrganization: true, repositories: []);
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.GetNamespaceAsync("old"))!.Metadata.Finalizers is not { Count: > 0 }, "released, no QuayIntegration selecting it");
+        var annotations = (await env.GetNamespaceAsync("old"))!.Metadata.Annotations ?? new Dictionary<string, string>();
+        Assert.Equal("owned", annotations.TryGetValue("quay.redhat.com/organization-ownership", out var ownership) ? ownership : null);
+
+        await env.CreateIntegrationAsync(IntegrationName, spec => spec["allowlistNamespaces"] = new JsonArray("old"));
+        await Eventually(async () => await env.RecordedOriginAsync("old", "openshift_old") == "Created"
+                                     && (await env.GetRecordAsync("old"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "adopted as the old version's");
+        await env.Kube.CoreV1.DeleteNamespaceAsync("old");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("old");
+        Assert.Null(env.Quay.State.Organization("openshift_old"));
+    }
+
     /// <summary>The namespace, Quay content and Secrets as the version before the ownership record left them.</summary>
     private static async Task LegacyNamespaceAsync(OperatorEnvironment env, HttpClient quay, string ns, string org, string ownership,
         bool createOrganization, string[] repositories)

@@ -199,9 +199,10 @@ public sealed class NamespaceReconciler(
         if (work.Namespace is not null) work.Record.Spec.Released = true;
         // A record left empty is deleted, so the namespace is released first, its organization annotations with it: back
         // in scope, a namespace with them and no record is read as set up by an earlier version (LegacyOwnership), and the
-        // organization they name, someone else's by then perhaps, would be recorded as the operator's. A record that
-        // stays is saved before the namespace lets go.
-        var forget = work.Record.IsEmpty;
+        // organization they name, someone else's by then perhaps, would be recorded as the operator's. Not when no Quay
+        // was at hand: then the annotations were never read into the record, and are all that remembers what an earlier
+        // version created. A record that stays is saved before the namespace lets go.
+        var forget = work.Record.IsEmpty && work.Client is not null;
         if (forget) await claim.ReleaseAsync(work, ct, forgetOrganization: true);
         await FinishRecordAsync(work, work.Namespace is null ? NamespacePhase.NamespaceDeleted : NamespacePhase.Released, ct);
         if (!forget) await claim.ReleaseAsync(work, ct);
