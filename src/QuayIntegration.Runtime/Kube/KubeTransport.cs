@@ -44,10 +44,14 @@ public sealed class KubeTransport : IDisposable
 
         var handler = new SocketsHttpHandler
         {
-            // KubernetesClient's choices: long-lived HTTP/2 connections are pinged while requests (watches) are open.
+            // Over HTTP/2 a request that times out resets only its stream and leaves the connection in the pool, so a
+            // connection that went silently dead is given up only when a keep-alive ping goes unanswered. client-go's
+            // timing (a ping after 30 s without a frame, 15 s to answer it) rather than KubernetesClient's 3 min + 30 s.
+            // Watches are open all the time, so the ping runs while requests are active.
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
-            KeepAlivePingDelay = TimeSpan.FromMinutes(3),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
+            KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(15),
+            // More than one connection when one holds as many streams as the server allows (100 by default).
             EnableMultipleHttp2Connections = true,
         };
         if (access.Proxy is { } proxy)

@@ -1,9 +1,12 @@
+using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using k8s.Models;
 using QuayIntegration.Runtime.Kube;
+using QuayIntegration.Runtime.Tests.Support;
 using QuayIntegration.Testing;
 using QuayIntegration.Testing.Core;
 
@@ -121,6 +124,39 @@ public sealed class KubeTransportTests : IAsyncLifetime
         }
         var user = Assert.Single(_world.Server.Requests.Requests().Keys.Select(r => r.User).Distinct());
         Assert.Equal(new Dictionary<string, int> { ["HTTP/2"] = 3 }, _world.Server.Requests.ProtocolsOf(user));
+    }
+
+    /// <summary>
+    /// Over HTTP/2 a request that times out resets only its own stream, so the connection stays in the pool, and every
+    /// request after it goes to a connection that went silently dead (a vanished peer, a dropped NAT entry) until the
+    /// keep-alive ping gives up on it. As client-go does, the ping goes out after 30 s without a frame and waits 15 s
+    /// for its answer: the client is on a new connection within about 45 s, where KubernetesClient's settings took 3.5
+    /// minutes.
+    /// </summary>
+    [Fact]
+    public async Task A_connection_that_goes_silently_dead_is_given_up_within_a_minute()
+    {
+        var server = new Uri(_world.Server.BaseUrl);
+        await using var relay = new FreezingTcpRelay(new IPEndPoint(IPAddress.Loopback, server.Port));
+        var access = Configuration() with { Server = new UriBuilder(server) { Host = "127.0.0.1", Port = relay.Port }.Uri };
+        using var api = new KubeApi(access, TimeSpan.FromSeconds(5), TimeProvider.System);
+        Assert.NotNull(await api.GetAsync<V1Namespace>("api/v1/namespaces/default", CancellationToken.None));
+
+        relay.Freeze();
+        var frozen = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                Assert.NotNull(await api.GetAsync<V1Namespace>("api/v1/namespaces/default", CancellationToken.None));
+                break;
+            }
+            catch (Exception e) when (e is KubeApiTimeoutException or HttpRequestException)
+            {
+                Assert.True(frozen.Elapsed < TimeSpan.FromSeconds(75), $"still on the dead connection {frozen.Elapsed.TotalSeconds:0} s after it died: {e.Message}");
+            }
+        }
+        Assert.Equal(2, relay.Accepted);
     }
 
     [Fact]
