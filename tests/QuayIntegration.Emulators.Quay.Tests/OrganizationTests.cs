@@ -193,6 +193,24 @@ public sealed class OrganizationTests : EmulatorTest
         Assert.True((bool)member["is_member"]!);
         Assert.False((bool)member["is_admin"]!);
         Assert.True(member.ContainsKey("teams"));
+        Assert.Equal(["owners", "readers"], member["ordered_teams"]!.AsArray().Select(t => (string?)t));
+    }
+
+    /// <summary>
+    /// org_view asks the organization permissions themselves, which only team membership grants: a superuser with
+    /// full access, which may do anything in the organization, is still no administrator of it there, and is not
+    /// shown its email.
+    /// </summary>
+    [Fact]
+    public async Task Get_does_not_make_a_full_access_superuser_an_administrator()
+    {
+        (await Post("/api/v1/organization/", AliceToken, new { name = "acme", email = "acme@example.org" })).AssertStatus(201);
+        Quay.SuperusersFullAccess = true;
+        var superuser = (await Get("/api/v1/organization/acme", AdminToken)).AssertStatus(200).Object;
+        Assert.False((bool)superuser["is_admin"]!);
+        Assert.False((bool)superuser["is_member"]!);
+        Assert.Equal("", (string?)superuser["email"]);
+        (await Get("/api/v1/organization/acme/robots", AdminToken)).AssertStatus(200);
     }
 
     [Fact]

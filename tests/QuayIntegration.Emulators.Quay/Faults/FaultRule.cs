@@ -57,6 +57,9 @@ public sealed class FaultRule
 
     internal int Used;
 
+    /// <summary>How many requests have matched the rule so far (those past <see cref="Times"/> included).</summary>
+    public int TimesMatched => Volatile.Read(ref Used);
+
     public bool Matches(string method, string route, string? path = null) =>
         (Route is null || Route == route) && (Method is null || string.Equals(Method, method, StringComparison.OrdinalIgnoreCase))
         && (PathContains is null || (path?.Contains(PathContains, StringComparison.Ordinal) ?? false));

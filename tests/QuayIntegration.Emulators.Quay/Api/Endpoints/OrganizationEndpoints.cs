@@ -63,8 +63,13 @@ public static partial class OrganizationEndpoints
         lock (store.Sync)
         {
             var org = store.FindOrganization(orgName) ?? throw QuayErrors.NotFound();
-            var isAdmin = authorizer.IsOrganizationAdmin(request.Caller, orgName);
-            var isMember = authorizer.IsOrganizationMember(request.Caller, orgName);
+            // org_view asks AdministerOrganizationPermission and OrganizationMemberPermission themselves, which only
+            // team membership grants: a superuser, even with full access, is neither unless it is in a team (and so
+            // is not shown the email). The teams are shown to members and to superusers.
+            var role = authorizer.OrganizationRole(request.Caller, org);
+            var isAdmin = role == TeamRole.Admin;
+            var isMember = role is not null;
+            var showTeams = isMember || authorizer.IsFullAccessSuperuser(request.Caller);
             var body = new JsonObject
             {
                 ["name"] = org.Name,
@@ -73,14 +78,14 @@ public static partial class OrganizationEndpoints
                 ["is_admin"] = isAdmin,
                 ["is_member"] = isMember,
             };
-            if (isMember)
+            if (showTeams)
             {
                 var teams = new JsonObject();
                 var ordered = new JsonArray();
                 foreach (var team in org.Teams.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
                 {
                     teams[team.Name] = TeamView(team, org, store);
-                    ordered.Add(TeamView(team, org, store));
+                    ordered.Add(team.Name);
                 }
                 body["teams"] = teams;
                 body["ordered_teams"] = ordered;
