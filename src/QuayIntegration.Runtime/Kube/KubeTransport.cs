@@ -11,9 +11,10 @@ namespace QuayIntegration.Runtime.Kube;
 /// carries.
 /// </summary>
 /// <remarks>
-/// The handler's settings are those KubernetesClient chooses. With a CA in the configuration, only that CA is
-/// trusted, as kubectl and client-go do (KubernetesClient also accepts a certificate the system's trust store vouches
-/// for), and <c>tls-server-name</c> is the name the server's certificate must carry. Unlike client-go, the name sent
+/// The handler's settings are those KubernetesClient chooses, but for the HTTP/2 keep-alive ping, timed as
+/// client-go's. With a CA in the configuration, only that CA is trusted, as kubectl and client-go do (KubernetesClient
+/// also accepts a certificate the system's trust store vouches for), and <c>tls-server-name</c> is the name the
+/// server's certificate must carry. Unlike client-go, the name sent
 /// in the handshake (SNI) stays the address's host: SocketsHttpHandler takes it from the request, so a server that
 /// chooses its certificate by SNI must be reached by a name it knows.
 /// </remarks>
@@ -47,7 +48,8 @@ public sealed class KubeTransport : IDisposable
             // Over HTTP/2 a request that times out resets only its stream and leaves the connection in the pool, so a
             // connection that went silently dead is given up only when a keep-alive ping goes unanswered. client-go's
             // timing (a ping after 30 s without a frame, 15 s to answer it) rather than KubernetesClient's 3 min + 30 s.
-            // Watches are open all the time, so the ping runs while requests are active.
+            // client-go pings idle connections too; here only those with requests open, which, with the informers'
+            // watches always open, is every connection the operator uses.
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
             KeepAlivePingDelay = TimeSpan.FromSeconds(30),
             KeepAlivePingTimeout = TimeSpan.FromSeconds(15),

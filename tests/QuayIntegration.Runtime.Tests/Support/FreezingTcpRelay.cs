@@ -48,7 +48,8 @@ public sealed class FreezingTcpRelay : IAsyncDisposable
             {
                 client = await _listener.AcceptSocketAsync(_stop.Token);
             }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            // Stopped (DisposeAsync): the listener may be stopped just before the accept starts, which it refuses.
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
             {
                 return;
             }
