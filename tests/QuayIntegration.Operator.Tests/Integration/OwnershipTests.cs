@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
+using QuayIntegration.Emulators.Quay;
+using QuayIntegration.Emulators.Quay.Auth;
 using QuayIntegration.Emulators.Quay.Faults;
 using QuayIntegration.Operator.Tests.Support;
 using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
@@ -385,19 +387,94 @@ public sealed class OwnershipTests
 
         using var root = new QuayAdministrator(env.Quay, "root", superuser: true);
         await root.CreateOrganizationAsync("openshift_unsure", "platform@example.org");
-        var looked = "";
-        await Eventually(async () => (looked = (await env.GetRecordAsync("unsure"))?["status"]?["lastError"]?.GetValue<string>() ?? "") is { Length: > 0 } error
-                                     && !error.Contains("may not create organizations"),
-            "the operator looks at the organization before it is made an owner", TimeSpan.FromSeconds(30));
-        Assert.Contains("make it an owner", looked);
-        Assert.Equal("Creating", await env.RecordedOriginAsync("unsure", "openshift_unsure"));
-        root.AddOwner("openshift_unsure", Operator);
-        await Eventually(() => env.IsSeededAsync("unsure", "openshift_unsure"), "set up in the superuser's organization", TimeSpan.FromSeconds(60));
-        Assert.Equal("Found", await env.RecordedOriginAsync("unsure", "openshift_unsure"));
+        await AssertLeftUndecidedAsync(env, "unsure");
+        await AssertTheSuperusersOnceTheOperatorIsAnOwnerAsync(env, root, "unsure");
+    }
 
-        await env.Kube.CoreV1.DeleteNamespaceAsync("unsure");
-        await env.Cluster.Oc.WaitForNamespaceGoneAsync("unsure", TimeSpan.FromSeconds(30));
-        Assert.Equal("root", env.Quay.State.Organization("openshift_unsure")?.CreatedBy);
+    /// <summary>
+    /// The operator's first create got a 503, so it may have happened, and the second is "already exists": made by
+    /// the first, or by someone while the second was on its way (here a superuser, in the 1.5 s the second is held).
+    /// While the operator's user does not administer the organization, Quay does not show it the email that tells
+    /// them apart, so the record stays Creating and the status asks for ownership; once it is an owner, the email says
+    /// the organization is the superuser's, and it is kept when the namespace goes.
+    /// </summary>
+    [Fact]
+    public async Task An_organization_made_as_a_create_follows_an_unanswered_one_is_judged_once_the_operator_administers_it()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("again"));
+        await SecondCreateOnItsWayAsync(env, "again");
+        using var root = new QuayAdministrator(env.Quay, "root", superuser: true);
+        await root.CreateOrganizationAsync("openshift_again", "platform@example.org");
+        await AssertLeftUndecidedAsync(env, "again");
+        await AssertTheSuperusersOnceTheOperatorIsAnOwnerAsync(env, root, "again");
+    }
+
+    /// <summary>
+    /// The same history with a full-access superuser's token, which may delete any organization but is not shown the
+    /// email of one it does not administer: the namespace deleted while its record says Creating and the organization
+    /// cannot be told apart, the organization is kept, said, and dropped from the record; the namespace goes.
+    /// </summary>
+    [Fact]
+    public async Task A_namespace_deleted_while_its_organization_cannot_be_told_apart_keeps_it_even_for_a_superuser()
+    {
+        const string token = "superuser-token-pending-0123";
+        await using var quay = await QuayEmulator.StartAsync(new QuayEmulatorOptions { NamespaceGcDelay = TimeSpan.FromMilliseconds(300), SuperusersFullAccess = true }
+            .WithUserToken(Operator, token, QuayScopes.All, superuser: true));
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("undecided"), sharedQuay: quay, sharedToken: token);
+        await SecondCreateOnItsWayAsync(env, "undecided");
+        using var admin = new QuayAdministrator(quay);
+        await admin.CreateOrganizationAsync("openshift_undecided");
+        await AssertLeftUndecidedAsync(env, "undecided");
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync("undecided");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("undecided", TimeSpan.FromSeconds(30));
+        Assert.Equal(QuayAdministrator.UserName, quay.State.Organization("openshift_undecided")?.CreatedBy);
+        Assert.Contains((await env.Kube.CoreV1.ListNamespacedEventAsync("default")).Items,
+            e => e.InvolvedObject.Name == "undecided" && e.Message.Contains("whose it is cannot be told"));
+    }
+
+    /// <summary>
+    /// The operator's first create of the namespace's organization gets a 503 (so it may have happened), and its second
+    /// is held 1.5 s on its way: returns once it is, for someone to make the organization meanwhile.
+    /// </summary>
+    private static async Task SecondCreateOnItsWayAsync(OperatorEnvironment env, string ns)
+    {
+        env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/", Method = "POST", ErrorRate = 1, ErrorStatuses = [503], Times = 1 });
+        var held = new FaultRule { Route = "/api/v1/organization/", Method = "POST", LatencyMs = 1500, Times = 1 };
+        env.Quay.Faults.Add(held);
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync(ns);
+        await Eventually(() => Task.FromResult(held.TimesMatched > 0), "the second create on its way", TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>
+    /// Made an owner of the organization the superuser made while its create was pending, the operator sees the
+    /// superuser's email: the organization is used as found, and kept when the namespace goes.
+    /// </summary>
+    private static async Task AssertTheSuperusersOnceTheOperatorIsAnOwnerAsync(OperatorEnvironment env, QuayAdministrator root, string ns)
+    {
+        var org = "openshift_" + ns;
+        root.AddOwner(org, Operator);
+        await Eventually(() => env.IsSeededAsync(ns, org), "set up in the superuser's organization", TimeSpan.FromSeconds(60));
+        Assert.Equal("Found", await env.RecordedOriginAsync(ns, org));
+        await env.Kube.CoreV1.DeleteNamespaceAsync(ns);
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync(ns, TimeSpan.FromSeconds(30));
+        Assert.Equal(root.Name, env.Quay.State.Organization(org)?.CreatedBy);
+    }
+
+    /// <summary>
+    /// The operator has looked at the organization made while its create was pending, and could not tell it apart:
+    /// still Creating, and the status says what would decide it.
+    /// </summary>
+    private static async Task AssertLeftUndecidedAsync(OperatorEnvironment env, string ns)
+    {
+        var org = "openshift_" + ns;
+        var error = "";
+        await Eventually(async () => (error = (await env.GetRecordAsync(ns))?["status"]?["lastError"]?.GetValue<string>() ?? "").Contains("make it an owner")
+                                     || await env.RecordedOriginAsync(ns, org) != "Creating",
+            "the operator looks at the organization", TimeSpan.FromSeconds(30));
+        Assert.Equal("Creating", await env.RecordedOriginAsync(ns, org));
+        Assert.Contains("make it an owner", error);
     }
 
     /// <summary>

@@ -63,24 +63,39 @@ public sealed class UpgradeTests
     }
 
     /// <summary>
-    /// A namespace of the old version released while no QuayIntegration exists (none can read its organization in Quay)
-    /// keeps its organization annotations, all that remembers what the old version created: a QuayIntegration made
-    /// later adopts the organization as the operator's, and deletes it with the namespace.
+    /// A namespace set up by the old version (its annotations) or by the Go operator (its finalizer alone), found while
+    /// no QuayIntegration exists: no Quay client can read what it remembers into a record, so it is held, and says why,
+    /// rather than let go and forgotten. A QuayIntegration made later adopts its organization as the operator's, and
+    /// deletes it with the namespace.
     /// </summary>
-    [Fact]
-    public async Task An_old_namespace_released_with_no_quay_at_hand_keeps_what_says_its_organization_was_created()
+    [Theory]
+    [InlineData("annotations")]
+    [InlineData("finalizer")]
+    public async Task A_namespace_only_an_earlier_operator_remembers_waits_for_a_quay_integration_rather_than_forget(string remembered)
     {
         await using var env = await StartAsync(createIntegration: false);
         using var quay = env.Quay.CreateHttpClient(env.Token);
-        await LegacyNamespaceAsync(env, quay, "old", "openshift_old", "owned", createOrganization: true, repositories: []);
+        if (remembered == "annotations")
+            await LegacyNamespaceAsync(env, quay, "old", "openshift_old", "owned", createOrganization: true, repositories: []);
+        else
+        {
+            await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = "openshift_old" }));
+            await env.Kube.CoreV1.CreateNamespaceAsync(new V1Namespace
+            {
+                Metadata = new V1ObjectMeta { Name = "old", Finalizers = ["quay.redhat.com/quayintegrations"] },
+            });
+        }
         await env.StartOperatorAsync();
-        await Eventually(async () => (await env.GetNamespaceAsync("old"))!.Metadata.Finalizers is not { Count: > 0 }, "released, no QuayIntegration selecting it");
-        var annotations = (await env.GetNamespaceAsync("old"))!.Metadata.Annotations ?? new Dictionary<string, string>();
-        Assert.Equal("owned", annotations.TryGetValue("quay.redhat.com/organization-ownership", out var ownership) ? ownership : null);
+        await Eventually(async () => (await env.Kube.CoreV1.ListNamespacedEventAsync("default")).Items
+                .Any(e => e.InvolvedObject.Name == "old" && e.Reason == "Waiting" && e.Message.Contains("remembered only by the namespace")),
+            "the namespace said to wait for a QuayIntegration");
+        var ns = (await env.GetNamespaceAsync("old"))!;
+        Assert.Contains("quay.redhat.com/quayintegrations", ns.Metadata.Finalizers ?? []);
+        if (remembered == "annotations") Assert.Equal("owned", ns.Metadata.Annotations?["quay.redhat.com/organization-ownership"]);
 
         await env.CreateIntegrationAsync(IntegrationName, spec => spec["allowlistNamespaces"] = new JsonArray("old"));
         await Eventually(async () => await env.RecordedOriginAsync("old", "openshift_old") == "Created"
-                                     && (await env.GetRecordAsync("old"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "adopted as the old version's");
+                                     && (await env.GetRecordAsync("old"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "adopted as the earlier operator's");
         await env.Kube.CoreV1.DeleteNamespaceAsync("old");
         await env.Cluster.Oc.WaitForNamespaceGoneAsync("old");
         Assert.Null(env.Quay.State.Organization("openshift_old"));

@@ -48,10 +48,12 @@ public sealed record NamespaceIntent(
         if (!integrations.Known)
             return ours ? new(NamespaceAction.Wait, "the operator has not judged the QuayIntegrations yet") : Nothing;
         var owner = Owner(record, held, integrations);
+        var unread = RemembersWhatNoQuayCanRead(held, record, owner);
 
         if (ns is null || ns.Metadata.DeletionTimestamp is not null)
         {
             if (!ours) return Nothing;
+            if (unread is not null) return unread;
             return owner?.Mode switch
             {
                 null => new(NamespaceAction.Release, "no QuayIntegration can act for it"),
@@ -72,6 +74,7 @@ public sealed record NamespaceIntent(
         if (selecting.Count == 0)
         {
             if (!ours) return Nothing;
+            if (unread is not null) return unread;
             return owner?.Mode switch
             {
                 null => new(NamespaceAction.Release, "no QuayIntegration selects it"),
@@ -124,6 +127,19 @@ public sealed record NamespaceIntent(
         }
         return oldestFirst.Count == 1 ? oldestFirst[0].Name : null;
     }
+
+    /// <summary>
+    /// Held by the finalizer with nothing in the record, the namespace alone remembers what an earlier version of the
+    /// operator, or the Go operator, created for it (its finalizer, its annotations), and only an integration with a
+    /// Quay client reads that into the record (<see cref="LegacyOwnership"/>). Let go without one, that would be
+    /// forgotten: it waits instead, for such an integration, or for someone to remove the finalizer.
+    /// </summary>
+    private static NamespaceIntent? RemembersWhatNoQuayCanRead(bool held, OwnershipDraft record, IntegrationSnapshot? owner) =>
+        held && record.IsEmpty && owner?.Client is null && owner?.Mode != IntegrationMode.NotReady
+            ? new(NamespaceAction.Wait,
+                $"what an earlier version of the operator created in Quay for it is remembered only by the namespace (its finalizer {WellKnown.NamespaceFinalizer}), " +
+                $"and no QuayIntegration can read that Quay now; create one for it, or remove the finalizer to let the namespace go and forget what it remembers", owner)
+            : null;
 
     private static string NotReady(IntegrationSnapshot integration) => $"QuayIntegration {integration.Name} is not ready: {integration.Reason}";
 

@@ -34,6 +34,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory)
         // Taken over and never looked at (a namespace deleted before its first sync): what the Go operator left is
         // told from what people added first, so an organization kept for their content never inherits later additions.
         await takeoverInventory.RecordAsync(work, entry, ct);
+        if (entry.Origin == Origin.Creating && !await SettlePendingAsync(work, quay, entry, ct)) return;
         if (entry.IsOwned())
         {
             var (foreign, repositories) = await ForeignContentAsync(work, reach, entry, ct);
@@ -64,6 +65,35 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory)
         if (!entry.HoldsNothing()) return;
         work.Record.RemoveOrganization(entry);
         work.Changed("OrganizationKept", $"Kept Quay organization {entry.Name}: it existed before the operator used it");
+    }
+
+    /// <summary>
+    /// A create of the operator's was pending: what Quay shows of the organization decides whether it is the operator's
+    /// to delete (<see cref="PendingCreate"/>), as it would have at the next sync. Someone else's is then removed from as
+    /// a found one; one whose maker cannot be told is kept, said in an Event, and dropped from the record. False when
+    /// nothing is left to do.
+    /// </summary>
+    private static async Task<bool> SettlePendingAsync(NamespaceWork work, QuayClient quay, OrganizationRecord entry, CancellationToken ct)
+    {
+        var shown = (await quay.GetOrganizationAsync(entry.Name, ct)).ValueOrThrow("look up organization " + entry.Name);
+        switch (PendingCreate.Judge(entry.Name, shown))
+        {
+            case PendingVerdict.Absent:
+                // Never made, or deleted since: nothing to remove.
+                work.Record.RemoveOrganization(entry);
+                return false;
+            case PendingVerdict.SomeoneElses:
+                entry.Origin = Origin.Found;
+                return true;
+            case PendingVerdict.Undecided:
+                // An unaccepted token shows no administrator's view either: that is an error to report, not a verdict.
+                (await quay.VerifyTokenAsync(ct)).ValueOrThrow("verify the token");
+                work.Record.RemoveOrganization(entry);
+                work.Changed("OrganizationKept", $"Kept Quay organization {entry.Name}: it was made, or taken over, by someone else while a create of the operator's was pending, and the token's user does not administer it, so whose it is cannot be told");
+                return false;
+            default:
+                return true;
+        }
     }
 
     /// <summary>

@@ -15,10 +15,10 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// when Quay refuses a create with no earlier one written ahead, which then certainly made nothing), then it is
 /// created, then <see cref="Origin.Created"/> (saved with the rest of the sync: Creating already counts as the
 /// operator's everywhere). An organization found while the record says Creating was therefore made by this operator (a
-/// crash came between the create and the record), so nothing is orphaned, unless it shows an email other than the
-/// one the operator's creates send: then someone else made it while a create of the operator's was pending, and it
-/// is Found. Quay shows the email only to the organization's administrators, which the maker of an organization always
-/// is: one the token's user does not administer is left Creating, undecided, until someone makes it an owner.</item>
+/// crash came between the create and the record), so nothing is orphaned, unless what Quay shows of it says
+/// otherwise (<see cref="PendingCreate"/>): an email other than the one the operator's creates send makes it Found,
+/// and one the token's user does not administer, whose email does not show, is left Creating, undecided, until someone
+/// makes the user an owner.</item>
 /// <item>It exists and the record has no entry → <see cref="Origin.Found"/>: it is used, never deleted. (What earlier
 /// versions and the Go operator decided is in the record by then: <see cref="LegacyOwnership"/>.)</item>
 /// <item>A recorded organization is not looked up: its robot list proves it exists, and Quay's 403 for the robots of a
@@ -61,11 +61,12 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         var existing = (await work.Quay.GetOrganizationAsync(org, ct)).ValueOrThrow("look up organization " + org);
         if (existing is not null)
         {
+            if (known) throw PendingCreate.NotAnAdministrator(org);
             var pending = entry?.Origin == Origin.Creating;
-            // A pending create of the operator's that landed made the token's user an owner, and only an owner is shown
-            // the email that tells the operator's creates apart: one it does not administer stays pending, undecided.
-            if (known || pending && !existing.IsAdmin) throw NotAnAdministrator(org);
-            var origin = pending && !MadeBySomeoneElse(org, existing) ? Origin.Created : Origin.Found;
+            // With no create of the operator's pending, it is found, whoever made it.
+            var verdict = pending ? PendingCreate.Judge(org, existing) : PendingVerdict.SomeoneElses;
+            if (verdict == PendingVerdict.Undecided) await ThrowUndecidedAsync(work, org, ct);
+            var origin = verdict == PendingVerdict.Operators ? Origin.Created : Origin.Found;
             entry = work.Record.SetOrganization(work.Host, org, origin);
             Use(work, entry, await ReadCheckedAsync(work, entry, basis, ct));
             if (origin == Origin.Found)
@@ -117,9 +118,14 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             if (earlierAttempt)
             {
                 var made = (await work.Quay.GetOrganizationAsync(org, ct)).ValueOrThrow("look up organization " + org);
-                // Not administered: whose it is cannot be told yet (see above), and the write ahead stays.
-                if (made is { IsAdmin: false }) throw NotAnAdministrator(org);
-                if (!MadeBySomeoneElse(org, made))
+                // Whose it is cannot be told yet, or no organization shows (the name is a user's, or the organization
+                // went again at once): the write ahead stays, and the next attempt looks again.
+                var verdict = PendingCreate.Judge(org, made);
+                if (verdict == PendingVerdict.Undecided) await ThrowUndecidedAsync(work, org, ct);
+                if (verdict == PendingVerdict.Absent)
+                    throw new QuayOperationException("create organization " + org, QuayOutcome.AlreadyExists, created.StatusCode,
+                        $"Quay says {org} already exists but shows no organization of that name: a user holds the name, or the organization was deleted again at once");
+                if (verdict == PendingVerdict.Operators)
                 {
                     entry.Origin = Origin.Created;
                     Use(work, entry, (await ReadAsync(work, org, basis, ct)).Observation);
@@ -142,19 +148,15 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         Use(work, entry, new QuayObservation(org, basis, work.Now));
     }
 
-    private static QuayOperationException NotAnAdministrator(string org) =>
-        new("list robots of " + org, QuayOutcome.Forbidden, 403,
-            $"organization {org} exists but the token's user is not one of its administrators; make it an owner of the organization");
-
     /// <summary>
-    /// Whether the organization shows, to its administrators, an email other than the one every create of the operator
-    /// sends (<see cref="QuayNames.OrganizationEmailFor"/>): then someone else made it, whatever the record says of a
-    /// create on its way. An empty email tells nothing (no administrator's view, or made without one, as versions of the
-    /// operator before the email were), and leaves the judgement to the record.
+    /// Keeps an undecided organization pending with the error that says what would decide it; a token Quay no longer
+    /// accepts also shows no administrator's view, and is reported as what it is instead.
     /// </summary>
-    private static bool MadeBySomeoneElse(string org, QuayOrganization? organization) =>
-        organization is { Email: { Length: > 0 } email }
-        && !string.Equals(email, QuayNames.OrganizationEmailFor(org), StringComparison.OrdinalIgnoreCase);
+    private static async Task ThrowUndecidedAsync(NamespaceWork work, string org, CancellationToken ct)
+    {
+        (await work.Quay.VerifyTokenAsync(ct)).ValueOrThrow("verify the token");
+        throw PendingCreate.NotAnAdministrator(org);
+    }
 
     private void Use(NamespaceWork work, OrganizationRecord entry, QuayObservation observation)
     {

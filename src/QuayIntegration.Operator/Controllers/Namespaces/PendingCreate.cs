@@ -1,0 +1,42 @@
+using QuayIntegration.Operator.Quay;
+
+namespace QuayIntegration.Operator.Controllers.Namespaces;
+
+/// <summary>What an organization Quay shows says of who made it, when the record says a create of the operator's was pending.</summary>
+public enum PendingVerdict
+{
+    /// <summary>Quay shows no organization of that name.</summary>
+    Absent,
+    /// <summary>It shows an email other than the one every create of the operator sends: someone else made it.</summary>
+    SomeoneElses,
+    /// <summary>The token's user does not administer it and no email tells: whose it is cannot be told.</summary>
+    Undecided,
+    /// <summary>The token's user administers it, as the maker of an organization always does, and no email says otherwise.</summary>
+    Operators,
+}
+
+/// <summary>
+/// Tells an organization found while the record says <see cref="Origin.Creating"/> (a create the operator wrote ahead
+/// and may or may not have made) from one someone else made meanwhile, by what Quay's organization lookup shows:
+/// every create of the operator sends <see cref="QuayNames.OrganizationEmailFor"/>, and Quay shows the email to the
+/// organization's administrators (some releases to superusers too). A visible email decides first; without one, an
+/// organization the token's user does not administer stays undecided, since whoever made it, the operator's create
+/// would have made the user an owner. One it administers with no email (made without one, as versions of the operator
+/// before the email were) is left to the record: the operator's.
+/// </summary>
+public static class PendingCreate
+{
+    public static PendingVerdict Judge(string org, QuayOrganization? shown) => shown switch
+    {
+        null => PendingVerdict.Absent,
+        { Email: { Length: > 0 } email } when !string.Equals(email, QuayNames.OrganizationEmailFor(org), StringComparison.OrdinalIgnoreCase)
+            => PendingVerdict.SomeoneElses,
+        { IsAdmin: false } => PendingVerdict.Undecided,
+        _ => PendingVerdict.Operators,
+    };
+
+    /// <summary>The error that keeps an undecided organization pending, and says what would decide it.</summary>
+    public static QuayOperationException NotAnAdministrator(string org) =>
+        new("list robots of " + org, QuayOutcome.Forbidden, 403,
+            $"organization {org} exists but the token's user is not one of its administrators; make it an owner of the organization");
+}
