@@ -1,4 +1,5 @@
 using k8s;
+using QuayIntegration.Emulators.Quay.Faults;
 using QuayIntegration.Operator.Tests.Support;
 using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
 
@@ -63,6 +64,41 @@ public sealed class SharedQuayTests
         Assert.Null(east.Quay.State.Organization("openshift_team"));
         Assert.NotNull(east.Quay.State.Organization("west_shared"));
         Assert.NotNull(east.Quay.State.Organization("openshift_shared"));
+    }
+
+    /// <summary>
+    /// The same prefix, and a create of west's that may have happened (a 503) when east makes the organization for its
+    /// namespace of the same name, while west's second create is held on its way. Both operators use the same Quay user,
+    /// so the organization looks like west's own to west (its user administers it, its email is the one every operator's
+    /// create sends): east's robots in it, marked with east's cluster, are what tell it is east's. West reports the
+    /// conflict and never records the organization as one it created.
+    /// </summary>
+    [Fact]
+    public async Task An_organization_another_cluster_made_while_a_create_was_pending_is_never_recorded_as_created()
+    {
+        await using var east = await StartAsync(spec => spec["allowlistNamespaces"] = new System.Text.Json.Nodes.JsonArray("dup"));
+        await using var west = await StartAsync(spec =>
+        {
+            spec["clusterID"] = "west";
+            spec["organizationPrefix"] = "openshift";
+            spec["allowlistNamespaces"] = new System.Text.Json.Nodes.JsonArray("dup");
+        }, sharedQuay: east.Quay, sharedToken: east.Token);
+        east.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/", Method = "POST", ErrorRate = 1, ErrorStatuses = [503], Times = 1 });
+        var held = new FaultRule { Route = "/api/v1/organization/", Method = "POST", LatencyMs = 5000, Times = 1 };
+        east.Quay.Faults.Add(held);
+        await east.StartOperatorAsync("east-operator");
+        await west.StartOperatorAsync("west-operator");
+
+        await west.CreateNamespaceAsync("dup");
+        await Eventually(() => Task.FromResult(held.TimesMatched > 0), "west's second create on its way", TimeSpan.FromSeconds(30));
+        await east.CreateNamespaceAsync("dup");
+        await Eventually(() => east.IsSeededAsync("dup", "openshift_dup"), "east's organization, made while west's create is held");
+        var before = Snapshot(east, "openshift_dup");
+
+        await Eventually(async () => (await west.GetRecordAsync("dup"))?["status"]?["phase"]?.GetValue<string>() == "Conflict",
+            "west reports the organization as another cluster's", TimeSpan.FromSeconds(30));
+        Assert.Equal("Creating", await west.RecordedOriginAsync("dup", "openshift_dup"));
+        Assert.Equal(before, Snapshot(east, "openshift_dup"));
     }
 
     /// <summary>The robots (with tokens), default permissions and repositories of an organization.</summary>

@@ -66,9 +66,11 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             // With no create of the operator's pending, it is found, whoever made it.
             var verdict = pending ? PendingCreate.Judge(org, existing) : PendingVerdict.SomeoneElses;
             if (verdict == PendingVerdict.Undecided) await ThrowUndecidedAsync(work, org, ct);
-            var origin = verdict == PendingVerdict.Operators ? Origin.Created : Origin.Found;
-            entry = work.Record.SetOrganization(work.Host, org, origin);
+            // The operator's by its look is recorded so only once no robot in it shows another cluster's mark: another
+            // cluster's operator, on the same Quay user, sends the same email.
+            entry = work.Record.SetOrganization(work.Host, org, verdict == PendingVerdict.Operators ? Origin.Creating : Origin.Found);
             Use(work, entry, await ReadCheckedAsync(work, entry, basis, ct));
+            var origin = entry.Origin = verdict == PendingVerdict.Operators ? Origin.Created : Origin.Found;
             if (origin == Origin.Found)
                 work.Changed("OrganizationExists", pending
                     ? $"Quay organization {org} was made by someone else (its email is {existing.Email}, not the operator's) while the operator's create of it was pending; it is used, and never deleted by the operator"
@@ -127,8 +129,8 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
                         $"Quay says {org} already exists but shows no organization of that name: a user holds the name, or the organization was deleted again at once");
                 if (verdict == PendingVerdict.Operators)
                 {
+                    Use(work, entry, await ReadCheckedAsync(work, entry, basis, ct));
                     entry.Origin = Origin.Created;
-                    Use(work, entry, (await ReadAsync(work, org, basis, ct)).Observation);
                     return;
                 }
             }
@@ -169,14 +171,15 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
     /// <summary>
     /// An organization the operator did not create may be the one another cluster's operator made for its namespace of
     /// the same name (the clusters share the Quay and the organization prefix): its robots then carry that cluster's mark.
-    /// Only robots whose description names this operator and that the record does not hold as this cluster's are read
-    /// (one call each), so an ordinary found organization costs nothing more.
+    /// So may one a pending create is about to be recorded for. Only robots whose description names this operator and
+    /// that the record does not hold as this cluster's are read (one call each), so an ordinary found organization, or
+    /// one just made, costs nothing more.
     /// </summary>
     private static async Task<QuayObservation> ReadCheckedAsync(NamespaceWork work, OrganizationRecord entry, ObservationBasis basis, CancellationToken ct)
     {
         var (observation, markedByOperator) = await ReadAsync(work, entry.Name, basis, ct);
         // Checked before the observation is kept: a kept one spares the next reconcile all reading, this check included.
-        if (entry.Origin != Origin.Found) return observation;
+        if (entry.Origin == Origin.Created) return observation;
         foreach (var name in markedByOperator.Where(r => entry.Robot(r) is not { Origin: Origin.Created }).Order(StringComparer.Ordinal))
         {
             var read = await work.Quay.GetRobotAsync(entry.Name, QuayNames.RobotShortNameOf(name), ct);
