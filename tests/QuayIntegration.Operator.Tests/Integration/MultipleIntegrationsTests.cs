@@ -179,6 +179,28 @@ public sealed class MultipleIntegrationsTests
         Assert.Null(env.Quay.State.Organization("openshift_keeper"));
         Assert.Null(env.SecondQuay!.State.Organization("dev_keeper"));
     }
+    /// <summary>
+    /// The release of a namespace being deleted meets a conflict (another writer changed the namespace, as the namespace
+    /// controller does while it terminates) after its organization was deleted: the emptied record is still there for
+    /// the retry, which lets the namespace go. (A record deleted before the release left the namespace held with no
+    /// record, which no integration could be told to act for with two of them: the namespace stayed Terminating.)
+    /// </summary>
+    [Fact]
+    public async Task A_teardown_whose_release_meets_a_conflict_still_lets_the_namespace_go()
+    {
+        await using var env = await StartAsync(spec => spec["namespaceSelector"] = Selector("quay", "a"), secondQuay: true);
+        await env.StartOperatorAsync();
+        await env.CreateSecondQuayIntegrationAsync("dev", "dev", spec => spec["namespaceSelector"] = Selector("quay", "b"));
+        await env.CreateNamespaceAsync("brief", Label("a"));
+        await Eventually(() => env.IsSeededAsync("brief", "openshift_brief"), "set up");
+
+        env.Cluster.ApiServer.Faults.InjectStatus(409, resource: "namespaces", verb: "patch");
+        await env.Kube.CoreV1.DeleteNamespaceAsync("brief");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("brief");
+        Assert.Null(env.Quay.State.Organization("openshift_brief"));
+        await Eventually(async () => await env.GetRecordAsync("brief") is null, "the record deleted");
+    }
+
     [Fact]
     public async Task A_record_from_before_several_integrations_holds_only_the_oldest_integration_on_its_quay()
     {

@@ -411,8 +411,9 @@ public sealed class OwnershipTests
 
     /// <summary>
     /// The same history with a full-access superuser's token, which may delete any organization but is not shown the
-    /// email of one it does not administer: the namespace deleted while its record says Creating and the organization
-    /// cannot be told apart, the organization is kept, said, and dropped from the record; the namespace goes.
+    /// email of one it does not administer. The namespace is deleted while its record says Creating and the organization
+    /// cannot be told apart: the namespace goes, the organization is kept and listed, and its entry stays pending. Once
+    /// the operator's user is made an owner, the email says whose it is, and the record lets it go, still kept.
     /// </summary>
     [Fact]
     public async Task A_namespace_deleted_while_its_organization_cannot_be_told_apart_keeps_it_even_for_a_superuser()
@@ -423,14 +424,19 @@ public sealed class OwnershipTests
         await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("undecided"), sharedQuay: quay, sharedToken: token);
         await SecondCreateOnItsWayAsync(env, "undecided");
         using var admin = new QuayAdministrator(quay);
-        await admin.CreateOrganizationAsync("openshift_undecided");
+        await admin.CreateOrganizationAsync("openshift_undecided", "team@example.org");
         await AssertLeftUndecidedAsync(env, "undecided");
 
         await env.Kube.CoreV1.DeleteNamespaceAsync("undecided");
         await env.Cluster.Oc.WaitForNamespaceGoneAsync("undecided", TimeSpan.FromSeconds(30));
         Assert.Equal(QuayAdministrator.UserName, quay.State.Organization("openshift_undecided")?.CreatedBy);
-        Assert.Contains((await env.Kube.CoreV1.ListNamespacedEventAsync("default")).Items,
-            e => e.InvolvedObject.Name == "undecided" && e.Message.Contains("whose it is cannot be told"));
+        await Eventually(async () => (await env.GetRecordAsync("undecided"))?["status"]?["kept"]?.AsArray()
+                .Any(k => k!.GetValue<string>().Contains("whose it is cannot be told")) == true, "the organization listed as kept");
+        Assert.Equal("Creating", await env.RecordedOriginAsync("undecided", "openshift_undecided"));
+
+        admin.AddOwner("openshift_undecided", Operator);
+        await Eventually(async () => await env.GetRecordAsync("undecided") is null, "the record let go once the email tells", TimeSpan.FromSeconds(30));
+        Assert.Equal(QuayAdministrator.UserName, quay.State.Organization("openshift_undecided")?.CreatedBy);
     }
 
     /// <summary>

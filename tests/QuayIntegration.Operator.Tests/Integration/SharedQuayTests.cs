@@ -71,7 +71,7 @@ public sealed class SharedQuayTests
     /// namespace of the same name, while west's second create is held on its way. Both operators use the same Quay user,
     /// so the organization looks like west's own to west (its user administers it, its email is the one every operator's
     /// create sends): east's robots in it, marked with east's cluster, are what tell it is east's. West reports the
-    /// conflict and never records the organization as one it created.
+    /// conflict and never records the organization as one it created; nor does its teardown take it for its own.
     /// </summary>
     [Fact]
     public async Task An_organization_another_cluster_made_while_a_create_was_pending_is_never_recorded_as_created()
@@ -98,6 +98,13 @@ public sealed class SharedQuayTests
         await Eventually(async () => (await west.GetRecordAsync("dup"))?["status"]?["phase"]?.GetValue<string>() == "Conflict",
             "west reports the organization as another cluster's", TimeSpan.FromSeconds(30));
         Assert.Equal("Creating", await west.RecordedOriginAsync("dup", "openshift_dup"));
+        Assert.Equal(before, Snapshot(east, "openshift_dup"));
+
+        // West's namespace goes: its teardown reads the same marks, takes the organization for east's, and lets go of
+        // it, deleting nothing.
+        await west.Kube.CoreV1.DeleteNamespaceAsync("dup");
+        await west.Cluster.Oc.WaitForNamespaceGoneAsync("dup");
+        await Eventually(async () => await west.GetRecordAsync("dup") is null, "west's record let go");
         Assert.Equal(before, Snapshot(east, "openshift_dup"));
     }
 

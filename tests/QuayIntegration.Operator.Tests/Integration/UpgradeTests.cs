@@ -101,6 +101,38 @@ public sealed class UpgradeTests
         Assert.Null(env.Quay.State.Organization("openshift_old"));
     }
 
+    /// <summary>
+    /// The old version's namespace is still unread when its QuayIntegration, never ready (its token Secret missing), is
+    /// deleted with cleanupPolicy Keep, which calls no Quay: what the namespace remembers is read into the record all the
+    /// same (it takes the integration's Quay and prefix, no Quay call), the namespace is released, and the integration
+    /// goes. A QuayIntegration made later finds the organization on record as the operator's, and deletes it with the
+    /// namespace.
+    /// </summary>
+    [Fact]
+    public async Task An_unread_old_namespace_is_recorded_when_its_integration_is_deleted_under_cleanup_policy_keep()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("old"));
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        await LegacyNamespaceAsync(env, quay, "old", "openshift_old", "owned", createOrganization: true, repositories: []);
+        var token = await env.Kube.CoreV1.ReadNamespacedSecretAsync("quay-token", OperatorNamespace);
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("quay-token", OperatorNamespace);
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Reason == "CredentialsSecretNotFound", "the integration not ready");
+
+        await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", IntegrationName);
+        await Eventually(async () => await env.GetIntegrationAsync() is null, "the integration gone");
+        Assert.Equal("Created", await env.RecordedOriginAsync("old", "openshift_old"));
+        Assert.DoesNotContain("quay.redhat.com/quayintegrations", (await env.GetNamespaceAsync("old"))!.Metadata.Finalizers ?? []);
+
+        await env.Kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "quay-token" }, Data = token.Data }, OperatorNamespace);
+        await env.CreateIntegrationAsync(IntegrationName, spec => spec["allowlistNamespaces"] = new JsonArray("old"));
+        await Eventually(async () => (await env.GetRecordAsync("old"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "managed again");
+        Assert.Equal("Created", await env.RecordedOriginAsync("old", "openshift_old"));
+        await env.Kube.CoreV1.DeleteNamespaceAsync("old");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("old");
+        Assert.Null(env.Quay.State.Organization("openshift_old"));
+    }
+
     /// <summary>The namespace, Quay content and Secrets as the version before the ownership record left them.</summary>
     private static async Task LegacyNamespaceAsync(OperatorEnvironment env, HttpClient quay, string ns, string org, string ownership,
         bool createOrganization, string[] repositories)

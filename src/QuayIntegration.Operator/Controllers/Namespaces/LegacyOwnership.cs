@@ -18,10 +18,14 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// </summary>
 public static class LegacyOwnership
 {
-    /// <summary>Adds what the namespace's metadata says to an empty record; true when it added anything.</summary>
+    /// <summary>
+    /// Adds what the namespace's metadata says to a record not written yet; true when it added anything. A record
+    /// written already, even one left empty for a moment (a teardown whose release of the namespace failed), says what
+    /// this version did, and the annotations it wrote itself say nothing more.
+    /// </summary>
     public static bool Adopt(V1Namespace? ns, OwnershipDraft record, string host, string currentOrganization)
     {
-        if (ns is null || !record.IsEmpty) return false;
+        if (ns is null || record.Stored is not null || !record.IsEmpty) return false;
         var annotations = ns.Metadata.Annotations ?? new Dictionary<string, string>();
         if (annotations.TryGetValue(WellKnown.OrganizationAnnotation, out var org) && org.Length > 0)
         {

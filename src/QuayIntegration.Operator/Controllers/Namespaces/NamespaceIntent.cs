@@ -48,7 +48,7 @@ public sealed record NamespaceIntent(
         if (!integrations.Known)
             return ours ? new(NamespaceAction.Wait, "the operator has not judged the QuayIntegrations yet") : Nothing;
         var owner = Owner(record, held, integrations);
-        var unread = RemembersWhatNoQuayCanRead(held, record, owner);
+        var unread = RemembersWhatNoIntegrationCanRead(held, record, owner, integrations);
 
         if (ns is null || ns.Metadata.DeletionTimestamp is not null)
         {
@@ -129,17 +129,22 @@ public sealed record NamespaceIntent(
     }
 
     /// <summary>
-    /// Held by the finalizer with nothing in the record, the namespace alone remembers what an earlier version of the
-    /// operator, or the Go operator, created for it (its finalizer, its annotations), and only an integration with a
-    /// Quay client reads that into the record (<see cref="LegacyOwnership"/>). Let go without one, that would be
-    /// forgotten: it waits instead, for such an integration, or for someone to remove the finalizer.
+    /// Held by the finalizer with no record, the namespace alone remembers what an earlier version of the
+    /// operator, or the Go operator, created for it (its finalizer, its annotations). Reading that into the record takes
+    /// an integration's configuration, for the Quay and the organization prefix (<see cref="LegacyOwnership"/>); with
+    /// none to act under, letting the namespace go would forget it, so it waits instead, for such an integration, or for
+    /// someone to remove the finalizer.
     /// </summary>
-    private static NamespaceIntent? RemembersWhatNoQuayCanRead(bool held, OwnershipDraft record, IntegrationSnapshot? owner) =>
-        held && record.IsEmpty && owner?.Client is null && owner?.Mode != IntegrationMode.NotReady
-            ? new(NamespaceAction.Wait,
-                $"what an earlier version of the operator created in Quay for it is remembered only by the namespace (its finalizer {WellKnown.NamespaceFinalizer}), " +
-                $"and no QuayIntegration can read that Quay now; create one for it, or remove the finalizer to let the namespace go and forget what it remembers", owner)
-            : null;
+    private static NamespaceIntent? RemembersWhatNoIntegrationCanRead(bool held, OwnershipDraft record, IntegrationSnapshot? owner, IntegrationSet integrations)
+    {
+        if (!held || record.Stored is not null || owner?.Config is not null || owner?.Mode == IntegrationMode.NotReady) return null;
+        var why = owner is not null ? $"the configuration of QuayIntegration {owner.Name} cannot be read"
+            : integrations.All.Count == 0 ? "none exists" : "several exist and none of them selects it";
+        return new(NamespaceAction.Wait,
+            $"what an earlier version of the operator created in Quay for it is remembered only by the namespace (its finalizer {WellKnown.NamespaceFinalizer}), " +
+            $"and no QuayIntegration says which Quay and organization prefix that was ({why}); it is kept until one does, " +
+            "or until someone removes the finalizer, which lets the namespace go and forgets what it remembers", owner);
+    }
 
     private static string NotReady(IntegrationSnapshot integration) => $"QuayIntegration {integration.Name} is not ready: {integration.Reason}";
 

@@ -182,7 +182,7 @@ public sealed class NamespaceReconciler(
     private async Task<ReconcileResult> ReleaseAsync(NamespaceWork work, string why, CancellationToken ct)
     {
         var wasManaged = work.Namespace?.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true;
-        if (work.Client is not null) LegacyOwnership.Adopt(work.Namespace, work.Record, work.Host, OrganizationOf(work));
+        AdoptLegacy(work);
         var remove = work.Config?.DeleteOrganizationsOnCleanup == true && work.Client is not null;
         foreach (var entry in work.Record.Organizations.ToList())
         {
@@ -197,15 +197,7 @@ public sealed class NamespaceReconciler(
         // Only a namespace that still exists is released; one already gone keeps what its record says of how it went
         // (deleted while managed: what was kept by a policy is still owed to that policy, not to cleanupPolicy alone).
         if (work.Namespace is not null) work.Record.Spec.Released = true;
-        // A record left empty is deleted, so the namespace is released first, its organization annotations with it: back
-        // in scope, a namespace with them and no record is read as set up by an earlier version (LegacyOwnership), and the
-        // organization they name, someone else's by then perhaps, would be recorded as the operator's. Not when no Quay
-        // was at hand: then the annotations were never read into the record, and are all that remembers what an earlier
-        // version created. A record that stays is saved before the namespace lets go.
-        var forget = work.Record.IsEmpty && work.Client is not null;
-        if (forget) await claim.ReleaseAsync(work, ct, forgetOrganization: true);
-        await FinishRecordAsync(work, work.Namespace is null ? NamespacePhase.NamespaceDeleted : NamespacePhase.Released, ct);
-        if (!forget) await claim.ReleaseAsync(work, ct);
+        await FinishAndLetGoAsync(work, work.Namespace is null ? NamespacePhase.NamespaceDeleted : NamespacePhase.Released, ct);
         if (wasManaged) work.Changed("Released", $"Stopped managing the namespace: {why}");
         ReportChanges(work, wasSynced: true);
         Forget(work.Name);
@@ -215,15 +207,31 @@ public sealed class NamespaceReconciler(
     /// <summary>The namespace is being deleted (or was, while the operator could not act): what the operator created for it goes.</summary>
     private async Task<ReconcileResult> TeardownAsync(NamespaceWork work, string why, CancellationToken ct)
     {
-        LegacyOwnership.Adopt(work.Namespace, work.Record, work.Host, OrganizationOf(work));
+        AdoptLegacy(work);
         foreach (var entry in work.Record.Organizations.ToList())
             await cleanup.RemoveAsync(work, entry, why, ct);
         work.Record.Spec.Secrets = null; // the namespace's content goes with it
-        await FinishRecordAsync(work, NamespacePhase.NamespaceDeleted, ct);
-        await claim.ReleaseAsync(work, ct);
+        await FinishAndLetGoAsync(work, NamespacePhase.NamespaceDeleted, ct);
         ReportChanges(work, wasSynced: true);
         Forget(work.Name);
         return LookAgainIfBlocked(work);
+    }
+
+    /// <summary>
+    /// Writes how the namespace ended up, and lets it go. A record left empty is deleted, so the namespace is released
+    /// first, its organization annotations with it: a namespace held by the finalizer, or carrying them, with no record
+    /// is read as set up by an earlier version (<see cref="LegacyOwnership"/>), and the organization they name, someone
+    /// else's by then perhaps, would be recorded as the operator's; a release that fails (another writer changed the
+    /// namespace) still finds the record, saved after the failure. (What an earlier version left on the namespace is in
+    /// the record by now: a namespace no integration can read it for waits, <see cref="NamespaceIntent"/>.) A record
+    /// that stays is saved before the namespace lets go.
+    /// </summary>
+    private async Task FinishAndLetGoAsync(NamespaceWork work, string phase, CancellationToken ct)
+    {
+        var forget = work.Record.IsEmpty;
+        if (forget) await claim.ReleaseAsync(work, ct, forgetOrganization: true);
+        await FinishRecordAsync(work, phase, ct);
+        if (!forget) await claim.ReleaseAsync(work, ct);
     }
 
     /// <summary>An organization kept for someone else's content is deleted once that content is gone: looked at again at each drift interval.</summary>
@@ -365,6 +373,16 @@ public sealed class NamespaceReconciler(
         var told = string.Join("; ", new[] { done, waiting }.Where(part => part.Length > 0));
         events.Normal(ns, "Synced", $"Namespace synced with Quay organization {work.Organization}{(told.Length == 0 ? "" : "; " + told)}");
         log.NamespaceSetUp(work.Name, work.Organization, told.Length == 0 ? "nothing to change" : told);
+    }
+
+    /// <summary>
+    /// What an earlier operator left on the namespace, read into an empty record before anything is undone. It takes no
+    /// Quay call, only the integration's Quay and organization prefix, so it is done under an integration whose Quay
+    /// cannot be reached, or is not to be called (cleanupPolicy Keep while it is deleted), as well.
+    /// </summary>
+    private static void AdoptLegacy(NamespaceWork work)
+    {
+        if (work.Config is { } config) LegacyOwnership.Adopt(work.Namespace, work.Record, config.RegistryHost, OrganizationOf(work));
     }
 
     /// <summary>The organization the namespace maps to under the current configuration, if any.</summary>

@@ -40,7 +40,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory)
             var (foreign, repositories) = await ForeignContentAsync(work, reach, entry, ct);
             if (foreign.Count == 0)
             {
-                // A missing organization counts as deleted (one recorded Creating may never have been created).
+                // A missing organization counts as deleted.
                 (await quay.DeleteOrganizationAsync(entry.Name, ct)).ValueOrThrow("delete organization " + entry.Name);
                 work.Record.RemoveOrganization(entry);
                 work.Changed("OrganizationDeleted", $"Deleted Quay organization {entry.Name}: {why}");
@@ -69,9 +69,10 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory)
 
     /// <summary>
     /// A create of the operator's was pending: what Quay shows of the organization decides whether it is the operator's
-    /// to delete (<see cref="PendingCreate"/>), as it would have at the next sync. Someone else's is then removed from as
-    /// a found one; one whose maker cannot be told is kept, said in an Event, and dropped from the record. False when
-    /// nothing is left to do.
+    /// to delete (<see cref="PendingCreate"/>, and <see cref="OtherClusterMarks"/>), as it would have at the next sync.
+    /// Someone else's, another cluster's included, is removed from as a found one. One whose maker cannot be told stays
+    /// on record as pending, is listed as kept, and is looked at again at the drift interval. False when nothing is left
+    /// to do now.
     /// </summary>
     private static async Task<bool> SettlePendingAsync(NamespaceWork work, QuayClient quay, OrganizationRecord entry, CancellationToken ct)
     {
@@ -82,16 +83,20 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory)
                 // Never made, or deleted since: nothing to remove.
                 work.Record.RemoveOrganization(entry);
                 return false;
-            case PendingVerdict.SomeoneElses:
-                entry.Origin = Origin.Found;
-                return true;
             case PendingVerdict.Undecided:
                 // An unaccepted token shows no administrator's view either: that is an error to report, not a verdict.
                 (await quay.VerifyTokenAsync(ct)).ValueOrThrow("verify the token");
-                work.Record.RemoveOrganization(entry);
-                work.Changed("OrganizationKept", $"Kept Quay organization {entry.Name}: it was made, or taken over, by someone else while a create of the operator's was pending, and the token's user does not administer it, so whose it is cannot be told");
+                work.Kept.Add($"organization {entry.Name}: someone else made it, or took it over, while a create of the operator's was pending, and the token's user does not administer it, so whose it is cannot be told; it is deleted only if it turns out to be the operator's");
+                work.Blocked = true;
                 return false;
+            case PendingVerdict.Operators:
+                var robots = (await quay.ListRobotsAsync(entry.Name, ct)).ValueOrThrow("list robots of " + entry.Name)!;
+                if (await OtherClusterMarks.FindAsync(work, quay, entry, OtherClusterMarks.MarkedByAnOperator(robots), ct) is null) return true;
+                entry.Origin = Origin.Found;
+                return true;
+            case PendingVerdict.SomeoneElses:
             default:
+                entry.Origin = Origin.Found;
                 return true;
         }
     }

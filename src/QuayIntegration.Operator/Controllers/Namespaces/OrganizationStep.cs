@@ -61,7 +61,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         var existing = (await work.Quay.GetOrganizationAsync(org, ct)).ValueOrThrow("look up organization " + org);
         if (existing is not null)
         {
-            if (known) throw PendingCreate.NotAnAdministrator(org);
+            if (known) throw PendingCreate.NotAnAdministrator(org, pending: false);
             var pending = entry?.Origin == Origin.Creating;
             // With no create of the operator's pending, it is found, whoever made it.
             var verdict = pending ? PendingCreate.Judge(org, existing) : PendingVerdict.SomeoneElses;
@@ -157,7 +157,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
     private static async Task ThrowUndecidedAsync(NamespaceWork work, string org, CancellationToken ct)
     {
         (await work.Quay.VerifyTokenAsync(ct)).ValueOrThrow("verify the token");
-        throw PendingCreate.NotAnAdministrator(org);
+        throw PendingCreate.NotAnAdministrator(org, pending: true);
     }
 
     private void Use(NamespaceWork work, OrganizationRecord entry, QuayObservation observation)
@@ -169,25 +169,15 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
     }
 
     /// <summary>
-    /// An organization the operator did not create may be the one another cluster's operator made for its namespace of
-    /// the same name (the clusters share the Quay and the organization prefix): its robots then carry that cluster's mark.
-    /// So may one a pending create is about to be recorded for. Only robots whose description names this operator and
-    /// that the record does not hold as this cluster's are read (one call each), so an ordinary found organization, or
-    /// one just made, costs nothing more.
+    /// Reads the organization and, unless the record holds it as created, checks it is not another cluster's
+    /// (<see cref="OtherClusterMarks"/>), before the observation is kept: a kept one spares the next reconcile all
+    /// reading, this check included.
     /// </summary>
     private static async Task<QuayObservation> ReadCheckedAsync(NamespaceWork work, OrganizationRecord entry, ObservationBasis basis, CancellationToken ct)
     {
         var (observation, markedByOperator) = await ReadAsync(work, entry.Name, basis, ct);
-        // Checked before the observation is kept: a kept one spares the next reconcile all reading, this check included.
-        if (entry.Origin == Origin.Created) return observation;
-        foreach (var name in markedByOperator.Where(r => entry.Robot(r) is not { Origin: Origin.Created }).Order(StringComparer.Ordinal))
-        {
-            var read = await work.Quay.GetRobotAsync(entry.Name, QuayNames.RobotShortNameOf(name), ct);
-            if (read.Outcome == QuayOutcome.NotFound) continue;
-            var robot = read.ValueOrThrow("read robot " + name)!;
-            if (work.Markers.OwnerOfRobot(robot, work.Name, "") == MarkedOwner.OtherCluster)
-                throw new OrganizationOfAnotherClusterException(entry.Name, OrganizationOfAnotherClusterException.ClusterOf(robot));
-        }
+        if (entry.Origin != Origin.Created && await OtherClusterMarks.FindAsync(work, work.Quay, entry, markedByOperator, ct) is { } robot)
+            throw new OrganizationOfAnotherClusterException(entry.Name, OrganizationOfAnotherClusterException.ClusterOf(robot));
         return observation;
     }
 
@@ -206,12 +196,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         var prototypes = (await prototypeList).ValueOrThrow("list default permissions of " + org) ?? [];
 
         var observation = new QuayObservation(org, basis, work.Now);
-        var marked = new List<string>();
-        foreach (var robot in robots)
-        {
-            work.TokenSeen(observation, robot.Name, robot.Token);
-            if (robot.Description?.Contains(OwnershipMarkers.Creator, StringComparison.Ordinal) == true) marked.Add(robot.Name);
-        }
+        foreach (var robot in robots) work.TokenSeen(observation, robot.Name, robot.Token);
         foreach (var prototype in prototypes) observation.AddPrototype(prototype);
 
         var relevant = work.Robots.Select(r => r.FullName)
@@ -236,6 +221,6 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             foreach (var (repository, role) in granted) observation.Grant(robot, repository, role);
             observation.PermissionsKnown(robot, replace: false);
         }
-        return (observation, marked);
+        return (observation, OtherClusterMarks.MarkedByAnOperator(robots));
     }
 }

@@ -35,8 +35,13 @@ public static class PendingCreate
         _ => PendingVerdict.Operators,
     };
 
-    /// <summary>The error that keeps an undecided organization pending, and says what would decide it.</summary>
-    public static QuayOperationException NotAnAdministrator(string org) =>
+    /// <summary>
+    /// The error for an organization the token's user does not administer; with <paramref name="pending"/>, the one that
+    /// keeps an undecided organization pending, which also says what being made an owner will decide.
+    /// </summary>
+    public static QuayOperationException NotAnAdministrator(string org, bool pending) =>
         new("list robots of " + org, QuayOutcome.Forbidden, 403,
-            $"organization {org} exists but the token's user is not one of its administrators; make it an owner of the organization");
+            $"organization {org} exists but the token's user is not one of its administrators; make it an owner of the organization" + (pending
+                ? " (a create of the operator's was pending when it appeared: as an owner, the operator tells it apart by its email, and takes one made without an email for its own)"
+                : ""));
 }

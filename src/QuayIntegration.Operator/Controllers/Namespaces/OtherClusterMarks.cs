@@ -1,0 +1,32 @@
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Quay;
+
+namespace QuayIntegration.Operator.Controllers.Namespaces;
+
+/// <summary>
+/// Another cluster's operator sharing the Quay (and the organization prefix) marks the robots it makes with its
+/// cluster: the one sign that an organization this cluster's operator does not hold as created, one it found or one a
+/// pending create of its own is about to be judged, is that cluster's. Only robots whose description names an operator
+/// of this kind and that the record does not hold as this cluster's are read, one call each, so an ordinary organization
+/// costs nothing more than its robot list.
+/// </summary>
+public static class OtherClusterMarks
+{
+    /// <summary>The robots of a list whose description says an operator of this kind made them (in any cluster).</summary>
+    public static List<string> MarkedByAnOperator(IEnumerable<QuayRobot> listed) =>
+        listed.Where(r => r.Description?.Contains(OwnershipMarkers.Creator, StringComparison.Ordinal) == true).Select(r => r.Name).ToList();
+
+    /// <summary>The first of <paramref name="markedByAnOperator"/> that carries another cluster's mark, or null.</summary>
+    public static async Task<QuayRobot?> FindAsync(NamespaceWork work, QuayClient quay, OrganizationRecord entry, IEnumerable<string> markedByAnOperator,
+        CancellationToken ct)
+    {
+        foreach (var name in markedByAnOperator.Where(r => entry.Robot(r) is not { Origin: Origin.Created }).Order(StringComparer.Ordinal))
+        {
+            var read = await quay.GetRobotAsync(entry.Name, QuayNames.RobotShortNameOf(name), ct);
+            if (read.Outcome == QuayOutcome.NotFound) continue;
+            var robot = read.ValueOrThrow("read robot " + name)!;
+            if (work.Markers.OwnerOfRobot(robot, work.Name, "") == MarkedOwner.OtherCluster) return robot;
+        }
+        return null;
+    }
+}
