@@ -350,6 +350,9 @@ public sealed class QuayIntegrationReconciler(
             if (n.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) != true) return false;
             var record = caches.QuayNamespaces.Get(ObjectKey.Cluster(n.Metadata.Name))?.Spec;
             if (record?.Integration is { } name) return name == integration;
+            // With no record, only an integration whose configuration can be read can take in what an earlier operator
+            // left on the namespace; one whose cannot does not wait for it (the namespace waits for a configuration).
+            if (record is null && hosts.FirstOrDefault(h => h.Name == integration).Host is null) return false;
             return NamespaceIntent.LegacyOwner((record?.Organizations ?? []).Select(o => o.Host), hosts) == integration;
         });
 

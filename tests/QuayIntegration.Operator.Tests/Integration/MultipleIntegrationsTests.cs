@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using QuayIntegration.Operator.Tests.Support;
@@ -199,6 +200,29 @@ public sealed class MultipleIntegrationsTests
         await env.Cluster.Oc.WaitForNamespaceGoneAsync("brief");
         Assert.Null(env.Quay.State.Organization("openshift_brief"));
         await Eventually(async () => await env.GetRecordAsync("brief") is null, "the record deleted");
+    }
+
+    /// <summary>
+    /// A namespace the Go operator held (its finalizer alone, no record) is deleted before the operator first looks at
+    /// it, while two integrations exist: nothing on record says which one it belongs to, and the one that selects it
+    /// undoes it, deleting the organization the Go operator made, as the Go operator would have.
+    /// </summary>
+    [Fact]
+    public async Task An_unrecorded_namespace_deleted_among_several_integrations_is_undone_by_the_one_that_selects_it()
+    {
+        await using var env = await StartAsync(spec => spec["namespaceSelector"] = Selector("quay", "a"), secondQuay: true);
+        await env.CreateSecondQuayIntegrationAsync("dev", "dev", spec => spec["namespaceSelector"] = Selector("quay", "b"));
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        (await quay.PostAsJsonAsync("api/v1/organization/", new { name = "openshift_gone" })).EnsureSuccessStatusCode();
+        await env.Kube.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace
+        {
+            Metadata = new k8s.Models.V1ObjectMeta { Name = "gone", Labels = Label("a"), Finalizers = ["quay.redhat.com/quayintegrations"] },
+        });
+        await env.Kube.CoreV1.DeleteNamespaceAsync("gone");
+
+        await env.StartOperatorAsync();
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("gone");
+        Assert.Null(env.Quay.State.Organization("openshift_gone"));
     }
 
     [Fact]

@@ -133,6 +133,60 @@ public sealed class UpgradeTests
         Assert.Null(env.Quay.State.Organization("openshift_old"));
     }
 
+    /// <summary>
+    /// The same for a namespace the Go operator held (its finalizer alone), whose inventory takes a Quay client: with
+    /// none, what it made could not be told from what people add later, so nothing unmarked in the organization counts
+    /// as the operator's from then on. A repository a person adds is then kept, and the organization with it.
+    /// </summary>
+    [Fact]
+    public async Task A_go_operator_organization_released_with_no_quay_to_read_never_takes_what_people_add_later()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("old"));
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        using var admin = new QuayAdministrator(env.Quay);
+        await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = "openshift_old" }));
+        await env.Kube.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "old", Finalizers = ["quay.redhat.com/quayintegrations"] } });
+        var token = await env.Kube.CoreV1.ReadNamespacedSecretAsync("quay-token", OperatorNamespace);
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("quay-token", OperatorNamespace);
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Reason == "CredentialsSecretNotFound", "the integration not ready");
+        await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", IntegrationName);
+        await Eventually(async () => await env.GetIntegrationAsync() is null, "the integration gone");
+
+        admin.JoinOwners("openshift_old");
+        await admin.CreateRepositoryAsync("openshift_old", "mine");
+        await env.Kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "quay-token" }, Data = token.Data }, OperatorNamespace);
+        await env.CreateIntegrationAsync(IntegrationName, spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("old");
+            spec["repositoryDeletionPolicy"] = "Delete";
+        });
+        await Eventually(async () => (await env.GetRecordAsync("old"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "managed again");
+        await env.Kube.CoreV1.DeleteNamespaceAsync("old");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("old");
+        Assert.NotNull(env.Quay.State.Repository("openshift_old", "mine"));
+    }
+
+    /// <summary>
+    /// An integration whose configuration cannot be read is deleted without waiting for an old namespace it could not
+    /// have read either: that namespace keeps waiting, held, for an integration that can.
+    /// </summary>
+    [Fact]
+    public async Task An_integration_whose_configuration_cannot_be_read_is_deleted_without_waiting_for_an_unread_old_namespace()
+    {
+        await using var env = await StartAsync(spec => spec["driftCheckInterval"] = "99999999h");
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        await LegacyNamespaceAsync(env, quay, "old", "openshift_old", "owned", createOrganization: true, repositories: []);
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.ConditionAsync("ConfigurationValid"))?.Status == "False", "the configuration refused");
+        await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", IntegrationName);
+        await Eventually(async () => await env.GetIntegrationAsync() is null, "the integration gone");
+        var ns = (await env.GetNamespaceAsync("old"))!;
+        Assert.Contains("quay.redhat.com/quayintegrations", ns.Metadata.Finalizers ?? []);
+        Assert.Equal("owned", ns.Metadata.Annotations?["quay.redhat.com/organization-ownership"]);
+        Assert.NotNull(env.Quay.State.Organization("openshift_old"));
+    }
+
     /// <summary>The namespace, Quay content and Secrets as the version before the ownership record left them.</summary>
     private static async Task LegacyNamespaceAsync(OperatorEnvironment env, HttpClient quay, string ns, string org, string ownership,
         bool createOrganization, string[] repositories)

@@ -47,7 +47,10 @@ public sealed record NamespaceIntent(
         var ours = held || recorded;
         if (!integrations.Known)
             return ours ? new(NamespaceAction.Wait, "the operator has not judged the QuayIntegrations yet") : Nothing;
-        var owner = Owner(record, held, integrations);
+        // A namespace no record speaks for, which the rule for records written before several integrations cannot give
+        // to one, belongs to the one integration that selects it, if there is one: its deletion, say, is then undone
+        // under that integration rather than waited on.
+        var owner = Owner(record, held, integrations) ?? (recorded || ns is null ? null : SoleSelecting(ns, integrations, scope));
         var unread = RemembersWhatNoIntegrationCanRead(held, record, owner, integrations);
 
         if (ns is null || ns.Metadata.DeletionTimestamp is not null)
@@ -110,6 +113,17 @@ public sealed record NamespaceIntent(
         return integrations.Get(LegacyOwner(record.Organizations.Select(o => o.Host), integrations.All.Select(i => (i.Name, i.Config?.RegistryHost)).ToList()));
     }
 
+    private static IntegrationSnapshot? SoleSelecting(V1Namespace ns, IntegrationSet integrations, NamespaceScope scope)
+    {
+        IntegrationSnapshot? sole = null;
+        foreach (var integration in integrations.All.Where(i => i.Selects && scope.Selects(ns, i.Config!)))
+        {
+            if (sole is not null) return null;
+            sole = integration;
+        }
+        return sole;
+    }
+
     /// <summary>
     /// The one rule for a record that names no integration (written before several existed): it belongs to the oldest
     /// integration whose Quay holds one of its organizations, else to the only integration there is, else to none.
@@ -139,7 +153,7 @@ public sealed record NamespaceIntent(
     {
         if (!held || record.Stored is not null || owner?.Config is not null || owner?.Mode == IntegrationMode.NotReady) return null;
         var why = owner is not null ? $"the configuration of QuayIntegration {owner.Name} cannot be read"
-            : integrations.All.Count == 0 ? "none exists" : "several exist and none of them selects it";
+            : integrations.All.Count == 0 ? "none exists" : "several exist, and not exactly one of them selects it";
         return new(NamespaceAction.Wait,
             $"what an earlier version of the operator created in Quay for it is remembered only by the namespace (its finalizer {WellKnown.NamespaceFinalizer}), " +
             $"and no QuayIntegration says which Quay and organization prefix that was ({why}); it is kept until one does, " +

@@ -229,12 +229,19 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory)
 
     /// <summary>
     /// Nothing is removed (cleanupPolicy Keep): what stays is listed as kept, for <paramref name="why"/>. One taken over
-    /// from the Go operator gets its inventory now (best effort), so what a person adds to it while kept is never
-    /// inherited.
+    /// from the Go operator gets its inventory now (best effort; with no Quay to read at all, an empty one), so what a
+    /// person adds to it while kept is never inherited.
     /// </summary>
     public async Task KeepAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
     {
         await takeoverInventory.TryRecordAsync(work, entry, ct);
+        if (entry.AdoptedFrom is not null && entry.AdoptedContentRecorded != true && work.IntegrationFor(entry.Host)?.Client is null)
+        {
+            // Taken over from the Go operator, and no Quay to take its inventory in now: what people add from here on
+            // could not be told from what it made, so nothing unmarked in it will count as the operator's.
+            entry.AdoptedContentRecorded = true;
+            work.Kept.Add($"what the Go operator made in organization {entry.Name}: no Quay could be read to tell it from what people add later, so it is never deleted by the operator");
+        }
         if (!entry.HoldsNothing()) work.Kept.Add($"{Describe(entry)} ({why})");
     }
 
