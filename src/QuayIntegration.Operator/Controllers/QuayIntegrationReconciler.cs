@@ -342,7 +342,8 @@ public sealed class QuayIntegrationReconciler(
     /// <summary>
     /// Namespaces still held for <paramref name="integration"/>: carrying the operator's finalizer while their record
     /// names this integration, or names none (records from before several integrations) and belongs to it by the
-    /// namespace reconciler's own rule, <see cref="NamespaceIntent.LegacyOwner"/>, over <paramref name="hosts"/>.
+    /// namespace reconciler's own rule, <see cref="NamespaceIntent.LegacyOwner"/>, over <paramref name="hosts"/>; with no
+    /// record at all, only when its configuration can be read (else the namespace waits for another integration).
     /// </summary>
     private int HeldNamespaces(string integration, IReadOnlyList<(string Name, string? Host)> hosts) =>
         caches.Namespaces.List().Count(n =>

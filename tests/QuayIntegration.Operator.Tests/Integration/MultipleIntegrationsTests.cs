@@ -214,15 +214,42 @@ public sealed class MultipleIntegrationsTests
         await env.CreateSecondQuayIntegrationAsync("dev", "dev", spec => spec["namespaceSelector"] = Selector("quay", "b"));
         using var quay = env.Quay.CreateHttpClient(env.Token);
         (await quay.PostAsJsonAsync("api/v1/organization/", new { name = "openshift_gone" })).EnsureSuccessStatusCode();
-        await env.Kube.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace
-        {
-            Metadata = new k8s.Models.V1ObjectMeta { Name = "gone", Labels = Label("a"), Finalizers = ["quay.redhat.com/quayintegrations"] },
-        });
+        await env.Kube.CoreV1.CreateNamespaceAsync(LegacyWorld.GoNamespace("gone", Label("a")));
         await env.Kube.CoreV1.DeleteNamespaceAsync("gone");
 
         await env.StartOperatorAsync();
         await env.Cluster.Oc.WaitForNamespaceGoneAsync("gone");
         Assert.Null(env.Quay.State.Organization("openshift_gone"));
+    }
+
+    /// <summary>
+    /// Two integrations on one Quay, and an unrecorded namespace the Go operator held, deleted before the operator first
+    /// looks at it: the newer integration, the one that selects it, undoes it. Its organization holds a robot a person
+    /// made, so it is kept and looked at again; the record then names that integration, so the later looks stay
+    /// under it, not under the older one the rule for records naming none would give it to.
+    /// </summary>
+    [Fact]
+    public async Task What_an_integration_reads_from_an_unrecorded_namespace_stays_that_integrations()
+    {
+        await using var env = await StartAsync(spec => spec["namespaceSelector"] = Selector("quay", "a"));
+        await env.CreateIntegrationAsync("same", spec =>
+        {
+            spec["clusterID"] = "same";
+            spec["namespaceSelector"] = Selector("quay", "b");
+        });
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        using var admin = new QuayAdministrator(env.Quay);
+        (await quay.PostAsJsonAsync("api/v1/organization/", new { name = "same_held" })).EnsureSuccessStatusCode();
+        admin.JoinOwners("same_held");
+        await admin.CreateRobotAsync("same_held", "keeper");
+        await env.Kube.CoreV1.CreateNamespaceAsync(LegacyWorld.GoNamespace("held", Label("b")));
+        await env.Kube.CoreV1.DeleteNamespaceAsync("held");
+
+        await env.StartOperatorAsync();
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("held");
+        await Eventually(async () => (await env.GetRecordAsync("held"))?["spec"]?["integration"]?.GetValue<string>() == "same",
+            "the record names the integration that read it");
+        Assert.Contains(env.Quay.State.Organization("same_held")!.Robots, r => r.Name == "same_held+keeper");
     }
 
     [Fact]

@@ -80,10 +80,7 @@ public sealed class UpgradeTests
         else
         {
             await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = "openshift_old" }));
-            await env.Kube.CoreV1.CreateNamespaceAsync(new V1Namespace
-            {
-                Metadata = new V1ObjectMeta { Name = "old", Finalizers = ["quay.redhat.com/quayintegrations"] },
-            });
+            await env.Kube.CoreV1.CreateNamespaceAsync(LegacyWorld.GoNamespace("old"));
         }
         await env.StartOperatorAsync();
         await Eventually(async () => (await env.Kube.CoreV1.ListNamespacedEventAsync("default")).Items
@@ -114,17 +111,11 @@ public sealed class UpgradeTests
         await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("old"));
         using var quay = env.Quay.CreateHttpClient(env.Token);
         await LegacyNamespaceAsync(env, quay, "old", "openshift_old", "owned", createOrganization: true, repositories: []);
-        var token = await env.Kube.CoreV1.ReadNamespacedSecretAsync("quay-token", OperatorNamespace);
-        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("quay-token", OperatorNamespace);
-        await env.StartOperatorAsync();
-        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Reason == "CredentialsSecretNotFound", "the integration not ready");
-
-        await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", IntegrationName);
-        await Eventually(async () => await env.GetIntegrationAsync() is null, "the integration gone");
+        var token = await DeleteTheIntegrationWhileItsTokenIsMissingAsync(env);
         Assert.Equal("Created", await env.RecordedOriginAsync("old", "openshift_old"));
         Assert.DoesNotContain("quay.redhat.com/quayintegrations", (await env.GetNamespaceAsync("old"))!.Metadata.Finalizers ?? []);
 
-        await env.Kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "quay-token" }, Data = token.Data }, OperatorNamespace);
+        await env.Kube.CoreV1.CreateNamespacedSecretAsync(token, OperatorNamespace);
         await env.CreateIntegrationAsync(IntegrationName, spec => spec["allowlistNamespaces"] = new JsonArray("old"));
         await Eventually(async () => (await env.GetRecordAsync("old"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "managed again");
         Assert.Equal("Created", await env.RecordedOriginAsync("old", "openshift_old"));
@@ -145,17 +136,12 @@ public sealed class UpgradeTests
         using var quay = env.Quay.CreateHttpClient(env.Token);
         using var admin = new QuayAdministrator(env.Quay);
         await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = "openshift_old" }));
-        await env.Kube.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "old", Finalizers = ["quay.redhat.com/quayintegrations"] } });
-        var token = await env.Kube.CoreV1.ReadNamespacedSecretAsync("quay-token", OperatorNamespace);
-        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("quay-token", OperatorNamespace);
-        await env.StartOperatorAsync();
-        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Reason == "CredentialsSecretNotFound", "the integration not ready");
-        await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", IntegrationName);
-        await Eventually(async () => await env.GetIntegrationAsync() is null, "the integration gone");
+        await env.Kube.CoreV1.CreateNamespaceAsync(LegacyWorld.GoNamespace("old"));
+        var token = await DeleteTheIntegrationWhileItsTokenIsMissingAsync(env);
 
         admin.JoinOwners("openshift_old");
         await admin.CreateRepositoryAsync("openshift_old", "mine");
-        await env.Kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "quay-token" }, Data = token.Data }, OperatorNamespace);
+        await env.Kube.CoreV1.CreateNamespacedSecretAsync(token, OperatorNamespace);
         await env.CreateIntegrationAsync(IntegrationName, spec =>
         {
             spec["allowlistNamespaces"] = new JsonArray("old");
@@ -185,6 +171,21 @@ public sealed class UpgradeTests
         Assert.Contains("quay.redhat.com/quayintegrations", ns.Metadata.Finalizers ?? []);
         Assert.Equal("owned", ns.Metadata.Annotations?["quay.redhat.com/organization-ownership"]);
         Assert.NotNull(env.Quay.State.Organization("openshift_old"));
+    }
+
+    /// <summary>
+    /// The integration never gets ready (its token Secret is missing when the operator starts) and is deleted, with
+    /// cleanupPolicy Keep: returns the token Secret, to be created again.
+    /// </summary>
+    private static async Task<V1Secret> DeleteTheIntegrationWhileItsTokenIsMissingAsync(OperatorEnvironment env)
+    {
+        var token = await env.Kube.CoreV1.ReadNamespacedSecretAsync("quay-token", OperatorNamespace);
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("quay-token", OperatorNamespace);
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Reason == "CredentialsSecretNotFound", "the integration not ready");
+        await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", IntegrationName);
+        await Eventually(async () => await env.GetIntegrationAsync() is null, "the integration gone");
+        return new V1Secret { Metadata = new V1ObjectMeta { Name = token.Metadata.Name }, Data = token.Data };
     }
 
     /// <summary>The namespace, Quay content and Secrets as the version before the ownership record left them.</summary>

@@ -35,7 +35,8 @@ public static class LegacyWorld
         OkAsync(quay.PostAsJsonAsync("api/v1/repository", new { @namespace = org, repository = name, visibility = "private", description = "", repo_kind = "image" }));
 
     /// <summary>The namespace as the Go operator left it: its finalizer, none of this operator's annotations or labels.</summary>
-    public static V1Namespace GoNamespace(string ns) => new() { Metadata = new V1ObjectMeta { Name = ns, Finalizers = ["quay.redhat.com/quayintegrations"] } };
+    public static V1Namespace GoNamespace(string ns, IDictionary<string, string>? labels = null) =>
+        new() { Metadata = new V1ObjectMeta { Name = ns, Labels = labels, Finalizers = ["quay.redhat.com/quayintegrations"] } };
 
     /// <summary>Its unlabelled Secret <c>&lt;sa&gt;-quay-&lt;clusterID&gt;</c> per robot, listed in the service account.</summary>
     public static async Task GoSecretsAsync(OperatorEnvironment env, string ns, string org, string clusterId)

@@ -47,10 +47,12 @@ public sealed record NamespaceIntent(
         var ours = held || recorded;
         if (!integrations.Known)
             return ours ? new(NamespaceAction.Wait, "the operator has not judged the QuayIntegrations yet") : Nothing;
+        var selecting = ns is null ? [] : integrations.All.Where(i => i.Selects && scope.Selects(ns, i.Config!)).ToList();
         // A namespace no record speaks for, which the rule for records written before several integrations cannot give
         // to one, belongs to the one integration that selects it, if there is one: its deletion, say, is then undone
-        // under that integration rather than waited on.
-        var owner = Owner(record, held, integrations) ?? (recorded || ns is null ? null : SoleSelecting(ns, integrations, scope));
+        // under that integration rather than waited on. (The QuayIntegration reconciler does not count it as held for
+        // that integration: an integration being deleted selects nothing, so it never gets here.)
+        var owner = Owner(record, held, integrations) ?? (!recorded && selecting.Count == 1 ? selecting[0] : null);
         var unread = RemembersWhatNoIntegrationCanRead(held, record, owner, integrations);
 
         if (ns is null || ns.Metadata.DeletionTimestamp is not null)
@@ -67,7 +69,6 @@ public sealed record NamespaceIntent(
             };
         }
 
-        var selecting = integrations.All.Where(i => i.Selects && scope.Selects(ns, i.Config!)).ToList();
         if (selecting.Count > 1)
         {
             var names = selecting.Select(i => i.Name).ToList();
@@ -111,17 +112,6 @@ public sealed record NamespaceIntent(
         if (record.Spec.Integration is { } name) return integrations.Get(name);
         if (record.Stored is null && !held) return null;
         return integrations.Get(LegacyOwner(record.Organizations.Select(o => o.Host), integrations.All.Select(i => (i.Name, i.Config?.RegistryHost)).ToList()));
-    }
-
-    private static IntegrationSnapshot? SoleSelecting(V1Namespace ns, IntegrationSet integrations, NamespaceScope scope)
-    {
-        IntegrationSnapshot? sole = null;
-        foreach (var integration in integrations.All.Where(i => i.Selects && scope.Selects(ns, i.Config!)))
-        {
-            if (sole is not null) return null;
-            sole = integration;
-        }
-        return sole;
     }
 
     /// <summary>

@@ -382,7 +382,10 @@ public sealed class NamespaceReconciler(
     /// </summary>
     private static void AdoptLegacy(NamespaceWork work)
     {
-        if (work.Config is { } config) LegacyOwnership.Adopt(work.Namespace, work.Record, config.RegistryHost, OrganizationOf(work));
+        // What is read in is the acting integration's from now on (a teardown that stops half-way goes on under it), as a
+        // sync's record says.
+        if (work.Config is { } config && LegacyOwnership.Adopt(work.Namespace, work.Record, config.RegistryHost, OrganizationOf(work)))
+            work.Record.Spec.Integration ??= work.IntegrationName;
     }
 
     /// <summary>The organization the namespace maps to under the current configuration, if any.</summary>

@@ -91,8 +91,9 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory)
                 return false;
             case PendingVerdict.Operators:
                 var robots = (await quay.ListRobotsAsync(entry.Name, ct)).ValueOrThrow("list robots of " + entry.Name)!;
-                if (await OtherClusterMarks.FindAsync(work, quay, entry, OtherClusterMarks.MarkedByAnOperator(robots), ct) is null) return true;
-                entry.Origin = Origin.Found;
+                var othersMark = await OtherClusterMarks.FindAsync(work, quay, entry, OtherClusterMarks.MarkedByAnOperator(robots), ct);
+                // Judged once, as the sync would record it: a removal blocked for someone's content does not judge it again.
+                entry.Origin = othersMark is null ? Origin.Created : Origin.Found;
                 return true;
             case PendingVerdict.SomeoneElses:
             default:
@@ -235,10 +236,12 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory)
     public async Task KeepAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
     {
         await takeoverInventory.TryRecordAsync(work, entry, ct);
-        if (entry.AdoptedFrom is not null && entry.AdoptedContentRecorded != true && work.IntegrationFor(entry.Host)?.Client is null)
+        if (entry.AdoptedFrom is not null && entry.AdoptedContentRecorded != true
+            && work.Integration is { Mode: IntegrationMode.Deleting, Client: null, Config: { } config } && config.RegistryHost == entry.Host)
         {
-            // Taken over from the Go operator, and no Quay to take its inventory in now: what people add from here on
-            // could not be told from what it made, so nothing unmarked in it will count as the operator's.
+            // Taken over from the Go operator and let go by its integration, deleted with no Quay client (cleanupPolicy
+            // Keep builds none): no inventory can be taken now or later under it, and what people add from here on could
+            // not be told from what the Go operator made, so nothing unmarked in it will count as the operator's.
             entry.AdoptedContentRecorded = true;
             work.Kept.Add($"what the Go operator made in organization {entry.Name}: no Quay could be read to tell it from what people add later, so it is never deleted by the operator");
         }
