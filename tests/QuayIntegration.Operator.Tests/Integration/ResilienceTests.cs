@@ -13,6 +13,35 @@ namespace QuayIntegration.Operator.Tests.Integration;
 [Collection(OperatorCollection.Name)]
 public sealed class ResilienceTests
 {
+    /// <summary>
+    /// The record someone deletes by hand while the operator's own deletion of it is on its way (its finalizer's
+    /// removal, held here by the API server until the record is gone): the record is gone either way, which is what the
+    /// teardown wanted, so it ends without a failure or a Warning.
+    /// </summary>
+    [Fact]
+    public async Task A_record_deleted_by_hand_while_the_operator_deletes_it_is_no_failure()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("twice");
+        await Eventually(() => env.IsSeededAsync("twice", "openshift_twice"), "set up");
+
+        var stall = env.Cluster.ApiServer.Faults.Stall(resource: "quaynamespaces", verb: "patch");
+        await env.Kube.CoreV1.DeleteNamespaceAsync("twice");
+        await Eventually(() => Task.FromResult(stall.Held > 0), "the operator removing the record's finalizer");
+        var record = await env.Kube.CustomObjects.GetClusterCustomObjectAsync<JsonObject>("quay.redhat.com", "v1", "quaynamespaces", "twice");
+        record["metadata"]!["finalizers"] = new JsonArray();
+        await env.Kube.CustomObjects.ReplaceClusterCustomObjectAsync(record, "quay.redhat.com", "v1", "quaynamespaces", "twice");
+        await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quaynamespaces", "twice");
+        stall.Release();
+
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("twice");
+        Assert.Null(env.Quay.State.Organization("openshift_twice"));
+        await Task.Delay(1000); // room for a failure to be reported
+        var events = await env.Kube.CoreV1.ListNamespacedEventAsync("default");
+        Assert.DoesNotContain(events.Items, e => e.InvolvedObject.Name == "twice" && e.Type == "Warning");
+    }
+
     [Fact]
     public async Task Operator_stopped_in_the_middle_of_a_namespace_setup_converges_after_restart_without_duplicates()
     {

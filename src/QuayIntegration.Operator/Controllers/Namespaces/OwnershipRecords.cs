@@ -172,6 +172,10 @@ public sealed class OwnershipRecords : IInformerHandler<QuayNamespaceResource>
         {
             throw new ReconcileException($"the QuayNamespace {draft.Namespace} changed while being deleted; retrying");
         }
+        catch (KubeApiException e) when (e.IsNotFound)
+        {
+            // Deleted already (by hand, or the cache had not seen the deletion yet): what was wanted.
+        }
         _written.TryRemove(draft.Namespace, out _);
         draft.Deleted();
     }
