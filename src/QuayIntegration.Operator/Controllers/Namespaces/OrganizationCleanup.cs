@@ -237,11 +237,13 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory)
     {
         await takeoverInventory.TryRecordAsync(work, entry, ct);
         if (entry.AdoptedFrom is not null && entry.AdoptedContentRecorded != true
-            && work.Integration is { Mode: IntegrationMode.Deleting, Client: null, Config: { } config } && config.RegistryHost == entry.Host)
+            && work.Integration is { Mode: IntegrationMode.Deleting, Client: null, Config: { } config } && config.RegistryHost == entry.Host
+            && work.IntegrationFor(entry.Host)?.Client is null)
         {
             // Taken over from the Go operator and let go by its integration, deleted with no Quay client (cleanupPolicy
-            // Keep builds none): no inventory can be taken now or later under it, and what people add from here on could
-            // not be told from what the Go operator made, so nothing unmarked in it will count as the operator's.
+            // Keep builds none), and no other integration reaches that Quay: no inventory can be taken now or later under
+            // it, and what people add from here on could not be told from what the Go operator made, so nothing unmarked
+            // in it will count as the operator's. (An inventory that merely failed through another one is taken later.)
             entry.AdoptedContentRecorded = true;
             work.Kept.Add($"what the Go operator made in organization {entry.Name}: no Quay could be read to tell it from what people add later, so it is never deleted by the operator");
         }
