@@ -77,15 +77,13 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory)
     private static async Task<bool> SettlePendingAsync(NamespaceWork work, QuayClient quay, OrganizationRecord entry, CancellationToken ct)
     {
         var shown = (await quay.GetOrganizationAsync(entry.Name, ct)).ValueOrThrow("look up organization " + entry.Name);
-        switch (PendingCreate.Judge(entry.Name, shown))
+        switch (await PendingCreate.JudgeAsync(quay, entry.Name, shown, ct))
         {
             case PendingVerdict.Absent:
                 // Never made, or deleted since: nothing to remove.
                 work.Record.RemoveOrganization(entry);
                 return false;
             case PendingVerdict.Undecided:
-                // An unaccepted token shows no administrator's view either: that is an error to report, not a verdict.
-                (await quay.VerifyTokenAsync(ct)).ValueOrThrow("verify the token");
                 work.Kept.Add($"organization {entry.Name}: someone else made it, or took it over, while a create of the operator's was pending, and the token's user does not administer it, so whose it is cannot be told; it is deleted only if it turns out to be the operator's");
                 work.Blocked = true;
                 return false;

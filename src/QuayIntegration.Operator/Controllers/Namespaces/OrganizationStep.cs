@@ -64,14 +64,15 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             if (known) throw PendingCreate.NotAnAdministrator(org, pending: false);
             var pending = entry?.Origin == Origin.Creating;
             // With no create of the operator's pending, it is found, whoever made it.
-            var verdict = pending ? PendingCreate.Judge(org, existing) : PendingVerdict.SomeoneElses;
-            if (verdict == PendingVerdict.Undecided) await ThrowUndecidedAsync(work, org, ct);
+            var verdict = pending ? await PendingCreate.JudgeAsync(work.Quay, org, existing, ct) : PendingVerdict.SomeoneElses;
+            if (verdict == PendingVerdict.Undecided) throw PendingCreate.NotAnAdministrator(org, pending: true);
+            var operators = verdict == PendingVerdict.Operators;
             // The operator's by its look is recorded so only once no robot in it shows another cluster's mark: another
             // cluster's operator, on the same Quay user, sends the same email.
-            entry = work.Record.SetOrganization(work.Host, org, verdict == PendingVerdict.Operators ? Origin.Creating : Origin.Found);
+            entry = work.Record.SetOrganization(work.Host, org, operators ? Origin.Creating : Origin.Found);
             Use(work, entry, await ReadCheckedAsync(work, entry, basis, ct));
-            var origin = entry.Origin = verdict == PendingVerdict.Operators ? Origin.Created : Origin.Found;
-            if (origin == Origin.Found)
+            if (operators) entry.Origin = Origin.Created;
+            else
                 work.Changed("OrganizationExists", pending
                     ? $"Quay organization {org} was made by someone else (its email is {existing.Email}, not the operator's) while the operator's create of it was pending; it is used, and never deleted by the operator"
                     : $"Quay organization {org} already existed; it is used, and never deleted by the operator");
@@ -122,8 +123,8 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
                 var made = (await work.Quay.GetOrganizationAsync(org, ct)).ValueOrThrow("look up organization " + org);
                 // Whose it is cannot be told yet, or no organization shows (the name is a user's, or the organization
                 // went again at once): the write ahead stays, and the next attempt looks again.
-                var verdict = PendingCreate.Judge(org, made);
-                if (verdict == PendingVerdict.Undecided) await ThrowUndecidedAsync(work, org, ct);
+                var verdict = await PendingCreate.JudgeAsync(work.Quay, org, made, ct);
+                if (verdict == PendingVerdict.Undecided) throw PendingCreate.NotAnAdministrator(org, pending: true);
                 if (verdict == PendingVerdict.Absent)
                     throw new QuayOperationException("create organization " + org, QuayOutcome.AlreadyExists, created.StatusCode,
                         $"Quay says {org} already exists but shows no organization of that name: a user holds the name, or the organization was deleted again at once");
@@ -148,16 +149,6 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         work.OrganizationCreatedNow = true;
         // Created a moment ago: known to be empty, nothing to read.
         Use(work, entry, new QuayObservation(org, basis, work.Now));
-    }
-
-    /// <summary>
-    /// Keeps an undecided organization pending with the error that says what would decide it; a token Quay no longer
-    /// accepts also shows no administrator's view, and is reported as what it is instead.
-    /// </summary>
-    private static async Task ThrowUndecidedAsync(NamespaceWork work, string org, CancellationToken ct)
-    {
-        (await work.Quay.VerifyTokenAsync(ct)).ValueOrThrow("verify the token");
-        throw PendingCreate.NotAnAdministrator(org, pending: true);
     }
 
     private void Use(NamespaceWork work, OrganizationRecord entry, QuayObservation observation)

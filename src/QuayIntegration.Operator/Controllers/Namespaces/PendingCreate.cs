@@ -26,7 +26,18 @@ public enum PendingVerdict
 /// </summary>
 public static class PendingCreate
 {
-    public static PendingVerdict Judge(string org, QuayOrganization? shown) => shown switch
+    /// <summary>
+    /// <see cref="Judge"/>, with the token checked before an organization is called undecided: an unaccepted token gets
+    /// the anonymous view, which shows no administrator either, and that is an error to report, not a verdict.
+    /// </summary>
+    public static async Task<PendingVerdict> JudgeAsync(QuayClient quay, string org, QuayOrganization? shown, CancellationToken ct)
+    {
+        var verdict = Judge(org, shown);
+        if (verdict == PendingVerdict.Undecided) (await quay.VerifyTokenAsync(ct)).ValueOrThrow("verify the token");
+        return verdict;
+    }
+
+    private static PendingVerdict Judge(string org, QuayOrganization? shown) => shown switch
     {
         null => PendingVerdict.Absent,
         { Email: { Length: > 0 } email } when !string.Equals(email, QuayNames.OrganizationEmailFor(org), StringComparison.OrdinalIgnoreCase)
