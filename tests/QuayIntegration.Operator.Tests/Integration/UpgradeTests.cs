@@ -90,12 +90,7 @@ public sealed class UpgradeTests
         Assert.Contains("quay.redhat.com/quayintegrations", ns.Metadata.Finalizers ?? []);
         if (remembered == "annotations") Assert.Equal("owned", ns.Metadata.Annotations?["quay.redhat.com/organization-ownership"]);
 
-        await env.CreateIntegrationAsync(IntegrationName, spec => spec["allowlistNamespaces"] = new JsonArray("old"));
-        await Eventually(async () => await env.RecordedOriginAsync("old", "openshift_old") == "Created"
-                                     && (await env.GetRecordAsync("old"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "adopted as the earlier operator's");
-        await env.Kube.CoreV1.DeleteNamespaceAsync("old");
-        await env.Cluster.Oc.WaitForNamespaceGoneAsync("old");
-        Assert.Null(env.Quay.State.Organization("openshift_old"));
+        await ManagedAgainAndDeletedWithItsOrganizationAsync(env);
     }
 
     /// <summary>
@@ -116,12 +111,7 @@ public sealed class UpgradeTests
         Assert.DoesNotContain("quay.redhat.com/quayintegrations", (await env.GetNamespaceAsync("old"))!.Metadata.Finalizers ?? []);
 
         await env.Kube.CoreV1.CreateNamespacedSecretAsync(token, OperatorNamespace);
-        await env.CreateIntegrationAsync(IntegrationName, spec => spec["allowlistNamespaces"] = new JsonArray("old"));
-        await Eventually(async () => (await env.GetRecordAsync("old"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "managed again");
-        Assert.Equal("Created", await env.RecordedOriginAsync("old", "openshift_old"));
-        await env.Kube.CoreV1.DeleteNamespaceAsync("old");
-        await env.Cluster.Oc.WaitForNamespaceGoneAsync("old");
-        Assert.Null(env.Quay.State.Organization("openshift_old"));
+        await ManagedAgainAndDeletedWithItsOrganizationAsync(env);
     }
 
     /// <summary>
@@ -171,6 +161,20 @@ public sealed class UpgradeTests
         Assert.Contains("quay.redhat.com/quayintegrations", ns.Metadata.Finalizers ?? []);
         Assert.Equal("owned", ns.Metadata.Annotations?["quay.redhat.com/organization-ownership"]);
         Assert.NotNull(env.Quay.State.Organization("openshift_old"));
+    }
+
+    /// <summary>
+    /// A QuayIntegration selecting "old" is made: the namespace is synced with openshift_old on record as the operator's,
+    /// and the organization goes with the namespace.
+    /// </summary>
+    private static async Task ManagedAgainAndDeletedWithItsOrganizationAsync(OperatorEnvironment env)
+    {
+        await env.CreateIntegrationAsync(IntegrationName, spec => spec["allowlistNamespaces"] = new JsonArray("old"));
+        await Eventually(async () => (await env.GetRecordAsync("old"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "managed again");
+        Assert.Equal("Created", await env.RecordedOriginAsync("old", "openshift_old"));
+        await env.Kube.CoreV1.DeleteNamespaceAsync("old");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("old");
+        Assert.Null(env.Quay.State.Organization("openshift_old"));
     }
 
     /// <summary>
