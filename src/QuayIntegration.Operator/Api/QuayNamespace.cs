@@ -119,8 +119,9 @@ public sealed class QuayNamespaceStatus
     [JsonPropertyName("lastVerified")] public DateTime? LastVerified { get; set; }
     /// <summary>Always serialized, null included, so that a merge patch of the status clears an error that is gone.</summary>
     [JsonPropertyName("lastError")] [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? LastError { get; set; }
-    [JsonPropertyName("kept")] public List<string>? Kept { get; set; }
-    [JsonPropertyName("keptCount")] public int? KeptCount { get; set; }
+    /// <summary>Always serialized too: what is no longer kept leaves the status (a null left out would leave the old list).</summary>
+    [JsonPropertyName("kept")] [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public List<string>? Kept { get; set; }
+    [JsonPropertyName("keptCount")] [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public int? KeptCount { get; set; }
     [JsonPropertyName("tokensRotatedAt")] public DateTime? TokensRotatedAt { get; set; }
     [JsonPropertyName("rotationRequestHandled")] public string? RotationRequestHandled { get; set; }
     [JsonPropertyName("conditions")] public List<V1Condition>? Conditions { get; set; }

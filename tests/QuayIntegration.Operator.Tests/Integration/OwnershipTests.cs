@@ -146,11 +146,16 @@ public sealed class OwnershipTests
             "released (finalizer removed)");
         Assert.Equal("Released", (await env.GetRecordAsync("roam"))!["status"]!["phase"]!.GetValue<string>());
         Assert.NotNull(env.Quay.State.Organization("openshift_roam")); // cleanupPolicy Keep
+        Assert.NotNull((await env.GetRecordAsync("roam"))!["status"]!["kept"]);
 
         await env.PatchIntegrationSpecAsync(new JsonObject { ["denylistNamespaces"] = new JsonArray() });
         await Eventually(async () => (await env.GetNamespaceAsync("roam"))!.Metadata.Finalizers?.Contains("quay.redhat.com/quayintegrations") == true
                                      && (await env.GetRecordAsync("roam"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "managed again");
         Assert.Equal("Created", await env.RecordedOriginAsync("roam", "openshift_roam"));
+        // Nothing is kept any more: the list of the release is gone from the status, not left beside "Synced".
+        var status = (await env.GetRecordAsync("roam"))!["status"]!;
+        Assert.Null(status["kept"]);
+        Assert.Null(status["keptCount"]);
 
         await env.Kube.CoreV1.DeleteNamespaceAsync("roam");
         await env.Cluster.Oc.WaitForNamespaceGoneAsync("roam");
