@@ -46,7 +46,7 @@ public sealed class NamespaceSyncRegistry
             entries.Count(e => e.Value.State == NamespaceState.Synced),
             entries.Count(e => e.Value.State == NamespaceState.Pending),
             entries.Count(e => e.Value.State == NamespaceState.Failing),
-            lastFailure.Value is null ? null : $"namespace {lastFailure.Key}: {lastFailure.Value.Message}",
+            lastFailure.Value is null ? null : StatusConditions.Bounded($"namespace {lastFailure.Key}: {lastFailure.Value.Message}"),
             firstPending.Value is null ? null : $"namespace {firstPending.Key}: {firstPending.Value.Message}");
     }
 

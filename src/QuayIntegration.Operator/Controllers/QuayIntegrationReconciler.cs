@@ -308,7 +308,7 @@ public sealed class QuayIntegrationReconciler(
                 Set(s, resource, StatusConditions.CredentialsValid, null, credentials.Reason, credentials.Message);
             Set(s, resource, conditionType, false, reason, message);
             Set(s, resource, StatusConditions.Ready, false, reason, message);
-            s.LastError = message;
+            s.LastError = StatusConditions.Bounded(message);
             SetProgress(s, resource, counts, conflicting);
         }, ct);
         return new Judgement(snapshot, requeue ?? options.Value.IntegrationRecheckInterval);

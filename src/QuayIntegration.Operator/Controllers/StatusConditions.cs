@@ -12,9 +12,25 @@ public static class StatusConditions
     public const string Progressing = "Progressing";
     public const string NamespaceConflicts = "NamespaceConflicts";
 
+    /// <summary>
+    /// The longest message or error a status carries. Errors are joined from many parts (one per service account or
+    /// repository Quay refused): unbounded, thousands of them would make the object too large for the API server to
+    /// store, and the status write that says what fails would fail itself.
+    /// </summary>
+    public const int MaxMessageLength = 4096;
+
+    /// <summary><paramref name="text"/>, cut to <see cref="MaxMessageLength"/> with a note of how much was left out.</summary>
+    public static string? Bounded(string? text)
+    {
+        if (text is null || text.Length <= MaxMessageLength) return text;
+        var note = $" … ({text.Length - MaxMessageLength} more characters)";
+        return string.Concat(text.AsSpan(0, MaxMessageLength - note.Length), note);
+    }
+
     /// <summary>Sets a condition; lastTransitionTime only moves when the status value changes (metav1 convention).</summary>
     public static void Set(List<V1Condition> conditions, string type, bool? status, string reason, string message, long? generation, DateTime now)
     {
+        message = Bounded(message)!;
         var value = status switch { true => "True", false => "False", null => "Unknown" };
         var existing = conditions.FirstOrDefault(c => c.Type == type);
         if (existing is null)

@@ -28,6 +28,10 @@ internal static partial class OperatorLog
     [LoggerMessage(1006, LogLevel.Warning, "Namespace {Namespace} not synced (outcome {Outcome}): {Error}")]
     public static partial void NamespaceNotSynced(this ILogger log, string @namespace, string outcome, string error);
 
+    /// <summary>A failure of a kind no step expects (a bug, most likely): reported like any other, and logged with its stack.</summary>
+    [LoggerMessage(1014, LogLevel.Error, "Namespace {Namespace}: unexpected failure")]
+    public static partial void UnexpectedSyncFailure(this ILogger log, string @namespace, Exception exception);
+
     [LoggerMessage(1007, LogLevel.Information, "{Reason} for {Namespace}: {Message}")]
     public static partial void NamespaceChanged(this ILogger log, string reason, string @namespace, string message);
 

@@ -191,6 +191,58 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// Errors are joined from many parts, one per service account Quay refuses here: the status carries a bounded
+    /// message that says how much it left out, not one that grows with the configuration until the API server refuses
+    /// to store the object (and with it the report that something fails).
+    /// </summary>
+    [Fact]
+    public async Task A_namespace_failing_in_many_ways_reports_a_bounded_error()
+    {
+        var accounts = Enumerable.Range(0, 60).Select(i => (JsonNode)new JsonObject { ["name"] = $"refused-account-{i:D2}", ["role"] = "read" }).ToArray();
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("wordy");
+            spec["serviceAccounts"] = new JsonArray(accounts);
+        });
+        env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}/robots/{robot_shortname}", Method = "PUT", ErrorRate = 1, ErrorStatuses = [400] });
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("wordy");
+        await Eventually(async () => (await env.GetRecordAsync("wordy"))?["status"]?["phase"]?.GetValue<string>() == "Failing", "the namespace reported failing");
+        var status = (await env.GetRecordAsync("wordy"))!["status"]!;
+        var error = status["lastError"]!.GetValue<string>();
+        Assert.InRange(error.Length, 1000, 4096);
+        Assert.EndsWith("more characters)", error);
+        Assert.All(status["conditions"]!.AsArray(), c => Assert.InRange(c!["message"]!.GetValue<string>().Length, 0, 4096));
+        await Eventually(async () => (await env.GetIntegrationAsync())?["status"]?["failingNamespaces"]?.ToString() == "1", "the integration counts it failing");
+        var integration = (await env.GetIntegrationAsync())!["status"]!;
+        Assert.InRange(integration["lastError"]!.GetValue<string>().Length, 1000, 4096);
+        Assert.All(integration["conditions"]!.AsArray(), c => Assert.InRange(c!["message"]!.GetValue<string>().Length, 0, 4096));
+    }
+
+    /// <summary>
+    /// An API server that does not answer a write in time is a failure like a refusal: the namespace's status, a
+    /// Warning Event and the integration's counts say so (the timeout escaped the reconciler's report before, leaving
+    /// the namespace looking fine while every retry failed), and it converges once the API server answers again.
+    /// </summary>
+    [Fact]
+    public async Task A_write_the_api_server_does_not_answer_in_time_is_reported_as_a_failure()
+    {
+        await using var env = await StartAsync();
+        var stall = env.Cluster.ApiServer.Faults.Stall(resource: "secrets", verb: "create", ns: "slowwrite");
+        await env.StartOperatorAsync("operator-1", "--Operator:ApiRequestTimeout=00:00:01");
+        await env.CreateNamespaceAsync("slowwrite");
+        await Eventually(async () => (await env.GetRecordAsync("slowwrite"))?["status"]?["phase"]?.GetValue<string>() == "Failing", "the namespace reported failing");
+        Assert.Contains("no complete answer from the Kubernetes API server", (await env.GetRecordAsync("slowwrite"))!["status"]!["lastError"]!.GetValue<string>());
+        await Eventually(async () => (await env.GetIntegrationAsync())?["status"]?["failingNamespaces"]?.ToString() == "1", "the integration counts it failing");
+        var events = await env.Kube.CoreV1.ListNamespacedEventAsync("default");
+        Assert.Contains(events.Items, e => e.InvolvedObject.Name == "slowwrite" && e.Type == "Warning" && e.Reason == "ClusterUpdateFailed");
+
+        stall.Release();
+        await Eventually(() => env.IsSeededAsync("slowwrite", "openshift_slowwrite"), "set up once the API server answers");
+        await Eventually(async () => (await env.GetRecordAsync("slowwrite"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "reported synced");
+    }
+
+    /// <summary>
     /// Where Quay leaves organization creation to superusers (FEATURE_SUPERUSERS_ORG_CREATION_ONLY), its 403 names no
     /// reason: the namespace's status says what can cause it and what to do. The organization a superuser then makes,
     /// while the operator retries, is the superuser's: the refused create withdrew the record's write ahead, so the

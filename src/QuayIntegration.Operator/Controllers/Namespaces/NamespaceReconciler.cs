@@ -98,10 +98,14 @@ public sealed class NamespaceReconciler(
         {
             return await LeaveToOtherClusterAsync(work, e, ct);
         }
-        catch (Exception e) when (e is QuayOperationException or KubeApiException or ReconcileException && !ct.IsCancellationRequested)
+        // Every failure, not only the expected kinds: one that escaped (a timeout, a dropped connection, a bug) left the
+        // namespace's status, the Events and the integration's counts saying all was well while every retry failed.
+        catch (Exception e) when (!ct.IsCancellationRequested)
         {
             await SaveAfterFailureAsync(work, ct);
-            var message = e is KubeApiException k ? $"the API server refused a write: {k.Message}" : e.Message;
+            var message = FailureMessage(e);
+            if (e is not (QuayOperationException or KubeApiException or ReconcileException or TimeoutException or HttpRequestException or IOException))
+                log.UnexpectedSyncFailure(work.Name, e);
             // A conflict is another writer's change: the retry starts from it at once, nobody needs to hear of it.
             var transient = e is ReconcileException || e is KubeApiException { IsConflict: true };
             if (!transient) await WriteFailingStatusAsync(work, message, ct);
@@ -121,17 +125,17 @@ public sealed class NamespaceReconciler(
         try
         {
             work.Organization = QuayNames.OrganizationFor(config.OrganizationPrefix, work.Name);
+            work.Robots = config.ServiceAccounts.Select(sa =>
+            {
+                var shortName = QuayNames.RobotShortNameFor(work.Organization, sa.Name);
+                return new DesiredRobot(sa.Name, sa.Role, shortName, QuayNames.RobotFullName(work.Organization, shortName));
+            }).ToList();
         }
         catch (ArgumentException e)
         {
             Failed(work, e.Message, transient: false, "InvalidName");
             return ReconcileResult.Done; // retrying cannot help; a configuration change enqueues the namespace again
         }
-        work.Robots = config.ServiceAccounts.Select(sa =>
-        {
-            var shortName = QuayNames.RobotShortNameFor(work.Organization, sa.Name);
-            return new DesiredRobot(sa.Name, sa.Role, shortName, QuayNames.RobotFullName(work.Organization, shortName));
-        }).ToList();
         // The first sync of a namespace is told in one Event; a restarted operator knows a namespace synced before from its status.
         var wasSynced = registry.Get(work.Name)?.Synced == true || work.Record.Stored?.Status?.Phase == NamespacePhase.Synced;
         if (registry.Get(work.Name) is null) registry.Pending(work.Name, work.IntegrationName, "being set up", work.Now); // counted as progressing until done
@@ -264,7 +268,7 @@ public sealed class NamespaceReconciler(
             var managed = work.Namespace?.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true && !work.Record.Released;
             await records.SaveAsync(work.Record, hold: managed || OwnershipRecords.Holds(work.Record), ct);
         }
-        catch (Exception e) when (e is KubeApiException or ReconcileException)
+        catch (Exception e) when (!ct.IsCancellationRequested)
         {
             // The entries written ahead (and the marks in Quay) still tell the next run what the operator created.
             log.RecordNotSavedAfterFailure(work.Name, e.Message);
@@ -331,20 +335,30 @@ public sealed class NamespaceReconciler(
             await records.SaveStatusAsync(work.Record,
                 NamespaceReport.Build(work.Record.Stored.Status, work, NamespacePhase.Failing, message, work.Observation?.VerifiedAt), ct);
         }
-        catch (Exception e) when (e is KubeApiException or ReconcileException)
+        catch (Exception e) when (!ct.IsCancellationRequested)
         {
             log.FailingStatusNotWritten(work.Name, e.Message);
         }
     }
 
+    /// <summary>What the status, the Event and the log say of a failure.</summary>
+    private static string FailureMessage(Exception e) => e switch
+    {
+        KubeApiException k => $"the API server refused a write: {k.Message}",
+        QuayOperationException or ReconcileException or TimeoutException => e.Message,
+        HttpRequestException or IOException => $"the API server could not be reached: {e.Message}",
+        _ => $"unexpected {e.GetType().Name}: {e.Message}",
+    };
+
     private void Failed(NamespaceWork work, string message, bool transient, string reason)
     {
-        registry.Failed(work.Name, work.IntegrationName, message, work.Now);
         if (transient)
         {
+            // Not counted as failing either: a conflict retried at once would flip the integration's Ready to False and back.
             log.NamespaceRetrying(work.Name, message);
             return;
         }
+        registry.Failed(work.Name, work.IntegrationName, message, work.Now);
         if (work.Namespace is not null) events.Warning(work.Namespace, reason, message);
         log.NamespaceNotSynced(work.Name, reason, message);
     }

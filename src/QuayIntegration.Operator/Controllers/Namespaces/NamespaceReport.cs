@@ -19,7 +19,7 @@ public static class NamespaceReport
             Integration = work.IntegrationName ?? previous?.Integration,
             Phase = phase,
             LastVerified = verifiedAt is { } at ? Seconds(at) : previous?.LastVerified,
-            LastError = error,
+            LastError = StatusConditions.Bounded(error),
             Kept = kept.Count == 0 ? null : kept.Take(MaxListed).Append(kept.Count > MaxListed ? $"… and {kept.Count - MaxListed} more" : null)
                 .OfType<string>().ToList(),
             KeptCount = kept.Count == 0 ? null : kept.Count,
@@ -50,7 +50,7 @@ public static class NamespaceReport
             Integration = integrations,
             Phase = NamespacePhase.Conflict,
             LastVerified = previous?.LastVerified,
-            LastError = reason,
+            LastError = StatusConditions.Bounded(reason),
             Kept = previous?.Kept,
             KeptCount = previous?.KeptCount,
             TokensRotatedAt = previous?.TokensRotatedAt,
