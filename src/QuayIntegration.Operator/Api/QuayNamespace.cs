@@ -108,6 +108,11 @@ public sealed class SecretRecord
 {
     [JsonPropertyName("name")] public string Name { get; set; } = "";
     [JsonPropertyName("serviceAccount")] public string ServiceAccount { get; set; } = "";
+    /// <summary>
+    /// The QuayIntegration that wrote it: one the namespace moves to leaves it alone, as the writer's cleanupPolicy Keep
+    /// kept it (with Delete the writer removed it as it let go). Absent in records of earlier versions.
+    /// </summary>
+    [JsonPropertyName("integration")] public string? Integration { get; set; }
 }
 
 public sealed class QuayNamespaceStatus

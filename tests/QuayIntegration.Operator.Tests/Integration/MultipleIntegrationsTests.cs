@@ -173,6 +173,14 @@ public sealed class MultipleIntegrationsTests
         await Eventually(async () => (await env.GetRecordAsync("keeper"))?["status"]?["kept"]?.AsArray()
                 .Any(k => k!.GetValue<string>().Contains($"openshift_keeper on {env.Quay.RegistryHost}")) == true,
             "what the first integration kept is listed");
+        // Its Secrets and links too (they pull what is still on the first Quay): the second integration leaves them alone.
+        Assert.NotNull(await env.GetSecretAsync("keeper", "builder-quay-openshift"));
+        var builder = await env.Kube.CoreV1.ReadNamespacedServiceAccountAsync("builder", "keeper");
+        Assert.Contains(builder.ImagePullSecrets ?? [], s => s.Name == "builder-quay-openshift");
+        Assert.Contains(builder.ImagePullSecrets ?? [], s => s.Name == "builder-quay-dev");
+        await Eventually(async () => (await env.GetRecordAsync("keeper"))?["status"]?["kept"]?.AsArray()
+                .Any(k => k!.GetValue<string>().Contains("builder-quay-openshift")) == true,
+            "the first integration's Secrets listed as kept");
 
         // The namespace goes: what each integration created goes, each through its own Quay.
         await env.Kube.CoreV1.DeleteNamespaceAsync("keeper");

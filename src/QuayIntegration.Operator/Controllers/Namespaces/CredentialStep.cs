@@ -27,7 +27,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         foreach (var (robot, result) in wanted.Zip(results))
         {
             if (result is not { Value: var changes }) continue;
-            work.Record.SetSecret(QuayNames.SecretNameFor(robot.ServiceAccount, work.Config!.ClusterId), robot.ServiceAccount);
+            work.Record.SetSecret(QuayNames.SecretNameFor(robot.ServiceAccount, work.Config!.ClusterId), robot.ServiceAccount, work.IntegrationName);
             foreach (var change in changes) work.Changed(change.Reason, change.Message);
             if (caches.ServiceAccounts.Get(work.Name, robot.ServiceAccount) is null) work.MissingServiceAccounts.Add(robot.ServiceAccount);
         }
@@ -180,13 +180,23 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         throw new ReconcileException($"service account {account.Name} kept changing while its Quay Secret was written ({last?.ApiMessage}); retrying");
     }
 
-    /// <summary>The operator's Secrets that no service account of the matrix wants: unlinked everywhere, then deleted.</summary>
+    /// <summary>
+    /// The operator's Secrets that no service account of the matrix wants: unlinked everywhere, then deleted. Those the
+    /// record says another QuayIntegration wrote are that one's, kept under its cleanupPolicy Keep when the namespace
+    /// moved (they still pull what is in its Quay): left alone, listed as kept, gone with the namespace.
+    /// </summary>
     private async Task RemoveUnwantedAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct)
     {
+        var othersKept = work.Record.Secrets
+            .Where(s => s.Integration is { } writer && writer != work.IntegrationName && !wanted.Contains(s.Name))
+            .ToDictionary(s => s.Name, s => s.Integration!, StringComparer.Ordinal);
+        foreach (var (name, writer) in othersKept)
+            work.Kept.Add($"Secret {name} and its service account links, written for QuayIntegration {writer} and kept by its cleanupPolicy Keep");
         var labelled = caches.Secrets.ListInNamespace(work.Name)
             .Where(s => s.Annotations?.ContainsKey(WellKnown.RobotAnnotation) == true)
             .Select(s => s.Name);
-        var unwanted = labelled.Concat(work.Record.Secrets.Select(s => s.Name)).Where(n => !wanted.Contains(n)).Distinct(StringComparer.Ordinal).ToList();
+        var unwanted = labelled.Concat(work.Record.Secrets.Select(s => s.Name))
+            .Where(n => !wanted.Contains(n) && !othersKept.ContainsKey(n)).Distinct(StringComparer.Ordinal).ToList();
         foreach (var name in unwanted)
         {
             var removed = await Isolation.RunAsync(work, $"Secret {name}", async () =>

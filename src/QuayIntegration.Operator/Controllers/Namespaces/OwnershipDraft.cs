@@ -77,11 +77,11 @@ public sealed class OwnershipDraft
 
     public IReadOnlyList<SecretRecord> Secrets => Spec.Secrets ?? [];
 
-    public void SetSecret(string name, string serviceAccount)
+    public void SetSecret(string name, string serviceAccount, string? integration)
     {
         var entry = Spec.Secrets?.FirstOrDefault(s => s.Name == name);
-        if (entry is null) (Spec.Secrets ??= []).Add(new SecretRecord { Name = name, ServiceAccount = serviceAccount });
-        else entry.ServiceAccount = serviceAccount;
+        if (entry is null) (Spec.Secrets ??= []).Add(new SecretRecord { Name = name, ServiceAccount = serviceAccount, Integration = integration });
+        else (entry.ServiceAccount, entry.Integration) = (serviceAccount, integration);
     }
 
     public void RemoveSecret(string name)

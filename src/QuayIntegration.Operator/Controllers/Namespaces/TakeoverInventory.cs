@@ -83,7 +83,7 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
             if (entry.Robot(robot) is not { Origin: Origin.Created } || work.Record.Secrets.Any(s => s.Name == name)) continue;
             var secret = await api.GetAsync<V1Secret>(ResourceType.Secrets.ObjectPath(work.Name, name), ct);
             if (secret is { Type: RobotSecret.Type } && RobotSecret.LoginUsersOf(secret).Contains(robot, StringComparer.Ordinal))
-                work.Record.SetSecret(name, account);
+                work.Record.SetSecret(name, account, work.IntegrationName);
         }
     }
 }
