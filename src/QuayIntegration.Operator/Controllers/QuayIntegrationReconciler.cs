@@ -51,6 +51,8 @@ public sealed class QuayIntegrationReconciler(
         public string? Recovery;
         /// <summary>Probes in a row that found Quay unreachable: they space the next probe (0.5 s, 1 s, then every 2 s).</summary>
         public int FailedProbes;
+        /// <summary>Why the last judgement failed, if it did: a failure that repeats each second is logged once.</summary>
+        public string? JudgementFailure;
     }
 
     private sealed record Judgement(IntegrationSnapshot? Snapshot, TimeSpan? Requeue);
@@ -73,12 +75,41 @@ public sealed class QuayIntegrationReconciler(
         foreach (var view in views)
         {
             using var logScope = log.BeginScope(new Dictionary<string, object> { ["quayintegration"] = view.Name });
-            var judgement = await JudgeAsync(view, conflicts.GetValueOrDefault(view.Name, []), hosts, ct);
+            Judgement judgement;
+            try
+            {
+                judgement = await JudgeAsync(view, conflicts.GetValueOrDefault(view.Name, []), hosts, ct);
+                HealthOf(view.Resource).JudgementFailure = null;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                judgement = NotJudged(view, e);
+            }
             if (judgement.Snapshot is not null) snapshots.Add(judgement.Snapshot);
             if (judgement.Requeue is { } after && (requeue is null || after < requeue)) requeue = after;
         }
         state.Publish(new IntegrationSet(true, snapshots));
         return requeue is { } next ? ReconcileResult.After(next) : ReconcileResult.Done;
+    }
+
+    /// <summary>
+    /// One integration's judgement failed (a conflict on its finalizer, its token Secret or status write timing out):
+    /// the others are published all the same. It keeps what was last published for it, on no new evidence, or waits
+    /// (NotReady, which lets nothing go) when nothing was; and it is judged again in a second.
+    /// </summary>
+    private Judgement NotJudged(IntegrationView view, Exception e)
+    {
+        var message = StatusConditions.Bounded($"could not be judged: {e.Message}")!;
+        var health = HealthOf(view.Resource);
+        if (health.JudgementFailure != message) log.IntegrationNotJudged(view.Name, message);
+        health.JudgementFailure = message;
+        if (e is not (KubeApiException or ReconcileException or TimeoutException or HttpRequestException or IOException))
+            log.IntegrationJudgementFailed(view.Name, e);
+        var previous = state.Current.Get(view.Name);
+        var snapshot = previous is not null && previous.Resource.Metadata.Uid == view.Resource.Metadata.Uid
+            ? previous
+            : new IntegrationSnapshot(view.Name, IntegrationMode.NotReady, view.Resource, null, null, message);
+        return new Judgement(snapshot, TimeSpan.FromSeconds(1));
     }
 
     /// <summary>
@@ -316,23 +347,33 @@ public sealed class QuayIntegrationReconciler(
 
     /// <summary>
     /// Being deleted: its namespaces are released under its policies (with cleanupPolicy Delete, through a client made
-    /// from its token if it can still be read), and the finalizer goes once none of them is held any more.
+    /// from its token), and the finalizer goes once none of them is held any more. With cleanupPolicy Delete and a token
+    /// or CA that cannot be read, nothing can be deleted, and a release would quietly keep it all: the namespaces wait
+    /// (<see cref="NamespaceIntent"/>), and the status and an Event say why and how to go on.
     /// </summary>
     private async Task<Judgement> DeleteAsync(QuayIntegrationResource resource, IntegrationConfig? config, IReadOnlyList<(string Name, string? Host)> hosts,
         CancellationToken ct)
     {
         QuayClient? client = null;
+        string? blocked = null;
         if (config is { DeleteOrganizationsOnCleanup: true })
         {
-            var (token, _) = await ReadTokenAsync(config, ct);
+            var (token, tokenProblem) = await ReadTokenAsync(config, ct);
             var (ca, caProblem) = await ReadCaBundleAsync(config, ct);
             if (token is not null && caProblem is null) client = clients.GetClient(new QuayConnection(config.QuayUrl, token, ca, config.Insecure));
+            else blocked = $"cleanupPolicy Delete cannot be carried out: {(token is null ? tokenProblem.Message : caProblem!.Value.Message)}; " +
+                           "restore it to delete what the operator created, or set spec.cleanupPolicy to Keep to let the namespaces go and keep it";
         }
-        var snapshot = new IntegrationSnapshot(resource.Metadata.Name, IntegrationMode.Deleting, resource, config, client, "deleting");
+        var snapshot = new IntegrationSnapshot(resource.Metadata.Name, IntegrationMode.Deleting, resource, config, client, blocked ?? "deleting");
         var held = HeldNamespaces(resource.Metadata.Name, hosts);
         if (held > 0)
         {
             log.WaitingForRelease(held);
+            if (blocked is not null) events.Warning(resource, "DeletionBlocked", blocked);
+            var (reason, message) = blocked is null
+                ? ("Deleting", $"Being deleted: releasing {held} namespace(s) first")
+                : ("DeletionBlocked", $"Being deleted, {held} namespace(s) still held: {blocked}");
+            await WriteStatusAsync(resource, s => Set(s, resource, StatusConditions.Ready, false, reason, message), ct);
             return new Judgement(snapshot, TimeSpan.FromSeconds(1));
         }
         await RemoveFinalizerAsync(resource, ct);

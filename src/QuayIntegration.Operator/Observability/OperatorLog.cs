@@ -57,6 +57,13 @@ internal static partial class OperatorLog
     [LoggerMessage(2001, LogLevel.Warning, "QuayIntegration {Name} not ready (outcome {Outcome}): {Message}")]
     public static partial void IntegrationNotReady(this ILogger log, string name, string outcome, string message);
 
+    [LoggerMessage(2005, LogLevel.Warning, "QuayIntegration {Name} {Message}; the others are not held back, and it is judged again in a second")]
+    public static partial void IntegrationNotJudged(this ILogger log, string name, string message);
+
+    /// <summary>A failure of a kind the judgement does not expect (a bug, most likely), with its stack.</summary>
+    [LoggerMessage(2006, LogLevel.Error, "QuayIntegration {Name}: unexpected failure of its judgement")]
+    public static partial void IntegrationJudgementFailed(this ILogger log, string name, Exception exception);
+
     [LoggerMessage(2002, LogLevel.Information, "Waiting for {Count} namespace(s) to be released before removing the QuayIntegration")]
     public static partial void WaitingForRelease(this ILogger log, int count);
 

@@ -50,10 +50,10 @@ public sealed class FaultInjector
     /// closed HTTP/1.1 connection only once it reads from it), as a real API server may finish a write whose client
     /// timed out: its resourceVersion is what keeps a stale write from landing.
     /// </summary>
-    public RequestStall Stall(string? resource = null, string? verb = null, string? ns = null, string? user = null, TimeSpan? duration = null)
+    public RequestStall Stall(string? resource = null, string? verb = null, string? ns = null, string? user = null, TimeSpan? duration = null, string? name = null)
     {
         if (duration is { } d && d <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(duration), d, "a stall's duration must be positive (null: until released)");
-        var stall = new RequestStall { Resource = resource, Verb = verb, Namespace = ns, User = user, Duration = duration };
+        var stall = new RequestStall { Resource = resource, Verb = verb, Namespace = ns, Name = name, User = user, Duration = duration };
         lock (_gate) _stalls.Add(stall);
         return stall;
     }
@@ -108,13 +108,13 @@ public sealed class FaultInjector
     }
 
     /// <summary>Holds the request while a matching stall is in force (the first matching stall decides how long).</summary>
-    internal Task StallAsync(ResourceType type, string verb, string? ns, string user, CancellationToken ct)
+    internal Task StallAsync(ResourceType type, string verb, string? ns, string? name, string user, CancellationToken ct)
     {
         RequestStall? stall;
         lock (_gate)
         {
             _stalls.RemoveAll(s => s.IsReleased);
-            stall = _stalls.FirstOrDefault(s => s.Matches(resource => Matches(resource, type), verb, ns, user));
+            stall = _stalls.FirstOrDefault(s => s.Matches(resource => Matches(resource, type), verb, ns, name, user));
         }
         return stall?.HoldAsync(ct) ?? Task.CompletedTask;
     }

@@ -39,7 +39,7 @@ public sealed class RequestRouter(ApiServerCore server)
             server.Requests.Record(new RecordedRequest(user!.Username, ctx.Verb, ctx.Type.Group, ctx.Type.Plural, ctx.Subresource, ctx.Namespace, ctx.Name),
                 http.Request.Protocol);
             using (var held = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, server.Stopping))
-                await server.Faults.StallAsync(ctx.Type, ctx.Verb, ctx.Namespace, user!.Username, held.Token);
+                await server.Faults.StallAsync(ctx.Type, ctx.Verb, ctx.Namespace, ctx.Name, user!.Username, held.Token);
             var latency = server.Faults.LatencyFor(ctx.Type);
             if (latency > TimeSpan.Zero) await PreciseDelay.For(latency, http.RequestAborted);
             if (server.Faults.TakeStatus(ctx.Type, ctx.Verb) is { } injected) throw injected;

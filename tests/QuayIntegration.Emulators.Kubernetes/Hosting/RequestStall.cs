@@ -17,6 +17,8 @@ public sealed class RequestStall
     public string? Verb { get; init; }
     /// <summary>The namespace of a namespaced request; a cluster-scoped request never matches a namespace.</summary>
     public string? Namespace { get; init; }
+    /// <summary>The name of the object the request is about (none for lists, watches and creates of a collection).</summary>
+    public string? Name { get; init; }
     /// <summary>The authenticated user name (see <see cref="ApiServerOptions.Users"/>), e.g. <c>system:admin</c>.</summary>
     public string? User { get; init; }
     /// <summary>How long each matching request is held; null holds it until <see cref="Release"/>.</summary>
@@ -30,11 +32,12 @@ public sealed class RequestStall
     /// <summary>Lets every held request go on and stops matching new ones.</summary>
     public void Release() => _released.TrySetResult();
 
-    internal bool Matches(Func<string, bool> resourceMatches, string verb, string? ns, string user) =>
+    internal bool Matches(Func<string, bool> resourceMatches, string verb, string? ns, string? name, string user) =>
         !IsReleased
         && (Resource is null || resourceMatches(Resource))
         && (Verb is null || Verb == verb)
         && (Namespace is null || Namespace == ns)
+        && (Name is null || Name == name)
         && (User is null || User == user);
 
     /// <summary>Holds one request until released, its duration passes, or <paramref name="ct"/> (client seen gone, server stopping).</summary>

@@ -95,6 +95,26 @@ public sealed class MultipleIntegrationsTests
         Assert.NotNull(await BuildWebhookTests.CreateBuildAsync(env, "beta", BuildWebhookTests.ImageStreamTagOutput("web:v2")));
     }
 
+    /// <summary>
+    /// One integration that cannot be judged (every write to it times out here) holds no other back: the other's
+    /// namespaces are set up all the same. (The first failure used to end the pass before any integration was
+    /// published, so every namespace waited for "the operator has not judged the QuayIntegrations yet".)
+    /// </summary>
+    [Fact]
+    public async Task An_integration_that_cannot_be_judged_holds_no_other_back()
+    {
+        await using var env = await StartAsync(spec => spec["namespaceSelector"] = Selector("quay", "a"), secondQuay: true);
+        await env.CreateSecondQuayIntegrationAsync("dev", "dev", spec => spec["namespaceSelector"] = Selector("quay", "b"));
+        var stall = env.Cluster.ApiServer.Faults.Stall(resource: "quayintegrations", verb: "patch", name: "dev");
+        await env.StartOperatorAsync("operator-1", "--Operator:ApiRequestTimeout=00:00:01");
+        await env.CreateNamespaceAsync("unaffected", Label("a"));
+        await Eventually(() => env.IsSeededAsync("unaffected", "openshift_unaffected"), "set up by the integration that can be judged");
+
+        stall.Release();
+        await env.CreateNamespaceAsync("later", Label("b"));
+        await Eventually(() => env.IsSeededAsync("later", "dev_later", "dev", env.SecondQuay), "the other one works once it can be judged");
+    }
+
     [Fact]
     public async Task A_namespace_that_moves_is_released_by_the_first_integration_and_set_up_by_the_second_and_an_overlap_touches_nothing()
     {

@@ -221,6 +221,40 @@ public sealed class ResilienceTests
         Assert.Null(env.Quay.State.Organization("openshift_temp"));
     }
 
+    /// <summary>
+    /// cleanupPolicy Delete with the token gone (deleted with the integration, say): what the integration was told to
+    /// delete cannot be deleted, and letting its namespaces go would silently keep it. The integration waits instead,
+    /// held by its finalizer, and says why and what to do in its status and an Event; once the token is back, the
+    /// deletion goes on as asked.
+    /// </summary>
+    [Fact]
+    public async Task Cleanup_policy_delete_without_a_token_waits_and_says_so_rather_than_keep_quietly()
+    {
+        await using var env = await StartAsync(spec => spec["cleanupPolicy"] = "Delete");
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("orphan");
+        await Eventually(() => env.IsSeededAsync("orphan", "openshift_orphan"), "synced");
+        var token = await env.Kube.CoreV1.ReadNamespacedSecretAsync("quay-token", OperatorNamespace);
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("quay-token", OperatorNamespace);
+        await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", IntegrationName);
+
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Reason == "DeletionBlocked", "the blocked deletion reported");
+        var ready = (await env.ConditionAsync("Ready"))!.Value;
+        Assert.Equal("False", ready.Status);
+        Assert.Contains("quay-token", ready.Message);
+        Assert.Contains("spec.cleanupPolicy to Keep", ready.Message);
+        var events = await env.Kube.CoreV1.ListNamespacedEventAsync("default");
+        Assert.Contains(events.Items, e => e.InvolvedObject.Name == IntegrationName && e.Type == "Warning" && e.Reason == "DeletionBlocked");
+        await Task.Delay(1500); // room for a (wrong) release
+        Assert.NotNull(await env.GetIntegrationAsync());
+        Assert.Contains("quay.redhat.com/quayintegrations", (await env.GetNamespaceAsync("orphan"))!.Metadata.Finalizers ?? []);
+        Assert.NotNull(env.Quay.State.Organization("openshift_orphan"));
+
+        await env.Kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "quay-token" }, Data = token.Data }, OperatorNamespace);
+        await Eventually(async () => await env.GetIntegrationAsync() is null, "QuayIntegration gone once its token is back");
+        Assert.Null(env.Quay.State.Organization("openshift_orphan"));
+    }
+
     [Fact]
     public async Task Token_without_user_admin_is_reported_as_insufficient_scope_and_nothing_is_synced()
     {

@@ -63,7 +63,7 @@ public sealed record NamespaceIntent(
             {
                 null => new(NamespaceAction.Release, "no QuayIntegration can act for it"),
                 IntegrationMode.NotReady => new(NamespaceAction.Wait, NotReady(owner), owner),
-                IntegrationMode.Deleting => new(NamespaceAction.Release, $"QuayIntegration {owner.Name} is being deleted", owner),
+                IntegrationMode.Deleting => Released(owner, $"QuayIntegration {owner.Name} is being deleted"),
                 _ when held || !record.Released => new(NamespaceAction.Teardown, "the namespace was deleted", owner),
                 _ => new(NamespaceAction.Release, "the namespace was deleted after it stopped being managed", owner),
             };
@@ -83,7 +83,7 @@ public sealed record NamespaceIntent(
             {
                 null => new(NamespaceAction.Release, "no QuayIntegration selects it"),
                 IntegrationMode.NotReady => new(NamespaceAction.Wait, NotReady(owner), owner),
-                IntegrationMode.Deleting => new(NamespaceAction.Release, $"QuayIntegration {owner.Name} is being deleted", owner),
+                IntegrationMode.Deleting => Released(owner, $"QuayIntegration {owner.Name} is being deleted"),
                 _ => new(NamespaceAction.Release,
                     $"QuayIntegration {owner.Name} no longer selects it (namespaceSelector, allowlist, denylist or reserved name)", owner),
             };
@@ -95,13 +95,23 @@ public sealed record NamespaceIntent(
             // Moving: what the integration it leaves created is released under that integration's policies first.
             return owner.Mode == IntegrationMode.NotReady
                 ? new(NamespaceAction.Wait, $"the namespace moves to QuayIntegration {target.Name} once {NotReady(owner)}", owner)
-                : new(NamespaceAction.Release, $"the namespace moved to QuayIntegration {target.Name}", owner, MovesTo: target.Name);
+                : Released(owner, $"the namespace moved to QuayIntegration {target.Name}", target.Name);
         }
         if (target.Mode == IntegrationMode.NotReady) return new(NamespaceAction.Wait, NotReady(target), target, InScope: true);
         if (!NamespaceRules.IsReady(ns))
             return new(NamespaceAction.Wait, $"the project has no {WellKnown.OpenShiftSccMcs} annotation yet", target, InScope: true);
         return new(NamespaceAction.Sync, "selected", target);
     }
+
+    /// <summary>
+    /// A release under <paramref name="owner"/>, unless it is being deleted with cleanupPolicy Delete and has no Quay
+    /// client (its token or CA cannot be read): then nothing it created could be deleted, and releasing would keep it
+    /// all without a word, so the namespace waits for the token, or for the policy to become Keep.
+    /// </summary>
+    private static NamespaceIntent Released(IntegrationSnapshot owner, string reason, string? movesTo = null) =>
+        owner is { Mode: IntegrationMode.Deleting, Config.DeleteOrganizationsOnCleanup: true, Client: null }
+            ? new(NamespaceAction.Wait, $"QuayIntegration {owner.Name} is being deleted, and {owner.Reason}", owner)
+            : new(NamespaceAction.Release, reason, owner, MovesTo: movesTo);
 
     /// <summary>
     /// The integration that created what the record holds. Records written before several integrations existed name
