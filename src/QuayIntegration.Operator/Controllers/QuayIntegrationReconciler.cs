@@ -167,7 +167,7 @@ public sealed class QuayIntegrationReconciler(
         if (state.Current.Get(view.Name)?.Mode != IntegrationMode.Active)
             events.Normal(resource, "QuayReady", $"Quay {config.QuayUrl} is reachable and accepts the token of {user.Value?.Username}; syncing namespaces");
         var snapshot = new IntegrationSnapshot(view.Name, IntegrationMode.Active, resource, config, client, "ready");
-        var counts = Count(view.Name, config, conflicting);
+        var counts = Count(view.Name, config, conflicting, snapshot.Fingerprint);
         await WriteStatusAsync(resource, s =>
         {
             Set(s, resource, StatusConditions.ConfigurationValid, true, "Valid", "The configuration is valid");
@@ -214,9 +214,9 @@ public sealed class QuayIntegrationReconciler(
     /// nor in conflict: those the namespace controller reported waiting or being set up, and those it has not looked at
     /// yet (just created).
     /// </summary>
-    private NamespaceSyncRegistry.Counts Count(string integration, IntegrationConfig? config, IReadOnlyList<string> conflicting)
+    private NamespaceSyncRegistry.Counts Count(string integration, IntegrationConfig? config, IReadOnlyList<string> conflicting, string? fingerprint = null)
     {
-        var counts = registry.Summary(integration);
+        var counts = registry.Summary(integration, fingerprint);
         if (config is null) return counts;
         var unseen = caches.Namespaces.List()
             .Where(n => n.Metadata.DeletionTimestamp is null && scope.Selects(n, config) && registry.Get(n.Metadata.Name) is null

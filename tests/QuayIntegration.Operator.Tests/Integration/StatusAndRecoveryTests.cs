@@ -191,6 +191,45 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// A configuration change is not reported done before the namespaces are in step with it: once the status observes
+    /// the new generation, the namespaces synced under the old configuration count as pending (Progressing=True) until
+    /// each is synced again, here held back by a slow Quay. (They counted as synced, Progressing=False "Idle", the
+    /// moment the change was seen.)
+    /// </summary>
+    [Fact]
+    public async Task A_configuration_change_is_progressing_until_every_namespace_is_in_step_with_it()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("first", "second"));
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("first");
+        await env.CreateNamespaceAsync("second");
+        await Eventually(async () => await env.IsSeededAsync("first", "openshift_first") && await env.IsSeededAsync("second", "openshift_second"), "both set up");
+        await Eventually(async () => (await env.ConditionAsync("Progressing"))?.Status == "False", "idle");
+
+        var slow = env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}/robots/{robot_shortname}", Method = "PUT", PathContains = "/robots/pipeline", LatencyMs = 4000 });
+        await env.PatchIntegrationSpecAsync(new JsonObject
+        {
+            ["serviceAccounts"] = new JsonArray(
+                new JsonObject { ["name"] = "builder", ["role"] = "write" },
+                new JsonObject { ["name"] = "default", ["role"] = "read" },
+                new JsonObject { ["name"] = "deployer", ["role"] = "read" },
+                new JsonObject { ["name"] = "pipeline", ["role"] = "write" }),
+        });
+        await Eventually(async () => (await env.GetIntegrationAsync())?["status"] is { } status
+                                     && status["observedGeneration"]?.GetValue<long>() == (await env.GetIntegrationAsync())!["metadata"]!["generation"]!.GetValue<long>(),
+            "the change observed");
+        var progressing = (await env.ConditionAsync("Progressing"))!.Value;
+        Assert.Equal("True", progressing.Status);
+        Assert.NotEqual(0, (await env.GetIntegrationAsync())!["status"]!["pendingNamespaces"]!.GetValue<int>());
+
+        env.Quay.Faults.Remove(slow);
+        await Eventually(async () => await env.GetSecretAsync("first", "pipeline-quay-openshift") is not null
+                                     && await env.GetSecretAsync("second", "pipeline-quay-openshift") is not null, "both in step with the change");
+        await Eventually(async () => (await env.ConditionAsync("Progressing"))?.Status == "False"
+                                     && (await env.GetIntegrationAsync())?["status"]?["syncedNamespaces"]?.GetValue<int>() == 2, "idle again, both synced");
+    }
+
+    /// <summary>
     /// Errors are joined from many parts, one per service account Quay refuses here: the status carries a bounded
     /// message that says how much it left out, not one that grows with the configuration until the API server refuses
     /// to store the object (and with it the report that something fails).

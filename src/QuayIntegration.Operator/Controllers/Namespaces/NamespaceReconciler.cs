@@ -172,7 +172,7 @@ public sealed class NamespaceReconciler(
             Failed(work, error, transient: false, "QuaySyncFailed");
             throw new ReconcileException(error); // what did not fail is in place; the rest is retried with backoff
         }
-        registry.Synced(work.Name, work.IntegrationName, work.Now);
+        registry.Synced(work.Name, work.IntegrationName, work.Now, work.Integration!.Fingerprint);
         if (work.Verified) log.OrganizationVerified(work.Organization, work.Name);
         var untilDrift = work.Observation.VerifiedAt + config.DriftCheckInterval - time.GetUtcNow();
         return ReconcileResult.After(untilDrift > MinimumRequeue ? untilDrift : MinimumRequeue);
