@@ -67,6 +67,10 @@ public sealed class ClusterCaches
     {
         ns.Spec = null;
         ns.Status = null;
+        // LIST items of built-in types come without kind and apiVersion: Events name the object by them, and
+        // `kubectl describe namespace` finds a namespace's Events by its kind. (Constants: nothing is paid per namespace.)
+        ns.ApiVersion ??= V1Namespace.KubeApiVersion;
+        ns.Kind ??= V1Namespace.KubeKind;
         // The name every object in the namespace shares as its namespace (and the ownership record as its name).
         return CacheTransforms.Compact(CacheTransforms.KeepAnnotations(CacheTransforms.ShareName(ns), IsReadNamespaceAnnotation));
     }

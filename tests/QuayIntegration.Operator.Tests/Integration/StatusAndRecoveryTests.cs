@@ -230,6 +230,25 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// Events name the kind of the object they are about, also for a namespace the operator first read in a LIST (whose
+    /// items carry no kind or apiVersion, as the API server writes built-in types): `kubectl describe namespace` finds
+    /// a namespace's Events by its kind, so Events without one were never shown there.
+    /// </summary>
+    [Fact]
+    public async Task Events_about_a_namespace_read_in_a_list_name_its_kind()
+    {
+        await using var env = await StartAsync();
+        await env.CreateNamespaceAsync("listed");
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("quay-token", OperatorNamespace); // so the namespace waits, and says so
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.Kube.CoreV1.ListNamespacedEventAsync("default")).Items
+            .Any(e => e.InvolvedObject.Name == "listed" && e.Reason == "Waiting"), "the Waiting Event");
+        var waiting = (await env.Kube.CoreV1.ListNamespacedEventAsync("default")).Items.First(e => e.InvolvedObject.Name == "listed" && e.Reason == "Waiting");
+        Assert.Equal("Namespace", waiting.InvolvedObject.Kind);
+        Assert.Equal("v1", waiting.InvolvedObject.ApiVersion);
+    }
+
+    /// <summary>
     /// Errors are joined from many parts, one per service account Quay refuses here: the status carries a bounded
     /// message that says how much it left out, not one that grows with the configuration until the API server refuses
     /// to store the object (and with it the report that something fails).
