@@ -59,7 +59,24 @@ public sealed class OrganizationRecord
 
     [JsonPropertyName("host")] public string Host { get; set; } = "";
     [JsonPropertyName("name")] public string Name { get; set; } = "";
-    [JsonPropertyName("origin")] public string Origin { get; set; } = Api.Origin.Found;
+    [JsonPropertyName("origin")]
+    public string Origin
+    {
+        get => _origin;
+        set
+        {
+            // Settled either way: no create is pending any more, so no time of one is kept.
+            if (_origin == Api.Origin.Creating && value != Api.Origin.Creating) PendingSince = null;
+            _origin = value;
+        }
+    }
+    private string _origin = Api.Origin.Found;
+    /// <summary>
+    /// While <see cref="Api.Origin.Creating"/>: when the operator's last create was written ahead. A create that got no
+    /// answer may still be carried out by Quay after the operator gave up on it, so an organization absent at the
+    /// namespace's deletion is looked for again until a grace after this time (QuayOptions.UnansweredCreateGrace).
+    /// </summary>
+    [JsonPropertyName("pendingSince")] public DateTime? PendingSince { get; set; }
     /// <summary>
     /// Set when the organization was taken over from the Go Quay Bridge Operator (<see cref="AdoptedFromGoOperator"/>),
     /// which marked nothing it made: its robots and repositories without a mark count as made by this operator.

@@ -22,6 +22,12 @@ public sealed class QuayOptions
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(300);
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
     public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long after a create of an organization that got no answer Quay may still carry it out (the operator's whole
+    /// call takes at most <see cref="TotalTimeout"/>, a replaced leader's last one as long, and Quay may finish a request
+    /// whose client has gone): an organization absent when its namespace is deleted is looked for again until then.
+    /// </summary>
+    public TimeSpan UnansweredCreateGrace { get; set; } = TimeSpan.FromMinutes(2);
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
@@ -412,6 +413,54 @@ public sealed class OwnershipTests
         await root.CreateOrganizationAsync("openshift_again", "platform@example.org");
         await AssertLeftUndecidedAsync(env, "again");
         await AssertTheSuperusersOnceTheOperatorIsAnOwnerAsync(env, root, "again");
+    }
+
+    /// <summary>
+    /// The operator's create got no answer (it gave up waiting), and the namespace is deleted before Quay is seen to make
+    /// the organization. Quay may still finish that create: the namespace goes, but the record keeps the entry as
+    /// pending and looks again, so an organization that lands afterwards is the operator's and is deleted, never an
+    /// organization nothing remembers. (The entry was dropped at the first "absent", and the late create orphaned.)
+    /// </summary>
+    [Fact]
+    public async Task A_create_that_got_no_answer_and_lands_after_its_namespace_was_deleted_is_still_deleted()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("late"));
+        var hang = env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/", Method = "POST", HangRate = 1, HangMs = 600_000 });
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("late");
+        await UnansweredThenDeletedAsync(env, "late");
+        Assert.Equal("Creating", await env.RecordedOriginAsync("late", "openshift_late"));
+
+        // Quay finishes the create the operator stopped waiting for.
+        env.Quay.Faults.Remove(hang);
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = "openshift_late", email = "openshift_late@quay-integration.invalid" }));
+        await Eventually(async () => env.Quay.State.Organization("openshift_late") is null && await env.GetRecordAsync("late") is null,
+            "the organization that landed late deleted, and the record let go", TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>The same with nothing landing: once the grace for a late create is over, the entry goes, and the record with it.</summary>
+    [Fact]
+    public async Task A_create_that_got_no_answer_and_never_lands_is_forgotten_once_its_grace_is_over()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("never"));
+        env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/", Method = "POST", HangRate = 1, HangMs = 600_000 });
+        await env.StartOperatorAsync("operator-1", "--Operator:Quay:UnansweredCreateGrace=00:00:12");
+        await env.CreateNamespaceAsync("never");
+        await UnansweredThenDeletedAsync(env, "never");
+        await Eventually(async () => await env.GetRecordAsync("never") is null, "the record let go after the grace", TimeSpan.FromSeconds(30));
+        Assert.Null(env.Quay.State.Organization("openshift_never"));
+    }
+
+    /// <summary>The create is written ahead and goes unanswered; the namespace is then deleted, and goes, its record listing the organization as looked for.</summary>
+    private static async Task UnansweredThenDeletedAsync(OperatorEnvironment env, string ns)
+    {
+        await Eventually(async () => await env.RecordedOriginAsync(ns, $"openshift_{ns}") == "Creating"
+                                     && (await env.GetRecordAsync(ns))?["status"]?["phase"]?.GetValue<string>() == "Failing", "the create unanswered", TimeSpan.FromSeconds(30));
+        await env.Kube.CoreV1.DeleteNamespaceAsync(ns);
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync(ns, TimeSpan.FromSeconds(30));
+        await Eventually(async () => (await env.GetRecordAsync(ns))?["status"]?["kept"]?.AsArray()
+            .Any(k => k!.GetValue<string>().Contains("may still land")) == true, "the organization listed as looked for");
     }
 
     /// <summary>

@@ -239,8 +239,12 @@ public sealed class NamespaceReconciler(
     }
 
     /// <summary>An organization kept for someone else's content is deleted once that content is gone: looked at again at each drift interval.</summary>
-    private static ReconcileResult LookAgainIfBlocked(NamespaceWork work) =>
-        work.Blocked ? ReconcileResult.After(work.Config?.DriftCheckInterval ?? TimeSpan.FromMinutes(10)) : ReconcileResult.Done;
+    private static ReconcileResult LookAgainIfBlocked(NamespaceWork work)
+    {
+        if (!work.Blocked) return ReconcileResult.Done;
+        var drift = work.Config?.DriftCheckInterval ?? TimeSpan.FromMinutes(10);
+        return ReconcileResult.After(work.LookAgainWithin is { } sooner && sooner < drift ? sooner : drift);
+    }
 
     /// <summary>An unmanaged namespace's record: deleted when it holds nothing any more, else saved without its finalizer, with a status saying what is kept.</summary>
     private async Task FinishRecordAsync(NamespaceWork work, string phase, CancellationToken ct)

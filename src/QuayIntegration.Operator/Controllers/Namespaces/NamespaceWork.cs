@@ -85,6 +85,15 @@ public sealed class NamespaceWork
     /// <summary>Something the operator would remove waits for what someone else put in it: look again later.</summary>
     public bool Blocked { get; set; }
 
+    /// <summary>With <see cref="Blocked"/>, a wait that ends before the drift interval: look again after this at the latest.</summary>
+    public TimeSpan? LookAgainWithin { get; private set; }
+
+    public void LookAgainAfter(TimeSpan delay)
+    {
+        Blocked = true;
+        if (LookAgainWithin is null || delay < LookAgainWithin) LookAgainWithin = delay;
+    }
+
     /// <summary>Service accounts of the matrix that do not exist (yet).</summary>
     public List<string> MissingServiceAccounts { get; } = [];
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Quay;
 
@@ -19,8 +20,11 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// existed, or just before a crash) count as the operator's. An organization on another Quay is reached through the
 /// integration of that Quay, under its policies; one on a Quay no integration reaches any more is kept and listed.
 /// </summary>
-public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory)
+public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOptions<QuayOptions> options)
 {
+    /// <summary>An organization a create of the operator's got no answer for is looked for this often while it may still land.</summary>
+    private static readonly TimeSpan LateCreatePoll = TimeSpan.FromSeconds(5);
+
     public async Task RemoveAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
     {
         // The current Quay, or the Quay of another integration (a namespace that moved): what is there is removed with
@@ -34,7 +38,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory)
         // Taken over and never looked at (a namespace deleted before its first sync): what the Go operator left is
         // told from what people added first, so an organization kept for their content never inherits later additions.
         await takeoverInventory.RecordAsync(work, entry, ct);
-        if (entry.Origin == Origin.Creating && !await SettlePendingAsync(work, quay, entry, ct)) return;
+        if (entry.Origin == Origin.Creating && !await SettlePendingAsync(work, quay, entry, options.Value.UnansweredCreateGrace, ct)) return;
         if (entry.IsOwned())
         {
             var (foreign, repositories) = await ForeignContentAsync(work, reach, entry, ct);
@@ -71,16 +75,25 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory)
     /// A create of the operator's was pending: what Quay shows of the organization decides whether it is the operator's
     /// to delete (<see cref="PendingCreate"/>, and <see cref="OtherClusterMarks"/>), as it would have at the next sync.
     /// Someone else's, another cluster's included, is removed from as a found one. One whose maker cannot be told stays
-    /// on record as pending, is listed as kept, and is looked at again at the drift interval. False when nothing is left
-    /// to do now.
+    /// on record as pending, is listed as kept, and is looked at again at the drift interval. One absent while the
+    /// create written ahead may still land (within <paramref name="grace"/> of it: Quay may finish a create whose answer
+    /// the operator gave up on) stays pending and is looked for every few seconds until then, so one that lands is
+    /// deleted rather than orphaned; the namespace goes meanwhile. False when nothing is left to do now.
     /// </summary>
-    private static async Task<bool> SettlePendingAsync(NamespaceWork work, QuayClient quay, OrganizationRecord entry, CancellationToken ct)
+    private static async Task<bool> SettlePendingAsync(NamespaceWork work, QuayClient quay, OrganizationRecord entry, TimeSpan grace, CancellationToken ct)
     {
         var shown = (await quay.GetOrganizationAsync(entry.Name, ct)).ValueOrThrow("look up organization " + entry.Name);
         switch (await PendingCreate.JudgeAsync(quay, entry.Name, shown, ct))
         {
             case PendingVerdict.Absent:
-                // Never made, or deleted since: nothing to remove.
+                var landsUntil = entry.PendingSince is { } since ? new DateTimeOffset(since, TimeSpan.Zero) + grace : (DateTimeOffset?)null;
+                if (landsUntil is { } until && until > work.Now)
+                {
+                    work.Kept.Add($"organization {entry.Name}: a create of the operator's got no answer and may still land; looked for until {until:u}, and deleted if it appears");
+                    work.LookAgainAfter(until - work.Now < LateCreatePoll ? until - work.Now : LateCreatePoll);
+                    return false;
+                }
+                // Never made (and no create of the operator's can land any more), or deleted since: nothing to remove.
                 work.Record.RemoveOrganization(entry);
                 return false;
             case PendingVerdict.Undecided:

@@ -84,6 +84,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         var earlierAttempt = entry?.Origin == Origin.Creating;
         var firstAttempt = entry is null;
         entry = work.Record.SetOrganization(work.Host, org, Origin.Creating);
+        entry.PendingSince = work.Now.UtcDateTime; // a create that gets no answer may still land for a while (OrganizationCleanup)
         // Quay says the organization is absent, so what the record held in it went with it (its robots at once, the rest
         // with Quay's garbage collection): nothing in an organization of this name made from now on, by this operator or
         // anyone, is the operator's because an earlier one's was. Nor is anything inherited from the Go operator.
