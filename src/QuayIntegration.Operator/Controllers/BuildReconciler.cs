@@ -25,8 +25,17 @@ public sealed class BuildReconciler(
     ILogger<BuildReconciler> log) : IReconciler
 {
     private static readonly TimeSpan IntegrationRecheck = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long a Build whose service account may not push into the destination waits before it is asked again. Only an
+    /// RBAC change can alter the answer, so a retry with backoff would only repeat the same review; a slow recheck
+    /// still imports the Build if someone grants the permission later.
+    /// </summary>
+    public static readonly TimeSpan PermissionRecheck = TimeSpan.FromMinutes(10);
+    private const string DefaultServiceAccount = "builder";
     /// <summary>Builds whose failure was already reported, so resyncs do not repeat the Event.</summary>
     private readonly ConcurrentDictionary<string, byte> _reportedFailures = new();
+    /// <summary>Builds whose cross-namespace import was already refused, so rechecks do not repeat the Event.</summary>
+    private readonly ConcurrentDictionary<string, byte> _reportedRefusals = new();
 
     public string Name => "build";
 
@@ -57,6 +66,22 @@ public sealed class BuildReconciler(
         if (plan is null) Fail(build, "ImageImportRejected", $"Not importing the pushed image: {problem}");
 
         using var scope = log.BeginScope(new Dictionary<string, object> { ["build"] = key.ToString(), ["destination"] = plan!.Destination.ToString() });
+        // The label and annotations are written by whoever creates the Build, and OpenShift keeps a client's status on
+        // create: anyone who may create Builds in one namespace can claim a "pushed" digest for another namespace's
+        // tag. The operator imports with its own rights, so it must not import there for someone who could not have
+        // pushed there: the check OpenShift's registry makes of a push into another namespace. Checked before anything
+        // else about the destination, so the Events of a refused Build tell nothing about the other namespace.
+        var buildNamespace = build.Metadata.NamespaceProperty;
+        if (plan.Destination.Namespace != buildNamespace)
+        {
+            var refusal = await CrossNamespacePushRefusalAsync(build, buildNamespace, plan.Destination.Namespace, ct);
+            if (refusal is not null)
+            {
+                if (_reportedRefusals.TryAdd(build.Metadata.Uid ?? key.ToString(), 0))
+                    events.Warning(build, "ImageImportRejected", $"Not importing into ImageStreamTag {plan.Destination}: {refusal}");
+                return ReconcileResult.After(PermissionRecheck);
+            }
+        }
         if (caches.ImageStreams.Get(plan.Destination.Namespace, plan.Destination.Stream) is null)
             Fail(build, "ImageStreamMissing", $"ImageStream {plan.Destination.Namespace}/{plan.Destination.Stream} does not exist; {plan.From} is imported once it does");
 
@@ -67,6 +92,52 @@ public sealed class BuildReconciler(
         events.Normal(build, "ImageImported", $"Imported {plan.From} into ImageStreamTag {plan.Destination}");
         return ReconcileResult.Done;
     }
+
+    /// <summary>
+    /// Null when the Build's service account may push into <paramref name="destinationNamespace"/> (SubjectAccessReview
+    /// for <c>update imagestreams/layers</c> in image.openshift.io, as the service account authenticates: its user and
+    /// groups); otherwise why not. A review the API server fails to answer throws, so the Build is retried with backoff.
+    /// </summary>
+    private async Task<string?> CrossNamespacePushRefusalAsync(Build build, string buildNamespace, string destinationNamespace, CancellationToken ct)
+    {
+        var serviceAccount = build.Spec?.ServiceAccount is { Length: > 0 } sa ? sa : DefaultServiceAccount;
+        // Not a name a service account can have: no user of that name exists, and the value is only echoed quoted.
+        if (!IsServiceAccountName(serviceAccount))
+            return $"the Build's spec.serviceAccount {UserText.Quote(serviceAccount)} is not a valid service account name";
+        var user = $"system:serviceaccount:{buildNamespace}:{serviceAccount}";
+        V1SubjectAccessReview answer;
+        try
+        {
+            answer = await api.CreateAsync("/apis/authorization.k8s.io/v1/subjectaccessreviews", new V1SubjectAccessReview
+            {
+                ApiVersion = "authorization.k8s.io/v1",
+                Kind = "SubjectAccessReview",
+                Spec = new V1SubjectAccessReviewSpec
+                {
+                    User = user,
+                    Groups = ["system:serviceaccounts", $"system:serviceaccounts:{buildNamespace}", "system:authenticated"],
+                    ResourceAttributes = new V1ResourceAttributes
+                    {
+                        Group = ImageStream.Group, Resource = "imagestreams", Subresource = "layers", Verb = "update", NamespaceProperty = destinationNamespace,
+                    },
+                },
+            }, ct);
+        }
+        catch (KubeApiException e)
+        {
+            Fail(build, "ImageImportFailed", $"Could not check whether {user} may push to namespace {destinationNamespace}: {e.Message}");
+            throw; // not reached: Fail throws
+        }
+        if (answer.Status?.Allowed == true) return null;
+        var reason = answer.Status?.Reason is { Length: > 0 } r ? $" ({UserText.Quote(r)})" : "";
+        return $"the Build is in namespace {buildNamespace} and its service account {user} may not push to namespace {destinationNamespace} " +
+            $"(update imagestreams/layers in {ImageStream.Group}){reason}; checked again in {PermissionRecheck.TotalMinutes:0} minutes";
+    }
+
+    /// <summary>A DNS subdomain, what a ServiceAccount's name must be.</summary>
+    private static bool IsServiceAccountName(string name) =>
+        name.Length <= 253 && name.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '-' or '.')
+        && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1]);
 
     /// <summary>Creates the ImageStreamImport; null on success, else the failure the API server reported.</summary>
     private async Task<string?> ImportAsync(BuildImportPlan plan, IntegrationConfig config, CancellationToken ct)

@@ -12,6 +12,8 @@ public sealed class BuildImportTests
 {
     private const string Destination = "quay-registry-operator.quay.redhat.com/destination-imagestream";
     private const string Imported = "quay-registry-operator.quay.redhat.com/destination-imagestreamtag-imported";
+    private const string Managed = "quay-registry-operator.quay.redhat.com/quay-registry-operator-managed";
+    private const string ManagedBuildLabel = "quay.redhat.com/managed-build";
 
     [Fact]
     public async Task Missing_imagestream_and_tampered_annotation_give_events_and_retries_and_failed_builds_an_event()
@@ -63,14 +65,114 @@ public sealed class BuildImportTests
         Assert.Null((await env.Cluster.Oc.GetBuildAsync("app", failingName))!["metadata"]!["annotations"]![Imported]);
     }
 
+    /// <summary>
+    /// Issue: the operator imported for any Build that carried its label and annotations. A user of one namespace wrote a
+    /// Build claiming to have pushed an older digest to another namespace's tag, already Complete (OpenShift keeps a
+    /// client's status on create), and the operator rolled that tag back with its own rights. Now a Build's service
+    /// account must be allowed to push into the destination namespace (update imagestreams/layers, as OpenShift's
+    /// registry requires), asked of the API server with a SubjectAccessReview.
+    /// </summary>
+    [Fact]
+    public async Task A_build_imports_into_another_namespace_only_when_its_service_account_may_push_there()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync();
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        WebhookSetup.MapService(env, op);
+        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, BuildWebhookTests.AllNamespacesButOperators);
+        await env.CreateNamespaceAsync("victim");
+        await env.CreateNamespaceAsync("attacker");
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("victim", "openshift_victim"), "victim to be set up");
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("attacker", "openshift_attacker"), "attacker to be set up");
+        await env.CreateImageStreamAsync("victim", "app");
+        await OperatorEnvironment.Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_victim", "app") is not null), "the Quay repository");
+
+        // Two releases of victim/app:prod; the older digest is what a rollback brings back.
+        var older = await BuildAndImportAsync(env, "victim", "app:prod");
+        var current = await BuildAndImportAsync(env, "victim", "app:prod");
+        Assert.Equal(current, await NewestImageAsync(env, "victim", "app", "prod"));
+
+        var forged = await CreateForgedBuildAsync(env, "attacker", $"{env.Quay.RegistryHost}/openshift_victim/app:prod", "victim/app:prod", older);
+        await WaitForEventAsync(env, "attacker", forged, "ImageImportRejected");
+        var rejection = (await env.Kube.CoreV1.ListNamespacedEventAsync("attacker")).Items.Single(e => e.InvolvedObject.Name == forged && e.Reason == "ImageImportRejected");
+        Assert.Equal("Warning", rejection.Type);
+        Assert.Contains("system:serviceaccount:attacker:builder", rejection.Message);
+        Assert.Contains("imagestreams/layers", rejection.Message);
+        await Task.Delay(3000); // several backoff periods: neither an import nor a repeated Event
+        Assert.Equal(current, await NewestImageAsync(env, "victim", "app", "prod"));
+        Assert.Null((await env.Cluster.Oc.GetBuildAsync("attacker", forged))!["metadata"]!["annotations"]![Imported]);
+        var rejections = (await env.Kube.CoreV1.ListNamespacedEventAsync("attacker")).Items.Where(e => e.InvolvedObject.Name == forged && e.Reason == "ImageImportRejected").ToList();
+        Assert.True(rejections.Sum(e => e.Count ?? 1) == 1, $"the rejection was reported {rejections.Sum(e => e.Count ?? 1)} times");
+
+        // Once the victim's owner lets attacker's builder push into victim, the same kind of Build is imported.
+        await env.Kube.RbacAuthorizationV1.CreateNamespacedRoleAsync(new V1Role
+        {
+            Metadata = new V1ObjectMeta { Name = "image-pusher" },
+            Rules = [new V1PolicyRule { ApiGroups = ["image.openshift.io"], Resources = ["imagestreams/layers"], Verbs = ["get", "update"] }],
+        }, "victim");
+        await env.Kube.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(new V1RoleBinding
+        {
+            Metadata = new V1ObjectMeta { Name = "attacker-builder-pushes" },
+            RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = "image-pusher" },
+            Subjects = [new Rbacv1Subject { Kind = "ServiceAccount", Name = "builder", NamespaceProperty = "attacker" }],
+        }, "victim");
+        var granted = await CreateForgedBuildAsync(env, "attacker", $"{env.Quay.RegistryHost}/openshift_victim/app:prod", "victim/app:prod", older);
+        await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("attacker", granted))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
+            "the permitted cross-namespace build to be imported");
+        Assert.Equal(older, await NewestImageAsync(env, "victim", "app", "prod"));
+    }
+
+    /// <summary>A Build through the webhook and the build runner, waited for until imported; its digest.</summary>
+    private static async Task<string> BuildAndImportAsync(OperatorEnvironment env, string ns, string output)
+    {
+        var build = await BuildWebhookTests.CreateBuildAsync(env, ns, BuildWebhookTests.ImageStreamTagOutput(output));
+        var name = build["metadata"]!["name"]!.GetValue<string>();
+        var complete = await env.Cluster.Oc.WaitForBuildPhaseAsync(ns, name, "Complete", TimeSpan.FromSeconds(30));
+        await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync(ns, name))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
+            $"build {name} to be imported");
+        return complete["status"]!["output"]!["to"]!["imageDigest"]!.GetValue<string>();
+    }
+
+    /// <summary>
+    /// A Build written by hand with the operator's label and annotations and a Complete status, as any user who may
+    /// create Builds in <paramref name="ns"/> can write one; no build ever ran for it.
+    /// </summary>
+    private static async Task<string> CreateForgedBuildAsync(OperatorEnvironment env, string ns, string dockerImage, string destination, string digest,
+        DateTimeOffset? completedAt = null, bool label = true)
+    {
+        var build = BuildWebhookTests.BuildObject(ns, new JsonObject { ["to"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = dockerImage } });
+        build["metadata"]!["annotations"] = new JsonObject { [Managed] = "true", [Destination] = destination };
+        if (label) build["metadata"]!["labels"] = new JsonObject { [ManagedBuildLabel] = "true" };
+        var completed = (completedAt ?? DateTimeOffset.UtcNow).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
+        build["status"] = new JsonObject
+        {
+            ["phase"] = "Complete",
+            ["startTimestamp"] = completed,
+            ["completionTimestamp"] = completed,
+            ["output"] = new JsonObject { ["to"] = new JsonObject { ["imageDigest"] = digest } },
+        };
+        var created = await env.Kube.CustomObjects.CreateNamespacedCustomObjectAsync(build, "build.openshift.io", "v1", ns, "builds");
+        var createdBuild = JsonNode.Parse(((System.Text.Json.JsonElement)created).GetRawText())!;
+        Assert.Equal("Complete", createdBuild["status"]!["phase"]!.GetValue<string>());
+        return createdBuild["metadata"]!["name"]!.GetValue<string>();
+    }
+
+    private static async Task<string?> NewestImageAsync(OperatorEnvironment env, string ns, string stream, string tag)
+    {
+        var imageStream = await env.Cluster.Oc.GetImageStreamAsync(ns, stream);
+        return imageStream?["status"]?["tags"]?.AsArray().FirstOrDefault(t => t?["tag"]?.GetValue<string>() == tag)?["items"]?[0]?["image"]?.GetValue<string>();
+    }
+
     private static Task AnnotateAsync(OperatorEnvironment env, string build, string destination) =>
         env.Kube.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(new JsonObject
         {
             ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [Destination] = destination } },
         }.ToJsonString(), V1Patch.PatchType.MergePatch), "build.openshift.io", "v1", "app", "builds", build);
 
-    private static Task WaitForEventAsync(OperatorEnvironment env, string involved, string reason) =>
+    private static Task WaitForEventAsync(OperatorEnvironment env, string involved, string reason) => WaitForEventAsync(env, "app", involved, reason);
+
+    private static Task WaitForEventAsync(OperatorEnvironment env, string ns, string involved, string reason) =>
         OperatorEnvironment.Eventually(async () =>
-            (await env.Kube.CoreV1.ListNamespacedEventAsync("app")).Items.Any(e => e.InvolvedObject.Name == involved && e.Reason == reason),
-            $"event {reason} on {involved}");
+            (await env.Kube.CoreV1.ListNamespacedEventAsync(ns)).Items.Any(e => e.InvolvedObject.Name == involved && e.Reason == reason),
+            $"event {reason} on {ns}/{involved}");
 }
