@@ -160,8 +160,23 @@ public sealed class OpenShiftBuildTests(ApiServerFixture f) : IClassFixture<ApiS
         Assert.Equal("httpd-example-3", (string?)clone.Body!["metadata"]!["name"]);
         Assert.Equal("httpd-example-1", (string?)clone.Body["metadata"]!["annotations"]!["openshift.io/build.clone-of"]);
         Assert.Equal("3", (string?)clone.Body["metadata"]!["annotations"]!["openshift.io/build.number"]);
-        await CreateBuildAsync(ns, DockerBuild("hand"));
+        // What generateBuildFromBuild drops: the run's pod name and Jenkins' reporting, the number of a Build without a
+        // BuildConfig, a binary source; everything else of the metadata is copied, the operator's annotations included.
+        var hand = DockerBuild("hand");
+        hand["metadata"]!["annotations"] = new JsonObject
+        {
+            ["openshift.io/build.number"] = "7", ["openshift.io/build.pod-name"] = "hand-build", ["openshift.io/jenkins-status-json"] = "{}",
+            ["openshift.io/jenkins-build-uri"] = "https://jenkins/job/1", ["example.com/kept"] = "yes",
+        };
+        hand["metadata"]!["labels"] = new JsonObject { ["app"] = "hand" };
+        hand["spec"]!["source"] = new JsonObject { ["type"] = "Binary", ["binary"] = new JsonObject { ["asFile"] = "app.jar" } };
+        await CreateBuildAsync(ns, hand);
         var handClone = await f.SendAsync(HttpMethod.Post, $"/apis/build.openshift.io/v1/namespaces/{ns}/builds/hand/clone", "{\"metadata\":{\"name\":\"hand\"}}");
         Assert.Matches(@"^hand-\d{10}$", (string?)handClone.Body!["metadata"]!["name"]);
+        var cloned = handClone.Body["metadata"]!["annotations"]!.AsObject();
+        Assert.Equal(["example.com/kept", "openshift.io/build.clone-of"], cloned.Select(a => a.Key).Order());
+        Assert.Equal("hand", (string?)handClone.Body["metadata"]!["labels"]!["app"]);
+        Assert.Null(handClone.Body["spec"]!["source"]!["binary"]);
+        Assert.Equal("New", (string?)handClone.Body["status"]!["phase"]);
     }
 }

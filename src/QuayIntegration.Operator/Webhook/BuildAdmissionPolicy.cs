@@ -8,6 +8,9 @@ namespace QuayIntegration.Operator.Webhook;
 /// Decides what happens to a Build at admission, from the caches only (never Quay, so it answers in microseconds):
 /// <list type="bullet">
 /// <item>Only CREATE is mutated (a Build's spec is immutable); UPDATE and anything else pass untouched.</item>
+/// <item>Every Build CREATE that is allowed loses the operator's imported mark, whatever else is decided: a new Build
+/// has imported nothing, and a Rebuild (<c>builds/NAME/clone</c>) copies the original's annotations, mark included,
+/// along with its already rewritten DockerImage output, which is otherwise left alone.</item>
 /// <item>Output not an ImageStreamTag (none, DockerImage), no QuayIntegration, namespace not allowed: untouched.</item>
 /// <item>JenkinsPipeline builds are untouched: they push nothing themselves; the Builds their pipeline starts are
 /// admitted on their own. Docker, Source and Custom builds are rewritten alike (a custom builder receives the output
@@ -25,6 +28,15 @@ public sealed class BuildAdmissionPolicy(ClusterCaches caches, ConfiguredIntegra
     private const string DefaultServiceAccount = "builder";
 
     public AdmissionDecision Decide(AdmissionRequest request)
+    {
+        var decision = DecideOutput(request);
+        return decision.Allowed && request.Operation == "CREATE" && request.Group == BuildGroup && request.Resource == BuildResource
+            && string.IsNullOrEmpty(request.SubResource) && request.Object is { } build
+            ? BuildOutputPatch.DropImportMarks(build, decision)
+            : decision;
+    }
+
+    private AdmissionDecision DecideOutput(AdmissionRequest request)
     {
         if (request.Operation != "CREATE") return AdmissionDecision.Untouched(AdmissionOutcome.NotCreate);
         if (request.Group != BuildGroup || request.Resource != BuildResource || !string.IsNullOrEmpty(request.SubResource))

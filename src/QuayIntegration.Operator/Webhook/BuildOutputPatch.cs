@@ -5,7 +5,7 @@ namespace QuayIntegration.Operator.Webhook;
 
 /// <summary>
 /// The JSON patch (RFC 6902) that turns a Build's ImageStreamTag output into the Quay DockerImage and records the
-/// original tag. Every operation must apply to the Build as sent: a patch that does not apply fails the create with a
+/// original tag, and the removal of the imported mark a new Build may have copied. Every operation must apply to the Build as sent: a patch that does not apply fails the create with a
 /// 500 whatever the failure policy, so a missing parent map is added whole and <c>remove</c> is only emitted for a
 /// field that is there.
 /// </summary>
@@ -22,6 +22,20 @@ public static class BuildOutputPatch
     private static readonly string NamespacePath = JsonPointer.Of("spec", "output", "to", "namespace");
     private static readonly FrozenDictionary<string, string> ManagedBuildLabels =
         new Dictionary<string, string> { [BuildAnnotations.ManagedBuildLabel] = "true" }.ToFrozenDictionary();
+
+    private static readonly string ImportedPath = JsonPointer.Of("metadata", "annotations", BuildAnnotations.Imported);
+
+    /// <summary>
+    /// <paramref name="decision"/> with a <c>remove</c> of the imported annotation added when the Build carries it (a
+    /// member that is there, even null, so the remove always applies; the map is never removed or added for it). The
+    /// outcome stays the decision's own: the output was still rewritten, or left alone, for the reason it names.
+    /// </summary>
+    public static AdmissionDecision DropImportMarks(JsonElement build, AdmissionDecision decision)
+    {
+        if (build.Object("metadata")?.Object("annotations") is not { } annotations || !annotations.Has(BuildAnnotations.Imported)) return decision;
+        var remove = JsonPatchOperation.Remove(ImportedPath);
+        return decision with { Patch = decision.Patch is { } patch ? [.. patch, remove] : [remove] };
+    }
 
     public static IReadOnlyList<JsonPatchOperation> For(JsonElement build, QuayImageReference image, ImageStreamTagReference destination)
     {

@@ -147,6 +147,23 @@ public sealed class OpenShiftCli : IDisposable
             request, cancellationToken);
     }
 
+    /// <summary>
+    /// <c>oc start-build --from-build NAME</c> (the console's Rebuild): a BuildRequest POSTed to <c>builds/NAME/clone</c>;
+    /// answers the new Build, which went through admission as a CREATE.
+    /// </summary>
+    public Task<JsonObject> CloneBuildAsync(string ns, string build, CancellationToken cancellationToken = default)
+    {
+        var request = new JsonObject
+        {
+            ["apiVersion"] = ApiResource.Builds.ApiVersion,
+            ["kind"] = "BuildRequest",
+            ["metadata"] = new JsonObject { ["name"] = build },
+        };
+        return _connection.Dynamic.PostAsync(
+            $"/apis/{ApiResource.Builds.Group}/{ApiResource.Builds.Version}/namespaces/{ns}/{ApiResource.Builds.Plural}/{Uri.EscapeDataString(build)}/clone",
+            request, cancellationToken);
+    }
+
     public Task<JsonObject?> GetBuildAsync(string ns, string name, CancellationToken cancellationToken = default) =>
         GetAsync(ApiResource.Builds, ns, name, cancellationToken);
 

@@ -183,6 +183,46 @@ public sealed class BuildWebhookTests
         Assert.Contains("quayintegration_admission_requests_total{operation=\"CREATE\",outcome=\"no-integration\"}", metrics);
     }
 
+    /// <summary>
+    /// Issue: a Rebuild (<c>builds/NAME/clone</c>) copies the original's annotations, the imported mark among them, and
+    /// its already rewritten output; the clone was never imported. The webhook now drops the mark on every CREATE.
+    /// </summary>
+    [Fact]
+    public async Task A_rebuild_of_an_imported_build_is_imported_itself()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync();
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        WebhookSetup.MapService(env, op);
+        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
+        await env.CreateNamespaceAsync("app");
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app to be set up");
+        await env.CreateImageStreamAsync("app", "web");
+        await OperatorEnvironment.Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_app", "web") is not null), "the Quay repository");
+
+        var original = await CreateBuildAsync(env, "app", ImageStreamTagOutput("web:v1"));
+        var name = original["metadata"]!["name"]!.GetValue<string>();
+        await env.Cluster.Oc.WaitForBuildPhaseAsync("app", name, "Complete", TimeSpan.FromSeconds(30));
+        await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("app", name))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
+            "the original to be imported");
+
+        var clone = await env.Cluster.Oc.CloneBuildAsync("app", name);
+        var cloneName = clone["metadata"]!["name"]!.GetValue<string>();
+        var annotations = clone["metadata"]!["annotations"]!.AsObject();
+        Assert.Equal(name, annotations["openshift.io/build.clone-of"]!.GetValue<string>());
+        Assert.Null(annotations[Imported]);
+        Assert.Equal("true", annotations[Managed]!.GetValue<string>());
+        Assert.Equal("app/web:v1", annotations[Destination]!.GetValue<string>());
+        Assert.Equal($"{env.Quay.RegistryHost}/openshift_app/web:v1", clone["spec"]!["output"]!["to"]!["name"]!.GetValue<string>());
+
+        var complete = await env.Cluster.Oc.WaitForBuildPhaseAsync("app", cloneName, "Complete", TimeSpan.FromSeconds(30));
+        var digest = complete["status"]!["output"]!["to"]!["imageDigest"]!.GetValue<string>();
+        await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("app", cloneName))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
+            "the rebuild to be imported");
+        var stream = (await env.Cluster.Oc.GetImageStreamAsync("app", "web"))!;
+        Assert.Equal(digest, stream["status"]!["tags"]!.AsArray().Single(t => t!["tag"]!.GetValue<string>() == "v1")!["items"]![0]!["image"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task Endpoint_answers_malformed_reviews_with_400_and_echoes_uid_on_update_and_dry_run()
     {

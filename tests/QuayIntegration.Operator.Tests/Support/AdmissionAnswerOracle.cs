@@ -63,6 +63,8 @@ public static partial class AdmissionAnswerOracle
         return PatchViolation(response, sent["request"]!["object"] as JsonObject);
     }
 
+    private const string ImportedAnnotation = "quay-registry-operator.quay.redhat.com/destination-imagestreamtag-imported";
+
     private static string? PatchViolation(JsonObject response, JsonObject? original)
     {
         if (response["patchType"]?.GetValue<string>() != "JSONPatch") return "patch without patchType JSONPatch";
@@ -76,6 +78,15 @@ public static partial class AdmissionAnswerOracle
         catch (Exception e)
         {
             return "the patch does not apply: " + e.Message;
+        }
+        if (patched["metadata"]?["annotations"] is JsonObject annotations && annotations.ContainsKey(ImportedAnnotation))
+            return "the imported mark survives a CREATE";
+        // A Build whose output is left alone may still lose the imported mark, and nothing else.
+        if (JsonNode.DeepEquals(patched["spec"], original["spec"]) && JsonNode.DeepEquals(patched["metadata"]?["labels"], original["metadata"]?["labels"]))
+        {
+            var before = (original["metadata"]?["annotations"] as JsonObject)?.DeepClone() as JsonObject;
+            before?.Remove(ImportedAnnotation);
+            return JsonNode.DeepEquals(before, patched["metadata"]?["annotations"]) ? null : "an untouched output with annotations changed beyond the imported mark";
         }
         var to = patched["spec"]?["output"]?["to"] as JsonObject;
         if (to?["kind"]?.GetValue<string>() != "DockerImage") return "patched output is not a DockerImage";

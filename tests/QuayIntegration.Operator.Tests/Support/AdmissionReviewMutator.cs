@@ -66,11 +66,19 @@ public sealed class AdmissionReviewMutator(int seed)
     {
         var build = review["request"]!["object"]!.AsObject();
         var metadata = build["metadata"]!.AsObject();
-        switch (_random.Next(4))
+        switch (_random.Next(5))
         {
             case 0: metadata["annotations"] = new JsonObject { ["openshift.io/build.number"] = "1" }; break;
             case 1: metadata["annotations"] = null; break;
             case 2: metadata["labels"] = new JsonObject { ["buildconfig"] = "app" }; break;
+            // What a Rebuild copies from an imported original: the mark the webhook must remove.
+            case 3:
+                metadata["annotations"] = new JsonObject
+                {
+                    ["openshift.io/build.clone-of"] = "app-1",
+                    ["quay-registry-operator.quay.redhat.com/destination-imagestreamtag-imported"] = _random.Next(2) == 0 ? "true" : null,
+                };
+                break;
         }
         if (_random.Next(4) == 0) build["spec"]!["output"]!["to"]!["namespace"] = _random.Next(2) == 0 ? "" : ServedWebhook.Namespace;
         if (_random.Next(6) == 0) build["spec"]!["strategy"] = new JsonObject { ["type"] = "Source", ["sourceStrategy"] = new JsonObject { ["from"] = new JsonObject() } };

@@ -48,6 +48,41 @@ public class BuildOutputPatchTests
         Assert.Equal("true", patched["metadata"]!["labels"]!["quay.redhat.com/managed-build"]!.GetValue<string>());
     }
 
+    private const string ImportedKey = "quay-registry-operator.quay.redhat.com/destination-imagestreamtag-imported";
+
+    [Theory]
+    [InlineData("\"true\"")]
+    [InlineData("null")]
+    [InlineData("\"\"")]
+    public void The_imported_mark_is_removed_with_an_escaped_pointer_that_applies_whatever_its_value(string value)
+    {
+        var build = Build($"\"annotations\":{{\"{ImportedKey}\":{value},\"keep\":\"x\"}}", """{"to":{"kind":"DockerImage","name":"quay.example.com:8443/openshift_demo/app:v1"}}""");
+        var decision = BuildOutputPatch.DropImportMarks(build, AdmissionDecision.Untouched(AdmissionOutcome.NotImageStreamTag));
+        Assert.Equal(AdmissionOutcome.NotImageStreamTag, decision.Outcome);
+        var remove = Assert.Single(decision.Patch!);
+        Assert.Equal("remove", remove.Op);
+        Assert.Equal("/metadata/annotations/quay-registry-operator.quay.redhat.com~1destination-imagestreamtag-imported", remove.Path);
+        var patched = JsonPatch.Apply(JsonNode.Parse(build.GetRawText())!, PatchDocument(decision.Patch!).AsArray()).AsObject();
+        Assert.False(patched["metadata"]!["annotations"]!.AsObject().ContainsKey(ImportedKey));
+        Assert.Equal("x", patched["metadata"]!["annotations"]!["keep"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void The_imported_mark_is_removed_after_the_rewrite_and_nothing_is_added_when_it_is_absent()
+    {
+        var marked = Build($"\"annotations\":{{\"{ImportedKey}\":\"true\"}}");
+        var rewrite = AdmissionDecision.Patched(BuildOutputPatch.For(marked, Image, Destination));
+        var decision = BuildOutputPatch.DropImportMarks(marked, rewrite);
+        var patched = JsonPatch.Apply(JsonNode.Parse(marked.GetRawText())!, PatchDocument(decision.Patch!).AsArray()).AsObject();
+        AssertRewritten(patched);
+        Assert.False(patched["metadata"]!["annotations"]!.AsObject().ContainsKey(ImportedKey));
+
+        var unmarked = Build();
+        Assert.Same(rewrite, BuildOutputPatch.DropImportMarks(unmarked, rewrite));
+        var untouched = AdmissionDecision.Untouched(AdmissionOutcome.NotImageStreamTag);
+        Assert.Null(BuildOutputPatch.DropImportMarks(Build("\"annotations\":{}"), untouched).Patch);
+    }
+
     [Fact]
     public void Build_without_annotations_or_labels_gets_whole_maps()
     {

@@ -8,12 +8,19 @@ namespace QuayIntegration.Emulators.Kubernetes.Resources.OpenShift;
 
 /// <summary>
 /// <c>POST builds/{name}/clone</c> (<c>oc start-build --from-build</c>), as BuildGenerator.Clone: a copy of the Build's
-/// spec, labels and annotations plus <c>openshift.io/build.clone-of</c>, named <c>&lt;bc&gt;-&lt;N&gt;</c> (bumping the
+/// spec (without a binary source), labels and annotations (without the pod name, Jenkins' reporting and, for a Build of
+/// no BuildConfig, the build number) plus <c>openshift.io/build.clone-of</c>, named <c>&lt;bc&gt;-&lt;N&gt;</c> (bumping the
 /// BuildConfig) or, for hand-made Builds, <c>&lt;name&gt;-&lt;10 digits&gt;</c>; created through admission as a CREATE.
 /// </summary>
 public static partial class BuildCloner
 {
     [GeneratedRegex(@"^.+-\d{10}$")] private static partial Regex TimestampSuffix();
+
+    private static readonly string[] DroppedAnnotations =
+    [
+        "openshift.io/build.pod-name", "openshift.io/jenkins-status-json", "openshift.io/jenkins-log-url",
+        "openshift.io/jenkins-console-log-url", "openshift.io/jenkins-blueocean-log-url", "openshift.io/jenkins-build-uri",
+    ];
 
     public static async Task<ApiResult> CloneAsync(RequestContext ctx, JsonObject original, JsonObject request)
     {
@@ -23,7 +30,8 @@ public static partial class BuildCloner
         foreach (var (k, v) in request.At("metadata", "labels").StringMap()) labels[k] = v;
         foreach (var (k, v) in request.At("metadata", "annotations").StringMap()) annotations[k] = v;
         annotations["openshift.io/build.clone-of"] = meta.Str("name");
-        annotations.Remove("openshift.io/build.pod-name");
+        // Dropped by generateBuildFromBuild: the pod name and Jenkins' reporting belong to the original's run.
+        foreach (var dropped in DroppedAnnotations) annotations.Remove(dropped);
 
         string name;
         var configName = original.At("status", "config", "name").AsString() ?? meta["labels"].StringMap().GetValueOrDefault("openshift.io/build-config.name");
@@ -42,6 +50,7 @@ public static partial class BuildCloner
         }
         else
         {
+            annotations.Remove("openshift.io/build.number"); // builds without a BuildConfig have no number
             var baseName = meta.Str("name")!;
             if (TimestampSuffix().IsMatch(baseName)) baseName = baseName[..baseName.LastIndexOf('-')];
             var suffix = (DateTime.UtcNow.Ticks * 100).ToString(CultureInfo.InvariantCulture);
@@ -49,6 +58,7 @@ public static partial class BuildCloner
         }
 
         var spec = (original["spec"] as JsonObject)?.Clone() ?? new JsonObject();
+        (spec["source"] as JsonObject)?.Remove("binary"); // binary builds cannot be cloned: their input is gone
         spec["triggeredBy"] = request["triggeredBy"]?.DeepClone() ?? new JsonArray(new JsonObject { ["message"] = $"Build {meta.Str("name")} re-run" });
         var now = Json.Now();
         var clone = new JsonObject
