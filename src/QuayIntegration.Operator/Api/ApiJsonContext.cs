@@ -21,6 +21,7 @@ namespace QuayIntegration.Operator.Api;
 [JsonSerializable(typeof(ImageStream))]
 [JsonSerializable(typeof(Build))]
 [JsonSerializable(typeof(ImageStreamImport))]
+[JsonSerializable(typeof(ImageStreamWithHistory))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext
 {
     /// <summary>

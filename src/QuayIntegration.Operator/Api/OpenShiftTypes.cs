@@ -16,6 +16,33 @@ public sealed class ImageStream : IKubernetesObject<V1ObjectMeta>
     [JsonPropertyName("metadata")] public V1ObjectMeta Metadata { get; set; } = new();
 }
 
+/// <summary>
+/// image.openshift.io/v1 ImageStream with the history of its tags: read once, fresh from the API server, before an
+/// import (the cache keeps only the identity of ImageStreams, and should stay that small).
+/// </summary>
+public sealed class ImageStreamWithHistory
+{
+    [JsonPropertyName("status")] public ImageStreamHistory? Status { get; set; }
+}
+
+public sealed class ImageStreamHistory
+{
+    [JsonPropertyName("tags")] public List<NamedTagEventList>? Tags { get; set; }
+}
+
+/// <summary>One tag's history, newest first.</summary>
+public sealed class NamedTagEventList
+{
+    [JsonPropertyName("tag")] public string? Tag { get; set; }
+    [JsonPropertyName("items")] public List<TagEvent>? Items { get; set; }
+}
+
+public sealed class TagEvent
+{
+    [JsonPropertyName("created")] public DateTime? Created { get; set; }
+    [JsonPropertyName("image")] public string? Image { get; set; }
+}
+
 /// <summary>build.openshift.io/v1 Build: the fields the webhook and the post-build import touch.</summary>
 public sealed class Build : IKubernetesObject<V1ObjectMeta>
 {
@@ -46,6 +73,7 @@ public sealed class BuildStatus
 {
     [JsonPropertyName("phase")] public string? Phase { get; set; }
     [JsonPropertyName("outputDockerImageReference")] public string? OutputDockerImageReference { get; set; }
+    [JsonPropertyName("completionTimestamp")] public DateTime? CompletionTimestamp { get; set; }
     [JsonPropertyName("output")] public BuildStatusOutput? Output { get; set; }
 }
 

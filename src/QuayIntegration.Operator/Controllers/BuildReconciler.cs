@@ -14,7 +14,9 @@ namespace QuayIntegration.Operator.Controllers;
 /// After a rewritten Build completes, imports the image it pushed to Quay into the ImageStreamTag it originally
 /// targeted (by digest when the build reports one, reference policy Source), then marks the Build imported. The mark
 /// is written after the import, so a crash in between repeats an import of the same digest, which changes nothing;
-/// the mark makes every later look (resyncs, restarts) a no-op. Keys are <c>namespace/name</c>.
+/// the mark makes every later look (resyncs, restarts) a no-op. A Build that completed before the tag's newest image
+/// was recorded is not imported (it would roll the tag back) and gets the skipped mark instead, just as final. Keys are
+/// <c>namespace/name</c>.
 /// </summary>
 public sealed class BuildReconciler(
     Informer<Build> builds,
@@ -42,7 +44,7 @@ public sealed class BuildReconciler(
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken ct)
     {
         var build = builds.Get(key);
-        if (build is null || !IsManaged(build) || IsImported(build)) return ReconcileResult.Done;
+        if (build is null || !IsManaged(build) || IsImported(build) || IsSkipped(build)) return ReconcileResult.Done;
         var phase = build.Status?.Phase;
         if (EndedWithoutImage(build))
         {
@@ -85,12 +87,48 @@ public sealed class BuildReconciler(
         if (caches.ImageStreams.Get(plan.Destination.Namespace, plan.Destination.Stream) is null)
             Fail(build, "ImageStreamMissing", $"ImageStream {plan.Destination.Namespace}/{plan.Destination.Stream} does not exist; {plan.From} is imported once it does");
 
+        // An import can come late: a retry after failures, or a Go operator Build adopted at start, of any age. If a
+        // later build's image is already the tag's newest, importing this one would roll the tag back.
+        if (await NewerImageInTagAsync(build, plan, ct) is { } newer)
+        {
+            await MarkAsync(build, BuildAnnotations.ImportSkipped, BuildAnnotations.Superseded, ct);
+            events.Normal(build, "ImageImportSkipped",
+                $"Not importing {plan.From} into ImageStreamTag {plan.Destination}: a newer image ({newer.Image}) was recorded in the tag at " +
+                $"{newer.Created:yyyy-MM-dd'T'HH:mm:ss'Z'}, after this Build completed at {build.Status!.CompletionTimestamp:yyyy-MM-dd'T'HH:mm:ss'Z'}; " +
+                "importing this one would roll the tag back");
+            return ReconcileResult.Done;
+        }
+
         var result = await ImportAsync(plan, integration.Config, ct);
         if (result is not null) Fail(build, "ImageImportFailed", $"Importing {plan.From} into {plan.Destination} failed: {result}");
 
-        await api.PatchAsync<Build>(ApiResources.Builds.ObjectPath(build.Metadata.NamespaceProperty, build.Metadata.Name), new V1Patch(new MetadataPatch(build.Metadata).Annotation(BuildAnnotations.Imported, "true").ToJson(), V1Patch.PatchType.MergePatch), ct);
+        await MarkAsync(build, BuildAnnotations.Imported, "true", ct);
         events.Normal(build, "ImageImported", $"Imported {plan.From} into ImageStreamTag {plan.Destination}");
         return ReconcileResult.Done;
+    }
+
+    private Task<Build> MarkAsync(Build build, string annotation, string value, CancellationToken ct) =>
+        api.PatchAsync<Build>(ApiResources.Builds.ObjectPath(build.Metadata.NamespaceProperty, build.Metadata.Name),
+            new V1Patch(new MetadataPatch(build.Metadata).Annotation(annotation, value).ToJson(), V1Patch.PatchType.MergePatch), ct);
+
+    /// <summary>
+    /// The destination tag's newest image when it was recorded after the Build completed (both to the second, as the API
+    /// server writes them; strictly after, so an image recorded within the Build's own second is not held against it);
+    /// null when the import may go ahead, including when the Build has no completion time to compare. One GET of the
+    /// ImageStream, never cached: the informer's copy may lag behind a concurrent import, and the cache stays small.
+    /// </summary>
+    private async Task<TagEvent?> NewerImageInTagAsync(Build build, BuildImportPlan plan, CancellationToken ct)
+    {
+        if (build.Status?.CompletionTimestamp is not { } completed) return null;
+        var stream = await api.GetAsync<ImageStreamWithHistory>(ApiResources.ImageStreams.ObjectPath(plan.Destination.Namespace, plan.Destination.Stream), ct);
+        var newest = stream?.Status?.Tags?.FirstOrDefault(t => t.Tag == plan.Destination.Tag)?.Items?.FirstOrDefault();
+        return newest?.Created is { } created && ToSecond(created) > ToSecond(completed) ? newest : null;
+    }
+
+    private static DateTime ToSecond(DateTime t)
+    {
+        var utc = t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : t;
+        return new DateTime(utc.Ticks - utc.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
     }
 
     /// <summary>
@@ -200,6 +238,9 @@ public sealed class BuildReconciler(
 
     public static bool IsImported(Build build) =>
         build.Metadata.Annotations?.TryGetValue(BuildAnnotations.Imported, out var v) == true && v == "true";
+
+    /// <summary>Not imported on purpose, because a newer image was already in the tag: as final as imported.</summary>
+    public static bool IsSkipped(Build build) => build.Metadata.Annotations?.ContainsKey(BuildAnnotations.ImportSkipped) == true;
 
     /// <summary>Failed, errored or cancelled: there is no image to import.</summary>
     public static bool EndedWithoutImage(Build build) => build.Status?.Phase is "Failed" or "Error" or "Cancelled";

@@ -13,7 +13,8 @@ namespace QuayIntegration.Operator.Controllers;
 /// this operator's webhook but not its label, so the Build informer (which selects by that label) would never see
 /// them: each one still running or complete gets the label, and <see cref="BuildReconciler"/> then imports it once it
 /// completes, exactly once (the imported annotation, the Go operator's too, marks it done). The Go operator imported
-/// only on a Build update after completion, so one that completed while it was down is imported here as well.
+/// only on a Build update after completion, so one that completed while it was down is imported here as well, unless
+/// a newer image has reached its tag since (the reconciler then skips it rather than roll the tag back).
 /// Runs once each time this replica starts leading; new Builds come through this operator's webhook with the label.
 /// </summary>
 public sealed class GoOperatorBuilds(KubeApi api, ILogger<GoOperatorBuilds> log)
@@ -67,7 +68,7 @@ public sealed class GoOperatorBuilds(KubeApi api, ILogger<GoOperatorBuilds> log)
 
     /// <summary>Rewritten by the Go operator, not imported, and not ended without an image.</summary>
     public static bool IsPending(Build build) =>
-        BuildReconciler.IsManaged(build) && !BuildReconciler.IsImported(build)
+        BuildReconciler.IsManaged(build) && !BuildReconciler.IsImported(build) && !BuildReconciler.IsSkipped(build)
         && build.Metadata.DeletionTimestamp is null
         && !BuildReconciler.EndedWithoutImage(build);
 

@@ -23,18 +23,26 @@ public static class BuildOutputPatch
     private static readonly FrozenDictionary<string, string> ManagedBuildLabels =
         new Dictionary<string, string> { [BuildAnnotations.ManagedBuildLabel] = "true" }.ToFrozenDictionary();
 
-    private static readonly string ImportedPath = JsonPointer.Of("metadata", "annotations", BuildAnnotations.Imported);
+    private static readonly (string Key, string Path)[] ImportMarks =
+    [
+        (BuildAnnotations.Imported, JsonPointer.Of("metadata", "annotations", BuildAnnotations.Imported)),
+        (BuildAnnotations.ImportSkipped, JsonPointer.Of("metadata", "annotations", BuildAnnotations.ImportSkipped)),
+    ];
 
     /// <summary>
-    /// <paramref name="decision"/> with a <c>remove</c> of the imported annotation added when the Build carries it (a
-    /// member that is there, even null, so the remove always applies; the map is never removed or added for it). The
-    /// outcome stays the decision's own: the output was still rewritten, or left alone, for the reason it names.
+    /// <paramref name="decision"/> with a <c>remove</c> of each mark of a finished import (imported, or skipped as
+    /// superseded) the Build carries (a member that is there, even null, so the remove always applies; the map is never
+    /// removed or added for it). The outcome stays the decision's own: the output was still rewritten, or left alone,
+    /// for the reason it names.
     /// </summary>
     public static AdmissionDecision DropImportMarks(JsonElement build, AdmissionDecision decision)
     {
-        if (build.Object("metadata")?.Object("annotations") is not { } annotations || !annotations.Has(BuildAnnotations.Imported)) return decision;
-        var remove = JsonPatchOperation.Remove(ImportedPath);
-        return decision with { Patch = decision.Patch is { } patch ? [.. patch, remove] : [remove] };
+        if (build.Object("metadata")?.Object("annotations") is not { } annotations) return decision;
+        List<JsonPatchOperation>? removals = null;
+        foreach (var (key, path) in ImportMarks)
+            if (annotations.Has(key)) (removals ??= []).Add(JsonPatchOperation.Remove(path));
+        if (removals is null) return decision;
+        return decision with { Patch = decision.Patch is { } patch ? [.. patch, .. removals] : removals };
     }
 
     public static IReadOnlyList<JsonPatchOperation> For(JsonElement build, QuayImageReference image, ImageStreamTagReference destination)

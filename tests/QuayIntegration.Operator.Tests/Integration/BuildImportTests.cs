@@ -14,6 +14,7 @@ public sealed class BuildImportTests
     private const string Imported = "quay-registry-operator.quay.redhat.com/destination-imagestreamtag-imported";
     private const string Managed = "quay-registry-operator.quay.redhat.com/quay-registry-operator-managed";
     private const string ManagedBuildLabel = "quay.redhat.com/managed-build";
+    private const string SkippedAnnotation = "quay.redhat.com/import-skipped";
 
     [Fact]
     public async Task Missing_imagestream_and_tampered_annotation_give_events_and_retries_and_failed_builds_an_event()
@@ -120,6 +121,57 @@ public sealed class BuildImportTests
         await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("attacker", granted))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
             "the permitted cross-namespace build to be imported");
         Assert.Equal(older, await NewestImageAsync(env, "victim", "app", "prod"));
+    }
+
+    /// <summary>
+    /// Issue: an import that comes late (a retry after failures, or a Build of the Go operator adopted at start, of any
+    /// age) overwrote a tag that a later build had already moved on: the tag went back to the older image. Now a Build
+    /// that completed before the tag's newest image was recorded is not imported, and says so with a Normal Event,
+    /// once; later looks (a restart) do nothing.
+    /// </summary>
+    [Fact]
+    public async Task A_build_that_completed_before_the_tags_newest_image_does_not_roll_the_tag_back()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync();
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        WebhookSetup.MapService(env, op);
+        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, BuildWebhookTests.AllNamespacesButOperators);
+        await env.CreateNamespaceAsync("app");
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app to be set up");
+        await env.CreateImageStreamAsync("app", "web");
+        await OperatorEnvironment.Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_app", "web") is not null), "the Quay repository");
+
+        var first = await BuildWebhookTests.CreateBuildAsync(env, "app", BuildWebhookTests.ImageStreamTagOutput("web:v1"));
+        var firstName = first["metadata"]!["name"]!.GetValue<string>();
+        var firstComplete = await env.Cluster.Oc.WaitForBuildPhaseAsync("app", firstName, "Complete", TimeSpan.FromSeconds(30));
+        var older = firstComplete["status"]!["output"]!["to"]!["imageDigest"]!.GetValue<string>();
+        var completedAt = DateTimeOffset.Parse(firstComplete["status"]!["completionTimestamp"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        await Task.Delay(1100); // timestamps have whole seconds: the next build completes in a later one
+        var newer = await BuildAndImportAsync(env, "app", "web:v1");
+        Assert.Equal(newer, await NewestImageAsync(env, "app", "web", "v1"));
+
+        // A Build the Go operator rewrote, completed with the older image at the same time as the first build and never
+        // imported: the next operator to lead adopts it.
+        var stale = await CreateForgedBuildAsync(env, "app", $"{env.Quay.RegistryHost}/openshift_app/web:v1", "app/web:v1", older, completedAt, label: false);
+        await env.StopOperatorAsync(op);
+        var restarted = await env.StartOperatorAsync("operator-2", webhook.OperatorArgs());
+        await WaitForEventAsync(env, stale, "ImageImportSkipped");
+        var skipped = (await env.Kube.CoreV1.ListNamespacedEventAsync("app")).Items.Single(e => e.InvolvedObject.Name == stale && e.Reason == "ImageImportSkipped");
+        Assert.Equal("Normal", skipped.Type);
+        Assert.Contains("newer", skipped.Message);
+        Assert.Equal(newer, await NewestImageAsync(env, "app", "web", "v1"));
+        var annotations = (await env.Cluster.Oc.GetBuildAsync("app", stale))!["metadata"]!["annotations"]!.AsObject();
+        Assert.Null(annotations[Imported]);
+        Assert.NotNull(annotations[SkippedAnnotation]);
+
+        // Every later look is a no-op: another restart neither imports nor reports again.
+        await env.StopOperatorAsync(restarted);
+        await env.StartOperatorAsync("operator-3", webhook.OperatorArgs());
+        await Task.Delay(3000);
+        Assert.Equal(newer, await NewestImageAsync(env, "app", "web", "v1"));
+        var reported = Assert.Single((await env.Kube.CoreV1.ListNamespacedEventAsync("app")).Items, e => e.InvolvedObject.Name == stale && e.Reason == "ImageImportSkipped");
+        Assert.Equal(1, reported.Count ?? 1);
     }
 
     /// <summary>A Build through the webhook and the build runner, waited for until imported; its digest.</summary>

@@ -77,6 +77,13 @@ public class BuildOutputPatchTests
         AssertRewritten(patched);
         Assert.False(patched["metadata"]!["annotations"]!.AsObject().ContainsKey(ImportedKey));
 
+        // A Rebuild of a Build skipped as superseded loses that mark too: the new Build has a new image to import.
+        var skipped = Build($"\"annotations\":{{\"{ImportedKey}\":\"true\",\"quay.redhat.com/import-skipped\":\"superseded\"}}");
+        var bothRemoved = BuildOutputPatch.DropImportMarks(skipped, AdmissionDecision.Untouched(AdmissionOutcome.NotImageStreamTag));
+        Assert.Equal(["/metadata/annotations/quay-registry-operator.quay.redhat.com~1destination-imagestreamtag-imported", "/metadata/annotations/quay.redhat.com~1import-skipped"],
+            bothRemoved.Patch!.Select(op => op.Path));
+        Assert.Empty(JsonPatch.Apply(JsonNode.Parse(skipped.GetRawText())!, PatchDocument(bothRemoved.Patch!).AsArray())["metadata"]!["annotations"]!.AsObject());
+
         var unmarked = Build();
         Assert.Same(rewrite, BuildOutputPatch.DropImportMarks(unmarked, rewrite));
         var untouched = AdmissionDecision.Untouched(AdmissionOutcome.NotImageStreamTag);
