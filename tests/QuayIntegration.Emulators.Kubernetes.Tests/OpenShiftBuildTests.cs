@@ -51,6 +51,14 @@ public sealed class OpenShiftBuildTests(ApiServerFixture f) : IClassFixture<ApiS
         var withNs = DockerBuild("ns", new JsonObject { ["to"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = "q/x:y", ["namespace"] = "other" } });
         var e2 = await Assert.ThrowsAsync<HttpOperationException>(() => CreateBuildAsync(ns, withNs));
         Assert.Contains("spec.output.to.namespace", (string?)Objects.Status(e2)["message"]);
+        // An ImageStreamTag output name is split at its first ':' (SplitImageStreamTag): an empty tag is accepted (it
+        // means latest), a name without ':' is not.
+        static JsonObject Tag(string name) => new() { ["to"] = new JsonObject { ["kind"] = "ImageStreamTag", ["name"] = name } };
+        await CreateBuildAsync(ns, DockerBuild("empty-tag", Tag("app:")));
+        var e3 = await Assert.ThrowsAsync<HttpOperationException>(() => CreateBuildAsync(ns, DockerBuild("no-tag", Tag("app"))));
+        Assert.Contains("ImageStreamTag object references must be in the form <name>:<tag>", (string?)Objects.Status(e3)["message"]);
+        var e4 = await Assert.ThrowsAsync<HttpOperationException>(() => CreateBuildAsync(ns, DockerBuild("no-name", Tag(""))));
+        Assert.Contains("spec.output.to.name: Required value", (string?)Objects.Status(e4)["message"]);
         // No output at all is fine (no push).
         var noOutput = DockerBuild("none");
         noOutput["spec"]!.AsObject().Remove("output");

@@ -6,17 +6,23 @@ public sealed record ImageStreamTagReference(string Namespace, string Stream, st
     /// <summary>The form recorded in <see cref="BuildAnnotations.DestinationImageStream"/>.</summary>
     public override string ToString() => $"{Namespace}/{Stream}:{Tag}";
 
+    /// <summary>The tag OpenShift reads an empty one as (library-go's DefaultImageTag).</summary>
+    public const string DefaultTag = "latest";
+
     /// <summary>
     /// Reads an ImageStreamTag output's name, which must be <c>&lt;imagestream&gt;:&lt;tag&gt;</c> with exactly one
-    /// <c>:</c> (OpenShift's Build validation refuses a name without a tag; there is no implied <c>latest</c>), in
-    /// namespace <paramref name="ns"/>. Otherwise null and what is wrong, with the offending value quoted.
+    /// <c>:</c>, in namespace <paramref name="ns"/>. OpenShift's Build validation refuses a name without a <c>:</c>
+    /// (so <c>app</c> is never turned into <c>app:latest</c> here), but accepts an empty tag, and the build controller
+    /// then pushes <c>app:</c> to <c>app:latest</c> (both split the name with library-go's SplitImageStreamTag, which
+    /// defaults an empty tag): so does this. Otherwise null and what is wrong, with the offending value quoted.
     /// </summary>
     public static ImageStreamTagReference? FromOutputName(string ns, string? name, out string? problem)
     {
         problem = Problem(ns, name);
         if (problem is not null) return null;
         var colon = name!.IndexOf(':');
-        return new(ns, name[..colon], name[(colon + 1)..]);
+        var tag = name[(colon + 1)..];
+        return new(ns, name[..colon], tag.Length == 0 ? DefaultTag : tag);
     }
 
     private static string? Problem(string ns, string? name)
@@ -32,7 +38,7 @@ public sealed record ImageStreamTagReference(string Namespace, string Stream, st
         if (!ImageReferenceGrammar.IsValidImageStreamName(stream))
             return $"ImageStream name {UserText.Quote(stream)} is invalid ({ImageReferenceGrammar.ImageStreamNameRule})";
         var tag = name[(colon + 1)..];
-        if (!ImageReferenceGrammar.IsValidTag(tag)) return $"tag {UserText.Quote(tag)} is invalid ({ImageReferenceGrammar.TagRule})";
+        if (tag.Length > 0 && !ImageReferenceGrammar.IsValidTag(tag)) return $"tag {UserText.Quote(tag)} is invalid ({ImageReferenceGrammar.TagRule})";
         if (!ImageReferenceGrammar.IsValidNamespace(ns)) return $"namespace {UserText.Quote(ns)} is invalid ({ImageReferenceGrammar.NamespaceRule})";
         return null;
     }

@@ -389,12 +389,19 @@ public sealed class BuildRunner(k8s.Kubernetes client, BuildTimings timings, Reg
         }
     }
 
+    /// <summary>
+    /// As the build controller reads an ImageStreamTag output (library-go SplitImageStreamTag): split at the first
+    /// <c>:</c>, an empty tag is <c>latest</c>; without a <c>:</c> the reference is invalid (empty tag returned, so the
+    /// output does not resolve).
+    /// </summary>
     private static (string Namespace, string Stream, string Tag) ParseImageStreamTag(JsonObject build, JsonObject to)
     {
         var ns = to.Str("namespace") is { Length: > 0 } explicitNamespace ? explicitNamespace : build.Namespace();
         var streamAndTag = to.Str("name") ?? "";
-        var colon = streamAndTag.LastIndexOf(':');
-        return colon < 0 ? (ns, streamAndTag, "latest") : (ns, streamAndTag[..colon], streamAndTag[(colon + 1)..]);
+        var colon = streamAndTag.IndexOf(':');
+        if (colon < 0) return (ns, streamAndTag, "");
+        var tag = streamAndTag[(colon + 1)..];
+        return (ns, streamAndTag[..colon], tag.Length == 0 ? "latest" : tag);
     }
 
     /// <summary>

@@ -223,6 +223,36 @@ public sealed class BuildWebhookTests
         Assert.Equal(digest, stream["status"]!["tags"]!.AsArray().Single(t => t!["tag"]!.GetValue<string>() == "v1")!["items"]![0]!["image"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// Issue: OpenShift accepts an ImageStreamTag output with an empty tag (<c>web:</c>) and the build controller pushes
+    /// it to <c>web:latest</c> (both split the name with SplitImageStreamTag, which defaults an empty tag); the webhook
+    /// refused to read it and let the build go to the internal registry.
+    /// </summary>
+    [Fact]
+    public async Task An_output_with_an_empty_tag_goes_to_quay_as_latest()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync();
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        WebhookSetup.MapService(env, op);
+        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
+        await env.CreateNamespaceAsync("app");
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app to be set up");
+        await env.CreateImageStreamAsync("app", "web");
+        await OperatorEnvironment.Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_app", "web") is not null), "the Quay repository");
+
+        var created = await CreateBuildAsync(env, "app", ImageStreamTagOutput("web:"));
+        Assert.Equal("DockerImage", created["spec"]!["output"]!["to"]!["kind"]!.GetValue<string>());
+        Assert.Equal($"{env.Quay.RegistryHost}/openshift_app/web:latest", created["spec"]!["output"]!["to"]!["name"]!.GetValue<string>());
+        Assert.Equal("app/web:latest", created["metadata"]!["annotations"]![Destination]!.GetValue<string>());
+        var name = created["metadata"]!["name"]!.GetValue<string>();
+        await env.Cluster.Oc.WaitForBuildPhaseAsync("app", name, "Complete", TimeSpan.FromSeconds(30));
+        await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("app", name))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
+            "the build to be imported into web:latest");
+        var stream = (await env.Cluster.Oc.GetImageStreamAsync("app", "web"))!;
+        Assert.Contains(stream["status"]!["tags"]!.AsArray(), t => t!["tag"]!.GetValue<string>() == "latest");
+    }
+
     [Fact]
     public async Task Endpoint_answers_malformed_reviews_with_400_and_echoes_uid_on_update_and_dry_run()
     {

@@ -169,6 +169,8 @@ public class BuildOutputPatchTests
     [InlineData("""{"to":{"kind":"ImageStreamTag","name":"app:v2"}}""", "demo/app:v2")]
     [InlineData("""{"to":{"kind":"ImageStreamTag","name":"app:v2","namespace":""}}""", "demo/app:v2")]
     [InlineData("""{"to":{"kind":"ImageStreamTag","name":"app:v2","namespace":"shared"}}""", "shared/app:v2")]
+    // An empty tag is what OpenShift's validation and build controller read as latest (SplitImageStreamTag).
+    [InlineData("""{"to":{"kind":"ImageStreamTag","name":"app:"}}""", "demo/app:latest")]
     public void Output_target_is_found_for_every_valid_shape(string? output, string? expected)
     {
         var target = BuildOutputTarget.Find(Build(outputJson: output), "demo");
@@ -176,11 +178,10 @@ public class BuildOutputPatchTests
         if (expected is null) Assert.IsType<BuildOutput.NotImageStreamTag>(target);
     }
 
-    // Invalid outputs are never "repaired" (no implied latest): they are left to the API server, with the problem named.
+    // Invalid outputs are never "repaired" (no implied latest for a name without ':'): they are left to the API server, with the problem named.
     [Theory]
     [InlineData("""{"to":{"kind":"ImageStreamTag","name":""}}""", "needs a name")]
     [InlineData("""{"to":{"kind":"ImageStreamTag"}}""", "needs a name")]
-    [InlineData("""{"to":{"kind":"ImageStreamTag","name":"app:"}}""", "tag '' is invalid")]
     [InlineData("""{"to":{"kind":"ImageStreamTag","name":"notag"}}""", "ImageStreamTag 'notag' has no tag")]
     [InlineData("""{"to":{"kind":"ImageStreamTag","name":"app:-bad"}}""", "tag '-bad' is invalid")]
     [InlineData("""{"to":{"kind":"ImageStreamTag","name":"app:v1:v2"}}""", "has more than one ':'")]

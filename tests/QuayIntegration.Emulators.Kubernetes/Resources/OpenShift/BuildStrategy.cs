@@ -92,7 +92,10 @@ public sealed class BuildStrategy : ResourceStrategy
                     if (name.Length == 0) errors.Add(FieldError.Required(path + ".output.to.name"));
                     break;
                 case "ImageStreamTag":
-                    if (name.Split(':') is not [{ Length: > 0 }, { Length: > 0 }])
+                    // validateOutput accepts what library-go's SplitImageStreamTag accepts: a name with a ':' (split at the
+                    // first one); an empty tag means latest. "app" is refused, "app:" is app:latest.
+                    if (name.Length == 0) errors.Add(FieldError.Required(path + ".output.to.name"));
+                    else if (!name.Contains(':'))
                         errors.Add(FieldError.Invalid(path + ".output.to.name", JsonValue.Create(name), "ImageStreamTag object references must be in the form <name>:<tag>"));
                     break;
                 default:
