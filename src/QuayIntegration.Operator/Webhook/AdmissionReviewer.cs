@@ -43,14 +43,16 @@ public sealed class AdmissionReviewer(BuildAdmissionPolicy policy, ILogger<Admis
         {
             // A bug, not the client's fault: logged in full here, and a denial with a fixed message (never the exception's
             // text) so the API server shows the user something to act on instead of a failed webhook call.
-            log.AdmissionFailed(e, request.Resource, request.Namespace);
+            log.AdmissionFailed(e, UserText.Quote(request.Resource), UserText.Quote(request.Namespace));
             decision = AdmissionDecision.Denied(AdmissionOutcome.Error,
                 "the Quay integration webhook failed on this request (the operator log has the details); retry, and report it if it persists");
         }
         var operation = AdmissionMetrics.OperationLabel(request.Operation);
         AdmissionMetrics.Record(operation, decision.Outcome);
+        // The request's namespace and resource are the caller's text (anything that reaches the Service can send a
+        // review): only a short, quoted, single-line form goes to the log, never megabytes or forged lines.
         if (!decision.Allowed)
-            log.AdmissionDenied(operation, request.Resource, request.Namespace, decision.Message);
+            log.AdmissionDenied(operation, UserText.Quote(request.Resource), UserText.Quote(request.Namespace), decision.Message);
         return AdmissionAnswer.Review(decision.ToReviewJson(request));
     }
 }

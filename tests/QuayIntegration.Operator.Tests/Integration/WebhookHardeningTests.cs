@@ -57,6 +57,28 @@ public sealed class WebhookHardeningTests(ServedWebhookWithDebugLog served) : IC
         AssertOneLine400(await served.PostAsync(review.Replace("\"name\":\"app:v1\"", "\"name\":{\"a\":1}")), "request.object.spec.output.to.name must be a string");
     }
 
+    /// <summary>
+    /// Issue: a denial logged <c>request.namespace</c> as sent, so one request of a megabyte with newlines in it became a
+    /// megabyte of log and forged lines. Only a short quoted form reaches the log.
+    /// </summary>
+    [Fact]
+    public async Task A_huge_namespace_with_newlines_reaches_the_log_short_and_on_one_line()
+    {
+        var logged = served.Log.Events.Count;
+        var review = ServedWebhook.BuildReview("u-ns", BuildWebhookTests.ImageStreamTagOutput("app:v1"));
+        review["request"]!["namespace"] = "app\n2026-01-01T00:00:00Z INF forged line\n" + new string('n', 1024 * 1024);
+        var (status, body) = await served.PostAsync(review.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("\"allowed\":false", body);
+        var lines = served.Log.Events.Skip(logged).Select(CapturedLog.Render).ToList();
+        Assert.Contains(lines, l => l.Contains("Denied"));
+        Assert.All(lines, l =>
+        {
+            Assert.DoesNotContain("\n", l);
+            Assert.True(l.Length < 1000, $"a log line of {l.Length} characters");
+        });
+    }
+
     [Fact]
     public async Task A_chunked_body_over_the_limit_is_refused_once_the_limit_is_read()
     {

@@ -70,8 +70,11 @@ public class ServedWebhook : IAsyncLifetime
     }
 }
 
-/// <summary>The same, with the webhook endpoint's Debug lines (client faults that are not worth a Warning) captured.</summary>
+/// <summary>
+/// The same, with the webhook endpoint's Debug lines (client faults that are not worth a Warning) and the reviewer's
+/// lines (denials are Information) captured.
+/// </summary>
 public sealed class ServedWebhookWithDebugLog : ServedWebhook
 {
-    protected override string[] DebugSources => ["QuayIntegration.Operator.Webhook.AdmissionEndpoint"];
+    protected override string[] DebugSources => ["QuayIntegration.Operator.Webhook.AdmissionEndpoint", "QuayIntegration.Operator.Webhook.AdmissionReviewer"];
 }
