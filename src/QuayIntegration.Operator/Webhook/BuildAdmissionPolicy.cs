@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using QuayIntegration.Operator.Controllers;
 using QuayIntegration.Operator.Quay;
 
@@ -21,7 +22,7 @@ namespace QuayIntegration.Operator.Webhook;
 /// <item>Another target namespace that is not allowed or not set up: untouched, with a warning.</item>
 /// </list>
 /// </summary>
-public sealed class BuildAdmissionPolicy(ClusterCaches caches, ConfiguredIntegrations integrations, NamespaceSetupCheck setup)
+public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, ConfiguredIntegrations integrations, NamespaceSetupCheck setup)
 {
     public const string BuildGroup = "build.openshift.io";
     public const string BuildResource = "builds";
@@ -111,8 +112,40 @@ public sealed class BuildAdmissionPolicy(ClusterCaches caches, ConfiguredIntegra
                 $"the Quay image for ImageStream {UserText.Quote(destination.Stream)} would not be a valid image reference " +
                 $"(at most {ImageReferenceGrammar.MaxRepositoryLength} characters before the tag); the build pushes to the internal registry");
 
-        return AdmissionDecision.Patched(BuildOutputPatch.For(build, image, destination), [.. warnings]);
+        var patch = BuildOutputPatch.For(build, image, destination);
+        if (PushSecretToReplace(build, config, pusher, image, warnings) is { } replacement)
+            patch = [.. patch, BuildOutputPatch.ReplacePushSecret(replacement)];
+        return AdmissionDecision.Patched(patch, [.. warnings]);
     }
+
+    /// <summary>
+    /// The push secret the rewritten Build must use instead of the one it names, or null to leave it. The build
+    /// controller only picks a push secret when none is set, so one named in the Build is used for the push to Quay as
+    /// it is. A Rebuild of a Build made before the namespace was onboarded carries the secret the controller picked for
+    /// the internal registry then (<c>&lt;sa&gt;-dockercfg-&lt;5&gt;</c>, made by OpenShift for every service account),
+    /// which Quay refuses: it is replaced by the pushing service account's robot Secret (the one the setup check has
+    /// just found in place). One of the operator's own robot Secrets with write access stays as it is. Any other secret
+    /// is the user's explicit choice and may well hold Quay credentials: kept, with a warning saying what it must hold.
+    /// </summary>
+    private static string? PushSecretToReplace(JsonElement build, IntegrationConfig config, string pusher, QuayImageReference image, List<string> warnings)
+    {
+        if (build.Object("spec")?.Object("output")?.Object("pushSecret")?.String("name") is not { Length: > 0 } named) return null;
+        if (config.ServiceAccounts.Any(a => a.Role is "write" or "admin" && QuayNames.SecretNameFor(a.Name, config.ClusterId) == named)) return null;
+        var robotSecret = QuayNames.SecretNameFor(pusher, config.ClusterId);
+        if (InternalRegistrySecretName().IsMatch(named))
+        {
+            warnings.Add($"spec.output.pushSecret {UserText.Quote(named)} holds the internal registry's credentials, which {image.RegistryHost} refuses; " +
+                $"replaced by {robotSecret}, the Quay robot Secret of service account {pusher}");
+            return robotSecret;
+        }
+        warnings.Add($"spec.output.pushSecret {UserText.Quote(named)} is kept: the build pushes to {image.RepositoryPath} with it, so it must hold " +
+            $"credentials for {image.RegistryHost} that may write there; remove it to push with {robotSecret}");
+        return null;
+    }
+
+    /// <summary>The dockercfg Secret OpenShift generates for each service account: its name, a dash and 5 random characters.</summary>
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?-dockercfg-[a-z0-9]{5}$")]
+    private static partial Regex InternalRegistrySecretName();
 
     /// <summary>The Build's service account when the integration gives it write access, else <c>builder</c> (with a warning).</summary>
     private static string PushingServiceAccount(JsonElement build, IntegrationConfig config, List<string> warnings)

@@ -45,6 +45,11 @@ public static class BuildOutputPatch
         return decision with { Patch = decision.Patch is { } patch ? [.. patch, .. removals] : removals };
     }
 
+    private static readonly string PushSecretNamePath = JsonPointer.Of("spec", "output", "pushSecret", "name");
+
+    /// <summary>Replaces <c>spec.output.pushSecret.name</c>; only for a Build where that member is a non-empty string.</summary>
+    public static JsonPatchOperation ReplacePushSecret(string name) => JsonPatchOperation.Replace(PushSecretNamePath, name);
+
     public static IReadOnlyList<JsonPatchOperation> For(JsonElement build, QuayImageReference image, ImageStreamTagReference destination)
     {
         var to = build.Object("spec")?.Object("output")?.Object("to")

@@ -30,6 +30,8 @@ public static class BuildShape
         foreach (var member in StrategyMembers) shape.Object(strategy, member, $"{at}.spec.strategy.{member}");
 
         var output = shape.Object(spec, "output", $"{at}.spec.output");
+        var pushSecret = shape.Object(output, "pushSecret", $"{at}.spec.output.pushSecret");
+        shape.String(pushSecret, "name", $"{at}.spec.output.pushSecret.name");
         var to = shape.Object(output, "to", $"{at}.spec.output.to");
         shape.String(to, "kind", $"{at}.spec.output.to.kind");
         shape.String(to, "name", $"{at}.spec.output.to.name");

@@ -253,6 +253,48 @@ public sealed class BuildWebhookTests
         Assert.Contains(stream["status"]!["tags"]!.AsArray(), t => t!["tag"]!.GetValue<string>() == "latest");
     }
 
+    /// <summary>
+    /// Issue: a Rebuild of a Build made before its namespace was onboarded copies the push secret the build controller
+    /// had picked then, the internal registry's <c>builder-dockercfg-*</c>; the webhook sent the clone to Quay with that
+    /// secret, and the controller only picks a secret when none is set, so the push to Quay was refused.
+    /// </summary>
+    [Fact]
+    public async Task A_rebuild_carrying_the_internal_registrys_push_secret_pushes_to_quay_with_the_robot()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync(platformPullSecrets: true);
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        WebhookSetup.MapService(env, op);
+        await env.CreateNamespaceAsync("app");
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app to be set up");
+        await env.CreateImageStreamAsync("app", "web");
+        await OperatorEnvironment.Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_app", "web") is not null), "the Quay repository");
+
+        // Before the webhook is installed: the build goes to the internal registry with the secret the controller picked.
+        var before = await CreateBuildAsync(env, "app", ImageStreamTagOutput("web:v1"));
+        var beforeName = before["metadata"]!["name"]!.GetValue<string>();
+        var internalBuild = await env.Cluster.Oc.WaitForBuildPhaseAsync("app", beforeName, "Complete", TimeSpan.FromSeconds(30));
+        var internalSecret = internalBuild["spec"]!["output"]!["pushSecret"]!["name"]!.GetValue<string>();
+        Assert.StartsWith("builder-dockercfg-", internalSecret);
+
+        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
+        var clone = await env.Cluster.Oc.CloneBuildAsync("app", beforeName);
+        var cloneName = clone["metadata"]!["name"]!.GetValue<string>();
+        Assert.Equal($"{env.Quay.RegistryHost}/openshift_app/web:v1", clone["spec"]!["output"]!["to"]!["name"]!.GetValue<string>());
+        Assert.Equal("builder-quay-openshift", clone["spec"]!["output"]!["pushSecret"]!["name"]!.GetValue<string>());
+        await env.Cluster.Oc.WaitForBuildPhaseAsync("app", cloneName, "Complete", TimeSpan.FromSeconds(30));
+        await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("app", cloneName))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
+            "the rebuild to be imported");
+
+        // A push secret the user chose that is not the internal registry's is kept, with a warning saying so.
+        var chosen = BuildObject("app", ImageStreamTagOutput("web:v2"));
+        chosen["spec"]!["output"]!["pushSecret"] = new JsonObject { ["name"] = "my-quay-credentials" };
+        var warnings = new List<string>();
+        var created = await CreateBuildWithWarningsAsync(env, "app", chosen, warnings);
+        Assert.Equal("my-quay-credentials", created["spec"]!["output"]!["pushSecret"]!["name"]!.GetValue<string>());
+        Assert.Contains(warnings, w => w.Contains("my-quay-credentials") && w.Contains(env.Quay.RegistryHost));
+    }
+
     [Fact]
     public async Task Endpoint_answers_malformed_reviews_with_400_and_echoes_uid_on_update_and_dry_run()
     {
@@ -384,6 +426,14 @@ public sealed class BuildWebhookTests
     {
         var created = await env.Kube.CustomObjects.CreateNamespacedCustomObjectAsync(BuildObject(ns, output, pipeline), "build.openshift.io", "v1", ns, "builds");
         return JsonNode.Parse(((System.Text.Json.JsonElement)created).GetRawText())!.AsObject();
+    }
+
+    /// <summary>Creates a Build over plain HTTP, collecting the <c>Warning</c> headers the API server relays from admission.</summary>
+    private static async Task<JsonObject> CreateBuildWithWarningsAsync(OperatorEnvironment env, string ns, JsonObject build, List<string> warnings)
+    {
+        using var response = await env.Kube.CustomObjects.CreateNamespacedCustomObjectWithHttpMessagesAsync(build, "build.openshift.io", "v1", ns, "builds");
+        if (response.Response.Headers.TryGetValues("Warning", out var values)) warnings.AddRange(values);
+        return JsonNode.Parse(((System.Text.Json.JsonElement)response.Body).GetRawText())!.AsObject();
     }
 
     private static JsonObject Review(string uid, string operation, JsonObject? obj) => new()

@@ -38,6 +38,8 @@ public class AdmissionReviewTests
     [InlineData(Head + "'object':{'metadata':[]}}}", "request.object.metadata must be an object")]
     [InlineData(Head + "'object':{'metadata':{},'spec':{'output':{'to':{'kind':'ImageStreamTag','name':5}}}}}}", "request.object.spec.output.to.name must be a string")]
     [InlineData(Head + "'object':{'metadata':{'annotations':'x'}}}}", "request.object.metadata.annotations must be an object")]
+    [InlineData(Head + "'object':{'metadata':{},'spec':{'output':{'pushSecret':'x'}}}}}", "request.object.spec.output.pushSecret must be an object")]
+    [InlineData(Head + "'object':{'metadata':{},'spec':{'output':{'pushSecret':{'name':[]}}}}}}", "request.object.spec.output.pushSecret.name must be a string")]
     [InlineData(Head + "'object':{'metadata':{},'spec':{'strategy':{'dockerStrategy':7}}}}}", "request.object.spec.strategy.dockerStrategy must be an object")]
     [InlineData(Head + "'object':{'spec':{}}}}", "request.object.metadata is missing")]
     [InlineData(Head + "'dryRun':'yes'}}", "request.dryRun must be a boolean")]
