@@ -164,6 +164,18 @@ public sealed class RbacCoverageTests
             }, "image.openshift.io", "v1", Project, "imagestreams");
             await Repo.Eventually(() => Task.FromResult(quay.State.Repository(Org, "images") is not null), "the ImageStream's repository");
 
+            // A failure that lasts (Quay refuses one repository for a while): the namespace's Warning repeats, and each
+            // repeat after the window is added to the Event already written (patch) rather than written anew.
+            var refusal = quay.Faults.Add(new QuayIntegration.Emulators.Quay.Faults.FaultRule { Route = "/api/v1/repository", Method = "POST", ErrorRate = 1, ErrorStatuses = [400] });
+            await kube.CustomObjects.CreateNamespacedCustomObjectAsync(new JsonObject
+            {
+                ["apiVersion"] = "image.openshift.io/v1", ["kind"] = "ImageStream", ["metadata"] = new JsonObject { ["name"] = "refused-for-a-while" },
+            }, "image.openshift.io", "v1", Project, "imagestreams");
+            await Repo.Eventually(async () => (await kube.CoreV1.ListNamespacedEventAsync("default")).Items
+                .Any(e => e.InvolvedObject.Name == Project && e.Type == "Warning" && e.Count >= 2), "a lasting failure counted on its Event", TimeSpan.FromSeconds(30));
+            quay.Faults.Remove(refusal);
+            await Repo.Eventually(() => Task.FromResult(quay.State.Repository(Org, "refused-for-a-while") is not null), "the repository once Quay takes it", TimeSpan.FromSeconds(30));
+
             // Drift: a robot Secret deleted, one edited, and one replaced by a Secret of another type (immutable: the
             // operator must delete and recreate it).
             var deleted = (await kube.CoreV1.ReadNamespacedSecretAsync("default-quay-openshift", Project)).Metadata.Uid;
@@ -265,6 +277,8 @@ public sealed class RbacCoverageTests
             "--Operator:Controller:BackoffMax=00:00:01",
             "--Operator:Quay:MaxRetries=1",
             "--Operator:Quay:RetryBaseDelay=00:00:00.050",
+            // A repeated Event is added to the one written before (patch) once this window has passed.
+            "--Operator:EventRepeatWindow=00:00:01",
             "--Serilog:MinimumLevel:Default=Warning",
         ];
         var app = OperatorHost.Build(args);

@@ -66,6 +66,26 @@ public sealed class OpenShiftImageTests : IAsyncLifetime
         },
     };
 
+    /// <summary>
+    /// ImageStream names follow OpenShift's image validation, not the DNS subdomain rule: one Docker repository name
+    /// component (underscores allowed, doubled or leading separators not), and namespace/name within 255 characters.
+    /// </summary>
+    [Fact]
+    public async Task ImageStream_names_are_docker_repository_components()
+    {
+        var (f, ns) = await ReadyAsync();
+        async Task<int> CreateAsync(string name)
+        {
+            var stream = new JsonObject { ["apiVersion"] = "image.openshift.io/v1", ["kind"] = "ImageStream", ["metadata"] = new JsonObject { ["name"] = name } };
+            var (code, _, _) = await f.SendAsync(HttpMethod.Post, $"/apis/image.openshift.io/v1/namespaces/{ns}/imagestreams", stream.ToJsonString());
+            return code;
+        }
+        foreach (var valid in new[] { "my_app", "a.b", "app-1", "x" }) Assert.Equal(201, await CreateAsync(valid));
+        foreach (var invalid in new[] { "a--b", "a__b", "-a", "a.", "My", "a/b", ".." }) Assert.Equal(422, await CreateAsync(invalid));
+        Assert.Equal(422, await CreateAsync(new string('a', 256 - ns.Length)));
+        Assert.Equal(201, await CreateAsync(new string('a', 255 - ns.Length - 1)));
+    }
+
     [Fact]
     public async Task ImageStream_status_repository_is_computed_and_generation_tracks_spec()
     {

@@ -24,7 +24,7 @@ public sealed class BuildReconciler(
     ConfiguredIntegrations configured,
     KubeApi api,
     EventRecorder events,
-    ILogger<BuildReconciler> log) : IReconciler
+    ILogger<BuildReconciler> log) : IReconciler, IDisposable
 {
     private static readonly TimeSpan IntegrationRecheck = TimeSpan.FromSeconds(30);
     /// <summary>
@@ -38,8 +38,15 @@ public sealed class BuildReconciler(
     private readonly ConcurrentDictionary<string, byte> _reportedFailures = new();
     /// <summary>Builds whose cross-namespace import was already refused, so rechecks do not repeat the Event.</summary>
     private readonly ConcurrentDictionary<string, byte> _reportedRefusals = new();
+    /// <summary>
+    /// One import at a time, from reading the tag to the Build's mark: two Builds of one tag imported side by side would
+    /// both read the tag before either import, and the older could land last. Imports are rare and quick.
+    /// </summary>
+    private readonly SemaphoreSlim _importGate = new(1, 1);
 
     public string Name => "build";
+
+    public void Dispose() => _importGate.Dispose();
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken ct)
     {
@@ -64,45 +71,57 @@ public sealed class BuildReconciler(
             Fail(build, "ImageImportRejected", $"Not importing the pushed image: no usable QuayIntegration serves the registry {UserText.Quote(registryHost)} it was pushed to");
         }
 
-        var plan = BuildImportPlan.For(build, integration!.Config.RegistryHost, OrganizationOf(DestinationNamespace(build)), out var problem);
-        if (plan is null) Fail(build, "ImageImportRejected", $"Not importing the pushed image: {problem}");
-
-        using var scope = log.BeginScope(new Dictionary<string, object> { ["build"] = key.ToString(), ["destination"] = plan!.Destination.ToString() });
         // The label and annotations are written by whoever creates the Build, and OpenShift keeps a client's status on
         // create: anyone who may create Builds in one namespace can claim a "pushed" digest for another namespace's
         // tag. The operator imports with its own rights, so it must not import there for someone who could not have
         // pushed there: the check OpenShift's registry makes of a push into another namespace. Checked before anything
         // else about the destination, so the Events of a refused Build tell nothing about the other namespace.
         var buildNamespace = build.Metadata.NamespaceProperty;
-        if (plan.Destination.Namespace != buildNamespace)
+        if (DestinationNamespace(build) is { } destinationNamespace && destinationNamespace != buildNamespace)
         {
-            var refusal = await CrossNamespacePushRefusalAsync(build, buildNamespace, plan.Destination.Namespace, ct);
+            var refusal = await CrossNamespacePushRefusalAsync(build, buildNamespace, destinationNamespace, ct);
             if (refusal is not null)
             {
                 if (_reportedRefusals.TryAdd(build.Metadata.Uid ?? key.ToString(), 0))
-                    events.Warning(build, "ImageImportRejected", $"Not importing into ImageStreamTag {plan.Destination}: {refusal}");
+                    events.Warning(build, "ImageImportRejected", $"Not importing into ImageStreamTag {UserText.Quote(Destination(build))}: {refusal}");
                 return ReconcileResult.After(PermissionRecheck);
             }
         }
+        var plan = BuildImportPlan.For(build, integration!.Config.RegistryHost, OrganizationOf(DestinationNamespace(build)), out var problem);
+        if (plan is null) Fail(build, "ImageImportRejected", $"Not importing the pushed image: {problem}");
+
+        using var scope = log.BeginScope(new Dictionary<string, object> { ["build"] = key.ToString(), ["destination"] = plan!.Destination.ToString() });
         if (caches.ImageStreams.Get(plan.Destination.Namespace, plan.Destination.Stream) is null)
             Fail(build, "ImageStreamMissing", $"ImageStream {plan.Destination.Namespace}/{plan.Destination.Stream} does not exist; {plan.From} is imported once it does");
 
-        // An import can come late: a retry after failures, or a Go operator Build adopted at start, of any age. If a
-        // later build's image is already the tag's newest, importing this one would roll the tag back.
-        if (await NewerImageInTagAsync(build, plan, ct) is { } newer)
+        await _importGate.WaitAsync(ct);
+        try
         {
-            await MarkAsync(build, BuildAnnotations.ImportSkipped, BuildAnnotations.Superseded, ct);
-            events.Normal(build, "ImageImportSkipped",
-                $"Not importing {plan.From} into ImageStreamTag {plan.Destination}: a newer image ({newer.Image}) was recorded in the tag at " +
-                $"{newer.Created:yyyy-MM-dd'T'HH:mm:ss'Z'}, after this Build completed at {build.Status!.CompletionTimestamp:yyyy-MM-dd'T'HH:mm:ss'Z'}; " +
-                "importing this one would roll the tag back");
-            return ReconcileResult.Done;
+            // An import can come late: a retry after failures, or a Go operator Build adopted at start, of any age. If a
+            // later build's image is already the tag's newest, importing this one would roll the tag back.
+            var (newest, newer) = await NewestInTagAsync(build, plan, ct);
+            if (newest is not null && build.Status?.Output?.To?.ImageDigest is { Length: > 0 } digest && newest.Image == digest)
+            {
+                // Imported already (the mark, or its answer, was lost): marked, not imported again.
+                await MarkAsync(build, BuildAnnotations.Imported, "true", ct);
+                return ReconcileResult.Done;
+            }
+            if (newer is not null)
+            {
+                await MarkAsync(build, BuildAnnotations.ImportSkipped, BuildAnnotations.Superseded, ct);
+                events.Normal(build, "ImageImportSkipped", $"Not importing {plan.From} into ImageStreamTag {plan.Destination}: {newer}; importing this one would roll the tag back");
+                return ReconcileResult.Done;
+            }
+
+            var result = await ImportAsync(plan, integration.Config, ct);
+            if (result is not null) Fail(build, "ImageImportFailed", $"Importing {plan.From} into {plan.Destination} failed: {result}");
+
+            await MarkAsync(build, BuildAnnotations.Imported, "true", ct);
         }
-
-        var result = await ImportAsync(plan, integration.Config, ct);
-        if (result is not null) Fail(build, "ImageImportFailed", $"Importing {plan.From} into {plan.Destination} failed: {result}");
-
-        await MarkAsync(build, BuildAnnotations.Imported, "true", ct);
+        finally
+        {
+            _importGate.Release();
+        }
         events.Normal(build, "ImageImported", $"Imported {plan.From} into ImageStreamTag {plan.Destination}");
         return ReconcileResult.Done;
     }
@@ -112,17 +131,28 @@ public sealed class BuildReconciler(
             new V1Patch(new MetadataPatch(build.Metadata).Annotation(annotation, value).ToJson(), V1Patch.PatchType.MergePatch), ct);
 
     /// <summary>
-    /// The destination tag's newest image when it was recorded after the Build completed (both to the second, as the API
-    /// server writes them; strictly after, so an image recorded within the Build's own second is not held against it);
-    /// null when the import may go ahead, including when the Build has no completion time to compare. One GET of the
-    /// ImageStream, never cached: the informer's copy may lag behind a concurrent import, and the cache stays small.
+    /// The destination tag's newest image, and why it is newer than this Build's (null when the import may go ahead).
+    /// Newer is judged by what made it: when a managed Build of this tag pushed that image, by the two Builds' completion
+    /// times (imports can land out of order: the tag's own times say when an image was imported, not when it was
+    /// built); otherwise (tagged by hand, or its Build gone) by when the tag recorded it against this Build's completion.
+    /// Both to the second, as the API server writes them, and strictly later. A Build with no completion time is not
+    /// compared. One GET of the ImageStream, never cached: the informer's copy may lag behind an import.
     /// </summary>
-    private async Task<TagEvent?> NewerImageInTagAsync(Build build, BuildImportPlan plan, CancellationToken ct)
+    private async Task<(TagEvent? Newest, string? Newer)> NewestInTagAsync(Build build, BuildImportPlan plan, CancellationToken ct)
     {
-        if (build.Status?.CompletionTimestamp is not { } completed) return null;
         var stream = await api.GetAsync<ImageStreamWithHistory>(ApiResources.ImageStreams.ObjectPath(plan.Destination.Namespace, plan.Destination.Stream), ct);
         var newest = stream?.Status?.Tags?.FirstOrDefault(t => t.Tag == plan.Destination.Tag)?.Items?.FirstOrDefault();
-        return newest?.Created is { } created && ToSecond(created) > ToSecond(completed) ? newest : null;
+        if (newest is null || build.Status?.CompletionTimestamp is not { } completed) return (newest, null);
+        var destination = plan.Destination.ToString();
+        var producer = string.IsNullOrEmpty(newest.Image) ? null : builds.List().FirstOrDefault(b =>
+            b.Metadata.Uid != build.Metadata.Uid && b.Status?.Output?.To?.ImageDigest == newest.Image && Destination(b) == destination);
+        if (producer?.Status?.CompletionTimestamp is { } producerCompleted)
+            return (newest, ToSecond(producerCompleted) > ToSecond(completed)
+                ? $"the tag holds a newer image ({newest.Image}) from Build {producer.Metadata.NamespaceProperty}/{producer.Metadata.Name}, which completed at {producerCompleted:yyyy-MM-dd'T'HH:mm:ss'Z'}, after this Build at {completed:yyyy-MM-dd'T'HH:mm:ss'Z'}"
+                : null);
+        return (newest, newest.Created is { } created && ToSecond(created) > ToSecond(completed)
+            ? $"a newer image ({newest.Image}) was recorded in the tag at {created:yyyy-MM-dd'T'HH:mm:ss'Z'}, after this Build completed at {completed:yyyy-MM-dd'T'HH:mm:ss'Z'}"
+            : null);
     }
 
     private static DateTime ToSecond(DateTime t)

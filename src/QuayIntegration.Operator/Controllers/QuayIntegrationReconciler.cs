@@ -51,8 +51,10 @@ public sealed class QuayIntegrationReconciler(
         public string? Recovery;
         /// <summary>Probes in a row that found Quay unreachable: they space the next probe (0.5 s, 1 s, then every 2 s).</summary>
         public int FailedProbes;
-        /// <summary>Why the last judgement failed, if it did: a failure that repeats each second is logged once.</summary>
+        /// <summary>Why the last judgement failed, if it did: a failure that repeats is logged once.</summary>
         public string? JudgementFailure;
+        /// <summary>Judgements in a row that failed: they space the next one.</summary>
+        public int FailedJudgements;
     }
 
     private sealed record Judgement(IntegrationSnapshot? Snapshot, TimeSpan? Requeue);
@@ -79,7 +81,8 @@ public sealed class QuayIntegrationReconciler(
             try
             {
                 judgement = await JudgeAsync(view, conflicts.GetValueOrDefault(view.Name, []), hosts, ct);
-                HealthOf(view.Resource).JudgementFailure = null;
+                var health = HealthOf(view.Resource);
+                (health.JudgementFailure, health.FailedJudgements) = (null, 0);
             }
             catch (Exception e) when (!ct.IsCancellationRequested)
             {
@@ -101,27 +104,37 @@ public sealed class QuayIntegrationReconciler(
     {
         var message = StatusConditions.Bounded($"could not be judged: {e.Message}")!;
         var health = HealthOf(view.Resource);
-        if (health.JudgementFailure != message) log.IntegrationNotJudged(view.Name, message);
+        if (health.JudgementFailure != message)
+        {
+            log.IntegrationNotJudged(view.Name, message);
+            if (e is not (KubeApiException or ReconcileException or TimeoutException or HttpRequestException or IOException))
+                log.IntegrationJudgementFailed(view.Name, e);
+        }
         health.JudgementFailure = message;
-        if (e is not (KubeApiException or ReconcileException or TimeoutException or HttpRequestException or IOException))
-            log.IntegrationJudgementFailed(view.Name, e);
+        health.FailedJudgements++;
         var previous = state.Current.Get(view.Name);
+        // With its configuration, so that it still selects its namespaces (which wait) and still counts in conflicts and
+        // in the rule for records that name no integration: one published without would leave them to another.
         var snapshot = previous is not null && previous.Resource.Metadata.Uid == view.Resource.Metadata.Uid
             ? previous
-            : new IntegrationSnapshot(view.Name, IntegrationMode.NotReady, view.Resource, null, null, message);
-        return new Judgement(snapshot, TimeSpan.FromSeconds(1));
+            : new IntegrationSnapshot(view.Name, IntegrationMode.NotReady, view.Resource, ConfigOf(view), null, message);
+        // 1 s, 2 s, 4 s … up to 30 s: every pass counts every namespace of every integration.
+        var retry = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Min(health.FailedJudgements - 1, 5))));
+        return new Judgement(snapshot, retry);
     }
+
+    private static IntegrationConfig? ConfigOf(IntegrationView view) => view switch
+    {
+        IntegrationView.Usable usable => usable.Config,
+        IntegrationView.Deleting deleting => deleting.Config,
+        _ => null,
+    };
 
     /// <summary>
     /// The registry host each integration's snapshot will carry: a usable one's, a deleted one's as its spec still says,
     /// none for one that cannot be used (<see cref="NotReadyAsync"/> publishes it without a configuration).
     /// </summary>
-    private static string? RegistryHostOf(IntegrationView view) => view switch
-    {
-        IntegrationView.Usable usable => usable.Config.RegistryHost,
-        IntegrationView.Deleting deleting => deleting.Config?.RegistryHost,
-        _ => null,
-    };
+    private static string? RegistryHostOf(IntegrationView view) => ConfigOf(view)?.RegistryHost;
 
     private async Task<Judgement> JudgeAsync(IntegrationView view, IReadOnlyList<string> conflicting, IReadOnlyList<(string Name, string? Host)> hosts,
         CancellationToken ct)

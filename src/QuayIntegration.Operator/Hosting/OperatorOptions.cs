@@ -55,6 +55,12 @@ public sealed class OperatorOptions
     /// </summary>
     public TimeSpan ApiRequestTimeout { get; set; } = QuayIntegration.Runtime.Kube.KubeApi.DefaultRequestTimeout;
 
+    /// <summary>
+    /// The same Event about the same object is written at most once per this window; a repeat after it adds to the
+    /// count of the Event already written (client-go's aggregation), instead of a new Event each time.
+    /// </summary>
+    public TimeSpan EventRepeatWindow { get; set; } = TimeSpan.FromMinutes(5);
+
     public ControllerOptions Controller { get; set; } = new();
     public LeaderElectionOptions LeaderElection { get; set; } = new();
     public QuayOptions Quay { get; set; } = new();

@@ -23,6 +23,7 @@ public static class OperatorServices
             .Validate(o => o.Webhook.CertMode is CertModes.Files or CertModes.SelfManaged,
                 $"Operator:Webhook:CertMode (--webhook-cert-mode) must be {CertModes.Files} or {CertModes.SelfManaged}")
             .Validate(o => o.ApiRequestTimeout > TimeSpan.Zero, "Operator:ApiRequestTimeout (--api-request-timeout) must be positive")
+            .Validate(o => o.EventRepeatWindow > TimeSpan.Zero, "Operator:EventRepeatWindow must be positive")
             .Validate(o => o.Quay.MaxConcurrentCalls > 0, "Operator:Quay:MaxConcurrentCalls (--quay-max-concurrency) must be at least 1")
             .Validate(o => !o.Metrics.Secure || o.Metrics.SecurePort != o.MetricsPort || o.MetricsPort == 0,
                 "Operator:Metrics:SecurePort (--metrics-secure-port) must differ from Operator:MetricsPort (--metrics-port): /healthz and /readyz stay on plain HTTP")

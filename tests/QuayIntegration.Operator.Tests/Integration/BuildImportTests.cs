@@ -174,6 +174,42 @@ public sealed class BuildImportTests
         Assert.Equal(1, reported.Count ?? 1);
     }
 
+    /// <summary>
+    /// Imports can land out of order: a Build that completed first may be imported last (both waited for a restart, or
+    /// for their ImageStream). The tag's own times then say when an image was imported, not when it was built, so what
+    /// decides is the completion of the Build that pushed the tag's image: a Build that completed after it is imported,
+    /// even though the tag recorded the older image after this Build completed. (It was skipped as "superseded", and
+    /// the tag kept the older image: the rollback the check is there to prevent.)
+    /// </summary>
+    [Fact]
+    public async Task A_build_that_completed_after_the_one_whose_image_the_tag_got_late_is_imported()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync();
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        WebhookSetup.MapService(env, op);
+        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, BuildWebhookTests.AllNamespacesButOperators);
+        await env.CreateNamespaceAsync("app");
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app to be set up");
+        await env.CreateImageStreamAsync("app", "web");
+        await OperatorEnvironment.Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_app", "web") is not null), "the Quay repository");
+        // Two images in Quay, pushed by real builds to another tag.
+        var first = await BuildAndImportAsync(env, "app", "web:v1");
+        var second = await BuildAndImportAsync(env, "app", "web:v1");
+
+        // The earlier Build's image reaches tag v2 only now, long after it completed...
+        var now = DateTimeOffset.UtcNow;
+        var earlier = await CreateForgedBuildAsync(env, "app", $"{env.Quay.RegistryHost}/openshift_app/web:v2", "app/web:v2", first, now.AddMinutes(-2));
+        await OperatorEnvironment.Eventually(async () => await NewestImageAsync(env, "app", "web", "v2") == first, "the earlier Build's image in the tag");
+        // ...and the later Build, completed a minute ago (after the earlier one, before that import), follows.
+        var later = await CreateForgedBuildAsync(env, "app", $"{env.Quay.RegistryHost}/openshift_app/web:v2", "app/web:v2", second, now.AddMinutes(-1));
+        await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("app", later))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
+            "the later Build imported");
+        Assert.Equal(second, await NewestImageAsync(env, "app", "web", "v2"));
+        Assert.Null((await env.Cluster.Oc.GetBuildAsync("app", later))!["metadata"]!["annotations"]![SkippedAnnotation]);
+        Assert.Equal("true", (await env.Cluster.Oc.GetBuildAsync("app", earlier))!["metadata"]!["annotations"]![Imported]?.GetValue<string>());
+    }
+
     /// <summary>A Build through the webhook and the build runner, waited for until imported; its digest.</summary>
     private static async Task<string> BuildAndImportAsync(OperatorEnvironment env, string ns, string output)
     {

@@ -115,6 +115,26 @@ public sealed class MultipleIntegrationsTests
         await Eventually(() => env.IsSeededAsync("later", "dev_later", "dev", env.SecondQuay), "the other one works once it can be judged");
     }
 
+    /// <summary>
+    /// An integration that cannot be judged still selects its namespaces: one that both integrations select stays a
+    /// conflict that neither touches, rather than going to the other one for as long as the first cannot be judged.
+    /// </summary>
+    [Fact]
+    public async Task An_integration_that_cannot_be_judged_still_counts_in_a_conflict()
+    {
+        await using var env = await StartAsync(spec => spec["namespaceSelector"] = Selector("tier", "shared"), secondQuay: true);
+        await env.CreateSecondQuayIntegrationAsync("dev", "dev", spec => spec["namespaceSelector"] = Selector("tier", "shared"));
+        var stall = env.Cluster.ApiServer.Faults.Stall(resource: "quayintegrations", verb: "patch", name: "dev");
+        await env.StartOperatorAsync("operator-1", "--Operator:ApiRequestTimeout=00:00:01");
+        await env.CreateNamespaceAsync("both", new Dictionary<string, string> { ["tier"] = "shared" });
+        await Eventually(async () => (await env.Kube.CoreV1.ListNamespacedEventAsync("default")).Items
+            .Any(e => e.InvolvedObject.Name == "both" && e.Reason == "IntegrationConflict"), "the overlap reported on the namespace");
+        await Task.Delay(2000); // room for a (wrong) setup
+        Assert.Null(env.Quay.State.Organization("openshift_both"));
+        Assert.Null(env.SecondQuay!.State.Organization("dev_both"));
+        stall.Release();
+    }
+
     [Fact]
     public async Task A_namespace_that_moves_is_released_by_the_first_integration_and_set_up_by_the_second_and_an_overlap_touches_nothing()
     {

@@ -249,9 +249,14 @@ public sealed class ResilienceTests
         Assert.NotNull(await env.GetIntegrationAsync());
         Assert.Contains("quay.redhat.com/quayintegrations", (await env.GetNamespaceAsync("orphan"))!.Metadata.Finalizers ?? []);
         Assert.NotNull(env.Quay.State.Organization("openshift_orphan"));
+        // The namespace deleted meanwhile waits too, and says why on itself.
+        await env.Kube.CoreV1.DeleteNamespaceAsync("orphan");
+        await Eventually(async () => (await env.Kube.CoreV1.ListNamespacedEventAsync("default")).Items.Any(e => e.InvolvedObject.Name == "orphan"
+            && e.Reason == "Waiting" && e.Message.Contains("cleanupPolicy Delete cannot be carried out")), "the namespace told why it waits");
 
         await env.Kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "quay-token" }, Data = token.Data }, OperatorNamespace);
         await Eventually(async () => await env.GetIntegrationAsync() is null, "QuayIntegration gone once its token is back");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("orphan");
         Assert.Null(env.Quay.State.Organization("openshift_orphan"));
     }
 

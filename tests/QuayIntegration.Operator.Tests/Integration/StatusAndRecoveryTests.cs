@@ -230,6 +230,42 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// A conflict is normally another writer's change, cleared by the retry, and not worth a report; one that comes
+    /// back on every retry is a failure like any other: the namespace's status, an Event and the counts say so.
+    /// </summary>
+    [Fact]
+    public async Task A_conflict_that_keeps_coming_back_is_reported()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("contested"));
+        env.Cluster.ApiServer.Faults.InjectStatus(409, count: 100_000, resource: "serviceaccounts", verb: "patch");
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("contested");
+        await Eventually(async () => (await env.GetRecordAsync("contested"))?["status"]?["phase"]?.GetValue<string>() == "Failing", "the namespace reported failing");
+        await Eventually(async () => (await env.GetIntegrationAsync())?["status"]?["failingNamespaces"]?.ToString() == "1", "the integration counts it failing");
+        env.Cluster.ApiServer.Faults.Reset();
+        await Eventually(async () => (await env.GetRecordAsync("contested"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "synced once the conflicts stop");
+    }
+
+    /// <summary>
+    /// A failure that lasts is one Event whose count grows, as client-go aggregates them, not a new Event each time the
+    /// repeat window passes (here 1 s, against every retry of a namespace Quay keeps refusing).
+    /// </summary>
+    [Fact]
+    public async Task A_lasting_failure_is_one_event_whose_count_grows()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("stubborn"));
+        env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/", Method = "POST", ErrorRate = 1, ErrorStatuses = [400] });
+        await env.StartOperatorAsync("operator-1", "--Operator:EventRepeatWindow=00:00:01");
+        await env.CreateNamespaceAsync("stubborn");
+        async Task<List<Corev1Event>> FailuresAsync() => (await env.Kube.CoreV1.ListNamespacedEventAsync("default")).Items
+            .Where(e => e.InvolvedObject.Name == "stubborn" && e.Type == "Warning" && e.Reason == "QuaySyncFailed").ToList();
+        await Eventually(async () => (await FailuresAsync()).Any(e => e.Count >= 3), "the failure counted three times", TimeSpan.FromSeconds(30));
+        var failures = await FailuresAsync();
+        var single = Assert.Single(failures);
+        Assert.True(single.LastTimestamp > single.FirstTimestamp, $"last {single.LastTimestamp:O}, first {single.FirstTimestamp:O}");
+    }
+
+    /// <summary>
     /// Events name the kind of the object they are about, also for a namespace the operator first read in a LIST (whose
     /// items carry no kind or apiVersion, as the API server writes built-in types): `kubectl describe namespace` finds
     /// a namespace's Events by its kind, so Events without one were never shown there.

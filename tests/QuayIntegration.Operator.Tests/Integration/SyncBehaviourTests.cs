@@ -31,6 +31,10 @@ public sealed class SyncBehaviourTests
 
         await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "shop", "imagestreams", "frontend");
         await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_shop", "frontend") is null), "repository deleted with its ImageStream");
+
+        // OpenShift allows underscores in ImageStream names (a Docker repository name component), and so does Quay.
+        await env.CreateImageStreamAsync("shop", "my_app");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_shop", "my_app")?.UserPermissions.Count >= 3), "repository of a stream with an underscore");
     }
 
     /// <summary>

@@ -191,7 +191,11 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
             .Where(s => s.Integration is { } writer && writer != work.IntegrationName && !wanted.Contains(s.Name))
             .ToDictionary(s => s.Name, s => s.Integration!, StringComparer.Ordinal);
         foreach (var (name, writer) in othersKept)
-            work.Kept.Add($"Secret {name} and its service account links, written for QuayIntegration {writer} and kept by its cleanupPolicy Keep");
+        {
+            // Deleted by someone since: nothing is kept any more.
+            if (caches.Secrets.Get(work.Name, name) is null) work.Record.RemoveSecret(name);
+            else work.Kept.Add($"Secret {name} and its service account links, written for QuayIntegration {writer} and kept by its cleanupPolicy Keep");
+        }
         var labelled = caches.Secrets.ListInNamespace(work.Name)
             .Where(s => s.Annotations?.ContainsKey(WellKnown.RobotAnnotation) == true)
             .Select(s => s.Name);

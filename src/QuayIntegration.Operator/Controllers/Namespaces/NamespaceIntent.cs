@@ -63,7 +63,7 @@ public sealed record NamespaceIntent(
             {
                 null => new(NamespaceAction.Release, "no QuayIntegration can act for it"),
                 IntegrationMode.NotReady => new(NamespaceAction.Wait, NotReady(owner), owner),
-                IntegrationMode.Deleting => Released(owner, $"QuayIntegration {owner.Name} is being deleted"),
+                IntegrationMode.Deleting => Released(owner, $"the namespace was deleted while QuayIntegration {owner.Name} is being deleted"),
                 _ when held || !record.Released => new(NamespaceAction.Teardown, "the namespace was deleted", owner),
                 _ => new(NamespaceAction.Release, "the namespace was deleted after it stopped being managed", owner),
             };
@@ -110,7 +110,7 @@ public sealed record NamespaceIntent(
     /// </summary>
     private static NamespaceIntent Released(IntegrationSnapshot owner, string reason, string? movesTo = null) =>
         owner is { Mode: IntegrationMode.Deleting, Config.DeleteOrganizationsOnCleanup: true, Client: null }
-            ? new(NamespaceAction.Wait, $"QuayIntegration {owner.Name} is being deleted, and {owner.Reason}", owner)
+            ? new(NamespaceAction.Wait, $"{reason}, and {owner.Reason}", owner)
             : new(NamespaceAction.Release, reason, owner, MovesTo: movesTo);
 
     /// <summary>

@@ -51,6 +51,13 @@ public sealed class NamespaceReconciler(
 {
     /// <summary>A namespace that failed is looked at again this soon at the latest, whatever the backoff says.</summary>
     private static readonly TimeSpan MinimumRequeue = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// A failure that a retry normally clears (a conflict, an object changing under the write) is reported only once it
+    /// has happened this many times in a row: one that keeps coming back is a failure like any other.
+    /// </summary>
+    private const int TransientFailuresBeforeReport = 3;
+    /// <summary>Namespaces whose last reconciles failed in a way a retry normally clears, and how many times in a row.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _transientStreaks = new(StringComparer.Ordinal);
 
     public string Name => "namespace";
 
@@ -100,14 +107,17 @@ public sealed class NamespaceReconciler(
         }
         // Every failure, not only the expected kinds: one that escaped (a timeout, a dropped connection, a bug) left the
         // namespace's status, the Events and the integration's counts saying all was well while every retry failed.
-        catch (Exception e) when (!ct.IsCancellationRequested)
+        // (The sync's own report of what failed inside it, already saved and told, only passes through.)
+        catch (Exception e) when (!ct.IsCancellationRequested && !work.FailureReported)
         {
             await SaveAfterFailureAsync(work, ct);
             var message = FailureMessage(e);
             if (e is not (QuayOperationException or KubeApiException or ReconcileException or TimeoutException or HttpRequestException or IOException))
                 log.UnexpectedSyncFailure(work.Name, e);
-            // A conflict is another writer's change: the retry starts from it at once, nobody needs to hear of it.
-            var transient = e is ReconcileException || e is KubeApiException { IsConflict: true };
+            // A conflict is another writer's change: the retry starts from it at once, nobody needs to hear of it, unless
+            // it keeps happening.
+            var transient = (e is ReconcileException || e is KubeApiException { IsConflict: true })
+                            && _transientStreaks.AddOrUpdate(work.Name, 1, (_, n) => n + 1) < TransientFailuresBeforeReport;
             if (!transient) await WriteFailingStatusAsync(work, message, ct);
             Failed(work, message, transient, e switch
             {
@@ -173,6 +183,7 @@ public sealed class NamespaceReconciler(
             throw new ReconcileException(error); // what did not fail is in place; the rest is retried with backoff
         }
         registry.Synced(work.Name, work.IntegrationName, work.Now, work.Integration!.Fingerprint);
+        _transientStreaks.TryRemove(work.Name, out _);
         if (work.Verified) log.OrganizationVerified(work.Organization, work.Name);
         var untilDrift = work.Observation.VerifiedAt + config.DriftCheckInterval - time.GetUtcNow();
         return ReconcileResult.After(untilDrift > MinimumRequeue ? untilDrift : MinimumRequeue);
@@ -292,9 +303,10 @@ public sealed class NamespaceReconciler(
         if (intent.InScope && ns is not null)
             await claim.MarkInScopeAsync(ns, ct);
         // Said once per reason, and only where the namespace is not set up already: an outage must not write an Event
-        // on every namespace. A project waiting for its annotations is OpenShift's business of a few seconds.
+        // on every namespace. A project waiting for its annotations is OpenShift's business of a few seconds. A namespace
+        // someone deleted is told why it stays, set up or not.
         var projectNotReady = reason.StartsWith("the project", StringComparison.Ordinal);
-        var setUp = record.Stored?.Status?.Phase == NamespacePhase.Synced;
+        var setUp = record.Stored?.Status?.Phase == NamespacePhase.Synced && ns?.Metadata.DeletionTimestamp is null;
         if (ns is not null && !projectNotReady && !setUp && previous?.Message != reason)
             events.Normal(ns, "Waiting", $"Not synced with Quay for now: {reason}");
         log.NamespaceWaits(key, reason);
@@ -363,6 +375,7 @@ public sealed class NamespaceReconciler(
             return;
         }
         registry.Failed(work.Name, work.IntegrationName, message, work.Now);
+        work.FailureReported = true;
         if (work.Namespace is not null) events.Warning(work.Namespace, reason, message);
         log.NamespaceNotSynced(work.Name, reason, message);
     }
@@ -426,6 +439,7 @@ public sealed class NamespaceReconciler(
 
     private void Forget(string ns)
     {
+        _transientStreaks.TryRemove(ns, out _);
         observations.Forget(ns);
         registry.Remove(ns);
         records.Forget(ns);

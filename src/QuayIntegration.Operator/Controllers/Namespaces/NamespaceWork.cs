@@ -82,6 +82,9 @@ public sealed class NamespaceWork
     /// <summary>What the operator created and keeps because a policy says so (or because it cannot reach it).</summary>
     public List<string> Kept { get; } = [];
 
+    /// <summary>A failure of this reconcile was reported already (status, Event, counts): the exception that follows only ends it.</summary>
+    public bool FailureReported { get; set; }
+
     /// <summary>Something the operator would remove waits for what someone else put in it: look again later.</summary>
     public bool Blocked { get; set; }
 

@@ -86,7 +86,9 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         switch (await PendingCreate.JudgeAsync(quay, entry.Name, shown, ct))
         {
             case PendingVerdict.Absent:
-                var landsUntil = entry.PendingSince is { } since ? new DateTimeOffset(since, TimeSpan.Zero) + grace : (DateTimeOffset?)null;
+                // A time further ahead than the grace itself (a clock far off, an edit) vouches for nothing.
+                var landsUntil = entry.PendingSince is { } since && new DateTimeOffset(since, TimeSpan.Zero) <= work.Now + grace
+                    ? new DateTimeOffset(since, TimeSpan.Zero) + grace : (DateTimeOffset?)null;
                 if (landsUntil is { } until && until > work.Now)
                 {
                     work.Kept.Add($"organization {entry.Name}: a create of the operator's got no answer and may still land; looked for until {until:u}, and deleted if it appears");

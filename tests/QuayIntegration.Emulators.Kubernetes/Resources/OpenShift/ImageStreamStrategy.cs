@@ -9,8 +9,14 @@ namespace QuayIntegration.Emulators.Kubernetes.Resources.OpenShift;
 /// image.openshift.io/v1 ImageStream: status subresource; <c>status.dockerImageRepository</c> computed by the server on
 /// every write (empty without an integrated registry); spec tag generations follow <c>metadata.generation</c>.
 /// </summary>
-public sealed class ImageStreamStrategy : ResourceStrategy
+public sealed partial class ImageStreamStrategy : ResourceStrategy
 {
+    /// <summary>A Docker repository name component, as OpenShift's image validation has it (a path name may hold several).</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9]+(?:[._-][a-z0-9]+)*\\z")]
+    private static partial System.Text.RegularExpressions.Regex RepositoryComponent();
+    /// <summary>reference.NameTotalLengthMax: the stream's pull spec path (namespace/name) must fit a Docker reference.</summary>
+    private const int MaxRepositoryPath = 255;
+
     private static readonly HashSet<string> Fields = ["spec", "status"];
     private static readonly StrategicMergeSchema Schema = StrategicMergeSchema.Common.With(("spec.tags", "name"), ("status.tags", "tag"));
 
@@ -26,8 +32,18 @@ public sealed class ImageStreamStrategy : ResourceStrategy
 
     public override void PrepareForCreate(JsonObject obj, RequestContext ctx) => obj.Remove("status");
 
+    /// <summary>
+    /// OpenShift's ValidateImageStreamName, not a DNS subdomain: a path segment that is one Docker repository name
+    /// component, so <c>my_app</c> and <c>a.b</c> are valid and <c>a--b</c>, <c>a__b</c> or <c>-a</c> are not.
+    /// </summary>
+    public override string? ValidateName(string name) =>
+        NameRules.ValidatePathSegment(name) ?? (RepositoryComponent().IsMatch(name) ? null : "must match \"[a-z0-9]+(?:[._-][a-z0-9]+)*\"");
+
     public override void Validate(JsonObject obj, List<FieldError> errors, RequestContext ctx)
     {
+        var meta = obj.Metadata();
+        if ($"{meta.Str("namespace")}/{meta.Str("name")}".Length > MaxRepositoryPath)
+            errors.Add(FieldError.Invalid("metadata.name", JsonValue.Create(meta.Str("name")), $"'namespace/name' cannot be longer than {MaxRepositoryPath} characters"));
         if (obj.At("spec", "tags") is not JsonArray tags) return;
         var names = new HashSet<string>();
         for (var i = 0; i < tags.Count; i++)
