@@ -21,15 +21,8 @@ public sealed class BuildImportTests
     {
         using var webhook = new WebhookSetup();
         await using var env = await OperatorEnvironment.StartAsync();
-        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
-        WebhookSetup.MapService(env, op);
-        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, BuildWebhookTests.AllNamespacesButOperators);
-        await env.CreateNamespaceAsync("app");
-        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app to be set up");
-
+        var op = await StartWithWebAsync(env, webhook);
         // The Quay repository exists (made for the ImageStream), but the ImageStream is gone when the build completes.
-        await env.CreateImageStreamAsync("app", "web");
-        await OperatorEnvironment.Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_app", "web") is not null), "the Quay repository");
         await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "app", "imagestreams", "web");
 
         var build = await BuildWebhookTests.CreateBuildAsync(env, "app", BuildWebhookTests.ImageStreamTagOutput("web:v1"));
@@ -78,9 +71,7 @@ public sealed class BuildImportTests
     {
         using var webhook = new WebhookSetup();
         await using var env = await OperatorEnvironment.StartAsync();
-        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
-        WebhookSetup.MapService(env, op);
-        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, BuildWebhookTests.AllNamespacesButOperators);
+        var op = await StartWithWebhookAsync(env, webhook);
         await env.CreateNamespaceAsync("victim");
         await env.CreateNamespaceAsync("attacker");
         await OperatorEnvironment.Eventually(() => env.IsSeededAsync("victim", "openshift_victim"), "victim to be set up");
@@ -134,13 +125,7 @@ public sealed class BuildImportTests
     {
         using var webhook = new WebhookSetup();
         await using var env = await OperatorEnvironment.StartAsync();
-        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
-        WebhookSetup.MapService(env, op);
-        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, BuildWebhookTests.AllNamespacesButOperators);
-        await env.CreateNamespaceAsync("app");
-        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app to be set up");
-        await env.CreateImageStreamAsync("app", "web");
-        await OperatorEnvironment.Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_app", "web") is not null), "the Quay repository");
+        var op = await StartWithWebAsync(env, webhook);
 
         var first = await BuildWebhookTests.CreateBuildAsync(env, "app", BuildWebhookTests.ImageStreamTagOutput("web:v1"));
         var firstName = first["metadata"]!["name"]!.GetValue<string>();
@@ -186,13 +171,7 @@ public sealed class BuildImportTests
     {
         using var webhook = new WebhookSetup();
         await using var env = await OperatorEnvironment.StartAsync();
-        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
-        WebhookSetup.MapService(env, op);
-        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, BuildWebhookTests.AllNamespacesButOperators);
-        await env.CreateNamespaceAsync("app");
-        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app to be set up");
-        await env.CreateImageStreamAsync("app", "web");
-        await OperatorEnvironment.Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_app", "web") is not null), "the Quay repository");
+        var op = await StartWithWebAsync(env, webhook);
         // Two images in Quay, pushed by real builds to another tag.
         var first = await BuildAndImportAsync(env, "app", "web:v1");
         var second = await BuildAndImportAsync(env, "app", "web:v1");
@@ -208,6 +187,26 @@ public sealed class BuildImportTests
         Assert.Equal(second, await NewestImageAsync(env, "app", "web", "v2"));
         Assert.Null((await env.Cluster.Oc.GetBuildAsync("app", later))!["metadata"]!["annotations"]![SkippedAnnotation]);
         Assert.Equal("true", (await env.Cluster.Oc.GetBuildAsync("app", earlier))!["metadata"]!["annotations"]![Imported]?.GetValue<string>());
+    }
+
+    /// <summary>The operator with its webhook installed for every namespace but the operators'.</summary>
+    private static async Task<RunningOperator> StartWithWebhookAsync(OperatorEnvironment env, WebhookSetup webhook)
+    {
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        WebhookSetup.MapService(env, op);
+        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, BuildWebhookTests.AllNamespacesButOperators);
+        return op;
+    }
+
+    /// <summary>The same, and namespace <c>app</c> set up with ImageStream <c>web</c> and its Quay repository.</summary>
+    private static async Task<RunningOperator> StartWithWebAsync(OperatorEnvironment env, WebhookSetup webhook)
+    {
+        var op = await StartWithWebhookAsync(env, webhook);
+        await env.CreateNamespaceAsync("app");
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app to be set up");
+        await env.CreateImageStreamAsync("app", "web");
+        await OperatorEnvironment.Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_app", "web") is not null), "the Quay repository");
+        return op;
     }
 
     /// <summary>A Build through the webhook and the build runner, waited for until imported; its digest.</summary>
