@@ -39,14 +39,18 @@ public sealed class BuildReconciler(
     /// <summary>Builds whose cross-namespace import was already refused, so rechecks do not repeat the Event.</summary>
     private readonly ConcurrentDictionary<string, byte> _reportedRefusals = new();
     /// <summary>
-    /// One import at a time, from reading the tag to the Build's mark: two Builds of one tag imported side by side would
-    /// both read the tag before either import, and the older could land last. Imports are rare and quick.
+    /// One import at a time per tag, from reading the tag to the Build's mark: two Builds of one tag imported side by
+    /// side would both read the tag before either import, and the older could land last. Striped by the tag's name, so
+    /// a slow import (a Quay that does not answer) holds back only the tags that share its stripe.
     /// </summary>
-    private readonly SemaphoreSlim _importGate = new(1, 1);
+    private readonly SemaphoreSlim[] _importGates = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
 
     public string Name => "build";
 
-    public void Dispose() => _importGate.Dispose();
+    public void Dispose()
+    {
+        foreach (var gate in _importGates) gate.Dispose();
+    }
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken ct)
     {
@@ -94,7 +98,8 @@ public sealed class BuildReconciler(
         if (caches.ImageStreams.Get(plan.Destination.Namespace, plan.Destination.Stream) is null)
             Fail(build, "ImageStreamMissing", $"ImageStream {plan.Destination.Namespace}/{plan.Destination.Stream} does not exist; {plan.From} is imported once it does");
 
-        await _importGate.WaitAsync(ct);
+        var importGate = _importGates[(StringComparer.Ordinal.GetHashCode(plan.Destination.ToString()) & int.MaxValue) % _importGates.Length];
+        await importGate.WaitAsync(ct);
         try
         {
             // An import can come late: a retry after failures, or a Go operator Build adopted at start, of any age. If a
@@ -120,7 +125,7 @@ public sealed class BuildReconciler(
         }
         finally
         {
-            _importGate.Release();
+            importGate.Release();
         }
         events.Normal(build, "ImageImported", $"Imported {plan.From} into ImageStreamTag {plan.Destination}");
         return ReconcileResult.Done;
@@ -143,9 +148,14 @@ public sealed class BuildReconciler(
         var stream = await api.GetAsync<ImageStreamWithHistory>(ApiResources.ImageStreams.ObjectPath(plan.Destination.Namespace, plan.Destination.Stream), ct);
         var newest = stream?.Status?.Tags?.FirstOrDefault(t => t.Tag == plan.Destination.Tag)?.Items?.FirstOrDefault();
         if (newest is null || build.Status?.CompletionTimestamp is not { } completed) return (newest, null);
+        // Only Builds of the tag's own namespace are believed: a Build's annotations and status are whoever made it's
+        // word, and one in another namespace (refused, say) must not decide what counts as newer here. Of several that
+        // pushed the same image, the latest.
         var destination = plan.Destination.ToString();
-        var producer = string.IsNullOrEmpty(newest.Image) ? null : builds.List().FirstOrDefault(b =>
-            b.Metadata.Uid != build.Metadata.Uid && b.Status?.Output?.To?.ImageDigest == newest.Image && Destination(b) == destination);
+        var producer = string.IsNullOrEmpty(newest.Image) ? null : builds.ListInNamespace(plan.Destination.Namespace)
+            .Where(b => b.Metadata.Uid != build.Metadata.Uid && b.Status?.Output?.To?.ImageDigest == newest.Image
+                        && ImageStreamTagReference.Parse(Destination(b))?.ToString() == destination)
+            .MaxBy(b => b.Status!.CompletionTimestamp);
         if (producer?.Status?.CompletionTimestamp is { } producerCompleted)
             return (newest, ToSecond(producerCompleted) > ToSecond(completed)
                 ? $"the tag holds a newer image ({newest.Image}) from Build {producer.Metadata.NamespaceProperty}/{producer.Metadata.Name}, which completed at {producerCompleted:yyyy-MM-dd'T'HH:mm:ss'Z'}, after this Build at {completed:yyyy-MM-dd'T'HH:mm:ss'Z'}"

@@ -114,10 +114,12 @@ public sealed class QuayIntegrationReconciler(
         health.FailedJudgements++;
         var previous = state.Current.Get(view.Name);
         // With its configuration, so that it still selects its namespaces (which wait) and still counts in conflicts and
-        // in the rule for records that name no integration: one published without would leave them to another.
+        // in the rule for records that name no integration: one published without would leave them to another. One being
+        // deleted stays Deleting, which selects nothing, without a client (so cleanupPolicy Delete waits).
         var snapshot = previous is not null && previous.Resource.Metadata.Uid == view.Resource.Metadata.Uid
             ? previous
-            : new IntegrationSnapshot(view.Name, IntegrationMode.NotReady, view.Resource, ConfigOf(view), null, message);
+            : new IntegrationSnapshot(view.Name, view is IntegrationView.Deleting ? IntegrationMode.Deleting : IntegrationMode.NotReady,
+                view.Resource, ConfigOf(view), null, message);
         // 1 s, 2 s, 4 s … up to 30 s: every pass counts every namespace of every integration.
         var retry = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Min(health.FailedJudgements - 1, 5))));
         return new Judgement(snapshot, retry);

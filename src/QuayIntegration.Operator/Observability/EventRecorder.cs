@@ -63,7 +63,14 @@ public sealed class EventRecorder(KubeApi api, TimeProvider time, IOptions<Opera
         var key = Fnv1a(obj.Metadata.Uid, type, reason, message);
         string? existing = null;
         int count;
-        if (_recent.TryGetValue(key, out var seen))
+        var fresh = new Occurrences(now);
+        var seen = _recent.GetOrAdd(key, fresh);
+        if (ReferenceEquals(seen, fresh))
+        {
+            count = 1;
+            if (_recent.Count > MaxRemembered) Forget(now);
+        }
+        else
         {
             lock (seen.Gate)
             {
@@ -74,13 +81,6 @@ public sealed class EventRecorder(KubeApi api, TimeProvider time, IOptions<Opera
                 if (now - seen.First >= EventTtl) (seen.First, seen.Count, seen.Name) = (now, 1, null);
                 (existing, count) = (seen.Name, seen.Count);
             }
-        }
-        else
-        {
-            seen = new Occurrences(now);
-            _recent[key] = seen;
-            count = 1;
-            if (_recent.Count > MaxRemembered) Forget(now);
         }
         if (Interlocked.Increment(ref _backlog) > MaxBacklog)
         {
@@ -118,7 +118,7 @@ public sealed class EventRecorder(KubeApi api, TimeProvider time, IOptions<Opera
                 lock (seen.Gate)
                 {
                     // The Event written now holds one occurrence; those counted meanwhile go to it with the next repeat.
-                    if (existing is not null) (seen.First, seen.Count) = (now, seen.Count - count + 1);
+                    if (existing is not null) (seen.First, seen.Count) = (now, Math.Max(1, seen.Count - count + 1));
                     seen.Name = created.Metadata?.Name;
                 }
             }
@@ -146,9 +146,11 @@ public sealed class EventRecorder(KubeApi api, TimeProvider time, IOptions<Opera
             await api.PatchAsync<Corev1Event>(ResourceType.Events.ObjectPath(ns, name), new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), CancellationToken.None);
             return true;
         }
-        catch (KubeApiException e) when (e.IsNotFound)
+        catch (KubeApiException e) when (e.IsNotFound || e.Status == System.Net.HttpStatusCode.Forbidden)
         {
-            return false; // expired (the API server's event TTL) or deleted: a new Event is written
+            // Expired (the API server's event TTL) or deleted, or a role from before Events were patched: a new Event
+            // is written, as before aggregation.
+            return false;
         }
     }
 

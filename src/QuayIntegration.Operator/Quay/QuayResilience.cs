@@ -23,11 +23,12 @@ public sealed class QuayOptions
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
     public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(10);
     /// <summary>
-    /// How long after a create of an organization that got no answer Quay may still carry it out (the operator's whole
-    /// call takes at most <see cref="TotalTimeout"/>, a replaced leader's last one as long, and Quay may finish a request
-    /// whose client has gone): an organization absent when its namespace is deleted is looked for again until then.
+    /// How long after a create of an organization was written ahead Quay may still carry it out: the write ahead itself
+    /// may take the API request timeout (30 s), the call then at most <see cref="TotalTimeout"/> (45 s), a replaced
+    /// leader's last one as long, and Quay may finish a request whose client has gone. An organization absent when its
+    /// namespace is deleted is looked for again until then.
     /// </summary>
-    public TimeSpan UnansweredCreateGrace { get; set; } = TimeSpan.FromMinutes(2);
+    public TimeSpan UnansweredCreateGrace { get; set; } = TimeSpan.FromMinutes(3);
 }
 
 /// <summary>

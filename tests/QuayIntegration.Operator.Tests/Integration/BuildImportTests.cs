@@ -96,6 +96,14 @@ public sealed class BuildImportTests
         var rejections = (await env.Kube.CoreV1.ListNamespacedEventAsync("attacker")).Items.Where(e => e.InvolvedObject.Name == forged && e.Reason == "ImageImportRejected").ToList();
         Assert.True(rejections.Sum(e => e.Count ?? 1) == 1, $"the rejection was reported {rejections.Sum(e => e.Count ?? 1)} times");
 
+        // Nor can a refused Build steer what counts as newer in the victim's tag: one claiming the tag's current image,
+        // completed far in the future, does not make the victim's next Build look older than the tag.
+        var claimant = await CreateForgedBuildAsync(env, "attacker", $"{env.Quay.RegistryHost}/openshift_victim/app:prod", "victim/app:prod", current,
+            new DateTimeOffset(2100, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await WaitForEventAsync(env, "attacker", claimant, "ImageImportRejected");
+        current = await BuildAndImportAsync(env, "victim", "app:prod");
+        Assert.Equal(current, await NewestImageAsync(env, "victim", "app", "prod"));
+
         // Once the victim's owner lets attacker's builder push into victim, the same kind of Build is imported.
         await env.Kube.RbacAuthorizationV1.CreateNamespacedRoleAsync(new V1Role
         {

@@ -192,8 +192,10 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
             .ToDictionary(s => s.Name, s => s.Integration!, StringComparer.Ordinal);
         foreach (var (name, writer) in othersKept)
         {
-            // Deleted by someone since: nothing is kept any more.
-            if (caches.Secrets.Get(work.Name, name) is null) work.Record.RemoveSecret(name);
+            // Deleted by someone since: nothing is kept any more. (The cache holds only Secrets with the operator's
+            // label: one whose label someone removed is asked for before it is forgotten.)
+            if (caches.Secrets.Get(work.Name, name) is null && await api.GetAsync<V1Secret>(ResourceType.Secrets.ObjectPath(work.Name, name), ct) is null)
+                work.Record.RemoveSecret(name);
             else work.Kept.Add($"Secret {name} and its service account links, written for QuayIntegration {writer} and kept by its cleanupPolicy Keep");
         }
         var labelled = caches.Secrets.ListInNamespace(work.Name)

@@ -110,7 +110,7 @@ public sealed record NamespaceIntent(
     /// </summary>
     private static NamespaceIntent Released(IntegrationSnapshot owner, string reason, string? movesTo = null) =>
         owner is { Mode: IntegrationMode.Deleting, Config.DeleteOrganizationsOnCleanup: true, Client: null }
-            ? new(NamespaceAction.Wait, $"{reason}, and {owner.Reason}", owner)
+            ? new(NamespaceAction.Wait, $"QuayIntegration {owner.Name} is being deleted and {owner.Reason} ({reason})", owner)
             : new(NamespaceAction.Release, reason, owner, MovesTo: movesTo);
 
     /// <summary>

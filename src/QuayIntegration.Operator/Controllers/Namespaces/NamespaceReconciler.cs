@@ -299,6 +299,7 @@ public sealed class NamespaceReconciler(
     {
         var reason = intent.Reason;
         var previous = registry.Get(key);
+        _transientStreaks.TryRemove(key, out _);
         registry.Pending(key, intent.Integration?.Name, reason, time.GetUtcNow());
         if (intent.InScope && ns is not null)
             await claim.MarkInScopeAsync(ns, ct);
@@ -321,6 +322,7 @@ public sealed class NamespaceReconciler(
     private async Task<ReconcileResult> ConflictAsync(string name, V1Namespace? ns, OwnershipDraft record, NamespaceIntent intent, CancellationToken ct)
     {
         var previous = registry.Get(name);
+        _transientStreaks.TryRemove(name, out _);
         registry.Conflict(name, intent.Reason, time.GetUtcNow());
         if (ns is not null && previous?.Message != intent.Reason) events.Warning(ns, "IntegrationConflict", intent.Reason);
         await records.SaveStatusAsync(record, NamespaceReport.Conflict(record.Stored?.Status, string.Join(", ", intent.Conflicting ?? []), intent.Reason,
@@ -375,6 +377,7 @@ public sealed class NamespaceReconciler(
             return;
         }
         registry.Failed(work.Name, work.IntegrationName, message, work.Now);
+        _transientStreaks.TryRemove(work.Name, out _);
         work.FailureReported = true;
         if (work.Namespace is not null) events.Warning(work.Namespace, reason, message);
         log.NamespaceNotSynced(work.Name, reason, message);

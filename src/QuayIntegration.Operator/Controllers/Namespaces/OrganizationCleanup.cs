@@ -23,7 +23,7 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOptions<QuayOptions> options)
 {
     /// <summary>An organization a create of the operator's got no answer for is looked for this often while it may still land.</summary>
-    private static readonly TimeSpan LateCreatePoll = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan LateCreatePoll = TimeSpan.FromSeconds(15);
 
     public async Task RemoveAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
     {
@@ -86,9 +86,10 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         switch (await PendingCreate.JudgeAsync(quay, entry.Name, shown, ct))
         {
             case PendingVerdict.Absent:
-                // A time further ahead than the grace itself (a clock far off, an edit) vouches for nothing.
-                var landsUntil = entry.PendingSince is { } since && new DateTimeOffset(since, TimeSpan.Zero) <= work.Now + grace
-                    ? new DateTimeOffset(since, TimeSpan.Zero) + grace : (DateTimeOffset?)null;
+                // A time ahead of now (a leader's clock behind the writer's, an edit) counts from now, and is saved so:
+                // the wait ends a grace from here rather than never, and the entry is not forgotten early either.
+                if (entry.PendingSince is { } ahead && ahead > work.Now.UtcDateTime) entry.PendingSince = work.Now.UtcDateTime;
+                var landsUntil = entry.PendingSince is { } since ? new DateTimeOffset(since, TimeSpan.Zero) + grace : (DateTimeOffset?)null;
                 if (landsUntil is { } until && until > work.Now)
                 {
                     work.Kept.Add($"organization {entry.Name}: a create of the operator's got no answer and may still land; looked for until {until:u}, and deleted if it appears");

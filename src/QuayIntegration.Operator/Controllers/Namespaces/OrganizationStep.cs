@@ -26,7 +26,7 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// lookup, which creates it again.</item>
 /// </list>
 /// </summary>
-public sealed class OrganizationStep(OwnershipRecords records, QuayObservations observations, ILogger<OrganizationStep> log)
+public sealed class OrganizationStep(OwnershipRecords records, QuayObservations observations, TimeProvider time, ILogger<OrganizationStep> log)
 {
     public async Task RunAsync(NamespaceWork work, CancellationToken ct)
     {
@@ -84,7 +84,9 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         var earlierAttempt = entry?.Origin == Origin.Creating;
         var firstAttempt = entry is null;
         entry = work.Record.SetOrganization(work.Host, org, Origin.Creating);
-        entry.PendingSince = work.Now.UtcDateTime; // a create that gets no answer may still land for a while (OrganizationCleanup)
+        // A create that gets no answer may still land for a while (OrganizationCleanup): timed from now, not from the
+        // reconcile's start, which the lookup before may have pushed far back.
+        entry.PendingSince = time.GetUtcNow().UtcDateTime;
         // Quay says the organization is absent, so what the record held in it went with it (its robots at once, the rest
         // with Quay's garbage collection): nothing in an organization of this name made from now on, by this operator or
         // anyone, is the operator's because an earlier one's was. Nor is anything inherited from the Go operator.
