@@ -267,7 +267,5 @@ public sealed class BuildImportTests
     private static Task WaitForEventAsync(OperatorEnvironment env, string involved, string reason) => WaitForEventAsync(env, "app", involved, reason);
 
     private static Task WaitForEventAsync(OperatorEnvironment env, string ns, string involved, string reason) =>
-        OperatorEnvironment.Eventually(async () =>
-            (await env.Kube.CoreV1.ListNamespacedEventAsync(ns)).Items.Any(e => e.InvolvedObject.Name == involved && e.Reason == reason),
-            $"event {reason} on {ns}/{involved}");
+        env.EventAsync(ns, e => e.InvolvedObject.Name == involved && e.Reason == reason, $"event {reason} on {ns}/{involved}");
 }

@@ -175,9 +175,9 @@ public sealed class MultipleIntegrationsTests
             "the overlap reported on the namespace and on both integrations");
         Assert.Equal("True", (await env.ConditionAsync("NamespaceConflicts", "dev"))?.Status);
         Assert.Contains("mover", (await env.ConditionAsync("NamespaceConflicts"))?.Message);
-        var events = await env.Kube.CoreV1.ListNamespacedEventAsync("default");
-        Assert.Contains(events.Items, e => e.InvolvedObject.Name == "mover" && e.Reason == "IntegrationConflict"
-                                         && e.Message.Contains("QuayIntegrations ") && e.Message.Contains("quay") && e.Message.Contains("dev"));
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "mover" && e.Reason == "IntegrationConflict"
+                                             && e.Message.Contains("QuayIntegrations ") && e.Message.Contains("quay") && e.Message.Contains("dev"),
+            "the IntegrationConflict Event naming both integrations");
         await Task.Delay(1500); // give a (wrong) action time to happen
         Assert.Null(env.Quay.State.Organization("openshift_mover"));
         Assert.Equal(robotsBefore, secondQuay.State.Organization("dev_mover")!.Robots.Select(r => (r.Name, r.Token)).ToList());

@@ -644,8 +644,7 @@ public sealed class OwnershipTests
                                      && await env.IsSeededAsync("rotate", "openshift_rotate"), "new tokens in Quay and in the Secrets");
         await Eventually(async () => (await env.GetRecordAsync("rotate"))?["status"]?["rotationRequestHandled"]?.GetValue<string>() == "2026-12-01T10:00:00Z",
             "the request recorded as handled");
-        var events = await env.Kube.CoreV1.ListNamespacedEventAsync("default");
-        Assert.Contains(events.Items, e => e.InvolvedObject.Name == "rotate" && e.Reason == "RobotTokensRotated");
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "rotate" && e.Reason == "RobotTokensRotated", "the RobotTokensRotated Event");
 
         // The same value again asks for nothing.
         var after = env.Quay.State.Organization("openshift_rotate")!.Robots.ToDictionary(r => r.Name, r => r.Token);

@@ -86,8 +86,7 @@ public sealed class ResilienceTests
         await Eventually(() => env.IsSeededAsync("during", "openshift_during"), "namespace created during the outage synced");
         await Eventually(async () => (await env.ConditionAsync("Ready"))?.Status == "True", "Ready=True again");
         Assert.Contains("after being unreachable from", (await env.ConditionAsync("QuayReachable"))!.Value.Message);
-        var events = await env.Kube.CoreV1.ListNamespacedEventAsync("default");
-        Assert.Contains(events.Items, e => e.InvolvedObject.Kind == "QuayIntegration" && e.Reason == "QuayRecovered");
+        await env.EventAsync("default", e => e.InvolvedObject.Kind == "QuayIntegration" && e.Reason == "QuayRecovered", "the QuayRecovered Event");
     }
 
     [Fact]
@@ -139,8 +138,7 @@ public sealed class ResilienceTests
         await env.StartOperatorAsync();
         await Eventually(async () => (await env.ConditionAsync("CredentialsValid"))?.Reason == "CredentialsSecretNotFound", "missing Secret reported");
         Assert.Contains("quay-operator/missing", (await env.ConditionAsync("Ready"))!.Value.Message);
-        var events = await env.Kube.CoreV1.ListNamespacedEventAsync("default");
-        Assert.Contains(events.Items, e => e.InvolvedObject.Kind == "QuayIntegration" && e.Reason == "CredentialsSecretNotFound");
+        await env.EventAsync("default", e => e.InvolvedObject.Kind == "QuayIntegration" && e.Reason == "CredentialsSecretNotFound", "the CredentialsSecretNotFound Event");
 
         await env.Kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret
         {
@@ -243,8 +241,7 @@ public sealed class ResilienceTests
         Assert.Equal("False", ready.Status);
         Assert.Contains("quay-token", ready.Message);
         Assert.Contains("spec.cleanupPolicy to Keep", ready.Message);
-        var events = await env.Kube.CoreV1.ListNamespacedEventAsync("default");
-        Assert.Contains(events.Items, e => e.InvolvedObject.Name == IntegrationName && e.Type == "Warning" && e.Reason == "DeletionBlocked");
+        await env.EventAsync("default", e => e.InvolvedObject.Name == IntegrationName && e.Type == "Warning" && e.Reason == "DeletionBlocked", "the DeletionBlocked Warning");
         await Task.Delay(1500); // room for a (wrong) release
         Assert.NotNull(await env.GetIntegrationAsync());
         Assert.Contains("quay.redhat.com/quayintegrations", (await env.GetNamespaceAsync("orphan"))!.Metadata.Finalizers ?? []);

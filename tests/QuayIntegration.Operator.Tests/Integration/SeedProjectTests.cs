@@ -49,8 +49,9 @@ public sealed class SeedProjectTests
         Assert.True(op.Service<LeaderElector>().IsLeader);
 
         // Events were recorded for the namespace (cluster-scoped: in "default").
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "e2e-demo" && e.Reason == "OrganizationCreated", "the OrganizationCreated Event");
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "e2e-demo" && e.Reason == "Synced", "the Synced Event");
         var events = await env.Kube.CoreV1.ListNamespacedEventAsync("default");
-        Assert.Contains(events.Items, e => e.InvolvedObject.Name == "e2e-demo" && e.Reason == "OrganizationCreated");
         // The first sync is reported as one Event naming everything it created, not one Event per object.
         var synced = Assert.Single(events.Items, e => e.InvolvedObject.Name == "e2e-demo" && e.Reason == "Synced");
         foreach (var part in new[] { "robot openshift_e2e-demo+builder", "robot openshift_e2e-demo+default", "robot openshift_e2e-demo+deployer",

@@ -41,8 +41,8 @@ public sealed class SharedQuayTests
             "west reports the organization as another cluster's");
         var status = (await west.GetRecordAsync("team"))!["status"]!;
         Assert.Contains("belongs to the QuayIntegration operator of another cluster (clusterID openshift", status["lastError"]!.GetValue<string>());
-        var events = await west.Kube.CoreV1.ListNamespacedEventAsync("default");
-        Assert.Contains(events.Items, e => e.InvolvedObject.Name == "team" && e.Reason == "OrganizationOfAnotherCluster" && e.Message.Contains("clusterID openshift"));
+        await west.EventAsync("default", e => e.InvolvedObject.Name == "team" && e.Reason == "OrganizationOfAnotherCluster" && e.Message.Contains("clusterID openshift"),
+            "the OrganizationOfAnotherCluster Event");
         await Eventually(async () => (await west.GetIntegrationAsync())?["status"]?["failingNamespaces"]?.GetValue<int>() >= 1, "west counts it failing");
         await Task.Delay(1000); // its later reconciles (a label written, a drift check) must not take it over either
         Assert.DoesNotContain("quay.redhat.com/quayintegrations", (await west.GetNamespaceAsync("team"))!.Metadata.Finalizers ?? []);

@@ -328,8 +328,7 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
         await Eventually(async () => (await env.GetRecordAsync("slowwrite"))?["status"]?["phase"]?.GetValue<string>() == "Failing", "the namespace reported failing");
         Assert.Contains("no complete answer from the Kubernetes API server", (await env.GetRecordAsync("slowwrite"))!["status"]!["lastError"]!.GetValue<string>());
         await Eventually(async () => (await env.GetIntegrationAsync())?["status"]?["failingNamespaces"]?.ToString() == "1", "the integration counts it failing");
-        var events = await env.Kube.CoreV1.ListNamespacedEventAsync("default");
-        Assert.Contains(events.Items, e => e.InvolvedObject.Name == "slowwrite" && e.Type == "Warning" && e.Reason == "ClusterUpdateFailed");
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "slowwrite" && e.Type == "Warning" && e.Reason == "ClusterUpdateFailed", "the ClusterUpdateFailed Warning");
 
         stall.Release();
         await Eventually(() => env.IsSeededAsync("slowwrite", "openshift_slowwrite"), "set up once the API server answers");

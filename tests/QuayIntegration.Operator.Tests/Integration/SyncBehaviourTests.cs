@@ -360,9 +360,8 @@ public sealed class SyncBehaviourTests
         env.Quay.NamespaceGcDelay = TimeSpan.FromSeconds(2);
         await env.CreateNamespaceAsync("fresh");
         await Eventually(() => env.IsSeededAsync("fresh", "openshift_fresh"), "recreated namespace synced after GC", TimeSpan.FromSeconds(40));
-        var events = await env.Kube.CoreV1.ListNamespacedEventAsync("default");
-        Assert.Contains(events.Items, e => e.InvolvedObject.Name == "fresh" && e.Reason == "OrganizationNameNotAvailable");
-        Assert.Contains(events.Items, e => e.InvolvedObject.Name == "legacy" && e.Reason == "OrganizationKept");
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "fresh" && e.Reason == "OrganizationNameNotAvailable", "the OrganizationNameNotAvailable Event");
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "legacy" && e.Reason == "OrganizationKept", "the OrganizationKept Event");
     }
 
     [Fact]

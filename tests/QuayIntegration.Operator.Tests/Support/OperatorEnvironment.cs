@@ -389,6 +389,17 @@ public sealed class OperatorEnvironment : IAsyncDisposable
     public static Task Eventually(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
         QuayIntegration.Testing.Polling.Eventually(condition, what, timeout);
 
+    /// <summary>
+    /// The first Event in <paramref name="ns"/> that <paramref name="match"/> accepts, once one is there. The operator
+    /// writes Events in the background, after the status they accompany, so a test that saw the status must still wait.
+    /// </summary>
+    public async Task<Corev1Event> EventAsync(string ns, Func<Corev1Event, bool> match, string what, TimeSpan? timeout = null)
+    {
+        Corev1Event? found = null;
+        await Eventually(async () => (found = (await Kube.CoreV1.ListNamespacedEventAsync(ns)).Items.FirstOrDefault(match)) is not null, what, timeout);
+        return found!;
+    }
+
     public static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
