@@ -90,6 +90,50 @@ public sealed class WatchTests(ApiServerFixture f) : IClassFixture<ApiServerFixt
         Assert.Equal(["resourceVersion"], obj["metadata"]!.AsObject().Select(p => p.Key));
     }
 
+    /// <summary>
+    /// A watch that lags (an API server whose watch cache is behind) delivers each change at least the lag after it was
+    /// committed, in order; a bookmark never vouches for a version whose change it has not sent yet.
+    /// </summary>
+    [Fact]
+    public async Task A_lagging_watch_delivers_changes_that_much_later_in_order_and_bookmarks_stay_behind_them()
+    {
+        var ns = await f.CreateNamespaceAsync();
+        var rv = (await K.CoreV1.ListNamespacedConfigMapAsync(ns)).Metadata.ResourceVersion;
+        var lag = TimeSpan.FromMilliseconds(800);
+        f.Server.Faults.SetWatchLag("configmaps", lag);
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            using var response = await f.Http.GetAsync($"/api/v1/namespaces/{ns}/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion={rv}",
+                HttpCompletionOption.ResponseHeadersRead, cts.Token);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
+            var committed = DateTimeOffset.UtcNow;
+            var created = await K.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "late" } }, ns);
+            var patched = await K.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("{\"data\":{\"x\":\"1\"}}", V1Patch.PatchType.MergePatch), "late", ns);
+
+            var changes = new List<(string Type, long Version, DateTimeOffset Arrived)>();
+            var bookmarks = new List<long>();
+            while (changes.Count < 2 && await reader.ReadLineAsync(cts.Token) is { } line)
+            {
+                var e = JsonNode.Parse(line)!.AsObject();
+                var version = long.Parse((string)e["object"]!["metadata"]!["resourceVersion"]!);
+                if ((string)e["type"]! == "BOOKMARK")
+                {
+                    if (changes.Count == 0) bookmarks.Add(version);
+                }
+                else changes.Add(((string)e["type"]!, version, DateTimeOffset.UtcNow));
+            }
+            Assert.Equal(["ADDED", "MODIFIED"], changes.Select(c => c.Type));
+            Assert.Equal([long.Parse(created.Metadata.ResourceVersion), long.Parse(patched.Metadata.ResourceVersion)], changes.Select(c => c.Version));
+            Assert.True(changes[0].Arrived - committed >= lag - TimeSpan.FromMilliseconds(50), $"the change arrived {(changes[0].Arrived - committed).TotalMilliseconds} ms after its commit");
+            Assert.All(bookmarks, b => Assert.True(b < changes[0].Version, $"a bookmark at {b} ran ahead of the change at {changes[0].Version}"));
+        }
+        finally
+        {
+            f.Server.Faults.SetWatchLag("configmaps", TimeSpan.Zero);
+        }
+    }
+
     [Fact]
     public async Task Expired_version_yields_one_ERROR_event_with_410_Expired()
     {

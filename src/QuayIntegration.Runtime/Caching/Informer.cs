@@ -110,6 +110,12 @@ public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObje
 
     public T? Get(ObjectKey key) => _items.Get(key);
 
+    /// <summary>How the cache files and versions what it keeps.</summary>
+    public ObjectIdentity<T> Identity => _identity;
+
+    /// <summary>An object from the API server made into what the cache keeps (it may change <paramref name="obj"/>).</summary>
+    public T ToCached(TWire obj) => Project(obj);
+
     public T? Get(string? ns, string name) => Get(new ObjectKey(ns, name));
 
     public IReadOnlyList<T> List() => _items.All().ToList();

@@ -23,6 +23,7 @@ public sealed class FaultInjector
     private readonly List<Rule> _continueExpiries = [];
     private int _continuesExpired;
     private readonly Dictionary<string, TimeSpan> _latencyByResource = new();
+    private readonly Dictionary<string, TimeSpan> _watchLagByResource = new();
     private readonly List<RequestStall> _stalls = [];
     private ObjectStore? _store;
     private ResourceTypeRegistry? _registry;
@@ -35,6 +36,17 @@ public sealed class FaultInjector
     public void SetLatency(string resource, TimeSpan latency)
     {
         lock (_gate) _latencyByResource[resource] = latency;
+    }
+
+    /// <summary>
+    /// Watch events of <paramref name="resource"/> reach every open watch <paramref name="lag"/> after their change was
+    /// committed, still in order, as from an API server whose watch cache is behind etcd: a client that reads its cache
+    /// right after a write sees the object as it was before (zero: no lag).
+    /// </summary>
+    public void SetWatchLag(string resource, TimeSpan lag)
+    {
+        if (lag < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(lag), lag, "a watch lag cannot be negative");
+        lock (_gate) _watchLagByResource[resource] = lag;
     }
 
     /// <summary>The next <paramref name="count"/> matching requests answer with this code (409 Conflict, 429, 500, …).</summary>
@@ -97,6 +109,7 @@ public sealed class FaultInjector
             _watchExpiries.Clear();
             _continueExpiries.Clear();
             _latencyByResource.Clear();
+            _watchLagByResource.Clear();
         }
         Latency = TimeSpan.Zero;
     }
@@ -105,6 +118,12 @@ public sealed class FaultInjector
     {
         lock (_gate)
             return Latency + _latencyByResource.Where(p => Matches(p.Key, type)).Select(p => p.Value).DefaultIfEmpty().Max();
+    }
+
+    internal TimeSpan WatchLagFor(ResourceType type)
+    {
+        lock (_gate)
+            return _watchLagByResource.Where(p => Matches(p.Key, type)).Select(p => p.Value).DefaultIfEmpty().Max();
     }
 
     /// <summary>Holds the request while a matching stall is in force (the first matching stall decides how long).</summary>

@@ -41,7 +41,7 @@ public static class WatchStream
             return;
         }
 
-        using var _ = subscription;
+        using var watched = subscription;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, ctx.Server.Stopping);
         cts.CancelAfter(timeout);
         await http.Response.StartAsync(cts.Token);
@@ -63,11 +63,17 @@ public static class WatchStream
                 if (done == bookmarkDue)
                 {
                     if (bookmarkDue.IsCanceled) break;
+                    // Every event up to the current revision is in the channel by the time it is read (the store
+                    // publishes under its lock), so while the channel is empty the stream is up to date with it; with
+                    // events still queued, only what was sent may be vouched for: a client resuming from a bookmark
+                    // ahead of them would never get them.
+                    var current = ctx.Server.Store.CurrentRevision;
+                    var upTo = reader.TryPeek(out _) ? lastVersion : Math.Max(lastVersion, current);
                     await WriteEventAsync(http, "BOOKMARK", new JsonObject
                     {
                         ["kind"] = ctx.Type.Kind,
                         ["apiVersion"] = ctx.Type.GroupVersion,
-                        ["metadata"] = new JsonObject { ["resourceVersion"] = Math.Max(lastVersion, ctx.Server.Store.CurrentRevision).ToString(CultureInfo.InvariantCulture) },
+                        ["metadata"] = new JsonObject { ["resourceVersion"] = upTo.ToString(CultureInfo.InvariantCulture) },
                     });
                     await http.Response.Body.FlushAsync(cts.Token);
                     continue;
@@ -76,6 +82,12 @@ public static class WatchStream
                 waitForEvent = null;
                 while (reader.TryRead(out var e))
                 {
+                    var due = e.At + ctx.Server.Faults.WatchLagFor(ctx.Type) - DateTimeOffset.UtcNow;
+                    if (due > TimeSpan.Zero)
+                    {
+                        await http.Response.Body.FlushAsync(cts.Token);
+                        await Task.Delay(due, cts.Token);
+                    }
                     lastVersion = e.ResourceVersion;
                     var (type, obj) = Translate(e);
                     if (type is not null) await WriteEventAsync(http, type, Render(obj!));

@@ -17,6 +17,11 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// </summary>
 public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObservations observations)
 {
+    // The service accounts and Secrets as this step last wrote them, until the caches catch up: the reconcile that a
+    // write's own watch event (or anything else) brings before that event arrives must not link or write again.
+    private readonly ReadYourWrites<V1ServiceAccount, CachedServiceAccount> _accounts = new(caches.ServiceAccounts);
+    private readonly ReadYourWrites<V1Secret, CachedSecret> _secrets = new(caches.Secrets);
+
     public async Task RunAsync(NamespaceWork work, CancellationToken ct)
     {
         var observation = work.Observation!;
@@ -29,7 +34,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
             if (result is not { Value: var changes }) continue;
             work.Record.SetSecret(QuayNames.SecretNameFor(robot.ServiceAccount, work.Config!.ClusterId), robot.ServiceAccount, work.IntegrationName);
             foreach (var change in changes) work.Changed(change.Reason, change.Message);
-            if (caches.ServiceAccounts.Get(work.Name, robot.ServiceAccount) is null) work.MissingServiceAccounts.Add(robot.ServiceAccount);
+            if (_accounts.Get(work.Name, robot.ServiceAccount) is null) work.MissingServiceAccounts.Add(robot.ServiceAccount);
         }
         await RemoveUnwantedAsync(work, wantedNames, ct);
     }
@@ -39,7 +44,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         var changes = new List<SyncChange>();
         var secretName = QuayNames.SecretNameFor(robot.ServiceAccount, work.Config!.ClusterId);
         if (await EnsureSecretAsync(work, robot, secretName, ct) is { } change) changes.Add(change);
-        var account = caches.ServiceAccounts.Get(work.Name, robot.ServiceAccount);
+        var account = _accounts.Get(work.Name, robot.ServiceAccount);
         if (account is not null && await PatchLinksAsync(account, secretName, ServiceAccountLinkPatch.Link, ct))
             changes.Add(new("ServiceAccountLinked", $"Listed Secret {secretName} in service account {robot.ServiceAccount}"));
         return changes; // a missing service account is linked when it appears (its ADDED event enqueues the namespace)
@@ -57,7 +62,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         var ns = work.Name;
         var path = ResourceType.Secrets.ObjectPath(ns, name);
         var wanted = RobotSecret.Metadata(ns, name, work.Host, robot.FullName, robot.ServiceAccount);
-        var existing = caches.Secrets.Get(ns, name);
+        var existing = _secrets.Get(ns, name);
         if (existing is not null && RobotSecret.HoldsCredentials(existing, work.CredentialsOf(robot.FullName)))
             return await RestoreMetadataAsync(path, existing, wanted, ct);
         var token = work.TokenOf(robot.FullName);
@@ -74,7 +79,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         {
             try
             {
-                await api.CreateAsync(ResourceType.Secrets.CollectionPath(ns), desired, ct);
+                _secrets.Written(null, await api.CreateAsync(ResourceType.Secrets.CollectionPath(ns), desired, ct));
                 return new("SecretCreated", $"Created Secret {name}");
             }
             catch (KubeApiException e) when (e.IsAlreadyExists)
@@ -89,7 +94,8 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         {
             // The type of a Secret is immutable.
             await api.DeleteAsync(path, ct);
-            await api.CreateAsync(ResourceType.Secrets.CollectionPath(ns), desired, ct);
+            _secrets.Deleted(new ObjectKey(ns, name), existing);
+            _secrets.Written(null, await api.CreateAsync(ResourceType.Secrets.CollectionPath(ns), desired, ct));
         }
         else
         {
@@ -126,7 +132,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
             },
         };
         if (data is not null) patch["data"] = data;
-        await api.PatchAsync<V1Secret>(path, new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), ct);
+        _secrets.Written(existing, await api.PatchAsync<V1Secret>(path, new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), ct));
     }
 
     /// <summary>The robot's token read from Quay, for a reconcile Quay gave none (its digest is kept).</summary>
@@ -161,7 +167,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
             if (patch is null) return false;
             try
             {
-                await api.PatchAsync<V1ServiceAccount>(path, new V1Patch(patch, V1Patch.PatchType.MergePatch), ct);
+                _accounts.Written(account, await api.PatchAsync<V1ServiceAccount>(path, new V1Patch(patch, V1Patch.PatchType.MergePatch), ct));
                 return true;
             }
             catch (KubeApiException e) when (e.IsPreconditionFailure)
@@ -174,6 +180,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
             }
             catch (KubeApiException e) when (e.IsNotFound)
             {
+                _accounts.Forget(new ObjectKey(account.Namespace, account.Name));
                 return false;
             }
         }
@@ -194,11 +201,11 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         {
             // Deleted by someone since: nothing is kept any more. (The cache holds only Secrets with the operator's
             // label: one whose label someone removed is asked for before it is forgotten.)
-            if (caches.Secrets.Get(work.Name, name) is null && await api.GetAsync<V1Secret>(ResourceType.Secrets.ObjectPath(work.Name, name), ct) is null)
+            if (_secrets.Get(work.Name, name) is null && await api.GetAsync<V1Secret>(ResourceType.Secrets.ObjectPath(work.Name, name), ct) is null)
                 work.Record.RemoveSecret(name);
             else work.Kept.Add($"Secret {name} and its service account links, written for QuayIntegration {writer} and kept by its cleanupPolicy Keep");
         }
-        var labelled = caches.Secrets.ListInNamespace(work.Name)
+        var labelled = _secrets.ListInNamespace(work.Name)
             .Where(s => s.Annotations?.ContainsKey(WellKnown.RobotAnnotation) == true)
             .Select(s => s.Name);
         var unwanted = labelled.Concat(work.Record.Secrets.Select(s => s.Name))
@@ -208,7 +215,9 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
             var removed = await Isolation.RunAsync(work, $"Secret {name}", async () =>
             {
                 await UnlinkEverywhereAsync(work.Name, name, ct);
+                var before = _secrets.Get(work.Name, name);
                 await api.DeleteAsync(ResourceType.Secrets.ObjectPath(work.Name, name), ct);
+                _secrets.Deleted(new ObjectKey(work.Name, name), before);
                 return true;
             });
             if (removed is null) continue;
@@ -220,7 +229,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
     /// <summary>Takes the Secret out of every service account of the namespace that lists it.</summary>
     public async Task UnlinkEverywhereAsync(string ns, string secretName, CancellationToken ct)
     {
-        foreach (var account in caches.ServiceAccounts.ListInNamespace(ns).Where(a => ServiceAccountLinkPatch.Unlink(a, secretName) is not null))
+        foreach (var account in _accounts.ListInNamespace(ns).Where(a => ServiceAccountLinkPatch.Unlink(a, secretName) is not null))
             await PatchLinksAsync(account, secretName, ServiceAccountLinkPatch.Unlink, ct);
     }
 

@@ -13,8 +13,18 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// wrote and the webhook reads. The annotations mirror the ownership record for the current organization; the record
 /// is the truth, and when it is deleted they go with it.
 /// </summary>
-public sealed class NamespaceClaim(KubeApi api)
+public sealed class NamespaceClaim(KubeApi api, ClusterCaches caches)
 {
+    /// <summary>
+    /// The namespaces as this process last wrote them, until the cache catches up: a reconcile that follows a write
+    /// before its watch event arrives (a wait that labelled the namespace, then a sync) would otherwise write the label
+    /// again, or send a finalizer patch with the older resourceVersion and be refused.
+    /// </summary>
+    private readonly ReadYourWrites<V1Namespace> _namespaces = new(caches.Namespaces);
+
+    /// <summary>The namespace as the reconcilers must see it: the cache's copy, or this process's later write.</summary>
+    public V1Namespace? Get(ObjectKey key) => _namespaces.Get(key);
+
     /// <summary>
     /// First thing for a namespace in scope: the label <c>pending</c> (never downgrading <c>true</c>), so from this moment
     /// its Builds reach the webhook, which holds them until the namespace is set up.
@@ -62,6 +72,7 @@ public sealed class NamespaceClaim(KubeApi api)
         }
         catch (KubeApiException e) when (e.IsNotFound)
         {
+            _namespaces.Forget(ObjectKey.Cluster(ns.Metadata.Name));
             work.Namespace = null;
         }
     }
@@ -74,10 +85,12 @@ public sealed class NamespaceClaim(KubeApi api)
         if (patch.IsEmpty) return ns;
         try
         {
-            return await api.PatchAsync<V1Namespace>(ResourceType.Namespaces.ObjectPath(null, ns.Metadata.Name), new V1Patch(patch.ToJson(), V1Patch.PatchType.MergePatch), ct);
+            var written = await api.PatchAsync<V1Namespace>(ResourceType.Namespaces.ObjectPath(null, ns.Metadata.Name), new V1Patch(patch.ToJson(), V1Patch.PatchType.MergePatch), ct);
+            return _namespaces.Written(ns, written);
         }
         catch (KubeApiException e) when (e.IsConflict)
         {
+            _namespaces.Forget(ObjectKey.Cluster(ns.Metadata.Name));
             // Another writer changed the namespace since it was read: the reconcile starts again from the new one.
             throw new ReconcileException($"namespace {ns.Metadata.Name} changed while {what}; retrying");
         }

@@ -65,7 +65,7 @@ public sealed class NamespaceReconciler(
     {
         var name = key.Name;
         var integrations = state.Current;
-        var ns = caches.Namespaces.Get(key);
+        var ns = claim.Get(key);
         var record = records.Draft(name);
         var intent = NamespaceIntent.Decide(ns, record, integrations, scope);
         using var logScope = log.BeginScope(new Dictionary<string, object> { ["namespace"] = name });

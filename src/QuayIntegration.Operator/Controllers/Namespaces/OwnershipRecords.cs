@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
@@ -15,67 +14,21 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// refused with a conflict, or worse, an entry would look missing). Every write is guarded by the resourceVersion it
 /// was computed from, so a concurrent writer makes it fail and the reconcile runs again on fresh data.
 /// </summary>
-public sealed class OwnershipRecords : IInformerHandler<QuayNamespaceResource>
+public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, KubeApi api)
 {
-    private readonly Informer<QuayNamespaceResource> cache;
-    private readonly KubeApi api;
-
-    public OwnershipRecords(Informer<QuayNamespaceResource> cache, KubeApi api)
-    {
-        this.cache = cache;
-        this.api = api;
-        cache.AddHandler(this);
-    }
-
     /// <summary>Held on a record while its namespace is managed, so a hand deletion cannot take the record away then.</summary>
     public const string Finalizer = "quay.redhat.com/ownership-record";
 
     /// <summary>
-    /// Per namespace: the object this process wrote last, and the resourceVersions its writes replaced (a spec write
-    /// followed by a status write replaces two before the cache sees either).
+    /// The records as this process last wrote them, until the cache catches up (a spec write followed by a status
+    /// write replaces two versions before the cache sees either).
     /// </summary>
-    private readonly ConcurrentDictionary<string, (IReadOnlySet<string?> Replaced, QuayNamespaceResource Written)> _written = new();
+    private readonly ReadYourWrites<QuayNamespaceResource> _records = new(cache);
 
-    public QuayNamespaceResource? Get(string ns)
-    {
-        var cached = cache.Get(ObjectKey.Cluster(ns));
-        return WrittenAhead(ns, cached?.Metadata.ResourceVersion) ?? cached;
-    }
-
-    /// <summary>
-    /// The copy this process wrote last, while the version the cache shows is one of those its writes replaced (the
-    /// cache has not caught up yet); otherwise (caught up, or someone else wrote since: the cache is the truth) null,
-    /// and the copy is let go, unless a newer write replaced it meanwhile.
-    /// </summary>
-    private QuayNamespaceResource? WrittenAhead(string ns, string? cachedVersion)
-    {
-        if (!_written.TryGetValue(ns, out var last)) return null;
-        if (last.Replaced.Contains(cachedVersion)) return last.Written;
-        _written.TryRemove(new KeyValuePair<string, (IReadOnlySet<string?>, QuayNamespaceResource)>(ns, last));
-        return null;
-    }
+    public QuayNamespaceResource? Get(string ns) => _records.Get(ObjectKey.Cluster(ns));
 
     /// <summary>Copies this process wrote that the cache has not caught up with yet (for tests and diagnostics).</summary>
-    internal int PendingCount => _written.Count;
-
-    // Get's rule, applied as the cache catches up, so a copy is not kept (a whole record per namespace) until the
-    // namespace's next reconcile, which may be a drift interval away.
-    void IInformerHandler<QuayNamespaceResource>.OnAdd(QuayNamespaceResource obj) => WrittenAhead(obj.Metadata.Name, obj.Metadata.ResourceVersion);
-
-    void IInformerHandler<QuayNamespaceResource>.OnUpdate(QuayNamespaceResource oldObj, QuayNamespaceResource newObj) =>
-        WrittenAhead(newObj.Metadata.Name, newObj.Metadata.ResourceVersion);
-
-    // A deletion is left to Get, which has always read it from the cache.
-    void IInformerHandler<QuayNamespaceResource>.OnDelete(QuayNamespaceResource obj) { }
-
-    private void Remember(string ns, QuayNamespaceResource? before, QuayNamespaceResource written)
-    {
-        var replaced = new HashSet<string?> { before?.Metadata.ResourceVersion };
-        if (_written.TryGetValue(ns, out var last) && last.Written.Metadata.ResourceVersion == before?.Metadata.ResourceVersion)
-            replaced.UnionWith(last.Replaced);
-        // Kept until the cache catches up: trimmed like the cached copies (no managedFields, shared strings).
-        _written[ns] = (replaced, RecordCompaction.Compact(written));
-    }
+    internal int PendingCount => _records.PendingCount;
 
     public OwnershipDraft Draft(string ns) => new(ns, Get(ns));
 
@@ -122,15 +75,15 @@ public sealed class OwnershipRecords : IInformerHandler<QuayNamespaceResource>
         }
         catch (KubeApiException e) when (e.IsConflict)
         {
-            _written.TryRemove(draft.Namespace, out _); // from now on the cache is the truth
+            _records.Forget(ObjectKey.Cluster(draft.Namespace)); // from now on the cache is the truth
             throw new ReconcileException($"the QuayNamespace {draft.Namespace} changed meanwhile ({e.Reason}); retrying with the current one");
         }
         catch (KubeApiException e) when (e.IsNotFound && stored is not null)
         {
-            _written.TryRemove(draft.Namespace, out _);
+            _records.Forget(ObjectKey.Cluster(draft.Namespace));
             throw new ReconcileException($"the QuayNamespace {draft.Namespace} was deleted meanwhile; retrying");
         }
-        Remember(draft.Namespace, stored, written);
+        _records.Written(stored, written);
         draft.Saved(written);
     }
 
@@ -152,7 +105,7 @@ public sealed class OwnershipRecords : IInformerHandler<QuayNamespaceResource>
         {
             return;
         }
-        Remember(draft.Namespace, stored, written);
+        _records.Written(stored, written);
         draft.Saved(written);
     }
 
@@ -176,9 +129,9 @@ public sealed class OwnershipRecords : IInformerHandler<QuayNamespaceResource>
         {
             // Deleted already (by hand, or the cache had not seen the deletion yet): what was wanted.
         }
-        _written.TryRemove(draft.Namespace, out _);
+        _records.Forget(ObjectKey.Cluster(draft.Namespace));
         draft.Deleted();
     }
 
-    public void Forget(string ns) => _written.TryRemove(ns, out _);
+    public void Forget(string ns) => _records.Forget(ObjectKey.Cluster(ns));
 }

@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using k8s;
+using k8s.Models;
+using QuayIntegration.Runtime.Kube;
+
+namespace QuayIntegration.Runtime;
+
+/// <summary>
+/// An informer's cache with this process's own latest writes laid over it, the idea of client-go's MutationCache: a
+/// reconcile that runs before the watch event of the previous write has arrived reads the object as it was written
+/// (or as deleted), not the older copy, from which it would repeat a write made already, or send one with an old
+/// resourceVersion and be refused.
+/// <para>
+/// Each write's reply is kept with the resourceVersions this process's writes replaced (a chain of writes, each
+/// computed from the reply of the one before, replaces several before the cache shows any). The copy is served while
+/// the cache still shows one of those versions, and let go as soon as it shows any other: caught up, or someone else
+/// wrote since, and then the cache is the truth. No resourceVersion is compared for order: they are opaque.
+/// </para>
+/// </summary>
+/// <typeparam name="TWire">What the API server answers a write with.</typeparam>
+/// <typeparam name="T">What the informer keeps (the reply is made into it as the informer makes what it caches).</typeparam>
+public class ReadYourWrites<TWire, T> : IInformerHandler<T> where TWire : class, IKubernetesObject<V1ObjectMeta> where T : class
+{
+    /// <summary>What this process wrote last: the object as written, or null when it deleted it.</summary>
+    private sealed record Copy(IReadOnlySet<string?> Replaced, T? Written);
+
+    private readonly Informer<TWire, T> _cache;
+    private readonly ConcurrentDictionary<ObjectKey, Copy> _written = new();
+
+    public ReadYourWrites(Informer<TWire, T> cache)
+    {
+        _cache = cache;
+        cache.AddHandler(this);
+    }
+
+    /// <summary>The object as this process last wrote it while the cache has not caught up, else as the cache has it.</summary>
+    public T? Get(ObjectKey key)
+    {
+        var cached = _cache.Get(key);
+        return Ahead(key, cached) is { } copy ? copy.Written : cached;
+    }
+
+    public T? Get(string? ns, string name) => Get(new ObjectKey(ns, name));
+
+    /// <summary>The namespace's objects, each as <see cref="Get(ObjectKey)"/> reads it (created ones the cache lacks included).</summary>
+    public IReadOnlyList<T> ListInNamespace(string ns)
+    {
+        var cached = _cache.ListInNamespace(ns);
+        var result = new List<T>(cached.Count);
+        foreach (var item in cached)
+        {
+            var copy = Ahead(_cache.Identity.KeyOf(item), item);
+            if (copy is null) result.Add(item);
+            else if (copy.Written is { } written) result.Add(written);
+        }
+        foreach (var (key, copy) in _written)
+        {
+            if (key.Namespace == ns && copy.Written is { } created && _cache.Get(key) is null && copy.Replaced.Contains(null)) result.Add(created);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Remembers the reply of a write computed from <paramref name="before"/> (null for a create), made into what the
+    /// cache keeps, which is returned.
+    /// </summary>
+    public T Written(T? before, TWire reply)
+    {
+        var written = _cache.ToCached(reply);
+        Remember(_cache.Identity.KeyOf(written), before, written);
+        return written;
+    }
+
+    /// <summary>Remembers that this process deleted the object it read as <paramref name="before"/>.</summary>
+    public void Deleted(ObjectKey key, T? before) => Remember(key, before, null);
+
+    /// <summary>From now on the cache is the truth for this object (a write was refused, or the object is gone).</summary>
+    public void Forget(ObjectKey key) => _written.TryRemove(key, out _);
+
+    /// <summary>Copies the cache has not caught up with yet (for tests and diagnostics).</summary>
+    public int PendingCount => _written.Count;
+
+    private void Remember(ObjectKey key, T? before, T? written)
+    {
+        var beforeVersion = before is null ? null : _cache.Identity.VersionOf(before);
+        var replaced = new HashSet<string?> { beforeVersion };
+        if (_written.TryGetValue(key, out var last) && (last.Written is null ? null : _cache.Identity.VersionOf(last.Written)) == beforeVersion)
+            replaced.UnionWith(last.Replaced);
+        _written[key] = new Copy(replaced, written);
+    }
+
+    /// <summary>
+    /// The copy to serve while the cache shows <paramref name="cached"/>, or null (the copy, if any, is let go): the
+    /// cache shows a version the copy did not replace, or agrees with it that the object is gone.
+    /// </summary>
+    private Copy? Ahead(ObjectKey key, T? cached)
+    {
+        if (!_written.TryGetValue(key, out var copy)) return null;
+        var version = cached is null ? null : _cache.Identity.VersionOf(cached);
+        if (copy.Replaced.Contains(version) && !(copy.Written is null && cached is null)) return copy;
+        _written.TryRemove(new KeyValuePair<ObjectKey, Copy>(key, copy));
+        return null;
+    }
+
+    // Get's rule, applied as the cache catches up, so a copy is not kept until the object's next read, which may be a
+    // drift interval away.
+    void IInformerHandler<T>.OnAdd(T obj) => Ahead(_cache.Identity.KeyOf(obj), obj);
+
+    void IInformerHandler<T>.OnUpdate(T oldObj, T newObj) => Ahead(_cache.Identity.KeyOf(newObj), newObj);
+
+    void IInformerHandler<T>.OnDelete(T obj) => Ahead(_cache.Identity.KeyOf(obj), null);
+}
+
+/// <inheritdoc />
+public sealed class ReadYourWrites<T>(Informer<T> cache) : ReadYourWrites<T, T>(cache) where T : class, IKubernetesObject<V1ObjectMeta>;

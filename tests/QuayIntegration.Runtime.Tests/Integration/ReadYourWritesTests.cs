@@ -1,0 +1,116 @@
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using QuayIntegration.Runtime.Kube;
+using QuayIntegration.Testing;
+
+namespace QuayIntegration.Runtime.Tests.Integration;
+
+/// <summary>
+/// The overlay of this process's own writes on an informer whose watch lags behind the API server (the emulated one
+/// delivers each configmap event 1.5 s late here), through real writes and a real list and watch.
+/// </summary>
+public sealed class ReadYourWritesTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Lag = TimeSpan.FromMilliseconds(1500);
+    private EmulatedApiServer _world = null!;
+    private readonly CancellationTokenSource _stop = new();
+    private Informer<V1ConfigMap> _informer = null!;
+    private ReadYourWrites<V1ConfigMap> _overlay = null!;
+    private Task _run = Task.CompletedTask;
+
+    public async Task InitializeAsync()
+    {
+        _world = await EmulatedApiServer.StartAsync();
+        await _world.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "rw" } });
+        _informer = new Informer<V1ConfigMap>(_world.Api, new InformerSpec(ResourceType.ConfigMaps), TimeSpan.Zero, NullLogger.Instance);
+        _overlay = new ReadYourWrites<V1ConfigMap>(_informer);
+        _run = _informer.RunAsync(_stop.Token);
+        await _informer.WaitForSyncAsync(_stop.Token).WaitAsync(TimeSpan.FromSeconds(10));
+        _world.Server.Faults.SetWatchLag("configmaps", Lag);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _run.WaitAsync(TimeSpan.FromSeconds(10));
+        await _world.DisposeAsync();
+    }
+
+    private static readonly ObjectKey Key = new("rw", "cm");
+
+    private Task<V1ConfigMap> PatchAsync(V1ConfigMap before, string value) =>
+        _world.Api.PatchAsync<V1ConfigMap>(ResourceType.ConfigMaps.ObjectPath("rw", "cm"),
+            new V1Patch($$$"""{"metadata":{"resourceVersion":"{{{before.Metadata.ResourceVersion}}}"},"data":{"v":"{{{value}}}"}}""", V1Patch.PatchType.MergePatch), CancellationToken.None);
+
+    private static Task Until(Func<bool> condition, string what) => Polling.Eventually(() => Task.FromResult(condition()), what, TimeSpan.FromSeconds(15));
+
+    [Fact]
+    public async Task A_chain_of_writes_is_read_back_as_written_until_the_cache_catches_up()
+    {
+        var created = _overlay.Written(null, await _world.Api.CreateAsync(ResourceType.ConfigMaps.CollectionPath("rw"),
+            new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "cm" }, Data = new Dictionary<string, string> { ["v"] = "1" } }, CancellationToken.None));
+        Assert.Null(_informer.Get(Key)); // the watch has not told the cache yet
+        Assert.Equal("1", _overlay.Get(Key)!.Data["v"]);
+        Assert.Single(_overlay.ListInNamespace("rw"));
+
+        // Each write computed from what the overlay reads: none is refused for an old resourceVersion. (Made well after
+        // the create, so the cache shows the create alone for a while.)
+        await Task.Delay(Lag / 2);
+        var second = _overlay.Written(_overlay.Get(Key), await PatchAsync(_overlay.Get(Key)!, "2"));
+        _overlay.Written(second, await PatchAsync(second, "3"));
+        Assert.Equal("3", _overlay.Get(Key)!.Data["v"]);
+        await Until(() => _informer.Get(Key) is not null, "the create reaches the cache");
+        Assert.NotEqual("3", _informer.Get(Key)!.Data["v"]); // the cache is still behind: the overlay still serves the last write
+        Assert.Equal("3", _overlay.Get(Key)!.Data["v"]);
+
+        await Until(() => _informer.Get(Key)?.Data["v"] == "3", "the last write reaches the cache");
+        Assert.Equal(0, _overlay.PendingCount);
+        Assert.Same(_informer.Get(Key), _overlay.Get(Key));
+        Assert.NotSame(created, _overlay.Get(Key));
+    }
+
+    [Fact]
+    public async Task Someone_elses_later_write_makes_the_cache_the_truth_again()
+    {
+        var created = await _world.Client.CoreV1.CreateNamespacedConfigMapAsync(
+            new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "cm" }, Data = new Dictionary<string, string> { ["v"] = "0" } }, "rw");
+        await Until(() => _informer.Get(Key) is not null, "the object in the cache");
+        var ours = _overlay.Written(_informer.Get(Key), await PatchAsync(created, "ours"));
+        await _world.Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"data":{"v":"theirs"}}""", V1Patch.PatchType.MergePatch), "cm", "rw");
+        Assert.Equal("ours", _overlay.Get(Key)!.Data["v"]);
+
+        // The cache passes this process's write, then shows the other writer's: from then on it is the truth.
+        await Until(() => _informer.Get(Key)?.Data["v"] == "theirs", "the other writer's change in the cache");
+        Assert.Equal("theirs", _overlay.Get(Key)!.Data["v"]);
+        Assert.Equal(0, _overlay.PendingCount);
+        Assert.NotEqual(ours.Metadata.ResourceVersion, _overlay.Get(Key)!.Metadata.ResourceVersion);
+    }
+
+    [Fact]
+    public async Task A_deletion_reads_as_gone_at_once_and_the_copy_goes_when_the_cache_agrees()
+    {
+        await _world.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "cm" } }, "rw");
+        await Until(() => _informer.Get(Key) is not null, "the object in the cache");
+        var before = _overlay.Get(Key);
+        await _world.Api.DeleteAsync(ResourceType.ConfigMaps.ObjectPath("rw", "cm"), CancellationToken.None);
+        _overlay.Deleted(Key, before);
+        Assert.NotNull(_informer.Get(Key));
+        Assert.Null(_overlay.Get(Key));
+        Assert.Empty(_overlay.ListInNamespace("rw"));
+
+        await Until(() => _informer.Get(Key) is null, "the deletion reaches the cache");
+        Assert.Equal(0, _overlay.PendingCount);
+
+        // Created and deleted by this process before the cache saw either: gone at once, and forgotten once the cache
+        // has seen both.
+        var created = _overlay.Written(null, await _world.Api.CreateAsync(ResourceType.ConfigMaps.CollectionPath("rw"),
+            new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "cm" } }, CancellationToken.None));
+        await _world.Api.DeleteAsync(ResourceType.ConfigMaps.ObjectPath("rw", "cm"), CancellationToken.None);
+        _overlay.Deleted(Key, created);
+        Assert.Null(_overlay.Get(Key));
+        await Task.Delay(Lag * 2);
+        Assert.Null(_informer.Get(Key));
+        Assert.Equal(0, _overlay.PendingCount);
+    }
+}
