@@ -157,18 +157,12 @@ public sealed class BuildReconciler(
                         && ImageStreamTagReference.Parse(Destination(b))?.ToString() == destination)
             .MaxBy(b => b.Status!.CompletionTimestamp);
         if (producer?.Status?.CompletionTimestamp is { } producerCompleted)
-            return (newest, ToSecond(producerCompleted) > ToSecond(completed)
+            return (newest, KubeTime.ToSecond(producerCompleted) > KubeTime.ToSecond(completed)
                 ? $"the tag holds a newer image ({newest.Image}) from Build {producer.Metadata.NamespaceProperty}/{producer.Metadata.Name}, which completed at {producerCompleted:yyyy-MM-dd'T'HH:mm:ss'Z'}, after this Build at {completed:yyyy-MM-dd'T'HH:mm:ss'Z'}"
                 : null);
-        return (newest, newest.Created is { } created && ToSecond(created) > ToSecond(completed)
+        return (newest, newest.Created is { } created && KubeTime.ToSecond(created) > KubeTime.ToSecond(completed)
             ? $"a newer image ({newest.Image}) was recorded in the tag at {created:yyyy-MM-dd'T'HH:mm:ss'Z'}, after this Build completed at {completed:yyyy-MM-dd'T'HH:mm:ss'Z'}"
             : null);
-    }
-
-    private static DateTime ToSecond(DateTime t)
-    {
-        var utc = t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : t;
-        return new DateTime(utc.Ticks - utc.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
     }
 
     /// <summary>

@@ -107,8 +107,7 @@ public sealed class QuayIntegrationReconciler(
         if (health.JudgementFailure != message)
         {
             log.IntegrationNotJudged(view.Name, message);
-            if (e is not (KubeApiException or ReconcileException or TimeoutException or HttpRequestException or IOException))
-                log.IntegrationJudgementFailed(view.Name, e);
+            if (!ExpectedFailures.Contains(e)) log.IntegrationJudgementFailed(view.Name, e);
         }
         health.JudgementFailure = message;
         health.FailedJudgements++;
@@ -496,7 +495,5 @@ public sealed class QuayIntegrationReconciler(
     }
 
     private void Set(QuayIntegrationStatus status, QuayIntegrationResource resource, string type, bool? value, string reason, string message) =>
-        StatusConditions.Set(status.Conditions!, type, value, reason, message, resource.Metadata.Generation, TruncateToSeconds(time.GetUtcNow().UtcDateTime));
-
-    private static DateTime TruncateToSeconds(DateTime t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+        StatusConditions.Set(status.Conditions!, type, value, reason, message, resource.Metadata.Generation, KubeTime.ToSecond(time.GetUtcNow().UtcDateTime));
 }

@@ -63,6 +63,15 @@ public sealed class NamespaceReconciler(
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken ct)
     {
+        var result = await ActAsync(key, ct);
+        // Whatever ended without a failure (set up, waiting, in conflict, let go) ends a run of retried failures; a
+        // reported one ends it in Failed.
+        _transientStreaks.TryRemove(key.Name, out _);
+        return result;
+    }
+
+    private async Task<ReconcileResult> ActAsync(ObjectKey key, CancellationToken ct)
+    {
         var name = key.Name;
         var integrations = state.Current;
         var ns = claim.Get(key);
@@ -112,8 +121,7 @@ public sealed class NamespaceReconciler(
         {
             await SaveAfterFailureAsync(work, ct);
             var message = FailureMessage(e);
-            if (e is not (QuayOperationException or KubeApiException or ReconcileException or TimeoutException or HttpRequestException or IOException))
-                log.UnexpectedSyncFailure(work.Name, e);
+            if (!ExpectedFailures.Contains(e)) log.UnexpectedSyncFailure(work.Name, e);
             // A conflict is another writer's change: the retry starts from it at once, nobody needs to hear of it, unless
             // it keeps happening.
             var transient = (e is ReconcileException || e is KubeApiException { IsConflict: true })
@@ -183,7 +191,6 @@ public sealed class NamespaceReconciler(
             throw new ReconcileException(error); // what did not fail is in place; the rest is retried with backoff
         }
         registry.Synced(work.Name, work.IntegrationName, work.Now, work.Integration!.Fingerprint);
-        _transientStreaks.TryRemove(work.Name, out _);
         if (work.Verified) log.OrganizationVerified(work.Organization, work.Name);
         var untilDrift = work.Observation.VerifiedAt + config.DriftCheckInterval - time.GetUtcNow();
         return ReconcileResult.After(untilDrift > MinimumRequeue ? untilDrift : MinimumRequeue);
@@ -299,7 +306,6 @@ public sealed class NamespaceReconciler(
     {
         var reason = intent.Reason;
         var previous = registry.Get(key);
-        _transientStreaks.TryRemove(key, out _);
         registry.Pending(key, intent.Integration?.Name, reason, time.GetUtcNow());
         if (intent.InScope && ns is not null)
             await claim.MarkInScopeAsync(ns, ct);
@@ -322,7 +328,6 @@ public sealed class NamespaceReconciler(
     private async Task<ReconcileResult> ConflictAsync(string name, V1Namespace? ns, OwnershipDraft record, NamespaceIntent intent, CancellationToken ct)
     {
         var previous = registry.Get(name);
-        _transientStreaks.TryRemove(name, out _);
         registry.Conflict(name, intent.Reason, time.GetUtcNow());
         if (ns is not null && previous?.Message != intent.Reason) events.Warning(ns, "IntegrationConflict", intent.Reason);
         await records.SaveStatusAsync(record, NamespaceReport.Conflict(record.Stored?.Status, string.Join(", ", intent.Conflicting ?? []), intent.Reason,
@@ -442,7 +447,6 @@ public sealed class NamespaceReconciler(
 
     private void Forget(string ns)
     {
-        _transientStreaks.TryRemove(ns, out _);
         observations.Forget(ns);
         registry.Remove(ns);
         records.Forget(ns);

@@ -18,12 +18,12 @@ public static class NamespaceReport
             Origin = work.Entry is { } entry ? (entry.IsOwned() ? Origin.Created : Origin.Found) : previous?.Origin,
             Integration = work.IntegrationName ?? previous?.Integration,
             Phase = phase,
-            LastVerified = verifiedAt is { } at ? Seconds(at) : previous?.LastVerified,
+            LastVerified = verifiedAt is { } at ? KubeTime.ToSecond(at) : previous?.LastVerified,
             LastError = StatusConditions.Bounded(error),
             Kept = kept.Count == 0 ? null : kept.Take(MaxListed).Append(kept.Count > MaxListed ? $"… and {kept.Count - MaxListed} more" : null)
                 .OfType<string>().ToList(),
             KeptCount = kept.Count == 0 ? null : kept.Count,
-            TokensRotatedAt = work.TokensRotatedAt is { } rotated ? Seconds(rotated) : previous?.TokensRotatedAt,
+            TokensRotatedAt = work.TokensRotatedAt is { } rotated ? KubeTime.ToSecond(rotated) : previous?.TokensRotatedAt,
             RotationRequestHandled = work.RotationRequestHandled ?? previous?.RotationRequestHandled,
             Conditions = previous?.Conditions?.Select(Copy).ToList() ?? [],
         };
@@ -36,7 +36,7 @@ public static class NamespaceReport
             NamespacePhase.Conflict => (false, error ?? "conflict"),
             _ => (false, "The namespace is gone"),
         };
-        StatusConditions.Set(status.Conditions, "Synced", value, phase, message, null, Seconds(work.Now));
+        StatusConditions.Set(status.Conditions, "Synced", value, phase, message, null, KubeTime.ToSecond(work.Now));
         return status;
     }
 
@@ -57,7 +57,7 @@ public static class NamespaceReport
             RotationRequestHandled = previous?.RotationRequestHandled,
             Conditions = previous?.Conditions?.Select(Copy).ToList() ?? [],
         };
-        StatusConditions.Set(status.Conditions, "Synced", false, NamespacePhase.Conflict, reason, null, Seconds(now));
+        StatusConditions.Set(status.Conditions, "Synced", false, NamespacePhase.Conflict, reason, null, KubeTime.ToSecond(now));
         return status;
     }
 
@@ -67,5 +67,4 @@ public static class NamespaceReport
         LastTransitionTime = c.LastTransitionTime,
     };
 
-    private static DateTime Seconds(DateTimeOffset t) => new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
 }
