@@ -227,7 +227,10 @@ public sealed class CoreVerbsTests(ApiServerFixture f) : IClassFixture<ApiServer
         Assert.Equal(0, (int)body["metadata"]!["deletionGracePeriodSeconds"]!);
         Assert.Equal("foregroundDeletion", (string?)body["metadata"]!["finalizers"]![0]);
 
-        await K.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("{\"metadata\":{\"finalizers\":null}}", V1Patch.PatchType.MergePatch), "f", ns);
+        // The write that takes the last finalizer off deletes the object, and answers with the object as written.
+        var last = await K.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("{\"metadata\":{\"finalizers\":null}}", V1Patch.PatchType.MergePatch), "f", ns);
+        Assert.NotNull(last.Metadata.DeletionTimestamp);
+        Assert.Null(last.Metadata.Finalizers);
         await Assert.ThrowsAsync<HttpOperationException>(() => K.CoreV1.ReadNamespacedConfigMapAsync("f", ns));
     }
 

@@ -134,6 +134,31 @@ public sealed class WatchTests(ApiServerFixture f) : IClassFixture<ApiServerFixt
         }
     }
 
+    /// <summary>A dropped watch connection loses what it had not sent yet; a client resuming from its last version gets it again.</summary>
+    [Fact]
+    public async Task A_dropped_watch_loses_the_events_still_on_their_way()
+    {
+        var ns = await f.CreateNamespaceAsync();
+        var rv = (await K.CoreV1.ListNamespacedConfigMapAsync(ns)).Metadata.ResourceVersion;
+        f.Server.Faults.SetWatchLag("configmaps", TimeSpan.FromSeconds(2));
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            using var response = await f.Http.GetAsync($"/api/v1/namespaces/{ns}/configmaps?watch=true&resourceVersion={rv}", HttpCompletionOption.ResponseHeadersRead, cts.Token);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
+            await K.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "lost" } }, ns);
+            await Task.Delay(200);
+            f.Server.Faults.DropWatches("configmaps");
+            Assert.Null(await reader.ReadLineAsync(cts.Token)); // the stream ended without the event
+        }
+        finally
+        {
+            f.Server.Faults.SetWatchLag("configmaps", TimeSpan.Zero);
+        }
+        var replayed = await ReadEventsAsync($"/api/v1/namespaces/{ns}/configmaps?watch=true&resourceVersion={rv}", 1);
+        Assert.Equal("lost", (string?)replayed.Single()["object"]!["metadata"]!["name"]);
+    }
+
     [Fact]
     public async Task Expired_version_yields_one_ERROR_event_with_410_Expired()
     {

@@ -110,6 +110,18 @@ public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObje
 
     public T? Get(ObjectKey key) => _items.Get(key);
 
+    private long _listsStarted;
+    private long _lastCompleteList;
+
+    /// <summary>How many relists have started (each LIST is a fresh read of everything, with no resourceVersion).</summary>
+    public long ListsStarted => Volatile.Read(ref _listsStarted);
+
+    /// <summary>
+    /// The number (in <see cref="ListsStarted"/>' count) of the last relist that completed: the cache holds at least
+    /// everything the API server had when that list started.
+    /// </summary>
+    public long LastCompleteList => Volatile.Read(ref _lastCompleteList);
+
     /// <summary>How the cache files and versions what it keeps.</summary>
     public ObjectIdentity<T> Identity => _identity;
 
@@ -169,6 +181,7 @@ public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObje
     {
         var seen = new HashSet<ObjectKey>();
         var started = Stopwatch.GetTimestamp();
+        var sequence = Interlocked.Increment(ref _listsStarted);
         string resourceVersion;
         try
         {
@@ -183,6 +196,7 @@ public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObje
         }
         foreach (var gone in _items.All().Where(o => !seen.Contains(_identity.KeyOf(o))).ToList())
             Remove(gone);
+        Volatile.Write(ref _lastCompleteList, sequence);
         _log.Listed(seen.Count, _spec.Resource.Plural, Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 3));
         _synced.TrySetResult();
         return resourceVersion;

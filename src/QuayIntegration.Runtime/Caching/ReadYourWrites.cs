@@ -21,8 +21,11 @@ namespace QuayIntegration.Runtime;
 /// <typeparam name="T">What the informer keeps (the reply is made into it as the informer makes what it caches).</typeparam>
 public class ReadYourWrites<TWire, T> : IInformerHandler<T> where TWire : class, IKubernetesObject<V1ObjectMeta> where T : class
 {
-    /// <summary>What this process wrote last: the object as written, or null when it deleted it.</summary>
-    private sealed record Copy(IReadOnlySet<string?> Replaced, T? Written);
+    /// <summary>
+    /// What this process wrote last: the object as written, or null when it deleted it; and how many relists the
+    /// informer had started then (a relist started later reads everything afresh, so the cache is the truth after it).
+    /// </summary>
+    private sealed record Copy(IReadOnlySet<string?> Replaced, T? Written, long ListsStartedBefore);
 
     private readonly Informer<TWire, T> _cache;
     private readonly ConcurrentDictionary<ObjectKey, Copy> _written = new();
@@ -37,7 +40,8 @@ public class ReadYourWrites<TWire, T> : IInformerHandler<T> where TWire : class,
     public T? Get(ObjectKey key)
     {
         var cached = _cache.Get(key);
-        return Ahead(key, cached) is { } copy ? copy.Written : cached;
+        // Read again when no copy applies: the copy may have been let go because the cache moved on meanwhile.
+        return Ahead(key, cached) is { } copy ? copy.Written : _cache.Get(key);
     }
 
     public T? Get(string? ns, string name) => Get(new ObjectKey(ns, name));
@@ -53,9 +57,9 @@ public class ReadYourWrites<TWire, T> : IInformerHandler<T> where TWire : class,
             if (copy is null) result.Add(item);
             else if (copy.Written is { } written) result.Add(written);
         }
-        foreach (var (key, copy) in _written)
+        foreach (var (key, _) in _written)
         {
-            if (key.Namespace == ns && copy.Written is { } created && _cache.Get(key) is null && copy.Replaced.Contains(null)) result.Add(created);
+            if (key.Namespace == ns && _cache.Get(key) is null && Ahead(key, null)?.Written is { } created) result.Add(created);
         }
         return result;
     }
@@ -66,13 +70,20 @@ public class ReadYourWrites<TWire, T> : IInformerHandler<T> where TWire : class,
     /// </summary>
     public T Written(T? before, TWire reply)
     {
+        // A write that took the last finalizer off an object marked for deletion deleted it: the reply is its last state.
+        var deleted = reply.Metadata.DeletionTimestamp is not null && reply.Metadata.Finalizers is not { Count: > 0 };
         var written = _cache.ToCached(reply);
-        Remember(_cache.Identity.KeyOf(written), before, written);
+        Remember(_cache.Identity.KeyOf(written), before, deleted ? null : written);
         return written;
     }
 
     /// <summary>Remembers that this process deleted the object it read as <paramref name="before"/>.</summary>
-    public void Deleted(ObjectKey key, T? before) => Remember(key, before, null);
+    public void Deleted(ObjectKey key, T? before)
+    {
+        // Nothing was there to the process's knowledge: the cache agrees already.
+        if (before is null) Forget(key);
+        else Remember(key, before, null);
+    }
 
     /// <summary>From now on the cache is the truth for this object (a write was refused, or the object is gone).</summary>
     public void Forget(ObjectKey key) => _written.TryRemove(key, out _);
@@ -82,22 +93,37 @@ public class ReadYourWrites<TWire, T> : IInformerHandler<T> where TWire : class,
 
     private void Remember(ObjectKey key, T? before, T? written)
     {
+        var listsStarted = _cache.ListsStarted;
         var beforeVersion = before is null ? null : _cache.Identity.VersionOf(before);
         var replaced = new HashSet<string?> { beforeVersion };
-        if (_written.TryGetValue(key, out var last) && (last.Written is null ? null : _cache.Identity.VersionOf(last.Written)) == beforeVersion)
+        if (_written.TryGetValue(key, out var last) && VersionOf(last.Written) == beforeVersion)
             replaced.UnionWith(last.Replaced);
-        _written[key] = new Copy(replaced, written);
+        // A write that changed nothing keeps its version and causes no watch event: the cache showing that version
+        // is caught up, so it must not count as replaced.
+        if (written is not null) replaced.Remove(_cache.Identity.VersionOf(written));
+        if (replaced.Count == 0)
+        {
+            Forget(key);
+            return;
+        }
+        _written[key] = new Copy(replaced, written, listsStarted);
+        // The write's own watch event may have reached the cache before the copy was stored: then it is let go now.
+        Ahead(key, _cache.Get(key));
     }
+
+    private string? VersionOf(T? obj) => obj is null ? null : _cache.Identity.VersionOf(obj);
 
     /// <summary>
     /// The copy to serve while the cache shows <paramref name="cached"/>, or null (the copy, if any, is let go): the
-    /// cache shows a version the copy did not replace, or agrees with it that the object is gone.
+    /// cache shows a version the copy did not replace, agrees with it that the object is gone, or was relisted since
+    /// the write (a ghost of a create whose watch event a broken watch lost would otherwise be served for ever).
     /// </summary>
     private Copy? Ahead(ObjectKey key, T? cached)
     {
         if (!_written.TryGetValue(key, out var copy)) return null;
-        var version = cached is null ? null : _cache.Identity.VersionOf(cached);
-        if (copy.Replaced.Contains(version) && !(copy.Written is null && cached is null)) return copy;
+        var stillBehind = copy.Replaced.Contains(VersionOf(cached)) && !(copy.Written is null && cached is null)
+                          && _cache.LastCompleteList <= copy.ListsStartedBefore;
+        if (stillBehind) return copy;
         _written.TryRemove(new KeyValuePair<ObjectKey, Copy>(key, copy));
         return null;
     }
@@ -108,7 +134,17 @@ public class ReadYourWrites<TWire, T> : IInformerHandler<T> where TWire : class,
 
     void IInformerHandler<T>.OnUpdate(T oldObj, T newObj) => Ahead(_cache.Identity.KeyOf(newObj), newObj);
 
-    void IInformerHandler<T>.OnDelete(T obj) => Ahead(_cache.Identity.KeyOf(obj), null);
+    /// <summary>
+    /// The deleted object's last version is what the cache showed: a copy stays only if it is of an object this
+    /// process wrote over that version (deleted, then created again), which the cache has still to show.
+    /// </summary>
+    void IInformerHandler<T>.OnDelete(T obj)
+    {
+        var key = _cache.Identity.KeyOf(obj);
+        if (!_written.TryGetValue(key, out var copy)) return;
+        if (copy.Written is null || !copy.Replaced.Contains(_cache.Identity.VersionOf(obj)))
+            _written.TryRemove(new KeyValuePair<ObjectKey, Copy>(key, copy));
+    }
 }
 
 /// <inheritdoc />

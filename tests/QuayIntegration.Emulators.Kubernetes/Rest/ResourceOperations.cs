@@ -168,7 +168,9 @@ public static class ResourceOperations
                     continue;
                 }
                 await type.Strategy.AfterDeleteAsync(last, ctx);
-                return new ApiResult(200, last);
+                // registry/store.go deleteWithoutFinalizers: "clients are expecting an updated object if a PUT
+                // succeeded", so the answer is the object as the write made it (no finalizers), not the stored one.
+                return new ApiResult(200, obj);
             }
             var stored = Converted(type, ctx.Server.Store.Update(type.StorageKey, ctx.Namespace, ctx.Name!, type.Strategy.ToStorage(obj), currentVersion, () => type.NotFound(ctx.Name!)));
             if (stored is null)

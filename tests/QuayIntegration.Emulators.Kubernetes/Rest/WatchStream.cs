@@ -42,7 +42,7 @@ public static class WatchStream
         }
 
         using var watched = subscription;
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, ctx.Server.Stopping);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, ctx.Server.Stopping, watched.Dropped);
         cts.CancelAfter(timeout);
         await http.Response.StartAsync(cts.Token);
         try

@@ -176,7 +176,7 @@ public sealed class ObjectStore(int historySize)
         lock (_gate)
         {
             var dropped = _subscriptions.Where(s => storageKey is null || s.StorageKey == storageKey).ToList();
-            foreach (var s in dropped) s.Channel.Writer.TryComplete();
+            foreach (var s in dropped) s.Drop();
             _subscriptions.RemoveAll(dropped.Contains);
             return dropped.Count;
         }

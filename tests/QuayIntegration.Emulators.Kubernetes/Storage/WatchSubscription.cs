@@ -7,6 +7,22 @@ public sealed class WatchSubscription(ObjectStore store, string storageKey, stri
 {
     public string StorageKey { get; } = storageKey;
     public Channel<StoredEvent> Channel { get; } = System.Threading.Channels.Channel.CreateUnbounded<StoredEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _dropped = new();
+
+    /// <summary>Cancelled when the connection is dropped: events still queued are lost with it, as on a broken connection.</summary>
+    public CancellationToken Dropped => _dropped.Token;
+
     internal bool Wants(StoredEvent e) => e.StorageKey == StorageKey && (ns is null || e.Namespace == ns);
-    public void Dispose() => store.Unsubscribe(this);
+
+    internal void Drop()
+    {
+        _dropped.Cancel();
+        Channel.Writer.TryComplete();
+    }
+
+    public void Dispose()
+    {
+        store.Unsubscribe(this);
+        _dropped.Dispose();
+    }
 }

@@ -113,4 +113,61 @@ public sealed class ReadYourWritesTests : IAsyncLifetime
         Assert.Null(_informer.Get(Key));
         Assert.Equal(0, _overlay.PendingCount);
     }
+
+    /// <summary>
+    /// A created object whose ADDED event a broken watch lost, deleted by someone else before the informer relisted:
+    /// the relist reads everything afresh and tells no handler of an object it never held, so only the relist itself
+    /// can end the copy (served for ever otherwise, a ghost Secret the operator would never write again).
+    /// </summary>
+    [Fact]
+    public async Task A_relist_after_the_write_makes_the_cache_the_truth()
+    {
+        _overlay.Written(null, await _world.Api.CreateAsync(ResourceType.ConfigMaps.CollectionPath("rw"),
+            new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "cm" } }, CancellationToken.None));
+        await _world.Client.CoreV1.DeleteNamespacedConfigMapAsync("cm", "rw");
+        var lists = _informer.LastCompleteList;
+        _world.Server.Faults.CompactHistory();
+        _world.Server.Faults.ExpireNextWatches(1, "configmaps");
+        _world.Server.Faults.DropWatches("configmaps");
+        await Until(() => _informer.LastCompleteList > lists, "the informer relisted");
+        Assert.Null(_informer.Get(Key));
+        Assert.Null(_overlay.Get(Key));
+        Assert.Equal(0, _overlay.PendingCount);
+    }
+
+    /// <summary>A write that changed nothing keeps the version and causes no watch event: nothing is kept for it.</summary>
+    [Fact]
+    public async Task A_write_that_changes_nothing_keeps_no_copy()
+    {
+        await _world.Client.CoreV1.CreateNamespacedConfigMapAsync(
+            new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "cm" }, Data = new Dictionary<string, string> { ["v"] = "same" } }, "rw");
+        await Until(() => _informer.Get(Key) is not null, "the object in the cache");
+        var before = _overlay.Get(Key)!;
+        var reply = await PatchAsync(before, "same");
+        Assert.Equal(before.Metadata.ResourceVersion, reply.Metadata.ResourceVersion);
+        _overlay.Written(before, reply);
+        Assert.Equal(0, _overlay.PendingCount);
+    }
+
+    /// <summary>
+    /// Taking the last finalizer off an object marked for deletion deletes it: the reply is its last state, and the
+    /// object reads as gone from then on, also when the cache sees the deletion before the reply is remembered.
+    /// </summary>
+    [Fact]
+    public async Task A_write_that_removes_the_last_finalizer_of_a_deleted_object_reads_as_gone()
+    {
+        await _world.Client.CoreV1.CreateNamespacedConfigMapAsync(
+            new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "cm", Finalizers = ["example.com/hold"] } }, "rw");
+        await _world.Client.CoreV1.DeleteNamespacedConfigMapAsync("cm", "rw");
+        await Until(() => _informer.Get(Key)?.Metadata.DeletionTimestamp is not null, "the object marked for deletion in the cache");
+        var before = _overlay.Get(Key)!;
+        var reply = await _world.Api.PatchAsync<V1ConfigMap>(ResourceType.ConfigMaps.ObjectPath("rw", "cm"),
+            new V1Patch("""{"metadata":{"finalizers":null}}""", V1Patch.PatchType.MergePatch), CancellationToken.None);
+        Assert.NotNull(reply.Metadata.DeletionTimestamp);
+        _overlay.Written(before, reply);
+        Assert.Null(_overlay.Get(Key));
+        await Until(() => _informer.Get(Key) is null, "the deletion reaches the cache");
+        Assert.Null(_overlay.Get(Key));
+        Assert.Equal(0, _overlay.PendingCount);
+    }
 }

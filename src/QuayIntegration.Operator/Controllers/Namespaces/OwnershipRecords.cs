@@ -115,21 +115,27 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
         var stored = draft.Stored;
         if (stored is null) return;
         var path = ApiResources.QuayNamespaces.ObjectPath(null, draft.Namespace);
+        var key = ObjectKey.Cluster(draft.Namespace);
+        var last = stored;
         try
         {
             if (stored.Metadata.Finalizers?.Contains(Finalizer) == true)
-                await api.PatchAsync<QuayNamespaceResource>(path, new V1Patch(MetadataPatch.RemoveFinalizer(stored.Metadata, Finalizer), V1Patch.PatchType.MergePatch), ct);
+                last = _records.Written(stored, await api.PatchAsync<QuayNamespaceResource>(path,
+                    new V1Patch(MetadataPatch.RemoveFinalizer(stored.Metadata, Finalizer), V1Patch.PatchType.MergePatch), ct));
             await api.DeleteAsync(path, ct);
         }
         catch (KubeApiException e) when (e.IsConflict)
         {
+            _records.Forget(key);
             throw new ReconcileException($"the QuayNamespace {draft.Namespace} changed while being deleted; retrying");
         }
         catch (KubeApiException e) when (e.IsNotFound)
         {
             // Deleted already (by hand, or the cache had not seen the deletion yet): what was wanted.
         }
-        _records.Forget(ObjectKey.Cluster(draft.Namespace));
+        // Read as gone until the cache sees the deletion: the echo of the namespace's own release must not find the
+        // record and release it a second time.
+        _records.Deleted(key, last);
         draft.Deleted();
     }
 
