@@ -160,4 +160,50 @@ public sealed class CustomResourceTests(ApiServerFixture f) : IClassFixture<ApiS
         Assert.Equal(404, code);
         Assert.Null(f.Server.Peek("example.com", "widgets", ns, "w"));
     }
+
+    /// <summary>
+    /// As apiextensions-apiserver: the first DELETE marks the definition Terminating behind its cleanup finalizer and
+    /// deletes every custom resource; one holding a finalizer stays, marked and still served, no new one can be created,
+    /// and the definition goes with the last of them.
+    /// </summary>
+    [Fact]
+    public async Task Deleting_the_CRD_waits_for_the_finalizers_of_its_objects()
+    {
+        var crdJson = Manifests.ReadYaml(Manifests.CrdPath);
+        crdJson["metadata"]!["name"] = "gadgets.example.com";
+        crdJson["spec"]!["group"] = "example.com";
+        crdJson["spec"]!["names"] = new JsonObject { ["kind"] = "Gadget", ["listKind"] = "GadgetList", ["plural"] = "gadgets", ["singular"] = "gadget" };
+        crdJson["spec"]!["scope"] = "Namespaced";
+        await K.ApiextensionsV1.CreateCustomResourceDefinitionAsync(k8s.KubernetesJson.Deserialize<V1CustomResourceDefinition>(crdJson.ToJsonString()));
+        var ns = await f.CreateNamespaceAsync();
+        JsonObject Gadget(string name, params string[] finalizers) => new()
+        {
+            ["apiVersion"] = "example.com/v1", ["kind"] = "Gadget",
+            ["metadata"] = new JsonObject { ["name"] = name, ["finalizers"] = new JsonArray([.. finalizers.Select(x => (JsonNode)JsonValue.Create(x)!)]) },
+            ["spec"] = ValidSpec(),
+        };
+        await K.CustomObjects.CreateNamespacedCustomObjectAsync(Gadget("held", "example.com/keep"), "example.com", "v1", ns, "gadgets");
+        await K.CustomObjects.CreateNamespacedCustomObjectAsync(Gadget("free"), "example.com", "v1", ns, "gadgets");
+
+        await K.ApiextensionsV1.DeleteCustomResourceDefinitionAsync("gadgets.example.com");
+        var crd = await K.ApiextensionsV1.ReadCustomResourceDefinitionAsync("gadgets.example.com");
+        Assert.NotNull(crd.Metadata.DeletionTimestamp);
+        Assert.Contains("customresourcecleanup.apiextensions.k8s.io", crd.Metadata.Finalizers);
+        Assert.Contains(crd.Status.Conditions, c => c.Type == "Terminating" && c.Status == "True" && c.Reason == "InstanceDeletionInProgress");
+        Assert.Null(f.Server.Peek("example.com", "gadgets", ns, "free"));
+        var held = Objects.Node(await K.CustomObjects.GetNamespacedCustomObjectAsync("example.com", "v1", ns, "gadgets", "held"));
+        Assert.NotNull(held["metadata"]!["deletionTimestamp"]);
+
+        var (code, body, _) = await f.SendAsync(HttpMethod.Post, $"/apis/example.com/v1/namespaces/{ns}/gadgets", Gadget("late").ToJsonString());
+        Assert.Equal(405, code);
+        Assert.Equal("MethodNotAllowed", (string?)body!["reason"]);
+        Assert.Equal("create not allowed while custom resource definition is terminating", (string?)body["message"]);
+
+        await K.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch("""{"metadata":{"finalizers":null}}""", V1Patch.PatchType.MergePatch),
+            "example.com", "v1", ns, "gadgets", "held");
+        (code, _, _) = await f.SendAsync(HttpMethod.Get, $"/apis/example.com/v1/namespaces/{ns}/gadgets");
+        Assert.Equal(404, code);
+        var e = await Assert.ThrowsAsync<HttpOperationException>(() => K.ApiextensionsV1.ReadCustomResourceDefinitionAsync("gadgets.example.com"));
+        Assert.Equal(HttpStatusCode.NotFound, e.Response.StatusCode);
+    }
 }

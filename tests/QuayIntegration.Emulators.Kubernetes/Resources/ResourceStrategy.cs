@@ -62,6 +62,12 @@ public abstract class ResourceStrategy
     /// <summary>Refuses deletions that a real server forbids (e.g. the default namespace).</summary>
     public virtual void CheckDeletable(JsonObject obj) { }
 
+    /// <summary>Refuses creates that a real server forbids at the moment (e.g. of a custom resource whose definition is being deleted).</summary>
+    public virtual void CheckCreatable(RequestContext ctx) { }
+
+    /// <summary>Called after a deletion request stored the object marked for deletion (finalizers keep it).</summary>
+    public virtual Task AfterDeletionRequestedAsync(JsonObject stored, RequestContext ctx) => Task.CompletedTask;
+
     public virtual Task AfterCreateAsync(JsonObject stored, RequestContext ctx) => Task.CompletedTask;
     public virtual Task AfterUpdateAsync(JsonObject stored, JsonObject old, RequestContext ctx) => Task.CompletedTask;
     public virtual Task AfterDeleteAsync(JsonObject last, RequestContext ctx) => Task.CompletedTask;

@@ -24,6 +24,7 @@ public static class ResourceOperations
     public static async Task<ApiResult> CreateAsync(RequestContext ctx, JsonObject body, bool applied = false)
     {
         var type = ctx.Type;
+        type.Strategy.CheckCreatable(ctx);
         var obj = NormalizeIncoming(ctx, body);
         var meta = obj.Metadata();
         if (type.Namespaced)
@@ -209,6 +210,7 @@ public static class ResourceOperations
                 if (ctx.DryRun) return new ApiResult(200, marked);
                 var stored = Converted(type, ctx.Server.Store.Update(type.StorageKey, ctx.Namespace, ctx.Name!, type.Strategy.ToStorage(marked), currentVersion, () => type.NotFound(ctx.Name!)));
                 if (stored is null) { if (attempt > 20) throw type.Conflict(ctx.Name!); continue; }
+                await type.Strategy.AfterDeletionRequestedAsync(stored, ctx);
                 return new ApiResult(200, stored);
             }
             if (ctx.DryRun) return new ApiResult(200, SuccessStatus(ctx, current));

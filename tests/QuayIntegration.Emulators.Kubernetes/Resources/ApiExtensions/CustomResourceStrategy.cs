@@ -6,8 +6,27 @@ using QuayIntegration.Emulators.Kubernetes.Rest;
 namespace QuayIntegration.Emulators.Kubernetes.Resources.ApiExtensions;
 
 /// <summary>One served version of a CRD: schema pruning/defaulting/validation, generation, status subresource, printer columns.</summary>
-public sealed class CustomResourceStrategy(StructuralSchema schema, bool statusSubresource, IReadOnlyList<TableColumn> columns) : ResourceStrategy
+public sealed class CustomResourceStrategy(StructuralSchema schema, bool statusSubresource, IReadOnlyList<TableColumn> columns, string definitionName) : ResourceStrategy
 {
+    /// <summary>
+    /// apiextensions-apiserver's customresource_handler.go: no create while the definition is being deleted, and none
+    /// once it is gone (a request that found the resource served just before must not land in storage nobody serves).
+    /// </summary>
+    public override void CheckCreatable(RequestContext ctx)
+    {
+        var definition = ctx.Server.Store.Get(CustomResourceDefinitionStrategy.StorageKey, null, definitionName);
+        if (definition is null) throw Errors.NotFound(ctx.Type.QualifiedResource, ctx.Name ?? "", ctx.Type.Group, ctx.Type.Plural);
+        if (definition.At("metadata", "deletionTimestamp") is not null)
+            throw Errors.MethodNotAllowed("create not allowed while custom resource definition is terminating");
+    }
+
+    /// <summary>The last custom resource of a definition being deleted lets the definition go.</summary>
+    public override Task AfterDeleteAsync(JsonObject last, RequestContext ctx)
+    {
+        CustomResourceDefinitionStrategy.CompleteDeletion(ctx, ctx.Type.Group, ctx.Type.Plural);
+        return Task.CompletedTask;
+    }
+
     public override bool TracksGeneration => true;
     public override bool HasStatusSubresource => statusSubresource;
     public override bool RequiresResourceVersionOnUpdate => true;

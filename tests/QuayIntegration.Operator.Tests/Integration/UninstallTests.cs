@@ -1,0 +1,87 @@
+using k8s;
+using k8s.Autorest;
+using QuayIntegration.Operator.Tests.Support;
+using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
+
+namespace QuayIntegration.Operator.Tests.Integration;
+
+/// <summary>
+/// Taking the operator off a cluster, as the README's Uninstalling section says, and out of order, through kubectl and
+/// an API server that deletes custom resources definitions as apiextensions-apiserver does (Terminating, finalizers of
+/// the custom resources honoured, no new ones).
+/// </summary>
+[Collection(OperatorCollection.Name)]
+public sealed class UninstallTests
+{
+    private const string NamespaceFinalizer = "quay.redhat.com/quayintegrations";
+    private static readonly string[] Crds = ["quaynamespaces.quay.redhat.com", "quayintegrations.quay.redhat.com"];
+
+    [Fact]
+    public async Task Uninstalling_in_order_leaves_nothing_held_and_keeps_what_cleanupPolicy_Keep_keeps()
+    {
+        await using var env = await StartAsync();
+        var op = await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("kept");
+        await Eventually(() => env.IsSeededAsync("kept", "openshift_kept"), "set up");
+
+        // Step 2: kubectl waits until the QuayIntegration is gone, which it is once its namespaces are released.
+        await Kubectl.RunAsync(env.Cluster.KubeconfigPath, "delete", "qi", "--all", "--timeout=60s");
+        Assert.Null(await env.GetIntegrationAsync());
+        Assert.DoesNotContain(NamespaceFinalizer, (await env.GetNamespaceAsync("kept"))!.Metadata.Finalizers ?? []);
+
+        // Step 3: the operator goes, then its CRDs, at once: nothing holds them any more.
+        await env.StopOperatorAsync(op);
+        await Kubectl.RunAsync(env.Cluster.KubeconfigPath, ["delete", "crd", .. Crds, "--timeout=30s"]);
+        foreach (var crd in Crds) Assert.False(await CrdExistsAsync(env, crd), $"{crd} is still there");
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync("kept");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("kept", TimeSpan.FromSeconds(30));
+        Assert.NotNull(env.Quay.State.Organization("openshift_kept"));
+        Assert.All(env.Quay.State.Organization("openshift_kept")!.Robots, r => Assert.NotNull(r.Token));
+    }
+
+    /// <summary>
+    /// <c>kubectl delete -k</c> deletes the CRDs while the operator still runs: the QuayIntegration and the
+    /// QuayNamespaces are marked for deletion at once. The operator carries the QuayIntegration's deletion out (its
+    /// namespaces released under cleanupPolicy Keep), the records held by their finalizers go as their namespaces are
+    /// released, and the CRDs go after them; a namespace created meanwhile gets nothing in Quay, since no record can be
+    /// written ahead of it.
+    /// </summary>
+    [Fact]
+    public async Task CRDs_deleted_while_the_operator_runs_release_every_namespace_and_create_nothing_new()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("held");
+        await Eventually(() => env.IsSeededAsync("held", "openshift_held"), "set up");
+
+        await Kubectl.RunAsync(env.Cluster.KubeconfigPath, ["delete", "crd", .. Crds, "--wait=false"]);
+        await env.CreateNamespaceAsync("late");
+        await Eventually(async () => !await CrdExistsAsync(env, Crds[0]) && !await CrdExistsAsync(env, Crds[1]),
+            "both CRDs gone once the operator let their objects go", TimeSpan.FromSeconds(60));
+
+        Assert.DoesNotContain(NamespaceFinalizer, (await env.GetNamespaceAsync("held"))!.Metadata.Finalizers ?? []);
+        Assert.NotNull(env.Quay.State.Organization("openshift_held"));
+        await Task.Delay(1500); // room for a (wrong) setup of the late namespace
+        Assert.Null(env.Quay.State.Organization("openshift_late"));
+        foreach (var ns in new[] { "held", "late" })
+        {
+            await env.Kube.CoreV1.DeleteNamespaceAsync(ns);
+            await env.Cluster.Oc.WaitForNamespaceGoneAsync(ns, TimeSpan.FromSeconds(30));
+        }
+        Assert.NotNull(env.Quay.State.Organization("openshift_held"));
+    }
+
+    private static async Task<bool> CrdExistsAsync(OperatorEnvironment env, string name)
+    {
+        try
+        {
+            await env.Kube.ApiextensionsV1.ReadCustomResourceDefinitionAsync(name);
+            return true;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+}
