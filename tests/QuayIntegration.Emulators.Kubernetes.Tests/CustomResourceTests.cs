@@ -142,12 +142,7 @@ public sealed class CustomResourceTests(ApiServerFixture f) : IClassFixture<ApiS
     [Fact]
     public async Task Deleting_the_CRD_stops_serving_and_removes_its_objects()
     {
-        var crdJson = Manifests.ReadYaml(Manifests.CrdPath);
-        crdJson["metadata"]!["name"] = "widgets.example.com";
-        crdJson["spec"]!["group"] = "example.com";
-        crdJson["spec"]!["names"] = new JsonObject { ["kind"] = "Widget", ["listKind"] = "WidgetList", ["plural"] = "widgets", ["singular"] = "widget" };
-        crdJson["spec"]!["scope"] = "Namespaced";
-        await K.ApiextensionsV1.CreateCustomResourceDefinitionAsync(k8s.KubernetesJson.Deserialize<V1CustomResourceDefinition>(crdJson.ToJsonString()));
+        await CreateExampleCrdAsync("Widget", "widgets");
         var ns = await f.CreateNamespaceAsync();
         var widget = new JsonObject { ["apiVersion"] = "example.com/v1", ["kind"] = "Widget", ["metadata"] = new JsonObject { ["name"] = "w" }, ["spec"] = ValidSpec() };
         await K.CustomObjects.CreateNamespacedCustomObjectAsync(widget, "example.com", "v1", ns, "widgets");
@@ -169,12 +164,7 @@ public sealed class CustomResourceTests(ApiServerFixture f) : IClassFixture<ApiS
     [Fact]
     public async Task Deleting_the_CRD_waits_for_the_finalizers_of_its_objects()
     {
-        var crdJson = Manifests.ReadYaml(Manifests.CrdPath);
-        crdJson["metadata"]!["name"] = "gadgets.example.com";
-        crdJson["spec"]!["group"] = "example.com";
-        crdJson["spec"]!["names"] = new JsonObject { ["kind"] = "Gadget", ["listKind"] = "GadgetList", ["plural"] = "gadgets", ["singular"] = "gadget" };
-        crdJson["spec"]!["scope"] = "Namespaced";
-        await K.ApiextensionsV1.CreateCustomResourceDefinitionAsync(k8s.KubernetesJson.Deserialize<V1CustomResourceDefinition>(crdJson.ToJsonString()));
+        await CreateExampleCrdAsync("Gadget", "gadgets");
         var ns = await f.CreateNamespaceAsync();
         JsonObject Gadget(string name, params string[] finalizers) => new()
         {
@@ -205,5 +195,16 @@ public sealed class CustomResourceTests(ApiServerFixture f) : IClassFixture<ApiS
         Assert.Equal(404, code);
         var e = await Assert.ThrowsAsync<HttpOperationException>(() => K.ApiextensionsV1.ReadCustomResourceDefinitionAsync("gadgets.example.com"));
         Assert.Equal(HttpStatusCode.NotFound, e.Response.StatusCode);
+    }
+
+    /// <summary>The operator's QuayIntegration schema served as a namespaced kind of group example.com.</summary>
+    private async Task CreateExampleCrdAsync(string kind, string plural)
+    {
+        var crdJson = Manifests.ReadYaml(Manifests.CrdPath);
+        crdJson["metadata"]!["name"] = $"{plural}.example.com";
+        crdJson["spec"]!["group"] = "example.com";
+        crdJson["spec"]!["names"] = new JsonObject { ["kind"] = kind, ["listKind"] = kind + "List", ["plural"] = plural, ["singular"] = kind.ToLowerInvariant() };
+        crdJson["spec"]!["scope"] = "Namespaced";
+        await K.ApiextensionsV1.CreateCustomResourceDefinitionAsync(k8s.KubernetesJson.Deserialize<V1CustomResourceDefinition>(crdJson.ToJsonString()));
     }
 }
