@@ -34,10 +34,17 @@ public sealed class BuildReconciler(
     /// </summary>
     public static readonly TimeSpan PermissionRecheck = TimeSpan.FromMinutes(10);
     private const string DefaultServiceAccount = "builder";
-    /// <summary>Builds whose failure was already reported, so resyncs do not repeat the Event.</summary>
-    private readonly ConcurrentDictionary<string, byte> _reportedFailures = new();
-    /// <summary>Builds whose cross-namespace import was already refused, so rechecks do not repeat the Event.</summary>
-    private readonly ConcurrentDictionary<string, byte> _reportedRefusals = new();
+    /// <summary>
+    /// Builds whose failure was already reported, so resyncs do not repeat the Event: the UID reported, by Build (a Build
+    /// created again under the same name is told anew). An entry goes with its Build, so the memory follows the Builds
+    /// there are, not every Build the process ever saw fail.
+    /// </summary>
+    private readonly ConcurrentDictionary<ObjectKey, string> _reportedFailures = new();
+    /// <summary>Builds whose cross-namespace import was already refused, so rechecks do not repeat the Event (as above).</summary>
+    private readonly ConcurrentDictionary<ObjectKey, string> _reportedRefusals = new();
+
+    /// <summary>Builds remembered as reported (for tests and diagnostics).</summary>
+    internal int ReportedCount => _reportedFailures.Count + _reportedRefusals.Count;
     /// <summary>
     /// One import at a time per tag, from reading the tag to the Build's mark: two Builds of one tag imported side by
     /// side would both read the tag before either import, and the older could land last. Striped by the tag's name, so
@@ -47,6 +54,15 @@ public sealed class BuildReconciler(
 
     public string Name => "build";
 
+    /// <summary>Whether this Build (this UID under this name) is reported for the first time; remembers that it was.</summary>
+    private static bool FirstReport(ConcurrentDictionary<ObjectKey, string> reported, ObjectKey key, Build build)
+    {
+        var uid = build.Metadata.Uid ?? "";
+        if (reported.TryGetValue(key, out var seen) && seen == uid) return false;
+        reported[key] = uid;
+        return true;
+    }
+
     public void Dispose()
     {
         foreach (var gate in _importGates) gate.Dispose();
@@ -55,11 +71,17 @@ public sealed class BuildReconciler(
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken ct)
     {
         var build = builds.Get(key);
-        if (build is null || !IsManaged(build) || IsImported(build) || IsSkipped(build)) return ReconcileResult.Done;
+        if (build is null)
+        {
+            _reportedFailures.TryRemove(key, out _);
+            _reportedRefusals.TryRemove(key, out _);
+            return ReconcileResult.Done;
+        }
+        if (!IsManaged(build) || IsImported(build) || IsSkipped(build)) return ReconcileResult.Done;
         var phase = build.Status?.Phase;
         if (EndedWithoutImage(build))
         {
-            if (_reportedFailures.TryAdd(build.Metadata.Uid ?? key.ToString(), 0))
+            if (FirstReport(_reportedFailures, key, build))
                 events.Warning(build, "ImageNotImported", $"Build ended {phase}; nothing was imported into {Destination(build)}");
             return ReconcileResult.Done;
         }
@@ -86,7 +108,7 @@ public sealed class BuildReconciler(
             var refusal = await CrossNamespacePushRefusalAsync(build, buildNamespace, destinationNamespace, ct);
             if (refusal is not null)
             {
-                if (_reportedRefusals.TryAdd(build.Metadata.Uid ?? key.ToString(), 0))
+                if (FirstReport(_reportedRefusals, key, build))
                     events.Warning(build, "ImageImportRejected", $"Not importing into ImageStreamTag {UserText.Quote(Destination(build))}: {refusal}");
                 return ReconcileResult.After(PermissionRecheck);
             }

@@ -57,6 +57,12 @@ public sealed class BuildImportTests
         await env.Cluster.Oc.WaitForBuildPhaseAsync("app", failingName, "Failed", TimeSpan.FromSeconds(20));
         await WaitForEventAsync(env, failingName, "ImageNotImported");
         Assert.Null((await env.Cluster.Oc.GetBuildAsync("app", failingName))!["metadata"]!["annotations"]![Imported]);
+
+        // What the operator remembers of reported Builds goes with them, so it follows the Builds there are.
+        var reconciler = op.Service<QuayIntegration.Operator.Controllers.BuildReconciler>();
+        Assert.Equal(1, reconciler.ReportedCount);
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("build.openshift.io", "v1", "app", "builds", failingName);
+        await OperatorEnvironment.Eventually(() => Task.FromResult(reconciler.ReportedCount == 0), "the deleted Build forgotten");
     }
 
     /// <summary>
