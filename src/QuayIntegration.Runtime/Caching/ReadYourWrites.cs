@@ -70,8 +70,11 @@ public class ReadYourWrites<TWire, T> : IInformerHandler<T> where TWire : class,
     /// </summary>
     public T Written(T? before, TWire reply)
     {
-        // A write that took the last finalizer off an object marked for deletion deleted it: the reply is its last state.
-        var deleted = reply.Metadata.DeletionTimestamp is not null && reply.Metadata.Finalizers is not { Count: > 0 };
+        // A write that took the last finalizer off an object marked for deletion deleted it: the reply is the object as
+        // written, never stored, so it still carries the version written over. (A namespace whose spec.finalizers still
+        // hold it is stored, under a new version.)
+        var deleted = reply.Metadata.DeletionTimestamp is not null && reply.Metadata.Finalizers is not { Count: > 0 }
+                      && before is not null && reply.Metadata.ResourceVersion == _cache.Identity.VersionOf(before);
         var written = _cache.ToCached(reply);
         Remember(_cache.Identity.KeyOf(written), before, deleted ? null : written);
         return written;

@@ -9,12 +9,13 @@ namespace QuayIntegration.Emulators.Kubernetes.Hosting;
 /// </summary>
 public sealed class FaultInjector
 {
-    private sealed class Rule(int code, int remaining, string? resource, string? verb)
+    private sealed class Rule(int code, int remaining, string? resource, string? verb, string? user = null)
     {
         public int Code { get; } = code;
         public int Remaining = remaining;
         public string? Resource { get; } = resource;
         public string? Verb { get; } = verb;
+        public string? User { get; } = user;
     }
 
     private readonly Lock _gate = new();
@@ -49,10 +50,13 @@ public sealed class FaultInjector
         lock (_gate) _watchLagByResource[resource] = lag;
     }
 
-    /// <summary>The next <paramref name="count"/> matching requests answer with this code (409 Conflict, 429, 500, …).</summary>
-    public void InjectStatus(int code, int count = 1, string? resource = null, string? verb = null)
+    /// <summary>
+    /// The next <paramref name="count"/> matching requests answer with this code (409 Conflict, 429, 500, …); with
+    /// <paramref name="user"/>, only that user's (the cluster's own controllers write too).
+    /// </summary>
+    public void InjectStatus(int code, int count = 1, string? resource = null, string? verb = null, string? user = null)
     {
-        lock (_gate) _statusRules.Add(new Rule(code, count, resource, verb));
+        lock (_gate) _statusRules.Add(new Rule(code, count, resource, verb, user));
     }
 
     /// <summary>
@@ -138,12 +142,13 @@ public sealed class FaultInjector
         return stall?.HoldAsync(ct) ?? Task.CompletedTask;
     }
 
-    internal ApiException? TakeStatus(ResourceType type, string verb)
+    internal ApiException? TakeStatus(ResourceType type, string verb, string user)
     {
         int code;
         lock (_gate)
         {
-            var rule = _statusRules.FirstOrDefault(r => r.Remaining > 0 && (r.Resource is null || Matches(r.Resource, type)) && (r.Verb is null || r.Verb == verb));
+            var rule = _statusRules.FirstOrDefault(r => r.Remaining > 0 && (r.Resource is null || Matches(r.Resource, type)) && (r.Verb is null || r.Verb == verb)
+                                                        && (r.User is null || r.User == user));
             if (rule is null) return null;
             rule.Remaining--;
             code = rule.Code;

@@ -42,7 +42,7 @@ public sealed class RequestRouter(ApiServerCore server)
                 await server.Faults.StallAsync(ctx.Type, ctx.Verb, ctx.Namespace, ctx.Name, user!.Username, held.Token);
             var latency = server.Faults.LatencyFor(ctx.Type);
             if (latency > TimeSpan.Zero) await PreciseDelay.For(latency, http.RequestAborted);
-            if (server.Faults.TakeStatus(ctx.Type, ctx.Verb) is { } injected) throw injected;
+            if (server.Faults.TakeStatus(ctx.Type, ctx.Verb, user!.Username) is { } injected) throw injected;
             if (ctx.Verb == "watch")
             {
                 if (!ctx.Type.Supports("watch")) throw Errors.MethodNotAllowed("the server does not allow this method on the requested resource");

@@ -64,8 +64,14 @@ public static class ResourceOperations
         type.Strategy.Decorate(obj, ctx);
         if (ctx.DryRun) return new ApiResult(201, obj);
 
+        // Checked again under the store's lock, so that no create lands after a deletion that empties what it goes into
+        // (a namespace, a CustomResourceDefinition) has checked it was empty.
         var stored = type.Strategy.FromStorage(ctx.Server.Store.Create(type.StorageKey, ctx.Namespace, name, type.Strategy.ToStorage(obj), () => type.AlreadyExists(name),
-            type.Namespaced ? () => NamespaceGuard.EnsureAcceptsNewContent(ctx.Server, ctx.Namespace!) : null), type);
+            () =>
+            {
+                if (type.Namespaced) NamespaceGuard.EnsureAcceptsNewContent(ctx.Server, ctx.Namespace!);
+                type.Strategy.CheckCreatable(ctx);
+            }), type);
         await type.Strategy.AfterCreateAsync(stored, ctx);
         return new ApiResult(201, stored);
 

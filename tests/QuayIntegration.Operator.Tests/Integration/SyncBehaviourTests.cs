@@ -441,7 +441,7 @@ public sealed class SyncBehaviourTests
         await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_quiet", "app") is not null), "its repository");
 
         // As the namespace controller's own writes would, a conflict meets the operator's first write to the namespace.
-        env.Cluster.ApiServer.Faults.InjectStatus(409, resource: "namespaces", verb: "patch");
+        env.Cluster.ApiServer.Faults.InjectStatus(409, resource: "namespaces", verb: "patch", user: env.OperatorUser);
         await env.Kube.CoreV1.DeleteNamespaceAsync("quiet");
         await env.Cluster.Oc.WaitForNamespaceGoneAsync("quiet");
         Assert.Null(env.Quay.State.Organization("openshift_quiet"));

@@ -27,7 +27,9 @@ public sealed class UninstallTests
         // Step 2: kubectl waits until the QuayIntegration is gone, which it is once its namespaces are released.
         await Kubectl.RunAsync(env.Cluster.KubeconfigPath, "delete", "qi", "--all", "--timeout=60s");
         Assert.Null(await env.GetIntegrationAsync());
-        Assert.DoesNotContain(NamespaceFinalizer, (await env.GetNamespaceAsync("kept"))!.Metadata.Finalizers ?? []);
+        var released = (await env.GetNamespaceAsync("kept"))!.Metadata;
+        Assert.DoesNotContain(NamespaceFinalizer, released.Finalizers ?? []);
+        Assert.False(released.Labels?.ContainsKey("quay.redhat.com/managed") ?? false);
 
         // Step 3: the operator goes, then its CRDs, at once: nothing holds them any more.
         await env.StopOperatorAsync(op);
@@ -36,19 +38,19 @@ public sealed class UninstallTests
 
         await env.Kube.CoreV1.DeleteNamespaceAsync("kept");
         await env.Cluster.Oc.WaitForNamespaceGoneAsync("kept", TimeSpan.FromSeconds(30));
-        Assert.NotNull(env.Quay.State.Organization("openshift_kept"));
-        Assert.All(env.Quay.State.Organization("openshift_kept")!.Robots, r => Assert.NotNull(r.Token));
+        var kept = env.Quay.State.Organization("openshift_kept");
+        Assert.NotNull(kept);
+        Assert.Equal(3, kept.Robots.Count);
     }
 
     /// <summary>
-    /// <c>kubectl delete -k</c> deletes the CRDs while the operator still runs: the QuayIntegration and the
-    /// QuayNamespaces are marked for deletion at once. The operator carries the QuayIntegration's deletion out (its
-    /// namespaces released under cleanupPolicy Keep), the records held by their finalizers go as their namespaces are
-    /// released, and the CRDs go after them; a namespace created meanwhile gets nothing in Quay, since no record can be
-    /// written ahead of it.
+    /// The CRDs deleted while the operator runs: the QuayIntegration and the QuayNamespaces are marked for deletion at
+    /// once. The operator carries the QuayIntegration's deletion out (its namespaces released under cleanupPolicy Keep),
+    /// the records held by their finalizers go as their namespaces are released, and the CRDs go after them. (A
+    /// namespace created meanwhile is selected by no integration, the one there is being deleted.)
     /// </summary>
     [Fact]
-    public async Task CRDs_deleted_while_the_operator_runs_release_every_namespace_and_create_nothing_new()
+    public async Task CRDs_deleted_while_the_operator_runs_go_once_it_has_released_every_namespace()
     {
         await using var env = await StartAsync();
         await env.StartOperatorAsync();
@@ -70,6 +72,30 @@ public sealed class UninstallTests
             await env.Cluster.Oc.WaitForNamespaceGoneAsync(ns, TimeSpan.FromSeconds(30));
         }
         Assert.NotNull(env.Quay.State.Organization("openshift_held"));
+    }
+
+    /// <summary>
+    /// The QuayNamespace CRD alone deleted while a managed namespace's record holds it Terminating, the QuayIntegration
+    /// untouched: no record can be created (405), so a new namespace gets nothing in Quay, is not claimed, and is told
+    /// why; the managed one keeps working.
+    /// </summary>
+    [Fact]
+    public async Task While_the_QuayNamespace_CRD_is_being_deleted_a_new_namespace_gets_nothing_in_Quay_and_is_told_why()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("held");
+        await Eventually(() => env.IsSeededAsync("held", "openshift_held"), "set up");
+
+        await Kubectl.RunAsync(env.Cluster.KubeconfigPath, "delete", "crd", Crds[0], "--wait=false");
+        await env.CreateNamespaceAsync("late");
+        var failure = await env.EventAsync("default", e => e.InvolvedObject.Name == "late" && e.Type == "Warning", "the late namespace's failure");
+        Assert.Contains("CustomResourceDefinition is being deleted or is gone", failure.Message);
+        Assert.Contains("create not allowed while custom resource definition is terminating", failure.Message);
+        Assert.Null(env.Quay.State.Organization("openshift_late"));
+        Assert.DoesNotContain(NamespaceFinalizer, (await env.GetNamespaceAsync("late"))!.Metadata.Finalizers ?? []);
+        Assert.True(await CrdExistsAsync(env, Crds[0]), "held's record keeps the CRD until the namespace is released");
+        Assert.True(await env.IsSeededAsync("held", "openshift_held"));
     }
 
     private static async Task<bool> CrdExistsAsync(OperatorEnvironment env, string name)

@@ -266,10 +266,13 @@ public sealed class OperatorEnvironment : IAsyncDisposable
         _rbacNamespaces.UnionWith(namespaces);
         if (_operatorKubeconfig is not null) return _operatorKubeconfig;
         var path = Path.Combine(Path.GetTempPath(), $"operator-sa-{Guid.NewGuid():N}.kubeconfig");
-        _operatorKubeconfig = await ServiceAccountKubeconfig.WriteAsync(Kube, Cluster.ApiServer, OperatorNamespace,
-            serviceAccount ?? throw new InvalidDataException("deploy/base/service_account.yaml names no ServiceAccount"), path);
+        OperatorUser = $"system:serviceaccount:{OperatorNamespace}:{serviceAccount ?? throw new InvalidDataException("deploy/base/service_account.yaml names no ServiceAccount")}";
+        _operatorKubeconfig = await ServiceAccountKubeconfig.WriteAsync(Kube, Cluster.ApiServer, OperatorNamespace, serviceAccount, path);
         return _operatorKubeconfig;
     }
+
+    /// <summary>The user the operator started by this environment authenticates as (once one was started).</summary>
+    public string? OperatorUser { get; private set; }
 
     public async Task StopOperatorAsync(RunningOperator op)
     {

@@ -83,6 +83,14 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
             _records.Forget(ObjectKey.Cluster(draft.Namespace));
             throw new ReconcileException($"the QuayNamespace {draft.Namespace} was deleted meanwhile; retrying");
         }
+        catch (KubeApiException e) when (e.Status == System.Net.HttpStatusCode.MethodNotAllowed || e.IsNotFound)
+        {
+            // A create refused because the QuayNamespace CustomResourceDefinition is being deleted (405) or is gone (404):
+            // nothing can be remembered, so nothing is done in Quay for the namespace. Said as it is, not as a retry.
+            throw new ReconcileException($"the QuayNamespace {draft.Namespace} cannot be written ({e.ApiMessage}): the QuayNamespace " +
+                                         "CustomResourceDefinition is being deleted or is gone, so nothing is set up in Quay for this namespace; " +
+                                         "apply deploy/base/crds/quay.redhat.com_quaynamespaces.yaml again, or finish uninstalling (README, Uninstalling)");
+        }
         _records.Written(stored, written);
         draft.Saved(written);
     }

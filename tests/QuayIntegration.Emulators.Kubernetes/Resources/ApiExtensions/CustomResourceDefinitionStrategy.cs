@@ -162,7 +162,7 @@ public sealed class CustomResourceDefinitionStrategy : ResourceStrategy
             {
                 if (store.Delete(StorageKey, null, name, version, () => Errors.NotFound("customresourcedefinitions.apiextensions.k8s.io", name, "apiextensions.k8s.io", "customresourcedefinitions")) is not null)
                 {
-                    ctx.Server.Registry.RemoveGroupResource(group, plural);
+                    StopServing(ctx, group, plural);
                     return;
                 }
                 continue;
@@ -176,8 +176,15 @@ public sealed class CustomResourceDefinitionStrategy : ResourceStrategy
     /// <summary>Gone (its finalizer done, or removed by hand): its resource is no longer served. Objects left in storage stay there.</summary>
     public override Task AfterDeleteAsync(JsonObject last, RequestContext ctx)
     {
-        ctx.Server.Registry.RemoveGroupResource(last.At("spec", "group").AsString()!, last.At("spec", "names", "plural").AsString()!);
+        StopServing(ctx, last.At("spec", "group").AsString()!, last.At("spec", "names", "plural").AsString()!);
         return Task.CompletedTask;
+    }
+
+    /// <summary>The resource is no longer served, and its open watches end, as the real server tears its storage down.</summary>
+    private static void StopServing(RequestContext ctx, string group, string plural)
+    {
+        ctx.Server.Registry.RemoveGroupResource(group, plural);
+        ctx.Server.Store.DropWatches($"{group}/{plural}");
     }
 
     private static void Serve(RequestContext ctx, JsonObject crd)
