@@ -20,9 +20,7 @@ public sealed class UninstallTests
     public async Task Uninstalling_in_order_leaves_nothing_held_and_keeps_what_cleanupPolicy_Keep_keeps()
     {
         await using var env = await StartAsync();
-        var op = await env.StartOperatorAsync();
-        await env.CreateNamespaceAsync("kept");
-        await Eventually(() => env.IsSeededAsync("kept", "openshift_kept"), "set up");
+        var op = await StartWithNamespaceSetUpAsync(env, "kept");
 
         // Step 2: kubectl waits until the QuayIntegration is gone, which it is once its namespaces are released.
         await Kubectl.RunAsync(env.Cluster.KubeconfigPath, "delete", "qi", "--all", "--timeout=60s");
@@ -53,9 +51,7 @@ public sealed class UninstallTests
     public async Task CRDs_deleted_while_the_operator_runs_go_once_it_has_released_every_namespace()
     {
         await using var env = await StartAsync();
-        await env.StartOperatorAsync();
-        await env.CreateNamespaceAsync("held");
-        await Eventually(() => env.IsSeededAsync("held", "openshift_held"), "set up");
+        await StartWithNamespaceSetUpAsync(env, "held");
 
         await Kubectl.RunAsync(env.Cluster.KubeconfigPath, ["delete", "crd", .. Crds, "--wait=false"]);
         await env.CreateNamespaceAsync("late");
@@ -83,9 +79,7 @@ public sealed class UninstallTests
     public async Task While_the_QuayNamespace_CRD_is_being_deleted_a_new_namespace_gets_nothing_in_Quay_and_is_told_why()
     {
         await using var env = await StartAsync();
-        await env.StartOperatorAsync();
-        await env.CreateNamespaceAsync("held");
-        await Eventually(() => env.IsSeededAsync("held", "openshift_held"), "set up");
+        await StartWithNamespaceSetUpAsync(env, "held");
 
         await Kubectl.RunAsync(env.Cluster.KubeconfigPath, "delete", "crd", Crds[0], "--wait=false");
         await env.CreateNamespaceAsync("late");
@@ -96,6 +90,15 @@ public sealed class UninstallTests
         Assert.DoesNotContain(NamespaceFinalizer, (await env.GetNamespaceAsync("late"))!.Metadata.Finalizers ?? []);
         Assert.True(await CrdExistsAsync(env, Crds[0]), "held's record keeps the CRD until the namespace is released");
         Assert.True(await env.IsSeededAsync("held", "openshift_held"));
+    }
+
+    /// <summary>The operator started, and a namespace set up by it in Quay.</summary>
+    private static async Task<RunningOperator> StartWithNamespaceSetUpAsync(OperatorEnvironment env, string ns)
+    {
+        var op = await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync(ns);
+        await Eventually(() => env.IsSeededAsync(ns, $"openshift_{ns}"), "set up");
+        return op;
     }
 
     private static async Task<bool> CrdExistsAsync(OperatorEnvironment env, string name)
