@@ -99,11 +99,31 @@ public sealed class CustomResourceTests(ApiServerFixture f) : IClassFixture<ApiS
         var viaMain = Objects.Node(await K.CustomObjects.ReplaceClusterCustomObjectAsync(viaStatus, Group, "v1", "quayintegrations", "split"));
         Assert.Equal(2, (int)viaMain["status"]!["syncedNamespaces"]!);
         Assert.Equal(2, (long)viaMain["metadata"]!["generation"]!);
+        viaMain["spec"]!["clusterID"] = "third";
+        var third = Objects.Node(await K.CustomObjects.ReplaceClusterCustomObjectAsync(viaMain, Group, "v1", "quayintegrations", "split"));
+        Assert.Equal(3, (long)third["metadata"]!["generation"]!);
+        viaMain = third;
 
         // Status conditions are validated against the schema too.
         viaMain["status"]!["conditions"]![0]!["status"] = "Maybe";
         var bad = await Assert.ThrowsAsync<HttpOperationException>(() => K.CustomObjects.ReplaceClusterCustomObjectStatusAsync(viaMain, Group, "v1", "quayintegrations", "split"));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Marking_for_deletion_bumps_the_generation_once()
+    {
+        var qi = Qi("marked", ValidSpec());
+        qi["metadata"]!["finalizers"] = new JsonArray("example.com/hold");
+        await K.CustomObjects.CreateClusterCustomObjectAsync(qi, Group, "v1", "quayintegrations");
+        var (code, first, _) = await f.SendAsync(HttpMethod.Delete, "/apis/quay.redhat.com/v1/quayintegrations/marked");
+        Assert.Equal(200, code);
+        Assert.Equal(2, (long)first!["metadata"]!["generation"]!);
+        var (_, again, _) = await f.SendAsync(HttpMethod.Delete, "/apis/quay.redhat.com/v1/quayintegrations/marked");
+        Assert.Equal(2, (long)again!["metadata"]!["generation"]!);
+        Assert.Equal((string?)first["metadata"]!["resourceVersion"], (string?)again["metadata"]!["resourceVersion"]);
+        await K.CustomObjects.PatchClusterCustomObjectAsync(new V1Patch("{\"metadata\":{\"finalizers\":null}}", V1Patch.PatchType.MergePatch),
+            Group, "v1", "quayintegrations", "marked");
     }
 
     [Fact]
@@ -114,6 +134,10 @@ public sealed class CustomResourceTests(ApiServerFixture f) : IClassFixture<ApiS
         var noVersion = await Assert.ThrowsAsync<HttpOperationException>(() => K.CustomObjects.ReplaceClusterCustomObjectAsync(created, Group, "v1", "quayintegrations", "rv"));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, noVersion.Response.StatusCode);
         Assert.Contains("metadata.resourceVersion: Invalid value: 0x0: must be specified for an update", (string?)Objects.Status(noVersion)["message"]);
+        // The status subresource's strategy does not allow an unconditional update either.
+        var noVersionStatus = await Assert.ThrowsAsync<HttpOperationException>(() => K.CustomObjects.ReplaceClusterCustomObjectStatusAsync(created, Group, "v1", "quayintegrations", "rv"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, noVersionStatus.Response.StatusCode);
+        Assert.Contains("must be specified for an update", (string?)Objects.Status(noVersionStatus)["message"]);
 
         var smp = await Assert.ThrowsAsync<HttpOperationException>(() => K.CustomObjects.PatchClusterCustomObjectAsync(
             new V1Patch("{\"spec\":{\"clusterID\":\"x\"}}", V1Patch.PatchType.StrategicMergePatch), Group, "v1", "quayintegrations", "rv"));

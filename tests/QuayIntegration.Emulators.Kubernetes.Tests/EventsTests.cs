@@ -1,5 +1,7 @@
+using System.Net;
 using System.Text.Json.Nodes;
 using k8s;
+using k8s.Autorest;
 using k8s.Models;
 using QuayIntegration.Emulators.Kubernetes.Tests.Support;
 
@@ -19,7 +21,7 @@ public sealed class EventsTests(ApiServerFixture f) : IClassFixture<ApiServerFix
         var core = await f.Client.CoreV1.CreateNamespacedEventAsync(new Corev1Event
         {
             Metadata = new V1ObjectMeta { Name = "e1" },
-            InvolvedObject = new V1ObjectReference { Kind = "Namespace", Name = ns, ApiVersion = "v1" },
+            InvolvedObject = new V1ObjectReference { Kind = "ConfigMap", Name = "c0", NamespaceProperty = ns, ApiVersion = "v1" },
             Reason = "Synced", Message = "organization created", Type = "Normal", Count = 3,
             Source = new V1EventSource { Component = "quay-integration" },
             ReportingComponent = "quay-integration", ReportingInstance = "pod-1",
@@ -30,7 +32,7 @@ public sealed class EventsTests(ApiServerFixture f) : IClassFixture<ApiServerFix
         Assert.Equal("events.k8s.io/v1", (string?)body!["apiVersion"]);
         Assert.Equal(core.Metadata.Uid, (string?)body["metadata"]!["uid"]);
         Assert.Equal(core.Metadata.ResourceVersion, (string?)body["metadata"]!["resourceVersion"]);
-        Assert.Equal(ns, (string?)body["regarding"]!["name"]);
+        Assert.Equal("c0", (string?)body["regarding"]!["name"]);
         Assert.Equal("organization created", (string?)body["note"]);
         Assert.Equal("quay-integration", (string?)body["reportingController"]);
         Assert.Equal("quay-integration", (string?)body["deprecatedSource"]!["component"]);
@@ -69,6 +71,39 @@ public sealed class EventsTests(ApiServerFixture f) : IClassFixture<ApiServerFix
         Assert.Equal(404, (await f.SendAsync(HttpMethod.Get, $"/apis/events.k8s.io/v1/namespaces/{ns}/events/e1")).Code);
     }
 
+    /// <summary>
+    /// legacyValidateEvent: a core Event without eventTime is created in its object's namespace, or for a cluster-scoped
+    /// object (a Namespace, a custom resource of cluster scope) in default; anywhere else it is refused, so a recorder
+    /// that picks the wrong namespace loses its Events on a real cluster.
+    /// </summary>
+    [Fact]
+    public async Task A_core_event_lives_in_its_objects_namespace_or_in_default_for_a_cluster_scoped_one()
+    {
+        var ns = await f.CreateNamespaceAsync("evns");
+        Corev1Event About(string name, string kind, string? objectNamespace) => new()
+        {
+            Metadata = new V1ObjectMeta { Name = name }, InvolvedObject = new V1ObjectReference { Kind = kind, Name = "x", NamespaceProperty = objectNamespace },
+            Reason = "Synced", Message = "m", Type = "Normal",
+        };
+
+        var elsewhere = await Assert.ThrowsAsync<HttpOperationException>(() => f.Client.CoreV1.CreateNamespacedEventAsync(About("elsewhere", "ConfigMap", "other"), ns));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, elsewhere.Response.StatusCode);
+        Assert.Equal("Event \"elsewhere\" is invalid: involvedObject.namespace: Invalid value: \"other\": does not match event.namespace", (string?)Objects.Status(elsewhere)["message"]);
+        var clusterScoped = await Assert.ThrowsAsync<HttpOperationException>(() => f.Client.CoreV1.CreateNamespacedEventAsync(About("cluster", "Namespace", null), ns));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, clusterScoped.Response.StatusCode);
+        Assert.Contains("involvedObject.namespace: Invalid value: \"\": does not match event.namespace", (string?)Objects.Status(clusterScoped)["message"]);
+
+        await f.Client.CoreV1.CreateNamespacedEventAsync(About($"{ns}-cluster", "Namespace", null), "default");
+        await f.Client.CoreV1.CreateNamespacedEventAsync(About("here", "ConfigMap", ns), ns);
+        // With eventTime (the events.k8s.io shape written through core), who reported it and what was done are required.
+        var modern = About("modern", "ConfigMap", ns);
+        modern.EventTime = DateTime.UtcNow;
+        var incomplete = await Assert.ThrowsAsync<HttpOperationException>(() => f.Client.CoreV1.CreateNamespacedEventAsync(modern, ns));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, incomplete.Response.StatusCode);
+        foreach (var field in new[] { "reportingComponent: Required value", "reportingInstance: Required value", "action: Required value" })
+            Assert.Contains(field, (string?)Objects.Status(incomplete)["message"]);
+    }
+
     [Fact]
     public async Task Events_k8s_io_create_is_validated_strictly_and_its_watch_sees_core_writes()
     {
@@ -88,7 +123,7 @@ public sealed class EventsTests(ApiServerFixture f) : IClassFixture<ApiServerFix
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
         await f.Client.CoreV1.CreateNamespacedEventAsync(new Corev1Event
         {
-            Metadata = new V1ObjectMeta { Name = "watched" }, InvolvedObject = new V1ObjectReference { Kind = "Pod", Name = "p" }, Message = "hello",
+            Metadata = new V1ObjectMeta { Name = "watched" }, InvolvedObject = new V1ObjectReference { Kind = "Pod", Name = "p", NamespaceProperty = ns }, Message = "hello",
         }, ns, cancellationToken: cts.Token);
         var line = JsonNode.Parse((await reader.ReadLineAsync(cts.Token))!)!;
         Assert.Equal("ADDED", (string?)line["type"]);

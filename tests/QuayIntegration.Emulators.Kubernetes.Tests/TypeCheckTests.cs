@@ -92,7 +92,7 @@ public sealed class TypeCheckTests(ApiServerFixture f) : IClassFixture<ApiServer
 
         // metav1.Time accepts any fraction and keeps whole seconds, in UTC.
         (code, body, _) = await f.SendAsync(HttpMethod.Post, $"/api/v1/namespaces/{ns}/events",
-            """{"metadata":{"name":"e"},"involvedObject":{"kind":"Pod","name":"p"},"firstTimestamp":"2024-05-01T12:00:00.987+02:00","eventTime":"2024-05-01T10:00:00.500000Z"}""");
+            $$"""{"metadata":{"name":"e"},"involvedObject":{"kind":"Pod","name":"p","namespace":"{{ns}}"},"firstTimestamp":"2024-05-01T12:00:00.987+02:00","eventTime":"2024-05-01T10:00:00.500000Z","reportingComponent":"c","reportingInstance":"i","action":"A","reason":"R"}""");
         Assert.Equal(201, code);
         Assert.Equal("2024-05-01T10:00:00Z", (string?)body!["firstTimestamp"]);
         Assert.Equal("2024-05-01T10:00:00.500000Z", (string?)body["eventTime"]);

@@ -64,6 +64,9 @@ public sealed class QuayEmulator : IAsyncDisposable
     public FaultInjector Faults => _core.Faults;
     public CallAccounting Calls => _core.Calls;
 
+    /// <summary>TLS connections accepted on the HTTPS port so far: each one a handshake a client paid for.</summary>
+    public long TlsConnections => _core.Calls.TlsConnections;
+
     /// <summary>An immutable copy of everything the emulated Quay holds.</summary>
     public QuayState State => StateSnapshots.Take(_core.Store);
 
@@ -122,9 +125,11 @@ public sealed class QuayEmulator : IAsyncDisposable
         var ca = CertificateAuthority.Create("Emulated Quay CA", TimeSpan.FromDays(30));
         var intermediate = options.CertificateChain == QuayCertificateChain.Root ? null : ca.CreateIntermediate("Emulated Quay Intermediate CA");
         var serverCertificate = (intermediate ?? ca).IssueServerCertificate(["localhost"], [IPAddress.Loopback, IPAddress.IPv6Loopback]);
+        var core = new EmulatorCore(options) { CaCertificatePem = ca.CertificatePem };
         var https = new HttpsConnectionAdapterOptions
         {
             ServerCertificate = serverCertificate,
+            OnAuthenticate = (_, _) => core.Calls.TlsConnectionAccepted(),
             ServerCertificateChain = options.CertificateChain switch
             {
                 QuayCertificateChain.IntermediateSent => [intermediate!.Certificate],
@@ -132,7 +137,6 @@ public sealed class QuayEmulator : IAsyncDisposable
                 _ => null,
             },
         };
-        var core = new EmulatorCore(options) { CaCertificatePem = ca.CertificatePem };
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(QuayEmulator).Assembly.GetName().Name });
         builder.Logging.ClearProviders();

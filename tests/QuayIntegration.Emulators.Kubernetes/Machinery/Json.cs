@@ -41,9 +41,12 @@ public static class Json
     public static string? AsString(this JsonNode? node) =>
         node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
+    /// <summary>A number, whether parsed (a JSON element) or set in code (an int, a long).</summary>
     public static long? Long(this JsonNode? node, string key) =>
-        node is JsonObject o && o[key] is JsonValue v && v.TryGetValue<long>(out var l) ? l
-        : node is JsonObject o2 && o2[key] is JsonValue v2 && v2.TryGetValue<double>(out var d) ? (long)d : null;
+        node is not JsonObject o || o[key] is not JsonValue v ? null
+        : v.TryGetValue<long>(out var l) ? l
+        : v.TryGetValue<int>(out var i) ? i
+        : v.TryGetValue<double>(out var d) ? (long)d : null;
 
     public static bool Bool(this JsonNode? node, string key) =>
         node is JsonObject o && o[key] is JsonValue v && v.TryGetValue<bool>(out var b) && b;

@@ -92,7 +92,8 @@ public static class ResourceOperations
             throw Errors.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({ctx.Name})");
         incoming.Metadata()["name"] = ctx.Name;
         var bodyVersion = incoming.At("metadata", "resourceVersion").AsString();
-        if (string.IsNullOrEmpty(bodyVersion) && ctx.Type.Strategy.RequiresResourceVersionOnUpdate && ctx.Subresource is null)
+        // A subresource's strategy inherits AllowUnconditionalUpdate from its resource's (customresource/status_strategy.go).
+        if (string.IsNullOrEmpty(bodyVersion) && ctx.Type.Strategy.RequiresResourceVersionOnUpdate)
             throw ctx.Type.Invalid(ctx.Name!, [FieldError.InvalidRendered("metadata.resourceVersion", "0x0", "must be specified for an update")]);
         return WriteAsync(ctx, _ => incoming.Clone(), string.IsNullOrEmpty(bodyVersion) ? null : bodyVersion);
     }
@@ -209,6 +210,9 @@ public static class ResourceOperations
                 var meta = marked.Metadata();
                 if (meta["deletionTimestamp"] is null)
                 {
+                    // markAsDeleting (registry/generic/registry/store.go): the first mark bumps a generation the object
+                    // keeps, so a controller's observedGeneration lags behind until it has seen the deletion.
+                    if (meta.Long("generation") is > 0 and var generation) meta["generation"] = generation + 1;
                     meta["deletionTimestamp"] = Json.Now();
                     meta["deletionGracePeriodSeconds"] = 0;
                     type.Strategy.OnDeletionRequested(marked);

@@ -18,6 +18,12 @@ public sealed class CallAccounting
     private readonly ConcurrentDictionary<(string Method, string Route, int Status), StrongBox> _counters = new();
     private readonly ConcurrentQueue<DateTimeOffset> _arrivals = new();
     private long _serviceTicks;
+    private long _tlsConnections;
+
+    /// <summary>TLS connections accepted so far (counted as the handshake starts).</summary>
+    public long TlsConnections => Interlocked.Read(ref _tlsConnections);
+
+    public void TlsConnectionAccepted() => Interlocked.Increment(ref _tlsConnections);
 
     /// <summary>
     /// When each counted request arrived, before any fault (the newest 200,000): what a test needs to see how the
