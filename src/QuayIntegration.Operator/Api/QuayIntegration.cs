@@ -68,6 +68,7 @@ public sealed class QuayIntegrationStatus
     [JsonPropertyName("conflictingNamespaces")] public int? ConflictingNamespaces { get; set; }
     /// <summary>Always serialized, null included, so that the status merge patch clears an error whose cause is gone.</summary>
     [JsonPropertyName("lastError")] [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? LastError { get; set; }
-    [JsonPropertyName("quayUser")] public string? QuayUser { get; set; }
+    /// <summary>Serialized when null too, so that the status merge patch clears a user no token is accepted as any more.</summary>
+    [JsonPropertyName("quayUser")] [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? QuayUser { get; set; }
     [JsonPropertyName("conditions")] public List<V1Condition>? Conditions { get; set; }
 }

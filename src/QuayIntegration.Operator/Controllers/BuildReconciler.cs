@@ -43,8 +43,11 @@ public sealed class BuildReconciler(
     /// <summary>Builds whose cross-namespace import was already refused, so rechecks do not repeat the Event (as above).</summary>
     private readonly ConcurrentDictionary<ObjectKey, string> _reportedRefusals = new();
 
+    /// <summary>Builds already told that their import waits for a usable QuayIntegration (as above).</summary>
+    private readonly ConcurrentDictionary<ObjectKey, string> _reportedWaits = new();
+
     /// <summary>Builds remembered as reported (for tests and diagnostics).</summary>
-    internal int ReportedCount => _reportedFailures.Count + _reportedRefusals.Count;
+    internal int ReportedCount => _reportedFailures.Count + _reportedRefusals.Count + _reportedWaits.Count;
     /// <summary>
     /// One import at a time per tag, from reading the tag to the Build's mark: two Builds of one tag imported side by
     /// side would both read the tag before either import, and the older could land last. Striped by the tag's name, so
@@ -75,6 +78,7 @@ public sealed class BuildReconciler(
         {
             _reportedFailures.TryRemove(key, out _);
             _reportedRefusals.TryRemove(key, out _);
+            _reportedWaits.TryRemove(key, out _);
             return ReconcileResult.Done;
         }
         if (!IsManaged(build) || IsImported(build) || IsSkipped(build)) return ReconcileResult.Done;
@@ -93,7 +97,12 @@ public sealed class BuildReconciler(
         if (integration is null)
         {
             if (!configured.All.Any(v => v is IntegrationView.Usable))
-                return ReconcileResult.After(IntegrationRecheck); // imported once a usable QuayIntegration is back
+            {
+                // Imported once a usable QuayIntegration is back; said once, so the Build does not look forgotten.
+                if (FirstReport(_reportedWaits, key, build))
+                    events.Normal(build, "ImageImportWaiting", $"Build completed; its image is imported into {Destination(build)} once a QuayIntegration can be used ({WhyNoneUsable()})");
+                return ReconcileResult.After(IntegrationRecheck);
+            }
             Fail(build, "ImageImportRejected", $"Not importing the pushed image: no usable QuayIntegration serves the registry {UserText.Quote(registryHost)} it was pushed to");
         }
 
@@ -268,6 +277,20 @@ public sealed class BuildReconciler(
         var status = answer["status"]?["images"]?[0]?["status"];
         var outcome = status?["status"]?.GetValue<string>();
         return outcome == "Success" ? null : $"{status?["reason"]} {status?["message"]}".Trim() is { Length: > 0 } m ? m : "no image status in the answer";
+    }
+
+    /// <summary>Why no QuayIntegration can be used, in a few words per integration (the first three).</summary>
+    private string WhyNoneUsable()
+    {
+        var views = configured.All;
+        if (views.Count == 0) return "none exists";
+        var why = views.Take(3).Select(v => v switch
+        {
+            IntegrationView.Unusable u => $"QuayIntegration {v.Name}: {u.Reason}",
+            IntegrationView.Deleting => $"QuayIntegration {v.Name} is being deleted",
+            _ => $"QuayIntegration {v.Name}",
+        });
+        return StatusConditions.Bounded(string.Join("; ", why) + (views.Count > 3 ? $"; and {views.Count - 3} more" : ""))!;
     }
 
     /// <summary>An Event, then an exception so the controller retries with backoff.</summary>

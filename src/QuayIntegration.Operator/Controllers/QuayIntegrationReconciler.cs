@@ -69,6 +69,7 @@ public sealed class QuayIntegrationReconciler(
             usable.Select(c => (c.CredentialsNamespace, c.CredentialsName)),
             usable.Where(c => c.CaBundle is { Namespace: not null, Name: not null }).Select(c => (c.CaBundle!.Namespace!, c.CaBundle.Name!)));
         foreach (var gone in _health.Keys.Except(views.Select(v => v.Resource.Metadata.Uid ?? v.Name)).ToList()) _health.Remove(gone);
+        clients.KeepOnly(views.Select(v => v.Name));
         var conflicts = Conflicts(views);
 
         var snapshots = new List<IntegrationSnapshot>();
@@ -164,7 +165,7 @@ public sealed class QuayIntegrationReconciler(
         if (caProblem is not null)
             return await NotReadyAsync(resource, config, conflicting, StatusConditions.ConfigurationValid, caProblem.Value.Reason, caProblem.Value.Message, ct);
 
-        var client = clients.GetClient(new QuayConnection(config.QuayUrl, token, ca, config.Insecure));
+        var client = clients.GetClient(view.Name, new QuayConnection(config.QuayUrl, token, ca, config.Insecure));
         // While Quay is down (or the last check could not reach it), a short probe that bypasses the retries and the
         // circuit breaker finds out when it is back; the namespaces wait meanwhile instead of feeding the outage.
         var probing = client.Availability.IsDown || health.LastCheck is { Result.Outcome: QuayOutcome.Unavailable };
@@ -225,21 +226,31 @@ public sealed class QuayIntegrationReconciler(
 
     /// <summary>
     /// The namespace counts of one integration. Pending is every namespace it selects that is neither set up, failing
-    /// nor in conflict: those the namespace controller reported waiting or being set up, and those it has not looked at
-    /// yet (just created).
+    /// nor in conflict: those the namespace controller reported waiting or being set up, and those it has not judged
+    /// under an integration yet (just created, or waiting, after a restart, for the integrations to be judged). Of
+    /// those, one whose record says it was failing under this integration still counts as failing, with the record's
+    /// error: a restart or a new leader must not report a failing namespace well before it has been tried again.
     /// </summary>
     private NamespaceSyncRegistry.Counts Count(string integration, IntegrationConfig? config, IReadOnlyList<string> conflicting, string? fingerprint = null)
     {
         var counts = registry.Summary(integration, fingerprint);
         if (config is null) return counts;
         var unseen = caches.Namespaces.List()
-            .Where(n => n.Metadata.DeletionTimestamp is null && scope.Selects(n, config) && registry.Get(n.Metadata.Name) is null
+            .Where(n => n.Metadata.DeletionTimestamp is null && scope.Selects(n, config) && registry.Get(n.Metadata.Name)?.Integration is null
                         && !conflicting.Contains(n.Metadata.Name))
-            .Select(n => n.Metadata.Name).ToList();
-        return unseen.Count == 0 ? counts : counts with
+            .Select(n => n.Metadata.Name).Order(StringComparer.Ordinal).ToList();
+        if (unseen.Count == 0) return counts;
+        var lastFailed = unseen.Select(n => caches.QuayNamespaces.Get(ObjectKey.Cluster(n)))
+            .Where(r => r?.Spec?.Integration == integration && r.Status is { Phase: NamespacePhase.Failing, LastError: not null })
+            .ToList();
+        var stillPending = unseen.Except(lastFailed.Select(r => r!.Metadata.Name), StringComparer.Ordinal).ToList();
+        return counts with
         {
-            Pending = counts.Pending + unseen.Count,
-            FirstPending = counts.FirstPending ?? $"namespace {unseen.Min(StringComparer.Ordinal)}: not looked at yet",
+            Pending = counts.Pending + stillPending.Count,
+            Failing = counts.Failing + lastFailed.Count,
+            LastError = counts.LastError ?? (lastFailed.FirstOrDefault() is { } r
+                ? StatusConditions.Bounded($"namespace {r.Metadata.Name}: {r.Status!.LastError} (as last recorded; not tried again yet)") : null),
+            FirstPending = counts.FirstPending ?? (stillPending.Count > 0 ? $"namespace {stillPending[0]}: not looked at yet" : null),
         };
     }
 
@@ -353,6 +364,8 @@ public sealed class QuayIntegrationReconciler(
                 Set(s, resource, StatusConditions.CredentialsValid, null, credentials.Reason, credentials.Message);
             Set(s, resource, conditionType, false, reason, message);
             Set(s, resource, StatusConditions.Ready, false, reason, message);
+            // The user is known only while Quay accepts the token: one missing, refused or short of a scope names none.
+            if (conditionType == StatusConditions.CredentialsValid || credentials is { Ok: false } && credentials.Reason != "Unknown") s.QuayUser = null;
             s.LastError = StatusConditions.Bounded(message);
             SetProgress(s, resource, counts, conflicting);
         }, ct);
@@ -374,7 +387,7 @@ public sealed class QuayIntegrationReconciler(
         {
             var (token, tokenProblem) = await ReadTokenAsync(config, ct);
             var (ca, caProblem) = await ReadCaBundleAsync(config, ct);
-            if (token is not null && caProblem is null) client = clients.GetClient(new QuayConnection(config.QuayUrl, token, ca, config.Insecure));
+            if (token is not null && caProblem is null) client = clients.GetClient(resource.Metadata.Name, new QuayConnection(config.QuayUrl, token, ca, config.Insecure));
             else blocked = $"cleanupPolicy Delete cannot be carried out: {(token is null ? tokenProblem.Message : caProblem!.Value.Message)}; " +
                            "restore it to delete what the operator created, or set spec.cleanupPolicy to Keep to let the namespaces go and keep it";
         }
@@ -384,10 +397,21 @@ public sealed class QuayIntegrationReconciler(
         {
             log.WaitingForRelease(held);
             if (blocked is not null) events.Warning(resource, "DeletionBlocked", blocked);
+            // A release that fails (Quay down under cleanupPolicy Delete, a Secret the API server will not delete) is
+            // what the deletion waits for: said here too, not only on the namespace.
+            var counts = registry.Summary(resource.Metadata.Name);
+            var failing = counts.Failing == 0 ? "" : $"; {counts.Failing} failing, the last: {counts.LastError}";
             var (reason, message) = blocked is null
-                ? ("Deleting", $"Being deleted: releasing {held} namespace(s) first")
+                ? ("Deleting", $"Being deleted: releasing {held} namespace(s) first{failing}")
                 : ("DeletionBlocked", $"Being deleted, {held} namespace(s) still held: {blocked}");
-            await WriteStatusAsync(resource, s => Set(s, resource, StatusConditions.Ready, false, reason, message), ct);
+            // The deletion mark bumped metadata.generation: this status describes that generation.
+            await WriteStatusAsync(resource, s =>
+            {
+                s.ObservedGeneration = resource.Metadata.Generation;
+                s.FailingNamespaces = counts.Failing;
+                s.LastError = blocked ?? counts.LastError;
+                Set(s, resource, StatusConditions.Ready, false, reason, message);
+            }, ct);
             return new Judgement(snapshot, TimeSpan.FromSeconds(1));
         }
         await RemoveFinalizerAsync(resource, ct);

@@ -12,22 +12,34 @@ using Refit;
 namespace QuayIntegration.Operator.Quay;
 
 /// <summary>
-/// Hands out one <see cref="QuayClient"/> per <see cref="QuayConnection"/> (host, token, CA bundle, insecure) and
-/// rebuilds it when any of them changes. What the calls to one Quay share (<see cref="QuayEndpoint"/>: pipeline,
-/// concurrency cap, circuit breaker, attempt timeout, availability) is kept per base address, so every call to one Quay
-/// counts against the same cap whatever the token.
+/// Hands out one <see cref="QuayClient"/> per <see cref="QuayConnection"/> (host, token, CA bundle, insecure), kept
+/// while some QuayIntegration uses it, so each integration's calls reuse their pooled TLS connections from one pass to
+/// the next; an integration whose connection changes (a new token, a new CA) gets a new client, and the old one goes
+/// once no integration uses it. What the calls to one Quay share (<see cref="QuayEndpoint"/>: pipeline, concurrency
+/// cap, circuit breaker, attempt timeout, availability) is kept per base address, so every call to one Quay counts
+/// against the same cap whatever the token.
 /// </summary>
 public sealed class QuayClientFactory(IOptions<QuayOptions> options, TimeProvider time) : IDisposable
 {
     private readonly ConcurrentDictionary<string, QuayEndpoint> _endpoints = new();
     private readonly Lock _gate = new();
-    private (QuayConnection Connection, QuayClient Client, HttpClient Http)? _current;
+    private readonly Dictionary<QuayConnection, Kept> _clients = [];
+    private readonly Dictionary<string, QuayConnection> _users = new(StringComparer.Ordinal);
 
-    public QuayClient GetClient(QuayConnection connection)
+    private sealed record Kept(QuayClient Client, HttpClient Http, HttpClient Probe);
+
+    /// <summary>The client for <paramref name="connection"/>, used by the QuayIntegration named <paramref name="user"/>.</summary>
+    public QuayClient GetClient(string user, QuayConnection connection)
     {
         lock (_gate)
         {
-            if (_current is { } current && current.Connection == connection) return current.Client;
+            if (_users.TryGetValue(user, out var previous) && previous != connection)
+            {
+                _users[user] = connection;
+                DropUnused(previous);
+            }
+            else _users[user] = connection;
+            if (_clients.TryGetValue(connection, out var kept)) return kept.Client;
             var endpoint = EndpointOf(connection.BaseAddress);
             var http = CreateHttpClient(connection, endpoint.Pipeline, endpoint.AttemptTimeout);
             var probe = CreateHttpClient(connection, endpoint.ProbePipeline, null);
@@ -35,10 +47,36 @@ public sealed class QuayClientFactory(IOptions<QuayOptions> options, TimeProvide
             // trimmed native build runs.
             var client = new QuayClient(RestService.ForGenerated<IQuayApi>(http, QuayJson.RefitSettings),
                 RestService.ForGenerated<IQuayApi>(probe, QuayJson.RefitSettings), connection, endpoint, time);
-            // The previous HttpClient may still serve in-flight calls; it is left to the GC rather than disposed under them.
-            _current = (connection, client, http);
+            _clients[connection] = new Kept(client, http, probe);
             return client;
         }
+    }
+
+    /// <summary>The QuayIntegrations that exist now: the clients only others used go.</summary>
+    public void KeepOnly(IEnumerable<string> users)
+    {
+        lock (_gate)
+        {
+            var keep = users.ToHashSet(StringComparer.Ordinal);
+            foreach (var (user, connection) in _users.Where(u => !keep.Contains(u.Key)).ToList())
+            {
+                _users.Remove(user);
+                DropUnused(connection);
+            }
+        }
+    }
+
+    /// <summary>Clients kept now (for tests and diagnostics).</summary>
+    public int ClientCount
+    {
+        get { lock (_gate) return _clients.Count; }
+    }
+
+    // A client no integration uses may still serve calls in flight (a namespace reconcile holds its snapshot's
+    // client): it is left to the GC rather than disposed under them.
+    private void DropUnused(QuayConnection connection)
+    {
+        if (!_users.ContainsValue(connection)) _clients.Remove(connection);
     }
 
     /// <summary>Raised when the calls to some Quay have found it unavailable several times in a row.</summary>
@@ -91,7 +129,15 @@ public sealed class QuayClientFactory(IOptions<QuayOptions> options, TimeProvide
 
     public void Dispose()
     {
-        lock (_gate) _current?.Http.Dispose();
+        lock (_gate)
+        {
+            foreach (var kept in _clients.Values)
+            {
+                kept.Http.Dispose();
+                kept.Probe.Dispose();
+            }
+            _clients.Clear();
+        }
     }
 
     /// <summary>Adds the OAuth token on each attempt; the token never appears in logs or metrics.</summary>

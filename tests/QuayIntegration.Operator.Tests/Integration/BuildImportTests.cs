@@ -203,6 +203,32 @@ public sealed class BuildImportTests
         Assert.Equal("true", (await env.Cluster.Oc.GetBuildAsync("app", earlier))!["metadata"]!["annotations"]![Imported]?.GetValue<string>());
     }
 
+    /// <summary>
+    /// A Build that completes while no QuayIntegration can be used (its spec made invalid meanwhile) waits for one, and
+    /// says so once on the Build, with why; its image is imported once the spec is valid again.
+    /// </summary>
+    [Fact]
+    public async Task A_build_completed_while_no_integration_can_be_used_says_it_waits_and_is_imported_later()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync();
+        await StartWithWebAsync(env, webhook);
+        var digest = await BuildAndImportAsync(env, "app", "web:v1");
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["driftCheckInterval"] = "99999999h" });
+        await OperatorEnvironment.Eventually(async () => (await env.ConditionAsync("ConfigurationValid"))?.Status == "False", "the integration unusable");
+        var waiting = await CreateForgedBuildAsync(env, "app", $"{env.Quay.RegistryHost}/openshift_app/web:v2", "app/web:v2", digest);
+        await WaitForEventAsync(env, waiting, "ImageImportWaiting");
+        var told = (await env.Kube.CoreV1.ListNamespacedEventAsync("app")).Items.Single(e => e.InvolvedObject.Name == waiting && e.Reason == "ImageImportWaiting");
+        Assert.Contains("driftCheckInterval", told.Message);
+        Assert.Contains("app/web:v2", told.Message);
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["driftCheckInterval"] = "10m" });
+        await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("app", waiting))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
+            "imported once the integration can be used");
+        Assert.Equal(digest, await NewestImageAsync(env, "app", "web", "v2"));
+    }
+
     /// <summary>The operator with its webhook installed for every namespace but the operators'.</summary>
     private static async Task<RunningOperator> StartWithWebhookAsync(OperatorEnvironment env, WebhookSetup webhook)
     {

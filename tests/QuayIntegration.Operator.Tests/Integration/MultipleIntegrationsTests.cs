@@ -116,6 +116,36 @@ public sealed class MultipleIntegrationsTests
     }
 
     /// <summary>
+    /// Every outcome of a namespace judges both integrations again. Each keeps its Quay client from one pass to the
+    /// next, so the namespaces set up later reuse the TLS connections of the first ones: no handshake per namespace
+    /// (a client made again at each pass, for whichever integration was judged last, paid one or more every time).
+    /// </summary>
+    [Fact]
+    public async Task Two_integrations_judged_in_turn_keep_their_quay_connections()
+    {
+        await using var env = await StartAsync(spec => spec["namespaceSelector"] = Selector("quay", "a"), secondQuay: true);
+        await env.CreateSecondQuayIntegrationAsync("dev", "dev", spec => spec["namespaceSelector"] = Selector("quay", "b"));
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("first-a", Label("a"));
+        await env.CreateNamespaceAsync("first-b", Label("b"));
+        await Eventually(() => env.IsSeededAsync("first-a", "openshift_first-a"), "first-a set up");
+        await Eventually(() => env.IsSeededAsync("first-b", "dev_first-b", "dev", env.SecondQuay), "first-b set up");
+        var (first, second) = (env.Quay.TlsConnections, env.SecondQuay!.TlsConnections);
+
+        const int Namespaces = 4;
+        for (var i = 0; i < Namespaces; i++)
+        {
+            await env.CreateNamespaceAsync($"later{i}-a", Label("a"));
+            await env.CreateNamespaceAsync($"later{i}-b", Label("b"));
+            await Eventually(() => env.IsSeededAsync($"later{i}-a", $"openshift_later{i}-a"), $"later{i}-a set up");
+            await Eventually(() => env.IsSeededAsync($"later{i}-b", $"dev_later{i}-b", "dev", env.SecondQuay), $"later{i}-b set up");
+        }
+        // None here (a busier moment could open one more); a client made again at each pass opened one per namespace.
+        Assert.True(env.Quay.TlsConnections - first <= 1, $"{env.Quay.TlsConnections - first} new TLS connections to the first Quay for {Namespaces} namespaces");
+        Assert.True(env.SecondQuay.TlsConnections - second <= 1, $"{env.SecondQuay.TlsConnections - second} new TLS connections to the second Quay for {Namespaces} namespaces");
+    }
+
+    /// <summary>
     /// An integration that cannot be judged still selects its namespaces: one that both integrations select stays a
     /// conflict that neither touches, rather than going to the other one for as long as the first cannot be judged.
     /// </summary>

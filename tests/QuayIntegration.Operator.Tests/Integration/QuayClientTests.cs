@@ -24,7 +24,7 @@ public sealed class QuayClientTests : IAsyncLifetime
 
     private QuayClient Client(string token = Token, string? ca = "default", bool insecure = false, QuayOptions? options = null) =>
         new QuayClientFactory(Options.Create(options ?? new QuayOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(20) }), TimeProvider.System)
-            .GetClient(new QuayConnection(new Uri(_quay.BaseUrl + "/"), token, ca == "default" ? _quay.CaCertificatePem : ca, insecure));
+            .GetClient("test", new QuayConnection(new Uri(_quay.BaseUrl + "/"), token, ca == "default" ? _quay.CaCertificatePem : ca, insecure));
 
     [Fact]
     public async Task Token_is_verified_through_the_user_endpoint_with_its_trailing_slash()
@@ -204,14 +204,48 @@ public sealed class QuayClientTests : IAsyncLifetime
         _quay.Faults.Add(new FaultRule { Route = "/api/v1/user/", LatencyMs = 200 });
         var factory = new QuayClientFactory(Options.Create(new QuayOptions { MaxConcurrentCalls = 2 }), TimeProvider.System);
         var second = _quay.AddToken("operator");
-        var a = factory.GetClient(new QuayConnection(new Uri(_quay.BaseUrl + "/"), Token, _quay.CaCertificatePem, false));
-        var b = factory.GetClient(new QuayConnection(new Uri(_quay.BaseUrl + "/"), second, _quay.CaCertificatePem, false));
+        var a = factory.GetClient("a", new QuayConnection(new Uri(_quay.BaseUrl + "/"), Token, _quay.CaCertificatePem, false));
+        var b = factory.GetClient("b", new QuayConnection(new Uri(_quay.BaseUrl + "/"), second, _quay.CaCertificatePem, false));
         Assert.NotSame(a, b);
         var started = System.Diagnostics.Stopwatch.StartNew();
         var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => (i % 2 == 0 ? a : b).GetCurrentUserAsync(default)));
         Assert.All(results, r => Assert.True(r.IsSuccess));
         // Six 200 ms calls, two at a time: at least three rounds.
         Assert.True(started.Elapsed >= TimeSpan.FromMilliseconds(580), $"took only {started.Elapsed}");
+    }
+
+    /// <summary>
+    /// Two integrations asking in turn each keep their client, and so their pooled TLS connections; one whose token
+    /// changes gets a new client; an integration's client goes with the last integration that uses it.
+    /// </summary>
+    [Fact]
+    public async Task Each_integration_keeps_its_client_and_its_connections_while_its_connection_is_unchanged()
+    {
+        var factory = new QuayClientFactory(Options.Create(new QuayOptions()), TimeProvider.System);
+        var second = _quay.AddToken("operator");
+        QuayConnection With(string token) => new(new Uri(_quay.BaseUrl + "/"), token, _quay.CaCertificatePem, false);
+        var a = factory.GetClient("a", With(Token));
+        var b = factory.GetClient("b", With(second));
+        await a.GetCurrentUserAsync(default);
+        await b.GetCurrentUserAsync(default);
+        var handshakes = _quay.TlsConnections;
+        for (var pass = 0; pass < 5; pass++)
+        {
+            Assert.Same(a, factory.GetClient("a", With(Token)));
+            Assert.Same(b, factory.GetClient("b", With(second)));
+            Assert.True((await factory.GetClient("a", With(Token)).GetCurrentUserAsync(default)).IsSuccess);
+            Assert.True((await factory.GetClient("b", With(second)).GetCurrentUserAsync(default)).IsSuccess);
+        }
+        Assert.Equal(handshakes, _quay.TlsConnections);
+
+        // Another integration on the same connection shares the client; a changed token is a new client.
+        Assert.Same(a, factory.GetClient("c", With(Token)));
+        Assert.NotSame(b, factory.GetClient("b", With(Token)));
+        Assert.Equal(1, factory.ClientCount);
+        factory.KeepOnly(["b"]);
+        Assert.Equal(1, factory.ClientCount);
+        factory.KeepOnly([]);
+        Assert.Equal(0, factory.ClientCount);
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public sealed class QuayTlsChainTests
     private static async Task<QuayOutcome> TokenCheck(QuayEmulator quay, string? caBundle)
     {
         var factory = new QuayClientFactory(Options.Create(new QuayOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(20) }), TimeProvider.System);
-        var client = factory.GetClient(new QuayConnection(new Uri(quay.BaseUrl + "/"), Token, caBundle, false));
+        var client = factory.GetClient("test", new QuayConnection(new Uri(quay.BaseUrl + "/"), Token, caBundle, false));
         return (await client.GetCurrentUserAsync(default)).Outcome;
     }
 

@@ -97,8 +97,11 @@ public sealed class ResilienceTests
         await env.CreateNamespaceAsync("rot-a");
         await Eventually(() => env.IsSeededAsync("rot-a", "openshift_rot-a"), "synced with the first token");
 
+        Assert.NotNull((await env.GetIntegrationAsync())!["status"]!["quayUser"]);
         env.Quay.RevokeToken(env.Token);
         await Eventually(async () => (await env.ConditionAsync("CredentialsValid"))?.Reason == "InvalidToken", "CredentialsValid=False InvalidToken");
+        // A refused token is nobody's: the user it was accepted as before is no longer said to be behind it.
+        Assert.Null((await env.GetIntegrationAsync())!["status"]!["quayUser"]);
 
         var rotated = env.Quay.AddToken("operator", QuayScopes.All & ~QuayScopes.SuperUser);
         await env.Kube.CoreV1.PatchNamespacedSecretAsync(new V1Patch(new JsonObject
@@ -108,6 +111,7 @@ public sealed class ResilienceTests
         await env.CreateNamespaceAsync("rot-b");
         await Eventually(() => env.IsSeededAsync("rot-b", "openshift_rot-b"), "synced with the rotated token");
         await Eventually(async () => (await env.ConditionAsync("Ready"))?.Status == "True", "Ready=True");
+        Assert.Equal("operator", (await env.GetIntegrationAsync())!["status"]!["quayUser"]!.GetValue<string>());
     }
 
     [Fact]
@@ -220,6 +224,41 @@ public sealed class ResilienceTests
     }
 
     /// <summary>
+    /// cleanupPolicy Delete and the QuayIntegration deleted: robot Secrets the API server will not delete (a policy
+    /// webhook's 403, say) hold the namespace's release, since a namespace let go is never looked at again and would
+    /// keep them, each with a deleted robot's token, in its service accounts. The namespace stays held and says why (a
+    /// Warning naming the Secret, its QuayNamespace Failing), the integration's deletion waits and says what it waits
+    /// for; once the Secrets can go, both finish.
+    /// </summary>
+    [Fact]
+    public async Task Robot_Secrets_that_cannot_be_deleted_hold_the_release_and_say_why()
+    {
+        await using var env = await StartAsync(spec => spec["cleanupPolicy"] = "Delete");
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("leaving");
+        await Eventually(() => env.IsSeededAsync("leaving", "openshift_leaving"), "set up");
+        env.Cluster.ApiServer.Faults.InjectStatus(403, count: int.MaxValue, resource: "secrets", verb: "delete", user: env.OperatorUser);
+        await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", IntegrationName);
+
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "leaving" && e.Type == "Warning" && e.Message.Contains("Secret builder-quay-openshift"),
+            "a Warning naming the Secret");
+        await Eventually(async () => (await env.GetRecordAsync("leaving"))?["status"]?["phase"]?.GetValue<string>() == "Failing", "the record says Failing");
+        Assert.Contains("Secret builder-quay-openshift", (await env.GetRecordAsync("leaving"))!["status"]!["lastError"]!.GetValue<string>());
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Message.Contains("Secret builder-quay-openshift") == true,
+            "the integration's deletion says what it waits for");
+        Assert.Equal("1", (await env.GetIntegrationAsync())!["status"]!["failingNamespaces"]!.ToString());
+        Assert.Contains("quay.redhat.com/quayintegrations", (await env.GetNamespaceAsync("leaving"))!.Metadata.Finalizers ?? []);
+        Assert.NotNull(await env.GetSecretAsync("leaving", "builder-quay-openshift"));
+
+        env.Cluster.ApiServer.Faults.Reset();
+        await Eventually(async () => await env.GetIntegrationAsync() is null, "the integration gone once the Secrets can go");
+        Assert.DoesNotContain("quay.redhat.com/quayintegrations", (await env.GetNamespaceAsync("leaving"))!.Metadata.Finalizers ?? []);
+        foreach (var account in new[] { "builder", "default", "deployer" })
+            Assert.Null(await env.GetSecretAsync("leaving", $"{account}-quay-openshift"));
+        Assert.Null(env.Quay.State.Organization("openshift_leaving"));
+    }
+
+    /// <summary>
     /// cleanupPolicy Delete with the token gone (deleted with the integration, say): what the integration was told to
     /// delete cannot be deleted, and letting its namespaces go would silently keep it. The integration waits instead,
     /// held by its finalizer, and says why and what to do in its status and an Event; once the token is back, the
@@ -243,7 +282,10 @@ public sealed class ResilienceTests
         Assert.Contains("spec.cleanupPolicy to Keep", ready.Message);
         await env.EventAsync("default", e => e.InvolvedObject.Name == IntegrationName && e.Type == "Warning" && e.Reason == "DeletionBlocked", "the DeletionBlocked Warning");
         await Task.Delay(1500); // room for a (wrong) release
-        Assert.NotNull(await env.GetIntegrationAsync());
+        var blocked = (await env.GetIntegrationAsync())!;
+        // The deletion mark bumped the generation; the status written since describes it.
+        Assert.Equal(2, (long)blocked["metadata"]!["generation"]!);
+        Assert.Equal(2, (long)blocked["status"]!["observedGeneration"]!);
         Assert.Contains("quay.redhat.com/quayintegrations", (await env.GetNamespaceAsync("orphan"))!.Metadata.Finalizers ?? []);
         Assert.NotNull(env.Quay.State.Organization("openshift_orphan"));
         // The namespace deleted meanwhile waits too, and says why on itself.

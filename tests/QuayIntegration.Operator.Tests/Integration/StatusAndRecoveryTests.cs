@@ -191,6 +191,42 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// A restarted operator (or a new leader) knows no namespace's outcome until it has tried each again, here held back
+    /// by a slow Quay: a namespace whose record says it was failing still counts as failing, with the recorded error,
+    /// until then. (The first pass after a restart counted it nowhere: Ready True, no failing namespace, no error, for
+    /// as long as the namespaces took to be tried again.)
+    /// </summary>
+    [Fact]
+    public async Task A_restart_keeps_reporting_a_failing_namespace_until_it_is_tried_again()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("broken");
+            spec["serviceAccounts"] = new JsonArray(new JsonObject { ["name"] = "builder", ["role"] = "write" }, new JsonObject { ["name"] = "pipeline", ["role"] = "write" });
+        });
+        env.Quay.Faults.Add(new FaultRule
+        {
+            Route = "/api/v1/organization/{orgname}/robots/{robot_shortname}", Method = "PUT", PathContains = "/robots/pipeline", ErrorRate = 1, ErrorStatuses = [400],
+        });
+        var op = await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("broken");
+        await Eventually(async () => (await env.GetIntegrationAsync())?["status"]?["failingNamespaces"]?.ToString() == "1", "the integration counts it failing");
+
+        await env.StopOperatorAsync(op);
+        env.Quay.Faults.Add(new FaultRule { PathContains = "openshift_broken", LatencyMs = 4000 });
+        await env.StartOperatorAsync("operator-2");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(6))
+        {
+            var status = (await env.GetIntegrationAsync())!["status"]!;
+            Assert.Equal("1", status["failingNamespaces"]?.ToString());
+            Assert.NotNull(status["lastError"]);
+            Assert.Equal("False", (await env.ConditionAsync("Ready"))?.Status);
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>
     /// A configuration change is not reported done before the namespaces are in step with it: once the status observes
     /// the new generation, the namespaces synced under the old configuration count as pending (Progressing=True) until
     /// each is synced again, here held back by a slow Quay. (They counted as synced, Progressing=False "Idle", the

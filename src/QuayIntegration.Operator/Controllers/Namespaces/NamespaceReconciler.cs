@@ -211,7 +211,14 @@ public sealed class NamespaceReconciler(
             if (remove) await cleanup.RemoveAsync(work, entry, $"{why} (cleanupPolicy Delete)", ct);
             else await cleanup.KeepAsync(work, entry, "cleanupPolicy Keep", ct);
         }
-        if (remove && work.Namespace is { Metadata.DeletionTimestamp: null }) await credentialStep.RemoveAllAsync(work, ct);
+        if (remove && work.Namespace is { Metadata.DeletionTimestamp: null })
+        {
+            await credentialStep.RemoveAllAsync(work, ct);
+            // A namespace let go is not looked at again: a Secret left now would stay, with a deleted robot's token, in
+            // its service accounts. The release waits for it, reported failing and retried.
+            if (work.Problems.Count > 0)
+                throw new ReconcileException($"not released yet (cleanupPolicy Delete): {string.Join("; ", work.Problems)}");
+        }
         if (!remove && work.Record.Secrets.Count > 0 && work.Namespace is not null)
             work.Kept.Add($"{work.Record.Secrets.Count} robot Secret(s) and their service account links (cleanupPolicy Keep)");
         if (work.Namespace is null) work.Record.Spec.Secrets = null; // gone with the namespace
