@@ -21,12 +21,14 @@ public sealed class UninstallTests
     {
         await using var env = await StartAsync();
         var op = await StartWithNamespaceSetUpAsync(env, "kept");
+        Assert.Contains(NamespacesStillHeld(await FinalizerColumnsAsync(env)), n => n == "kept");
 
-        // Step 2: kubectl waits until the QuayIntegration is gone, which it is once its namespaces are released.
+        // Step 2: kubectl waits until the QuayIntegration is gone, which it is once its namespaces are released; the
+        // README's check then lists no namespace.
         await Kubectl.RunAsync(env.Cluster.KubeconfigPath, "delete", "qi", "--all", "--timeout=60s");
         Assert.Null(await env.GetIntegrationAsync());
+        Assert.Empty(NamespacesStillHeld(await FinalizerColumnsAsync(env)));
         var released = (await env.GetNamespaceAsync("kept"))!.Metadata;
-        Assert.DoesNotContain(NamespaceFinalizer, released.Finalizers ?? []);
         Assert.False(released.Labels?.ContainsKey("quay.redhat.com/managed") ?? false);
 
         // Step 3: the operator goes, then its CRDs, at once: nothing holds them any more.
@@ -100,6 +102,14 @@ public sealed class UninstallTests
         await Eventually(() => env.IsSeededAsync(ns, $"openshift_{ns}"), "set up");
         return op;
     }
+
+    /// <summary>The README's check after step 2: the namespaces with their finalizers, as kubectl prints them.</summary>
+    private static Task<string> FinalizerColumnsAsync(OperatorEnvironment env) =>
+        Kubectl.RunAsync(env.Cluster.KubeconfigPath, "get", "ns", "-o", "custom-columns=NAME:.metadata.name,FINALIZERS:.metadata.finalizers");
+
+    /// <summary>What the README's <c>| grep quay.redhat.com/quayintegrations</c> keeps, by namespace name.</summary>
+    private static List<string> NamespacesStillHeld(string columns) =>
+        columns.Split('\n').Where(line => line.Contains(NamespaceFinalizer)).Select(line => line.Split(' ', 2)[0]).ToList();
 
     private static async Task<bool> CrdExistsAsync(OperatorEnvironment env, string name)
     {
