@@ -43,8 +43,11 @@ public sealed class BuildReconciler(
     /// <summary>Builds whose cross-namespace import was already refused, so rechecks do not repeat the Event (as above).</summary>
     private readonly ConcurrentDictionary<ObjectKey, string> _reportedRefusals = new();
 
-    /// <summary>Builds already told that their import waits for a usable QuayIntegration (as above).</summary>
+    /// <summary>Builds told that their import waits for a usable QuayIntegration (as above), until it is done.</summary>
     private readonly ConcurrentDictionary<ObjectKey, string> _reportedWaits = new();
+
+    /// <summary>The Builds whose import waits for a usable QuayIntegration: looked at again when the integrations change.</summary>
+    public IEnumerable<ObjectKey> WaitingForIntegration => _reportedWaits.Keys;
 
     /// <summary>Builds remembered as reported (for tests and diagnostics).</summary>
     internal int ReportedCount => _reportedFailures.Count + _reportedRefusals.Count + _reportedWaits.Count;
@@ -81,12 +84,18 @@ public sealed class BuildReconciler(
             _reportedWaits.TryRemove(key, out _);
             return ReconcileResult.Done;
         }
-        if (!IsManaged(build) || IsImported(build) || IsSkipped(build)) return ReconcileResult.Done;
+        if (!IsManaged(build) || IsImported(build) || IsSkipped(build))
+        {
+            _reportedWaits.TryRemove(key, out _);
+            return ReconcileResult.Done;
+        }
         var phase = build.Status?.Phase;
         if (EndedWithoutImage(build))
         {
             if (FirstReport(_reportedFailures, key, build))
                 events.Warning(build, "ImageNotImported", $"Build ended {phase}; nothing was imported into {Destination(build)}");
+            // Marked as done with, so that a restarted operator or a new leader does not report it again as new.
+            await MarkAsync(build, BuildAnnotations.ImportSkipped, BuildAnnotations.BuildEnded, ct);
             return ReconcileResult.Done;
         }
         if (phase != "Complete") return ReconcileResult.Done;

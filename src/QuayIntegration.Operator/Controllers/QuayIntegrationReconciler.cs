@@ -383,13 +383,20 @@ public sealed class QuayIntegrationReconciler(
     {
         QuayClient? client = null;
         string? blocked = null;
+        (string Condition, string Reason, string Message)? unreadable = null;
         if (config is { DeleteOrganizationsOnCleanup: true })
         {
             var (token, tokenProblem) = await ReadTokenAsync(config, ct);
             var (ca, caProblem) = await ReadCaBundleAsync(config, ct);
             if (token is not null && caProblem is null) client = clients.GetClient(resource.Metadata.Name, new QuayConnection(config.QuayUrl, token, ca, config.Insecure));
-            else blocked = $"cleanupPolicy Delete cannot be carried out: {(token is null ? tokenProblem.Message : caProblem!.Value.Message)}; " +
-                           "restore it to delete what the operator created, or set spec.cleanupPolicy to Keep to let the namespaces go and keep it";
+            else
+            {
+                unreadable = token is null
+                    ? (StatusConditions.CredentialsValid, tokenProblem.Reason, tokenProblem.Message)
+                    : (StatusConditions.ConfigurationValid, caProblem!.Value.Reason, caProblem.Value.Message);
+                blocked = $"cleanupPolicy Delete cannot be carried out: {unreadable.Value.Message}; " +
+                          "restore it to delete what the operator created, or set spec.cleanupPolicy to Keep to let the namespaces go and keep it";
+            }
         }
         var snapshot = new IntegrationSnapshot(resource.Metadata.Name, IntegrationMode.Deleting, resource, config, client, blocked ?? "deleting");
         var held = HeldNamespaces(resource.Metadata.Name, hosts);
@@ -404,12 +411,21 @@ public sealed class QuayIntegrationReconciler(
             var (reason, message) = blocked is null
                 ? ("Deleting", $"Being deleted: releasing {held} namespace(s) first{failing}")
                 : ("DeletionBlocked", $"Being deleted, {held} namespace(s) still held: {blocked}");
-            // The deletion mark bumped metadata.generation: this status describes that generation.
+            // The deletion mark bumped metadata.generation: the whole status is written for that generation, what is not
+            // checked while deleting as Unknown rather than as it was before.
             await WriteStatusAsync(resource, s =>
             {
                 s.ObservedGeneration = resource.Metadata.Generation;
-                s.FailingNamespaces = counts.Failing;
+                (s.SyncedNamespaces, s.PendingNamespaces, s.FailingNamespaces, s.ConflictingNamespaces) = (counts.Synced, counts.Pending, counts.Failing, 0);
                 s.LastError = blocked ?? counts.LastError;
+                s.QuayUser = null;
+                const string NotChecked = "Not checked while the QuayIntegration is being deleted";
+                if (config is not null) Set(s, resource, StatusConditions.ConfigurationValid, true, "Valid", "The configuration is valid");
+                Set(s, resource, StatusConditions.QuayReachable, null, "NotChecked", NotChecked);
+                Set(s, resource, StatusConditions.CredentialsValid, null, "NotChecked", NotChecked);
+                if (unreadable is { } problem) Set(s, resource, problem.Condition, false, problem.Reason, problem.Message);
+                Set(s, resource, StatusConditions.Progressing, false, "Deleting", "Being deleted: no namespace is set up any more");
+                Set(s, resource, StatusConditions.NamespaceConflicts, false, "Deleting", "Being deleted: it selects no namespace");
                 Set(s, resource, StatusConditions.Ready, false, reason, message);
             }, ct);
             return new Judgement(snapshot, TimeSpan.FromSeconds(1));

@@ -72,11 +72,12 @@ public sealed class OperatorControllers
             .Watches(state.Changed, () => caches.Namespaces.List().Select(ObjectKey.Of).Concat(caches.QuayNamespaces.List().Select(r => ObjectKey.Cluster(r.Metadata.Name))));
 
         // Builds rewritten by the webhook (labelled): imported once Complete; a new ImageStream lets a Build that
-        // waited for it be looked at again, and so does a new set of integrations a Build may have waited for.
+        // waited for it be looked at again, and so does a new set of integrations one that waited for a usable
+        // integration (only those: the others keep their own backoff).
         BuildImports = new Controller(buildReconciler, parallel, loggers.CreateLogger("Controller.Build"), time)
             .Watches(builds, b => [ObjectKey.Of(b)])
             .Watches(caches.ImageStreams, s => BuildsWaitingFor(builds, s), EventPredicates.Create<CachedImageStream>(_ => true, (_, _) => false, _ => false))
-            .Watches(state.Changed, () => CompletedNotImported(builds));
+            .Watches(state.Changed, () => buildReconciler.WaitingForIntegration);
 
         Integrations.Enqueue(QuayIntegrationReconciler.Key);
 
@@ -92,9 +93,6 @@ public sealed class OperatorControllers
     private static bool LinksChanged(CachedServiceAccount o, CachedServiceAccount n) =>
         !EventPredicates.SameSet(o.Secrets?.Select(s => s.Name), n.Secrets?.Select(s => s.Name))
         || !EventPredicates.SameSet(o.ImagePullSecrets?.Select(s => s.Name), n.ImagePullSecrets?.Select(s => s.Name));
-
-    private static IEnumerable<ObjectKey> CompletedNotImported(Informer<Build> builds) =>
-        builds.List().Where(b => BuildReconciler.IsManaged(b) && !BuildReconciler.IsImported(b) && b.Status?.Phase == "Complete").Select(ObjectKey.Of);
 
     private static IEnumerable<ObjectKey> BuildsWaitingFor(Informer<Build> builds, CachedImageStream stream) =>
         builds.List()

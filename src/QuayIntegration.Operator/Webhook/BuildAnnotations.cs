@@ -18,13 +18,17 @@ public static class BuildAnnotations
     public const string Imported = Prefix + "destination-imagestreamtag-imported";
 
     /// <summary>
-    /// Ours, set instead of <see cref="Imported"/> on a Build that completed before the destination tag's newest image
-    /// was recorded: importing it would roll the tag back. Like the imported mark it makes every later look a no-op.
+    /// Ours, set instead of <see cref="Imported"/> on a Build whose image is not imported: one that completed before the
+    /// destination tag's newest image was recorded (importing it would roll the tag back), or one that ended without an
+    /// image (reported once). Like the imported mark it makes every later look a no-op.
     /// </summary>
     public const string ImportSkipped = "quay.redhat.com/import-skipped";
 
     /// <summary>The value of <see cref="ImportSkipped"/>: a newer image is already in the tag.</summary>
     public const string Superseded = "superseded";
+
+    /// <summary>The value of <see cref="ImportSkipped"/>: the Build ended Failed, Error or Cancelled, with no image to import.</summary>
+    public const string BuildEnded = "build-ended";
 
     /// <summary>Label on rewritten Builds, so only those are cached (annotations cannot be selected on).</summary>
     public const string ManagedBuildLabel = "quay.redhat.com/managed-build";

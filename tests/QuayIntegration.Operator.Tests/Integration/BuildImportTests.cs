@@ -204,6 +204,33 @@ public sealed class BuildImportTests
     }
 
     /// <summary>
+    /// A Build that ended without an image is told once, and marked as done with: a restarted operator (or a new leader)
+    /// does not tell it again as if it were new. (Only the process remembered it: every restart wrote the Warning anew on
+    /// every failed Build still there.)
+    /// </summary>
+    [Fact]
+    public async Task A_failed_build_is_reported_once_across_restarts()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync();
+        var op = await StartWithWebAsync(env, webhook);
+        var failing = await BuildWebhookTests.CreateBuildAsync(env, "app", BuildWebhookTests.ImageStreamTagOutput("norepo:v1"));
+        var name = failing["metadata"]!["name"]!.GetValue<string>();
+        await env.Cluster.Oc.WaitForBuildPhaseAsync("app", name, "Failed", TimeSpan.FromSeconds(20));
+        await WaitForEventAsync(env, name, "ImageNotImported");
+        await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("app", name))?["metadata"]?["annotations"]?[SkippedAnnotation]?.GetValue<string>() == "build-ended",
+            "the Build marked as done with");
+
+        await env.StopOperatorAsync(op);
+        var again = await env.StartOperatorAsync("operator-2");
+        await OperatorEnvironment.Eventually(() => Task.FromResult(again.Service<QuayIntegration.Operator.Controllers.ClusterCaches>().HasSynced), "the caches synced");
+        await Task.Delay(4000); // room for the Lease to pass and a (wrong) second report
+        var told = (await env.Kube.CoreV1.ListNamespacedEventAsync("app")).Items.Where(e => e.InvolvedObject.Name == name && e.Reason == "ImageNotImported").ToList();
+        Assert.Single(told);
+        Assert.Equal(1, told[0].Count);
+    }
+
+    /// <summary>
     /// A Build that completes while no QuayIntegration can be used (its spec made invalid meanwhile) waits for one, and
     /// says so once on the Build, with why; its image is imported once the spec is valid again.
     /// </summary>
@@ -224,8 +251,9 @@ public sealed class BuildImportTests
         Assert.Contains("app/web:v2", told.Message);
 
         await env.PatchIntegrationSpecAsync(new JsonObject { ["driftCheckInterval"] = "10m" });
+        // At once, not at the next 30-second recheck.
         await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("app", waiting))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
-            "imported once the integration can be used");
+            "imported once the integration can be used", TimeSpan.FromSeconds(8));
         Assert.Equal(digest, await NewestImageAsync(env, "app", "web", "v2"));
     }
 

@@ -132,7 +132,7 @@ public sealed class MultipleIntegrationsTests
         await Eventually(() => env.IsSeededAsync("first-b", "dev_first-b", "dev", env.SecondQuay), "first-b set up");
         var (first, second) = (env.Quay.TlsConnections, env.SecondQuay!.TlsConnections);
 
-        const int Namespaces = 4;
+        const int Namespaces = 6;
         for (var i = 0; i < Namespaces; i++)
         {
             await env.CreateNamespaceAsync($"later{i}-a", Label("a"));
@@ -140,9 +140,9 @@ public sealed class MultipleIntegrationsTests
             await Eventually(() => env.IsSeededAsync($"later{i}-a", $"openshift_later{i}-a"), $"later{i}-a set up");
             await Eventually(() => env.IsSeededAsync($"later{i}-b", $"dev_later{i}-b", "dev", env.SecondQuay), $"later{i}-b set up");
         }
-        // None here (a busier moment could open one more); a client made again at each pass opened one per namespace.
-        Assert.True(env.Quay.TlsConnections - first <= 1, $"{env.Quay.TlsConnections - first} new TLS connections to the first Quay for {Namespaces} namespaces");
-        Assert.True(env.SecondQuay.TlsConnections - second <= 1, $"{env.SecondQuay.TlsConnections - second} new TLS connections to the second Quay for {Namespaces} namespaces");
+        // None here (busier moments could open one or two more); a client made again at each pass opened one per namespace.
+        Assert.True(env.Quay.TlsConnections - first <= 2, $"{env.Quay.TlsConnections - first} new TLS connections to the first Quay for {Namespaces} namespaces");
+        Assert.True(env.SecondQuay.TlsConnections - second <= 2, $"{env.SecondQuay.TlsConnections - second} new TLS connections to the second Quay for {Namespaces} namespaces");
     }
 
     /// <summary>

@@ -242,11 +242,19 @@ public sealed class ResilienceTests
 
         await env.EventAsync("default", e => e.InvolvedObject.Name == "leaving" && e.Type == "Warning" && e.Message.Contains("Secret builder-quay-openshift"),
             "a Warning naming the Secret");
+        // What the unfinished release did is told all the same.
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "leaving" && e.Reason == "OrganizationDeleted", "the OrganizationDeleted Event");
         await Eventually(async () => (await env.GetRecordAsync("leaving"))?["status"]?["phase"]?.GetValue<string>() == "Failing", "the record says Failing");
         Assert.Contains("Secret builder-quay-openshift", (await env.GetRecordAsync("leaving"))!["status"]!["lastError"]!.GetValue<string>());
         await Eventually(async () => (await env.ConditionAsync("Ready"))?.Message.Contains("Secret builder-quay-openshift") == true,
             "the integration's deletion says what it waits for");
-        Assert.Equal("1", (await env.GetIntegrationAsync())!["status"]!["failingNamespaces"]!.ToString());
+        var status = (await env.GetIntegrationAsync())!["status"]!;
+        Assert.Equal("1", status["failingNamespaces"]!.ToString());
+        // The rest of the status is written for the deletion too: what is not checked while deleting is Unknown.
+        Assert.Equal(status["observedGeneration"]!.ToString(), (await env.GetIntegrationAsync())!["metadata"]!["generation"]!.ToString());
+        Assert.Equal(("Unknown", "NotChecked"), ((await env.ConditionAsync("CredentialsValid"))!.Value.Status, (await env.ConditionAsync("CredentialsValid"))!.Value.Reason));
+        Assert.Equal("False", (await env.ConditionAsync("Progressing"))!.Value.Status);
+        Assert.Null(status["quayUser"]);
         Assert.Contains("quay.redhat.com/quayintegrations", (await env.GetNamespaceAsync("leaving"))!.Metadata.Finalizers ?? []);
         Assert.NotNull(await env.GetSecretAsync("leaving", "builder-quay-openshift"));
 
@@ -280,6 +288,7 @@ public sealed class ResilienceTests
         Assert.Equal("False", ready.Status);
         Assert.Contains("quay-token", ready.Message);
         Assert.Contains("spec.cleanupPolicy to Keep", ready.Message);
+        Assert.Equal(("False", "CredentialsSecretNotFound"), ((await env.ConditionAsync("CredentialsValid"))!.Value.Status, (await env.ConditionAsync("CredentialsValid"))!.Value.Reason));
         await env.EventAsync("default", e => e.InvolvedObject.Name == IntegrationName && e.Type == "Warning" && e.Reason == "DeletionBlocked", "the DeletionBlocked Warning");
         await Task.Delay(1500); // room for a (wrong) release
         var blocked = (await env.GetIntegrationAsync())!;

@@ -156,7 +156,7 @@ public sealed class NamespaceReconciler(
         }
         // The first sync of a namespace is told in one Event; a restarted operator knows a namespace synced before from its status.
         var wasSynced = registry.Get(work.Name)?.Synced == true || work.Record.Stored?.Status?.Phase == NamespacePhase.Synced;
-        if (registry.Get(work.Name) is null) registry.Pending(work.Name, work.IntegrationName, "being set up", work.Now); // counted as progressing until done
+        if (registry.Get(work.Name)?.Integration is null) CountWhileSyncing(work);
 
         await claim.MarkInScopeAsync(work, ct);
         work.Record.Spec.NamespaceUid = work.Namespace!.Metadata.Uid;
@@ -197,6 +197,19 @@ public sealed class NamespaceReconciler(
     }
 
     /// <summary>
+    /// How the namespace counts until this first sync under its integration ends: as being set up, or, when its record
+    /// says it was failing under this integration (the process restarted, or another replica led), still as failing
+    /// with the recorded error, which only this sync can clear.
+    /// </summary>
+    private void CountWhileSyncing(NamespaceWork work)
+    {
+        var status = work.Record.Stored?.Status;
+        if (status is { Phase: NamespacePhase.Failing, LastError: { } recorded } && work.Record.Stored!.Spec?.Integration == work.IntegrationName)
+            registry.Failed(work.Name, work.IntegrationName, $"{recorded} (as last recorded; being tried again)", work.Now);
+        else registry.Pending(work.Name, work.IntegrationName, "being set up", work.Now);
+    }
+
+    /// <summary>
     /// Stops managing the namespace. With cleanupPolicy Delete (and a Quay to ask) what the operator created goes,
     /// Secrets included; otherwise everything stays and the record remembers it, released, for a namespace that comes
     /// back into scope or a policy changed later.
@@ -215,9 +228,8 @@ public sealed class NamespaceReconciler(
         {
             await credentialStep.RemoveAllAsync(work, ct);
             // A namespace let go is not looked at again: a Secret left now would stay, with a deleted robot's token, in
-            // its service accounts. The release waits for it, reported failing and retried.
-            if (work.Problems.Count > 0)
-                throw new ReconcileException($"not released yet (cleanupPolicy Delete): {string.Join("; ", work.Problems)}");
+            // its service accounts. The release waits for it: what was done is told, the rest reported failing and retried.
+            if (work.Problems.Count > 0) await ReportUnfinishedAsync(work, $"not released yet (cleanupPolicy Delete): {string.Join("; ", work.Problems)}", ct);
         }
         if (!remove && work.Record.Secrets.Count > 0 && work.Namespace is not null)
             work.Kept.Add($"{work.Record.Secrets.Count} robot Secret(s) and their service account links (cleanupPolicy Keep)");
@@ -231,6 +243,19 @@ public sealed class NamespaceReconciler(
         ReportChanges(work, wasSynced: true);
         Forget(work.Name);
         return LookAgainIfBlocked(work);
+    }
+
+    /// <summary>
+    /// A release that could not finish: the record is saved (what was deleted is off it, what is left on it), what was
+    /// done is told in Events, the failure in the status, an Event and the counts; then it is retried with backoff.
+    /// </summary>
+    private async Task ReportUnfinishedAsync(NamespaceWork work, string error, CancellationToken ct)
+    {
+        await SaveAfterFailureAsync(work, ct);
+        await WriteFailingStatusAsync(work, error, ct);
+        ReportChanges(work, wasSynced: true);
+        Failed(work, error, transient: false, "ReleaseIncomplete");
+        throw new ReconcileException(error);
     }
 
     /// <summary>The namespace is being deleted (or was, while the operator could not act): what the operator created for it goes.</summary>
