@@ -41,6 +41,16 @@ public static class OperatorMetrics
         "quayintegration_integration_ready", "1 when the QuayIntegration's Ready condition is True, else 0.",
         new GaugeConfiguration { LabelNames = ["name"] });
 
+    /// <summary>
+    /// How long each informer's lists and watches have failed with no success in between (0 while they work), read before
+    /// each scrape: a cache that stopped following the cluster leaves the replica ready (its caches synced once) while
+    /// what it decides, the webhook's answers included, is made from old objects.
+    /// </summary>
+    public static readonly Gauge InformerFailing = Metrics.CreateGauge(
+        "quayintegration_informer_failing_seconds",
+        "Seconds the informer's lists and watches have failed without a success in between, by resource (0 while they work).",
+        new GaugeConfiguration { LabelNames = ["resource"] });
+
     /// <summary>The namespace counts of the QuayIntegration's status (the SYNCED, PENDING and FAILING columns of kubectl get qi).</summary>
     public static readonly Gauge IntegrationNamespaces = Metrics.CreateGauge(
         "quayintegration_integration_namespaces", "Namespaces in the QuayIntegration's scope by state (synced, pending, failing), from its status.",

@@ -3,14 +3,16 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Prometheus;
 using QuayIntegration.Operator.Controllers;
+using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Hosting;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Observability;
 
 /// <summary>
 /// Gauges read from state rather than counted as things happen, refreshed before each scrape: the QuayIntegration's
 /// Ready condition and namespace counts from the informer cache (every replica has it, leader or not: they report
-/// the same), and the webhook certificate's expiry from <see cref="WebhookCertificateProvider"/> (which reloads a
+/// the same), how long each informer has failed to list and watch, and the webhook certificate's expiry from <see cref="WebhookCertificateProvider"/> (which reloads a
 /// rotated file here too). The metrics registry is process-wide; the host that started last is the one reported.
 /// </summary>
 public sealed class StateMetrics(IServiceProvider services, IOptions<OperatorOptions> options) : IHostedService
@@ -46,7 +48,11 @@ public sealed class StateMetrics(IServiceProvider services, IOptions<OperatorOpt
         if (!options.Value.Webhook.Disabled && services.GetRequiredService<WebhookCertificateProvider>().Current is { } certificate)
             OperatorMetrics.WebhookCertificateExpiry.Set(new DateTimeOffset(certificate.NotAfter.ToUniversalTime()).ToUnixTimeSeconds());
 
-        var integrations = services.GetRequiredService<ClusterCaches>().QuayIntegrations;
+        var caches = services.GetRequiredService<ClusterCaches>();
+        foreach (var informer in caches.All.Append(services.GetRequiredService<Informer<Build>>()))
+            OperatorMetrics.InformerFailing.WithLabels(informer.Resource).Set(informer.FailingFor?.TotalSeconds ?? 0);
+
+        var integrations = caches.QuayIntegrations;
         if (!integrations.HasSynced) return;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var qi in integrations.List())

@@ -37,7 +37,14 @@ public sealed record InformerSpec(ResourceType Resource, string? LabelSelector =
 
 public interface IInformer
 {
+    /// <summary>The resource it lists and watches (its plural).</summary>
+    string Resource { get; }
     bool HasSynced { get; }
+    /// <summary>
+    /// How long its lists and watches have failed with no success in between (null while they work): for that long the
+    /// cache has not followed the cluster.
+    /// </summary>
+    TimeSpan? FailingFor { get; }
     Task RunAsync(CancellationToken ct);
 }
 
@@ -101,6 +108,13 @@ public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObje
 
     public bool HasSynced => _synced.Task.IsCompleted;
 
+    public string Resource => _spec.Resource.Plural;
+
+    /// <summary>When the current run of failures started (a Stopwatch timestamp), 0 while lists and watches work.</summary>
+    private long _failingSince;
+
+    public TimeSpan? FailingFor => Volatile.Read(ref _failingSince) is var since and not 0 ? Stopwatch.GetElapsedTime(since) : null;
+
     public Task WaitForSyncAsync(CancellationToken ct) => _synced.Task.WaitAsync(ct);
 
     public void AddHandler(IInformerHandler<T> handler)
@@ -144,12 +158,14 @@ public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObje
             try
             {
                 var rv = await RelistAsync(ct);
+                Volatile.Write(ref _failingSince, 0);
                 while (!ct.IsCancellationRequested)
                 {
                     rv = await WatchOnceAsync(rv, ct);
                     // Only a watch that ran to its end proves the connection healthy; resetting after a mere list
                     // would turn a watch that always fails into a tight list/watch loop.
                     failures = 0;
+                    Volatile.Write(ref _failingSince, 0);
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -169,6 +185,7 @@ public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObje
             }
             catch (Exception e)
             {
+                Interlocked.CompareExchange(ref _failingSince, Stopwatch.GetTimestamp(), 0);
                 var delay = Backoff.Delay(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), failures++);
                 _log.ListWatchFailed(_spec.Resource.Plural, e.Message, delay);
                 try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { break; }

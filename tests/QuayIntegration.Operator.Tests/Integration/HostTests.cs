@@ -146,6 +146,40 @@ public sealed class HostTests
             .Where(l => l.StartsWith("quayintegration_reconcile_total{controller=\"namespace\"", StringComparison.Ordinal))
             .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
 
+    /// <summary>
+    /// Once synced, a replica stays ready when the API server stops answering its lists and watches (here: 403 for its
+    /// namespaces, as after an RBAC change), so the metric is what tells that its cache no longer follows the cluster:
+    /// it counts the seconds of failure, and is 0 again once a list succeeds, after which a new namespace is set up.
+    /// </summary>
+    [Fact]
+    public async Task A_cache_that_stops_following_the_cluster_shows_in_a_metric_while_the_replica_stays_ready()
+    {
+        await using var env = await StartAsync();
+        var op = await env.StartOperatorAsync();
+        using var http = new HttpClient();
+        await Eventually(async () => (await http.GetAsync(op.BaseUrl + "/readyz")).StatusCode == HttpStatusCode.OK, "ready");
+        Assert.Equal(0, await InformerFailingAsync(http, op, "namespaces"));
+
+        var faults = env.Cluster.ApiServer.Faults;
+        faults.InjectStatus(403, count: int.MaxValue, resource: "namespaces", verb: "list", user: env.OperatorUser);
+        faults.InjectStatus(403, count: int.MaxValue, resource: "namespaces", verb: "watch", user: env.OperatorUser);
+        faults.DropWatches("namespaces");
+        await Eventually(async () => await InformerFailingAsync(http, op, "namespaces") >= 1, "the namespaces cache failing for a second");
+        Assert.Equal(0, await InformerFailingAsync(http, op, "secrets"));
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(op.BaseUrl + "/readyz")).StatusCode);
+
+        faults.Reset();
+        await Eventually(async () => await InformerFailingAsync(http, op, "namespaces") == 0, "following the cluster again", TimeSpan.FromSeconds(45));
+        await env.CreateNamespaceAsync("after");
+        await Eventually(() => env.IsSeededAsync("after", "openshift_after"), "a namespace created since is set up");
+    }
+
+    private static async Task<double> InformerFailingAsync(HttpClient http, RunningOperator op, string resource) =>
+        (await http.GetStringAsync(op.BaseUrl + "/metrics")).Split('\n')
+            .Where(l => l.StartsWith($"quayintegration_informer_failing_seconds{{resource=\"{resource}\"}}", StringComparison.Ordinal))
+            .Select(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture))
+            .Single();
+
     [Fact]
     public async Task On_plain_kubernetes_without_imagestreams_the_operator_starts_and_syncs_the_default_service_account()
     {
