@@ -94,8 +94,15 @@ public sealed class BuildReconciler(
         {
             if (FirstReport(_reportedFailures, key, build))
                 events.Warning(build, "ImageNotImported", $"Build ended {phase}; nothing was imported into {Destination(build)}");
-            // Marked as done with, so that a restarted operator or a new leader does not report it again as new.
-            await MarkAsync(build, BuildAnnotations.ImportSkipped, BuildAnnotations.BuildEnded, ct);
+            // Marked as done with, so that a restarted operator or a new leader does not report it again as new (a Build
+            // deleted meanwhile needs no mark).
+            try
+            {
+                await MarkAsync(build, BuildAnnotations.ImportSkipped, BuildAnnotations.BuildEnded, ct);
+            }
+            catch (KubeApiException e) when (e.IsNotFound)
+            {
+            }
             return ReconcileResult.Done;
         }
         if (phase != "Complete") return ReconcileResult.Done;
@@ -103,6 +110,7 @@ public sealed class BuildReconciler(
         // The image is imported from the Quay it was pushed to, with the settings of the integration of that Quay.
         var registryHost = RegistryHostOf(build.Spec?.Output?.To?.Name);
         var integration = configured.ForRegistryHost(registryHost);
+        if (integration is not null) _reportedWaits.TryRemove(key, out _); // waits no more: its own backoff from here on
         if (integration is null)
         {
             if (!configured.All.Any(v => v is IntegrationView.Usable))

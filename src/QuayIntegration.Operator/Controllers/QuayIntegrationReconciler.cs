@@ -419,11 +419,13 @@ public sealed class QuayIntegrationReconciler(
                 (s.SyncedNamespaces, s.PendingNamespaces, s.FailingNamespaces, s.ConflictingNamespaces) = (counts.Synced, counts.Pending, counts.Failing, 0);
                 s.LastError = blocked ?? counts.LastError;
                 s.QuayUser = null;
+                // Each condition set once: one set twice in a pass would stamp a new lastTransitionTime every pass.
                 const string NotChecked = "Not checked while the QuayIntegration is being deleted";
-                if (config is not null) Set(s, resource, StatusConditions.ConfigurationValid, true, "Valid", "The configuration is valid");
                 Set(s, resource, StatusConditions.QuayReachable, null, "NotChecked", NotChecked);
-                Set(s, resource, StatusConditions.CredentialsValid, null, "NotChecked", NotChecked);
-                if (unreadable is { } problem) Set(s, resource, problem.Condition, false, problem.Reason, problem.Message);
+                if (unreadable is { Condition: StatusConditions.CredentialsValid } token) Set(s, resource, token.Condition, false, token.Reason, token.Message);
+                else Set(s, resource, StatusConditions.CredentialsValid, null, "NotChecked", NotChecked);
+                if (unreadable is { Condition: StatusConditions.ConfigurationValid } ca) Set(s, resource, ca.Condition, false, ca.Reason, ca.Message);
+                else if (config is not null) Set(s, resource, StatusConditions.ConfigurationValid, true, "Valid", "The configuration is valid");
                 Set(s, resource, StatusConditions.Progressing, false, "Deleting", "Being deleted: no namespace is set up any more");
                 Set(s, resource, StatusConditions.NamespaceConflicts, false, "Deleting", "Being deleted: it selects no namespace");
                 Set(s, resource, StatusConditions.Ready, false, reason, message);

@@ -174,6 +174,8 @@ public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObje
             }
             catch (KubeApiException e) when (e.IsNotFound && _spec.Optional)
             {
+                // A kind the cluster does not serve is an answer, not a failure.
+                Volatile.Write(ref _failingSince, 0);
                 _synced.TrySetResult();
                 var delay = Backoff.Delay(TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), failures++);
                 _log.KindNotServed(_spec.Resource.Plural, delay);

@@ -195,6 +195,9 @@ public sealed class HostTests
         Assert.NotNull(await env.GetSecretAsync("vanilla", "builder-quay-openshift"));
         using var http = new HttpClient();
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(op.BaseUrl + "/readyz")).StatusCode);
+        // A kind the cluster does not serve is an answer, not a cache that failed (no QuayIntegrationCacheStale).
+        Assert.Equal(0, await InformerFailingAsync(http, op, "imagestreams"));
+        Assert.Equal(0, await InformerFailingAsync(http, op, "builds"));
     }
 
     [Fact]

@@ -290,7 +290,14 @@ public sealed class ResilienceTests
         Assert.Contains("spec.cleanupPolicy to Keep", ready.Message);
         Assert.Equal(("False", "CredentialsSecretNotFound"), ((await env.ConditionAsync("CredentialsValid"))!.Value.Status, (await env.ConditionAsync("CredentialsValid"))!.Value.Reason));
         await env.EventAsync("default", e => e.InvolvedObject.Name == IntegrationName && e.Type == "Warning" && e.Reason == "DeletionBlocked", "the DeletionBlocked Warning");
-        await Task.Delay(1500); // room for a (wrong) release
+        // A deletion that waits settles: its status is not written again at each pass (a second apart).
+        async Task<string> VersionAsync() => (await env.GetIntegrationAsync())!["metadata"]!["resourceVersion"]!.GetValue<string>();
+        await Eventually(async () =>
+        {
+            var before = await VersionAsync();
+            await Task.Delay(2500); // also room for a (wrong) release
+            return await VersionAsync() == before;
+        }, "the blocked deletion's status settled", TimeSpan.FromSeconds(20));
         var blocked = (await env.GetIntegrationAsync())!;
         // The deletion mark bumped the generation; the status written since describes it.
         Assert.Equal(2, (long)blocked["metadata"]!["generation"]!);

@@ -156,7 +156,8 @@ public sealed class NamespaceReconciler(
         }
         // The first sync of a namespace is told in one Event; a restarted operator knows a namespace synced before from its status.
         var wasSynced = registry.Get(work.Name)?.Synced == true || work.Record.Stored?.Status?.Phase == NamespacePhase.Synced;
-        if (registry.Get(work.Name)?.Integration is null) CountWhileSyncing(work);
+        if (registry.Get(work.Name) is not { State: NamespaceState.Synced or NamespaceState.Failing } entry || entry.Integration != work.IntegrationName)
+            CountWhileSyncing(work);
 
         await claim.MarkInScopeAsync(work, ct);
         work.Record.Spec.NamespaceUid = work.Namespace!.Metadata.Uid;
