@@ -41,6 +41,17 @@ public sealed class KubectlTests(ApiServerFixture f) : IClassFixture<ApiServerFi
         Assert.Matches(@"172\.30\.", await k.OkAsync("-n quay-integration get service quay-integration -o jsonpath={.spec.clusterIP}"));
     }
 
+    /// <summary>kubectl sends a server-side dry run of a delete in the DeleteOptions body: nothing is deleted.</summary>
+    [Fact]
+    public async Task A_server_side_dry_run_delete_deletes_nothing()
+    {
+        var k = Kubectl();
+        await k.OkAsync("create configmap dry-kept -n default --from-literal=a=1");
+        Assert.Contains("configmap \"dry-kept\" deleted (server dry run)", await k.OkAsync("delete configmap dry-kept -n default --dry-run=server"));
+        Assert.Equal("1", await k.OkAsync("get configmap dry-kept -n default -o jsonpath={.data.a}"));
+        await k.OkAsync("delete configmap dry-kept -n default");
+    }
+
     [Fact]
     public async Task Api_resources_lists_core_OpenShift_and_custom_resources()
     {

@@ -194,6 +194,7 @@ public static class ResourceOperations
     public static async Task<ApiResult> DeleteAsync(RequestContext ctx, JsonObject? options)
     {
         var type = ctx.Type;
+        var dryRun = options is null ? ctx.DryRun : DryRunOf(options);
         for (var attempt = 0; ; attempt++)
         {
             var current = type.Strategy.FromStorage(ctx.Server.Store.Get(type.StorageKey, ctx.Namespace, ctx.Name!) ?? throw type.NotFound(ctx.Name!), type);
@@ -217,13 +218,13 @@ public static class ResourceOperations
                     meta["deletionGracePeriodSeconds"] = 0;
                     type.Strategy.OnDeletionRequested(marked);
                 }
-                if (ctx.DryRun) return new ApiResult(200, marked);
+                if (dryRun) return new ApiResult(200, marked);
                 var stored = Converted(type, ctx.Server.Store.Update(type.StorageKey, ctx.Namespace, ctx.Name!, type.Strategy.ToStorage(marked), currentVersion, () => type.NotFound(ctx.Name!)));
                 if (stored is null) { if (attempt > 20) throw type.Conflict(ctx.Name!); continue; }
                 await type.Strategy.AfterDeletionRequestedAsync(stored, ctx);
                 return new ApiResult(200, stored);
             }
-            if (ctx.DryRun) return new ApiResult(200, SuccessStatus(ctx, current));
+            if (dryRun) return new ApiResult(200, SuccessStatus(ctx, current));
             var last = Converted(type, ctx.Server.Store.Delete(type.StorageKey, ctx.Namespace, ctx.Name!, currentVersion, () => type.NotFound(ctx.Name!)));
             if (last is null) { if (attempt > 20) throw type.Conflict(ctx.Name!); continue; }
             await type.Strategy.AfterDeleteAsync(last, ctx);
@@ -272,10 +273,22 @@ public static class ResourceOperations
                 $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {meta.Str("resourceVersion")}");
     }
 
+    /// <summary>
+    /// A DELETE's options come from its body when it has one, the query then ignored, else from the query
+    /// (handlers/delete.go); kubectl sends them in the body, <c>dryRun</c> included.
+    /// </summary>
+    private static bool DryRunOf(JsonObject options) => options["dryRun"] switch
+    {
+        null => false,
+        JsonArray { Count: 0 } => false,
+        JsonArray list when list.StringList().All(v => v == "All") => true,
+        var other => throw Errors.BadRequest($"Invalid dry run value: {other.ToJsonString()}: supported values: \"All\""),
+    };
+
     /// <summary>Foreground and Orphan propagation keep the object behind a finalizer; Background (kubectl's default) adds none.</summary>
     private static void AddPropagationFinalizer(JsonObject obj, JsonObject? options, RequestContext ctx)
     {
-        var policy = options.Str("propagationPolicy") ?? ctx.Query("propagationPolicy");
+        var policy = options is null ? ctx.Query("propagationPolicy") : options.Str("propagationPolicy");
         if (options?["orphanDependents"] is JsonValue orphan && orphan.TryGetValue<bool>(out var o) && o) policy ??= "Orphan";
         var finalizer = policy switch
         {

@@ -125,7 +125,10 @@ public sealed class SandboxWorld : IAsyncDisposable
             webhook.ServiceName ?? operatorNamespace, webhook.ServiceNamespace ?? operatorNamespace);
         var serviceAccount = await InstallOperatorIdentityAsync(operatorNamespace, ct);
         _operator = OperatorProcess.Start(OperatorKubeconfigPath, operatorNamespace, certificates.Directory, OperatorLogPath, _options.SecureMetrics);
-        _report.Ok("operator started", $"pid {_operator.Id}: dotnet {Repo.Relative(OperatorProcess.BinaryPath)} --kubeconfig {Repo.Relative(OperatorKubeconfigPath)} (as {serviceAccount}; log {Repo.Relative(OperatorLogPath)})");
+        // What actually runs: the built dll, or the executable QUAYINTEGRATION_OPERATOR names (the Native AOT one in CI).
+        var (program, prefix) = OperatorBinary.Command(OperatorProcess.BinaryPath);
+        var command = prefix.Count > 0 ? $"dotnet {Repo.Relative(prefix[0])}" : Repo.Relative(program);
+        _report.Ok("operator started", $"pid {_operator.Id}: {command} --kubeconfig {Repo.Relative(OperatorKubeconfigPath)} (as {serviceAccount}; log {Repo.Relative(OperatorLogPath)})");
         var (health, healthAfter) = await Eventually.WaitAsync("the operator's /readyz to answer 200 (informer caches synced)", _options.StepTimeout, ProbeReadyAsync, ct);
         _report.Ok("operator ready", $"{_operator.MetricsUrl}/readyz → {health}  ({Seconds(healthAfter)})");
 
