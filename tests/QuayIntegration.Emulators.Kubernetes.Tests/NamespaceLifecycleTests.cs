@@ -63,7 +63,8 @@ public sealed class NamespaceLifecycleTests(ApiServerFixture f) : IClassFixture<
         var refused = await Assert.ThrowsAsync<HttpOperationException>(() => K.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "new" } }, name));
         Assert.Equal(HttpStatusCode.Forbidden, refused.Response.StatusCode);
         var status = Objects.Status(refused);
-        Assert.Equal($"unable to create new content in namespace {name} because it is being terminated", (string?)status["message"]);
+        Assert.Equal($"secrets \"new\" is forbidden: unable to create new content in namespace {name} because it is being terminated", (string?)status["message"]);
+        Assert.Equal(("new", "secrets"), ((string?)status["details"]!["name"], (string?)status["details"]!["kind"]));
         Assert.Equal("NamespaceTerminating", (string?)status["details"]!["causes"]![0]!["reason"]);
         Assert.Equal("metadata.namespace", (string?)status["details"]!["causes"]![0]!["field"]);
         await K.CoreV1.DeleteNamespacedSecretAsync("content", name);

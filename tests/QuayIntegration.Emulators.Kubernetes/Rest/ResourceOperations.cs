@@ -44,7 +44,7 @@ public static class ResourceOperations
         if (string.IsNullOrEmpty(name) && string.IsNullOrEmpty(generateName))
             throw type.Invalid("", [FieldError.Required("metadata.name", "name or generateName is required")]);
 
-        if (type.Namespaced) NamespaceGuard.EnsureAcceptsNewContent(ctx.Server, ctx.Namespace!);
+        if (type.Namespaced) NamespaceGuard.EnsureAcceptsNewContent(ctx.Server, ctx.Namespace!, type, string.IsNullOrEmpty(name) ? generateName : name);
         PrepareForCreate(obj);
         // handlers/create.go: the field manager records the creator before admission (webhook changes are no one's).
         if (!applied) FieldManager.RecordUpdate(ctx, null, obj);
@@ -69,7 +69,7 @@ public static class ResourceOperations
         var stored = type.Strategy.FromStorage(ctx.Server.Store.Create(type.StorageKey, ctx.Namespace, name, type.Strategy.ToStorage(obj), () => type.AlreadyExists(name),
             () =>
             {
-                if (type.Namespaced) NamespaceGuard.EnsureAcceptsNewContent(ctx.Server, ctx.Namespace!);
+                if (type.Namespaced) NamespaceGuard.EnsureAcceptsNewContent(ctx.Server, ctx.Namespace!, type, name);
                 type.Strategy.CheckCreatable(ctx);
             }), type);
         await type.Strategy.AfterCreateAsync(stored, ctx);

@@ -38,7 +38,7 @@ public sealed class ImageStreamImportStrategy : ResourceStrategy
                 errors.Add(FieldError.Invalid($"spec.images[{i}].from.name", images[i].At("from", "name")?.DeepClone(), "invalid reference format"));
         }
         if (errors.Count > 0) throw ctx.Type.Invalid(name, errors);
-        NamespaceGuard.EnsureAcceptsNewContent(ctx.Server, ctx.Namespace!);
+        NamespaceGuard.EnsureAcceptsNewContent(ctx.Server, ctx.Namespace!, ctx.Type, name);
 
         var streams = ctx.Server.Registry.Find("image.openshift.io", "v1", "imagestreams")!;
         var stream = ctx.Server.Store.Get(streams.StorageKey, ctx.Namespace, name);
