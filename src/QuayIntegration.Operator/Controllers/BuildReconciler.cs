@@ -79,9 +79,7 @@ public sealed class BuildReconciler(
         var build = builds.Get(key);
         if (build is null)
         {
-            _reportedFailures.TryRemove(key, out _);
-            _reportedRefusals.TryRemove(key, out _);
-            _reportedWaits.TryRemove(key, out _);
+            foreach (var reported in new[] { _reportedFailures, _reportedRefusals, _reportedWaits }) reported.TryRemove(key, out _);
             return ReconcileResult.Done;
         }
         if (!IsManaged(build) || IsImported(build) || IsSkipped(build))
@@ -110,7 +108,6 @@ public sealed class BuildReconciler(
         // The image is imported from the Quay it was pushed to, with the settings of the integration of that Quay.
         var registryHost = RegistryHostOf(build.Spec?.Output?.To?.Name);
         var integration = configured.ForRegistryHost(registryHost);
-        if (integration is not null) _reportedWaits.TryRemove(key, out _); // waits no more: its own backoff from here on
         if (integration is null)
         {
             if (!configured.All.Any(v => v is IntegrationView.Usable))
@@ -122,6 +119,7 @@ public sealed class BuildReconciler(
             }
             Fail(build, "ImageImportRejected", $"Not importing the pushed image: no usable QuayIntegration serves the registry {UserText.Quote(registryHost)} it was pushed to");
         }
+        _reportedWaits.TryRemove(key, out _); // waits no more: its own backoff from here on
 
         // The label and annotations are written by whoever creates the Build, and OpenShift keeps a client's status on
         // create: anyone who may create Builds in one namespace can claim a "pushed" digest for another namespace's

@@ -240,16 +240,15 @@ public sealed class QuayIntegrationReconciler(
                         && !conflicting.Contains(n.Metadata.Name))
             .Select(n => n.Metadata.Name).Order(StringComparer.Ordinal).ToList();
         if (unseen.Count == 0) return counts;
-        var lastFailed = unseen.Select(n => caches.QuayNamespaces.Get(ObjectKey.Cluster(n)))
-            .Where(r => r?.Spec?.Integration == integration && r.Status is { Phase: NamespacePhase.Failing, LastError: not null })
-            .ToList();
-        var stillPending = unseen.Except(lastFailed.Select(r => r!.Metadata.Name), StringComparer.Ordinal).ToList();
+        var lastFailed = unseen.Select(n => (Name: n, Error: NamespaceReport.RecordedFailure(caches.QuayNamespaces.Get(ObjectKey.Cluster(n)), integration)))
+            .Where(f => f.Error is not null).ToList();
+        var stillPending = unseen.Except(lastFailed.Select(f => f.Name), StringComparer.Ordinal).ToList();
         return counts with
         {
             Pending = counts.Pending + stillPending.Count,
             Failing = counts.Failing + lastFailed.Count,
-            LastError = counts.LastError ?? (lastFailed.FirstOrDefault() is { } r
-                ? StatusConditions.Bounded($"namespace {r.Metadata.Name}: {r.Status!.LastError} (as last recorded; not tried again yet)") : null),
+            LastError = counts.LastError ?? (lastFailed.Count > 0
+                ? StatusConditions.Bounded($"namespace {lastFailed[0].Name}: {lastFailed[0].Error} (as last recorded; not tried again yet)") : null),
             FirstPending = counts.FirstPending ?? (stillPending.Count > 0 ? $"namespace {stillPending[0]}: not looked at yet" : null),
         };
     }

@@ -204,8 +204,7 @@ public sealed class NamespaceReconciler(
     /// </summary>
     private void CountWhileSyncing(NamespaceWork work)
     {
-        var status = work.Record.Stored?.Status;
-        if (status is { Phase: NamespacePhase.Failing, LastError: { } recorded } && work.Record.Stored!.Spec?.Integration == work.IntegrationName)
+        if (NamespaceReport.RecordedFailure(work.Record.Stored, work.IntegrationName) is { } recorded)
             registry.Failed(work.Name, work.IntegrationName, $"{recorded} (as last recorded; being tried again)", work.Now);
         else registry.Pending(work.Name, work.IntegrationName, "being set up", work.Now);
     }

@@ -9,6 +9,13 @@ public static class NamespaceReport
     /// <summary>Status lists are bounded: thousands of kept repositories would make the object large for nothing.</summary>
     private const int MaxListed = 20;
 
+    /// <summary>
+    /// The error a namespace's record says it was failing with under <paramref name="integration"/>, or null: what is
+    /// known of it after a restart or a change of leader, until it is tried again.
+    /// </summary>
+    public static string? RecordedFailure(QuayNamespaceResource? record, string? integration) =>
+        record?.Spec?.Integration == integration && record?.Status is { Phase: NamespacePhase.Failing, LastError: { } error } ? error : null;
+
     public static QuayNamespaceStatus Build(QuayNamespaceStatus? previous, NamespaceWork work, string phase, string? error, DateTimeOffset? verifiedAt)
     {
         var kept = work.Kept.Distinct().ToList();
