@@ -215,6 +215,52 @@ public sealed class CoreVerbsTests(ApiServerFixture f) : IClassFixture<ApiServer
         Assert.Equal(HttpStatusCode.NotFound, missing.Response.StatusCode);
     }
 
+    /// <summary>
+    /// An update naming another uid is about another object (one deleted and created again under the same name): a PUT
+    /// carries it as a precondition (409 from the storage layer), a patch fails validation (metadata.uid is immutable);
+    /// neither touches the object there now. A deletionTimestamp cannot be written onto an object not being deleted.
+    /// </summary>
+    [Fact]
+    public async Task Updates_naming_another_uid_or_a_deletion_are_refused()
+    {
+        var ns = await f.CreateNamespaceAsync();
+        var cm = await K.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "u" }, Data = new Dictionary<string, string> { ["a"] = "1" } }, ns);
+        var otherUid = Guid.NewGuid().ToString();
+
+        var put = await f.SendAsync(HttpMethod.Put, $"/api/v1/namespaces/{ns}/configmaps/u",
+            $"{{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{{\"name\":\"u\",\"uid\":\"{otherUid}\"}},\"data\":{{\"a\":\"2\"}}}}");
+        Assert.Equal(409, put.Code);
+        Assert.Equal("Conflict", (string?)put.Body!["reason"]);
+        Assert.Equal($"Operation cannot be fulfilled on configmaps \"u\": StorageError: invalid object, Code: 4, Key: /registry/configmaps/{ns}/u, " +
+                     $"ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: {otherUid}, UID in object meta: {cm.Metadata.Uid}",
+            (string?)put.Body["message"]);
+
+        foreach (var (type, patch) in new[]
+                 {
+                     ("application/merge-patch+json", $"{{\"metadata\":{{\"uid\":\"{otherUid}\",\"annotations\":{{\"x\":\"1\"}}}}}}"),
+                     ("application/strategic-merge-patch+json", $"{{\"metadata\":{{\"uid\":\"{otherUid}\",\"annotations\":{{\"x\":\"1\"}}}}}}"),
+                     ("application/json-patch+json", $"[{{\"op\":\"replace\",\"path\":\"/metadata/uid\",\"value\":\"{otherUid}\"}}]"),
+                 })
+        {
+            var patched = await f.SendAsync(HttpMethod.Patch, $"/api/v1/namespaces/{ns}/configmaps/u", patch, type);
+            Assert.Equal(422, patched.Code);
+            Assert.Equal($"ConfigMap \"u\" is invalid: metadata.uid: Invalid value: \"{otherUid}\": field is immutable", (string?)patched.Body!["message"]);
+            Assert.Equal("metadata.uid", (string?)patched.Body["details"]!["causes"]![0]!["field"]);
+        }
+        // The same uid is no change at all, and a PUT without one is not a precondition.
+        var same = await K.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch($"{{\"metadata\":{{\"uid\":\"{cm.Metadata.Uid}\",\"annotations\":{{\"x\":\"1\"}}}}}}", V1Patch.PatchType.MergePatch), "u", ns);
+        Assert.Equal("1", same.Metadata.Annotations["x"]);
+        var marked = await f.SendAsync(HttpMethod.Patch, $"/api/v1/namespaces/{ns}/configmaps/u",
+            "{\"metadata\":{\"deletionTimestamp\":\"2026-12-05T01:02:03Z\"}}", "application/merge-patch+json");
+        Assert.Equal(422, marked.Code);
+        Assert.Equal("ConfigMap \"u\" is invalid: metadata.deletionTimestamp: Invalid value: 2026-12-05 01:02:03 +0000 UTC: field is immutable", (string?)marked.Body!["message"]);
+
+        var after = await K.CoreV1.ReadNamespacedConfigMapAsync("u", ns);
+        Assert.Equal(cm.Metadata.Uid, after.Metadata.Uid);
+        Assert.Equal("1", after.Data["a"]);
+        Assert.Null(after.Metadata.DeletionTimestamp);
+    }
+
     [Fact]
     public async Task Finalizers_defer_deletion_and_foreground_adds_its_finalizer()
     {

@@ -92,15 +92,8 @@ public sealed class BuildReconciler(
         {
             if (FirstReport(_reportedFailures, key, build))
                 events.Warning(build, "ImageNotImported", $"Build ended {phase}; nothing was imported into {Destination(build)}");
-            // Marked as done with, so that a restarted operator or a new leader does not report it again as new (a Build
-            // deleted meanwhile needs no mark).
-            try
-            {
-                await MarkAsync(build, BuildAnnotations.ImportSkipped, BuildAnnotations.BuildEnded, ct);
-            }
-            catch (KubeApiException e) when (e.IsNotFound)
-            {
-            }
+            // Marked as done with, so that a restarted operator or a new leader does not report it again as new.
+            await MarkAsync(build, BuildAnnotations.ImportSkipped, BuildAnnotations.BuildEnded, ct);
             return ReconcileResult.Done;
         }
         if (phase != "Complete") return ReconcileResult.Done;
@@ -177,9 +170,25 @@ public sealed class BuildReconciler(
         return ReconcileResult.Done;
     }
 
-    private Task<Build> MarkAsync(Build build, string annotation, string value, CancellationToken ct) =>
-        api.PatchAsync<Build>(ApiResources.Builds.ObjectPath(build.Metadata.NamespaceProperty, build.Metadata.Name),
-            new V1Patch(new MetadataPatch(build.Metadata).Annotation(annotation, value).ToJson(), V1Patch.PatchType.MergePatch), ct);
+    /// <summary>
+    /// Marks this Build, and only this one: the patch carries its uid, so a Build deleted since, or deleted and created
+    /// again under the same name (a new run, not yet imported), is not marked; a new one is looked at on its own.
+    /// </summary>
+    private async Task MarkAsync(Build build, string annotation, string value, CancellationToken ct)
+    {
+        try
+        {
+            await api.PatchAsync<Build>(ApiResources.Builds.ObjectPath(build.Metadata.NamespaceProperty, build.Metadata.Name),
+                new V1Patch(new MetadataPatch(build.Metadata).Annotation(annotation, value).OnlyOnThisObject().ToJson(), V1Patch.PatchType.MergePatch), ct);
+        }
+        catch (KubeApiException e) when (e.IsNotFound)
+        {
+        }
+        catch (KubeApiException e) when (e.IsInvalidAt("metadata.uid")) // the uid is refused only when it is not the Build's
+        {
+            log.BuildReplacedBeforeMark(ObjectKey.Of(build).ToString(), annotation);
+        }
+    }
 
     /// <summary>
     /// The destination tag's newest image, and why it is newer than this Build's (null when the import may go ahead).

@@ -73,6 +73,9 @@ internal static partial class OperatorLog
     [LoggerMessage(2004, LogLevel.Warning, "Taking over the Builds of the Go Quay Bridge Operator failed ({Error}); retrying in {Delay}")]
     public static partial void GoOperatorBuildsNotAdopted(this ILogger log, string error, TimeSpan delay);
 
+    [LoggerMessage(3004, LogLevel.Debug, "Build {Build} was deleted and created again before it could be marked {Annotation}; the new one is looked at on its own")]
+    public static partial void BuildReplacedBeforeMark(this ILogger log, string build, string annotation);
+
     [LoggerMessage(3001, LogLevel.Error, "Admission of {Resource} in {Namespace} failed")]
     public static partial void AdmissionFailed(this ILogger log, Exception error, string? resource, string? @namespace);
 

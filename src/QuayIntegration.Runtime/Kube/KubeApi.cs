@@ -224,7 +224,8 @@ public sealed class KubeApi : IDisposable
     internal static KubeApiException StatusException(V1Status? status, HttpStatusCode fallback, string body)
     {
         var code = status?.Code is { } c and > 0 ? (HttpStatusCode)c : fallback;
-        return new KubeApiException(code, status?.Reason ?? code.ToString(), status?.Message ?? body);
+        var fields = status?.Details?.Causes?.Select(c => c.Field).OfType<string>().ToArray();
+        return new KubeApiException(code, status?.Reason ?? code.ToString(), status?.Message ?? body, fields);
     }
 
     private static string WithQuery(string path, string? query) => string.IsNullOrEmpty(query) ? path : $"{path}?{query}";

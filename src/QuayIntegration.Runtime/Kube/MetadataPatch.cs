@@ -14,6 +14,7 @@ public sealed class MetadataPatch(V1ObjectMeta current)
 {
     private readonly JsonObject _metadata = new();
     private List<string>? _finalizers;
+    private string? _uid;
 
     public bool IsEmpty => _metadata.Count == 0 && _finalizers is null;
 
@@ -35,6 +36,17 @@ public sealed class MetadataPatch(V1ObjectMeta current)
         return this;
     }
 
+    /// <summary>
+    /// Makes the patch apply only to the object it was computed from: its uid goes along, and the API server refuses
+    /// to change a uid (422, "field is immutable"). An object deleted and created again under the same name since the
+    /// read is then left alone instead of getting what was meant for its predecessor.
+    /// </summary>
+    public MetadataPatch OnlyOnThisObject()
+    {
+        _uid = current.Uid;
+        return this;
+    }
+
     /// <summary>Sets (or, with null, removes) a label; nothing is written when it already has that value.</summary>
     public MetadataPatch Label(string key, string? value) => Set("labels", current.Labels, key, value);
 
@@ -53,6 +65,7 @@ public sealed class MetadataPatch(V1ObjectMeta current)
     public string ToJson()
     {
         var metadata = (JsonObject)_metadata.DeepClone();
+        if (!string.IsNullOrEmpty(_uid)) metadata["uid"] = _uid;
         if (_finalizers is not null)
         {
             metadata["resourceVersion"] = current.ResourceVersion;

@@ -95,7 +95,11 @@ public static class ResourceOperations
         // A subresource's strategy inherits AllowUnconditionalUpdate from its resource's (customresource/status_strategy.go).
         if (string.IsNullOrEmpty(bodyVersion) && ctx.Type.Strategy.RequiresResourceVersionOnUpdate)
             throw ctx.Type.Invalid(ctx.Name!, [FieldError.InvalidRendered("metadata.resourceVersion", "0x0", "must be specified for an update")]);
-        return WriteAsync(ctx, _ => incoming.Clone(), string.IsNullOrEmpty(bodyVersion) ? null : bodyVersion);
+        // The body's uid is a precondition on the stored object (defaultUpdatedObjectInfo.Preconditions): a PUT computed
+        // from an object since deleted and created again under the same name is refused, not applied to the new one.
+        var bodyUid = incoming.At("metadata", "uid").AsString();
+        return WriteAsync(ctx, _ => incoming.Clone(), string.IsNullOrEmpty(bodyVersion) ? null : bodyVersion,
+            uidPrecondition: string.IsNullOrEmpty(bodyUid) ? null : bodyUid);
     }
 
     public static Task<ApiResult> PatchAsync(RequestContext ctx, string contentType, string body)
@@ -127,15 +131,21 @@ public static class ResourceOperations
     /// against the new state; with one, a mismatch is 409.
     /// </summary>
     /// <param name="applied">The produced object comes from server-side apply and already carries its managedFields.</param>
-    public static async Task<ApiResult> WriteAsync(RequestContext ctx, Func<JsonObject, JsonObject> produce, string? clientVersion, bool applied = false)
+    /// <param name="uidPrecondition">A PUT body's uid, checked against the stored object's before anything else (409).</param>
+    public static async Task<ApiResult> WriteAsync(RequestContext ctx, Func<JsonObject, JsonObject> produce, string? clientVersion, bool applied = false,
+        string? uidPrecondition = null)
     {
         var type = ctx.Type;
         for (var attempt = 0; ; attempt++)
         {
             var current = type.Strategy.FromStorage(ctx.Server.Store.Get(type.StorageKey, ctx.Namespace, ctx.Name!) ?? throw type.NotFound(ctx.Name!), type);
             var currentVersion = current.At("metadata", "resourceVersion").AsString()!;
+            if (uidPrecondition is not null && uidPrecondition != current.At("metadata", "uid").AsString())
+                throw UidPreconditionFailed(ctx, uidPrecondition, current);
             if (clientVersion is not null && clientVersion != currentVersion) throw type.Conflict(ctx.Name!);
             var requested = produce(current.Clone());
+            // A subresource's strategy starts from the stored object (status_strategy.go), so only its uid precondition applies.
+            var immutable = ctx.Subresource is null ? ImmutableMetadataChanges(requested, current) : [];
             var obj = ctx.Subresource == "status" ? WithStatusOnly(current, requested) : requested;
             if (ctx.Subresource is not null) type.Strategy.PrepareForSubresourceUpdate(obj, current, ctx);
             CarryServerOwnedMetadata(obj, current);
@@ -159,7 +169,7 @@ public static class ResourceOperations
             }
             CarryServerOwnedMetadata(obj, current);
             type.Strategy.Admit(obj, current, ctx);
-            Validate(ctx, obj, current);
+            Validate(ctx, obj, current, immutable);
             if (type.Strategy.TracksGeneration && ctx.Subresource is null && type.Strategy.SpecChanged(obj, current))
                 obj.Metadata()["generation"] = (current.At("metadata").Long("generation") ?? 1) + 1;
             type.Strategy.Decorate(obj, ctx);
@@ -317,6 +327,39 @@ public static class ResourceOperations
         else obj.Remove(member);
     }
 
+    /// <summary>
+    /// What an update asked to change of the metadata the server owns and that rest.BeforeUpdate does not quietly put
+    /// back: a uid other than the stored one, or a deletionTimestamp on an object not being deleted (ValidateObjectMetaUpdate:
+    /// "field is immutable"). A uid left out, a changed creationTimestamp or generation, and a deletionTimestamp changed or
+    /// removed on an object being deleted are restored silently, as there.
+    /// </summary>
+    private static List<FieldError> ImmutableMetadataChanges(JsonObject requested, JsonObject current)
+    {
+        var errors = new List<FieldError>();
+        var uid = requested.At("metadata", "uid").AsString();
+        if (!string.IsNullOrEmpty(uid) && uid != current.At("metadata", "uid").AsString())
+            errors.Add(FieldError.Invalid("metadata.uid", JsonValue.Create(uid), "field is immutable"));
+        if (current.At("metadata", "deletionTimestamp") is null && requested.At("metadata", "deletionTimestamp").AsString() is { Length: > 0 } marked)
+            errors.Add(FieldError.InvalidRendered("metadata.deletionTimestamp", GoTime(marked), "field is immutable"));
+        return errors;
+    }
+
+    /// <summary>A timestamp as Go's <c>time.Time.String()</c> prints it in a field error (<c>2026-12-05 01:02:03 +0000 UTC</c>).</summary>
+    private static string GoTime(string rfc3339) =>
+        DateTimeOffset.TryParse(rfc3339, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal, out var t)
+            ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) + " +0000 UTC"
+            : rfc3339;
+
+    /// <summary>The storage layer's refusal of a uid precondition, as InterpretUpdateError turns it into a 409.</summary>
+    private static ApiException UidPreconditionFailed(RequestContext ctx, string uid, JsonObject current) =>
+        Errors.Conflict(ctx.Type.QualifiedResource, ctx.Name!, ctx.Type.Group, ctx.Type.Plural,
+            $"StorageError: invalid object, Code: 4, Key: {StorageKeyOf(ctx)}, ResourceVersion: 0, AdditionalErrorMsg: " +
+            $"Precondition failed: UID in precondition: {uid}, UID in object meta: {current.At("metadata", "uid").AsString()}");
+
+    /// <summary>The etcd key the message names: /registry/[group/]resource/[namespace/]name (as the default key functions build it).</summary>
+    private static string StorageKeyOf(RequestContext ctx) =>
+        "/registry/" + (ctx.Type.BuiltIn ? "" : ctx.Type.Group + "/") + ctx.Type.Plural + "/" + (ctx.Namespace is null ? "" : ctx.Namespace + "/") + ctx.Name;
+
     private static void CarryServerOwnedMetadata(JsonObject obj, JsonObject current)
     {
         var meta = obj.Metadata();
@@ -404,9 +447,10 @@ public static class ResourceOperations
         });
     }
 
-    private static void Validate(RequestContext ctx, JsonObject obj, JsonObject? old)
+    /// <param name="immutable">Changes to server-owned metadata the request asked for, reported first as validateCommonFields does.</param>
+    private static void Validate(RequestContext ctx, JsonObject obj, JsonObject? old, IReadOnlyList<FieldError>? immutable = null)
     {
-        var errors = new List<FieldError>();
+        var errors = new List<FieldError>(immutable ?? []);
         var meta = obj.Metadata();
         var name = meta.Str("name") ?? "";
         if (old is null && ctx.Type.Strategy.ValidateName(name) is { } nameProblem)

@@ -231,6 +231,38 @@ public sealed class BuildImportTests
     }
 
     /// <summary>
+    /// The mark the operator writes on a Build is for that Build only: when the Build is deleted and a new one is created
+    /// under its name while the mark is on its way (a re-run of the same name), the mark does not land on the new Build,
+    /// which would then never be looked at (a new run marked "build-ended" or "imported" before it ran).
+    /// </summary>
+    [Fact]
+    public async Task A_mark_meant_for_a_build_does_not_land_on_a_new_build_of_the_same_name()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync();
+        await StartWithWebAsync(env, webhook);
+        var faults = env.Cluster.ApiServer.Faults;
+        var markHeld = faults.Stall(resource: "builds", verb: "patch", ns: "app", name: "rerun", user: env.OperatorUser);
+        var failing = BuildWebhookTests.BuildObject("app", BuildWebhookTests.ImageStreamTagOutput("norepo:v1"));
+        failing["metadata"]!.AsObject().Remove("generateName");
+        failing["metadata"]!["name"] = "rerun";
+        await env.Kube.CustomObjects.CreateNamespacedCustomObjectAsync(failing, "build.openshift.io", "v1", "app", "builds");
+        await env.Cluster.Oc.WaitForBuildPhaseAsync("app", "rerun", "Failed", TimeSpan.FromSeconds(20));
+        await OperatorEnvironment.Eventually(() => Task.FromResult(markHeld.Held > 0), "the operator's build-ended mark on its way");
+
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("build.openshift.io", "v1", "app", "builds", "rerun");
+        var rerun = BuildWebhookTests.BuildObject("app", new JsonObject { ["to"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = "registry.example.com/team/rerun:v1" } });
+        rerun["metadata"]!.AsObject().Remove("generateName");
+        rerun["metadata"]!["name"] = "rerun";
+        await env.Kube.CustomObjects.CreateNamespacedCustomObjectAsync(rerun, "build.openshift.io", "v1", "app", "builds");
+        markHeld.Release();
+        await Task.Delay(2000); // room for the held mark to land, and for a (wrong) retry of it
+        var now = (await env.Cluster.Oc.GetBuildAsync("app", "rerun"))!;
+        Assert.Equal("registry.example.com/team/rerun:v1", now["spec"]!["output"]!["to"]!["name"]!.GetValue<string>());
+        Assert.Null(now["metadata"]!["annotations"]?[SkippedAnnotation]);
+    }
+
+    /// <summary>
     /// A Build that completes while no QuayIntegration can be used (its spec made invalid meanwhile) waits for one, and
     /// says so once on the Build, with why; its image is imported once the spec is valid again.
     /// </summary>
