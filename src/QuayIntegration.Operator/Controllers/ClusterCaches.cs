@@ -5,14 +5,16 @@ using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Caching;
 using QuayIntegration.Operator.Controllers.Namespaces;
 using QuayIntegration.Operator.Quay;
+using QuayIntegration.Operator.Webhook;
 using QuayIntegration.Runtime.Kube;
 using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Controllers;
 
 /// <summary>
-/// The informers the operator (and later the admission webhook) reads from. Only what is needed is cached: Secrets
-/// only through the operator's label; every replica runs them, leader or not, so a webhook can answer from them.
+/// The informers the operator and the admission webhook read from. Only what is needed is cached: Secrets and Builds
+/// only through the operator's labels; every replica runs them, leader or not, so a webhook can answer from them and a
+/// new leader starts from synced caches.
 /// Each cache holds every object of its kind for the life of the process, so each trims what it stores
 /// (<see cref="CacheTransforms"/>): no managedFields or last-applied annotation, and one shared copy of the strings
 /// that repeat from object to object. Service accounts, the operator's Secrets and ImageStreams, the kinds a namespace
@@ -53,6 +55,12 @@ public sealed class ClusterCaches
             Transform = RecordCompaction.Compact,
             ListPageSize = pageSize,
         };
+        Builds = new(api, new(ApiResources.Builds, LabelSelector: $"{BuildAnnotations.ManagedBuildLabel}=true", Optional: true), resync,
+            loggers.CreateLogger("Informer.Builds"))
+        {
+            ListPageSize = pageSize,
+        };
+        All = [Namespaces, ServiceAccounts, Secrets, ImageStreams, QuayIntegrations, QuayNamespaces, Builds];
     }
 
     /// <summary>
@@ -128,7 +136,11 @@ public sealed class ClusterCaches
     /// <summary>The ownership records, one per namespace the operator manages or managed.</summary>
     public Informer<QuayNamespaceResource> QuayNamespaces { get; }
 
-    public IReadOnlyList<IInformer> All => [Namespaces, ServiceAccounts, Secrets, ImageStreams, QuayIntegrations, QuayNamespaces];
+    /// <summary>The Builds the webhook rewrote (their label), for the import after they complete; none on plain Kubernetes.</summary>
+    public Informer<Build> Builds { get; }
+
+    /// <summary>Every informer the operator runs: started, waited for, and measured as one list.</summary>
+    public IReadOnlyList<IInformer> All { get; }
 
     public bool HasSynced => All.All(i => i.HasSynced);
 }

@@ -16,7 +16,6 @@ namespace QuayIntegration.Operator.Hosting;
 /// </summary>
 public sealed class OperatorManager(
     ClusterCaches caches,
-    Informer<Build> builds,
     OperatorControllers controllers,
     GoOperatorBuilds goOperatorBuilds,
     LeaderElector elector,
@@ -27,7 +26,7 @@ public sealed class OperatorManager(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var informers = caches.All.Append(builds).Select(i => Task.Run(() => i.RunAsync(stoppingToken), CancellationToken.None)).ToList();
+        var informers = caches.All.Select(i => Task.Run(() => i.RunAsync(stoppingToken), CancellationToken.None)).ToList();
         try
         {
             await WaitForSyncAsync(stoppingToken);
@@ -54,7 +53,7 @@ public sealed class OperatorManager(
 
     private async Task WaitForSyncAsync(CancellationToken ct)
     {
-        while (!caches.HasSynced || !builds.HasSynced) await Task.Delay(50, ct);
+        while (!caches.HasSynced) await Task.Delay(50, ct);
     }
 
     /// <summary>What only the leader does: the controllers, and once per term the takeover of the Go operator's Builds.</summary>

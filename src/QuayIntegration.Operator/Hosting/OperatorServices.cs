@@ -38,16 +38,7 @@ public static class OperatorServices
         services.AddSingleton(sp => new KubeApi(sp.GetRequiredService<ClusterAccess>(),
             sp.GetRequiredService<IOptions<OperatorOptions>>().Value.ApiRequestTimeout, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ClusterCaches>();
-        services.AddSingleton(sp =>
-        {
-            var o = sp.GetRequiredService<IOptions<OperatorOptions>>().Value;
-            return new Informer<Build>(sp.GetRequiredService<KubeApi>(),
-                new InformerSpec(ApiResources.Builds, LabelSelector: $"{BuildAnnotations.ManagedBuildLabel}=true", Optional: true),
-                o.ResyncPeriod, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Informer.Builds"))
-            {
-                ListPageSize = o.InformerPageSize,
-            };
-        });
+        services.AddSingleton(sp => sp.GetRequiredService<ClusterCaches>().Builds);
         services.AddSingleton(sp => new NamespaceScope(
             sp.GetRequiredService<IOptions<OperatorOptions>>().Value.OperatorNamespace is { Length: > 0 } own ? own : ClusterConnection.CurrentNamespace()));
         services.AddSingleton<EventRecorder>();

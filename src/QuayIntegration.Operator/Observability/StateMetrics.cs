@@ -49,7 +49,7 @@ public sealed class StateMetrics(IServiceProvider services, IOptions<OperatorOpt
             OperatorMetrics.WebhookCertificateExpiry.Set(new DateTimeOffset(certificate.NotAfter.ToUniversalTime()).ToUnixTimeSeconds());
 
         var caches = services.GetRequiredService<ClusterCaches>();
-        foreach (var informer in caches.All.Append(services.GetRequiredService<Informer<Build>>()))
+        foreach (var informer in caches.All)
             OperatorMetrics.InformerFailing.WithLabels(informer.Resource).Set(informer.FailingFor?.TotalSeconds ?? 0);
 
         var integrations = caches.QuayIntegrations;
