@@ -227,6 +227,48 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// The same after a restart into a Quay outage: the failing namespace waits under its integration while Quay cannot
+    /// be reached, then, once Quay is back, still counts as failing with its recorded error while its first sync is
+    /// slow, rather than as a namespace being set up for the first time.
+    /// </summary>
+    [Fact]
+    public async Task A_failing_namespace_that_waited_out_an_outage_after_a_restart_counts_as_failing_while_it_is_tried_again()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("broken");
+            spec["serviceAccounts"] = new JsonArray(new JsonObject { ["name"] = "builder", ["role"] = "write" }, new JsonObject { ["name"] = "pipeline", ["role"] = "write" });
+        });
+        env.Quay.Faults.Add(new FaultRule
+        {
+            Route = "/api/v1/organization/{orgname}/robots/{robot_shortname}", Method = "PUT", PathContains = "/robots/pipeline", ErrorRate = 1, ErrorStatuses = [400],
+        });
+        var op = await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("broken");
+        await Eventually(async () => (await env.GetIntegrationAsync())?["status"]?["failingNamespaces"]?.ToString() == "1", "the integration counts it failing");
+
+        await env.StopOperatorAsync(op);
+        var outage = env.Quay.Faults.Add(new FaultRule { ErrorRate = 1, ErrorStatuses = [503] });
+        await env.StartOperatorAsync("operator-2");
+        await Eventually(async () => (await env.ConditionAsync("QuayReachable"))?.Status == "False", "the outage seen");
+        var slow = new FaultRule { PathContains = "openshift_broken", LatencyMs = 4000, Times = 1000 }; // Times: so that it counts its matches
+        env.Quay.Faults.Add(slow);
+        var before = slow.TimesMatched;
+        env.Quay.Faults.Remove(outage);
+        await Eventually(() => Task.FromResult(slow.TimesMatched > before), "its sync started");
+        // Counted as failing once the status catches up with the sync's start (well before the sync can end, 4 s on).
+        await Eventually(async () => (await env.GetIntegrationAsync())?["status"]?["failingNamespaces"]?.ToString() == "1", "counted as failing", TimeSpan.FromSeconds(2));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(2))
+        {
+            var status = (await env.GetIntegrationAsync())!["status"]!;
+            Assert.Equal("1", status["failingNamespaces"]?.ToString());
+            Assert.Contains("as last recorded", status["lastError"]?.ToString());
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>
     /// A configuration change is not reported done before the namespaces are in step with it: once the status observes
     /// the new generation, the namespaces synced under the old configuration count as pending (Progressing=True) until
     /// each is synced again, here held back by a slow Quay. (They counted as synced, Progressing=False "Idle", the
