@@ -58,6 +58,20 @@ public static partial class QuayNames
         return candidate;
     }
 
+    /// <summary>
+    /// Whether <paramref name="organization"/> is what <see cref="OrganizationFor"/> gives <paramref name="kubernetesNamespace"/>
+    /// under some prefix. A namespace name has no underscore, plain or mapped, so the part after the last one is the
+    /// namespace's whatever the prefix was.
+    /// </summary>
+    public static bool IsOrganizationNameOf(string organization, string kubernetesNamespace)
+    {
+        var separator = organization.LastIndexOf('_');
+        if (separator <= 0) return false;
+        var tail = organization[(separator + 1)..];
+        var plain = kubernetesNamespace.ToLowerInvariant();
+        return tail == plain || tail == HyphenRuns().Replace(plain, m => $".{m.Length}.");
+    }
+
     /// <summary>The robot short name for a service account (see the class comment for the mapping).</summary>
     public static string RobotShortNameFor(string organization, string serviceAccount)
     {

@@ -208,6 +208,54 @@ public sealed class OwnershipTests
         Assert.Null(await env.RecordedOriginAsync("hop", "openshift_hop"));
     }
 
+    /// <summary>
+    /// A namespace created from another's YAML (a copy, or a restore under a new name) carries the other's annotations,
+    /// which name the other's organization as owned: the copy gets its own organization and says why it ignored them,
+    /// and neither its sync under cleanupPolicy Delete nor its deletion touches the other's organization. (It took the
+    /// other's organization into its record as created, and deleted it as a former organization.)
+    /// </summary>
+    [Fact]
+    public async Task A_namespace_created_from_anothers_yaml_does_not_take_its_organization()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["cleanupPolicy"] = "Delete";
+            spec["allowlistNamespaces"] = new JsonArray("team", "team-copy");
+        });
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("team");
+        await env.CreateImageStreamAsync("team", "app");
+        await Eventually(async () => await env.IsSeededAsync("team", "openshift_team") && env.Quay.State.Repository("openshift_team", "app") is not null, "team set up");
+
+        var original = (await env.GetNamespaceAsync("team"))!;
+        Assert.Equal("openshift_team", original.Metadata.Annotations["quay.redhat.com/organization"]);
+        await env.Kube.CoreV1.CreateNamespaceAsync(new V1Namespace
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = "team-copy",
+                Annotations = new Dictionary<string, string>(original.Metadata.Annotations),
+                Labels = new Dictionary<string, string>(original.Metadata.Labels),
+                Finalizers = [.. original.Metadata.Finalizers],
+            },
+        });
+        // A namespace's Events live in "default", as for any cluster-scoped object.
+        var told = await env.EventAsync("default", e => e.InvolvedObject.Name == "team-copy" && e.Reason == "OwnershipAnnotationIgnored",
+            "the copy says it ignored the annotations");
+        Assert.Equal("Warning", told.Type);
+        Assert.Contains("openshift_team", told.Message);
+        await Eventually(() => env.IsSeededAsync("team-copy", "openshift_team-copy"), "the copy set up with its own organization");
+        Assert.Null(await env.RecordedOriginAsync("team-copy", "openshift_team"));
+        Assert.True(await env.IsSeededAsync("team", "openshift_team"));
+        Assert.NotNull(env.Quay.State.Repository("openshift_team", "app"));
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync("team-copy");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("team-copy");
+        Assert.Null(env.Quay.State.Organization("openshift_team-copy"));
+        Assert.True(await env.IsSeededAsync("team", "openshift_team"));
+        Assert.NotNull(env.Quay.State.Repository("openshift_team", "app"));
+    }
+
     [Fact]
     public async Task A_service_account_removed_from_the_matrix_loses_its_robot_default_permission_Secret_and_links()
     {

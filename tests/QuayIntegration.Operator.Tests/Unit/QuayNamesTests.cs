@@ -16,6 +16,32 @@ public class QuayNamesTests
     [InlineData("ab", true)]
     public void Namespace_rule_matches_quay(string name, bool valid) => Assert.Equal(valid, QuayNames.IsValidNamespace(name));
 
+    /// <summary>The organization any prefix gives a namespace, plain or mapped, and none of another namespace's.</summary>
+    [Theory]
+    [InlineData("openshift_team", "team", true)]
+    [InlineData("team_a_team", "team", true)] // a prefix with an underscore
+    [InlineData("openshift_team", "team-copy", false)]
+    [InlineData("openshift_team-copy", "team", false)]
+    [InlineData("openshift_team-copy", "copy", false)]
+    [InlineData("team", "team", false)] // no prefix
+    [InlineData("_team", "team", false)]
+    public void An_organization_name_tells_which_namespace_it_is_for(string organization, string ns, bool expected) =>
+        Assert.Equal(expected, QuayNames.IsOrganizationNameOf(organization, ns));
+
+    [Fact]
+    public void Every_organization_the_operator_names_is_its_namespaces()
+    {
+        foreach (var ns in new[] { "team", "team-copy", "a--b", "x-", "e2e-demo", "a-b-c--d" })
+            foreach (var prefix in new[] { "openshift", "p_q", "Team" })
+            {
+                string organization;
+                try { organization = QuayNames.OrganizationFor(prefix, ns); }
+                catch (ArgumentException) { continue; }
+                Assert.True(QuayNames.IsOrganizationNameOf(organization, ns), $"{organization} for {ns}");
+                Assert.False(QuayNames.IsOrganizationNameOf(organization, ns + "-other"), $"{organization} for {ns}-other");
+            }
+    }
+
     [Fact]
     public void Namespace_length_limits_match_quay()
     {

@@ -1,5 +1,7 @@
 using k8s.Models;
 using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Quay;
+using QuayIntegration.Operator.Webhook;
 
 namespace QuayIntegration.Operator.Controllers.Namespaces;
 
@@ -23,12 +25,24 @@ public static class LegacyOwnership
     /// written already, even one left empty for a moment (a teardown whose release of the namespace failed), says what
     /// this version did, and the annotations it wrote itself say nothing more.
     /// </summary>
-    public static bool Adopt(V1Namespace? ns, OwnershipDraft record, string host, string currentOrganization)
+    /// <param name="ignored">Why what the namespace says was not taken (annotations copied from another namespace), or null.</param>
+    public static bool Adopt(V1Namespace? ns, OwnershipDraft record, string host, string currentOrganization, out string? ignored)
     {
+        ignored = null;
         if (ns is null || record.Stored is not null || !record.IsEmpty) return false;
         var annotations = ns.Metadata.Annotations ?? new Dictionary<string, string>();
         if (annotations.TryGetValue(WellKnown.OrganizationAnnotation, out var org) && org.Length > 0)
         {
+            // Annotations travel with a namespace's YAML: a namespace created from another's (a copy, a restore under a
+            // new name) carries the other's organization, which is not this one's to own, let alone delete. The
+            // operator only ever wrote a namespace's own organization (under some prefix), so anything else is a copy,
+            // and so is its finalizer.
+            if (!QuayNames.IsOrganizationNameOf(org, ns.Metadata.Name))
+            {
+                ignored = $"its annotation {WellKnown.OrganizationAnnotation}={UserText.Quote(org)} names the organization of another namespace " +
+                          "(copied with the namespace's YAML?); nothing in it is taken as this namespace's";
+                return false;
+            }
             var origin = annotations.TryGetValue(WellKnown.OwnershipAnnotation, out var ownership) ? ownership switch
             {
                 WellKnown.Ownership.Owned => Origin.Created,

@@ -163,8 +163,9 @@ public sealed class NamespaceReconciler(
         work.Record.Spec.NamespaceUid = work.Namespace!.Metadata.Uid;
         work.Record.Spec.Released = null;
         work.Record.Spec.Integration = work.IntegrationName;
-        if (LegacyOwnership.Adopt(work.Namespace, work.Record, work.Host, work.Organization))
+        if (LegacyOwnership.Adopt(work.Namespace, work.Record, work.Host, work.Organization, out var ignored))
             await records.SaveAsync(work.Record, hold: true, ct);
+        if (ignored is not null) events.Warning(work.Namespace, "OwnershipAnnotationIgnored", ignored);
         await organizationStep.RunAsync(work, ct);
         await takeoverInventory.RecordAsync(work, work.Entry!, ct);
         // Saved before the claim: the finalizer needs the record, and what was found or inherited must be on record
@@ -455,7 +456,7 @@ public sealed class NamespaceReconciler(
     {
         // What is read in is the acting integration's from now on (a teardown that stops half-way goes on under it), as a
         // sync's record says.
-        if (work.Config is { } config && LegacyOwnership.Adopt(work.Namespace, work.Record, config.RegistryHost, OrganizationOf(work)))
+        if (work.Config is { } config && LegacyOwnership.Adopt(work.Namespace, work.Record, config.RegistryHost, OrganizationOf(work), out _))
             work.Record.Spec.Integration ??= work.IntegrationName;
     }
 
