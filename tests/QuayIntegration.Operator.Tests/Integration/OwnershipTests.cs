@@ -256,6 +256,47 @@ public sealed class OwnershipTests
         Assert.NotNull(env.Quay.State.Repository("openshift_team", "app"));
     }
 
+    /// <summary>
+    /// A default permission for someone else's robot is recorded before it is created, without its id. When the create
+    /// lands and the operator stops before it saves the id (its answer stalled, then a crash), and the service account
+    /// leaves the matrix before the next sync: the default permission is found in Quay and deleted, not only dropped from
+    /// the record with an Event saying it was deleted while it stays in Quay for good. The same when the namespace goes.
+    /// </summary>
+    [Theory]
+    [InlineData("service account leaves the matrix")]
+    [InlineData("namespace deleted")]
+    public async Task A_default_permission_created_before_a_crash_without_its_id_is_deleted_when_its_service_account_goes(string then)
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("perm");
+            spec["serviceAccounts"] = Matrix(("builder", "write"));
+        });
+        using (var admin = new QuayAdministrator(env.Quay))
+        {
+            await admin.CreateOrganizationAsync("openshift_perm");
+            admin.AddOwner("openshift_perm", "operator");
+            await admin.CreateRobotAsync("openshift_perm", "builder");
+        }
+        var stalled = new FaultRule { Route = "/api/v1/organization/{orgname}/prototypes", Method = "POST", BodyStallRate = 1, HangMs = 600_000, Times = 1 };
+        env.Quay.Faults.Add(stalled);
+        var op = await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("perm");
+        await Eventually(async () => stalled.TimesMatched > 0
+                                     && env.Quay.State.Organization("openshift_perm")!.Prototypes.Any(p => p.DelegateName == "openshift_perm+builder")
+                                     && (await env.GetRecordAsync("perm"))?["spec"]?.ToJsonString().Contains("\"defaultPermissions\"") == true,
+            "the default permission created in Quay, recorded without its id");
+        await env.KillOperatorAsync(op);
+
+        if (then == "namespace deleted") await env.Kube.CoreV1.DeleteNamespaceAsync("perm");
+        else await env.PatchIntegrationSpecAsync(new JsonObject { ["serviceAccounts"] = Matrix(("deployer", "read")) });
+        await env.StartOperatorAsync("operator-2");
+        await Eventually(async () => env.Quay.State.Organization("openshift_perm")!.Prototypes.All(p => p.DelegateName != "openshift_perm+builder")
+                                     && (await env.GetRecordAsync("perm"))?["spec"]?.ToJsonString().Contains("openshift_perm+builder") != true,
+            "the default permission deleted in Quay and gone from the record");
+        Assert.Contains(env.Quay.State.Organization("openshift_perm")!.Robots, r => r.Name == "openshift_perm+builder"); // someone else's robot stays
+    }
+
     [Fact]
     public async Task A_service_account_removed_from_the_matrix_loses_its_robot_default_permission_Secret_and_links()
     {

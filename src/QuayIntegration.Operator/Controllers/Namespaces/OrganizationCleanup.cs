@@ -178,8 +178,13 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         }
         foreach (var permission in (entry.DefaultPermissions ?? []).ToList())
         {
-            if (!string.IsNullOrEmpty(permission.Id))
-                (await quay.DeletePrototypeAsync(entry.Name, permission.Id, ct)).ValueOrThrow($"delete the default permission of {permission.Robot}");
+            var id = string.IsNullOrEmpty(permission.Id) ? await DefaultPermissionPlaceholders.ResolveAsync(quay, entry, permission.Robot, ct) : permission.Id;
+            if (id is null)
+            {
+                entry.RemoveDefaultPermission(permission); // its create never landed: nothing to delete, nothing to tell
+                continue;
+            }
+            (await quay.DeletePrototypeAsync(entry.Name, id, ct)).ValueOrThrow($"delete the default permission of {permission.Robot}");
             entry.RemoveDefaultPermission(permission);
             work.Changed("DefaultPermissionDeleted", $"Deleted the default permission the operator gave {permission.Robot} in {entry.Name}: {why}");
         }

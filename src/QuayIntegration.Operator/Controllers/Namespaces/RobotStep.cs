@@ -209,7 +209,18 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
             }
             foreach (var permission in entry.DefaultPermissionsOf(robot.Name).ToList())
             {
-                if (await Isolation.RunAsync(work, item, () => DeletePrototypeAsync(work, robot.Name, permission.Id, ct)) is null) continue;
+                if (string.IsNullOrEmpty(permission.Id))
+                {
+                    var resolved = await Isolation.RunAsync(work, item, () => DefaultPermissionPlaceholders.ResolveAsync(work.Quay, entry, robot.Name, ct));
+                    if (resolved is null) continue;
+                    if (resolved.Value is null)
+                    {
+                        entry.RemoveDefaultPermission(permission); // its create never landed: nothing to delete, nothing to tell
+                        continue;
+                    }
+                    permission.Id = resolved.Value;
+                }
+                if (await Isolation.RunAsync(work, item, () => DeletePrototypeAsync(work, robot.Name, permission.Id!, ct)) is null) continue;
                 observation.Prototypes.RemoveAll(p => p.Id == permission.Id);
                 entry.RemoveDefaultPermission(permission);
                 work.Changed("DefaultPermissionDeleted",
@@ -229,6 +240,6 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
     private static async Task<bool> DeleteRobotAsync(NamespaceWork work, string name, CancellationToken ct) =>
         (await work.Quay.DeleteRobotAsync(work.Organization, QuayNames.RobotShortNameOf(name), ct)).ValueOrThrow($"delete robot {name}");
 
-    private static async Task<bool> DeletePrototypeAsync(NamespaceWork work, string robot, string? id, CancellationToken ct) =>
-        string.IsNullOrEmpty(id) || (await work.Quay.DeletePrototypeAsync(work.Organization, id, ct)).ValueOrThrow($"delete the default permission of {robot}");
+    private static async Task<bool> DeletePrototypeAsync(NamespaceWork work, string robot, string id, CancellationToken ct) =>
+        (await work.Quay.DeletePrototypeAsync(work.Organization, id, ct)).ValueOrThrow($"delete the default permission of {robot}");
 }
