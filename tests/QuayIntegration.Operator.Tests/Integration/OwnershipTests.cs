@@ -297,6 +297,70 @@ public sealed class OwnershipTests
         Assert.Contains(env.Quay.State.Organization("openshift_perm")!.Robots, r => r.Name == "openshift_perm+builder"); // someone else's robot stays
     }
 
+    /// <summary>
+    /// A Secret someone made under the name the operator gives a robot's Secret (<c>builder-quay-openshift</c>) is theirs:
+    /// left as it is, not linked, and the namespace fails naming it, while the other service accounts are set up. Once
+    /// they delete it, the operator writes its own. (It was overwritten with the robot's credentials, its other keys
+    /// removed, then recorded and deleted like the operator's own.)
+    /// </summary>
+    [Fact]
+    public async Task A_secret_someone_made_under_a_robot_secrets_name_is_left_alone_and_reported()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("mine"));
+        await env.CreateNamespaceAsync("mine");
+        await env.Kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+        {
+            Metadata = new V1ObjectMeta { Name = "builder-quay-openshift" },
+            Type = "Opaque",
+            StringData = new Dictionary<string, string> { ["password"] = "theirs" },
+        }, "mine");
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.GetRecordAsync("mine"))?["status"]?["phase"]?.GetValue<string>() == "Failing", "the namespace failing");
+        var record = (await env.GetRecordAsync("mine"))!;
+        Assert.Contains("Secret builder-quay-openshift exists and is not the operator's", record["status"]!["lastError"]!.GetValue<string>());
+        var theirs = (await env.GetSecretAsync("mine", "builder-quay-openshift"))!;
+        Assert.Equal("Opaque", theirs.Type);
+        Assert.Equal("theirs", System.Text.Encoding.UTF8.GetString(theirs.Data["password"]));
+        Assert.Null(theirs.Metadata.Labels);
+        Assert.NotNull(await env.GetSecretAsync("mine", "default-quay-openshift"));
+        Assert.DoesNotContain("builder-quay-openshift", record["spec"]!.ToJsonString());
+
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("builder-quay-openshift", "mine");
+        await Eventually(async () => (await env.GetSecretAsync("mine", "builder-quay-openshift"))?.Type == "kubernetes.io/dockerconfigjson"
+                                     && (await env.GetRecordAsync("mine"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "the operator's own written once it is free");
+    }
+
+    /// <summary>
+    /// A copy someone makes of a robot Secret under a name of their own carries the operator's label and annotations,
+    /// but the operator did not make it and does not delete it. (Every sync deleted it as an unwanted Secret.)
+    /// </summary>
+    [Fact]
+    public async Task A_copy_of_a_robot_secret_under_another_name_is_not_deleted()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("copies"));
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("copies");
+        await Eventually(() => env.IsSeededAsync("copies", "openshift_copies"), "set up");
+        var original = (await env.GetSecretAsync("copies", "builder-quay-openshift"))!;
+        await env.Kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = "my-pull-secret",
+                Labels = new Dictionary<string, string>(original.Metadata.Labels),
+                Annotations = new Dictionary<string, string>(original.Metadata.Annotations),
+            },
+            Type = original.Type,
+            Data = original.Data,
+        }, "copies");
+        // Another sync of the namespace: an ImageStream to set up.
+        await env.CreateImageStreamAsync("copies", "app");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_copies", "app") is not null), "synced again");
+        await Task.Delay(1000);
+        Assert.NotNull(await env.GetSecretAsync("copies", "my-pull-secret"));
+        Assert.NotNull(await env.GetSecretAsync("copies", "builder-quay-openshift"));
+    }
+
     [Fact]
     public async Task A_service_account_removed_from_the_matrix_loses_its_robot_default_permission_Secret_and_links()
     {

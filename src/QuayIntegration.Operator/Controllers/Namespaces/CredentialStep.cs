@@ -68,7 +68,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         var token = work.TokenOf(robot.FullName);
         if (token is null)
         {
-            existing = await GetSecretAsync(path, ct);
+            existing = await GetOwnSecretAsync(work, path, robot.FullName, ct);
             if (existing is not null && RobotSecret.HoldsCredentials(existing, work.CredentialsOf(robot.FullName)))
                 return await RestoreMetadataAsync(path, existing, wanted, ct);
             token = await ReadTokenAsync(work, robot, ct);
@@ -84,9 +84,9 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
             }
             catch (KubeApiException e) when (e.IsAlreadyExists)
             {
-                // The cache has not seen it yet, or a Secret of that name exists without the operator's label: take it over.
-                existing = await GetSecretAsync(path, ct);
-                if (existing is null) throw new ReconcileException($"Secret {name} vanished while being created; retrying");
+                // The cache has not seen it yet, or a Secret of that name exists without the operator's label.
+                existing = await GetOwnSecretAsync(work, path, robot.FullName, ct)
+                           ?? throw new ReconcileException($"Secret {name} vanished while being created; retrying");
                 if (RobotSecret.HoldsCredentials(existing, desiredDigest)) return await RestoreMetadataAsync(path, existing, wanted, ct);
             }
         }
@@ -107,9 +107,29 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         return new("SecretRepaired", $"Restored Secret {name} to the robot's current credentials");
     }
 
-    /// <summary>The Secret as the API server has it now (the cache may not have caught up with a write), in the cache's form.</summary>
-    private async Task<CachedSecret?> GetSecretAsync(string path, CancellationToken ct) =>
-        await api.GetAsync<V1Secret>(path, ct) is { } secret ? CachedSecret.Of(secret) : null;
+    /// <summary>
+    /// Whether a Secret found under the robot Secret's name may be taken over: one the operator wrote (its label; the
+    /// cache had not caught up), one the record names (written before a crash, or inherited from the Go operator), or a
+    /// Docker config holding this very robot's login (the Go operator's, or one whose label someone removed). Anything
+    /// else is someone's own Secret that happens to have the name.
+    /// </summary>
+    private static bool IsOperators(NamespaceWork work, V1Secret secret, string robot) =>
+        secret.Metadata.Labels?.TryGetValue(WellKnown.ManagedByLabel, out var by) == true && by == WellKnown.ManagedByValue
+        || work.Record.Secrets.Any(s => s.Name == secret.Metadata.Name)
+        || secret.Type == RobotSecret.Type && RobotSecret.LoginUsersOf(secret).Contains(robot, StringComparer.Ordinal);
+
+    /// <summary>
+    /// The Secret under the robot Secret's name as the API server has it now (the cache holds only labelled ones, and
+    /// may not have caught up with a write), in the cache's form; one that is not the operator's stops here.
+    /// </summary>
+    private async Task<CachedSecret?> GetOwnSecretAsync(NamespaceWork work, string path, string robot, CancellationToken ct)
+    {
+        if (await api.GetAsync<V1Secret>(path, ct) is not { } secret) return null;
+        if (!IsOperators(work, secret, robot))
+            throw new ObjectInTheWayException($"Secret {secret.Metadata.Name} exists and is not the operator's (no label {WellKnown.ManagedByLabel}, no login " +
+                                              $"of robot {robot}, not on record): it is left as it is; rename or delete it so that the robot's credentials can be written there");
+        return CachedSecret.Of(secret);
+    }
 
     /// <summary>A Secret holding the right credentials gets back the operator's labels and annotations if it lost any.</summary>
     private async Task<SyncChange?> RestoreMetadataAsync(string path, CachedSecret existing, V1ObjectMeta wanted, CancellationToken ct)
@@ -205,8 +225,10 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
                 work.Record.RemoveSecret(name);
             else work.Kept.Add($"Secret {name} and its service account links, written for QuayIntegration {writer} and kept by its cleanupPolicy Keep");
         }
+        // Labelled ones the record does not name yet (written just before a crash) are found by the name the operator
+        // gives them; a copy someone made of one under a name of their own (labels, annotations and all) is theirs.
         var labelled = _secrets.ListInNamespace(work.Name)
-            .Where(s => s.Annotations?.ContainsKey(WellKnown.RobotAnnotation) == true)
+            .Where(s => s.Annotations?.ContainsKey(WellKnown.RobotAnnotation) == true && IsNamedAsOperators(s))
             .Select(s => s.Name);
         var unwanted = labelled.Concat(work.Record.Secrets.Select(s => s.Name))
             .Where(n => !wanted.Contains(n) && !othersKept.ContainsKey(n)).Distinct(StringComparer.Ordinal).ToList();
@@ -225,6 +247,12 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
             work.Changed("SecretDeleted", $"Deleted Secret {name} and took it out of the service accounts: no service account of spec.serviceAccounts uses it any more");
         }
     }
+
+    /// <summary>Named <c>&lt;sa&gt;-quay-&lt;clusterID&gt;</c> after the service account it names, under this or an earlier cluster ID.</summary>
+    private static bool IsNamedAsOperators(CachedSecret secret) =>
+        secret.Annotations?.TryGetValue(WellKnown.ServiceAccountAnnotation, out var account) == true
+        && secret.Name.StartsWith(QuayNames.SecretNameFor(account, ""), StringComparison.Ordinal)
+        && secret.Name.Length > QuayNames.SecretNameFor(account, "").Length;
 
     /// <summary>Takes the Secret out of every service account of the namespace that lists it.</summary>
     public async Task UnlinkEverywhereAsync(string ns, string secretName, CancellationToken ct)

@@ -25,6 +25,10 @@ public static class Isolation
         {
             lock (work.Problems) work.Problem($"{item}: {e.Message}");
         }
+        catch (ObjectInTheWayException e)
+        {
+            lock (work.Problems) work.Problem($"{item}: {e.Message}");
+        }
         catch (KubeApiException e) when (!e.IsConflict)
         {
             lock (work.Problems) work.Problem($"{item}: {e.Message}");
