@@ -195,6 +195,16 @@ public sealed class QuayEmulator : IAsyncDisposable
         }
     }
 
+    /// <summary>Deletes a team of an organization, as its administrator would in Quay's UI.</summary>
+    public void RemoveTeam(string organization, string team)
+    {
+        lock (_core.Store.Sync)
+        {
+            var org = _core.Store.FindOrganization(organization) ?? throw new InvalidOperationException($"No organization named '{organization}'.");
+            if (!org.Teams.Remove(team)) throw new InvalidOperationException($"No team '{team}' in '{organization}'.");
+        }
+    }
+
     /// <summary>Ends the GC grace period of every deleted organization now.</summary>
     public void CollectGarbageNow()
     {

@@ -42,6 +42,8 @@ public sealed class QuayOrganization
     [JsonPropertyName("email")] public string? Email { get; set; }
     /// <summary>Whether the caller administers it: only then does the email say anything of who made it.</summary>
     [JsonPropertyName("is_admin")] public bool IsAdmin { get; set; }
+    /// <summary>Its teams by name, shown to its members (the operator's user is one of every organization it made).</summary>
+    [JsonPropertyName("teams")] public Dictionary<string, System.Text.Json.JsonElement>? Teams { get; set; }
 }
 
 public sealed class QuayRobot

@@ -361,6 +361,29 @@ public sealed class OwnershipTests
         Assert.NotNull(await env.GetSecretAsync("copies", "builder-quay-openshift"));
     }
 
+    /// <summary>
+    /// A team someone adds to an organization the operator created (its members, the roles it holds) would go with the
+    /// organization: deleting the namespace keeps the organization, says why, and deletes it once the team is gone.
+    /// (Only repositories and robots held it back; the organization was deleted with the team.)
+    /// </summary>
+    [Fact]
+    public async Task A_team_someone_added_holds_back_the_deletion_of_an_organization_the_operator_created()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("teamed"));
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("teamed");
+        await Eventually(() => env.IsSeededAsync("teamed", "openshift_teamed"), "set up");
+        using (new QuayAdministrator(env.Quay)) env.Quay.AddTeamMember("openshift_teamed", "readers", QuayIntegration.Emulators.Quay.Model.TeamRole.Member, QuayAdministrator.UserName);
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync("teamed");
+        await Eventually(async () => (await env.GetRecordAsync("teamed"))?["status"]?.ToJsonString().Contains("team readers") == true, "the organization kept for the team");
+        Assert.NotNull(env.Quay.State.Organization("openshift_teamed"));
+        Assert.Contains(env.Quay.State.Organization("openshift_teamed")!.Teams, t => t.Name == "readers");
+
+        env.Quay.RemoveTeam("openshift_teamed", "readers");
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_teamed") is null), "deleted once the team is gone", TimeSpan.FromSeconds(60));
+    }
+
     [Fact]
     public async Task A_service_account_removed_from_the_matrix_loses_its_robot_default_permission_Secret_and_links()
     {

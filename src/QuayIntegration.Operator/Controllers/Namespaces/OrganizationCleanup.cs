@@ -9,7 +9,7 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// is left in it.
 /// <list type="bullet">
 /// <item>An organization it created is deleted whole (Quay takes its robots, default permissions and repositories
-/// with it), unless someone put a repository or robot of their own in it: deleting the organization would delete
+/// with it), unless someone put a repository, robot or team of their own in it: deleting the organization would delete
 /// those too, so it is kept and reported, only the operator's own content inside is removed (as below), and the
 /// deletion is tried again later.</item>
 /// <item>In an organization it found, the robots it created and the default permissions it gave are deleted, and the
@@ -24,6 +24,9 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
 {
     /// <summary>An organization a create of the operator's got no answer for is looked for this often while it may still land.</summary>
     private static readonly TimeSpan LateCreatePoll = TimeSpan.FromSeconds(15);
+
+    /// <summary>The team Quay makes with every organization, its creator in it.</summary>
+    private const string OwnersTeam = "owners";
 
     public async Task RemoveAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
     {
@@ -128,8 +131,16 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         // earlier attempt deleted it and stopped before the record said so) and there is nothing to protect.
         var robots = await quay.ListRobotsAsync(entry.Name, ct);
         if (await quay.RefusedAsGoneAsync(robots, entry.Name, ct)) return ([], []);
-        var repositories = (await quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!;
+        // Read side by side: a teardown waits for both, one round trip.
+        var listing = quay.ListRepositoriesAsync(entry.Name, ct);
+        var looking = quay.GetOrganizationAsync(entry.Name, ct);
+        await Task.WhenAll(listing, looking);
+        var repositories = (await listing).ValueOrThrow("list the repositories of " + entry.Name)!;
         var foreign = new List<string>();
+        // The operator makes no team: any but the owners team Quay makes with the organization is someone's, with its
+        // members and the roles it holds, and would go with the organization.
+        var shown = (await looking).ValueOrThrow("look up organization " + entry.Name);
+        foreach (var team in (shown?.Teams?.Keys ?? Enumerable.Empty<string>()).Where(t => t != OwnersTeam).Order(StringComparer.Ordinal)) foreign.Add("team " + team);
         foreach (var repository in repositories)
         {
             // By the mark as listed, recorded or not: a recorded one may have been deleted and made again by someone else.
