@@ -342,22 +342,24 @@ public sealed class OwnershipTests
         await env.CreateNamespaceAsync("copies");
         await Eventually(() => env.IsSeededAsync("copies", "openshift_copies"), "set up");
         var original = (await env.GetSecretAsync("copies", "builder-quay-openshift"))!;
-        await env.Kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret
-        {
-            Metadata = new V1ObjectMeta
+        foreach (var copy in new[] { "my-pull-secret", "builder-quay-backup" })
+            await env.Kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret
             {
-                Name = "my-pull-secret",
-                Labels = new Dictionary<string, string>(original.Metadata.Labels),
-                Annotations = new Dictionary<string, string>(original.Metadata.Annotations),
-            },
-            Type = original.Type,
-            Data = original.Data,
-        }, "copies");
+                Metadata = new V1ObjectMeta
+                {
+                    Name = copy,
+                    Labels = new Dictionary<string, string>(original.Metadata.Labels),
+                    Annotations = new Dictionary<string, string>(original.Metadata.Annotations),
+                },
+                Type = original.Type,
+                Data = original.Data,
+            }, "copies");
         // Another sync of the namespace: an ImageStream to set up.
         await env.CreateImageStreamAsync("copies", "app");
         await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_copies", "app") is not null), "synced again");
         await Task.Delay(1000);
         Assert.NotNull(await env.GetSecretAsync("copies", "my-pull-secret"));
+        Assert.NotNull(await env.GetSecretAsync("copies", "builder-quay-backup"));
         Assert.NotNull(await env.GetSecretAsync("copies", "builder-quay-openshift"));
     }
 

@@ -228,7 +228,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         // Labelled ones the record does not name yet (written just before a crash) are found by the name the operator
         // gives them; a copy someone made of one under a name of their own (labels, annotations and all) is theirs.
         var labelled = _secrets.ListInNamespace(work.Name)
-            .Where(s => s.Annotations?.ContainsKey(WellKnown.RobotAnnotation) == true && IsNamedAsOperators(s))
+            .Where(s => s.Annotations?.ContainsKey(WellKnown.RobotAnnotation) == true && IsNamedAsOperators(s, work.Config!.ClusterId))
             .Select(s => s.Name);
         var unwanted = labelled.Concat(work.Record.Secrets.Select(s => s.Name))
             .Where(n => !wanted.Contains(n) && !othersKept.ContainsKey(n)).Distinct(StringComparer.Ordinal).ToList();
@@ -248,11 +248,14 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         }
     }
 
-    /// <summary>Named <c>&lt;sa&gt;-quay-&lt;clusterID&gt;</c> after the service account it names, under this or an earlier cluster ID.</summary>
-    private static bool IsNamedAsOperators(CachedSecret secret) =>
+    /// <summary>
+    /// Named <c>&lt;sa&gt;-quay-&lt;clusterID&gt;</c> after the service account it names, under the current cluster ID: the only
+    /// name an unrecorded one of the operator's can have (written just before a crash; those of an earlier cluster ID
+    /// were recorded when written). A copy named <c>builder-quay-backup</c> is someone's.
+    /// </summary>
+    private static bool IsNamedAsOperators(CachedSecret secret, string clusterId) =>
         secret.Annotations?.TryGetValue(WellKnown.ServiceAccountAnnotation, out var account) == true
-        && secret.Name.StartsWith(QuayNames.SecretNameFor(account, ""), StringComparison.Ordinal)
-        && secret.Name.Length > QuayNames.SecretNameFor(account, "").Length;
+        && secret.Name == QuayNames.SecretNameFor(account, clusterId);
 
     /// <summary>Takes the Secret out of every service account of the namespace that lists it.</summary>
     public async Task UnlinkEverywhereAsync(string ns, string secretName, CancellationToken ct)
