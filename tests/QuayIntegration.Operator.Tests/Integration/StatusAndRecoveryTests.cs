@@ -204,15 +204,7 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
             spec["allowlistNamespaces"] = new JsonArray("broken");
             spec["serviceAccounts"] = new JsonArray(new JsonObject { ["name"] = "builder", ["role"] = "write" }, new JsonObject { ["name"] = "pipeline", ["role"] = "write" });
         });
-        env.Quay.Faults.Add(new FaultRule
-        {
-            Route = "/api/v1/organization/{orgname}/robots/{robot_shortname}", Method = "PUT", PathContains = "/robots/pipeline", ErrorRate = 1, ErrorStatuses = [400],
-        });
-        var op = await env.StartOperatorAsync();
-        await env.CreateNamespaceAsync("broken");
-        await Eventually(async () => (await env.GetIntegrationAsync())?["status"]?["failingNamespaces"]?.ToString() == "1", "the integration counts it failing");
-
-        await env.StopOperatorAsync(op);
+        await StopWithAFailingNamespaceAsync(env);
         env.Quay.Faults.Add(new FaultRule { PathContains = "openshift_broken", LatencyMs = 4000 });
         await env.StartOperatorAsync("operator-2");
         var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -239,15 +231,7 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
             spec["allowlistNamespaces"] = new JsonArray("broken");
             spec["serviceAccounts"] = new JsonArray(new JsonObject { ["name"] = "builder", ["role"] = "write" }, new JsonObject { ["name"] = "pipeline", ["role"] = "write" });
         });
-        env.Quay.Faults.Add(new FaultRule
-        {
-            Route = "/api/v1/organization/{orgname}/robots/{robot_shortname}", Method = "PUT", PathContains = "/robots/pipeline", ErrorRate = 1, ErrorStatuses = [400],
-        });
-        var op = await env.StartOperatorAsync();
-        await env.CreateNamespaceAsync("broken");
-        await Eventually(async () => (await env.GetIntegrationAsync())?["status"]?["failingNamespaces"]?.ToString() == "1", "the integration counts it failing");
-
-        await env.StopOperatorAsync(op);
+        await StopWithAFailingNamespaceAsync(env);
         var outage = env.Quay.Faults.Add(new FaultRule { ErrorRate = 1, ErrorStatuses = [503] });
         await env.StartOperatorAsync("operator-2");
         await Eventually(async () => (await env.ConditionAsync("QuayReachable"))?.Status == "False", "the outage seen");
@@ -266,6 +250,22 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
             Assert.Contains("as last recorded", status["lastError"]?.ToString());
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>
+    /// Namespace <c>broken</c> set up and failing (Quay refuses its pipeline robot), counted so by the integration; then
+    /// the operator stopped, as before a restart or a change of leader.
+    /// </summary>
+    private static async Task StopWithAFailingNamespaceAsync(OperatorEnvironment env)
+    {
+        env.Quay.Faults.Add(new FaultRule
+        {
+            Route = "/api/v1/organization/{orgname}/robots/{robot_shortname}", Method = "PUT", PathContains = "/robots/pipeline", ErrorRate = 1, ErrorStatuses = [400],
+        });
+        var op = await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("broken");
+        await Eventually(async () => (await env.GetIntegrationAsync())?["status"]?["failingNamespaces"]?.ToString() == "1", "the integration counts it failing");
+        await env.StopOperatorAsync(op);
     }
 
     /// <summary>
