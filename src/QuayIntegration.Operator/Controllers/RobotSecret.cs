@@ -68,6 +68,10 @@ public static class RobotSecret
     public static bool HasMetadata(CachedSecret secret, V1ObjectMeta wanted) =>
         Contains(secret.Labels, wanted.Labels) && Contains(secret.Annotations, wanted.Annotations);
 
+    /// <summary>A Docker config Secret holding <paramref name="robot"/>'s login: one written for that robot, by whichever tool.</summary>
+    public static bool HoldsLoginOf(V1Secret secret, string robot) =>
+        secret.Type == Type && LoginUsersOf(secret).Contains(robot, StringComparer.Ordinal);
+
     /// <summary>
     /// The users whose logins the Secret's Docker config holds, for any registry: how a Secret another tool wrote for a
     /// robot is recognised (the Go operator keyed its entry by its own spelling of the host). Unreadable data holds none.

@@ -51,8 +51,7 @@ public static partial class QuayNames
     {
         var plain = $"{prefix}_{kubernetesNamespace}".ToLowerInvariant();
         if (IsValidNamespace(plain)) return plain;
-        var mapped = HyphenRuns().Replace(kubernetesNamespace.ToLowerInvariant(), m => $".{m.Length}.");
-        var candidate = $"{prefix.ToLowerInvariant()}_{mapped}";
+        var candidate = $"{prefix.ToLowerInvariant()}_{Mapped(kubernetesNamespace.ToLowerInvariant())}";
         if (!IsValidNamespace(candidate))
             throw new ArgumentException($"namespace '{kubernetesNamespace}' cannot be mapped to a Quay organization name (prefix '{prefix}')");
         return candidate;
@@ -69,8 +68,11 @@ public static partial class QuayNames
         if (separator <= 0) return false;
         var tail = organization[(separator + 1)..];
         var plain = kubernetesNamespace.ToLowerInvariant();
-        return tail == plain || tail == HyphenRuns().Replace(plain, m => $".{m.Length}.");
+        return tail == plain || tail == Mapped(plain);
     }
+
+    /// <summary>A lowercased namespace name with each run of hyphens as <c>.&lt;length&gt;.</c>, for a prefix Quay would refuse it under.</summary>
+    private static string Mapped(string lowered) => HyphenRuns().Replace(lowered, m => $".{m.Length}.");
 
     /// <summary>The robot short name for a service account (see the class comment for the mapping).</summary>
     public static string RobotShortNameFor(string organization, string serviceAccount)

@@ -116,7 +116,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
     private static bool IsOperators(NamespaceWork work, V1Secret secret, string robot) =>
         secret.Metadata.Labels?.TryGetValue(WellKnown.ManagedByLabel, out var by) == true && by == WellKnown.ManagedByValue
         || work.Record.Secrets.Any(s => s.Name == secret.Metadata.Name)
-        || secret.Type == RobotSecret.Type && RobotSecret.LoginUsersOf(secret).Contains(robot, StringComparer.Ordinal);
+        || RobotSecret.HoldsLoginOf(secret, robot);
 
     /// <summary>
     /// The Secret under the robot Secret's name as the API server has it now (the cache holds only labelled ones, and

@@ -12,13 +12,18 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 internal static class DefaultPermissionPlaceholders
 {
     /// <summary>
-    /// The id the entry without one stands for: a default permission of <paramref name="robot"/> (for everyone's new
-    /// repositories) that no other entry of the record names; null when Quay has none, so the create never landed.
+    /// The id of <paramref name="permission"/>; for an entry written ahead without one, the default permission of its
+    /// robot (for everyone's new repositories) that no other entry of the record names, saved into the entry. When Quay
+    /// has none, the create never landed: the entry goes, and null says there is nothing to delete or tell.
     /// </summary>
-    public static async Task<string?> ResolveAsync(QuayClient quay, OrganizationRecord entry, string robot, CancellationToken ct)
+    public static async Task<string?> IdOrForgetAsync(QuayClient quay, OrganizationRecord entry, DefaultPermissionRecord permission, CancellationToken ct)
     {
+        if (!string.IsNullOrEmpty(permission.Id)) return permission.Id;
         var listed = (await quay.ListPrototypesAsync(entry.Name, ct)).ValueOrThrow("list the default permissions of " + entry.Name)!;
-        var recorded = entry.DefaultPermissionsOf(robot).Select(p => p.Id).Where(id => !string.IsNullOrEmpty(id)).ToHashSet(StringComparer.Ordinal);
-        return listed.FirstOrDefault(p => p.ActivatingUser is null && p.Delegate?.Name == robot && !recorded.Contains(p.Id))?.Id;
+        var recorded = entry.DefaultPermissionsOf(permission.Robot).Select(p => p.Id).Where(id => !string.IsNullOrEmpty(id)).ToHashSet(StringComparer.Ordinal);
+        var found = listed.FirstOrDefault(p => p.ActivatingUser is null && p.Delegate?.Name == permission.Robot && !recorded.Contains(p.Id))?.Id;
+        if (found is null) entry.RemoveDefaultPermission(permission);
+        else permission.Id = found;
+        return found;
     }
 }

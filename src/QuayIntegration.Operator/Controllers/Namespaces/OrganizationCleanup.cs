@@ -189,12 +189,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         }
         foreach (var permission in (entry.DefaultPermissions ?? []).ToList())
         {
-            var id = string.IsNullOrEmpty(permission.Id) ? await DefaultPermissionPlaceholders.ResolveAsync(quay, entry, permission.Robot, ct) : permission.Id;
-            if (id is null)
-            {
-                entry.RemoveDefaultPermission(permission); // its create never landed: nothing to delete, nothing to tell
-                continue;
-            }
+            if (await DefaultPermissionPlaceholders.IdOrForgetAsync(quay, entry, permission, ct) is not { } id) continue;
             (await quay.DeletePrototypeAsync(entry.Name, id, ct)).ValueOrThrow($"delete the default permission of {permission.Robot}");
             entry.RemoveDefaultPermission(permission);
             work.Changed("DefaultPermissionDeleted", $"Deleted the default permission the operator gave {permission.Robot} in {entry.Name}: {why}");

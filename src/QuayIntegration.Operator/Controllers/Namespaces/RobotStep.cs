@@ -209,18 +209,9 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
             }
             foreach (var permission in entry.DefaultPermissionsOf(robot.Name).ToList())
             {
-                if (string.IsNullOrEmpty(permission.Id))
-                {
-                    var resolved = await Isolation.RunAsync(work, item, () => DefaultPermissionPlaceholders.ResolveAsync(work.Quay, entry, robot.Name, ct));
-                    if (resolved is null) continue;
-                    if (resolved.Value is null)
-                    {
-                        entry.RemoveDefaultPermission(permission); // its create never landed: nothing to delete, nothing to tell
-                        continue;
-                    }
-                    permission.Id = resolved.Value;
-                }
-                if (await Isolation.RunAsync(work, item, () => DeletePrototypeAsync(work, robot.Name, permission.Id!, ct)) is null) continue;
+                if (await Isolation.RunAsync(work, item, () => DefaultPermissionPlaceholders.IdOrForgetAsync(work.Quay, entry, permission, ct))
+                    is not { Value: { } id }) continue;
+                if (await Isolation.RunAsync(work, item, () => DeletePrototypeAsync(work, robot.Name, id, ct)) is null) continue;
                 observation.Prototypes.RemoveAll(p => p.Id == permission.Id);
                 entry.RemoveDefaultPermission(permission);
                 work.Changed("DefaultPermissionDeleted",

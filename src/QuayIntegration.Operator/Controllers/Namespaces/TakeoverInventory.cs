@@ -82,7 +82,7 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
             var name = QuayNames.SecretNameFor(account, clusterId);
             if (entry.Robot(robot) is not { Origin: Origin.Created } || work.Record.Secrets.Any(s => s.Name == name)) continue;
             var secret = await api.GetAsync<V1Secret>(ResourceType.Secrets.ObjectPath(work.Name, name), ct);
-            if (secret is { Type: RobotSecret.Type } && RobotSecret.LoginUsersOf(secret).Contains(robot, StringComparer.Ordinal))
+            if (secret is not null && RobotSecret.HoldsLoginOf(secret, robot))
                 work.Record.SetSecret(name, account, work.IntegrationName);
         }
     }
