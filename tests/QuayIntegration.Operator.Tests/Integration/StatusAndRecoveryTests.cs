@@ -199,12 +199,7 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
     [Fact]
     public async Task A_restart_keeps_reporting_a_failing_namespace_until_it_is_tried_again()
     {
-        await using var env = await StartAsync(spec =>
-        {
-            spec["allowlistNamespaces"] = new JsonArray("broken");
-            spec["serviceAccounts"] = new JsonArray(new JsonObject { ["name"] = "builder", ["role"] = "write" }, new JsonObject { ["name"] = "pipeline", ["role"] = "write" });
-        });
-        await StopWithAFailingNamespaceAsync(env);
+        await using var env = await StopWithAFailingNamespaceAsync();
         env.Quay.Faults.Add(new FaultRule { PathContains = "openshift_broken", LatencyMs = 4000 });
         await env.StartOperatorAsync("operator-2");
         var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -226,12 +221,7 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
     [Fact]
     public async Task A_failing_namespace_that_waited_out_an_outage_after_a_restart_counts_as_failing_while_it_is_tried_again()
     {
-        await using var env = await StartAsync(spec =>
-        {
-            spec["allowlistNamespaces"] = new JsonArray("broken");
-            spec["serviceAccounts"] = new JsonArray(new JsonObject { ["name"] = "builder", ["role"] = "write" }, new JsonObject { ["name"] = "pipeline", ["role"] = "write" });
-        });
-        await StopWithAFailingNamespaceAsync(env);
+        await using var env = await StopWithAFailingNamespaceAsync();
         var outage = env.Quay.Faults.Add(new FaultRule { ErrorRate = 1, ErrorStatuses = [503] });
         await env.StartOperatorAsync("operator-2");
         await Eventually(async () => (await env.ConditionAsync("QuayReachable"))?.Status == "False", "the outage seen");
@@ -253,11 +243,16 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Namespace <c>broken</c> set up and failing (Quay refuses its pipeline robot), counted so by the integration; then
-    /// the operator stopped, as before a restart or a change of leader.
+    /// A world whose namespace <c>broken</c> is set up and failing (Quay refuses its pipeline robot), counted so by the
+    /// integration; then the operator stopped, as before a restart or a change of leader.
     /// </summary>
-    private static async Task StopWithAFailingNamespaceAsync(OperatorEnvironment env)
+    private static async Task<OperatorEnvironment> StopWithAFailingNamespaceAsync()
     {
+        var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("broken");
+            spec["serviceAccounts"] = new JsonArray(new JsonObject { ["name"] = "builder", ["role"] = "write" }, new JsonObject { ["name"] = "pipeline", ["role"] = "write" });
+        });
         env.Quay.Faults.Add(new FaultRule
         {
             Route = "/api/v1/organization/{orgname}/robots/{robot_shortname}", Method = "PUT", PathContains = "/robots/pipeline", ErrorRate = 1, ErrorStatuses = [400],
@@ -266,6 +261,7 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
         await env.CreateNamespaceAsync("broken");
         await Eventually(async () => (await env.GetIntegrationAsync())?["status"]?["failingNamespaces"]?.ToString() == "1", "the integration counts it failing");
         await env.StopOperatorAsync(op);
+        return env;
     }
 
     /// <summary>
