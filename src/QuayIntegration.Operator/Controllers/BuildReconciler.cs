@@ -179,7 +179,7 @@ public sealed class BuildReconciler(
         try
         {
             await api.PatchAsync<Build>(ApiResources.Builds.ObjectPath(build.Metadata.NamespaceProperty, build.Metadata.Name),
-                new V1Patch(new MetadataPatch(build.Metadata).Annotation(annotation, value).OnlyOnThisObject().ToJson(), V1Patch.PatchType.MergePatch), ct);
+                new MetadataPatch(build.Metadata).Annotation(annotation, value).OnlyOnThisObject().ToPatch(), ct);
         }
         catch (KubeApiException e) when (e.IsNotFound)
         {

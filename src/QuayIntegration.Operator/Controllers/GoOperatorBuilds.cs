@@ -79,7 +79,7 @@ public sealed class GoOperatorBuilds(KubeApi api, ILogger<GoOperatorBuilds> log)
         try
         {
             await api.PatchAsync<Build>(ApiResources.Builds.ObjectPath(build.Metadata.NamespaceProperty, build.Metadata.Name),
-                new V1Patch(patch.ToJson(), V1Patch.PatchType.MergePatch), ct);
+                patch.ToPatch(), ct);
             return true;
         }
         catch (KubeApiException e) when (e.IsNotFound)

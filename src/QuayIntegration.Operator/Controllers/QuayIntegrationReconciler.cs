@@ -502,12 +502,12 @@ public sealed class QuayIntegrationReconciler(
         try
         {
             await api.PatchAsync<QuayIntegrationResource>(ApiResources.QuayIntegrations.ObjectPath(null, resource.Metadata.Name),
-                new V1Patch(patch.ToJson(), V1Patch.PatchType.MergePatch), ct);
+                patch.ToPatch(), ct);
         }
         catch (KubeApiException e) when (e.IsNotFound)
         {
         }
-        catch (KubeApiException e) when (e.IsConflict)
+        catch (KubeApiException e) when (patch.IsStale(e))
         {
             throw new ReconcileException($"QuayIntegration {resource.Metadata.Name} changed meanwhile; retrying");
         }

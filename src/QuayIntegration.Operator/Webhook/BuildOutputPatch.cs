@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Text.Json;
+using QuayIntegration.Runtime.Kube;
 
 namespace QuayIntegration.Operator.Webhook;
 

@@ -449,4 +449,33 @@ public sealed class SyncBehaviourTests
         Assert.Contains(log.Rendered(Serilog.Events.LogEventLevel.Debug), m => m.Contains("changed while releasing it; retrying", StringComparison.Ordinal)); // the conflict was met
         Assert.True(!log.Rendered(Serilog.Events.LogEventLevel.Warning).Concat(log.Rendered(Serilog.Events.LogEventLevel.Error)).Any(), string.Join("\n", log.Rendered(Serilog.Events.LogEventLevel.Warning)));
     }
+
+    /// <summary>
+    /// While a namespace is deleted, the namespace controller writes its status (the deletion conditions) again and
+    /// again. Those writes change the resourceVersion but not the finalizers, so the operator's release, which removes
+    /// only its own finalizer, must not be refused for them: a release guarded by the resourceVersion met a conflict
+    /// each time, and a few in a row made a Warning.
+    /// </summary>
+    [Fact]
+    public async Task Status_writes_during_a_namespace_deletion_do_not_make_its_release_conflict()
+    {
+        var log = new CapturedLog();
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync("operator-1", log.OperatorArgs("QuayIntegration.Operator.Controllers.Namespaces.NamespaceReconciler"));
+        await env.CreateNamespaceAsync("busy");
+        await Eventually(() => env.IsSeededAsync("busy", "openshift_busy"), "set up");
+
+        var release = env.Cluster.ApiServer.Faults.Stall(resource: "namespaces", verb: "patch", name: "busy", user: env.OperatorUser);
+        await env.Kube.CoreV1.DeleteNamespaceAsync("busy");
+        await Eventually(() => Task.FromResult(release.Held > 0), "the operator's release on its way");
+        // The namespace controller's kind of write, landing between the operator's read and its patch.
+        var condition = new JsonObject { ["type"] = "NamespaceDeletionContentFailure", ["status"] = "False", ["reason"] = "ContentDeleted", ["message"] = "written by the test" };
+        await env.Kube.CoreV1.PatchNamespaceStatusAsync(
+            new V1Patch(new JsonObject { ["status"] = new JsonObject { ["conditions"] = new JsonArray(condition) } }.ToJsonString(), V1Patch.PatchType.MergePatch), "busy");
+        release.Release();
+
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("busy");
+        Assert.Null(env.Quay.State.Organization("openshift_busy"));
+        Assert.DoesNotContain(log.Rendered(Serilog.Events.LogEventLevel.Debug), m => m.Contains("changed while releasing it", StringComparison.Ordinal));
+    }
 }

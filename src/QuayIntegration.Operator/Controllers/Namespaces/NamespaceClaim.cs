@@ -85,10 +85,10 @@ public sealed class NamespaceClaim(KubeApi api, ClusterCaches caches)
         if (patch.IsEmpty) return ns;
         try
         {
-            var written = await api.PatchAsync<V1Namespace>(ResourceType.Namespaces.ObjectPath(null, ns.Metadata.Name), new V1Patch(patch.ToJson(), V1Patch.PatchType.MergePatch), ct);
+            var written = await api.PatchAsync<V1Namespace>(ResourceType.Namespaces.ObjectPath(null, ns.Metadata.Name), patch.ToPatch(), ct);
             return _namespaces.Written(ns, written);
         }
-        catch (KubeApiException e) when (e.IsConflict)
+        catch (KubeApiException e) when (patch.IsStale(e))
         {
             _namespaces.Forget(ObjectKey.Cluster(ns.Metadata.Name));
             // Another writer changed the namespace since it was read: the reconcile starts again from the new one.

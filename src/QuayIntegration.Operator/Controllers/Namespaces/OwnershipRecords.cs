@@ -125,14 +125,14 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
         var path = ApiResources.QuayNamespaces.ObjectPath(null, draft.Namespace);
         var key = ObjectKey.Cluster(draft.Namespace);
         var last = stored;
+        var release = MetadataPatch.RemoveFinalizer(stored.Metadata, Finalizer);
         try
         {
-            if (stored.Metadata.Finalizers?.Contains(Finalizer) == true)
-                last = _records.Written(stored, await api.PatchAsync<QuayNamespaceResource>(path,
-                    new V1Patch(MetadataPatch.RemoveFinalizer(stored.Metadata, Finalizer), V1Patch.PatchType.MergePatch), ct));
+            if (!release.IsEmpty)
+                last = _records.Written(stored, await api.PatchAsync<QuayNamespaceResource>(path, release.ToPatch(), ct));
             await api.DeleteAsync(path, ct);
         }
-        catch (KubeApiException e) when (e.IsConflict)
+        catch (KubeApiException e) when (release.IsStale(e))
         {
             _records.Forget(key);
             throw new ReconcileException($"the QuayNamespace {draft.Namespace} changed while being deleted; retrying");

@@ -1,4 +1,4 @@
-namespace QuayIntegration.Operator.Webhook;
+namespace QuayIntegration.Runtime.Kube;
 
 /// <summary>RFC 6901 JSON pointers.</summary>
 public static class JsonPointer
