@@ -298,6 +298,47 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
+    /// In an organization someone else made, a robot the operator created just before a crash, its answer never read
+    /// and so never recorded, is still the operator's: its mark says so. When its service account leaves the matrix
+    /// before the next sync, it is deleted (it stayed for good: only an organization the operator created had its
+    /// unrecorded robots read).
+    /// </summary>
+    [Theory]
+    [InlineData("service account removed")]
+    [InlineData("namespace deleted")]
+    public async Task A_robot_created_before_a_crash_in_a_found_organization_is_deleted_when_its_service_account_goes(string then)
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("lost");
+            spec["serviceAccounts"] = Matrix(("builder", "write"));
+        });
+        using (var admin = new QuayAdministrator(env.Quay))
+        {
+            await admin.CreateOrganizationAsync("openshift_lost");
+            admin.AddOwner("openshift_lost", "operator");
+            await admin.CreateRobotAsync("openshift_lost", "theirs");
+        }
+        var stalled = new FaultRule { Route = "/api/v1/organization/{orgname}/robots/{robot_shortname}", Method = "PUT", BodyStallRate = 1, HangMs = 600_000, Times = 1 };
+        env.Quay.Faults.Add(stalled);
+        var op = await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("lost");
+        await Eventually(() => Task.FromResult(stalled.TimesMatched > 0 && env.Quay.State.Organization("openshift_lost")!.Robots.Any(r => r.Name == "openshift_lost+builder")),
+            "the robot created in Quay, its answer held");
+        await env.KillOperatorAsync(op);
+        Assert.DoesNotContain("openshift_lost+builder", (await env.GetRecordAsync("lost"))?["spec"]?.ToJsonString() ?? "");
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["serviceAccounts"] = Matrix(("deployer", "read")) });
+        if (then == "namespace deleted") await env.Kube.CoreV1.DeleteNamespaceAsync("lost");
+        await env.StartOperatorAsync("operator-2");
+        if (then == "namespace deleted") await env.Cluster.Oc.WaitForNamespaceGoneAsync("lost");
+        else await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_lost")!.Robots.Any(r => r.Name == "openshift_lost+deployer")), "the new matrix set up");
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_lost")!.Robots.All(r => r.Name != "openshift_lost+builder")), "the robot deleted");
+        Assert.Contains(env.Quay.State.Organization("openshift_lost")!.Robots, r => r.Name == "openshift_lost+theirs"); // someone else's robot stays
+        Assert.NotNull(env.Quay.State.Organization("openshift_lost"));
+    }
+
+    /// <summary>
     /// A Secret someone made under the name the operator gives a robot's Secret (<c>builder-quay-openshift</c>) is theirs:
     /// left as it is, not linked, and the namespace fails naming it, while the other service accounts are set up. Once
     /// they delete it, the operator writes its own. (It was overwritten with the robot's credentials, its other keys
@@ -384,6 +425,41 @@ public sealed class OwnershipTests
 
         env.Quay.RemoveTeam("openshift_teamed", "readers");
         await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_teamed") is null), "deleted once the team is gone", TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>
+    /// An organization kept after its namespace's deletion for what someone added to it is still owed that deletion
+    /// when a namespace of the same name is made again outside the integration's scope: the record speaks for the
+    /// namespace that was deleted, not for the new one. (The new one was "released" under cleanupPolicy Keep, which
+    /// turned the owed deletion into a kept organization for good, with "cleanupPolicy Keep" as the reason.)
+    /// </summary>
+    [Fact]
+    public async Task An_organization_owed_deletion_stays_owed_when_a_namespace_of_that_name_is_made_again_out_of_scope()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("owed"));
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("owed");
+        await Eventually(() => env.IsSeededAsync("owed", "openshift_owed"), "set up");
+        using (new QuayAdministrator(env.Quay)) env.Quay.AddTeamMember("openshift_owed", "readers", QuayIntegration.Emulators.Quay.Model.TeamRole.Member, QuayAdministrator.UserName);
+        await env.Kube.CoreV1.DeleteNamespaceAsync("owed");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("owed");
+        await Eventually(async () => (await env.GetRecordAsync("owed"))?["status"]?.ToJsonString().Contains("team readers") == true, "the organization kept for the team");
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("elsewhere") });
+        await Eventually(async () => await env.GetIntegrationAsync() is { } qi
+                                     && qi["status"]?["observedGeneration"]?.GetValue<long>() == qi["metadata"]!["generation"]!.GetValue<long>(), "the allowlist change taken in");
+        await env.CreateNamespaceAsync("owed");
+        await Task.Delay(TimeSpan.FromSeconds(3)); // a drift interval or more: the record is looked at again meanwhile
+        var record = (await env.GetRecordAsync("owed"))!;
+        Assert.NotEqual(true, record["spec"]?["released"]?.GetValue<bool>());
+        Assert.Contains("team readers", record["status"]!.ToJsonString());
+        var ns = await env.Kube.CoreV1.ReadNamespaceAsync("owed");
+        Assert.True(ns.Metadata.Finalizers is null || !ns.Metadata.Finalizers.Contains("quay.redhat.com/quayintegrations"));
+
+        env.Quay.RemoveTeam("openshift_owed", "readers");
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_owed") is null), "deleted once the team is gone", TimeSpan.FromSeconds(60));
+        await Eventually(async () => await env.GetRecordAsync("owed") is null, "the record gone");
+        Assert.NotNull(await env.Kube.CoreV1.ReadNamespaceAsync("owed")); // the new namespace is left as it is
     }
 
     [Fact]

@@ -31,6 +31,8 @@ public enum NamespaceAction
 /// <see cref="Integration"/>: the integration to act under (null for a release no integration can help with).
 /// <see cref="InScope"/>: the namespace is one an integration should manage (so while it waits, its builds are held).
 /// <see cref="MovesTo"/>: the release is the first half of a move; the integration named syncs it right after.
+/// <see cref="ForDeletedNamespace"/>: the record speaks for a namespace deleted before the one now under its name was
+/// made; the action is that one's, and the new namespace is not touched.
 /// </summary>
 public sealed record NamespaceIntent(
     NamespaceAction Action,
@@ -38,7 +40,8 @@ public sealed record NamespaceIntent(
     IntegrationSnapshot? Integration = null,
     bool InScope = false,
     IReadOnlyList<string>? Conflicting = null,
-    string? MovesTo = null)
+    string? MovesTo = null,
+    bool ForDeletedNamespace = false)
 {
     public static NamespaceIntent Decide(V1Namespace? ns, OwnershipDraft record, IntegrationSet integrations, NamespaceScope scope)
     {
@@ -55,18 +58,23 @@ public sealed record NamespaceIntent(
         var owner = Owner(record, held, integrations) ?? (!recorded && selecting.Count == 1 ? selecting[0] : null);
         var unread = RemembersWhatNoIntegrationCanRead(held, record, owner, integrations);
 
-        if (ns is null || ns.Metadata.DeletionTimestamp is not null)
+        // A namespace made under the name of one whose teardown is still owed (its organization kept for someone's
+        // content, say) is not the record's: out of scope, the record goes on as that of a deleted namespace, rather
+        // than being "released" with the new one under cleanupPolicy Keep and its deletion forgotten. (In scope, the
+        // new namespace takes the record on, and its organization with it.)
+        var deletedBefore = ns is not null && selecting.Count == 0 && RecordsAnEarlierNamespace(ns, record, held);
+        if (ns is null || ns.Metadata.DeletionTimestamp is not null || deletedBefore)
         {
             if (!ours) return Nothing;
             if (unread is not null) return unread;
-            return owner?.Mode switch
+            return (owner?.Mode switch
             {
                 null => new(NamespaceAction.Release, "no QuayIntegration can act for it"),
                 IntegrationMode.NotReady => new(NamespaceAction.Wait, NotReady(owner), owner),
                 IntegrationMode.Deleting => Released(owner, $"the namespace was deleted while QuayIntegration {owner.Name} is being deleted"),
                 _ when held || !record.Released => new(NamespaceAction.Teardown, "the namespace was deleted", owner),
                 _ => new(NamespaceAction.Release, "the namespace was deleted after it stopped being managed", owner),
-            };
+            }) with { ForDeletedNamespace = deletedBefore };
         }
 
         if (selecting.Count > 1)
@@ -102,6 +110,14 @@ public sealed record NamespaceIntent(
             return new(NamespaceAction.Wait, $"the project has no {WellKnown.OpenShiftSccMcs} annotation yet", target, InScope: true);
         return new(NamespaceAction.Sync, "selected", target);
     }
+
+    /// <summary>
+    /// The record was written for a namespace of this name that is gone: not released (its namespace was deleted while
+    /// managed, its teardown not finished), naming another uid, and this namespace does not carry the finalizer.
+    /// </summary>
+    private static bool RecordsAnEarlierNamespace(V1Namespace ns, OwnershipDraft record, bool held) =>
+        !held && record.Stored is not null && !record.Released
+        && record.Spec.NamespaceUid is { Length: > 0 } uid && !string.Equals(uid, ns.Metadata.Uid, StringComparison.Ordinal);
 
     /// <summary>
     /// A release under <paramref name="owner"/>, unless it is being deleted with cleanupPolicy Delete and has no Quay

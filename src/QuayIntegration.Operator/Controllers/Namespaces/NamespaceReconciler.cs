@@ -77,6 +77,7 @@ public sealed class NamespaceReconciler(
         var ns = claim.Get(key);
         var record = records.Draft(name);
         var intent = NamespaceIntent.Decide(ns, record, integrations, scope);
+        if (intent.ForDeletedNamespace) ns = null; // the record's namespace is gone; the one of that name now is not touched
         using var logScope = log.BeginScope(new Dictionary<string, object> { ["namespace"] = name });
         switch (intent.Action)
         {

@@ -44,7 +44,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         if (entry.Origin == Origin.Creating && !await SettlePendingAsync(work, quay, entry, options.Value.UnansweredCreateGrace, ct)) return;
         if (entry.IsOwned())
         {
-            var (foreign, repositories) = await ForeignContentAsync(work, reach, entry, ct);
+            var (foreign, repositories, robots) = await ForeignContentAsync(work, reach, entry, ct);
             if (foreign.Count == 0)
             {
                 // A missing organization counts as deleted.
@@ -53,7 +53,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
                 work.Changed("OrganizationDeleted", $"Deleted Quay organization {entry.Name}: {why}");
                 return;
             }
-            await RemoveOwnContentAsync(work, reach, entry, why, repositories, ct);
+            await RemoveOwnContentAsync(work, reach, entry, why, repositories, robots, ct);
             var listed = string.Join(", ", foreign.Take(5)) + (foreign.Count > 5 ? $" and {foreign.Count - 5} more" : "");
             work.Kept.Add($"organization {entry.Name}: it holds what the operator did not create ({listed}); it is deleted once those are gone");
             work.Blocked = true;
@@ -68,7 +68,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
             work.Changed("OrganizationGone", $"Quay organization {entry.Name}, which existed before the operator used it, is gone already");
             return;
         }
-        await RemoveOwnContentAsync(work, reach, entry, why, null, ct);
+        await RemoveOwnContentAsync(work, reach, entry, why, null, null, ct);
         if (!entry.HoldsNothing()) return;
         work.Record.RemoveOrganization(entry);
         work.Changed("OrganizationKept", $"Kept Quay organization {entry.Name}: it existed before the operator used it");
@@ -108,7 +108,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
                 return false;
             case PendingVerdict.Operators:
                 var robots = (await quay.ListRobotsAsync(entry.Name, ct)).ValueOrThrow("list robots of " + entry.Name)!;
-                var othersMark = await OtherClusterMarks.FindAsync(work, quay, entry, OtherClusterMarks.MarkedByAnOperator(robots), ct);
+                var othersMark = await OtherClusterMarks.ReadAsync(work, quay, entry, OtherClusterMarks.MarkedByAnOperator(robots), ct);
                 // Judged once, as the sync would record it: a removal blocked for someone's content does not judge it again.
                 entry.Origin = othersMark is null ? Origin.Created : Origin.Found;
                 return true;
@@ -121,16 +121,17 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
 
     /// <summary>
     /// The repositories and robots of an organization the operator created that someone else made, and the
-    /// organization's repositories as listed (reused to find the operator's own).
+    /// organization's repositories and robots as listed (reused to find the operator's own). An unrecorded robot read
+    /// for its mark and found to be the operator's is recorded as such.
     /// </summary>
-    private static async Task<(List<string> Foreign, List<QuayRepository> Repositories)> ForeignContentAsync(NamespaceWork work, Reach reach,
+    private static async Task<(List<string> Foreign, List<QuayRepository> Repositories, List<QuayRobot> Robots)> ForeignContentAsync(NamespaceWork work, Reach reach,
         OrganizationRecord entry, CancellationToken ct)
     {
         var quay = reach.Quay;
         // Quay refuses the robot list of an organization that does not exist (403): then it is gone already (an
         // earlier attempt deleted it and stopped before the record said so) and there is nothing to protect.
         var robots = await quay.ListRobotsAsync(entry.Name, ct);
-        if (await quay.RefusedAsGoneAsync(robots, entry.Name, ct)) return ([], []);
+        if (await quay.RefusedAsGoneAsync(robots, entry.Name, ct)) return ([], [], []);
         // Read side by side: a teardown waits for both, one round trip.
         var listing = quay.ListRepositoriesAsync(entry.Name, ct);
         var looking = quay.GetOrganizationAsync(entry.Name, ct);
@@ -148,7 +149,8 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
                 : work.Markers.OriginOfRepository(repository, work.Name, repository.Name, entry);
             if (origin != Origin.Created) foreign.Add("repository " + repository.Name);
         }
-        foreach (var robot in robots.ValueOrThrow("list robots of " + entry.Name)!)
+        var listedRobots = robots.ValueOrThrow("list robots of " + entry.Name)!;
+        foreach (var robot in listedRobots)
         {
             if (entry.Robot(robot.Name) is { } recorded)
             {
@@ -159,10 +161,11 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
             var shortName = QuayNames.RobotShortNameOf(robot.Name);
             var read = await quay.GetRobotAsync(entry.Name, shortName, ct);
             if (read.Outcome == QuayOutcome.NotFound) continue;
-            if (work.Markers.OriginOfRobot(read.ValueOrThrow("read robot " + robot.Name)!, work.Name, shortName, entry) != Origin.Created)
-                foreign.Add("robot " + robot.Name);
+            var marked = read.ValueOrThrow("read robot " + robot.Name)!;
+            if (work.Markers.OriginOfRobot(marked, work.Name, shortName, entry) != Origin.Created) foreign.Add("robot " + robot.Name);
+            else entry.SetRobot(robot.Name, OwnershipMarkers.ServiceAccountOf(marked) ?? shortName, Origin.Created);
         }
-        return (foreign, repositories);
+        return (foreign, repositories, listedRobots);
     }
 
     /// <summary>
@@ -170,10 +173,10 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
     /// the default permissions it gave other robots, and with repositoryDeletionPolicy Delete the repositories it created.
     /// </summary>
     private static async Task RemoveOwnContentAsync(NamespaceWork work, Reach reach, OrganizationRecord entry, string why, List<QuayRepository>? listed,
-        CancellationToken ct)
+        List<QuayRobot>? listedRobots, CancellationToken ct)
     {
         var quay = reach.Quay;
-        var robots = await OwnRobotsAsync(work, reach, entry, ct);
+        var robots = await OwnRobotsAsync(work, reach, entry, listedRobots, ct);
         await RecordOwnRepositoriesAsync(work, reach, entry, listed, ct);
         if (reach.Config.DeleteRepositories) await RemoveRepositoriesAsync(work, reach, entry, why, ct);
         else
@@ -199,10 +202,15 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
     /// <summary>
     /// The robots of the organization the operator created: those named after a service account (of the matrix or of
     /// the record), each read and judged by its mark (a recorded one too: it may have been deleted just before a crash
-    /// and made again by someone else since).
+    /// and made again by someone else since), and those the record does not know whose description says an operator
+    /// of this kind made them, read for their mark: one made just before a crash for a service account that left the
+    /// matrix since is named by nothing else.
     /// </summary>
-    private static async Task<List<string>> OwnRobotsAsync(NamespaceWork work, Reach reach, OrganizationRecord entry, CancellationToken ct)
+    private static async Task<List<string>> OwnRobotsAsync(NamespaceWork work, Reach reach, OrganizationRecord entry, List<QuayRobot>? listed,
+        CancellationToken ct)
     {
+        listed ??= (await reach.Quay.ListRobotsAsync(entry.Name, ct)).ValueOrThrow("list robots of " + entry.Name)!;
+        await OtherClusterMarks.ReadAsync(work, reach.Quay, entry, OtherClusterMarks.MarkedByAnOperator(listed).Where(r => entry.Robot(r) is null), ct);
         var accounts = reach.Config.ServiceAccounts.Select(a => a.Name).Concat(entry.Robots?.Select(r => r.ServiceAccount) ?? [])
             .Where(a => a.Length > 0).Distinct(StringComparer.Ordinal);
         foreach (var account in accounts)

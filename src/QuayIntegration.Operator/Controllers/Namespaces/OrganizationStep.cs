@@ -170,7 +170,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
     private static async Task<QuayObservation> ReadCheckedAsync(NamespaceWork work, OrganizationRecord entry, ObservationBasis basis, CancellationToken ct)
     {
         var (observation, markedByOperator) = await ReadAsync(work, entry.Name, basis, ct);
-        if (entry.Origin != Origin.Created && await OtherClusterMarks.FindAsync(work, work.Quay, entry, markedByOperator, ct) is { } robot)
+        if (entry.Origin != Origin.Created && await OtherClusterMarks.ReadAsync(work, work.Quay, entry, markedByOperator, ct) is { } robot)
             throw new OrganizationOfAnotherClusterException(entry.Name, OrganizationOfAnotherClusterException.ClusterOf(robot));
         return observation;
     }

@@ -16,8 +16,13 @@ public static class OtherClusterMarks
     public static List<string> MarkedByAnOperator(IEnumerable<QuayRobot> listed) =>
         listed.Where(r => r.Description?.Contains(OwnershipMarkers.Creator, StringComparison.Ordinal) == true).Select(r => r.Name).ToList();
 
-    /// <summary>The first of <paramref name="markedByAnOperator"/> that carries another cluster's mark, or null.</summary>
-    public static async Task<QuayRobot?> FindAsync(NamespaceWork work, QuayClient quay, OrganizationRecord entry, IEnumerable<string> markedByAnOperator,
+    /// <summary>
+    /// Reads the marks of <paramref name="markedByAnOperator"/> (those the record does not hold as created) and returns
+    /// the first that carries another cluster's mark, or null. A robot read on
+    /// the way that carries this cluster's mark and that the record does not know is recorded as created: the operator
+    /// made it and lost its answer (a crash), and once its service account leaves the matrix nothing else would name it.
+    /// </summary>
+    public static async Task<QuayRobot?> ReadAsync(NamespaceWork work, QuayClient quay, OrganizationRecord entry, IEnumerable<string> markedByAnOperator,
         CancellationToken ct)
     {
         foreach (var name in markedByAnOperator.Where(r => entry.Robot(r) is not { Origin: Origin.Created }).Order(StringComparer.Ordinal))
@@ -25,7 +30,10 @@ public static class OtherClusterMarks
             var read = await quay.GetRobotAsync(entry.Name, QuayNames.RobotShortNameOf(name), ct);
             if (read.Outcome == QuayOutcome.NotFound) continue;
             var robot = read.ValueOrThrow("read robot " + name)!;
-            if (work.Markers.OwnerOfRobot(robot, work.Name, "") == MarkedOwner.OtherCluster) return robot;
+            var owner = work.Markers.OwnerOfRobot(robot, work.Name, "");
+            if (owner == MarkedOwner.OtherCluster) return robot;
+            if (owner == MarkedOwner.ThisCluster && entry.Robot(name) is null)
+                entry.SetRobot(name, OwnershipMarkers.ServiceAccountOf(robot) ?? "", Origin.Created);
         }
         return null;
     }

@@ -46,6 +46,13 @@ public sealed class OwnershipMarkers(string clusterIdentity, string? clusterName
         ["serviceAccount"] = serviceAccount,
     };
 
+    /// <summary>The service account the robot's mark names (<see cref="RobotMetadata"/>), or null when it names none.</summary>
+    public static string? ServiceAccountOf(QuayRobot robot) =>
+        robot.Metadata is { ValueKind: JsonValueKind.Object } metadata
+        && metadata.TryGetProperty("serviceAccount", out var account) && account.ValueKind == JsonValueKind.String
+            ? account.GetString()
+            : null;
+
     /// <summary>At most 255 characters whatever the names' length: Quay refuses a longer robot description.</summary>
     public static string RobotDescription(string ns, string serviceAccount)
     {

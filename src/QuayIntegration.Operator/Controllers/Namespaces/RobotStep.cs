@@ -1,5 +1,4 @@
 using QuayIntegration.Operator.Observability;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Quay;
@@ -86,9 +85,7 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
         var read = await work.Quay.GetRobotAsync(work.Organization, QuayNames.RobotShortNameOf(robotName), ct);
         if (read.Outcome == QuayOutcome.NotFound) return null;
         var robot = read.ValueOrThrow("read robot " + robotName)!;
-        if (serviceAccount.Length == 0 && robot.Metadata is { ValueKind: JsonValueKind.Object } metadata
-            && metadata.TryGetProperty("serviceAccount", out var sa) && sa.ValueKind == JsonValueKind.String)
-            serviceAccount = sa.GetString()!;
+        if (serviceAccount.Length == 0 && OwnershipMarkers.ServiceAccountOf(robot) is { } marked) serviceAccount = marked;
         var origin = Classify(work, robot, serviceAccount);
         work.Entry!.SetRobot(robotName, serviceAccount, origin);
         return origin;
