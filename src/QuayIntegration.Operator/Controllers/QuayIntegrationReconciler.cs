@@ -29,6 +29,7 @@ public sealed class QuayIntegrationReconciler(
     KubeApi api,
     IntegrationState state,
     NamespaceSyncRegistry registry,
+    DeletionReleases deletionReleases,
     QuayClientFactory clients,
     ReferencedObjects references,
     NamespaceScope scope,
@@ -399,6 +400,9 @@ public sealed class QuayIntegrationReconciler(
         }
         var snapshot = new IntegrationSnapshot(resource.Metadata.Name, IntegrationMode.Deleting, resource, config, client, blocked ?? "deleting");
         var held = HeldNamespaces(resource.Metadata.Name, hosts);
+        // Under cleanupPolicy Delete, what it kept for namespaces it no longer holds (released under Keep before, or
+        // deleted since) is owed that policy too: such records are released once more under it before it goes.
+        if (config is { DeleteOrganizationsOnCleanup: true }) held += OwedRecords(resource, hosts);
         if (held > 0)
         {
             log.WaitingForRelease(held);
@@ -432,8 +436,20 @@ public sealed class QuayIntegrationReconciler(
             return new Judgement(snapshot, TimeSpan.FromSeconds(1));
         }
         await RemoveFinalizerAsync(resource, ct);
+        deletionReleases.Forget(resource.Metadata.Uid);
         return new Judgement(null, null);
     }
+
+    /// <summary>
+    /// Records of <paramref name="resource"/> (by the rule of <see cref="BelongsTo"/>) that still hold something, whose
+    /// namespace it does not hold (gone, or without the finalizer), and that were not released under its deletion yet.
+    /// </summary>
+    private int OwedRecords(QuayIntegrationResource resource, IReadOnlyList<(string Name, string? Host)> hosts) =>
+        caches.QuayNamespaces.List().Count(r =>
+            r.Spec is { } spec && (spec.Organizations is { Count: > 0 } || spec.Secrets is { Count: > 0 })
+            && caches.Namespaces.Get(ObjectKey.Cluster(r.Metadata.Name))?.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) != true
+            && BelongsTo(spec, resource.Metadata.Name, hosts)
+            && !deletionReleases.WasReleased(resource.Metadata.Uid, r.Metadata.Name));
 
     /// <summary>
     /// Namespaces still held for <paramref name="integration"/>: carrying the operator's finalizer while their record
@@ -446,12 +462,20 @@ public sealed class QuayIntegrationReconciler(
         {
             if (n.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) != true) return false;
             var record = caches.QuayNamespaces.Get(ObjectKey.Cluster(n.Metadata.Name))?.Spec;
-            if (record?.Integration is { } name) return name == integration;
             // With no record, only an integration whose configuration can be read can take in what an earlier operator
             // left on the namespace; one whose cannot does not wait for it (the namespace waits for a configuration).
             if (record is null && hosts.FirstOrDefault(h => h.Name == integration).Host is null) return false;
-            return NamespaceIntent.LegacyOwner((record?.Organizations ?? []).Select(o => o.Host), hosts) == integration;
+            return BelongsTo(record, integration, hosts);
         });
+
+    /// <summary>
+    /// Whether a record (null: none) is <paramref name="integration"/>'s: it names it, or names none (records from
+    /// before several integrations) and belongs to it by the namespace reconciler's own rule, <see cref="NamespaceIntent.LegacyOwner"/>.
+    /// </summary>
+    private static bool BelongsTo(OwnershipRecord? record, string integration, IReadOnlyList<(string Name, string? Host)> hosts) =>
+        record?.Integration is { } name
+            ? name == integration
+            : NamespaceIntent.LegacyOwner((record?.Organizations ?? []).Select(o => o.Host), hosts) == integration;
 
     private async Task<(string? Token, (string Reason, string Message) Problem)> ReadTokenAsync(IntegrationConfig config, CancellationToken ct)
     {
@@ -507,7 +531,7 @@ public sealed class QuayIntegrationReconciler(
         catch (KubeApiException e) when (e.IsNotFound)
         {
         }
-        catch (KubeApiException e) when (patch.IsStale(e))
+        catch (KubeApiException e) when (e.IsConflict)
         {
             throw new ReconcileException($"QuayIntegration {resource.Metadata.Name} changed meanwhile; retrying");
         }

@@ -53,6 +53,7 @@ public static class OperatorServices
 
         // Namespaces: the ownership record, what Quay holds, and the steps of a sync.
         services.AddSingleton<NamespaceSyncRegistry>();
+        services.AddSingleton<DeletionReleases>();
         services.AddSingleton(sp => new OwnershipRecords(sp.GetRequiredService<ClusterCaches>().QuayNamespaces, sp.GetRequiredService<KubeApi>()));
         services.AddSingleton<QuayObservations>();
         services.AddSingleton<NamespaceClaim>();

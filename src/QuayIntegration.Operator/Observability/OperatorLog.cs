@@ -32,6 +32,9 @@ internal static partial class OperatorLog
     [LoggerMessage(1014, LogLevel.Error, "Namespace {Namespace}: unexpected failure")]
     public static partial void UnexpectedSyncFailure(this ILogger log, string @namespace, Exception exception);
 
+    [LoggerMessage(1015, LogLevel.Debug, "Namespace {Namespace} was written by someone else meanwhile ({What}); the patch is computed again from resourceVersion {Version}")]
+    public static partial void NamespacePatchRecomputed(this ILogger log, string @namespace, string what, string? version);
+
     [LoggerMessage(1007, LogLevel.Information, "{Reason} for {Namespace}: {Message}")]
     public static partial void NamespaceChanged(this ILogger log, string reason, string @namespace, string message);
 

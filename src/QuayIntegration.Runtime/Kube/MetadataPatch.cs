@@ -4,24 +4,16 @@ using k8s.Models;
 namespace QuayIntegration.Runtime.Kube;
 
 /// <summary>
-/// A patch of an object's metadata: finalizers, labels and annotations, computed from the copy the caller read and
-/// safe against writers it did not see. Labels and annotations are set or removed key by key (a null value removes
-/// it). The finalizer list is a list, which no patch can change element by element without knowing it, so:
-/// <list type="bullet">
-/// <item>a patch that <b>adds</b> a finalizer is a JSON merge patch (RFC 7386) that replaces the list whole and carries
-/// the resourceVersion it was computed from, a precondition the API server checks (409 when the object changed since);</item>
-/// <item>a patch that only <b>removes</b> finalizers is a JSON patch (RFC 6902) that tests each removed finalizer at the
-/// place it was read before removing it (422 when it moved). Writes that leave the finalizers alone, such as the
-/// namespace controller's status updates all through a namespace's deletion, then do not refuse the release they would
-/// refuse under a resourceVersion precondition.</item>
-/// </list>
-/// Either way a refusal means "read again and recompute" (<see cref="IsStale"/>).
+/// JSON merge patches (RFC 7386) of an object's metadata: finalizers, labels and annotations. A patch that changes the
+/// finalizers carries the resourceVersion it was computed from, which the API server treats as a precondition (409
+/// when the object changed since), because a merge patch replaces the finalizer list whole and must never be computed
+/// from a stale read. Labels and annotations are set or removed key by key (a null value removes it), which is safe
+/// against concurrent writers without a precondition.
 /// </summary>
 public sealed class MetadataPatch(V1ObjectMeta current)
 {
     private readonly JsonObject _metadata = new();
     private List<string>? _finalizers;
-    private bool _finalizerAdded;
     private string? _uid;
 
     public bool IsEmpty => _metadata.Count == 0 && _finalizers is null;
@@ -33,12 +25,10 @@ public sealed class MetadataPatch(V1ObjectMeta current)
         {
             list.Add(finalizer);
             _finalizers = list;
-            _finalizerAdded = true;
         }
         return this;
     }
 
-    /// <summary>Removes the finalizer, every copy of it if the list holds it more than once.</summary>
     public MetadataPatch RemoveFinalizer(string finalizer)
     {
         var list = _finalizers ?? [.. current.Finalizers ?? []];
@@ -72,20 +62,9 @@ public sealed class MetadataPatch(V1ObjectMeta current)
         return this;
     }
 
-    /// <summary>
-    /// Whether the API server refused this patch because the object is no longer as it was read: a resourceVersion
-    /// conflict (409), or for a JSON patch a failed test or a missing key (422; the operations are otherwise always
-    /// well formed).
-    /// </summary>
-    public bool IsStale(KubeApiException e) => e.IsConflict || (!UsesMergePatch && e.Status == System.Net.HttpStatusCode.UnprocessableEntity);
+    public V1Patch ToPatch() => new(ToJson(), V1Patch.PatchType.MergePatch);
 
-    private bool UsesMergePatch => _finalizers is null || _finalizerAdded;
-
-    public V1Patch ToPatch() => UsesMergePatch
-        ? new V1Patch(MergePatchJson(), V1Patch.PatchType.MergePatch)
-        : new V1Patch(JsonPatchJson(), V1Patch.PatchType.JsonPatch);
-
-    private string MergePatchJson()
+    public string ToJson()
     {
         var metadata = (JsonObject)_metadata.DeepClone();
         if (!string.IsNullOrEmpty(_uid)) metadata["uid"] = _uid;
@@ -95,51 +74,6 @@ public sealed class MetadataPatch(V1ObjectMeta current)
             metadata["finalizers"] = new JsonArray(_finalizers.Select(f => (JsonNode)f!).ToArray());
         }
         return new JsonObject { ["metadata"] = metadata }.ToJsonString();
-    }
-
-    private string JsonPatchJson()
-    {
-        var ops = new JsonArray();
-        if (!string.IsNullOrEmpty(_uid)) ops.Add(Op("test", "/metadata/uid", _uid));
-        // From the last removed place to the first, so that each index still points where it was read.
-        var read = current.Finalizers?.ToList() ?? [];
-        for (var i = read.Count - 1; i >= 0; i--)
-        {
-            if (_finalizers!.Contains(read[i])) continue;
-            ops.Add(Op("test", $"/metadata/finalizers/{i}", read[i]));
-            ops.Add(Op("remove", $"/metadata/finalizers/{i}"));
-        }
-        AddMapOperations(ops, "labels", current.Labels);
-        AddMapOperations(ops, "annotations", current.Annotations);
-        return ops.ToJsonString();
-    }
-
-    private void AddMapOperations(JsonArray ops, string field, IDictionary<string, string>? read)
-    {
-        if (_metadata[field] is not JsonObject changes) return;
-        if (read is not { Count: > 0 })
-        {
-            // No map to add keys to when read: one is written whole, which is only safe if nothing changed since.
-            var map = new JsonObject();
-            foreach (var (key, value) in changes)
-                if (value is not null) map[key] = value.DeepClone();
-            if (map.Count == 0) return;
-            ops.Insert(0, Op("test", "/metadata/resourceVersion", current.ResourceVersion));
-            ops.Add(Op("add", $"/metadata/{field}", map));
-            return;
-        }
-        foreach (var (key, value) in changes)
-        {
-            var path = JsonPointer.Of("metadata", field, key);
-            ops.Add(value is null ? Op("remove", path) : Op("add", path, value.DeepClone()));
-        }
-    }
-
-    private static JsonObject Op(string op, string path, JsonNode? value = null)
-    {
-        var o = new JsonObject { ["op"] = op, ["path"] = path };
-        if (op != "remove") o["value"] = value;
-        return o;
     }
 
     /// <summary>The one-line form for the common case of removing a finalizer.</summary>

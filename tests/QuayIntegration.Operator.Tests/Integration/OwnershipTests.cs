@@ -462,6 +462,72 @@ public sealed class OwnershipTests
         Assert.NotNull(await env.Kube.CoreV1.ReadNamespaceAsync("owed")); // the new namespace is left as it is
     }
 
+    /// <summary>
+    /// A namespace released under cleanupPolicy Keep (it left the allowlist) keeps its organization; when the policy is
+    /// then Delete and the QuayIntegration is deleted, that organization is owed the policy too: the integration goes only
+    /// after it is deleted. (With the operator down while both changes were made, the integration went at once, holding
+    /// no namespace, and the organization stayed for good, its record saying "cleanupPolicy Keep".)
+    /// </summary>
+    [Theory]
+    [InlineData("namespace kept")]
+    [InlineData("namespace deleted since")]
+    public async Task Deleting_the_integration_under_delete_removes_what_it_kept_for_namespaces_released_before(string then)
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("left"));
+        var op = await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("left");
+        await env.CreateImageStreamAsync("left", "app");
+        await Eventually(async () => await env.IsSeededAsync("left", "openshift_left") && env.Quay.State.Repository("openshift_left", "app") is not null, "set up");
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("elsewhere") });
+        await Eventually(async () => (await env.GetRecordAsync("left"))?["status"]?["phase"]?.GetValue<string>() == "Released", "released, its organization kept");
+        Assert.NotNull(env.Quay.State.Organization("openshift_left"));
+        if (then == "namespace deleted since")
+        {
+            await env.Kube.CoreV1.DeleteNamespaceAsync("left");
+            await env.Cluster.Oc.WaitForNamespaceGoneAsync("left");
+            await Eventually(async () => (await env.GetRecordAsync("left"))?["status"]?["phase"]?.GetValue<string>() == "NamespaceDeleted", "its record kept");
+            Assert.NotNull(env.Quay.State.Organization("openshift_left"));
+        }
+
+        await env.StopOperatorAsync(op);
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["cleanupPolicy"] = "Delete" });
+        await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", IntegrationName);
+        await env.StartOperatorAsync("operator-2");
+        await Eventually(async () => await env.GetIntegrationAsync() is null, "the QuayIntegration gone");
+        Assert.Null(env.Quay.State.Organization("openshift_left"));
+        Assert.Null(await env.GetRecordAsync("left"));
+        if (then == "namespace kept")
+        {
+            Assert.Null(await env.GetSecretAsync("left", "builder-quay-openshift")); // Secrets go too under Delete
+            Assert.NotNull(await env.Kube.CoreV1.ReadNamespaceAsync("left"));
+        }
+    }
+
+    /// <summary>
+    /// Deleted under cleanupPolicy Delete, an integration goes even when an organization it created is held back by
+    /// someone's team. The record that keeps it then says why it is kept: no integration is left to act for it. (It
+    /// said "cleanupPolicy Keep", a policy the integration never had.)
+    /// </summary>
+    [Fact]
+    public async Task What_a_record_keeps_after_its_integration_went_says_why()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("orphan");
+            spec["cleanupPolicy"] = "Delete";
+        });
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("orphan");
+        await Eventually(() => env.IsSeededAsync("orphan", "openshift_orphan"), "set up");
+        using (new QuayAdministrator(env.Quay)) env.Quay.AddTeamMember("openshift_orphan", "readers", QuayIntegration.Emulators.Quay.Model.TeamRole.Member, QuayAdministrator.UserName);
+        await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", IntegrationName);
+        await Eventually(async () => await env.GetIntegrationAsync() is null, "the QuayIntegration gone");
+        await Eventually(async () => (await env.GetRecordAsync("orphan"))?["status"]?["kept"]?.ToJsonString().Contains($"QuayIntegration {IntegrationName} is gone") == true,
+            "the record saying why it keeps the organization");
+        Assert.DoesNotContain("cleanupPolicy Keep", (await env.GetRecordAsync("orphan"))!["status"]!.ToJsonString());
+        Assert.NotNull(env.Quay.State.Organization("openshift_orphan"));
+    }
+
     [Fact]
     public async Task A_service_account_removed_from_the_matrix_loses_its_robot_default_permission_Secret_and_links()
     {

@@ -1,5 +1,7 @@
 using k8s.Models;
+using Microsoft.Extensions.Logging;
 using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Observability;
 using QuayIntegration.Runtime.Kube;
 using QuayIntegration.Runtime;
 
@@ -13,7 +15,7 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// wrote and the webhook reads. The annotations mirror the ownership record for the current organization; the record
 /// is the truth, and when it is deleted they go with it.
 /// </summary>
-public sealed class NamespaceClaim(KubeApi api, ClusterCaches caches)
+public sealed class NamespaceClaim(KubeApi api, ClusterCaches caches, ILogger<NamespaceClaim> log)
 {
     /// <summary>
     /// The namespaces as this process last wrote them, until the cache catches up: a reconcile that follows a write
@@ -34,7 +36,7 @@ public sealed class NamespaceClaim(KubeApi api, ClusterCaches caches)
     /// <inheritdoc cref="MarkInScopeAsync(NamespaceWork, CancellationToken)"/>
     public Task<V1Namespace> MarkInScopeAsync(V1Namespace ns, CancellationToken ct) =>
         Label(ns) is null
-            ? ApplyAsync(ns, new MetadataPatch(ns.Metadata).Label(WellKnown.ManagedNamespaceLabel, WellKnown.ManagedNamespace.Pending), "labelling it", ct)
+            ? ApplyAsync(ns, read => new MetadataPatch(read).Label(WellKnown.ManagedNamespaceLabel, WellKnown.ManagedNamespace.Pending), "labelling it", ct)
             : Task.FromResult(ns);
 
     /// <summary>
@@ -43,17 +45,16 @@ public sealed class NamespaceClaim(KubeApi api, ClusterCaches caches)
     /// (<see cref="LegacyOwnership"/>).
     /// </summary>
     public Task ClaimAsync(NamespaceWork work, CancellationToken ct) =>
-        ApplyAsync(work, new MetadataPatch(work.Namespace!.Metadata).AddFinalizer(WellKnown.NamespaceFinalizer), "adding its finalizer", ct);
+        ApplyAsync(work, read => new MetadataPatch(read).AddFinalizer(WellKnown.NamespaceFinalizer), "adding its finalizer", ct);
 
     /// <summary>After a sync: label <c>true</c> and the annotations of the current organization.</summary>
     public Task MarkReadyAsync(NamespaceWork work, CancellationToken ct)
     {
         var ownership = work.Entry?.IsOwned() == true ? WellKnown.Ownership.Owned : WellKnown.Ownership.External;
-        var patch = new MetadataPatch(work.Namespace!.Metadata)
+        return ApplyAsync(work, read => new MetadataPatch(read)
             .Label(WellKnown.ManagedNamespaceLabel, WellKnown.ManagedNamespace.Ready)
             .Annotation(WellKnown.OrganizationAnnotation, work.Organization)
-            .Annotation(WellKnown.OwnershipAnnotation, ownership);
-        return ApplyAsync(work, patch, "marking it synced", ct);
+            .Annotation(WellKnown.OwnershipAnnotation, ownership), "marking it synced", ct);
     }
 
     /// <summary>
@@ -64,11 +65,14 @@ public sealed class NamespaceClaim(KubeApi api, ClusterCaches caches)
     public async Task ReleaseAsync(NamespaceWork work, CancellationToken ct, bool forgetOrganization = false)
     {
         if (work.Namespace is not { } ns) return;
-        var patch = new MetadataPatch(ns.Metadata).RemoveFinalizer(WellKnown.NamespaceFinalizer).Label(WellKnown.ManagedNamespaceLabel, null);
-        if (forgetOrganization) patch.Annotation(WellKnown.OrganizationAnnotation, null).Annotation(WellKnown.OwnershipAnnotation, null);
+        MetadataPatch Release(V1ObjectMeta read)
+        {
+            var patch = new MetadataPatch(read).RemoveFinalizer(WellKnown.NamespaceFinalizer).Label(WellKnown.ManagedNamespaceLabel, null);
+            return forgetOrganization ? patch.Annotation(WellKnown.OrganizationAnnotation, null).Annotation(WellKnown.OwnershipAnnotation, null) : patch;
+        }
         try
         {
-            await ApplyAsync(work, patch, "releasing it", ct);
+            await ApplyAsync(work, Release, "releasing it", ct);
         }
         catch (KubeApiException e) when (e.IsNotFound)
         {
@@ -77,23 +81,58 @@ public sealed class NamespaceClaim(KubeApi api, ClusterCaches caches)
         }
     }
 
-    private async Task ApplyAsync(NamespaceWork work, MetadataPatch patch, string what, CancellationToken ct) =>
+    private async Task ApplyAsync(NamespaceWork work, Func<V1ObjectMeta, MetadataPatch> patch, string what, CancellationToken ct) =>
         work.Namespace = await ApplyAsync(work.Namespace!, patch, what, ct);
 
-    private async Task<V1Namespace> ApplyAsync(V1Namespace ns, MetadataPatch patch, string what, CancellationToken ct)
+    /// <summary>
+    /// Writes the patch computed from the namespace as read. A finalizer change carries the resourceVersion it was
+    /// computed from (<see cref="MetadataPatch"/>), so another writer's change refuses it; the namespace controller
+    /// writes a terminating namespace's status again and again, so a release meets that often. The other writer's
+    /// version reaches the cache within moments: the patch is computed again from it, a few times, before the
+    /// reconcile gives up and starts over.
+    /// </summary>
+    private async Task<V1Namespace> ApplyAsync(V1Namespace ns, Func<V1ObjectMeta, MetadataPatch> compute, string what, CancellationToken ct)
     {
-        if (patch.IsEmpty) return ns;
-        try
+        var key = ObjectKey.Cluster(ns.Metadata.Name);
+        for (var attempt = 1; ; attempt++)
         {
-            var written = await api.PatchAsync<V1Namespace>(ResourceType.Namespaces.ObjectPath(null, ns.Metadata.Name), patch.ToPatch(), ct);
-            return _namespaces.Written(ns, written);
+            var patch = compute(ns.Metadata);
+            if (patch.IsEmpty) return ns;
+            try
+            {
+                var written = await api.PatchAsync<V1Namespace>(ResourceType.Namespaces.ObjectPath(null, ns.Metadata.Name), patch.ToPatch(), ct);
+                return _namespaces.Written(ns, written);
+            }
+            catch (KubeApiException e) when (e.IsConflict)
+            {
+                _namespaces.Forget(key);
+                if (attempt < ConflictAttempts && await NewerThanAsync(ns, ct) is { } newer)
+                {
+                    log.NamespacePatchRecomputed(ns.Metadata.Name, what, newer.Metadata.ResourceVersion);
+                    ns = newer;
+                    continue;
+                }
+                throw new ReconcileException($"namespace {ns.Metadata.Name} changed while {what}; retrying");
+            }
         }
-        catch (KubeApiException e) when (patch.IsStale(e))
+    }
+
+    private const int ConflictAttempts = 3;
+    private static readonly TimeSpan CatchUpWait = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan CatchUpPoll = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>The namespace as the cache shows it once it shows a version other than <paramref name="refused"/>'s, or null (gone, or not within a moment).</summary>
+    private async Task<V1Namespace?> NewerThanAsync(V1Namespace refused, CancellationToken ct)
+    {
+        var key = ObjectKey.Cluster(refused.Metadata.Name);
+        for (var waited = TimeSpan.Zero; waited < CatchUpWait; waited += CatchUpPoll)
         {
-            _namespaces.Forget(ObjectKey.Cluster(ns.Metadata.Name));
-            // Another writer changed the namespace since it was read: the reconcile starts again from the new one.
-            throw new ReconcileException($"namespace {ns.Metadata.Name} changed while {what}; retrying");
+            var cached = _namespaces.Get(key);
+            if (cached is null) return null;
+            if (cached.Metadata.ResourceVersion != refused.Metadata.ResourceVersion) return cached;
+            await Task.Delay(CatchUpPoll, ct);
         }
+        return null;
     }
 
     private static string? Label(V1Namespace ns) =>

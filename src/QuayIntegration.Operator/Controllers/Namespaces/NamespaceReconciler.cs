@@ -36,6 +36,7 @@ public sealed class NamespaceReconciler(
     NamespaceScope scope,
     IntegrationState state,
     NamespaceSyncRegistry registry,
+    DeletionReleases deletionReleases,
     NamespaceClaim claim,
     OrganizationStep organizationStep,
     RobotStep robotStep,
@@ -221,10 +222,16 @@ public sealed class NamespaceReconciler(
         var wasManaged = work.Namespace?.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true;
         AdoptLegacy(work);
         var remove = work.Config?.DeleteOrganizationsOnCleanup == true && work.Client is not null;
+        var keptFor = work.Config switch
+        {
+            null => work.Record.Spec.Integration is { } gone ? $"QuayIntegration {gone} is gone; no QuayIntegration acts for it" : "no QuayIntegration acts for it",
+            { DeleteOrganizationsOnCleanup: true } => "cleanupPolicy Delete, but the QuayIntegration has no Quay credentials to act with",
+            _ => "cleanupPolicy Keep",
+        };
         foreach (var entry in work.Record.Organizations.ToList())
         {
             if (remove) await cleanup.RemoveAsync(work, entry, $"{why} (cleanupPolicy Delete)", ct);
-            else await cleanup.KeepAsync(work, entry, "cleanupPolicy Keep", ct);
+            else await cleanup.KeepAsync(work, entry, keptFor, ct);
         }
         if (remove && work.Namespace is { Metadata.DeletionTimestamp: null })
         {
@@ -234,7 +241,7 @@ public sealed class NamespaceReconciler(
             if (work.Problems.Count > 0) await ReportUnfinishedAsync(work, $"not released yet (cleanupPolicy Delete): {string.Join("; ", work.Problems)}", ct);
         }
         if (!remove && work.Record.Secrets.Count > 0 && work.Namespace is not null)
-            work.Kept.Add($"{work.Record.Secrets.Count} robot Secret(s) and their service account links (cleanupPolicy Keep)");
+            work.Kept.Add($"{work.Record.Secrets.Count} robot Secret(s) and their service account links ({keptFor})");
         if (work.Namespace is null) work.Record.Spec.Secrets = null; // gone with the namespace
 
         // Only a namespace that still exists is released; one already gone keeps what its record says of how it went
@@ -244,6 +251,7 @@ public sealed class NamespaceReconciler(
         if (wasManaged) work.Changed("Released", $"Stopped managing the namespace: {why}");
         ReportChanges(work, wasSynced: true);
         Forget(work.Name);
+        if (remove && work.Integration is { Mode: IntegrationMode.Deleting } deleting) deletionReleases.Released(deleting.Resource.Metadata.Uid, work.Name);
         return LookAgainIfBlocked(work);
     }
 
@@ -428,7 +436,12 @@ public sealed class NamespaceReconciler(
     /// </summary>
     private void ReportChanges(NamespaceWork work, bool wasSynced)
     {
-        if (work.Namespace is not { } ns) return;
+        if (work.Namespace is not { } ns)
+        {
+            // No namespace to put an Event on (gone, or one made since under its name): a log line each.
+            foreach (var change in work.Changes) log.NamespaceChanged(change.Reason, work.Name, change.Message);
+            return;
+        }
         if (wasSynced)
         {
             // Later changes are rare and each one matters (a repair, a rotation): an Event and a log line each.

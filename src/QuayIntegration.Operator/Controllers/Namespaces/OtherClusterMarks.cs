@@ -18,23 +18,25 @@ public static class OtherClusterMarks
 
     /// <summary>
     /// Reads the marks of <paramref name="markedByAnOperator"/> (those the record does not hold as created) and returns
-    /// the first that carries another cluster's mark, or null. A robot read on
-    /// the way that carries this cluster's mark and that the record does not know is recorded as created: the operator
-    /// made it and lost its answer (a crash), and once its service account leaves the matrix nothing else would name it.
+    /// the first, by name, that carries another cluster's mark, or null. Every one is read: one that carries this
+    /// cluster's mark and that the record does not know is recorded as created (the operator made it and lost its
+    /// answer, a crash say, and once its service account leaves the matrix nothing else would name it), also when
+    /// another cluster's robot sorts before it.
     /// </summary>
     public static async Task<QuayRobot?> ReadAsync(NamespaceWork work, QuayClient quay, OrganizationRecord entry, IEnumerable<string> markedByAnOperator,
         CancellationToken ct)
     {
+        QuayRobot? othersFirst = null;
         foreach (var name in markedByAnOperator.Where(r => entry.Robot(r) is not { Origin: Origin.Created }).Order(StringComparer.Ordinal))
         {
             var read = await quay.GetRobotAsync(entry.Name, QuayNames.RobotShortNameOf(name), ct);
             if (read.Outcome == QuayOutcome.NotFound) continue;
             var robot = read.ValueOrThrow("read robot " + name)!;
             var owner = work.Markers.OwnerOfRobot(robot, work.Name, "");
-            if (owner == MarkedOwner.OtherCluster) return robot;
-            if (owner == MarkedOwner.ThisCluster && entry.Robot(name) is null)
-                entry.SetRobot(name, OwnershipMarkers.ServiceAccountOf(robot) ?? "", Origin.Created);
+            if (owner == MarkedOwner.OtherCluster) othersFirst ??= robot;
+            else if (owner == MarkedOwner.ThisCluster && entry.Robot(name) is null)
+                entry.SetRobot(name, OwnershipMarkers.ServiceAccountOf(robot) ?? QuayNames.RobotShortNameOf(name), Origin.Created);
         }
-        return null;
+        return othersFirst;
     }
 }

@@ -132,7 +132,7 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
                 last = _records.Written(stored, await api.PatchAsync<QuayNamespaceResource>(path, release.ToPatch(), ct));
             await api.DeleteAsync(path, ct);
         }
-        catch (KubeApiException e) when (release.IsStale(e))
+        catch (KubeApiException e) when (e.IsConflict)
         {
             _records.Forget(key);
             throw new ReconcileException($"the QuayNamespace {draft.Namespace} changed while being deleted; retrying");
