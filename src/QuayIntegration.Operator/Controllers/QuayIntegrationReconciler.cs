@@ -443,13 +443,22 @@ public sealed class QuayIntegrationReconciler(
     /// <summary>
     /// Records of <paramref name="resource"/> (by the rule of <see cref="BelongsTo"/>) that still hold something, whose
     /// namespace it does not hold (gone, or without the finalizer), and that were not released under its deletion yet.
+    /// A namespace another integration selects is that one's business now (its sync, its conflict, its wait): the
+    /// namespace reconciler does not release it under this deletion, so it is not waited for.
     /// </summary>
-    private int OwedRecords(QuayIntegrationResource resource, IReadOnlyList<(string Name, string? Host)> hosts) =>
-        caches.QuayNamespaces.List().Count(r =>
-            r.Spec is { } spec && (spec.Organizations is { Count: > 0 } || spec.Secrets is { Count: > 0 })
-            && caches.Namespaces.Get(ObjectKey.Cluster(r.Metadata.Name))?.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) != true
-            && BelongsTo(spec, resource.Metadata.Name, hosts)
-            && !deletionReleases.WasReleased(resource.Metadata.Uid, r.Metadata.Name));
+    private int OwedRecords(QuayIntegrationResource resource, IReadOnlyList<(string Name, string? Host)> hosts)
+    {
+        var others = state.Current.All.Where(i => i.Selects && i.Name != resource.Metadata.Name).ToList();
+        return caches.QuayNamespaces.List().Count(r =>
+        {
+            if (r.Spec is not { } spec || (spec.Organizations is not { Count: > 0 } && spec.Secrets is not { Count: > 0 })) return false;
+            if (!BelongsTo(spec, resource.Metadata.Name, hosts) || deletionReleases.WasReleased(resource.Metadata.Uid, r.Metadata.Name)) return false;
+            var ns = caches.Namespaces.Get(ObjectKey.Cluster(r.Metadata.Name));
+            if (ns is null) return true;
+            return ns.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) != true
+                   && (ns.Metadata.DeletionTimestamp is not null || !others.Any(i => scope.Selects(ns, i.Config!)));
+        });
+    }
 
     /// <summary>
     /// Namespaces still held for <paramref name="integration"/>: carrying the operator's finalizer while their record

@@ -16,7 +16,20 @@ public sealed class MetadataPatch(V1ObjectMeta current)
     private List<string>? _finalizers;
     private string? _uid;
 
-    public bool IsEmpty => _metadata.Count == 0 && _finalizers is null;
+    private bool _guarded;
+
+    public bool IsEmpty => _metadata.Count == 0 && _finalizers is null && !_guarded;
+
+    /// <summary>
+    /// The patch carries the resourceVersion it was computed from whatever it changes, and is written even when it
+    /// changes nothing: its success proves the object was as read, which a decision taken from a possibly lagging copy
+    /// (that a finalizer is gone, say) needs.
+    /// </summary>
+    public MetadataPatch Guarded()
+    {
+        _guarded = true;
+        return this;
+    }
 
     public MetadataPatch AddFinalizer(string finalizer)
     {
@@ -68,11 +81,8 @@ public sealed class MetadataPatch(V1ObjectMeta current)
     {
         var metadata = (JsonObject)_metadata.DeepClone();
         if (!string.IsNullOrEmpty(_uid)) metadata["uid"] = _uid;
-        if (_finalizers is not null)
-        {
-            metadata["resourceVersion"] = current.ResourceVersion;
-            metadata["finalizers"] = new JsonArray(_finalizers.Select(f => (JsonNode)f!).ToArray());
-        }
+        if (_finalizers is not null || _guarded) metadata["resourceVersion"] = current.ResourceVersion;
+        if (_finalizers is not null) metadata["finalizers"] = new JsonArray(_finalizers.Select(f => (JsonNode)f!).ToArray());
         return new JsonObject { ["metadata"] = metadata }.ToJsonString();
     }
 

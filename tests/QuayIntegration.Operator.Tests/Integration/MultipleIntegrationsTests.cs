@@ -372,4 +372,32 @@ public sealed class MultipleIntegrationsTests
         await env.Cluster.Oc.WaitForNamespaceGoneAsync("old");
         Assert.Null(env.Quay.State.Organization("openshift_old"));
     }
+
+    /// <summary>
+    /// A namespace the first integration released (under Keep) as it moved to another that cannot be used yet (its
+    /// token Secret is missing) waits for that one. Deleting the first under cleanupPolicy Delete does not wait for it:
+    /// the namespace is the other integration's business now, and the first one's deletion would never end.
+    /// </summary>
+    [Fact]
+    public async Task Deleting_an_integration_does_not_wait_for_a_namespace_another_integration_selects_now()
+    {
+        await using var env = await StartAsync(spec => spec["namespaceSelector"] = Selector("quay", "a"), secondQuay: true);
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("moving", Label("a"));
+        await Eventually(() => env.IsSeededAsync("moving", "openshift_moving"), "set up by the first integration");
+        await env.CreateSecondQuayIntegrationAsync("dev", "dev", spec =>
+        {
+            spec["namespaceSelector"] = Selector("quay", "b");
+            spec["credentialsSecret"] = new JsonObject { ["namespace"] = OperatorNamespace, ["name"] = "not-made-yet" };
+        });
+        var ns = await env.Kube.CoreV1.ReadNamespaceAsync("moving");
+        ns.Metadata.Labels["quay"] = "b";
+        await env.Kube.CoreV1.ReplaceNamespaceAsync(ns, "moving");
+        await Eventually(async () => (await env.GetRecordAsync("moving"))?["spec"]?["released"]?.GetValue<bool>() == true, "released by the first integration");
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["cleanupPolicy"] = "Delete" });
+        await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", IntegrationName);
+        await Eventually(async () => await env.GetIntegrationAsync() is null, "the first integration gone");
+        Assert.NotNull(await env.GetRecordAsync("moving")); // what it kept stays, listed
+    }
 }

@@ -267,26 +267,10 @@ public sealed class OwnershipTests
     [InlineData("namespace deleted")]
     public async Task A_default_permission_created_before_a_crash_without_its_id_is_deleted_when_its_service_account_goes(string then)
     {
-        await using var env = await StartAsync(spec =>
-        {
-            spec["allowlistNamespaces"] = new JsonArray("perm");
-            spec["serviceAccounts"] = Matrix(("builder", "write"));
-        });
-        using (var admin = new QuayAdministrator(env.Quay))
-        {
-            await admin.CreateOrganizationAsync("openshift_perm");
-            admin.AddOwner("openshift_perm", "operator");
-            await admin.CreateRobotAsync("openshift_perm", "builder");
-        }
-        var stalled = new FaultRule { Route = "/api/v1/organization/{orgname}/prototypes", Method = "POST", BodyStallRate = 1, HangMs = 600_000, Times = 1 };
-        env.Quay.Faults.Add(stalled);
-        var op = await env.StartOperatorAsync();
-        await env.CreateNamespaceAsync("perm");
-        await Eventually(async () => stalled.TimesMatched > 0
-                                     && env.Quay.State.Organization("openshift_perm")!.Prototypes.Any(p => p.DelegateName == "openshift_perm+builder")
-                                     && (await env.GetRecordAsync("perm"))?["spec"]?.ToJsonString().Contains("\"defaultPermissions\"") == true,
+        await using var env = await CrashWhileAnAnswerIsHeldInAFoundOrganizationAsync("perm", theirRobot: "builder", "/api/v1/organization/{orgname}/prototypes", "POST",
+            async env => env.Quay.State.Organization("openshift_perm")!.Prototypes.Any(p => p.DelegateName == "openshift_perm+builder")
+                         && (await env.GetRecordAsync("perm"))?["spec"]?.ToJsonString().Contains("\"defaultPermissions\"") == true,
             "the default permission created in Quay, recorded without its id");
-        await env.KillOperatorAsync(op);
 
         if (then == "namespace deleted") await env.Kube.CoreV1.DeleteNamespaceAsync("perm");
         else await env.PatchIntegrationSpecAsync(new JsonObject { ["serviceAccounts"] = Matrix(("deployer", "read")) });
@@ -295,6 +279,44 @@ public sealed class OwnershipTests
                                      && (await env.GetRecordAsync("perm"))?["spec"]?.ToJsonString().Contains("openshift_perm+builder") != true,
             "the default permission deleted in Quay and gone from the record");
         Assert.Contains(env.Quay.State.Organization("openshift_perm")!.Robots, r => r.Name == "openshift_perm+builder"); // someone else's robot stays
+    }
+
+    /// <summary>
+    /// The integration serves <paramref name="ns"/> with the builder service account only; a person made its
+    /// organization, with a robot of their own, and made the operator's user an owner. The operator sets it up, and is
+    /// killed once <paramref name="landed"/> says its first <paramref name="method"/> on <paramref name="route"/> is
+    /// done in Quay while the answer is held: a crash between a create and its record.
+    /// </summary>
+    private static async Task<OperatorEnvironment> CrashWhileAnAnswerIsHeldInAFoundOrganizationAsync(string ns, string theirRobot, string route, string method,
+        Func<OperatorEnvironment, Task<bool>> landed, string what)
+    {
+        var org = "openshift_" + ns;
+        var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray(ns);
+            spec["serviceAccounts"] = Matrix(("builder", "write"));
+        });
+        try
+        {
+            using (var admin = new QuayAdministrator(env.Quay))
+            {
+                await admin.CreateOrganizationAsync(org);
+                admin.AddOwner(org, "operator");
+                await admin.CreateRobotAsync(org, theirRobot);
+            }
+            var held = new FaultRule { Route = route, Method = method, BodyStallRate = 1, HangMs = 600_000, Times = 1 };
+            env.Quay.Faults.Add(held);
+            var op = await env.StartOperatorAsync();
+            await env.CreateNamespaceAsync(ns);
+            await Eventually(async () => held.TimesMatched > 0 && await landed(env), what);
+            await env.KillOperatorAsync(op);
+            return env;
+        }
+        catch
+        {
+            await env.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>
@@ -308,24 +330,9 @@ public sealed class OwnershipTests
     [InlineData("namespace deleted")]
     public async Task A_robot_created_before_a_crash_in_a_found_organization_is_deleted_when_its_service_account_goes(string then)
     {
-        await using var env = await StartAsync(spec =>
-        {
-            spec["allowlistNamespaces"] = new JsonArray("lost");
-            spec["serviceAccounts"] = Matrix(("builder", "write"));
-        });
-        using (var admin = new QuayAdministrator(env.Quay))
-        {
-            await admin.CreateOrganizationAsync("openshift_lost");
-            admin.AddOwner("openshift_lost", "operator");
-            await admin.CreateRobotAsync("openshift_lost", "theirs");
-        }
-        var stalled = new FaultRule { Route = "/api/v1/organization/{orgname}/robots/{robot_shortname}", Method = "PUT", BodyStallRate = 1, HangMs = 600_000, Times = 1 };
-        env.Quay.Faults.Add(stalled);
-        var op = await env.StartOperatorAsync();
-        await env.CreateNamespaceAsync("lost");
-        await Eventually(() => Task.FromResult(stalled.TimesMatched > 0 && env.Quay.State.Organization("openshift_lost")!.Robots.Any(r => r.Name == "openshift_lost+builder")),
+        await using var env = await CrashWhileAnAnswerIsHeldInAFoundOrganizationAsync("lost", theirRobot: "theirs", "/api/v1/organization/{orgname}/robots/{robot_shortname}", "PUT",
+            env => Task.FromResult(env.Quay.State.Organization("openshift_lost")!.Robots.Any(r => r.Name == "openshift_lost+builder")),
             "the robot created in Quay, its answer held");
-        await env.KillOperatorAsync(op);
         Assert.DoesNotContain("openshift_lost+builder", (await env.GetRecordAsync("lost"))?["spec"]?.ToJsonString() ?? "");
 
         await env.PatchIntegrationSpecAsync(new JsonObject { ["serviceAccounts"] = Matrix(("deployer", "read")) });

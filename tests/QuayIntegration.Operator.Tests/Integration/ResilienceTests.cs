@@ -359,4 +359,33 @@ public sealed class ResilienceTests
         await env.Cluster.Oc.WaitForNamespaceGoneAsync("crashed");
         Assert.Null(env.Quay.State.Organization("openshift_crashed"));
     }
+
+    /// <summary>
+    /// A release that meets a conflict is computed again from the namespace as the API server has it, not from the
+    /// cache, which may lag behind the operator's own writes by seconds and show the namespace from before its
+    /// finalizer: from such a copy the release removed nothing, the record was deleted (cleanupPolicy Delete), and the
+    /// namespace, still holding the finalizer and its organization annotations, was left to be read as one an earlier
+    /// version set up.
+    /// </summary>
+    [Fact]
+    public async Task A_release_that_meets_a_conflict_behind_a_lagging_cache_still_lets_the_namespace_go()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("lagging");
+            spec["cleanupPolicy"] = "Delete";
+        });
+        await env.StartOperatorAsync();
+        env.Cluster.ApiServer.Faults.SetWatchLag("namespaces", TimeSpan.FromSeconds(4));
+        await env.CreateNamespaceAsync("lagging");
+        await Eventually(async () => (await env.GetRecordAsync("lagging"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "set up");
+
+        // The cache still shows the namespace as created (no label, no finalizer); the release meets a conflict.
+        env.Cluster.ApiServer.Faults.InjectStatus(409, resource: "namespaces", verb: "patch", user: env.OperatorUser);
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("elsewhere") });
+        await Eventually(async () => await env.GetRecordAsync("lagging") is null && env.Quay.State.Organization("openshift_lagging") is null, "released under Delete");
+        var ns = await env.Kube.CoreV1.ReadNamespaceAsync("lagging");
+        Assert.DoesNotContain("quay.redhat.com/quayintegrations", ns.Metadata.Finalizers ?? []);
+        Assert.False(ns.Metadata.Annotations?.ContainsKey("quay.redhat.com/organization") == true);
+    }
 }

@@ -68,7 +68,11 @@ public sealed class NamespaceClaim(KubeApi api, ClusterCaches caches, ILogger<Na
         MetadataPatch Release(V1ObjectMeta read)
         {
             var patch = new MetadataPatch(read).RemoveFinalizer(WellKnown.NamespaceFinalizer).Label(WellKnown.ManagedNamespaceLabel, null);
-            return forgetOrganization ? patch.Annotation(WellKnown.OrganizationAnnotation, null).Annotation(WellKnown.OwnershipAnnotation, null) : patch;
+            // The record is deleted next, and a namespace that still carried the finalizer then would be read as set
+            // up by an earlier version: the release must be judged on the namespace as it is, not on a copy that may
+            // lag (one from before the finalizer was added would call for no change at all). Written under the
+            // resourceVersion read, even when it changes nothing, so a stale copy is refused and read again.
+            return forgetOrganization ? patch.Annotation(WellKnown.OrganizationAnnotation, null).Annotation(WellKnown.OwnershipAnnotation, null).Guarded() : patch;
         }
         try
         {
@@ -87,9 +91,11 @@ public sealed class NamespaceClaim(KubeApi api, ClusterCaches caches, ILogger<Na
     /// <summary>
     /// Writes the patch computed from the namespace as read. A finalizer change carries the resourceVersion it was
     /// computed from (<see cref="MetadataPatch"/>), so another writer's change refuses it; the namespace controller
-    /// writes a terminating namespace's status again and again, so a release meets that often. The other writer's
-    /// version reaches the cache within moments: the patch is computed again from it, a few times, before the
-    /// reconcile gives up and starts over.
+    /// writes a terminating namespace's status again and again, so a release meets that often. Then the namespace is
+    /// read from the API server (a one-item list: the operator may list namespaces, not get them; the cache may still
+    /// show a version older than the one refused) and, if it is still the same namespace in the same state of
+    /// deletion, the patch is computed again from it, a few times, before the reconcile starts over. A namespace
+    /// deleted and made again, or marked for deletion meanwhile, calls for a new decision: the reconcile starts over.
     /// </summary>
     private async Task<V1Namespace> ApplyAsync(V1Namespace ns, Func<V1ObjectMeta, MetadataPatch> compute, string what, CancellationToken ct)
     {
@@ -106,10 +112,11 @@ public sealed class NamespaceClaim(KubeApi api, ClusterCaches caches, ILogger<Na
             catch (KubeApiException e) when (e.IsConflict)
             {
                 _namespaces.Forget(key);
-                if (attempt < ConflictAttempts && await NewerThanAsync(ns, ct) is { } newer)
+                if (attempt < ConflictAttempts && await ReadAsync(ns.Metadata.Name, ct) is { } current
+                    && current.Metadata.Uid == ns.Metadata.Uid && (current.Metadata.DeletionTimestamp is null) == (ns.Metadata.DeletionTimestamp is null))
                 {
-                    log.NamespacePatchRecomputed(ns.Metadata.Name, what, newer.Metadata.ResourceVersion);
-                    ns = newer;
+                    log.NamespacePatchRecomputed(ns.Metadata.Name, what, current.Metadata.ResourceVersion);
+                    ns = current;
                     continue;
                 }
                 throw new ReconcileException($"namespace {ns.Metadata.Name} changed while {what}; retrying");
@@ -118,21 +125,12 @@ public sealed class NamespaceClaim(KubeApi api, ClusterCaches caches, ILogger<Na
     }
 
     private const int ConflictAttempts = 3;
-    private static readonly TimeSpan CatchUpWait = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan CatchUpPoll = TimeSpan.FromMilliseconds(20);
 
-    /// <summary>The namespace as the cache shows it once it shows a version other than <paramref name="refused"/>'s, or null (gone, or not within a moment).</summary>
-    private async Task<V1Namespace?> NewerThanAsync(V1Namespace refused, CancellationToken ct)
+    /// <summary>The namespace as the API server has it now, or null when there is none of that name.</summary>
+    private async Task<V1Namespace?> ReadAsync(string name, CancellationToken ct)
     {
-        var key = ObjectKey.Cluster(refused.Metadata.Name);
-        for (var waited = TimeSpan.Zero; waited < CatchUpWait; waited += CatchUpPoll)
-        {
-            var cached = _namespaces.Get(key);
-            if (cached is null) return null;
-            if (cached.Metadata.ResourceVersion != refused.Metadata.ResourceVersion) return cached;
-            await Task.Delay(CatchUpPoll, ct);
-        }
-        return null;
+        var found = await api.ListPageAsync<V1Namespace>(ResourceType.Namespaces.CollectionPath(), "fieldSelector=" + Uri.EscapeDataString("metadata.name=" + name), null, null, ct);
+        return found.Items.Count > 0 ? found.Items[0] : null;
     }
 
     private static string? Label(V1Namespace ns) =>

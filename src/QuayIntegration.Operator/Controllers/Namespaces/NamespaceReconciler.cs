@@ -222,10 +222,11 @@ public sealed class NamespaceReconciler(
         var wasManaged = work.Namespace?.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true;
         AdoptLegacy(work);
         var remove = work.Config?.DeleteOrganizationsOnCleanup == true && work.Client is not null;
-        var keptFor = work.Config switch
+        var keptFor = (work.Integration, work.Config) switch
         {
-            null => work.Record.Spec.Integration is { } gone ? $"QuayIntegration {gone} is gone; no QuayIntegration acts for it" : "no QuayIntegration acts for it",
-            { DeleteOrganizationsOnCleanup: true } => "cleanupPolicy Delete, but the QuayIntegration has no Quay credentials to act with",
+            (null, _) => work.Record.Spec.Integration is { } gone ? $"QuayIntegration {gone} is gone; no QuayIntegration acts for it" : "no QuayIntegration acts for it",
+            ({ } owner, null) => $"the configuration of QuayIntegration {owner.Name} cannot be read",
+            (_, { DeleteOrganizationsOnCleanup: true }) => "cleanupPolicy Delete, but the QuayIntegration has no Quay credentials to act with",
             _ => "cleanupPolicy Keep",
         };
         foreach (var entry in work.Record.Organizations.ToList())
@@ -251,7 +252,10 @@ public sealed class NamespaceReconciler(
         if (wasManaged) work.Changed("Released", $"Stopped managing the namespace: {why}");
         ReportChanges(work, wasSynced: true);
         Forget(work.Name);
-        if (remove && work.Integration is { Mode: IntegrationMode.Deleting } deleting) deletionReleases.Released(deleting.Resource.Metadata.Uid, work.Name);
+        // Released under the deletion, unless a create of the operator's may still land (it is looked for until its
+        // grace ends): the integration waits for that, or nothing would be left to delete an organization that appears.
+        if (remove && work.Integration is { Mode: IntegrationMode.Deleting } deleting && work.LookAgainWithin is null)
+            deletionReleases.Released(deleting.Resource.Metadata.Uid, work.Name);
         return LookAgainIfBlocked(work);
     }
 

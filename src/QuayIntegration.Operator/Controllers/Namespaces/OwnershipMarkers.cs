@@ -53,11 +53,16 @@ public sealed class OwnershipMarkers(string clusterIdentity, string? clusterName
             ? account.GetString()
             : null;
 
-    /// <summary>At most 255 characters whatever the names' length: Quay refuses a longer robot description.</summary>
+    /// <summary>
+    /// At most 255 characters whatever the names' length: Quay refuses a longer robot description. What is cut is the
+    /// service account's name, never the creator at the end, which is how a robot list shows the robots whose mark
+    /// must be read (<see cref="OtherClusterMarks.MarkedByAnOperator"/>).
+    /// </summary>
     public static string RobotDescription(string ns, string serviceAccount)
     {
-        var description = $"Service account {ns}/{serviceAccount}, created by {Creator}";
-        return description.Length <= MaxDescription ? description : description[..(MaxDescription - 1)] + "…";
+        var subject = $"Service account {ns}/{serviceAccount}";
+        var creator = $", created by {Creator}";
+        return subject.Length + creator.Length <= MaxDescription ? subject + creator : subject[..(MaxDescription - creator.Length - 1)] + "…" + creator;
     }
 
     public string RepositoryDescription(string ns, string imageStream) =>
