@@ -443,8 +443,9 @@ public sealed class QuayIntegrationReconciler(
     /// <summary>
     /// Records of <paramref name="resource"/> (by the rule of <see cref="BelongsTo"/>) that still hold something, whose
     /// namespace it does not hold (gone, or without the finalizer), and that were not released under its deletion yet.
-    /// A namespace another integration selects is that one's business now (its sync, its conflict, its wait): the
-    /// namespace reconciler does not release it under this deletion, so it is not waited for.
+    /// Waited for exactly where the namespace reconciler releases them under this deletion (<see cref="NamespaceIntent.Decide"/>):
+    /// not a namespace two other integrations select (their conflict), nor one released already that one other
+    /// integration selects (its sync or its wait); one never released that one other selects is a move, released here first.
     /// </summary>
     private int OwedRecords(QuayIntegrationResource resource, IReadOnlyList<(string Name, string? Host)> hosts)
     {
@@ -455,8 +456,14 @@ public sealed class QuayIntegrationReconciler(
             if (!BelongsTo(spec, resource.Metadata.Name, hosts) || deletionReleases.WasReleased(resource.Metadata.Uid, r.Metadata.Name)) return false;
             var ns = caches.Namespaces.Get(ObjectKey.Cluster(r.Metadata.Name));
             if (ns is null) return true;
-            return ns.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) != true
-                   && (ns.Metadata.DeletionTimestamp is not null || !others.Any(i => scope.Selects(ns, i.Config!)));
+            if (ns.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true) return false; // held: counted as such
+            if (ns.Metadata.DeletionTimestamp is not null) return true;
+            return others.Count(i => scope.Selects(ns, i.Config!)) switch
+            {
+                0 => true,
+                1 => spec.Released != true,
+                _ => false,
+            };
         });
     }
 

@@ -18,7 +18,10 @@ public sealed class MetadataPatch(V1ObjectMeta current)
 
     private bool _guarded;
 
-    public bool IsEmpty => _metadata.Count == 0 && _finalizers is null && !_guarded;
+    public bool IsEmpty => ChangesNothing && !_guarded;
+
+    /// <summary>Nothing in the object would change (a <see cref="Guarded"/> patch is still written, to confirm the version).</summary>
+    public bool ChangesNothing => _metadata.Count == 0 && _finalizers is null;
 
     /// <summary>
     /// The patch carries the resourceVersion it was computed from whatever it changes, and is written even when it

@@ -388,4 +388,39 @@ public sealed class ResilienceTests
         Assert.DoesNotContain("quay.redhat.com/quayintegrations", ns.Metadata.Finalizers ?? []);
         Assert.False(ns.Metadata.Annotations?.ContainsKey("quay.redhat.com/organization") == true);
     }
+
+    /// <summary>
+    /// After a release that let the record go, the cache may still show the namespace as the operator had claimed it
+    /// (its finalizer on, the record gone), from a watch that lags: what an earlier version left is read from the
+    /// namespace as the API server has it, not from that copy. Read from the copy, the finalizer made the namespace one
+    /// the Go operator had set up: its organization (someone else's, which the operator had only found) was recorded
+    /// again, as the Go operator's creation, with the person's robot in it to be taken for the Go operator's.
+    /// </summary>
+    [Fact]
+    public async Task A_lagging_copy_of_a_released_namespace_is_not_read_as_an_earlier_versions()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("theirs");
+            spec["cleanupPolicy"] = "Delete";
+        });
+        using (var admin = new QuayAdministrator(env.Quay))
+        {
+            await admin.CreateOrganizationAsync("openshift_theirs");
+            admin.AddOwner("openshift_theirs", "operator");
+            await admin.CreateRobotAsync("openshift_theirs", "ci");
+        }
+        await env.StartOperatorAsync();
+        env.Cluster.ApiServer.Faults.SetWatchLag("namespaces", TimeSpan.FromSeconds(4));
+        await env.CreateNamespaceAsync("theirs");
+        await Eventually(async () => (await env.GetRecordAsync("theirs"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "set up");
+
+        env.Cluster.ApiServer.Faults.InjectStatus(409, resource: "namespaces", verb: "patch", user: env.OperatorUser);
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("elsewhere") });
+        await Eventually(async () => await env.GetRecordAsync("theirs") is null, "released, the record gone");
+        await Task.Delay(TimeSpan.FromSeconds(6)); // the lagging watch delivers every version the operator wrote
+        Assert.NotNull(env.Quay.State.Organization("openshift_theirs"));
+        Assert.Contains(env.Quay.State.Organization("openshift_theirs")!.Robots, r => r.Name == "openshift_theirs+ci");
+        Assert.Null(await env.GetRecordAsync("theirs"));
+    }
 }

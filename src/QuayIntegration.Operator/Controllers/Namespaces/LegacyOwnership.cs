@@ -26,6 +26,16 @@ public static class LegacyOwnership
     /// this version did, and the annotations it wrote itself say nothing more.
     /// </summary>
     /// <param name="ignored">Why what the namespace says was not taken (annotations copied from another namespace), or null.</param>
+    /// <summary>
+    /// Whether <see cref="Adopt"/> would read anything from the namespace: no record yet, and the namespace shows the
+    /// organization annotation or the finalizer. The caller then reads the namespace from the API server first: a
+    /// cached copy that lags (one from before a release that let the record go) would have an earlier version's
+    /// ownership read from what this version wrote and has since removed.
+    /// </summary>
+    public static bool WouldRead(V1Namespace? ns, OwnershipDraft record) =>
+        ns is not null && record.Stored is null && record.IsEmpty
+        && (ns.Metadata.Annotations?.ContainsKey(WellKnown.OrganizationAnnotation) == true || ns.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true);
+
     public static bool Adopt(V1Namespace? ns, OwnershipDraft record, string host, string currentOrganization, out string? ignored)
     {
         ignored = null;

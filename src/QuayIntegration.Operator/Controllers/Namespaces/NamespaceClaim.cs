@@ -107,13 +107,18 @@ public sealed class NamespaceClaim(KubeApi api, ClusterCaches caches, ILogger<Na
             try
             {
                 var written = await api.PatchAsync<V1Namespace>(ResourceType.Namespaces.ObjectPath(null, ns.Metadata.Name), patch.ToPatch(), ct);
-                return _namespaces.Written(ns, written);
+                // A guarded patch that changed nothing only confirmed the version read: nothing to lay over the cache
+                // (its reply, of a terminating namespace, would look like the namespace deleted).
+                return patch.ChangesNothing ? written : _namespaces.Written(ns, written);
             }
             catch (KubeApiException e) when (e.IsConflict)
             {
                 _namespaces.Forget(key);
-                if (attempt < ConflictAttempts && await ReadAsync(ns.Metadata.Name, ct) is { } current
-                    && current.Metadata.Uid == ns.Metadata.Uid && (current.Metadata.DeletionTimestamp is null) == (ns.Metadata.DeletionTimestamp is null))
+                var current = attempt < ConflictAttempts ? await ReadFromServerAsync(ns.Metadata.Name, ct) : null;
+                if (current is null && attempt < ConflictAttempts)
+                    throw new KubeApiException(System.Net.HttpStatusCode.NotFound, "NotFound", $"namespaces \"{ns.Metadata.Name}\" not found");
+                if (current is not null && current.Metadata.Uid == ns.Metadata.Uid
+                    && (current.Metadata.DeletionTimestamp is null) == (ns.Metadata.DeletionTimestamp is null))
                 {
                     log.NamespacePatchRecomputed(ns.Metadata.Name, what, current.Metadata.ResourceVersion);
                     ns = current;
@@ -126,8 +131,11 @@ public sealed class NamespaceClaim(KubeApi api, ClusterCaches caches, ILogger<Na
 
     private const int ConflictAttempts = 3;
 
-    /// <summary>The namespace as the API server has it now, or null when there is none of that name.</summary>
-    private async Task<V1Namespace?> ReadAsync(string name, CancellationToken ct)
+    /// <summary>
+    /// The namespace as the API server has it now, or null when there is none of that name: where a decision must not
+    /// rest on a cached copy that may lag (a one-item LIST: the operator may list namespaces, not get them).
+    /// </summary>
+    public async Task<V1Namespace?> ReadFromServerAsync(string name, CancellationToken ct)
     {
         var found = await api.ListPageAsync<V1Namespace>(ResourceType.Namespaces.CollectionPath(), "fieldSelector=" + Uri.EscapeDataString("metadata.name=" + name), null, null, ct);
         return found.Items.Count > 0 ? found.Items[0] : null;

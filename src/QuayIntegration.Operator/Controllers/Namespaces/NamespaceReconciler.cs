@@ -165,6 +165,8 @@ public sealed class NamespaceReconciler(
         work.Record.Spec.NamespaceUid = work.Namespace!.Metadata.Uid;
         work.Record.Spec.Released = null;
         work.Record.Spec.Integration = work.IntegrationName;
+        await ConfirmBeforeAdoptingAsync(work, ct);
+        if (work.Namespace is null) throw new ReconcileException($"namespace {work.Name} is gone");
         if (LegacyOwnership.Adopt(work.Namespace, work.Record, work.Host, work.Organization, out var ignored))
             await records.SaveAsync(work.Record, hold: true, ct);
         if (ignored is not null) events.Warning(work.Namespace, "OwnershipAnnotationIgnored", ignored);
@@ -220,7 +222,7 @@ public sealed class NamespaceReconciler(
     private async Task<ReconcileResult> ReleaseAsync(NamespaceWork work, string why, CancellationToken ct)
     {
         var wasManaged = work.Namespace?.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true;
-        AdoptLegacy(work);
+        await AdoptLegacyAsync(work, ct);
         var remove = work.Config?.DeleteOrganizationsOnCleanup == true && work.Client is not null;
         var keptFor = (work.Integration, work.Config) switch
         {
@@ -275,7 +277,7 @@ public sealed class NamespaceReconciler(
     /// <summary>The namespace is being deleted (or was, while the operator could not act): what the operator created for it goes.</summary>
     private async Task<ReconcileResult> TeardownAsync(NamespaceWork work, string why, CancellationToken ct)
     {
-        AdoptLegacy(work);
+        await AdoptLegacyAsync(work, ct);
         foreach (var entry in work.Record.Organizations.ToList())
             await cleanup.RemoveAsync(work, entry, why, ct);
         work.Record.Spec.Secrets = null; // the namespace's content goes with it
@@ -470,12 +472,20 @@ public sealed class NamespaceReconciler(
     /// Quay call, only the integration's Quay and organization prefix, so it is done under an integration whose Quay
     /// cannot be reached, or is not to be called (cleanupPolicy Keep while it is deleted), as well.
     /// </summary>
-    private static void AdoptLegacy(NamespaceWork work)
+    private async Task AdoptLegacyAsync(NamespaceWork work, CancellationToken ct)
     {
+        if (work.Config is not { } config) return;
+        await ConfirmBeforeAdoptingAsync(work, ct);
         // What is read in is the acting integration's from now on (a teardown that stops half-way goes on under it), as a
         // sync's record says.
-        if (work.Config is { } config && LegacyOwnership.Adopt(work.Namespace, work.Record, config.RegistryHost, OrganizationOf(work), out _))
+        if (LegacyOwnership.Adopt(work.Namespace, work.Record, config.RegistryHost, OrganizationOf(work), out _))
             work.Record.Spec.Integration ??= work.IntegrationName;
+    }
+
+    /// <summary>What an earlier version left on the namespace is read from the namespace as it is, not from a copy that may lag.</summary>
+    private async Task ConfirmBeforeAdoptingAsync(NamespaceWork work, CancellationToken ct)
+    {
+        if (LegacyOwnership.WouldRead(work.Namespace, work.Record)) work.Namespace = await claim.ReadFromServerAsync(work.Name, ct);
     }
 
     /// <summary>The organization the namespace maps to under the current configuration, if any.</summary>
