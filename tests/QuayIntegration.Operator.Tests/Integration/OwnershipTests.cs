@@ -411,6 +411,14 @@ public sealed class OwnershipTests
         Assert.NotNull(await env.GetSecretAsync("copies", "builder-quay-openshift"));
     }
 
+    /// <summary>Sets the namespace up, then a person adds a team of theirs (readers) to its organization.</summary>
+    private static async Task SetUpWithSomeonesTeamAsync(OperatorEnvironment env, string ns)
+    {
+        await env.CreateNamespaceAsync(ns);
+        await Eventually(() => env.IsSeededAsync(ns, "openshift_" + ns), "set up");
+        using (new QuayAdministrator(env.Quay)) env.Quay.AddTeamMember("openshift_" + ns, "readers", QuayIntegration.Emulators.Quay.Model.TeamRole.Member, QuayAdministrator.UserName);
+    }
+
     /// <summary>
     /// A team someone adds to an organization the operator created (its members, the roles it holds) would go with the
     /// organization: deleting the namespace keeps the organization, says why, and deletes it once the team is gone.
@@ -421,9 +429,7 @@ public sealed class OwnershipTests
     {
         await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("teamed"));
         await env.StartOperatorAsync();
-        await env.CreateNamespaceAsync("teamed");
-        await Eventually(() => env.IsSeededAsync("teamed", "openshift_teamed"), "set up");
-        using (new QuayAdministrator(env.Quay)) env.Quay.AddTeamMember("openshift_teamed", "readers", QuayIntegration.Emulators.Quay.Model.TeamRole.Member, QuayAdministrator.UserName);
+        await SetUpWithSomeonesTeamAsync(env, "teamed");
 
         await env.Kube.CoreV1.DeleteNamespaceAsync("teamed");
         await Eventually(async () => (await env.GetRecordAsync("teamed"))?["status"]?.ToJsonString().Contains("team readers") == true, "the organization kept for the team");
@@ -445,9 +451,7 @@ public sealed class OwnershipTests
     {
         await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("owed"));
         await env.StartOperatorAsync();
-        await env.CreateNamespaceAsync("owed");
-        await Eventually(() => env.IsSeededAsync("owed", "openshift_owed"), "set up");
-        using (new QuayAdministrator(env.Quay)) env.Quay.AddTeamMember("openshift_owed", "readers", QuayIntegration.Emulators.Quay.Model.TeamRole.Member, QuayAdministrator.UserName);
+        await SetUpWithSomeonesTeamAsync(env, "owed");
         await env.Kube.CoreV1.DeleteNamespaceAsync("owed");
         await env.Cluster.Oc.WaitForNamespaceGoneAsync("owed");
         await Eventually(async () => (await env.GetRecordAsync("owed"))?["status"]?.ToJsonString().Contains("team readers") == true, "the organization kept for the team");
@@ -524,9 +528,7 @@ public sealed class OwnershipTests
             spec["cleanupPolicy"] = "Delete";
         });
         await env.StartOperatorAsync();
-        await env.CreateNamespaceAsync("orphan");
-        await Eventually(() => env.IsSeededAsync("orphan", "openshift_orphan"), "set up");
-        using (new QuayAdministrator(env.Quay)) env.Quay.AddTeamMember("openshift_orphan", "readers", QuayIntegration.Emulators.Quay.Model.TeamRole.Member, QuayAdministrator.UserName);
+        await SetUpWithSomeonesTeamAsync(env, "orphan");
         await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", IntegrationName);
         await Eventually(async () => await env.GetIntegrationAsync() is null, "the QuayIntegration gone");
         await Eventually(async () => (await env.GetRecordAsync("orphan"))?["status"]?["kept"]?.ToJsonString().Contains($"QuayIntegration {IntegrationName} is gone") == true,

@@ -375,14 +375,7 @@ public sealed class ResilienceTests
             spec["allowlistNamespaces"] = new JsonArray("lagging");
             spec["cleanupPolicy"] = "Delete";
         });
-        await env.StartOperatorAsync();
-        env.Cluster.ApiServer.Faults.SetWatchLag("namespaces", TimeSpan.FromSeconds(4));
-        await env.CreateNamespaceAsync("lagging");
-        await Eventually(async () => (await env.GetRecordAsync("lagging"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "set up");
-
-        // The cache still shows the namespace as created (no label, no finalizer); the release meets a conflict.
-        env.Cluster.ApiServer.Faults.InjectStatus(409, resource: "namespaces", verb: "patch", user: env.OperatorUser);
-        await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("elsewhere") });
+        await ReleaseBehindALaggingWatchAsync(env, "lagging");
         await Eventually(async () => await env.GetRecordAsync("lagging") is null && env.Quay.State.Organization("openshift_lagging") is null, "released under Delete");
         var ns = await env.Kube.CoreV1.ReadNamespaceAsync("lagging");
         Assert.DoesNotContain("quay.redhat.com/quayintegrations", ns.Metadata.Finalizers ?? []);
@@ -410,17 +403,25 @@ public sealed class ResilienceTests
             admin.AddOwner("openshift_theirs", "operator");
             await admin.CreateRobotAsync("openshift_theirs", "ci");
         }
-        await env.StartOperatorAsync();
-        env.Cluster.ApiServer.Faults.SetWatchLag("namespaces", TimeSpan.FromSeconds(4));
-        await env.CreateNamespaceAsync("theirs");
-        await Eventually(async () => (await env.GetRecordAsync("theirs"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "set up");
-
-        env.Cluster.ApiServer.Faults.InjectStatus(409, resource: "namespaces", verb: "patch", user: env.OperatorUser);
-        await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("elsewhere") });
+        await ReleaseBehindALaggingWatchAsync(env, "theirs");
         await Eventually(async () => await env.GetRecordAsync("theirs") is null, "released, the record gone");
         await Task.Delay(TimeSpan.FromSeconds(6)); // the lagging watch delivers every version the operator wrote
         Assert.NotNull(env.Quay.State.Organization("openshift_theirs"));
         Assert.Contains(env.Quay.State.Organization("openshift_theirs")!.Robots, r => r.Name == "openshift_theirs+ci");
         Assert.Null(await env.GetRecordAsync("theirs"));
+    }
+
+    /// <summary>
+    /// The namespace is set up with the namespace watch 4 s late, so the cache still shows it as created (no label, no
+    /// finalizer) when it leaves the allowlist right after; the operator's release then meets a conflict.
+    /// </summary>
+    private static async Task ReleaseBehindALaggingWatchAsync(OperatorEnvironment env, string ns)
+    {
+        await env.StartOperatorAsync();
+        env.Cluster.ApiServer.Faults.SetWatchLag("namespaces", TimeSpan.FromSeconds(4));
+        await env.CreateNamespaceAsync(ns);
+        await Eventually(async () => (await env.GetRecordAsync(ns))?["status"]?["phase"]?.GetValue<string>() == "Synced", "set up");
+        env.Cluster.ApiServer.Faults.InjectStatus(409, resource: "namespaces", verb: "patch", user: env.OperatorUser);
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("elsewhere") });
     }
 }
