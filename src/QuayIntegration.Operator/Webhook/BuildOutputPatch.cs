@@ -1,6 +1,5 @@
 using System.Collections.Frozen;
 using System.Text.Json;
-using QuayIntegration.Runtime.Kube;
 
 namespace QuayIntegration.Operator.Webhook;
 

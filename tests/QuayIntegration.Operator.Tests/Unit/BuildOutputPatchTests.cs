@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using QuayIntegration.Emulators.Kubernetes.Patch;
 using QuayIntegration.Operator.Webhook;
-using QuayIntegration.Runtime.Kube;
 
 namespace QuayIntegration.Operator.Tests.Unit;
 

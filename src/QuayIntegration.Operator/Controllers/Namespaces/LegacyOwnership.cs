@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using k8s.Models;
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Quay;
@@ -21,25 +22,25 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 public static class LegacyOwnership
 {
     /// <summary>
-    /// Adds what the namespace's metadata says to a record not written yet; true when it added anything. A record
-    /// written already, even one left empty for a moment (a teardown whose release of the namespace failed), says what
-    /// this version did, and the annotations it wrote itself say nothing more.
-    /// </summary>
-    /// <param name="ignored">Why what the namespace says was not taken (annotations copied from another namespace), or null.</param>
-    /// <summary>
     /// Whether <see cref="Adopt"/> would read anything from the namespace: no record yet, and the namespace shows the
     /// organization annotation or the finalizer. The caller then reads the namespace from the API server first: a
     /// cached copy that lags (one from before a release that let the record go) would have an earlier version's
     /// ownership read from what this version wrote and has since removed.
     /// </summary>
-    public static bool WouldRead(V1Namespace? ns, OwnershipDraft record) =>
+    public static bool WouldRead([NotNullWhen(true)] V1Namespace? ns, OwnershipDraft record) =>
         ns is not null && record.Stored is null && record.IsEmpty
         && (ns.Metadata.Annotations?.ContainsKey(WellKnown.OrganizationAnnotation) == true || ns.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true);
 
+    /// <summary>
+    /// Adds what the namespace's metadata says to a record not written yet; true when it added anything. A record
+    /// written already, even one left empty for a moment (a teardown whose release of the namespace failed), says what
+    /// this version did, and the annotations it wrote itself say nothing more.
+    /// </summary>
+    /// <param name="ignored">Why what the namespace says was not taken (annotations copied from another namespace), or null.</param>
     public static bool Adopt(V1Namespace? ns, OwnershipDraft record, string host, string currentOrganization, out string? ignored)
     {
         ignored = null;
-        if (ns is null || record.Stored is not null || !record.IsEmpty) return false;
+        if (!WouldRead(ns, record)) return false;
         var annotations = ns.Metadata.Annotations ?? new Dictionary<string, string>();
         if (annotations.TryGetValue(WellKnown.OrganizationAnnotation, out var org) && org.Length > 0)
         {

@@ -114,17 +114,13 @@ public sealed class NamespaceClaim(KubeApi api, ClusterCaches caches, ILogger<Na
             catch (KubeApiException e) when (e.IsConflict)
             {
                 _namespaces.Forget(key);
-                var current = attempt < ConflictAttempts ? await ReadFromServerAsync(ns.Metadata.Name, ct) : null;
-                if (current is null && attempt < ConflictAttempts)
-                    throw new KubeApiException(System.Net.HttpStatusCode.NotFound, "NotFound", $"namespaces \"{ns.Metadata.Name}\" not found");
-                if (current is not null && current.Metadata.Uid == ns.Metadata.Uid
-                    && (current.Metadata.DeletionTimestamp is null) == (ns.Metadata.DeletionTimestamp is null))
-                {
-                    log.NamespacePatchRecomputed(ns.Metadata.Name, what, current.Metadata.ResourceVersion);
-                    ns = current;
-                    continue;
-                }
-                throw new ReconcileException($"namespace {ns.Metadata.Name} changed while {what}; retrying");
+                var changed = new ReconcileException($"namespace {ns.Metadata.Name} changed while {what}; retrying");
+                if (attempt == ConflictAttempts) throw changed;
+                var current = await ReadFromServerAsync(ns.Metadata.Name, ct)
+                              ?? throw new KubeApiException(System.Net.HttpStatusCode.NotFound, "NotFound", $"namespaces \"{ns.Metadata.Name}\" not found");
+                if (current.Metadata.Uid != ns.Metadata.Uid || (current.Metadata.DeletionTimestamp is null) != (ns.Metadata.DeletionTimestamp is null)) throw changed;
+                log.NamespacePatchRecomputed(ns.Metadata.Name, what, current.Metadata.ResourceVersion);
+                ns = current;
             }
         }
     }

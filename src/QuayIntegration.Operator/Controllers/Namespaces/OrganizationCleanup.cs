@@ -163,7 +163,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
             if (read.Outcome == QuayOutcome.NotFound) continue;
             var marked = read.ValueOrThrow("read robot " + robot.Name)!;
             if (work.Markers.OriginOfRobot(marked, work.Name, shortName, entry) != Origin.Created) foreign.Add("robot " + robot.Name);
-            else entry.SetRobot(robot.Name, OwnershipMarkers.ServiceAccountOf(marked) ?? shortName, Origin.Created);
+            else entry.SetRobot(robot.Name, OwnershipMarkers.RecordedServiceAccountOf(marked), Origin.Created);
         }
         return (foreign, repositories, listedRobots);
     }

@@ -54,6 +54,12 @@ public sealed class OwnershipMarkers(string clusterIdentity, string? clusterName
             : null;
 
     /// <summary>
+    /// The service account to record for a robot found to be the operator's without a record: the one its mark names,
+    /// else the one its name tells (the short name is the account's name when that is valid).
+    /// </summary>
+    public static string RecordedServiceAccountOf(QuayRobot robot) => ServiceAccountOf(robot) ?? QuayNames.RobotShortNameOf(robot.Name);
+
+    /// <summary>
     /// At most 255 characters whatever the names' length: Quay refuses a longer robot description. What is cut is the
     /// service account's name, never the creator at the end, which is how a robot list shows the robots whose mark
     /// must be read (<see cref="OtherClusterMarks.MarkedByAnOperator"/>).

@@ -1,4 +1,4 @@
-namespace QuayIntegration.Runtime.Kube;
+namespace QuayIntegration.Operator.Webhook;
 
 /// <summary>RFC 6901 JSON pointers.</summary>
 public static class JsonPointer
