@@ -91,6 +91,7 @@ public sealed class OrganizationRecord
     [JsonPropertyName("robots")] public List<RobotRecord>? Robots { get; set; }
     [JsonPropertyName("defaultPermissions")] public List<DefaultPermissionRecord>? DefaultPermissions { get; set; }
     [JsonPropertyName("repositories")] public List<RepositoryRecord>? Repositories { get; set; }
+    [JsonPropertyName("repositoryPermissions")] public List<RepositoryPermissionRecord>? RepositoryPermissions { get; set; }
 }
 
 public sealed class RobotRecord
@@ -119,6 +120,20 @@ public sealed class RepositoryRecord
 {
     [JsonPropertyName("name")] public string Name { get; set; } = "";
     [JsonPropertyName("origin")] public string Origin { get; set; } = Api.Origin.Found;
+}
+
+/// <summary>
+/// A role the operator gave, on one repository, to a robot it did not create (a robot it created takes its permissions
+/// with it when deleted). Written into the record before the grant, with the role the robot held there before
+/// (<see cref="Previous"/>, null when none), so that it can be given back exactly when the robot's service account
+/// leaves the matrix or the operator lets go of the organization.
+/// </summary>
+public sealed class RepositoryPermissionRecord
+{
+    [JsonPropertyName("robot")] public string Robot { get; set; } = "";
+    [JsonPropertyName("repository")] public string Repository { get; set; } = "";
+    [JsonPropertyName("role")] public string Role { get; set; } = "";
+    [JsonPropertyName("previous")] public string? Previous { get; set; }
 }
 
 public sealed class SecretRecord

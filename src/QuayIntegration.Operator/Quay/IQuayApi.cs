@@ -68,4 +68,7 @@ public interface IQuayApi
 
     [Put("/api/v1/repository/{ns}/{repo}/permissions/user/{username}")]
     Task<HttpResponseMessage> SetRepositoryUserPermission(string ns, string repo, string username, [Body] RoleRequest body, CancellationToken ct);
+
+    [Delete("/api/v1/repository/{ns}/{repo}/permissions/user/{username}")]
+    Task<HttpResponseMessage> DeleteRepositoryUserPermission(string ns, string repo, string username, CancellationToken ct);
 }

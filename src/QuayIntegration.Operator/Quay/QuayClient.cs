@@ -199,6 +199,16 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
     public Task<QuayResult<QuayPermission>> SetRepositoryPermissionAsync(string org, string repo, string username, string role, CancellationToken ct) =>
         CallAsync<QuayPermission>(() => api.SetRepositoryUserPermission(org, repo, username, new RoleRequest(role), ct), ct, parse: true);
 
+    /// <summary>
+    /// Deletes the user's (or robot's) permission on the repository; one it does not hold (Quay's 400 "User does not
+    /// have permission for repo") or a repository that is gone counts as deleted.
+    /// </summary>
+    public async Task<QuayResult<bool>> DeleteRepositoryPermissionAsync(string org, string repo, string username, CancellationToken ct)
+    {
+        var result = await CallAsync<bool>(() => api.DeleteRepositoryUserPermission(org, repo, username, ct), ct);
+        return result.Outcome == QuayOutcome.NotFound ? new(QuayOutcome.Success, result.StatusCode, "permission already gone", true) : result;
+    }
+
     private async Task<QuayResult<bool>> ExistsAsync(Func<Task<HttpResponseMessage>> call, CancellationToken ct)
     {
         var result = await CallAsync<bool>(call, ct);

@@ -12,7 +12,8 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// with it), unless someone put a repository, robot or team of their own in it: deleting the organization would delete
 /// those too, so it is kept and reported, only the operator's own content inside is removed (as below), and the
 /// deletion is tried again later.</item>
-/// <item>In an organization it found, the robots it created and the default permissions it gave are deleted, and the
+/// <item>In an organization it found, the robots it created and the default permissions it gave are deleted, the
+/// repository roles it gave robots it did not create are given back, and the
 /// repositories it created too when repositoryDeletionPolicy is Delete (with Keep they stay, listed as kept); the
 /// organization itself, and everything in it the operator did not create, stays.</item>
 /// </list>
@@ -170,7 +171,8 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
 
     /// <summary>
     /// Inside an organization that stays: the robots the operator created (with the default permissions they hold),
-    /// the default permissions it gave other robots, and with repositoryDeletionPolicy Delete the repositories it created.
+    /// the repository roles and default permissions it gave other robots (<see cref="GivenPermissions"/>), and with
+    /// repositoryDeletionPolicy Delete the repositories it created.
     /// </summary>
     private static async Task RemoveOwnContentAsync(NamespaceWork work, Reach reach, OrganizationRecord entry, string why, List<QuayRepository>? listed,
         List<QuayRobot>? listedRobots, CancellationToken ct)
@@ -183,6 +185,8 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
             foreach (var repository in (entry.Repositories ?? []).Where(r => r.Origin == Origin.Created))
                 work.Kept.Add($"repository {entry.Name}/{repository.Name} (repositoryDeletionPolicy Keep)");
 
+        foreach (var robot in (entry.RepositoryPermissions ?? []).Select(p => p.Robot).Where(r => !robots.Contains(r)).Distinct(StringComparer.Ordinal).ToList())
+            await GivenPermissions.GiveBackAsync(work, quay, entry, robot, why, null, ct);
         foreach (var robot in robots)
         {
             (await quay.DeleteRobotAsync(entry.Name, QuayNames.RobotShortNameOf(robot), ct)).ValueOrThrow("delete robot " + robot);

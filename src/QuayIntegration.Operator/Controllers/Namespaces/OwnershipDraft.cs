@@ -109,10 +109,13 @@ public static class OrganizationRecordExtensions
         }
     }
 
+    /// <summary>The robot is gone from Quay (or deleted by the operator), and the permissions it held with it.</summary>
     public static void RemoveRobot(this OrganizationRecord org, string name)
     {
         org.Robots?.RemoveAll(r => r.Name == name);
         if (org.Robots is { Count: 0 }) org.Robots = null;
+        org.RepositoryPermissions?.RemoveAll(p => p.Robot == name);
+        if (org.RepositoryPermissions is { Count: 0 }) org.RepositoryPermissions = null;
     }
 
     public static RepositoryRecord? Repository(this OrganizationRecord org, string name) => org.Repositories?.FirstOrDefault(r => r.Name == name);
@@ -124,10 +127,39 @@ public static class OrganizationRecordExtensions
         else entry.Origin = origin;
     }
 
+    /// <summary>The repository is gone from Quay (or deleted by the operator), and the permissions on it with it.</summary>
     public static void RemoveRepository(this OrganizationRecord org, string name)
     {
         org.Repositories?.RemoveAll(r => r.Name == name);
         if (org.Repositories is { Count: 0 }) org.Repositories = null;
+        org.RepositoryPermissions?.RemoveAll(p => p.Repository == name);
+        if (org.RepositoryPermissions is { Count: 0 }) org.RepositoryPermissions = null;
+    }
+
+    public static IEnumerable<RepositoryPermissionRecord> PermissionsGivenTo(this OrganizationRecord org, string robot) =>
+        org.RepositoryPermissions?.Where(p => p.Robot == robot) ?? [];
+
+    /// <summary>
+    /// Notes that the operator gives <paramref name="robot"/> <paramref name="role"/> on <paramref name="repository"/>,
+    /// where it held <paramref name="previous"/>. A grant already on record keeps the role held before the first one
+    /// (the role held since was the operator's). True when the record changed.
+    /// </summary>
+    public static bool NoteGivenPermission(this OrganizationRecord org, string robot, string repository, string role, string? previous)
+    {
+        if (org.RepositoryPermissions?.FirstOrDefault(p => p.Robot == robot && p.Repository == repository) is { } given)
+        {
+            if (given.Role == role) return false;
+            given.Role = role;
+            return true;
+        }
+        (org.RepositoryPermissions ??= []).Add(new RepositoryPermissionRecord { Robot = robot, Repository = repository, Role = role, Previous = previous });
+        return true;
+    }
+
+    public static void RemoveGivenPermission(this OrganizationRecord org, RepositoryPermissionRecord entry)
+    {
+        org.RepositoryPermissions?.Remove(entry);
+        if (org.RepositoryPermissions is { Count: 0 }) org.RepositoryPermissions = null;
     }
 
     public static IEnumerable<DefaultPermissionRecord> DefaultPermissionsOf(this OrganizationRecord org, string robot) =>
@@ -146,5 +178,6 @@ public static class OrganizationRecordExtensions
     public static bool HoldsNothing(this OrganizationRecord org) =>
         !org.IsOwned() && (org.Robots?.All(r => r.Origin == Origin.Found) ?? true)
                        && (org.DefaultPermissions?.Count ?? 0) == 0
+                       && (org.RepositoryPermissions?.Count ?? 0) == 0
                        && (org.Repositories?.All(r => r.Origin == Origin.Found) ?? true);
 }

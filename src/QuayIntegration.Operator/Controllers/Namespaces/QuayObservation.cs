@@ -50,6 +50,12 @@ public sealed class QuayObservation(string organization, ObservationBasis basis,
         repositories[repository] = StringPool.Shared.Share(role)!;
     }
 
+    /// <summary>The robot's permission on the repository was deleted.</summary>
+    public void Revoke(string robot, string repository)
+    {
+        if (Permissions.TryGetValue(robot, out var repositories)) repositories.Remove(repository);
+    }
+
     /// <summary>The robot's permissions were read (or it was just created): what <see cref="Grant"/> adds is all it holds.</summary>
     public void PermissionsKnown(string robot, bool replace)
     {

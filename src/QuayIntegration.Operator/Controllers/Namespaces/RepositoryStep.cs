@@ -17,7 +17,7 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// are written; if the record does not name it (its create's record write was lost: a crash in between, a conflict
 /// met twice), it is read once and recorded by its mark. Each repository is handled on its own (<see cref="Isolation"/>).
 /// </summary>
-public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observations, EventRecorder events)
+public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observations, OwnershipRecords records, EventRecorder events)
 {
     public async Task RunAsync(NamespaceWork work, CancellationToken ct)
     {
@@ -50,13 +50,27 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
                 plans.Add(new Plan(repository, robots, missing, Exists: missing.Count < robots.Count));
         }
         if (plans.Count == 0) return;
+        // A role given to a robot the operator did not create is the operator's doing all the same, and nothing in Quay
+        // says so: on record before it is given, with what the robot held there before, to be given back later
+        // (GivenPermissions). On a repository made now the default permissions give it: noted ahead too.
+        var entry = work.Entry!;
+        var noted = false;
+        foreach (var plan in plans)
+        foreach (var robot in plan.Missing.Where(r => entry.Robot(r.FullName)?.Origin != Origin.Created))
+            noted |= entry.NoteGivenPermission(robot.FullName, plan.Repository, robot.Role, observation.RoleOf(robot.FullName, plan.Repository));
+        if (noted) await records.SaveAsync(work.Record, hold: true, ct);
 
         var results = await Task.WhenAll(plans.Select(plan =>
             Isolation.RunAsync(work, $"repository {work.Organization}/{plan.Repository}", () => EnsureOneAsync(work, plan, ct))));
         foreach (var (plan, result) in plans.Zip(results))
         {
             if (result is not { Value: var outcome }) continue;
-            foreach (var robot in outcome.Granted) observation.Grant(robot.FullName, plan.Repository, robot.Role);
+            foreach (var robot in outcome.Granted)
+            {
+                observation.Grant(robot.FullName, plan.Repository, robot.Role);
+                // A repository found gone and made again: the robots that held a role on the one before got theirs anew.
+                if (outcome.Created && entry.Robot(robot.FullName)?.Origin != Origin.Created) entry.NoteGivenPermission(robot.FullName, plan.Repository, robot.Role, null);
+            }
             if (outcome.Origin is { } origin) work.Entry!.SetRepository(plan.Repository, origin);
             if (outcome.Created) work.Changed("RepositoryCreated", $"Created private Quay repository {work.Organization}/{plan.Repository} for ImageStream {plan.Repository}");
             else if (outcome.Granted.Count > 0)

@@ -167,8 +167,8 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
 
     /// <summary>
     /// What the operator made for service accounts no longer in the matrix: the robots it created are deleted (Quay
-    /// takes their permissions and default permissions with them); for robots it did not create, only the default
-    /// permissions it gave them. In an organization the operator created, a robot nobody wants that the record does not
+    /// takes their permissions and default permissions with them); for robots it did not create, only the repository
+    /// roles (<see cref="GivenPermissions"/>) and default permissions it gave them. In an organization the operator created, a robot nobody wants that the record does not
     /// know is read once: with this operator's mark (a crash before the record, or an installation older than the
     /// record) it goes; otherwise it is recorded as Found and never looked at again.
     /// </summary>
@@ -204,6 +204,8 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
                 work.Changed("RobotDeleted", $"Deleted Quay robot {robot.Name}: service account {robot.ServiceAccount} is no longer in spec.serviceAccounts");
                 continue;
             }
+            await Isolation.RunAsync(work, item, () => GivenPermissions.GiveBackAsync(work, work.Quay, entry, robot.Name,
+                $"service account {robot.ServiceAccount} is no longer in spec.serviceAccounts", observation, ct));
             foreach (var permission in entry.DefaultPermissionsOf(robot.Name).ToList())
             {
                 if (await Isolation.RunAsync(work, item, () => DefaultPermissionPlaceholders.IdOrForgetAsync(work.Quay, entry, permission, ct))

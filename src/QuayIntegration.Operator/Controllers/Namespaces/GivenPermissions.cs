@@ -1,0 +1,61 @@
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Quay;
+
+namespace QuayIntegration.Operator.Controllers.Namespaces;
+
+/// <summary>
+/// Gives back the repository roles the operator gave a robot it did not create (<see cref="RepositoryPermissionRecord"/>),
+/// when the robot's service account leaves the matrix or the operator lets go of the organization: a role the robot
+/// did not hold before is deleted, one that replaced an earlier role is set back to it. The robot's permissions are
+/// read first (one call for all its repositories): a role someone changed since is theirs and stays, told in an Event;
+/// one gone already (taken away, or its repository deleted) is only forgotten. A robot gone from Quay took its
+/// permissions with it. Returns how many of the robot's recorded roles were settled (given back or forgotten).
+/// </summary>
+public static class GivenPermissions
+{
+    public static async Task<int> GiveBackAsync(NamespaceWork work, QuayClient quay, OrganizationRecord entry, string robot, string why,
+        QuayObservation? observation, CancellationToken ct)
+    {
+        var given = entry.PermissionsGivenTo(robot).ToList();
+        if (given.Count == 0) return 0;
+        var org = entry.Name;
+        var read = await quay.ListRobotPermissionsAsync(org, QuayNames.RobotShortNameOf(robot), ct);
+        if (read.Outcome == QuayOutcome.NotFound)
+        {
+            foreach (var grant in given) entry.RemoveGivenPermission(grant);
+            return given.Count;
+        }
+        var held = read.ValueOrThrow("list the repository permissions of " + robot)!;
+        foreach (var grant in given)
+        {
+            var repository = grant.Repository;
+            if (!held.TryGetValue(repository, out var now))
+            {
+                entry.RemoveGivenPermission(grant);
+                continue;
+            }
+            if (now != grant.Role)
+            {
+                entry.RemoveGivenPermission(grant);
+                work.Changed("RepositoryPermissionLeftAlone",
+                    $"Left robot {robot} its {now} on Quay repository {org}/{repository}: someone changed the {grant.Role} the operator had given it");
+                continue;
+            }
+            if (grant.Previous is null)
+            {
+                (await quay.DeleteRepositoryPermissionAsync(org, repository, robot, ct)).ValueOrThrow($"take {grant.Role} on {org}/{repository} back from {robot}");
+                observation?.Revoke(robot, repository);
+                work.Changed("RepositoryPermissionDeleted", $"Took back the {grant.Role} the operator gave robot {robot} on Quay repository {org}/{repository}: {why}");
+            }
+            else if (grant.Previous != grant.Role)
+            {
+                (await quay.SetRepositoryPermissionAsync(org, repository, robot, grant.Previous, ct)).ValueOrThrow($"give {robot} {grant.Previous} on {org}/{repository} back");
+                observation?.Grant(robot, repository, grant.Previous);
+                work.Changed("RepositoryPermissionRestored",
+                    $"Gave robot {robot} back its {grant.Previous} on Quay repository {org}/{repository}, in place of the {grant.Role} the operator had given it: {why}");
+            }
+            entry.RemoveGivenPermission(grant);
+        }
+        return given.Count;
+    }
+}
