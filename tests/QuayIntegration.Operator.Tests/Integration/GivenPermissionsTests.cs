@@ -10,7 +10,8 @@ namespace QuayIntegration.Operator.Tests.Integration;
 /// The repository roles the operator gives a robot it did not create (someone made <c>openshift_team+builder</c> before
 /// the namespace was set up) are the operator's doing, and are given back when the operator lets go of the robot:
 /// the role held before is restored, one the robot did not hold is deleted, one someone changed since is left alone.
-/// Before, they stayed for good: only the robots the operator created took their permissions with them.
+/// Before, they stayed for good: only the robots the operator created took their permissions with them. A role the
+/// operator did not give (someone's, or what someone's default permission gives) is never taken back.
 /// </summary>
 public sealed class GivenPermissionsTests
 {
@@ -21,10 +22,7 @@ public sealed class GivenPermissionsTests
     public async Task A_found_robot_gets_back_what_it_held_when_its_service_account_leaves_the_matrix()
     {
         await using var env = await SetUpAsync();
-        await env.PatchIntegrationSpecAsync(new JsonObject
-        {
-            ["serviceAccounts"] = new JsonArray(new JsonObject { ["name"] = "default", ["role"] = "read" }, new JsonObject { ["name"] = "deployer", ["role"] = "read" }),
-        });
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["serviceAccounts"] = Matrix("deployer") });
         await AssertGivenBackAsync(env);
         var org = env.Quay.State.Organization(Org)!;
         Assert.Contains(org.Robots, r => r.Name == Builder); // someone's robot: never deleted
@@ -41,6 +39,16 @@ public sealed class GivenPermissionsTests
         Assert.NotNull(env.Quay.State.Repository(Org, "web")); // repositoryDeletionPolicy Keep: the repository stays, the role given on it does not
     }
 
+    [Fact]
+    public async Task A_found_robot_gets_back_what_it_held_on_someones_repository_when_its_ImageStream_goes()
+    {
+        await using var env = await SetUpAsync();
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "team", "imagestreams", "app");
+        await Eventually(() => Task.FromResult(RoleOf(env, "app") == "read"), "read on app given back");
+        Assert.Equal("write", RoleOf(env, "web"));
+        Assert.Equal(2, GivenPermissions(await env.GetRecordAsync("team")).Count);
+    }
+
     /// <summary>
     /// The operator is killed just after Quay gave the found robot write on <c>app</c>, before the answer arrived: the
     /// role was on record before it was asked for, so once the service account has left the matrix meanwhile, the next
@@ -49,30 +57,68 @@ public sealed class GivenPermissionsTests
     [Fact]
     public async Task A_role_given_just_before_a_crash_is_given_back_all_the_same()
     {
-        await using var env = await StartAsync(spec =>
+        var held = new FaultRule { Route = "/api/v1/repository/{repository}/permissions/user/{username}", Method = "PUT", BodyStallRate = 1, HangMs = 600_000, Times = 1 };
+        await using var env = await StartWithTheirRobotAsync(async admin =>
         {
-            spec["allowlistNamespaces"] = new JsonArray("team");
-            spec["serviceAccounts"] = new JsonArray(new JsonObject { ["name"] = "builder", ["role"] = "write" });
-        });
-        using (var admin = new QuayAdministrator(env.Quay))
-        {
-            await admin.CreateOrganizationAsync(Org);
-            admin.AddOwner(Org, "operator");
-            await admin.CreateRobotAsync(Org, "builder");
             await admin.CreateRepositoryAsync(Org, "app");
             await admin.SetRepositoryPermissionAsync(Org, "app", Builder, "read");
-        }
-        var held = new FaultRule { Route = "/api/v1/repository/{repository}/permissions/user/{username}", Method = "PUT", BodyStallRate = 1, HangMs = 600_000, Times = 1 };
-        env.Quay.Faults.Add(held);
-        var op = await env.StartOperatorAsync();
-        await env.CreateNamespaceAsync("team");
+        }, held);
         await env.CreateImageStreamAsync("team", "app");
         await Eventually(() => Task.FromResult(held.TimesMatched > 0 && RoleOf(env, "app") == "write"), "write given on app, its answer held");
-        await env.KillOperatorAsync(op);
+        await env.KillOperatorAsync(env.Operators.Single());
 
-        await env.PatchIntegrationSpecAsync(new JsonObject { ["serviceAccounts"] = new JsonArray(new JsonObject { ["name"] = "deployer", ["role"] = "read" }) });
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["serviceAccounts"] = Matrix("deployer") });
         await env.StartOperatorAsync("operator-2");
         await Eventually(async () => RoleOf(env, "app") == "read" && GivenPermissions(await env.GetRecordAsync("team")).Count == 0, "read on app given back");
+    }
+
+    /// <summary>
+    /// Someone makes a repository after the operator last read Quay and gives the found robot write on it, then the
+    /// ImageStream of that name comes: the role is theirs (the robot's permissions are read before a role is given), and
+    /// stays when the service account leaves the matrix. (From the older reading, the operator took it for its own grant,
+    /// made over nothing, and deleted it.)
+    /// </summary>
+    [Fact]
+    public async Task A_role_someone_gave_since_Quay_was_last_read_is_theirs()
+    {
+        await using var env = await StartWithTheirRobotAsync();
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization(Org)?.Prototypes.Any(p => p.DelegateName == Builder) == true), "the found robot set up");
+        using (var admin = new QuayAdministrator(env.Quay))
+        {
+            await admin.CreateRepositoryAsync(Org, "legacy");
+            await admin.SetRepositoryPermissionAsync(Org, "legacy", Builder, "write");
+        }
+        await env.CreateImageStreamAsync("team", "legacy");
+        await Eventually(async () => (await env.GetRecordAsync("team"))?["spec"]?.ToJsonString().Contains("\"legacy\"") == true, "legacy looked at");
+        await LeaveTheMatrixAsync(env);
+        Assert.Equal("write", RoleOf(env, "legacy"));
+    }
+
+    /// <summary>
+    /// Someone's default permission gives the found robot write, the role the matrix wants: on a repository the
+    /// operator makes, Quay gives the robot that role from their default permission, not the operator's doing, and it
+    /// stays when the service account leaves the matrix.
+    /// </summary>
+    [Fact]
+    public async Task A_role_someones_default_permission_gives_on_a_repository_the_operator_made_is_theirs()
+    {
+        await using var env = await StartWithTheirRobotAsync(admin => admin.CreateDefaultPermissionAsync(Org, Builder, "write"));
+        await env.CreateImageStreamAsync("team", "web");
+        await Eventually(() => Task.FromResult(RoleOf(env, "web") == "write"), "web made, the robot holding write on it");
+        await LeaveTheMatrixAsync(env);
+        Assert.Equal("write", RoleOf(env, "web"));
+        Assert.Contains(env.Quay.State.Organization(Org)!.Prototypes, p => p.DelegateName == Builder); // theirs too
+    }
+
+    /// <summary>
+    /// The builder service account leaves the matrix; returns once the operator has let go of it (its Secret deleted,
+    /// what it gave the robot given back).
+    /// </summary>
+    private static async Task LeaveTheMatrixAsync(OperatorEnvironment env)
+    {
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["serviceAccounts"] = Matrix("deployer") });
+        await Eventually(async () => await env.GetSecretAsync("team", "builder-quay-openshift") is null
+                                     && GivenPermissions(await env.GetRecordAsync("team")).Count == 0, "the builder service account let go");
     }
 
     /// <summary>
@@ -82,23 +128,51 @@ public sealed class GivenPermissionsTests
     /// </summary>
     private static async Task<OperatorEnvironment> SetUpAsync()
     {
-        var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("team"));
-        using (var admin = new QuayAdministrator(env.Quay))
+        var env = await StartWithTheirRobotAsync(async admin =>
         {
-            await admin.CreateOrganizationAsync(Org);
-            admin.AddOwner(Org, "operator");
-            await admin.CreateRobotAsync(Org, "builder");
             await admin.CreateRepositoryAsync(Org, "app");
             await admin.CreateRepositoryAsync(Org, "tools");
             await admin.SetRepositoryPermissionAsync(Org, "app", Builder, "read");
+        });
+        foreach (var stream in new[] { "app", "tools", "web" }) await env.CreateImageStreamAsync("team", stream);
+        await Eventually(() => Task.FromResult(new[] { "app", "tools", "web" }.All(r => RoleOf(env, r) == "write")), "the found robot given write on the three");
+        await Eventually(async () => GivenPermissions(await env.GetRecordAsync("team")).Count == 3, "the three roles on record");
+        using var admin = new QuayAdministrator(env.Quay);
+        await admin.SetRepositoryPermissionAsync(Org, "tools", Builder, "admin");
+        return env;
+    }
+
+    /// <summary>
+    /// The integration serves namespace <c>team</c> with builder (write) and deployer (read); someone made its
+    /// organization, with their own robot for builder, and made the operator's user an owner; <paramref name="more"/>
+    /// is what else they did before the operator starts (<paramref name="fault"/> injected meanwhile).
+    /// </summary>
+    private static async Task<OperatorEnvironment> StartWithTheirRobotAsync(Func<QuayAdministrator, Task>? more = null, FaultRule? fault = null)
+    {
+        var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("team");
+            spec["serviceAccounts"] = Matrix("builder", "deployer");
+        });
+        try
+        {
+            using (var admin = new QuayAdministrator(env.Quay))
+            {
+                await admin.CreateOrganizationAsync(Org);
+                admin.AddOwner(Org, "operator");
+                await admin.CreateRobotAsync(Org, "builder");
+                if (more is not null) await more(admin);
+            }
+            if (fault is not null) env.Quay.Faults.Add(fault);
             await env.StartOperatorAsync();
             await env.CreateNamespaceAsync("team");
-            foreach (var stream in new[] { "app", "tools", "web" }) await env.CreateImageStreamAsync("team", stream);
-            await Eventually(() => Task.FromResult(new[] { "app", "tools", "web" }.All(r => RoleOf(env, r) == "write")), "the found robot given write on the three");
-            Assert.Equal(3, GivenPermissions(await env.GetRecordAsync("team")).Count);
-            await admin.SetRepositoryPermissionAsync(Org, "tools", Builder, "admin");
+            return env;
         }
-        return env;
+        catch
+        {
+            await env.DisposeAsync();
+            throw;
+        }
     }
 
     private static async Task AssertGivenBackAsync(OperatorEnvironment env)
@@ -108,6 +182,10 @@ public sealed class GivenPermissionsTests
         Assert.Equal("admin", RoleOf(env, "tools"));
         await Eventually(async () => GivenPermissions(await env.GetRecordAsync("team")).Count == 0, "no given role left on record");
     }
+
+    /// <summary>builder writes, deployer reads.</summary>
+    private static JsonArray Matrix(params string[] accounts) =>
+        new(accounts.Select(a => (JsonNode)new JsonObject { ["name"] = a, ["role"] = a == "builder" ? "write" : "read" }).ToArray());
 
     private static string? RoleOf(OperatorEnvironment env, string repository) =>
         env.Quay.State.Repository(Org, repository)?.UserPermissions.TryGetValue(Builder, out var role) == true ? role.ToString().ToLowerInvariant() : null;

@@ -26,6 +26,9 @@ public sealed class OperatorEnvironment : IAsyncDisposable
     public const string IntegrationName = "quay";
     private readonly List<RunningOperator> _operators = [];
 
+    /// <summary>The operators started and not stopped or killed yet.</summary>
+    public IReadOnlyList<RunningOperator> Operators => _operators;
+
     private readonly bool _ownsQuay;
 
     private OperatorEnvironment(EmulatedCluster cluster, QuayEmulator quay, string token, bool ownsQuay, QuayEmulator? secondQuay, string? secondToken)

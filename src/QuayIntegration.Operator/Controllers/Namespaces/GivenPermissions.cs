@@ -5,7 +5,8 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 
 /// <summary>
 /// Gives back the repository roles the operator gave a robot it did not create (<see cref="RepositoryPermissionRecord"/>),
-/// when the robot's service account leaves the matrix or the operator lets go of the organization: a role the robot
+/// when the robot's service account leaves the matrix, the repository's ImageStream goes (<paramref name="only"/>
+/// those on it), or the operator lets go of the organization: a role the robot
 /// did not hold before is deleted, one that replaced an earlier role is set back to it. The robot's permissions are
 /// read first (one call for all its repositories): a role someone changed since is theirs and stays, told in an Event;
 /// one gone already (taken away, or its repository deleted) is only forgotten. A robot gone from Quay took its
@@ -14,9 +15,9 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 public static class GivenPermissions
 {
     public static async Task<int> GiveBackAsync(NamespaceWork work, QuayClient quay, OrganizationRecord entry, string robot, string why,
-        QuayObservation? observation, CancellationToken ct)
+        QuayObservation? observation, CancellationToken ct, Func<RepositoryPermissionRecord, bool>? only = null)
     {
-        var given = entry.PermissionsGivenTo(robot).ToList();
+        var given = entry.PermissionsGivenTo(robot).Where(only ?? (_ => true)).ToList();
         if (given.Count == 0) return 0;
         var org = entry.Name;
         var read = await quay.ListRobotPermissionsAsync(org, QuayNames.RobotShortNameOf(robot), ct);

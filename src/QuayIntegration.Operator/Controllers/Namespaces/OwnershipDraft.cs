@@ -141,19 +141,27 @@ public static class OrganizationRecordExtensions
 
     /// <summary>
     /// Notes that the operator gives <paramref name="robot"/> <paramref name="role"/> on <paramref name="repository"/>,
-    /// where it held <paramref name="previous"/>. A grant already on record keeps the role held before the first one
-    /// (the role held since was the operator's). True when the record changed.
+    /// where it holds <paramref name="held"/> now. A grant on record whose role the robot still holds (the matrix
+    /// changed its role) keeps the role held before it, since the one held since was the operator's; otherwise what the
+    /// robot holds now is what it held before (someone changed or took away the operator's role, or the repository was
+    /// made anew). True when the record changed.
     /// </summary>
-    public static bool NoteGivenPermission(this OrganizationRecord org, string robot, string repository, string role, string? previous)
+    public static bool NoteGivenPermission(this OrganizationRecord org, string robot, string repository, string role, string? held)
     {
         if (org.RepositoryPermissions?.FirstOrDefault(p => p.Robot == robot && p.Repository == repository) is { } given)
         {
-            if (given.Role == role) return false;
-            given.Role = role;
+            var previous = given.Role == held ? given.Previous : held;
+            if (given.Role == role && given.Previous == previous) return false;
+            (given.Role, given.Previous) = (role, previous);
             return true;
         }
-        (org.RepositoryPermissions ??= []).Add(new RepositoryPermissionRecord { Robot = robot, Repository = repository, Role = role, Previous = previous });
+        (org.RepositoryPermissions ??= []).Add(new RepositoryPermissionRecord { Robot = robot, Repository = repository, Role = role, Previous = held });
         return true;
+    }
+
+    public static void ForgetGivenPermission(this OrganizationRecord org, string robot, string repository)
+    {
+        if (org.RepositoryPermissions?.FirstOrDefault(p => p.Robot == robot && p.Repository == repository) is { } given) org.RemoveGivenPermission(given);
     }
 
     public static void RemoveGivenPermission(this OrganizationRecord org, RepositoryPermissionRecord entry)

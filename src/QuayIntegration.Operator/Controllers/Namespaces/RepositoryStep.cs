@@ -39,6 +39,8 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
     private async Task EnsureAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct)
     {
         var observation = work.Observation!;
+        var entry = work.Entry!;
+        await ReadOthersRobotsAsync(work, wanted, ct);
         var robots = work.Robots.Where(r => observation.Credentials.ContainsKey(r.FullName)).ToList();
         if (robots.Count == 0) return;
         var plans = new List<Plan>();
@@ -46,18 +48,21 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         {
             var missing = robots.Where(r => observation.RoleOf(r.FullName, repository) != r.Role).ToList();
             // One the robots hold but the record does not name is looked at too: only its mark can tell whose it is.
-            if (missing.Count > 0 || work.Entry!.Repository(repository) is null)
-                plans.Add(new Plan(repository, robots, missing, Exists: missing.Count < robots.Count));
+            // A robot holding any role there (its own or someone else's) shows it exists.
+            if (missing.Count > 0 || entry.Repository(repository) is null)
+                plans.Add(new Plan(repository, robots, missing, Exists: robots.Any(r => observation.RoleOf(r.FullName, repository) is not null)));
         }
         if (plans.Count == 0) return;
         // A role given to a robot the operator did not create is the operator's doing all the same, and nothing in Quay
         // says so: on record before it is given, with what the robot held there before, to be given back later
-        // (GivenPermissions). On a repository made now the default permissions give it: noted ahead too.
-        var entry = work.Entry!;
+        // (GivenPermissions).
         var noted = false;
         foreach (var plan in plans)
-        foreach (var robot in plan.Missing.Where(r => entry.Robot(r.FullName)?.Origin != Origin.Created))
-            noted |= entry.NoteGivenPermission(robot.FullName, plan.Repository, robot.Role, observation.RoleOf(robot.FullName, plan.Repository));
+        foreach (var robot in plan.Missing.Where(r => !IsOperators(entry, r)))
+        {
+            var (ours, held) = Before(entry, observation, robot, plan.Repository, madeNow: !plan.Exists);
+            if (ours) noted |= entry.NoteGivenPermission(robot.FullName, plan.Repository, robot.Role, held);
+        }
         if (noted) await records.SaveAsync(work.Record, hold: true, ct);
 
         var results = await Task.WhenAll(plans.Select(plan =>
@@ -65,17 +70,67 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         foreach (var (plan, result) in plans.Zip(results))
         {
             if (result is not { Value: var outcome }) continue;
-            foreach (var robot in outcome.Granted)
+            // Made though thought to exist (it was gone), or found though thought absent: what the roles given were
+            // given over is told again from what happened (noted after the fact: a crash before the record's save loses it).
+            if (outcome.Created == plan.Exists)
             {
-                observation.Grant(robot.FullName, plan.Repository, robot.Role);
-                // A repository found gone and made again: the robots that held a role on the one before got theirs anew.
-                if (outcome.Created && entry.Robot(robot.FullName)?.Origin != Origin.Created) entry.NoteGivenPermission(robot.FullName, plan.Repository, robot.Role, null);
+                foreach (var robot in outcome.Granted.Where(r => !IsOperators(entry, r)))
+                {
+                    var (ours, held) = Before(entry, observation, robot, plan.Repository, madeNow: outcome.Created);
+                    entry.ForgetGivenPermission(robot.FullName, plan.Repository);
+                    if (ours) entry.NoteGivenPermission(robot.FullName, plan.Repository, robot.Role, held);
+                }
             }
-            if (outcome.Origin is { } origin) work.Entry!.SetRepository(plan.Repository, origin);
+            foreach (var robot in outcome.Granted) observation.Grant(robot.FullName, plan.Repository, robot.Role);
+            if (outcome.Origin is { } origin) entry.SetRepository(plan.Repository, origin);
             if (outcome.Created) work.Changed("RepositoryCreated", $"Created private Quay repository {work.Organization}/{plan.Repository} for ImageStream {plan.Repository}");
             else if (outcome.Granted.Count > 0)
                 work.Changed("RepositoryPermissionsRepaired",
                     $"Gave {string.Join(", ", outcome.Granted.Select(r => $"{r.FullName} {r.Role}"))} on Quay repository {work.Organization}/{plan.Repository}");
+        }
+    }
+
+    private static bool IsOperators(OrganizationRecord entry, DesiredRobot robot) => entry.Robot(robot.FullName)?.Origin == Origin.Created;
+
+    /// <summary>
+    /// Whether the role about to be given to a robot the operator did not create is the operator's doing, and what the
+    /// robot holds on the repository before it. On a repository that exists: what it holds there. On one the operator
+    /// makes now, Quay's default permissions give the first role: none held before when the operator's own default
+    /// permission gives it; otherwise what someone else's gives, and then a role equal to it is not the operator's doing.
+    /// </summary>
+    private static (bool Ours, string? Held) Before(OrganizationRecord entry, QuayObservation observation, DesiredRobot robot, string repository, bool madeNow)
+    {
+        if (!madeNow) return (true, observation.RoleOf(robot.FullName, repository));
+        if (entry.DefaultPermissionsOf(robot.FullName).Any()) return (true, null);
+        var theirs = DefaultRole(observation, robot.FullName);
+        return (theirs != robot.Role, theirs);
+    }
+
+    /// <summary>
+    /// The permissions of the robots the operator did not create that lack a role on a repository they should hold,
+    /// read again unless Quay was read in this reconcile: the observation may be a drift interval old, and a role
+    /// someone gave such a robot since is theirs, never to be recorded as the operator's and taken back later (one
+    /// someone took away is not to be given back either). Nothing is read in the steady state.
+    /// </summary>
+    private static async Task ReadOthersRobotsAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct)
+    {
+        if (work.Verified) return;
+        var observation = work.Observation!;
+        var entry = work.Entry!;
+        var stale = work.Robots.Where(r => observation.Credentials.ContainsKey(r.FullName) && !IsOperators(entry, r)
+                                           && wanted.Any(repository => observation.RoleOf(r.FullName, repository) != r.Role)).ToList();
+        if (stale.Count == 0) return;
+        var reads = await Task.WhenAll(stale.Select(r => work.Quay.ListRobotPermissionsAsync(work.Organization, QuayNames.RobotShortNameOf(r.FullName), ct)));
+        foreach (var (robot, read) in stale.Zip(reads))
+        {
+            if (read.Outcome == QuayOutcome.NotFound)
+            {
+                observation.RobotDeleted(robot.FullName); // made again at the next sync
+                continue;
+            }
+            observation.PermissionsKnown(robot.FullName, replace: true);
+            foreach (var (repository, role) in read.ValueOrThrow("list the repository permissions of " + robot.FullName)!)
+                observation.Grant(robot.FullName, repository, role);
         }
     }
 
@@ -153,6 +208,11 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         var entry = work.Entry!;
         var observation = work.Observation!;
         var ours = (entry.Repositories ?? []).Where(r => r.Origin == Origin.Created && !wanted.Contains(r.Name)).Select(r => r.Name).ToList();
+        // On a repository that is not the operator's, the roles it gave robots it did not create were for the ImageStream.
+        bool OnOthersUnwanted(RepositoryPermissionRecord p) => !wanted.Contains(p.Repository) && entry.Repository(p.Repository)?.Origin != Origin.Created;
+        foreach (var robot in (entry.RepositoryPermissions ?? []).Where(OnOthersUnwanted).Select(p => p.Robot).Distinct(StringComparer.Ordinal).ToList())
+            await Isolation.RunAsync(work, "robot " + robot, () => GivenPermissions.GiveBackAsync(work, work.Quay, entry, robot,
+                "its ImageStream is gone", observation, ct, OnOthersUnwanted));
         if (!work.Config!.DeleteRepositories)
         {
             foreach (var name in ours) work.Kept.Add($"repository {work.Organization}/{name} (repositoryDeletionPolicy Keep)");

@@ -183,6 +183,7 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
                 await Isolation.RunAsync(work, "robot " + name, () => OriginOfAsync(work, name, "", ct));
         }
 
+        await GiveBackForUnrecordedRobotsAsync(work, wanted, ct);
         foreach (var robot in (entry.Robots ?? []).Where(r => !wanted.Contains(r.Name)).ToList())
         {
             var item = $"robot {robot.Name} of former service account {robot.ServiceAccount}";
@@ -217,6 +218,16 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
                     $"Deleted the default permission the operator gave robot {robot.Name}: service account {robot.ServiceAccount} is no longer in spec.serviceAccounts");
             }
         }
+    }
+
+    /// <summary>Only what the record names is given back; a note for a robot it does not name (one not classified yet) too.</summary>
+    private static async Task GiveBackForUnrecordedRobotsAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct)
+    {
+        var entry = work.Entry!;
+        foreach (var robot in (entry.RepositoryPermissions ?? []).Select(p => p.Robot).Where(r => !wanted.Contains(r) && entry.Robot(r) is null)
+                     .Distinct(StringComparer.Ordinal).ToList())
+            await Isolation.RunAsync(work, "robot " + robot, () => GivenPermissions.GiveBackAsync(work, work.Quay, entry, robot,
+                "its service account is no longer in spec.serviceAccounts", work.Observation, ct));
     }
 
     /// <summary>True when the robot carries this operator's mark, false when someone else's, null when it is gone.</summary>
