@@ -134,6 +134,11 @@ public sealed class RepositoryPermissionRecord
     [JsonPropertyName("repository")] public string Repository { get; set; } = "";
     [JsonPropertyName("role")] public string Role { get; set; } = "";
     [JsonPropertyName("previous")] public string? Previous { get; set; }
+    /// <summary>
+    /// A role being given in place of <see cref="Role"/> (the matrix changed it): written ahead, and made the role once
+    /// Quay has given it. Until then the robot may hold either, both the operator's.
+    /// </summary>
+    [JsonPropertyName("pending")] public string? Pending { get; set; }
 }
 
 public sealed class SecretRecord

@@ -73,6 +73,35 @@ public sealed class GivenPermissionsTests
     }
 
     /// <summary>
+    /// The matrix makes builder admin and Quay refuses every call that would give it (500); the operator is stopped and
+    /// the namespace deleted before one lands. The robot still holds the write the operator gave on <c>app</c> (admin
+    /// was pending on record): it is the operator's, and read is given back. (Recorded as admin, the write was taken for
+    /// someone's change, left alone and forgotten.)
+    /// </summary>
+    [Fact]
+    public async Task A_role_change_that_never_landed_still_gives_back_the_role_given_before()
+    {
+        await using var env = await SetUpAsync();
+        var refused = new FaultRule
+        {
+            Route = "/api/v1/repository/{repository}/permissions/user/{username}", Method = "PUT", PathContains = "builder", ErrorRate = 1, ErrorStatuses = [500],
+        };
+        var id = env.Quay.Faults.Add(refused);
+        await env.PatchIntegrationSpecAsync(new JsonObject
+        {
+            ["serviceAccounts"] = new JsonArray(new JsonObject { ["name"] = "builder", ["role"] = "admin" }, new JsonObject { ["name"] = "deployer", ["role"] = "read" }),
+        });
+        await Eventually(async () => (await env.GetRecordAsync("team"))?["status"]?["lastError"]?.GetValue<string>()?.Contains($"give {Builder} admin on {Org}/app") == true,
+            "the namespace failing, Quay refusing admin on app");
+        await env.KillOperatorAsync(env.Operators.Single());
+        env.Quay.Faults.Remove(id);
+        await env.Kube.CoreV1.DeleteNamespaceAsync("team");
+        await env.StartOperatorAsync("operator-2");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("team", TimeSpan.FromSeconds(30));
+        await AssertGivenBackAsync(env);
+    }
+
+    /// <summary>
     /// Someone makes a repository after the operator last read Quay and gives the found robot write on it, then the
     /// ImageStream of that name comes: the role is theirs (the robot's permissions are read before a role is given), and
     /// stays when the service account leaves the matrix. (From the older reading, the operator took it for its own grant,

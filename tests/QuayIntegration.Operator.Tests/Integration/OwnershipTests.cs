@@ -774,12 +774,14 @@ public sealed class OwnershipTests
     {
         await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("never"));
         env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/", Method = "POST", HangRate = 1, HangMs = 600_000 });
-        // The grace counts from the write ahead; the create's own timeout (3 s here) and the namespace's deletion come out
-        // of it before the listing can be seen, so it leaves room for a machine busy with other tests (30 s did not once).
-        await env.StartOperatorAsync("operator-1", "--Operator:Quay:UnansweredCreateGrace=00:00:45", "--Operator:Quay:AttemptTimeout=00:00:03");
+        // The grace counts from the last create's write ahead; that create's own timeout (10 s) and the namespace's
+        // deletion come out of it before the listing can be seen, and on a machine busy with other tests the timeouts
+        // of the hung creates can open the circuit to Quay for a while too: 30 s ran out twice before the listing was
+        // seen (a shorter attempt timeout made it worse, more timeouts).
+        await env.StartOperatorAsync("operator-1", "--Operator:Quay:UnansweredCreateGrace=00:01:15");
         await env.CreateNamespaceAsync("never");
         await UnansweredThenDeletedAsync(env, "never");
-        await Eventually(async () => await env.GetRecordAsync("never") is null, "the record let go after the grace", TimeSpan.FromSeconds(90));
+        await Eventually(async () => await env.GetRecordAsync("never") is null, "the record let go after the grace", TimeSpan.FromSeconds(120));
         Assert.Null(env.Quay.State.Organization("openshift_never"));
     }
 
@@ -791,7 +793,7 @@ public sealed class OwnershipTests
         await env.Kube.CoreV1.DeleteNamespaceAsync(ns);
         await env.Cluster.Oc.WaitForNamespaceGoneAsync(ns, TimeSpan.FromSeconds(30));
         await Eventually(async () => (await env.GetRecordAsync(ns))?["status"]?["kept"]?.AsArray()
-            .Any(k => k!.GetValue<string>().Contains("may still land")) == true, "the organization listed as looked for");
+            .Any(k => k!.GetValue<string>().Contains("may still land")) == true, "the organization listed as looked for", TimeSpan.FromSeconds(60));
     }
 
     /// <summary>

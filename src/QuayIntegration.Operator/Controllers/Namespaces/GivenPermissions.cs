@@ -35,25 +35,28 @@ public static class GivenPermissions
                 entry.RemoveGivenPermission(grant);
                 continue;
             }
-            if (now != grant.Role)
+            // The role given, or one being given in its place (a matrix change whose call may or may not have landed).
+            if (now != grant.Role && now != grant.Pending)
             {
                 entry.RemoveGivenPermission(grant);
-                work.Changed("RepositoryPermissionLeftAlone",
-                    $"Left robot {robot} its {now} on Quay repository {org}/{repository}: someone changed the {grant.Role} the operator had given it");
+                // Holding what it held before, the robot never got the role (its call failed, or never landed).
+                if (now != grant.Previous)
+                    work.Changed("RepositoryPermissionLeftAlone",
+                        $"Left robot {robot} its {now} on Quay repository {org}/{repository}: someone changed the {grant.Role} the operator had given it");
                 continue;
             }
             if (grant.Previous is null)
             {
-                (await quay.DeleteRepositoryPermissionAsync(org, repository, robot, ct)).ValueOrThrow($"take {grant.Role} on {org}/{repository} back from {robot}");
+                (await quay.DeleteRepositoryPermissionAsync(org, repository, robot, ct)).ValueOrThrow($"take {now} on {org}/{repository} back from {robot}");
                 observation?.Revoke(robot, repository);
-                work.Changed("RepositoryPermissionDeleted", $"Took back the {grant.Role} the operator gave robot {robot} on Quay repository {org}/{repository}: {why}");
+                work.Changed("RepositoryPermissionDeleted", $"Took back the {now} the operator gave robot {robot} on Quay repository {org}/{repository}: {why}");
             }
-            else if (grant.Previous != grant.Role)
+            else if (grant.Previous != now)
             {
                 (await quay.SetRepositoryPermissionAsync(org, repository, robot, grant.Previous, ct)).ValueOrThrow($"give {robot} {grant.Previous} on {org}/{repository} back");
                 observation?.Grant(robot, repository, grant.Previous);
                 work.Changed("RepositoryPermissionRestored",
-                    $"Gave robot {robot} back its {grant.Previous} on Quay repository {org}/{repository}, in place of the {grant.Role} the operator had given it: {why}");
+                    $"Gave robot {robot} back its {grant.Previous} on Quay repository {org}/{repository}, in place of the {now} the operator had given it: {why}");
             }
             entry.RemoveGivenPermission(grant);
         }

@@ -100,6 +100,8 @@ public static class OrganizationRecordExtensions
 
     public static void SetRobot(this OrganizationRecord org, string name, string serviceAccount, string origin)
     {
+        // A robot the operator made (again, after someone's of that name was deleted) holds nothing it must give back.
+        if (origin == Origin.Created) org.ForgetGivenPermissionsOf(name);
         var entry = org.Robot(name);
         if (entry is null) (org.Robots ??= []).Add(new RobotRecord { Name = name, ServiceAccount = serviceAccount, Origin = origin });
         else
@@ -140,23 +142,40 @@ public static class OrganizationRecordExtensions
         org.RepositoryPermissions?.Where(p => p.Robot == robot) ?? [];
 
     /// <summary>
-    /// Notes that the operator gives <paramref name="robot"/> <paramref name="role"/> on <paramref name="repository"/>,
-    /// where it holds <paramref name="held"/> now. A grant on record whose role the robot still holds (the matrix
-    /// changed its role) keeps the role held before it, since the one held since was the operator's; otherwise what the
-    /// robot holds now is what it held before (someone changed or took away the operator's role, or the repository was
-    /// made anew). True when the record changed.
+    /// Notes, ahead of the call, that the operator gives <paramref name="robot"/> <paramref name="role"/> on
+    /// <paramref name="repository"/>, where it holds <paramref name="held"/> now. Over a grant on record whose role the
+    /// robot still holds (the matrix changed its role), the new role is pending and the role held before that grant is
+    /// kept, since the one held since is the operator's. Otherwise what the robot holds now is what it held before
+    /// (someone changed or took away the operator's role). True when the record changed.
     /// </summary>
     public static bool NoteGivenPermission(this OrganizationRecord org, string robot, string repository, string role, string? held)
     {
         if (org.RepositoryPermissions?.FirstOrDefault(p => p.Robot == robot && p.Repository == repository) is { } given)
         {
-            var previous = given.Role == held ? given.Previous : held;
-            if (given.Role == role && given.Previous == previous) return false;
-            (given.Role, given.Previous) = (role, previous);
+            var (before, pending) = (held == given.Role || held == given.Pending) && held is not null
+                ? (given.Previous, role == held ? null : role)
+                : (held, null);
+            var current = pending is null ? role : held!;
+            if (given.Role == current && given.Previous == before && given.Pending == pending) return false;
+            (given.Role, given.Previous, given.Pending) = (current, before, pending);
             return true;
         }
         (org.RepositoryPermissions ??= []).Add(new RepositoryPermissionRecord { Robot = robot, Repository = repository, Role = role, Previous = held });
         return true;
+    }
+
+    /// <summary>Quay gave the robot the role noted ahead: a pending role is the role from now on.</summary>
+    public static void GivenPermissionGiven(this OrganizationRecord org, string robot, string repository, string role)
+    {
+        if (org.RepositoryPermissions?.FirstOrDefault(p => p.Robot == robot && p.Repository == repository) is { Pending: { } pending } given && pending == role)
+            (given.Role, given.Pending) = (role, null);
+    }
+
+    /// <summary>The robot is the operator's own (made anew by it): it holds nothing the operator must give back.</summary>
+    public static void ForgetGivenPermissionsOf(this OrganizationRecord org, string robot)
+    {
+        org.RepositoryPermissions?.RemoveAll(p => p.Robot == robot);
+        if (org.RepositoryPermissions is { Count: 0 }) org.RepositoryPermissions = null;
     }
 
     public static void ForgetGivenPermission(this OrganizationRecord org, string robot, string repository)

@@ -61,6 +61,12 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         foreach (var robot in plan.Missing.Where(r => !IsOperators(entry, r)))
         {
             var (ours, held) = Before(entry, observation, robot, plan.Repository, madeNow: !plan.Exists);
+            // A repository to be made starts from nothing: what was noted for one of that name before is void.
+            if (!plan.Exists && entry.PermissionsGivenTo(robot.FullName).Any(p => p.Repository == plan.Repository))
+            {
+                entry.ForgetGivenPermission(robot.FullName, plan.Repository);
+                noted = true;
+            }
             if (ours) noted |= entry.NoteGivenPermission(robot.FullName, plan.Repository, robot.Role, held);
         }
         if (noted) await records.SaveAsync(work.Record, hold: true, ct);
@@ -81,7 +87,11 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
                     if (ours) entry.NoteGivenPermission(robot.FullName, plan.Repository, robot.Role, held);
                 }
             }
-            foreach (var robot in outcome.Granted) observation.Grant(robot.FullName, plan.Repository, robot.Role);
+            foreach (var robot in outcome.Granted)
+            {
+                observation.Grant(robot.FullName, plan.Repository, robot.Role);
+                entry.GivenPermissionGiven(robot.FullName, plan.Repository, robot.Role);
+            }
             if (outcome.Origin is { } origin) entry.SetRepository(plan.Repository, origin);
             if (outcome.Created) work.Changed("RepositoryCreated", $"Created private Quay repository {work.Organization}/{plan.Repository} for ImageStream {plan.Repository}");
             else if (outcome.Granted.Count > 0)
@@ -112,7 +122,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
     /// someone gave such a robot since is theirs, never to be recorded as the operator's and taken back later (one
     /// someone took away is not to be given back either). Nothing is read in the steady state.
     /// </summary>
-    private static async Task ReadOthersRobotsAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct)
+    private async Task ReadOthersRobotsAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct)
     {
         if (work.Verified) return;
         var observation = work.Observation!;
@@ -125,7 +135,11 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         {
             if (read.Outcome == QuayOutcome.NotFound)
             {
-                observation.RobotDeleted(robot.FullName); // made again at the next sync
+                // Deleted in Quay since it was last read, with its permissions: made again by the retry, from a fresh look.
+                observation.RobotDeleted(robot.FullName);
+                entry.RemoveRobot(robot.FullName);
+                observations.Forget(work.Name);
+                work.Problem($"robot {robot.FullName} of service account {robot.ServiceAccount} was deleted in Quay meanwhile; it is made again");
                 continue;
             }
             observation.PermissionsKnown(robot.FullName, replace: true);
@@ -182,7 +196,13 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
             }
         }
         foreach (var robot in missing)
-            (await work.Quay.SetRepositoryPermissionAsync(org, name, robot.FullName, robot.Role, ct)).ValueOrThrow($"give {robot.FullName} {robot.Role} on {org}/{name}");
+        {
+            var given = await work.Quay.SetRepositoryPermissionAsync(org, name, robot.FullName, robot.Role, ct);
+            // Refused (Quay answers a 500 for a repository gone since it was last read, a 400 for a robot gone): the
+            // retry starts from a fresh look rather than the same picture until the drift check.
+            if (!given.IsSuccess) observations.Forget(work.Name);
+            given.ValueOrThrow($"give {robot.FullName} {robot.Role} on {org}/{name}");
+        }
         return new Outcome(created, origin, created ? granted : missing);
     }
 
