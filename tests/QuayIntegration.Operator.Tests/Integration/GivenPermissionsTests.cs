@@ -82,23 +82,50 @@ public sealed class GivenPermissionsTests
     public async Task A_role_change_that_never_landed_still_gives_back_the_role_given_before()
     {
         await using var env = await SetUpAsync();
-        var refused = new FaultRule
-        {
-            Route = "/api/v1/repository/{repository}/permissions/user/{username}", Method = "PUT", PathContains = "builder", ErrorRate = 1, ErrorStatuses = [500],
-        };
-        var id = env.Quay.Faults.Add(refused);
-        await env.PatchIntegrationSpecAsync(new JsonObject
-        {
-            ["serviceAccounts"] = new JsonArray(new JsonObject { ["name"] = "builder", ["role"] = "admin" }, new JsonObject { ["name"] = "deployer", ["role"] = "read" }),
-        });
-        await Eventually(async () => (await env.GetRecordAsync("team"))?["status"]?["lastError"]?.GetValue<string>()?.Contains($"give {Builder} admin on {Org}/app") == true,
-            "the namespace failing, Quay refusing admin on app");
+        var id = await MakeBuilderAdminWhileQuayRefusesAsync(env);
         await env.KillOperatorAsync(env.Operators.Single());
         env.Quay.Faults.Remove(id);
         await env.Kube.CoreV1.DeleteNamespaceAsync("team");
         await env.StartOperatorAsync("operator-2");
         await env.Cluster.Oc.WaitForNamespaceGoneAsync("team", TimeSpan.FromSeconds(30));
         await AssertGivenBackAsync(env);
+    }
+
+    /// <summary>
+    /// The same refused change, then the matrix goes back to write before any call landed: nothing is left pending on
+    /// record (left, admin would be taken for the operator's when someone later gave the robot admin, and deleted at
+    /// give-back). The role given before, and what the robot held before it, stay on record.
+    /// </summary>
+    [Fact]
+    public async Task A_role_change_taken_back_before_it_landed_leaves_nothing_pending()
+    {
+        await using var env = await SetUpAsync();
+        var id = await MakeBuilderAdminWhileQuayRefusesAsync(env);
+        env.Quay.Faults.Remove(id);
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["serviceAccounts"] = Matrix("builder", "deployer") });
+        await Eventually(async () => GivenPermissions(await env.GetRecordAsync("team")).All(p => p?["pending"] is null), "nothing left pending");
+        var app = GivenPermissions(await env.GetRecordAsync("team")).Single(p => p?["repository"]?.GetValue<string>() == "app")!;
+        Assert.Equal(("write", "read"), (app["role"]!.GetValue<string>(), app["previous"]!.GetValue<string>()));
+        Assert.Equal("write", RoleOf(env, "app"));
+    }
+
+    /// <summary>
+    /// The matrix makes builder admin while Quay refuses every call that would give it (500); returns the fault's id
+    /// once the namespace reports the refusal.
+    /// </summary>
+    private static async Task<int> MakeBuilderAdminWhileQuayRefusesAsync(OperatorEnvironment env)
+    {
+        var id = env.Quay.Faults.Add(new FaultRule
+        {
+            Route = "/api/v1/repository/{repository}/permissions/user/{username}", Method = "PUT", PathContains = "builder", ErrorRate = 1, ErrorStatuses = [500],
+        });
+        await env.PatchIntegrationSpecAsync(new JsonObject
+        {
+            ["serviceAccounts"] = new JsonArray(new JsonObject { ["name"] = "builder", ["role"] = "admin" }, new JsonObject { ["name"] = "deployer", ["role"] = "read" }),
+        });
+        await Eventually(async () => (await env.GetRecordAsync("team"))?["status"]?["lastError"]?.GetValue<string>()?.Contains($"give {Builder} admin on {Org}/app") == true,
+            "the namespace failing, Quay refusing admin on app");
+        return id;
     }
 
     /// <summary>

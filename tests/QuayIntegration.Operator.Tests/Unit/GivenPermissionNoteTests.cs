@@ -29,6 +29,16 @@ public sealed class GivenPermissionNoteTests
     }
 
     [Fact]
+    public void A_pending_role_the_matrix_took_back_is_void_once_the_robot_is_seen_holding_the_role_given()
+    {
+        var org = new OrganizationRecord();
+        org.NoteGivenPermission(Robot, "app", "write", "read");
+        org.NoteGivenPermission(Robot, "app", "admin", held: "write");
+        org.GivenPermissionGiven(Robot, "app", "write");
+        Assert.Equal(("write", "read", (string?)null), Only(org));
+    }
+
+    [Fact]
     public void A_role_someone_changed_or_took_away_is_what_the_robot_held_before_the_next_grant()
     {
         var org = new OrganizationRecord();

@@ -164,10 +164,15 @@ public static class OrganizationRecordExtensions
         return true;
     }
 
-    /// <summary>Quay gave the robot the role noted ahead: a pending role is the role from now on.</summary>
+    /// <summary>
+    /// The robot holds <paramref name="role"/>, the one the operator gives it: a pending role it holds is the role from
+    /// now on, and one pending over the role it still holds is void (the matrix went back). Left pending, either would
+    /// later take a role someone gives the robot for the operator's.
+    /// </summary>
     public static void GivenPermissionGiven(this OrganizationRecord org, string robot, string repository, string role)
     {
-        if (org.RepositoryPermissions?.FirstOrDefault(p => p.Robot == robot && p.Repository == repository) is { Pending: { } pending } given && pending == role)
+        if (org.RepositoryPermissions?.FirstOrDefault(p => p.Robot == robot && p.Repository == repository) is { Pending: { } pending } given
+            && (pending == role || given.Role == role))
             (given.Role, given.Pending) = (role, null);
     }
 

@@ -46,6 +46,11 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         var plans = new List<Plan>();
         foreach (var repository in wanted.Order(StringComparer.Ordinal))
         {
+            // Read from Quay in this reconcile: a role noted pending that the robot holds (its call landed, the record's
+            // save did not) or no longer needs (the matrix went back) is settled here, where no grant runs.
+            if (work.Verified && entry.RepositoryPermissions is not null)
+                foreach (var robot in robots.Where(r => observation.RoleOf(r.FullName, repository) == r.Role))
+                    entry.GivenPermissionGiven(robot.FullName, repository, robot.Role);
             var missing = robots.Where(r => observation.RoleOf(r.FullName, repository) != r.Role).ToList();
             // One the robots hold but the record does not name is looked at too: only its mark can tell whose it is.
             // A robot holding any role there (its own or someone else's) shows it exists.
@@ -138,6 +143,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
                 // Deleted in Quay since it was last read, with its permissions: made again by the retry, from a fresh look.
                 observation.RobotDeleted(robot.FullName);
                 entry.RemoveRobot(robot.FullName);
+                foreach (var permission in entry.DefaultPermissionsOf(robot.FullName).ToList()) entry.RemoveDefaultPermission(permission);
                 observations.Forget(work.Name);
                 work.Problem($"robot {robot.FullName} of service account {robot.ServiceAccount} was deleted in Quay meanwhile; it is made again");
                 continue;
@@ -198,9 +204,11 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         foreach (var robot in missing)
         {
             var given = await work.Quay.SetRepositoryPermissionAsync(org, name, robot.FullName, robot.Role, ct);
-            // Refused (Quay answers a 500 for a repository gone since it was last read, a 400 for a robot gone): the
-            // retry starts from a fresh look rather than the same picture until the drift check.
-            if (!given.IsSuccess) observations.Forget(work.Name);
+            // Refused from an older picture (Quay answers a 500 for a repository gone since it was last read, a 400 for a
+            // robot gone): the retry starts from a fresh look rather than the same picture until the drift check. Not for
+            // an answer that says nothing of the repository (rate limited, unreachable), nor when Quay was just read.
+            if (!given.IsSuccess && !work.Verified && given.StatusCode is 500 or (>= 400 and < 500 and not 408 and not 429))
+                observations.Forget(work.Name);
             given.ValueOrThrow($"give {robot.FullName} {robot.Role} on {org}/{name}");
         }
         return new Outcome(created, origin, created ? granted : missing);
