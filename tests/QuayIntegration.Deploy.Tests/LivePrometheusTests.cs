@@ -94,12 +94,15 @@ public sealed class LiveMonitoringWorld : IAsyncLifetime
         // The same for the Quay calls: a project's set-up makes a dozen of them within a fraction of a second, which a
         // scrape missed on a loaded machine can hide too (the Quay series then first appear at their final values and
         // have a rate of 0). Another project is created until Prometheus shows them rising.
+        // Their latency histogram too, which the alert and the dashboard's quantiles read: once it showed no rise (NaN
+        // quantiles) while the call counter did.
+        const string quayCallsRise = "sum(rate(quayintegration_quay_requests_total[5m])) > 0 and on() sum(rate(quayintegration_quay_request_duration_seconds_count[5m])) > 0";
         var extra = 0;
         await Until(async () =>
         {
-            if ((await Prometheus.QueryAsync("sum(rate(quayintegration_quay_requests_total[5m])) > 0")).Count > 0) return true;
+            if ((await Prometheus.QueryAsync(quayCallsRise)).Count > 0) return true;
             await World.Oc.NewProjectAsync($"{project}-{++extra}");
-            return await ShowsWithinAsync("sum(rate(quayintegration_quay_requests_total[5m])) > 0", TimeSpan.FromSeconds(5));
+            return await ShowsWithinAsync(quayCallsRise, TimeSpan.FromSeconds(5));
         }, "the Quay calls of a project's set-up to show as a rate", TimeSpan.FromSeconds(90));
 
         // Every metric the alerts and the dashboard read has been scraped at least three times (rate() needs two samples).

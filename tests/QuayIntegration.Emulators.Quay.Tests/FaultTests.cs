@@ -20,6 +20,19 @@ public sealed class FaultTests : EmulatorTest
         Assert.True(watch.ElapsedMilliseconds >= 280, $"took {watch.ElapsedMilliseconds} ms");
     }
 
+    /// <summary>A rule with no limit counts what it matched too (it counted only under a Times limit).</summary>
+    [Fact]
+    public async Task A_rule_counts_the_requests_it_matched_with_or_without_a_limit()
+    {
+        var unlimited = new FaultRule { Route = "/api/v1/user/", ErrorRate = 1, ErrorStatuses = [503] };
+        var once = new FaultRule { Route = "/api/v1/user/", LatencyMs = 1, Times = 1 };
+        Quay.Faults.Add(once); // first: the error rule answers, and no rule after it is looked at
+        Quay.Faults.Add(unlimited);
+        for (var i = 0; i < 3; i++) (await Get("/api/v1/user/", AliceToken)).AssertStatus(503);
+        Assert.Equal(3, unlimited.TimesMatched);
+        Assert.Equal(3, once.TimesMatched); // past its limit included
+    }
+
     [Fact]
     public async Task Random_latency_stays_within_its_bounds()
     {

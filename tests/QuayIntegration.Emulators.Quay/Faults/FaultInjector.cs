@@ -53,7 +53,9 @@ public sealed class FaultInjector
         foreach (var (_, rule) in rules)
         {
             if (!rule.Matches(method, route, path)) continue;
-            if (rule.Times is { } times && Interlocked.Increment(ref rule.Used) > times) continue;
+            // Counted for every rule, so TimesMatched says what it says of one without a limit too.
+            var used = Interlocked.Increment(ref rule.Used);
+            if (rule.Times is { } times && used > times) continue;
 
             // Latency comes first, so a rule can describe a slow error as well as a slow success.
             var latency = rule.LatencyMaxMs > rule.LatencyMs ? Random.Shared.Next(rule.LatencyMs, rule.LatencyMaxMs + 1) : rule.LatencyMs;
