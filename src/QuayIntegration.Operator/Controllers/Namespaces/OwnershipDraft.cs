@@ -116,8 +116,7 @@ public static class OrganizationRecordExtensions
     {
         org.Robots?.RemoveAll(r => r.Name == name);
         if (org.Robots is { Count: 0 }) org.Robots = null;
-        org.RepositoryPermissions?.RemoveAll(p => p.Robot == name);
-        if (org.RepositoryPermissions is { Count: 0 }) org.RepositoryPermissions = null;
+        org.ForgetGivenPermissionsOf(name);
     }
 
     public static RepositoryRecord? Repository(this OrganizationRecord org, string name) => org.Repositories?.FirstOrDefault(r => r.Name == name);
@@ -134,8 +133,7 @@ public static class OrganizationRecordExtensions
     {
         org.Repositories?.RemoveAll(r => r.Name == name);
         if (org.Repositories is { Count: 0 }) org.Repositories = null;
-        org.RepositoryPermissions?.RemoveAll(p => p.Repository == name);
-        if (org.RepositoryPermissions is { Count: 0 }) org.RepositoryPermissions = null;
+        org.ForgetGivenPermissionsWhere(p => p.Repository == name);
     }
 
     public static IEnumerable<RepositoryPermissionRecord> PermissionsGivenTo(this OrganizationRecord org, string robot) =>
@@ -150,7 +148,7 @@ public static class OrganizationRecordExtensions
     /// </summary>
     public static bool NoteGivenPermission(this OrganizationRecord org, string robot, string repository, string role, string? held)
     {
-        if (org.RepositoryPermissions?.FirstOrDefault(p => p.Robot == robot && p.Repository == repository) is { } given)
+        if (org.GivenPermission(robot, repository) is { } given)
         {
             var (before, pending) = (held == given.Role || held == given.Pending) && held is not null
                 ? (given.Previous, role == held ? null : role)
@@ -171,26 +169,26 @@ public static class OrganizationRecordExtensions
     /// </summary>
     public static void GivenPermissionGiven(this OrganizationRecord org, string robot, string repository, string role)
     {
-        if (org.RepositoryPermissions?.FirstOrDefault(p => p.Robot == robot && p.Repository == repository) is { Pending: { } pending } given
+        if (org.GivenPermission(robot, repository) is { Pending: { } pending } given
             && (pending == role || given.Role == role))
             (given.Role, given.Pending) = (role, null);
     }
 
     /// <summary>The robot is the operator's own (made anew by it): it holds nothing the operator must give back.</summary>
-    public static void ForgetGivenPermissionsOf(this OrganizationRecord org, string robot)
-    {
-        org.RepositoryPermissions?.RemoveAll(p => p.Robot == robot);
-        if (org.RepositoryPermissions is { Count: 0 }) org.RepositoryPermissions = null;
-    }
+    public static void ForgetGivenPermissionsOf(this OrganizationRecord org, string robot) => org.ForgetGivenPermissionsWhere(p => p.Robot == robot);
 
-    public static void ForgetGivenPermission(this OrganizationRecord org, string robot, string repository)
-    {
-        if (org.RepositoryPermissions?.FirstOrDefault(p => p.Robot == robot && p.Repository == repository) is { } given) org.RemoveGivenPermission(given);
-    }
+    public static void ForgetGivenPermission(this OrganizationRecord org, string robot, string repository) =>
+        org.ForgetGivenPermissionsWhere(p => p.Robot == robot && p.Repository == repository);
 
-    public static void RemoveGivenPermission(this OrganizationRecord org, RepositoryPermissionRecord entry)
+    public static void RemoveGivenPermission(this OrganizationRecord org, RepositoryPermissionRecord entry) => org.ForgetGivenPermissionsWhere(p => p == entry);
+
+    private static RepositoryPermissionRecord? GivenPermission(this OrganizationRecord org, string robot, string repository) =>
+        org.RepositoryPermissions?.FirstOrDefault(p => p.Robot == robot && p.Repository == repository);
+
+    /// <summary>Drops the notes that match; an empty list goes, so the record does not carry an empty field.</summary>
+    private static void ForgetGivenPermissionsWhere(this OrganizationRecord org, Predicate<RepositoryPermissionRecord> match)
     {
-        org.RepositoryPermissions?.Remove(entry);
+        org.RepositoryPermissions?.RemoveAll(match);
         if (org.RepositoryPermissions is { Count: 0 }) org.RepositoryPermissions = null;
     }
 
