@@ -26,6 +26,7 @@ public static class OperatorCommand
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
+        IoScheduling.DefaultToInline();
         if (args.Any(a => a is "--help" or "-h"))
         {
             await output.WriteAsync(CommandLine.Usage());
@@ -94,14 +95,16 @@ public static class OperatorCommand
 
     /// <summary>
     /// How the process runs, for whoever reads its log about memory or CPU: the runtime, whether the code was compiled
-    /// ahead of time, and the GC settings the project file chose (an environment variable may override them).
+    /// ahead of time, the GC settings the project file chose (an environment variable may override them), and where
+    /// the code after socket I/O runs (<see cref="IoScheduling"/>).
     /// </summary>
     private static void LogRuntime(ILogger log)
     {
         var gc = GC.GetConfigurationVariables();
         var conserve = gc.TryGetValue("GCConserveMem", out var value) ? Convert.ToString(value, CultureInfo.InvariantCulture) ?? "" : "default";
         var code = RuntimeFeature.IsDynamicCodeSupported ? "JIT" : "Native AOT";
-        log.Starting(Environment.Version.ToString(), code, GCSettings.IsServerGC ? "server" : "workstation", conserve);
+        log.Starting(Environment.Version.ToString(), code, GCSettings.IsServerGC ? "server" : "workstation", conserve,
+            IoScheduling.SocketCompletionsInline ? "inline" : "thread pool");
     }
 
     /// <summary>Every option refused, one line each.</summary>

@@ -40,6 +40,7 @@ public static class OperatorHost
         builder.Services.AddOperatorLogging(builder.Configuration);
         builder.Services.AddOperator(builder.Configuration);
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureListeners(unvalidated, kestrel));
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = IoScheduling.Inline);
 
         var app = builder.Build();
         // Each endpoint answers on its own listener only (404 elsewhere): the webhook port is exposed to the whole cluster.

@@ -18,8 +18,9 @@ namespace QuayIntegration.Benchmarks.Operator;
 /// scenario's <c>--floor</c> runs its load against it, so the operator's CPU per review can be read next to what the
 /// server, TLS, the kernel and the machine alone cost for the same traffic. It is started as
 /// <c>QuayIntegration.Benchmarks floor-server &lt;cert-dir&gt; &lt;port&gt;</c> with the operator's Kestrel and TLS
-/// settings (TLS 1.2 and 1.3, the same certificate files) and the operator's thread-pool setting (no idle spinning);
-/// it runs under the JIT, where the operator ships Native AOT.
+/// settings (TLS 1.2 and 1.3, the same certificate files), the operator's thread-pool setting (no idle spinning) and
+/// its I/O scheduling (socket completions and Kestrel's connections run inline on the socket engine's threads, the
+/// operator's <c>IoScheduling</c>); it runs under the JIT, where the operator ships Native AOT.
 /// </summary>
 public static class FloorServer
 {
@@ -31,6 +32,7 @@ public static class FloorServer
             Path.Combine(certificateDirectory, "apiserver.crt"), Path.Combine(certificateDirectory, "apiserver.key"));
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(https =>
         {
             https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
@@ -63,6 +65,8 @@ public static class FloorServer
         foreach (var arg in new[] { entry, Command, certificateDirectory, port.ToString() }) start.ArgumentList.Add(arg);
         // The operator's runtime setting (its project file): thread-pool workers do not spin while idle.
         start.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
+        // And its I/O scheduling, which the operator sets for its own process at start.
+        start.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
         var log = new StreamWriter(logPath, append: false) { AutoFlush = true };
         var process = new Process { StartInfo = start };
         OperatorProcess.LogOutput(process, log);
