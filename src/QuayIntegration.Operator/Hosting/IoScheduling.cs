@@ -1,40 +1,66 @@
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+
 namespace QuayIntegration.Operator.Hosting;
 
 /// <summary>
-/// Where the process runs the code that follows a socket read or write: on the socket engine's own thread (inline),
-/// or handed to a thread-pool worker. The operator runs it inline. An admission review is a few microseconds of work
-/// between a read and a write; handing each one to a worker woke a second thread per request (a futex wake and wait,
-/// two context switches), which on a 2-core machine at 1,000 reviews a second was a third of the operator's CPU
-/// (perf, 2026-12-05). Inline, the same load cost about 30 % less (README, Benchmarks; cold convergence unchanged).
-/// The price is that code after an I/O completion must never block its thread, which would stall the other sockets
-/// of that engine: nothing in the operator waits synchronously on I/O (no <c>.Result</c>, no <c>.Wait()</c> on a
-/// pending task); long CPU work runs on the work queue's workers, which await, so it only borrows the thread until
-/// its next await.
+/// Where the code that follows a socket read or write runs. By default .NET's socket engine hands each completion to
+/// a thread-pool worker; for an admission review, a few microseconds of work between one read and one write, that
+/// hand-off (a futex wake and wait, two context switches) was a third of the operator's CPU at 1,000 reviews a second
+/// on 2 cores (perf, 2026-12-05). The webhook's connections therefore complete inline, on the socket engine's own
+/// thread, and Kestrel runs their requests there too (its <c>UnsafePreferInlineScheduling</c>): about a third less CPU
+/// per review (README, Benchmarks).
+/// <para>
+/// Only the webhook's connections. Inline completions for the whole process (the runtime's
+/// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>) cost the same, but would run every continuation of every
+/// socket on the engine threads, the watch streams decoding whole LIST pages and the reconcilers after each Quay
+/// answer included, where one slow step stalls every other connection, the leader-election lease renewal among them.
+/// The webhook's request path reads its body, decides from the caches and writes its answer without waiting on
+/// anything else, so it only ever holds the engine thread for the review itself.
+/// </para>
 /// </summary>
 public static class IoScheduling
 {
-    /// <summary>
-    /// Read by .NET's socket engine from the process environment once, when the first socket is registered; there is
-    /// no runtimeconfig switch for it. Set to anything but 1 (0) to hand completions to the thread pool again.
-    /// </summary>
-    public const string Variable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+    private static readonly Lazy<bool> Supported = new(Probe);
 
     /// <summary>
-    /// Makes inline the default for this process unless its environment already chose. Must run before the first
-    /// socket is created (first thing in <c>Main</c>); in a process that already has sockets it changes nothing.
+    /// Whether this runtime lets one socket complete inline. The switch is <c>Socket.PreferInlineCompletions</c>, an
+    /// internal setter the runtime keeps for this use (trimming preserves it); a runtime without it leaves the
+    /// webhook on the thread pool, as before, and the start log says so.
     /// </summary>
-    public static void DefaultToInline()
+    public static bool InlineWebhookConnections => Supported.Value;
+
+    /// <summary>Kestrel's part: a connection's requests run on the thread that completed its I/O, not through Kestrel's own queues.</summary>
+    public static void RunConnectionsInline(SocketTransportOptions sockets) => sockets.UnsafePreferInlineScheduling = true;
+
+    /// <summary>A connection middleware for a listener: each connection it accepts completes its socket I/O inline.</summary>
+    public static void UseInlineCompletions(this ListenOptions listen) =>
+        listen.Use(next => connection =>
+        {
+            // The engine reads the switch at every completion, so setting it after the accept (the first read may be
+            // pending already) holds from the next completion on.
+            if (Supported.Value && connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket) SetPreferInlineCompletions(socket, true);
+            return next(connection);
+        });
+
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "set_PreferInlineCompletions")]
+    private static extern void SetPreferInlineCompletions(Socket socket, bool value);
+
+    private static bool Probe()
     {
-        if (Environment.GetEnvironmentVariable(Variable) is null) Environment.SetEnvironmentVariable(Variable, "1");
+        try
+        {
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            SetPreferInlineCompletions(probe, true);
+            return true;
+        }
+        catch (MissingMethodException)
+        {
+            return false;
+        }
     }
-
-    /// <summary>
-    /// Whether Kestrel runs its connections inline on the socket engine's thread (its <c>UnsafePreferInlineScheduling</c>)
-    /// rather than through its own I/O queues. It follows the same setting, so one variable turns both off; unset
-    /// (a host built inside another process, such as the tests) counts as inline.
-    /// </summary>
-    public static bool Inline => Environment.GetEnvironmentVariable(Variable) is null or "1";
-
-    /// <summary>What .NET's socket engine reads: completions run inline only when the variable is exactly 1.</summary>
-    public static bool SocketCompletionsInline => Environment.GetEnvironmentVariable(Variable) == "1";
 }

@@ -26,7 +26,6 @@ public static class OperatorCommand
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
-        IoScheduling.DefaultToInline();
         if (args.Any(a => a is "--help" or "-h"))
         {
             await output.WriteAsync(CommandLine.Usage());
@@ -104,7 +103,7 @@ public static class OperatorCommand
         var conserve = gc.TryGetValue("GCConserveMem", out var value) ? Convert.ToString(value, CultureInfo.InvariantCulture) ?? "" : "default";
         var code = RuntimeFeature.IsDynamicCodeSupported ? "JIT" : "Native AOT";
         log.Starting(Environment.Version.ToString(), code, GCSettings.IsServerGC ? "server" : "workstation", conserve,
-            IoScheduling.SocketCompletionsInline ? "inline" : "thread pool");
+            IoScheduling.InlineWebhookConnections ? "inline" : "thread pool");
     }
 
     /// <summary>Every option refused, one line each.</summary>

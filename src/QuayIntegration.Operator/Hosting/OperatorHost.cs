@@ -40,7 +40,7 @@ public static class OperatorHost
         builder.Services.AddOperatorLogging(builder.Configuration);
         builder.Services.AddOperator(builder.Configuration);
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureListeners(unvalidated, kestrel));
-        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = IoScheduling.Inline);
+        builder.WebHost.UseSockets(IoScheduling.RunConnectionsInline);
 
         var app = builder.Build();
         // Each endpoint answers on its own listener only (404 elsewhere): the webhook port is exposed to the whole cluster.
@@ -86,6 +86,7 @@ public static class OperatorHost
         kestrel.Listen(address, o.Webhook.Port, listen =>
         {
             listeners.Add(OperatorListener.Webhook, listen);
+            listen.UseInlineCompletions();
             listen.UseHttps(https =>
             {
                 https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;

@@ -107,8 +107,8 @@ internal static partial class OperatorLog
     [LoggerMessage(4005, LogLevel.Information, "Set the caBundle of MutatingWebhookConfiguration {Name}")]
     public static partial void CaBundleSet(this ILogger log, string name);
 
-    [LoggerMessage(5004, LogLevel.Information, "Starting on .NET {Runtime}, {Code}, {Gc} GC, GC conserve-memory setting {ConserveMemory}, I/O completions {IoCompletions}")]
-    public static partial void Starting(this ILogger log, string runtime, string code, string gc, string conserveMemory, string ioCompletions);
+    [LoggerMessage(5004, LogLevel.Information, "Starting on .NET {Runtime}, {Code}, {Gc} GC, GC conserve-memory setting {ConserveMemory}, webhook I/O completions {WebhookIo}")]
+    public static partial void Starting(this ILogger log, string runtime, string code, string gc, string conserveMemory, string webhookIo);
 
     [LoggerMessage(5001, LogLevel.Information, "Caches synced")]
     public static partial void CachesSynced(this ILogger log);

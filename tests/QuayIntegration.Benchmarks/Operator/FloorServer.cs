@@ -65,7 +65,8 @@ public static class FloorServer
         foreach (var arg in new[] { entry, Command, certificateDirectory, port.ToString() }) start.ArgumentList.Add(arg);
         // The operator's runtime setting (its project file): thread-pool workers do not spin while idle.
         start.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
-        // And its I/O scheduling, which the operator sets for its own process at start.
+        // And its I/O scheduling: the operator's webhook connections complete inline (IoScheduling); for a process
+        // whose only sockets are its listener's, the runtime's process-wide switch does the same.
         start.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
         var log = new StreamWriter(logPath, append: false) { AutoFlush = true };
         var process = new Process { StartInfo = start };

@@ -31,7 +31,6 @@ public sealed class CommandLineTests
             start.Environment.Remove(knobPrefix + "GCConserveMemory");
             start.Environment.Remove(knobPrefix + "gcServer");
         }
-        start.Environment.Remove(IoScheduling.Variable);
         foreach (var (name, value) in environment) start.Environment[name] = value;
         return await ChildProcess.RunAsync(start, TimeSpan.FromSeconds(60));
     }
@@ -111,18 +110,8 @@ public sealed class CommandLineTests
         var (fileName, hostArguments) = OperatorBinary.Command(Path.Combine(AppContext.BaseDirectory, "QuayIntegration.Operator.dll"));
         var nativeAot = hostArguments.Count == 0 && !File.Exists(fileName + ".runtimeconfig.json");
         Assert.Contains(nativeAot ? "\"Code\":\"Native AOT\"" : "\"Code\":\"JIT\"", start);
-        // The process runs the code after socket I/O inline unless its environment says otherwise.
-        Assert.Contains("\"IoCompletions\":\"inline\"", start);
-    }
-
-    [Fact]
-    public async Task Inline_IO_completions_can_be_turned_off_by_the_runtime_variable()
-    {
-        var (code, output, _) = await RunAsync(new Dictionary<string, string> { [IoScheduling.Variable] = "0" },
-            "--kubeconfig=/nonexistent/kubeconfig", "--Operator:MetricsPort=0", "--Operator:BindAddress=127.0.0.1", "--Operator:Webhook:Disabled=true");
-        Assert.Equal(OperatorCommand.Failed, code);
-        var start = output.Split('\n').Single(line => line.Contains("\"Name\":\"Starting\"", StringComparison.Ordinal));
-        Assert.Contains("\"IoCompletions\":\"thread pool\"", start);
+        // The webhook's connections complete their socket I/O inline: this runtime has the per-socket switch.
+        Assert.Contains("\"WebhookIo\":\"inline\"", start);
     }
 
     [Fact]
