@@ -1,11 +1,13 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -124,8 +126,14 @@ public sealed class QuayEmulator : IAsyncDisposable
         // trusting only this CA (or test insecureRegistry by not trusting it).
         var ca = CertificateAuthority.Create("Emulated Quay CA", TimeSpan.FromDays(30));
         var intermediate = options.CertificateChain == QuayCertificateChain.Root ? null : ca.CreateIntermediate("Emulated Quay Intermediate CA");
-        var serverCertificate = (intermediate ?? ca).IssueServerCertificate(["localhost"], [IPAddress.Loopback, IPAddress.IPv6Loopback]);
+        var serverCertificate = (intermediate ?? ca).IssueServerCertificate(["localhost"], [IPAddress.Loopback, IPAddress.IPv6Loopback], options.CertificateIssuerUrl);
         var core = new EmulatorCore(options) { CaCertificatePem = ca.CertificatePem };
+        // A certificate that names its issuer's address would have Kestrel fetch that issuer while building what the
+        // server sends (offline: false is its default, at start): this server sends the leaf alone, built offline, so
+        // the only fetch a test can see is a client's.
+        var offlineContext = options.CertificateIssuerUrl is null || options.CertificateChain != QuayCertificateChain.IntermediateNotSent
+            ? null
+            : SslStreamCertificateContext.Create(serverCertificate, additionalCertificates: null, offline: true);
         var https = new HttpsConnectionAdapterOptions
         {
             ServerCertificate = serverCertificate,
@@ -147,7 +155,22 @@ public sealed class QuayEmulator : IAsyncDisposable
             // Limits are enforced per area by the pipeline (nginx-style 413), so Kestrel must not cut in first.
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Listen(IPAddress.Loopback, options.HttpPort);
-            kestrel.Listen(IPAddress.Loopback, options.HttpsPort, listen => listen.UseHttps(https));
+            kestrel.Listen(IPAddress.Loopback, options.HttpsPort, listen =>
+            {
+                if (offlineContext is null)
+                {
+                    listen.UseHttps(https);
+                    return;
+                }
+                listen.UseHttps(new TlsHandshakeCallbackOptions
+                {
+                    OnConnection = _ =>
+                    {
+                        core.Calls.TlsConnectionAccepted();
+                        return ValueTask.FromResult(new SslServerAuthenticationOptions { ServerCertificateContext = offlineContext });
+                    },
+                });
+            });
         });
         var app = builder.Build();
         var pipeline = new RequestPipeline(core);

@@ -19,6 +19,13 @@ public sealed class QuayEmulatorOptions
     /// <summary>Who issues the HTTPS certificate: the emulator's root CA by default, or an intermediate CA under it.</summary>
     public QuayCertificateChain CertificateChain { get; set; }
 
+    /// <summary>
+    /// Where the HTTPS certificate says its issuer's certificate can be fetched (Authority Information Access), as a
+    /// certificate from a public CA says; none by default. Only with <see cref="QuayCertificateChain.IntermediateNotSent"/>,
+    /// the case where a client would look there.
+    /// </summary>
+    public Uri? CertificateIssuerUrl { get; set; }
+
     public List<QuayUser> Users { get; } = [];
     public List<QuayToken> Tokens { get; } = [];
 

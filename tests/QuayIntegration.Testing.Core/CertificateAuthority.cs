@@ -70,8 +70,10 @@ public sealed class CertificateAuthority : IDisposable
     /// <summary>
     /// A server certificate (with its private key, usable by Kestrel and SslStream) for the given DNS names and IP
     /// addresses, valid as long as this CA. Its subject is the first DNS name, or the first address if there is none.
+    /// With <paramref name="issuerUrl"/>, it names where its issuer's certificate can be fetched (Authority Information
+    /// Access, caIssuers), as certificates from public CAs do.
     /// </summary>
-    public X509Certificate2 IssueServerCertificate(IEnumerable<string> dnsNames, IEnumerable<IPAddress> addresses)
+    public X509Certificate2 IssueServerCertificate(IEnumerable<string> dnsNames, IEnumerable<IPAddress> addresses, Uri? issuerUrl = null)
     {
         var names = dnsNames.ToList();
         var ips = addresses.ToList();
@@ -79,7 +81,7 @@ public sealed class CertificateAuthority : IDisposable
         var san = new SubjectAlternativeNameBuilder();
         foreach (var name in names) san.AddDnsName(name);
         foreach (var ip in ips) san.AddIpAddress(ip);
-        return Issue(new X500DistinguishedName("CN=" + (names.Count > 0 ? names[0] : ips[0].ToString())), ServerAuthentication, san.Build());
+        return Issue(new X500DistinguishedName("CN=" + (names.Count > 0 ? names[0] : ips[0].ToString())), ServerAuthentication, san.Build(), issuerUrl);
     }
 
     /// <summary>
@@ -96,7 +98,7 @@ public sealed class CertificateAuthority : IDisposable
     }
 
     /// <summary>A leaf certificate signed by this CA for one purpose (an extended key usage), with a new P-256 key.</summary>
-    private X509Certificate2 Issue(X500DistinguishedName subject, Oid purpose, X509Extension? subjectAlternativeName)
+    private X509Certificate2 Issue(X500DistinguishedName subject, Oid purpose, X509Extension? subjectAlternativeName, Uri? issuerUrl = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
@@ -105,6 +107,7 @@ public sealed class CertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([purpose], false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
+        if (issuerUrl is not null) request.CertificateExtensions.Add(new X509AuthorityInformationAccessExtension(null, [issuerUrl.AbsoluteUri]));
         using var issued = request.Create(Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key),
             DateTimeOffset.UtcNow - ClockSkew, Certificate.NotAfter, SerialNumber());
         using var withKey = issued.CopyWithPrivateKey(key);

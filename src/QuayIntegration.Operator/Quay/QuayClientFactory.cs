@@ -102,6 +102,7 @@ public sealed class QuayClientFactory(IOptions<QuayOptions> options, TimeProvide
             SslOptions = new SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = CertificateValidator(connection),
+                CertificateChainPolicy = TrustAnchors.Offline(),
             },
         };
         var chain = new QuayResilienceHandler(pipeline)

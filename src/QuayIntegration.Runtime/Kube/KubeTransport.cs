@@ -72,6 +72,7 @@ public sealed class KubeTransport : IDisposable
         }
         if (baseUri.Scheme == "https")
         {
+            handler.SslOptions.CertificateChainPolicy = TrustAnchors.Offline();
             // insecure-skip-tls-verify: the configuration's explicit choice, as kubectl honours it.
 #pragma warning disable CA5359
             if (access.InsecureSkipTlsVerify) handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;

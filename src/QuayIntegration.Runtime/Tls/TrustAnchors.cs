@@ -15,6 +15,20 @@ public static class TrustAnchors
 {
     private static readonly Oid ServerAuthentication = new("1.3.6.1.5.5.7.3.1");
 
+    /// <summary>
+    /// The policy of the chain TLS itself builds for a server's certificate, before any validation callback runs:
+    /// nothing fetched, no revocation checked. .NET's default would fetch a missing issuer from the address the
+    /// certificate names (Authority Information Access), synchronously, for up to about 15 seconds: an address the
+    /// server chooses, unreachable from a cluster without egress, and a thread held on every new connection. Go's TLS
+    /// (client-go, the Go operator) never fetches either: a server must send its intermediates, or the CA bundle hold
+    /// them. SslStream copies the policy for each handshake, so one instance may be shared.
+    /// </summary>
+    public static X509ChainPolicy Offline() => new()
+    {
+        DisableCertificateDownloads = true,
+        RevocationMode = X509RevocationMode.NoCheck,
+    };
+
     /// <param name="presented">The chain TLS built for the callback: its extra store holds the certificates the server sent.</param>
     public static bool Chains(X509Certificate2 leaf, X509Certificate2Collection anchors, X509Chain? presented)
     {

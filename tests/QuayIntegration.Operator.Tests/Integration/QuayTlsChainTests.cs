@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 using QuayIntegration.Emulators.Quay;
 using QuayIntegration.Emulators.Quay.Auth;
@@ -16,8 +18,8 @@ public sealed class QuayTlsChainTests
 {
     private const string Token = "operator-token-0123456789";
 
-    private static async Task<QuayEmulator> StartQuay(QuayCertificateChain chain) =>
-        await QuayEmulator.StartAsync(new QuayEmulatorOptions { CertificateChain = chain }
+    private static async Task<QuayEmulator> StartQuay(QuayCertificateChain chain, Uri? issuerUrl = null) =>
+        await QuayEmulator.StartAsync(new QuayEmulatorOptions { CertificateChain = chain, CertificateIssuerUrl = issuerUrl }
             .WithUserToken("operator", Token, QuayScopes.All & ~QuayScopes.SuperUser));
 
     private static async Task<QuayOutcome> TokenCheck(QuayEmulator quay, string? caBundle)
@@ -65,5 +67,40 @@ public sealed class QuayTlsChainTests
         Assert.Equal(QuayOutcome.TlsFailure, await TokenCheck(quay, other.CertificatePem));
         using var otherIntermediate = other.CreateIntermediate("Some other intermediate CA");
         Assert.Equal(QuayOutcome.TlsFailure, await TokenCheck(quay, other.CertificatePem + "\n" + otherIntermediate.CertificatePem));
+    }
+
+    [Fact]
+    public async Task A_missing_intermediate_is_never_fetched_from_the_address_the_certificate_names()
+    {
+        // Where Quay's certificate says its issuer can be fetched: a listener that counts who comes and never answers,
+        // as an address out of reach of a cluster without egress would.
+        using var issuerSite = new TcpListener(IPAddress.Loopback, 0);
+        issuerSite.Start();
+        var fetches = 0;
+        var held = new List<TcpClient>();
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                TcpClient client;
+                try { client = await issuerSite.AcceptTcpClientAsync(); }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException) { return; }
+                Interlocked.Increment(ref fetches);
+                lock (held) held.Add(client);
+            }
+        });
+        var issuerUrl = new Uri($"http://127.0.0.1:{((IPEndPoint)issuerSite.LocalEndpoint).Port}/intermediate.crt");
+        try
+        {
+            await using var quay = await StartQuay(QuayCertificateChain.IntermediateNotSent, issuerUrl);
+            Assert.Equal(QuayOutcome.TlsFailure, await TokenCheck(quay, quay.CaCertificatePem));
+            Assert.Equal(QuayOutcome.Success, await TokenCheck(quay, quay.CaCertificatePem + "\n" + quay.IntermediateCertificatePem));
+            Assert.Equal(0, Volatile.Read(ref fetches));
+        }
+        finally
+        {
+            issuerSite.Stop();
+            lock (held) held.ForEach(c => c.Dispose());
+        }
     }
 }

@@ -66,6 +66,59 @@ public sealed class KubeTransportTests : IAsyncLifetime
         await AssertServerRefused(Configuration() with { CertificateAuthorities = null });
     }
 
+    [Fact]
+    public async Task A_missing_intermediate_is_never_fetched_from_the_address_the_certificate_names()
+    {
+        // A server whose certificate comes from an intermediate it does not send, and names where that intermediate
+        // can be fetched: a listener that counts who comes there and never answers, as an address out of reach would.
+        using var issuerSite = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        issuerSite.Start();
+        var fetches = 0;
+        var held = new List<System.Net.Sockets.TcpClient>();
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                System.Net.Sockets.TcpClient client;
+                try { client = await issuerSite.AcceptTcpClientAsync(); }
+                catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException) { return; }
+                Interlocked.Increment(ref fetches);
+                lock (held) held.Add(client);
+            }
+        });
+        using var root = CertificateAuthority.Create("api-root");
+        using var intermediate = root.CreateIntermediate("api-intermediate");
+        using var leaf = intermediate.IssueServerCertificate(["localhost"], [IPAddress.Loopback],
+            new Uri($"http://127.0.0.1:{((IPEndPoint)issuerSite.LocalEndpoint).Port}/intermediate.crt"));
+        using var server = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        server.Start();
+        var serving = Task.Run(async () =>
+        {
+            // The leaf alone, built offline: this server never fetches, so any fetch seen is the client's.
+            var context = SslStreamCertificateContext.Create(leaf, additionalCertificates: null, offline: true);
+            using var connection = await server.AcceptTcpClientAsync();
+            await using var tls = new SslStream(connection.GetStream());
+            try { await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = context }); }
+            catch (Exception e) when (e is AuthenticationException or IOException) { } // the client refused it
+        });
+        try
+        {
+            var configuration = new ClusterAccess(new Uri($"https://127.0.0.1:{((IPEndPoint)server.LocalEndpoint).Port}"))
+            {
+                CertificateAuthorities = [X509CertificateLoader.LoadCertificate(root.Certificate.RawData)],
+            };
+            await AssertServerRefused(configuration);
+            await serving.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(0, Volatile.Read(ref fetches));
+        }
+        finally
+        {
+            server.Stop();
+            issuerSite.Stop();
+            lock (held) held.ForEach(c => c.Dispose());
+        }
+    }
+
     /// <summary>The TLS handshake failed on the client's side: the server's certificate was not trusted.</summary>
     private static async Task AssertServerRefused(ClusterAccess configuration)
     {
