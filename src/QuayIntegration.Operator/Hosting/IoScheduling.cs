@@ -15,12 +15,14 @@ namespace QuayIntegration.Operator.Hosting;
 /// thread, and Kestrel runs their requests there too (its <c>UnsafePreferInlineScheduling</c>): about a third less CPU
 /// per review (README, Benchmarks).
 /// <para>
-/// Only the webhook's connections. Inline completions for the whole process (the runtime's
-/// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>) cost the same, but would run every continuation of every
-/// socket on the engine threads, the watch streams decoding whole LIST pages and the reconcilers after each Quay
-/// answer included, where one slow step stalls every other connection, the leader-election lease renewal among them.
-/// The webhook's request path reads its body, decides from the caches and writes its answer without waiting on
-/// anything else, so it only ever holds the engine thread for the review itself.
+/// Only the webhook's connections, and only once their TLS handshake is done. Inline completions for the whole process
+/// (the runtime's <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>) cost the same, but would run every
+/// continuation of every socket on the engine thread (one for up to 44 cores on x64), the watch streams decoding whole
+/// LIST pages and the reconcilers after each Quay answer included, where one slow step stalls every other connection,
+/// the leader-election lease renewal among them. What a webhook request does there is bounded: it reads its body,
+/// decides from the caches (no locks held elsewhere for long) and writes its answer. What could take long or block
+/// leaves the engine thread first (<see cref="OnSocketThread"/>): a large body's parsing, and every log line, since
+/// the console sink writes synchronously and stdout can be a full pipe.
 /// </para>
 /// </summary>
 public static class IoScheduling
@@ -29,20 +31,31 @@ public static class IoScheduling
 
     /// <summary>
     /// Whether this runtime lets one socket complete inline. The switch is <c>Socket.PreferInlineCompletions</c>, an
-    /// internal setter the runtime keeps for this use (trimming preserves it); a runtime without it leaves the
-    /// webhook on the thread pool, as before, and the start log says so.
+    /// internal, experimental setter that the runtime keeps reachable from outside (trimming preserves it); a runtime
+    /// without it, or where the probe cannot open a socket, leaves the webhook on the thread pool, as before, and the
+    /// start log says so.
     /// </summary>
     public static bool InlineWebhookConnections => Supported.Value;
 
     /// <summary>Kestrel's part: a connection's requests run on the thread that completed its I/O, not through Kestrel's own queues.</summary>
     public static void RunConnectionsInline(SocketTransportOptions sockets) => sockets.UnsafePreferInlineScheduling = true;
 
-    /// <summary>A connection middleware for a listener: each connection it accepts completes its socket I/O inline.</summary>
+    /// <summary>
+    /// True on the socket engine's thread (or any thread outside the pool): code about to block or run long there
+    /// should <c>await Task.Yield()</c> first, which continues it on the thread pool.
+    /// </summary>
+    public static bool OnSocketThread => !Thread.CurrentThread.IsThreadPoolThread;
+
+    /// <summary>
+    /// A connection middleware for a listener: each connection completes its socket I/O inline from here on. Added
+    /// after <c>UseHttps</c>, so it runs once the handshake is done: the handshake's CPU (1–2 ms with an RSA key) and
+    /// the certificate selector's file checks stay on the thread pool.
+    /// </summary>
     public static void UseInlineCompletions(this ListenOptions listen) =>
         listen.Use(next => connection =>
         {
-            // The engine reads the switch at every completion, so setting it after the accept (the first read may be
-            // pending already) holds from the next completion on.
+            // The engine reads the switch at every event, so setting it with a read already pending holds from the next
+            // event on (the first may still be handed to the pool).
             if (Supported.Value && connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket) SetPreferInlineCompletions(socket, true);
             return next(connection);
         });
@@ -58,7 +71,7 @@ public static class IoScheduling
             SetPreferInlineCompletions(probe, true);
             return true;
         }
-        catch (MissingMethodException)
+        catch (Exception e) when (e is MissingMethodException or SocketException or NotSupportedException)
         {
             return false;
         }

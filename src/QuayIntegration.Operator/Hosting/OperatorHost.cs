@@ -86,12 +86,12 @@ public static class OperatorHost
         kestrel.Listen(address, o.Webhook.Port, listen =>
         {
             listeners.Add(OperatorListener.Webhook, listen);
-            listen.UseInlineCompletions();
             listen.UseHttps(https =>
             {
                 https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
                 https.ServerCertificateSelector = (_, _) => certificates.Current;
             });
+            listen.UseInlineCompletions();
         });
     }
 }

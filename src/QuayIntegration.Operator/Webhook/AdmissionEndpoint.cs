@@ -1,3 +1,4 @@
+using QuayIntegration.Operator.Hosting;
 using QuayIntegration.Operator.Observability;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
@@ -19,6 +20,9 @@ namespace QuayIntegration.Operator.Webhook;
 public static class AdmissionEndpoint
 {
     public const string Path = "/admissionwebhook";
+
+    /// <summary>Bodies larger than this are parsed on the thread pool; a Build's review is a few kilobytes.</summary>
+    private const int InlineBodyBytes = 64 * 1024;
 
     public static IEndpointConventionBuilder MapAdmissionWebhook(this IEndpointRouteBuilder endpoints)
     {
@@ -42,10 +46,15 @@ public static class AdmissionEndpoint
         try
         {
             var body = await AdmissionBody.ReadAsync(context);
-            if (body is null) return ClientFault(context, log, LogLevel.Warning, AdmissionOutcome.TooLarge, AdmissionAnswer.TooLarge(), "the body is over the limit");
-            var answer = reviewer.Review(body);
+            if (body is null) return await ClientFaultAsync(context, log, LogLevel.Warning, AdmissionOutcome.TooLarge, AdmissionAnswer.TooLarge(), "the body is over the limit");
+            // A large body's parsing takes milliseconds: not on the socket engine's thread, which every connection waits on.
+            if (body.Length > InlineBodyBytes && IoScheduling.OnSocketThread) await Task.Yield();
+            var answer = await reviewer.ReviewAsync(body);
             if (!answer.IsReview)
+            {
+                if (IoScheduling.OnSocketThread) await Task.Yield(); // the log line below, written synchronously
                 log.AdmissionAnswered(answer.StatusCode, context.Connection.RemoteIpAddress, answer.Body);
+            }
             return Results.Text(answer.Body, answer.ContentType, statusCode: answer.StatusCode);
         }
         catch (BadHttpRequestException e)
@@ -53,18 +62,18 @@ public static class AdmissionEndpoint
             return e.StatusCode switch
             {
                 StatusCodes.Status413PayloadTooLarge =>
-                    ClientFault(context, log, LogLevel.Warning, AdmissionOutcome.TooLarge, AdmissionAnswer.TooLarge(), "the body is over the limit"),
+                    await ClientFaultAsync(context, log, LogLevel.Warning, AdmissionOutcome.TooLarge, AdmissionAnswer.TooLarge(), "the body is over the limit"),
                 StatusCodes.Status408RequestTimeout =>
-                    ClientFault(context, log, LogLevel.Warning, AdmissionOutcome.ClientError,
+                    await ClientFaultAsync(context, log, LogLevel.Warning, AdmissionOutcome.ClientError,
                         AdmissionAnswer.Problem(408, "the body arrived too slowly"), "the body arrived too slowly"),
                 // Kestrel's message is its own fixed text (bad chunk framing, body cut short), never the client's bytes.
-                _ => ClientFault(context, log, LogLevel.Debug, AdmissionOutcome.ClientError,
+                _ => await ClientFaultAsync(context, log, LogLevel.Debug, AdmissionOutcome.ClientError,
                     AdmissionAnswer.Problem(e.StatusCode, "the HTTP request body is broken"), e.Message),
             };
         }
         catch (Exception e) when (e is IOException || e is OperationCanceledException && context.RequestAborted.IsCancellationRequested)
         {
-            ClientFault(context, log, LogLevel.Debug, AdmissionOutcome.ClientError, null, "the client broke off the request");
+            await ClientFaultAsync(context, log, LogLevel.Debug, AdmissionOutcome.ClientError, null, "the client broke off the request");
             return Results.Empty; // nobody is left to read an answer
         }
         finally
@@ -73,9 +82,12 @@ public static class AdmissionEndpoint
         }
     }
 
-    private static IResult ClientFault(HttpContext context, ILogger log, LogLevel level, string outcome, AdmissionAnswer? answer, string reason)
+    private static async ValueTask<IResult> ClientFaultAsync(HttpContext context, ILogger log, LogLevel level, string outcome, AdmissionAnswer? answer, string reason)
     {
         AdmissionMetrics.Record(null, outcome);
+        // Any client that reaches the Service can cause this line: it is written synchronously, so not on the socket
+        // engine's thread, which every connection waits on.
+        if (IoScheduling.OnSocketThread) await Task.Yield();
         log.AdmissionRequestRejected(level, context.Connection.RemoteIpAddress, reason);
         if (answer is null) return Results.Empty;
         // Whatever is left of the body is not worth reading: close rather than drain it.

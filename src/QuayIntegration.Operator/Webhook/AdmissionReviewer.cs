@@ -1,3 +1,4 @@
+using QuayIntegration.Operator.Hosting;
 using QuayIntegration.Operator.Observability;
 using Microsoft.Extensions.Logging;
 
@@ -25,7 +26,7 @@ public sealed record AdmissionAnswer(int StatusCode, string Body)
 /// </summary>
 public sealed class AdmissionReviewer(BuildAdmissionPolicy policy, ILogger<AdmissionReviewer> log)
 {
-    public AdmissionAnswer Review(ReadOnlyMemory<byte> body)
+    public async ValueTask<AdmissionAnswer> ReviewAsync(ReadOnlyMemory<byte> body)
     {
         using var request = AdmissionRequest.Parse(body, out var problem);
         if (request is null)
@@ -35,6 +36,7 @@ public sealed class AdmissionReviewer(BuildAdmissionPolicy policy, ILogger<Admis
         }
 
         AdmissionDecision decision;
+        Exception? failure = null;
         try
         {
             decision = policy.Decide(request);
@@ -43,16 +45,21 @@ public sealed class AdmissionReviewer(BuildAdmissionPolicy policy, ILogger<Admis
         {
             // A bug, not the client's fault: logged in full here, and a denial with a fixed message (never the exception's
             // text) so the API server shows the user something to act on instead of a failed webhook call.
-            log.AdmissionFailed(e, UserText.Quote(request.Resource), UserText.Quote(request.Namespace));
+            failure = e;
             decision = AdmissionDecision.Denied(AdmissionOutcome.Error,
                 "the Quay integration webhook failed on this request (the operator log has the details); retry, and report it if it persists");
         }
         var operation = AdmissionMetrics.OperationLabel(request.Operation);
         AdmissionMetrics.Record(operation, decision.Outcome);
-        // The request's namespace and resource are the caller's text (anything that reaches the Service can send a
-        // review): only a short, quoted, single-line form goes to the log, never megabytes or forged lines.
         if (!decision.Allowed)
+        {
+            // The console sink writes synchronously: not on the socket engine's thread, which every connection waits on.
+            if (IoScheduling.OnSocketThread) await Task.Yield();
+            if (failure is not null) log.AdmissionFailed(failure, UserText.Quote(request.Resource), UserText.Quote(request.Namespace));
+            // The request's namespace and resource are the caller's text (anything that reaches the Service can send a
+            // review): only a short, quoted, single-line form goes to the log, never megabytes or forged lines.
             log.AdmissionDenied(operation, UserText.Quote(request.Resource), UserText.Quote(request.Namespace), decision.Message);
+        }
         return AdmissionAnswer.Review(decision.ToReviewJson(request));
     }
 }

@@ -66,8 +66,10 @@ public static class FloorServer
         // The operator's runtime setting (its project file): thread-pool workers do not spin while idle.
         start.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
         // And its I/O scheduling: the operator's webhook connections complete inline (IoScheduling); for a process
-        // whose only sockets are its listener's, the runtime's process-wide switch does the same.
+        // whose only sockets are its listener's, the runtime's process-wide switch does the same, with the one engine
+        // thread the operator has (the switch alone would start one per core).
         start.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
+        start.Environment["DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT"] = "1";
         var log = new StreamWriter(logPath, append: false) { AutoFlush = true };
         var process = new Process { StartInfo = start };
         OperatorProcess.LogOutput(process, log);

@@ -21,7 +21,7 @@ public sealed class AdmissionFuzzTests(ServedWebhook served, ITestOutputHelper o
     private const int HttpsCases = 500;
 
     [Fact]
-    public void Mutated_reviews_in_process_never_fail_and_every_patch_is_valid()
+    public async Task Mutated_reviews_in_process_never_fail_and_every_patch_is_valid()
     {
         var reviewer = served.Operator.Service<AdmissionReviewer>();
         var mutator = new AdmissionReviewMutator(Seed);
@@ -33,7 +33,7 @@ public sealed class AdmissionFuzzTests(ServedWebhook served, ITestOutputHelper o
             AdmissionAnswer answer;
             try
             {
-                answer = reviewer.Review(body);
+                answer = await reviewer.ReviewAsync(body);
             }
             catch (Exception e)
             {
@@ -72,7 +72,7 @@ public sealed class AdmissionFuzzTests(ServedWebhook served, ITestOutputHelper o
     {
         // The fuzz tests are only as good as their oracle: it must reject the defects it is there to find.
         var valid = Encoding.UTF8.GetBytes(ServedWebhook.BuildReview("u1", BuildWebhookTests.ImageStreamTagOutput("app:v1")).ToJsonString());
-        var answer = served.Operator.Service<AdmissionReviewer>().Review(valid);
+        var answer = await served.Operator.Service<AdmissionReviewer>().ReviewAsync(valid);
         Assert.Null(AdmissionAnswerOracle.Violation(valid, answer.StatusCode, answer.Body));
         Assert.NotNull(AdmissionAnswerOracle.Violation(valid, 500, "boom"));
         Assert.NotNull(AdmissionAnswerOracle.Violation(valid, 400, "invalid AdmissionReview: System.ArgumentException: An item with the same key"));

@@ -13,6 +13,7 @@ namespace QuayIntegration.Operator.Tests.Support;
 public sealed class CapturedLog
 {
     private static readonly ConcurrentDictionary<string, ConcurrentQueue<LogEvent>> Logs = new();
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<LogEvent, string> Threads = new();
     private readonly string _key = Guid.NewGuid().ToString("N");
 
     public CapturedLog() => Logs[_key] = new ConcurrentQueue<LogEvent>();
@@ -32,9 +33,14 @@ public sealed class CapturedLog
 
     public static string Render(LogEvent e) => e.RenderMessage() + (e.Exception is null ? "" : " " + e.Exception.GetType().Name);
 
+    /// <summary>The name of the thread that wrote the event (Serilog calls its sinks on the logging thread).</summary>
+    public static string? ThreadOf(LogEvent e) => Threads.TryGetValue(e, out var name) ? name : null;
+
     internal static void Write(string key, LogEvent e)
     {
-        if (Logs.TryGetValue(key, out var queue)) queue.Enqueue(e);
+        if (!Logs.TryGetValue(key, out var queue)) return;
+        Threads.AddOrUpdate(e, Thread.CurrentThread.Name ?? "");
+        queue.Enqueue(e);
     }
 }
 
