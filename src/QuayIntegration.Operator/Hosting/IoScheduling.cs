@@ -21,7 +21,7 @@ namespace QuayIntegration.Operator.Hosting;
 /// LIST pages and the reconcilers after each Quay answer included, where one slow step stalls every other connection,
 /// the leader-election lease renewal among them. What a webhook request does there is bounded: it reads its body,
 /// decides from the caches (no locks held elsewhere for long) and writes its answer. What could take long or block
-/// leaves the engine thread first (<see cref="OnSocketThread"/>): a large body's parsing, and every log line, since
+/// leaves the engine thread first (<see cref="LeaveSocketThreadAsync"/>): a large body's parsing, and every log line, since
 /// the console sink writes synchronously and stdout can be a full pipe.
 /// </para>
 /// </summary>
@@ -41,10 +41,12 @@ public static class IoScheduling
     public static void RunConnectionsInline(SocketTransportOptions sockets) => sockets.UnsafePreferInlineScheduling = true;
 
     /// <summary>
-    /// True on the socket engine's thread (or any thread outside the pool): code about to block or run long there
-    /// should <c>await Task.Yield()</c> first, which continues it on the thread pool.
+    /// Continues on the thread pool when called on the socket engine's thread (or any thread outside the pool), at once
+    /// otherwise: code about to block or run long awaits this first. Allocates only when it moves.
     /// </summary>
-    public static bool OnSocketThread => !Thread.CurrentThread.IsThreadPoolThread;
+    public static ValueTask LeaveSocketThreadAsync() => Thread.CurrentThread.IsThreadPoolThread ? ValueTask.CompletedTask : ToThreadPoolAsync();
+
+    private static async ValueTask ToThreadPoolAsync() => await Task.Yield();
 
     /// <summary>
     /// A connection middleware for a listener: each connection completes its socket I/O inline from here on. Added

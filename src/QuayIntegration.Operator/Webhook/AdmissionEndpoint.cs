@@ -48,11 +48,11 @@ public static class AdmissionEndpoint
             var body = await AdmissionBody.ReadAsync(context);
             if (body is null) return await ClientFaultAsync(context, log, LogLevel.Warning, AdmissionOutcome.TooLarge, AdmissionAnswer.TooLarge(), "the body is over the limit");
             // A large body's parsing takes milliseconds: not on the socket engine's thread, which every connection waits on.
-            if (body.Length > InlineBodyBytes && IoScheduling.OnSocketThread) await Task.Yield();
+            if (body.Length > InlineBodyBytes) await IoScheduling.LeaveSocketThreadAsync();
             var answer = await reviewer.ReviewAsync(body);
             if (!answer.IsReview)
             {
-                if (IoScheduling.OnSocketThread) await Task.Yield(); // the log line below, written synchronously
+                await IoScheduling.LeaveSocketThreadAsync(); // the log line below, written synchronously
                 log.AdmissionAnswered(answer.StatusCode, context.Connection.RemoteIpAddress, answer.Body);
             }
             return Results.Text(answer.Body, answer.ContentType, statusCode: answer.StatusCode);
@@ -87,7 +87,7 @@ public static class AdmissionEndpoint
         AdmissionMetrics.Record(null, outcome);
         // Any client that reaches the Service can cause this line: it is written synchronously, so not on the socket
         // engine's thread, which every connection waits on.
-        if (IoScheduling.OnSocketThread) await Task.Yield();
+        await IoScheduling.LeaveSocketThreadAsync();
         log.AdmissionRequestRejected(level, context.Connection.RemoteIpAddress, reason);
         if (answer is null) return Results.Empty;
         // Whatever is left of the body is not worth reading: close rather than drain it.

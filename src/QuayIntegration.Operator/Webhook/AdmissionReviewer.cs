@@ -54,7 +54,7 @@ public sealed class AdmissionReviewer(BuildAdmissionPolicy policy, ILogger<Admis
         if (!decision.Allowed)
         {
             // The console sink writes synchronously: not on the socket engine's thread, which every connection waits on.
-            if (IoScheduling.OnSocketThread) await Task.Yield();
+            await IoScheduling.LeaveSocketThreadAsync();
             if (failure is not null) log.AdmissionFailed(failure, UserText.Quote(request.Resource), UserText.Quote(request.Namespace));
             // The request's namespace and resource are the caller's text (anything that reaches the Service can send a
             // review): only a short, quoted, single-line form goes to the log, never megabytes or forged lines.

@@ -177,7 +177,8 @@ public static class OrganizationRecordExtensions
     /// <summary>The robot is the operator's own (made anew by it): it holds nothing the operator must give back.</summary>
     public static void ForgetGivenPermissionsOf(this OrganizationRecord org, string robot) => org.ForgetGivenPermissionsWhere(p => p.Robot == robot);
 
-    public static void ForgetGivenPermission(this OrganizationRecord org, string robot, string repository) =>
+    /// <summary>True when there was a note to forget.</summary>
+    public static bool ForgetGivenPermission(this OrganizationRecord org, string robot, string repository) =>
         org.ForgetGivenPermissionsWhere(p => p.Robot == robot && p.Repository == repository);
 
     public static void RemoveGivenPermission(this OrganizationRecord org, RepositoryPermissionRecord entry) => org.ForgetGivenPermissionsWhere(p => p == entry);
@@ -185,11 +186,14 @@ public static class OrganizationRecordExtensions
     private static RepositoryPermissionRecord? GivenPermission(this OrganizationRecord org, string robot, string repository) =>
         org.RepositoryPermissions?.FirstOrDefault(p => p.Robot == robot && p.Repository == repository);
 
-    /// <summary>Drops the notes that match; an empty list goes, so the record does not carry an empty field.</summary>
-    private static void ForgetGivenPermissionsWhere(this OrganizationRecord org, Predicate<RepositoryPermissionRecord> match)
+    /// <summary>
+    /// Drops the notes that match; an empty list goes, so the record does not carry an empty field. True when any went.
+    /// </summary>
+    private static bool ForgetGivenPermissionsWhere(this OrganizationRecord org, Predicate<RepositoryPermissionRecord> match)
     {
-        org.RepositoryPermissions?.RemoveAll(match);
+        var forgotten = org.RepositoryPermissions?.RemoveAll(match) > 0;
         if (org.RepositoryPermissions is { Count: 0 }) org.RepositoryPermissions = null;
+        return forgotten;
     }
 
     public static IEnumerable<DefaultPermissionRecord> DefaultPermissionsOf(this OrganizationRecord org, string robot) =>

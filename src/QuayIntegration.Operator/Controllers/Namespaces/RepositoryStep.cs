@@ -67,12 +67,8 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         {
             var (ours, held) = Before(entry, observation, robot, plan.Repository, madeNow: !plan.Exists);
             // A repository to be made starts from nothing: what was noted for one of that name before is void.
-            if (!plan.Exists && entry.PermissionsGivenTo(robot.FullName).Any(p => p.Repository == plan.Repository))
-            {
-                entry.ForgetGivenPermission(robot.FullName, plan.Repository);
-                noted = true;
-            }
-            if (ours) noted |= entry.NoteGivenPermission(robot.FullName, plan.Repository, robot.Role, held);
+            if (!plan.Exists) noted |= NoteAnew(entry, robot, plan.Repository, ours, held);
+            else if (ours) noted |= entry.NoteGivenPermission(robot.FullName, plan.Repository, robot.Role, held);
         }
         if (noted) await records.SaveAsync(work.Record, hold: true, ct);
 
@@ -88,8 +84,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
                 foreach (var robot in outcome.Granted.Where(r => !IsOperators(entry, r)))
                 {
                     var (ours, held) = Before(entry, observation, robot, plan.Repository, madeNow: outcome.Created);
-                    entry.ForgetGivenPermission(robot.FullName, plan.Repository);
-                    if (ours) entry.NoteGivenPermission(robot.FullName, plan.Repository, robot.Role, held);
+                    NoteAnew(entry, robot, plan.Repository, ours, held);
                 }
             }
             foreach (var robot in outcome.Granted)
@@ -119,6 +114,17 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         if (entry.DefaultPermissionsOf(robot.FullName).Any()) return (true, null);
         var theirs = DefaultRole(observation, robot.FullName);
         return (theirs != robot.Role, theirs);
+    }
+
+    /// <summary>
+    /// Notes the role given to a robot the operator did not create as if nothing had been noted for it on that
+    /// repository before (a repository made anew starts from nothing): the earlier note goes, and the role is noted
+    /// only when it is the operator's (<paramref name="ours"/>). True when the record changed.
+    /// </summary>
+    private static bool NoteAnew(OrganizationRecord entry, DesiredRobot robot, string repository, bool ours, string? held)
+    {
+        var forgot = entry.ForgetGivenPermission(robot.FullName, repository);
+        return (ours && entry.NoteGivenPermission(robot.FullName, repository, robot.Role, held)) || forgot;
     }
 
     /// <summary>
