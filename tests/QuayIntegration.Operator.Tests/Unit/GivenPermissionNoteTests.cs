@@ -31,9 +31,7 @@ public sealed class GivenPermissionNoteTests
     [Fact]
     public void A_pending_role_the_matrix_took_back_is_void_once_the_robot_is_seen_holding_the_role_given()
     {
-        var org = new OrganizationRecord();
-        org.NoteGivenPermission(Robot, "app", "write", "read");
-        org.NoteGivenPermission(Robot, "app", "admin", held: "write");
+        var org = AdminPendingOverWrite();
         org.GivenPermissionGiven(Robot, "app", "write");
         Assert.Equal(("write", "read", (string?)null), Only(org));
     }
@@ -50,13 +48,20 @@ public sealed class GivenPermissionNoteTests
     [Fact]
     public void The_note_survives_the_records_serialization()
     {
-        var org = new OrganizationRecord();
-        org.NoteGivenPermission(Robot, "app", "write", "read");
-        org.NoteGivenPermission(Robot, "app", "admin", held: "write");
+        var org = AdminPendingOverWrite();
         var json = KubernetesSerializerOptions.Serialize(new OwnershipRecord { Organizations = [org] });
         Assert.Contains("\"pending\":\"admin\"", json);
         var back = KubernetesSerializerOptions.Deserialize<OwnershipRecord>(json).Organizations![0];
         Assert.Equal(("write", "read", "admin"), Only(back));
+    }
+
+    /// <summary>write given over the read the robot held, then admin pending in its place (a matrix change).</summary>
+    private static OrganizationRecord AdminPendingOverWrite()
+    {
+        var org = new OrganizationRecord();
+        org.NoteGivenPermission(Robot, "app", "write", "read");
+        org.NoteGivenPermission(Robot, "app", "admin", held: "write");
+        return org;
     }
 
     private static (string Role, string? Previous, string? Pending) Only(OrganizationRecord org)
