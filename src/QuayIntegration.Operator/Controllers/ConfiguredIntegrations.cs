@@ -86,9 +86,18 @@ public sealed class ConfiguredIntegrations : IInformerHandler<QuayIntegrationRes
     {
         var all = _all;
         if (all.Count == 0 || _caches.Namespaces.Get(ObjectKey.Cluster(ns)) is not { } namespaceObject) return NamespaceIntegration.None;
-        var selecting = all.OfType<IntegrationView.Usable>().Where(u => _scope.Selects(namespaceObject, u.Config)).ToList();
-        if (selecting.Count > 1) return new NamespaceIntegration.Conflict(selecting.Select(s => s.Name).ToList());
-        if (selecting.Count == 1) return new NamespaceIntegration.Managed(selecting[0].Name, selecting[0].Config);
+        // A loop rather than a query: the webhook asks this on every review, and the usual answer (one integration
+        // selects it) needs no list.
+        IntegrationView.Usable? selecting = null;
+        List<string>? conflicting = null;
+        foreach (var view in all)
+        {
+            if (view is not IntegrationView.Usable usable || !_scope.Selects(namespaceObject, usable.Config)) continue;
+            if (selecting is null) selecting = usable;
+            else (conflicting ??= [selecting.Name]).Add(usable.Name);
+        }
+        if (conflicting is not null) return new NamespaceIntegration.Conflict(conflicting);
+        if (selecting is not null) return new NamespaceIntegration.Managed(selecting.Name, selecting.Config);
         var recorded = _caches.QuayNamespaces.Get(ObjectKey.Cluster(ns))?.Spec;
         if (recorded is { Released: not true } && all.FirstOrDefault(v => v.Name == recorded.Integration) is IntegrationView.Unusable owner)
             return new NamespaceIntegration.Unusable(owner.Name, owner.Reason);

@@ -43,14 +43,17 @@ public static class OperatorHost
         builder.WebHost.UseSockets(IoScheduling.RunConnectionsInline);
 
         var app = builder.Build();
-        // Each endpoint answers on its own listener only (404 elsewhere): the webhook port is exposed to the whole cluster.
-        app.UseListenerSeparation(app.Services.GetRequiredService<OperatorListeners>());
+        var listeners = app.Services.GetRequiredService<OperatorListeners>();
+        // The webhook listener, exposed to the whole cluster, serves the webhook and nothing else, ahead of routing; the
+        // router and its endpoints are for the other listeners, each endpoint on its own listener only (404 elsewhere).
+        app.UseAdmissionWebhook(listeners);
+        app.UseRouting();
+        app.UseListenerSeparation(listeners);
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).ServedOn(OperatorListener.Metrics);
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).ServedOn(OperatorListener.Metrics);
         app.UseMetricsAccess();
         if (unvalidated.Metrics.Secure) app.MapMetrics(MetricsAccessReviewer.Path).ServedOn(OperatorListener.SecureMetrics).RequireMetricsAccess();
         else app.MapMetrics(MetricsAccessReviewer.Path).ServedOn(OperatorListener.Metrics);
-        app.MapAdmissionWebhook();
         return app;
     }
 

@@ -19,9 +19,18 @@ public static class OperatorLogging
             .MinimumLevel.Override("Polly", LogEventLevel.Warning)
             // An unready /readyz before the caches sync is expected; the probe's answer says it, an Error per probe is noise.
             .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks", LogEventLevel.Fatal)
+            // ASP.NET Core starts an Activity for every request whenever this category is enabled at any level (to give
+            // its request log lines a trace ID): a random ID, the Activity and its async-local, about 5 % of the
+            // webhook's CPU per review (perf, 2026-12-05). Its lines are each request's start and finish (Information,
+            // filtered out anyway) and a start-up failure, which the generic host logs too ("Hosting failed to start");
+            // the operator exports no traces, so the ID tied nothing together.
+            .MinimumLevel.Override(HostingDiagnosticsCategory, LevelAlias.Off)
             .ReadFrom.Configuration(configuration, ReaderOptions(configuration)) // "Serilog" section overrides the defaults above
             .Enrich.FromLogContext()
             .WriteTo.Console(new RenderedCompactJsonFormatter()));
+
+    /// <summary>The category of ASP.NET Core's per-request diagnostics (its hosting layer's logger).</summary>
+    public const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
     /// <summary>
     /// Where the "Serilog" section's sinks and formatters come from: the Serilog assemblies the operator ships, plus

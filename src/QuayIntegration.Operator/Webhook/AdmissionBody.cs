@@ -13,9 +13,12 @@ public static class AdmissionBody
     /// <summary>The API server's own limit on a request, so no real review is larger.</summary>
     public const int MaxBytes = 3 * 1024 * 1024;
 
-    /// <summary>The body, or null when it is larger than <see cref="MaxBytes"/> (the rest is left unread).</summary>
+    /// <summary>Bodies up to this size are read into a buffer borrowed from the shared pool; a Build's review is a few kilobytes.</summary>
+    private const int PooledBytes = 64 * 1024;
+
+    /// <summary>The body, or null when it is larger than <see cref="MaxBytes"/> (the rest is left unread). Dispose it once done with it.</summary>
     /// <exception cref="BadHttpRequestException">Kestrel's own limit tripped first, or the client sent broken or slow HTTP.</exception>
-    public static async Task<byte[]?> ReadAsync(HttpContext context)
+    public static async ValueTask<Body?> ReadAsync(HttpContext context)
     {
         // Kestrel enforces the same limit while reading (as a BadHttpRequestException, 413); the count below holds for
         // any server or protocol where that feature is missing or already read-only.
@@ -34,11 +37,48 @@ public static class AdmissionBody
             }
             if (read.IsCompleted)
             {
-                var body = buffer.ToArray();
+                var body = Body.CopyOf(buffer);
                 reader.AdvanceTo(buffer.End);
                 return body;
             }
             reader.AdvanceTo(buffer.Start, buffer.End); // nothing consumed, all examined: wait for more
+        }
+    }
+
+    /// <summary>
+    /// A request body, copied out of the connection's buffers (which go back to Kestrel at once) into one contiguous
+    /// array, the form the JSON parser reads in place. A small body's array is borrowed from the shared pool, so the
+    /// webhook allocates nothing per review for it; a large one's is its own, not kept by the pool afterwards.
+    /// </summary>
+    public readonly struct Body : IDisposable
+    {
+        private readonly byte[] _array;
+        private readonly bool _pooled;
+
+        private Body(byte[] array, int length, bool pooled)
+        {
+            _array = array;
+            _pooled = pooled;
+            Memory = array.AsMemory(0, length);
+        }
+
+        public ReadOnlyMemory<byte> Memory { get; }
+
+        public int Length => Memory.Length;
+
+        public static Body CopyOf(in ReadOnlySequence<byte> bytes)
+        {
+            var length = checked((int)bytes.Length);
+            var pooled = length <= PooledBytes;
+            var body = new Body(pooled ? ArrayPool<byte>.Shared.Rent(length) : new byte[length], length, pooled);
+            bytes.CopyTo(body._array);
+            return body;
+        }
+
+        /// <summary>Gives a borrowed array back: nothing may read <see cref="Memory"/> afterwards.</summary>
+        public void Dispose()
+        {
+            if (_pooled) ArrayPool<byte>.Shared.Return(_array);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Prometheus;
 
 namespace QuayIntegration.Operator.Webhook;
@@ -19,13 +20,38 @@ public static class AdmissionMetrics
         "quayintegration_admission_duration_seconds", "Time to answer an admission review.",
         new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0001, 2, 16) });
 
-    public static void Record(string? operation, string outcome) =>
-        Requests.WithLabels(OperationLabel(operation), AdmissionOutcome.All.Contains(outcome) ? outcome : AdmissionOutcome.Other).Inc();
+    /// <summary>admission.k8s.io/v1's operations, then <see cref="OtherOperation"/>: the <c>operation</c> label's values by index.</summary>
+    private static readonly string[] Operations = ["CREATE", "UPDATE", "DELETE", "CONNECT", OtherOperation];
+
+    private static readonly string[] Outcomes = [.. AdmissionOutcome.All];
+    private static readonly FrozenDictionary<string, int> OutcomeIndex =
+        Outcomes.Select((outcome, index) => KeyValuePair.Create(outcome, index)).ToFrozenDictionary(StringComparer.Ordinal);
+    private static readonly int OtherOutcome = OutcomeIndex[AdmissionOutcome.Other];
+
+    /// <summary>
+    /// Each (operation, outcome) series once found: prometheus-net finds a labelled series by hashing its label values
+    /// on every call, and the webhook counts one per review. Filled as series are first used (so /metrics shows only
+    /// those), racing writers store the same series.
+    /// </summary>
+    private static readonly Counter.Child?[] Series = new Counter.Child?[Operations.Length * Outcomes.Length];
+
+    public static void Record(string? operation, string outcome)
+    {
+        var o = OperationIndex(operation);
+        var i = OutcomeIndex.TryGetValue(outcome, out var known) ? known : OtherOutcome;
+        ref var series = ref Series[o * Outcomes.Length + i];
+        (series ??= Requests.WithLabels(Operations[o], Outcomes[i])).Inc();
+    }
 
     /// <summary>admission.k8s.io/v1's operations; anything else (made up by a client) is <c>other</c>.</summary>
-    public static string OperationLabel(string? operation) => operation switch
+    public static string OperationLabel(string? operation) => Operations[OperationIndex(operation)];
+
+    private static int OperationIndex(string? operation) => operation switch
     {
-        "CREATE" or "UPDATE" or "DELETE" or "CONNECT" => operation,
-        _ => OtherOperation,
+        "CREATE" => 0,
+        "UPDATE" => 1,
+        "DELETE" => 2,
+        "CONNECT" => 3,
+        _ => Operations.Length - 1, // other
     };
 }

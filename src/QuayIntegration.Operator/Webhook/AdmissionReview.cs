@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 
 namespace QuayIntegration.Operator.Webhook;
@@ -94,8 +93,11 @@ public sealed record AdmissionDecision(bool Allowed, string Outcome, IReadOnlyLi
 
     public static AdmissionDecision Denied(string outcome, string message, int code = 403) => new(false, outcome, Message: message, Code: code);
 
-    /// <summary>The AdmissionReview response, echoing the request's apiVersion and uid, as JSON text.</summary>
-    public string ToReviewJson(AdmissionRequest request)
+    /// <summary>
+    /// The AdmissionReview response, echoing the request's apiVersion and uid, as UTF-8 JSON: the bytes the response
+    /// carries, copied once out of this thread's buffers, never turned into a string and back.
+    /// </summary>
+    public byte[] ToReviewJson(AdmissionRequest request)
     {
         var buffers = AnswerBuffers.ForThisThread();
         var writer = buffers.AnswerWriter();
@@ -127,7 +129,7 @@ public sealed record AdmissionDecision(bool Allowed, string Outcome, IReadOnlyLi
         writer.WriteEndObject();
         writer.WriteEndObject();
         writer.Flush();
-        var json = Encoding.UTF8.GetString(buffers.Answer.WrittenSpan);
+        var json = buffers.Answer.WrittenSpan.ToArray();
         buffers.Release();
         return json;
     }

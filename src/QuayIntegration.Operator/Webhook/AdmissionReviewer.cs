@@ -1,11 +1,12 @@
+using System.Text;
 using QuayIntegration.Operator.Hosting;
 using QuayIntegration.Operator.Observability;
 using Microsoft.Extensions.Logging;
 
 namespace QuayIntegration.Operator.Webhook;
 
-/// <summary>An answer to one POST: the AdmissionReview response (200), or a 4xx with a one-line text.</summary>
-public sealed record AdmissionAnswer(int StatusCode, string Body)
+/// <summary>An answer to one POST: the AdmissionReview response (200), or a 4xx with a one-line text; <see cref="Utf8"/> is the response body.</summary>
+public sealed record AdmissionAnswer(int StatusCode, byte[] Utf8)
 {
     public const string ProblemPrefix = "invalid AdmissionReview: ";
 
@@ -13,9 +14,12 @@ public sealed record AdmissionAnswer(int StatusCode, string Body)
 
     public string ContentType => IsReview ? "application/json" : "text/plain; charset=utf-8";
 
-    public static AdmissionAnswer Review(string json) => new(200, json);
+    /// <summary>The body as text (for the log and for tests; the response is written from <see cref="Utf8"/>).</summary>
+    public string Body => Encoding.UTF8.GetString(Utf8);
 
-    public static AdmissionAnswer Problem(int statusCode, string problem) => new(statusCode, ProblemPrefix + problem);
+    public static AdmissionAnswer Review(byte[] json) => new(200, json);
+
+    public static AdmissionAnswer Problem(int statusCode, string problem) => new(statusCode, Encoding.UTF8.GetBytes(ProblemPrefix + problem));
 
     public static AdmissionAnswer TooLarge() => Problem(413, $"the body is larger than {AdmissionBody.MaxBytes} bytes");
 }

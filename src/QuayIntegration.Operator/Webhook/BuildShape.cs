@@ -11,31 +11,32 @@ namespace QuayIntegration.Operator.Webhook;
 public static class BuildShape
 {
     private static readonly string[] StrategyMembers = ["dockerStrategy", "sourceStrategy", "customStrategy", "jenkinsPipelineStrategy"];
+    private const string At = "request.object";
+    private static readonly string[] StrategyPaths = [.. StrategyMembers.Select(member => $"{At}.spec.strategy.{member}")];
 
     /// <summary>The first field of the wrong type, as a one-line problem; null when the Build can be read.</summary>
     public static string? Problem(JsonElement build)
     {
         var shape = new JsonShape();
-        const string at = "request.object";
-        if (build.Member("metadata") is null) return $"{at}.metadata is missing";
-        var metadata = shape.Object(build, "metadata", $"{at}.metadata");
-        shape.String(metadata, "namespace", $"{at}.metadata.namespace");
-        shape.Object(metadata, "annotations", $"{at}.metadata.annotations");
-        shape.Object(metadata, "labels", $"{at}.metadata.labels");
+        if (build.Member("metadata") is null) return $"{At}.metadata is missing";
+        var metadata = shape.Object(build, "metadata", $"{At}.metadata");
+        shape.ExpectString(metadata, "namespace", $"{At}.metadata.namespace");
+        shape.Object(metadata, "annotations", $"{At}.metadata.annotations");
+        shape.Object(metadata, "labels", $"{At}.metadata.labels");
 
-        var spec = shape.Object(build, "spec", $"{at}.spec");
-        shape.String(spec, "serviceAccount", $"{at}.spec.serviceAccount");
-        var strategy = shape.Object(spec, "strategy", $"{at}.spec.strategy");
-        shape.String(strategy, "type", $"{at}.spec.strategy.type");
-        foreach (var member in StrategyMembers) shape.Object(strategy, member, $"{at}.spec.strategy.{member}");
+        var spec = shape.Object(build, "spec", $"{At}.spec");
+        shape.ExpectString(spec, "serviceAccount", $"{At}.spec.serviceAccount");
+        var strategy = shape.Object(spec, "strategy", $"{At}.spec.strategy");
+        shape.ExpectString(strategy, "type", $"{At}.spec.strategy.type");
+        for (var i = 0; i < StrategyMembers.Length; i++) shape.Object(strategy, StrategyMembers[i], StrategyPaths[i]);
 
-        var output = shape.Object(spec, "output", $"{at}.spec.output");
-        var pushSecret = shape.Object(output, "pushSecret", $"{at}.spec.output.pushSecret");
-        shape.String(pushSecret, "name", $"{at}.spec.output.pushSecret.name");
-        var to = shape.Object(output, "to", $"{at}.spec.output.to");
-        shape.String(to, "kind", $"{at}.spec.output.to.kind");
-        shape.String(to, "name", $"{at}.spec.output.to.name");
-        shape.String(to, "namespace", $"{at}.spec.output.to.namespace");
+        var output = shape.Object(spec, "output", $"{At}.spec.output");
+        var pushSecret = shape.Object(output, "pushSecret", $"{At}.spec.output.pushSecret");
+        shape.ExpectString(pushSecret, "name", $"{At}.spec.output.pushSecret.name");
+        var to = shape.Object(output, "to", $"{At}.spec.output.to");
+        shape.ExpectString(to, "kind", $"{At}.spec.output.to.kind");
+        shape.ExpectString(to, "name", $"{At}.spec.output.to.name");
+        shape.ExpectString(to, "namespace", $"{At}.spec.output.to.namespace");
         return shape.Problem;
     }
 }

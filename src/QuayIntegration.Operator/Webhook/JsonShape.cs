@@ -17,6 +17,10 @@ public sealed class JsonShape
     public string? String(JsonElement? parent, string field, string path) =>
         Expect(parent, field, path, JsonValueKind.String, "a string")?.GetString();
 
+    /// <summary>Checks that the field, if present, is a string, without decoding it.</summary>
+    public void ExpectString(JsonElement? parent, string field, string path) =>
+        Expect(parent, field, path, JsonValueKind.String, "a string");
+
     public bool? Bool(JsonElement? parent, string field, string path)
     {
         if (parent?.Member(field) is not { } node) return null;

@@ -22,7 +22,8 @@ public sealed record ServedOnMetadata(OperatorListener Listener);
 /// Tells the listeners apart by the local port of the connection, as bound (so port 0 in tests works too). Never by
 /// the Host header: the client writes it, and the API server calls the Service's port 443, not the pod's.
 /// It lives with the webhook because the webhook port is the one the Service exposes to the whole cluster: only the
-/// webhook may answer there, and the webhook must not answer on the metrics port.
+/// webhook answers there (<see cref="AdmissionEndpoint.UseAdmissionWebhook"/>, ahead of routing), and routing's
+/// endpoints (probes, metrics) answer only on the listeners they are served on.
 /// </summary>
 public sealed class OperatorListeners
 {

@@ -79,6 +79,25 @@ public sealed class WebhookHardeningTests(ServedWebhookWithDebugLog served) : IC
         });
     }
 
+    /// <summary>
+    /// ASP.NET Core starts a tracing Activity per request whenever its hosting diagnostics category may log at all
+    /// (about 5 % of the webhook's CPU per review); the operator turns that category off. The Activity would show as
+    /// the trace ID Serilog stamps on every line written during the request.
+    /// </summary>
+    [Fact]
+    public async Task A_review_starts_no_tracing_activity_so_its_log_line_carries_no_trace_id()
+    {
+        var logged = served.Log.Events.Count;
+        var review = ServedWebhook.BuildReview("u-trace", BuildWebhookTests.ImageStreamTagOutput("app:v1"));
+        review["request"]!["namespace"] = "Not A Namespace"; // denied, and the denial logged
+        var (status, body) = await served.PostAsync(review.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("\"allowed\":false", body);
+        var denial = Assert.Single(served.Log.Events.Skip(logged), e => CapturedLog.Render(e).Contains("Denied"));
+        Assert.Null(denial.TraceId);
+        Assert.Null(denial.SpanId);
+    }
+
     [Fact]
     public async Task A_chunked_body_over_the_limit_is_refused_once_the_limit_is_read()
     {
@@ -226,6 +245,78 @@ public sealed class WebhookHardeningTests(ServedWebhookWithDebugLog served) : IC
         Assert.Equal(HttpStatusCode.NotFound, spoofedAnswer.StatusCode);
         using var webhook = await https.PostAsync(served.ReviewUrl, new StringContent(Review()));
         Assert.Equal(HttpStatusCode.OK, webhook.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_webhook_listener_answers_its_path_as_routing_would_another_method_405_and_another_path_404()
+    {
+        using var https = served.Client();
+        // The path as endpoint routing matched it before the webhook moved ahead of the router: any case, a trailing slash.
+        foreach (var path in new[] { "/admissionwebhook", "/AdmissionWebhook", "/admissionwebhook/" })
+        {
+            using var answer = await https.PostAsync(served.WebhookUrl + path, new StringContent(Review()));
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.Equal("application/json", answer.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("u1", JsonNode.Parse(await answer.Content.ReadAsStringAsync())!["response"]!["uid"]!.GetValue<string>());
+        }
+        foreach (var method in new[] { HttpMethod.Get, HttpMethod.Put, HttpMethod.Head })
+        {
+            using var wrongMethod = await https.SendAsync(new HttpRequestMessage(method, served.ReviewUrl));
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, wrongMethod.StatusCode);
+            Assert.Equal(["POST"], wrongMethod.Content.Headers.Allow);
+        }
+        foreach (var path in new[] { "/", "/admissionwebhook/x", "/admissionwebhookx", "//admissionwebhook", "/admission" })
+        {
+            using var elsewhere = await https.PostAsync(served.WebhookUrl + path, new StringContent(Review()));
+            Assert.Equal(HttpStatusCode.NotFound, elsewhere.StatusCode);
+        }
+    }
+
+    /// <summary>
+    /// Bodies are read into arrays borrowed from a pool, which hand back arrays larger than asked for and still holding
+    /// an earlier body's bytes: each review must be read as exactly what was sent, whatever came before it on the
+    /// connection or arrives beside it on others.
+    /// </summary>
+    [Fact]
+    public async Task Reviews_of_any_size_after_or_beside_others_are_each_answered_as_sent()
+    {
+        static string Padded(string uid, int bytes)
+        {
+            var review = ServedWebhook.BuildReview(uid, BuildWebhookTests.ImageStreamTagOutput($"app-{uid}:v1"));
+            review["request"]!["object"]!["metadata"]!["annotations"] = new JsonObject { ["pad"] = "" };
+            var padding = Math.Max(0, bytes - Encoding.UTF8.GetByteCount(review.ToJsonString()));
+            review["request"]!["object"]!["metadata"]!["annotations"]!["pad"] = new string('p', padding);
+            return review.ToJsonString();
+        }
+        async Task AssertAnsweredAsync(HttpClient https, string uid, int bytes)
+        {
+            using var answer = await https.PostAsync(served.ReviewUrl, new StringContent(Padded(uid, bytes)));
+            var text = await answer.Content.ReadAsStringAsync();
+            Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{uid} ({bytes} bytes): {(int)answer.StatusCode} {text}");
+            var response = JsonNode.Parse(text)!["response"]!;
+            Assert.Equal(uid, response["uid"]!.GetValue<string>());
+            Assert.Contains($"/app-{uid}:v1", Encoding.UTF8.GetString(Convert.FromBase64String(response["patch"]!.GetValue<string>())));
+        }
+
+        // One connection, each body shorter than the one before it (the same pooled array comes back with its tail).
+        using (var https = served.Client())
+        {
+            var sizes = new[] { 200_000, 65_000, 60_000, 33_000, 31_000, 4_000, 2_040, 1_900, 1_100 };
+            for (var i = 0; i < sizes.Length; i++) await AssertAnsweredAsync(https, $"seq-{i}", sizes[i]);
+        }
+        // Many connections at once, small bodies beside large ones (those are parsed on the thread pool).
+        var clients = Enumerable.Range(0, 8).Select(_ => served.Client()).ToList();
+        try
+        {
+            await Task.WhenAll(clients.Select((https, c) => Task.Run(async () =>
+            {
+                for (var i = 0; i < 25; i++) await AssertAnsweredAsync(https, $"par-{c}-{i}", (c * 25 + i) % 7 == 0 ? 70_000 : 1_000 + 97 * i);
+            })));
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
     }
 
     private async Task<JsonNode> ReviewAsync(JsonObject review)
