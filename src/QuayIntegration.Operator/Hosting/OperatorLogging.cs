@@ -19,11 +19,14 @@ public static class OperatorLogging
             .MinimumLevel.Override("Polly", LogEventLevel.Warning)
             // An unready /readyz before the caches sync is expected; the probe's answer says it, an Error per probe is noise.
             .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks", LogEventLevel.Fatal)
-            // ASP.NET Core starts an Activity for every request whenever this category is enabled at any level (to give
-            // its request log lines a trace ID): a random ID, the Activity and its async-local, about 5 % of the
-            // webhook's CPU per review (perf, 2026-12-05). Its lines are each request's start and finish (Information,
-            // filtered out anyway) and a start-up failure, which the generic host logs too ("Hosting failed to start");
-            // the operator exports no traces, so the ID tied nothing together.
+            // ASP.NET Core starts an Activity and a log scope for every request whenever this category is enabled at any
+            // level: a random trace ID, the Activity, the scope and their async-locals, about 5 % of the webhook's CPU per
+            // review (perf, 2026-12-05). Off, lines written during a request carry no TraceId, SpanId, RequestId or
+            // RequestPath (Kestrel's ConnectionId stays; the webhook's and /metrics' own lines name the client and what
+            // it asked); the category's own lines go too: each request's start and finish (Information, filtered out
+            // anyway) and the web host's start-up messages, whose failure the generic host logs as well ("Hosting failed
+            // to start"). The operator exports no traces. Serilog:MinimumLevel:Override:Microsoft.AspNetCore.Hosting.Diagnostics
+            // brings all of it back, at that cost.
             .MinimumLevel.Override(HostingDiagnosticsCategory, LevelAlias.Off)
             .ReadFrom.Configuration(configuration, ReaderOptions(configuration)) // "Serilog" section overrides the defaults above
             .Enrich.FromLogContext()

@@ -75,10 +75,15 @@ public static class AdmissionBody
             return body;
         }
 
-        /// <summary>Gives a borrowed array back: nothing may read <see cref="Memory"/> afterwards.</summary>
+        /// <summary>
+        /// Gives a borrowed array back, emptied (a Build's environment may hold values no other renter in the process
+        /// should see): nothing may read <see cref="Memory"/> afterwards.
+        /// </summary>
         public void Dispose()
         {
-            if (_pooled) ArrayPool<byte>.Shared.Return(_array);
+            if (!_pooled) return;
+            _array.AsSpan(0, Memory.Length).Clear();
+            ArrayPool<byte>.Shared.Return(_array);
         }
     }
 }

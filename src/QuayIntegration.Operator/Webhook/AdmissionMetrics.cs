@@ -38,7 +38,7 @@ public static class AdmissionMetrics
     public static void Record(string? operation, string outcome)
     {
         var o = OperationIndex(operation);
-        var i = OutcomeIndex.TryGetValue(outcome, out var known) ? known : OtherOutcome;
+        var i = outcome is not null && OutcomeIndex.TryGetValue(outcome, out var known) ? known : OtherOutcome;
         ref var series = ref Series[o * Outcomes.Length + i];
         (series ??= Requests.WithLabels(Operations[o], Outcomes[i])).Inc();
     }

@@ -280,22 +280,24 @@ public sealed class WebhookHardeningTests(ServedWebhookWithDebugLog served) : IC
     [Fact]
     public async Task Reviews_of_any_size_after_or_beside_others_are_each_answered_as_sent()
     {
-        static string Padded(string uid, int bytes)
+        static string Padded(string uid, int bytes, bool denied = false)
         {
             var review = ServedWebhook.BuildReview(uid, BuildWebhookTests.ImageStreamTagOutput($"app-{uid}:v1"));
+            if (denied) review["request"]!["namespace"] = $"Not A Namespace {uid}"; // denied and logged, after a move to the pool
             review["request"]!["object"]!["metadata"]!["annotations"] = new JsonObject { ["pad"] = "" };
             var padding = Math.Max(0, bytes - Encoding.UTF8.GetByteCount(review.ToJsonString()));
             review["request"]!["object"]!["metadata"]!["annotations"]!["pad"] = new string('p', padding);
             return review.ToJsonString();
         }
-        async Task AssertAnsweredAsync(HttpClient https, string uid, int bytes)
+        async Task AssertAnsweredAsync(HttpClient https, string uid, int bytes, bool denied = false)
         {
-            using var answer = await https.PostAsync(served.ReviewUrl, new StringContent(Padded(uid, bytes)));
+            using var answer = await https.PostAsync(served.ReviewUrl, new StringContent(Padded(uid, bytes, denied)));
             var text = await answer.Content.ReadAsStringAsync();
             Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{uid} ({bytes} bytes): {(int)answer.StatusCode} {text}");
             var response = JsonNode.Parse(text)!["response"]!;
             Assert.Equal(uid, response["uid"]!.GetValue<string>());
-            Assert.Contains($"/app-{uid}:v1", Encoding.UTF8.GetString(Convert.FromBase64String(response["patch"]!.GetValue<string>())));
+            if (denied) Assert.Contains(uid, response["status"]!["message"]!.GetValue<string>());
+            else Assert.Contains($"/app-{uid}:v1", Encoding.UTF8.GetString(Convert.FromBase64String(response["patch"]!.GetValue<string>())));
         }
 
         // One connection, each body shorter than the one before it (the same pooled array comes back with its tail).
@@ -304,13 +306,15 @@ public sealed class WebhookHardeningTests(ServedWebhookWithDebugLog served) : IC
             var sizes = new[] { 200_000, 65_000, 60_000, 33_000, 31_000, 4_000, 2_040, 1_900, 1_100 };
             for (var i = 0; i < sizes.Length; i++) await AssertAnsweredAsync(https, $"seq-{i}", sizes[i]);
         }
-        // Many connections at once, small bodies beside large ones (those are parsed on the thread pool).
+        // Many connections at once, small bodies beside large ones (those are parsed on the thread pool), and denials,
+        // whose review holds its borrowed body across the move to the pool for the log line.
         var clients = Enumerable.Range(0, 8).Select(_ => served.Client()).ToList();
         try
         {
             await Task.WhenAll(clients.Select((https, c) => Task.Run(async () =>
             {
-                for (var i = 0; i < 25; i++) await AssertAnsweredAsync(https, $"par-{c}-{i}", (c * 25 + i) % 7 == 0 ? 70_000 : 1_000 + 97 * i);
+                for (var i = 0; i < 25; i++)
+                    await AssertAnsweredAsync(https, $"par-{c}-{i}", (c * 25 + i) % 7 == 0 ? 70_000 : 1_000 + 2_371 * i, denied: i % 3 == 0);
             })));
         }
         finally
