@@ -1,10 +1,8 @@
-using System.Security.Cryptography.X509Certificates;
-
 namespace QuayIntegration.Operator.Hosting;
 
 /// <summary>
-/// A serving certificate kept as two PEM files (certificate, key), loaded once and again whenever either file changes,
-/// so a rotated certificate is served without a restart.
+/// A serving certificate kept as two PEM files (the certificate, followed by its intermediates if any, and the key),
+/// loaded once and again whenever either file changes, so a rotated certificate is served without a restart.
 /// A change is seen through the file the path finally leads to: in a mounted Secret, <c>tls.crt</c> is a symlink to
 /// <c>..data/tls.crt</c> and the kubelet updates the Secret by pointing <c>..data</c> at a new directory, so the
 /// symlink's own times never change; the file at the end of the path is a new one with its own write time.
@@ -12,7 +10,7 @@ namespace QuayIntegration.Operator.Hosting;
 public sealed class CertificatePairFiles(string certificatePath, string keyPath)
 {
     private readonly Lock _gate = new();
-    private (FileStamp Crt, FileStamp Key, X509Certificate2 Certificate)? _loaded;
+    private (FileStamp Crt, FileStamp Key, ServingCertificate Serving)? _loaded;
 
     public string CertificatePath { get; } = certificatePath;
     public string KeyPath { get; } = keyPath;
@@ -20,31 +18,29 @@ public sealed class CertificatePairFiles(string certificatePath, string keyPath)
     public bool Exist => File.Exists(CertificatePath) && File.Exists(KeyPath);
 
     /// <summary>The last pair loaded, without looking at the files.</summary>
-    public X509Certificate2? Loaded => _loaded?.Certificate;
+    public ServingCertificate? Loaded => _loaded?.Serving;
 
     /// <summary>
     /// The current pair: the one loaded before while neither file changed, else loaded now. A pair that does not load
     /// (half written during a rotation) leaves the previous one in use; with none before, the
     /// <see cref="System.Security.Cryptography.CryptographicException"/> or <see cref="IOException"/> goes to the caller.
     /// </summary>
-    public X509Certificate2 Load()
+    public ServingCertificate Load()
     {
         lock (_gate)
         {
             var crt = FileStamp.Of(CertificatePath);
             var key = FileStamp.Of(KeyPath);
-            if (_loaded is { } loaded && loaded.Crt == crt && loaded.Key == key) return loaded.Certificate;
+            if (_loaded is { } loaded && loaded.Crt == crt && loaded.Key == key) return loaded.Serving;
             try
             {
-                using var pem = X509Certificate2.CreateFromPemFile(CertificatePath, KeyPath);
-                // Export/import so SslStream gets a certificate with a usable private key on every platform.
-                var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-                _loaded = (crt, key, certificate);
-                return certificate;
+                var serving = ServingCertificate.FromPem(File.ReadAllText(CertificatePath), File.ReadAllText(KeyPath));
+                _loaded = (crt, key, serving);
+                return serving;
             }
             catch (Exception) when (_loaded is not null)
             {
-                return _loaded.Value.Certificate;
+                return _loaded.Value.Serving;
             }
         }
     }

@@ -20,12 +20,16 @@ public sealed class MetricsCertificateProvider(IOptions<OperatorOptions> options
     private readonly Lock _gate = new();
     private readonly CertificatePairFiles _files = new(
         Path.Combine(options.Value.Metrics.CertDir, CertificateFile), Path.Combine(options.Value.Metrics.CertDir, KeyFile));
-    private X509Certificate2? _selfSigned;
+    private ServingCertificate? _selfSigned;
 
     /// <summary>True when the certificate comes from files rather than being self-signed.</summary>
     public bool FromFiles => _files.Exist;
 
-    public X509Certificate2 Current
+    /// <summary>The certificate served.</summary>
+    public X509Certificate2 Current => Serving.Certificate;
+
+    /// <exception cref="InvalidOperationException">The certificate files are there but cannot be loaded.</exception>
+    public ServingCertificate Serving
     {
         get
         {
@@ -43,8 +47,8 @@ public sealed class MetricsCertificateProvider(IOptions<OperatorOptions> options
                             $"The metrics certificate {_files.CertificatePath} with key {_files.KeyPath} cannot be loaded: {e.Message}", e);
                     }
                 }
-                if (_selfSigned is null || _selfSigned.NotAfter.ToUniversalTime() - time.GetUtcNow().UtcDateTime < TimeSpan.FromDays(1))
-                    _selfSigned = SelfSigned();
+                if (_selfSigned is null || _selfSigned.Certificate.NotAfter.ToUniversalTime() - time.GetUtcNow().UtcDateTime < TimeSpan.FromDays(1))
+                    _selfSigned = ServingCertificate.Of(SelfSigned());
                 return _selfSigned;
             }
         }

@@ -69,15 +69,11 @@ public static class OperatorHost
         if (o.Metrics.Secure)
         {
             var metricsCertificate = kestrel.ApplicationServices.GetRequiredService<MetricsCertificateProvider>();
-            _ = metricsCertificate.Current; // a broken certificate pair stops the start with the reason, not every scrape
+            _ = metricsCertificate.Serving; // a broken certificate pair stops the start with the reason, not every scrape
             kestrel.Listen(address, o.Metrics.SecurePort, listen =>
             {
                 listeners.Add(OperatorListener.SecureMetrics, listen);
-                listen.UseHttps(https =>
-                {
-                    https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
-                    https.ServerCertificateSelector = (_, _) => metricsCertificate.Current;
-                });
+                listen.UseHttps(() => metricsCertificate.Serving, "metrics");
             });
         }
         if (o.Webhook.Disabled) return;
@@ -89,11 +85,7 @@ public static class OperatorHost
         kestrel.Listen(address, o.Webhook.Port, listen =>
         {
             listeners.Add(OperatorListener.Webhook, listen);
-            listen.UseHttps(https =>
-            {
-                https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
-                https.ServerCertificateSelector = (_, _) => certificates.Current;
-            });
+            listen.UseHttps(() => certificates.Serving, "webhook");
             listen.UseInlineCompletions();
         });
     }

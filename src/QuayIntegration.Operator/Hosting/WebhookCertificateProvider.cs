@@ -31,8 +31,11 @@ public sealed class WebhookCertificateProvider(IOptions<OperatorOptions> options
 
     public bool Available => Files().Exist;
 
-    /// <summary>The certificate to serve, or null while there is none yet (handshakes then fail; the API server retries).</summary>
-    public X509Certificate2? Current
+    /// <summary>The certificate served, or null while there is none yet.</summary>
+    public X509Certificate2? Current => Serving?.Certificate;
+
+    /// <summary>What to serve, or null while there is none yet (handshakes then fail; the API server retries).</summary>
+    public ServingCertificate? Serving
     {
         get
         {

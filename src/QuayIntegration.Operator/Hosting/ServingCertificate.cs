@@ -1,0 +1,69 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+
+namespace QuayIntegration.Operator.Hosting;
+
+/// <summary>
+/// A certificate as one of the operator's TLS listeners presents it: the leaf with its key, and what SslStream sends
+/// for it, the leaf and the intermediates that came with it in its file, put together once, offline.
+/// <para>
+/// Handed to SslStream as a bare certificate (Kestrel's <c>ServerCertificateSelector</c>), the chain was built again
+/// on every handshake from the machine's stores under .NET's default policy, which downloads a missing issuer from the
+/// address the certificate names (Authority Information Access) and waits for it, about 15 s, on the handshake:
+/// an address unreachable from a cluster without egress. And the intermediates in the file (cert-manager writes the
+/// chain into <c>tls.crt</c>) were never sent, so a client that trusts only the root could not verify the webhook.
+/// </para>
+/// </summary>
+public sealed class ServingCertificate
+{
+    private ServingCertificate(X509Certificate2 certificate, SslStreamCertificateContext context) => (Certificate, Context) = (certificate, context);
+
+    /// <summary>The leaf, with its private key.</summary>
+    public X509Certificate2 Certificate { get; }
+
+    /// <summary>The leaf and its chain as the handshake sends them.</summary>
+    public SslStreamCertificateContext Context { get; }
+
+    /// <summary>Builds the chain from <paramref name="intermediates"/> only: nothing is downloaded, nothing is checked for revocation.</summary>
+    public static ServingCertificate Of(X509Certificate2 certificate, X509Certificate2Collection? intermediates = null) =>
+        new(certificate, SslStreamCertificateContext.Create(certificate, intermediates, offline: true));
+
+    /// <summary>
+    /// The leaf (the file's first certificate, with the key) and the rest of the file as its intermediates, both read
+    /// from the same text so a file replaced between two reads cannot mix two versions.
+    /// </summary>
+    public static ServingCertificate FromPem(string certificatePem, string keyPem)
+    {
+        using var pem = X509Certificate2.CreateFromPem(certificatePem, keyPem);
+        // Export/import so SslStream gets a certificate with a usable private key on every platform.
+        var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        var all = new X509Certificate2Collection();
+        all.ImportFromPem(certificatePem);
+        var intermediates = new X509Certificate2Collection();
+        foreach (var other in all)
+            if (!other.RawDataMemory.Span.SequenceEqual(certificate.RawDataMemory.Span)) intermediates.Add(other);
+        return Of(certificate, intermediates);
+    }
+}
+
+public static class ServingTls
+{
+    /// <summary>
+    /// HTTPS (TLS 1.2 or later) with whatever <paramref name="current"/> serves at each handshake, so a rotated
+    /// certificate is used without a restart; while there is none, handshakes fail (logged by Kestrel at Debug) and
+    /// clients retry. ALPN is left to Kestrel, as with its own options.
+    /// </summary>
+    public static ListenOptions UseHttps(this ListenOptions listen, Func<ServingCertificate?> current, string what) =>
+        listen.UseHttps(new TlsHandshakeCallbackOptions
+        {
+            OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
+            {
+                ServerCertificateContext = current()?.Context ?? throw new AuthenticationException($"no {what} certificate to serve yet"),
+                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            }),
+        });
+}

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using QuayIntegration.Operator.Tests.Support;
+using QuayIntegration.Testing.Core;
+using TestCa = QuayIntegration.Testing.Core.CertificateAuthority;
+
+namespace QuayIntegration.Operator.Tests.Integration;
+
+/// <summary>
+/// The webhook's certificate file as cert-manager writes it for an issuer with an intermediate CA (the leaf, then the
+/// intermediate), the API server trusting only the root (the webhook configuration's caBundle), and the leaf naming an
+/// address its issuer can be downloaded from that never answers, as one out of reach of a cluster without egress.
+/// </summary>
+[Collection(OperatorCollection.Name)]
+public sealed class WebhookServingChainTests
+{
+    private const string ServiceHost = $"{WebhookSetup.ServiceName}.{WebhookSetup.ServiceNamespace}.svc";
+
+    [Fact]
+    public async Task The_webhook_sends_the_intermediates_of_its_certificate_file_and_never_downloads_a_missing_one()
+    {
+        using var root = TestCa.Create("webhook root CA");
+        using var intermediate = root.CreateIntermediate("webhook issuing CA");
+        using var issuerSite = new UnansweringListener();
+        using var leaf = intermediate.IssueServerCertificate([ServiceHost], [], issuerSite.Url("issuing-ca.crt"));
+        using var webhook = new WebhookSetup();
+        var certificateFile = Path.Combine(webhook.CertDir, "apiserver.crt");
+        TestCa.WritePemFiles(leaf, certificateFile, Path.Combine(webhook.CertDir, "apiserver.key"));
+        File.AppendAllText(certificateFile, "\n" + intermediate.CertificatePem + "\n");
+
+        await using var env = await OperatorEnvironment.StartAsync(createIntegration: false);
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        var (status, sent) = await PostTrustingOnly(root, op.WebhookUrl!);
+        Assert.Equal(HttpStatusCode.BadRequest, status); // its answer to "{}": the handshake held
+        Assert.Equal(intermediate.Certificate.Thumbprint, Assert.Single(sent).Thumbprint);
+
+        // The same certificate without its intermediate: refused at once by a client that cannot find the issuer,
+        // and nothing fetched from the address the certificate names.
+        TestCa.WritePemFiles(leaf, certificateFile, Path.Combine(webhook.CertDir, "apiserver.key"));
+        File.SetLastWriteTimeUtc(certificateFile, DateTime.UtcNow.AddMinutes(1));
+        var clock = Stopwatch.StartNew();
+        await Assert.ThrowsAsync<HttpRequestException>(() => PostTrustingOnly(root, op.WebhookUrl!));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the handshake took {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.Equal(0, issuerSite.Visits);
+    }
+
+    /// <summary>
+    /// Posts <c>{}</c> as the API server would: trusting only <paramref name="root"/>, building the chain from what the
+    /// server sent and nothing downloaded, checking the Service's name. Returns the status and the certificates the
+    /// server sent beside the leaf.
+    /// </summary>
+    private static async Task<(HttpStatusCode Status, List<X509Certificate2> Sent)> PostTrustingOnly(TestCa root, string webhookUrl)
+    {
+        var sent = new List<X509Certificate2>();
+        using var http = new HttpClient(new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                TargetHost = ServiceHost,
+                CertificateChainPolicy = new X509ChainPolicy
+                {
+                    TrustMode = X509ChainTrustMode.CustomRootTrust,
+                    CustomTrustStore = { root.Certificate },
+                    RevocationMode = X509RevocationMode.NoCheck,
+                    DisableCertificateDownloads = true,
+                },
+                RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
+                {
+                    if (certificate is null || chain is null) return false;
+                    var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+                    sent.AddRange(chain.ChainPolicy.ExtraStore.Where(c => c.Thumbprint != leaf.Thumbprint));
+                    // The connection goes to 127.0.0.1, so the name is checked here against the Service's, as the API server would.
+                    return (errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None && leaf.MatchesHostname(ServiceHost);
+                },
+            },
+        });
+        using var response = await http.PostAsync(webhookUrl + "/admissionwebhook", new StringContent("{}"));
+        return (response.StatusCode, sent);
+    }
+}
