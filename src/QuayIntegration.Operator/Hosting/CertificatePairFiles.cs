@@ -34,7 +34,15 @@ public sealed class CertificatePairFiles(string certificatePath, string keyPath)
             if (_loaded is { } loaded && loaded.Crt == crt && loaded.Key == key) return loaded.Serving;
             try
             {
-                var serving = ServingCertificate.FromPem(File.ReadAllText(CertificatePath), File.ReadAllText(KeyPath));
+                ServingCertificate serving;
+                try
+                {
+                    serving = ServingCertificate.FromPem(File.ReadAllText(CertificatePath), File.ReadAllText(KeyPath));
+                }
+                catch (UnauthorizedAccessException e)
+                {
+                    throw new IOException(e.Message, e); // unreadable files are files not there yet, to every caller
+                }
                 _loaded = (crt, key, serving);
                 return serving;
             }

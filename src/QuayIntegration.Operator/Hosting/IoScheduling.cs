@@ -51,7 +51,7 @@ public static class IoScheduling
     /// <summary>
     /// A connection middleware for a listener: each connection completes its socket I/O inline from here on. Added
     /// after <c>UseHttps</c>, so it runs once the handshake is done: the handshake's CPU (1–2 ms with an RSA key) and
-    /// the certificate selector's file checks stay on the thread pool.
+    /// the serving certificate's file checks stay on the thread pool.
     /// </summary>
     public static void UseInlineCompletions(this ListenOptions listen) =>
         listen.Use(next => connection =>

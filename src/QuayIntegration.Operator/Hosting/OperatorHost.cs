@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
@@ -65,6 +64,8 @@ public static class OperatorHost
         var listeners = kestrel.ApplicationServices.GetRequiredService<OperatorListeners>();
         // No endpoint takes a larger body than an AdmissionReview; Kestrel also stops draining an unread body here.
         kestrel.Limits.MaxRequestBodySize = AdmissionBody.MaxBytes;
+        // No "Server: Kestrel" on every answer: it tells whoever reaches the webhook's Service what to probe for.
+        kestrel.AddServerHeader = false;
         kestrel.Listen(address, o.MetricsPort, listen => listeners.Add(OperatorListener.Metrics, listen));
         if (o.Metrics.Secure)
         {

@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Security.Authentication;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -19,6 +20,8 @@ namespace QuayIntegration.Operator.Hosting;
 /// </summary>
 public sealed class ServingCertificate
 {
+    private const string ServerAuthentication = "1.3.6.1.5.5.7.3.1";
+
     private ServingCertificate(X509Certificate2 certificate, SslStreamCertificateContext context) => (Certificate, Context) = (certificate, context);
 
     /// <summary>The leaf, with its private key.</summary>
@@ -27,7 +30,10 @@ public sealed class ServingCertificate
     /// <summary>The leaf and its chain as the handshake sends them.</summary>
     public SslStreamCertificateContext Context { get; }
 
-    /// <summary>Builds the chain from <paramref name="intermediates"/> only: nothing is downloaded, nothing is checked for revocation.</summary>
+    /// <summary>
+    /// Builds the chain from <paramref name="intermediates"/> (and the machine's stores): nothing is downloaded, no
+    /// revocation status fetched or stapled.
+    /// </summary>
     public static ServingCertificate Of(X509Certificate2 certificate, X509Certificate2Collection? intermediates = null) =>
         new(certificate, SslStreamCertificateContext.Create(certificate, intermediates, offline: true));
 
@@ -35,9 +41,28 @@ public sealed class ServingCertificate
     /// The leaf (the file's first certificate, with the key) and the rest of the file as its intermediates, both read
     /// from the same text so a file replaced between two reads cannot mix two versions.
     /// </summary>
+    /// <exception cref="CryptographicException">Not a certificate and its key, or not one for a TLS server.</exception>
     public static ServingCertificate FromPem(string certificatePem, string keyPem)
     {
+        try
+        {
+            return Load(certificatePem, keyPem);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        {
+            // A key that does not match, or of a kind TLS cannot use: one exception for every "cannot be served".
+            throw new CryptographicException(e.Message, e);
+        }
+    }
+
+    private static ServingCertificate Load(string certificatePem, string keyPem)
+    {
         using var pem = X509Certificate2.CreateFromPem(certificatePem, keyPem);
+        // As Kestrel checks its own certificates: an extended key usage without server authentication is refused here,
+        // so the pair before it stays in use, rather than by every client at the handshake.
+        if (pem.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault() is { } usage
+            && !usage.EnhancedKeyUsages.Cast<Oid>().Any(oid => oid.Value == ServerAuthentication))
+            throw new CryptographicException($"the certificate {pem.Subject} is not for server authentication (its extended key usage lacks {ServerAuthentication})");
         // Export/import so SslStream gets a certificate with a usable private key on every platform.
         var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
         var all = new X509Certificate2Collection();
@@ -61,9 +86,27 @@ public static class ServingTls
         {
             OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
             {
-                ServerCertificateContext = current()?.Context ?? throw new AuthenticationException($"no {what} certificate to serve yet"),
+                ServerCertificateContext = Serving(current, what).Context,
                 EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             }),
         });
+
+    /// <summary>
+    /// What to serve, or an <see cref="AuthenticationException"/>, the one failure Kestrel treats as a failed handshake
+    /// (logged at Debug) rather than as a broken connection (an Error per attempt).
+    /// </summary>
+    private static ServingCertificate Serving(Func<ServingCertificate?> current, string what)
+    {
+        ServingCertificate? serving;
+        try
+        {
+            serving = current();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new AuthenticationException($"the {what} certificate cannot be served: {e.Message}", e);
+        }
+        return serving ?? throw new AuthenticationException($"no {what} certificate to serve yet");
+    }
 }

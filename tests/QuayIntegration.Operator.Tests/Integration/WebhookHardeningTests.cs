@@ -245,6 +245,10 @@ public sealed class WebhookHardeningTests(ServedWebhookWithDebugLog served) : IC
         Assert.Equal(HttpStatusCode.NotFound, spoofedAnswer.StatusCode);
         using var webhook = await https.PostAsync(served.ReviewUrl, new StringContent(Review()));
         Assert.Equal(HttpStatusCode.OK, webhook.StatusCode);
+        // Neither listener names the server software it runs.
+        Assert.Empty(webhook.Headers.Server);
+        using var probe = await new HttpClient().GetAsync(served.Operator.BaseUrl + "/healthz");
+        Assert.Empty(probe.Headers.Server);
     }
 
     [Fact]

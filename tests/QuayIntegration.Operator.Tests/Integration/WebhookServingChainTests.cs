@@ -32,28 +32,62 @@ public sealed class WebhookServingChainTests
 
         await using var env = await OperatorEnvironment.StartAsync(createIntegration: false);
         var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
-        var (status, sent) = await PostTrustingOnly(root, op.WebhookUrl!);
-        Assert.Equal(HttpStatusCode.BadRequest, status); // its answer to "{}": the handshake held
-        Assert.Equal(intermediate.Certificate.Thumbprint, Assert.Single(sent).Thumbprint);
+        var first = new Handshake();
+        Assert.Equal(HttpStatusCode.BadRequest, await PostTrustingOnly(root, op.WebhookUrl!, first)); // its answer to "{}": the handshake held
+        Assert.Equal(intermediate.Certificate.Thumbprint, Assert.Single(first.Sent).Thumbprint);
 
         // The same certificate without its intermediate: refused at once by a client that cannot find the issuer,
         // and nothing fetched from the address the certificate names.
         TestCa.WritePemFiles(leaf, certificateFile, Path.Combine(webhook.CertDir, "apiserver.key"));
         File.SetLastWriteTimeUtc(certificateFile, DateTime.UtcNow.AddMinutes(1));
         var clock = Stopwatch.StartNew();
-        await Assert.ThrowsAsync<HttpRequestException>(() => PostTrustingOnly(root, op.WebhookUrl!));
+        var second = new Handshake();
+        await Assert.ThrowsAsync<HttpRequestException>(() => PostTrustingOnly(root, op.WebhookUrl!, second));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the handshake took {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.Equal(leaf.Thumbprint, second.Leaf?.Thumbprint); // the server served it, the client refused it:
+        Assert.Empty(second.Sent);
+        Assert.True(second.Errors?.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors), $"{second.Errors}");
         Assert.Equal(0, issuerSite.Visits);
+    }
+
+    [Fact]
+    public async Task A_rotated_certificate_not_for_server_authentication_is_not_served_and_the_one_before_stays()
+    {
+        using var root = TestCa.Create("webhook root CA");
+        using var serving = root.IssueServerCertificate([ServiceHost], []);
+        using var clientOnly = root.IssueClientCertificate(ServiceHost);
+        using var webhook = new WebhookSetup();
+        var certificateFile = Path.Combine(webhook.CertDir, "apiserver.crt");
+        TestCa.WritePemFiles(serving, certificateFile, Path.Combine(webhook.CertDir, "apiserver.key"));
+
+        await using var env = await OperatorEnvironment.StartAsync(createIntegration: false);
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        var before = new Handshake();
+        Assert.Equal(HttpStatusCode.BadRequest, await PostTrustingOnly(root, op.WebhookUrl!, before));
+        Assert.Equal(serving.Thumbprint, before.Leaf?.Thumbprint);
+
+        // A certificate for TLS clients only (its extended key usage), written where the serving one was.
+        TestCa.WritePemFiles(clientOnly, certificateFile, Path.Combine(webhook.CertDir, "apiserver.key"));
+        File.SetLastWriteTimeUtc(certificateFile, DateTime.UtcNow.AddMinutes(1));
+        var after = new Handshake();
+        Assert.Equal(HttpStatusCode.BadRequest, await PostTrustingOnly(root, op.WebhookUrl!, after));
+        Assert.Equal(serving.Thumbprint, after.Leaf?.Thumbprint);
+    }
+
+    /// <summary>What the client saw of the server's certificate.</summary>
+    private sealed class Handshake
+    {
+        public X509Certificate2? Leaf { get; set; }
+        public List<X509Certificate2> Sent { get; } = [];
+        public SslPolicyErrors? Errors { get; set; }
     }
 
     /// <summary>
     /// Posts <c>{}</c> as the API server would: trusting only <paramref name="root"/>, building the chain from what the
-    /// server sent and nothing downloaded, checking the Service's name. Returns the status and the certificates the
-    /// server sent beside the leaf.
+    /// server sent and nothing downloaded, checking the Service's name; what it saw goes into <paramref name="seen"/>.
     /// </summary>
-    private static async Task<(HttpStatusCode Status, List<X509Certificate2> Sent)> PostTrustingOnly(TestCa root, string webhookUrl)
+    private static async Task<HttpStatusCode> PostTrustingOnly(TestCa root, string webhookUrl, Handshake seen)
     {
-        var sent = new List<X509Certificate2>();
         using var http = new HttpClient(new SocketsHttpHandler
         {
             SslOptions = new SslClientAuthenticationOptions
@@ -69,14 +103,15 @@ public sealed class WebhookServingChainTests
                 RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
                 {
                     if (certificate is null || chain is null) return false;
-                    var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-                    sent.AddRange(chain.ChainPolicy.ExtraStore.Where(c => c.Thumbprint != leaf.Thumbprint));
+                    var leaf = seen.Leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+                    seen.Sent.AddRange(chain.ChainPolicy.ExtraStore.Where(c => c.Thumbprint != leaf.Thumbprint));
+                    seen.Errors = errors;
                     // The connection goes to 127.0.0.1, so the name is checked here against the Service's, as the API server would.
                     return (errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None && leaf.MatchesHostname(ServiceHost);
                 },
             },
         });
         using var response = await http.PostAsync(webhookUrl + "/admissionwebhook", new StringContent("{}"));
-        return (response.StatusCode, sent);
+        return response.StatusCode;
     }
 }
