@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace QuayIntegration.Operator.Hosting;
 
 /// <summary>
@@ -6,8 +8,9 @@ namespace QuayIntegration.Operator.Hosting;
 /// A change is seen through the file the path finally leads to: in a mounted Secret, <c>tls.crt</c> is a symlink to
 /// <c>..data/tls.crt</c> and the kubelet updates the Secret by pointing <c>..data</c> at a new directory, so the
 /// symlink's own times never change; the file at the end of the path is a new one with its own write time.
+/// Each version loaded with certificates its leaf does not chain to is said once, at Warning, on <paramref name="log"/>.
 /// </summary>
-public sealed class CertificatePairFiles(string certificatePath, string keyPath)
+public sealed class CertificatePairFiles(string certificatePath, string keyPath, ILogger log)
 {
     private readonly Lock _gate = new();
     private (FileStamp Crt, FileStamp Key, ServingCertificate Serving)? _loaded;
@@ -44,6 +47,8 @@ public sealed class CertificatePairFiles(string certificatePath, string keyPath)
                     throw new IOException(e.Message, e); // unreadable files are files not there yet, to every caller
                 }
                 _loaded = (crt, key, serving);
+                if (serving.Unchained.Count > 0)
+                    log.CertificatesNotChained(CertificatePath, serving.Certificate.Subject, string.Join("; ", serving.Unchained.Select(c => c.Subject)));
                 return serving;
             }
             catch (Exception) when (_loaded is not null)
@@ -64,4 +69,11 @@ public sealed class CertificatePairFiles(string certificatePath, string keyPath)
             return target.Exists ? new FileStamp(target.FullName, target.LastWriteTimeUtc, target.Length) : default;
         }
     }
+}
+
+internal static partial class CertificateLog
+{
+    [LoggerMessage(5005, LogLevel.Warning,
+        "{Path} holds certificates its leaf {Leaf} does not chain to, so they are not sent: {Unchained}; clients that need them to reach their trusted root will refuse the certificate")]
+    public static partial void CertificatesNotChained(this ILogger log, string path, string leaf, string unchained);
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace QuayIntegration.Operator.Hosting;
@@ -11,7 +12,7 @@ namespace QuayIntegration.Operator.Hosting;
 /// expires, as controller-runtime does without a certificate directory (scrapers then skip verification, which the
 /// bearer token's review makes safe to do: the token, not the certificate, is what grants access).
 /// </summary>
-public sealed class MetricsCertificateProvider(IOptions<OperatorOptions> options, TimeProvider time)
+public sealed class MetricsCertificateProvider(IOptions<OperatorOptions> options, TimeProvider time, ILogger<MetricsCertificateProvider> log)
 {
     public const string CertificateFile = "tls.crt";
     public const string KeyFile = "tls.key";
@@ -19,7 +20,7 @@ public sealed class MetricsCertificateProvider(IOptions<OperatorOptions> options
 
     private readonly Lock _gate = new();
     private readonly CertificatePairFiles _files = new(
-        Path.Combine(options.Value.Metrics.CertDir, CertificateFile), Path.Combine(options.Value.Metrics.CertDir, KeyFile));
+        Path.Combine(options.Value.Metrics.CertDir, CertificateFile), Path.Combine(options.Value.Metrics.CertDir, KeyFile), log);
     private ServingCertificate? _selfSigned;
 
     /// <summary>True when the certificate comes from files rather than being self-signed.</summary>

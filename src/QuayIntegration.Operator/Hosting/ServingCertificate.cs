@@ -22,7 +22,8 @@ public sealed class ServingCertificate
 {
     private const string ServerAuthentication = "1.3.6.1.5.5.7.3.1";
 
-    private ServingCertificate(X509Certificate2 certificate, SslStreamCertificateContext context) => (Certificate, Context) = (certificate, context);
+    private ServingCertificate(X509Certificate2 certificate, SslStreamCertificateContext context, IReadOnlyList<X509Certificate2> unchained) =>
+        (Certificate, Context, Unchained) = (certificate, context, unchained);
 
     /// <summary>The leaf, with its private key.</summary>
     public X509Certificate2 Certificate { get; }
@@ -31,11 +32,26 @@ public sealed class ServingCertificate
     public SslStreamCertificateContext Context { get; }
 
     /// <summary>
+    /// Certificates that came with the leaf but are not in its chain, so never sent (.NET drops them without a word): a
+    /// wrong intermediate left in the file after a CA rotation. A self-signed root is not counted: it is left out of
+    /// what a server sends by design.
+    /// </summary>
+    public IReadOnlyList<X509Certificate2> Unchained { get; }
+
+    /// <summary>
     /// Builds the chain from <paramref name="intermediates"/> (and the machine's stores): nothing is downloaded, no
     /// revocation status fetched or stapled.
     /// </summary>
-    public static ServingCertificate Of(X509Certificate2 certificate, X509Certificate2Collection? intermediates = null) =>
-        new(certificate, SslStreamCertificateContext.Create(certificate, intermediates, offline: true));
+    public static ServingCertificate Of(X509Certificate2 certificate, X509Certificate2Collection? intermediates = null)
+    {
+        var context = SslStreamCertificateContext.Create(certificate, intermediates, offline: true);
+        var unchained = (intermediates ?? []).Where(c => !IsSelfSigned(c) && !context.IntermediateCertificates.Any(sent => SameCertificate(sent, c))).ToList();
+        return new(certificate, context, unchained);
+    }
+
+    private static bool SameCertificate(X509Certificate2 a, X509Certificate2 b) => a.RawDataMemory.Span.SequenceEqual(b.RawDataMemory.Span);
+
+    private static bool IsSelfSigned(X509Certificate2 certificate) => certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData);
 
     /// <summary>
     /// The leaf (the file's first certificate, with the key) and the rest of the file as its intermediates, both read
@@ -69,7 +85,7 @@ public sealed class ServingCertificate
         all.ImportFromPem(certificatePem);
         var intermediates = new X509Certificate2Collection();
         foreach (var other in all)
-            if (!other.RawDataMemory.Span.SequenceEqual(certificate.RawDataMemory.Span)) intermediates.Add(other);
+            if (!SameCertificate(other, certificate)) intermediates.Add(other);
         return Of(certificate, intermediates);
     }
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace QuayIntegration.Operator.Hosting;
@@ -8,7 +9,7 @@ namespace QuayIntegration.Operator.Hosting;
 /// <c>tls.crt</c>/<c>tls.key</c>, the keys of an OpenShift service-ca or cert-manager Secret) and reloads it when either
 /// file changes (<see cref="CertificatePairFiles"/>), so a rotated certificate is used without a restart.
 /// </summary>
-public sealed class WebhookCertificateProvider(IOptions<OperatorOptions> options)
+public sealed class WebhookCertificateProvider(IOptions<OperatorOptions> options, ILogger<WebhookCertificateProvider> log)
 {
     private readonly Lock _gate = new();
     private CertificatePairFiles? _files;
@@ -58,7 +59,7 @@ public sealed class WebhookCertificateProvider(IOptions<OperatorOptions> options
         var (crt, key) = (CertificatePath, KeyPath);
         lock (_gate)
         {
-            if (_files is null || _files.CertificatePath != crt || _files.KeyPath != key) _files = new CertificatePairFiles(crt, key);
+            if (_files is null || _files.CertificatePath != crt || _files.KeyPath != key) _files = new CertificatePairFiles(crt, key, log);
             return _files;
         }
     }

@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using QuayIntegration.Operator.Tests.Support;
 using QuayIntegration.Testing.Core;
+using Serilog.Events;
 using TestCa = QuayIntegration.Testing.Core.CertificateAuthority;
 
 namespace QuayIntegration.Operator.Tests.Integration;
@@ -48,6 +49,36 @@ public sealed class WebhookServingChainTests
         Assert.Empty(second.Sent);
         Assert.True(second.Errors?.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors), $"{second.Errors}");
         Assert.Equal(0, issuerSite.Visits);
+    }
+
+    [Fact]
+    public async Task Certificates_in_the_file_the_leaf_does_not_chain_to_are_named_in_one_warning_and_the_chain_is_still_served()
+    {
+        using var root = TestCa.Create("webhook root CA");
+        using var intermediate = root.CreateIntermediate("webhook issuing CA");
+        using var otherRoot = TestCa.Create("retired root CA");
+        using var stale = otherRoot.CreateIntermediate("retired issuing CA");
+        using var leaf = intermediate.IssueServerCertificate([ServiceHost], []);
+        using var webhook = new WebhookSetup();
+        var certificateFile = Path.Combine(webhook.CertDir, "apiserver.crt");
+        TestCa.WritePemFiles(leaf, certificateFile, Path.Combine(webhook.CertDir, "apiserver.key"));
+        // A stale intermediate left over from a CA rotation, the right one, and the root (never sent, not a mistake).
+        File.AppendAllText(certificateFile, "\n" + stale.CertificatePem + "\n" + intermediate.CertificatePem + "\n" + root.CertificatePem + "\n");
+
+        var log = new CapturedLog();
+        await using var env = await OperatorEnvironment.StartAsync(createIntegration: false);
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs(log.OperatorArgs()));
+        for (var i = 0; i < 3; i++)
+        {
+            var seen = new Handshake();
+            Assert.Equal(HttpStatusCode.BadRequest, await PostTrustingOnly(root, op.WebhookUrl!, seen));
+            Assert.Equal(intermediate.Certificate.Thumbprint, Assert.Single(seen.Sent).Thumbprint);
+        }
+        var warning = Assert.Single(log.Events, e => e.Level == LogEventLevel.Warning && CapturedLog.Render(e).Contains("does not chain to"));
+        var text = CapturedLog.Render(warning);
+        Assert.Contains("CN=retired issuing CA", text);
+        Assert.DoesNotContain("CN=webhook issuing CA", text.Split("so they are not sent")[1]);
+        Assert.DoesNotContain("root CA", text);
     }
 
     [Fact]
