@@ -20,7 +20,8 @@ namespace QuayIntegration.Operator.Hosting;
 /// </summary>
 public sealed class ServingCertificate
 {
-    private const string ServerAuthentication = "1.3.6.1.5.5.7.3.1";
+    /// <summary>The extended key usage of a TLS server's certificate (id-kp-serverAuth): what the operator's certificates carry and what it serves.</summary>
+    public const string ServerAuthentication = "1.3.6.1.5.5.7.3.1";
 
     private ServingCertificate(X509Certificate2 certificate, SslStreamCertificateContext context, IReadOnlyList<X509Certificate2> unchained) =>
         (Certificate, Context, Unchained) = (certificate, context, unchained);

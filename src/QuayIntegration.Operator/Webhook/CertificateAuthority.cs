@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using QuayIntegration.Operator.Hosting;
 
 namespace QuayIntegration.Operator.Webhook;
 
@@ -43,7 +44,7 @@ public static class CertificateAuthority
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ServingCertificate.ServerAuthentication)], false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
         var notAfter = notBefore + validity;
         if (notAfter > issuer.NotAfter) notAfter = issuer.NotAfter; // a leaf cannot outlive its issuer

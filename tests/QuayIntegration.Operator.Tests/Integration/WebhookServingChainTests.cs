@@ -27,9 +27,7 @@ public sealed class WebhookServingChainTests
         using var issuerSite = new UnansweringListener();
         using var leaf = intermediate.IssueServerCertificate([ServiceHost], [], issuerSite.Url("issuing-ca.crt"));
         using var webhook = new WebhookSetup();
-        var certificateFile = Path.Combine(webhook.CertDir, "apiserver.crt");
-        TestCa.WritePemFiles(leaf, certificateFile, Path.Combine(webhook.CertDir, "apiserver.key"));
-        File.AppendAllText(certificateFile, "\n" + intermediate.CertificatePem + "\n");
+        webhook.WriteServingFiles(leaf, intermediate.Certificate);
 
         await using var env = await OperatorEnvironment.StartAsync(createIntegration: false);
         var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
@@ -39,8 +37,7 @@ public sealed class WebhookServingChainTests
 
         // The same certificate without its intermediate: refused at once by a client that cannot find the issuer,
         // and nothing fetched from the address the certificate names.
-        TestCa.WritePemFiles(leaf, certificateFile, Path.Combine(webhook.CertDir, "apiserver.key"));
-        File.SetLastWriteTimeUtc(certificateFile, DateTime.UtcNow.AddMinutes(1));
+        webhook.WriteServingFiles(leaf);
         var clock = Stopwatch.StartNew();
         var second = new Handshake();
         await Assert.ThrowsAsync<HttpRequestException>(() => PostTrustingOnly(root, op.WebhookUrl!, second));
@@ -60,10 +57,8 @@ public sealed class WebhookServingChainTests
         using var stale = otherRoot.CreateIntermediate("retired issuing CA");
         using var leaf = intermediate.IssueServerCertificate([ServiceHost], []);
         using var webhook = new WebhookSetup();
-        var certificateFile = Path.Combine(webhook.CertDir, "apiserver.crt");
-        TestCa.WritePemFiles(leaf, certificateFile, Path.Combine(webhook.CertDir, "apiserver.key"));
         // A stale intermediate left over from a CA rotation, the right one, and the root (never sent, not a mistake).
-        File.AppendAllText(certificateFile, "\n" + stale.CertificatePem + "\n" + intermediate.CertificatePem + "\n" + root.CertificatePem + "\n");
+        webhook.WriteServingFiles(leaf, stale.Certificate, intermediate.Certificate, root.Certificate);
 
         var log = new CapturedLog();
         await using var env = await OperatorEnvironment.StartAsync(createIntegration: false);
@@ -88,8 +83,7 @@ public sealed class WebhookServingChainTests
         using var serving = root.IssueServerCertificate([ServiceHost], []);
         using var clientOnly = root.IssueClientCertificate(ServiceHost);
         using var webhook = new WebhookSetup();
-        var certificateFile = Path.Combine(webhook.CertDir, "apiserver.crt");
-        TestCa.WritePemFiles(serving, certificateFile, Path.Combine(webhook.CertDir, "apiserver.key"));
+        webhook.WriteServingFiles(serving);
 
         await using var env = await OperatorEnvironment.StartAsync(createIntegration: false);
         var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
@@ -98,8 +92,7 @@ public sealed class WebhookServingChainTests
         Assert.Equal(serving.Thumbprint, before.Leaf?.Thumbprint);
 
         // A certificate for TLS clients only (its extended key usage), written where the serving one was.
-        TestCa.WritePemFiles(clientOnly, certificateFile, Path.Combine(webhook.CertDir, "apiserver.key"));
-        File.SetLastWriteTimeUtc(certificateFile, DateTime.UtcNow.AddMinutes(1));
+        webhook.WriteServingFiles(clientOnly);
         var after = new Handshake();
         Assert.Equal(HttpStatusCode.BadRequest, await PostTrustingOnly(root, op.WebhookUrl!, after));
         Assert.Equal(serving.Thumbprint, after.Leaf?.Thumbprint);

@@ -38,13 +38,29 @@ public sealed class WebhookSetup : IDisposable
     {
         var serving = CertificateAuthority.IssueServing(ca, CertificateAuthority.ServiceDnsNames(ServiceName, ServiceNamespace),
             DateTimeOffset.UtcNow.AddMinutes(-5), TimeSpan.FromHours(1));
-        File.WriteAllText(Path.Combine(CertDir, keyFile), serving.KeyPem);
-        File.WriteAllText(Path.Combine(CertDir, certificateFile), serving.CertificatePem);
+        WriteFiles(certificateFile, serving.CertificatePem, keyFile, serving.KeyPem);
+        return serving;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="leaf"/> and its ECDSA key as <c>apiserver.crt</c>/<c>apiserver.key</c>, the certificate file
+    /// followed by <paramref name="following"/> as cert-manager writes a chain into <c>tls.crt</c>.
+    /// </summary>
+    public void WriteServingFiles(X509Certificate2 leaf, params X509Certificate2[] following)
+    {
+        using var key = leaf.GetECDsaPrivateKey() ?? throw new ArgumentException("the certificate has no ECDSA private key", nameof(leaf));
+        var certificates = string.Join("\n", following.Prepend(leaf).Select(c => c.ExportCertificatePem())) + "\n";
+        WriteFiles("apiserver.crt", certificates, "apiserver.key", key.ExportPkcs8PrivateKeyPem());
+    }
+
+    private void WriteFiles(string certificateFile, string certificatePem, string keyFile, string keyPem)
+    {
+        File.WriteAllText(Path.Combine(CertDir, keyFile), keyPem);
+        File.WriteAllText(Path.Combine(CertDir, certificateFile), certificatePem);
         // Distinct modification times, so the provider sees a change even within the file system's time resolution.
         var stamp = DateTime.UtcNow.AddSeconds(Random.Shared.Next(1, 1000));
         File.SetLastWriteTimeUtc(Path.Combine(CertDir, certificateFile), stamp);
         File.SetLastWriteTimeUtc(Path.Combine(CertDir, keyFile), stamp);
-        return serving;
     }
 
     /// <summary>Routes the Service's port 443 to the operator's webhook listener.</summary>
