@@ -390,9 +390,7 @@ public sealed class MultipleIntegrationsTests
             spec["namespaceSelector"] = Selector("quay", "b");
             spec["credentialsSecret"] = new JsonObject { ["namespace"] = OperatorNamespace, ["name"] = "not-made-yet" };
         });
-        var ns = await env.Kube.CoreV1.ReadNamespaceAsync("moving");
-        ns.Metadata.Labels["quay"] = "b";
-        await env.Kube.CoreV1.ReplaceNamespaceAsync(ns, "moving");
+        await env.LabelNamespaceAsync("moving", "quay", "b"); // a patch: the operator may write the namespace meanwhile
         await Eventually(async () => (await env.GetRecordAsync("moving"))?["spec"]?["released"]?.GetValue<bool>() == true, "released by the first integration");
 
         await env.PatchIntegrationSpecAsync(new JsonObject { ["cleanupPolicy"] = "Delete" });
