@@ -35,15 +35,17 @@ public sealed class CertificateAuthority : IDisposable
         NewAuthority(commonName, pathLengthZero: false, (request, now) => request.CreateSelfSigned(now - ClockSkew, now + (validity ?? TimeSpan.FromDays(365))));
 
     /// <summary>
-    /// An intermediate CA named <c>CN=<paramref name="commonName"/></c>, signed by this one and valid as long as it, that
+    /// An intermediate CA named <c>CN=<paramref name="commonName"/></c>, signed by this one and valid as long as it (or
+    /// for <paramref name="validity"/>), that
     /// may issue leaf certificates only (path length 0): the shape of most corporate PKIs, where a server's
     /// certificate chains to a root the client trusts through an intermediate the server sends, or should.
     /// </summary>
-    public CertificateAuthority CreateIntermediate(string commonName) =>
+    public CertificateAuthority CreateIntermediate(string commonName, TimeSpan? validity = null) =>
         NewAuthority(commonName, pathLengthZero: true, (request, now) =>
         {
             request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
-            return request.Create(Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key), now - ClockSkew, Certificate.NotAfter, SerialNumber());
+            return request.Create(Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key), now - ClockSkew,
+                validity is { } v ? now + v : Certificate.NotAfter, SerialNumber());
         });
 
     /// <summary>A CA certificate request with a new P-256 key, made into a certificate by <paramref name="sign"/>.</summary>
@@ -71,9 +73,10 @@ public sealed class CertificateAuthority : IDisposable
     /// A server certificate (with its private key, usable by Kestrel and SslStream) for the given DNS names and IP
     /// addresses, valid as long as this CA. Its subject is the first DNS name, or the first address if there is none.
     /// With <paramref name="issuerUrl"/>, it names where its issuer's certificate can be fetched (Authority Information
-    /// Access, caIssuers), as certificates from public CAs do.
+    /// Access, caIssuers), as certificates from public CAs do. With <paramref name="notAfter"/>, it expires then instead,
+    /// even after this CA (X.509 allows it; clients refuse the chain once the CA has expired).
     /// </summary>
-    public X509Certificate2 IssueServerCertificate(IEnumerable<string> dnsNames, IEnumerable<IPAddress> addresses, Uri? issuerUrl = null)
+    public X509Certificate2 IssueServerCertificate(IEnumerable<string> dnsNames, IEnumerable<IPAddress> addresses, Uri? issuerUrl = null, DateTimeOffset? notAfter = null)
     {
         var names = dnsNames.ToList();
         var ips = addresses.ToList();
@@ -81,7 +84,7 @@ public sealed class CertificateAuthority : IDisposable
         var san = new SubjectAlternativeNameBuilder();
         foreach (var name in names) san.AddDnsName(name);
         foreach (var ip in ips) san.AddIpAddress(ip);
-        return Issue(new X500DistinguishedName("CN=" + (names.Count > 0 ? names[0] : ips[0].ToString())), ServerAuthentication, san.Build(), issuerUrl);
+        return Issue(new X500DistinguishedName("CN=" + (names.Count > 0 ? names[0] : ips[0].ToString())), ServerAuthentication, san.Build(), issuerUrl, notAfter);
     }
 
     /// <summary>
@@ -98,7 +101,7 @@ public sealed class CertificateAuthority : IDisposable
     }
 
     /// <summary>A leaf certificate signed by this CA for one purpose (an extended key usage), with a new P-256 key.</summary>
-    private X509Certificate2 Issue(X500DistinguishedName subject, Oid purpose, X509Extension? subjectAlternativeName, Uri? issuerUrl = null)
+    private X509Certificate2 Issue(X500DistinguishedName subject, Oid purpose, X509Extension? subjectAlternativeName, Uri? issuerUrl = null, DateTimeOffset? notAfter = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
@@ -109,7 +112,7 @@ public sealed class CertificateAuthority : IDisposable
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
         if (issuerUrl is not null) request.CertificateExtensions.Add(new X509AuthorityInformationAccessExtension(null, [issuerUrl.AbsoluteUri]));
         using var issued = request.Create(Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key),
-            DateTimeOffset.UtcNow - ClockSkew, Certificate.NotAfter, SerialNumber());
+            DateTimeOffset.UtcNow - ClockSkew, notAfter ?? Certificate.NotAfter, SerialNumber());
         using var withKey = issued.CopyWithPrivateKey(key);
         // Round-trip through PKCS#12 so the key is usable by SslStream on every platform; exportable for WritePemFiles.
         return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null, X509KeyStorageFlags.Exportable);

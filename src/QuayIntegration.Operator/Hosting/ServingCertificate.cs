@@ -33,6 +33,15 @@ public sealed class ServingCertificate
     public SslStreamCertificateContext Context { get; }
 
     /// <summary>
+    /// When what the handshake sends stops verifying: the earliest expiry of the leaf and the intermediates sent with it.
+    /// An intermediate may expire before the leaf it issued (a CA renewed late, a leaf issued for longer than its issuer
+    /// has left), and clients refuse the chain from then on.
+    /// </summary>
+    public DateTimeOffset Expires =>
+        Context.IntermediateCertificates.Select(c => new DateTimeOffset(c.NotAfter.ToUniversalTime()))
+            .Append(new DateTimeOffset(Certificate.NotAfter.ToUniversalTime())).Min();
+
+    /// <summary>
     /// Certificates that came with the leaf but are not in its chain, so never sent (.NET drops them without a word): a
     /// wrong intermediate left in the file after a CA rotation. A self-signed root is not counted: it is left out of
     /// what a server sends by design.

@@ -29,12 +29,12 @@ public static class OperatorMetrics
         new HistogramConfiguration { LabelNames = ["method", "route"], Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });
 
     /// <summary>
-    /// When the webhook's serving certificate expires: set before each scrape from the certificate
-    /// <c>Hosting.WebhookCertificateProvider</c> serves (so a rotated file shows without a handshake first).
+    /// When the webhook's serving certificate chain expires (<c>Hosting.ServingCertificate.Expires</c>): set before each
+    /// scrape from what <c>Hosting.WebhookCertificateProvider</c> serves (so a rotated file shows without a handshake first).
     /// </summary>
     public static readonly Gauge WebhookCertificateExpiry = Metrics.CreateGauge(
         "quayintegration_webhook_certificate_expiry_timestamp_seconds",
-        "Expiry (NotAfter, Unix seconds) of the certificate the admission webhook serves.");
+        "Earliest expiry (NotAfter, Unix seconds) of the certificate the admission webhook serves and the intermediates it sends with it.");
 
     /// <summary>The QuayIntegration's Ready condition as the operator last wrote it (read from the informer cache before each scrape).</summary>
     public static readonly Gauge IntegrationReady = Metrics.CreateGauge(

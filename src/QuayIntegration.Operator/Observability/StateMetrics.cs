@@ -45,8 +45,8 @@ public sealed class StateMetrics(IServiceProvider services, IOptions<OperatorOpt
     private void Refresh()
     {
         // Read before each scrape rather than at each TLS handshake: the gauge is only ever seen through a scrape.
-        if (!options.Value.Webhook.Disabled && services.GetRequiredService<WebhookCertificateProvider>().Current is { } certificate)
-            OperatorMetrics.WebhookCertificateExpiry.Set(new DateTimeOffset(certificate.NotAfter.ToUniversalTime()).ToUnixTimeSeconds());
+        if (!options.Value.Webhook.Disabled && services.GetRequiredService<WebhookCertificateProvider>().Serving is { } serving)
+            OperatorMetrics.WebhookCertificateExpiry.Set(serving.Expires.ToUnixTimeSeconds());
 
         var caches = services.GetRequiredService<ClusterCaches>();
         foreach (var informer in caches.All)

@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using QuayIntegration.Operator.Tests.Support;
 using QuayIntegration.Testing.Core;
+using static QuayIntegration.Testing.Polling;
 using Serilog.Events;
 using TestCa = QuayIntegration.Testing.Core.CertificateAuthority;
 
@@ -97,6 +98,37 @@ public sealed class WebhookServingChainTests
         Assert.Equal(HttpStatusCode.BadRequest, await PostTrustingOnly(root, op.WebhookUrl!, after));
         Assert.Equal(serving.Thumbprint, after.Leaf?.Thumbprint);
     }
+
+    /// <summary>
+    /// The expiry metric tells when what the webhook sends stops verifying: an intermediate that expires before the
+    /// leaf it issued is the date, not the leaf's; a file rotated to the leaf alone shows the leaf's.
+    /// </summary>
+    [Fact]
+    public async Task The_certificate_expiry_metric_is_the_earliest_of_the_leaf_and_the_intermediates_it_sends()
+    {
+        using var root = TestCa.Create("webhook root CA");
+        using var intermediate = root.CreateIntermediate("webhook issuing CA", TimeSpan.FromDays(20));
+        using var leaf = intermediate.IssueServerCertificate([ServiceHost], [], notAfter: DateTimeOffset.UtcNow.AddDays(90));
+        using var selfIssued = root.IssueServerCertificate([ServiceHost], [], notAfter: DateTimeOffset.UtcNow.AddDays(45));
+        using var webhook = new WebhookSetup();
+        webhook.WriteServingFiles(leaf, intermediate.Certificate);
+
+        await using var env = await OperatorEnvironment.StartAsync(createIntegration: false);
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        using var http = new HttpClient();
+        Assert.Equal(UnixSeconds(intermediate.Certificate), await ExpiryMetricAsync(http, op));
+
+        webhook.WriteServingFiles(selfIssued);
+        await Eventually(async () => await ExpiryMetricAsync(http, op) == UnixSeconds(selfIssued), "the rotated leaf's expiry");
+    }
+
+    private static double UnixSeconds(X509Certificate2 certificate) => new DateTimeOffset(certificate.NotAfter.ToUniversalTime()).ToUnixTimeSeconds();
+
+    private static async Task<double?> ExpiryMetricAsync(HttpClient http, RunningOperator op) =>
+        (await http.GetStringAsync(op.BaseUrl + "/metrics")).Split('\n')
+            .Where(l => l.StartsWith("quayintegration_webhook_certificate_expiry_timestamp_seconds ", StringComparison.Ordinal))
+            .Select(l => (double?)double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture))
+            .SingleOrDefault();
 
     /// <summary>What the client saw of the server's certificate.</summary>
     private sealed class Handshake
