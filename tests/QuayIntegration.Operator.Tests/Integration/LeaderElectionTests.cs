@@ -124,19 +124,22 @@ public sealed class LeaderElectionTests(ITestOutputHelper output)
         var kubeconfigs = Directory.CreateTempSubdirectory("leader-restart-").FullName;
         try
         {
-            var args = new[] { "--kubeconfig", server.KubeconfigFor("replica-a", kubeconfigs) };
-            var first = await env.StartOperatorAsync("replica-a", args);
-            await Eventually(() => Task.FromResult(first.Service<LeaderElector>().IsLeader), "replica A leads");
+            var a = await env.StartOperatorAsync("replica-a", "--kubeconfig", server.KubeconfigFor("replica-a", kubeconfigs));
+            var firstProcess = a.App;
+            var firstExit = a.Service<OperatorExit>();
+            await Eventually(() => Task.FromResult(a.Service<LeaderElector>().IsLeader), "replica A leads");
 
             var stall = server.Faults.Stall(resource: "leases", ns: OperatorNamespace, user: "replica-a");
-            await Eventually(() => Task.FromResult(first.Service<OperatorExit>().Reason == "lost the leader Lease"), "replica A stopped itself", TimeSpan.FromSeconds(20));
+            await Eventually(() => Task.FromResult(firstExit.Reason == "lost the leader Lease"), "replica A stopped itself", TimeSpan.FromSeconds(20));
             await env.CreateNamespaceAsync("while-down");
             stall.Release();
             server.Faults.Reset();
 
-            await Eventually(() => Task.FromResult(env.Operators is [var again] && again != first && again.Service<LeaderElector>().IsLeader),
-                "replica A started again and leading", TimeSpan.FromSeconds(30));
+            await Eventually(() => Task.FromResult(a.App != firstProcess && a.Service<LeaderElector>().IsLeader), "replica A started again and leading", TimeSpan.FromSeconds(30));
             await Eventually(() => env.IsSeededAsync("while-down", "openshift_while-down"), "what came meanwhile synced");
+            // As a restarted container in the same pod: the same address, so probes (and a webhook Service) still reach it.
+            using var http = new HttpClient();
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync(a.BaseUrl + "/readyz")).StatusCode);
         }
         finally
         {

@@ -101,25 +101,28 @@ public sealed class WebhookServingChainTests
 
     /// <summary>
     /// The expiry metric tells when what the webhook sends stops verifying: an intermediate that expires before the
-    /// leaf it issued is the date, not the leaf's; a file rotated to the leaf alone shows the leaf's.
+    /// leaf it issued is the date, not the leaf's, and certificates in the file that are not sent (a stale
+    /// intermediate, a root) do not count however soon they expire; a file rotated to the leaf alone shows the leaf's.
     /// </summary>
     [Fact]
     public async Task The_certificate_expiry_metric_is_the_earliest_of_the_leaf_and_the_intermediates_it_sends()
     {
-        using var root = TestCa.Create("webhook root CA");
+        using var root = TestCa.Create("webhook root CA", TimeSpan.FromDays(5));
         using var intermediate = root.CreateIntermediate("webhook issuing CA", TimeSpan.FromDays(20));
+        using var otherRoot = TestCa.Create("retired root CA");
+        using var stale = otherRoot.CreateIntermediate("retired issuing CA", TimeSpan.FromDays(2));
         using var leaf = intermediate.IssueServerCertificate([ServiceHost], [], notAfter: DateTimeOffset.UtcNow.AddDays(90));
-        using var selfIssued = root.IssueServerCertificate([ServiceHost], [], notAfter: DateTimeOffset.UtcNow.AddDays(45));
+        using var rootIssued = otherRoot.IssueServerCertificate([ServiceHost], [], notAfter: DateTimeOffset.UtcNow.AddDays(45));
         using var webhook = new WebhookSetup();
-        webhook.WriteServingFiles(leaf, intermediate.Certificate);
+        webhook.WriteServingFiles(leaf, stale.Certificate, intermediate.Certificate, root.Certificate);
 
         await using var env = await OperatorEnvironment.StartAsync(createIntegration: false);
         var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
         using var http = new HttpClient();
         Assert.Equal(UnixSeconds(intermediate.Certificate), await ExpiryMetricAsync(http, op));
 
-        webhook.WriteServingFiles(selfIssued);
-        await Eventually(async () => await ExpiryMetricAsync(http, op) == UnixSeconds(selfIssued), "the rotated leaf's expiry");
+        webhook.WriteServingFiles(rootIssued);
+        await Eventually(async () => await ExpiryMetricAsync(http, op) == UnixSeconds(rootIssued), "the rotated leaf's expiry");
     }
 
     private static double UnixSeconds(X509Certificate2 certificate) => new DateTimeOffset(certificate.NotAfter.ToUniversalTime()).ToUnixTimeSeconds();

@@ -13,6 +13,7 @@ using QuayIntegration.Emulators.Cluster.Infrastructure;
 using QuayIntegration.Emulators.Quay;
 using QuayIntegration.Emulators.Quay.Auth;
 using QuayIntegration.Operator.Hosting;
+using QuayIntegration.Operator.Webhook;
 
 namespace QuayIntegration.Operator.Tests.Support;
 
@@ -25,12 +26,9 @@ public sealed class OperatorEnvironment : IAsyncDisposable
     public const string OperatorNamespace = "quay-operator";
     public const string IntegrationName = "quay";
     private readonly List<RunningOperator> _operators = [];
-    /// <summary>Operators that stopped themselves and were started again: disposed with the environment, so a test may still read their services.</summary>
-    private readonly List<RunningOperator> _exited = [];
-    private readonly List<Task> _restarts = [];
     private bool _disposing;
 
-    /// <summary>The operators started and not stopped or killed yet (a restarted one in place of the one that exited).</summary>
+    /// <summary>The operators started and not stopped or killed yet.</summary>
     public IReadOnlyList<RunningOperator> Operators
     {
         get { lock (_operators) return [.. _operators]; }
@@ -38,8 +36,8 @@ public sealed class OperatorEnvironment : IAsyncDisposable
 
     /// <summary>
     /// Whether an operator that stops itself after losing its Lease (as it must, <c>OperatorManager</c>) is started
-    /// again with the same identity and arguments, as the kubelet restarts the container of a pod whose process exited.
-    /// On a machine busy with other tests the in-process API server can miss the tests' short renew deadline (2 s), and
+    /// again (<see cref="RunningOperator"/>), as the kubelet restarts the container of a pod whose process exited. On a
+    /// machine busy with other tests the in-process API server can miss the tests' short renew deadline (2 s), and
     /// without a restart nothing would lead for the rest of the test. Off for tests about the loss itself.
     /// </summary>
     public bool RestartOperatorsThatLoseTheirLease { get; set; } = true;
@@ -212,37 +210,9 @@ public sealed class OperatorEnvironment : IAsyncDisposable
             "--Serilog:MinimumLevel:Default=Warning",
             .. extraArgs,
         ];
-        var app = OperatorHost.Build(args);
-        await app.StartAsync();
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        var running = new RunningOperator(app, addresses.First(a => a.StartsWith("http://")).TrimEnd('/'),
-            addresses.FirstOrDefault(a => a.StartsWith("https://"))?.TrimEnd('/'));
+        var running = await RunningOperator.StartAsync(identity, args, restartWanted: () => RestartOperatorsThatLoseTheirLease && !_disposing);
         lock (_operators) _operators.Add(running);
-        // An operator stopping itself asks its host to stop (as its process's host would run it down and exit); one
-        // started with StartAsync is run down here.
-        app.Lifetime.ApplicationStopping.Register(() =>
-        {
-            lock (_operators)
-                if (!_disposing && RestartOperatorsThatLoseTheirLease && _operators.Contains(running) && running.Service<OperatorExit>().Reason == LostLease)
-                {
-                    _operators.Remove(running);
-                    _exited.Add(running);
-                    _restarts.Add(Task.Run(() => RestartAsync(running, identity, extraArgs)));
-                }
-        });
         return running;
-    }
-
-    private const string LostLease = "lost the leader Lease";
-
-    private async Task RestartAsync(RunningOperator exited, string identity, string[] extraArgs)
-    {
-        Console.Error.WriteLine($"[test environment] operator {identity} lost its Lease and stopped; starting it again, as the kubelet would");
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
-            try { await exited.App.StopAsync(timeout.Token); } catch (OperationCanceledException) { }
-        await Task.Delay(TimeSpan.FromMilliseconds(500));
-        lock (_operators) if (_disposing) return;
-        await StartOperatorAsync(identity, extraArgs);
     }
 
     private const string DeployNamespace = "quay-integration";
@@ -326,8 +296,7 @@ public sealed class OperatorEnvironment : IAsyncDisposable
     public async Task KillOperatorAsync(RunningOperator op)
     {
         lock (_operators) _operators.Remove(op);
-        try { await op.App.StopAsync(new CancellationToken(canceled: true)); } catch (OperationCanceledException) { }
-        await op.App.DisposeAsync();
+        await op.KillAsync();
     }
 
     public async Task<V1Namespace?> GetNamespaceAsync(string name)
@@ -454,33 +423,124 @@ public sealed class OperatorEnvironment : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Task[] restarts;
-        lock (_operators)
-        {
-            _disposing = true;
-            restarts = [.. _restarts];
-        }
-        // A restart under way finishes first, so that the operator it starts is stopped too.
-        try { await Task.WhenAll(restarts); } catch (Exception) { }
-        foreach (var op in Operators.Concat(_exited)) await op.DisposeAsync();
+        lock (_operators) _disposing = true;
+        foreach (var op in Operators) await op.DisposeAsync();
         await Cluster.DisposeAsync();
         if (_ownsQuay) await Quay.DisposeAsync();
         if (SecondQuay is not null) await SecondQuay.DisposeAsync();
     }
 }
 
-public sealed class RunningOperator(WebApplication app, string baseUrl, string? webhookUrl) : IAsyncDisposable
+/// <summary>
+/// An operator as its pod runs it: one process (<see cref="App"/>) at a time. One that stops itself after losing its
+/// Lease is started again, while <c>restartWanted</c> says so, with the same identity, arguments and ports, as the
+/// kubelet restarts a container in the same pod: the URLs, and the webhook Service mapped to its port, stay valid.
+/// </summary>
+public sealed class RunningOperator : IAsyncDisposable
 {
-    public WebApplication App { get; } = app;
-    public string BaseUrl { get; } = baseUrl;
+    private const string LostLease = "lost the leader Lease";
+
+    private readonly object _gate = new();
+    private readonly string _identity;
+    private readonly string[] _args;
+    private readonly Func<bool> _restartWanted;
+    private WebApplication _app;
+    private Task _restart = Task.CompletedTask;
+    private bool _stopped;
+
+    private RunningOperator(string identity, string[] args, Func<bool> restartWanted, WebApplication app)
+    {
+        (_identity, _args, _restartWanted, _app) = (identity, args, restartWanted, app);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        BaseUrl = addresses.First(a => a.StartsWith("http://")).TrimEnd('/');
+        WebhookUrl = addresses.FirstOrDefault(a => a.StartsWith("https://"))?.TrimEnd('/');
+    }
+
+    public static async Task<RunningOperator> StartAsync(string identity, string[] args, Func<bool> restartWanted)
+    {
+        var app = OperatorHost.Build(args);
+        await app.StartAsync();
+        var running = new RunningOperator(identity, args, restartWanted, app);
+        running.RestartWhenItLosesItsLease(app);
+        return running;
+    }
+
+    /// <summary>The process running now (another one after a restart).</summary>
+    public WebApplication App
+    {
+        get { lock (_gate) return _app; }
+    }
+
+    public string BaseUrl { get; }
+
     /// <summary>The HTTPS listener for the admission webhook, when a certificate was configured.</summary>
-    public string? WebhookUrl { get; } = webhookUrl;
+    public string? WebhookUrl { get; }
+
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
-    public async ValueTask DisposeAsync()
+    private void RestartWhenItLosesItsLease(WebApplication app) =>
+        // An operator stopping itself asks its host to stop; one started with StartAsync is run down by the restart.
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            lock (_gate)
+                if (!_stopped && app == _app && _restartWanted() && app.Services.GetRequiredService<OperatorExit>().Reason == LostLease)
+                    _restart = Task.Run(() => RestartAsync(app));
+        });
+
+    private async Task RestartAsync(WebApplication exited)
+    {
+        try
+        {
+            Console.Error.WriteLine($"[test environment] operator {_identity} lost its Lease and stopped; starting it again, as the kubelet would");
+            var listeners = exited.Services.GetRequiredService<OperatorListeners>();
+            string[] samePorts =
+            [
+                .. Pin("--Operator:MetricsPort=", listeners.PortOf(OperatorListener.Metrics)),
+                .. Pin("--Operator:Webhook:Port=", listeners.PortOf(OperatorListener.Webhook)),
+                .. Pin("--Operator:Metrics:SecurePort=", listeners.PortOf(OperatorListener.SecureMetrics)),
+            ];
+            await StopAsync(exited, graceful: true);
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            lock (_gate) if (_stopped) return;
+            var app = OperatorHost.Build([.. _args, .. samePorts]);
+            await app.StartAsync();
+            lock (_gate) _app = app; // a stop waiting for this restart stops this one
+            // Disposed only now, so that App was never a disposed host.
+            await exited.DisposeAsync();
+            RestartWhenItLosesItsLease(app);
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"[test environment] operator {_identity} could not be started again: {e}");
+        }
+    }
+
+    private static IEnumerable<string> Pin(string option, int? port) => port is { } p ? [option + p] : [];
+
+    private static async Task StopAsync(WebApplication app, bool graceful)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try { await App.StopAsync(timeout.Token); } catch (OperationCanceledException) { }
-        await App.DisposeAsync();
+        try { await app.StopAsync(graceful ? timeout.Token : new CancellationToken(canceled: true)); } catch (OperationCanceledException) { }
     }
+
+    /// <summary>Stops the operator for good (after a restart under way, which then starts nothing or is what is stopped).</summary>
+    private async Task EndAsync(bool graceful)
+    {
+        Task restart;
+        lock (_gate)
+        {
+            if (_stopped) return;
+            _stopped = true;
+            restart = _restart;
+        }
+        await restart;
+        var app = App;
+        await StopAsync(app, graceful);
+        await app.DisposeAsync();
+    }
+
+    /// <summary>Stops without letting anything finish: its work is cut wherever it is, its Lease left to expire.</summary>
+    public Task KillAsync() => EndAsync(graceful: false);
+
+    public async ValueTask DisposeAsync() => await EndAsync(graceful: true);
 }
