@@ -500,10 +500,8 @@ public sealed class RunningOperator : IAsyncDisposable
                 .. Pin("--Operator:Metrics:SecurePort=", listeners.PortOf(OperatorListener.SecureMetrics)),
             ];
             await StopAsync(exited, graceful: true);
-            await Task.Delay(TimeSpan.FromMilliseconds(500));
-            lock (_gate) if (_stopped) return;
-            var app = OperatorHost.Build([.. _args, .. samePorts]);
-            await app.StartAsync();
+            var app = await StartAgainAsync([.. _args, .. samePorts]);
+            if (app is null) return; // stopped meanwhile: the stop disposes the exited host
             lock (_gate) _app = app; // a stop waiting for this restart stops this one
             // Disposed only now, so that App was never a disposed host.
             await exited.DisposeAsync();
@@ -516,6 +514,32 @@ public sealed class RunningOperator : IAsyncDisposable
     }
 
     private static IEnumerable<string> Pin(string option, int? port) => port is { } p ? [option + p] : [];
+
+    /// <summary>A new process, after the kubelet's pause; tried again while a port is not free yet. Null once stopped for good.</summary>
+    private async Task<WebApplication?> StartAgainAsync(string[] args)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            lock (_gate) if (_stopped) return null;
+            var app = OperatorHost.Build(args);
+            try
+            {
+                await app.StartAsync();
+                return app;
+            }
+            catch (IOException e) when (attempt < 5)
+            {
+                Console.Error.WriteLine($"[test environment] operator {_identity} could not start again yet ({e.Message}); trying again");
+                await app.DisposeAsync();
+            }
+            catch
+            {
+                await app.DisposeAsync();
+                throw;
+            }
+        }
+    }
 
     private static async Task StopAsync(WebApplication app, bool graceful)
     {
