@@ -1,4 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -31,9 +30,6 @@ public sealed class WebhookCertificateProvider(IOptions<OperatorOptions> options
     }
 
     public bool Available => Files().Exist;
-
-    /// <summary>The certificate served, or null while there is none yet.</summary>
-    public X509Certificate2? Current => Serving?.Certificate;
 
     /// <summary>What to serve, or null while there is none yet (handshakes then fail; the API server retries).</summary>
     public ServingCertificate? Serving
