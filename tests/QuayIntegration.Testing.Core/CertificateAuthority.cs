@@ -127,12 +127,13 @@ public sealed class CertificateAuthority : IDisposable
 
     /// <summary>
     /// Writes an issued certificate and its private key as PEM files, the layout a server under test reads
-    /// (<c>tls.crt</c>/<c>tls.key</c> of a kubernetes.io/tls Secret, the operator's <c>apiserver.crt</c>/<c>apiserver.key</c>).
+    /// (<c>tls.crt</c>/<c>tls.key</c> of a kubernetes.io/tls Secret, the operator's <c>apiserver.crt</c>/<c>apiserver.key</c>),
+    /// the certificate file followed by <paramref name="following"/>, as cert-manager writes a chain into <c>tls.crt</c>.
     /// </summary>
-    public static void WritePemFiles(X509Certificate2 certificate, string certificatePath, string keyPath)
+    public static void WritePemFiles(X509Certificate2 certificate, string certificatePath, string keyPath, params X509Certificate2[] following)
     {
         using var key = certificate.GetECDsaPrivateKey() ?? throw new ArgumentException("the certificate has no ECDSA private key", nameof(certificate));
-        File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
+        File.WriteAllText(certificatePath, string.Join("\n", following.Prepend(certificate).Select(c => c.ExportCertificatePem())) + "\n");
         File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
     }
 

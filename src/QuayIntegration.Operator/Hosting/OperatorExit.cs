@@ -7,6 +7,9 @@ namespace QuayIntegration.Operator.Hosting;
 /// </summary>
 public sealed class OperatorExit
 {
+    /// <summary>The reason given when the replica lost the leader Lease: it exits so that its pod restarts and campaigns again.</summary>
+    public const string LostLease = "lost the leader Lease";
+
     public int Code { get; private set; }
 
     /// <summary>Why the operator stopped itself, for the last line on standard error.</summary>

@@ -36,7 +36,7 @@ public sealed class OperatorManager(
                 var lost = await elector.RunAsync(RunControllersAsync, stoppingToken);
                 if (lost)
                 {
-                    exit.Fail("lost the leader Lease");
+                    exit.Fail(OperatorExit.LostLease);
                     lifetime.StopApplication();
                 }
             }

@@ -142,14 +142,7 @@ public sealed class HostTests
     }
 
     private static async Task<double> NamespaceReconcilesAsync(HttpClient http, RunningOperator op) =>
-        (await SamplesAsync(http, op, "quayintegration_reconcile_total{controller=\"namespace\"")).Sum();
-
-    /// <summary>The values of the series on /metrics whose line starts with <paramref name="series"/>.</summary>
-    private static async Task<List<double>> SamplesAsync(HttpClient http, RunningOperator op, string series) =>
-        (await http.GetStringAsync(op.BaseUrl + "/metrics")).Split('\n')
-            .Where(l => l.StartsWith(series, StringComparison.Ordinal))
-            .Select(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture))
-            .ToList();
+        (await op.MetricSamplesAsync(http, "quayintegration_reconcile_total{controller=\"namespace\"")).Sum();
 
     /// <summary>
     /// Once synced, a replica stays ready when the API server stops answering its lists and watches (here: 403 for its
@@ -180,7 +173,7 @@ public sealed class HostTests
     }
 
     private static async Task<double> InformerFailingAsync(HttpClient http, RunningOperator op, string resource) =>
-        (await SamplesAsync(http, op, $"quayintegration_informer_failing_seconds{{resource=\"{resource}\"}}")).Single();
+        (await op.MetricSamplesAsync(http, $"quayintegration_informer_failing_seconds{{resource=\"{resource}\"}}")).Single();
 
     [Fact]
     public async Task On_plain_kubernetes_without_imagestreams_the_operator_starts_and_syncs_the_default_service_account()

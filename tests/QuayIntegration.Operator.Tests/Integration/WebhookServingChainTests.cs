@@ -119,19 +119,16 @@ public sealed class WebhookServingChainTests
         await using var env = await OperatorEnvironment.StartAsync(createIntegration: false);
         var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
         using var http = new HttpClient();
-        Assert.Equal(UnixSeconds(intermediate.Certificate), await ExpiryMetricAsync(http, op));
+        Assert.Equal(UnixSeconds(intermediate.Certificate), Assert.Single(await op.MetricSamplesAsync(http, ExpirySeries)));
 
         webhook.WriteServingFiles(rootIssued);
-        await Eventually(async () => await ExpiryMetricAsync(http, op) == UnixSeconds(rootIssued), "the rotated leaf's expiry");
+        await Eventually(async () => (await op.MetricSamplesAsync(http, ExpirySeries)) is [var expiry] && expiry == UnixSeconds(rootIssued),
+            "the rotated leaf's expiry");
     }
 
-    private static double UnixSeconds(X509Certificate2 certificate) => new DateTimeOffset(certificate.NotAfter.ToUniversalTime()).ToUnixTimeSeconds();
+    private const string ExpirySeries = "quayintegration_webhook_certificate_expiry_timestamp_seconds ";
 
-    private static async Task<double?> ExpiryMetricAsync(HttpClient http, RunningOperator op) =>
-        (await http.GetStringAsync(op.BaseUrl + "/metrics")).Split('\n')
-            .Where(l => l.StartsWith("quayintegration_webhook_certificate_expiry_timestamp_seconds ", StringComparison.Ordinal))
-            .Select(l => (double?)double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture))
-            .SingleOrDefault();
+    private static double UnixSeconds(X509Certificate2 certificate) => new DateTimeOffset(certificate.NotAfter.ToUniversalTime()).ToUnixTimeSeconds();
 
     /// <summary>What the client saw of the server's certificate.</summary>
     private sealed class Handshake

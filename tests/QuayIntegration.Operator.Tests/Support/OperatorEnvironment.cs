@@ -438,8 +438,6 @@ public sealed class OperatorEnvironment : IAsyncDisposable
 /// </summary>
 public sealed class RunningOperator : IAsyncDisposable
 {
-    private const string LostLease = "lost the leader Lease";
-
     private readonly object _gate = new();
     private readonly string _identity;
     private readonly string[] _args;
@@ -478,12 +476,19 @@ public sealed class RunningOperator : IAsyncDisposable
 
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
+    /// <summary>The values of the series on its plain /metrics whose line starts with <paramref name="series"/>.</summary>
+    public async Task<List<double>> MetricSamplesAsync(HttpClient http, string series) =>
+        (await http.GetStringAsync(BaseUrl + "/metrics")).Split('\n')
+            .Where(l => l.StartsWith(series, StringComparison.Ordinal))
+            .Select(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture))
+            .ToList();
+
     private void RestartWhenItLosesItsLease(WebApplication app) =>
         // An operator stopping itself asks its host to stop; one started with StartAsync is run down by the restart.
         app.Lifetime.ApplicationStopping.Register(() =>
         {
             lock (_gate)
-                if (!_stopped && app == _app && _restartWanted() && app.Services.GetRequiredService<OperatorExit>().Reason == LostLease)
+                if (!_stopped && app == _app && _restartWanted() && app.Services.GetRequiredService<OperatorExit>().Reason == OperatorExit.LostLease)
                     _restart = Task.Run(() => RestartAsync(app));
         });
 

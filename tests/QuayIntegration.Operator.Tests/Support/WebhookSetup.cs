@@ -4,6 +4,7 @@ using System.Text;
 using k8s;
 using k8s.Models;
 using QuayIntegration.Operator.Webhook;
+using TestCa = QuayIntegration.Testing.Core.CertificateAuthority;
 
 namespace QuayIntegration.Operator.Tests.Support;
 
@@ -38,7 +39,9 @@ public sealed class WebhookSetup : IDisposable
     {
         var serving = CertificateAuthority.IssueServing(ca, CertificateAuthority.ServiceDnsNames(ServiceName, ServiceNamespace),
             DateTimeOffset.UtcNow.AddMinutes(-5), TimeSpan.FromHours(1));
-        WriteFiles(certificateFile, serving.CertificatePem, keyFile, serving.KeyPem);
+        File.WriteAllText(Path.Combine(CertDir, keyFile), serving.KeyPem);
+        File.WriteAllText(Path.Combine(CertDir, certificateFile), serving.CertificatePem);
+        Stamp(certificateFile, keyFile);
         return serving;
     }
 
@@ -48,15 +51,12 @@ public sealed class WebhookSetup : IDisposable
     /// </summary>
     public void WriteServingFiles(X509Certificate2 leaf, params X509Certificate2[] following)
     {
-        using var key = leaf.GetECDsaPrivateKey() ?? throw new ArgumentException("the certificate has no ECDSA private key", nameof(leaf));
-        var certificates = string.Join("\n", following.Prepend(leaf).Select(c => c.ExportCertificatePem())) + "\n";
-        WriteFiles("apiserver.crt", certificates, "apiserver.key", key.ExportPkcs8PrivateKeyPem());
+        TestCa.WritePemFiles(leaf, Path.Combine(CertDir, "apiserver.crt"), Path.Combine(CertDir, "apiserver.key"), following);
+        Stamp("apiserver.crt", "apiserver.key");
     }
 
-    private void WriteFiles(string certificateFile, string certificatePem, string keyFile, string keyPem)
+    private void Stamp(string certificateFile, string keyFile)
     {
-        File.WriteAllText(Path.Combine(CertDir, keyFile), keyPem);
-        File.WriteAllText(Path.Combine(CertDir, certificateFile), certificatePem);
         // Distinct modification times, so the provider sees a change even within the file system's time resolution.
         var stamp = DateTime.UtcNow.AddSeconds(Random.Shared.Next(1, 1000));
         File.SetLastWriteTimeUtc(Path.Combine(CertDir, certificateFile), stamp);
