@@ -86,6 +86,10 @@ public static class OperatorHost
         kestrel.Listen(address, o.Webhook.Port, listen =>
         {
             listeners.Add(OperatorListener.Webhook, listen);
+            // The API server calls admission webhooks over HTTP/1.1 only (kubernetes/kubernetes#82090): HTTP/2 here would
+            // serve no caller and only add its stream handling to what any pod reaching the Service can attack
+            // (CVE-2023-44487). Kestrel offers by ALPN what the listener speaks.
+            listen.Protocols = HttpProtocols.Http1;
             listen.UseHttps(() => certificates.Serving, "webhook");
             listen.UseInlineCompletions();
         });

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using System.Text;
 using System.Text.Json.Nodes;
 using QuayIntegration.Operator.Tests.Support;
@@ -249,6 +250,35 @@ public sealed class WebhookHardeningTests(ServedWebhookWithDebugLog served) : IC
         Assert.Empty(webhook.Headers.Server);
         using var probe = await new HttpClient().GetAsync(served.Operator.BaseUrl + "/healthz");
         Assert.Empty(probe.Headers.Server);
+    }
+
+    /// <summary>
+    /// The API server calls admission webhooks over HTTP/1.1 only (kubernetes/kubernetes#82090, so that concurrent calls
+    /// open several connections and spread over the Service's pods). HTTP/2 on the webhook port served no caller and
+    /// was only more to attack (its stream handling: CVE-2023-44487, "rapid reset"), so it is not offered.
+    /// </summary>
+    [Fact]
+    public async Task The_webhook_listener_speaks_HTTP_1_1_only_as_the_API_server_calls_it()
+    {
+        await using (var offeringBoth = await RawHttps.ConnectAsync(served.WebhookUrl, served.CaPem, [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11]))
+        {
+            Assert.Equal(SslApplicationProtocol.Http11, offeringBoth.Stream.NegotiatedApplicationProtocol);
+            await offeringBoth.WriteAsync(RawHttps.Head("GET", "/healthz"));
+            Assert.Equal(404, (await offeringBoth.ReadResponseAsync(TimeSpan.FromSeconds(10)))?.Status);
+        }
+
+        using var https = served.Client();
+        using var http2Only = new HttpRequestMessage(HttpMethod.Post, served.ReviewUrl)
+        {
+            Content = new StringContent(Review()),
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        await Assert.ThrowsAsync<HttpRequestException>(() => https.SendAsync(http2Only));
+
+        using var asTheApiServerAsks = await https.PostAsync(served.ReviewUrl, new StringContent(Review()));
+        Assert.Equal(HttpStatusCode.OK, asTheApiServerAsks.StatusCode);
+        Assert.Equal(HttpVersion.Version11, asTheApiServerAsks.Version);
     }
 
     [Fact]

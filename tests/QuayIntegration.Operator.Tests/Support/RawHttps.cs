@@ -21,7 +21,8 @@ public sealed class RawHttps : IAsyncDisposable
 
     public SslStream Stream { get; }
 
-    public static async Task<RawHttps> ConnectAsync(string baseUrl, string caPem)
+    /// <summary>Connects and shakes hands offering <paramref name="protocols"/> by ALPN (HTTP/1.1 when none are given).</summary>
+    public static async Task<RawHttps> ConnectAsync(string baseUrl, string caPem, List<SslApplicationProtocol>? protocols = null)
     {
         var uri = new Uri(baseUrl);
         var tcp = new TcpClient();
@@ -38,7 +39,7 @@ public sealed class RawHttps : IAsyncDisposable
         await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
         {
             TargetHost = $"{WebhookSetup.ServiceName}.{WebhookSetup.ServiceNamespace}.svc",
-            ApplicationProtocols = [SslApplicationProtocol.Http11],
+            ApplicationProtocols = protocols ?? [SslApplicationProtocol.Http11],
         });
         return new RawHttps(tcp, ssl);
     }
