@@ -135,9 +135,12 @@ public static class AdmissionEndpoint
     {
         AdmissionMetrics.Record(null, outcome);
         // Any client that reaches the Service can cause this line: it is written synchronously, so not on the socket
-        // engine's thread, which every connection waits on.
-        await IoScheduling.LeaveSocketThreadAsync();
-        log.AdmissionRequestRejected(level, context.Connection.RemoteIpAddress, reason);
+        // engine's thread, which every connection waits on. A line the level filters out costs no move.
+        if (log.IsEnabled(level))
+        {
+            await IoScheduling.LeaveSocketThreadAsync();
+            log.AdmissionRequestRejected(level, context.Connection.RemoteIpAddress, reason);
+        }
         // Whatever is left of the body is not worth reading: close rather than drain it.
         if (answer is not null) context.Response.Headers.Connection = "close";
         return answer;

@@ -53,10 +53,10 @@ public sealed class AdmissionReviewer(BuildAdmissionPolicy policy, ILogger<Admis
             decision = AdmissionDecision.Denied(AdmissionOutcome.Error,
                 "the Quay integration webhook failed on this request (the operator log has the details); retry, and report it if it persists");
         }
-        var operation = AdmissionMetrics.OperationLabel(request.Operation);
-        AdmissionMetrics.Record(operation, decision.Outcome);
+        AdmissionMetrics.Record(request.Operation, decision.Outcome);
         if (!decision.Allowed)
         {
+            var operation = AdmissionMetrics.OperationLabel(request.Operation);
             // The console sink writes synchronously: not on the socket engine's thread, which every connection waits on.
             await IoScheduling.LeaveSocketThreadAsync();
             if (failure is not null) log.AdmissionFailed(failure, UserText.Quote(request.Resource), UserText.Quote(request.Namespace));
