@@ -120,7 +120,13 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
                     log.ForeignDefaultPermissionLeftAlone(robot.FullName, existing.Role, robot.Role);
                 continue;
             }
-            plans.Add(new PermissionPlan(robot, existing, ours, ours ? matching.Where(p => p != existing).ToList() : []));
+            // The duplicates an interrupted run may leave: for a robot the operator created, every default permission
+            // naming it is its own; for one it found, only those it recorded (it writes each ahead of creating it), so
+            // one its owner gave it beside the operator's stays.
+            var robotIsOurs = entry.Robot(robot.FullName)?.Origin == Origin.Created;
+            var extras = ours ? matching.Where(p => p != existing && (robotIsOurs || recordedIds.Contains(p.Id))).ToList() : [];
+            if (existing is not null && existing.Role == robot.Role && extras.Count == 0) continue; // nothing to change: no call
+            plans.Add(new PermissionPlan(robot, existing, ours, extras));
         }
         if (plans.Count == 0) return;
 
