@@ -379,6 +379,52 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
+    /// Issue (review of 49e13ff): a namespace released under cleanupPolicy Keep, then deleted while the operator was
+    /// down and made again under its name by someone who also made a Secret named as the builder's robot Secret. The
+    /// record's Secrets, recorded by name, were the deleted namespace's and went with it; yet the new namespace's status
+    /// said they were kept, and once cleanupPolicy became Delete the owner's Secret was deleted as the operator's.
+    /// </summary>
+    [Fact]
+    public async Task A_namespace_made_again_while_the_operator_was_down_does_not_inherit_the_secrets_of_the_one_before()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("again");
+            spec["cleanupPolicy"] = "Keep";
+        });
+        var op = await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("again");
+        await Eventually(() => env.IsSeededAsync("again", "openshift_again"), "set up");
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("elsewhere") });
+        await Eventually(async () => (await env.GetRecordAsync("again"))?["spec"]?["released"]?.GetValue<bool>() == true, "released under cleanupPolicy Keep");
+        Assert.Contains("builder-quay-openshift", (await env.GetRecordAsync("again"))!["spec"]!.ToJsonString());
+        var oldUid = (await env.Kube.CoreV1.ReadNamespaceAsync("again")).Metadata.Uid;
+
+        await env.StopOperatorAsync(op);
+        await env.Kube.CoreV1.DeleteNamespaceAsync("again");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("again");
+        await env.CreateNamespaceAsync("again");
+        Assert.NotEqual(oldUid, (await env.Kube.CoreV1.ReadNamespaceAsync("again")).Metadata.Uid);
+        await env.Kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+        {
+            Metadata = new V1ObjectMeta { Name = "builder-quay-openshift" },
+            Type = "Opaque",
+            StringData = new Dictionary<string, string> { ["password"] = "theirs" },
+        }, "again");
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.GetRecordAsync("again"))?["spec"]?["secrets"] is null, "the earlier namespace's Secrets off the record");
+        Assert.DoesNotContain("robot Secret", (await env.GetRecordAsync("again"))!["status"]?.ToJsonString() ?? "");
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["cleanupPolicy"] = "Delete" });
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_again") is null),
+            "the kept organization deleted under cleanupPolicy Delete", TimeSpan.FromSeconds(30));
+        var theirs = await env.GetSecretAsync("again", "builder-quay-openshift");
+        Assert.NotNull(theirs);
+        Assert.Equal("Opaque", theirs.Type);
+        Assert.Equal("theirs", System.Text.Encoding.UTF8.GetString(theirs.Data["password"]));
+    }
+
+    /// <summary>
     /// A copy someone makes of a robot Secret under a name of their own carries the operator's label and annotations,
     /// but the operator did not make it and does not delete it. (Every sync deleted it as an unwanted Secret.)
     /// </summary>
@@ -943,6 +989,47 @@ public sealed class OwnershipTests
         await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_mixed")!.Prototypes.All(p => p.DelegateName != "openshift_mixed+deployer")),
             "the operator's default permission for the existing robot removed");
         Assert.Equal(deployer.Token, env.Quay.State.Organization("openshift_mixed")!.Robots.Single(r => r.Name == "openshift_mixed+deployer").Token);
+    }
+
+    /// <summary>
+    /// Issue (review of 49e13ff): a default permission someone else gives a robot that existed, beside the one the
+    /// operator gave it, was taken for a duplicate of the operator's and deleted at the next drift check, silently, at
+    /// every check after. Only the default permissions the operator recorded are its own for such a robot.
+    /// </summary>
+    [Fact]
+    public async Task Someone_elses_default_permission_for_a_robot_that_existed_is_left_beside_the_operators()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("twin");
+            spec["driftCheckInterval"] = "2s";
+        });
+        using var admin = new QuayAdministrator(env.Quay);
+        await admin.CreateOrganizationAsync("openshift_twin");
+        admin.AddOwner("openshift_twin", Operator);
+        await admin.CreateRobotAsync("openshift_twin", "deployer");
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("twin");
+        await Eventually(() => env.IsSeededAsync("twin", "openshift_twin"), "set up with the existing deployer robot");
+        var operators = Assert.Single(env.Quay.State.Organization("openshift_twin")!.Prototypes, p => p.DelegateName == "openshift_twin+deployer");
+        Assert.Equal(Operator, operators.CreatedBy);
+
+        await admin.CreateDefaultPermissionAsync("openshift_twin", "openshift_twin+deployer", "admin");
+        // Two drift checks later (each lists the organization's default permissions once).
+        long PrototypeLists() => env.Quay.Calls.Snapshot().Where(c => c.Method == "GET" && c.Route.EndsWith("/prototypes", StringComparison.Ordinal)).Sum(c => c.Count);
+        var lists = PrototypeLists();
+        await Eventually(() => Task.FromResult(PrototypeLists() >= lists + 2), "two drift checks", TimeSpan.FromSeconds(20));
+        await Task.Delay(500); // the second check's writes, had it decided any
+        var prototypes = env.Quay.State.Organization("openshift_twin")!.Prototypes.Where(p => p.DelegateName == "openshift_twin+deployer").ToList();
+        Assert.Equal(2, prototypes.Count);
+        Assert.Contains(prototypes, p => p.CreatedBy == QuayAdministrator.UserName && p.Role == "admin");
+        Assert.Contains(prototypes, p => p.Id == operators.Id && p.Role == operators.Role);
+
+        // The operator's own still goes with the namespace; theirs stays.
+        await env.Kube.CoreV1.DeleteNamespaceAsync("twin");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("twin", TimeSpan.FromSeconds(30));
+        var left = Assert.Single(env.Quay.State.Organization("openshift_twin")!.Prototypes, p => p.DelegateName == "openshift_twin+deployer");
+        Assert.Equal(QuayAdministrator.UserName, left.CreatedBy);
     }
 
     [Fact]

@@ -79,6 +79,7 @@ public sealed class NamespaceReconciler(
         var record = records.Draft(name);
         var intent = NamespaceIntent.Decide(ns, record, integrations, scope);
         if (intent.ForDeletedNamespace) ns = null; // the record's namespace is gone; the one of that name now is not touched
+        ForgetSecretsOfAnEarlierNamespace(ns, record);
         using var logScope = log.BeginScope(new Dictionary<string, object> { ["namespace"] = name });
         switch (intent.Action)
         {
@@ -137,6 +138,18 @@ public sealed class NamespaceReconciler(
             });
             throw new ReconcileException(message, e);
         }
+    }
+
+    /// <summary>
+    /// Secrets are recorded by name. A record naming another namespace uid was written for an earlier namespace of this
+    /// name, and its Secrets went with that namespace: one of such a name now is someone else's, never to be taken
+    /// over, reported as kept, or deleted as the operator's. (The record is saved by whatever the reconcile does next.)
+    /// </summary>
+    private static void ForgetSecretsOfAnEarlierNamespace(V1Namespace? ns, OwnershipDraft record)
+    {
+        if (ns is not null && record.Spec.Secrets is { Count: > 0 } && record.Spec.NamespaceUid is { Length: > 0 } uid
+            && !string.Equals(uid, ns.Metadata.Uid, StringComparison.Ordinal))
+            record.Spec.Secrets = null;
     }
 
     private async Task<ReconcileResult> SyncAsync(NamespaceWork work, CancellationToken ct)
