@@ -87,7 +87,7 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
     private AdmissionDecision Rewrite(JsonElement build, string buildNamespace, ImageStreamTagReference destination, string integration, IntegrationConfig config)
     {
         var warnings = new List<string>();
-        var pusher = PushingServiceAccount(build, config, warnings);
+        var pusher = PushingServiceAccount(build, integration, config, warnings);
         var organization = setup.OrganizationIfReady(buildNamespace, config, pusher, out var missing);
         if (organization is null)
             return AdmissionDecision.Denied(AdmissionOutcome.NamespaceNotReady,
@@ -98,11 +98,13 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
             if (integrations.For(destination.Namespace) is not NamespaceIntegration.Managed target || target.Name != integration)
                 return AdmissionDecision.Untouched(AdmissionOutcome.TargetNotAllowed,
                     $"output {destination} is in namespace {destination.Namespace}, which QuayIntegration {integration} does not manage; the build pushes to the internal registry");
-            organization = setup.OrganizationIfReady(destination.Namespace, config, DefaultServiceAccount, out var targetMissing);
+            // The push uses the build's namespace's credentials: the target only needs its organization in place.
+            organization = setup.OrganizationIfReady(destination.Namespace, config, serviceAccount: null, out var targetMissing);
             if (organization is null)
                 return AdmissionDecision.Untouched(AdmissionOutcome.TargetNotReady,
                     $"output {destination} is in namespace {destination.Namespace}, which is not set up for Quay yet ({targetMissing}); the build pushes to the internal registry");
-            warnings.Add($"the build pushes to the Quay organization {organization} of namespace {destination.Namespace} with the credentials of {buildNamespace}/{pusher}, which need write permission there");
+            warnings.Add($"the build pushes to the Quay organization {organization} of namespace {destination.Namespace} with " +
+                (pusher is null ? "credentials of its own" : $"the credentials of {buildNamespace}/{pusher}") + ", which need write permission there");
         }
 
         var image = new QuayImageReference(config.RegistryHost, organization, destination.Stream, destination.Tag);
@@ -127,10 +129,17 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
     /// just found in place). One of the operator's own robot Secrets with write access stays as it is. Any other secret
     /// is the user's explicit choice and may well hold Quay credentials: kept, with a warning saying what it must hold.
     /// </summary>
-    private static string? PushSecretToReplace(JsonElement build, IntegrationConfig config, string pusher, QuayImageReference image, List<string> warnings)
+    private static string? PushSecretToReplace(JsonElement build, IntegrationConfig config, string? pusher, QuayImageReference image, List<string> warnings)
     {
         if (build.Object("spec")?.Object("output")?.Object("pushSecret")?.String("name") is not { Length: > 0 } named) return null;
         if (config.ServiceAccounts.Any(a => a.Role is "write" or "admin" && QuayNames.SecretNameFor(a.Name, config.ClusterId) == named)) return null;
+        if (pusher is null)
+        {
+            if (InternalRegistrySecretName().IsMatch(named))
+                warnings.Add($"spec.output.pushSecret {UserText.Quote(named)} holds the internal registry's credentials, which {image.RegistryHost} refuses, " +
+                    "and no Quay robot of the integration may push for this build: set a push secret with credentials for Quay");
+            return null;
+        }
         var robotSecret = QuayNames.SecretNameFor(pusher, config.ClusterId);
         if (InternalRegistrySecretName().IsMatch(named))
         {
@@ -147,12 +156,30 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
     [GeneratedRegex("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?-dockercfg-[a-z0-9]{5}$")]
     private static partial Regex InternalRegistrySecretName();
 
-    /// <summary>The Build's service account when the integration gives it write access, else <c>builder</c> (with a warning).</summary>
-    private static string PushingServiceAccount(JsonElement build, IntegrationConfig config, List<string> warnings)
+    /// <summary>
+    /// The service account whose robot Secret the push is checked against: the Build's own when the integration gives it
+    /// write access, else <c>builder</c> when it has it (with a warning). Null, with a warning, when neither has: no
+    /// robot of the integration may push for this Build, so it must bring credentials of its own (a push secret, or one
+    /// linked to its service account), and waiting for a robot Secret that is never made would deny it for good while
+    /// saying "retry".
+    /// </summary>
+    private static string? PushingServiceAccount(JsonElement build, string integration, IntegrationConfig config, List<string> warnings)
     {
         var requested = build.Object("spec")?.String("serviceAccount") is { Length: > 0 } sa ? sa : DefaultServiceAccount;
-        if (config.ServiceAccounts.Any(a => a.Name == requested && a.Role is "write" or "admin")) return requested;
-        warnings.Add($"service account {UserText.Quote(requested)} gets no Quay write credentials from the integration; the push needs a push secret for Quay");
-        return DefaultServiceAccount;
+        if (Writes(config, requested)) return requested;
+        if (Writes(config, DefaultServiceAccount))
+        {
+            warnings.Add($"service account {UserText.Quote(requested)} gets no Quay write credentials from the integration; the push needs a push secret for Quay");
+            return DefaultServiceAccount;
+        }
+        var given = requested == DefaultServiceAccount
+            ? $"service account {DefaultServiceAccount} no"
+            : $"neither service account {UserText.Quote(requested)} nor {DefaultServiceAccount}";
+        warnings.Add($"QuayIntegration {integration} gives {given} Quay write credentials (spec.serviceAccounts); the push needs credentials for Quay " +
+            "of its own: a push secret in the build, or one linked to its service account");
+        return null;
     }
+
+    private static bool Writes(IntegrationConfig config, string serviceAccount) =>
+        config.ServiceAccounts.Any(a => a.Name == serviceAccount && a.Role is "write" or "admin");
 }

@@ -7,12 +7,13 @@ namespace QuayIntegration.Operator.Webhook;
 
 /// <summary>
 /// Whether a namespace is ready to push to Quay, read from the caches only: the operator labelled it managed,
-/// recorded its organization, and the service account that pushes lists the robot Secret.
+/// recorded its organization, and the service account that pushes (when one of the integration's robots pushes) lists
+/// the robot Secret.
 /// </summary>
 public sealed class NamespaceSetupCheck(ClusterCaches caches)
 {
     /// <summary>The organization when the namespace is set up; otherwise null and what is missing.</summary>
-    public string? OrganizationIfReady(string ns, IntegrationConfig config, string serviceAccount, out string? missing)
+    public string? OrganizationIfReady(string ns, IntegrationConfig config, string? serviceAccount, out string? missing)
     {
         var namespaceObject = caches.Namespaces.Get(ObjectKey.Cluster(ns));
         if (namespaceObject is null)
@@ -33,6 +34,8 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
             missing = NotReadyYet(ns);
             return null;
         }
+        missing = null;
+        if (serviceAccount is null) return organization;
         var secretName = QuayNames.SecretNameFor(serviceAccount, config.ClusterId);
         var account = caches.ServiceAccounts.Get(ns, serviceAccount);
         if (account is null)
@@ -45,7 +48,6 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
             missing = $"service account {ns}/{serviceAccount} does not carry the Quay Secret {secretName} yet";
             return null;
         }
-        missing = null;
         return organization;
     }
 

@@ -124,6 +124,44 @@ public sealed class BuildWebhookTests
         Assert.StartsWith("admission webhook \"builds.quay-integration.quay.redhat.com\" denied the request: namespace early is not set up for Quay yet", message);
     }
 
+    /// <summary>
+    /// Issue (review of 49e13ff): with a matrix that gives builder no write access (its builds push with credentials
+    /// of their own), every ImageStreamTag build run as builder in a namespace that was set up was denied "not set up
+    /// for Quay yet … retry in a few seconds", for good: the check waited for a robot Secret the matrix never makes. It
+    /// is rewritten, with a warning saying what the push needs; a build run as a service account with write access is
+    /// rewritten without one.
+    /// </summary>
+    [Fact]
+    public async Task A_build_whose_service_account_gets_no_quay_write_credentials_is_rewritten_with_a_warning_not_denied()
+    {
+        using var webhook = new WebhookSetup();
+        // builder is not in the matrix: no robot, no Secret for it.
+        await using var env = await OperatorEnvironment.StartAsync(spec => spec["serviceAccounts"] = new JsonArray(
+            new JsonObject { ["name"] = "default", ["role"] = "read" },
+            new JsonObject { ["name"] = "deployer", ["role"] = "write" }));
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        WebhookSetup.MapService(env, op);
+        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
+        await env.CreateNamespaceAsync("app");
+        await OperatorEnvironment.Eventually(async () => Labels(await env.GetNamespaceAsync("app")) is { } labels
+                && labels.TryGetValue("quay.redhat.com/managed", out var managed) && managed == "true"
+                && await env.GetSecretAsync("app", "deployer-quay-openshift") is not null,
+            "app to be set up");
+        var quayImage = $"{env.Quay.RegistryHost}/openshift_app/web:v1";
+
+        var warnings = new List<string>();
+        var asBuilder = await CreateBuildWithWarningsAsync(env, "app", BuildObject("app", ImageStreamTagOutput("web:v1")), warnings);
+        Assert.Equal(quayImage, asBuilder["spec"]!["output"]!["to"]!["name"]!.GetValue<string>());
+        Assert.Contains(warnings, w => w.Contains("gives service account builder no Quay write credentials") && w.Contains("push secret"));
+
+        var asDeployer = BuildObject("app", ImageStreamTagOutput("web:v1"));
+        asDeployer["spec"]!["serviceAccount"] = "deployer";
+        warnings.Clear();
+        var created = await CreateBuildWithWarningsAsync(env, "app", asDeployer, warnings);
+        Assert.Equal(quayImage, created["spec"]!["output"]!["to"]!["name"]!.GetValue<string>());
+        Assert.DoesNotContain(warnings, w => w.Contains("write credentials"));
+    }
+
     [Fact]
     public async Task Builds_that_must_pass_untouched_are_untouched()
     {
