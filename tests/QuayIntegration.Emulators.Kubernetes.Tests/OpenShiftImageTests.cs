@@ -49,10 +49,10 @@ public sealed class OpenShiftImageTests : IAsyncLifetime
         }, ns);
     }
 
-    private JsonObject Import(string stream, string from, string tag, bool import = true, string? resourceVersion = null) => new()
+    private JsonObject Import(string stream, string from, string tag, bool import = true, string? resourceVersion = null, string? uid = null) => new()
     {
         ["apiVersion"] = "image.openshift.io/v1", ["kind"] = "ImageStreamImport",
-        ["metadata"] = new JsonObject { ["name"] = stream, ["resourceVersion"] = resourceVersion },
+        ["metadata"] = new JsonObject { ["name"] = stream, ["resourceVersion"] = resourceVersion, ["uid"] = uid },
         ["spec"] = new JsonObject
         {
             ["import"] = import,
@@ -150,7 +150,7 @@ public sealed class OpenShiftImageTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ImageStreamImport_is_create_only_and_resourceVersion_is_a_precondition()
+    public async Task ImageStreamImport_is_create_only_and_resourceVersion_and_uid_are_preconditions()
     {
         var (f, ns) = await ReadyAsync();
         Assert.Equal(405, (await f.SendAsync(HttpMethod.Get, $"/apis/image.openshift.io/v1/namespaces/{ns}/imagestreamimports")).Code);
@@ -160,6 +160,13 @@ public sealed class OpenShiftImageTests : IAsyncLifetime
         var stale = await f.SendAsync(HttpMethod.Post, $"/apis/image.openshift.io/v1/namespaces/{ns}/imagestreamimports", Import("s", "quay.example.com/o/x:1", "1", resourceVersion: "1").ToJsonString());
         Assert.Equal(409, stale.Code);
         Assert.Contains($"the image stream was updated from \"1\" to \"{stream["metadata"]!["resourceVersion"]}\"", (string?)stale.Body!["message"]);
+        // A uid names the stream: a missing one, or another of that name (deleted and made again), is 404, not created
+        // or written to (oas imagestreamimport/rest.go).
+        var path = $"/apis/image.openshift.io/v1/namespaces/{ns}/imagestreamimports";
+        Assert.Equal(404, (await f.SendAsync(HttpMethod.Post, path, Import("nostream", "quay.example.com/o/x:1", "1", uid: "3f1c0b7e-0000-4000-8000-000000000001").ToJsonString())).Code);
+        Assert.Equal(404, (await f.SendAsync(HttpMethod.Post, path, Import("s", "quay.example.com/o/x:1", "1", uid: "3f1c0b7e-0000-4000-8000-000000000002").ToJsonString())).Code);
+        await K.CustomObjects.GetNamespacedCustomObjectAsync(Group, "v1", ns, "imagestreams", "s");
+        await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() => K.CustomObjects.GetNamespacedCustomObjectAsync(Group, "v1", ns, "imagestreams", "nostream"));
         var neither = new JsonObject { ["apiVersion"] = "image.openshift.io/v1", ["kind"] = "ImageStreamImport", ["metadata"] = new JsonObject { ["name"] = "s" }, ["spec"] = new JsonObject { ["import"] = true } };
         Assert.Equal(422, (await f.SendAsync(HttpMethod.Post, $"/apis/image.openshift.io/v1/namespaces/{ns}/imagestreamimports", neither.ToJsonString())).Code);
     }

@@ -22,7 +22,14 @@ public sealed class ImageStream : IKubernetesObject<V1ObjectMeta>
 /// </summary>
 public sealed class ImageStreamWithHistory
 {
+    /// <summary>Its uid: the import names it, so that it lands in this stream or nowhere.</summary>
+    [JsonPropertyName("metadata")] public ImageStreamIdentity? Metadata { get; set; }
     [JsonPropertyName("status")] public ImageStreamHistory? Status { get; set; }
+}
+
+public sealed class ImageStreamIdentity
+{
+    [JsonPropertyName("uid")] public string? Uid { get; set; }
 }
 
 public sealed class ImageStreamHistory

@@ -141,9 +141,14 @@ public sealed class BuildReconciler(
         await importGate.WaitAsync(ct);
         try
         {
+            // Read fresh: the informer's copy may lag behind an import, or a deletion. An import into a stream that is
+            // gone would create it again, under the operator's rights, for a user who has just deleted it.
+            var stream = await api.GetAsync<ImageStreamWithHistory>(ApiResources.ImageStreams.ObjectPath(plan.Destination.Namespace, plan.Destination.Stream), ct);
+            if (stream?.Metadata?.Uid is not { Length: > 0 } streamUid)
+                Fail(build, "ImageStreamMissing", $"ImageStream {plan.Destination.Namespace}/{plan.Destination.Stream} does not exist; {plan.From} is imported once it does");
             // An import can come late: a retry after failures, or a Go operator Build adopted at start, of any age. If a
             // later build's image is already the tag's newest, importing this one would roll the tag back.
-            var (newest, newer) = await NewestInTagAsync(build, plan, ct);
+            var (newest, newer) = NewestInTag(build, plan, stream!);
             if (newest is not null && build.Status?.Output?.To?.ImageDigest is { Length: > 0 } digest && newest.Image == digest)
             {
                 // Imported already (the mark, or its answer, was lost): marked, not imported again.
@@ -157,7 +162,7 @@ public sealed class BuildReconciler(
                 return ReconcileResult.Done;
             }
 
-            var result = await ImportAsync(plan, integration.Config, ct);
+            var result = await ImportAsync(plan, stream!.Metadata!.Uid!, integration.Config, ct);
             if (result is not null) Fail(build, "ImageImportFailed", $"Importing {plan.From} into {plan.Destination} failed: {result}");
 
             await MarkAsync(build, BuildAnnotations.Imported, "true", ct);
@@ -196,12 +201,11 @@ public sealed class BuildReconciler(
     /// times (imports can land out of order: the tag's own times say when an image was imported, not when it was
     /// built); otherwise (tagged by hand, or its Build gone) by when the tag recorded it against this Build's completion.
     /// Both to the second, as the API server writes them, and strictly later. A Build with no completion time is not
-    /// compared. One GET of the ImageStream, never cached: the informer's copy may lag behind an import.
+    /// compared. <paramref name="stream"/> is read fresh, never from the cache: the informer's copy may lag behind an import.
     /// </summary>
-    private async Task<(TagEvent? Newest, string? Newer)> NewestInTagAsync(Build build, BuildImportPlan plan, CancellationToken ct)
+    private (TagEvent? Newest, string? Newer) NewestInTag(Build build, BuildImportPlan plan, ImageStreamWithHistory stream)
     {
-        var stream = await api.GetAsync<ImageStreamWithHistory>(ApiResources.ImageStreams.ObjectPath(plan.Destination.Namespace, plan.Destination.Stream), ct);
-        var newest = stream?.Status?.Tags?.FirstOrDefault(t => t.Tag == plan.Destination.Tag)?.Items?.FirstOrDefault();
+        var newest = stream.Status?.Tags?.FirstOrDefault(t => t.Tag == plan.Destination.Tag)?.Items?.FirstOrDefault();
         if (newest is null || build.Status?.CompletionTimestamp is not { } completed) return (newest, null);
         // Only Builds of the tag's own namespace are believed: a Build's annotations and status are whoever made it's
         // word, and one in another namespace (refused, say) must not decide what counts as newer here. Of several that
@@ -266,12 +270,16 @@ public sealed class BuildReconciler(
         name.Length <= 253 && name.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '-' or '.')
         && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1]);
 
-    /// <summary>Creates the ImageStreamImport; null on success, else the failure the API server reported.</summary>
-    private async Task<string?> ImportAsync(BuildImportPlan plan, IntegrationConfig config, CancellationToken ct)
+    /// <summary>
+    /// Creates the ImageStreamImport into the stream of uid <paramref name="streamUid"/>, only: without a uid the API server
+    /// creates a stream that is missing, and one deleted (or made again) since it was read is refused instead. Null on
+    /// success, else the failure the API server reported.
+    /// </summary>
+    private async Task<string?> ImportAsync(BuildImportPlan plan, string streamUid, IntegrationConfig config, CancellationToken ct)
     {
         var request = new ImageStreamImport
         {
-            Metadata = new V1ObjectMeta { Name = plan.Destination.Stream, NamespaceProperty = plan.Destination.Namespace },
+            Metadata = new V1ObjectMeta { Name = plan.Destination.Stream, NamespaceProperty = plan.Destination.Namespace, Uid = streamUid },
             Spec = new ImageStreamImportSpec
             {
                 Import = true,

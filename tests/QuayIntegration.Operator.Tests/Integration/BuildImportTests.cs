@@ -66,6 +66,29 @@ public sealed class BuildImportTests
     }
 
     /// <summary>
+    /// Issue (review of 49e13ff): an ImageStream deleted while the operator's cache still held it (its watch behind) was
+    /// made again by the import, with the operator's rights, for a user who had just deleted it: the import named no
+    /// stream, and OpenShift creates the missing stream of such an import. The import now names the uid of the stream
+    /// it read; a stream that is gone gets the ImageStreamMissing Event and stays gone.
+    /// </summary>
+    [Fact]
+    public async Task An_imagestream_deleted_while_the_cache_still_holds_it_is_not_made_again_by_the_import()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync();
+        await StartWithWebAsync(env, webhook);
+        env.Cluster.ApiServer.Faults.SetWatchLag("imagestreams", TimeSpan.FromSeconds(60));
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "app", "imagestreams", "web");
+
+        var build = await BuildWebhookTests.CreateBuildAsync(env, "app", BuildWebhookTests.ImageStreamTagOutput("web:v1"));
+        var name = build["metadata"]!["name"]!.GetValue<string>();
+        await env.Cluster.Oc.WaitForBuildPhaseAsync("app", name, "Complete", TimeSpan.FromSeconds(20));
+        await WaitForEventAsync(env, name, "ImageStreamMissing");
+        Assert.Null(await env.Cluster.Oc.GetImageStreamAsync("app", "web"));
+        Assert.Null((await env.Cluster.Oc.GetBuildAsync("app", name))?["metadata"]?["annotations"]?[Imported]);
+    }
+
+    /// <summary>
     /// Issue: the operator imported for any Build that carried its label and annotations. A user of one namespace wrote a
     /// Build claiming to have pushed an older digest to another namespace's tag, already Complete (OpenShift keeps a
     /// client's status on create), and the operator rolled that tag back with its own rights. Now a Build's service

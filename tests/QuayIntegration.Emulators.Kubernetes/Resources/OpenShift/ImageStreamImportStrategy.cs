@@ -48,8 +48,9 @@ public sealed class ImageStreamImportStrategy : ResourceStrategy
         if (stream is not null && !string.IsNullOrEmpty(expectedVersion) && expectedVersion != stream.At("metadata", "resourceVersion").AsString())
             throw Errors.Conflict(ctx.Type.QualifiedResource, name, ctx.Type.Group, ctx.Type.Plural,
                 $"the image stream was updated from \"{expectedVersion}\" to \"{stream.At("metadata", "resourceVersion").AsString()}\"");
+        // Another stream of that name (deleted and made again) is not the one named: 404, as for a missing one.
         if (stream is not null && !string.IsNullOrEmpty(expectedUid) && expectedUid != stream.At("metadata", "uid").AsString())
-            throw Errors.Conflict(ctx.Type.QualifiedResource, name, ctx.Type.Group, ctx.Type.Plural, "the image stream UID does not match");
+            throw streams.NotFound(name);
 
         var results = new List<ImportResult>();
         foreach (var image in images.OfType<JsonObject>()) results.Add(await ImportAsync(ctx, image));
