@@ -195,6 +195,35 @@ public sealed class OwnershipTests
         Assert.Null(env.Quay.State.Organization("east_move"));
     }
 
+    /// <summary>
+    /// Issue (review of 49e13ff): once the integration moved to another Quay, the organization left on the first, which
+    /// no integration reaches any more, was listed as "former organization; removed with the namespace", which nothing
+    /// could do. It is listed as kept because no integration has credentials for that Quay.
+    /// </summary>
+    [Fact]
+    public async Task A_former_organization_on_a_quay_no_integration_reaches_is_listed_as_kept_for_that_reason()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("hop"), secondQuay: true);
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("hop");
+        await Eventually(() => env.IsSeededAsync("hop", "openshift_hop"), "set up on the first Quay");
+
+        var second = env.SecondQuaySpec("openshift");
+        await env.PatchIntegrationSpecAsync(new JsonObject
+        {
+            ["quayHostname"] = second["quayHostname"]!.DeepClone(),
+            ["credentialsSecret"] = second["credentialsSecret"]!.DeepClone(),
+            ["caBundle"] = second["caBundle"]!.DeepClone(),
+        });
+        await Eventually(() => env.IsSeededAsync("hop", "openshift_hop", quay: env.SecondQuay), "set up on the second Quay", TimeSpan.FromSeconds(30));
+        List<string> Kept(JsonNode? record) => record?["status"]?["kept"]?.AsArray().Select(k => k!.GetValue<string>()).ToList() ?? [];
+        await Eventually(async () => Kept(await env.GetRecordAsync("hop")).Any(k => k.Contains("openshift_hop")), "the first Quay's organization listed as kept");
+        var kept = Assert.Single(Kept(await env.GetRecordAsync("hop")), k => k.Contains("openshift_hop"));
+        Assert.Contains("no QuayIntegration with credentials for that Quay", kept);
+        Assert.DoesNotContain("removed with the namespace", kept);
+        Assert.NotNull(env.Quay.State.Organization("openshift_hop"));
+    }
+
     [Fact]
     public async Task With_cleanup_policy_Delete_a_prefix_change_deletes_the_former_organization_at_once()
     {
@@ -279,6 +308,29 @@ public sealed class OwnershipTests
                                      && (await env.GetRecordAsync("perm"))?["spec"]?.ToJsonString().Contains("openshift_perm+builder") != true,
             "the default permission deleted in Quay and gone from the record");
         Assert.Contains(env.Quay.State.Organization("openshift_perm")!.Robots, r => r.Name == "openshift_perm+builder"); // someone else's robot stays
+    }
+
+    /// <summary>
+    /// Review of 49e13ff (helper-59): the operator's default permission for a robot it found landed, the operator
+    /// stopped before noting its id, and someone gave the robot one of their own meanwhile. Which is the operator's
+    /// cannot be told: neither is claimed or deleted when the service account leaves, and the status says why. (The first
+    /// found was claimed and deleted, which could be theirs, leaving the operator's forgotten.)
+    /// </summary>
+    [Fact]
+    public async Task A_default_permission_written_ahead_beside_someone_elses_is_not_guessed()
+    {
+        await using var env = await CrashWhileAnAnswerIsHeldInAFoundOrganizationAsync("twice", theirRobot: "builder", "/api/v1/organization/{orgname}/prototypes", "POST",
+            async env => env.Quay.State.Organization("openshift_twice")!.Prototypes.Any(p => p.DelegateName == "openshift_twice+builder")
+                         && (await env.GetRecordAsync("twice"))?["spec"]?.ToJsonString().Contains("\"defaultPermissions\"") == true,
+            "the default permission created in Quay, recorded without its id");
+        using (var admin = new QuayAdministrator(env.Quay)) await admin.CreateDefaultPermissionAsync("openshift_twice", "openshift_twice+builder", "admin");
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["serviceAccounts"] = Matrix(("deployer", "read")) });
+        await env.StartOperatorAsync("operator-2");
+        await Eventually(async () => (await env.GetRecordAsync("twice"))?["status"]?["kept"]?.AsArray()
+                .Any(k => k!.GetValue<string>().Contains("which is the operator's cannot be told")) == true,
+            "the status saying the default permissions cannot be told apart", TimeSpan.FromSeconds(30));
+        Assert.Equal(2, env.Quay.State.Organization("openshift_twice")!.Prototypes.Count(p => p.DelegateName == "openshift_twice+builder"));
     }
 
     /// <summary>

@@ -14,16 +14,40 @@ internal static class DefaultPermissionPlaceholders
     /// <summary>
     /// The id of <paramref name="permission"/>; for an entry written ahead without one, the default permission of its
     /// robot (for everyone's new repositories) that no other entry of the record names, saved into the entry. When Quay
-    /// has none, the create never landed: the entry goes, and null says there is nothing to delete or tell.
+    /// has none, the create never landed: the entry goes, and there is nothing to delete or tell. When it has several
+    /// (someone added one of their own beside it), which one is the operator's cannot be told: none is claimed, the
+    /// entry stays, and <see cref="Resolution.Undecided"/> says why, for the status.
     /// </summary>
-    public static async Task<string?> IdOrForgetAsync(QuayClient quay, OrganizationRecord entry, DefaultPermissionRecord permission, CancellationToken ct)
+    public static async Task<Resolution> IdOrForgetAsync(QuayClient quay, OrganizationRecord entry, DefaultPermissionRecord permission, CancellationToken ct)
     {
-        if (!string.IsNullOrEmpty(permission.Id)) return permission.Id;
+        if (!string.IsNullOrEmpty(permission.Id)) return new(permission.Id, null);
         var listed = (await quay.ListPrototypesAsync(entry.Name, ct)).ValueOrThrow("list the default permissions of " + entry.Name)!;
-        var recorded = entry.DefaultPermissionsOf(permission.Robot).Select(p => p.Id).Where(id => !string.IsNullOrEmpty(id)).ToHashSet(StringComparer.Ordinal);
-        var found = listed.FirstOrDefault(p => p.ActivatingUser is null && p.Delegate?.Name == permission.Robot && !recorded.Contains(p.Id))?.Id;
-        if (found is null) entry.RemoveDefaultPermission(permission);
-        else permission.Id = found;
-        return found;
+        var unclaimed = Unclaimed(listed, entry.DefaultPermissionsOf(permission.Robot).Select(p => p.Id), permission.Robot);
+        switch (unclaimed.Count)
+        {
+            case 0:
+                entry.RemoveDefaultPermission(permission);
+                return new(null, null);
+            case 1:
+                permission.Id = unclaimed[0].Id;
+                return new(permission.Id, null);
+            default:
+                return new(null, Undecidable(permission.Robot, unclaimed.Count));
+        }
     }
+
+    /// <summary>The default permissions of <paramref name="robot"/> (for everyone's new repositories) whose ids are not among <paramref name="recordedIds"/>.</summary>
+    public static List<QuayPrototype> Unclaimed(IEnumerable<QuayPrototype> prototypes, IEnumerable<string?> recordedIds, string robot)
+    {
+        var recorded = recordedIds.Where(id => !string.IsNullOrEmpty(id)).ToHashSet(StringComparer.Ordinal);
+        return prototypes.Where(p => p.ActivatingUser is null && p.Delegate?.Name == robot && !recorded.Contains(p.Id)).ToList();
+    }
+
+    /// <summary>Why an entry written ahead is matched to none of the default permissions its robot has, for the status.</summary>
+    public static string Undecidable(string robot, int candidates) =>
+        $"the default permissions of robot {robot}: the operator created one just before it could note its id, and {candidates} " +
+        "that no record names are there now, so which is the operator's cannot be told; they all stay";
+
+    /// <summary>The entry's id (null: nothing to delete), or why it could not be told (null when it could).</summary>
+    public readonly record struct Resolution(string? Id, string? Undecided);
 }

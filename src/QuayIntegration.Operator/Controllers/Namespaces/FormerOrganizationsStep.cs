@@ -15,10 +15,14 @@ public sealed class FormerOrganizationsStep(OrganizationCleanup cleanup)
     {
         foreach (var entry in work.Record.Organizations.Where(o => o != work.Entry && !o.HoldsNothing()).ToList())
         {
-            if (work.IntegrationFor(entry.Host)?.Config?.DeleteOrganizationsOnCleanup == true)
+            var reach = work.IntegrationFor(entry.Host);
+            if (reach?.Config?.DeleteOrganizationsOnCleanup == true)
                 await cleanup.RemoveAsync(work, entry, $"the namespace now maps to {work.Organization} (cleanupPolicy Delete)", ct);
-            else
+            else if (reach?.Client is not null)
                 await cleanup.KeepAsync(work, entry, "former organization; removed with the namespace", ct);
+            else
+                // Nothing could remove it, now or with the namespace, until an integration with credentials reaches that Quay again.
+                await cleanup.KeepAsync(work, entry, "former organization; no QuayIntegration with credentials for that Quay, so it stays until one reaches it", ct);
         }
         // Entries of organizations that hold nothing of the operator's (found ones, emptied) are of no further use.
         foreach (var empty in work.Record.Organizations.Where(o => o != work.Entry && o.HoldsNothing()).ToList())

@@ -143,13 +143,16 @@ public sealed class NamespaceReconciler(
     /// <summary>
     /// Secrets are recorded by name. A record naming another namespace uid was written for an earlier namespace of this
     /// name, and its Secrets went with that namespace: one of such a name now is someone else's, never to be taken
-    /// over, reported as kept, or deleted as the operator's. (The record is saved by whatever the reconcile does next.)
+    /// over, reported as kept, or deleted as the operator's, unless it carries the operator's label (the namespace and
+    /// its Secrets restored from a backup, under a new uid). (The record is saved by whatever the reconcile does next.)
     /// </summary>
-    private static void ForgetSecretsOfAnEarlierNamespace(V1Namespace? ns, OwnershipDraft record)
+    private void ForgetSecretsOfAnEarlierNamespace(V1Namespace? ns, OwnershipDraft record)
     {
-        if (ns is not null && record.Spec.Secrets is { Count: > 0 } && record.Spec.NamespaceUid is { Length: > 0 } uid
-            && !string.Equals(uid, ns.Metadata.Uid, StringComparison.Ordinal))
-            record.Spec.Secrets = null;
+        if (ns is null || record.Spec.Secrets is not { Count: > 0 } secrets || record.Spec.NamespaceUid is not { Length: > 0 } uid
+            || string.Equals(uid, ns.Metadata.Uid, StringComparison.Ordinal))
+            return;
+        var labelled = secrets.Where(s => caches.Secrets.Get(ns.Metadata.Name, s.Name) is not null).ToList();
+        record.Spec.Secrets = labelled.Count > 0 ? labelled : null;
     }
 
     private async Task<ReconcileResult> SyncAsync(NamespaceWork work, CancellationToken ct)

@@ -196,7 +196,9 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         }
         foreach (var permission in (entry.DefaultPermissions ?? []).ToList())
         {
-            if (await DefaultPermissionPlaceholders.IdOrForgetAsync(quay, entry, permission, ct) is not { } id) continue;
+            var resolved = await DefaultPermissionPlaceholders.IdOrForgetAsync(quay, entry, permission, ct);
+            if (resolved.Undecided is { } undecided) work.Kept.Add(undecided);
+            if (resolved.Id is not { } id) continue;
             (await quay.DeletePrototypeAsync(entry.Name, id, ct)).ValueOrThrow($"delete the default permission of {permission.Robot}");
             entry.RemoveDefaultPermission(permission);
             work.Changed("DefaultPermissionDeleted", $"Deleted the default permission the operator gave {permission.Robot} in {entry.Name}: {why}");

@@ -102,12 +102,17 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
         {
             var matching = observation.Prototypes.Where(p => p.ActivatingUser is null && p.Delegate?.Name == robot.FullName).ToList();
             var recordedIds = entry.DefaultPermissionsOf(robot.FullName).Select(p => p.Id).ToHashSet();
-            // Recorded as "about to create" and then found: created just before a crash, so it is the operator's.
-            if (entry.DefaultPermissionsOf(robot.FullName).FirstOrDefault(d => string.IsNullOrEmpty(d.Id)) is { } placeholder
-                && matching.FirstOrDefault(p => !recordedIds.Contains(p.Id)) is { } unclaimed)
+            // Recorded as "about to create" and then found alone: created just before a crash, so it is the operator's.
+            // Found beside another that no record names, it cannot be told from someone's: both stay, and it is said.
+            if (entry.DefaultPermissionsOf(robot.FullName).FirstOrDefault(d => string.IsNullOrEmpty(d.Id)) is { } placeholder)
             {
-                placeholder.Id = unclaimed.Id;
-                recordedIds.Add(unclaimed.Id);
+                var unclaimed = DefaultPermissionPlaceholders.Unclaimed(matching, recordedIds, robot.FullName);
+                if (unclaimed is [var created])
+                {
+                    placeholder.Id = created.Id;
+                    recordedIds.Add(created.Id);
+                }
+                else if (unclaimed.Count > 1) work.Kept.Add(DefaultPermissionPlaceholders.Undecidable(robot.FullName, unclaimed.Count));
             }
             var existing = matching.FirstOrDefault(p => recordedIds.Contains(p.Id)) ?? matching.FirstOrDefault();
             if (existing is not null && existing.Role == robot.Role && matching.Count == 1) continue; // the steady state: no call
@@ -215,8 +220,9 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
                 $"service account {robot.ServiceAccount} is no longer in spec.serviceAccounts", observation, ct));
             foreach (var permission in entry.DefaultPermissionsOf(robot.Name).ToList())
             {
-                if (await Isolation.RunAsync(work, item, () => DefaultPermissionPlaceholders.IdOrForgetAsync(work.Quay, entry, permission, ct))
-                    is not { Value: { } id }) continue;
+                var resolved = await Isolation.RunAsync(work, item, () => DefaultPermissionPlaceholders.IdOrForgetAsync(work.Quay, entry, permission, ct));
+                if (resolved is { Value.Undecided: { } undecided }) work.Kept.Add(undecided);
+                if (resolved is not { Value.Id: { } id }) continue;
                 if (await Isolation.RunAsync(work, item, () => DeletePrototypeAsync(work, robot.Name, id, ct)) is null) continue;
                 observation.Prototypes.RemoveAll(p => p.Id == permission.Id);
                 entry.RemoveDefaultPermission(permission);
