@@ -134,8 +134,7 @@ public sealed class BuildReconciler(
         if (plan is null) Fail(build, "ImageImportRejected", $"Not importing the pushed image: {problem}");
 
         using var scope = log.BeginScope(new Dictionary<string, object> { ["build"] = key.ToString(), ["destination"] = plan!.Destination.ToString() });
-        if (caches.ImageStreams.Get(plan.Destination.Namespace, plan.Destination.Stream) is null)
-            Fail(build, "ImageStreamMissing", $"ImageStream {plan.Destination.Namespace}/{plan.Destination.Stream} does not exist; {plan.From} is imported once it does");
+        if (caches.ImageStreams.Get(plan.Destination.Namespace, plan.Destination.Stream) is null) FailMissingStream(build, plan);
 
         var importGate = _importGates[(StringComparer.Ordinal.GetHashCode(plan.Destination.ToString()) & int.MaxValue) % _importGates.Length];
         await importGate.WaitAsync(ct);
@@ -144,8 +143,7 @@ public sealed class BuildReconciler(
             // Read fresh: the informer's copy may lag behind an import, or a deletion. An import into a stream that is
             // gone would create it again, under the operator's rights, for a user who has just deleted it.
             var stream = await api.GetAsync<ImageStreamWithHistory>(ApiResources.ImageStreams.ObjectPath(plan.Destination.Namespace, plan.Destination.Stream), ct);
-            if (stream?.Metadata?.Uid is not { Length: > 0 } streamUid)
-                Fail(build, "ImageStreamMissing", $"ImageStream {plan.Destination.Namespace}/{plan.Destination.Stream} does not exist; {plan.From} is imported once it does");
+            if (stream?.Metadata?.Uid is not { Length: > 0 }) FailMissingStream(build, plan);
             // An import can come late: a retry after failures, or a Go operator Build adopted at start, of any age. If a
             // later build's image is already the tag's newest, importing this one would roll the tag back.
             var (newest, newer) = NewestInTag(build, plan, stream!);
@@ -331,6 +329,9 @@ public sealed class BuildReconciler(
         events.Warning(build, reason, message);
         throw new ReconcileException(message);
     }
+
+    private void FailMissingStream(Build build, BuildImportPlan plan) =>
+        Fail(build, "ImageStreamMissing", $"ImageStream {plan.Destination.Namespace}/{plan.Destination.Stream} does not exist; {plan.From} is imported once it does");
 
     private string? OrganizationOf(string? ns) =>
         ns is not null && caches.Namespaces.Get(ObjectKey.Cluster(ns))?.Metadata.Annotations is { } a && a.TryGetValue(WellKnown.OrganizationAnnotation, out var org) ? org : null;

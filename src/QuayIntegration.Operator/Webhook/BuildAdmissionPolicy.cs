@@ -11,7 +11,8 @@ namespace QuayIntegration.Operator.Webhook;
 /// <item>Only CREATE is mutated (a Build's spec is immutable); UPDATE and anything else pass untouched.</item>
 /// <item>Every Build CREATE that is allowed loses the operator's imported mark, whatever else is decided: a new Build
 /// has imported nothing, and a Rebuild (<c>builds/NAME/clone</c>) copies the original's annotations, mark included,
-/// along with its already rewritten DockerImage output, which is otherwise left alone.</item>
+/// along with its already rewritten DockerImage output, which is otherwise left alone. Such a clone also gets the
+/// managed-build label when it lacks it (the Go operator's Builds never had it), so its image is imported back.</item>
 /// <item>Output not an ImageStreamTag (none, DockerImage), no QuayIntegration, namespace not allowed: untouched.</item>
 /// <item>JenkinsPipeline builds are untouched: they push nothing themselves; the Builds their pipeline starts are
 /// admitted on their own. Docker, Source and Custom builds are rewritten alike (a custom builder receives the output
@@ -33,7 +34,7 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
         var decision = DecideOutput(request);
         return decision.Allowed && request.Operation == "CREATE" && request.Group == BuildGroup && request.Resource == BuildResource
             && string.IsNullOrEmpty(request.SubResource) && request.Object is { } build
-            ? BuildOutputPatch.DropImportMarks(build, decision)
+            ? BuildOutputPatch.LabelCopiedRewrite(build, BuildOutputPatch.DropImportMarks(build, decision))
             : decision;
     }
 
@@ -42,7 +43,8 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
         if (request.Operation != "CREATE") return AdmissionDecision.Untouched(AdmissionOutcome.NotCreate);
         if (request.Group != BuildGroup || request.Resource != BuildResource || !string.IsNullOrEmpty(request.SubResource))
             return AdmissionDecision.Untouched(AdmissionOutcome.NotABuild,
-                $"the Quay integration webhook only handles {BuildResource}.{BuildGroup}; {UserText.Quote($"{request.Resource}.{request.Group}")} was passed through untouched");
+                $"the Quay integration webhook only handles {BuildResource}.{BuildGroup}; " +
+                $"{UserText.Quote(string.IsNullOrEmpty(request.SubResource) ? $"{request.Resource}.{request.Group}" : $"{request.Resource}/{request.SubResource}.{request.Group}")} was passed through untouched");
         if (request.Object is not { } build) return AdmissionDecision.Denied(AdmissionOutcome.Malformed, "request.object is missing on a CREATE", 400);
         var buildNamespace = request.Namespace is { Length: > 0 } ns ? ns : build.Object("metadata")?.String("namespace");
         if (string.IsNullOrEmpty(buildNamespace)) return AdmissionDecision.Denied(AdmissionOutcome.Malformed, "the Build has no namespace", 400);
@@ -131,8 +133,7 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
     /// </summary>
     private static string? PushSecretToReplace(JsonElement build, IntegrationConfig config, string? pusher, QuayImageReference image, List<string> warnings)
     {
-        if (build.Object("spec")?.Object("output")?.Object("pushSecret")?.String("name") is not { Length: > 0 } named) return null;
-        if (config.ServiceAccounts.Any(a => a.Role is "write" or "admin" && QuayNames.SecretNameFor(a.Name, config.ClusterId) == named)) return null;
+        if (PushSecretOf(build) is not { } named || IsWriteRobotSecret(config, named)) return null;
         if (pusher is null)
         {
             if (InternalRegistrySecretName().IsMatch(named))
@@ -172,14 +173,24 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
             warnings.Add($"service account {UserText.Quote(requested)} gets no Quay write credentials from the integration; the push needs a push secret for Quay");
             return DefaultServiceAccount;
         }
+        // A build that names one of the operator's write robot Secrets pushes with it, whoever runs it.
+        if (PushSecretOf(build) is { } named && IsWriteRobotSecret(config, named)) return null;
         var given = requested == DefaultServiceAccount
             ? $"service account {DefaultServiceAccount} no"
             : $"neither service account {UserText.Quote(requested)} nor {DefaultServiceAccount}";
+        // Only a push secret in the build is sure to be used: the build controller takes the first of the service
+        // account's Secrets that matches the registry, which may be a read-only robot's the operator linked first.
         warnings.Add($"QuayIntegration {integration} gives {given} Quay write credentials (spec.serviceAccounts); the push needs credentials for Quay " +
-            "of its own: a push secret in the build, or one linked to its service account");
+            "of its own: set spec.output.pushSecret to a Secret that may write there");
         return null;
     }
 
     private static bool Writes(IntegrationConfig config, string serviceAccount) =>
         config.ServiceAccounts.Any(a => a.Name == serviceAccount && a.Role is "write" or "admin");
+
+    private static string? PushSecretOf(JsonElement build) =>
+        build.Object("spec")?.Object("output")?.Object("pushSecret")?.String("name") is { Length: > 0 } named ? named : null;
+
+    private static bool IsWriteRobotSecret(IntegrationConfig config, string secret) =>
+        config.ServiceAccounts.Any(a => a.Role is "write" or "admin" && QuayNames.SecretNameFor(a.Name, config.ClusterId) == secret);
 }

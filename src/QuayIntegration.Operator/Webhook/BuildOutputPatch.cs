@@ -45,6 +45,33 @@ public static class BuildOutputPatch
         return decision with { Patch = decision.Patch is { } patch ? [.. patch, .. removals] : removals };
     }
 
+    /// <summary>
+    /// <paramref name="decision"/> with the managed-build label added to a Rebuild (<c>builds/NAME/clone</c>, marked
+    /// <c>openshift.io/build.clone-of</c>) that carries a rewrite's annotations (managed, and a destination) and its Quay
+    /// output (a DockerImage) but not the label: a clone copies all of them from the original, and the Go operator, whose
+    /// Builds a cluster may still hold, never set the label. Only labelled Builds are watched, so such a clone's image
+    /// would never be imported back (the Go operator's own Builds are adopted once, when a replica starts leading).
+    /// Nothing is added when the decision's patch writes the labels already (a rewrite).
+    /// </summary>
+    public static AdmissionDecision LabelCopiedRewrite(JsonElement build, AdmissionDecision decision)
+    {
+        if (!decision.Allowed || decision.Patch?.Any(op => op.Path == LabelsPath || op.Path == ManagedBuildLabelPath) == true) return decision;
+        if (build.Object("metadata") is not { } metadata
+            || metadata.Object("annotations") is not { } annotations
+            || annotations.String(BuildAnnotations.Managed) != "true"
+            || annotations.String(BuildAnnotations.DestinationImageStream) is not { Length: > 0 }
+            || annotations.String(CloneOfAnnotation) is not { Length: > 0 }
+            || build.Object("spec")?.Object("output")?.Object("to")?.String("kind") != BuildOutputTarget.DockerImageKind)
+            return decision;
+        var labels = metadata.Object("labels");
+        if (labels?.String(BuildAnnotations.ManagedBuildLabel) == "true") return decision;
+        var label = labels is not null ? JsonPatchOperation.Add(ManagedBuildLabelPath, "true") : JsonPatchOperation.AddMap(LabelsPath, ManagedBuildLabels);
+        return decision with { Patch = decision.Patch is { } patch ? [.. patch, label] : [label] };
+    }
+
+    /// <summary>What OpenShift's build generator sets on a clone: the name of the Build it was made from.</summary>
+    private const string CloneOfAnnotation = "openshift.io/build.clone-of";
+
     private static readonly string PushSecretNamePath = JsonPointer.Of("spec", "output", "pushSecret", "name");
 
     /// <summary>Replaces <c>spec.output.pushSecret.name</c>; only for a Build where that member is a non-empty string.</summary>

@@ -152,7 +152,7 @@ public sealed class BuildWebhookTests
         var warnings = new List<string>();
         var asBuilder = await CreateBuildWithWarningsAsync(env, "app", BuildObject("app", ImageStreamTagOutput("web:v1")), warnings);
         Assert.Equal(quayImage, asBuilder["spec"]!["output"]!["to"]!["name"]!.GetValue<string>());
-        Assert.Contains(warnings, w => w.Contains("gives service account builder no Quay write credentials") && w.Contains("push secret"));
+        Assert.Contains(warnings, w => w.Contains("gives service account builder no Quay write credentials") && w.Contains("spec.output.pushSecret"));
 
         var asDeployer = BuildObject("app", ImageStreamTagOutput("web:v1"));
         asDeployer["spec"]!["serviceAccount"] = "deployer";
@@ -259,6 +259,17 @@ public sealed class BuildWebhookTests
             "the rebuild to be imported");
         var stream = (await env.Cluster.Oc.GetImageStreamAsync("app", "web"))!;
         Assert.Equal(digest, stream["status"]!["tags"]!.AsArray().Single(t => t!["tag"]!.GetValue<string>() == "v1")!["items"]![0]!["image"]!.GetValue<string>());
+
+        // A Rebuild of a Build the Go operator rewrote: its annotations and Quay output, but not the label this operator
+        // watches Builds by (helper-58: it was pushed to Quay and never imported). The webhook adds the label.
+        var goClone = BuildObject("app", new JsonObject { ["to"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = $"{env.Quay.RegistryHost}/openshift_app/web:v2" } });
+        goClone["metadata"]!["annotations"] = new JsonObject { [Managed] = "true", [Destination] = "app/web:v2", ["openshift.io/build.clone-of"] = "go-built-1" };
+        var created = await CreateBuildObjectAsync(env, "app", goClone);
+        Assert.Equal("true", created["metadata"]?["labels"]?["quay.redhat.com/managed-build"]?.GetValue<string>());
+        var goCloneName = created["metadata"]!["name"]!.GetValue<string>();
+        await env.Cluster.Oc.WaitForBuildPhaseAsync("app", goCloneName, "Complete", TimeSpan.FromSeconds(30));
+        await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("app", goCloneName))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
+            "the Go operator build's rebuild to be imported");
     }
 
     /// <summary>
@@ -460,9 +471,12 @@ public sealed class BuildWebhookTests
         };
     }
 
-    internal static async Task<JsonObject> CreateBuildAsync(OperatorEnvironment env, string ns, JsonObject? output, bool pipeline = false)
+    internal static Task<JsonObject> CreateBuildAsync(OperatorEnvironment env, string ns, JsonObject? output, bool pipeline = false) =>
+        CreateBuildObjectAsync(env, ns, BuildObject(ns, output, pipeline));
+
+    private static async Task<JsonObject> CreateBuildObjectAsync(OperatorEnvironment env, string ns, JsonObject build)
     {
-        var created = await env.Kube.CustomObjects.CreateNamespacedCustomObjectAsync(BuildObject(ns, output, pipeline), "build.openshift.io", "v1", ns, "builds");
+        var created = await env.Kube.CustomObjects.CreateNamespacedCustomObjectAsync(build, "build.openshift.io", "v1", ns, "builds");
         return JsonNode.Parse(((System.Text.Json.JsonElement)created).GetRawText())!.AsObject();
     }
 

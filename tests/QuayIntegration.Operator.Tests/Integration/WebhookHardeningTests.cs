@@ -253,6 +253,29 @@ public sealed class WebhookHardeningTests(ServedWebhookWithDebugLog served) : IC
     }
 
     /// <summary>
+    /// A review of something other than a Build's create (hand-made, or from a configuration that also registers
+    /// <c>builds/*</c>) passes untouched, with a warning naming what it was. (A subresource was named as the Build
+    /// itself: "only handles builds.build.openshift.io; 'builds.build.openshift.io' was passed through untouched".)
+    /// </summary>
+    [Fact]
+    public async Task A_review_of_a_subresource_or_another_resource_passes_untouched_with_a_warning_naming_it()
+    {
+        var clone = ServedWebhook.BuildReview("u-sub", BuildWebhookTests.ImageStreamTagOutput("app:v1"));
+        clone["request"]!["subResource"] = "clone";
+        var pod = ServedWebhook.BuildReview("u-pod", BuildWebhookTests.ImageStreamTagOutput("app:v1"));
+        pod["request"]!["resource"] = new JsonObject { ["group"] = "", ["version"] = "v1", ["resource"] = "pods" };
+        foreach (var (review, named) in new[] { (clone, "'builds/clone.build.openshift.io' was passed through untouched"), (pod, "'pods.' was passed through untouched") })
+        {
+            var (status, body) = await served.PostAsync(review.ToJsonString());
+            Assert.Equal(HttpStatusCode.OK, status);
+            var response = JsonNode.Parse(body)!["response"]!;
+            Assert.True(response["allowed"]!.GetValue<bool>());
+            Assert.Null(response["patch"]);
+            Assert.Contains(named, Assert.Single(response["warnings"]!.AsArray())!.GetValue<string>());
+        }
+    }
+
+    /// <summary>
     /// The API server calls admission webhooks over HTTP/1.1 only (kubernetes/kubernetes#82090, so that concurrent calls
     /// open several connections and spread over the Service's pods). HTTP/2 on the webhook port served no caller and
     /// was only more to attack (its stream handling: CVE-2023-44487, "rapid reset"), so it is not offered.
@@ -274,7 +297,8 @@ public sealed class WebhookHardeningTests(ServedWebhookWithDebugLog served) : IC
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
-        await Assert.ThrowsAsync<HttpRequestException>(() => https.SendAsync(http2Only));
+        // Only h2 offered by ALPN, and not spoken: the server ends the handshake (no_application_protocol).
+        Assert.Equal(HttpRequestError.SecureConnectionError, (await Assert.ThrowsAsync<HttpRequestException>(() => https.SendAsync(http2Only))).HttpRequestError);
 
         using var asTheApiServerAsks = await https.PostAsync(served.ReviewUrl, new StringContent(Review()));
         Assert.Equal(HttpStatusCode.OK, asTheApiServerAsks.StatusCode);
