@@ -42,9 +42,11 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
     {
         if (request.Operation != "CREATE") return AdmissionDecision.Untouched(AdmissionOutcome.NotCreate);
         if (request.Group != BuildGroup || request.Resource != BuildResource || !string.IsNullOrEmpty(request.SubResource))
+        {
+            var resource = string.IsNullOrEmpty(request.SubResource) ? request.Resource : $"{request.Resource}/{request.SubResource}";
             return AdmissionDecision.Untouched(AdmissionOutcome.NotABuild,
-                $"the Quay integration webhook only handles {BuildResource}.{BuildGroup}; " +
-                $"{UserText.Quote(string.IsNullOrEmpty(request.SubResource) ? $"{request.Resource}.{request.Group}" : $"{request.Resource}/{request.SubResource}.{request.Group}")} was passed through untouched");
+                $"the Quay integration webhook only handles {BuildResource}.{BuildGroup}; {UserText.Quote($"{resource}.{request.Group}")} was passed through untouched");
+        }
         if (request.Object is not { } build) return AdmissionDecision.Denied(AdmissionOutcome.Malformed, "request.object is missing on a CREATE", 400);
         var buildNamespace = request.Namespace is { Length: > 0 } ns ? ns : build.Object("metadata")?.String("namespace");
         if (string.IsNullOrEmpty(buildNamespace)) return AdmissionDecision.Denied(AdmissionOutcome.Malformed, "the Build has no namespace", 400);
@@ -159,10 +161,10 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
 
     /// <summary>
     /// The service account whose robot Secret the push is checked against: the Build's own when the integration gives it
-    /// write access, else <c>builder</c> when it has it (with a warning). Null, with a warning, when neither has: no
-    /// robot of the integration may push for this Build, so it must bring credentials of its own (a push secret, or one
-    /// linked to its service account), and waiting for a robot Secret that is never made would deny it for good while
-    /// saying "retry".
+    /// write access, else <c>builder</c> when it has it (with a warning). Null when neither has: no robot of the
+    /// integration may push for this Build, so it must bring credentials of its own in <c>spec.output.pushSecret</c>
+    /// (with a warning, unless it names a write robot's Secret there already), and waiting for a robot Secret that is
+    /// never made would deny it for good while saying "retry".
     /// </summary>
     private static string? PushingServiceAccount(JsonElement build, string integration, IntegrationConfig config, List<string> warnings)
     {
@@ -186,11 +188,13 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
     }
 
     private static bool Writes(IntegrationConfig config, string serviceAccount) =>
-        config.ServiceAccounts.Any(a => a.Name == serviceAccount && a.Role is "write" or "admin");
+        config.ServiceAccounts.Any(a => a.Name == serviceAccount && IsWriteRole(a.Role));
 
     private static string? PushSecretOf(JsonElement build) =>
         build.Object("spec")?.Object("output")?.Object("pushSecret")?.String("name") is { Length: > 0 } named ? named : null;
 
     private static bool IsWriteRobotSecret(IntegrationConfig config, string secret) =>
-        config.ServiceAccounts.Any(a => a.Role is "write" or "admin" && QuayNames.SecretNameFor(a.Name, config.ClusterId) == secret);
+        config.ServiceAccounts.Any(a => IsWriteRole(a.Role) && QuayNames.SecretNameFor(a.Name, config.ClusterId) == secret);
+
+    private static bool IsWriteRole(string role) => role is "write" or "admin";
 }

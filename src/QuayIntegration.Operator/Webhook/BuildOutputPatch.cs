@@ -65,9 +65,13 @@ public static class BuildOutputPatch
             return decision;
         var labels = metadata.Object("labels");
         if (labels?.String(BuildAnnotations.ManagedBuildLabel) == "true") return decision;
-        var label = labels is not null ? JsonPatchOperation.Add(ManagedBuildLabelPath, "true") : JsonPatchOperation.AddMap(LabelsPath, ManagedBuildLabels);
+        var label = AddManagedBuildLabel(labels);
         return decision with { Patch = decision.Patch is { } patch ? [.. patch, label] : [label] };
     }
+
+    /// <summary>The managed-build label, added to <paramref name="labels"/> when the Build has that map, else as a whole map.</summary>
+    private static JsonPatchOperation AddManagedBuildLabel(JsonElement? labels) =>
+        labels is not null ? JsonPatchOperation.Add(ManagedBuildLabelPath, "true") : JsonPatchOperation.AddMap(LabelsPath, ManagedBuildLabels);
 
     /// <summary>What OpenShift's build generator sets on a clone: the name of the Build it was made from.</summary>
     private const string CloneOfAnnotation = "openshift.io/build.clone-of";
@@ -100,9 +104,7 @@ public static class BuildOutputPatch
                 [BuildAnnotations.DestinationImageStream] = destinationValue,
             }));
         }
-        patch.Add(metadata.Object("labels") is not null
-            ? JsonPatchOperation.Add(ManagedBuildLabelPath, "true")
-            : JsonPatchOperation.AddMap(LabelsPath, ManagedBuildLabels));
+        patch.Add(AddManagedBuildLabel(metadata.Object("labels")));
 
         // Replaced when there (even as null), else added.
         patch.Add(to.Has("kind") ? JsonPatchOperation.Replace(KindPath, "DockerImage") : JsonPatchOperation.Add(KindPath, "DockerImage"));
