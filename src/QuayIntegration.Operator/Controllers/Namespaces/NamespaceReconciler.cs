@@ -122,6 +122,7 @@ public sealed class NamespaceReconciler(
         // (The sync's own report of what failed inside it, already saved and told, only passes through.)
         catch (Exception e) when (!ct.IsCancellationRequested && !work.FailureReported)
         {
+            DistrustObservation(work);
             await SaveAfterFailureAsync(work, ct);
             var message = FailureMessage(e);
             if (!ExpectedFailures.Contains(e)) log.UnexpectedSyncFailure(work.Name, e);
@@ -209,6 +210,7 @@ public sealed class NamespaceReconciler(
         ReportChanges(work, wasSynced);
         if (error is not null)
         {
+            DistrustObservation(work);
             Failed(work, error, transient: false, "QuaySyncFailed");
             throw new ReconcileException(error); // what did not fail is in place; the rest is retried with backoff
         }
@@ -283,6 +285,7 @@ public sealed class NamespaceReconciler(
     /// </summary>
     private async Task ReportUnfinishedAsync(NamespaceWork work, string error, CancellationToken ct)
     {
+        DistrustObservation(work);
         await SaveAfterFailureAsync(work, ct);
         await WriteFailingStatusAsync(work, error, ct);
         ReportChanges(work, wasSynced: true);
@@ -521,6 +524,15 @@ public sealed class NamespaceReconciler(
     /// <summary>The UID of kube-system: unique to the cluster for its whole life (see <see cref="OwnershipMarkers"/>).</summary>
     private string ClusterIdentity(IntegrationConfig? config) =>
         caches.Namespaces.Get(ObjectKey.Cluster("kube-system"))?.Metadata.Uid ?? $"cluster-id/{config?.ClusterId ?? "openshift"}";
+
+    /// <summary>
+    /// After a failed sync the next one reads Quay again instead of trusting what was last seen. A write whose answer
+    /// was lost (a timeout, a dropped connection, an answer that stalled) may have landed, and writes that succeeded
+    /// beside a failing one never reached the observation: trusted, a default permission (which Quay never
+    /// de-duplicates) was made again for every robot of the batch, and the first of a robot the operator found,
+    /// recorded under the second's id, was forgotten.
+    /// </summary>
+    private void DistrustObservation(NamespaceWork work) => observations.Forget(work.Name);
 
     private void Forget(string ns)
     {
