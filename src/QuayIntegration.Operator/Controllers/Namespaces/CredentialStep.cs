@@ -68,7 +68,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         var token = work.TokenOf(robot.FullName);
         if (token is null)
         {
-            existing = await GetOwnSecretAsync(work, path, robot.FullName, ct);
+            existing = await GetOwnSecretAsync(path, robot.FullName, ct);
             if (existing is not null && RobotSecret.HoldsCredentials(existing, work.CredentialsOf(robot.FullName)))
                 return await RestoreMetadataAsync(path, existing, wanted, ct);
             token = await ReadTokenAsync(work, robot, ct);
@@ -85,7 +85,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
             catch (KubeApiException e) when (e.IsAlreadyExists)
             {
                 // The cache has not seen it yet, or a Secret of that name exists without the operator's label.
-                existing = await GetOwnSecretAsync(work, path, robot.FullName, ct)
+                existing = await GetOwnSecretAsync(path, robot.FullName, ct)
                            ?? throw new ReconcileException($"Secret {name} vanished while being created; retrying");
                 if (RobotSecret.HoldsCredentials(existing, desiredDigest)) return await RestoreMetadataAsync(path, existing, wanted, ct);
             }
@@ -109,25 +109,25 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
 
     /// <summary>
     /// Whether a Secret found under the robot Secret's name may be taken over: one the operator wrote (its label; the
-    /// cache had not caught up), one the record names (written before a crash, or inherited from the Go operator), or a
-    /// Docker config holding this very robot's login (the Go operator's, or one whose label someone removed). Anything
-    /// else is someone's own Secret that happens to have the name.
+    /// cache had not caught up, or it was written just before a crash), or a Docker config holding this very robot's
+    /// login (the Go operator's, or one whose label someone removed). Anything else is someone's own Secret that happens
+    /// to have the name, even under a name the record holds: a Secret kept when the namespace was released may have been
+    /// deleted and its name taken since.
     /// </summary>
-    private static bool IsOperators(NamespaceWork work, V1Secret secret, string robot) =>
+    private static bool IsOperators(V1Secret secret, string robot) =>
         secret.Metadata.Labels?.TryGetValue(WellKnown.ManagedByLabel, out var by) == true && by == WellKnown.ManagedByValue
-        || work.Record.Secrets.Any(s => s.Name == secret.Metadata.Name)
         || RobotSecret.HoldsLoginOf(secret, robot);
 
     /// <summary>
     /// The Secret under the robot Secret's name as the API server has it now (the cache holds only labelled ones, and
     /// may not have caught up with a write), in the cache's form; one that is not the operator's stops here.
     /// </summary>
-    private async Task<CachedSecret?> GetOwnSecretAsync(NamespaceWork work, string path, string robot, CancellationToken ct)
+    private async Task<CachedSecret?> GetOwnSecretAsync(string path, string robot, CancellationToken ct)
     {
         if (await api.GetAsync<V1Secret>(path, ct) is not { } secret) return null;
-        if (!IsOperators(work, secret, robot))
+        if (!IsOperators(secret, robot))
             throw new ObjectInTheWayException($"Secret {secret.Metadata.Name} exists and is not the operator's (no label {WellKnown.ManagedByLabel}, no login " +
-                                              $"of robot {robot}, not on record): it is left as it is; rename or delete it so that the robot's credentials can be written there");
+                                              $"of robot {robot}): it is left as it is; rename or delete it so that the robot's credentials can be written there");
         return CachedSecret.Of(secret);
     }
 
@@ -234,19 +234,40 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
             .Where(n => !wanted.Contains(n) && !othersKept.ContainsKey(n)).Distinct(StringComparer.Ordinal).ToList();
         foreach (var name in unwanted)
         {
-            var removed = await Isolation.RunAsync(work, $"Secret {name}", async () =>
-            {
-                await UnlinkEverywhereAsync(work.Name, name, ct);
-                var before = _secrets.Get(work.Name, name);
-                await api.DeleteAsync(ResourceType.Secrets.ObjectPath(work.Name, name), ct);
-                _secrets.Deleted(new ObjectKey(work.Name, name), before);
-                return true;
-            });
+            var removed = await Isolation.RunAsync(work, $"Secret {name}", () => RemoveAsync(work, name, ct));
             if (removed is null) continue;
             work.Record.RemoveSecret(name);
-            work.Changed("SecretDeleted", $"Deleted Secret {name} and took it out of the service accounts: no service account of spec.serviceAccounts uses it any more");
+            if (removed.Value == Removal.Deleted)
+                work.Changed("SecretDeleted", $"Deleted Secret {name} and took it out of the service accounts: no service account of spec.serviceAccounts uses it any more");
+            else if (removed.Value == Removal.SomeoneElses)
+                work.Changed("SecretLeftAlone", $"Secret {name}, on record as the operator's, now carries neither its label nor a robot login of its organizations: " +
+                                                "it is someone's own, left as it is, and forgotten");
         }
     }
+
+    private enum Removal { Deleted, Gone, SomeoneElses }
+
+    /// <summary>
+    /// Unlinks and deletes one of the operator's Secrets. The cache holds only labelled Secrets: a name on record that it
+    /// lacks is asked for, since the Secret may have been deleted since (a released namespace is not watched for it) and
+    /// its name taken by someone's own, which is not the operator's to delete, nor its links.
+    /// </summary>
+    private async Task<Removal> RemoveAsync(NamespaceWork work, string name, CancellationToken ct)
+    {
+        var path = ResourceType.Secrets.ObjectPath(work.Name, name);
+        var before = _secrets.Get(work.Name, name);
+        if (before is null && await api.GetAsync<V1Secret>(path, ct) is { } unlabelled && !HoldsARobotLoginOnRecord(work, unlabelled))
+            return Removal.SomeoneElses;
+        await UnlinkEverywhereAsync(work.Name, name, ct);
+        var deleted = await api.DeleteAsync(path, ct);
+        _secrets.Deleted(new ObjectKey(work.Name, name), before);
+        return deleted ? Removal.Deleted : Removal.Gone;
+    }
+
+    /// <summary>A Docker config with the login of a robot of an organization the record names: one the operator (or the Go operator) wrote, its label removed.</summary>
+    private static bool HoldsARobotLoginOnRecord(NamespaceWork work, V1Secret secret) =>
+        secret.Type == RobotSecret.Type
+        && RobotSecret.LoginUsersOf(secret).Any(user => work.Record.Organizations.Any(o => user.StartsWith(o.Name + "+", StringComparison.Ordinal)));
 
     /// <summary>
     /// Named <c>&lt;sa&gt;-quay-&lt;clusterID&gt;</c> after the service account it names, under the current cluster ID: the only
