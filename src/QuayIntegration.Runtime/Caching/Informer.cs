@@ -211,6 +211,9 @@ public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObje
             // The continue token expired (the server compacted its history between pages). As client-go's pager
             // does, fall back to one unpaged list: restarting the pages could expire again on a busy cluster.
             _log.PagedListExpired(_spec.Resource.Plural, e.ApiMessage);
+            // The pages read so far are of an older revision: an object they listed may have been deleted since, and the
+            // watch starts after this list, so no event would ever say so. Only what this list holds stays.
+            seen.Clear();
             resourceVersion = await ListPagesAsync(null, seen, ct);
         }
         foreach (var gone in _items.All().Where(o => !seen.Contains(_identity.KeyOf(o))).ToList())

@@ -9,8 +9,9 @@ namespace QuayIntegration.Emulators.Kubernetes.Hosting;
 /// </summary>
 public sealed class FaultInjector
 {
-    private sealed class Rule(int code, int remaining, string? resource, string? verb, string? user = null)
+    private sealed class Rule(int code, int remaining, string? resource, string? verb, string? user = null, Action? taken = null)
     {
+        public Action? Taken { get; } = taken;
         public int Code { get; } = code;
         public int Remaining = remaining;
         public string? Resource { get; } = resource;
@@ -82,11 +83,12 @@ public sealed class FaultInjector
 
     /// <summary>
     /// The next <paramref name="count"/> list requests carrying a <c>continue</c> token answer 410 Expired with
-    /// Kubernetes' words, as when etcd compacted the revision the paged list started at.
+    /// Kubernetes' words, as when etcd compacted the revision the paged list started at. <paramref name="meanwhile"/>
+    /// runs before each such answer: what changed between the pages, which the list that follows must reflect.
     /// </summary>
-    public void ExpireContinueTokens(int count = 1, string? resource = null)
+    public void ExpireContinueTokens(int count = 1, string? resource = null, Action? meanwhile = null)
     {
-        lock (_gate) _continueExpiries.Add(new Rule(410, count, resource, "list"));
+        lock (_gate) _continueExpiries.Add(new Rule(410, count, resource, "list", taken: meanwhile));
     }
 
     /// <summary>How many continue tokens <see cref="ExpireContinueTokens"/> refused so far.</summary>
@@ -176,12 +178,14 @@ public sealed class FaultInjector
 
     internal bool TakeContinueExpiry(ResourceType type)
     {
+        Rule? rule;
         lock (_gate)
         {
-            var rule = _continueExpiries.FirstOrDefault(r => r.Remaining > 0 && (r.Resource is null || Matches(r.Resource, type)));
+            rule = _continueExpiries.FirstOrDefault(r => r.Remaining > 0 && (r.Resource is null || Matches(r.Resource, type)));
             if (rule is null) return false;
             rule.Remaining--;
         }
+        rule.Taken?.Invoke();
         Interlocked.Increment(ref _continuesExpired);
         return true;
     }

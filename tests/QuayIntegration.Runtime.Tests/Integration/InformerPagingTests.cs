@@ -99,4 +99,23 @@ public sealed class InformerPagingTests : IAsyncLifetime
         await stop.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
     }
+
+    [Fact]
+    public async Task An_object_deleted_between_pages_is_not_kept_from_the_page_that_listed_it_when_the_list_starts_over()
+    {
+        await CreateAccountsAsync("between", 3);
+        // After the first page (sa-0 and sa-1), sa-0 is deleted and the continue token has expired: the unpaged list
+        // that follows is the whole truth, and no watch event will ever say sa-0 went.
+        _world.Server.Faults.ExpireContinueTokens(count: 1, resource: "serviceaccounts", meanwhile: () =>
+            _world.Client.CoreV1.DeleteNamespacedServiceAccountAsync("sa-0", "between").GetAwaiter().GetResult());
+        using var stop = new CancellationTokenSource();
+        var (informer, run) = await StartAsync(pageSize: 2, stop.Token);
+
+        Assert.Equal(1, _world.Server.Faults.ContinueTokensExpired);
+        Assert.Null(informer.Get("between", "sa-0"));
+        Assert.Equal(["sa-1", "sa-2"], informer.ListInNamespace("between").Select(a => a.Metadata.Name).Order());
+
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
 }
