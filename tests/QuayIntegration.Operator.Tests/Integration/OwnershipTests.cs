@@ -613,6 +613,54 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
+    /// A robot Secret kept when its namespace was released stays on record by name. If the team then deletes it and
+    /// makes one of their own under that name, the name on record proves nothing: their Secret was deleted under
+    /// cleanupPolicy Delete (an Event saying it was the operator's), or overwritten when the namespace came back.
+    /// </summary>
+    [Theory]
+    [InlineData("integration deleted under cleanupPolicy Delete")]
+    [InlineData("namespace back in scope")]
+    public async Task A_kept_secret_whose_name_someone_took_since_is_left_to_them(string then)
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("taken"));
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("taken");
+        await Eventually(() => env.IsSeededAsync("taken", "openshift_taken"), "set up");
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("elsewhere") });
+        await Eventually(async () => (await env.GetRecordAsync("taken"))?["status"]?["phase"]?.GetValue<string>() == "Released", "released, its Secrets kept");
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("builder-quay-openshift", "taken");
+        await env.Kube.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+        {
+            Metadata = new V1ObjectMeta { Name = "builder-quay-openshift" },
+            Type = "Opaque",
+            Data = new Dictionary<string, byte[]> { ["password"] = "theirs"u8.ToArray() },
+        }, "taken");
+
+        if (then == "namespace back in scope")
+        {
+            await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("taken") });
+            await Eventually(async () => (await env.GetRecordAsync("taken"))?["status"]?["lastError"]?.GetValue<string>()
+                ?.Contains("Secret builder-quay-openshift exists and is not the operator's", StringComparison.Ordinal) == true, "their Secret reported in the way");
+        }
+        else
+        {
+            await env.PatchIntegrationSpecAsync(new JsonObject { ["cleanupPolicy"] = "Delete" });
+            await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", IntegrationName);
+            await Eventually(async () => await env.GetIntegrationAsync() is null, "the QuayIntegration gone");
+            Assert.Null(env.Quay.State.Organization("openshift_taken"));
+            Assert.Null(await env.GetSecretAsync("taken", "default-quay-openshift")); // the operator's own still go
+            // Events about a namespace are in "default" (a cluster-scoped object's go there).
+            await env.EventAsync("default", e => e.InvolvedObject.Name == "taken" && e.Reason == "SecretLeftAlone"
+                                                 && e.Message.Contains("builder-quay-openshift", StringComparison.Ordinal), "the SecretLeftAlone Event");
+            Assert.DoesNotContain((await env.Kube.CoreV1.ListNamespacedEventAsync("default")).Items,
+                e => e.InvolvedObject.Name == "taken" && e.Reason == "SecretDeleted" && e.Message.Contains("builder-quay-openshift", StringComparison.Ordinal));
+        }
+        var theirs = await env.Kube.CoreV1.ReadNamespacedSecretAsync("builder-quay-openshift", "taken");
+        Assert.Equal("Opaque", theirs.Type);
+        Assert.Equal("theirs"u8.ToArray(), theirs.Data["password"]);
+    }
+
+    /// <summary>
     /// Deleted under cleanupPolicy Delete, an integration goes even when an organization it created is held back by
     /// someone's team. The record that keeps it then says why it is kept: no integration is left to act for it. (It
     /// said "cleanupPolicy Keep", a policy the integration never had.)
@@ -1082,6 +1130,37 @@ public sealed class OwnershipTests
         await env.Cluster.Oc.WaitForNamespaceGoneAsync("twin", TimeSpan.FromSeconds(30));
         var left = Assert.Single(env.Quay.State.Organization("openshift_twin")!.Prototypes, p => p.DelegateName == "openshift_twin+deployer");
         Assert.Equal(QuayAdministrator.UserName, left.CreatedBy);
+    }
+
+    [Fact]
+    public async Task A_default_permission_whose_answer_was_lost_is_found_on_the_retry_not_made_twice()
+    {
+        // No drift check during the test: the retry after the failed sync is all that can see what Quay holds.
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("lost");
+            spec["driftCheckInterval"] = "10m";
+        });
+        using var admin = new QuayAdministrator(env.Quay);
+        await admin.CreateOrganizationAsync("openshift_lost");
+        admin.AddOwner("openshift_lost", Operator);
+        await admin.CreateRobotAsync("openshift_lost", "deployer");
+        // Quay makes the first default permission asked for, then its answer stalls until the operator gives up on it.
+        var stall = new FaultRule { Route = "/api/v1/organization/{orgname}/prototypes", Method = "POST", BodyStallRate = 1, HangMs = 600_000, Times = 1 };
+        env.Quay.Faults.Add(stall);
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("lost");
+        await Eventually(() => env.IsSeededAsync("lost", "openshift_lost"), "set up after the lost answer", TimeSpan.FromSeconds(60));
+        Assert.True(stall.TimesMatched > 0, "the answer stalled");
+
+        var prototypes = env.Quay.State.Organization("openshift_lost")!.Prototypes.Where(p => p.ActivatingUser is null).ToList();
+        var robots = env.Quay.State.Organization("openshift_lost")!.Robots.Select(r => r.Name).ToList();
+        Assert.All(robots, robot => Assert.Single(prototypes, p => p.DelegateName == robot));
+
+        // What the operator made for the robot it found goes with the namespace; the organization and robot stay.
+        await env.Kube.CoreV1.DeleteNamespaceAsync("lost");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("lost", TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain(env.Quay.State.Organization("openshift_lost")!.Prototypes, p => p.CreatedBy == Operator);
     }
 
     [Fact]
