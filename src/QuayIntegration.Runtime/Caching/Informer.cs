@@ -108,6 +108,15 @@ public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObje
 
     public bool HasSynced => _synced.Task.IsCompleted;
 
+    private volatile bool _notServed;
+
+    /// <summary>
+    /// False while the cluster answers that it does not serve the kind (an optional kind's 404: a plain Kubernetes
+    /// cluster, or an aggregated API not registered yet): the cache is then empty for want of an answer, not because
+    /// nothing exists, and an empty cache proves no object's absence. True once a list succeeded.
+    /// </summary>
+    public bool IsServed => !_notServed;
+
     public string Resource => _spec.Resource.Plural;
 
     /// <summary>When the current run of failures started (a Stopwatch timestamp), 0 while lists and watches work.</summary>
@@ -175,6 +184,7 @@ public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObje
             catch (KubeApiException e) when (e.IsNotFound && _spec.Optional)
             {
                 // A kind the cluster does not serve is an answer, not a failure.
+                _notServed = true;
                 Volatile.Write(ref _failingSince, 0);
                 _synced.TrySetResult();
                 var delay = Backoff.Delay(TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), failures++);
@@ -218,6 +228,7 @@ public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObje
         }
         foreach (var gone in _items.All().Where(o => !seen.Contains(_identity.KeyOf(o))).ToList())
             Remove(gone);
+        _notServed = false;
         Volatile.Write(ref _lastCompleteList, sequence);
         _log.Listed(seen.Count, _spec.Resource.Plural, Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 3));
         _synced.TrySetResult();

@@ -13,6 +13,32 @@ namespace QuayIntegration.Operator.Tests.Integration;
 [Collection(OperatorCollection.Name)]
 public sealed class SyncBehaviourTests
 {
+    /// <summary>
+    /// ImageStreams are an aggregated API (openshift-apiserver): until it is registered the cluster answers 404 for them.
+    /// An empty cache then says nothing of what exists: under repositoryDeletionPolicy Delete every repository the
+    /// operator created was deleted, pushed images and all, at the first sync after a start.
+    /// </summary>
+    [Fact]
+    public async Task Repositories_are_kept_while_the_cluster_does_not_serve_ImageStreams()
+    {
+        await using var env = await StartAsync(spec => spec["repositoryDeletionPolicy"] = "Delete");
+        var op = await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("unserved");
+        await env.CreateImageStreamAsync("unserved", "app");
+        await Eventually(async () => await env.IsSeededAsync("unserved", "openshift_unserved") && env.Quay.State.Repository("openshift_unserved", "app") is not null, "set up");
+        await env.StopOperatorAsync(op);
+
+        env.Cluster.ApiServer.Faults.InjectStatus(404, count: int.MaxValue, resource: "imagestreams", verb: "list");
+        long RobotLists() => env.Quay.Calls.Snapshot().Where(c => c.Method == "GET" && c.Route.EndsWith("/robots", StringComparison.Ordinal)).Sum(c => c.Count);
+        var lists = RobotLists();
+        await env.StartOperatorAsync("operator-2");
+        await Eventually(() => Task.FromResult(RobotLists() >= lists + 2), "two drift checks of the namespace", TimeSpan.FromSeconds(30));
+        await Task.Delay(500); // the second check's writes, had it decided any
+        Assert.NotNull(env.Quay.State.Repository("openshift_unserved", "app"));
+        await Eventually(async () => (await env.GetRecordAsync("unserved"))?["status"]?["kept"]?.AsArray()
+            .Any(k => k!.GetValue<string>().Contains("does not serve ImageStreams", StringComparison.Ordinal)) == true, "the status says why");
+    }
+
     [Fact]
     public async Task ImageStream_added_later_gets_a_private_repository_with_explicit_robot_permissions_and_deletion_follows_the_policy()
     {

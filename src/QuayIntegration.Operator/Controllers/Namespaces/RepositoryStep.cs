@@ -29,7 +29,11 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
             else events.Warning(stream.ToInvolvedObject(), "InvalidRepositoryName", $"ImageStream name '{stream.Name}' is not a valid Quay repository name; no repository is created");
         }
         await EnsureAsync(work, wanted, ct);
-        await RemoveUnwantedAsync(work, wanted, ct);
+        // No ImageStream is known to be gone while the cluster does not serve them (openshift-apiserver's aggregated
+        // API not registered yet, say): an empty cache would have every repository of the operator deleted, images and all.
+        if (caches.ImageStreams.IsServed) await RemoveUnwantedAsync(work, wanted, ct);
+        else if (work.Entry!.Repositories?.Any(r => r.Origin == Origin.Created) == true)
+            work.Kept.Add("the repositories: the cluster does not serve ImageStreams now, so none is known to be gone");
     }
 
     private sealed record Plan(string Repository, IReadOnlyList<DesiredRobot> Robots, IReadOnlyList<DesiredRobot> Missing, bool Exists);
