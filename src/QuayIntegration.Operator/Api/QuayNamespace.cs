@@ -99,6 +99,11 @@ public sealed class RobotRecord
     [JsonPropertyName("name")] public string Name { get; set; } = "";
     [JsonPropertyName("serviceAccount")] public string ServiceAccount { get; set; } = "";
     [JsonPropertyName("origin")] public string Origin { get; set; } = Api.Origin.Found;
+    /// <summary>
+    /// For a robot the operator created: when Quay made it, as Quay gave it. A robot listed under its name with another
+    /// time was deleted and made again, by someone else unless it carries the operator's mark (<see cref="Controllers.Namespaces.RemadeRobots"/>).
+    /// </summary>
+    [JsonPropertyName("created")] public string? Created { get; set; }
 }
 
 /// <summary>A default permission the operator created for a robot it did not create; an empty id means "about to create".</summary>

@@ -51,6 +51,8 @@ public sealed class QuayRobot
     [JsonPropertyName("name")] public string Name { get; set; } = "";
     [JsonPropertyName("token")] public string? Token { get; set; }
     [JsonPropertyName("description")] public string? Description { get; set; }
+    /// <summary>When Quay made it (RFC 2822, to the second), as every robot answer and the list give it: a robot deleted and made again under its name has another.</summary>
+    [JsonPropertyName("created")] public string? Created { get; set; }
     /// <summary>Only when the robot is read on its own (never in the list): what its creator stored with it.</summary>
     [JsonPropertyName("unstructured_metadata")] public System.Text.Json.JsonElement? Metadata { get; set; }
 }

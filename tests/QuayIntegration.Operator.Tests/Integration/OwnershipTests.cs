@@ -1132,6 +1132,37 @@ public sealed class OwnershipTests
         Assert.Equal(QuayAdministrator.UserName, left.CreatedBy);
     }
 
+    /// <summary>
+    /// A robot the operator created, deleted in Quay by someone who then makes their own under its name, is known to the
+    /// record by that name only. It was taken for the operator's: its default permission repaired or deleted, its token
+    /// regenerated on rotation, and it went with the organization when the namespace was deleted. Quay's creation time
+    /// tells the two apart.
+    /// </summary>
+    [Fact]
+    public async Task A_robot_someone_deleted_and_made_again_under_its_name_is_theirs_and_keeps_the_organization()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("remade"));
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("remade");
+        await Eventually(() => env.IsSeededAsync("remade", "openshift_remade"), "set up");
+        using var admin = new QuayAdministrator(env.Quay);
+        admin.AddOwner("openshift_remade", QuayAdministrator.UserName);
+        await Task.Delay(1100); // Quay's creation times are to the second
+        await admin.DeleteRobotAsync("openshift_remade", "deployer");
+        await admin.CreateRobotAsync("openshift_remade", "deployer", "the team's own");
+        var theirs = env.Quay.State.Organization("openshift_remade")!.Robots.Single(r => r.Name == "openshift_remade+deployer").Token;
+
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "remade" && e.Reason == "RobotReplaced"
+                                             && e.Message.Contains("openshift_remade+deployer", StringComparison.Ordinal), "the RobotReplaced Event");
+        await env.Kube.CoreV1.DeleteNamespaceAsync("remade");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("remade", TimeSpan.FromSeconds(30));
+        var organization = env.Quay.State.Organization("openshift_remade");
+        Assert.NotNull(organization); // kept for their robot
+        var left = Assert.Single(organization.Robots);
+        Assert.Equal(("openshift_remade+deployer", theirs), (left.Name, left.Token));
+        Assert.DoesNotContain(organization.Prototypes, p => p.CreatedBy == Operator);
+    }
+
     [Fact]
     public async Task A_default_permission_whose_answer_was_lost_is_found_on_the_retry_not_made_twice()
     {

@@ -63,6 +63,30 @@ public sealed class UpgradeTests
     }
 
     /// <summary>
+    /// A service account taken out of the matrix while the old version was replaced: its robot, described by the old
+    /// version after its service account, was read with no service account to compare the description with and
+    /// recorded as someone's, so it stayed, and kept the operator's own organization when the namespace was deleted.
+    /// </summary>
+    [Fact]
+    public async Task A_robot_of_a_service_account_removed_during_the_upgrade_is_known_as_the_earlier_versions()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("gone");
+            spec["serviceAccounts"] = new JsonArray(new JsonObject { ["name"] = "builder", ["role"] = "write" }, new JsonObject { ["name"] = "default", ["role"] = "read" });
+        });
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        await LegacyNamespaceAsync(env, quay, "gone", "openshift_gone", "owned", createOrganization: true, repositories: []);
+
+        await env.StartOperatorAsync();
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_gone")!.Robots.All(r => r.Name != "openshift_gone+deployer")),
+            "the old version's robot of the removed service account deleted");
+        await env.Kube.CoreV1.DeleteNamespaceAsync("gone");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("gone");
+        Assert.Null(env.Quay.State.Organization("openshift_gone"));
+    }
+
+    /// <summary>
     /// A namespace set up by the old version (its annotations) or by the Go operator (its finalizer alone), found while
     /// no QuayIntegration exists: no Quay client can read what it remembers into a record, so it is held, and says why,
     /// rather than let go and forgotten. A QuayIntegration made later adopts its organization as the operator's, and

@@ -151,6 +151,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
             if (origin != Origin.Created) foreign.Add("repository " + repository.Name);
         }
         var listedRobots = robots.ValueOrThrow("list robots of " + entry.Name)!;
+        await RemadeRobots.JudgeAsync(work, quay, entry, RemadeRobots.Among(entry, listedRobots), ct);
         foreach (var robot in listedRobots)
         {
             if (entry.Robot(robot.Name) is { } recorded)
@@ -164,7 +165,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
             if (read.Outcome == QuayOutcome.NotFound) continue;
             var marked = read.ValueOrThrow("read robot " + robot.Name)!;
             if (work.Markers.OriginOfRobot(marked, work.Name, shortName, entry) != Origin.Created) foreign.Add("robot " + robot.Name);
-            else entry.SetRobot(robot.Name, OwnershipMarkers.RecordedServiceAccountOf(marked), Origin.Created);
+            else entry.SetRobot(robot.Name, OwnershipMarkers.RecordedServiceAccountOf(marked), Origin.Created, marked.Created);
         }
         return (foreign, repositories, listedRobots);
     }
@@ -231,7 +232,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
                 continue;
             }
             var robot = read.ValueOrThrow("read robot " + name)!;
-            entry.SetRobot(name, account, work.Markers.OriginOfRobot(robot, work.Name, account, entry));
+            entry.SetRobot(name, account, work.Markers.OriginOfRobot(robot, work.Name, account, entry), robot.Created);
         }
         return (entry.Robots ?? []).Where(r => r.Origin == Origin.Created).Select(r => r.Name).ToList();
     }

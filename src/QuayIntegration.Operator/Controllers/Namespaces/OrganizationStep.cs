@@ -189,6 +189,8 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         var robots = (await robotList).ValueOrThrow("list robots of " + org) ?? [];
         var prototypes = (await prototypeList).ValueOrThrow("list default permissions of " + org) ?? [];
 
+        if (work.Record.Organization(work.Host, org) is { } entry)
+            await RemadeRobots.JudgeAsync(work, work.Quay, entry, RemadeRobots.Among(entry, robots), ct);
         var observation = new QuayObservation(org, basis, work.Now);
         foreach (var robot in robots) work.TokenSeen(observation, robot.Name, robot.Token);
         foreach (var prototype in prototypes) observation.AddPrototype(prototype);

@@ -98,17 +98,20 @@ public static class OrganizationRecordExtensions
 
     public static RobotRecord? Robot(this OrganizationRecord org, string name) => org.Robots?.FirstOrDefault(r => r.Name == name);
 
-    public static void SetRobot(this OrganizationRecord org, string name, string serviceAccount, string origin)
+    /// <param name="created">When Quay made the robot, kept for one the operator created (null: unknown, or unchanged).</param>
+    public static void SetRobot(this OrganizationRecord org, string name, string serviceAccount, string origin, string? created = null)
     {
         // A robot the operator made (again, after someone's of that name was deleted) holds nothing it must give back.
         if (origin == Origin.Created) org.ForgetGivenPermissionsOf(name);
         var entry = org.Robot(name);
-        if (entry is null) (org.Robots ??= []).Add(new RobotRecord { Name = name, ServiceAccount = serviceAccount, Origin = origin });
+        if (entry is null) (org.Robots ??= []).Add(entry = new RobotRecord { Name = name, ServiceAccount = serviceAccount, Origin = origin });
         else
         {
             entry.ServiceAccount = serviceAccount;
             entry.Origin = origin;
         }
+        if (origin != Origin.Created) entry.Created = null;
+        else if (!string.IsNullOrEmpty(created)) entry.Created = created;
     }
 
     /// <summary>The robot is gone from Quay (or deleted by the operator), and the permissions it held with it.</summary>

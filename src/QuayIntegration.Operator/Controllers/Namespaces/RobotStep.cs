@@ -46,13 +46,13 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
             work.TokenSeen(observation, robot.FullName, quayRobot.Token);
             if (created)
             {
-                work.Entry!.SetRobot(robot.FullName, robot.ServiceAccount, Origin.Created);
+                work.Entry!.SetRobot(robot.FullName, robot.ServiceAccount, Origin.Created, quayRobot.Created);
                 observation.PermissionsKnown(robot.FullName, replace: true); // new: holds nothing yet
                 work.Changed("RobotCreated", $"Created Quay robot {robot.FullName} for service account {robot.ServiceAccount}");
                 continue;
             }
             var origin = Classify(work, quayRobot, robot.ServiceAccount);
-            work.Entry!.SetRobot(robot.FullName, robot.ServiceAccount, origin);
+            work.Entry!.SetRobot(robot.FullName, robot.ServiceAccount, origin, quayRobot.Created);
             if (origin == Origin.Found) ReportFound(work, robot);
         }
     }
@@ -85,9 +85,11 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
         var read = await work.Quay.GetRobotAsync(work.Organization, QuayNames.RobotShortNameOf(robotName), ct);
         if (read.Outcome == QuayOutcome.NotFound) return null;
         var robot = read.ValueOrThrow("read robot " + robotName)!;
-        if (serviceAccount.Length == 0 && OwnershipMarkers.ServiceAccountOf(robot) is { } marked) serviceAccount = marked;
+        // Unknown (a robot of a service account no longer in the matrix): the one its mark names, else its short name,
+        // which is what versions before the mark named robots after, and what their description names.
+        if (serviceAccount.Length == 0) serviceAccount = OwnershipMarkers.RecordedServiceAccountOf(robot);
         var origin = Classify(work, robot, serviceAccount);
-        work.Entry!.SetRobot(robotName, serviceAccount, origin);
+        work.Entry!.SetRobot(robotName, serviceAccount, origin, robot.Created);
         return origin;
     }
 

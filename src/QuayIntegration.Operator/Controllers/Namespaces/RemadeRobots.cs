@@ -1,0 +1,54 @@
+using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Quay;
+
+namespace QuayIntegration.Operator.Controllers.Namespaces;
+
+/// <summary>
+/// The record knows a robot the operator created by its name, and a name is not an identity: someone may delete the
+/// robot in Quay and make their own under that name. Taken for the operator's, theirs would have its default
+/// permission changed or deleted, its token regenerated, and it would go with the organization. Quay gives every robot
+/// the time it was made (to the second), in the list too, so each robot listed is compared with the time recorded
+/// for it, at no extra call; one made at another time is read once for its mark.
+/// </summary>
+internal static class RemadeRobots
+{
+    /// <summary>
+    /// The robots listed that the record holds as created, made at another time than recorded. A record without a
+    /// time (written before times were kept) takes the listed one as it is.
+    /// </summary>
+    public static List<QuayRobot> Among(OrganizationRecord entry, IEnumerable<QuayRobot> listed)
+    {
+        var remade = new List<QuayRobot>();
+        foreach (var robot in listed)
+        {
+            if (entry.Robot(robot.Name) is not { Origin: Origin.Created } recorded || string.IsNullOrEmpty(robot.Created)) continue;
+            if (recorded.Created is null) recorded.Created = robot.Created;
+            else if (recorded.Created != robot.Created) remade.Add(robot);
+        }
+        return remade;
+    }
+
+    /// <summary>
+    /// Each robot made again, judged by its mark: this cluster's operator's (it made it again itself, its record lagging)
+    /// stays created, with the new time; any other is someone's from now on, recorded as found: used for its service
+    /// account as a robot that existed is, never deleted, and told in an Event.
+    /// </summary>
+    public static async Task JudgeAsync(NamespaceWork work, QuayClient quay, OrganizationRecord entry, IReadOnlyList<QuayRobot> remade, CancellationToken ct)
+    {
+        foreach (var listed in remade)
+        {
+            if (entry.Robot(listed.Name) is not { } recorded) continue;
+            var read = await quay.GetRobotAsync(entry.Name, QuayNames.RobotShortNameOf(listed.Name), ct);
+            if (read.Outcome == QuayOutcome.NotFound) continue; // gone again: the next list says so
+            var robot = read.ValueOrThrow("read robot " + listed.Name)!;
+            if (work.Markers.OwnerOfRobot(robot, work.Name, recorded.ServiceAccount) == MarkedOwner.ThisCluster)
+            {
+                recorded.Created = robot.Created ?? listed.Created;
+                continue;
+            }
+            entry.SetRobot(listed.Name, recorded.ServiceAccount, Origin.Found);
+            work.Changed("RobotReplaced", $"Quay robot {listed.Name} was deleted and made again by someone else; it is used for service account " +
+                                          $"{recorded.ServiceAccount} as a robot that existed, and never deleted by the operator");
+        }
+    }
+}
