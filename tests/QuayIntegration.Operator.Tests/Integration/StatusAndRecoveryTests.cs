@@ -158,6 +158,37 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
         output.WriteLine($"token Secret deleted → reported in {noticed.TotalMilliseconds:F0} ms; recreated → Ready in {(DateTimeOffset.UtcNow - recreated).TotalMilliseconds:F0} ms");
     }
 
+    /// <summary>
+    /// While its integration cannot act (the token Secret gone), a namespace waits, and a change made meanwhile waits
+    /// with it: its QuayNamespace said "In step" (Synced, Synced=True) all along. Once the token is back it is synced
+    /// again and says so.
+    /// </summary>
+    [Fact]
+    public async Task A_namespace_whose_integration_cannot_act_stops_saying_it_is_in_step()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("stalled"));
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("stalled");
+        await Eventually(async () => await env.IsSeededAsync("stalled", "openshift_stalled")
+                                     && (await env.GetRecordAsync("stalled"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "synced");
+        var secret = await env.Kube.CoreV1.ReadNamespacedSecretAsync("quay-token", OperatorNamespace);
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("quay-token", OperatorNamespace);
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Status == "False", "the integration not ready");
+
+        // A change the operator cannot carry out now: the namespace is enqueued and waits.
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["serviceAccounts"] = new JsonArray(new JsonObject { ["name"] = "builder", ["role"] = "write" }) });
+        await Eventually(async () => (await env.GetRecordAsync("stalled"))?["status"]?["phase"]?.GetValue<string>() == "Pending", "the namespace shown waiting");
+        var synced = (await env.GetRecordAsync("stalled"))!["status"]!["conditions"]!.AsArray().Single(c => c!["type"]!.GetValue<string>() == "Synced")!;
+        Assert.Equal(("False", "Pending"), (synced["status"]!.GetValue<string>(), synced["reason"]!.GetValue<string>()));
+        Assert.Contains("quay-token", synced["message"]!.GetValue<string>());
+
+        secret.Metadata.ResourceVersion = null;
+        await env.Kube.CoreV1.CreateNamespacedSecretAsync(secret, OperatorNamespace);
+        await Eventually(async () => (await env.GetRecordAsync("stalled"))?["status"]?["phase"]?.GetValue<string>() == "Synced"
+                                     && env.Quay.State.Organization("openshift_stalled")!.Robots.Select(r => r.Name).SequenceEqual(["openshift_stalled+builder"]),
+            "synced again, the change carried out");
+    }
+
     [Fact]
     public async Task One_service_account_Quay_refuses_fails_alone_says_why_and_the_rest_of_the_namespace_works()
     {

@@ -174,7 +174,9 @@ public sealed class NamespaceReconciler(
             return ReconcileResult.Done; // retrying cannot help; a configuration change enqueues the namespace again
         }
         // The first sync of a namespace is told in one Event; a restarted operator knows a namespace synced before from its status.
-        var wasSynced = registry.Get(work.Name)?.Synced == true || work.Record.Stored?.Status?.Phase == NamespacePhase.Synced;
+        // (Pending with a verification: it waited, synced before, for its integration.)
+        var wasSynced = registry.Get(work.Name)?.Synced == true
+                        || work.Record.Stored?.Status is { Phase: NamespacePhase.Synced } or { Phase: NamespacePhase.Pending, LastVerified: not null };
         if (registry.Get(work.Name) is not { State: NamespaceState.Synced or NamespaceState.Failing } entry || entry.Integration != work.IntegrationName)
             CountWhileSyncing(work);
 
@@ -383,6 +385,12 @@ public sealed class NamespaceReconciler(
         var setUp = record.Stored?.Status?.Phase == NamespacePhase.Synced && ns?.Metadata.DeletionTimestamp is null;
         if (ns is not null && !projectNotReady && !setUp && previous?.Message != reason)
             events.Normal(ns, "Waiting", $"Not synced with Quay for now: {reason}");
+        // A status that says the namespace is in step would be false from now on: a change made meanwhile (a service
+        // account out of the matrix, the namespace deleted) waits too. Written once per reason. (One failing says it is
+        // not in step already, and keeps its error, which only a sync can clear.)
+        if (record.Stored?.Status is { Phase: NamespacePhase.Synced or NamespacePhase.Pending } status
+            && !(status.Phase == NamespacePhase.Pending && status.LastError == StatusConditions.Bounded(reason)))
+            await records.SaveStatusAsync(record, NamespaceReport.Waiting(status, reason, time.GetUtcNow()), ct);
         log.NamespaceWaits(key, reason);
         return ReconcileResult.Done;
     }

@@ -48,14 +48,24 @@ public static class NamespaceReport
     }
 
     /// <summary>Selected by several integrations (or its organization is another cluster's): what stands is kept, nothing changes.</summary>
-    public static QuayNamespaceStatus Conflict(QuayNamespaceStatus? previous, string integrations, string reason, DateTimeOffset now)
+    public static QuayNamespaceStatus Conflict(QuayNamespaceStatus? previous, string integrations, string reason, DateTimeOffset now) =>
+        Halted(previous, NamespacePhase.Conflict, integrations, reason, now);
+
+    /// <summary>
+    /// Nothing can be done for now (its QuayIntegration is not ready, or a move waits for the next one): what stands is
+    /// kept, and the status stops saying it is in step, since a change made meanwhile is not carried out.
+    /// </summary>
+    public static QuayNamespaceStatus Waiting(QuayNamespaceStatus? previous, string reason, DateTimeOffset now) =>
+        Halted(previous, NamespacePhase.Pending, previous?.Integration, reason, now);
+
+    private static QuayNamespaceStatus Halted(QuayNamespaceStatus? previous, string phase, string? integrations, string reason, DateTimeOffset now)
     {
         var status = new QuayNamespaceStatus
         {
             Organization = previous?.Organization,
             Origin = previous?.Origin,
             Integration = integrations,
-            Phase = NamespacePhase.Conflict,
+            Phase = phase,
             LastVerified = previous?.LastVerified,
             LastError = StatusConditions.Bounded(reason),
             Kept = previous?.Kept,
@@ -64,7 +74,7 @@ public static class NamespaceReport
             RotationRequestHandled = previous?.RotationRequestHandled,
             Conditions = previous?.Conditions?.Select(Copy).ToList() ?? [],
         };
-        StatusConditions.Set(status.Conditions, "Synced", false, NamespacePhase.Conflict, reason, null, KubeTime.ToSecond(now));
+        StatusConditions.Set(status.Conditions, "Synced", false, phase, reason, null, KubeTime.ToSecond(now));
         return status;
     }
 
