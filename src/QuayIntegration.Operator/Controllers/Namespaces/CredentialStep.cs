@@ -240,7 +240,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
             if (removed.Value == Removal.Deleted)
                 work.Changed("SecretDeleted", $"Deleted Secret {name} and took it out of the service accounts: no service account of spec.serviceAccounts uses it any more");
             else if (removed.Value == Removal.SomeoneElses)
-                work.Changed("SecretLeftAlone", $"Secret {name}, on record as the operator's, now carries neither its label nor a robot login of its organizations: " +
+                work.Changed("SecretLeftAlone", $"Secret {name}, on record as the operator's, now carries neither its label nor the login of its robot: " +
                                                 "it is someone's own, left as it is, and forgotten");
         }
     }
@@ -256,7 +256,9 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
     {
         var path = ResourceType.Secrets.ObjectPath(work.Name, name);
         var before = _secrets.Get(work.Name, name);
-        if (before is null && await api.GetAsync<V1Secret>(path, ct) is { } unlabelled && !HoldsARobotLoginOnRecord(work, unlabelled))
+        if (before is null && await api.GetAsync<V1Secret>(path, ct) is { } unlabelled
+            && !(work.Record.Secrets.FirstOrDefault(s => s.Name == name) is { ServiceAccount.Length: > 0 } recorded
+                 && HoldsTheLoginOfItsRobot(unlabelled, recorded.ServiceAccount)))
             return Removal.SomeoneElses;
         await UnlinkEverywhereAsync(work.Name, name, ct);
         var deleted = await api.DeleteAsync(path, ct);
@@ -264,10 +266,16 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         return deleted ? Removal.Deleted : Removal.Gone;
     }
 
-    /// <summary>A Docker config with the login of a robot of an organization the record names: one the operator (or the Go operator) wrote, its label removed.</summary>
-    private static bool HoldsARobotLoginOnRecord(NamespaceWork work, V1Secret secret) =>
+    /// <summary>
+    /// A Docker config with the login of the robot the operator names after <paramref name="serviceAccount"/>, in any
+    /// organization (the organizations may have left the record already, deleted by this very release): one the
+    /// operator or the Go operator wrote, its label removed. A team's own pull secret holds their robot's login, or a
+    /// user's, and stays.
+    /// </summary>
+    private static bool HoldsTheLoginOfItsRobot(V1Secret secret, string serviceAccount) =>
         secret.Type == RobotSecret.Type
-        && RobotSecret.LoginUsersOf(secret).Any(user => work.Record.Organizations.Any(o => user.StartsWith(o.Name + "+", StringComparison.Ordinal)));
+        && RobotSecret.LoginUsersOf(secret).Any(user => user.IndexOf('+') is > 0 and var plus
+                                                        && user == QuayNames.RobotFullNameFor(user[..plus], serviceAccount));
 
     /// <summary>
     /// Named <c>&lt;sa&gt;-quay-&lt;clusterID&gt;</c> after the service account it names, under the current cluster ID: the only
