@@ -189,6 +189,33 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
             "synced again, the change carried out");
     }
 
+    /// <summary>
+    /// At every start the namespaces are looked at before the QuayIntegrations are judged (that waits for Quay): a wait
+    /// for that is no news, and writing it flipped every synced namespace to Pending and back.
+    /// </summary>
+    [Fact]
+    public async Task A_restart_does_not_show_synced_namespaces_waiting_while_it_judges_the_integrations()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("steady"));
+        var op = await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("steady");
+        await Eventually(async () => (await env.GetRecordAsync("steady"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "synced");
+        static string? Transition(JsonObject? record) => record?["status"]?["conditions"]?.AsArray()
+            .Single(c => c!["type"]!.GetValue<string>() == "Synced")!["lastTransitionTime"]!.GetValue<string>();
+        var before = Transition(await env.GetRecordAsync("steady"));
+        await env.StopOperatorAsync(op);
+        await Task.Delay(1100); // a transition now would show in its time, which is to the second
+
+        // The integration is judged after Quay answers who the token is: slowed, the namespace's first look comes first.
+        env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/user/", LatencyMs = 1500, Times = 1 });
+        long RobotLists() => env.Quay.Calls.Snapshot().Where(c => c.Method == "GET" && c.Route.EndsWith("/robots", StringComparison.Ordinal)).Sum(c => c.Count);
+        var lists = RobotLists();
+        await env.StartOperatorAsync("operator-2");
+        await Eventually(() => Task.FromResult(RobotLists() > lists), "synced again after the start", TimeSpan.FromSeconds(30));
+        await Eventually(async () => (await env.GetRecordAsync("steady"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "synced");
+        Assert.Equal(before, Transition(await env.GetRecordAsync("steady")));
+    }
+
     [Fact]
     public async Task One_service_account_Quay_refuses_fails_alone_says_why_and_the_rest_of_the_namespace_works()
     {

@@ -24,6 +24,7 @@ public static class Isolation
         catch (QuayOperationException e) when (e.Outcome is not (QuayOutcome.Unavailable or QuayOutcome.BadToken or QuayOutcome.TlsFailure))
         {
             lock (work.Problems) work.Problem($"{item}: {e.Message}");
+            work.QuayCallFailed = true;
         }
         catch (ObjectInTheWayException e)
         {

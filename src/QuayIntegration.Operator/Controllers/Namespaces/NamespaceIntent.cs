@@ -43,13 +43,18 @@ public sealed record NamespaceIntent(
     string? MovesTo = null,
     bool ForDeletedNamespace = false)
 {
+    private const string NotJudgedYet = "the operator has not judged the QuayIntegrations yet";
+
+    /// <summary>Waiting only because the operator has just started and not judged the QuayIntegrations yet: nothing is wrong.</summary>
+    public bool BeforeIntegrationsAreKnown => Action == NamespaceAction.Wait && Reason == NotJudgedYet;
+
     public static NamespaceIntent Decide(V1Namespace? ns, OwnershipDraft record, IntegrationSet integrations, NamespaceScope scope)
     {
         var held = ns?.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true;
         var recorded = record.Stored is not null;
         var ours = held || recorded;
         if (!integrations.Known)
-            return ours ? new(NamespaceAction.Wait, "the operator has not judged the QuayIntegrations yet") : Nothing;
+            return ours ? new(NamespaceAction.Wait, NotJudgedYet) : Nothing;
         var selecting = ns is null ? [] : integrations.All.Where(i => i.Selects && scope.Selects(ns, i.Config!)).ToList();
         // A namespace no record speaks for, which the rule for records written before several integrations cannot give
         // to one, belongs to the one integration that selects it, if there is one: its deletion, say, is then undone

@@ -122,6 +122,7 @@ public sealed class NamespaceReconciler(
         // (The sync's own report of what failed inside it, already saved and told, only passes through.)
         catch (Exception e) when (!ct.IsCancellationRequested && !work.FailureReported)
         {
+            if (e is QuayOperationException) work.QuayCallFailed = true;
             DistrustObservation(work);
             await SaveAfterFailureAsync(work, ct);
             var message = FailureMessage(e);
@@ -174,9 +175,7 @@ public sealed class NamespaceReconciler(
             return ReconcileResult.Done; // retrying cannot help; a configuration change enqueues the namespace again
         }
         // The first sync of a namespace is told in one Event; a restarted operator knows a namespace synced before from its status.
-        // (Pending with a verification: it waited, synced before, for its integration.)
-        var wasSynced = registry.Get(work.Name)?.Synced == true
-                        || work.Record.Stored?.Status is { Phase: NamespacePhase.Synced } or { Phase: NamespacePhase.Pending, LastVerified: not null };
+        var wasSynced = registry.Get(work.Name)?.Synced == true || SyncedBefore(work.Record.Stored?.Status);
         if (registry.Get(work.Name) is not { State: NamespaceState.Synced or NamespaceState.Failing } entry || entry.Integration != work.IntegrationName)
             CountWhileSyncing(work);
 
@@ -382,13 +381,14 @@ public sealed class NamespaceReconciler(
         // on every namespace. A project waiting for its annotations is OpenShift's business of a few seconds. A namespace
         // someone deleted is told why it stays, set up or not.
         var projectNotReady = reason.StartsWith("the project", StringComparison.Ordinal);
-        var setUp = record.Stored?.Status?.Phase == NamespacePhase.Synced && ns?.Metadata.DeletionTimestamp is null;
+        var setUp = SyncedBefore(record.Stored?.Status) && ns?.Metadata.DeletionTimestamp is null;
         if (ns is not null && !projectNotReady && !setUp && previous?.Message != reason)
             events.Normal(ns, "Waiting", $"Not synced with Quay for now: {reason}");
         // A status that says the namespace is in step would be false from now on: a change made meanwhile (a service
         // account out of the matrix, the namespace deleted) waits too. Written once per reason. (One failing says it is
-        // not in step already, and keeps its error, which only a sync can clear.)
-        if (record.Stored?.Status is { Phase: NamespacePhase.Synced or NamespacePhase.Pending } status
+        // not in step already, and keeps its error, which only a sync can clear.) Not while the operator has yet to
+        // judge the QuayIntegrations, a moment at every start: every namespace would be written twice for nothing.
+        if (!intent.BeforeIntegrationsAreKnown && record.Stored?.Status is { Phase: NamespacePhase.Synced or NamespacePhase.Pending } status
             && !(status.Phase == NamespacePhase.Pending && status.LastError == StatusConditions.Bounded(reason)))
             await records.SaveStatusAsync(record, NamespaceReport.Waiting(status, reason, time.GetUtcNow()), ct);
         log.NamespaceWaits(key, reason);
@@ -534,13 +534,21 @@ public sealed class NamespaceReconciler(
         caches.Namespaces.Get(ObjectKey.Cluster("kube-system"))?.Metadata.Uid ?? $"cluster-id/{config?.ClusterId ?? "openshift"}";
 
     /// <summary>
-    /// After a failed sync the next one reads Quay again instead of trusting what was last seen. A write whose answer
-    /// was lost (a timeout, a dropped connection, an answer that stalled) may have landed, and writes that succeeded
-    /// beside a failing one never reached the observation: trusted, a default permission (which Quay never
-    /// de-duplicates) was made again for every robot of the batch, and the first of a robot the operator found,
-    /// recorded under the second's id, was forgotten.
+    /// After a sync in which a Quay call failed, the next one reads Quay again instead of trusting what was last seen. A
+    /// write whose answer was lost (a timeout, a dropped connection, an answer that stalled) may have landed, and writes
+    /// that succeeded beside a failing one never reached the observation: trusted, a default permission (which Quay
+    /// never de-duplicates) was made again for every robot of the batch, and the first of a robot the operator found,
+    /// recorded under the second's id, was forgotten. A failure on the cluster's side (a conflict, a Secret in the
+    /// way) says nothing of Quay: the observation stands, and its retries ask Quay nothing.
     /// </summary>
-    private void DistrustObservation(NamespaceWork work) => observations.Forget(work.Name);
+    private void DistrustObservation(NamespaceWork work)
+    {
+        if (work.QuayCallFailed) observations.Forget(work.Name);
+    }
+
+    /// <summary>In step when last written, or waiting since (Pending with a verification: it was synced before it waited).</summary>
+    private static bool SyncedBefore(QuayNamespaceStatus? status) =>
+        status is { Phase: NamespacePhase.Synced } or { Phase: NamespacePhase.Pending, LastVerified: not null };
 
     private void Forget(string ns)
     {

@@ -135,6 +135,9 @@ public sealed class NamespaceWork
 
     public void Problem(string message) => Problems.Add(message);
 
+    /// <summary>A Quay call of this reconcile failed (its item reported as a problem): what Quay holds may differ from the observation.</summary>
+    public bool QuayCallFailed { get; set; }
+
     public string? Annotation(string key) =>
         Namespace?.Metadata.Annotations is { } a && a.TryGetValue(key, out var v) ? v : null;
 }
