@@ -35,7 +35,7 @@ public static class OtherClusterMarks
             var owner = work.Markers.OwnerOfRobot(robot, work.Name, "");
             if (owner == MarkedOwner.OtherCluster) othersFirst ??= robot;
             else if (owner == MarkedOwner.ThisCluster && entry.Robot(name) is null)
-                entry.SetRobot(name, OwnershipMarkers.RecordedServiceAccountOf(robot), Origin.Created);
+                entry.SetRobot(name, OwnershipMarkers.RecordedServiceAccountOf(robot), Origin.Created, robot.Created);
         }
         return othersFirst;
     }

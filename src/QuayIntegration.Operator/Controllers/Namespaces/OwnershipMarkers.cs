@@ -60,6 +60,22 @@ public sealed class OwnershipMarkers(string clusterIdentity, string? clusterName
     public static string RecordedServiceAccountOf(QuayRobot robot) => ServiceAccountOf(robot) ?? QuayNames.RobotShortNameOf(robot.Name);
 
     /// <summary>
+    /// The service account a robot of <paramref name="ns"/> is for, unknown to the record: the one its mark names, else
+    /// the one the description of a version before the mark names (a short name may differ from it: one mapped for
+    /// Quay, or shortened), else the one its name tells.
+    /// </summary>
+    public static string ServiceAccountOf(QuayRobot robot, string ns)
+    {
+        if (ServiceAccountOf(robot) is { } marked) return marked;
+        var prefix = LegacyRobotDescriptionPrefix(ns);
+        var description = robot.Description ?? "";
+        return description.Length > prefix.Length + LegacyRobotDescriptionSuffix.Length && description.StartsWith(prefix, StringComparison.Ordinal)
+                                                                                      && description.EndsWith(LegacyRobotDescriptionSuffix, StringComparison.Ordinal)
+            ? description[prefix.Length..^LegacyRobotDescriptionSuffix.Length]
+            : QuayNames.RobotShortNameOf(robot.Name);
+    }
+
+    /// <summary>
     /// At most 255 characters whatever the names' length: Quay refuses a longer robot description. What is cut is the
     /// service account's name, never the creator at the end, which is how a robot list shows the robots whose mark
     /// must be read (<see cref="OtherClusterMarks.MarkedByAnOperator"/>).
@@ -123,7 +139,11 @@ public sealed class OwnershipMarkers(string clusterIdentity, string? clusterName
         OriginOf(OwnerOfRepository(repository, ns, imageStream), entry, entry?.Repository(repository.Name)?.Origin, goOperatorCouldHaveMade: true);
 
     /// <summary>What versions of this operator before the ownership record wrote (they served one cluster each).</summary>
-    private static string LegacyRobotDescription(string ns, string serviceAccount) => $"Service account {ns}/{serviceAccount} (QuayIntegration)";
+    private static string LegacyRobotDescription(string ns, string serviceAccount) => LegacyRobotDescriptionPrefix(ns) + serviceAccount + LegacyRobotDescriptionSuffix;
+
+    private static string LegacyRobotDescriptionPrefix(string ns) => $"Service account {ns}/";
+
+    private const string LegacyRobotDescriptionSuffix = " (QuayIntegration)";
 
     private static string LegacyRepositoryDescription(string ns, string imageStream) => $"ImageStream {ns}/{imageStream}";
 }

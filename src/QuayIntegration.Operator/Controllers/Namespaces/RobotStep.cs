@@ -85,9 +85,9 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
         var read = await work.Quay.GetRobotAsync(work.Organization, QuayNames.RobotShortNameOf(robotName), ct);
         if (read.Outcome == QuayOutcome.NotFound) return null;
         var robot = read.ValueOrThrow("read robot " + robotName)!;
-        // Unknown (a robot of a service account no longer in the matrix): the one its mark names, else its short name,
-        // which is what versions before the mark named robots after, and what their description names.
-        if (serviceAccount.Length == 0) serviceAccount = OwnershipMarkers.RecordedServiceAccountOf(robot);
+        // Unknown (a robot of a service account no longer in the matrix): the one its mark, or an earlier version's
+        // description, names.
+        if (serviceAccount.Length == 0) serviceAccount = OwnershipMarkers.ServiceAccountOf(robot, work.Name);
         var origin = Classify(work, robot, serviceAccount);
         work.Entry!.SetRobot(robotName, serviceAccount, origin, robot.Created);
         return origin;

@@ -44,7 +44,7 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
             var robot = read.ValueOrThrow("read robot " + name)!;
             // Another cluster's robot is never taken; the steps stop the namespace over it when it matters.
             if (work.Markers.OwnerOfRobot(robot, work.Name, account) == MarkedOwner.OtherCluster) continue;
-            entry.SetRobot(name, account, work.Markers.OriginOfRobot(robot, work.Name, account, entry));
+            entry.SetRobot(name, account, work.Markers.OriginOfRobot(robot, work.Name, account, entry), robot.Created);
         }
         foreach (var repository in (await quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!)
             if (entry.Repository(repository.Name) is null)

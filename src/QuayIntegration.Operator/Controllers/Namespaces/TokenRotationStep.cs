@@ -26,6 +26,13 @@ public sealed class TokenRotationStep
         if (!onRequest && !onSchedule) return;
 
         var observation = work.Observation!;
+        // Quay was not read in this reconcile: a robot of the operator's that someone deleted and made again since the
+        // last read would otherwise lose its token to the rotation (one list, only when a rotation is due).
+        if (!work.Verified)
+        {
+            var listed = (await work.Quay.ListRobotsAsync(work.Organization, ct)).ValueOrThrow("list robots of " + work.Organization)!;
+            await RemadeRobots.JudgeAsync(work, work.Quay, work.Entry!, RemadeRobots.Among(work.Entry!, listed), ct);
+        }
         var ours = work.Robots.Where(r => work.Entry!.Robot(r.FullName)?.Origin == Origin.Created && observation.Credentials.ContainsKey(r.FullName)).ToList();
         var results = await Task.WhenAll(ours.Select(robot => Isolation.RunAsync(work, $"service account {robot.ServiceAccount}", async () =>
             (await work.Quay.RegenerateRobotTokenAsync(work.Organization, robot.ShortName, ct)).ValueOrThrow($"regenerate the token of {robot.FullName}"))));
