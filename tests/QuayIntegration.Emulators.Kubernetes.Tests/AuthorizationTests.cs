@@ -172,7 +172,10 @@ public sealed class AuthorizationTests : IAsyncLifetime
         await _sa.CoreV1.ReadNamespaceStatusAsync("ops");        // */status
         await Forbidden(() => _sa.CoreV1.ReadNamespaceAsync("app"));
 
-        await GrantAsync("ops", "tokens", Rule("", "serviceaccounts/*", "create"));
+        // "serviceaccounts/*" is no wildcard for RBAC (evaluation_helpers.go ResourceMatches knows "*" and "*/token" only).
+        await GrantAsync("ops", "star", Rule("", "serviceaccounts/*", "create"));
+        await Forbidden(() => _sa.CoreV1.CreateNamespacedServiceAccountTokenAsync(new Authenticationv1TokenRequest { Spec = new V1TokenRequestSpec { Audiences = [] } }, "robot", "ops"));
+        await GrantAsync("ops", "tokens", Rule("", "serviceaccounts/token", "create"));
         await _sa.CoreV1.CreateNamespacedServiceAccountTokenAsync(new Authenticationv1TokenRequest { Spec = new V1TokenRequestSpec { Audiences = [] } }, "robot", "ops");
     }
 

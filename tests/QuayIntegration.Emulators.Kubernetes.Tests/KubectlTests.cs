@@ -49,6 +49,11 @@ public sealed class KubectlTests(ApiServerFixture f) : IClassFixture<ApiServerFi
         await k.OkAsync("create configmap dry-kept -n default --from-literal=a=1");
         Assert.Contains("configmap \"dry-kept\" deleted (server dry run)", await k.OkAsync("delete configmap dry-kept -n default --dry-run=server"));
         Assert.Equal("1", await k.OkAsync("get configmap dry-kept -n default -o jsonpath={.data.a}"));
+        // A dry run of a create still meets the object of that name (registry/dryrun.go): 409, not "created".
+        var again = await k.RunAsync("create configmap dry-kept -n default --from-literal=a=2 --dry-run=server");
+        Assert.NotEqual(0, again.Exit);
+        Assert.Contains("configmaps \"dry-kept\" already exists", again.Err);
+        Assert.Contains("configmap/dry-new created (server dry run)", await k.OkAsync("create configmap dry-new -n default --dry-run=server"));
         await k.OkAsync("delete configmap dry-kept -n default");
     }
 

@@ -182,7 +182,6 @@ public sealed class ReviewApiTests : IAsyncLifetime
         (exit, stdout, _) = await robot.RunAsync("auth can-i list secrets --all-namespaces");
         Assert.Equal(1, exit);
         Assert.Equal("yes", (await admin.OkAsync("auth can-i '*' '*' --all-namespaces")).Trim());
-        // The admin may ask on someone's behalf (SubjectAccessReview is what --as would need; can-i --as uses impersonation, not served).
         var list = await robot.OkAsync("auth can-i --list -n ops");
         Assert.Matches(@"leases\.coordination\.k8s\.io\s+\[\]\s+\[mine\]\s+\[get update\]", list);
         Assert.Matches(@"selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]", list);
@@ -195,5 +194,30 @@ public sealed class ReviewApiTests : IAsyncLifetime
         (exit, _, var stderr) = await robot.RunAsync("get secrets -n ops");
         Assert.NotEqual(0, exit);
         Assert.Contains("Error from server (Forbidden): secrets is forbidden: User \"system:serviceaccount:ops:robot\" cannot list resource \"secrets\" in API group \"\" in the namespace \"ops\"", stderr);
+    }
+
+    /// <summary>
+    /// kubectl --as (Impersonate-User): the admin asks, and acts, as the service account, with its groups; it was answered
+    /// as the admin, "yes" to everything. Someone without the impersonate right is refused (impersonation.go).
+    /// </summary>
+    [Fact]
+    public async Task Kubectl_as_acts_as_the_impersonated_user_and_needs_the_right_to_impersonate()
+    {
+        var admin = new Kubectl(Kubectl.Locate(), KubeconfigFor(_server.AdminToken), Path.Combine(_directory, "cache-admin"));
+        const string AsRobot = "--as=system:serviceaccount:ops:robot";
+        Assert.Equal("yes", (await admin.OkAsync($"auth can-i update leases.coordination.k8s.io/mine -n ops {AsRobot}")).Trim());
+        var (exit, stdout, _) = await admin.RunAsync($"auth can-i delete nodes {AsRobot}");
+        Assert.Equal((1, "no"), (exit, stdout.Trim()));
+        Assert.Matches(@"Groups\s+\[system:serviceaccounts system:serviceaccounts:ops system:authenticated\]", await admin.OkAsync($"auth whoami {AsRobot}"));
+        (exit, _, var stderr) = await admin.RunAsync($"get secrets -n ops {AsRobot}");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("User \"system:serviceaccount:ops:robot\" cannot list resource \"secrets\"", stderr);
+        Assert.Matches(@"Groups\s+\[devs system:authenticated\]", await admin.OkAsync("auth whoami --as=alice --as-group=devs"));
+
+        var token = (await admin.OkAsync("create token robot -n ops --duration 20m")).Trim();
+        var robot = new Kubectl(Kubectl.Locate(), KubeconfigFor(token), Path.Combine(_directory, "cache-robot"));
+        (exit, _, stderr) = await robot.RunAsync("auth can-i delete nodes --as=system:admin");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("users \"system:admin\" is forbidden: User \"system:serviceaccount:ops:robot\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope", stderr);
     }
 }

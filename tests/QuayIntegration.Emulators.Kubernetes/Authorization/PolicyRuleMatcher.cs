@@ -9,8 +9,9 @@ namespace QuayIntegration.Emulators.Kubernetes.Authorization;
 /// <list type="bullet">
 /// <item>verbs: <c>*</c> or the exact verb (<c>list</c> does not imply <c>watch</c>, <c>update</c> does not imply <c>patch</c>);</item>
 /// <item>apiGroups: <c>*</c> or the exact group (<c>""</c> is core);</item>
-/// <item>resources: <c>*</c>, the exact <c>resource</c> or <c>resource/subresource</c>, <c>*/subresource</c>, or
-/// <c>resource/*</c> (a subresource request is never allowed by a rule naming only the resource);</item>
+/// <item>resources: <c>*</c>, the exact <c>resource</c> or <c>resource/subresource</c>, or <c>*/subresource</c> (a
+/// subresource request is never allowed by a rule naming only the resource, and <c>resource/*</c> is no wildcard:
+/// ResourceMatches knows only <c>*</c> and <c>*/subresource</c>; it is the admission webhooks' rules that take it);</item>
 /// <item>resourceNames: empty allows every name; otherwise the request's name must be listed (a request without a
 /// name — create, list without a name selector — never matches a rule with resourceNames);</item>
 /// <item>nonResourceURLs: <c>*</c>, the exact path, or a prefix ending in <c>*</c>.</item>
@@ -38,7 +39,6 @@ public static class PolicyRuleMatcher
             if (rule == "*" || rule == combined) return true;
             if (subresource.Length == 0) continue;
             if (rule == "*/" + subresource) return true;
-            if (rule == resource + "/*") return true;
         }
         return false;
     }

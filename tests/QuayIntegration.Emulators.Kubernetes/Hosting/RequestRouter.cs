@@ -1,3 +1,4 @@
+using QuayIntegration.Emulators.Kubernetes.Authentication;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -28,6 +29,8 @@ public sealed class RequestRouter(ApiServerCore server)
             // Like kube-apiserver: an unknown or missing token is 401 (anonymous auth off), before anything else is looked at.
             var user = server.Authenticator.FromHeader(http.Request.Headers.Authorization.ToString());
             if (user is null && !Anonymous.Contains(path)) throw Errors.Unauthorized();
+            // kubectl --as: authorized and served as the impersonated user, once the caller may impersonate it.
+            if (user is not null) user = Impersonation.Apply(http.Request.Headers, user, server.Authorizer);
             if (user is not null) Authorize(http, user);
             var answer = await DiscoveryEndpoints.TryServeAsync(server, http, path);
             if (answer is not null)

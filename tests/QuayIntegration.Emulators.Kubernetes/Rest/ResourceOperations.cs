@@ -62,7 +62,9 @@ public static class ResourceOperations
         type.Strategy.Admit(obj, null, ctx);
         Validate(ctx, obj, null);
         type.Strategy.Decorate(obj, ctx);
-        if (ctx.DryRun) return new ApiResult(201, obj);
+        // registry/dryrun.go: a dry run still meets an existing object of the name (409 AlreadyExists), as the create would.
+        if (ctx.DryRun)
+            return ctx.Server.Store.Get(type.StorageKey, ctx.Namespace, name) is null ? new ApiResult(201, obj) : throw type.AlreadyExists(name);
 
         // Checked again under the store's lock, so that no create lands after a deletion that empties what it goes into
         // (a namespace, a CustomResourceDefinition) has checked it was empty.
