@@ -621,6 +621,7 @@ public sealed class OwnershipTests
     [InlineData("integration deleted under cleanupPolicy Delete", "opaque")]
     [InlineData("integration deleted under cleanupPolicy Delete", "their robot's pull secret")]
     [InlineData("namespace back in scope", "opaque")]
+    [InlineData("integration deleted under cleanupPolicy Delete", "their own organization's builder robot")]
     [InlineData("service account out of the matrix", "their robot's pull secret")]
     public async Task A_kept_secret_whose_name_someone_took_since_is_left_to_them(string then, string theirs)
     {
@@ -633,12 +634,25 @@ public sealed class OwnershipTests
             await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("elsewhere") });
             await Eventually(async () => (await env.GetRecordAsync("taken"))?["status"]?["phase"]?.GetValue<string>() == "Released", "released, its Secrets kept");
         }
-        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("builder-quay-openshift", "taken");
-        // Their own: any Secret, or a pull secret for a robot of theirs in the same organization.
-        var replacement = theirs == "opaque"
-            ? new V1Secret { Metadata = new V1ObjectMeta { Name = "builder-quay-openshift" }, Type = "Opaque", Data = new Dictionary<string, byte[]> { ["password"] = "theirs"u8.ToArray() } }
-            : LegacyWorld.DockerConfigSecret(env, "builder-quay-openshift", "openshift_taken+ci", "their-token");
-        await env.Kube.CoreV1.CreateNamespacedSecretAsync(replacement, "taken");
+        // Their own: any Secret, or a pull secret for a robot of theirs, in the same organization or their own.
+        var replacement = theirs switch
+        {
+            "opaque" => new V1Secret { Metadata = new V1ObjectMeta { Name = "builder-quay-openshift" }, Type = "Opaque", Data = new Dictionary<string, byte[]> { ["password"] = "theirs"u8.ToArray() } },
+            "their robot's pull secret" => LegacyWorld.DockerConfigSecret(env, "builder-quay-openshift", "openshift_taken+ci", "their-token"),
+            _ => LegacyWorld.DockerConfigSecret(env, "builder-quay-openshift", "team+builder", "their-token"),
+        };
+        if (then == "service account out of the matrix")
+        {
+            // Replaced in place (no label, their data): a delete and a create would race the operator, which watches it.
+            var current = await env.Kube.CoreV1.ReadNamespacedSecretAsync("builder-quay-openshift", "taken");
+            replacement.Metadata.ResourceVersion = current.Metadata.ResourceVersion;
+            await env.Kube.CoreV1.ReplaceNamespacedSecretAsync(replacement, "builder-quay-openshift", "taken");
+        }
+        else
+        {
+            await env.Kube.CoreV1.DeleteNamespacedSecretAsync("builder-quay-openshift", "taken");
+            await env.Kube.CoreV1.CreateNamespacedSecretAsync(replacement, "taken");
+        }
 
         if (then == "namespace back in scope")
         {

@@ -258,7 +258,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         var before = _secrets.Get(work.Name, name);
         if (before is null && await api.GetAsync<V1Secret>(path, ct) is { } unlabelled
             && !(work.Record.Secrets.FirstOrDefault(s => s.Name == name) is { ServiceAccount.Length: > 0 } recorded
-                 && HoldsTheLoginOfItsRobot(unlabelled, recorded.ServiceAccount)))
+                 && HoldsTheLoginOfItsRobot(work.Record, unlabelled, recorded.ServiceAccount)))
             return Removal.SomeoneElses;
         await UnlinkEverywhereAsync(work.Name, name, ct);
         var deleted = await api.DeleteAsync(path, ct);
@@ -267,14 +267,14 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
     }
 
     /// <summary>
-    /// A Docker config with the login of the robot the operator names after <paramref name="serviceAccount"/>, in any
-    /// organization (the organizations may have left the record already, deleted by this very release): one the
-    /// operator or the Go operator wrote, its label removed. A team's own pull secret holds their robot's login, or a
-    /// user's, and stays.
+    /// A Docker config with the login of the robot the operator names after <paramref name="serviceAccount"/> in an
+    /// organization of the record (or one this reconcile took off it: a release deletes the organizations before the
+    /// Secrets): one the operator or the Go operator wrote, its label removed. A team's own pull secret holds the login
+    /// of a robot of theirs (in that organization or their own), or a user's, and stays.
     /// </summary>
-    private static bool HoldsTheLoginOfItsRobot(V1Secret secret, string serviceAccount) =>
+    private static bool HoldsTheLoginOfItsRobot(OwnershipDraft record, V1Secret secret, string serviceAccount) =>
         secret.Type == RobotSecret.Type
-        && RobotSecret.LoginUsersOf(secret).Any(user => user.IndexOf('+') is > 0 and var plus
+        && RobotSecret.LoginUsersOf(secret).Any(user => user.IndexOf('+') is > 0 and var plus && record.NamesOrHasNamed(user[..plus])
                                                         && user == QuayNames.RobotFullNameFor(user[..plus], serviceAccount));
 
     /// <summary>

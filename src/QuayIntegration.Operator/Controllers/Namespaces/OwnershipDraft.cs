@@ -73,7 +73,17 @@ public sealed class OwnershipDraft
     {
         Spec.Organizations?.Remove(entry);
         if (Spec.Organizations is { Count: 0 }) Spec.Organizations = null;
+        (_removedOrganizations ??= new(StringComparer.Ordinal)).Add(entry.Name);
     }
+
+    private HashSet<string>? _removedOrganizations;
+
+    /// <summary>
+    /// The organizations the record names, and those it named earlier in this reconcile: a release deletes them
+    /// before it deletes the Secrets holding their robots' logins.
+    /// </summary>
+    public bool NamesOrHasNamed(string organization) =>
+        Spec.Organizations?.Any(o => o.Name == organization) == true || _removedOrganizations?.Contains(organization) == true;
 
     public IReadOnlyList<SecretRecord> Secrets => Spec.Secrets ?? [];
 
