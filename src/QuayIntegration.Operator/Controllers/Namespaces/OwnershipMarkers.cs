@@ -69,10 +69,15 @@ public sealed class OwnershipMarkers(string clusterIdentity, string? clusterName
         if (ServiceAccountOf(robot) is { } marked) return marked;
         var prefix = LegacyRobotDescriptionPrefix(ns);
         var description = robot.Description ?? "";
+        var shortName = QuayNames.RobotShortNameOf(robot.Name);
+        // Only the robot named after that service account: a description alone proves nothing of a robot named otherwise.
         return description.Length > prefix.Length + LegacyRobotDescriptionSuffix.Length && description.StartsWith(prefix, StringComparison.Ordinal)
-                                                                                      && description.EndsWith(LegacyRobotDescriptionSuffix, StringComparison.Ordinal)
-            ? description[prefix.Length..^LegacyRobotDescriptionSuffix.Length]
-            : QuayNames.RobotShortNameOf(robot.Name);
+               && description.EndsWith(LegacyRobotDescriptionSuffix, StringComparison.Ordinal)
+               && description[prefix.Length..^LegacyRobotDescriptionSuffix.Length] is var described
+               && robot.Name.IndexOf('+') is > 0 and var plus
+               && QuayNames.RobotFullNameFor(robot.Name[..plus], described) == robot.Name
+            ? described
+            : shortName;
     }
 
     /// <summary>

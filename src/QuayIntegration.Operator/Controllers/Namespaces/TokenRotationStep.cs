@@ -32,6 +32,8 @@ public sealed class TokenRotationStep
         {
             var listed = (await work.Quay.ListRobotsAsync(work.Organization, ct)).ValueOrThrow("list robots of " + work.Organization)!;
             await RemadeRobots.JudgeAsync(work, work.Quay, work.Entry!, RemadeRobots.Among(work.Entry!, listed), ct);
+            // Their tokens as listed: one made again carries a new one, which its Secret must get in this reconcile.
+            foreach (var robot in listed) work.TokenSeen(observation, robot.Name, robot.Token);
         }
         var ours = work.Robots.Where(r => work.Entry!.Robot(r.FullName)?.Origin == Origin.Created && observation.Credentials.ContainsKey(r.FullName)).ToList();
         var results = await Task.WhenAll(ours.Select(robot => Isolation.RunAsync(work, $"service account {robot.ServiceAccount}", async () =>
