@@ -213,6 +213,8 @@ public sealed class ReviewApiTests : IAsyncLifetime
         Assert.NotEqual(0, exit);
         Assert.Contains("User \"system:serviceaccount:ops:robot\" cannot list resource \"secrets\"", stderr);
         Assert.Matches(@"Groups\s+\[devs system:authenticated\]", await admin.OkAsync("auth whoami --as=alice --as-group=devs"));
+        // A service account impersonated with groups gets those, not its own (impersonation.go).
+        Assert.Matches(@"Groups\s+\[devs system:authenticated\]", await admin.OkAsync($"auth whoami {AsRobot} --as-group=devs"));
 
         var token = (await admin.OkAsync("create token robot -n ops --duration 20m")).Trim();
         var robot = new Kubectl(Kubectl.Locate(), KubeconfigFor(token), Path.Combine(_directory, "cache-robot"));

@@ -11,7 +11,7 @@ namespace QuayIntegration.Emulators.Kubernetes.Authentication;
 /// the <c>impersonate</c> verb on each identity it asks for (<c>users</c>, or <c>serviceaccounts</c> in their
 /// namespace; <c>groups</c>; <c>uids</c> and <c>userextras/KEY</c> in authentication.k8s.io), else 403; the request
 /// is then authorized and served as the impersonated user, who gets <c>system:authenticated</c> unless a group says
-/// otherwise, and, for a service account, its two service-account groups.
+/// otherwise, and, for a service account impersonated without groups, its two service-account groups.
 /// </summary>
 public static class Impersonation
 {
@@ -22,10 +22,10 @@ public static class Impersonation
     private const string ServiceAccountPrefix = "system:serviceaccount:";
 
     /// <summary>The user the request acts as: <paramref name="user"/> itself when no header asks for another.</summary>
-    public static ApiUser Apply(IHeaderDictionary headers, ApiUser user, RbacAuthorizer authorizer)
+    public static ApiUser Apply(IHeaderDictionary headers, ApiUser user, ApiServerCore server)
     {
         var username = headers[UserHeader].ToString();
-        var groups = headers[GroupHeader].SelectMany(v => (v ?? "").Split(',')).Select(g => g.Trim()).Where(g => g.Length > 0).ToList();
+        var groups = headers[GroupHeader].Select(v => v ?? "").ToList();
         var uid = headers[UidHeader].ToString();
         var extras = headers.Where(h => h.Key.StartsWith(ExtraPrefix, StringComparison.OrdinalIgnoreCase))
             .ToDictionary(h => Uri.UnescapeDataString(h.Key[ExtraPrefix.Length..]).ToLowerInvariant(),
@@ -33,26 +33,27 @@ public static class Impersonation
         if (username.Length == 0)
         {
             if (groups.Count > 0 || uid.Length > 0 || extras.Count > 0)
-                throw Errors.BadRequest($"requested {Requested(groups, uid, extras)} without impersonating a user");
+                throw Errors.Internal($"requested {Requested(groups, uid, extras)} without impersonating a user"); // responsewriters.InternalError
             return user;
         }
 
         var impersonatedGroups = new List<string>();
         if (username.StartsWith(ServiceAccountPrefix, StringComparison.Ordinal) && username[ServiceAccountPrefix.Length..].Split(':') is [var ns, var name])
         {
-            Check(authorizer, new(user, "impersonate", true, Resource: "serviceaccounts", Namespace: ns, Name: name));
-            impersonatedGroups.AddRange(["system:serviceaccounts", $"system:serviceaccounts:{ns}"]);
+            RequestRouter.Enforce(server, new(user, "impersonate", true, Resource: "serviceaccounts", Namespace: ns, Name: name));
+            // A service account's own groups only when no group is asked for (impersonation.go).
+            if (groups.Count == 0) impersonatedGroups.AddRange(["system:serviceaccounts", $"system:serviceaccounts:{ns}"]);
         }
-        else Check(authorizer, new(user, "impersonate", true, Resource: "users", Name: username));
+        else RequestRouter.Enforce(server, new(user, "impersonate", true, Resource: "users", Name: username));
         foreach (var group in groups)
         {
-            Check(authorizer, new(user, "impersonate", true, Resource: "groups", Name: group));
+            RequestRouter.Enforce(server, new(user, "impersonate", true, Resource: "groups", Name: group));
             impersonatedGroups.Add(group);
         }
-        if (uid.Length > 0) Check(authorizer, new(user, "impersonate", true, ApiGroup: "authentication.k8s.io", Resource: "uids", Name: uid));
+        if (uid.Length > 0) RequestRouter.Enforce(server, new(user, "impersonate", true, ApiGroup: "authentication.k8s.io", Resource: "uids", Name: uid));
         foreach (var (key, values) in extras)
             foreach (var value in values)
-                Check(authorizer, new(user, "impersonate", true, ApiGroup: "authentication.k8s.io", Resource: "userextras", Subresource: key, Name: value));
+                RequestRouter.Enforce(server, new(user, "impersonate", true, ApiGroup: "authentication.k8s.io", Resource: "userextras", Subresource: key, Name: value));
 
         if (username == "system:anonymous")
         {
@@ -61,12 +62,6 @@ public static class Impersonation
         else if (!impersonatedGroups.Contains("system:authenticated") && !impersonatedGroups.Contains("system:unauthenticated"))
             impersonatedGroups.Add("system:authenticated");
         return new ApiUser(username, impersonatedGroups.Distinct().ToList()) { Uid = uid, Extra = extras };
-    }
-
-    private static void Check(RbacAuthorizer authorizer, AuthorizationAttributes attributes)
-    {
-        var decision = authorizer.Authorize(attributes);
-        if (!decision.Allowed) throw ForbiddenError.For(attributes, decision.Reason);
     }
 
     private static string Requested(List<string> groups, string uid, Dictionary<string, IReadOnlyList<string>> extras) =>

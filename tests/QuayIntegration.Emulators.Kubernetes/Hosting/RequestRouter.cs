@@ -30,7 +30,7 @@ public sealed class RequestRouter(ApiServerCore server)
             var user = server.Authenticator.FromHeader(http.Request.Headers.Authorization.ToString());
             if (user is null && !Anonymous.Contains(path)) throw Errors.Unauthorized();
             // kubectl --as: authorized and served as the impersonated user, once the caller may impersonate it.
-            if (user is not null) user = Impersonation.Apply(http.Request.Headers, user, server.Authorizer);
+            if (user is not null) user = Impersonation.Apply(http.Request.Headers, user, server);
             if (user is not null) Authorize(http, user);
             var answer = await DiscoveryEndpoints.TryServeAsync(server, http, path);
             if (answer is not null)
@@ -97,13 +97,15 @@ public sealed class RequestRouter(ApiServerCore server)
     }
 
     /// <summary>k8s.io/apiserver/pkg/endpoints/filters/authorization.go: anything but an allow is a 403 Forbidden.</summary>
-    private void Authorize(HttpContext http, ApiUser user)
+    private void Authorize(HttpContext http, ApiUser user) => Enforce(server, RequestInfoParser.Parse(http.Request, user));
+
+    /// <summary>RBAC's decision on <paramref name="attributes"/>: a refusal is recorded (<c>Requests.Denials</c>) and thrown as Kubernetes' 403.</summary>
+    internal static void Enforce(ApiServerCore server, AuthorizationAttributes attributes)
     {
-        var attributes = RequestInfoParser.Parse(http.Request, user);
         var decision = server.Authorizer.Authorize(attributes);
         if (decision.Allowed) return;
         var error = ForbiddenError.For(attributes, decision.Reason);
-        server.Requests.RecordDenial(new DeniedRequest(user.Username, attributes.Verb, attributes.ApiGroup, attributes.Resource,
+        server.Requests.RecordDenial(new DeniedRequest(attributes.User.Username, attributes.Verb, attributes.ApiGroup, attributes.Resource,
             attributes.Subresource.Length == 0 ? null : attributes.Subresource, attributes.Namespace.Length == 0 ? null : attributes.Namespace,
             attributes.Name.Length == 0 ? null : attributes.Name, attributes.Path, error.Message));
         throw error;
