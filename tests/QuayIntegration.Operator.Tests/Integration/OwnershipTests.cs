@@ -1214,6 +1214,41 @@ public sealed class OwnershipTests
         Assert.DoesNotContain(organization.Prototypes, p => p.CreatedBy == Operator);
     }
 
+    /// <summary>
+    /// A rotation asked for between drift checks, after someone deleted one of the operator's robots and made their own
+    /// under its name: the rotation reads the robots first, so their token is not regenerated, and the Secret gets
+    /// the token their robot has.
+    /// </summary>
+    [Fact]
+    public async Task A_rotation_leaves_the_token_of_a_robot_someone_made_again_under_the_operators_name()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("rerot");
+            spec["driftCheckInterval"] = "10m"; // only the rotation can see the robot made again
+        });
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("rerot");
+        await Eventually(() => env.IsSeededAsync("rerot", "openshift_rerot"), "set up");
+        using var admin = new QuayAdministrator(env.Quay);
+        admin.AddOwner("openshift_rerot", QuayAdministrator.UserName);
+        await Task.Delay(1100); // Quay's creation times are to the second
+        await admin.DeleteRobotAsync("openshift_rerot", "deployer");
+        await admin.CreateRobotAsync("openshift_rerot", "deployer", "the team's own");
+        string TokenOf(string robot) => env.Quay.State.Organization("openshift_rerot")!.Robots.Single(r => r.Name == robot).Token;
+        var theirs = TokenOf("openshift_rerot+deployer");
+        var builder = TokenOf("openshift_rerot+builder");
+
+        await env.Kube.CoreV1.PatchNamespaceAsync(new V1Patch("""{"metadata":{"annotations":{"quay.redhat.com/rotate-robot-tokens":"2026-12-06T01:00:00Z"}}}""",
+            V1Patch.PatchType.MergePatch), "rerot");
+        await Eventually(async () => (await env.GetRecordAsync("rerot"))?["status"]?["rotationRequestHandled"]?.GetValue<string>() == "2026-12-06T01:00:00Z",
+            "the request handled");
+        Assert.NotEqual(builder, TokenOf("openshift_rerot+builder")); // the operator's own are rotated
+        Assert.Equal(theirs, TokenOf("openshift_rerot+deployer"));
+        await Eventually(() => env.IsSeededAsync("rerot", "openshift_rerot"), "every Secret holding its robot's current token");
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "rerot" && e.Reason == "RobotReplaced", "the RobotReplaced Event");
+    }
+
     [Fact]
     public async Task A_default_permission_whose_answer_was_lost_is_found_on_the_retry_not_made_twice()
     {

@@ -34,7 +34,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         var basis = ObservationBasis.Of(work);
         var entry = work.Record.Organization(work.Host, org);
         var known = entry is { Origin: Origin.Created or Origin.Found };
-        var observation = known ? observations.Current(work.Name, basis, work.Now, work.Config!.DriftCheckInterval) : null;
+        var observation = known && !TokenRotationStep.IsDue(work) ? observations.Current(work.Name, basis, work.Now, work.Config!.DriftCheckInterval) : null;
         if (observation is not null)
         {
             work.Entry = entry;

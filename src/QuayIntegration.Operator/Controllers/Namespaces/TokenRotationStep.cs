@@ -13,28 +13,38 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// </summary>
 public sealed class TokenRotationStep
 {
+    /// <summary>
+    /// Whether a rotation is due in this reconcile (asked for and not yet handled, or the schedule's time), before its
+    /// step runs: Quay is then read afresh (<see cref="OrganizationStep"/>), so a robot of the operator's that someone
+    /// deleted and made again since the last read is judged before anything is done to it, its token regenerated above all.
+    /// </summary>
+    public static bool IsDue(NamespaceWork work)
+    {
+        var status = work.Record.Stored?.Status;
+        return IsRequested(work.Annotation(WellKnown.RotateTokensAnnotation), status) || IsScheduled(work, LastRotation(work, status));
+    }
+
+    private static bool IsRequested(string? requested, QuayNamespaceStatus? status) =>
+        !string.IsNullOrEmpty(requested) && requested != status?.RotationRequestHandled;
+
+    private static bool IsScheduled(NamespaceWork work, DateTimeOffset lastRotation) =>
+        work.Config!.TokenRotationInterval is { } interval && work.Now - lastRotation >= interval;
+
+    /// <summary>The schedule starts when the operator first sees the namespace's robots.</summary>
+    private static DateTimeOffset LastRotation(NamespaceWork work, QuayNamespaceStatus? status) =>
+        status?.TokensRotatedAt is { } last ? new DateTimeOffset(last, TimeSpan.Zero) : work.Now;
+
     public async Task RunAsync(NamespaceWork work, CancellationToken ct)
     {
         var status = work.Record.Stored?.Status;
         var requested = work.Annotation(WellKnown.RotateTokensAnnotation);
         work.RotationRequestHandled = status?.RotationRequestHandled;
-        // The schedule starts when the operator first sees the namespace's robots.
-        work.TokensRotatedAt = status?.TokensRotatedAt is { } last ? new DateTimeOffset(last, TimeSpan.Zero) : work.Now;
+        work.TokensRotatedAt = LastRotation(work, status);
 
-        var onRequest = !string.IsNullOrEmpty(requested) && requested != status?.RotationRequestHandled;
-        var onSchedule = work.Config!.TokenRotationInterval is { } interval && work.Now - work.TokensRotatedAt >= interval;
-        if (!onRequest && !onSchedule) return;
+        var onRequest = IsRequested(requested, status);
+        if (!onRequest && !IsScheduled(work, work.TokensRotatedAt.Value)) return;
 
         var observation = work.Observation!;
-        // Quay was not read in this reconcile: a robot of the operator's that someone deleted and made again since the
-        // last read would otherwise lose its token to the rotation (one list, only when a rotation is due).
-        if (!work.Verified)
-        {
-            var listed = (await work.Quay.ListRobotsAsync(work.Organization, ct)).ValueOrThrow("list robots of " + work.Organization)!;
-            await RemadeRobots.JudgeAsync(work, work.Quay, work.Entry!, RemadeRobots.Among(work.Entry!, listed), ct);
-            // Their tokens as listed: one made again carries a new one, which its Secret must get in this reconcile.
-            foreach (var robot in listed) work.TokenSeen(observation, robot.Name, robot.Token);
-        }
         var ours = work.Robots.Where(r => work.Entry!.Robot(r.FullName)?.Origin == Origin.Created && observation.Credentials.ContainsKey(r.FullName)).ToList();
         var results = await Task.WhenAll(ours.Select(robot => Isolation.RunAsync(work, $"service account {robot.ServiceAccount}", async () =>
             (await work.Quay.RegenerateRobotTokenAsync(work.Organization, robot.ShortName, ct)).ValueOrThrow($"regenerate the token of {robot.FullName}"))));
