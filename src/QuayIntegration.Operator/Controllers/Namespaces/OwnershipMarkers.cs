@@ -64,20 +64,20 @@ public sealed class OwnershipMarkers(string clusterIdentity, string? clusterName
     /// the one the description of a version before the mark names (a short name may differ from it: one mapped for
     /// Quay, or shortened), else the one its name tells.
     /// </summary>
-    public static string ServiceAccountOf(QuayRobot robot, string ns)
+    public static string ServiceAccountOf(QuayRobot robot, string ns) =>
+        ServiceAccountOf(robot) ?? LegacyServiceAccountOf(robot, ns) ?? QuayNames.RobotShortNameOf(robot.Name);
+
+    /// <summary>The service account a version before the mark described the robot as made for, when the robot is named after it.</summary>
+    private static string? LegacyServiceAccountOf(QuayRobot robot, string ns)
     {
-        if (ServiceAccountOf(robot) is { } marked) return marked;
         var prefix = LegacyRobotDescriptionPrefix(ns);
         var description = robot.Description ?? "";
-        var shortName = QuayNames.RobotShortNameOf(robot.Name);
-        // Only the robot named after that service account: a description alone proves nothing of a robot named otherwise.
-        return description.Length > prefix.Length + LegacyRobotDescriptionSuffix.Length && description.StartsWith(prefix, StringComparison.Ordinal)
-               && description.EndsWith(LegacyRobotDescriptionSuffix, StringComparison.Ordinal)
-               && description[prefix.Length..^LegacyRobotDescriptionSuffix.Length] is var described
-               && robot.Name.IndexOf('+') is > 0 and var plus
-               && QuayNames.RobotFullNameFor(robot.Name[..plus], described) == robot.Name
-            ? described
-            : shortName;
+        if (description.Length <= prefix.Length + LegacyRobotDescriptionSuffix.Length || !description.StartsWith(prefix, StringComparison.Ordinal)
+            || !description.EndsWith(LegacyRobotDescriptionSuffix, StringComparison.Ordinal) || robot.Name.IndexOf('+') is not (> 0 and var plus))
+            return null;
+        var described = description[prefix.Length..^LegacyRobotDescriptionSuffix.Length];
+        // A description alone proves nothing of a robot named otherwise.
+        return QuayNames.RobotFullNameFor(robot.Name[..plus], described) == robot.Name ? described : null;
     }
 
     /// <summary>
