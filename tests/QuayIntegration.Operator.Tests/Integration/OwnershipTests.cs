@@ -1196,11 +1196,7 @@ public sealed class OwnershipTests
         await env.StartOperatorAsync();
         await env.CreateNamespaceAsync("remade");
         await Eventually(() => env.IsSeededAsync("remade", "openshift_remade"), "set up");
-        using var admin = new QuayAdministrator(env.Quay);
-        admin.AddOwner("openshift_remade", QuayAdministrator.UserName);
-        await Task.Delay(1100); // Quay's creation times are to the second
-        await admin.DeleteRobotAsync("openshift_remade", "deployer");
-        await admin.CreateRobotAsync("openshift_remade", "deployer", "the team's own");
+        await RemakeRobotAsync(env, "openshift_remade", "deployer");
         var theirs = env.Quay.State.Organization("openshift_remade")!.Robots.Single(r => r.Name == "openshift_remade+deployer").Token;
 
         await env.EventAsync("default", e => e.InvolvedObject.Name == "remade" && e.Reason == "RobotReplaced"
@@ -1230,11 +1226,7 @@ public sealed class OwnershipTests
         await env.StartOperatorAsync();
         await env.CreateNamespaceAsync("rerot");
         await Eventually(() => env.IsSeededAsync("rerot", "openshift_rerot"), "set up");
-        using var admin = new QuayAdministrator(env.Quay);
-        admin.AddOwner("openshift_rerot", QuayAdministrator.UserName);
-        await Task.Delay(1100); // Quay's creation times are to the second
-        await admin.DeleteRobotAsync("openshift_rerot", "deployer");
-        await admin.CreateRobotAsync("openshift_rerot", "deployer", "the team's own");
+        await RemakeRobotAsync(env, "openshift_rerot", "deployer");
         string TokenOf(string robot) => env.Quay.State.Organization("openshift_rerot")!.Robots.Single(r => r.Name == robot).Token;
         var theirs = TokenOf("openshift_rerot+deployer");
         var builder = TokenOf("openshift_rerot+builder");
@@ -1247,6 +1239,16 @@ public sealed class OwnershipTests
         Assert.Equal(theirs, TokenOf("openshift_rerot+deployer"));
         await Eventually(() => env.IsSeededAsync("rerot", "openshift_rerot"), "every Secret holding its robot's current token");
         await env.EventAsync("default", e => e.InvolvedObject.Name == "rerot" && e.Reason == "RobotReplaced", "the RobotReplaced Event");
+    }
+
+    /// <summary>Someone deletes the operator's robot and makes their own under its name, a second later than the first (Quay's creation times are to the second).</summary>
+    private static async Task RemakeRobotAsync(OperatorEnvironment env, string organization, string shortName)
+    {
+        using var admin = new QuayAdministrator(env.Quay);
+        admin.AddOwner(organization, QuayAdministrator.UserName);
+        await Task.Delay(1100);
+        await admin.DeleteRobotAsync(organization, shortName);
+        await admin.CreateRobotAsync(organization, shortName, "the team's own");
     }
 
     [Fact]
