@@ -196,8 +196,17 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
     public Task<QuayResult<bool>> DeleteRepositoryAsync(string org, string repo, CancellationToken ct) =>
         CallAsync<bool>(() => api.DeleteRepository(org, repo, ct), ct);
 
-    public Task<QuayResult<QuayPermission>> SetRepositoryPermissionAsync(string org, string repo, string username, string role, CancellationToken ct) =>
-        CallAsync<QuayPermission>(() => api.SetRepositoryUserPermission(org, repo, username, new RoleRequest(role), ct), ct, parse: true);
+    /// <summary>
+    /// Gives the user (or robot) the role on the repository. Quay answers a repository that does not exist with a 500
+    /// (<see cref="QuayResilience.AnswersWith500"/>), asked once: the repository is then looked up, and a missing one is
+    /// NotFound, so a repository deleted since it was last read is not taken for Quay failing.
+    /// </summary>
+    public async Task<QuayResult<QuayPermission>> SetRepositoryPermissionAsync(string org, string repo, string username, string role, CancellationToken ct)
+    {
+        var result = await CallAsync<QuayPermission>(() => api.SetRepositoryUserPermission(org, repo, username, new RoleRequest(role), ct), ct, parse: true);
+        if (result.StatusCode != 500 || (await GetRepositoryAsync(org, repo, ct)).Outcome != QuayOutcome.NotFound) return result;
+        return new(QuayOutcome.NotFound, 404, $"repository {org}/{repo} does not exist (Quay answered the role's grant with HTTP 500)");
+    }
 
     /// <summary>
     /// Deletes the user's (or robot's) permission on the repository; one it does not hold (Quay's 400 "User does not

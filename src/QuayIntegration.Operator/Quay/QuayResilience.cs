@@ -41,6 +41,8 @@ public sealed class QuayOptions
 public static class QuayResilience
 {
     public static readonly ResiliencePropertyKey<bool> Retryable = new("quay.retryable");
+    /// <summary>Set for a request whose 500 is one of Quay's answers (<see cref="AnswersWith500"/>): neither retried nor counted by the breaker.</summary>
+    public static readonly ResiliencePropertyKey<bool> InternalErrorIsAnAnswer = new("quay.internal-error-is-an-answer");
 
     public static ResiliencePipeline<HttpResponseMessage> Build(QuayOptions options, AdaptiveAttemptTimeout? attemptTimeout = null,
         CircuitBreakerManualControl? breaker = null) =>
@@ -54,7 +56,7 @@ public static class QuayResilience
                 Delay = options.RetryBaseDelay,
                 MaxDelay = options.RetryMaxDelay,
                 ShouldHandle = args => ValueTask.FromResult(
-                    args.Context.Properties.GetValue(Retryable, false) && IsTransient(args.Outcome)),
+                    args.Context.Properties.GetValue(Retryable, false) && IsTransient(args.Outcome) && !IsAnAnswer(args.Context, args.Outcome)),
                 DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, options.RetryMaxDelay * 3)),
             })
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
@@ -63,7 +65,7 @@ public static class QuayResilience
                 MinimumThroughput = 6,
                 SamplingDuration = TimeSpan.FromSeconds(30),
                 BreakDuration = options.CircuitBreakDuration,
-                ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome)),
+                ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome) && !IsAnAnswer(args.Context, args.Outcome)),
                 ManualControl = breaker,
             })
             .AddConcurrencyLimiter(options.MaxConcurrentCalls, queueLimit: 10_000)
@@ -107,6 +109,18 @@ public static class QuayResilience
         return delay > cap ? cap : delay;
     }
 
+    /// <summary>
+    /// A repository permission PUT: Quay answers one on a repository that does not exist with a 500 (the permission
+    /// model's DoesNotExist goes uncaught when the caller administers the organization). Retrying it cannot help, and
+    /// counting it would let a repository deleted behind the operator's back open the circuit for every controller; the
+    /// client asks whether the repository is there instead (<see cref="QuayClient.SetRepositoryPermissionAsync"/>).
+    /// </summary>
+    public static bool AnswersWith500(HttpRequestMessage request) =>
+        request.Method == HttpMethod.Put && request.RequestUri?.AbsolutePath.Contains("/permissions/user/", StringComparison.Ordinal) == true;
+
+    private static bool IsAnAnswer(ResilienceContext context, Outcome<HttpResponseMessage> outcome) =>
+        outcome.Result?.StatusCode == HttpStatusCode.InternalServerError && context.Properties.GetValue(InternalErrorIsAnAnswer, false);
+
     public static bool IsRetryableRequest(HttpRequestMessage request)
     {
         if (request.Method == HttpMethod.Get || request.Method == HttpMethod.Put || request.Method == HttpMethod.Delete ||
@@ -129,6 +143,7 @@ public sealed class QuayResilienceHandler(ResiliencePipeline<HttpResponseMessage
         var body = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(cancellationToken);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(QuayResilience.Retryable, QuayResilience.IsRetryableRequest(request));
+        context.Properties.Set(QuayResilience.InternalErrorIsAnAnswer, QuayResilience.AnswersWith500(request));
         try
         {
             return await pipeline.ExecuteAsync(

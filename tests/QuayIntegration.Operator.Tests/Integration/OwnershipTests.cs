@@ -1241,14 +1241,57 @@ public sealed class OwnershipTests
         await env.EventAsync("default", e => e.InvolvedObject.Name == "rerot" && e.Reason == "RobotReplaced", "the RobotReplaced Event");
     }
 
-    /// <summary>Someone deletes the operator's robot and makes their own under its name, a second later than the first (Quay's creation times are to the second).</summary>
-    private static async Task RemakeRobotAsync(OperatorEnvironment env, string organization, string shortName)
+    /// <summary>
+    /// The operator of another cluster (same prefix, a namespace of the same name) makes its robot again under the name
+    /// of one of this operator's, after someone deleted it: the organization is being used by both, and the sync stops
+    /// there as it does for any robot carrying another cluster's mark. Their robot's token never goes into this cluster's
+    /// Secret, no default permission is given to it, and it stays when the namespace goes, with the organization. Still so
+    /// after further drift checks, which no longer see it as made again.
+    /// </summary>
+    [Fact]
+    public async Task A_robot_another_clusters_operator_made_again_under_the_operators_name_stops_the_sync_and_keeps_the_organization()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("twice");
+            spec["driftCheckInterval"] = "2s";
+        });
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("twice");
+        await Eventually(() => env.IsSeededAsync("twice", "openshift_twice"), "set up");
+        var ours = (await env.GetSecretAsync("twice", "deployer-quay-openshift"))!.Data[".dockerconfigjson"];
+        await RemakeRobotAsync(env, "openshift_twice", "deployer", "Service account twice/deployer, created by quay-integration-operator", new Dictionary<string, string>
+        {
+            ["createdBy"] = "quay-integration-operator", ["cluster"] = "west-identity", ["clusterID"] = "west",
+            ["namespace"] = "twice", ["serviceAccount"] = "deployer",
+        });
+
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "twice" && e.Reason == "OrganizationOfAnotherCluster"
+                                             && e.Message.Contains("clusterID west", StringComparison.Ordinal), "the OrganizationOfAnotherCluster Event");
+        await Task.Delay(5000); // two drift checks more: their robot is still not used
+        Assert.Equal("Conflict", (await env.GetRecordAsync("twice"))!["status"]!["phase"]!.GetValue<string>());
+        Assert.Equal(ours, (await env.GetSecretAsync("twice", "deployer-quay-openshift"))!.Data[".dockerconfigjson"]);
+        Assert.DoesNotContain(env.Quay.State.Organization("openshift_twice")!.Prototypes, p => p.DelegateName == "openshift_twice+deployer");
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync("twice");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("twice", TimeSpan.FromSeconds(30));
+        var organization = env.Quay.State.Organization("openshift_twice");
+        Assert.NotNull(organization); // kept for the other cluster's robot
+        Assert.Equal("openshift_twice+deployer", Assert.Single(organization.Robots).Name);
+    }
+
+    /// <summary>
+    /// Someone deletes the operator's robot and makes their own under its name, a second later than the first (Quay's
+    /// creation times are to the second).
+    /// </summary>
+    private static async Task RemakeRobotAsync(OperatorEnvironment env, string organization, string shortName, string description = "the team's own",
+        Dictionary<string, string>? metadata = null)
     {
         using var admin = new QuayAdministrator(env.Quay);
         admin.AddOwner(organization, QuayAdministrator.UserName);
         await Task.Delay(1100);
         await admin.DeleteRobotAsync(organization, shortName);
-        await admin.CreateRobotAsync(organization, shortName, "the team's own");
+        await admin.CreateRobotAsync(organization, shortName, description, metadata);
     }
 
     [Fact]

@@ -69,6 +69,29 @@ public sealed class QuayClientTests : IAsyncLifetime
         Assert.False(createdAgain);
     }
 
+    /// <summary>
+    /// Quay answers a role's grant on a repository that does not exist with a 500 (an uncaught DoesNotExist). That is
+    /// an answer, not an outage: asked once, looked up, NotFound, and never counted by the circuit breaker (two grants
+    /// retried would have opened it for every controller). A 500 on a repository that exists stays Quay failing.
+    /// </summary>
+    [Fact]
+    public async Task A_grant_on_a_missing_repository_is_not_found_asked_once_and_never_opens_the_circuit()
+    {
+        const string grantRoute = "/api/v1/repository/{repository}/permissions/user/{username}";
+        var quay = Client();
+        await quay.CreateOrganizationAsync("openshift_grant", default);
+        await quay.CreateRobotAsync("openshift_grant", "builder", "d", null, default);
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(QuayOutcome.NotFound, (await quay.SetRepositoryPermissionAsync("openshift_grant", "gone", "openshift_grant+builder", "write", default)).Outcome);
+        Assert.Equal(3, _quay.Calls.Count("PUT", grantRoute, 500));
+        Assert.Equal(QuayOutcome.Success, (await quay.GetOrganizationAsync("openshift_grant", default)).Outcome); // the circuit is closed
+
+        await quay.CreatePrivateRepositoryAsync("openshift_grant", "here", "", default);
+        Assert.Equal(QuayOutcome.Success, (await quay.SetRepositoryPermissionAsync("openshift_grant", "here", "openshift_grant+builder", "write", default)).Outcome);
+        _quay.Faults.Add(new FaultRule { Route = grantRoute, Method = "PUT", ErrorRate = 1, ErrorStatuses = [500], Times = 1 });
+        Assert.Equal(QuayOutcome.Unavailable, (await quay.SetRepositoryPermissionAsync("openshift_grant", "here", "openshift_grant+builder", "read", default)).Outcome);
+    }
+
     [Fact]
     public async Task Robot_list_carries_tokens_and_leaves_out_look_alike_organizations_and_permissions_carry_roles()
     {

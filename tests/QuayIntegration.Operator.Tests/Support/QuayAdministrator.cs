@@ -72,8 +72,11 @@ public sealed class QuayAdministrator : IDisposable
     public Task CreateRepositoryAsync(string org, string name, string description = "made by hand") =>
         Expect(_http.PostAsJsonAsync("api/v1/repository", new { @namespace = org, repository = name, visibility = "private", description }));
 
-    public Task CreateRobotAsync(string org, string shortName, string description = "made by hand") =>
-        Expect(_http.PutAsJsonAsync($"api/v1/organization/{org}/robots/{shortName}", new { description }));
+    public Task CreateRobotAsync(string org, string shortName, string description = "made by hand", Dictionary<string, string>? metadata = null) =>
+        // Quay's schema refuses a null unstructured_metadata: without one, the field is left out.
+        Expect(metadata is null
+            ? _http.PutAsJsonAsync($"api/v1/organization/{org}/robots/{shortName}", new { description })
+            : _http.PutAsJsonAsync($"api/v1/organization/{org}/robots/{shortName}", new { description, unstructured_metadata = metadata }));
 
     public Task DeleteRobotAsync(string org, string shortName) => Expect(_http.DeleteAsync($"api/v1/organization/{org}/robots/{shortName}"));
 

@@ -53,10 +53,15 @@ public static class GivenPermissions
             }
             else if (grant.Previous != now)
             {
-                (await quay.SetRepositoryPermissionAsync(org, repository, robot, grant.Previous, ct)).ValueOrThrow($"give {robot} {grant.Previous} on {org}/{repository} back");
-                observation?.Grant(robot, repository, grant.Previous);
-                work.Changed("RepositoryPermissionRestored",
-                    $"Gave robot {robot} back its {grant.Previous} on Quay repository {org}/{repository}, in place of the {now} the operator had given it: {why}");
+                var restored = await quay.SetRepositoryPermissionAsync(org, repository, robot, grant.Previous, ct);
+                // The repository (or the robot) deleted since it was read: the role went with it, nothing to give back.
+                if (restored.Outcome != QuayOutcome.NotFound)
+                {
+                    restored.ValueOrThrow($"give {robot} {grant.Previous} on {org}/{repository} back");
+                    observation?.Grant(robot, repository, grant.Previous);
+                    work.Changed("RepositoryPermissionRestored",
+                        $"Gave robot {robot} back its {grant.Previous} on Quay repository {org}/{repository}, in place of the {now} the operator had given it: {why}");
+                }
             }
             entry.RemoveGivenPermission(grant);
         }

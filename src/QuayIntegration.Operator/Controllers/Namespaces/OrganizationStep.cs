@@ -163,14 +163,17 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
     }
 
     /// <summary>
-    /// Reads the organization and, unless the record holds it as created, checks it is not another cluster's
-    /// (<see cref="OtherClusterMarks"/>), before the observation is kept: a kept one spares the next reconcile all
-    /// reading, this check included.
+    /// Reads the organization and checks it is not another cluster's (<see cref="OtherClusterMarks"/>) before the
+    /// observation is kept: a kept one spares the next reconcile all reading, this check included. In one the record
+    /// holds as created, only the robots recorded as found are read for their mark: another cluster's operator may
+    /// have made one again under the name of one of this operator's (<see cref="RemadeRobots"/>), and its token must
+    /// not be used here, at this read or any later one.
     /// </summary>
     private static async Task<QuayObservation> ReadCheckedAsync(NamespaceWork work, OrganizationRecord entry, ObservationBasis basis, CancellationToken ct)
     {
         var (observation, markedByOperator) = await ReadAsync(work, entry.Name, basis, ct);
-        if (entry.Origin != Origin.Created && await OtherClusterMarks.ReadAsync(work, work.Quay, entry, markedByOperator, ct) is { } robot)
+        var suspects = entry.Origin == Origin.Created ? markedByOperator.Where(r => entry.Robot(r) is { Origin: Origin.Found }) : markedByOperator;
+        if (await OtherClusterMarks.ReadAsync(work, work.Quay, entry, suspects, ct) is { } robot)
             throw new OrganizationOfAnotherClusterException(entry.Name, OrganizationOfAnotherClusterException.ClusterOf(robot));
         return observation;
     }

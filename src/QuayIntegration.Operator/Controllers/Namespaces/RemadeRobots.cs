@@ -30,8 +30,9 @@ internal static class RemadeRobots
 
     /// <summary>
     /// Each robot made again, judged by its mark: this cluster's operator's (it made it again itself, its record lagging)
-    /// stays created, with the new time; any other is someone's from now on, recorded as found: used for its service
-    /// account as a robot that existed is, never deleted, and told in an Event.
+    /// stays created, with the new time; any other is someone's from now on, recorded as found: never deleted, told in an
+    /// Event, and used for its service account as a robot that existed is, unless another cluster's operator made it
+    /// (then the organization's read stops the sync, <see cref="OrganizationStep"/>).
     /// </summary>
     public static async Task JudgeAsync(NamespaceWork work, QuayClient quay, OrganizationRecord entry, IReadOnlyList<QuayRobot> remade, CancellationToken ct)
     {
@@ -41,14 +42,18 @@ internal static class RemadeRobots
             var read = await quay.GetRobotAsync(entry.Name, QuayNames.RobotShortNameOf(listed.Name), ct);
             if (read.Outcome == QuayOutcome.NotFound) continue; // gone again: the next list says so
             var robot = read.ValueOrThrow("read robot " + listed.Name)!;
-            if (work.Markers.OwnerOfRobot(robot, work.Name, recorded.ServiceAccount) == MarkedOwner.ThisCluster)
+            var owner = work.Markers.OwnerOfRobot(robot, work.Name, recorded.ServiceAccount);
+            if (owner == MarkedOwner.ThisCluster)
             {
                 recorded.Created = robot.Created ?? listed.Created;
                 continue;
             }
             entry.SetRobot(listed.Name, recorded.ServiceAccount, Origin.Found);
-            work.Changed("RobotReplaced", $"Quay robot {listed.Name} was deleted and made again by someone else; it is used for service account " +
-                                          $"{recorded.ServiceAccount} as a robot that existed, and never deleted by the operator");
+            work.Changed("RobotReplaced", owner == MarkedOwner.OtherCluster
+                ? $"Quay robot {listed.Name} was deleted and made again by the operator of another cluster " +
+                  $"({OrganizationOfAnotherClusterException.ClusterOf(robot)}); it is neither used nor deleted by this operator"
+                : $"Quay robot {listed.Name} was deleted and made again by someone else; it is used for service account " +
+                  $"{recorded.ServiceAccount} as a robot that existed, and never deleted by the operator");
         }
     }
 }
