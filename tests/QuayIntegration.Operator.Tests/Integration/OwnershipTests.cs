@@ -1100,6 +1100,53 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
+    /// The operator's organization of a namespace released under Keep is deleted in Quay by an administrator, and a
+    /// person makes one of that name for their own use (with their own email). The record still says the operator
+    /// created the name; the organization Quay shows says otherwise. Back in scope it is used as found, and the
+    /// namespace's deletion leaves it to them. The same check guards the deletion alone (a second namespace whose
+    /// organization is made again while the operator is stopped).
+    /// </summary>
+    [Fact]
+    public async Task An_organization_someone_made_again_under_the_name_of_the_operators_is_theirs()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("back", "later"));
+        using var admin = new QuayAdministrator(env.Quay);
+        var first = await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("back");
+        await env.CreateNamespaceAsync("later");
+        await Eventually(() => env.IsSeededAsync("back", "openshift_back"), "back set up");
+        await Eventually(() => env.IsSeededAsync("later", "openshift_later"), "later set up");
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("later") });
+        await Eventually(async () => (await env.GetRecordAsync("back"))?["status"]?["phase"]?.GetValue<string>() == "Released", "back released");
+        await RemakeOrganizationAsync(env, admin, "openshift_back");
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("back", "later") });
+        await Eventually(() => env.IsSeededAsync("back", "openshift_back"), "back managed again");
+        Assert.Equal("Found", await env.RecordedOriginAsync("back", "openshift_back"));
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "back" && e.Reason == "OrganizationReplaced", "the OrganizationReplaced Event");
+        await env.Kube.CoreV1.DeleteNamespaceAsync("back");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("back", TimeSpan.FromSeconds(30));
+        Assert.Equal(QuayAdministrator.UserName, env.Quay.State.Organization("openshift_back")?.CreatedBy);
+
+        // Made again while the operator is stopped, and the namespace deleted before any sync sees it.
+        await env.StopOperatorAsync(first);
+        await RemakeOrganizationAsync(env, admin, "openshift_later");
+        await env.Kube.CoreV1.DeleteNamespaceAsync("later");
+        await env.StartOperatorAsync("operator-2");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("later", TimeSpan.FromSeconds(30));
+        Assert.Equal(QuayAdministrator.UserName, env.Quay.State.Organization("openshift_later")?.CreatedBy);
+    }
+
+    private static async Task RemakeOrganizationAsync(OperatorEnvironment env, QuayAdministrator admin, string organization)
+    {
+        admin.JoinOwners(organization);
+        await admin.DeleteOrganizationAsync(organization);
+        env.Quay.CollectGarbageNow();
+        await admin.CreateOrganizationAsync(organization, "team@example.org");
+        admin.AddOwner(organization, Operator);
+    }
+
+    /// <summary>
     /// An organization that existed before the operator used it, deleted in Quay since, no longer holds up its
     /// namespace's deletion: Quay refuses every call inside a missing organization, and there is nothing left to remove.
     /// </summary>

@@ -43,9 +43,10 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         // told from what people added first, so an organization kept for their content never inherits later additions.
         await takeoverInventory.RecordAsync(work, entry, ct);
         if (entry.Origin == Origin.Creating && !await SettlePendingAsync(work, quay, entry, options.Value.UnansweredCreateGrace, ct)) return;
+        var (foreign, repositories, robots) = entry.IsOwned() ? await ForeignContentAsync(work, reach, entry, ct) : ([], [], []);
+        // Still the operator's once Quay showed it: one made again by someone else is removed from as a found one, below.
         if (entry.IsOwned())
         {
-            var (foreign, repositories, robots) = await ForeignContentAsync(work, reach, entry, ct);
             if (foreign.Count == 0)
             {
                 // A missing organization counts as deleted.
@@ -142,6 +143,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         // The operator makes no team: any but the owners team Quay makes with the organization is someone's, with its
         // members and the roles it holds, and would go with the organization.
         var shown = (await looking).ValueOrThrow("look up organization " + entry.Name);
+        if (OrganizationReplacement.Judge(work, entry, shown)) return ([], [], []);
         foreach (var team in (shown?.Teams?.Keys ?? Enumerable.Empty<string>()).Where(t => t != OwnersTeam).Order(StringComparer.Ordinal)) foreign.Add("team " + team);
         foreach (var repository in repositories)
         {

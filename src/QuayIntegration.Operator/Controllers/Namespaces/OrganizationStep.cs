@@ -172,6 +172,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
     private static async Task<QuayObservation> ReadCheckedAsync(NamespaceWork work, OrganizationRecord entry, ObservationBasis basis, CancellationToken ct)
     {
         var (observation, markedByOperator) = await ReadAsync(work, entry.Name, basis, ct);
+        await OrganizationReplacement.CheckAsync(work, entry, name => observation.Credentials.ContainsKey(name), ct);
         var suspects = entry.Origin == Origin.Created ? markedByOperator.Where(r => entry.Robot(r) is { Origin: Origin.Found }) : markedByOperator;
         if (await OtherClusterMarks.ReadAsync(work, work.Quay, entry, suspects, ct) is { } robot)
             throw new OrganizationOfAnotherClusterException(entry.Name, OrganizationOfAnotherClusterException.ClusterOf(robot));

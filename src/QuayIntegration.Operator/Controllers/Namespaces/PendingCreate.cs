@@ -37,11 +37,19 @@ public static class PendingCreate
         return verdict;
     }
 
+    /// <summary>
+    /// Whether the organization Quay shows carries an email other than the one every create of the operator sends: then
+    /// someone else made it, whatever the record says (an organization of the operator's deleted in Quay and made again
+    /// by a person, say). No email shown (the token's user does not administer it, or it was made without one, as
+    /// versions of the operator before the email made theirs) tells nothing.
+    /// </summary>
+    public static bool ShowsAnotherMaker(string org, QuayOrganization? shown) =>
+        shown is { Email: { Length: > 0 } email } && !string.Equals(email, QuayNames.OrganizationEmailFor(org), StringComparison.OrdinalIgnoreCase);
+
     private static PendingVerdict Judge(string org, QuayOrganization? shown) => shown switch
     {
         null => PendingVerdict.Absent,
-        { Email: { Length: > 0 } email } when !string.Equals(email, QuayNames.OrganizationEmailFor(org), StringComparison.OrdinalIgnoreCase)
-            => PendingVerdict.SomeoneElses,
+        _ when ShowsAnotherMaker(org, shown) => PendingVerdict.SomeoneElses,
         { IsAdmin: false } => PendingVerdict.Undecided,
         _ => PendingVerdict.Operators,
     };
