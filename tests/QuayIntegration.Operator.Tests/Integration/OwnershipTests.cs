@@ -334,6 +334,33 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
+    /// Review of 53fedc2 (helper-65): the operator made its robot in an organization it found and was killed before
+    /// the record named it; the organization prefix changed before the next sync. The former organization held nothing
+    /// on record, and was forgotten unread, with the operator's robot in it for good. It is now read for the operator's
+    /// marks first, so the robot is on record and goes with the namespace (their robot stays).
+    /// </summary>
+    [Fact]
+    public async Task A_robot_made_before_a_crash_in_a_found_organization_is_not_forgotten_when_the_namespace_moves()
+    {
+        await using var env = await CrashWhileAnAnswerIsHeldInAFoundOrganizationAsync("lost", theirRobot: "theirs",
+            "/api/v1/organization/{orgname}/robots/{robot_shortname}", "PUT",
+            env => Task.FromResult(env.Quay.State.Organization("openshift_lost")!.Robots.Any(r => r.Name == "openshift_lost+builder")),
+            "the operator's robot made in Quay, its answer held");
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["organizationPrefix"] = "moved" });
+        await env.StartOperatorAsync("operator-2");
+        await Eventually(async () => (await env.GetNamespaceAsync("lost"))?.Metadata.Annotations is { } a && a.TryGetValue("quay.redhat.com/organization", out var o) && o == "moved_lost"
+                                     && (await env.GetRecordAsync("lost"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "set up under the new prefix");
+        var recorded = (await env.GetRecordAsync("lost"))!["spec"]!["organizations"]!.AsArray()
+            .SelectMany(o => o!["robots"]?.AsArray() ?? []).Select(r => r!["name"]!.GetValue<string>());
+        Assert.Contains("openshift_lost+builder", recorded);
+        await env.Kube.CoreV1.DeleteNamespaceAsync("lost");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("lost", TimeSpan.FromSeconds(30));
+        var robots = env.Quay.State.Organization("openshift_lost")!.Robots.Select(r => r.Name).ToList();
+        Assert.Equal(["openshift_lost+theirs"], robots);
+    }
+
+    /// <summary>
     /// The integration serves <paramref name="ns"/> with the builder service account only; a person made its
     /// organization, with a robot of their own, and made the operator's user an owner. The operator sets it up, and is
     /// killed once <paramref name="landed"/> says its first <paramref name="method"/> on <paramref name="route"/> is

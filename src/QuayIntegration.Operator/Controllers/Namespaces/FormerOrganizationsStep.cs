@@ -24,8 +24,13 @@ public sealed class FormerOrganizationsStep(OrganizationCleanup cleanup)
                 // Nothing could remove it, now or with the namespace, until an integration with credentials reaches that Quay again.
                 await cleanup.KeepAsync(work, entry, "former organization; no QuayIntegration with credentials for that Quay, so it stays until one reaches it", ct);
         }
-        // Entries of organizations that hold nothing of the operator's (found ones, emptied) are of no further use.
+        // Entries of organizations that hold nothing of the operator's (found ones, emptied) are of no further use, once
+        // Quay confirms it: a robot or repository made just before a crash is in Quay with the operator's mark and on no
+        // record, and forgetting the organization would forget it for good. Such a find stays on record, under the policy.
         foreach (var empty in work.Record.Organizations.Where(o => o != work.Entry && o.HoldsNothing()).ToList())
-            work.Record.RemoveOrganization(empty);
+        {
+            if (await OrganizationCleanup.HoldsNothingInQuayAsync(work, empty, ct)) work.Record.RemoveOrganization(empty);
+            else if (!empty.HoldsNothing()) await cleanup.KeepAsync(work, empty, "former organization; removed with the namespace", ct);
+        }
     }
 }

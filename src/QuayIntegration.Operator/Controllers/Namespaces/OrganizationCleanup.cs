@@ -267,6 +267,23 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         }
     }
 
+    /// <summary>
+    /// Whether an organization whose entry holds nothing (a found one) holds nothing of the operator's in Quay either.
+    /// Its robots and repositories carrying this cluster's mark that the record does not know (made just before a
+    /// crash lost the record's write) are recorded as created. False also when no integration with credentials reaches
+    /// its Quay: then it cannot be told, and the entry stays.
+    /// </summary>
+    public static async Task<bool> HoldsNothingInQuayAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
+    {
+        if (work.IntegrationFor(entry.Host) is not { Client: { } quay, Config: { } config }) return false;
+        var robots = await quay.ListRobotsAsync(entry.Name, ct);
+        if (await quay.RefusedAsGoneAsync(robots, entry.Name, ct)) return true; // gone, with all it held
+        var listed = robots.ValueOrThrow("list robots of " + entry.Name)!;
+        await OtherClusterMarks.ReadAsync(work, quay, entry, OtherClusterMarks.MarkedByAnOperator(listed).Where(r => entry.Robot(r) is null), ct);
+        await RecordOwnRepositoriesAsync(work, new Reach(quay, config), entry, null, ct);
+        return entry.HoldsNothing();
+    }
+
     /// <summary>The Quay an organization lives on, and the configuration of the integration that reaches it.</summary>
     private sealed record Reach(QuayClient Quay, IntegrationConfig Config);
 
