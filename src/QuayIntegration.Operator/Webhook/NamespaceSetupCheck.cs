@@ -7,8 +7,11 @@ namespace QuayIntegration.Operator.Webhook;
 
 /// <summary>
 /// Whether a namespace is ready to push to Quay, read from the caches only: the operator labelled it managed,
-/// recorded its organization, and the service account that pushes (when one of the integration's robots pushes) lists
-/// the robot Secret.
+/// annotated the organization the integration's current configuration maps it to, holds that organization on record
+/// on the integration's current Quay, and the service account that pushes (when one of the integration's robots
+/// pushes) lists the robot Secret, written for that Quay. The label alone says the namespace was set up once: after
+/// quayHostname or organizationPrefix changes it stays until the namespace is set up again, and a build let through
+/// meanwhile would push where no organization or credentials are.
 /// </summary>
 public sealed class NamespaceSetupCheck(ClusterCaches caches)
 {
@@ -34,6 +37,12 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
             missing = NotReadyYet(ns);
             return null;
         }
+        var wanted = QuayNames.OrganizationFor(config.OrganizationPrefix, ns);
+        if (organization != wanted || !OnRecord(ns, config.RegistryHost, wanted))
+        {
+            missing = NotReadyYet(ns, $"its Quay organization {wanted} on {config.RegistryHost} is being set up");
+            return null;
+        }
         missing = null;
         if (serviceAccount is null) return organization;
         var secretName = QuayNames.SecretNameFor(serviceAccount, config.ClusterId);
@@ -43,22 +52,38 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
             missing = $"service account {ns}/{serviceAccount} does not exist yet";
             return null;
         }
-        if (!account.Lists(secretName) || caches.Secrets.Get(ns, secretName) is null)
+        var secret = caches.Secrets.Get(ns, secretName);
+        if (!account.Lists(secretName) || secret is null)
         {
             missing = $"service account {ns}/{serviceAccount} does not carry the Quay Secret {secretName} yet";
+            return null;
+        }
+        if (secret.Annotations?.TryGetValue(WellKnown.QuayHostAnnotation, out var host) != true || host != config.RegistryHost)
+        {
+            missing = $"the Quay Secret {secretName} of service account {ns}/{serviceAccount} does not hold credentials for {config.RegistryHost} yet";
             return null;
         }
         return organization;
     }
 
-    /// <summary>Why a namespace is not set up, as its QuayNamespace tells it: not started, being set up, or failing and why.</summary>
-    private string NotReadyYet(string ns)
+    /// <summary>Whether the namespace's record holds the organization on that Quay, made or found (not a create still pending).</summary>
+    private bool OnRecord(string ns, string host, string organization) =>
+        caches.QuayNamespaces.Get(ObjectKey.Cluster(ns))?.Spec.Organizations?
+            .Any(o => o.Host == host && o.Name == organization && o.Origin is Origin.Created or Origin.Found) == true;
+
+    /// <summary>
+    /// Why a namespace is not set up, as its QuayNamespace tells it: not started, being set up, or failing and why.
+    /// <paramref name="settingUp"/> says what is being set up when the status, written for an earlier configuration, does not.
+    /// </summary>
+    private string NotReadyYet(string ns, string? settingUp = null)
     {
         var status = caches.QuayNamespaces.Get(ObjectKey.Cluster(ns))?.Status;
         return status switch
         {
             { Phase: NamespacePhase.Failing, LastError: { Length: > 0 } error } => $"its Quay setup failed: {Shorten(error)}",
             { Phase: NamespacePhase.Conflict, LastError: { Length: > 0 } error } => $"it is not synced: {Shorten(error)}",
+            { Phase: NamespacePhase.Pending, LastError: { Length: > 0 } error } => $"it waits: {Shorten(error)}",
+            _ when settingUp is not null => settingUp,
             { Organization: { Length: > 0 } organization } => $"its Quay organization {organization} is being set up",
             _ => "it has no Quay organization yet",
         };

@@ -125,6 +125,48 @@ public sealed class BuildWebhookTests
     }
 
     /// <summary>
+    /// Review of 53fedc2 (helper-66): the integration moves to another Quay (quayHostname and caBundle changed, its
+    /// credentials not yet). The namespace's label still says it was set up, on the first Quay: its builds were
+    /// rewritten to push to the second, where it has no organization and its robot Secret holds no login, and failed
+    /// at the push. Until the namespace is set up on the second Quay they are denied with the reason, then rewritten.
+    /// </summary>
+    [Fact]
+    public async Task A_build_after_the_integration_moved_to_another_quay_waits_for_the_namespace_to_be_set_up_there()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("hop"), secondQuay: true);
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        WebhookSetup.MapService(env, op);
+        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
+        await env.CreateNamespaceAsync("hop");
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("hop", "openshift_hop"), "set up on the first Quay");
+
+        var second = env.SecondQuaySpec("openshift");
+        await env.PatchIntegrationSpecAsync(new JsonObject
+        {
+            ["quayHostname"] = second["quayHostname"]!.DeepClone(),
+            ["caBundle"] = second["caBundle"]!.DeepClone(),
+        });
+        await OperatorEnvironment.Eventually(async () => (await env.GetIntegrationAsync())?["status"]?["conditions"]?.AsArray()
+            .Any(c => c!["type"]!.GetValue<string>() == "Ready" && c["status"]!.GetValue<string>() == "False") == true, "the integration not ready: the first Quay's token");
+        var e = await Assert.ThrowsAsync<HttpOperationException>(() => CreateBuildAsync(env, "hop", ImageStreamTagOutput("app:v1")));
+        Assert.Equal(HttpStatusCode.Forbidden, e.Response.StatusCode);
+        Assert.Contains("namespace hop is not set up for Quay yet", JsonNode.Parse(e.Response.Content)!["message"]!.GetValue<string>());
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["credentialsSecret"] = second["credentialsSecret"]!.DeepClone() });
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("hop", "openshift_hop", quay: env.SecondQuay), "set up on the second Quay", TimeSpan.FromSeconds(30));
+        await OperatorEnvironment.Eventually(async () =>
+        {
+            try
+            {
+                var rewritten = await CreateBuildAsync(env, "hop", ImageStreamTagOutput("app:v1"));
+                return rewritten["spec"]!["output"]!["to"]!["name"]!.GetValue<string>() == $"{env.SecondQuay!.RegistryHost}/openshift_hop/app:v1";
+            }
+            catch (HttpOperationException) { return false; } // the webhook's caches a moment behind
+        }, "a build rewritten to the second Quay");
+    }
+
+    /// <summary>
     /// Issue (review of 49e13ff): with a matrix that gives builder no write access (its builds push with credentials
     /// of their own), every ImageStreamTag build run as builder in a namespace that was set up was denied "not set up
     /// for Quay yet … retry in a few seconds", for good: the check waited for a robot Secret the matrix never makes. It
