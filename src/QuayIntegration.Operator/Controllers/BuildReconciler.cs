@@ -100,7 +100,7 @@ public sealed class BuildReconciler(
 
         // The image is imported from the Quay it was pushed to, with the settings of the integration of that Quay.
         var registryHost = RegistryHostOf(build.Spec?.Output?.To?.Name);
-        var integration = configured.ForRegistryHost(registryHost);
+        var integration = configured.ForImport(DestinationNamespace(build) ?? build.Metadata.NamespaceProperty, registryHost);
         if (integration is null)
         {
             if (!configured.All.Any(v => v is IntegrationView.Usable))
@@ -130,7 +130,7 @@ public sealed class BuildReconciler(
                 return ReconcileResult.After(PermissionRecheck);
             }
         }
-        var plan = BuildImportPlan.For(build, integration!.Config.RegistryHost, OrganizationOf(DestinationNamespace(build)), out var problem);
+        var plan = BuildImportPlan.For(build, integration!.RegistryHost, OrganizationOf(DestinationNamespace(build)), out var problem);
         if (plan is null) Fail(build, "ImageImportRejected", $"Not importing the pushed image: {problem}");
 
         using var scope = log.BeginScope(new Dictionary<string, object> { ["build"] = key.ToString(), ["destination"] = plan!.Destination.ToString() });
@@ -160,7 +160,7 @@ public sealed class BuildReconciler(
                 return ReconcileResult.Done;
             }
 
-            var result = await ImportAsync(plan, stream!.Metadata!.Uid!, integration.Config, ct);
+            var result = await ImportAsync(plan, stream!.Metadata!.Uid!, integration, ct);
             if (result is not null) Fail(build, "ImageImportFailed", $"Importing {plan.From} into {plan.Destination} failed: {result}");
 
             await MarkAsync(build, BuildAnnotations.Imported, "true", ct);

@@ -73,8 +73,18 @@ public sealed class ConfiguredIntegrations : IInformerHandler<QuayIntegrationRes
     /// <summary>The service accounts any usable integration gives robots (the default three when there is none).</summary>
     public IReadOnlySet<string> ServiceAccountNames => _serviceAccounts;
 
+    /// <summary>
+    /// The configuration a Build's image pushed to <paramref name="registryHost"/> is imported into namespace
+    /// <paramref name="ns"/> with: that of the integration managing the namespace when its Quay is the one pushed to
+    /// (two integrations may share a Quay, each with its own import settings), else that of any serving the host.
+    /// </summary>
+    public IntegrationConfig? ForImport(string ns, string registryHost) =>
+        For(ns) is NamespaceIntegration.Managed managed && string.Equals(managed.Config.RegistryHost, registryHost, StringComparison.OrdinalIgnoreCase)
+            ? managed.Config
+            : ForRegistryHost(registryHost)?.Config;
+
     /// <summary>The usable integration whose Quay serves <paramref name="registryHost"/>, if any.</summary>
-    public IntegrationView.Usable? ForRegistryHost(string registryHost) =>
+    private IntegrationView.Usable? ForRegistryHost(string registryHost) =>
         _all.OfType<IntegrationView.Usable>().FirstOrDefault(u => string.Equals(u.Config.RegistryHost, registryHost, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>

@@ -313,6 +313,35 @@ public sealed class BuildImportTests
     }
 
     /// <summary>The operator with its webhook installed for every namespace but the operators'.</summary>
+    /// <summary>
+    /// Review of 53fedc2 (helper-66): two integrations share a Quay, each with its own import settings. A Build in the
+    /// newer one's namespace was imported with the older one's (the first integration serving the host): its scheduled
+    /// re-import silently off. The integration managing the destination namespace decides.
+    /// </summary>
+    [Fact]
+    public async Task A_build_is_imported_with_the_settings_of_the_integration_managing_its_namespace()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("app"));
+        await env.CreateIntegrationAsync("quay-b", spec =>
+        {
+            spec["clusterID"] = "bb";
+            spec["organizationPrefix"] = "bb";
+            spec["allowlistNamespaces"] = new JsonArray("bee");
+            spec["scheduledImageStreamImport"] = true;
+        });
+        await StartWithWebhookAsync(env, webhook);
+        await env.CreateNamespaceAsync("bee");
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("bee", "bb_bee", "bb"), "bee set up by the second integration");
+        await env.CreateImageStreamAsync("bee", "web");
+        await OperatorEnvironment.Eventually(() => Task.FromResult(env.Quay.State.Repository("bb_bee", "web") is not null), "the Quay repository");
+
+        await BuildAndImportAsync(env, "bee", "web:v1");
+        var imageStream = await env.Cluster.Oc.GetImageStreamAsync("bee", "web");
+        var tag = imageStream!["spec"]!["tags"]!.AsArray().Single(t => t!["name"]!.GetValue<string>() == "v1")!;
+        Assert.True(tag["importPolicy"]!["scheduled"]!.GetValue<bool>());
+    }
+
     private static async Task<RunningOperator> StartWithWebhookAsync(OperatorEnvironment env, WebhookSetup webhook)
     {
         var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
