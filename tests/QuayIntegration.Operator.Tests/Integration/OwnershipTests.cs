@@ -334,6 +334,43 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
+    /// Review of 53fedc2 (helper-65): the default permission the operator writes ahead for a robot it found is refused
+    /// outright (a 400: nothing was made), and the robot's owner gives it one of their own before the next sync. The
+    /// placeholder stayed on record, claimed theirs as the operator's, changed its role, and deleted it when the
+    /// service account left the matrix. A refused create withdraws its placeholder: theirs is left alone.
+    /// </summary>
+    [Fact]
+    public async Task A_default_permission_create_refused_outright_leaves_no_placeholder_to_claim_someone_elses()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("refuse");
+            spec["serviceAccounts"] = Matrix(("builder", "write"), ("deployer", "read"));
+        });
+        using var admin = new QuayAdministrator(env.Quay);
+        await admin.CreateOrganizationAsync("openshift_refuse");
+        admin.AddOwner("openshift_refuse", Operator);
+        await admin.CreateRobotAsync("openshift_refuse", "builder");
+        var refused = env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}/prototypes", Method = "POST", ErrorRate = 1, ErrorStatuses = [400] });
+        var first = await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("refuse");
+        await Eventually(async () => (await env.GetRecordAsync("refuse"))?["status"]?["phase"]?.GetValue<string>() == "Failing", "the creates refused");
+        await env.StopOperatorAsync(first);
+        env.Quay.Faults.Remove(refused);
+        await admin.CreateDefaultPermissionAsync("openshift_refuse", "openshift_refuse+builder", "admin");
+        await env.StartOperatorAsync("operator-2");
+
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_refuse")!.Prototypes.Any(p => p.DelegateName == "openshift_refuse+deployer")),
+            "the operator's own robot given its default permission");
+        await Task.Delay(3000); // drift checks every 2 s
+        var theirs = Assert.Single(env.Quay.State.Organization("openshift_refuse")!.Prototypes, p => p.DelegateName == "openshift_refuse+builder");
+        Assert.Equal(("admin", QuayAdministrator.UserName), (theirs.Role, theirs.CreatedBy));
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["serviceAccounts"] = Matrix(("deployer", "read")) });
+        await Eventually(async () => (await env.GetRecordAsync("refuse"))?["spec"]?.ToJsonString().Contains("builder-quay-openshift") != true, "builder left");
+        Assert.Single(env.Quay.State.Organization("openshift_refuse")!.Prototypes, p => p.DelegateName == "openshift_refuse+builder");
+    }
+
+    /// <summary>
     /// Review of 53fedc2 (helper-65): the operator made its robot in an organization it found and was killed before
     /// the record named it; the organization prefix changed before the next sync. The former organization held nothing
     /// on record, and was forgotten unread, with the operator's robot in it for good. It is now read for the operator's

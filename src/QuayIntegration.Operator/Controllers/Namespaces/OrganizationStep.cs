@@ -96,7 +96,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         // leader's) wrote the record since it was read, which is what earlierAttempt relies on.
         await records.SaveAsync(work.Record, hold: true, ct, force: true);
         var created = await work.Quay.CreateOrganizationAsync(org, ct);
-        if (!earlierAttempt && created.StatusCode is >= 400 and < 500 and not 408 and not 429 && created.Outcome != QuayOutcome.AlreadyExists)
+        if (!earlierAttempt && created.RefusedOutright && created.Outcome != QuayOutcome.AlreadyExists)
         {
             // Quay refused the only create the record had written ahead, so it made nothing and no create of the operator's
             // can still land: the write ahead is withdrawn at once, or an organization someone makes under this name

@@ -93,7 +93,13 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
         return origin;
     }
 
-    private sealed record PermissionPlan(DesiredRobot Robot, QuayPrototype? Existing, bool Ours, IReadOnlyList<QuayPrototype> Extras);
+    private sealed record PermissionPlan(DesiredRobot Robot, QuayPrototype? Existing, bool Ours, IReadOnlyList<QuayPrototype> Extras)
+    {
+        /// <summary>This run wrote the placeholder for the plan's create (none was on record from an earlier attempt).</summary>
+        public bool WroteAhead { get; init; }
+        /// <summary>Quay refused the create outright (<see cref="QuayResult{T}.RefusedOutright"/>): nothing was made.</summary>
+        public bool CreateRefused { get; set; }
+    }
 
     private async Task EnsureDefaultPermissionsAsync(NamespaceWork work, CancellationToken ct)
     {
@@ -138,12 +144,31 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
         if (plans.Count == 0) return;
 
         var forOthersRobots = plans.Where(p => p.Existing is null && !p.Ours).ToList();
-        foreach (var plan in forOthersRobots.Where(p => !entry.DefaultPermissionsOf(p.Robot.FullName).Any(d => string.IsNullOrEmpty(d.Id))))
+        for (var i = 0; i < plans.Count; i++)
+        {
+            var plan = plans[i];
+            if (plan.Existing is not null || plan.Ours || entry.DefaultPermissionsOf(plan.Robot.FullName).Any(d => string.IsNullOrEmpty(d.Id))) continue;
             entry.AddDefaultPermission(plan.Robot.FullName, null);
+            plans[i] = plan with { WroteAhead = true };
+        }
         if (forOthersRobots.Count > 0) await records.SaveAsync(work.Record, hold: true, ct);
 
         var results = await Task.WhenAll(plans.Select(plan =>
             Isolation.RunAsync(work, $"service account {plan.Robot.ServiceAccount}", () => ApplyAsync(work, plan, ct))));
+        // A placeholder written for a create Quay refused outright stands for nothing: kept, it would claim the next
+        // default permission someone gives the robot as the operator's. One of an earlier attempt stays (its create may
+        // have landed). Withdrawn on record at once, as it was written.
+        var withdrawn = false;
+        foreach (var (plan, result) in plans.Zip(results))
+        {
+            if (result is not null || !plan.WroteAhead || !plan.CreateRefused) continue;
+            if (entry.DefaultPermissionsOf(plan.Robot.FullName).FirstOrDefault(d => string.IsNullOrEmpty(d.Id)) is { } placeholder)
+            {
+                entry.RemoveDefaultPermission(placeholder);
+                withdrawn = true;
+            }
+        }
+        if (withdrawn) await records.SaveAsync(work.Record, hold: true, ct);
         foreach (var (plan, result) in plans.Zip(results))
         {
             if (result is not { Value: var applied }) continue;
@@ -167,11 +192,16 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
         var (org, robot) = (work.Organization, plan.Robot);
         var result = plan.Existing switch
         {
-            null => (await work.Quay.CreatePrototypeAsync(org, robot.FullName, robot.Role, ct)).ValueOrThrow($"create the default permission of {robot.FullName}")!,
+            null => Created(plan, await work.Quay.CreatePrototypeAsync(org, robot.FullName, robot.Role, ct)).ValueOrThrow($"create the default permission of {robot.FullName}")!,
             { } existing when existing.Role != robot.Role =>
                 (await work.Quay.UpdatePrototypeAsync(org, existing.Id, robot.Role, ct)).ValueOrThrow($"update the default permission of {robot.FullName}")!,
             { } existing => existing,
         };
+        static QuayResult<QuayPrototype> Created(PermissionPlan plan, QuayResult<QuayPrototype> result)
+        {
+            plan.CreateRefused = result.RefusedOutright;
+            return result;
+        }
         // Quay never de-duplicates default permissions; an interrupted earlier run may have left extras.
         foreach (var extra in plan.Extras)
             (await work.Quay.DeletePrototypeAsync(org, extra.Id, ct)).ValueOrThrow($"delete a duplicate default permission of {robot.FullName}");
