@@ -190,6 +190,33 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// Review of 53fedc2 (helper-66): a namespace released under Keep comes back into scope while its integration
+    /// cannot act. Its label says it is in scope again (its builds are held), while its QuayNamespace went on saying
+    /// "Released": no longer managed. It now says it waits, and why; once the integration can act it is synced.
+    /// </summary>
+    [Fact]
+    public async Task A_released_namespace_back_in_scope_while_its_integration_cannot_act_says_it_waits()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("hop"));
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("hop");
+        await Eventually(() => env.IsSeededAsync("hop", "openshift_hop"), "synced");
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["denylistNamespaces"] = new JsonArray("hop") });
+        await Eventually(async () => (await env.GetRecordAsync("hop"))?["status"]?["phase"]?.GetValue<string>() == "Released", "released");
+        var secret = await env.Kube.CoreV1.ReadNamespacedSecretAsync("quay-token", OperatorNamespace);
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("quay-token", OperatorNamespace);
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Status == "False", "the integration not ready");
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["denylistNamespaces"] = new JsonArray() });
+        await Eventually(async () => (await env.GetRecordAsync("hop"))?["status"]?["phase"]?.GetValue<string>() == "Pending", "the namespace shown waiting");
+        Assert.Contains("quay-token", (await env.GetRecordAsync("hop"))!["status"]!["lastError"]!.GetValue<string>());
+
+        secret.Metadata.ResourceVersion = null;
+        await env.Kube.CoreV1.CreateNamespacedSecretAsync(secret, OperatorNamespace);
+        await Eventually(async () => (await env.GetRecordAsync("hop"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "synced again");
+    }
+
+    /// <summary>
     /// At every start the namespaces are looked at before the QuayIntegrations are judged (that waits for Quay): a wait
     /// for that is no news, and writing it flipped every synced namespace to Pending and back.
     /// </summary>
