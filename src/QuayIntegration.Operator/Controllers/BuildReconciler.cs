@@ -146,7 +146,7 @@ public sealed class BuildReconciler(
             if (stream?.Metadata?.Uid is not { Length: > 0 }) FailMissingStream(build, plan);
             // An import can come late: a retry after failures, or a Go operator Build adopted at start, of any age. If a
             // later build's image is already the tag's newest, importing this one would roll the tag back.
-            var (newest, newer) = NewestInTag(build, plan, stream!);
+            var (newest, newer) = await NewestInTagAsync(build, plan, stream!, ct);
             if (newest is not null && build.Status?.Output?.To?.ImageDigest is { Length: > 0 } digest && newest.Image == digest)
             {
                 // Imported already (the mark, or its answer, was lost): marked, not imported again.
@@ -201,18 +201,11 @@ public sealed class BuildReconciler(
     /// Both to the second, as the API server writes them, and strictly later. A Build with no completion time is not
     /// compared. <paramref name="stream"/> is read fresh, never from the cache: the informer's copy may lag behind an import.
     /// </summary>
-    private (TagEvent? Newest, string? Newer) NewestInTag(Build build, BuildImportPlan plan, ImageStreamWithHistory stream)
+    private async Task<(TagEvent? Newest, string? Newer)> NewestInTagAsync(Build build, BuildImportPlan plan, ImageStreamWithHistory stream, CancellationToken ct)
     {
         var newest = stream.Status?.Tags?.FirstOrDefault(t => t.Tag == plan.Destination.Tag)?.Items?.FirstOrDefault();
         if (newest is null || build.Status?.CompletionTimestamp is not { } completed) return (newest, null);
-        // Only Builds of the tag's own namespace are believed: a Build's annotations and status are whoever made it's
-        // word, and one in another namespace (refused, say) must not decide what counts as newer here. Of several that
-        // pushed the same image, the latest.
-        var destination = plan.Destination.ToString();
-        var producer = string.IsNullOrEmpty(newest.Image) ? null : builds.ListInNamespace(plan.Destination.Namespace)
-            .Where(b => b.Metadata.Uid != build.Metadata.Uid && b.Status?.Output?.To?.ImageDigest == newest.Image
-                        && ImageStreamTagReference.Parse(Destination(b))?.ToString() == destination)
-            .MaxBy(b => b.Status!.CompletionTimestamp);
+        var producer = string.IsNullOrEmpty(newest.Image) ? null : await ProducerAsync(build, plan, newest.Image, ct);
         if (producer?.Status?.CompletionTimestamp is { } producerCompleted)
             return (newest, KubeTime.ToSecond(producerCompleted) > KubeTime.ToSecond(completed)
                 ? $"the tag holds a newer image ({newest.Image}) from Build {producer.Metadata.NamespaceProperty}/{producer.Metadata.Name}, which completed at {producerCompleted:yyyy-MM-dd'T'HH:mm:ss'Z'}, after this Build at {completed:yyyy-MM-dd'T'HH:mm:ss'Z'}"
@@ -220,6 +213,28 @@ public sealed class BuildReconciler(
         return (newest, newest.Created is { } created && KubeTime.ToSecond(created) > KubeTime.ToSecond(completed)
             ? $"a newer image ({newest.Image}) was recorded in the tag at {created:yyyy-MM-dd'T'HH:mm:ss'Z'}, after this Build completed at {completed:yyyy-MM-dd'T'HH:mm:ss'Z'}"
             : null);
+    }
+
+    /// <summary>
+    /// The Build that pushed <paramref name="image"/> for the plan's tag, the latest of several. A Build's annotations
+    /// and status are whoever made it's word: one of the tag's own namespace is believed; one of another namespace only
+    /// when its service account may push into the tag's namespace (the check its own import passed), since whoever may
+    /// push there gains nothing by writing one, while a refused one must not decide what counts as newer there. Those
+    /// are looked for only when the tag's namespace has none (an image pushed from another namespace), one review each.
+    /// </summary>
+    private async Task<Build?> ProducerAsync(Build build, BuildImportPlan plan, string image, CancellationToken ct)
+    {
+        var destination = plan.Destination.ToString();
+        bool Pushed(Build b) => b.Metadata.Uid != build.Metadata.Uid && b.Status?.Output?.To?.ImageDigest == image
+                                && b.Status.CompletionTimestamp is not null && ImageStreamTagReference.Parse(Destination(b))?.ToString() == destination;
+        var own = builds.ListInNamespace(plan.Destination.Namespace).Where(Pushed).MaxBy(b => b.Status!.CompletionTimestamp);
+        if (own is not null) return own;
+        foreach (var other in builds.List().Where(b => b.Metadata.NamespaceProperty != plan.Destination.Namespace && Pushed(b))
+                     .OrderByDescending(b => b.Status!.CompletionTimestamp))
+        {
+            if (await CrossNamespacePushRefusalAsync(other, other.Metadata.NamespaceProperty, plan.Destination.Namespace, ct) is null) return other;
+        }
+        return null;
     }
 
     /// <summary>

@@ -227,6 +227,45 @@ public sealed class BuildImportTests
     }
 
     /// <summary>
+    /// Review of 53fedc2 (helper-66): the same, when the earlier Build pushed from another namespace whose builder may
+    /// push into the tag's. Only Builds of the tag's namespace were looked at for the image's maker, so the tag's own
+    /// time (its import, after the later Build completed) decided, and the later Build was skipped as superseded for
+    /// good. A Build of another namespace counts when its service account may push there, as its import required.
+    /// </summary>
+    [Fact]
+    public async Task A_build_that_completed_after_one_pushed_from_another_namespace_whose_image_the_tag_got_late_is_imported()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync();
+        await StartWithWebAsync(env, webhook);
+        await env.CreateNamespaceAsync("other");
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("other", "openshift_other"), "other to be set up");
+        await env.Kube.RbacAuthorizationV1.CreateNamespacedRoleAsync(new V1Role
+        {
+            Metadata = new V1ObjectMeta { Name = "image-pusher" },
+            Rules = [new V1PolicyRule { ApiGroups = ["image.openshift.io"], Resources = ["imagestreams/layers"], Verbs = ["get", "update"] }],
+        }, "app");
+        await env.Kube.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(new V1RoleBinding
+        {
+            Metadata = new V1ObjectMeta { Name = "other-builder-pushes" },
+            RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = "image-pusher" },
+            Subjects = [new Rbacv1Subject { Kind = "ServiceAccount", Name = "builder", NamespaceProperty = "other" }],
+        }, "app");
+        var first = await BuildAndImportAsync(env, "app", "web:v1");
+        var second = await BuildAndImportAsync(env, "app", "web:v1");
+
+        var now = DateTimeOffset.UtcNow;
+        var earlier = await CreateForgedBuildAsync(env, "other", $"{env.Quay.RegistryHost}/openshift_app/web:v2", "app/web:v2", first, now.AddMinutes(-2));
+        await OperatorEnvironment.Eventually(async () => await NewestImageAsync(env, "app", "web", "v2") == first, "the earlier Build's image in the tag");
+        var later = await CreateForgedBuildAsync(env, "app", $"{env.Quay.RegistryHost}/openshift_app/web:v2", "app/web:v2", second, now.AddMinutes(-1));
+        await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("app", later))?["metadata"]?["annotations"] is { } a
+                                                         && (a[Imported] is not null || a[SkippedAnnotation] is not null), "the later Build judged");
+        Assert.Null((await env.Cluster.Oc.GetBuildAsync("app", later))!["metadata"]!["annotations"]![SkippedAnnotation]);
+        Assert.Equal(second, await NewestImageAsync(env, "app", "web", "v2"));
+        Assert.Equal("true", (await env.Cluster.Oc.GetBuildAsync("other", earlier))!["metadata"]!["annotations"]![Imported]?.GetValue<string>());
+    }
+
+    /// <summary>
     /// A Build that ended without an image is told once, and marked as done with: a restarted operator (or a new leader)
     /// does not tell it again as if it were new. (Only the process remembered it: every restart wrote the Warning anew on
     /// every failed Build still there.)
