@@ -122,7 +122,7 @@ public sealed class BuildReconciler(
         var buildNamespace = build.Metadata.NamespaceProperty;
         if (DestinationNamespace(build) is { } destinationNamespace && destinationNamespace != buildNamespace)
         {
-            var refusal = await CrossNamespacePushRefusalAsync(build, buildNamespace, destinationNamespace, ct);
+            var refusal = await CrossNamespacePushRefusalAsync(build, buildNamespace, destinationNamespace, build, ct);
             if (refusal is not null)
             {
                 if (FirstReport(_reportedRefusals, key, build))
@@ -232,7 +232,7 @@ public sealed class BuildReconciler(
         foreach (var other in builds.List().Where(b => b.Metadata.NamespaceProperty != plan.Destination.Namespace && Pushed(b))
                      .OrderByDescending(b => b.Status!.CompletionTimestamp))
         {
-            if (await CrossNamespacePushRefusalAsync(other, other.Metadata.NamespaceProperty, plan.Destination.Namespace, ct) is null) return other;
+            if (await CrossNamespacePushRefusalAsync(other, other.Metadata.NamespaceProperty, plan.Destination.Namespace, build, ct) is null) return other;
         }
         return null;
     }
@@ -242,7 +242,9 @@ public sealed class BuildReconciler(
     /// for <c>update imagestreams/layers</c> in image.openshift.io, as the service account authenticates: its user and
     /// groups); otherwise why not. A review the API server fails to answer throws, so the Build is retried with backoff.
     /// </summary>
-    private async Task<string?> CrossNamespacePushRefusalAsync(Build build, string buildNamespace, string destinationNamespace, CancellationToken ct)
+    /// <param name="importing">The Build being imported, on which a review the API server fails to answer is reported
+    /// (<paramref name="build"/> may be another one, whose word is being weighed).</param>
+    private async Task<string?> CrossNamespacePushRefusalAsync(Build build, string buildNamespace, string destinationNamespace, Build importing, CancellationToken ct)
     {
         var serviceAccount = build.Spec?.ServiceAccount is { Length: > 0 } sa ? sa : DefaultServiceAccount;
         // Not a name a service account can have: no user of that name exists, and the value is only echoed quoted.
@@ -269,7 +271,7 @@ public sealed class BuildReconciler(
         }
         catch (KubeApiException e)
         {
-            Fail(build, "ImageImportFailed", $"Could not check whether {user} may push to namespace {destinationNamespace}: {e.Message}");
+            Fail(importing, "ImageImportFailed", $"Could not check whether {user} may push to namespace {destinationNamespace}: {e.Message}");
             throw; // not reached: Fail throws
         }
         if (answer.Status?.Allowed == true) return null;

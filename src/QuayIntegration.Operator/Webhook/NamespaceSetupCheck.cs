@@ -7,11 +7,11 @@ namespace QuayIntegration.Operator.Webhook;
 
 /// <summary>
 /// Whether a namespace is ready to push to Quay, read from the caches only: the operator labelled it managed,
-/// annotated the organization the integration's current configuration maps it to, holds that organization on record
-/// on the integration's current Quay, and the service account that pushes (when one of the integration's robots
-/// pushes) lists the robot Secret, written for that Quay. The label alone says the namespace was set up once: after
-/// quayHostname or organizationPrefix changes it stays until the namespace is set up again, and a build let through
-/// meanwhile would push where no organization or credentials are.
+/// annotated its organization, holds that organization on record on the integration's current Quay, and the service
+/// account that pushes (when one of the integration's robots pushes) lists the robot Secret, written for that Quay.
+/// The label alone says the namespace was set up once: after quayHostname changes it stays until the namespace is set
+/// up again, and a build let through meanwhile would push where no organization or credentials are. (After an
+/// organizationPrefix change the annotated organization, on record, is used until the move is done.)
 /// </summary>
 public sealed class NamespaceSetupCheck(ClusterCaches caches)
 {
@@ -37,10 +37,9 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
             missing = NotReadyYet(ns);
             return null;
         }
-        var wanted = QuayNames.OrganizationFor(config.OrganizationPrefix, ns);
-        if (organization != wanted || !OnRecord(ns, config.RegistryHost, wanted))
+        if (!OnRecord(ns, config.RegistryHost, organization))
         {
-            missing = NotReadyYet(ns, $"its Quay organization {wanted} on {config.RegistryHost} is being set up");
+            missing = NotReadyYet(ns, $"its Quay organization is being set up on {config.RegistryHost}");
             return null;
         }
         missing = null;
@@ -66,10 +65,16 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
         return organization;
     }
 
-    /// <summary>Whether the namespace's record holds the organization on that Quay, made or found (not a create still pending).</summary>
-    private bool OnRecord(string ns, string host, string organization) =>
-        caches.QuayNamespaces.Get(ObjectKey.Cluster(ns))?.Spec.Organizations?
-            .Any(o => o.Host == host && o.Name == organization && o.Origin is Origin.Created or Origin.Found) == true;
+    /// <summary>
+    /// Whether the namespace's record holds the organization on that Quay, made or found (not a create still pending).
+    /// A loop, not a query: asked on every review.
+    /// </summary>
+    private bool OnRecord(string ns, string host, string organization)
+    {
+        foreach (var entry in caches.QuayNamespaces.Get(ObjectKey.Cluster(ns))?.Spec.Organizations ?? [])
+            if (entry.Name == organization && entry.Host == host && entry.Origin is Origin.Created or Origin.Found) return true;
+        return false;
+    }
 
     /// <summary>
     /// Why a namespace is not set up, as its QuayNamespace tells it: not started, being set up, or failing and why.

@@ -71,6 +71,12 @@ internal sealed class LeaseLock(KubeApi api, LeaderElectionOptions options, stri
             var seenAt = time.GetTimestamp();
             if (lease is null)
             {
+                // Deleted by someone (a "reset" of the election) while another replica held it: that replica goes on
+                // acting until its own renewal finds out, so the Lease is made again only once what was last seen of it
+                // has run out, as an unchanged record would have. (Never seen held by another: made at once.)
+                if (previous is { } last && last.Spec.HolderIdentity is { Length: > 0 } holder && holder != identity
+                    && time.GetElapsedTime(last.SeenAt, seenAt) < DurationOf(last.Spec))
+                    return (LeaseAttempt.HeldByOther, last);
                 var created = await api.CreateAsync(ResourceType.Leases.CollectionPath(options.Namespace), new V1Lease
                 {
                     ApiVersion = "coordination.k8s.io/v1",
@@ -83,9 +89,12 @@ internal sealed class LeaseLock(KubeApi api, LeaderElectionOptions options, stri
 
             var spec = lease.Spec ?? new V1LeaseSpec();
             seen = previous is not null && SameRecord(previous.Spec, spec) ? previous : new Observation(spec, seenAt);
-            var heldByOther = !string.IsNullOrEmpty(spec.HolderIdentity) && spec.HolderIdentity != identity;
-            var duration = TimeSpan.FromSeconds(spec.LeaseDurationSeconds ?? (int)options.LeaseDuration.TotalSeconds);
-            if (heldByOther && time.GetElapsedTime(seen.SeenAt, seenAt) < duration) return (LeaseAttempt.HeldByOther, seen);
+            // A record held by another, and one with no holder, are waited out for the record's own duration from when
+            // it was first seen unchanged: a holder releasing sets 1 s, while someone clearing the holder of a Lease
+            // another replica still renews must not let this one act beside it. The holder whose name was cleared takes
+            // it back at once: it was acting all along.
+            var ours = spec.HolderIdentity == identity || (string.IsNullOrEmpty(spec.HolderIdentity) && previous?.Spec.HolderIdentity == identity);
+            if (!ours && time.GetElapsedTime(seen.SeenAt, seenAt) < DurationOf(spec)) return (LeaseAttempt.HeldByOther, seen);
 
             lease.Spec = NewSpec(spec);
             var updated = await api.ReplaceAsync(ObjectPath, lease, ct);
@@ -117,6 +126,8 @@ internal sealed class LeaseLock(KubeApi api, LeaderElectionOptions options, stri
             LeaseTransitions = current is null ? 0 : (current.LeaseTransitions ?? 0) + (takeover ? 1 : 0),
         };
     }
+
+    private TimeSpan DurationOf(V1LeaseSpec spec) => TimeSpan.FromSeconds(spec.LeaseDurationSeconds ?? (int)options.LeaseDuration.TotalSeconds);
 
     private static bool SameRecord(V1LeaseSpec a, V1LeaseSpec b) =>
         a.HolderIdentity == b.HolderIdentity && a.RenewTime == b.RenewTime && a.LeaseTransitions == b.LeaseTransitions;

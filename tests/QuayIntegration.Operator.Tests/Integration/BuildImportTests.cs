@@ -227,7 +227,7 @@ public sealed class BuildImportTests
     }
 
     /// <summary>
-    /// Review of 53fedc2 (helper-66): the same, when the earlier Build pushed from another namespace whose builder may
+    /// Review of 105215c (helper-66): the same, when the earlier Build pushed from another namespace whose builder may
     /// push into the tag's. Only Builds of the tag's namespace were looked at for the image's maker, so the tag's own
     /// time (its import, after the later Build completed) decided, and the later Build was skipped as superseded for
     /// good. A Build of another namespace counts when its service account may push there, as its import required.
@@ -351,9 +351,8 @@ public sealed class BuildImportTests
         Assert.Equal(digest, await NewestImageAsync(env, "app", "web", "v2"));
     }
 
-    /// <summary>The operator with its webhook installed for every namespace but the operators'.</summary>
     /// <summary>
-    /// Review of 53fedc2 (helper-66): two integrations share a Quay, each with its own import settings. A Build in the
+    /// Review of 105215c (helper-66): two integrations share a Quay, each with its own import settings. A Build in the
     /// newer one's namespace was imported with the older one's (the first integration serving the host): its scheduled
     /// re-import silently off. The integration managing the destination namespace decides.
     /// </summary>
@@ -381,6 +380,7 @@ public sealed class BuildImportTests
         Assert.True(tag["importPolicy"]!["scheduled"]!.GetValue<bool>());
     }
 
+    /// <summary>The operator with its webhook installed for every namespace but the operators'.</summary>
     private static async Task<RunningOperator> StartWithWebhookAsync(OperatorEnvironment env, WebhookSetup webhook)
     {
         var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());

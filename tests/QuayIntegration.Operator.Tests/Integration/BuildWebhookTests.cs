@@ -125,7 +125,7 @@ public sealed class BuildWebhookTests
     }
 
     /// <summary>
-    /// Review of 53fedc2 (helper-66): the integration moves to another Quay (quayHostname and caBundle changed, its
+    /// Review of 105215c (helper-66): the integration moves to another Quay (quayHostname and caBundle changed, its
     /// credentials not yet). The namespace's label still says it was set up, on the first Quay: its builds were
     /// rewritten to push to the second, where it has no organization and its robot Secret holds no login, and failed
     /// at the push. Until the namespace is set up on the second Quay they are denied with the reason, then rewritten.

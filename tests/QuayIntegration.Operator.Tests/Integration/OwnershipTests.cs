@@ -334,7 +334,7 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
-    /// Review of 53fedc2 (helper-65): the default permission the operator writes ahead for a robot it found is refused
+    /// Review of 105215c (helper-65): the default permission the operator writes ahead for a robot it found is refused
     /// outright (a 400: nothing was made), and the robot's owner gives it one of their own before the next sync. The
     /// placeholder stayed on record, claimed theirs as the operator's, changed its role, and deleted it when the
     /// service account left the matrix. A refused create withdraws its placeholder: theirs is left alone.
@@ -371,7 +371,7 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
-    /// Review of 53fedc2 (helper-65): the operator made its robot in an organization it found and was killed before
+    /// Review of 105215c (helper-65): the operator made its robot in an organization it found and was killed before
     /// the record named it; the organization prefix changed before the next sync. The former organization held nothing
     /// on record, and was forgotten unread, with the operator's robot in it for good. It is now read for the operator's
     /// marks first, so the robot is on record and goes with the namespace (their robot stays).
@@ -395,6 +395,35 @@ public sealed class OwnershipTests
         await env.Cluster.Oc.WaitForNamespaceGoneAsync("lost", TimeSpan.FromSeconds(30));
         var robots = env.Quay.State.Organization("openshift_lost")!.Robots.Select(r => r.Name).ToList();
         Assert.Equal(["openshift_lost+theirs"], robots);
+    }
+
+    /// <summary>
+    /// Review of 2c028e7 (helper-67): the same, while the former organization cannot be read (its robot list refused).
+    /// The read that keeps it from being forgotten must not stop the namespace moving: it is kept on record, listed,
+    /// and read at a later sync, which finds the operator's robot.
+    /// </summary>
+    [Fact]
+    public async Task A_former_organization_that_cannot_be_read_is_kept_and_does_not_stop_the_move()
+    {
+        await using var env = await CrashWhileAnAnswerIsHeldInAFoundOrganizationAsync("shut", theirRobot: "theirs",
+            "/api/v1/organization/{orgname}/robots/{robot_shortname}", "PUT",
+            env => Task.FromResult(env.Quay.State.Organization("openshift_shut")!.Robots.Any(r => r.Name == "openshift_shut+builder")),
+            "the operator's robot made in Quay, its answer held");
+        var refused = env.Quay.Faults.Add(new FaultRule
+        {
+            Route = "/api/v1/organization/{orgname}/robots", Method = "GET", PathContains = "openshift_shut", ErrorRate = 1, ErrorStatuses = [503],
+        });
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["organizationPrefix"] = "moved" });
+        await env.StartOperatorAsync("operator-2");
+        await Eventually(async () => (await env.GetRecordAsync("shut"))?["status"] is { } status && status["phase"]?.GetValue<string>() == "Synced"
+                                     && status["organization"]?.GetValue<string>() == "moved_shut"
+                                     && status["kept"]?.AsArray().Any(k => k!.GetValue<string>().Contains("former organization openshift_shut")) == true,
+            "moved, the former organization kept for now", TimeSpan.FromSeconds(60));
+
+        env.Quay.Faults.Remove(refused);
+        await Eventually(async () => (await env.GetRecordAsync("shut"))!["spec"]!["organizations"]!.AsArray()
+            .SelectMany(o => o!["robots"]?.AsArray() ?? []).Any(r => r!["name"]!.GetValue<string>() == "openshift_shut+builder"), "the operator's robot on record");
     }
 
     /// <summary>

@@ -190,7 +190,7 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Review of 53fedc2 (helper-66): a namespace released under Keep comes back into scope while its integration
+    /// Review of 105215c (helper-66): a namespace released under Keep comes back into scope while its integration
     /// cannot act. Its label says it is in scope again (its builds are held), while its QuayNamespace went on saying
     /// "Released": no longer managed. It now says it waits, and why; once the integration can act it is synced.
     /// </summary>

@@ -190,6 +190,52 @@ public sealed class InformerTests : IAsyncLifetime
         await runB.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    /// <summary>
+    /// Review of 2c028e7 (helper-68): someone deletes the Lease, or clears its holder, while A leads and B waits. B made
+    /// it again (or took it) at its next poll, and led beside A until A's next renewal. What B last saw of A is waited
+    /// out first; A, renewing meanwhile, keeps leading, and B never leads while A does.
+    /// </summary>
+    [Theory]
+    [InlineData("deleted")]
+    [InlineData("holder cleared")]
+    public async Task A_lease_deleted_or_cleared_by_someone_does_not_let_a_second_candidate_lead_beside_the_first(string how)
+    {
+        await CreateNamespace("ops");
+        LeaderElectionOptions Options(double retrySeconds) => new()
+        {
+            Namespace = "ops", LeaseName = "lock", LeaseDuration = TimeSpan.FromSeconds(3),
+            RenewDeadline = TimeSpan.FromSeconds(2), RetryPeriod = TimeSpan.FromSeconds(retrySeconds),
+        };
+        var a = new LeaderElector(_world.Api, Options(1.5), TimeProvider.System, NullLogger<LeaderElector>.Instance);
+        var b = new LeaderElector(_world.Api, Options(0.1), TimeProvider.System, NullLogger<LeaderElector>.Instance);
+        using var stop = new CancellationTokenSource();
+        var leadingA = new TaskCompletionSource();
+        var leadingB = new TaskCompletionSource();
+        var overlap = false;
+        var runA = a.RunAsync(async ct => { leadingA.TrySetResult(); await Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => { }); }, stop.Token);
+        await leadingA.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var runB = b.RunAsync(async ct => { overlap |= a.IsLeader; leadingB.TrySetResult(); await Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => { }); }, stop.Token);
+        await Task.Delay(TimeSpan.FromSeconds(1)); // B has seen A's record
+
+        if (how == "deleted") await _world.Client.CoordinationV1.DeleteNamespacedLeaseAsync("lock", "ops");
+        else
+        {
+            var lease = await _world.Client.CoordinationV1.ReadNamespacedLeaseAsync("lock", "ops");
+            lease.Spec.HolderIdentity = null;
+            await _world.Client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, "lock", "ops");
+        }
+        await Task.Delay(TimeSpan.FromSeconds(4)); // past A's renewals and past the lease's duration
+        Assert.True(a.IsLeader);
+        Assert.False(leadingB.Task.IsCompleted);
+        Assert.False(overlap);
+        Assert.Equal(a.Identity, (await _world.Client.CoordinationV1.ReadNamespacedLeaseAsync("lock", "ops")).Spec.HolderIdentity);
+
+        await stop.CancelAsync();
+        Assert.False(await runA.WaitAsync(TimeSpan.FromSeconds(10))); // shut down, not lost
+        try { await runB.WaitAsync(TimeSpan.FromSeconds(10)); }
+        catch (OperationCanceledException) { } // stopped while waiting to lead
+    }
+
     [Fact]
     public async Task An_update_keeps_the_instances_of_what_did_not_change_so_references_taken_earlier_stay_the_cached_ones()
     {

@@ -1,4 +1,5 @@
 using QuayIntegration.Operator.Api;
+using QuayIntegration.Operator.Quay;
 
 namespace QuayIntegration.Operator.Controllers.Namespaces;
 
@@ -14,23 +15,39 @@ public sealed class FormerOrganizationsStep(OrganizationCleanup cleanup)
     public async Task RunAsync(NamespaceWork work, CancellationToken ct)
     {
         foreach (var entry in work.Record.Organizations.Where(o => o != work.Entry && !o.HoldsNothing()).ToList())
-        {
-            var reach = work.IntegrationFor(entry.Host);
-            if (reach?.Config?.DeleteOrganizationsOnCleanup == true)
-                await cleanup.RemoveAsync(work, entry, $"the namespace now maps to {work.Organization} (cleanupPolicy Delete)", ct);
-            else if (reach?.Client is not null)
-                await cleanup.KeepAsync(work, entry, "former organization; removed with the namespace", ct);
-            else
-                // Nothing could remove it, now or with the namespace, until an integration with credentials reaches that Quay again.
-                await cleanup.KeepAsync(work, entry, "former organization; no QuayIntegration with credentials for that Quay, so it stays until one reaches it", ct);
-        }
+            await SettleAsync(work, entry, ct);
         // Entries of organizations that hold nothing of the operator's (found ones, emptied) are of no further use, once
         // Quay confirms it: a robot or repository made just before a crash is in Quay with the operator's mark and on no
-        // record, and forgetting the organization would forget it for good. Such a find stays on record, under the policy.
+        // record, and forgetting the organization would forget it for good. Such a find is settled as any former
+        // organization. One that cannot be read now (its Quay down, the operator's user removed from it) stays on
+        // record, listed, and is read again at the next sync; the sync itself goes on.
         foreach (var empty in work.Record.Organizations.Where(o => o != work.Entry && o.HoldsNothing()).ToList())
         {
-            if (await OrganizationCleanup.HoldsNothingInQuayAsync(work, empty, ct)) work.Record.RemoveOrganization(empty);
-            else if (!empty.HoldsNothing()) await cleanup.KeepAsync(work, empty, "former organization; removed with the namespace", ct);
+            bool holdsNothing;
+            try
+            {
+                holdsNothing = await OrganizationCleanup.HoldsNothingInQuayAsync(work, empty, ct);
+            }
+            catch (QuayOperationException e) when (!ct.IsCancellationRequested)
+            {
+                work.Kept.Add($"former organization {empty.Name} on {empty.Host}: not read for what the operator may have made in it ({e.Message}); kept on record until it can be");
+                continue;
+            }
+            if (holdsNothing) work.Record.RemoveOrganization(empty);
+            else if (!empty.HoldsNothing()) await SettleAsync(work, empty, ct);
         }
+    }
+
+    /// <summary>What the operator created in a former organization: removed under cleanupPolicy Delete, else kept and listed.</summary>
+    private async Task SettleAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
+    {
+        var reach = work.IntegrationFor(entry.Host);
+        if (reach?.Config?.DeleteOrganizationsOnCleanup == true)
+            await cleanup.RemoveAsync(work, entry, $"the namespace now maps to {work.Organization} (cleanupPolicy Delete)", ct);
+        else if (reach?.Client is not null)
+            await cleanup.KeepAsync(work, entry, "former organization; removed with the namespace", ct);
+        else
+            // Nothing could remove it, now or with the namespace, until an integration with credentials reaches that Quay again.
+            await cleanup.KeepAsync(work, entry, "former organization; no QuayIntegration with credentials for that Quay, so it stays until one reaches it", ct);
     }
 }

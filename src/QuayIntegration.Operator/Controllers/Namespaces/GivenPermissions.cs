@@ -54,7 +54,7 @@ public static class GivenPermissions
             else if (grant.Previous != now)
             {
                 var restored = await quay.SetRepositoryPermissionAsync(org, repository, robot, grant.Previous, ct);
-                // The repository (or the robot) deleted since it was read: the role went with it, nothing to give back.
+                // The repository deleted since it was read: the role went with it, nothing to give back.
                 if (restored.Outcome != QuayOutcome.NotFound)
                 {
                     restored.ValueOrThrow($"give {robot} {grant.Previous} on {org}/{repository} back");

@@ -385,14 +385,13 @@ public sealed class NamespaceReconciler(
         if (ns is not null && !projectNotReady && !setUp && previous?.Message != reason)
             events.Normal(ns, "Waiting", $"Not synced with Quay for now: {reason}");
         // A status that says the namespace is in step would be false from now on: a change made meanwhile (a service
-        // account out of the matrix, the namespace deleted) waits too. So would one that says it is released, or in a
-        // conflict, once it is back in an integration's scope (its builds are held from then on). Written once per
-        // reason. (One failing says it is not in step already, and keeps its error, which only a sync can clear.) Not
-        // while the operator has yet to judge the QuayIntegrations, a moment at every start: every namespace would be
-        // written twice for nothing.
+        // account out of the matrix, the namespace deleted) waits too. So would one that says it is released, once it is
+        // back in an integration's scope (its builds are held from then on). Written once per reason. (One failing or in
+        // a conflict, with two integrations or another cluster's organization, says it is not in step already, and keeps
+        // its error, which only a sync can clear.) Not while the operator has yet to judge the QuayIntegrations, a
+        // moment at every start: every namespace would be written twice for nothing.
         if (!intent.BeforeIntegrationsAreKnown && record.Stored?.Status is { } status
-            && (status.Phase is NamespacePhase.Synced or NamespacePhase.Pending
-                || (intent.InScope && status.Phase is NamespacePhase.Released or NamespacePhase.Conflict))
+            && (status.Phase is NamespacePhase.Synced or NamespacePhase.Pending || (intent.InScope && status.Phase == NamespacePhase.Released))
             && !(status.Phase == NamespacePhase.Pending && status.LastError == StatusConditions.Bounded(reason)))
             await records.SaveStatusAsync(record, NamespaceReport.Waiting(status, reason, time.GetUtcNow()), ct);
         log.NamespaceWaits(key, reason);

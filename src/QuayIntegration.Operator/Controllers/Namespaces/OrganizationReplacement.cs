@@ -8,8 +8,12 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// may delete it in Quay while nothing of the operator's watches (the namespace released under Keep, the operator
 /// stopped) and a person make their own under the name. Taken for the operator's, theirs would be deleted with the
 /// namespace. Quay shows an organization's email to its administrators, and every create of the operator sends its own
-/// (<see cref="PendingCreate.ShowsAnotherMaker"/>): one showing another was made by someone else, and is found from
-/// then on. Only one the Go operator made (adopted, it never sent that email) is left to the record.
+/// (<see cref="PendingCreate.ShowsAnotherMaker"/>): one showing another address was made again by someone else, or
+/// had its email changed by an owner. Which, cannot be told, so the organization is kept (found from then on, never
+/// deleted) and what the record says the operator made in it stays on record, removed by its marks as in any found
+/// organization. Only an address counts (an "@"): a Quay that stored a placeholder for an organization made without an
+/// email, as versions of the operator before the email made theirs, tells nothing. One the Go operator made (adopted,
+/// it never sent that email) is left to the record.
 /// </summary>
 public static class OrganizationReplacement
 {
@@ -27,16 +31,16 @@ public static class OrganizationReplacement
     }
 
     /// <summary>
-    /// With the organization as Quay shows it: one showing another maker's email is recorded as found, what the record
-    /// held in it forgotten (it went with the organization the operator made), and an Event says so. True when it was.
+    /// With the organization as Quay shows it: one showing another address is recorded as found, and an Event says so.
+    /// True when it was.
     /// </summary>
     public static bool Judge(NamespaceWork work, OrganizationRecord entry, QuayOrganization? shown)
     {
-        if (!Checkable(entry) || !PendingCreate.ShowsAnotherMaker(entry.Name, shown)) return false;
+        if (!Checkable(entry) || !PendingCreate.ShowsAnotherMaker(entry.Name, shown) || !shown!.Email!.Contains('@')) return false;
         entry.Origin = Origin.Found;
-        (entry.Robots, entry.DefaultPermissions, entry.Repositories, entry.RepositoryPermissions) = (null, null, null, null);
-        work.Changed("OrganizationReplaced", $"Quay organization {entry.Name}, which the operator had created, was deleted and made again by someone else " +
-                                             $"(its email is {shown!.Email}); it is used, and never deleted by the operator");
+        work.Changed("OrganizationReplaced", $"Quay organization {entry.Name}, which the operator had created, shows the email {shown.Email}, not the one the " +
+                                             "operator gives its organizations: it was made again by someone else, or its email was changed; it is used, and never " +
+                                             "deleted by the operator, and what the operator made in it is removed by its marks");
         return true;
     }
 

@@ -143,15 +143,17 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
         }
         if (plans.Count == 0) return;
 
-        var forOthersRobots = plans.Where(p => p.Existing is null && !p.Ours).ToList();
+        var forOthersRobots = false;
         for (var i = 0; i < plans.Count; i++)
         {
             var plan = plans[i];
-            if (plan.Existing is not null || plan.Ours || entry.DefaultPermissionsOf(plan.Robot.FullName).Any(d => string.IsNullOrEmpty(d.Id))) continue;
+            if (plan.Existing is not null || plan.Ours) continue;
+            forOthersRobots = true;
+            if (entry.DefaultPermissionsOf(plan.Robot.FullName).Any(d => string.IsNullOrEmpty(d.Id))) continue; // an earlier attempt's
             entry.AddDefaultPermission(plan.Robot.FullName, null);
             plans[i] = plan with { WroteAhead = true };
         }
-        if (forOthersRobots.Count > 0) await records.SaveAsync(work.Record, hold: true, ct);
+        if (forOthersRobots) await records.SaveAsync(work.Record, hold: true, ct);
 
         var results = await Task.WhenAll(plans.Select(plan =>
             Isolation.RunAsync(work, $"service account {plan.Robot.ServiceAccount}", () => ApplyAsync(work, plan, ct))));
@@ -192,12 +194,12 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
         var (org, robot) = (work.Organization, plan.Robot);
         var result = plan.Existing switch
         {
-            null => Created(plan, await work.Quay.CreatePrototypeAsync(org, robot.FullName, robot.Role, ct)).ValueOrThrow($"create the default permission of {robot.FullName}")!,
+            null => NotingRefusal(plan, await work.Quay.CreatePrototypeAsync(org, robot.FullName, robot.Role, ct)).ValueOrThrow($"create the default permission of {robot.FullName}")!,
             { } existing when existing.Role != robot.Role =>
                 (await work.Quay.UpdatePrototypeAsync(org, existing.Id, robot.Role, ct)).ValueOrThrow($"update the default permission of {robot.FullName}")!,
             { } existing => existing,
         };
-        static QuayResult<QuayPrototype> Created(PermissionPlan plan, QuayResult<QuayPrototype> result)
+        static QuayResult<QuayPrototype> NotingRefusal(PermissionPlan plan, QuayResult<QuayPrototype> result)
         {
             plan.CreateRefused = result.RefusedOutright;
             return result;
