@@ -25,6 +25,9 @@ public static class OperatorServices
             .Validate(o => o.ApiRequestTimeout > TimeSpan.Zero, "Operator:ApiRequestTimeout (--api-request-timeout) must be positive")
             .Validate(o => o.EventRepeatWindow > TimeSpan.Zero, "Operator:EventRepeatWindow must be positive")
             .Validate(o => o.Quay.MaxConcurrentCalls > 0, "Operator:Quay:MaxConcurrentCalls (--quay-max-concurrency) must be at least 1")
+            // A retry budget of none would make the token bucket's wait infinite, and the worker that asks for it end.
+            .Validate(o => o.Controller.RetryQps > 0 && double.IsFinite(o.Controller.RetryQps) && o.Controller.RetryBurst >= 1,
+                "Operator:Controller:RetryQps must be a positive number and Operator:Controller:RetryBurst at least 1")
             .Validate(o => !o.Metrics.Secure || o.Metrics.SecurePort != o.MetricsPort || o.MetricsPort == 0,
                 "Operator:Metrics:SecurePort (--metrics-secure-port) must differ from Operator:MetricsPort (--metrics-port): /healthz and /readyz stay on plain HTTP")
             .ValidateOnStart();

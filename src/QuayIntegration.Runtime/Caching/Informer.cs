@@ -50,8 +50,9 @@ public interface IInformer
 
 /// <summary>
 /// List + watch into an in-memory cache, client-go style: list, then watch from the list's resourceVersion; follow
-/// the resourceVersion through events and bookmarks; re-watch when the server ends the stream; relist on 410 Gone or
-/// any broken stream (with capped backoff); replay every object to handlers each resync period. The list is streamed
+/// the resourceVersion through events and bookmarks; re-watch when the server ends the stream; watch again from the
+/// same resourceVersion, after a backoff, when the server turns the watch away (429, connection refused); relist on 410
+/// Gone or any other broken stream (with capped backoff); replay every object to handlers each resync period. The list is streamed
 /// (optionally in pages) and every object is made into what the cache keeps by <see cref="Project"/> as soon as it
 /// arrives: the same model, trimmed (<see cref="Informer{T}"/>), or a smaller type of the cache's own
 /// (<see cref="CachedObject"/>). The cache is held by namespace, then by name (<see cref="ObjectStore{T}"/>).
@@ -170,7 +171,31 @@ public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObje
                 Volatile.Write(ref _failingSince, 0);
                 while (!ct.IsCancellationRequested)
                 {
-                    rv = await WatchOnceAsync(rv, ct);
+                    var started = Stopwatch.GetTimestamp();
+                    string next;
+                    try
+                    {
+                        next = await WatchOnceAsync(rv, ct);
+                    }
+                    catch (Exception e) when (IsTurnedAway(e) && !ct.IsCancellationRequested)
+                    {
+                        // Turned away (429: the server sheds load, or its watch cache is still filling after a restart)
+                        // or refused at connect: asked again from where it was after a backoff, as client-go's reflector
+                        // does. A relist now would send the costliest request there is at the worst moment.
+                        Interlocked.CompareExchange(ref _failingSince, Stopwatch.GetTimestamp(), 0);
+                        var delay = Backoff.Delay(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), failures++);
+                        _log.WatchTurnedAway(_spec.Resource.Plural, e.Message, delay);
+                        await Task.Delay(delay, ct);
+                        continue;
+                    }
+                    // A watch that ended at once having carried nothing (a proxy closing it, a server shedding it) proves
+                    // nothing: asked again at once, it would loop as fast as the server answers. It waits a backoff first.
+                    if (next == rv && Stopwatch.GetElapsedTime(started) < ShortWatch)
+                    {
+                        await Task.Delay(Backoff.Delay(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), failures++), ct);
+                        continue;
+                    }
+                    rv = next;
                     // Only a watch that ran to its end proves the connection healthy; resetting after a mere list
                     // would turn a watch that always fails into a tight list/watch loop.
                     failures = 0;
@@ -204,6 +229,18 @@ public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObje
             }
         }
         await resyncLoop;
+    }
+
+    /// <summary>A watch shorter than this that carried nothing counts as turned away (client-go's reflector uses 1 s too).</summary>
+    private static readonly TimeSpan ShortWatch = TimeSpan.FromSeconds(1);
+
+    /// <summary>A watch the server turned away without saying the resourceVersion is gone: worth asking again as it was.</summary>
+    private static bool IsTurnedAway(Exception e)
+    {
+        if (e is KubeApiException { Status: System.Net.HttpStatusCode.TooManyRequests }) return true;
+        for (var x = e; x is not null; x = x.InnerException)
+            if (x is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused }) return true;
+        return false;
     }
 
     private async Task<string> RelistAsync(CancellationToken ct)

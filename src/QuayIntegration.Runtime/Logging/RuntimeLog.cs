@@ -18,6 +18,9 @@ internal static partial class RuntimeLog
     [LoggerMessage(1003, LogLevel.Warning, "List/watch of {Resource} failed ({Error}); relisting in {Delay}")]
     public static partial void ListWatchFailed(this ILogger log, string resource, string error, TimeSpan delay);
 
+    [LoggerMessage(1007, LogLevel.Warning, "Watch of {Resource} turned away ({Error}); watching again from where it was in {Delay}")]
+    public static partial void WatchTurnedAway(this ILogger log, string resource, string error, TimeSpan delay);
+
     [LoggerMessage(1004, LogLevel.Information, "Paged list of {Resource} expired ({Message}); listing in one request")]
     public static partial void PagedListExpired(this ILogger log, string resource, string message);
 

@@ -52,14 +52,14 @@ public sealed class TokenBucketLimiter<TKey>(double qps, int burst, TimeProvider
 {
     private readonly Lock _gate = new();
     private double _tokens = burst;
-    private DateTimeOffset _last = time.GetUtcNow();
+    private long _last = time.GetTimestamp(); // monotonic: a step of the wall clock must not drain or fill the bucket
 
     public TimeSpan When(TKey key)
     {
         lock (_gate)
         {
-            var now = time.GetUtcNow();
-            _tokens = Math.Min(burst, _tokens + (now - _last).TotalSeconds * qps);
+            var now = time.GetTimestamp();
+            _tokens = Math.Min(burst, _tokens + time.GetElapsedTime(_last, now).TotalSeconds * qps);
             _last = now;
             _tokens -= 1; // reserve a token, possibly going into debt
             return _tokens >= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(-_tokens / qps);

@@ -18,11 +18,13 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
     private readonly Queue<TKey> _queue = new();
     private readonly HashSet<TKey> _dirty = new();
     private readonly HashSet<TKey> _processing = new();
-    private readonly Dictionary<TKey, DateTimeOffset> _waiting = new();
+    // Due times are monotonic timestamps (TimeProvider.GetTimestamp), like the timer that fires them: a step of the wall
+    // clock (NTP, a VM restored) must neither postpone every scheduled retry nor release them all at once.
+    private readonly Dictionary<TKey, long> _waiting = new();
     /// <summary>Due times; an entry superseded by an earlier one for the same key is skipped when it comes up.</summary>
-    private readonly PriorityQueue<TKey, DateTimeOffset> _due = new();
+    private readonly PriorityQueue<TKey, long> _due = new();
     private ITimer? _timer;
-    private DateTimeOffset _timerDue = DateTimeOffset.MaxValue;
+    private long _timerDue = long.MaxValue;
     private readonly SemaphoreSlim _available = new(0);
     private readonly CancellationTokenSource _shutdown = new();
     private readonly IRetryRateLimiter<TKey> _limiter;
@@ -78,7 +80,7 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
             Add(key);
             return;
         }
-        var due = _time.GetUtcNow() + delay;
+        var due = _time.GetTimestamp() + (long)Math.Min(delay.TotalSeconds * _time.TimestampFrequency, long.MaxValue / 2);
         lock (_gate)
         {
             if (_waiting.TryGetValue(key, out var pending) && pending <= due) return; // an earlier time already covers it
@@ -95,12 +97,12 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
     }
 
     /// <summary>Sets the one timer to the earliest due time; called under the lock.</summary>
-    private void ArmTimer(DateTimeOffset due)
+    private void ArmTimer(long due)
     {
         if (_shutdown.IsCancellationRequested) return;
         _timerDue = due;
-        var delay = due - _time.GetUtcNow();
-        if (delay < TimeSpan.Zero) delay = TimeSpan.Zero;
+        var now = _time.GetTimestamp();
+        var delay = due <= now ? TimeSpan.Zero : _time.GetElapsedTime(now, due);
         if (_timer is null) _timer = _time.CreateTimer(_ => AddDueKeys(), null, delay, Timeout.InfiniteTimeSpan);
         else _timer.Change(delay, Timeout.InfiniteTimeSpan);
     }
@@ -116,8 +118,8 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
         lock (_gate)
         {
             if (_shutdown.IsCancellationRequested) return;
-            var now = _time.GetUtcNow();
-            _timerDue = DateTimeOffset.MaxValue;
+            var now = _time.GetTimestamp();
+            _timerDue = long.MaxValue;
             while (_due.TryPeek(out var key, out var due) && due <= now)
             {
                 _due.Dequeue();

@@ -134,17 +134,7 @@ public sealed class BuildImportTests
         Assert.Equal(current, await NewestImageAsync(env, "victim", "app", "prod"));
 
         // Once the victim's owner lets attacker's builder push into victim, the same kind of Build is imported.
-        await env.Kube.RbacAuthorizationV1.CreateNamespacedRoleAsync(new V1Role
-        {
-            Metadata = new V1ObjectMeta { Name = "image-pusher" },
-            Rules = [new V1PolicyRule { ApiGroups = ["image.openshift.io"], Resources = ["imagestreams/layers"], Verbs = ["get", "update"] }],
-        }, "victim");
-        await env.Kube.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(new V1RoleBinding
-        {
-            Metadata = new V1ObjectMeta { Name = "attacker-builder-pushes" },
-            RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = "image-pusher" },
-            Subjects = [new Rbacv1Subject { Kind = "ServiceAccount", Name = "builder", NamespaceProperty = "attacker" }],
-        }, "victim");
+        await LetBuilderPushAsync(env, "attacker", "victim");
         var granted = await CreateForgedBuildAsync(env, "attacker", $"{env.Quay.RegistryHost}/openshift_victim/app:prod", "victim/app:prod", older);
         await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("attacker", granted))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
             "the permitted cross-namespace build to be imported");
@@ -240,17 +230,7 @@ public sealed class BuildImportTests
         await StartWithWebAsync(env, webhook);
         await env.CreateNamespaceAsync("other");
         await OperatorEnvironment.Eventually(() => env.IsSeededAsync("other", "openshift_other"), "other to be set up");
-        await env.Kube.RbacAuthorizationV1.CreateNamespacedRoleAsync(new V1Role
-        {
-            Metadata = new V1ObjectMeta { Name = "image-pusher" },
-            Rules = [new V1PolicyRule { ApiGroups = ["image.openshift.io"], Resources = ["imagestreams/layers"], Verbs = ["get", "update"] }],
-        }, "app");
-        await env.Kube.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(new V1RoleBinding
-        {
-            Metadata = new V1ObjectMeta { Name = "other-builder-pushes" },
-            RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = "image-pusher" },
-            Subjects = [new Rbacv1Subject { Kind = "ServiceAccount", Name = "builder", NamespaceProperty = "other" }],
-        }, "app");
+        await LetBuilderPushAsync(env, "other", "app");
         var first = await BuildAndImportAsync(env, "app", "web:v1");
         var second = await BuildAndImportAsync(env, "app", "web:v1");
 
@@ -378,6 +358,25 @@ public sealed class BuildImportTests
         var imageStream = await env.Cluster.Oc.GetImageStreamAsync("bee", "web");
         var tag = imageStream!["spec"]!["tags"]!.AsArray().Single(t => t!["name"]!.GetValue<string>() == "v1")!;
         Assert.True(tag["importPolicy"]!["scheduled"]!.GetValue<bool>());
+    }
+
+    /// <summary>
+    /// What the owner of namespace <paramref name="into"/> grants for builds of <paramref name="from"/> to push there:
+    /// <c>update imagestreams/layers</c> for its builder.
+    /// </summary>
+    private static async Task LetBuilderPushAsync(OperatorEnvironment env, string from, string into)
+    {
+        await env.Kube.RbacAuthorizationV1.CreateNamespacedRoleAsync(new V1Role
+        {
+            Metadata = new V1ObjectMeta { Name = "image-pusher" },
+            Rules = [new V1PolicyRule { ApiGroups = ["image.openshift.io"], Resources = ["imagestreams/layers"], Verbs = ["get", "update"] }],
+        }, into);
+        await env.Kube.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(new V1RoleBinding
+        {
+            Metadata = new V1ObjectMeta { Name = $"{from}-builder-pushes" },
+            RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = "image-pusher" },
+            Subjects = [new Rbacv1Subject { Kind = "ServiceAccount", Name = "builder", NamespaceProperty = from }],
+        }, into);
     }
 
     /// <summary>The operator with its webhook installed for every namespace but the operators'.</summary>

@@ -63,6 +63,8 @@ public sealed class CommandLineTests
     [InlineData("--leader-elect-lease-duration=soon", "'soon' at 'Operator:LeaderElection:LeaseDuration'")]
     [InlineData("--webhook-cert-mode=vault", "Operator:Webhook:CertMode (--webhook-cert-mode) must be files or self-managed")]
     [InlineData("--quay-max-concurrency=0", "Operator:Quay:MaxConcurrentCalls (--quay-max-concurrency) must be at least 1")]
+    [InlineData("--Operator:Controller:RetryQps=0", "Operator:Controller:RetryQps must be a positive number and Operator:Controller:RetryBurst at least 1")]
+    [InlineData("--Operator:Controller:RetryBurst=0", "Operator:Controller:RetryQps must be a positive number and Operator:Controller:RetryBurst at least 1")]
     [InlineData("--leader-elect-lease-duration=5s", "RenewDeadline (00:00:10) must be shorter than LeaseDuration (00:00:05)")]
     [InlineData("--leader-elect-lease-duration=15", "a duration needs a unit: 15s, 15m or 15h")] // .NET alone would read 15 days
     [InlineData("--bind-address=localhost", "Operator:BindAddress (--bind-address) 'localhost' must be an IP address")]

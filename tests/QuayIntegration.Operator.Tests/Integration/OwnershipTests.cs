@@ -352,13 +352,21 @@ public sealed class OwnershipTests
         admin.AddOwner("openshift_refuse", Operator);
         await admin.CreateRobotAsync("openshift_refuse", "builder");
         var refused = env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}/prototypes", Method = "POST", ErrorRate = 1, ErrorStatuses = [400] });
-        var first = await env.StartOperatorAsync();
+        await env.StartOperatorAsync();
         await env.CreateNamespaceAsync("refuse");
         await Eventually(async () => (await env.GetRecordAsync("refuse"))?["status"]?["phase"]?.GetValue<string>() == "Failing", "the creates refused");
-        await env.StopOperatorAsync(first);
+        // The namespace is held still while the owner acts: with the token Secret gone no reconcile writes ahead again.
+        // (One cut off between its write ahead and Quay's answer, by a stop say, leaves the placeholder, rightly: that
+        // create may have landed.)
+        var token = await env.Kube.CoreV1.ReadNamespacedSecretAsync("quay-token", OperatorNamespace);
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("quay-token", OperatorNamespace);
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Status == "False", "the integration not ready");
+        await Task.Delay(1000); // a reconcile in flight ends, refused
+        Assert.DoesNotContain("defaultPermissions", (await env.GetRecordAsync("refuse"))!["spec"]!.ToJsonString());
         env.Quay.Faults.Remove(refused);
         await admin.CreateDefaultPermissionAsync("openshift_refuse", "openshift_refuse+builder", "admin");
-        await env.StartOperatorAsync("operator-2");
+        token.Metadata.ResourceVersion = null;
+        await env.Kube.CoreV1.CreateNamespacedSecretAsync(token, OperatorNamespace);
 
         await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_refuse")!.Prototypes.Any(p => p.DelegateName == "openshift_refuse+deployer")),
             "the operator's own robot given its default permission");

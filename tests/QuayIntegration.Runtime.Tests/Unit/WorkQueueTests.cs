@@ -81,6 +81,33 @@ public class WorkQueueTests
         Assert.Equal(0, q.WaitingCount);
     }
 
+    /// <summary>
+    /// Review of 2c028e7 (helper-68): due times followed the wall clock, so a clock stepped back by an hour (NTP, a VM
+    /// restored) held every scheduled retry and drift check an hour more, and one stepped forward released them at
+    /// once. They follow the monotonic clock, as the timer that fires them does; so does the retry bucket.
+    /// </summary>
+    [Fact]
+    public void A_step_of_the_wall_clock_neither_postpones_nor_releases_what_is_scheduled()
+    {
+        var wall = new QuayIntegration.Runtime.Tests.Support.SteppableWallClock(_time);
+        using var q = new WorkQueue<string>(new ExponentialBackoffLimiter<string>(BackoffBase, BackoffMax), wall);
+        q.AddAfter("back", TimeSpan.FromSeconds(10));
+        wall.WallOffset = TimeSpan.FromHours(-1);
+        _time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, q.Count);
+
+        q.AddAfter("forward", TimeSpan.FromSeconds(10));
+        wall.WallOffset = TimeSpan.FromHours(1);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, q.Count); // "back" only: "forward" is 9 s away still
+
+        var bucket = new TokenBucketLimiter<string>(qps: 10, burst: 1, wall);
+        Assert.Equal(TimeSpan.Zero, bucket.When("k"));
+        wall.WallOffset = TimeSpan.FromHours(-2);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(TimeSpan.Zero, bucket.When("k")); // refilled in the second that passed, not drained by the step
+    }
+
     [Fact]
     public void AddAfter_with_no_delay_adds_at_once()
     {
