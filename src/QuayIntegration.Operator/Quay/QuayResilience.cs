@@ -41,8 +41,6 @@ public sealed class QuayOptions
 public static class QuayResilience
 {
     public static readonly ResiliencePropertyKey<bool> Retryable = new("quay.retryable");
-    /// <summary>Set for a request whose 500 is one of Quay's answers (<see cref="AnswersWith500"/>): neither retried nor counted by the breaker.</summary>
-    public static readonly ResiliencePropertyKey<bool> InternalErrorIsAnAnswer = new("quay.internal-error-is-an-answer");
 
     public static ResiliencePipeline<HttpResponseMessage> Build(QuayOptions options, AdaptiveAttemptTimeout? attemptTimeout = null,
         CircuitBreakerManualControl? breaker = null) =>
@@ -56,7 +54,7 @@ public static class QuayResilience
                 Delay = options.RetryBaseDelay,
                 MaxDelay = options.RetryMaxDelay,
                 ShouldHandle = args => ValueTask.FromResult(
-                    args.Context.Properties.GetValue(Retryable, false) && IsTransient(args.Outcome) && !IsAnAnswer(args.Context, args.Outcome)),
+                    args.Context.Properties.GetValue(Retryable, false) && IsTransient(args.Outcome) && !IsAnAnswer(args.Outcome)),
                 DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, options.RetryMaxDelay * 3)),
             })
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
@@ -65,7 +63,7 @@ public static class QuayResilience
                 MinimumThroughput = 6,
                 SamplingDuration = TimeSpan.FromSeconds(30),
                 BreakDuration = options.CircuitBreakDuration,
-                ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome) && !IsAnAnswer(args.Context, args.Outcome)),
+                ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome) && !IsAnAnswer(args.Outcome)),
                 ManualControl = breaker,
             })
             .AddConcurrencyLimiter(options.MaxConcurrentCalls, queueLimit: 10_000)
@@ -118,8 +116,9 @@ public static class QuayResilience
     public static bool AnswersWith500(HttpRequestMessage request) =>
         request.Method == HttpMethod.Put && request.RequestUri?.AbsolutePath.Contains("/permissions/user/", StringComparison.Ordinal) == true;
 
-    private static bool IsAnAnswer(ResilienceContext context, Outcome<HttpResponseMessage> outcome) =>
-        outcome.Result?.StatusCode == HttpStatusCode.InternalServerError && context.Properties.GetValue(InternalErrorIsAnAnswer, false);
+    /// <summary>A 500 that is one of Quay's answers (<see cref="AnswersWith500"/>), told from the request it answers: neither retried nor counted by the breaker.</summary>
+    private static bool IsAnAnswer(Outcome<HttpResponseMessage> outcome) =>
+        outcome.Result is { StatusCode: HttpStatusCode.InternalServerError, RequestMessage: { } request } && AnswersWith500(request);
 
     public static bool IsRetryableRequest(HttpRequestMessage request)
     {
@@ -143,7 +142,6 @@ public sealed class QuayResilienceHandler(ResiliencePipeline<HttpResponseMessage
         var body = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(cancellationToken);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(QuayResilience.Retryable, QuayResilience.IsRetryableRequest(request));
-        context.Properties.Set(QuayResilience.InternalErrorIsAnAnswer, QuayResilience.AnswersWith500(request));
         try
         {
             return await pipeline.ExecuteAsync(

@@ -163,6 +163,8 @@ public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObje
         using var resync = _resync > TimeSpan.Zero ? new PeriodicTimer(_resync) : null;
         var resyncLoop = resync is null ? Task.CompletedTask : ResyncLoop(resync, ct);
         var failures = 0;
+        // The backoff of a failing list or watch: doubles with each failure in a row, reset by a watch that ran its course.
+        TimeSpan NextRetry() => Backoff.Delay(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), failures++);
         while (!ct.IsCancellationRequested)
         {
             try
@@ -183,7 +185,7 @@ public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObje
                         // or refused at connect: asked again from where it was after a backoff, as client-go's reflector
                         // does. A relist now would send the costliest request there is at the worst moment.
                         Interlocked.CompareExchange(ref _failingSince, Stopwatch.GetTimestamp(), 0);
-                        var delay = Backoff.Delay(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), failures++);
+                        var delay = NextRetry();
                         _log.WatchTurnedAway(_spec.Resource.Plural, e.Message, delay);
                         await Task.Delay(delay, ct);
                         continue;
@@ -192,7 +194,7 @@ public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObje
                     // nothing: asked again at once, it would loop as fast as the server answers. It waits a backoff first.
                     if (next == rv && Stopwatch.GetElapsedTime(started) < ShortWatch)
                     {
-                        await Task.Delay(Backoff.Delay(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), failures++), ct);
+                        await Task.Delay(NextRetry(), ct);
                         continue;
                     }
                     rv = next;
@@ -223,7 +225,7 @@ public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObje
             catch (Exception e)
             {
                 Interlocked.CompareExchange(ref _failingSince, Stopwatch.GetTimestamp(), 0);
-                var delay = Backoff.Delay(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), failures++);
+                var delay = NextRetry();
                 _log.ListWatchFailed(_spec.Resource.Plural, e.Message, delay);
                 try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { break; }
             }

@@ -219,7 +219,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         CancellationToken ct)
     {
         listed ??= (await reach.Quay.ListRobotsAsync(entry.Name, ct)).ValueOrThrow("list robots of " + entry.Name)!;
-        await OtherClusterMarks.ReadAsync(work, reach.Quay, entry, OtherClusterMarks.MarkedByAnOperator(listed).Where(r => entry.Robot(r) is null), ct);
+        await RecordMarkedRobotsAsync(work, reach.Quay, entry, listed, ct);
         var accounts = reach.Config.ServiceAccounts.Select(a => a.Name).Concat(entry.Robots?.Select(r => r.ServiceAccount) ?? [])
             .Where(a => a.Length > 0).Distinct(StringComparer.Ordinal);
         foreach (var account in accounts)
@@ -279,10 +279,17 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         var robots = await quay.ListRobotsAsync(entry.Name, ct);
         if (await quay.RefusedAsGoneAsync(robots, entry.Name, ct)) return true; // gone, with all it held
         var listed = robots.ValueOrThrow("list robots of " + entry.Name)!;
-        await OtherClusterMarks.ReadAsync(work, quay, entry, OtherClusterMarks.MarkedByAnOperator(listed).Where(r => entry.Robot(r) is null), ct);
+        await RecordMarkedRobotsAsync(work, quay, entry, listed, ct);
         await RecordOwnRepositoriesAsync(work, new Reach(quay, config), entry, null, ct);
         return entry.HoldsNothing();
     }
+
+    /// <summary>
+    /// Reads the robots listed whose description says an operator of this kind made them and that the record does not
+    /// know: one with this cluster's mark is recorded as created (<see cref="OtherClusterMarks.ReadAsync"/>).
+    /// </summary>
+    private static async Task RecordMarkedRobotsAsync(NamespaceWork work, QuayClient quay, OrganizationRecord entry, List<QuayRobot> listed, CancellationToken ct) =>
+        await OtherClusterMarks.ReadAsync(work, quay, entry, OtherClusterMarks.MarkedByAnOperator(listed).Where(r => entry.Robot(r) is null), ct);
 
     /// <summary>The Quay an organization lives on, and the configuration of the integration that reaches it.</summary>
     private sealed record Reach(QuayClient Quay, IntegrationConfig Config);
