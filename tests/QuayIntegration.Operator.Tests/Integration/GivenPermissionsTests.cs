@@ -168,6 +168,35 @@ public sealed class GivenPermissionsTests
     }
 
     /// <summary>
+    /// Review of b24b624 (helper-69): the owner of the found robot deletes it and makes it again (an infrastructure-as-code
+    /// re-apply), giving the new one write on <c>web</c> themselves. The notes of what the operator gave the old robot
+    /// held for the new one, so when the service account left the matrix the owner's write was taken back. A found robot
+    /// made at another time than recorded is a new robot: what was given to the old one went with it.
+    /// </summary>
+    [Fact]
+    public async Task A_found_robot_made_again_by_its_owner_keeps_the_role_its_owner_gave_it()
+    {
+        await using var env = await StartWithTheirRobotAsync();
+        await env.CreateImageStreamAsync("team", "web");
+        await Eventually(async () => RoleOf(env, "web") == "write" && GivenPermissions(await env.GetRecordAsync("team")).Count == 1, "write given on web, on record");
+
+        // Remade while the operator is stopped, so that no drift check sees the new robot before its owner's grant.
+        await env.StopOperatorAsync(env.Operators.Single());
+        using (var admin = new QuayAdministrator(env.Quay))
+        {
+            await Task.Delay(1100); // Quay's creation times are to the second
+            await admin.DeleteRobotAsync(Org, "builder");
+            await admin.CreateRobotAsync(Org, "builder");
+            await admin.SetRepositoryPermissionAsync(Org, "web", Builder, "write");
+        }
+        await env.StartOperatorAsync("operator-2");
+        await Eventually(async () => GivenPermissions(await env.GetRecordAsync("team")).Count == 0, "the old robot's grant off the record");
+
+        await LeaveTheMatrixAsync(env);
+        Assert.Equal("write", RoleOf(env, "web"));
+    }
+
+    /// <summary>
     /// The builder service account leaves the matrix; returns once the operator has let go of it (its Secret deleted,
     /// what it gave the robot given back).
     /// </summary>

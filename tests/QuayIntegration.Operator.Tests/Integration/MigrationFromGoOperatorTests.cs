@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
@@ -209,6 +210,41 @@ public sealed class MigrationFromGoOperatorTests
         Assert.DoesNotContain(deployer.ImagePullSecrets ?? [], s => s.Name == "deployer-quay-openshift");
         Assert.DoesNotContain(deployer.Secrets ?? [], s => s.Name == "deployer-quay-openshift");
         Assert.NotNull(await env.GetSecretAsync(Ns, "builder-quay-openshift"));
+    }
+
+    /// <summary>
+    /// The Go operator named organizations after the cluster ID alone (its CRD has organizationPrefix, which it never read
+    /// when naming). Taken over under a QuayIntegration that sets a prefix, its organization is the one recorded as
+    /// created, a former organization from then on (kept under Keep, and deleted with the namespace), and its Secrets,
+    /// holding its robots' logins, are the operator's to rewrite; the organization under the prefix's name, someone's,
+    /// is found, and keeps their repository when the namespace goes.
+    /// </summary>
+    [Fact]
+    public async Task A_go_namespace_under_a_prefix_the_go_operator_never_used_keeps_its_organization_on_record()
+    {
+        await using var env = await StartAsync(spec => spec["organizationPrefix"] = "team");
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        await GoOperatorNamespaceAsync(env, quay);
+        const string theirs = "team_legacy";
+        await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = theirs }));
+        await LegacyWorld.GoRepositoryAsync(quay, theirs, "tools");
+
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "Synced", "taken over and synced");
+        var entries = (await env.GetRecordAsync(Ns))!["spec"]!["organizations"]!.AsArray()
+            .ToDictionary(o => o!["name"]!.GetValue<string>(), o => (o!["origin"]!.GetValue<string>(), o["adoptedFrom"]?.GetValue<string>()));
+        Assert.Equal(("Created", "quay-bridge-operator"), entries[Org]);
+        Assert.Equal(("Found", (string?)null), entries[theirs]);
+        var secret = (await env.GetSecretAsync(Ns, "builder-quay-openshift"))!;
+        Assert.Equal("quay-integration-operator", secret.Metadata.Labels["app.kubernetes.io/managed-by"]);
+        Assert.Contains($"{theirs}+builder", System.Text.Encoding.UTF8.GetString(secret.Data[".dockerconfigjson"]) is var config
+            ? System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(JsonNode.Parse(config)!["auths"]![env.Quay.RegistryHost]!["auth"]!.GetValue<string>()))
+            : "");
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync(Ns);
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync(Ns);
+        Assert.Null(env.Quay.State.Organization(Org));
+        Assert.NotNull(env.Quay.State.Repository(theirs, "tools"));
     }
 
     /// <summary>The namespace and its Quay content as the Go operator set them up.</summary>

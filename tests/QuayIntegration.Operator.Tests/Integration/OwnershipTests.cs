@@ -1429,6 +1429,41 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
+    /// Review of b24b624 (helper-69): between two drift checks another cluster's operator makes its robot again under
+    /// this operator's name, and someone deletes this cluster's Secret. Rewriting the Secret read the robot's token
+    /// from Quay and wrote it without judging the robot: this cluster's pods got the other cluster's credentials. A
+    /// robot made at another time than recorded sends the sync to the organization's full read, which stops it.
+    /// </summary>
+    [Fact]
+    public async Task A_secret_rewritten_between_drift_checks_never_holds_the_token_of_a_robot_another_cluster_made_again()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("twice");
+            spec["driftCheckInterval"] = "10m";
+        });
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("twice");
+        await Eventually(() => env.IsSeededAsync("twice", "openshift_twice"), "set up");
+        await RemakeRobotAsync(env, "openshift_twice", "deployer", "Service account twice/deployer, created by quay-integration-operator", new Dictionary<string, string>
+        {
+            ["createdBy"] = "quay-integration-operator", ["cluster"] = "west-identity", ["clusterID"] = "west",
+            ["namespace"] = "twice", ["serviceAccount"] = "deployer",
+        });
+        var theirs = env.Quay.State.Organization("openshift_twice")!.Robots.Single(r => r.Name == "openshift_twice+deployer").Token;
+
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("deployer-quay-openshift", "twice");
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "twice" && e.Reason == "OrganizationOfAnotherCluster", "the OrganizationOfAnotherCluster Event");
+        Assert.Equal("Conflict", (await env.GetRecordAsync("twice"))!["status"]!["phase"]!.GetValue<string>());
+        if (await env.GetSecretAsync("twice", "deployer-quay-openshift") is { } secret)
+            Assert.DoesNotContain(theirs, System.Text.Encoding.UTF8.GetString(secret.Data[".dockerconfigjson"]) + DecodedAuths(secret));
+    }
+
+    private static string DecodedAuths(k8s.Models.V1Secret secret) =>
+        string.Join(",", JsonNode.Parse(secret.Data[".dockerconfigjson"])!["auths"]!.AsObject()
+            .Select(a => System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(a.Value!["auth"]!.GetValue<string>()))));
+
+    /// <summary>
     /// Someone deletes the operator's robot and makes their own under its name, a second later than the first (Quay's
     /// creation times are to the second).
     /// </summary>

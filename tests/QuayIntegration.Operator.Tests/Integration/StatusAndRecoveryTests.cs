@@ -269,10 +269,14 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
         Assert.Equal("true", (await env.GetNamespaceAsync("many"))!.Metadata.Labels["quay.redhat.com/managed"]); // builds still rewritten
         // The QuayIntegration's status is written by its own reconciler, a moment after the namespace's.
         await Eventually(async () => (await env.GetIntegrationAsync())?["status"]?["failingNamespaces"]?.ToString() == "1", "the integration counts it failing");
+        // Review of b24b624 (helper-69): every failed try of a first sync announced "Namespace synced". Only the sync that succeeds says so.
+        Assert.DoesNotContain((await env.Kube.CoreV1.ListNamespacedEventAsync("default")).Items, e => e.InvolvedObject.Name == "many" && e.Reason == "Synced");
 
         env.Quay.Faults.Remove(refusal);
         await Eventually(async () => await env.GetSecretAsync("many", "pipeline-quay-openshift") is not null
                                      && (await env.GetRecordAsync("many"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "the last one set up once Quay takes it");
+        await Eventually(async () => (await env.Kube.CoreV1.ListNamespacedEventAsync("default")).Items.Count(e => e.InvolvedObject.Name == "many" && e.Reason == "Synced") == 1,
+            "one Synced Event once it is");
     }
 
     /// <summary>

@@ -216,6 +216,38 @@ public sealed class UpgradeTests
         return new V1Secret { Metadata = new V1ObjectMeta { Name = token.Metadata.Name }, Data = token.Data };
     }
 
+    /// <summary>
+    /// Review of b24b624 (helper-69): an earlier version sent an organization's create, wrote "pending" and was replaced
+    /// by the upgrade before the answer; the namespace is deleted before any sync. Its "pending" kept no time, so the
+    /// teardown forgot the entry at the first look that found nothing, and the create that landed afterwards left an
+    /// organization no record remembers. It counts from the moment it is read: looked for during the grace, and
+    /// deleted when it lands.
+    /// </summary>
+    [Fact]
+    public async Task A_pending_create_of_an_earlier_version_that_lands_after_its_namespace_was_deleted_is_still_deleted()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("late"));
+        await env.Kube.CoreV1.CreateNamespaceAsync(new V1Namespace
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = "late",
+                Finalizers = ["quay.redhat.com/quayintegrations"],
+                Labels = new Dictionary<string, string> { ["quay.redhat.com/managed"] = "true" },
+                Annotations = new Dictionary<string, string> { ["quay.redhat.com/organization"] = "openshift_late", ["quay.redhat.com/organization-ownership"] = "pending" },
+            },
+        });
+        await env.Kube.CoreV1.DeleteNamespaceAsync("late");
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.GetRecordAsync("late"))?["status"]?["kept"]?.AsArray()
+            .Any(k => k!.GetValue<string>().Contains("may still land")) == true, "the organization looked for", TimeSpan.FromSeconds(30));
+
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = "openshift_late" })); // the create lands
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_late") is null), "the late organization deleted", TimeSpan.FromSeconds(60));
+        await Eventually(async () => await env.GetRecordAsync("late") is null, "the record let go");
+    }
+
     /// <summary>The namespace, Quay content and Secrets as the version before the ownership record left them.</summary>
     private static async Task LegacyNamespaceAsync(OperatorEnvironment env, HttpClient quay, string ns, string org, string ownership,
         bool createOrganization, string[] repositories)

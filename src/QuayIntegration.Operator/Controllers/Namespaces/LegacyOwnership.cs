@@ -12,9 +12,12 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// <item>earlier versions of this operator annotated the namespace with its organization and
 /// <c>owned</c> / <c>pending</c> / <c>external</c>, which become Created, Creating and Found;</item>
 /// <item>the upstream Go operator left only its finalizer (the same <c>quay.redhat.com/quayintegrations</c>): it created,
-/// or adopted, the organization <c>&lt;prefix&gt;_&lt;namespace&gt;</c> and deleted it with the namespace, so the
-/// current organization is recorded Created, keeping that behaviour, and marked adopted from it: the robots and
-/// repositories it made carry no mark, and count as this operator's (<see cref="OwnershipMarkers.OriginOf"/>).</item>
+/// or adopted, the organization <c>&lt;clusterID, lower-cased&gt;_&lt;namespace&gt;</c> (its CRD has an
+/// organizationPrefix field, which it never read when naming) and deleted it with the namespace, so that organization is
+/// recorded Created, keeping that behaviour, and marked adopted from it: the robots and repositories it made carry no
+/// mark, and count as this operator's (<see cref="OwnershipMarkers.OriginOf"/>). Under a prefix other than the cluster
+/// ID it is a former organization from the first sync on: the namespace moves to the prefix's, as after a prefix
+/// change, and what the Go operator made is never taken for what someone made under the prefix's name.</item>
 /// </list>
 /// The caller saves the record before it adds its own finalizer (<see cref="NamespaceClaim.ClaimAsync"/>), which would
 /// otherwise look like the Go operator's after a crash.
@@ -37,7 +40,8 @@ public static class LegacyOwnership
     /// this version did, and the annotations it wrote itself say nothing more.
     /// </summary>
     /// <param name="ignored">Why what the namespace says was not taken (annotations copied from another namespace), or null.</param>
-    public static bool Adopt(V1Namespace? ns, OwnershipDraft record, string host, string currentOrganization, out string? ignored)
+    /// <param name="goOrganization">The organization the Go operator named for this namespace (<see cref="GoOperatorOrganization"/>); empty when none can be named.</param>
+    public static bool Adopt(V1Namespace? ns, OwnershipDraft record, string host, string goOrganization, out string? ignored)
     {
         ignored = null;
         if (!WouldRead(ns, record)) return false;
@@ -63,8 +67,19 @@ public static class LegacyOwnership
             record.SetOrganization(host, org, origin);
             return true;
         }
-        if (ns.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) != true || currentOrganization.Length == 0) return false;
-        record.SetOrganization(host, currentOrganization, Origin.Created).AdoptedFrom = OrganizationRecord.AdoptedFromGoOperator;
+        if (ns.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) != true || goOrganization.Length == 0) return false;
+        record.SetOrganization(host, goOrganization, Origin.Created).AdoptedFrom = OrganizationRecord.AdoptedFromGoOperator;
         return true;
+    }
+
+    /// <summary>
+    /// The organization the Go operator made for a namespace: its cluster ID, lower-cased, an underscore and the
+    /// namespace, whatever organizationPrefix said; empty when that is no valid organization name (the Go operator's
+    /// create failed then, and made nothing).
+    /// </summary>
+    public static string GoOperatorOrganization(string clusterId, string kubernetesNamespace)
+    {
+        var name = $"{clusterId.ToLowerInvariant()}_{kubernetesNamespace}";
+        return QuayNames.IsValidNamespace(name) ? name : "";
     }
 }

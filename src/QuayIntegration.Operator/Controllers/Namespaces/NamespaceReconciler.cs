@@ -185,7 +185,7 @@ public sealed class NamespaceReconciler(
         work.Record.Spec.Integration = work.IntegrationName;
         await ConfirmBeforeAdoptingAsync(work, ct);
         if (work.Namespace is null) throw new ReconcileException($"namespace {work.Name} is gone");
-        if (LegacyOwnership.Adopt(work.Namespace, work.Record, work.Host, work.Organization, out var ignored))
+        if (LegacyOwnership.Adopt(work.Namespace, work.Record, work.Host, LegacyOwnership.GoOperatorOrganization(config.ClusterId, work.Name), out var ignored))
             await records.SaveAsync(work.Record, hold: true, ct);
         if (ignored is not null) events.Warning(work.Namespace, "OwnershipAnnotationIgnored", ignored);
         await organizationStep.RunAsync(work, ct);
@@ -208,7 +208,7 @@ public sealed class NamespaceReconciler(
         var error = work.Problems.Count == 0 ? null : string.Join("; ", work.Problems);
         await records.SaveStatusAsync(work.Record, NamespaceReport.Build(work.Record.Stored?.Status, work,
             error is null ? NamespacePhase.Synced : NamespacePhase.Failing, error, work.Observation!.VerifiedAt), ct);
-        ReportChanges(work, wasSynced);
+        ReportChanges(work, wasSynced, syncedNow: error is null);
         if (error is not null)
         {
             DistrustObservation(work);
@@ -470,7 +470,7 @@ public sealed class NamespaceReconciler(
     /// The first sync is one Event that says everything (what happened to the organization also on its own); later,
     /// each repair is an Event of its own.
     /// </summary>
-    private void ReportChanges(NamespaceWork work, bool wasSynced)
+    private void ReportChanges(NamespaceWork work, bool wasSynced, bool syncedNow = true)
     {
         if (work.Namespace is not { } ns)
         {
@@ -478,9 +478,10 @@ public sealed class NamespaceReconciler(
             foreach (var change in work.Changes) log.NamespaceChanged(change.Reason, work.Name, change.Message);
             return;
         }
-        if (wasSynced)
+        if (wasSynced || !syncedNow)
         {
-            // Later changes are rare and each one matters (a repair, a rotation): an Event and a log line each.
+            // Later changes are rare and each one matters (a repair, a rotation): an Event and a log line each. So are
+            // those of a first sync that failed part-way: "synced" is told only once it is.
             foreach (var change in work.Changes)
             {
                 events.Normal(ns, change.Reason, change.Message);
@@ -499,7 +500,7 @@ public sealed class NamespaceReconciler(
 
     /// <summary>
     /// What an earlier operator left on the namespace, read into an empty record before anything is undone. It takes no
-    /// Quay call, only the integration's Quay and organization prefix, so it is done under an integration whose Quay
+    /// Quay call, only the integration's Quay and cluster ID, so it is done under an integration whose Quay
     /// cannot be reached, or is not to be called (cleanupPolicy Keep while it is deleted), as well.
     /// </summary>
     private async Task AdoptLegacyAsync(NamespaceWork work, CancellationToken ct)
@@ -508,28 +509,19 @@ public sealed class NamespaceReconciler(
         await ConfirmBeforeAdoptingAsync(work, ct);
         // What is read in is the acting integration's from now on (a teardown that stops half-way goes on under it), as a
         // sync's record says.
-        if (LegacyOwnership.Adopt(work.Namespace, work.Record, config.RegistryHost, OrganizationOf(work), out _))
+        if (LegacyOwnership.Adopt(work.Namespace, work.Record, config.RegistryHost, LegacyOwnership.GoOperatorOrganization(config.ClusterId, work.Name), out _))
+        {
             work.Record.Spec.Integration ??= work.IntegrationName;
+            // Which namespace the record is of, as a sync writes it: a namespace made again under the name later, out of
+            // scope, must find a teardown owed by this one, not a namespace to release under Keep.
+            work.Record.Spec.NamespaceUid ??= work.Namespace?.Metadata.Uid;
+        }
     }
 
     /// <summary>What an earlier version left on the namespace is read from the namespace as it is, not from a copy that may lag.</summary>
     private async Task ConfirmBeforeAdoptingAsync(NamespaceWork work, CancellationToken ct)
     {
         if (LegacyOwnership.WouldRead(work.Namespace, work.Record)) work.Namespace = await claim.ReadFromServerAsync(work.Name, ct);
-    }
-
-    /// <summary>The organization the namespace maps to under the current configuration, if any.</summary>
-    private static string OrganizationOf(NamespaceWork work)
-    {
-        if (work.Config is not { } config) return "";
-        try
-        {
-            return QuayNames.OrganizationFor(config.OrganizationPrefix, work.Name);
-        }
-        catch (ArgumentException)
-        {
-            return "";
-        }
     }
 
     /// <summary>The UID of kube-system: unique to the cluster for its whole life (see <see cref="OwnershipMarkers"/>).</summary>

@@ -92,10 +92,12 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         {
             case PendingVerdict.Absent:
                 // A time ahead of now (a leader's clock behind the writer's, an edit) counts from now, and is saved so:
-                // the wait ends a grace from here rather than never, and the entry is not forgotten early either.
-                if (entry.PendingSince is { } ahead && ahead > work.Now.UtcDateTime) entry.PendingSince = work.Now.UtcDateTime;
-                var landsUntil = entry.PendingSince is { } since ? new DateTimeOffset(since, TimeSpan.Zero) + grace : (DateTimeOffset?)null;
-                if (landsUntil is { } until && until > work.Now)
+                // the wait ends a grace from here rather than never, and the entry is not forgotten early either. So
+                // does no time at all: an earlier version's "pending" annotation, read in, kept none, and its create may
+                // have been sent just before the upgrade.
+                if (entry.PendingSince is not { } since || since > work.Now.UtcDateTime) entry.PendingSince = since = work.Now.UtcDateTime;
+                var until = new DateTimeOffset(since, TimeSpan.Zero) + grace;
+                if (until > work.Now)
                 {
                     work.Kept.Add($"organization {entry.Name}: a create of the operator's got no answer and may still land; looked for until {until:u}, and deleted if it appears");
                     work.LookAgainAfter(until - work.Now < LateCreatePoll ? until - work.Now : LateCreatePoll);

@@ -108,7 +108,10 @@ public static class OrganizationRecordExtensions
 
     public static RobotRecord? Robot(this OrganizationRecord org, string name) => org.Robots?.FirstOrDefault(r => r.Name == name);
 
-    /// <param name="created">When Quay made the robot, kept for one the operator created (null: unknown, or unchanged).</param>
+    /// <param name="created">
+    /// When Quay made the robot (null: unknown, or unchanged). Kept for a found robot too: the notes of what the
+    /// operator gave it hold only for that robot, not for one its owner makes again under the name.
+    /// </param>
     public static void SetRobot(this OrganizationRecord org, string name, string serviceAccount, string origin, string? created = null)
     {
         // A robot the operator made (again, after someone's of that name was deleted) holds nothing it must give back.
@@ -117,11 +120,12 @@ public static class OrganizationRecordExtensions
         if (entry is null) (org.Robots ??= []).Add(entry = new RobotRecord { Name = name, ServiceAccount = serviceAccount, Origin = origin });
         else
         {
+            // Another origin without a time: the time on record was the other robot's.
+            if (entry.Origin != origin && string.IsNullOrEmpty(created)) entry.Created = null;
             entry.ServiceAccount = serviceAccount;
             entry.Origin = origin;
         }
-        if (origin != Origin.Created) entry.Created = null;
-        else if (!string.IsNullOrEmpty(created)) entry.Created = created;
+        if (!string.IsNullOrEmpty(created)) entry.Created = created;
     }
 
     /// <summary>The robot is gone from Quay (or deleted by the operator), and the permissions it held with it.</summary>

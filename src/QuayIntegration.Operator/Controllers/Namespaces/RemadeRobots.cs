@@ -14,16 +14,24 @@ internal static class RemadeRobots
 {
     /// <summary>
     /// The robots listed that the record holds as created, made at another time than recorded. A record without a
-    /// time (written before times were kept) takes the listed one as it is.
+    /// time (written before times were kept) takes the listed one as it is. A found robot made again (its owner deleted
+    /// it and made another under the name) is its owner's still, but Quay took what the operator gave the old one away
+    /// with it: the notes of those grants are forgotten, so that what the owner gives the new one is never taken back.
     /// </summary>
     public static List<QuayRobot> Among(OrganizationRecord entry, IEnumerable<QuayRobot> listed)
     {
         var remade = new List<QuayRobot>();
         foreach (var robot in listed)
         {
-            if (entry.Robot(robot.Name) is not { Origin: Origin.Created } recorded || string.IsNullOrEmpty(robot.Created)) continue;
+            if (entry.Robot(robot.Name) is not { Origin: Origin.Created or Origin.Found } recorded || string.IsNullOrEmpty(robot.Created)) continue;
             if (recorded.Created is null) recorded.Created = robot.Created;
-            else if (recorded.Created != robot.Created) remade.Add(robot);
+            else if (recorded.Created == robot.Created) continue;
+            else if (recorded.Origin == Origin.Created) remade.Add(robot);
+            else
+            {
+                entry.ForgetGivenPermissionsOf(robot.Name);
+                recorded.Created = robot.Created;
+            }
         }
         return remade;
     }
@@ -48,7 +56,7 @@ internal static class RemadeRobots
                 recorded.Created = robot.Created ?? listed.Created;
                 continue;
             }
-            entry.SetRobot(listed.Name, recorded.ServiceAccount, Origin.Found);
+            entry.SetRobot(listed.Name, recorded.ServiceAccount, Origin.Found, robot.Created ?? listed.Created);
             work.Changed("RobotReplaced", owner == MarkedOwner.OtherCluster
                 ? $"Quay robot {listed.Name} was deleted and made again by the operator of another cluster " +
                   $"({OrganizationOfAnotherClusterException.ClusterOf(robot)}); it is neither used nor deleted by this operator"
