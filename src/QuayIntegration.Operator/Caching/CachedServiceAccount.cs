@@ -23,7 +23,10 @@ public sealed class CachedServiceAccount : CachedObject
     /// <summary>The Secrets listed for pulling images.</summary>
     public IReadOnlyList<V1LocalObjectReference>? ImagePullSecrets { get; }
 
-    /// <summary>Whether the account lists the Secret in <see cref="Secrets"/> or <see cref="ImagePullSecrets"/>.</summary>
-    public bool Lists(string secretName) =>
-        Secrets?.Any(s => s.Name == secretName) == true || ImagePullSecrets?.Any(s => s.Name == secretName) == true;
+    /// <summary>
+    /// Whether the account lists the Secret in both lists: where OpenShift's build controller looks for a build's push
+    /// secret is <see cref="ImagePullSecrets"/> since 4.16 and <see cref="Secrets"/> before, so only both are sure.
+    /// </summary>
+    public bool ListsForBuilds(string secretName) =>
+        Secrets?.Any(s => s.Name == secretName) == true && ImagePullSecrets?.Any(s => s.Name == secretName) == true;
 }

@@ -20,7 +20,8 @@ namespace QuayIntegration.Operator.Webhook;
 /// <item>Operator caches not synced yet (just started): denied, for the same reason.</item>
 /// <item>Allowed namespace not set up yet (or the QuayIntegration unusable): denied, so the build cannot silently go
 /// to the internal registry; retrying a moment later works.</item>
-/// <item>Another target namespace that is not allowed or not set up: untouched, with a warning.</item>
+/// <item>Another target namespace that is not allowed: untouched, with a warning; one allowed and not set up yet: denied,
+/// as the build's own.</item>
 /// </list>
 /// </summary>
 public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, ConfiguredIntegrations integrations, NamespaceSetupCheck setup)
@@ -104,9 +105,11 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
                     $"output {destination} is in namespace {destination.Namespace}, which QuayIntegration {integration} does not manage; the build pushes to the internal registry");
             // The push uses the build's namespace's credentials: the target only needs its organization in place.
             organization = setup.OrganizationIfReady(destination.Namespace, config, serviceAccount: null, out var targetMissing);
+            // As for the build's own namespace: the target is meant to be in Quay, so a push to the internal registry
+            // would put the image where nobody looks for it.
             if (organization is null)
-                return AdmissionDecision.Untouched(AdmissionOutcome.TargetNotReady,
-                    $"output {destination} is in namespace {destination.Namespace}, which is not set up for Quay yet ({targetMissing}); the build pushes to the internal registry");
+                return AdmissionDecision.Denied(AdmissionOutcome.TargetNotReady,
+                    $"output {destination} is in namespace {destination.Namespace}, which is not set up for Quay yet ({targetMissing}); the build would push to the wrong registry, retry in a few seconds");
             warnings.Add($"the build pushes to the Quay organization {organization} of namespace {destination.Namespace} with " +
                 (pusher is null ? "credentials of its own" : $"the credentials of {buildNamespace}/{pusher}") + ", which need write permission there");
         }

@@ -8,7 +8,8 @@ namespace QuayIntegration.Operator.Webhook;
 /// <summary>
 /// Whether a namespace is ready to push to Quay, read from the caches only: the operator labelled it managed,
 /// annotated its organization, holds that organization on record on the integration's current Quay, and the service
-/// account that pushes (when one of the integration's robots pushes) lists the robot Secret, written for that Quay.
+/// account that pushes (when one of the integration's robots pushes) lists the robot Secret, written for that Quay and
+/// that organization.
 /// The label alone says the namespace was set up once: after quayHostname changes it stays until the namespace is set
 /// up again, and a build let through meanwhile would push where no organization or credentials are. (After an
 /// organizationPrefix change the annotated organization, on record, is used until the move is done.)
@@ -52,7 +53,7 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
             return null;
         }
         var secret = caches.Secrets.Get(ns, secretName);
-        if (!account.Lists(secretName) || secret is null)
+        if (!account.ListsForBuilds(secretName) || secret is null)
         {
             missing = $"service account {ns}/{serviceAccount} does not carry the Quay Secret {secretName} yet";
             return null;
@@ -62,8 +63,18 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
             missing = $"the Quay Secret {secretName} of service account {ns}/{serviceAccount} does not hold credentials for {config.RegistryHost} yet";
             return null;
         }
+        // During a move to another organization the Secret holds the new organization's robot before the namespace's
+        // annotation names that organization: a push to the annotated one with it would be refused.
+        if (secret.Annotations?.TryGetValue(WellKnown.RobotAnnotation, out var robot) != true || !IsRobotOf(robot!, organization))
+        {
+            missing = $"the Quay Secret {secretName} of service account {ns}/{serviceAccount} holds the robot of another organization than {organization} (the namespace is moving to its new one)";
+            return null;
+        }
         return organization;
     }
+
+    private static bool IsRobotOf(string robot, string organization) =>
+        robot.Length > organization.Length + 1 && robot[organization.Length] == '+' && robot.StartsWith(organization, StringComparison.Ordinal);
 
     /// <summary>
     /// Whether the namespace's record holds the organization on that Quay, made or found (not a create still pending).
