@@ -135,6 +135,34 @@ public sealed class OpenShiftImageTests : IAsyncLifetime
         Assert.Equal([newer, digest], items.Select(i => (string)i!["image"]!));
     }
 
+    /// <summary>
+    /// OpenShift 3.x refused to schedule the import of a digest ("only tags can be scheduled for import"); OpenShift 4
+    /// accepts it, in ImageStream spec tags and in ImageStreamImports alike (openshift-apiserver #28 and #29, 2019, so
+    /// that scheduled import retries a digest that failed to import).
+    /// </summary>
+    [Fact]
+    public async Task Scheduled_imports_of_a_digest_are_accepted_as_by_OpenShift_4()
+    {
+        var (f, ns) = await ReadyAsync();
+        var pinned = $"{_registry.Host}/org/app@sha256:{new string('a', 64)}";
+        var scheduled = new JsonObject { ["scheduled"] = true };
+        var stream = new JsonObject
+        {
+            ["apiVersion"] = "image.openshift.io/v1", ["kind"] = "ImageStream", ["metadata"] = new JsonObject { ["name"] = "pinned" },
+            ["spec"] = new JsonObject { ["tags"] = new JsonArray(new JsonObject
+            {
+                ["name"] = "v1", ["from"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = pinned }, ["importPolicy"] = scheduled.DeepClone(),
+            }) },
+        };
+        Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, $"/apis/image.openshift.io/v1/namespaces/{ns}/imagestreams", stream.ToJsonString())).Code);
+
+        var import = Import("imported", pinned, "v1");
+        import["spec"]!["images"]![0]!["importPolicy"] = scheduled.DeepClone();
+        var (code, body, _) = await f.SendAsync(HttpMethod.Post, $"/apis/image.openshift.io/v1/namespaces/{ns}/imagestreamimports", import.ToJsonString());
+        Assert.Equal(201, code); // the digest does not exist: the image fails, the request does not
+        Assert.True((bool)body!["status"]!["import"]!["spec"]!["tags"]![0]!["importPolicy"]!["scheduled"]!);
+    }
+
     [Fact]
     public async Task Failed_imports_still_answer_201_and_record_a_condition()
     {

@@ -45,7 +45,10 @@ public abstract class ResourceStrategy
     public virtual void PrepareForUpdate(JsonObject obj, JsonObject old, RequestContext ctx) { }
     /// <summary>For writes through a subresource other than the main resource (status, approval…): what they may change.</summary>
     public virtual void PrepareForSubresourceUpdate(JsonObject obj, JsonObject old, RequestContext ctx) { }
-    /// <summary>Built-in validating admission plugins of this type (after mutating webhooks, before storage validation).</summary>
+    /// <summary>
+    /// Built-in validating admission plugins of this type: after mutating webhooks and after <see cref="Validate"/>, as
+    /// the generic registry store runs the strategy's validation before the validating admission chain.
+    /// </summary>
     public virtual void Admit(JsonObject obj, JsonObject? old, RequestContext ctx) { }
     public virtual void Validate(JsonObject obj, List<FieldError> errors, RequestContext ctx) { }
     public virtual void ValidateUpdate(JsonObject obj, JsonObject old, List<FieldError> errors, RequestContext ctx) { }

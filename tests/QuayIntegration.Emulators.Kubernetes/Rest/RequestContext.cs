@@ -35,6 +35,21 @@ public sealed class RequestContext
         var v => throw Errors.BadRequest($"fieldValidation must be one of \"Ignore\", \"Warn\", or \"Strict\", got \"{v}\""),
     };
 
+    /// <summary>
+    /// A copy for a write the server makes itself through its privileged loopback client, as openshift-apiserver's build
+    /// generator creates Builds and bumps <c>lastVersion</c>: as <c>system:apiserver</c> in system:masters, so webhooks see
+    /// that user and admission that judges the user (BuildByStrategy) judges the server, not the requester.
+    /// </summary>
+    public RequestContext AsApiServer(ResourceType type, string verb, string? ns, string? name, string? subresource = null)
+    {
+        var user = new ApiUser("system:apiserver", ["system:masters"]) { Uid = Guid.NewGuid().ToString() };
+        return new RequestContext
+        {
+            Server = Server, Http = Http, Type = type, Verb = verb, Namespace = ns, Name = name, Subresource = subresource,
+            UserInfo = RequestRouter.UserInfoOf(user), User = user,
+        };
+    }
+
     /// <summary>A copy aimed at another resource, used by custom verbs that write through the generic flows (e.g. instantiate).</summary>
     public RequestContext For(ResourceType type, string verb, string? ns, string? name, string? subresource = null) => new()
     {

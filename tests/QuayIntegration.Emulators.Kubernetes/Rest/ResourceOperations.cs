@@ -59,8 +59,9 @@ public static class ResourceOperations
         meta["uid"] = Guid.NewGuid().ToString();
         meta["creationTimestamp"] = Json.Now();
         if (type.Strategy.TracksGeneration) meta["generation"] = 1;
-        type.Strategy.Admit(obj, null, ctx);
+        // registry/store.go: the strategy's validation (BeforeCreate), then the validating admission plugins.
         Validate(ctx, obj, null);
+        type.Strategy.Admit(obj, null, ctx);
         type.Strategy.Decorate(obj, ctx);
         // registry/dryrun.go: a dry run still meets an existing object of the name (409 AlreadyExists), as the create would.
         if (ctx.DryRun)
@@ -170,8 +171,8 @@ public static class ResourceOperations
                 }
             }
             CarryServerOwnedMetadata(obj, current);
-            type.Strategy.Admit(obj, current, ctx);
             Validate(ctx, obj, current, immutable);
+            type.Strategy.Admit(obj, current, ctx);
             if (type.Strategy.TracksGeneration && ctx.Subresource is null && type.Strategy.SpecChanged(obj, current))
                 obj.Metadata()["generation"] = (current.At("metadata").Long("generation") ?? 1) + 1;
             type.Strategy.Decorate(obj, ctx);

@@ -14,6 +14,10 @@ namespace QuayIntegration.Emulators.Kubernetes.Resources.Authorization;
 /// SelfSubjectAccessReview, SelfSubjectRulesReview, SelfSubjectReview); <c>system:auth-delegator</c> (TokenReview,
 /// SubjectAccessReview) unbound, for tests to bind. Not bootstrapped: the aggregated <c>admin</c>/<c>edit</c>/<c>view</c>
 /// roles and the controllers' own roles (the emulated controllers run as the admin).
+/// With the OpenShift APIs, also OpenShift's build strategy roles (origin bootstrappolicy): <c>system:build-strategy-docker</c>
+/// (<c>builds/docker</c> and <c>builds/optimizeddocker</c>), <c>-source</c>, <c>-jenkinspipeline</c> and <c>-custom</c>,
+/// each <c>create</c> in build.openshift.io and the legacy core group, the first three bound to every authenticated user
+/// (<c>system:build-strategy-*-binding</c>), custom to no one: what the BuildByStrategy admission plugin asks.
 /// </summary>
 public static class BootstrapPolicy
 {
@@ -22,8 +26,9 @@ public static class BootstrapPolicy
 
     public static async Task CreateAsync(ApiServerCore core)
     {
-        foreach (var role in ClusterRoles()) await CreateAsync(core, "clusterroles", role);
-        foreach (var binding in ClusterRoleBindings()) await CreateAsync(core, "clusterrolebindings", binding);
+        var openShift = core.Options.ServeOpenShiftApis;
+        foreach (var role in ClusterRoles().Concat(openShift ? BuildStrategyRoles() : [])) await CreateAsync(core, "clusterroles", role);
+        foreach (var binding in ClusterRoleBindings().Concat(openShift ? BuildStrategyBindings() : [])) await CreateAsync(core, "clusterrolebindings", binding);
     }
 
     private static IEnumerable<JsonObject> ClusterRoles()
@@ -49,16 +54,32 @@ public static class BootstrapPolicy
         yield return Binding("system:basic-user", "system:authenticated");
     }
 
+    /// <summary>The strategies and the <c>builds/…</c> subresources their role grants.</summary>
+    private static readonly (string Strategy, string[] Resources)[] BuildStrategies =
+    [
+        ("docker", ["builds/docker", "builds/optimizeddocker"]), ("source", ["builds/source"]),
+        ("jenkinspipeline", ["builds/jenkinspipeline"]), ("custom", ["builds/custom"]),
+    ];
+
+    private static IEnumerable<JsonObject> BuildStrategyRoles() => BuildStrategies.Select(s => Role($"system:build-strategy-{s.Strategy}",
+        new JsonObject { ["verbs"] = Array("create"), ["apiGroups"] = Array("build.openshift.io", ""), ["resources"] = Array(s.Resources) }));
+
+    /// <summary>Custom builds run a builder image of the user's choosing, privileged: no one gets them by default.</summary>
+    private static IEnumerable<JsonObject> BuildStrategyBindings() => BuildStrategies.Where(s => s.Strategy != "custom")
+        .Select(s => BindingOf($"system:build-strategy-{s.Strategy}-binding", $"system:build-strategy-{s.Strategy}", "system:authenticated"));
+
     private static JsonObject Role(string name, params JsonObject[] rules) => new()
     {
         ["metadata"] = Metadata(name),
         ["rules"] = new JsonArray(rules.Select(r => (JsonNode?)r).ToArray()),
     };
 
-    private static JsonObject Binding(string name, params string[] groups) => new()
+    private static JsonObject Binding(string name, params string[] groups) => BindingOf(name, name, groups);
+
+    private static JsonObject BindingOf(string name, string role, params string[] groups) => new()
     {
         ["metadata"] = Metadata(name),
-        ["roleRef"] = new JsonObject { ["apiGroup"] = "rbac.authorization.k8s.io", ["kind"] = "ClusterRole", ["name"] = name },
+        ["roleRef"] = new JsonObject { ["apiGroup"] = "rbac.authorization.k8s.io", ["kind"] = "ClusterRole", ["name"] = role },
         ["subjects"] = new JsonArray(groups.Select(g => (JsonNode?)new JsonObject { ["apiGroup"] = "rbac.authorization.k8s.io", ["kind"] = "Group", ["name"] = g }).ToArray()),
     };
 

@@ -38,7 +38,8 @@ public static partial class BuildCloner
         var configs = ctx.Server.Registry.Find("build.openshift.io", "v1", "buildconfigs")!;
         if (configName is not null && ctx.Server.Store.Get(configs.StorageKey, ctx.Namespace, configName) is not null)
         {
-            var bumped = await ResourceOperations.WriteAsync(ctx.For(configs, "update", ctx.Namespace, configName, "status"), current =>
+            // The generator bumps the number through its own privileged client, not as the requester.
+            var bumped = await ResourceOperations.WriteAsync(ctx.AsApiServer(configs, "update", ctx.Namespace, configName, "status"), current =>
             {
                 var status = current.ChildObject("status");
                 status["lastVersion"] = (status.Long("lastVersion") ?? 0) + 1;
@@ -77,10 +78,6 @@ public static partial class BuildCloner
                 ["conditions"] = new JsonArray(new JsonObject { ["type"] = "New", ["status"] = "True", ["lastUpdateTime"] = now, ["lastTransitionTime"] = now }),
             },
         };
-        return await ResourceOperations.CreateAsync(new RequestContext
-        {
-            Server = ctx.Server, Http = ctx.Http, Type = ctx.Type, Verb = "create", Namespace = ctx.Namespace,
-            UserInfo = new JsonObject { ["username"] = "system:apiserver", ["uid"] = Guid.NewGuid().ToString(), ["groups"] = new JsonArray("system:masters") },
-        }, clone);
+        return await ResourceOperations.CreateAsync(ctx.AsApiServer(ctx.Type, "create", ctx.Namespace, null), clone);
     }
 }

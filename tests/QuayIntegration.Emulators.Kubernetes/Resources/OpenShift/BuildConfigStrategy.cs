@@ -39,6 +39,9 @@ public sealed class BuildConfigStrategy : ResourceStrategy
     public override void Validate(JsonObject obj, List<FieldError> errors, RequestContext ctx) =>
         BuildStrategy.ValidateSpec(obj["spec"] as JsonObject, "spec", errors);
 
+    /// <summary>BuildByStrategy: the writer must be allowed the strategy (also for <c>/status</c>).</summary>
+    public override void Admit(JsonObject obj, JsonObject? old, RequestContext ctx) => BuildStrategyRestrictions.Admit(obj, old, ctx);
+
     public override async Task<ApiResult?> TryHandleAsync(RequestContext ctx)
     {
         if (ctx.Subresource != "instantiate") return null;
@@ -47,9 +50,14 @@ public sealed class BuildConfigStrategy : ResourceStrategy
         if (request.At("metadata", "name").AsString() is { Length: > 0 } requested && requested != ctx.Name)
             throw Errors.BadRequest($"name of the BuildRequest ({requested}) does not match the BuildConfig ({ctx.Name})");
         var builds = ctx.Server.Registry.Find("build.openshift.io", "v1", "builds")!;
+        // BuildByStrategy admits the BuildRequest before anything is written: a refused requester consumes no number.
+        // (A missing BuildConfig is left to the write below, which answers 404.)
+        if (ctx.Server.Store.Get(ctx.Type.StorageKey, ctx.Namespace, ctx.Name!) is { } source)
+            BuildStrategyRestrictions.AdmitRequest(ctx.Type.Strategy.FromStorage(source, ctx.Type), request, ctx);
 
-        // The number is consumed before the Build is posted, so a denied create still uses it up.
-        var bumped = await ResourceOperations.WriteAsync(ctx.For(ctx.Type, "update", ctx.Namespace, ctx.Name, "status"), current =>
+        // The number is consumed before the Build is posted, so a denied create still uses it up. The generator writes
+        // both through its own privileged client.
+        var bumped = await ResourceOperations.WriteAsync(ctx.AsApiServer(ctx.Type, "update", ctx.Namespace, ctx.Name, "status"), current =>
         {
             var status = current.ChildObject("status");
             status["lastVersion"] = (status.Long("lastVersion") ?? 0) + 1;
@@ -58,13 +66,7 @@ public sealed class BuildConfigStrategy : ResourceStrategy
         var config = (JsonObject)bumped.Body;
         var build = Generate(config, request);
         ResolveStrategyFrom(ctx, build);
-        var loopback = ctx.For(builds, "create", ctx.Namespace, null);
-        var created = await ResourceOperations.CreateAsync(new RequestContext
-        {
-            Server = loopback.Server, Http = loopback.Http, Type = builds, Verb = "create", Namespace = ctx.Namespace,
-            UserInfo = new JsonObject { ["username"] = "system:apiserver", ["uid"] = Guid.NewGuid().ToString(), ["groups"] = new JsonArray("system:masters") },
-        }, build);
-        return created;
+        return await ResourceOperations.CreateAsync(ctx.AsApiServer(builds, "create", ctx.Namespace, null), build);
     }
 
     /// <summary>

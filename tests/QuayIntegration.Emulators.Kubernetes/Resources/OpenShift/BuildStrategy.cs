@@ -105,6 +105,9 @@ public sealed class BuildStrategy : ResourceStrategy
         }
     }
 
+    /// <summary>BuildByStrategy: the writer must be allowed the strategy, on every write but <c>/details</c> and GC-only ones.</summary>
+    public override void Admit(JsonObject obj, JsonObject? old, RequestContext ctx) => BuildStrategyRestrictions.Admit(obj, old, ctx);
+
     public override void ValidateUpdate(JsonObject obj, JsonObject old, List<FieldError> errors, RequestContext ctx)
     {
         var newSpec = (obj["spec"] as JsonObject)?.Clone();
@@ -127,6 +130,8 @@ public sealed class BuildStrategy : ResourceStrategy
         if (ctx.Verb != "create") throw Errors.MethodNotAllowed("the server does not allow this method on the requested resource");
         var request = await RequestBody.ReadObjectAsync(ctx);
         var original = ctx.Server.Store.Get(ctx.Type.StorageKey, ctx.Namespace, ctx.Name!) ?? throw ctx.Type.NotFound(ctx.Name!);
+        // BuildByStrategy admits the BuildRequest against the strategy of the Build it copies.
+        BuildStrategyRestrictions.AdmitRequest(original, request, ctx);
         return await BuildCloner.CloneAsync(ctx, original, request);
     }
 }
