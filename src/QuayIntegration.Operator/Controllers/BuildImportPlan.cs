@@ -7,10 +7,27 @@ namespace QuayIntegration.Operator.Controllers;
 /// What to import for a completed managed Build, checked against the Build's own (immutable) output so that an edited
 /// destination annotation cannot make the operator import the image anywhere else.
 /// </summary>
-public sealed record BuildImportPlan(ImageStreamTagReference Destination, string From)
+/// <param name="From">The image to import: by the digest the Build reported, else by its tag.</param>
+/// <param name="Tagged">The same image by its tag: what a scheduled import follows (a digest never changes).</param>
+/// <param name="Organization">The Quay organization the Build pushed to.</param>
+/// <param name="Former">The namespace uses another organization now (the Build was rewritten before it moved).</param>
+public sealed record BuildImportPlan(ImageStreamTagReference Destination, string From, string Tagged, string Organization, bool Former)
 {
+    /// <summary>
+    /// What an import names: the tag when it is scheduled (OpenShift re-imports a scheduled tag's reference every few
+    /// minutes, so that a push to Quay from elsewhere reaches the ImageStreamTag; a digest would re-import the same image
+    /// for good), else <see cref="From"/>.
+    /// </summary>
+    public string SourceFor(bool scheduled) => scheduled ? Tagged : From;
+
     /// <summary>The plan, or null and why the Build's annotations and output do not agree.</summary>
-    public static BuildImportPlan? For(Build build, string registryHost, string? destinationOrganization, out string? problem)
+    /// <param name="organizations">
+    /// The organizations of the destination namespace the image may come from: the one it uses now first, then
+    /// those its record holds on <paramref name="registryHost"/> (a Build rewritten before the organization prefix or
+    /// cluster ID changed pushed to the former one). Only the operator writes either, so an edited destination annotation
+    /// still cannot make it import from anywhere else.
+    /// </param>
+    public static BuildImportPlan? For(Build build, string registryHost, IReadOnlyList<string> organizations, out string? problem)
     {
         var annotations = build.Metadata.Annotations ?? new Dictionary<string, string>();
         var destination = ImageStreamTagReference.Parse(annotations.TryGetValue(BuildAnnotations.DestinationImageStream, out var d) ? d : null);
@@ -19,20 +36,24 @@ public sealed record BuildImportPlan(ImageStreamTagReference Destination, string
             problem = $"annotation {BuildAnnotations.DestinationImageStream} is missing or not namespace/name:tag";
             return null;
         }
-        if (destinationOrganization is null)
+        if (organizations.Count == 0)
         {
             problem = $"namespace {destination.Namespace} has no Quay organization";
             return null;
         }
-        var expected = new QuayImageReference(registryHost, destinationOrganization, destination.Stream, destination.Tag);
         var output = build.Spec?.Output?.To;
-        if (output?.Kind != "DockerImage" || output.Name != expected.ToString())
+        foreach (var organization in organizations)
         {
-            problem = $"the Build's output {output?.Kind} {output?.Name} is not {expected}, which {BuildAnnotations.DestinationImageStream}={destination} implies";
-            return null;
+            var expected = new QuayImageReference(registryHost, organization, destination.Stream, destination.Tag);
+            if (output?.Kind != "DockerImage" || output.Name != expected.ToString()) continue;
+            var digest = build.Status?.Output?.To?.ImageDigest;
+            problem = null;
+            return new BuildImportPlan(destination, string.IsNullOrEmpty(digest) ? expected.ToString() : expected.ByDigest(digest), expected.ToString(),
+                organization, Former: organization != organizations[0]);
         }
-        var digest = build.Status?.Output?.To?.ImageDigest;
-        problem = null;
-        return new BuildImportPlan(destination, string.IsNullOrEmpty(digest) ? expected.ToString() : expected.ByDigest(digest));
+        var implied = new QuayImageReference(registryHost, organizations[0], destination.Stream, destination.Tag);
+        problem = $"the Build's output {output?.Kind} {output?.Name} is not {implied}, which {BuildAnnotations.DestinationImageStream}={destination} implies" +
+                  (organizations.Count > 1 ? $", nor in another organization of namespace {destination.Namespace} on {registryHost} ({string.Join(", ", organizations.Skip(1))})" : "");
+        return null;
     }
 }

@@ -100,14 +100,15 @@ public sealed class BuildReconciler(
 
         // The image is imported from the Quay it was pushed to, with the settings of the integration of that Quay.
         var registryHost = RegistryHostOf(build.Spec?.Output?.To?.Name);
-        var integration = configured.ForImport(DestinationNamespace(build) ?? build.Metadata.NamespaceProperty, registryHost);
+        var destinationNamespace = DestinationNamespace(build) ?? build.Metadata.NamespaceProperty;
+        var integration = configured.ForImport(destinationNamespace, registryHost);
         if (integration is null)
         {
-            if (!configured.All.Any(v => v is IntegrationView.Usable))
+            if (WhyImportWaits(destinationNamespace) is { } until)
             {
-                // Imported once a usable QuayIntegration is back; said once, so the Build does not look forgotten.
+                // Imported once the integration can be used again; said once, so the Build does not look forgotten.
                 if (FirstReport(_reportedWaits, key, build))
-                    events.Normal(build, "ImageImportWaiting", $"Build completed; its image is imported into {Destination(build)} once a QuayIntegration can be used ({WhyNoneUsable()})");
+                    events.Normal(build, "ImageImportWaiting", $"Build completed; its image is imported into {Destination(build)} once {until}");
                 return ReconcileResult.After(IntegrationRecheck);
             }
             Fail(build, "ImageImportRejected", $"Not importing the pushed image: no usable QuayIntegration serves the registry {UserText.Quote(registryHost)} it was pushed to");
@@ -120,7 +121,7 @@ public sealed class BuildReconciler(
         // pushed there: the check OpenShift's registry makes of a push into another namespace. Checked before anything
         // else about the destination, so the Events of a refused Build tell nothing about the other namespace.
         var buildNamespace = build.Metadata.NamespaceProperty;
-        if (DestinationNamespace(build) is { } destinationNamespace && destinationNamespace != buildNamespace)
+        if (destinationNamespace != buildNamespace)
         {
             var refusal = await CrossNamespacePushRefusalAsync(build, buildNamespace, destinationNamespace, build, ct);
             if (refusal is not null)
@@ -130,7 +131,7 @@ public sealed class BuildReconciler(
                 return ReconcileResult.After(PermissionRecheck);
             }
         }
-        var plan = BuildImportPlan.For(build, integration!.RegistryHost, OrganizationOf(DestinationNamespace(build)), out var problem);
+        var plan = BuildImportPlan.For(build, integration!.RegistryHost, OrganizationsOf(destinationNamespace, integration.RegistryHost), out var problem);
         if (plan is null) Fail(build, "ImageImportRejected", $"Not importing the pushed image: {problem}");
 
         using var scope = log.BeginScope(new Dictionary<string, object> { ["build"] = key.ToString(), ["destination"] = plan!.Destination.ToString() });
@@ -161,7 +162,18 @@ public sealed class BuildReconciler(
             }
 
             var result = await ImportAsync(plan, stream!.Metadata!.Uid!, integration, ct);
-            if (result is not null) Fail(build, "ImageImportFailed", $"Importing {plan.From} into {plan.Destination} failed: {result}");
+            if (result is { Refused: true } && plan.Former)
+            {
+                // Pushed before the namespace moved to another organization: the namespace's credentials are the new
+                // organization's robots now, and the former one's registry refuses them (or its repository is gone,
+                // cleanupPolicy Delete). Trying again cannot help: said once, and marked done with.
+                await MarkAsync(build, BuildAnnotations.ImportSkipped, BuildAnnotations.OrganizationMoved, ct);
+                events.Warning(build, "ImageNotImported",
+                    $"Not importing {plan.From} into ImageStreamTag {plan.Destination}: it was pushed to organization {plan.Organization}, which namespace " +
+                    $"{plan.Destination.Namespace} no longer uses, and its registry refused the import ({result.Message}); run the build again to push to the namespace's organization");
+                return ReconcileResult.Done;
+            }
+            if (result is not null) Fail(build, "ImageImportFailed", $"Importing {plan.SourceFor(integration.ScheduledImageStreamImport)} into {plan.Destination} failed: {result.Message}");
 
             await MarkAsync(build, BuildAnnotations.Imported, "true", ct);
         }
@@ -169,7 +181,7 @@ public sealed class BuildReconciler(
         {
             importGate.Release();
         }
-        events.Normal(build, "ImageImported", $"Imported {plan.From} into ImageStreamTag {plan.Destination}");
+        events.Normal(build, "ImageImported", $"Imported {plan.SourceFor(integration.ScheduledImageStreamImport)} into ImageStreamTag {plan.Destination}");
         return ReconcileResult.Done;
     }
 
@@ -290,7 +302,7 @@ public sealed class BuildReconciler(
     /// creates a stream that is missing, and one deleted (or made again) since it was read is refused instead. Null on
     /// success, else the failure the API server reported.
     /// </summary>
-    private async Task<string?> ImportAsync(BuildImportPlan plan, string streamUid, IntegrationConfig config, CancellationToken ct)
+    private async Task<ImportFailure?> ImportAsync(BuildImportPlan plan, string streamUid, IntegrationConfig config, CancellationToken ct)
     {
         var request = new ImageStreamImport
         {
@@ -302,7 +314,9 @@ public sealed class BuildReconciler(
                 [
                     new ImageImportSpec
                     {
-                        From = new V1ObjectReference { Kind = "DockerImage", Name = plan.From },
+                        // A scheduled import is re-read every few minutes: by tag, which holds the Build's image unless pushed
+                        // again since, so it follows the tag as the user asked (a digest would follow nothing).
+                        From = new V1ObjectReference { Kind = "DockerImage", Name = plan.SourceFor(config.ScheduledImageStreamImport) },
                         To = new V1LocalObjectReference { Name = plan.Destination.Tag },
                         ImportPolicy = new TagImportPolicy { Insecure = config.Insecure, Scheduled = config.ScheduledImageStreamImport },
                         ReferencePolicy = new TagReferencePolicy { Type = "Source" },
@@ -319,11 +333,28 @@ public sealed class BuildReconciler(
         }
         catch (KubeApiException e)
         {
-            return e.Message;
+            return new ImportFailure(e.Message, Refused: false);
         }
         var status = answer["status"]?["images"]?[0]?["status"];
         var outcome = status?["status"]?.GetValue<string>();
-        return outcome == "Success" ? null : $"{status?["reason"]} {status?["message"]}".Trim() is { Length: > 0 } m ? m : "no image status in the answer";
+        if (outcome == "Success") return null;
+        var code = status?["code"]?.GetValueKind() == System.Text.Json.JsonValueKind.Number ? status["code"]!.GetValue<int>() : 0;
+        return new ImportFailure($"{status?["reason"]} {status?["message"]}".Trim() is { Length: > 0 } m ? m : "no image status in the answer",
+            Refused: code is 401 or 403 or 404);
+    }
+
+    /// <summary>Why an import failed; <paramref name="Refused"/> when the registry refused the credentials or has no such image.</summary>
+    private sealed record ImportFailure(string Message, bool Refused);
+
+    /// <summary>
+    /// What an import waits for when no integration's settings apply: the integration managing the destination
+    /// namespace to be usable again, or any to be; null when it waits for nothing (no integration serves the registry).
+    /// </summary>
+    private string? WhyImportWaits(string destinationNamespace)
+    {
+        if (configured.For(destinationNamespace) is NamespaceIntegration.Unusable unusable)
+            return $"QuayIntegration {unusable.Name} can be used ({StatusConditions.Bounded(unusable.Reason)!})";
+        return configured.All.Any(v => v is IntegrationView.Usable) ? null : $"a QuayIntegration can be used ({WhyNoneUsable()})";
     }
 
     /// <summary>Why no QuayIntegration can be used, in a few words per integration (the first three).</summary>
@@ -350,8 +381,22 @@ public sealed class BuildReconciler(
     private void FailMissingStream(Build build, BuildImportPlan plan) =>
         Fail(build, "ImageStreamMissing", $"ImageStream {plan.Destination.Namespace}/{plan.Destination.Stream} does not exist; {plan.From} is imported once it does");
 
-    private string? OrganizationOf(string? ns) =>
-        ns is not null && caches.Namespaces.Get(ObjectKey.Cluster(ns))?.Metadata.Annotations is { } a && a.TryGetValue(WellKnown.OrganizationAnnotation, out var org) ? org : null;
+    /// <summary>
+    /// The organizations a Build's image may be imported from for namespace <paramref name="ns"/>: the one annotated on
+    /// the namespace, then those its record holds on that Quay, made or found (after a change of organization prefix or
+    /// cluster ID, a Build rewritten before the move pushed to the former one, which stays on record while it holds
+    /// anything of the operator's).
+    /// </summary>
+    private List<string> OrganizationsOf(string ns, string host)
+    {
+        var organizations = new List<string>();
+        if (caches.Namespaces.Get(ObjectKey.Cluster(ns))?.Metadata.Annotations is { } a && a.TryGetValue(WellKnown.OrganizationAnnotation, out var annotated))
+            organizations.Add(annotated);
+        foreach (var entry in caches.QuayNamespaces.Get(ObjectKey.Cluster(ns))?.Spec.Organizations ?? [])
+            if (entry.Host == host && entry.Origin is Origin.Created or Origin.Found && !organizations.Contains(entry.Name))
+                organizations.Add(entry.Name);
+        return organizations;
+    }
 
     /// <summary>The registry host of a Docker image reference (what precedes the first '/'); empty when there is none.</summary>
     private static string RegistryHostOf(string? reference) =>

@@ -76,12 +76,15 @@ public sealed class ConfiguredIntegrations : IInformerHandler<QuayIntegrationRes
     /// <summary>
     /// The configuration a Build's image pushed to <paramref name="registryHost"/> is imported into namespace
     /// <paramref name="ns"/> with: that of the integration managing the namespace when its Quay is the one pushed to
-    /// (two integrations may share a Quay, each with its own import settings), else that of any serving the host.
+    /// (two integrations may share a Quay, each with its own import settings), else that of any serving the host. None
+    /// while the namespace's own integration cannot be used: another's settings would be the wrong ones.
     /// </summary>
-    public IntegrationConfig? ForImport(string ns, string registryHost) =>
-        For(ns) is NamespaceIntegration.Managed managed && string.Equals(managed.Config.RegistryHost, registryHost, StringComparison.OrdinalIgnoreCase)
-            ? managed.Config
-            : ForRegistryHost(registryHost)?.Config;
+    public IntegrationConfig? ForImport(string ns, string registryHost) => For(ns) switch
+    {
+        NamespaceIntegration.Managed managed when string.Equals(managed.Config.RegistryHost, registryHost, StringComparison.OrdinalIgnoreCase) => managed.Config,
+        NamespaceIntegration.Unusable => null,
+        _ => ForRegistryHost(registryHost)?.Config,
+    };
 
     /// <summary>The usable integration whose Quay serves <paramref name="registryHost"/>, if any.</summary>
     private IntegrationView.Usable? ForRegistryHost(string registryHost) =>

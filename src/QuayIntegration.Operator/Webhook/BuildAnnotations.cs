@@ -19,8 +19,8 @@ public static class BuildAnnotations
 
     /// <summary>
     /// Ours, set instead of <see cref="Imported"/> on a Build whose image is not imported: one that completed before the
-    /// destination tag's newest image was recorded (importing it would roll the tag back), or one that ended without an
-    /// image (reported once). Like the imported mark it makes every later look a no-op.
+    /// destination tag's newest image was recorded (importing it would roll the tag back), one that ended without an
+    /// image (reported once), or one pushed to an organization its namespace has left whose registry refused the import. Like the imported mark it makes every later look a no-op.
     /// </summary>
     public const string ImportSkipped = "quay.redhat.com/import-skipped";
 
@@ -29,6 +29,12 @@ public static class BuildAnnotations
 
     /// <summary>The value of <see cref="ImportSkipped"/>: the Build ended Failed, Error or Cancelled, with no image to import.</summary>
     public const string BuildEnded = "build-ended";
+
+    /// <summary>
+    /// The value of <see cref="ImportSkipped"/>: pushed to an organization the namespace no longer uses (the organization
+    /// prefix or cluster ID changed), whose registry refused the import.
+    /// </summary>
+    public const string OrganizationMoved = "organization-moved";
 
     /// <summary>Label on rewritten Builds, so only those are cached (annotations cannot be selected on).</summary>
     public const string ManagedBuildLabel = "quay.redhat.com/managed-build";

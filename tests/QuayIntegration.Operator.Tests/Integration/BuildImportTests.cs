@@ -354,10 +354,87 @@ public sealed class BuildImportTests
         await env.CreateImageStreamAsync("bee", "web");
         await OperatorEnvironment.Eventually(() => Task.FromResult(env.Quay.State.Repository("bb_bee", "web") is not null), "the Quay repository");
 
-        await BuildAndImportAsync(env, "bee", "web:v1");
+        var digest = await BuildAndImportAsync(env, "bee", "web:v1");
         var imageStream = await env.Cluster.Oc.GetImageStreamAsync("bee", "web");
         var tag = imageStream!["spec"]!["tags"]!.AsArray().Single(t => t!["name"]!.GetValue<string>() == "v1")!;
         Assert.True(tag["importPolicy"]!["scheduled"]!.GetValue<bool>());
+        // A scheduled import names the tag, which it follows; by digest it would re-import the same image for good.
+        Assert.Equal($"{env.Quay.RegistryHost}/bb_bee/web:v1", tag["from"]!["name"]!.GetValue<string>());
+        Assert.Equal(digest, await NewestImageAsync(env, "bee", "web", "v1"));
+
+        // Review of b24b624 (helper-70): while the namespace's own integration cannot be used, its Build was imported
+        // with the other's settings (scheduled re-import off). It waits for its own, and is imported at once when it is
+        // back. (The ImageStream is away while the build runs, so the import waits until the integration is unusable.)
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "bee", "imagestreams", "web");
+        var pending = await BuildWebhookTests.CreateBuildAsync(env, "bee", BuildWebhookTests.ImageStreamTagOutput("web:v2"));
+        var waiting = pending["metadata"]!["name"]!.GetValue<string>();
+        await env.Cluster.Oc.WaitForBuildPhaseAsync("bee", waiting, "Complete", TimeSpan.FromSeconds(20));
+        await WaitForEventAsync(env, "bee", waiting, "ImageStreamMissing");
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["driftCheckInterval"] = "99999999h" }, "quay-b");
+        await OperatorEnvironment.Eventually(async () => (await env.ConditionAsync("ConfigurationValid", "quay-b"))?.Status == "False", "quay-b unusable");
+        await env.CreateImageStreamAsync("bee", "web");
+        await WaitForEventAsync(env, "bee", waiting, "ImageImportWaiting");
+        var told = (await env.Kube.CoreV1.ListNamespacedEventAsync("bee")).Items.Single(e => e.InvolvedObject.Name == waiting && e.Reason == "ImageImportWaiting");
+        Assert.Contains("QuayIntegration quay-b can be used", told.Message);
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["driftCheckInterval"] = "10m" }, "quay-b");
+        await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("bee", waiting))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
+            "imported once quay-b can be used", TimeSpan.FromSeconds(8));
+        imageStream = await env.Cluster.Oc.GetImageStreamAsync("bee", "web");
+        tag = imageStream!["spec"]!["tags"]!.AsArray().Single(t => t!["name"]!.GetValue<string>() == "v2")!;
+        Assert.True(tag["importPolicy"]!["scheduled"]!.GetValue<bool>());
+        Assert.NotNull(await NewestImageAsync(env, "bee", "web", "v2"));
+    }
+
+    /// <summary>
+    /// Review of b24b624 (helper-70): a Build rewritten before the organization prefix changed pushed to the former
+    /// organization. Its import was refused as an output its destination does not imply, and tried again forever. It is
+    /// tried from the former organization, which stays on record; the namespace's credentials are the new organization's
+    /// robots by then, and the registry refuses them, so the Build is told once, with what to do, and marked done with.
+    /// </summary>
+    [Fact]
+    public async Task A_build_pushed_before_the_namespace_moved_to_another_organization_is_told_once_not_retried_forever()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync();
+        await StartWithWebAsync(env, webhook);
+        // The ImageStream is gone when the build completes, so the import waits across the move.
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "app", "imagestreams", "web");
+        var build = await BuildWebhookTests.CreateBuildAsync(env, "app", BuildWebhookTests.ImageStreamTagOutput("web:v1"));
+        var name = build["metadata"]!["name"]!.GetValue<string>();
+        Assert.StartsWith($"{env.Quay.RegistryHost}/openshift_app/web:", build["spec"]!["output"]!["to"]!["name"]!.GetValue<string>());
+        await env.Cluster.Oc.WaitForBuildPhaseAsync("app", name, "Complete", TimeSpan.FromSeconds(20));
+        await WaitForEventAsync(env, name, "ImageStreamMissing");
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["organizationPrefix"] = "moved" });
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "moved_app"), "app moved to moved_app");
+        await env.CreateImageStreamAsync("app", "web");
+
+        await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("app", name))?["metadata"]?["annotations"]?[SkippedAnnotation]?.GetValue<string>() == "organization-moved",
+            "the build pushed before the move marked done with");
+        var events = (await env.Kube.CoreV1.ListNamespacedEventAsync("app")).Items.Where(e => e.InvolvedObject.Name == name).ToList();
+        var told = Assert.Single(events, e => e.Reason == "ImageNotImported");
+        Assert.Contains("pushed to organization openshift_app, which namespace app no longer uses", told.Message);
+        Assert.DoesNotContain(events, e => e.Reason == "ImageImportRejected");
+        Assert.NotNull(env.Quay.State.Repository("openshift_app", "web")); // cleanupPolicy Keep: the image stays where it was pushed
+    }
+
+    /// <summary>
+    /// Review of b24b624 (helper-71): OpenShift's BuildByStrategy admission checks every update of a Build, the
+    /// operator's patch of its marks too, against "create builds/&lt;strategy&gt;" for the user making it, and
+    /// system:authenticated does not get the custom strategy. A Custom build (which the webhook rewrites on purpose) was
+    /// imported and then never marked: the patch refused, the import looked at again forever. The operator's role
+    /// grants the strategies' subresources (not "create builds").
+    /// </summary>
+    [Fact]
+    public async Task A_custom_strategy_build_is_marked_under_openshifts_build_strategy_admission()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync();
+        await StartWithWebAsync(env, webhook);
+        var digest = await BuildAndImportAsync(env, "app", "web:v1");
+        var custom = await CreateForgedBuildAsync(env, "app", $"{env.Quay.RegistryHost}/openshift_app/web:v1", "app/web:v1", digest, custom: true);
+        await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("app", custom))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
+            "the Custom build marked imported");
     }
 
     /// <summary>
@@ -415,9 +492,15 @@ public sealed class BuildImportTests
     /// create Builds in <paramref name="ns"/> can write one; no build ever ran for it.
     /// </summary>
     private static async Task<string> CreateForgedBuildAsync(OperatorEnvironment env, string ns, string dockerImage, string destination, string digest,
-        DateTimeOffset? completedAt = null, bool label = true)
+        DateTimeOffset? completedAt = null, bool label = true, bool custom = false)
     {
         var build = BuildWebhookTests.BuildObject(ns, new JsonObject { ["to"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = dockerImage } });
+        if (custom)
+            build["spec"]!["strategy"] = new JsonObject
+            {
+                ["type"] = "Custom",
+                ["customStrategy"] = new JsonObject { ["from"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = "registry.example.com/custom-builder:latest" } },
+            };
         build["metadata"]!["annotations"] = new JsonObject { [Managed] = "true", [Destination] = destination };
         if (label) build["metadata"]!["labels"] = new JsonObject { [ManagedBuildLabel] = "true" };
         var completed = (completedAt ?? DateTimeOffset.UtcNow).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");

@@ -20,7 +20,7 @@ public class BuildImportPlanTests
     [Fact]
     public void Imports_by_digest_when_the_build_reports_one()
     {
-        var plan = BuildImportPlan.For(Build("demo/app:v1", digest: "sha256:abc"), "quay:8443", "openshift_demo", out var problem);
+        var plan = BuildImportPlan.For(Build("demo/app:v1", digest: "sha256:abc"), "quay:8443", ["openshift_demo"], out var problem);
         Assert.Null(problem);
         Assert.Equal("quay:8443/openshift_demo/app@sha256:abc", plan!.From);
         Assert.Equal("demo/app:v1", plan.Destination.ToString());
@@ -29,7 +29,7 @@ public class BuildImportPlanTests
     [Fact]
     public void Imports_the_tag_without_a_digest()
     {
-        var plan = BuildImportPlan.For(Build("demo/app:v1"), "quay:8443", "openshift_demo", out _);
+        var plan = BuildImportPlan.For(Build("demo/app:v1"), "quay:8443", ["openshift_demo"], out _);
         Assert.Equal("quay:8443/openshift_demo/app:v1", plan!.From);
     }
 
@@ -40,15 +40,15 @@ public class BuildImportPlanTests
     [InlineData("demo/app:v2")]         // another tag
     public void Tampered_or_missing_destination_is_refused(string? destination)
     {
-        Assert.Null(BuildImportPlan.For(Build(destination), "quay:8443", "openshift_demo", out var problem));
+        Assert.Null(BuildImportPlan.For(Build(destination), "quay:8443", ["openshift_demo"], out var problem));
         Assert.NotNull(problem);
     }
 
     [Fact]
     public void Output_that_is_not_the_quay_image_is_refused()
     {
-        Assert.Null(BuildImportPlan.For(Build("demo/app:v1", "ImageStreamTag", "app:v1"), "quay:8443", "openshift_demo", out _));
-        Assert.Null(BuildImportPlan.For(Build("demo/app:v1"), "other-quay", "openshift_demo", out _));
-        Assert.Null(BuildImportPlan.For(Build("demo/app:v1"), "quay:8443", null, out _));
+        Assert.Null(BuildImportPlan.For(Build("demo/app:v1", "ImageStreamTag", "app:v1"), "quay:8443", ["openshift_demo"], out _));
+        Assert.Null(BuildImportPlan.For(Build("demo/app:v1"), "other-quay", ["openshift_demo"], out _));
+        Assert.Null(BuildImportPlan.For(Build("demo/app:v1"), "quay:8443", [], out _));
     }
 }
