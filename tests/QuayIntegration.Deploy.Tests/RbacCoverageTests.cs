@@ -214,6 +214,15 @@ public sealed class RbacCoverageTests
             await cluster.Oc.WaitForBuildPhaseAsync(Project, build, "Complete", TimeSpan.FromSeconds(30));
             await Repo.Eventually(async () => (string?)(await cluster.Oc.GetBuildAsync(Project, build))?["metadata"]?["annotations"]?[Imported] == "true",
                 "the build's image to be imported");
+            // Builds of every strategy the webhook rewrites, as other build tools leave them: the operator marks each, and
+            // OpenShift's BuildByStrategy admission asks "create builds/<strategy>" of it for every such write.
+            var built = (await cluster.Oc.GetBuildAsync(Project, build))!;
+            foreach (var strategy in StrategiesMarked)
+            {
+                var other = await CreateCompletedBuildLikeAsync(kube, built, strategy);
+                await Repo.Eventually(async () => (string?)(await cluster.Oc.GetBuildAsync(Project, other))?["metadata"]?["annotations"]?[Imported] == "true",
+                    $"the {strategy["type"]} build marked");
+            }
 
             // The namespace is deleted: the operator cleans up Quay and releases its finalizer.
             await kube.CoreV1.DeleteNamespaceAsync(Project);
@@ -232,7 +241,57 @@ public sealed class RbacCoverageTests
             if (op is not null) await op.DisposeAsync();
             Directory.Delete(workDir, recursive: true);
         }
-        return cluster.ApiServer.Requests.ByUser(OperatorUser);
+        // What admission asked of the operator's user counts as its use of a grant, as a request does.
+        var calls = new Dictionary<RecordedRequest, int>(cluster.ApiServer.Requests.ByUser(OperatorUser));
+        foreach (var (check, count) in cluster.ApiServer.Requests.AdmissionChecksBy(OperatorUser)) calls[check] = calls.GetValueOrDefault(check) + count;
+        return calls;
+    }
+
+    /// <summary>The strategies of the Builds the operator marks, each as <c>spec.strategy</c>: a Docker build optimized is "optimizeddocker".</summary>
+    private static readonly JsonObject[] StrategiesMarked =
+    [
+        new() { ["type"] = "Docker", ["dockerStrategy"] = new JsonObject() },
+        new() { ["type"] = "Docker", ["dockerStrategy"] = new JsonObject { ["imageOptimizationPolicy"] = "SkipLayers" } },
+        new() { ["type"] = "Source", ["sourceStrategy"] = new JsonObject { ["from"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = "registry.example.com/s2i:latest" } } },
+        new() { ["type"] = "Custom", ["customStrategy"] = new JsonObject { ["from"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = "registry.example.com/custom:latest" } } },
+    ];
+
+    /// <summary>
+    /// A Complete Build with <paramref name="built"/>'s rewritten output, annotations, label and digest and the given
+    /// strategy, written by the administrator (no build runs for it): its image is already in the tag, so the operator
+    /// only marks it.
+    /// </summary>
+    private static async Task<string> CreateCompletedBuildLikeAsync(k8s.Kubernetes kube, JsonNode built, JsonObject strategy)
+    {
+        var build = new JsonObject
+        {
+            ["apiVersion"] = "build.openshift.io/v1",
+            ["kind"] = "Build",
+            ["metadata"] = new JsonObject
+            {
+                ["generateName"] = "other-",
+                ["labels"] = built["metadata"]!["labels"]!.DeepClone(),
+                ["annotations"] = new JsonObject
+                {
+                    [BuildAnnotations.Managed] = "true",
+                    [BuildAnnotations.DestinationImageStream] = built["metadata"]!["annotations"]![BuildAnnotations.DestinationImageStream]!.DeepClone(),
+                },
+            },
+            ["spec"] = new JsonObject
+            {
+                ["strategy"] = strategy.DeepClone(),
+                ["source"] = new JsonObject { ["type"] = "Dockerfile", ["dockerfile"] = "FROM scratch" },
+                ["output"] = new JsonObject { ["to"] = built["spec"]!["output"]!["to"]!.DeepClone() },
+            },
+            ["status"] = new JsonObject
+            {
+                ["phase"] = "Complete",
+                ["completionTimestamp"] = built["status"]!["completionTimestamp"]!.DeepClone(),
+                ["output"] = built["status"]!["output"]!.DeepClone(),
+            },
+        };
+        var created = await kube.CustomObjects.CreateNamespacedCustomObjectAsync(build, "build.openshift.io", "v1", Project, "builds");
+        return (string)JsonNode.Parse(((System.Text.Json.JsonElement)created).GetRawText())!["metadata"]!["name"]!;
     }
 
     private static async Task<bool> IsSetUpAsync(k8s.Kubernetes kube, QuayEmulator quay)

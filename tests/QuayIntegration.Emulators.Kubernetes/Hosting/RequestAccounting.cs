@@ -31,6 +31,18 @@ public sealed class RequestAccounting
     private readonly ConcurrentQueue<DeniedRequest> _denials = new();
     private readonly ConcurrentQueue<TimedRequest> _timeline = new();
     private readonly ConcurrentDictionary<(string User, string Protocol), int> _protocols = new();
+    private readonly ConcurrentDictionary<RecordedRequest, int> _admissionChecks = new();
+
+    /// <summary>
+    /// An authorization an admission plugin asked of the requesting user on top of the request's own (OpenShift's
+    /// BuildByStrategy: "create builds/&lt;strategy&gt;" on every write of a Build): a use of that user's rights as real as
+    /// a request, though no request names it. Kept apart from the requests, which it does not count as.
+    /// </summary>
+    internal void RecordAdmissionCheck(RecordedRequest check) => _admissionChecks.AddOrUpdate(check, 1, (_, n) => n + 1);
+
+    /// <summary>The authorizations admission asked of <paramref name="username"/>, with how many times each.</summary>
+    public IReadOnlyDictionary<RecordedRequest, int> AdmissionChecksBy(string username) =>
+        _admissionChecks.Where(p => p.Key.User == username).ToDictionary(p => p.Key, p => p.Value);
 
     /// <summary>The HTTP versions (<c>HTTP/1.1</c>, <c>HTTP/2</c>) <paramref name="username"/>'s resource requests came in, with how many each.</summary>
     public IReadOnlyDictionary<string, int> ProtocolsOf(string username) =>
@@ -84,5 +96,6 @@ public sealed class RequestAccounting
         _denials.Clear();
         _timeline.Clear();
         _protocols.Clear();
+        _admissionChecks.Clear();
     }
 }

@@ -65,4 +65,20 @@ public static class Views
             view["is_org_member"] = user is { IsRobot: true } || Authorizer.TeamRoleOf(username, org) is not null;
         return view;
     }
+
+    /// <summary>
+    /// <c>app_view</c> (<c>endpoints/api/organization.py</c>): the secret, the redirect URI and the avatar email are shown
+    /// only to an organization admin (AdministerOrganizationPermission, which team membership alone grants), null to
+    /// anyone else let in (a full-access superuser).
+    /// </summary>
+    public static JsonObject Application(OAuthApplication application, bool isAdmin) => new()
+    {
+        ["name"] = application.Name,
+        ["description"] = application.Description,
+        ["application_uri"] = application.ApplicationUri,
+        ["client_id"] = application.ClientId,
+        ["client_secret"] = isAdmin ? application.ClientSecret : null,
+        ["redirect_uri"] = isAdmin ? application.RedirectUri : null,
+        ["avatar_email"] = isAdmin ? application.AvatarEmail : null,
+    };
 }

@@ -27,6 +27,10 @@ public static class StatePage
         {
             o.Name, p.Id, p.Role, p.ActivatingUser ?? "(anyone)", $"{p.DelegateKind} {p.DelegateName}",
         })));
+        Table(html, "OAuth applications", ["Organization", "Name", "Client ID", "Redirect URI"], state.Organizations.SelectMany(o => o.Applications.Select(a => new[]
+        {
+            o.Name, a.Name, a.ClientId, a.RedirectUri,
+        })));
         Table(html, "Repositories", ["Repository", "Visibility", "Permissions"], state.Repositories.Select(r => new[]
         {
             $"{r.Namespace}/{r.Name}", r.IsPublic ? "public" : "private",

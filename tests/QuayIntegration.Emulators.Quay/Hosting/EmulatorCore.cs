@@ -73,6 +73,7 @@ public sealed class EmulatorCore
         OrganizationEndpoints.Map(routes);
         RobotEndpoints.Map(routes);
         PrototypeEndpoints.Map(routes);
+        ApplicationEndpoints.Map(routes);
         TagEndpoints.Map(routes);
         PermissionEndpoints.Map(routes);
         RepositoryEndpoints.Map(routes);

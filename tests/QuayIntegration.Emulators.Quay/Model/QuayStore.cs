@@ -92,6 +92,8 @@ public sealed class QuayStore
     public void DeleteOrganization(Organization org, DateTimeOffset now)
     {
         foreach (var robot in org.Robots.Values.ToList()) DeleteRobot(org, robot);
+        // delete_user removes the org's OAuth applications (and their tokens) at once, not at GC time.
+        org.Applications.Clear();
         Organizations.Remove(org.Name);
         Repositories.Remove(org.Name);
         DeletedNamespaces[org.Name] = now + NamespaceGcDelay;
@@ -126,6 +128,28 @@ public sealed class QuayStore
 
     public static string NewRobotToken() =>
         RandomNumberGenerator.GetString(RobotTokenAlphabet, 64);
+
+    /// <summary>
+    /// Quay's <c>create_application</c>: the client id is the column default <c>random_string_generator(length=20)</c>,
+    /// the secret <c>random_string_generator(length=40)</c>, both uppercase letters and digits.
+    /// </summary>
+    public static OAuthApplication CreateApplication(Organization org, string name, string applicationUri, string redirectUri,
+        string description, string? avatarEmail, string? createdBy)
+    {
+        var application = new OAuthApplication
+        {
+            ClientId = RandomNumberGenerator.GetString(RobotTokenAlphabet, 20),
+            ClientSecret = RandomNumberGenerator.GetString(RobotTokenAlphabet, 40),
+            Name = name,
+            ApplicationUri = applicationUri,
+            RedirectUri = redirectUri,
+            Description = description,
+            AvatarEmail = avatarEmail,
+            CreatedBy = createdBy,
+        };
+        org.Applications.Add(application);
+        return application;
+    }
 
     /// <summary>
     /// Quay's <c>create_repository</c>: the creating user gets an explicit admin permission and, in an organization, the

@@ -20,12 +20,20 @@ public sealed record OrganizationState(
     IReadOnlyList<TeamState> Teams,
     IReadOnlyList<RobotState> Robots,
     IReadOnlyList<PrototypeState> Prototypes,
-    string? CreatedBy = null);
+    string? CreatedBy = null)
+{
+    /// <summary>The organization's OAuth applications, in creation order (the order Quay lists them in).</summary>
+    public IReadOnlyList<ApplicationState> Applications { get; init; } = [];
+}
 
 public sealed record TeamState(string Name, string Role, IReadOnlyList<string> Members);
 
 public sealed record RobotState(string Name, string Description, string Token, DateTimeOffset Created, DateTimeOffset? LastAccessed,
     string? MetadataJson = null, string? CreatedBy = null);
+
+/// <summary>An OAuth application with its secret; <see cref="CreatedBy"/> is a test oracle, never on the wire.</summary>
+public sealed record ApplicationState(string ClientId, string ClientSecret, string Name, string Description, string ApplicationUri,
+    string RedirectUri, string? AvatarEmail, string? CreatedBy = null);
 
 public sealed record PrototypeState(string Id, string Role, string? ActivatingUser, string DelegateKind, string DelegateName, string? CreatedBy = null);
 
@@ -81,7 +89,11 @@ public static class StateSnapshots
             r.RobotMetadataJson, r.CreatedBy)).ToList(),
         o.Prototypes.Select(p => new PrototypeState(p.Id, p.Role.ToWire(), p.ActivatingUser,
             p.DelegateKind == DelegateKind.User ? "user" : "team", p.DelegateName, p.CreatedBy)).ToList(),
-        o.CreatedBy);
+        o.CreatedBy)
+    {
+        Applications = o.Applications.Select(a => new ApplicationState(a.ClientId, a.ClientSecret, a.Name, a.Description,
+            a.ApplicationUri, a.RedirectUri, a.AvatarEmail, a.CreatedBy)).ToList(),
+    };
 
     private static RepositoryState Copy(Repository r) => new(
         r.Namespace,

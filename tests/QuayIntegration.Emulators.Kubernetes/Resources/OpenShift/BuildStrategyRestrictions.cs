@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using QuayIntegration.Emulators.Kubernetes.Authorization;
+using QuayIntegration.Emulators.Kubernetes.Hosting;
 using QuayIntegration.Emulators.Kubernetes.Machinery;
 using QuayIntegration.Emulators.Kubernetes.Rest;
 
@@ -53,6 +54,7 @@ public static class BuildStrategyRestrictions
         // The review names the object (its generateName when it has one), as the plugin's resourceName does.
         var name = meta.Str("generateName") is { Length: > 0 } generateName ? generateName : meta.Str("name") ?? "";
         var review = new AuthorizationAttributes(ctx.User, "create", true, Group, "", "builds", subresource, ctx.Namespace ?? "", name);
+        ctx.Server.Requests.RecordAdmissionCheck(new RecordedRequest(ctx.User.Username, "create", Group, "builds", subresource, ctx.Namespace));
         if (ctx.Server.Authorizer.Authorize(review).Allowed) return;
         // admission.NewForbidden: the resource is the request's (buildconfigs for instantiate), the name the object's.
         forbiddenName = forbiddenName.Length > 0 ? forbiddenName : "Unknown";
