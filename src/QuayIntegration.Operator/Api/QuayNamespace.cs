@@ -88,6 +88,13 @@ public sealed class OrganizationRecord
     /// counts as the operator's only if the record names it Created, so what a person makes there later is never taken.
     /// </summary>
     [JsonPropertyName("adoptedContentRecorded")] public bool? AdoptedContentRecorded { get; set; }
+    /// <summary>
+    /// On an organization taken over from the Go operator under an organizationPrefix that gives another name (the Go
+    /// operator named organizations after the cluster ID, whatever the prefix said): that prefix. While the
+    /// integration's prefix is still this one, the namespace keeps this organization, so the takeover moves nothing and
+    /// breaks no pull; a prefix changed afterwards moves it, as any prefix change does.
+    /// </summary>
+    [JsonPropertyName("keptWhilePrefix")] public string? KeptWhilePrefix { get; set; }
     [JsonPropertyName("robots")] public List<RobotRecord>? Robots { get; set; }
     [JsonPropertyName("defaultPermissions")] public List<DefaultPermissionRecord>? DefaultPermissions { get; set; }
     [JsonPropertyName("repositories")] public List<RepositoryRecord>? Repositories { get; set; }

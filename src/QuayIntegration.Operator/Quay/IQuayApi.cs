@@ -21,6 +21,10 @@ public interface IQuayApi
     [Delete("/api/v1/organization/{org}")]
     Task<HttpResponseMessage> DeleteOrganization(string org, CancellationToken ct);
 
+    /// <summary>The organization's OAuth applications (administrators only).</summary>
+    [Get("/api/v1/organization/{org}/applications")]
+    Task<HttpResponseMessage> ListApplications(string org, CancellationToken ct);
+
     /// <summary>Every robot of the organization with its token.</summary>
     [Get("/api/v1/organization/{org}/robots?token=true")]
     Task<HttpResponseMessage> ListRobots(string org, CancellationToken ct);

@@ -143,6 +143,16 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
         return result.As(result.Value?.Robots.Where(r => r.Name.StartsWith(prefix, StringComparison.Ordinal)).ToList());
     }
 
+    /// <summary>
+    /// The organization's OAuth applications. A Quay without the route (404) has none to lose with the organization:
+    /// an empty list.
+    /// </summary>
+    public async Task<QuayResult<List<QuayApplication>>> ListApplicationsAsync(string org, CancellationToken ct)
+    {
+        var result = await CallAsync<QuayApplicationList>(() => api.ListApplications(org, ct), ct, parse: true);
+        return result.Outcome == QuayOutcome.NotFound ? new(QuayOutcome.Success, result.StatusCode, result.Message, []) : result.As(result.Value?.Applications);
+    }
+
     public async Task<QuayResult<List<QuayPrototype>>> ListPrototypesAsync(string org, CancellationToken ct)
     {
         var result = await CallAsync<QuayPrototypeList>(() => api.ListPrototypes(org, ct), ct, parse: true);

@@ -34,6 +34,7 @@ public static class QuayJson
 [JsonSerializable(typeof(QuayOrganization))]
 [JsonSerializable(typeof(QuayRobot))]
 [JsonSerializable(typeof(QuayRobotList))]
+[JsonSerializable(typeof(QuayApplicationList))]
 [JsonSerializable(typeof(QuayRobotPermissionList))]
 [JsonSerializable(typeof(QuayRepository))]
 [JsonSerializable(typeof(QuayRepositoryList))]

@@ -86,6 +86,17 @@ public sealed class QuayRepository
     [JsonPropertyName("description")] public string? Description { get; set; }
 }
 
+public sealed class QuayApplicationList
+{
+    [JsonPropertyName("applications")] public List<QuayApplication> Applications { get; set; } = [];
+}
+
+/// <summary>An organization's OAuth application: only its name is read (the operator makes none).</summary>
+public sealed class QuayApplication
+{
+    [JsonPropertyName("name")] public string Name { get; set; } = "";
+}
+
 public sealed class QuayRobotList
 {
     [JsonPropertyName("robots")] public List<QuayRobot> Robots { get; set; } = [];

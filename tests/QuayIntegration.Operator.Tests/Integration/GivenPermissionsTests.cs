@@ -177,23 +177,40 @@ public sealed class GivenPermissionsTests
     public async Task A_found_robot_made_again_by_its_owner_keeps_the_role_its_owner_gave_it()
     {
         await using var env = await StartWithTheirRobotAsync();
-        await env.CreateImageStreamAsync("team", "web");
-        await Eventually(async () => RoleOf(env, "web") == "write" && GivenPermissions(await env.GetRecordAsync("team")).Count == 1, "write given on web, on record");
-
-        // Remade while the operator is stopped, so that no drift check sees the new robot before its owner's grant.
-        await env.StopOperatorAsync(env.Operators.Single());
-        using (var admin = new QuayAdministrator(env.Quay))
-        {
-            await Task.Delay(1100); // Quay's creation times are to the second
-            await admin.DeleteRobotAsync(Org, "builder");
-            await admin.CreateRobotAsync(Org, "builder");
-            await admin.SetRepositoryPermissionAsync(Org, "web", Builder, "write");
-        }
+        await RemadeByItsOwnerWhileStoppedAsync(env);
         await env.StartOperatorAsync("operator-2");
         await Eventually(async () => GivenPermissions(await env.GetRecordAsync("team")).Count == 0, "the old robot's grant off the record");
 
         await LeaveTheMatrixAsync(env);
         Assert.Equal("write", RoleOf(env, "web"));
+    }
+
+    /// <summary>The same, the namespace deleted meanwhile: the teardown of the found organization reads the robots first.</summary>
+    [Fact]
+    public async Task A_found_robot_made_again_by_its_owner_keeps_the_role_its_owner_gave_it_when_the_namespace_goes()
+    {
+        await using var env = await StartWithTheirRobotAsync();
+        await RemadeByItsOwnerWhileStoppedAsync(env);
+        await env.Kube.CoreV1.DeleteNamespaceAsync("team");
+        await env.StartOperatorAsync("operator-2");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("team", TimeSpan.FromSeconds(30));
+        Assert.Equal("write", RoleOf(env, "web"));
+    }
+
+    /// <summary>
+    /// The operator gives the found robot write on <c>web</c>; stopped then (so that no drift check sees the new robot
+    /// before its owner's grant), its owner deletes the robot, makes it again and gives the new one write on <c>web</c>.
+    /// </summary>
+    private static async Task RemadeByItsOwnerWhileStoppedAsync(OperatorEnvironment env)
+    {
+        await env.CreateImageStreamAsync("team", "web");
+        await Eventually(async () => RoleOf(env, "web") == "write" && GivenPermissions(await env.GetRecordAsync("team")).Count == 1, "write given on web, on record");
+        await env.StopOperatorAsync(env.Operators.Single());
+        using var admin = new QuayAdministrator(env.Quay);
+        await Task.Delay(1100); // Quay's creation times are to the second
+        await admin.DeleteRobotAsync(Org, "builder");
+        await admin.CreateRobotAsync(Org, "builder");
+        await admin.SetRepositoryPermissionAsync(Org, "web", Builder, "write");
     }
 
     /// <summary>

@@ -213,14 +213,17 @@ public sealed class MigrationFromGoOperatorTests
     }
 
     /// <summary>
-    /// The Go operator named organizations after the cluster ID alone (its CRD has organizationPrefix, which it never read
-    /// when naming). Taken over under a QuayIntegration that sets a prefix, its organization is the one recorded as
-    /// created, a former organization from then on (kept under Keep, and deleted with the namespace), and its Secrets,
-    /// holding its robots' logins, are the operator's to rewrite; the organization under the prefix's name, someone's,
-    /// is found, and keeps their repository when the namespace goes.
+    /// Review of b24b624 (helper-69, helper-73): the Go operator named organizations after the cluster ID alone (its CRD
+    /// has organizationPrefix, which it never read when naming). Taken over under a QuayIntegration that sets a prefix,
+    /// the prefix's organization (someone's here, the operator an owner) was recorded as the Go operator's, its unmarked
+    /// content taken for the Go operator's, and the real one forgotten. The Go operator's organization is the one
+    /// adopted, and the namespace keeps it while the prefix stays what it was at the takeover: nothing moves, no pull
+    /// breaks, its Secrets keep their robots, and the organization under the prefix's name is never touched. A prefix
+    /// changed afterwards moves the namespace as any prefix change does; the Go organization is then a former one, kept
+    /// under Keep, and deleted with the namespace.
     /// </summary>
     [Fact]
-    public async Task A_go_namespace_under_a_prefix_the_go_operator_never_used_keeps_its_organization_on_record()
+    public async Task A_go_namespace_under_a_prefix_the_go_operator_never_used_keeps_the_go_organization()
     {
         await using var env = await StartAsync(spec => spec["organizationPrefix"] = "team");
         using var quay = env.Quay.CreateHttpClient(env.Token);
@@ -228,24 +231,32 @@ public sealed class MigrationFromGoOperatorTests
         const string theirs = "team_legacy";
         await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = theirs }));
         await LegacyWorld.GoRepositoryAsync(quay, theirs, "tools");
+        var tokens = env.Quay.State.Organization(Org)!.Robots.ToDictionary(r => r.Name, r => r.Token);
 
         await env.StartOperatorAsync();
         await Eventually(async () => (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "Synced", "taken over and synced");
-        var entries = (await env.GetRecordAsync(Ns))!["spec"]!["organizations"]!.AsArray()
-            .ToDictionary(o => o!["name"]!.GetValue<string>(), o => (o!["origin"]!.GetValue<string>(), o["adoptedFrom"]?.GetValue<string>()));
-        Assert.Equal(("Created", "quay-bridge-operator"), entries[Org]);
-        Assert.Equal(("Found", (string?)null), entries[theirs]);
-        var secret = (await env.GetSecretAsync(Ns, "builder-quay-openshift"))!;
-        Assert.Equal("quay-integration-operator", secret.Metadata.Labels["app.kubernetes.io/managed-by"]);
-        Assert.Contains($"{theirs}+builder", System.Text.Encoding.UTF8.GetString(secret.Data[".dockerconfigjson"]) is var config
-            ? System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(JsonNode.Parse(config)!["auths"]![env.Quay.RegistryHost]!["auth"]!.GetValue<string>()))
-            : "");
+        var entry = (await env.GetRecordAsync(Ns))!["spec"]!["organizations"]!.AsArray().Single()!;
+        Assert.Equal((Org, "Created", "quay-bridge-operator", "team"),
+            (entry["name"]!.GetValue<string>(), entry["origin"]!.GetValue<string>(), entry["adoptedFrom"]!.GetValue<string>(), entry["keptWhilePrefix"]!.GetValue<string>()));
+        Assert.Equal(Org, (await env.GetNamespaceAsync(Ns))!.Metadata.Annotations["quay.redhat.com/organization"]);
+        Assert.Equal(tokens, env.Quay.State.Organization(Org)!.Robots.ToDictionary(r => r.Name, r => r.Token));
+        Assert.Contains($"{Org}+builder", LoginOf(env, (await env.GetSecretAsync(Ns, "builder-quay-openshift"))!));
+        Assert.Empty(env.Quay.State.Organization(theirs)!.Robots);
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["organizationPrefix"] = "later" });
+        await Eventually(() => env.IsSeededAsync(Ns, "later_legacy"), "moved once the prefix changed after the takeover");
+        Assert.NotNull(env.Quay.State.Organization(Org)); // cleanupPolicy Keep: the former organization stays, listed
 
         await env.Kube.CoreV1.DeleteNamespaceAsync(Ns);
         await env.Cluster.Oc.WaitForNamespaceGoneAsync(Ns);
         Assert.Null(env.Quay.State.Organization(Org));
+        Assert.Null(env.Quay.State.Organization("later_legacy"));
         Assert.NotNull(env.Quay.State.Repository(theirs, "tools"));
     }
+
+    private static string LoginOf(OperatorEnvironment env, V1Secret secret) =>
+        System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(
+            JsonNode.Parse(secret.Data[".dockerconfigjson"])!["auths"]![env.Quay.RegistryHost]!["auth"]!.GetValue<string>()));
 
     /// <summary>The namespace and its Quay content as the Go operator set them up.</summary>
     private static async Task GoOperatorNamespaceAsync(OperatorEnvironment env, HttpClient quay)

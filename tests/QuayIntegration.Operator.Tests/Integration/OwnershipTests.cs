@@ -1464,6 +1464,34 @@ public sealed class OwnershipTests
             .Select(a => System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(a.Value!["auth"]!.GetValue<string>()))));
 
     /// <summary>
+    /// Review of b24b624 (helper-69): someone makes an OAuth application in an organization the operator created (to mint
+    /// tokens for their CI, say). The teardown counted teams, repositories and robots only, and Quay deletes an
+    /// organization's applications with it: theirs went with the namespace. It holds the organization back as someone's
+    /// content does; what the operator made there goes.
+    /// </summary>
+    [Fact]
+    public async Task An_oauth_application_someone_made_holds_back_the_deletion_of_an_organization_the_operator_created()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("apps"));
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("apps");
+        await Eventually(() => env.IsSeededAsync("apps", "openshift_apps"), "set up");
+        using (var admin = new QuayAdministrator(env.Quay))
+        {
+            admin.JoinOwners("openshift_apps");
+            await admin.CreateApplicationAsync("openshift_apps", "ci-tokens");
+        }
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync("apps");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("apps", TimeSpan.FromSeconds(30));
+        var organization = env.Quay.State.Organization("openshift_apps");
+        Assert.NotNull(organization);
+        Assert.Equal("ci-tokens", Assert.Single(organization.Applications).Name);
+        Assert.Empty(organization.Robots); // the operator's own robots went
+        Assert.Contains((await env.GetRecordAsync("apps"))!["status"]!["kept"]!.AsArray(), k => k!.GetValue<string>().Contains("OAuth application"));
+    }
+
+    /// <summary>
     /// Someone deletes the operator's robot and makes their own under its name, a second later than the first (Quay's
     /// creation times are to the second).
     /// </summary>

@@ -91,6 +91,10 @@ public sealed class QuayAdministrator : IDisposable
 
     public Task DeleteOrganizationAsync(string org) => Expect(_http.DeleteAsync($"api/v1/organization/{org}"));
 
+    /// <summary>An OAuth application in the organization (the administrator must administer it).</summary>
+    public Task CreateApplicationAsync(string org, string name) =>
+        Expect(_http.PostAsJsonAsync($"api/v1/organization/{org}/applications", new { name }));
+
     private static async Task Expect(Task<HttpResponseMessage> call)
     {
         using var response = await call;

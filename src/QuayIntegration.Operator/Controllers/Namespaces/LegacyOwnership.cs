@@ -15,9 +15,9 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// or adopted, the organization <c>&lt;clusterID, lower-cased&gt;_&lt;namespace&gt;</c> (its CRD has an
 /// organizationPrefix field, which it never read when naming) and deleted it with the namespace, so that organization is
 /// recorded Created, keeping that behaviour, and marked adopted from it: the robots and repositories it made carry no
-/// mark, and count as this operator's (<see cref="OwnershipMarkers.OriginOf"/>). Under a prefix other than the cluster
-/// ID it is a former organization from the first sync on: the namespace moves to the prefix's, as after a prefix
-/// change, and what the Go operator made is never taken for what someone made under the prefix's name.</item>
+/// mark, and count as this operator's (<see cref="OwnershipMarkers.OriginOf"/>). Under a prefix that gives another name
+/// the namespace keeps it (<see cref="OrganizationRecord.KeptWhilePrefix"/>): the takeover moves nothing and breaks no
+/// pull, and what the Go operator made is never taken for what someone made under the prefix's name.</item>
 /// </list>
 /// The caller saves the record before it adds its own finalizer (<see cref="NamespaceClaim.ClaimAsync"/>), which would
 /// otherwise look like the Go operator's after a crash.
@@ -41,7 +41,9 @@ public static class LegacyOwnership
     /// </summary>
     /// <param name="ignored">Why what the namespace says was not taken (annotations copied from another namespace), or null.</param>
     /// <param name="goOrganization">The organization the Go operator named for this namespace (<see cref="GoOperatorOrganization"/>); empty when none can be named.</param>
-    public static bool Adopt(V1Namespace? ns, OwnershipDraft record, string host, string goOrganization, out string? ignored)
+    /// <param name="prefixOrganization">The organization the integration's prefix gives the namespace (empty when none).</param>
+    /// <param name="prefix">The integration's organizationPrefix, kept on an adopted organization the prefix does not name.</param>
+    public static bool Adopt(V1Namespace? ns, OwnershipDraft record, string host, string goOrganization, string prefixOrganization, string prefix, out string? ignored)
     {
         ignored = null;
         if (!WouldRead(ns, record)) return false;
@@ -68,9 +70,18 @@ public static class LegacyOwnership
             return true;
         }
         if (ns.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) != true || goOrganization.Length == 0) return false;
-        record.SetOrganization(host, goOrganization, Origin.Created).AdoptedFrom = OrganizationRecord.AdoptedFromGoOperator;
+        var entry = record.SetOrganization(host, goOrganization, Origin.Created);
+        entry.AdoptedFrom = OrganizationRecord.AdoptedFromGoOperator;
+        if (goOrganization != prefixOrganization) entry.KeptWhilePrefix = prefix;
         return true;
     }
+
+    /// <summary>
+    /// The organization taken over from the Go operator that the namespace keeps under <paramref name="prefix"/> (see
+    /// <see cref="OrganizationRecord.KeptWhilePrefix"/>), or null.
+    /// </summary>
+    public static string? KeptOrganization(OwnershipDraft record, string host, string prefix) =>
+        record.Organizations.FirstOrDefault(o => o.Host == host && o.KeptWhilePrefix == prefix && o.Origin is Origin.Created or Origin.Creating)?.Name;
 
     /// <summary>
     /// The organization the Go operator made for a namespace: its cluster ID, lower-cased, an underscore and the

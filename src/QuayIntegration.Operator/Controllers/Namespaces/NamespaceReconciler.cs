@@ -160,14 +160,11 @@ public sealed class NamespaceReconciler(
     private async Task<ReconcileResult> SyncAsync(NamespaceWork work, CancellationToken ct)
     {
         var config = work.Config!;
+        string prefixOrganization;
         try
         {
-            work.Organization = QuayNames.OrganizationFor(config.OrganizationPrefix, work.Name);
-            work.Robots = config.ServiceAccounts.Select(sa =>
-            {
-                var shortName = QuayNames.RobotShortNameFor(work.Organization, sa.Name);
-                return new DesiredRobot(sa.Name, sa.Role, shortName, QuayNames.RobotFullName(work.Organization, shortName));
-            }).ToList();
+            prefixOrganization = QuayNames.OrganizationFor(config.OrganizationPrefix, work.Name);
+            MapTo(work, LegacyOwnership.KeptOrganization(work.Record, work.Host, config.OrganizationPrefix) ?? prefixOrganization);
         }
         catch (ArgumentException e)
         {
@@ -185,8 +182,13 @@ public sealed class NamespaceReconciler(
         work.Record.Spec.Integration = work.IntegrationName;
         await ConfirmBeforeAdoptingAsync(work, ct);
         if (work.Namespace is null) throw new ReconcileException($"namespace {work.Name} is gone");
-        if (LegacyOwnership.Adopt(work.Namespace, work.Record, work.Host, LegacyOwnership.GoOperatorOrganization(config.ClusterId, work.Name), out var ignored))
+        if (LegacyOwnership.Adopt(work.Namespace, work.Record, work.Host, LegacyOwnership.GoOperatorOrganization(config.ClusterId, work.Name),
+                prefixOrganization, config.OrganizationPrefix, out var ignored))
+        {
             await records.SaveAsync(work.Record, hold: true, ct);
+            // The Go operator's organization, kept under the prefix it was taken over with.
+            if (LegacyOwnership.KeptOrganization(work.Record, work.Host, config.OrganizationPrefix) is { } kept) MapTo(work, kept);
+        }
         if (ignored is not null) events.Warning(work.Namespace, "OwnershipAnnotationIgnored", ignored);
         await organizationStep.RunAsync(work, ct);
         await takeoverInventory.RecordAsync(work, work.Entry!, ct);
@@ -509,13 +511,35 @@ public sealed class NamespaceReconciler(
         await ConfirmBeforeAdoptingAsync(work, ct);
         // What is read in is the acting integration's from now on (a teardown that stops half-way goes on under it), as a
         // sync's record says.
-        if (LegacyOwnership.Adopt(work.Namespace, work.Record, config.RegistryHost, LegacyOwnership.GoOperatorOrganization(config.ClusterId, work.Name), out _))
+        string prefixOrganization;
+        try
+        {
+            prefixOrganization = QuayNames.OrganizationFor(config.OrganizationPrefix, work.Name);
+        }
+        catch (ArgumentException)
+        {
+            prefixOrganization = "";
+        }
+        if (LegacyOwnership.Adopt(work.Namespace, work.Record, config.RegistryHost, LegacyOwnership.GoOperatorOrganization(config.ClusterId, work.Name),
+                prefixOrganization, config.OrganizationPrefix, out _))
         {
             work.Record.Spec.Integration ??= work.IntegrationName;
             // Which namespace the record is of, as a sync writes it: a namespace made again under the name later, out of
             // scope, must find a teardown owed by this one, not a namespace to release under Keep.
             work.Record.Spec.NamespaceUid ??= work.Namespace?.Metadata.Uid;
         }
+    }
+
+    /// <summary>The namespace's organization, and its robots' names in it.</summary>
+    /// <exception cref="ArgumentException">A service account cannot be mapped to a robot name there.</exception>
+    private static void MapTo(NamespaceWork work, string organization)
+    {
+        work.Organization = organization;
+        work.Robots = work.Config!.ServiceAccounts.Select(sa =>
+        {
+            var shortName = QuayNames.RobotShortNameFor(organization, sa.Name);
+            return new DesiredRobot(sa.Name, sa.Role, shortName, QuayNames.RobotFullName(organization, shortName));
+        }).ToList();
     }
 
     /// <summary>What an earlier version left on the namespace is read from the namespace as it is, not from a copy that may lag.</summary>

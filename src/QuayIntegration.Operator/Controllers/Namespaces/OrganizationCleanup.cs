@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Quay;
+using QuayIntegration.Operator.Webhook;
 
 namespace QuayIntegration.Operator.Controllers.Namespaces;
 
@@ -136,10 +137,11 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         // earlier attempt deleted it and stopped before the record said so) and there is nothing to protect.
         var robots = await quay.ListRobotsAsync(entry.Name, ct);
         if (await quay.RefusedAsGoneAsync(robots, entry.Name, ct)) return ([], [], []);
-        // Read side by side: a teardown waits for both, one round trip.
+        // Read side by side: a teardown waits for all three, one round trip.
         var listing = quay.ListRepositoriesAsync(entry.Name, ct);
         var looking = quay.GetOrganizationAsync(entry.Name, ct);
-        await Task.WhenAll(listing, looking);
+        var applying = quay.ListApplicationsAsync(entry.Name, ct);
+        await Task.WhenAll(listing, looking, applying);
         var repositories = (await listing).ValueOrThrow("list the repositories of " + entry.Name)!;
         var foreign = new List<string>();
         // The operator makes no team: any but the owners team Quay makes with the organization is someone's, with its
@@ -147,6 +149,9 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         var shown = (await looking).ValueOrThrow("look up organization " + entry.Name);
         if (OrganizationReplacement.Judge(work, entry, shown)) return ([], [], []);
         foreach (var team in (shown?.Teams?.Keys ?? Enumerable.Empty<string>()).Where(t => t != OwnersTeam).Order(StringComparer.Ordinal)) foreign.Add("team " + team);
+        // Nor an OAuth application: one is someone's (tokens minted for their CI, say), and Quay deletes it with the organization.
+        foreach (var application in ((await applying).ValueOrThrow("list the OAuth applications of " + entry.Name) ?? []).Select(a => a.Name).Order(StringComparer.Ordinal))
+            foreign.Add("OAuth application " + UserText.Quote(application));
         foreach (var repository in repositories)
         {
             // By the mark as listed, recorded or not: a recorded one may have been deleted and made again by someone else.
@@ -221,6 +226,9 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         CancellationToken ct)
     {
         listed ??= (await reach.Quay.ListRobotsAsync(entry.Name, ct)).ValueOrThrow("list robots of " + entry.Name)!;
+        // Robots made again since the record was written, judged before anything is given back or deleted (in a found
+        // organization too, which the check for someone's content does not read).
+        await RemadeRobots.JudgeAsync(work, reach.Quay, entry, RemadeRobots.Among(entry, listed), ct);
         await RecordMarkedRobotsAsync(work, reach.Quay, entry, listed, ct);
         var accounts = reach.Config.ServiceAccounts.Select(a => a.Name).Concat(entry.Robots?.Select(r => r.ServiceAccount) ?? [])
             .Where(a => a.Length > 0).Distinct(StringComparer.Ordinal);

@@ -122,10 +122,25 @@ public static class OrganizationRecordExtensions
         {
             // Another origin without a time: the time on record was the other robot's.
             if (entry.Origin != origin && string.IsNullOrEmpty(created)) entry.Created = null;
+            // Found before and found now, but made at another time: its owner made it again.
+            if (entry.Origin == Origin.Found && origin == Origin.Found && entry.Created is { } was && !string.IsNullOrEmpty(created) && created != was)
+                org.FoundRobotMadeAgain(entry, created);
             entry.ServiceAccount = serviceAccount;
             entry.Origin = origin;
         }
         if (!string.IsNullOrEmpty(created)) entry.Created = created;
+    }
+
+    /// <summary>
+    /// A found robot its owner deleted and made again: Quay took what the operator gave the old one (repository roles,
+    /// default permissions) away with it, so their notes, and any default permission written ahead for it, are forgotten;
+    /// what the owner gives the new robot is theirs and is never taken back.
+    /// </summary>
+    public static void FoundRobotMadeAgain(this OrganizationRecord org, RobotRecord robot, string created)
+    {
+        org.ForgetGivenPermissionsOf(robot.Name);
+        foreach (var permission in org.DefaultPermissionsOf(robot.Name).ToList()) org.RemoveDefaultPermission(permission);
+        robot.Created = created;
     }
 
     /// <summary>The robot is gone from Quay (or deleted by the operator), and the permissions it held with it.</summary>

@@ -27,11 +27,7 @@ internal static class RemadeRobots
             if (recorded.Created is null) recorded.Created = robot.Created;
             else if (recorded.Created == robot.Created) continue;
             else if (recorded.Origin == Origin.Created) remade.Add(robot);
-            else
-            {
-                entry.ForgetGivenPermissionsOf(robot.Name);
-                recorded.Created = robot.Created;
-            }
+            else entry.FoundRobotMadeAgain(recorded, robot.Created);
         }
         return remade;
     }
