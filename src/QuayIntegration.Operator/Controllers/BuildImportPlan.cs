@@ -1,3 +1,4 @@
+using QuayIntegration.Operator.Quay;
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Webhook;
 
@@ -55,5 +56,23 @@ public sealed record BuildImportPlan(ImageStreamTagReference Destination, string
         problem = $"the Build's output {output?.Kind} {output?.Name} is not {implied}, which {BuildAnnotations.DestinationImageStream}={destination} implies" +
                   (organizations.Count > 1 ? $", nor in another organization of namespace {destination.Namespace} on {registryHost} ({string.Join(", ", organizations.Skip(1))})" : "");
         return null;
+    }
+
+    /// <summary>
+    /// The organization a Build pushed to when its output is the destination's image on <paramref name="registryHost"/>
+    /// in an organization named for the destination namespace (under any prefix) that is not among
+    /// <paramref name="organizations"/>: one the namespace has left and whose content went (cleanupPolicy Delete), or a
+    /// found one it dropped. Null for any other output. Nothing is imported from it, so the annotation gains nothing.
+    /// </summary>
+    public static string? OrganizationLeft(Build build, string registryHost, IReadOnlyList<string> organizations)
+    {
+        var destination = ImageStreamTagReference.Parse(build.Metadata.Annotations?.TryGetValue(BuildAnnotations.DestinationImageStream, out var d) == true ? d : null);
+        var output = build.Spec?.Output?.To;
+        if (destination is null || output?.Kind != "DockerImage" || output.Name is not { } name) return null;
+        var suffix = $"/{destination.Stream}:{destination.Tag}";
+        var prefix = registryHost + "/";
+        if (!name.StartsWith(prefix, StringComparison.Ordinal) || !name.EndsWith(suffix, StringComparison.Ordinal) || name.Length <= prefix.Length + suffix.Length) return null;
+        var organization = name[prefix.Length..^suffix.Length];
+        return !organization.Contains('/') && QuayNames.IsOrganizationNameOf(organization, destination.Namespace) && !organizations.Contains(organization) ? organization : null;
     }
 }

@@ -131,7 +131,18 @@ public sealed class BuildReconciler(
                 return ReconcileResult.After(PermissionRecheck);
             }
         }
-        var plan = BuildImportPlan.For(build, integration!.RegistryHost, OrganizationsOf(destinationNamespace, integration.RegistryHost), out var problem);
+        var organizations = OrganizationsOf(destinationNamespace, integration!.RegistryHost);
+        var plan = BuildImportPlan.For(build, integration.RegistryHost, organizations, out var problem);
+        if (plan is null && BuildImportPlan.OrganizationLeft(build, integration.RegistryHost, organizations) is { } left)
+        {
+            // Pushed before the namespace moved to another organization, which it has since left for good (what the
+            // operator made there was removed under cleanupPolicy Delete): nothing to import from, now or later.
+            await MarkAsync(build, BuildAnnotations.ImportSkipped, BuildAnnotations.OrganizationMoved, ct);
+            events.Warning(build, "ImageNotImported",
+                $"Not importing into ImageStreamTag {UserText.Quote(Destination(build))}: it was pushed to organization {left}, which namespace " +
+                $"{destinationNamespace} no longer uses; run the build again to push to the namespace's organization");
+            return ReconcileResult.Done;
+        }
         if (plan is null) Fail(build, "ImageImportRejected", $"Not importing the pushed image: {problem}");
 
         using var scope = log.BeginScope(new Dictionary<string, object> { ["build"] = key.ToString(), ["destination"] = plan!.Destination.ToString() });

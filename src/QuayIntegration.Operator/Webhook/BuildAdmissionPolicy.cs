@@ -11,7 +11,8 @@ namespace QuayIntegration.Operator.Webhook;
 /// <item>Only CREATE is mutated (a Build's spec is immutable); UPDATE and anything else pass untouched.</item>
 /// <item>Every Build CREATE that is allowed loses the operator's imported mark, whatever else is decided: a new Build
 /// has imported nothing, and a Rebuild (<c>builds/NAME/clone</c>) copies the original's annotations, mark included,
-/// along with its already rewritten DockerImage output, which is otherwise left alone. Such a clone also gets the
+/// along with its already rewritten DockerImage output. That output is rewritten again from the ImageStreamTag the
+/// rewrite recorded, as for a new Build, since the configuration may have changed since; such a clone also gets the
 /// managed-build label when it lacks it (the Go operator's Builds never had it), so its image is imported back.</item>
 /// <item>Output not an ImageStreamTag (none, DockerImage), no QuayIntegration, namespace not allowed: untouched.</item>
 /// <item>JenkinsPipeline builds are untouched: they push nothing themselves; the Builds their pipeline starts are
@@ -56,6 +57,7 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
             return AdmissionDecision.Denied(AdmissionOutcome.Malformed, $"the Build's namespace {UserText.Quote(buildNamespace)} is not a valid namespace name", 400);
         if (BuildOutputTarget.StrategyOf(build) == "JenkinsPipeline") return AdmissionDecision.Untouched(AdmissionOutcome.Pipeline);
         ImageStreamTagReference destination;
+        var rebuild = false;
         switch (BuildOutputTarget.Find(build, buildNamespace))
         {
             case BuildOutput.ImageStreamTag output:
@@ -64,6 +66,13 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
             case BuildOutput.Invalid invalid:
                 return AdmissionDecision.Untouched(AdmissionOutcome.InvalidOutput,
                     $"spec.output.to: {invalid.Problem}; the Quay integration left the output as it is, for the API server to validate");
+            case BuildOutput.NotImageStreamTag when BuildOutputPatch.CopiedRewriteDestination(build) is { } copied:
+                // A Rebuild copies the original's Quay output and push secret as they were: after the organization
+                // prefix, cluster ID or Quay changed they name where the namespace no longer pushes. It is rewritten
+                // again from the ImageStreamTag the rewrite recorded (the same output when nothing changed).
+                destination = copied;
+                rebuild = true;
+                break;
             default:
                 return AdmissionDecision.Untouched(AdmissionOutcome.NotImageStreamTag);
         }
@@ -75,7 +84,7 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
         switch (integrations.For(buildNamespace))
         {
             case NamespaceIntegration.Managed managed:
-                return Rewrite(build, buildNamespace, destination, managed.Name, managed.Config);
+                return Rewrite(build, buildNamespace, destination, managed.Name, managed.Config, rebuild);
             case NamespaceIntegration.Conflict conflict:
                 return AdmissionDecision.Denied(AdmissionOutcome.IntegrationConflict,
                     $"namespace {buildNamespace} is selected by QuayIntegrations {string.Join(" and ", conflict.Names)}, so neither sends its builds to Quay; " +
@@ -89,14 +98,15 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
         }
     }
 
-    private AdmissionDecision Rewrite(JsonElement build, string buildNamespace, ImageStreamTagReference destination, string integration, IntegrationConfig config)
+    private AdmissionDecision Rewrite(JsonElement build, string buildNamespace, ImageStreamTagReference destination, string integration, IntegrationConfig config,
+        bool rebuild)
     {
         var warnings = new List<string>();
         var pusher = PushingServiceAccount(build, integration, config, warnings);
         var organization = setup.OrganizationIfReady(buildNamespace, config, pusher, out var missing);
         if (organization is null)
             return AdmissionDecision.Denied(AdmissionOutcome.NamespaceNotReady,
-                $"namespace {buildNamespace} is not set up for Quay yet ({missing}); the build would push to the wrong registry, retry in a few seconds");
+                $"namespace {buildNamespace} is not set up for Quay yet ({missing}); the build would push to the wrong registry, {WhenToRetry(missing)}");
 
         if (destination.Namespace != buildNamespace)
         {
@@ -109,7 +119,7 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
             // would put the image where nobody looks for it.
             if (organization is null)
                 return AdmissionDecision.Denied(AdmissionOutcome.TargetNotReady,
-                    $"output {destination} is in namespace {destination.Namespace}, which is not set up for Quay yet ({targetMissing}); the build would push to the wrong registry, retry in a few seconds");
+                    $"output {destination} is in namespace {destination.Namespace}, which is not set up for Quay yet ({targetMissing}); the build would push to the wrong registry, {WhenToRetry(targetMissing)}");
             warnings.Add($"the build pushes to the Quay organization {organization} of namespace {destination.Namespace} with " +
                 (pusher is null ? "credentials of its own" : $"the credentials of {buildNamespace}/{pusher}") + ", which need write permission there");
         }
@@ -122,10 +132,16 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
                 $"(at most {ImageReferenceGrammar.MaxRepositoryLength} characters before the tag); the build pushes to the internal registry");
 
         var patch = BuildOutputPatch.For(build, image, destination);
-        if (PushSecretToReplace(build, config, pusher, image, warnings) is { } replacement)
+        if (PushSecretToReplace(build, config, pusher, image, rebuild, warnings) is { } replacement)
             patch = [.. patch, BuildOutputPatch.ReplacePushSecret(replacement)];
         return AdmissionDecision.Patched(patch, [.. warnings]);
     }
+
+    /// <summary>A setup that failed, or is in conflict, does not mend itself in a few seconds: "retry" would mislead.</summary>
+    private static string WhenToRetry(string? missing) =>
+        NamespaceSetupCheck.LastsUntilFixed(missing)
+            ? "retry once that is fixed (the namespace's QuayNamespace status says how it goes)"
+            : "retry in a few seconds";
 
     /// <summary>
     /// The push secret the rewritten Build must use instead of the one it names, or null to leave it. The build
@@ -136,7 +152,10 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
     /// just found in place). One of the operator's own robot Secrets with write access stays as it is. Any other secret
     /// is the user's explicit choice and may well hold Quay credentials: kept, with a warning saying what it must hold.
     /// </summary>
-    private static string? PushSecretToReplace(JsonElement build, IntegrationConfig config, string? pusher, QuayImageReference image, List<string> warnings)
+    /// <param name="rebuild">A Rebuild of a rewritten Build: a robot Secret of its pushing service account under another
+    /// cluster ID is one the operator wrote for an earlier configuration, picked by the build controller then, and is
+    /// replaced like the internal registry's.</param>
+    private static string? PushSecretToReplace(JsonElement build, IntegrationConfig config, string? pusher, QuayImageReference image, bool rebuild, List<string> warnings)
     {
         if (PushSecretOf(build) is not { } named || IsWriteRobotSecret(config, named)) return null;
         if (pusher is null)
@@ -147,6 +166,12 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
             return null;
         }
         var robotSecret = QuayNames.SecretNameFor(pusher, config.ClusterId);
+        if (rebuild && named.StartsWith(QuayNames.SecretNameFor(pusher, ""), StringComparison.Ordinal))
+        {
+            warnings.Add($"spec.output.pushSecret {UserText.Quote(named)}, copied from the original build, is the robot Secret of an earlier configuration; " +
+                $"replaced by {robotSecret}, the Quay robot Secret of service account {pusher}");
+            return robotSecret;
+        }
         if (InternalRegistrySecretName().IsMatch(named))
         {
             warnings.Add($"spec.output.pushSecret {UserText.Quote(named)} holds the internal registry's credentials, which {image.RegistryHost} refuses; " +

@@ -56,18 +56,32 @@ public static class BuildOutputPatch
     public static AdmissionDecision LabelCopiedRewrite(JsonElement build, AdmissionDecision decision)
     {
         if (!decision.Allowed || decision.Patch?.Any(op => op.Path == LabelsPath || op.Path == ManagedBuildLabelPath) == true) return decision;
-        if (build.Object("metadata") is not { } metadata
-            || metadata.Object("annotations") is not { } annotations
-            || annotations.String(BuildAnnotations.Managed) != "true"
-            || annotations.String(BuildAnnotations.DestinationImageStream) is not { Length: > 0 }
-            || annotations.String(CloneOfAnnotation) is not { Length: > 0 }
-            || build.Object("spec")?.Object("output")?.Object("to")?.String("kind") != BuildOutputTarget.DockerImageKind)
-            return decision;
+        if (CopiedRewrite(build) is not { } metadata) return decision;
         var labels = metadata.Object("labels");
         if (labels?.String(BuildAnnotations.ManagedBuildLabel) == "true") return decision;
         var label = AddManagedBuildLabel(labels);
         return decision with { Patch = decision.Patch is { } patch ? [.. patch, label] : [label] };
     }
+
+    /// <summary>
+    /// The ImageStreamTag a Rebuild's copied rewrite recorded (see <see cref="LabelCopiedRewrite"/>), or null for any
+    /// other Build: the clone's Quay output is the original's, which names where the namespace pushed then.
+    /// </summary>
+    public static ImageStreamTagReference? CopiedRewriteDestination(JsonElement build) =>
+        CopiedRewrite(build) is { } metadata
+            ? ImageStreamTagReference.Parse(metadata.Object("annotations")?.String(BuildAnnotations.DestinationImageStream))
+            : null;
+
+    /// <summary>The metadata of a clone carrying a rewrite's annotations and a DockerImage output; null for any other Build.</summary>
+    private static JsonElement? CopiedRewrite(JsonElement build) =>
+        build.Object("metadata") is { } metadata
+        && metadata.Object("annotations") is { } annotations
+        && annotations.String(BuildAnnotations.Managed) == "true"
+        && annotations.String(BuildAnnotations.DestinationImageStream) is { Length: > 0 }
+        && annotations.String(CloneOfAnnotation) is { Length: > 0 }
+        && build.Object("spec")?.Object("output")?.Object("to")?.String("kind") == BuildOutputTarget.DockerImageKind
+            ? metadata
+            : null;
 
     /// <summary>The managed-build label, added to <paramref name="labels"/> when the Build has that map, else as a whole map.</summary>
     private static JsonPatchOperation AddManagedBuildLabel(JsonElement? labels) =>

@@ -16,6 +16,13 @@ namespace QuayIntegration.Operator.Webhook;
 /// </summary>
 public sealed class NamespaceSetupCheck(ClusterCaches caches)
 {
+    /// <summary>How what is missing begins when the namespace's setup failed, or is in conflict: states that last until fixed.</summary>
+    public const string SetupFailed = "its Quay setup failed: ", NotSynced = "it is not synced: ";
+
+    /// <summary>Whether what <see cref="OrganizationIfReady"/> says is missing lasts until someone fixes it.</summary>
+    public static bool LastsUntilFixed(string? missing) =>
+        missing is not null && (missing.StartsWith(SetupFailed, StringComparison.Ordinal) || missing.StartsWith(NotSynced, StringComparison.Ordinal));
+
     /// <summary>The organization when the namespace is set up; otherwise null and what is missing.</summary>
     public string? OrganizationIfReady(string ns, IntegrationConfig config, string? serviceAccount, out string? missing)
     {
@@ -64,10 +71,12 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
             return null;
         }
         // During a move to another organization the Secret holds the new organization's robot before the namespace's
-        // annotation names that organization: a push to the annotated one with it would be refused.
+        // annotation names that organization: a push to the annotated one with it would be refused. (A sync that failed
+        // part-way may leave them so for longer: then its failure is what is told.)
         if (secret.Annotations?.TryGetValue(WellKnown.RobotAnnotation, out var robot) != true || !IsRobotOf(robot!, organization))
         {
-            missing = $"the Quay Secret {secretName} of service account {ns}/{serviceAccount} holds the robot of another organization than {organization} (the namespace is moving to its new one)";
+            missing = NotReadyYet(ns, $"the Quay Secret {secretName} of service account {ns}/{serviceAccount} holds the robot of another organization than {organization} (the namespace is moving to its new one)",
+                failureFirst: true);
             return null;
         }
         return organization;
@@ -89,15 +98,17 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
 
     /// <summary>
     /// Why a namespace is not set up, as its QuayNamespace tells it: not started, being set up, or failing and why.
-    /// <paramref name="settingUp"/> says what is being set up when the status, written for an earlier configuration, does not.
+    /// <paramref name="settingUp"/> says what is being set up when the status, written for an earlier configuration, does
+    /// not; with <paramref name="failureFirst"/> it is said unless the status tells a failure or a conflict.
     /// </summary>
-    private string NotReadyYet(string ns, string? settingUp = null)
+    private string NotReadyYet(string ns, string? settingUp = null, bool failureFirst = false)
     {
         var status = caches.QuayNamespaces.Get(ObjectKey.Cluster(ns))?.Status;
+        if (failureFirst && status?.Phase is not (NamespacePhase.Failing or NamespacePhase.Conflict)) return settingUp!;
         return status switch
         {
-            { Phase: NamespacePhase.Failing, LastError: { Length: > 0 } error } => $"its Quay setup failed: {Shorten(error)}",
-            { Phase: NamespacePhase.Conflict, LastError: { Length: > 0 } error } => $"it is not synced: {Shorten(error)}",
+            { Phase: NamespacePhase.Failing, LastError: { Length: > 0 } error } => SetupFailed + Shorten(error),
+            { Phase: NamespacePhase.Conflict, LastError: { Length: > 0 } error } => NotSynced + Shorten(error),
             { Phase: NamespacePhase.Pending, LastError: { Length: > 0 } error } => $"it waits: {Shorten(error)}",
             _ when settingUp is not null => settingUp,
             { Organization: { Length: > 0 } organization } => $"its Quay organization {organization} is being set up",

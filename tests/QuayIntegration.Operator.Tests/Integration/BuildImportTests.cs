@@ -391,11 +391,13 @@ public sealed class BuildImportTests
     /// tried from the former organization, which stays on record; the namespace's credentials are the new organization's
     /// robots by then, and the registry refuses them, so the Build is told once, with what to do, and marked done with.
     /// </summary>
-    [Fact]
-    public async Task A_build_pushed_before_the_namespace_moved_to_another_organization_is_told_once_not_retried_forever()
+    [Theory]
+    [InlineData("Keep")]
+    [InlineData("Delete")] // the former organization's content removed at the move, and the organization off the record
+    public async Task A_build_pushed_before_the_namespace_moved_to_another_organization_is_told_once_not_retried_forever(string cleanupPolicy)
     {
         using var webhook = new WebhookSetup();
-        await using var env = await OperatorEnvironment.StartAsync();
+        await using var env = await OperatorEnvironment.StartAsync(spec => spec["cleanupPolicy"] = cleanupPolicy);
         await StartWithWebAsync(env, webhook);
         // The ImageStream is gone when the build completes, so the import waits across the move.
         await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "app", "imagestreams", "web");
@@ -415,7 +417,8 @@ public sealed class BuildImportTests
         var told = Assert.Single(events, e => e.Reason == "ImageNotImported");
         Assert.Contains("pushed to organization openshift_app, which namespace app no longer uses", told.Message);
         Assert.DoesNotContain(events, e => e.Reason == "ImageImportRejected");
-        Assert.NotNull(env.Quay.State.Repository("openshift_app", "web")); // cleanupPolicy Keep: the image stays where it was pushed
+        // Under Keep the image stays where it was pushed; under Delete it went with what the operator made there.
+        Assert.Equal(cleanupPolicy == "Keep", env.Quay.State.Repository("openshift_app", "web") is not null);
     }
 
     /// <summary>

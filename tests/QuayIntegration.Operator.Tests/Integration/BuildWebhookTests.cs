@@ -188,8 +188,7 @@ public sealed class BuildWebhookTests
         await env.PatchIntegrationSpecAsync(new JsonObject { ["organizationPrefix"] = "moved" });
         await OperatorEnvironment.Eventually(async () => (await env.GetSecretAsync("hop", "builder-quay-openshift"))?.Metadata.Annotations?["quay.redhat.com/robot"] == "moved_hop+builder",
             "the robot Secret rewritten for the new organization");
-        await Task.Delay(500); // the webhook's cache catches up with the Secret
-        var e = await Assert.ThrowsAsync<HttpOperationException>(() => CreateBuildAsync(env, "hop", ImageStreamTagOutput("app:v1")));
+        var e = await DeniedOnceCachesCatchUpAsync(env, "hop", ImageStreamTagOutput("app:v1"));
         Assert.Equal(HttpStatusCode.Forbidden, e.Response.StatusCode);
         Assert.Contains("holds the robot of another organization than openshift_hop", JsonNode.Parse(e.Response.Content)!["message"]!.GetValue<string>());
 
@@ -226,8 +225,7 @@ public sealed class BuildWebhookTests
         var account = await env.Kube.CoreV1.ReadNamespacedServiceAccountAsync("builder", "half");
         account.ImagePullSecrets = account.ImagePullSecrets.Where(s => s.Name != "builder-quay-openshift").ToList();
         await env.Kube.CoreV1.ReplaceNamespacedServiceAccountAsync(account, "builder", "half");
-        await Task.Delay(500); // the webhook's cache catches up with the service account
-        var e = await Assert.ThrowsAsync<HttpOperationException>(() => CreateBuildAsync(env, "half", ImageStreamTagOutput("app:v1")));
+        var e = await DeniedOnceCachesCatchUpAsync(env, "half", ImageStreamTagOutput("app:v1"));
         Assert.Equal(HttpStatusCode.Forbidden, e.Response.StatusCode);
         Assert.Contains("does not carry the Quay Secret builder-quay-openshift yet", JsonNode.Parse(e.Response.Content)!["message"]!.GetValue<string>());
 
@@ -265,7 +263,9 @@ public sealed class BuildWebhookTests
 
         var e = await Assert.ThrowsAsync<HttpOperationException>(() => CreateBuildAsync(env, "app", ImageStreamTagOutput("web:v1", ns: "late")));
         Assert.Equal(HttpStatusCode.Forbidden, e.Response.StatusCode);
-        Assert.Contains("output late/web:v1 is in namespace late, which is not set up for Quay yet (its Quay setup failed", JsonNode.Parse(e.Response.Content)!["message"]!.GetValue<string>());
+        var message = JsonNode.Parse(e.Response.Content)!["message"]!.GetValue<string>();
+        Assert.Contains("output late/web:v1 is in namespace late, which is not set up for Quay yet (its Quay setup failed", message);
+        Assert.EndsWith("retry once that is fixed (the namespace's QuayNamespace status says how it goes)", message);
     }
 
     /// <summary>
@@ -414,6 +414,70 @@ public sealed class BuildWebhookTests
         await env.Cluster.Oc.WaitForBuildPhaseAsync("app", goCloneName, "Complete", TimeSpan.FromSeconds(30));
         await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("app", goCloneName))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
             "the Go operator build's rebuild to be imported");
+    }
+
+    /// <summary>
+    /// Review of b24b624 (helper-70): a Rebuild copies the original's Quay output and push secret. After the organization
+    /// prefix changed, the clone pushed to the former organization (with the new robot's credentials); after the cluster
+    /// ID changed, it named the robot Secret of the old ID, which the operator had deleted. A clone carrying the
+    /// rewrite's annotations is rewritten again from the ImageStreamTag they record.
+    /// </summary>
+    [Fact]
+    public async Task A_rebuild_after_the_configuration_changed_pushes_where_the_namespace_pushes_now()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("app"));
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        WebhookSetup.MapService(env, op);
+        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
+        await env.CreateNamespaceAsync("app");
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app to be set up");
+        await env.CreateImageStreamAsync("app", "web");
+        var original = await CreateBuildAsync(env, "app", ImageStreamTagOutput("web:v1"));
+        var name = original["metadata"]!["name"]!.GetValue<string>();
+        await env.Cluster.Oc.WaitForBuildPhaseAsync("app", name, "Complete", TimeSpan.FromSeconds(30));
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["organizationPrefix"] = "moved" });
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "moved_app"), "app moved to moved_app");
+        await OperatorEnvironment.Eventually(() => Task.FromResult(env.Quay.State.Repository("moved_app", "web") is not null), "the repository in the new organization");
+        JsonObject? clone = null;
+        await OperatorEnvironment.Eventually(async () =>
+        {
+            try
+            {
+                clone = await env.Cluster.Oc.CloneBuildAsync("app", name);
+                // Admitted while the webhook's caches were a moment behind the move: another try.
+                return clone["spec"]!["output"]!["to"]!["name"]!.GetValue<string>() == $"{env.Quay.RegistryHost}/moved_app/web:v1";
+            }
+            catch (HttpOperationException) { return false; } // denied during the move
+        }, "a rebuild rewritten to the new organization");
+        var cloneName = clone!["metadata"]!["name"]!.GetValue<string>();
+        await env.Cluster.Oc.WaitForBuildPhaseAsync("app", cloneName, "Complete", TimeSpan.FromSeconds(30));
+        await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("app", cloneName))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
+            "the rebuild imported");
+
+        // A clone whose original's push secret the build controller had set, from before the cluster ID changed.
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["clusterID"] = "east" });
+        await OperatorEnvironment.Eventually(async () => await env.GetSecretAsync("app", "builder-quay-east") is not null
+                                                           && await env.GetSecretAsync("app", "builder-quay-openshift") is null, "the Secrets of the new cluster ID");
+        var copied = BuildObject("app", new JsonObject
+        {
+            ["to"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = $"{env.Quay.RegistryHost}/openshift_app/web:v2" },
+            ["pushSecret"] = new JsonObject { ["name"] = "builder-quay-openshift" },
+        });
+        copied["metadata"]!["annotations"] = new JsonObject { [Managed] = "true", [Destination] = "app/web:v2", ["openshift.io/build.clone-of"] = name };
+        JsonObject? created = null;
+        await OperatorEnvironment.Eventually(async () =>
+        {
+            try
+            {
+                created = await CreateBuildObjectAsync(env, "app", copied);
+                return true;
+            }
+            catch (HttpOperationException) { return false; }
+        }, "the copied build admitted");
+        Assert.Equal("builder-quay-east", created!["spec"]!["output"]!["pushSecret"]!["name"]!.GetValue<string>());
+        Assert.Equal($"{env.Quay.RegistryHost}/moved_app/web:v2", created["spec"]!["output"]!["to"]!["name"]!.GetValue<string>());
     }
 
     /// <summary>
@@ -585,6 +649,26 @@ public sealed class BuildWebhookTests
         var created = await CreateBuildAsync(env, ns, output, pipeline);
         Assert.Equal(output?["to"]?.ToJsonString(), created["spec"]?["output"]?["to"]?.ToJsonString());
         Assert.Null(created["metadata"]?["annotations"]?[Managed]);
+    }
+
+    /// <summary>The webhook's denial of a build, once its caches hold the state the test made (builds admitted before that are left as they are).</summary>
+    private static async Task<HttpOperationException> DeniedOnceCachesCatchUpAsync(OperatorEnvironment env, string ns, JsonObject output)
+    {
+        HttpOperationException? denied = null;
+        await OperatorEnvironment.Eventually(async () =>
+        {
+            try
+            {
+                await CreateBuildAsync(env, ns, output);
+                return false;
+            }
+            catch (HttpOperationException e)
+            {
+                denied = e;
+                return true;
+            }
+        }, $"a build in {ns} denied");
+        return denied!;
     }
 
     internal static JsonObject ImageStreamTagOutput(string name, string? ns = null)
