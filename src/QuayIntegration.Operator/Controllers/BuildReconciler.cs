@@ -133,7 +133,9 @@ public sealed class BuildReconciler(
         }
         var organizations = OrganizationsOf(destinationNamespace, integration!.RegistryHost);
         var plan = BuildImportPlan.For(build, integration.RegistryHost, organizations, out var problem);
-        if (plan is null && BuildImportPlan.OrganizationLeft(build, integration.RegistryHost, organizations) is { } left)
+        // Only against a record: before a namespace's first sync (a Go operator Build adopted at start) it names nothing yet.
+        if (plan is null && organizations.Count > 0 && caches.QuayNamespaces.Get(ObjectKey.Cluster(destinationNamespace)) is not null
+            && BuildImportPlan.OrganizationLeft(build, integration.RegistryHost, organizations) is { } left)
         {
             // Pushed before the namespace moved to another organization, which it has since left for good (what the
             // operator made there was removed under cleanupPolicy Delete): nothing to import from, now or later.

@@ -112,7 +112,8 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
         {
             if (integrations.For(destination.Namespace) is not NamespaceIntegration.Managed target || target.Name != integration)
                 return AdmissionDecision.Untouched(AdmissionOutcome.TargetNotAllowed,
-                    $"output {destination} is in namespace {destination.Namespace}, which QuayIntegration {integration} does not manage; the build pushes to the internal registry");
+                    $"output {destination} is in namespace {destination.Namespace}, which QuayIntegration {integration} does not manage; the build pushes " +
+                    (rebuild ? "to the output it copied from the original build" : "to the internal registry"));
             // The push uses the build's namespace's credentials: the target only needs its organization in place.
             organization = setup.OrganizationIfReady(destination.Namespace, config, serviceAccount: null, out var targetMissing);
             // As for the build's own namespace: the target is meant to be in Quay, so a push to the internal registry
@@ -168,8 +169,8 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
         var robotSecret = QuayNames.SecretNameFor(pusher, config.ClusterId);
         if (rebuild && named.StartsWith(QuayNames.SecretNameFor(pusher, ""), StringComparison.Ordinal))
         {
-            warnings.Add($"spec.output.pushSecret {UserText.Quote(named)}, copied from the original build, is the robot Secret of an earlier configuration; " +
-                $"replaced by {robotSecret}, the Quay robot Secret of service account {pusher}");
+            warnings.Add($"spec.output.pushSecret {UserText.Quote(named)}, copied from the original build, is named as the operator names the robot Secret of " +
+                $"service account {pusher} under another cluster ID; replaced by {robotSecret}, its Secret now (to push with a Secret of your own, set it on the BuildConfig)");
             return robotSecret;
         }
         if (InternalRegistrySecretName().IsMatch(named))

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Text.Json;
+using QuayIntegration.Operator.Quay;
 
 namespace QuayIntegration.Operator.Webhook;
 
@@ -65,12 +66,21 @@ public static class BuildOutputPatch
 
     /// <summary>
     /// The ImageStreamTag a Rebuild's copied rewrite recorded (see <see cref="LabelCopiedRewrite"/>), or null for any
-    /// other Build: the clone's Quay output is the original's, which names where the namespace pushed then.
+    /// other Build: the clone's Quay output is the original's, which names where the namespace pushed then. Only when
+    /// that output is what a rewrite makes of it (<c>&lt;host&gt;/&lt;organization of its namespace&gt;/&lt;stream&gt;:&lt;tag&gt;</c>):
+    /// a DockerImage a user chose, annotations copied along with a Build's YAML, stays theirs.
     /// </summary>
-    public static ImageStreamTagReference? CopiedRewriteDestination(JsonElement build) =>
-        CopiedRewrite(build) is { } metadata
-            ? ImageStreamTagReference.Parse(metadata.Object("annotations")?.String(BuildAnnotations.DestinationImageStream))
-            : null;
+    public static ImageStreamTagReference? CopiedRewriteDestination(JsonElement build)
+    {
+        if (CopiedRewrite(build) is not { } metadata
+            || ImageStreamTagReference.Parse(metadata.Object("annotations")?.String(BuildAnnotations.DestinationImageStream)) is not { } destination
+            || build.Object("spec")?.Object("output")?.Object("to")?.String("name") is not { } output)
+            return null;
+        var host = output.IndexOf('/');
+        var repository = output.LastIndexOf('/');
+        if (host <= 0 || repository <= host || output.AsSpan(repository + 1).ToString() != $"{destination.Stream}:{destination.Tag}") return null;
+        return QuayNames.IsOrganizationNameOf(output[(host + 1)..repository], destination.Namespace) ? destination : null;
+    }
 
     /// <summary>The metadata of a clone carrying a rewrite's annotations and a DockerImage output; null for any other Build.</summary>
     private static JsonElement? CopiedRewrite(JsonElement build) =>

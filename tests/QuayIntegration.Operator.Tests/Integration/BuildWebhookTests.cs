@@ -155,15 +155,7 @@ public sealed class BuildWebhookTests
 
         await env.PatchIntegrationSpecAsync(new JsonObject { ["credentialsSecret"] = second["credentialsSecret"]!.DeepClone() });
         await OperatorEnvironment.Eventually(() => env.IsSeededAsync("hop", "openshift_hop", quay: env.SecondQuay), "set up on the second Quay", TimeSpan.FromSeconds(30));
-        await OperatorEnvironment.Eventually(async () =>
-        {
-            try
-            {
-                var rewritten = await CreateBuildAsync(env, "hop", ImageStreamTagOutput("app:v1"));
-                return rewritten["spec"]!["output"]!["to"]!["name"]!.GetValue<string>() == $"{env.SecondQuay!.RegistryHost}/openshift_hop/app:v1";
-            }
-            catch (HttpOperationException) { return false; } // the webhook's caches a moment behind
-        }, "a build rewritten to the second Quay");
+        await RewrittenOnceCachesCatchUpAsync(env, "hop", ImageStreamTagOutput("app:v1"), $"{env.SecondQuay!.RegistryHost}/openshift_hop/app:v1");
     }
 
     /// <summary>
@@ -193,15 +185,7 @@ public sealed class BuildWebhookTests
         Assert.Contains("holds the robot of another organization than openshift_hop", JsonNode.Parse(e.Response.Content)!["message"]!.GetValue<string>());
 
         stall.Release();
-        await OperatorEnvironment.Eventually(async () =>
-        {
-            try
-            {
-                var rewritten = await CreateBuildAsync(env, "hop", ImageStreamTagOutput("app:v1"));
-                return rewritten["spec"]!["output"]!["to"]!["name"]!.GetValue<string>() == $"{env.Quay.RegistryHost}/moved_hop/app:v1";
-            }
-            catch (HttpOperationException) { return false; } // the webhook's caches a moment behind
-        }, "a build rewritten to the new organization");
+        await RewrittenOnceCachesCatchUpAsync(env, "hop", ImageStreamTagOutput("app:v1"), $"{env.Quay.RegistryHost}/moved_hop/app:v1");
     }
 
     /// <summary>
@@ -230,15 +214,7 @@ public sealed class BuildWebhookTests
         Assert.Contains("does not carry the Quay Secret builder-quay-openshift yet", JsonNode.Parse(e.Response.Content)!["message"]!.GetValue<string>());
 
         stall.Release();
-        await OperatorEnvironment.Eventually(async () =>
-        {
-            try
-            {
-                await CreateBuildAsync(env, "half", ImageStreamTagOutput("app:v1"));
-                return true;
-            }
-            catch (HttpOperationException) { return false; }
-        }, "a build rewritten once the operator listed the Secret again");
+        await RewrittenOnceCachesCatchUpAsync(env, "half", ImageStreamTagOutput("app:v1"), $"{env.Quay.RegistryHost}/openshift_half/app:v1");
     }
 
     /// <summary>
@@ -650,6 +626,21 @@ public sealed class BuildWebhookTests
         Assert.Equal(output?["to"]?.ToJsonString(), created["spec"]?["output"]?["to"]?.ToJsonString());
         Assert.Null(created["metadata"]?["annotations"]?[Managed]);
     }
+
+    /// <summary>
+    /// A build rewritten to <paramref name="expected"/>, once the webhook's caches hold the state the test made (denied
+    /// or otherwise rewritten before that: another try).
+    /// </summary>
+    private static Task RewrittenOnceCachesCatchUpAsync(OperatorEnvironment env, string ns, JsonObject output, string expected) =>
+        OperatorEnvironment.Eventually(async () =>
+        {
+            try
+            {
+                var rewritten = await CreateBuildAsync(env, ns, output);
+                return rewritten["spec"]!["output"]!["to"]!["name"]!.GetValue<string>() == expected;
+            }
+            catch (HttpOperationException) { return false; }
+        }, $"a build in {ns} rewritten to {expected}");
 
     /// <summary>The webhook's denial of a build, once its caches hold the state the test made (builds admitted before that are left as they are).</summary>
     private static async Task<HttpOperationException> DeniedOnceCachesCatchUpAsync(OperatorEnvironment env, string ns, JsonObject output)

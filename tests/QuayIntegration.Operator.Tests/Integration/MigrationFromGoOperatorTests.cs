@@ -246,12 +246,70 @@ public sealed class MigrationFromGoOperatorTests
         await env.PatchIntegrationSpecAsync(new JsonObject { ["organizationPrefix"] = "later" });
         await Eventually(() => env.IsSeededAsync(Ns, "later_legacy"), "moved once the prefix changed after the takeover");
         Assert.NotNull(env.Quay.State.Organization(Org)); // cleanupPolicy Keep: the former organization stays, listed
+        // Changed back, the prefix moves the namespace to the prefix's organization, as any prefix change does: the
+        // Go operator's was kept for the takeover only.
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["organizationPrefix"] = "team" });
+        await Eventually(async () => (await env.GetNamespaceAsync(Ns))?.Metadata.Annotations?["quay.redhat.com/organization"] == theirs
+                                     && (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "Synced", "moved to the prefix's organization");
 
         await env.Kube.CoreV1.DeleteNamespaceAsync(Ns);
         await env.Cluster.Oc.WaitForNamespaceGoneAsync(Ns);
         Assert.Null(env.Quay.State.Organization(Org));
         Assert.Null(env.Quay.State.Organization("later_legacy"));
         Assert.NotNull(env.Quay.State.Repository(theirs, "tools"));
+    }
+
+    /// <summary>
+    /// Review of 10986c7 (helper-75): the Go operator's organization, kept for the namespace, is deleted in Quay. It was
+    /// made again under the cluster-ID name, a name no prefix gives, as the operator's own. Nothing of the Go operator's
+    /// is left to keep: the namespace moves to the organization its prefix gives, and the old name is not made again.
+    /// </summary>
+    [Fact]
+    public async Task A_kept_go_organization_deleted_in_quay_is_not_made_again_and_the_namespace_moves_to_its_prefixs()
+    {
+        await using var env = await StartAsync(spec => spec["organizationPrefix"] = "team");
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        await GoOperatorNamespaceAsync(env, quay);
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "Synced", "taken over and synced");
+
+        // Deleted while the operator is stopped, and purged by Quay's garbage collection before it looks again, so that
+        // the name could be taken anew.
+        await env.StopOperatorAsync(env.Operators.Single());
+        await LegacyWorld.OkAsync(quay.DeleteAsync($"api/v1/organization/{Org}"));
+        await Task.Delay(3000);
+        await env.StartOperatorAsync("operator-2");
+        await Eventually(() => env.IsSeededAsync(Ns, "team_legacy"), "moved to the prefix's organization");
+        Assert.Null(env.Quay.State.Organization(Org));
+        Assert.DoesNotContain((await env.GetRecordAsync(Ns))!["spec"]!["organizations"]!.AsArray(), o => o!["name"]!.GetValue<string>() == Org);
+    }
+
+    /// <summary>
+    /// Review of d589f16 (helper-75): the Go operator's Builds are adopted as the new leader starts, beside the first
+    /// sync of their namespaces. One looked at before its namespace had a record named an organization the record did
+    /// not hold yet, and was marked for good as pushed to an organization the namespace had left. With no record yet
+    /// it waits, and is imported once the namespace is set up.
+    /// </summary>
+    [Fact]
+    public async Task A_go_operator_build_looked_at_before_its_namespace_has_a_record_waits_and_is_imported()
+    {
+        await using var env = await StartAsync();
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        await GoOperatorNamespaceAsync(env, quay);
+        var complete = await GoRewrittenBuildAsync(env, "v1");
+        await env.Cluster.Oc.WaitForBuildPhaseAsync(Ns, complete, "Complete", TimeSpan.FromSeconds(30));
+
+        // The namespace's record cannot be written yet: the Build is adopted (labelled) and looked at first.
+        var stall = env.Cluster.ApiServer.Faults.Stall(resource: "quaynamespaces", verb: "create", user: env.OperatorUser);
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.Cluster.Oc.GetBuildAsync(Ns, complete))?["metadata"]?["labels"]?[ManagedBuildLabel]?.GetValue<string>() == "true",
+            "the Go operator's build adopted");
+        await Task.Delay(2000); // the import is looked at meanwhile
+        Assert.Null((await env.Cluster.Oc.GetBuildAsync(Ns, complete))!["metadata"]!["annotations"]!["quay.redhat.com/import-skipped"]);
+
+        stall.Release();
+        await Eventually(async () => (await env.Cluster.Oc.GetBuildAsync(Ns, complete))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
+            "the build imported once the namespace is set up");
     }
 
     private static string LoginOf(OperatorEnvironment env, V1Secret secret) =>

@@ -68,7 +68,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         var token = work.TokenOf(robot.FullName);
         if (token is null)
         {
-            existing = await GetOwnSecretAsync(path, robot.FullName, ct);
+            existing = await GetOwnSecretAsync(path, work, robot, ct);
             if (existing is not null && RobotSecret.HoldsCredentials(existing, work.CredentialsOf(robot.FullName)))
                 return await RestoreMetadataAsync(path, existing, wanted, ct);
             token = await ReadTokenAsync(work, robot, ct);
@@ -85,7 +85,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
             catch (KubeApiException e) when (e.IsAlreadyExists)
             {
                 // The cache has not seen it yet, or a Secret of that name exists without the operator's label.
-                existing = await GetOwnSecretAsync(path, robot.FullName, ct)
+                existing = await GetOwnSecretAsync(path, work, robot, ct)
                            ?? throw new ReconcileException($"Secret {name} vanished while being created; retrying");
                 if (RobotSecret.HoldsCredentials(existing, desiredDigest)) return await RestoreMetadataAsync(path, existing, wanted, ct);
             }
@@ -114,20 +114,28 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
     /// to have the name, even under a name the record holds: a Secret kept when the namespace was released may have been
     /// deleted and its name taken since.
     /// </summary>
-    private static bool IsOperators(V1Secret secret, string robot) =>
+    /// <remarks>
+    /// Also one the record names, holding the login of this service account's robot in an organization the record holds
+    /// as the operator's: the Go operator's Secret recorded at a release, the namespace since moved to another prefix's
+    /// organization (a found organization's robot is someone's, and so may be a Secret holding its login).
+    /// </remarks>
+    private static bool IsOperators(V1Secret secret, NamespaceWork work, DesiredRobot robot) =>
         secret.Metadata.Labels?.TryGetValue(WellKnown.ManagedByLabel, out var by) == true && by == WellKnown.ManagedByValue
-        || RobotSecret.HoldsLoginOf(secret, robot);
+        || RobotSecret.HoldsLoginOf(secret, robot.FullName)
+        || work.Record.Spec.Secrets?.Any(s => s.Name == secret.Metadata.Name) == true
+           && work.Record.Organizations.Any(o => o.Host == work.Host && o.IsOwned()
+                                                 && RobotSecret.HoldsLoginOf(secret, QuayNames.RobotFullNameFor(o.Name, robot.ServiceAccount)));
 
     /// <summary>
     /// The Secret under the robot Secret's name as the API server has it now (the cache holds only labelled ones, and
     /// may not have caught up with a write), in the cache's form; one that is not the operator's stops here.
     /// </summary>
-    private async Task<CachedSecret?> GetOwnSecretAsync(string path, string robot, CancellationToken ct)
+    private async Task<CachedSecret?> GetOwnSecretAsync(string path, NamespaceWork work, DesiredRobot robot, CancellationToken ct)
     {
         if (await api.GetAsync<V1Secret>(path, ct) is not { } secret) return null;
-        if (!IsOperators(secret, robot))
+        if (!IsOperators(secret, work, robot))
             throw new ObjectInTheWayException($"Secret {secret.Metadata.Name} exists and is not the operator's (no label {WellKnown.ManagedByLabel}, no login " +
-                                              $"of robot {robot}): it is left as it is; rename or delete it so that the robot's credentials can be written there");
+                                              $"of robot {robot.FullName}): it is left as it is; rename or delete it so that the robot's credentials can be written there");
         return CachedSecret.Of(secret);
     }
 

@@ -81,7 +81,18 @@ public static class LegacyOwnership
     /// <see cref="OrganizationRecord.KeptWhilePrefix"/>), or null.
     /// </summary>
     public static string? KeptOrganization(OwnershipDraft record, string host, string prefix) =>
-        record.Organizations.FirstOrDefault(o => o.Host == host && o.KeptWhilePrefix == prefix && o.Origin is Origin.Created or Origin.Creating)?.Name;
+        record.Organizations.FirstOrDefault(o => o.Host == host && o.KeptWhilePrefix == prefix && o.AdoptedFrom == OrganizationRecord.AdoptedFromGoOperator
+                                                 && o.Origin == Origin.Created)?.Name;
+
+    /// <summary>
+    /// Lets go of a kept organization once the prefix is another: the namespace has moved on, and a prefix changed back
+    /// later moves it to the prefix's organization, as any prefix change does, rather than back to the Go operator's.
+    /// </summary>
+    public static void ForgetKeptUnder(OwnershipDraft record, string prefix)
+    {
+        foreach (var entry in record.Organizations)
+            if (entry.KeptWhilePrefix is { } kept && kept != prefix) entry.KeptWhilePrefix = null;
+    }
 
     /// <summary>
     /// The organization the Go operator made for a namespace: its cluster ID, lower-cased, an underscore and the

@@ -164,6 +164,7 @@ public sealed class NamespaceReconciler(
         try
         {
             prefixOrganization = QuayNames.OrganizationFor(config.OrganizationPrefix, work.Name);
+            LegacyOwnership.ForgetKeptUnder(work.Record, config.OrganizationPrefix);
             MapTo(work, LegacyOwnership.KeptOrganization(work.Record, work.Host, config.OrganizationPrefix) ?? prefixOrganization);
         }
         catch (ArgumentException e)

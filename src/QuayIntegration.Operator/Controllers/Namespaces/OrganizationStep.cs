@@ -2,6 +2,7 @@ using QuayIntegration.Operator.Observability;
 using Microsoft.Extensions.Logging;
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Quay;
+using QuayIntegration.Runtime;
 
 namespace QuayIntegration.Operator.Controllers.Namespaces;
 
@@ -79,6 +80,16 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             return;
         }
 
+        if (entry?.KeptWhilePrefix is not null)
+        {
+            // The Go operator's organization, kept for the namespace (LegacyOwnership), is gone: nothing of it is left to
+            // keep, and one made again under its name would be the operator's own under a name no prefix gives. The
+            // namespace moves to its prefix's organization at the retry.
+            work.Record.RemoveOrganization(entry);
+            await records.SaveAsync(work.Record, hold: true, ct);
+            throw new ReconcileException($"Quay organization {org}, taken over from the Go operator and kept for the namespace, is gone; the namespace moves to the organization its organizationPrefix gives");
+        }
+
         var recreated = known;
         // A create of an earlier attempt, written ahead too, may still land (a replaced leader's last call).
         var earlierAttempt = entry?.Origin == Origin.Creating;
@@ -91,7 +102,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         // with Quay's garbage collection): nothing in an organization of this name made from now on, by this operator or
         // anyone, is the operator's because an earlier one's was. Nor is anything inherited from the Go operator.
         (entry.Robots, entry.DefaultPermissions, entry.Repositories, entry.RepositoryPermissions) = (null, null, null, null);
-        (entry.AdoptedFrom, entry.AdoptedContentRecorded) = (null, null);
+        (entry.AdoptedFrom, entry.AdoptedContentRecorded, entry.KeptWhilePrefix) = (null, null, null);
         // Written ahead (see the class comment), always: the write's success proves that no other attempt (a replaced
         // leader's) wrote the record since it was read, which is what earlierAttempt relies on.
         await records.SaveAsync(work.Record, hold: true, ct, force: true);
