@@ -454,6 +454,12 @@ public sealed class BuildWebhookTests
         }, "the copied build admitted");
         Assert.Equal("builder-quay-east", created!["spec"]!["output"]!["pushSecret"]!["name"]!.GetValue<string>());
         Assert.Equal($"{env.Quay.RegistryHost}/moved_app/web:v2", created["spec"]!["output"]!["to"]!["name"]!.GetValue<string>());
+
+        // A clone whose output is a DockerImage its user chose (the annotations came along with a Build's YAML) keeps it.
+        var chosen = BuildObject("app", new JsonObject { ["to"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = "registry.example.com/me/web:v3" } });
+        chosen["metadata"]!["annotations"] = new JsonObject { [Managed] = "true", [Destination] = "app/web:v3", ["openshift.io/build.clone-of"] = name };
+        var kept = await CreateBuildObjectAsync(env, "app", chosen);
+        Assert.Equal("registry.example.com/me/web:v3", kept["spec"]!["output"]!["to"]!["name"]!.GetValue<string>());
     }
 
     /// <summary>
