@@ -165,11 +165,15 @@ public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObje
         var failures = 0;
         // The backoff of a failing list or watch: doubles with each failure in a row, reset by a watch that ran its course.
         TimeSpan NextRetry() => Backoff.Delay(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), failures++);
+        // Whether a watch ran its course since the last list: a resourceVersion gone before any did was compacted away
+        // while the list was read (a long list of a kind that changes fast), and listing again at once would loop on it.
+        var watched = false;
         while (!ct.IsCancellationRequested)
         {
             try
             {
                 var rv = await RelistAsync(ct);
+                watched = false;
                 Volatile.Write(ref _failingSince, 0);
                 while (!ct.IsCancellationRequested)
                 {
@@ -201,6 +205,7 @@ public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObje
                     // Only a watch that ran to its end proves the connection healthy; resetting after a mere list
                     // would turn a watch that always fails into a tight list/watch loop.
                     failures = 0;
+                    watched = true;
                     Volatile.Write(ref _failingSince, 0);
                 }
             }
@@ -221,6 +226,9 @@ public class Informer<TWire, T> : IInformer where TWire : class, IKubernetesObje
             catch (KubeApiException e) when (e.IsGone)
             {
                 _log.WatchExpired(_spec.Resource.Plural, e.ApiMessage);
+                // Relisted at once after a watch that ran (client-go's reflector does too); after none, a backoff first.
+                if (!watched)
+                    try { await Task.Delay(NextRetry(), ct); } catch (OperationCanceledException) { break; }
             }
             catch (Exception e)
             {

@@ -99,6 +99,30 @@ public sealed class InformerTests : IAsyncLifetime
         await run.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    /// <summary>
+    /// Review of 206f04e (helper-76): a watch whose resourceVersion is gone at once after every list (history compacted
+    /// faster than a long list is read, or a proxy answering 410) sent the informer straight back to a full list, with
+    /// no backoff, for as long as it lasted. After a 410 that no watch ran before, it backs off; the cache still catches up.
+    /// </summary>
+    [Fact]
+    public async Task A_resource_version_gone_after_every_list_does_not_loop_on_lists()
+    {
+        var informer = new Informer<V1Namespace>(_world.Api, new InformerSpec(ResourceType.Namespaces), TimeSpan.Zero, NullLogger.Instance);
+        using var stop = new CancellationTokenSource();
+        var run = informer.RunAsync(stop.Token);
+        await informer.WaitForSyncAsync(stop.Token).WaitAsync(TimeSpan.FromSeconds(10));
+        var lists = informer.ListsStarted;
+
+        _world.Server.Faults.ExpireNextWatches(1000, "namespaces");
+        _world.Server.Faults.DropWatches("namespaces");
+        await Task.Delay(3000);
+        // 200 ms doubling: at most a handful in three seconds (without the backoff: hundreds).
+        Assert.InRange(informer.ListsStarted - lists, 1, 8);
+
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     /// <summary>A cache's own small type, projected from the decoded model (as the operator's service accounts and Secrets are).</summary>
     private sealed class SmallSecret(V1Secret secret) : CachedObject(secret.Metadata)
     {
