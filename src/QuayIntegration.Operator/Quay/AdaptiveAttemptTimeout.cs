@@ -6,9 +6,7 @@ namespace QuayIntegration.Operator.Quay;
 /// <see cref="QuayOptions.AttemptTimeout"/>. A call that hangs (a dead connection, a stuck Quay worker) then gives its
 /// concurrency slot back after about a second rather than ten, so a few hung calls cannot stall every other call to
 /// Quay; a Quay that is merely slow (every answer taking seconds) still gets the time it needs. Until enough answers
-/// were seen, the configured maximum applies. An attempt cut by the timeout says nothing of how long the answer would
-/// have taken, and no answer that slow ever reaches the samples: so each cut doubles the timeout (up to the maximum),
-/// or a Quay that turned slower than the timeout learnt while it was fast would never answer in time again.
+/// were seen, the configured maximum applies.
 /// </summary>
 public sealed class AdaptiveAttemptTimeout(QuayOptions options)
 {
@@ -26,16 +24,6 @@ public sealed class AdaptiveAttemptTimeout(QuayOptions options)
     public TimeSpan Current
     {
         get { lock (_gate) return _current; }
-    }
-
-    /// <summary>An attempt was cut after <paramref name="timeout"/>: the next one gets twice as long (once per timeout in force).</summary>
-    public void TimedOut(TimeSpan timeout)
-    {
-        lock (_gate)
-        {
-            if (timeout < _current) return; // cut under a shorter timeout, already grown since
-            _current = timeout * 2 > options.AttemptTimeout ? options.AttemptTimeout : timeout * 2;
-        }
     }
 
     /// <summary>Records how long a successful (non-5xx) attempt took.</summary>

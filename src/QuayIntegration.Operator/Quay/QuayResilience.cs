@@ -70,11 +70,6 @@ public static class QuayResilience
             .AddTimeout(new TimeoutStrategyOptions
             {
                 TimeoutGenerator = _ => ValueTask.FromResult(attemptTimeout?.Current ?? options.AttemptTimeout),
-                OnTimeout = args =>
-                {
-                    attemptTimeout?.TimedOut(args.Timeout);
-                    return default;
-                },
             })
             .Build();
 
