@@ -139,11 +139,7 @@ public sealed class BuildReconciler(
         {
             // Pushed before the namespace moved to another organization, which it has since left for good (what the
             // operator made there was removed under cleanupPolicy Delete): nothing to import from, now or later.
-            await MarkAsync(build, BuildAnnotations.ImportSkipped, BuildAnnotations.OrganizationMoved, ct);
-            events.Warning(build, "ImageNotImported",
-                $"Not importing into ImageStreamTag {UserText.Quote(Destination(build))}: it was pushed to organization {left}, which namespace " +
-                $"{destinationNamespace} no longer uses; run the build again to push to the namespace's organization");
-            return ReconcileResult.Done;
+            return await SkipMovedAsync(build, $"into ImageStreamTag {UserText.Quote(Destination(build))}", left, destinationNamespace, "", ct);
         }
         if (plan is null) Fail(build, "ImageImportRejected", $"Not importing the pushed image: {problem}");
 
@@ -180,11 +176,8 @@ public sealed class BuildReconciler(
                 // Pushed before the namespace moved to another organization: the namespace's credentials are the new
                 // organization's robots now, and the former one's registry refuses them (or its repository is gone,
                 // cleanupPolicy Delete). Trying again cannot help: said once, and marked done with.
-                await MarkAsync(build, BuildAnnotations.ImportSkipped, BuildAnnotations.OrganizationMoved, ct);
-                events.Warning(build, "ImageNotImported",
-                    $"Not importing {plan.From} into ImageStreamTag {plan.Destination}: it was pushed to organization {plan.Organization}, which namespace " +
-                    $"{plan.Destination.Namespace} no longer uses, and its registry refused the import ({result.Message}); run the build again to push to the namespace's organization");
-                return ReconcileResult.Done;
+                return await SkipMovedAsync(build, $"{plan.From} into ImageStreamTag {plan.Destination}", plan.Organization, plan.Destination.Namespace,
+                    $", and its registry refused the import ({result.Message})", ct);
             }
             if (result is not null) Fail(build, "ImageImportFailed", $"Importing {plan.SourceFor(integration.ScheduledImageStreamImport)} into {plan.Destination} failed: {result.Message}");
 
@@ -354,6 +347,18 @@ public sealed class BuildReconciler(
         var code = status?["code"]?.GetValueKind() == System.Text.Json.JsonValueKind.Number ? status["code"]!.GetValue<int>() : 0;
         return new ImportFailure($"{status?["reason"]} {status?["message"]}".Trim() is { Length: > 0 } m ? m : "no image status in the answer",
             Refused: code is 401 or 403 or 404);
+    }
+
+    /// <summary>
+    /// A Build pushed to an organization its namespace has left: marked done with (<see cref="BuildAnnotations.OrganizationMoved"/>)
+    /// and told once, with what to do; <paramref name="what"/> names the import, <paramref name="why"/> adds to the reason.
+    /// </summary>
+    private async Task<ReconcileResult> SkipMovedAsync(Build build, string what, string organization, string ns, string why, CancellationToken ct)
+    {
+        await MarkAsync(build, BuildAnnotations.ImportSkipped, BuildAnnotations.OrganizationMoved, ct);
+        events.Warning(build, "ImageNotImported",
+            $"Not importing {what}: it was pushed to organization {organization}, which namespace {ns} no longer uses{why}; run the build again to push to the namespace's organization");
+        return ReconcileResult.Done;
     }
 
     /// <summary>Why an import failed; <paramref name="Refused"/> when the registry refused the credentials or has no such image.</summary>
