@@ -22,7 +22,7 @@ public sealed class ImageStream : IKubernetesObject<V1ObjectMeta>
 /// </summary>
 public sealed class ImageStreamWithHistory
 {
-    /// <summary>Its uid: the import names it, so that it lands in this stream or nowhere.</summary>
+    /// <summary>Its uid and version: the import names both, so that it lands in this stream as it was read, or nowhere.</summary>
     [JsonPropertyName("metadata")] public ImageStreamIdentity? Metadata { get; set; }
     [JsonPropertyName("status")] public ImageStreamHistory? Status { get; set; }
 }
@@ -30,6 +30,8 @@ public sealed class ImageStreamWithHistory
 public sealed class ImageStreamIdentity
 {
     [JsonPropertyName("uid")] public string? Uid { get; set; }
+    /// <summary>The version read: the import names it too, so it lands only in the stream as it was judged.</summary>
+    [JsonPropertyName("resourceVersion")] public string? ResourceVersion { get; set; }
 }
 
 public sealed class ImageStreamHistory

@@ -49,6 +49,11 @@ public sealed class OwnershipRecord
     /// <summary>The QuayIntegration that manages (or last managed) the namespace; null in records older than several integrations.</summary>
     [JsonPropertyName("integration")] public string? Integration { get; set; }
     [JsonPropertyName("released")] public bool? Released { get; set; }
+    /// <summary>
+    /// The QuayIntegration a released namespace moves to, until that one syncs it (or the namespace leaves every scope):
+    /// a namespace deleted meanwhile was deleted while managed, and what was kept is owed to its deletion.
+    /// </summary>
+    [JsonPropertyName("movingTo")] public string? MovingTo { get; set; }
     [JsonPropertyName("organizations")] public List<OrganizationRecord>? Organizations { get; set; }
     [JsonPropertyName("secrets")] public List<SecretRecord>? Secrets { get; set; }
 }
@@ -96,6 +101,11 @@ public sealed class OrganizationRecord
     /// </summary>
     [JsonPropertyName("keptWhilePrefix")] public string? KeptWhilePrefix { get; set; }
     [JsonPropertyName("robots")] public List<RobotRecord>? Robots { get; set; }
+    /// <summary>
+    /// Not stored: the robots recorded as created that were taken off this entry (deleted, or found gone) since it was
+    /// read, so that their Secrets are still known for the operator's when they are removed after them.
+    /// </summary>
+    [JsonIgnore] public HashSet<string>? RemovedCreatedRobots { get; set; }
     [JsonPropertyName("defaultPermissions")] public List<DefaultPermissionRecord>? DefaultPermissions { get; set; }
     [JsonPropertyName("repositories")] public List<RepositoryRecord>? Repositories { get; set; }
     [JsonPropertyName("repositoryPermissions")] public List<RepositoryPermissionRecord>? RepositoryPermissions { get; set; }

@@ -19,16 +19,24 @@ public sealed record BuildImportPlan(ImageStreamTagReference Destination, string
     /// minutes, so that a push to Quay from elsewhere reaches the ImageStreamTag; a digest would re-import the same image
     /// for good), else <see cref="From"/>.
     /// </summary>
-    public string SourceFor(bool scheduled) => scheduled ? Tagged : From;
+    public string SourceFor(bool scheduled) => FollowsTag(scheduled) ? Tagged : From;
+
+    /// <summary>
+    /// Whether the import is scheduled: when the integration asks for it, except from a former organization, whose tag
+    /// the namespace no longer pushes to (a scheduled import would keep following it, and pushes to the namespace's
+    /// organization would never reach the ImageStreamTag).
+    /// </summary>
+    public bool FollowsTag(bool scheduled) => scheduled && !Former;
 
     /// <summary>The plan, or null and why the Build's annotations and output do not agree.</summary>
     /// <param name="organizations">
-    /// The organizations of the destination namespace the image may come from: the one it uses now first, then
-    /// those its record holds on <paramref name="registryHost"/> (a Build rewritten before the organization prefix or
-    /// cluster ID changed pushed to the former one). Only the operator writes either, so an edited destination annotation
+    /// The organizations of the destination namespace on <paramref name="registryHost"/> the image may come from: the
+    /// one it uses now, then those its record holds there (a Build rewritten before the organization prefix, cluster ID
+    /// or Quay changed pushed to a former one). Only the operator writes either, so an edited destination annotation
     /// still cannot make it import from anywhere else.
     /// </param>
-    public static BuildImportPlan? For(Build build, string registryHost, IReadOnlyList<string> organizations, out string? problem)
+    /// <param name="current">The organization the namespace pushes to now, when that is on <paramref name="registryHost"/>; any other is a former one.</param>
+    public static BuildImportPlan? For(Build build, string registryHost, IReadOnlyList<string> organizations, string? current, out string? problem)
     {
         var annotations = build.Metadata.Annotations ?? new Dictionary<string, string>();
         var destination = ImageStreamTagReference.Parse(annotations.TryGetValue(BuildAnnotations.DestinationImageStream, out var d) ? d : null);
@@ -50,11 +58,12 @@ public sealed record BuildImportPlan(ImageStreamTagReference Destination, string
             var digest = build.Status?.Output?.To?.ImageDigest;
             problem = null;
             return new BuildImportPlan(destination, string.IsNullOrEmpty(digest) ? expected.ToString() : expected.ByDigest(digest), expected.ToString(),
-                organization, Former: organization != organizations[0]);
+                organization, Former: organization != current);
         }
-        var implied = new QuayImageReference(registryHost, organizations[0], destination.Stream, destination.Tag);
+        var implied = new QuayImageReference(registryHost, current ?? organizations[0], destination.Stream, destination.Tag);
+        var others = organizations.Where(o => o != implied.Organization).ToList();
         problem = $"the Build's output {output?.Kind} {output?.Name} is not {implied}, which {BuildAnnotations.DestinationImageStream}={destination} implies" +
-                  (organizations.Count > 1 ? $", nor in another organization of namespace {destination.Namespace} on {registryHost} ({string.Join(", ", organizations.Skip(1))})" : "");
+                  (others.Count > 0 ? $", nor in another organization of namespace {destination.Namespace} on {registryHost} ({string.Join(", ", others)})" : "");
         return null;
     }
 
@@ -69,10 +78,8 @@ public sealed record BuildImportPlan(ImageStreamTagReference Destination, string
         var destination = ImageStreamTagReference.Parse(build.Metadata.Annotations?.TryGetValue(BuildAnnotations.DestinationImageStream, out var d) == true ? d : null);
         var output = build.Spec?.Output?.To;
         if (destination is null || output?.Kind != "DockerImage" || output.Name is not { } name) return null;
-        var suffix = $"/{destination.Stream}:{destination.Tag}";
-        var prefix = registryHost + "/";
-        if (!name.StartsWith(prefix, StringComparison.Ordinal) || !name.EndsWith(suffix, StringComparison.Ordinal) || name.Length <= prefix.Length + suffix.Length) return null;
-        var organization = name[prefix.Length..^suffix.Length];
-        return !organization.Contains('/') && QuayNames.IsOrganizationNameOf(organization, destination.Namespace) && !organizations.Contains(organization) ? organization : null;
+        return QuayImageReference.RewriteOrganization(name, destination, registryHost) is { } organization && !organizations.Contains(organization)
+            ? organization
+            : null;
     }
 }

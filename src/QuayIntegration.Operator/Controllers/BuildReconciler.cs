@@ -52,9 +52,10 @@ public sealed class BuildReconciler(
     /// <summary>Builds remembered as reported (for tests and diagnostics).</summary>
     internal int ReportedCount => _reportedFailures.Count + _reportedRefusals.Count + _reportedWaits.Count;
     /// <summary>
-    /// One import at a time per tag, from reading the tag to the Build's mark: two Builds of one tag imported side by
-    /// side would both read the tag before either import, and the older could land last. Striped by the tag's name, so
-    /// a slow import (a Quay that does not answer) holds back only the tags that share its stripe.
+    /// One import at a time per ImageStream, from reading its tags to the Build's mark: two Builds of one tag imported
+    /// side by side would both read the tag before either import, and the older could land last; two of one stream's
+    /// tags would each find the stream changed by the other (the import names the version read). Striped by the
+    /// stream's name, so a slow import (a Quay that does not answer) holds back only the streams that share its stripe.
     /// </summary>
     private readonly SemaphoreSlim[] _importGates = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
 
@@ -104,14 +105,17 @@ public sealed class BuildReconciler(
         var integration = configured.ForImport(destinationNamespace, registryHost);
         if (integration is null)
         {
-            if (WhyImportWaits(destinationNamespace) is { } until)
+            // Imported once an integration whose settings apply can be used; said once, so the Build does not look
+            // forgotten, and looked at again whenever the integrations change. No integration serving the registry at all
+            // (its Quay URL changed since the push) is a warning: only a QuayIntegration for that Quay imports it.
+            if (FirstReport(_reportedWaits, key, build))
             {
-                // Imported once the integration can be used again; said once, so the Build does not look forgotten.
-                if (FirstReport(_reportedWaits, key, build))
+                if (WhyImportWaits(destinationNamespace) is { } until)
                     events.Normal(build, "ImageImportWaiting", $"Build completed; its image is imported into {Destination(build)} once {until}");
-                return ReconcileResult.After(IntegrationRecheck);
+                else
+                    events.Warning(build, "ImageImportRejected", $"Not importing the pushed image: no usable QuayIntegration serves the registry {UserText.Quote(registryHost)} it was pushed to; it is imported if one does");
             }
-            Fail(build, "ImageImportRejected", $"Not importing the pushed image: no usable QuayIntegration serves the registry {UserText.Quote(registryHost)} it was pushed to");
+            return ReconcileResult.After(IntegrationRecheck);
         }
         _reportedWaits.TryRemove(key, out _); // waits no more: its own backoff from here on
 
@@ -131,14 +135,12 @@ public sealed class BuildReconciler(
                 return ReconcileResult.After(PermissionRecheck);
             }
         }
-        var organizations = OrganizationsOf(destinationNamespace, integration!.RegistryHost);
-        var plan = BuildImportPlan.For(build, integration.RegistryHost, organizations, out var problem);
-        // Only against a record: before a namespace's first sync (a Go operator Build adopted at start) it names nothing yet.
-        if (plan is null && organizations.Count > 0 && caches.QuayNamespaces.Get(ObjectKey.Cluster(destinationNamespace)) is not null
-            && BuildImportPlan.OrganizationLeft(build, integration.RegistryHost, organizations) is { } left)
+        var (organizations, current) = OrganizationsOf(destinationNamespace, integration.RegistryHost);
+        var plan = BuildImportPlan.For(build, integration.RegistryHost, organizations, current, out var problem);
+        if (plan is null && OrganizationLeftFor(build, destinationNamespace, integration.RegistryHost, organizations) is { } left)
         {
-            // Pushed before the namespace moved to another organization, which it has since left for good (what the
-            // operator made there was removed under cleanupPolicy Delete): nothing to import from, now or later.
+            // Pushed before the namespace moved to another organization, or left every integration, and what the
+            // operator made there was removed (cleanupPolicy Delete): nothing to import from, now or later.
             return await SkipMovedAsync(build, $"into ImageStreamTag {UserText.Quote(Destination(build))}", left, destinationNamespace, "", ct);
         }
         if (plan is null) Fail(build, "ImageImportRejected", $"Not importing the pushed image: {problem}");
@@ -146,7 +148,8 @@ public sealed class BuildReconciler(
         using var scope = log.BeginScope(new Dictionary<string, object> { ["build"] = key.ToString(), ["destination"] = plan!.Destination.ToString() });
         if (caches.ImageStreams.Get(plan.Destination.Namespace, plan.Destination.Stream) is null) FailMissingStream(build, plan);
 
-        var importGate = _importGates[(StringComparer.Ordinal.GetHashCode(plan.Destination.ToString()) & int.MaxValue) % _importGates.Length];
+        var streamKey = $"{plan.Destination.Namespace}/{plan.Destination.Stream}";
+        var importGate = _importGates[(StringComparer.Ordinal.GetHashCode(streamKey) & int.MaxValue) % _importGates.Length];
         await importGate.WaitAsync(ct);
         try
         {
@@ -157,9 +160,14 @@ public sealed class BuildReconciler(
             // An import can come late: a retry after failures, or a Go operator Build adopted at start, of any age. If a
             // later build's image is already the tag's newest, importing this one would roll the tag back.
             var (newest, newer) = await NewestInTagAsync(build, plan, stream!, ct);
-            if (newest is not null && build.Status?.Output?.To?.ImageDigest is { Length: > 0 } digest && newest.Image == digest)
+            var digest = build.Status?.Output?.To?.ImageDigest;
+            if (newest is not null && !string.IsNullOrEmpty(digest)
+                && (newest.Image == digest
+                    || newer is not null && TagHistory(stream!, plan).Any(item => item.Image == digest) && await ProducerAsync(build, plan, digest, ct) is null))
             {
-                // Imported already (the mark, or its answer, was lost): marked, not imported again.
+                // Imported already (the mark, or its answer, was lost): marked, not imported again. Also when a newer
+                // image followed since, as long as no other Build explains the image's place in the tag's history: not
+                // called superseded.
                 await MarkAsync(build, BuildAnnotations.Imported, "true", ct);
                 return ReconcileResult.Done;
             }
@@ -170,7 +178,10 @@ public sealed class BuildReconciler(
                 return ReconcileResult.Done;
             }
 
-            var result = await ImportAsync(plan, stream!.Metadata!.Uid!, integration, ct);
+            var result = await ImportAsync(plan, stream!.Metadata!, integration, ct);
+            // Someone else changed the stream since it was read (a tag by hand, a scheduled import): judged again on
+            // what it holds now, without an Event, as the write a controller retries after a conflict.
+            if (result is { Conflict: true }) throw new ReconcileException($"ImageStream {streamKey} changed while {plan.From} was imported; judged again");
             if (result is { Refused: true } && plan.Former)
             {
                 // Pushed before the namespace moved to another organization: the namespace's credentials are the new
@@ -221,17 +232,50 @@ public sealed class BuildReconciler(
     /// </summary>
     private async Task<(TagEvent? Newest, string? Newer)> NewestInTagAsync(Build build, BuildImportPlan plan, ImageStreamWithHistory stream, CancellationToken ct)
     {
-        var newest = stream.Status?.Tags?.FirstOrDefault(t => t.Tag == plan.Destination.Tag)?.Items?.FirstOrDefault();
+        var history = TagHistory(stream, plan);
+        var newest = history.Count > 0 ? history[0] : null;
         if (newest is null || build.Status?.CompletionTimestamp is not { } completed) return (newest, null);
         var producer = string.IsNullOrEmpty(newest.Image) ? null : await ProducerAsync(build, plan, newest.Image, ct);
+        // An image already further down the history was tagged again: by hand (a rollback, `oc tag`), so newer by when
+        // the tag recorded it, unless a Build that pushed it completed after it was first there (a rebuild that gave
+        // the same digest, imported again).
+        if (producer is not null && history.Skip(1).FirstOrDefault(item => item.Image == newest.Image) is { } earlier
+            && !(earlier.Created is { } first && KubeTime.ToSecond(producer.Status!.CompletionTimestamp!.Value) > KubeTime.ToSecond(first)))
+            producer = null;
         if (producer?.Status?.CompletionTimestamp is { } producerCompleted)
-            return (newest, KubeTime.ToSecond(producerCompleted) > KubeTime.ToSecond(completed)
+            return (newest, CompletedAfter(producer, build)
                 ? $"the tag holds a newer image ({newest.Image}) from Build {producer.Metadata.NamespaceProperty}/{producer.Metadata.Name}, which completed at {producerCompleted:yyyy-MM-dd'T'HH:mm:ss'Z'}, after this Build at {completed:yyyy-MM-dd'T'HH:mm:ss'Z'}"
                 : null);
         return (newest, newest.Created is { } created && KubeTime.ToSecond(created) > KubeTime.ToSecond(completed)
             ? $"a newer image ({newest.Image}) was recorded in the tag at {created:yyyy-MM-dd'T'HH:mm:ss'Z'}, after this Build completed at {completed:yyyy-MM-dd'T'HH:mm:ss'Z'}"
             : null);
     }
+
+    /// <summary>
+    /// Whether Build <paramref name="a"/> completed after <paramref name="b"/>, both having completed: by their completion
+    /// times, which have whole seconds; within one second, the later run of one BuildConfig by its build number, else
+    /// the Build created later (two builds of a tag completing in the same second, the older imported last, would
+    /// otherwise roll the tag back).
+    /// </summary>
+    private static bool CompletedAfter(Build a, Build b)
+    {
+        var (first, second) = (KubeTime.ToSecond(a.Status!.CompletionTimestamp!.Value), KubeTime.ToSecond(b.Status!.CompletionTimestamp!.Value));
+        if (first != second) return first > second;
+        if (Annotation(a, BuildConfigAnnotation) is { Length: > 0 } config && config == Annotation(b, BuildConfigAnnotation)
+            && long.TryParse(Annotation(a, BuildNumberAnnotation), out var numberA) && long.TryParse(Annotation(b, BuildNumberAnnotation), out var numberB))
+            return numberA > numberB;
+        return a.Metadata.CreationTimestamp is { } createdA && b.Metadata.CreationTimestamp is { } createdB && KubeTime.ToSecond(createdA) > KubeTime.ToSecond(createdB);
+    }
+
+    /// <summary>What OpenShift's build generator sets on a Build of a BuildConfig: its name, and the run's number (never empty).</summary>
+    private const string BuildConfigAnnotation = "openshift.io/build-config.name";
+    private const string BuildNumberAnnotation = "openshift.io/build.number";
+
+    private static string? Annotation(Build build, string key) => build.Metadata.Annotations?.TryGetValue(key, out var value) == true ? value : null;
+
+    /// <summary>The plan's tag's history in <paramref name="stream"/>, newest first.</summary>
+    private static List<TagEvent> TagHistory(ImageStreamWithHistory stream, BuildImportPlan plan) =>
+        stream.Status?.Tags?.FirstOrDefault(t => t.Tag == plan.Destination.Tag)?.Items ?? [];
 
     /// <summary>
     /// The Build that pushed <paramref name="image"/> for the plan's tag, the latest of several. A Build's annotations
@@ -304,15 +348,19 @@ public sealed class BuildReconciler(
         && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1]);
 
     /// <summary>
-    /// Creates the ImageStreamImport into the stream of uid <paramref name="streamUid"/>, only: without a uid the API server
-    /// creates a stream that is missing, and one deleted (or made again) since it was read is refused instead. Null on
+    /// Creates the ImageStreamImport into the stream <paramref name="read"/>, only as it was read: without a uid the API
+    /// server creates a stream that is missing, and one deleted (or made again) since it was read is refused instead;
+    /// with the resourceVersion, one changed since (its tag moved by someone else) is refused with a conflict. Null on
     /// success, else the failure the API server reported.
     /// </summary>
-    private async Task<ImportFailure?> ImportAsync(BuildImportPlan plan, string streamUid, IntegrationConfig config, CancellationToken ct)
+    private async Task<ImportFailure?> ImportAsync(BuildImportPlan plan, ImageStreamIdentity read, IntegrationConfig config, CancellationToken ct)
     {
         var request = new ImageStreamImport
         {
-            Metadata = new V1ObjectMeta { Name = plan.Destination.Stream, NamespaceProperty = plan.Destination.Namespace, Uid = streamUid },
+            Metadata = new V1ObjectMeta
+            {
+                Name = plan.Destination.Stream, NamespaceProperty = plan.Destination.Namespace, Uid = read.Uid, ResourceVersion = read.ResourceVersion,
+            },
             Spec = new ImageStreamImportSpec
             {
                 Import = true,
@@ -324,7 +372,7 @@ public sealed class BuildReconciler(
                         // again since, so it follows the tag as the user asked (a digest would follow nothing).
                         From = new V1ObjectReference { Kind = "DockerImage", Name = plan.SourceFor(config.ScheduledImageStreamImport) },
                         To = new V1LocalObjectReference { Name = plan.Destination.Tag },
-                        ImportPolicy = new TagImportPolicy { Insecure = config.Insecure, Scheduled = config.ScheduledImageStreamImport },
+                        ImportPolicy = new TagImportPolicy { Insecure = config.Insecure, Scheduled = plan.FollowsTag(config.ScheduledImageStreamImport) },
                         ReferencePolicy = new TagReferencePolicy { Type = "Source" },
                     },
                 ],
@@ -339,7 +387,7 @@ public sealed class BuildReconciler(
         }
         catch (KubeApiException e)
         {
-            return new ImportFailure(e.Message, Refused: false);
+            return new ImportFailure(e.Message, Refused: false, Conflict: e.IsConflict);
         }
         var status = answer["status"]?["images"]?[0]?["status"];
         var outcome = status?["status"]?.GetValue<string>();
@@ -356,13 +404,37 @@ public sealed class BuildReconciler(
     private async Task<ReconcileResult> SkipMovedAsync(Build build, string what, string organization, string ns, string why, CancellationToken ct)
     {
         await MarkAsync(build, BuildAnnotations.ImportSkipped, BuildAnnotations.OrganizationMoved, ct);
-        events.Warning(build, "ImageNotImported",
-            $"Not importing {what}: it was pushed to organization {organization}, which namespace {ns} no longer uses{why}; run the build again to push to the namespace's organization");
+        var advice = configured.For(ns) is NamespaceIntegration.Unmanaged
+            ? "no QuayIntegration manages the namespace now"
+            : "run the build again to push to the namespace's organization";
+        events.Warning(build, "ImageNotImported", $"Not importing {what}: it was pushed to organization {organization}, which namespace {ns} no longer uses{why}; {advice}");
         return ReconcileResult.Done;
     }
 
-    /// <summary>Why an import failed; <paramref name="Refused"/> when the registry refused the credentials or has no such image.</summary>
-    private sealed record ImportFailure(string Message, bool Refused);
+    /// <summary>
+    /// The organization a Build pushed to that its destination namespace has left for good, or null: one no longer on
+    /// the namespace's record (<see cref="BuildImportPlan.OrganizationLeft"/>; on that Quay it may have none left), or,
+    /// for a namespace no integration manages any more whose record went with what it held (cleanupPolicy Delete), the
+    /// organization of a rewrite's output. A namespace with no record that an integration manages, or that still
+    /// carries the finalizer (a Go operator Build adopted before its namespace was first looked at), names nothing yet:
+    /// it waits.
+    /// </summary>
+    private string? OrganizationLeftFor(Build build, string ns, string registryHost, List<string> organizations)
+    {
+        if (caches.QuayNamespaces.Get(ObjectKey.Cluster(ns)) is not null) return BuildImportPlan.OrganizationLeft(build, registryHost, organizations);
+        if (organizations.Count > 0 || configured.For(ns) is not NamespaceIntegration.Unmanaged
+            || caches.Namespaces.Get(ObjectKey.Cluster(ns))?.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true)
+            return null;
+        return ImageStreamTagReference.Parse(Destination(build)) is { } destination && build.Spec?.Output?.To is { Kind: "DockerImage", Name: { } output }
+            ? QuayImageReference.RewriteOrganization(output, destination, registryHost)
+            : null;
+    }
+
+    /// <summary>
+    /// Why an import failed; <paramref name="Refused"/> when the registry refused the credentials or has no such image,
+    /// <paramref name="Conflict"/> when the stream changed since it was read.
+    /// </summary>
+    private sealed record ImportFailure(string Message, bool Refused, bool Conflict = false);
 
     /// <summary>
     /// What an import waits for when no integration's settings apply: the integration managing the destination
@@ -400,20 +472,24 @@ public sealed class BuildReconciler(
         Fail(build, "ImageStreamMissing", $"ImageStream {plan.Destination.Namespace}/{plan.Destination.Stream} does not exist; {plan.From} is imported once it does");
 
     /// <summary>
-    /// The organizations a Build's image may be imported from for namespace <paramref name="ns"/>: the one annotated on
-    /// the namespace, then those its record holds on that Quay, made or found (after a change of organization prefix or
-    /// cluster ID, a Build rewritten before the move pushed to the former one, which stays on record while it holds
-    /// anything of the operator's).
+    /// The organizations a Build's image may be imported from for namespace <paramref name="ns"/> on Quay
+    /// <paramref name="host"/>, and which of them the namespace pushes to now: the one annotated on the namespace (unless
+    /// the integration managing it is on another Quay: the annotation names its organization there), then those its
+    /// record holds on <paramref name="host"/>, made or found (after a change of organization prefix, cluster ID or
+    /// Quay, a Build rewritten before the move pushed to a former one, which stays on record while it holds anything of
+    /// the operator's).
     /// </summary>
-    private List<string> OrganizationsOf(string ns, string host)
+    private (List<string> Organizations, string? Current) OrganizationsOf(string ns, string host)
     {
         var organizations = new List<string>();
-        if (caches.Namespaces.Get(ObjectKey.Cluster(ns))?.Metadata.Annotations is { } a && a.TryGetValue(WellKnown.OrganizationAnnotation, out var annotated))
-            organizations.Add(annotated);
+        string? current = null;
+        var elsewhere = configured.For(ns) is NamespaceIntegration.Managed managed && !string.Equals(managed.Config.RegistryHost, host, StringComparison.OrdinalIgnoreCase);
+        if (!elsewhere && caches.Namespaces.Get(ObjectKey.Cluster(ns))?.Metadata.Annotations is { } a && a.TryGetValue(WellKnown.OrganizationAnnotation, out var annotated))
+            organizations.Add(current = annotated);
         foreach (var entry in caches.QuayNamespaces.Get(ObjectKey.Cluster(ns))?.Spec.Organizations ?? [])
             if (entry.Host == host && entry.Origin is Origin.Created or Origin.Found && !organizations.Contains(entry.Name))
                 organizations.Add(entry.Name);
-        return organizations;
+        return (organizations, current);
     }
 
     /// <summary>The registry host of a Docker image reference (what precedes the first '/'); empty when there is none.</summary>

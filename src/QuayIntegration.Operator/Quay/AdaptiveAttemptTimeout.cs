@@ -7,6 +7,13 @@ namespace QuayIntegration.Operator.Quay;
 /// concurrency slot back after about a second rather than ten, so a few hung calls cannot stall every other call to
 /// Quay; a Quay that is merely slow (every answer taking seconds) still gets the time it needs. Until enough answers
 /// were seen, the configured maximum applies.
+/// <para>
+/// An attempt cut by the timeout leaves no sample (its answer never came), so a Quay, or one route of it, that turned
+/// slower than what was learnt while it was fast would never answer in time again. The retry of a cut attempt therefore
+/// gets twice its time (<see cref="ForAttempt"/>): a slow answer gets through on a later attempt and becomes a sample,
+/// while a hung call costs only its own request the longer waits; every other request keeps the learnt timeout, so a
+/// few hung calls still cannot hold all the concurrency slots for long.
+/// </para>
 /// </summary>
 public sealed class AdaptiveAttemptTimeout(QuayOptions options)
 {
@@ -24,6 +31,14 @@ public sealed class AdaptiveAttemptTimeout(QuayOptions options)
     public TimeSpan Current
     {
         get { lock (_gate) return _current; }
+    }
+
+    /// <summary>The timeout of an attempt of a request whose earlier attempts were cut <paramref name="cuts"/> times: the learnt one doubled per cut, at most the maximum.</summary>
+    public TimeSpan ForAttempt(int cuts)
+    {
+        var timeout = Current;
+        for (var i = 0; i < cuts && timeout < options.AttemptTimeout; i++) timeout *= 2;
+        return timeout > options.AttemptTimeout ? options.AttemptTimeout : timeout;
     }
 
     /// <summary>Records how long a successful (non-5xx) attempt took.</summary>

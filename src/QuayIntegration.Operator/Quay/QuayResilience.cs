@@ -36,11 +36,13 @@ public sealed class QuayOptions
 /// Retry-After) → circuit breaker → concurrency limiter → per-attempt timeout. Retries only happen for requests marked
 /// retryable (idempotent, or creates whose retry is safely detected as "already exists" and told apart by a mark). The attempt timeout sits
 /// inside the concurrency limiter, so an attempt that times out gives its slot back at once; its length follows Quay's
-/// observed latency (<see cref="AdaptiveAttemptTimeout"/>).
+/// observed latency, doubled for the retry of an attempt it cut (<see cref="AdaptiveAttemptTimeout"/>).
 /// </summary>
 public static class QuayResilience
 {
     public static readonly ResiliencePropertyKey<bool> Retryable = new("quay.retryable");
+    /// <summary>How many attempts of this request the attempt timeout cut so far (<see cref="AdaptiveAttemptTimeout.ForAttempt"/>).</summary>
+    private static readonly ResiliencePropertyKey<int> CutAttempts = new("quay.cut-attempts");
 
     public static ResiliencePipeline<HttpResponseMessage> Build(QuayOptions options, AdaptiveAttemptTimeout? attemptTimeout = null,
         CircuitBreakerManualControl? breaker = null) =>
@@ -69,7 +71,13 @@ public static class QuayResilience
             .AddConcurrencyLimiter(options.MaxConcurrentCalls, queueLimit: 10_000)
             .AddTimeout(new TimeoutStrategyOptions
             {
-                TimeoutGenerator = _ => ValueTask.FromResult(attemptTimeout?.Current ?? options.AttemptTimeout),
+                TimeoutGenerator = args => ValueTask.FromResult(
+                    attemptTimeout?.ForAttempt(args.Context.Properties.GetValue(CutAttempts, 0)) ?? options.AttemptTimeout),
+                OnTimeout = args =>
+                {
+                    args.Context.Properties.Set(CutAttempts, args.Context.Properties.GetValue(CutAttempts, 0) + 1);
+                    return default;
+                },
             })
             .Build();
 

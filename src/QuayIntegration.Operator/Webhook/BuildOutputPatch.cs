@@ -76,10 +76,7 @@ public static class BuildOutputPatch
             || ImageStreamTagReference.Parse(metadata.Object("annotations")?.String(BuildAnnotations.DestinationImageStream)) is not { } destination
             || build.Object("spec")?.Object("output")?.Object("to")?.String("name") is not { } output)
             return null;
-        var host = output.IndexOf('/');
-        var repository = output.LastIndexOf('/');
-        if (host <= 0 || repository <= host || output.AsSpan(repository + 1).ToString() != $"{destination.Stream}:{destination.Tag}") return null;
-        return QuayNames.IsOrganizationNameOf(output[(host + 1)..repository], destination.Namespace) ? destination : null;
+        return QuayImageReference.RewriteOrganization(output, destination) is not null ? destination : null;
     }
 
     /// <summary>The metadata of a clone carrying a rewrite's annotations and a DockerImage output; null for any other Build.</summary>

@@ -238,9 +238,7 @@ public sealed class BuildImportTests
         var earlier = await CreateForgedBuildAsync(env, "other", $"{env.Quay.RegistryHost}/openshift_app/web:v2", "app/web:v2", first, now.AddMinutes(-2));
         await OperatorEnvironment.Eventually(async () => await NewestImageAsync(env, "app", "web", "v2") == first, "the earlier Build's image in the tag");
         var later = await CreateForgedBuildAsync(env, "app", $"{env.Quay.RegistryHost}/openshift_app/web:v2", "app/web:v2", second, now.AddMinutes(-1));
-        await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("app", later))?["metadata"]?["annotations"] is { } a
-                                                         && (a[Imported] is not null || a[SkippedAnnotation] is not null), "the later Build judged");
-        Assert.Null((await env.Cluster.Oc.GetBuildAsync("app", later))!["metadata"]!["annotations"]![SkippedAnnotation]);
+        Assert.Null((await JudgedAsync(env, "app", later, "the later Build judged"))[SkippedAnnotation]);
         Assert.Equal(second, await NewestImageAsync(env, "app", "web", "v2"));
         Assert.Equal("true", (await env.Cluster.Oc.GetBuildAsync("other", earlier))!["metadata"]!["annotations"]![Imported]?.GetValue<string>());
     }
@@ -422,6 +420,154 @@ public sealed class BuildImportTests
     }
 
     /// <summary>
+    /// Review of 18ac238 (helper-77): a namespace that leaves every integration under cleanupPolicy Delete takes its
+    /// organization and its record with it. A Build it pushed before then found no organization to import from, and was
+    /// retried with backoff and a Warning for as long as it existed. It is told once and marked done with.
+    /// </summary>
+    [Fact]
+    public async Task A_build_pushed_before_its_namespace_was_released_under_delete_is_told_once_not_retried_forever()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync(spec => spec["cleanupPolicy"] = "Delete");
+        await StartWithWebAsync(env, webhook);
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "app", "imagestreams", "web");
+        var build = await BuildWebhookTests.CreateBuildAsync(env, "app", BuildWebhookTests.ImageStreamTagOutput("web:v1"));
+        var name = build["metadata"]!["name"]!.GetValue<string>();
+        await env.Cluster.Oc.WaitForBuildPhaseAsync("app", name, "Complete", TimeSpan.FromSeconds(20));
+        await WaitForEventAsync(env, name, "ImageStreamMissing");
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["denylistNamespaces"] = new JsonArray("app") });
+        await OperatorEnvironment.Eventually(async () => await env.GetRecordAsync("app") is null && env.Quay.State.Organization("openshift_app") is null,
+            "app released, its organization and record gone");
+        await env.CreateImageStreamAsync("app", "web");
+
+        await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("app", name))?["metadata"]?["annotations"]?[SkippedAnnotation]?.GetValue<string>() == "organization-moved",
+            "the build pushed before the release marked done with");
+        var events = (await env.Kube.CoreV1.ListNamespacedEventAsync("app")).Items.Where(e => e.InvolvedObject.Name == name).ToList();
+        var told = Assert.Single(events, e => e.Reason == "ImageNotImported");
+        Assert.Contains("pushed to organization openshift_app, which namespace app no longer uses; no QuayIntegration manages the namespace now", told.Message);
+        Assert.DoesNotContain(events, e => e.Reason == "ImageImportRejected");
+    }
+
+    /// <summary>
+    /// Review of 18ac238 (helper-77): the import names the stream's version as read, and an import the API server refuses
+    /// because the stream changed since (someone tagged it, another import) is judged again on what the stream holds
+    /// now. It was a Warning ImageImportFailed, then a retry that succeeded: a failure that was none.
+    /// </summary>
+    [Fact]
+    public async Task An_import_refused_because_the_stream_changed_since_it_was_read_is_judged_again_without_a_warning()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync();
+        await StartWithWebAsync(env, webhook);
+        env.Cluster.ApiServer.Faults.InjectStatus(409, resource: "imagestreamimports", verb: "create", user: env.OperatorUser);
+        var build = await BuildWebhookTests.CreateBuildAsync(env, "app", BuildWebhookTests.ImageStreamTagOutput("web:v1"));
+        var name = build["metadata"]!["name"]!.GetValue<string>();
+        await env.Cluster.Oc.WaitForBuildPhaseAsync("app", name, "Complete", TimeSpan.FromSeconds(30));
+        await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("app", name))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
+            "the build imported after the conflict");
+        Assert.DoesNotContain((await env.Kube.CoreV1.ListNamespacedEventAsync("app")).Items, e => e.InvolvedObject.Name == name && e.Reason == "ImageImportFailed");
+    }
+
+    /// <summary>
+    /// Review of 18ac238 (helper-77): completion times have whole seconds, and two runs of one BuildConfig that completed
+    /// in the same second counted as neither newer: the older one, imported last, rolled the tag back. Within a second
+    /// the build number decides.
+    /// </summary>
+    [Fact]
+    public async Task Of_two_runs_that_completed_in_the_same_second_the_later_run_keeps_the_tag()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync();
+        await StartWithWebAsync(env, webhook);
+        var first = await BuildAndImportAsync(env, "app", "web:v1");
+        var second = await BuildAndImportAsync(env, "app", "web:v1");
+        var completed = DateTimeOffset.UtcNow.AddSeconds(-30);
+        Dictionary<string, string> Run(int number) => new() { ["openshift.io/build-config.name"] = "web", ["openshift.io/build.number"] = number.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
+        var later = await CreateForgedBuildAsync(env, "app", $"{env.Quay.RegistryHost}/openshift_app/web:v2", "app/web:v2", second, completed, annotations: Run(8));
+        await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("app", later))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
+            "the later run imported");
+        var earlier = await CreateForgedBuildAsync(env, "app", $"{env.Quay.RegistryHost}/openshift_app/web:v2", "app/web:v2", first, completed, annotations: Run(7));
+        Assert.Equal("superseded", (await JudgedAsync(env, "app", earlier, "the earlier run judged"))[SkippedAnnotation]?.GetValue<string>());
+        Assert.Equal(second, await NewestImageAsync(env, "app", "web", "v2"));
+    }
+
+    /// <summary>
+    /// Review of 18ac238 (helper-77): a rollback by hand (the tag given an earlier build's image again, as
+    /// <c>oc tag</c> does) was undone by the late import of a Build that completed before it: the newest image's maker
+    /// was taken to be the Build that first pushed it, which completed before the late one, so the late one counted as
+    /// newer. An image tagged again is judged by when the tag recorded it.
+    /// </summary>
+    [Fact]
+    public async Task A_rollback_by_hand_is_not_undone_by_the_late_import_of_a_build_that_completed_before_it()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync();
+        await StartWithWebAsync(env, webhook);
+        var first = await BuildAndImportAsync(env, "app", "web:v1");
+        await BuildAndImportAsync(env, "app", "web:v1");
+        var third = await BuildAndImportAsync(env, "app", "web:v2"); // a third image in the repository
+        await Task.Delay(1100); // timestamps have whole seconds
+        var lateCompletion = DateTimeOffset.UtcNow;
+        await Task.Delay(1100);
+
+        // The rollback: the first image into v1 again, as a user with oc tag or an import of their own.
+        await env.Kube.CustomObjects.CreateNamespacedCustomObjectAsync(new JsonObject
+        {
+            ["apiVersion"] = "image.openshift.io/v1",
+            ["kind"] = "ImageStreamImport",
+            ["metadata"] = new JsonObject { ["name"] = "web", ["namespace"] = "app" },
+            ["spec"] = new JsonObject
+            {
+                ["import"] = true,
+                ["images"] = new JsonArray(new JsonObject
+                {
+                    ["from"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = $"{env.Quay.RegistryHost}/openshift_app/web@{first}" },
+                    ["to"] = new JsonObject { ["name"] = "v1" },
+                    ["referencePolicy"] = new JsonObject { ["type"] = "Source" },
+                }),
+            },
+        }, "image.openshift.io", "v1", "app", "imagestreamimports");
+        await OperatorEnvironment.Eventually(async () => await NewestImageAsync(env, "app", "web", "v1") == first, "the rollback in the tag");
+
+        // A Build that completed between the second build and the rollback, imported only now.
+        var late = await CreateForgedBuildAsync(env, "app", $"{env.Quay.RegistryHost}/openshift_app/web:v1", "app/web:v1", third, lateCompletion);
+        Assert.Equal("superseded", (await JudgedAsync(env, "app", late, "the late Build judged"))[SkippedAnnotation]?.GetValue<string>());
+        Assert.Equal(first, await NewestImageAsync(env, "app", "web", "v1"));
+    }
+
+    /// <summary>
+    /// Review of 18ac238 (helper-77): a Build imported whose mark was lost (a leader gone between the import and the
+    /// mark), looked at again after a later Build's image followed in the tag, was marked superseded and told "importing
+    /// this one would roll the tag back", though its image had been imported. An image in the tag's history is imported.
+    /// </summary>
+    [Fact]
+    public async Task A_build_whose_image_is_in_the_tags_history_is_marked_imported_not_superseded()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync();
+        await StartWithWebAsync(env, webhook);
+        var build = await BuildWebhookTests.CreateBuildAsync(env, "app", BuildWebhookTests.ImageStreamTagOutput("web:v1"));
+        var name = build["metadata"]!["name"]!.GetValue<string>();
+        await env.Cluster.Oc.WaitForBuildPhaseAsync("app", name, "Complete", TimeSpan.FromSeconds(30));
+        await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("app", name))?["metadata"]?["annotations"]?[Imported]?.GetValue<string>() == "true",
+            "the first build imported");
+        await Task.Delay(1100); // timestamps have whole seconds: the next build completes in a later one
+        await BuildAndImportAsync(env, "app", "web:v1");
+
+        // The first Build's mark lost, as when the leader went between its import and its mark.
+        await env.Kube.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [Imported] = null } },
+        }.ToJsonString(), V1Patch.PatchType.MergePatch), "build.openshift.io", "v1", "app", "builds", name);
+        var annotations = await JudgedAsync(env, "app", name, "the Build judged again");
+        Assert.Equal("true", annotations[Imported]?.GetValue<string>());
+        Assert.Null(annotations[SkippedAnnotation]);
+        Assert.DoesNotContain((await env.Kube.CoreV1.ListNamespacedEventAsync("app")).Items, e => e.InvolvedObject.Name == name && e.Reason == "ImageImportSkipped");
+    }
+
+    /// <summary>
     /// Review of b24b624 (helper-71): OpenShift's BuildByStrategy admission checks every update of a Build, the
     /// operator's patch of its marks too, against "create builds/&lt;strategy&gt;" for the user making it, and
     /// system:authenticated does not get the custom strategy. A Custom build (which the webhook rewrites on purpose) was
@@ -495,7 +641,7 @@ public sealed class BuildImportTests
     /// create Builds in <paramref name="ns"/> can write one; no build ever ran for it.
     /// </summary>
     private static async Task<string> CreateForgedBuildAsync(OperatorEnvironment env, string ns, string dockerImage, string destination, string digest,
-        DateTimeOffset? completedAt = null, bool label = true, bool custom = false)
+        DateTimeOffset? completedAt = null, bool label = true, bool custom = false, IReadOnlyDictionary<string, string>? annotations = null)
     {
         var build = BuildWebhookTests.BuildObject(ns, new JsonObject { ["to"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = dockerImage } });
         if (custom)
@@ -505,6 +651,7 @@ public sealed class BuildImportTests
                 ["customStrategy"] = new JsonObject { ["from"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = "registry.example.com/custom-builder:latest" } },
             };
         build["metadata"]!["annotations"] = new JsonObject { [Managed] = "true", [Destination] = destination };
+        foreach (var (key, value) in annotations ?? new Dictionary<string, string>()) build["metadata"]!["annotations"]![key] = value;
         if (label) build["metadata"]!["labels"] = new JsonObject { [ManagedBuildLabel] = "true" };
         var completed = (completedAt ?? DateTimeOffset.UtcNow).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
         build["status"] = new JsonObject
@@ -518,6 +665,14 @@ public sealed class BuildImportTests
         var createdBuild = JsonNode.Parse(((System.Text.Json.JsonElement)created).GetRawText())!;
         Assert.Equal("Complete", createdBuild["status"]!["phase"]!.GetValue<string>());
         return createdBuild["metadata"]!["name"]!.GetValue<string>();
+    }
+
+    /// <summary>Waits until the operator has judged the Build (imported, or skipped), and returns its annotations.</summary>
+    private static async Task<JsonNode> JudgedAsync(OperatorEnvironment env, string ns, string build, string what)
+    {
+        await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync(ns, build))?["metadata"]?["annotations"] is { } a
+                                                         && (a[Imported] is not null || a[SkippedAnnotation] is not null), what);
+        return (await env.Cluster.Oc.GetBuildAsync(ns, build))!["metadata"]!["annotations"]!;
     }
 
     private static async Task<string?> NewestImageAsync(OperatorEnvironment env, string ns, string stream, string tag)

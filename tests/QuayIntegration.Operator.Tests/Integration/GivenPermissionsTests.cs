@@ -198,6 +198,31 @@ public sealed class GivenPermissionsTests
     }
 
     /// <summary>
+    /// Review of 18ac238 (helper-78): the same while the operator runs, between two drift checks (nothing lists the
+    /// robots then), and the ImageStream of their repository deleted: the role the owner gave the new robot was taken
+    /// back as the operator's grant. The robot is read before anything is given back.
+    /// </summary>
+    [Fact]
+    public async Task A_found_robot_made_again_between_drift_checks_keeps_the_role_its_owner_gave_it_when_the_imagestream_goes()
+    {
+        await using var env = await StartWithTheirRobotAsync(admin => admin.CreateRepositoryAsync(Org, "tools"));
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["driftCheckInterval"] = "1h" });
+        await env.CreateImageStreamAsync("team", "tools");
+        await Eventually(async () => RoleOf(env, "tools") == "write" && GivenPermissions(await env.GetRecordAsync("team")).Count == 1, "write given on their tools, on record");
+        using (var admin = new QuayAdministrator(env.Quay))
+        {
+            await Task.Delay(1100); // Quay's creation times are to the second
+            await admin.DeleteRobotAsync(Org, "builder");
+            await admin.CreateRobotAsync(Org, "builder");
+            await admin.SetRepositoryPermissionAsync(Org, "tools", Builder, "write");
+        }
+
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "team", "imagestreams", "tools");
+        await Eventually(async () => GivenPermissions(await env.GetRecordAsync("team")).Count == 0, "the old robot's grant off the record");
+        Assert.Equal("write", RoleOf(env, "tools"));
+    }
+
+    /// <summary>
     /// The operator gives the found robot write on <c>web</c>; stopped then (so that no drift check sees the new robot
     /// before its owner's grant), its owner deletes the robot, makes it again and gives the new one write on <c>web</c>.
     /// </summary>

@@ -120,6 +120,50 @@ public sealed class MigrationFromGoOperatorTests
     }
 
     /// <summary>
+    /// Review of 18ac238 (helper-78): the Go operator also used an organization that existed already, made by someone
+    /// for the namespace. Its finalizer made the organization count as created, and everything unmarked in it as the Go
+    /// operator's: the namespace's deletion deleted the organization with the person's repository. The Go operator made
+    /// its organizations with no email or <c>&lt;name&gt;@redhat.com</c>; one showing another address is found: kept,
+    /// with what carries no mark, while the Go operator's robots go.
+    /// </summary>
+    /// <remarks>Also under a prefix that gives another name: the namespace keeps using the organization (helper-79).</remarks>
+    [Theory]
+    [InlineData("openshift")]
+    [InlineData("team")]
+    public async Task An_organization_someone_made_that_the_go_operator_only_used_is_never_deleted(string prefix)
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["organizationPrefix"] = prefix;
+            // deployer left the matrix: the Go operator's robot for it goes, and its Secret with it (helper-79).
+            spec["serviceAccounts"] = new JsonArray(new JsonObject { ["name"] = "builder", ["role"] = "write" }, new JsonObject { ["name"] = "default", ["role"] = "read" });
+        });
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = Org, email = "legacy-team@example.com" }));
+        await LegacyWorld.GoRepositoryAsync(quay, Org, "theirs");
+        await LegacyWorld.GoOrganizationAsync(quay, Org, adopt: true);
+        await env.Kube.CoreV1.CreateNamespaceAsync(LegacyWorld.GoNamespace(Ns));
+        await LegacyWorld.GoSecretsAsync(env, Ns, Org, "openshift");
+
+        await env.StartOperatorAsync();
+        await Eventually(async () => await env.RecordedOriginAsync(Ns, Org) == "Found"
+                                     && (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "Synced", "taken over as found, and synced");
+        await env.EventAsync("default", e => e.InvolvedObject.Name == Ns && e.Reason == "OrganizationFound", "the OrganizationFound Event");
+        Assert.DoesNotContain(env.Quay.State.Organization(Org)!.Robots, r => r.Name == $"{Org}+deployer");
+        await Eventually(async () => await env.GetSecretAsync(Ns, "deployer-quay-openshift") is null, "the Go operator's Secret of the deleted robot deleted");
+        // Synced again, it stays where its images are.
+        await env.CreateImageStreamAsync(Ns, "later");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository(Org, "later") is not null), "the next ImageStream's repository in the same organization");
+        Assert.Null(env.Quay.State.Organization($"{prefix}_{Ns}" == Org ? "none" : $"{prefix}_{Ns}"));
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync(Ns);
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync(Ns);
+        Assert.NotNull(env.Quay.State.Organization(Org));
+        Assert.NotNull(env.Quay.State.Repository(Org, "theirs"));
+        Assert.Empty(env.Quay.State.Organization(Org)!.Robots);
+    }
+
+    /// <summary>
     /// Unmarked content counts as the Go operator's only if it was there when this operator first looked (its inventory,
     /// recorded): a repository and a robot a person adds to the organization afterwards are theirs. The repository,
     /// which the Go operator's default permissions give its robots, is not taken for an ImageStream's left-over and

@@ -259,6 +259,34 @@ public sealed class MultipleIntegrationsTests
         Assert.Null(env.SecondQuay!.State.Organization("dev_keeper"));
     }
     /// <summary>
+    /// Review of 18ac238 (helper-78): a namespace moving to an integration that cannot act yet was released by the one it
+    /// left (cleanupPolicy Keep) and then held by nothing: deleted in that gap, it went at once, and what the first
+    /// integration kept, owed to the namespace's deletion, was kept for good under a released record. The first half of
+    /// a move now says where the namespace is moving until the next integration sets it up.
+    /// </summary>
+    [Fact]
+    public async Task A_namespace_deleted_while_it_waits_for_the_integration_it_moves_to_still_has_what_the_first_kept_deleted()
+    {
+        await using var env = await StartAsync(spec => spec["namespaceSelector"] = Selector("quay", "a"), secondQuay: true); // cleanupPolicy Keep
+        await env.StartOperatorAsync();
+        await env.CreateSecondQuayIntegrationAsync("dev", "dev", spec => spec["namespaceSelector"] = Selector("quay", "b"));
+        var secondToken = await env.Kube.CoreV1.ReadNamespacedSecretAsync("quay-token-2", OperatorNamespace);
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("quay-token-2", OperatorNamespace);
+        await Eventually(async () => (await env.ConditionAsync("Ready", "dev"))?.Status == "False", "the second integration cannot act");
+        await env.CreateNamespaceAsync("between", Label("a"));
+        await Eventually(() => env.IsSeededAsync("between", "openshift_between"), "set up by the first integration");
+
+        await env.LabelNamespaceAsync("between", "quay", "b");
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "between" && e.Reason == "Released", "the first integration's release");
+        await env.Kube.CoreV1.DeleteNamespaceAsync("between");
+
+        secondToken.Metadata.ResourceVersion = null;
+        await env.Kube.CoreV1.CreateNamespacedSecretAsync(secondToken, OperatorNamespace);
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("between");
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_between") is null), "what the first integration kept deleted with the namespace");
+    }
+
+    /// <summary>
     /// The release of a namespace being deleted meets a conflict (another writer changed the namespace, as the namespace
     /// controller does while it terminates) after its organization was deleted: the emptied record is still there for
     /// the retry, which lets the namespace go. (A record deleted before the release left the namespace held with no

@@ -790,6 +790,90 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
+    /// Review of 18ac238 (helper-78): in an organization someone made, with their robot named after the builder
+    /// service account, a Secret holding that robot's login under the robot Secret's name was taken for the operator's:
+    /// the team's own, made in place of the one kept at a release, was deleted under cleanupPolicy Delete, or taken over
+    /// and rewritten when the namespace came back into scope. The robot is theirs, and so may be a Secret holding its
+    /// login: only a robot the operator made lets its login prove a Secret the operator's.
+    /// </summary>
+    [Theory]
+    [InlineData("integration deleted under cleanupPolicy Delete")]
+    [InlineData("namespace back in scope")]
+    public async Task A_pull_secret_for_a_robot_the_operator_found_under_its_robot_secrets_name_is_left_to_them(string then)
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("ext"));
+        using (var admin = new QuayAdministrator(env.Quay))
+        {
+            await admin.CreateOrganizationAsync("openshift_ext");
+            admin.AddOwner("openshift_ext", "operator");
+            await admin.CreateRobotAsync("openshift_ext", "builder");
+        }
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("ext");
+        await Eventually(async () => await env.GetSecretAsync("ext", "builder-quay-openshift") is not null
+                                     && (await env.GetRecordAsync("ext"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "set up with their robot");
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("elsewhere") });
+        await Eventually(async () => (await env.GetRecordAsync("ext"))?["status"]?["phase"]?.GetValue<string>() == "Released", "released, its Secrets kept");
+
+        // The team manages the credential for their robot themselves now, under the name the service account lists.
+        var theirs = LegacyWorld.DockerConfigSecret(env, "builder-quay-openshift", "openshift_ext+builder", "their-copy-of-the-token");
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("builder-quay-openshift", "ext");
+        await env.Kube.CoreV1.CreateNamespacedSecretAsync(theirs, "ext");
+
+        if (then == "namespace back in scope")
+        {
+            await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("ext") });
+            await Eventually(async () => (await env.GetRecordAsync("ext"))?["status"]?["lastError"]?.GetValue<string>()
+                ?.Contains("Secret builder-quay-openshift exists and is not the operator's", StringComparison.Ordinal) == true, "their Secret reported in the way");
+        }
+        else
+        {
+            await env.PatchIntegrationSpecAsync(new JsonObject { ["cleanupPolicy"] = "Delete" });
+            await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", IntegrationName);
+            await Eventually(async () => await env.GetIntegrationAsync() is null, "the QuayIntegration gone");
+            await env.EventAsync("default", e => e.InvolvedObject.Name == "ext" && e.Reason == "SecretLeftAlone"
+                                                 && e.Message.Contains("builder-quay-openshift", StringComparison.Ordinal), "the SecretLeftAlone Event");
+            Assert.NotNull(env.Quay.State.Organization("openshift_ext")); // found: never deleted
+        }
+        var left = await env.Kube.CoreV1.ReadNamespacedSecretAsync("builder-quay-openshift", "ext");
+        Assert.Null(left.Metadata.Labels);
+        Assert.Equal(theirs.Data[".dockerconfigjson"], left.Data[".dockerconfigjson"]);
+    }
+
+    /// <summary>
+    /// Review of 18ac238 (helper-78): a namespace deleted while its integration could not act (its token Secret gone)
+    /// waits; the integration is then deleted under cleanupPolicy Keep, which lets the terminating namespace go. Its
+    /// record was marked released, as for a namespace that stays, so the integration made again later read it as
+    /// "deleted after it stopped being managed" and kept the organization for good. A namespace being deleted counts as
+    /// gone: its deletion was asked for while it was managed, and the next integration that can act tears it down.
+    /// </summary>
+    [Fact]
+    public async Task A_namespace_deleted_while_its_integration_could_not_act_is_torn_down_by_the_integration_made_again()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("late"));
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("late");
+        await Eventually(() => env.IsSeededAsync("late", "openshift_late"), "set up");
+        var token = await env.Kube.CoreV1.ReadNamespacedSecretAsync("quay-token", OperatorNamespace);
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("quay-token", OperatorNamespace);
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Status == "False", "the integration cannot act");
+        await env.Kube.CoreV1.DeleteNamespaceAsync("late");
+        await Task.Delay(1000); // the deletion waits for the integration
+        Assert.NotNull(await env.GetNamespaceAsync("late"));
+
+        await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quayintegrations", IntegrationName);
+        await Eventually(async () => await env.GetIntegrationAsync() is null, "the QuayIntegration gone (cleanupPolicy Keep)");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("late");
+        Assert.NotNull(env.Quay.State.Organization("openshift_late"));
+
+        token.Metadata.ResourceVersion = null;
+        await env.Kube.CoreV1.CreateNamespacedSecretAsync(token, OperatorNamespace);
+        await env.CreateIntegrationAsync(IntegrationName, spec => spec["allowlistNamespaces"] = new JsonArray("late"));
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_late") is null), "the organization of the deleted namespace deleted");
+        await Eventually(async () => await env.GetRecordAsync("late") is null, "its record gone");
+    }
+
+    /// <summary>
     /// A robot Secret kept at release whose label someone removed still holds the operator's robot login: it is the
     /// operator's, and goes under cleanupPolicy Delete, although the organizations it was for left the record first.
     /// </summary>

@@ -192,6 +192,32 @@ public sealed class QuayClientTests : IAsyncLifetime
         Assert.True(DateTimeOffset.UtcNow - started >= TimeSpan.FromMilliseconds(900), "Retry-After was not honoured");
     }
 
+    /// <summary>
+    /// Review of 206f04e (helper-76): after many fast answers the attempt timeout learnt 1 s; one route of Quay then
+    /// answered in 2.5 s while the others stayed fast. Each of its attempts was cut at 1 s, and a cut attempt gives no
+    /// sample, so the timeout never grew: no call on that route succeeded again, though Quay answered every one. The
+    /// retry of a cut attempt gets twice the time.
+    /// </summary>
+    [Fact]
+    public async Task A_route_that_turns_slower_than_the_timeout_it_taught_still_gets_its_answers_through()
+    {
+        var quay = Client(options: new QuayOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(20) });
+        // Enough answers that the first one's connection set-up is not the 99th percentile: the timeout learns 1 s.
+        for (var i = 0; i < 128; i++) Assert.True((await quay.GetCurrentUserAsync(default)).IsSuccess);
+        _quay.Faults.Add(new FaultRule { Route = "/api/v1/user/", LatencyMs = 2500 });
+        using var stop = new CancellationTokenSource();
+        // The rest of Quay stays fast and keeps answering meanwhile.
+        var others = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+                Assert.True((await quay.OrganizationExistsAsync("openshift_fast", default)).IsSuccess);
+        });
+        var slow = await quay.GetCurrentUserAsync(default);
+        await stop.CancelAsync();
+        await others;
+        Assert.Equal(QuayOutcome.Success, slow.Outcome);
+    }
+
     [Fact]
     public async Task Prototype_creation_is_never_retried_so_no_duplicate_appears()
     {

@@ -87,6 +87,34 @@ public sealed class UpgradeTests
     }
 
     /// <summary>
+    /// Review of 18ac238 (helper-78): the same in an organization someone else made. Only robots carrying this
+    /// operator's mark were read for it there, and the old version's only described theirs: the robot of the removed
+    /// service account was never recorded, and stayed, with a valid token, after its Secret was deleted.
+    /// </summary>
+    [Fact]
+    public async Task A_robot_of_a_service_account_removed_during_the_upgrade_in_a_found_organization_is_known_as_the_earlier_versions()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("ext");
+            spec["serviceAccounts"] = new JsonArray(new JsonObject { ["name"] = "builder", ["role"] = "write" }, new JsonObject { ["name"] = "default", ["role"] = "read" });
+        });
+        using var admin = new QuayAdministrator(env.Quay);
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        await admin.CreateOrganizationAsync("openshift_ext");
+        admin.AddOwner("openshift_ext", "operator");
+        await admin.CreateRobotAsync("openshift_ext", "keeper");
+        await LegacyNamespaceAsync(env, quay, "ext", "openshift_ext", "external", createOrganization: false, repositories: []);
+
+        await env.StartOperatorAsync();
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_ext")!.Robots.All(r => r.Name != "openshift_ext+deployer")),
+            "the old version's robot of the removed service account deleted");
+        await env.Kube.CoreV1.DeleteNamespaceAsync("ext");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("ext");
+        Assert.Equal(["openshift_ext+keeper"], env.Quay.State.Organization("openshift_ext")!.Robots.Select(r => r.Name));
+    }
+
+    /// <summary>
     /// A namespace set up by the old version (its annotations) or by the Go operator (its finalizer alone), found while
     /// no QuayIntegration exists: no Quay client can read what it remembers into a record, so it is held, and says why,
     /// rather than let go and forgotten. A QuayIntegration made later adopts its organization as the operator's, and

@@ -16,9 +16,10 @@ public static class LegacyWorld
     public static readonly (string Account, string Role)[] GoOperatorMatrix = [("builder", "write"), ("default", "read"), ("deployer", "read")];
 
     /// <summary>The organization as the Go operator set it up: a robot per service account of its matrix, without description or metadata, and a default permission each.</summary>
-    public static async Task GoOrganizationAsync(HttpClient quay, string org)
+    /// <param name="adopt">The organization exists already (someone made it): the Go operator only adds its robots.</param>
+    public static async Task GoOrganizationAsync(HttpClient quay, string org, bool adopt = false)
     {
-        await OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = org }));
+        if (!adopt) await OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = org }));
         foreach (var (account, role) in GoOperatorMatrix)
         {
             await OkAsync(quay.PutAsJsonAsync($"api/v1/organization/{org}/robots/{account}", new { }));

@@ -20,7 +20,7 @@ public class BuildImportPlanTests
     [Fact]
     public void Imports_by_digest_when_the_build_reports_one()
     {
-        var plan = BuildImportPlan.For(Build("demo/app:v1", digest: "sha256:abc"), "quay:8443", ["openshift_demo"], out var problem);
+        var plan = BuildImportPlan.For(Build("demo/app:v1", digest: "sha256:abc"), "quay:8443", ["openshift_demo"], "openshift_demo", out var problem);
         Assert.Null(problem);
         Assert.Equal("quay:8443/openshift_demo/app@sha256:abc", plan!.From);
         Assert.Equal("demo/app:v1", plan.Destination.ToString());
@@ -29,7 +29,7 @@ public class BuildImportPlanTests
     [Fact]
     public void Imports_the_tag_without_a_digest()
     {
-        var plan = BuildImportPlan.For(Build("demo/app:v1"), "quay:8443", ["openshift_demo"], out _);
+        var plan = BuildImportPlan.For(Build("demo/app:v1"), "quay:8443", ["openshift_demo"], "openshift_demo", out _);
         Assert.Equal("quay:8443/openshift_demo/app:v1", plan!.From);
     }
 
@@ -40,15 +40,34 @@ public class BuildImportPlanTests
     [InlineData("demo/app:v2")]         // another tag
     public void Tampered_or_missing_destination_is_refused(string? destination)
     {
-        Assert.Null(BuildImportPlan.For(Build(destination), "quay:8443", ["openshift_demo"], out var problem));
+        Assert.Null(BuildImportPlan.For(Build(destination), "quay:8443", ["openshift_demo"], "openshift_demo", out var problem));
         Assert.NotNull(problem);
     }
 
     [Fact]
     public void Output_that_is_not_the_quay_image_is_refused()
     {
-        Assert.Null(BuildImportPlan.For(Build("demo/app:v1", "ImageStreamTag", "app:v1"), "quay:8443", ["openshift_demo"], out _));
-        Assert.Null(BuildImportPlan.For(Build("demo/app:v1"), "other-quay", ["openshift_demo"], out _));
-        Assert.Null(BuildImportPlan.For(Build("demo/app:v1"), "quay:8443", [], out _));
+        Assert.Null(BuildImportPlan.For(Build("demo/app:v1", "ImageStreamTag", "app:v1"), "quay:8443", ["openshift_demo"], "openshift_demo", out _));
+        Assert.Null(BuildImportPlan.For(Build("demo/app:v1"), "other-quay", ["openshift_demo"], "openshift_demo", out _));
+        Assert.Null(BuildImportPlan.For(Build("demo/app:v1"), "quay:8443", [], null, out _));
+    }
+
+    /// <summary>
+    /// Review of 18ac238 (helper-77): from a former organization a scheduled import kept following the former tag, so
+    /// pushes to the namespace's organization never reached the ImageStreamTag. It names the digest and is not scheduled.
+    /// </summary>
+    [Fact]
+    public void An_import_from_a_former_organization_is_never_scheduled()
+    {
+        var build = Build("demo/app:v1", digest: "sha256:abc", outputName: "quay:8443/old_demo/app:v1");
+        var plan = BuildImportPlan.For(build, "quay:8443", ["openshift_demo", "old_demo"], "openshift_demo", out _)!;
+        Assert.True(plan.Former);
+        Assert.False(plan.FollowsTag(scheduled: true));
+        Assert.Equal("quay:8443/old_demo/app@sha256:abc", plan.SourceFor(scheduled: true));
+        var current = BuildImportPlan.For(Build("demo/app:v1", digest: "sha256:abc"), "quay:8443", ["openshift_demo", "old_demo"], "openshift_demo", out _)!;
+        Assert.False(current.Former);
+        Assert.Equal("quay:8443/openshift_demo/app:v1", current.SourceFor(scheduled: true));
+        // A namespace pushing to another Quay now: every organization on this one is a former one.
+        Assert.True(BuildImportPlan.For(Build("demo/app:v1", digest: "sha256:abc"), "quay:8443", ["openshift_demo"], null, out _)!.Former);
     }
 }

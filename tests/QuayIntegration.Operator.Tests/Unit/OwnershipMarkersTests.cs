@@ -18,6 +18,6 @@ public sealed class OwnershipMarkersTests
         Assert.StartsWith($"Service account {ns}/", description);
         Assert.EndsWith($", created by {OwnershipMarkers.Creator}", description);
         // What a robot list shows is enough to know its mark must be read.
-        Assert.Equal(["org+x"], OtherClusterMarks.MarkedByAnOperator([new QuayRobot { Name = "org+x", Description = description }]));
+        Assert.Equal(["org+x"], OtherClusterMarks.MarkedByAnOperator([new QuayRobot { Name = "org+x", Description = description }], ns));
     }
 }

@@ -252,9 +252,11 @@ public sealed class InformerTests : IAsyncLifetime
         LeaderElectionOptions Options(double retrySeconds) => new()
         {
             Namespace = "ops", LeaseName = "lock", LeaseDuration = TimeSpan.FromSeconds(3),
-            RenewDeadline = TimeSpan.FromSeconds(2), RetryPeriod = TimeSpan.FromSeconds(retrySeconds),
+            RenewDeadline = TimeSpan.FromSeconds(2.5), RetryPeriod = TimeSpan.FromSeconds(retrySeconds),
         };
-        var a = new LeaderElector(_world.Api, Options(1.5), TimeProvider.System, NullLogger<LeaderElector>.Instance);
+        // A renews every second, leaving 1.5 s for a slow renewal on a busy machine (CI on 18ac238: A stepped down with
+        // 0.5 s); B polls ten times as often, so it would be the first to see the Lease gone or free.
+        var a = new LeaderElector(_world.Api, Options(1.0), TimeProvider.System, NullLogger<LeaderElector>.Instance);
         var b = new LeaderElector(_world.Api, Options(0.1), TimeProvider.System, NullLogger<LeaderElector>.Instance);
         using var stop = new CancellationTokenSource();
         var leadingA = new TaskCompletionSource();

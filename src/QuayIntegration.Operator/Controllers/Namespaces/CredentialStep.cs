@@ -121,10 +121,11 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
     /// </remarks>
     private static bool IsOperators(V1Secret secret, NamespaceWork work, DesiredRobot robot) =>
         secret.Metadata.Labels?.TryGetValue(WellKnown.ManagedByLabel, out var by) == true && by == WellKnown.ManagedByValue
-        || RobotSecret.HoldsLoginOf(secret, robot.FullName)
+        || RobotSecret.HoldsLoginOf(secret, robot.FullName) && work.Record.MadeRobot(robot.FullName)
         || work.Record.Spec.Secrets?.Any(s => s.Name == secret.Metadata.Name) == true
            && work.Record.Organizations.Any(o => o.Host == work.Host && o.IsOwned()
-                                                 && RobotSecret.HoldsLoginOf(secret, QuayNames.RobotFullNameFor(o.Name, robot.ServiceAccount)));
+                                                 && QuayNames.RobotFullNameFor(o.Name, robot.ServiceAccount) is var login
+                                                 && RobotSecret.HoldsLoginOf(secret, login) && work.Record.MadeRobot(login));
 
     /// <summary>
     /// The Secret under the robot Secret's name as the API server has it now (the cache holds only labelled ones, and
@@ -285,13 +286,15 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
     /// <summary>
     /// A Docker config with the login of the robot the operator names after <paramref name="serviceAccount"/> in an
     /// organization of the record (or one this reconcile took off it: a release deletes the organizations before the
-    /// Secrets): one the operator or the Go operator wrote, its label removed. A team's own pull secret holds the login
-    /// of a robot of theirs (in that organization or their own), or a user's, and stays.
+    /// Secrets), a robot the operator made: one the operator or the Go operator wrote, its label removed. A team's own
+    /// pull secret holds the login of a robot of theirs (in that organization, found under the service account's
+    /// robot name, or in their own), or a user's, and stays.
     /// </summary>
     private static bool HoldsTheLoginOfItsRobot(OwnershipDraft record, V1Secret secret, string serviceAccount) =>
         secret.Type == RobotSecret.Type
         && RobotSecret.LoginUsersOf(secret).Any(user => user.IndexOf('+') is > 0 and var plus && record.NamesOrHasNamed(user[..plus])
-                                                        && user == QuayNames.RobotFullNameFor(user[..plus], serviceAccount));
+                                                        && user == QuayNames.RobotFullNameFor(user[..plus], serviceAccount)
+                                                        && record.MadeRobot(user));
 
     /// <summary>
     /// Named <c>&lt;sa&gt;-quay-&lt;clusterID&gt;</c> after the service account it names, under the current cluster ID: the only

@@ -20,6 +20,19 @@ public static class GivenPermissions
         var given = entry.PermissionsGivenTo(robot).Where(only ?? (_ => true)).ToList();
         if (given.Count == 0) return 0;
         var org = entry.Name;
+        // Its owner may have deleted the robot and made it again since the record was last compared with Quay (between
+        // two drift checks nothing lists the robots): Quay took what the operator gave the old one with it, and a role
+        // the owner gave the new one is theirs. Read first, then, when the record knows when the robot was made.
+        if (entry.Robot(robot) is { Origin: Origin.Found, Created: { Length: > 0 } made } recorded)
+        {
+            var now = await quay.GetRobotAsync(org, QuayNames.RobotShortNameOf(robot), ct);
+            if (now.Outcome != QuayOutcome.NotFound && now.ValueOrThrow("read robot " + robot)!.Created is { Length: > 0 } remade && remade != made)
+            {
+                entry.FoundRobotMadeAgain(recorded, remade);
+                work.ObservationOutdated = true;
+                return given.Count;
+            }
+        }
         var read = await quay.ListRobotPermissionsAsync(org, QuayNames.RobotShortNameOf(robot), ct);
         if (read.Outcome == QuayOutcome.NotFound)
         {

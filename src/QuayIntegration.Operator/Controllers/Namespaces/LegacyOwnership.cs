@@ -78,11 +78,12 @@ public static class LegacyOwnership
 
     /// <summary>
     /// The organization taken over from the Go operator that the namespace keeps under <paramref name="prefix"/> (see
-    /// <see cref="OrganizationRecord.KeptWhilePrefix"/>), or null.
+    /// <see cref="OrganizationRecord.KeptWhilePrefix"/>), or null. Found too: one someone made that the Go operator only
+    /// used (<see cref="TakeoverInventory"/>) is still the one the namespace pulls from.
     /// </summary>
     public static string? KeptOrganization(OwnershipDraft record, string host, string prefix) =>
         record.Organizations.FirstOrDefault(o => o.Host == host && o.KeptWhilePrefix == prefix && o.AdoptedFrom == OrganizationRecord.AdoptedFromGoOperator
-                                                 && o.Origin == Origin.Created)?.Name;
+                                                 && o.Origin is Origin.Created or Origin.Found)?.Name;
 
     /// <summary>
     /// Lets go of a kept organization once the prefix is another: the namespace has moved on, and a prefix changed back

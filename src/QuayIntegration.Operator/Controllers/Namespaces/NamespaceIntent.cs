@@ -77,7 +77,7 @@ public sealed record NamespaceIntent(
                 null => new(NamespaceAction.Release, "no QuayIntegration can act for it"),
                 IntegrationMode.NotReady => new(NamespaceAction.Wait, NotReady(owner), owner),
                 IntegrationMode.Deleting => Released(owner, $"the namespace was deleted while QuayIntegration {owner.Name} is being deleted"),
-                _ when held || !record.Released => new(NamespaceAction.Teardown, "the namespace was deleted", owner),
+                _ when held || !record.Released || record.Spec.MovingTo is not null => new(NamespaceAction.Teardown, "the namespace was deleted", owner),
                 _ => new(NamespaceAction.Release, "the namespace was deleted after it stopped being managed", owner),
             }) with { ForDeletedNamespace = deletedBefore };
         }

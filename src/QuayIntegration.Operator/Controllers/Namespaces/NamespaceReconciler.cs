@@ -108,7 +108,7 @@ public sealed class NamespaceReconciler(
             {
                 NamespaceAction.Sync => await SyncAsync(work, ct),
                 // A move: released by the integration it leaves, then at once synced by the one it joins.
-                NamespaceAction.Release when intent.MovesTo is not null => (await ReleaseAsync(work, intent.Reason, ct)) with { RequeueAfter = TimeSpan.Zero },
+                NamespaceAction.Release when intent.MovesTo is not null => (await ReleaseAsync(work, intent.Reason, ct, intent.MovesTo)) with { RequeueAfter = TimeSpan.Zero },
                 NamespaceAction.Release => await ReleaseAsync(work, intent.Reason, ct),
                 _ => await TeardownAsync(work, intent.Reason, ct),
             };
@@ -180,6 +180,7 @@ public sealed class NamespaceReconciler(
         await claim.MarkInScopeAsync(work, ct);
         work.Record.Spec.NamespaceUid = work.Namespace!.Metadata.Uid;
         work.Record.Spec.Released = null;
+        work.Record.Spec.MovingTo = null;
         work.Record.Spec.Integration = work.IntegrationName;
         await ConfirmBeforeAdoptingAsync(work, ct);
         if (work.Namespace is null) throw new ReconcileException($"namespace {work.Name} is gone");
@@ -220,6 +221,11 @@ public sealed class NamespaceReconciler(
         }
         registry.Synced(work.Name, work.IntegrationName, work.Now, work.Integration!.Fingerprint);
         if (work.Verified) log.OrganizationVerified(work.Organization, work.Name);
+        if (work.ObservationOutdated)
+        {
+            observations.Forget(work.Name);
+            return ReconcileResult.After(TimeSpan.Zero);
+        }
         var untilDrift = work.Observation.VerifiedAt + config.DriftCheckInterval - time.GetUtcNow();
         return ReconcileResult.After(untilDrift > MinimumRequeue ? untilDrift : MinimumRequeue);
     }
@@ -241,7 +247,8 @@ public sealed class NamespaceReconciler(
     /// Secrets included; otherwise everything stays and the record remembers it, released, for a namespace that comes
     /// back into scope or a policy changed later.
     /// </summary>
-    private async Task<ReconcileResult> ReleaseAsync(NamespaceWork work, string why, CancellationToken ct)
+    /// <param name="movesTo">The integration the namespace moves to, when the release is the first half of a move.</param>
+    private async Task<ReconcileResult> ReleaseAsync(NamespaceWork work, string why, CancellationToken ct, string? movesTo = null)
     {
         var wasManaged = work.Namespace?.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true;
         await AdoptLegacyAsync(work, ct);
@@ -265,14 +272,23 @@ public sealed class NamespaceReconciler(
             // its service accounts. The release waits for it: what was done is told, the rest reported failing and retried.
             if (work.Problems.Count > 0) await ReportUnfinishedAsync(work, $"not released yet (cleanupPolicy Delete): {string.Join("; ", work.Problems)}", ct);
         }
-        if (!remove && work.Record.Secrets.Count > 0 && work.Namespace is not null)
+        // A namespace being deleted counts as gone: its Secrets go with it, and its deletion was asked for while it was
+        // managed, so what a policy kept is still owed to that policy (deleted by whichever integration acts for it next).
+        var stays = work.Namespace is { Metadata.DeletionTimestamp: null };
+        if (!remove && work.Record.Secrets.Count > 0 && stays)
             work.Kept.Add($"{work.Record.Secrets.Count} robot Secret(s) and their service account links ({keptFor})");
-        if (work.Namespace is null) work.Record.Spec.Secrets = null; // gone with the namespace
+        if (!stays) work.Record.Spec.Secrets = null; // gone with the namespace
 
-        // Only a namespace that still exists is released; one already gone keeps what its record says of how it went
+        // Only a namespace that stays is released; one gone (or going) keeps what its record says of how it went
         // (deleted while managed: what was kept by a policy is still owed to that policy, not to cleanupPolicy alone).
-        if (work.Namespace is not null) work.Record.Spec.Released = true;
-        await FinishAndLetGoAsync(work, work.Namespace is null ? NamespacePhase.NamespaceDeleted : NamespacePhase.Released, ct);
+        // The first half of a move says where the namespace goes, until that integration syncs it: deleted in between
+        // (the next integration cannot act yet), the namespace was deleted while managed.
+        if (stays)
+        {
+            work.Record.Spec.Released = true;
+            work.Record.Spec.MovingTo = movesTo;
+        }
+        await FinishAndLetGoAsync(work, stays ? NamespacePhase.Released : NamespacePhase.NamespaceDeleted, ct);
         if (wasManaged) work.Changed("Released", $"Stopped managing the namespace: {why}");
         ReportChanges(work, wasSynced: true);
         Forget(work.Name);

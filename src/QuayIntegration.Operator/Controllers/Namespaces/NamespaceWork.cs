@@ -138,6 +138,12 @@ public sealed class NamespaceWork
     /// <summary>A Quay call of this reconcile failed (its item reported as a problem): what Quay holds may differ from the observation.</summary>
     public bool QuayCallFailed { get; set; }
 
+    /// <summary>
+    /// Something this reconcile found in Quay says the observation no longer holds (a robot its owner made again since
+    /// the last drift check, with a new token and none of the old one's roles): Quay is read again at once.
+    /// </summary>
+    public bool ObservationOutdated { get; set; }
+
     public string? Annotation(string key) =>
         Namespace?.Metadata.Annotations is { } a && a.TryGetValue(key, out var v) ? v : null;
 }

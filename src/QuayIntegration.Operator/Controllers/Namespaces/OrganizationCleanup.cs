@@ -113,7 +113,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
                 return false;
             case PendingVerdict.Operators:
                 var robots = (await quay.ListRobotsAsync(entry.Name, ct)).ValueOrThrow("list robots of " + entry.Name)!;
-                var othersMark = await OtherClusterMarks.ReadAsync(work, quay, entry, OtherClusterMarks.MarkedByAnOperator(robots), ct);
+                var othersMark = await OtherClusterMarks.ReadAsync(work, quay, entry, OtherClusterMarks.MarkedByAnOperator(robots, work.Name), ct);
                 // Judged once, as the sync would record it: a removal blocked for someone's content does not judge it again.
                 entry.Origin = othersMark is null ? Origin.Created : Origin.Found;
                 return true;
@@ -299,7 +299,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
     /// know: one with this cluster's mark is recorded as created (<see cref="OtherClusterMarks.ReadAsync"/>).
     /// </summary>
     private static async Task RecordMarkedRobotsAsync(NamespaceWork work, QuayClient quay, OrganizationRecord entry, List<QuayRobot> listed, CancellationToken ct) =>
-        await OtherClusterMarks.ReadAsync(work, quay, entry, OtherClusterMarks.MarkedByAnOperator(listed).Where(r => entry.Robot(r) is null), ct);
+        await OtherClusterMarks.ReadAsync(work, quay, entry, OtherClusterMarks.MarkedByAnOperator(listed, work.Name).Where(r => entry.Robot(r) is null), ct);
 
     /// <summary>The Quay an organization lives on, and the configuration of the integration that reaches it.</summary>
     private sealed record Reach(QuayClient Quay, IntegrationConfig Config);

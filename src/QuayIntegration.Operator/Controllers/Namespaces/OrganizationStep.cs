@@ -232,6 +232,6 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             foreach (var (repository, role) in granted) observation.Grant(robot, repository, role);
             observation.PermissionsKnown(robot, replace: false);
         }
-        return (observation, OtherClusterMarks.MarkedByAnOperator(robots));
+        return (observation, OtherClusterMarks.MarkedByAnOperator(robots, work.Name));
     }
 }

@@ -12,9 +12,14 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// </summary>
 public static class OtherClusterMarks
 {
-    /// <summary>The robots of a list whose description says an operator of this kind made them (in any cluster).</summary>
-    public static List<string> MarkedByAnOperator(IEnumerable<QuayRobot> listed) =>
-        listed.Where(r => r.Description?.Contains(OwnershipMarkers.Creator, StringComparison.Ordinal) == true).Select(r => r.Name).ToList();
+    /// <summary>
+    /// The robots of a list whose description says an operator of this kind made them (in any cluster), or a version
+    /// of it before the mark made them for namespace <paramref name="ns"/>: in an organization the operator found, such
+    /// a robot of a service account that has left the matrix since is named by nothing else.
+    /// </summary>
+    public static List<string> MarkedByAnOperator(IEnumerable<QuayRobot> listed, string ns) =>
+        listed.Where(r => r.Description?.Contains(OwnershipMarkers.Creator, StringComparison.Ordinal) == true || OwnershipMarkers.DescribedByAnEarlierVersion(r, ns))
+            .Select(r => r.Name).ToList();
 
     /// <summary>
     /// Reads the marks of <paramref name="markedByAnOperator"/> (those the record does not hold as created) and returns
@@ -32,10 +37,11 @@ public static class OtherClusterMarks
             var read = await quay.GetRobotAsync(entry.Name, QuayNames.RobotShortNameOf(name), ct);
             if (read.Outcome == QuayOutcome.NotFound) continue;
             var robot = read.ValueOrThrow("read robot " + name)!;
-            var owner = work.Markers.OwnerOfRobot(robot, work.Name, "");
+            var account = OwnershipMarkers.ServiceAccountOf(robot, work.Name);
+            var owner = work.Markers.OwnerOfRobot(robot, work.Name, account);
             if (owner == MarkedOwner.OtherCluster) othersFirst ??= robot;
             else if (owner == MarkedOwner.ThisCluster && entry.Robot(name) is null)
-                entry.SetRobot(name, OwnershipMarkers.RecordedServiceAccountOf(robot), Origin.Created, robot.Created);
+                entry.SetRobot(name, account, Origin.Created, robot.Created);
         }
         return othersFirst;
     }

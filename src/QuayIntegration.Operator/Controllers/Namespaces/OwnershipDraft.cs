@@ -73,17 +73,34 @@ public sealed class OwnershipDraft
     {
         Spec.Organizations?.Remove(entry);
         if (Spec.Organizations is { Count: 0 }) Spec.Organizations = null;
-        (_removedOrganizations ??= new(StringComparer.Ordinal)).Add(entry.Name);
+        (_removedOrganizations ??= []).Add(entry);
     }
 
-    private HashSet<string>? _removedOrganizations;
+    private List<OrganizationRecord>? _removedOrganizations;
 
     /// <summary>
     /// The organizations the record names, and those it named earlier in this reconcile: a release deletes them
     /// before it deletes the Secrets holding their robots' logins.
     /// </summary>
-    public bool NamesOrHasNamed(string organization) =>
-        Spec.Organizations?.Any(o => o.Name == organization) == true || _removedOrganizations?.Contains(organization) == true;
+    public bool NamesOrHasNamed(string organization) => NamedOrganizations.Any(o => o.Name == organization);
+
+    private IEnumerable<OrganizationRecord> NamedOrganizations => (Spec.Organizations ?? []).Concat(_removedOrganizations ?? []);
+
+    /// <summary>
+    /// Whether robot <paramref name="fullName"/> (<c>org+name</c>) is one the operator made, as far as the record (or what
+    /// this reconcile took off it) tells: recorded Created (or so recorded until it was deleted, in this reconcile),
+    /// or not recorded in an organization the operator created (a
+    /// robot it deleted a moment ago, or one the Go operator made, not yet inventoried). One recorded Found, or unknown
+    /// in a found organization, is someone's: so may be a Secret holding its login.
+    /// </summary>
+    public bool MadeRobot(string fullName)
+    {
+        if (fullName.IndexOf('+') is not (> 0 and var plus)) return false;
+        var entries = NamedOrganizations.Where(o => o.Name == fullName[..plus]).ToList();
+        if (entries.Any(o => o.Robot(fullName) is { Origin: Origin.Found })) return false;
+        return entries.Any(o => o.Robot(fullName) is { Origin: Origin.Created } || o.RemovedCreatedRobots?.Contains(fullName) == true
+                                || o.Robot(fullName) is null && o.IsOwned());
+    }
 
     public IReadOnlyList<SecretRecord> Secrets => Spec.Secrets ?? [];
 
@@ -146,6 +163,7 @@ public static class OrganizationRecordExtensions
     /// <summary>The robot is gone from Quay (or deleted by the operator), and the permissions it held with it.</summary>
     public static void RemoveRobot(this OrganizationRecord org, string name)
     {
+        if (org.Robot(name) is { Origin: Origin.Created }) (org.RemovedCreatedRobots ??= []).Add(name);
         org.Robots?.RemoveAll(r => r.Name == name);
         if (org.Robots is { Count: 0 }) org.Robots = null;
         org.ForgetGivenPermissionsOf(name);

@@ -67,6 +67,9 @@ public sealed class OwnershipMarkers(string clusterIdentity, string? clusterName
     public static string ServiceAccountOf(QuayRobot robot, string ns) =>
         ServiceAccountOf(robot) ?? LegacyServiceAccountOf(robot, ns) ?? QuayNames.RobotShortNameOf(robot.Name);
 
+    /// <summary>Whether a version before the mark described the robot as made for a service account of <paramref name="ns"/> it is named after.</summary>
+    public static bool DescribedByAnEarlierVersion(QuayRobot robot, string ns) => LegacyServiceAccountOf(robot, ns) is not null;
+
     /// <summary>The service account a version before the mark described the robot as made for, when the robot is named after it.</summary>
     private static string? LegacyServiceAccountOf(QuayRobot robot, string ns)
     {

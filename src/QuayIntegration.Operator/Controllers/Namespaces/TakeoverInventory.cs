@@ -29,6 +29,15 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
     {
         if (entry.AdoptedFrom is null || entry.AdoptedContentRecorded == true) return;
         if (work.IntegrationFor(entry.Host) is not { Client: { } quay, Config: { } config }) return;
+        var personMade = entry.Origin == Origin.Created
+                         && ShowsAnotherMakerThanTheGoOperator(entry.Name, (await quay.GetOrganizationAsync(entry.Name, ct)).ValueOrThrow("look up organization " + entry.Name));
+        if (personMade)
+        {
+            entry.Origin = Origin.Found;
+            work.Changed("OrganizationFound", $"Quay organization {entry.Name}, taken over from the Go Quay Bridge Operator, was made by someone else " +
+                                              "(it shows an email the Go operator never gave): it is used, and never deleted by the operator; the Go operator's " +
+                                              "robots in it are removed as the policies say, and repositories without the operator's mark are left alone");
+        }
         foreach (var account in OwnershipMarkers.GoOperatorServiceAccounts)
         {
             var name = QuayNames.RobotFullName(entry.Name, account);
@@ -48,10 +57,19 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
         }
         foreach (var repository in (await quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!)
             if (entry.Repository(repository.Name) is null)
-                entry.SetRepository(repository.Name, work.Markers.OriginOfRepository(repository, work.Name, repository.Name, entry));
+                // In an organization someone made, an unmarked repository may be theirs as well as the Go operator's: kept.
+                entry.SetRepository(repository.Name, work.Markers.OriginOfRepository(repository, work.Name, repository.Name, personMade ? null : entry));
         await RecordSecretsAsync(work, entry, config.ClusterId, ct);
         entry.AdoptedContentRecorded = true;
     }
+
+    /// <summary>
+    /// The Go operator made its organizations without an email, or (some versions) with <c>&lt;name&gt;@redhat.com</c>;
+    /// any other address (shown to an administrator only) says someone else made the organization, or an owner changed
+    /// its email since: the Go operator only adopted it, and it is not the operator's to delete.
+    /// </summary>
+    private static bool ShowsAnotherMakerThanTheGoOperator(string org, QuayOrganization? shown) =>
+        shown is { Email: { } email } && email.Contains('@') && !string.Equals(email, $"{org}@redhat.com", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// <see cref="RecordAsync"/> where nothing else needs Quay (an organization kept by policy): a failure is logged and
