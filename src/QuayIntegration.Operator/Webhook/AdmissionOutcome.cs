@@ -21,6 +21,7 @@ public static class AdmissionOutcome
     public const string NamespaceNotReady = "namespace-not-ready";
     public const string TargetNotAllowed = "target-not-allowed";
     public const string TargetNotReady = "target-not-ready";
+    public const string TargetOfAnotherIntegration = "target-other-integration";
     public const string InvalidRepository = "invalid-repository";
     /// <summary>HTTP 400 (the body is not an AdmissionReview the webhook can read), or a CREATE without object or namespace (denied).</summary>
     public const string Malformed = "malformed";
@@ -36,7 +37,7 @@ public static class AdmissionOutcome
     public static readonly IReadOnlySet<string> All = new HashSet<string>
     {
         Patched, NotCreate, NotABuild, Pipeline, NotImageStreamTag, InvalidOutput, NotSynced, NoIntegration, IntegrationDeleting,
-        IntegrationUnusable, IntegrationConflict, NamespaceNotAllowed, NamespaceNotReady, TargetNotAllowed, TargetNotReady, InvalidRepository, Malformed,
+        IntegrationUnusable, IntegrationConflict, NamespaceNotAllowed, NamespaceNotReady, TargetNotAllowed, TargetNotReady, TargetOfAnotherIntegration, InvalidRepository, Malformed,
         TooLarge, ClientError, Error, Other,
     };
 }

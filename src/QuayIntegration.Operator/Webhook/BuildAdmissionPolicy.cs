@@ -1,3 +1,4 @@
+using QuayIntegration.Runtime;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using QuayIntegration.Operator.Controllers;
@@ -81,6 +82,11 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
             return AdmissionDecision.Denied(AdmissionOutcome.NotSynced, "the Quay integration operator is starting and has not read the cluster state yet; retry in a few seconds");
 
         if (integrations.All.Count == 0) return AdmissionDecision.Untouched(AdmissionOutcome.NoIntegration);
+        // The API server calls the webhook for namespaces the operator labelled: one this replica's cache does not hold
+        // yet (its watch behind, relisting) is not read yet, and "not selected" cannot be told from it.
+        if (caches.Namespaces.Get(ObjectKey.Cluster(buildNamespace)) is null)
+            return AdmissionDecision.Denied(AdmissionOutcome.NamespaceNotReady,
+                $"namespace {buildNamespace} is not known to the operator yet; the build would push to the wrong registry, retry in a few seconds");
         switch (integrations.For(buildNamespace))
         {
             case NamespaceIntegration.Managed managed:
@@ -110,10 +116,7 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
 
         if (destination.Namespace != buildNamespace)
         {
-            if (integrations.For(destination.Namespace) is not NamespaceIntegration.Managed target || target.Name != integration)
-                return AdmissionDecision.Untouched(AdmissionOutcome.TargetNotAllowed,
-                    $"output {destination} is in namespace {destination.Namespace}, which QuayIntegration {integration} does not manage; the build pushes " +
-                    (rebuild ? "to the output it copied from the original build" : "to the internal registry"));
+            if (TargetRefusal(destination, integration, rebuild) is { } refusal) return refusal;
             // The push uses the build's namespace's credentials: the target only needs its organization in place.
             organization = setup.OrganizationIfReady(destination.Namespace, config, serviceAccount: null, out var targetMissing);
             // As for the build's own namespace: the target is meant to be in Quay, so a push to the internal registry
@@ -133,9 +136,42 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
                 $"(at most {ImageReferenceGrammar.MaxRepositoryLength} characters before the tag); the build pushes to the internal registry");
 
         var patch = BuildOutputPatch.For(build, image, destination);
-        if (PushSecretToReplace(build, config, pusher, image, rebuild, warnings) is { } replacement)
+        if (PushSecretOf(build) is null && pusher is not null)
+        {
+            // Named, not left to the build controller: it takes the first of the service account's docker Secrets that
+            // matches the Quay host, which may be one of the team's own (linked before the namespace was onboarded) or
+            // one of another integration's, kept after a move, rather than the robot Secret the setup check just found.
+            patch = [.. patch, BuildOutputPatch.SetPushSecret(QuayNames.SecretNameFor(pusher, config.ClusterId))];
+        }
+        else if (PushSecretToReplace(build, config, pusher, image, rebuild, warnings) is { } replacement)
             patch = [.. patch, BuildOutputPatch.ReplacePushSecret(replacement)];
         return AdmissionDecision.Patched(patch, [.. warnings]);
+    }
+
+    /// <summary>
+    /// Why a build of <paramref name="integration"/> cannot push to another namespace's ImageStreamTag in Quay, or null when
+    /// that namespace is the same integration's. One no integration selects is not meant to be in Quay: untouched, with a
+    /// warning. One that is meant to be in Quay, but not this integration's (another's, with its own organization and
+    /// credentials; two selecting it; its integration unusable), is denied: pushed to the internal registry, the image
+    /// would be where nobody looks for it.
+    /// </summary>
+    private AdmissionDecision? TargetRefusal(ImageStreamTagReference destination, string integration, bool rebuild)
+    {
+        var output = $"output {destination} is in namespace {destination.Namespace}";
+        return integrations.For(destination.Namespace) switch
+        {
+            NamespaceIntegration.Managed target when target.Name == integration => null,
+            NamespaceIntegration.Managed other => AdmissionDecision.Denied(AdmissionOutcome.TargetOfAnotherIntegration,
+                $"{output}, which QuayIntegration {other.Name} manages, not QuayIntegration {integration} that manages this build's namespace: its " +
+                "credentials cannot push there; build in a namespace of that integration instead"),
+            NamespaceIntegration.Conflict conflict => AdmissionDecision.Denied(AdmissionOutcome.TargetNotReady,
+                $"{output}, which QuayIntegrations {string.Join(" and ", conflict.Names)} both select, so neither sends builds there to Quay; retry once only one selects it"),
+            NamespaceIntegration.Unusable unusable => AdmissionDecision.Denied(AdmissionOutcome.TargetNotReady,
+                $"{output}, whose builds cannot be sent to Quay: {unusable.Reason}; retry once that is fixed"),
+            _ => AdmissionDecision.Untouched(AdmissionOutcome.TargetNotAllowed,
+                $"{output}, which QuayIntegration {integration} does not manage; the build pushes " +
+                (rebuild ? "to the output it copied from the original build" : "to the internal registry")),
+        };
     }
 
     /// <summary>A setup that failed, or is in conflict, does not mend itself in a few seconds: "retry" would mislead.</summary>

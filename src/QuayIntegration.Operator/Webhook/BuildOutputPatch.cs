@@ -98,9 +98,13 @@ public static class BuildOutputPatch
     private const string CloneOfAnnotation = "openshift.io/build.clone-of";
 
     private static readonly string PushSecretNamePath = JsonPointer.Of("spec", "output", "pushSecret", "name");
+    private static readonly string PushSecretPath = JsonPointer.Of("spec", "output", "pushSecret");
 
     /// <summary>Replaces <c>spec.output.pushSecret.name</c>; only for a Build where that member is a non-empty string.</summary>
     public static JsonPatchOperation ReplacePushSecret(string name) => JsonPatchOperation.Replace(PushSecretNamePath, name);
+
+    /// <summary>The push secret where the Build names none (absent, null or with an empty name: "add" replaces a member that is there).</summary>
+    public static JsonPatchOperation SetPushSecret(string name) => JsonPatchOperation.AddMap(PushSecretPath, new Dictionary<string, string> { ["name"] = name });
 
     public static IReadOnlyList<JsonPatchOperation> For(JsonElement build, QuayImageReference image, ImageStreamTagReference destination)
     {

@@ -19,9 +19,16 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
     /// <summary>How what is missing begins when the namespace's setup failed, or is in conflict: states that last until fixed.</summary>
     public const string SetupFailed = "its Quay setup failed: ", NotSynced = "it is not synced: ";
 
+    /// <summary>
+    /// How what is missing ends for states that last until someone acts: a namespace being deleted, a service account
+    /// that does not exist (the operator makes none).
+    /// </summary>
+    private const string BeingDeleted = " is being deleted", DoesNotExist = " does not exist";
+
     /// <summary>Whether what <see cref="OrganizationIfReady"/> says is missing lasts until someone fixes it.</summary>
     public static bool LastsUntilFixed(string? missing) =>
-        missing is not null && (missing.StartsWith(SetupFailed, StringComparison.Ordinal) || missing.StartsWith(NotSynced, StringComparison.Ordinal));
+        missing is not null && (missing.StartsWith(SetupFailed, StringComparison.Ordinal) || missing.StartsWith(NotSynced, StringComparison.Ordinal)
+                                || missing.EndsWith(BeingDeleted, StringComparison.Ordinal) || missing.EndsWith(DoesNotExist, StringComparison.Ordinal));
 
     /// <summary>The organization when the namespace is set up; otherwise null and what is missing.</summary>
     public string? OrganizationIfReady(string ns, IntegrationConfig config, string? serviceAccount, out string? missing)
@@ -34,7 +41,7 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
         }
         if (namespaceObject.Metadata.DeletionTimestamp is not null)
         {
-            missing = $"namespace {ns} is being deleted";
+            missing = $"namespace {ns}{BeingDeleted}";
             return null;
         }
         var labels = namespaceObject.Metadata.Labels;
@@ -56,7 +63,9 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
         var account = caches.ServiceAccounts.Get(ns, serviceAccount);
         if (account is null)
         {
-            missing = $"service account {ns}/{serviceAccount} does not exist yet";
+            // OpenShift makes builder, default and deployer in every project a moment after it is made; any other is
+            // someone's to make.
+            missing = $"service account {ns}/{serviceAccount}" + (serviceAccount is "builder" or "default" or "deployer" ? " does not exist yet" : DoesNotExist);
             return null;
         }
         var secret = caches.Secrets.Get(ns, secretName);

@@ -218,6 +218,67 @@ public sealed class BuildWebhookTests
     }
 
     /// <summary>
+    /// Review of 65f9c16 (helper-80): a rewritten Build named no push secret, and the build controller took the first of
+    /// the service account's docker Secrets that matches the Quay host: a team's own, linked before the namespace was
+    /// onboarded (a read-only robot's, say), came before the robot Secret the operator appends, and the push was
+    /// refused. The rewrite names the robot Secret the setup check found.
+    /// </summary>
+    [Fact]
+    public async Task A_rewritten_build_pushes_with_the_robot_secret_not_the_first_quay_secret_of_its_service_account()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("team"));
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        WebhookSetup.MapService(env, op);
+        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
+        await env.CreateNamespaceAsync("team");
+        await env.CreateImageStreamAsync("team", "web");
+        await OperatorEnvironment.Eventually(async () => await env.IsSeededAsync("team", "openshift_team") && env.Quay.State.Repository("openshift_team", "web") is not null,
+            "set up, its repository made");
+        // The team's own Quay Secret, first in both of builder's lists.
+        await env.Kube.CoreV1.CreateNamespacedSecretAsync(LegacyWorld.DockerConfigSecret(env, "team-quay", "openshift_team+reader", "not-a-writer"), "team");
+        var account = await env.Kube.CoreV1.ReadNamespacedServiceAccountAsync("builder", "team");
+        account.ImagePullSecrets = [new V1LocalObjectReference { Name = "team-quay" }, .. account.ImagePullSecrets];
+        account.Secrets = [new V1ObjectReference { Name = "team-quay" }, .. account.Secrets];
+        await env.Kube.CoreV1.ReplaceNamespacedServiceAccountAsync(account, "builder", "team");
+
+        var build = await CreateBuildAsync(env, "team", ImageStreamTagOutput("web:v1"));
+        Assert.Equal("builder-quay-openshift", build["spec"]!["output"]!["pushSecret"]?["name"]?.GetValue<string>());
+        var complete = await env.Cluster.Oc.WaitForBuildPhaseAsync("team", build["metadata"]!["name"]!.GetValue<string>(), "Complete", TimeSpan.FromSeconds(30));
+        Assert.NotNull(complete["status"]!["output"]!["to"]!["imageDigest"]);
+    }
+
+    /// <summary>
+    /// Review of 65f9c16 (helper-80): a build whose output is in a namespace another QuayIntegration manages was sent to
+    /// the internal registry: the image went where nobody looks for it (that namespace's images are in Quay). It is
+    /// denied with the reason; a target no integration selects still passes untouched.
+    /// </summary>
+    [Fact]
+    public async Task A_build_into_a_namespace_of_another_integration_is_denied_with_the_reason()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("app"));
+        await env.CreateIntegrationAsync("other", spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("theirs");
+            spec["organizationPrefix"] = "other";
+            spec["clusterID"] = "other";
+        });
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        WebhookSetup.MapService(env, op);
+        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
+        await env.CreateNamespaceAsync("app");
+        await env.CreateNamespaceAsync("theirs");
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app set up");
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("theirs", "other_theirs", "other"), "theirs set up by the other integration");
+
+        var e = await Assert.ThrowsAsync<HttpOperationException>(() => CreateBuildAsync(env, "app", ImageStreamTagOutput("web:v1", ns: "theirs")));
+        Assert.Equal(HttpStatusCode.Forbidden, e.Response.StatusCode);
+        Assert.Contains("output theirs/web:v1 is in namespace theirs, which QuayIntegration other manages",
+            JsonNode.Parse(e.Response.Content)!["message"]!.GetValue<string>());
+    }
+
+    /// <summary>
     /// Review of b24b624 (helper-70): a build whose output is in another namespace the integration manages but has not set
     /// up yet went to the internal registry with only a warning (which nobody sees for a build a BuildConfig or a
     /// trigger starts). It is denied with the reason, as a build in a namespace not set up is.

@@ -435,6 +435,33 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
+    /// Review of 18ac238 (helper-78): under cleanupPolicy Delete, a former organization Quay refuses to clean up (the
+    /// operator's user no longer one of its owners, say) stopped the namespace's sync at that step, every time: the
+    /// robot Secrets for the organization it moved to were never written. Each former organization is settled on its
+    /// own now: the refusal is reported and the organization stays on record, while the namespace works.
+    /// </summary>
+    [Fact]
+    public async Task A_former_organization_quay_refuses_to_clean_up_does_not_stop_the_namespace_working()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("refusal");
+            spec["cleanupPolicy"] = "Delete";
+        });
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("refusal");
+        await Eventually(() => env.IsSeededAsync("refusal", "openshift_refusal"), "set up");
+        env.Quay.Faults.Add(new FaultRule { Method = "DELETE", PathContains = "openshift_refusal", ErrorRate = 1, ErrorStatuses = [403] });
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["organizationPrefix"] = "moved" });
+        await Eventually(() => env.IsSeededAsync("refusal", "moved_refusal"), "set up in the organization it moved to");
+        await Eventually(async () => (await env.GetRecordAsync("refusal"))?["status"]?["lastError"]?.GetValue<string>()
+            ?.Contains("former organization openshift_refusal", StringComparison.Ordinal) == true, "the refusal reported");
+        Assert.NotNull(env.Quay.State.Organization("openshift_refusal"));
+        Assert.NotNull(await env.RecordedOriginAsync("refusal", "openshift_refusal"));
+    }
+
+    /// <summary>
     /// The integration serves <paramref name="ns"/> with the builder service account only; a person made its
     /// organization, with a robot of their own, and made the operator's user an owner. The operator sets it up, and is
     /// killed once <paramref name="landed"/> says its first <paramref name="method"/> on <paramref name="route"/> is

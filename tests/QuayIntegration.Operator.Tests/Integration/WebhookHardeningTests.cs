@@ -29,6 +29,26 @@ public sealed class WebhookHardeningTests(ServedWebhookWithDebugLog served) : IC
         Assert.DoesNotContain("same key", answer.Body);
     }
 
+    /// <summary>
+    /// Review of 65f9c16 (helper-80): the API server calls the webhook only for namespaces the operator labelled, so a
+    /// namespace this replica's cache does not hold is one it has not read yet (its watch behind); it was taken for a
+    /// namespace no integration selects, and the build passed untouched, to the internal registry. Denied now, to be
+    /// retried.
+    /// </summary>
+    [Fact]
+    public async Task A_build_in_a_namespace_the_operator_has_not_read_yet_is_denied_to_be_retried()
+    {
+        var review = ServedWebhook.BuildReview("u1", BuildWebhookTests.ImageStreamTagOutput("app:v1"));
+        review["request"]!["namespace"] = "not-read-yet";
+        review["request"]!["object"]!["metadata"]!["namespace"] = "not-read-yet";
+        var (status, body) = await served.PostAsync(review.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, status);
+        var response = JsonNode.Parse(body)!["response"]!;
+        Assert.False(response["allowed"]!.GetValue<bool>());
+        Assert.Contains("namespace not-read-yet is not known to the operator yet", response["status"]!["message"]!.GetValue<string>());
+        Assert.EndsWith("retry in a few seconds", response["status"]!["message"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task Repeated_property_names_anywhere_are_a_400_with_one_line()
     {

@@ -270,9 +270,20 @@ public sealed class InformerTests : IAsyncLifetime
         if (how == "deleted") await _world.Client.CoordinationV1.DeleteNamespacedLeaseAsync("lock", "ops");
         else
         {
-            var lease = await _world.Client.CoordinationV1.ReadNamespacedLeaseAsync("lock", "ops");
-            lease.Spec.HolderIdentity = null;
-            await _world.Client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, "lock", "ops");
+            // Read, modify, replace: again when A's renewal wrote the Lease in between (a conflict).
+            for (var cleared = false; !cleared;)
+            {
+                var lease = await _world.Client.CoordinationV1.ReadNamespacedLeaseAsync("lock", "ops");
+                lease.Spec.HolderIdentity = null;
+                try
+                {
+                    await _world.Client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, "lock", "ops");
+                    cleared = true;
+                }
+                catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
+                {
+                }
+            }
         }
         await Task.Delay(TimeSpan.FromSeconds(4)); // past A's renewals and past the lease's duration
         Assert.True(a.IsLeader);

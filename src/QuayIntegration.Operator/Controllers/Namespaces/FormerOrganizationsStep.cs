@@ -14,8 +14,10 @@ public sealed class FormerOrganizationsStep(OrganizationCleanup cleanup)
 {
     public async Task RunAsync(NamespaceWork work, CancellationToken ct)
     {
+        // Each on its own: one that Quay refuses to clean (the operator's user no longer one of its owners) is reported,
+        // and stays on record, while the namespace's own organization and Secrets are still brought in step.
         foreach (var entry in work.Record.Organizations.Where(o => o != work.Entry && !o.HoldsNothing()).ToList())
-            await SettleAsync(work, entry, ct);
+            await Isolation.RunAsync(work, $"former organization {entry.Name} on {entry.Host}", async () => await SettleAsync(work, entry, ct));
         // Entries of organizations that hold nothing of the operator's (found ones, emptied) are of no further use, once
         // Quay confirms it: a robot or repository made just before a crash is in Quay with the operator's mark and on no
         // record, and forgetting the organization would forget it for good. Such a find is settled as any former
@@ -34,12 +36,13 @@ public sealed class FormerOrganizationsStep(OrganizationCleanup cleanup)
                 continue;
             }
             if (holdsNothing) work.Record.RemoveOrganization(empty);
-            else if (!empty.HoldsNothing()) await SettleAsync(work, empty, ct);
+            else if (!empty.HoldsNothing())
+                await Isolation.RunAsync(work, $"former organization {empty.Name} on {empty.Host}", async () => await SettleAsync(work, empty, ct));
         }
     }
 
     /// <summary>What the operator created in a former organization: removed under cleanupPolicy Delete, else kept and listed.</summary>
-    private async Task SettleAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
+    private async Task<bool> SettleAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
     {
         var reach = work.IntegrationFor(entry.Host);
         if (reach?.Config?.DeleteOrganizationsOnCleanup == true)
@@ -49,5 +52,6 @@ public sealed class FormerOrganizationsStep(OrganizationCleanup cleanup)
         else
             // Nothing could remove it, now or with the namespace, until an integration with credentials reaches that Quay again.
             await cleanup.KeepAsync(work, entry, "former organization; no QuayIntegration with credentials for that Quay, so it stays until one reaches it", ct);
+        return true;
     }
 }
