@@ -109,7 +109,7 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
     {
         var warnings = new List<string>();
         var pusher = PushingServiceAccount(build, integration, config, warnings);
-        var organization = setup.OrganizationIfReady(buildNamespace, config, pusher, out var missing);
+        var organization = setup.OrganizationIfReady(buildNamespace, integration, config, pusher, out var missing);
         if (organization is null)
             return AdmissionDecision.Denied(AdmissionOutcome.NamespaceNotReady,
                 $"namespace {buildNamespace} is not set up for Quay yet ({missing}); the build would push to the wrong registry, {WhenToRetry(missing)}");
@@ -118,7 +118,7 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
         {
             if (TargetRefusal(destination, integration, rebuild) is { } refusal) return refusal;
             // The push uses the build's namespace's credentials: the target only needs its organization in place.
-            organization = setup.OrganizationIfReady(destination.Namespace, config, serviceAccount: null, out var targetMissing);
+            organization = setup.OrganizationIfReady(destination.Namespace, integration, config, serviceAccount: null, out var targetMissing);
             // As for the build's own namespace: the target is meant to be in Quay, so a push to the internal registry
             // would put the image where nobody looks for it.
             if (organization is null)

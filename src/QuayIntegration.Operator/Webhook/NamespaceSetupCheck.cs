@@ -30,8 +30,8 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
         missing is not null && (missing.StartsWith(SetupFailed, StringComparison.Ordinal) || missing.StartsWith(NotSynced, StringComparison.Ordinal)
                                 || missing.EndsWith(BeingDeleted, StringComparison.Ordinal) || missing.EndsWith(DoesNotExist, StringComparison.Ordinal));
 
-    /// <summary>The organization when the namespace is set up; otherwise null and what is missing.</summary>
-    public string? OrganizationIfReady(string ns, IntegrationConfig config, string? serviceAccount, out string? missing)
+    /// <summary>The organization when the namespace is set up by <paramref name="integration"/>; otherwise null and what is missing.</summary>
+    public string? OrganizationIfReady(string ns, string integration, IntegrationConfig config, string? serviceAccount, out string? missing)
     {
         var namespaceObject = caches.Namespaces.Get(ObjectKey.Cluster(ns));
         if (namespaceObject is null)
@@ -52,9 +52,17 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
             missing = NotReadyYet(ns);
             return null;
         }
-        if (!OnRecord(ns, config.RegistryHost, organization))
+        var record = caches.QuayNamespaces.Get(ObjectKey.Cluster(ns));
+        if (!OnRecord(record, config.RegistryHost, organization))
         {
             missing = NotReadyYet(ns, $"its Quay organization is being set up on {config.RegistryHost}");
+            return null;
+        }
+        // Set up by another integration, which has not let go of it yet (the namespace moves to this one while that one
+        // cannot act): the label and the organization are that integration's, whose cleanup may delete what is pushed.
+        if (record!.Spec?.Integration is { } owner && owner != integration)
+        {
+            missing = NotReadyYet(ns, $"it is moving to QuayIntegration {integration} from QuayIntegration {owner}", failureFirst: true);
             return null;
         }
         missing = null;
@@ -98,9 +106,9 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
     /// Whether the namespace's record holds the organization on that Quay, made or found (not a create still pending).
     /// A loop, not a query: asked on every review.
     /// </summary>
-    private bool OnRecord(string ns, string host, string organization)
+    private static bool OnRecord(QuayNamespaceResource? record, string host, string organization)
     {
-        foreach (var entry in caches.QuayNamespaces.Get(ObjectKey.Cluster(ns))?.Spec.Organizations ?? [])
+        foreach (var entry in record?.Spec?.Organizations ?? [])
             if (entry.Name == organization && entry.Host == host && entry.Origin is Origin.Created or Origin.Found) return true;
         return false;
     }

@@ -259,6 +259,47 @@ public sealed class MultipleIntegrationsTests
         Assert.Null(env.SecondQuay!.State.Organization("dev_keeper"));
     }
     /// <summary>
+    /// Review of 65f9c16 (helper-80): two integrations on one Quay; a namespace set up by the first moves to the second
+    /// while the first cannot act, so it waits, still labelled and annotated as the first left it. A build of the second
+    /// integration's into it passed the setup check (its organization is on record on that Quay) and pushed into the
+    /// first integration's organization, which that integration's cleanup may delete. The check asks which integration
+    /// set the namespace up.
+    /// </summary>
+    [Fact]
+    public async Task A_build_into_a_namespace_still_set_up_by_the_integration_it_leaves_is_denied()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await StartAsync(spec => spec["namespaceSelector"] = Selector("quay", "a"));
+        var token = await env.Kube.CoreV1.ReadNamespacedSecretAsync("quay-token", OperatorNamespace);
+        await env.Kube.CoreV1.CreateNamespacedSecretAsync(new k8s.Models.V1Secret { Metadata = new() { Name = "quay-token-b" }, Data = token.Data }, OperatorNamespace);
+        await env.CreateIntegrationAsync("bee", spec =>
+        {
+            spec["namespaceSelector"] = Selector("quay", "b");
+            spec["organizationPrefix"] = "bee";
+            spec["clusterID"] = "bee";
+            spec["credentialsSecret"] = new JsonObject { ["namespace"] = OperatorNamespace, ["name"] = "quay-token-b" };
+        });
+        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
+        WebhookSetup.MapService(env, op);
+        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, BuildWebhookTests.AllNamespacesButOperators);
+        await env.CreateNamespaceAsync("target", Label("a"));
+        await env.CreateNamespaceAsync("builds", Label("b"));
+        await Eventually(() => env.IsSeededAsync("target", "openshift_target"), "target set up by the first integration");
+        await Eventually(() => env.IsSeededAsync("builds", "bee_builds", "bee"), "builds set up by the second");
+
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("quay-token", OperatorNamespace);
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Status == "False", "the first integration cannot act");
+        await env.LabelNamespaceAsync("target", "quay", "b");
+        await Eventually(async () => (await env.GetRecordAsync("target"))?["status"]?["lastError"]?.GetValue<string>()
+            ?.Contains("moves to QuayIntegration bee", StringComparison.Ordinal) == true, "the move waiting for the first integration");
+
+        var e = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() =>
+            BuildWebhookTests.CreateBuildAsync(env, "builds", BuildWebhookTests.ImageStreamTagOutput("web:v1", ns: "target")));
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, e.Response.StatusCode);
+        Assert.Contains("it is moving to QuayIntegration bee from QuayIntegration quay", JsonNode.Parse(e.Response.Content)!["message"]!.GetValue<string>());
+    }
+
+    /// <summary>
     /// Review of 18ac238 (helper-78): a namespace moving to an integration that cannot act yet was released by the one it
     /// left (cleanupPolicy Keep) and then held by nothing: deleted in that gap, it went at once, and what the first
     /// integration kept, owed to the namespace's deletion, was kept for good under a released record. The first half of
