@@ -292,9 +292,9 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
     /// </summary>
     private static bool HoldsTheLoginOfItsRobot(OwnershipDraft record, V1Secret secret, string serviceAccount) =>
         secret.Type == RobotSecret.Type
-        && RobotSecret.LoginUsersOf(secret).Any(user => user.IndexOf('+') is > 0 and var plus && record.NamesOrHasNamed(user[..plus])
+        && RobotSecret.LoginUsersOf(secret).Any(user => user.IndexOf('+') is > 0 and var plus
                                                         && user == QuayNames.RobotFullNameFor(user[..plus], serviceAccount)
-                                                        && record.MadeRobot(user));
+                                                        && record.MadeRobot(user)); // only in an organization the record names or named
 
     /// <summary>
     /// Named <c>&lt;sa&gt;-quay-&lt;clusterID&gt;</c> after the service account it names, under the current cluster ID: the only

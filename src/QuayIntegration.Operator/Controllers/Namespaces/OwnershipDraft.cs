@@ -82,8 +82,6 @@ public sealed class OwnershipDraft
     /// The organizations the record names, and those it named earlier in this reconcile: a release deletes them
     /// before it deletes the Secrets holding their robots' logins.
     /// </summary>
-    public bool NamesOrHasNamed(string organization) => NamedOrganizations.Any(o => o.Name == organization);
-
     private IEnumerable<OrganizationRecord> NamedOrganizations => (Spec.Organizations ?? []).Concat(_removedOrganizations ?? []);
 
     /// <summary>
