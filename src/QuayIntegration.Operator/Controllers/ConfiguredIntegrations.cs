@@ -95,10 +95,16 @@ public sealed class ConfiguredIntegrations : IInformerHandler<QuayIntegrationRes
     /// integration that cannot be read still owns the namespaces recorded to it (and, when it is the only one, every
     /// namespace: its scope cannot be told), so their builds are held rather than sent to the wrong registry.
     /// </summary>
-    public NamespaceIntegration For(string ns)
+    public NamespaceIntegration For(string ns) =>
+        _caches.Namespaces.Get(ObjectKey.Cluster(ns)) is { } namespaceObject ? For(namespaceObject) : NamespaceIntegration.None;
+
+    /// <inheritdoc cref="For(string)"/>
+    /// <param name="namespaceObject">The namespace as read, from the cache or from the API server.</param>
+    public NamespaceIntegration For(V1Namespace namespaceObject)
     {
         var all = _all;
-        if (all.Count == 0 || _caches.Namespaces.Get(ObjectKey.Cluster(ns)) is not { } namespaceObject) return NamespaceIntegration.None;
+        if (all.Count == 0) return NamespaceIntegration.None;
+        var ns = namespaceObject.Metadata.Name;
         // A loop rather than a query: the webhook asks this on every review, and the usual answer (one integration
         // selects it) needs no list.
         IntegrationView.Usable? selecting = null;
@@ -111,8 +117,16 @@ public sealed class ConfiguredIntegrations : IInformerHandler<QuayIntegrationRes
         }
         if (conflicting is not null) return new NamespaceIntegration.Conflict(conflicting);
         if (selecting is not null) return new NamespaceIntegration.Managed(selecting.Name, selecting.Config);
+        // The integration the record holds the namespace for: the one that set it up, or, half-way through a move, the one
+        // it moves to (NamespaceIntent holds it for that one while its configuration cannot be read).
         var recorded = _caches.QuayNamespaces.Get(ObjectKey.Cluster(ns))?.Spec;
-        if (recorded is { Released: not true } && all.FirstOrDefault(v => v.Name == recorded.Integration) is IntegrationView.Unusable owner)
+        var holder = recorded switch
+        {
+            { Released: not true } => recorded.Integration,
+            { MovingTo: { } movingTo } => movingTo,
+            _ => null,
+        };
+        if (holder is not null && all.FirstOrDefault(v => v.Name == holder) is IntegrationView.Unusable owner)
             return new NamespaceIntegration.Unusable(owner.Name, owner.Reason);
         if (!all.Any(v => v is IntegrationView.Usable) && all.OfType<IntegrationView.Unusable>().FirstOrDefault() is { } only)
             return new NamespaceIntegration.Unusable(only.Name, only.Reason);

@@ -59,6 +59,7 @@ public static class OperatorServices
         services.AddSingleton<DeletionReleases>();
         services.AddSingleton(sp => new OwnershipRecords(sp.GetRequiredService<ClusterCaches>().QuayNamespaces, sp.GetRequiredService<KubeApi>()));
         services.AddSingleton<QuayObservations>();
+        services.AddSingleton<LiveNamespaces>();
         services.AddSingleton<NamespaceClaim>();
         services.AddSingleton<OrganizationStep>();
         services.AddSingleton<RobotStep>();
@@ -73,6 +74,7 @@ public static class OperatorServices
         // Builds: the admission webhook and the import after the build.
         services.AddSingleton<BuildReconciler>();
         services.AddSingleton<NamespaceSetupCheck>();
+        services.AddSingleton<UncachedNamespaces>();
         services.AddSingleton<BuildAdmissionPolicy>();
         services.AddSingleton<AdmissionReviewer>();
         services.AddSingleton<WebhookCertificateProvider>();

@@ -85,6 +85,9 @@ internal static partial class OperatorLog
     [LoggerMessage(3002, LogLevel.Information, "Denied {Operation} of {Resource} in {Namespace}: {Message}")]
     public static partial void AdmissionDenied(this ILogger log, string operation, string? resource, string? @namespace, string? message);
 
+    [LoggerMessage(3005, LogLevel.Warning, "Could not read namespace {Namespace} from the API server for an admission review (its builds are denied to be retried; said once a minute at most): {Error}")]
+    public static partial void NamespaceUnreadForAdmission(this ILogger log, string @namespace, string error);
+
     [LoggerMessage(3003, LogLevel.Debug, "Answered {Status} to {RemoteAddress}: {Answer}")]
     public static partial void AdmissionAnswered(this ILogger log, int status, IPAddress? remoteAddress, string answer);
 

@@ -11,8 +11,9 @@ namespace QuayIntegration.Operator.Quay;
 /// An attempt cut by the timeout leaves no sample (its answer never came), so a Quay, or one route of it, that turned
 /// slower than what was learnt while it was fast would never answer in time again. The retry of a cut attempt therefore
 /// gets twice its time (<see cref="ForAttempt"/>): a slow answer gets through on a later attempt and becomes a sample,
-/// while a hung call costs only its own request the longer waits; every other request keeps the learnt timeout, so a
-/// few hung calls still cannot hold all the concurrency slots for long.
+/// while a hung call costs only its own request the longer waits. Every first attempt keeps the learnt timeout, and
+/// only a quarter of the concurrency slots at a time may be so extended (<see cref="ExtendedAttemptGate"/>), so hung
+/// calls cannot hold all the slots for long.
 /// </para>
 /// </summary>
 public sealed class AdaptiveAttemptTimeout(QuayOptions options)

@@ -36,13 +36,16 @@ public sealed class QuayOptions
 /// Retry-After) → circuit breaker → concurrency limiter → per-attempt timeout. Retries only happen for requests marked
 /// retryable (idempotent, or creates whose retry is safely detected as "already exists" and told apart by a mark). The attempt timeout sits
 /// inside the concurrency limiter, so an attempt that times out gives its slot back at once; its length follows Quay's
-/// observed latency, doubled for the retry of an attempt it cut (<see cref="AdaptiveAttemptTimeout"/>).
+/// observed latency, doubled for the retry of an attempt it cut (<see cref="AdaptiveAttemptTimeout"/>) while a quarter
+/// of the slots at most are so extended (<see cref="ExtendedAttemptGate"/>).
 /// </summary>
 public static class QuayResilience
 {
     public static readonly ResiliencePropertyKey<bool> Retryable = new("quay.retryable");
     /// <summary>How many attempts of this request the attempt timeout cut so far (<see cref="AdaptiveAttemptTimeout.ForAttempt"/>).</summary>
     private static readonly ResiliencePropertyKey<int> CutAttempts = new("quay.cut-attempts");
+
+    public static int CutAttemptsOf(ResilienceContext context) => context.Properties.GetValue(CutAttempts, 0);
 
     public static ResiliencePipeline<HttpResponseMessage> Build(QuayOptions options, AdaptiveAttemptTimeout? attemptTimeout = null,
         CircuitBreakerManualControl? breaker = null) =>
@@ -69,17 +72,24 @@ public static class QuayResilience
                 ManualControl = breaker,
             })
             .AddConcurrencyLimiter(options.MaxConcurrentCalls, queueLimit: 10_000)
+            .AddStrategy(_ => new ExtendedAttemptGate(ExtendedAttemptGate.SlotsFor(options.MaxConcurrentCalls)), new GateOptions())
             .AddTimeout(new TimeoutStrategyOptions
             {
                 TimeoutGenerator = args => ValueTask.FromResult(
-                    attemptTimeout?.ForAttempt(args.Context.Properties.GetValue(CutAttempts, 0)) ?? options.AttemptTimeout),
+                    attemptTimeout?.ForAttempt(args.Context.Properties.GetValue(ExtendedAttemptGate.Extended, false) ? CutAttemptsOf(args.Context) : 0)
+                    ?? options.AttemptTimeout),
                 OnTimeout = args =>
                 {
-                    args.Context.Properties.Set(CutAttempts, args.Context.Properties.GetValue(CutAttempts, 0) + 1);
+                    args.Context.Properties.Set(CutAttempts, CutAttemptsOf(args.Context) + 1);
                     return default;
                 },
             })
             .Build();
+
+    private sealed class GateOptions : ResilienceStrategyOptions
+    {
+        public GateOptions() => Name = "extended-attempt-gate";
+    }
 
     /// <summary>The probe's pipeline: one attempt with a short timeout, nothing else (it must pass while the breaker is open).</summary>
     public static ResiliencePipeline<HttpResponseMessage> BuildProbe(QuayOptions options) =>

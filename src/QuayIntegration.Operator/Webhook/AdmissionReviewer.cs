@@ -43,7 +43,7 @@ public sealed class AdmissionReviewer(BuildAdmissionPolicy policy, ILogger<Admis
         Exception? failure = null;
         try
         {
-            decision = policy.Decide(request);
+            decision = await policy.DecideAsync(request);
         }
         catch (Exception e)
         {

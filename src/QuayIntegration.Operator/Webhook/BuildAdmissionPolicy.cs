@@ -1,3 +1,5 @@
+using k8s.Models;
+using QuayIntegration.Operator.Api;
 using QuayIntegration.Runtime;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -7,7 +9,8 @@ using QuayIntegration.Operator.Quay;
 namespace QuayIntegration.Operator.Webhook;
 
 /// <summary>
-/// Decides what happens to a Build at admission, from the caches only (never Quay, so it answers in microseconds):
+/// Decides what happens to a Build at admission, from the caches (never Quay, so it answers in microseconds); only a
+/// namespace the cache does not hold yet costs a bounded read of the API server (<see cref="UncachedNamespaces"/>):
 /// <list type="bullet">
 /// <item>Only CREATE is mutated (a Build's spec is immutable); UPDATE and anything else pass untouched.</item>
 /// <item>Every Build CREATE that is allowed loses the operator's imported mark, whatever else is decided: a new Build
@@ -26,22 +29,23 @@ namespace QuayIntegration.Operator.Webhook;
 /// as the build's own.</item>
 /// </list>
 /// </summary>
-public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, ConfiguredIntegrations integrations, NamespaceSetupCheck setup)
+public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, ConfiguredIntegrations integrations, NamespaceSetupCheck setup, UncachedNamespaces uncached)
 {
     public const string BuildGroup = "build.openshift.io";
     public const string BuildResource = "builds";
     private const string DefaultServiceAccount = "builder";
 
-    public AdmissionDecision Decide(AdmissionRequest request)
+    /// <summary>Completes at once from the caches; only a namespace the cache does not hold yet costs a read of the API server.</summary>
+    public async ValueTask<AdmissionDecision> DecideAsync(AdmissionRequest request)
     {
-        var decision = DecideOutput(request);
+        var decision = await DecideOutputAsync(request);
         return decision.Allowed && request.Operation == "CREATE" && request.Group == BuildGroup && request.Resource == BuildResource
             && string.IsNullOrEmpty(request.SubResource) && request.Object is { } build
             ? BuildOutputPatch.LabelCopiedRewrite(build, BuildOutputPatch.DropImportMarks(build, decision))
             : decision;
     }
 
-    private AdmissionDecision DecideOutput(AdmissionRequest request)
+    private async ValueTask<AdmissionDecision> DecideOutputAsync(AdmissionRequest request)
     {
         if (request.Operation != "CREATE") return AdmissionDecision.Untouched(AdmissionOutcome.NotCreate);
         if (request.Group != BuildGroup || request.Resource != BuildResource || !string.IsNullOrEmpty(request.SubResource))
@@ -82,15 +86,13 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
             return AdmissionDecision.Denied(AdmissionOutcome.NotSynced, "the Quay integration operator is starting and has not read the cluster state yet; retry in a few seconds");
 
         if (integrations.All.Count == 0) return AdmissionDecision.Untouched(AdmissionOutcome.NoIntegration);
-        // The API server calls the webhook for namespaces the operator labelled: one this replica's cache does not hold
-        // yet (its watch behind, relisting) is not read yet, and "not selected" cannot be told from it.
-        if (caches.Namespaces.Get(ObjectKey.Cluster(buildNamespace)) is null)
-            return AdmissionDecision.Denied(AdmissionOutcome.NamespaceNotReady,
-                $"namespace {buildNamespace} is not known to the operator yet; the build would push to the wrong registry, retry in a few seconds");
-        switch (integrations.For(buildNamespace))
+        var (namespaceIntegration, unknown) = await IntegrationOfAsync(buildNamespace);
+        if (unknown is not null)
+            return AdmissionDecision.Denied(AdmissionOutcome.NamespaceNotReady, $"{unknown}; the build would push to the wrong registry, retry in a few seconds");
+        switch (namespaceIntegration)
         {
             case NamespaceIntegration.Managed managed:
-                return Rewrite(build, buildNamespace, destination, managed.Name, managed.Config, rebuild);
+                return await RewriteAsync(build, buildNamespace, destination, managed.Name, managed.Config, rebuild);
             case NamespaceIntegration.Conflict conflict:
                 return AdmissionDecision.Denied(AdmissionOutcome.IntegrationConflict,
                     $"namespace {buildNamespace} is selected by QuayIntegrations {string.Join(" and ", conflict.Names)}, so neither sends its builds to Quay; " +
@@ -104,7 +106,29 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
         }
     }
 
-    private AdmissionDecision Rewrite(JsonElement build, string buildNamespace, ImageStreamTagReference destination, string integration, IntegrationConfig config,
+    /// <summary>
+    /// The integration of namespace <paramref name="ns"/>, or (<c>Unknown</c>) why it cannot be told now. From the cache;
+    /// one the cache does not hold (its watch behind, relisting, or the namespace just made) is read from the API
+    /// server. Under <c>deploy/</c> the API server only calls the webhook for namespaces the operator labelled, but an
+    /// OLM install calls it for every namespace (a CSV's webhook has no namespaceSelector), so a brand-new project no
+    /// integration selects is judged as any such namespace, not denied because the cache has not caught up. One that
+    /// an integration selects, or that the operator labelled, is not known well enough yet to be set up: unknown.
+    /// </summary>
+    private async ValueTask<(NamespaceIntegration Integration, string? Unknown)> IntegrationOfAsync(string ns)
+    {
+        if (caches.Namespaces.Get(ObjectKey.Cluster(ns)) is { } cached) return (integrations.For(cached), null);
+        var read = await uncached.ReadAsync(ns);
+        if (!read.Answered) return (NamespaceIntegration.None, $"namespace {ns} is not known to the operator yet and could not be read from the API server now");
+        // None of that name: the API server refuses its Builds itself (admission of a namespace that does not exist).
+        if (read.Namespace is not { } current) return (NamespaceIntegration.None, null);
+        var integration = integrations.For(current);
+        var labelled = current.Metadata.Labels?.ContainsKey(WellKnown.ManagedNamespaceLabel) == true;
+        return integration is NamespaceIntegration.Managed || (integration is NamespaceIntegration.Unmanaged && labelled)
+            ? (integration, $"namespace {ns} is not known to the operator yet")
+            : (integration, null);
+    }
+
+    private async ValueTask<AdmissionDecision> RewriteAsync(JsonElement build, string buildNamespace, ImageStreamTagReference destination, string integration, IntegrationConfig config,
         bool rebuild)
     {
         var warnings = new List<string>();
@@ -116,7 +140,11 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
 
         if (destination.Namespace != buildNamespace)
         {
-            if (TargetRefusal(destination, integration, rebuild) is { } refusal) return refusal;
+            var (targetIntegration, unknown) = await IntegrationOfAsync(destination.Namespace);
+            if (unknown is not null)
+                return AdmissionDecision.Denied(AdmissionOutcome.TargetNotReady,
+                    $"output {destination} is in namespace {destination.Namespace}: {unknown}; the build would push to the wrong registry, retry in a few seconds");
+            if (TargetRefusal(destination, targetIntegration, integration, rebuild) is { } refusal) return refusal;
             // The push uses the build's namespace's credentials: the target only needs its organization in place.
             organization = setup.OrganizationIfReady(destination.Namespace, integration, config, serviceAccount: null, out var targetMissing);
             // As for the build's own namespace: the target is meant to be in Quay, so a push to the internal registry
@@ -143,7 +171,7 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
             // one of another integration's, kept after a move, rather than the robot Secret the setup check just found.
             patch = [.. patch, BuildOutputPatch.SetPushSecret(QuayNames.SecretNameFor(pusher, config.ClusterId))];
         }
-        else if (PushSecretToReplace(build, config, pusher, image, rebuild, warnings) is { } replacement)
+        else if (PushSecretToReplace(build, buildNamespace, integration, config, pusher, image, rebuild, warnings) is { } replacement)
             patch = [.. patch, BuildOutputPatch.ReplacePushSecret(replacement)];
         return AdmissionDecision.Patched(patch, [.. warnings]);
     }
@@ -155,10 +183,10 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
     /// credentials; two selecting it; its integration unusable), is denied: pushed to the internal registry, the image
     /// would be where nobody looks for it.
     /// </summary>
-    private AdmissionDecision? TargetRefusal(ImageStreamTagReference destination, string integration, bool rebuild)
+    private static AdmissionDecision? TargetRefusal(ImageStreamTagReference destination, NamespaceIntegration targetIntegration, string integration, bool rebuild)
     {
         var output = $"output {destination} is in namespace {destination.Namespace}";
-        return integrations.For(destination.Namespace) switch
+        return targetIntegration switch
         {
             NamespaceIntegration.Managed target when target.Name == integration => null,
             NamespaceIntegration.Managed other => AdmissionDecision.Denied(AdmissionOutcome.TargetOfAnotherIntegration,
@@ -186,20 +214,32 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
     /// it is. A Rebuild of a Build made before the namespace was onboarded carries the secret the controller picked for
     /// the internal registry then (<c>&lt;sa&gt;-dockercfg-&lt;5&gt;</c>, made by OpenShift for every service account),
     /// which Quay refuses: it is replaced by the pushing service account's robot Secret (the one the setup check has
-    /// just found in place). One of the operator's own robot Secrets with write access stays as it is. Any other secret
-    /// is the user's explicit choice and may well hold Quay credentials: kept, with a warning saying what it must hold.
+    /// just found in place). One of the operator's own robot Secrets with write access stays as it is; one of them
+    /// without it (the matrix changed since it was named: a Rebuild copies the secret the webhook named for the
+    /// original) is replaced alike, as Quay would refuse the push. Any other secret is the user's explicit choice and
+    /// may well hold Quay credentials: kept, with a warning saying what it must hold.
     /// </summary>
     /// <param name="rebuild">A Rebuild of a rewritten Build: a robot Secret of its pushing service account under another
     /// cluster ID is one the operator wrote for an earlier configuration, picked by the build controller then, and is
     /// replaced like the internal registry's.</param>
-    private static string? PushSecretToReplace(JsonElement build, IntegrationConfig config, string? pusher, QuayImageReference image, bool rebuild, List<string> warnings)
+    private string? PushSecretToReplace(JsonElement build, string buildNamespace, string integration, IntegrationConfig config, string? pusher,
+        QuayImageReference image, bool rebuild, List<string> warnings)
     {
         if (PushSecretOf(build) is not { } named || IsWriteRobotSecret(config, named)) return null;
+        // One of the operator's robot Secrets, whose robot may not write here: the cache holds only the operator's
+        // Secrets (selected by its label). A Rebuild's copy may name one deleted since (its service account taken out of
+        // the matrix), known by the name the operator gives robot Secrets under the current cluster ID.
+        var operatorsRobotSecret = caches.Secrets.Get(buildNamespace, named) is not null
+                                   || rebuild && named.EndsWith(QuayNames.SecretNameFor("", config.ClusterId), StringComparison.Ordinal);
+        var mayNotWrite = $"spec.output.pushSecret {UserText.Quote(named)} is a Quay robot Secret of the operator's whose robot QuayIntegration {integration} " +
+                          $"does not let write to {image.RepositoryPath}";
         if (pusher is null)
         {
             if (InternalRegistrySecretName().IsMatch(named))
                 warnings.Add($"spec.output.pushSecret {UserText.Quote(named)} holds the internal registry's credentials, which {image.RegistryHost} refuses, " +
                     "and no Quay robot of the integration may push for this build: set a push secret with credentials for Quay");
+            else if (operatorsRobotSecret)
+                warnings.Add($"{mayNotWrite}, and no Quay robot of the integration may push for this build: set a push secret with credentials for Quay");
             return null;
         }
         var robotSecret = QuayNames.SecretNameFor(pusher, config.ClusterId);
@@ -213,6 +253,11 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
         {
             warnings.Add($"spec.output.pushSecret {UserText.Quote(named)} holds the internal registry's credentials, which {image.RegistryHost} refuses; " +
                 $"replaced by {robotSecret}, the Quay robot Secret of service account {pusher}");
+            return robotSecret;
+        }
+        if (operatorsRobotSecret)
+        {
+            warnings.Add($"{mayNotWrite}; replaced by {robotSecret}, the Quay robot Secret of service account {pusher}");
             return robotSecret;
         }
         warnings.Add($"spec.output.pushSecret {UserText.Quote(named)} is kept: the build pushes to {image.RepositoryPath} with it, so it must hold " +
@@ -237,7 +282,8 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
         if (Writes(config, requested)) return requested;
         if (Writes(config, DefaultServiceAccount))
         {
-            warnings.Add($"service account {UserText.Quote(requested)} gets no Quay write credentials from the integration; the push needs a push secret for Quay");
+            warnings.Add($"service account {UserText.Quote(requested)} gets no Quay write credentials from QuayIntegration {integration}; the build pushes with " +
+                $"those of service account {DefaultServiceAccount} ({QuayNames.SecretNameFor(DefaultServiceAccount, config.ClusterId)}) unless it names a push secret of its own");
             return DefaultServiceAccount;
         }
         // A build that names one of the operator's write robot Secrets pushes with it, whoever runs it.

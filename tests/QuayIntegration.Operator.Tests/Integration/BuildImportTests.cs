@@ -608,9 +608,7 @@ public sealed class BuildImportTests
     /// <summary>The operator with its webhook installed for every namespace but the operators'.</summary>
     private static async Task<RunningOperator> StartWithWebhookAsync(OperatorEnvironment env, WebhookSetup webhook)
     {
-        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
-        WebhookSetup.MapService(env, op);
-        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, BuildWebhookTests.AllNamespacesButOperators);
+        var op = await webhook.ServeAsync(env, BuildWebhookTests.AllNamespacesButOperators);
         return op;
     }
 

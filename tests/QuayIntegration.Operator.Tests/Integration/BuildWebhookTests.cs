@@ -88,9 +88,7 @@ public sealed class BuildWebhookTests
         await using var env = await OperatorEnvironment.StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("refused"));
         // Quay refuses to create the organization (as it does for a name still reserved by a deleted one).
         env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/", Method = "POST", ErrorRate = 1, ErrorStatuses = [400] });
-        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
-        WebhookSetup.MapService(env, op);
-        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem);
+        await webhook.ServeAsync(env);
         await env.CreateNamespaceAsync("refused");
         await env.Cluster.Oc.WaitForServiceAccountAsync("refused", "builder");
         await OperatorEnvironment.Eventually(async () => (await env.GetRecordAsync("refused"))?["status"]?["phase"]?.GetValue<string>() == "Failing",
@@ -135,9 +133,7 @@ public sealed class BuildWebhookTests
     {
         using var webhook = new WebhookSetup();
         await using var env = await OperatorEnvironment.StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("hop"), secondQuay: true);
-        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
-        WebhookSetup.MapService(env, op);
-        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
+        await webhook.ServeAsync(env, AllNamespacesButOperators);
         await env.CreateNamespaceAsync("hop");
         await OperatorEnvironment.Eventually(() => env.IsSeededAsync("hop", "openshift_hop"), "set up on the first Quay");
 
@@ -169,9 +165,7 @@ public sealed class BuildWebhookTests
     {
         using var webhook = new WebhookSetup();
         await using var env = await OperatorEnvironment.StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("hop"));
-        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
-        WebhookSetup.MapService(env, op);
-        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
+        await webhook.ServeAsync(env, AllNamespacesButOperators);
         await env.CreateNamespaceAsync("hop");
         await OperatorEnvironment.Eventually(() => env.IsSeededAsync("hop", "openshift_hop"), "set up");
 
@@ -199,9 +193,7 @@ public sealed class BuildWebhookTests
     {
         using var webhook = new WebhookSetup();
         await using var env = await OperatorEnvironment.StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("half"));
-        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
-        WebhookSetup.MapService(env, op);
-        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
+        await webhook.ServeAsync(env, AllNamespacesButOperators);
         await env.CreateNamespaceAsync("half");
         await OperatorEnvironment.Eventually(() => env.IsSeededAsync("half", "openshift_half"), "set up");
 
@@ -228,9 +220,7 @@ public sealed class BuildWebhookTests
     {
         using var webhook = new WebhookSetup();
         await using var env = await OperatorEnvironment.StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("team"));
-        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
-        WebhookSetup.MapService(env, op);
-        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
+        await webhook.ServeAsync(env, AllNamespacesButOperators);
         await env.CreateNamespaceAsync("team");
         await env.CreateImageStreamAsync("team", "web");
         await OperatorEnvironment.Eventually(async () => await env.IsSeededAsync("team", "openshift_team") && env.Quay.State.Repository("openshift_team", "web") is not null,
@@ -264,9 +254,7 @@ public sealed class BuildWebhookTests
             spec["organizationPrefix"] = "other";
             spec["clusterID"] = "other";
         });
-        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
-        WebhookSetup.MapService(env, op);
-        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
+        await webhook.ServeAsync(env, AllNamespacesButOperators);
         await env.CreateNamespaceAsync("app");
         await env.CreateNamespaceAsync("theirs");
         await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app set up");
@@ -288,9 +276,7 @@ public sealed class BuildWebhookTests
     {
         using var webhook = new WebhookSetup();
         await using var env = await OperatorEnvironment.StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("app", "late"));
-        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
-        WebhookSetup.MapService(env, op);
-        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
+        await webhook.ServeAsync(env, AllNamespacesButOperators);
         await env.CreateNamespaceAsync("app");
         await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app set up");
         // Quay refuses the second namespace's organization.
@@ -320,9 +306,7 @@ public sealed class BuildWebhookTests
         await using var env = await OperatorEnvironment.StartAsync(spec => spec["serviceAccounts"] = new JsonArray(
             new JsonObject { ["name"] = "default", ["role"] = "read" },
             new JsonObject { ["name"] = "deployer", ["role"] = "write" }));
-        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
-        WebhookSetup.MapService(env, op);
-        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
+        await webhook.ServeAsync(env, AllNamespacesButOperators);
         await env.CreateNamespaceAsync("app");
         await OperatorEnvironment.Eventually(async () => Labels(await env.GetNamespaceAsync("app")) is { } labels
                 && labels.TryGetValue("quay.redhat.com/managed", out var managed) && managed == "true"
@@ -348,9 +332,7 @@ public sealed class BuildWebhookTests
     {
         using var webhook = new WebhookSetup();
         await using var env = await OperatorEnvironment.StartAsync(spec => spec["denylistNamespaces"] = new JsonArray("denied"));
-        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
-        WebhookSetup.MapService(env, op);
-        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
+        var op = await webhook.ServeAsync(env, AllNamespacesButOperators);
         await env.CreateNamespaceAsync("app");
         await env.CreateNamespaceAsync("denied");
         await env.CreateNamespaceAsync("shared");
@@ -411,13 +393,8 @@ public sealed class BuildWebhookTests
     {
         using var webhook = new WebhookSetup();
         await using var env = await OperatorEnvironment.StartAsync();
-        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
-        WebhookSetup.MapService(env, op);
-        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
-        await env.CreateNamespaceAsync("app");
-        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app to be set up");
-        await env.CreateImageStreamAsync("app", "web");
-        await OperatorEnvironment.Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_app", "web") is not null), "the Quay repository");
+        await webhook.ServeAsync(env, AllNamespacesButOperators);
+        await SetUpAppWithImageStreamWebAsync(env);
 
         var original = await CreateBuildAsync(env, "app", ImageStreamTagOutput("web:v1"));
         var name = original["metadata"]!["name"]!.GetValue<string>();
@@ -464,9 +441,7 @@ public sealed class BuildWebhookTests
     {
         using var webhook = new WebhookSetup();
         await using var env = await OperatorEnvironment.StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("app"));
-        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
-        WebhookSetup.MapService(env, op);
-        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
+        await webhook.ServeAsync(env, AllNamespacesButOperators);
         await env.CreateNamespaceAsync("app");
         await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app to be set up");
         await env.CreateImageStreamAsync("app", "web");
@@ -533,13 +508,8 @@ public sealed class BuildWebhookTests
     {
         using var webhook = new WebhookSetup();
         await using var env = await OperatorEnvironment.StartAsync();
-        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
-        WebhookSetup.MapService(env, op);
-        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
-        await env.CreateNamespaceAsync("app");
-        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app to be set up");
-        await env.CreateImageStreamAsync("app", "web");
-        await OperatorEnvironment.Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_app", "web") is not null), "the Quay repository");
+        await webhook.ServeAsync(env, AllNamespacesButOperators);
+        await SetUpAppWithImageStreamWebAsync(env);
 
         var created = await CreateBuildAsync(env, "app", ImageStreamTagOutput("web:"));
         Assert.Equal("DockerImage", created["spec"]!["output"]!["to"]!["kind"]!.GetValue<string>());
@@ -565,10 +535,7 @@ public sealed class BuildWebhookTests
         await using var env = await OperatorEnvironment.StartAsync(platformPullSecrets: true);
         var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
         WebhookSetup.MapService(env, op);
-        await env.CreateNamespaceAsync("app");
-        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app to be set up");
-        await env.CreateImageStreamAsync("app", "web");
-        await OperatorEnvironment.Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_app", "web") is not null), "the Quay repository");
+        await SetUpAppWithImageStreamWebAsync(env);
 
         // Before the webhook is installed: the build goes to the internal registry with the secret the controller picked.
         var before = await CreateBuildAsync(env, "app", ImageStreamTagOutput("web:v1"));
@@ -593,6 +560,58 @@ public sealed class BuildWebhookTests
         var created = await CreateBuildWithWarningsAsync(env, "app", chosen, warnings);
         Assert.Equal("my-quay-credentials", created["spec"]!["output"]!["pushSecret"]!["name"]!.GetValue<string>());
         Assert.Contains(warnings, w => w.Contains("my-quay-credentials") && w.Contains(env.Quay.RegistryHost));
+    }
+
+    /// <summary>
+    /// Review of 5dcb3d1 (helper-81): the webhook names the robot Secret it pushes with, and a Rebuild copies it. After
+    /// the matrix took write access from that robot, the clone kept it as the user's own choice, and Quay refused the
+    /// push. One of the operator's robot Secrets that may not write is replaced by the pushing service account's.
+    /// </summary>
+    [Fact]
+    public async Task A_rebuild_after_the_matrix_took_write_access_from_the_robot_it_copied_pushes_with_the_current_one()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync();
+        await webhook.ServeAsync(env, AllNamespacesButOperators);
+        await SetUpAppWithImageStreamWebAsync(env);
+
+        // Run as deployer, which only reads: builder's robot pushes, and its Secret is named.
+        var asDeployer = BuildObject("app", ImageStreamTagOutput("web:v1"));
+        asDeployer["spec"]!["serviceAccount"] = "deployer";
+        var warnings = new List<string>();
+        var original = await CreateBuildWithWarningsAsync(env, "app", asDeployer, warnings);
+        Assert.Equal("builder-quay-openshift", original["spec"]!["output"]!["pushSecret"]!["name"]!.GetValue<string>());
+        Assert.Contains(warnings, w => w.Contains("the build pushes with those of service account builder (builder-quay-openshift)"));
+        var name = original["metadata"]!["name"]!.GetValue<string>();
+        await env.Cluster.Oc.WaitForBuildPhaseAsync("app", name, "Complete", TimeSpan.FromSeconds(30));
+
+        await env.PatchIntegrationSpecAsync(new JsonObject
+        {
+            ["serviceAccounts"] = new JsonArray(
+                new JsonObject { ["name"] = "builder", ["role"] = "read" },
+                new JsonObject { ["name"] = "default", ["role"] = "read" },
+                new JsonObject { ["name"] = "deployer", ["role"] = "write" }),
+        });
+        await OperatorEnvironment.Eventually(() => Task.FromResult(
+                env.Quay.State.Repository("openshift_app", "web")?.UserPermissions.GetValueOrDefault("openshift_app+deployer") == "write"
+                && env.Quay.State.Repository("openshift_app", "web")?.UserPermissions.GetValueOrDefault("openshift_app+builder") == "read"),
+            "deployer's robot to write and builder's to read");
+
+        JsonObject? clone = null;
+        await OperatorEnvironment.Eventually(async () =>
+        {
+            try
+            {
+                clone = await env.Cluster.Oc.CloneBuildAsync("app", name);
+                return true;
+            }
+            catch (Exception)
+            {
+                return false; // denied while the Secrets follow the matrix, a moment after Quay
+            }
+        }, "the clone to be admitted");
+        Assert.Equal("deployer-quay-openshift", clone!["spec"]!["output"]!["pushSecret"]!["name"]!.GetValue<string>());
+        await env.Cluster.Oc.WaitForBuildPhaseAsync("app", clone["metadata"]!["name"]!.GetValue<string>(), "Complete", TimeSpan.FromSeconds(30));
     }
 
     [Fact]
@@ -648,9 +667,7 @@ public sealed class BuildWebhookTests
         File.Delete(Path.Combine(webhook.CertDir, "apiserver.key"));
         webhook.WriteServingCertificate(webhook.Ca, "tls.crt", "tls.key");
         await using var env = await OperatorEnvironment.StartAsync();
-        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
-        WebhookSetup.MapService(env, op);
-        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, AllNamespacesButOperators);
+        var op = await webhook.ServeAsync(env, AllNamespacesButOperators);
         await env.CreateNamespaceAsync("app");
         await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app to be set up");
         Assert.Equal("DockerImage", (await CreateBuildAsync(env, "app", ImageStreamTagOutput("app:v1")))["spec"]!["output"]!["to"]!["kind"]!.GetValue<string>());
@@ -727,6 +744,15 @@ public sealed class BuildWebhookTests
             }
         }, $"a build in {ns} denied");
         return denied!;
+    }
+
+    /// <summary>Namespace <c>app</c> set up for Quay, with ImageStream <c>web</c> and its Quay repository.</summary>
+    private static async Task SetUpAppWithImageStreamWebAsync(OperatorEnvironment env)
+    {
+        await env.CreateNamespaceAsync("app");
+        await OperatorEnvironment.Eventually(() => env.IsSeededAsync("app", "openshift_app"), "app to be set up");
+        await env.CreateImageStreamAsync("app", "web");
+        await OperatorEnvironment.Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_app", "web") is not null), "the Quay repository");
     }
 
     internal static JsonObject ImageStreamTagOutput(string name, string? ns = null)

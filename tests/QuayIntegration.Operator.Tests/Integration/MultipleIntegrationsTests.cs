@@ -25,9 +25,7 @@ public sealed class MultipleIntegrationsTests
     {
         using var webhook = new WebhookSetup();
         await using var env = await StartAsync(spec => spec["namespaceSelector"] = Selector("quay", "a"), secondQuay: true);
-        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
-        WebhookSetup.MapService(env, op);
-        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, BuildWebhookTests.AllNamespacesButOperators);
+        await webhook.ServeAsync(env, BuildWebhookTests.AllNamespacesButOperators);
         await env.CreateSecondQuayIntegrationAsync("dev", "dev", spec => spec["namespaceSelector"] = Selector("quay", "b"));
         var secondQuay = env.SecondQuay!;
 
@@ -279,9 +277,7 @@ public sealed class MultipleIntegrationsTests
             spec["clusterID"] = "bee";
             spec["credentialsSecret"] = new JsonObject { ["namespace"] = OperatorNamespace, ["name"] = "quay-token-b" };
         });
-        var op = await env.StartOperatorAsync("operator-1", webhook.OperatorArgs());
-        WebhookSetup.MapService(env, op);
-        await WebhookSetup.InstallConfigurationAsync(env, webhook.Ca.CertificatePem, BuildWebhookTests.AllNamespacesButOperators);
+        await webhook.ServeAsync(env, BuildWebhookTests.AllNamespacesButOperators);
         await env.CreateNamespaceAsync("target", Label("a"));
         await env.CreateNamespaceAsync("builds", Label("b"));
         await Eventually(() => env.IsSeededAsync("target", "openshift_target"), "target set up by the first integration");
@@ -325,6 +321,40 @@ public sealed class MultipleIntegrationsTests
         await env.Kube.CoreV1.CreateNamespacedSecretAsync(secondToken, OperatorNamespace);
         await env.Cluster.Oc.WaitForNamespaceGoneAsync("between");
         await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_between") is null), "what the first integration kept deleted with the namespace");
+    }
+
+    /// <summary>
+    /// Review of 65f9c16 (helper-80): a namespace half-way through a move (released by the integration it left, waiting
+    /// for the one it moves to) was let go when that integration's configuration became unreadable: no readable
+    /// integration selected it, so its label went and its builds passed untouched, to the internal registry. It is held
+    /// for the integration it moves to now, its builds denied with the reason.
+    /// </summary>
+    [Fact]
+    public async Task A_namespace_moving_to_an_integration_whose_configuration_becomes_unreadable_is_held_for_it()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await StartAsync(spec => spec["namespaceSelector"] = Selector("quay", "a"), secondQuay: true);
+        await webhook.ServeAsync(env, BuildWebhookTests.AllNamespacesButOperators);
+        await env.CreateSecondQuayIntegrationAsync("dev", "dev", spec => spec["namespaceSelector"] = Selector("quay", "b"));
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("quay-token-2", OperatorNamespace);
+        await Eventually(async () => (await env.ConditionAsync("Ready", "dev"))?.Status == "False", "the second integration cannot act");
+        await env.CreateNamespaceAsync("moving", Label("a"));
+        await Eventually(() => env.IsSeededAsync("moving", "openshift_moving"), "set up by the first integration");
+
+        await env.LabelNamespaceAsync("moving", "quay", "b");
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "moving" && e.Reason == "Released", "the first integration's release");
+        // The second integration's configuration becomes unreadable.
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["driftCheckInterval"] = "99999999h" }, "dev");
+        await Eventually(async () => (await env.ConditionAsync("ConfigurationValid", "dev"))?.Reason == "InvalidConfiguration", "the second integration unusable");
+        await Eventually(async () => (await env.GetRecordAsync("moving"))?["status"]?["lastError"]?.GetValue<string>()
+            ?.Contains("moves to QuayIntegration dev, which cannot be used now", StringComparison.Ordinal) == true, "the namespace held for the second integration");
+        Assert.Equal("pending", (await env.GetNamespaceAsync("moving"))!.Metadata.Labels["quay.redhat.com/managed"]);
+
+        var e = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() =>
+            BuildWebhookTests.CreateBuildAsync(env, "moving", BuildWebhookTests.ImageStreamTagOutput("web:v1")));
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, e.Response.StatusCode);
+        Assert.Contains("QuayIntegration dev is invalid: ", JsonNode.Parse(e.Response.Content)!["message"]!.GetValue<string>());
+        Assert.Contains("driftCheckInterval '99999999h'", JsonNode.Parse(e.Response.Content)!["message"]!.GetValue<string>());
     }
 
     /// <summary>

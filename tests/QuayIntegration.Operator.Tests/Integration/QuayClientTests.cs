@@ -218,6 +218,38 @@ public sealed class QuayClientTests : IAsyncLifetime
         Assert.Equal(QuayOutcome.Success, slow.Outcome);
     }
 
+    /// <summary>
+    /// Review of 65f9c16 (helper-81): the retry of a cut attempt waits twice as long, so hung calls (a wedged Quay pod)
+    /// held every concurrency slot for 2, 4, then 8 s, and calls that Quay answers at once waited behind them. Only a
+    /// quarter of the slots may wait past the learnt timeout now.
+    /// </summary>
+    [Fact]
+    public async Task Retries_of_hung_calls_never_hold_every_slot_past_the_learnt_timeout()
+    {
+        var quay = Client(options: new QuayOptions { MaxConcurrentCalls = 4, RetryBaseDelay = TimeSpan.FromMilliseconds(20) });
+        // The timeout learns 1 s (the minimum) from fast answers.
+        for (var i = 0; i < 128; i++) Assert.True((await quay.GetCurrentUserAsync(default)).IsSuccess);
+        _quay.Faults.Add(new FaultRule { Route = "/api/v1/user/", HangRate = 1, HangMs = 600_000 });
+        using var stop = new CancellationTokenSource();
+        var hung = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested) await quay.GetCurrentUserAsync(default);
+        })).ToList();
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // past the first cuts: the retries now ask for longer
+        var slowest = TimeSpan.Zero;
+        var until = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(12);
+        while (DateTimeOffset.UtcNow < until)
+        {
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            Assert.True((await quay.OrganizationExistsAsync("openshift_fast", default)).IsSuccess);
+            if (started.Elapsed > slowest) slowest = started.Elapsed;
+        }
+        await stop.CancelAsync();
+        await Task.WhenAll(hung);
+        // Three slots go round every second; the fast call queues behind at most the four hung callers.
+        Assert.True(slowest <= TimeSpan.FromSeconds(3), $"a fast call waited {slowest.TotalMilliseconds:F0} ms behind hung ones");
+    }
+
     [Fact]
     public async Task Prototype_creation_is_never_retried_so_no_duplicate_appears()
     {

@@ -67,6 +67,18 @@ public sealed class WebhookSetup : IDisposable
     public static void MapService(OperatorEnvironment env, RunningOperator op, string name = ServiceName, string ns = ServiceNamespace) =>
         env.Cluster.ApiServer.MapService(name, ns, 443, new Uri(op.WebhookUrl ?? throw new InvalidOperationException("the webhook listener is not running")).Authority);
 
+    /// <summary>
+    /// Starts <c>operator-1</c> serving this webhook, routes the Service to it and installs the deploy/ configuration:
+    /// from then on the cluster's Builds go through the operator's webhook.
+    /// </summary>
+    public async Task<RunningOperator> ServeAsync(OperatorEnvironment env, Action<V1MutatingWebhookConfiguration>? edit = null)
+    {
+        var op = await env.StartOperatorAsync("operator-1", OperatorArgs());
+        MapService(env, op);
+        await InstallConfigurationAsync(env, Ca.CertificatePem, edit);
+        return op;
+    }
+
     /// <summary>Installs the deploy/ configuration with <paramref name="caPem"/> (null: none, as in self-managed mode).</summary>
     public static async Task InstallConfigurationAsync(OperatorEnvironment env, string? caPem, Action<V1MutatingWebhookConfiguration>? edit = null)
     {

@@ -15,7 +15,7 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// wrote and the webhook reads. The annotations mirror the ownership record for the current organization; the record
 /// is the truth, and when it is deleted they go with it.
 /// </summary>
-public sealed class NamespaceClaim(KubeApi api, ClusterCaches caches, ILogger<NamespaceClaim> log)
+public sealed class NamespaceClaim(KubeApi api, LiveNamespaces live, ClusterCaches caches, ILogger<NamespaceClaim> log)
 {
     /// <summary>
     /// The namespaces as this process last wrote them, until the cache catches up: a reconcile that follows a write
@@ -127,15 +127,8 @@ public sealed class NamespaceClaim(KubeApi api, ClusterCaches caches, ILogger<Na
 
     private const int ConflictAttempts = 3;
 
-    /// <summary>
-    /// The namespace as the API server has it now, or null when there is none of that name: where a decision must not
-    /// rest on a cached copy that may lag (a one-item LIST: the operator may list namespaces, not get them).
-    /// </summary>
-    public async Task<V1Namespace?> ReadFromServerAsync(string name, CancellationToken ct)
-    {
-        var found = await api.ListPageAsync<V1Namespace>(ResourceType.Namespaces.CollectionPath(), "fieldSelector=" + Uri.EscapeDataString("metadata.name=" + name), null, null, ct);
-        return found.Items.Count > 0 ? found.Items[0] : null;
-    }
+    /// <inheritdoc cref="LiveNamespaces.ReadAsync"/>
+    public Task<V1Namespace?> ReadFromServerAsync(string name, CancellationToken ct) => live.ReadAsync(name, ct);
 
     private static string? Label(V1Namespace ns) =>
         ns.Metadata.Labels is { } l && l.TryGetValue(WellKnown.ManagedNamespaceLabel, out var v) ? v : null;
