@@ -3,7 +3,7 @@ using QuayIntegration.Emulators.Quay.Model;
 
 namespace QuayIntegration.Emulators.Quay.Tests;
 
-/// <summary>POST/GET/DELETE organization (docs/quay-api.md, "Endpoint details", "Name rules, by example", checklist 3, 5, 6, 10).</summary>
+/// <summary>POST/GET/PUT/DELETE organization (docs/quay-api.md, "Endpoint details", "Name rules, by example", checklist 3, 5, 6, 10).</summary>
 public sealed class OrganizationTests : EmulatorTest
 {
     protected override void Configure(QuayEmulatorOptions options) => options.NamespaceGcDelay = TimeSpan.FromMilliseconds(1500);
@@ -201,6 +201,20 @@ public sealed class OrganizationTests : EmulatorTest
     /// full access, which may do anything in the organization, is still no administrator of it there, and is not
     /// shown its email.
     /// </summary>
+    /// <summary>ChangeOrganizationDetails: an administrator changes the email, never to one a user has; others are refused.</summary>
+    [Fact]
+    public async Task Put_changes_the_email_for_administrators_only_and_never_to_a_users()
+    {
+        (await Post("/api/v1/organization/", AliceToken, new { name = "acme", email = "acme@example.org" })).AssertStatus(201);
+        var changed = (await Put("/api/v1/organization/acme", AliceToken, new { email = "team@example.org" })).AssertStatus(200).Object;
+        Assert.Equal("team@example.org", (string?)changed["email"]);
+        Assert.True((bool)changed["is_admin"]!);
+        (await Put("/api/v1/organization/acme", AliceToken, new { email = "bob@example.com" }))
+            .AssertProblem(400, "invalid_request", "E-mail address already used");
+        (await Put("/api/v1/organization/acme", BobToken, new { email = "bob-team@example.org" })).AssertStatus(403);
+        Assert.Equal("team@example.org", (string?)(await Get("/api/v1/organization/acme", AliceToken)).AssertStatus(200).Object["email"]);
+    }
+
     [Fact]
     public async Task Get_does_not_make_a_full_access_superuser_an_administrator()
     {

@@ -94,6 +94,11 @@ public sealed class OrganizationRecord
     /// </summary>
     [JsonPropertyName("adoptedContentRecorded")] public bool? AdoptedContentRecorded { get; set; }
     /// <summary>
+    /// True once who made the organization was asked (an email the Go operator never gave makes it someone's: Found).
+    /// Versions before this field took the inventory without asking; such an entry is asked once, at the next look.
+    /// </summary>
+    [JsonPropertyName("adoptedMakerChecked")] public bool? AdoptedMakerChecked { get; set; }
+    /// <summary>
     /// On an organization taken over from the Go operator under an organizationPrefix that gives another name (the Go
     /// operator named organizations after the cluster ID, whatever the prefix said): that prefix. While the
     /// integration's prefix is still this one, the namespace keeps this organization, so the takeover moves nothing and

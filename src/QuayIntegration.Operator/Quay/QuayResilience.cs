@@ -72,7 +72,7 @@ public static class QuayResilience
                 ManualControl = breaker,
             })
             .AddConcurrencyLimiter(options.MaxConcurrentCalls, queueLimit: 10_000)
-            .AddStrategy(_ => new ExtendedAttemptGate(ExtendedAttemptGate.SlotsFor(options.MaxConcurrentCalls)), new GateOptions())
+            .AddStrategy(_ => new ExtendedAttemptGate(ExtendedAttemptGate.SlotsFor(options.MaxConcurrentCalls)))
             .AddTimeout(new TimeoutStrategyOptions
             {
                 TimeoutGenerator = args => ValueTask.FromResult(
@@ -85,11 +85,6 @@ public static class QuayResilience
                 },
             })
             .Build();
-
-    private sealed class GateOptions : ResilienceStrategyOptions
-    {
-        public GateOptions() => Name = "extended-attempt-gate";
-    }
 
     /// <summary>The probe's pipeline: one attempt with a short timeout, nothing else (it must pass while the breaker is open).</summary>
     public static ResiliencePipeline<HttpResponseMessage> BuildProbe(QuayOptions options) =>

@@ -19,62 +19,57 @@ public readonly record struct LiveNamespaceRead(bool Answered, V1Namespace? Name
 /// made), from the API server. Bounded, since anything that reaches the webhook's Service can send reviews naming any
 /// namespace, and the reads share the operator's API client (and its fair share of the API server) with the leader's
 /// controllers and its lease: at most <see cref="MaxReads"/> at a time and <see cref="ReadsPerSecond"/> a second (a
-/// review beyond either is told the namespace cannot be read now, to be retried), one read per name shared by the
-/// reviews that ask meanwhile, and each answer, a failure included, kept for <see cref="AnswerLifetime"/>. A real
-/// cluster needs a read only for a namespace made a moment before its first Build, far fewer than that.
+/// review beyond either is told the namespace cannot be read now, to be retried), and one read per name shared by the
+/// reviews that ask while it runs. No answer is kept after: a namespace made or labelled a moment later must be seen
+/// as it is. A real cluster needs a read only for a namespace made a moment before its first Build.
 /// </summary>
 public sealed class UncachedNamespaces(LiveNamespaces live, TimeProvider time, ILogger<UncachedNamespaces> log) : IDisposable
 {
     public const int MaxReads = 4;
     public const int ReadsPerSecond = 10;
-    /// <summary>Well inside the webhook's own timeout (5 s): the user gets a denial that says why, not a failed call.</summary>
-    public static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(2);
-    public static readonly TimeSpan AnswerLifetime = TimeSpan.FromSeconds(2);
+    /// <summary>Two reads (a Build's namespace and its output's) fit well inside the webhook's own timeout (5 s): the
+    /// user gets a denial that says why, not a failed call.</summary>
+    public static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(1.5);
     private static readonly TimeSpan WarningInterval = TimeSpan.FromMinutes(1);
-    private const int MaxAnswers = 1024;
 
     private readonly SemaphoreSlim _reads = new(MaxReads, MaxReads);
     private readonly TokenBucketRateLimiter _rate = new(new TokenBucketRateLimiterOptions
     {
         TokenLimit = ReadsPerSecond, TokensPerPeriod = ReadsPerSecond, ReplenishmentPeriod = TimeSpan.FromSeconds(1), QueueLimit = 0, AutoReplenishment = true,
     });
-    private readonly ConcurrentDictionary<string, Answer> _answers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task<LiveNamespaceRead>> _inFlight = new(StringComparer.Ordinal);
     private long _lastWarningTicks;
-
-    private sealed record Answer(Task<LiveNamespaceRead> Read, DateTimeOffset AskedAt);
 
     public async ValueTask<LiveNamespaceRead> ReadAsync(string name)
     {
-        while (true)
+        var source = new TaskCompletionSource<LiveNamespaceRead>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = _inFlight.GetOrAdd(name, source.Task);
+        if (running != source.Task) return await running;
+        var read = LiveNamespaceRead.Unavailable;
+        try
         {
-            var now = time.GetUtcNow();
-            if (_answers.TryGetValue(name, out var known) && (!known.Read.IsCompleted || now - known.AskedAt <= AnswerLifetime))
-                return await known.Read;
-            if (!_reads.Wait(0)) return LiveNamespaceRead.Unavailable;
+            read = await ReadWithinBoundsAsync(name);
+            return read;
+        }
+        finally
+        {
+            // Whatever happened, the reviews waiting on this read get an answer, and the next review reads anew.
+            _inFlight.TryRemove(new(name, source.Task));
+            source.TrySetResult(read);
+        }
+    }
+
+    private async Task<LiveNamespaceRead> ReadWithinBoundsAsync(string name)
+    {
+        if (!_reads.Wait(0)) return LiveNamespaceRead.Unavailable;
+        try
+        {
             using var allowed = _rate.AttemptAcquire();
-            if (!allowed.IsAcquired)
-            {
-                _reads.Release();
-                return LiveNamespaceRead.Unavailable;
-            }
-            var source = new TaskCompletionSource<LiveNamespaceRead>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var mine = new Answer(source.Task, now);
-            // Another review may have started a read of the name meanwhile: it is the one to wait for.
-            if (!(known is null ? _answers.TryAdd(name, mine) : _answers.TryUpdate(name, mine, known)))
-            {
-                _reads.Release();
-                continue;
-            }
-            try
-            {
-                if (_answers.Count > MaxAnswers) Prune(now);
-                source.SetResult(await AskAsync(name));
-            }
-            finally
-            {
-                _reads.Release();
-            }
-            return await source.Task;
+            return allowed.IsAcquired ? await AskAsync(name) : LiveNamespaceRead.Unavailable;
+        }
+        finally
+        {
+            _reads.Release();
         }
     }
 
@@ -104,15 +99,5 @@ public sealed class UncachedNamespaces(LiveNamespaces live, TimeProvider time, I
     {
         _rate.Dispose();
         _reads.Dispose();
-    }
-
-    /// <summary>Drops the answers that have expired; when a flood of names leaves too many unexpired, every finished one.</summary>
-    private void Prune(DateTimeOffset now)
-    {
-        foreach (var (name, answer) in _answers)
-            if (answer.Read.IsCompleted && now - answer.AskedAt > AnswerLifetime) _answers.TryRemove(new(name, answer));
-        if (_answers.Count <= MaxAnswers) return;
-        foreach (var (name, answer) in _answers)
-            if (answer.Read.IsCompleted) _answers.TryRemove(new(name, answer));
     }
 }

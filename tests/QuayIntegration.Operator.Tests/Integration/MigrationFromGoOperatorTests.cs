@@ -164,6 +164,41 @@ public sealed class MigrationFromGoOperatorTests
     }
 
     /// <summary>
+    /// Review of 65f9c16 (helper-79): who made an organization the Go operator used was asked only at the takeover's
+    /// inventory. One that an earlier version inventoried without asking stayed Created and was deleted with the
+    /// namespace, the repositories of whoever made it with it. Such an inventory is asked once, at the next look.
+    /// </summary>
+    [Fact]
+    public async Task An_organization_someone_made_that_an_earlier_version_inventoried_as_the_go_operators_is_never_deleted()
+    {
+        await using var env = await StartAsync();
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        await GoOperatorNamespaceAsync(env, quay);
+        await LegacyWorld.GoRepositoryAsync(quay, Org, "theirs");
+        await env.StartOperatorAsync();
+        await Eventually(async () => await env.RecordedOriginAsync(Ns, Org) == "Created"
+                                     && (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "Synced", "taken over and synced");
+        await env.StopOperatorAsync(env.Operators.Single());
+
+        // What an earlier version left: the same inventory, without the answer of who made the organization; which shows
+        // its maker's email (as one someone made and the Go operator only used does).
+        var record = await env.Kube.CustomObjects.GetClusterCustomObjectAsync<JsonObject>("quay.redhat.com", "v1", "quaynamespaces", Ns);
+        var entry = record["spec"]!["organizations"]!.AsArray().Single(o => o!["name"]!.GetValue<string>() == Org)!.AsObject();
+        Assert.True(entry.Remove("adoptedMakerChecked"));
+        await env.Kube.CustomObjects.ReplaceClusterCustomObjectAsync(record, "quay.redhat.com", "v1", "quaynamespaces", Ns);
+        await LegacyWorld.OkAsync(quay.PutAsJsonAsync($"api/v1/organization/{Org}", new { email = "legacy-team@example.com" }));
+
+        await env.StartOperatorAsync("operator-2");
+        await Eventually(async () => await env.RecordedOriginAsync(Ns, Org) == "Found", "the organization known as someone's");
+        await env.EventAsync("default", e => e.InvolvedObject.Name == Ns && e.Reason == "OrganizationFound", "the OrganizationFound Event");
+        await env.Kube.CoreV1.DeleteNamespaceAsync(Ns);
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync(Ns);
+        Assert.NotNull(env.Quay.State.Organization(Org));
+        Assert.NotNull(env.Quay.State.Repository(Org, "theirs"));
+        Assert.NotNull(env.Quay.State.Repository(Org, "app")); // unmarked: the Go operator's or theirs, no one can tell
+    }
+
+    /// <summary>
     /// Unmarked content counts as the Go operator's only if it was there when this operator first looked (its inventory,
     /// recorded): a repository and a robot a person adds to the organization afterwards are theirs. The repository,
     /// which the Go operator's default permissions give its robots, is not taken for an ImageStream's left-over and

@@ -236,18 +236,20 @@ public sealed class QuayClientTests : IAsyncLifetime
             while (!stop.IsCancellationRequested) await quay.GetCurrentUserAsync(default);
         })).ToList();
         await Task.Delay(TimeSpan.FromSeconds(1.5)); // past the first cuts: the retries now ask for longer
-        var slowest = TimeSpan.Zero;
+        var waits = new List<TimeSpan>();
         var until = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(12);
         while (DateTimeOffset.UtcNow < until)
         {
             var started = System.Diagnostics.Stopwatch.StartNew();
             Assert.True((await quay.OrganizationExistsAsync("openshift_fast", default)).IsSuccess);
-            if (started.Elapsed > slowest) slowest = started.Elapsed;
+            waits.Add(started.Elapsed);
         }
         await stop.CancelAsync();
         await Task.WhenAll(hung);
-        // Three slots go round every second; the fast call queues behind at most the four hung callers.
-        Assert.True(slowest <= TimeSpan.FromSeconds(3), $"a fast call waited {slowest.TotalMilliseconds:F0} ms behind hung ones");
+        // Three slots go round every second: a fast call waits about a second at most. Held by retries of 4 and 8 s, every
+        // slot kept fast calls waiting up to 8 s (about 13 s past 1.5 s in all, over 12 s). A stall of the machine is forgiven.
+        var excess = waits.Where(w => w > TimeSpan.FromSeconds(1.5)).Sum(w => (w - TimeSpan.FromSeconds(1.5)).TotalSeconds);
+        Assert.True(excess <= 3, $"fast calls waited {excess:F1} s in all past 1.5 s behind hung ones ({waits.Count} calls, longest {waits.Max().TotalMilliseconds:F0} ms)");
     }
 
     [Fact]

@@ -95,7 +95,8 @@ public sealed class WebhookHardeningTests(ServedWebhookWithDebugLog served) : IC
             async (i, _) => answers.Add(await ReviewInAsync($"flood-{i % 150}")));
         var seconds = Math.Ceiling(started.Elapsed.TotalSeconds);
         var lists = requests.Count("list", "namespaces") - before;
-        Assert.True(lists <= 10 + 10 * seconds, $"{lists} namespace LISTs in {seconds} s");
+        // The webhook's bound, and a few for the operator's own reads of namespaces meanwhile (a relist, a claim's re-read).
+        Assert.True(lists <= 10 + 10 * seconds + 5, $"{lists} namespace LISTs in {seconds} s");
         Assert.Contains(answers, a => a["allowed"]!.GetValue<bool>()); // read, none of that name: judged as any other
         Assert.Contains(answers, a => !a["allowed"]!.GetValue<bool>()
                                       && a["status"]!["message"]!.GetValue<string>().Contains("could not be read from the API server now", StringComparison.Ordinal));

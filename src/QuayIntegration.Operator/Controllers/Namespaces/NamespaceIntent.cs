@@ -95,8 +95,8 @@ public sealed record NamespaceIntent(
             // Half-way through a move, to an integration whose configuration cannot be read now: whether it still
             // selects the namespace cannot be told, so the namespace is held for it (its builds denied with the reason)
             // rather than let go, its builds passing untouched to the internal registry. (Not while the integration it
-            // left is being deleted: what that one kept is released under its deletion first, which waits for it, and
-            // the release says where the namespace moves, so the hold comes back after.)
+            // left is being deleted: what that one kept is released under its deletion first, as the deletion expects,
+            // and that release keeps movingTo, so the hold comes back once it is gone, if the record stays.)
             var movingTo = record.Released ? record.Spec.MovingTo : null;
             if (movingTo is not null && owner?.Mode != IntegrationMode.Deleting
                 && integrations.Get(movingTo) is { Mode: IntegrationMode.NotReady, Config: null } next)
@@ -105,7 +105,7 @@ public sealed record NamespaceIntent(
             {
                 null => new(NamespaceAction.Release, "no QuayIntegration selects it"),
                 IntegrationMode.NotReady => new(NamespaceAction.Wait, NotReady(owner), owner),
-                IntegrationMode.Deleting => Released(owner, $"QuayIntegration {owner.Name} is being deleted", movingTo),
+                IntegrationMode.Deleting => Released(owner, $"QuayIntegration {owner.Name} is being deleted"),
                 _ => new(NamespaceAction.Release,
                     $"QuayIntegration {owner.Name} no longer selects it (namespaceSelector, allowlist, denylist or reserved name)", owner),
             };

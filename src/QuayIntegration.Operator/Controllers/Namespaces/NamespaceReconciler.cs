@@ -286,7 +286,9 @@ public sealed class NamespaceReconciler(
         if (stays)
         {
             work.Record.Spec.Released = true;
-            work.Record.Spec.MovingTo = movesTo;
+            // A release under the deletion of the integration a moving namespace left keeps where it moves: the
+            // integration it waits for may be unreadable now, and holds it once this one is gone (NamespaceIntent).
+            work.Record.Spec.MovingTo = movesTo ?? (work.Integration is { Mode: IntegrationMode.Deleting } ? work.Record.Spec.MovingTo : null);
         }
         await FinishAndLetGoAsync(work, stays ? NamespacePhase.Released : NamespacePhase.NamespaceDeleted, ct);
         if (wasManaged) work.Changed("Released", $"Stopped managing the namespace: {why}");

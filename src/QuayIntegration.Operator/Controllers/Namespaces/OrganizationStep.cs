@@ -102,7 +102,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         // with Quay's garbage collection): nothing in an organization of this name made from now on, by this operator or
         // anyone, is the operator's because an earlier one's was. Nor is anything inherited from the Go operator.
         (entry.Robots, entry.DefaultPermissions, entry.Repositories, entry.RepositoryPermissions) = (null, null, null, null);
-        (entry.AdoptedFrom, entry.AdoptedContentRecorded, entry.KeptWhilePrefix) = (null, null, null);
+        (entry.AdoptedFrom, entry.AdoptedContentRecorded, entry.AdoptedMakerChecked, entry.KeptWhilePrefix) = (null, null, null, null);
         // Written ahead (see the class comment), always: the write's success proves that no other attempt (a replaced
         // leader's) wrote the record since it was read, which is what earlierAttempt relies on.
         await records.SaveAsync(work.Record, hold: true, ct, force: true);

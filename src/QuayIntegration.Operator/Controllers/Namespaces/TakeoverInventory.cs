@@ -27,17 +27,17 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
     /// </summary>
     public async Task RecordAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
     {
-        if (entry.AdoptedFrom is null || entry.AdoptedContentRecorded == true) return;
+        if (entry.AdoptedFrom is null) return;
+        if (entry.AdoptedContentRecorded == true)
+        {
+            await AskTheMakerOfAnEarlierInventoryAsync(work, entry, ct);
+            return;
+        }
         if (work.IntegrationFor(entry.Host) is not { Client: { } quay, Config: { } config }) return;
         var personMade = entry.Origin == Origin.Created
                          && ShowsAnotherMakerThanTheGoOperator(entry.Name, (await quay.GetOrganizationAsync(entry.Name, ct)).ValueOrThrow("look up organization " + entry.Name));
-        if (personMade)
-        {
-            entry.Origin = Origin.Found;
-            work.Changed("OrganizationFound", $"Quay organization {entry.Name}, taken over from the Go Quay Bridge Operator, was made by someone else " +
-                                              "(it shows an email the Go operator never gave): it is used, and never deleted by the operator; the Go operator's " +
-                                              "robots in it are removed as the policies say, and repositories without the operator's mark are left alone");
-        }
+        entry.AdoptedMakerChecked = true;
+        if (personMade) MadeBySomeoneElse(work, entry);
         foreach (var account in OwnershipMarkers.GoOperatorServiceAccounts)
         {
             var name = QuayNames.RobotFullName(entry.Name, account);
@@ -61,6 +61,36 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
                 entry.SetRepository(repository.Name, work.Markers.OriginOfRepository(repository, work.Name, repository.Name, personMade ? null : entry));
         await RecordSecretsAsync(work, entry, config.ClusterId, ct);
         entry.AdoptedContentRecorded = true;
+    }
+
+    /// <summary>
+    /// An inventory an earlier version took without asking who made the organization (before
+    /// <see cref="OrganizationRecord.AdoptedMakerChecked"/>): asked once now, with one Quay call. Found made by someone
+    /// else, the organization is theirs, and so is every repository on record as inherited that carries no mark of this
+    /// operator (what the Go operator made for an ImageStream cannot be told from theirs): kept, as the first inventory
+    /// would have kept them. The Go operator's robots stay on record as its own, as at the first inventory.
+    /// </summary>
+    private static async Task AskTheMakerOfAnEarlierInventoryAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
+    {
+        if (entry.AdoptedMakerChecked == true || entry.Origin != Origin.Created) return;
+        if (work.IntegrationFor(entry.Host) is not { Client: { } quay }) return;
+        var shown = await quay.GetOrganizationAsync(entry.Name, ct);
+        if (shown.Outcome != QuayOutcome.NotFound && ShowsAnotherMakerThanTheGoOperator(entry.Name, shown.ValueOrThrow("look up organization " + entry.Name)))
+        {
+            var unmarked = (await quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!
+                .Where(r => entry.Repository(r.Name) is { Origin: Origin.Created } && work.Markers.OriginOfRepository(r, work.Name, r.Name, null) == Origin.Found);
+            foreach (var repository in unmarked) entry.Repository(repository.Name)!.Origin = Origin.Found;
+            MadeBySomeoneElse(work, entry);
+        }
+        entry.AdoptedMakerChecked = true;
+    }
+
+    private static void MadeBySomeoneElse(NamespaceWork work, OrganizationRecord entry)
+    {
+        entry.Origin = Origin.Found;
+        work.Changed("OrganizationFound", $"Quay organization {entry.Name}, taken over from the Go Quay Bridge Operator, was made by someone else " +
+                                          "(it shows an email the Go operator never gave): it is used, and never deleted by the operator; the Go operator's " +
+                                          "robots in it are removed as the policies say, and repositories without the operator's mark are left alone");
     }
 
     /// <summary>

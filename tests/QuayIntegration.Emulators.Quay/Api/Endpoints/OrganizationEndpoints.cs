@@ -5,7 +5,7 @@ using QuayIntegration.Emulators.Quay.Model;
 
 namespace QuayIntegration.Emulators.Quay.Api.Endpoints;
 
-/// <summary><c>endpoints/api/organization.py</c>: create, get and delete organizations.</summary>
+/// <summary><c>endpoints/api/organization.py</c>: create, get, change and delete organizations.</summary>
 public static partial class OrganizationEndpoints
 {
     [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
@@ -14,7 +14,7 @@ public static partial class OrganizationEndpoints
     public static void Map(RouteTable routes)
     {
         routes.Add(RouteArea.QuayApi, "/api/v1/organization/").Map("POST", Create);
-        routes.Add(RouteArea.QuayApi, "/api/v1/organization/{orgname}").Map("GET", Get).Map("DELETE", Delete);
+        routes.Add(RouteArea.QuayApi, "/api/v1/organization/{orgname}").Map("GET", Get).Map("PUT", Update).Map("DELETE", Delete);
     }
 
     /// <summary>Checks in the order of docs/quay-api.md, "Endpoint details", POST /api/v1/organization/.</summary>
@@ -112,6 +112,32 @@ public static partial class OrganizationEndpoints
         ["member_count"] = team.Members.Count,
         ["is_synced"] = false,
     };
+
+    /// <summary>
+    /// ChangeOrganizationDetails: an administrator of the organization (org:admin) changes its email, which no user may
+    /// have already; the invoice and tag expiration settings are accepted and not kept. Answers the organization as GET
+    /// does. 403 also for a missing organization, as for DELETE.
+    /// </summary>
+    private static ApiResponse Update(ApiRequest request)
+    {
+        var store = request.Core.Store;
+        var orgName = request["orgname"];
+        var body = request.RequireJsonObject();
+        var email = Schema.OptionalString(body, "email");
+        Schema.OptionalString(body, "invoice_email_address");
+        lock (store.Sync)
+        {
+            if (!request.Core.Authorizer.IsOrganizationAdmin(request.Caller, orgName))
+                throw QuayErrors.Unauthorized(request.Caller.User is not null);
+            var org = store.FindOrganization(orgName) ?? throw QuayErrors.NotFound();
+            if (email is not null && email != org.Email)
+            {
+                if (store.Users.Values.Any(u => !u.IsRobot && u.Email == email)) throw QuayErrors.InvalidRequest("E-mail address already used");
+                org.Email = email;
+            }
+        }
+        return Get(request);
+    }
 
     /// <summary>403 also for a missing organization: the permission check cannot tell them apart.</summary>
     private static ApiResponse Delete(ApiRequest request)
