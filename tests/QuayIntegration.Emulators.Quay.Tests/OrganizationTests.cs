@@ -196,11 +196,6 @@ public sealed class OrganizationTests : EmulatorTest
         Assert.Equal(["owners", "readers"], member["ordered_teams"]!.AsArray().Select(t => (string?)t));
     }
 
-    /// <summary>
-    /// org_view asks the organization permissions themselves, which only team membership grants: a superuser with
-    /// full access, which may do anything in the organization, is still no administrator of it there, and is not
-    /// shown its email.
-    /// </summary>
     /// <summary>ChangeOrganizationDetails: an administrator changes the email, never to one a user has; others are refused.</summary>
     [Fact]
     public async Task Put_changes_the_email_for_administrators_only_and_never_to_a_users()
@@ -215,6 +210,11 @@ public sealed class OrganizationTests : EmulatorTest
         Assert.Equal("team@example.org", (string?)(await Get("/api/v1/organization/acme", AliceToken)).AssertStatus(200).Object["email"]);
     }
 
+    /// <summary>
+    /// org_view asks the organization permissions themselves, which only team membership grants: a superuser with
+    /// full access, which may do anything in the organization, is still no administrator of it there, and is not
+    /// shown its email.
+    /// </summary>
     [Fact]
     public async Task Get_does_not_make_a_full_access_superuser_an_administrator()
     {

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
+using QuayIntegration.Emulators.Quay.Faults;
 using QuayIntegration.Operator.Tests.Support;
 using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
 
@@ -161,6 +162,32 @@ public sealed class MigrationFromGoOperatorTests
         Assert.NotNull(env.Quay.State.Organization(Org));
         Assert.NotNull(env.Quay.State.Repository(Org, "theirs"));
         Assert.Empty(env.Quay.State.Organization(Org)!.Robots);
+    }
+
+    /// <summary>
+    /// Review of 91218f7 (helper-84): the first inventory of an organization someone made marks it Found, and may fail
+    /// after that (a robot read Quay does not answer); its record is saved all the same, and the retry, seeing Found
+    /// rather than Created, no longer took the organization for someone's: their unmarked repositories were recorded
+    /// as the Go operator's, and deleted for having no ImageStream.
+    /// </summary>
+    [Fact]
+    public async Task An_inventory_that_failed_part_way_still_leaves_the_repositories_of_whoever_made_the_organization()
+    {
+        await using var env = await StartAsync(spec => spec["repositoryDeletionPolicy"] = "Delete");
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = Org, email = "legacy-team@example.com" }));
+        await LegacyWorld.GoRepositoryAsync(quay, Org, "theirs");
+        await LegacyWorld.GoOrganizationAsync(quay, Org, adopt: true);
+        await env.Kube.CoreV1.CreateNamespaceAsync(LegacyWorld.GoNamespace(Ns));
+        await LegacyWorld.GoSecretsAsync(env, Ns, Org, "openshift");
+        // Every attempt of the inventory's first robot read fails: the inventory stops after the organization's lookup.
+        env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}/robots/{robot_shortname}", Method = "GET", ErrorRate = 1, ErrorStatuses = [503], Times = 4 });
+
+        await env.StartOperatorAsync();
+        await Eventually(async () => await env.RecordedOriginAsync(Ns, Org) == "Found"
+                                     && (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "Synced", "taken over as found, and synced");
+        Assert.True(env.Quay.Calls.CountByStatus(503) > 0, "the robot read never failed: the test proves nothing");
+        Assert.NotNull(env.Quay.State.Repository(Org, "theirs"));
     }
 
     /// <summary>

@@ -43,6 +43,14 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         // Taken over and never looked at (a namespace deleted before its first sync): what the Go operator left is
         // told from what people added first, so an organization kept for their content never inherits later additions.
         await takeoverInventory.RecordAsync(work, entry, ct);
+        if (TakeoverInventory.MakerUntold(entry))
+        {
+            // When in doubt, keep: it may be someone's that the Go operator only used.
+            work.Kept.Add($"organization {entry.Name}, taken over from the Go Quay Bridge Operator: Quay does not show the operator's user who made it " +
+                          "(it does not administer the organization), so it is not deleted; make that user an owner of it for the operator to finish, or delete it by hand");
+            work.Blocked = true;
+            return;
+        }
         if (entry.Origin == Origin.Creating && !await SettlePendingAsync(work, quay, entry, options.Value.UnansweredCreateGrace, ct)) return;
         var (foreign, repositories, robots) = entry.IsOwned() ? await ForeignContentAsync(work, reach, entry, ct) : ([], [], []);
         // Still the operator's once Quay showed it: one made again by someone else is removed from as a found one, below.

@@ -34,10 +34,19 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
             return;
         }
         if (work.IntegrationFor(entry.Host) is not { Client: { } quay, Config: { } config }) return;
-        var personMade = entry.Origin == Origin.Created
-                         && ShowsAnotherMakerThanTheGoOperator(entry.Name, (await quay.GetOrganizationAsync(entry.Name, ct)).ValueOrThrow("look up organization " + entry.Name));
-        entry.AdoptedMakerChecked = true;
-        if (personMade) MadeBySomeoneElse(work, entry);
+        // Found already: an earlier try of this inventory found it someone's, then failed part-way (its record saved all
+        // the same); what it holds without a mark stays theirs on this try too.
+        var personMade = entry.Origin == Origin.Found;
+        if (entry.Origin == Origin.Created)
+        {
+            var maker = MakerOf(entry.Name, (await quay.GetOrganizationAsync(entry.Name, ct)).ValueOrThrow("look up organization " + entry.Name));
+            if (maker != Maker.Untold) entry.AdoptedMakerChecked = true;
+            if (maker == Maker.SomeoneElse)
+            {
+                MadeBySomeoneElse(work, entry);
+                personMade = true;
+            }
+        }
         foreach (var account in OwnershipMarkers.GoOperatorServiceAccounts)
         {
             var name = QuayNames.RobotFullName(entry.Name, account);
@@ -65,17 +74,19 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
 
     /// <summary>
     /// An inventory an earlier version took without asking who made the organization (before
-    /// <see cref="OrganizationRecord.AdoptedMakerChecked"/>): asked once now, with one Quay call. Found made by someone
-    /// else, the organization is theirs, and so is every repository on record as inherited that carries no mark of this
-    /// operator (what the Go operator made for an ImageStream cannot be told from theirs): kept, as the first inventory
-    /// would have kept them. The Go operator's robots stay on record as its own, as at the first inventory.
+    /// <see cref="OrganizationRecord.AdoptedMakerChecked"/>): asked once now (one Quay call, two when it is someone's).
+    /// Made by someone else, the organization is theirs, and so is every repository on record as inherited that carries
+    /// no mark of this operator (what the Go operator made for an ImageStream cannot be told from theirs): kept, as the
+    /// first inventory would have kept them. The Go operator's robots stay on record as its own, as at the first
+    /// inventory. Untold (the operator's user does not administer it), it is asked again at the next look.
     /// </summary>
     private static async Task AskTheMakerOfAnEarlierInventoryAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
     {
         if (entry.AdoptedMakerChecked == true || entry.Origin != Origin.Created) return;
         if (work.IntegrationFor(entry.Host) is not { Client: { } quay }) return;
-        var shown = await quay.GetOrganizationAsync(entry.Name, ct);
-        if (shown.Outcome != QuayOutcome.NotFound && ShowsAnotherMakerThanTheGoOperator(entry.Name, shown.ValueOrThrow("look up organization " + entry.Name)))
+        var maker = MakerOf(entry.Name, (await quay.GetOrganizationAsync(entry.Name, ct)).ValueOrThrow("look up organization " + entry.Name));
+        if (maker == Maker.Untold) return;
+        if (maker == Maker.SomeoneElse)
         {
             var unmarked = (await quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!
                 .Where(r => entry.Repository(r.Name) is { Origin: Origin.Created } && work.Markers.OriginOfRepository(r, work.Name, r.Name, null) == Origin.Found);
@@ -93,13 +104,26 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
                                           "robots in it are removed as the policies say, and repositories without the operator's mark are left alone");
     }
 
+    /// <summary>Whether an organization taken over from the Go operator is still waiting to be told who made it: until then the operator does not delete it.</summary>
+    public static bool MakerUntold(OrganizationRecord entry) =>
+        entry.AdoptedFrom is not null && entry.Origin == Origin.Created && entry.AdoptedMakerChecked != true;
+
+    private enum Maker { GoOperator, SomeoneElse, Untold }
+
     /// <summary>
     /// The Go operator made its organizations without an email, or (some versions) with <c>&lt;name&gt;@redhat.com</c>;
-    /// any other address (shown to an administrator only) says someone else made the organization, or an owner changed
-    /// its email since: the Go operator only adopted it, and it is not the operator's to delete.
+    /// any other address says someone else made the organization, or an owner changed its email since: the Go operator
+    /// only adopted it, and it is not the operator's to delete. Quay shows the email to the organization's
+    /// administrators only (some releases not even to a superuser): to anyone else an empty one tells nothing. An
+    /// organization that is not there (null) holds nothing of anyone's.
     /// </summary>
-    private static bool ShowsAnotherMakerThanTheGoOperator(string org, QuayOrganization? shown) =>
-        shown is { Email: { } email } && email.Contains('@') && !string.Equals(email, $"{org}@redhat.com", StringComparison.OrdinalIgnoreCase);
+    private static Maker MakerOf(string org, QuayOrganization? shown) => shown switch
+    {
+        null => Maker.GoOperator,
+        { IsAdmin: false } => Maker.Untold,
+        { Email: { } email } when email.Contains('@') && !string.Equals(email, $"{org}@redhat.com", StringComparison.OrdinalIgnoreCase) => Maker.SomeoneElse,
+        _ => Maker.GoOperator,
+    };
 
     /// <summary>
     /// <see cref="RecordAsync"/> where nothing else needs Quay (an organization kept by policy): a failure is logged and

@@ -122,9 +122,11 @@ public static partial class OrganizationEndpoints
     {
         var store = request.Core.Store;
         var orgName = request["orgname"];
+        // require_scope(org:admin), then the body's schema (UpdateOrg), then the organization's permission.
+        if (!request.Caller.Has(QuayScopes.OrgAdmin)) throw QuayErrors.Unauthorized(request.Caller.User is not null);
         var body = request.RequireJsonObject();
         var email = Schema.OptionalString(body, "email");
-        Schema.OptionalString(body, "invoice_email_address");
+        Schema.OptionalNullableString(body, "invoice_email_address");
         lock (store.Sync)
         {
             if (!request.Core.Authorizer.IsOrganizationAdmin(request.Caller, orgName))
