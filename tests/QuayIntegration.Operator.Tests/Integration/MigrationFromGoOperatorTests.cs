@@ -140,11 +140,7 @@ public sealed class MigrationFromGoOperatorTests
             spec["serviceAccounts"] = new JsonArray(new JsonObject { ["name"] = "builder", ["role"] = "write" }, new JsonObject { ["name"] = "default", ["role"] = "read" });
         });
         using var quay = env.Quay.CreateHttpClient(env.Token);
-        await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = Org, email = "legacy-team@example.com" }));
-        await LegacyWorld.GoRepositoryAsync(quay, Org, "theirs");
-        await LegacyWorld.GoOrganizationAsync(quay, Org, adopt: true);
-        await env.Kube.CoreV1.CreateNamespaceAsync(LegacyWorld.GoNamespace(Ns));
-        await LegacyWorld.GoSecretsAsync(env, Ns, Org, "openshift");
+        await PersonMadeOrganizationTheGoOperatorUsedAsync(env, quay);
 
         await env.StartOperatorAsync();
         await Eventually(async () => await env.RecordedOriginAsync(Ns, Org) == "Found"
@@ -175,11 +171,7 @@ public sealed class MigrationFromGoOperatorTests
     {
         await using var env = await StartAsync(spec => spec["repositoryDeletionPolicy"] = "Delete");
         using var quay = env.Quay.CreateHttpClient(env.Token);
-        await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = Org, email = "legacy-team@example.com" }));
-        await LegacyWorld.GoRepositoryAsync(quay, Org, "theirs");
-        await LegacyWorld.GoOrganizationAsync(quay, Org, adopt: true);
-        await env.Kube.CoreV1.CreateNamespaceAsync(LegacyWorld.GoNamespace(Ns));
-        await LegacyWorld.GoSecretsAsync(env, Ns, Org, "openshift");
+        await PersonMadeOrganizationTheGoOperatorUsedAsync(env, quay);
         // Every attempt of the inventory's first robot read fails: the inventory stops after the organization's lookup.
         env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}/robots/{robot_shortname}", Method = "GET", ErrorRate = 1, ErrorStatuses = [503], Times = 4 });
 
@@ -423,6 +415,19 @@ public sealed class MigrationFromGoOperatorTests
             JsonNode.Parse(secret.Data[".dockerconfigjson"])!["auths"]![env.Quay.RegistryHost]!["auth"]!.GetValue<string>()));
 
     /// <summary>The namespace and its Quay content as the Go operator set them up.</summary>
+    /// <summary>
+    /// The Go operator's namespace in an organization someone made (with their email and their repository
+    /// <c>theirs</c>), which the Go operator only used: its robots, default permissions and Secrets added to it.
+    /// </summary>
+    private static async Task PersonMadeOrganizationTheGoOperatorUsedAsync(OperatorEnvironment env, HttpClient quay)
+    {
+        await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = Org, email = "legacy-team@example.com" }));
+        await LegacyWorld.GoRepositoryAsync(quay, Org, "theirs");
+        await LegacyWorld.GoOrganizationAsync(quay, Org, adopt: true);
+        await env.Kube.CoreV1.CreateNamespaceAsync(LegacyWorld.GoNamespace(Ns));
+        await LegacyWorld.GoSecretsAsync(env, Ns, Org, "openshift");
+    }
+
     private static async Task GoOperatorNamespaceAsync(OperatorEnvironment env, HttpClient quay)
     {
         await LegacyWorld.GoOrganizationAsync(quay, Org);
