@@ -183,6 +183,38 @@ public sealed class MigrationFromGoOperatorTests
     }
 
     /// <summary>
+    /// Review of 25e7a23 (helper-85): a first inventory that recorded the organization's unmarked repositories as
+    /// inherited, then failed (a Secret read), and on its retry learnt the organization is someone's, left those
+    /// repositories recorded as inherited: deleted for having no ImageStream.
+    /// </summary>
+    [Fact]
+    public async Task An_inventory_retried_after_its_organization_turned_out_someones_leaves_their_repositories()
+    {
+        await using var env = await StartAsync(spec => spec["repositoryDeletionPolicy"] = "Delete");
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Status == "True", "Ready");
+        await LegacyWorld.GoOrganizationAsync(quay, Org);
+        await LegacyWorld.GoRepositoryAsync(quay, Org, "theirs");
+        // The inventory's Secret reads fail: it stops after recording the repositories, and its record is saved.
+        env.Cluster.ApiServer.Faults.InjectStatus(500, count: 1000, resource: "secrets", verb: "get", user: env.OperatorUser);
+        await env.Kube.CoreV1.CreateNamespaceAsync(LegacyWorld.GoNamespace(Ns));
+        await LegacyWorld.GoSecretsAsync(env, Ns, Org, "openshift");
+        await Eventually(async () => (await env.GetRecordAsync(Ns))?["spec"]?["organizations"]?.AsArray()
+            .FirstOrDefault(o => o?["name"]?.GetValue<string>() == Org)?["repositories"]?.AsArray()
+            .Any(r => r?["name"]?.GetValue<string>() == "theirs" && r["origin"]?.GetValue<string>() == "Created") == true, "the repositories recorded before the failure");
+        // Meanwhile the organization shows its maker's email.
+        await LegacyWorld.OkAsync(quay.PutAsJsonAsync($"api/v1/organization/{Org}", new { email = "legacy-team@example.com" }));
+        env.Cluster.ApiServer.Faults.Reset();
+        // Looked at again now, rather than after the backoff its failures have grown.
+        await env.LabelNamespaceAsync(Ns, "looked-at", "again");
+
+        await Eventually(async () => await env.RecordedOriginAsync(Ns, Org) == "Found"
+                                     && (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "Synced", "found someone's, and synced");
+        Assert.NotNull(env.Quay.State.Repository(Org, "theirs"));
+    }
+
+    /// <summary>
     /// Review of 65f9c16 (helper-79): who made an organization the Go operator used was asked only at the takeover's
     /// inventory. One that an earlier version inventoried without asking stayed Created and was deleted with the
     /// namespace, the repositories of whoever made it with it. Such an inventory is asked once, at the next look.

@@ -64,10 +64,13 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
             if (work.Markers.OwnerOfRobot(robot, work.Name, account) == MarkedOwner.OtherCluster) continue;
             entry.SetRobot(name, account, work.Markers.OriginOfRobot(robot, work.Name, account, entry), robot.Created);
         }
-        foreach (var repository in (await quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!)
+        var repositories = (await quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!;
+        foreach (var repository in repositories)
             if (entry.Repository(repository.Name) is null)
                 // In an organization someone made, an unmarked repository may be theirs as well as the Go operator's: kept.
                 entry.SetRepository(repository.Name, work.Markers.OriginOfRepository(repository, work.Name, repository.Name, personMade ? null : entry));
+        // An earlier try of this inventory, told otherwise (or told nothing) and failed part-way, recorded them as inherited.
+        if (personMade) UnmarkedAreTheirs(work, entry, repositories);
         await RecordSecretsAsync(work, entry, config.ClusterId, ct);
         entry.AdoptedContentRecorded = true;
     }
@@ -80,20 +83,39 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
     /// first inventory would have kept them. The Go operator's robots stay on record as its own, as at the first
     /// inventory. Untold (the operator's user does not administer it), it is asked again at the next look.
     /// </summary>
-    private static async Task AskTheMakerOfAnEarlierInventoryAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
+    private async Task AskTheMakerOfAnEarlierInventoryAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
     {
         if (entry.AdoptedMakerChecked == true || entry.Origin != Origin.Created) return;
-        if (work.IntegrationFor(entry.Host) is not { Client: { } quay }) return;
+        if (work.IntegrationFor(entry.Host) is not { Client: { } quay, Config: { } config }) return;
+        // Untold a moment ago: not asked again before a drift interval has passed (every event of the namespace would
+        // cost a Quay call otherwise, for as long as the operator's user does not administer the organization).
+        var key = (entry.Host, entry.Name);
+        if (_untoldAt.TryGetValue(key, out var untold) && work.Now - untold < config.DriftCheckInterval) return;
         var maker = MakerOf(entry.Name, (await quay.GetOrganizationAsync(entry.Name, ct)).ValueOrThrow("look up organization " + entry.Name));
-        if (maker == Maker.Untold) return;
+        if (maker == Maker.Untold)
+        {
+            _untoldAt[key] = work.Now;
+            return;
+        }
+        _untoldAt.TryRemove(key, out _);
         if (maker == Maker.SomeoneElse)
         {
-            var unmarked = (await quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!
-                .Where(r => entry.Repository(r.Name) is { Origin: Origin.Created } && work.Markers.OriginOfRepository(r, work.Name, r.Name, null) == Origin.Found);
-            foreach (var repository in unmarked) entry.Repository(repository.Name)!.Origin = Origin.Found;
+            UnmarkedAreTheirs(work, entry, (await quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!);
             MadeBySomeoneElse(work, entry);
         }
         entry.AdoptedMakerChecked = true;
+    }
+
+    /// <summary>When Quay last told nothing of who made an organization (host, name): its user does not administer it.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Host, string Name), DateTimeOffset> _untoldAt = new();
+
+    /// <summary>The repositories on record as inherited that carry no mark of this operator are the organization's maker's.</summary>
+    private static void UnmarkedAreTheirs(NamespaceWork work, OrganizationRecord entry, IEnumerable<QuayRepository> listed)
+    {
+        foreach (var repository in listed)
+            if (entry.Repository(repository.Name) is { Origin: Origin.Created } recorded
+                && work.Markers.OriginOfRepository(repository, work.Name, repository.Name, null) == Origin.Found)
+                recorded.Origin = Origin.Found;
     }
 
     private static void MadeBySomeoneElse(NamespaceWork work, OrganizationRecord entry)
