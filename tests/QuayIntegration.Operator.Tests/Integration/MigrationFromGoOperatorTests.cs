@@ -2,6 +2,8 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
+using QuayIntegration.Emulators.Quay;
+using QuayIntegration.Emulators.Quay.Auth;
 using QuayIntegration.Emulators.Quay.Faults;
 using QuayIntegration.Operator.Tests.Support;
 using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
@@ -247,6 +249,73 @@ public sealed class MigrationFromGoOperatorTests
         Assert.NotNull(env.Quay.State.Organization(Org));
         Assert.NotNull(env.Quay.State.Repository(Org, "theirs"));
         Assert.NotNull(env.Quay.State.Repository(Org, "app")); // unmarked: the Go operator's or theirs, no one can tell
+    }
+
+    /// <summary>
+    /// Review of efc7cc7 (helper-85): Quay shows who made an organization to its administrators only, so a full-access
+    /// superuser's token, which may act in and delete any organization, is told nothing of one a person made that the
+    /// Go operator used. The organization is kept, and the status says so while synced; what in it carries no mark is
+    /// taken for the person's, even under repositoryDeletionPolicy Delete; at the namespace's deletion the Go
+    /// operator's robots and default permissions go all the same, and the organization stays with the person's repository.
+    /// </summary>
+    [Fact]
+    public async Task An_organization_whose_maker_quay_does_not_show_is_kept_with_what_carries_no_mark_while_the_go_operators_robots_go()
+    {
+        const string token = "superuser-token-untold-0123";
+        await using var superuserQuay = await QuayEmulator.StartAsync(new QuayEmulatorOptions { NamespaceGcDelay = TimeSpan.FromMilliseconds(300), SuperusersFullAccess = true }
+            .WithUserToken("operator", token, QuayScopes.All, superuser: true));
+        await using var env = await StartAsync(spec => spec["repositoryDeletionPolicy"] = "Delete", sharedQuay: superuserQuay, sharedToken: token);
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        using var person = new QuayAdministrator(env.Quay);
+        await person.CreateOrganizationAsync(Org, "legacy-team@example.com");
+        await person.CreateRepositoryAsync(Org, "theirs", description: "");
+        // The Go operator ran with the superuser's token: its robots and default permissions in the person's organization.
+        await LegacyWorld.GoOrganizationAsync(quay, Org, adopt: true);
+        await env.Kube.CoreV1.CreateNamespaceAsync(LegacyWorld.GoNamespace(Ns));
+        await LegacyWorld.GoSecretsAsync(env, Ns, Org, "openshift");
+
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.GetRecordAsync(Ns)) is { } record && record["status"]?["phase"]?.GetValue<string>() == "Synced"
+                                     && record["status"]?["kept"]?.AsArray().Any(k => k!.GetValue<string>().Contains("does not show the operator's user who made it")) == true,
+            "synced, the organization said to be kept");
+        Assert.Equal("Created", await env.RecordedOriginAsync(Ns, Org));
+        Assert.NotNull(env.Quay.State.Repository(Org, "theirs")); // no ImageStream, but not the operator's to delete
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync(Ns);
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync(Ns);
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization(Org)!.Robots.Count == 0), "the Go operator's robots deleted");
+        Assert.NotNull(env.Quay.State.Organization(Org));
+        Assert.NotNull(env.Quay.State.Repository(Org, "theirs"));
+        Assert.Empty(env.Quay.State.Organization(Org)!.Prototypes);
+        await Eventually(async () => (await env.GetRecordAsync(Ns))?["status"]?["kept"]?.AsArray()
+            .Any(k => k!.GetValue<string>().Contains("does not show the operator's user who made it")) == true, "the organization listed as kept after the deletion");
+    }
+
+    /// <summary>
+    /// Review of efc7cc7 (helper-85): a token whose user neither administers an organization the Go operator used nor is
+    /// a superuser cannot read inside it (403 on its robots). The takeover's inventory failed on that read at the
+    /// namespace's deletion, before the organization could be kept: the namespace stayed Terminating until someone
+    /// granted access. It goes now, and the organization, untouched, is kept and listed.
+    /// </summary>
+    [Fact]
+    public async Task A_namespace_whose_go_organization_the_token_cannot_read_inside_is_deleted_and_the_organization_kept()
+    {
+        await using var env = await StartAsync();
+        using var person = new QuayAdministrator(env.Quay);
+        await person.CreateOrganizationAsync(Org, "legacy-team@example.com");
+        // The Go operator ran with the person's token (the operator's was made for it later).
+        using var goOperator = env.Quay.CreateHttpClient(env.Quay.AddToken(person.Name, QuayScopes.All & ~QuayScopes.SuperUser));
+        await LegacyWorld.GoOrganizationAsync(goOperator, Org, adopt: true);
+        await env.Kube.CoreV1.CreateNamespaceAsync(LegacyWorld.GoNamespace(Ns));
+        await LegacyWorld.GoSecretsAsync(env, Ns, Org, "openshift");
+        await env.StartOperatorAsync();
+        await Eventually(async () => await env.GetRecordAsync(Ns) is not null, "the namespace taken over");
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync(Ns);
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync(Ns, TimeSpan.FromSeconds(30));
+        Assert.Equal(3, env.Quay.State.Organization(Org)!.Robots.Count);
+        await Eventually(async () => (await env.GetRecordAsync(Ns))?["status"]?["kept"]?.AsArray()
+            .Any(k => k!.GetValue<string>().Contains("does not show the operator's user who made it")) == true, "the organization listed as kept");
     }
 
     /// <summary>

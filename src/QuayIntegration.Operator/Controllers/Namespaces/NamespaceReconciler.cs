@@ -194,6 +194,7 @@ public sealed class NamespaceReconciler(
         if (ignored is not null) events.Warning(work.Namespace, "OwnershipAnnotationIgnored", ignored);
         await organizationStep.RunAsync(work, ct);
         await takeoverInventory.RecordAsync(work, work.Entry!, ct);
+        if (TakeoverInventory.MakerUntold(work.Entry!)) work.Kept.Add(TakeoverInventory.UntoldMakerKept(work.Entry!));
         // Saved before the claim: the finalizer needs the record, and what was found or inherited must be on record
         // before anything is acted on. An organization created just now is on record already, written ahead as
         // Creating, which every reader takes as the operator's (a crash from here on ends in Created all the same), so

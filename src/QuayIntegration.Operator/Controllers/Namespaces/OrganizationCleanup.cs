@@ -45,9 +45,11 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         await takeoverInventory.RecordAsync(work, entry, ct);
         if (TakeoverInventory.MakerUntold(entry))
         {
-            // When in doubt, keep: it may be someone's that the Go operator only used.
-            work.Kept.Add($"organization {entry.Name}, taken over from the Go Quay Bridge Operator: Quay does not show the operator's user who made it " +
-                          "(it does not administer the organization), so it is not deleted; make that user an owner of it for the operator to finish, or delete it by hand");
+            // When in doubt, keep: it may be someone's that the Go operator only used. What the operator certainly made
+            // in it goes all the same, as in an organization kept for someone's content, once the inventory could read
+            // inside (a user that neither administers it nor acts as a superuser cannot, nor remove anything).
+            if (entry.AdoptedContentRecorded == true) await RemoveOwnContentAsync(work, reach, entry, why, null, null, ct);
+            work.Kept.Add(TakeoverInventory.UntoldMakerKept(entry));
             work.Blocked = true;
             return;
         }

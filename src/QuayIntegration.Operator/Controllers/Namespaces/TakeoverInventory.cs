@@ -36,17 +36,11 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
         if (work.IntegrationFor(entry.Host) is not { Client: { } quay, Config: { } config }) return;
         // Found already: an earlier try of this inventory found it someone's, then failed part-way (its record saved all
         // the same); what it holds without a mark stays theirs on this try too.
-        var personMade = entry.Origin == Origin.Found;
-        if (entry.Origin == Origin.Created)
-        {
-            var maker = MakerOf(entry.Name, (await quay.GetOrganizationAsync(entry.Name, ct)).ValueOrThrow("look up organization " + entry.Name));
-            if (maker != Maker.Untold) entry.AdoptedMakerChecked = true;
-            if (maker == Maker.SomeoneElse)
-            {
-                MadeBySomeoneElse(work, entry);
-                personMade = true;
-            }
-        }
+        var maker = entry.Origin == Origin.Created ? await AskMakerAsync(quay, entry, config, work.Now, ct) : Maker.SomeoneElse;
+        if (entry.Origin == Origin.Created && maker == Maker.SomeoneElse) MadeBySomeoneElse(work, entry);
+        // Untold, most likely someone else made it too (the Go operator's user owns what it made): what carries no mark
+        // is theirs, and the organization is kept (MakerUntold) until Quay tells otherwise.
+        var personMade = maker != Maker.GoOperator;
         foreach (var account in OwnershipMarkers.GoOperatorServiceAccounts)
         {
             var name = QuayNames.RobotFullName(entry.Name, account);
@@ -59,6 +53,9 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
                 entry.AdoptedContentRecorded = true;
                 return;
             }
+            // A user that neither administers the organization nor may act as a superuser sees nothing inside: the
+            // inventory waits for access, and the organization is kept meanwhile (MakerUntold).
+            if (read.Outcome == QuayOutcome.Forbidden && maker == Maker.Untold) return;
             var robot = read.ValueOrThrow("read robot " + name)!;
             // Another cluster's robot is never taken; the steps stop the namespace over it when it matters.
             if (work.Markers.OwnerOfRobot(robot, work.Name, account) == MarkedOwner.OtherCluster) continue;
@@ -81,29 +78,39 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
     /// Made by someone else, the organization is theirs, and so is every repository on record as inherited that carries
     /// no mark of this operator (what the Go operator made for an ImageStream cannot be told from theirs): kept, as the
     /// first inventory would have kept them. The Go operator's robots stay on record as its own, as at the first
-    /// inventory. Untold (the operator's user does not administer it), it is asked again at the next look.
+    /// inventory. Untold (the operator's user does not administer it), those repositories are taken for theirs too, the
+    /// first time, and the maker is asked again at a later look.
     /// </summary>
     private async Task AskTheMakerOfAnEarlierInventoryAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
     {
         if (entry.AdoptedMakerChecked == true || entry.Origin != Origin.Created) return;
         if (work.IntegrationFor(entry.Host) is not { Client: { } quay, Config: { } config }) return;
-        // Untold a moment ago: not asked again before a drift interval has passed (every event of the namespace would
-        // cost a Quay call otherwise, for as long as the operator's user does not administer the organization).
+        var toldBefore = _untoldAt.ContainsKey((entry.Host, entry.Name));
+        var maker = await AskMakerAsync(quay, entry, config, work.Now, ct);
+        if (maker == Maker.GoOperator || maker == Maker.Untold && toldBefore) return;
+        UnmarkedAreTheirs(work, entry, (await quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!);
+        if (maker == Maker.SomeoneElse) MadeBySomeoneElse(work, entry);
+    }
+
+    /// <summary>
+    /// Who made the organization, as Quay shows it to the operator's user; told, the answer is on record for good
+    /// (<see cref="OrganizationRecord.AdoptedMakerChecked"/>). Untold, Quay is not asked again before a drift interval
+    /// has passed: every event of the namespace would cost a Quay call otherwise, for as long as the operator's user
+    /// does not administer the organization.
+    /// </summary>
+    private async Task<Maker> AskMakerAsync(QuayClient quay, OrganizationRecord entry, IntegrationConfig config, DateTimeOffset now, CancellationToken ct)
+    {
         var key = (entry.Host, entry.Name);
-        if (_untoldAt.TryGetValue(key, out var untold) && work.Now - untold < config.DriftCheckInterval) return;
+        if (_untoldAt.TryGetValue(key, out var untold) && now - untold < config.DriftCheckInterval) return Maker.Untold;
         var maker = MakerOf(entry.Name, (await quay.GetOrganizationAsync(entry.Name, ct)).ValueOrThrow("look up organization " + entry.Name));
         if (maker == Maker.Untold)
         {
-            _untoldAt[key] = work.Now;
-            return;
+            _untoldAt[key] = now;
+            return maker;
         }
         _untoldAt.TryRemove(key, out _);
-        if (maker == Maker.SomeoneElse)
-        {
-            UnmarkedAreTheirs(work, entry, (await quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!);
-            MadeBySomeoneElse(work, entry);
-        }
         entry.AdoptedMakerChecked = true;
+        return maker;
     }
 
     /// <summary>When Quay last told nothing of who made an organization (host, name): its user does not administer it.</summary>
@@ -129,6 +136,12 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
     /// <summary>Whether an organization taken over from the Go operator is still waiting to be told who made it: until then the operator does not delete it.</summary>
     public static bool MakerUntold(OrganizationRecord entry) =>
         entry.AdoptedFrom is not null && entry.Origin == Origin.Created && entry.AdoptedMakerChecked != true;
+
+    /// <summary>What the status says of an organization whose maker Quay does not show the operator's user (<see cref="MakerUntold"/>).</summary>
+    public static string UntoldMakerKept(OrganizationRecord entry) =>
+        $"organization {entry.Name}, taken over from the Go Quay Bridge Operator: Quay does not show the operator's user who made it (it does not " +
+        "administer the organization), so the operator does not delete it, nor what in it carries no mark of its own; make that user an owner of it " +
+        "for the operator to tell, or delete it by hand";
 
     private enum Maker { GoOperator, SomeoneElse, Untold }
 
