@@ -86,13 +86,13 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
             return AdmissionDecision.Denied(AdmissionOutcome.NotSynced, "the Quay integration operator is starting and has not read the cluster state yet; retry in a few seconds");
 
         if (integrations.All.Count == 0) return AdmissionDecision.Untouched(AdmissionOutcome.NoIntegration);
-        var (namespaceIntegration, unknown) = await IntegrationOfAsync(buildNamespace);
+        var (namespaceIntegration, namespaceObject, unknown) = await IntegrationOfAsync(buildNamespace);
         if (unknown is not null)
             return AdmissionDecision.Denied(AdmissionOutcome.NamespaceNotReady, $"{unknown}; the build would push to the wrong registry, retry in a few seconds");
         switch (namespaceIntegration)
         {
             case NamespaceIntegration.Managed managed:
-                return await RewriteAsync(build, buildNamespace, destination, managed.Name, managed.Config, rebuild);
+                return await RewriteAsync(build, namespaceObject!, destination, managed.Name, managed.Config, rebuild);
             case NamespaceIntegration.Conflict conflict:
                 return AdmissionDecision.Denied(AdmissionOutcome.IntegrationConflict,
                     $"namespace {buildNamespace} is selected by QuayIntegrations {string.Join(" and ", conflict.Names)}, so neither sends its builds to Quay; " +
@@ -112,41 +112,43 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
     /// server. Under <c>deploy/</c> the API server only calls the webhook for namespaces the operator labelled, but an
     /// OLM install calls it for every namespace (a CSV's webhook has no namespaceSelector), so a brand-new project no
     /// integration selects is judged as any such namespace, not denied because the cache has not caught up. One that
-    /// an integration selects, or that the operator labelled, is not known well enough yet to be set up: unknown.
+    /// an integration selects, or that the operator labelled, is not known well enough yet to be set up: unknown. The
+    /// namespace as read comes along (the setup check reads it next); a managed one is always the cache's.
     /// </summary>
-    private async ValueTask<(NamespaceIntegration Integration, string? Unknown)> IntegrationOfAsync(string ns)
+    private async ValueTask<(NamespaceIntegration Integration, V1Namespace? Namespace, string? Unknown)> IntegrationOfAsync(string ns)
     {
-        if (caches.Namespaces.Get(ObjectKey.Cluster(ns)) is { } cached) return (integrations.For(cached), null);
+        if (caches.Namespaces.Get(ObjectKey.Cluster(ns)) is { } cached) return (integrations.For(cached), cached, null);
         var read = await uncached.ReadAsync(ns);
-        if (!read.Answered) return (NamespaceIntegration.None, $"namespace {ns} is not known to the operator yet and could not be read from the API server now");
+        if (!read.Answered) return (NamespaceIntegration.None, null, $"namespace {ns} is not known to the operator yet and could not be read from the API server now");
         // None of that name: the API server refuses its Builds itself (admission of a namespace that does not exist).
-        if (read.Namespace is not { } current) return (NamespaceIntegration.None, null);
+        if (read.Namespace is not { } current) return (NamespaceIntegration.None, null, null);
         var integration = integrations.For(current);
         var labelled = current.Metadata.Labels?.ContainsKey(WellKnown.ManagedNamespaceLabel) == true;
         return integration is NamespaceIntegration.Managed || (integration is NamespaceIntegration.Unmanaged && labelled)
-            ? (integration, $"namespace {ns} is not known to the operator yet")
-            : (integration, null);
+            ? (integration, current, $"namespace {ns} is not known to the operator yet")
+            : (integration, current, null);
     }
 
-    private async ValueTask<AdmissionDecision> RewriteAsync(JsonElement build, string buildNamespace, ImageStreamTagReference destination, string integration, IntegrationConfig config,
-        bool rebuild)
+    private async ValueTask<AdmissionDecision> RewriteAsync(JsonElement build, V1Namespace buildNamespaceObject, ImageStreamTagReference destination, string integration,
+        IntegrationConfig config, bool rebuild)
     {
+        var buildNamespace = buildNamespaceObject.Metadata.Name;
         var warnings = new List<string>();
         var pusher = PushingServiceAccount(build, integration, config, warnings);
-        var organization = setup.OrganizationIfReady(buildNamespace, integration, config, pusher, out var missing);
+        var organization = setup.OrganizationIfReady(buildNamespaceObject, integration, config, pusher, out var missing);
         if (organization is null)
             return AdmissionDecision.Denied(AdmissionOutcome.NamespaceNotReady,
                 $"namespace {buildNamespace} is not set up for Quay yet ({missing}); the build would push to the wrong registry, {WhenToRetry(missing)}");
 
         if (destination.Namespace != buildNamespace)
         {
-            var (targetIntegration, unknown) = await IntegrationOfAsync(destination.Namespace);
+            var (targetIntegration, target, unknown) = await IntegrationOfAsync(destination.Namespace);
             if (unknown is not null)
                 return AdmissionDecision.Denied(AdmissionOutcome.TargetNotReady,
                     $"output {destination} is in namespace {destination.Namespace}: {unknown}; the build would push to the wrong registry, retry in a few seconds");
             if (TargetRefusal(destination, targetIntegration, integration, rebuild) is { } refusal) return refusal;
             // The push uses the build's namespace's credentials: the target only needs its organization in place.
-            organization = setup.OrganizationIfReady(destination.Namespace, integration, config, serviceAccount: null, out var targetMissing);
+            organization = setup.OrganizationIfReady(target!, integration, config, serviceAccount: null, out var targetMissing);
             // As for the build's own namespace: the target is meant to be in Quay, so a push to the internal registry
             // would put the image where nobody looks for it.
             if (organization is null)

@@ -1,3 +1,4 @@
+using k8s.Models;
 using QuayIntegration.Runtime;
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Controllers;
@@ -30,15 +31,13 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
         missing is not null && (missing.StartsWith(SetupFailed, StringComparison.Ordinal) || missing.StartsWith(NotSynced, StringComparison.Ordinal)
                                 || missing.EndsWith(BeingDeleted, StringComparison.Ordinal) || missing.EndsWith(DoesNotExist, StringComparison.Ordinal));
 
-    /// <summary>The organization when the namespace is set up by <paramref name="integration"/>; otherwise null and what is missing.</summary>
-    public string? OrganizationIfReady(string ns, string integration, IntegrationConfig config, string? serviceAccount, out string? missing)
+    /// <summary>
+    /// The organization when the namespace, as the cache holds it (<paramref name="namespaceObject"/>), is set up by
+    /// <paramref name="integration"/>; otherwise null and what is missing.
+    /// </summary>
+    public string? OrganizationIfReady(V1Namespace namespaceObject, string integration, IntegrationConfig config, string? serviceAccount, out string? missing)
     {
-        var namespaceObject = caches.Namespaces.Get(ObjectKey.Cluster(ns));
-        if (namespaceObject is null)
-        {
-            missing = $"namespace {ns} is not known to the operator yet";
-            return null;
-        }
+        var ns = namespaceObject.Metadata.Name;
         if (namespaceObject.Metadata.DeletionTimestamp is not null)
         {
             missing = $"namespace {ns}{BeingDeleted}";

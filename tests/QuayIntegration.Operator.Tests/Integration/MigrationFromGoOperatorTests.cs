@@ -252,14 +252,16 @@ public sealed class MigrationFromGoOperatorTests
     }
 
     /// <summary>
-    /// Review of efc7cc7 (helper-85): Quay shows who made an organization to its administrators only, so a full-access
-    /// superuser's token, which may act in and delete any organization, is told nothing of one a person made that the
-    /// Go operator used. The organization is kept, and the status says so while synced; what in it carries no mark is
-    /// taken for the person's, even under repositoryDeletionPolicy Delete; at the namespace's deletion the Go
-    /// operator's robots and default permissions go all the same, and the organization stays with the person's repository.
+    /// Review of efc7cc7 (helper-85, helper-86): Quay shows who made an organization to its administrators only, so a
+    /// full-access superuser's token, which may act in and delete any organization, is told nothing of one a person
+    /// made that the Go operator used. It was kept as Created meanwhile: at the namespace's deletion the Go operator's
+    /// robots stayed, and its unmarked repositories counted as inherited for the deletion policy. It is taken for
+    /// someone's now: what carries no mark stays under repositoryDeletionPolicy Delete, and at the namespace's deletion
+    /// the Go operator's robots and the repository the operator made for an ImageStream go, the organization and the
+    /// person's repository stay.
     /// </summary>
     [Fact]
-    public async Task An_organization_whose_maker_quay_does_not_show_is_kept_with_what_carries_no_mark_while_the_go_operators_robots_go()
+    public async Task An_organization_whose_maker_quay_does_not_show_is_taken_for_someones_while_the_go_operators_robots_go()
     {
         const string token = "superuser-token-untold-0123";
         await using var superuserQuay = await QuayEmulator.StartAsync(new QuayEmulatorOptions { NamespaceGcDelay = TimeSpan.FromMilliseconds(300), SuperusersFullAccess = true }
@@ -275,32 +277,31 @@ public sealed class MigrationFromGoOperatorTests
         await LegacyWorld.GoSecretsAsync(env, Ns, Org, "openshift");
 
         await env.StartOperatorAsync();
-        await Eventually(async () => (await env.GetRecordAsync(Ns)) is { } record && record["status"]?["phase"]?.GetValue<string>() == "Synced"
-                                     && record["status"]?["kept"]?.AsArray().Any(k => k!.GetValue<string>().Contains("does not show the operator's user who made it")) == true,
-            "synced, the organization said to be kept");
-        Assert.Equal("Created", await env.RecordedOriginAsync(Ns, Org));
+        await Eventually(async () => await env.RecordedOriginAsync(Ns, Org) == "Found"
+                                     && (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "Synced", "taken for someone's, and synced");
+        await env.EventAsync("default", e => e.InvolvedObject.Name == Ns && e.Reason == "OrganizationFound" && e.Message.Contains("does not show"), "the OrganizationFound Event");
         Assert.NotNull(env.Quay.State.Repository(Org, "theirs")); // no ImageStream, but not the operator's to delete
+        await env.CreateImageStreamAsync(Ns, "app");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository(Org, "app") is not null), "the ImageStream's repository made");
 
         await env.Kube.CoreV1.DeleteNamespaceAsync(Ns);
         await env.Cluster.Oc.WaitForNamespaceGoneAsync(Ns);
-        await Eventually(() => Task.FromResult(env.Quay.State.Organization(Org)!.Robots.Count == 0), "the Go operator's robots deleted");
-        Assert.NotNull(env.Quay.State.Organization(Org));
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization(Org)!.Robots.Count == 0 && env.Quay.State.Repository(Org, "app") is null),
+            "the Go operator's robots and the operator's repository deleted");
         Assert.NotNull(env.Quay.State.Repository(Org, "theirs"));
-        Assert.Empty(env.Quay.State.Organization(Org)!.Prototypes);
-        await Eventually(async () => (await env.GetRecordAsync(Ns))?["status"]?["kept"]?.AsArray()
-            .Any(k => k!.GetValue<string>().Contains("does not show the operator's user who made it")) == true, "the organization listed as kept after the deletion");
     }
 
     /// <summary>
-    /// Review of efc7cc7 (helper-85): a token whose user neither administers an organization the Go operator used nor is
-    /// a superuser cannot read inside it (403 on its robots). The takeover's inventory failed on that read at the
-    /// namespace's deletion, before the organization could be kept: the namespace stayed Terminating until someone
-    /// granted access. It goes now, and the organization, untouched, is kept and listed.
+    /// Review of efc7cc7 (helper-85, helper-86): a token whose user neither administers an organization the Go operator
+    /// used nor is a superuser cannot read inside it (403 on its robots). The takeover's inventory failed on that read
+    /// at the namespace's deletion: the namespace stayed Terminating until someone granted access. It goes now, the
+    /// organization is kept on record and listed, and once the operator's user is made an owner the Go operator's
+    /// robots go, while what the person added to the organization meanwhile stays.
     /// </summary>
     [Fact]
-    public async Task A_namespace_whose_go_organization_the_token_cannot_read_inside_is_deleted_and_the_organization_kept()
+    public async Task A_namespace_whose_go_organization_the_token_cannot_read_inside_is_deleted_and_its_organization_kept_until_access_is_granted()
     {
-        await using var env = await StartAsync();
+        await using var env = await StartAsync(spec => spec["driftCheckInterval"] = "3s");
         using var person = new QuayAdministrator(env.Quay);
         await person.CreateOrganizationAsync(Org, "legacy-team@example.com");
         // The Go operator ran with the person's token (the operator's was made for it later).
@@ -315,7 +316,46 @@ public sealed class MigrationFromGoOperatorTests
         await env.Cluster.Oc.WaitForNamespaceGoneAsync(Ns, TimeSpan.FromSeconds(30));
         Assert.Equal(3, env.Quay.State.Organization(Org)!.Robots.Count);
         await Eventually(async () => (await env.GetRecordAsync(Ns))?["status"]?["kept"]?.AsArray()
-            .Any(k => k!.GetValue<string>().Contains("does not show the operator's user who made it")) == true, "the organization listed as kept");
+            .Any(k => k!.GetValue<string>().Contains("Quay refuses the operator's user")) == true, "the organization listed as kept");
+
+        await person.CreateRepositoryAsync(Org, "later", description: "");
+        person.AddOwner(Org, "operator");
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization(Org)!.Robots.Count == 0), "the Go operator's robots deleted once the operator may", TimeSpan.FromSeconds(60));
+        await Eventually(async () => await env.GetRecordAsync(Ns) is null, "the record let go");
+        Assert.NotNull(env.Quay.State.Organization(Org));
+        Assert.NotNull(env.Quay.State.Repository(Org, "later"));
+    }
+
+    /// <summary>
+    /// Review of 23a3a41 (helper-86): an earlier version's inventory asked who made the organization, told "someone
+    /// else", and its repository list then failed. Had the answer been saved then (it was, for a moment), the retry
+    /// would never turn the unmarked repositories into theirs, and repositoryDeletionPolicy Delete deleted them for
+    /// having no ImageStream. The organization is saved Found at once, the answer only once the repositories are turned.
+    /// </summary>
+    [Fact]
+    public async Task An_earlier_inventorys_ask_that_fails_after_the_answer_still_leaves_their_repositories()
+    {
+        await using var env = await StartAsync();
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        await GoOperatorNamespaceAsync(env, quay);
+        await LegacyWorld.GoRepositoryAsync(quay, Org, "theirs");
+        await env.StartOperatorAsync();
+        await Eventually(async () => await env.RecordedOriginAsync(Ns, Org) == "Created"
+                                     && (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "Synced", "taken over and synced");
+        await env.StopOperatorAsync(env.Operators.Single());
+        var record = await env.Kube.CustomObjects.GetClusterCustomObjectAsync<JsonObject>("quay.redhat.com", "v1", "quaynamespaces", Ns);
+        Assert.True(record["spec"]!["organizations"]!.AsArray().Single(o => o!["name"]!.GetValue<string>() == Org)!.AsObject().Remove("adoptedMakerChecked"));
+        await env.Kube.CustomObjects.ReplaceClusterCustomObjectAsync(record, "quay.redhat.com", "v1", "quaynamespaces", Ns);
+        await LegacyWorld.OkAsync(quay.PutAsJsonAsync($"api/v1/organization/{Org}", new { email = "legacy-team@example.com" }));
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["repositoryDeletionPolicy"] = "Delete" });
+        // Every attempt of the first repository list (the ask's, right after the answer) fails.
+        env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/repository", Method = "GET", ErrorRate = 1, ErrorStatuses = [503], Times = 4 });
+
+        await env.StartOperatorAsync("operator-2");
+        await Eventually(async () => await env.RecordedOriginAsync(Ns, Org) == "Found"
+                                     && (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "Synced", "known as someone's, and synced");
+        Assert.True(env.Quay.Calls.CountByStatus(503) > 0, "the repository list never failed: the test proves nothing");
+        Assert.NotNull(env.Quay.State.Repository(Org, "theirs"));
     }
 
     /// <summary>

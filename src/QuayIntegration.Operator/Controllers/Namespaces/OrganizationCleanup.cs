@@ -43,16 +43,6 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         // Taken over and never looked at (a namespace deleted before its first sync): what the Go operator left is
         // told from what people added first, so an organization kept for their content never inherits later additions.
         await takeoverInventory.RecordAsync(work, entry, ct);
-        if (TakeoverInventory.MakerUntold(entry))
-        {
-            // When in doubt, keep: it may be someone's that the Go operator only used. What the operator certainly made
-            // in it goes all the same, as in an organization kept for someone's content, once the inventory could read
-            // inside (a user that neither administers it nor acts as a superuser cannot, nor remove anything).
-            if (entry.AdoptedContentRecorded == true) await RemoveOwnContentAsync(work, reach, entry, why, null, null, ct);
-            work.Kept.Add(TakeoverInventory.UntoldMakerKept(entry));
-            work.Blocked = true;
-            return;
-        }
         if (entry.Origin == Origin.Creating && !await SettlePendingAsync(work, quay, entry, options.Value.UnansweredCreateGrace, ct)) return;
         var (foreign, repositories, robots) = entry.IsOwned() ? await ForeignContentAsync(work, reach, entry, ct) : ([], [], []);
         // Still the operator's once Quay showed it: one made again by someone else is removed from as a found one, below.

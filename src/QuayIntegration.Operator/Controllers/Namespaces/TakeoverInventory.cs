@@ -36,11 +36,16 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
         if (work.IntegrationFor(entry.Host) is not { Client: { } quay, Config: { } config }) return;
         // Found already: an earlier try of this inventory found it someone's, then failed part-way (its record saved all
         // the same); what it holds without a mark stays theirs on this try too.
-        var maker = entry.Origin == Origin.Created ? await AskMakerAsync(quay, entry, config, work.Now, ct) : Maker.SomeoneElse;
-        if (entry.Origin == Origin.Created && maker == Maker.SomeoneElse) MadeBySomeoneElse(work, entry);
-        // Untold, most likely someone else made it too (the Go operator's user owns what it made): what carries no mark
-        // is theirs, and the organization is kept (MakerUntold) until Quay tells otherwise.
-        var personMade = maker != Maker.GoOperator;
+        var personMade = entry.Origin == Origin.Found;
+        if (entry.Origin == Origin.Created)
+        {
+            var maker = await MakerOfAsync(quay, entry, ct);
+            if (maker != Maker.GoOperator)
+            {
+                MadeBySomeoneElse(work, entry, maker);
+                personMade = true;
+            }
+        }
         foreach (var account in OwnershipMarkers.GoOperatorServiceAccounts)
         {
             var name = QuayNames.RobotFullName(entry.Name, account);
@@ -53,9 +58,6 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
                 entry.AdoptedContentRecorded = true;
                 return;
             }
-            // A user that neither administers the organization nor may act as a superuser sees nothing inside: the
-            // inventory waits for access, and the organization is kept meanwhile (MakerUntold).
-            if (read.Outcome == QuayOutcome.Forbidden && maker == Maker.Untold) return;
             var robot = read.ValueOrThrow("read robot " + name)!;
             // Another cluster's robot is never taken; the steps stop the namespace over it when it matters.
             if (work.Markers.OwnerOfRobot(robot, work.Name, account) == MarkedOwner.OtherCluster) continue;
@@ -69,52 +71,39 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
         // An earlier try of this inventory, told otherwise (or told nothing) and failed part-way, recorded them as inherited.
         if (personMade) UnmarkedAreTheirs(work, entry, repositories);
         await RecordSecretsAsync(work, entry, config.ClusterId, ct);
+        entry.AdoptedMakerChecked = true;
         entry.AdoptedContentRecorded = true;
     }
 
     /// <summary>
     /// An inventory an earlier version took without asking who made the organization (before
     /// <see cref="OrganizationRecord.AdoptedMakerChecked"/>): asked once now (one Quay call, two when it is someone's).
-    /// Made by someone else, the organization is theirs, and so is every repository on record as inherited that carries
-    /// no mark of this operator (what the Go operator made for an ImageStream cannot be told from theirs): kept, as the
-    /// first inventory would have kept them. The Go operator's robots stay on record as its own, as at the first
-    /// inventory. Untold (the operator's user does not administer it), those repositories are taken for theirs too, the
-    /// first time, and the maker is asked again at a later look.
+    /// Made by someone else (or not told), the organization is theirs, and so is every repository on record as
+    /// inherited that carries no mark of this operator (what the Go operator made for an ImageStream cannot be told from
+    /// theirs): kept, as the first inventory would have kept them. The Go operator's robots stay on record as its own,
+    /// as at the first inventory. The answer is on record only once all of that is: an attempt that fails part-way
+    /// leaves the organization Found, and the next one turns the repositories.
     /// </summary>
-    private async Task AskTheMakerOfAnEarlierInventoryAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
+    private static async Task AskTheMakerOfAnEarlierInventoryAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
     {
-        if (entry.AdoptedMakerChecked == true || entry.Origin != Origin.Created) return;
-        if (work.IntegrationFor(entry.Host) is not { Client: { } quay, Config: { } config }) return;
-        var toldBefore = _untoldAt.ContainsKey((entry.Host, entry.Name));
-        var maker = await AskMakerAsync(quay, entry, config, work.Now, ct);
-        if (maker == Maker.GoOperator || maker == Maker.Untold && toldBefore) return;
-        UnmarkedAreTheirs(work, entry, (await quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!);
-        if (maker == Maker.SomeoneElse) MadeBySomeoneElse(work, entry);
-    }
-
-    /// <summary>
-    /// Who made the organization, as Quay shows it to the operator's user; told, the answer is on record for good
-    /// (<see cref="OrganizationRecord.AdoptedMakerChecked"/>). Untold, Quay is not asked again before a drift interval
-    /// has passed: every event of the namespace would cost a Quay call otherwise, for as long as the operator's user
-    /// does not administer the organization.
-    /// </summary>
-    private async Task<Maker> AskMakerAsync(QuayClient quay, OrganizationRecord entry, IntegrationConfig config, DateTimeOffset now, CancellationToken ct)
-    {
-        var key = (entry.Host, entry.Name);
-        if (_untoldAt.TryGetValue(key, out var untold) && now - untold < config.DriftCheckInterval) return Maker.Untold;
-        var maker = MakerOf(entry.Name, (await quay.GetOrganizationAsync(entry.Name, ct)).ValueOrThrow("look up organization " + entry.Name));
-        if (maker == Maker.Untold)
+        if (entry.AdoptedMakerChecked == true) return;
+        if (work.IntegrationFor(entry.Host) is not { Client: { } quay }) return;
+        if (entry.Origin == Origin.Created)
         {
-            _untoldAt[key] = now;
-            return maker;
+            var maker = await MakerOfAsync(quay, entry, ct);
+            if (maker == Maker.GoOperator)
+            {
+                entry.AdoptedMakerChecked = true;
+                return;
+            }
+            MadeBySomeoneElse(work, entry, maker);
         }
-        _untoldAt.TryRemove(key, out _);
+        UnmarkedAreTheirs(work, entry, (await quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!);
         entry.AdoptedMakerChecked = true;
-        return maker;
     }
 
-    /// <summary>When Quay last told nothing of who made an organization (host, name): its user does not administer it.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Host, string Name), DateTimeOffset> _untoldAt = new();
+    private static async Task<Maker> MakerOfAsync(QuayClient quay, OrganizationRecord entry, CancellationToken ct) =>
+        MakerOf(entry.Name, (await quay.GetOrganizationAsync(entry.Name, ct)).ValueOrThrow("look up organization " + entry.Name));
 
     /// <summary>The repositories on record as inherited that carry no mark of this operator are the organization's maker's.</summary>
     private static void UnmarkedAreTheirs(NamespaceWork work, OrganizationRecord entry, IEnumerable<QuayRepository> listed)
@@ -125,23 +114,16 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
                 recorded.Origin = Origin.Found;
     }
 
-    private static void MadeBySomeoneElse(NamespaceWork work, OrganizationRecord entry)
+    private static void MadeBySomeoneElse(NamespaceWork work, OrganizationRecord entry, Maker maker)
     {
         entry.Origin = Origin.Found;
-        work.Changed("OrganizationFound", $"Quay organization {entry.Name}, taken over from the Go Quay Bridge Operator, was made by someone else " +
-                                          "(it shows an email the Go operator never gave): it is used, and never deleted by the operator; the Go operator's " +
-                                          "robots in it are removed as the policies say, and repositories without the operator's mark are left alone");
+        var why = maker == Maker.Untold
+            ? "does not show the operator's user who made it (the user does not administer it), so it is taken for someone else's"
+            : "was made by someone else (it shows an email the Go operator never gave)";
+        work.Changed("OrganizationFound", $"Quay organization {entry.Name}, taken over from the Go Quay Bridge Operator, {why}: it is used, and never " +
+                                          "deleted by the operator; the Go operator's robots in it are removed as the policies say, and repositories " +
+                                          "without the operator's mark are left alone");
     }
-
-    /// <summary>Whether an organization taken over from the Go operator is still waiting to be told who made it: until then the operator does not delete it.</summary>
-    public static bool MakerUntold(OrganizationRecord entry) =>
-        entry.AdoptedFrom is not null && entry.Origin == Origin.Created && entry.AdoptedMakerChecked != true;
-
-    /// <summary>What the status says of an organization whose maker Quay does not show the operator's user (<see cref="MakerUntold"/>).</summary>
-    public static string UntoldMakerKept(OrganizationRecord entry) =>
-        $"organization {entry.Name}, taken over from the Go Quay Bridge Operator: Quay does not show the operator's user who made it (it does not " +
-        "administer the organization), so the operator does not delete it, nor what in it carries no mark of its own; make that user an owner of it " +
-        "for the operator to tell, or delete it by hand";
 
     private enum Maker { GoOperator, SomeoneElse, Untold }
 
@@ -149,8 +131,10 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
     /// The Go operator made its organizations without an email, or (some versions) with <c>&lt;name&gt;@redhat.com</c>;
     /// any other address says someone else made the organization, or an owner changed its email since: the Go operator
     /// only adopted it, and it is not the operator's to delete. Quay shows the email to the organization's
-    /// administrators only (some releases not even to a superuser): to anyone else an empty one tells nothing. An
-    /// organization that is not there (null) holds nothing of anyone's.
+    /// administrators only (some releases not even to a superuser): to anyone else an empty one tells nothing, and
+    /// when in doubt the organization is kept. The Go operator's user owns what it made, so an organization the
+    /// operator's user does not administer was most likely made by someone else (or the token changed hands since).
+    /// An organization that is not there (null) holds nothing of anyone's.
     /// </summary>
     private static Maker MakerOf(string org, QuayOrganization? shown) => shown switch
     {
