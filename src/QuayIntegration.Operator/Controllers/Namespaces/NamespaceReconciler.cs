@@ -194,6 +194,7 @@ public sealed class NamespaceReconciler(
         if (ignored is not null) events.Warning(work.Namespace, "OwnershipAnnotationIgnored", ignored);
         await organizationStep.RunAsync(work, ct);
         await takeoverInventory.RecordAsync(work, work.Entry!, ct);
+        if (TakeoverInventory.MakerUntold(work.Entry!)) work.Kept.Add(TakeoverInventory.UntoldMakerKept(work.Entry!));
         // Saved before the claim: the finalizer needs the record, and what was found or inherited must be on record
         // before anything is acted on. An organization created just now is on record already, written ahead as
         // Creating, which every reader takes as the operator's (a crash from here on ends in Created all the same), so
@@ -320,22 +321,7 @@ public sealed class NamespaceReconciler(
     {
         await AdoptLegacyAsync(work, ct);
         foreach (var entry in work.Record.Organizations.ToList())
-        {
-            try
-            {
-                await cleanup.RemoveAsync(work, entry, why, ct);
-            }
-            catch (QuayOperationException e) when (e.Outcome == QuayOutcome.Forbidden)
-            {
-                // Quay refuses the operator's user in this organization (never an administrator of it, no longer one, or
-                // allowed to read but not to delete): waiting would hold the namespace Terminating until someone acts.
-                // What is left stays on record and in the status, the namespace goes, and the organization is looked at
-                // again each drift interval, as one kept for someone's content is.
-                work.Kept.Add($"in organization {entry.Name}: Quay refuses the operator's user ({e.Operation}: HTTP {e.StatusCode}); what the operator made there " +
-                              "stays on record and is removed once that user may act there again");
-                work.Blocked = true;
-            }
-        }
+            await cleanup.RemoveAsync(work, entry, why, ct);
         work.Record.Spec.Secrets = null; // the namespace's content goes with it
         await FinishAndLetGoAsync(work, NamespacePhase.NamespaceDeleted, ct);
         ReportChanges(work, wasSynced: true);

@@ -32,6 +32,25 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
 
     public async Task RemoveAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
     {
+        try
+        {
+            await RemoveOrKeepAsync(work, entry, why, ct);
+        }
+        catch (QuayOperationException e) when (e.Outcome == QuayOutcome.Forbidden && work.Namespace is not { Metadata.DeletionTimestamp: null })
+        {
+            // Quay refuses the operator's token in this organization (its user never administered it, no longer does,
+            // may read but not delete, or the token lacks a scope): waiting would hold the namespace Terminating until
+            // someone acts. What is left stays on record and in the status, the namespace goes, and the organization is
+            // looked at again each drift interval, as one kept for someone's content is. (A namespace that stays is
+            // reported failing and retried instead.)
+            work.Kept.Add($"in organization {entry.Name}: Quay refuses the operator's token ({e.Operation}: HTTP {e.StatusCode}); what the operator made there " +
+                          "stays on record and is removed once the token may act there again");
+            work.Blocked = true;
+        }
+    }
+
+    private async Task RemoveOrKeepAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
+    {
         // The current Quay, or the Quay of another integration (a namespace that moved): what is there is removed with
         // that integration's credentials and under its policies. A Quay no integration reaches any more: kept, listed.
         if (work.IntegrationFor(entry.Host) is not { Client: { } quay, Config: { } config })
@@ -43,6 +62,16 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         // Taken over and never looked at (a namespace deleted before its first sync): what the Go operator left is
         // told from what people added first, so an organization kept for their content never inherits later additions.
         await takeoverInventory.RecordAsync(work, entry, ct);
+        if (TakeoverInventory.MakerUntold(entry))
+        {
+            // When in doubt, keep: it may be someone's that the Go operator only used. What the operator certainly made
+            // in it goes all the same, as in an organization kept for someone's content (its unmarked repositories
+            // count as someone's meanwhile), once the inventory could read inside.
+            work.Kept.Add(TakeoverInventory.UntoldMakerKept(entry));
+            work.Blocked = true;
+            if (entry.AdoptedContentRecorded == true) await RemoveOwnContentAsync(work, reach, entry, why, null, null, ct);
+            return;
+        }
         if (entry.Origin == Origin.Creating && !await SettlePendingAsync(work, quay, entry, options.Value.UnansweredCreateGrace, ct)) return;
         var (foreign, repositories, robots) = entry.IsOwned() ? await ForeignContentAsync(work, reach, entry, ct) : ([], [], []);
         // Still the operator's once Quay showed it: one made again by someone else is removed from as a found one, below.

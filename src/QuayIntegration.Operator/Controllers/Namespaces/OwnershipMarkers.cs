@@ -142,9 +142,19 @@ public sealed class OwnershipMarkers(string clusterIdentity, string? clusterName
         OriginOf(OwnerOfRobot(robot, ns, serviceAccount), entry, entry?.Robot(robot.Name)?.Origin,
             entry is not null && GoOperatorServiceAccounts.Any(account => robot.Name == QuayNames.RobotFullName(entry.Name, account)));
 
-    /// <summary>The origin a repository found in <paramref name="entry"/>'s organization gets from its mark (<see cref="OriginOf"/>).</summary>
-    public string OriginOfRepository(QuayRepository repository, string ns, string imageStream, OrganizationRecord? entry) =>
-        OriginOf(OwnerOfRepository(repository, ns, imageStream), entry, entry?.Repository(repository.Name)?.Origin, goOperatorCouldHaveMade: true);
+    /// <summary>
+    /// The origin a repository found in <paramref name="entry"/>'s organization gets from its mark (<see cref="OriginOf"/>).
+    /// In an organization taken over from the Go operator whose maker Quay does not show (<see cref="TakeoverInventory.MakerUntold"/>),
+    /// an unmarked one is someone's whatever the record says: most likely a person made the organization, and its
+    /// repositories are theirs until Quay tells otherwise.
+    /// </summary>
+    public string OriginOfRepository(QuayRepository repository, string ns, string imageStream, OrganizationRecord? entry)
+    {
+        var mark = OwnerOfRepository(repository, ns, imageStream);
+        return mark == MarkedOwner.Unmarked && entry is not null && TakeoverInventory.MakerUntold(entry)
+            ? Api.Origin.Found
+            : OriginOf(mark, entry, entry?.Repository(repository.Name)?.Origin, goOperatorCouldHaveMade: true);
+    }
 
     /// <summary>What versions of this operator before the ownership record wrote (they served one cluster each).</summary>
     private static string LegacyRobotDescription(string ns, string serviceAccount) => LegacyRobotDescriptionPrefix(ns) + serviceAccount + LegacyRobotDescriptionSuffix;

@@ -36,16 +36,13 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
         if (work.IntegrationFor(entry.Host) is not { Client: { } quay, Config: { } config }) return;
         // Found already: an earlier try of this inventory found it someone's, then failed part-way (its record saved all
         // the same); what it holds without a mark stays theirs on this try too.
-        var personMade = entry.Origin == Origin.Found;
-        if (entry.Origin == Origin.Created)
-        {
-            var maker = await MakerOfAsync(quay, entry, ct);
-            if (maker != Maker.GoOperator)
-            {
-                MadeBySomeoneElse(work, entry, maker);
-                personMade = true;
-            }
-        }
+        var maker = entry.Origin == Origin.Created ? await AskMakerAsync(quay, entry, config, work.Now, ct) : Maker.SomeoneElse;
+        if (entry.Origin == Origin.Created && maker == Maker.SomeoneElse) MadeBySomeoneElse(work, entry);
+        // Told, the answer is on record at once: a retry after a failure part-way sees Found (someone's) or asks again.
+        if (maker != Maker.Untold) entry.AdoptedMakerChecked = true;
+        // Untold, most likely someone else made it too (the Go operator's user owns what it made): what carries no mark
+        // is theirs while it stays untold (OwnershipMarkers), and the organization is kept (MakerUntold).
+        var personMade = maker != Maker.GoOperator;
         foreach (var account in OwnershipMarkers.GoOperatorServiceAccounts)
         {
             var name = QuayNames.RobotFullName(entry.Name, account);
@@ -56,6 +53,11 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
             if (await quay.RefusedAsGoneAsync(read, entry.Name, ct))
             {
                 entry.AdoptedContentRecorded = true;
+                return;
+            }
+            if (read.Outcome == QuayOutcome.Forbidden && maker == Maker.Untold)
+            {
+                CannotReadInside(work, entry);
                 return;
             }
             var robot = read.ValueOrThrow("read robot " + name)!;
@@ -71,59 +73,105 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
         // An earlier try of this inventory, told otherwise (or told nothing) and failed part-way, recorded them as inherited.
         if (personMade) UnmarkedAreTheirs(work, entry, repositories);
         await RecordSecretsAsync(work, entry, config.ClusterId, ct);
-        entry.AdoptedMakerChecked = true;
         entry.AdoptedContentRecorded = true;
     }
 
     /// <summary>
-    /// An inventory an earlier version took without asking who made the organization (before
-    /// <see cref="OrganizationRecord.AdoptedMakerChecked"/>): asked once now (one Quay call, two when it is someone's).
-    /// Made by someone else (or not told), the organization is theirs, and so is every repository on record as
-    /// inherited that carries no mark of this operator (what the Go operator made for an ImageStream cannot be told from
-    /// theirs): kept, as the first inventory would have kept them. The Go operator's robots stay on record as its own,
-    /// as at the first inventory. The answer is on record only once all of that is: an attempt that fails part-way
-    /// leaves the organization Found, and the next one turns the repositories.
+    /// The operator's user neither administers the organization nor may act as a superuser: it sees nothing inside. A
+    /// namespace that stays waits for access (its sync fails on the same refusal and says so). One gone or going gets an
+    /// empty inventory: nothing unmarked in the organization is ever taken for the operator's, the Go operator's robots
+    /// included, since access granted months later could not tell them from what people added meanwhile.
     /// </summary>
-    private static async Task AskTheMakerOfAnEarlierInventoryAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
+    private static void CannotReadInside(NamespaceWork work, OrganizationRecord entry)
+    {
+        if (work.Namespace is { Metadata.DeletionTimestamp: null }) return;
+        entry.AdoptedContentRecorded = true;
+        work.Kept.Add($"what the Go operator made in organization {entry.Name}: the operator's token may not read inside it, so nothing without the operator's mark in it is ever taken for the operator's or deleted by it");
+    }
+
+    /// <summary>
+    /// An inventory an earlier version took without asking who made the organization (before
+    /// <see cref="OrganizationRecord.AdoptedMakerChecked"/>): asked now (one Quay call, two when it is someone's).
+    /// Made by someone else, the organization is theirs, and so is every repository on record as inherited that carries
+    /// no mark of this operator (what the Go operator made for an ImageStream cannot be told from theirs): kept, as the
+    /// first inventory would have kept them. The Go operator's robots stay on record as its own, as at the first
+    /// inventory. The answer is on record only once all of that is: an attempt that fails part-way leaves the
+    /// organization Found, and the next one turns the repositories. Untold, nothing is written: the organization is
+    /// kept and its unmarked repositories count as someone's while it stays untold, and it is asked again later.
+    /// </summary>
+    private async Task AskTheMakerOfAnEarlierInventoryAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
     {
         if (entry.AdoptedMakerChecked == true) return;
-        if (work.IntegrationFor(entry.Host) is not { Client: { } quay }) return;
+        if (work.IntegrationFor(entry.Host) is not { Client: { } quay, Config: { } config }) return;
         if (entry.Origin == Origin.Created)
         {
-            var maker = await MakerOfAsync(quay, entry, ct);
+            var maker = await AskMakerAsync(quay, entry, config, work.Now, ct);
+            if (maker == Maker.Untold) return;
             if (maker == Maker.GoOperator)
             {
                 entry.AdoptedMakerChecked = true;
                 return;
             }
-            MadeBySomeoneElse(work, entry, maker);
+            MadeBySomeoneElse(work, entry);
         }
         UnmarkedAreTheirs(work, entry, (await quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!);
         entry.AdoptedMakerChecked = true;
     }
 
-    private static async Task<Maker> MakerOfAsync(QuayClient quay, OrganizationRecord entry, CancellationToken ct) =>
-        MakerOf(entry.Name, (await quay.GetOrganizationAsync(entry.Name, ct)).ValueOrThrow("look up organization " + entry.Name));
+    /// <summary>
+    /// Who made the organization, as Quay shows it to the operator's user. Untold (after checking that Quay accepts the
+    /// token: to an unaccepted one every organization looks untold), Quay is not asked again before a drift interval has
+    /// passed: every event of the namespace would cost a Quay call otherwise. Nothing depends on remembering that:
+    /// while untold, the organization is kept and what carries no mark in it counts as someone's.
+    /// </summary>
+    private async Task<Maker> AskMakerAsync(QuayClient quay, OrganizationRecord entry, IntegrationConfig config, DateTimeOffset now, CancellationToken ct)
+    {
+        var key = (entry.Host, entry.Name);
+        if (_untoldAt.TryGetValue(key, out var untold) && now - untold < config.DriftCheckInterval && now >= untold) return Maker.Untold;
+        var maker = MakerOf(entry.Name, (await quay.GetOrganizationAsync(entry.Name, ct)).ValueOrThrow("look up organization " + entry.Name));
+        if (maker != Maker.Untold)
+        {
+            _untoldAt.TryRemove(key, out _);
+            return maker;
+        }
+        (await quay.VerifyTokenAsync(ct)).ValueOrThrow("verify the token");
+        _untoldAt[key] = now;
+        return maker;
+    }
 
-    /// <summary>The repositories on record as inherited that carry no mark of this operator are the organization's maker's.</summary>
+    /// <summary>When Quay last told nothing of who made an organization (host, name): its user does not administer it.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Host, string Name), DateTimeOffset> _untoldAt = new();
+
+    /// <summary>
+    /// The repositories on record as inherited are the organization's maker's, all but those listed with this operator's
+    /// mark. Over the record rather than the listing: a listing may leave out repositories the operator's user may not
+    /// see, and one left Created would be deleted once it could see it.
+    /// </summary>
     private static void UnmarkedAreTheirs(NamespaceWork work, OrganizationRecord entry, IEnumerable<QuayRepository> listed)
     {
-        foreach (var repository in listed)
-            if (entry.Repository(repository.Name) is { Origin: Origin.Created } recorded
-                && work.Markers.OriginOfRepository(repository, work.Name, repository.Name, null) == Origin.Found)
+        var marked = listed.Where(r => work.Markers.OriginOfRepository(r, work.Name, r.Name, null) == Origin.Created).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var recorded in entry.Repositories ?? [])
+            if (recorded.Origin == Origin.Created && !marked.Contains(recorded.Name))
                 recorded.Origin = Origin.Found;
     }
 
-    private static void MadeBySomeoneElse(NamespaceWork work, OrganizationRecord entry, Maker maker)
+    private static void MadeBySomeoneElse(NamespaceWork work, OrganizationRecord entry)
     {
         entry.Origin = Origin.Found;
-        var why = maker == Maker.Untold
-            ? "does not show the operator's user who made it (the user does not administer it), so it is taken for someone else's"
-            : "was made by someone else (it shows an email the Go operator never gave)";
-        work.Changed("OrganizationFound", $"Quay organization {entry.Name}, taken over from the Go Quay Bridge Operator, {why}: it is used, and never " +
-                                          "deleted by the operator; the Go operator's robots in it are removed as the policies say, and repositories " +
-                                          "without the operator's mark are left alone");
+        work.Changed("OrganizationFound", $"Quay organization {entry.Name}, taken over from the Go Quay Bridge Operator, was made by someone else " +
+                                          "(it shows an email the Go operator never gave): it is used, and never deleted by the operator; the Go operator's " +
+                                          "robots in it are removed as the policies say, and repositories without the operator's mark are left alone");
     }
+
+    /// <summary>Whether an organization taken over from the Go operator is still waiting to be told who made it: until then the operator does not delete it.</summary>
+    public static bool MakerUntold(OrganizationRecord entry) =>
+        entry.AdoptedFrom is not null && entry.Origin == Origin.Created && entry.AdoptedMakerChecked != true;
+
+    /// <summary>What the status says of an organization whose maker Quay does not show the operator's user (<see cref="MakerUntold"/>).</summary>
+    public static string UntoldMakerKept(OrganizationRecord entry) =>
+        $"organization {entry.Name}, taken over from the Go Quay Bridge Operator: Quay does not show the operator's user who made it (it does not " +
+        "administer the organization), so the operator does not delete it, nor the repositories in it without its mark; make that user an owner " +
+        "of it for the operator to tell";
 
     private enum Maker { GoOperator, SomeoneElse, Untold }
 
