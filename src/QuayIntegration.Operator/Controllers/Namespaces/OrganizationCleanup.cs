@@ -61,7 +61,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         var reach = new Reach(quay, config);
         // Taken over and never looked at (a namespace deleted before its first sync): what the Go operator left is
         // told from what people added first, so an organization kept for their content never inherits later additions.
-        await takeoverInventory.RecordAsync(work, entry, ct);
+        await takeoverInventory.RecordAsync(work, entry, ct, lettingGo: true);
         if (TakeoverInventory.MakerUntold(entry))
         {
             // When in doubt, keep: it may be someone's that the Go operator only used. What the operator certainly made

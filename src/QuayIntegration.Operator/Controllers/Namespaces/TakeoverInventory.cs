@@ -23,9 +23,11 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
     /// <summary>
     /// Nothing to do unless <paramref name="entry"/> was taken over, its inventory is still to take and an integration
     /// reaches its Quay: then a few Quay calls (the robots of the three names, the repository list) and up to three
-    /// Secret reads, once. A failure stops the caller, which needs Quay next anyway.
+    /// Secret reads, once. A failure stops the caller, which needs Quay next anyway. <paramref name="lettingGo"/>: the
+    /// caller lets go of the organization (a release, a teardown, a former organization), so an inventory Quay refuses
+    /// to show now could only be taken after what people add meanwhile (<see cref="CannotReadInside"/>).
     /// </summary>
-    public async Task RecordAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
+    public async Task RecordAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct, bool lettingGo = false)
     {
         if (entry.AdoptedFrom is null) return;
         if (entry.AdoptedContentRecorded == true)
@@ -36,6 +38,8 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
         if (work.IntegrationFor(entry.Host) is not { Client: { } quay, Config: { } config }) return;
         // Found already: an earlier try of this inventory found it someone's, then failed part-way (its record saved all
         // the same); what it holds without a mark stays theirs on this try too.
+        // Asked again on a retry even when an earlier try was told: an owner may have changed the email since, and
+        // an inventory not finished yet is the last moment that can still count (one call per retry).
         var maker = entry.Origin == Origin.Created ? await AskMakerAsync(quay, entry, config, work.Now, ct) : Maker.SomeoneElse;
         if (entry.Origin == Origin.Created && maker == Maker.SomeoneElse) MadeBySomeoneElse(work, entry);
         // Told, the answer is on record at once: a retry after a failure part-way sees Found (someone's) or asks again.
@@ -55,9 +59,9 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
                 entry.AdoptedContentRecorded = true;
                 return;
             }
-            if (read.Outcome == QuayOutcome.Forbidden && maker == Maker.Untold)
+            if (read.Outcome == QuayOutcome.Forbidden && (lettingGo || maker == Maker.Untold))
             {
-                CannotReadInside(work, entry);
+                CannotReadInside(work, entry, lettingGo);
                 return;
             }
             var robot = read.ValueOrThrow("read robot " + name)!;
@@ -65,7 +69,13 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
             if (work.Markers.OwnerOfRobot(robot, work.Name, account) == MarkedOwner.OtherCluster) continue;
             entry.SetRobot(name, account, work.Markers.OriginOfRobot(robot, work.Name, account, entry), robot.Created);
         }
-        var repositories = (await quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!;
+        var listing = await quay.ListRepositoriesAsync(entry.Name, ct);
+        if (listing.Outcome == QuayOutcome.Forbidden && (lettingGo || maker == Maker.Untold) && !await quay.RefusedAsGoneAsync(listing, entry.Name, ct))
+        {
+            CannotReadInside(work, entry, lettingGo);
+            return;
+        }
+        var repositories = listing.ValueOrThrow("list the repositories of " + entry.Name)!;
         foreach (var repository in repositories)
             if (entry.Repository(repository.Name) is null)
                 // In an organization someone made, an unmarked repository may be theirs as well as the Go operator's: kept.
@@ -77,14 +87,15 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
     }
 
     /// <summary>
-    /// The operator's user neither administers the organization nor may act as a superuser: it sees nothing inside. A
-    /// namespace that stays waits for access (its sync fails on the same refusal and says so). One gone or going gets an
-    /// empty inventory: nothing unmarked in the organization is ever taken for the operator's, the Go operator's robots
-    /// included, since access granted months later could not tell them from what people added meanwhile.
+    /// Quay refuses to show the operator's user what is inside the organization (it neither administers it nor acts as
+    /// a superuser, or lost its role or a scope). A sync waits for access (it fails on the same refusal and says so).
+    /// Letting go of the organization, the operator takes an empty inventory: nothing unmarked in it is ever taken for
+    /// the operator's, the Go operator's robots included, since access granted months later could not tell them from
+    /// what people added meanwhile.
     /// </summary>
-    private static void CannotReadInside(NamespaceWork work, OrganizationRecord entry)
+    private static void CannotReadInside(NamespaceWork work, OrganizationRecord entry, bool lettingGo)
     {
-        if (work.Namespace is { Metadata.DeletionTimestamp: null }) return;
+        if (!lettingGo) return;
         entry.AdoptedContentRecorded = true;
         work.Kept.Add($"what the Go operator made in organization {entry.Name}: the operator's token may not read inside it, so nothing without the operator's mark in it is ever taken for the operator's or deleted by it");
     }
@@ -200,7 +211,7 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
     {
         try
         {
-            await RecordAsync(work, entry, ct);
+            await RecordAsync(work, entry, ct, lettingGo: true);
         }
         catch (Exception e) when (e is QuayOperationException or KubeApiException)
         {
