@@ -275,12 +275,8 @@ public sealed class MigrationFromGoOperatorTests
         }, sharedQuay: superuserQuay, sharedToken: token);
         using var quay = env.Quay.CreateHttpClient(env.Token);
         using var person = new QuayAdministrator(env.Quay);
-        await person.CreateOrganizationAsync(Org, "legacy-team@example.com");
-        await person.CreateRepositoryAsync(Org, "theirs", description: "");
         // The Go operator ran with the superuser's token: its robots and default permissions in the person's organization.
-        await LegacyWorld.GoOrganizationAsync(quay, Org, adopt: true);
-        await env.Kube.CoreV1.CreateNamespaceAsync(LegacyWorld.GoNamespace(Ns));
-        await LegacyWorld.GoSecretsAsync(env, Ns, Org, "openshift");
+        await PersonMadeOrganizationTheGoOperatorUsedAsync(env, quay, maker: person);
 
         await env.StartOperatorAsync();
         await Eventually(async () => (await env.GetRecordAsync(Ns)) is { } record && record["status"]?["phase"]?.GetValue<string>() == "Synced"
@@ -318,11 +314,7 @@ public sealed class MigrationFromGoOperatorTests
         await using var env = await StartAsync(sharedQuay: superuserQuay, sharedToken: token);
         using var quay = env.Quay.CreateHttpClient(env.Token);
         using var person = new QuayAdministrator(env.Quay);
-        await person.CreateOrganizationAsync(Org, "legacy-team@example.com");
-        await person.CreateRepositoryAsync(Org, "theirs", description: "");
-        await LegacyWorld.GoOrganizationAsync(quay, Org, adopt: true);
-        await env.Kube.CoreV1.CreateNamespaceAsync(LegacyWorld.GoNamespace(Ns));
-        await LegacyWorld.GoSecretsAsync(env, Ns, Org, "openshift");
+        await PersonMadeOrganizationTheGoOperatorUsedAsync(env, quay, maker: person);
         await env.StartOperatorAsync();
         await Eventually(async () => (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "Synced", "taken over and synced");
         await env.StopOperatorAsync(env.Operators.Single());
@@ -593,12 +585,22 @@ public sealed class MigrationFromGoOperatorTests
     /// <summary>The namespace and its Quay content as the Go operator set them up.</summary>
     /// <summary>
     /// The Go operator's namespace in an organization someone made (with their email and their repository
-    /// <c>theirs</c>), which the Go operator only used: its robots, default permissions and Secrets added to it.
+    /// <c>theirs</c>), which the Go operator only used: its robots, default permissions and Secrets added to it, with
+    /// <paramref name="quay"/>. The organization and <c>theirs</c> are made with the same token, or by
+    /// <paramref name="maker"/> (then the token's user is not one of its administrators).
     /// </summary>
-    private static async Task PersonMadeOrganizationTheGoOperatorUsedAsync(OperatorEnvironment env, HttpClient quay)
+    private static async Task PersonMadeOrganizationTheGoOperatorUsedAsync(OperatorEnvironment env, HttpClient quay, QuayAdministrator? maker = null)
     {
-        await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = Org, email = "legacy-team@example.com" }));
-        await LegacyWorld.GoRepositoryAsync(quay, Org, "theirs");
+        if (maker is null)
+        {
+            await LegacyWorld.OkAsync(quay.PostAsJsonAsync("api/v1/organization/", new { name = Org, email = "legacy-team@example.com" }));
+            await LegacyWorld.GoRepositoryAsync(quay, Org, "theirs");
+        }
+        else
+        {
+            await maker.CreateOrganizationAsync(Org, "legacy-team@example.com");
+            await maker.CreateRepositoryAsync(Org, "theirs", description: "");
+        }
         await LegacyWorld.GoOrganizationAsync(quay, Org, adopt: true);
         await env.Kube.CoreV1.CreateNamespaceAsync(LegacyWorld.GoNamespace(Ns));
         await LegacyWorld.GoSecretsAsync(env, Ns, Org, "openshift");
