@@ -373,6 +373,9 @@ public sealed class MigrationFromGoOperatorTests
         else await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("elsewhere") });
         await Eventually(async () => (await env.GetRecordAsync(Ns))?["status"]?["kept"]?.AsArray()
             .Any(k => k!.GetValue<string>().Contains("does not show the operator's user who made it")) == true, "the organization listed as kept");
+        // A namespace that stays is released all the same (helper-89: the refusal failed the release until someone acted).
+        if (!namespaceDeleted)
+            await Eventually(async () => (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "Released", "released");
         Assert.Equal(3, env.Quay.State.Organization(Org)!.Robots.Count);
 
         await person.CreateRepositoryAsync(Org, "later", description: "");
@@ -383,6 +386,38 @@ public sealed class MigrationFromGoOperatorTests
         Assert.NotNull(env.Quay.State.Organization(Org));
         Assert.NotNull(env.Quay.State.Repository(Org, "later"));
         Assert.Equal(3, env.Quay.State.Organization(Org)!.Robots.Count);
+    }
+
+    /// <summary>
+    /// Review of 23a3a41 (helper-86): an earlier version's inventory asked who made the organization, told "someone
+    /// else", and its repository list then failed. Had the answer been saved then (it was, for a moment), the retry
+    /// would never turn the unmarked repositories into theirs, and repositoryDeletionPolicy Delete deleted them for
+    /// having no ImageStream. The organization is saved Found at once, the answer only once the repositories are turned.
+    /// </summary>
+    [Fact]
+    public async Task An_earlier_inventorys_ask_that_fails_after_the_answer_still_leaves_their_repositories()
+    {
+        await using var env = await StartAsync();
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        await GoOperatorNamespaceAsync(env, quay);
+        await LegacyWorld.GoRepositoryAsync(quay, Org, "theirs");
+        await env.StartOperatorAsync();
+        await Eventually(async () => await env.RecordedOriginAsync(Ns, Org) == "Created"
+                                     && (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "Synced", "taken over and synced");
+        await env.StopOperatorAsync(env.Operators.Single());
+        var record = await env.Kube.CustomObjects.GetClusterCustomObjectAsync<JsonObject>("quay.redhat.com", "v1", "quaynamespaces", Ns);
+        Assert.True(record["spec"]!["organizations"]!.AsArray().Single(o => o!["name"]!.GetValue<string>() == Org)!.AsObject().Remove("adoptedMakerChecked"));
+        await env.Kube.CustomObjects.ReplaceClusterCustomObjectAsync(record, "quay.redhat.com", "v1", "quaynamespaces", Ns);
+        await LegacyWorld.OkAsync(quay.PutAsJsonAsync($"api/v1/organization/{Org}", new { email = "legacy-team@example.com" }));
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["repositoryDeletionPolicy"] = "Delete" });
+        // Every attempt of the first repository list (the ask's, right after the answer) fails.
+        env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/repository", Method = "GET", ErrorRate = 1, ErrorStatuses = [503], Times = 4 });
+
+        await env.StartOperatorAsync("operator-2");
+        await Eventually(async () => await env.RecordedOriginAsync(Ns, Org) == "Found"
+                                     && (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "Synced", "known as someone's, and synced");
+        Assert.True(env.Quay.Calls.CountByStatus(503) > 0, "the repository list never failed: the test proves nothing");
+        Assert.NotNull(env.Quay.State.Repository(Org, "theirs"));
     }
 
     /// <summary>

@@ -43,11 +43,14 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
             // someone acts. What is left stays on record and in the status, the namespace goes, and the organization is
             // looked at again each drift interval, as one kept for someone's content is. (A namespace that stays is
             // reported failing and retried instead.)
-            work.Kept.Add($"in organization {entry.Name}: Quay refuses the operator's token ({e.Operation}: HTTP {e.StatusCode}); what the operator made there " +
-                          "stays on record and is removed once the token may act there again");
+            work.Kept.Add(RefusedKept(entry, e));
             work.Blocked = true;
         }
     }
+
+    private static string RefusedKept(OrganizationRecord entry, QuayOperationException e) =>
+        $"in organization {entry.Name}: Quay refuses the operator's token ({e.Operation}: HTTP {e.StatusCode}); what the operator made there " +
+        "stays on record and is removed once the token may act there again";
 
     private async Task RemoveOrKeepAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
     {
@@ -69,7 +72,17 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
             // count as someone's meanwhile), once the inventory could read inside.
             work.Kept.Add(TakeoverInventory.UntoldMakerKept(entry));
             work.Blocked = true;
-            if (entry.AdoptedContentRecorded == true) await RemoveOwnContentAsync(work, reach, entry, why, null, null, ct);
+            if (entry.AdoptedContentRecorded != true) return;
+            try
+            {
+                await RemoveOwnContentAsync(work, reach, entry, why, null, null, ct);
+            }
+            catch (QuayOperationException e) when (e.Outcome == QuayOutcome.Forbidden)
+            {
+                // A user that may not act inside (its empty inventory was taken just now): the release of a namespace that
+                // stays finishes all the same, the organization kept, rather than fail until someone grants access.
+                work.Kept.Add(RefusedKept(entry, e));
+            }
             return;
         }
         if (entry.Origin == Origin.Creating && !await SettlePendingAsync(work, quay, entry, options.Value.UnansweredCreateGrace, ct)) return;

@@ -59,7 +59,7 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
                 entry.AdoptedContentRecorded = true;
                 return;
             }
-            if (read.Outcome == QuayOutcome.Forbidden && (lettingGo || maker == Maker.Untold))
+            if (read.Outcome == QuayOutcome.Forbidden && maker == Maker.Untold)
             {
                 CannotReadInside(work, entry, lettingGo);
                 return;
@@ -70,7 +70,7 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
             entry.SetRobot(name, account, work.Markers.OriginOfRobot(robot, work.Name, account, entry), robot.Created);
         }
         var listing = await quay.ListRepositoriesAsync(entry.Name, ct);
-        if (listing.Outcome == QuayOutcome.Forbidden && (lettingGo || maker == Maker.Untold) && !await quay.RefusedAsGoneAsync(listing, entry.Name, ct))
+        if (listing.Outcome == QuayOutcome.Forbidden && maker == Maker.Untold && !await quay.RefusedAsGoneAsync(listing, entry.Name, ct))
         {
             CannotReadInside(work, entry, lettingGo);
             return;
@@ -87,11 +87,12 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
     }
 
     /// <summary>
-    /// Quay refuses to show the operator's user what is inside the organization (it neither administers it nor acts as
-    /// a superuser, or lost its role or a scope). A sync waits for access (it fails on the same refusal and says so).
-    /// Letting go of the organization, the operator takes an empty inventory: nothing unmarked in it is ever taken for
-    /// the operator's, the Go operator's robots included, since access granted months later could not tell them from
-    /// what people added meanwhile.
+    /// Quay refuses to show the operator's user what is inside an organization whose maker it does not show either: the
+    /// user neither administers it nor acts as a superuser, a refusal that lasts until someone acts. A sync waits for
+    /// access (it fails on the same refusal and says so). Letting go of the organization, the operator takes an empty
+    /// inventory: nothing unmarked in it is ever taken for the operator's, the Go operator's robots included, since
+    /// access granted months later could not tell them from what people added meanwhile. (A refusal right after Quay
+    /// showed the user as an administrator is most likely passing: it fails the inventory, to be taken again.)
     /// </summary>
     private static void CannotReadInside(NamespaceWork work, OrganizationRecord entry, bool lettingGo)
     {
@@ -211,7 +212,8 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
     {
         try
         {
-            await RecordAsync(work, entry, ct, lettingGo: true);
+            // Kept by policy while the namespace stays, nothing hurries: an inventory Quay refuses now is tried again later.
+            await RecordAsync(work, entry, ct, lettingGo: work.Namespace is not { Metadata.DeletionTimestamp: null });
         }
         catch (Exception e) when (e is QuayOperationException or KubeApiException)
         {
