@@ -228,20 +228,8 @@ public sealed class MigrationFromGoOperatorTests
     {
         await using var env = await StartAsync();
         using var quay = env.Quay.CreateHttpClient(env.Token);
-        await GoOperatorNamespaceAsync(env, quay);
-        await LegacyWorld.GoRepositoryAsync(quay, Org, "theirs");
-        await env.StartOperatorAsync();
-        await Eventually(async () => await env.RecordedOriginAsync(Ns, Org) == "Created"
-                                     && (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "Synced", "taken over and synced");
-        await env.StopOperatorAsync(env.Operators.Single());
+        await EarlierVersionsInventoryOfSomeonesOrganizationAsync(env, quay);
 
-        // What an earlier version left: the same inventory, without the answer of who made the organization; which shows
-        // its maker's email (as one someone made and the Go operator only used does).
-        var record = await env.Kube.CustomObjects.GetClusterCustomObjectAsync<JsonObject>("quay.redhat.com", "v1", "quaynamespaces", Ns);
-        var entry = record["spec"]!["organizations"]!.AsArray().Single(o => o!["name"]!.GetValue<string>() == Org)!.AsObject();
-        Assert.True(entry.Remove("adoptedMakerChecked"));
-        await env.Kube.CustomObjects.ReplaceClusterCustomObjectAsync(record, "quay.redhat.com", "v1", "quaynamespaces", Ns);
-        await LegacyWorld.OkAsync(quay.PutAsJsonAsync($"api/v1/organization/{Org}", new { email = "legacy-team@example.com" }));
 
         await env.StartOperatorAsync("operator-2");
         await Eventually(async () => await env.RecordedOriginAsync(Ns, Org) == "Found", "the organization known as someone's");
@@ -399,16 +387,7 @@ public sealed class MigrationFromGoOperatorTests
     {
         await using var env = await StartAsync();
         using var quay = env.Quay.CreateHttpClient(env.Token);
-        await GoOperatorNamespaceAsync(env, quay);
-        await LegacyWorld.GoRepositoryAsync(quay, Org, "theirs");
-        await env.StartOperatorAsync();
-        await Eventually(async () => await env.RecordedOriginAsync(Ns, Org) == "Created"
-                                     && (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "Synced", "taken over and synced");
-        await env.StopOperatorAsync(env.Operators.Single());
-        var record = await env.Kube.CustomObjects.GetClusterCustomObjectAsync<JsonObject>("quay.redhat.com", "v1", "quaynamespaces", Ns);
-        Assert.True(record["spec"]!["organizations"]!.AsArray().Single(o => o!["name"]!.GetValue<string>() == Org)!.AsObject().Remove("adoptedMakerChecked"));
-        await env.Kube.CustomObjects.ReplaceClusterCustomObjectAsync(record, "quay.redhat.com", "v1", "quaynamespaces", Ns);
-        await LegacyWorld.OkAsync(quay.PutAsJsonAsync($"api/v1/organization/{Org}", new { email = "legacy-team@example.com" }));
+        await EarlierVersionsInventoryOfSomeonesOrganizationAsync(env, quay);
         await env.PatchIntegrationSpecAsync(new JsonObject { ["repositoryDeletionPolicy"] = "Delete" });
         // Every attempt of the first repository list (the ask's, right after the answer) fails.
         env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/repository", Method = "GET", ErrorRate = 1, ErrorStatuses = [503], Times = 4 });
@@ -639,6 +618,25 @@ public sealed class MigrationFromGoOperatorTests
         await LegacyWorld.GoOrganizationAsync(quay, Org, adopt: true);
         await env.Kube.CoreV1.CreateNamespaceAsync(LegacyWorld.GoNamespace(Ns));
         await LegacyWorld.GoSecretsAsync(env, Ns, Org, "openshift");
+    }
+
+    /// <summary>
+    /// What an earlier version left: a Go takeover's inventory (with the unmarked repository <c>theirs</c> recorded as
+    /// inherited) without the answer of who made the organization, which now shows its maker's email (as one someone
+    /// made and the Go operator only used does). The operator is stopped.
+    /// </summary>
+    private static async Task EarlierVersionsInventoryOfSomeonesOrganizationAsync(OperatorEnvironment env, HttpClient quay)
+    {
+        await GoOperatorNamespaceAsync(env, quay);
+        await LegacyWorld.GoRepositoryAsync(quay, Org, "theirs");
+        await env.StartOperatorAsync();
+        await Eventually(async () => await env.RecordedOriginAsync(Ns, Org) == "Created"
+                                     && (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "Synced", "taken over and synced");
+        await env.StopOperatorAsync(env.Operators.Single());
+        var record = await env.Kube.CustomObjects.GetClusterCustomObjectAsync<JsonObject>("quay.redhat.com", "v1", "quaynamespaces", Ns);
+        Assert.True(record["spec"]!["organizations"]!.AsArray().Single(o => o!["name"]!.GetValue<string>() == Org)!.AsObject().Remove("adoptedMakerChecked"));
+        await env.Kube.CustomObjects.ReplaceClusterCustomObjectAsync(record, "quay.redhat.com", "v1", "quaynamespaces", Ns);
+        await LegacyWorld.OkAsync(quay.PutAsJsonAsync($"api/v1/organization/{Org}", new { email = "legacy-team@example.com" }));
     }
 
     private static async Task GoOperatorNamespaceAsync(OperatorEnvironment env, HttpClient quay)
