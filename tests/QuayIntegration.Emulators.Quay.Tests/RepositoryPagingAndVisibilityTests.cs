@@ -2,7 +2,8 @@ namespace QuayIntegration.Emulators.Quay.Tests;
 
 /// <summary>
 /// endpoints/api/repository.py: RepositoryList.get pages by REPOS_PER_PAGE (100) with page_support's
-/// <c>next_page</c> (endpoints/api/__init__.py), and RepositoryVisibility.post (<c>changevisibility</c>).
+/// <c>next_page</c> (endpoints/api/__init__.py), RepositoryVisibility.post (<c>changevisibility</c>) and Repository.put
+/// (the description).
 /// </summary>
 public sealed class RepositoryPagingAndVisibilityTests : EmulatorTest
 {
@@ -46,5 +47,22 @@ public sealed class RepositoryPagingAndVisibilityTests : EmulatorTest
         Assert.Equal(200, (await Get("/api/v1/repository/acme/app", BobToken)).Code);
         (await Post("/api/v1/repository/acme/app/changevisibility", AliceToken, new { visibility = "private" })).AssertStatus(200);
         Assert.Equal(403, (await Get("/api/v1/repository/acme/app", BobToken)).Code);
+    }
+
+    [Fact]
+    public async Task Update_repository_needs_write_then_a_description_then_an_existing_repository()
+    {
+        await CreateOrg("acme");
+        await CreateRepo("acme", "app");
+        (await Put("/api/v1/repository/acme/app", BobToken, new { description = "mine" })).AssertProblem(403, "insufficient_scope");
+        // Permission is checked before the body (require_repo_write wraps validate_json_request).
+        (await Put("/api/v1/repository/acme/app", BobToken, new { summary = "x" })).AssertProblem(403, "insufficient_scope");
+        (await Put("/api/v1/repository/acme/app", AliceToken, new { summary = "x" })).AssertProblem(400, "invalid_request");
+        (await Put("/api/v1/repository/acme/app", AliceToken, new { description = 7 })).AssertProblem(400, "invalid_request");
+        (await Put("/api/v1/repository/acme/nope", AliceToken, new { description = "x" })).AssertProblem(404, "not_found");
+
+        var reply = (await Put("/api/v1/repository/acme/app", AliceToken, new { description = "# app\n\nours" })).AssertStatus(200);
+        Assert.Equal("{\"success\":true}\n", reply.Body);
+        Assert.Equal("# app\n\nours", (string?)(await Get("/api/v1/repository/acme/app", AliceToken)).AssertStatus(200).Object["description"]);
     }
 }

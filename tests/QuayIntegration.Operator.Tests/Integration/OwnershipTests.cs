@@ -134,6 +134,31 @@ public sealed class OwnershipTests
         Assert.Contains(repositories, r => r!["name"]!.GetValue<string>() == "handmade" && r["origin"]!.GetValue<string>() == "Found");
     }
 
+    /// <summary>
+    /// The operator's repository has its description rewritten in Quay (a CI job copying a README in), so the mark at
+    /// its end is gone; then its ImageStream is deleted under repositoryDeletionPolicy Delete. It cannot be told from a
+    /// repository made again by someone: kept, and the namespace is told in an Event rather than the record turning
+    /// it into someone's without a word.
+    /// </summary>
+    [Fact]
+    public async Task A_repository_whose_description_lost_the_operators_mark_is_kept_and_the_namespace_told()
+    {
+        await using var env = await StartAsync(spec => spec["repositoryDeletionPolicy"] = "Delete");
+        using var admin = new QuayAdministrator(env.Quay);
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("readme");
+        await env.CreateImageStreamAsync("readme", "app");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_readme", "app") is not null), "the repository made");
+        admin.JoinOwners("openshift_readme");
+        await admin.SetRepositoryDescriptionAsync("openshift_readme", "app", "# app\n\nBuilt by our pipeline.");
+
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "readme", "imagestreams", "app");
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "readme" && e.Reason == "RepositoryMarkLost"
+                                             && e.Message.Contains("openshift_readme/app", StringComparison.Ordinal), "the namespace told");
+        Assert.NotNull(env.Quay.State.Repository("openshift_readme", "app"));
+        Assert.Equal("# app\n\nBuilt by our pipeline.", env.Quay.State.Repository("openshift_readme", "app")!.Description);
+    }
+
     [Fact]
     public async Task A_namespace_that_leaves_scope_and_comes_back_is_managed_again_and_its_organization_deleted_with_it()
     {
@@ -1019,6 +1044,32 @@ public sealed class OwnershipTests
         await Eventually(async () => await env.GetRecordAsync("held") is null, "the record gone with the namespace");
     }
 
+    /// <summary>
+    /// A record deleted by hand while its namespace is managed (its finalizer holds it), then the namespace released
+    /// under cleanupPolicy Keep: the record is made again, released, rather than let go with the finalizer, and what it
+    /// remembers still acts (under cleanupPolicy Delete the organization it kept is deleted). Before, the release
+    /// dropped the finalizer and the API server deleted the record, forgetting the organization for good.
+    /// </summary>
+    [Fact]
+    public async Task A_record_deleted_by_hand_while_managed_is_made_again_when_its_namespace_is_released()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("held"));
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("held");
+        await Eventually(() => env.IsSeededAsync("held", "openshift_held"), "set up");
+        await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quaynamespaces", "held");
+        Assert.NotNull((await env.GetRecordAsync("held"))!["metadata"]!["deletionTimestamp"]);
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("elsewhere") });
+        await Eventually(async () => await env.GetRecordAsync("held") is { } record && record["metadata"]?["deletionTimestamp"] is null
+                                     && record["status"]?["phase"]?.GetValue<string>() == "Released", "released, its record made again");
+        Assert.Equal("Created", await env.RecordedOriginAsync("held", "openshift_held"));
+        Assert.NotNull(env.Quay.State.Organization("openshift_held"));
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["cleanupPolicy"] = "Delete" });
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_held") is null), "the organization it kept deleted under Delete");
+    }
+
     [Fact]
     public async Task A_robot_role_lowered_in_Quay_on_one_repository_is_repaired_at_the_next_drift_check()
     {
@@ -1194,6 +1245,38 @@ public sealed class OwnershipTests
         Assert.Equal("Creating", await env.RecordedOriginAsync("never", "openshift_never"));
         await Eventually(async () => await env.GetRecordAsync("never") is null, "the record let go after the grace", TimeSpan.FromSeconds(90));
         Assert.Null(env.Quay.State.Organization("openshift_never"));
+    }
+
+    /// <summary>
+    /// The namespace's organization is written ahead and its creates go unanswered (503s); then the organization prefix
+    /// changes, under cleanupPolicy Keep. The former organization, never made, is listed as one that may still land
+    /// while its grace lasts, and forgotten once it is over: not listed as the operator's organization for the
+    /// namespace's life, and not waited on to be deleted with it.
+    /// </summary>
+    [Fact]
+    public async Task A_former_organization_whose_create_never_landed_is_forgotten_after_its_grace_under_cleanup_policy_keep()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("renamed");
+            spec["driftCheckInterval"] = "3s";
+        });
+        var refused = env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/", Method = "POST", ErrorRate = 1, ErrorStatuses = [503] });
+        // A grace long enough for the steps below under a loaded machine (the listing is looked for while it lasts).
+        await env.StartOperatorAsync("operator-1", "--Operator:Quay:UnansweredCreateGrace=00:00:45");
+        await env.CreateNamespaceAsync("renamed");
+        await Eventually(async () => await env.RecordedOriginAsync("renamed", "openshift_renamed") == "Creating", "the create unanswered", TimeSpan.FromSeconds(30));
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["organizationPrefix"] = "other" });
+        env.Quay.Faults.Remove(refused);
+
+        await Eventually(async () => await env.RecordedOriginAsync("renamed", "other_renamed") == "Created"
+                                     && (await env.KeptAsync("renamed")).Any(k => k.Contains("openshift_renamed") && k.Contains("may still land")),
+            "the former organization listed as one that may still land", TimeSpan.FromSeconds(40));
+        await Eventually(async () => await env.RecordedOriginAsync("renamed", "openshift_renamed") is null
+                                     && !(await env.KeptAsync("renamed")).Any(k => k.Contains("openshift_renamed")),
+            "the former organization forgotten after its grace", TimeSpan.FromSeconds(90));
+        Assert.Null(env.Quay.State.Organization("openshift_renamed"));
+        Assert.NotNull(env.Quay.State.Organization("other_renamed"));
     }
 
     /// <summary>The create is written ahead and goes unanswered; the namespace is then deleted, and goes, its record listing the organization as looked for.</summary>

@@ -336,6 +336,10 @@ public sealed class OperatorEnvironment : IAsyncDisposable
         }
     }
 
+    /// <summary>What the namespace's record lists as kept (status.kept), empty without a record.</summary>
+    public async Task<IReadOnlyList<string>> KeptAsync(string ns) =>
+        (await GetRecordAsync(ns))?["status"]?["kept"]?.AsArray().Select(k => k!.GetValue<string>()).ToList() ?? [];
+
     /// <summary>The origin the record gives an organization, or null when it has no entry for it.</summary>
     public async Task<string?> RecordedOriginAsync(string ns, string org) =>
         (await GetRecordAsync(ns))?["spec"]?["organizations"]?.AsArray()

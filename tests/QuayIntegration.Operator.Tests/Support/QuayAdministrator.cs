@@ -87,6 +87,10 @@ public sealed class QuayAdministrator : IDisposable
     public Task SetRepositoryPermissionAsync(string org, string repository, string user, string role) =>
         Expect(_http.PutAsJsonAsync($"api/v1/repository/{org}/{repository}/permissions/user/{user}", new { role }));
 
+    /// <summary>What a person (or their CI, copying a README) does to a repository's description: PUT, as Quay's UI does.</summary>
+    public Task SetRepositoryDescriptionAsync(string org, string repository, string description) =>
+        Expect(_http.PutAsJsonAsync($"api/v1/repository/{org}/{repository}", new { description }));
+
     public Task DeleteRepositoryAsync(string org, string repository) => Expect(_http.DeleteAsync($"api/v1/repository/{org}/{repository}"));
 
     public Task DeleteOrganizationAsync(string org) => Expect(_http.DeleteAsync($"api/v1/organization/{org}"));

@@ -36,17 +36,25 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         {
             await RemoveOrKeepAsync(work, entry, why, ct);
         }
-        catch (QuayOperationException e) when (e.Outcome == QuayOutcome.Forbidden && work.Namespace is not { Metadata.DeletionTimestamp: null })
+        catch (QuayOperationException e) when (e.Outcome == QuayOutcome.Forbidden && WaitsOnSomeoneAnyway(work, entry))
         {
             // Quay refuses the operator's token in this organization (its user never administered it, no longer does,
-            // may read but not delete, or the token lacks a scope): waiting would hold the namespace Terminating until
-            // someone acts. What is left stays on record and in the status, the namespace goes, and the organization is
-            // looked at again each drift interval, as one kept for someone's content is. (A namespace that stays is
-            // reported failing and retried instead.)
+            // may read but not delete, or the token lacks a scope). What is left stays on record and in the status, and
+            // the organization is looked at again each drift interval, as one kept for someone's content is.
             work.Kept.Add(RefusedKept(entry, e));
             work.Blocked = true;
         }
     }
+
+    /// <summary>
+    /// Whether a refusal of Quay's ends this removal with the organization kept rather than failing it, to be retried:
+    /// while the namespace is being deleted (waiting would hold it Terminating until someone acts), and for an
+    /// organization whose maker Quay does not show (kept until someone acts anyway: the release of a namespace that
+    /// stays finishes rather than fail until someone grants access). A namespace that stays is otherwise reported
+    /// failing and retried, since a refusal may pass.
+    /// </summary>
+    private static bool WaitsOnSomeoneAnyway(NamespaceWork work, OrganizationRecord entry) =>
+        work.Namespace is not { Metadata.DeletionTimestamp: null } || TakeoverInventory.MakerUntold(entry);
 
     private static string RefusedKept(OrganizationRecord entry, QuayOperationException e) =>
         $"in organization {entry.Name}: Quay refuses the operator's token ({e.Operation}: HTTP {e.StatusCode}); what the operator made there " +
@@ -73,19 +81,11 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
             work.Kept.Add(TakeoverInventory.UntoldMakerKept(entry));
             work.Blocked = true;
             if (entry.AdoptedContentRecorded != true) return;
-            try
-            {
-                await RemoveOwnContentAsync(work, reach, entry, why, null, null, ct);
-            }
-            catch (QuayOperationException e) when (e.Outcome == QuayOutcome.Forbidden)
-            {
-                // A user that may not act inside (its empty inventory was taken just now): the release of a namespace that
-                // stays finishes all the same, the organization kept, rather than fail until someone grants access.
-                work.Kept.Add(RefusedKept(entry, e));
-            }
+            // A user that may not act inside (its empty inventory was taken just now) is refused here: RemoveAsync.
+            await RemoveOwnContentAsync(work, reach, entry, why, null, null, ct);
             return;
         }
-        if (entry.Origin == Origin.Creating && !await SettlePendingAsync(work, quay, entry, options.Value.UnansweredCreateGrace, ct)) return;
+        if (entry.Origin == Origin.Creating && !await SettlePendingAsync(work, quay, entry, removing: true, ct)) return;
         var (foreign, repositories, robots) = entry.IsOwned() ? await ForeignContentAsync(work, reach, entry, ct) : ([], [], []);
         // Still the operator's once Quay showed it: one made again by someone else is removed from as a found one, below.
         if (entry.IsOwned())
@@ -121,15 +121,17 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
 
     /// <summary>
     /// A create of the operator's was pending: what Quay shows of the organization decides whether it is the operator's
-    /// to delete (<see cref="PendingCreate"/>, and <see cref="OtherClusterMarks"/>), as it would have at the next sync.
-    /// Someone else's, another cluster's included, is removed from as a found one. One whose maker cannot be told stays
-    /// on record as pending, is listed as kept, and is looked at again at the drift interval. One absent while the
-    /// create written ahead may still land (within <paramref name="grace"/> of it: Quay may finish a create whose answer
-    /// the operator gave up on) stays pending and is looked for every few seconds until then, so one that lands is
-    /// deleted rather than orphaned; the namespace goes meanwhile. False when nothing is left to do now.
+    /// (<see cref="PendingCreate"/>, and <see cref="OtherClusterMarks"/>), as it would have at the next sync. Someone
+    /// else's, another cluster's included, is removed from (or kept) as a found one. One whose maker cannot be told
+    /// stays on record as pending, is listed as kept, and is looked at again at the drift interval. One absent while the
+    /// create written ahead may still land (within the grace of it: Quay may finish a create whose answer the operator
+    /// gave up on) stays pending; when <paramref name="removing"/> it is looked for every few seconds until then, so one
+    /// that lands is deleted rather than orphaned (the namespace goes meanwhile), else once the grace is over. One absent
+    /// after that was never made, or is gone: forgotten. False when nothing is left to do now.
     /// </summary>
-    private static async Task<bool> SettlePendingAsync(NamespaceWork work, QuayClient quay, OrganizationRecord entry, TimeSpan grace, CancellationToken ct)
+    private async Task<bool> SettlePendingAsync(NamespaceWork work, QuayClient quay, OrganizationRecord entry, bool removing, CancellationToken ct)
     {
+        var grace = options.Value.UnansweredCreateGrace;
         var shown = (await quay.GetOrganizationAsync(entry.Name, ct)).ValueOrThrow("look up organization " + entry.Name);
         switch (await PendingCreate.JudgeAsync(quay, entry.Name, shown, ct))
         {
@@ -142,15 +144,16 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
                 var until = new DateTimeOffset(since, TimeSpan.Zero) + grace;
                 if (until > work.Now)
                 {
-                    work.Kept.Add($"organization {entry.Name}: a create of the operator's got no answer and may still land; looked for until {until:u}, and deleted if it appears");
-                    work.LookAgainAfter(until - work.Now < LateCreatePoll ? until - work.Now : LateCreatePoll);
+                    work.Kept.Add($"organization {entry.Name}: a create of the operator's got no answer and may still land; looked for until {until:u}, and " +
+                                  (removing ? "deleted if it appears" : "kept as the operator's if it appears, forgotten if not"));
+                    work.LookAgainAfter(removing && until - work.Now > LateCreatePoll ? LateCreatePoll : until - work.Now);
                     return false;
                 }
                 // Never made (and no create of the operator's can land any more), or deleted since: nothing to remove.
                 work.Record.RemoveOrganization(entry);
                 return false;
             case PendingVerdict.Undecided:
-                work.Kept.Add($"organization {entry.Name}: someone else made it, or took it over, while a create of the operator's was pending, and the token's user does not administer it, so whose it is cannot be told; it is deleted only if it turns out to be the operator's");
+                work.Kept.Add($"organization {entry.Name}: someone else made it, or took it over, while a create of the operator's was pending, and the token's user does not administer it, so whose it is cannot be told; it counts as the operator's only if it turns out to be");
                 work.Blocked = true;
                 return false;
             case PendingVerdict.Operators:
@@ -199,7 +202,8 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
             // By the mark as listed, recorded or not: a recorded one may have been deleted and made again by someone else.
             var origin = entry.Repository(repository.Name)?.Origin == Origin.Found ? Origin.Found
                 : work.Markers.OriginOfRepository(repository, work.Name, repository.Name, entry);
-            if (origin != Origin.Created) foreign.Add("repository " + repository.Name);
+            if (origin != Origin.Created)
+                foreign.Add($"repository {repository.Name}{(RepositoryOrigins.LostItsMark(entry, repository.Name) ? " (on record as the operator's, but its description no longer carries the operator's mark)" : "")}");
         }
         var listedRobots = robots.ValueOrThrow("list robots of " + entry.Name)!;
         await RemadeRobots.JudgeAsync(work, quay, entry, RemadeRobots.Among(entry, listedRobots), ct);
@@ -302,10 +306,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
     {
         listed ??= (await reach.Quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!;
         foreach (var stale in (entry.Repositories ?? []).Where(r => listed.All(l => l.Name != r.Name)).ToList()) entry.RemoveRepository(stale.Name);
-        foreach (var repository in listed.Where(r => entry.Repository(r.Name)?.Origin != Origin.Found))
-        {
-            entry.SetRepository(repository.Name, work.Markers.OriginOfRepository(repository, work.Name, repository.Name, entry));
-        }
+        foreach (var repository in listed.Where(r => entry.Repository(r.Name)?.Origin != Origin.Found)) RepositoryOrigins.Record(work, entry, repository);
     }
 
     /// <summary>repositoryDeletionPolicy Delete: the repositories the record says the operator created.</summary>
@@ -353,6 +354,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
     /// </summary>
     public async Task KeepAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
     {
+        if (entry.Origin == Origin.Creating && !await SettlePendingToKeepAsync(work, entry, why, ct)) return;
         await takeoverInventory.TryRecordAsync(work, entry, ct);
         if (entry.AdoptedFrom is not null && entry.AdoptedContentRecorded != true
             && work.Integration is { Mode: IntegrationMode.Deleting, Client: null, Config: { } config } && config.RegistryHost == entry.Host
@@ -366,6 +368,26 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
             work.Kept.Add($"what the Go operator made in organization {entry.Name}: no Quay could be read to tell it from what people add later, so it is never deleted by the operator");
         }
         if (!entry.HoldsNothing()) work.Kept.Add($"{Describe(entry)} ({why})");
+    }
+
+    /// <summary>
+    /// A create that got no answer, in an organization kept by policy: settled as at a removal, so one never made is
+    /// forgotten once it can no longer land rather than listed (and waited on) as the operator's for the namespace's
+    /// life. Nothing else needs Quay here: a failure leaves it pending, listed, to be settled at the next look. False when
+    /// nothing is left to do now.
+    /// </summary>
+    private async Task<bool> SettlePendingToKeepAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
+    {
+        if (work.IntegrationFor(entry.Host) is not { Client: { } quay }) return true;
+        try
+        {
+            return await SettlePendingAsync(work, quay, entry, removing: false, ct);
+        }
+        catch (QuayOperationException e) when (!ct.IsCancellationRequested)
+        {
+            work.Kept.Add($"organization {entry.Name}: a create of the operator's got no answer and may have landed; not looked at now ({e.Message}), so kept on record ({why})");
+            return false;
+        }
     }
 
     /// <summary>What stays of an organization entry when nothing is removed, in words for the status.</summary>

@@ -46,11 +46,19 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
         var stored = draft.Stored;
         if (stored is null && draft.IsEmpty && !hold) return; // nothing to remember
         var holds = Holds(draft);
+        var deleting = stored?.Metadata.DeletionTimestamp is not null;
+        var finalizers = (stored?.Metadata.Finalizers ?? []).Where(f => f != Finalizer).ToList();
         // A record being deleted can take no new finalizer (the API server refuses it); it is replaced once gone.
-        var keepFinalizer = hold && (holds || stored?.Metadata.DeletionTimestamp is null);
+        var keepFinalizer = hold && (holds || !deleting);
+        // Deleted by hand while its namespace was managed, the record was held by the finalizer; letting go of it now
+        // (a release under cleanupPolicy Keep) would forget what the operator keeps from here on. It is made again
+        // once this write has let the deleted one go, as it would stand had nobody deleted it: released, without the
+        // finalizer, so a deletion by hand from then on forgets, as for any released record. While another's finalizer
+        // holds it too, it could not be made again: it keeps the operator's until the next save.
+        var remake = holds && !keepFinalizer && deleting && !draft.IsEmpty;
+        if (remake && finalizers.Count > 0) (keepFinalizer, remake) = (true, false);
         if (stored is not null && !force && !draft.HasUnsavedChanges && holds == keepFinalizer) return;
 
-        var finalizers = (stored?.Metadata.Finalizers ?? []).Where(f => f != Finalizer).ToList();
         if (keepFinalizer) finalizers.Add(Finalizer);
         var body = new QuayNamespaceResource
         {
@@ -72,6 +80,14 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
             written = stored is null
                 ? await api.CreateAsync(ApiResources.QuayNamespaces.CollectionPath(), body, ct)
                 : await api.ReplaceAsync(ApiResources.QuayNamespaces.ObjectPath(null, draft.Namespace), body, ct);
+            // The API server deletes an object being deleted within the write that removes its last finalizer, so the
+            // name is free at once. (A crash between the two writes loses the record; the namespace, still held by its
+            // own finalizer, is then read as set up by an earlier version: LegacyOwnership.)
+            if (remake)
+            {
+                body.Metadata.ResourceVersion = null;
+                written = await api.CreateAsync(ApiResources.QuayNamespaces.CollectionPath(), body, ct);
+            }
         }
         catch (KubeApiException e) when (e.IsConflict)
         {

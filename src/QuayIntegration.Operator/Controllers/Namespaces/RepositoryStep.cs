@@ -273,8 +273,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
             var repository = read.ValueOrThrow($"read repository {work.Organization}/{name}")!;
             // Judged as everywhere else (OriginOfRepository): in an organization taken over from the Go operator an
             // unmarked repository is the operator's, so it follows the policy here and does not hold the organization back later.
-            if (work.Markers.OriginOfRepository(repository, work.Name, name, entry) == Origin.Created) ours.Add(name);
-            else entry.SetRepository(name, Origin.Found);
+            if (RepositoryOrigins.Record(work, entry, repository) == Origin.Created) ours.Add(name);
         }
         foreach (var name in ours)
         {

@@ -147,11 +147,18 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
             return maker;
         }
         (await quay.VerifyTokenAsync(ct)).ValueOrThrow("verify the token");
+        // Entries whose wait is over are dropped as new ones come: organizations deleted, released or told meanwhile
+        // leave nothing behind for long.
+        foreach (var (other, at) in _untoldAt)
+            if (now - at >= config.DriftCheckInterval || now < at) _untoldAt.TryRemove(other, out _);
         _untoldAt[key] = now;
         return maker;
     }
 
-    /// <summary>When Quay last told nothing of who made an organization (host, name): its user does not administer it.</summary>
+    /// <summary>
+    /// When Quay last told nothing of who made an organization (host, name): its user does not administer it. Holds
+    /// only organizations asked within about a drift interval.
+    /// </summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Host, string Name), DateTimeOffset> _untoldAt = new();
 
     /// <summary>

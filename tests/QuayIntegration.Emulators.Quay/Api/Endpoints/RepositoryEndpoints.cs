@@ -3,7 +3,7 @@ using QuayIntegration.Emulators.Quay.Model;
 
 namespace QuayIntegration.Emulators.Quay.Api.Endpoints;
 
-/// <summary><c>endpoints/api/repository.py</c>: create, list, get and delete repositories.</summary>
+/// <summary><c>endpoints/api/repository.py</c>: create, list, get, update (the description) and delete repositories.</summary>
 public static class RepositoryEndpoints
 {
     private static readonly string[] Visibilities = ["public", "private"];
@@ -13,7 +13,7 @@ public static class RepositoryEndpoints
         routes.Add(RouteArea.QuayApi, "/api/v1/repository").Map("POST", Create).Map("GET", List);
         // Registered after the tag and permission routes (see QuayApiRoutes), whose paths this pattern also matches.
         routes.Add(RouteArea.QuayApi, "/api/v1/repository/{repository}/changevisibility").Map("POST", ChangeVisibility);
-        routes.Add(RouteArea.QuayApi, "/api/v1/repository/{repository}").Map("GET", Get).Map("DELETE", Delete);
+        routes.Add(RouteArea.QuayApi, "/api/v1/repository/{repository}").Map("GET", Get).Map("PUT", Update).Map("DELETE", Delete);
     }
 
     /// <summary>Splits Quay's <c>apirepopath</c> value: the namespace is the first segment, the rest is the name.</summary>
@@ -108,6 +108,24 @@ public static class RepositoryEndpoints
             if (includeStats) body["stats"] = new JsonArray();
             return ApiResponse.Ok(body);
         }
+    }
+
+    /// <summary>
+    /// <c>Repository.put</c> (<c>updateRepo</c>): repository write first (<c>require_repo_write</c>), then the RepoUpdate
+    /// schema (<c>description</c>, a string, required), then 404 when the repository does not exist; sets the
+    /// description and answers <c>{"success": true}</c>.
+    /// </summary>
+    private static ApiResponse Update(ApiRequest request)
+    {
+        var store = request.Core.Store;
+        lock (store.Sync)
+        {
+            var repo = RequireRepositoryRole(request, RepositoryRole.Write, out _, out _);
+            var description = Schema.RequiredString(request.RequireJsonObject(), "description");
+            if (repo is null) throw QuayErrors.NotFound();
+            repo.Description = description;
+        }
+        return ApiResponse.Ok(new JsonObject { ["success"] = true });
     }
 
     /// <summary>204 even for a missing repository when the caller administers the namespace; the name is reusable at once.</summary>
