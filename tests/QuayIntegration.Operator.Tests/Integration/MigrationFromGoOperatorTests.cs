@@ -316,12 +316,17 @@ public sealed class MigrationFromGoOperatorTests
         await env.PatchIntegrationSpecAsync(new JsonObject { ["repositoryDeletionPolicy"] = "Delete" });
 
         await env.StartOperatorAsync("operator-2");
-        await env.LabelNamespaceAsync(Ns, "looked-at", "again");
-        // Judged under Delete: recorded as someone's, or deleted.
-        await Eventually(async () => env.Quay.State.Repository(Org, "theirs") is null || (await env.GetRecordAsync(Ns))?["spec"]?["organizations"]?.AsArray()
-            .Single(o => o!["name"]!.GetValue<string>() == Org)?["repositories"]?.AsArray()
-            .Any(r => r?["name"]?.GetValue<string>() == "theirs" && r["origin"]?.GetValue<string>() == "Found") == true, "the repository judged under Delete");
+        // The new leader's first sync reads Quay and judges the repository under Delete, at the latest in the sync that
+        // makes the first marker's repository; the second marker's is made by a sync after that one has ended.
+        foreach (var marker in new[] { "marker-1", "marker-2" })
+        {
+            await env.CreateImageStreamAsync(Ns, marker);
+            await Eventually(() => Task.FromResult(env.Quay.State.Repository(Org, marker) is not null), "the repository of " + marker);
+        }
         Assert.NotNull(env.Quay.State.Repository(Org, "theirs"));
+        // Someone's at use only: the record keeps what the earlier inventory said, for the day Quay tells who made it.
+        Assert.Equal("Created", (await env.GetRecordAsync(Ns))!["spec"]!["organizations"]!.AsArray().Single(o => o!["name"]!.GetValue<string>() == Org)!
+            ["repositories"]!.AsArray().Single(r => r!["name"]!.GetValue<string>() == "theirs")!["origin"]!.GetValue<string>());
     }
 
     /// <summary>

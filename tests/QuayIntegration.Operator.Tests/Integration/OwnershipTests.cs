@@ -1048,26 +1048,35 @@ public sealed class OwnershipTests
     /// A record deleted by hand while its namespace is managed (its finalizer holds it), then the namespace released
     /// under cleanupPolicy Keep: the record is made again, released, rather than let go with the finalizer, and what it
     /// remembers still acts (under cleanupPolicy Delete the organization it kept is deleted). Before, the release
-    /// dropped the finalizer and the API server deleted the record, forgetting the organization for good.
+    /// dropped the finalizer and the API server deleted the record, forgetting the organization for good. With the
+    /// create that makes it again refused once (a 500 after the write that let the deleted one go), the retry still
+    /// makes it again from what it knew rather than forget.
     /// </summary>
-    [Fact]
-    public async Task A_record_deleted_by_hand_while_managed_is_made_again_when_its_namespace_is_released()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_record_deleted_by_hand_while_managed_is_made_again_when_its_namespace_is_released(bool remakeRefusedOnce)
     {
         await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("held"));
         await env.StartOperatorAsync();
         await env.CreateNamespaceAsync("held");
         await Eventually(() => env.IsSeededAsync("held", "openshift_held"), "set up");
+        // A former organization too: only the record knows it (the namespace's annotation names the current one).
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["organizationPrefix"] = "second" });
+        await Eventually(() => env.IsSeededAsync("held", "second_held"), "moved to a second organization");
         await env.Kube.CustomObjects.DeleteClusterCustomObjectAsync("quay.redhat.com", "v1", "quaynamespaces", "held");
         Assert.NotNull((await env.GetRecordAsync("held"))!["metadata"]!["deletionTimestamp"]);
+        if (remakeRefusedOnce) env.Cluster.ApiServer.Faults.InjectStatus(500, count: 1, resource: "quaynamespaces", verb: "create");
 
         await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("elsewhere") });
         await Eventually(async () => await env.GetRecordAsync("held") is { } record && record["metadata"]?["deletionTimestamp"] is null
                                      && record["status"]?["phase"]?.GetValue<string>() == "Released", "released, its record made again");
         Assert.Equal("Created", await env.RecordedOriginAsync("held", "openshift_held"));
-        Assert.NotNull(env.Quay.State.Organization("openshift_held"));
+        Assert.Equal("Created", await env.RecordedOriginAsync("held", "second_held"));
 
         await env.PatchIntegrationSpecAsync(new JsonObject { ["cleanupPolicy"] = "Delete" });
-        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_held") is null), "the organization it kept deleted under Delete");
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_held") is null && env.Quay.State.Organization("second_held") is null),
+            "the organizations it kept deleted under Delete");
     }
 
     [Fact]

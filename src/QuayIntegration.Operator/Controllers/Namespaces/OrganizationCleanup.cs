@@ -145,7 +145,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
                 if (until > work.Now)
                 {
                     work.Kept.Add($"organization {entry.Name}: a create of the operator's got no answer and may still land; looked for until {until:u}, and " +
-                                  (removing ? "deleted if it appears" : "kept as the operator's if it appears, forgotten if not"));
+                                  (removing ? "deleted if it appears" : "kept as the operator's if it appears, forgotten at the first look after that if not"));
                     work.LookAgainAfter(removing && until - work.Now > LateCreatePoll ? LateCreatePoll : until - work.Now);
                     return false;
                 }
@@ -203,7 +203,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
             var origin = entry.Repository(repository.Name)?.Origin == Origin.Found ? Origin.Found
                 : work.Markers.OriginOfRepository(repository, work.Name, repository.Name, entry);
             if (origin != Origin.Created)
-                foreign.Add($"repository {repository.Name}{(RepositoryOrigins.LostItsMark(entry, repository.Name) ? " (on record as the operator's, but its description no longer carries the operator's mark)" : "")}");
+                foreign.Add($"repository {repository.Name}{(RepositoryOrigins.LostItsMark(entry, repository.Name) ? " (on record as the operator's, but its description no longer carries this cluster's mark)" : "")}");
         }
         var listedRobots = robots.ValueOrThrow("list robots of " + entry.Name)!;
         await RemadeRobots.JudgeAsync(work, quay, entry, RemadeRobots.Among(entry, listedRobots), ct);
@@ -386,6 +386,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         catch (QuayOperationException e) when (!ct.IsCancellationRequested)
         {
             work.Kept.Add($"organization {entry.Name}: a create of the operator's got no answer and may have landed; not looked at now ({e.Message}), so kept on record ({why})");
+            work.Blocked = true; // looked at again within a drift interval
             return false;
         }
     }

@@ -83,11 +83,14 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
             // The API server deletes an object being deleted within the write that removes its last finalizer, so the
             // name is free at once. (A crash between the two writes loses the record; the namespace, still held by its
             // own finalizer, is then read as set up by an earlier version: LegacyOwnership.)
-            if (remake)
-            {
-                body.Metadata.ResourceVersion = null;
-                written = await api.CreateAsync(ApiResources.QuayNamespaces.CollectionPath(), body, ct);
-            }
+            if (remake) written = await RemakeAsync(body, ct);
+        }
+        catch (KubeApiException e) when (e.IsNotFound && stored is not null && deleting && holds && !draft.IsEmpty)
+        {
+            // Gone since this reconcile read it, although the finalizer held it: a remake above that failed after its
+            // first write (the save after that failure lands here), or a finalizer removed by hand. What this
+            // reconcile knows is written again rather than forgotten.
+            written = await RemakeAsync(body, ct);
         }
         catch (KubeApiException e) when (e.IsConflict)
         {
@@ -109,6 +112,13 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
         }
         _records.Written(stored, written);
         draft.Saved(written);
+    }
+
+    /// <summary>The record made again under its name, from what the draft knows (the deleted one's version and status left behind).</summary>
+    private Task<QuayNamespaceResource> RemakeAsync(QuayNamespaceResource body, CancellationToken ct)
+    {
+        body.Metadata.ResourceVersion = null;
+        return api.CreateAsync(ApiResources.QuayNamespaces.CollectionPath(), body, ct);
     }
 
     /// <summary>Writes the status when it differs from the stored one (a merge patch with explicit nulls, so cleared fields go).</summary>

@@ -15,10 +15,15 @@ public static class RepositoryOrigins
     public static string Record(NamespaceWork work, OrganizationRecord entry, QuayRepository repository)
     {
         var origin = work.Markers.OriginOfRepository(repository, work.Name, repository.Name, entry);
+        // In an organization taken over from the Go operator whose maker Quay does not show, an unmarked repository is
+        // someone's at use only: the record keeps what the takeover's inventory said, for the day Quay tells.
+        if (origin != Origin.Created && TakeoverInventory.MakerUntold(entry)
+            && work.Markers.OwnerOfRepository(repository, work.Name, repository.Name) == MarkedOwner.Unmarked)
+            return origin;
         if (origin != Origin.Created && LostItsMark(entry, repository.Name))
             work.Changed("RepositoryMarkLost", $"Quay repository {entry.Name}/{repository.Name}, on record as created by the operator, no longer ends its " +
-                                               "description with the operator's mark (edited in Quay, or deleted and made again by someone): it counts as " +
-                                               "someone else's from now on, and the operator never deletes it");
+                                               "description with this cluster's mark (edited in Quay, made again by someone, or marked by another " +
+                                               "cluster's operator): it counts as someone else's from now on, and the operator never deletes it");
         entry.SetRepository(repository.Name, origin);
         return origin;
     }

@@ -150,7 +150,7 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
         // Entries whose wait is over are dropped as new ones come: organizations deleted, released or told meanwhile
         // leave nothing behind for long.
         foreach (var (other, at) in _untoldAt)
-            if (now - at >= config.DriftCheckInterval || now < at) _untoldAt.TryRemove(other, out _);
+            if (now - at >= config.DriftCheckInterval || now < at) _untoldAt.TryRemove(new KeyValuePair<(string, string), DateTimeOffset>(other, at));
         _untoldAt[key] = now;
         return maker;
     }
