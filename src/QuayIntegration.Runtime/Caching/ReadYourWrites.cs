@@ -80,6 +80,20 @@ public class ReadYourWrites<TWire, T> : IInformerHandler<T> where TWire : class,
         return written;
     }
 
+    /// <summary>
+    /// Remembers the reply of a create that made an object again under its name right after this process's write let
+    /// <paramref name="before"/> go (its last finalizer taken off an object being deleted): the cache may show the old
+    /// object, then none, before it shows the new one, and the new one is served meanwhile.
+    /// </summary>
+    public T Recreated(T before, TWire reply)
+    {
+        var written = _cache.ToCached(reply);
+        var key = _cache.Identity.KeyOf(written);
+        _written[key] = new Copy(new HashSet<string?> { _cache.Identity.VersionOf(before), null }, written, _cache.ListsStarted);
+        Ahead(key, _cache.Get(key));
+        return written;
+    }
+
     /// <summary>Remembers that this process deleted the object it read as <paramref name="before"/>.</summary>
     public void Deleted(ObjectKey key, T? before)
     {

@@ -327,6 +327,12 @@ public sealed class MigrationFromGoOperatorTests
         // Someone's at use only: the record keeps what the earlier inventory said, for the day Quay tells who made it.
         Assert.Equal("Created", (await env.GetRecordAsync(Ns))!["spec"]!["organizations"]!.AsArray().Single(o => o!["name"]!.GetValue<string>() == Org)!
             ["repositories"]!.AsArray().Single(r => r!["name"]!.GetValue<string>() == "theirs")!["origin"]!.GetValue<string>());
+
+        // And at the namespace's deletion: the repositories the operator made go, theirs stays (judged at use there too).
+        await env.Kube.CoreV1.DeleteNamespaceAsync(Ns);
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync(Ns, TimeSpan.FromSeconds(30));
+        Assert.Null(env.Quay.State.Repository(Org, "marker-1"));
+        Assert.NotNull(env.Quay.State.Repository(Org, "theirs"));
     }
 
     /// <summary>

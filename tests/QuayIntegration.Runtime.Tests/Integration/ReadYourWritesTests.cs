@@ -170,4 +170,30 @@ public sealed class ReadYourWritesTests : IAsyncLifetime
         Assert.Null(_overlay.Get(Key));
         Assert.Equal(0, _overlay.PendingCount);
     }
+
+    /// <summary>
+    /// The write that let a deleted object go, then a create under its name (OwnershipRecords making a record someone
+    /// deleted again): the new object is read while the cache shows none, until it shows the new one.
+    /// </summary>
+    [Fact]
+    public async Task An_object_made_again_after_its_last_finalizer_went_is_read_as_made_until_the_cache_shows_it()
+    {
+        await _world.Client.CoreV1.CreateNamespacedConfigMapAsync(
+            new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "cm", Finalizers = ["example.com/hold"] }, Data = new Dictionary<string, string> { ["v"] = "old" } }, "rw");
+        await _world.Client.CoreV1.DeleteNamespacedConfigMapAsync("cm", "rw");
+        await Until(() => _informer.Get(Key)?.Metadata.DeletionTimestamp is not null, "the object marked for deletion in the cache");
+        var before = _overlay.Get(Key)!;
+        await _world.Api.PatchAsync<V1ConfigMap>(ResourceType.ConfigMaps.ObjectPath("rw", "cm"),
+            new V1Patch("""{"metadata":{"finalizers":null}}""", V1Patch.PatchType.MergePatch), CancellationToken.None);
+        // The create is made once the cache shows the deletion, so the cache shows none for the watch's lag.
+        await Until(() => _informer.Get(Key) is null, "the deletion reaches the cache");
+        var made = await _world.Api.CreateAsync(ResourceType.ConfigMaps.CollectionPath("rw"),
+            new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "cm" }, Data = new Dictionary<string, string> { ["v"] = "new" } }, CancellationToken.None);
+        _overlay.Recreated(before, made);
+        Assert.Null(_informer.Get(Key)); // the watch is behind
+        Assert.Equal("new", _overlay.Get(Key)!.Data["v"]);
+        await Until(() => _informer.Get(Key)?.Data["v"] == "new", "the create reaches the cache");
+        Assert.Equal(0, _overlay.PendingCount);
+        Assert.Same(_informer.Get(Key), _overlay.Get(Key));
+    }
 }

@@ -235,11 +235,11 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
     {
         var quay = reach.Quay;
         var robots = await OwnRobotsAsync(work, reach, entry, listedRobots, ct);
-        await RecordOwnRepositoriesAsync(work, reach, entry, listed, ct);
-        if (reach.Config.DeleteRepositories) await RemoveRepositoriesAsync(work, reach, entry, why, ct);
+        var ours = await RecordOwnRepositoriesAsync(work, reach, entry, listed, ct);
+        if (reach.Config.DeleteRepositories) await RemoveRepositoriesAsync(work, reach, entry, ours, why, ct);
         else
-            foreach (var repository in (entry.Repositories ?? []).Where(r => r.Origin == Origin.Created))
-                work.Kept.Add($"repository {entry.Name}/{repository.Name} (repositoryDeletionPolicy Keep)");
+            foreach (var repository in ours)
+                work.Kept.Add($"repository {entry.Name}/{repository} (repositoryDeletionPolicy Keep)");
 
         foreach (var robot in (entry.RepositoryPermissions ?? []).Select(p => p.Robot).Where(r => !robots.Contains(r)).Distinct(StringComparer.Ordinal).ToList())
             await GivenPermissions.GiveBackAsync(work, quay, entry, robot, why, null, ct);
@@ -300,23 +300,28 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
     /// mark as listed now: those it made are recorded Created even if a crash kept them out of the record (so a kept
     /// one is never forgotten, and a policy changed later still finds it), those someone else made are Found (also a
     /// recorded one someone made again under the same name after the operator deleted it), and those gone are dropped.
+    /// Returns the repositories that are the operator's now: judged at use, which the record alone does not say (an
+    /// unmarked one on record as inherited, in an organization whose maker Quay does not show, is someone's meanwhile).
     /// </summary>
-    private static async Task RecordOwnRepositoriesAsync(NamespaceWork work, Reach reach, OrganizationRecord entry, List<QuayRepository>? listed,
+    private static async Task<List<string>> RecordOwnRepositoriesAsync(NamespaceWork work, Reach reach, OrganizationRecord entry, List<QuayRepository>? listed,
         CancellationToken ct)
     {
         listed ??= (await reach.Quay.ListRepositoriesAsync(entry.Name, ct)).ValueOrThrow("list the repositories of " + entry.Name)!;
         foreach (var stale in (entry.Repositories ?? []).Where(r => listed.All(l => l.Name != r.Name)).ToList()) entry.RemoveRepository(stale.Name);
-        foreach (var repository in listed.Where(r => entry.Repository(r.Name)?.Origin != Origin.Found)) RepositoryOrigins.Record(work, entry, repository);
+        var ours = new List<string>();
+        foreach (var repository in listed.Where(r => entry.Repository(r.Name)?.Origin != Origin.Found))
+            if (RepositoryOrigins.Record(work, entry, repository) == Origin.Created) ours.Add(repository.Name);
+        return ours;
     }
 
-    /// <summary>repositoryDeletionPolicy Delete: the repositories the record says the operator created.</summary>
-    private static async Task RemoveRepositoriesAsync(NamespaceWork work, Reach reach, OrganizationRecord entry, string why, CancellationToken ct)
+    /// <summary>repositoryDeletionPolicy Delete: the repositories that are the operator's (<see cref="RecordOwnRepositoriesAsync"/>).</summary>
+    private static async Task RemoveRepositoriesAsync(NamespaceWork work, Reach reach, OrganizationRecord entry, List<string> ours, string why, CancellationToken ct)
     {
-        foreach (var repository in (entry.Repositories ?? []).Where(r => r.Origin == Origin.Created).ToList())
+        foreach (var repository in ours)
         {
-            (await reach.Quay.DeleteRepositoryAsync(entry.Name, repository.Name, ct)).ValueOrThrow($"delete repository {entry.Name}/{repository.Name}");
-            entry.RemoveRepository(repository.Name);
-            work.Changed("RepositoryDeleted", $"Deleted Quay repository {entry.Name}/{repository.Name}: {why} (repositoryDeletionPolicy Delete)");
+            (await reach.Quay.DeleteRepositoryAsync(entry.Name, repository, ct)).ValueOrThrow($"delete repository {entry.Name}/{repository}");
+            entry.RemoveRepository(repository);
+            work.Changed("RepositoryDeleted", $"Deleted Quay repository {entry.Name}/{repository}: {why} (repositoryDeletionPolicy Delete)");
         }
     }
 
@@ -374,11 +379,15 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
     /// A create that got no answer, in an organization kept by policy: settled as at a removal, so one never made is
     /// forgotten once it can no longer land rather than listed (and waited on) as the operator's for the namespace's
     /// life. Nothing else needs Quay here: a failure leaves it pending, listed, to be settled at the next look. False when
-    /// nothing is left to do now.
+    /// nothing is left to do now. (Without a client of its Quay, under an integration's deletion with cleanupPolicy
+    /// Keep say, it stays pending on record, listed.)
     /// </summary>
     private async Task<bool> SettlePendingToKeepAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
     {
-        if (work.IntegrationFor(entry.Host) is not { Client: { } quay }) return true;
+        // Only with the token of the namespace's own integration, most likely the one whose create is pending: the
+        // verdict "the operator's" rests on the token's user administering what it made, which another integration's
+        // user may do for someone else's organization. Kept as it is, nothing needs deciding now.
+        if (work.Integration is not { Client: { } quay, Config: { } config } || config.RegistryHost != entry.Host) return true;
         try
         {
             return await SettlePendingAsync(work, quay, entry, removing: false, ct);

@@ -75,6 +75,7 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
             Spec = draft.Spec,
         };
         QuayNamespaceResource written;
+        var remade = false;
         try
         {
             written = stored is null
@@ -83,14 +84,14 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
             // The API server deletes an object being deleted within the write that removes its last finalizer, so the
             // name is free at once. (A crash between the two writes loses the record; the namespace, still held by its
             // own finalizer, is then read as set up by an earlier version: LegacyOwnership.)
-            if (remake) written = await RemakeAsync(body, ct);
+            if (remake) (written, remade) = (await RemakeAsync(body, ct), true);
         }
         catch (KubeApiException e) when (e.IsNotFound && stored is not null && deleting && holds && !draft.IsEmpty)
         {
             // Gone since this reconcile read it, although the finalizer held it: a remake above that failed after its
             // first write (the save after that failure lands here), or a finalizer removed by hand. What this
             // reconcile knows is written again rather than forgotten.
-            written = await RemakeAsync(body, ct);
+            (written, remade) = (await RemakeAsync(body, ct), true);
         }
         catch (KubeApiException e) when (e.IsConflict)
         {
@@ -110,7 +111,8 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
                                          "CustomResourceDefinition is being deleted or is gone, so nothing is set up in Quay for this namespace; " +
                                          "apply deploy/base/crds/quay.redhat.com_quaynamespaces.yaml again, or finish uninstalling (README, Uninstalling)");
         }
-        _records.Written(stored, written);
+        if (remade) _records.Recreated(stored!, written);
+        else _records.Written(stored, written);
         draft.Saved(written);
     }
 
