@@ -1272,11 +1272,16 @@ public sealed class OwnershipTests
         });
         var refused = env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/", Method = "POST", ErrorRate = 1, ErrorStatuses = [503] });
         // A grace long enough for the steps below under a loaded machine (the listing is looked for while it lasts).
-        await env.StartOperatorAsync("operator-1", "--Operator:Quay:UnansweredCreateGrace=00:00:45");
+        const string grace = "--Operator:Quay:UnansweredCreateGrace=00:00:45";
+        var first = await env.StartOperatorAsync("operator-1", grace);
         await env.CreateNamespaceAsync("renamed");
         await Eventually(async () => await env.RecordedOriginAsync("renamed", "openshift_renamed") == "Creating", "the create unanswered", TimeSpan.FromSeconds(30));
-        await env.PatchIntegrationSpecAsync(new JsonObject { ["organizationPrefix"] = "other" });
+        // Changed while no operator runs: the first one's backoff and open circuit breaker, after the 503s, would delay
+        // the next sync by tens of seconds, past the grace on a loaded machine.
+        await env.StopOperatorAsync(first);
         env.Quay.Faults.Remove(refused);
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["organizationPrefix"] = "other" });
+        await env.StartOperatorAsync("operator-2", grace);
 
         await Eventually(async () => await env.RecordedOriginAsync("renamed", "other_renamed") == "Created"
                                      && (await env.KeptAsync("renamed")).Any(k => k.Contains("openshift_renamed") && k.Contains("may still land")),

@@ -74,7 +74,7 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
             },
             Spec = draft.Spec,
         };
-        QuayNamespaceResource written;
+        QuayNamespaceResource? written;
         var remade = false;
         try
         {
@@ -111,16 +111,34 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
                                          "CustomResourceDefinition is being deleted or is gone, so nothing is set up in Quay for this namespace; " +
                                          "apply deploy/base/crds/quay.redhat.com_quaynamespaces.yaml again, or finish uninstalling (README, Uninstalling)");
         }
+        if (written is null)
+        {
+            // Not made again: the record went with the CustomResourceDefinition's deletion, an uninstall's.
+            _records.Deleted(ObjectKey.Cluster(draft.Namespace), stored);
+            draft.Deleted();
+            return;
+        }
         if (remade) _records.Recreated(stored!, written);
         else _records.Written(stored, written);
         draft.Saved(written);
     }
 
-    /// <summary>The record made again under its name, from what the draft knows (the deleted one's version and status left behind).</summary>
-    private Task<QuayNamespaceResource> RemakeAsync(QuayNamespaceResource body, CancellationToken ct)
+    /// <summary>
+    /// The record made again under its name, from what the draft knows (the deleted one's version and status left
+    /// behind). Null when the API server refuses to make records (405: the QuayNamespace CustomResourceDefinition is
+    /// being deleted; 404: it is gone): the record was deleted with it, as an uninstall asks (README, Uninstalling).
+    /// </summary>
+    private async Task<QuayNamespaceResource?> RemakeAsync(QuayNamespaceResource body, CancellationToken ct)
     {
         body.Metadata.ResourceVersion = null;
-        return api.CreateAsync(ApiResources.QuayNamespaces.CollectionPath(), body, ct);
+        try
+        {
+            return await api.CreateAsync(ApiResources.QuayNamespaces.CollectionPath(), body, ct);
+        }
+        catch (KubeApiException e) when (e.Status == System.Net.HttpStatusCode.MethodNotAllowed || e.IsNotFound)
+        {
+            return null;
+        }
     }
 
     /// <summary>Writes the status when it differs from the stored one (a merge patch with explicit nulls, so cleared fields go).</summary>
