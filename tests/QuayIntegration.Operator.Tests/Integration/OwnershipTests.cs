@@ -1271,8 +1271,8 @@ public sealed class OwnershipTests
             spec["driftCheckInterval"] = "3s";
         });
         var refused = env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/", Method = "POST", ErrorRate = 1, ErrorStatuses = [503] });
-        // A grace long enough for the steps below under a loaded machine (the listing is looked for while it lasts).
-        const string grace = "--Operator:Quay:UnansweredCreateGrace=00:00:45";
+        // A grace long enough for the second operator's first sync on a loaded machine (the listing is looked for while it lasts).
+        const string grace = "--Operator:Quay:UnansweredCreateGrace=00:00:25";
         var first = await env.StartOperatorAsync("operator-1", grace);
         await env.CreateNamespaceAsync("renamed");
         await Eventually(async () => await env.RecordedOriginAsync("renamed", "openshift_renamed") == "Creating", "the create unanswered", TimeSpan.FromSeconds(30));
@@ -1285,10 +1285,10 @@ public sealed class OwnershipTests
 
         await Eventually(async () => await env.RecordedOriginAsync("renamed", "other_renamed") == "Created"
                                      && (await env.KeptAsync("renamed")).Any(k => k.Contains("openshift_renamed") && k.Contains("may still land")),
-            "the former organization listed as one that may still land", TimeSpan.FromSeconds(40));
+            "the former organization listed as one that may still land", TimeSpan.FromSeconds(25));
         await Eventually(async () => await env.RecordedOriginAsync("renamed", "openshift_renamed") is null
                                      && !(await env.KeptAsync("renamed")).Any(k => k.Contains("openshift_renamed")),
-            "the former organization forgotten after its grace", TimeSpan.FromSeconds(90));
+            "the former organization forgotten after its grace", TimeSpan.FromSeconds(60));
         Assert.Null(env.Quay.State.Organization("openshift_renamed"));
         Assert.NotNull(env.Quay.State.Organization("other_renamed"));
     }
