@@ -84,14 +84,14 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
             // The API server deletes an object being deleted within the write that removes its last finalizer, so the
             // name is free at once. (A crash between the two writes loses the record; the namespace, still held by its
             // own finalizer, is then read as set up by an earlier version: LegacyOwnership.)
-            if (remake) (written, remade) = (await RemakeAsync(body, ct), true);
+            if (remake) (written, remade) = (await RemakeAsync(body), true);
         }
         catch (KubeApiException e) when (e.IsNotFound && stored is not null && deleting && holds && !draft.IsEmpty)
         {
             // Gone since this reconcile read it, although the finalizer held it: a remake above that failed after its
             // first write (the save after that failure lands here), or a finalizer removed by hand. What this
             // reconcile knows is written again rather than forgotten.
-            (written, remade) = (await RemakeAsync(body, ct), true);
+            (written, remade) = (await RemakeAsync(body), true);
         }
         catch (KubeApiException e) when (e.IsConflict)
         {
@@ -127,13 +127,16 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
     /// The record made again under its name, from what the draft knows (the deleted one's version and status left
     /// behind). Null when the API server refuses to make records (405: the QuayNamespace CustomResourceDefinition is
     /// being deleted; 404: it is gone): the record was deleted with it, as an uninstall asks (README, Uninstalling).
+    /// Not cancelled with the reconcile (a stop, a rolling update, a lost lease): the write that let the deleted one
+    /// go is done, and only this one keeps what it knew (the request's own timeout still applies). A leader acting
+    /// meanwhile is not overwritten: a record it made first refuses this create.
     /// </summary>
-    private async Task<QuayNamespaceResource?> RemakeAsync(QuayNamespaceResource body, CancellationToken ct)
+    private async Task<QuayNamespaceResource?> RemakeAsync(QuayNamespaceResource body)
     {
         body.Metadata.ResourceVersion = null;
         try
         {
-            return await api.CreateAsync(ApiResources.QuayNamespaces.CollectionPath(), body, ct);
+            return await api.CreateAsync(ApiResources.QuayNamespaces.CollectionPath(), body, CancellationToken.None);
         }
         catch (KubeApiException e) when (e.Status == System.Net.HttpStatusCode.MethodNotAllowed || e.IsNotFound)
         {
