@@ -55,7 +55,8 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
         // once this write has let the deleted one go, as it would stand had nobody deleted it: released, without the
         // finalizer, so a deletion by hand from then on forgets, as for any released record. While another's finalizer
         // holds it too, it could not be made again: it keeps the operator's until the next save.
-        var remake = holds && !keepFinalizer && deleting && !draft.IsEmpty;
+        var heldWhileDeleted = holds && deleting && !draft.IsEmpty;
+        var remake = heldWhileDeleted && !keepFinalizer;
         if (remake && finalizers.Count > 0) (keepFinalizer, remake) = (true, false);
         if (stored is not null && !force && !draft.HasUnsavedChanges && holds == keepFinalizer) return;
 
@@ -86,7 +87,7 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
             // own finalizer, is then read as set up by an earlier version: LegacyOwnership.)
             if (remake) (written, remade) = (await RemakeAsync(body), true);
         }
-        catch (KubeApiException e) when (e.IsNotFound && stored is not null && deleting && holds && !draft.IsEmpty)
+        catch (KubeApiException e) when (e.IsNotFound && heldWhileDeleted)
         {
             // Gone since this reconcile read it, although the finalizer held it: a remake above that failed after its
             // first write (the save after that failure lands here), or a finalizer removed by hand. What this

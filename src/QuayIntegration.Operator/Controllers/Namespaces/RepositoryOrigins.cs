@@ -14,12 +14,12 @@ public static class RepositoryOrigins
 {
     public static string Record(NamespaceWork work, OrganizationRecord entry, QuayRepository repository)
     {
-        var origin = work.Markers.OriginOfRepository(repository, work.Name, repository.Name, entry);
         // In an organization taken over from the Go operator whose maker Quay does not show, an unmarked repository is
-        // someone's at use only: the record keeps what the takeover's inventory said, for the day Quay tells.
-        if (origin != Origin.Created && TakeoverInventory.MakerUntold(entry)
-            && work.Markers.OwnerOfRepository(repository, work.Name, repository.Name) == MarkedOwner.Unmarked)
-            return origin;
+        // someone's at use only (as OriginOfRepository judges it): the record keeps what the takeover's inventory said,
+        // for the day Quay tells.
+        if (TakeoverInventory.MakerUntold(entry) && work.Markers.OwnerOfRepository(repository, work.Name, repository.Name) == MarkedOwner.Unmarked)
+            return Origin.Found;
+        var origin = work.Markers.OriginOfRepository(repository, work.Name, repository.Name, entry);
         if (origin != Origin.Created && LostItsMark(entry, repository.Name))
             work.Changed("RepositoryMarkLost", $"Quay repository {entry.Name}/{repository.Name}, on record as created by the operator, no longer ends its " +
                                                "description with this cluster's mark (edited in Quay, made again by someone, or marked by another " +

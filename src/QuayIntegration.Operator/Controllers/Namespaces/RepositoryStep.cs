@@ -271,7 +271,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
                 continue;
             }
             var repository = read.ValueOrThrow($"read repository {work.Organization}/{name}")!;
-            // Judged as everywhere else (OriginOfRepository): in an organization taken over from the Go operator an
+            // Judged and recorded as everywhere else (RepositoryOrigins): in an organization taken over from the Go operator an
             // unmarked repository is the operator's, so it follows the policy here and does not hold the organization back later.
             if (RepositoryOrigins.Record(work, entry, repository) == Origin.Created) ours.Add(name);
         }
