@@ -136,8 +136,21 @@ public sealed class DefaultPermissionRecord
     public string? Id
     {
         get => _id.Value;
-        set => _id = CompactUuid.Of(value);
+        set
+        {
+            _id = CompactUuid.Of(value);
+            // Known now: no create is pending any more, so no time of one is kept.
+            if (!string.IsNullOrEmpty(value)) PendingSince = null;
+        }
     }
+
+    /// <summary>
+    /// While the id is empty: when the operator's last create was written ahead. Quay may carry out a create whose
+    /// answer the operator gave up on, and nothing in a default permission says who made it, so for a grace after this
+    /// time (QuayOptions.UnansweredCreateGrace) the robot's one default permission no entry names is taken as the
+    /// operator's late create: no other is created meanwhile, and the entry is not forgotten.
+    /// </summary>
+    [JsonPropertyName("pendingSince")] public DateTime? PendingSince { get; set; }
 
     // One per robot per namespace in the records' cache for the life of the process.
     private CompactUuid _id;

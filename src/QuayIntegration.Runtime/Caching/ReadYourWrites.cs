@@ -88,9 +88,9 @@ public class ReadYourWrites<TWire, T> : IInformerHandler<T> where TWire : class,
     public T Recreated(T before, TWire reply)
     {
         var written = _cache.ToCached(reply);
-        var key = _cache.Identity.KeyOf(written);
-        _written[key] = new Copy(new HashSet<string?> { _cache.Identity.VersionOf(before), null }, written, _cache.ListsStarted);
-        Ahead(key, _cache.Get(key));
+        // What the write that let it go replaced is still replaced (the cache may show any version of that chain), and
+        // so is the absence between the two objects.
+        Remember(_cache.Identity.KeyOf(written), before, written, absenceReplaced: true);
         return written;
     }
 
@@ -108,12 +108,13 @@ public class ReadYourWrites<TWire, T> : IInformerHandler<T> where TWire : class,
     /// <summary>Copies the cache has not caught up with yet (for tests and diagnostics).</summary>
     public int PendingCount => _written.Count;
 
-    private void Remember(ObjectKey key, T? before, T? written)
+    private void Remember(ObjectKey key, T? before, T? written, bool absenceReplaced = false)
     {
         var listsStarted = _cache.ListsStarted;
         var beforeVersion = before is null ? null : _cache.Identity.VersionOf(before);
         var replaced = new HashSet<string?> { beforeVersion };
-        if (_written.TryGetValue(key, out var last) && VersionOf(last.Written) == beforeVersion)
+        if (absenceReplaced) replaced.Add(null);
+        if (_written.TryGetValue(key, out var last) && (VersionOf(last.Written) == beforeVersion || absenceReplaced && last.Written is null && last.Replaced.Contains(beforeVersion)))
             replaced.UnionWith(last.Replaced);
         // A write that changed nothing keeps its version and causes no watch event: the cache showing that version
         // is caught up, so it must not count as replaced.

@@ -196,4 +196,29 @@ public sealed class ReadYourWritesTests : IAsyncLifetime
         Assert.Equal(0, _overlay.PendingCount);
         Assert.Same(_informer.Get(Key), _overlay.Get(Key));
     }
+
+    /// <summary>
+    /// The same after a chain of this process's writes on the object being deleted (a record written, then let go):
+    /// the cache, still showing the version the chain started from, is behind the object made again, which is served.
+    /// </summary>
+    [Fact]
+    public async Task An_object_made_again_after_a_chain_of_writes_is_read_as_made_while_the_cache_shows_where_the_chain_began()
+    {
+        await _world.Client.CoreV1.CreateNamespacedConfigMapAsync(
+            new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "cm", Finalizers = ["example.com/hold"] }, Data = new Dictionary<string, string> { ["v"] = "old" } }, "rw");
+        await _world.Client.CoreV1.DeleteNamespacedConfigMapAsync("cm", "rw");
+        await Until(() => _informer.Get(Key)?.Metadata.DeletionTimestamp is not null, "the object marked for deletion in the cache");
+        var marked = _overlay.Get(Key)!;
+        var written = _overlay.Written(marked, await PatchAsync(marked, "written"));
+        var letGo = await _world.Api.PatchAsync<V1ConfigMap>(ResourceType.ConfigMaps.ObjectPath("rw", "cm"),
+            new V1Patch("""{"metadata":{"finalizers":null}}""", V1Patch.PatchType.MergePatch), CancellationToken.None);
+        _overlay.Written(written, letGo);
+        var made = await _world.Api.CreateAsync(ResourceType.ConfigMaps.CollectionPath("rw"),
+            new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "cm" }, Data = new Dictionary<string, string> { ["v"] = "new" } }, CancellationToken.None);
+        _overlay.Recreated(written, made);
+        Assert.Equal(marked.Metadata.ResourceVersion, _informer.Get(Key)?.Metadata.ResourceVersion); // the watch is behind the whole chain
+        Assert.Equal("new", _overlay.Get(Key)!.Data["v"]);
+        await Until(() => _informer.Get(Key)?.Data["v"] == "new", "the create reaches the cache");
+        Assert.Equal(0, _overlay.PendingCount);
+    }
 }

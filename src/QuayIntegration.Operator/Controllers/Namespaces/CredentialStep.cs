@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using k8s.Models;
 using QuayIntegration.Operator.Api;
@@ -27,23 +28,36 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         var observation = work.Observation!;
         var wanted = work.Robots.Where(r => observation.Credentials.ContainsKey(r.FullName)).ToList();
         var wantedNames = work.Robots.Select(r => QuayNames.SecretNameFor(r.ServiceAccount, work.Config!.ClusterId)).ToHashSet(StringComparer.Ordinal);
-        var results = await Task.WhenAll(wanted.Select(robot =>
-            Isolation.RunAsync(work, $"service account {robot.ServiceAccount}", () => EnsureAsync(work, robot, ct))));
+        // A Secret is on record as soon as it is in place, whatever comes of its link: unrecorded, it is the operator's
+        // only under the name the current cluster ID gives it (RemoveUnwantedAsync), so a cluster ID changed before the
+        // next sync got through would leave it, with its robot's login, for good.
+        var inPlace = new ConcurrentQueue<DesiredRobot>();
+        Done<List<SyncChange>>?[] results;
+        try
+        {
+            results = await Task.WhenAll(wanted.Select(robot =>
+                Isolation.RunAsync(work, $"service account {robot.ServiceAccount}", () => EnsureAsync(work, robot, inPlace, ct))));
+        }
+        finally
+        {
+            foreach (var robot in inPlace)
+                work.Record.SetSecret(QuayNames.SecretNameFor(robot.ServiceAccount, work.Config!.ClusterId), robot.ServiceAccount, work.IntegrationName);
+        }
         foreach (var (robot, result) in wanted.Zip(results))
         {
             if (result is not { Value: var changes }) continue;
-            work.Record.SetSecret(QuayNames.SecretNameFor(robot.ServiceAccount, work.Config!.ClusterId), robot.ServiceAccount, work.IntegrationName);
             foreach (var change in changes) work.Changed(change.Reason, change.Message);
             if (_accounts.Get(work.Name, robot.ServiceAccount) is null) work.MissingServiceAccounts.Add(robot.ServiceAccount);
         }
         await RemoveUnwantedAsync(work, wantedNames, ct);
     }
 
-    private async Task<List<SyncChange>> EnsureAsync(NamespaceWork work, DesiredRobot robot, CancellationToken ct)
+    private async Task<List<SyncChange>> EnsureAsync(NamespaceWork work, DesiredRobot robot, ConcurrentQueue<DesiredRobot> inPlace, CancellationToken ct)
     {
         var changes = new List<SyncChange>();
         var secretName = QuayNames.SecretNameFor(robot.ServiceAccount, work.Config!.ClusterId);
         if (await EnsureSecretAsync(work, robot, secretName, ct) is { } change) changes.Add(change);
+        inPlace.Enqueue(robot);
         var account = _accounts.Get(work.Name, robot.ServiceAccount);
         if (account is not null && await PatchLinksAsync(account, secretName, ServiceAccountLinkPatch.Link, ct))
             changes.Add(new("ServiceAccountLinked", $"Listed Secret {secretName} in service account {robot.ServiceAccount}"));
@@ -135,8 +149,9 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
     {
         if (await api.GetAsync<V1Secret>(path, ct) is not { } secret) return null;
         if (!IsOperators(secret, work, robot))
-            throw new ObjectInTheWayException($"Secret {secret.Metadata.Name} exists and is not the operator's (no label {WellKnown.ManagedByLabel}, no login " +
-                                              $"of robot {robot.FullName}): it is left as it is; rename or delete it so that the robot's credentials can be written there");
+            throw new ObjectInTheWayException($"Secret {secret.Metadata.Name} exists and is not the operator's (it has no label {WellKnown.ManagedByLabel}, " +
+                                              $"and holds no login of a robot the operator made: robot {robot.FullName} is not one, or it holds another login): " +
+                                              "it is left as it is; rename or delete it so that the robot's credentials can be written there");
         return CachedSecret.Of(secret);
     }
 
@@ -257,8 +272,8 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
             if (removed.Value == Removal.Deleted)
                 work.Changed("SecretDeleted", $"Deleted Secret {name} and took it out of the service accounts: no service account of spec.serviceAccounts uses it any more");
             else if (removed.Value == Removal.SomeoneElses)
-                work.Changed("SecretLeftAlone", $"Secret {name}, on record as the operator's, now carries neither its label nor the login of its robot: " +
-                                                "it is someone's own, left as it is, and forgotten");
+                work.Changed("SecretLeftAlone", $"Secret {name}, on record as the operator's, now carries neither its label nor the login of a robot the operator made: " +
+                                                "it cannot be told from someone's own pull secret, so it is left as it is, and forgotten");
         }
     }
 
@@ -298,8 +313,10 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
 
     /// <summary>
     /// Named <c>&lt;sa&gt;-quay-&lt;clusterID&gt;</c> after the service account it names, under the current cluster ID: the only
-    /// name an unrecorded one of the operator's can have (written just before a crash; those of an earlier cluster ID
-    /// were recorded when written). A copy named <c>builder-quay-backup</c> is someone's.
+    /// name an unrecorded one of the operator's can have (written just before a crash or before a failure the record's
+    /// save after it did not survive; one written under an earlier cluster ID is on record from its write on, unless
+    /// the process died before any save, and the cluster ID changed before it ran again). A copy named
+    /// <c>builder-quay-backup</c> is someone's.
     /// </summary>
     private static bool IsNamedAsOperators(CachedSecret secret, string clusterId) =>
         secret.Annotations?.TryGetValue(WellKnown.ServiceAccountAnnotation, out var account) == true

@@ -14,17 +14,21 @@ internal static class DefaultPermissionPlaceholders
     /// <summary>
     /// The id of <paramref name="permission"/>; for an entry written ahead without one, the default permission of its
     /// robot (for everyone's new repositories) that no other entry of the record names, saved into the entry. When Quay
-    /// has none, the create never landed: the entry goes, and there is nothing to delete or tell. When it has several
-    /// (someone added one of their own beside it), which one is the operator's cannot be told: none is claimed, the
-    /// entry stays, and <see cref="Resolution.Undecided"/> says why, for the status.
+    /// has none, the create never landed, or has not yet: within its grace (<see cref="PendingUntil"/>) the entry stays
+    /// and <see cref="Resolution.LookAgainAt"/> says until when; after it, the entry goes, and there is nothing to
+    /// delete or tell. When it has several (someone added one of their own beside it), which one is the operator's
+    /// cannot be told: none is claimed, the entry stays, and <see cref="Resolution.Undecided"/> says why, for the status.
     /// </summary>
-    public static async Task<Resolution> IdOrForgetAsync(QuayClient quay, OrganizationRecord entry, DefaultPermissionRecord permission, CancellationToken ct)
+    public static async Task<Resolution> IdOrForgetAsync(QuayClient quay, OrganizationRecord entry, DefaultPermissionRecord permission,
+        DateTimeOffset now, TimeSpan grace, CancellationToken ct)
     {
         if (!string.IsNullOrEmpty(permission.Id)) return new(permission.Id, null);
         var listed = (await quay.ListPrototypesAsync(entry.Name, ct)).ValueOrThrow("list the default permissions of " + entry.Name)!;
         var unclaimed = Unclaimed(listed, entry.DefaultPermissionsOf(permission.Robot).Select(p => p.Id), permission.Robot);
         switch (unclaimed.Count)
         {
+            case 0 when PendingUntil(permission, now, grace) is { } until && until > now:
+                return new(null, null, until);
             case 0:
                 entry.RemoveDefaultPermission(permission);
                 return new(null, null);
@@ -35,6 +39,23 @@ internal static class DefaultPermissionPlaceholders
                 return new(null, Undecidable(permission.Robot, unclaimed.Count));
         }
     }
+
+    /// <summary>
+    /// Until when the create written ahead for <paramref name="permission"/> (an entry without id) may still land. A
+    /// time ahead of now (a leader's clock behind the writer's, an edit), or none (an entry an earlier version wrote),
+    /// counts from now and is set so, to be saved with the record: the wait ends a grace from here rather than never.
+    /// </summary>
+    public static DateTimeOffset? PendingUntil(DefaultPermissionRecord permission, DateTimeOffset now, TimeSpan grace)
+    {
+        if (!string.IsNullOrEmpty(permission.Id)) return null;
+        if (permission.PendingSince is not { } since || since > now.UtcDateTime) permission.PendingSince = since = now.UtcDateTime;
+        return new DateTimeOffset(since, TimeSpan.Zero) + grace;
+    }
+
+    /// <summary>Why an entry written ahead stays while no default permission answers to it, for the status.</summary>
+    public static string AwaitedLanding(string robot, DateTimeOffset until, bool removing) =>
+        $"the default permission of robot {robot}: a create of the operator's got no answer and Quay may still carry it out; looked for until {until:u}, and " +
+        (removing ? "deleted if it appears" : "taken as the operator's if it appears, another created only if it does not");
 
     /// <summary>The default permissions of <paramref name="robot"/> (for everyone's new repositories) whose ids are not among <paramref name="recordedIds"/>.</summary>
     public static List<QuayPrototype> Unclaimed(IEnumerable<QuayPrototype> prototypes, IEnumerable<string?> recordedIds, string robot)
@@ -48,6 +69,9 @@ internal static class DefaultPermissionPlaceholders
         $"the default permissions of robot {robot}: the operator created one just before it could note its id, and {candidates} " +
         "that no record names are there now, so which is the operator's cannot be told; they all stay";
 
-    /// <summary>The entry's id (null: nothing to delete), or why it could not be told (null when it could).</summary>
-    public readonly record struct Resolution(string? Id, string? Undecided);
+    /// <summary>
+    /// The entry's id (null: nothing to delete), or why it could not be told (null when it could), or until when a create
+    /// of the operator's may still land (null when none may).
+    /// </summary>
+    public readonly record struct Resolution(string? Id, string? Undecided, DateTimeOffset? LookAgainAt = null);
 }

@@ -76,6 +76,7 @@ public sealed class NamespaceReconciler(
         var name = key.Name;
         var integrations = state.Current;
         var ns = claim.Get(key);
+        await records.MakeAgainWhatWasLetGoAsync(name, ct);
         var record = records.Draft(name);
         var intent = NamespaceIntent.Decide(ns, record, integrations, scope);
         if (intent.ForDeletedNamespace) ns = null; // the record's namespace is gone; the one of that name now is not touched
@@ -228,7 +229,15 @@ public sealed class NamespaceReconciler(
             return ReconcileResult.After(TimeSpan.Zero);
         }
         var untilDrift = work.Observation.VerifiedAt + config.DriftCheckInterval - time.GetUtcNow();
-        return ReconcileResult.After(untilDrift > MinimumRequeue ? untilDrift : MinimumRequeue);
+        var next = untilDrift > MinimumRequeue ? untilDrift : MinimumRequeue;
+        // A create of the operator's that may still land (a default permission's) is looked for at the end of its
+        // grace, in Quay as it is then.
+        if (work.LookAgainWithin is { } sooner && sooner < next)
+        {
+            observations.Forget(work.Name);
+            next = sooner > MinimumRequeue ? sooner : MinimumRequeue;
+        }
+        return ReconcileResult.After(next);
     }
 
     /// <summary>

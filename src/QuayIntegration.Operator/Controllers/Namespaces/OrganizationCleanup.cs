@@ -219,8 +219,11 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
             var read = await quay.GetRobotAsync(entry.Name, shortName, ct);
             if (read.Outcome == QuayOutcome.NotFound) continue;
             var marked = read.ValueOrThrow("read robot " + robot.Name)!;
-            if (work.Markers.OriginOfRobot(marked, work.Name, shortName, entry) != Origin.Created) foreign.Add("robot " + robot.Name);
-            else entry.SetRobot(robot.Name, OwnershipMarkers.RecordedServiceAccountOf(marked), Origin.Created, marked.Created);
+            // Judged for the service account it says it is for, as the sync judges it: an earlier version's description
+            // names the account, whose robot's short name may differ (mapped for Quay, or shortened).
+            var account = OwnershipMarkers.ServiceAccountOf(marked, work.Name);
+            if (work.Markers.OriginOfRobot(marked, work.Name, account, entry) != Origin.Created) foreign.Add("robot " + robot.Name);
+            else entry.SetRobot(robot.Name, account, Origin.Created, marked.Created);
         }
         return (foreign, repositories, listedRobots);
     }
@@ -230,7 +233,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
     /// the repository roles and default permissions it gave other robots (<see cref="GivenPermissions"/>), and with
     /// repositoryDeletionPolicy Delete the repositories it created.
     /// </summary>
-    private static async Task RemoveOwnContentAsync(NamespaceWork work, Reach reach, OrganizationRecord entry, string why, List<QuayRepository>? listed,
+    private async Task RemoveOwnContentAsync(NamespaceWork work, Reach reach, OrganizationRecord entry, string why, List<QuayRepository>? listed,
         List<QuayRobot>? listedRobots, CancellationToken ct)
     {
         var quay = reach.Quay;
@@ -252,8 +255,14 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         }
         foreach (var permission in (entry.DefaultPermissions ?? []).ToList())
         {
-            var resolved = await DefaultPermissionPlaceholders.IdOrForgetAsync(quay, entry, permission, ct);
+            var resolved = await DefaultPermissionPlaceholders.IdOrForgetAsync(quay, entry, permission, work.Now, options.Value.UnansweredCreateGrace, ct);
             if (resolved.Undecided is { } undecided) work.Kept.Add(undecided);
+            if (resolved.LookAgainAt is { } until)
+            {
+                // Looked for while it may still land, as an organization is, so one that does is deleted rather than orphaned.
+                work.Kept.Add(DefaultPermissionPlaceholders.AwaitedLanding(permission.Robot, until, removing: true));
+                work.LookAgainAfter(until - work.Now > LateCreatePoll ? LateCreatePoll : until - work.Now);
+            }
             if (resolved.Id is not { } id) continue;
             (await quay.DeletePrototypeAsync(entry.Name, id, ct)).ValueOrThrow($"delete the default permission of {permission.Robot}");
             entry.RemoveDefaultPermission(permission);

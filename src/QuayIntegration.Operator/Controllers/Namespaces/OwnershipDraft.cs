@@ -137,6 +137,12 @@ public static class OrganizationRecordExtensions
         {
             // Another origin without a time: the time on record was the other robot's.
             if (entry.Origin != origin && string.IsNullOrEmpty(created)) entry.Created = null;
+            // Another origin: another robot under the name (the operator made it after someone's went, or someone made
+            // theirs after the operator's went), or the same one judged anew. The default permissions written for the
+            // robot before went with it, or are its maker's own now (the operator's robot's go with it): an entry left,
+            // one written ahead above all, would claim the next one someone gives the robot as the operator's.
+            if (entry.Origin != origin)
+                foreach (var permission in org.DefaultPermissionsOf(name).ToList()) org.RemoveDefaultPermission(permission);
             // Found before and found now, but made at another time: its owner made it again.
             if (entry.Origin == Origin.Found && origin == Origin.Found && entry.Created is { } was && !string.IsNullOrEmpty(created) && created != was)
                 org.FoundRobotMadeAgain(entry, created);
@@ -247,8 +253,8 @@ public static class OrganizationRecordExtensions
     public static IEnumerable<DefaultPermissionRecord> DefaultPermissionsOf(this OrganizationRecord org, string robot) =>
         org.DefaultPermissions?.Where(p => p.Robot == robot) ?? [];
 
-    public static void AddDefaultPermission(this OrganizationRecord org, string robot, string? id) =>
-        (org.DefaultPermissions ??= []).Add(new DefaultPermissionRecord { Robot = robot, Id = id });
+    public static void AddDefaultPermission(this OrganizationRecord org, string robot, string? id, DateTime? pendingSince = null) =>
+        (org.DefaultPermissions ??= []).Add(new DefaultPermissionRecord { Robot = robot, Id = id, PendingSince = id is null ? pendingSince : null });
 
     public static void RemoveDefaultPermission(this OrganizationRecord org, DefaultPermissionRecord entry)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
@@ -24,6 +25,15 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
     /// write replaces two versions before the cache sees either).
     /// </summary>
     private readonly ReadYourWrites<QuayNamespaceResource> _records = new(cache);
+
+    /// <summary>
+    /// Records this process let go (deleted by hand while held, their last finalizer taken off by a release) whose
+    /// re-creation has not succeeded yet: the deleted one as last read, and what is to be made. Nothing else knows what
+    /// they held, so they are made again before their namespace's next reconcile reads them
+    /// (<see cref="MakeAgainWhatWasLetGoAsync"/>). In memory only: a crash still loses them, as it loses the moment
+    /// between the two writes; a lost Lease ends the process, so no later leader's work is written over from here.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, (QuayNamespaceResource Deleted, QuayNamespaceResource Body)> _toMakeAgain = new(StringComparer.Ordinal);
 
     public QuayNamespaceResource? Get(string ns) => _records.Get(ObjectKey.Cluster(ns));
 
@@ -85,14 +95,14 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
             // The API server deletes an object being deleted within the write that removes its last finalizer, so the
             // name is free at once. (A crash between the two writes loses the record; the namespace, still held by its
             // own finalizer, is then read as set up by an earlier version: LegacyOwnership.)
-            if (remake) (written, remade) = (await RemakeAsync(body), true);
+            if (remake) (written, remade) = (await RemakeAsync(stored!, body), true);
         }
         catch (KubeApiException e) when (e.IsNotFound && heldWhileDeleted)
         {
             // Gone since this reconcile read it, although the finalizer held it: a remake above that failed after its
             // first write (the save after that failure lands here), or a finalizer removed by hand. What this
             // reconcile knows is written again rather than forgotten.
-            (written, remade) = (await RemakeAsync(body), true);
+            (written, remade) = (await RemakeAsync(stored!, body), true);
         }
         catch (KubeApiException e) when (e.IsConflict)
         {
@@ -130,19 +140,63 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
     /// being deleted; 404: it is gone): the record was deleted with it, as an uninstall asks (README, Uninstalling).
     /// Not cancelled with the reconcile (a stop, a rolling update, a lost lease): the write that let the deleted one
     /// go is done, and only this one keeps what it knew (the request's own timeout still applies). A leader acting
-    /// meanwhile is not overwritten: a record it made first refuses this create.
+    /// meanwhile is not overwritten: a record it made first refuses this create. Any other failure leaves it to be
+    /// made at the namespace's next reconcile.
     /// </summary>
-    private async Task<QuayNamespaceResource?> RemakeAsync(QuayNamespaceResource body)
+    private async Task<QuayNamespaceResource?> RemakeAsync(QuayNamespaceResource deleted, QuayNamespaceResource body)
     {
+        var name = body.Metadata.Name;
         body.Metadata.ResourceVersion = null;
+        _toMakeAgain[name] = (deleted, body);
         try
         {
-            return await api.CreateAsync(ApiResources.QuayNamespaces.CollectionPath(), body, CancellationToken.None);
+            var made = await api.CreateAsync(ApiResources.QuayNamespaces.CollectionPath(), body, CancellationToken.None);
+            _toMakeAgain.TryRemove(name, out _);
+            return made;
         }
         catch (KubeApiException e) when (e.Status == System.Net.HttpStatusCode.MethodNotAllowed || e.IsNotFound)
         {
+            _toMakeAgain.TryRemove(name, out _);
             return null;
         }
+        catch (KubeApiException e) when (e.IsConflict)
+        {
+            // Made already: by another leader, or by this process's own earlier create whose answer was lost.
+            _toMakeAgain.TryRemove(name, out _);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Makes again, before its namespace's reconcile reads it, a record whose re-creation failed after this process's
+    /// write had let the deleted one go (<see cref="SaveAsync"/>); done once a record under the name other than the
+    /// deleted one is read. A failure is retried with the reconcile's backoff.
+    /// </summary>
+    public async Task MakeAgainWhatWasLetGoAsync(string ns, CancellationToken ct)
+    {
+        if (!_toMakeAgain.TryGetValue(ns, out var pending)) return;
+        if (Get(ns) is { } current && current.Metadata.Uid != pending.Deleted.Metadata.Uid)
+        {
+            _toMakeAgain.TryRemove(ns, out _);
+            return;
+        }
+        ct.ThrowIfCancellationRequested();
+        QuayNamespaceResource? made;
+        try
+        {
+            made = await RemakeAsync(pending.Deleted, pending.Body);
+        }
+        catch (KubeApiException e) when (e.IsConflict)
+        {
+            _records.Forget(ObjectKey.Cluster(ns));
+            throw new ReconcileException($"the QuayNamespace {ns} was made again meanwhile; retrying with it");
+        }
+        catch (KubeApiException e)
+        {
+            throw new ReconcileException($"the QuayNamespace {ns}, deleted by hand while its namespace was managed and let go since, " +
+                                         $"cannot be made again yet ({e.ApiMessage}); retrying: until it is, only this process knows what it held");
+        }
+        if (made is not null) _records.Recreated(pending.Deleted, made);
     }
 
     /// <summary>Writes the status when it differs from the stored one (a merge patch with explicit nulls, so cleared fields go).</summary>

@@ -56,8 +56,8 @@ internal static class RemadeRobots
             work.Changed("RobotReplaced", owner == MarkedOwner.OtherCluster
                 ? $"Quay robot {listed.Name} was deleted and made again by the operator of another cluster " +
                   $"({OrganizationOfAnotherClusterException.ClusterOf(robot)}); it is neither used nor deleted by this operator"
-                : $"Quay robot {listed.Name} was deleted and made again by someone else; it is used for service account " +
-                  $"{recorded.ServiceAccount} as a robot that existed, and never deleted by the operator");
+                : $"Quay robot {listed.Name} was deleted and made again by someone else; it is theirs from now on: never deleted by the " +
+                  $"operator, and used as a robot that existed while service account {recorded.ServiceAccount} is in spec.serviceAccounts");
         }
     }
 }

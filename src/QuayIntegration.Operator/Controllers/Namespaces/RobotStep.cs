@@ -1,5 +1,6 @@
 using QuayIntegration.Operator.Observability;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Quay;
 
@@ -16,7 +17,7 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// for it is written into the record before it is created, so that no crash can hide it. A robot found without a
 /// record entry is classified by its mark (<see cref="OwnershipMarkers"/>) when, and only when, that matters.
 /// </summary>
-public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
+public sealed class RobotStep(OwnershipRecords records, IOptions<QuayOptions> options, ILogger<RobotStep> log)
 {
     public async Task RunAsync(NamespaceWork work, CancellationToken ct)
     {
@@ -112,13 +113,15 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
             var recordedIds = entry.DefaultPermissionsOf(robot.FullName).Select(p => p.Id).ToHashSet();
             // Recorded as "about to create" and then found alone: created just before a crash, so it is the operator's.
             // Found beside another that no record names, it cannot be told from someone's: both stay, and it is said.
-            if (entry.DefaultPermissionsOf(robot.FullName).FirstOrDefault(d => string.IsNullOrEmpty(d.Id)) is { } placeholder)
+            var placeholder = entry.DefaultPermissionsOf(robot.FullName).FirstOrDefault(d => string.IsNullOrEmpty(d.Id));
+            if (placeholder is not null)
             {
                 var unclaimed = DefaultPermissionPlaceholders.Unclaimed(matching, recordedIds, robot.FullName);
                 if (unclaimed is [var created])
                 {
                     placeholder.Id = created.Id;
                     recordedIds.Add(created.Id);
+                    placeholder = null;
                 }
                 else if (unclaimed.Count > 1) work.Kept.Add(DefaultPermissionPlaceholders.Undecidable(robot.FullName, unclaimed.Count));
             }
@@ -127,10 +130,23 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
             var ours = (existing is not null && recordedIds.Contains(existing.Id))
                        || await Isolation.RunAsync(work, $"service account {robot.ServiceAccount}",
                            () => OriginOfAsync(work, robot.FullName, robot.ServiceAccount, ct)) is { Value: Origin.Created };
+            // An earlier create of the operator's got no answer and may still land: a second one now would leave two,
+            // the late one on no record, never deleted. Looked for again until its grace is over.
+            if (existing is null && !ours && placeholder is not null
+                && DefaultPermissionPlaceholders.PendingUntil(placeholder, work.Now, options.Value.UnansweredCreateGrace) is { } until && until > work.Now)
+            {
+                AwaitLanding(work, robot.FullName, until, removing: false);
+                continue;
+            }
             if (existing is not null && !ours)
             {
                 if (existing.Role != robot.Role)
+                {
                     log.ForeignDefaultPermissionLeftAlone(robot.FullName, existing.Role, robot.Role);
+                    // Said where the namespace's state is read: repositories others make give the robot this role.
+                    work.Kept.Add($"the default permission of robot {robot.FullName}: someone else's, {existing.Role} where spec.serviceAccounts " +
+                                  $"asks for {robot.Role}; left as it is (remove it in Quay to have the operator give its own)");
+                }
                 continue;
             }
             // The duplicates an interrupted run may leave: for a robot the operator created, every default permission
@@ -149,8 +165,12 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
             var plan = plans[i];
             if (plan.Existing is not null || plan.Ours) continue;
             forOthersRobots = true;
-            if (entry.DefaultPermissionsOf(plan.Robot.FullName).Any(d => string.IsNullOrEmpty(d.Id))) continue; // an earlier attempt's
-            entry.AddDefaultPermission(plan.Robot.FullName, null);
+            if (entry.DefaultPermissionsOf(plan.Robot.FullName).FirstOrDefault(d => string.IsNullOrEmpty(d.Id)) is { } earlier)
+            {
+                earlier.PendingSince = work.Now.UtcDateTime; // an earlier attempt's, whose grace is over: this create's from now
+                continue;
+            }
+            entry.AddDefaultPermission(plan.Robot.FullName, null, work.Now.UtcDateTime);
             plans[i] = plan with { WroteAhead = true };
         }
         if (forOthersRobots) await records.SaveAsync(work.Record, hold: true, ct);
@@ -189,6 +209,16 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
         }
     }
 
+    /// <summary>
+    /// A default permission the operator created may still land: said in the status, and looked for again (the
+    /// namespace's Quay read afresh) at the end of its grace.
+    /// </summary>
+    private static void AwaitLanding(NamespaceWork work, string robot, DateTimeOffset until, bool removing)
+    {
+        work.Kept.Add(DefaultPermissionPlaceholders.AwaitedLanding(robot, until, removing));
+        work.LookAgainAfter(until - work.Now);
+    }
+
     private static async Task<QuayPrototype> ApplyAsync(NamespaceWork work, PermissionPlan plan, CancellationToken ct)
     {
         var (org, robot) = (work.Organization, plan.Robot);
@@ -217,7 +247,7 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
     /// know is read once: with this operator's mark (a crash before the record, or an installation older than the
     /// record) it goes; otherwise it is recorded as Found and never looked at again.
     /// </summary>
-    private static async Task RemoveRevokedAsync(NamespaceWork work, CancellationToken ct)
+    private async Task RemoveRevokedAsync(NamespaceWork work, CancellationToken ct)
     {
         var entry = work.Entry!;
         var observation = work.Observation!;
@@ -237,9 +267,14 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
                 // Read before deleting: one the operator deleted just before a crash may have been made again by someone else.
                 var still = await Isolation.RunAsync(work, item, () => StillOursAsync(work, robot.Name, robot.ServiceAccount, ct));
                 if (still is null) continue;
-                if (still.Value is not true)
+                if (still.Value is not { Ours: true })
                 {
-                    if (still.Value is false) entry.SetRobot(robot.Name, robot.ServiceAccount, Origin.Found);
+                    if (still.Value is { } theirs)
+                    {
+                        entry.SetRobot(robot.Name, robot.ServiceAccount, Origin.Found, theirs.Created);
+                        work.Changed("RobotReplaced", $"Quay robot {robot.Name} was deleted and made again by someone else; it is theirs from now " +
+                                                      "on, and not deleted with service account " + robot.ServiceAccount);
+                    }
                     else entry.RemoveRobot(robot.Name);
                     continue;
                 }
@@ -254,8 +289,10 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
                 $"service account {robot.ServiceAccount} is no longer in spec.serviceAccounts", observation, ct));
             foreach (var permission in entry.DefaultPermissionsOf(robot.Name).ToList())
             {
-                var resolved = await Isolation.RunAsync(work, item, () => DefaultPermissionPlaceholders.IdOrForgetAsync(work.Quay, entry, permission, ct));
+                var resolved = await Isolation.RunAsync(work, item, () => DefaultPermissionPlaceholders.IdOrForgetAsync(work.Quay, entry, permission, work.Now,
+                    options.Value.UnansweredCreateGrace, ct));
                 if (resolved is { Value.Undecided: { } undecided }) work.Kept.Add(undecided);
+                if (resolved is { Value.LookAgainAt: { } until }) AwaitLanding(work, permission.Robot, until, removing: true);
                 if (resolved is not { Value.Id: { } id }) continue;
                 if (await Isolation.RunAsync(work, item, () => DeletePrototypeAsync(work, robot.Name, id, ct)) is null) continue;
                 observation.Prototypes.RemoveAll(p => p.Id == permission.Id);
@@ -276,12 +313,13 @@ public sealed class RobotStep(OwnershipRecords records, ILogger<RobotStep> log)
                 "its service account is no longer in spec.serviceAccounts", work.Observation, ct));
     }
 
-    /// <summary>True when the robot carries this operator's mark, false when someone else's, null when it is gone.</summary>
-    private static async Task<bool?> StillOursAsync(NamespaceWork work, string name, string serviceAccount, CancellationToken ct)
+    /// <summary>Whether the robot carries this operator's mark, and when Quay made it; null when it is gone.</summary>
+    private static async Task<(bool Ours, string? Created)?> StillOursAsync(NamespaceWork work, string name, string serviceAccount, CancellationToken ct)
     {
         var read = await work.Quay.GetRobotAsync(work.Organization, QuayNames.RobotShortNameOf(name), ct);
         if (read.Outcome == QuayOutcome.NotFound) return null;
-        return Classify(work, read.ValueOrThrow("read robot " + name)!, serviceAccount) == Origin.Created;
+        var robot = read.ValueOrThrow("read robot " + name)!;
+        return (Classify(work, robot, serviceAccount) == Origin.Created, robot.Created);
     }
 
     private static async Task<bool> DeleteRobotAsync(NamespaceWork work, string name, CancellationToken ct) =>
