@@ -436,31 +436,47 @@ public sealed class OwnershipTests
     /// dropped), and Quay carries the create out late, after the operator's next sync. That sync created another at
     /// once, so the late one was on no record: counted someone's, it stayed in Quay for good when the namespace went.
     /// Now no other is created while the first may still land (its grace, 12 s here), the one that lands is taken for
-    /// the operator's, and it goes with the namespace (the organization and the robot, which existed, stay).
+    /// the operator's, and it goes with the namespace (the organization and the robot, which existed, stay). With the
+    /// syncs failing meanwhile on the cluster's side (helper-95 #1: the observation of Quay is then kept, from before
+    /// the landing), the grace's end asks Quay rather than trust that observation, so no second one is made either.
     /// </summary>
-    [Fact]
-    public async Task A_default_permission_whose_create_got_no_answer_and_lands_late_is_the_operators()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_default_permission_whose_create_got_no_answer_and_lands_late_is_the_operators(bool syncsFailMeanwhile)
     {
         await using var env = await StartAsync(spec =>
         {
             spec["allowlistNamespaces"] = new JsonArray("late");
             spec["serviceAccounts"] = Matrix(("builder", "write"));
+            spec["driftCheckInterval"] = "10m"; // no drift check reads Quay afresh meanwhile
         });
         using var admin = new QuayAdministrator(env.Quay);
         await admin.CreateOrganizationAsync("openshift_late");
         admin.AddOwner("openshift_late", Operator);
         await admin.CreateRobotAsync("openshift_late", "builder");
         env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}/prototypes", Method = "POST", DropRate = 1, Times = 1 });
+        if (syncsFailMeanwhile) env.Cluster.ApiServer.Faults.InjectStatus(500, count: int.MaxValue, resource: "serviceaccounts", verb: "patch", user: env.OperatorUser);
         await env.StartOperatorAsync("operator-1", "--Operator:Quay:UnansweredCreateGrace=00:00:12");
         await env.CreateNamespaceAsync("late");
-        await Eventually(async () => (await env.GetRecordAsync("late"))?["status"]?["kept"]?.ToJsonString().Contains("Quay may still carry it out") == true,
-            "the unanswered create awaited");
+        await Eventually(async () => (await env.GetRecordAsync("late"))?["spec"]?.ToJsonString() is { } spec
+                                     && spec.Contains("\"defaultPermissions\"") && spec.Contains("\"pendingSince\""), "the create written ahead, unanswered");
+        if (!syncsFailMeanwhile)
+            await Eventually(async () => (await env.GetRecordAsync("late"))?["status"]?["kept"]?.ToJsonString().Contains("Quay may still carry it out") == true,
+                "the unanswered create awaited, and said");
+        await Task.Delay(2000); // the syncs after the failed create run meanwhile
         Assert.DoesNotContain(env.Quay.State.Organization("openshift_late")!.Prototypes, p => p.DelegateName == "openshift_late+builder");
 
         await admin.CreateDefaultPermissionAsync("openshift_late", "openshift_late+builder", "write"); // the create, carried out late
         var landed = Assert.Single(env.Quay.State.Organization("openshift_late")!.Prototypes, p => p.DelegateName == "openshift_late+builder");
+        if (syncsFailMeanwhile)
+        {
+            await Task.Delay(12_000); // past the grace, the syncs still failing
+            env.Cluster.ApiServer.Faults.Reset();
+        }
         await Eventually(async () => (await env.GetRecordAsync("late"))?["spec"]?.ToJsonString().Contains(landed.Id) == true,
             "the late one recorded as the operator's", TimeSpan.FromSeconds(30));
+        await Eventually(async () => (await env.GetRecordAsync("late"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "in step");
         Assert.Single(env.Quay.State.Organization("openshift_late")!.Prototypes, p => p.DelegateName == "openshift_late+builder");
 
         await env.Kube.CoreV1.DeleteNamespaceAsync("late");
@@ -469,6 +485,38 @@ public sealed class OwnershipTests
         Assert.NotNull(org);
         Assert.Empty(org.Prototypes);
         Assert.Contains(org.Robots, r => r.Name == "openshift_late+builder");
+    }
+
+    /// <summary>
+    /// The same unanswered create that never lands: the wait ends with its grace (5 s here), Quay is asked, and the
+    /// operator makes the default permission then, once, and records it; nothing is said as awaited any more.
+    /// </summary>
+    [Fact]
+    public async Task A_default_permission_whose_create_got_no_answer_and_never_lands_is_made_once_its_grace_is_over()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("never");
+            spec["serviceAccounts"] = Matrix(("builder", "write"));
+        });
+        using var admin = new QuayAdministrator(env.Quay);
+        await admin.CreateOrganizationAsync("openshift_never");
+        admin.AddOwner("openshift_never", Operator);
+        await admin.CreateRobotAsync("openshift_never", "builder");
+        env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}/prototypes", Method = "POST", DropRate = 1, Times = 1 });
+        await env.StartOperatorAsync("operator-1", "--Operator:Quay:UnansweredCreateGrace=00:00:05");
+        await env.CreateNamespaceAsync("never");
+        await Eventually(async () => (await env.GetRecordAsync("never"))?["status"]?["kept"]?.ToJsonString().Contains("Quay may still carry it out") == true,
+            "the unanswered create awaited");
+        Assert.DoesNotContain(env.Quay.State.Organization("openshift_never")!.Prototypes, p => p.DelegateName == "openshift_never+builder");
+
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_never")!.Prototypes.Any(p => p.DelegateName == "openshift_never+builder")),
+            "made once the grace is over", TimeSpan.FromSeconds(20));
+        var made = Assert.Single(env.Quay.State.Organization("openshift_never")!.Prototypes, p => p.DelegateName == "openshift_never+builder");
+        Assert.Equal(Operator, made.CreatedBy);
+        await Eventually(async () => (await env.GetRecordAsync("never")) is { } record && record["spec"]!.ToJsonString().Contains(made.Id)
+                                     && record["status"]?["kept"]?.ToJsonString().Contains("Quay may still carry it out") != true,
+            "recorded, and no longer said as awaited");
     }
 
     /// <summary>
@@ -973,7 +1021,7 @@ public sealed class OwnershipTests
         await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("late"));
         await env.StartOperatorAsync();
         await env.CreateNamespaceAsync("late");
-        await Eventually(() => env.IsSeededAsync("late", "openshift_late"), "set up");
+        await Eventually(async () => (await env.GetRecordAsync("late"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "in step");
         var token = await env.Kube.CoreV1.ReadNamespacedSecretAsync("quay-token", OperatorNamespace);
         await env.Kube.CoreV1.DeleteNamespacedSecretAsync("quay-token", OperatorNamespace);
         await Eventually(async () => (await env.ConditionAsync("Ready"))?.Status == "False", "the integration cannot act");
@@ -1143,6 +1191,8 @@ public sealed class OwnershipTests
                                      && record["status"]?["phase"]?.GetValue<string>() == "Released", "released, its record made again");
         Assert.Equal("Created", await env.RecordedOriginAsync("held", "openshift_held"));
         Assert.Equal("Created", await env.RecordedOriginAsync("held", "second_held"));
+        if (remakeRefusals >= 3)
+            await env.EventAsync("default", e => e.Reason == "OwnershipRecordNotMadeAgain" && e.InvolvedObject.Name == "held", "the failed re-creation told");
 
         await env.PatchIntegrationSpecAsync(new JsonObject { ["cleanupPolicy"] = "Delete" });
         await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_held") is null && env.Quay.State.Organization("second_held") is null),

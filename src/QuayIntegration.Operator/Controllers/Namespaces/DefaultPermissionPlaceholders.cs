@@ -34,7 +34,7 @@ internal static class DefaultPermissionPlaceholders
                 return new(null, null);
             case 1:
                 permission.Id = unclaimed[0].Id;
-                return new(permission.Id, null);
+                return new(permission.Id, null, Claimed: unclaimed[0]);
             default:
                 return new(null, Undecidable(permission.Robot, unclaimed.Count));
         }
@@ -54,7 +54,7 @@ internal static class DefaultPermissionPlaceholders
 
     /// <summary>Why an entry written ahead stays while no default permission answers to it, for the status.</summary>
     public static string AwaitedLanding(string robot, DateTimeOffset until, bool removing) =>
-        $"the default permission of robot {robot}: a create of the operator's got no answer and Quay may still carry it out; looked for until {until:u}, and " +
+        $"the default permission of robot {robot}: a create of the operator's was not seen to land (its answer was lost, or it was cut short), and Quay may still carry it out; looked for until {until:u}, and " +
         (removing ? "deleted if it appears" : "taken as the operator's if it appears, another created only if it does not");
 
     /// <summary>The default permissions of <paramref name="robot"/> (for everyone's new repositories) whose ids are not among <paramref name="recordedIds"/>.</summary>
@@ -71,7 +71,8 @@ internal static class DefaultPermissionPlaceholders
 
     /// <summary>
     /// The entry's id (null: nothing to delete), or why it could not be told (null when it could), or until when a create
-    /// of the operator's may still land (null when none may).
+    /// of the operator's may still land (null when none may), and the default permission the entry was matched to now
+    /// (null when it had its id already, or none was).
     /// </summary>
-    public readonly record struct Resolution(string? Id, string? Undecided, DateTimeOffset? LookAgainAt = null);
+    public readonly record struct Resolution(string? Id, string? Undecided, DateTimeOffset? LookAgainAt = null, QuayPrototype? Claimed = null);
 }

@@ -76,7 +76,7 @@ public sealed class NamespaceReconciler(
         var name = key.Name;
         var integrations = state.Current;
         var ns = claim.Get(key);
-        await records.MakeAgainWhatWasLetGoAsync(name, ct);
+        await MakeAgainWhatWasLetGoAsync(name, ns, ct);
         var record = records.Draft(name);
         var intent = NamespaceIntent.Decide(ns, record, integrations, scope);
         if (intent.ForDeletedNamespace) ns = null; // the record's namespace is gone; the one of that name now is not touched
@@ -230,13 +230,9 @@ public sealed class NamespaceReconciler(
         }
         var untilDrift = work.Observation.VerifiedAt + config.DriftCheckInterval - time.GetUtcNow();
         var next = untilDrift > MinimumRequeue ? untilDrift : MinimumRequeue;
-        // A create of the operator's that may still land (a default permission's) is looked for at the end of its
-        // grace, in Quay as it is then.
-        if (work.LookAgainWithin is { } sooner && sooner < next)
-        {
-            observations.Forget(work.Name);
-            next = sooner > MinimumRequeue ? sooner : MinimumRequeue;
-        }
+        // A create of the operator's that may still land (a default permission's, an organization's being removed) is
+        // looked for at the end of its grace, or as often as its removal asks.
+        if (work.LookAgainWithin is { } sooner && sooner < next) next = sooner > MinimumRequeue ? sooner : MinimumRequeue;
         return ReconcileResult.After(next);
     }
 
@@ -373,6 +369,28 @@ public sealed class NamespaceReconciler(
         }
         await records.SaveAsync(work.Record, hold: false, ct);
         await records.SaveStatusAsync(work.Record, NamespaceReport.Build(work.Record.Stored?.Status, work, phase, null, null), ct);
+    }
+
+    /// <summary>
+    /// A record let go whose re-creation failed is made again first (<see cref="OwnershipRecords.MakeAgainWhatWasLetGoAsync"/>).
+    /// No status can say it meanwhile (there is no record to hold one): a failure is a Warning Event on the namespace
+    /// and a log line at each retry, and another record found under the name is told the same way.
+    /// </summary>
+    private async Task MakeAgainWhatWasLetGoAsync(string name, V1Namespace? ns, CancellationToken ct)
+    {
+        string? displaced;
+        try
+        {
+            displaced = await records.MakeAgainWhatWasLetGoAsync(name, ct);
+        }
+        catch (ReconcileException e) when (!ct.IsCancellationRequested)
+        {
+            if (ns is not null) events.Warning(ns, "OwnershipRecordNotMadeAgain", e.Message);
+            throw;
+        }
+        if (displaced is null) return;
+        log.NamespaceNotSynced(name, "OwnershipRecordReplaced", displaced);
+        if (ns is not null) events.Warning(ns, "OwnershipRecordReplaced", displaced);
     }
 
     /// <summary>

@@ -170,15 +170,17 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
     /// <summary>
     /// Makes again, before its namespace's reconcile reads it, a record whose re-creation failed after this process's
     /// write had let the deleted one go (<see cref="SaveAsync"/>); done once a record under the name other than the
-    /// deleted one is read. A failure is retried with the reconcile's backoff.
+    /// deleted one is read. A failure is retried with the reconcile's backoff. Returns what is to be told when another
+    /// record took the name first (made by someone, or restored from a backup): what only the one let go knew is no
+    /// longer held anywhere, and the organizations it named are said, for a person to compare.
     /// </summary>
-    public async Task MakeAgainWhatWasLetGoAsync(string ns, CancellationToken ct)
+    public async Task<string?> MakeAgainWhatWasLetGoAsync(string ns, CancellationToken ct)
     {
-        if (!_toMakeAgain.TryGetValue(ns, out var pending)) return;
+        if (!_toMakeAgain.TryGetValue(ns, out var pending)) return null;
         if (Get(ns) is { } current && current.Metadata.Uid != pending.Deleted.Metadata.Uid)
         {
             _toMakeAgain.TryRemove(ns, out _);
-            return;
+            return Displaced(ns, pending.Body);
         }
         ct.ThrowIfCancellationRequested();
         QuayNamespaceResource? made;
@@ -189,7 +191,7 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
         catch (KubeApiException e) when (e.IsConflict)
         {
             _records.Forget(ObjectKey.Cluster(ns));
-            throw new ReconcileException($"the QuayNamespace {ns} was made again meanwhile; retrying with it");
+            return Displaced(ns, pending.Body);
         }
         catch (KubeApiException e)
         {
@@ -197,6 +199,16 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
                                          $"cannot be made again yet ({e.ApiMessage}); retrying: until it is, only this process knows what it held");
         }
         if (made is not null) _records.Recreated(pending.Deleted, made);
+        return null;
+    }
+
+    private static string Displaced(string ns, QuayNamespaceResource lost)
+    {
+        var organizations = (lost.Spec.Organizations ?? []).Select(o => $"{o.Name} on {o.Host} ({o.Origin})").ToList();
+        return $"the QuayNamespace {ns} was deleted by hand while its namespace was managed, and another was made under its name before the " +
+               "operator could make its own again; the operator goes by the one there now. Its own listed " +
+               (organizations.Count == 0 ? "no organization" : "the organizations " + string.Join(", ", organizations)) +
+               $" and {lost.Spec.Secrets?.Count ?? 0} Secret(s): what the one there now lacks of those is no longer on record";
     }
 
     /// <summary>Writes the status when it differs from the stored one (a merge patch with explicit nulls, so cleared fields go).</summary>

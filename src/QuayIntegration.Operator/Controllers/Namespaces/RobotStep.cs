@@ -17,7 +17,7 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// for it is written into the record before it is created, so that no crash can hide it. A robot found without a
 /// record entry is classified by its mark (<see cref="OwnershipMarkers"/>) when, and only when, that matters.
 /// </summary>
-public sealed class RobotStep(OwnershipRecords records, IOptions<QuayOptions> options, ILogger<RobotStep> log)
+public sealed class RobotStep(OwnershipRecords records, IOptions<QuayOptions> options, TimeProvider time, ILogger<RobotStep> log)
 {
     public async Task RunAsync(NamespaceWork work, CancellationToken ct)
     {
@@ -127,25 +127,21 @@ public sealed class RobotStep(OwnershipRecords records, IOptions<QuayOptions> op
             }
             var existing = matching.FirstOrDefault(p => recordedIds.Contains(p.Id)) ?? matching.FirstOrDefault();
             if (existing is not null && existing.Role == robot.Role && matching.Count == 1) continue; // the steady state: no call
-            var ours = (existing is not null && recordedIds.Contains(existing.Id))
-                       || await Isolation.RunAsync(work, $"service account {robot.ServiceAccount}",
-                           () => OriginOfAsync(work, robot.FullName, robot.ServiceAccount, ct)) is { Value: Origin.Created };
-            // An earlier create of the operator's got no answer and may still land: a second one now would leave two,
-            // the late one on no record, never deleted. Looked for again until its grace is over.
-            if (existing is null && !ours && placeholder is not null
-                && DefaultPermissionPlaceholders.PendingUntil(placeholder, work.Now, options.Value.UnansweredCreateGrace) is { } until && until > work.Now)
-            {
-                AwaitLanding(work, robot.FullName, until, removing: false);
-                continue;
-            }
+            var recorded = existing is not null && recordedIds.Contains(existing.Id);
+            var origin = recorded ? null : await Isolation.RunAsync(work, $"service account {robot.ServiceAccount}",
+                () => OriginOfAsync(work, robot.FullName, robot.ServiceAccount, ct));
+            var ours = recorded || origin is { Value: Origin.Created };
+            if (existing is null && !ours && placeholder is not null && !await SettleEarlierCreateAsync(work, robot, placeholder, ct)) continue;
             if (existing is not null && !ours)
             {
                 if (existing.Role != robot.Role)
                 {
                     log.ForeignDefaultPermissionLeftAlone(robot.FullName, existing.Role, robot.Role);
-                    // Said where the namespace's state is read: repositories others make give the robot this role.
-                    work.Kept.Add($"the default permission of robot {robot.FullName}: someone else's, {existing.Role} where spec.serviceAccounts " +
-                                  $"asks for {robot.Role}; left as it is (remove it in Quay to have the operator give its own)");
+                    // Said where the namespace's state is read: repositories others make give the robot this role. (Not
+                    // while a create of the operator's is unsettled: the one seen may be that.)
+                    if (origin is { Value: Origin.Found } && placeholder is null)
+                        work.Kept.Add($"the default permission of robot {robot.FullName}: someone else's, {existing.Role} where spec.serviceAccounts " +
+                                      $"asks for {robot.Role}; left as it is (remove it in Quay to have the operator give its own)");
                 }
                 continue;
             }
@@ -165,12 +161,11 @@ public sealed class RobotStep(OwnershipRecords records, IOptions<QuayOptions> op
             var plan = plans[i];
             if (plan.Existing is not null || plan.Ours) continue;
             forOthersRobots = true;
+            // Timed from the write ahead, not from the reconcile's start: the grace covers what may follow it.
+            var writtenAhead = time.GetUtcNow().UtcDateTime;
             if (entry.DefaultPermissionsOf(plan.Robot.FullName).FirstOrDefault(d => string.IsNullOrEmpty(d.Id)) is { } earlier)
-            {
-                earlier.PendingSince = work.Now.UtcDateTime; // an earlier attempt's, whose grace is over: this create's from now
-                continue;
-            }
-            entry.AddDefaultPermission(plan.Robot.FullName, null, work.Now.UtcDateTime);
+                earlier.PendingSince = writtenAhead; // settled as never landed (SettleEarlierCreateAsync): it stands for this create alone
+            else entry.AddDefaultPermission(plan.Robot.FullName, null, writtenAhead);
             plans[i] = plan with { WroteAhead = true };
         }
         if (forOthersRobots) await records.SaveAsync(work.Record, hold: true, ct);
@@ -210,8 +205,43 @@ public sealed class RobotStep(OwnershipRecords records, IOptions<QuayOptions> op
     }
 
     /// <summary>
-    /// A default permission the operator created may still land: said in the status, and looked for again (the
-    /// namespace's Quay read afresh) at the end of its grace.
+    /// An earlier create of the operator's for a robot it did not create, with no default permission seen for it: while
+    /// it may still land (its grace), nothing more is created (a second one would leave two, the late one on no
+    /// record, never deleted), and it is looked for again at the end of the grace. After that, Quay is asked, not the
+    /// observation, which may predate a late landing (a failed sync keeps it): the one landed is the operator's (added
+    /// to the observation, and judged, role included, at the next sync), several cannot be told apart, none means it
+    /// never landed, and the entry goes, so the create now is written ahead anew. True when a create may go ahead.
+    /// </summary>
+    private async Task<bool> SettleEarlierCreateAsync(NamespaceWork work, DesiredRobot robot, DefaultPermissionRecord placeholder, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var grace = options.Value.UnansweredCreateGrace;
+        if (DefaultPermissionPlaceholders.PendingUntil(placeholder, now, grace) is { } until && until > now)
+        {
+            AwaitLanding(work, robot.FullName, until, removing: false);
+            return false;
+        }
+        var settled = await Isolation.RunAsync(work, $"service account {robot.ServiceAccount}",
+            () => DefaultPermissionPlaceholders.IdOrForgetAsync(work.Quay, work.Entry!, placeholder, now, grace, ct));
+        switch (settled?.Value)
+        {
+            case null: return false; // the list failed: reported, and retried
+            case { Undecided: { } undecided }:
+                work.Kept.Add(undecided);
+                return false;
+            case { Claimed: { } landed }:
+                // Into the observation too, which may predate it: judged from there (its role) at the next sync, rather
+                // than taken for missing and made again.
+                work.Observation!.AddPrototype(landed);
+                return false;
+            default:
+                return true;
+        }
+    }
+
+    /// <summary>
+    /// A default permission the operator created may still land: said in the status, and looked for again at the end of
+    /// its grace.
     /// </summary>
     private static void AwaitLanding(NamespaceWork work, string robot, DateTimeOffset until, bool removing)
     {
