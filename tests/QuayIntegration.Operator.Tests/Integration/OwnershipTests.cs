@@ -488,6 +488,47 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
+    /// helper-96 #1: the create written ahead got no answer, and the operator stops before its grace ends; while it is
+    /// down, long past the grace, the robot's owner gives the robot a default permission of their own. The one the
+    /// entry names nowhere was taken for the operator's late create whenever it was first seen, then set to the
+    /// matrix's role and deleted with the namespace. Seen only after the grace (and a short late look), it may be the
+    /// owner's: not claimed, not changed, said in the status, and left in Quay when the namespace goes.
+    /// </summary>
+    [Fact]
+    public async Task A_default_permission_first_seen_long_after_the_grace_of_an_unanswered_create_is_not_taken_for_it()
+    {
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("after");
+            spec["serviceAccounts"] = Matrix(("builder", "write"));
+        });
+        using var admin = new QuayAdministrator(env.Quay);
+        await admin.CreateOrganizationAsync("openshift_after");
+        admin.AddOwner("openshift_after", Operator);
+        await admin.CreateRobotAsync("openshift_after", "builder");
+        env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}/prototypes", Method = "POST", DropRate = 1, Times = 1 });
+        const string grace = "--Operator:Quay:UnansweredCreateGrace=00:00:04";
+        var first = await env.StartOperatorAsync("operator-1", grace);
+        await env.CreateNamespaceAsync("after");
+        await Eventually(async () => (await env.GetRecordAsync("after"))?["status"]?["kept"]?.ToJsonString().Contains("Quay may still carry it out") == true,
+            "the unanswered create awaited");
+        await env.StopOperatorAsync(first);
+        await Task.Delay(9000); // past the grace and its late look (4 s each)
+        await admin.CreateDefaultPermissionAsync("openshift_after", "openshift_after+builder", "read"); // the owner's own
+
+        await env.StartOperatorAsync("operator-2", grace);
+        await Eventually(async () => (await env.GetRecordAsync("after"))?["status"]?["kept"]?.ToJsonString().Contains("may be its owner") == true,
+            "their default permission not taken for the operator's, and said");
+        var theirs = Assert.Single(env.Quay.State.Organization("openshift_after")!.Prototypes, p => p.DelegateName == "openshift_after+builder");
+        Assert.Equal(("read", QuayAdministrator.UserName), (theirs.Role, theirs.CreatedBy));
+        Assert.DoesNotContain(theirs.Id, (await env.GetRecordAsync("after"))!["spec"]!.ToJsonString());
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync("after");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("after");
+        Assert.Single(env.Quay.State.Organization("openshift_after")!.Prototypes, p => p.Id == theirs.Id && p.Role == "read");
+    }
+
+    /// <summary>
     /// The same unanswered create that never lands: the wait ends with its grace (5 s here), Quay is asked, and the
     /// operator makes the default permission then, once, and records it; nothing is said as awaited any more.
     /// </summary>

@@ -32,6 +32,8 @@ internal static class DefaultPermissionPlaceholders
             case 0:
                 entry.RemoveDefaultPermission(permission);
                 return new(null, null);
+            case 1 when !MayBeClaimed(permission, now, grace):
+                return new(null, SeenTooLate(permission.Robot));
             case 1:
                 permission.Id = unclaimed[0].Id;
                 return new(permission.Id, null, Claimed: unclaimed[0]);
@@ -51,6 +53,22 @@ internal static class DefaultPermissionPlaceholders
         if (permission.PendingSince is not { } since || since > now.UtcDateTime) permission.PendingSince = since = now.UtcDateTime;
         return new DateTimeOffset(since, TimeSpan.Zero) + grace;
     }
+
+    /// <summary>
+    /// Whether the robot's one default permission no entry names, seen now, may be taken for the create the entry was
+    /// written ahead for: while that create may land, and a little after (the look at the grace's end may come late by
+    /// a backoff). Seen only later (the operator down, or failing, for longer), it may as well be one the robot's owner
+    /// gave it meanwhile: not the operator's to change or delete.
+    /// </summary>
+    public static bool MayBeClaimed(DefaultPermissionRecord permission, DateTimeOffset now, TimeSpan grace) =>
+        PendingUntil(permission, now, grace) is not { } until || now <= until + (grace < MaxLateLook ? grace : MaxLateLook);
+
+    private static readonly TimeSpan MaxLateLook = TimeSpan.FromMinutes(1);
+
+    /// <summary>Why an entry written ahead is matched to none, for the status: the one seen came too late to tell.</summary>
+    public static string SeenTooLate(string robot) =>
+        $"the default permission of robot {robot}: the operator's create of it was not seen to land within its grace, and the one no record " +
+        "names, seen only after that, may be its owner's; it is not taken as the operator's, and stays";
 
     /// <summary>Why an entry written ahead stays while no default permission answers to it, for the status.</summary>
     public static string AwaitedLanding(string robot, DateTimeOffset until, bool removing) =>

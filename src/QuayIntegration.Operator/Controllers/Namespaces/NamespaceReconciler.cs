@@ -383,9 +383,11 @@ public sealed class NamespaceReconciler(
         {
             displaced = await records.MakeAgainWhatWasLetGoAsync(name, ct);
         }
-        catch (ReconcileException e) when (!ct.IsCancellationRequested)
+        catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            if (ns is not null) events.Warning(ns, "OwnershipRecordNotMadeAgain", e.Message);
+            // Any failure: an API error, a timeout, a dropped connection.
+            if (ns is not null) events.Warning(ns, "OwnershipRecordNotMadeAgain", e is ReconcileException ? e.Message :
+                $"the QuayNamespace {name}, deleted by hand while its namespace was managed and let go since, cannot be made again yet ({e.Message}); retrying");
             throw;
         }
         if (displaced is null) return;

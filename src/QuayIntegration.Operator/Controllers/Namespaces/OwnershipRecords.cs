@@ -180,7 +180,7 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
         if (Get(ns) is { } current && current.Metadata.Uid != pending.Deleted.Metadata.Uid)
         {
             _toMakeAgain.TryRemove(ns, out _);
-            return Displaced(ns, pending.Body);
+            return Displaced(ns, pending.Body, current);
         }
         ct.ThrowIfCancellationRequested();
         QuayNamespaceResource? made;
@@ -191,7 +191,7 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
         catch (KubeApiException e) when (e.IsConflict)
         {
             _records.Forget(ObjectKey.Cluster(ns));
-            return Displaced(ns, pending.Body);
+            return Displaced(ns, pending.Body, await api.GetAsync<QuayNamespaceResource>(ApiResources.QuayNamespaces.ObjectPath(null, ns), ct));
         }
         catch (KubeApiException e)
         {
@@ -202,8 +202,10 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
         return null;
     }
 
-    private static string Displaced(string ns, QuayNamespaceResource lost)
+    /// <summary>Null when the record there holds what the lost one did (this process's own earlier create, whose answer was lost).</summary>
+    private static string? Displaced(string ns, QuayNamespaceResource lost, QuayNamespaceResource? there)
     {
+        if (there is not null && KubernetesSerializerOptions.Serialize(there.Spec) == KubernetesSerializerOptions.Serialize(lost.Spec)) return null;
         var organizations = (lost.Spec.Organizations ?? []).Select(o => $"{o.Name} on {o.Host} ({o.Origin})").ToList();
         return $"the QuayNamespace {ns} was deleted by hand while its namespace was managed, and another was made under its name before the " +
                "operator could make its own again; the operator goes by the one there now. Its own listed " +

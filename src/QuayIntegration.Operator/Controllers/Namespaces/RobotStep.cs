@@ -117,12 +117,13 @@ public sealed class RobotStep(OwnershipRecords records, IOptions<QuayOptions> op
             if (placeholder is not null)
             {
                 var unclaimed = DefaultPermissionPlaceholders.Unclaimed(matching, recordedIds, robot.FullName);
-                if (unclaimed is [var created])
+                if (unclaimed is [var created] && DefaultPermissionPlaceholders.MayBeClaimed(placeholder, time.GetUtcNow(), options.Value.UnansweredCreateGrace))
                 {
                     placeholder.Id = created.Id;
                     recordedIds.Add(created.Id);
                     placeholder = null;
                 }
+                else if (unclaimed.Count == 1) work.Kept.Add(DefaultPermissionPlaceholders.SeenTooLate(robot.FullName));
                 else if (unclaimed.Count > 1) work.Kept.Add(DefaultPermissionPlaceholders.Undecidable(robot.FullName, unclaimed.Count));
             }
             var existing = matching.FirstOrDefault(p => recordedIds.Contains(p.Id)) ?? matching.FirstOrDefault();
