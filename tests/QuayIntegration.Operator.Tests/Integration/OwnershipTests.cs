@@ -432,6 +432,29 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
+    /// An environment where <paramref name="ns"/>'s organization and its builder robot existed before the operator (so
+    /// the default permission the operator gives that robot is written ahead of its create), and the operator's first
+    /// create of it is dropped unanswered. The matrix holds the builder alone; no operator runs yet.
+    /// </summary>
+    private static async Task<OperatorEnvironment> WithTheFirstDefaultPermissionCreateUnansweredAsync(string ns, string? driftCheckInterval = null)
+    {
+        var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray(ns);
+            spec["serviceAccounts"] = Matrix(("builder", "write"));
+            if (driftCheckInterval is not null) spec["driftCheckInterval"] = driftCheckInterval; // no drift check reads Quay afresh meanwhile
+        });
+        using (var admin = new QuayAdministrator(env.Quay))
+        {
+            await admin.CreateOrganizationAsync("openshift_" + ns);
+            admin.AddOwner("openshift_" + ns, Operator);
+            await admin.CreateRobotAsync("openshift_" + ns, "builder");
+        }
+        env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}/prototypes", Method = "POST", DropRate = 1, Times = 1 });
+        return env;
+    }
+
+    /// <summary>
     /// helper-90 #3: the default permission the operator gives a robot that existed gets no answer (the connection
     /// dropped), and Quay carries the create out late, after the operator's next sync. That sync created another at
     /// once, so the late one was on no record: counted someone's, it stayed in Quay for good when the namespace went.
@@ -445,17 +468,8 @@ public sealed class OwnershipTests
     [InlineData(true)]
     public async Task A_default_permission_whose_create_got_no_answer_and_lands_late_is_the_operators(bool syncsFailMeanwhile)
     {
-        await using var env = await StartAsync(spec =>
-        {
-            spec["allowlistNamespaces"] = new JsonArray("late");
-            spec["serviceAccounts"] = Matrix(("builder", "write"));
-            spec["driftCheckInterval"] = "10m"; // no drift check reads Quay afresh meanwhile
-        });
+        await using var env = await WithTheFirstDefaultPermissionCreateUnansweredAsync("late", driftCheckInterval: "10m");
         using var admin = new QuayAdministrator(env.Quay);
-        await admin.CreateOrganizationAsync("openshift_late");
-        admin.AddOwner("openshift_late", Operator);
-        await admin.CreateRobotAsync("openshift_late", "builder");
-        env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}/prototypes", Method = "POST", DropRate = 1, Times = 1 });
         if (syncsFailMeanwhile) env.Cluster.ApiServer.Faults.InjectStatus(500, count: int.MaxValue, resource: "serviceaccounts", verb: "patch", user: env.OperatorUser);
         await env.StartOperatorAsync("operator-1", "--Operator:Quay:UnansweredCreateGrace=00:00:12");
         await env.CreateNamespaceAsync("late");
@@ -497,16 +511,8 @@ public sealed class OwnershipTests
     [Fact]
     public async Task A_default_permission_first_seen_long_after_the_grace_of_an_unanswered_create_is_not_taken_for_it()
     {
-        await using var env = await StartAsync(spec =>
-        {
-            spec["allowlistNamespaces"] = new JsonArray("after");
-            spec["serviceAccounts"] = Matrix(("builder", "write"));
-        });
+        await using var env = await WithTheFirstDefaultPermissionCreateUnansweredAsync("after");
         using var admin = new QuayAdministrator(env.Quay);
-        await admin.CreateOrganizationAsync("openshift_after");
-        admin.AddOwner("openshift_after", Operator);
-        await admin.CreateRobotAsync("openshift_after", "builder");
-        env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}/prototypes", Method = "POST", DropRate = 1, Times = 1 });
         const string grace = "--Operator:Quay:UnansweredCreateGrace=00:00:04";
         var first = await env.StartOperatorAsync("operator-1", grace);
         await env.CreateNamespaceAsync("after");
@@ -535,16 +541,7 @@ public sealed class OwnershipTests
     [Fact]
     public async Task A_default_permission_whose_create_got_no_answer_and_never_lands_is_made_once_its_grace_is_over()
     {
-        await using var env = await StartAsync(spec =>
-        {
-            spec["allowlistNamespaces"] = new JsonArray("never");
-            spec["serviceAccounts"] = Matrix(("builder", "write"));
-        });
-        using var admin = new QuayAdministrator(env.Quay);
-        await admin.CreateOrganizationAsync("openshift_never");
-        admin.AddOwner("openshift_never", Operator);
-        await admin.CreateRobotAsync("openshift_never", "builder");
-        env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}/prototypes", Method = "POST", DropRate = 1, Times = 1 });
+        await using var env = await WithTheFirstDefaultPermissionCreateUnansweredAsync("never");
         await env.StartOperatorAsync("operator-1", "--Operator:Quay:UnansweredCreateGrace=00:00:05");
         await env.CreateNamespaceAsync("never");
         await Eventually(async () => (await env.GetRecordAsync("never"))?["status"]?["kept"]?.ToJsonString().Contains("Quay may still carry it out") == true,
