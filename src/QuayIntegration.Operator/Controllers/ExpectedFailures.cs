@@ -8,5 +8,5 @@ namespace QuayIntegration.Operator.Controllers;
 public static class ExpectedFailures
 {
     public static bool Contains(Exception e) =>
-        e is QuayOperationException or KubeApiException or ReconcileException or TimeoutException or HttpRequestException or IOException;
+        e is QuayOperationException or KubeApiException or ReconcileException or Namespaces.RecordFieldsDroppedException or TimeoutException or HttpRequestException or IOException;
 }

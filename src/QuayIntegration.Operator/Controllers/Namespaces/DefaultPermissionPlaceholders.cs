@@ -70,8 +70,30 @@ internal static class DefaultPermissionPlaceholders
         $"the default permission of robot {robot}: the operator's create of it was not seen to land within its grace, and the one no record " +
         "names, seen only after that, may be its owner's; it is not taken as the operator's, and stays";
 
+    /// <summary>
+    /// Says in the status what <paramref name="resolved"/> leaves in place for <paramref name="robot"/> (an entry whose
+    /// default permission cannot be told, or a create that may still land, looked for again: see <see cref="AwaitLanding"/>).
+    /// </summary>
+    public static void Report(NamespaceWork work, string robot, Resolution resolved, bool removing, TimeSpan? poll = null)
+    {
+        if (resolved.Undecided is { } undecided) work.Kept.Add(undecided);
+        if (resolved.LookAgainAt is { } until) AwaitLanding(work, robot, until, removing, poll);
+    }
+
+    /// <summary>
+    /// A create of the operator's may still land until <paramref name="until"/>: said in the status, and looked for again
+    /// then, or within <paramref name="poll"/> if that is sooner (a teardown polls, so one that lands is deleted soon
+    /// after, rather than at the grace's end).
+    /// </summary>
+    public static void AwaitLanding(NamespaceWork work, string robot, DateTimeOffset until, bool removing, TimeSpan? poll = null)
+    {
+        work.Kept.Add(AwaitedLanding(robot, until, removing));
+        var left = until - work.Now;
+        work.LookAgainAfter(poll is { } most && left > most ? most : left);
+    }
+
     /// <summary>Why an entry written ahead stays while no default permission answers to it, for the status.</summary>
-    public static string AwaitedLanding(string robot, DateTimeOffset until, bool removing) =>
+    private static string AwaitedLanding(string robot, DateTimeOffset until, bool removing) =>
         $"the default permission of robot {robot}: a create of the operator's was not seen to land (its answer was lost, or it was cut short), and Quay may still carry it out; looked for until {until:u}, and " +
         (removing ? "deleted if it appears" : "taken as the operator's if it appears, another created only if it does not");
 

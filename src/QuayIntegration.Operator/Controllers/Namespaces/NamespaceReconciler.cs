@@ -137,6 +137,7 @@ public sealed class NamespaceReconciler(
             {
                 QuayOperationException { Outcome: QuayOutcome.NameNotAvailableYet } => "OrganizationNameNotAvailable",
                 QuayOperationException => "QuaySyncFailed",
+                RecordFieldsDroppedException => "OwnershipRecordFieldsDropped",
                 _ => "ClusterUpdateFailed",
             });
             throw new ReconcileException(message, e);
@@ -228,12 +229,11 @@ public sealed class NamespaceReconciler(
             observations.Forget(work.Name);
             return ReconcileResult.After(TimeSpan.Zero);
         }
-        var untilDrift = work.Observation.VerifiedAt + config.DriftCheckInterval - time.GetUtcNow();
-        var next = untilDrift > MinimumRequeue ? untilDrift : MinimumRequeue;
+        var next = work.Observation.VerifiedAt + config.DriftCheckInterval - time.GetUtcNow();
         // A create of the operator's that may still land (a default permission's, an organization's being removed) is
         // looked for at the end of its grace, or as often as its removal asks.
-        if (work.LookAgainWithin is { } sooner && sooner < next) next = sooner > MinimumRequeue ? sooner : MinimumRequeue;
-        return ReconcileResult.After(next);
+        if (work.LookAgainWithin is { } sooner && sooner < next) next = sooner;
+        return ReconcileResult.After(next > MinimumRequeue ? next : MinimumRequeue);
     }
 
     /// <summary>
@@ -497,7 +497,7 @@ public sealed class NamespaceReconciler(
     private static string FailureMessage(Exception e) => e switch
     {
         KubeApiException k => $"the API server refused a write: {k.Message}",
-        QuayOperationException or ReconcileException or TimeoutException => e.Message,
+        QuayOperationException or ReconcileException or RecordFieldsDroppedException or TimeoutException => e.Message,
         HttpRequestException or IOException => $"the API server could not be reached: {e.Message}",
         _ => $"unexpected {e.GetType().Name}: {e.Message}",
     };

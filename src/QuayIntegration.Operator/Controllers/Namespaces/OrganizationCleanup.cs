@@ -256,13 +256,8 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         foreach (var permission in (entry.DefaultPermissions ?? []).ToList())
         {
             var resolved = await DefaultPermissionPlaceholders.IdOrForgetAsync(quay, entry, permission, work.Now, options.Value.UnansweredCreateGrace, ct);
-            if (resolved.Undecided is { } undecided) work.Kept.Add(undecided);
-            if (resolved.LookAgainAt is { } until)
-            {
-                // Looked for while it may still land, as an organization is, so one that does is deleted rather than orphaned.
-                work.Kept.Add(DefaultPermissionPlaceholders.AwaitedLanding(permission.Robot, until, removing: true));
-                work.LookAgainAfter(until - work.Now > LateCreatePoll ? LateCreatePoll : until - work.Now);
-            }
+            // Polled while it may still land, as an organization is, so one that does is deleted rather than orphaned.
+            DefaultPermissionPlaceholders.Report(work, permission.Robot, resolved, removing: true, LateCreatePoll);
             if (resolved.Id is not { } id) continue;
             (await quay.DeletePrototypeAsync(entry.Name, id, ct)).ValueOrThrow($"delete the default permission of {permission.Robot}");
             entry.RemoveDefaultPermission(permission);

@@ -129,9 +129,11 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
             draft.Deleted();
             return;
         }
+        var dropped = DroppedRecordFields.Between(body.Spec, written.Spec);
         if (remade) _records.Recreated(stored!, written);
         else _records.Written(stored, written);
         draft.Saved(written);
+        if (dropped.Count > 0) throw new RecordFieldsDroppedException(draft.Namespace, dropped);
     }
 
     /// <summary>

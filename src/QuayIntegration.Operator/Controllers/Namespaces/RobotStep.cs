@@ -219,7 +219,7 @@ public sealed class RobotStep(OwnershipRecords records, IOptions<QuayOptions> op
         var grace = options.Value.UnansweredCreateGrace;
         if (DefaultPermissionPlaceholders.PendingUntil(placeholder, now, grace) is { } until && until > now)
         {
-            AwaitLanding(work, robot.FullName, until, removing: false);
+            DefaultPermissionPlaceholders.AwaitLanding(work, robot.FullName, until, removing: false);
             return false;
         }
         var settled = await Isolation.RunAsync(work, $"service account {robot.ServiceAccount}",
@@ -238,16 +238,6 @@ public sealed class RobotStep(OwnershipRecords records, IOptions<QuayOptions> op
             default:
                 return true;
         }
-    }
-
-    /// <summary>
-    /// A default permission the operator created may still land: said in the status, and looked for again at the end of
-    /// its grace.
-    /// </summary>
-    private static void AwaitLanding(NamespaceWork work, string robot, DateTimeOffset until, bool removing)
-    {
-        work.Kept.Add(DefaultPermissionPlaceholders.AwaitedLanding(robot, until, removing));
-        work.LookAgainAfter(until - work.Now);
     }
 
     private static async Task<QuayPrototype> ApplyAsync(NamespaceWork work, PermissionPlan plan, CancellationToken ct)
@@ -320,11 +310,11 @@ public sealed class RobotStep(OwnershipRecords records, IOptions<QuayOptions> op
                 $"service account {robot.ServiceAccount} is no longer in spec.serviceAccounts", observation, ct));
             foreach (var permission in entry.DefaultPermissionsOf(robot.Name).ToList())
             {
-                var resolved = await Isolation.RunAsync(work, item, () => DefaultPermissionPlaceholders.IdOrForgetAsync(work.Quay, entry, permission, work.Now,
-                    options.Value.UnansweredCreateGrace, ct));
-                if (resolved is { Value.Undecided: { } undecided }) work.Kept.Add(undecided);
-                if (resolved is { Value.LookAgainAt: { } until }) AwaitLanding(work, permission.Robot, until, removing: true);
-                if (resolved is not { Value.Id: { } id }) continue;
+                var resolved = await Isolation.RunAsync(work, item, () => DefaultPermissionPlaceholders.IdOrForgetAsync(work.Quay, entry, permission,
+                    time.GetUtcNow(), options.Value.UnansweredCreateGrace, ct));
+                if (resolved is not { Value: var resolution }) continue;
+                DefaultPermissionPlaceholders.Report(work, permission.Robot, resolution, removing: true);
+                if (resolution.Id is not { } id) continue;
                 if (await Isolation.RunAsync(work, item, () => DeletePrototypeAsync(work, robot.Name, id, ct)) is null) continue;
                 observation.Prototypes.RemoveAll(p => p.Id == permission.Id);
                 entry.RemoveDefaultPermission(permission);
