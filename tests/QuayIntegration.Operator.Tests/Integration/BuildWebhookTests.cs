@@ -14,7 +14,7 @@ namespace QuayIntegration.Operator.Tests.Integration;
 /// The admission webhook through the emulated API server's mutating admission chain (HTTPS, caBundle verified for
 /// quay-integration.quay-integration.svc), with the build runner pushing to the emulated Quay.
 /// </summary>
-[Collection(OperatorCollection.Name)]
+[Collection(ProcessWideCollection.Name)]
 public sealed class BuildWebhookTests
 {
     private const string Managed = "quay-registry-operator.quay.redhat.com/quay-registry-operator-managed";

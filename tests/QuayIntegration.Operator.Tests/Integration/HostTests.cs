@@ -11,7 +11,7 @@ using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
 namespace QuayIntegration.Operator.Tests.Integration;
 
 /// <summary>The host's HTTPS webhook listener (the seam for /admissionwebhook): TLS 1.2+, certificate reloaded on rotation.</summary>
-[Collection(OperatorCollection.Name)]
+[Collection(ProcessWideCollection.Name)]
 public sealed class HostTests
 {
     private static (string KeyPem, string CertificatePem) MakeCertificate(string cn)

@@ -26,7 +26,7 @@ public sealed class LongHistoriesFactAttribute : FactAttribute
 /// batch <see cref="OwnershipOracle"/> must find the world exactly as the policies say: nothing the operator made and
 /// no longer wants left, nothing made by hand touched, everything wanted present, and the records truthful.
 /// </summary>
-[Collection(OperatorCollection.Name)]
+[Collection(OwnershipCollection.Name)]
 public sealed class OwnershipHistoryTests(ITestOutputHelper output)
 {
     private static readonly string[] Universe = ["h-a", "h-b", "h-c", "h-d"];

@@ -15,7 +15,7 @@ namespace QuayIntegration.Operator.Tests.Integration;
 /// one test per history that used to break it, through the emulated cluster and Quay. Objects made by hand are made by
 /// another Quay user (<see cref="QuayAdministrator"/>), so the emulator's state says who created what.
 /// </summary>
-[Collection(OperatorCollection.Name)]
+[Collection(OwnershipCollection.Name)]
 public sealed class OwnershipTests
 {
     private const string Operator = "operator";

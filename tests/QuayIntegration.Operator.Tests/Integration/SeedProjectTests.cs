@@ -5,7 +5,7 @@ using QuayIntegration.Operator.Tests.Support;
 
 namespace QuayIntegration.Operator.Tests.Integration;
 
-[Collection(OperatorCollection.Name)]
+[Collection(ProcessWideCollection.Name)]
 public sealed class SeedProjectTests
 {
     [Fact]
@@ -65,10 +65,4 @@ public sealed class SeedProjectTests
             Assert.Contains(part, setUp);
         Assert.DoesNotContain(lines, m => m.Contains("Created Quay robot", StringComparison.Ordinal) && m != setUp);
     }
-}
-
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class OperatorCollection
-{
-    public const string Name = "operator";
 }

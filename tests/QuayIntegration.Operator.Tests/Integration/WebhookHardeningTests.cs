@@ -11,7 +11,7 @@ namespace QuayIntegration.Operator.Tests.Integration;
 /// Issue 12's defects, one test each, through the operator's real HTTPS listener (Kestrel, TLS, the test CA) with raw
 /// requests: what an API server would never send but any pod that reaches the Service can.
 /// </summary>
-[Collection(OperatorCollection.Name)]
+[Collection(ProcessWideCollection.Name)]
 public sealed class WebhookHardeningTests(ServedWebhookWithDebugLog served) : IClassFixture<ServedWebhookWithDebugLog>
 {
     private const string Prefix = "invalid AdmissionReview: ";

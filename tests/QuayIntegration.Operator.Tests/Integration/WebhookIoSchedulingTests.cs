@@ -12,7 +12,7 @@ namespace QuayIntegration.Operator.Tests.Integration;
 /// hand-off to the thread pool; the probes and metrics, on the other listener, stay on the pool; and a denial, whose
 /// log line is written synchronously, is logged from the pool.
 /// </summary>
-[Collection(OperatorCollection.Name)]
+[Collection(ProcessWideCollection.Name)]
 public sealed class WebhookIoSchedulingTests(ServedWebhookWithDebugLog served) : IClassFixture<ServedWebhookWithDebugLog>
 {
     private const string SocketEngineThread = ".NET Sockets";

@@ -15,7 +15,7 @@ namespace QuayIntegration.Operator.Tests.Integration;
 /// intermediate), the API server trusting only the root (the webhook configuration's caBundle), and the leaf naming an
 /// address its issuer can be downloaded from that never answers, as one out of reach of a cluster without egress.
 /// </summary>
-[Collection(OperatorCollection.Name)]
+[Collection(ProcessWideCollection.Name)]
 public sealed class WebhookServingChainTests
 {
     private const string ServiceHost = $"{WebhookSetup.ServiceName}.{WebhookSetup.ServiceNamespace}.svc";
