@@ -755,7 +755,11 @@ public sealed class OwnershipTests
         await env.CreateNamespaceAsync("again");
         await Eventually(() => env.IsSeededAsync("again", "openshift_again"), "set up");
         await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("elsewhere") });
-        await Eventually(async () => (await env.GetRecordAsync("again"))?["spec"]?["released"]?.GetValue<bool>() == true, "released under cleanupPolicy Keep");
+        // The release ends with the namespace's finalizer taken off, after the record's write: stopped before, the
+        // operator would leave the namespace held, and its deletion below waiting.
+        await Eventually(async () => (await env.GetRecordAsync("again"))?["spec"]?["released"]?.GetValue<bool>() == true
+                                     && (await env.Kube.CoreV1.ReadNamespaceAsync("again")).Metadata.Finalizers?.Contains("quay.redhat.com/quayintegrations") != true,
+            "released under cleanupPolicy Keep");
         Assert.Contains("builder-quay-openshift", (await env.GetRecordAsync("again"))!["spec"]!.ToJsonString());
         var oldUid = (await env.Kube.CoreV1.ReadNamespaceAsync("again")).Metadata.Uid;
 

@@ -280,9 +280,10 @@ public sealed class UpgradeTests
     /// helper-95 #4: the operator's image upgraded, its CustomResourceDefinitions not. The older QuayNamespace schema
     /// has no <c>pendingSince</c> for a default permission, and the API server prunes it from every record written, so
     /// each look started the create's grace afresh, and the wait never ended. What the API server kept is now compared
-    /// with what was sent: nothing is created in Quay that could not be remembered as it must be, the namespace is
-    /// failing with a Warning Event that names the field and the fix, and once the schema is brought up to date the
-    /// operator goes on.
+    /// with what was sent: the namespace is failing with a Warning Event that names the field and the fix, no create is
+    /// sent, and what was written ahead for it is withdrawn (helper-97 #1: kept with no time, it stood for a create
+    /// never sent, and took the default permission the robot's owner gave it meanwhile for the operator's, to be
+    /// deleted with the namespace). Once the schema is brought up to date the operator goes on.
     /// </summary>
     [Fact]
     public async Task A_record_field_an_older_custom_resource_definition_drops_is_told_and_nothing_is_done_that_it_would_lose()
@@ -290,19 +291,19 @@ public sealed class UpgradeTests
         await using var env = await StartAsync(spec =>
         {
             spec["allowlistNamespaces"] = new JsonArray("older");
-            spec["serviceAccounts"] = new JsonArray(new JsonObject { ["name"] = "builder", ["role"] = "write" });
+            spec["serviceAccounts"] = new JsonArray(new JsonObject { ["name"] = "builder", ["role"] = "write" }, new JsonObject { ["name"] = "deployer", ["role"] = "read" });
         });
-        using (var admin = new QuayAdministrator(env.Quay))
-        {
-            await admin.CreateOrganizationAsync("openshift_older");
-            admin.AddOwner("openshift_older", "operator");
-            await admin.CreateRobotAsync("openshift_older", "builder"); // someone's: its default permission is written ahead, with its time
-        }
+        using var admin = new QuayAdministrator(env.Quay);
+        await admin.CreateOrganizationAsync("openshift_older");
+        admin.AddOwner("openshift_older", "operator");
+        // Someone's robots: their default permissions are written ahead, each with its time.
+        await admin.CreateRobotAsync("openshift_older", "builder");
+        await admin.CreateRobotAsync("openshift_older", "deployer");
         const string crd = "quaynamespaces.quay.redhat.com";
         const string field = "/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/organizations/items/properties/defaultPermissions/items/properties/pendingSince";
         await env.Kube.ApiextensionsV1.PatchCustomResourceDefinitionAsync(new V1Patch($$"""[{"op":"remove","path":"{{field}}"}]""", V1Patch.PatchType.JsonPatch), crd);
 
-        await env.StartOperatorAsync("operator-1", "--Operator:Quay:UnansweredCreateGrace=00:00:05");
+        await env.StartOperatorAsync();
         await env.CreateNamespaceAsync("older");
         var told = await env.EventAsync("default", e => e.InvolvedObject.Name == "older" && e.Reason == "OwnershipRecordFieldsDropped",
             "the dropped field told", TimeSpan.FromSeconds(30));
@@ -311,18 +312,25 @@ public sealed class UpgradeTests
         Assert.Contains("CustomResourceDefinition is older than this operator", told.Message);
         await Eventually(async () => (await env.GetRecordAsync("older"))?["status"]?["lastError"]?.GetValue<string>().Contains("older than this operator") == true,
             "the record's status says why");
+        await admin.CreateDefaultPermissionAsync("openshift_older", "openshift_older+builder", "read"); // the robot's owner's, meanwhile
         await Task.Delay(3000); // the retries meanwhile
-        Assert.DoesNotContain(env.Quay.State.Organization("openshift_older")!.Prototypes, p => p.DelegateName == "openshift_older+builder");
+        Assert.Single(env.Quay.State.Organization("openshift_older")!.Prototypes);
+        Assert.DoesNotContain("defaultPermissions", (await env.GetRecordAsync("older"))!["spec"]!.ToJsonString()); // withdrawn
 
         await env.Kube.ApiextensionsV1.PatchCustomResourceDefinitionAsync(new V1Patch(
             $$$"""[{"op":"add","path":"{{{field}}}","value":{"type":"string","format":"date-time"}}]""", V1Patch.PatchType.JsonPatch), crd);
-        // The entry the older schema kept has no time: as one an earlier version wrote, it waits one grace (its create
-        // might have been sent), then the default permission is made, once, and recorded.
-        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_older")!.Prototypes.Any(p => p.DelegateName == "openshift_older+builder")),
-            "made once the schema is current and the grace is over", TimeSpan.FromSeconds(30));
-        var given = Assert.Single(env.Quay.State.Organization("openshift_older")!.Prototypes, p => p.DelegateName == "openshift_older+builder");
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_older")!.Prototypes.Any(p => p.DelegateName == "openshift_older+deployer")),
+            "made once the schema is current", TimeSpan.FromSeconds(30));
+        var given = Assert.Single(env.Quay.State.Organization("openshift_older")!.Prototypes, p => p.DelegateName == "openshift_older+deployer");
+        var theirs = Assert.Single(env.Quay.State.Organization("openshift_older")!.Prototypes, p => p.DelegateName == "openshift_older+builder");
+        Assert.Equal(("read", QuayAdministrator.UserName), (theirs.Role, theirs.CreatedBy));
         await Eventually(async () => (await env.GetRecordAsync("older")) is { } record && record["spec"]!.ToJsonString().Contains(given.Id)
                                      && record["status"]?["phase"]?.GetValue<string>() == "Synced", "recorded, and in step");
+        Assert.DoesNotContain(theirs.Id, (await env.GetRecordAsync("older"))!["spec"]!.ToJsonString());
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync("older");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("older");
+        Assert.Equal([theirs.Id], env.Quay.State.Organization("openshift_older")!.Prototypes.Select(p => p.Id));
     }
 
     /// <summary>The namespace, Quay content and Secrets as the version before the ownership record left them.</summary>

@@ -125,15 +125,15 @@ public sealed class NamespaceReconciler(
         {
             if (e is QuayOperationException) work.QuayCallFailed = true;
             DistrustObservation(work);
-            await SaveAfterFailureAsync(work, ct);
-            var message = FailureMessage(e);
+            var dropped = await SaveAfterFailureAsync(work, ct);
+            var message = FailureMessage(e) + (dropped is null ? "" : "; " + dropped.Message);
             if (!ExpectedFailures.Contains(e)) log.UnexpectedSyncFailure(work.Name, e);
             // A conflict is another writer's change: the retry starts from it at once, nobody needs to hear of it, unless
             // it keeps happening.
-            var transient = (e is ReconcileException || e is KubeApiException { IsConflict: true })
+            var transient = dropped is null && (e is ReconcileException || e is KubeApiException { IsConflict: true })
                             && _transientStreaks.AddOrUpdate(work.Name, 1, (_, n) => n + 1) < TransientFailuresBeforeReport;
             if (!transient) await WriteFailingStatusAsync(work, message, ct);
-            Failed(work, message, transient, e switch
+            Failed(work, message, transient, (dropped ?? e) switch
             {
                 QuayOperationException { Outcome: QuayOutcome.NameNotAvailableYet } => "OrganizationNameNotAvailable",
                 QuayOperationException => "QuaySyncFailed",
@@ -314,7 +314,7 @@ public sealed class NamespaceReconciler(
     private async Task ReportUnfinishedAsync(NamespaceWork work, string error, CancellationToken ct)
     {
         DistrustObservation(work);
-        await SaveAfterFailureAsync(work, ct);
+        if (await SaveAfterFailureAsync(work, ct) is { } dropped) error += "; " + dropped.Message;
         await WriteFailingStatusAsync(work, error, ct);
         ReportChanges(work, wasSynced: true);
         Failed(work, error, transient: false, "ReleaseIncomplete");
@@ -386,7 +386,9 @@ public sealed class NamespaceReconciler(
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
             // Any failure: an API error, a timeout, a dropped connection.
-            if (ns is not null) events.Warning(ns, "OwnershipRecordNotMadeAgain", e is ReconcileException ? e.Message :
+            // Made, but without fields the operator relies on (an older QuayNamespace schema): told as such.
+            if (ns is not null && e is RecordFieldsDroppedException) events.Warning(ns, "OwnershipRecordFieldsDropped", e.Message);
+            else if (ns is not null) events.Warning(ns, "OwnershipRecordNotMadeAgain", e is ReconcileException ? e.Message :
                 $"the QuayNamespace {name}, deleted by hand while its namespace was managed and let go since, cannot be made again yet ({e.Message}); retrying");
             throw;
         }
@@ -401,19 +403,28 @@ public sealed class NamespaceReconciler(
     /// the organization already written ahead; a teardown that failed half-way), since only a finished release or
     /// teardown may give the record up.
     /// </summary>
-    private async Task SaveAfterFailureAsync(NamespaceWork work, CancellationToken ct)
+    /// <returns>
+    /// The fields the API server dropped from the record as it was saved (an older QuayNamespace schema), to be told with
+    /// the failure rather than behind it; null otherwise.
+    /// </returns>
+    private async Task<RecordFieldsDroppedException?> SaveAfterFailureAsync(NamespaceWork work, CancellationToken ct)
     {
-        if (!work.Record.HasUnsavedChanges || ct.IsCancellationRequested) return;
+        if (!work.Record.HasUnsavedChanges || ct.IsCancellationRequested) return null;
         try
         {
             var managed = work.Namespace?.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true && !work.Record.Released;
             await records.SaveAsync(work.Record, hold: managed || OwnershipRecords.Holds(work.Record), ct);
+        }
+        catch (RecordFieldsDroppedException e)
+        {
+            return e;
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
             // The entries written ahead (and the marks in Quay) still tell the next run what the operator created.
             log.RecordNotSavedAfterFailure(work.Name, e.Message);
         }
+        return null;
     }
 
     /// <summary>
@@ -472,7 +483,8 @@ public sealed class NamespaceReconciler(
     /// </summary>
     private async Task<ReconcileResult> LeaveToOtherClusterAsync(NamespaceWork work, OrganizationOfAnotherClusterException e, CancellationToken ct)
     {
-        await SaveAfterFailureAsync(work, ct);
+        var dropped = await SaveAfterFailureAsync(work, ct);
+        if (dropped is not null) log.RecordNotSavedAfterFailure(work.Name, dropped.Message);
         if (work.Record.Stored is not null)
             await records.SaveStatusAsync(work.Record, NamespaceReport.Conflict(work.Record.Stored.Status, work.IntegrationName ?? "", e.Message, work.Now), ct);
         Failed(work, e.Message, transient: false, "OrganizationOfAnotherCluster");

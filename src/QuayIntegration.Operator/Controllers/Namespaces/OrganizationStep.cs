@@ -105,19 +105,26 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         (entry.AdoptedFrom, entry.AdoptedContentRecorded, entry.AdoptedMakerChecked, entry.KeptWhilePrefix) = (null, null, null, null);
         // Written ahead (see the class comment), always: the write's success proves that no other attempt (a replaced
         // leader's) wrote the record since it was read, which is what earlierAttempt relies on.
-        await records.SaveAsync(work.Record, hold: true, ct, force: true);
+        try
+        {
+            await records.SaveAsync(work.Record, hold: true, ct, force: true);
+        }
+        catch (RecordFieldsDroppedException) when (!earlierAttempt)
+        {
+            // Written without fields it needs (an older QuayNamespace schema pruned them): no create is sent, so the
+            // write ahead is withdrawn, as for a refused create below.
+            await WithdrawAsync(work, entry, firstAttempt, ct);
+            throw;
+        }
         var created = await work.Quay.CreateOrganizationAsync(org, ct);
         if (!earlierAttempt && created.RefusedOutright && created.Outcome != QuayOutcome.AlreadyExists)
         {
             // Quay refused the only create the record had written ahead, so it made nothing and no create of the operator's
             // can still land: the write ahead is withdrawn at once, or an organization someone makes under this name
             // before the next attempt (the one the refusal's message tells them to make, say) would be found while the
-            // record says Creating, and taken for the operator's. A first create's entry goes; an organization the record
-            // knew, deleted in Quay since, stays on record as found, the safe side, until the operator makes it again.
-            // (No answer, a 5xx or a 429 leave Creating: the create may have happened, or may still.)
-            if (firstAttempt) work.Record.RemoveOrganization(entry);
-            else entry.Origin = Origin.Found;
-            await records.SaveAsync(work.Record, hold: true, ct);
+            // record says Creating, and taken for the operator's. (No answer, a 5xx or a 429 leave Creating: the create
+            // may have happened, or may still.)
+            await WithdrawAsync(work, entry, firstAttempt, ct);
         }
         if (created.Outcome == QuayOutcome.Forbidden)
             throw new QuayOperationException("create organization " + org, created.Outcome, created.StatusCode,
@@ -233,5 +240,16 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             observation.PermissionsKnown(robot, replace: false);
         }
         return (observation, OtherClusterMarks.MarkedByAnOperator(robots, work.Name));
+    }
+
+    /// <summary>
+    /// Takes back a write ahead whose create was not sent, or made nothing: a first create's entry goes; an organization
+    /// the record knew, deleted in Quay since, stays on record as found, the safe side, until the operator makes it again.
+    /// </summary>
+    private async Task WithdrawAsync(NamespaceWork work, OrganizationRecord entry, bool firstAttempt, CancellationToken ct)
+    {
+        if (firstAttempt) work.Record.RemoveOrganization(entry);
+        else entry.Origin = Origin.Found;
+        await records.SaveAsync(work.Record, hold: true, ct);
     }
 }

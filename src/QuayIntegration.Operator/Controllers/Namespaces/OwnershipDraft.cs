@@ -253,8 +253,12 @@ public static class OrganizationRecordExtensions
     public static IEnumerable<DefaultPermissionRecord> DefaultPermissionsOf(this OrganizationRecord org, string robot) =>
         org.DefaultPermissions?.Where(p => p.Robot == robot) ?? [];
 
-    public static void AddDefaultPermission(this OrganizationRecord org, string robot, string? id, DateTime? pendingSince = null) =>
-        (org.DefaultPermissions ??= []).Add(new DefaultPermissionRecord { Robot = robot, Id = id, PendingSince = id is null ? pendingSince : null });
+    public static DefaultPermissionRecord AddDefaultPermission(this OrganizationRecord org, string robot, string? id, DateTime? pendingSince = null)
+    {
+        var entry = new DefaultPermissionRecord { Robot = robot, Id = id, PendingSince = id is null ? pendingSince : null };
+        (org.DefaultPermissions ??= []).Add(entry);
+        return entry;
+    }
 
     public static void RemoveDefaultPermission(this OrganizationRecord org, DefaultPermissionRecord entry)
     {

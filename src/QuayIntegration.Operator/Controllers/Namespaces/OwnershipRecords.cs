@@ -200,8 +200,10 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
             throw new ReconcileException($"the QuayNamespace {ns}, deleted by hand while its namespace was managed and let go since, " +
                                          $"cannot be made again yet ({e.ApiMessage}); retrying: until it is, only this process knows what it held");
         }
-        if (made is not null) _records.Recreated(pending.Deleted, made);
-        return null;
+        if (made is null) return null;
+        _records.Recreated(pending.Deleted, made);
+        var dropped = DroppedRecordFields.Between(pending.Body.Spec, made.Spec);
+        return dropped.Count == 0 ? null : throw new RecordFieldsDroppedException(ns, dropped);
     }
 
     /// <summary>Null when the record there holds what the lost one did (this process's own earlier create, whose answer was lost).</summary>

@@ -156,20 +156,19 @@ public sealed class RobotStep(OwnershipRecords records, IOptions<QuayOptions> op
         }
         if (plans.Count == 0) return;
 
-        var forOthersRobots = false;
+        var added = new List<DefaultPermissionRecord>();
         for (var i = 0; i < plans.Count; i++)
         {
             var plan = plans[i];
             if (plan.Existing is not null || plan.Ours) continue;
-            forOthersRobots = true;
             // Timed from the write ahead, not from the reconcile's start: the grace covers what may follow it.
             var writtenAhead = time.GetUtcNow().UtcDateTime;
             if (entry.DefaultPermissionsOf(plan.Robot.FullName).FirstOrDefault(d => string.IsNullOrEmpty(d.Id)) is { } earlier)
                 earlier.PendingSince = writtenAhead; // settled as never landed (SettleEarlierCreateAsync): it stands for this create alone
-            else entry.AddDefaultPermission(plan.Robot.FullName, null, writtenAhead);
+            else added.Add(entry.AddDefaultPermission(plan.Robot.FullName, null, writtenAhead));
             plans[i] = plan with { WroteAhead = true };
         }
-        if (forOthersRobots) await records.SaveAsync(work.Record, hold: true, ct);
+        if (plans.Any(p => p.WroteAhead)) await WriteAheadAsync(work, added, ct);
 
         var results = await Task.WhenAll(plans.Select(plan =>
             Isolation.RunAsync(work, $"service account {plan.Robot.ServiceAccount}", () => ApplyAsync(work, plan, ct))));
@@ -202,6 +201,26 @@ public sealed class RobotStep(OwnershipRecords records, IOptions<QuayOptions> op
                 work.Changed("DefaultPermissionCreated", $"Gave robot {plan.Robot.FullName} the default permission {plan.Robot.Role}");
             else if (plan.Existing.Role != plan.Robot.Role)
                 work.Changed("DefaultPermissionRepaired", $"Changed the default permission of robot {plan.Robot.FullName} back to {plan.Robot.Role}");
+        }
+    }
+
+    /// <summary>
+    /// Writes the record ahead of the creates. Written without fields it needs (an older QuayNamespace schema pruned
+    /// them: <see cref="DroppedRecordFields"/>), no create is sent, and the entries this write added are withdrawn again:
+    /// kept, each would stand for a create that was never sent, with no time to bound its wait, and take the next
+    /// default permission someone gives the robot for the operator's.
+    /// </summary>
+    private async Task WriteAheadAsync(NamespaceWork work, List<DefaultPermissionRecord> added, CancellationToken ct)
+    {
+        try
+        {
+            await records.SaveAsync(work.Record, hold: true, ct);
+        }
+        catch (RecordFieldsDroppedException) when (added.Count > 0)
+        {
+            foreach (var permission in added) work.Entry!.RemoveDefaultPermission(permission);
+            await records.SaveAsync(work.Record, hold: true, ct);
+            throw;
         }
     }
 
