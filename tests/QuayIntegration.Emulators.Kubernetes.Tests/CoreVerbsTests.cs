@@ -317,6 +317,30 @@ public sealed class CoreVerbsTests(ApiServerFixture f) : IClassFixture<ApiServer
         Assert.Contains(warn.Response.Headers.GetValues("Warning"), w => w.StartsWith("299 - ") && w.Contains("unknown field"));
     }
 
+    /// <summary>
+    /// Server-side field validation came with Kubernetes 1.25 (on by default from then); an older server ignores the
+    /// parameter and drops unknown fields silently, which a client that relies on Strict must be tested against too.
+    /// </summary>
+    [Fact]
+    public async Task FieldValidation_is_ignored_by_a_server_older_than_1_25()
+    {
+        var ns = await f.CreateNamespaceAsync();
+        var body = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"old\"},\"bogus\":1}";
+        var version = f.Server.Options.KubernetesVersion;
+        f.Server.Options.KubernetesVersion = "v1.24.17";
+        try
+        {
+            var strict = await f.SendAsync(HttpMethod.Post, $"/api/v1/namespaces/{ns}/configmaps?fieldValidation=Strict", body);
+            Assert.Equal(201, strict.Code);
+            Assert.Null(strict.Body!["bogus"]);
+            Assert.False(strict.Response.Headers.Contains("Warning"));
+        }
+        finally
+        {
+            f.Server.Options.KubernetesVersion = version;
+        }
+    }
+
     [Fact]
     public async Task Leases_and_events_round_trip_with_microtime()
     {

@@ -26,7 +26,7 @@ public sealed class RequestContext
     public bool DryRun => Query("dryRun") is { Length: > 0 } d && (d == "All" ? true : throw Errors.BadRequest($"Invalid dry run value: \"{d}\": supported values: \"All\""));
 
     /// <summary><c>fieldValidation</c>: Strict rejects unknown fields, Warn (default) reports them, Ignore drops them silently.</summary>
-    public string FieldValidation => Query("fieldValidation") switch
+    public string FieldValidation => !ServesFieldValidation ? "Ignore" : Query("fieldValidation") switch
     {
         null or "" => "Warn",
         "Strict" => "Strict",
@@ -34,6 +34,15 @@ public sealed class RequestContext
         "Ignore" => "Ignore",
         var v => throw Errors.BadRequest($"fieldValidation must be one of \"Ignore\", \"Warn\", or \"Strict\", got \"{v}\""),
     };
+
+    /// <summary>
+    /// Server-side field validation (the ServerSideFieldValidation feature) is on from Kubernetes 1.25; before, the
+    /// parameter is ignored and unknown fields are dropped silently, as this server does when its version says so.
+    /// </summary>
+    private bool ServesFieldValidation =>
+        System.Text.RegularExpressions.Regex.Match(Server.Options.KubernetesVersion, @"^v?(\d+)\.(\d+)") is { Success: true } m
+        && (int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)) is var (major, minor)
+        && (major > 1 || minor >= 25);
 
     /// <summary>
     /// A copy for a write the server makes itself through its privileged loopback client, as openshift-apiserver's build

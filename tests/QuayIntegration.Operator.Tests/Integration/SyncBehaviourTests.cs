@@ -466,6 +466,11 @@ public sealed class SyncBehaviourTests
         await env.CreateImageStreamAsync("quiet", "app");
         await Eventually(() => env.IsSeededAsync("quiet", "openshift_quiet"), "set up");
         await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_quiet", "app") is not null), "its repository");
+        // The sync that made it over (its last write to the namespace precedes the status), so the conflict below meets
+        // the release, not a late write of the set-up on a busy machine.
+        await Eventually(async () => (await env.GetRecordAsync("quiet"))?["status"]?["phase"]?.GetValue<string>() == "Synced"
+                                     && env.Quay.State.Repository("openshift_quiet", "app") is not null, "in step");
+        await Task.Delay(500);
 
         // As the namespace controller's own writes would, a conflict meets the operator's first write to the namespace.
         env.Cluster.ApiServer.Faults.InjectStatus(409, resource: "namespaces", verb: "patch", user: env.OperatorUser);

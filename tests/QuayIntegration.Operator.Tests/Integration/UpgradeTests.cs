@@ -283,10 +283,14 @@ public sealed class UpgradeTests
     /// with what was sent: the namespace is failing with a Warning Event that names the field and the fix, no create is
     /// sent, and what was written ahead for it is withdrawn (helper-97 #1: kept with no time, it stood for a create
     /// never sent, and took the default permission the robot's owner gave it meanwhile for the operator's, to be
-    /// deleted with the namespace). Once the schema is brought up to date the operator goes on.
+    /// deleted with the namespace). Once the schema is brought up to date the operator goes on. From Kubernetes 1.25 the
+    /// API server refuses the write (fieldValidation=Strict); before, it drops the field silently and the operator
+    /// withdraws what it wrote.
     /// </summary>
-    [Fact]
-    public async Task A_record_field_an_older_custom_resource_definition_drops_is_told_and_nothing_is_done_that_it_would_lose()
+    [Theory]
+    [InlineData("v1.32.0")]
+    [InlineData("v1.24.17")]
+    public async Task A_record_field_an_older_custom_resource_definition_drops_is_told_and_nothing_is_done_that_it_would_lose(string kubernetesVersion)
     {
         await using var env = await StartAsync(spec =>
         {
@@ -302,6 +306,8 @@ public sealed class UpgradeTests
         const string crd = "quaynamespaces.quay.redhat.com";
         const string field = "/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/organizations/items/properties/defaultPermissions/items/properties/pendingSince";
         await env.Kube.ApiextensionsV1.PatchCustomResourceDefinitionAsync(new V1Patch($$"""[{"op":"remove","path":"{{field}}"}]""", V1Patch.PatchType.JsonPatch), crd);
+        env.Cluster.ApiServer.Options.KubernetesVersion = kubernetesVersion;
+        var before = JsonNode.Parse(await AsAdminAsync(env, "/apis/quay.redhat.com/v1/quaynamespaces"))!["metadata"]!["resourceVersion"]!.GetValue<string>();
 
         await env.StartOperatorAsync();
         await env.CreateNamespaceAsync("older");
@@ -316,6 +322,10 @@ public sealed class UpgradeTests
         await Task.Delay(3000); // the retries meanwhile
         Assert.Single(env.Quay.State.Organization("openshift_older")!.Prototypes);
         Assert.DoesNotContain("defaultPermissions", (await env.GetRecordAsync("older"))!["spec"]!.ToJsonString()); // withdrawn
+        // Every version of the record stored meanwhile: a strict write is refused, so none ever held the entry; an older
+        // server stored it (without its time), and the operator took it back.
+        var stored = await AsAdminAsync(env, $"/apis/quay.redhat.com/v1/quaynamespaces?watch=true&resourceVersion={before}&timeoutSeconds=1");
+        Assert.Equal(kubernetesVersion == "v1.24.17", stored.Contains("\"defaultPermissions\"", StringComparison.Ordinal));
 
         await env.Kube.ApiextensionsV1.PatchCustomResourceDefinitionAsync(new V1Patch(
             $$$"""[{"op":"add","path":"{{{field}}}","value":{"type":"string","format":"date-time"}}]""", V1Patch.PatchType.JsonPatch), crd);
@@ -331,6 +341,16 @@ public sealed class UpgradeTests
         await env.Kube.CoreV1.DeleteNamespaceAsync("older");
         await env.Cluster.Oc.WaitForNamespaceGoneAsync("older");
         Assert.Equal([theirs.Id], env.Quay.State.Organization("openshift_older")!.Prototypes.Select(p => p.Id));
+    }
+
+    /// <summary>A GET of the emulated API server as its administrator, the body as it came (a watch's events, one per line).</summary>
+    private static async Task<string> AsAdminAsync(OperatorEnvironment env, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, env.Cluster.BaseUrl + path);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", env.Cluster.ApiServer.AdminToken);
+        using var response = await env.Kube.HttpClient.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStringAsync();
     }
 
     /// <summary>The namespace, Quay content and Secrets as the version before the ownership record left them.</summary>

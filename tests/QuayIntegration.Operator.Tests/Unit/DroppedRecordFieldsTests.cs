@@ -56,6 +56,14 @@ public sealed class DroppedRecordFieldsTests
     }
 
     [Fact]
+    public void The_fields_a_strict_write_was_refused_for_are_read_from_the_api_servers_message()
+    {
+        Assert.Equal(["spec.organizations[0].pendingSince", "spec.organizations[1].adoptedMakerChecked"], DroppedRecordFields.Refused(
+            "strict decoding error: unknown field \"spec.organizations[0].pendingSince\", unknown field \"spec.organizations[1].adoptedMakerChecked\""));
+        Assert.Empty(DroppedRecordFields.Refused("QuayNamespace.quay.redhat.com \"team\" is invalid: spec.organizations[0].name: Required value"));
+    }
+
+    [Fact]
     public void A_message_names_the_first_few_paths_and_counts_the_rest()
     {
         var paths = Enumerable.Range(0, 7).Select(i => $"spec.organizations[{i}].pendingSince").ToList();

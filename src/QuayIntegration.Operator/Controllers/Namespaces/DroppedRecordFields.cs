@@ -11,7 +11,7 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// grace afresh and the wait never ends. What was sent is compared with what the API server kept, so the loss is told
 /// at the first write it happens to, not guessed from behaviour later.
 /// </summary>
-public static class DroppedRecordFields
+public static partial class DroppedRecordFields
 {
     /// <summary>The most paths a report names; the rest are counted.</summary>
     private const int MostNamed = 5;
@@ -28,6 +28,18 @@ public static class DroppedRecordFields
             JsonSerializer.SerializeToNode(kept, ApiJsonContext.Default.OwnershipRecord), "spec", dropped);
         return dropped;
     }
+
+    /// <summary>
+    /// The fields a write with <c>fieldValidation=Strict</c> was refused for, from the API server's message
+    /// (<c>strict decoding error: unknown field "spec.a", unknown field "spec.b"</c>); empty for any other refusal.
+    /// </summary>
+    public static List<string> Refused(string message) =>
+        message.StartsWith("strict decoding error:", StringComparison.Ordinal)
+            ? UnknownField().Matches(message).Select(m => m.Groups[1].Value).ToList()
+            : [];
+
+    [System.Text.RegularExpressions.GeneratedRegex("unknown field \"([^\"]+)\"")]
+    private static partial System.Text.RegularExpressions.Regex UnknownField();
 
     /// <summary>The paths, for a message: the first few, and how many more.</summary>
     public static string Describe(IReadOnlyList<string> paths) =>
@@ -61,12 +73,12 @@ public static class DroppedRecordFields
 }
 
 /// <summary>
-/// A record written without fields this operator relies on (<see cref="DroppedRecordFields"/>): nothing more is done
+/// A record refused, or written without, fields this operator relies on (<see cref="DroppedRecordFields"/>): nothing more is done
 /// in Quay for its namespace, since what would be done could not be remembered, until the CustomResourceDefinition is
 /// brought up to this version. Not a retry's matter: reported at once.
 /// </summary>
 public sealed class RecordFieldsDroppedException(string ns, IReadOnlyList<string> paths)
-    : Exception($"the API server dropped {DroppedRecordFields.Describe(paths)} from the ownership record (QuayNamespace {ns}) as it was written: " +
+    : Exception($"the API server does not know {DroppedRecordFields.Describe(paths)} of the ownership record (QuayNamespace {ns}), and refuses or drops it: " +
                 "the QuayNamespace CustomResourceDefinition is older than this operator, so what the operator must remember of what it does " +
                 "in Quay cannot be kept, and nothing more is done there for this namespace; apply this version's " +
                 "deploy/base/crds/quay.redhat.com_quaynamespaces.yaml (or its bundle's), and it goes on");

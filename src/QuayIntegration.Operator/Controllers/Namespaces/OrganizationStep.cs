@@ -111,9 +111,9 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         }
         catch (RecordFieldsDroppedException) when (!earlierAttempt)
         {
-            // Written without fields it needs (an older QuayNamespace schema pruned them): no create is sent, so the
-            // write ahead is withdrawn, as for a refused create below.
-            await WithdrawAsync(work, entry, firstAttempt, ct);
+            // Refused for fields an older QuayNamespace schema does not know, or written without them: no create is
+            // sent, so the write ahead is withdrawn, as for a refused create below.
+            await WithdrawAsync(work, entry, firstAttempt);
             throw;
         }
         var created = await work.Quay.CreateOrganizationAsync(org, ct);
@@ -124,7 +124,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             // before the next attempt (the one the refusal's message tells them to make, say) would be found while the
             // record says Creating, and taken for the operator's. (No answer, a 5xx or a 429 leave Creating: the create
             // may have happened, or may still.)
-            await WithdrawAsync(work, entry, firstAttempt, ct);
+            await WithdrawAsync(work, entry, firstAttempt);
         }
         if (created.Outcome == QuayOutcome.Forbidden)
             throw new QuayOperationException("create organization " + org, created.Outcome, created.StatusCode,
@@ -246,10 +246,11 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
     /// Takes back a write ahead whose create was not sent, or made nothing: a first create's entry goes; an organization
     /// the record knew, deleted in Quay since, stays on record as found, the safe side, until the operator makes it again.
     /// </summary>
-    private async Task WithdrawAsync(NamespaceWork work, OrganizationRecord entry, bool firstAttempt, CancellationToken ct)
+    private async Task WithdrawAsync(NamespaceWork work, OrganizationRecord entry, bool firstAttempt)
     {
         if (firstAttempt) work.Record.RemoveOrganization(entry);
         else entry.Origin = Origin.Found;
-        await records.SaveAsync(work.Record, hold: true, ct);
+        // Not cut short by a stop or a lost lease: until this write, the record says a create is pending that is not.
+        await records.SaveAsync(work.Record, hold: true, CancellationToken.None);
     }
 }

@@ -89,9 +89,9 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
         var remade = false;
         try
         {
-            written = stored is null
-                ? await api.CreateAsync(ApiResources.QuayNamespaces.CollectionPath(), body, ct)
-                : await api.ReplaceAsync(ApiResources.QuayNamespaces.ObjectPath(null, draft.Namespace), body, ct);
+            written = await WriteAsync(draft.Namespace, () => stored is null
+                ? api.CreateAsync(ApiResources.QuayNamespaces.CollectionPath() + Strict, body, ct)
+                : api.ReplaceAsync(ApiResources.QuayNamespaces.ObjectPath(null, draft.Namespace) + Strict, body, ct));
             // The API server deletes an object being deleted within the write that removes its last finalizer, so the
             // name is free at once. (A crash between the two writes loses the record; the namespace, still held by its
             // own finalizer, is then read as set up by an earlier version: LegacyOwnership.)
@@ -137,6 +137,26 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
     }
 
     /// <summary>
+    /// Record writes ask the API server to refuse a field its QuayNamespace schema does not know (an older
+    /// CustomResourceDefinition than this operator's) rather than drop it silently: nothing is written then, so nothing
+    /// written ahead of a create stands without what tells it apart. Kubernetes before 1.25 ignores the parameter; the
+    /// comparison of what was kept with what was sent (<see cref="DroppedRecordFields"/>) tells there.
+    /// </summary>
+    private const string Strict = "?fieldValidation=Strict";
+
+    private static async Task<QuayNamespaceResource> WriteAsync(string ns, Func<Task<QuayNamespaceResource>> write)
+    {
+        try
+        {
+            return await write();
+        }
+        catch (KubeApiException e) when (e.Status == System.Net.HttpStatusCode.BadRequest && DroppedRecordFields.Refused(e.ApiMessage) is { Count: > 0 } unknown)
+        {
+            throw new RecordFieldsDroppedException(ns, unknown);
+        }
+    }
+
+    /// <summary>
     /// The record made again under its name, from what the draft knows (the deleted one's version and status left
     /// behind). Null when the API server refuses to make records (405: the QuayNamespace CustomResourceDefinition is
     /// being deleted; 404: it is gone): the record was deleted with it, as an uninstall asks (README, Uninstalling).
@@ -152,7 +172,7 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
         _toMakeAgain[name] = (deleted, body);
         try
         {
-            var made = await api.CreateAsync(ApiResources.QuayNamespaces.CollectionPath(), body, CancellationToken.None);
+            var made = await WriteAsync(name, () => api.CreateAsync(ApiResources.QuayNamespaces.CollectionPath() + Strict, body, CancellationToken.None));
             _toMakeAgain.TryRemove(name, out _);
             return made;
         }

@@ -205,10 +205,11 @@ public sealed class RobotStep(OwnershipRecords records, IOptions<QuayOptions> op
     }
 
     /// <summary>
-    /// Writes the record ahead of the creates. Written without fields it needs (an older QuayNamespace schema pruned
-    /// them: <see cref="DroppedRecordFields"/>), no create is sent, and the entries this write added are withdrawn again:
-    /// kept, each would stand for a create that was never sent, with no time to bound its wait, and take the next
-    /// default permission someone gives the robot for the operator's.
+    /// Writes the record ahead of the creates. Refused for fields an older QuayNamespace schema does not know, or
+    /// written without them (<see cref="DroppedRecordFields"/>), no create is sent, and the entries this write added are
+    /// withdrawn from the draft, and from the record if it was written: kept, each would stand for a create that was
+    /// never sent, with no time to bound its wait, and take the next default permission someone gives the robot for the
+    /// operator's.
     /// </summary>
     private async Task WriteAheadAsync(NamespaceWork work, List<DefaultPermissionRecord> added, CancellationToken ct)
     {
@@ -218,8 +219,9 @@ public sealed class RobotStep(OwnershipRecords records, IOptions<QuayOptions> op
         }
         catch (RecordFieldsDroppedException) when (added.Count > 0)
         {
+            // Not cut short by a stop or a lost lease: what was written stands for nothing until this write takes it back.
             foreach (var permission in added) work.Entry!.RemoveDefaultPermission(permission);
-            await records.SaveAsync(work.Record, hold: true, ct);
+            await records.SaveAsync(work.Record, hold: true, CancellationToken.None);
             throw;
         }
     }
