@@ -7,7 +7,6 @@ using Microsoft.Extensions.Configuration;
 using Prometheus;
 using QuayIntegration.Operator.Observability;
 using QuayIntegration.Operator.Webhook;
-using Serilog;
 
 namespace QuayIntegration.Operator.Hosting;
 
@@ -82,7 +81,7 @@ public static class OperatorHost
         // The certificate may come after the start (self-managed mode writes it; a service-ca or cert-manager Secret, an
         // optional volume, is filled in asynchronously): until then handshakes fail and the API server retries.
         if (!certificates.Available && o.Webhook.CertMode != CertModes.SelfManaged)
-            Log.Warning("Webhook certificate {Path} not found yet; webhook handshakes fail until it appears", certificates.CertificatePath);
+            kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OperatorHost)).WebhookCertificateNotYet(certificates.CertificatePath);
         kestrel.Listen(address, o.Webhook.Port, listen =>
         {
             listeners.Add(OperatorListener.Webhook, listen);

@@ -30,7 +30,11 @@ public static class OperatorLogging
             .MinimumLevel.Override(HostingDiagnosticsCategory, LevelAlias.Off)
             .ReadFrom.Configuration(configuration, ReaderOptions(configuration)) // "Serilog" section overrides the defaults above
             .Enrich.FromLogContext()
-            .WriteTo.Console(new RenderedCompactJsonFormatter()));
+            .WriteTo.Console(new RenderedCompactJsonFormatter()),
+            // This host's loggers write to this host's logger, not to Serilog's static one: nothing in the operator logs
+            // through the static, and a second host in the process (the tests run several side by side) must not take
+            // over the first's loggers by replacing it.
+            preserveStaticLogger: true);
 
     /// <summary>The category of ASP.NET Core's per-request diagnostics (its hosting layer's logger).</summary>
     public const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";

@@ -107,6 +107,9 @@ internal static partial class OperatorLog
     [LoggerMessage(4004, LogLevel.Warning, "MutatingWebhookConfiguration {Name} not found; its caBundle is set once it exists")]
     public static partial void WebhookConfigurationMissing(this ILogger log, string name);
 
+    [LoggerMessage(4006, LogLevel.Warning, "Webhook certificate {Path} not found yet; webhook handshakes fail until it appears")]
+    public static partial void WebhookCertificateNotYet(this ILogger log, string path);
+
     [LoggerMessage(4005, LogLevel.Information, "Set the caBundle of MutatingWebhookConfiguration {Name}")]
     public static partial void CaBundleSet(this ILogger log, string name);
 
