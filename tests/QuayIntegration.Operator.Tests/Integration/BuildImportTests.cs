@@ -411,6 +411,8 @@ public sealed class BuildImportTests
 
         await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("app", name))?["metadata"]?["annotations"]?[SkippedAnnotation]?.GetValue<string>() == "organization-moved",
             "the build pushed before the move marked done with");
+        // Events are written after the mark, from the recorder's queue: waited for, not read at once.
+        await WaitForEventAsync(env, name, "ImageNotImported");
         var events = (await env.Kube.CoreV1.ListNamespacedEventAsync("app")).Items.Where(e => e.InvolvedObject.Name == name).ToList();
         var told = Assert.Single(events, e => e.Reason == "ImageNotImported");
         Assert.Contains("pushed to organization openshift_app, which namespace app no longer uses", told.Message);
@@ -443,6 +445,8 @@ public sealed class BuildImportTests
 
         await OperatorEnvironment.Eventually(async () => (await env.Cluster.Oc.GetBuildAsync("app", name))?["metadata"]?["annotations"]?[SkippedAnnotation]?.GetValue<string>() == "organization-moved",
             "the build pushed before the release marked done with");
+        // Events are written after the mark, from the recorder's queue: waited for, not read at once.
+        await WaitForEventAsync(env, name, "ImageNotImported");
         var events = (await env.Kube.CoreV1.ListNamespacedEventAsync("app")).Items.Where(e => e.InvolvedObject.Name == name).ToList();
         var told = Assert.Single(events, e => e.Reason == "ImageNotImported");
         Assert.Contains("pushed to organization openshift_app, which namespace app no longer uses; no QuayIntegration manages the namespace now", told.Message);
