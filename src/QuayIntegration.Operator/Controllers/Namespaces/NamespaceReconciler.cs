@@ -385,11 +385,12 @@ public sealed class NamespaceReconciler(
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            // Any failure: an API error, a timeout, a dropped connection.
-            // Made, but without fields the operator relies on (an older QuayNamespace schema): told as such.
-            if (ns is not null && e is RecordFieldsDroppedException) events.Warning(ns, "OwnershipRecordFieldsDropped", e.Message);
-            else if (ns is not null) events.Warning(ns, "OwnershipRecordNotMadeAgain", e is ReconcileException ? e.Message :
-                $"the QuayNamespace {name}, deleted by hand while its namespace was managed and let go since, cannot be made again yet ({e.Message}); retrying");
+            // Any failure: an API error, a timeout, a dropped connection; fields an older QuayNamespace schema does not
+            // know are told as such.
+            if (ns is not null)
+                events.Warning(ns, e is RecordFieldsDroppedException ? "OwnershipRecordFieldsDropped" : "OwnershipRecordNotMadeAgain",
+                    e is ReconcileException or RecordFieldsDroppedException ? e.Message :
+                        $"the QuayNamespace {name}, deleted by hand while its namespace was managed and let go since, cannot be made again yet ({e.Message}); retrying");
             throw;
         }
         if (displaced is null) return;
