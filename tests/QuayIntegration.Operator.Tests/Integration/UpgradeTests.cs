@@ -343,6 +343,49 @@ public sealed class UpgradeTests
         Assert.Equal([theirs.Id], env.Quay.State.Organization("openshift_older")!.Prototypes.Select(p => p.Id));
     }
 
+    /// <summary>
+    /// helper-98 #4: the organization's create is written ahead with its time, which an older QuayNamespace schema
+    /// does not know. A strict write is refused and nothing is stored; an older server stores the entry without the
+    /// time, and the operator withdraws it: kept, a <c>Creating</c> entry without a time stood for a create never sent.
+    /// No create is sent while the schema is old; once it is current the organization is made, recorded as the
+    /// operator's, and deleted with the namespace.
+    /// </summary>
+    [Theory]
+    [InlineData("v1.32.0")]
+    [InlineData("v1.24.17")]
+    public async Task An_organization_create_written_ahead_without_its_time_is_withdrawn_and_not_sent(string kubernetesVersion)
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("orgless"));
+        const string crd = "quaynamespaces.quay.redhat.com";
+        const string field = "/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/organizations/items/properties/pendingSince";
+        await env.Kube.ApiextensionsV1.PatchCustomResourceDefinitionAsync(new V1Patch($$"""[{"op":"remove","path":"{{field}}"}]""", V1Patch.PatchType.JsonPatch), crd);
+        env.Cluster.ApiServer.Options.KubernetesVersion = kubernetesVersion;
+        var before = JsonNode.Parse(await AsAdminAsync(env, "/apis/quay.redhat.com/v1/quaynamespaces"))!["metadata"]!["resourceVersion"]!.GetValue<string>();
+
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("orgless");
+        var told = await env.EventAsync("default", e => e.InvolvedObject.Name == "orgless" && e.Reason == "OwnershipRecordFieldsDropped",
+            "the dropped field told", TimeSpan.FromSeconds(30));
+        Assert.Contains("spec.organizations[0].pendingSince", told.Message);
+        await Task.Delay(3000); // the retries meanwhile
+        Assert.Null(env.Quay.State.Organization("openshift_orgless"));
+        Assert.DoesNotContain("organizations", (await env.GetRecordAsync("orgless"))?["spec"]?.ToJsonString() ?? ""); // withdrawn
+        var stored = await AsAdminAsync(env, $"/apis/quay.redhat.com/v1/quaynamespaces?watch=true&resourceVersion={before}&timeoutSeconds=1");
+        Assert.Equal(kubernetesVersion == "v1.24.17", stored.Contains("\"openshift_orgless\"", StringComparison.Ordinal));
+
+        await env.Kube.ApiextensionsV1.PatchCustomResourceDefinitionAsync(new V1Patch(
+            $$$"""[{"op":"add","path":"{{{field}}}","value":{"type":"string","format":"date-time"}}]""", V1Patch.PatchType.JsonPatch), crd);
+        await Eventually(async () => (await env.GetRecordAsync("orgless")) is { } record
+                                     && record["spec"]?["organizations"]?[0]?["origin"]?.GetValue<string>() == "Created"
+                                     && record["status"]?["phase"]?.GetValue<string>() == "Synced",
+            "made and recorded once the schema is current", TimeSpan.FromSeconds(30));
+        Assert.NotNull(env.Quay.State.Organization("openshift_orgless"));
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync("orgless");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("orgless");
+        Assert.Null(env.Quay.State.Organization("openshift_orgless"));
+    }
+
     /// <summary>A GET of the emulated API server as its administrator, the body as it came (a watch's events, one per line).</summary>
     private static async Task<string> AsAdminAsync(OperatorEnvironment env, string path)
     {
