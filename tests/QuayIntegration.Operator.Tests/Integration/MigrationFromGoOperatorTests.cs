@@ -551,6 +551,81 @@ public sealed class MigrationFromGoOperatorTests
     }
 
     /// <summary>
+    /// helper-99 #1: the Go operator named its organization and Secrets after its own clusterID, which this operator's
+    /// rules may refuse (dots) or the admin may change at the move. The organization was taken to be the one the
+    /// integration's clusterID gives: absent, it was made anew ("re-created … deleted in Quay", false), and the Go
+    /// operator's organization, robots and Secrets were forgotten, never deleted with the namespace. Its Secrets say
+    /// which clusterID it used: that organization is taken over, and deleted with the namespace as the Go operator did.
+    /// </summary>
+    [Fact]
+    public async Task A_go_namespace_named_after_another_cluster_id_is_taken_over_by_what_its_secrets_say()
+    {
+        const string goOrg = "apps.ocp4_legacy";
+        await using var env = await StartAsync(); // clusterID "openshift"
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        await LegacyWorld.GoOrganizationAsync(quay, goOrg);
+        await env.Kube.CoreV1.CreateNamespaceAsync(LegacyWorld.GoNamespace(Ns));
+        await env.CreateImageStreamAsync(Ns, "app");
+        await LegacyWorld.GoRepositoryAsync(quay, goOrg, "app");
+        await LegacyWorld.GoSecretsAsync(env, Ns, goOrg, "apps.ocp4");
+        var tokens = env.Quay.State.Organization(goOrg)!.Robots.ToDictionary(r => r.Name, r => r.Token);
+
+        await env.StartOperatorAsync();
+        var told = await env.EventAsync("default", e => e.InvolvedObject.Name == Ns && e.Reason == "GoOperatorOrganizationFound", "the Go operator's clusterID told");
+        Assert.Contains("apps.ocp4", told.Message);
+        await Eventually(async () => (await env.GetRecordAsync(Ns))?["status"]?["phase"]?.GetValue<string>() == "Synced", "taken over and synced");
+        var entry = (await env.GetRecordAsync(Ns))!["spec"]!["organizations"]!.AsArray().Single()!;
+        Assert.Equal((goOrg, "Created", "quay-bridge-operator"),
+            (entry["name"]!.GetValue<string>(), entry["origin"]!.GetValue<string>(), entry["adoptedFrom"]!.GetValue<string>()));
+        Assert.Null(env.Quay.State.Organization(Org));
+        Assert.Equal(tokens, env.Quay.State.Organization(goOrg)!.Robots.ToDictionary(r => r.Name, r => r.Token));
+        Assert.Contains($"{goOrg}+builder", LoginOf(env, (await env.GetSecretAsync(Ns, "builder-quay-openshift"))!));
+        // Its Secrets, recorded as inherited, give way to the operator's under this integration's clusterID, as at a
+        // clusterID change: unlinked and deleted, not left linked with working logins for good.
+        await Eventually(async () => await env.GetSecretAsync(Ns, "builder-quay-apps.ocp4") is null, "the Go operator's Secret replaced");
+        var builder = await env.Kube.CoreV1.ReadNamespacedServiceAccountAsync("builder", Ns);
+        Assert.DoesNotContain(builder.ImagePullSecrets ?? [], r => r.Name == "builder-quay-apps.ocp4");
+        var events = (await env.Kube.CoreV1.ListNamespacedEventAsync("default")).Items.Where(e => e.InvolvedObject.Name == Ns).ToList();
+        Assert.DoesNotContain(events, e => e.Message.Contains("deleted in Quay", StringComparison.Ordinal));
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync(Ns);
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync(Ns);
+        Assert.Null(env.Quay.State.Organization(goOrg));
+    }
+
+    /// <summary>
+    /// helper-99 #1, the doubtful case: the namespace holds Go operator Secrets of two clusterIDs, neither the
+    /// integration's, so which organization the Go operator last used cannot be told. Neither is taken over (taking the
+    /// wrong one would delete it with the namespace and forget the other): told, both left as they are, and the
+    /// namespace set up as a new one.
+    /// </summary>
+    [Fact]
+    public async Task A_go_namespace_whose_secrets_name_several_cluster_ids_takes_over_none()
+    {
+        await using var env = await StartAsync();
+        using var quay = env.Quay.CreateHttpClient(env.Token);
+        await env.Kube.CoreV1.CreateNamespaceAsync(LegacyWorld.GoNamespace(Ns));
+        foreach (var id in new[] { "east", "west" })
+        {
+            await LegacyWorld.GoOrganizationAsync(quay, $"{id}_{Ns}");
+            await LegacyWorld.GoSecretsAsync(env, Ns, $"{id}_{Ns}", id);
+        }
+
+        await env.StartOperatorAsync();
+        var told = await env.EventAsync("default", e => e.InvolvedObject.Name == Ns && e.Reason == "GoOperatorOrganizationUnknown", "the doubt told");
+        Assert.Equal("Warning", told.Type);
+        Assert.Contains("'east', 'west'", told.Message);
+        await Eventually(() => env.IsSeededAsync(Ns, Org), "set up as a new namespace");
+        Assert.Equal(["Created"], (await env.GetRecordAsync(Ns))!["spec"]!["organizations"]!.AsArray().Select(o => o!["origin"]!.GetValue<string>()));
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync(Ns);
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync(Ns);
+        Assert.Null(env.Quay.State.Organization(Org));
+        Assert.Equal(3, env.Quay.State.Organization($"east_{Ns}")!.Robots.Count);
+        Assert.Equal(3, env.Quay.State.Organization($"west_{Ns}")!.Robots.Count);
+    }
+
+    /// <summary>
     /// Review of 10986c7 (helper-75): the Go operator's organization, kept for the namespace, is deleted in Quay. It was
     /// made again under the cluster-ID name, a name no prefix gives, as the operator's own. Nothing of the Go operator's
     /// is left to keep: the namespace moves to the organization its prefix gives, and the old name is not made again.

@@ -35,6 +35,14 @@ public static class LegacyOwnership
         && (ns.Metadata.Annotations?.ContainsKey(WellKnown.OrganizationAnnotation) == true || ns.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true);
 
     /// <summary>
+    /// Whether <see cref="Adopt"/> would take the namespace over from the Go operator: read, with its finalizer and no
+    /// organization annotation of this operator's earlier versions.
+    /// </summary>
+    public static bool WouldTakeOverFromGoOperator([NotNullWhen(true)] V1Namespace? ns, OwnershipDraft record) =>
+        WouldRead(ns, record) && ns.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true
+        && !(ns.Metadata.Annotations?.TryGetValue(WellKnown.OrganizationAnnotation, out var org) == true && org.Length > 0);
+
+    /// <summary>
     /// Adds what the namespace's metadata says to a record not written yet; true when it added anything. A record
     /// written already, even one left empty for a moment (a teardown whose release of the namespace failed), says what
     /// this version did, and the annotations it wrote itself say nothing more.
@@ -104,5 +112,33 @@ public static class LegacyOwnership
     {
         var name = $"{clusterId.ToLowerInvariant()}_{kubernetesNamespace}";
         return QuayNames.IsValidNamespace(name) ? name : "";
+    }
+
+    /// <summary>The cluster ID the Go operator named <paramref name="goOrganization"/> after (<see cref="GoOperatorOrganization"/>).</summary>
+    public static string ClusterIdOf(string goOrganization, string kubernetesNamespace) =>
+        goOrganization.EndsWith("_" + kubernetesNamespace, StringComparison.Ordinal) ? goOrganization[..^(kubernetesNamespace.Length + 1)] : "";
+
+    /// <summary>
+    /// The cluster IDs the Go operator's Secrets among <paramref name="secrets"/> (of the namespace) were named after:
+    /// a Secret <c>&lt;sa&gt;-quay-&lt;id&gt;</c> for a service account of its fixed matrix, without this operator's label,
+    /// holding the login of that account's robot in the organization <c>&lt;id&gt;_&lt;namespace&gt;</c>. The name alone
+    /// proves nothing (anyone may call a Secret so); the login ties it to the organization the Go operator made.
+    /// </summary>
+    public static SortedSet<string> GoOperatorClusterIds(IEnumerable<V1Secret> secrets, string kubernetesNamespace)
+    {
+        var ids = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var secret in secrets)
+        {
+            if (secret.Metadata?.Name is not { } name || secret.Metadata.Labels?.ContainsKey(WellKnown.ManagedByLabel) == true) continue;
+            foreach (var account in OwnershipMarkers.GoOperatorServiceAccounts)
+            {
+                var head = QuayNames.SecretNameFor(account, "");
+                if (name.Length <= head.Length || !name.StartsWith(head, StringComparison.Ordinal)) continue;
+                var id = name[head.Length..];
+                if (GoOperatorOrganization(id, kubernetesNamespace) is { Length: > 0 } organization
+                    && RobotSecret.HoldsLoginOf(secret, QuayNames.RobotFullName(organization, account))) ids.Add(id);
+            }
+        }
+        return ids;
     }
 }

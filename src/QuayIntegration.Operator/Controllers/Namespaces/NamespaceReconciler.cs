@@ -186,7 +186,7 @@ public sealed class NamespaceReconciler(
         work.Record.Spec.Integration = work.IntegrationName;
         await ConfirmBeforeAdoptingAsync(work, ct);
         if (work.Namespace is null) throw new ReconcileException($"namespace {work.Name} is gone");
-        if (LegacyOwnership.Adopt(work.Namespace, work.Record, work.Host, LegacyOwnership.GoOperatorOrganization(config.ClusterId, work.Name),
+        if (LegacyOwnership.Adopt(work.Namespace, work.Record, work.Host, await takeoverInventory.GoOrganizationAsync(work, config, ct),
                 prefixOrganization, config.OrganizationPrefix, out var ignored))
         {
             await records.SaveAsync(work.Record, hold: true, ct);
@@ -582,7 +582,7 @@ public sealed class NamespaceReconciler(
         {
             prefixOrganization = "";
         }
-        if (LegacyOwnership.Adopt(work.Namespace, work.Record, config.RegistryHost, LegacyOwnership.GoOperatorOrganization(config.ClusterId, work.Name),
+        if (LegacyOwnership.Adopt(work.Namespace, work.Record, config.RegistryHost, await takeoverInventory.GoOrganizationAsync(work, config, ct),
                 prefixOrganization, config.OrganizationPrefix, out _))
         {
             work.Record.Spec.Integration ??= work.IntegrationName;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Observability;
 using QuayIntegration.Operator.Quay;
+using QuayIntegration.Operator.Webhook;
 using QuayIntegration.Runtime.Kube;
 
 namespace QuayIntegration.Operator.Controllers.Namespaces;
@@ -18,8 +19,39 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// (<c>&lt;sa&gt;-quay-&lt;clusterID&gt;</c>, unlabelled, holding the robot's login) are recorded with them, so they are
 /// unlinked and deleted when their robot goes, as the operator's own are.
 /// </summary>
-public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> log)
+public sealed class TakeoverInventory(KubeApi api, EventRecorder events, ILogger<TakeoverInventory> log)
 {
+    /// <summary>
+    /// The organization the Go operator made for a namespace about to be taken over from it (see
+    /// <see cref="LegacyOwnership.Adopt"/>): named after the Go operator's cluster ID, which need not be this
+    /// integration's (this one's rules refuse IDs the Go operator took, such as <c>apps.example.com</c>, and an admin may
+    /// pick another at the move). Its Secrets say which it was (<see cref="LegacyOwnership.GoOperatorClusterIds"/>, one
+    /// list of the namespace's Docker config Secrets, once per namespace taken over); without them, this integration's.
+    /// Empty, and told, when they name several cluster IDs, none this integration's: the Go operator's organizations
+    /// are then left as they are, never taken for the operator's, rather than the wrong one adopted and the right one
+    /// forgotten.
+    /// </summary>
+    public async Task<string> GoOrganizationAsync(NamespaceWork work, IntegrationConfig config, CancellationToken ct)
+    {
+        var configured = LegacyOwnership.GoOperatorOrganization(config.ClusterId, work.Name);
+        if (!LegacyOwnership.WouldTakeOverFromGoOperator(work.Namespace, work.Record)) return configured;
+        var secrets = await api.ListPageAsync<V1Secret>(ResourceType.Secrets.CollectionPath(work.Name),
+            "fieldSelector=" + Uri.EscapeDataString("type=" + RobotSecret.Type), limit: null, continueToken: null, ct);
+        var ids = LegacyOwnership.GoOperatorClusterIds(secrets.Items, work.Name);
+        if (ids.Count == 0 || ids.Contains(config.ClusterId)) return configured;
+        if (ids.Count == 1)
+        {
+            var organization = LegacyOwnership.GoOperatorOrganization(ids.Min!, work.Name);
+            events.Normal(work.Namespace, "GoOperatorOrganizationFound",
+                $"The Go Quay Bridge Operator's organization for this namespace is {organization}: its Secrets are named after clusterID {UserText.Quote(ids.Min!)}, not this QuayIntegration's {UserText.Quote(config.ClusterId)}; it is taken over");
+            return organization;
+        }
+        events.Warning(work.Namespace, "GoOperatorOrganizationUnknown",
+            $"Not taken over from the Go Quay Bridge Operator: its Secrets here are named after several clusterIDs ({string.Join(", ", ids.Select(UserText.Quote))}), none of them this QuayIntegration's, so which organization it used cannot be told; " +
+            $"those organizations and Secrets are left as they are, never deleted by this operator, and the namespace is set up as a new one");
+        return "";
+    }
+
     /// <summary>
     /// Nothing to do unless <paramref name="entry"/> was taken over, its inventory is still to take and an integration
     /// reaches its Quay: then a few Quay calls (the robots of the three names, the repository list) and up to three
@@ -82,7 +114,7 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
                 entry.SetRepository(repository.Name, work.Markers.OriginOfRepository(repository, work.Name, repository.Name, personMade ? null : entry));
         // An earlier try of this inventory, told otherwise (or told nothing) and failed part-way, recorded them as inherited.
         if (personMade) UnmarkedAreTheirs(work, entry, repositories);
-        await RecordSecretsAsync(work, entry, config.ClusterId, ct);
+        await RecordSecretsAsync(work, entry, LegacyOwnership.ClusterIdOf(entry.Name, work.Name), ct);
         entry.AdoptedContentRecorded = true;
     }
 
@@ -229,8 +261,9 @@ public sealed class TakeoverInventory(KubeApi api, ILogger<TakeoverInventory> lo
     }
 
     /// <summary>
-    /// The Go operator's Secret of each inherited robot: named for the service account and the cluster ID, of the Docker
-    /// config type, holding that robot's login. One the operator already wrote (labelled) was recorded when written.
+    /// The Go operator's Secret of each inherited robot: named for the service account and the cluster ID the Go
+    /// operator named the organization after (<paramref name="clusterId"/>), of the Docker config type, holding that
+    /// robot's login. One the operator already wrote (labelled) was recorded when written.
     /// </summary>
     private async Task RecordSecretsAsync(NamespaceWork work, OrganizationRecord entry, string clusterId, CancellationToken ct)
     {
