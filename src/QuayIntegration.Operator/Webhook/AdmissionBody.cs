@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -16,8 +17,28 @@ public static class AdmissionBody
     /// <summary>Bodies up to this size are read into a buffer borrowed from the shared pool; a Build's review is a few kilobytes.</summary>
     private const int PooledBytes = 64 * 1024;
 
+    /// <summary>
+    /// A body not whole at the first read must be whole within this. The API server waits for a webhook at most 30 s
+    /// (the most timeoutSeconds allows; deploy/ says 5), so a body still arriving later serves no caller. Kestrel's
+    /// minimum data rate alone does not bound it: the rate is an average since the body began, which a client that sends
+    /// most of a large body at once and then stalls keeps above the floor for hours, holding those bytes all along.
+    /// </summary>
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The most bytes that bodies still arriving may hold at once, across all connections: within the deadline, many
+    /// connections each holding a partial body of up to <see cref="MaxBytes"/> would otherwise add up to more than the
+    /// pod's memory. A body that would pass it is refused with a 429; a whole body read at once holds nothing here.
+    /// </summary>
+    public const long HeldBudget = 64L * 1024 * 1024;
+
+    private static long s_held;
+
     /// <summary>The body, or null when it is larger than <see cref="MaxBytes"/> (the rest is left unread). Dispose it once done with it.</summary>
-    /// <exception cref="BadHttpRequestException">Kestrel's own limit tripped first, or the client sent broken or slow HTTP.</exception>
+    /// <exception cref="BadHttpRequestException">
+    /// Kestrel's own limit tripped first, or the client sent broken or slow HTTP; 408 past <see cref="Deadline"/>, 429
+    /// past <see cref="HeldBudget"/>.
+    /// </exception>
     public static async ValueTask<Body?> ReadAsync(HttpContext context)
     {
         // Kestrel enforces the same limit while reading (as a BadHttpRequestException, 413); the count below holds for
@@ -26,23 +47,59 @@ public static class AdmissionBody
         if (context.Request.ContentLength > MaxBytes) return null;
 
         var reader = context.Request.BodyReader;
-        while (true)
+        var read = await reader.ReadAsync(context.RequestAborted);
+        // The common case, a review of a few kilobytes whole at the first read, needs no timer.
+        return read.IsCompleted || read.Buffer.Length > MaxBytes ? Take(reader, read) : await ReadRestAsync(context, reader, read);
+    }
+
+    /// <summary>The rest of a body that was not whole at the first read, within <see cref="Deadline"/> and <see cref="HeldBudget"/>.</summary>
+    private static async ValueTask<Body?> ReadRestAsync(HttpContext context, PipeReader reader, ReadResult read)
+    {
+        // The pending read is cancelled, not its token: a read cancelled by its token leaves Kestrel's body reader
+        // broken, and Kestrel then logs an error when it drains what is left of the body after the answer.
+        using var deadline = new CancellationTokenSource(Deadline);
+        await using var cut = deadline.Token.Register(static r => ((PipeReader)r!).CancelPendingRead(), reader);
+        long held = 0;
+        try
         {
-            var read = await reader.ReadAsync(context.RequestAborted);
-            var buffer = read.Buffer;
-            if (buffer.Length > MaxBytes)
+            while (!read.IsCompleted && read.Buffer.Length <= MaxBytes)
             {
-                reader.AdvanceTo(buffer.End);
-                return null;
+                var buffer = read.Buffer;
+                var more = buffer.Length - held;
+                held = buffer.Length;
+                if (Interlocked.Add(ref s_held, more) > HeldBudget)
+                {
+                    reader.AdvanceTo(buffer.End);
+                    throw new BadHttpRequestException("too many request bodies are arriving at once", StatusCodes.Status429TooManyRequests);
+                }
+                reader.AdvanceTo(buffer.Start, buffer.End); // nothing consumed, all examined: wait for more
+                read = await reader.ReadAsync(context.RequestAborted);
+                if (read.IsCanceled)
+                {
+                    reader.AdvanceTo(read.Buffer.End);
+                    throw new BadHttpRequestException("the body did not arrive in time", StatusCodes.Status408RequestTimeout);
+                }
             }
-            if (read.IsCompleted)
-            {
-                var body = Body.CopyOf(buffer);
-                reader.AdvanceTo(buffer.End);
-                return body;
-            }
-            reader.AdvanceTo(buffer.Start, buffer.End); // nothing consumed, all examined: wait for more
+            return Take(reader, read);
         }
+        finally
+        {
+            Interlocked.Add(ref s_held, -held);
+        }
+    }
+
+    /// <summary>A whole body copied out of the connection's buffers, or null when it is over <see cref="MaxBytes"/>.</summary>
+    private static Body? Take(PipeReader reader, ReadResult read)
+    {
+        var buffer = read.Buffer;
+        if (buffer.Length > MaxBytes)
+        {
+            reader.AdvanceTo(buffer.End);
+            return null;
+        }
+        var body = Body.CopyOf(buffer);
+        reader.AdvanceTo(buffer.End);
+        return body;
     }
 
     /// <summary>

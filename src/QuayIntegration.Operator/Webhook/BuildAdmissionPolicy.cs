@@ -268,7 +268,7 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
     }
 
     /// <summary>The dockercfg Secret OpenShift generates for each service account: its name, a dash and 5 random characters.</summary>
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?-dockercfg-[a-z0-9]{5}$")]
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?-dockercfg-[a-z0-9]{5}\\z")]
     private static partial Regex InternalRegistrySecretName();
 
     /// <summary>

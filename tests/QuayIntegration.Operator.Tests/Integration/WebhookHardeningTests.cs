@@ -253,6 +253,80 @@ public sealed class WebhookHardeningTests(ServedWebhookWithDebugLog served) : IC
         AssertLoggedOnce(logged, LogEventLevel.Warning, "the body arrived too slowly");
     }
 
+    /// <summary>
+    /// helper-100 W1: Kestrel's minimum rate is an average since the body began, so a client that sends most of a large
+    /// body at once and then stalls stayed above it for hours, the bytes held all along. A body not whole at the first
+    /// read must be whole within AdmissionBody.Deadline (10 s).
+    /// </summary>
+    [Fact]
+    public async Task A_body_that_stalls_after_most_of_it_arrived_is_cut_at_the_deadline()
+    {
+        var logged = served.Log.Events.Count;
+        await using var raw = await RawHttps.ConnectAsync(served.WebhookUrl, served.CaPem);
+        await raw.WriteAsync(RawHttps.Head("POST", "/admissionwebhook", "Content-Type: application/json", $"Content-Length: {Limit}"));
+        await raw.WriteAsync(new byte[Limit - 100]);
+        var started = DateTime.UtcNow;
+        var response = await raw.ReadResponseAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(408, response!.Value.Status);
+        Assert.Equal(Prefix + "the body arrived too slowly", response.Value.Body);
+        Assert.InRange(DateTime.UtcNow - started, TimeSpan.Zero, TimeSpan.FromSeconds(20));
+        AssertLoggedOnce(logged, LogEventLevel.Warning, "the body arrived too slowly");
+    }
+
+    /// <summary>
+    /// helper-100 W1: within the deadline, many connections each holding a partial body of up to the limit add up to
+    /// more than the pod's memory. Bodies still arriving may hold AdmissionBody.HeldBudget (64 MiB) together: the body
+    /// that would pass it is refused with a 429 and its connection closed, and what the others held is given back
+    /// when they end.
+    /// </summary>
+    [Fact]
+    public async Task Partial_bodies_held_beyond_the_budget_are_refused_with_a_429_and_the_budget_comes_back()
+    {
+        const int part = 3_000_000; // 22 of them stay below 64 MiB, the 23rd passes it
+        var stalled = new List<RawHttps>();
+        try
+        {
+            for (var i = 0; i < 22; i++)
+            {
+                var raw = await RawHttps.ConnectAsync(served.WebhookUrl, served.CaPem);
+                stalled.Add(raw);
+                await raw.WriteAsync(RawHttps.Head("POST", "/admissionwebhook", "Content-Type: application/json", $"Content-Length: {part + 100}"));
+                await raw.WriteAsync(new byte[part]);
+            }
+            await Task.Delay(500); // read by the server
+            await using (var over = await RawHttps.ConnectAsync(served.WebhookUrl, served.CaPem))
+            {
+                await over.WriteAsync(RawHttps.Head("POST", "/admissionwebhook", "Content-Type: application/json", $"Content-Length: {part + 100}"));
+                try
+                {
+                    await over.WriteAsync(new byte[part]);
+                }
+                catch (IOException)
+                {
+                    // closed by the server once it answered, while the rest was still on its way
+                }
+                var refused = await over.ReadResponseAsync(TimeSpan.FromSeconds(5));
+                Assert.Equal(429, refused!.Value.Status);
+                Assert.Equal(Prefix + "too many request bodies are arriving at once", refused.Value.Body);
+                Assert.Contains("Connection: close", refused.Value.Head, StringComparison.OrdinalIgnoreCase);
+            }
+            foreach (var raw in stalled) Assert.Equal(408, (await raw.ReadResponseAsync(TimeSpan.FromSeconds(30)))!.Value.Status);
+        }
+        finally
+        {
+            foreach (var raw in stalled) await raw.DisposeAsync();
+        }
+
+        // Given back: a large body sent in two parts (so not whole at the first read) is read and reviewed.
+        await using var later = await RawHttps.ConnectAsync(served.WebhookUrl, served.CaPem);
+        await later.WriteAsync(RawHttps.Head("POST", "/admissionwebhook", "Content-Type: application/json", $"Content-Length: {part}"));
+        await later.WriteAsync(new byte[part / 2]);
+        await Task.Delay(200);
+        await later.WriteAsync(new byte[part - part / 2]);
+        var answered = await later.ReadResponseAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(400, answered!.Value.Status);
+    }
+
     [Fact]
     public async Task A_body_broken_off_by_the_client_is_logged_at_debug_only()
     {
