@@ -1359,6 +1359,30 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
+    /// helper-99 #2: the same, with the organization made without an email (Quay shows none, as with FEATURE_MAILING
+    /// off) and the operator's user made an owner. Every create that records its time sends the operator's email, so
+    /// an organization its user administers showing none was not made by it, however long the create waited: used as
+    /// found, and kept when the namespace goes. (Before, no email counted as the operator's: a team's organization
+    /// made any time after a create left pending was deleted with the namespace.)
+    /// </summary>
+    [Fact]
+    public async Task An_organization_made_without_an_email_while_a_create_is_pending_is_not_taken_for_the_operators()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("mailless"));
+        env.Quay.OrganizationCreationForSuperusersOnly = true;
+        env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/", Method = "POST", ErrorRate = 1, ErrorStatuses = [503], Times = 1 });
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("mailless");
+        await Eventually(async () => (await env.GetRecordAsync("mailless"))?["status"]?["lastError"]?.GetValue<string>().Contains("may not create organizations") == true,
+            "the second create refused", TimeSpan.FromSeconds(30));
+        Assert.Equal("Creating", await env.RecordedOriginAsync("mailless", "openshift_mailless"));
+
+        using var root = new QuayAdministrator(env.Quay, "root", superuser: true);
+        await root.CreateOrganizationAsync("openshift_mailless");
+        await AssertTheSuperusersOnceTheOperatorIsAnOwnerAsync(env, root, "mailless");
+    }
+
+    /// <summary>
     /// The operator's first create got a 503, so it may have happened, and the second is "already exists": made by
     /// the first, or by someone while the second was on its way (here a superuser, in the 1.5 s the second is held).
     /// While the operator's user does not administer the organization, Quay does not show it the email that tells

@@ -65,7 +65,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             if (known) throw PendingCreate.NotAnAdministrator(org, pending: false);
             var pending = entry?.Origin == Origin.Creating;
             // With no create of the operator's pending, it is found, whoever made it.
-            var verdict = pending ? await PendingCreate.JudgeAsync(work.Quay, org, existing, ct) : PendingVerdict.SomeoneElses;
+            var verdict = pending ? await PendingCreate.JudgeAsync(work.Quay, entry!, existing, ct) : PendingVerdict.SomeoneElses;
             if (verdict == PendingVerdict.Undecided) throw PendingCreate.NotAnAdministrator(org, pending: true);
             var operators = verdict == PendingVerdict.Operators;
             // The operator's by its look is recorded so only once no robot in it shows another cluster's mark: another
@@ -144,7 +144,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
                 var made = (await work.Quay.GetOrganizationAsync(org, ct)).ValueOrThrow("look up organization " + org);
                 // Whose it is cannot be told yet, or no organization shows (the name is a user's, or the organization
                 // went again at once): the write ahead stays, and the next attempt looks again.
-                var verdict = await PendingCreate.JudgeAsync(work.Quay, org, made, ct);
+                var verdict = await PendingCreate.JudgeAsync(work.Quay, entry, made, ct);
                 if (verdict == PendingVerdict.Undecided) throw PendingCreate.NotAnAdministrator(org, pending: true);
                 if (verdict == PendingVerdict.Absent)
                     throw new QuayOperationException("create organization " + org, QuayOutcome.AlreadyExists, created.StatusCode,

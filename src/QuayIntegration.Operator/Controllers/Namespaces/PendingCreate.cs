@@ -1,3 +1,4 @@
+using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Quay;
 
 namespace QuayIntegration.Operator.Controllers.Namespaces;
@@ -11,7 +12,10 @@ public enum PendingVerdict
     SomeoneElses,
     /// <summary>The token's user does not administer it and no email tells: whose it is cannot be told.</summary>
     Undecided,
-    /// <summary>The token's user administers it, as the maker of an organization always does, and no email says otherwise.</summary>
+    /// <summary>
+    /// The token's user administers it, as the maker of an organization always does, and the email shown is the
+    /// operator's, or none when the pending create was written by a version that sent none.
+    /// </summary>
     Operators,
 }
 
@@ -21,8 +25,11 @@ public enum PendingVerdict
 /// every create of the operator sends <see cref="QuayNames.OrganizationEmailFor"/>, and Quay shows the email to the
 /// organization's administrators (some releases to superusers too). A visible email decides first; without one, an
 /// organization the token's user does not administer stays undecided, since whoever made it, the operator's create
-/// would have made the user an owner. One it administers with no email (made without one, as versions of the operator
-/// before the email were) is left to the record: the operator's.
+/// would have made the user an owner. One it administers with no email was made without one: not by a create that
+/// recorded its time (<see cref="OrganizationRecord.PendingSince"/>), since every version that records it sends the
+/// email, so someone else's, however long the entry waited (a team's organization made weeks later, with the
+/// operator's user among its owners, was taken for the create's and deleted with the namespace); for an entry with no
+/// time (written by a version before the email), left to the record: the operator's.
 /// </summary>
 public static class PendingCreate
 {
@@ -30,9 +37,9 @@ public static class PendingCreate
     /// <see cref="Judge"/>, with the token checked before an organization is called undecided: an unaccepted token gets
     /// the anonymous view, which shows no administrator either, and that is an error to report, not a verdict.
     /// </summary>
-    public static async Task<PendingVerdict> JudgeAsync(QuayClient quay, string org, QuayOrganization? shown, CancellationToken ct)
+    public static async Task<PendingVerdict> JudgeAsync(QuayClient quay, OrganizationRecord pending, QuayOrganization? shown, CancellationToken ct)
     {
-        var verdict = Judge(org, shown);
+        var verdict = Judge(pending, shown);
         if (verdict == PendingVerdict.Undecided) (await quay.VerifyTokenAsync(ct)).ValueOrThrow("verify the token");
         return verdict;
     }
@@ -46,11 +53,12 @@ public static class PendingCreate
     public static bool ShowsAnotherMaker(string org, QuayOrganization? shown) =>
         shown is { Email: { Length: > 0 } email } && !string.Equals(email, QuayNames.OrganizationEmailFor(org), StringComparison.OrdinalIgnoreCase);
 
-    private static PendingVerdict Judge(string org, QuayOrganization? shown) => shown switch
+    private static PendingVerdict Judge(OrganizationRecord pending, QuayOrganization? shown) => shown switch
     {
         null => PendingVerdict.Absent,
-        _ when ShowsAnotherMaker(org, shown) => PendingVerdict.SomeoneElses,
+        _ when ShowsAnotherMaker(pending.Name, shown) => PendingVerdict.SomeoneElses,
         { IsAdmin: false } => PendingVerdict.Undecided,
+        { Email: null or "" } when pending.PendingSince is not null => PendingVerdict.SomeoneElses,
         _ => PendingVerdict.Operators,
     };
 
