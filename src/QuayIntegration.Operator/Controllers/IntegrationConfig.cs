@@ -43,6 +43,9 @@ public sealed partial record IntegrationConfig(
     [GeneratedRegex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ClusterIdPattern();
 
+    /// <summary>Whether <paramref name="clusterId"/> is one a QuayIntegration may have: a lowercase DNS label of at most 40 characters.</summary>
+    public static bool IsValidClusterId(string clusterId) => clusterId.Length <= 40 && ClusterIdPattern().IsMatch(clusterId);
+
     [GeneratedRegex("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ServiceAccountPattern();
 
@@ -61,7 +64,7 @@ public sealed partial record IntegrationConfig(
             url = new Uri(url.GetLeftPart(UriPartial.Authority) + "/");
 
         var clusterId = string.IsNullOrEmpty(spec.ClusterId) ? "openshift" : spec.ClusterId;
-        if (!ClusterIdPattern().IsMatch(clusterId) || clusterId.Length > 40)
+        if (!IsValidClusterId(clusterId))
             errors.Add($"spec.clusterID '{clusterId}' must be a lowercase DNS label of at most 40 characters");
 
         var prefix = string.IsNullOrEmpty(spec.OrganizationPrefix) ? clusterId : spec.OrganizationPrefix;

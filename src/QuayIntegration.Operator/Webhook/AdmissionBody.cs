@@ -74,7 +74,8 @@ public static class AdmissionBody
                 }
                 reader.AdvanceTo(buffer.Start, buffer.End); // nothing consumed, all examined: wait for more
                 read = await reader.ReadAsync(context.RequestAborted);
-                if (read.IsCanceled)
+                // Kestrel cancels a pending read of its own when the server stops gracefully: the body is read on.
+                if (read.IsCanceled && deadline.IsCancellationRequested && !read.IsCompleted)
                 {
                     reader.AdvanceTo(read.Buffer.End);
                     throw new BadHttpRequestException("the body did not arrive in time", StatusCodes.Status408RequestTimeout);

@@ -594,35 +594,37 @@ public sealed class MigrationFromGoOperatorTests
     }
 
     /// <summary>
-    /// helper-99 #1, the doubtful case: the namespace holds Go operator Secrets of two clusterIDs, neither the
-    /// integration's, so which organization the Go operator last used cannot be told. Neither is taken over (taking the
-    /// wrong one would delete it with the namespace and forget the other): told, both left as they are, and the
-    /// namespace set up as a new one.
+    /// helper-99 #1, the doubtful cases (helper-101 #3): the namespace's Go operator Secrets name a clusterID a
+    /// QuayIntegration could keep but this one does not use (they may be another cluster's, the namespace restored
+    /// from its backup on a Quay both share: taken over, that cluster's organization would be deleted with the
+    /// namespace), or several clusterIDs, none this integration's (which one the Go operator used last cannot be
+    /// told). None is taken over: told, the organizations left as they are, and the namespace set up as a new one.
     /// </summary>
-    [Fact]
-    public async Task A_go_namespace_whose_secrets_name_several_cluster_ids_takes_over_none()
+    [Theory]
+    [InlineData("east")]
+    [InlineData("east.a", "west.b")]
+    public async Task A_go_namespace_whose_secrets_name_a_cluster_id_it_cannot_trust_takes_over_none(params string[] ids)
     {
         await using var env = await StartAsync();
         using var quay = env.Quay.CreateHttpClient(env.Token);
         await env.Kube.CoreV1.CreateNamespaceAsync(LegacyWorld.GoNamespace(Ns));
-        foreach (var id in new[] { "east", "west" })
+        foreach (var id in ids)
         {
             await LegacyWorld.GoOrganizationAsync(quay, $"{id}_{Ns}");
             await LegacyWorld.GoSecretsAsync(env, Ns, $"{id}_{Ns}", id);
         }
 
         await env.StartOperatorAsync();
-        var told = await env.EventAsync("default", e => e.InvolvedObject.Name == Ns && e.Reason == "GoOperatorOrganizationUnknown", "the doubt told");
+        var told = await env.EventAsync("default", e => e.InvolvedObject.Name == Ns && e.Reason == "GoOperatorOrganizationNotTakenOver", "the doubt told");
         Assert.Equal("Warning", told.Type);
-        Assert.Contains("'east', 'west'", told.Message);
+        Assert.Contains(string.Join(", ", ids.Select(id => $"'{id}'")), told.Message);
         await Eventually(() => env.IsSeededAsync(Ns, Org), "set up as a new namespace");
         Assert.Equal(["Created"], (await env.GetRecordAsync(Ns))!["spec"]!["organizations"]!.AsArray().Select(o => o!["origin"]!.GetValue<string>()));
 
         await env.Kube.CoreV1.DeleteNamespaceAsync(Ns);
         await env.Cluster.Oc.WaitForNamespaceGoneAsync(Ns);
         Assert.Null(env.Quay.State.Organization(Org));
-        Assert.Equal(3, env.Quay.State.Organization($"east_{Ns}")!.Robots.Count);
-        Assert.Equal(3, env.Quay.State.Organization($"west_{Ns}")!.Robots.Count);
+        foreach (var id in ids) Assert.Equal(3, env.Quay.State.Organization($"{id}_{Ns}")!.Robots.Count);
     }
 
     /// <summary>

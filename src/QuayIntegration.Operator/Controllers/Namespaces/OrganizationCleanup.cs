@@ -133,7 +133,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
     {
         var grace = options.Value.UnansweredCreateGrace;
         var shown = (await quay.GetOrganizationAsync(entry.Name, ct)).ValueOrThrow("look up organization " + entry.Name);
-        switch (await PendingCreate.JudgeAsync(quay, entry, shown, ct))
+        switch (await PendingCreate.JudgeAsync(quay, entry, shown, work.Now, grace, ct))
         {
             case PendingVerdict.Absent:
                 // A time ahead of now (a leader's clock behind the writer's, an edit) counts from now, and is saved so:

@@ -36,7 +36,7 @@ public static class OrganizationReplacement
     /// </summary>
     public static bool Judge(NamespaceWork work, OrganizationRecord entry, QuayOrganization? shown)
     {
-        if (!Checkable(entry) || !PendingCreate.ShowsAnotherMaker(entry.Name, shown) || !shown!.Email!.Contains('@')) return false;
+        if (!Checkable(entry) || !PendingCreate.ShowsAnotherMaker(entry.Name, shown)) return false;
         entry.Origin = Origin.Found;
         work.Changed("OrganizationReplaced", $"Quay organization {entry.Name}, which the operator had created, shows the email {shown.Email}, not the one the " +
                                              "operator gives its organizations: it was made again by someone else, or its email was changed; it is used, and never " +

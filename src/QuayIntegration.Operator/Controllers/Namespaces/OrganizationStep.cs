@@ -1,5 +1,6 @@
 using QuayIntegration.Operator.Observability;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Quay;
 using QuayIntegration.Runtime;
@@ -27,7 +28,8 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// lookup, which creates it again.</item>
 /// </list>
 /// </summary>
-public sealed class OrganizationStep(OwnershipRecords records, QuayObservations observations, TimeProvider time, ILogger<OrganizationStep> log)
+public sealed class OrganizationStep(OwnershipRecords records, QuayObservations observations, TimeProvider time, IOptions<QuayOptions> options,
+    ILogger<OrganizationStep> log)
 {
     public async Task RunAsync(NamespaceWork work, CancellationToken ct)
     {
@@ -65,7 +67,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             if (known) throw PendingCreate.NotAnAdministrator(org, pending: false);
             var pending = entry?.Origin == Origin.Creating;
             // With no create of the operator's pending, it is found, whoever made it.
-            var verdict = pending ? await PendingCreate.JudgeAsync(work.Quay, entry!, existing, ct) : PendingVerdict.SomeoneElses;
+            var verdict = pending ? await PendingCreate.JudgeAsync(work.Quay, entry!, existing, time.GetUtcNow(), options.Value.UnansweredCreateGrace, ct) : PendingVerdict.SomeoneElses;
             if (verdict == PendingVerdict.Undecided) throw PendingCreate.NotAnAdministrator(org, pending: true);
             var operators = verdict == PendingVerdict.Operators;
             // The operator's by its look is recorded so only once no robot in it shows another cluster's mark: another
@@ -75,7 +77,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             if (operators) entry.Origin = Origin.Created;
             else
                 work.Changed("OrganizationExists", pending
-                    ? $"Quay organization {org} was made by someone else (its email is {existing.Email}, not the operator's) while the operator's create of it was pending; it is used, and never deleted by the operator"
+                    ? $"Quay organization {org} was made by someone else ({PendingCreate.EmailShown(existing)}, not the operator's) while the operator's create of it was pending; it is used, and never deleted by the operator"
                     : $"Quay organization {org} already existed; it is used, and never deleted by the operator");
             return;
         }
@@ -144,7 +146,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
                 var made = (await work.Quay.GetOrganizationAsync(org, ct)).ValueOrThrow("look up organization " + org);
                 // Whose it is cannot be told yet, or no organization shows (the name is a user's, or the organization
                 // went again at once): the write ahead stays, and the next attempt looks again.
-                var verdict = await PendingCreate.JudgeAsync(work.Quay, entry, made, ct);
+                var verdict = await PendingCreate.JudgeAsync(work.Quay, entry, made, time.GetUtcNow(), options.Value.UnansweredCreateGrace, ct);
                 if (verdict == PendingVerdict.Undecided) throw PendingCreate.NotAnAdministrator(org, pending: true);
                 if (verdict == PendingVerdict.Absent)
                     throw new QuayOperationException("create organization " + org, QuayOutcome.AlreadyExists, created.StatusCode,

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Quay;
 
@@ -25,11 +26,12 @@ public enum PendingVerdict
 /// every create of the operator sends <see cref="QuayNames.OrganizationEmailFor"/>, and Quay shows the email to the
 /// organization's administrators (some releases to superusers too). A visible email decides first; without one, an
 /// organization the token's user does not administer stays undecided, since whoever made it, the operator's create
-/// would have made the user an owner. One it administers with no email was made without one: not by a create that
-/// recorded its time (<see cref="OrganizationRecord.PendingSince"/>), since every version that records it sends the
-/// email, so someone else's, however long the entry waited (a team's organization made weeks later, with the
-/// operator's user among its owners, was taken for the create's and deleted with the namespace); for an entry with no
-/// time (written by a version before the email), left to the record: the operator's.
+/// would have made the user an owner. One it administers with no email address was made without one, as versions of
+/// the operator before the email made theirs: the operator's while a create may still land (the grace after
+/// <see cref="OrganizationRecord.PendingSince"/>, or with no time at all), so an earlier version's create that lands
+/// late is still its own; someone else's once no create of the operator's can land any more (a team's organization
+/// made weeks after a create was left pending, with the operator's user among its owners, was taken for the create's
+/// and deleted with the namespace).
 /// </summary>
 public static class PendingCreate
 {
@@ -37,28 +39,40 @@ public static class PendingCreate
     /// <see cref="Judge"/>, with the token checked before an organization is called undecided: an unaccepted token gets
     /// the anonymous view, which shows no administrator either, and that is an error to report, not a verdict.
     /// </summary>
-    public static async Task<PendingVerdict> JudgeAsync(QuayClient quay, OrganizationRecord pending, QuayOrganization? shown, CancellationToken ct)
+    public static async Task<PendingVerdict> JudgeAsync(QuayClient quay, OrganizationRecord pending, QuayOrganization? shown, DateTimeOffset now,
+        TimeSpan grace, CancellationToken ct)
     {
-        var verdict = Judge(pending, shown);
+        var verdict = Judge(pending, shown, now, grace);
         if (verdict == PendingVerdict.Undecided) (await quay.VerifyTokenAsync(ct)).ValueOrThrow("verify the token");
         return verdict;
     }
 
     /// <summary>
-    /// Whether the organization Quay shows carries an email other than the one every create of the operator sends: then
-    /// someone else made it, whatever the record says (an organization of the operator's deleted in Quay and made again
-    /// by a person, say). No email shown (the token's user does not administer it, or it was made without one, as
-    /// versions of the operator before the email made theirs) tells nothing.
+    /// Whether the organization Quay shows carries an email address other than the one every create of the operator
+    /// sends: then someone else made it, whatever the record says (an organization of the operator's deleted in Quay
+    /// and made again by a person, say). No address tells nothing: none shown (the token's user does not administer
+    /// it), or the placeholder Quay keeps for an organization made without one (a random UUID, no <c>@</c>; some
+    /// releases show it to administrators, others show nothing), as versions of the operator before the email made theirs.
     /// </summary>
-    public static bool ShowsAnotherMaker(string org, QuayOrganization? shown) =>
-        shown is { Email: { Length: > 0 } email } && !string.Equals(email, QuayNames.OrganizationEmailFor(org), StringComparison.OrdinalIgnoreCase);
+    public static bool ShowsAnotherMaker(string org, [NotNullWhen(true)] QuayOrganization? shown) =>
+        ShowsAnAddress(shown) && !string.Equals(shown!.Email, QuayNames.OrganizationEmailFor(org), StringComparison.OrdinalIgnoreCase);
 
-    private static PendingVerdict Judge(OrganizationRecord pending, QuayOrganization? shown) => shown switch
+    private static bool ShowsAnAddress(QuayOrganization? shown) => shown?.Email?.Contains('@') == true;
+
+    /// <summary>What the organization's email says, for a message: the address, or that it shows none.</summary>
+    public static string EmailShown(QuayOrganization shown) => ShowsAnAddress(shown) ? $"its email is {shown.Email}" : "it shows no email address";
+
+    /// <summary>
+    /// The verdict on what Quay shows of <paramref name="pending"/>'s organization, the token left unchecked.
+    /// <paramref name="grace"/> is how long after <see cref="OrganizationRecord.PendingSince"/> a create of the
+    /// operator's may still land (QuayOptions.UnansweredCreateGrace).
+    /// </summary>
+    public static PendingVerdict Judge(OrganizationRecord pending, QuayOrganization? shown, DateTimeOffset now, TimeSpan grace) => shown switch
     {
         null => PendingVerdict.Absent,
         _ when ShowsAnotherMaker(pending.Name, shown) => PendingVerdict.SomeoneElses,
         { IsAdmin: false } => PendingVerdict.Undecided,
-        { Email: null or "" } when pending.PendingSince is not null => PendingVerdict.SomeoneElses,
+        _ when !ShowsAnAddress(shown) && pending.PendingSince is { } since && now > new DateTimeOffset(since, TimeSpan.Zero) + grace => PendingVerdict.SomeoneElses,
         _ => PendingVerdict.Operators,
     };
 

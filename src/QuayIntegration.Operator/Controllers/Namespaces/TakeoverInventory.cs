@@ -24,12 +24,13 @@ public sealed class TakeoverInventory(KubeApi api, EventRecorder events, ILogger
     /// <summary>
     /// The organization the Go operator made for a namespace about to be taken over from it (see
     /// <see cref="LegacyOwnership.Adopt"/>): named after the Go operator's cluster ID, which need not be this
-    /// integration's (this one's rules refuse IDs the Go operator took, such as <c>apps.example.com</c>, and an admin may
-    /// pick another at the move). Its Secrets say which it was (<see cref="LegacyOwnership.GoOperatorClusterIds"/>, one
-    /// list of the namespace's Docker config Secrets, once per namespace taken over); without them, this integration's.
-    /// Empty, and told, when they name several cluster IDs, none this integration's: the Go operator's organizations
-    /// are then left as they are, never taken for the operator's, rather than the wrong one adopted and the right one
-    /// forgotten.
+    /// integration's, since this one's rules refuse some the Go operator took (<c>apps.example.com</c>: dots), so the
+    /// admin had to pick another at the move. Its Secrets say which it was (<see cref="LegacyOwnership.GoOperatorClusterIds"/>,
+    /// one list of the namespace's Docker config Secrets, once per namespace taken over); without them, this
+    /// integration's. Only a cluster ID this integration could not have kept is taken from them: one it could have kept
+    /// but does not use may be another cluster's (a namespace restored from that cluster's backup, on a Quay both
+    /// share), whose organization would otherwise be deleted with the namespace. Empty, and told, when the Secrets name
+    /// such an ID, or several: the organizations they name are left as they are, never taken for the operator's.
     /// </summary>
     public async Task<string> GoOrganizationAsync(NamespaceWork work, IntegrationConfig config, CancellationToken ct)
     {
@@ -39,16 +40,19 @@ public sealed class TakeoverInventory(KubeApi api, EventRecorder events, ILogger
             "fieldSelector=" + Uri.EscapeDataString("type=" + RobotSecret.Type), limit: null, continueToken: null, ct);
         var ids = LegacyOwnership.GoOperatorClusterIds(secrets.Items, work.Name);
         if (ids.Count == 0 || ids.Contains(config.ClusterId)) return configured;
-        if (ids.Count == 1)
+        var named = string.Join(", ", ids.Select(UserText.Quote));
+        if (ids.Count == 1 && !IntegrationConfig.IsValidClusterId(ids.Min!))
         {
             var organization = LegacyOwnership.GoOperatorOrganization(ids.Min!, work.Name);
             events.Normal(work.Namespace, "GoOperatorOrganizationFound",
-                $"The Go Quay Bridge Operator's organization for this namespace is {organization}: its Secrets are named after clusterID {UserText.Quote(ids.Min!)}, not this QuayIntegration's {UserText.Quote(config.ClusterId)}; it is taken over");
+                $"The Go Quay Bridge Operator's organization for this namespace is {organization}: its Secrets are named after clusterID {named}, which a QuayIntegration cannot keep, not this one's {UserText.Quote(config.ClusterId)}; it is taken over");
             return organization;
         }
-        events.Warning(work.Namespace, "GoOperatorOrganizationUnknown",
-            $"Not taken over from the Go Quay Bridge Operator: its Secrets here are named after several clusterIDs ({string.Join(", ", ids.Select(UserText.Quote))}), none of them this QuayIntegration's, so which organization it used cannot be told; " +
-            $"those organizations and Secrets are left as they are, never deleted by this operator, and the namespace is set up as a new one");
+        var why = ids.Count == 1
+            ? $"its Secrets here are named after clusterID {named}, which this QuayIntegration could use but does not (it uses {UserText.Quote(config.ClusterId)}), so they may be another cluster's (a namespace restored from its backup)"
+            : $"its Secrets here are named after several clusterIDs ({named}), none of them this QuayIntegration's, so which organization it used cannot be told";
+        events.Warning(work.Namespace, "GoOperatorOrganizationNotTakenOver",
+            $"Not taken over from the Go Quay Bridge Operator: {why}; the organizations they name and those Secrets are left as they are, never deleted by this operator");
         return "";
     }
 
