@@ -96,6 +96,9 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         // A create of an earlier attempt, written ahead too, may still land (a replaced leader's last call).
         var earlierAttempt = entry?.Origin == Origin.Creating;
         var firstAttempt = entry is null;
+        // When the earlier attempt's create was written ahead: while nothing newer was sent, that is the create that
+        // may still land (PendingCreate times its grace from this).
+        var earlierPendingSince = earlierAttempt ? entry!.PendingSince : null;
         entry = work.Record.SetOrganization(work.Host, org, Origin.Creating);
         // A create that gets no answer may still land for a while (OrganizationCleanup): timed from now, not from the
         // reconcile's start, which the lookup before may have pushed far back.
@@ -128,6 +131,12 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             // may have happened, or may still.)
             await WithdrawAsync(work, entry, firstAttempt);
         }
+        else if (earlierAttempt && created.RefusedOutright && created.Outcome != QuayOutcome.AlreadyExists)
+        {
+            // This create made nothing: the one that may still land is the earlier attempt's, timed as it was (saved with
+            // the failure), so refused retries do not start its grace again and again.
+            entry.PendingSince = earlierPendingSince;
+        }
         if (created.Outcome == QuayOutcome.Forbidden)
             throw new QuayOperationException("create organization " + org, created.Outcome, created.StatusCode,
                 $"Quay refused to create organization {org}: the token's user may not create organizations (FEATURE_SUPERUSERS_ORG_CREATION_ONLY leaves that to superusers, and restricted users never may), or the token lacks user:admin; create the organization and make the token's user an owner, or use a token of a user who may create organizations");
@@ -144,6 +153,8 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             if (earlierAttempt)
             {
                 var made = (await work.Quay.GetOrganizationAsync(org, ct)).ValueOrThrow("look up organization " + org);
+                // This create made nothing either: judged by the earlier attempt's create, as it was timed.
+                entry.PendingSince = earlierPendingSince;
                 // Whose it is cannot be told yet, or no organization shows (the name is a user's, or the organization
                 // went again at once): the write ahead stays, and the next attempt looks again.
                 var verdict = await PendingCreate.JudgeAsync(work.Quay, entry, made, time.GetUtcNow(), options.Value.UnansweredCreateGrace, ct);
