@@ -303,11 +303,8 @@ public sealed class UpgradeTests
         // Someone's robots: their default permissions are written ahead, each with its time.
         await admin.CreateRobotAsync("openshift_older", "builder");
         await admin.CreateRobotAsync("openshift_older", "deployer");
-        const string crd = "quaynamespaces.quay.redhat.com";
-        const string field = "/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/organizations/items/properties/defaultPermissions/items/properties/pendingSince";
-        await env.Kube.ApiextensionsV1.PatchCustomResourceDefinitionAsync(new V1Patch($$"""[{"op":"remove","path":"{{field}}"}]""", V1Patch.PatchType.JsonPatch), crd);
-        env.Cluster.ApiServer.Options.KubernetesVersion = kubernetesVersion;
-        var before = JsonNode.Parse(await AsAdminAsync(env, "/apis/quay.redhat.com/v1/quaynamespaces"))!["metadata"]!["resourceVersion"]!.GetValue<string>();
+        const string field = "organizations/items/properties/defaultPermissions/items/properties/pendingSince";
+        var before = await OlderSchemaAsync(env, field, kubernetesVersion);
 
         var first = await env.StartOperatorAsync();
         await env.CreateNamespaceAsync("older");
@@ -329,8 +326,7 @@ public sealed class UpgradeTests
         var stored = await AsAdminAsync(env, $"/apis/quay.redhat.com/v1/quaynamespaces?watch=true&resourceVersion={before}&timeoutSeconds=1");
         Assert.Equal(kubernetesVersion == "v1.24.17", stored.Contains("\"defaultPermissions\"", StringComparison.Ordinal));
 
-        await env.Kube.ApiextensionsV1.PatchCustomResourceDefinitionAsync(new V1Patch(
-            $$$"""[{"op":"add","path":"{{{field}}}","value":{"type":"string","format":"date-time"}}]""", V1Patch.PatchType.JsonPatch), crd);
+        await CurrentSchemaAsync(env, field);
         await env.StartOperatorAsync();
         await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_older")!.Prototypes.Any(p => p.DelegateName == "openshift_older+deployer")),
             "made once the schema is current", TimeSpan.FromSeconds(30));
@@ -359,11 +355,8 @@ public sealed class UpgradeTests
     public async Task An_organization_create_written_ahead_without_its_time_is_withdrawn_and_not_sent(string kubernetesVersion)
     {
         await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("orgless"));
-        const string crd = "quaynamespaces.quay.redhat.com";
-        const string field = "/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/organizations/items/properties/pendingSince";
-        await env.Kube.ApiextensionsV1.PatchCustomResourceDefinitionAsync(new V1Patch($$"""[{"op":"remove","path":"{{field}}"}]""", V1Patch.PatchType.JsonPatch), crd);
-        env.Cluster.ApiServer.Options.KubernetesVersion = kubernetesVersion;
-        var before = JsonNode.Parse(await AsAdminAsync(env, "/apis/quay.redhat.com/v1/quaynamespaces"))!["metadata"]!["resourceVersion"]!.GetValue<string>();
+        const string field = "organizations/items/properties/pendingSince";
+        var before = await OlderSchemaAsync(env, field, kubernetesVersion);
 
         var first = await env.StartOperatorAsync();
         await env.CreateNamespaceAsync("orgless");
@@ -377,8 +370,7 @@ public sealed class UpgradeTests
         var stored = await AsAdminAsync(env, $"/apis/quay.redhat.com/v1/quaynamespaces?watch=true&resourceVersion={before}&timeoutSeconds=1");
         Assert.Equal(kubernetesVersion == "v1.24.17", stored.Contains("\"openshift_orgless\"", StringComparison.Ordinal));
 
-        await env.Kube.ApiextensionsV1.PatchCustomResourceDefinitionAsync(new V1Patch(
-            $$$"""[{"op":"add","path":"{{{field}}}","value":{"type":"string","format":"date-time"}}]""", V1Patch.PatchType.JsonPatch), crd);
+        await CurrentSchemaAsync(env, field);
         await env.StartOperatorAsync();
         await Eventually(async () => (await env.GetRecordAsync("orgless")) is { } record
                                      && record["spec"]?["organizations"]?[0]?["origin"]?.GetValue<string>() == "Created"
@@ -390,6 +382,26 @@ public sealed class UpgradeTests
         await env.Cluster.Oc.WaitForNamespaceGoneAsync("orgless");
         Assert.Null(env.Quay.State.Organization("openshift_orgless"));
     }
+
+    private const string RecordSchema = "/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/";
+
+    /// <summary>
+    /// The QuayNamespace CRD as an older version had it, without <paramref name="field"/> (a date-time under the spec),
+    /// on an API server of <paramref name="kubernetesVersion"/>; the records' resourceVersion from then, to watch from.
+    /// </summary>
+    private static async Task<string> OlderSchemaAsync(OperatorEnvironment env, string field, string kubernetesVersion)
+    {
+        await env.Kube.ApiextensionsV1.PatchCustomResourceDefinitionAsync(
+            new V1Patch($$"""[{"op":"remove","path":"{{RecordSchema + field}}"}]""", V1Patch.PatchType.JsonPatch), "quaynamespaces.quay.redhat.com");
+        env.Cluster.ApiServer.Options.KubernetesVersion = kubernetesVersion;
+        return JsonNode.Parse(await AsAdminAsync(env, "/apis/quay.redhat.com/v1/quaynamespaces"))!["metadata"]!["resourceVersion"]!.GetValue<string>();
+    }
+
+    /// <summary>The field <see cref="OlderSchemaAsync"/> removed put back: this version's CRD applied.</summary>
+    private static Task CurrentSchemaAsync(OperatorEnvironment env, string field) =>
+        env.Kube.ApiextensionsV1.PatchCustomResourceDefinitionAsync(new V1Patch(
+            $$$"""[{"op":"add","path":"{{{RecordSchema + field}}}","value":{"type":"string","format":"date-time"}}]""", V1Patch.PatchType.JsonPatch),
+            "quaynamespaces.quay.redhat.com");
 
     /// <summary>A GET of the emulated API server as its administrator, the body as it came (a watch's events, one per line).</summary>
     private static async Task<string> AsAdminAsync(OperatorEnvironment env, string path)
