@@ -1,5 +1,8 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.IO.Pipelines;
+using System.Net;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -32,12 +35,23 @@ public static class AdmissionBody
     /// </summary>
     public const long HeldBudget = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// The most of <see cref="HeldBudget"/> the bodies from one client address may hold: a quarter, so that one pod
+    /// holding partial bodies cannot take the whole budget from the API server's own large reviews.
+    /// </summary>
+    public const long HeldPerAddress = HeldBudget / 4;
+
+    /// <summary>Refusals past <see cref="HeldBudget"/> and <see cref="HeldPerAddress"/> (the answer's text, never the client's bytes).</summary>
+    public const string TooManyBodies = "too many request bodies are arriving at once";
+    public const string TooManyBodiesFromAddress = "too many request bodies are arriving at once from this address";
+
     private static long s_held;
+    private static readonly ConcurrentDictionary<IPAddress, StrongBox<long>> s_heldByAddress = new();
 
     /// <summary>The body, or null when it is larger than <see cref="MaxBytes"/> (the rest is left unread). Dispose it once done with it.</summary>
     /// <exception cref="BadHttpRequestException">
     /// Kestrel's own limit tripped first, or the client sent broken or slow HTTP; 408 past <see cref="Deadline"/>, 429
-    /// past <see cref="HeldBudget"/>.
+    /// past <see cref="HeldBudget"/> or <see cref="HeldPerAddress"/>.
     /// </exception>
     public static async ValueTask<Body?> ReadAsync(HttpContext context)
     {
@@ -59,6 +73,10 @@ public static class AdmissionBody
         // broken, and Kestrel then logs an error when it drains what is left of the body after the answer.
         using var deadline = new CancellationTokenSource(Deadline);
         await using var cut = deadline.Token.Register(static r => ((PipeReader)r!).CancelPendingRead(), reader);
+        var address = context.Connection.RemoteIpAddress ?? IPAddress.None;
+        // An entry goes once its address holds nothing; one taken just before that counts apart from a new one, which
+        // can only make the share more lenient for a moment, never leave bytes counted.
+        var byAddress = s_heldByAddress.GetOrAdd(address, static _ => new StrongBox<long>());
         long held = 0;
         try
         {
@@ -67,10 +85,13 @@ public static class AdmissionBody
                 var buffer = read.Buffer;
                 var more = buffer.Length - held;
                 held = buffer.Length;
-                if (Interlocked.Add(ref s_held, more) > HeldBudget)
+                // Both counted (no short circuit), as the finally takes both back.
+                var overall = Interlocked.Add(ref s_held, more) > HeldBudget;
+                var fromAddress = Interlocked.Add(ref byAddress.Value, more) > HeldPerAddress;
+                if (overall || fromAddress)
                 {
                     reader.AdvanceTo(buffer.End);
-                    throw new BadHttpRequestException("too many request bodies are arriving at once", StatusCodes.Status429TooManyRequests);
+                    throw new BadHttpRequestException(fromAddress ? TooManyBodiesFromAddress : TooManyBodies, StatusCodes.Status429TooManyRequests);
                 }
                 reader.AdvanceTo(buffer.Start, buffer.End); // nothing consumed, all examined: wait for more
                 read = await reader.ReadAsync(context.RequestAborted);
@@ -86,6 +107,7 @@ public static class AdmissionBody
         finally
         {
             Interlocked.Add(ref s_held, -held);
+            if (Interlocked.Add(ref byAddress.Value, -held) == 0) s_heldByAddress.TryRemove(new KeyValuePair<IPAddress, StrongBox<long>>(address, byAddress));
         }
     }
 

@@ -120,9 +120,9 @@ public static class AdmissionEndpoint
                 StatusCodes.Status408RequestTimeout =>
                     await ClientFaultAsync(context, log, LogLevel.Warning, AdmissionOutcome.ClientError,
                         AdmissionAnswer.Problem(408, "the body arrived too slowly"), "the body arrived too slowly"),
+                // The message is one of AdmissionBody's two fixed lines.
                 StatusCodes.Status429TooManyRequests =>
-                    await ClientFaultAsync(context, log, LogLevel.Warning, AdmissionOutcome.ClientError,
-                        AdmissionAnswer.Problem(429, "too many request bodies are arriving at once"), "too many request bodies are arriving at once"),
+                    await ClientFaultAsync(context, log, LogLevel.Warning, AdmissionOutcome.ClientError, AdmissionAnswer.Problem(429, e.Message), e.Message),
                 // Kestrel's message is its own fixed text (bad chunk framing, body cut short), never the client's bytes.
                 _ => await ClientFaultAsync(context, log, LogLevel.Debug, AdmissionOutcome.ClientError,
                     AdmissionAnswer.Problem(e.StatusCode, "the HTTP request body is broken"), e.Message),

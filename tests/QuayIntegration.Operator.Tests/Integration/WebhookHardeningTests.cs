@@ -277,20 +277,66 @@ public sealed class WebhookHardeningTests(ServedWebhookWithDebugLog served) : IC
     /// helper-100 W1: within the deadline, many connections each holding a partial body of up to the limit add up to
     /// more than the pod's memory. Bodies still arriving may hold AdmissionBody.HeldBudget (64 MiB) together: the body
     /// that would pass it is refused with a 429 and its connection closed, and what the others held is given back
-    /// when they end.
+    /// when they end. Each connection comes from an address of its own, within the share one address may hold.
     /// </summary>
     [Fact]
     public async Task Partial_bodies_held_beyond_the_budget_are_refused_with_a_429_and_the_budget_comes_back()
     {
         const int part = 3_000_000; // 22 of them stay below 64 MiB, a 23rd passes it
-        const string refusal = "too many request bodies are arriving at once";
+        var statuses = await HoldPartialBodiesAsync(Enumerable.Range(0, 23).Select(i => IPAddress.Parse($"127.0.1.{i + 1}")).ToList(), part,
+            "too many request bodies are arriving at once");
+        Assert.Equal(22, statuses.Count(s => s == 408));
+
+        // Given back: a large body sent in two parts (so not whole at the first read) is read and reviewed.
+        await using var later = await RawHttps.ConnectAsync(served.WebhookUrl, served.CaPem);
+        await later.WriteAsync(RawHttps.Head("POST", "/admissionwebhook", "Content-Type: application/json", $"Content-Length: {part}"));
+        await later.WriteAsync(new byte[part / 2]);
+        await Task.Delay(200);
+        await later.WriteAsync(new byte[part - part / 2]);
+        var answered = await later.ReadResponseAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(400, answered!.Value.Status);
+    }
+
+    /// <summary>
+    /// helper-101 #5: the budget is shared, so one client holding partial bodies could take all of it from the API
+    /// server's own large reviews. One address may hold a quarter of it (16 MiB): its sixth 3 MB body is refused, while
+    /// another address's body is still read.
+    /// </summary>
+    [Fact]
+    public async Task One_address_may_hold_only_its_share_of_the_budget()
+    {
+        const int part = 3_000_000; // five stay below 16 MiB, a sixth passes it
+        var one = IPAddress.Parse("127.0.2.1");
+        var statuses = await HoldPartialBodiesAsync(Enumerable.Repeat(one, 6).ToList(), part,
+            "too many request bodies are arriving at once from this address", whileHeld: async () =>
+            {
+                // Another address, meanwhile: read and reviewed (a body not whole at its first read).
+                await using var other = await RawHttps.ConnectAsync(served.WebhookUrl, served.CaPem, from: IPAddress.Parse("127.0.2.2"));
+                await other.WriteAsync(RawHttps.Head("POST", "/admissionwebhook", "Content-Type: application/json", $"Content-Length: {part}"));
+                await other.WriteAsync(new byte[part / 2]);
+                await Task.Delay(200);
+                await other.WriteAsync(new byte[part - part / 2]);
+                Assert.Equal(400, (await other.ReadResponseAsync(TimeSpan.FromSeconds(10)))!.Value.Status);
+            });
+        Assert.Equal(5, statuses.Count(s => s == 408));
+    }
+
+    /// <summary>
+    /// Opens a connection from each of <paramref name="addresses"/>, each sending <paramref name="part"/> bytes of a body
+    /// 100 bytes longer, and stalls; runs <paramref name="whileHeld"/>; then reads every answer. Exactly one body is
+    /// refused with <paramref name="refusal"/> (whichever read passed the limit: the last connection's, unless the server
+    /// had not read all the others' by then), at once and closed; its answer may be lost to the reset of a connection
+    /// closed with bytes unread (status 0). The statuses, in connection order.
+    /// </summary>
+    private async Task<List<int>> HoldPartialBodiesAsync(List<IPAddress> addresses, int part, string refusal, Func<Task>? whileHeld = null)
+    {
         var logged = served.Log.Events.Count;
         var connections = new List<RawHttps>();
         try
         {
-            for (var i = 0; i < 23; i++)
+            foreach (var address in addresses)
             {
-                var raw = await RawHttps.ConnectAsync(served.WebhookUrl, served.CaPem);
+                var raw = await RawHttps.ConnectAsync(served.WebhookUrl, served.CaPem, from: address);
                 connections.Add(raw);
                 await raw.WriteAsync(RawHttps.Head("POST", "/admissionwebhook", "Content-Type: application/json", $"Content-Length: {part + 100}"));
                 try
@@ -302,10 +348,9 @@ public sealed class WebhookHardeningTests(ServedWebhookWithDebugLog served) : IC
                     // closed by the server once it refused the body, while the rest was still on its way
                 }
             }
-            // Whichever read passes the budget is refused (the 23rd's, unless the server had not read all the others' by
-            // then): one, at once, and closed; the others are held until the deadline cuts them.
-            await OperatorEnvironment.Eventually(() => Task.FromResult(served.Log.Events.Skip(logged).Any(e => CapturedLog.Render(e).Contains(refusal))),
-                "the body past the budget refused", TimeSpan.FromSeconds(5));
+            await OperatorEnvironment.Eventually(() => Task.FromResult(served.Log.Events.Skip(logged).Any(e => CapturedLog.Render(e).Contains($"\"{refusal}\""))),
+                "the body past the limit refused", TimeSpan.FromSeconds(5));
+            if (whileHeld is not null) await whileHeld();
             var statuses = new List<int>();
             foreach (var raw in connections)
             {
@@ -316,7 +361,7 @@ public sealed class WebhookHardeningTests(ServedWebhookWithDebugLog served) : IC
                 }
                 catch (IOException)
                 {
-                    response = null; // the refused one's answer, lost to the reset of a connection closed with bytes unread
+                    response = null;
                 }
                 if (response is { Status: 429 } refused)
                 {
@@ -325,22 +370,13 @@ public sealed class WebhookHardeningTests(ServedWebhookWithDebugLog served) : IC
                 }
                 statuses.Add(response?.Status ?? 0);
             }
-            Assert.Equal(22, statuses.Count(s => s == 408));
-            Assert.Single(served.Log.Events.Skip(logged), e => CapturedLog.Render(e).Contains(refusal));
+            Assert.Single(served.Log.Events.Skip(logged), e => CapturedLog.Render(e).Contains("too many request bodies"));
+            return statuses;
         }
         finally
         {
             foreach (var raw in connections) await raw.DisposeAsync();
         }
-
-        // Given back: a large body sent in two parts (so not whole at the first read) is read and reviewed.
-        await using var later = await RawHttps.ConnectAsync(served.WebhookUrl, served.CaPem);
-        await later.WriteAsync(RawHttps.Head("POST", "/admissionwebhook", "Content-Type: application/json", $"Content-Length: {part}"));
-        await later.WriteAsync(new byte[part / 2]);
-        await Task.Delay(200);
-        await later.WriteAsync(new byte[part - part / 2]);
-        var answered = await later.ReadResponseAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal(400, answered!.Value.Status);
     }
 
     [Fact]

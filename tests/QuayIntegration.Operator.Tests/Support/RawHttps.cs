@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
@@ -21,11 +22,14 @@ public sealed class RawHttps : IAsyncDisposable
 
     public SslStream Stream { get; }
 
-    /// <summary>Connects and shakes hands offering <paramref name="protocols"/> by ALPN (HTTP/1.1 when none are given).</summary>
-    public static async Task<RawHttps> ConnectAsync(string baseUrl, string caPem, List<SslApplicationProtocol>? protocols = null)
+    /// <summary>
+    /// Connects and shakes hands offering <paramref name="protocols"/> by ALPN (HTTP/1.1 when none are given), from
+    /// <paramref name="from"/> when given (any 127.x.y.z reaches a loopback listener on Linux: a client of its own address).
+    /// </summary>
+    public static async Task<RawHttps> ConnectAsync(string baseUrl, string caPem, List<SslApplicationProtocol>? protocols = null, IPAddress? from = null)
     {
         var uri = new Uri(baseUrl);
-        var tcp = new TcpClient();
+        var tcp = from is null ? new TcpClient() : new TcpClient(new IPEndPoint(from, 0));
         await tcp.ConnectAsync(uri.Host, uri.Port);
         var ssl = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false, (_, certificate, _, _) =>
         {
