@@ -120,9 +120,9 @@ public static class AdmissionEndpoint
                 StatusCodes.Status408RequestTimeout =>
                     await ClientFaultAsync(context, log, LogLevel.Warning, AdmissionOutcome.ClientError,
                         AdmissionAnswer.Problem(408, "the body arrived too slowly"), "the body arrived too slowly"),
-                // The message is one of AdmissionBody's two fixed lines.
                 StatusCodes.Status429TooManyRequests =>
-                    await ClientFaultAsync(context, log, LogLevel.Warning, AdmissionOutcome.ClientError, AdmissionAnswer.Problem(429, e.Message), e.Message),
+                    await ClientFaultAsync(context, log, LogLevel.Warning, AdmissionOutcome.ClientError,
+                        AdmissionAnswer.Problem(429, TooManyBodies(e)), TooManyBodies(e)),
                 // Kestrel's message is its own fixed text (bad chunk framing, body cut short), never the client's bytes.
                 _ => await ClientFaultAsync(context, log, LogLevel.Debug, AdmissionOutcome.ClientError,
                     AdmissionAnswer.Problem(e.StatusCode, "the HTTP request body is broken"), e.Message),
@@ -133,6 +133,10 @@ public static class AdmissionEndpoint
             return await ClientFaultAsync(context, log, LogLevel.Debug, AdmissionOutcome.ClientError, null, "the client broke off the request");
         }
     }
+
+    /// <summary>Which of AdmissionBody's two fixed lines a 429 is: the answer never carries an exception's own text.</summary>
+    private static string TooManyBodies(BadHttpRequestException e) =>
+        e.Message == AdmissionBody.TooManyBodiesFromAddress ? AdmissionBody.TooManyBodiesFromAddress : AdmissionBody.TooManyBodies;
 
     private static async ValueTask<AdmissionAnswer?> ClientFaultAsync(HttpContext context, ILogger log, LogLevel level, string outcome, AdmissionAnswer? answer, string reason)
     {

@@ -319,6 +319,17 @@ public sealed class WebhookHardeningTests(ServedWebhookWithDebugLog served) : IC
                 Assert.Equal(400, (await other.ReadResponseAsync(TimeSpan.FromSeconds(10)))!.Value.Status);
             });
         Assert.Equal(5, statuses.Count(s => s == 408));
+
+        // Given back to the address: a body it sends in three parts (two counted while it arrives, 2 MB on top of what
+        // the five held) is read and reviewed.
+        await using var later = await RawHttps.ConnectAsync(served.WebhookUrl, served.CaPem, from: one);
+        await later.WriteAsync(RawHttps.Head("POST", "/admissionwebhook", "Content-Type: application/json", "Content-Length: 3000000"));
+        for (var i = 0; i < 3; i++)
+        {
+            await later.WriteAsync(new byte[1_000_000]);
+            await Task.Delay(200);
+        }
+        Assert.Equal(400, (await later.ReadResponseAsync(TimeSpan.FromSeconds(10)))!.Value.Status);
     }
 
     /// <summary>
