@@ -67,7 +67,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             if (known) throw PendingCreate.NotAnAdministrator(org, pending: false);
             var pending = entry?.Origin == Origin.Creating;
             // With no create of the operator's pending, it is found, whoever made it.
-            var verdict = pending ? await PendingCreate.JudgeAsync(work.Quay, entry!, existing, time.GetUtcNow(), options.Value.UnansweredCreateGrace, ct) : PendingVerdict.SomeoneElses;
+            var verdict = pending ? await JudgeAsync(work, entry!, existing, ct) : PendingVerdict.SomeoneElses;
             if (verdict == PendingVerdict.Undecided) throw PendingCreate.NotAnAdministrator(org, pending: true);
             var operators = verdict == PendingVerdict.Operators;
             // The operator's by its look is recorded so only once no robot in it shows another cluster's mark: another
@@ -131,10 +131,11 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             // may have happened, or may still.)
             await WithdrawAsync(work, entry, firstAttempt);
         }
-        else if (earlierAttempt && created.RefusedOutright && created.Outcome != QuayOutcome.AlreadyExists)
+        else if (earlierAttempt && created.RefusedOutright)
         {
-            // This create made nothing: the one that may still land is the earlier attempt's, timed as it was (saved with
-            // the failure), so refused retries do not start its grace again and again.
+            // This create made nothing ("already exists" included): the one that may still land is the earlier
+            // attempt's, timed as it was (saved with the failure, judged by below), so refused retries do not start its
+            // grace again and again.
             entry.PendingSince = earlierPendingSince;
         }
         if (created.Outcome == QuayOutcome.Forbidden)
@@ -153,11 +154,9 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             if (earlierAttempt)
             {
                 var made = (await work.Quay.GetOrganizationAsync(org, ct)).ValueOrThrow("look up organization " + org);
-                // This create made nothing either: judged by the earlier attempt's create, as it was timed.
-                entry.PendingSince = earlierPendingSince;
                 // Whose it is cannot be told yet, or no organization shows (the name is a user's, or the organization
                 // went again at once): the write ahead stays, and the next attempt looks again.
-                var verdict = await PendingCreate.JudgeAsync(work.Quay, entry, made, time.GetUtcNow(), options.Value.UnansweredCreateGrace, ct);
+                var verdict = await JudgeAsync(work, entry, made, ct);
                 if (verdict == PendingVerdict.Undecided) throw PendingCreate.NotAnAdministrator(org, pending: true);
                 if (verdict == PendingVerdict.Absent)
                     throw new QuayOperationException("create organization " + org, QuayOutcome.AlreadyExists, created.StatusCode,
@@ -184,6 +183,10 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         // Created a moment ago: known to be empty, nothing to read.
         Use(work, entry, new QuayObservation(org, basis, work.Now));
     }
+
+    /// <summary><see cref="PendingCreate.JudgeAsync"/> of what Quay shows of the pending <paramref name="entry"/>'s organization, now.</summary>
+    private Task<PendingVerdict> JudgeAsync(NamespaceWork work, OrganizationRecord entry, QuayOrganization? shown, CancellationToken ct) =>
+        PendingCreate.JudgeAsync(work.Quay, entry, shown, time.GetUtcNow(), options.Value.UnansweredCreateGrace, ct);
 
     private void Use(NamespaceWork work, OrganizationRecord entry, QuayObservation observation)
     {

@@ -15,7 +15,7 @@ public enum PendingVerdict
     Undecided,
     /// <summary>
     /// The token's user administers it, as the maker of an organization always does, and the email shown is the
-    /// operator's, or none when the pending create was written by a version that sent none.
+    /// operator's, or none while a create of the operator's may still land (an earlier version's sent none).
     /// </summary>
     Operators,
 }
