@@ -198,6 +198,21 @@ public sealed partial class RobotTests : EmulatorTest
     }
 
     [Fact]
+    public async Task Deleting_an_organization_deletes_the_robots_its_sql_like_selects_a_look_alikes_too()
+    {
+        // Quay's mark_namespace_for_deletion deletes what list_namespace_robots selects: LIKE 'a_c+%'.
+        await CreateOrg("a_c");
+        await CreateOrg("abc");
+        await CreateOrg("abd");
+        await CreateRobot("abc", "other");
+        await CreateRobot("abd", "kept");
+        (await Delete("/api/v1/organization/a_c", AliceToken)).AssertStatus(204);
+        (await Get("/api/v1/organization/abc/robots/other", AliceToken)).AssertStatus(400);
+        Assert.Empty(Quay.State.Organization("abc")!.Robots);
+        Assert.Equal("abd+kept", Assert.Single(Quay.State.Organization("abd")!.Robots).Name);
+    }
+
+    [Fact]
     public async Task Regenerate_returns_a_new_token_without_metadata()
     {
         await CreateOrg("acme");

@@ -133,15 +133,30 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
     }
 
     /// <summary>
-    /// The organization's own robots, with tokens. Quay selects them with SQL LIKE, in which the <c>_</c> of an
-    /// organization name matches any character, so robots of look-alike organizations are filtered out.
+    /// The organization's own robots, with tokens: of <see cref="ListRobotsAsSelectedAsync"/>, those whose name is the
+    /// organization's.
     /// </summary>
     public async Task<QuayResult<List<QuayRobot>>> ListRobotsAsync(string org, CancellationToken ct)
     {
-        var result = await CallAsync<QuayRobotList>(() => api.ListRobots(org, ct), ct, parse: true);
-        var prefix = org + "+";
-        return result.As(result.Value?.Robots.Where(r => r.Name.StartsWith(prefix, StringComparison.Ordinal)).ToList());
+        var result = await ListRobotsAsSelectedAsync(org, ct);
+        return result.As(result.Value?.Where(r => IsRobotOf(org, r)).ToList());
     }
+
+    /// <summary>
+    /// The robots Quay selects for the organization, with tokens. It selects them with SQL LIKE '&lt;org&gt;+%', in
+    /// which the <c>_</c> of an organization name matches any character, so robots of look-alike organizations come
+    /// too (those of <c>a-b</c> and <c>a.b</c> for <c>a_b</c>); and so does its deletion of the organization, which
+    /// deletes them all.
+    /// </summary>
+    public async Task<QuayResult<List<QuayRobot>>> ListRobotsAsSelectedAsync(string org, CancellationToken ct)
+    {
+        var result = await CallAsync<QuayRobotList>(() => api.ListRobots(org, ct), ct, parse: true);
+        return result.As(result.Value?.Robots);
+    }
+
+    /// <summary>Whether the robot belongs to the organization, not to a look-alike one Quay selected with it.</summary>
+    public static bool IsRobotOf(string org, QuayRobot robot) =>
+        robot.Name.Length > org.Length && robot.Name[org.Length] == '+' && robot.Name.StartsWith(org, StringComparison.Ordinal);
 
     /// <summary>
     /// The organization's OAuth applications. A Quay without the route (404) has none to lose with the organization:

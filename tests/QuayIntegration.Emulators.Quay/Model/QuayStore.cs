@@ -87,11 +87,18 @@ public sealed class QuayStore
 
     /// <summary>
     /// Quay's <c>mark_namespace_for_deletion</c>: robots, teams and their permissions go at once and the org is renamed
-    /// (so its old name is free for GETs); the name stays reserved until the GC worker has purged the org.
+    /// (so its old name is free for GETs); the name stays reserved until the GC worker has purged the org. The robots
+    /// are those <c>list_namespace_robots</c> selects, by SQL LIKE '&lt;org&gt;+%': a '_' in the name matches any
+    /// character, so the robots of look-alike organizations (<c>a_b</c> takes those of <c>a-b</c> and <c>a.b</c>) go too.
     /// </summary>
     public void DeleteOrganization(Organization org, DateTimeOffset now)
     {
-        foreach (var robot in org.Robots.Values.ToList()) DeleteRobot(org, robot);
+        foreach (var robot in Users.Values.Where(u => u.IsRobot && SqlLike.Matches(u.Name, org.Name + "+")).ToList())
+        {
+            var owner = Organizations.GetValueOrDefault(robot.Name[..robot.Name.IndexOf('+')]);
+            if (owner is not null) DeleteRobot(owner, robot);
+            else Users.Remove(robot.Name);
+        }
         // delete_user removes the org's OAuth applications (and their tokens) at once, not at GC time.
         org.Applications.Clear();
         Organizations.Remove(org.Name);

@@ -850,6 +850,34 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
+    /// Quay deletes an organization's robots as it lists them, by SQL LIKE '&lt;org&gt;+%', in which the '_' of
+    /// openshift_payments matches any character: deleting that organization would also delete the robots of a team's
+    /// own openshift-payments. The namespace's deletion keeps it, says why, removes what the operator made inside, and
+    /// deletes it once the look-alike's robots are gone. (The organization was deleted, and the team's robot with it.)
+    /// </summary>
+    [Fact]
+    public async Task An_organization_whose_deletion_would_take_a_look_alikes_robots_along_is_kept_until_they_are_gone()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("payments"));
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("payments");
+        await Eventually(() => env.IsSeededAsync("payments", "openshift_payments"), "set up");
+        using var admin = new QuayAdministrator(env.Quay);
+        await admin.CreateOrganizationAsync("openshift-payments");
+        await admin.CreateRobotAsync("openshift-payments", "ci");
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync("payments");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("payments", TimeSpan.FromSeconds(30));
+        Assert.Equal("openshift-payments+ci", Assert.Single(env.Quay.State.Organization("openshift-payments")!.Robots).Name);
+        Assert.Empty(env.Quay.State.Organization("openshift_payments")!.Robots); // the operator's own robots went
+        Assert.Contains((await env.GetRecordAsync("payments"))!["status"]!["kept"]!.AsArray(), k => k!.GetValue<string>().Contains("robot openshift-payments+ci"));
+
+        await admin.DeleteRobotAsync("openshift-payments", "ci");
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_payments") is null), "deleted once the look-alike's robot is gone", TimeSpan.FromSeconds(60));
+        Assert.NotNull(env.Quay.State.Organization("openshift-payments"));
+    }
+
+    /// <summary>
     /// An organization kept after its namespace's deletion for what someone added to it is still owed that deletion
     /// when a namespace of the same name is made again outside the integration's scope: the record speaks for the
     /// namespace that was deleted, not for the new one. (The new one was "released" under cleanupPolicy Keep, which

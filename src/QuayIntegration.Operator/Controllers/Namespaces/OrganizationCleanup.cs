@@ -10,8 +10,9 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// is left in it.
 /// <list type="bullet">
 /// <item>An organization it created is deleted whole (Quay takes its robots, default permissions and repositories
-/// with it), unless someone put a repository, robot or team of their own in it: deleting the organization would delete
-/// those too, so it is kept and reported, only the operator's own content inside is removed (as below), and the
+/// with it), unless someone put a repository, robot, team or OAuth application of their own in it, or Quay would take
+/// a look-alike organization's robots along (it selects the robots to delete by a name pattern in which <c>_</c>
+/// matches any character): deleting the organization would delete those too, so it is kept and reported, only the operator's own content inside is removed (as below), and the
 /// deletion is tried again later.</item>
 /// <item>In an organization it found, the robots it created and the default permissions it gave are deleted, the
 /// repository roles it gave robots it did not create are given back, and the
@@ -100,7 +101,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
             }
             await RemoveOwnContentAsync(work, reach, entry, why, repositories, robots, ct);
             var listed = string.Join(", ", foreign.Take(5)) + (foreign.Count > 5 ? $" and {foreign.Count - 5} more" : "");
-            work.Kept.Add($"organization {entry.Name}: it holds what the operator did not create ({listed}); it is deleted once those are gone");
+            work.Kept.Add($"organization {entry.Name}: deleting it would delete what the operator did not create ({listed}); it is deleted once those are gone");
             work.Blocked = true;
             return;
         }
@@ -180,8 +181,8 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         var quay = reach.Quay;
         // Quay refuses the robot list of an organization that does not exist (403): then it is gone already (an
         // earlier attempt deleted it and stopped before the record said so) and there is nothing to protect.
-        var robots = await quay.ListRobotsAsync(entry.Name, ct);
-        if (await quay.RefusedAsGoneAsync(robots, entry.Name, ct)) return ([], [], []);
+        var selected = await quay.ListRobotsAsSelectedAsync(entry.Name, ct);
+        if (await quay.RefusedAsGoneAsync(selected, entry.Name, ct)) return ([], [], []);
         // Read side by side: a teardown waits for all three, one round trip.
         var listing = quay.ListRepositoriesAsync(entry.Name, ct);
         var looking = quay.GetOrganizationAsync(entry.Name, ct);
@@ -205,7 +206,12 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
             if (origin != Origin.Created)
                 foreign.Add($"repository {repository.Name}{(RepositoryOrigins.LostItsMark(entry, repository.Name) ? " (on record as the operator's, but its description no longer carries this cluster's mark)" : "")}");
         }
-        var listedRobots = robots.ValueOrThrow("list robots of " + entry.Name)!;
+        var selectedRobots = selected.ValueOrThrow("list robots of " + entry.Name)!;
+        // Quay deletes every robot it selects with the organization, a look-alike organization's too: the organization
+        // stays while one is there (removing what the operator made inside), as for someone's content in it.
+        foreach (var robot in selectedRobots.Where(r => !QuayClient.IsRobotOf(entry.Name, r)).Select(r => r.Name).Order(StringComparer.Ordinal))
+            foreign.Add($"robot {robot} of another organization, which Quay deletes with this one ('_' in its name pattern matches any character)");
+        var listedRobots = selectedRobots.Where(r => QuayClient.IsRobotOf(entry.Name, r)).ToList();
         await RemadeRobots.JudgeAsync(work, quay, entry, RemadeRobots.Among(entry, listedRobots), ct);
         foreach (var robot in listedRobots)
         {
