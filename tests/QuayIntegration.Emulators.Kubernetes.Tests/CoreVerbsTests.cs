@@ -309,7 +309,7 @@ public sealed class CoreVerbsTests(ApiServerFixture f) : IClassFixture<ApiServer
         var body = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"u\"},\"bogus\":1,\"data\":{\"a\":\"b\"}}";
         var strict = await f.SendAsync(HttpMethod.Post, $"/api/v1/namespaces/{ns}/configmaps?fieldValidation=Strict", body);
         Assert.Equal(400, strict.Code);
-        Assert.Contains("unknown field \"bogus\"", (string?)strict.Body!["message"]);
+        Assert.Equal("ConfigMap in version \"v1\" cannot be handled as a ConfigMap: strict decoding error: unknown field \"bogus\"", (string?)strict.Body!["message"]);
 
         var warn = await f.SendAsync(HttpMethod.Post, $"/api/v1/namespaces/{ns}/configmaps?fieldValidation=Warn", body);
         Assert.Equal(201, warn.Code);

@@ -427,7 +427,10 @@ public static class ResourceOperations
             switch (ctx.FieldValidation)
             {
                 case "Strict":
-                    throw Errors.BadRequest("strict decoding error: " + string.Join(", ", unknown.Select(u => $"unknown field \"{u}\"")));
+                    var strict = "strict decoding error: " + string.Join(", ", unknown.Select(u => $"unknown field \"{u}\""));
+                    // A create's or an update's decoding error goes through transformDecodeError (handlers/create.go,
+                    // update.go), as a type error does above; a patch's is the strict error alone.
+                    throw Errors.BadRequest(isPatchResult ? strict : $"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: {strict}");
                 case "Warn":
                     ctx.Warnings.AddRange(unknown.Select(u => $"unknown field \"{u}\""));
                     break;

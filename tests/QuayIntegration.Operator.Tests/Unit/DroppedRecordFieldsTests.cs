@@ -58,8 +58,12 @@ public sealed class DroppedRecordFieldsTests
     [Fact]
     public void The_fields_a_strict_write_was_refused_for_are_read_from_the_api_servers_message()
     {
+        const string fields = "unknown field \"spec.organizations[0].pendingSince\", unknown field \"spec.organizations[1].adoptedMakerChecked\"";
+        // A create's or an update's (kube-apiserver's transformDecodeError puts the kind before it), and a patch's.
         Assert.Equal(["spec.organizations[0].pendingSince", "spec.organizations[1].adoptedMakerChecked"], DroppedRecordFields.Refused(
-            "strict decoding error: unknown field \"spec.organizations[0].pendingSince\", unknown field \"spec.organizations[1].adoptedMakerChecked\""));
+            "QuayNamespace in version \"v1\" cannot be handled as a QuayNamespace: strict decoding error: " + fields));
+        Assert.Equal(["spec.organizations[0].pendingSince", "spec.organizations[1].adoptedMakerChecked"], DroppedRecordFields.Refused(
+            "strict decoding error: " + fields));
         Assert.Empty(DroppedRecordFields.Refused("QuayNamespace.quay.redhat.com \"team\" is invalid: spec.organizations[0].name: Required value"));
     }
 

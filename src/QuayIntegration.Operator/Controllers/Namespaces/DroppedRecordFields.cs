@@ -30,13 +30,17 @@ public static partial class DroppedRecordFields
     }
 
     /// <summary>
-    /// The fields a write with <c>fieldValidation=Strict</c> was refused for, from the API server's message
-    /// (<c>strict decoding error: unknown field "spec.a", unknown field "spec.b"</c>); empty for any other refusal.
+    /// The fields a write with <c>fieldValidation=Strict</c> was refused for, from the API server's message; empty for
+    /// any other refusal. A create's or an update's is <c>QuayNamespace in version "v1" cannot be handled as a
+    /// QuayNamespace: strict decoding error: unknown field "spec.a", unknown field "spec.b"</c> (the decoding error
+    /// behind the kind, as for every decoding error of a create or an update), a patch's the strict error alone.
     /// </summary>
     public static List<string> Refused(string message) =>
-        message.StartsWith("strict decoding error:", StringComparison.Ordinal)
-            ? UnknownField().Matches(message).Select(m => m.Groups[1].Value).ToList()
+        message.IndexOf(StrictDecodingError, StringComparison.Ordinal) is >= 0 and var at
+            ? UnknownField().Matches(message, at).Select(m => m.Groups[1].Value).ToList()
             : [];
+
+    private const string StrictDecodingError = "strict decoding error:";
 
     [System.Text.RegularExpressions.GeneratedRegex("unknown field \"([^\"]+)\"")]
     private static partial System.Text.RegularExpressions.Regex UnknownField();
