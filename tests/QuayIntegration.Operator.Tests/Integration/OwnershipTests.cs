@@ -135,6 +135,34 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
+    /// Two ImageStreams go under repositoryDeletionPolicy Delete; the first repository is deleted, then Quay fails (503)
+    /// on the second, which stops the pass. The deletion that happened is told all the same: the record no longer
+    /// lists that repository, so no later pass could. (Nothing said so: no Event, no log line.)
+    /// </summary>
+    [Fact]
+    public async Task A_deletion_made_before_quay_failed_later_in_the_same_pass_is_told()
+    {
+        await using var env = await StartAsync(spec => spec["repositoryDeletionPolicy"] = "Delete");
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("ledger");
+        await env.CreateImageStreamAsync("ledger", "first");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_ledger", "first") is not null), "the first repository made");
+        await env.CreateImageStreamAsync("ledger", "second");
+        await Eventually(async () => env.Quay.State.Repository("openshift_ledger", "second") is not null
+                                     && (await env.GetRecordAsync("ledger"))!["spec"]!["organizations"]![0]!["repositories"]!.AsArray().Count == 2, "both on record, in that order");
+        env.Quay.Faults.Add(new FaultRule { Method = "DELETE", PathContains = "openshift_ledger/second", ErrorRate = 1, ErrorStatuses = [503] });
+
+        // The second first: once its deletion fails, the first's deletion is met in a pass that goes on to the second.
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "ledger", "imagestreams", "second");
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "ledger" && e.Reason == "QuaySyncFailed", "the second's deletion failing");
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "ledger", "imagestreams", "first");
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "ledger" && e.Reason == "RepositoryDeleted"
+                                             && e.Message.Contains("openshift_ledger/first", StringComparison.Ordinal), "the deletion told");
+        Assert.Null(env.Quay.State.Repository("openshift_ledger", "first"));
+        Assert.NotNull(env.Quay.State.Repository("openshift_ledger", "second"));
+    }
+
+    /// <summary>
     /// The operator's repository has its description rewritten in Quay (a CI job copying a README in), so the mark at
     /// its end is gone; then its ImageStream is deleted under repositoryDeletionPolicy Delete. It cannot be told from a
     /// repository made again by someone: kept, and the namespace is told in an Event rather than the record turning

@@ -126,6 +126,9 @@ public sealed class NamespaceReconciler(
             if (e is QuayOperationException) work.QuayCallFailed = true;
             DistrustObservation(work);
             var dropped = await SaveAfterFailureAsync(work, ct);
+            // What was done before the failure is done (a repository deleted, an organization created): told now, as
+            // the record no longer leaves it for a later pass to do, or to tell.
+            ReportChanges(work, wasSynced: true, syncedNow: false);
             var message = FailureMessage(e) + (dropped is null ? "" : "; " + dropped.Message);
             if (!ExpectedFailures.Contains(e)) log.UnexpectedSyncFailure(work.Name, e);
             // A conflict is another writer's change: the retry starts from it at once, nobody needs to hear of it, unless
@@ -486,6 +489,7 @@ public sealed class NamespaceReconciler(
     {
         var dropped = await SaveAfterFailureAsync(work, ct);
         if (dropped is not null) log.RecordNotSavedAfterFailure(work.Name, dropped.Message);
+        ReportChanges(work, wasSynced: true, syncedNow: false);
         if (work.Record.Stored is not null)
             await records.SaveStatusAsync(work.Record, NamespaceReport.Conflict(work.Record.Stored.Status, work.IntegrationName ?? "", e.Message, work.Now), ct);
         Failed(work, e.Message, transient: false, "OrganizationOfAnotherCluster");
@@ -531,10 +535,17 @@ public sealed class NamespaceReconciler(
     }
 
     /// <summary>
-    /// The first sync is one Event that says everything (what happened to the organization also on its own); later,
-    /// each repair is an Event of its own.
+    /// Tells what the reconcile changed so far, once: a failure after this tells only what came after. The first sync
+    /// is one Event that says everything (what happened to the organization also on its own); later, each repair is an
+    /// Event of its own.
     /// </summary>
     private void ReportChanges(NamespaceWork work, bool wasSynced, bool syncedNow = true)
+    {
+        Tell(work, wasSynced, syncedNow);
+        work.Changes.Clear();
+    }
+
+    private void Tell(NamespaceWork work, bool wasSynced, bool syncedNow)
     {
         if (work.Namespace is not { } ns)
         {
