@@ -33,6 +33,15 @@ public sealed class FaultTests : EmulatorTest
         Assert.Equal(3, once.TimesMatched); // past its limit included
     }
 
+    /// <summary>A rule for one bearer token leaves every other client's requests alone, as nginx's per-client limit does.</summary>
+    [Fact]
+    public async Task A_rule_for_one_token_matches_only_that_clients_requests()
+    {
+        Quay.Faults.Add(new FaultRule { Route = "/api/v1/user/", RateLimitRate = 1, BearerToken = AliceToken });
+        (await Get("/api/v1/user/", AliceToken)).AssertStatus(429);
+        (await Get("/api/v1/user/", BobToken)).AssertStatus(200);
+    }
+
     [Fact]
     public async Task Random_latency_stays_within_its_bounds()
     {

@@ -23,9 +23,18 @@ public sealed record IntegrationSnapshot(
     QuayClient? Client,
     string Reason)
 {
-    /// <summary>Changes whenever its namespaces must be looked at again (mode, configuration, selection, credentials).</summary>
+    /// <summary>
+    /// Why it is not ready, as a condition reason (<c>CredentialsSecretNotFound</c>, <c>InvalidToken</c>, …): a code, not
+    /// <see cref="Reason"/>'s text, which may change on every check (an outage's time, an error's wording).
+    /// </summary>
+    public string? Cause { get; init; }
+
+    /// <summary>
+    /// Changes whenever its namespaces must be looked at again (mode, configuration, selection, credentials), and when
+    /// the cause they wait for changes, so what they say of it follows.
+    /// </summary>
     public string Fingerprint =>
-        $"{Name}|{Mode}|{Config?.DesiredStateFingerprint}|{Join(Config?.Allowlist)}|{Join(Config?.Denylist)}|{Config?.NamespaceSelector.Text}|" +
+        $"{Name}|{Mode}|{Cause}|{Config?.DesiredStateFingerprint}|{Join(Config?.Allowlist)}|{Join(Config?.Denylist)}|{Config?.NamespaceSelector.Text}|" +
         $"{Config?.DeleteRepositories}|{Config?.DeleteOrganizationsOnCleanup}|{Config?.DriftCheckInterval}|{Config?.TokenRotationInterval}|" +
         $"{Client?.Connection.Fingerprint}";
 

@@ -161,7 +161,8 @@ public sealed class QuayIntegrationReconciler(
         var (token, tokenProblem) = await tokenRead;
         var (ca, caProblem) = await caRead;
         if (token is null)
-            return await NotReadyAsync(resource, config, conflicting, StatusConditions.CredentialsValid, tokenProblem.Reason, tokenProblem.Message, ct);
+            return await NotReadyAsync(resource, config, conflicting, StatusConditions.CredentialsValid, tokenProblem.Reason, tokenProblem.Message, ct,
+                configurationProblem: caProblem);
 
         if (caProblem is not null)
             return await NotReadyAsync(resource, config, conflicting, StatusConditions.ConfigurationValid, caProblem.Value.Reason, caProblem.Value.Message, ct);
@@ -344,15 +345,18 @@ public sealed class QuayIntegrationReconciler(
     /// </summary>
     private async Task<Judgement> NotReadyAsync(QuayIntegrationResource resource, IntegrationConfig? config, IReadOnlyList<string> conflicting,
         string conditionType, string reason, string message, CancellationToken ct, Verdict? reachable = null, Verdict? credentials = null,
-        TimeSpan? requeue = null)
+        TimeSpan? requeue = null, (string Reason, string Message)? configurationProblem = null)
     {
-        var snapshot = new IntegrationSnapshot(resource.Metadata.Name, IntegrationMode.NotReady, resource, config, null, message);
+        var snapshot = new IntegrationSnapshot(resource.Metadata.Name, IntegrationMode.NotReady, resource, config, null, message) { Cause = reason };
         events.Warning(resource, reason, message);
         log.IntegrationNotReady(resource.Metadata.Name, reason, message);
         var counts = Count(resource.Metadata.Name, config, conflicting);
         await WriteStatusAsync(resource, s =>
         {
-            if (conditionType != StatusConditions.ConfigurationValid)
+            // A second problem, of the configuration (its CA bundle), beside the one that decided: said too, never "valid".
+            if (conditionType != StatusConditions.ConfigurationValid && configurationProblem is { } also)
+                Set(s, resource, StatusConditions.ConfigurationValid, false, also.Reason, also.Message);
+            else if (conditionType != StatusConditions.ConfigurationValid)
                 Set(s, resource, StatusConditions.ConfigurationValid, true, "Valid", "The configuration is valid");
             if (reachable is not null) Set(s, resource, StatusConditions.QuayReachable, reachable.Ok, reachable.Reason, reachable.Message);
             else Set(s, resource, StatusConditions.QuayReachable, null, "NotChecked", $"Not checked: {message}");

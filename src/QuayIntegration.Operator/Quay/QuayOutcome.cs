@@ -30,10 +30,12 @@ public sealed record QuayResult<T>(QuayOutcome Outcome, int StatusCode, string M
     public bool IsSuccess => Outcome == QuayOutcome.Success;
 
     /// <summary>
-    /// Quay answered with a refusal (a 4xx other than a timeout or a rate limit): the request was judged and not carried
-    /// out, so a create refused so made nothing, and none can land later. (No answer, a 5xx or a 429 leave that open.)
+    /// Quay answered with a refusal (a 4xx other than a timeout): the request was judged and not carried out, so a
+    /// create refused so made nothing, and none can land later. A 429 is one too: Quay's API sends it to a bearer token
+    /// only from nginx's rate limit, in front of the application, so the request never reached Quay. (No answer, a 408
+    /// or a 5xx leave that open.)
     /// </summary>
-    public bool RefusedOutright => StatusCode is >= 400 and < 500 and not 408 and not 429;
+    public bool RefusedOutright => StatusCode is >= 400 and < 500 and not 408;
 
     public QuayResult<TOther> As<TOther>(TOther? value = default) => new(Outcome, StatusCode, Message, value);
 

@@ -43,7 +43,7 @@ public sealed class FaultInjector
 
     public IReadOnlyList<(int Id, FaultRule Rule)> Rules => _rules;
 
-    public FaultDecision Decide(string method, string route, string? path = null)
+    public FaultDecision Decide(string method, string route, string? path = null, string? authorization = null)
     {
         var rules = _rules;
         if (rules.IsEmpty) return FaultDecision.None;
@@ -52,7 +52,7 @@ public sealed class FaultInjector
         TimeSpan? bodyStall = null;
         foreach (var (_, rule) in rules)
         {
-            if (!rule.Matches(method, route, path)) continue;
+            if (!rule.Matches(method, route, path, authorization)) continue;
             // Counted for every rule, so TimesMatched says what it says of one without a limit too.
             var used = Interlocked.Increment(ref rule.Used);
             if (rule.Times is { } times && used > times) continue;

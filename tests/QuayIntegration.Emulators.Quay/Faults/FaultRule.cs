@@ -18,6 +18,12 @@ public sealed class FaultRule
     /// <summary>Text the concrete request path must contain (one robot, one repository); null matches every path.</summary>
     public string? PathContains { get; set; }
 
+    /// <summary>
+    /// The bearer token the request must carry (one client's calls, as nginx's per-client rate limit sees them); null
+    /// matches every request, with a token or without.
+    /// </summary>
+    public string? BearerToken { get; set; }
+
     /// <summary>Added delay before answering. With <see cref="LatencyMaxMs"/> above it, uniformly random in between.</summary>
     public int LatencyMs { get; set; }
     public int LatencyMaxMs { get; set; }
@@ -60,9 +66,10 @@ public sealed class FaultRule
     /// <summary>How many requests have matched the rule so far (those past <see cref="Times"/> included).</summary>
     public int TimesMatched => Volatile.Read(ref Used);
 
-    public bool Matches(string method, string route, string? path = null) =>
+    public bool Matches(string method, string route, string? path = null, string? authorization = null) =>
         (Route is null || Route == route) && (Method is null || string.Equals(Method, method, StringComparison.OrdinalIgnoreCase))
-        && (PathContains is null || (path?.Contains(PathContains, StringComparison.Ordinal) ?? false));
+        && (PathContains is null || (path?.Contains(PathContains, StringComparison.Ordinal) ?? false))
+        && (BearerToken is null || string.Equals(authorization, "Bearer " + BearerToken, StringComparison.Ordinal));
 
     public static FaultRule Outage(TimeSpan duration, string? route = null, int status = 503) =>
         new() { Route = route, OutageFrom = DateTimeOffset.UtcNow, OutageUntil = DateTimeOffset.UtcNow + duration, OutageStatus = status };

@@ -38,7 +38,7 @@ public sealed class RequestPipeline(EmulatorCore core)
         if (counted)
         {
             arrivedAt = core.Calls.Arrived();
-            var fault = core.Faults.Decide(method, template, path);
+            var fault = core.Faults.Decide(method, template, path, http.Request.Headers.Authorization.ToString());
             if (!fault.IsNone && await ApplyFaultAsync(http, fault, method, template, arrivedAt)) return;
             stall = fault.BodyStall;
         }

@@ -159,6 +159,54 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// The CA bundle's ConfigMap and the token Secret both missing: the token decides Ready, and ConfigurationValid says
+    /// the CA bundle is missing too. (It said "The configuration is valid" until the Secret was back.)
+    /// </summary>
+    [Fact]
+    public async Task A_missing_ca_bundle_is_told_beside_a_missing_token_secret()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await Eventually(async () => (await env.ConditionAsync("Ready"))?.Status == "True", "Ready");
+        await env.Kube.CoreV1.DeleteNamespacedConfigMapAsync("quay-ca", OperatorNamespace);
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("quay-token", OperatorNamespace);
+        await Eventually(async () => (await env.ConditionAsync("CredentialsValid"))?.Reason == "CredentialsSecretNotFound"
+                                     && (await env.ConditionAsync("ConfigurationValid"))?.Reason == "CABundleNotFound", "both told");
+        Assert.Equal("False", (await env.ConditionAsync("ConfigurationValid"))!.Value.Status);
+        Assert.Equal("CredentialsSecretNotFound", (await env.ConditionAsync("Ready"))!.Value.Reason);
+    }
+
+    /// <summary>
+    /// A namespace waiting while its integration cannot act says what it waits for, and follows when that changes
+    /// while the integration still cannot act: Quay down, then back with the token revoked meanwhile. (It named the
+    /// outage until the next resync, up to ten minutes.)
+    /// </summary>
+    [Fact]
+    public async Task A_waiting_namespace_follows_the_cause_it_waits_for()
+    {
+        // No drift check meanwhile: one during the outage would fail, and a failing namespace keeps its own error.
+        await using var env = await StartAsync(spec =>
+        {
+            spec["allowlistNamespaces"] = new JsonArray("cause");
+            spec["driftCheckInterval"] = "10m";
+        });
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("cause");
+        await Eventually(async () => (await env.GetRecordAsync("cause"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "synced");
+        var outage = env.Quay.Faults.Add(new FaultRule { OutageUntil = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(5), OutageStatus = 503 });
+        await Eventually(async () => SyncedMessage(await env.GetRecordAsync("cause"))?.Contains("unreachable") == true, "waiting for Quay");
+
+        env.Quay.RevokeToken(env.Token);
+        env.Quay.Faults.Remove(outage);
+        await Eventually(async () => (await env.ConditionAsync("CredentialsValid"))?.Reason == "InvalidToken", "the token refused");
+        await Eventually(async () => SyncedMessage(await env.GetRecordAsync("cause"))?.Contains("does not accept the token") == true,
+            "waiting for a token Quay accepts", TimeSpan.FromSeconds(10));
+
+        static string? SyncedMessage(JsonNode? record) => record?["status"]?["conditions"]?.AsArray()
+            .SingleOrDefault(c => c!["type"]!.GetValue<string>() == "Synced")?["message"]?.GetValue<string>();
+    }
+
+    /// <summary>
     /// While its integration cannot act (the token Secret gone), a namespace waits, and a change made meanwhile waits
     /// with it: its QuayNamespace said "In step" (Synced, Synced=True) all along. Once the token is back it is synced
     /// again and says so.

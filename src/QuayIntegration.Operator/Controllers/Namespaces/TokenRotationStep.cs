@@ -1,5 +1,8 @@
+using System.Security.Cryptography;
+using System.Text;
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Quay;
+using QuayIntegration.Operator.Webhook;
 
 namespace QuayIntegration.Operator.Controllers.Namespaces;
 
@@ -25,7 +28,18 @@ public sealed class TokenRotationStep
     }
 
     private static bool IsRequested(string? requested, QuayNamespaceStatus? status) =>
-        !string.IsNullOrEmpty(requested) && requested != status?.RotationRequestHandled;
+        !string.IsNullOrEmpty(requested) && KeyOf(requested) != status?.RotationRequestHandled;
+
+    /// <summary>The longest annotation value the status keeps as it is.</summary>
+    private const int MostKeptAsIs = 128;
+
+    /// <summary>
+    /// What the status keeps of a request it handled: the annotation's value as it is, or, past
+    /// <see cref="MostKeptAsIs"/> characters, its SHA-256. Anyone who may annotate the namespace chooses the value, up to
+    /// the API server's 256 KiB of annotations, which the status has no use for.
+    /// </summary>
+    private static string KeyOf(string requested) =>
+        requested.Length <= MostKeptAsIs ? requested : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(requested)));
 
     private static bool IsScheduled(NamespaceWork work, DateTimeOffset lastRotation) =>
         work.Config!.TokenRotationInterval is { } interval && work.Now - lastRotation >= interval;
@@ -57,10 +71,12 @@ public sealed class TokenRotationStep
         }
         if (rotated.Count < ours.Count) return; // retried with the rest of the namespace's problems; the request stays pending
         work.TokensRotatedAt = work.Now;
-        if (onRequest) work.RotationRequestHandled = requested;
-        var why = onRequest ? $"requested by {WellKnown.RotateTokensAnnotation}={requested}" : "spec.robotTokenRotationInterval";
+        if (onRequest) work.RotationRequestHandled = KeyOf(requested!);
+        var why = onRequest ? $"requested by {WellKnown.RotateTokensAnnotation}={UserText.Quote(requested)}" : "spec.robotTokenRotationInterval";
+        // Written before the credential step writes the Secrets, so it says what follows, not that it is done: a Secret
+        // that cannot be written is the namespace's failure, told beside it.
         work.Changed("RobotTokensRotated", rotated.Count == 0
             ? $"No robot token to rotate ({why}): the operator created none of the namespace's robots"
-            : $"Regenerated the tokens of {string.Join(", ", rotated)} ({why}); Quay invalidated the old tokens at once and the Secrets hold the new ones");
+            : $"Regenerated the tokens of {string.Join(", ", rotated)} ({why}); Quay invalidated the old tokens at once, and the robot Secrets are rewritten with the new ones (one that cannot be is reported as the namespace's failure)");
     }
 }
