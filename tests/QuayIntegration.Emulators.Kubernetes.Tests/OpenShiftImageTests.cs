@@ -136,6 +136,51 @@ public sealed class OpenShiftImageTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// openshift-apiserver writes an import against the stream it read when the request began (imagestreamimport
+    /// rest.go: one read, then Create or Update with that read's resourceVersion): a change made while the registry is
+    /// queried is a 409, a stream deleted meanwhile a 404 and not made again, and an import that changes nothing in a
+    /// stream checked before writes nothing. (The emulator read the stream again after the registry answered and merged
+    /// the import into whatever it found, deleted streams made again, and wrote a new resourceVersion every time.)
+    /// </summary>
+    [Fact]
+    public async Task An_import_is_written_against_the_stream_read_when_it_began()
+    {
+        var (f, ns) = await ReadyAsync();
+        _registry.AddImage("org/app", "v1");
+        _registry.AddUser("org+robot", "secret", "org/app");
+        await AddPullSecretAsync(ns, "org+robot", "secret");
+        var path = $"/apis/image.openshift.io/v1/namespaces/{ns}/imagestreamimports";
+        Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, path, Import("app", $"{_registry.Host}/org/app:v1", "v1").ToJsonString())).Code);
+        var checkedOnce = Objects.Node(await K.CustomObjects.GetNamespacedCustomObjectAsync(Group, "v1", ns, "imagestreams", "app"));
+
+        // Nothing new in the registry: nothing written.
+        Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, path, Import("app", $"{_registry.Host}/org/app:v1", "v1").ToJsonString())).Code);
+        var unchanged = Objects.Node(await K.CustomObjects.GetNamespacedCustomObjectAsync(Group, "v1", ns, "imagestreams", "app"));
+        Assert.Equal((string?)checkedOnce["metadata"]!["resourceVersion"], (string?)unchanged["metadata"]!["resourceVersion"]);
+
+        // Someone labels the stream while the registry is queried: the import's write conflicts.
+        _registry.AddImage("org/app", "v1");
+        _registry.BeforeManifest = async () =>
+        {
+            _registry.BeforeManifest = null;
+            await K.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch("""{"metadata":{"labels":{"team":"a"}}}""", V1Patch.PatchType.MergePatch),
+                Group, "v1", ns, "imagestreams", "app");
+        };
+        Assert.Equal(409, (await f.SendAsync(HttpMethod.Post, path, Import("app", $"{_registry.Host}/org/app:v1", "v1").ToJsonString())).Code);
+        var labelled = Objects.Node(await K.CustomObjects.GetNamespacedCustomObjectAsync(Group, "v1", ns, "imagestreams", "app"));
+        Assert.Single(labelled["status"]!["tags"]![0]!["items"]!.AsArray());
+
+        // Deleted while the registry is queried: 404, and not made again.
+        _registry.BeforeManifest = async () =>
+        {
+            _registry.BeforeManifest = null;
+            await K.CustomObjects.DeleteNamespacedCustomObjectAsync(Group, "v1", ns, "imagestreams", "app");
+        };
+        Assert.Equal(404, (await f.SendAsync(HttpMethod.Post, path, Import("app", $"{_registry.Host}/org/app:v1", "v1").ToJsonString())).Code);
+        await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() => K.CustomObjects.GetNamespacedCustomObjectAsync(Group, "v1", ns, "imagestreams", "app"));
+    }
+
+    /// <summary>
     /// OpenShift 3.x refused to schedule the import of a digest ("only tags can be scheduled for import"); OpenShift 4
     /// accepts it, in ImageStream spec tags and in ImageStreamImports alike (openshift-apiserver #28 and #29, 2019, so
     /// that scheduled import retries a digest that failed to import).

@@ -77,7 +77,10 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
     public Task<QuayResult<bool>> CreateOrganizationAsync(string org, CancellationToken ct) =>
         CallAsync<bool>(() => api.CreateOrganization(new CreateOrganizationRequest(org, QuayNames.OrganizationEmailFor(org)), ct), ct);
 
-    /// <summary>Deletes an organization; an organization that is already gone counts as success.</summary>
+    /// <summary>The status code of a deletion's success when there was nothing left to delete.</summary>
+    public const int AlreadyGone = 404;
+
+    /// <summary>Deletes an organization; an organization that is already gone counts as success, with <see cref="AlreadyGone"/>.</summary>
     public async Task<QuayResult<bool>> DeleteOrganizationAsync(string org, CancellationToken ct)
     {
         var result = await CallAsync<bool>(() => api.DeleteOrganization(org, ct), ct);
@@ -87,7 +90,7 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
         var token = await VerifyTokenAsync(ct);
         if (!token.IsSuccess) return token;
         var exists = await OrganizationExistsAsync(org, ct);
-        if (exists is { IsSuccess: true, Value: false }) return new(QuayOutcome.Success, 404, "organization already gone", true);
+        if (exists is { IsSuccess: true, Value: false }) return new(QuayOutcome.Success, AlreadyGone, "organization already gone", true);
         return result;
     }
 

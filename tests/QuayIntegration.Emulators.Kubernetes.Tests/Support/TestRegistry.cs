@@ -18,6 +18,9 @@ public sealed class TestRegistry : IAsyncDisposable
     public string Host => _server.HostAndPort;
     public string CaPem => _server.CaPem;
 
+    /// <summary>Awaited before a manifest is answered: what a test does while an import waits on the registry.</summary>
+    public Func<Task>? BeforeManifest { get; set; }
+
     public static async Task<TestRegistry> StartAsync()
     {
         var registry = new TestRegistry();
@@ -78,6 +81,7 @@ public sealed class TestRegistry : IAsyncDisposable
             var reference = path[(marker + 11)..];
             var granted = TokenGrants(http);
             if (granted is null || !granted.Contains(repo)) { http.Response.StatusCode = 401; return; }
+            if (BeforeManifest is { } before) await before();
             string? digest;
             lock (_manifests) _manifests.TryGetValue($"{repo}:{reference}", out digest);
             if (digest is null) { http.Response.StatusCode = 404; return; }

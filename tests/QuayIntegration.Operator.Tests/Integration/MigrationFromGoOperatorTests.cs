@@ -380,7 +380,7 @@ public sealed class MigrationFromGoOperatorTests
         await person.CreateRepositoryAsync(Org, "later", description: "");
         person.AddOwner(Org, "operator");
         await Eventually(async () => (await env.GetRecordAsync(Ns))?["status"]?["kept"]?.AsArray()
-            .Any(k => k!.GetValue<string>().Contains("deleting it would delete what the operator did not create")) == true, "kept for what is in it", TimeSpan.FromSeconds(30));
+            .Any(k => k!.GetValue<string>().Contains("Quay would delete with it what the operator may not delete")) == true, "kept for what is in it", TimeSpan.FromSeconds(30));
         await Task.Delay(TimeSpan.FromSeconds(4)); // another drift interval: still nothing deleted
         Assert.NotNull(env.Quay.State.Organization(Org));
         Assert.NotNull(env.Quay.State.Repository(Org, "later"));

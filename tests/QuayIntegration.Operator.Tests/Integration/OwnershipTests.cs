@@ -2068,6 +2068,32 @@ public sealed class OwnershipTests
         Assert.Equal(after, env.Quay.State.Organization("openshift_rotate")!.Robots.ToDictionary(r => r.Name, r => r.Token));
     }
 
+    /// <summary>
+    /// A rotation whose reconcile stops before the robot Secrets are written (Quay fails on a repository create later in
+    /// it) says that the Secrets still hold the old tokens, which no longer work; the next sync writes them. (It said
+    /// the Secrets held, or were being given, the new ones.)
+    /// </summary>
+    [Fact]
+    public async Task A_rotation_whose_reconcile_stops_before_the_secrets_says_they_hold_the_old_tokens()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("halfway");
+        await Eventually(() => env.IsSeededAsync("halfway", "openshift_halfway"), "set up");
+        var failing = env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/repository", Method = "POST", ErrorRate = 1, ErrorStatuses = [503] });
+        await env.CreateImageStreamAsync("halfway", "app");
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "halfway" && e.Reason == "QuaySyncFailed", "the repository create failing");
+
+        await env.Kube.CoreV1.PatchNamespaceAsync(new V1Patch("""{"metadata":{"annotations":{"quay.redhat.com/rotate-robot-tokens":"now"}}}""",
+            V1Patch.PatchType.MergePatch), "halfway");
+        var told = await env.EventAsync("default", e => e.InvolvedObject.Name == "halfway" && e.Reason == "RobotTokensRotated", "the rotation told");
+        Assert.Contains("still hold the old tokens", told.Message);
+        Assert.False(await env.IsSeededAsync("halfway", "openshift_halfway")); // Quay holds new tokens, the Secrets old ones
+
+        env.Quay.Faults.Remove(failing);
+        await Eventually(() => env.IsSeededAsync("halfway", "openshift_halfway"), "the Secrets written by the next sync");
+    }
+
     [Fact]
     public async Task Robot_tokens_are_rotated_on_schedule()
     {

@@ -194,13 +194,14 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
         await env.CreateNamespaceAsync("cause");
         await Eventually(async () => (await env.GetRecordAsync("cause"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "synced");
         var outage = env.Quay.Faults.Add(new FaultRule { OutageUntil = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(5), OutageStatus = 503 });
+        await Eventually(async () => (await env.ConditionAsync("QuayReachable"))?.Status == "False", "the outage reported");
         await Eventually(async () => SyncedMessage(await env.GetRecordAsync("cause"))?.Contains("unreachable") == true, "waiting for Quay");
 
         env.Quay.RevokeToken(env.Token);
         env.Quay.Faults.Remove(outage);
         await Eventually(async () => (await env.ConditionAsync("CredentialsValid"))?.Reason == "InvalidToken", "the token refused");
         await Eventually(async () => SyncedMessage(await env.GetRecordAsync("cause"))?.Contains("does not accept the token") == true,
-            "waiting for a token Quay accepts", TimeSpan.FromSeconds(10));
+            "waiting for a token Quay accepts (well before the ten-minute resync)", TimeSpan.FromSeconds(60));
 
         static string? SyncedMessage(JsonNode? record) => record?["status"]?["conditions"]?.AsArray()
             .SingleOrDefault(c => c!["type"]!.GetValue<string>() == "Synced")?["message"]?.GetValue<string>();

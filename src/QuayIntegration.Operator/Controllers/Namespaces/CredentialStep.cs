@@ -41,7 +41,10 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
         finally
         {
             foreach (var robot in inPlace)
+            {
                 work.Record.SetSecret(QuayNames.SecretNameFor(robot.ServiceAccount, work.Config!.ClusterId), robot.ServiceAccount, work.IntegrationName);
+                work.SecretsInPlace.Add(robot.FullName);
+            }
         }
         foreach (var (robot, result) in wanted.Zip(results))
         {

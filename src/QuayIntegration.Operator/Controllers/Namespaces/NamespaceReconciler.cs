@@ -541,6 +541,8 @@ public sealed class NamespaceReconciler(
     /// </summary>
     private void ReportChanges(NamespaceWork work, bool wasSynced, bool syncedNow = true)
     {
+        if (work.Rotated is { } rotated) work.Changed("RobotTokensRotated", TokenRotationStep.Told(rotated, work.SecretsInPlace));
+        work.Rotated = null;
         Tell(work, wasSynced, syncedNow);
         work.Changes.Clear();
     }

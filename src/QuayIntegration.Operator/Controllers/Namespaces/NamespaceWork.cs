@@ -76,6 +76,12 @@ public sealed class NamespaceWork
     public DateTimeOffset? TokensRotatedAt { get; set; }
     public string? RotationRequestHandled { get; set; }
 
+    /// <summary>The tokens this reconcile regenerated, told with what became of their Secrets (<see cref="TokenRotationStep.Told"/>).</summary>
+    public RotatedTokens? Rotated { get; set; }
+
+    /// <summary>The robots (full names) whose Secret the credential step put in place in this reconcile.</summary>
+    public HashSet<string> SecretsInPlace { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Failures confined to one service account or repository: the rest of the namespace still syncs.</summary>
     public List<string> Problems { get; } = [];
 

@@ -93,15 +93,18 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         {
             if (foreign.Count == 0)
             {
-                // A missing organization counts as deleted.
-                (await quay.DeleteOrganizationAsync(entry.Name, ct)).ValueOrThrow("delete organization " + entry.Name);
+                // A missing organization counts as deleted, and is told as gone: an earlier attempt may have deleted it
+                // and told so, stopped before its record's save.
+                var deletion = await quay.DeleteOrganizationAsync(entry.Name, ct);
+                deletion.ValueOrThrow("delete organization " + entry.Name);
                 work.Record.RemoveOrganization(entry);
-                work.Changed("OrganizationDeleted", $"Deleted Quay organization {entry.Name}: {why}");
+                if (deletion.StatusCode == QuayClient.AlreadyGone) work.Changed("OrganizationGone", $"Quay organization {entry.Name} is gone already: {why}");
+                else work.Changed("OrganizationDeleted", $"Deleted Quay organization {entry.Name}: {why}");
                 return;
             }
             await RemoveOwnContentAsync(work, reach, entry, why, repositories, robots, ct);
             var listed = string.Join(", ", foreign.Take(5)) + (foreign.Count > 5 ? $" and {foreign.Count - 5} more" : "");
-            work.Kept.Add($"organization {entry.Name}: deleting it would delete what the operator did not create ({listed}); it is deleted once those are gone");
+            work.Kept.Add($"organization {entry.Name}: Quay would delete with it what the operator may not delete ({listed}); it is deleted once those are gone");
             work.Blocked = true;
             return;
         }
@@ -210,7 +213,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         // Quay deletes every robot it selects with the organization, a look-alike organization's too: the organization
         // stays while one is there (removing what the operator made inside), as for someone's content in it.
         foreach (var robot in selectedRobots.Where(r => !QuayClient.IsRobotOf(entry.Name, r)).Select(r => r.Name).Order(StringComparer.Ordinal))
-            foreign.Add($"robot {robot} of another organization, which Quay deletes with this one ('_' in its name pattern matches any character)");
+            foreign.Add($"robot {robot}, which Quay selects with this organization's robots ('_' in its name pattern matches any character)");
         var listedRobots = selectedRobots.Where(r => QuayClient.IsRobotOf(entry.Name, r)).ToList();
         await RemadeRobots.JudgeAsync(work, quay, entry, RemadeRobots.Among(entry, listedRobots), ct);
         foreach (var robot in listedRobots)

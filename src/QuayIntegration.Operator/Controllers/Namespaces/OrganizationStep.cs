@@ -127,8 +127,8 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             // Quay refused the only create the record had written ahead, so it made nothing and no create of the operator's
             // can still land: the write ahead is withdrawn at once, or an organization someone makes under this name
             // before the next attempt (the one the refusal's message tells them to make, say) would be found while the
-            // record says Creating, and taken for the operator's. (No answer, a 5xx or a 429 leave Creating: the create
-            // may have happened, or may still.)
+            // record says Creating, and taken for the operator's. A 429 is such a refusal: nginx's rate limit answers it
+            // before Quay. (No answer, a 408 or a 5xx leave Creating: the create may have happened, or may still.)
             await WithdrawAsync(work, entry, firstAttempt);
         }
         else if (earlierAttempt && created.RefusedOutright)

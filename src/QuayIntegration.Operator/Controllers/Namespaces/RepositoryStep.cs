@@ -217,7 +217,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
             // Refused from an older picture (Quay answers a 500 for a repository gone since it was last read, a 400 for a
             // robot gone): the retry starts from a fresh look rather than the same picture until the drift check. Not for
             // an answer that says nothing of the repository (rate limited, unreachable), nor when Quay was just read.
-            if (!given.IsSuccess && !work.Verified && (given.StatusCode == 500 || given.RefusedOutright))
+            if (!given.IsSuccess && !work.Verified && given.StatusCode != 429 && (given.StatusCode == 500 || given.RefusedOutright))
                 observations.Forget(work.Name);
             given.ValueOrThrow($"give {robot.FullName} {robot.Role} on {org}/{name}");
         }

@@ -27,8 +27,12 @@ public sealed class TokenRotationStep
         return IsRequested(work.Annotation(WellKnown.RotateTokensAnnotation), status) || IsScheduled(work, LastRotation(work, status));
     }
 
+    /// <summary>
+    /// Asked for and not handled yet. A value over <see cref="MostKeptAsIs"/> characters that an earlier version kept as
+    /// it is counts as handled too, so the upgrade does not rotate the tokens again.
+    /// </summary>
     private static bool IsRequested(string? requested, QuayNamespaceStatus? status) =>
-        !string.IsNullOrEmpty(requested) && KeyOf(requested) != status?.RotationRequestHandled;
+        !string.IsNullOrEmpty(requested) && KeyOf(requested) != status?.RotationRequestHandled && requested != status?.RotationRequestHandled;
 
     /// <summary>The longest annotation value the status keeps as it is.</summary>
     private const int MostKeptAsIs = 128;
@@ -73,10 +77,21 @@ public sealed class TokenRotationStep
         work.TokensRotatedAt = work.Now;
         if (onRequest) work.RotationRequestHandled = KeyOf(requested!);
         var why = onRequest ? $"requested by {WellKnown.RotateTokensAnnotation}={UserText.Quote(requested)}" : "spec.robotTokenRotationInterval";
-        // Written before the credential step writes the Secrets, so it says what follows, not that it is done: a Secret
-        // that cannot be written is the namespace's failure, told beside it.
-        work.Changed("RobotTokensRotated", rotated.Count == 0
-            ? $"No robot token to rotate ({why}): the operator created none of the namespace's robots"
-            : $"Regenerated the tokens of {string.Join(", ", rotated)} ({why}); Quay invalidated the old tokens at once, and the robot Secrets are rewritten with the new ones (one that cannot be is reported as the namespace's failure)");
+        if (rotated.Count == 0) work.Changed("RobotTokensRotated", $"No robot token to rotate ({why}): the operator created none of the namespace's robots");
+        // Told with what became of the Secrets (Told), which the credential step writes later in the reconcile, or not,
+        // when the reconcile stops before it.
+        else work.Rotated = new RotatedTokens(rotated, why);
+    }
+
+    /// <summary>What a rotation did, once the reconcile knows which robot Secrets hold the new tokens.</summary>
+    public static string Told(RotatedTokens rotation, IReadOnlySet<string> secretsInPlace)
+    {
+        var told = $"Regenerated the tokens of {string.Join(", ", rotation.Robots)} ({rotation.Why}); Quay invalidated the old tokens at once";
+        var stale = rotation.Robots.Where(r => !secretsInPlace.Contains(r)).ToList();
+        if (stale.Count == 0) return told + ", and the robot Secrets hold the new ones";
+        return told + $"; the Secrets of {string.Join(", ", stale)} still hold the old tokens, which no longer work, until the namespace's next sync writes them";
     }
 }
+
+/// <summary>The robots whose tokens a reconcile regenerated, and why.</summary>
+public sealed record RotatedTokens(IReadOnlyList<string> Robots, string Why);

@@ -7,7 +7,9 @@ namespace QuayIntegration.Emulators.Kubernetes.Resources.OpenShift;
 /// <summary>
 /// image.openshift.io/v1 ImageStreamImport, create-only. Queries the registry synchronously with the namespace's pull
 /// secrets, answers 201 with per-image results (failures included), and with <c>spec.import</c> rewrites the target
-/// stream's spec and status tags. <c>metadata.resourceVersion</c>/<c>uid</c> act as preconditions on the stream.
+/// stream's spec and status tags. <c>metadata.resourceVersion</c>/<c>uid</c> act as preconditions on the stream as
+/// read when the request begins; the write that follows the registry's answers is made against that same read
+/// (<see cref="ImageStreamTagUpdater"/>).
 /// </summary>
 public sealed class ImageStreamImportStrategy : ResourceStrategy
 {
@@ -70,7 +72,7 @@ public sealed class ImageStreamImportStrategy : ResourceStrategy
         if (body.At("spec").Bool("import") && !ctx.DryRun)
         {
             var all = results.Concat(repositoryResults ?? []).ToList();
-            status["import"] = await ImageStreamTagUpdater.ApplyAsync(ctx, streams, name, all);
+            status["import"] = await ImageStreamTagUpdater.ApplyAsync(ctx, streams, name, stream, all);
         }
         var response = body.Clone();
         var responseMeta = response.Metadata();

@@ -5,83 +5,109 @@ using QuayIntegration.Emulators.Kubernetes.Rest;
 namespace QuayIntegration.Emulators.Kubernetes.Resources.OpenShift;
 
 /// <summary>
-/// Writes import results into an ImageStream (creating it when missing): spec tag pointing at the source, a tag event
-/// prepended to status (newest first), error conditions replaced, and the dockerRepositoryCheck annotation stamped.
+/// Writes import results into an ImageStream: spec tag pointing at the source, a tag event prepended to status (newest
+/// first), error conditions replaced, and the dockerRepositoryCheck annotation stamped. As openshift-apiserver's
+/// imagestreamimport REST does, the stream is the one read when the request began: created if it was absent (409 if
+/// someone made it meanwhile), otherwise updated with the resourceVersion read then, so a change made while the
+/// registry was queried is a 409 and a stream deleted meanwhile a 404, never merged or made again; a stream already
+/// checked once that the import does not change is not written at all.
 /// </summary>
 public static class ImageStreamTagUpdater
 {
-    public static async Task<JsonObject> ApplyAsync(RequestContext ctx, ResourceType streams, string name, IReadOnlyList<ImportResult> results)
+    /// <param name="read">The stream as read when the request began; null when there was none.</param>
+    public static async Task<JsonObject> ApplyAsync(RequestContext ctx, ResourceType streams, string name, JsonObject? read, IReadOnlyList<ImportResult> results)
     {
-        var streamCtx = ctx.For(streams, "update", ctx.Namespace, name);
-        if (ctx.Server.Store.Get(streams.StorageKey, ctx.Namespace, name) is null)
+        var original = read ?? new JsonObject
         {
-            try
+            ["metadata"] = new JsonObject { ["name"] = name }, ["spec"] = new JsonObject { ["lookupPolicy"] = new JsonObject { ["local"] = false } },
+        };
+        var updated = original.Clone();
+        var now = Json.Now();
+        var generation = (original.At("metadata").Long("generation") ?? 0) + 1;
+        var specTags = ListAt(updated.ChildObject("spec"), "tags");
+        var statusTags = ListAt(updated.ChildObject("status"), "tags");
+        foreach (var r in results)
+        {
+            var specTag = specTags.OfType<JsonObject>().FirstOrDefault(t => t.Str("name") == r.Tag);
+            var statusTag = statusTags.OfType<JsonObject>().FirstOrDefault(t => t.Str("tag") == r.Tag);
+            if (statusTag is null) statusTags.Add(statusTag = new JsonObject { ["tag"] = r.Tag, ["items"] = new JsonArray() });
+            if (r.Lookup.Success)
             {
-                await ResourceOperations.CreateAsync(ctx.For(streams, "create", ctx.Namespace, null),
-                    new JsonObject { ["metadata"] = new JsonObject { ["name"] = name }, ["spec"] = new JsonObject { ["lookupPolicy"] = new JsonObject { ["local"] = false } } });
+                var items = statusTag["items"] as JsonArray ?? [];
+                var latest = items.FirstOrDefault();
+                // openshift-apiserver's hasTagChanged: the same image at the same reference, imported since the spec
+                // tag last changed, leaves the tag as it is.
+                var changed = latest is null || specTag?["generation"] is null || latest.Str("image") != r.Lookup.Digest
+                              || latest.Str("dockerImageReference") != r.DockerImageReference || specTag.Long("generation") > latest.Long("generation");
+                if (changed)
+                {
+                    SetSpecTag(specTags, specTag, r, generation);
+                    var rebuilt = new JsonArray(new JsonObject
+                    {
+                        ["created"] = now, ["dockerImageReference"] = r.DockerImageReference, ["image"] = r.Lookup.Digest, ["generation"] = generation,
+                    });
+                    foreach (var item in items) rebuilt.Add(item?.DeepClone());
+                    statusTag["items"] = rebuilt;
+                }
+                else specTag!["importPolicy"] = ImportPolicyOf(r);
+                statusTag.Remove("conditions");
             }
-            catch (ApiException e) when (e.Code == 409) { }
-        }
-        for (var attempt = 0; attempt < 20; attempt++)
-        {
-            var current = ctx.Server.Store.Get(streams.StorageKey, ctx.Namespace, name) ?? throw streams.NotFound(name);
-            var updated = current.Clone();
-            var now = Json.Now();
-            var generation = (current.At("metadata").Long("generation") ?? 1) + 1;
-            var specTags = ListAt(updated.ChildObject("spec"), "tags");
-            var statusTags = ListAt(updated.ChildObject("status"), "tags");
-            foreach (var r in results)
+            else
             {
-                var specTag = specTags.OfType<JsonObject>().FirstOrDefault(t => t.Str("name") == r.Tag);
-                if (r.Lookup.Success || specTag is null)
-                {
-                    var referencePolicy = specTag?["referencePolicy"]?.DeepClone() ?? r.ReferencePolicy?.DeepClone() ?? new JsonObject { ["type"] = "Source" };
-                    var newTag = new JsonObject
-                    {
-                        ["name"] = r.Tag,
-                        ["annotations"] = specTag?["annotations"]?.DeepClone(),
-                        ["from"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = r.From },
-                        ["generation"] = generation,
-                        ["importPolicy"] = r.ImportPolicy?.DeepClone() ?? new JsonObject(),
-                        ["referencePolicy"] = referencePolicy,
-                    };
-                    if (newTag.At("importPolicy") is JsonObject policy) policy["importMode"] ??= "Legacy";
-                    if (specTag is null) specTags.Add(newTag);
-                    else specTags[specTags.IndexOf(specTag)] = newTag;
-                }
-                var statusTag = statusTags.OfType<JsonObject>().FirstOrDefault(t => t.Str("tag") == r.Tag);
-                if (statusTag is null) statusTags.Add(statusTag = new JsonObject { ["tag"] = r.Tag, ["items"] = new JsonArray() });
-                if (r.Lookup.Success)
-                {
-                    var items = statusTag["items"] as JsonArray ?? [];
-                    var latest = items.FirstOrDefault();
-                    if (latest.Str("image") != r.Lookup.Digest || latest.Str("dockerImageReference") != r.DockerImageReference)
-                    {
-                        var rebuilt = new JsonArray(new JsonObject
-                        {
-                            ["created"] = now, ["dockerImageReference"] = r.DockerImageReference, ["image"] = r.Lookup.Digest, ["generation"] = generation,
-                        });
-                        foreach (var item in items) rebuilt.Add(item?.DeepClone());
-                        statusTag["items"] = rebuilt;
-                    }
-                    statusTag.Remove("conditions");
-                }
-                else
-                {
+                if (specTag is null) SetSpecTag(specTags, null, r, generation);
+                // Its hasTagCondition: the same failure again leaves the condition, and its time, as they are.
+                var again = (statusTag["conditions"] as JsonArray)?.OfType<JsonObject>().Any(c => c.Str("type") == "ImportSuccess" && c.Str("status") == "False"
+                    && c.Str("reason") == r.Lookup.Reason && c.Str("message") == r.Lookup.Message) == true;
+                if (!again)
                     statusTag["conditions"] = new JsonArray(new JsonObject
                     {
                         ["type"] = "ImportSuccess", ["status"] = "False", ["lastTransitionTime"] = now,
                         ["reason"] = r.Lookup.Reason, ["message"] = r.Lookup.Message, ["generation"] = generation,
                     });
-                }
             }
-            updated.Metadata().ChildObject("annotations")[ImageStreamImportStrategy.DockerRepositoryCheckAnnotation] = now;
-            if (!Json.DeepEquals(updated["spec"], current["spec"])) updated.Metadata()["generation"] = generation;
-            streams.Strategy.Decorate(updated, streamCtx);
-            var stored = ctx.Server.Store.Update(streams.StorageKey, ctx.Namespace, name, updated, current.At("metadata", "resourceVersion").AsString()!, () => streams.NotFound(name));
-            if (stored is not null) return stored;
         }
-        throw streams.Conflict(name);
+        if (read is null)
+        {
+            updated.Metadata().ChildObject("annotations")[ImageStreamImportStrategy.DockerRepositoryCheckAnnotation] = now;
+            // openshift-apiserver creates it through its internal storage, status and all; the emulator's create drops a
+            // new stream's status, as the public endpoint does, so the status follows against the created version.
+            var created = (JsonObject)(await ResourceOperations.CreateAsync(ctx.For(streams, "create", ctx.Namespace, null), updated.Clone())).Body;
+            var withStatus = created.Clone();
+            withStatus.ChildObject("status")["tags"] = updated.At("status", "tags")?.DeepClone();
+            streams.Strategy.Decorate(withStatus, ctx.For(streams, "update", ctx.Namespace, name));
+            return ctx.Server.Store.Update(streams.StorageKey, ctx.Namespace, name, withStatus, created.At("metadata", "resourceVersion").AsString()!, () => streams.NotFound(name))
+                   ?? throw streams.Conflict(name);
+        }
+        var hasAnnotation = read.At("metadata", "annotations", ImageStreamImportStrategy.DockerRepositoryCheckAnnotation) is not null;
+        if (hasAnnotation && Json.DeepEquals(updated, read)) return read;
+        updated.Metadata().ChildObject("annotations")[ImageStreamImportStrategy.DockerRepositoryCheckAnnotation] = now;
+        if (!Json.DeepEquals(updated["spec"], read["spec"])) updated.Metadata()["generation"] = generation;
+        streams.Strategy.Decorate(updated, ctx.For(streams, "update", ctx.Namespace, name));
+        return ctx.Server.Store.Update(streams.StorageKey, ctx.Namespace, name, updated, read.At("metadata", "resourceVersion").AsString()!, () => streams.NotFound(name))
+               ?? throw streams.Conflict(name);
+    }
+
+    /// <summary>The spec tag pointing at the imported source, keeping its annotations and reference policy.</summary>
+    private static void SetSpecTag(JsonArray specTags, JsonObject? specTag, ImportResult r, long generation)
+    {
+        var newTag = new JsonObject
+        {
+            ["name"] = r.Tag,
+            ["annotations"] = specTag?["annotations"]?.DeepClone(),
+            ["from"] = new JsonObject { ["kind"] = "DockerImage", ["name"] = r.From },
+            ["generation"] = generation,
+            ["importPolicy"] = ImportPolicyOf(r),
+            ["referencePolicy"] = specTag?["referencePolicy"]?.DeepClone() ?? r.ReferencePolicy?.DeepClone() ?? new JsonObject { ["type"] = "Source" },
+        };
+        if (specTag is null) specTags.Add(newTag);
+        else specTags[specTags.IndexOf(specTag)] = newTag;
+    }
+
+    private static JsonObject ImportPolicyOf(ImportResult r)
+    {
+        var policy = r.ImportPolicy?.DeepClone() as JsonObject ?? new JsonObject();
+        policy["importMode"] ??= "Legacy";
+        return policy;
     }
 
     private static JsonArray ListAt(JsonObject parent, string key)
