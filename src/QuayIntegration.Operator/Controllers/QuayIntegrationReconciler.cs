@@ -251,7 +251,10 @@ public sealed class QuayIntegrationReconciler(
             Failing = counts.Failing + lastFailed.Count,
             LastError = counts.LastError ?? (lastFailed.Count > 0
                 ? StatusConditions.Bounded($"namespace {lastFailed[0].Name}: {lastFailed[0].Error} (as last recorded; not tried again yet)") : null),
-            FirstPending = counts.FirstPending ?? (stillPending.Count > 0 ? $"namespace {stillPending[0]}: not looked at yet" : null),
+            FirstPending = counts.FirstPending ?? (stillPending.Count == 0 ? null
+                : NamespaceReport.SetUpBefore(caches.QuayNamespaces.Get(ObjectKey.Cluster(stillPending[0])), integration)
+                    ? $"namespace {stillPending[0]}: set up before; not checked since the operator started"
+                    : $"namespace {stillPending[0]}: not looked at yet"),
         };
     }
 
@@ -266,7 +269,7 @@ public sealed class QuayIntegrationReconciler(
         s.FailingNamespaces = counts.Failing;
         s.ConflictingNamespaces = conflicting.Count;
         s.ObservedGeneration = resource.Metadata.Generation;
-        if (counts.Pending > 0) Set(s, resource, StatusConditions.Progressing, true, "NamespacesPending", $"{counts.Pending} namespace(s) not set up yet, first {counts.FirstPending}");
+        if (counts.Pending > 0) Set(s, resource, StatusConditions.Progressing, true, "NamespacesPending", $"{counts.Pending} namespace(s) waiting to be set up or checked, first {counts.FirstPending}");
         else Set(s, resource, StatusConditions.Progressing, false, "Idle", "No namespace waits to be set up");
         if (conflicting.Count > 0)
         {

@@ -76,6 +76,27 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
+    /// A Quay user holds the organization's name: Quay's create says "already exists" and no organization of that name
+    /// shows. Nothing was made and nothing can be used, so nothing is recorded, and the namespace fails saying a user
+    /// holds the name. (It was recorded as a found organization, told in an Event as someone's organization in use,
+    /// and written twice at every attempt.)
+    /// </summary>
+    [Fact]
+    public async Task A_name_a_quay_user_holds_is_reported_not_recorded_as_a_found_organization()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("taken"));
+        env.Quay.AddUser("openshift_taken");
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("taken");
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "taken" && e.Type == "Warning" && e.Message.Contains("a Quay user holds the name"),
+            "the namespace told a user holds the name");
+        // Between attempts (each writes its create ahead, and withdraws it at the refusal).
+        await Eventually(async () => await env.RecordedOriginAsync("taken", "openshift_taken") is null, "nothing on record");
+        Assert.DoesNotContain((await env.Kube.CoreV1.ListNamespacedEventAsync("default")).Items,
+            e => e.InvolvedObject.Name == "taken" && e.Reason == "OrganizationExists");
+    }
+
+    /// <summary>
     /// The record of a namespace whose organization was just created holds its finalizer from the write ahead on, so
     /// nobody can delete it and make the operator forget the organization, even when the sync fails before the
     /// namespace is claimed (here the claim's patch meets a conflict, as it does when another controller writes the

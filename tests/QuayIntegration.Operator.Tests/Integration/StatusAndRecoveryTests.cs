@@ -292,6 +292,30 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
         Assert.Equal(before, Transition(await env.GetRecordAsync("steady")));
     }
 
+    /// <summary>
+    /// After a restart, a namespace set up before counts as waiting until it is checked again, and Progressing says so
+    /// rather than that it is not set up yet. (It said "1 namespace(s) not set up yet, first namespace steady: being
+    /// set up".)
+    /// </summary>
+    [Fact]
+    public async Task After_a_restart_progressing_says_a_namespace_set_up_before_is_being_checked_not_set_up()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("checked"));
+        var op = await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("checked");
+        await Eventually(async () => (await env.GetRecordAsync("checked"))?["status"]?["phase"]?.GetValue<string>() == "Synced"
+                                     && (await env.ConditionAsync("Progressing"))?.Status == "False", "synced, and counted so");
+        await env.StopOperatorAsync(op);
+
+        // The first check after the start is slowed, so the integration's status is written while it goes on.
+        env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}/robots", LatencyMs = 4000, Times = 1 });
+        await env.StartOperatorAsync("operator-2");
+        (string Status, string Reason, string Message)? progressing = null;
+        await Eventually(async () => (progressing = await env.ConditionAsync("Progressing")) is { Status: "True" }, "Progressing while it checks");
+        Assert.Contains("namespace checked: set up before", progressing!.Value.Message);
+        Assert.DoesNotContain("not set up yet", progressing.Value.Message);
+    }
+
     [Fact]
     public async Task One_service_account_Quay_refuses_fails_alone_says_why_and_the_rest_of_the_namespace_works()
     {

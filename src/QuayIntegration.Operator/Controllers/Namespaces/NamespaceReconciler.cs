@@ -178,7 +178,7 @@ public sealed class NamespaceReconciler(
             return ReconcileResult.Done; // retrying cannot help; a configuration change enqueues the namespace again
         }
         // The first sync of a namespace is told in one Event; a restarted operator knows a namespace synced before from its status.
-        var wasSynced = registry.Get(work.Name)?.Synced == true || SyncedBefore(work.Record.Stored?.Status);
+        var wasSynced = registry.Get(work.Name)?.Synced == true || NamespaceReport.SyncedBefore(work.Record.Stored?.Status);
         if (registry.Get(work.Name) is not { State: NamespaceState.Synced or NamespaceState.Failing } entry || entry.Integration != work.IntegrationName)
             CountWhileSyncing(work);
 
@@ -240,15 +240,17 @@ public sealed class NamespaceReconciler(
     }
 
     /// <summary>
-    /// How the namespace counts until this first sync under its integration ends: as being set up, or, when its record
-    /// says it was failing under this integration (the process restarted, or another replica led), still as failing
-    /// with the recorded error, which only this sync can clear.
+    /// How the namespace counts until this first sync under its integration ends: as being set up, or checked again
+    /// when its record says it was set up under this integration (the process restarted, or another replica led), or,
+    /// when its record says it was failing under this integration, still as failing with the recorded error, which
+    /// only this sync can clear.
     /// </summary>
     private void CountWhileSyncing(NamespaceWork work)
     {
         if (NamespaceReport.RecordedFailure(work.Record.Stored, work.IntegrationName) is { } recorded)
             registry.Failed(work.Name, work.IntegrationName, $"{recorded} (as last recorded; being tried again)", work.Now);
-        else registry.Pending(work.Name, work.IntegrationName, "being set up", work.Now);
+        else registry.Pending(work.Name, work.IntegrationName, NamespaceReport.SetUpBefore(work.Record.Stored, work.IntegrationName)
+            ? "set up before; being checked again" : "being set up", work.Now);
     }
 
     /// <summary>
@@ -447,7 +449,7 @@ public sealed class NamespaceReconciler(
         // on every namespace. A project waiting for its annotations is OpenShift's business of a few seconds. A namespace
         // someone deleted is told why it stays, set up or not.
         var projectNotReady = reason.StartsWith("the project", StringComparison.Ordinal);
-        var setUp = SyncedBefore(record.Stored?.Status) && ns?.Metadata.DeletionTimestamp is null;
+        var setUp = NamespaceReport.SyncedBefore(record.Stored?.Status) && ns?.Metadata.DeletionTimestamp is null;
         if (ns is not null && !projectNotReady && !setUp && previous?.Message != reason)
             events.Normal(ns, "Waiting", $"Not synced with Quay for now: {reason}");
         // A status that says the namespace is in step would be false from now on: a change made meanwhile (a service
@@ -639,10 +641,6 @@ public sealed class NamespaceReconciler(
     {
         if (work.QuayCallFailed) observations.Forget(work.Name);
     }
-
-    /// <summary>In step when last written, or waiting since (Pending with a verification: it was synced before it waited).</summary>
-    private static bool SyncedBefore(QuayNamespaceStatus? status) =>
-        status is { Phase: NamespacePhase.Synced } or { Phase: NamespacePhase.Pending, LastVerified: not null };
 
     private void Forget(string ns)
     {

@@ -13,6 +13,14 @@ public static class NamespaceReport
     /// The error a namespace's record says it was failing with under <paramref name="integration"/>, or null: what is
     /// known of it after a restart or a change of leader, until it is tried again.
     /// </summary>
+    /// <summary>In step when last written, or waiting since (Pending with a verification: it was synced before it waited).</summary>
+    public static bool SyncedBefore(QuayNamespaceStatus? status) =>
+        status is { Phase: NamespacePhase.Synced } or { Phase: NamespacePhase.Pending, LastVerified: not null };
+
+    /// <summary>Whether the record says the namespace was set up under the integration (and is not failing).</summary>
+    public static bool SetUpBefore(QuayNamespaceResource? record, string? integration) =>
+        record?.Spec?.Integration == integration && SyncedBefore(record?.Status);
+
     public static string? RecordedFailure(QuayNamespaceResource? record, string? integration) =>
         record?.Spec?.Integration == integration && record?.Status is { Phase: NamespacePhase.Failing, LastError: { } error } ? error : null;
 

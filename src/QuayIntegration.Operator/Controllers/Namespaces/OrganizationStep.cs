@@ -158,15 +158,21 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
                 // went again at once): the write ahead stays, and the next attempt looks again.
                 var verdict = await JudgeAsync(work, entry, made, ct);
                 if (verdict == PendingVerdict.Undecided) throw PendingCreate.NotAnAdministrator(org, pending: true);
-                if (verdict == PendingVerdict.Absent)
-                    throw new QuayOperationException("create organization " + org, QuayOutcome.AlreadyExists, created.StatusCode,
-                        $"Quay says {org} already exists but shows no organization of that name: a user holds the name, or the organization was deleted again at once");
+                if (verdict == PendingVerdict.Absent) throw NoOrganizationShown(org, created.StatusCode);
                 if (verdict == PendingVerdict.Operators)
                 {
                     Use(work, entry, await ReadCheckedAsync(work, entry, basis, ct));
                     entry.Origin = Origin.Created;
                     return;
                 }
+            }
+            else if ((await work.Quay.GetOrganizationAsync(org, ct)).ValueOrThrow("look up organization " + org) is null)
+            {
+                // Nothing was made, and there is nothing to use: the write ahead is withdrawn, as for any refusal, and
+                // the namespace fails saying why (it was recorded as found, and told as someone's organization in use,
+                // at every attempt).
+                await WithdrawAsync(work, entry, firstAttempt);
+                throw NoOrganizationShown(org, created.StatusCode);
             }
             entry.Origin = Origin.Found;
             // Saved at once: left Creating, an interrupted reconcile would leave it to be read as the operator's.
@@ -183,6 +189,11 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         // Created a moment ago: known to be empty, nothing to read.
         Use(work, entry, new QuayObservation(org, basis, work.Now));
     }
+
+    /// <summary>Quay's "already exists" for a name no organization shows: a user's, or an organization deleted again at once.</summary>
+    private static QuayOperationException NoOrganizationShown(string org, int statusCode) =>
+        new("create organization " + org, QuayOutcome.AlreadyExists, statusCode,
+            $"Quay says {org} already exists but shows no organization of that name: a Quay user holds the name (choose another organizationPrefix, or rename that user), or the organization was deleted again at once");
 
     /// <summary><see cref="PendingCreate.JudgeAsync"/> of what Quay shows of the pending <paramref name="entry"/>'s organization, now.</summary>
     private Task<PendingVerdict> JudgeAsync(NamespaceWork work, OrganizationRecord entry, QuayOrganization? shown, CancellationToken ct) =>
