@@ -2108,7 +2108,7 @@ public sealed class OwnershipTests
         await env.Kube.CoreV1.PatchNamespaceAsync(new V1Patch("""{"metadata":{"annotations":{"quay.redhat.com/rotate-robot-tokens":"now"}}}""",
             V1Patch.PatchType.MergePatch), "halfway");
         var told = await env.EventAsync("default", e => e.InvolvedObject.Name == "halfway" && e.Reason == "RobotTokensRotated", "the rotation told");
-        Assert.Contains("still hold the old tokens", told.Message);
+        Assert.Contains("were not written with the new tokens", told.Message);
         Assert.False(await env.IsSeededAsync("halfway", "openshift_halfway")); // Quay holds new tokens, the Secrets old ones
 
         env.Quay.Faults.Remove(failing);

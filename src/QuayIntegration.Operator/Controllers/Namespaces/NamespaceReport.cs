@@ -9,10 +9,6 @@ public static class NamespaceReport
     /// <summary>Status lists are bounded: thousands of kept repositories would make the object large for nothing.</summary>
     private const int MaxListed = 20;
 
-    /// <summary>
-    /// The error a namespace's record says it was failing with under <paramref name="integration"/>, or null: what is
-    /// known of it after a restart or a change of leader, until it is tried again.
-    /// </summary>
     /// <summary>In step when last written, or waiting since (Pending with a verification: it was synced before it waited).</summary>
     public static bool SyncedBefore(QuayNamespaceStatus? status) =>
         status is { Phase: NamespacePhase.Synced } or { Phase: NamespacePhase.Pending, LastVerified: not null };
@@ -21,6 +17,10 @@ public static class NamespaceReport
     public static bool SetUpBefore(QuayNamespaceResource? record, string? integration) =>
         record?.Spec?.Integration == integration && SyncedBefore(record?.Status);
 
+    /// <summary>
+    /// The error a namespace's record says it was failing with under <paramref name="integration"/>, or null: what is
+    /// known of it after a restart or a change of leader, until it is tried again.
+    /// </summary>
     public static string? RecordedFailure(QuayNamespaceResource? record, string? integration) =>
         record?.Spec?.Integration == integration && record?.Status is { Phase: NamespacePhase.Failing, LastError: { } error } ? error : null;
 

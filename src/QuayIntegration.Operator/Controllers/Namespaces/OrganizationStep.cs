@@ -99,6 +99,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         // When the earlier attempt's create was written ahead: while nothing newer was sent, that is the create that
         // may still land (PendingCreate times its grace from this).
         var earlierPendingSince = earlierAttempt ? entry!.PendingSince : null;
+        var wasCreated = entry?.Origin == Origin.Created;
         entry = work.Record.SetOrganization(work.Host, org, Origin.Creating);
         // A create that gets no answer may still land for a while (OrganizationCleanup): timed from now, not from the
         // reconcile's start, which the lookup before may have pushed far back.
@@ -170,8 +171,9 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
             {
                 // Nothing was made, and there is nothing to use: the write ahead is withdrawn, as for any refusal, and
                 // the namespace fails saying why (it was recorded as found, and told as someone's organization in use,
-                // at every attempt).
-                await WithdrawAsync(work, entry, firstAttempt);
+                // at every attempt). One the operator made, deleted in Quay since, left nothing to remember: the entry
+                // goes rather than turn into a found organization that is a user.
+                await WithdrawAsync(work, entry, firstAttempt || wasCreated);
                 throw NoOrganizationShown(org, created.StatusCode);
             }
             entry.Origin = Origin.Found;

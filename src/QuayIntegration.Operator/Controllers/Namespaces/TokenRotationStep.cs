@@ -73,14 +73,21 @@ public sealed class TokenRotationStep
             work.TokenSeen(observation, robot.FullName, token);
             rotated.Add(robot.FullName);
         }
-        if (rotated.Count < ours.Count) return; // retried with the rest of the namespace's problems; the request stays pending
+        var why = onRequest ? $"requested by {WellKnown.RotateTokensAnnotation}={UserText.Quote(requested)}" : "spec.robotTokenRotationInterval";
+        if (rotated.Count < ours.Count)
+        {
+            // Retried with the rest of the namespace's problems, the request still pending. Those regenerated lost their
+            // old tokens all the same, so they are told.
+            var refused = ours.Select(r => r.FullName).Except(rotated, StringComparer.Ordinal).ToList();
+            if (rotated.Count > 0) work.Rotated = new RotatedTokens(rotated, why, refused);
+            return;
+        }
         work.TokensRotatedAt = work.Now;
         if (onRequest) work.RotationRequestHandled = KeyOf(requested!);
-        var why = onRequest ? $"requested by {WellKnown.RotateTokensAnnotation}={UserText.Quote(requested)}" : "spec.robotTokenRotationInterval";
         if (rotated.Count == 0) work.Changed("RobotTokensRotated", $"No robot token to rotate ({why}): the operator created none of the namespace's robots");
         // Told with what became of the Secrets (Told), which the credential step writes later in the reconcile, or not,
         // when the reconcile stops before it.
-        else work.Rotated = new RotatedTokens(rotated, why);
+        else work.Rotated = new RotatedTokens(rotated, why, []);
     }
 
     /// <summary>What a rotation did, once the reconcile knows which robot Secrets hold the new tokens.</summary>
@@ -88,10 +95,12 @@ public sealed class TokenRotationStep
     {
         var told = $"Regenerated the tokens of {string.Join(", ", rotation.Robots)} ({rotation.Why}); Quay invalidated the old tokens at once";
         var stale = rotation.Robots.Where(r => !secretsInPlace.Contains(r)).ToList();
-        if (stale.Count == 0) return told + ", and the robot Secrets hold the new ones";
-        return told + $"; the Secrets of {string.Join(", ", stale)} still hold the old tokens, which no longer work, until the namespace's next sync writes them";
+        told += stale.Count == 0 ? ", and the robot Secrets hold the new ones"
+            : $"; the Secrets of {string.Join(", ", stale)} were not written with the new tokens (the namespace's status says why), and the old ones no longer work";
+        return rotation.Refused.Count == 0 ? told
+            : told + $"; the tokens of {string.Join(", ", rotation.Refused)} were not regenerated (the namespace's status says why), so the rotation is tried again";
     }
 }
 
-/// <summary>The robots whose tokens a reconcile regenerated, and why.</summary>
-public sealed record RotatedTokens(IReadOnlyList<string> Robots, string Why);
+/// <summary>The robots whose tokens a reconcile regenerated, why, and those whose regeneration Quay refused.</summary>
+public sealed record RotatedTokens(IReadOnlyList<string> Robots, string Why, IReadOnlyList<string> Refused);

@@ -42,12 +42,7 @@ public static class ImageStreamTagUpdater
                 if (changed)
                 {
                     SetSpecTag(specTags, specTag, r, generation);
-                    var rebuilt = new JsonArray(new JsonObject
-                    {
-                        ["created"] = now, ["dockerImageReference"] = r.DockerImageReference, ["image"] = r.Lookup.Digest, ["generation"] = generation,
-                    });
-                    foreach (var item in items) rebuilt.Add(item?.DeepClone());
-                    statusTag["items"] = rebuilt;
+                    AddTagEvent(statusTag, items, r, generation, now);
                 }
                 else specTag!["importPolicy"] = ImportPolicyOf(r);
                 statusTag.Remove("conditions");
@@ -85,6 +80,33 @@ public static class ImageStreamTagUpdater
         streams.Strategy.Decorate(updated, ctx.For(streams, "update", ctx.Namespace, name));
         return ctx.Server.Store.Update(streams.StorageKey, ctx.Namespace, name, updated, read.At("metadata", "resourceVersion").AsString()!, () => streams.NotFound(name))
                ?? throw streams.Conflict(name);
+    }
+
+    /// <summary>
+    /// openshift-apiserver's AddTagEventToImageStream: an event for the image and reference at the top of the history
+    /// only takes the new generation, one that shares either of them replaces the other in place (its time kept), and
+    /// only an event differing in both is put on top.
+    /// </summary>
+    private static void AddTagEvent(JsonObject statusTag, JsonArray items, ImportResult r, long generation, string now)
+    {
+        if (items.FirstOrDefault() is JsonObject top)
+        {
+            var sameImage = top.Str("image") == r.Lookup.Digest;
+            var sameReference = top.Str("dockerImageReference") == r.DockerImageReference;
+            if (sameImage || sameReference)
+            {
+                top["image"] = r.Lookup.Digest;
+                top["dockerImageReference"] = r.DockerImageReference;
+                top["generation"] = generation;
+                return;
+            }
+        }
+        var rebuilt = new JsonArray(new JsonObject
+        {
+            ["created"] = now, ["dockerImageReference"] = r.DockerImageReference, ["image"] = r.Lookup.Digest, ["generation"] = generation,
+        });
+        foreach (var item in items) rebuilt.Add(item?.DeepClone());
+        statusTag["items"] = rebuilt;
     }
 
     /// <summary>The spec tag pointing at the imported source, keeping its annotations and reference policy.</summary>
