@@ -12,8 +12,8 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// <item>An organization it created is deleted whole (Quay takes its robots, default permissions and repositories
 /// with it), unless someone put a repository, robot, team or OAuth application of their own in it, or Quay would take
 /// a look-alike organization's robots along (it selects the robots to delete by a name pattern in which <c>_</c>
-/// matches any character): deleting the organization would delete those too, so it is kept and reported, only the operator's own content inside is removed (as below), and the
-/// deletion is tried again later.</item>
+/// matches any character): deleting the organization would delete those too, so it is kept and reported, only the
+/// operator's own content inside is removed (as below), and the deletion is tried again later.</item>
 /// <item>In an organization it found, the robots it created and the default permissions it gave are deleted, the
 /// repository roles it gave robots it did not create are given back, and the
 /// repositories it created too when repositoryDeletionPolicy is Delete (with Keep they stay, listed as kept); the

@@ -69,16 +69,20 @@ public static class ImageStreamTagUpdater
             var created = (JsonObject)(await ResourceOperations.CreateAsync(ctx.For(streams, "create", ctx.Namespace, null), updated.Clone())).Body;
             var withStatus = created.Clone();
             withStatus.ChildObject("status")["tags"] = updated.At("status", "tags")?.DeepClone();
-            streams.Strategy.Decorate(withStatus, ctx.For(streams, "update", ctx.Namespace, name));
-            return ctx.Server.Store.Update(streams.StorageKey, ctx.Namespace, name, withStatus, created.At("metadata", "resourceVersion").AsString()!, () => streams.NotFound(name))
-                   ?? throw streams.Conflict(name);
+            return UpdateFrom(ctx, streams, name, withStatus, created);
         }
         var hasAnnotation = read.At("metadata", "annotations", ImageStreamImportStrategy.DockerRepositoryCheckAnnotation) is not null;
         if (hasAnnotation && Json.DeepEquals(updated, read)) return read;
         updated.Metadata().ChildObject("annotations")[ImageStreamImportStrategy.DockerRepositoryCheckAnnotation] = now;
         if (!Json.DeepEquals(updated["spec"], read["spec"])) updated.Metadata()["generation"] = generation;
+        return UpdateFrom(ctx, streams, name, updated, read);
+    }
+
+    /// <summary>Writes <paramref name="updated"/> over the version <paramref name="from"/> was read at: 409 if it changed since, 404 if it went.</summary>
+    private static JsonObject UpdateFrom(RequestContext ctx, ResourceType streams, string name, JsonObject updated, JsonObject from)
+    {
         streams.Strategy.Decorate(updated, ctx.For(streams, "update", ctx.Namespace, name));
-        return ctx.Server.Store.Update(streams.StorageKey, ctx.Namespace, name, updated, read.At("metadata", "resourceVersion").AsString()!, () => streams.NotFound(name))
+        return ctx.Server.Store.Update(streams.StorageKey, ctx.Namespace, name, updated, from.At("metadata", "resourceVersion").AsString()!, () => streams.NotFound(name))
                ?? throw streams.Conflict(name);
     }
 
