@@ -206,7 +206,24 @@ public sealed class QuayNamespaceStatus
     [JsonPropertyName("keptCount")] [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public int? KeptCount { get; set; }
     [JsonPropertyName("tokensRotatedAt")] public DateTime? TokensRotatedAt { get; set; }
     [JsonPropertyName("rotationRequestHandled")] public string? RotationRequestHandled { get; set; }
+    /// <summary>
+    /// A rotation Quay refused for some robots: those regenerated already are not regenerated again by its retry.
+    /// Always serialized, so that a merge patch of the status clears it once the rotation is complete.
+    /// </summary>
+    [JsonPropertyName("rotationInProgress")] [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public RotationInProgress? RotationInProgress { get; set; }
     [JsonPropertyName("conditions")] public List<V1Condition>? Conditions { get; set; }
+}
+
+/// <summary>
+/// A rotation not yet complete: what it was for (the request's value as <c>rotationRequestHandled</c> keeps it, or
+/// <see cref="Scheduled"/>) and the robots (full names) whose tokens it regenerated.
+/// </summary>
+public sealed class RotationInProgress
+{
+    public const string Scheduled = "schedule";
+
+    [JsonPropertyName("cause")] public string? Cause { get; set; }
+    [JsonPropertyName("robots")] public List<string>? Robots { get; set; }
 }
 
 /// <summary>Values of <see cref="QuayNamespaceStatus.Phase"/>.</summary>

@@ -60,6 +60,15 @@ public sealed class FaultInjector
         lock (_gate) _statusRules.Add(new Rule(code, count, resource, verb, user));
     }
 
+    /// <summary>How many injected status answers are still to be given: a test can tell that its fault was met.</summary>
+    public int PendingStatuses
+    {
+        get
+        {
+            lock (_gate) return _statusRules.Sum(r => Math.Max(r.Remaining, 0));
+        }
+    }
+
     /// <summary>
     /// From now until <see cref="RequestStall.Release"/>, holds every request that matches all the given criteria
     /// (<paramref name="user"/>: the authenticated user name): for <paramref name="duration"/> each, or, when null,

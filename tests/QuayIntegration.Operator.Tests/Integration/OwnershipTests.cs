@@ -2115,6 +2115,73 @@ public sealed class OwnershipTests
         await Eventually(() => env.IsSeededAsync("halfway", "openshift_halfway"), "the Secrets written by the next sync");
     }
 
+    /// <summary>
+    /// A rotation Quay refuses for one robot regenerates the others' tokens and tells it; its retry regenerates only the
+    /// refused robot's, since each regeneration invalidates the token a Secret was just given. (The retry regenerated
+    /// every robot's token again.)
+    /// </summary>
+    [Fact]
+    public async Task A_rotation_refused_for_one_robot_retries_that_robot_alone()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("part");
+        await Eventually(() => env.IsSeededAsync("part", "openshift_part"), "set up");
+        string TokenOf(string robot) => env.Quay.State.Organization("openshift_part")!.Robots.Single(r => r.Name == robot).Token;
+        var before = env.Quay.State.Organization("openshift_part")!.Robots.ToDictionary(r => r.Name, r => r.Token);
+        var refusal = new FaultRule
+        {
+            Route = "/api/v1/organization/{orgname}/robots/{robot_shortname}/regenerate", PathContains = "/robots/builder/", ErrorRate = 1, ErrorStatuses = [400],
+        };
+        var refusing = env.Quay.Faults.Add(refusal);
+
+        await env.Kube.CoreV1.PatchNamespaceAsync(new V1Patch("""{"metadata":{"annotations":{"quay.redhat.com/rotate-robot-tokens":"in-part"}}}""",
+            V1Patch.PatchType.MergePatch), "part");
+        var told = await env.EventAsync("default", e => e.InvolvedObject.Name == "part" && e.Reason == "RobotTokensRotated", "the partial rotation told");
+        Assert.Contains("the tokens of openshift_part+builder were not regenerated", told.Message);
+        await Eventually(async () => (await env.GetRecordAsync("part"))?["status"]?["rotationInProgress"]?["robots"]?.AsArray().Count == 2, "the rotation's progress kept");
+        var partly = env.Quay.State.Organization("openshift_part")!.Robots.ToDictionary(r => r.Name, r => r.Token);
+        Assert.Equal(before["openshift_part+builder"], partly["openshift_part+builder"]);
+        Assert.All(partly.Where(r => r.Key != "openshift_part+builder"), r => Assert.NotEqual(before[r.Key], r.Value));
+        await Eventually(() => Task.FromResult(refusal.TimesMatched >= 2), "the refused regeneration tried again");
+
+        env.Quay.Faults.Remove(refusing);
+        await Eventually(async () => TokenOf("openshift_part+builder") != before["openshift_part+builder"] && await env.IsSeededAsync("part", "openshift_part"),
+            "the refused robot rotated and every Secret in step");
+        var record = await env.GetRecordAsync("part");
+        Assert.Equal("in-part", record?["status"]?["rotationRequestHandled"]?.GetValue<string>());
+        Assert.Null(record?["status"]?["rotationInProgress"]);
+        // The robots rotated in the first attempt kept the tokens it gave them.
+        Assert.All(partly.Where(r => r.Key != "openshift_part+builder"), r => Assert.Equal(r.Value, TokenOf(r.Key)));
+    }
+
+    /// <summary>
+    /// A rotation whose reconcile then meets a conflict (another writer changed a robot Secret) is retried at once
+    /// without a report: the rotation is kept in the status all the same, so the retry does not regenerate the tokens a
+    /// second time. (Only a reported failure wrote the status, and the retry rotated again.)
+    /// </summary>
+    [Fact]
+    public async Task A_rotation_followed_by_a_conflict_is_not_done_twice()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("twice");
+        await Eventually(() => env.IsSeededAsync("twice", "openshift_twice"), "set up");
+        const string regenerate = "/api/v1/organization/{orgname}/robots/{robot_shortname}/regenerate";
+        var robots = env.Quay.State.Organization("openshift_twice")!.Robots.Count;
+        var before = env.Quay.Calls.Count("POST", regenerate);
+
+        env.Cluster.ApiServer.Faults.InjectStatus(409, count: 1, resource: "secrets", verb: "patch", user: env.OperatorUser);
+        await env.Kube.CoreV1.PatchNamespaceAsync(new V1Patch("""{"metadata":{"annotations":{"quay.redhat.com/rotate-robot-tokens":"once"}}}""",
+            V1Patch.PatchType.MergePatch), "twice");
+        await Eventually(async () => (await env.GetRecordAsync("twice"))?["status"]?["rotationRequestHandled"]?.GetValue<string>() == "once"
+                                     && await env.IsSeededAsync("twice", "openshift_twice"), "the rotation done and the Secrets in step");
+        Assert.Equal(0, env.Cluster.ApiServer.Faults.PendingStatuses); // the conflict met a Secret write of the rotation's reconcile
+        await env.CreateImageStreamAsync("twice", "later");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_twice", "later") is not null), "a later reconcile");
+        Assert.Equal(robots, env.Quay.Calls.Count("POST", regenerate) - before);
+    }
+
     [Fact]
     public async Task Robot_tokens_are_rotated_on_schedule()
     {

@@ -136,6 +136,7 @@ public sealed class NamespaceReconciler(
             var transient = dropped is null && (e is ReconcileException || e is KubeApiException { IsConflict: true })
                             && _transientStreaks.AddOrUpdate(work.Name, 1, (_, n) => n + 1) < TransientFailuresBeforeReport;
             if (!transient) await WriteFailingStatusAsync(work, message, ct);
+            else if (NamespaceReport.WithRotation(work.Record.Stored?.Status, work) is { } rotation) await WriteStatusAsync(work, rotation, ct);
             Failed(work, message, transient, (dropped ?? e) switch
             {
                 QuayOperationException { Outcome: QuayOutcome.NameNotAvailableYet } => "OrganizationNameNotAvailable",
@@ -501,10 +502,15 @@ public sealed class NamespaceReconciler(
     private async Task WriteFailingStatusAsync(NamespaceWork work, string message, CancellationToken ct)
     {
         if (work.Record.Stored is null) return;
+        await WriteStatusAsync(work, NamespaceReport.Build(work.Record.Stored.Status, work, NamespacePhase.Failing, message, work.Observation?.VerifiedAt), ct);
+    }
+
+    /// <summary>A status written on the way out of a failure: not written, it is logged, and the failure is what is reported.</summary>
+    private async Task WriteStatusAsync(NamespaceWork work, QuayNamespaceStatus status, CancellationToken ct)
+    {
         try
         {
-            await records.SaveStatusAsync(work.Record,
-                NamespaceReport.Build(work.Record.Stored.Status, work, NamespacePhase.Failing, message, work.Observation?.VerifiedAt), ct);
+            await records.SaveStatusAsync(work.Record, status, ct);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {

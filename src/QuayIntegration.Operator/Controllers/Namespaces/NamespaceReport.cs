@@ -40,6 +40,7 @@ public static class NamespaceReport
             KeptCount = kept.Count == 0 ? null : kept.Count,
             TokensRotatedAt = work.TokensRotatedAt is { } rotated ? KubeTime.ToSecond(rotated) : previous?.TokensRotatedAt,
             RotationRequestHandled = work.RotationRequestHandled ?? previous?.RotationRequestHandled,
+            RotationInProgress = TokenRotationStep.Unfinished(work, previous),
             Conditions = previous?.Conditions?.Select(Copy).ToList() ?? [],
         };
         var (value, message) = phase switch
@@ -80,10 +81,37 @@ public static class NamespaceReport
             KeptCount = previous?.KeptCount,
             TokensRotatedAt = previous?.TokensRotatedAt,
             RotationRequestHandled = previous?.RotationRequestHandled,
+            RotationInProgress = previous?.RotationInProgress,
             Conditions = previous?.Conditions?.Select(Copy).ToList() ?? [],
         };
         StatusConditions.Set(status.Conditions, "Synced", false, phase, reason, null, KubeTime.ToSecond(now));
         return status;
+    }
+
+    /// <summary>
+    /// The status as it stands, with what this reconcile's rotation did: written after a failure retried without a
+    /// report (a conflict), which writes no status of its own. The rotation lives only in the status, so the retry
+    /// would otherwise regenerate the tokens again, and tell it again. Null when the reconcile rotated nothing.
+    /// </summary>
+    public static QuayNamespaceStatus? WithRotation(QuayNamespaceStatus? previous, NamespaceWork work)
+    {
+        if (work.Rotated is null && work.RotationInProgress is null) return null;
+        if (previous is null) return Build(null, work, NamespacePhase.Pending, "being set up", null);
+        return new QuayNamespaceStatus
+        {
+            Organization = previous.Organization,
+            Origin = previous.Origin,
+            Integration = previous.Integration,
+            Phase = previous.Phase,
+            LastVerified = previous.LastVerified,
+            LastError = previous.LastError,
+            Kept = previous.Kept,
+            KeptCount = previous.KeptCount,
+            TokensRotatedAt = work.TokensRotatedAt is { } rotated ? KubeTime.ToSecond(rotated) : previous.TokensRotatedAt,
+            RotationRequestHandled = work.RotationRequestHandled ?? previous.RotationRequestHandled,
+            RotationInProgress = TokenRotationStep.Unfinished(work, previous),
+            Conditions = previous.Conditions?.Select(Copy).ToList() ?? [],
+        };
     }
 
     private static V1Condition Copy(V1Condition c) => new()

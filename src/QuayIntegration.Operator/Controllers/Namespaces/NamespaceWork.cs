@@ -76,6 +76,12 @@ public sealed class NamespaceWork
     public DateTimeOffset? TokensRotatedAt { get; set; }
     public string? RotationRequestHandled { get; set; }
 
+    /// <summary>
+    /// What the status keeps of a rotation Quay refused in part (<see cref="TokenRotationStep"/>): null when this
+    /// reconcile did not change it, <see cref="TokenRotationStep.Complete"/> when none is left unfinished.
+    /// </summary>
+    public RotationInProgress? RotationInProgress { get; set; }
+
     /// <summary>The tokens this reconcile regenerated, told with what became of their Secrets (<see cref="TokenRotationStep.Told"/>).</summary>
     public RotatedTokens? Rotated { get; set; }
 

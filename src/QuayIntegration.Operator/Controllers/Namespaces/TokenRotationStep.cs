@@ -62,8 +62,14 @@ public sealed class TokenRotationStep
         var onRequest = IsRequested(requested, status);
         if (!onRequest && !IsScheduled(work, work.TokensRotatedAt.Value)) return;
 
+        // A retry of a rotation Quay refused in part regenerates only what it has not: each regeneration invalidates
+        // the token a Secret was just given.
+        var cause = onRequest ? KeyOf(requested!) : RotationInProgress.Scheduled;
+        var done = status?.RotationInProgress is { Cause: { } unfinished, Robots: { } before } && unfinished == cause
+            ? before.ToHashSet(StringComparer.Ordinal) : [];
         var observation = work.Observation!;
-        var ours = work.Robots.Where(r => work.Entry!.Robot(r.FullName)?.Origin == Origin.Created && observation.Credentials.ContainsKey(r.FullName)).ToList();
+        var ours = work.Robots.Where(r => work.Entry!.Robot(r.FullName)?.Origin == Origin.Created && observation.Credentials.ContainsKey(r.FullName)
+                                          && !done.Contains(r.FullName)).ToList();
         var results = await Task.WhenAll(ours.Select(robot => Isolation.RunAsync(work, $"service account {robot.ServiceAccount}", async () =>
             (await work.Quay.RegenerateRobotTokenAsync(work.Organization, robot.ShortName, ct)).ValueOrThrow($"regenerate the token of {robot.FullName}"))));
         var rotated = new List<string>();
@@ -79,16 +85,27 @@ public sealed class TokenRotationStep
             // Retried with the rest of the namespace's problems, the request still pending. Those regenerated lost their
             // old tokens all the same, so they are told.
             var refused = ours.Select(r => r.FullName).Except(rotated, StringComparer.Ordinal).ToList();
-            if (rotated.Count > 0) work.Rotated = new RotatedTokens(rotated, why, refused);
+            if (rotated.Count == 0) return;
+            work.Rotated = new RotatedTokens(rotated, why, refused);
+            work.RotationInProgress = new RotationInProgress { Cause = cause, Robots = [.. done.Order(StringComparer.Ordinal), .. rotated] };
             return;
         }
         work.TokensRotatedAt = work.Now;
-        if (onRequest) work.RotationRequestHandled = KeyOf(requested!);
-        if (rotated.Count == 0) work.Changed("RobotTokensRotated", $"No robot token to rotate ({why}): the operator created none of the namespace's robots");
+        if (onRequest) work.RotationRequestHandled = cause;
+        work.RotationInProgress = Complete;
+        // The end of a rotation whose other robots an earlier reconcile regenerated (and told) needs no word of its own.
+        if (rotated.Count == 0 && done.Count == 0) work.Changed("RobotTokensRotated", $"No robot token to rotate ({why}): the operator created none of the namespace's robots");
         // Told with what became of the Secrets (Told), which the credential step writes later in the reconcile, or not,
         // when the reconcile stops before it.
         else work.Rotated = new RotatedTokens(rotated, why, []);
     }
+
+    /// <summary>No rotation left unfinished: what <see cref="NamespaceWork.RotationInProgress"/> says once one is complete.</summary>
+    public static readonly RotationInProgress Complete = new();
+
+    /// <summary>What the status keeps: the rotation this reconcile left unfinished, or the one it found, if any.</summary>
+    public static RotationInProgress? Unfinished(NamespaceWork work, QuayNamespaceStatus? previous) =>
+        work.RotationInProgress is { } now ? (ReferenceEquals(now, Complete) ? null : now) : previous?.RotationInProgress;
 
     /// <summary>What a rotation did, once the reconcile knows which robot Secrets hold the new tokens.</summary>
     public static string Told(RotatedTokens rotation, IReadOnlySet<string> secretsInPlace)
@@ -98,7 +115,7 @@ public sealed class TokenRotationStep
         told += stale.Count == 0 ? ", and the robot Secrets hold the new ones"
             : $"; the Secrets of {string.Join(", ", stale)} were not written with the new tokens (the namespace's status says why), and the old ones no longer work";
         return rotation.Refused.Count == 0 ? told
-            : told + $"; the tokens of {string.Join(", ", rotation.Refused)} were not regenerated (the namespace's status says why), so the rotation is tried again";
+            : told + $"; the tokens of {string.Join(", ", rotation.Refused)} were not regenerated (the namespace's status says why), so their regeneration alone is tried again";
     }
 }
 
