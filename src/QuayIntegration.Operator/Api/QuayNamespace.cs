@@ -208,22 +208,32 @@ public sealed class QuayNamespaceStatus
     [JsonPropertyName("rotationRequestHandled")] public string? RotationRequestHandled { get; set; }
     /// <summary>
     /// A rotation Quay refused for some robots: those regenerated already are not regenerated again by its retry.
-    /// Always serialized, so that a merge patch of the status clears it once the rotation is complete.
+    /// Always serialized, so that a merge patch of the status clears it once the rotation is complete or given up.
     /// </summary>
     [JsonPropertyName("rotationInProgress")] [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public RotationInProgress? RotationInProgress { get; set; }
     [JsonPropertyName("conditions")] public List<V1Condition>? Conditions { get; set; }
 }
 
 /// <summary>
-/// A rotation not yet complete: what it was for (the request's value as <c>rotationRequestHandled</c> keeps it, or
-/// <see cref="Scheduled"/>) and the robots (full names) whose tokens it regenerated.
+/// A rotation not yet complete: what it is for, where, from which last rotation, and the robots (full names) whose
+/// tokens it regenerated. Every field is always serialized: a merge patch merges objects field by field, so one left out
+/// would keep the value of an earlier rotation.
 /// </summary>
 public sealed class RotationInProgress
 {
     public const string Scheduled = "schedule";
+    public const string RequestPrefix = "request:";
 
-    [JsonPropertyName("cause")] public string? Cause { get; set; }
-    [JsonPropertyName("robots")] public List<string>? Robots { get; set; }
+    /// <summary><see cref="RequestPrefix"/> and the request's value as <c>rotationRequestHandled</c> keeps it, or <see cref="Scheduled"/>.</summary>
+    [JsonPropertyName("cause")] [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Cause { get; set; }
+    /// <summary>The Quay host and organization, <c>host/organization</c>.</summary>
+    [JsonPropertyName("organization")] [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Organization { get; set; }
+    /// <summary>The <c>tokensRotatedAt</c> the rotation started from.</summary>
+    [JsonPropertyName("since")] [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public DateTime? Since { get; set; }
+    [JsonPropertyName("robots")] [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public List<string>? Robots { get; set; }
+
+    public bool IsSameRotationAs(RotationInProgress other) =>
+        Cause == other.Cause && Organization == other.Organization && Since == other.Since;
 }
 
 /// <summary>Values of <see cref="QuayNamespaceStatus.Phase"/>.</summary>

@@ -19,8 +19,8 @@ internal static partial class OperatorLog
     [LoggerMessage(1003, LogLevel.Debug, "Namespace {Namespace} waits: {Reason}")]
     public static partial void NamespaceWaits(this ILogger log, string @namespace, string reason);
 
-    [LoggerMessage(1004, LogLevel.Debug, "Could not write the failing status of {Namespace}: {Error}")]
-    public static partial void FailingStatusNotWritten(this ILogger log, string @namespace, string error);
+    [LoggerMessage(1004, LogLevel.Debug, "Could not write the status of {Namespace}: {Error}")]
+    public static partial void StatusNotWritten(this ILogger log, string @namespace, string error);
 
     [LoggerMessage(1005, LogLevel.Debug, "Namespace {Namespace}: {Error}; retrying")]
     public static partial void NamespaceRetrying(this ILogger log, string @namespace, string error);

@@ -2116,12 +2116,15 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
-    /// A rotation Quay refuses for one robot regenerates the others' tokens and tells it; its retry regenerates only the
-    /// refused robot's, since each regeneration invalidates the token a Secret was just given. (The retry regenerated
-    /// every robot's token again.)
+    /// A rotation Quay refuses (400) or fails (503, retried and given up) for one robot regenerates the others' tokens
+    /// and tells it; its retry regenerates only the refused robot's, since each regeneration invalidates the token a
+    /// Secret was just given. (The retry regenerated every robot's token again; a 503 lost the others' rotation
+    /// altogether, untold and unrecorded.)
     /// </summary>
-    [Fact]
-    public async Task A_rotation_refused_for_one_robot_retries_that_robot_alone()
+    [Theory]
+    [InlineData(400)]
+    [InlineData(503)]
+    public async Task A_rotation_refused_for_one_robot_retries_that_robot_alone(int status)
     {
         await using var env = await StartAsync();
         await env.StartOperatorAsync();
@@ -2129,36 +2132,72 @@ public sealed class OwnershipTests
         await Eventually(() => env.IsSeededAsync("part", "openshift_part"), "set up");
         string TokenOf(string robot) => env.Quay.State.Organization("openshift_part")!.Robots.Single(r => r.Name == robot).Token;
         var before = env.Quay.State.Organization("openshift_part")!.Robots.ToDictionary(r => r.Name, r => r.Token);
-        var refusal = new FaultRule
-        {
-            Route = "/api/v1/organization/{orgname}/robots/{robot_shortname}/regenerate", PathContains = "/robots/builder/", ErrorRate = 1, ErrorStatuses = [400],
-        };
+        var refusal = RefuseRegeneration("builder", status);
         var refusing = env.Quay.Faults.Add(refusal);
 
         await env.Kube.CoreV1.PatchNamespaceAsync(new V1Patch("""{"metadata":{"annotations":{"quay.redhat.com/rotate-robot-tokens":"in-part"}}}""",
             V1Patch.PatchType.MergePatch), "part");
         var told = await env.EventAsync("default", e => e.InvolvedObject.Name == "part" && e.Reason == "RobotTokensRotated", "the partial rotation told");
         Assert.Contains("the tokens of openshift_part+builder were not regenerated", told.Message);
-        await Eventually(async () => (await env.GetRecordAsync("part"))?["status"]?["rotationInProgress"]?["robots"]?.AsArray().Count == 2, "the rotation's progress kept");
+        await Eventually(async () => (await env.GetRecordAsync("part"))?["status"]?["rotationInProgress"]?["robots"]?.AsArray().Count == before.Count - 1,
+            "the rotation's progress kept");
         var partly = env.Quay.State.Organization("openshift_part")!.Robots.ToDictionary(r => r.Name, r => r.Token);
         Assert.Equal(before["openshift_part+builder"], partly["openshift_part+builder"]);
         Assert.All(partly.Where(r => r.Key != "openshift_part+builder"), r => Assert.NotEqual(before[r.Key], r.Value));
-        await Eventually(() => Task.FromResult(refusal.TimesMatched >= 2), "the refused regeneration tried again");
+        var attempts = refusal.TimesMatched;
+        await Eventually(() => Task.FromResult(refusal.TimesMatched > attempts), "the refused regeneration tried again", TimeSpan.FromSeconds(60));
 
         env.Quay.Faults.Remove(refusing);
         await Eventually(async () => TokenOf("openshift_part+builder") != before["openshift_part+builder"] && await env.IsSeededAsync("part", "openshift_part"),
-            "the refused robot rotated and every Secret in step");
+            "the refused robot rotated and every Secret in step", TimeSpan.FromSeconds(60));
         var record = await env.GetRecordAsync("part");
         Assert.Equal("in-part", record?["status"]?["rotationRequestHandled"]?.GetValue<string>());
         Assert.Null(record?["status"]?["rotationInProgress"]);
-        // The robots rotated in the first attempt kept the tokens it gave them.
+        // The robots rotated in the first attempt kept the tokens it gave them, and the last attempt tells its own robot
+        // (in the Synced Event of a namespace that was failing until then).
         Assert.All(partly.Where(r => r.Key != "openshift_part+builder"), r => Assert.Equal(r.Value, TokenOf(r.Key)));
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "part"
+                                             && e.Message.Contains("Regenerated the tokens of openshift_part+builder (", StringComparison.Ordinal), "the end told");
     }
 
     /// <summary>
+    /// A rotation left unfinished that is no longer asked for (the annotation removed) is forgotten: asked for again,
+    /// even with the same value, it regenerates every robot's token, those the first attempt did included. (The old
+    /// progress was kept and the new request skipped them.)
+    /// </summary>
+    [Fact]
+    public async Task An_unfinished_rotation_no_longer_asked_for_is_forgotten()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("given-up");
+        await Eventually(() => env.IsSeededAsync("given-up", "openshift_given-up"), "set up");
+        var refusing = env.Quay.Faults.Add(RefuseRegeneration("builder", 400));
+        async Task AskAsync(string? value) => await env.Kube.CoreV1.PatchNamespaceAsync(new V1Patch(new JsonObject { ["metadata"] = new JsonObject
+            { ["annotations"] = new JsonObject { ["quay.redhat.com/rotate-robot-tokens"] = value } } }.ToJsonString(), V1Patch.PatchType.MergePatch), "given-up");
+
+        await AskAsync("leak");
+        await Eventually(async () => (await env.GetRecordAsync("given-up"))?["status"]?["rotationInProgress"] is not null, "the rotation left unfinished");
+        await AskAsync(null);
+        await Eventually(async () => (await env.GetRecordAsync("given-up"))?["status"]?["rotationInProgress"] is null, "the unfinished rotation forgotten");
+
+        env.Quay.Faults.Remove(refusing);
+        var before = env.Quay.State.Organization("openshift_given-up")!.Robots.ToDictionary(r => r.Name, r => r.Token);
+        await AskAsync("leak");
+        await Eventually(async () => env.Quay.State.Organization("openshift_given-up")!.Robots.All(r => r.Token != before[r.Name])
+                                     && await env.IsSeededAsync("given-up", "openshift_given-up"), "every robot rotated again, and the Secrets in step");
+    }
+
+    private static FaultRule RefuseRegeneration(string serviceAccount, int status) => new()
+    {
+        Route = "/api/v1/organization/{orgname}/robots/{robot_shortname}/regenerate", PathContains = $"/robots/{serviceAccount}/", ErrorRate = 1, ErrorStatuses = [status],
+    };
+
+    /// <summary>
     /// A rotation whose reconcile then meets a conflict (another writer changed a robot Secret) is retried at once
-    /// without a report: the rotation is kept in the status all the same, so the retry does not regenerate the tokens a
-    /// second time. (Only a reported failure wrote the status, and the retry rotated again.)
+    /// without a report: the rotation is in the status all the same, so the retry does not regenerate the tokens a
+    /// second time, and it is told once, saying the retry writes the Secrets. (Only a reported failure wrote the
+    /// status, and the retry rotated again and told it again.)
     /// </summary>
     [Fact]
     public async Task A_rotation_followed_by_a_conflict_is_not_done_twice()
@@ -2180,6 +2219,10 @@ public sealed class OwnershipTests
         await env.CreateImageStreamAsync("twice", "later");
         await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_twice", "later") is not null), "a later reconcile");
         Assert.Equal(robots, env.Quay.Calls.Count("POST", regenerate) - before);
+        var told = (await env.Kube.CoreV1.ListNamespacedEventAsync("default")).Items
+            .Where(e => e.InvolvedObject.Name == "twice" && e.Reason == "RobotTokensRotated").ToList();
+        Assert.Equal(1, told.Sum(e => e.Count ?? 1));
+        Assert.Contains("by the retry, at once", told[0].Message);
     }
 
     [Fact]

@@ -126,17 +126,16 @@ public sealed class NamespaceReconciler(
             if (e is QuayOperationException) work.QuayCallFailed = true;
             DistrustObservation(work);
             var dropped = await SaveAfterFailureAsync(work, ct);
-            // What was done before the failure is done (a repository deleted, an organization created): told now, as
-            // the record no longer leaves it for a later pass to do, or to tell.
-            ReportChanges(work, wasSynced: true, syncedNow: false);
-            var message = FailureMessage(e) + (dropped is null ? "" : "; " + dropped.Message);
-            if (!ExpectedFailures.Contains(e)) log.UnexpectedSyncFailure(work.Name, e);
             // A conflict is another writer's change: the retry starts from it at once, nobody needs to hear of it, unless
             // it keeps happening.
             var transient = dropped is null && (e is ReconcileException || e is KubeApiException { IsConflict: true })
                             && _transientStreaks.AddOrUpdate(work.Name, 1, (_, n) => n + 1) < TransientFailuresBeforeReport;
+            // What was done before the failure is done (a repository deleted, an organization created): told now, as
+            // the record no longer leaves it for a later pass to do, or to tell.
+            ReportChanges(work, wasSynced: true, syncedNow: false, retriedAtOnce: transient);
+            var message = FailureMessage(e) + (dropped is null ? "" : "; " + dropped.Message);
+            if (!ExpectedFailures.Contains(e)) log.UnexpectedSyncFailure(work.Name, e);
             if (!transient) await WriteFailingStatusAsync(work, message, ct);
-            else if (NamespaceReport.WithRotation(work.Record.Stored?.Status, work) is { } rotation) await WriteStatusAsync(work, rotation, ct);
             Failed(work, message, transient, (dropped ?? e) switch
             {
                 QuayOperationException { Outcome: QuayOutcome.NameNotAvailableYet } => "OrganizationNameNotAvailable",
@@ -209,7 +208,14 @@ public sealed class NamespaceReconciler(
         await claim.ClaimAsync(work, ct);
 
         await robotStep.RunAsync(work, ct);
-        await tokenRotationStep.RunAsync(work, ct);
+        try
+        {
+            await tokenRotationStep.RunAsync(work, ct);
+        }
+        finally
+        {
+            if (!ct.IsCancellationRequested && NamespaceReport.WithRotation(work.Record.Stored?.Status, work) is { } rotation) await WriteStatusAsync(work, rotation, ct);
+        }
         await repositoryStep.RunAsync(work, ct);
         await formerOrganizationsStep.RunAsync(work, ct);
         await credentialStep.RunAsync(work, ct);
@@ -505,7 +511,10 @@ public sealed class NamespaceReconciler(
         await WriteStatusAsync(work, NamespaceReport.Build(work.Record.Stored.Status, work, NamespacePhase.Failing, message, work.Observation?.VerifiedAt), ct);
     }
 
-    /// <summary>A status written on the way out of a failure: not written, it is logged, and the failure is what is reported.</summary>
+    /// <summary>
+    /// A status written on the way out of a failure, or ahead of the end of a sync: one not written is logged, and the
+    /// write at the end of the reconcile, or of its failure, is the next chance.
+    /// </summary>
     private async Task WriteStatusAsync(NamespaceWork work, QuayNamespaceStatus status, CancellationToken ct)
     {
         try
@@ -514,7 +523,7 @@ public sealed class NamespaceReconciler(
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            log.FailingStatusNotWritten(work.Name, e.Message);
+            log.StatusNotWritten(work.Name, e.Message);
         }
     }
 
@@ -547,9 +556,9 @@ public sealed class NamespaceReconciler(
     /// is one Event that says everything (what happened to the organization also on its own); later, each repair is an
     /// Event of its own.
     /// </summary>
-    private void ReportChanges(NamespaceWork work, bool wasSynced, bool syncedNow = true)
+    private void ReportChanges(NamespaceWork work, bool wasSynced, bool syncedNow = true, bool retriedAtOnce = false)
     {
-        if (work.Rotated is { } rotated) work.Changed("RobotTokensRotated", TokenRotationStep.Told(rotated, work.SecretsInPlace));
+        if (work.Rotated is { } rotated) work.Changed("RobotTokensRotated", TokenRotationStep.Told(rotated, work.SecretsInPlace, retriedAtOnce));
         work.Rotated = null;
         Tell(work, wasSynced, syncedNow);
         work.Changes.Clear();

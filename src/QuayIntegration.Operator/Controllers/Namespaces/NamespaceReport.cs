@@ -89,14 +89,15 @@ public static class NamespaceReport
     }
 
     /// <summary>
-    /// The status as it stands, with what this reconcile's rotation did: written after a failure retried without a
-    /// report (a conflict), which writes no status of its own. The rotation lives only in the status, so the retry
-    /// would otherwise regenerate the tokens again, and tell it again. Null when the reconcile rotated nothing.
+    /// The status as it stands, with what this reconcile's rotation did, written as soon as the rotation step is done:
+    /// the rotation lives only in the status, so whatever stops the reconcile after it (a failure, a conflict retried at
+    /// once without a report, a crash) must not make the next one regenerate the tokens again. Null when the step
+    /// decided nothing (no rotation was due, none was left unfinished).
     /// </summary>
     public static QuayNamespaceStatus? WithRotation(QuayNamespaceStatus? previous, NamespaceWork work)
     {
-        if (work.Rotated is null && work.RotationInProgress is null) return null;
-        if (previous is null) return Build(null, work, NamespacePhase.Pending, "being set up", null);
+        if (!work.RotationInProgressDecided) return null;
+        if (previous is null) return Build(null, work, NamespacePhase.Pending, null, null);
         return new QuayNamespaceStatus
         {
             Organization = previous.Organization,

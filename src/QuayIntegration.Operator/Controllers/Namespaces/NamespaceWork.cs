@@ -77,10 +77,13 @@ public sealed class NamespaceWork
     public string? RotationRequestHandled { get; set; }
 
     /// <summary>
-    /// What the status keeps of a rotation Quay refused in part (<see cref="TokenRotationStep"/>): null when this
-    /// reconcile did not change it, <see cref="TokenRotationStep.Complete"/> when none is left unfinished.
+    /// What the status is to keep of a rotation Quay refused in part (<see cref="TokenRotationStep"/>), null when none is
+    /// left unfinished; only once <see cref="RotationInProgressDecided"/>, else the status keeps what it has.
     /// </summary>
-    public RotationInProgress? RotationInProgress { get; set; }
+    public RotationInProgress? RotationInProgress { get; private set; }
+    public bool RotationInProgressDecided { get; private set; }
+
+    public void DecideRotationInProgress(RotationInProgress? unfinished) => (RotationInProgress, RotationInProgressDecided) = (unfinished, true);
 
     /// <summary>The tokens this reconcile regenerated, told with what became of their Secrets (<see cref="TokenRotationStep.Told"/>).</summary>
     public RotatedTokens? Rotated { get; set; }

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text;
 using QuayIntegration.Operator.Api;
@@ -60,22 +61,44 @@ public sealed class TokenRotationStep
         work.TokensRotatedAt = LastRotation(work, status);
 
         var onRequest = IsRequested(requested, status);
-        if (!onRequest && !IsScheduled(work, work.TokensRotatedAt.Value)) return;
+        if (!onRequest && !IsScheduled(work, work.TokensRotatedAt.Value))
+        {
+            // A rotation left unfinished that is no longer asked for (the annotation removed, the schedule turned off)
+            // is forgotten: a later one starts afresh, every robot included.
+            if (status?.RotationInProgress is not null) work.DecideRotationInProgress(null);
+            return;
+        }
 
         // A retry of a rotation Quay refused in part regenerates only what it has not: each regeneration invalidates
-        // the token a Secret was just given.
-        var cause = onRequest ? KeyOf(requested!) : RotationInProgress.Scheduled;
-        var done = status?.RotationInProgress is { Cause: { } unfinished, Robots: { } before } && unfinished == cause
+        // the token a Secret was just given. The record of it counts only for the same rotation: the same cause, in
+        // the same organization, started from the same last rotation.
+        var unfinished = new RotationInProgress
+        {
+            Cause = onRequest ? RotationInProgress.RequestPrefix + KeyOf(requested!) : RotationInProgress.Scheduled,
+            Organization = $"{work.Host}/{work.Organization}",
+            Since = KubeTime.ToSecond(work.TokensRotatedAt.Value),
+        };
+        var done = status?.RotationInProgress is { Robots: { } before } found && found.IsSameRotationAs(unfinished)
             ? before.ToHashSet(StringComparer.Ordinal) : [];
         var observation = work.Observation!;
         var ours = work.Robots.Where(r => work.Entry!.Robot(r.FullName)?.Origin == Origin.Created && observation.Credentials.ContainsKey(r.FullName)
                                           && !done.Contains(r.FullName)).ToList();
-        var results = await Task.WhenAll(ours.Select(robot => Isolation.RunAsync(work, $"service account {robot.ServiceAccount}", async () =>
-            (await work.Quay.RegenerateRobotTokenAsync(work.Organization, robot.ShortName, ct)).ValueOrThrow($"regenerate the token of {robot.FullName}"))));
-        var rotated = new List<string>();
-        foreach (var (robot, result) in ours.Zip(results))
+        // Every regeneration is waited for, even when Quay fails one as a whole (an outage, a timeout): those that
+        // succeeded invalidated their old tokens, so they are recorded and told before that failure stops the reconcile.
+        var attempts = ours.Select(robot => Isolation.RunAsync(work, $"service account {robot.ServiceAccount}", async () =>
+            (await work.Quay.RegenerateRobotTokenAsync(work.Organization, robot.ShortName, ct)).ValueOrThrow($"regenerate the token of {robot.FullName}"))).ToList();
+        try
         {
-            if (result is not { Value.Token: { Length: > 0 } token }) continue;
+            await Task.WhenAll(attempts);
+        }
+        catch (Exception) when (!ct.IsCancellationRequested)
+        {
+            // Rethrown below, once the rotations that succeeded are recorded.
+        }
+        var rotated = new List<string>();
+        foreach (var (robot, attempt) in ours.Zip(attempts))
+        {
+            if (!attempt.IsCompletedSuccessfully || attempt.Result is not { Value.Token: { Length: > 0 } token }) continue;
             work.TokenSeen(observation, robot.FullName, token);
             rotated.Add(robot.FullName);
         }
@@ -83,36 +106,38 @@ public sealed class TokenRotationStep
         if (rotated.Count < ours.Count)
         {
             // Retried with the rest of the namespace's problems, the request still pending. Those regenerated lost their
-            // old tokens all the same, so they are told.
+            // old tokens all the same, so they are kept and told.
             var refused = ours.Select(r => r.FullName).Except(rotated, StringComparer.Ordinal).ToList();
-            if (rotated.Count == 0) return;
-            work.Rotated = new RotatedTokens(rotated, why, refused);
-            work.RotationInProgress = new RotationInProgress { Cause = cause, Robots = [.. done.Order(StringComparer.Ordinal), .. rotated] };
+            unfinished.Robots = [.. done.Order(StringComparer.Ordinal), .. rotated];
+            work.DecideRotationInProgress(unfinished.Robots.Count == 0 ? null : unfinished);
+            if (rotated.Count > 0) work.Rotated = new RotatedTokens(rotated, why, refused);
+            if (attempts.FirstOrDefault(a => a.IsFaulted) is { Exception: { } failure }) ExceptionDispatchInfo.Throw(failure.InnerException!);
             return;
         }
         work.TokensRotatedAt = work.Now;
-        if (onRequest) work.RotationRequestHandled = cause;
-        work.RotationInProgress = Complete;
-        // The end of a rotation whose other robots an earlier reconcile regenerated (and told) needs no word of its own.
-        if (rotated.Count == 0 && done.Count == 0) work.Changed("RobotTokensRotated", $"No robot token to rotate ({why}): the operator created none of the namespace's robots");
+        if (onRequest) work.RotationRequestHandled = KeyOf(requested!);
+        work.DecideRotationInProgress(null);
         // Told with what became of the Secrets (Told), which the credential step writes later in the reconcile, or not,
-        // when the reconcile stops before it.
-        else work.Rotated = new RotatedTokens(rotated, why, []);
+        // when the reconcile stops before it. The end of a rotation whose other robots an earlier reconcile regenerated
+        // (and told) needs no word of its own.
+        if (rotated.Count > 0) work.Rotated = new RotatedTokens(rotated, why, []);
+        else if (done.Count == 0) work.Changed("RobotTokensRotated", $"No robot token to rotate ({why}): the operator created none of the namespace's robots");
     }
 
-    /// <summary>No rotation left unfinished: what <see cref="NamespaceWork.RotationInProgress"/> says once one is complete.</summary>
-    public static readonly RotationInProgress Complete = new();
-
-    /// <summary>What the status keeps: the rotation this reconcile left unfinished, or the one it found, if any.</summary>
+    /// <summary>What the status keeps: the rotation this reconcile left unfinished, or, when it decided nothing of it, what the status has.</summary>
     public static RotationInProgress? Unfinished(NamespaceWork work, QuayNamespaceStatus? previous) =>
-        work.RotationInProgress is { } now ? (ReferenceEquals(now, Complete) ? null : now) : previous?.RotationInProgress;
+        work.RotationInProgressDecided ? work.RotationInProgress : previous?.RotationInProgress;
 
-    /// <summary>What a rotation did, once the reconcile knows which robot Secrets hold the new tokens.</summary>
-    public static string Told(RotatedTokens rotation, IReadOnlySet<string> secretsInPlace)
+    /// <summary>
+    /// What a rotation did, once the reconcile knows which robot Secrets hold the new tokens; <paramref name="retriedAtOnce"/>
+    /// when it stopped at another writer's change, which the retry meets at once, with no failure to show in the status.
+    /// </summary>
+    public static string Told(RotatedTokens rotation, IReadOnlySet<string> secretsInPlace, bool retriedAtOnce = false)
     {
         var told = $"Regenerated the tokens of {string.Join(", ", rotation.Robots)} ({rotation.Why}); Quay invalidated the old tokens at once";
         var stale = rotation.Robots.Where(r => !secretsInPlace.Contains(r)).ToList();
         told += stale.Count == 0 ? ", and the robot Secrets hold the new ones"
+            : retriedAtOnce ? $"; the Secrets of {string.Join(", ", stale)} are written with the new tokens by the retry, at once (the reconcile met another writer's change)"
             : $"; the Secrets of {string.Join(", ", stale)} were not written with the new tokens (the namespace's status says why), and the old ones no longer work";
         return rotation.Refused.Count == 0 ? told
             : told + $"; the tokens of {string.Join(", ", rotation.Refused)} were not regenerated (the namespace's status says why), so their regeneration alone is tried again";
