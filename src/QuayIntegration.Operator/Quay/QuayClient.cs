@@ -282,6 +282,10 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
         {
             response = await call();
         }
+        catch (Exception e) when (ct.IsCancellationRequested)
+        {
+            throw CancelledByCaller(e, ct);
+        }
         catch (Exception e) when (Transport(e) is { } failure)
         {
             // Refit wraps transport failures (ApiRequestException); the cause is somewhere in the chain.
@@ -314,12 +318,24 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
             {
                 return new(QuayOutcome.Unavailable, status, $"timed out reading the answer (HTTP {status}) after {bodyTimeout.TotalSeconds:0.#} s");
             }
+            catch (Exception e) when (ct.IsCancellationRequested)
+            {
+                throw CancelledByCaller(e, ct);
+            }
             catch (Exception e) when (Transport(e) is { } failure)
             {
                 return new(failure.Outcome, status, failure.Message);
             }
         }
     }
+
+    /// <summary>
+    /// A call its caller gave up on (a stop, a lost lease) ends as a cancellation, whatever the transport made of it (a
+    /// read interrupted mid-TLS surfaces as an IOException): never as Quay being unavailable, which the outage tracking
+    /// and the error-rate alert would count against Quay.
+    /// </summary>
+    private static OperationCanceledException CancelledByCaller(Exception e, CancellationToken ct) =>
+        e as OperationCanceledException is { InnerException: null } cancelled ? cancelled : new("the Quay call was cancelled by its caller", e, ct);
 
     /// <summary>Maps a failed send (TLS, network, timeout, open circuit, saturated limiter) to an outcome; null if it is none of those.</summary>
     internal static (QuayOutcome Outcome, string Message)? Transport(Exception e)

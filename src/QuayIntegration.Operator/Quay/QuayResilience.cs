@@ -157,8 +157,12 @@ public sealed class QuayResilienceHandler(ResiliencePipeline<HttpResponseMessage
         context.Properties.Set(QuayResilience.Retryable, QuayResilience.IsRetryableRequest(request));
         try
         {
-            return await pipeline.ExecuteAsync(
-                async ctx => await base.SendAsync(Copy(request, body), ctx.CancellationToken), context);
+            return await pipeline.ExecuteAsync(async ctx =>
+            {
+                var attempt = Copy(request, body);
+                attempt.Options.Set(QuayMetricsHandler.CallerCancellation, cancellationToken);
+                return await base.SendAsync(attempt, ctx.CancellationToken);
+            }, context);
         }
         finally
         {

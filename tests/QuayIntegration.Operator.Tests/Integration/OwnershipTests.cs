@@ -2144,6 +2144,12 @@ public sealed class OwnershipTests
         var partly = env.Quay.State.Organization("openshift_part")!.Robots.ToDictionary(r => r.Name, r => r.Token);
         Assert.Equal(before["openshift_part+builder"], partly["openshift_part+builder"]);
         Assert.All(partly.Where(r => r.Key != "openshift_part+builder"), r => Assert.NotEqual(before[r.Key], r.Value));
+        // Quay answered for the others, so their Secrets get the new tokens at once, not once builder's is regenerated.
+        async Task<bool> SecretHoldsItsTokenAsync(string account) =>
+            await env.GetSecretAsync("part", $"{account}-quay-openshift") is { } secret
+            && env.DockerAuth(secret) == $"openshift_part+{account}:{TokenOf($"openshift_part+{account}")}";
+        await Eventually(async () => await SecretHoldsItsTokenAsync("default") && await SecretHoldsItsTokenAsync("deployer"),
+            "the Secrets of the robots rotated hold their new tokens while builder's is refused");
         var attempts = refusal.TimesMatched;
         await Eventually(() => Task.FromResult(refusal.TimesMatched > attempts), "the refused regeneration tried again", TimeSpan.FromSeconds(60));
 
@@ -2186,6 +2192,43 @@ public sealed class OwnershipTests
         await AskAsync("leak");
         await Eventually(async () => env.Quay.State.Organization("openshift_given-up")!.Robots.All(r => r.Token != before[r.Name])
                                      && await env.IsSeededAsync("given-up", "openshift_given-up"), "every robot rotated again, and the Secrets in step");
+    }
+
+    /// <summary>
+    /// A robot created in the reconcile of a rotation that Quay keeps failing is on record all the same: the rotation's
+    /// status write, made before the record's, does not pass the new robot for saved. (It did, and the failure's save
+    /// of the record found nothing to write, at every retry while Quay failed the regeneration.)
+    /// </summary>
+    [Fact]
+    public async Task A_robot_created_beside_a_rotation_quay_fails_in_part_is_recorded()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("beside");
+        await Eventually(() => env.IsSeededAsync("beside", "openshift_beside"), "set up");
+        await env.Kube.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "pipeline" } }, "beside");
+        env.Quay.Faults.Add(RefuseRegeneration("builder", 503));
+
+        await env.Kube.CoreV1.PatchNamespaceAsync(new V1Patch("""{"metadata":{"annotations":{"quay.redhat.com/rotate-robot-tokens":"beside"}}}""",
+            V1Patch.PatchType.MergePatch), "beside");
+        await env.PatchIntegrationSpecAsync(new JsonObject
+        {
+            ["serviceAccounts"] = Matrix(("builder", "write"), ("default", "read"), ("deployer", "read"), ("pipeline", "write")),
+        });
+        // The reconcile that made the robot ends failing (builder's regeneration) with the robot's rotation in its
+        // status; by then the record must name the robot. (The next reconcile's repair from the robot's mark, half a
+        // second of backoff later, hid the gap: it is watched for meanwhile.)
+        var seenUnrecorded = false;
+        await Eventually(async () =>
+        {
+            var record = await env.GetRecordAsync("beside");
+            var endedAfterRotating = record?["status"]?["phase"]?.GetValue<string>() == "Failing"
+                && record["status"]?["rotationInProgress"]?["robots"]?.AsArray().Any(r => r?.GetValue<string>() == "openshift_beside+pipeline") == true;
+            var recorded = OriginIn(record, "robots", "openshift_beside+pipeline") == "Created";
+            seenUnrecorded |= endedAfterRotating && !recorded;
+            return endedAfterRotating && recorded;
+        }, "the robot made, rotated and recorded as the operator's");
+        Assert.False(seenUnrecorded, "a reconcile ended with the robot it made not on record");
     }
 
     private static FaultRule RefuseRegeneration(string serviceAccount, int status) => new()

@@ -382,6 +382,23 @@ public sealed class QuayClientTests : IAsyncLifetime
         Assert.True(Observability.OperatorMetrics.QuayCalls.WithLabels("GET", "/api/v1/organization/{org}", "404").Value >= before + 1);
     }
 
+    /// <summary>
+    /// A call its caller gives up on (the operator stopping, leadership lost) ends as a cancellation and is counted as
+    /// cancelled, not as a network error or a timeout, which the outage tracking and the error-rate alert take for
+    /// Quay's failure. (The cut-short read made it an Unavailable outcome, counted as a network error.)
+    /// </summary>
+    [Fact]
+    public async Task Metrics_count_a_call_its_caller_cancels_as_cancelled_not_as_a_timeout()
+    {
+        _quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}", Method = "GET", HangRate = 1, HangMs = 600_000 });
+        var cancelled = Observability.OperatorMetrics.QuayCalls.WithLabels("GET", "/api/v1/organization/{org}", "cancelled");
+        var before = cancelled.Value;
+        using var caller = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        // An error, not an outcome: Quay did not fail (a read cut short surfaced as Unavailable, a network error).
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Client().GetOrganizationAsync("openshift_given_up", caller.Token));
+        Assert.True(cancelled.Value >= before + 1);
+    }
+
     private static (QuayOutcome, bool) Pair(QuayResult<bool> r) => (r.Outcome, r.Value);
 
     internal static async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout)

@@ -57,6 +57,12 @@ public sealed class NamespaceReconciler(
     /// has happened this many times in a row: one that keeps coming back is a failure like any other.
     /// </summary>
     private const int TransientFailuresBeforeReport = 3;
+
+    /// <summary>
+    /// The longest a rotation's status write may take after its reconcile was cancelled: well within the 5 s between a
+    /// lost lease's renewal deadline (10 s) and another replica's takeover (15 s, <c>LeaderElector</c>).
+    /// </summary>
+    private static readonly TimeSpan RotationWriteBound = TimeSpan.FromSeconds(2);
     /// <summary>Namespaces whose last reconciles failed in a way a retry normally clears, and how many times in a row.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _transientStreaks = new(StringComparer.Ordinal);
 
@@ -214,7 +220,15 @@ public sealed class NamespaceReconciler(
         }
         finally
         {
-            if (!ct.IsCancellationRequested && NamespaceReport.WithRotation(work.Record.Stored?.Status, work) is { } rotation) await WriteStatusAsync(work, rotation, ct);
+            if (NamespaceReport.WithRotation(work.Record.Stored?.Status, work) is { } rotation)
+            {
+                // Written even when the reconcile was cancelled (a stop, a lost lease) once Quay regenerated tokens, or the
+                // next leader would regenerate them again; within a bound shorter than the time between a lost lease's
+                // last renewal deadline and another replica's takeover.
+                using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct.IsCancellationRequested ? CancellationToken.None : ct);
+                bound.CancelAfter(RotationWriteBound);
+                await WriteStatusAsync(work, rotation, bound.Token);
+            }
         }
         await repositoryStep.RunAsync(work, ct);
         await formerOrganizationsStep.RunAsync(work, ct);
@@ -521,8 +535,9 @@ public sealed class NamespaceReconciler(
         {
             await records.SaveStatusAsync(work.Record, status, ct);
         }
-        catch (Exception e) when (!ct.IsCancellationRequested)
+        catch (Exception e)
         {
+            // A cancelled write included: it must not stand in for the failure or cancellation being reported.
             log.StatusNotWritten(work.Name, e.Message);
         }
     }

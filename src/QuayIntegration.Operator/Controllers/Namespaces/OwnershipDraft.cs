@@ -52,6 +52,13 @@ public sealed class OwnershipDraft
         _savedJson = KubernetesSerializerOptions.Serialize(Spec);
     }
 
+    /// <summary>
+    /// Called by <see cref="OwnershipRecords"/> after a write of the status alone: the record's new version, with the
+    /// spec as it was stored. What the steps noted since the last save stays unsaved (a status written mid-reconcile,
+    /// after a rotation, must not pass a robot just created for recorded).
+    /// </summary>
+    internal void StatusSaved(QuayNamespaceResource stored) => Stored = stored;
+
     public IReadOnlyList<OrganizationRecord> Organizations => Spec.Organizations ?? [];
 
     public OrganizationRecord? Organization(string host, string name) =>

@@ -237,6 +237,13 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
                $" and {lost.Spec.Secrets?.Count ?? 0} Secret(s): what the one there now lacks of those is no longer on record";
     }
 
+    /// <summary>
+    /// The record's status as the API server has it now, for a decision the cache may be behind on: a conflict on the
+    /// record drops this process's own copy of what it last wrote, and the informer may not have seen that write yet.
+    /// </summary>
+    public async Task<QuayNamespaceStatus?> ReadStatusAsync(string ns, CancellationToken ct) =>
+        (await api.GetAsync<QuayNamespaceResource>(ApiResources.QuayNamespaces.ObjectPath(null, ns), ct))?.Status;
+
     /// <summary>Writes the status when it differs from the stored one (a merge patch with explicit nulls, so cleared fields go).</summary>
     public async Task SaveStatusAsync(OwnershipDraft draft, QuayNamespaceStatus status, CancellationToken ct)
     {
@@ -256,7 +263,7 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
             return;
         }
         _records.Written(stored, written);
-        draft.Saved(written);
+        draft.StatusSaved(written);
     }
 
     /// <summary>Removes the record for good: its finalizer first, then the object.</summary>

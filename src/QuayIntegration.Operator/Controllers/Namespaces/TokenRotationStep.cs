@@ -15,18 +15,17 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// the same reconcile (the credential step runs after this one); pods that already pulled keep their images, but a
 /// pull or push with the old token fails from that moment. Robots the operator did not create are never rotated.
 /// </summary>
-public sealed class TokenRotationStep
+public sealed class TokenRotationStep(OwnershipRecords records)
 {
     /// <summary>
     /// Whether a rotation is due in this reconcile (asked for and not yet handled, or the schedule's time), before its
     /// step runs: Quay is then read afresh (<see cref="OrganizationStep"/>), so a robot of the operator's that someone
     /// deleted and made again since the last read is judged before anything is done to it, its token regenerated above all.
     /// </summary>
-    public static bool IsDue(NamespaceWork work)
-    {
-        var status = work.Record.Stored?.Status;
-        return IsRequested(work.Annotation(WellKnown.RotateTokensAnnotation), status) || IsScheduled(work, LastRotation(work, status));
-    }
+    public static bool IsDue(NamespaceWork work) => IsDue(work, work.Annotation(WellKnown.RotateTokensAnnotation), work.Record.Stored?.Status);
+
+    private static bool IsDue(NamespaceWork work, string? requested, QuayNamespaceStatus? status) =>
+        IsRequested(requested, status) || IsScheduled(work, LastRotation(work, status));
 
     /// <summary>
     /// Asked for and not handled yet. A value over <see cref="MostKeptAsIs"/> characters that an earlier version kept as
@@ -57,6 +56,9 @@ public sealed class TokenRotationStep
     {
         var status = work.Record.Stored?.Status;
         var requested = work.Annotation(WellKnown.RotateTokensAnnotation);
+        // Due by the cached status, the decision is taken on the status as it is now: the cache may not have seen the
+        // status a rotation just wrote, and a second rotation would invalidate the tokens the first gave the Secrets.
+        if (IsDue(work, requested, status)) status = await records.ReadStatusAsync(work.Name, ct) ?? status;
         work.RotationRequestHandled = status?.RotationRequestHandled;
         work.TokensRotatedAt = LastRotation(work, status);
 
@@ -83,24 +85,35 @@ public sealed class TokenRotationStep
         var observation = work.Observation!;
         var ours = work.Robots.Where(r => work.Entry!.Robot(r.FullName)?.Origin == Origin.Created && observation.Credentials.ContainsKey(r.FullName)
                                           && !done.Contains(r.FullName)).ToList();
-        // Every regeneration is waited for, even when Quay fails one as a whole (an outage, a timeout): those that
-        // succeeded invalidated their old tokens, so they are recorded and told before that failure stops the reconcile.
+        // Every regeneration is waited for, even when Quay fails one as a whole (an outage, a timeout) or the reconcile
+        // is cancelled: those that succeeded invalidated their old tokens, so they are recorded and told before
+        // anything stops the reconcile.
         var attempts = ours.Select(robot => Isolation.RunAsync(work, $"service account {robot.ServiceAccount}", async () =>
             (await work.Quay.RegenerateRobotTokenAsync(work.Organization, robot.ShortName, ct)).ValueOrThrow($"regenerate the token of {robot.FullName}"))).ToList();
         try
         {
             await Task.WhenAll(attempts);
         }
-        catch (Exception) when (!ct.IsCancellationRequested)
+        catch (Exception)
         {
-            // Rethrown below, once the rotations that succeeded are recorded.
+            // Each attempt is looked at below.
         }
         var rotated = new List<string>();
+        var failed = new List<(DesiredRobot Robot, Exception Failure)>();
         foreach (var (robot, attempt) in ours.Zip(attempts))
         {
-            if (!attempt.IsCompletedSuccessfully || attempt.Result is not { Value.Token: { Length: > 0 } token }) continue;
-            work.TokenSeen(observation, robot.FullName, token);
-            rotated.Add(robot.FullName);
+            if (!attempt.IsCompletedSuccessfully) failed.Add((robot, attempt.Exception?.InnerException ?? new OperationCanceledException(ct)));
+            else if (attempt.Result is { Value.Token: { Length: > 0 } token })
+            {
+                work.TokenSeen(observation, robot.FullName, token);
+                rotated.Add(robot.FullName);
+            }
+            else if (attempt.Result is not null)
+            {
+                work.Problem($"service account {robot.ServiceAccount}: Quay answered the regeneration of {robot.FullName}'s token without a token");
+                work.QuayCallFailed = true;
+            }
+            // else refused, and made a problem of the service account by Isolation
         }
         var why = onRequest ? $"requested by {WellKnown.RotateTokensAnnotation}={UserText.Quote(requested)}" : "spec.robotTokenRotationInterval";
         if (rotated.Count < ours.Count)
@@ -111,7 +124,13 @@ public sealed class TokenRotationStep
             unfinished.Robots = [.. done.Order(StringComparer.Ordinal), .. rotated];
             work.DecideRotationInProgress(unfinished.Robots.Count == 0 ? null : unfinished);
             if (rotated.Count > 0) work.Rotated = new RotatedTokens(rotated, why, refused);
-            if (attempts.FirstOrDefault(a => a.IsFaulted) is { Exception: { } failure }) ExceptionDispatchInfo.Throw(failure.InnerException!);
+            if (failed.Count == 0) return;
+            // Nothing regenerated, or the reconcile cancelled: the failure stops it, as any other. Otherwise Quay answered
+            // the others, so the failure is the service account's problem, and the Secrets of those regenerated are
+            // still written in this reconcile rather than left holding tokens that no longer work.
+            if (rotated.Count == 0 || ct.IsCancellationRequested) ExceptionDispatchInfo.Throw(failed[0].Failure);
+            foreach (var (robot, failure) in failed) work.Problem($"service account {robot.ServiceAccount}: {failure.Message}");
+            work.QuayCallFailed = true;
             return;
         }
         work.TokensRotatedAt = work.Now;
