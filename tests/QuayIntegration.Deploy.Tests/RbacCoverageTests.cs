@@ -208,6 +208,13 @@ public sealed class RbacCoverageTests
             }, "image.openshift.io", "v1", Project, "imagestreams");
             await Repo.Eventually(() => Task.FromResult(quay.State.Repository(Org, "after-rotation") is not null), "a repository made after the rotation");
 
+            // Robot tokens rotated on request: the decision reads the QuayNamespace's status afresh (get), the Secrets follow.
+            var robotTokens = quay.State.Organization(Org)!.Robots.ToDictionary(r => r.Name, r => r.Token);
+            await kube.CoreV1.PatchNamespaceAsync(new V1Patch("""{"metadata":{"annotations":{"quay.redhat.com/rotate-robot-tokens":"rbac"}}}""",
+                V1Patch.PatchType.MergePatch), Project);
+            await Repo.Eventually(async () => quay.State.Organization(Org)!.Robots.All(r => r.Token != robotTokens[r.Name]) && await IsSetUpAsync(kube, quay),
+                "robot tokens rotated and the Secrets in step", TimeSpan.FromSeconds(30));
+
             // A build goes through the webhook (rewritten to push to Quay) and its image is imported back.
             var app = await cluster.Oc.NewAppAsync(Project, AppTemplate.HttpdExample);
             var build = (string)app.Build["metadata"]!["name"]!;

@@ -223,11 +223,18 @@ public sealed class NamespaceReconciler(
             if (NamespaceReport.WithRotation(work.Record.Stored?.Status, work) is { } rotation)
             {
                 // Written even when the reconcile was cancelled (a stop, a lost lease) once Quay regenerated tokens, or the
-                // next leader would regenerate them again; within a bound shorter than the time between a lost lease's
-                // last renewal deadline and another replica's takeover.
-                using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct.IsCancellationRequested ? CancellationToken.None : ct);
-                bound.CancelAfter(RotationWriteBound);
-                await WriteStatusAsync(work, rotation, bound.Token);
+                // next leader would regenerate them again; then within a bound shorter than the time between a lost
+                // lease's last renewal deadline and another replica's takeover. Never in the way of what stopped the
+                // step: a write that fails is logged, and the end of the reconcile (or of its failure) writes again.
+                using var bound = new CancellationTokenSource(RotationWriteBound);
+                try
+                {
+                    await records.SaveStatusAsync(work.Record, rotation, ct.IsCancellationRequested ? bound.Token : ct);
+                }
+                catch (Exception e)
+                {
+                    log.StatusNotWritten(work.Name, e.Message);
+                }
             }
         }
         await repositoryStep.RunAsync(work, ct);
@@ -522,22 +529,13 @@ public sealed class NamespaceReconciler(
     private async Task WriteFailingStatusAsync(NamespaceWork work, string message, CancellationToken ct)
     {
         if (work.Record.Stored is null) return;
-        await WriteStatusAsync(work, NamespaceReport.Build(work.Record.Stored.Status, work, NamespacePhase.Failing, message, work.Observation?.VerifiedAt), ct);
-    }
-
-    /// <summary>
-    /// A status written on the way out of a failure, or ahead of the end of a sync: one not written is logged, and the
-    /// write at the end of the reconcile, or of its failure, is the next chance.
-    /// </summary>
-    private async Task WriteStatusAsync(NamespaceWork work, QuayNamespaceStatus status, CancellationToken ct)
-    {
         try
         {
-            await records.SaveStatusAsync(work.Record, status, ct);
+            await records.SaveStatusAsync(work.Record,
+                NamespaceReport.Build(work.Record.Stored.Status, work, NamespacePhase.Failing, message, work.Observation?.VerifiedAt), ct);
         }
-        catch (Exception e)
+        catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            // A cancelled write included: it must not stand in for the failure or cancellation being reported.
             log.StatusNotWritten(work.Name, e.Message);
         }
     }
@@ -545,7 +543,7 @@ public sealed class NamespaceReconciler(
     /// <summary>What the status, the Event and the log say of a failure.</summary>
     private static string FailureMessage(Exception e) => e switch
     {
-        KubeApiException k => $"the API server refused a write: {k.Message}",
+        KubeApiException k => $"the API server refused a request: {k.Message}",
         QuayOperationException or ReconcileException or RecordFieldsDroppedException or TimeoutException => e.Message,
         HttpRequestException or IOException => $"the API server could not be reached: {e.Message}",
         _ => $"unexpected {e.GetType().Name}: {e.Message}",

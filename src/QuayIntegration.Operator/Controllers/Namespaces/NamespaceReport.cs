@@ -88,8 +88,11 @@ public static class NamespaceReport
         return status;
     }
 
+    public const string RotatingTokens = "robot tokens regenerated; their Secrets are being written";
+
     /// <summary>
-    /// The status as it stands, with what this reconcile's rotation did, written as soon as the rotation step is done:
+    /// The status with what this reconcile's rotation did (Pending while the Secrets of tokens regenerated just now are
+    /// written; as it stands otherwise), written as soon as the rotation step is done:
     /// the rotation lives only in the status, so whatever stops the reconcile after it (a failure, a conflict retried at
     /// once without a report, a crash) must not make the next one regenerate the tokens again. Null when the step
     /// decided nothing (no rotation was due, none was left unfinished).
@@ -97,7 +100,8 @@ public static class NamespaceReport
     public static QuayNamespaceStatus? WithRotation(QuayNamespaceStatus? previous, NamespaceWork work)
     {
         if (!work.RotationInProgressDecided) return null;
-        if (previous is null) return Build(null, work, NamespacePhase.Pending, null, null);
+        // Tokens regenerated just now: not in step until the Secrets hold them, later in the reconcile.
+        if (work.Rotated is not null || previous is null) return Build(previous, work, NamespacePhase.Pending, RotatingTokens, null);
         return new QuayNamespaceStatus
         {
             Organization = previous.Organization,

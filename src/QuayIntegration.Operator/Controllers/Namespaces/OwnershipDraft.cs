@@ -53,11 +53,16 @@ public sealed class OwnershipDraft
     }
 
     /// <summary>
-    /// Called by <see cref="OwnershipRecords"/> after a write of the status alone: the record's new version, with the
-    /// spec as it was stored. What the steps noted since the last save stays unsaved (a status written mid-reconcile,
-    /// after a rotation, must not pass a robot just created for recorded).
+    /// Called by <see cref="OwnershipRecords"/> after a write of the status alone. What the steps noted since the last
+    /// save stays unsaved (a status written mid-reconcile, after a rotation, must not pass a robot just created for
+    /// recorded). The record's new version is taken only when its spec is still the one the draft started from (the
+    /// same generation): a status patch carries no resourceVersion, so adopting the version of a spec someone else
+    /// changed meanwhile would let the draft's next write replace that change instead of meeting a conflict.
     /// </summary>
-    internal void StatusSaved(QuayNamespaceResource stored) => Stored = stored;
+    internal void StatusSaved(QuayNamespaceResource written)
+    {
+        if (Stored is null || written.Metadata.Generation == Stored.Metadata.Generation) Stored = written;
+    }
 
     public IReadOnlyList<OrganizationRecord> Organizations => Spec.Organizations ?? [];
 
