@@ -1,3 +1,4 @@
+using System.Net;
 using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -65,7 +66,7 @@ public sealed class TokenRotationStep(OwnershipRecords records)
             {
                 status = await records.ReadStatusAsync(work.Name, ct) ?? status;
             }
-            catch (KubeApiException e)
+            catch (KubeApiException e) when (e.Status == HttpStatusCode.Forbidden)
             {
                 // An operator image upgraded without its role (get on quaynamespaces) is told what is missing; the rest of
                 // the namespace still syncs, and the rotation waits rather than risk being done twice.
