@@ -226,14 +226,18 @@ public sealed class NamespaceReconciler(
                 // next leader would regenerate them again; then within a bound shorter than the time between a lost
                 // lease's last renewal deadline and another replica's takeover. Never in the way of what stopped the
                 // step: a write that fails is logged, and the end of the reconcile (or of its failure) writes again.
-                using var bound = new CancellationTokenSource(RotationWriteBound);
-                try
+                using var bound = new CancellationTokenSource();
+                // The bound starts when the reconcile is cancelled, before the write or during it.
+                await using (ct.Register(() => bound.CancelAfter(RotationWriteBound)))
                 {
-                    await records.SaveStatusAsync(work.Record, rotation, ct.IsCancellationRequested ? bound.Token : ct);
-                }
-                catch (Exception e)
-                {
-                    log.StatusNotWritten(work.Name, e.Message);
+                    try
+                    {
+                        await records.SaveStatusAsync(work.Record, rotation, bound.Token);
+                    }
+                    catch (Exception e)
+                    {
+                        log.StatusNotWritten(work.Name, e.Message);
+                    }
                 }
             }
         }

@@ -88,11 +88,8 @@ public static class NamespaceReport
         return status;
     }
 
-    public const string RotatingTokens = "robot tokens regenerated; their Secrets are being written";
-
     /// <summary>
-    /// The status with what this reconcile's rotation did (Pending while the Secrets of tokens regenerated just now are
-    /// written; as it stands otherwise), written as soon as the rotation step is done:
+    /// The status as it stands, with what this reconcile's rotation did, written as soon as the rotation step is done:
     /// the rotation lives only in the status, so whatever stops the reconcile after it (a failure, a conflict retried at
     /// once without a report, a crash) must not make the next one regenerate the tokens again. Null when the step
     /// decided nothing (no rotation was due, none was left unfinished).
@@ -100,8 +97,10 @@ public static class NamespaceReport
     public static QuayNamespaceStatus? WithRotation(QuayNamespaceStatus? previous, NamespaceWork work)
     {
         if (!work.RotationInProgressDecided) return null;
-        // Tokens regenerated just now: not in step until the Secrets hold them, later in the reconcile.
-        if (work.Rotated is not null || previous is null) return Build(previous, work, NamespacePhase.Pending, RotatingTokens, null);
+        if (previous is null) return Build(null, work, NamespacePhase.Pending, null, null);
+        // Everything else as it stands: the end of the reconcile writes its outcome moments later. (A phase of its own
+        // here read as "synced before" to a restart after a failing namespace's rotation, showed the kept list only
+        // as far as the reconcile had come, and flipped Synced at every scheduled rotation.)
         return new QuayNamespaceStatus
         {
             Organization = previous.Organization,
