@@ -2235,6 +2235,66 @@ public sealed class OwnershipTests
         }, "the reconcile that made and rotated the robot ended");
     }
 
+    /// <summary>
+    /// Robots an earlier reconcile of a rotation regenerated, which stopped before their Secrets (a repository create
+    /// failing), get their Secrets written by the next reconcile even while Quay keeps failing the last robot's
+    /// regeneration. (That failure stopped every later reconcile before the Secrets, which held dead tokens meanwhile.)
+    /// </summary>
+    [Fact]
+    public async Task Secrets_of_robots_rotated_earlier_are_written_while_the_last_robots_regeneration_fails()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("earlier");
+        await Eventually(() => env.IsSeededAsync("earlier", "openshift_earlier"), "set up");
+        string TokenOf(string robot) => env.Quay.State.Organization("openshift_earlier")!.Robots.Single(r => r.Name == robot).Token;
+        async Task<bool> SecretHoldsItsTokenAsync(string account) =>
+            await env.GetSecretAsync("earlier", $"{account}-quay-openshift") is { } secret
+            && env.DockerAuth(secret) == $"openshift_earlier+{account}:{TokenOf($"openshift_earlier+{account}")}";
+        var refused = env.Quay.Faults.Add(RefuseRegeneration("builder", 400));
+        var repositories = env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/repository", Method = "POST", ErrorRate = 1, ErrorStatuses = [503] });
+        await env.CreateImageStreamAsync("earlier", "app");
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "earlier" && e.Reason == "QuaySyncFailed", "the repository create failing");
+        await env.Kube.CoreV1.PatchNamespaceAsync(new V1Patch("""{"metadata":{"annotations":{"quay.redhat.com/rotate-robot-tokens":"earlier"}}}""",
+            V1Patch.PatchType.MergePatch), "earlier");
+        await Eventually(async () => (await env.GetRecordAsync("earlier"))?["status"]?["rotationInProgress"]?["robots"]?.AsArray().Count == 2,
+            "default's and deployer's tokens regenerated, builder's refused");
+        Assert.False(await SecretHoldsItsTokenAsync("default")); // the reconcile stopped at the repository, before the Secrets
+
+        env.Quay.Faults.Remove(refused);
+        var failing = env.Quay.Faults.Add(RefuseRegeneration("builder", 503));
+        env.Quay.Faults.Remove(repositories);
+        await Eventually(async () => await SecretHoldsItsTokenAsync("default") && await SecretHoldsItsTokenAsync("deployer"),
+            "the Secrets of the robots rotated earlier written while builder's regeneration fails", TimeSpan.FromSeconds(60));
+        Assert.NotNull((await env.GetRecordAsync("earlier"))?["status"]?["rotationInProgress"]);
+        env.Quay.Faults.Remove(failing);
+        await Eventually(() => env.IsSeededAsync("earlier", "openshift_earlier"), "the rotation complete", TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>
+    /// An operator whose role lacks get on quaynamespaces (its image upgraded without its RBAC) says what is missing
+    /// when a rotation is asked for, leaves the tokens alone, and still syncs the rest of the namespace. (The refused
+    /// read stopped the whole reconcile as "the API server refused a write".)
+    /// </summary>
+    [Fact]
+    public async Task A_rotation_the_role_cannot_read_for_waits_and_says_what_is_missing()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("old-role");
+        await Eventually(() => env.IsSeededAsync("old-role", "openshift_old-role"), "set up");
+        var before = env.Quay.State.Organization("openshift_old-role")!.Robots.ToDictionary(r => r.Name, r => r.Token);
+        env.Cluster.ApiServer.Faults.InjectStatus(403, count: int.MaxValue, resource: "quaynamespaces", verb: "get", user: env.OperatorUser);
+
+        await env.Kube.CoreV1.PatchNamespaceAsync(new V1Patch("""{"metadata":{"annotations":{"quay.redhat.com/rotate-robot-tokens":"old-role"}}}""",
+            V1Patch.PatchType.MergePatch), "old-role");
+        await env.CreateImageStreamAsync("old-role", "app");
+        await Eventually(async () => (await env.GetRecordAsync("old-role"))?["status"]?["lastError"]?.GetValue<string>()
+            ?.Contains("the operator's role needs get on quaynamespaces", StringComparison.Ordinal) == true, "the missing permission told");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_old-role", "app") is not null), "the rest of the namespace synced");
+        Assert.Equal(before, env.Quay.State.Organization("openshift_old-role")!.Robots.ToDictionary(r => r.Name, r => r.Token));
+    }
+
     private static FaultRule RefuseRegeneration(string serviceAccount, int status) => new()
     {
         Route = "/api/v1/organization/{orgname}/robots/{robot_shortname}/regenerate", PathContains = $"/robots/{serviceAccount}/", ErrorRate = 1, ErrorStatuses = [status],
