@@ -155,14 +155,11 @@ public sealed class QuayResilienceHandler(ResiliencePipeline<HttpResponseMessage
         var body = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(cancellationToken);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(QuayResilience.Retryable, QuayResilience.IsRetryableRequest(request));
+        request.Options.Set(QuayMetricsHandler.CallerCancellation, cancellationToken); // each attempt's copy carries it
         try
         {
-            return await pipeline.ExecuteAsync(async ctx =>
-            {
-                var attempt = Copy(request, body);
-                attempt.Options.Set(QuayMetricsHandler.CallerCancellation, cancellationToken);
-                return await base.SendAsync(attempt, ctx.CancellationToken);
-            }, context);
+            return await pipeline.ExecuteAsync(
+                async ctx => await base.SendAsync(Copy(request, body), ctx.CancellationToken), context);
         }
         finally
         {

@@ -69,22 +69,11 @@ public static class NamespaceReport
 
     private static QuayNamespaceStatus Halted(QuayNamespaceStatus? previous, string phase, string? integrations, string reason, DateTimeOffset now)
     {
-        var status = new QuayNamespaceStatus
-        {
-            Organization = previous?.Organization,
-            Origin = previous?.Origin,
-            Integration = integrations,
-            Phase = phase,
-            LastVerified = previous?.LastVerified,
-            LastError = StatusConditions.Bounded(reason),
-            Kept = previous?.Kept,
-            KeptCount = previous?.KeptCount,
-            TokensRotatedAt = previous?.TokensRotatedAt,
-            RotationRequestHandled = previous?.RotationRequestHandled,
-            RotationInProgress = previous?.RotationInProgress,
-            Conditions = previous?.Conditions?.Select(Copy).ToList() ?? [],
-        };
-        StatusConditions.Set(status.Conditions, "Synced", false, phase, reason, null, KubeTime.ToSecond(now));
+        var status = Copy(previous);
+        status.Integration = integrations;
+        status.Phase = phase;
+        status.LastError = StatusConditions.Bounded(reason);
+        StatusConditions.Set(status.Conditions!, "Synced", false, phase, reason, null, KubeTime.ToSecond(now));
         return status;
     }
 
@@ -101,22 +90,29 @@ public static class NamespaceReport
         // Everything else as it stands: the end of the reconcile writes its outcome moments later. (A phase of its own
         // here read as "synced before" to a restart after a failing namespace's rotation, showed the kept list only
         // as far as the reconcile had come, and flipped Synced at every scheduled rotation.)
-        return new QuayNamespaceStatus
-        {
-            Organization = previous.Organization,
-            Origin = previous.Origin,
-            Integration = previous.Integration,
-            Phase = previous.Phase,
-            LastVerified = previous.LastVerified,
-            LastError = previous.LastError,
-            Kept = previous.Kept,
-            KeptCount = previous.KeptCount,
-            TokensRotatedAt = work.TokensRotatedAt is { } rotated ? KubeTime.ToSecond(rotated) : previous.TokensRotatedAt,
-            RotationRequestHandled = work.RotationRequestHandled ?? previous.RotationRequestHandled,
-            RotationInProgress = TokenRotationStep.Unfinished(work, previous),
-            Conditions = previous.Conditions?.Select(Copy).ToList() ?? [],
-        };
+        var status = Copy(previous);
+        if (work.TokensRotatedAt is { } rotated) status.TokensRotatedAt = KubeTime.ToSecond(rotated);
+        status.RotationRequestHandled = work.RotationRequestHandled ?? previous.RotationRequestHandled;
+        status.RotationInProgress = TokenRotationStep.Unfinished(work, previous);
+        return status;
     }
+
+    /// <summary>The status as it stands, its conditions copied so that setting one leaves the stored status alone.</summary>
+    private static QuayNamespaceStatus Copy(QuayNamespaceStatus? previous) => new()
+    {
+        Organization = previous?.Organization,
+        Origin = previous?.Origin,
+        Integration = previous?.Integration,
+        Phase = previous?.Phase,
+        LastVerified = previous?.LastVerified,
+        LastError = previous?.LastError,
+        Kept = previous?.Kept,
+        KeptCount = previous?.KeptCount,
+        TokensRotatedAt = previous?.TokensRotatedAt,
+        RotationRequestHandled = previous?.RotationRequestHandled,
+        RotationInProgress = previous?.RotationInProgress,
+        Conditions = previous?.Conditions?.Select(Copy).ToList() ?? [],
+    };
 
     private static V1Condition Copy(V1Condition c) => new()
     {
