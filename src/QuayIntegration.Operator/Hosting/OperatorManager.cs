@@ -22,31 +22,32 @@ public sealed class OperatorManager(
     IOptions<OperatorOptions> options,
     IHostApplicationLifetime lifetime,
     OperatorExit exit,
+    EventRecorder events,
     ILogger<OperatorManager> log) : BackgroundService
 {
+    /// <summary>How long a stop waits for the Events the controllers recorded last to be written.</summary>
+    private static readonly TimeSpan EventFlushBound = TimeSpan.FromSeconds(2);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var informers = caches.All.Select(i => Task.Run(() => i.RunAsync(stoppingToken), CancellationToken.None)).ToList();
+        var lost = false;
         try
         {
             await WaitForSyncAsync(stoppingToken);
             log.CachesSynced();
-            if (options.Value.LeaderElection.Enabled)
-            {
-                var lost = await elector.RunAsync(RunControllersAsync, stoppingToken);
-                if (lost)
-                {
-                    exit.Fail(OperatorExit.LostLease);
-                    lifetime.StopApplication();
-                }
-            }
-            else
-            {
-                await RunControllersAsync(stoppingToken);
-            }
+            if (options.Value.LeaderElection.Enabled) lost = await elector.RunAsync(RunControllersAsync, stoppingToken);
+            else await RunControllersAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+        // The controllers have stopped: what their last reconciles told is written before the process goes.
+        await events.FlushAsync(EventFlushBound);
+        if (lost)
+        {
+            exit.Fail(OperatorExit.LostLease);
+            lifetime.StopApplication();
         }
         await Task.WhenAll(informers);
     }

@@ -50,6 +50,18 @@ public sealed class EventRecorder(KubeApi api, TimeProvider time, IOptions<Opera
         public string? Name;
     }
 
+    /// <summary>
+    /// Waits, up to <paramref name="bound"/>, for the Events recorded so far to be written: at a stop, what the last
+    /// reconciles told (a rotation cut short, say) would otherwise go with the process.
+    /// </summary>
+    public async Task FlushAsync(TimeSpan bound)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (Volatile.Read(ref _backlog) > 0 && waited.Elapsed < bound) await Task.Delay(FlushPoll);
+    }
+
+    private static readonly TimeSpan FlushPoll = TimeSpan.FromMilliseconds(20);
+
     /// <summary>Writes still in flight then fail to take a writer and are logged as not recorded, as at any shutdown.</summary>
     public void Dispose() => _writers.Dispose();
 

@@ -797,6 +797,10 @@ public sealed class OwnershipTests
         await Eventually(async () => (await env.GetRecordAsync("mine"))?["status"]?["phase"]?.GetValue<string>() == "Failing", "the namespace failing");
         var record = (await env.GetRecordAsync("mine"))!;
         Assert.Contains("Secret builder-quay-openshift exists and is not the operator's", record["status"]!["lastError"]!.GetValue<string>());
+        // Told as the cluster's failure, not Quay's: nothing in Quay is wrong.
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "mine" && e.Type == "Warning" && e.Reason == "ClusterUpdateFailed"
+                                             && e.Message.Contains("builder-quay-openshift", StringComparison.Ordinal), "the failure told");
+        Assert.DoesNotContain((await env.Kube.CoreV1.ListNamespacedEventAsync("default")).Items, e => e.InvolvedObject.Name == "mine" && e.Reason == "QuaySyncFailed");
         var theirs = (await env.GetSecretAsync("mine", "builder-quay-openshift"))!;
         Assert.Equal("Opaque", theirs.Type);
         Assert.Equal("theirs", System.Text.Encoding.UTF8.GetString(theirs.Data["password"]));
@@ -2293,6 +2297,15 @@ public sealed class OwnershipTests
             ?.Contains("the operator's role needs get on quaynamespaces", StringComparison.Ordinal) == true, "the missing permission told");
         await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_old-role", "app") is not null), "the rest of the namespace synced");
         Assert.Equal(before, env.Quay.State.Organization("openshift_old-role")!.Robots.ToDictionary(r => r.Name, r => r.Token));
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "old-role" && e.Reason == "ClusterUpdateFailed"
+                                             && e.Message.Contains("get on quaynamespaces", StringComparison.Ordinal), "told as the cluster's failure");
+
+        // The retries (with backoff) ask Quay nothing: the rotation that would have Quay read afresh is not decided.
+        const string robots = "/api/v1/organization/{orgname}/robots";
+        var refused = int.MaxValue - env.Cluster.ApiServer.Faults.PendingStatuses;
+        var listed = env.Quay.Calls.Count("GET", robots);
+        await Eventually(() => Task.FromResult(int.MaxValue - env.Cluster.ApiServer.Faults.PendingStatuses >= refused + 2), "two retries");
+        Assert.Equal(listed, env.Quay.Calls.Count("GET", robots));
     }
 
     private static FaultRule RefuseRegeneration(string serviceAccount, int status) => new()
@@ -2330,6 +2343,44 @@ public sealed class OwnershipTests
             .Where(e => e.InvolvedObject.Name == "twice" && e.Reason == "RobotTokensRotated").ToList();
         Assert.Equal(1, told.Sum(e => e.Count ?? 1));
         Assert.Contains("by the retry, at once", told[0].Message);
+    }
+
+    /// <summary>
+    /// A rotation whose reconcile is stopped (the operator stopping, its Lease lost) before the robot Secrets are written
+    /// is told all the same, saying the next reconcile writes them; the next operator writes them without rotating
+    /// again. (The stop ended the reconcile silently, and the status, which records the rotation, kept every later
+    /// reconcile from telling it: the tokens changed with no word.)
+    /// </summary>
+    [Fact]
+    public async Task A_rotation_cut_short_by_a_stop_is_told_and_not_done_again()
+    {
+        await using var env = await StartAsync();
+        var first = await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("cut");
+        await Eventually(() => env.IsSeededAsync("cut", "openshift_cut"), "set up");
+        const string regenerate = "/api/v1/organization/{orgname}/robots/{robot_shortname}/regenerate";
+        var robots = env.Quay.State.Organization("openshift_cut")!.Robots.Count;
+        var before = env.Quay.Calls.Count("POST", regenerate);
+
+        var held = env.Cluster.ApiServer.Faults.Stall(resource: "secrets", verb: "patch", ns: "cut", user: env.OperatorUser);
+        await env.Kube.CoreV1.PatchNamespaceAsync(new V1Patch("""{"metadata":{"annotations":{"quay.redhat.com/rotate-robot-tokens":"cut"}}}""",
+            V1Patch.PatchType.MergePatch), "cut");
+        await Eventually(() => Task.FromResult(held.Held > 0), "a Secret write of the rotation's reconcile held");
+        // An API server slow to take Events: the stop waits for the one told last (within its bound).
+        env.Cluster.ApiServer.Faults.SetLatency("events", TimeSpan.FromMilliseconds(500));
+        await env.StopOperatorAsync(first);
+        env.Cluster.ApiServer.Faults.SetLatency("events", TimeSpan.Zero);
+        held.Release();
+        var told = await env.EventAsync("default", e => e.InvolvedObject.Name == "cut" && e.Reason == "RobotTokensRotated", "the rotation told",
+            TimeSpan.FromSeconds(5));
+        Assert.Contains("by the next reconcile", told.Message);
+        Assert.Equal(robots, env.Quay.Calls.Count("POST", regenerate) - before);
+
+        await env.StartOperatorAsync("operator-2");
+        await Eventually(() => env.IsSeededAsync("cut", "openshift_cut"), "the Secrets given the new tokens");
+        await env.CreateImageStreamAsync("cut", "later");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_cut", "later") is not null), "a later reconcile");
+        Assert.Equal(robots, env.Quay.Calls.Count("POST", regenerate) - before);
     }
 
     [Fact]

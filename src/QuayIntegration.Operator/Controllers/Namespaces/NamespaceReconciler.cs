@@ -124,6 +124,16 @@ public sealed class NamespaceReconciler(
         {
             return await LeaveToOtherClusterAsync(work, e, ct);
         }
+        // Stopped (the operator stopping, its leadership lost) after Quay regenerated tokens: the status records the
+        // rotation (written even then), so no later reconcile does it again, nor knows to tell it. Told now, on its
+        // own: what else the reconcile did is on record or found again by the next one.
+        catch (Exception) when (ct.IsCancellationRequested && work.Rotated is { } rotated && work.Namespace is { } namespaceNow)
+        {
+            var told = TokenRotationStep.Told(rotated, work.SecretsInPlace, SecretsLeftTo.AfterStop);
+            events.Normal(namespaceNow, "RobotTokensRotated", told);
+            log.NamespaceChanged("RobotTokensRotated", work.Name, told);
+            throw;
+        }
         // Every failure, not only the expected kinds: one that escaped (a timeout, a dropped connection, a bug) left the
         // namespace's status, the Events and the integration's counts saying all was well while every retry failed.
         // (The sync's own report of what failed inside it, already saved and told, only passes through.)
@@ -138,7 +148,7 @@ public sealed class NamespaceReconciler(
                             && _transientStreaks.AddOrUpdate(work.Name, 1, (_, n) => n + 1) < TransientFailuresBeforeReport;
             // What was done before the failure is done (a repository deleted, an organization created): told now, as
             // the record no longer leaves it for a later pass to do, or to tell.
-            ReportChanges(work, wasSynced: true, syncedNow: false, retriedAtOnce: transient);
+            ReportChanges(work, wasSynced: true, syncedNow: false, transient ? SecretsLeftTo.ImmediateRetry : SecretsLeftTo.FailureRetry);
             var message = FailureMessage(e) + (dropped is null ? "" : "; " + dropped.Message);
             if (!ExpectedFailures.Contains(e)) log.UnexpectedSyncFailure(work.Name, e);
             if (!transient) await WriteFailingStatusAsync(work, message, ct);
@@ -203,6 +213,7 @@ public sealed class NamespaceReconciler(
             if (LegacyOwnership.KeptOrganization(work.Record, work.Host, config.OrganizationPrefix) is { } kept) MapTo(work, kept);
         }
         if (ignored is not null) events.Warning(work.Namespace, "OwnershipAnnotationIgnored", ignored);
+        await tokenRotationStep.DecideAsync(work, ct);
         await organizationStep.RunAsync(work, ct);
         await takeoverInventory.RecordAsync(work, work.Entry!, ct);
         if (TakeoverInventory.MakerUntold(work.Entry!)) work.Kept.Add(TakeoverInventory.UntoldMakerKept(work.Entry!));
@@ -254,7 +265,7 @@ public sealed class NamespaceReconciler(
         if (error is not null)
         {
             DistrustObservation(work);
-            Failed(work, error, transient: false, "QuaySyncFailed");
+            Failed(work, error, transient: false, work.ProblemReason);
             throw new ReconcileException(error); // what did not fail is in place; the rest is retried with backoff
         }
         registry.Synced(work.Name, work.IntegrationName, work.Now, work.Integration!.Fingerprint);
@@ -573,9 +584,9 @@ public sealed class NamespaceReconciler(
     /// is one Event that says everything (what happened to the organization also on its own); later, each repair is an
     /// Event of its own.
     /// </summary>
-    private void ReportChanges(NamespaceWork work, bool wasSynced, bool syncedNow = true, bool retriedAtOnce = false)
+    private void ReportChanges(NamespaceWork work, bool wasSynced, bool syncedNow = true, SecretsLeftTo rest = SecretsLeftTo.FailureRetry)
     {
-        if (work.Rotated is { } rotated) work.Changed("RobotTokensRotated", TokenRotationStep.Told(rotated, work.SecretsInPlace, retriedAtOnce));
+        if (work.Rotated is { } rotated) work.Changed("RobotTokensRotated", TokenRotationStep.Told(rotated, work.SecretsInPlace, rest));
         work.Rotated = null;
         Tell(work, wasSynced, syncedNow);
         work.Changes.Clear();

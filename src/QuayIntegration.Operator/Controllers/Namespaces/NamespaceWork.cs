@@ -72,6 +72,9 @@ public sealed class NamespaceWork
 
     public List<SyncChange> Changes { get; } = [];
 
+    /// <summary>What the rotation decided before the organization step (<see cref="TokenRotationStep.DecideAsync"/>); null when it could not.</summary>
+    public RotationDecision? Rotation { get; set; }
+
     /// <summary>When the robot tokens were last regenerated, and the last rotation request acted on (for the status).</summary>
     public DateTimeOffset? TokensRotatedAt { get; set; }
     public string? RotationRequestHandled { get; set; }
@@ -148,7 +151,21 @@ public sealed class NamespaceWork
         lock (_tokensLock) return _tokens?.GetValueOrDefault(robot);
     }
 
-    public void Problem(string message) => Problems.Add(message);
+    /// <summary>A failure confined to one item; its side decides the reason the namespace's failure is told under (<see cref="ProblemReason"/>).</summary>
+    public void Problem(string message, ProblemSide side)
+    {
+        Problems.Add(message);
+        if (side == ProblemSide.Quay) _quayProblems = true;
+    }
+
+    private bool _quayProblems;
+
+    /// <summary>
+    /// The Event reason of a reconcile that ends with problems: <c>QuaySyncFailed</c> when Quay refused or failed
+    /// something, else <c>ClusterUpdateFailed</c> (a Secret of someone else's in the way, the API server refusing a write
+    /// or a read), so an administrator looks where the failure is. The message lists every problem either way.
+    /// </summary>
+    public string ProblemReason => _quayProblems ? "QuaySyncFailed" : "ClusterUpdateFailed";
 
     /// <summary>A Quay call of this reconcile failed (its item reported as a problem): what Quay holds may differ from the observation.</summary>
     public bool QuayCallFailed { get; set; }
@@ -161,4 +178,11 @@ public sealed class NamespaceWork
 
     public string? Annotation(string key) =>
         Namespace?.Metadata.Annotations is { } a && a.TryGetValue(key, out var v) ? v : null;
+}
+
+/// <summary>Where a problem of one item lies: in Quay (refused, failed, changed under the operator) or in the cluster.</summary>
+public enum ProblemSide
+{
+    Quay,
+    Cluster,
 }

@@ -155,7 +155,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
                 entry.RemoveRobot(robot.FullName);
                 foreach (var permission in entry.DefaultPermissionsOf(robot.FullName).ToList()) entry.RemoveDefaultPermission(permission);
                 observations.Forget(work.Name);
-                work.Problem($"robot {robot.FullName} of service account {robot.ServiceAccount} was deleted in Quay meanwhile; it is made again");
+                work.Problem($"robot {robot.FullName} of service account {robot.ServiceAccount} was deleted in Quay meanwhile; it is made again", ProblemSide.Quay);
                 continue;
             }
             observation.PermissionsKnown(robot.FullName, replace: true);

@@ -20,11 +20,40 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 public sealed class TokenRotationStep(OwnershipRecords records)
 {
     /// <summary>
-    /// Whether a rotation is due in this reconcile (asked for and not yet handled, or the schedule's time), before its
-    /// step runs: Quay is then read afresh (<see cref="OrganizationStep"/>), so a robot of the operator's that someone
-    /// deleted and made again since the last read is judged before anything is done to it, its token regenerated above all.
+    /// Whether a rotation is due in this reconcile (asked for and not yet handled, or the schedule's time), as
+    /// <see cref="DecideAsync"/> found before the organization step: Quay is then read afresh (<see cref="OrganizationStep"/>),
+    /// so a robot of the operator's that someone deleted and made again since the last read is judged before anything
+    /// is done to it, its token regenerated above all.
     /// </summary>
-    public static bool IsDue(NamespaceWork work) => IsDue(work, work.Annotation(WellKnown.RotateTokensAnnotation), work.Record.Stored?.Status);
+    public static bool IsDue(NamespaceWork work) => work.Rotation?.Due == true;
+
+    /// <summary>
+    /// Decides, before the organization step, whether a rotation is due. Due by the cached status, the decision is
+    /// taken on the status as the API server has it now: the cache may not have seen the status a rotation just wrote,
+    /// and a second rotation would invalidate the tokens the first gave the Secrets. When that read is refused, nothing
+    /// is decided: the rotation waits (see <see cref="RunAsync"/>), and Quay is not read afresh for it.
+    /// </summary>
+    public async Task DecideAsync(NamespaceWork work, CancellationToken ct)
+    {
+        var status = work.Record.Stored?.Status;
+        var requested = work.Annotation(WellKnown.RotateTokensAnnotation);
+        if (IsDue(work, requested, status))
+        {
+            try
+            {
+                status = await records.ReadStatusAsync(work.Name, ct) ?? status;
+            }
+            catch (KubeApiException e) when (e.Status == HttpStatusCode.Forbidden)
+            {
+                // An operator image upgraded without its role (get on quaynamespaces) is told what is missing; the rest of
+                // the namespace still syncs, and the rotation waits rather than risk being done twice.
+                work.Problem($"the robot token rotation waits: reading the QuayNamespace {work.Name} was refused ({e.Message}); " +
+                             "the operator's role needs get on quaynamespaces (deploy/base/rbac.yaml)", ProblemSide.Cluster);
+                return;
+            }
+        }
+        work.Rotation = new RotationDecision(status, IsDue(work, requested, status));
+    }
 
     private static bool IsDue(NamespaceWork work, string? requested, QuayNamespaceStatus? status) =>
         IsRequested(requested, status) || IsScheduled(work, LastRotation(work, status));
@@ -54,27 +83,13 @@ public sealed class TokenRotationStep(OwnershipRecords records)
     private static DateTimeOffset LastRotation(NamespaceWork work, QuayNamespaceStatus? status) =>
         status?.TokensRotatedAt is { } last ? new DateTimeOffset(last, TimeSpan.Zero) : work.Now;
 
-    public async Task RunAsync(NamespaceWork work, CancellationToken ct)
+    public Task RunAsync(NamespaceWork work, CancellationToken ct) =>
+        // Undecided when the status could not be read (the problem is told): the rotation waits, its record untouched.
+        work.Rotation is { } decision ? RotateAsync(work, decision.Status, ct) : Task.CompletedTask;
+
+    private static async Task RotateAsync(NamespaceWork work, QuayNamespaceStatus? status, CancellationToken ct)
     {
-        var status = work.Record.Stored?.Status;
         var requested = work.Annotation(WellKnown.RotateTokensAnnotation);
-        // Due by the cached status, the decision is taken on the status as it is now: the cache may not have seen the
-        // status a rotation just wrote, and a second rotation would invalidate the tokens the first gave the Secrets.
-        if (IsDue(work, requested, status))
-        {
-            try
-            {
-                status = await records.ReadStatusAsync(work.Name, ct) ?? status;
-            }
-            catch (KubeApiException e) when (e.Status == HttpStatusCode.Forbidden)
-            {
-                // An operator image upgraded without its role (get on quaynamespaces) is told what is missing; the rest of
-                // the namespace still syncs, and the rotation waits rather than risk being done twice.
-                work.Problem($"the robot token rotation waits: reading the QuayNamespace {work.Name} was refused ({e.Message}); " +
-                             "the operator's role needs get on quaynamespaces (deploy/base/rbac.yaml)");
-                return;
-            }
-        }
         work.RotationRequestHandled = status?.RotationRequestHandled;
         work.TokensRotatedAt = LastRotation(work, status);
 
@@ -126,7 +141,7 @@ public sealed class TokenRotationStep(OwnershipRecords records)
             }
             else if (attempt.Result is not null)
             {
-                work.Problem($"service account {robot.ServiceAccount}: Quay answered the regeneration of {robot.FullName}'s token without a token");
+                work.Problem($"service account {robot.ServiceAccount}: Quay answered the regeneration of {robot.FullName}'s token without a token", ProblemSide.Quay);
                 work.QuayCallFailed = true;
             }
             // else refused, and made a problem of the service account by Isolation
@@ -146,7 +161,7 @@ public sealed class TokenRotationStep(OwnershipRecords records)
             // failure is the service account's problem, and their Secrets are still written in this reconcile rather
             // than left holding tokens that no longer work.
             if (rotated.Count == 0 && done.Count == 0 || ct.IsCancellationRequested) ExceptionDispatchInfo.Throw(failed[0].Failure);
-            foreach (var (robot, failure) in failed) work.Problem($"service account {robot.ServiceAccount}: {failure.Message}");
+            foreach (var (robot, failure) in failed) work.Problem($"service account {robot.ServiceAccount}: {failure.Message}", ProblemSide.Quay);
             work.QuayCallFailed = true;
             return;
         }
@@ -165,19 +180,40 @@ public sealed class TokenRotationStep(OwnershipRecords records)
         work.RotationInProgressDecided ? work.RotationInProgress : previous?.RotationInProgress;
 
     /// <summary>
-    /// What a rotation did, once the reconcile knows which robot Secrets hold the new tokens; <paramref name="retriedAtOnce"/>
-    /// when it stopped at another writer's change, which the retry meets at once, with no failure to show in the status.
+    /// What a rotation did, once the reconcile knows which robot Secrets hold the new tokens, and what writes those that
+    /// do not (<paramref name="rest"/>).
     /// </summary>
-    public static string Told(RotatedTokens rotation, IReadOnlySet<string> secretsInPlace, bool retriedAtOnce = false)
+    public static string Told(RotatedTokens rotation, IReadOnlySet<string> secretsInPlace, SecretsLeftTo rest = SecretsLeftTo.FailureRetry)
     {
         var told = $"Regenerated the tokens of {string.Join(", ", rotation.Robots)} ({rotation.Why}); Quay invalidated the old tokens at once";
-        var stale = rotation.Robots.Where(r => !secretsInPlace.Contains(r)).ToList();
-        told += stale.Count == 0 ? ", and the robot Secrets hold the new ones"
-            : retriedAtOnce ? $"; the Secrets of {string.Join(", ", stale)} are written with the new tokens by the retry, at once (the reconcile met another writer's change)"
-            : $"; the Secrets of {string.Join(", ", stale)} were not written with the new tokens (the namespace's status says why), and the old ones no longer work";
+        var stale = string.Join(", ", rotation.Robots.Where(r => !secretsInPlace.Contains(r)));
+        told += stale.Length == 0 ? ", and the robot Secrets hold the new ones" : rest switch
+        {
+            SecretsLeftTo.ImmediateRetry => $"; the Secrets of {stale} are written with the new tokens by the retry, at once (the reconcile met another writer's change)",
+            SecretsLeftTo.AfterStop => $"; the Secrets of {stale} are written with the new tokens by the next reconcile, this replica's or another's " +
+                                        "(this one was stopped: the operator stopping or its leadership lost), and the old ones no longer work",
+            _ => $"; the Secrets of {stale} were not written with the new tokens (the namespace's status says why), and the old ones no longer work",
+        };
         return rotation.Refused.Count == 0 ? told
             : told + $"; the tokens of {string.Join(", ", rotation.Refused)} were not regenerated (the namespace's status says why), so their regeneration alone is tried again";
     }
+}
+
+/// <summary>
+/// The status a reconcile's rotation decides on (the API server's when the cached one said a rotation was due), and
+/// whether one is due.
+/// </summary>
+public sealed record RotationDecision(QuayNamespaceStatus? Status, bool Due);
+
+/// <summary>What is left to write the robot Secrets a rotation's reconcile did not.</summary>
+public enum SecretsLeftTo
+{
+    /// <summary>The retry of a failure the namespace's status reports.</summary>
+    FailureRetry,
+    /// <summary>The retry made at once after another writer's change, with no failure to report.</summary>
+    ImmediateRetry,
+    /// <summary>The next reconcile after a stop or a lost lease, by this replica or the next leader.</summary>
+    AfterStop,
 }
 
 /// <summary>The robots whose tokens a reconcile regenerated, why, and those whose regeneration Quay refused.</summary>
