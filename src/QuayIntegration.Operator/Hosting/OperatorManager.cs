@@ -42,8 +42,11 @@ public sealed class OperatorManager(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        // The controllers have stopped: what their last reconciles told is written before the process goes.
-        await events.FlushAsync(EventFlushBound);
+        finally
+        {
+            // The controllers have stopped: what their last reconciles told is written before the process goes.
+            await events.FlushAsync(EventFlushBound);
+        }
         if (lost)
         {
             exit.Fail(OperatorExit.LostLease);

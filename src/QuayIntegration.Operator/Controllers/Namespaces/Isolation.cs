@@ -23,16 +23,16 @@ public static class Isolation
         }
         catch (QuayOperationException e) when (e.Outcome is not (QuayOutcome.Unavailable or QuayOutcome.BadToken or QuayOutcome.TlsFailure))
         {
-            lock (work.Problems) work.Problem($"{item}: {e.Message}", ProblemSide.Quay);
+            work.Problem($"{item}: {e.Message}", ProblemSide.Quay);
             work.QuayCallFailed = true;
         }
         catch (ObjectInTheWayException e)
         {
-            lock (work.Problems) work.Problem($"{item}: {e.Message}", ProblemSide.Cluster);
+            work.Problem($"{item}: {e.Message}", ProblemSide.Cluster);
         }
         catch (KubeApiException e) when (!e.IsConflict)
         {
-            lock (work.Problems) work.Problem($"{item}: {e.Message}", ProblemSide.Cluster);
+            work.Problem($"{item}: {e.Message}", ProblemSide.Cluster);
         }
         return null;
     }

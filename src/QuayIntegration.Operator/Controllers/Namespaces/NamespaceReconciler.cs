@@ -111,55 +111,59 @@ public sealed class NamespaceReconciler(
         };
         try
         {
-            return intent.Action switch
+            try
             {
-                NamespaceAction.Sync => await SyncAsync(work, ct),
-                // A move: released by the integration it leaves, then at once synced by the one it joins.
-                NamespaceAction.Release when intent.MovesTo is not null => (await ReleaseAsync(work, intent.Reason, ct, intent.MovesTo)) with { RequeueAfter = TimeSpan.Zero },
-                NamespaceAction.Release => await ReleaseAsync(work, intent.Reason, ct),
-                _ => await TeardownAsync(work, intent.Reason, ct),
-            };
+                return intent.Action switch
+                {
+                    NamespaceAction.Sync => await SyncAsync(work, ct),
+                    // A move: released by the integration it leaves, then at once synced by the one it joins.
+                    NamespaceAction.Release when intent.MovesTo is not null => (await ReleaseAsync(work, intent.Reason, ct, intent.MovesTo)) with { RequeueAfter = TimeSpan.Zero },
+                    NamespaceAction.Release => await ReleaseAsync(work, intent.Reason, ct),
+                    _ => await TeardownAsync(work, intent.Reason, ct),
+                };
+            }
+            catch (OrganizationOfAnotherClusterException e) when (!ct.IsCancellationRequested)
+            {
+                return await LeaveToOtherClusterAsync(work, e, ct);
+            }
+            // Every failure, not only the expected kinds: one that escaped (a timeout, a dropped connection, a bug) left the
+            // namespace's status, the Events and the integration's counts saying all was well while every retry failed.
+            // (The sync's own report of what failed inside it, already saved and told, only passes through.)
+            catch (Exception e) when (!ct.IsCancellationRequested && !work.FailureReported)
+            {
+                if (e is QuayOperationException) work.QuayCallFailed = true;
+                DistrustObservation(work);
+                var dropped = await SaveAfterFailureAsync(work, ct);
+                // A conflict is another writer's change: the retry starts from it at once, nobody needs to hear of it, unless
+                // it keeps happening.
+                var transient = dropped is null && (e is ReconcileException || e is KubeApiException { IsConflict: true })
+                                && _transientStreaks.AddOrUpdate(work.Name, 1, (_, n) => n + 1) < TransientFailuresBeforeReport;
+                // What was done before the failure is done (a repository deleted, an organization created): told now, as
+                // the record no longer leaves it for a later pass to do, or to tell.
+                ReportChanges(work, wasSynced: true, syncedNow: false, transient ? SecretsLeftTo.ImmediateRetry : SecretsLeftTo.FailureRetry);
+                var message = FailureMessage(e) + (dropped is null ? "" : "; " + dropped.Message);
+                if (!ExpectedFailures.Contains(e)) log.UnexpectedSyncFailure(work.Name, e);
+                if (!transient) await WriteFailingStatusAsync(work, message, ct);
+                Failed(work, message, transient, (dropped ?? e) switch
+                {
+                    QuayOperationException { Outcome: QuayOutcome.NameNotAvailableYet } => "OrganizationNameNotAvailable",
+                    QuayOperationException => "QuaySyncFailed",
+                    RecordFieldsDroppedException => "OwnershipRecordFieldsDropped",
+                    _ => "ClusterUpdateFailed",
+                });
+                throw new ReconcileException(message, e);
+            }
         }
-        catch (OrganizationOfAnotherClusterException e) when (!ct.IsCancellationRequested)
-        {
-            return await LeaveToOtherClusterAsync(work, e, ct);
-        }
-        // Stopped (the operator stopping, its leadership lost) after Quay regenerated tokens: the status records the
-        // rotation (written even then), so no later reconcile does it again, nor knows to tell it. Told now, on its
-        // own: what else the reconcile did is on record or found again by the next one.
+        // Stopped (the operator stopping, its leadership lost) after Quay regenerated tokens, and not told yet (a failure
+        // told it, unless the stop came during the failure's own report): the status records the rotation (written even
+        // then, unless that write failed too), so no later reconcile knows to tell it. Told now, on its own: what else
+        // the reconcile did is on record or found again by the next one.
         catch (Exception) when (ct.IsCancellationRequested && work.Rotated is { } rotated && work.Namespace is { } namespaceNow)
         {
-            var told = TokenRotationStep.Told(rotated, work.SecretsInPlace, SecretsLeftTo.AfterStop);
+            var told = TokenRotationStep.Told(rotated, work.SecretsInPlace, work.RotationRecorded ? SecretsLeftTo.AfterStop : SecretsLeftTo.AfterStopUnrecorded);
             events.Normal(namespaceNow, "RobotTokensRotated", told);
             log.NamespaceChanged("RobotTokensRotated", work.Name, told);
             throw;
-        }
-        // Every failure, not only the expected kinds: one that escaped (a timeout, a dropped connection, a bug) left the
-        // namespace's status, the Events and the integration's counts saying all was well while every retry failed.
-        // (The sync's own report of what failed inside it, already saved and told, only passes through.)
-        catch (Exception e) when (!ct.IsCancellationRequested && !work.FailureReported)
-        {
-            if (e is QuayOperationException) work.QuayCallFailed = true;
-            DistrustObservation(work);
-            var dropped = await SaveAfterFailureAsync(work, ct);
-            // A conflict is another writer's change: the retry starts from it at once, nobody needs to hear of it, unless
-            // it keeps happening.
-            var transient = dropped is null && (e is ReconcileException || e is KubeApiException { IsConflict: true })
-                            && _transientStreaks.AddOrUpdate(work.Name, 1, (_, n) => n + 1) < TransientFailuresBeforeReport;
-            // What was done before the failure is done (a repository deleted, an organization created): told now, as
-            // the record no longer leaves it for a later pass to do, or to tell.
-            ReportChanges(work, wasSynced: true, syncedNow: false, transient ? SecretsLeftTo.ImmediateRetry : SecretsLeftTo.FailureRetry);
-            var message = FailureMessage(e) + (dropped is null ? "" : "; " + dropped.Message);
-            if (!ExpectedFailures.Contains(e)) log.UnexpectedSyncFailure(work.Name, e);
-            if (!transient) await WriteFailingStatusAsync(work, message, ct);
-            Failed(work, message, transient, (dropped ?? e) switch
-            {
-                QuayOperationException { Outcome: QuayOutcome.NameNotAvailableYet } => "OrganizationNameNotAvailable",
-                QuayOperationException => "QuaySyncFailed",
-                RecordFieldsDroppedException => "OwnershipRecordFieldsDropped",
-                _ => "ClusterUpdateFailed",
-            });
-            throw new ReconcileException(message, e);
         }
     }
 
@@ -243,7 +247,7 @@ public sealed class NamespaceReconciler(
                 {
                     try
                     {
-                        await records.SaveStatusAsync(work.Record, rotation, bound.Token);
+                        work.RotationRecorded = await records.SaveStatusAsync(work.Record, rotation, bound.Token);
                     }
                     catch (Exception e)
                     {

@@ -88,6 +88,9 @@ public sealed class NamespaceWork
 
     public void DecideRotationInProgress(RotationInProgress? unfinished) => (RotationInProgress, RotationInProgressDecided) = (unfinished, true);
 
+    /// <summary>Whether the record's status holds what the rotation step did, written right after it.</summary>
+    public bool RotationRecorded { get; set; }
+
     /// <summary>The tokens this reconcile regenerated, told with what became of their Secrets (<see cref="TokenRotationStep.Told"/>).</summary>
     public RotatedTokens? Rotated { get; set; }
 
@@ -154,8 +157,11 @@ public sealed class NamespaceWork
     /// <summary>A failure confined to one item; its side decides the reason the namespace's failure is told under (<see cref="ProblemReason"/>).</summary>
     public void Problem(string message, ProblemSide side)
     {
-        Problems.Add(message);
-        if (side == ProblemSide.Quay) _quayProblems = true;
+        lock (Problems)
+        {
+            Problems.Add(message);
+            if (side == ProblemSide.Quay) _quayProblems = true;
+        }
     }
 
     private bool _quayProblems;

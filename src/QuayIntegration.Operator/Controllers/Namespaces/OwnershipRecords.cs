@@ -244,13 +244,16 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
     public async Task<QuayNamespaceStatus?> ReadStatusAsync(string ns, CancellationToken ct) =>
         (await api.GetAsync<QuayNamespaceResource>(ApiResources.QuayNamespaces.ObjectPath(null, ns), ct))?.Status;
 
-    /// <summary>Writes the status when it differs from the stored one (a merge patch with explicit nulls, so cleared fields go).</summary>
-    public async Task SaveStatusAsync(OwnershipDraft draft, QuayNamespaceStatus status, CancellationToken ct)
+    /// <summary>
+    /// Writes the status when it differs from the stored one (a merge patch with explicit nulls, so cleared fields go);
+    /// whether the record now holds it (false when there is no record to hold it).
+    /// </summary>
+    public async Task<bool> SaveStatusAsync(OwnershipDraft draft, QuayNamespaceStatus status, CancellationToken ct)
     {
         var stored = draft.Stored;
-        if (stored is null) return;
+        if (stored is null) return false;
         var next = KubernetesSerializerOptions.Serialize(status);
-        if (stored.Status is not null && KubernetesSerializerOptions.Serialize(stored.Status) == next) return;
+        if (stored.Status is not null && KubernetesSerializerOptions.Serialize(stored.Status) == next) return true;
         var patch = new JsonObject { ["status"] = JsonNode.Parse(next) };
         QuayNamespaceResource written;
         try
@@ -260,10 +263,11 @@ public sealed class OwnershipRecords(Informer<QuayNamespaceResource> cache, Kube
         }
         catch (KubeApiException e) when (e.IsNotFound)
         {
-            return;
+            return false;
         }
         _records.Written(stored, written);
         draft.StatusSaved(written);
+        return true;
     }
 
     /// <summary>Removes the record for good: its finalizer first, then the object.</summary>

@@ -52,7 +52,7 @@ public sealed class TokenRotationStep(OwnershipRecords records)
                 return;
             }
         }
-        work.Rotation = new RotationDecision(status, IsDue(work, requested, status));
+        work.Rotation = new RotationDecision(status, requested, IsDue(work, requested, status));
     }
 
     private static bool IsDue(NamespaceWork work, string? requested, QuayNamespaceStatus? status) =>
@@ -85,11 +85,14 @@ public sealed class TokenRotationStep(OwnershipRecords records)
 
     public Task RunAsync(NamespaceWork work, CancellationToken ct) =>
         // Undecided when the status could not be read (the problem is told): the rotation waits, its record untouched.
-        work.Rotation is { } decision ? RotateAsync(work, decision.Status, ct) : Task.CompletedTask;
+        work.Rotation is { } decision ? RotateAsync(work, decision.Status, decision.Requested, ct) : Task.CompletedTask;
 
-    private static async Task RotateAsync(NamespaceWork work, QuayNamespaceStatus? status, CancellationToken ct)
+    /// <summary>
+    /// The rotation as decided: on the request the decision saw (the claim may since have read a newer namespace, whose
+    /// request the watch brings to a reconcile of its own, decided with the same care).
+    /// </summary>
+    private static async Task RotateAsync(NamespaceWork work, QuayNamespaceStatus? status, string? requested, CancellationToken ct)
     {
-        var requested = work.Annotation(WellKnown.RotateTokensAnnotation);
         work.RotationRequestHandled = status?.RotationRequestHandled;
         work.TokensRotatedAt = LastRotation(work, status);
 
@@ -192,18 +195,25 @@ public sealed class TokenRotationStep(OwnershipRecords records)
             SecretsLeftTo.ImmediateRetry => $"; the Secrets of {stale} are written with the new tokens by the retry, at once (the reconcile met another writer's change)",
             SecretsLeftTo.AfterStop => $"; the Secrets of {stale} are written with the new tokens by the next reconcile, this replica's or another's " +
                                         "(this one was stopped: the operator stopping or its leadership lost), and the old ones no longer work",
+            SecretsLeftTo.AfterStopUnrecorded => $"; the Secrets of {stale} were not written with the new tokens, and the old ones no longer work: " +
+                                                 "this reconcile was stopped (the operator stopping or its leadership lost) before the namespace's " +
+                                                 "status was seen to record the rotation, so the next reconcile regenerates them again (unless that " +
+                                                 "write landed all the same) and writes the Secrets",
             _ => $"; the Secrets of {stale} were not written with the new tokens (the namespace's status says why), and the old ones no longer work",
         };
+        var refused = string.Join(", ", rotation.Refused);
         return rotation.Refused.Count == 0 ? told
-            : told + $"; the tokens of {string.Join(", ", rotation.Refused)} were not regenerated (the namespace's status says why), so their regeneration alone is tried again";
+            : rest is SecretsLeftTo.AfterStop or SecretsLeftTo.AfterStopUnrecorded
+                ? told + $"; the regeneration of the tokens of {refused} was not finished (cut short by the stop, or refused by Quay), so the next reconcile tries it again"
+                : told + $"; the tokens of {refused} were not regenerated (the namespace's status says why), so their regeneration alone is tried again";
     }
 }
 
 /// <summary>
-/// The status a reconcile's rotation decides on (the API server's when the cached one said a rotation was due), and
-/// whether one is due.
+/// The status a reconcile's rotation decides on (the API server's when the cached one said a rotation was due), the
+/// request it saw on the namespace, and whether one is due.
 /// </summary>
-public sealed record RotationDecision(QuayNamespaceStatus? Status, bool Due);
+public sealed record RotationDecision(QuayNamespaceStatus? Status, string? Requested, bool Due);
 
 /// <summary>What is left to write the robot Secrets a rotation's reconcile did not.</summary>
 public enum SecretsLeftTo
@@ -214,6 +224,8 @@ public enum SecretsLeftTo
     ImmediateRetry,
     /// <summary>The next reconcile after a stop or a lost lease, by this replica or the next leader.</summary>
     AfterStop,
+    /// <summary>As <see cref="AfterStop"/>, but the stop also kept the rotation out of the status: the next reconcile rotates again.</summary>
+    AfterStopUnrecorded,
 }
 
 /// <summary>The robots whose tokens a reconcile regenerated, why, and those whose regeneration Quay refused.</summary>
