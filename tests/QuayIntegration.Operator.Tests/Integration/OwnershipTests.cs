@@ -947,6 +947,9 @@ public sealed class OwnershipTests
         Assert.Equal("openshift-payments+ci", Assert.Single(env.Quay.State.Organization("openshift-payments")!.Robots).Name);
         Assert.Empty(env.Quay.State.Organization("openshift_payments")!.Robots); // the operator's own robots went
         Assert.Contains((await env.GetRecordAsync("payments"))!["status"]!["kept"]!.AsArray(), k => k!.GetValue<string>().Contains("robot openshift-payments+ci"));
+        // Told on the namespace as well: its Events outlive it.
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "payments" && e.Reason == "OrganizationKept"
+                                             && e.Message.Contains("robot openshift-payments+ci", StringComparison.Ordinal), "the organization's keeping told");
 
         await admin.DeleteRobotAsync("openshift-payments", "ci");
         await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_payments") is null), "deleted once the look-alike's robot is gone", TimeSpan.FromSeconds(60));

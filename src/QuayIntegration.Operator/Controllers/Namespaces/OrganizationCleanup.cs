@@ -105,6 +105,10 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
             await RemoveOwnContentAsync(work, reach, entry, why, repositories, robots, ct);
             var listed = string.Join(", ", foreign.Take(5)) + (foreign.Count > 5 ? $" and {foreign.Count - 5} more" : "");
             work.Kept.Add($"organization {entry.Name}: Quay would delete with it what the operator may not delete ({listed}); it is deleted once those are gone");
+            // Told on the namespace too, where whoever deleted it looks first (its Events outlive it), and not only in
+            // the record's status; a deletion still blocked at the next attempt adds to the same Event's count.
+            work.Changed("OrganizationKept", $"Kept Quay organization {entry.Name} for now ({why}): Quay would delete with it what the operator may not " +
+                                             $"delete ({listed}); the operator removed its own content and deletes the organization once those are gone");
             work.Blocked = true;
             return;
         }
