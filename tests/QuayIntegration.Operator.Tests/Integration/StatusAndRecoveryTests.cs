@@ -609,4 +609,29 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
         Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, failure.Response.StatusCode);
         Assert.Contains("207", failure.Response.Content);
     }
+
+    /// <summary>
+    /// A reconcile that fails part-way still lists what the namespace keeps: the steps that would have found it again
+    /// did not run, and nothing was removed. (The failing status listed only what the reconcile had found before it
+    /// failed: a Quay outage hid a kept repository for as long as it lasted.)
+    /// </summary>
+    [Fact]
+    public async Task A_failing_reconcile_still_lists_what_the_namespace_keeps()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("keeper");
+        await env.CreateImageStreamAsync("keeper", "old");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_keeper", "old") is not null), "the repository made");
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "keeper", "imagestreams", "old");
+        const string kept = "repository openshift_keeper/old (repositoryDeletionPolicy Keep)";
+        await Eventually(async () => (await env.GetRecordAsync("keeper"))?["status"]?["kept"]?.ToJsonString().Contains(kept) == true, "the repository kept");
+
+        env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/{orgname}/robots", Method = "GET", ErrorRate = 1, ErrorStatuses = [503] });
+        JsonNode? status = null;
+        await Eventually(async () => (status = (await env.GetRecordAsync("keeper"))?["status"])?["phase"]?.GetValue<string>() is "Failing" or "Pending",
+            "the namespace no longer in step");
+        Assert.Contains(kept, status!["kept"]?.ToJsonString() ?? "");
+        Assert.Equal(1, status["keptCount"]?.GetValue<int>());
+    }
 }

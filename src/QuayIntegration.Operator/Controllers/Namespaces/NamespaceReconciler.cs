@@ -551,7 +551,7 @@ public sealed class NamespaceReconciler(
         try
         {
             await records.SaveStatusAsync(work.Record,
-                NamespaceReport.Build(work.Record.Stored.Status, work, NamespacePhase.Failing, message, work.Observation?.VerifiedAt), ct);
+                NamespaceReport.Failing(work.Record.Stored.Status, work, message, work.Observation?.VerifiedAt), ct);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {

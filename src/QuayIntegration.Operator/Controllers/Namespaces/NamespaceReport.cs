@@ -35,8 +35,7 @@ public static class NamespaceReport
             Phase = phase,
             LastVerified = verifiedAt is { } at ? KubeTime.ToSecond(at) : previous?.LastVerified,
             LastError = StatusConditions.Bounded(error),
-            Kept = kept.Count == 0 ? null : kept.Take(MaxListed).Append(kept.Count > MaxListed ? $"… and {kept.Count - MaxListed} more" : null)
-                .OfType<string>().ToList(),
+            Kept = Listed(kept, kept.Count),
             KeptCount = kept.Count == 0 ? null : kept.Count,
             TokensRotatedAt = work.TokensRotatedAt is { } rotated ? KubeTime.ToSecond(rotated) : previous?.TokensRotatedAt,
             RotationRequestHandled = work.RotationRequestHandled ?? previous?.RotationRequestHandled,
@@ -54,6 +53,35 @@ public static class NamespaceReport
         };
         StatusConditions.Set(status.Conditions, "Synced", value, phase, message, null, KubeTime.ToSecond(work.Now));
         return status;
+    }
+
+    /// <summary>
+    /// A reconcile that failed part-way: what it found kept so far is added to what the status listed before, since the
+    /// steps that would have found the rest did not run. (Built as a completed reconcile's list, it hid the kept
+    /// repositories and former organizations for as long as the failure lasted.) Something listed before and gone
+    /// since stays listed until a reconcile completes: when in doubt, kept.
+    /// </summary>
+    public static QuayNamespaceStatus Failing(QuayNamespaceStatus? previous, NamespaceWork work, string error, DateTimeOffset? verifiedAt)
+    {
+        var status = Build(previous, work, NamespacePhase.Failing, error, verifiedAt);
+        var listedBefore = (previous?.Kept ?? []).Where(k => !k.StartsWith(MoreMark, StringComparison.Ordinal)).ToList();
+        var unlistedBefore = Math.Max(0, (previous?.KeptCount ?? 0) - listedBefore.Count);
+        var kept = listedBefore.Concat(work.Kept).Distinct().ToList();
+        var total = kept.Count + unlistedBefore;
+        status.Kept = Listed(kept, total);
+        status.KeptCount = total == 0 ? null : total;
+        return status;
+    }
+
+    private const string MoreMark = "… and ";
+
+    /// <summary>The first <see cref="MaxListed"/> of what is kept, and how many more there are of <paramref name="total"/>.</summary>
+    private static List<string>? Listed(List<string> kept, int total)
+    {
+        if (total == 0) return null;
+        var listed = kept.Take(MaxListed).ToList();
+        if (total > listed.Count) listed.Add($"{MoreMark}{total - listed.Count} more");
+        return listed;
     }
 
     /// <summary>Selected by several integrations (or its organization is another cluster's): what stands is kept, nothing changes.</summary>
