@@ -1095,6 +1095,11 @@ public sealed class OwnershipTests
             await Eventually(async () => await env.GetIntegrationAsync() is null, "the QuayIntegration gone");
             Assert.Null(env.Quay.State.Organization("openshift_taken"));
             Assert.Null(await env.GetSecretAsync("taken", "default-quay-openshift")); // the operator's own still go
+            // Told with the release's reason: the service account is still in the matrix.
+            var deleted = await env.EventAsync("default", e => e.InvolvedObject.Name == "taken" && e.Reason == "SecretDeleted"
+                                                               && e.Message.Contains("default-quay-openshift", StringComparison.Ordinal), "the SecretDeleted Event");
+            Assert.Contains("cleanupPolicy Delete", deleted.Message);
+            Assert.DoesNotContain("spec.serviceAccounts", deleted.Message);
             // Events about a namespace are in "default" (a cluster-scoped object's go there).
             await env.EventAsync("default", e => e.InvolvedObject.Name == "taken" && e.Reason == "SecretLeftAlone"
                                                  && e.Message.Contains("builder-quay-openshift", StringComparison.Ordinal), "the SecretLeftAlone Event");

@@ -73,6 +73,38 @@ public sealed class SharedQuayTests
     /// create sends): east's robots in it, marked with east's cluster, are what tell it is east's. West reports the
     /// conflict and never records the organization as one it created; nor does its teardown take it for its own.
     /// </summary>
+    /// <summary>
+    /// A namespace whose organization is another cluster's counts as failing after a restart too, until it is tried
+    /// again. (The record's Conflict phase was read as "not looked at yet": Ready turned True and lastError cleared at
+    /// every restart, and the failing-namespaces alert started over.)
+    /// </summary>
+    [Fact]
+    public async Task A_namespace_whose_organization_is_another_clusters_still_counts_failing_after_a_restart()
+    {
+        await using var east = await StartAsync();
+        await using var west = await StartAsync(spec => { spec["clusterID"] = "west"; spec["organizationPrefix"] = "openshift"; },
+            sharedQuay: east.Quay, sharedToken: east.Token);
+        await east.StartOperatorAsync("east-operator");
+        var first = await west.StartOperatorAsync("west-operator");
+        await east.CreateNamespaceAsync("team");
+        await Eventually(() => east.IsSeededAsync("team", "openshift_team"), "east's organization");
+        await west.CreateNamespaceAsync("team");
+        await Eventually(async () => (await west.GetIntegrationAsync())?["status"]?["failingNamespaces"]?.GetValue<int>() == 1, "west counts it failing");
+
+        await west.StopOperatorAsync(first);
+        east.Quay.Faults.Add(new FaultRule { PathContains = "openshift_team", LatencyMs = 4000 });
+        await west.StartOperatorAsync("west-operator-2");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            var status = (await west.GetIntegrationAsync())!["status"]!;
+            Assert.Equal("1", status["failingNamespaces"]?.ToString());
+            Assert.Contains("another cluster", status["lastError"]?.ToString());
+            Assert.Equal("False", (await west.ConditionAsync("Ready"))?.Status);
+            await Task.Delay(100);
+        }
+    }
+
     [Fact]
     public async Task An_organization_another_cluster_made_while_a_create_was_pending_is_never_recorded_as_created()
     {

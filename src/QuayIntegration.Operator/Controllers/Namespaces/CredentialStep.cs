@@ -247,7 +247,9 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
     /// record says another QuayIntegration wrote are that one's, kept under its cleanupPolicy Keep when the namespace
     /// moved (they still pull what is in its Quay): left alone, listed as kept, gone with the namespace.
     /// </summary>
-    private async Task RemoveUnwantedAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct)
+    /// <param name="why">Why they go, for the Events: by default, the matrix no longer wants them.</param>
+    private async Task RemoveUnwantedAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct,
+        string why = "no service account of spec.serviceAccounts uses it any more")
     {
         var othersKept = work.Record.Secrets
             .Where(s => s.Integration is { } writer && writer != work.IntegrationName && !wanted.Contains(s.Name))
@@ -273,7 +275,7 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
             if (removed is null) continue;
             work.Record.RemoveSecret(name);
             if (removed.Value == Removal.Deleted)
-                work.Changed("SecretDeleted", $"Deleted Secret {name} and took it out of the service accounts: no service account of spec.serviceAccounts uses it any more");
+                work.Changed("SecretDeleted", $"Deleted Secret {name} and took it out of the service accounts: {why}");
             else if (removed.Value == Removal.SomeoneElses)
                 work.Changed("SecretLeftAlone", $"Secret {name}, on record as the operator's, now carries neither its label nor the login of a robot the operator made: " +
                                                 "it cannot be told from someone's own pull secret, so it is left as it is, and forgotten");
@@ -332,8 +334,8 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
             await PatchLinksAsync(account, secretName, ServiceAccountLinkPatch.Unlink, ct);
     }
 
-    /// <summary>Every Secret of the operator in the namespace, unlinked and deleted (the namespace is released with cleanupPolicy Delete).</summary>
-    public async Task RemoveAllAsync(NamespaceWork work, CancellationToken ct) => await RemoveUnwantedAsync(work, [], ct);
+    /// <summary>Every Secret of the operator in the namespace, unlinked and deleted (the namespace is released with cleanupPolicy Delete, <paramref name="why"/>).</summary>
+    public async Task RemoveAllAsync(NamespaceWork work, string why, CancellationToken ct) => await RemoveUnwantedAsync(work, [], ct, why);
 
     private static JsonObject ToJson(IDictionary<string, string> map)
     {

@@ -325,7 +325,7 @@ public sealed class NamespaceReconciler(
         }
         if (remove && work.Namespace is { Metadata.DeletionTimestamp: null })
         {
-            await credentialStep.RemoveAllAsync(work, ct);
+            await credentialStep.RemoveAllAsync(work, $"{why} (cleanupPolicy Delete)", ct);
             // A namespace let go is not looked at again: a Secret left now would stay, with a deleted robot's token, in
             // its service accounts. The release waits for it: what was done is told, the rest reported failing and retried.
             if (work.Problems.Count > 0) await ReportUnfinishedAsync(work, $"not released yet (cleanupPolicy Delete): {string.Join("; ", work.Problems)}", ct);

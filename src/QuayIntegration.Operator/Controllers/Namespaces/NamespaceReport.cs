@@ -19,10 +19,13 @@ public static class NamespaceReport
 
     /// <summary>
     /// The error a namespace's record says it was failing with under <paramref name="integration"/>, or null: what is
-    /// known of it after a restart or a change of leader, until it is tried again.
+    /// known of it after a restart or a change of leader, until it is tried again. A conflict the integration alone is
+    /// in (its organization another cluster's) counts as failing too, as it did before the restart; one between
+    /// several integrations names them all, and is counted by neither.
     /// </summary>
     public static string? RecordedFailure(QuayNamespaceResource? record, string? integration) =>
-        record?.Spec?.Integration == integration && record?.Status is { Phase: NamespacePhase.Failing, LastError: { } error } ? error : null;
+        record?.Spec?.Integration == integration && record?.Status is { LastError: { } error } status
+        && (status.Phase == NamespacePhase.Failing || status.Phase == NamespacePhase.Conflict && status.Integration == integration) ? error : null;
 
     public static QuayNamespaceStatus Build(QuayNamespaceStatus? previous, NamespaceWork work, string phase, string? error, DateTimeOffset? verifiedAt)
     {
