@@ -105,6 +105,14 @@ public sealed class OrganizationRecord
     /// breaks no pull; a prefix changed afterwards moves it, as any prefix change does.
     /// </summary>
     [JsonPropertyName("keptWhilePrefix")] public string? KeptWhilePrefix { get; set; }
+    /// <summary>
+    /// The QuayIntegration whose cleanupPolicy Keep kept the organization when it released the namespace: another
+    /// integration the namespace moves to never removes it by its own policy (a Delete of its own deleted an organization,
+    /// and its images, that the first had promised to keep). It goes with the namespace, or by the keeping integration's
+    /// own policy changed to Delete while it still holds the record; it is cleared when the organization is the
+    /// namespace's own again.
+    /// </summary>
+    [JsonPropertyName("keptBy")] public string? KeptBy { get; set; }
     [JsonPropertyName("robots")] public List<RobotRecord>? Robots { get; set; }
     /// <summary>
     /// Not stored: the robots recorded as created that were taken off this entry (deleted, or found gone) since it was

@@ -257,6 +257,74 @@ public sealed class MultipleIntegrationsTests
         Assert.Null(env.SecondQuay!.State.Organization("dev_keeper"));
     }
     /// <summary>
+    /// Review of 9791c3f (helper-114): an organization the first integration kept under cleanupPolicy Keep when the
+    /// namespace left it is not removed by the cleanupPolicy Delete of the integration the namespace moved to: not when
+    /// that one first syncs it on the same Quay, nor when it releases the namespace back. It goes with the namespace.
+    /// (The second integration's Delete deleted it, repositories and images included, against the first one's Keep.)
+    /// </summary>
+    [Theory]
+    [InlineData("same Quay")]
+    [InlineData("moved back from another Quay")]
+    public async Task An_organization_one_integration_kept_is_not_removed_by_anothers_cleanup_policy(string history)
+    {
+        var sameQuay = history == "same Quay";
+        await using var env = await StartAsync(spec => spec["namespaceSelector"] = Selector("quay", "a"), secondQuay: !sameQuay); // cleanupPolicy Keep
+        await env.StartOperatorAsync();
+        if (sameQuay)
+        {
+            var token = await env.Kube.CoreV1.ReadNamespacedSecretAsync("quay-token", OperatorNamespace);
+            await env.Kube.CoreV1.CreateNamespacedSecretAsync(new k8s.Models.V1Secret { Metadata = new() { Name = "quay-token-b" }, Data = token.Data }, OperatorNamespace);
+            await env.CreateIntegrationAsync("bee", spec =>
+            {
+                spec["namespaceSelector"] = Selector("quay", "b");
+                spec["organizationPrefix"] = "bee";
+                spec["clusterID"] = "bee";
+                spec["cleanupPolicy"] = "Delete";
+                spec["credentialsSecret"] = new JsonObject { ["namespace"] = OperatorNamespace, ["name"] = "quay-token-b" };
+            });
+        }
+        else
+        {
+            await env.CreateSecondQuayIntegrationAsync("dev", "dev", spec =>
+            {
+                spec["namespaceSelector"] = Selector("quay", "b");
+                spec["cleanupPolicy"] = "Delete";
+            });
+        }
+        await env.CreateNamespaceAsync("keeper", Label("a"));
+        await env.CreateImageStreamAsync("keeper", "app");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_keeper", "app") is not null), "set up by the first integration");
+        const string organization = "/api/v1/organization/{orgname}";
+        var deletedBefore = env.Quay.Calls.Count("DELETE", organization);
+
+        await env.LabelNamespaceAsync("keeper", "quay", "b");
+        if (sameQuay) await Eventually(() => env.IsSeededAsync("keeper", "bee_keeper", "bee"), "set up by the second integration");
+        else await Eventually(() => env.IsSeededAsync("keeper", "dev_keeper", "dev", env.SecondQuay), "set up by the second integration");
+        string? kept = null;
+        await Eventually(async () => (kept = (await env.GetRecordAsync("keeper"))?["status"]?["kept"]?.ToJsonString())?.Contains("openshift_keeper") == true,
+            "the first integration's organization listed as kept");
+        Assert.NotNull(env.Quay.State.Repository("openshift_keeper", "app"));
+
+        if (!sameQuay)
+        {
+            // Back to the first integration: the second releases the namespace under its Delete, which removes what it
+            // made, not what the first kept; the first takes its organization up again.
+            await env.LabelNamespaceAsync("keeper", "quay", "a");
+            await Eventually(() => Task.FromResult(env.SecondQuay!.State.Organization("dev_keeper") is null), "the second integration's organization removed");
+            await Eventually(() => env.IsSeededAsync("keeper", "openshift_keeper"), "set up by the first integration again");
+            Assert.NotNull(env.Quay.State.Repository("openshift_keeper", "app"));
+            Assert.Null((await env.GetRecordAsync("keeper"))!["spec"]!["organizations"]!.AsArray().Single(o => o!["name"]!.GetValue<string>() == "openshift_keeper")!["keptBy"]);
+        }
+        // Never deleted (and made again, empty) on the first Quay before the namespace goes.
+        Assert.Equal(deletedBefore, env.Quay.Calls.Count("DELETE", organization));
+
+        await env.Kube.CoreV1.DeleteNamespaceAsync("keeper");
+        await env.Cluster.Oc.WaitForNamespaceGoneAsync("keeper");
+        Assert.Null(env.Quay.State.Organization("openshift_keeper"));
+        Assert.Contains("kept by the cleanupPolicy Keep of QuayIntegration quay", kept);
+    }
+
+    /// <summary>
     /// Review of 65f9c16 (helper-80): two integrations on one Quay; a namespace set up by the first moves to the second
     /// while the first cannot act, so it waits, still labelled and annotated as the first left it. A build of the second
     /// integration's into it passed the setup check (its organization is on record on that Quay) and pushed into the

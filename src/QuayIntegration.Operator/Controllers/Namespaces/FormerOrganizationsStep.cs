@@ -6,7 +6,8 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// <summary>
 /// Organizations the namespace used before (the organization prefix or cluster ID changed, quayHostname moved to
 /// another Quay, or the namespace moved to another QuayIntegration): never forgotten. With cleanupPolicy Delete (of the
-/// integration that reaches their Quay) what the operator created in them is removed at once;
+/// integration that reaches their Quay) what the operator created in them is removed at once, unless another
+/// integration's cleanupPolicy Keep kept the organization when the namespace left it (<see cref="OrganizationRecord.KeptBy"/>);
 /// with Keep it stays, is listed in the namespace's status, and is removed when the namespace is deleted. Coming back
 /// to an earlier name finds its entry again, so the operator's own organization is never taken for someone else's.
 /// </summary>
@@ -45,7 +46,9 @@ public sealed class FormerOrganizationsStep(OrganizationCleanup cleanup)
     private async Task<bool> SettleAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
     {
         var reach = work.IntegrationFor(entry.Host);
-        if (reach?.Config?.DeleteOrganizationsOnCleanup == true)
+        if (OrganizationCleanup.KeptByAnother(work, entry) is { } keptByAnother)
+            await cleanup.KeepAsync(work, entry, keptByAnother, ct);
+        else if (reach?.Config?.DeleteOrganizationsOnCleanup == true)
             await cleanup.RemoveAsync(work, entry, $"the namespace now maps to {work.Organization} (cleanupPolicy Delete)", ct);
         else if (reach?.Client is not null)
             await cleanup.KeepAsync(work, entry, "former organization; removed with the namespace", ct);

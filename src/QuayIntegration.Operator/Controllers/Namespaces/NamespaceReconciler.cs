@@ -219,6 +219,8 @@ public sealed class NamespaceReconciler(
         if (ignored is not null) events.Warning(work.Namespace, "OwnershipAnnotationIgnored", ignored);
         await tokenRotationStep.DecideAsync(work, ct);
         await organizationStep.RunAsync(work, ct);
+        // The namespace's own organization again: the policy of the integration acting for it governs it.
+        work.Entry!.KeptBy = null;
         await takeoverInventory.RecordAsync(work, work.Entry!, ct);
         if (TakeoverInventory.MakerUntold(work.Entry!)) work.Kept.Add(TakeoverInventory.UntoldMakerKept(work.Entry!));
         // Saved before the claim: the finalizer needs the record, and what was found or inherited must be on record
@@ -320,8 +322,17 @@ public sealed class NamespaceReconciler(
         };
         foreach (var entry in work.Record.Organizations.ToList())
         {
-            if (remove) await cleanup.RemoveAsync(work, entry, $"{why} (cleanupPolicy Delete)", ct);
-            else await cleanup.KeepAsync(work, entry, keptFor, ct);
+            // Kept by another integration's cleanupPolicy Keep when the namespace left it: this one's policy does not
+            // reach it, whatever it says (its Delete would break the other's promise).
+            if (OrganizationCleanup.KeptByAnother(work, entry) is { } keptByAnother) await cleanup.KeepAsync(work, entry, keptByAnother, ct);
+            else if (remove) await cleanup.RemoveAsync(work, entry, $"{why} (cleanupPolicy Delete)", ct);
+            else
+            {
+                await cleanup.KeepAsync(work, entry, keptFor, ct);
+                // Kept by this integration's policy, from now on even where the namespace goes next.
+                if (work.Integration is not null && work.Config is { DeleteOrganizationsOnCleanup: false } && work.Record.Organizations.Contains(entry))
+                    entry.KeptBy = work.IntegrationName;
+            }
         }
         if (remove && work.Namespace is { Metadata.DeletionTimestamp: null })
         {

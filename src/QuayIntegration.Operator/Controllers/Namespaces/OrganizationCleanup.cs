@@ -374,6 +374,15 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
     /// from the Go operator gets its inventory now (best effort; with no Quay to read at all, an empty one), so what a
     /// person adds to it while kept is never inherited.
     /// </summary>
+    /// <summary>
+    /// Why the organization is kept whatever the acting integration's cleanupPolicy says, or null: another integration's
+    /// cleanupPolicy Keep kept it when the namespace left that integration (<see cref="OrganizationRecord.KeptBy"/>).
+    /// </summary>
+    public static string? KeptByAnother(NamespaceWork work, OrganizationRecord entry) =>
+        entry.KeptBy is { } keeper && keeper != work.IntegrationName
+            ? $"kept by the cleanupPolicy Keep of QuayIntegration {keeper} when the namespace left it; removed with the namespace"
+            : null;
+
     public async Task KeepAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
     {
         if (entry.Origin == Origin.Creating && !await SettlePendingToKeepAsync(work, entry, why, ct)) return;

@@ -28,6 +28,7 @@ public static class RecordCompaction
         {
             org.Host = Share(org.Host)!;
             org.Origin = Share(org.Origin)!;
+            org.KeptBy = Share(org.KeptBy);
             org.AdoptedFrom = Share(org.AdoptedFrom);
             foreach (var robot in org.Robots ?? [])
             {
