@@ -106,11 +106,11 @@ public sealed class OrganizationRecord
     /// </summary>
     [JsonPropertyName("keptWhilePrefix")] public string? KeptWhilePrefix { get; set; }
     /// <summary>
-    /// The QuayIntegration whose cleanupPolicy Keep kept the organization when it released the namespace: another
-    /// integration the namespace moves to never removes it by its own policy (a Delete of its own deleted an organization,
-    /// and its images, that the first had promised to keep). It goes with the namespace, or by the keeping integration's
-    /// own policy changed to Delete while it still holds the record; it is cleared when the organization is the
-    /// namespace's own again.
+    /// The QuayIntegration whose cleanupPolicy Keep kept the organization (on its own Quay) when it released the
+    /// namespace: another integration never removes it by its own policy (a Delete of the one the namespace moved to
+    /// deleted an organization, and its images, that the first had promised to keep). It goes when the namespace is
+    /// deleted while managed, or by the keeping integration's own policy where that one reaches it; cleared when the
+    /// keeping integration takes it up again as the namespace's organization.
     /// </summary>
     [JsonPropertyName("keptBy")] public string? KeptBy { get; set; }
     [JsonPropertyName("robots")] public List<RobotRecord>? Robots { get; set; }

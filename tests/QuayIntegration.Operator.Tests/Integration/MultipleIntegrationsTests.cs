@@ -257,27 +257,31 @@ public sealed class MultipleIntegrationsTests
         Assert.Null(env.SecondQuay!.State.Organization("dev_keeper"));
     }
     /// <summary>
-    /// Review of 9791c3f (helper-114): an organization the first integration kept under cleanupPolicy Keep when the
-    /// namespace left it is not removed by the cleanupPolicy Delete of the integration the namespace moved to: not when
-    /// that one first syncs it on the same Quay, nor when it releases the namespace back. It goes with the namespace.
-    /// (The second integration's Delete deleted it, repositories and images included, against the first one's Keep.)
+    /// Review of 9791c3f (helper-114, helper-116): an organization the first integration kept under cleanupPolicy Keep
+    /// when the namespace left it is not removed by the cleanupPolicy Delete of the integration the namespace moved to:
+    /// not when that one first syncs it on the same Quay, nor when it takes it up as its own (the same prefix), nor
+    /// when it releases the namespace back. It goes with the namespace. (The second integration's Delete deleted it,
+    /// repositories and images included, against the first one's Keep.)
     /// </summary>
     [Theory]
     [InlineData("same Quay")]
-    [InlineData("moved back from another Quay")]
+    [InlineData("same Quay and prefix, moved back")]
+    [InlineData("another Quay, moved back")]
     public async Task An_organization_one_integration_kept_is_not_removed_by_anothers_cleanup_policy(string history)
     {
-        var sameQuay = history == "same Quay";
+        var sameQuay = history.StartsWith("same Quay", StringComparison.Ordinal);
+        var samePrefix = history.Contains("prefix", StringComparison.Ordinal);
+        var second = sameQuay ? "bee" : "dev";
         await using var env = await StartAsync(spec => spec["namespaceSelector"] = Selector("quay", "a"), secondQuay: !sameQuay); // cleanupPolicy Keep
         await env.StartOperatorAsync();
         if (sameQuay)
         {
             var token = await env.Kube.CoreV1.ReadNamespacedSecretAsync("quay-token", OperatorNamespace);
             await env.Kube.CoreV1.CreateNamespacedSecretAsync(new k8s.Models.V1Secret { Metadata = new() { Name = "quay-token-b" }, Data = token.Data }, OperatorNamespace);
-            await env.CreateIntegrationAsync("bee", spec =>
+            await env.CreateIntegrationAsync(second, spec =>
             {
                 spec["namespaceSelector"] = Selector("quay", "b");
-                spec["organizationPrefix"] = "bee";
+                spec["organizationPrefix"] = samePrefix ? "openshift" : "bee";
                 spec["clusterID"] = "bee";
                 spec["cleanupPolicy"] = "Delete";
                 spec["credentialsSecret"] = new JsonObject { ["namespace"] = OperatorNamespace, ["name"] = "quay-token-b" };
@@ -285,7 +289,7 @@ public sealed class MultipleIntegrationsTests
         }
         else
         {
-            await env.CreateSecondQuayIntegrationAsync("dev", "dev", spec =>
+            await env.CreateSecondQuayIntegrationAsync(second, "dev", spec =>
             {
                 spec["namespaceSelector"] = Selector("quay", "b");
                 spec["cleanupPolicy"] = "Delete";
@@ -298,30 +302,35 @@ public sealed class MultipleIntegrationsTests
         var deletedBefore = env.Quay.Calls.Count("DELETE", organization);
 
         await env.LabelNamespaceAsync("keeper", "quay", "b");
-        if (sameQuay) await Eventually(() => env.IsSeededAsync("keeper", "bee_keeper", "bee"), "set up by the second integration");
-        else await Eventually(() => env.IsSeededAsync("keeper", "dev_keeper", "dev", env.SecondQuay), "set up by the second integration");
-        string? kept = null;
-        await Eventually(async () => (kept = (await env.GetRecordAsync("keeper"))?["status"]?["kept"]?.ToJsonString())?.Contains("openshift_keeper") == true,
-            "the first integration's organization listed as kept");
+        JsonNode? record = null;
+        await Eventually(async () => (record = await env.GetRecordAsync("keeper"))?["status"] is { } status
+                                     && status["integration"]?.GetValue<string>() == second && status["phase"]?.GetValue<string>() == "Synced",
+            "set up by the second integration");
+        var keptByFirst = record!["spec"]!["organizations"]!.AsArray().Single(o => o!["name"]!.GetValue<string>() == "openshift_keeper")!["keptBy"]?.GetValue<string>();
+        Assert.Equal("quay", keptByFirst);
+        var kept = record["status"]!["kept"]?.ToJsonString() ?? "";
+        if (!samePrefix) Assert.Contains("openshift_keeper", kept); // a former organization, listed; with the same prefix, the second's own
         Assert.NotNull(env.Quay.State.Repository("openshift_keeper", "app"));
 
-        if (!sameQuay)
+        if (history.EndsWith("moved back", StringComparison.Ordinal))
         {
             // Back to the first integration: the second releases the namespace under its Delete, which removes what it
             // made, not what the first kept; the first takes its organization up again.
             await env.LabelNamespaceAsync("keeper", "quay", "a");
-            await Eventually(() => Task.FromResult(env.SecondQuay!.State.Organization("dev_keeper") is null), "the second integration's organization removed");
-            await Eventually(() => env.IsSeededAsync("keeper", "openshift_keeper"), "set up by the first integration again");
+            if (!sameQuay) await Eventually(() => Task.FromResult(env.SecondQuay!.State.Organization("dev_keeper") is null), "the second integration's organization removed");
+            await Eventually(async () => (await env.GetRecordAsync("keeper"))?["status"] is { } status
+                                         && status["integration"]?.GetValue<string>() == "quay" && status["phase"]?.GetValue<string>() == "Synced",
+                "set up by the first integration again");
             Assert.NotNull(env.Quay.State.Repository("openshift_keeper", "app"));
             Assert.Null((await env.GetRecordAsync("keeper"))!["spec"]!["organizations"]!.AsArray().Single(o => o!["name"]!.GetValue<string>() == "openshift_keeper")!["keptBy"]);
         }
         // Never deleted (and made again, empty) on the first Quay before the namespace goes.
         Assert.Equal(deletedBefore, env.Quay.Calls.Count("DELETE", organization));
+        if (sameQuay && !samePrefix) Assert.Contains("kept by the cleanupPolicy Keep of QuayIntegration quay", kept); // on another Quay, the first integration, reaching it, keeps it by its own policy
 
         await env.Kube.CoreV1.DeleteNamespaceAsync("keeper");
         await env.Cluster.Oc.WaitForNamespaceGoneAsync("keeper");
         Assert.Null(env.Quay.State.Organization("openshift_keeper"));
-        Assert.Contains("kept by the cleanupPolicy Keep of QuayIntegration quay", kept);
     }
 
     /// <summary>

@@ -46,8 +46,9 @@ public sealed class FormerOrganizationsStep(OrganizationCleanup cleanup)
     private async Task<bool> SettleAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
     {
         var reach = work.IntegrationFor(entry.Host);
-        if (OrganizationCleanup.KeptByAnother(work, entry) is { } keptByAnother)
-            await cleanup.KeepAsync(work, entry, keptByAnother, ct);
+        // The policy here is that of the integration reaching the organization's Quay, which may not be the keeper's.
+        if (OrganizationCleanup.KeptByAnother(entry, reach?.Name) is { } keptByAnother)
+            await cleanup.KeepAsync(work, entry, keptByAnother + "; removed with the namespace", ct);
         else if (reach?.Config?.DeleteOrganizationsOnCleanup == true)
             await cleanup.RemoveAsync(work, entry, $"the namespace now maps to {work.Organization} (cleanupPolicy Delete)", ct);
         else if (reach?.Client is not null)

@@ -219,8 +219,10 @@ public sealed class NamespaceReconciler(
         if (ignored is not null) events.Warning(work.Namespace, "OwnershipAnnotationIgnored", ignored);
         await tokenRotationStep.DecideAsync(work, ct);
         await organizationStep.RunAsync(work, ct);
-        // The namespace's own organization again: the policy of the integration acting for it governs it.
-        work.Entry!.KeptBy = null;
+        // The namespace's own organization again: the policy of the integration acting for it governs it. Not when
+        // another integration kept it and this one took it up under the same name (the same Quay and prefix): its
+        // Delete would remove what the other kept, which goes with the namespace instead.
+        if (work.Entry!.KeptBy == work.IntegrationName) work.Entry.KeptBy = null;
         await takeoverInventory.RecordAsync(work, work.Entry!, ct);
         if (TakeoverInventory.MakerUntold(work.Entry!)) work.Kept.Add(TakeoverInventory.UntoldMakerKept(work.Entry!));
         // Saved before the claim: the finalizer needs the record, and what was found or inherited must be on record
@@ -323,14 +325,17 @@ public sealed class NamespaceReconciler(
         foreach (var entry in work.Record.Organizations.ToList())
         {
             // Kept by another integration's cleanupPolicy Keep when the namespace left it: this one's policy does not
-            // reach it, whatever it says (its Delete would break the other's promise).
-            if (OrganizationCleanup.KeptByAnother(work, entry) is { } keptByAnother) await cleanup.KeepAsync(work, entry, keptByAnother, ct);
+            // reach it, whatever it says (its Delete would break the other's promise). (With no integration acting,
+            // nothing is removed, and keptFor says why.)
+            if (work.Integration is not null && OrganizationCleanup.KeptByAnother(entry, work.IntegrationName) is { } keptByAnother)
+                await cleanup.KeepAsync(work, entry, keptByAnother, ct);
             else if (remove) await cleanup.RemoveAsync(work, entry, $"{why} (cleanupPolicy Delete)", ct);
             else
             {
                 await cleanup.KeepAsync(work, entry, keptFor, ct);
-                // Kept by this integration's policy, from now on even where the namespace goes next.
-                if (work.Integration is not null && work.Config is { DeleteOrganizationsOnCleanup: false } && work.Record.Organizations.Contains(entry))
+                // Kept by this integration's policy, from now on even where the namespace goes next: those on its own
+                // Quay (one on another Quay is governed by the integration reaching it, as a former organization is).
+                if (work.Config is { DeleteOrganizationsOnCleanup: false } config && entry.Host == config.RegistryHost && work.Record.Organizations.Contains(entry))
                     entry.KeptBy = work.IntegrationName;
             }
         }

@@ -370,19 +370,18 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
     private sealed record Reach(QuayClient Quay, IntegrationConfig Config);
 
     /// <summary>
+    /// Why the organization is kept whatever the cleanupPolicy of <paramref name="policyOf"/> (the integration whose
+    /// policy would otherwise decide) says, or null: another integration's cleanupPolicy Keep kept it when the namespace
+    /// left that integration (<see cref="OrganizationRecord.KeptBy"/>).
+    /// </summary>
+    public static string? KeptByAnother(OrganizationRecord entry, string? policyOf) =>
+        entry.KeptBy is { } keeper && keeper != policyOf ? $"kept by the cleanupPolicy Keep of QuayIntegration {keeper} when the namespace left it" : null;
+
+    /// <summary>
     /// Nothing is removed (cleanupPolicy Keep): what stays is listed as kept, for <paramref name="why"/>. One taken over
     /// from the Go operator gets its inventory now (best effort; with no Quay to read at all, an empty one), so what a
     /// person adds to it while kept is never inherited.
     /// </summary>
-    /// <summary>
-    /// Why the organization is kept whatever the acting integration's cleanupPolicy says, or null: another integration's
-    /// cleanupPolicy Keep kept it when the namespace left that integration (<see cref="OrganizationRecord.KeptBy"/>).
-    /// </summary>
-    public static string? KeptByAnother(NamespaceWork work, OrganizationRecord entry) =>
-        entry.KeptBy is { } keeper && keeper != work.IntegrationName
-            ? $"kept by the cleanupPolicy Keep of QuayIntegration {keeper} when the namespace left it; removed with the namespace"
-            : null;
-
     public async Task KeepAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
     {
         if (entry.Origin == Origin.Creating && !await SettlePendingToKeepAsync(work, entry, why, ct)) return;
