@@ -206,9 +206,11 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
 
     /// <summary>A setup that failed, or is in conflict, does not mend itself in a few seconds: "retry" would mislead.</summary>
     private static string WhenToRetry(string? missing) =>
-        NamespaceSetupCheck.LastsUntilFixed(missing)
-            ? "retry once that is fixed (the namespace's QuayNamespace status says how it goes)"
-            : "retry in a few seconds";
+        missing?.StartsWith(NamespaceSetupCheck.IntegrationCannotAct, StringComparison.Ordinal) == true
+            ? "retry once that is fixed (kubectl get quayintegrations says how it goes; an administrator's matter)"
+            : NamespaceSetupCheck.LastsUntilFixed(missing)
+                ? "retry once that is fixed (the namespace's QuayNamespace status says how it goes)"
+                : "retry in a few seconds";
 
     /// <summary>
     /// The push secret the rewritten Build must use instead of the one it names, or null to leave it. The build

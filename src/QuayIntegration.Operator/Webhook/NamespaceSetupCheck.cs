@@ -20,6 +20,9 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
     /// <summary>How what is missing begins when the namespace's setup failed, or is in conflict: states that last until fixed.</summary>
     public const string SetupFailed = "its Quay setup failed: ", NotSynced = "it is not synced: ";
 
+    /// <summary>How what is missing begins when the QuayIntegration cannot set namespaces up (its token, its Quay): it lasts until fixed.</summary>
+    public const string IntegrationCannotAct = "its QuayIntegration cannot set namespaces up now: ";
+
     /// <summary>
     /// How what is missing ends for states that last until someone acts: a namespace being deleted, a service account
     /// that does not exist (the operator makes none).
@@ -29,6 +32,7 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
     /// <summary>Whether what <see cref="OrganizationIfReady"/> says is missing lasts until someone fixes it.</summary>
     public static bool LastsUntilFixed(string? missing) =>
         missing is not null && (missing.StartsWith(SetupFailed, StringComparison.Ordinal) || missing.StartsWith(NotSynced, StringComparison.Ordinal)
+                                || missing.StartsWith(IntegrationCannotAct, StringComparison.Ordinal)
                                 || missing.EndsWith(BeingDeleted, StringComparison.Ordinal) || missing.EndsWith(DoesNotExist, StringComparison.Ordinal));
 
     /// <summary>
@@ -48,20 +52,20 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
         if (labels is null || !labels.TryGetValue(WellKnown.ManagedNamespaceLabel, out var managed) || managed != WellKnown.ManagedNamespace.Ready
             || annotations is null || !annotations.TryGetValue(WellKnown.OrganizationAnnotation, out var organization) || organization.Length == 0)
         {
-            missing = NotReadyYet(ns);
+            missing = NotReadyYet(ns, integration);
             return null;
         }
         var record = caches.QuayNamespaces.Get(ObjectKey.Cluster(ns));
         if (!OnRecord(record, config.RegistryHost, organization))
         {
-            missing = NotReadyYet(ns, $"its Quay organization is being set up on {config.RegistryHost}");
+            missing = NotReadyYet(ns, integration, $"its Quay organization is being set up on {config.RegistryHost}");
             return null;
         }
         // Set up by another integration, which has not let go of it yet (the namespace moves to this one while that one
         // cannot act): the label and the organization are that integration's, whose cleanup may delete what is pushed.
         if (record!.Spec?.Integration is { } owner && owner != integration)
         {
-            missing = NotReadyYet(ns, $"it is moving to QuayIntegration {integration} from QuayIntegration {owner}", failureFirst: true);
+            missing = NotReadyYet(ns, integration, $"it is moving to QuayIntegration {integration} from QuayIntegration {owner}", failureFirst: true);
             return null;
         }
         missing = null;
@@ -91,7 +95,7 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
         // part-way may leave them so for longer: then its failure is what is told.)
         if (secret.Annotations?.TryGetValue(WellKnown.RobotAnnotation, out var robot) != true || !IsRobotOf(robot!, organization))
         {
-            missing = NotReadyYet(ns, $"the Quay Secret {secretName} of service account {ns}/{serviceAccount} holds the robot of another organization than {organization} (the namespace is moving to its new one)",
+            missing = NotReadyYet(ns, integration, $"the Quay Secret {secretName} of service account {ns}/{serviceAccount} holds the robot of another organization than {organization} (the namespace is moving to its new one)",
                 failureFirst: true);
             return null;
         }
@@ -117,7 +121,7 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
     /// <paramref name="settingUp"/> says what is being set up when the status, written for an earlier configuration, does
     /// not; with <paramref name="failureFirst"/> it is said unless the status tells a failure or a conflict.
     /// </summary>
-    private string NotReadyYet(string ns, string? settingUp = null, bool failureFirst = false)
+    private string NotReadyYet(string ns, string integration, string? settingUp = null, bool failureFirst = false)
     {
         var status = caches.QuayNamespaces.Get(ObjectKey.Cluster(ns))?.Status;
         if (failureFirst && status?.Phase is not (NamespacePhase.Failing or NamespacePhase.Conflict)) return settingUp!;
@@ -126,10 +130,29 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
             { Phase: NamespacePhase.Failing, LastError: { Length: > 0 } error } => SetupFailed + Shorten(error),
             { Phase: NamespacePhase.Conflict, LastError: { Length: > 0 } error } => NotSynced + Shorten(error),
             { Phase: NamespacePhase.Pending, LastError: { Length: > 0 } error } => $"it waits: {Shorten(error)}",
+            // Nothing is being set up while the integration cannot act (a token missing or refused, Quay out of reach):
+            // said with its reason, and that it needs someone, rather than "retry in a few seconds" for as long as it lasts.
+            _ when CannotAct(integration) is { } why => IntegrationCannotAct + why,
             _ when settingUp is not null => settingUp,
             { Organization: { Length: > 0 } organization } => $"its Quay organization {organization} is being set up",
             _ => "it has no Quay organization yet",
         };
+    }
+
+    /// <summary>
+    /// Why the integration cannot set namespaces up, as its Ready condition says (the leader writes it; any replica's
+    /// cache holds it), or null: ready, or not ready only because some namespaces fail.
+    /// </summary>
+    private string? CannotAct(string integration)
+    {
+        var conditions = caches.QuayIntegrations.Get(ObjectKey.Cluster(integration))?.Status?.Conditions;
+        if (conditions is null) return null;
+        foreach (var condition in conditions)
+            if (condition.Type == StatusConditions.Ready)
+                return condition.Status == "False" && condition.Reason != "NamespacesFailing"
+                    ? $"QuayIntegration {integration} is not ready ({condition.Reason}: {Shorten(condition.Message ?? "")})"
+                    : null;
+        return null;
     }
 
     private static string Shorten(string text) => text.Length <= 200 ? text : text[..200] + "…";

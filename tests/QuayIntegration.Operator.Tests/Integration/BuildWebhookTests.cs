@@ -99,6 +99,32 @@ public sealed class BuildWebhookTests
         Assert.Contains("namespace refused is not set up for Quay yet (its Quay setup failed: create organization openshift_refused failed", message);
     }
 
+    /// <summary>
+    /// Review of 9791c3f (helper-115): while its QuayIntegration cannot set namespaces up (here its token Secret is gone),
+    /// a Build in a namespace not set up yet is denied with the integration's reason and told that it needs fixing.
+    /// (It said "it has no Quay organization yet … retry in a few seconds" for as long as the token stayed missing.)
+    /// </summary>
+    [Fact]
+    public async Task Build_in_a_namespace_its_integration_cannot_set_up_is_denied_with_the_integrations_reason()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync();
+        await webhook.ServeAsync(env);
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("quay-token", OperatorEnvironment.OperatorNamespace);
+        await OperatorEnvironment.Eventually(async () => (await env.ConditionAsync("Ready"))?.Reason == "CredentialsSecretNotFound", "the integration not ready");
+        await env.CreateNamespaceAsync("fresh");
+        await env.Cluster.Oc.WaitForServiceAccountAsync("fresh", "builder");
+        await OperatorEnvironment.Eventually(async () => Labels(await env.GetNamespaceAsync("fresh")) is { } labels
+                && labels.TryGetValue("quay.redhat.com/managed", out var managed) && managed == "pending", "the namespace waiting for its integration");
+
+        var e = await Assert.ThrowsAsync<HttpOperationException>(() => CreateBuildAsync(env, "fresh", ImageStreamTagOutput("app:v1")));
+        var message = JsonNode.Parse(e.Response.Content)!["message"]!.GetValue<string>();
+        Assert.Contains($"namespace fresh is not set up for Quay yet (its QuayIntegration cannot set namespaces up now: QuayIntegration {OperatorEnvironment.IntegrationName} " +
+                        "is not ready (CredentialsSecretNotFound", message);
+        Assert.Contains("retry once that is fixed (kubectl get quayintegrations", message);
+        Assert.DoesNotContain("retry in a few seconds", message);
+    }
+
     [Fact]
     public async Task Build_in_a_namespace_that_is_not_set_up_yet_is_denied_with_the_reason()
     {

@@ -634,4 +634,29 @@ public sealed class StatusAndRecoveryTests(ITestOutputHelper output)
         Assert.Contains(kept, status!["kept"]?.ToJsonString() ?? "");
         Assert.Equal(1, status["keptCount"]?.GetValue<int>());
     }
+
+    /// <summary>
+    /// A namespace its integration released (cleanupPolicy Keep) is neither counted as pending nor told it waits when
+    /// that integration cannot act: nothing is being set up for it. (Every outage counted each released namespace as
+    /// pending and wrote a "Not synced with Quay for now" Event on it.)
+    /// </summary>
+    [Fact]
+    public async Task A_released_namespace_is_not_counted_or_told_as_waiting_while_its_integration_cannot_act()
+    {
+        await using var env = await StartAsync();
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("stays");
+        await env.CreateNamespaceAsync("gone");
+        await Eventually(async () => await env.IsSeededAsync("stays", "openshift_stays") && await env.IsSeededAsync("gone", "openshift_gone"), "both set up");
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("stays") });
+        await Eventually(async () => (await env.GetRecordAsync("gone"))?["status"]?["phase"]?.GetValue<string>() == "Released", "released");
+
+        await env.Kube.CoreV1.DeleteNamespacedSecretAsync("quay-token", OperatorNamespace);
+        await Eventually(async () => (await env.GetRecordAsync("stays"))?["status"]?["phase"]?.GetValue<string>() == "Pending", "the namespace in scope waiting");
+        await Eventually(async () => (await env.GetIntegrationAsync())?["status"]?["pendingNamespaces"]?.GetValue<int>() >= 1, "counted");
+        await Task.Delay(TimeSpan.FromSeconds(1)); // every namespace and record was enqueued at once when the integration stopped being ready
+        Assert.Equal(1, (await env.GetIntegrationAsync())!["status"]!["pendingNamespaces"]!.GetValue<int>());
+        Assert.DoesNotContain((await env.Kube.CoreV1.ListNamespacedEventAsync("default")).Items, e => e.InvolvedObject.Name == "gone" && e.Reason == "Waiting");
+        Assert.Equal("Released", (await env.GetRecordAsync("gone"))!["status"]!["phase"]!.GetValue<string>());
+    }
 }

@@ -505,7 +505,13 @@ public sealed class NamespaceReconciler(
     {
         var reason = intent.Reason;
         var previous = registry.Get(key);
-        registry.Pending(key, intent.Integration?.Name, reason, time.GetUtcNow());
+        // Released already and in no integration's scope: it waits only in case its integration, once it can act
+        // again, has a policy that asks for more (cleanupPolicy Delete). Nothing is being set up, so it is neither
+        // counted as pending nor told it will be synced later; an outage of the integration that released hundreds of
+        // namespaces wrote an Event on each.
+        var releasedAlready = !intent.InScope && record.Spec.Released == true;
+        if (releasedAlready) registry.Remove(key);
+        else registry.Pending(key, intent.Integration?.Name, reason, time.GetUtcNow());
         if (intent.InScope && ns is not null)
             await claim.MarkInScopeAsync(ns, ct);
         // Said once per reason, and only where the namespace is not set up already: an outage must not write an Event
@@ -513,7 +519,7 @@ public sealed class NamespaceReconciler(
         // someone deleted is told why it stays, set up or not.
         var projectNotReady = reason.StartsWith("the project", StringComparison.Ordinal);
         var setUp = NamespaceReport.SyncedBefore(record.Stored?.Status) && ns?.Metadata.DeletionTimestamp is null;
-        if (ns is not null && !projectNotReady && !setUp && previous?.Message != reason)
+        if (ns is not null && !releasedAlready && !projectNotReady && !setUp && previous?.Message != reason)
             events.Normal(ns, "Waiting", $"Not synced with Quay for now: {reason}");
         // A status that says the namespace is in step would be false from now on: a change made meanwhile (a service
         // account out of the matrix, the namespace deleted) waits too. So would one that says it is released, once it is
