@@ -129,10 +129,11 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
         {
             { Phase: NamespacePhase.Failing, LastError: { Length: > 0 } error } => SetupFailed + Shorten(error),
             { Phase: NamespacePhase.Conflict, LastError: { Length: > 0 } error } => NotSynced + Shorten(error),
-            { Phase: NamespacePhase.Pending, LastError: { Length: > 0 } error } => $"it waits: {Shorten(error)}",
             // Nothing is being set up while the integration cannot act (a token missing or refused, Quay out of reach):
-            // said with its reason, and that it needs someone, rather than "retry in a few seconds" for as long as it lasts.
+            // said with its reason, and that it needs someone, rather than "retry in a few seconds" for as long as it
+            // lasts (a namespace waiting for it says so in its status too).
             _ when CannotAct(integration) is { } why => IntegrationCannotAct + why,
+            { Phase: NamespacePhase.Pending, LastError: { Length: > 0 } error } => $"it waits: {Shorten(error)}",
             _ when settingUp is not null => settingUp,
             { Organization: { Length: > 0 } organization } => $"its Quay organization {organization} is being set up",
             _ => "it has no Quay organization yet",

@@ -383,7 +383,8 @@ public sealed class NamespaceReconciler(
     {
         DistrustObservation(work);
         if (await SaveAfterFailureAsync(work, ct) is { } dropped) error += "; " + dropped.Message;
-        await WriteFailingStatusAsync(work, error, ct);
+        // Every organization was removed or kept by then: the kept list is whole.
+        await WriteFailingStatusAsync(work, error, ct, partWay: false);
         ReportChanges(work, wasSynced: true);
         Failed(work, error, transient: false, "ReleaseIncomplete");
         throw new ReconcileException(error);
@@ -505,11 +506,11 @@ public sealed class NamespaceReconciler(
     {
         var reason = intent.Reason;
         var previous = registry.Get(key);
-        // Released already and in no integration's scope: it waits only in case its integration, once it can act
-        // again, has a policy that asks for more (cleanupPolicy Delete). Nothing is being set up, so it is neither
-        // counted as pending nor told it will be synced later; an outage of the integration that released hundreds of
-        // namespaces wrote an Event on each.
-        var releasedAlready = !intent.InScope && record.Spec.Released == true;
+        // Released already, in no integration's scope, and not being deleted (a teardown may be owed then): it waits
+        // only in case its integration, once it can act again, has a policy that asks for more (cleanupPolicy Delete).
+        // Nothing is being set up, so it is neither counted as pending nor told it will be synced later; an outage of
+        // the integration that released hundreds of namespaces wrote an Event on each.
+        var releasedAlready = !intent.InScope && record.Spec.Released == true && ns is { Metadata.DeletionTimestamp: null };
         if (releasedAlready) registry.Remove(key);
         else registry.Pending(key, intent.Integration?.Name, reason, time.GetUtcNow());
         if (intent.InScope && ns is not null)
@@ -567,13 +568,17 @@ public sealed class NamespaceReconciler(
         return ReconcileResult.After(work.Config?.DriftCheckInterval ?? TimeSpan.FromMinutes(10));
     }
 
-    private async Task WriteFailingStatusAsync(NamespaceWork work, string message, CancellationToken ct)
+    /// <param name="partWay">Whether the reconcile stopped part-way, before the steps that find what is kept: the
+    /// status then keeps listing what it listed before (<see cref="NamespaceReport.Failing"/>).</param>
+    private async Task WriteFailingStatusAsync(NamespaceWork work, string message, CancellationToken ct, bool partWay = true)
     {
         if (work.Record.Stored is null) return;
         try
         {
-            await records.SaveStatusAsync(work.Record,
-                NamespaceReport.Failing(work.Record.Stored.Status, work, message, work.Observation?.VerifiedAt), ct);
+            var previous = work.Record.Stored.Status;
+            await records.SaveStatusAsync(work.Record, partWay
+                ? NamespaceReport.Failing(previous, work, message, work.Observation?.VerifiedAt)
+                : NamespaceReport.Build(previous, work, NamespacePhase.Failing, message, work.Observation?.VerifiedAt), ct);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {

@@ -62,15 +62,18 @@ public static class NamespaceReport
     /// A reconcile that failed part-way: what it found kept so far is added to what the status listed before, since the
     /// steps that would have found the rest did not run. (Built as a completed reconcile's list, it hid the kept
     /// repositories and former organizations for as long as the failure lasted.) Something listed before and gone
-    /// since stays listed until a reconcile completes: when in doubt, kept.
+    /// since stays listed until a reconcile completes: when in doubt, kept. What this reconcile found is listed first;
+    /// the count is the least the two lists prove (the earlier one's unlisted entries may be among today's), so it
+    /// stays the same over failing retries.
     /// </summary>
     public static QuayNamespaceStatus Failing(QuayNamespaceStatus? previous, NamespaceWork work, string error, DateTimeOffset? verifiedAt)
     {
         var status = Build(previous, work, NamespacePhase.Failing, error, verifiedAt);
-        var listedBefore = (previous?.Kept ?? []).Where(k => !k.StartsWith(MoreMark, StringComparison.Ordinal)).ToList();
+        var listedBefore = (previous?.Kept ?? []).Where(k => !k.StartsWith(MoreMark, StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
         var unlistedBefore = Math.Max(0, (previous?.KeptCount ?? 0) - listedBefore.Count);
-        var kept = listedBefore.Concat(work.Kept).Distinct().ToList();
-        var total = kept.Count + unlistedBefore;
+        var foundNow = work.Kept.Distinct().ToList();
+        var kept = foundNow.Concat(listedBefore).Distinct().ToList();
+        var total = listedBefore.Count + Math.Max(foundNow.Count(k => !listedBefore.Contains(k)), unlistedBefore);
         status.Kept = Listed(kept, total);
         status.KeptCount = total == 0 ? null : total;
         return status;
