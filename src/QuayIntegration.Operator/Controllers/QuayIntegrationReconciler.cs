@@ -191,7 +191,7 @@ public sealed class QuayIntegrationReconciler(
             Set(s, resource, StatusConditions.QuayReachable, true, reachable.Reason, reachable.Message);
             Set(s, resource, StatusConditions.CredentialsValid, true, credentials.Reason, credentials.Message);
             if (counts.Failing == 0) Set(s, resource, StatusConditions.Ready, true, "Synced", $"{counts.Synced} namespace(s) synced with {config.QuayUrl}");
-            else Set(s, resource, StatusConditions.Ready, false, "NamespacesFailing", $"{counts.Failing} namespace(s) failing: {counts.LastError}");
+            else Set(s, resource, StatusConditions.Ready, false, StatusConditions.NamespacesFailing, $"{counts.Failing} namespace(s) failing: {counts.LastError}");
             SetProgress(s, resource, counts, conflicting);
             s.QuayUser = user.Value?.Username;
             s.LastError = counts.LastError; // null once nothing fails: the status patch carries the null and clears it

@@ -59,7 +59,7 @@ public sealed class StateMetrics(IServiceProvider services, IOptions<OperatorOpt
         {
             var name = qi.Metadata.Name;
             seen.Add(name);
-            var ready = qi.Status?.Conditions?.FirstOrDefault(c => c.Type == StatusConditions.Ready)?.Status == "True";
+            var ready = StatusConditions.Find(qi.Status?.Conditions, StatusConditions.Ready)?.Status == "True";
             OperatorMetrics.IntegrationReady.WithLabels(name).Set(ready ? 1 : 0);
             OperatorMetrics.IntegrationNamespaces.WithLabels(name, "synced").Set(qi.Status?.SyncedNamespaces ?? 0);
             OperatorMetrics.IntegrationNamespaces.WithLabels(name, "pending").Set(qi.Status?.PendingNamespaces ?? 0);

@@ -144,17 +144,11 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
     /// Why the integration cannot set namespaces up, as its Ready condition says (the leader writes it; any replica's
     /// cache holds it), or null: ready, or not ready only because some namespaces fail.
     /// </summary>
-    private string? CannotAct(string integration)
-    {
-        var conditions = caches.QuayIntegrations.Get(ObjectKey.Cluster(integration))?.Status?.Conditions;
-        if (conditions is null) return null;
-        foreach (var condition in conditions)
-            if (condition.Type == StatusConditions.Ready)
-                return condition.Status == "False" && condition.Reason != "NamespacesFailing"
-                    ? $"QuayIntegration {integration} is not ready ({condition.Reason}: {Shorten(condition.Message ?? "")})"
-                    : null;
-        return null;
-    }
+    private string? CannotAct(string integration) =>
+        StatusConditions.Find(caches.QuayIntegrations.Get(ObjectKey.Cluster(integration))?.Status?.Conditions, StatusConditions.Ready) is
+            { Status: "False" } ready && ready.Reason != StatusConditions.NamespacesFailing
+            ? $"QuayIntegration {integration} is not ready ({ready.Reason}: {Shorten(ready.Message ?? "")})"
+            : null;
 
     private static string Shorten(string text) => text.Length <= 200 ? text : text[..200] + "…";
 }
