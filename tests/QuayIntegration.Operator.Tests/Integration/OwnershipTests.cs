@@ -574,6 +574,57 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
+    /// helper-114 #1: the default permission the operator gives a robot that existed gets no answer, and the
+    /// organization is kept by cleanupPolicy Keep before its grace ends: left behind as a former organization (the
+    /// prefix changed), or with the namespace released (it left the allowlist). The create lands late. The Keep paths
+    /// never looked for it, so when what the operator made there went, long after the grace (the namespace deleted, or
+    /// the policy changed to Delete), the one landed could no longer be told from one the robot's owner gave, and stayed
+    /// in their organization for good. Now the Keep paths settle it within the grace too: recorded by its id, it goes.
+    /// </summary>
+    [Theory]
+    [InlineData("former organization, then the namespace deleted")]
+    [InlineData("released, then cleanupPolicy Delete")]
+    public async Task A_default_permission_whose_create_lands_late_in_a_kept_organization_goes_with_the_rest(string history)
+    {
+        var released = history.StartsWith("released", StringComparison.Ordinal);
+        await using var env = await WithTheFirstDefaultPermissionCreateUnansweredAsync("kp", driftCheckInterval: "10m");
+        using var admin = new QuayAdministrator(env.Quay);
+        await env.StartOperatorAsync("operator-1", "--Operator:Quay:UnansweredCreateGrace=00:00:12");
+        await env.CreateNamespaceAsync("kp");
+        await Eventually(async () => (await env.GetRecordAsync("kp"))?["spec"]?.ToJsonString() is { } spec
+                                     && spec.Contains("\"defaultPermissions\"") && spec.Contains("\"pendingSince\""), "the create written ahead, unanswered");
+
+        // Kept by policy while the create may still land.
+        if (released)
+        {
+            await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("someone-else") });
+            await Eventually(async () => (await env.GetRecordAsync("kp"))?["status"]?["phase"]?.GetValue<string>() == "Released", "released");
+        }
+        else
+        {
+            await env.PatchIntegrationSpecAsync(new JsonObject { ["organizationPrefix"] = "moved" });
+            await Eventually(async () => env.Quay.State.Organization("moved_kp")?.Robots.Any(r => r.Name == "moved_kp+builder") == true
+                                         && (await env.GetRecordAsync("kp"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "set up in its new organization");
+        }
+        await admin.CreateDefaultPermissionAsync("openshift_kp", "openshift_kp+builder", "write"); // the create, carried out late
+        var landed = Assert.Single(env.Quay.State.Organization("openshift_kp")!.Prototypes, p => p.DelegateName == "openshift_kp+builder");
+        await Eventually(async () => (await env.GetRecordAsync("kp"))?["spec"]?.ToJsonString().Contains(landed.Id) == true,
+            "the late one recorded as the operator's while kept", TimeSpan.FromSeconds(30));
+        await Task.Delay(13_000); // past the grace and the late look after it: only the record can tell it now
+
+        if (released) await env.PatchIntegrationSpecAsync(new JsonObject { ["cleanupPolicy"] = "Delete" });
+        else
+        {
+            await env.Kube.CoreV1.DeleteNamespaceAsync("kp");
+            await env.Cluster.Oc.WaitForNamespaceGoneAsync("kp", TimeSpan.FromSeconds(30));
+        }
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization("openshift_kp")!.Prototypes.All(p => p.Id != landed.Id)),
+            "the late default permission deleted with the rest", TimeSpan.FromSeconds(30));
+        var org = env.Quay.State.Organization("openshift_kp")!; // found: it stays, with the robot someone made
+        Assert.Contains(org.Robots, r => r.Name == "openshift_kp+builder");
+    }
+
+    /// <summary>
     /// helper-96 #1: the create written ahead got no answer, and the operator stops before its grace ends; while it is
     /// down, long past the grace, the robot's owner gives the robot a default permission of their own. The one the
     /// entry names nowhere was taken for the operator's late create whenever it was first seen, then set to the

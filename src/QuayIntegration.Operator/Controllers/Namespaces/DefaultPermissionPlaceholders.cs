@@ -74,10 +74,10 @@ internal static class DefaultPermissionPlaceholders
     /// Says in the status what <paramref name="resolved"/> leaves in place for <paramref name="robot"/> (an entry whose
     /// default permission cannot be told, or a create that may still land, looked for again: see <see cref="AwaitLanding"/>).
     /// </summary>
-    public static void Report(NamespaceWork work, string robot, Resolution resolved, bool removing, TimeSpan? poll = null)
+    public static void Report(NamespaceWork work, string robot, Resolution resolved, OnceLanded then, TimeSpan? poll = null)
     {
         if (resolved.Undecided is { } undecided) work.Kept.Add(undecided);
-        if (resolved.LookAgainAt is { } until) AwaitLanding(work, robot, until, removing, poll);
+        if (resolved.LookAgainAt is { } until) AwaitLanding(work, robot, until, then, poll);
     }
 
     /// <summary>
@@ -85,17 +85,33 @@ internal static class DefaultPermissionPlaceholders
     /// then, or within <paramref name="poll"/> if that is sooner (a teardown polls, so one that lands is deleted soon
     /// after, rather than at the grace's end).
     /// </summary>
-    public static void AwaitLanding(NamespaceWork work, string robot, DateTimeOffset until, bool removing, TimeSpan? poll = null)
+    public static void AwaitLanding(NamespaceWork work, string robot, DateTimeOffset until, OnceLanded then, TimeSpan? poll = null)
     {
-        work.Kept.Add(AwaitedLanding(robot, until, removing));
+        work.Kept.Add(AwaitedLanding(robot, until, then));
         var left = until - work.Now;
         work.LookAgainAfter(poll is { } most && left > most ? most : left);
     }
 
     /// <summary>Why an entry written ahead stays while no default permission answers to it, for the status.</summary>
-    private static string AwaitedLanding(string robot, DateTimeOffset until, bool removing) =>
+    private static string AwaitedLanding(string robot, DateTimeOffset until, OnceLanded then) =>
         $"the default permission of robot {robot}: a create of the operator's was not seen to land (its answer was lost, or it was cut short), and Quay may still carry it out; looked for until {until:u}, and " +
-        (removing ? "deleted if it appears" : "taken as the operator's if it appears, another created only if it does not");
+        then switch
+        {
+            OnceLanded.Deleted => "deleted if it appears",
+            OnceLanded.Kept => "taken as the operator's and kept with the rest if it appears (so it goes when they go), forgotten if it does not",
+            _ => "taken as the operator's if it appears, another created only if it does not",
+        };
+
+    /// <summary>What becomes of a default permission whose create may still land, once it does.</summary>
+    public enum OnceLanded
+    {
+        /// <summary>The sync: it is the operator's, and answers to the matrix (another is made only if it never lands).</summary>
+        Used,
+        /// <summary>A removal: it goes.</summary>
+        Deleted,
+        /// <summary>An organization kept by policy: it is recorded as the operator's, to go with what else it made there.</summary>
+        Kept,
+    }
 
     /// <summary>The default permissions of <paramref name="robot"/> (for everyone's new repositories) whose ids are not among <paramref name="recordedIds"/>.</summary>
     public static List<QuayPrototype> Unclaimed(IEnumerable<QuayPrototype> prototypes, IEnumerable<string?> recordedIds, string robot)

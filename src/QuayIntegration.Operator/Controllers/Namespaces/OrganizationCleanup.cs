@@ -270,7 +270,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         {
             var resolved = await DefaultPermissionPlaceholders.IdOrForgetAsync(quay, entry, permission, work.Now, options.Value.UnansweredCreateGrace, ct);
             // Polled while it may still land, as an organization is, so one that does is deleted rather than orphaned.
-            DefaultPermissionPlaceholders.Report(work, permission.Robot, resolved, removing: true, LateCreatePoll);
+            DefaultPermissionPlaceholders.Report(work, permission.Robot, resolved, DefaultPermissionPlaceholders.OnceLanded.Deleted, LateCreatePoll);
             if (resolved.Id is not { } id) continue;
             (await quay.DeletePrototypeAsync(entry.Name, id, ct)).ValueOrThrow($"delete the default permission of {permission.Robot}");
             entry.RemoveDefaultPermission(permission);
@@ -385,6 +385,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
     public async Task KeepAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
     {
         if (entry.Origin == Origin.Creating && !await SettlePendingToKeepAsync(work, entry, why, ct)) return;
+        await SettleUnansweredPermissionsToKeepAsync(work, entry, why, ct);
         await takeoverInventory.TryRecordAsync(work, entry, ct);
         if (entry.AdoptedFrom is not null && entry.AdoptedContentRecorded != true
             && work.Integration is { Mode: IntegrationMode.Deleting, Client: null, Config: { } config } && config.RegistryHost == entry.Host
@@ -422,6 +423,34 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
             work.Kept.Add($"organization {entry.Name}: a create of the operator's got no answer and may have landed; not looked at now ({e.Message}), so kept on record ({why})");
             work.Blocked = true; // looked at again within a drift interval
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Default permissions written ahead of a create that got no answer, in an organization kept by policy: settled as
+    /// at a removal, while the create may still land and a little after, so one that landed is on record by its id when
+    /// what the operator made there goes later (with the namespace, or under a policy changed to Delete). Seen for the
+    /// first time only then, it could no longer be told from one the robot's owner gave it, and would stay in their
+    /// organization for good. One never made is forgotten once it can no longer land. Any integration reaching the
+    /// organization's Quay may look (the match is by robot and id alone); with none, or a failure, it stays pending on
+    /// record, listed, and is looked at again.
+    /// </summary>
+    private async Task SettleUnansweredPermissionsToKeepAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
+    {
+        var unanswered = (entry.DefaultPermissions ?? []).Where(p => string.IsNullOrEmpty(p.Id)).ToList();
+        if (unanswered.Count == 0 || work.IntegrationFor(entry.Host)?.Client is not { } quay) return;
+        try
+        {
+            foreach (var permission in unanswered)
+            {
+                var resolved = await DefaultPermissionPlaceholders.IdOrForgetAsync(quay, entry, permission, work.Now, options.Value.UnansweredCreateGrace, ct);
+                DefaultPermissionPlaceholders.Report(work, permission.Robot, resolved, DefaultPermissionPlaceholders.OnceLanded.Kept);
+            }
+        }
+        catch (QuayOperationException e) when (!ct.IsCancellationRequested)
+        {
+            work.Kept.Add($"default permissions the operator gave in organization {entry.Name}: a create of the operator's got no answer and may have landed; not looked at now ({e.Message}), so kept on record ({why})");
+            work.Blocked = true; // looked at again within a drift interval
         }
     }
 

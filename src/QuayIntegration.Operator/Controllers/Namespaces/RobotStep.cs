@@ -240,7 +240,7 @@ public sealed class RobotStep(OwnershipRecords records, IOptions<QuayOptions> op
         var grace = options.Value.UnansweredCreateGrace;
         if (DefaultPermissionPlaceholders.PendingUntil(placeholder, now, grace) is { } until && until > now)
         {
-            DefaultPermissionPlaceholders.AwaitLanding(work, robot.FullName, until, removing: false);
+            DefaultPermissionPlaceholders.AwaitLanding(work, robot.FullName, until, DefaultPermissionPlaceholders.OnceLanded.Used);
             return false;
         }
         var settled = await Isolation.RunAsync(work, $"service account {robot.ServiceAccount}",
@@ -334,7 +334,7 @@ public sealed class RobotStep(OwnershipRecords records, IOptions<QuayOptions> op
                 var resolved = await Isolation.RunAsync(work, item, () => DefaultPermissionPlaceholders.IdOrForgetAsync(work.Quay, entry, permission,
                     time.GetUtcNow(), options.Value.UnansweredCreateGrace, ct));
                 if (resolved is not { Value: var resolution }) continue;
-                DefaultPermissionPlaceholders.Report(work, permission.Robot, resolution, removing: true);
+                DefaultPermissionPlaceholders.Report(work, permission.Robot, resolution, DefaultPermissionPlaceholders.OnceLanded.Deleted);
                 if (resolution.Id is not { } id) continue;
                 if (await Isolation.RunAsync(work, item, () => DeletePrototypeAsync(work, robot.Name, id, ct)) is null) continue;
                 observation.Prototypes.RemoveAll(p => p.Id == permission.Id);
