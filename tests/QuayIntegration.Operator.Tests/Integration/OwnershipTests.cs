@@ -584,15 +584,25 @@ public sealed class OwnershipTests
     [Theory]
     [InlineData("former organization, then the namespace deleted")]
     [InlineData("released, then cleanupPolicy Delete")]
+    [InlineData("released, the look at the grace's end failing, then cleanupPolicy Delete")]
     public async Task A_default_permission_whose_create_lands_late_in_a_kept_organization_goes_with_the_rest(string history)
     {
         var released = history.StartsWith("released", StringComparison.Ordinal);
         await using var env = await WithTheFirstDefaultPermissionCreateUnansweredAsync("kp", driftCheckInterval: "10m");
         using var admin = new QuayAdministrator(env.Quay);
-        await env.StartOperatorAsync("operator-1", "--Operator:Quay:UnansweredCreateGrace=00:00:12");
+        var grace = TimeSpan.FromSeconds(20);
+        await env.StartOperatorAsync("operator-1", $"--Operator:Quay:UnansweredCreateGrace={grace}");
         await env.CreateNamespaceAsync("kp");
         await Eventually(async () => (await env.GetRecordAsync("kp"))?["spec"]?.ToJsonString() is { } spec
                                      && spec.Contains("\"defaultPermissions\"") && spec.Contains("\"pendingSince\""), "the create written ahead, unanswered");
+        var writtenAhead = DateTimeOffset.UtcNow;
+        // Quay out for the default permissions' list from just before the create lands, late in its grace, until after
+        // the grace's end: the looks then fail, and only one soon after (not at the drift interval, 10 minutes here) can
+        // still tell the landed one as the operator's.
+        var failing = history.Contains("failing", StringComparison.Ordinal);
+        var outage = new FaultRule { Route = "/api/v1/organization/{orgname}/prototypes", Method = "GET", PathContains = "openshift_kp",
+            OutageFrom = writtenAhead + grace - TimeSpan.FromSeconds(4), OutageUntil = writtenAhead + grace + TimeSpan.FromSeconds(5) };
+        if (failing) env.Quay.Faults.Add(outage);
 
         // Kept by policy while the create may still land.
         if (released)
@@ -606,11 +616,17 @@ public sealed class OwnershipTests
             await Eventually(async () => env.Quay.State.Organization("moved_kp")?.Robots.Any(r => r.Name == "moved_kp+builder") == true
                                          && (await env.GetRecordAsync("kp"))?["status"]?["phase"]?.GetValue<string>() == "Synced", "set up in its new organization");
         }
+        await Eventually(async () => (await env.GetRecordAsync("kp"))?["status"]?["kept"]?.ToJsonString().Contains("kept with what else it made there") == true,
+            "the unanswered create awaited while kept, and said");
+        if (failing) await Task.Delay(writtenAhead + grace - TimeSpan.FromSeconds(3) - DateTimeOffset.UtcNow);
+        Assert.True(DateTimeOffset.UtcNow < writtenAhead + grace, "kept while the create may still land");
         await admin.CreateDefaultPermissionAsync("openshift_kp", "openshift_kp+builder", "write"); // the create, carried out late
         var landed = Assert.Single(env.Quay.State.Organization("openshift_kp")!.Prototypes, p => p.DelegateName == "openshift_kp+builder");
         await Eventually(async () => (await env.GetRecordAsync("kp"))?["spec"]?.ToJsonString().Contains(landed.Id) == true,
-            "the late one recorded as the operator's while kept", TimeSpan.FromSeconds(30));
-        await Task.Delay(13_000); // past the grace and the late look after it: only the record can tell it now
+            "the late one recorded as the operator's while kept", TimeSpan.FromSeconds(40));
+        Assert.Equal(failing, outage.TimesMatched > 0);
+        // Past the grace and the late look after it: only the record can tell it as the operator's now.
+        if (writtenAhead + 2 * grace + TimeSpan.FromSeconds(1) - DateTimeOffset.UtcNow is { Ticks: > 0 } left) await Task.Delay(left);
 
         if (released) await env.PatchIntegrationSpecAsync(new JsonObject { ["cleanupPolicy"] = "Delete" });
         else
@@ -622,6 +638,62 @@ public sealed class OwnershipTests
             "the late default permission deleted with the rest", TimeSpan.FromSeconds(30));
         var org = env.Quay.State.Organization("openshift_kp")!; // found: it stays, with the robot someone made
         Assert.Contains(org.Robots, r => r.Name == "openshift_kp+builder");
+    }
+
+    /// <summary>
+    /// Review of 86d03e0 (helper-118 #4): while the unanswered create may still land in an organization kept by policy,
+    /// the robot's owner deletes the robot, makes it again (Quay takes the default permissions along) and gives the new
+    /// one a default permission of their own. The Keep path's look took that one for the operator's late create, and
+    /// the policy changed to Delete deleted it. The robot made again is seen first, and the note of the create is
+    /// forgotten with what was given to the old robot, as at a removal.
+    /// </summary>
+    [Fact]
+    public async Task A_default_permission_the_owner_gives_a_robot_made_again_in_a_kept_organization_is_not_taken()
+    {
+        await using var env = await WithTheFirstDefaultPermissionCreateUnansweredAsync("kr", driftCheckInterval: "10m");
+        using var admin = new QuayAdministrator(env.Quay);
+        await env.StartOperatorAsync("operator-1", "--Operator:Quay:UnansweredCreateGrace=00:00:20");
+        await env.CreateNamespaceAsync("kr");
+        await Eventually(async () => (await env.GetRecordAsync("kr"))?["spec"]?.ToJsonString().Contains("\"pendingSince\"") == true, "the create written ahead, unanswered");
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("someone-else") });
+        await Eventually(async () => (await env.GetRecordAsync("kr"))?["status"]?["kept"]?.ToJsonString().Contains("kept with what else it made there") == true,
+            "released, the unanswered create awaited");
+
+        await RemakeRobotAsync(env, "openshift_kr", "builder");
+        await admin.CreateDefaultPermissionAsync("openshift_kr", "openshift_kr+builder", "read");
+        var owners = Assert.Single(env.Quay.State.Organization("openshift_kr")!.Prototypes, p => p.DelegateName == "openshift_kr+builder");
+        await Eventually(async () => (await env.GetRecordAsync("kr"))?["spec"]?.ToJsonString() is { } spec && !spec.Contains("\"defaultPermissions\""),
+            "the note of the create forgotten with the robot made again", TimeSpan.FromSeconds(40));
+        Assert.DoesNotContain(owners.Id, (await env.GetRecordAsync("kr"))!.ToJsonString());
+
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["cleanupPolicy"] = "Delete" });
+        // Released under it, with nothing of the operator's left to keep on record.
+        await Eventually(async () => await env.GetRecordAsync("kr") is null, "the release under cleanupPolicy Delete");
+        Assert.Contains(env.Quay.State.Organization("openshift_kr")!.Prototypes, p => p.Id == owners.Id && p.Role == "read");
+    }
+
+    /// <summary>
+    /// Review of 86d03e0 (helper-118 #3): the organization kept by policy while a create may still land in it is deleted
+    /// by its owner. Quay refuses every list in an organization that does not exist (403); the look reported that as a
+    /// failure to look again at, for good. The default permissions went with the organization: the notes are forgotten.
+    /// </summary>
+    [Fact]
+    public async Task The_note_of_an_unanswered_create_in_a_kept_organization_someone_deleted_is_forgotten()
+    {
+        await using var env = await WithTheFirstDefaultPermissionCreateUnansweredAsync("kg", driftCheckInterval: "10m");
+        using var admin = new QuayAdministrator(env.Quay);
+        await env.StartOperatorAsync("operator-1", "--Operator:Quay:UnansweredCreateGrace=00:00:20");
+        await env.CreateNamespaceAsync("kg");
+        await Eventually(async () => (await env.GetRecordAsync("kg"))?["spec"]?.ToJsonString().Contains("\"pendingSince\"") == true, "the create written ahead, unanswered");
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["allowlistNamespaces"] = new JsonArray("someone-else") });
+        await Eventually(async () => (await env.GetRecordAsync("kg"))?["status"]?["kept"]?.ToJsonString().Contains("kept with what else it made there") == true,
+            "released, the unanswered create awaited");
+
+        admin.JoinOwners("openshift_kg");
+        await admin.DeleteOrganizationAsync("openshift_kg");
+        await Eventually(async () => (await env.GetRecordAsync("kg"))?["spec"]?.ToJsonString() is { } spec && !spec.Contains("\"defaultPermissions\""),
+            "the note forgotten with the organization", TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain("not looked for now", (await env.GetRecordAsync("kg"))!["status"]!.ToJsonString(), StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -61,7 +61,11 @@ internal static class DefaultPermissionPlaceholders
     /// gave it meanwhile: not the operator's to change or delete.
     /// </summary>
     public static bool MayBeClaimed(DefaultPermissionRecord permission, DateTimeOffset now, TimeSpan grace) =>
-        PendingUntil(permission, now, grace) is not { } until || now <= until + (grace < MaxLateLook ? grace : MaxLateLook);
+        ClaimableUntil(permission, now, grace) is not { } until || now <= until;
+
+    /// <summary>Until when <see cref="MayBeClaimed"/> holds for an entry written ahead (null: it has its id).</summary>
+    public static DateTimeOffset? ClaimableUntil(DefaultPermissionRecord permission, DateTimeOffset now, TimeSpan grace) =>
+        PendingUntil(permission, now, grace) is { } until ? until + (grace < MaxLateLook ? grace : MaxLateLook) : null;
 
     private static readonly TimeSpan MaxLateLook = TimeSpan.FromMinutes(1);
 
@@ -98,7 +102,7 @@ internal static class DefaultPermissionPlaceholders
         then switch
         {
             OnceLanded.Deleted => "deleted if it appears",
-            OnceLanded.Kept => "taken as the operator's and kept with the rest if it appears (so it goes when they go), forgotten if it does not",
+            OnceLanded.Kept => "recorded as the operator's if it appears, kept with what else it made there and removed with it; forgotten if it does not",
             _ => "taken as the operator's if it appears, another created only if it does not",
         };
 

@@ -385,7 +385,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
     public async Task KeepAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
     {
         if (entry.Origin == Origin.Creating && !await SettlePendingToKeepAsync(work, entry, why, ct)) return;
-        await SettleUnansweredPermissionsToKeepAsync(work, entry, why, ct);
+        await SettleUnansweredPermissionsToKeepAsync(work, entry, ct);
         await takeoverInventory.TryRecordAsync(work, entry, ct);
         if (entry.AdoptedFrom is not null && entry.AdoptedContentRecorded != true
             && work.Integration is { Mode: IntegrationMode.Deleting, Client: null, Config: { } config } && config.RegistryHost == entry.Host
@@ -428,29 +428,49 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
 
     /// <summary>
     /// Default permissions written ahead of a create that got no answer, in an organization kept by policy: settled as
-    /// at a removal, while the create may still land and a little after, so one that landed is on record by its id when
-    /// what the operator made there goes later (with the namespace, or under a policy changed to Delete). Seen for the
-    /// first time only then, it could no longer be told from one the robot's owner gave it, and would stay in their
-    /// organization for good. One never made is forgotten once it can no longer land. Any integration reaching the
-    /// organization's Quay may look (the match is by robot and id alone); with none, or a failure, it stays pending on
-    /// record, listed, and is looked at again.
+    /// at a removal, while the create may still land and a little after (polled, as a teardown polls), so one that landed
+    /// is on record by its id when what the operator made there goes later (with the namespace, or under a policy
+    /// changed to Delete). Seen for the first time only then, it could no longer be told from one the robot's owner gave
+    /// it, and would stay in their organization for good. One never made is forgotten once it can no longer land. Any
+    /// integration reaching the organization's Quay may look: the match is by robot and id alone.
     /// </summary>
-    private async Task SettleUnansweredPermissionsToKeepAsync(NamespaceWork work, OrganizationRecord entry, string why, CancellationToken ct)
+    private async Task SettleUnansweredPermissionsToKeepAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
     {
         var unanswered = (entry.DefaultPermissions ?? []).Where(p => string.IsNullOrEmpty(p.Id)).ToList();
-        if (unanswered.Count == 0 || work.IntegrationFor(entry.Host)?.Client is not { } quay) return;
+        if (unanswered.Count == 0) return;
+        if (work.IntegrationFor(entry.Host)?.Client is not { } quay)
+        {
+            // An integration deleted under cleanupPolicy Keep builds no client, say, and none other reaches that Quay.
+            work.Kept.Add($"default permissions the operator gave in organization {entry.Name} whose create got no answer: no QuayIntegration with " +
+                          $"credentials for {entry.Host} can look for them, so one that lands late stays in Quay");
+            return;
+        }
+        var grace = options.Value.UnansweredCreateGrace;
         try
         {
-            foreach (var permission in unanswered)
+            var robots = await quay.ListRobotsAsync(entry.Name, ct);
+            if (await quay.RefusedAsGoneAsync(robots, entry.Name, ct))
             {
-                var resolved = await DefaultPermissionPlaceholders.IdOrForgetAsync(quay, entry, permission, work.Now, options.Value.UnansweredCreateGrace, ct);
-                DefaultPermissionPlaceholders.Report(work, permission.Robot, resolved, DefaultPermissionPlaceholders.OnceLanded.Kept);
+                foreach (var permission in unanswered) entry.RemoveDefaultPermission(permission); // gone with the organization
+                return;
+            }
+            // A robot its owner deleted and made again took what was given to the old one along: its notes are forgotten
+            // first, so the default permission its owner gives the new one is never claimed.
+            await RemadeRobots.JudgeAsync(work, quay, entry, RemadeRobots.Among(entry, robots.ValueOrThrow("list robots of " + entry.Name)!), ct);
+            foreach (var permission in (entry.DefaultPermissions ?? []).Where(p => string.IsNullOrEmpty(p.Id)).ToList())
+            {
+                var resolved = await DefaultPermissionPlaceholders.IdOrForgetAsync(quay, entry, permission, work.Now, grace, ct);
+                DefaultPermissionPlaceholders.Report(work, permission.Robot, resolved, DefaultPermissionPlaceholders.OnceLanded.Kept, LateCreatePoll);
             }
         }
         catch (QuayOperationException e) when (!ct.IsCancellationRequested)
         {
-            work.Kept.Add($"default permissions the operator gave in organization {entry.Name}: a create of the operator's got no answer and may have landed; not looked at now ({e.Message}), so kept on record ({why})");
-            work.Blocked = true; // looked at again within a drift interval
+            work.Kept.Add($"default permissions the operator gave in organization {entry.Name} whose create got no answer: not looked for now ({e.Message}); " +
+                          "they stay on record as the operator's until they can be");
+            // Looked for again soon while a landing can still be told as the operator's; after that a look can only
+            // forget the entry or leave it, which the next look of the organization does.
+            var closes = unanswered.Max(p => DefaultPermissionPlaceholders.ClaimableUntil(p, work.Now, grace));
+            if (closes > work.Now) work.LookAgainAfter(closes.Value - work.Now < LateCreatePoll ? closes.Value - work.Now : LateCreatePoll);
         }
     }
 
