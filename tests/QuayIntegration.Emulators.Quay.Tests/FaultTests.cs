@@ -131,6 +131,16 @@ public sealed class FaultTests : EmulatorTest
     }
 
     [Fact]
+    public async Task A_timeout_after_handling_keeps_the_effect_and_answers_504()
+    {
+        Quay.Faults.Add(new FaultRule { Route = "/api/v1/organization/", Method = "POST", TimeoutAfterHandlingRate = 1, HangMs = 100, Times = 1 });
+        (await Post("/api/v1/organization/", AliceToken, new { name = "committed" })).AssertStatus(504);
+        Assert.Equal(1, Quay.Calls.Count("POST", "/api/v1/organization/", 504));
+        (await Get("/api/v1/organization/committed", AliceToken)).AssertStatus(200);
+        (await Post("/api/v1/organization/", AliceToken, new { name = "committed" })).AssertStatus(400); // the retry: already exists
+    }
+
+    [Fact]
     public async Task Dropped_connections_fail_without_an_answer()
     {
         Quay.Faults.Add(new FaultRule { DropRate = 1 });

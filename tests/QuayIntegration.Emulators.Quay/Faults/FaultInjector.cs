@@ -5,10 +5,12 @@ namespace QuayIntegration.Emulators.Quay.Faults;
 
 /// <summary>What the pipeline must do to a request before (or instead of) handling it.</summary>
 /// <param name="BodyStall">Handle the request, then send half its answer and stall for this long before dropping the connection.</param>
-public readonly record struct FaultDecision(TimeSpan Delay, ApiResponse? Response, TimeSpan? Hang, bool Drop, TimeSpan? BodyStall = null)
+/// <param name="AfterHandling">Handle the request, then send this answer instead of its own, after <paramref name="AfterHandlingDelay"/>.</param>
+public readonly record struct FaultDecision(TimeSpan Delay, ApiResponse? Response, TimeSpan? Hang, bool Drop, TimeSpan? BodyStall = null,
+    ApiResponse? AfterHandling = null, TimeSpan AfterHandlingDelay = default)
 {
     public static readonly FaultDecision None = default;
-    public bool IsNone => Delay == TimeSpan.Zero && Response is null && Hang is null && !Drop && BodyStall is null;
+    public bool IsNone => Delay == TimeSpan.Zero && Response is null && Hang is null && !Drop && BodyStall is null && AfterHandling is null;
 }
 
 /// <summary>
@@ -50,6 +52,8 @@ public sealed class FaultInjector
         var now = DateTimeOffset.UtcNow;
         var delay = TimeSpan.Zero;
         TimeSpan? bodyStall = null;
+        ApiResponse? afterHandling = null;
+        var afterHandlingDelay = TimeSpan.Zero;
         foreach (var (_, rule) in rules)
         {
             if (!rule.Matches(method, route, path, authorization)) continue;
@@ -69,8 +73,10 @@ public sealed class FaultInjector
             if (Chance(rule.ErrorRate) && rule.ErrorStatuses.Length > 0)
                 return new(delay, StatusResponse(rule.ErrorStatuses[Random.Shared.Next(rule.ErrorStatuses.Length)], null), null, false);
             if (bodyStall is null && Chance(rule.BodyStallRate)) bodyStall = TimeSpan.FromMilliseconds(rule.HangMs);
+            if (afterHandling is null && Chance(rule.TimeoutAfterHandlingRate))
+                (afterHandling, afterHandlingDelay) = (StatusResponse(504, null), TimeSpan.FromMilliseconds(rule.HangMs));
         }
-        return new(delay, null, null, false, bodyStall);
+        return new(delay, null, null, false, bodyStall, afterHandling, afterHandlingDelay);
     }
 
     private static bool Chance(double rate) => rate > 0 && (rate >= 1 || Random.Shared.NextDouble() < rate);

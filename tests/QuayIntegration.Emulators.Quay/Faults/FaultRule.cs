@@ -47,6 +47,13 @@ public sealed class FaultRule
     /// </summary>
     public double BodyStallRate { get; set; }
 
+    /// <summary>
+    /// Share of requests that are handled (their effect stays) and answered with nginx's 504 Gateway Time-out all the
+    /// same, after <see cref="HangMs"/> (its proxy_read_timeout) or when the client gives up: the proxy gave up waiting
+    /// on the Quay worker, which went on to commit. The client cannot tell it from a request that did nothing.
+    /// </summary>
+    public double TimeoutAfterHandlingRate { get; set; }
+
     /// <summary>Share of requests whose connection is aborted without an answer.</summary>
     public double DropRate { get; set; }
 

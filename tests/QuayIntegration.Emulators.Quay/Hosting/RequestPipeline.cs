@@ -35,12 +35,14 @@ public sealed class RequestPipeline(EmulatorCore core)
 
         long arrivedAt = 0;
         TimeSpan? stall = null;
+        ApiResponse? instead = null;
+        var insteadAfter = TimeSpan.Zero;
         if (counted)
         {
             arrivedAt = core.Calls.Arrived();
             var fault = core.Faults.Decide(method, template, path, http.Request.Headers.Authorization.ToString());
             if (!fault.IsNone && await ApplyFaultAsync(http, fault, method, template, arrivedAt)) return;
-            stall = fault.BodyStall;
+            (stall, instead, insteadAfter) = (fault.BodyStall, fault.AfterHandling, fault.AfterHandlingDelay);
         }
 
         var response = outcome switch
@@ -56,6 +58,23 @@ public sealed class RequestPipeline(EmulatorCore core)
             core.Calls.Record(method, template, 0, arrivedAt);
             await response.WriteHalfAndStallAsync(http, stalled, core.Stopping.Token);
             return;
+        }
+        if (counted && instead is not null)
+        {
+            // Handled; its own answer is lost on the way, and another comes once the proxy stops waiting (or never, when
+            // the client gives up first).
+            response = instead;
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, core.Stopping.Token);
+            try
+            {
+                if (insteadAfter > TimeSpan.Zero) await Task.Delay(insteadAfter, linked.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                core.Calls.Record(method, template, 0, arrivedAt);
+                http.Abort();
+                return;
+            }
         }
         if (counted) core.Calls.Record(method, template, response.Status, arrivedAt);
         await response.WriteAsync(http);

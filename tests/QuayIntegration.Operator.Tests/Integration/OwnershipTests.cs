@@ -179,6 +179,73 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
+    /// helper-119 #1: a repository someone made by hand before its ImageStream (recorded Found) is deleted by them, and the
+    /// operator makes it again for the ImageStream; the create's answer is lost (Quay made it, the retry is told "already
+    /// exists"), or the operator is killed before its record says so. The entry stayed Found and was never looked at
+    /// again: the operator's own repository counted as someone's, and was not deleted with its ImageStream under
+    /// repositoryDeletionPolicy Delete (in an organization the operator created, it would also have held the
+    /// organization back for good). Both histories seen failing without the fix.
+    /// </summary>
+    [Theory]
+    [InlineData("answer lost")]
+    [InlineData("killed before the record's save")]
+    public async Task A_repository_the_operator_makes_again_after_someones_was_deleted_is_the_operators(string history)
+    {
+        await using var env = await StartAsync(spec => spec["repositoryDeletionPolicy"] = "Delete");
+        using var admin = new QuayAdministrator(env.Quay);
+        var first = await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("redo");
+        await Eventually(() => env.IsSeededAsync("redo", "openshift_redo"), "namespace set up");
+        admin.JoinOwners("openshift_redo");
+        await admin.CreateRepositoryAsync("openshift_redo", "app");
+        await env.CreateImageStreamAsync("redo", "app");
+        await Eventually(async () => RepositoryOrigin(await env.GetRecordAsync("redo"), "app") == "Found", "someone's repository recorded as theirs");
+
+        // Quay makes the next repository asked for, and its answer is lost: nginx answers 504 once it stops waiting, at
+        // once, or not before the operator is killed (the create done, the record not saved).
+        var killed = history.StartsWith("killed", StringComparison.Ordinal);
+        env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/repository", Method = "POST", TimeoutAfterHandlingRate = 1, HangMs = killed ? 600_000 : 0, Times = 1 });
+        await admin.DeleteRepositoryAsync("openshift_redo", "app");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_redo", "app")?.CreatedBy == Operator), "made again by the operator",
+            TimeSpan.FromSeconds(30));
+        if (killed)
+        {
+            await env.KillOperatorAsync(first);
+            await env.StartOperatorAsync("operator-2");
+        }
+        await Eventually(async () => RepositoryOrigin(await env.GetRecordAsync("redo"), "app") == "Created", "recorded as the operator's", TimeSpan.FromSeconds(30));
+
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "redo", "imagestreams", "app");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_redo", "app") is null), "deleted with its ImageStream");
+    }
+
+    /// <summary>
+    /// helper-119 #2: a team's script makes repository app-cache in the namespace's organization with the settings of
+    /// app, the operator's, description included. The mark was only the description's end, so app-cache counted as the
+    /// operator's, and with no ImageStream of that name it was deleted under repositoryDeletionPolicy Delete, images and
+    /// all. The mark counts on the repository it names only.
+    /// </summary>
+    [Fact]
+    public async Task A_repository_whose_description_someone_copied_from_the_operators_is_theirs()
+    {
+        await using var env = await StartAsync(spec => spec["repositoryDeletionPolicy"] = "Delete");
+        using var admin = new QuayAdministrator(env.Quay);
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("copy");
+        await env.CreateImageStreamAsync("copy", "app");
+        await Eventually(async () => RepositoryOrigin(await env.GetRecordAsync("copy"), "app") == "Created", "the operator's repository");
+
+        admin.JoinOwners("openshift_copy");
+        await admin.CreateRepositoryAsync("openshift_copy", "app-cache", env.Quay.State.Repository("openshift_copy", "app")!.Description!);
+        await Eventually(async () => RepositoryOrigin(await env.GetRecordAsync("copy"), "app-cache") == "Found", "the copy recorded as someone's", TimeSpan.FromSeconds(30));
+        Assert.NotNull(env.Quay.State.Repository("openshift_copy", "app-cache"));
+        Assert.Equal("Created", RepositoryOrigin(await env.GetRecordAsync("copy"), "app"));
+    }
+
+    private static string? RepositoryOrigin(JsonNode? record, string repository) =>
+        record?["spec"]?["organizations"]?[0]?["repositories"]?.AsArray().FirstOrDefault(r => r?["name"]?.GetValue<string>() == repository)?["origin"]?.GetValue<string>();
+
+    /// <summary>
     /// Two ImageStreams go under repositoryDeletionPolicy Delete; the first repository is deleted, then Quay fails (503)
     /// on the second, which stops the pass. The deletion that happened is told all the same: the record no longer
     /// lists that repository, so no later pass could. (Nothing said so: no Event, no log line.)

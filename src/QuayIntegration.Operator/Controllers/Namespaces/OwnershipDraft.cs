@@ -194,6 +194,17 @@ public static class OrganizationRecordExtensions
         else entry.Origin = origin;
     }
 
+    /// <summary>
+    /// Forgets whose the repository is, and nothing else (the roles noted on it stand): the next look judges it by its
+    /// mark. True when there was an entry.
+    /// </summary>
+    public static bool ForgetRepositoryOrigin(this OrganizationRecord org, string name)
+    {
+        if (org.Repositories?.RemoveAll(r => r.Name == name) is not > 0) return false;
+        if (org.Repositories is { Count: 0 }) org.Repositories = null;
+        return true;
+    }
+
     /// <summary>The repository is gone from Quay (or deleted by the operator), and the permissions on it with it.</summary>
     public static void RemoveRepository(this OrganizationRecord org, string name)
     {

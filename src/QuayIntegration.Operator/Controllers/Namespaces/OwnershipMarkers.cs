@@ -115,7 +115,10 @@ public sealed class OwnershipMarkers(string clusterIdentity, string? clusterName
     public MarkedOwner OwnerOfRepository(QuayRepository repository, string ns, string imageStream)
     {
         var description = repository.Description ?? "";
-        if (description.EndsWith(RepositorySuffix, StringComparison.Ordinal)) return MarkedOwner.ThisCluster;
+        // This cluster's mark counts on the repository it was written for only: the same words copied into another
+        // repository's description (a script cloning one repository's settings for the next) do not make it the operator's.
+        if (description.EndsWith(RepositorySuffix, StringComparison.Ordinal))
+            return description == RepositoryDescription(ns, imageStream) ? MarkedOwner.ThisCluster : MarkedOwner.Unmarked;
         if (description.Contains($"created by {Creator} for cluster ", StringComparison.Ordinal)) return MarkedOwner.OtherCluster;
         return description == LegacyRepositoryDescription(ns, imageStream) ? MarkedOwner.ThisCluster : MarkedOwner.Unmarked;
     }

@@ -5,7 +5,8 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 
 /// <summary>
 /// A repository's origin, judged by the operator's mark as Quay shows it now (<see cref="OwnershipMarkers"/>), written
-/// into the record. The mark is the end of the description, which anyone with write access may edit: one on record as
+/// into the record. The mark is the description the operator wrote, naming the repository and ending with this cluster's
+/// identity; anyone with write access may edit it: one on record as
 /// the operator's that lost it (a person's edit, a CI job copying a README in) cannot be told from one deleted and made
 /// again by someone under the same name, so it counts as someone else's from then on and is never deleted by the
 /// operator. When in doubt, keep; and say so on the namespace, since nothing else would tell.
@@ -21,8 +22,8 @@ public static class RepositoryOrigins
             return Origin.Found;
         var origin = work.Markers.OriginOfRepository(repository, work.Name, repository.Name, entry);
         if (origin != Origin.Created && LostItsMark(entry, repository.Name))
-            work.Changed("RepositoryMarkLost", $"Quay repository {entry.Name}/{repository.Name}, on record as created by the operator, no longer ends its " +
-                                               "description with this cluster's mark (edited in Quay, made again by someone, or marked by another " +
+            work.Changed("RepositoryMarkLost", $"Quay repository {entry.Name}/{repository.Name}, on record as created by the operator, no longer carries " +
+                                               "this cluster's mark for it in its description (edited in Quay, made again by someone, or marked by another " +
                                                "cluster's operator): it counts as someone else's from now on, and the operator never deletes it");
         entry.SetRepository(repository.Name, origin);
         return origin;

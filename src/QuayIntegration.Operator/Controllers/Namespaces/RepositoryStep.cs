@@ -66,6 +66,12 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         // says so: on record before it is given, with what the robot held there before, to be given back later
         // (GivenPermissions).
         var noted = false;
+        // Someone's repository that is gone (no robot holds a role on it), about to be made by the operator: the entry
+        // named the one that went. Saved without it before the create, so what the operator makes is judged by its mark
+        // even if the answer is lost (a retry told "already exists") or a crash comes before the record's save; left
+        // Found, the operator's own repository counted as someone's for good, never deleted with its ImageStream.
+        foreach (var plan in plans.Where(p => !p.Exists && entry.Repository(p.Repository) is { Origin: Origin.Found }))
+            noted |= entry.ForgetRepositoryOrigin(plan.Repository);
         foreach (var plan in plans)
         foreach (var robot in plan.Missing.Where(r => !IsOperators(entry, r)))
         {
@@ -205,8 +211,10 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
             {
                 result.ValueOrThrow($"create repository {org}/{name}");
             }
-            else if (work.Entry!.Repository(name) is null)
+            else
             {
+                // There after all: the operator's create whose answer was lost and was retried, or someone's made since
+                // Quay was last read (the entry, whatever it says, predates it). Its mark tells.
                 var existing = (await work.Quay.GetRepositoryAsync(org, name, ct)).ValueOrThrow($"read repository {org}/{name}")!;
                 origin = work.Markers.OriginOfRepository(existing, work.Name, name, work.Entry);
             }
