@@ -220,6 +220,70 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
+    /// Review of fea582d (helper-120 #2): a repository on record as someone's (Found) stays theirs whatever its
+    /// description says later. Its owner writes the operator's mark for it into its description and takes the robots'
+    /// roles away: the operator took the repository for gone (no robot held a role on it), forgot it was someone's,
+    /// tried to make it, was told "already exists", read the mark and recorded it as the operator's; deleted with its
+    /// ImageStream. It is read first now: there, it stays Found, and only the roles are given again.
+    /// </summary>
+    [Fact]
+    public async Task A_repository_on_record_as_someones_stays_theirs_when_its_robots_lose_their_roles()
+    {
+        await using var env = await StartAsync(spec => spec["repositoryDeletionPolicy"] = "Delete");
+        using var admin = new QuayAdministrator(env.Quay);
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("theirs");
+        await Eventually(() => env.IsSeededAsync("theirs", "openshift_theirs"), "namespace set up");
+        admin.JoinOwners("openshift_theirs");
+        await admin.CreateRepositoryAsync("openshift_theirs", "app");
+        await env.CreateImageStreamAsync("theirs", "app");
+        await env.CreateImageStreamAsync("theirs", "other");
+        await Eventually(async () => RepositoryOrigin(await env.GetRecordAsync("theirs"), "app") == "Found"
+                                     && RepositoryOrigin(await env.GetRecordAsync("theirs"), "other") == "Created", "theirs and the operator's recorded");
+
+        var mark = env.Quay.State.Repository("openshift_theirs", "other")!.Description!.Replace("theirs/other;", "theirs/app;", StringComparison.Ordinal);
+        await admin.SetRepositoryDescriptionAsync("openshift_theirs", "app", mark);
+        var creates = env.Quay.Calls.Count("POST", "/api/v1/repository");
+        foreach (var account in new[] { "builder", "default", "deployer" })
+            await admin.DeleteRepositoryPermissionAsync("openshift_theirs", "app", "openshift_theirs+" + account);
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_theirs", "app")!.UserPermissions.Count(p => p.Key.StartsWith("openshift_theirs+", StringComparison.Ordinal)) == 3),
+            "the roles given again", TimeSpan.FromSeconds(30));
+        Assert.Equal(creates, env.Quay.Calls.Count("POST", "/api/v1/repository")); // not taken for gone
+        Assert.Equal("Found", RepositoryOrigin(await env.GetRecordAsync("theirs"), "app"));
+
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "theirs", "imagestreams", "app");
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "theirs", "imagestreams", "other");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_theirs", "other") is null), "the operator's deleted with its ImageStream");
+        Assert.NotNull(env.Quay.State.Repository("openshift_theirs", "app"));
+    }
+
+    /// <summary>
+    /// Review of fea582d (helper-120 #1): the operator's repository whose description someone rewrote (its mark gone)
+    /// and whose robots lost their roles is taken for gone; its create is told "already exists", and the repository is
+    /// read: someone's from then on, and the namespace told so in a RepositoryMarkLost Event, as on every other path
+    /// (it was recorded someone's without a word).
+    /// </summary>
+    [Fact]
+    public async Task A_repository_of_the_operators_that_lost_its_mark_and_its_robots_roles_is_told_as_someones()
+    {
+        await using var env = await StartAsync(spec => spec["repositoryDeletionPolicy"] = "Delete");
+        using var admin = new QuayAdministrator(env.Quay);
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("rewritten");
+        await env.CreateImageStreamAsync("rewritten", "app");
+        await Eventually(async () => RepositoryOrigin(await env.GetRecordAsync("rewritten"), "app") == "Created"
+                                     && env.Quay.State.Repository("openshift_rewritten", "app")!.UserPermissions.Count >= 3, "the operator's repository");
+
+        admin.JoinOwners("openshift_rewritten");
+        await admin.SetRepositoryDescriptionAsync("openshift_rewritten", "app", "# app\n\nOurs now.");
+        foreach (var account in new[] { "builder", "default", "deployer" })
+            await admin.DeleteRepositoryPermissionAsync("openshift_rewritten", "app", "openshift_rewritten+" + account);
+        await env.EventAsync("default", e => e.InvolvedObject.Name == "rewritten" && e.Reason == "RepositoryMarkLost"
+                                             && e.Message.Contains("openshift_rewritten/app", StringComparison.Ordinal), "the namespace told", TimeSpan.FromSeconds(30));
+        Assert.Equal("Found", RepositoryOrigin(await env.GetRecordAsync("rewritten"), "app"));
+    }
+
+    /// <summary>
     /// helper-119 #2: a team's script makes repository app-cache in the namespace's organization with the settings of
     /// app, the operator's, description included. The mark was only the description's end, so app-cache counted as the
     /// operator's, and with no ImageStream of that name it was deleted under repositoryDeletionPolicy Delete, images and
@@ -240,6 +304,28 @@ public sealed class OwnershipTests
         await Eventually(async () => RepositoryOrigin(await env.GetRecordAsync("copy"), "app-cache") == "Found", "the copy recorded as someone's", TimeSpan.FromSeconds(30));
         Assert.NotNull(env.Quay.State.Repository("openshift_copy", "app-cache"));
         Assert.Equal("Created", RepositoryOrigin(await env.GetRecordAsync("copy"), "app"));
+    }
+
+    /// <summary>
+    /// Review of fea582d (helper-120 #3): text someone puts in front of the operator's mark (a README's first lines)
+    /// leaves the repository the operator's, as it was before the mark had to name the repository: deleted with its
+    /// ImageStream under repositoryDeletionPolicy Delete, not kept for good as someone's.
+    /// </summary>
+    [Fact]
+    public async Task A_repository_whose_description_got_text_in_front_of_the_mark_is_still_the_operators()
+    {
+        await using var env = await StartAsync(spec => spec["repositoryDeletionPolicy"] = "Delete");
+        using var admin = new QuayAdministrator(env.Quay);
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("prefaced");
+        await env.CreateImageStreamAsync("prefaced", "app");
+        await Eventually(async () => RepositoryOrigin(await env.GetRecordAsync("prefaced"), "app") == "Created", "the operator's repository");
+        admin.JoinOwners("openshift_prefaced");
+        var mark = env.Quay.State.Repository("openshift_prefaced", "app")!.Description!;
+        await admin.SetRepositoryDescriptionAsync("openshift_prefaced", "app", "# app\n\nBuilt by our pipeline.\n\n" + mark);
+
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "prefaced", "imagestreams", "app");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_prefaced", "app") is null), "deleted with its ImageStream");
     }
 
     private static string? RepositoryOrigin(JsonNode? record, string repository) =>

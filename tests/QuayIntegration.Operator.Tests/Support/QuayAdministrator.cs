@@ -88,6 +88,9 @@ public sealed class QuayAdministrator : IDisposable
         Expect(_http.PutAsJsonAsync($"api/v1/repository/{org}/{repository}/permissions/user/{user}", new { role }));
 
     /// <summary>What a person (or their CI, copying a README) does to a repository's description: PUT, as Quay's UI does.</summary>
+    public Task DeleteRepositoryPermissionAsync(string org, string repository, string user) =>
+        Expect(_http.DeleteAsync($"api/v1/repository/{org}/{repository}/permissions/user/{user}"));
+
     public Task SetRepositoryDescriptionAsync(string org, string repository, string description) =>
         Expect(_http.PutAsJsonAsync($"api/v1/repository/{org}/{repository}", new { description }));
 

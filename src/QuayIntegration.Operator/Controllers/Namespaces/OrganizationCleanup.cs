@@ -469,8 +469,10 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
                           "they stay on record as the operator's until they can be");
             // Looked for again soon while a landing can still be told as the operator's; after that a look can only
             // forget the entry or leave it, which the next look of the organization does.
-            var closes = unanswered.Max(p => DefaultPermissionPlaceholders.ClaimableUntil(p, work.Now, grace));
-            if (closes > work.Now) work.LookAgainAfter(closes.Value - work.Now < LateCreatePoll ? closes.Value - work.Now : LateCreatePoll);
+            // Aimed inside the window (a look at its very end would come too late to claim).
+            var closes = (entry.DefaultPermissions ?? []).Where(p => string.IsNullOrEmpty(p.Id))
+                .Max(p => DefaultPermissionPlaceholders.ClaimableUntil(p, work.Now, grace));
+            if (closes - work.Now is { Ticks: > 0 } left) work.LookAgainAfter(left > 2 * LateCreatePoll ? LateCreatePoll : left / 2);
         }
     }
 

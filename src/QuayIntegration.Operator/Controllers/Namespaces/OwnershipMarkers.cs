@@ -116,9 +116,10 @@ public sealed class OwnershipMarkers(string clusterIdentity, string? clusterName
     {
         var description = repository.Description ?? "";
         // This cluster's mark counts on the repository it was written for only: the same words copied into another
-        // repository's description (a script cloning one repository's settings for the next) do not make it the operator's.
+        // repository's description (a script cloning one repository's settings for the next) do not make it the
+        // operator's. Text someone put in front of it (a README's first lines) leaves it the operator's, as before.
         if (description.EndsWith(RepositorySuffix, StringComparison.Ordinal))
-            return description == RepositoryDescription(ns, imageStream) ? MarkedOwner.ThisCluster : MarkedOwner.Unmarked;
+            return description.EndsWith(RepositoryDescription(ns, imageStream), StringComparison.Ordinal) ? MarkedOwner.ThisCluster : MarkedOwner.Unmarked;
         if (description.Contains($"created by {Creator} for cluster ", StringComparison.Ordinal)) return MarkedOwner.OtherCluster;
         return description == LegacyRepositoryDescription(ns, imageStream) ? MarkedOwner.ThisCluster : MarkedOwner.Unmarked;
     }

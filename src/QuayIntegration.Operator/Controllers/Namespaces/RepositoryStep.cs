@@ -38,7 +38,8 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
 
     private sealed record Plan(string Repository, IReadOnlyList<DesiredRobot> Robots, IReadOnlyList<DesiredRobot> Missing, bool Exists);
 
-    private sealed record Outcome(bool Created, string? Origin, IReadOnlyList<DesiredRobot> Granted);
+    /// <param name="Judge">A repository on record read in the create's place, for <see cref="RepositoryOrigins.Record"/> to judge.</param>
+    private sealed record Outcome(bool Created, string? Origin, IReadOnlyList<DesiredRobot> Granted, QuayRepository? Judge = null);
 
     private async Task EnsureAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct)
     {
@@ -65,13 +66,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         // A role given to a robot the operator did not create is the operator's doing all the same, and nothing in Quay
         // says so: on record before it is given, with what the robot held there before, to be given back later
         // (GivenPermissions).
-        var noted = false;
-        // Someone's repository that is gone (no robot holds a role on it), about to be made by the operator: the entry
-        // named the one that went. Saved without it before the create, so what the operator makes is judged by its mark
-        // even if the answer is lost (a retry told "already exists") or a crash comes before the record's save; left
-        // Found, the operator's own repository counted as someone's for good, never deleted with its ImageStream.
-        foreach (var plan in plans.Where(p => !p.Exists && entry.Repository(p.Repository) is { Origin: Origin.Found }))
-            noted |= entry.ForgetRepositoryOrigin(plan.Repository);
+        var noted = await SettleFoundToMakeAsync(work, plans, ct);
         foreach (var plan in plans)
         foreach (var robot in plan.Missing.Where(r => !IsOperators(entry, r)))
         {
@@ -102,12 +97,42 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
                 observation.Grant(robot.FullName, plan.Repository, robot.Role);
                 entry.GivenPermissionGiven(robot.FullName, plan.Repository, robot.Role);
             }
-            if (outcome.Origin is { } origin) entry.SetRepository(plan.Repository, origin);
+            if (outcome.Judge is { } read) RepositoryOrigins.Record(work, entry, read);
+            else if (outcome.Origin is { } origin) entry.SetRepository(plan.Repository, origin);
             if (outcome.Created) work.Changed("RepositoryCreated", $"Created private Quay repository {work.Organization}/{plan.Repository} for ImageStream {plan.Repository}");
             else if (outcome.Granted.Count > 0)
                 work.Changed("RepositoryPermissionsRepaired",
                     $"Gave {string.Join(", ", outcome.Granted.Select(r => $"{r.FullName} {r.Role}"))} on Quay repository {work.Organization}/{plan.Repository}");
         }
+    }
+
+    /// <summary>
+    /// Someone's repository (recorded Found) on which no robot holds a role is about to be made: Quay is asked whether it
+    /// is there. Gone, the entry named the one that went, and goes before the create (true: the record is to be saved
+    /// first), so what the operator makes is judged by its mark even if the create's answer is lost (a retry told
+    /// "already exists") or a crash comes before the record's save: left Found, the operator's own repository counted
+    /// as someone's for good, never deleted with its ImageStream. There, it stays someone's whatever its description
+    /// says now (one whose mark was lost was told so, and is never deleted): only the roles are given. A read that
+    /// fails leaves the repository to the next sync.
+    /// </summary>
+    private static async Task<bool> SettleFoundToMakeAsync(NamespaceWork work, List<Plan> plans, CancellationToken ct)
+    {
+        var entry = work.Entry!;
+        var forgotten = false;
+        for (var i = plans.Count - 1; i >= 0; i--)
+        {
+            var plan = plans[i];
+            if (plan.Exists || entry.Repository(plan.Repository) is not { Origin: Origin.Found }) continue;
+            var read = await Isolation.RunAsync(work, $"repository {work.Organization}/{plan.Repository}", async () =>
+            {
+                var found = await work.Quay.GetRepositoryAsync(work.Organization, plan.Repository, ct);
+                return found.Outcome == QuayOutcome.NotFound || found.ValueOrThrow($"read repository {work.Organization}/{plan.Repository}") is null;
+            });
+            if (read is not { Value: var gone }) plans.RemoveAt(i);
+            else if (gone) forgotten |= entry.ForgetRepositoryOrigin(plan.Repository);
+            else plans[i] = plan with { Exists = true };
+        }
+        return forgotten;
     }
 
     private static bool IsOperators(OrganizationRecord entry, DesiredRobot robot) => entry.Robot(robot.FullName)?.Origin == Origin.Created;
@@ -179,6 +204,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         var created = false;
         var granted = missing;
         var exists = plan.Exists;
+        QuayRepository? judge = null;
         if (exists && work.Entry!.Repository(name) is null)
         {
             var read = await work.Quay.GetRepositoryAsync(org, name, ct);
@@ -214,9 +240,11 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
             else
             {
                 // There after all: the operator's create whose answer was lost and was retried, or someone's made since
-                // Quay was last read (the entry, whatever it says, predates it). Its mark tells.
+                // Quay was last read. Its mark tells; one on record (the operator's: a Found one was settled before the
+                // create) is judged as everywhere else once the creates are done (a lost mark told, an inventory kept).
                 var existing = (await work.Quay.GetRepositoryAsync(org, name, ct)).ValueOrThrow($"read repository {org}/{name}")!;
-                origin = work.Markers.OriginOfRepository(existing, work.Name, name, work.Entry);
+                if (work.Entry!.Repository(name) is null) origin = work.Markers.OriginOfRepository(existing, work.Name, name, work.Entry);
+                else judge = existing;
             }
         }
         foreach (var robot in missing)
@@ -229,7 +257,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
                 observations.Forget(work.Name);
             given.ValueOrThrow($"give {robot.FullName} {robot.Role} on {org}/{name}");
         }
-        return new Outcome(created, origin, created ? granted : missing);
+        return new Outcome(created, origin, created ? granted : missing, judge);
     }
 
     /// <summary>
