@@ -467,9 +467,9 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         {
             work.Kept.Add($"default permissions the operator gave in organization {entry.Name} whose create got no answer: not looked for now ({e.Message}); " +
                           "they stay on record as the operator's until they can be");
-            // Looked for again soon while a landing can still be told as the operator's; after that a look can only
-            // forget the entry or leave it, which the next look of the organization does.
-            // Aimed inside the window (a look at its very end would come too late to claim).
+            // Looked for again soon, inside the window in which a landing can still be told as the operator's (a look at
+            // its very end would come too late); after it a look can only forget the entry or leave it, which the next
+            // look of the organization does.
             var closes = (entry.DefaultPermissions ?? []).Where(p => string.IsNullOrEmpty(p.Id))
                 .Max(p => DefaultPermissionPlaceholders.ClaimableUntil(p, work.Now, grace));
             if (closes - work.Now is { Ticks: > 0 } left) work.LookAgainAfter(left > 2 * LateCreatePoll ? LateCreatePoll : left / 2);
