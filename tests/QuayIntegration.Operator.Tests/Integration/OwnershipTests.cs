@@ -231,7 +231,7 @@ public sealed class OwnershipTests
     {
         await using var env = await StartAsync(spec => spec["repositoryDeletionPolicy"] = "Delete");
         using var admin = new QuayAdministrator(env.Quay);
-        await env.StartOperatorAsync();
+        var first = await env.StartOperatorAsync();
         await env.CreateNamespaceAsync("theirs");
         await Eventually(() => env.IsSeededAsync("theirs", "openshift_theirs"), "namespace set up");
         admin.JoinOwners("openshift_theirs");
@@ -241,11 +241,14 @@ public sealed class OwnershipTests
         await Eventually(async () => RepositoryOrigin(await env.GetRecordAsync("theirs"), "app") == "Found"
                                      && RepositoryOrigin(await env.GetRecordAsync("theirs"), "other") == "Created", "theirs and the operator's recorded");
 
+        // All at once for the operator (stopped meanwhile): no robot holds a role on it when it looks next.
+        await env.StopOperatorAsync(first);
         var mark = env.Quay.State.Repository("openshift_theirs", "other")!.Description!.Replace("theirs/other;", "theirs/app;", StringComparison.Ordinal);
         await admin.SetRepositoryDescriptionAsync("openshift_theirs", "app", mark);
         var creates = env.Quay.Calls.Count("POST", "/api/v1/repository");
         foreach (var account in new[] { "builder", "default", "deployer" })
             await admin.DeleteRepositoryPermissionAsync("openshift_theirs", "app", "openshift_theirs+" + account);
+        await env.StartOperatorAsync("operator-2");
         await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_theirs", "app")!.UserPermissions.Count(p => p.Key.StartsWith("openshift_theirs+", StringComparison.Ordinal)) == 3),
             "the roles given again", TimeSpan.FromSeconds(30));
         Assert.Equal(creates, env.Quay.Calls.Count("POST", "/api/v1/repository")); // not taken for gone
@@ -268,16 +271,18 @@ public sealed class OwnershipTests
     {
         await using var env = await StartAsync(spec => spec["repositoryDeletionPolicy"] = "Delete");
         using var admin = new QuayAdministrator(env.Quay);
-        await env.StartOperatorAsync();
+        var first = await env.StartOperatorAsync();
         await env.CreateNamespaceAsync("rewritten");
         await env.CreateImageStreamAsync("rewritten", "app");
         await Eventually(async () => RepositoryOrigin(await env.GetRecordAsync("rewritten"), "app") == "Created"
                                      && env.Quay.State.Repository("openshift_rewritten", "app")!.UserPermissions.Count >= 3, "the operator's repository");
 
+        await env.StopOperatorAsync(first); // all at once for the operator: no robot holds a role on it when it looks next
         admin.JoinOwners("openshift_rewritten");
         await admin.SetRepositoryDescriptionAsync("openshift_rewritten", "app", "# app\n\nOurs now.");
         foreach (var account in new[] { "builder", "default", "deployer" })
             await admin.DeleteRepositoryPermissionAsync("openshift_rewritten", "app", "openshift_rewritten+" + account);
+        await env.StartOperatorAsync("operator-2");
         await env.EventAsync("default", e => e.InvolvedObject.Name == "rewritten" && e.Reason == "RepositoryMarkLost"
                                              && e.Message.Contains("openshift_rewritten/app", StringComparison.Ordinal), "the namespace told", TimeSpan.FromSeconds(30));
         Assert.Equal("Found", RepositoryOrigin(await env.GetRecordAsync("rewritten"), "app"));
@@ -307,9 +312,10 @@ public sealed class OwnershipTests
     }
 
     /// <summary>
-    /// Review of fea582d (helper-120 #3): text someone puts in front of the operator's mark (a README's first lines)
-    /// leaves the repository the operator's, as it was before the mark had to name the repository: deleted with its
-    /// ImageStream under repositoryDeletionPolicy Delete, not kept for good as someone's.
+    /// Review of fea582d (helper-120 #3, helper-121 #3): text someone puts in front of the operator's mark (a README's
+    /// first lines), and an editor's last newline after it, leave the repository the operator's, as it was before the
+    /// mark had to name the repository: deleted with its ImageStream under repositoryDeletionPolicy Delete, not kept
+    /// for good as someone's.
     /// </summary>
     [Fact]
     public async Task A_repository_whose_description_got_text_in_front_of_the_mark_is_still_the_operators()
@@ -322,7 +328,7 @@ public sealed class OwnershipTests
         await Eventually(async () => RepositoryOrigin(await env.GetRecordAsync("prefaced"), "app") == "Created", "the operator's repository");
         admin.JoinOwners("openshift_prefaced");
         var mark = env.Quay.State.Repository("openshift_prefaced", "app")!.Description!;
-        await admin.SetRepositoryDescriptionAsync("openshift_prefaced", "app", "# app\n\nBuilt by our pipeline.\n\n" + mark);
+        await admin.SetRepositoryDescriptionAsync("openshift_prefaced", "app", "# app\n\nBuilt by our pipeline.\n\n" + mark + "\n"); // an editor's last newline too
 
         await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "prefaced", "imagestreams", "app");
         await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_prefaced", "app") is null), "deleted with its ImageStream");

@@ -28,6 +28,9 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
     /// <summary>An organization a create of the operator's got no answer for is looked for this often while it may still land.</summary>
     private static readonly TimeSpan LateCreatePoll = TimeSpan.FromSeconds(15);
 
+    /// <summary>Less left of a claim window than this is not aimed at again after a failed look: Quay failing fast would requeue in a burst.</summary>
+    private static readonly TimeSpan MinLateLook = TimeSpan.FromSeconds(2);
+
     /// <summary>The team Quay makes with every organization, its creator in it.</summary>
     private const string OwnersTeam = "owners";
 
@@ -472,7 +475,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
             // look of the organization does.
             var closes = (entry.DefaultPermissions ?? []).Where(p => string.IsNullOrEmpty(p.Id))
                 .Max(p => DefaultPermissionPlaceholders.ClaimableUntil(p, work.Now, grace));
-            if (closes - work.Now is { Ticks: > 0 } left) work.LookAgainAfter(left > 2 * LateCreatePoll ? LateCreatePoll : left / 2);
+            if (closes - work.Now is { } left && left > MinLateLook) work.LookAgainAfter(left > 2 * LateCreatePoll ? LateCreatePoll : left / 2);
         }
     }
 

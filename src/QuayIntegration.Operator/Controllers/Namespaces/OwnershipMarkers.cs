@@ -114,7 +114,8 @@ public sealed class OwnershipMarkers(string clusterIdentity, string? clusterName
 
     public MarkedOwner OwnerOfRepository(QuayRepository repository, string ns, string imageStream)
     {
-        var description = repository.Description ?? "";
+        // Trailing whitespace (an editor's last newline) is no edit of the mark.
+        var description = (repository.Description ?? "").TrimEnd();
         // This cluster's mark counts on the repository it was written for only: the same words copied into another
         // repository's description (a script cloning one repository's settings for the next) do not make it the
         // operator's. Text someone put in front of it (a README's first lines) leaves it the operator's, as before.

@@ -97,7 +97,10 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
                 observation.Grant(robot.FullName, plan.Repository, robot.Role);
                 entry.GivenPermissionGiven(robot.FullName, plan.Repository, robot.Role);
             }
-            if (outcome.Judge is { } read) RepositoryOrigins.Record(work, entry, read);
+            // Judged as everywhere else; where Record leaves an inventory's word standing (an organization taken over from
+            // the Go operator, its maker untold), a repository that had to be made again and is unmarked is kept as
+            // someone's: it may well have been deleted and made again by someone meanwhile.
+            if (outcome.Judge is { } read && RepositoryOrigins.Record(work, entry, read) == Origin.Found) entry.SetRepository(plan.Repository, Origin.Found);
             else if (outcome.Origin is { } origin) entry.SetRepository(plan.Repository, origin);
             if (outcome.Created) work.Changed("RepositoryCreated", $"Created private Quay repository {work.Organization}/{plan.Repository} for ImageStream {plan.Repository}");
             else if (outcome.Granted.Count > 0)
