@@ -42,6 +42,10 @@ internal static class DefaultPermissionPlaceholders
         }
     }
 
+    /// <summary>The entries of the organization written ahead of a create whose id was never saved.</summary>
+    public static List<DefaultPermissionRecord> WrittenAhead(OrganizationRecord entry) =>
+        (entry.DefaultPermissions ?? []).Where(p => string.IsNullOrEmpty(p.Id)).ToList();
+
     /// <summary>
     /// Until when the create written ahead for <paramref name="permission"/> (an entry without id) may still land. A
     /// time ahead of now (a leader's clock behind the writer's, an edit), or none (an entry an earlier version wrote),

@@ -439,7 +439,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
     /// </summary>
     private async Task SettleUnansweredPermissionsToKeepAsync(NamespaceWork work, OrganizationRecord entry, CancellationToken ct)
     {
-        var unanswered = (entry.DefaultPermissions ?? []).Where(p => string.IsNullOrEmpty(p.Id)).ToList();
+        var unanswered = DefaultPermissionPlaceholders.WrittenAhead(entry);
         if (unanswered.Count == 0) return;
         if (work.IntegrationFor(entry.Host)?.Client is not { } quay)
         {
@@ -460,7 +460,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
             // A robot its owner deleted and made again took what was given to the old one along: its notes are forgotten
             // first, so the default permission its owner gives the new one is never claimed.
             await RemadeRobots.JudgeAsync(work, quay, entry, RemadeRobots.Among(entry, robots.ValueOrThrow("list robots of " + entry.Name)!), ct);
-            foreach (var permission in (entry.DefaultPermissions ?? []).Where(p => string.IsNullOrEmpty(p.Id)).ToList())
+            foreach (var permission in DefaultPermissionPlaceholders.WrittenAhead(entry)) // what the robots made again left
             {
                 var resolved = await DefaultPermissionPlaceholders.IdOrForgetAsync(quay, entry, permission, work.Now, grace, ct);
                 DefaultPermissionPlaceholders.Report(work, permission.Robot, resolved, DefaultPermissionPlaceholders.OnceLanded.Kept, LateCreatePoll);
@@ -473,8 +473,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
             // Looked for again soon, inside the window in which a landing can still be told as the operator's (a look at
             // its very end would come too late); after it a look can only forget the entry or leave it, which the next
             // look of the organization does.
-            var closes = (entry.DefaultPermissions ?? []).Where(p => string.IsNullOrEmpty(p.Id))
-                .Max(p => DefaultPermissionPlaceholders.ClaimableUntil(p, work.Now, grace));
+            var closes = DefaultPermissionPlaceholders.WrittenAhead(entry).Max(p => DefaultPermissionPlaceholders.ClaimableUntil(p, work.Now, grace));
             if (closes - work.Now is { } left && left > MinLateLook) work.LookAgainAfter(left > 2 * LateCreatePoll ? LateCreatePoll : left / 2);
         }
     }
