@@ -70,6 +70,10 @@ public interface IQuayApi
     [Delete("/api/v1/repository/{ns}/{repo}")]
     Task<HttpResponseMessage> DeleteRepository(string ns, string repo, CancellationToken ct);
 
+    /// <summary>Every user and robot permission on one repository, by name (the route ends in '/', as Quay's does).</summary>
+    [Get("/api/v1/repository/{ns}/{repo}/permissions/user/")]
+    Task<HttpResponseMessage> ListRepositoryUserPermissions(string ns, string repo, CancellationToken ct);
+
     [Put("/api/v1/repository/{ns}/{repo}/permissions/user/{username}")]
     Task<HttpResponseMessage> SetRepositoryUserPermission(string ns, string repo, string username, [Body] RoleRequest body, CancellationToken ct);
 

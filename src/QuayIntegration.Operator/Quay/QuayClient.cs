@@ -224,6 +224,13 @@ public sealed class QuayClient(IQuayApi api, IQuayApi probe, QuayConnection conn
     public Task<QuayResult<bool>> DeleteRepositoryAsync(string org, string repo, CancellationToken ct) =>
         CallAsync<bool>(() => api.DeleteRepository(org, repo, ct), ct);
 
+    /// <summary>The roles held on the repository: user or robot name → role.</summary>
+    public async Task<QuayResult<Dictionary<string, string>>> ListRepositoryPermissionsAsync(string org, string repo, CancellationToken ct)
+    {
+        var result = await CallAsync<QuayRepositoryPermissionList>(() => api.ListRepositoryUserPermissions(org, repo, ct), ct, parse: true);
+        return result.As(result.Value?.Permissions.ToDictionary(p => p.Key, p => p.Value.Role, StringComparer.Ordinal));
+    }
+
     /// <summary>
     /// Gives the user (or robot) the role on the repository. Quay answers a repository that does not exist with a 500
     /// (<see cref="QuayResilience.AnswersWith500"/>), asked once: the repository is then looked up, and a missing one is

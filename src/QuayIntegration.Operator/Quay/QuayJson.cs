@@ -36,6 +36,7 @@ public static class QuayJson
 [JsonSerializable(typeof(QuayRobotList))]
 [JsonSerializable(typeof(QuayApplicationList))]
 [JsonSerializable(typeof(QuayRobotPermissionList))]
+[JsonSerializable(typeof(QuayRepositoryPermissionList))]
 [JsonSerializable(typeof(QuayRepository))]
 [JsonSerializable(typeof(QuayRepositoryList))]
 [JsonSerializable(typeof(QuayPrototype))]

@@ -62,6 +62,11 @@ public sealed class QuayRobotPermissionList
     [JsonPropertyName("permissions")] public List<QuayRobotPermission> Permissions { get; set; } = [];
 }
 
+public sealed class QuayRepositoryPermissionList
+{
+    [JsonPropertyName("permissions")] public Dictionary<string, QuayPermission> Permissions { get; set; } = [];
+}
+
 public sealed class QuayRobotPermission
 {
     [JsonPropertyName("repository")] public QuayRepositoryName Repository { get; set; } = new();

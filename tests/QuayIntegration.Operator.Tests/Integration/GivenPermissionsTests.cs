@@ -318,6 +318,8 @@ public sealed class GivenPermissionsTests
     private static string? RoleOf(OperatorEnvironment env, string repository) =>
         env.Quay.State.Repository(Org, repository)?.UserPermissions.TryGetValue(Builder, out var role) == true ? role.ToString().ToLowerInvariant() : null;
 
+    /// <summary>The roles on record as given to the found robot (those given to the operator's own deployer on their repositories are beside them).</summary>
     private static List<JsonNode?> GivenPermissions(JsonObject? record) =>
-        record?["spec"]?["organizations"]?.AsArray().SelectMany(o => o?["repositoryPermissions"]?.AsArray() ?? []).ToList() ?? [];
+        record?["spec"]?["organizations"]?.AsArray().SelectMany(o => o?["repositoryPermissions"]?.AsArray() ?? [])
+            .Where(p => p?["robot"]?.GetValue<string>() == Builder).ToList() ?? [];
 }

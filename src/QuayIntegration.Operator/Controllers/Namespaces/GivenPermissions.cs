@@ -4,9 +4,9 @@ using QuayIntegration.Operator.Quay;
 namespace QuayIntegration.Operator.Controllers.Namespaces;
 
 /// <summary>
-/// Gives back the repository roles the operator gave a robot it did not create (<see cref="RepositoryPermissionRecord"/>),
-/// when the robot's service account leaves the matrix, the repository's ImageStream goes (<paramref name="only"/>
-/// those on it), or the operator lets go of the organization: a role the robot
+/// Gives back the repository roles the operator gave a robot it did not create, or its own robot on a repository that is
+/// not the operator's (<see cref="RepositoryPermissionRecord"/>), when the robot's service account leaves the matrix, the
+/// repository's ImageStream goes (<paramref name="only"/> those on it), or the operator lets go of the organization: a role the robot
 /// did not hold before is deleted, one that replaced an earlier role is set back to it. The robot's permissions are
 /// read first (one call for all its repositories): a role someone changed since is theirs and stays, told in an Event;
 /// one gone already (taken away, or its repository deleted) is only forgotten. A robot gone from Quay took its
@@ -20,15 +20,17 @@ public static class GivenPermissions
         var given = entry.PermissionsGivenTo(robot).Where(only ?? (_ => true)).ToList();
         if (given.Count == 0) return 0;
         var org = entry.Name;
-        // Its owner may have deleted the robot and made it again since the record was last compared with Quay (between
-        // two drift checks nothing lists the robots): Quay took what the operator gave the old one with it, and a role
-        // the owner gave the new one is theirs. Read first, then, when the record knows when the robot was made.
-        if (entry.Robot(robot) is { Origin: Origin.Found, Created: { Length: > 0 } made } recorded)
+        // Someone may have deleted the robot and made one again under its name since the record was last compared with
+        // Quay (between two drift checks nothing lists the robots): Quay took what the operator gave the old one with
+        // it, and a role given the new one is its maker's. Read first, then, when the record knows when the robot was
+        // made. A found one stays its owner's; one of the operator's is judged by its mark at the fresh read.
+        if (entry.Robot(robot) is { Created: { Length: > 0 } made } recorded)
         {
             var now = await quay.GetRobotAsync(org, QuayNames.RobotShortNameOf(robot), ct);
             if (now.Outcome != QuayOutcome.NotFound && now.ValueOrThrow("read robot " + robot)!.Created is { Length: > 0 } remade && remade != made)
             {
-                entry.FoundRobotMadeAgain(recorded, remade);
+                if (recorded.Origin == Origin.Found) entry.FoundRobotMadeAgain(recorded, remade);
+                else entry.ForgetGivenPermissionsOf(robot);
                 work.ObservationOutdated = true;
                 return given.Count;
             }

@@ -222,7 +222,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         foreach (var robot in selectedRobots.Where(r => !QuayClient.IsRobotOf(entry.Name, r)).Select(r => r.Name).Order(StringComparer.Ordinal))
             foreign.Add($"robot {robot}, which Quay selects with this organization's robots ('_' in its name pattern matches any character)");
         var listedRobots = selectedRobots.Where(r => QuayClient.IsRobotOf(entry.Name, r)).ToList();
-        await RemadeRobots.JudgeAsync(work, quay, entry, RemadeRobots.Among(entry, listedRobots), ct);
+        await RemadeRobots.JudgeAsync(work, quay, entry, RemadeRobots.Among(entry, listedRobots), inUse: false, ct);
         foreach (var robot in listedRobots)
         {
             if (entry.Robot(robot.Name) is { } recorded)
@@ -294,7 +294,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
         listed ??= (await reach.Quay.ListRobotsAsync(entry.Name, ct)).ValueOrThrow("list robots of " + entry.Name)!;
         // Robots made again since the record was written, judged before anything is given back or deleted (in a found
         // organization too, which the check for someone's content does not read).
-        await RemadeRobots.JudgeAsync(work, reach.Quay, entry, RemadeRobots.Among(entry, listed), ct);
+        await RemadeRobots.JudgeAsync(work, reach.Quay, entry, RemadeRobots.Among(entry, listed), inUse: false, ct);
         await RecordMarkedRobotsAsync(work, reach.Quay, entry, listed, ct);
         var accounts = reach.Config.ServiceAccounts.Select(a => a.Name).Concat(entry.Robots?.Select(r => r.ServiceAccount) ?? [])
             .Where(a => a.Length > 0).Distinct(StringComparer.Ordinal);
@@ -459,7 +459,7 @@ public sealed class OrganizationCleanup(TakeoverInventory takeoverInventory, IOp
             }
             // A robot its owner deleted and made again took what was given to the old one along: its notes are forgotten
             // first, so the default permission its owner gives the new one is never claimed.
-            await RemadeRobots.JudgeAsync(work, quay, entry, RemadeRobots.Among(entry, robots.ValueOrThrow("list robots of " + entry.Name)!), ct);
+            await RemadeRobots.JudgeAsync(work, quay, entry, RemadeRobots.Among(entry, robots.ValueOrThrow("list robots of " + entry.Name)!), inUse: false, ct);
             foreach (var permission in DefaultPermissionPlaceholders.WrittenAhead(entry)) // what the robots made again left
             {
                 var resolved = await DefaultPermissionPlaceholders.IdOrForgetAsync(quay, entry, permission, work.Now, grace, ct);

@@ -241,7 +241,7 @@ public sealed class OrganizationStep(OwnershipRecords records, QuayObservations 
         var prototypes = (await prototypeList).ValueOrThrow("list default permissions of " + org) ?? [];
 
         if (work.Record.Organization(work.Host, org) is { } entry)
-            await RemadeRobots.JudgeAsync(work, work.Quay, entry, RemadeRobots.Among(entry, robots), ct);
+            await RemadeRobots.JudgeAsync(work, work.Quay, entry, RemadeRobots.Among(entry, robots), inUse: true, ct);
         var observation = new QuayObservation(org, basis, work.Now);
         foreach (var robot in robots) work.TokenSeen(observation, robot.Name, robot.Token);
         foreach (var prototype in prototypes) observation.AddPrototype(prototype);

@@ -141,9 +141,12 @@ public static class OrganizationRecordExtensions
     /// </param>
     public static void SetRobot(this OrganizationRecord org, string name, string serviceAccount, string origin, string? created = null)
     {
-        // A robot the operator made (again, after someone's of that name was deleted) holds nothing it must give back.
-        if (origin == Origin.Created) org.ForgetGivenPermissionsOf(name);
         var entry = org.Robot(name);
+        // Another robot under the name now (the operator made it after someone's of that name was deleted, someone made
+        // theirs after the operator's went, or the operator's own was made again): Quay took the roles given the one
+        // before away with it, and a note left would take back a role the new robot's maker gives it. A found robot
+        // first recorded keeps the notes a record may hold for it unnamed (GiveBackForUnrecordedRobots).
+        if (entry is null ? origin == Origin.Created : entry.Origin != origin || MadeAtAnotherTime(entry, created)) org.ForgetGivenPermissionsOf(name);
         if (entry is null) (org.Robots ??= []).Add(entry = new RobotRecord { Name = name, ServiceAccount = serviceAccount, Origin = origin });
         else
         {
@@ -156,13 +159,15 @@ public static class OrganizationRecordExtensions
             if (entry.Origin != origin)
                 foreach (var permission in org.DefaultPermissionsOf(name).ToList()) org.RemoveDefaultPermission(permission);
             // Found before and found now, but made at another time: its owner made it again.
-            if (entry.Origin == Origin.Found && origin == Origin.Found && entry.Created is { } was && !string.IsNullOrEmpty(created) && created != was)
-                org.FoundRobotMadeAgain(entry, created);
+            if (entry.Origin == Origin.Found && origin == Origin.Found && MadeAtAnotherTime(entry, created)) org.FoundRobotMadeAgain(entry, created!);
             entry.ServiceAccount = serviceAccount;
             entry.Origin = origin;
         }
         if (!string.IsNullOrEmpty(created)) entry.Created = created;
     }
+
+    private static bool MadeAtAnotherTime(RobotRecord entry, string? created) =>
+        entry.Created is { } was && !string.IsNullOrEmpty(created) && created != was;
 
     /// <summary>
     /// A found robot its owner deleted and made again: Quay took what the operator gave the old one (repository roles,
@@ -187,8 +192,13 @@ public static class OrganizationRecordExtensions
 
     public static RepositoryRecord? Repository(this OrganizationRecord org, string name) => org.Repositories?.FirstOrDefault(r => r.Name == name);
 
+    /// <summary>
+    /// Records whose the repository is. The operator's own: the roles noted on it for the robots the operator created
+    /// go, as those robots hold them with the repository (deleted with it, or kept with it under Keep), nothing to give back.
+    /// </summary>
     public static void SetRepository(this OrganizationRecord org, string name, string origin)
     {
+        if (origin == Origin.Created) org.ForgetGivenPermissionsWhere(p => p.Repository == name && org.Robot(p.Robot) is { Origin: Origin.Created });
         var entry = org.Repository(name);
         if (entry is null) (org.Repositories ??= []).Add(new RepositoryRecord { Name = name, Origin = origin });
         else entry.Origin = origin;
@@ -251,7 +261,7 @@ public static class OrganizationRecordExtensions
             (given.Role, given.Pending) = (role, null);
     }
 
-    /// <summary>The robot is the operator's own (made anew by it): it holds nothing the operator must give back.</summary>
+    /// <summary>The robot the notes were for is gone from Quay, or another one holds its name: nothing of theirs is to be given back.</summary>
     public static void ForgetGivenPermissionsOf(this OrganizationRecord org, string robot) => org.ForgetGivenPermissionsWhere(p => p.Robot == robot);
 
     /// <summary>True when there was a note to forget.</summary>

@@ -38,7 +38,9 @@ internal static class RemadeRobots
     /// Event, and used for its service account as a robot that existed is, unless another cluster's operator made it
     /// (then the organization's read stops the sync, <see cref="OrganizationStep"/>).
     /// </summary>
-    public static async Task JudgeAsync(NamespaceWork work, QuayClient quay, OrganizationRecord entry, IReadOnlyList<QuayRobot> remade, CancellationToken ct)
+    /// <param name="inUse">The organization is the namespace's own, in use: a robot someone made again is used (said in the Event).</param>
+    public static async Task JudgeAsync(NamespaceWork work, QuayClient quay, OrganizationRecord entry, IReadOnlyList<QuayRobot> remade, bool inUse,
+        CancellationToken ct)
     {
         foreach (var listed in remade)
         {
@@ -47,17 +49,15 @@ internal static class RemadeRobots
             if (read.Outcome == QuayOutcome.NotFound) continue; // gone again: the next list says so
             var robot = read.ValueOrThrow("read robot " + listed.Name)!;
             var owner = work.Markers.OwnerOfRobot(robot, work.Name, recorded.ServiceAccount);
-            if (owner == MarkedOwner.ThisCluster)
-            {
-                recorded.Created = robot.Created ?? listed.Created;
-                continue;
-            }
-            entry.SetRobot(listed.Name, recorded.ServiceAccount, Origin.Found, robot.Created ?? listed.Created);
+            // This cluster's stays created, with the new time (the old one's roles went with it, and their notes go too).
+            var origin = owner == MarkedOwner.ThisCluster ? Origin.Created : Origin.Found;
+            entry.SetRobot(listed.Name, recorded.ServiceAccount, origin, robot.Created ?? listed.Created);
+            if (origin == Origin.Created) continue;
             work.Changed("RobotReplaced", owner == MarkedOwner.OtherCluster
                 ? $"Quay robot {listed.Name} was deleted and made again by the operator of another cluster " +
                   $"({OrganizationOfAnotherClusterException.ClusterOf(robot)}); it is neither used nor deleted by this operator"
-                : $"Quay robot {listed.Name} was deleted and made again by someone else; it is theirs from now on: never deleted by the " +
-                  $"operator, and used as a robot that existed while service account {recorded.ServiceAccount} is in spec.serviceAccounts");
+                : $"Quay robot {listed.Name} was deleted and made again by someone else; it is theirs from now on: never deleted by the operator" +
+                  (inUse ? $", and used as a robot that existed while service account {recorded.ServiceAccount} is in spec.serviceAccounts" : ""));
         }
     }
 }

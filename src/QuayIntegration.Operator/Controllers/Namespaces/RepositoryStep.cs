@@ -39,13 +39,15 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
     private sealed record Plan(string Repository, IReadOnlyList<DesiredRobot> Robots, IReadOnlyList<DesiredRobot> Missing, bool Exists);
 
     /// <param name="Judge">A repository on record read in the create's place, for <see cref="RepositoryOrigins.Record"/> to judge.</param>
-    private sealed record Outcome(bool Created, string? Origin, IReadOnlyList<DesiredRobot> Granted, QuayRepository? Judge = null);
+    /// <param name="HeldBefore">The roles read on a repository found in the create's place, before any was given.</param>
+    private sealed record Outcome(bool Created, string? Origin, IReadOnlyList<DesiredRobot> Granted, QuayRepository? Judge = null,
+        IReadOnlyDictionary<string, string>? HeldBefore = null);
 
     private async Task EnsureAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct)
     {
         var observation = work.Observation!;
         var entry = work.Entry!;
-        await ReadOthersRobotsAsync(work, wanted, ct);
+        await ReadNotedRobotsAsync(work, wanted, ct);
         var robots = work.Robots.Where(r => observation.Credentials.ContainsKey(r.FullName)).ToList();
         if (robots.Count == 0) return;
         var plans = new List<Plan>();
@@ -63,17 +65,18 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
                 plans.Add(new Plan(repository, robots, missing, Exists: robots.Any(r => observation.RoleOf(r.FullName, repository) is not null)));
         }
         if (plans.Count == 0) return;
-        // A role given to a robot the operator did not create is the operator's doing all the same, and nothing in Quay
-        // says so: on record before it is given, with what the robot held there before, to be given back later
-        // (GivenPermissions).
+        // A role given to a robot the operator did not create, or to its own robot on a repository that is not its own,
+        // is the operator's doing all the same, and nothing in Quay says so: on record before it is given, with what the
+        // robot held there before, to be given back later (GivenPermissions), when the ImageStream goes above all.
         var noted = await SettleFoundToMakeAsync(work, plans, ct);
         foreach (var plan in plans)
-        foreach (var robot in plan.Missing.Where(r => !IsOperators(entry, r)))
+        foreach (var robot in plan.Missing)
         {
             var (ours, held) = Before(entry, observation, robot, plan.Repository, madeNow: !plan.Exists);
-            // A repository to be made starts from nothing: what was noted for one of that name before is void.
-            if (!plan.Exists) noted |= NoteAnew(entry, robot, plan.Repository, ours, held);
-            else if (ours) noted |= entry.NoteGivenPermission(robot.FullName, plan.Repository, robot.Role, held);
+            // A repository to be made starts from nothing: what was noted for one of that name before is void. Made by
+            // the operator, it holds its own robots' roles with it (one found made after all is noted once it is).
+            if (!plan.Exists) noted |= NoteAnew(entry, robot, plan.Repository, ours && !IsOperators(entry, robot), held);
+            else if (ours && Noted(entry, robot, plan.Repository)) noted |= entry.NoteGivenPermission(robot.FullName, plan.Repository, robot.Role, held);
         }
         if (noted) await records.SaveAsync(work.Record, hold: true, ct);
 
@@ -86,12 +89,16 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
             // given over is told again from what happened (noted after the fact: a crash before the record's save loses it).
             if (outcome.Created == plan.Exists)
             {
-                foreach (var robot in outcome.Granted.Where(r => !IsOperators(entry, r)))
+                foreach (var robot in outcome.Granted.Where(r => !IsOperators(entry, r) || !outcome.Created))
                 {
-                    var (ours, held) = Before(entry, observation, robot, plan.Repository, madeNow: outcome.Created);
+                    var (ours, held) = outcome.HeldBefore is { } roles
+                        ? (true, roles.GetValueOrDefault(robot.FullName))
+                        : Before(entry, observation, robot, plan.Repository, madeNow: outcome.Created);
                     NoteAnew(entry, robot, plan.Repository, ours, held);
                 }
             }
+            foreach (var robot in plan.Robots)
+                if (outcome.HeldBefore?.GetValueOrDefault(robot.FullName) is { } held) observation.Grant(robot.FullName, plan.Repository, held);
             foreach (var robot in outcome.Granted)
             {
                 observation.Grant(robot.FullName, plan.Repository, robot.Role);
@@ -141,6 +148,15 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
     private static bool IsOperators(OrganizationRecord entry, DesiredRobot robot) => entry.Robot(robot.FullName)?.Origin == Origin.Created;
 
     /// <summary>
+    /// Whether a role the operator gives the robot on the repository is noted, to be given back: always for a robot it
+    /// did not create; for its own, unless the repository is its own too (deleted or kept with the repository, the role
+    /// goes or stays with it). On someone's repository, or one not judged yet, the role would outlast the ImageStream it
+    /// was given for, and the robot's Secret could still push there.
+    /// </summary>
+    private static bool Noted(OrganizationRecord entry, DesiredRobot robot, string repository) =>
+        !IsOperators(entry, robot) || entry.Repository(repository) is not { Origin: Origin.Created };
+
+    /// <summary>
     /// Whether the role about to be given to a robot the operator did not create is the operator's doing, and what the
     /// robot holds on the repository before it. On a repository that exists: what it holds there. On one the operator
     /// makes now, Quay's default permissions give the first role: none held before when the operator's own default
@@ -166,18 +182,23 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
     }
 
     /// <summary>
-    /// The permissions of the robots the operator did not create that lack a role on a repository they should hold,
-    /// read again unless Quay was read in this reconcile: the observation may be a drift interval old, and a role
-    /// someone gave such a robot since is theirs, never to be recorded as the operator's and taken back later (one
-    /// someone took away is not to be given back either). Nothing is read in the steady state.
+    /// The permissions of the robots whose roles are noted (<see cref="Noted"/>) that lack a role on a repository they
+    /// should hold, read again unless Quay was read in this reconcile: the observation may be a drift interval old, and
+    /// a role someone gave such a robot since is theirs, never to be recorded as the operator's and taken back later
+    /// (one someone took away is not to be given back either). The operator's own robots are read for someone's
+    /// repositories, and for ones not judged yet that exist, not for the ones it is about to make (a repository found
+    /// in the create's place is read for its roles then). Nothing is read in the steady state.
     /// </summary>
-    private async Task ReadOthersRobotsAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct)
+    private async Task ReadNotedRobotsAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct)
     {
         if (work.Verified) return;
         var observation = work.Observation!;
         var entry = work.Entry!;
-        var stale = work.Robots.Where(r => observation.Credentials.ContainsKey(r.FullName) && !IsOperators(entry, r)
-                                           && wanted.Any(repository => observation.RoleOf(r.FullName, repository) != r.Role)).ToList();
+        // A repository with no robot's role on it is one to make, as far as the observation tells: the operator's own.
+        bool ToNote(DesiredRobot robot, string repository) => !IsOperators(entry, robot) || entry.Repository(repository) is { Origin: Origin.Found }
+            || (entry.Repository(repository) is null && work.Robots.Any(r => observation.RoleOf(r.FullName, repository) is not null));
+        var stale = work.Robots.Where(r => observation.Credentials.ContainsKey(r.FullName)
+                                           && wanted.Any(repository => observation.RoleOf(r.FullName, repository) != r.Role && ToNote(r, repository))).ToList();
         if (stale.Count == 0) return;
         var reads = await Task.WhenAll(stale.Select(r => work.Quay.ListRobotPermissionsAsync(work.Organization, QuayNames.RobotShortNameOf(r.FullName), ct)));
         foreach (var (robot, read) in stale.Zip(reads))
@@ -208,6 +229,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         var granted = missing;
         var exists = plan.Exists;
         QuayRepository? judge = null;
+        Dictionary<string, string>? heldBefore = null;
         if (exists && work.Entry!.Repository(name) is null)
         {
             var read = await work.Quay.GetRepositoryAsync(org, name, ct);
@@ -248,6 +270,14 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
                 var existing = (await work.Quay.GetRepositoryAsync(org, name, ct)).ValueOrThrow($"read repository {org}/{name}")!;
                 if (work.Entry!.Repository(name) is null) origin = work.Markers.OriginOfRepository(existing, work.Name, name, work.Entry);
                 else judge = existing;
+                // Someone's, made since Quay was last read, so what the robots hold there is not in the observation (their
+                // default permission, or a role they gave): read, so that no role of theirs is noted as the operator's and
+                // taken back. (On the operator's own, what its create gave is its doing, as on one it made now.)
+                if (origin == Origin.Found)
+                {
+                    heldBefore = (await work.Quay.ListRepositoryPermissionsAsync(org, name, ct)).ValueOrThrow($"list the permissions on {org}/{name}")!;
+                    missing = plan.Robots.Where(r => heldBefore.GetValueOrDefault(r.FullName) != r.Role).ToList();
+                }
             }
         }
         foreach (var robot in missing)
@@ -260,7 +290,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
                 observations.Forget(work.Name);
             given.ValueOrThrow($"give {robot.FullName} {robot.Role} on {org}/{name}");
         }
-        return new Outcome(created, origin, created ? granted : missing, judge);
+        return new Outcome(created, origin, created ? granted : missing, judge, heldBefore);
     }
 
     /// <summary>
@@ -285,7 +315,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         var entry = work.Entry!;
         var observation = work.Observation!;
         var ours = (entry.Repositories ?? []).Where(r => r.Origin == Origin.Created && !wanted.Contains(r.Name)).Select(r => r.Name).ToList();
-        // On a repository that is not the operator's, the roles it gave robots it did not create were for the ImageStream.
+        // On a repository that is not the operator's, the roles it gave robots (its own among them) were for the ImageStream.
         bool OnOthersUnwanted(RepositoryPermissionRecord p) => !wanted.Contains(p.Repository) && entry.Repository(p.Repository)?.Origin != Origin.Created;
         foreach (var robot in (entry.RepositoryPermissions ?? []).Where(OnOthersUnwanted).Select(p => p.Robot).Distinct(StringComparer.Ordinal).ToList())
             await Isolation.RunAsync(work, "robot " + robot, () => GivenPermissions.GiveBackAsync(work, work.Quay, entry, robot,
