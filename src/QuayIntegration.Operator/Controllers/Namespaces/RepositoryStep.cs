@@ -47,8 +47,8 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
     {
         var observation = work.Observation!;
         var entry = work.Entry!;
-        await ReadNotedRobotsAsync(work, wanted, ct);
-        var robots = work.Robots.Where(r => observation.Credentials.ContainsKey(r.FullName)).ToList();
+        var unread = await ReadNotedRobotsAsync(work, wanted, ct);
+        var robots = work.Robots.Where(r => observation.Credentials.ContainsKey(r.FullName) && !unread.Contains(r.FullName)).ToList();
         if (robots.Count == 0) return;
         var plans = new List<Plan>();
         foreach (var repository in wanted.Order(StringComparer.Ordinal))
@@ -187,11 +187,13 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
     /// a role someone gave such a robot since is theirs, never to be recorded as the operator's and taken back later
     /// (one someone took away is not to be given back either). The operator's own robots are read for someone's
     /// repositories, and for ones not judged yet that exist, not for the ones it is about to make (a repository found
-    /// in the create's place is read for its roles then). Nothing is read in the steady state.
+    /// in the create's place is read for its roles then). Nothing is read in the steady state. Returns the robots whose
+    /// permissions could not be read.
     /// </summary>
-    private async Task ReadNotedRobotsAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct)
+    private async Task<HashSet<string>> ReadNotedRobotsAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct)
     {
-        if (work.Verified) return;
+        var unread = new HashSet<string>(StringComparer.Ordinal);
+        if (work.Verified) return unread;
         var observation = work.Observation!;
         var entry = work.Entry!;
         // A repository with no robot's role on it is one to make, as far as the observation tells: the operator's own.
@@ -199,7 +201,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
             || (entry.Repository(repository) is null && work.Robots.Any(r => observation.RoleOf(r.FullName, repository) is not null));
         var stale = work.Robots.Where(r => observation.Credentials.ContainsKey(r.FullName)
                                            && wanted.Any(repository => observation.RoleOf(r.FullName, repository) != r.Role && ToNote(r, repository))).ToList();
-        if (stale.Count == 0) return;
+        if (stale.Count == 0) return unread;
         var reads = await Task.WhenAll(stale.Select(r => work.Quay.ListRobotPermissionsAsync(work.Organization, QuayNames.RobotShortNameOf(r.FullName), ct)));
         foreach (var (robot, read) in stale.Zip(reads))
         {
@@ -213,10 +215,19 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
                 work.Problem($"robot {robot.FullName} of service account {robot.ServiceAccount} was deleted in Quay meanwhile; it is made again", ProblemSide.Quay);
                 continue;
             }
+            // One Quay refuses to list is given no role in this reconcile (one noted from the older observation could be
+            // someone's) and is left to the retry; the others go on.
+            var listed = await Isolation.RunAsync(work, $"service account {robot.ServiceAccount}",
+                () => Task.FromResult(read.ValueOrThrow("list the repository permissions of " + robot.FullName)!));
+            if (listed is null)
+            {
+                unread.Add(robot.FullName);
+                continue;
+            }
             observation.PermissionsKnown(robot.FullName, replace: true);
-            foreach (var (repository, role) in read.ValueOrThrow("list the repository permissions of " + robot.FullName)!)
-                observation.Grant(robot.FullName, repository, role);
+            foreach (var (repository, role) in listed.Value) observation.Grant(robot.FullName, repository, role);
         }
+        return unread;
     }
 
     private async Task<Outcome> EnsureOneAsync(NamespaceWork work, Plan plan, CancellationToken ct)
@@ -332,14 +343,19 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         ours.Clear();
         foreach (var name in candidates)
         {
-            var read = await work.Quay.GetRepositoryAsync(work.Organization, name, ct);
-            if (read.Outcome == QuayOutcome.NotFound)
+            // A read Quay refuses for one repository leaves that one to the retry, not the others nor the steps after.
+            var read = await Isolation.RunAsync(work, $"repository {work.Organization}/{name}", async () =>
+            {
+                var found = await work.Quay.GetRepositoryAsync(work.Organization, name, ct);
+                return found.Outcome == QuayOutcome.NotFound ? null : found.ValueOrThrow($"read repository {work.Organization}/{name}");
+            });
+            if (read is null) continue;
+            if (read.Value is not { } repository)
             {
                 observation.RepositoryDeleted(name);
                 entry.RemoveRepository(name);
                 continue;
             }
-            var repository = read.ValueOrThrow($"read repository {work.Organization}/{name}")!;
             // Judged and recorded as everywhere else (RepositoryOrigins): in an organization taken over from the Go operator an
             // unmarked repository is the operator's, so it follows the policy here and does not hold the organization back later.
             if (RepositoryOrigins.Record(work, entry, repository) == Origin.Created) ours.Add(name);
