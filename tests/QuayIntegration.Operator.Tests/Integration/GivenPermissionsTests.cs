@@ -152,6 +152,34 @@ public sealed class GivenPermissionsTests
     }
 
     /// <summary>
+    /// Review of b5b3ec9 (helper-122): after the operator last read Quay, someone makes <c>fresh</c>, the operator's
+    /// default permission giving the found robot write there, the role the matrix wants; then the ImageStream of that
+    /// name comes. The robot held the role before (the organization's rule, not given for the ImageStream), so nothing
+    /// is noted for it and it stays when the ImageStream goes. Guards the two reads that tell it: the robot's
+    /// permission list before a role is noted for it, and the roles on a repository found someone's. (The reviewer's
+    /// history, a role written ahead for a repository to make and the robot found holding it, needs the role to come
+    /// between those reads; the repository's read now drops such a note whatever was written ahead.)
+    /// </summary>
+    [Fact]
+    public async Task A_role_the_robot_held_on_someones_new_repository_before_its_ImageStream_came_stays_when_it_goes()
+    {
+        await using var env = await StartWithTheirRobotAsync();
+        await Eventually(() => Task.FromResult(env.Quay.State.Organization(Org)?.Prototypes.Any(p => p.DelegateName == Builder) == true), "the found robot set up");
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["driftCheckInterval"] = "1h" });
+        using (var admin = new QuayAdministrator(env.Quay)) await admin.CreateRepositoryAsync(Org, "fresh");
+        Assert.Equal("write", RoleOf(env, "fresh"));
+
+        await env.CreateImageStreamAsync("team", "fresh");
+        await Eventually(async () => NamesRepository(await env.GetRecordAsync("team"), "fresh"), "fresh recorded");
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "team", "imagestreams", "fresh");
+        // A later ImageStream's repository on record says a sync after the deletion ran to its end.
+        await env.CreateImageStreamAsync("team", "later");
+        await Eventually(async () => NamesRepository(await env.GetRecordAsync("team"), "later"), "later recorded");
+        Assert.Equal("write", RoleOf(env, "fresh"));
+        Assert.DoesNotContain(GivenPermissions(await env.GetRecordAsync("team")), p => p?["repository"]?.GetValue<string>() == "fresh");
+    }
+
+    /// <summary>
     /// Someone's default permission gives the found robot write, the role the matrix wants: on a repository the
     /// operator makes, Quay gives the robot that role from their default permission, not the operator's doing, and it
     /// stays when the service account leaves the matrix.
@@ -317,6 +345,9 @@ public sealed class GivenPermissionsTests
 
     private static string? RoleOf(OperatorEnvironment env, string repository) =>
         env.Quay.State.Repository(Org, repository)?.UserPermissions.TryGetValue(Builder, out var role) == true ? role.ToString().ToLowerInvariant() : null;
+
+    private static bool NamesRepository(JsonObject? record, string repository) =>
+        record?["spec"]?["organizations"]?.AsArray().Any(o => o?["repositories"]?.AsArray().Any(r => r?["name"]?.GetValue<string>() == repository) == true) == true;
 
     /// <summary>The roles on record as given to the found robot (those given to the operator's own deployer on their repositories are beside them).</summary>
     private static List<JsonNode?> GivenPermissions(JsonObject? record) =>

@@ -72,6 +72,55 @@ public sealed class OwnRobotRolesTests
     }
 
     /// <summary>
+    /// Review of b5b3ec9 (helper-122): the operator made <c>tools</c> and kept it when its ImageStream went
+    /// (repositoryDeletionPolicy Keep); someone deleted it and, after the operator last read Quay, made their own
+    /// <c>tools</c>, the operator's default permissions giving the robots their roles and the builder made read only.
+    /// The ImageStream comes back: the create is answered "already exists", the repository on record as the operator's
+    /// is read and found someone's, and what the robots hold there is read before the builder's write is given. When the
+    /// ImageStream goes again, the builder gets its read back and the deployer keeps the read it had; from the older
+    /// observation both were noted as holding nothing before, and both lost their roles. Made while the operator was
+    /// down, their <c>tools</c> is in the observation, with the robots' roles: the builder's write was given over the
+    /// record's word that the repository was the operator's, unnoted, and stayed for good.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_repository_on_record_as_the_operators_found_someones_in_its_place_is_read_for_the_roles_on_it(bool madeWhileDown)
+    {
+        await using var env = await StartInTheirOrganizationAsync();
+        await env.CreateImageStreamAsync("team", "tools");
+        await Eventually(() => Task.FromResult(RoleOf(env, "tools", Builder) == "write"), "tools made by the operator");
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "team", "imagestreams", "tools");
+        await env.StopOperatorAsync(env.Operators.Single());
+        using (var admin = new QuayAdministrator(env.Quay)) await admin.DeleteRepositoryAsync(Org, "tools");
+        // Started again, it reads Quay (tools gone) and no drift check comes before the end of the test.
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["driftCheckInterval"] = "1h" });
+        if (madeWhileDown) await MakeTheirToolsAsync(env);
+        var verified = (await env.GetRecordAsync("team"))?["status"]?["lastVerified"]?.GetValue<string>();
+        await Task.Delay(1100); // the time of the last read is to the second
+        await env.StartOperatorAsync("operator-2");
+        await Eventually(async () => (await env.GetRecordAsync("team"))?["status"]?["lastVerified"]?.GetValue<string>() is { } now && now != verified,
+            "Quay read again");
+        if (!madeWhileDown) await MakeTheirToolsAsync(env);
+
+        await env.CreateImageStreamAsync("team", "tools");
+        await Eventually(async () => RoleOf(env, "tools", Builder) == "write" && GivenPermissions(await env.GetRecordAsync("team")).Count == 1,
+            "the builder given write on their tools, on record");
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "team", "imagestreams", "tools");
+        await Eventually(async () => RoleOf(env, "tools", Builder) == "read" && GivenPermissions(await env.GetRecordAsync("team")).Count == 0,
+            "read given back to the builder");
+        Assert.Equal("read", RoleOf(env, "tools", Deployer));
+    }
+
+    /// <summary>Their <c>tools</c>: the operator's default permissions give the robots write and read, the builder made read only.</summary>
+    private static async Task MakeTheirToolsAsync(OperatorEnvironment env)
+    {
+        using var admin = new QuayAdministrator(env.Quay);
+        await admin.CreateRepositoryAsync(Org, "tools");
+        await admin.SetRepositoryPermissionAsync(Org, "tools", Builder, "read");
+    }
+
+    /// <summary>
     /// Between two drift checks someone deletes the operator's builder robot, makes their own under its name and gives
     /// it write on their repository, then the ImageStream goes: Quay took the operator's role with the old robot, and
     /// the write is theirs, so it stays (the robot is read before anything is given back).

@@ -23,7 +23,8 @@ public static class GivenPermissions
         // Someone may have deleted the robot and made one again under its name since the record was last compared with
         // Quay (between two drift checks nothing lists the robots): Quay took what the operator gave the old one with
         // it, and a role given the new one is its maker's. Read first, then, when the record knows when the robot was
-        // made. A found one stays its owner's; one of the operator's is judged by its mark at the fresh read.
+        // made. A found one stays its owner's; one of the operator's is judged by its mark when Quay is read again, at once
+        // (RemadeRobots).
         if (entry.Robot(robot) is { Created: { Length: > 0 } made } recorded)
         {
             var now = await quay.GetRobotAsync(org, QuayNames.RobotShortNameOf(robot), ct);

@@ -142,14 +142,16 @@ public static class OrganizationRecordExtensions
     public static void SetRobot(this OrganizationRecord org, string name, string serviceAccount, string origin, string? created = null)
     {
         var entry = org.Robot(name);
-        // Another robot under the name now (the operator made it after someone's of that name was deleted, someone made
-        // theirs after the operator's went, or the operator's own was made again): Quay took the roles given the one
-        // before away with it, and a note left would take back a role the new robot's maker gives it. A found robot
-        // first recorded keeps the notes a record may hold for it unnamed (GiveBackForUnrecordedRobots).
-        if (entry is null ? origin == Origin.Created : entry.Origin != origin || MadeAtAnotherTime(entry, created)) org.ForgetGivenPermissionsOf(name);
-        if (entry is null) (org.Robots ??= []).Add(entry = new RobotRecord { Name = name, ServiceAccount = serviceAccount, Origin = origin });
+        if (entry is null)
+        {
+            // A robot the operator made (again, after someone's of that name was deleted) holds nothing given before. A
+            // found one first recorded keeps the notes a record may hold for it unnamed (GiveBackForUnrecordedRobots).
+            if (origin == Origin.Created) org.ForgetGivenPermissionsOf(name);
+            (org.Robots ??= []).Add(entry = new RobotRecord { Name = name, ServiceAccount = serviceAccount, Origin = origin });
+        }
         else
         {
+            var (remade, sameRobot) = (MadeAtAnotherTime(entry, created), entry.Created is { } was && created == was);
             // Another origin without a time: the time on record was the other robot's.
             if (entry.Origin != origin && string.IsNullOrEmpty(created)) entry.Created = null;
             // Another origin: another robot under the name (the operator made it after someone's went, or someone made
@@ -159,7 +161,12 @@ public static class OrganizationRecordExtensions
             if (entry.Origin != origin)
                 foreach (var permission in org.DefaultPermissionsOf(name).ToList()) org.RemoveDefaultPermission(permission);
             // Found before and found now, but made at another time: its owner made it again.
-            if (entry.Origin == Origin.Found && origin == Origin.Found && MadeAtAnotherTime(entry, created)) org.FoundRobotMadeAgain(entry, created!);
+            if (entry.Origin == Origin.Found && origin == Origin.Found && remade) org.FoundRobotMadeAgain(entry, created!);
+            // Another robot under the name (made at another time, or of another origin with no time to tell it by): Quay
+            // took the roles given the one before with it, and a note left would take back a role the new one's maker
+            // gives it. The same robot judged the operator's now holds its roles on the operator's repositories with them.
+            else if (remade || (entry.Origin != origin && !sameRobot)) org.ForgetGivenPermissionsOf(name);
+            else if (entry.Origin != origin && origin == Origin.Created) org.ForgetGivenPermissionsOnOwnRepositories(name);
             entry.ServiceAccount = serviceAccount;
             entry.Origin = origin;
         }
@@ -263,6 +270,13 @@ public static class OrganizationRecordExtensions
 
     /// <summary>The robot the notes were for is gone from Quay, or another one holds its name: nothing of theirs is to be given back.</summary>
     public static void ForgetGivenPermissionsOf(this OrganizationRecord org, string robot) => org.ForgetGivenPermissionsWhere(p => p.Robot == robot);
+
+    /// <summary>
+    /// The robot is the operator's: what it holds on the operator's own repositories goes or stays with them, nothing
+    /// to give back (its roles on someone's are).
+    /// </summary>
+    private static void ForgetGivenPermissionsOnOwnRepositories(this OrganizationRecord org, string robot) =>
+        org.ForgetGivenPermissionsWhere(p => p.Robot == robot && org.Repository(p.Repository) is { Origin: Origin.Created });
 
     /// <summary>True when there was a note to forget.</summary>
     public static bool ForgetGivenPermission(this OrganizationRecord org, string robot, string repository) =>

@@ -73,27 +73,44 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         foreach (var robot in plan.Missing)
         {
             var (ours, held) = Before(entry, observation, robot, plan.Repository, madeNow: !plan.Exists);
-            // A repository to be made starts from nothing: what was noted for one of that name before is void. Made by
-            // the operator, it holds its own robots' roles with it (one found made after all is noted once it is).
-            if (!plan.Exists) noted |= NoteAnew(entry, robot, plan.Repository, ours && !IsOperators(entry, robot), held);
-            else if (ours && Noted(entry, robot, plan.Repository)) noted |= entry.NoteGivenPermission(robot.FullName, plan.Repository, robot.Role, held);
+            // A repository to be made starts from nothing: what was noted for one of that name before is void. It is to be
+            // the operator's (one found in its place is noted once read).
+            if (!plan.Exists) noted |= NoteAnew(entry, robot, plan.Repository, ours && RoleIsNoted(entry, robot, onTheOperatorsRepository: true), held);
+            else if (ours && RoleIsNoted(entry, robot, IsTheOperators(entry, plan.Repository)))
+                noted |= entry.NoteGivenPermission(robot.FullName, plan.Repository, robot.Role, held);
         }
         if (noted) await records.SaveAsync(work.Record, hold: true, ct);
 
+        // A role to give on a repository that exists and is not known as someone's: the record's word that it is the
+        // operator's may be old (someone deleted it and made theirs, and a role given to the operator's own robot there
+        // would go unnoted), and one it does not name is judged. One list of the organization (a call per hundred
+        // repositories) shows every mark; the steady state gives no role, so reads nothing.
+        var listed = plans.Any(p => p.Exists && entry.Repository(p.Repository) is not { Origin: Origin.Found })
+            ? (await work.Quay.ListRepositoriesAsync(work.Organization, ct)).ValueOrThrow("list the repositories of " + work.Organization)!
+                .ToDictionary(r => r.Name, StringComparer.Ordinal)
+            : null;
         var results = await Task.WhenAll(plans.Select(plan =>
-            Isolation.RunAsync(work, $"repository {work.Organization}/{plan.Repository}", () => EnsureOneAsync(work, plan, ct))));
+            Isolation.RunAsync(work, $"repository {work.Organization}/{plan.Repository}", () => EnsureOneAsync(work, plan, listed, ct))));
         foreach (var (plan, result) in plans.Zip(results))
         {
             if (result is not { Value: var outcome }) continue;
             // Made though thought to exist (it was gone), or found though thought absent: what the roles given were
-            // given over is told again from what happened (noted after the fact: a crash before the record's save loses it).
-            if (outcome.Created == plan.Exists)
+            // given over is told again from what happened (noted after the fact: a crash before the record's save loses
+            // it). Someone's found in the create's place was read: what each robot held there decides, whatever was noted
+            // ahead from an older observation, and a role it held already is theirs.
+            if (outcome.HeldBefore is { } roles)
             {
-                foreach (var robot in outcome.Granted.Where(r => !IsOperators(entry, r) || !outcome.Created))
+                foreach (var robot in plan.Robots)
                 {
-                    var (ours, held) = outcome.HeldBefore is { } roles
-                        ? (true, roles.GetValueOrDefault(robot.FullName))
-                        : Before(entry, observation, robot, plan.Repository, madeNow: outcome.Created);
+                    var held = roles.GetValueOrDefault(robot.FullName);
+                    NoteAnew(entry, robot, plan.Repository, ours: held != robot.Role, held);
+                }
+            }
+            else if (outcome.Created == plan.Exists)
+            {
+                foreach (var robot in outcome.Granted.Where(r => RoleIsNoted(entry, r, onTheOperatorsRepository: outcome.Created)))
+                {
+                    var (ours, held) = Before(entry, observation, robot, plan.Repository, madeNow: outcome.Created);
                     NoteAnew(entry, robot, plan.Repository, ours, held);
                 }
             }
@@ -147,18 +164,20 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
 
     private static bool IsOperators(OrganizationRecord entry, DesiredRobot robot) => entry.Robot(robot.FullName)?.Origin == Origin.Created;
 
+    private static bool IsTheOperators(OrganizationRecord entry, string repository) => entry.Repository(repository) is { Origin: Origin.Created };
+
     /// <summary>
-    /// Whether a role the operator gives the robot on the repository is noted, to be given back: always for a robot it
+    /// Whether a role the operator gives the robot on a repository is noted, to be given back: always for a robot it
     /// did not create; for its own, unless the repository is its own too (deleted or kept with the repository, the role
     /// goes or stays with it). On someone's repository, or one not judged yet, the role would outlast the ImageStream it
     /// was given for, and the robot's Secret could still push there.
     /// </summary>
-    private static bool Noted(OrganizationRecord entry, DesiredRobot robot, string repository) =>
-        !IsOperators(entry, robot) || entry.Repository(repository) is not { Origin: Origin.Created };
+    private static bool RoleIsNoted(OrganizationRecord entry, DesiredRobot robot, bool onTheOperatorsRepository) =>
+        !IsOperators(entry, robot) || !onTheOperatorsRepository;
 
     /// <summary>
-    /// Whether the role about to be given to a robot the operator did not create is the operator's doing, and what the
-    /// robot holds on the repository before it. On a repository that exists: what it holds there. On one the operator
+    /// Whether the role about to be given to a robot whose roles are noted (<see cref="RoleIsNoted"/>) is the operator's
+    /// doing, and what the robot holds on the repository before it. On a repository that exists: what it holds there. On one the operator
     /// makes now, Quay's default permissions give the first role: none held before when the operator's own default
     /// permission gives it; otherwise what someone else's gives, and then a role equal to it is not the operator's doing.
     /// </summary>
@@ -171,7 +190,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
     }
 
     /// <summary>
-    /// Notes the role given to a robot the operator did not create as if nothing had been noted for it on that
+    /// Notes the role given to a robot whose roles are noted as if nothing had been noted for it on that
     /// repository before (a repository made anew starts from nothing): the earlier note goes, and the role is noted
     /// only when it is the operator's (<paramref name="ours"/>). True when the record changed.
     /// </summary>
@@ -182,7 +201,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
     }
 
     /// <summary>
-    /// The permissions of the robots whose roles are noted (<see cref="Noted"/>) that lack a role on a repository they
+    /// The permissions of the robots whose roles are noted (<see cref="RoleIsNoted"/>) that lack a role on a repository they
     /// should hold, read again unless Quay was read in this reconcile: the observation may be a drift interval old, and
     /// a role someone gave such a robot since is theirs, never to be recorded as the operator's and taken back later
     /// (one someone took away is not to be given back either). The operator's own robots are read for someone's
@@ -196,9 +215,10 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         if (work.Verified) return unread;
         var observation = work.Observation!;
         var entry = work.Entry!;
-        // A repository with no robot's role on it is one to make, as far as the observation tells: the operator's own.
-        bool ToNote(DesiredRobot robot, string repository) => !IsOperators(entry, robot) || entry.Repository(repository) is { Origin: Origin.Found }
-            || (entry.Repository(repository) is null && work.Robots.Any(r => observation.RoleOf(r.FullName, repository) is not null));
+        // A repository the record does not name and no robot holds a role on is one to make, as far as the observation
+        // tells: the operator's.
+        bool ToNote(DesiredRobot robot, string repository) => RoleIsNoted(entry, robot, IsTheOperators(entry, repository)
+            || (entry.Repository(repository) is null && !work.Robots.Any(r => observation.RoleOf(r.FullName, repository) is not null)));
         var stale = work.Robots.Where(r => observation.Credentials.ContainsKey(r.FullName)
                                            && wanted.Any(repository => observation.RoleOf(r.FullName, repository) != r.Role && ToNote(r, repository))).ToList();
         if (stale.Count == 0) return unread;
@@ -230,7 +250,8 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         return unread;
     }
 
-    private async Task<Outcome> EnsureOneAsync(NamespaceWork work, Plan plan, CancellationToken ct)
+    /// <param name="listed">The organization's repositories, listed for the plans that exist and are not known as someone's.</param>
+    private async Task<Outcome> EnsureOneAsync(NamespaceWork work, Plan plan, Dictionary<string, QuayRepository>? listed, CancellationToken ct)
     {
         var (org, name) = (work.Organization, plan.Repository);
         var observation = work.Observation!;
@@ -241,18 +262,27 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         var exists = plan.Exists;
         QuayRepository? judge = null;
         Dictionary<string, string>? heldBefore = null;
-        if (exists && work.Entry!.Repository(name) is null)
+
+        // Judged by its mark: one the record does not name gets its origin; one on record as the operator's is judged
+        // as everywhere else once the creates are done (a lost mark told, an inventory kept). Someone's (one on record
+        // as the operator's too, its mark lost) is read for the roles on it: the observation may not show them (made
+        // since Quay was last read, by a default permission or by hand), and a role of theirs is never to be noted as the
+        // operator's and taken back. On the operator's own, what its create gave is its doing, as on one it made now.
+        async Task JudgeAsync(QuayRepository existing)
         {
-            var read = await work.Quay.GetRepositoryAsync(org, name, ct);
-            if (read.Outcome == QuayOutcome.NotFound)
-            {
-                // Gone since Quay was last read: made anew below, every robot's role with it.
-                (exists, missing) = (false, plan.Robots);
-            }
-            else
-            {
-                origin = work.Markers.OriginOfRepository(read.ValueOrThrow($"read repository {org}/{name}")!, work.Name, name, work.Entry);
-            }
+            var judged = work.Markers.OriginOfRepository(existing, work.Name, name, work.Entry);
+            if (work.Entry!.Repository(name) is null) origin = judged;
+            else judge = existing;
+            if (judged != Origin.Found) return;
+            heldBefore = (await work.Quay.ListRepositoryPermissionsAsync(org, name, ct)).ValueOrThrow($"list the permissions on {org}/{name}")!;
+            missing = plan.Robots.Where(r => heldBefore.GetValueOrDefault(r.FullName) != r.Role).ToList();
+        }
+
+        if (exists && work.Entry!.Repository(name) is not { Origin: Origin.Found })
+        {
+            if (listed!.TryGetValue(name, out var existing)) await JudgeAsync(existing);
+            // Gone since Quay was last read: made anew below, every robot's role with it.
+            else (exists, missing) = (false, plan.Robots);
         }
         if (!exists)
         {
@@ -276,19 +306,8 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
             else
             {
                 // There after all: the operator's create whose answer was lost and was retried, or someone's made since
-                // Quay was last read. Its mark tells; one on record (the operator's: a Found one was settled before the
-                // create) is judged as everywhere else once the creates are done (a lost mark told, an inventory kept).
-                var existing = (await work.Quay.GetRepositoryAsync(org, name, ct)).ValueOrThrow($"read repository {org}/{name}")!;
-                if (work.Entry!.Repository(name) is null) origin = work.Markers.OriginOfRepository(existing, work.Name, name, work.Entry);
-                else judge = existing;
-                // Someone's, made since Quay was last read, so what the robots hold there is not in the observation (their
-                // default permission, or a role they gave): read, so that no role of theirs is noted as the operator's and
-                // taken back. (On the operator's own, what its create gave is its doing, as on one it made now.)
-                if (origin == Origin.Found)
-                {
-                    heldBefore = (await work.Quay.ListRepositoryPermissionsAsync(org, name, ct)).ValueOrThrow($"list the permissions on {org}/{name}")!;
-                    missing = plan.Robots.Where(r => heldBefore.GetValueOrDefault(r.FullName) != r.Role).ToList();
-                }
+                // Quay was last read (a Found one on record was settled before the create).
+                await JudgeAsync((await work.Quay.GetRepositoryAsync(org, name, ct)).ValueOrThrow($"read repository {org}/{name}")!);
             }
         }
         foreach (var robot in missing)
