@@ -47,8 +47,41 @@ public sealed class RepositoryIsolationTests
     }
 
     /// <summary>
+    /// The matrix makes the builder admin, so a role is to be given on every repository, and each is judged by its mark
+    /// from the organization's list first; Quay refuses the list. A new ImageStream's repository is made all the same,
+    /// and the refusal is told; the builder is made admin once Quay lists again.
+    /// </summary>
+    [Fact]
+    public async Task A_repository_list_Quay_refuses_keeps_no_new_repository_waiting()
+    {
+        await using var env = await StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("team"));
+        await env.StartOperatorAsync();
+        await env.CreateNamespaceAsync("team");
+        await env.CreateImageStreamAsync("team", "alpha");
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_team", "alpha") is not null), "alpha made");
+        await Eventually(() => env.IsSeededAsync("team", "openshift_team"), "the namespace set up");
+        var refused = env.Quay.Faults.Add(new FaultRule { Route = "/api/v1/repository", Method = "GET", ErrorRate = 1, ErrorStatuses = [400] });
+
+        await env.PatchIntegrationSpecAsync(new JsonObject
+        {
+            ["serviceAccounts"] = new JsonArray(new JsonObject { ["name"] = "builder", ["role"] = "admin" }, new JsonObject { ["name"] = "deployer", ["role"] = "read" },
+                new JsonObject { ["name"] = "default", ["role"] = "read" }),
+        });
+        await env.CreateImageStreamAsync("team", "beta");
+        await Eventually(async () => env.Quay.State.Repository("openshift_team", "beta") is not null
+                                     && (await env.GetRecordAsync("team"))?["status"]?["lastError"]?.GetValue<string>()?.Contains("the repositories of organization openshift_team") == true,
+            "beta made, the refused list reported");
+
+        env.Quay.Faults.Remove(refused);
+        await Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_team", "alpha") is { } alpha && alpha.UserPermissions.TryGetValue("openshift_team+builder", out var role) && role.ToString().Equals("admin", StringComparison.OrdinalIgnoreCase)),
+            "the builder made admin on alpha once Quay lists again");
+    }
+
+    /// <summary>
     /// The found robot's permissions are read before a role is noted for it; Quay refuses that list. The ImageStream's
-    /// repository is made all the same (the robot gets no role from the operator in that sync), and the refusal is told.
+    /// repository is made all the same in that sync (the robot gets no role from the operator in it), and the refusal
+    /// is told. (The syncs after it read Quay afresh, and that read lists every robot's permissions: while Quay keeps
+    /// refusing, they fail as a whole.)
     /// </summary>
     [Fact]
     public async Task A_robot_whose_permissions_Quay_refuses_to_list_keeps_no_repository_waiting()

@@ -36,7 +36,9 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
             work.Kept.Add("the repositories: the cluster does not serve ImageStreams now, so none is known to be gone");
     }
 
-    private sealed record Plan(string Repository, IReadOnlyList<DesiredRobot> Robots, IReadOnlyList<DesiredRobot> Missing, bool Exists);
+    /// <param name="HeldBefore">The roles read on a repository that exists and was judged someone's in this sync.</param>
+    private sealed record Plan(string Repository, IReadOnlyList<DesiredRobot> Robots, IReadOnlyList<DesiredRobot> Missing, bool Exists,
+        IReadOnlyDictionary<string, string>? HeldBefore = null);
 
     /// <param name="Judge">A repository on record read in the create's place, for <see cref="RepositoryOrigins.Record"/> to judge.</param>
     /// <param name="HeldBefore">The roles read on a repository found in the create's place, before any was given.</param>
@@ -69,9 +71,16 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         // is the operator's doing all the same, and nothing in Quay says so: on record before it is given, with what the
         // robot held there before, to be given back later (GivenPermissions), when the ImageStream goes above all.
         var noted = await SettleFoundToMakeAsync(work, plans, ct);
+        await JudgeExistingAsync(work, plans, ct);
         foreach (var plan in plans)
         foreach (var robot in plan.Missing)
         {
+            // Someone's, its roles read: every role given there is the operator's doing, over what the robot holds.
+            if (plan.HeldBefore is { } roles)
+            {
+                noted |= entry.NoteGivenPermission(robot.FullName, plan.Repository, robot.Role, roles.GetValueOrDefault(robot.FullName));
+                continue;
+            }
             var (ours, held) = Before(entry, observation, robot, plan.Repository, madeNow: !plan.Exists);
             // A repository to be made starts from nothing: what was noted for one of that name before is void. It is to be
             // the operator's (one found in its place is noted once read).
@@ -81,23 +90,15 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         }
         if (noted) await records.SaveAsync(work.Record, hold: true, ct);
 
-        // A role to give on a repository that exists and is not known as someone's: the record's word that it is the
-        // operator's may be old (someone deleted it and made theirs, and a role given to the operator's own robot there
-        // would go unnoted), and one it does not name is judged. One list of the organization (a call per hundred
-        // repositories) shows every mark; the steady state gives no role, so reads nothing.
-        var listed = plans.Any(p => p.Exists && entry.Repository(p.Repository) is not { Origin: Origin.Found })
-            ? (await work.Quay.ListRepositoriesAsync(work.Organization, ct)).ValueOrThrow("list the repositories of " + work.Organization)!
-                .ToDictionary(r => r.Name, StringComparer.Ordinal)
-            : null;
         var results = await Task.WhenAll(plans.Select(plan =>
-            Isolation.RunAsync(work, $"repository {work.Organization}/{plan.Repository}", () => EnsureOneAsync(work, plan, listed, ct))));
+            Isolation.RunAsync(work, $"repository {work.Organization}/{plan.Repository}", () => EnsureOneAsync(work, plan, ct))));
         foreach (var (plan, result) in plans.Zip(results))
         {
             if (result is not { Value: var outcome }) continue;
             // Made though thought to exist (it was gone), or found though thought absent: what the roles given were
             // given over is told again from what happened (noted after the fact: a crash before the record's save loses
             // it). Someone's found in the create's place was read: what each robot held there decides, whatever was noted
-            // ahead from an older observation, and a role it held already is theirs.
+            // ahead for the repository the operator meant to make, and a role it held already is theirs.
             if (outcome.HeldBefore is { } roles)
             {
                 foreach (var robot in plan.Robots)
@@ -131,6 +132,51 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
                 work.Changed("RepositoryPermissionsRepaired",
                     $"Gave {string.Join(", ", outcome.Granted.Select(r => $"{r.FullName} {r.Role}"))} on Quay repository {work.Organization}/{plan.Repository}");
         }
+    }
+
+    /// <summary>
+    /// Each repository that exists, is not known as someone's (the record does not name it, or names it as the
+    /// operator's) and is to have roles given on it, judged by its mark before any is given, from one list of the
+    /// organization (a call per hundred repositories; the steady state gives no role, so reads nothing). The record's
+    /// word may be old: someone may have deleted the operator's and made theirs, and a role given to the operator's own
+    /// robot there would go unnoted for good. Judged (and recorded, a lost mark told), someone's is read for the roles on
+    /// it, and what each robot holds there is what the role given is noted over, written ahead like any other. Gone, it
+    /// is made anew. A read Quay refuses leaves those repositories to the retry.
+    /// </summary>
+    private static async Task JudgeExistingAsync(NamespaceWork work, List<Plan> plans, CancellationToken ct)
+    {
+        var entry = work.Entry!;
+        var org = work.Organization;
+        var toJudge = plans.Where(p => p.Exists && entry.Repository(p.Repository) is not { Origin: Origin.Found }).ToList();
+        if (toJudge.Count == 0) return;
+        var listed = await Isolation.RunAsync(work, "the repositories of organization " + org, async () =>
+            (await work.Quay.ListRepositoriesAsync(org, ct)).ValueOrThrow("list the repositories of " + org)!
+                .DistinctBy(r => r.Name, StringComparer.Ordinal).ToDictionary(r => r.Name, StringComparer.Ordinal));
+        foreach (var plan in toJudge)
+        {
+            var at = plans.IndexOf(plan);
+            if (listed is null) plans.RemoveAt(at);
+            else if (!listed.Value.TryGetValue(plan.Repository, out var existing)) plans[at] = plan with { Exists = false, Missing = plan.Robots };
+            else if (Judge(work, entry, existing) == Origin.Found)
+            {
+                var held = await Isolation.RunAsync(work, $"repository {org}/{plan.Repository}", async () =>
+                    (await work.Quay.ListRepositoryPermissionsAsync(org, plan.Repository, ct)).ValueOrThrow($"list the permissions on {org}/{plan.Repository}")!);
+                if (held is null) plans.RemoveAt(at);
+                else plans[at] = plan with { Missing = plan.Robots.Where(r => held.Value.GetValueOrDefault(r.FullName) != r.Role).ToList(), HeldBefore = held.Value };
+            }
+        }
+    }
+
+    /// <summary>
+    /// Records an existing repository's origin as judged now: one the record does not name by its mark; one on record
+    /// as everywhere else (<see cref="RepositoryOrigins.Record"/>: a lost mark told, an inventory's word kept).
+    /// </summary>
+    private static string Judge(NamespaceWork work, OrganizationRecord entry, QuayRepository repository)
+    {
+        if (entry.Repository(repository.Name) is not null) return RepositoryOrigins.Record(work, entry, repository);
+        var origin = work.Markers.OriginOfRepository(repository, work.Name, repository.Name, entry);
+        entry.SetRepository(repository.Name, origin);
+        return origin;
     }
 
     /// <summary>
@@ -236,7 +282,8 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
                 continue;
             }
             // One Quay refuses to list is given no role in this reconcile (one noted from the older observation could be
-            // someone's) and is left to the retry; the others go on.
+            // someone's) and is left to the retry; the others go on. A 403 (the user no organization admin) is the sync's.
+            if (read.Outcome == QuayOutcome.Forbidden) read.ValueOrThrow("list the repository permissions of " + robot.FullName);
             var listed = await Isolation.RunAsync(work, $"service account {robot.ServiceAccount}",
                 () => Task.FromResult(read.ValueOrThrow("list the repository permissions of " + robot.FullName)!));
             if (listed is null)
@@ -250,8 +297,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         return unread;
     }
 
-    /// <param name="listed">The organization's repositories, listed for the plans that exist and are not known as someone's.</param>
-    private async Task<Outcome> EnsureOneAsync(NamespaceWork work, Plan plan, Dictionary<string, QuayRepository>? listed, CancellationToken ct)
+    private async Task<Outcome> EnsureOneAsync(NamespaceWork work, Plan plan, CancellationToken ct)
     {
         var (org, name) = (work.Organization, plan.Repository);
         var observation = work.Observation!;
@@ -263,11 +309,12 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         QuayRepository? judge = null;
         Dictionary<string, string>? heldBefore = null;
 
-        // Judged by its mark: one the record does not name gets its origin; one on record as the operator's is judged
-        // as everywhere else once the creates are done (a lost mark told, an inventory kept). Someone's (one on record
-        // as the operator's too, its mark lost) is read for the roles on it: the observation may not show them (made
-        // since Quay was last read, by a default permission or by hand), and a role of theirs is never to be noted as the
-        // operator's and taken back. On the operator's own, what its create gave is its doing, as on one it made now.
+        // Found in the create's place, judged by its mark: one the record does not name gets its origin; one on record as
+        // the operator's is judged as everywhere else once the creates are done (a lost mark told, an inventory kept).
+        // Someone's (one on record as the operator's too, its mark lost) is read for the roles on it: the observation
+        // does not show them (made since Quay was last read, by a default permission or by hand), and a role of theirs
+        // is never to be noted as the operator's and taken back. On the operator's own, what its create gave is its
+        // doing, as on one it made now.
         async Task JudgeAsync(QuayRepository existing)
         {
             var judged = work.Markers.OriginOfRepository(existing, work.Name, name, work.Entry);
@@ -278,12 +325,6 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
             missing = plan.Robots.Where(r => heldBefore.GetValueOrDefault(r.FullName) != r.Role).ToList();
         }
 
-        if (exists && work.Entry!.Repository(name) is not { Origin: Origin.Found })
-        {
-            if (listed!.TryGetValue(name, out var existing)) await JudgeAsync(existing);
-            // Gone since Quay was last read: made anew below, every robot's role with it.
-            else (exists, missing) = (false, plan.Robots);
-        }
         if (!exists)
         {
             var result = await work.Quay.CreatePrivateRepositoryAsync(org, name, work.Markers.RepositoryDescription(work.Name, name), ct);
@@ -362,12 +403,12 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         ours.Clear();
         foreach (var name in candidates)
         {
-            // A read Quay refuses for one repository leaves that one to the retry, not the others nor the steps after.
-            var read = await Isolation.RunAsync(work, $"repository {work.Organization}/{name}", async () =>
-            {
-                var found = await work.Quay.GetRepositoryAsync(work.Organization, name, ct);
-                return found.Outcome == QuayOutcome.NotFound ? null : found.ValueOrThrow($"read repository {work.Organization}/{name}");
-            });
+            // A read Quay refuses for one repository leaves that one to the retry, not the others nor the steps after; one
+            // refused for want of a scope (a 403 while the organization stands) would be refused for every one: the sync's.
+            var found = await work.Quay.GetRepositoryAsync(work.Organization, name, ct);
+            if (found.Outcome == QuayOutcome.Forbidden) found.ValueOrThrow($"read repository {work.Organization}/{name}");
+            var read = await Isolation.RunAsync(work, $"repository {work.Organization}/{name}", () =>
+                Task.FromResult(found.Outcome == QuayOutcome.NotFound ? null : found.ValueOrThrow($"read repository {work.Organization}/{name}")));
             if (read is null) continue;
             if (read.Value is not { } repository)
             {
