@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using k8s;
+using QuayIntegration.Emulators.Quay.Faults;
 using QuayIntegration.Operator.Tests.Support;
 using static QuayIntegration.Operator.Tests.Support.OperatorEnvironment;
 
@@ -41,6 +42,34 @@ public sealed class OwnRobotRolesTests
                                      && GivenPermissions(await env.GetRecordAsync("team")).Count == 0, "the roles taken back, off the record");
         Assert.NotNull(env.Quay.State.Repository(Org, "legacy")); // someone's: never deleted
         await env.EventAsync("default", e => e.Reason == "RepositoryPermissionDeleted" && e.Message.Contains(Builder), "the builder's role taken back, told");
+    }
+
+    /// <summary>
+    /// Review of ca1471d (helper-124): their <c>legacy</c> is found where the operator was about to make the
+    /// ImageStream's repository, and Quay refuses the deployer's role there (400). The builder's role was given at once
+    /// and noted only after, with the outcome of the whole repository, so the refusal beside it lost the note; the next
+    /// sync saw the builder holding write and never noted it, and the write outlived the ImageStream. Now nothing is
+    /// given on someone's repository found in the create's place until Quay is read again and the roles are written ahead.
+    /// </summary>
+    [Fact]
+    public async Task A_role_given_on_someones_repository_beside_one_Quay_refuses_is_noted_all_the_same()
+    {
+        await using var env = await StartInTheirOrganizationAsync(admin => admin.CreateRepositoryAsync(Org, "legacy"));
+        var refused = env.Quay.Faults.Add(new FaultRule
+        {
+            Route = "/api/v1/repository/{repository}/permissions/user/{username}", Method = "PUT", PathContains = "deployer", ErrorRate = 1, ErrorStatuses = [400],
+        });
+        await env.CreateImageStreamAsync("team", "legacy");
+        await Eventually(async () => RoleOf(env, "legacy", Builder) == "write"
+                                     && (await env.GetRecordAsync("team"))?["status"]?["lastError"]?.GetValue<string>()?.Contains(Deployer) == true,
+            "the builder given write on legacy, the deployer's role refused");
+        env.Quay.Faults.Remove(refused);
+        await Eventually(async () => RoleOf(env, "legacy", Deployer) == "read" && GivenPermissions(await env.GetRecordAsync("team")).Count == 2,
+            "the deployer given read once Quay takes it, both on record");
+
+        await env.Kube.CustomObjects.DeleteNamespacedCustomObjectAsync("image.openshift.io", "v1", "team", "imagestreams", "legacy");
+        await Eventually(async () => RoleOf(env, "legacy", Builder) is null && RoleOf(env, "legacy", Deployer) is null
+                                     && GivenPermissions(await env.GetRecordAsync("team")).Count == 0, "both roles taken back");
     }
 
     /// <summary>

@@ -285,7 +285,9 @@ public sealed class WebhookHardeningTests(ServedWebhookWithDebugLog served) : IC
         const int part = 3_000_000; // 22 of them stay below 64 MiB, a 23rd passes it
         var statuses = await HoldPartialBodiesAsync(Enumerable.Range(0, 23).Select(i => IPAddress.Parse($"127.0.1.{i + 1}")).ToList(), part,
             "too many request bodies are arriving at once");
-        Assert.Equal(22, statuses.Count(s => s == 408));
+        // The body whose read passes the budget is refused; the one before it may be too, when its last read is counted
+        // after the next body's first (the sends overlap the server's reads): 22 held at most, 21 at least.
+        Assert.InRange(statuses.Count(s => s == 408), 21, 22);
 
         // Given back: a large body sent in two parts (so not whole at the first read) is read and reviewed.
         await using var later = await RawHttps.ConnectAsync(served.WebhookUrl, served.CaPem);
@@ -318,7 +320,7 @@ public sealed class WebhookHardeningTests(ServedWebhookWithDebugLog served) : IC
                 await other.WriteAsync(new byte[part - part / 2]);
                 Assert.Equal(400, (await other.ReadResponseAsync(TimeSpan.FromSeconds(10)))!.Value.Status);
             });
-        Assert.Equal(5, statuses.Count(s => s == 408));
+        Assert.InRange(statuses.Count(s => s == 408), 4, 5); // as above: the body before the one past the share may be refused too
 
         // Given back to the address: a body it sends in three parts (two counted while it arrives, 2 MB on top of what
         // the five held) is read and reviewed.
@@ -381,7 +383,7 @@ public sealed class WebhookHardeningTests(ServedWebhookWithDebugLog served) : IC
                 }
                 statuses.Add(response?.Status ?? 0);
             }
-            Assert.Single(served.Log.Events.Skip(logged), e => CapturedLog.Render(e).Contains("too many request bodies"));
+            Assert.InRange(served.Log.Events.Skip(logged).Count(e => CapturedLog.Render(e).Contains("too many request bodies")), 1, 2);
             return statuses;
         }
         finally

@@ -13,9 +13,10 @@ namespace QuayIntegration.Operator.Controllers.Namespaces;
 /// state). Otherwise the repository is created first: a new one gets the robots' roles from the organization's
 /// default permissions (Quay's apply_default_permissions) and is recorded as Created; one that already existed is
 /// adopted for permissions only (recorded as Found unless it carries this operator's mark) and given the missing
-/// roles explicitly. A repository on which some robot already holds a permission exists, so only the missing roles
-/// are written; if the record does not name it (its create's record write was lost: a crash in between, a conflict
-/// met twice), it is read once and recorded by its mark. Each repository is handled on its own (<see cref="Isolation"/>).
+/// roles explicitly, at the sync that follows at once, written ahead. A repository on which some robot already holds a
+/// permission exists, so only the missing roles are written, once it is judged by its mark when the record does not
+/// name it (its create's record write was lost: a crash in between, a conflict met twice) or names it as the
+/// operator's (<see cref="JudgeExistingAsync"/>). Each repository is handled on its own (<see cref="Isolation"/>).
 /// </summary>
 public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observations, OwnershipRecords records, EventRecorder events)
 {
@@ -41,9 +42,8 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         IReadOnlyDictionary<string, string>? HeldBefore = null);
 
     /// <param name="Judge">A repository on record read in the create's place, for <see cref="RepositoryOrigins.Record"/> to judge.</param>
-    /// <param name="HeldBefore">The roles read on a repository found in the create's place, before any was given.</param>
-    private sealed record Outcome(bool Created, string? Origin, IReadOnlyList<DesiredRobot> Granted, QuayRepository? Judge = null,
-        IReadOnlyDictionary<string, string>? HeldBefore = null);
+    /// <param name="FoundTheirs">Someone's found in the create's place: no role given on it in this sync.</param>
+    private sealed record Outcome(bool Created, string? Origin, IReadOnlyList<DesiredRobot> Granted, QuayRepository? Judge = null, bool FoundTheirs = false);
 
     private async Task EnsureAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct)
     {
@@ -95,18 +95,19 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         foreach (var (plan, result) in plans.Zip(results))
         {
             if (result is not { Value: var outcome }) continue;
-            // Made though thought to exist (it was gone), or found though thought absent: what the roles given were
-            // given over is told again from what happened (noted after the fact: a crash before the record's save loses
-            // it). Someone's found in the create's place was read: what each robot held there decides, whatever was noted
-            // ahead for the repository the operator meant to make, and a role it held already is theirs.
-            if (outcome.HeldBefore is { } roles)
+            // Someone's found in the create's place (made since Quay was last read): what was noted ahead for the
+            // repository the operator meant to make is void, and no role was given. Recorded as someone's with this
+            // sync, it is read again at once, so the roles to give there are written ahead over what the robots hold in
+            // it, as on any repository of theirs: given now, and noted only after, a failure or a crash before the
+            // record's save would leave one unnoted for good.
+            if (outcome.FoundTheirs)
             {
-                foreach (var robot in plan.Robots)
-                {
-                    var held = roles.GetValueOrDefault(robot.FullName);
-                    NoteAnew(entry, robot, plan.Repository, ours: held != robot.Role, held);
-                }
+                foreach (var robot in plan.Robots) entry.ForgetGivenPermission(robot.FullName, plan.Repository);
+                work.ObservationOutdated = true;
             }
+            // Made though thought to exist (it was gone), or the operator's own found though thought absent (a create
+            // whose answer was lost): what the roles given were given over is told again from what happened (noted after
+            // the fact: a crash before the record's save loses it).
             else if (outcome.Created == plan.Exists)
             {
                 foreach (var robot in outcome.Granted.Where(r => RoleIsNoted(entry, r, onTheOperatorsRepository: outcome.Created)))
@@ -116,7 +117,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
                 }
             }
             foreach (var robot in plan.Robots)
-                if (outcome.HeldBefore?.GetValueOrDefault(robot.FullName) is { } held) observation.Grant(robot.FullName, plan.Repository, held);
+                if (plan.HeldBefore?.GetValueOrDefault(robot.FullName) is { } held) observation.Grant(robot.FullName, plan.Repository, held);
             foreach (var robot in outcome.Granted)
             {
                 observation.Grant(robot.FullName, plan.Repository, robot.Role);
@@ -305,27 +306,9 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         string? origin = null;
         var created = false;
         var granted = missing;
-        var exists = plan.Exists;
         QuayRepository? judge = null;
-        Dictionary<string, string>? heldBefore = null;
-
-        // Found in the create's place, judged by its mark: one the record does not name gets its origin; one on record as
-        // the operator's is judged as everywhere else once the creates are done (a lost mark told, an inventory kept).
-        // Someone's (one on record as the operator's too, its mark lost) is read for the roles on it: the observation
-        // does not show them (made since Quay was last read, by a default permission or by hand), and a role of theirs
-        // is never to be noted as the operator's and taken back. On the operator's own, what its create gave is its
-        // doing, as on one it made now.
-        async Task JudgeAsync(QuayRepository existing)
-        {
-            var judged = work.Markers.OriginOfRepository(existing, work.Name, name, work.Entry);
-            if (work.Entry!.Repository(name) is null) origin = judged;
-            else judge = existing;
-            if (judged != Origin.Found) return;
-            heldBefore = (await work.Quay.ListRepositoryPermissionsAsync(org, name, ct)).ValueOrThrow($"list the permissions on {org}/{name}")!;
-            missing = plan.Robots.Where(r => heldBefore.GetValueOrDefault(r.FullName) != r.Role).ToList();
-        }
-
-        if (!exists)
+        var foundTheirs = false;
+        if (!plan.Exists)
         {
             var result = await work.Quay.CreatePrivateRepositoryAsync(org, name, work.Markers.RepositoryDescription(work.Name, name), ct);
             if (result.Outcome == QuayOutcome.Forbidden)
@@ -347,8 +330,15 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
             else
             {
                 // There after all: the operator's create whose answer was lost and was retried, or someone's made since
-                // Quay was last read (a Found one on record was settled before the create).
-                await JudgeAsync((await work.Quay.GetRepositoryAsync(org, name, ct)).ValueOrThrow($"read repository {org}/{name}")!);
+                // Quay was last read (a Found one on record was settled before the create). Its mark tells: one the record
+                // does not name gets its origin; one on record as the operator's is judged as everywhere else once the
+                // creates are done (a lost mark told, an inventory kept). On the operator's own, what its create gave is
+                // its doing, as on one it made now; on someone's, no role is given in this sync (see FoundTheirs).
+                var existing = (await work.Quay.GetRepositoryAsync(org, name, ct)).ValueOrThrow($"read repository {org}/{name}")!;
+                var judged = work.Markers.OriginOfRepository(existing, work.Name, name, work.Entry);
+                if (work.Entry!.Repository(name) is null) origin = judged;
+                else judge = existing;
+                if (judged == Origin.Found) (foundTheirs, missing) = (true, []);
             }
         }
         foreach (var robot in missing)
@@ -361,7 +351,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
                 observations.Forget(work.Name);
             given.ValueOrThrow($"give {robot.FullName} {robot.Role} on {org}/{name}");
         }
-        return new Outcome(created, origin, created ? granted : missing, judge, heldBefore);
+        return new Outcome(created, origin, created ? granted : missing, judge, foundTheirs);
     }
 
     /// <summary>
