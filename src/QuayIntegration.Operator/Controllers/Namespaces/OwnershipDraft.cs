@@ -151,24 +151,24 @@ public static class OrganizationRecordExtensions
         }
         else
         {
-            var (remade, sameRobot) = (MadeAtAnotherTime(entry, created), entry.Created is { } was && created == was);
+            var was = entry.Origin;
+            var (remade, sameRobot) = (MadeAtAnotherTime(entry, created), entry.Created is { } before && created == before);
             // Another origin without a time: the time on record was the other robot's.
-            if (entry.Origin != origin && string.IsNullOrEmpty(created)) entry.Created = null;
+            if (was != origin && string.IsNullOrEmpty(created)) entry.Created = null;
             // Another origin: another robot under the name (the operator made it after someone's went, or someone made
             // theirs after the operator's went), or the same one judged anew. The default permissions written for the
             // robot before went with it, or are its maker's own now (the operator's robot's go with it): an entry left,
             // one written ahead above all, would claim the next one someone gives the robot as the operator's.
-            if (entry.Origin != origin)
+            if (was != origin)
                 foreach (var permission in org.DefaultPermissionsOf(name).ToList()) org.RemoveDefaultPermission(permission);
+            (entry.ServiceAccount, entry.Origin) = (serviceAccount, origin);
             // Found before and found now, but made at another time: its owner made it again.
-            if (entry.Origin == Origin.Found && origin == Origin.Found && remade) org.FoundRobotMadeAgain(entry, created!);
+            if (was == Origin.Found && origin == Origin.Found && remade) org.FoundRobotMadeAgain(entry, created!);
             // Another robot under the name (made at another time, or of another origin with no time to tell it by): Quay
             // took the roles given the one before with it, and a note left would take back a role the new one's maker
             // gives it. The same robot judged the operator's now holds its roles on the operator's repositories with them.
-            else if (remade || (entry.Origin != origin && !sameRobot)) org.ForgetGivenPermissionsOf(name);
-            else if (entry.Origin != origin && origin == Origin.Created) org.ForgetGivenPermissionsOnOwnRepositories(name);
-            entry.ServiceAccount = serviceAccount;
-            entry.Origin = origin;
+            else if (remade || (was != origin && !sameRobot)) org.ForgetGivenPermissionsOf(name);
+            else if (was != origin) org.ForgetGivenPermissionsWhere(p => p.Robot == name && org.IsOwnRobotOnOwnRepository(p));
         }
         if (!string.IsNullOrEmpty(created)) entry.Created = created;
     }
@@ -205,10 +205,10 @@ public static class OrganizationRecordExtensions
     /// </summary>
     public static void SetRepository(this OrganizationRecord org, string name, string origin)
     {
-        if (origin == Origin.Created) org.ForgetGivenPermissionsWhere(p => p.Repository == name && org.Robot(p.Robot) is { Origin: Origin.Created });
         var entry = org.Repository(name);
         if (entry is null) (org.Repositories ??= []).Add(new RepositoryRecord { Name = name, Origin = origin });
         else entry.Origin = origin;
+        org.ForgetGivenPermissionsWhere(p => p.Repository == name && org.IsOwnRobotOnOwnRepository(p));
     }
 
     /// <summary>
@@ -272,11 +272,12 @@ public static class OrganizationRecordExtensions
     public static void ForgetGivenPermissionsOf(this OrganizationRecord org, string robot) => org.ForgetGivenPermissionsWhere(p => p.Robot == robot);
 
     /// <summary>
-    /// The robot is the operator's: what it holds on the operator's own repositories goes or stays with them, nothing
-    /// to give back (its roles on someone's are).
+    /// A role of the operator's own robot on the operator's own repository: it goes or stays with the repository (deleted
+    /// with it, or kept with it under Keep), so there is nothing to give back and no note to keep (its roles on someone's
+    /// repositories are noted).
     /// </summary>
-    private static void ForgetGivenPermissionsOnOwnRepositories(this OrganizationRecord org, string robot) =>
-        org.ForgetGivenPermissionsWhere(p => p.Robot == robot && org.Repository(p.Repository) is { Origin: Origin.Created });
+    private static bool IsOwnRobotOnOwnRepository(this OrganizationRecord org, RepositoryPermissionRecord p) =>
+        org.Robot(p.Robot) is { Origin: Origin.Created } && org.Repository(p.Repository) is { Origin: Origin.Created };
 
     /// <summary>True when there was a note to forget.</summary>
     public static bool ForgetGivenPermission(this OrganizationRecord org, string robot, string repository) =>
