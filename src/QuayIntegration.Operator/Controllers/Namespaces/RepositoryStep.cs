@@ -41,9 +41,9 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
     private sealed record Plan(string Repository, IReadOnlyList<DesiredRobot> Robots, IReadOnlyList<DesiredRobot> Missing, bool Exists,
         IReadOnlyDictionary<string, string>? HeldBefore = null);
 
-    /// <param name="Judge">A repository on record read in the create's place, for <see cref="RepositoryOrigins.Record"/> to judge.</param>
+    /// <param name="Existing">The repository found in the create's place, as read, to be judged and recorded (<see cref="Judge"/>).</param>
     /// <param name="FoundTheirs">Someone's found in the create's place: no role given on it in this sync.</param>
-    private sealed record Outcome(bool Created, string? Origin, IReadOnlyList<DesiredRobot> Granted, QuayRepository? Judge = null, bool FoundTheirs = false);
+    private sealed record Outcome(bool Created, IReadOnlyList<DesiredRobot> Granted, QuayRepository? Existing = null, bool FoundTheirs = false);
 
     private async Task EnsureAsync(NamespaceWork work, HashSet<string> wanted, CancellationToken ct)
     {
@@ -123,11 +123,11 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
                 observation.Grant(robot.FullName, plan.Repository, robot.Role);
                 entry.GivenPermissionGiven(robot.FullName, plan.Repository, robot.Role);
             }
-            // Judged as everywhere else; where Record leaves an inventory's word standing (an organization taken over from
-            // the Go operator, its maker untold), a repository that had to be made again and is unmarked is kept as
-            // someone's: it may well have been deleted and made again by someone meanwhile.
-            if (outcome.Judge is { } read && RepositoryOrigins.Record(work, entry, read) == Origin.Found) entry.SetRepository(plan.Repository, Origin.Found);
-            else if (outcome.Origin is { } origin) entry.SetRepository(plan.Repository, origin);
+            // Found in the create's place: judged as everywhere else. Where that leaves an inventory's word standing (an
+            // organization taken over from the Go operator, its maker untold), a repository that had to be made again and
+            // is unmarked is kept as someone's: it may well have been deleted and made again by someone meanwhile.
+            if (outcome.Existing is { } read && Judge(work, entry, read) == Origin.Found) entry.SetRepository(plan.Repository, Origin.Found);
+            if (outcome.Created) entry.SetRepository(plan.Repository, Origin.Created);
             if (outcome.Created) work.Changed("RepositoryCreated", $"Created private Quay repository {work.Organization}/{plan.Repository} for ImageStream {plan.Repository}");
             else if (outcome.Granted.Count > 0)
                 work.Changed("RepositoryPermissionsRepaired",
@@ -303,10 +303,9 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
         var (org, name) = (work.Organization, plan.Repository);
         var observation = work.Observation!;
         var missing = plan.Missing;
-        string? origin = null;
         var created = false;
         var granted = missing;
-        QuayRepository? judge = null;
+        QuayRepository? existing = null;
         var foundTheirs = false;
         if (!plan.Exists)
         {
@@ -319,7 +318,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
             }
             if (result.IsSuccess)
             {
-                (created, origin, granted) = (true, Origin.Created, missing);
+                (created, granted) = (true, missing);
                 // Quay applied the default permissions; only robots whose default permission differs still need a grant.
                 missing = missing.Where(r => DefaultRole(observation, r.FullName) != r.Role).ToList();
             }
@@ -330,15 +329,12 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
             else
             {
                 // There after all: the operator's create whose answer was lost and was retried, or someone's made since
-                // Quay was last read (a Found one on record was settled before the create). Its mark tells: one the record
-                // does not name gets its origin; one on record as the operator's is judged as everywhere else once the
-                // creates are done (a lost mark told, an inventory kept). On the operator's own, what its create gave is
-                // its doing, as on one it made now; on someone's, no role is given in this sync (see FoundTheirs).
-                var existing = (await work.Quay.GetRepositoryAsync(org, name, ct)).ValueOrThrow($"read repository {org}/{name}")!;
-                var judged = work.Markers.OriginOfRepository(existing, work.Name, name, work.Entry);
-                if (work.Entry!.Repository(name) is null) origin = judged;
-                else judge = existing;
-                if (judged == Origin.Found) (foundTheirs, missing) = (true, []);
+                // Quay was last read (a Found one on record was settled before the create). Its mark tells; it is judged
+                // and recorded once the creates are done (the record is not written from these parallel tasks). On the
+                // operator's own, what its create gave is its doing, as on one it made now; on someone's, no role is given
+                // in this sync (see FoundTheirs).
+                existing = (await work.Quay.GetRepositoryAsync(org, name, ct)).ValueOrThrow($"read repository {org}/{name}")!;
+                if (work.Markers.OriginOfRepository(existing, work.Name, name, work.Entry) == Origin.Found) (foundTheirs, missing) = (true, []);
             }
         }
         foreach (var robot in missing)
@@ -351,7 +347,7 @@ public sealed class RepositoryStep(ClusterCaches caches, QuayObservations observ
                 observations.Forget(work.Name);
             given.ValueOrThrow($"give {robot.FullName} {robot.Role} on {org}/{name}");
         }
-        return new Outcome(created, origin, created ? granted : missing, judge, foundTheirs);
+        return new Outcome(created, created ? granted : missing, existing, foundTheirs);
     }
 
     /// <summary>
