@@ -345,14 +345,11 @@ public sealed class GivenPermissionsTests
     private static JsonArray Matrix(params string[] accounts) =>
         new(accounts.Select(a => (JsonNode)new JsonObject { ["name"] = a, ["role"] = a == "builder" ? "write" : "read" }).ToArray());
 
-    private static string? RoleOf(OperatorEnvironment env, string repository) =>
-        env.Quay.State.Repository(Org, repository)?.UserPermissions.TryGetValue(Builder, out var role) == true ? role.ToString().ToLowerInvariant() : null;
+    private static string? RoleOf(OperatorEnvironment env, string repository) => RepositoryRoles.RoleOf(env, Org, repository, Builder);
 
     private static bool NamesRepository(JsonObject? record, string repository) =>
         record?["spec"]?["organizations"]?.AsArray().Any(o => o?["repositories"]?.AsArray().Any(r => r?["name"]?.GetValue<string>() == repository) == true) == true;
 
     /// <summary>The roles on record as given to the found robot (those given to the operator's own deployer on their repositories are beside them).</summary>
-    private static List<JsonNode?> GivenPermissions(JsonObject? record) =>
-        record?["spec"]?["organizations"]?.AsArray().SelectMany(o => o?["repositoryPermissions"]?.AsArray() ?? [])
-            .Where(p => p?["robot"]?.GetValue<string>() == Builder).ToList() ?? [];
+    private static List<JsonNode?> GivenPermissions(JsonObject? record) => RepositoryRoles.Noted(record, Builder);
 }

@@ -210,9 +210,7 @@ public sealed class OwnRobotRolesTests
         }
     }
 
-    private static string? RoleOf(OperatorEnvironment env, string repository, string robot) =>
-        env.Quay.State.Repository(Org, repository)?.UserPermissions.TryGetValue(robot, out var role) == true ? role.ToString().ToLowerInvariant() : null;
+    private static string? RoleOf(OperatorEnvironment env, string repository, string robot) => RepositoryRoles.RoleOf(env, Org, repository, robot);
 
-    private static List<JsonNode?> GivenPermissions(JsonObject? record) =>
-        record?["spec"]?["organizations"]?.AsArray().SelectMany(o => o?["repositoryPermissions"]?.AsArray() ?? []).ToList() ?? [];
+    private static List<JsonNode?> GivenPermissions(JsonObject? record) => RepositoryRoles.Noted(record);
 }
