@@ -142,9 +142,12 @@ public static class CacheTransforms
         return obj;
     }
 
-    // One instance per pooled Secret name, for references that carry nothing but that name: bounded by the pool.
+    // One instance per pooled Secret name, for references that carry nothing but that name, up to a bound of their own
+    // (the pool starts over when full, so its bound does not hold across its lives); the names worth it are the
+    // operator's few Secret names, the same in every namespace.
     private static readonly ConcurrentDictionary<string, V1ObjectReference> NameOnlyReferences = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, V1LocalObjectReference> NameOnlyLocalReferences = new(StringComparer.Ordinal);
+    private const int MaxNameOnlyReferences = 1024;
 
     /// <summary>
     /// A reference holding only the name of a Secret some cache pooled (the operator's own, as its link patch writes it,
@@ -153,12 +156,17 @@ public static class CacheTransforms
     /// </summary>
     private static V1ObjectReference SharedIfNameOnly(V1ObjectReference reference) =>
         reference is { Kind: null, ApiVersion: null, NamespaceProperty: null, Uid: null, ResourceVersion: null, FieldPath: null }
-        && StringPool.Shared.IsPooled(reference.Name)
-            ? NameOnlyReferences.GetOrAdd(reference.Name, reference)
+            ? SharedByName(NameOnlyReferences, reference.Name, reference)
             : reference;
 
-    private static V1LocalObjectReference SharedIfNameOnly(V1LocalObjectReference reference) =>
-        StringPool.Shared.IsPooled(reference.Name) ? NameOnlyLocalReferences.GetOrAdd(reference.Name, reference) : reference;
+    private static V1LocalObjectReference SharedIfNameOnly(V1LocalObjectReference reference) => SharedByName(NameOnlyLocalReferences, reference.Name, reference);
+
+    private static T SharedByName<T>(ConcurrentDictionary<string, T> shared, string? name, T reference)
+    {
+        if (name is null || !StringPool.Shared.IsPooled(name)) return reference;
+        if (shared.TryGetValue(name, out var one)) return one;
+        return shared.Count < MaxNameOnlyReferences ? shared.GetOrAdd(name, reference) : reference;
+    }
 
     /// <summary>
     /// The values of the given annotations shared through the pool: for annotations an operator writes with the same
