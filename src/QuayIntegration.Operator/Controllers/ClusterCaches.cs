@@ -124,7 +124,7 @@ public sealed class ClusterCaches
         CacheTransforms.ShareLabels(CacheTransforms.Compact(CacheTransforms.ShareName(secret)));
         CacheTransforms.ShareAnnotationValues(secret, RepeatingSecretAnnotations);
         var meta = secret.Metadata;
-        return new(meta.NamespaceProperty, meta.Name, meta.ResourceVersion, StringPool.Shared.Share(secret.Type), secret.Data, meta.Labels,
+        return new(meta.NamespaceProperty, meta.Name, meta.ResourceVersion, StringPool.Shared.Share(secret.Type), secret.Immutable == true, secret.Data, meta.Labels,
             meta.Annotations);
     }
 

@@ -107,9 +107,11 @@ public sealed class CredentialStep(ClusterCaches caches, KubeApi api, QuayObserv
                 if (RobotSecret.HoldsCredentials(existing, desiredDigest)) return await RestoreMetadataAsync(path, existing, wanted, ct);
             }
         }
-        if (existing.Type != desired.Type)
+        if (existing.Type != desired.Type || existing.Immutable)
         {
-            // The type of a Secret is immutable.
+            // The type of a Secret is immutable, and so is the data of one marked immutable (by someone, or by a policy
+            // that marks Secrets so), for good: patched, it would be refused at every retry while Quay has already
+            // invalidated the login it holds. It is the operator's, so it is written again as a whole.
             await api.DeleteAsync(path, ct);
             _secrets.Deleted(new ObjectKey(ns, name), existing);
             _secrets.Written(null, await api.CreateAsync(ResourceType.Secrets.CollectionPath(ns), desired, ct));
