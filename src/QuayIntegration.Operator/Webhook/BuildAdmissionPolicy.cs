@@ -23,8 +23,10 @@ namespace QuayIntegration.Operator.Webhook;
 /// admitted on their own. Docker, Source and Custom builds are rewritten alike (a custom builder receives the output
 /// through OUTPUT_REGISTRY/OUTPUT_IMAGE and the push secret, both derived from spec.output).</item>
 /// <item>Operator caches not synced yet (just started): denied, for the same reason.</item>
-/// <item>Allowed namespace not set up yet (or the QuayIntegration unusable): denied, so the build cannot silently go
-/// to the internal registry; retrying a moment later works.</item>
+/// <item>Allowed namespace being set up: rewritten as it will be, its robot Secret named as the push secret, which the
+/// build controller waits for (a build OpenShift starts itself is not started again if denied). Allowed namespace
+/// whose setup failed or cannot go on (or the QuayIntegration unusable): denied, so the build cannot silently go to the
+/// internal registry; the denial says what is wrong.</item>
 /// <item>Another target namespace that is not allowed: untouched, with a warning; one allowed and not set up yet: denied,
 /// as the build's own.</item>
 /// </list>
@@ -111,9 +113,10 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
     /// one the cache does not hold (its watch behind, relisting, or the namespace just made) is read from the API
     /// server. Under <c>deploy/</c> the API server only calls the webhook for namespaces the operator labelled, but an
     /// OLM install calls it for every namespace (a CSV's webhook has no namespaceSelector), so a brand-new project no
-    /// integration selects is judged as any such namespace, not denied because the cache has not caught up. One that
-    /// an integration selects, or that the operator labelled, is not known well enough yet to be set up: unknown. The
-    /// namespace as read comes along (the setup check reads it next); a managed one is always the cache's.
+    /// integration selects is judged as any such namespace, not denied because the cache has not caught up. One that an
+    /// integration selects is judged from what was read (being set up, most likely: it was just made); one that the
+    /// operator labelled and no integration selects is not known well enough yet: unknown. The namespace as read comes
+    /// along (the setup check reads it next).
     /// </summary>
     private async ValueTask<(NamespaceIntegration Integration, V1Namespace? Namespace, string? Unknown)> IntegrationOfAsync(string ns)
     {
@@ -124,7 +127,7 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
         if (read.Namespace is not { } current) return (NamespaceIntegration.None, null, null);
         var integration = integrations.For(current);
         var labelled = current.Metadata.Labels?.ContainsKey(WellKnown.ManagedNamespaceLabel) == true;
-        return integration is NamespaceIntegration.Managed || (integration is NamespaceIntegration.Unmanaged && labelled)
+        return integration is NamespaceIntegration.Unmanaged && labelled
             ? (integration, current, $"namespace {ns} is not known to the operator yet")
             : (integration, current, null);
     }
@@ -135,7 +138,17 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
         var buildNamespace = buildNamespaceObject.Metadata.Name;
         var warnings = new List<string>();
         var pusher = PushingServiceAccount(build, integration, config, warnings);
-        var organization = setup.OrganizationIfReady(buildNamespaceObject, integration, config, pusher, out var missing);
+        var organization = setup.OrganizationIfReady(buildNamespaceObject, integration, config, pusher, out var missing, out var settingUpTo);
+        if (organization is null && settingUpTo is not null && pusher is not null && PushSecretOf(build) is null)
+        {
+            // Being set up: rewritten as it will be, the robot Secret named. The build controller holds the build
+            // (Pending, MissingPushSecret) until the operator has written that Secret, then it runs. Denied, a build that
+            // OpenShift started itself (a new BuildConfig's ConfigChange trigger, `oc new-project` and `oc new-app` in
+            // one go, an image change, a Git webhook) would be lost: the trigger does not try again.
+            organization = settingUpTo;
+            warnings.Add($"namespace {buildNamespace} is not set up for Quay yet ({missing}); the build is sent to Quay organization {organization} " +
+                $"all the same, with push secret {QuayNames.SecretNameFor(pusher, config.ClusterId)}, which the build controller waits for (MissingPushSecret) while it does not exist");
+        }
         if (organization is null)
             return AdmissionDecision.Denied(AdmissionOutcome.NamespaceNotReady,
                 $"namespace {buildNamespace} is not set up for Quay yet ({missing}); the build would push to the wrong registry, {WhenToRetry(missing)}");
@@ -148,7 +161,7 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
                     $"output {destination} is in namespace {destination.Namespace}: {unknown}; the build would push to the wrong registry, retry in a few seconds");
             if (TargetRefusal(destination, targetIntegration, integration, rebuild) is { } refusal) return refusal;
             // The push uses the build's namespace's credentials: the target only needs its organization in place.
-            organization = setup.OrganizationIfReady(target!, integration, config, serviceAccount: null, out var targetMissing);
+            organization = setup.OrganizationIfReady(target!, integration, config, serviceAccount: null, out var targetMissing, out _);
             // As for the build's own namespace: the target is meant to be in Quay, so a push to the internal registry
             // would put the image where nobody looks for it.
             if (organization is null)

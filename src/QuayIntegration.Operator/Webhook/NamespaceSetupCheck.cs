@@ -2,6 +2,7 @@ using k8s.Models;
 using QuayIntegration.Runtime;
 using QuayIntegration.Operator.Api;
 using QuayIntegration.Operator.Controllers;
+using QuayIntegration.Operator.Controllers.Namespaces;
 using QuayIntegration.Operator.Quay;
 
 namespace QuayIntegration.Operator.Webhook;
@@ -39,9 +40,16 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
     /// The organization when the namespace, as the cache holds it (<paramref name="namespaceObject"/>), is set up by
     /// <paramref name="integration"/>; otherwise null and what is missing.
     /// </summary>
-    public string? OrganizationIfReady(V1Namespace namespaceObject, string integration, IntegrationConfig config, string? serviceAccount, out string? missing)
+    /// <param name="settingUpTo">
+    /// When the namespace is not set up yet but is being set up by <paramref name="integration"/> (nothing failed, no
+    /// move under way, nobody else has to act): the organization its builds will push to, with the robot Secret of
+    /// <paramref name="serviceAccount"/> once the operator has written it. Otherwise null.
+    /// </param>
+    public string? OrganizationIfReady(V1Namespace namespaceObject, string integration, IntegrationConfig config, string? serviceAccount, out string? missing,
+        out string? settingUpTo)
     {
         var ns = namespaceObject.Metadata.Name;
+        settingUpTo = null;
         if (namespaceObject.Metadata.DeletionTimestamp is not null)
         {
             missing = $"namespace {ns}{BeingDeleted}";
@@ -53,12 +61,14 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
             || annotations is null || !annotations.TryGetValue(WellKnown.OrganizationAnnotation, out var organization) || organization.Length == 0)
         {
             missing = NotReadyYet(ns, integration);
+            settingUpTo = LastsUntilFixed(missing) ? null : PushableOnceSetUp(ns, serviceAccount, config, OrganizationToBe(ns, config));
             return null;
         }
         var record = caches.QuayNamespaces.Get(ObjectKey.Cluster(ns));
         if (!OnRecord(record, config.RegistryHost, organization))
         {
             missing = NotReadyYet(ns, integration, $"its Quay organization is being set up on {config.RegistryHost}");
+            settingUpTo = LastsUntilFixed(missing) ? null : PushableOnceSetUp(ns, serviceAccount, config, OrganizationToBe(ns, config));
             return null;
         }
         // Set up by another integration, which has not let go of it yet (the namespace moves to this one while that one
@@ -76,13 +86,17 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
         {
             // OpenShift makes builder, default and deployer in every project a moment after it is made; any other is
             // someone's to make.
-            missing = $"service account {ns}/{serviceAccount}" + (serviceAccount is "builder" or "default" or "deployer" ? " does not exist yet" : DoesNotExist);
+            var madeByOpenShift = serviceAccount is "builder" or "default" or "deployer";
+            missing = $"service account {ns}/{serviceAccount}" + (madeByOpenShift ? " does not exist yet" : DoesNotExist);
+            settingUpTo = madeByOpenShift ? PushableOnceSetUp(ns, serviceAccount, config, organization) : null;
             return null;
         }
+        // The organization is in place and the Secret being written: a moment's matter.
         var secret = caches.Secrets.Get(ns, secretName);
         if (!account.ListsForBuilds(secretName) || secret is null)
         {
             missing = $"service account {ns}/{serviceAccount} does not carry the Quay Secret {secretName} yet";
+            settingUpTo = PushableOnceSetUp(ns, serviceAccount, config, organization);
             return null;
         }
         if (secret.Annotations?.TryGetValue(WellKnown.QuayHostAnnotation, out var host) != true || host != config.RegistryHost)
@@ -100,6 +114,43 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
             return null;
         }
         return organization;
+    }
+
+    /// <summary>
+    /// <paramref name="organization"/> when a build rewritten to push there now, naming the robot Secret of
+    /// <paramref name="serviceAccount"/>, would wait for that Secret (it does not exist yet: the build controller holds
+    /// the build until it does) or push with the right credentials (it holds this Quay's login of a robot of that
+    /// organization, only not linked yet); null when the Secret there holds another Quay's or organization's login (the
+    /// namespace moving), with which the push would fail.
+    /// </summary>
+    private string? PushableOnceSetUp(string ns, string? serviceAccount, IntegrationConfig config, string? organization)
+    {
+        if (organization is null || serviceAccount is null) return null;
+        if (caches.Secrets.Get(ns, QuayNames.SecretNameFor(serviceAccount, config.ClusterId)) is not { } secret) return organization;
+        return secret.Annotations?.TryGetValue(WellKnown.QuayHostAnnotation, out var host) == true && host == config.RegistryHost
+               && secret.Annotations.TryGetValue(WellKnown.RobotAnnotation, out var robot) && IsRobotOf(robot, organization)
+            ? organization
+            : null;
+    }
+
+    /// <summary>
+    /// The organization the namespace is being set up with, as its sync chooses it: the one taken over from the Go
+    /// operator that it keeps under this prefix, else the prefix's. Null for a namespace no organization name can be
+    /// made for (its sync fails on that).
+    /// </summary>
+    private string? OrganizationToBe(string ns, IntegrationConfig config)
+    {
+        var record = caches.QuayNamespaces.Get(ObjectKey.Cluster(ns));
+        foreach (var entry in record?.Spec?.Organizations ?? [])
+            if (LegacyOwnership.IsKeptUnder(entry, config.RegistryHost, config.OrganizationPrefix)) return entry.Name;
+        try
+        {
+            return QuayNames.OrganizationFor(config.OrganizationPrefix, ns);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
     }
 
     private static bool IsRobotOf(string robot, string organization) =>

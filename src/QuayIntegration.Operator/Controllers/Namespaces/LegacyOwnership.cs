@@ -90,8 +90,12 @@ public static class LegacyOwnership
     /// used (<see cref="TakeoverInventory"/>) is still the one the namespace pulls from.
     /// </summary>
     public static string? KeptOrganization(OwnershipDraft record, string host, string prefix) =>
-        record.Organizations.FirstOrDefault(o => o.Host == host && o.KeptWhilePrefix == prefix && o.AdoptedFrom == OrganizationRecord.AdoptedFromGoOperator
-                                                 && o.Origin is Origin.Created or Origin.Found)?.Name;
+        record.Organizations.FirstOrDefault(o => IsKeptUnder(o, host, prefix))?.Name;
+
+    /// <summary>Whether <paramref name="entry"/> is the organization taken over from the Go operator that the namespace keeps under <paramref name="prefix"/>.</summary>
+    public static bool IsKeptUnder(OrganizationRecord entry, string host, string prefix) =>
+        entry.Host == host && entry.KeptWhilePrefix == prefix && entry.AdoptedFrom == OrganizationRecord.AdoptedFromGoOperator
+        && entry.Origin is Origin.Created or Origin.Found;
 
     /// <summary>
     /// Lets go of a kept organization once the prefix is another: the namespace has moved on, and a prefix changed back
