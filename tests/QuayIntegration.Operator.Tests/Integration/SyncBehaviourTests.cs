@@ -424,6 +424,8 @@ public sealed class SyncBehaviourTests
             return sa.ImagePullSecrets?.Any(s => s.Name == "builder-quay-openshift") == true
                    && await env.GetSecretAsync("ci", "pipeline-quay-openshift") is not null;
         }, "builder linked while pipeline does not exist");
+        const string missing = "service account pipeline of the integration's spec.serviceAccounts does not exist";
+        await Eventually(async () => SyncedMessage(await env.GetRecordAsync("ci"))?.Contains(missing) == true, "the missing account told in the status");
 
         await env.Kube.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "pipeline" } }, "ci");
         await Eventually(async () =>
@@ -433,7 +435,16 @@ public sealed class SyncBehaviourTests
         }, "pipeline linked once it appears");
         var prototypes = env.Quay.State.Organization("openshift_ci")!.Prototypes;
         Assert.Contains(prototypes, p => p.DelegateName == "openshift_ci+pipeline" && p.Role == "write");
+        await Eventually(async () => SyncedMessage(await env.GetRecordAsync("ci")) == "In step with Quay organization openshift_ci", "nothing missing any more");
+
+        // Review of b38c556 (helper-126): one deleted after the first sync was told nowhere; its Secret stays, linked to nothing.
+        await env.Kube.CoreV1.DeleteNamespacedServiceAccountAsync("pipeline", "ci");
+        await Eventually(async () => SyncedMessage(await env.GetRecordAsync("ci"))?.Contains(missing) == true, "the deleted account told in the status");
+        Assert.NotNull(await env.GetSecretAsync("ci", "pipeline-quay-openshift"));
     }
+
+    private static string? SyncedMessage(JsonObject? record) =>
+        record?["status"]?["conditions"]?.AsArray().FirstOrDefault(c => c?["type"]?.GetValue<string>() == "Synced")?["message"]?.GetValue<string>();
 
     [Fact]
     public async Task Links_coexist_with_the_platform_controller_writing_the_same_service_account_lists()

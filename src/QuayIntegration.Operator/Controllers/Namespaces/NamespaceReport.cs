@@ -47,7 +47,7 @@ public static class NamespaceReport
         };
         var (value, message) = phase switch
         {
-            NamespacePhase.Synced => (true, $"In step with Quay organization {status.Organization}"),
+            NamespacePhase.Synced => (true, $"In step with Quay organization {status.Organization}{Unlinked(work)}"),
             NamespacePhase.Failing => (false, error ?? "failing"),
             NamespacePhase.Pending => (false, error ?? "waiting"),
             NamespacePhase.Released => (false, "No longer managed by the operator"),
@@ -57,6 +57,17 @@ public static class NamespaceReport
         StatusConditions.Set(status.Conditions, "Synced", value, phase, message, null, KubeTime.ToSecond(work.Now));
         return status;
     }
+
+    /// <summary>
+    /// The service accounts of the matrix that do not exist: their robot Secrets are written but linked to nothing, so
+    /// no pod pulls with them, and nothing else would say so after the first sync's Event (someone deleted one, or it
+    /// was never made). Said while it lasts, in the Synced condition's message.
+    /// </summary>
+    private static string Unlinked(NamespaceWork work) =>
+        work.MissingServiceAccounts.Count == 0 ? ""
+        : $"; service account{(work.MissingServiceAccounts.Count == 1 ? "" : "s")} {string.Join(", ", work.MissingServiceAccounts.Order(StringComparer.Ordinal))} " +
+          $"of the integration's spec.serviceAccounts do{(work.MissingServiceAccounts.Count == 1 ? "es" : "")} not exist: {(work.MissingServiceAccounts.Count == 1 ? "its" : "their")} " +
+          "robot Secrets are written and are linked once they exist";
 
     /// <summary>
     /// A reconcile that failed part-way: what it found kept so far is added to what the status listed before, since the
