@@ -372,7 +372,7 @@ public sealed class BuildReconciler(
                         // again since, so it follows the tag as the user asked (a digest would follow nothing).
                         From = new V1ObjectReference { Kind = "DockerImage", Name = plan.SourceFor(config.ScheduledImageStreamImport) },
                         To = new V1LocalObjectReference { Name = plan.Destination.Tag },
-                        ImportPolicy = new TagImportPolicy { Insecure = config.Insecure, Scheduled = plan.FollowsTag(config.ScheduledImageStreamImport) },
+                        ImportPolicy = new TagImportPolicy { Insecure = config.ImportsInsecure, Scheduled = plan.FollowsTag(config.ScheduledImageStreamImport) },
                         ReferencePolicy = new TagReferencePolicy { Type = "Source" },
                     },
                 ],

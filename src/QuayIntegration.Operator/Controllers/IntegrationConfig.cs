@@ -43,6 +43,13 @@ public sealed partial record IntegrationConfig(
     [GeneratedRegex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ClusterIdPattern();
 
+    /// <summary>
+    /// Whether images are imported from Quay with <c>importPolicy.insecure</c>: with spec.insecureRegistry, and always
+    /// for a Quay reached over plain HTTP, which openshift-apiserver only tries for an insecure import (a secure one
+    /// asks for HTTPS and fails, however the nodes' registry configuration lets the builds push).
+    /// </summary>
+    public bool ImportsInsecure => Insecure || QuayUrl.Scheme == Uri.UriSchemeHttp;
+
     /// <summary>Whether <paramref name="clusterId"/> is one a QuayIntegration may have: a lowercase DNS label of at most 40 characters.</summary>
     public static bool IsValidClusterId(string clusterId) => clusterId.Length <= 40 && ClusterIdPattern().IsMatch(clusterId);
 

@@ -610,6 +610,29 @@ public sealed class BuildImportTests
     }
 
     /// <summary>The operator with its webhook installed for every namespace but the operators'.</summary>
+    /// <summary>
+    /// Review of b38c556 (helper-125): a Quay reached over plain HTTP (quayHostname <c>http://…</c>, the nodes listing it
+    /// as an insecure registry) took builds' pushes, but every import back asked openshift-apiserver for HTTPS, which it
+    /// only leaves for an insecure import, and failed for good unless spec.insecureRegistry, which reads as "skip TLS
+    /// verification", was set too. An http Quay is imported from insecurely.
+    /// </summary>
+    [Fact]
+    public async Task A_build_pushed_to_a_quay_reached_over_plain_http_is_imported_back()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync(spec => spec.Remove("caBundle"), plainHttpQuay: true);
+        await StartWithWebhookAsync(env, webhook);
+        await env.CreateNamespaceAsync("plain");
+        await env.CreateImageStreamAsync("plain", "web");
+        await OperatorEnvironment.Eventually(() => Task.FromResult(env.Quay.State.Repository("openshift_plain", "web") is not null), "the Quay repository");
+
+        var digest = await BuildAndImportAsync(env, "plain", "web:v1");
+        Assert.Equal(digest, await NewestImageAsync(env, "plain", "web", "v1"));
+        var tag = (await env.Cluster.Oc.GetImageStreamAsync("plain", "web"))!["spec"]!["tags"]!.AsArray().Single(t => t!["name"]!.GetValue<string>() == "v1")!;
+        Assert.StartsWith($"{new Uri(env.Quay.HttpBaseUrl).Authority}/openshift_plain/web@sha256:", tag["from"]!["name"]!.GetValue<string>());
+        Assert.True(tag["importPolicy"]!["insecure"]!.GetValue<bool>());
+    }
+
     private static async Task<RunningOperator> StartWithWebhookAsync(OperatorEnvironment env, WebhookSetup webhook)
     {
         var op = await webhook.ServeAsync(env, BuildWebhookTests.AllNamespacesButOperators);

@@ -44,6 +44,8 @@ public sealed class OperatorEnvironment : IAsyncDisposable
 
     private readonly bool _ownsQuay;
 
+    private bool _plainHttpQuay;
+
     private OperatorEnvironment(EmulatedCluster cluster, QuayEmulator quay, string token, bool ownsQuay, QuayEmulator? secondQuay, string? secondToken)
     {
         Cluster = cluster;
@@ -65,8 +67,9 @@ public sealed class OperatorEnvironment : IAsyncDisposable
 
     /// <param name="secondQuay">Also start a second Quay (for several QuayIntegrations).</param>
     /// <param name="sharedQuay">Use this Quay (and <paramref name="sharedToken"/>) instead of starting one: another cluster's, for clusters sharing a Quay.</param>
+    /// <param name="plainHttpQuay">The integration names Quay's plain HTTP address, which the cluster's nodes list as an insecure registry.</param>
     public static async Task<OperatorEnvironment> StartAsync(Action<JsonObject>? editSpec = null, bool createIntegration = true, bool openShift = true,
-        bool platformPullSecrets = false, bool secondQuay = false, QuayEmulator? sharedQuay = null, string? sharedToken = null)
+        bool platformPullSecrets = false, bool secondQuay = false, QuayEmulator? sharedQuay = null, string? sharedToken = null, bool plainHttpQuay = false)
     {
         var token = sharedToken ?? NewToken();
         var quay = sharedQuay ?? await StartQuayAsync(token);
@@ -75,8 +78,9 @@ public sealed class OperatorEnvironment : IAsyncDisposable
         var options = new EmulatedClusterOptions { OpenShift = openShift, InternalRegistryPullSecrets = platformPullSecrets };
         options.RegistryCaCertificatesPem.Add(quay.CaCertificatePem);
         if (second is not null) options.RegistryCaCertificatesPem.Add(second.CaCertificatePem);
+        if (plainHttpQuay) options.PlainHttpRegistries.Add(new Uri(quay.HttpBaseUrl).Authority);
         var cluster = await EmulatedCluster.StartAsync(options);
-        var env = new OperatorEnvironment(cluster, quay, token, ownsQuay: sharedQuay is null, second, secondToken);
+        var env = new OperatorEnvironment(cluster, quay, token, ownsQuay: sharedQuay is null, second, secondToken) { _plainHttpQuay = plainHttpQuay };
         await env.InstallAsync(editSpec, createIntegration);
         return env;
     }
@@ -121,7 +125,7 @@ public sealed class OperatorEnvironment : IAsyncDisposable
     public JsonObject DefaultSpec() => new()
     {
         ["clusterID"] = "openshift",
-        ["quayHostname"] = Quay.BaseUrl,
+        ["quayHostname"] = _plainHttpQuay ? Quay.HttpBaseUrl : Quay.BaseUrl,
         ["credentialsSecret"] = new JsonObject { ["namespace"] = OperatorNamespace, ["name"] = "quay-token" },
         ["caBundle"] = new JsonObject { ["namespace"] = OperatorNamespace, ["name"] = "quay-ca" },
         ["driftCheckInterval"] = "2s",
