@@ -139,16 +139,12 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
         var warnings = new List<string>();
         var pusher = PushingServiceAccount(build, integration, config, warnings);
         var organization = setup.OrganizationIfReady(buildNamespaceObject, integration, config, pusher, out var missing, out var settingUpTo);
-        if (organization is null && settingUpTo is not null && pusher is not null && PushSecretOf(build) is null)
-        {
-            // Being set up: rewritten as it will be, the robot Secret named. The build controller holds the build
-            // (Pending, MissingPushSecret) until the operator has written that Secret, then it runs. Denied, a build that
-            // OpenShift started itself (a new BuildConfig's ConfigChange trigger, `oc new-project` and `oc new-app` in
-            // one go, an image change, a Git webhook) would be lost: the trigger does not try again.
-            organization = settingUpTo;
-            warnings.Add($"namespace {buildNamespace} is not set up for Quay yet ({missing}); the build is sent to Quay organization {organization} " +
-                $"all the same, with push secret {QuayNames.SecretNameFor(pusher, config.ClusterId)}, which the build controller waits for (MissingPushSecret) while it does not exist");
-        }
+        // Being set up: rewritten as it will be, the robot Secret named. The build controller holds the build (Pending,
+        // MissingPushSecret) until the operator has written that Secret, then it runs. Denied, a build that OpenShift
+        // started itself (a new BuildConfig's ConfigChange trigger, `oc new-project` and `oc new-app` in one go, an
+        // image change, a Git webhook) would be lost: the trigger does not try again.
+        var waitsForSetup = organization is null && settingUpTo is not null && pusher is not null && PushSecretOf(build) is null;
+        if (waitsForSetup) organization = settingUpTo;
         if (organization is null)
             return AdmissionDecision.Denied(AdmissionOutcome.NamespaceNotReady,
                 $"namespace {buildNamespace} is not set up for Quay yet ({missing}); the build would push to the wrong registry, {WhenToRetry(missing)}");
@@ -171,6 +167,9 @@ public sealed partial class BuildAdmissionPolicy(ClusterCaches caches, Configure
                 (pusher is null ? "credentials of its own" : $"the credentials of {buildNamespace}/{pusher}") + ", which need write permission there");
         }
 
+        if (waitsForSetup)
+            warnings.Add($"namespace {buildNamespace} is not set up for Quay yet ({missing}); the build is sent to Quay organization {organization} " +
+                $"all the same, with push secret {QuayNames.SecretNameFor(pusher!, config.ClusterId)}, which the build controller waits for (MissingPushSecret) while it does not exist");
         var image = new QuayImageReference(config.RegistryHost, organization, destination.Stream, destination.Tag);
         // The parts are valid on their own; together they may still be too long for a Docker reference or for Quay.
         if (!QuayNames.IsValidRepository(destination.Stream) || !ImageReferenceGrammar.IsValidTaggedReference(image.RepositoryPath, image.Tag))

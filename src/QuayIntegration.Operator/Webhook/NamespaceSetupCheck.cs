@@ -61,14 +61,14 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
             || annotations is null || !annotations.TryGetValue(WellKnown.OrganizationAnnotation, out var organization) || organization.Length == 0)
         {
             missing = NotReadyYet(ns, integration);
-            settingUpTo = LastsUntilFixed(missing) ? null : PushableOnceSetUp(ns, serviceAccount, config, OrganizationToBe(ns, config));
+            settingUpTo = FirstSetUpTo(namespaceObject, integration, config, serviceAccount);
             return null;
         }
         var record = caches.QuayNamespaces.Get(ObjectKey.Cluster(ns));
         if (!OnRecord(record, config.RegistryHost, organization))
         {
             missing = NotReadyYet(ns, integration, $"its Quay organization is being set up on {config.RegistryHost}");
-            settingUpTo = LastsUntilFixed(missing) ? null : PushableOnceSetUp(ns, serviceAccount, config, OrganizationToBe(ns, config));
+            settingUpTo = FirstSetUpTo(namespaceObject, integration, config, serviceAccount);
             return null;
         }
         // Set up by another integration, which has not let go of it yet (the namespace moves to this one while that one
@@ -88,15 +88,17 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
             // someone's to make.
             var madeByOpenShift = serviceAccount is "builder" or "default" or "deployer";
             missing = $"service account {ns}/{serviceAccount}" + (madeByOpenShift ? " does not exist yet" : DoesNotExist);
-            settingUpTo = madeByOpenShift ? PushableOnceSetUp(ns, serviceAccount, config, organization) : null;
+            settingUpTo = madeByOpenShift && !Stalled(ns, integration) ? PushableOnceSetUp(ns, serviceAccount, config, organization) : null;
             return null;
         }
         // The organization is in place and the Secret being written: a moment's matter.
         var secret = caches.Secrets.Get(ns, secretName);
         if (!account.ListsForBuilds(secretName) || secret is null)
         {
-            missing = $"service account {ns}/{serviceAccount} does not carry the Quay Secret {secretName} yet";
-            settingUpTo = PushableOnceSetUp(ns, serviceAccount, config, organization);
+            // A setup that failed (on someone's Secret under this name, say) is told as such, not as a moment's wait.
+            var stalled = Stalled(ns, integration);
+            missing = stalled ? NotReadyYet(ns, integration) : $"service account {ns}/{serviceAccount} does not carry the Quay Secret {secretName} yet";
+            settingUpTo = stalled ? null : PushableOnceSetUp(ns, serviceAccount, config, organization);
             return null;
         }
         if (secret.Annotations?.TryGetValue(WellKnown.QuayHostAnnotation, out var host) != true || host != config.RegistryHost)
@@ -115,6 +117,32 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
         }
         return organization;
     }
+
+    /// <summary>
+    /// The organization a namespace being set up for the first time is to get, when nothing can be in the way of its
+    /// robot Secret: the setup has not failed (nor is the integration unable to act), no other integration set it up,
+    /// no earlier operator left its mark (the Go operator's finalizer without a record: its own Secret of that name, holding another
+    /// organization's robot, would be pushed with at once), and the cache holds no robot Secret of the operator's under
+    /// that name (one restored from a backup would hold a dead login; the setup writes it anew). A Secret someone made under that
+    /// name is not visible here (the cache holds the operator's only): the sync reports it, and the push with it fails.
+    /// </summary>
+    private string? FirstSetUpTo(V1Namespace namespaceObject, string integration, IntegrationConfig config, string? serviceAccount)
+    {
+        var ns = namespaceObject.Metadata.Name;
+        if (serviceAccount is null || Stalled(ns, integration)) return null;
+        // The operator adds the finalizer only once the namespace's record exists: with none, it is the Go operator's.
+        if (namespaceObject.Metadata.Finalizers?.Contains(WellKnown.NamespaceFinalizer) == true && caches.QuayNamespaces.Get(ObjectKey.Cluster(ns)) is null)
+            return null;
+        return caches.Secrets.Get(ns, QuayNames.SecretNameFor(serviceAccount, config.ClusterId)) is null ? OrganizationToBe(ns, config) : null;
+    }
+
+    /// <summary>
+    /// Whether nothing is being set up for the namespace now: its setup failed or is in conflict, the integration
+    /// cannot act, or another integration's record holds it (a move, which waits for that one).
+    /// </summary>
+    private bool Stalled(string ns, string integration) =>
+        caches.QuayNamespaces.Get(ObjectKey.Cluster(ns))?.Spec?.Integration is { } owner && owner != integration
+        || LastsUntilFixed(NotReadyYet(ns, integration));
 
     /// <summary>
     /// <paramref name="organization"/> when a build rewritten to push there now, naming the robot Secret of

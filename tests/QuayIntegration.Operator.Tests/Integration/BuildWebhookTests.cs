@@ -163,6 +163,68 @@ public sealed class BuildWebhookTests
     }
 
     /// <summary>
+    /// Review of 6c7def3 (helper-127): a namespace whose setup failed on someone's own Secret under the robot Secret's
+    /// name (the sync leaves it alone and reports it) was taken for one being set up, and its builds were rewritten to
+    /// push with that Secret. A setup that failed is no matter of time: denied, with the reason.
+    /// </summary>
+    [Fact]
+    public async Task A_build_in_a_namespace_whose_setup_failed_on_someones_secret_is_denied()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("theirs"));
+        await webhook.ServeAsync(env, AllNamespacesButOperators);
+        // Theirs comes first: the operator's creates of Secrets there are held until it is made.
+        var stall = env.Cluster.ApiServer.Faults.Stall(resource: "secrets", verb: "create", ns: "theirs", user: env.OperatorUser);
+        await env.CreateNamespaceAsync("theirs");
+        await env.Kube.CoreV1.CreateNamespacedSecretAsync(LegacyWorld.DockerConfigSecret(env, "builder-quay-openshift", "someone", "their-token"), "theirs");
+        stall.Release();
+        await OperatorEnvironment.Eventually(async () => (await env.GetRecordAsync("theirs"))?["status"]?["phase"]?.GetValue<string>() == "Failing",
+            "the setup failing on their Secret");
+
+        var e = await DeniedOnceCachesCatchUpAsync(env, "theirs", ImageStreamTagOutput("app:v1"));
+        Assert.Equal(HttpStatusCode.Forbidden, e.Response.StatusCode);
+        var message = JsonNode.Parse(e.Response.Content)!["message"]!.GetValue<string>();
+        Assert.True(message.Contains("namespace theirs is not set up for Quay yet (its Quay setup failed: "), message);
+    }
+
+    /// <summary>
+    /// Review of 6c7def3 (helper-127): before a namespace's first sync, a robot Secret already there (one restored from
+    /// a backup, labelled as the operator's, its login long dead; the Go operator's, under the same name, with another
+    /// organization's robot) was pushed with at once by a build rewritten for the setup to come. Such a namespace is
+    /// denied until it is set up, as before.
+    /// </summary>
+    [Theory]
+    [InlineData("restored")]
+    [InlineData("go-operator")]
+    public async Task A_build_before_the_first_sync_of_a_namespace_with_a_past_is_denied(string past)
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync(spec => spec["allowlistNamespaces"] = new JsonArray("old"));
+        await webhook.ServeAsync(env, AllNamespacesButOperators);
+        // The operator's first write there (the namespace's label) is held: its first sync does not get further.
+        var stall = env.Cluster.ApiServer.Faults.Stall(resource: "namespaces", verb: "patch", name: "old", user: env.OperatorUser);
+        if (past == "go-operator")
+            await env.Kube.CoreV1.CreateNamespaceAsync(LegacyWorld.GoNamespace("old"));
+        else
+        {
+            await env.CreateNamespaceAsync("old");
+            var restored = LegacyWorld.DockerConfigSecret(env, "builder-quay-openshift", "openshift_old+builder", "dead-token");
+            restored.Metadata.Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "quay-integration-operator" };
+            restored.Metadata.Annotations = new Dictionary<string, string>
+            {
+                ["quay.redhat.com/host"] = env.Quay.RegistryHost, ["quay.redhat.com/robot"] = "openshift_old+builder", ["quay.redhat.com/service-account"] = "builder",
+            };
+            await env.Kube.CoreV1.CreateNamespacedSecretAsync(restored, "old");
+        }
+        await env.Cluster.Oc.WaitForServiceAccountAsync("old", "builder");
+
+        var e = await DeniedOnceCachesCatchUpAsync(env, "old", ImageStreamTagOutput("app:v1"));
+        Assert.Equal(HttpStatusCode.Forbidden, e.Response.StatusCode);
+        Assert.Contains("namespace old is not set up for Quay yet", JsonNode.Parse(e.Response.Content)!["message"]!.GetValue<string>());
+        stall.Release();
+    }
+
+    /// <summary>
     /// Review of 105215c (helper-66): the integration moves to another Quay (quayHostname and caBundle changed, its
     /// credentials not yet). The namespace's label still says it was set up, on the first Quay: its builds were
     /// rewritten to push to the second, where it has no organization and its robot Secret holds no login, and failed
