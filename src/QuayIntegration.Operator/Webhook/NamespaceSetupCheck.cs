@@ -95,8 +95,9 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
         var secret = caches.Secrets.Get(ns, secretName);
         if (!account.ListsForBuilds(secretName) || secret is null)
         {
-            // A setup that failed (on someone's Secret under this name, say) is told as such, not as a moment's wait.
-            var stalled = Stalled(ns, integration);
+            // A setup that failed (on someone's Secret under this name, say) is told as such, not as a moment's wait; the
+            // robot Secret in place, only unlinked, serves all the same (the rewrite names it).
+            var stalled = secret is null && Stalled(ns, integration);
             missing = stalled ? NotReadyYet(ns, integration) : $"service account {ns}/{serviceAccount} does not carry the Quay Secret {secretName} yet";
             settingUpTo = stalled ? null : PushableOnceSetUp(ns, serviceAccount, config, organization);
             return null;
@@ -146,15 +147,19 @@ public sealed class NamespaceSetupCheck(ClusterCaches caches)
 
     /// <summary>
     /// <paramref name="organization"/> when a build rewritten to push there now, naming the robot Secret of
-    /// <paramref name="serviceAccount"/>, would wait for that Secret (it does not exist yet: the build controller holds
-    /// the build until it does) or push with the right credentials (it holds this Quay's login of a robot of that
-    /// organization, only not linked yet); null when the Secret there holds another Quay's or organization's login (the
-    /// namespace moving), with which the push would fail.
+    /// <paramref name="serviceAccount"/>, would wait for that Secret (it does not exist yet, and the sync is to write it
+    /// for that organization: the build controller holds the build until it does) or push with the right credentials
+    /// (it holds this Quay's login of a robot of that organization, only not linked yet); null when the Secret there
+    /// holds another Quay's or organization's login, or is to (the namespace moving), with which the push would fail.
     /// </summary>
     private string? PushableOnceSetUp(string ns, string? serviceAccount, IntegrationConfig config, string? organization)
     {
         if (organization is null || serviceAccount is null) return null;
-        if (caches.Secrets.Get(ns, QuayNames.SecretNameFor(serviceAccount, config.ClusterId)) is not { } secret) return organization;
+        // None yet: the sync writes it for the robot of the organization it maps the namespace to, which is not the
+        // annotated one while a change of clusterID or organizationPrefix has not reached the namespace (the push
+        // would go to the former organization with the new one's robot).
+        if (caches.Secrets.Get(ns, QuayNames.SecretNameFor(serviceAccount, config.ClusterId)) is not { } secret)
+            return OrganizationToBe(ns, config) == organization ? organization : null;
         return secret.Annotations?.TryGetValue(WellKnown.QuayHostAnnotation, out var host) == true && host == config.RegistryHost
                && secret.Annotations.TryGetValue(WellKnown.RobotAnnotation, out var robot) && IsRobotOf(robot, organization)
             ? organization

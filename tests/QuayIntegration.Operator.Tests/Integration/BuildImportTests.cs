@@ -609,7 +609,6 @@ public sealed class BuildImportTests
         }, into);
     }
 
-    /// <summary>The operator with its webhook installed for every namespace but the operators'.</summary>
     /// <summary>
     /// Review of b38c556 (helper-125): a Quay reached over plain HTTP (quayHostname <c>http://…</c>, the nodes listing it
     /// as an insecure registry) took builds' pushes, but every import back asked openshift-apiserver for HTTPS, which it
@@ -633,6 +632,7 @@ public sealed class BuildImportTests
         Assert.True(tag["importPolicy"]!["insecure"]!.GetValue<bool>());
     }
 
+    /// <summary>The operator with its webhook installed for every namespace but the operators'.</summary>
     private static async Task<RunningOperator> StartWithWebhookAsync(OperatorEnvironment env, WebhookSetup webhook)
     {
         var op = await webhook.ServeAsync(env, BuildWebhookTests.AllNamespacesButOperators);

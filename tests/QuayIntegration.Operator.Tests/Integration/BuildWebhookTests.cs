@@ -225,6 +225,32 @@ public sealed class BuildWebhookTests
     }
 
     /// <summary>
+    /// Review of 8ac871d (helper-128): after clusterID changed (and with it the prefix), a namespace not reached by its
+    /// move yet still carried the former organization's annotation; its build was rewritten to push there, naming the
+    /// robot Secret the sync was about to write for the new organization's robot, and the push was refused. Until the
+    /// namespace has moved, such a build is denied (later rewritten to the new organization).
+    /// </summary>
+    [Fact]
+    public async Task A_build_after_the_cluster_id_changed_is_not_sent_to_the_former_organization_with_the_new_robot()
+    {
+        using var webhook = new WebhookSetup();
+        await using var env = await OperatorEnvironment.StartAsync();
+        await webhook.ServeAsync(env, AllNamespacesButOperators);
+        await SetUpAppWithImageStreamWebAsync(env);
+        // The move stops at the new robot Secrets: the namespace still names its former organization.
+        var stall = env.Cluster.ApiServer.Faults.Stall(resource: "secrets", verb: "create", ns: "app", user: env.OperatorUser);
+        await env.PatchIntegrationSpecAsync(new JsonObject { ["clusterID"] = "east" });
+        await OperatorEnvironment.Eventually(() => Task.FromResult(env.Quay.State.Repository("east_app", "web") is not null), "the new organization's repository");
+
+        var e = await DeniedOnceCachesCatchUpAsync(env, "app", ImageStreamTagOutput("web:v1"));
+        Assert.Equal(HttpStatusCode.Forbidden, e.Response.StatusCode);
+        Assert.Contains("does not carry the Quay Secret builder-quay-east yet", JsonNode.Parse(e.Response.Content)!["message"]!.GetValue<string>());
+
+        stall.Release();
+        await RewrittenOnceCachesCatchUpAsync(env, "app", ImageStreamTagOutput("web:v1"), $"{env.Quay.RegistryHost}/east_app/web:v1");
+    }
+
+    /// <summary>
     /// Review of 105215c (helper-66): the integration moves to another Quay (quayHostname and caBundle changed, its
     /// credentials not yet). The namespace's label still says it was set up, on the first Quay: its builds were
     /// rewritten to push to the second, where it has no organization and its robot Secret holds no login, and failed
